@@ -1,0 +1,189 @@
+"""Binding handler parameters from the request by name and type hint.
+
+Everything that can be worked out from a handler's signature is worked out
+once, at registration (:func:`analyse`); per request, :meth:`Binder.bind`
+only gathers the raw values and runs one pydantic validation.
+
+Where values come from:
+
+* path parameters captured by the endpoint's route, always;
+* the query string for GET, HEAD, DELETE and OPTIONS;
+* the parsed body (JSON object or form) for POST, PUT and PATCH;
+* a single parameter annotated with a pydantic model (besides path
+  parameters) takes the whole query or body instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from typing_extensions import NotRequired, TypedDict
+
+from ajaxkit.core.body import BODY_METHODS
+from ajaxkit.exceptions import FieldError, ValidationFailed
+from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
+
+__all__ = ["Binder", "HandlerShape", "analyse"]
+
+_SEQUENCE_ORIGINS = (list, tuple, set, frozenset, Sequence, typing.Sequence)
+_IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset)
+
+
+@dataclass(frozen=True)
+class HandlerShape:
+    """What registration learned about a handler's signature."""
+
+    takes_request: bool
+    binder: Binder | None
+
+
+def analyse(func: Callable[..., Any], path_names: frozenset[str]) -> HandlerShape:
+    """Inspect ``func`` once: does it take the request, which parameters bind."""
+    signature = inspect.signature(func)
+    hints = typing.get_type_hints(func, include_extras=True)
+    params = [
+        p
+        for p in signature.parameters.values()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    takes_request = bool(params) and _is_request_param(params[0], hints)
+    bound = params[1:] if takes_request else params
+    binder = Binder(func, bound, hints, path_names) if bound else None
+    return HandlerShape(takes_request, binder)
+
+
+def _is_request_param(param: inspect.Parameter, hints: Mapping[str, Any]) -> bool:
+    annotation = hints.get(param.name)
+    return param.name == "request" or annotation is AjaxRequest
+
+
+class Binder:
+    """Validates the parameters of one handler."""
+
+    def __init__(
+        self,
+        func: Callable[..., Any],
+        params: Sequence[inspect.Parameter],
+        hints: Mapping[str, Any],
+        path_names: frozenset[str],
+    ) -> None:
+        self.path_names = path_names
+        annotations = {p.name: hints.get(p.name, Any) for p in params}
+        self.defaults = {p.name: p.default for p in params if p.default is not p.empty}
+        self.list_names = frozenset(n for n, a in annotations.items() if _is_sequence(a))
+        self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
+        self.whole_input = _whole_input_param(annotations, path_names)
+        fields = {
+            name: annotation if name not in self.defaults else NotRequired[annotation]
+            for name, annotation in annotations.items()
+        }
+        if self.whole_input is not None:
+            model = annotations[self.whole_input]
+            self.whole_adapter: TypeAdapter[Any] | None = TypeAdapter(model)
+            fields.pop(self.whole_input)
+        else:
+            self.whole_adapter = None
+        shape = TypedDict(f"{func.__qualname__}_params", fields)  # type: ignore[operator]
+        self.adapter: TypeAdapter[dict[str, Any]] = TypeAdapter(shape)
+
+    def bind(self, request: AjaxRequest) -> dict[str, Any]:
+        """The validated keyword arguments, or :class:`ValidationFailed`."""
+        from_body = request.method in BODY_METHODS
+        source = request.data if from_body else request.query
+        raw = self._gather(source, request) if self.whole_input is None else {}
+        raw.update(request.path_params)
+        values = self._validate(self.adapter, raw, from_body)
+        if self.whole_adapter is not None and self.whole_input is not None:
+            whole = self._whole_source(source)
+            values[self.whole_input] = self._validate(self.whole_adapter, whole, from_body)
+        for name, default in self.defaults.items():
+            if name not in values:
+                values[name] = default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default)
+        return values
+
+    def _gather(self, source: Any, request: AjaxRequest) -> dict[str, Any]:
+        if source is None:
+            raw: dict[str, Any] = {}
+        elif isinstance(source, MultiDict):
+            raw = {
+                name: source.getlist(name) if name in self.list_names else source[name]
+                for name in source
+            }
+        elif isinstance(source, dict):
+            raw = dict(source)
+        else:
+            raise ValidationFailed(
+                [{"pointer": "#", "detail": "Expected a JSON object.", "code": "object_type"}]
+            )
+        for name in self.file_names:
+            if name in request.files:
+                uploads = request.files[name]
+                raw[name] = uploads if name in self.list_names else uploads[-1]
+        return raw
+
+    def _whole_source(self, source: Any) -> Any:
+        if isinstance(source, MultiDict):
+            return {k: source[k] for k in source}
+        return {} if source is None else source
+
+    def _validate(self, adapter: TypeAdapter[Any], raw: Any, from_body: bool) -> Any:
+        try:
+            return adapter.validate_python(raw)
+        except ValidationError as exc:
+            raise ValidationFailed(self._field_errors(exc, from_body)) from exc
+
+    def _field_errors(self, exc: ValidationError, from_body: bool) -> list[FieldError]:
+        errors: list[FieldError] = []
+        for error in exc.errors(include_url=False, include_context=False, include_input=False):
+            loc = tuple(str(part) for part in error["loc"])
+            errors.append(self._locate(loc, error["msg"], error["type"], from_body))
+        return errors
+
+    def _locate(self, loc: tuple[str, ...], msg: str, code: str, from_body: bool) -> FieldError:
+        if loc and loc[0] not in self.path_names and from_body:
+            return {"pointer": json_pointer(loc), "detail": msg, "code": code}
+        name = loc[0] if loc else ""
+        detail = f"{msg} (at item {'/'.join(loc[1:])})" if len(loc) > 1 else msg
+        return {"parameter": name, "detail": detail, "code": code}
+
+
+def json_pointer(path: Sequence[str]) -> str:
+    """An RFC 6901 JSON Pointer as a URI fragment: ``("a", "b/c") -> "#/a/b~1c"``."""
+    escaped = (part.replace("~", "~0").replace("/", "~1") for part in path)
+    return "#/" + "/".join(escaped) if path else "#"
+
+
+def _is_sequence(annotation: Any) -> bool:
+    annotation = _strip_annotated(annotation)
+    origin = typing.get_origin(annotation) or annotation
+    if origin is typing.Union or type(annotation).__name__ == "UnionType":
+        return any(_is_sequence(arg) for arg in typing.get_args(annotation))
+    return origin in _SEQUENCE_ORIGINS
+
+
+def _is_file(annotation: Any) -> bool:
+    annotation = _strip_annotated(annotation)
+    if annotation is UploadedFile:
+        return True
+    return any(_is_file(arg) for arg in typing.get_args(annotation))
+
+
+def _strip_annotated(annotation: Any) -> Any:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
+def _whole_input_param(annotations: Mapping[str, Any], path_names: frozenset[str]) -> str | None:
+    candidates = [n for n in annotations if n not in path_names]
+    if len(candidates) != 1:
+        return None
+    annotation = _strip_annotated(annotations[candidates[0]])
+    is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    return candidates[0] if is_model else None

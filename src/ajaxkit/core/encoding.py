@@ -1,0 +1,122 @@
+"""JSON encoding of handler results (orjson, with a pluggable fallback).
+
+orjson already encodes ``datetime``/``date``/``time`` (ISO 8601), ``UUID``,
+``Enum`` and dataclasses natively and fast.  What it does not know is handled
+by :meth:`JSONEncoder.default`, looked up by type once per value:
+
+* ``Decimal`` becomes a JSON *string* (``"12.30"``): a JSON number would be
+  read back as a binary float by every browser and most clients, which is
+  exactly the rounding we promise not to do.  pydantic and Django REST
+  framework make the same choice.
+* ``set``/``frozenset`` become arrays, sorted when the items can be sorted,
+  so the same data always gives the same bytes (ETags depend on that).
+* pydantic models are dumped in JSON mode.
+* anything else is offered to the registered encoders and hooks (the model
+  layer teaches Django and SQLAlchemy objects this way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+__all__ = ["JSONEncoder", "UnencodableValue"]
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS
+_UNHANDLED: Any = object()
+
+Hook = Callable[[Any], Any]
+
+
+class UnencodableValue(TypeError):
+    """A value no encoder knows; ``value_type`` names its type."""
+
+    def __init__(self, value_type: type) -> None:
+        self.value_type = value_type
+        super().__init__(f"Type is not JSON serializable: {_type_name(value_type)}")
+
+
+def _type_name(value_type: type) -> str:
+    return f"{value_type.__module__}.{value_type.__qualname__}"
+
+
+def _encode_set(value: set[Any] | frozenset[Any]) -> list[Any]:
+    try:
+        return sorted(value)
+    except TypeError:  # mixed or unorderable items: keep them, order unspecified
+        return list(value)
+
+
+def _encode_model(value: BaseModel) -> Any:
+    return value.model_dump(mode="json")
+
+
+class JSONEncoder:
+    """Turns handler results into JSON bytes.
+
+    Teach it a type with :meth:`register` (exact type or base class) or a
+    predicate-style :meth:`add_hook` that returns :data:`JSONEncoder.SKIP`
+    for values it does not handle.
+    """
+
+    #: Returned by a hook that does not handle the value.
+    SKIP: Any = _UNHANDLED
+
+    def __init__(self) -> None:
+        self._by_type: dict[type, Hook] = {
+            Decimal: str,
+            set: _encode_set,
+            frozenset: _encode_set,
+        }
+        self._hooks: list[Hook] = []
+        self._resolved: dict[type, Hook | None] = {}
+
+    def register(self, value_type: type, encode: Hook) -> None:
+        """Encode instances of ``value_type`` (and subclasses) with ``encode``."""
+        self._by_type[value_type] = encode
+        self._resolved.clear()
+
+    def add_hook(self, hook: Hook) -> None:
+        """Offer every otherwise unknown value to ``hook``."""
+        self._hooks.append(hook)
+
+    def dumps(self, value: Any) -> bytes:
+        """Encode ``value``; raises :class:`UnencodableValue` for unknown types."""
+        try:
+            return orjson.dumps(value, default=self.default, option=_OPTIONS)
+        except orjson.JSONEncodeError as exc:
+            if isinstance(exc.__cause__, UnencodableValue):
+                raise exc.__cause__ from None
+            raise UnencodableValue(_first_bad_type(exc)) from exc
+
+    def default(self, value: Any) -> Any:
+        """orjson's fallback: convert ``value`` into something it can encode."""
+        value_type = type(value)
+        encode = self._resolve(value_type)
+        if encode is not None:
+            return encode(value)
+        if isinstance(value, BaseModel):
+            return _encode_model(value)
+        for hook in self._hooks:
+            result = hook(value)
+            if result is not _UNHANDLED:
+                return result
+        raise UnencodableValue(value_type)
+
+    def _resolve(self, value_type: type) -> Hook | None:
+        try:
+            return self._resolved[value_type]
+        except KeyError:
+            found = next((self._by_type[b] for b in value_type.__mro__ if b in self._by_type), None)
+            self._resolved[value_type] = found
+            return found
+
+
+def _first_bad_type(exc: orjson.JSONEncodeError) -> type:
+    # orjson's own errors (int over 64 bits, recursion, non-str keys) carry no
+    # value; name the exception type so the log still says what happened.
+    return type(exc)

@@ -1,0 +1,61 @@
+"""What an integration tells the core about its framework.
+
+A :class:`Platform` is the whole contract between the core and a framework
+integration beyond request/response translation: which objects are native
+responses (they pass through untouched), how the framework's own exceptions
+map into our tree, how CSRF is checked, and how blocking code is run off the
+event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from ajaxkit.exceptions import AjaxError
+from ajaxkit.types import AjaxRequest
+
+__all__ = ["REFERENCE", "Platform"]
+
+ExceptionTranslator = Callable[[BaseException], "AjaxError | None"]
+ThreadRunner = Callable[..., Awaitable[Any]]
+
+
+def _no_translation(exc: BaseException) -> AjaxError | None:
+    return None
+
+
+async def _to_thread(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    # Not thread-sensitive: sync handlers of a framework-free app share no
+    # thread-bound state, so they may run side by side.
+    return await sync_to_async(func, thread_sensitive=False)(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The framework facts the pipeline needs.
+
+    Attributes:
+        name: the framework, for logs.
+        native_response_types: handler results of these types are returned
+            as they are.
+        translate_exception: maps a framework exception into our tree, or
+            returns ``None`` when it does not know it.
+        check_csrf: raises :class:`~ajaxkit.CSRFFailed` for a request that
+            fails the framework's CSRF protection; ``None`` means no check.
+        run_in_thread: ``await run_in_thread(f, *args)`` runs blocking ``f``
+            without blocking the event loop.
+    """
+
+    name: str
+    native_response_types: tuple[type, ...] = ()
+    translate_exception: ExceptionTranslator = _no_translation
+    check_csrf: Callable[[AjaxRequest], None] | None = None
+    run_in_thread: ThreadRunner = _to_thread
+
+
+#: The framework-free platform used by :mod:`ajaxkit.testing`.
+REFERENCE = Platform(name="reference")

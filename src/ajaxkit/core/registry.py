@@ -1,0 +1,137 @@
+"""The :class:`Ajax` registry: endpoints, settings, and the dispatch entry points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar, overload
+
+from ajaxkit.core.endpoint import Endpoint, Permission, RequestArg, make_endpoint
+from ajaxkit.core.pipeline import arun, flow, run
+from ajaxkit.core.platform import REFERENCE, Platform
+from ajaxkit.core.routing import Router, normalize_route
+from ajaxkit.core.settings import Settings
+from ajaxkit.types import AjaxRequest, AjaxResponse
+
+__all__ = ["Ajax"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Ajax:
+    """A registry of AJAX endpoints and the settings they are served with.
+
+    Mount it with an integration (``ajaxkit.django.urls(api)``,
+    ``ajaxkit.flask.blueprint(api)``, ``ajaxkit.starlette.app(api)``).
+
+    Args:
+        settings: a :class:`Settings`; keyword ``overrides`` are applied to it
+            (``Ajax(debug=True)``).
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        base = settings or Settings()
+        self.settings: Settings = base.replace(**overrides) if overrides else base
+        self.router = Router()
+
+    def configure(self, **changes: Any) -> None:
+        """Replace settings (integrations call this at mount time)."""
+        self.settings = self.settings.replace(**changes)
+
+    @overload
+    def endpoint(self, route: F, /) -> F: ...
+
+    @overload
+    def endpoint(
+        self,
+        route: str | None = None,
+        /,
+        *,
+        methods: Iterable[str] | None = None,
+        login_required: bool = False,
+        permission: Permission | None = None,
+        csrf_exempt: bool = False,
+        **options: Any,
+    ) -> Callable[[F], F]: ...
+
+    def endpoint(
+        self,
+        route: str | Callable[..., Any] | None = None,
+        /,
+        *,
+        methods: Iterable[str] | None = None,
+        login_required: bool = False,
+        permission: Permission | None = None,
+        csrf_exempt: bool = False,
+        **options: Any,
+    ) -> Any:
+        """Register a handler: ``@api.endpoint`` or ``@api.endpoint("a/b", methods=[...])``.
+
+        Args:
+            route: the path below the mount; defaults to the function name.
+                ``{name}`` segments are captured and bound by name.
+            methods: accepted methods (default ``settings.default_methods``).
+            login_required: answer anonymous requests with 401.
+            permission: ``permission(request) -> bool``; ``False`` means 403.
+            csrf_exempt: skip CSRF protection for this endpoint.
+            options: stored on the endpoint for later pipeline steps.
+        """
+        if callable(route):
+            self.add(route.__name__, route)
+            return route
+
+        def register(func: F) -> F:
+            self.add(
+                route if route is not None else func.__name__,
+                func,
+                methods=methods,
+                login_required=login_required,
+                permission=permission,
+                csrf_exempt=csrf_exempt,
+                **options,
+            )
+            return func
+
+        return register
+
+    def add(
+        self,
+        route: str,
+        func: Callable[..., Any],
+        *,
+        methods: Iterable[str] | None = None,
+        request_arg: RequestArg = "ajax",
+        **options: Any,
+    ) -> Endpoint:
+        """Register ``func`` at ``route``; the non-decorator form of :meth:`endpoint`."""
+        target = self.router.route(normalize_route(route))
+        endpoint = make_endpoint(
+            target.pattern,
+            func,
+            methods=methods or self.settings.default_methods,
+            path_names=target.param_names,
+            request_arg=request_arg,
+            **options,
+        )
+        clash = endpoint.methods & target.endpoints.keys()
+        if clash:
+            raise ValueError(f"{sorted(clash)} {target.pattern!r} is already registered.")
+        for method in endpoint.methods:
+            target.endpoints[method] = endpoint
+        return endpoint
+
+    def endpoints(self) -> Iterator[Endpoint]:
+        """Every registered endpoint, once each."""
+        seen: set[int] = set()
+        for route in self.router:
+            for endpoint in route.endpoints.values():
+                if id(endpoint) not in seen:
+                    seen.add(id(endpoint))
+                    yield endpoint
+
+    def dispatch(self, request: AjaxRequest, platform: Platform = REFERENCE) -> AjaxResponse:
+        """Answer ``request`` synchronously (WSGI servers)."""
+        return run(flow(self.router, self.settings, request, platform))
+
+    async def adispatch(self, request: AjaxRequest, platform: Platform = REFERENCE) -> AjaxResponse:
+        """Answer ``request`` on the running event loop (ASGI servers)."""
+        return await arun(flow(self.router, self.settings, request, platform))

@@ -1,0 +1,111 @@
+"""Routes below the mount: ``"hello"``, ``"notes/{pk}"``, ``"files/{rest:path}"``.
+
+Static routes are one dict lookup; templated ones are tried in registration
+order.  A route holds one endpoint per method, so ``GET notes`` and
+``POST notes`` can be different handlers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ajaxkit.exceptions import MethodNotAllowed, NotFound
+
+if TYPE_CHECKING:
+    from ajaxkit.core.endpoint import Endpoint
+
+__all__ = ["Route", "Router", "normalize_route"]
+
+_PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
+_CONVERTERS = {None: "[^/]+", "str": "[^/]+", "int": "[0-9]+", "path": ".+"}
+
+
+def normalize_route(route: str) -> str:
+    """``"/hello/"`` and ``"hello"`` name the same route."""
+    return route.strip("/")
+
+
+@dataclass
+class Route:
+    """One path pattern and its endpoints by method."""
+
+    pattern: str
+    regex: re.Pattern[str] | None
+    param_names: frozenset[str]
+    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+
+    def allowed(self) -> list[str]:
+        """Methods to list in ``Allow``: HEAD with GET, and always OPTIONS."""
+        methods = set(self.endpoints)
+        if "GET" in methods:
+            methods.add("HEAD")
+        methods.add("OPTIONS")
+        return sorted(methods)
+
+    def endpoint_for(self, method: str) -> Endpoint | None:
+        """The endpoint answering ``method``; ``None`` means answer OPTIONS."""
+        endpoint = self.endpoints.get(method)
+        if endpoint is None and method == "HEAD":
+            endpoint = self.endpoints.get("GET")
+        if endpoint is not None:
+            return endpoint
+        if method == "OPTIONS":
+            return None
+        raise MethodNotAllowed(self.allowed())
+
+
+class Router:
+    """Maps a route below the mount to a :class:`Route` and its parameters."""
+
+    def __init__(self) -> None:
+        self._static: dict[str, Route] = {}
+        self._templated: list[Route] = []
+
+    def route(self, pattern: str) -> Route:
+        """The route for ``pattern``, created on first use."""
+        pattern = normalize_route(pattern)
+        for existing in self:
+            if existing.pattern == pattern:
+                return existing
+        regex, names = _compile(pattern)
+        route = Route(pattern, regex, names)
+        if regex is None:
+            self._static[pattern] = route
+        else:
+            self._templated.append(route)
+        return route
+
+    def match(self, path: str) -> tuple[Route, dict[str, str]]:
+        """The route serving ``path`` and its captured parameters, or 404."""
+        path = normalize_route(path)
+        route = self._static.get(path)
+        if route is not None:
+            return route, {}
+        for route in self._templated:
+            assert route.regex is not None
+            found = route.regex.fullmatch(path)
+            if found:
+                return route, found.groupdict()
+        raise NotFound(f"No endpoint at {path!r}.")
+
+    def __iter__(self) -> Iterator[Route]:
+        yield from self._static.values()
+        yield from self._templated
+
+
+def _compile(pattern: str) -> tuple[re.Pattern[str] | None, frozenset[str]]:
+    names = [m.group(1) for m in _PARAM.finditer(pattern)]
+    if not names:
+        return None, frozenset()
+    parts, last = [], 0
+    for m in _PARAM.finditer(pattern):
+        converter = m.group(2)
+        if converter not in _CONVERTERS:
+            raise ValueError(f"Unknown converter {converter!r} in route {pattern!r}.")
+        parts += [re.escape(pattern[last : m.start()]), f"(?P<{m.group(1)}>{_CONVERTERS[converter]})"]
+        last = m.end()
+    parts.append(re.escape(pattern[last:]))
+    return re.compile("".join(parts)), frozenset(names)
