@@ -1,0 +1,177 @@
+"""A framework-free test client: drive an :class:`~ajaxkit.Ajax` registry directly.
+
+It builds :class:`~ajaxkit.AjaxRequest` values the way an integration would
+and runs them through the same pipeline, so handler tests need no web
+framework::
+
+    from ajaxkit.testing import Client
+
+    client = Client(api)
+    assert client.get("/ajax/hello").json() == {"message": "Hello, World!"}
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlencode, urlsplit, parse_qsl
+
+import orjson
+
+from ajaxkit.core.platform import REFERENCE, Platform
+from ajaxkit.core.registry import Ajax
+from ajaxkit.types import UNLOADED, AjaxRequest, AjaxResponse, Headers, MultiDict
+
+__all__ = ["Client", "Response", "encode_body"]
+
+Params = Mapping[str, Any] | Iterable[tuple[str, Any]]
+Files = Mapping[str, tuple[str, bytes, str]]
+
+
+class Response:
+    """What a test client got back: status, headers, body."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], content: bytes) -> None:
+        self.status = status
+        self.headers = Headers(headers.items())
+        self.content = content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return orjson.loads(self.content)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.content[:80]!r}>"
+
+
+def _pairs(params: Params | None) -> list[tuple[str, str]]:
+    if params is None:
+        return []
+    items = params.items() if isinstance(params, Mapping) else params
+    out: list[tuple[str, str]] = []
+    for key, value in items:
+        values = value if isinstance(value, (list, tuple)) else [value]
+        out += [(key, str(v)) for v in values]
+    return out
+
+
+def encode_body(
+    *, json: Any = None, data: Params | None = None, files: Files | None = None
+) -> tuple[bytes, str | None]:
+    """Encode a test body; returns ``(bytes, content_type)``."""
+    if json is not None:
+        return orjson.dumps(json), "application/json"
+    if files:
+        return _multipart(_pairs(data), files)
+    if data is not None:
+        return urlencode(_pairs(data)).encode(), "application/x-www-form-urlencoded"
+    return b"", None
+
+
+def _multipart(fields: list[tuple[str, str]], files: Files) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    chunks: list[bytes] = []
+    for name, value in fields:
+        chunks.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
+    for name, (filename, content, content_type) in files.items():
+        head = (
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+        )
+        chunks.append(head.encode() + content + b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+
+
+class Client:
+    """Calls an :class:`~ajaxkit.Ajax` registry as if it were mounted at ``mount``.
+
+    Args:
+        api: the registry.
+        mount: the path prefix requests are made under.
+        platform: the platform facts to dispatch with (framework-free).
+    """
+
+    def __init__(self, api: Ajax, mount: str = "/ajax", platform: Platform = REFERENCE) -> None:
+        self.api = api
+        self.mount = mount.rstrip("/")
+        self.platform = platform
+        self.user: Any = None
+
+    def login(self, user: Any) -> None:
+        """Make later requests as ``user``."""
+        self.user = user
+
+    def logout(self) -> None:
+        self.user = None
+
+    def build(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Params | None = None,
+        files: Files | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> AjaxRequest:
+        """The :class:`AjaxRequest` an integration would build for this call."""
+        split = urlsplit(path)
+        body, content_type = encode_body(json=json, data=data, files=files)
+        if content is not None:
+            body = content
+        header_items = dict(headers or {})
+        if content_type and not any(k.lower() == "content-type" for k in header_items):
+            header_items["Content-Type"] = content_type
+        if body:
+            header_items.setdefault("Content-Length", str(len(body)))
+        query = parse_qsl(split.query, keep_blank_values=True) + _pairs(params)
+        route = split.path[len(self.mount) :] if split.path.startswith(self.mount) else "\0"
+        return AjaxRequest(
+            method=method,
+            path=split.path,
+            route=route,
+            headers=Headers(header_items.items()),
+            query=MultiDict(query),
+            body=body,
+            user=self.user if self.user is not None else UNLOADED,
+        )
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Response:
+        """Dispatch synchronously and return the :class:`Response`."""
+        return _to_response(self.api.dispatch(self.build(method, path, **kwargs), self.platform))
+
+    async def arequest(self, method: str, path: str, **kwargs: Any) -> Response:
+        """Dispatch on the running event loop."""
+        request = self.build(method, path, **kwargs)
+        return _to_response(await self.api.adispatch(request, self.platform))
+
+    def get(self, path: str, **kwargs: Any) -> Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Response:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+def _to_response(response: AjaxResponse) -> Response:
+    if response.native is not None:
+        raise TypeError("A native response cannot be read without its framework.")
+    return Response(response.status, response.headers, response.body)

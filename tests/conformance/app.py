@@ -1,0 +1,218 @@
+"""The ONE app spec every integration mounts for the conformance suite.
+
+Nothing here names a framework.  What differs per framework (how to build a
+native response or raise a native exception) is passed in by the client as
+a :class:`Natives`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import enum
+import threading
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from ajaxkit import Ajax, AjaxRequest, Conflict, UploadedFile
+from ajaxkit.core.pipeline import is_authenticated
+
+
+@dataclasses.dataclass(frozen=True)
+class Natives:
+    """Framework-specific pieces the spec needs, supplied by each client.
+
+    ``response(status, body, content_type, headers)`` builds a native
+    response; ``raise_exception(kind, detail)`` raises the framework's own
+    exception for ``kind`` in {"not_found", "forbidden", "bad_request"}.
+    """
+
+    response: Callable[[int, bytes, str, dict[str, str]], Any]
+    raise_exception: Callable[[str, str], None]
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+class Model(BaseModel):
+    name: str
+    when: dt.date
+
+
+class Money:
+    """A type the encoder does not know until the spec registers it."""
+
+    def __init__(self, cents: int) -> None:
+        self.cents = cents
+
+
+class NoteIn(BaseModel):
+    title: str = Field(max_length=20)
+    priority: int = 1
+
+
+SAMPLE_DATETIME = dt.datetime(2024, 5, 17, 13, 45, 30, 123000, tzinfo=dt.timezone.utc)
+SAMPLE_UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
+MAIN_THREAD_LOOP_THREADS: set[int] = set()
+
+
+def is_admin(request: AjaxRequest) -> bool:
+    return getattr(request.user, "username", None) == "admin"
+
+
+def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
+    """A fresh registry with every endpoint the conformance tests call."""
+    api = Ajax(debug=debug)
+    api.settings.encoder.register(Money, lambda m: f"{m.cents / 100:.2f} EUR")
+    _success_endpoints(api, natives)
+    _encoding_endpoints(api)
+    _error_endpoints(api, natives)
+    _binding_endpoints(api)
+    _auth_endpoints(api)
+    _concurrency_endpoints(api)
+    return api
+
+
+def _success_endpoints(api: Ajax, natives: Natives) -> None:
+    @api.endpoint
+    def hello(request: AjaxRequest) -> dict[str, str]:
+        return {"message": "Hello, World!"}
+
+    @api.endpoint("status/created", methods=["POST"])
+    def created(request: AjaxRequest) -> Any:
+        return {"id": 1}, 201
+
+    @api.endpoint("status/headers")
+    def with_headers(request: AjaxRequest) -> Any:
+        return {"ok": True}, 202, {"X-Custom": "yes"}
+
+    @api.endpoint("status/headers-only")
+    def headers_only(request: AjaxRequest) -> Any:
+        return {"ok": True}, {"X-Custom": "only"}
+
+    @api.endpoint
+    def nothing(request: AjaxRequest) -> None:
+        return None
+
+    @api.endpoint
+    def native(request: AjaxRequest) -> Any:
+        return natives.response(418, b"I'm a teapot", "text/plain", {"X-Native": "1"})
+
+
+def _encoding_endpoints(api: Ajax) -> None:
+    @api.endpoint("encode/types")
+    def types(request: AjaxRequest) -> dict[str, Any]:
+        return {
+            "datetime": SAMPLE_DATETIME,
+            "naive": dt.datetime(2024, 5, 17, 13, 45),
+            "date": dt.date(2024, 5, 17),
+            "time": dt.time(13, 45, 30),
+            "decimal": Decimal("12.30"),
+            "big_decimal": Decimal("12345678901234567890.123456789"),
+            "uuid": SAMPLE_UUID,
+            "enum": Color.RED,
+            "set": {3, 1, 2},
+            "dataclass": Point(1, 2),
+            "model": Model(name="x", when=dt.date(2024, 1, 2)),
+        }
+
+    @api.endpoint("encode/custom")
+    def custom(request: AjaxRequest) -> dict[str, Any]:
+        return {"price": Money(1250)}
+
+    @api.endpoint("encode/bad")
+    def bad(request: AjaxRequest) -> dict[str, Any]:
+        return {"thing": threading.Lock()}
+
+
+def _error_endpoints(api: Ajax, natives: Natives) -> None:
+    @api.endpoint("errors/boom")
+    def boom(request: AjaxRequest) -> None:
+        raise RuntimeError("secret at /etc/ajaxkit/config.py")
+
+    @api.endpoint("errors/conflict")
+    def conflict(request: AjaxRequest) -> None:
+        raise Conflict("That name is taken.", headers={"X-Why": "duplicate"})
+
+    @api.endpoint("errors/native/{kind}")
+    def native_error(request: AjaxRequest, kind: str) -> None:
+        natives.raise_exception(kind, f"native {kind}")
+
+    @api.endpoint("only-post", methods=["POST"])
+    def only_post(request: AjaxRequest) -> dict[str, bool]:
+        return {"ok": True}
+
+
+def _binding_endpoints(api: Ajax) -> None:
+    @api.endpoint("users/search", methods=["GET", "POST", "DELETE", "PUT", "PATCH"])
+    def search(request: AjaxRequest, q: str = "", limit: int = 10) -> dict[str, Any]:
+        return {"q": q, "limit": limit}
+
+    @api.endpoint("params/required", methods=["GET", "POST"])
+    def required(request: AjaxRequest, title: str, count: int) -> dict[str, Any]:
+        return {"title": title, "count": count}
+
+    @api.endpoint("params/lists", methods=["GET", "POST"])
+    def lists(request: AjaxRequest, ids: list[int], tags: list[str] = []) -> dict[str, Any]:
+        return {"ids": ids, "tags": tags}
+
+    @api.endpoint("params/model", methods=["POST", "GET"])
+    def model(request: AjaxRequest, note: NoteIn) -> dict[str, Any]:
+        return {"title": note.title, "priority": note.priority}
+
+    @api.endpoint("params/upload", methods=["POST"])
+    def upload(request: AjaxRequest, name: str, file: UploadedFile) -> dict[str, Any]:
+        return {"name": name, "filename": file.filename, "size": file.size}
+
+    @api.endpoint("notes/{pk}", methods=["GET"])
+    def note(request: AjaxRequest, pk: int) -> dict[str, int]:
+        return {"pk": pk}
+
+    @api.endpoint("echo", methods=["POST"])
+    def echo(request: AjaxRequest) -> Any:
+        return request.data
+
+
+def _auth_endpoints(api: Ajax) -> None:
+    @api.endpoint(login_required=True)
+    def whoami(request: AjaxRequest) -> dict[str, Any]:
+        return {"username": request.user.username}
+
+    @api.endpoint("admin-only", permission=is_admin)
+    def admin_only(request: AjaxRequest) -> dict[str, bool]:
+        return {"admin": True}
+
+    @api.endpoint("is-authenticated")
+    def authenticated(request: AjaxRequest) -> dict[str, bool]:
+        return {"authenticated": is_authenticated(request.user)}
+
+    @api.endpoint("submit", methods=["POST"])
+    def submit(request: AjaxRequest) -> dict[str, bool]:
+        return {"submitted": True}
+
+
+def _concurrency_endpoints(api: Ajax) -> None:
+    @api.endpoint("async-hello")
+    async def async_hello(request: AjaxRequest, name: str = "async") -> dict[str, str]:
+        await asyncio.sleep(0)
+        return {"message": f"Hello, {name}!"}
+
+    @api.endpoint("sync-loop")
+    def sync_loop(request: AjaxRequest) -> dict[str, bool]:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return {"loop_running_here": False}
+        return {"loop_running_here": True}

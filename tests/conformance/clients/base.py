@@ -1,0 +1,83 @@
+"""The client ABC every integration's conformance client implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+from ajaxkit.testing import Files, Params, Response
+
+__all__ = ["CLIENTS", "Client", "Response"]
+
+#: Every concrete client class, filled in as the client modules are imported.
+CLIENTS: list[type[Client]] = []
+
+
+class Client(ABC):
+    """Mounts the conformance app (``/ajax`` and a debug copy at ``/ajax-debug``)
+    on one framework and makes requests through that framework's test client.
+
+    Class attributes:
+        name: the test id.
+        marks: pytest marker names to apply (``"django"``, ...).
+        capabilities: abilities some tests need, e.g. ``"csrf"``
+            (the platform enforces CSRF), ``"native"`` (native responses and
+            exceptions exist), ``"async_server"`` (served by an event loop).
+    """
+
+    name: ClassVar[str]
+    marks: ClassVar[tuple[str, ...]] = ()
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not getattr(cls, "__abstractmethods__", None):
+            CLIENTS.append(cls)
+
+    @abstractmethod
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Params | None = None,
+        files: Files | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Make one request through the framework; ``content`` is a raw body."""
+
+    @abstractmethod
+    def login(self, username: str) -> None:
+        """Authenticate later requests as ``username`` the framework's own way."""
+
+    @abstractmethod
+    def logout(self) -> None: ...
+
+    def enforce_csrf(self) -> None:
+        """Make later requests go through CSRF checks (capability ``csrf``)."""
+        raise NotImplementedError
+
+    def csrf_token(self) -> str:
+        """A valid CSRF token for later requests (capability ``csrf``)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release resources (servers, event loops)."""
+
+    def get(self, path: str, **kwargs: Any) -> Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Response:
+        return self.request("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Response:
+        return self.request("DELETE", path, **kwargs)

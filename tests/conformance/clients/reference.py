@@ -1,0 +1,52 @@
+"""The framework-free reference client: the core pipeline with no framework."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from ajaxkit import AjaxResponse, Forbidden, NotFound, ClientError
+from ajaxkit.testing import Client as CoreClient
+from ajaxkit.testing import Response
+
+from tests.conformance.app import Natives, build_api
+from tests.conformance.clients.base import Client
+
+_NATIVE_ERRORS = {"not_found": NotFound, "forbidden": Forbidden, "bad_request": ClientError}
+
+
+def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
+    # Without a framework the "native" response is ours: it passes through.
+    return AjaxResponse(status=status, body=body, headers={"Content-Type": content_type, **headers})
+
+
+def _raise(kind: str, detail: str) -> None:
+    raise _NATIVE_ERRORS[kind](detail)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise)
+
+
+class ReferenceClient(Client):
+    name = "reference"
+    capabilities = frozenset({"native"})
+
+    def __init__(self) -> None:
+        self._clients = {
+            "/ajax-debug": CoreClient(build_api(NATIVES, debug=True), mount="/ajax-debug"),
+            "/ajax": CoreClient(build_api(NATIVES), mount="/ajax"),
+        }
+
+    def _client(self, path: str) -> CoreClient:
+        return next(c for prefix, c in self._clients.items() if path.startswith(prefix + "/"))
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Response:
+        return self._client(path).request(method, path, **kwargs)
+
+    def login(self, username: str) -> None:
+        for client in self._clients.values():
+            client.login(SimpleNamespace(username=username, is_authenticated=True))
+
+    def logout(self) -> None:
+        for client in self._clients.values():
+            client.logout()

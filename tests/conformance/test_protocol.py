@@ -1,0 +1,347 @@
+"""One test (at least) per rule of docs/protocol.md, run against every client.
+
+Test names start with the rule id.  Bodies never name a framework; what only
+some platforms can do is a declared capability (``needs("csrf")``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+
+from tests.conformance.app import SAMPLE_UUID
+from tests.conformance.clients.base import Client, Response
+
+PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "code"}
+
+
+def assert_problem(response: Response, status: int, code: str) -> dict:
+    assert response.status == status, response.content
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert PROBLEM_MEMBERS <= body.keys()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"] == "about:blank"
+    return body
+
+
+# --- S: success -------------------------------------------------------------
+
+
+def test_S1_return_value_is_json(client: Client) -> None:
+    response = client.get("/ajax/hello")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"message": "Hello, World!"}
+
+
+def test_S2_tuple_sets_status(client: Client) -> None:
+    response = client.post("/ajax/status/created")
+    assert response.status == 201
+    assert response.json() == {"id": 1}
+
+
+def test_S2_tuple_sets_status_and_headers(client: Client) -> None:
+    response = client.get("/ajax/status/headers")
+    assert response.status == 202
+    assert response.headers["x-custom"] == "yes"
+    assert response.json() == {"ok": True}
+
+
+def test_S2_tuple_sets_headers_only(client: Client) -> None:
+    response = client.get("/ajax/status/headers-only")
+    assert response.status == 200
+    assert response.headers["x-custom"] == "only"
+
+
+def test_S3_none_is_204_without_body(client: Client) -> None:
+    response = client.get("/ajax/nothing")
+    assert response.status == 204
+    assert response.content == b""
+
+
+def test_S4_native_response_passes_through(client: Client, needs) -> None:
+    needs("native")
+    response = client.get("/ajax/native")
+    assert response.status == 418
+    assert response.content == b"I'm a teapot"
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["x-native"] == "1"
+
+
+def test_S5_head_answers_like_get_without_body(client: Client) -> None:
+    response = client.request("HEAD", "/ajax/hello")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.content == b""
+
+
+def test_S6_options_lists_allowed_methods(client: Client) -> None:
+    response = client.request("OPTIONS", "/ajax/only-post")
+    assert response.status == 204
+    assert response.headers["allow"] == "OPTIONS, POST"
+
+
+# --- E: encoding ------------------------------------------------------------
+
+
+def test_E1_dates_and_times_are_iso_8601(client: Client) -> None:
+    body = client.get("/ajax/encode/types").json()
+    assert body["datetime"] == "2024-05-17T13:45:30.123000+00:00"
+    assert body["naive"] == "2024-05-17T13:45:00"
+    assert body["date"] == "2024-05-17"
+    assert body["time"] == "13:45:30"
+
+
+def test_E2_decimal_is_exact_string(client: Client) -> None:
+    body = client.get("/ajax/encode/types").json()
+    assert body["decimal"] == "12.30"
+    assert body["big_decimal"] == "12345678901234567890.123456789"
+
+
+def test_E3_uuid_enum_set_dataclass_model(client: Client) -> None:
+    body = client.get("/ajax/encode/types").json()
+    assert body["uuid"] == str(SAMPLE_UUID)
+    assert body["enum"] == "red"
+    assert body["set"] == [1, 2, 3]
+    assert body["dataclass"] == {"x": 1, "y": 2}
+    assert body["model"] == {"name": "x", "when": "2024-01-02"}
+
+
+def test_E4_registered_types_use_their_encoder(client: Client) -> None:
+    assert client.get("/ajax/encode/custom").json() == {"price": "12.50 EUR"}
+
+
+def test_E5_unencodable_value_is_logged_500(client: Client, caplog) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/encode/bad")
+    body = assert_problem(response, 500, "encoding_failed")
+    assert "lock" not in response.text.lower()
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any("_thread.lock" in m and "bad" in m for m in messages), messages
+    assert body["instance"].startswith("urn:uuid:")
+
+
+# --- P: problems ------------------------------------------------------------
+
+
+def test_P1_problem_members_and_fixed_title(client: Client) -> None:
+    first = assert_problem(client.get("/ajax/no/such/thing"), 404, "not_found")
+    second = assert_problem(client.get("/ajax/errors/native/not_found"), 404, "not_found")
+    assert first["title"] == second["title"] == "Not Found"
+    assert first["instance"] == "/ajax/no/such/thing"
+
+
+def test_P2_unknown_endpoint_is_404(client: Client) -> None:
+    assert_problem(client.get("/ajax/does-not-exist"), 404, "not_found")
+
+
+def test_P3_wrong_method_is_405_with_allow(client: Client) -> None:
+    response = client.get("/ajax/only-post")
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "OPTIONS, POST"
+
+
+def test_P4_unhandled_exception_is_opaque_500(client: Client, caplog) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/errors/boom")
+    body = assert_problem(response, 500, "internal_error")
+    assert "secret" not in response.text
+    assert "/etc" not in response.text
+    assert "Traceback" not in response.text
+    assert "errors/boom" not in response.text
+    error_id = body["instance"].removeprefix("urn:uuid:")
+    assert re.fullmatch(r"[0-9a-f-]{36}", error_id)
+    records = [r for r in caplog.records if r.name == "ajaxkit"]
+    assert any(error_id in r.getMessage() and r.exc_info for r in records)
+
+
+def test_P5_debug_500_shows_exception(client: Client, caplog) -> None:
+    with caplog.at_level(logging.CRITICAL, logger="ajaxkit"):
+        response = client.get("/ajax-debug/errors/boom")
+    body = assert_problem(response, 500, "internal_error")
+    assert body["exception"]["type"] == "RuntimeError"
+    assert "secret" in body["exception"]["message"]
+    assert body["exception"]["traceback"][-1]["in"] == "boom"
+
+
+def test_P6_raised_ajax_error_renders_with_class_facts(client: Client) -> None:
+    response = client.get("/ajax/errors/conflict")
+    body = assert_problem(response, 409, "conflict")
+    assert body["title"] == "Conflict"
+    assert body["detail"] == "That name is taken."
+    assert response.headers["x-why"] == "duplicate"
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [("not_found", 404, "not_found"), ("forbidden", 403, "forbidden"), ("bad_request", 400, "bad_request")],
+)
+def test_P7_framework_exceptions_map_to_problems(
+    client: Client, needs, kind: str, status: int, code: str
+) -> None:
+    needs("native")
+    assert_problem(client.get(f"/ajax/errors/native/{kind}"), status, code)
+
+
+# --- B: binding -------------------------------------------------------------
+
+
+def test_B1_query_parameters_bind_with_types(client: Client) -> None:
+    response = client.get("/ajax/users/search", params={"q": "al", "limit": "5"})
+    assert response.json() == {"q": "al", "limit": 5}
+    assert client.get("/ajax/users/search").json() == {"q": "", "limit": 10}
+    response = client.delete("/ajax/users/search", params={"q": "x"})
+    assert response.json() == {"q": "x", "limit": 10}
+
+
+def test_B2_json_body_binds(client: Client) -> None:
+    response = client.post("/ajax/users/search", json={"q": "bo", "limit": 3})
+    assert response.json() == {"q": "bo", "limit": 3}
+    response = client.patch("/ajax/users/search", json={"limit": 2})
+    assert response.json() == {"q": "", "limit": 2}
+
+
+def test_B3_form_bodies_bind(client: Client) -> None:
+    response = client.post("/ajax/users/search", data={"q": "form", "limit": "4"})
+    assert response.json() == {"q": "form", "limit": 4}
+    response = client.post(
+        "/ajax/params/upload",
+        data={"name": "report"},
+        files={"file": ("r.txt", b"hello world", "text/plain")},
+    )
+    assert response.json() == {"name": "report", "filename": "r.txt", "size": 11}
+
+
+def test_B4_repeated_keys_fill_lists(client: Client) -> None:
+    response = client.get("/ajax/params/lists", params=[("ids", "1"), ("ids", "2"), ("tags", "a")])
+    assert response.json() == {"ids": [1, 2], "tags": ["a"]}
+    response = client.post("/ajax/params/lists", data=[("ids", "3"), ("ids", "4")])
+    assert response.json() == {"ids": [3, 4], "tags": []}
+    response = client.post("/ajax/params/lists", json={"ids": [5]})
+    assert response.json() == {"ids": [5], "tags": []}
+
+
+def test_B5_single_model_parameter_takes_whole_body(client: Client) -> None:
+    response = client.post("/ajax/params/model", json={"title": "Buy milk", "priority": 2})
+    assert response.json() == {"title": "Buy milk", "priority": 2}
+    response = client.post("/ajax/params/model", json={"title": "x" * 21})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == [
+        {"pointer": "#/title", "detail": "String should have at most 20 characters", "code": "string_too_long"}
+    ]
+
+
+def test_B6_invalid_query_parameter_points_at_parameter(client: Client) -> None:
+    response = client.get("/ajax/params/required", params={"title": "t", "count": "many"})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == [
+        {
+            "parameter": "count",
+            "detail": "Input should be a valid integer, unable to parse string as an integer",
+            "code": "int_parsing",
+        }
+    ]
+
+
+def test_B6_missing_body_members_point_into_body(client: Client) -> None:
+    response = client.post("/ajax/params/required", json={"count": "x"})
+    body = assert_problem(response, 422, "validation_failed")
+    pointers = sorted((e["pointer"], e["code"]) for e in body["errors"])
+    assert pointers == [("#/count", "int_parsing"), ("#/title", "missing")]
+
+
+def test_B6_non_object_json_body_is_422(client: Client) -> None:
+    response = client.post("/ajax/params/required", json=[1, 2])
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"][0]["pointer"] == "#"
+
+
+def test_B7_malformed_json_is_400(client: Client) -> None:
+    response = client.post(
+        "/ajax/echo", content=b'{"a": ', headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 400, "malformed_json")
+
+
+def test_B8_unsupported_content_type_is_415(client: Client) -> None:
+    response = client.post("/ajax/echo", content=b"<a/>", headers={"Content-Type": "text/xml"})
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+def test_B9_body_over_limit_is_413(client: Client) -> None:
+    big = b'{"a": "' + b"x" * (1024 * 1024) + b'"}'
+    response = client.post("/ajax/echo", content=big, headers={"Content-Type": "application/json"})
+    assert_problem(response, 413, "payload_too_large")
+
+
+def test_B9_body_at_limit_is_accepted(client: Client) -> None:
+    payload = b'{"a": "' + b"x" * (1024 * 1024 - 10) + b'"}'
+    assert len(payload) <= 1024 * 1024
+    response = client.post("/ajax/echo", content=payload, headers={"Content-Type": "application/json"})
+    assert response.status == 200
+    assert len(response.json()["a"]) == 1024 * 1024 - 10
+
+
+def test_B10_path_parameters_bind(client: Client) -> None:
+    assert client.get("/ajax/notes/42").json() == {"pk": 42}
+    body = assert_problem(client.get("/ajax/notes/abc"), 422, "validation_failed")
+    assert body["errors"][0]["parameter"] == "pk"
+
+
+# --- A: authentication and authorization ------------------------------------
+
+
+def test_A1_anonymous_gets_401_not_redirect(client: Client) -> None:
+    response = client.get("/ajax/whoami")
+    assert_problem(response, 401, "not_authenticated")
+    assert response.headers["www-authenticate"]
+    assert "location" not in response.headers
+
+
+def test_A1_logged_in_user_passes(client: Client) -> None:
+    client.login("alice")
+    assert client.get("/ajax/whoami").json() == {"username": "alice"}
+
+
+def test_A2_permission_false_is_403(client: Client) -> None:
+    client.login("alice")
+    assert_problem(client.get("/ajax/admin-only"), 403, "forbidden")
+    client.login("admin")
+    assert client.get("/ajax/admin-only").json() == {"admin": True}
+
+
+def test_A3_user_comes_from_framework(client: Client) -> None:
+    assert client.get("/ajax/is-authenticated").json() == {"authenticated": False}
+    client.login("bob")
+    assert client.get("/ajax/is-authenticated").json() == {"authenticated": True}
+
+
+def test_A4_csrf_failure_is_problem_403(client: Client, needs) -> None:
+    needs("csrf")
+    client.enforce_csrf()
+    response = client.post("/ajax/submit", json={})
+    assert_problem(response, 403, "csrf_failed")
+
+
+def test_A4_csrf_token_in_header_passes(client: Client, needs) -> None:
+    needs("csrf")
+    client.enforce_csrf()
+    token = client.csrf_token()
+    response = client.post("/ajax/submit", json={}, headers={"X-CSRFToken": token})
+    assert response.status == 200, response.content
+
+
+# --- C: concurrency ---------------------------------------------------------
+
+
+def test_C1_async_handlers_work(client: Client) -> None:
+    response = client.get("/ajax/async-hello", params={"name": "Ada"})
+    assert response.json() == {"message": "Hello, Ada!"}
+
+
+def test_C2_sync_handler_runs_off_the_event_loop(client: Client) -> None:
+    assert client.get("/ajax/sync-loop").json() == {"loop_running_here": False}

@@ -1,0 +1,1 @@
+"""Models used by the model-endpoint tests (issue 3)."""
