@@ -52,7 +52,9 @@ Flow = Generator[Effect, Any, AjaxResponse]
 
 def blocking(platform: Platform, func: Callable[..., Any], *args: Any) -> Effect:
     """An effect for a blocking call: direct when sync, in a thread when async."""
-    return Effect(functools.partial(func, *args), functools.partial(platform.run_in_thread, func, *args))
+    return Effect(
+        functools.partial(func, *args), functools.partial(platform.run_in_thread, func, *args)
+    )
 
 
 def run(steps: Flow) -> AjaxResponse:
@@ -231,8 +233,7 @@ def render_exception(
 
 
 _LAST_RESORT = (
-    b'{"type":"about:blank","title":"Internal Server Error","status":500,'
-    b'"code":"internal_error"}'
+    b'{"type":"about:blank","title":"Internal Server Error","status":500,"code":"internal_error"}'
 )
 
 

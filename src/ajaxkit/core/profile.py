@@ -81,7 +81,7 @@ class ProblemProfile:
     def render_result(
         self, value: Any, status: int, headers: dict[str, str], settings: Settings
     ) -> AjaxResponse:
-        if status == 204 or status == 304:
+        if status in {204, 304}:
             return AjaxResponse(status=status, headers=headers)
         headers.setdefault("Content-Type", JSON_TYPE)
         return AjaxResponse(status=status, body=settings.encoder.dumps(value), headers=headers)
