@@ -34,6 +34,9 @@ into this tree in exactly one place each, ``raise ... from exc``.
 
 from __future__ import annotations
 
+import functools
+import http
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, TypedDict
 
@@ -60,6 +63,7 @@ __all__ = [
     "Unauthorized",
     "UnsupportedMediaType",
     "ValidationFailed",
+    "error_class_for_status",
 ]
 
 
@@ -251,3 +255,47 @@ class ServiceUnavailable(ServerError):
     title = "Service Unavailable"
     detail = "The service is temporarily unavailable."
     expose = True
+
+
+_STATUS_CLASSES: dict[int, type[AjaxError]] = {
+    cls.status: cls
+    for cls in (
+        ClientError,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        NotAcceptable,
+        Conflict,
+        Gone,
+        PreconditionFailed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        PreconditionRequired,
+        TooManyRequests,
+        AjaxError,
+        ServiceUnavailable,
+    )
+}
+
+
+@functools.cache
+def error_class_for_status(status: int) -> type[AjaxError]:
+    """The error class for an HTTP status known only at run time.
+
+    Used where a foreign error or response carries a status (werkzeug's and
+    Starlette's ``HTTPException``, a compat view's error response): our own
+    class when there is one, otherwise a subclass named after the status
+    phrase (418 → ``code = "im_a_teapot"``).  405 maps to a plain error with
+    that status because :class:`MethodNotAllowed` needs the allowed methods.
+    """
+    if status in _STATUS_CLASSES and _STATUS_CLASSES[status] is not ValidationFailed:
+        return _STATUS_CLASSES[status]
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Client Error" if status < 500 else "Server Error"
+    base: type[AjaxError] = ClientError if status < 500 else ServerError
+    code = re.sub(r"[^a-z0-9]+", "_", phrase.lower()).strip("_")
+    attrs = {"status": status, "code": code, "title": phrase, "detail": phrase + "."}
+    return type(f"HTTP{status}Error", (base,), attrs)

@@ -171,6 +171,8 @@ class Client:
 
 
 def _to_response(response: AjaxResponse) -> Response:
+    if isinstance(response.native, AjaxResponse):  # the reference "native" response
+        response = response.native
     if response.native is not None:
         raise TypeError("A native response cannot be read without its framework.")
     return Response(response.status, response.headers, response.body)

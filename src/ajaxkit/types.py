@@ -19,6 +19,7 @@ __all__ = [
     "BodySource",
     "Headers",
     "MultiDict",
+    "NativeSummary",
     "UploadedFile",
 ]
 
@@ -104,6 +105,15 @@ class UploadedFile:
     @property
     def size(self) -> int:
         return len(self.data)
+
+
+@dataclass(frozen=True)
+class NativeSummary:
+    """What the core may read off a framework's own response object."""
+
+    status: int
+    body: bytes
+    content_type: str | None
 
 
 class BodySource(Protocol):

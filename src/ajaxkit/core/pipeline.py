@@ -30,9 +30,16 @@ from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.profile import PROBLEM_TYPE, ErrorContext
-from ajaxkit.core.routing import Router
+from ajaxkit.core.routing import Route, Router
 from ajaxkit.core.settings import Settings
-from ajaxkit.exceptions import AjaxError, EncodingError, Forbidden, ServerError, Unauthorized
+from ajaxkit.exceptions import (
+    AjaxError,
+    EncodingError,
+    Forbidden,
+    MethodNotAllowed,
+    ServerError,
+    Unauthorized,
+)
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 __all__ = ["Effect", "Flow", "arun", "flow", "is_authenticated", "run"]
@@ -92,7 +99,7 @@ def flow(router: Router, settings: Settings, request: AjaxRequest, platform: Pla
     endpoint: Endpoint | None = None
     try:
         route, request.path_params = router.match(request.route)
-        endpoint = route.endpoint_for(request.method)
+        endpoint = yield from _select_endpoint(route, settings, request, platform)
         if endpoint is None:
             return AjaxResponse(status=204, headers={"Allow": ", ".join(route.allowed())})
         yield from _guard(endpoint, settings, request, platform)
@@ -102,6 +109,19 @@ def flow(router: Router, settings: Settings, request: AjaxRequest, platform: Pla
         return _render_result(result, endpoint, settings, request, platform)
     except Exception as exc:
         return render_exception(exc, settings, request, platform, endpoint)
+
+
+def _select_endpoint(
+    route: Route, settings: Settings, request: AjaxRequest, platform: Platform
+) -> Generator[Effect, Any, Endpoint | None]:
+    try:
+        return route.endpoint_for(request.method)
+    except MethodNotAllowed:
+        # Profiles that check the user first (django-ajaxutils) answer an
+        # anonymous request with 401 even when the method is also wrong.
+        if settings.profile.auth_before_method:
+            yield from _guard(next(iter(route.endpoints.values())), settings, request, platform)
+        raise
 
 
 def _guard(
@@ -174,11 +194,11 @@ def _call_either(func: Callable[..., Any], platform: Platform, *args: Any) -> Ef
 def _render_result(
     result: Any, endpoint: Endpoint, settings: Settings, request: AjaxRequest, platform: Platform
 ) -> AjaxResponse:
+    profile = settings.profile
+    if platform.native_response_types and isinstance(result, platform.native_response_types):
+        return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
         return result
-    if platform.native_response_types and isinstance(result, platform.native_response_types):
-        return AjaxResponse(native=result)
-    profile = settings.profile
     value, status, headers = split_result(result, profile.tuple_sets_status)
     try:
         response = profile.render_result(value, status, headers, settings)
