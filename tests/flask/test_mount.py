@@ -37,6 +37,10 @@ def make_api(**settings: Any) -> Ajax:
     def wrong_method(request: AjaxRequest) -> None:
         raise exceptions.MethodNotAllowed(valid_methods=["PUT"])
 
+    @api.endpoint(login_required=True)
+    def whoami(request: AjaxRequest) -> None:
+        return None
+
     @api.endpoint("boom")
     def boom(request: AjaxRequest) -> None:
         raise RuntimeError("kaboom")
@@ -60,6 +64,14 @@ def test_extension_registers_blueprint_at_prefix() -> None:
     assert app.extensions["ajaxkit"] is extension
     response = app.test_client().post("/api/echo", json={"a": 1})
     assert response.get_json() == {"data": {"a": 1}, "native": {"a": 1}}
+
+
+def test_without_a_login_manager_the_user_is_anonymous() -> None:
+    app = flask.Flask(__name__)
+    AjaxKit(app, api=make_api())
+    response = app.test_client().get("/ajax/whoami")
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "not_authenticated"
 
 
 def test_werkzeug_errors_map_by_status() -> None:
