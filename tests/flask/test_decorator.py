@@ -192,3 +192,8 @@ def test_app_config_sets_debug_and_body_limit() -> None:
     assert body["exception"]["message"] == "kaboom"
     response = client.post("/created", json={"too": "long"})
     assert response.status_code == 413
+
+
+def test_bad_options_fail_at_decoration() -> None:
+    with pytest.raises(TypeError):
+        ajax(no_such_option=True)(lambda: None)

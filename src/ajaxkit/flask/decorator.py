@@ -73,6 +73,9 @@ def ajax(view: Callable[..., Any] | None = None, /, **options: Any) -> Any:
 
 def _wrap(view: Callable[..., Any], options: dict[str, Any]) -> Callable[..., Any]:
     handler = _handler(view)
+    # Registries are made per app on first request; make one now so that bad
+    # options fail at import time rather than on that request.
+    Ajax().add("", handler, **options)
     registries: weakref.WeakKeyDictionary[flask.Flask, Ajax] = weakref.WeakKeyDictionary()
 
     def registry(app: flask.Flask) -> Ajax:
