@@ -73,7 +73,9 @@ class Ajax:
             login_required: answer anonymous requests with 401.
             permission: ``permission(request) -> bool``; ``False`` means 403.
             csrf_exempt: skip CSRF protection for this endpoint.
-            options: stored on the endpoint for later pipeline steps.
+            options: other :class:`Endpoint` fields (``options={...}`` holds
+                settings for later pipeline steps); unknown names raise
+                ``TypeError`` so a misspelt option never goes unnoticed.
         """
         if callable(route):
             self.add(route.__name__, route)
