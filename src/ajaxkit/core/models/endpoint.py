@@ -29,6 +29,8 @@ __all__ = ["ActionSpec", "Change", "ModelEndpoint", "Operation", "action"]
 
 Operation = Literal["list", "get", "create", "update", "delete"]
 ALL_OPERATIONS: frozenset[Operation] = frozenset({"list", "get", "create", "update", "delete"})
+#: Where an action's open :class:`~ajaxkit.core.models.repository.Unit` is kept.
+UNIT_KEY = "ajaxkit.models.unit"
 _ACTION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -209,6 +211,14 @@ class ModelEndpoint:
 
     def deleted(self, request: AjaxRequest, change: Change) -> None:
         """After a delete has committed."""
+
+    def write(self, request: AjaxRequest, obj: Any, values: Mapping[str, Any]) -> None:
+        """Change ``obj`` from inside an ``@action``, in the action's
+        transaction (server-side values: they are not validated)."""
+        unit = request.state.get(UNIT_KEY)
+        if unit is None:
+            raise RuntimeError("ModelEndpoint.write() is only available inside an @action.")
+        unit.update(obj, values)
 
     # -- introspection ----------------------------------------------------
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ajaxkit.core.encoding import JSONEncoder
-from ajaxkit.core.models.endpoint import ActionSpec, Change, ModelEndpoint
+from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
 from ajaxkit.core.models.etag import check_if_match, record_etag
 from ajaxkit.core.models.query import (
     Expand,
@@ -303,7 +303,11 @@ class ModelResource:
                 obj = self._fetch(unit, request, pk, {}, lock=True)
                 self._allow(check(user, obj))
                 before = self._precondition(request, unit, obj)
-                result = getattr(self.endpoint, spec.attr)(request, obj)
+                request.state[UNIT_KEY] = unit
+                try:
+                    result = getattr(self.endpoint, spec.attr)(request, obj)
+                finally:
+                    del request.state[UNIT_KEY]
                 if result is not None:
                     return result
                 return self._after_write(request, unit, obj, expand, changed=False, before=before)
