@@ -78,7 +78,9 @@ class SQLAlchemyBackend(Backend):
         from sqlalchemy import or_
 
         note = self.models.Note
-        return scope.where(or_(note.owner == (username or "\0"), note.status == "published"))
+        if username is None:
+            return scope.where(note.status == "published")
+        return scope.where(or_(note.owner == username, note.status == "published"))
 
     @contextmanager
     def count_queries(self) -> Iterator[list[str]]:
@@ -157,7 +159,9 @@ class DjangoBackend(Backend):
     def visible(self, scope: Any, username: str | None) -> Any:
         from django.db.models import Q
 
-        return scope.filter(Q(owner=username or "\0") | Q(status="published"))
+        if username is None:
+            return scope.filter(status="published")
+        return scope.filter(Q(owner=username) | Q(status="published"))
 
     @contextmanager
     def count_queries(self) -> Iterator[list[str]]:

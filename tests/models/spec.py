@@ -68,7 +68,7 @@ def build_api(backend: Backend, events: list[Change]) -> Ajax:
 
         def prepare(self, request: AjaxRequest, values: dict[str, Any], obj: Any) -> dict[str, Any]:
             if obj is None:
-                values["owner"] = request.user.username
+                values["owner"] = getattr(request.user, "username", "")
             return values
 
         @action

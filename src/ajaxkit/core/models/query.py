@@ -128,6 +128,11 @@ def bad_parameter(name: str, detail: str, code: str = "invalid_parameter") -> Cl
 
 def parse_list_query(params: MultiDict, rules: QueryRules) -> ListQuery:
     """Parse a list request's query string, or raise a 400 naming the parameter."""
+    for name, value in params.multi_items():
+        if "\x00" in value:
+            # No database stores NUL in text; refuse it here rather than let
+            # the driver fail with a 500.
+            raise bad_parameter(name, "The value contains a NUL character.")
     ordering = _ordering(params.get("ordering"), rules)
     cursor = params.get("cursor")
     if cursor is not None and "offset" in params:

@@ -95,6 +95,8 @@ class WriteSchema:
         errors = []
         for name in list(raw):
             if name in self.writable:
+                if _has_nul(raw[name]):
+                    errors.append(field_error(name, "The value contains a NUL character.", "nul_character"))
                 continue
             if self.unknown == "ignore":
                 del raw[name]
@@ -105,6 +107,13 @@ class WriteSchema:
         if errors:
             raise ValidationFailed(errors)
         return raw
+
+
+def _has_nul(value: Any) -> bool:
+    # No database stores NUL in text; PostgreSQL would fail the write with a 500.
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value)
 
 
 def _errors(exc: ValidationError) -> list[FieldError]:
