@@ -1,4 +1,4 @@
-"""The four stores the model tests run on: (SQLAlchemy, Django ORM) × (SQLite, PostgreSQL).
+"""The four stores the model tests run on: (SQLAlchemy, Django ORM) x (SQLite, PostgreSQL).
 
 A backend knows how to set its store up, how to narrow a scope the ORM's way,
 how to count queries and how to empty the tables between tests.  Test bodies
@@ -139,9 +139,17 @@ class DjangoBackend(Backend):
         if database == "postgres" and self.alias not in connections.settings:
             self._create_schema()
             options = {"options": f"-c search_path={SCHEMA}_dj"}
-            conf = {"ENGINE": "django.db.backends.postgresql", "NAME": "test", "USER": "postgres",
-                    "HOST": "127.0.0.1", "PORT": "5432", "OPTIONS": options}
-            connections.settings[self.alias] = connections.configure_settings({"default": conf})["default"]
+            conf = {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "test",
+                "USER": "postgres",
+                "HOST": "127.0.0.1",
+                "PORT": "5432",
+                "OPTIONS": options,
+            }
+            connections.settings[self.alias] = connections.configure_settings({"default": conf})[
+                "default"
+            ]
         call_command("migrate", run_syncdb=True, database=self.alias, verbosity=0)
         del catalog
 

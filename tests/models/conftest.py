@@ -1,4 +1,4 @@
-"""Fixtures: every model test runs on (SQLAlchemy, Django ORM) × (SQLite, PostgreSQL).
+"""Fixtures: every model test runs on (SQLAlchemy, Django ORM) x (SQLite, PostgreSQL).
 
 Test bodies talk to a ``client`` with ``get/post/put/patch/delete`` and
 ``login(username)`` returning responses with ``status``, ``headers`` and

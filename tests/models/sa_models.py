@@ -48,17 +48,22 @@ class Note(Base):
     title: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(
-        Enum("draft", "published", native_enum=False, length=20, name="sa_note_status"), default="draft"
+        Enum("draft", "published", native_enum=False, length=20, name="sa_note_status"),
+        default="draft",
     )
     priority: Mapped[int] = mapped_column(default=0)
     owner: Mapped[str] = mapped_column(String(150), default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("sa_author.id", ondelete="SET NULL"))
     author: Mapped[Author | None] = relationship(back_populates="notes")
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("sa_category.id", ondelete="SET NULL"))
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sa_category.id", ondelete="SET NULL")
+    )
     category: Mapped[Category | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=note_tags)
     comments: Mapped[list[Comment]] = relationship(back_populates="note", passive_deletes=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class Comment(Base):

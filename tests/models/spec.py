@@ -29,28 +29,39 @@ def build_api(backend: Backend, events: list[Change]) -> Ajax:
             events.append(change)
 
     class AuthorEndpoint(Recording):
-        fields = ["id", "name", "email", "version"]
+        fields = ("id", "name", "email", "version")
         version_field = "version"
         require_if_match = True
-        search_fields = ["name"]
-        filter_fields = ["name", "email"]
-        ordering_fields = ["name"]
+        search_fields = ("name",)
+        filter_fields = ("name", "email")
+        ordering_fields = ("name",)
 
     class CategoryEndpoint(ModelEndpoint):
-        fields = ["id", "name"]
+        fields = ("id", "name")
         allow_anonymous = True
         operations = ("list", "get", "create")
 
     class TagEndpoint(ModelEndpoint):
-        fields = ["slug", "label"]
+        fields = ("slug", "label")
 
     class NoteEndpoint(Recording):
-        fields = ["id", "title", "body", "status", "priority", "owner", "author", "category",
-                  "tags", "comments", "created_at"]
-        read_only = ["owner", "created_at"]
-        search_fields = ["title", "body"]
-        filter_fields = ["status", "priority", "author", "category", "title"]
-        ordering_fields = ["priority", "title", "created_at"]
+        fields = (
+            "id",
+            "title",
+            "body",
+            "status",
+            "priority",
+            "owner",
+            "author",
+            "category",
+            "tags",
+            "comments",
+            "created_at",
+        )
+        read_only = ("owner", "created_at")
+        search_fields = ("title", "body")
+        filter_fields = ("status", "priority", "author", "category", "title")
+        ordering_fields = ("priority", "title", "created_at")
         max_limit = 200
         allow_anonymous = True
 
@@ -83,8 +94,8 @@ def build_api(backend: Backend, events: list[Change]) -> Ajax:
             raise AssertionError("private method reached")
 
     class CommentEndpoint(ModelEndpoint):
-        fields = ["id", "note", "author", "text"]
-        filter_fields = ["note"]
+        fields = ("id", "note", "author", "text")
+        filter_fields = ("note",)
 
     options = backend.options()
     api.model(m.Author, AuthorEndpoint, resource="authors", **options)

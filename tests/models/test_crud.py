@@ -6,7 +6,9 @@ from typing import Any
 
 
 def make_author(client: Any, name: str = "Ann", email: str | None = None) -> dict[str, Any]:
-    response = client.post("/ajax/authors", json={"name": name, "email": email or f"{name.lower()}@x.org"})
+    response = client.post(
+        "/ajax/authors", json={"name": name, "email": email or f"{name.lower()}@x.org"}
+    )
     assert response.status == 201, response.json()
     return response.json()  # type: ignore[no-any-return]
 
@@ -22,18 +24,42 @@ def test_create_returns_201_record_location_and_etag(client, events):
     client.post("/ajax/tags", json={"slug": "b", "label": "B"})
     client.post("/ajax/tags", json={"slug": "a", "label": "A"})
     response = client.post(
-        "/ajax/notes", json={"title": "Hello", "author": author["id"], "tags": ["b", "a"], "priority": 3}
+        "/ajax/notes",
+        json={"title": "Hello", "author": author["id"], "tags": ["b", "a"], "priority": 3},
     )
     assert response.status == 201
     note = response.json()
     assert response.headers["Location"] == f"/ajax/notes/{note['id']}"
     assert response.headers["ETag"].startswith('"')
-    assert {k: note[k] for k in ("title", "body", "status", "priority", "owner", "author", "category", "tags", "comments")} == {
-        "title": "Hello", "body": "", "status": "draft", "priority": 3, "owner": "alice",
-        "author": author["id"], "category": None, "tags": ["a", "b"], "comments": [],
+    assert {
+        k: note[k]
+        for k in (
+            "title",
+            "body",
+            "status",
+            "priority",
+            "owner",
+            "author",
+            "category",
+            "tags",
+            "comments",
+        )
+    } == {
+        "title": "Hello",
+        "body": "",
+        "status": "draft",
+        "priority": 3,
+        "owner": "alice",
+        "author": author["id"],
+        "category": None,
+        "tags": ["a", "b"],
+        "comments": [],
     }
     assert note["created_at"] is not None
-    assert [(e.action, e.pk) for e in events] == [("created", author["id"]), ("created", note["id"])]
+    assert [(e.action, e.pk) for e in events] == [
+        ("created", author["id"]),
+        ("created", note["id"]),
+    ]
     assert events[-1].record["title"] == "Hello"
 
 
@@ -43,7 +69,9 @@ def test_get_returns_record_with_etag_matching_create(client):
     assert response.status == 200
     assert response.json() == created.json()
     assert response.headers["ETag"] == created.headers["ETag"]
-    again = client.get(created.headers["Location"], headers={"If-None-Match": response.headers["ETag"]})
+    again = client.get(
+        created.headers["Location"], headers={"If-None-Match": response.headers["ETag"]}
+    )
     assert again.status == 304 and again.content == b""
 
 
@@ -127,3 +155,10 @@ def test_operations_limit_the_routes(client):
     response = client.delete(f"/ajax/categories/{category.json()['id']}")
     assert response.status == 405
     assert "GET" in response.headers["Allow"]
+
+
+def test_put_on_a_client_chosen_pk_does_not_require_it_in_the_body(client):
+    assert client.post("/ajax/tags", json={"slug": "a", "label": "A"}).status == 201
+    response = client.put("/ajax/tags/a", json={"label": "AA"})
+    assert response.status == 200 and response.json() == {"slug": "a", "label": "AA"}
+    assert client.put("/ajax/tags/a", json={}).json()["errors"][0]["pointer"] == "#/label"

@@ -10,7 +10,9 @@ import pytest
 def seed(client: Any, count: int, **values: Any) -> list[dict[str, Any]]:
     notes = []
     for i in range(count):
-        response = client.post("/ajax/notes", json={"title": f"note {i:03d}", "priority": i % 3, **values})
+        response = client.post(
+            "/ajax/notes", json={"title": f"note {i:03d}", "priority": i % 3, **values}
+        )
         assert response.status == 201, response.json()
         notes.append(response.json())
     return notes
@@ -39,7 +41,9 @@ def test_cursor_pagination_walks_every_row_once(client):
     assert seen == [n["id"] for n in expected]
 
 
-@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", "W1siaWQiXSxbIngiXV0", "W1sidGl0bGUiXSxbMV1d"])
+@pytest.mark.parametrize(
+    "cursor", ["%%%", "bm90IGpzb24", "W1siaWQiXSxbIngiXV0", "W1sidGl0bGUiXSxbMV1d"]
+)
 def test_malformed_cursor_is_400(client, cursor):
     seed(client, 2)
     response = client.get("/ajax/notes", params={"cursor": cursor})
@@ -60,7 +64,9 @@ def test_search_filters_and_ordering(client):
     titles = [n["title"] for n in listed["results"]]
     assert titles == sorted(titles, reverse=True) and len(titles) == 5
     assert client.get("/ajax/notes", params={"category__isnull": "true"}).json()["count"] == 7
-    assert client.get("/ajax/notes", params={"priority": 1, "priority__lte": 1}).json()["count"] == 2
+    assert (
+        client.get("/ajax/notes", params={"priority": 1, "priority__lte": 1}).json()["count"] == 2
+    )
 
 
 def test_filter_by_foreign_key(client):
@@ -105,9 +111,13 @@ def test_cache_buster_parameter_is_ignored(client):
 def test_expand_nested_relations(client):
     author = client.post("/ajax/authors", json={"name": "Ann", "email": "ann@x"}).json()
     client.post("/ajax/tags", json={"slug": "t", "label": "T"})
-    note = client.post("/ajax/notes", json={"title": "N", "author": author["id"], "tags": ["t"]}).json()
+    note = client.post(
+        "/ajax/notes", json={"title": "N", "author": author["id"], "tags": ["t"]}
+    ).json()
     client.post("/ajax/comments", json={"note": note["id"], "author": author["id"], "text": "c"})
-    response = client.get(f"/ajax/notes/{note['id']}", params={"expand": "author,tags,comments.author"})
+    response = client.get(
+        f"/ajax/notes/{note['id']}", params={"expand": "author,tags,comments.author"}
+    )
     record = response.json()
     assert record["author"] == {"id": author["id"], "name": "Ann", "email": "ann@x", "version": 1}
     assert record["tags"] == [{"slug": "t", "label": "T"}]
@@ -118,7 +128,10 @@ def test_expand_nested_relations(client):
 
 
 def test_listing_100_rows_with_two_expansions_costs_constant_queries(client, backend):
-    authors = [client.post("/ajax/authors", json={"name": f"A{i}", "email": f"{i}@x"}).json() for i in range(5)]
+    authors = [
+        client.post("/ajax/authors", json={"name": f"A{i}", "email": f"{i}@x"}).json()
+        for i in range(5)
+    ]
     for slug in "abc":
         client.post("/ajax/tags", json={"slug": slug, "label": slug})
 
@@ -130,20 +143,34 @@ def test_listing_100_rows_with_two_expansions_costs_constant_queries(client, bac
         return len([q for q in queries if q.lstrip().upper().startswith("SELECT")])
 
     for i in range(10):
-        client.post("/ajax/notes", json={"title": f"n{i}", "author": authors[i % 5]["id"], "tags": ["a", "b"]})
+        client.post(
+            "/ajax/notes",
+            json={"title": f"n{i}", "author": authors[i % 5]["id"], "tags": ["a", "b"]},
+        )
     small = list_queries(10)
     for i in range(90):
-        client.post("/ajax/notes", json={"title": f"m{i}", "author": authors[i % 5]["id"], "tags": ["c"]})
+        client.post(
+            "/ajax/notes", json={"title": f"m{i}", "author": authors[i % 5]["id"], "tags": ["c"]}
+        )
     assert list_queries(100) == small <= 4
 
 
 def test_same_json_for_same_data_across_orms(client):
     author = client.post("/ajax/authors", json={"name": "Ann", "email": "ann@x"}).json()
-    note = client.post("/ajax/notes", json={"title": "N", "author": author["id"], "priority": 2}).json()
+    note = client.post(
+        "/ajax/notes", json={"title": "N", "author": author["id"], "priority": 2}
+    ).json()
     record = client.get(f"/ajax/notes/{note['id']}", params={"expand": "author"}).json()
     record.pop("created_at")
     assert record == {
-        "id": note["id"], "title": "N", "body": "", "status": "draft", "priority": 2, "owner": "alice",
+        "id": note["id"],
+        "title": "N",
+        "body": "",
+        "status": "draft",
+        "priority": 2,
+        "owner": "alice",
         "author": {"id": author["id"], "name": "Ann", "email": "ann@x", "version": 1},
-        "category": None, "tags": [], "comments": [],
+        "category": None,
+        "tags": [],
+        "comments": [],
     }

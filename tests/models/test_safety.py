@@ -47,7 +47,9 @@ def test_version_field_etag_and_required_if_match(client, events):
 
 def test_concurrent_patches_with_same_if_match_one_wins(backend, make_client):
     if not backend.name.endswith("postgres"):
-        pytest.skip("real concurrent connections: PostgreSQL only (SQLite serializes whole-database writes)")
+        pytest.skip(
+            "real concurrent connections: PostgreSQL only (SQLite serializes whole-database writes)"
+        )
     first = make_client("alice")
     note = make_note(first, body="")
     url = f"/ajax/notes/{note['id']}"
@@ -178,7 +180,9 @@ def test_primary_key_cannot_change(client):
     response = client.patch("/ajax/tags/a", json={"slug": "b"})
     assert response.status == 422
     assert response.json()["errors"][0] == {
-        "pointer": "#/slug", "detail": "The primary key cannot be changed.", "code": "read_only"
+        "pointer": "#/slug",
+        "detail": "The primary key cannot be changed.",
+        "code": "read_only",
     }
     assert client.patch("/ajax/tags/a", json={"slug": "a", "label": "AA"}).status == 200
     assert client.get("/ajax/tags/b").status == 404
@@ -195,7 +199,9 @@ def test_unique_violation_is_409_with_field(client):
     assert duplicate_pk.status == 409 and duplicate_pk.json()["errors"][0]["pointer"] == "#/slug"
 
 
-@pytest.mark.parametrize("path", ["/ajax/notes/abc", "/ajax/notes/1.5", "/ajax/comments/not-a-uuid"])
+@pytest.mark.parametrize(
+    "path", ["/ajax/notes/abc", "/ajax/notes/1.5", "/ajax/comments/not-a-uuid"]
+)
 def test_invalid_pk_format_is_422_pointing_at_pk(client, path):
     response = client.get(path)
     assert response.status == 422
@@ -215,7 +221,9 @@ def test_non_object_body_is_422(client):
 def test_form_posts_validate_the_same_way(client):
     for slug in ("a", "b"):
         client.post("/ajax/tags", json={"slug": slug, "label": slug})
-    response = client.post("/ajax/notes", data=[("title", "Form"), ("priority", "4"), ("tags", "a"), ("tags", "b")])
+    response = client.post(
+        "/ajax/notes", data=[("title", "Form"), ("priority", "4"), ("tags", "a"), ("tags", "b")]
+    )
     assert response.status == 201, response.json()
     assert response.json()["priority"] == 4 and response.json()["tags"] == ["a", "b"]
     bad = client.post("/ajax/notes", data={"title": "Form", "priority": "x"})

@@ -110,7 +110,9 @@ class _Unit:
 
     # -- reading ---------------------------------------------------------------
 
-    def list(self, scope: QuerySet[Any], query: ListQuery, plan: LoadPlan, *, count: bool) -> tuple[builtins.list[Any], int | None]:
+    def list(
+        self, scope: QuerySet[Any], query: ListQuery, plan: LoadPlan, *, count: bool
+    ) -> tuple[builtins.list[Any], int | None]:
         qs = scope.using(self.using).filter(self._conditions(query))
         total = qs.count() if count else None
         qs = self._load(qs.order_by(*(str(o) for o in query.ordering)), self.model, plan)
@@ -143,7 +145,14 @@ class _Unit:
             qs = qs.select_related(*selects)
         return qs.prefetch_related(*prefetches) if prefetches else qs
 
-    def _plan(self, model: Any, plan: LoadPlan, prefix: str, selects: builtins.list[str], prefetches: builtins.list[Any]) -> None:
+    def _plan(
+        self,
+        model: Any,
+        plan: LoadPlan,
+        prefix: str,
+        selects: builtins.list[str],
+        prefetches: builtins.list[Any],
+    ) -> None:
         prefetches += [prefix + name for name in plan.many]
         info = self.repo.describe(model)
         for name, sub in plan.expand.items():
@@ -153,9 +162,13 @@ class _Unit:
                 self._plan(field.related_model, sub, f"{prefix}{name}__", selects, prefetches)
             else:
                 related = field.related_model._default_manager.using(self.using).all()
-                prefetches.append(Prefetch(prefix + name, queryset=self._load(related, field.related_model, sub)))
+                prefetches.append(
+                    Prefetch(prefix + name, queryset=self._load(related, field.related_model, sub))
+                )
 
-    def get(self, scope: QuerySet[Any], pk: Any, plan: LoadPlan, *, lock: bool = False) -> Any | None:
+    def get(
+        self, scope: QuerySet[Any], pk: Any, plan: LoadPlan, *, lock: bool = False
+    ) -> Any | None:
         qs = self._load(scope.using(self.using).filter(pk=pk), self.model, plan)
         if lock:
             qs = qs.select_for_update(of=("self",))
@@ -180,7 +193,9 @@ class _Unit:
         return getattr(obj, field.name)
 
     def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
-        found = set(model._default_manager.using(self.using).filter(pk__in=pks).values_list("pk", flat=True))
+        found = set(
+            model._default_manager.using(self.using).filter(pk__in=pks).values_list("pk", flat=True)
+        )
         return [p for p in pks if p not in found]
 
     # -- writing ---------------------------------------------------------------
@@ -242,10 +257,21 @@ def _describe(model: Any) -> tuple[ModelInfo, dict[str, Any]]:
             if not (field.one_to_many or field.many_to_many):
                 continue
             name = field.get_accessor_name()
-            info = FieldInfo(name, kind="many", python_type=_pk_type(field.related_model), related_model=field.related_model, writable=False)
+            info = FieldInfo(
+                name,
+                kind="many",
+                python_type=_pk_type(field.related_model),
+                related_model=field.related_model,
+                writable=False,
+            )
         elif field.many_to_many:
             name = field.name
-            info = FieldInfo(name, kind="many", python_type=_pk_type(field.related_model), related_model=field.related_model)
+            info = FieldInfo(
+                name,
+                kind="many",
+                python_type=_pk_type(field.related_model),
+                related_model=field.related_model,
+            )
         else:
             name = field.name
             info = _concrete(field)
@@ -280,4 +306,9 @@ def _concrete(field: Any) -> FieldInfo:
 
 
 def _pk_type(model: Any) -> Any:
-    return _TYPES.get(model._meta.pk.target_field.get_internal_type() if model._meta.pk.is_relation else model._meta.pk.get_internal_type(), Any)
+    return _TYPES.get(
+        model._meta.pk.target_field.get_internal_type()
+        if model._meta.pk.is_relation
+        else model._meta.pk.get_internal_type(),
+        Any,
+    )

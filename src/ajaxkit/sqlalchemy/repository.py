@@ -103,7 +103,9 @@ class SQLAlchemyRepository:
 class _Unit:
     """One session in one transaction."""
 
-    def __init__(self, repo: SQLAlchemyRepository, session: Session, callbacks: list[Callable[[], None]]) -> None:
+    def __init__(
+        self, repo: SQLAlchemyRepository, session: Session, callbacks: list[Callable[[], None]]
+    ) -> None:
         self.repo = repo
         self.session = session
         self.callbacks = callbacks
@@ -111,7 +113,9 @@ class _Unit:
 
     # -- reading ---------------------------------------------------------------
 
-    def list(self, scope: Select[Any], query: ListQuery, plan: LoadPlan, *, count: bool) -> tuple[builtins.list[Any], int | None]:
+    def list(
+        self, scope: Select[Any], query: ListQuery, plan: LoadPlan, *, count: bool
+    ) -> tuple[builtins.list[Any], int | None]:
         stmt = scope.where(*self._conditions(query))
         total = None
         if count:
@@ -155,11 +159,16 @@ class _Unit:
         return getattr(self.model, key)
 
     def _ordering(self, query: ListQuery) -> builtins.list[Any]:
-        return [self._column(o.field).desc() if o.descending else self._column(o.field).asc() for o in query.ordering]
+        return [
+            self._column(o.field).desc() if o.descending else self._column(o.field).asc()
+            for o in query.ordering
+        ]
 
     def _loads(self, model: Any, plan: LoadPlan) -> builtins.list[_AbstractLoad]:
         info = self.repo.describe(model)
-        options: builtins.list[_AbstractLoad] = [selectinload(getattr(model, name)) for name in plan.many]
+        options: builtins.list[_AbstractLoad] = [
+            selectinload(getattr(model, name)) for name in plan.many
+        ]
         for name, sub in plan.expand.items():
             field = info.fields[name]
             attr = getattr(model, name)
@@ -169,7 +178,9 @@ class _Unit:
         return options
 
     def get(self, scope: Select[Any], pk: Any, plan: LoadPlan, *, lock: bool = False) -> Any | None:
-        stmt = scope.where(self._column(self.repo.info.pk) == pk).options(*self._loads(self.model, plan))
+        stmt = scope.where(self._column(self.repo.info.pk) == pk).options(
+            *self._loads(self.model, plan)
+        )
         if lock:
             stmt = stmt.with_for_update(of=self.model)
         return self.session.scalars(stmt).unique().first()
@@ -178,7 +189,9 @@ class _Unit:
         self.session.flush()
         pk = getattr(obj, self.repo.info.pk)
         stmt = select(self.model).where(self._column(self.repo.info.pk) == pk)
-        stmt = stmt.options(*self._loads(self.model, plan)).execution_options(populate_existing=True)
+        stmt = stmt.options(*self._loads(self.model, plan)).execution_options(
+            populate_existing=True
+        )
         return self.session.scalars(stmt).unique().one()
 
     def value(self, obj: Any, field: FieldInfo) -> Any:
@@ -224,7 +237,11 @@ class _Unit:
             elif field.kind == "many":
                 related = field.related_model
                 pk = getattr(related, self.repo.describe(related).pk)
-                setattr(obj, name, builtins.list(self.session.scalars(select(related).where(pk.in_(value)))))
+                setattr(
+                    obj,
+                    name,
+                    builtins.list(self.session.scalars(select(related).where(pk.in_(value)))),
+                )
             else:
                 setattr(obj, name, value)
 
@@ -256,7 +273,12 @@ def _describe(model: Any) -> _Mapped:
     for name, key in fk_keys.items():
         columns[mapper.attrs[key].columns[0].name] = name
     pk = mapper.get_property_by_column(mapper.primary_key[0]).key
-    info = ModelInfo(model=model, resource=str(getattr(model, "__tablename__", model.__name__.lower())), pk=pk, fields=fields)
+    info = ModelInfo(
+        model=model,
+        resource=str(getattr(model, "__tablename__", model.__name__.lower())),
+        pk=pk,
+        fields=fields,
+    )
     return _Mapped(info, fk_keys, columns)
 
 
@@ -272,7 +294,9 @@ def _fk_keys(mapper: Mapper[Any]) -> dict[str, str]:
 def _column_field(prop: ColumnProperty[Any]) -> FieldInfo:
     column = prop.columns[0]
     python_type = _python_type(column.type)
-    generated = bool(column.primary_key and column.autoincrement in (True, "auto") and python_type is int)
+    generated = bool(
+        column.primary_key and column.autoincrement in (True, "auto") and python_type is int
+    )
     generated = generated or column.computed is not None
     has_default = column.default is not None or column.server_default is not None
     enums = getattr(column.type, "enums", None)
@@ -286,8 +310,12 @@ def _column_field(prop: ColumnProperty[Any]) -> FieldInfo:
         primary_key=bool(column.primary_key),
         generated=generated,
         unique=bool(column.unique),
-        max_digits=getattr(column.type, "precision", None) if python_type.__name__ == "Decimal" else None,
-        decimal_places=getattr(column.type, "scale", None) if python_type.__name__ == "Decimal" else None,
+        max_digits=getattr(column.type, "precision", None)
+        if python_type.__name__ == "Decimal"
+        else None,
+        decimal_places=getattr(column.type, "scale", None)
+        if python_type.__name__ == "Decimal"
+        else None,
     )
 
 

@@ -27,15 +27,19 @@ class Tag(models.Model):
 
 
 class Note(models.Model):
-    STATUSES = [("draft", "Draft"), ("published", "Published")]
+    STATUSES = (("draft", "Draft"), ("published", "Published"))
 
     title = models.CharField(max_length=100)
     body = models.TextField(default="", blank=True)
     status = models.CharField(max_length=20, choices=STATUSES, default="draft")
     priority = models.IntegerField(default=0)
     owner = models.CharField(max_length=150, default="")
-    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes")
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes")
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="notes")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -43,5 +47,7 @@ class Note(models.Model):
 class Comment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments")
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
     text = models.CharField(max_length=500)

@@ -231,6 +231,8 @@ class ModelEndpoint:
             if not isinstance(spec, ActionSpec):
                 continue
             if attr.startswith("_") or not _ACTION_NAME.match(spec.name):
-                raise ValueError(f"{cls.__name__}.{attr} cannot be an action (private or bad name).")
+                raise ValueError(
+                    f"{cls.__name__}.{attr} cannot be an action (private or bad name)."
+                )
             found[spec.name] = spec
         return found

@@ -19,10 +19,17 @@ __all__ = ["constraint_violation"]
 _PG_KINDS = {"23505": "unique", "23503": "foreign_key", "23502": "not_null", "23514": "check"}
 _PG_KEY = re.compile(r"Key \(([^)]*)\)")
 _SQLITE = re.compile(r"(UNIQUE|NOT NULL|FOREIGN KEY|CHECK) constraint failed(?:: (.*))?", re.I)
-_SQLITE_KINDS = {"UNIQUE": "unique", "NOT NULL": "not_null", "FOREIGN KEY": "foreign_key", "CHECK": "check"}
+_SQLITE_KINDS = {
+    "UNIQUE": "unique",
+    "NOT NULL": "not_null",
+    "FOREIGN KEY": "foreign_key",
+    "CHECK": "check",
+}
 
 
-def constraint_violation(driver_error: BaseException | None, columns: Mapping[str, str]) -> ConstraintViolation:
+def constraint_violation(
+    driver_error: BaseException | None, columns: Mapping[str, str]
+) -> ConstraintViolation:
     """A :class:`ConstraintViolation` naming the fields (via ``columns``,
     column name → field name) the database reported."""
     sqlstate = getattr(driver_error, "sqlstate", None) or getattr(driver_error, "pgcode", None)
@@ -44,4 +51,8 @@ def _pg_fields(error: object, columns: Mapping[str, str]) -> list[str]:
     match = _PG_KEY.search(getattr(diag, "message_detail", None) or str(error))
     if not match:
         return []
-    return [columns[c.strip().strip('"')] for c in match.group(1).split(",") if c.strip().strip('"') in columns]
+    return [
+        columns[c.strip().strip('"')]
+        for c in match.group(1).split(",")
+        if c.strip().strip('"') in columns
+    ]

@@ -172,7 +172,8 @@ def _ordering(raw: str | None, rules: QueryRules) -> tuple[Order, ...]:
             name = part.removeprefix("-")
             if name not in rules.ordering_fields:
                 raise bad_parameter(
-                    "ordering", f"Cannot order by {name!r}; allowed: {_names(rules.ordering_fields)}."
+                    "ordering",
+                    f"Cannot order by {name!r}; allowed: {_names(rules.ordering_fields)}.",
                 )
             orders.append(Order(name, part.startswith("-")))
     if not any(o.field == rules.pk for o in orders):
@@ -192,7 +193,9 @@ def _filters(params: MultiDict, rules: QueryRules) -> tuple[Filter, ...]:
                 name, f"Cannot filter on {field_name!r}; allowed: {_names(rules.filter_fields)}."
             )
         if lookup not in PUBLIC_LOOKUPS:
-            raise bad_parameter(name, f"Unknown lookup {lookup!r}; use one of exact, in, gte, lte, isnull.")
+            raise bad_parameter(
+                name, f"Unknown lookup {lookup!r}; use one of exact, in, gte, lte, isnull."
+            )
         info = rules.fields[field_name]
         for raw in params.getlist(name):
             filters.append(Filter(field_name, lookup, _filter_value(name, info, lookup, raw)))  # type: ignore[arg-type]
@@ -248,7 +251,9 @@ def cursor_allowed(ordering: Sequence[Order], fields: Mapping[str, FieldInfo]) -
     return not any(fields[o.field].nullable for o in ordering)
 
 
-def _keyset(raw: str, ordering: tuple[Order, ...], rules: QueryRules) -> tuple[tuple[Filter, ...], ...]:
+def _keyset(
+    raw: str, ordering: tuple[Order, ...], rules: QueryRules
+) -> tuple[tuple[Filter, ...], ...]:
     if not cursor_allowed(ordering, rules.fields):
         raise bad_parameter("cursor", "Cursor pagination needs an ordering on non-null fields.")
     try:
@@ -256,20 +261,31 @@ def _keyset(raw: str, ordering: tuple[Order, ...], rules: QueryRules) -> tuple[t
         spec, values = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
         raise bad_parameter("cursor", "The cursor is malformed.", "malformed_cursor") from exc
-    if spec != [str(o) for o in ordering] or not isinstance(values, list) or len(values) != len(spec):
+    if (
+        spec != [str(o) for o in ordering]
+        or not isinstance(values, list)
+        or len(values) != len(spec)
+    ):
         raise bad_parameter(
             "cursor", "The cursor does not belong to this ordering.", "malformed_cursor"
         )
-    typed = [_convert("cursor", rules.fields[o.field].python_type, v) for o, v in zip(ordering, values)]
+    typed = [
+        _convert("cursor", rules.fields[o.field].python_type, v)
+        for o, v in zip(ordering, values, strict=True)
+    ]
     return keyset_clauses(ordering, typed)
 
 
-def keyset_clauses(ordering: Sequence[Order], values: Sequence[Any]) -> tuple[tuple[Filter, ...], ...]:
+def keyset_clauses(
+    ordering: Sequence[Order], values: Sequence[Any]
+) -> tuple[tuple[Filter, ...], ...]:
     """Rows after ``values`` in ``ordering``: for each position i, equal on the
     keys before i and strictly after on key i."""
     clauses = []
     for i, order in enumerate(ordering):
-        equal = tuple(Filter(o.field, "exact", v) for o, v in zip(ordering[:i], values[:i]))
+        equal = tuple(
+            Filter(o.field, "exact", v) for o, v in zip(ordering[:i], values[:i], strict=True)
+        )
         after = Filter(order.field, "lt" if order.descending else "gt", values[i])
         clauses.append((*equal, after))
     return tuple(clauses)

@@ -104,7 +104,9 @@ class ModelResource:
     def _field(self, name: str) -> FieldInfo:
         info = self.info.fields.get(name)
         if info is None:
-            raise ValueError(f"{type(self.endpoint).__name__}: {name!r} is not a field of {self.info.resource}.")
+            raise ValueError(
+                f"{type(self.endpoint).__name__}: {name!r} is not a field of {self.info.resource}."
+            )
         return info
 
     def _writable(self) -> list[FieldInfo]:
@@ -123,8 +125,12 @@ class ModelResource:
     def _rules(self) -> QueryRules:
         ep = self.endpoint
         filters = self._checked(ep.filter_fields, "filter_fields", lambda f: f.kind != "many")
-        ordering = self._checked(ep.ordering_fields, "ordering_fields", lambda f: f.kind == "scalar")
-        search = self._checked(ep.search_fields, "search_fields", lambda f: f.python_type is str)
+        ordering = self._checked(
+            ep.ordering_fields, "ordering_fields", lambda f: f.kind == "scalar"
+        )
+        search = self._checked(
+            ep.search_fields, "search_fields", lambda f: f.kind == "scalar" and f.python_type is str
+        )
         default = [Order(o.removeprefix("-"), o.startswith("-")) for o in ep.ordering]
         for order in default:
             self._field(order.field)
@@ -143,7 +149,9 @@ class ModelResource:
     def _checked(self, names: Any, attr: str, ok: Callable[[FieldInfo], bool]) -> list[str]:
         for name in names:
             if not ok(self._field(name)):
-                raise ValueError(f"{type(self.endpoint).__name__}.{attr}: {name!r} is not usable there.")
+                raise ValueError(
+                    f"{type(self.endpoint).__name__}.{attr}: {name!r} is not usable there."
+                )
         return list(names)
 
     def parse_expand(self, raw: str) -> Expand:
@@ -157,7 +165,11 @@ class ModelResource:
             return convert_value("pk", self.info.pk_field.python_type, raw)
         except Exception as exc:
             errors: list[FieldError] = [
-                {"parameter": "pk", "detail": f"{raw!r} is not a valid primary key.", "code": "invalid_pk"}
+                {
+                    "parameter": "pk",
+                    "detail": f"{raw!r} is not a valid primary key.",
+                    "code": "invalid_pk",
+                }
             ]
             raise ValidationFailed(errors) from exc
 
@@ -172,7 +184,9 @@ class ModelResource:
 
     def _record(self, unit: Unit, obj: Any, expand: Expand) -> Record:
         return Record(
-            self.serialize(unit, obj, expand), unit.value(obj, self.info.pk_field), self.etag(unit, obj)
+            self.serialize(unit, obj, expand),
+            unit.value(obj, self.info.pk_field),
+            self.etag(unit, obj),
         )
 
     def _fetch(self, unit: Unit, request: AjaxRequest, pk: Any, expand: Expand, lock: bool) -> Any:
@@ -203,7 +217,9 @@ class ModelResource:
     def _translate(self, exc: ConstraintViolation) -> Exception:
         fields = [f for f in exc.fields if f in self.info.fields] or [""]
         if exc.kind == "unique":
-            errors = [field_error(f, "A record with this value already exists.", "unique") for f in fields]
+            errors = [
+                field_error(f, "A record with this value already exists.", "unique") for f in fields
+            ]
             return Conflict("A record with these values already exists.", errors=errors)
         if exc.kind in ("foreign_key", "not_null", "check"):
             detail = {
@@ -214,7 +230,13 @@ class ModelResource:
             return ValidationFailed([field_error(f, detail, exc.kind) for f in fields])
         return Conflict("The change conflicts with the stored data.")
 
-    def _hook(self, unit: Unit, hook: Callable[[AjaxRequest, Change], None], request: AjaxRequest, change: Change) -> None:
+    def _hook(
+        self,
+        unit: Unit,
+        hook: Callable[[AjaxRequest, Change], None],
+        request: AjaxRequest,
+        change: Change,
+    ) -> None:
         unit.on_commit(lambda: hook(request, change))
 
     # -- operations ------------------------------------------------------------
@@ -225,7 +247,9 @@ class ModelResource:
         self._allow(self.endpoint.can_list(user))
         plan = plan_for(self.view, query.expand, self.lookup)
         with self.repository.transaction() as unit:
-            rows, count = unit.list(self.endpoint.get_queryset(request), query, plan, count=not query.cursor)
+            rows, count = unit.list(
+                self.endpoint.get_queryset(request), query, plan, count=not query.cursor
+            )
             more, rows = len(rows) > query.limit, rows[: query.limit]
             results = [self.serialize(unit, obj, query.expand) for obj in rows]
             cursor = self._next_cursor(unit, rows[-1], query.ordering) if more and rows else None
@@ -234,7 +258,9 @@ class ModelResource:
     def _next_cursor(self, unit: Unit, last: Any, ordering: tuple[Order, ...]) -> str | None:
         if not cursor_allowed(ordering, self.info.fields):
             return None
-        return encode_cursor(ordering, [unit.value(last, self.info.fields[o.field]) for o in ordering])
+        return encode_cursor(
+            ordering, [unit.value(last, self.info.fields[o.field]) for o in ordering]
+        )
 
     def retrieve(self, request: AjaxRequest, pk: Any, expand: Expand) -> Record:
         """One record in scope (404 outside it)."""
@@ -261,10 +287,12 @@ class ModelResource:
             raise self._translate(exc) from exc
         return record
 
-    def update(self, request: AjaxRequest, pk: Any, data: Any, expand: Expand, *, partial: bool) -> Record:
+    def update(
+        self, request: AjaxRequest, pk: Any, data: Any, expand: Expand, *, partial: bool
+    ) -> Record:
         """Change a record in scope, guarded by ``If-Match``."""
         user = self.endpoint.authenticate(request)
-        values = self._without_pk(self.schema.validate(data, partial=partial), pk)
+        values = self._without_pk(self.schema.validate(data, partial=partial, update=True), pk)
         try:
             with self.repository.transaction() as unit:
                 obj = self._fetch(unit, request, pk, {}, lock=True)
@@ -328,11 +356,20 @@ class ModelResource:
     def _without_pk(self, values: dict[str, Any], pk: Any) -> dict[str, Any]:
         name = self.info.pk
         if name in values and values.pop(name) != pk:
-            raise ValidationFailed([field_error(name, "The primary key cannot be changed.", "read_only")])
+            raise ValidationFailed(
+                [field_error(name, "The primary key cannot be changed.", "read_only")]
+            )
         return values
 
     def _after_write(
-        self, request: AjaxRequest, unit: Unit, obj: Any, expand: Expand, *, changed: bool, before: str = ""
+        self,
+        request: AjaxRequest,
+        unit: Unit,
+        obj: Any,
+        expand: Expand,
+        *,
+        changed: bool,
+        before: str = "",
     ) -> Record:
         obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
         record = self._record(unit, obj, expand)

@@ -73,7 +73,11 @@ def _add_routes(api: Ajax, res: ModelResource) -> None:
     if not ops <= ALL_OPERATIONS:
         raise ValueError(f"Unknown operations {sorted(ops - ALL_OPERATIONS)}.")
     collection = {"GET": _list(res), "POST": _create(res)}
-    item = {"GET": _get(res), "PATCH": _update(res, partial=True), "PUT": _update(res, partial=False)}
+    item = {
+        "GET": _get(res),
+        "PATCH": _update(res, partial=True),
+        "PUT": _update(res, partial=False),
+    }
     item["DELETE"] = _delete(res)
     wanted = {"GET": "list", "POST": "create"}
     for method, handler in collection.items():
@@ -139,7 +143,9 @@ def _none_match(header: str | None, etag: str) -> bool:
 def _update(res: ModelResource, *, partial: bool) -> Callable[[AjaxRequest], Result]:
     def update_record(request: AjaxRequest) -> Result:
         pk = res.convert_pk(request.path_params["pk"])
-        record = res.update(request, pk, request.data, _record_expand(res, request), partial=partial)
+        record = res.update(
+            request, pk, request.data, _record_expand(res, request), partial=partial
+        )
         return record.data, 200, _headers(record)
 
     update_record.__qualname__ = f"{res.name}:{'patch' if partial else 'put'}"

@@ -1,7 +1,8 @@
 """Validating write bodies with pydantic models derived from field metadata.
 
-Two models per endpoint are built once, at registration: one for create and
-full update (required fields required) and one for partial update
+Three models per endpoint are built once, at registration: one for create,
+one for full update (the same, but the primary key is never required: the
+path names the record) and one for partial update
 (everything optional, but an explicit ``null`` is still refused where the
 field is not nullable).  Unknown and read-only members are reported before
 pydantic runs, each with its own code, so a client learns that ``author`` is
@@ -10,6 +11,7 @@ read-only rather than that it is "extra".
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -47,11 +49,16 @@ class WriteSchema:
     read_only: frozenset[str]
     unknown: UnknownFields
     full: type[BaseModel]
+    replace: type[BaseModel]
     partial: type[BaseModel]
 
     @classmethod
     def build(
-        cls, name: str, writable: Iterable[FieldInfo], read_only: Iterable[str], unknown: UnknownFields
+        cls,
+        name: str,
+        writable: Iterable[FieldInfo],
+        read_only: Iterable[str],
+        unknown: UnknownFields,
     ) -> WriteSchema:
         fields = {f.name: f for f in writable}
         return cls(
@@ -59,13 +66,15 @@ class WriteSchema:
             read_only=frozenset(read_only),
             unknown=unknown,
             full=_model(f"{name}Write", fields.values(), partial=False),
+            replace=_model(f"{name}Put", [_optional_pk(f) for f in fields.values()], partial=False),
             partial=_model(f"{name}Patch", fields.values(), partial=True),
         )
 
-    def validate(self, data: Any, *, partial: bool) -> dict[str, Any]:
-        """The validated values present in ``data`` (a JSON object or form)."""
+    def validate(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
+        """The validated values present in ``data`` (a JSON object or form);
+        ``update`` for PUT/PATCH, ``partial`` for PATCH."""
         raw = self._gather(data)
-        model = self.partial if partial else self.full
+        model = self.partial if partial else self.replace if update else self.full
         try:
             validated = model.model_validate(raw)
         except ValidationError as exc:
@@ -79,7 +88,9 @@ class WriteSchema:
             return self._check_names({name: self._form_value(data, name) for name in data})
         if isinstance(data, dict):
             return self._check_names(data)
-        raise ValidationFailed([{"pointer": "#", "detail": "Expected a JSON object.", "code": "object_type"}])
+        raise ValidationFailed(
+            [{"pointer": "#", "detail": "Expected a JSON object.", "code": "object_type"}]
+        )
 
     def _form_value(self, data: MultiDict, name: str) -> Any:
         info = self.writable.get(name)
@@ -96,14 +107,18 @@ class WriteSchema:
         for name in list(raw):
             if name in self.writable:
                 if _has_nul(raw[name]):
-                    errors.append(field_error(name, "The value contains a NUL character.", "nul_character"))
+                    errors.append(
+                        field_error(name, "The value contains a NUL character.", "nul_character")
+                    )
                 continue
             if self.unknown == "ignore":
                 del raw[name]
             elif name in self.read_only:
                 errors.append(field_error(name, f"{name!r} is read-only.", "read_only"))
             else:
-                errors.append(field_error(name, f"{name!r} is not a field of this resource.", "unknown_field"))
+                errors.append(
+                    field_error(name, f"{name!r} is not a field of this resource.", "unknown_field")
+                )
         if errors:
             raise ValidationFailed(errors)
         return raw
@@ -114,6 +129,10 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     return isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value)
+
+
+def _optional_pk(info: FieldInfo) -> FieldInfo:
+    return dataclasses.replace(info, required=False) if info.primary_key else info
 
 
 def _errors(exc: ValidationError) -> list[FieldError]:
@@ -143,7 +162,9 @@ def value_type(info: FieldInfo) -> Any:
     elif base is str and info.max_length is not None:
         base = Annotated[str, StringConstraints(max_length=info.max_length)]
     elif base is Decimal and (info.max_digits or info.decimal_places is not None):
-        base = Annotated[Decimal, Field(max_digits=info.max_digits, decimal_places=info.decimal_places)]
+        base = Annotated[
+            Decimal, Field(max_digits=info.max_digits, decimal_places=info.decimal_places)
+        ]
     if info.kind == "many":
         base = list[base]
     if info.nullable:

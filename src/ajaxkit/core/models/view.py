@@ -49,7 +49,9 @@ def parse_expand(raw: str, view: View, lookup: ViewLookup, max_depth: int) -> di
             relation = current.field(part)
             related = lookup(relation.related_model) if relation and relation.is_relation else None
             if relation is None or related is None:
-                raise bad_parameter("expand", f"Cannot expand {path!r}: {part!r} is not expandable.")
+                raise bad_parameter(
+                    "expand", f"Cannot expand {path!r}: {part!r} is not expandable."
+                )
             node, current = node.setdefault(part, {}), related
     return tree
 
@@ -68,7 +70,9 @@ def plan_for(view: View, expand: Expand, lookup: ViewLookup) -> LoadPlan:
     return LoadPlan(many=many, expand=nested)
 
 
-def serialize(unit: Unit, obj: Any, view: View, expand: Expand, lookup: ViewLookup) -> dict[str, Any]:
+def serialize(
+    unit: Unit, obj: Any, view: View, expand: Expand, lookup: ViewLookup
+) -> dict[str, Any]:
     """The record of ``obj``: exposed fields, relations as pks unless expanded."""
     record: dict[str, Any] = {}
     for info in view.fields:
