@@ -123,7 +123,7 @@ class LoadPlan:
     expand: Mapping[str, LoadPlan] = field(default_factory=dict)
 
 
-class ConstraintViolation(Exception):  # noqa: N818 -- named like the house's error tree
+class ConstraintViolation(Exception):
     """A write broke a database constraint; repositories raise this, never the
     driver's error.
 
