@@ -67,12 +67,14 @@ class _CsrfCheck(CsrfViewMiddleware):
         raise CSRFFailed(f"CSRF verification failed: {reason}")
 
 
-def _protected_view(request: HttpRequest) -> None:
-    """Stands for our (``csrf_exempt``) view so the check is not skipped."""
+def _protected_view(request: HttpRequest) -> HttpResponseBase:
+    """Stands for our (``csrf_exempt``) view so the check is not skipped; never called."""
+    raise AssertionError("not a real view")
 
 
-def _get_response(request: HttpRequest) -> None:
+def _get_response(request: HttpRequest) -> HttpResponseBase:
     """Never called: only ``process_view`` of the checker runs."""
+    raise AssertionError("not a real middleware chain")
 
 
 def check_csrf(request: AjaxRequest) -> None:

@@ -92,7 +92,6 @@ def _wrap(view: V, api: Ajax) -> V:
 
     wrapper = dispatch_async if inspect.iscoroutinefunction(view) else dispatch_sync
     functools.update_wrapper(wrapper, view)
-    wrapper.ajax = api  # type: ignore[attr-defined]
     return django_csrf_exempt(wrapper)  # type: ignore[return-value]
 
 
