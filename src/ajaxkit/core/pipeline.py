@@ -9,8 +9,9 @@ so the flow is written once (the shape of httpx's ``Auth.auth_flow``).
 Errors raised while performing an effect are thrown back into the flow,
 which turns them into the profile's error response.
 
-Order of steps: route (404) → method (405, OPTIONS) → CSRF (403) →
-authentication (401) → permission (403) → body (413, 415, 400) →
+Order of steps: route (404) → method (405, OPTIONS) → declared body size
+(413) → CSRF (403) → authentication (401) → permission (403) → body (413,
+415, 400) →
 parameters (422) → handler → result encoding (500 on failure).
 """
 
@@ -100,12 +101,20 @@ def flow(router: Router, settings: Settings, request: AjaxRequest, platform: Pla
     if settings.user_loader is not None:
         request.use_user_loader(functools.partial(settings.user_loader, request))
     try:
-        route, request.path_params = router.match(request.route)
+        route, captured = router.match(request.route)
+        # Values the integration captured outside the mount (a wrapped
+        # view's URL kwargs) stay; the route's own captures win.
+        request.path_params = {**request.path_params, **captured}
         endpoint = yield from _select_endpoint(route, settings, request, platform)
         if endpoint is None:
             return AjaxResponse(status=204, headers={"Allow": ", ".join(route.allowed())})
+        has_body = request.method in BODY_METHODS
+        if has_body:
+            # Before CSRF and auth: those may read the body (Django's CSRF
+            # check parses forms), and an oversized one must not be read.
+            check_declared_length(request, settings.max_body_size)
         yield from _guard(endpoint, settings, request, platform)
-        if request.method in BODY_METHODS:
+        if has_body:
             yield from _read_body(settings, request)
         result = yield _call(endpoint, request, platform)
         return _render_result(result, endpoint, settings, request, platform)
@@ -145,7 +154,6 @@ def _guard(
 
 def _read_body(settings: Settings, request: AjaxRequest) -> Generator[Effect, Any, None]:
     limit = settings.max_body_size
-    check_declared_length(request, limit)
     raw = yield Effect(
         functools.partial(request.read_body, limit), functools.partial(request.aread_body, limit)
     )
