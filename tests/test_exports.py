@@ -32,8 +32,10 @@ def public_names(module: ModuleType) -> set[str]:
         name
         for name, value in vars(module).items()
         if not name.startswith("_")
-        # ``from __future__ import annotations`` binds a name, exporting nothing.
+        # ``from __future__ import annotations`` and ``TYPE_CHECKING`` are
+        # typing machinery, bound in the module but exporting nothing.
         and value is not __future__.annotations
+        and name != "TYPE_CHECKING"
         # Importing ``pkg.sub`` binds ``sub`` on ``pkg``; that is not an export.
         and not (isinstance(value, ModuleType) and value.__name__.startswith(prefix))
     }
