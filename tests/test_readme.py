@@ -8,7 +8,10 @@ A ```python block must come right after a line naming its source:
 An excerpt is the text between ``# --8<-- [start:endpoint]`` and
 ``# --8<-- [end:endpoint]`` in the file, dedented.  The example files are
 imported and exercised by their own tests, so the README cannot drift from
-code that runs.
+code that runs.  (``ruff format`` also formats the README's blocks as
+top-level code, so an excerpt from inside a function should not start with
+a statement followed by a decorated function: ruff wants two blank lines
+there, the function body one.)
 """
 
 from __future__ import annotations

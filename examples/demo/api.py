@@ -22,9 +22,9 @@ MAX_QUERY_LENGTH = 40
 
 def create_api(database: Path) -> Ajax:
     """The demo's endpoints, reading users from ``database``."""
-    # --8<-- [start:endpoint]
     api = Ajax()
 
+    # --8<-- [start:endpoint]
     @api.endpoint("users/search")
     def search(
         q: Annotated[str, Field(max_length=MAX_QUERY_LENGTH)] = "",
