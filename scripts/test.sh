@@ -7,8 +7,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 
 echo "== ruff check"
 "$VENV_PYTHON" -m ruff check .
-echo "== ruff format --check"
-"$VENV_PYTHON" -m ruff format --check .
+echo "== ruff format --check (Python files)"
+"$VENV_PYTHON" -m ruff format --check --extend-exclude "*.md" .
 echo "== mypy"
 "$VENV_PYTHON" -m mypy
 echo "== pytest"

@@ -1,8 +1,8 @@
-"""Skip-or-fail guards for tests that need an outside service.
+"""Access to the external services some tests need: PostgreSQL, Redis, Chromium.
 
-Locally a missing service skips its tests; with ``AJAXKIT_REQUIRE_SERVICES=1``
-(set by ``.ci/run``) it fails them, so CI can never go green by skipping.
-Each guard returns what the test needs to reach the service.
+Unreachable services skip their tests locally; with
+``AJAXKIT_REQUIRE_SERVICES=1`` (CI) they fail instead, so a missing service can
+never pass as green.
 """
 
 from __future__ import annotations
@@ -10,47 +10,62 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from urllib.parse import urlsplit
 
 import pytest
 
-POSTGRES_URL = os.environ.get("AJAXKIT_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("AJAXKIT_REDIS_URL", "redis://127.0.0.1:6379/0")
+POSTGRES_HOST = os.environ.get("AJAXKIT_POSTGRES_HOST", "127.0.0.1")
+POSTGRES_PORT = int(os.environ.get("AJAXKIT_POSTGRES_PORT", "5432"))
+POSTGRES_DB = os.environ.get("AJAXKIT_POSTGRES_DB", "test")
+POSTGRES_USER = os.environ.get("AJAXKIT_POSTGRES_USER", "postgres")
+REDIS_HOST = os.environ.get("AJAXKIT_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("AJAXKIT_REDIS_PORT", "6379"))
 CHROMIUM = os.environ.get("AJAXKIT_CHROMIUM", "/usr/bin/chromium")
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("AJAXKIT_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (required: AJAXKIT_REQUIRE_SERVICES=1)", pytrace=False)
-    pytest.skip(reason)
+def services_required() -> bool:
+    return os.environ.get("AJAXKIT_REQUIRE_SERVICES") == "1"
 
 
-def _require_listening(url: str, default_port: int) -> str:
-    parts = urlsplit(url)
-    address = (parts.hostname or "127.0.0.1", parts.port or default_port)
+def _unavailable(what: str) -> None:
+    if services_required():
+        pytest.fail(f"{what} is required (AJAXKIT_REQUIRE_SERVICES=1) but unreachable.")
+    pytest.skip(f"{what} is unreachable")
+
+
+def _reachable(host: str, port: int) -> bool:
     try:
-        socket.create_connection(address, timeout=1.0).close()
-    except OSError as exc:
-        _unavailable(f"nothing listening at {address[0]}:{address[1]} ({exc})")
-    return url
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
-def require_postgres() -> str:
-    """The PostgreSQL URL (``AJAXKIT_POSTGRES_URL``), once the server answers."""
-    return _require_listening(POSTGRES_URL, 5432)
+def postgres_url(driver: str = "postgresql+psycopg") -> str:
+    return f"{driver}://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}/{POSTGRES_DB}"
 
 
-def require_redis() -> str:
-    """The Redis URL (``AJAXKIT_REDIS_URL``), once the server answers."""
-    return _require_listening(REDIS_URL, 6379)
+def redis_url(db: int = 0) -> str:
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
+
+
+def require_postgres() -> None:
+    """Skip (or, when services are required, fail) without PostgreSQL."""
+    if not _reachable(POSTGRES_HOST, POSTGRES_PORT):
+        _unavailable(f"PostgreSQL at {POSTGRES_HOST}:{POSTGRES_PORT}")
+
+
+def require_redis() -> None:
+    """Skip (or, when services are required, fail) without Redis."""
+    if not _reachable(REDIS_HOST, REDIS_PORT):
+        _unavailable(f"Redis at {REDIS_HOST}:{REDIS_PORT}")
 
 
 def require_browser() -> str:
-    """The Chromium executable (``AJAXKIT_CHROMIUM``), with Playwright importable."""
+    """The Chromium executable for Playwright; skip (or fail) without it."""
     if shutil.which(CHROMIUM) is None:
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        _unavailable(f"Chromium at {CHROMIUM} (apt-get install chromium)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _unavailable("the playwright package is not installed")
+        _unavailable("The playwright package")
     return CHROMIUM

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from examples.demo import users
-from examples.demo.api import MAX_QUERY_LENGTH, create_api
 
 from ajaxkit.testing import Client
+from examples.demo import users
+from examples.demo.api import MAX_QUERY_LENGTH, create_api
 from tests.demo_server import running_demo
 
 SEARCH = "/ajax/users/search"

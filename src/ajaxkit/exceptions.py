@@ -297,7 +297,7 @@ def error_class_for_status(status: int) -> type[AjaxError]:
     except ValueError:
         phrase = "Client Error" if status < 500 else "Server Error"
     base: type[AjaxError] = ClientError if status < 500 else ServerError
-    code = re.sub(r"[^a-z0-9]+", "_", phrase.lower()).strip("_")
+    code = re.sub(r"[^a-z0-9]+", "_", phrase.lower().replace("'", "")).strip("_")
     attrs = {"status": status, "code": code, "title": phrase, "detail": phrase + "."}
     return type(f"HTTP{status}Error", (base,), attrs)
 

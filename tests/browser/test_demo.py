@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
 from examples.demo import users
 from examples.demo.api import MAX_QUERY_LENGTH
-
 from tests.demo_server import running_demo
 from tests.services import require_browser
 

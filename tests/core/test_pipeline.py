@@ -69,6 +69,7 @@ def test_async_permission_is_awaited() -> None:
         return {"n": n}
 
     client = Client(api)
+    client.login(SimpleNamespace(username="u"))
     assert client.get("/ajax/check", params={"n": 2}).status == 200
     assert client.get("/ajax/check", params={"n": 3}).status == 403
     assert asyncio.run(client.arequest("GET", "/ajax/check", params={"n": 3})).status == 403
@@ -177,3 +178,38 @@ def test_parameter_named_like_a_model_method_binds() -> None:
         return {"json": json, "copy": copy}
 
     assert Client(api).get("/ajax/shadow", params={"json": "a"}).json() == {"json": "a", "copy": 0}
+
+
+def test_user_loader_setting_applies_to_handlers_reading_request_user() -> None:
+    api = Ajax(user_loader=lambda request: SimpleNamespace(username="from-setting"))
+
+    @api.endpoint
+    def who(request: AjaxRequest) -> dict[str, str]:
+        return {"name": request.user.username}
+
+    client = Client(api)
+    client.login(SimpleNamespace(username="from-framework"))
+    assert client.get("/ajax/who").json() == {"name": "from-setting"}
+    assert asyncio.run(client.arequest("GET", "/ajax/who")).json() == {"name": "from-setting"}
+
+
+def test_sync_user_loader_runs_off_the_loop_under_async_driver() -> None:
+    threads: list[int] = []
+
+    def load(request: AjaxRequest) -> Any:
+        threads.append(threading.get_ident())
+        return SimpleNamespace(username="u")
+
+    api = Ajax(user_loader=load)
+    api.add("me", lambda request: {}, login_required=True)
+    asyncio.run(Client(api).arequest("GET", "/ajax/me"))
+    assert threads and threads[0] != threading.get_ident()
+
+
+def test_permission_denied_to_anonymous_is_401() -> None:
+    api = Ajax()
+    api.add("staff", lambda request: {}, permission=lambda request: False)
+    client = Client(api)
+    assert client.get("/ajax/staff").status == 401
+    client.login(SimpleNamespace(username="x"))
+    assert client.get("/ajax/staff").status == 403

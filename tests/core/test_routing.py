@@ -50,3 +50,10 @@ def test_methods_per_route_and_allow_lists_head_and_options() -> None:
         route.endpoint_for("DELETE")
     assert info.value.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
     assert route.endpoint_for("OPTIONS") is None
+
+
+
+def test_misspelt_option_is_refused_not_ignored() -> None:
+    # A typo such as login_requred=True must not leave an endpoint open.
+    with pytest.raises(TypeError):
+        Ajax().add("x", handler, login_requred=True)

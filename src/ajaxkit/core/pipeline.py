@@ -97,6 +97,8 @@ async def arun(steps: Flow) -> AjaxResponse:
 def flow(router: Router, settings: Settings, request: AjaxRequest, platform: Platform) -> Flow:
     """Answer ``request``: every decision of the pipeline, I/O yielded as effects."""
     endpoint: Endpoint | None = None
+    if settings.user_loader is not None:
+        request.use_user_loader(functools.partial(settings.user_loader, request))
     try:
         route, request.path_params = router.match(request.route)
         endpoint = yield from _select_endpoint(route, settings, request, platform)
@@ -131,13 +133,14 @@ def _guard(
         yield blocking(platform, platform.check_csrf, request)
     if not (endpoint.login_required or endpoint.permission):
         return
-    user = yield _load_user(settings, request, platform)
+    user = yield _load_user(request, platform)
     if endpoint.login_required and not is_authenticated(user):
         raise Unauthorized()
     if endpoint.permission is not None:
         allowed = yield _call_either(endpoint.permission, platform, request)
         if not allowed:
-            raise Forbidden()
+            # Refusing an anonymous user says "log in", not "you may not".
+            raise Forbidden() if is_authenticated(user) else Unauthorized()
 
 
 def _read_body(settings: Settings, request: AjaxRequest) -> Generator[Effect, Any, None]:
@@ -154,16 +157,10 @@ def is_authenticated(user: Any) -> bool:
     return user is not None and bool(getattr(user, "is_authenticated", True))
 
 
-def _load_user(settings: Settings, request: AjaxRequest, platform: Platform) -> Effect:
-    if settings.user_loader is not None:
-        loader = settings.user_loader
-
-        def load() -> Any:
-            request.user = loader(request)
-            return request.user
-
-        return blocking(platform, load)
-    return Effect(lambda: request.user, request.aload_user)
+def _load_user(request: AjaxRequest, platform: Platform) -> Effect:
+    return Effect(
+        lambda: request.user, functools.partial(request.aload_user, platform.run_in_thread)
+    )
 
 
 def _call(endpoint: Endpoint, request: AjaxRequest, platform: Platform) -> Effect:

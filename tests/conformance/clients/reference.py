@@ -5,12 +5,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from tests.conformance.app import Natives, build_api
-from tests.conformance.clients.base import Client
-
 from ajaxkit import AjaxResponse, ClientError, Forbidden, NotFound
 from ajaxkit.testing import Client as CoreClient
 from ajaxkit.testing import Response
+from tests.conformance.app import Natives, build_api
+from tests.conformance.clients.base import Client
 
 _NATIVE_ERRORS = {"not_found": NotFound, "forbidden": Forbidden, "bad_request": ClientError}
 

@@ -1,0 +1,101 @@
+"""Translation between Flask's request/response and ajaxkit's neutral values."""
+
+from __future__ import annotations
+
+import importlib
+from typing import IO, Any
+
+import flask
+from werkzeug.wrappers import Request as WerkzeugRequest
+
+from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
+
+__all__ = ["StreamBody", "current_user", "to_ajax_request", "to_flask_response"]
+
+
+class StreamBody:
+    """A :class:`~ajaxkit.types.BodySource` over a werkzeug request's ``stream``.
+
+    It reads at most ``limit + 1`` bytes, so an oversized body without a
+    ``Content-Length`` (chunked) is refused without being buffered whole.  A
+    body within the limit is handed back to werkzeug, so the handler can
+    still call ``request.get_json()`` or read ``request.form``.
+    """
+
+    def __init__(self, request: WerkzeugRequest) -> None:
+        self._request = request
+
+    def read(self, limit: int) -> bytes:
+        cached: bytes | None = getattr(self._request, "_cached_data", None)
+        if cached is not None:  # a before_request hook already read it
+            return cached[: limit + 1]
+        data = _read_at_most(self._request.stream, limit + 1)
+        if len(data) <= limit:
+            # Where werkzeug's get_data() caches a body; get_json() and form
+            # parsing read it from there once the stream is consumed.
+            self._request._cached_data = data
+        return data
+
+    async def aread(self, limit: int) -> bytes:
+        # Flask serves WSGI, so the core never drives this source from an
+        # event loop; it exists to satisfy the protocol.
+        return self.read(limit)
+
+
+def _read_at_most(stream: IO[bytes], size: int) -> bytes:
+    # werkzeug's LimitedStream may return fewer bytes than asked for,
+    # so keep reading until ``size`` is reached or the body ends.
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def current_user() -> Any:
+    """Flask-Login's ``current_user`` when the app has a login manager, else ``None``.
+
+    Imported lazily: Flask-Login is optional, and an app with a login manager
+    has it installed by definition.
+    """
+    if getattr(flask.current_app, "login_manager", None) is None:
+        return None
+    flask_login = importlib.import_module("flask_login")
+    return flask_login.current_user._get_current_object()
+
+
+def to_ajax_request(route: str) -> AjaxRequest:
+    """The :class:`AjaxRequest` for the current ``flask.request``.
+
+    Args:
+        route: the path below the ajaxkit mount.
+    """
+    request = flask.request._get_current_object()  # type: ignore[attr-defined]
+    return AjaxRequest(
+        method=request.method,
+        path=request.script_root + request.path,
+        route=route,
+        headers=Headers(request.headers.items()),
+        query=MultiDict(request.args.items(multi=True)),
+        native=request,
+        body=StreamBody(request),
+        user_loader=current_user,
+    )
+
+
+def to_flask_response(response: AjaxResponse) -> flask.Response:
+    """The Flask response for ``response``; a native response is returned as it is."""
+    if response.native is not None:
+        return response.native  # type: ignore[no-any-return]
+    body = response.stream if response.stream is not None else response.body
+    native: flask.Response = flask.current_app.response_class(
+        body, status=response.status, headers=response.headers
+    )
+    if "Content-Type" not in response.headers:
+        # Flask would otherwise label a bodiless 204 as text/html.
+        del native.headers["Content-Type"]
+    return native

@@ -1,0 +1,96 @@
+"""Mounting an :class:`~ajaxkit.Ajax` registry on Flask: a Blueprint, or the extension.
+
+Settings from ``app.config``, read when the blueprint is registered on an
+app (never at import time):
+
+``AJAXKIT_DEBUG``
+    ``True``/``False`` sets ``debug``.  When absent, a debug app
+    (``app.debug``) turns ajaxkit's debug on; a registry built with
+    ``Ajax(debug=True)`` is never turned off by a non-debug app.
+``AJAXKIT_MAX_BODY_SIZE``
+    sets ``max_body_size`` (bytes).
+
+The registry's settings are global to it, so when one registry is mounted on
+several apps, the last registration's config wins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+from flask.sansio.app import App
+
+from ajaxkit.core.registry import Ajax
+from ajaxkit.core.settings import Settings
+from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
+from ajaxkit.flask.platform import FLASK_PLATFORM
+
+__all__ = ["ALL_METHODS", "AjaxKit", "blueprint", "config_settings"]
+
+#: The methods the catch-all rules accept; the core answers 405 and OPTIONS.
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def config_settings(app: App, settings: Settings) -> dict[str, Any]:
+    """The setting changes ``app.config`` asks for, given the current ``settings``."""
+    config = app.config
+    debug = config.get("AJAXKIT_DEBUG")
+    if debug is None:
+        debug = settings.debug or app.debug
+    changes: dict[str, Any] = {"debug": bool(debug)}
+    if config.get("AJAXKIT_MAX_BODY_SIZE") is not None:
+        changes["max_body_size"] = int(config["AJAXKIT_MAX_BODY_SIZE"])
+    return changes
+
+
+def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
+    """A Blueprint serving every endpoint of ``api``.
+
+    Register it with ``app.register_blueprint(bp, url_prefix="/ajax")``.  Two
+    registries on one app need two different ``name``\\ s.
+    """
+    bp = flask.Blueprint(name, __name__)
+
+    def view(route: str = "") -> flask.Response:
+        return to_flask_response(api.dispatch(to_ajax_request(route), FLASK_PLATFORM))
+
+    view.__name__ = "dispatch"
+    for rule in ("/", "/<path:route>"):
+        # Flask's automatic OPTIONS would hide the core's Allow answer.
+        bp.add_url_rule(rule, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
+    bp.record(lambda state: api.configure(**config_settings(state.app, api.settings)))
+    return bp
+
+
+class AjaxKit:
+    """The Flask extension form of :func:`blueprint`::
+
+        ajaxkit = AjaxKit(api=api)          # then ajaxkit.init_app(app)
+        AjaxKit(app, api=api, url_prefix="/ajax")
+
+    Args:
+        app: the app to mount on now, or ``None`` to call :meth:`init_app` later.
+        api: the registry to serve.
+        url_prefix: where its endpoints live.
+        name: the blueprint name (unique per app).
+    """
+
+    def __init__(
+        self,
+        app: flask.Flask | None = None,
+        *,
+        api: Ajax,
+        url_prefix: str = "/ajax",
+        name: str = "ajaxkit",
+    ) -> None:
+        self.api = api
+        self.url_prefix = url_prefix
+        self.name = name
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: flask.Flask) -> None:
+        """Register the registry's blueprint on ``app`` (reads ``app.config``)."""
+        app.register_blueprint(blueprint(self.api, self.name), url_prefix=self.url_prefix)
+        app.extensions[self.name] = self

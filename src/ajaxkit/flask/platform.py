@@ -1,0 +1,66 @@
+"""Flask's facts for the core: native responses and werkzeug exceptions.
+
+Werkzeug ``HTTPException`` (``abort(404)``, ``NotFound()``, ...) is
+translated into our tree here and nowhere else, by status:
+
+* a status with a class of its own (400, 401, 403, 404, 405, 406, 409, 410,
+  412, 413, 415, 422, 428, 429, 500, 503) becomes that class;
+* any other 4xx/5xx becomes a generic error carrying that status, its code
+  the snake-cased reason phrase (418 -> ``im_a_teapot``).
+
+``description`` becomes the problem ``detail`` only when the code that raised
+the exception gave one (``abort(404, "No note 7")``).  Werkzeug's class
+default text ("The requested URL was not found on the server. If you entered
+the URL manually...") talks about URLs and spelling, which is wrong for an
+AJAX endpoint, so the default detail of our class is used instead.  Headers
+werkzeug attaches (``Allow``, ``WWW-Authenticate``, ``Retry-After``) are kept.
+"""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from ajaxkit.core.platform import Platform
+from ajaxkit.exceptions import (
+    AjaxError,
+    MethodNotAllowed,
+    ValidationFailed,
+    error_class_for_status,
+)
+from ajaxkit.types import NativeSummary
+
+__all__ = ["FLASK_PLATFORM", "translate_exception"]
+
+
+def translate_exception(exc: BaseException) -> AjaxError | None:
+    """The :class:`~ajaxkit.AjaxError` for a werkzeug ``HTTPException``, else ``None``."""
+    if not isinstance(exc, HTTPException):
+        return None
+    status = exc.code or (exc.response.status_code if exc.response is not None else None)
+    if status is None or status < 400:
+        return None
+    detail = exc.description if "description" in vars(exc) else None
+    if status == 405:
+        return MethodNotAllowed(getattr(exc, "valid_methods", None) or (), detail)
+    if status == 422:
+        return ValidationFailed([], detail)
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return error_class_for_status(status)(detail, headers=headers)
+
+
+def describe_native(response: WerkzeugResponse) -> NativeSummary:
+    """Status, body and content type of a Flask response (for compat profiles)."""
+    return NativeSummary(response.status_code, response.get_data(), response.mimetype)
+
+
+#: The platform :func:`ajaxkit.flask.blueprint` and :func:`ajaxkit.flask.ajax`
+#: dispatch with.  CSRF protection for Flask is not wired yet: ``check_csrf``
+#: stays ``None`` until it is.
+FLASK_PLATFORM = Platform(
+    name="flask",
+    native_response_types=(WerkzeugResponse,),
+    translate_exception=translate_exception,
+    check_csrf=None,
+    describe_native=describe_native,
+)

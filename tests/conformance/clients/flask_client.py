@@ -1,0 +1,110 @@
+"""The Flask conformance client: the app spec on two blueprints, Flask-Login users."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import flask
+import flask_login
+from werkzeug import exceptions
+from werkzeug.datastructures import MultiDict
+
+from ajaxkit.flask import blueprint
+from ajaxkit.testing import Files, Params, Response
+from tests.conformance.app import Natives, build_api
+from tests.conformance.clients.base import Client
+
+_NATIVE_ERRORS: dict[str, type[exceptions.HTTPException]] = {
+    "not_found": exceptions.NotFound,
+    "forbidden": exceptions.Forbidden,
+    "bad_request": exceptions.BadRequest,
+}
+
+
+def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
+    return flask.Response(body, status=status, headers=headers, content_type=content_type)
+
+
+def _raise(kind: str, detail: str) -> None:
+    raise _NATIVE_ERRORS[kind](description=detail)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise)
+
+
+class User(flask_login.UserMixin):
+    def __init__(self, username: str) -> None:
+        self.id = self.username = username
+
+
+def create_app() -> flask.Flask:
+    """The conformance app, with a real Flask-Login session behind ``login``."""
+    app = flask.Flask(__name__)
+    app.config["SECRET_KEY"] = "conformance"
+    login_manager = flask_login.LoginManager(app)
+    login_manager.user_loader(User)
+    # A login view must not turn ajaxkit's 401 into a redirect.
+    login_manager.login_view = "login"
+
+    @app.post("/login/<username>")
+    def login(username: str) -> str:
+        flask_login.login_user(User(username))
+        return ""
+
+    @app.post("/logout")
+    def logout() -> str:
+        flask_login.logout_user()
+        return ""
+
+    app.register_blueprint(blueprint(build_api(NATIVES)), url_prefix="/ajax")
+    debug_api = build_api(NATIVES, debug=True)
+    app.register_blueprint(blueprint(debug_api, name="ajaxkit_debug"), url_prefix="/ajax-debug")
+    return app
+
+
+def _body(data: Params | None, files: Files | None) -> MultiDict[str, Any]:
+    body: MultiDict[str, Any] = MultiDict(data or {})
+    for name, (filename, content, content_type) in (files or {}).items():
+        body.add(name, (io.BytesIO(content), filename, content_type))
+    return body
+
+
+class FlaskClient(Client):
+    name = "flask"
+    marks = ("flask",)
+    capabilities = frozenset({"native"})
+
+    def __init__(self) -> None:
+        self.app = create_app()
+        self.client = self.app.test_client()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Params | None = None,
+        files: Files | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        kwargs: dict[str, Any] = {"headers": headers or {}}
+        if json is not None:
+            kwargs["json"] = json
+        elif data is not None or files:
+            kwargs["data"] = _body(data, files)
+        elif content is not None:
+            kwargs["data"] = content
+        native = self.client.open(
+            path, method=method, query_string=MultiDict(params or {}), **kwargs
+        )
+        return Response(native.status_code, dict(native.headers.items()), native.get_data())
+
+    def login(self, username: str) -> None:
+        assert self.client.post(f"/login/{username}").status_code == 200
+
+    def logout(self) -> None:
+        self.client.post("/logout")

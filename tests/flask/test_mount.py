@@ -1,0 +1,152 @@
+"""The blueprint, the extension, app.config settings and werkzeug errors."""
+
+from __future__ import annotations
+
+import io
+from types import ModuleType
+from typing import Any
+
+import flask
+import pytest
+from werkzeug import exceptions
+
+import ajaxkit.flask
+from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.flask import AjaxKit, blueprint
+
+pytestmark = pytest.mark.flask
+
+
+def make_api(**settings: Any) -> Ajax:
+    api = Ajax(**settings)
+
+    @api.endpoint("echo", methods=["POST"])
+    def echo(request: AjaxRequest) -> Any:
+        # The native request can still be read after the core parsed the body.
+        return {"data": request.data, "native": request.native.get_json()}
+
+    @api.endpoint("teapot")
+    def teapot(request: AjaxRequest) -> None:
+        flask.abort(418)
+
+    @api.endpoint("busy")
+    def busy(request: AjaxRequest) -> None:
+        raise exceptions.ServiceUnavailable("Back soon.", retry_after=30)
+
+    @api.endpoint("werkzeug-405")
+    def wrong_method(request: AjaxRequest) -> None:
+        raise exceptions.MethodNotAllowed(valid_methods=["PUT"])
+
+    @api.endpoint(login_required=True)
+    def whoami(request: AjaxRequest) -> None:
+        return None
+
+    @api.endpoint("boom")
+    def boom(request: AjaxRequest) -> None:
+        raise RuntimeError("kaboom")
+
+    return api
+
+
+def test_public_names() -> None:
+    public = {
+        name
+        for name, value in vars(ajaxkit.flask).items()
+        if not name.startswith("_") and not isinstance(value, ModuleType)
+    }
+    assert sorted(ajaxkit.flask.__all__) == sorted(public - {"annotations"})
+
+
+def test_extension_registers_blueprint_at_prefix() -> None:
+    app = flask.Flask(__name__)
+    extension = AjaxKit(api=make_api(), url_prefix="/api")
+    extension.init_app(app)
+    assert app.extensions["ajaxkit"] is extension
+    response = app.test_client().post("/api/echo", json={"a": 1})
+    assert response.get_json() == {"data": {"a": 1}, "native": {"a": 1}}
+
+
+def test_without_a_login_manager_the_user_is_anonymous() -> None:
+    app = flask.Flask(__name__)
+    AjaxKit(app, api=make_api())
+    response = app.test_client().get("/ajax/whoami")
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "not_authenticated"
+
+
+def test_werkzeug_errors_map_by_status() -> None:
+    app = flask.Flask(__name__)
+    AjaxKit(app, api=make_api())
+    client = app.test_client()
+    teapot = client.get("/ajax/teapot")
+    assert teapot.status_code == 418
+    assert teapot.get_json()["code"] == "im_a_teapot"
+    assert teapot.get_json()["title"] == "I'm a Teapot"
+    busy = client.get("/ajax/busy")
+    assert (busy.status_code, busy.headers["Retry-After"]) == (503, "30")
+    assert busy.get_json()["detail"] == "Back soon."
+    wrong = client.get("/ajax/werkzeug-405")
+    assert (wrong.status_code, wrong.headers["Allow"]) == (405, "PUT")
+    assert wrong.get_json()["code"] == "method_not_allowed"
+
+
+def test_config_is_read_at_registration_and_app_debug_turns_debug_on() -> None:
+    api = make_api()
+    app = flask.Flask(__name__)
+    app.debug = True
+    app.config["AJAXKIT_MAX_BODY_SIZE"] = 10
+    app.register_blueprint(blueprint(api), url_prefix="/ajax")
+    assert (api.settings.debug, api.settings.max_body_size) == (True, 10)
+    client = app.test_client()
+    assert client.get("/ajax/boom").get_json()["exception"]["message"] == "kaboom"
+    assert client.post("/ajax/echo", json={"long": "enough"}).status_code == 413
+
+
+def test_explicit_config_wins_and_api_debug_is_not_turned_off() -> None:
+    api = make_api(debug=True)
+    app = flask.Flask(__name__)
+    app.register_blueprint(blueprint(api), url_prefix="/ajax")
+    assert api.settings.debug is True
+    other = make_api(debug=True)
+    app.config["AJAXKIT_DEBUG"] = False
+    app.register_blueprint(blueprint(other, name="other"), url_prefix="/other")
+    assert other.settings.debug is False
+
+
+class CountingStream(io.BytesIO):
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.served = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.served += len(chunk)
+        return chunk
+
+
+def test_chunked_body_over_limit_is_413_without_reading_it_all() -> None:
+    app = flask.Flask(__name__)
+    app.config["AJAXKIT_MAX_BODY_SIZE"] = 100
+    AjaxKit(app, api=make_api())
+    stream = CountingStream(b'{"a": "' + b"x" * 10_000 + b'"}')
+    response = app.test_client().post(
+        "/ajax/echo",
+        input_stream=stream,
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["code"] == "payload_too_large"
+    assert stream.served <= 101
+
+
+def test_chunked_body_within_limit_is_read() -> None:
+    app = flask.Flask(__name__)
+    AjaxKit(app, api=make_api())
+    response = app.test_client().post(
+        "/ajax/echo",
+        input_stream=io.BytesIO(b'{"a": 1}'),
+        content_type="application/json",
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.get_json() == {"data": {"a": 1}, "native": {"a": 1}}
