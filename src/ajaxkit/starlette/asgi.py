@@ -8,7 +8,7 @@ most of what ajaxkit would otherwise add to a bare Starlette route.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,7 +22,7 @@ from ajaxkit.exceptions import ClientError
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
 
-__all__ = ["AjaxApp", "ReceiveBody", "build_request", "route_path", "send_response"]
+__all__ = ["AjaxApp", "ReceiveBody", "ScopeHeaders", "build_request", "route_path", "send_response"]
 
 # Statuses whose responses have no body, so no Content-Length (RFC 9110 §8.6).
 _BODYLESS_STATUSES = frozenset({204, 304})
@@ -67,7 +67,7 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         method=scope["method"],
         path=scope["path"],
         route=route_path(scope),
-        headers=Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]),
+        headers=ScopeHeaders(scope["headers"]),
         query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
         if query
         else MultiDict(),
@@ -89,9 +89,31 @@ def route_path(scope: Scope) -> str:
     """
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
-    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("/", ""):
-        return path[len(root) :]
-    return path
+    if not root or not path.startswith(root):
+        return path
+    route = path[len(root) :]
+    return route if not route or route[0] == "/" else path
+
+
+class ScopeHeaders(Headers):
+    """:class:`~ajaxkit.Headers` decoded from the ASGI scope on first use.
+
+    Decoding a browser's dozen headers costs more than the rest of the
+    request translation together, and a GET that binds nothing from them
+    never looks.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
+        self._raw = raw  # Headers.__init__ runs on first use, below.
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only while the ``_map`` slot is still empty.
+        if name != "_map":
+            raise AttributeError(name)
+        super().__init__((k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw)
+        return self._map
 
 
 class ReceiveBody:
@@ -147,12 +169,28 @@ async def send_response(response: AjaxResponse, scope: Scope, receive: Receive, 
 
 def raw_headers(response: AjaxResponse, head: bool) -> list[tuple[bytes, bytes]]:
     """ASGI header pairs, with ``Content-Length`` for a complete body."""
-    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
     # HEAD's emptied body must not claim a length of 0 for the GET it mirrors.
     sized = not head and response.stream is None and response.status not in _BODYLESS_STATUSES
-    if sized and all(name != b"content-length" for name, _ in raw):
-        raw.append((b"content-length", str(len(response.body)).encode("latin-1")))
+    raw: list[tuple[bytes, bytes]] = []
+    for name, value in response.headers.items():
+        key = _HEADER_NAMES.get(name) or _header_name(name)
+        if key == b"content-length":
+            sized = False
+        raw.append((key, value.encode("latin-1")))
+    if sized:
+        raw.append((b"content-length", b"%d" % len(response.body)))
     return raw
+
+
+# Header names repeat on every response; encoding them once is measurable.
+_HEADER_NAMES: dict[str, bytes] = {}
+
+
+def _header_name(name: str) -> bytes:
+    if len(_HEADER_NAMES) >= 512:  # bounded, should names ever be generated
+        _HEADER_NAMES.clear()
+    key = _HEADER_NAMES[name] = name.lower().encode("latin-1")
+    return key
 
 
 async def send_stream(stream: Any, send: Send) -> None:
