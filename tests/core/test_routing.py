@@ -52,7 +52,6 @@ def test_methods_per_route_and_allow_lists_head_and_options() -> None:
     assert route.endpoint_for("OPTIONS") is None
 
 
-
 def test_misspelt_option_is_refused_not_ignored() -> None:
     # A typo such as login_requred=True must not leave an endpoint open.
     with pytest.raises(TypeError):
