@@ -64,6 +64,7 @@ __all__ = [
     "UnsupportedMediaType",
     "ValidationFailed",
     "error_class_for_status",
+    "error_for_status",
 ]
 
 
@@ -299,3 +300,14 @@ def error_class_for_status(status: int) -> type[AjaxError]:
     code = re.sub(r"[^a-z0-9]+", "_", phrase.lower().replace("'", "")).strip("_")
     attrs = {"status": status, "code": code, "title": phrase, "detail": phrase + "."}
     return type(f"HTTP{status}Error", (base,), attrs)
+
+
+def error_for_status(
+    status: int, detail: str | None = None, headers: Mapping[str, str] | None = None
+) -> AjaxError:
+    """An error instance for a framework's "HTTP error with this status" exception.
+
+    Integrations call this from their ``translate_exception`` so every
+    framework maps statuses the same way (see :func:`error_class_for_status`).
+    """
+    return error_class_for_status(status)(detail, headers=headers)
