@@ -277,3 +277,33 @@ def test_scope_headers_decode_on_first_use() -> None:
     assert headers["accept"] == "\u00e9"
     assert "x-a" in headers and "nope" not in headers
     assert sorted(headers) == ["accept", "x-a"]
+
+
+def test_http_exception_with_other_status_keeps_status_detail_and_headers(caplog: Any) -> None:
+    from starlette.exceptions import HTTPException
+
+    api = Ajax()
+
+    @api.endpoint
+    def teapot(request: AjaxRequest) -> None:
+        raise HTTPException(418, detail="I only brew tea", headers={"X-Brew": "tea"})
+
+    @api.endpoint
+    def gateway(request: AjaxRequest) -> None:
+        raise HTTPException(502, detail="upstream 10.0.0.3 is down")
+
+    client = TestClient(Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))]))
+    response = client.get("/ajax/teapot")
+    assert response.status_code == 418
+    assert response.headers["x-brew"] == "tea"
+    body = response.json()
+    assert (body["code"], body["detail"], body["title"]) == (
+        "im_a_teapot",
+        "I only brew tea",
+        "I'm a Teapot",
+    )
+    with caplog.at_level("ERROR", logger="ajaxkit"):
+        response = client.get("/ajax/gateway")
+    assert response.status_code == 502
+    assert "10.0.0.3" not in response.text  # a 5xx detail stays in the log
+    assert any("10.0.0.3" in r.getMessage() for r in caplog.records)

@@ -24,6 +24,9 @@ from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
 
 __all__ = ["AjaxApp", "ReceiveBody", "ScopeHeaders", "build_request", "route_path", "send_response"]
 
+# Shared by every request without a query string: a MultiDict is immutable.
+_NO_QUERY = MultiDict()
+
 # Statuses whose responses have no body, so no Content-Length (RFC 9110 §8.6).
 _BODYLESS_STATUSES = frozenset({204, 304})
 
@@ -70,7 +73,7 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         headers=ScopeHeaders(scope["headers"]),
         query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
         if query
-        else MultiDict(),
+        else _NO_QUERY,
         # Request(...) only stores the scope; it parses nothing until asked.
         native=Request(scope, receive),
         body=ReceiveBody(receive),
