@@ -274,7 +274,7 @@ _STATUS_CLASSES: dict[int, type[AjaxError]] = {
         ValidationFailed,
         PreconditionRequired,
         TooManyRequests,
-        AjaxError,
+        ServerError,
         ServiceUnavailable,
     )
 }
@@ -294,10 +294,12 @@ def error_class_for_status(status: int) -> type[AjaxError]:
         return _STATUS_CLASSES[status]
     try:
         phrase = http.HTTPStatus(status).phrase
-    except ValueError:
+    except ValueError:  # a status without a registered phrase: name it by number
         phrase = "Client Error" if status < 500 else "Server Error"
+        code = f"http_{status}"
+    else:
+        code = re.sub(r"[^a-z0-9]+", "_", phrase.lower().replace("'", "")).strip("_")
     base: type[AjaxError] = ClientError if status < 500 else ServerError
-    code = re.sub(r"[^a-z0-9]+", "_", phrase.lower().replace("'", "")).strip("_")
     attrs = {"status": status, "code": code, "title": phrase, "detail": phrase + "."}
     return type(f"HTTP{status}Error", (base,), attrs)
 
