@@ -72,6 +72,11 @@ def is_admin(request: AjaxRequest) -> bool:
     return getattr(request.user, "username", None) == "admin"
 
 
+def conformance_apis(natives: Natives) -> dict[str, Ajax]:
+    """The mounts every client serves by default: ``/ajax`` and a debug copy."""
+    return {"/ajax": build_api(natives), "/ajax-debug": build_api(natives, debug=True)}
+
+
 def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     """A fresh registry with every endpoint the conformance tests call."""
     api = Ajax(debug=debug)

@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 
 from ajaxkit.core.models import Change
-from ajaxkit.testing import Client as CoreClient
-from ajaxkit.testing import Response
-from tests.models.backends import Backend, DjangoBackend, SQLAlchemyBackend, user
+from tests.models.backends import Backend, DjangoBackend, SQLAlchemyBackend
 from tests.models.spec import build_api
 from tests.services import require_postgres
 
@@ -28,53 +26,63 @@ BACKENDS = {
 }
 
 
-def _param(name: str) -> Any:
+#: The ORM a framework is used with: Django on its ORM, the others on
+#: SQLAlchemy; the framework-free reference client on both.
+TRANSPORTS = {
+    "django": ("reference", "django_sync", "django_async"),
+    "sqlalchemy": ("reference", "flask", "starlette", "fastapi"),
+}
+COMBINATIONS = [(b, t) for b in BACKENDS for t in TRANSPORTS[b.partition("-")[0]]]
+
+
+def _param(name: str, transport: str) -> Any:
     marks = [pytest.mark.postgres] if name.endswith("postgres") else []
-    if name.startswith("django"):
+    framework = transport.removeprefix("django_").replace("sync", "django")
+    if name.startswith("django") or transport.startswith("django"):
         marks.append(pytest.mark.django)
-    return pytest.param(name, id=name, marks=marks)
+    if framework in ("flask", "starlette", "fastapi"):
+        marks.append(getattr(pytest.mark, framework))
+    return pytest.param((name, transport), id=f"{name}-{transport}", marks=marks)
 
 
-@pytest.fixture(scope="session", params=[_param(n) for n in BACKENDS])
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    if request.param.endswith("postgres"):
+@pytest.fixture(scope="session")
+def backends() -> Iterator[dict[str, Backend]]:
+    """Backends made on first use and kept for the session (schemas are costly)."""
+    made: dict[str, Backend] = {}
+    yield made
+    for backend in made.values():
+        backend.close()
+
+
+@pytest.fixture(params=[_param(b, t) for b, t in COMBINATIONS])
+def combination(
+    request: pytest.FixtureRequest, backends: dict[str, Backend]
+) -> tuple[Backend, str]:
+    name, transport = request.param
+    if name.endswith("postgres"):
         require_postgres()
-    instance = BACKENDS[request.param]()
-    try:
-        yield instance
-    finally:
-        instance.close()
+    if name not in backends:
+        backends[name] = BACKENDS[name]()
+    return backends[name], transport
 
 
-class ModelClient:
-    """The reference client with username logins, as the framework clients have."""
+@pytest.fixture
+def backend(combination: tuple[Backend, str]) -> Backend:
+    return combination[0]
 
-    def __init__(self, api: Any) -> None:
-        self.core = CoreClient(api)
 
-    def login(self, username: str) -> None:
-        self.core.login(user(username))
+def _client_class(transport: str) -> type[Any]:
+    import importlib
 
-    def logout(self) -> None:
-        self.core.logout()
-
-    def request(self, method: str, path: str, **kwargs: Any) -> Response:
-        return self.core.request(method, path, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> Response:
-        return self.request("POST", path, **kwargs)
-
-    def put(self, path: str, **kwargs: Any) -> Response:
-        return self.request("PUT", path, **kwargs)
-
-    def patch(self, path: str, **kwargs: Any) -> Response:
-        return self.request("PATCH", path, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> Response:
-        return self.request("DELETE", path, **kwargs)
+    module = {"django_sync": "django_sync", "django_async": "django_async"}.get(
+        transport, f"{transport}_client" if transport != "reference" else "reference"
+    )
+    classes = importlib.import_module(f"tests.conformance.clients.{module}")
+    return next(
+        c
+        for c in vars(classes).values()
+        if isinstance(c, type) and getattr(c, "name", None) == transport
+    )
 
 
 @pytest.fixture
@@ -89,18 +97,27 @@ def api(backend: Backend, events: list[Change]) -> Iterator[Any]:
 
 
 @pytest.fixture
-def client(api: Any) -> ModelClient:
-    client = ModelClient(api)
-    client.login("alice")
-    return client
+def transport_client(api: Any, combination: tuple[Backend, str]) -> Iterator[Any]:
+    """The combination's client with ``api`` mounted at ``/ajax``."""
+    client = _client_class(combination[1])(apis={"/ajax": api})
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 @pytest.fixture
-def make_client(api: Any) -> Any:
+def client(transport_client: Any) -> Any:
+    transport_client.login("alice")
+    return transport_client
+
+
+@pytest.fixture
+def make_client(transport_client: Any) -> Any:
     """Another client on the same app (a second user, a second thread)."""
 
-    def make(username: str | None = None) -> ModelClient:
-        client = ModelClient(api)
+    def make(username: str | None = None) -> Any:
+        client = transport_client.sibling()
         if username:
             client.login(username)
         return client

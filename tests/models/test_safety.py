@@ -56,22 +56,39 @@ def test_concurrent_patches_with_same_if_match_one_wins(backend, make_client):
     etag = first.get(url).headers["ETag"]
     rounds, results = 8, []
     lock = threading.Lock()
+    failures: list[BaseException] = []
     for round_ in range(rounds):
-        barrier = threading.Barrier(2)
+        # A timeout, so that a thread that fails before the barrier fails the
+        # test instead of leaving its twin waiting forever.
+        barrier = threading.Barrier(2, timeout=30)
 
-        def patch(text: str, tag: str = etag) -> None:
-            client = make_client("alice")
-            barrier.wait()
-            response = client.patch(url, json={"body": text}, headers={"If-Match": tag})
-            with lock:
-                results.append((response.status, text, response.headers.get("ETag")))
-            _close_django_connection(backend)
+        # Clients log in here, not in the threads: the test's Django session
+        # store is a shared in-memory SQLite, whose table locks would make the
+        # race about sessions rather than about the row.
+        clients = {who: make_client("alice") for who in "ab"}
 
-        threads = [threading.Thread(target=patch, args=(f"r{round_}-{who}",)) for who in "ab"]
+        def patch(text: str, client: Any, tag: str = etag) -> None:
+            try:
+                barrier.wait()
+                response = client.patch(url, json={"body": text}, headers={"If-Match": tag})
+                with lock:
+                    results.append((response.status, text, response.headers.get("ETag")))
+            except BaseException as exc:
+                failures.append(exc)
+                barrier.abort()
+            finally:
+                _close_django_connection(backend)
+
+        threads = [
+            threading.Thread(target=patch, args=(f"r{round_}-{who}", client))
+            for who, client in clients.items()
+        ]
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(timeout=60)
+        if failures:
+            raise failures[0]
         batch = results[-2:]
         assert sorted(status for status, _, _ in batch) == [200, 412], batch
         winner = next(text for status, text, _ in batch if status == 200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -13,7 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.test import Client as DjangoTestClient
 from django.test.utils import override_settings
+from django.urls import include, path
 
+from ajaxkit import Ajax
+from ajaxkit.django import urls
 from ajaxkit.testing import Files, Params, Response, encode_body
 from tests.conformance.app import Natives
 from tests.conformance.clients.base import Client
@@ -58,11 +62,31 @@ class DjangoClient(Client):
 
     marks = ("django",)
     urlconf: ClassVar[str]
+    #: Whether :func:`ajaxkit.django.urls` should serve with async views.
+    asynchronous: ClassVar[bool] = False
 
-    def __init__(self) -> None:
-        self._override = override_settings(ROOT_URLCONF=self.urlconf)
+    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
+        urlconf: str | ModuleType = self.urlconf if apis is None else self._urlconf(apis)
+        self._override: override_settings | None = override_settings(ROOT_URLCONF=urlconf)
         self._override.enable()
         self._client = self._make_client(enforce_csrf_checks=False)
+
+    def sibling(self) -> DjangoClient:
+        # Settings overrides are process-wide: the sibling relies on this
+        # client's, so it must not outlive it.
+        other = type(self).__new__(type(self))
+        other._override = None
+        other._client = other._make_client(enforce_csrf_checks=False)
+        return other
+
+    def _urlconf(self, apis: Mapping[str, Ajax]) -> ModuleType:
+        """A urlconf module (Django accepts a module object) mounting ``apis``."""
+        module = ModuleType("ajaxkit_test_urls")
+        module.urlpatterns = [  # type: ignore[attr-defined]
+            path(f"{prefix.strip('/')}/", include(urls(api, asynchronous=self.asynchronous)))
+            for prefix, api in apis.items()
+        ]
+        return module
 
     @abstractmethod
     def _make_client(self, *, enforce_csrf_checks: bool) -> DjangoTestClient | Any: ...
@@ -109,4 +133,5 @@ class DjangoClient(Client):
         return token
 
     def close(self) -> None:
-        self._override.disable()
+        if self._override is not None:
+            self._override.disable()

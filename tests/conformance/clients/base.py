@@ -14,8 +14,11 @@ CLIENTS: list[type[Client]] = []
 
 
 class Client(ABC):
-    """Mounts the conformance app (``/ajax`` and a debug copy at ``/ajax-debug``)
-    on one framework and makes requests through that framework's test client.
+    """Mounts registries on one framework and makes requests through its test client.
+
+    Constructed with no arguments it serves the conformance app (``/ajax``
+    and a debug copy at ``/ajax-debug``); ``Client(apis={"/ajax": api})``
+    serves other registries the same way (the model tests do this).
 
     Class attributes:
         name: the test id.
@@ -66,6 +69,13 @@ class Client(ABC):
     def csrf_token(self) -> str:
         """A valid CSRF token for later requests (capability ``csrf``)."""
         raise NotImplementedError
+
+    @abstractmethod
+    def sibling(self) -> Client:
+        """Another client of the same mounted app, with its own cookies/login.
+
+        Safe to call from another thread (the concurrency tests do).
+        """
 
     def close(self) -> None:
         """Release resources (servers, event loops)."""

@@ -26,6 +26,7 @@ class DjangoAsyncClient(DjangoClient):
     name = "django_async"
     capabilities = frozenset({"native", "csrf", "async_server"})
     urlconf = "tests.django_project.conformance_async_urls"
+    asynchronous = True
 
     def _make_client(self, *, enforce_csrf_checks: bool) -> AsyncClient:
         return AsyncClient(enforce_csrf_checks=enforce_csrf_checks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
@@ -10,7 +11,8 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.types import ASGIApp
 
 import ajaxkit.fastapi
-from tests.conformance.app import Natives, build_api
+from ajaxkit import Ajax
+from tests.conformance.app import Natives
 from tests.conformance.clients.starlette_client import CookieBackend, HTTPXClient
 
 _STATUS = {"not_found": 404, "forbidden": 403, "bad_request": 400}
@@ -27,12 +29,12 @@ def _raise(kind: str, detail: str) -> None:
 NATIVES = Natives(response=_response, raise_exception=_raise)
 
 
-def fastapi_app() -> FastAPI:
-    """The conformance registry at ``/ajax`` and a debug copy at ``/ajax-debug``."""
+def fastapi_app(apis: Mapping[str, Ajax]) -> FastAPI:
+    """``apis`` mounted by prefix behind real authentication middleware."""
     app = FastAPI()
     app.add_middleware(AuthenticationMiddleware, backend=CookieBackend())
-    app.mount("/ajax-debug", ajaxkit.fastapi.app(build_api(NATIVES, debug=True)))
-    app.mount("/ajax", ajaxkit.fastapi.app(build_api(NATIVES)))
+    for prefix, api in apis.items():
+        app.mount(prefix, ajaxkit.fastapi.app(api))
     return app
 
 
@@ -40,6 +42,7 @@ class FastAPIClient(HTTPXClient):
     name = "fastapi"
     marks = ("fastapi",)
     capabilities = frozenset({"native", "async_server"})
+    natives = NATIVES
 
-    def make_app(self) -> ASGIApp:
-        return fastapi_app()
+    def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
+        return fastapi_app(apis)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import Any
 
 import flask
@@ -10,9 +11,10 @@ import flask_login
 from werkzeug import exceptions
 from werkzeug.datastructures import MultiDict
 
+from ajaxkit import Ajax
 from ajaxkit.flask import blueprint
 from ajaxkit.testing import Files, Params, Response
-from tests.conformance.app import Natives, build_api
+from tests.conformance.app import Natives, conformance_apis
 from tests.conformance.clients.base import Client
 
 _NATIVE_ERRORS: dict[str, type[exceptions.HTTPException]] = {
@@ -38,7 +40,7 @@ class User(flask_login.UserMixin):
         self.id = self.username = username
 
 
-def create_app() -> flask.Flask:
+def create_app(apis: Mapping[str, Ajax]) -> flask.Flask:
     """The conformance app, with a real Flask-Login session behind ``login``."""
     app = flask.Flask(__name__)
     app.config["SECRET_KEY"] = "conformance"
@@ -57,9 +59,9 @@ def create_app() -> flask.Flask:
         flask_login.logout_user()
         return ""
 
-    app.register_blueprint(blueprint(build_api(NATIVES)), url_prefix="/ajax")
-    debug_api = build_api(NATIVES, debug=True)
-    app.register_blueprint(blueprint(debug_api, name="ajaxkit_debug"), url_prefix="/ajax-debug")
+    for prefix, api in apis.items():
+        name = "ajaxkit" + prefix.replace("/", "_").replace("-", "_")
+        app.register_blueprint(blueprint(api, name=name), url_prefix=prefix)
     return app
 
 
@@ -75,9 +77,14 @@ class FlaskClient(Client):
     marks = ("flask",)
     capabilities = frozenset({"native"})
 
-    def __init__(self) -> None:
-        self.app = create_app()
+    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
+        self.app = create_app(apis or conformance_apis(NATIVES))
         self.client = self.app.test_client()
+
+    def sibling(self) -> FlaskClient:
+        other = FlaskClient.__new__(FlaskClient)
+        other.app, other.client = self.app, self.app.test_client()
+        return other
 
     def request(
         self,

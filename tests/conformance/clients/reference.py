@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from ajaxkit import AjaxResponse, ClientError, Forbidden, NotFound
+from ajaxkit import Ajax, AjaxResponse, ClientError, Forbidden, NotFound
 from ajaxkit.testing import Client as CoreClient
 from ajaxkit.testing import Response
-from tests.conformance.app import Natives, build_api
+from tests.conformance.app import Natives, conformance_apis
 from tests.conformance.clients.base import Client
 
 _NATIVE_ERRORS = {"not_found": NotFound, "forbidden": Forbidden, "bad_request": ClientError}
@@ -30,10 +31,12 @@ class ReferenceClient(Client):
     name = "reference"
     capabilities = frozenset({"native"})
 
-    def __init__(self) -> None:
+    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
+        mounts = self._apis = apis or conformance_apis(NATIVES)
+        # Longest prefix first, so /ajax-debug is never taken for /ajax.
         self._clients = {
-            "/ajax-debug": CoreClient(build_api(NATIVES, debug=True), mount="/ajax-debug"),
-            "/ajax": CoreClient(build_api(NATIVES), mount="/ajax"),
+            prefix: CoreClient(api, mount=prefix)
+            for prefix, api in sorted(mounts.items(), key=lambda item: -len(item[0]))
         }
 
     def _client(self, path: str) -> CoreClient:
@@ -49,3 +52,6 @@ class ReferenceClient(Client):
     def logout(self) -> None:
         for client in self._clients.values():
             client.logout()
+
+    def sibling(self) -> ReferenceClient:
+        return ReferenceClient(self._apis)

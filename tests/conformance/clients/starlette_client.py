@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from starlette.applications import Starlette
 from starlette.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
@@ -17,9 +18,10 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
 import ajaxkit.starlette
+from ajaxkit import Ajax
 from ajaxkit.testing import Response as TestResponse
 from ajaxkit.testing import encode_body
-from tests.conformance.app import Natives, build_api
+from tests.conformance.app import Natives, conformance_apis
 from tests.conformance.clients.base import Client
 
 #: The cookie standing in for a session: the backend trusts it (tests only).
@@ -48,13 +50,10 @@ def _raise(kind: str, detail: str) -> None:
 NATIVES = Natives(response=_response, raise_exception=_raise)
 
 
-def starlette_app() -> Starlette:
-    """The conformance registry at ``/ajax`` and a debug copy at ``/ajax-debug``."""
+def starlette_app(apis: Mapping[str, Ajax]) -> Starlette:
+    """``apis`` mounted by prefix behind real authentication middleware."""
     return Starlette(
-        routes=[
-            Mount("/ajax-debug", app=ajaxkit.starlette.app(build_api(NATIVES, debug=True))),
-            Mount("/ajax", app=ajaxkit.starlette.app(build_api(NATIVES))),
-        ],
+        routes=[Mount(prefix, app=ajaxkit.starlette.app(api)) for prefix, api in apis.items()],
         middleware=[Middleware(AuthenticationMiddleware, backend=CookieBackend())],
     )
 
@@ -62,12 +61,19 @@ def starlette_app() -> Starlette:
 class HTTPXClient(Client):
     """Shared by the Starlette and FastAPI clients: both serve through Starlette's TestClient."""
 
-    def __init__(self) -> None:
-        self.http = TestClient(self.make_app())
+    natives: ClassVar[Natives]
+
+    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
+        self.http = TestClient(self.make_app(apis or conformance_apis(self.natives)))
+
+    def sibling(self) -> HTTPXClient:
+        other = type(self).__new__(type(self))
+        other.http = TestClient(self.http.app)
+        return other
 
     @abstractmethod
-    def make_app(self) -> ASGIApp:
-        """The framework app with the conformance registries mounted."""
+    def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
+        """The framework app with ``apis`` mounted."""
 
     def request(self, method: str, path: str, **kwargs: Any) -> TestResponse:
         body, content_type = encode_body(
@@ -102,6 +108,7 @@ class StarletteClient(HTTPXClient):
     name = "starlette"
     marks = ("starlette",)
     capabilities = frozenset({"native", "async_server"})
+    natives = NATIVES
 
-    def make_app(self) -> ASGIApp:
-        return starlette_app()
+    def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
+        return starlette_app(apis)
