@@ -35,8 +35,10 @@ class Widget(models.Model):
 
 class LegacyTag(TagBase):
     class Meta:
-        constraints = [
-            models.CheckConstraint(condition=~models.Q(name="explode"), name="legacy_tag_no_explode")
+        constraints = [  # noqa: RUF012
+            models.CheckConstraint(
+                condition=~models.Q(name="explode"), name="legacy_tag_no_explode"
+            )
         ]
 
 

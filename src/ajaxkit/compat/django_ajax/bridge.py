@@ -125,7 +125,7 @@ def _current(obj: models.Model, name: str) -> Any:
     field = obj._meta.get_field(name)
     if field.many_to_many:
         return sorted(getattr(obj, name).values_list("pk", flat=True))
-    return getattr(obj, field.attname)
+    return getattr(obj, getattr(field, "attname", name))
 
 
 class LegacyResource(ModelResource):

@@ -30,10 +30,10 @@ from django.db import models, router
 from django.utils.datastructures import MultiValueDict
 from django.utils.functional import Promise
 
+from ajaxkit.compat.django_ajax.exceptions import AlreadyRegistered, NotRegistered
 from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.core.models.repository import repository_for
 from ajaxkit.core.models.view import View, serialize
-from ajaxkit.compat.django_ajax.exceptions import AlreadyRegistered, NotRegistered
 
 __all__ = [
     "DefaultEncoder",

@@ -11,7 +11,6 @@ crashed on any other).
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from ajaxkit.exceptions import AjaxError, error_class_for_status
@@ -55,11 +54,15 @@ class AJAXError(AjaxError):
         super().__init__(msg, **extra)
 
 
-@functools.cache
+_BY_STATUS: dict[tuple[type[AJAXError], int], type[AJAXError]] = {}
+
+
 def _with_status(cls: type[AJAXError], status: int) -> type[AJAXError]:
     if cls.status == status and "status" in vars(cls):
         return cls
-    base = error_class_for_status(status)
-    attrs = {"status": status, "code": base.code, "title": base.title, "expose": True}
-    made: type[AJAXError] = type(f"{cls.__name__}{status}", (cls, base), attrs)
+    made = _BY_STATUS.get((cls, status))
+    if made is None:
+        base = error_class_for_status(status)
+        attrs = {"status": status, "code": base.code, "title": base.title, "expose": True}
+        made = _BY_STATUS[(cls, status)] = type(f"{cls.__name__}{status}", (cls, base), attrs)
     return made

@@ -25,7 +25,7 @@ from ajaxkit.core.models import ActionSpec
 from ajaxkit.core.models.query import parse_list_query
 from ajaxkit.core.models.repository import FieldInfo
 from ajaxkit.exceptions import Conflict, NotFound, ValidationFailed
-from ajaxkit.types import AjaxRequest, MultiDict
+from ajaxkit.types import MultiDict
 
 if TYPE_CHECKING:
     from ajaxkit.compat.django_ajax.endpoints import ModelEndpoint
@@ -84,7 +84,7 @@ def list_records(endpoint: ModelEndpoint) -> EnvelopedResponse:
     resource, request = endpoint.resource, endpoint.ajax_request
     data = request.data if isinstance(request.data, (dict, MultiDict)) else {}
     ceiling = endpoint.max_per_page or getattr(django_settings, "AJAX_MAX_PER_PAGE", 100)
-    per_page = max(1, min(int(ceiling), _whole(data.get("items_per_page"), 20)))
+    per_page = max(1, min(_whole(ceiling, 100), _whole(data.get("items_per_page"), 20)))
     page = _whole(data.get("current_page"), 1)
     query = dataclasses.replace(
         parse_list_query(MultiDict(), resource.rules),
@@ -117,8 +117,9 @@ def form_values(resource: LegacyResource, data: Any) -> dict[str, Any]:
     values = {}
     for name, info in resource.schema.writable.items():
         if name in data:
-            many = isinstance(data, MultiDict) and info.kind == "many"
-            values[name] = _value(info, data.getlist(name) if many else data[name])
+            repeated = isinstance(data, MultiDict) and info.kind == "many"
+            raw = data.getlist(name) if isinstance(data, MultiDict) and repeated else data[name]
+            values[name] = _value(info, raw)
     return values
 
 

@@ -88,8 +88,12 @@ class DjangoAjaxProfile(ProblemProfile):
 def relative_frames(cause: BaseException) -> list[dict[str, Any]]:
     """The traceback of ``cause`` as django-ajax showed it, minus absolute paths."""
     return [
-        {"file": _relative(frame.filename), "line": frame.lineno, "in": frame.name,
-         "code": frame.line}
+        {
+            "file": _relative(frame.filename),
+            "line": frame.lineno,
+            "in": frame.name,
+            "code": frame.line,
+        }
         for frame in traceback.extract_tb(cause.__traceback__)
     ]
 

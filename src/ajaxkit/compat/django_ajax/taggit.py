@@ -20,7 +20,7 @@ MISSING_COMMAND = "Invalid or missing taggit command."
 def has_tags(model: Any) -> bool:
     """Whether ``model`` has a django-taggit ``tags`` manager."""
     try:
-        from taggit.managers import TaggableManager
+        from taggit.managers import TaggableManager  # type: ignore[import-untyped]
     except ImportError:
         return False
     field = next((f for f in model._meta.get_fields() if f.name == "tags"), None)
@@ -43,7 +43,7 @@ def parse(data: Any) -> list[str] | None:
         return None
     if isinstance(raw, list):
         return [str(tag).strip() for tag in raw if str(tag).strip()]
-    from taggit.utils import parse_tags
+    from taggit.utils import parse_tags  # type: ignore[import-untyped]
 
     return [tag for tag in parse_tags(str(raw)) if tag]
 

@@ -65,7 +65,7 @@ def ad_hoc(config: AppConfig, name: str) -> Callable[[Any], Any] | None:
     module = importlib.import_module(f"{config.name}.endpoints")
     found = vars(module).get(name)
     if inspect.isfunction(found) and found.__module__ == module.__name__:
-        return found  # type: ignore[no-any-return]
+        return found
     if isinstance(found, BaseEndpoint):
         return found
     return None
@@ -145,7 +145,11 @@ def taggit_operation(request: AjaxRequest) -> Any:
     params = request.path_params
     config = _app(params["app"])
     return _model_operation(
-        request, config.label, params["model"], "tags", pk=params["pk"],
+        request,
+        config.label,
+        params["model"],
+        "tags",
+        pk=params["pk"],
         taggit_command=params["command"].lower(),
     )
 
