@@ -602,3 +602,11 @@ def test_tag_changes_need_can_update(alice: Client) -> None:
         failure(403, FORBIDDEN),
     )
     assert tag_names(gadget) == []
+
+
+def test_public_names() -> None:
+    public = {name for name in vars(ajax) if not name.startswith("_")}
+    modules = {"authentication", "bridge", "decorators", "encoders", "endpoints", "exceptions"}
+    modules |= {"operations", "profile", "signals", "taggit", "views", "annotations", "urls"}
+    assert set(ajax.__all__) == public - modules
+    assert ajax.__all__ == sorted(ajax.__all__)

@@ -37,7 +37,7 @@ from ajaxkit.core.registry import Ajax
 from ajaxkit.core.settings import Settings
 from ajaxkit.types import AjaxRequest
 
-__all__ = ["EnvelopedResponse", "api", "endpoint_loader"]
+__all__ = ["EnvelopedResponse", "api", "build_api"]
 
 NO_ENDPOINT = "AJAX endpoint does not exist."
 _OTHER_METHODS = ("GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -185,6 +185,3 @@ def build_api() -> Ajax:
 
 #: The registry ``ajaxkit.compat.django_ajax.urls`` mounts.
 api = build_api()
-
-#: The original's view name, for code that reverses or wraps it.
-endpoint_loader = api
