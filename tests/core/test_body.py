@@ -91,3 +91,18 @@ def test_multipart_without_boundary_is_malformed() -> None:
 def test_body_read_over_limit_is_413_even_without_declared_length() -> None:
     with pytest.raises(PayloadTooLarge):
         parse_body(make("application/json"), b"[" + b"1," * 10 + b"1]", 10)
+
+
+def test_multipart_without_parts_is_an_empty_form() -> None:
+    from ajaxkit.core.body import parse_body
+    from ajaxkit.types import AjaxRequest, Headers, MultiDict
+
+    request = AjaxRequest(
+        method="POST",
+        path="/x",
+        route="x",
+        headers=Headers([("content-type", "multipart/form-data; boundary=BoUnDaRy")]),
+        query=MultiDict(),
+    )
+    parse_body(request, b"--BoUnDaRy--\r\n", 1000)
+    assert (dict(request.data), request.files) == ({}, {})

@@ -55,3 +55,14 @@ def test_unorderable_set_still_encodes() -> None:
 def test_non_string_keys_are_allowed() -> None:
     day = dt.date(2024, 1, 1)
     assert orjson.loads(JSONEncoder().dumps({1: "a", day: "b"})) == {"1": "a", "2024-01-01": "b"}
+
+
+def test_passthrough_hands_datetimes_and_subclasses_to_registered_encoders() -> None:
+    class Text(str):
+        pass
+
+    encoder = JSONEncoder(passthrough=("datetime", "subclass"))
+    encoder.register(dt.date, lambda value: "a date")
+    encoder.register(str, str.__str__)
+    assert encoder.dumps([dt.date(2024, 1, 1), Text("x")]) == b'["a date","x"]'
+    assert JSONEncoder().dumps([dt.date(2024, 1, 1)]) == b'["2024-01-01"]'

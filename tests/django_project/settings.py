@@ -12,6 +12,8 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "tests.django_project.catalog",
+    "taggit",
+    "tests.django_project.legacy",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -17,9 +17,9 @@ by :meth:`JSONEncoder.default`, looked up by type once per value:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel
@@ -32,6 +32,12 @@ _NON_STR_KEY_MESSAGE = "Dict key must be str"
 _UNHANDLED: Any = object()
 
 Hook = Callable[[Any], Any]
+#: Values orjson would encode natively that an encoder may take over instead.
+Passthrough = Literal["datetime", "subclass"]
+_PASSTHROUGH_OPTIONS = {
+    "datetime": orjson.OPT_PASSTHROUGH_DATETIME,
+    "subclass": orjson.OPT_PASSTHROUGH_SUBCLASS,
+}
 
 
 class UnencodableValue(TypeError):
@@ -63,12 +69,23 @@ class JSONEncoder:
     Teach it a type with :meth:`register` (exact type or base class) or a
     predicate-style :meth:`add_hook` that returns :data:`JSONEncoder.SKIP`
     for values it does not handle.
+
+    Args:
+        passthrough: kinds of values orjson encodes natively that should go
+            through :meth:`default` (and so the registered encoders) instead:
+            ``"datetime"`` (``datetime``/``date``/``time``) and ``"subclass"``
+            (subclasses of ``str``, ``int``, ``dict`` and ``list``).  A
+            compatibility profile uses this to reproduce another encoder's
+            output (django-ajax's ``DjangoJSONEncoder`` datetimes).
     """
 
     #: Returned by a hook that does not handle the value.
     SKIP: Any = _UNHANDLED
 
-    def __init__(self) -> None:
+    def __init__(self, *, passthrough: Iterable[Passthrough] = ()) -> None:
+        self._option = 0
+        for kind in passthrough:
+            self._option |= _PASSTHROUGH_OPTIONS[kind]
         self._by_type: dict[type, Hook] = {
             Decimal: str,
             set: _encode_set,
@@ -89,7 +106,7 @@ class JSONEncoder:
     def dumps(self, value: Any) -> bytes:
         """Encode ``value``; raises :class:`UnencodableValue` for unknown types."""
         try:
-            return orjson.dumps(value, default=self.default)
+            return orjson.dumps(value, default=self.default, option=self._option)
         except orjson.JSONEncodeError as exc:
             if str(exc) == _NON_STR_KEY_MESSAGE:
                 return self._dumps_non_str_keys(value)
@@ -99,7 +116,9 @@ class JSONEncoder:
 
     def _dumps_non_str_keys(self, value: Any) -> bytes:
         try:
-            return orjson.dumps(value, default=self.default, option=orjson.OPT_NON_STR_KEYS)
+            return orjson.dumps(
+                value, default=self.default, option=self._option | orjson.OPT_NON_STR_KEYS
+            )
         except orjson.JSONEncodeError as exc:
             if isinstance(exc.__cause__, UnencodableValue):
                 raise exc.__cause__ from None

@@ -1,0 +1,612 @@
+"""django-ajax behaviour through Django's test client (profile 2 of issue 4),
+on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+
+from ajaxkit.compat import django_ajax as ajax
+from ajaxkit.compat.django_ajax.views import api
+from tests.django_project.legacy.models import Gadget, Kind, LegacyTag, Part, Widget
+from tests.django_project.legacy.routers import ALIAS
+from tests.services import require_postgres
+
+pytestmark = pytest.mark.django
+
+URLS = "tests.compat.django_ajax_urls"
+SCHEMA = f"ajaxkit_legacy_{os.getpid()}"
+NO_ENDPOINT = "AJAX endpoint does not exist."
+FORBIDDEN = "Access to endpoint is forbidden"
+
+
+def _postgres_alias() -> None:
+    if ALIAS in connections.settings:
+        return
+    import psycopg
+    from django.core.management import call_command
+
+    from tests.services import postgres_url
+
+    with psycopg.connect(postgres_url("postgresql"), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+    conf = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "test",
+        "USER": "postgres",
+        "HOST": "127.0.0.1",
+        "PORT": "5432",
+        "OPTIONS": {"options": f"-c search_path={SCHEMA}"},
+    }
+    connections.settings[ALIAS] = connections.configure_settings({"default": conf})["default"]
+    call_command("migrate", run_syncdb=True, database=ALIAS, verbosity=0)
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def database(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield "default"
+        return
+    require_postgres()
+    _postgres_alias()
+    yield ALIAS
+    connections[ALIAS].close()
+    import psycopg
+
+    from tests.services import postgres_url
+
+    with psycopg.connect(postgres_url("postgresql"), autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+
+
+@pytest.fixture
+def db(database: str) -> Iterator[str]:
+    routers = (
+        [] if database == "default" else ["tests.django_project.legacy.routers.PostgresEverywhere"]
+    )
+    with override_settings(ROOT_URLCONF=URLS, DATABASE_ROUTERS=routers):
+        assert Widget.objects.db == database  # the whole request runs on this database
+        yield database
+        for model in (Widget, Kind, Part, Gadget, LegacyTag, get_user_model()):
+            model.objects.all().delete()
+
+
+@pytest.fixture
+def client(db: str) -> Client:
+    return Client()
+
+
+@pytest.fixture
+def user(db: str) -> Any:
+    return get_user_model().objects.create_user("legacy-alice", password="x")
+
+
+@pytest.fixture
+def alice(client: Client, user: Any) -> Client:
+    client.force_login(user)
+    return client
+
+
+def post(client: Client, path: str, data: Any = None, **kwargs: Any) -> tuple[int, Any]:
+    response = client.post(f"/ajax/{path}", data or {}, **kwargs)
+    return response.status_code, response.json()
+
+
+def failure(code: int, message: str, **extra: Any) -> dict[str, Any]:
+    return {"success": False, "data": {"code": code, "message": message}, **extra}
+
+
+def success(data: Any, **extra: Any) -> dict[str, Any]:
+    return {**extra, "success": True, "data": data}
+
+
+# -- ad-hoc endpoints -----------------------------------------------------------
+
+
+def test_ad_hoc_echo_answers_the_form_in_the_envelope(alice: Client) -> None:
+    status, body = post(alice, "legacy/echo.json", {"name": "Joe Stump", "age": 31})
+    assert (status, body) == (200, success({"name": "Joe Stump", "age": "31"}))
+
+
+def test_json_bodies_are_accepted_like_forms(alice: Client) -> None:
+    status, body = post(
+        alice,
+        "legacy/echo.json",
+        json.dumps({"name": "Joe", "ok": True}),
+        content_type="application/json",
+    )
+    assert (status, body) == (200, success({"name": "Joe", "ok": "true"}))
+
+
+def test_login_required_is_403_with_the_original_message(client: Client) -> None:
+    assert post(client, "legacy/echo.json") == (403, failure(403, "User must be authenticated."))
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete", "patch"])
+def test_only_post_is_accepted(alice: Client, method: str) -> None:
+    response = getattr(alice, method)("/ajax/legacy/echo.json")
+    assert response.status_code == 400
+    assert response.json() == failure(400, "Invalid HTTP method used.")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "nosuchapp/echo.json",  # not an installed app
+        "legacy/nosuchname.json",  # original: 500 "Invalid model."
+        "legacy/join.json",  # imported into endpoints.py
+        "legacy/Helper.json",  # a class
+        "legacy/_private.json",  # private
+        "catalog/echo.json",  # another app's endpoints never leak
+        "legacy/a/b/c/d/e.json",
+        "elsewhere",
+    ],
+)
+def test_only_functions_defined_in_an_apps_endpoints_are_routable(alice: Client, path: str) -> None:
+    assert post(alice, path) == (404, failure(404, NO_ENDPOINT))
+
+
+def test_callable_endpoint_objects_and_record_encoders(alice: Client) -> None:
+    kind = Kind.objects.create(title="tools", note="not shown")
+    assert post(alice, "legacy/counter.json") == (200, success([{"title": "tools", "pk": kind.pk}]))
+
+
+def test_a_tuple_is_data_not_a_status(alice: Client) -> None:
+    assert post(alice, "legacy/created.json") == (200, success([{"id": 7}, 201]))
+
+
+def test_none_is_null_data(alice: Client) -> None:
+    assert post(alice, "legacy/nothing.json") == (200, success(None))
+
+
+def test_enveloped_response_merges_metadata(alice: Client) -> None:
+    assert post(alice, "legacy/enveloped.json") == (200, success([1, 2], total=2))
+
+
+@pytest.mark.parametrize("code", [400, 401, 403, 405, 409, 418, 422, 429, 500, 503])
+def test_every_ajax_error_status_works(alice: Client, code: int) -> None:
+    status, body = post(alice, "legacy/fail.json", {"code": code})
+    assert (status, body) == (code, failure(code, "Custom failure.", hint="look here"))
+
+
+def test_lazily_translated_messages_encode(alice: Client) -> None:
+    status, body = post(alice, "legacy/lazy_fail.json")
+    assert (status, body) == (409, failure(409, "Translated later.", reason="Lazy too."))
+
+
+def test_permission_denied_is_403(alice: Client) -> None:
+    assert post(alice, "legacy/denied.json") == (403, failure(403, "Not yours."))
+
+
+def test_http404_keeps_its_message(alice: Client) -> None:
+    assert post(alice, "legacy/missing.json") == (404, failure(404, "No such gizmo."))
+
+
+def test_unhandled_exception_is_500_without_details(alice: Client, caplog: Any) -> None:
+    with caplog.at_level(logging.CRITICAL, logger="ajaxkit"):
+        status, body = post(alice, "legacy/boom.json")
+    assert (status, body) == (500, failure(500, "Internal server error."))
+
+
+def test_debug_500_shows_message_and_a_relative_traceback(alice: Client, caplog: Any) -> None:
+    api.configure(debug=True)
+    try:
+        with caplog.at_level(logging.CRITICAL, logger="ajaxkit"):
+            status, body = post(alice, "legacy/boom.json")
+    finally:
+        api.configure(debug=False)
+    assert (status, body["data"]) == (500, {"code": 500, "message": "kaboom"})
+    frames = body["traceback"]
+    assert frames and all(set(f) == {"file", "line", "in", "code"} for f in frames)
+    assert not any(os.path.isabs(f["file"]) for f in frames)
+    assert frames[-1]["file"] == "tests/django_project/legacy/endpoints.py"
+    assert frames[-1]["in"] == "boom"
+
+
+def test_raw_responses_keep_their_content_type(alice: Client) -> None:
+    response = alice.post("/ajax/legacy/raw.json")
+    assert response["Content-Type"] == "text/csv"
+    assert response.content == b"a,b\n"
+
+
+def test_values_encode_as_djangos_json_encoder_does(alice: Client) -> None:
+    assert post(alice, "legacy/values.json")[1]["data"] == {
+        "aware": "2024-01-02T03:04:05.678Z",
+        "naive": "2024-01-02T03:04:05.678",
+        "day": "2024-01-02",
+        "price": "9.90",
+        "lazy": "Hello",
+    }
+
+
+def test_csrf_failure_is_a_json_403_in_the_envelope(user: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post("/ajax/legacy/echo.json", {"a": "1"})
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["success"] is False and body["data"]["code"] == 403
+    assert body["data"]["message"].startswith("CSRF verification failed")
+
+
+# -- model endpoints --------------------------------------------------------------
+
+
+def widget_record(widget: Widget, **changes: Any) -> dict[str, Any]:
+    widget.refresh_from_db()
+    record = {
+        "label": f"Widget {widget.title}",
+        "title": widget.title,
+        "description": widget.description,
+        "active": widget.active,
+        "price": str(widget.price),
+        "kind": widget.kind_id,
+        "parts": sorted(p.pk for p in widget.parts.all()),
+        "happened_at": None,
+        "pk": widget.pk,
+    }
+    record.update(changes)
+    return record
+
+
+def test_create_writes_form_fields_and_answers_the_record(alice: Client, db: str) -> None:
+    kind = Kind.objects.create(title="tools")
+    parts = [Part.objects.create(name=n) for n in "ab"]
+    status, body = post(
+        alice,
+        "legacy/widget.json",
+        {
+            "title": "Spanner",
+            "price": "12.50",
+            "kind": kind.pk,
+            "parts": [p.pk for p in parts],
+            "happened_at": "2024-05-06T07:08:09.123456Z",
+            "id": 999,
+            "csrfmiddlewaretoken": "ignored",
+        },
+    )
+    assert status == 200, body
+    widget = Widget.objects.get()
+    assert widget.pk != 999
+    assert body == success(
+        widget_record(widget, happened_at="2024-05-06T07:08:09.123Z", price="12.50")
+    )
+    assert body["data"]["parts"] == sorted(p.pk for p in parts)
+
+
+def test_create_with_a_json_body(alice: Client) -> None:
+    status, body = post(
+        alice,
+        "legacy/widget.json",
+        json.dumps({"title": "Json", "active": False}),
+        content_type="application/json",
+    )
+    assert status == 200 and body["data"]["active"] is False
+    assert Widget.objects.get().title == "Json"
+
+
+def test_validation_failure_is_400_could_not_save_with_errors(alice: Client) -> None:
+    status, body = post(alice, "legacy/widget.json", {"price": "not a number"})
+    assert status == 400
+    assert body["data"] == {"code": 400, "message": "Could not save model."}
+    assert set(body["errors"]) == {"title", "price"}
+    assert all(isinstance(m, list) and m for m in body["errors"].values())
+    assert not Widget.objects.exists()
+
+
+def test_unique_violation_is_also_could_not_save(alice: Client) -> None:
+    Kind.objects.create(title="tools")
+    status, body = post(alice, "legacy/kind.json", {"title": "tools"})
+    assert (status, body["data"]["message"], list(body["errors"])) == (
+        400,
+        "Could not save model.",
+        ["title"],
+    )
+
+
+def test_authenticate_runs_first_user_is_not_authorized(client: Client) -> None:
+    assert post(client, "legacy/widget.json", {"title": "x"}) == (
+        403,
+        failure(403, "User is not authorized."),
+    )
+    assert not Widget.objects.exists()
+
+
+def test_ajax_authentication_setting(client: Client) -> None:
+    widget = Widget.objects.create(title="open")
+    with override_settings(
+        AJAX_AUTHENTICATION="tests.django_project.legacy.authentication.Everyone"
+    ):
+        status, body = post(client, f"legacy/widget/{widget.pk}/get.json")
+    assert (status, body["data"]["title"]) == (200, "open")
+
+
+def test_get_and_missing_records(alice: Client) -> None:
+    widget = Widget.objects.create(title="Spanner")
+    assert post(alice, f"legacy/widget/{widget.pk}/get.json") == (
+        200,
+        success(widget_record(widget)),
+    )
+    for pk in ("999999", "abc"):
+        assert post(alice, f"legacy/widget/{pk}/get.json") == (
+            404,
+            failure(404, f'Widget with id of "{pk}" not found.'),
+        )
+
+
+def test_can_get_refusal(alice: Client) -> None:
+    widget = Widget.objects.create(title="hidden")
+    assert post(alice, f"legacy/widget/{widget.pk}/get.json") == (403, failure(403, FORBIDDEN))
+
+
+def test_record_operation_without_pk_is_400(alice: Client) -> None:
+    status, body = post(alice, "legacy/widget/get.json")
+    assert (status, body) == (400, failure(400, "Invalid request for record."))
+
+
+def test_update_foreign_keys_and_many_to_many(alice: Client) -> None:
+    kind = Kind.objects.create(title="tools")
+    parts = [Part.objects.create(name=n) for n in "abc"]
+    widget = Widget.objects.create(title="Spanner")
+    status, body = post(
+        alice,
+        f"legacy/widget/{widget.pk}/update.json",
+        {"kind": kind.pk, "parts": [parts[0].pk, parts[2].pk], "description": "new"},
+    )
+    assert status == 200, body
+    widget.refresh_from_db()
+    assert (widget.kind_id, widget.description) == (kind.pk, "new")
+    assert body["data"]["parts"] == [parts[0].pk, parts[2].pk]
+
+
+@pytest.mark.parametrize("empty", ["", "null", "false", "False"])
+def test_nullable_foreign_key_is_cleared_by_empty_values(alice: Client, empty: str) -> None:
+    widget = Widget.objects.create(title="Spanner", kind=Kind.objects.create(title="tools"))
+    status, body = post(alice, f"legacy/widget/{widget.pk}/update.json", {"kind": empty})
+    assert (status, body["data"]["kind"]) == (200, None)
+    widget.refresh_from_db()
+    assert widget.kind_id is None
+
+
+def test_update_with_unchanged_values_writes_nothing(alice: Client, db: str) -> None:
+    widget = Widget.objects.create(title="Spanner", active=True)
+    with CaptureQueriesContext(connections[db]) as queries:
+        status, _ = post(
+            alice, f"legacy/widget/{widget.pk}/update.json", {"title": "Spanner", "active": "true"}
+        )
+    assert status == 200
+    assert _widget_writes(queries) == []
+    with CaptureQueriesContext(connections[db]) as queries:
+        post(alice, f"legacy/widget/{widget.pk}/update.json", {"title": "Changed"})
+    assert len(_widget_writes(queries)) == 1  # the capture sees the writes it must
+
+
+def _widget_writes(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("UPDATE") and "legacy_widget" in q["sql"]
+    ]
+
+
+def test_update_with_an_id_field_never_copies_or_moves_the_row(alice: Client) -> None:
+    widget = Widget.objects.create(title="Spanner")
+    status, body = post(
+        alice, f"legacy/widget/{widget.pk}/update.json", {"id": widget.pk + 100, "title": "Moved?"}
+    )
+    assert (status, body["data"]["pk"]) == (200, widget.pk)
+    assert list(Widget.objects.values_list("pk", "title")) == [(widget.pk, "Moved?")]
+
+
+def test_delete_answers_the_pk_and_signals(alice: Client) -> None:
+    widget = Widget.objects.create(title="Spanner")
+    seen: list[dict[str, Any]] = []
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        seen.append({"sender": sender, **kwargs})
+
+    ajax.ajax_deleted.connect(receiver)
+    try:
+        status, body = post(alice, f"legacy/widget/{widget.pk}/delete.json")
+    finally:
+        ajax.ajax_deleted.disconnect(receiver)
+    assert (status, body) == (200, success({"pk": widget.pk}))
+    assert not Widget.objects.exists()
+    assert seen[0]["sender"] is Widget and seen[0]["payload"] == {"pk": widget.pk}
+
+
+def test_can_delete_refusal(alice: Client) -> None:
+    widget = Widget.objects.create(title="keep")
+    assert post(alice, f"legacy/widget/{widget.pk}/delete.json") == (403, failure(403, FORBIDDEN))
+    assert Widget.objects.filter(pk=widget.pk).exists()
+
+
+def test_created_and_updated_signals(alice: Client) -> None:
+    seen: list[tuple[str, Any]] = []
+    receivers = {
+        "created": lambda sender, instance, **kw: seen.append(("created", instance.title)),
+        "updated": lambda sender, instance, **kw: seen.append(("updated", instance.title)),
+    }
+    ajax.ajax_created.connect(receivers["created"])
+    ajax.ajax_updated.connect(receivers["updated"])
+    try:
+        pk = post(alice, "legacy/widget.json", {"title": "one"})[1]["data"]["pk"]
+        post(alice, f"legacy/widget/{pk}/update.json", {"title": "two"})
+    finally:
+        ajax.ajax_created.disconnect(receivers["created"])
+        ajax.ajax_updated.disconnect(receivers["updated"])
+    assert seen == [("created", "one"), ("updated", "two")]
+
+
+def test_list_pages_with_total(alice: Client) -> None:
+    widgets = [Widget.objects.create(title=f"w{i}") for i in range(5)]
+    Widget.objects.create(title="inactive", active=False)  # outside get_queryset
+    status, body = post(alice, "legacy/widget/list.json", {"items_per_page": 2, "current_page": 2})
+    assert status == 200
+    assert body["total"] == 5
+    assert [r["pk"] for r in body["data"]] == [w.pk for w in widgets[2:4]]
+    assert post(alice, "legacy/widget/list.json", {"current_page": 99})[1]["data"] == []
+    assert len(post(alice, "legacy/widget/list.json", {"current_page": "x"})[1]["data"]) == 5
+
+
+def test_list_is_capped_by_max_per_page_and_the_setting(alice: Client) -> None:
+    for i in range(4):
+        Kind.objects.create(title=f"k{i}")
+        Widget.objects.create(title=f"w{i}")
+    assert len(post(alice, "legacy/kind/list.json", {"items_per_page": 50})[1]["data"]) == 2
+    with override_settings(AJAX_MAX_PER_PAGE=3):
+        assert len(post(alice, "legacy/widget/list.json", {"items_per_page": 50})[1]["data"]) == 3
+
+
+def test_list_is_refused_by_default(alice: Client) -> None:
+    assert post(alice, "legacy/part/list.json") == (
+        403,
+        failure(403, "Access to this endpoint is forbidden"),
+    )
+
+
+@pytest.mark.parametrize(
+    "operation", ["explode", "_secret", "authenticate", "can_delete", "_get_record"]
+)
+def test_unknown_and_private_operations_are_invalid_methods(alice: Client, operation: str) -> None:
+    widget = Widget.objects.create(title="Spanner")
+    assert post(alice, f"legacy/widget/{widget.pk}/{operation}.json") == (
+        404,
+        failure(404, "Invalid method."),
+    )
+
+
+def test_custom_operations(alice: Client) -> None:
+    widget = Widget.objects.create(title="Spanner", active=False)
+    assert post(alice, f"legacy/widget/{widget.pk}/activate.json") == (
+        200,
+        success({"activated": widget.pk}),
+    )
+    widget.refresh_from_db()
+    assert widget.active
+    assert post(alice, "legacy/widget/stats.json") == (200, success({"widgets": 1}))
+
+
+def test_allowed_methods_refuses_with_access_denied(alice: Client) -> None:
+    assert post(alice, "legacy/widget/put_only.json") == (403, failure(403, "Access denied."))
+
+
+def test_app_segment_must_match_the_models_app(alice: Client) -> None:
+    widget = Widget.objects.create(title="Spanner")
+    assert post(alice, f"catalog/widget/{widget.pk}/get.json") == (404, failure(404, NO_ENDPOINT))
+
+
+def test_immutable_fields_and_exclude_encoder(alice: Client) -> None:
+    status, body = post(alice, "legacy/part.json", {"name": "bolt", "internal": "secret"})
+    assert (status, body["data"]) == (200, {"name": "bolt", "pk": Part.objects.get().pk})
+    assert Part.objects.get().internal == ""
+
+
+def test_pk_attribute_name_setting(alice: Client) -> None:
+    part = Part.objects.create(name="bolt")
+    with override_settings(AJAX_PK_ATTR_NAME="id"):
+        assert post(alice, f"legacy/part/{part.pk}/get.json")[1]["data"] == {
+            "name": "bolt",
+            "id": part.pk,
+        }
+
+
+# -- django-taggit ------------------------------------------------------------------
+
+
+def tag_names(gadget: Gadget) -> list[str]:
+    return sorted(gadget.tags.names())
+
+
+def test_create_with_tags_parsed_like_taggit(alice: Client) -> None:
+    status, body = post(alice, "legacy/gadget.json", {"name": "g", "tags": 'red, "big blue"'})
+    assert status == 200, body
+    assert tag_names(Gadget.objects.get()) == ["big blue", "red"]
+
+
+def test_create_and_tags_are_one_transaction(alice: Client) -> None:
+    seen: list[Any] = []
+    receiver = lambda sender, **kw: seen.append(kw)  # noqa: E731
+    ajax.ajax_created.connect(receiver)
+    try:
+        status, body = post(alice, "legacy/gadget.json", {"name": "g", "tags": "fine, explode"})
+    finally:
+        ajax.ajax_created.disconnect(receiver)
+    assert (status, body["data"]["message"], list(body["errors"])) == (
+        400,
+        "Could not save model.",
+        ["tags"],
+    )
+    assert not Gadget.objects.exists()
+    assert seen == []
+
+
+def test_tag_commands(alice: Client) -> None:
+    gadget = Gadget.objects.create(name="g")
+    status, body = post(alice, f"legacy/gadget/{gadget.pk}/tags/add.json", {"tags": "a b"})
+    assert status == 200 and sorted(t["name"] for t in body["data"]) == ["a", "b"]
+    assert set(body["data"][0]) == {"name", "slug", "pk"}
+    post(alice, f"legacy/gadget/{gadget.pk}/tags/remove.json", {"tags": "a"})
+    assert tag_names(gadget) == ["b"]
+    post(alice, f"legacy/gadget/{gadget.pk}/tags/set.json", {"tags": "x,y"})
+    assert tag_names(gadget) == ["x", "y"]
+
+
+def test_tags_clear_needs_no_tags_parameter(alice: Client) -> None:
+    gadget = Gadget.objects.create(name="g")
+    gadget.tags.add("a", "b")
+    assert post(alice, f"legacy/gadget/{gadget.pk}/tags/clear.json") == (200, success([]))
+    assert tag_names(gadget) == []
+
+
+def test_similar_objects(alice: Client) -> None:
+    gadget = Gadget.objects.create(name="g")
+    other = Gadget.objects.create(name="other")
+    gadget.tags.add("a")
+    other.tags.add("a")
+    status, body = post(alice, f"legacy/gadget/{gadget.pk}/tags/similar.json")
+    assert (status, [r["pk"] for r in body["data"]]) == (200, [other.pk])
+
+
+def test_missing_or_unknown_taggit_command(alice: Client) -> None:
+    gadget = Gadget.objects.create(name="g")
+    message = failure(400, "Invalid or missing taggit command.")
+    assert post(alice, f"legacy/gadget/{gadget.pk}/tags.json") == (400, message)
+    assert post(alice, f"legacy/gadget/{gadget.pk}/tags/explode.json") == (400, message)
+
+
+def test_tags_on_a_model_without_taggit_is_invalid_method(alice: Client) -> None:
+    widget = Widget.objects.create(title="Spanner")
+    assert post(alice, f"legacy/widget/{widget.pk}/tags/add.json", {"tags": "a"}) == (
+        404,
+        failure(404, "Invalid method."),
+    )
+
+
+def test_tag_changes_need_can_update(alice: Client) -> None:
+    gadget = Gadget.objects.create(name="frozen")
+    assert post(alice, f"legacy/gadget/{gadget.pk}/tags/add.json", {"tags": "a"}) == (
+        403,
+        failure(403, FORBIDDEN),
+    )
+    assert tag_names(gadget) == []
+
+
+def test_public_names() -> None:
+    public = {name for name in vars(ajax) if not name.startswith("_")}
+    modules = {"authentication", "bridge", "decorators", "encoders", "endpoints", "exceptions"}
+    modules |= {"operations", "profile", "signals", "taggit", "views", "annotations", "urls"}
+    assert set(ajax.__all__) == public - modules
+    assert ajax.__all__ == sorted(ajax.__all__)
