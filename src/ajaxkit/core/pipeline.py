@@ -100,7 +100,10 @@ def flow(router: Router, settings: Settings, request: AjaxRequest, platform: Pla
     if settings.user_loader is not None:
         request.use_user_loader(functools.partial(settings.user_loader, request))
     try:
-        route, request.path_params = router.match(request.route)
+        route, captured = router.match(request.route)
+        # Values the integration captured outside the mount (a wrapped
+        # view's URL kwargs) stay; the route's own captures win.
+        request.path_params = {**request.path_params, **captured}
         endpoint = yield from _select_endpoint(route, settings, request, platform)
         if endpoint is None:
             return AjaxResponse(status=204, headers={"Allow": ", ".join(route.allowed())})
