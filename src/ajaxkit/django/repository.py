@@ -99,6 +99,13 @@ class DjangoRepository:
         except IntegrityError as exc:
             raise constraint_violation(exc.__cause__, _columns(self.model)) from exc
 
+    @contextmanager
+    def reading(self) -> Iterator[_Unit]:
+        # No atomic(): in autocommit mode it would add a BEGIN and a COMMIT
+        # round trip to every read (under ATOMIC_REQUESTS the request's
+        # transaction still covers it).
+        yield _Unit(self)
+
 
 class _Unit:
     """Operations inside one ``atomic`` block."""
