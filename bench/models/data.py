@@ -16,7 +16,20 @@ import os
 from bench.models.targets import AUTHORS, DATABASES, NOTES
 
 BASE_TIME = dt.datetime(2024, 1, 1, 9, 0, tzinfo=dt.timezone.utc)
-WORDS = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split()
+WORDS = [
+    "lorem",
+    "ipsum",
+    "dolor",
+    "sit",
+    "amet",
+    "consectetur",
+    "adipiscing",
+    "elit",
+    "sed",
+    "do",
+    "eiusmod",
+    "tempor",
+]
 
 
 def setup_django(db: str) -> None:
@@ -47,10 +60,9 @@ def _text(seed: int, words: int) -> str:
 
 def seed() -> None:
     """Replace the benchmark's rows by the fixed data set."""
+    from bench.models.notes.models import Author, Note
     from django.core.management import call_command
     from django.db import transaction
-
-    from bench.models.notes.models import Author, Note
 
     call_command("migrate", run_syncdb=True, verbosity=0)
     with transaction.atomic():

@@ -143,7 +143,11 @@ def wrk(url: str, duration: float, connections: int) -> dict[str, Any]:
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--timeout", "5s"]
     argv += ["--latency", url]
     done = subprocess.run(
-        _pinned(CLIENT_CPU, argv), capture_output=True, text=True, timeout=duration + 60
+        _pinned(CLIENT_CPU, argv),
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+        check=False,
     )
     out = done.stdout
     if done.returncode != 0 or "Requests/sec" not in out:
@@ -173,6 +177,7 @@ def check(db: str) -> dict[str, Any]:
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"check on {db} failed:\n{done.stdout}\n{done.stderr}")
@@ -279,7 +284,11 @@ def environment() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             versions[dist] = None
     commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.strip()
     return {
         "python": platform.python_version(),
