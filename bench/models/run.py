@@ -195,7 +195,7 @@ def schedule(cases: list[tuple[str, Target]], rounds: int) -> Iterator[tuple[int
 
 
 def measure(args: argparse.Namespace, servers: dict[str, Server]) -> dict[str, list[Any]]:
-    cases = [(db, t) for db in args.db for t in TARGETS]
+    cases = [(db, t) for db in args.db for t in TARGETS if t.operation in args.operations]
     for db, t in cases:
         wrk(servers[db].url(t.path), args.warmup, args.connections)
     samples: dict[str, list[Any]] = {f"{db}/{t.name}": [] for db, t in cases}
@@ -232,11 +232,13 @@ def summarize(samples: dict[str, list[Any]], checks: dict[str, Any]) -> dict[str
     return out
 
 
-def verdicts(summary: dict[str, Any], dbs: Sequence[str]) -> list[dict[str, Any]]:
+def verdicts(
+    summary: dict[str, Any], dbs: Sequence[str], operations: Sequence[str]
+) -> list[dict[str, Any]]:
     """Per database and operation: ajaxkit / max(DRF, ninja) and the target."""
     rows = []
     for db in dbs:
-        for op in OPERATIONS:
+        for op in operations:
             by = {fw: summary[f"{db}/{fw}-{op}"] for fw in FRAMEWORKS}
             best = max(by["drf"]["rps"], by["ninja"]["rps"])
             fewest = min(by["drf"]["queries"], by["ninja"]["queries"])
@@ -302,6 +304,7 @@ def environment() -> dict[str, Any]:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=",".join(DATABASES), help="sqlite,postgres")
+    parser.add_argument("--operations", default=",".join(OPERATIONS), help="list,get")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per wrk run")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds per target")
@@ -312,8 +315,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.rounds, args.duration, args.warmup = 2, 2.0, 1.0
     args.db = [d for d in args.db.split(",") if d]
+    args.operations = [o for o in args.operations.split(",") if o]
     if not set(args.db) <= set(DATABASES):
         parser.error(f"--db must be among {', '.join(DATABASES)}")
+    if not set(args.operations) <= set(OPERATIONS):
+        parser.error(f"--operations must be among {', '.join(OPERATIONS)}")
     return args
 
 
@@ -338,13 +344,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         log = RESULTS / f"models-{stamp}-gunicorn.log"
         servers = {db: stack.enter_context(serve(db, log)) for db in args.db}
         print(
-            f"measuring: {args.rounds} rounds x {len(args.db) * len(TARGETS)} cases x "
+            f"measuring: {args.rounds} rounds x {len(args.db)} databases x "
+            f"{len(FRAMEWORKS) * len(args.operations)} targets x "
             f"{args.duration:g}s, {args.connections} connections",
             flush=True,
         )
         samples = measure(args, servers)
     summary = summarize(samples, checks)
-    rows = verdicts(summary, args.db)
+    rows = verdicts(summary, args.db, args.operations)
     result = {
         "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         "environment": env_before,
