@@ -178,3 +178,24 @@ def test_same_json_for_same_data_across_orms(client):
         "tags": [],
         "comments": [],
     }
+
+
+def test_django_reads_open_no_transaction(client, backend):
+    """Lists and gets cost no BEGIN/COMMIT round trips on Django (autocommit)."""
+    if not backend.name.startswith("django"):
+        pytest.skip("SQLAlchemy sessions always begin a transaction")
+    from django.db import connections
+
+    connection = connections[backend.alias]
+    note = seed(client, 1)[0]
+    commits: list[bool] = []
+    commit = connection.commit
+    connection.commit = lambda: (commits.append(True), commit())  # type: ignore[method-assign]
+    try:
+        with backend.count_queries() as queries:
+            assert client.get("/ajax/notes").status == 200
+            assert client.get(f"/ajax/notes/{note['id']}").status == 200
+    finally:
+        del connection.commit
+    assert commits == []
+    assert not [q for q in queries if q.strip().upper() in ("BEGIN", "COMMIT")]

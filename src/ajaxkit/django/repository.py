@@ -88,7 +88,9 @@ class DjangoRepository:
         return found
 
     def scope(self) -> QuerySet[Any]:
-        every: QuerySet[Any] = self.model._default_manager.using(self.using).all()
+        # using() already answers a new QuerySet: no .all(), every clone
+        # costs some microseconds on each request.
+        every: QuerySet[Any] = self.model._default_manager.using(self.using)
         return every
 
     @contextmanager
@@ -98,6 +100,13 @@ class DjangoRepository:
                 yield _Unit(self)
         except IntegrityError as exc:
             raise constraint_violation(exc.__cause__, _columns(self.model)) from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[_Unit]:
+        # No atomic(): in autocommit mode it would add a BEGIN and a COMMIT
+        # round trip to every read (under ATOMIC_REQUESTS the request's
+        # transaction still covers it).
+        yield _Unit(self)
 
 
 class _Unit:
@@ -113,7 +122,10 @@ class _Unit:
     def list(
         self, scope: QuerySet[Any], query: ListQuery, plan: LoadPlan, *, count: bool
     ) -> tuple[builtins.list[Any], int | None]:
-        qs = scope.using(self.using).filter(self._conditions(query))
+        qs = scope.using(self.using)
+        condition = self._conditions(query)
+        if condition:  # an empty Q() would still clone the query
+            qs = qs.filter(condition)
         total = qs.count() if count else None
         qs = self._load(qs.order_by(*(str(o) for o in query.ordering)), self.model, plan)
         return builtins.list(qs[query.offset : query.offset + query.limit + 1]), total
@@ -169,11 +181,12 @@ class _Unit:
     def get(
         self, scope: QuerySet[Any], pk: Any, plan: LoadPlan, *, lock: bool = False
     ) -> Any | None:
-        qs = self._load(scope.using(self.using).filter(pk=pk), self.model, plan)
+        qs = self._load(scope.using(self.using), self.model, plan)
         if lock:
             qs = qs.select_for_update(of=("self",))
         try:
-            return qs.get()
+            # get(pk=...) filters in the clone get() makes anyway.
+            return qs.get(pk=pk)
         except self.model.DoesNotExist:
             return None
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +98,11 @@ class SQLAlchemyRepository:
             session.close()
         for callback in callbacks:
             callback()
+
+    def reading(self) -> AbstractContextManager[_Unit]:
+        # A Session begins a transaction on first use anyway; reads share
+        # the write path (and its session cleanup).
+        return self.transaction()
 
 
 class _Unit:

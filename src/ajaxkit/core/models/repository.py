@@ -216,6 +216,19 @@ class Repository(Protocol):
         then run the ``on_commit`` callbacks."""
         ...
 
+    def reading(self) -> AbstractContextManager[Unit]:
+        """A unit for reads only (lists and single records): no writes, no
+        row locks, no ``on_commit``.
+
+        A repository may run it outside any transaction, as the Django one
+        does in autocommit mode: a read then costs no ``BEGIN``/``COMMIT``
+        round trips, like a plain view's.  Nothing is lost on PostgreSQL,
+        whose default READ COMMITTED gives each statement its own snapshot
+        inside a transaction too; a list's ``count`` may therefore describe
+        a slightly different moment than its rows, as with any paginator.
+        """
+        ...
+
 
 #: ``factory(model, **options) -> Repository``.
 RepositoryFactory = Callable[..., Repository]

@@ -246,7 +246,7 @@ class ModelResource:
         user = self.endpoint.authenticate(request)
         self._allow(self.endpoint.can_list(user))
         plan = plan_for(self.view, query.expand, self.lookup)
-        with self.repository.transaction() as unit:
+        with self.repository.reading() as unit:
             rows, count = unit.list(
                 self.endpoint.get_queryset(request), query, plan, count=not query.cursor
             )
@@ -265,7 +265,7 @@ class ModelResource:
     def retrieve(self, request: AjaxRequest, pk: Any, expand: Expand) -> Record:
         """One record in scope (404 outside it)."""
         user = self.endpoint.authenticate(request)
-        with self.repository.transaction() as unit:
+        with self.repository.reading() as unit:
             obj = self._fetch(unit, request, pk, expand, lock=False)
             self._allow(self.endpoint.can_get(user, obj))
             return self._record(unit, obj, expand)

@@ -1,0 +1,1 @@
+"""The benchmark's one Django app: authors and their notes."""

@@ -1,0 +1,1 @@
+"""The Django project serving all three frameworks side by side."""

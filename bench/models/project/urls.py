@@ -1,0 +1,14 @@
+"""One URL space, three frameworks: ``/ajax/``, ``/drf/``, ``/ninja/``."""
+
+from __future__ import annotations
+
+from bench.models.apis import ajax_api, drf_router, ninja_api
+from django.urls import include, path
+
+import ajaxkit.django
+
+urlpatterns = [
+    path("ajax/", include(ajaxkit.django.urls(ajax_api))),
+    path("drf/", include(drf_router.urls)),
+    path("ninja/", ninja_api.urls),
+]
