@@ -34,7 +34,9 @@ into this tree in exactly one place each, ``raise ... from exc``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
 from typing import Any, ClassVar, TypedDict
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "Unauthorized",
     "UnsupportedMediaType",
     "ValidationFailed",
+    "error_for_status",
 ]
 
 
@@ -251,3 +254,53 @@ class ServiceUnavailable(ServerError):
     title = "Service Unavailable"
     detail = "The service is temporarily unavailable."
     expose = True
+
+
+# --- Foreign HTTP errors ------------------------------------------------------
+
+_STATUS_CLASSES: dict[int, type[AjaxError]] = {}
+
+
+def error_for_status(
+    status: int, detail: str | None = None, headers: Mapping[str, str] | None = None
+) -> AjaxError:
+    """An error for a framework's "HTTP error with this status" exception.
+
+    The tree's own class is used when it has one for ``status`` (404 is
+    :class:`NotFound`, never a look-alike); any other status gets a subclass
+    of :class:`ClientError` or :class:`ServerError` whose ``code`` and
+    ``title`` come from the status phrase (``418`` is ``im_a_teapot``).
+    Integrations call this from their ``translate_exception`` so every
+    framework maps statuses the same way.
+    """
+    cls = _STATUS_CLASSES.get(status) or _status_class(status)
+    return cls(detail, headers=headers)
+
+
+def _status_class(status: int) -> type[AjaxError]:
+    # Shallowest class first, so 400 is ClientError rather than MalformedJSON;
+    # classes with their own __init__ (MethodNotAllowed, ValidationFailed)
+    # need arguments a foreign error does not carry, so they are skipped.
+    candidates: list[type[AjaxError]] = [ClientError, *_descendants(ClientError)]
+    candidates += [ServerError, *_descendants(ServerError)]
+    standard = [c for c in candidates if c.__init__ is AjaxError.__init__]
+    found = next((c for c in standard if c.status == status), None) or _derived_class(status)
+    _STATUS_CLASSES[status] = found
+    return found
+
+
+def _descendants(cls: type[AjaxError]) -> list[type[AjaxError]]:
+    children = cls.__subclasses__()
+    return children + [d for child in children for d in _descendants(child)]
+
+
+def _derived_class(status: int) -> type[AjaxError]:
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = f"HTTP {status}"
+    code = "_".join(re.findall(r"[a-z0-9]+", title.lower().replace("'", "")))
+    base = ServerError if status >= 500 else ClientError
+    attrs = {"status": status, "code": code, "title": title, "detail": title}
+    derived: type[AjaxError] = type(f"HTTPError{status}", (base,), attrs)
+    return derived

@@ -31,7 +31,9 @@ class Client(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not getattr(cls, "__abstractmethods__", None):
+        # ABCMeta fills __abstractmethods__ only after this hook has run, so
+        # an abstract intermediate class is recognised by its methods.
+        if not any(getattr(getattr(cls, n, None), "__isabstractmethod__", False) for n in dir(cls)):
             CLIENTS.append(cls)
 
     @abstractmethod

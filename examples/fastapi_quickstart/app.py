@@ -1,0 +1,41 @@
+"""ajaxkit on FastAPI.  Run: ``uvicorn examples.fastapi_quickstart.app:app``."""
+
+from fastapi import FastAPI
+from starlette.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
+from starlette.middleware.authentication import AuthenticationMiddleware
+
+import ajaxkit.fastapi
+from ajaxkit import Ajax, NotFound
+
+api = Ajax()
+
+
+@api.endpoint
+def hello(request):
+    return {"message": "Hello, World!"}
+
+
+@api.endpoint("notes/create", methods=["POST"], login_required=True)
+async def create_note(request, title: str, tags: list[str] = []):
+    return {"id": 7, "title": title, "tags": tags, "author": request.user.username}, 201
+
+
+@api.endpoint("notes/{pk}")
+async def get_note(request, pk: int):
+    if pk != 7:
+        raise NotFound(f"There is no note {pk}.")
+    return {"id": 7, "title": "Buy milk"}
+
+
+class DemoTokenAuth(AuthenticationBackend):
+    """Demo only: one fixed token. ajaxkit uses whatever user your backend sets."""
+
+    async def authenticate(self, conn):
+        if conn.headers.get("Authorization") == "Bearer demo-token":
+            return AuthCredentials(["authenticated"]), SimpleUser("demo")
+        return None
+
+
+app = FastAPI()
+app.add_middleware(AuthenticationMiddleware, backend=DemoTokenAuth())
+app.mount("/ajax", ajaxkit.fastapi.app(api))

@@ -1,0 +1,22 @@
+"""Serve an :class:`~ajaxkit.Ajax` registry with FastAPI: mount the Starlette app::
+
+    from fastapi import FastAPI
+
+    import ajaxkit.fastapi
+
+    app = FastAPI()
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+
+FastAPI is Starlette underneath, so this is :func:`ajaxkit.starlette.app`:
+``fastapi.HTTPException`` subclasses Starlette's and FastAPI responses are
+Starlette responses, so both are handled already.  There is deliberately no
+``APIRouter`` helper: ajaxkit routes, binds and validates by itself, so a
+router would only wrap this same mount (FastAPI's ``include_router`` does not
+even carry mounts over).
+"""
+
+from __future__ import annotations
+
+from ajaxkit.starlette import AjaxApp, app
+
+__all__ = ["AjaxApp", "app"]

@@ -1,0 +1,30 @@
+"""Serve an :class:`~ajaxkit.Ajax` registry with Starlette::
+
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    import ajaxkit.starlette
+
+    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))])
+
+The user is ``scope["user"]``, set by Starlette's ``AuthenticationMiddleware``
+(``None`` without it).  Handlers may return Starlette responses (they pass
+through) and raise ``HTTPException`` (it becomes the matching problem).
+"""
+
+from __future__ import annotations
+
+from ajaxkit.core.registry import Ajax
+from ajaxkit.starlette.asgi import AjaxApp
+from ajaxkit.starlette.platform import STARLETTE_PLATFORM
+
+__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app"]
+
+
+def app(api: Ajax) -> AjaxApp:
+    """The ASGI app serving ``api``; mount it where the endpoints should live.
+
+    Args:
+        api: the registry whose endpoints answer below the mount.
+    """
+    return AjaxApp(api)

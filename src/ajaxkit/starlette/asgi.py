@@ -1,0 +1,232 @@
+"""The ASGI app that serves an :class:`~ajaxkit.Ajax` registry under Starlette.
+
+The hot path builds the :class:`~ajaxkit.AjaxRequest` straight from the ASGI
+scope and sends the :class:`~ajaxkit.AjaxResponse` as two ASGI messages: no
+Starlette ``Request``/``Response`` parsing or rendering per request, which is
+most of what ajaxkit would otherwise add to a bare Starlette route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import iterate_in_threadpool
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+from ajaxkit.core.platform import Platform
+from ajaxkit.core.registry import Ajax
+from ajaxkit.exceptions import ClientError
+from ajaxkit.starlette.platform import STARLETTE_PLATFORM
+from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
+
+__all__ = ["AjaxApp", "ReceiveBody", "ScopeHeaders", "build_request", "route_path", "send_response"]
+
+# Shared by every request without a query string: a MultiDict is immutable.
+_NO_QUERY = MultiDict()
+
+# Statuses whose responses have no body, so no Content-Length (RFC 9110 §8.6).
+_BODYLESS_STATUSES = frozenset({204, 304})
+
+
+class AjaxApp:
+    """An ASGI app answering every path below its mount from one registry.
+
+    Args:
+        api: the registry to serve.
+        platform: the framework facts (Starlette's unless you extend them).
+    """
+
+    __slots__ = ("api", "platform")
+
+    def __init__(self, api: Ajax, platform: Platform = STARLETTE_PLATFORM) -> None:
+        self.api = api
+        self.platform = platform
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            request = build_request(scope, receive)
+            response = await self.api.adispatch(request, self.platform)
+            await send_response(response, scope, receive, send)
+        elif kind == "websocket":
+            await refuse_websocket(send)
+        elif kind == "lifespan":
+            await serve_lifespan(receive, send)
+        else:
+            # The ASGI spec asks apps to raise on scope types they do not know.
+            raise RuntimeError(f"ajaxkit cannot serve ASGI scope type {kind!r}.")
+
+
+# --- request ----------------------------------------------------------------
+
+
+def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
+    """The :class:`AjaxRequest` for an HTTP scope (the body is read later, if at all)."""
+    query: bytes = scope["query_string"]
+    return AjaxRequest(
+        method=scope["method"],
+        path=scope["path"],
+        route=route_path(scope),
+        headers=ScopeHeaders(scope["headers"]),
+        query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+        if query
+        else _NO_QUERY,
+        # Request(...) only stores the scope; it parses nothing until asked.
+        native=Request(scope, receive),
+        body=ReceiveBody(receive),
+        # Set by Starlette's AuthenticationMiddleware; absent without it.
+        user=scope.get("user"),
+    )
+
+
+def route_path(scope: Scope) -> str:
+    """The path below the mount.
+
+    Starlette's ``Mount`` keeps the full ``path`` and appends the mount
+    prefix to ``root_path``, so the route is what follows ``root_path``.  A
+    server that strips ``root_path`` from ``path`` (older ASGI servers
+    behind ``--root-path``) leaves the route as ``path`` itself.
+    """
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if not root or not path.startswith(root):
+        return path
+    route = path[len(root) :]
+    return route if not route or route[0] == "/" else path
+
+
+class ScopeHeaders(Headers):
+    """:class:`~ajaxkit.Headers` decoded from the ASGI scope on first use.
+
+    Decoding a browser's dozen headers costs more than the rest of the
+    request translation together, and a GET that binds nothing from them
+    never looks.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
+        self._raw = raw  # Headers.__init__ runs on first use, below.
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only while the ``_map`` slot is still empty.
+        if name != "_map":
+            raise AttributeError(name)
+        super().__init__((k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw)
+        return self._map
+
+
+class ReceiveBody:
+    """Reads the body from ASGI ``http.request`` messages, bounded by a limit.
+
+    It stops as soon as more than ``limit`` bytes arrived, so an oversized
+    body sent without ``Content-Length`` (chunked) is never buffered whole.
+    """
+
+    __slots__ = ("_receive",)
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+
+    def read(self, limit: int) -> bytes:
+        raise RuntimeError("An ASGI request body can only be read with aread().")
+
+    async def aread(self, limit: int) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ClientError("The client disconnected before sending the whole body.")
+            chunk: bytes = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit or not message.get("more_body", False):
+                return b"".join(chunks)[: limit + 1]
+
+
+# --- response ---------------------------------------------------------------
+
+
+async def send_response(response: AjaxResponse, scope: Scope, receive: Receive, send: Send) -> None:
+    """Send ``response``; a native Starlette response is called as the ASGI app it is."""
+    if response.native is not None:
+        await response.native(scope, receive, send)
+        return
+    head = scope["method"] == "HEAD"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": raw_headers(response, head),
+        }
+    )
+    if response.stream is not None and not head:
+        await send_stream(response.stream, send)
+    else:
+        await send({"type": "http.response.body", "body": response.body})
+
+
+def raw_headers(response: AjaxResponse, head: bool) -> list[tuple[bytes, bytes]]:
+    """ASGI header pairs, with ``Content-Length`` for a complete body."""
+    # HEAD's emptied body must not claim a length of 0 for the GET it mirrors.
+    sized = not head and response.stream is None and response.status not in _BODYLESS_STATUSES
+    raw: list[tuple[bytes, bytes]] = []
+    for name, value in response.headers.items():
+        key = _HEADER_NAMES.get(name) or _header_name(name)
+        if key == b"content-length":
+            sized = False
+        raw.append((key, value.encode("latin-1")))
+    if sized:
+        raw.append((b"content-length", b"%d" % len(response.body)))
+    return raw
+
+
+# Header names repeat on every response; encoding them once is measurable.
+_HEADER_NAMES: dict[str, bytes] = {}
+
+
+def _header_name(name: str) -> bytes:
+    if len(_HEADER_NAMES) >= 512:  # bounded, should names ever be generated
+        _HEADER_NAMES.clear()
+    key = _HEADER_NAMES[name] = name.lower().encode("latin-1")
+    return key
+
+
+async def send_stream(stream: Any, send: Send) -> None:
+    """Send a streamed body chunk by chunk (sync iterators run in a thread).
+
+    Server-Sent Events will also need to stop when the client disconnects
+    (watching ``receive`` for ``http.disconnect``); that belongs here.
+    """
+    chunks: AsyncIterator[bytes] = (
+        stream if hasattr(stream, "__aiter__") else iterate_in_threadpool(stream)
+    )
+    async for chunk in chunks:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+# --- other scope types ------------------------------------------------------
+
+
+async def refuse_websocket(send: Send) -> None:
+    """Close a WebSocket before accepting it (servers answer HTTP 403).
+
+    WebSocket endpoints come with ``ajaxkit.live``; this is where they plug in.
+    """
+    await send({"type": "websocket.close", "code": 1000, "reason": "No WebSocket endpoint here."})
+
+
+async def serve_lifespan(receive: Receive, send: Send) -> None:
+    """Acknowledge startup and shutdown when the app is served on its own."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,42 @@
+"""What ajaxkit needs to know about Starlette: the :data:`STARLETTE_PLATFORM`.
+
+Starlette's exceptions are translated here and nowhere else; FastAPI's
+``HTTPException`` subclasses Starlette's, so FastAPI is covered too.
+"""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from ajaxkit.core.platform import Platform
+from ajaxkit.exceptions import AjaxError, error_for_status
+
+__all__ = ["STARLETTE_PLATFORM", "translate_exception"]
+
+
+def translate_exception(exc: BaseException) -> AjaxError | None:
+    """Map ``HTTPException(404, detail=...)`` onto our tree (404 is ``NotFound``).
+
+    ``detail`` and ``headers`` are kept; a non-text ``detail`` (FastAPI allows
+    any JSON value) is kept as its ``str()``, since a problem's ``detail`` is
+    text.
+    """
+    if not isinstance(exc, HTTPException):
+        return None
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    error = error_for_status(exc.status_code, detail, exc.headers)
+    error.__cause__ = exc
+    return error
+
+
+#: Starlette responses pass through; sync code runs in anyio's thread pool
+#: (as Starlette runs sync endpoints); CSRF protection comes later.
+STARLETTE_PLATFORM = Platform(
+    name="starlette",
+    native_response_types=(Response,),
+    translate_exception=translate_exception,
+    check_csrf=None,
+    run_in_thread=run_in_threadpool,
+)

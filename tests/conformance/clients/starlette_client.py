@@ -1,0 +1,107 @@
+"""The conformance app mounted on Starlette, called through its TestClient."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+from starlette.types import ASGIApp
+from tests.conformance.app import Natives, build_api
+from tests.conformance.clients.base import Client
+
+import ajaxkit.starlette
+from ajaxkit.testing import Response as TestResponse
+from ajaxkit.testing import encode_body
+
+#: The cookie standing in for a session: the backend trusts it (tests only).
+USER_COOKIE = "test_user"
+_STATUS = {"not_found": 404, "forbidden": 403, "bad_request": 400}
+
+
+class CookieBackend(AuthenticationBackend):
+    """Authenticates whoever the test cookie names, through the real middleware."""
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, SimpleUser] | None:
+        username = conn.cookies.get(USER_COOKIE)
+        if not username:
+            return None
+        return AuthCredentials(["authenticated"]), SimpleUser(username)
+
+
+def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
+    return Response(body, status_code=status, media_type=content_type, headers=headers)
+
+
+def _raise(kind: str, detail: str) -> None:
+    raise HTTPException(_STATUS[kind], detail=detail)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise)
+
+
+def starlette_app() -> Starlette:
+    """The conformance registry at ``/ajax`` and a debug copy at ``/ajax-debug``."""
+    return Starlette(
+        routes=[
+            Mount("/ajax-debug", app=ajaxkit.starlette.app(build_api(NATIVES, debug=True))),
+            Mount("/ajax", app=ajaxkit.starlette.app(build_api(NATIVES))),
+        ],
+        middleware=[Middleware(AuthenticationMiddleware, backend=CookieBackend())],
+    )
+
+
+class HTTPXClient(Client):
+    """Shared by the Starlette and FastAPI clients: both serve through Starlette's TestClient."""
+
+    def __init__(self) -> None:
+        self.http = TestClient(self.make_app())
+
+    @abstractmethod
+    def make_app(self) -> ASGIApp:
+        """The framework app with the conformance registries mounted."""
+
+    def request(self, method: str, path: str, **kwargs: Any) -> TestResponse:
+        body, content_type = encode_body(
+            json=kwargs.pop("json", None),
+            data=kwargs.pop("data", None),
+            files=kwargs.pop("files", None),
+        )
+        headers = dict(kwargs.pop("headers", None) or {})
+        if content_type and not any(k.lower() == "content-type" for k in headers):
+            headers["Content-Type"] = content_type
+        content = kwargs.pop("content", None)
+        response = self.http.request(
+            method,
+            path,
+            params=kwargs.pop("params", None),
+            content=content if content is not None else body or None,
+            headers=headers,
+        )
+        return TestResponse(response.status_code, dict(response.headers.items()), response.content)
+
+    def login(self, username: str) -> None:
+        self.http.cookies.set(USER_COOKIE, username)
+
+    def logout(self) -> None:
+        self.http.cookies.clear()
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class StarletteClient(HTTPXClient):
+    name = "starlette"
+    marks = ("starlette",)
+    capabilities = frozenset({"native", "async_server"})
+
+    def make_app(self) -> ASGIApp:
+        return starlette_app()

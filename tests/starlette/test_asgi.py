@@ -1,0 +1,309 @@
+"""The Starlette ASGI app beyond the conformance suite: mounting, bodies, scopes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount
+from starlette.testclient import TestClient
+
+import ajaxkit.starlette
+from ajaxkit import Ajax, AjaxRequest, AjaxResponse
+from ajaxkit.starlette.asgi import ScopeHeaders
+
+pytestmark = pytest.mark.starlette
+
+
+def make_api(max_body_size: int = 1024) -> Ajax:
+    api = Ajax(max_body_size=max_body_size)
+
+    @api.endpoint("where/{rest:path}")
+    def where(request: AjaxRequest, rest: str) -> dict[str, str]:
+        return {"route": request.route, "path": request.path, "rest": rest}
+
+    @api.endpoint("echo", methods=["POST"])
+    def echo(request: AjaxRequest) -> Any:
+        return request.data
+
+    @api.endpoint
+    def teapot(request: AjaxRequest) -> Any:
+        return PlainTextResponse("short and stout", status_code=418, headers={"X-Pot": "tea"})
+
+    @api.endpoint
+    def stream(request: AjaxRequest) -> AjaxResponse:
+        return AjaxResponse(headers={"Content-Type": "text/plain"}, stream=iter([b"a", b"b", b"c"]))
+
+    @api.endpoint("astream")
+    def astream(request: AjaxRequest) -> AjaxResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            for chunk in (b"x", b"y"):
+                await asyncio.sleep(0)
+                yield chunk
+
+        return AjaxResponse(headers={"Content-Type": "text/plain"}, stream=chunks())
+
+    return api
+
+
+# --- mounting ---------------------------------------------------------------
+
+
+def test_route_is_the_path_below_a_nested_mount() -> None:
+    inner = ajaxkit.starlette.app(make_api())
+    app = Starlette(routes=[Mount("/v1", routes=[Mount("/ajax", app=inner)])])
+    body = TestClient(app).get("/v1/ajax/where/a/b").json()
+    assert body == {"route": "/where/a/b", "path": "/v1/ajax/where/a/b", "rest": "a/b"}
+
+
+def test_server_root_path_is_kept_out_of_the_route() -> None:
+    # As under `uvicorn --root-path /api`: the full path starts with the
+    # server's prefix, which Starlette's Mount extends in root_path.
+    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(make_api()))])
+    client = TestClient(app, root_path="/api")
+    body = client.get("/api/ajax/where/x").json()
+    assert body == {"route": "/where/x", "path": "/api/ajax/where/x", "rest": "x"}
+
+
+def test_a_mount_prefix_is_not_matched_inside_a_longer_segment() -> None:
+    # Served directly, root_path "/ajax" must not eat the start of "/ajaxy".
+    app = ajaxkit.starlette.app(make_api())
+    assert run_http(app, "GET", "/ajaxy/where/q", root_path="/ajax").status == 404
+    assert run_http(app, "GET", "/ajax/where/q", root_path="/ajax").status == 200
+
+
+def test_404_problem_instance_is_the_full_path() -> None:
+    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(make_api()))])
+    response = TestClient(app).get("/ajax/nope")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["instance"] == "/ajax/nope"
+
+
+# --- bodies -----------------------------------------------------------------
+
+
+class Sent:
+    """What an ASGI app sent, gathered from its messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    async def __call__(self, message: Any) -> None:
+        self.messages.append(message)
+
+    @property
+    def status(self) -> int:
+        return int(self.messages[0]["status"])
+
+    @property
+    def headers(self) -> dict[bytes, bytes]:
+        return dict(self.messages[0]["headers"])
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.messages[1:])
+
+
+class Chunks:
+    """An ASGI ``receive`` sending ``count`` chunks and counting what was taken."""
+
+    def __init__(self, chunk: bytes, count: int) -> None:
+        self.chunk, self.left, self.bytes_received = chunk, count, 0
+
+    async def __call__(self) -> dict[str, Any]:
+        if self.left == 0:
+            await asyncio.Event().wait()  # nothing more will come
+        self.left -= 1
+        self.bytes_received += len(self.chunk)
+        return {"type": "http.request", "body": self.chunk, "more_body": self.left > 0}
+
+
+def run_http(
+    app: Any,
+    method: str,
+    path: str,
+    *,
+    root_path: str = "",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    receive: Any = None,
+) -> Sent:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": root_path,
+        "query_string": b"",
+        "headers": headers or [],
+    }
+    sent = Sent()
+    asyncio.run(app(scope, receive or Chunks(b"", 1), sent))
+    return sent
+
+
+def test_chunked_body_over_the_limit_is_413_without_reading_it_all() -> None:
+    app = ajaxkit.starlette.app(make_api(max_body_size=1024))
+    receive = Chunks(b"x" * 100, count=1000)  # 100 kB, no Content-Length
+    sent = run_http(
+        app,
+        "POST",
+        "/ajax/echo",
+        root_path="/ajax",
+        headers=[(b"content-type", b"application/json")],
+        receive=receive,
+    )
+    assert sent.status == 413
+    # Reading stops at the first chunk past the limit: 11 chunks of 100 bytes.
+    assert receive.bytes_received == 1100
+    assert receive.left == 989
+
+
+def test_chunked_body_within_the_limit_is_read_whole() -> None:
+    app = ajaxkit.starlette.app(make_api(max_body_size=1024))
+    receive = Chunks(b"[1,2,3]", count=1)
+    sent = run_http(
+        app,
+        "POST",
+        "/ajax/echo",
+        root_path="/ajax",
+        headers=[(b"content-type", b"application/json")],
+        receive=receive,
+    )
+    assert (sent.status, sent.body) == (200, b"[1,2,3]")
+
+
+def test_declared_length_over_the_limit_reads_nothing() -> None:
+    app = ajaxkit.starlette.app(make_api(max_body_size=1024))
+    receive = Chunks(b"x" * 100, count=100)
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"10000")]
+    sent = run_http(app, "POST", "/ajax/echo", root_path="/ajax", headers=headers, receive=receive)
+    assert sent.status == 413
+    assert receive.bytes_received == 0
+
+
+def test_client_disconnect_mid_body_is_a_client_error() -> None:
+    messages = iter(
+        [
+            {"type": "http.request", "body": b"[1,", "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> Any:
+        return next(messages)
+
+    sent = run_http(
+        ajaxkit.starlette.app(make_api()),
+        "POST",
+        "/ajax/echo",
+        root_path="/ajax",
+        headers=[(b"content-type", b"application/json")],
+        receive=receive,
+    )
+    assert sent.status == 400
+
+
+# --- responses --------------------------------------------------------------
+
+
+def test_native_response_passes_through_untouched() -> None:
+    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(make_api()))])
+    response = TestClient(app).get("/ajax/teapot")
+    assert response.status_code == 418
+    assert response.text == "short and stout"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.headers["x-pot"] == "tea"
+
+
+@pytest.mark.parametrize(("route", "body"), [("stream", b"abc"), ("astream", b"xy")])
+def test_streamed_responses_are_sent_chunk_by_chunk(route: str, body: bytes) -> None:
+    sent = run_http(ajaxkit.starlette.app(make_api()), "GET", f"/ajax/{route}", root_path="/ajax")
+    assert sent.status == 200
+    assert b"content-length" not in sent.headers
+    assert [m["more_body"] for m in sent.messages[1:]] == [True] * len(body) + [False]
+    assert sent.body == body
+
+
+def test_head_sends_no_content_length_of_zero() -> None:
+    sent = run_http(ajaxkit.starlette.app(make_api()), "HEAD", "/ajax/where/x", root_path="/ajax")
+    assert sent.status == 200
+    assert sent.body == b""
+    assert b"content-length" not in sent.headers
+
+
+def test_content_length_matches_the_body() -> None:
+    sent = run_http(ajaxkit.starlette.app(make_api()), "GET", "/ajax/where/x", root_path="/ajax")
+    assert int(sent.headers[b"content-length"]) == len(sent.body) > 0
+
+
+# --- other scopes -----------------------------------------------------------
+
+
+def test_websocket_is_closed_before_accept() -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(make_api()))])
+    with pytest.raises(WebSocketDisconnect), TestClient(app).websocket_connect("/ajax/live"):
+        pass
+
+
+def test_lifespan_is_acknowledged_when_served_alone() -> None:
+    with TestClient(ajaxkit.starlette.app(make_api())) as client:
+        assert client.get("/where/x").json()["route"] == "/where/x"
+
+
+def test_unknown_scope_types_are_refused() -> None:
+    async def never() -> Any:
+        raise AssertionError("must not receive")
+
+    with pytest.raises(RuntimeError, match="webtransport"):
+        asyncio.run(ajaxkit.starlette.app(make_api())({"type": "webtransport"}, never, Sent()))
+
+
+# --- headers ----------------------------------------------------------------
+
+
+def test_scope_headers_decode_on_first_use() -> None:
+    headers = ScopeHeaders([(b"x-a", b"1"), (b"X-A", b"2"), (b"accept", b"\xe9")])
+    assert headers["X-A"] == "1, 2"
+    assert headers["accept"] == "\u00e9"
+    assert "x-a" in headers and "nope" not in headers
+    assert sorted(headers) == ["accept", "x-a"]
+
+
+def test_http_exception_with_other_status_keeps_status_detail_and_headers(caplog: Any) -> None:
+    from starlette.exceptions import HTTPException
+
+    api = Ajax()
+
+    @api.endpoint
+    def teapot(request: AjaxRequest) -> None:
+        raise HTTPException(418, detail="I only brew tea", headers={"X-Brew": "tea"})
+
+    @api.endpoint
+    def gateway(request: AjaxRequest) -> None:
+        raise HTTPException(502, detail="upstream 10.0.0.3 is down")
+
+    client = TestClient(Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))]))
+    response = client.get("/ajax/teapot")
+    assert response.status_code == 418
+    assert response.headers["x-brew"] == "tea"
+    body = response.json()
+    assert (body["code"], body["detail"], body["title"]) == (
+        "im_a_teapot",
+        "I only brew tea",
+        "I'm a Teapot",
+    )
+    with caplog.at_level("ERROR", logger="ajaxkit"):
+        response = client.get("/ajax/gateway")
+    assert response.status_code == 502
+    assert "10.0.0.3" not in response.text  # a 5xx detail stays in the log
+    assert any("10.0.0.3" in r.getMessage() for r in caplog.records)
