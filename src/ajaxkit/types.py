@@ -141,7 +141,9 @@ class AjaxRequest:
         headers: case-insensitive request headers.
         query: the query string as a :class:`MultiDict`.
         native: the framework's own request object.
-        path_params: values captured from the endpoint's route pattern.
+        path_params: values captured from the endpoint's route pattern,
+            plus any the integration captured before the mount (the URL
+            kwargs of a wrapped Django view).
         data: the parsed body (a dict, list, :class:`MultiDict` or ``None``),
             available once the pipeline has read it.
         files: uploaded files of a multipart body.
@@ -191,7 +193,7 @@ class AjaxRequest:
         self._user = user
         self._user_loader = user_loader
         self._auser_loader = auser_loader
-        self.path_params: dict[str, str] = {}
+        self.path_params: dict[str, Any] = {}
         self.data: Any = None
         self.files: dict[str, list[UploadedFile]] = {}
         self.state: dict[str, Any] = {}

@@ -89,7 +89,10 @@ def flow(router: Router, settings: Settings, request: AjaxRequest, platform: Pla
     """Answer ``request``: every decision of the pipeline, I/O yielded as effects."""
     endpoint: Endpoint | None = None
     try:
-        route, request.path_params = router.match(request.route)
+        route, captured = router.match(request.route)
+        # Values the integration captured outside the mount (a wrapped
+        # view's URL kwargs) stay; the route's own captures win.
+        request.path_params = {**request.path_params, **captured}
         endpoint = route.endpoint_for(request.method)
         if endpoint is None:
             return AjaxResponse(status=204, headers={"Allow": ", ".join(route.allowed())})

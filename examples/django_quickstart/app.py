@@ -1,0 +1,70 @@
+"""A one-file Django project serving ajaxkit endpoints.
+
+Run it with::
+
+    python examples/django_quickstart/app.py migrate
+    python examples/django_quickstart/app.py runserver
+
+then ``curl localhost:8000/ajax/hello``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import include, path
+
+import ajaxkit.django
+from ajaxkit import Ajax
+
+if not settings.configured:  # the test suite configures Django itself
+    settings.configure(
+        DEBUG=True,
+        SECRET_KEY="quickstart-not-secret",
+        ROOT_URLCONF=__name__,
+        INSTALLED_APPS=[
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+        ],
+        MIDDLEWARE=[
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+        ],
+        DATABASES={
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": Path(__file__).with_name("db.sqlite3"),
+            }
+        },
+    )
+
+api = Ajax()
+
+
+@api.endpoint
+def hello(request):
+    return {"message": "Hello, World!"}
+
+
+@api.endpoint("users/search")
+def search_users(request, q: str = "", limit: int = 10):
+    users = get_user_model().objects.filter(username__icontains=q).order_by("username")[:limit]
+    return {"results": [user.username for user in users]}
+
+
+@api.endpoint("notes", methods=["POST"], login_required=True)
+async def add_note(request, text: str):
+    return {"author": request.user.username, "text": text}, 201
+
+
+urlpatterns = [path("ajax/", include(ajaxkit.django.urls(api)))]
+
+if __name__ == "__main__":
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

@@ -1,0 +1,32 @@
+"""Django integration: mount an :class:`~ajaxkit.Ajax` registry or wrap a view.
+
+::
+
+    import ajaxkit.django
+    from django.urls import include, path
+
+    urlpatterns = [path("ajax/", include(ajaxkit.django.urls(api)))]
+
+or, for an existing view, ``@ajaxkit.django.ajax(login_required=True)``.
+
+Django settings read at mount time: ``AJAXKIT_DEBUG`` (default ``DEBUG``)
+and ``AJAXKIT_MAX_BODY_SIZE``.  CSRF is Django's own check, answered with a
+403 ``csrf_failed`` problem; the user is ``request.user`` (``auser()`` in
+async views), loaded only when an endpoint needs it.
+"""
+
+from __future__ import annotations
+
+from ajaxkit.django.adapter import DjangoBody, to_ajax_request, to_django_response
+from ajaxkit.django.platform import DJANGO_PLATFORM
+from ajaxkit.django.views import ajax, apply_django_settings, urls
+
+__all__ = [
+    "DJANGO_PLATFORM",
+    "DjangoBody",
+    "ajax",
+    "apply_django_settings",
+    "to_ajax_request",
+    "to_django_response",
+    "urls",
+]

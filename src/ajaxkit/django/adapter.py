@@ -1,0 +1,90 @@
+"""Translation only: Django ``HttpRequest`` → :class:`AjaxRequest`, and back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+
+from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
+
+__all__ = ["DjangoBody", "to_ajax_request", "to_django_response"]
+
+
+class DjangoBody:
+    """A :class:`~ajaxkit.types.BodySource` over a Django request.
+
+    It reads ``request.body``, which Django caches, so ``request.POST`` and
+    ``request.body`` stay usable in wrapped views.  The core has checked
+    ``Content-Length`` against its limit before calling :meth:`read`;
+    Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` also applies (its
+    ``RequestDataTooBig`` becomes a 413).
+    """
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+
+    def read(self, limit: int) -> bytes:
+        return self._request.body
+
+    async def aread(self, limit: int) -> bytes:
+        # Under ASGI, Django has spooled the whole body before the view runs,
+        # so reading it here does no network I/O.
+        return self._request.body
+
+
+def _load_user(request: HttpRequest) -> Any:
+    # Without AuthenticationMiddleware there is no user: anonymous.
+    return getattr(request, "user", None)
+
+
+async def _aload_user(request: HttpRequest) -> Any:
+    auser = getattr(request, "auser", None)
+    return await auser() if auser is not None else None
+
+
+def to_ajax_request(
+    request: HttpRequest, route: str, path_params: Mapping[str, Any] | None = None
+) -> AjaxRequest:
+    """The :class:`AjaxRequest` for ``request``; nothing is read or loaded yet.
+
+    Args:
+        request: Django's request.
+        route: the path below the ajaxkit mount.
+        path_params: values Django captured from the URL (wrapped views).
+    """
+    ajax_request = AjaxRequest(
+        method=request.method or "GET",
+        path=request.path,
+        route=route,
+        headers=Headers(request.headers.items()),
+        query=MultiDict((key, value) for key, values in request.GET.lists() for value in values),
+        native=request,
+        body=DjangoBody(request),
+        user_loader=lambda: _load_user(request),
+        auser_loader=lambda: _aload_user(request),
+    )
+    if path_params:
+        ajax_request.path_params = dict(path_params)
+    return ajax_request
+
+
+def to_django_response(response: AjaxResponse) -> HttpResponseBase:
+    """The Django response for ``response`` (a native one passes through)."""
+    if response.native is not None:
+        native: HttpResponseBase = response.native
+        return native
+    django_response: HttpResponseBase
+    if response.stream is not None:
+        django_response = StreamingHttpResponse(response.stream, status=response.status)
+    else:
+        django_response = HttpResponse(response.body, status=response.status)
+    # Django adds text/html by default; a response without a body type
+    # (204, OPTIONS) must not claim one.
+    del django_response["Content-Type"]
+    for name, value in response.headers.items():
+        django_response[name] = value
+    return django_response

@@ -1,0 +1,110 @@
+"""The Django facts the core needs: native responses, exceptions, CSRF, threads.
+
+Django's own exceptions are translated here and nowhere else; CSRF is
+Django's real :class:`~django.middleware.csrf.CsrfViewMiddleware` check,
+made to raise :class:`~ajaxkit.CSRFFailed` instead of rendering its HTML page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
+from django.http import Http404, HttpRequest, HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
+
+from ajaxkit.core.platform import Platform
+from ajaxkit.exceptions import (
+    AjaxError,
+    ClientError,
+    CSRFFailed,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+)
+from ajaxkit.types import AjaxRequest
+
+__all__ = ["DJANGO_PLATFORM"]
+
+
+def _message(exc: BaseException) -> str | None:
+    return str(exc) or None
+
+
+# Most specific first: RequestDataTooBig is a SuspiciousOperation.  Http404
+# and PermissionDenied messages are written by the developer for the client;
+# SuspiciousOperation text is about an attack and stays hidden, as in Django.
+_TRANSLATIONS: tuple[tuple[type[BaseException], Callable[[BaseException], AjaxError]], ...] = (
+    (Http404, lambda exc: NotFound(_message(exc))),
+    (PermissionDenied, lambda exc: Forbidden(_message(exc))),
+    (RequestDataTooBig, lambda exc: PayloadTooLarge()),
+    (SuspiciousOperation, lambda exc: ClientError()),
+    (BadRequest, lambda exc: ClientError()),
+)
+
+
+def translate_exception(exc: BaseException) -> AjaxError | None:
+    """Django's own HTTP-meaning exceptions as our errors; ``None`` for the rest."""
+    for exc_type, make in _TRANSLATIONS:
+        if isinstance(exc, exc_type):
+            error = make(exc)
+            error.__cause__ = exc
+            return error
+    return None
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    """Django's CSRF check, failing with our exception instead of its 403 page."""
+
+    def _reject(self, request: HttpRequest, reason: str) -> Any:
+        raise CSRFFailed(f"CSRF verification failed: {reason}")
+
+
+def _protected_view(request: HttpRequest) -> HttpResponseBase:
+    """Stands for our (``csrf_exempt``) view so the check is not skipped; never called."""
+    raise AssertionError("not a real view")
+
+
+def _get_response(request: HttpRequest) -> HttpResponseBase:
+    """Never called: only ``process_view`` of the checker runs."""
+    raise AssertionError("not a real middleware chain")
+
+
+def check_csrf(request: AjaxRequest) -> None:
+    """Run Django's CSRF check on the native request; raise CSRFFailed on failure."""
+    native: HttpRequest = request.native
+    if native.method == "POST" and native.content_type == "multipart/form-data":
+        # Django looks for the token in request.POST; buffering the body first
+        # makes it parse a copy, so the raw body stays readable for the core
+        # (otherwise: RawPostDataException).  Django bounds this read with
+        # DATA_UPLOAD_MAX_MEMORY_SIZE.
+        native.body  # noqa: B018
+    # Built per call: the checker caches settings (trusted origins), which
+    # may change under override_settings.
+    _CsrfCheck(_get_response).process_view(native, _protected_view, (), {})
+
+
+async def run_in_thread(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """Run blocking ``func`` the way Django runs sync code from async views.
+
+    Thread-sensitive, so ORM calls share the one thread that owns the
+    database connection, as Django requires.
+    """
+    return await sync_to_async(func, thread_sensitive=True)(*args, **kwargs)
+
+
+#: The platform every Django view of ajaxkit dispatches with.
+DJANGO_PLATFORM = Platform(
+    name="django",
+    native_response_types=(HttpResponseBase,),
+    translate_exception=translate_exception,
+    check_csrf=check_csrf,
+    run_in_thread=run_in_thread,
+)

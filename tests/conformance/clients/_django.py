@@ -1,0 +1,112 @@
+"""What the Django sync and async conformance clients share."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.test import Client as DjangoTestClient
+from django.test.utils import override_settings
+from tests.conformance.app import Natives
+from tests.conformance.clients.base import Client
+
+from ajaxkit.testing import Files, Params, Response, encode_body
+
+_NATIVE_ERRORS: dict[str, type[Exception]] = {
+    "not_found": Http404,
+    "forbidden": PermissionDenied,
+    "bad_request": SuspiciousOperation,
+}
+
+
+def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
+    return HttpResponse(body, status=status, content_type=content_type, headers=headers)
+
+
+def _raise(kind: str, detail: str) -> None:
+    raise _NATIVE_ERRORS[kind](detail)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise)
+
+
+def csrf_token_view(request: HttpRequest) -> JsonResponse:
+    """A real token; ``get_token`` also makes the middleware set the cookie."""
+    return JsonResponse({"token": get_token(request)})
+
+
+def _url(path: str, params: Params | None) -> str:
+    items = params.items() if isinstance(params, Mapping) else params or ()
+    pairs = [(k, v) for k, value in items for v in (value if isinstance(value, list) else [value])]
+    query = urlencode(pairs)
+    return f"{path}{'&' if '?' in path else '?'}{query}" if query else path
+
+
+def to_response(response: Any, content: bytes) -> Response:
+    """Our :class:`Response` for a Django test response and its body."""
+    return Response(response.status_code, dict(response.headers.items()), content)
+
+
+class DjangoClient(Client):
+    """Requests through Django's test client against ``urlconf``."""
+
+    marks = ("django",)
+    urlconf: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._override = override_settings(ROOT_URLCONF=self.urlconf)
+        self._override.enable()
+        self._client = self._make_client(enforce_csrf_checks=False)
+
+    @abstractmethod
+    def _make_client(self, *, enforce_csrf_checks: bool) -> DjangoTestClient | Any: ...
+
+    @abstractmethod
+    def _send(self, method: str, url: str, body: bytes, kwargs: dict[str, Any]) -> Response: ...
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Params | None = None,
+        files: Files | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        body, content_type = encode_body(json=json, data=data, files=files)
+        headers = dict(headers or {})
+        for name in [n for n in headers if n.lower() == "content-type"]:
+            content_type = headers.pop(name)
+        kwargs: dict[str, Any] = {"headers": headers}
+        if content_type:
+            kwargs["content_type"] = content_type
+        body = content if content is not None else body
+        return self._send(method, _url(path, params), body, kwargs)
+
+    def login(self, username: str) -> None:
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        self._client.force_login(user)
+
+    def logout(self) -> None:
+        self._client.logout()
+
+    def enforce_csrf(self) -> None:
+        cookies = self._client.cookies
+        self._client = self._make_client(enforce_csrf_checks=True)
+        self._client.cookies = cookies
+
+    def csrf_token(self) -> str:
+        token: str = self.get("/csrf-token/").json()["token"]
+        return token
+
+    def close(self) -> None:
+        self._override.disable()

@@ -1,0 +1,159 @@
+"""``@ajax`` on plain Django views, wired into a urlconf, through Django's test clients."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpRequest, HttpResponse
+from django.test import AsyncClient, Client
+from django.test.utils import override_settings
+from django.urls import path
+
+from ajaxkit.django import ajax
+from tests.conformance.clients._django import csrf_token_view
+
+pytestmark = pytest.mark.django
+
+
+@ajax
+def hello(request: HttpRequest) -> dict[str, Any]:
+    return {"native": isinstance(request, HttpRequest), "path": request.path}
+
+
+@ajax(methods=["GET"])
+def note(request: HttpRequest, pk: int, q: str = "") -> dict[str, Any]:
+    return {"pk": pk, "q": q}
+
+
+@ajax(login_required=True)
+def me(request: HttpRequest) -> dict[str, str]:
+    return {"username": request.user.username}
+
+
+@ajax(methods=["POST"])
+async def shout(request: HttpRequest, text: str) -> Any:
+    await asyncio.sleep(0)
+    return {"text": text.upper()}, 201
+
+
+@ajax
+def legacy(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("plain", content_type="text/plain", status=202)
+
+
+@ajax(methods=["POST"])
+def form(request: HttpRequest) -> dict[str, Any]:
+    # Django's own parsing still works after ajaxkit has read the body.
+    return {"a": request.POST.get("a"), "files": sorted(request.FILES)}
+
+
+@ajax(methods=["POST"], csrf_exempt=True)
+def webhook(request: HttpRequest) -> None:
+    return None
+
+
+@ajax
+def missing(request: HttpRequest) -> None:
+    raise Http404("No such thing.")
+
+
+urlpatterns = [
+    path("hello/", hello),
+    path("notes/<int:pk>/", note),
+    path("me/", me),
+    path("shout/", shout),
+    path("legacy/", legacy),
+    path("form/", form),
+    path("webhook/", webhook),
+    path("missing/", missing),
+    path("csrf-token/", csrf_token_view),
+]
+
+
+@pytest.fixture(autouse=True)
+def _urlconf() -> Any:
+    with override_settings(ROOT_URLCONF=__name__):
+        yield
+
+
+def test_plain_view_gets_django_request_and_json_response() -> None:
+    response = Client().get("/hello/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"native": True, "path": "/hello/"}
+
+
+def test_url_kwargs_and_typed_query_parameters() -> None:
+    assert Client().get("/notes/7/", {"q": "x"}).json() == {"pk": 7, "q": "x"}
+
+
+def test_wrong_method_is_405_problem() -> None:
+    response = Client().post("/notes/7/")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_login_required_is_401_not_redirect() -> None:
+    client = Client()
+    response = client.get("/me/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert not response.has_header("Location")
+    user, _ = get_user_model().objects.get_or_create(username="carol")
+    client.force_login(user)
+    assert client.get("/me/").json() == {"username": "carol"}
+
+
+def test_async_view_under_sync_client() -> None:
+    response = Client().post("/shout/", {"text": "hi"}, content_type="application/json")
+    assert response.status_code == 201
+    assert response.json() == {"text": "HI"}
+
+
+def test_async_view_under_async_client() -> None:
+    client = AsyncClient()
+    response = async_to_sync(client.post)(
+        "/shout/", {"text": "yo"}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert response.json() == {"text": "YO"}
+
+
+def test_django_response_passes_through() -> None:
+    response = Client().get("/legacy/")
+    assert response.status_code == 202
+    assert response.content == b"plain"
+
+
+def test_django_exception_becomes_problem() -> None:
+    response = Client().get("/missing/")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "No such thing."
+
+
+def test_csrf_failure_is_problem_and_exempt_option_is_honoured() -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/form/", {"a": "1"})
+    assert response.status_code == 403
+    assert response.json()["code"] == "csrf_failed"
+    assert client.post("/webhook/", {}, content_type="application/json").status_code == 204
+
+
+def test_csrf_token_in_multipart_field_passes_and_body_stays_readable() -> None:
+    client = Client(enforce_csrf_checks=True)
+    token = client.get("/csrf-token/").json()["token"]
+    upload = {"a": "1", "csrfmiddlewaretoken": token, "doc": _file()}
+    response = client.post("/form/", upload)
+    assert response.status_code == 200, response.content
+    assert response.json() == {"a": "1", "files": ["doc"]}
+
+
+def _file() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("d.txt", b"data", content_type="text/plain")

@@ -1,0 +1,83 @@
+"""``urls(api)``: mount-time settings, lazy user, Django's body limit, reverse()."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import include, path, reverse
+
+import ajaxkit.django
+from ajaxkit import Ajax, AjaxRequest
+
+pytestmark = pytest.mark.django
+
+
+def _api(**settings: Any) -> Ajax:
+    api = Ajax(**settings)
+
+    @api.endpoint
+    def hello(request: AjaxRequest) -> dict[str, str]:
+        return {"message": "hi"}
+
+    @api.endpoint(methods=["POST"])
+    def echo(request: AjaxRequest) -> Any:
+        return request.data
+
+    return api
+
+
+def test_settings_are_read_at_mount_time() -> None:
+    api = _api()
+    with override_settings(AJAXKIT_MAX_BODY_SIZE=10, DEBUG=True):
+        ajaxkit.django.urls(api)
+    assert api.settings.max_body_size == 10
+    assert api.settings.debug is True
+
+
+def test_ajaxkit_debug_cannot_turn_explicit_debug_off() -> None:
+    api = _api(debug=True)
+    with override_settings(AJAXKIT_DEBUG=False):
+        ajaxkit.django.urls(api)
+    assert api.settings.debug is True
+
+
+urlpatterns: list[Any] = []
+
+
+@pytest.fixture
+def mount() -> Any:
+    def mount(api: Ajax) -> None:
+        urlpatterns[:] = [path("ajax/", include(ajaxkit.django.urls(api)))]
+
+    with override_settings(ROOT_URLCONF=__name__):
+        yield mount
+    urlpatterns.clear()
+
+
+def test_routes_reverse_by_name(mount: Any) -> None:
+    mount(_api())
+    assert reverse("ajaxkit", kwargs={"route": "hello"}) == "/ajax/hello"
+    assert Client().get(reverse("ajaxkit", kwargs={"route": "hello"})).json() == {"message": "hi"}
+
+
+def test_user_is_not_loaded_when_not_needed(mount: Any) -> None:
+    mount(_api())
+    client = Client()
+    user, _ = get_user_model().objects.get_or_create(username="dave")
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/ajax/hello").status_code == 200
+    assert queries.captured_queries == []
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=100)
+def test_django_body_limit_is_413_problem(mount: Any) -> None:
+    mount(_api())
+    response = Client().post("/ajax/echo", {"a": "x" * 200}, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
