@@ -7,10 +7,11 @@ Run from the repository root::
     /work/venv/bin/python bench/run.py --frameworks starlette fastapi
 
 Each server (one worker) runs pinned to CPU 0 and ``wrk`` pinned to CPU 1,
-both on 127.0.0.1 only.  Every server serves ``/raw/*`` (the framework's
-idiom) and ``/ajax/*`` (ajaxkit), so each raw/ajaxkit pair is measured back
-to back against the same warm process, in alternating order, for several
-rounds.  See ``bench/README.md`` for how to read the output.
+both on 127.0.0.1 only.  Every framework gets two servers, one serving
+``/raw/*`` (the framework's idiom) and one ``/ajax/*`` (ajaxkit), all started
+up front and left running, so each raw/ajaxkit pair is measured back to back
+against warm processes, in alternating order, for several rounds.  See
+``bench/README.md`` for how to read the output.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from email.message import Message
@@ -39,7 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from bench.apps.data import ECHO_BODY, ENDPOINTS, SMALL  # noqa: E402
+from bench.apps.data import ECHO_BODY, ENDPOINTS, wrong_answer  # noqa: E402
 
 LUA = ROOT / "bench" / "wrk" / "bench.lua"
 RESULTS = ROOT / "bench" / "results"
@@ -93,16 +94,17 @@ SERVERS = {
 
 @dataclass
 class Server:
-    """A running server process (the leader of its own process group)."""
+    """A running server process (the leader of its own process group) serving one side."""
 
     spec: ServerSpec
+    side: str
     port: int
     process: subprocess.Popen[bytes]
     log: Path
     info: dict[str, Any] = field(default_factory=dict)
 
-    def url(self, side: str, endpoint: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{side}/{endpoint}"
+    def url(self, endpoint: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{self.side}/{endpoint}"
 
     def log_tail(self, lines: int = 15) -> str:
         text = self.log.read_text(errors="replace").splitlines()
@@ -120,30 +122,30 @@ def pinned(cpu: int, argv: list[str], pin: bool) -> list[str]:
     return ["taskset", "-c", str(cpu), *argv] if pin else argv
 
 
-def start_server(spec: ServerSpec, env: dict[str, str], logs: Path, pin: bool) -> Server:
+def start_server(spec: ServerSpec, side: str, env: dict[str, str], logs: Path, pin: bool) -> Server:
     port = free_port()
-    log = logs / f"{spec.name}.log"
+    log = logs / f"{spec.name}-{side}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             pinned(SERVER_CPU, spec.argv(port), pin),
             cwd=ROOT,
-            env=env,
+            env={**env, "BENCH_SIDE": side},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, killed as one
         )
-    return Server(spec, port, process, log)
+    return Server(spec, side, port, process, log)
 
 
 def wait_ready(server: Server, timeout: float = 30.0) -> None:
-    """Wait until the server answers ``/raw/small``; raise if it died or never did."""
+    """Wait until the server answers ``small``; raise if it died or never did."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"exited with {server.process.returncode}:\n{server.log_tail()}")
         try:
-            status, _, _ = fetch(server.url("raw", "small"))
+            status, _, _ = fetch(server.url("small"))
             if status == 200:
                 return
         except OSError:
@@ -164,10 +166,8 @@ def stop_server(server: Server) -> None:
         except ProcessLookupError:
             pass
     # A gunicorn worker outliving its master would keep the group alive.
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(server.process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @contextmanager
@@ -177,7 +177,8 @@ def running(specs: list[ServerSpec], env: dict[str, str], pin: bool) -> Iterator
     with tempfile.TemporaryDirectory(prefix="ajaxkit-bench-") as logs:
         try:
             for spec in specs:
-                servers.append(start_server(spec, env, Path(logs), pin))
+                for side in SIDES:
+                    servers.append(start_server(spec, side, env, Path(logs), pin))
             yield servers
         finally:
             for server in servers:
@@ -194,33 +195,15 @@ def fetch(url: str, body: bytes | None = None) -> tuple[int, Message, bytes]:
         return response.status, response.headers, response.read()
 
 
-def check_answer(endpoint: str, value: Any) -> str | None:
-    """Why ``value`` is not the right answer for ``endpoint``, or ``None``."""
-    if endpoint == "small" and value != SMALL:
-        return f"small answered {value!r}"
-    if endpoint == "echo" and value != ECHO_BODY:
-        return f"echo answered {value!r}"
-    if endpoint == "users":
-        if not (isinstance(value, list) and len(value) == 100):
-            return "users did not answer a list of 100"
-        if [u.get("id") for u in value] != list(range(1, 101)):
-            return "users answered the wrong records"
-    return None
-
-
 def validate(server: Server) -> None:
     """Every cell answers 200 with the right JSON; records sizes and content types."""
     for endpoint in ENDPOINTS:
-        for side in SIDES:
-            body = json.dumps(ECHO_BODY).encode() if endpoint == "echo" else None
-            status, headers, content = fetch(server.url(side, endpoint), body)
-            problem = check_answer(endpoint, json.loads(content)) if status == 200 else None
-            if status != 200 or problem:
-                raise RuntimeError(f"/{side}/{endpoint}: {status} {problem or content[:200]!r}")
-            server.info[f"{side}/{endpoint}"] = {
-                "bytes": len(content),
-                "content_type": headers.get("Content-Type"),
-            }
+        body = json.dumps(ECHO_BODY).encode() if endpoint == "echo" else None
+        status, headers, content = fetch(server.url(endpoint), body)
+        problem = wrong_answer(endpoint, json.loads(content)) if status == 200 else None
+        if status != 200 or problem:
+            raise RuntimeError(f"/{server.side}/{endpoint}: {status} {problem or content[:200]!r}")
+        server.info[endpoint] = {"bytes": len(content), "content_type": headers.get("Content-Type")}
 
 
 # --- measuring --------------------------------------------------------------------
@@ -265,6 +248,9 @@ class Sample:
     p50_ms: float
     p99_ms: float
     cpu_us_per_request: float
+    #: Server CPU seconds per wall second: well below 1 means the server
+    #: was not saturated (another process had CPU 0, or wrk fell behind).
+    server_cpu_share: float
     errors: dict[str, int]
 
 
@@ -280,6 +266,7 @@ def run_wrk(url: str, endpoint: str, seconds: int, connections: int, pin: bool) 
         capture_output=True,
         text=True,
         timeout=seconds + 60,
+        check=False,  # a failure is reported below, with wrk's own message
     )
     if done.returncode:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
@@ -289,11 +276,9 @@ def run_wrk(url: str, endpoint: str, seconds: int, connections: int, pin: bool) 
     raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
 
 
-def measure(
-    server: Server, endpoint: str, side: str, round_: int, args: argparse.Namespace
-) -> Sample:
+def measure(server: Server, endpoint: str, round_: int, args: argparse.Namespace) -> Sample:
     before = tree_cpu_seconds(server.process.pid)
-    result = run_wrk(server.url(side, endpoint), endpoint, args.duration, args.connections, args.pin)
+    result = run_wrk(server.url(endpoint), endpoint, args.duration, args.connections, args.pin)
     cpu = tree_cpu_seconds(server.process.pid) - before
     requests = result["requests"]
     seconds = result["duration_us"] / 1e6
@@ -301,7 +286,7 @@ def measure(
     return Sample(
         server=server.spec.name,
         endpoint=endpoint,
-        side=side,
+        side=server.side,
         round=round_,
         requests=requests,
         seconds=seconds,
@@ -309,36 +294,41 @@ def measure(
         p50_ms=latency["p50"] / 1000,
         p99_ms=latency["p99"] / 1000,
         cpu_us_per_request=cpu * 1e6 / requests if requests else float("nan"),
+        server_cpu_share=cpu / seconds if seconds else 0.0,
         errors=result["errors"],
     )
 
 
-def cells(servers: list[Server], endpoints: list[str], round_: int) -> Iterator[tuple[Server, str, str]]:
+Pairs = dict[str, dict[str, Server]]  # server name -> side -> server
+
+
+def cells(pairs: Pairs, endpoints: list[str], round_: int) -> Iterator[tuple[Server, str]]:
     """This round's order: pairs back to back, alternating which side goes first."""
     flip = 0
-    for server in servers:
+    for pair in pairs.values():
         for endpoint in endpoints:
             sides = SIDES if (round_ + flip) % 2 == 0 else SIDES[::-1]
             flip += 1
             for side in sides:
-                yield server, endpoint, side
+                yield pair[side], endpoint
 
 
-def benchmark(servers: list[Server], args: argparse.Namespace) -> list[Sample]:
-    for server, endpoint, side in cells(servers, args.endpoints, 0):
-        run_wrk(server.url(side, endpoint), endpoint, args.warmup, args.connections, args.pin)
+def benchmark(pairs: Pairs, args: argparse.Namespace) -> list[Sample]:
+    for server, endpoint in cells(pairs, args.endpoints, 0):
+        run_wrk(server.url(endpoint), endpoint, args.warmup, args.connections, args.pin)
     samples: list[Sample] = []
-    total = args.rounds * len(servers) * len(args.endpoints) * 2
+    total = args.rounds * len(pairs) * len(args.endpoints) * 2
     for round_ in range(args.rounds):
-        for server, endpoint, side in cells(servers, args.endpoints, round_):
-            sample = measure(server, endpoint, side, round_, args)
+        for server, endpoint in cells(pairs, args.endpoints, round_):
+            sample = measure(server, endpoint, round_, args)
             samples.append(sample)
             bad = sum(sample.errors.values())
             note = f"  ({bad} errors: {sample.errors})" if bad else ""
             print(
                 f"  [{len(samples):3d}/{total}] round {round_ + 1} {server.spec.name:<11} "
-                f"{endpoint:<5} {side:<4} {sample.rps:9.0f} req/s  p99 {sample.p99_ms:6.2f} ms  "
-                f"cpu {sample.cpu_us_per_request:7.1f} us/req{note}",
+                f"{endpoint:<5} {server.side:<4} {sample.rps:9.0f} req/s  "
+                f"p99 {sample.p99_ms:6.2f} ms  cpu {sample.cpu_us_per_request:7.1f} us/req  "
+                f"share {sample.server_cpu_share:4.0%}{note}",
                 flush=True,
             )
     return samples
@@ -362,26 +352,38 @@ def targets(servers: list[str]) -> list[Target]:
     found: list[Target] = []
     for name in servers:
         for endpoint in ("small", "echo"):
-            found.append(Target(f"{name} {endpoint}", (name, endpoint, "ajax"), (name, endpoint, "raw"), 0.9))
+            found.append(
+                Target(f"{name} {endpoint}", (name, endpoint, "ajax"), (name, endpoint, "raw"), 0.9)
+            )
         users_goal = {"django": 1.15, "flask": 1.15, "starlette": 1.4}.get(SERVERS[name].framework)
         if users_goal:
-            found.append(Target(f"{name} users", (name, "users", "ajax"), (name, "users", "raw"), users_goal))
+            found.append(
+                Target(f"{name} users", (name, "users", "ajax"), (name, "users", "raw"), users_goal)
+            )
     if {"starlette", "fastapi"} <= set(servers):
         found.append(
-            Target("ajaxkit-Starlette small vs FastAPI small", ("starlette", "small", "ajax"), ("fastapi", "small", "raw"), 1.8)
+            Target(
+                "ajaxkit-Starlette small vs FastAPI small",
+                ("starlette", "small", "ajax"),
+                ("fastapi", "small", "raw"),
+                1.8,
+            )
         )
     return found
 
 
-def by_cell(samples: list[Sample]) -> dict[tuple[str, str, str], dict[int, Sample]]:
-    table: dict[tuple[str, str, str], dict[int, Sample]] = {}
+Cells = dict[tuple[str, str, str], dict[int, Sample]]  # (server, endpoint, side) -> round -> run
+
+
+def by_cell(samples: list[Sample]) -> Cells:
+    table: Cells = {}
     for s in samples:
         table.setdefault((s.server, s.endpoint, s.side), {})[s.round] = s
     return table
 
 
 def paired_ratio(
-    cells_: dict[tuple[str, str, str], dict[int, Sample]],
+    cells_: Cells,
     top: tuple[str, str, str],
     bottom: tuple[str, str, str],
     metric: str,
@@ -401,50 +403,62 @@ def median_of(cell: dict[int, Sample], attribute: str) -> float:
     return statistics.median(getattr(s, attribute) for s in cell.values())
 
 
+def row(cells_: Cells, server: str, endpoint: str) -> dict[str, Any] | None:
+    """Medians of both sides of one pair and their paired ratios."""
+    raw, ajax = (server, endpoint, "raw"), (server, endpoint, "ajax")
+    if raw not in cells_ or ajax not in cells_:
+        return None
+    found: dict[str, Any] = {"server": server, "endpoint": endpoint}
+    for side, key in (("raw", raw), ("ajax", ajax)):
+        for attribute in ("rps", "p99_ms", "cpu_us_per_request", "server_cpu_share"):
+            found[f"{side}_{attribute}"] = median_of(cells_[key], attribute)
+    found["ratio_rps"] = paired_ratio(cells_, ajax, raw, "rps")
+    found["ratio_cpu"] = paired_ratio(cells_, ajax, raw, "cpu")
+    return found
+
+
 def summarise(samples: list[Sample], servers: list[str]) -> dict[str, Any]:
     cells_ = by_cell(samples)
-    rows = []
-    for server in servers:
-        for endpoint in ENDPOINTS:
-            raw, ajax = cells_.get((server, endpoint, "raw")), cells_.get((server, endpoint, "ajax"))
-            if not raw or not ajax:
-                continue
-            rows.append(
-                {
-                    "server": server,
-                    "endpoint": endpoint,
-                    **{f"{side}_{key}": median_of(cell, attr) for side, cell in (("raw", raw), ("ajax", ajax))
-                       for key, attr in (("rps", "rps"), ("p99_ms", "p99_ms"), ("cpu_us", "cpu_us_per_request"))},
-                    "ratio_rps": paired_ratio(cells_, (server, endpoint, "ajax"), (server, endpoint, "raw"), "rps"),
-                    "ratio_cpu": paired_ratio(cells_, (server, endpoint, "ajax"), (server, endpoint, "raw"), "cpu"),
-                }
-            )  # fmt: skip
+    rows = [row(cells_, server, endpoint) for server in servers for endpoint in ENDPOINTS]
     goals = []
     for target in targets(servers):
         ratio = paired_ratio(cells_, target.numerator, target.denominator, "rps")
         cpu = paired_ratio(cells_, target.numerator, target.denominator, "cpu")
         if ratio is not None:
-            goals.append({**asdict(target), "ratio_rps": ratio, "ratio_cpu": cpu, "met": ratio >= target.minimum})
-    return {"rows": rows, "targets": goals}
+            goals.append(
+                {
+                    **asdict(target),
+                    "ratio_rps": ratio,
+                    "ratio_cpu": cpu,
+                    "met": ratio >= target.minimum,
+                }
+            )
+    return {"rows": [r for r in rows if r], "targets": goals}
 
 
 def markdown(summary: dict[str, Any]) -> str:
     lines = [
         "| server | endpoint | raw req/s | ajaxkit req/s | **ratio** | raw p99 ms | ajaxkit p99 ms "
-        "| raw CPU µs/req | ajaxkit CPU µs/req | CPU ratio |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| raw CPU µs/req | ajaxkit CPU µs/req | CPU ratio | server CPU share |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in summary["rows"]:
         lines.append(
             f"| {r['server']} | {r['endpoint']} | {r['raw_rps']:.0f} | {r['ajax_rps']:.0f} "
-            f"| **{r['ratio_rps']:.2f}×** | {r['raw_p99_ms']:.2f} | {r['ajax_p99_ms']:.2f} "
-            f"| {r['raw_cpu_us']:.0f} | {r['ajax_cpu_us']:.0f} | {r['ratio_cpu']:.2f}× |"
+            f"| **{r['ratio_rps']:.2f}x** | {r['raw_p99_ms']:.2f} | {r['ajax_p99_ms']:.2f} "
+            f"| {r['raw_cpu_us_per_request']:.0f} | {r['ajax_cpu_us_per_request']:.0f} "
+            f"| {r['ratio_cpu']:.2f}x | {r['raw_server_cpu_share']:.0%} / "
+            f"{r['ajax_server_cpu_share']:.0%} |"
         )
-    lines += ["", "| target | goal | measured (req/s) | by CPU/req | met |", "|---|--:|--:|--:|---|"]
+    lines += [
+        "",
+        "| target | goal | measured (req/s) | by CPU/req | met |",
+        "|---|--:|--:|--:|---|",
+    ]
     for t in summary["targets"]:
-        cpu = f"{t['ratio_cpu']:.2f}×" if t["ratio_cpu"] is not None else "–"
+        cpu = f"{t['ratio_cpu']:.3f}x" if t["ratio_cpu"] is not None else "-"
         lines.append(
-            f"| {t['label']} | ≥ {t['minimum']}× | {t['ratio_rps']:.2f}× | {cpu} "
+            f"| {t['label']} | ≥ {t['minimum']}x | {t['ratio_rps']:.3f}x | {cpu} "
             f"| {'yes' if t['met'] else '**NO**'} |"
         )
     return "\n".join(lines)
@@ -461,7 +475,9 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
             return None
 
     def git(*argv: str) -> str:
-        return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", *argv], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
 
     return {
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -473,24 +489,53 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
         "dirty": bool(git("status", "--porcelain", "--", "src", "bench")),
         "versions": {
             n: version(n)
-            for n in ("django", "flask", "starlette", "fastapi", "pydantic", "orjson", "uvicorn", "gunicorn", "uvloop", "httptools")
-        },  # fmt: skip
-        "args": {k: v for k, v in vars(args).items()},
+            for n in (
+                "django",
+                "flask",
+                "starlette",
+                "fastapi",
+                "pydantic",
+                "orjson",
+                "uvicorn",
+                "gunicorn",
+                "uvloop",
+                "httptools",
+            )
+        },
+        "args": dict(vars(args)),
     }
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="1 round of 1 s per cell: checks the harness")
-    parser.add_argument("--frameworks", nargs="+", metavar="NAME", help=f"servers or frameworks (default all): {', '.join(SERVERS)}, django")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1 round of 1 s per cell: checks the harness"
+    )
+    parser.add_argument(
+        "--frameworks",
+        nargs="+",
+        metavar="NAME",
+        help=f"servers or frameworks (default all): {', '.join(SERVERS)}, django",
+    )
     parser.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=5, help="seconds per measured wrk run")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per cell")
     parser.add_argument("--connections", type=int, default=10)
-    parser.add_argument("--asgi-handlers", choices=("async", "sync"), default="async", help="handler kind on ASGI servers (both sides)")
-    parser.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin to CPUs 0 and 1")
-    parser.add_argument("--output", type=Path, help="results JSON (default bench/results/<time>.json)")
+    parser.add_argument(
+        "--asgi-handlers",
+        choices=("async", "sync"),
+        default="async",
+        help="handler kind on ASGI servers (both sides)",
+    )
+    parser.add_argument(
+        "--no-pin", dest="pin", action="store_false", help="do not pin to CPUs 0 and 1"
+    )
+    parser.add_argument(
+        "--output", type=Path, help="results JSON (default bench/results/<time>.json)"
+    )
     args = parser.parse_args(argv)  # fmt: skip
     if args.quick:
         args.rounds, args.duration, args.warmup = 1, 1, 1
@@ -498,26 +543,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.servers = [s for s in SERVERS if s in names or SERVERS[s].framework in names]
     unknown = set(names) - set(SERVERS) - {s.framework for s in SERVERS.values()}
     if unknown or not args.servers:
-        parser.error(f"unknown --frameworks {sorted(unknown)}; choose from {', '.join(SERVERS)}, django")
+        parser.error(
+            f"unknown --frameworks {sorted(unknown)}; choose from {', '.join(SERVERS)}, django"
+        )
     if args.pin and not {SERVER_CPU, LOAD_CPU} <= os.sched_getaffinity(0):
         print(f"CPUs {SERVER_CPU} and {LOAD_CPU} are not both available: not pinning.")
         args.pin = False
     return args
 
 
-def start_all(args: argparse.Namespace, env: dict[str, str], stack: list[Server]) -> list[Server]:
-    """Servers that started and answer correctly (the others are reported and skipped)."""
-    ready = []
+def ready_pairs(stack: list[Server]) -> Pairs:
+    """Raw/ajaxkit pairs whose servers both started and answer correctly.
+
+    The others are reported and skipped.
+    """
+    pairs: Pairs = {}
+    broken: set[str] = set()
     for server in stack:
         try:
             wait_ready(server)
             validate(server)
         except (RuntimeError, OSError, ValueError) as exc:
-            print(f"!! {server.spec.name}: skipped, {exc}")
+            print(f"!! {server.spec.name} ({server.side}): skipped, {exc}")
+            broken.add(server.spec.name)
             continue
-        ready.append(server)
-        print(f"   {server.spec.name} on 127.0.0.1:{server.port}: {server.info}")
-    return ready
+        pairs.setdefault(server.spec.name, {})[server.side] = server
+        print(
+            f"   {server.spec.name:<11} {server.side:<4} on 127.0.0.1:{server.port}: {server.info}"
+        )
+    return {name: pair for name, pair in pairs.items() if name not in broken}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -533,26 +587,37 @@ def main(argv: list[str] | None = None) -> int:
     info = environment(args)
     print(f"load average before: {info['loadavg_before']}; pinning: {args.pin}")
     with running([SERVERS[n] for n in args.servers], env, args.pin) as stack:
-        servers = start_all(args, env, stack)
-        if not servers:
+        pairs = ready_pairs(stack)
+        if not pairs:
             print("no server could be benchmarked")
             return 1
-        samples = benchmark(servers, args)
-        info["servers"] = {s.spec.name: s.info for s in servers}
+        samples = benchmark(pairs, args)
+        info["servers"] = {n: {s: p[s].info for s in SIDES} for n, p in pairs.items()}
     info["loadavg_after"] = os.getloadavg()
-    summary = summarise(samples, [s.spec.name for s in servers])
+    summary = summarise(samples, list(pairs))
     table = markdown(summary)
     print(f"\nload average after: {info['loadavg_after']}\n\n{table}")
     save(args, info, samples, summary, table)
     return 0 if all(t["met"] for t in summary["targets"]) else 2
 
 
-def save(args: argparse.Namespace, info: dict[str, Any], samples: list[Sample], summary: dict[str, Any], table: str) -> None:
+def save(
+    args: argparse.Namespace,
+    info: dict[str, Any],
+    samples: list[Sample],
+    summary: dict[str, Any],
+    table: str,
+) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = args.output or RESULTS / f"bench-{stamp}{'-quick' if args.quick else ''}.json"
     info["args"] = {k: str(v) if isinstance(v, Path) else v for k, v in info["args"].items()}
-    document = {"environment": info, "samples": [asdict(s) for s in samples], **summary, "markdown": table}
+    document = {
+        "environment": info,
+        "samples": [asdict(s) for s in samples],
+        **summary,
+        "markdown": table,
+    }
     path.write_text(json.dumps(document, indent=2))
     print(f"\nresults: {path}")
 

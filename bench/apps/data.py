@@ -19,6 +19,8 @@ __all__ = [
     "USERS",
     "asgi_handlers_async",
     "make_api",
+    "serves",
+    "wrong_answer",
 ]
 
 #: The three benchmarked endpoints, below ``/raw/`` and ``/ajax/``.
@@ -58,6 +60,19 @@ ECHO_BODY: dict[str, Any] = {
     "done": False,
     "assignee": {"id": 42, "username": "user042"},
 }
+
+
+def serves(side: str) -> bool:
+    """Whether this process serves ``side`` (``"raw"`` or ``"ajax"``): ``BENCH_SIDE``.
+
+    ``bench/run.py`` starts one process per side, so neither pays for the
+    other's routes (a framework tries its routes in order); without
+    ``BENCH_SIDE`` an app serves both, which is handy by hand.
+    """
+    chosen = os.environ.get("BENCH_SIDE", "both")
+    if chosen not in ("raw", "ajax", "both"):
+        raise ValueError(f"BENCH_SIDE must be raw, ajax or both, not {chosen!r}")
+    return chosen in (side, "both")
 
 
 def asgi_handlers_async() -> bool:
@@ -112,3 +127,23 @@ def _register_async(api: Ajax) -> None:
     @api.endpoint("echo", methods=["POST"], csrf_exempt=True)
     async def echo(request: AjaxRequest) -> Any:
         return request.data
+
+
+def wrong_answer(endpoint: str, value: Any) -> str | None:
+    """Why the decoded JSON ``value`` is not the right answer for ``endpoint``, or ``None``.
+
+    Datetime formats are the frameworks' own business (Flask writes HTTP
+    dates, pydantic ``Z``), so users are checked by shape and ids.
+    """
+    if endpoint == "small" and value != SMALL:
+        return f"small answered {value!r}"
+    if endpoint == "echo" and value != ECHO_BODY:
+        return f"echo answered {value!r}"
+    if endpoint == "users":
+        if not (isinstance(value, list) and len(value) == len(USERS)):
+            return "users did not answer a list of 100"
+        if [u.get("id") for u in value] != [u["id"] for u in USERS]:
+            return "users answered the wrong records"
+        if set(value[0]) != set(USERS[0]):
+            return f"users answered records with keys {sorted(value[0])}"
+    return None

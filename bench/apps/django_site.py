@@ -9,7 +9,6 @@ sent, and nothing reads ``request.user``).
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import django
 from django.conf import settings
@@ -17,7 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.decorators.csrf import csrf_exempt
 
-from bench.apps.data import SMALL, USERS, make_api
+from bench.apps.data import SMALL, USERS, make_api, serves
 
 __all__ = ["configure", "urlpatterns_for"]
 
@@ -81,8 +80,8 @@ async def aecho(request: HttpRequest) -> JsonResponse:
     return JsonResponse(json.loads(request.body), safe=False)
 
 
-def urlpatterns_for(*, async_mount: bool, async_handlers: bool) -> list[Any]:
-    """``/raw/...`` views and the ajaxkit mount at ``/ajax/``.
+def urlpatterns_for(*, async_mount: bool, async_handlers: bool) -> list[URLPattern | URLResolver]:
+    """``/raw/...`` views and/or the ajaxkit mount at ``/ajax/`` (see :func:`serves`).
 
     Args:
         async_mount: mount ajaxkit's async views (for ASGI).
@@ -93,10 +92,13 @@ def urlpatterns_for(*, async_mount: bool, async_handlers: bool) -> list[Any]:
 
     views = (asmall, ausers, aecho) if async_handlers else (small, users, echo)
     api = make_api(async_handlers)
-    raw: list[URLPattern | URLResolver] = [
-        path("raw/small", views[0]),
-        path("raw/users", views[1]),
-        path("raw/echo", views[2]),
-    ]
-    mount = ajaxkit.django.urls(api, asynchronous=async_mount)
-    return [*raw, path("ajax/", include(mount))]
+    patterns: list[URLPattern | URLResolver] = []
+    if serves("raw"):
+        patterns += [
+            path("raw/small", views[0]),
+            path("raw/users", views[1]),
+            path("raw/echo", views[2]),
+        ]
+    if serves("ajax"):
+        patterns.append(path("ajax/", include(ajaxkit.django.urls(api, asynchronous=async_mount))))
+    return patterns

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 import ajaxkit.fastapi
-from bench.apps.data import SMALL, USERS, asgi_handlers_async, make_api
+from bench.apps.data import SMALL, USERS, asgi_handlers_async, make_api, serves
 
 __all__ = ["app"]
 
@@ -47,36 +47,37 @@ class Note(BaseModel):
     assignee: Assignee
 
 
+async def small() -> Message:
+    return Message(message=SMALL["message"])
+
+
+async def users() -> list[User]:
+    return USERS  # type: ignore[return-value]  # FastAPI validates the dicts
+
+
+async def echo(note: Note) -> Note:
+    return note
+
+
+def small_sync() -> Message:
+    return Message(message=SMALL["message"])
+
+
+def users_sync() -> list[User]:
+    return USERS  # type: ignore[return-value]
+
+
+def echo_sync(note: Note) -> Note:
+    return note
+
+
 app = FastAPI()
 
-if asgi_handlers_async():
+if serves("raw"):
+    views = (small, users, echo) if asgi_handlers_async() else (small_sync, users_sync, echo_sync)
+    app.get("/raw/small")(views[0])
+    app.get("/raw/users")(views[1])
+    app.post("/raw/echo")(views[2])
 
-    @app.get("/raw/small")
-    async def small() -> Message:
-        return Message(message=SMALL["message"])
-
-    @app.get("/raw/users")
-    async def users() -> list[User]:
-        return USERS  # type: ignore[return-value]  # FastAPI validates the dicts
-
-    @app.post("/raw/echo")
-    async def echo(note: Note) -> Note:
-        return note
-
-else:
-
-    @app.get("/raw/small")
-    def small_sync() -> Message:
-        return Message(message=SMALL["message"])
-
-    @app.get("/raw/users")
-    def users_sync() -> list[User]:
-        return USERS  # type: ignore[return-value]
-
-    @app.post("/raw/echo")
-    def echo_sync(note: Note) -> Note:
-        return note
-
-
-app.mount("/ajax", ajaxkit.fastapi.app(make_api(asgi_handlers_async())))
-
+if serves("ajax"):
+    app.mount("/ajax", ajaxkit.fastapi.app(make_api(asgi_handlers_async())))

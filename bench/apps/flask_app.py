@@ -7,26 +7,31 @@ from typing import Any
 from flask import Flask, request
 
 import ajaxkit.flask
-from bench.apps.data import SMALL, USERS, make_api
+from bench.apps.data import SMALL, USERS, make_api, serves
 
 __all__ = ["app"]
 
-app = Flask(__name__)
 
-
-@app.get("/raw/small")
 def small() -> dict[str, str]:
     return {"message": SMALL["message"]}
 
 
-@app.get("/raw/users")
 def users() -> list[dict[str, Any]]:
     return USERS
 
 
-@app.post("/raw/echo")
 def echo() -> Any:
     return request.get_json()
 
 
-app.register_blueprint(ajaxkit.flask.blueprint(make_api(asynchronous=False)), url_prefix="/ajax")
+app = Flask(__name__)
+
+if serves("raw"):
+    app.get("/raw/small")(small)
+    app.get("/raw/users")(users)
+    app.post("/raw/echo")(echo)
+
+if serves("ajax"):
+    app.register_blueprint(
+        ajaxkit.flask.blueprint(make_api(asynchronous=False)), url_prefix="/ajax"
+    )

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 import ajaxkit.starlette
-from bench.apps.data import SMALL, USERS, asgi_handlers_async, make_api
+from bench.apps.data import SMALL, USERS, asgi_handlers_async, make_api, serves
 
 __all__ = ["app"]
 
@@ -64,11 +64,14 @@ def users(request: Request) -> JSONResponse:
 
 _ASYNC = asgi_handlers_async()
 
-app = Starlette(
-    routes=[
+routes: list[Route | Mount] = []
+if serves("raw"):
+    routes += [
         Route("/raw/small", asmall if _ASYNC else small),
         Route("/raw/users", ausers if _ASYNC else users),
         Route("/raw/echo", aecho, methods=["POST"]),
-        Mount("/ajax", app=ajaxkit.starlette.app(make_api(_ASYNC))),
     ]
-)
+if serves("ajax"):
+    routes.append(Mount("/ajax", app=ajaxkit.starlette.app(make_api(_ASYNC))))
+
+app = Starlette(routes=routes)
