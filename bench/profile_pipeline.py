@@ -32,7 +32,7 @@ import pstats
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ TARGETS: dict[str, tuple[str, str]] = {
 }
 
 Call = Callable[[], Any]
+AsyncCall = Callable[[], Coroutine[Any, Any, bytes]]
 
 
 # --- drivers: one request, the way a server would make it ------------------------
@@ -104,7 +105,7 @@ def wsgi_call(app: Any, side: str, endpoint: str) -> Call:
     return call
 
 
-def asgi_call(app: Any, side: str, endpoint: str) -> Callable[[], Awaitable[Any]]:
+def asgi_call(app: Any, side: str, endpoint: str) -> AsyncCall:
     """A coroutine function answering one request through the ASGI ``app``."""
     post = endpoint == "echo"
     headers = [(b"host", HOST.encode())]
@@ -210,7 +211,7 @@ def run_sync(call: Call, n: int) -> float:
     return time.process_time() - start
 
 
-def run_async(call: Callable[[], Awaitable[Any]], n: int) -> float:
+def run_async(call: AsyncCall, n: int) -> float:
     async def loop() -> float:
         start = time.process_time()
         for _ in range(n):
@@ -259,6 +260,16 @@ def breakdown(stats: pstats.Stats, n: int) -> list[tuple[str, float]]:
     return sorted(((k, v * 1e6 / n) for k, v in totals.items()), key=lambda kv: -kv[1])
 
 
+def ajaxkit_stages(stats: pstats.Stats, n: int, top: int) -> list[tuple[str, float]]:
+    """ajaxkit's functions by cumulative time: translation in, dispatch, translation out."""
+    found = []
+    for (filename, line, function), (_, _, _, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if "/ajaxkit/" in filename:
+            where = f"{filename.rpartition('/ajaxkit/')[2]}:{line}({function})"
+            found.append((where, cumulative * 1e6 / n))
+    return sorted(found, key=lambda item: -item[1])[:top]
+
+
 def profile(run: Callable[[int], float], n: int, top: int) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
@@ -267,6 +278,8 @@ def profile(run: Callable[[int], float], n: int, top: int) -> str:
     stats = pstats.Stats(profiler)
     lines = ["    own time by owner (µs/request, under cProfile):"]
     lines += [f"      {us:8.1f}  {name}" for name, us in breakdown(stats, n) if us >= 0.05]
+    lines += ["    ajaxkit functions by cumulative time (µs/request, under cProfile):"]
+    lines += [f"      {us:8.1f}  {where}" for where, us in ajaxkit_stages(stats, n, top)]
     text = io.StringIO()
     stats.stream = text  # type: ignore[attr-defined]
     stats.sort_stats("tottime").print_stats(top)

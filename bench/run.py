@@ -400,7 +400,7 @@ def paired_ratio(
 
 
 def median_of(cell: dict[int, Sample], attribute: str) -> float:
-    return statistics.median(getattr(s, attribute) for s in cell.values())
+    return float(statistics.median(getattr(s, attribute) for s in cell.values()))
 
 
 def row(cells_: Cells, server: str, endpoint: str) -> dict[str, Any] | None:
