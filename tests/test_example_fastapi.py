@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from examples.fastapi_quickstart.app import app
 from starlette.testclient import TestClient
+
+from examples.fastapi_quickstart.app import app
 
 pytestmark = pytest.mark.fastapi
 

@@ -43,6 +43,7 @@ if not settings.configured:  # the test suite configures Django itself
         },
     )
 
+# --8<-- [start:endpoints]
 api = Ajax()
 
 
@@ -63,6 +64,7 @@ async def add_note(request, text: str):
 
 
 urlpatterns = [path("ajax/", include(ajaxkit.django.urls(api)))]
+# --8<-- [end:endpoints]
 
 if __name__ == "__main__":
     from django.core.management import execute_from_command_line

@@ -34,9 +34,10 @@ into this tree in exactly one place each, ``raise ... from exc``.
 
 from __future__ import annotations
 
+import functools
+import http
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from http import HTTPStatus
 from typing import Any, ClassVar, TypedDict
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "Unauthorized",
     "UnsupportedMediaType",
     "ValidationFailed",
+    "error_class_for_status",
     "error_for_status",
 ]
 
@@ -256,51 +258,58 @@ class ServiceUnavailable(ServerError):
     expose = True
 
 
-# --- Foreign HTTP errors ------------------------------------------------------
+_STATUS_CLASSES: dict[int, type[AjaxError]] = {
+    cls.status: cls
+    for cls in (
+        ClientError,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        NotAcceptable,
+        Conflict,
+        Gone,
+        PreconditionFailed,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        ValidationFailed,
+        PreconditionRequired,
+        TooManyRequests,
+        ServerError,
+        ServiceUnavailable,
+    )
+}
 
-_STATUS_CLASSES: dict[int, type[AjaxError]] = {}
+
+@functools.cache
+def error_class_for_status(status: int) -> type[AjaxError]:
+    """The error class for an HTTP status known only at run time.
+
+    Used where a foreign error or response carries a status (werkzeug's and
+    Starlette's ``HTTPException``, a compat view's error response): our own
+    class when there is one, otherwise a subclass named after the status
+    phrase (418 → ``code = "im_a_teapot"``).  405 maps to a plain error with
+    that status because :class:`MethodNotAllowed` needs the allowed methods.
+    """
+    if status in _STATUS_CLASSES and _STATUS_CLASSES[status] is not ValidationFailed:
+        return _STATUS_CLASSES[status]
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:  # a status without a registered phrase: name it by number
+        phrase = "Client Error" if status < 500 else "Server Error"
+        code = f"http_{status}"
+    else:
+        code = re.sub(r"[^a-z0-9]+", "_", phrase.lower().replace("'", "")).strip("_")
+    base: type[AjaxError] = ClientError if status < 500 else ServerError
+    attrs = {"status": status, "code": code, "title": phrase, "detail": phrase + "."}
+    return type(f"HTTP{status}Error", (base,), attrs)
 
 
 def error_for_status(
     status: int, detail: str | None = None, headers: Mapping[str, str] | None = None
 ) -> AjaxError:
-    """An error for a framework's "HTTP error with this status" exception.
+    """An error instance for a framework's "HTTP error with this status" exception.
 
-    The tree's own class is used when it has one for ``status`` (404 is
-    :class:`NotFound`, never a look-alike); any other status gets a subclass
-    of :class:`ClientError` or :class:`ServerError` whose ``code`` and
-    ``title`` come from the status phrase (``418`` is ``im_a_teapot``).
     Integrations call this from their ``translate_exception`` so every
-    framework maps statuses the same way.
+    framework maps statuses the same way (see :func:`error_class_for_status`).
     """
-    cls = _STATUS_CLASSES.get(status) or _status_class(status)
-    return cls(detail, headers=headers)
-
-
-def _status_class(status: int) -> type[AjaxError]:
-    # Shallowest class first, so 400 is ClientError rather than MalformedJSON;
-    # classes with their own __init__ (MethodNotAllowed, ValidationFailed)
-    # need arguments a foreign error does not carry, so they are skipped.
-    candidates: list[type[AjaxError]] = [ClientError, *_descendants(ClientError)]
-    candidates += [ServerError, *_descendants(ServerError)]
-    standard = [c for c in candidates if c.__init__ is AjaxError.__init__]
-    found = next((c for c in standard if c.status == status), None) or _derived_class(status)
-    _STATUS_CLASSES[status] = found
-    return found
-
-
-def _descendants(cls: type[AjaxError]) -> list[type[AjaxError]]:
-    children = cls.__subclasses__()
-    return children + [d for child in children for d in _descendants(child)]
-
-
-def _derived_class(status: int) -> type[AjaxError]:
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = f"HTTP {status}"
-    code = "_".join(re.findall(r"[a-z0-9]+", title.lower().replace("'", "")))
-    base = ServerError if status >= 500 else ClientError
-    attrs = {"status": status, "code": code, "title": title, "detail": title}
-    derived: type[AjaxError] = type(f"HTTPError{status}", (base,), attrs)
-    return derived
+    return error_class_for_status(status)(detail, headers=headers)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlencode, urlsplit, parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import orjson
 
@@ -77,12 +77,11 @@ def _multipart(fields: list[tuple[str, str]], files: Files) -> tuple[bytes, str]
     boundary = uuid.uuid4().hex
     chunks: list[bytes] = []
     for name, value in fields:
-        chunks.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        )
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        chunks.append(f"{head}{value}\r\n".encode())
     for name, (filename, content, content_type) in files.items():
         head = (
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; "
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
             f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
         )
         chunks.append(head.encode() + content + b"\r\n")
@@ -172,6 +171,8 @@ class Client:
 
 
 def _to_response(response: AjaxResponse) -> Response:
+    if isinstance(response.native, AjaxResponse):  # the reference "native" response
+        response = response.native
     if response.native is not None:
         raise TypeError("A native response cannot be read without its framework.")
     return Response(response.status, response.headers, response.body)

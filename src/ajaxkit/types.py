@@ -19,6 +19,7 @@ __all__ = [
     "BodySource",
     "Headers",
     "MultiDict",
+    "NativeSummary",
     "UploadedFile",
 ]
 
@@ -104,6 +105,15 @@ class UploadedFile:
     @property
     def size(self) -> int:
         return len(self.data)
+
+
+@dataclass(frozen=True)
+class NativeSummary:
+    """What the core may read off a framework's own response object."""
+
+    status: int
+    body: bytes
+    content_type: str | None
 
 
 class BodySource(Protocol):
@@ -224,14 +234,26 @@ class AjaxRequest:
     def user_loaded(self) -> bool:
         return self._user is not UNLOADED
 
-    async def aload_user(self) -> Any:
-        """Load the user without blocking the event loop."""
+    async def aload_user(self, run_in_thread: Callable[..., Awaitable[Any]] | None = None) -> Any:
+        """Load the user without blocking the event loop.
+
+        A sync loader runs through ``run_in_thread`` when one is given (it
+        may query a database); an async loader is awaited.
+        """
         if self._user is UNLOADED:
             if self._auser_loader is not None:
                 self._user = await self._auser_loader()
+            elif self._user_loader is not None and run_in_thread is not None:
+                self._user = await run_in_thread(self._user_loader)
             else:
                 self._user = self._user_loader() if self._user_loader else None
         return self._user
+
+    def use_user_loader(self, loader: UserLoader) -> None:
+        """Load the user with ``loader`` instead of the framework's way."""
+        self._user = UNLOADED
+        self._user_loader = loader
+        self._auser_loader = None
 
     @property
     def body(self) -> bytes:

@@ -48,9 +48,7 @@ def analyse(func: Callable[..., Any], path_names: frozenset[str]) -> HandlerShap
     signature = inspect.signature(func)
     hints = typing.get_type_hints(func, include_extras=True)
     params = [
-        p
-        for p in signature.parameters.values()
-        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
     takes_request = bool(params) and _is_request_param(params[0], hints)
     bound = params[1:] if takes_request else params
@@ -89,8 +87,10 @@ class Binder:
             fields.pop(self.whole_input)
         else:
             self.whole_adapter = None
-        shape = TypedDict(f"{func.__qualname__}_params", fields)  # type: ignore[operator]
-        self.adapter: TypeAdapter[dict[str, Any]] = TypeAdapter(shape)
+        # A TypedDict validates straight into a dict: no model instance per
+        # request and no clash between parameter names and BaseModel members.
+        shape: Any = TypedDict(f"{func.__qualname__}_params", fields)  # type: ignore[misc]
+        self.adapter: TypeAdapter[Any] = TypeAdapter(shape)
 
     def bind(self, request: AjaxRequest) -> dict[str, Any]:
         """The validated keyword arguments, or :class:`ValidationFailed`."""
@@ -98,13 +98,15 @@ class Binder:
         source = request.data if from_body else request.query
         raw = self._gather(source, request) if self.whole_input is None else {}
         raw.update(request.path_params)
-        values = self._validate(self.adapter, raw, from_body)
+        values: dict[str, Any] = self._validate(self.adapter, raw, from_body)
         if self.whole_adapter is not None and self.whole_input is not None:
             whole = self._whole_source(source)
             values[self.whole_input] = self._validate(self.whole_adapter, whole, from_body)
         for name, default in self.defaults.items():
             if name not in values:
-                values[name] = default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default)
+                values[name] = (
+                    default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default)
+                )
         return values
 
     def _gather(self, source: Any, request: AjaxRequest) -> dict[str, Any]:

@@ -80,7 +80,9 @@ def _parse_urlencoded(raw: bytes) -> MultiDict:
         raise MalformedBody("The form body is not valid UTF-8 URL-encoded data.") from exc
 
 
-def _parse_multipart(content_type: str, raw: bytes) -> tuple[MultiDict, dict[str, list[UploadedFile]]]:
+def _parse_multipart(
+    content_type: str, raw: bytes
+) -> tuple[MultiDict, dict[str, list[UploadedFile]]]:
     if "boundary=" not in content_type:
         raise MalformedBody("The multipart body has no boundary.")
     envelope = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw

@@ -9,8 +9,9 @@ so the flow is written once (the shape of httpx's ``Auth.auth_flow``).
 Errors raised while performing an effect are thrown back into the flow,
 which turns them into the profile's error response.
 
-Order of steps: route (404) → method (405, OPTIONS) → CSRF (403) →
-authentication (401) → permission (403) → body (413, 415, 400) →
+Order of steps: route (404) → method (405, OPTIONS) → declared body size
+(413) → CSRF (403) → authentication (401) → permission (403) → body (413,
+415, 400) →
 parameters (422) → handler → result encoding (500 on failure).
 """
 
@@ -30,9 +31,16 @@ from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.profile import PROBLEM_TYPE, ErrorContext
-from ajaxkit.core.routing import Router
+from ajaxkit.core.routing import Route, Router
 from ajaxkit.core.settings import Settings
-from ajaxkit.exceptions import AjaxError, EncodingError, Forbidden, ServerError, Unauthorized
+from ajaxkit.exceptions import (
+    AjaxError,
+    EncodingError,
+    Forbidden,
+    MethodNotAllowed,
+    ServerError,
+    Unauthorized,
+)
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 __all__ = ["Effect", "Flow", "arun", "flow", "is_authenticated", "run"]
@@ -52,7 +60,9 @@ Flow = Generator[Effect, Any, AjaxResponse]
 
 def blocking(platform: Platform, func: Callable[..., Any], *args: Any) -> Effect:
     """An effect for a blocking call: direct when sync, in a thread when async."""
-    return Effect(functools.partial(func, *args), functools.partial(platform.run_in_thread, func, *args))
+    return Effect(
+        functools.partial(func, *args), functools.partial(platform.run_in_thread, func, *args)
+    )
 
 
 def run(steps: Flow) -> AjaxResponse:
@@ -88,21 +98,41 @@ async def arun(steps: Flow) -> AjaxResponse:
 def flow(router: Router, settings: Settings, request: AjaxRequest, platform: Platform) -> Flow:
     """Answer ``request``: every decision of the pipeline, I/O yielded as effects."""
     endpoint: Endpoint | None = None
+    if settings.user_loader is not None:
+        request.use_user_loader(functools.partial(settings.user_loader, request))
     try:
         route, captured = router.match(request.route)
         # Values the integration captured outside the mount (a wrapped
         # view's URL kwargs) stay; the route's own captures win.
         request.path_params = {**request.path_params, **captured}
-        endpoint = route.endpoint_for(request.method)
+        endpoint = yield from _select_endpoint(route, settings, request, platform)
         if endpoint is None:
             return AjaxResponse(status=204, headers={"Allow": ", ".join(route.allowed())})
+        has_body = request.method in BODY_METHODS
+        if has_body:
+            # Before CSRF and auth: those may read the body (Django's CSRF
+            # check parses forms), and an oversized one must not be read.
+            check_declared_length(request, settings.max_body_size)
         yield from _guard(endpoint, settings, request, platform)
-        if request.method in BODY_METHODS:
+        if has_body:
             yield from _read_body(settings, request)
         result = yield _call(endpoint, request, platform)
         return _render_result(result, endpoint, settings, request, platform)
     except Exception as exc:
         return render_exception(exc, settings, request, platform, endpoint)
+
+
+def _select_endpoint(
+    route: Route, settings: Settings, request: AjaxRequest, platform: Platform
+) -> Generator[Effect, Any, Endpoint | None]:
+    try:
+        return route.endpoint_for(request.method)
+    except MethodNotAllowed:
+        # Profiles that check the user first (django-ajaxutils) answer an
+        # anonymous request with 401 even when the method is also wrong.
+        if settings.profile.auth_before_method:
+            yield from _guard(next(iter(route.endpoints.values())), settings, request, platform)
+        raise
 
 
 def _guard(
@@ -112,18 +142,18 @@ def _guard(
         yield blocking(platform, platform.check_csrf, request)
     if not (endpoint.login_required or endpoint.permission):
         return
-    user = yield _load_user(settings, request, platform)
+    user = yield _load_user(request, platform)
     if endpoint.login_required and not is_authenticated(user):
         raise Unauthorized()
     if endpoint.permission is not None:
         allowed = yield _call_either(endpoint.permission, platform, request)
         if not allowed:
-            raise Forbidden()
+            # Refusing an anonymous user says "log in", not "you may not".
+            raise Forbidden() if is_authenticated(user) else Unauthorized()
 
 
 def _read_body(settings: Settings, request: AjaxRequest) -> Generator[Effect, Any, None]:
     limit = settings.max_body_size
-    check_declared_length(request, limit)
     raw = yield Effect(
         functools.partial(request.read_body, limit), functools.partial(request.aread_body, limit)
     )
@@ -135,16 +165,10 @@ def is_authenticated(user: Any) -> bool:
     return user is not None and bool(getattr(user, "is_authenticated", True))
 
 
-def _load_user(settings: Settings, request: AjaxRequest, platform: Platform) -> Effect:
-    if settings.user_loader is not None:
-        loader = settings.user_loader
-
-        def load() -> Any:
-            request.user = loader(request)
-            return request.user
-
-        return blocking(platform, load)
-    return Effect(lambda: request.user, request.aload_user)
+def _load_user(request: AjaxRequest, platform: Platform) -> Effect:
+    return Effect(
+        lambda: request.user, functools.partial(request.aload_user, platform.run_in_thread)
+    )
 
 
 def _call(endpoint: Endpoint, request: AjaxRequest, platform: Platform) -> Effect:
@@ -175,11 +199,11 @@ def _call_either(func: Callable[..., Any], platform: Platform, *args: Any) -> Ef
 def _render_result(
     result: Any, endpoint: Endpoint, settings: Settings, request: AjaxRequest, platform: Platform
 ) -> AjaxResponse:
+    profile = settings.profile
+    if platform.native_response_types and isinstance(result, platform.native_response_types):
+        return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
         return result
-    if platform.native_response_types and isinstance(result, platform.native_response_types):
-        return AjaxResponse(native=result)
-    profile = settings.profile
     value, status, headers = split_result(result, profile.tuple_sets_status)
     try:
         response = profile.render_result(value, status, headers, settings)
@@ -234,8 +258,7 @@ def render_exception(
 
 
 _LAST_RESORT = (
-    b'{"type":"about:blank","title":"Internal Server Error","status":500,'
-    b'"code":"internal_error"}'
+    b'{"type":"about:blank","title":"Internal Server Error","status":500,"code":"internal_error"}'
 )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from ajaxkit.exceptions import AjaxError
-from ajaxkit.types import AjaxRequest
+from ajaxkit.types import AjaxRequest, AjaxResponse, NativeSummary
 
 __all__ = ["REFERENCE", "Platform"]
 
@@ -48,6 +48,8 @@ class Platform:
             fails the framework's CSRF protection; ``None`` means no check.
         run_in_thread: ``await run_in_thread(f, *args)`` runs blocking ``f``
             without blocking the event loop.
+        describe_native: reads status, body and content type off a native
+            response, for profiles that rewrite error responses.
     """
 
     name: str
@@ -55,7 +57,18 @@ class Platform:
     translate_exception: ExceptionTranslator = _no_translation
     check_csrf: Callable[[AjaxRequest], None] | None = None
     run_in_thread: ThreadRunner = _to_thread
+    describe_native: Callable[[Any], NativeSummary] | None = None
 
 
-#: The framework-free platform used by :mod:`ajaxkit.testing`.
-REFERENCE = Platform(name="reference")
+def _describe_ajax_response(response: Any) -> NativeSummary:
+    assert isinstance(response, AjaxResponse)
+    return NativeSummary(response.status, response.body, response.content_type)
+
+
+#: The framework-free platform used by :mod:`ajaxkit.testing`; there, a
+#: returned :class:`~ajaxkit.AjaxResponse` plays the native response.
+REFERENCE = Platform(
+    name="reference",
+    native_response_types=(AjaxResponse,),
+    describe_native=_describe_ajax_response,
+)

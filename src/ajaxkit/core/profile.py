@@ -16,6 +16,7 @@ from ajaxkit.exceptions import AjaxError, Unauthorized, ValidationFailed
 from ajaxkit.types import AjaxResponse
 
 if TYPE_CHECKING:
+    from ajaxkit.core.platform import Platform
     from ajaxkit.core.settings import Settings
     from ajaxkit.types import AjaxRequest
 
@@ -61,6 +62,8 @@ class Profile(Protocol):
     """
 
     tuple_sets_status: bool
+    #: Check authentication before the method (django-ajaxutils did).
+    auth_before_method: bool
 
     def render_result(
         self, value: Any, status: int, headers: dict[str, str], settings: Settings
@@ -72,19 +75,27 @@ class Profile(Protocol):
         """Encode an error."""
         ...
 
+    def render_native(self, native: Any, platform: Platform, settings: Settings) -> AjaxResponse:
+        """Answer with a framework response a handler returned."""
+        ...
+
 
 class ProblemProfile:
     """The modern profile: bare JSON success, RFC 9457 problem details on error."""
 
     tuple_sets_status = True
+    auth_before_method = False
 
     def render_result(
         self, value: Any, status: int, headers: dict[str, str], settings: Settings
     ) -> AjaxResponse:
-        if status == 204 or status == 304:
+        if status in {204, 304}:
             return AjaxResponse(status=status, headers=headers)
         headers.setdefault("Content-Type", JSON_TYPE)
         return AjaxResponse(status=status, body=settings.encoder.dumps(value), headers=headers)
+
+    def render_native(self, native: Any, platform: Platform, settings: Settings) -> AjaxResponse:
+        return AjaxResponse(native=native)
 
     def render_error(self, context: ErrorContext) -> AjaxResponse:
         error = context.error

@@ -32,6 +32,8 @@ class Ajax:
         base = settings or Settings()
         self.settings: Settings = base.replace(**overrides) if overrides else base
         self.router = Router()
+        #: Registered models → their ``ModelResource`` (see :meth:`model`).
+        self.models: dict[Any, Any] = {}
 
     def configure(self, **changes: Any) -> None:
         """Replace settings (integrations call this at mount time)."""
@@ -73,7 +75,9 @@ class Ajax:
             login_required: answer anonymous requests with 401.
             permission: ``permission(request) -> bool``; ``False`` means 403.
             csrf_exempt: skip CSRF protection for this endpoint.
-            options: stored on the endpoint for later pipeline steps.
+            options: other :class:`Endpoint` fields (``options={...}`` holds
+                settings for later pipeline steps); unknown names raise
+                ``TypeError`` so a misspelt option never goes unnoticed.
         """
         if callable(route):
             self.add(route.__name__, route)
@@ -118,6 +122,18 @@ class Ajax:
         for method in endpoint.methods:
             target.endpoints[method] = endpoint
         return endpoint
+
+    def model(self, model: Any, endpoint_class: Any = None, /, **options: Any) -> Any:
+        """Serve CRUD routes for ``model`` (a Django model or SQLAlchemy class).
+
+        ``api.model(Note, NoteEndpoint, session=SessionLocal)``; see
+        :func:`ajaxkit.core.models.register_model` for the options and routes.
+        Returns the ``ModelResource``.
+        """
+        # Imported here: the model layer builds on this module, not the reverse.
+        from ajaxkit.core.models import ModelEndpoint, register_model
+
+        return register_model(self, model, endpoint_class or ModelEndpoint, **options)
 
     def endpoints(self) -> Iterator[Endpoint]:
         """Every registered endpoint, once each."""

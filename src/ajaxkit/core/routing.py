@@ -105,7 +105,10 @@ def _compile(pattern: str) -> tuple[re.Pattern[str] | None, frozenset[str]]:
         converter = m.group(2)
         if converter not in _CONVERTERS:
             raise ValueError(f"Unknown converter {converter!r} in route {pattern!r}.")
-        parts += [re.escape(pattern[last : m.start()]), f"(?P<{m.group(1)}>{_CONVERTERS[converter]})"]
+        parts += [
+            re.escape(pattern[last : m.start()]),
+            f"(?P<{m.group(1)}>{_CONVERTERS[converter]})",
+        ]
         last = m.end()
     parts.append(re.escape(pattern[last:]))
     return re.compile("".join(parts)), frozenset(names)

@@ -29,7 +29,7 @@ from ajaxkit.exceptions import (
     NotFound,
     PayloadTooLarge,
 )
-from ajaxkit.types import AjaxRequest
+from ajaxkit.types import AjaxRequest, NativeSummary
 
 __all__ = ["DJANGO_PLATFORM"]
 
@@ -91,6 +91,13 @@ def check_csrf(request: AjaxRequest) -> None:
     _CsrfCheck(_get_response).process_view(native, _protected_view, (), {})
 
 
+def describe_native(response: HttpResponseBase) -> NativeSummary:
+    """Status, body and content type of a Django response (for compat profiles)."""
+    body = b"" if response.streaming else response.content  # type: ignore[attr-defined]
+    content_type = response.headers.get("Content-Type")
+    return NativeSummary(response.status_code, body, content_type)
+
+
 async def run_in_thread(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Run blocking ``func`` the way Django runs sync code from async views.
 
@@ -107,4 +114,5 @@ DJANGO_PLATFORM = Platform(
     translate_exception=translate_exception,
     check_csrf=check_csrf,
     run_in_thread=run_in_thread,
+    describe_native=describe_native,
 )

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
 
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.registry import Ajax
+from ajaxkit.core.settings import Settings
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
 
@@ -106,6 +107,7 @@ def ajax(
     login_required: bool = False,
     permission: Permission | None = None,
     csrf_exempt: bool = False,
+    settings: Settings | None = None,
     **options: Any,
 ) -> Callable[[V], V]: ...
 
@@ -118,6 +120,7 @@ def ajax(
     login_required: bool = False,
     permission: Permission | None = None,
     csrf_exempt: bool = False,
+    settings: Settings | None = None,
     **options: Any,
 ) -> Any:
     """Give an existing Django view ajaxkit's wire behaviour: ``@ajax`` or ``@ajax(...)``.
@@ -129,12 +132,13 @@ def ajax(
     views both work.  Options are those of :meth:`ajaxkit.Ajax.endpoint`;
     ``permission(request)`` receives the :class:`~ajaxkit.AjaxRequest`
     (Django's request is its ``native``).  Django settings are read on the
-    first request, not at import.
+    first request, not at import.  ``settings`` are the view's own (a compat
+    profile, say); Django's settings are applied over them.
     """
 
     def decorate(func: V) -> V:
         # A private one-endpoint registry: the view is the whole "mount".
-        api = Ajax()
+        api = Ajax(settings)
         api.add(
             "",
             func,

@@ -54,24 +54,31 @@ def ajax(
     login_required: bool = False,
     permission: Permission | None = None,
     csrf_exempt: bool = False,
+    settings: Settings | None = None,
     **options: Any,
 ) -> Callable[[F], F]: ...
 
 
-def ajax(view: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+def ajax(
+    view: Callable[..., Any] | None = None, /, *, settings: Settings | None = None, **options: Any
+) -> Any:
     """Wrap a Flask view: ``@ajax`` or ``@ajax(methods=[...], login_required=True)``.
 
     Args:
         view: the view, when used bare.
+        settings: the view's settings (a compat profile, say); ``app.config``
+            is applied over them.
         options: as for :meth:`ajaxkit.Ajax.endpoint` (``methods``,
             ``login_required``, ``permission``, ``csrf_exempt``, ...).
     """
     if view is not None:
-        return _wrap(view, options)
-    return functools.partial(_wrap, options=options)
+        return _wrap(view, options, settings or Settings())
+    return functools.partial(_wrap, options=options, settings=settings or Settings())
 
 
-def _wrap(view: Callable[..., Any], options: dict[str, Any]) -> Callable[..., Any]:
+def _wrap(
+    view: Callable[..., Any], options: dict[str, Any], settings: Settings
+) -> Callable[..., Any]:
     handler = _handler(view)
     # Registries are made per app on first request; make one now so that bad
     # options fail at import time rather than on that request.
@@ -81,7 +88,7 @@ def _wrap(view: Callable[..., Any], options: dict[str, Any]) -> Callable[..., An
     def registry(app: flask.Flask) -> Ajax:
         api = registries.get(app)
         if api is None:
-            api = Ajax(Settings().replace(**config_settings(app, Settings())))
+            api = Ajax(settings.replace(**config_settings(app, settings)))
             api.add("", handler, **options)
             registries[app] = api
         return api

@@ -18,55 +18,19 @@ werkzeug attaches (``Allow``, ``WWW-Authenticate``, ``Retry-After``) are kept.
 
 from __future__ import annotations
 
-import functools
-import http
-import re
-
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from ajaxkit.core.platform import Platform
 from ajaxkit.exceptions import (
     AjaxError,
-    ClientError,
-    Conflict,
-    Forbidden,
-    Gone,
     MethodNotAllowed,
-    NotAcceptable,
-    NotFound,
-    PayloadTooLarge,
-    PreconditionFailed,
-    PreconditionRequired,
-    ServerError,
-    ServiceUnavailable,
-    TooManyRequests,
-    Unauthorized,
-    UnsupportedMediaType,
     ValidationFailed,
+    error_class_for_status,
 )
+from ajaxkit.types import NativeSummary
 
 __all__ = ["FLASK_PLATFORM", "translate_exception"]
-
-_BY_STATUS: dict[int, type[AjaxError]] = {
-    cls.status: cls
-    for cls in (
-        ClientError,
-        Unauthorized,
-        Forbidden,
-        NotFound,
-        NotAcceptable,
-        Conflict,
-        Gone,
-        PreconditionFailed,
-        PayloadTooLarge,
-        UnsupportedMediaType,
-        PreconditionRequired,
-        TooManyRequests,
-        ServerError,
-        ServiceUnavailable,
-    )
-}
 
 
 def translate_exception(exc: BaseException) -> AjaxError | None:
@@ -82,22 +46,12 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
     if status == 422:
         return ValidationFailed([], detail)
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-    cls = _BY_STATUS.get(status) or _status_class(status)
-    return cls(detail, headers=headers)
+    return error_class_for_status(status)(detail, headers=headers)
 
 
-@functools.cache
-def _status_class(status: int) -> type[AjaxError]:
-    # One class per status, made once, so ``raise`` sites and the problem
-    # renderer see ordinary class facts (status, code, title, detail).
-    try:
-        title = http.HTTPStatus(status).phrase
-    except ValueError:
-        title = "Client Error" if status < 500 else "Server Error"
-    code = re.sub(r"[^a-z0-9]+", "_", title.lower().replace("'", "")).strip("_") or f"http_{status}"
-    base = ClientError if status < 500 else ServerError
-    facts = {"status": status, "code": code, "title": title, "detail": f"{title}."}
-    return type(f"HTTP{status}Error", (base,), facts)
+def describe_native(response: WerkzeugResponse) -> NativeSummary:
+    """Status, body and content type of a Flask response (for compat profiles)."""
+    return NativeSummary(response.status_code, response.get_data(), response.mimetype)
 
 
 #: The platform :func:`ajaxkit.flask.blueprint` and :func:`ajaxkit.flask.ajax`
@@ -108,4 +62,5 @@ FLASK_PLATFORM = Platform(
     native_response_types=(WerkzeugResponse,),
     translate_exception=translate_exception,
     check_csrf=None,
+    describe_native=describe_native,
 )

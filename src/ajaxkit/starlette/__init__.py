@@ -14,9 +14,13 @@ through) and raise ``HTTPException`` (it becomes the matching problem).
 
 from __future__ import annotations
 
-from ajaxkit.core.registry import Ajax
+from typing import TYPE_CHECKING
+
 from ajaxkit.starlette.asgi import AjaxApp
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
+
+if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
+    from ajaxkit.core.registry import Ajax
 
 __all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app"]
 

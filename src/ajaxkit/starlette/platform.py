@@ -12,8 +12,9 @@ from starlette.responses import Response
 
 from ajaxkit.core.platform import Platform
 from ajaxkit.exceptions import AjaxError, error_for_status
+from ajaxkit.types import NativeSummary
 
-__all__ = ["STARLETTE_PLATFORM", "translate_exception"]
+__all__ = ["STARLETTE_PLATFORM", "describe_native", "translate_exception"]
 
 
 def translate_exception(exc: BaseException) -> AjaxError | None:
@@ -31,6 +32,12 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
     return error
 
 
+def describe_native(response: Response) -> NativeSummary:
+    """Status, body and content type of a Starlette response (for compat profiles)."""
+    body = response.body if isinstance(response.body, bytes) else b""
+    return NativeSummary(response.status_code, body, response.media_type)
+
+
 #: Starlette responses pass through; sync code runs in anyio's thread pool
 #: (as Starlette runs sync endpoints); CSRF protection comes later.
 STARLETTE_PLATFORM = Platform(
@@ -39,4 +46,5 @@ STARLETTE_PLATFORM = Platform(
     translate_exception=translate_exception,
     check_csrf=None,
     run_in_thread=run_in_threadpool,
+    describe_native=describe_native,
 )

@@ -13,10 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.test import Client as DjangoTestClient
 from django.test.utils import override_settings
-from tests.conformance.app import Natives
-from tests.conformance.clients.base import Client
 
 from ajaxkit.testing import Files, Params, Response, encode_body
+from tests.conformance.app import Natives
+from tests.conformance.clients.base import Client
 
 _NATIVE_ERRORS: dict[str, type[Exception]] = {
     "not_found": Http404,

@@ -31,8 +31,9 @@ class Client(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # ABCMeta fills __abstractmethods__ only after this hook has run, so
-        # an abstract intermediate class is recognised by its methods.
+        # ABCMeta sets __abstractmethods__ only after __init_subclass__ runs,
+        # so look for abstract methods directly: shared intermediate bases
+        # (one per framework) must not be registered.
         if not any(getattr(getattr(cls, n, None), "__isabstractmethod__", False) for n in dir(cls)):
             CLIENTS.append(cls)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient
+
 from tests.conformance.clients._django import DjangoClient, to_response
 from tests.conformance.clients.base import Response
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.test import Client as DjangoTestClient
+
 from tests.conformance.clients._django import DjangoClient, to_response
 from tests.conformance.clients.base import Response
 

@@ -8,10 +8,10 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import Response
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.types import ASGIApp
-from tests.conformance.app import Natives, build_api
-from tests.conformance.clients.starlette_client import CookieBackend, HTTPXClient
 
 import ajaxkit.fastapi
+from tests.conformance.app import Natives, build_api
+from tests.conformance.clients.starlette_client import CookieBackend, HTTPXClient
 
 _STATUS = {"not_found": 404, "forbidden": 403, "bad_request": 400}
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from ajaxkit import AjaxResponse, Forbidden, NotFound, ClientError
+from ajaxkit import AjaxResponse, ClientError, Forbidden, NotFound
 from ajaxkit.testing import Client as CoreClient
 from ajaxkit.testing import Response
-
 from tests.conformance.app import Natives, build_api
 from tests.conformance.clients.base import Client
 

@@ -15,12 +15,12 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp
-from tests.conformance.app import Natives, build_api
-from tests.conformance.clients.base import Client
 
 import ajaxkit.starlette
 from ajaxkit.testing import Response as TestResponse
 from ajaxkit.testing import encode_body
+from tests.conformance.app import Natives, build_api
+from tests.conformance.clients.base import Client
 
 #: The cookie standing in for a session: the backend trusts it (tests only).
 USER_COOKIE = "test_user"

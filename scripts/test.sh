@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Run every check CI runs: lint, format, types, then the test suite with coverage.
+# Extra arguments go to pytest: `bash scripts/test.sh -k demo -x`.
+# Missing services (PostgreSQL, Redis, Chromium) skip their tests, unless
+# AJAXKIT_REQUIRE_SERVICES=1 (as in .ci/run) makes them fail.
+source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+
+echo "== ruff check"
+"$VENV_PYTHON" -m ruff check .
+echo "== ruff format --check (Python files)"
+"$VENV_PYTHON" -m ruff format --check --extend-exclude "*.md" .
+echo "== mypy"
+"$VENV_PYTHON" -m mypy
+echo "== pytest"
+status=0
+"$VENV_PYTHON" -m pytest --cov=ajaxkit --cov-report=term "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+    # pytest's "no tests collected": a typo in a path or -k must not pass.
+    echo "error: pytest collected no tests" >&2
+    exit 1
+fi
+exit "$status"

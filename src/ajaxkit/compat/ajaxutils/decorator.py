@@ -1,0 +1,136 @@
+"""django-ajaxutils' ``@ajax``, for Django views and Flask views alike.
+
+::
+
+    from ajaxkit.compat.ajaxutils import ajax
+
+    @ajax(login_required=True, require_POST=True)
+    def submit_my_data(request):
+        return {"saved": True}
+
+The view is served by ajaxkit's own view wrapper for its framework
+(:func:`ajaxkit.django.ajax` or :func:`ajaxkit.flask.ajax`) with the
+:class:`~ajaxkit.compat.ajaxutils.AjaxUtilsProfile` wire format.  Which
+framework is decided on the first call: a Django view's first argument is an
+``HttpRequest``; a Flask view is called with its URL arguments only.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from ajaxkit.compat.ajaxutils.profile import AjaxUtilsProfile
+from ajaxkit.core.encoding import JSONEncoder
+from ajaxkit.core.settings import Settings
+
+__all__ = ["ajax", "model_values"]
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+#: What a view without ``require_*`` accepts: the original checked nothing.
+ANY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def ajax(
+    view: Callable[..., Any] | None = None,
+    /,
+    *,
+    login_required: bool = False,
+    require_GET: bool = False,  # noqa: N803 - the original's argument names
+    require_POST: bool = False,  # noqa: N803
+    require: str | None = None,
+) -> Any:
+    """``@ajax``, ``@ajax()`` or ``@ajax(login_required=..., require_GET=...,
+    require_POST=..., require="PUT")``.
+
+    Anonymous users get 401 ``{"status": "error", "error": "Unauthorized"}``
+    (checked before the method, as the original did); other methods get 405
+    ``"Method not allowed"`` with an ``Allow`` header.  Method names are
+    compared case-insensitively.  Several ``require*`` options allow each of
+    the methods they name.
+    """
+    methods = _methods(require_GET, require_POST, require)
+
+    def decorate(func: V) -> V:
+        return cast(V, _dual(func, methods, login_required))
+
+    return decorate(view) if view is not None else decorate
+
+
+def _methods(require_get: bool, require_post: bool, require: str | None) -> tuple[str, ...]:
+    chosen = [m for flag, m in ((require_get, "GET"), (require_post, "POST")) if flag]
+    if require:
+        chosen.append(require.upper())
+    return tuple(dict.fromkeys(chosen)) or ANY_METHOD
+
+
+def _settings() -> Settings:
+    encoder = JSONEncoder()
+    encoder.add_hook(model_values)
+    return Settings(profile=AjaxUtilsProfile(), encoder=encoder)
+
+
+def _dual(func: Callable[..., Any], methods: tuple[str, ...], login_required: bool) -> Any:
+    options = {"methods": methods, "login_required": login_required, "settings": _settings()}
+    made: dict[str, Callable[..., Any]] = {}
+
+    def view_for(args: tuple[Any, ...]) -> Callable[..., Any]:
+        kind = "django" if args and _is_django_request(args[0]) else "flask"
+        if kind not in made:
+            module = __import__(f"ajaxkit.{kind}", fromlist=["ajax"])
+            made[kind] = module.ajax(**options)(func)
+        return made[kind]
+
+    if inspect.iscoroutinefunction(func):
+        # Only Django calls async views with the request; Flask's ensure_sync
+        # wraps async views itself, which ajaxkit.flask.ajax already handles.
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            return await view_for(args)(*args, **kwargs)
+
+        return _mark(functools.wraps(func)(async_wrapper))
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view_for(args)(*args, **kwargs)
+
+    return _mark(functools.wraps(func)(wrapper))
+
+
+def _mark(wrapper: Callable[..., Any]) -> Callable[..., Any]:
+    # Flask reads ``methods`` when the route names none: every method must
+    # reach the pipeline so that a wrong one is a 405 in this format.
+    wrapper.methods = (*ANY_METHOD, "HEAD", "OPTIONS")  # type: ignore[attr-defined]
+    wrapper.provide_automatic_options = False  # type: ignore[attr-defined]
+    # Django's middleware must leave CSRF to the pipeline, which answers a
+    # failure in this format rather than with Django's HTML page.
+    wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _is_django_request(value: Any) -> bool:
+    http = sys.modules.get("django.http")
+    return http is not None and isinstance(value, http.HttpRequest)
+
+
+def model_values(value: Any) -> Any:
+    """Encode Django model instances and querysets predictably.
+
+    A model becomes ``{"pk": ..., <field>: <value>, ...}`` over its concrete
+    fields, a foreign key as the related primary key (never the related
+    row); many-to-many fields are left out (return them explicitly, they
+    cost a query).  A queryset becomes a list of those; a lazily translated
+    string becomes its text.
+    """
+    models = sys.modules.get("django.db.models")
+    functional = sys.modules.get("django.utils.functional")
+    if models is not None and isinstance(value, models.Model):
+        fields = value._meta.concrete_fields
+        return {"pk": value.pk, **{f.name: f.value_from_object(value) for f in fields}}
+    if models is not None and isinstance(value, models.QuerySet):
+        return list(value)
+    if functional is not None and isinstance(value, functional.Promise):
+        return str(value)
+    return JSONEncoder.SKIP

@@ -1,0 +1,62 @@
+"""The django-ajaxutils wire format as a profile.
+
+Success is the bare JSON value (``(body, status)`` tuples set the status);
+every error is ``{"status": "error", "error": "<message>"}`` with the error's
+status.  The messages the original package produced are kept word for word,
+so JavaScript that compares them keeps working; errors it never produced
+(500, 403, CSRF, validation) use the same shape instead of an HTML page.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ajaxkit.core.profile import JSON_TYPE, ErrorContext, ProblemProfile
+from ajaxkit.exceptions import ValidationFailed, error_class_for_status
+from ajaxkit.types import AjaxResponse
+
+if TYPE_CHECKING:
+    from ajaxkit.core.platform import Platform
+    from ajaxkit.core.settings import Settings
+
+__all__ = ["MESSAGES", "AjaxUtilsProfile"]
+
+#: Fixed messages by error code; the first three are the original package's.
+MESSAGES = {
+    "not_authenticated": "Unauthorized",
+    "method_not_allowed": "Method not allowed",
+    "not_found": "Not found",
+    "forbidden": "Forbidden",
+    "csrf_failed": "CSRF verification failed",
+    "internal_error": "Internal server error",
+    "encoding_failed": "Internal server error",
+}
+
+
+class AjaxUtilsProfile(ProblemProfile):
+    """``{"status": "error", "error": ...}`` errors; login checked before method."""
+
+    tuple_sets_status = True
+    auth_before_method = True
+
+    def render_error(self, context: ErrorContext) -> AjaxResponse:
+        error = context.error
+        body: dict[str, Any] = {"status": "error", "error": self.message(context)}
+        if isinstance(error, ValidationFailed):
+            body["errors"] = error.errors
+        headers = {**error.headers, "Content-Type": JSON_TYPE}
+        encoded = context.settings.encoder.dumps(body)
+        return AjaxResponse(status=error.status, body=encoded, headers=headers)
+
+    def message(self, context: ErrorContext) -> str:
+        """The ``error`` text: the original's fixed wording, else the detail."""
+        return MESSAGES.get(context.error.code) or context.public_detail
+
+    def render_native(self, native: Any, platform: Platform, settings: Settings) -> AjaxResponse:
+        summary = platform.describe_native(native) if platform.describe_native else None
+        if summary is None or summary.status < 400:
+            return AjaxResponse(native=native)
+        # The original turned an error response into its envelope, keeping
+        # the status and using the response's text as the message.
+        error = error_class_for_status(summary.status)(summary.body.decode("utf-8", "replace"))
+        return self.render_error(ErrorContext(error, None, settings))

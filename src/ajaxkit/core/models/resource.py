@@ -1,0 +1,379 @@
+"""The operations behind a model's routes, written once for every ORM and profile.
+
+:class:`ModelResource` binds a :class:`ModelEndpoint` to its repository and
+exposes each operation with parsed inputs (``list(request, query)``,
+``update(request, pk, data, partial=...)``), so another wire grammar (the
+django-ajax compatibility profile) can reuse them; :mod:`.routes` adds the
+modern profile's routes on top.
+
+Every operation: authenticate (401) → scope the row (404) → ``can_*`` (403)
+→ preconditions (412/428) → validate (422) → write in one transaction
+(constraint violations 409/422) → after-commit hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ajaxkit.core.encoding import JSONEncoder
+from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
+from ajaxkit.core.models.etag import check_if_match, record_etag
+from ajaxkit.core.models.query import (
+    Expand,
+    ListQuery,
+    Order,
+    QueryRules,
+    convert_value,
+    cursor_allowed,
+    encode_cursor,
+)
+from ajaxkit.core.models.repository import ConstraintViolation, FieldInfo, Unit
+from ajaxkit.core.models.validation import WriteSchema, field_error
+from ajaxkit.core.models.view import View, ViewLookup, parse_expand, plan_for, serialize
+from ajaxkit.exceptions import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
+from ajaxkit.types import AjaxRequest
+
+__all__ = ["ModelResource", "Page", "Record"]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record as answered: its representation, pk and ETag."""
+
+    data: dict[str, Any]
+    pk: Any
+    etag: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: ``count`` is ``None`` on cursor pages."""
+
+    results: list[dict[str, Any]]
+    count: int | None
+    next_cursor: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "next_cursor": self.next_cursor, "results": self.results}
+
+
+class ModelResource:
+    """A registered model: endpoint hooks + repository + derived rules.
+
+    Args:
+        endpoint: the user's endpoint instance.
+        name: the resource name (route prefix).
+        lookup: finds the view of another registered model (for expand).
+        encoder: returns the current JSON encoder (for hash ETags).
+    """
+
+    def __init__(
+        self,
+        endpoint: ModelEndpoint,
+        name: str,
+        lookup: ViewLookup,
+        encoder: Callable[[], JSONEncoder],
+    ) -> None:
+        self.endpoint = endpoint
+        self.name = name
+        self.lookup = lookup
+        self.encoder = encoder
+        self.repository = endpoint.repository
+        self.info = endpoint.info
+        self.view = View(self.info, tuple(self._field(n) for n in self._exposed_names()))
+        self.schema = WriteSchema.build(
+            type(endpoint).__name__, self._writable(), self._read_only(), endpoint.unknown_fields
+        )
+        self.rules = self._rules()
+        self.actions: dict[str, ActionSpec] = type(endpoint).actions()
+
+    # -- derived at registration ---------------------------------------------
+
+    def _exposed_names(self) -> list[str]:
+        declared = self.endpoint.fields
+        return list(declared) if declared is not None else list(self.info.fields)
+
+    def _field(self, name: str) -> FieldInfo:
+        info = self.info.fields.get(name)
+        if info is None:
+            raise ValueError(
+                f"{type(self.endpoint).__name__}: {name!r} is not a field of {self.info.resource}."
+            )
+        return info
+
+    def _writable(self) -> list[FieldInfo]:
+        read_only = set(self.endpoint.read_only)
+        version = self.endpoint.version_field
+        return [
+            f
+            for f in self.view.fields
+            if f.name not in read_only and f.name != version and not f.generated and f.writable
+        ]
+
+    def _read_only(self) -> set[str]:
+        writable = {f.name for f in self._writable()}
+        return {f.name for f in self.view.fields} - writable
+
+    def _rules(self) -> QueryRules:
+        ep = self.endpoint
+        filters = self._checked(ep.filter_fields, "filter_fields", lambda f: f.kind != "many")
+        ordering = self._checked(
+            ep.ordering_fields, "ordering_fields", lambda f: f.kind == "scalar"
+        )
+        search = self._checked(
+            ep.search_fields, "search_fields", lambda f: f.kind == "scalar" and f.python_type is str
+        )
+        default = [Order(o.removeprefix("-"), o.startswith("-")) for o in ep.ordering]
+        for order in default:
+            self._field(order.field)
+        return QueryRules(
+            fields=self.info.fields,
+            pk=self.info.pk,
+            filter_fields=frozenset(filters),
+            search_fields=tuple(search),
+            ordering_fields=frozenset(ordering) | {self.info.pk},
+            default_ordering=tuple(default),
+            default_limit=ep.default_limit,
+            max_limit=ep.max_limit,
+            expand=self.parse_expand,
+        )
+
+    def _checked(self, names: Any, attr: str, ok: Callable[[FieldInfo], bool]) -> list[str]:
+        for name in names:
+            if not ok(self._field(name)):
+                raise ValueError(
+                    f"{type(self.endpoint).__name__}.{attr}: {name!r} is not usable there."
+                )
+        return list(names)
+
+    def parse_expand(self, raw: str) -> Expand:
+        return parse_expand(raw, self.view, self.lookup, self.endpoint.max_expand_depth)
+
+    # -- helpers ---------------------------------------------------------------
+
+    def convert_pk(self, raw: str) -> Any:
+        """The pk from its text form, or 400/422 pointing at ``pk``."""
+        try:
+            return convert_value("pk", self.info.pk_field.python_type, raw)
+        except Exception as exc:
+            errors: list[FieldError] = [
+                {
+                    "parameter": "pk",
+                    "detail": f"{raw!r} is not a valid primary key.",
+                    "code": "invalid_pk",
+                }
+            ]
+            raise ValidationFailed(errors) from exc
+
+    def serialize(self, unit: Unit, obj: Any, expand: Expand) -> dict[str, Any]:
+        return serialize(unit, obj, self.view, expand, self.lookup)
+
+    def etag(self, unit: Unit, obj: Any) -> str:
+        version = self.endpoint.version_field
+        if version is not None:
+            return f'"v{unit.value(obj, self.info.fields[version])}"'
+        return record_etag(self.serialize(unit, obj, {}), self.encoder(), None)
+
+    def _record(self, unit: Unit, obj: Any, expand: Expand) -> Record:
+        return Record(
+            self.serialize(unit, obj, expand),
+            unit.value(obj, self.info.pk_field),
+            self.etag(unit, obj),
+        )
+
+    def _fetch(self, unit: Unit, request: AjaxRequest, pk: Any, expand: Expand, lock: bool) -> Any:
+        plan = plan_for(self.view, expand, self.lookup)
+        obj = unit.get(self.endpoint.get_queryset(request), pk, plan, lock=lock)
+        if obj is None:
+            raise NotFound(f"No {self.name} with pk {pk!r}.")
+        return obj
+
+    def _allow(self, allowed: bool) -> None:
+        if not allowed:
+            raise Forbidden()
+
+    def _check_relations(self, unit: Unit, values: Mapping[str, Any]) -> None:
+        errors: list[FieldError] = []
+        for name, value in values.items():
+            info = self.info.fields.get(name)
+            if info is None or not info.is_relation or value is None:
+                continue
+            pks = list(value) if info.kind == "many" else [value]
+            missing = unit.missing(info.related_model, pks) if pks else []
+            if missing:
+                detail = f"No related record with pk {', '.join(map(repr, missing))}."
+                errors.append(field_error(name, detail, "does_not_exist"))
+        if errors:
+            raise ValidationFailed(errors)
+
+    def _translate(self, exc: ConstraintViolation) -> Exception:
+        fields = [f for f in exc.fields if f in self.info.fields] or [""]
+        if exc.kind == "unique":
+            errors = [
+                field_error(f, "A record with this value already exists.", "unique") for f in fields
+            ]
+            return Conflict("A record with these values already exists.", errors=errors)
+        if exc.kind in ("foreign_key", "not_null", "check"):
+            detail = {
+                "foreign_key": "The related record does not exist.",
+                "not_null": "This field may not be null.",
+                "check": "The value breaks a constraint.",
+            }[exc.kind]
+            return ValidationFailed([field_error(f, detail, exc.kind) for f in fields])
+        return Conflict("The change conflicts with the stored data.")
+
+    def _hook(
+        self,
+        unit: Unit,
+        hook: Callable[[AjaxRequest, Change], None],
+        request: AjaxRequest,
+        change: Change,
+    ) -> None:
+        unit.on_commit(lambda: hook(request, change))
+
+    # -- operations ------------------------------------------------------------
+
+    def list(self, request: AjaxRequest, query: ListQuery) -> Page:
+        """A page of the records in scope."""
+        user = self.endpoint.authenticate(request)
+        self._allow(self.endpoint.can_list(user))
+        plan = plan_for(self.view, query.expand, self.lookup)
+        with self.repository.transaction() as unit:
+            rows, count = unit.list(
+                self.endpoint.get_queryset(request), query, plan, count=not query.cursor
+            )
+            more, rows = len(rows) > query.limit, rows[: query.limit]
+            results = [self.serialize(unit, obj, query.expand) for obj in rows]
+            cursor = self._next_cursor(unit, rows[-1], query.ordering) if more and rows else None
+        return Page(results, count, cursor)
+
+    def _next_cursor(self, unit: Unit, last: Any, ordering: tuple[Order, ...]) -> str | None:
+        if not cursor_allowed(ordering, self.info.fields):
+            return None
+        return encode_cursor(
+            ordering, [unit.value(last, self.info.fields[o.field]) for o in ordering]
+        )
+
+    def retrieve(self, request: AjaxRequest, pk: Any, expand: Expand) -> Record:
+        """One record in scope (404 outside it)."""
+        user = self.endpoint.authenticate(request)
+        with self.repository.transaction() as unit:
+            obj = self._fetch(unit, request, pk, expand, lock=False)
+            self._allow(self.endpoint.can_get(user, obj))
+            return self._record(unit, obj, expand)
+
+    def create(self, request: AjaxRequest, data: Any, expand: Expand) -> Record:
+        """Validate ``data`` and insert a record."""
+        user = self.endpoint.authenticate(request)
+        values = self.endpoint.prepare(request, self.schema.validate(data, partial=False), None)
+        try:
+            with self.repository.transaction() as unit:
+                self._check_relations(unit, values)
+                obj = unit.create(values)
+                self._allow(self.endpoint.can_create(user, obj))
+                obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
+                record = self._record(unit, obj, expand)
+                change = Change("created", self.name, record.pk, self.serialize(unit, obj, {}), obj)
+                self._hook(unit, self.endpoint.created, request, change)
+        except ConstraintViolation as exc:
+            raise self._translate(exc) from exc
+        return record
+
+    def update(
+        self, request: AjaxRequest, pk: Any, data: Any, expand: Expand, *, partial: bool
+    ) -> Record:
+        """Change a record in scope, guarded by ``If-Match``."""
+        user = self.endpoint.authenticate(request)
+        values = self._without_pk(self.schema.validate(data, partial=partial, update=True), pk)
+        try:
+            with self.repository.transaction() as unit:
+                obj = self._fetch(unit, request, pk, {}, lock=True)
+                self._allow(self.endpoint.can_update(user, obj))
+                self._precondition(request, unit, obj)
+                values = self.endpoint.prepare(request, values, obj)
+                self._bump_version(unit, obj, values)
+                self._check_relations(unit, values)
+                unit.update(obj, values)
+                return self._after_write(request, unit, obj, expand, changed=True)
+        except ConstraintViolation as exc:
+            raise self._translate(exc) from exc
+
+    def destroy(self, request: AjaxRequest, pk: Any) -> Record:
+        """Delete a record in scope; returns it as it was."""
+        user = self.endpoint.authenticate(request)
+        try:
+            with self.repository.transaction() as unit:
+                obj = self._fetch(unit, request, pk, {}, lock=True)
+                self._allow(self.endpoint.can_delete(user, obj))
+                self._precondition(request, unit, obj)
+                record = self._record(unit, obj, {})
+                unit.delete(obj)
+                change = Change("deleted", self.name, record.pk, record.data, obj)
+                self._hook(unit, self.endpoint.deleted, request, change)
+        except ConstraintViolation as exc:
+            raise self._translate(exc) from exc
+        return record
+
+    def run_action(self, request: AjaxRequest, pk: Any, spec: ActionSpec, expand: Expand) -> Any:
+        """Run ``@action`` ``spec`` on a record; ``None`` from it answers the record."""
+        user = self.endpoint.authenticate(request)
+        check = getattr(self.endpoint, f"can_{spec.permission}")
+        try:
+            with self.repository.transaction() as unit:
+                obj = self._fetch(unit, request, pk, {}, lock=True)
+                self._allow(check(user, obj))
+                before = self._precondition(request, unit, obj)
+                request.state[UNIT_KEY] = unit
+                try:
+                    result = getattr(self.endpoint, spec.attr)(request, obj)
+                finally:
+                    del request.state[UNIT_KEY]
+                if result is not None:
+                    return result
+                return self._after_write(request, unit, obj, expand, changed=False, before=before)
+        except ConstraintViolation as exc:
+            raise self._translate(exc) from exc
+
+    def _precondition(self, request: AjaxRequest, unit: Unit, obj: Any) -> str:
+        current = self.etag(unit, obj)
+        header = request.headers.get("if-match")
+        check_if_match(header, current, required=self.endpoint.require_if_match)
+        return current
+
+    def _bump_version(self, unit: Unit, obj: Any, values: dict[str, Any]) -> None:
+        version = self.endpoint.version_field
+        if version is not None:
+            values[version] = (unit.value(obj, self.info.fields[version]) or 0) + 1
+
+    def _without_pk(self, values: dict[str, Any], pk: Any) -> dict[str, Any]:
+        name = self.info.pk
+        if name in values and values.pop(name) != pk:
+            raise ValidationFailed(
+                [field_error(name, "The primary key cannot be changed.", "read_only")]
+            )
+        return values
+
+    def _after_write(
+        self,
+        request: AjaxRequest,
+        unit: Unit,
+        obj: Any,
+        expand: Expand,
+        *,
+        changed: bool,
+        before: str = "",
+    ) -> Record:
+        obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
+        record = self._record(unit, obj, expand)
+        if changed or record.etag != before:
+            change = Change("updated", self.name, record.pk, self.serialize(unit, obj, {}), obj)
+            self._hook(unit, self.endpoint.updated, request, change)
+        return record

@@ -1,0 +1,174 @@
+"""The modern profile's routes for a model, and registration (``api.model``).
+
+::
+
+    GET    <resource>                 list   (200 {count, next_cursor, results})
+    POST   <resource>                 create (201 + Location + ETag)
+    GET    <resource>/{pk}            get    (200 + ETag; 304 on If-None-Match)
+    PATCH  <resource>/{pk}            partial update (200 + ETag)
+    PUT    <resource>/{pk}            full update    (200 + ETag)
+    DELETE <resource>/{pk}            delete (204)
+    POST   <resource>/{pk}/<action>   @action
+
+The routes are ordinary endpoints added with :meth:`Ajax.add`, so routing,
+CSRF, body parsing and the error envelope are the pipeline's as for any
+handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from ajaxkit.core.models.endpoint import ALL_OPERATIONS, ActionSpec, ModelEndpoint
+from ajaxkit.core.models.query import RESERVED, Expand, bad_parameter, parse_list_query
+from ajaxkit.core.models.repository import Repository, repository_for
+from ajaxkit.core.models.resource import ModelResource, Record
+from ajaxkit.core.models.view import View
+from ajaxkit.types import AjaxRequest
+
+if TYPE_CHECKING:
+    from ajaxkit.core.registry import Ajax
+
+__all__ = ["register_model"]
+
+Result = Any
+_RECORD_PARAMS = frozenset({"expand"})
+
+
+def register_model(
+    api: Ajax,
+    model: Any,
+    endpoint_class: type[ModelEndpoint] = ModelEndpoint,
+    *,
+    resource: str | None = None,
+    repository: Repository | None = None,
+    **options: Any,
+) -> ModelResource:
+    """Register ``model``'s routes on ``api``; see :meth:`Ajax.model`."""
+    repo = repository or repository_for(model, **options)
+    endpoint = endpoint_class(model, repo, **options)
+    name = (resource or endpoint_class.resource or repo.info.resource).strip("/")
+    if any(r.name == name for r in api.models.values()):
+        raise ValueError(f"A model is already registered as {name!r}.")
+    if model in api.models:
+        raise ValueError(f"{model!r} is already registered (as {api.models[model].name!r}).")
+    found = ModelResource(endpoint, name, _lookup(api), lambda: api.settings.encoder)
+    _add_routes(api, found)
+    api.models[model] = found
+    return found
+
+
+def _lookup(api: Ajax) -> Callable[[Any], View | None]:
+    def view_of(model: Any) -> View | None:
+        found = api.models.get(model)
+        return found.view if found is not None else None
+
+    return view_of
+
+
+def _add_routes(api: Ajax, res: ModelResource) -> None:
+    ops = set(res.endpoint.operations)
+    if not ops <= ALL_OPERATIONS:
+        raise ValueError(f"Unknown operations {sorted(ops - ALL_OPERATIONS)}.")
+    collection = {"GET": _list(res), "POST": _create(res)}
+    item = {
+        "GET": _get(res),
+        "PATCH": _update(res, partial=True),
+        "PUT": _update(res, partial=False),
+    }
+    item["DELETE"] = _delete(res)
+    wanted = {"GET": "list", "POST": "create"}
+    for method, handler in collection.items():
+        if wanted[method] in ops:
+            api.add(res.name, handler, methods=[method])
+    item_ops = {"GET": "get", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
+    for method, handler in item.items():
+        if item_ops[method] in ops:
+            api.add(f"{res.name}/{{pk}}", handler, methods=[method])
+    for spec in res.actions.values():
+        api.add(f"{res.name}/{{pk}}/{spec.name}", _action(res, spec), methods=spec.methods)
+
+
+def _record_expand(res: ModelResource, request: AjaxRequest) -> Expand:
+    for name in request.query:
+        if name not in _RECORD_PARAMS and not name.startswith("_"):
+            hint = " (list parameters apply to the collection)" if name in RESERVED else ""
+            raise bad_parameter(name, f"Unknown parameter {name!r}{hint}.")
+    return res.parse_expand(request.query.get("expand", ""))
+
+
+def _headers(record: Record) -> dict[str, str]:
+    return {"ETag": record.etag}
+
+
+def _list(res: ModelResource) -> Callable[[AjaxRequest], Result]:
+    def list_records(request: AjaxRequest) -> Result:
+        return res.list(request, parse_list_query(request.query, res.rules)).as_dict()
+
+    list_records.__qualname__ = f"{res.name}:list"
+    return list_records
+
+
+def _create(res: ModelResource) -> Callable[[AjaxRequest], Result]:
+    def create_record(request: AjaxRequest) -> Result:
+        record = res.create(request, request.data, _record_expand(res, request))
+        location = f"{request.path.rstrip('/')}/{quote(str(record.pk), safe='')}"
+        return record.data, 201, {**_headers(record), "Location": location}
+
+    create_record.__qualname__ = f"{res.name}:create"
+    return create_record
+
+
+def _get(res: ModelResource) -> Callable[[AjaxRequest], Result]:
+    def get_record(request: AjaxRequest) -> Result:
+        expand = _record_expand(res, request)
+        record = res.retrieve(request, res.convert_pk(request.path_params["pk"]), expand)
+        if _none_match(request.headers.get("if-none-match"), record.etag):
+            return None, 304, _headers(record)
+        return record.data, 200, _headers(record)
+
+    get_record.__qualname__ = f"{res.name}:get"
+    return get_record
+
+
+def _none_match(header: str | None, etag: str) -> bool:
+    if header is None:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+def _update(res: ModelResource, *, partial: bool) -> Callable[[AjaxRequest], Result]:
+    def update_record(request: AjaxRequest) -> Result:
+        pk = res.convert_pk(request.path_params["pk"])
+        record = res.update(
+            request, pk, request.data, _record_expand(res, request), partial=partial
+        )
+        return record.data, 200, _headers(record)
+
+    update_record.__qualname__ = f"{res.name}:{'patch' if partial else 'put'}"
+    return update_record
+
+
+def _delete(res: ModelResource) -> Callable[[AjaxRequest], Result]:
+    def delete_record(request: AjaxRequest) -> Result:
+        _record_expand(res, request)
+        res.destroy(request, res.convert_pk(request.path_params["pk"]))
+        return None
+
+    delete_record.__qualname__ = f"{res.name}:delete"
+    return delete_record
+
+
+def _action(res: ModelResource, spec: ActionSpec) -> Callable[[AjaxRequest], Result]:
+    def run_action(request: AjaxRequest) -> Result:
+        pk = res.convert_pk(request.path_params["pk"])
+        result = res.run_action(request, pk, spec, _record_expand(res, request))
+        if isinstance(result, Record):
+            return result.data, 200, _headers(result)
+        return result
+
+    run_action.__qualname__ = f"{res.name}:{spec.name}"
+    return run_action

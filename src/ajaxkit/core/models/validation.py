@@ -1,0 +1,172 @@
+"""Validating write bodies with pydantic models derived from field metadata.
+
+Three models per endpoint are built once, at registration: one for create,
+one for full update (the same, but the primary key is never required: the
+path names the record) and one for partial update
+(everything optional, but an explicit ``null`` is still refused where the
+field is not nullable).  Unknown and read-only members are reported before
+pydantic runs, each with its own code, so a client learns that ``author`` is
+read-only rather than that it is "extra".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+
+from ajaxkit.core.binding import json_pointer
+from ajaxkit.core.models.repository import FieldInfo
+from ajaxkit.exceptions import FieldError, ValidationFailed
+from ajaxkit.types import MultiDict
+
+__all__ = ["WriteSchema", "field_error"]
+
+UnknownFields = Literal["reject", "ignore"]
+
+
+def field_error(name: str, detail: str, code: str) -> FieldError:
+    """A body error pointing at member ``name``."""
+    return {"pointer": json_pointer((name,)), "detail": detail, "code": code}
+
+
+@dataclass(frozen=True)
+class WriteSchema:
+    """The writable fields of an endpoint and the pydantic models checking them.
+
+    Attributes:
+        writable: fields a client may set, by name.
+        read_only: exposed fields a client may not set.
+        unknown: ``"reject"`` (422) or ``"ignore"`` unknown and read-only
+            members (for HTML form posts carrying extra inputs).
+    """
+
+    writable: Mapping[str, FieldInfo]
+    read_only: frozenset[str]
+    unknown: UnknownFields
+    full: type[BaseModel]
+    replace: type[BaseModel]
+    partial: type[BaseModel]
+
+    @classmethod
+    def build(
+        cls,
+        name: str,
+        writable: Iterable[FieldInfo],
+        read_only: Iterable[str],
+        unknown: UnknownFields,
+    ) -> WriteSchema:
+        fields = {f.name: f for f in writable}
+        return cls(
+            writable=fields,
+            read_only=frozenset(read_only),
+            unknown=unknown,
+            full=_model(f"{name}Write", fields.values(), partial=False),
+            replace=_model(f"{name}Put", [_optional_pk(f) for f in fields.values()], partial=False),
+            partial=_model(f"{name}Patch", fields.values(), partial=True),
+        )
+
+    def validate(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
+        """The validated values present in ``data`` (a JSON object or form);
+        ``update`` for PUT/PATCH, ``partial`` for PATCH."""
+        raw = self._gather(data)
+        model = self.partial if partial else self.replace if update else self.full
+        try:
+            validated = model.model_validate(raw)
+        except ValidationError as exc:
+            raise ValidationFailed(_errors(exc)) from exc
+        return validated.model_dump(by_alias=True, exclude_unset=True)
+
+    def _gather(self, data: Any) -> dict[str, Any]:
+        if data is None:
+            return {}
+        if isinstance(data, MultiDict):
+            return self._check_names({name: self._form_value(data, name) for name in data})
+        if isinstance(data, dict):
+            return self._check_names(data)
+        raise ValidationFailed(
+            [{"pointer": "#", "detail": "Expected a JSON object.", "code": "object_type"}]
+        )
+
+    def _form_value(self, data: MultiDict, name: str) -> Any:
+        info = self.writable.get(name)
+        if info is not None and info.kind == "many":
+            return [v for v in data.getlist(name) if v != ""]
+        value = data[name]
+        # An empty form input means "no value" for anything but text.
+        if value == "" and info is not None and info.nullable and info.python_type is not str:
+            return None
+        return value
+
+    def _check_names(self, raw: dict[str, Any]) -> dict[str, Any]:
+        errors = []
+        for name in list(raw):
+            if name in self.writable:
+                if _has_nul(raw[name]):
+                    errors.append(
+                        field_error(name, "The value contains a NUL character.", "nul_character")
+                    )
+                continue
+            if self.unknown == "ignore":
+                del raw[name]
+            elif name in self.read_only:
+                errors.append(field_error(name, f"{name!r} is read-only.", "read_only"))
+            else:
+                errors.append(
+                    field_error(name, f"{name!r} is not a field of this resource.", "unknown_field")
+                )
+        if errors:
+            raise ValidationFailed(errors)
+        return raw
+
+
+def _has_nul(value: Any) -> bool:
+    # No database stores NUL in text; PostgreSQL would fail the write with a 500.
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value)
+
+
+def _optional_pk(info: FieldInfo) -> FieldInfo:
+    return dataclasses.replace(info, required=False) if info.primary_key else info
+
+
+def _errors(exc: ValidationError) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for error in exc.errors(include_url=False, include_context=False, include_input=False):
+        loc = tuple(str(part) for part in error["loc"])
+        errors.append({"pointer": json_pointer(loc), "detail": error["msg"], "code": error["type"]})
+    return errors
+
+
+def _model(name: str, fields: Iterable[FieldInfo], *, partial: bool) -> type[BaseModel]:
+    definitions: dict[str, Any] = {}
+    for info in fields:
+        required = info.required and not partial
+        default = Field(alias=info.name) if required else Field(default=None, alias=info.name)
+        # Internal names never clash with BaseModel's own attributes.
+        definitions[f"f_{info.name}"] = (value_type(info), default)
+    config = ConfigDict(populate_by_name=False, extra="forbid")
+    return create_model(name, __config__=config, **definitions)
+
+
+def value_type(info: FieldInfo) -> Any:
+    """The pydantic type accepted for ``info`` in a write."""
+    base: Any = info.python_type
+    if info.choices:
+        base = Literal[tuple(info.choices)]
+    elif base is str and info.max_length is not None:
+        base = Annotated[str, StringConstraints(max_length=info.max_length)]
+    elif base is Decimal and (info.max_digits or info.decimal_places is not None):
+        base = Annotated[
+            Decimal, Field(max_digits=info.max_digits, decimal_places=info.decimal_places)
+        ]
+    if info.kind == "many":
+        base = list[base]
+    if info.nullable:
+        base = base | None
+    return base

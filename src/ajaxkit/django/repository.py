@@ -1,0 +1,314 @@
+"""The Django ORM repository for model endpoints.
+
+Each operation runs in ``transaction.atomic(using=alias)``; after-commit
+hooks go through ``transaction.on_commit``, so with ``ATOMIC_REQUESTS`` they
+still wait for the outermost commit.  Relations load eagerly as the plan
+asks: foreign keys with ``select_related``, to-many relations with
+``prefetch_related`` (nested through ``Prefetch`` querysets), so a page
+costs a constant number of queries.  ``IntegrityError`` is translated here,
+in :meth:`DjangoRepository.transaction` only.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
+from django.db.models import Prefetch, Q, QuerySet
+
+from ajaxkit.core.models.integrity import constraint_violation
+from ajaxkit.core.models.query import Filter, ListQuery
+from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
+
+__all__ = ["DjangoRepository", "handles", "repository"]
+
+_TYPES: dict[str, Any] = {
+    "AutoField": int,
+    "BigAutoField": int,
+    "SmallAutoField": int,
+    "IntegerField": int,
+    "BigIntegerField": int,
+    "SmallIntegerField": int,
+    "PositiveIntegerField": int,
+    "PositiveBigIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "BooleanField": bool,
+    "CharField": str,
+    "TextField": str,
+    "SlugField": str,
+    "EmailField": str,
+    "URLField": str,
+    "DateTimeField": dt.datetime,
+    "DateField": dt.date,
+    "TimeField": dt.time,
+    "DurationField": dt.timedelta,
+    "DecimalField": Decimal,
+    "FloatField": float,
+    "UUIDField": uuid.UUID,
+    "JSONField": Any,
+}
+
+
+def handles(model: Any) -> bool:
+    """Whether ``model`` is a Django model class."""
+    return isinstance(model, type) and issubclass(model, models.Model)
+
+
+def repository(model: Any, *, using: str = DEFAULT_DB_ALIAS, **_: Any) -> DjangoRepository:
+    """The factory :func:`~ajaxkit.core.models.repository_for` calls."""
+    return DjangoRepository(model, using)
+
+
+class DjangoRepository:
+    """A Django model's persistence on one database alias."""
+
+    def __init__(self, model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> None:
+        self.model = model
+        self.using = using
+        self._described: dict[Any, tuple[ModelInfo, dict[str, Any]]] = {}
+        self.info = self.describe(model)
+
+    def describe(self, model: Any) -> ModelInfo:
+        return self._describe(model)[0]
+
+    def django_field(self, model: Any, name: str) -> Any:
+        """The Django field (or reverse relation) behind field ``name``."""
+        return self._describe(model)[1][name]
+
+    def _describe(self, model: Any) -> tuple[ModelInfo, dict[str, Any]]:
+        found = self._described.get(model)
+        if found is None:
+            found = self._described[model] = _describe(model)
+        return found
+
+    def scope(self) -> QuerySet[Any]:
+        every: QuerySet[Any] = self.model._default_manager.using(self.using).all()
+        return every
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Unit]:
+        try:
+            with transaction.atomic(using=self.using):
+                yield _Unit(self)
+        except IntegrityError as exc:
+            raise constraint_violation(exc.__cause__, _columns(self.model)) from exc
+
+
+class _Unit:
+    """Operations inside one ``atomic`` block."""
+
+    def __init__(self, repo: DjangoRepository) -> None:
+        self.repo = repo
+        self.model = repo.model
+        self.using = repo.using
+
+    # -- reading ---------------------------------------------------------------
+
+    def list(
+        self, scope: QuerySet[Any], query: ListQuery, plan: LoadPlan, *, count: bool
+    ) -> tuple[builtins.list[Any], int | None]:
+        qs = scope.using(self.using).filter(self._conditions(query))
+        total = qs.count() if count else None
+        qs = self._load(qs.order_by(*(str(o) for o in query.ordering)), self.model, plan)
+        return builtins.list(qs[query.offset : query.offset + query.limit + 1]), total
+
+    def _conditions(self, query: ListQuery) -> Q:
+        condition = Q()
+        for spec in query.filters:
+            condition &= _q(spec)
+        if query.search:
+            found = Q()
+            for name in query.search_fields:
+                found |= Q(**{f"{name}__icontains": query.search})
+            condition &= found
+        if query.keyset:
+            after = Q()
+            for group in query.keyset:
+                clause = Q()
+                for spec in group:
+                    clause &= _q(spec)
+                after |= clause
+            condition &= after
+        return condition
+
+    def _load(self, qs: QuerySet[Any], model: Any, plan: LoadPlan) -> QuerySet[Any]:
+        selects: builtins.list[str] = []
+        prefetches: builtins.list[Any] = []
+        self._plan(model, plan, "", selects, prefetches)
+        if selects:
+            qs = qs.select_related(*selects)
+        return qs.prefetch_related(*prefetches) if prefetches else qs
+
+    def _plan(
+        self,
+        model: Any,
+        plan: LoadPlan,
+        prefix: str,
+        selects: builtins.list[str],
+        prefetches: builtins.list[Any],
+    ) -> None:
+        prefetches += [prefix + name for name in plan.many]
+        info = self.repo.describe(model)
+        for name, sub in plan.expand.items():
+            field = info.fields[name]
+            if field.kind == "fk":
+                selects.append(prefix + name)
+                self._plan(field.related_model, sub, f"{prefix}{name}__", selects, prefetches)
+            else:
+                related = field.related_model._default_manager.using(self.using).all()
+                prefetches.append(
+                    Prefetch(prefix + name, queryset=self._load(related, field.related_model, sub))
+                )
+
+    def get(
+        self, scope: QuerySet[Any], pk: Any, plan: LoadPlan, *, lock: bool = False
+    ) -> Any | None:
+        qs = self._load(scope.using(self.using).filter(pk=pk), self.model, plan)
+        if lock:
+            qs = qs.select_for_update(of=("self",))
+        try:
+            return qs.get()
+        except self.model.DoesNotExist:
+            return None
+
+    def reload(self, obj: Any, plan: LoadPlan) -> Any:
+        return self._load(self.repo.scope().filter(pk=obj.pk), self.model, plan).get()
+
+    def value(self, obj: Any, field: FieldInfo) -> Any:
+        if field.kind == "fk":
+            return getattr(obj, self.repo.django_field(type(obj), field.name).attname)
+        if field.kind == "many":
+            return [row.pk for row in getattr(obj, field.name).all()]
+        return getattr(obj, field.name)
+
+    def related(self, obj: Any, field: FieldInfo) -> Any:
+        if field.kind == "many":
+            return builtins.list(getattr(obj, field.name).all())
+        return getattr(obj, field.name)
+
+    def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        found = set(
+            model._default_manager.using(self.using).filter(pk__in=pks).values_list("pk", flat=True)
+        )
+        return [p for p in pks if p not in found]
+
+    # -- writing ---------------------------------------------------------------
+
+    def create(self, values: Mapping[str, Any]) -> Any:
+        obj = self.model()
+        many = self._assign(obj, values)
+        obj.save(using=self.using, force_insert=True)
+        self._set_many(obj, many)
+        return obj
+
+    def update(self, obj: Any, values: Mapping[str, Any]) -> None:
+        many = self._assign(obj, values)
+        changed = [name for name in values if name not in many]
+        if changed:
+            obj.save(using=self.using, update_fields=changed)
+        self._set_many(obj, many)
+
+    def delete(self, obj: Any) -> None:
+        obj.delete(using=self.using)
+
+    def _assign(self, obj: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+        many = {}
+        for name, value in values.items():
+            field = self.repo.info.fields[name]
+            if field.kind == "many":
+                many[name] = value
+            else:
+                setattr(obj, self.repo.django_field(self.model, name).attname, value)
+        return many
+
+    def _set_many(self, obj: Any, many: Mapping[str, Any]) -> None:
+        for name, pks in many.items():
+            getattr(obj, name).set(pks)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        transaction.on_commit(callback, using=self.using)
+
+
+def _q(spec: Filter) -> Q:
+    if spec.lookup == "exact" and spec.value is None:
+        return Q(**{f"{spec.field}__isnull": True})
+    return Q(**{f"{spec.field}__{spec.lookup}": spec.value})
+
+
+def _columns(model: Any) -> dict[str, str]:
+    return {f.column: f.name for f in model._meta.concrete_fields}
+
+
+# -- describing models -------------------------------------------------------
+
+
+def _describe(model: Any) -> tuple[ModelInfo, dict[str, Any]]:
+    opts = model._meta
+    fields: dict[str, FieldInfo] = {}
+    by_name: dict[str, Any] = {}
+    for field in opts.get_fields():
+        if field.auto_created and not field.concrete:
+            if not (field.one_to_many or field.many_to_many):
+                continue
+            name = field.get_accessor_name()
+            info = FieldInfo(
+                name,
+                kind="many",
+                python_type=_pk_type(field.related_model),
+                related_model=field.related_model,
+                writable=False,
+            )
+        elif field.many_to_many:
+            name = field.name
+            info = FieldInfo(
+                name,
+                kind="many",
+                python_type=_pk_type(field.related_model),
+                related_model=field.related_model,
+            )
+        else:
+            name = field.name
+            info = _concrete(field)
+        fields[name], by_name[name] = info, field
+    resource = f"{opts.app_label}/{opts.model_name}"
+    return ModelInfo(model=model, resource=resource, pk=opts.pk.name, fields=fields), by_name
+
+
+def _concrete(field: Any) -> FieldInfo:
+    generated = bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+    generated = generated or (field.primary_key and "AutoField" in field.get_internal_type())
+    if field.is_relation:
+        python_type, kind = _pk_type(field.related_model), "fk"
+    else:
+        python_type, kind = _TYPES.get(field.get_internal_type(), Any), "scalar"
+    choices = tuple(value for value, _ in field.flatchoices) if field.choices else None
+    return FieldInfo(
+        name=field.name,
+        kind=kind,  # type: ignore[arg-type]
+        python_type=python_type,
+        nullable=field.null,
+        required=not (field.null or field.blank or field.has_default() or generated),
+        max_length=field.max_length if python_type is str else None,
+        choices=choices,
+        primary_key=field.primary_key,
+        generated=generated,
+        unique=field.unique,
+        related_model=field.related_model if field.is_relation else None,
+        max_digits=getattr(field, "max_digits", None),
+        decimal_places=getattr(field, "decimal_places", None),
+    )
+
+
+def _pk_type(model: Any) -> Any:
+    return _TYPES.get(
+        model._meta.pk.target_field.get_internal_type()
+        if model._meta.pk.is_relation
+        else model._meta.pk.get_internal_type(),
+        Any,
+    )

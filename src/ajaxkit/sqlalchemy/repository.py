@@ -1,0 +1,350 @@
+"""The SQLAlchemy 2.x repository for model endpoints.
+
+Each operation runs in a session of its own, opened from the session source
+given at registration (a ``sessionmaker``, a ``scoped_session`` -- whose
+factory is used, so the application's thread-local session is never touched --
+or any callable returning a ``Session``), inside ``session.begin()``.
+
+Relations load eagerly as the plan asks: many-to-one with ``joinedload``,
+to-many with ``selectinload``, so a page costs a constant number of queries.
+``IntegrityError`` is translated here, in :meth:`SQLAlchemyRepository.transaction`
+only.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, inspect, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import (
+    ColumnProperty,
+    Mapper,
+    RelationshipDirection,
+    RelationshipProperty,
+    Session,
+    joinedload,
+    selectinload,
+)
+from sqlalchemy.orm.strategy_options import _AbstractLoad
+
+from ajaxkit.core.models.integrity import constraint_violation
+from ajaxkit.core.models.query import Filter, ListQuery
+from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
+
+__all__ = ["SQLAlchemyRepository", "handles", "repository"]
+
+SessionSource = Callable[[], Session]
+
+
+def handles(model: Any) -> bool:
+    """Whether ``model`` is a mapped class."""
+    return inspect(model, raiseerr=False) is not None and isinstance(inspect(model), Mapper)
+
+
+def repository(model: Any, *, session: Any = None, **_: Any) -> SQLAlchemyRepository:
+    """The factory :func:`~ajaxkit.core.models.repository_for` calls."""
+    if session is None:
+        raise TypeError(f"Register {model.__name__} with session=<sessionmaker or scoped_session>.")
+    return SQLAlchemyRepository(model, session)
+
+
+@dataclass(frozen=True)
+class _Mapped:
+    """What the repository keeps per model besides its :class:`ModelInfo`."""
+
+    info: ModelInfo
+    fk_keys: Mapping[str, str]  # relation name → attribute of its local FK column
+    columns: Mapping[str, str]  # column name → field name (for constraint errors)
+
+
+class SQLAlchemyRepository:
+    """A mapped class's persistence through SQLAlchemy sessions."""
+
+    def __init__(self, model: Any, session: Any) -> None:
+        self.model = model
+        # A scoped_session's own factory gives fresh sessions: an operation
+        # never joins (or closes) the application's thread-local session.
+        self.session_source: SessionSource = getattr(session, "session_factory", session)
+        self._mapped: dict[Any, _Mapped] = {}
+        self.info = self.describe(model)
+
+    def describe(self, model: Any) -> ModelInfo:
+        return self.mapped(model).info
+
+    def mapped(self, model: Any) -> _Mapped:
+        found = self._mapped.get(model)
+        if found is None:
+            found = self._mapped[model] = _describe(model)
+        return found
+
+    def scope(self) -> Select[Any]:
+        return select(self.model)
+
+    @contextmanager
+    def transaction(self) -> Iterator[_Unit]:
+        callbacks: list[Callable[[], None]] = []
+        session = self.session_source()
+        try:
+            with session.begin():
+                yield _Unit(self, session, callbacks)
+        except IntegrityError as exc:
+            raise constraint_violation(exc.orig, self.mapped(self.model).columns) from exc
+        finally:
+            session.close()
+        for callback in callbacks:
+            callback()
+
+
+class _Unit:
+    """One session in one transaction."""
+
+    def __init__(
+        self, repo: SQLAlchemyRepository, session: Session, callbacks: list[Callable[[], None]]
+    ) -> None:
+        self.repo = repo
+        self.session = session
+        self.callbacks = callbacks
+        self.model = repo.model
+
+    # -- reading ---------------------------------------------------------------
+
+    def list(
+        self, scope: Select[Any], query: ListQuery, plan: LoadPlan, *, count: bool
+    ) -> tuple[builtins.list[Any], int | None]:
+        stmt = scope.where(*self._conditions(query))
+        total = None
+        if count:
+            counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+            total = self.session.scalar(counted)
+        ordered = stmt.order_by(*self._ordering(query)).options(*self._loads(self.model, plan))
+        page = ordered.offset(query.offset).limit(query.limit + 1)
+        return builtins.list(self.session.scalars(page).unique().all()), total
+
+    def _conditions(self, query: ListQuery) -> builtins.list[ColumnElement[bool]]:
+        conditions = [self._condition(f) for f in query.filters]
+        if query.search:
+            pattern = "%" + _escape_like(query.search) + "%"
+            columns = [self._column(name) for name in query.search_fields]
+            conditions.append(or_(false(), *(c.ilike(pattern, escape="\\") for c in columns)))
+        if query.keyset:
+            clauses = [and_(true(), *(self._condition(f) for f in group)) for group in query.keyset]
+            conditions.append(or_(false(), *clauses))
+        return conditions
+
+    def _condition(self, spec: Filter) -> ColumnElement[bool]:
+        column: ColumnElement[Any] = self._column(spec.field)
+        value = spec.value
+        if spec.lookup == "exact":
+            return column.is_(None) if value is None else column == value
+        if spec.lookup == "in":
+            return column.in_(value)
+        if spec.lookup == "isnull":
+            return column.is_(None) if value else column.is_not(None)
+        compared: ColumnElement[bool]
+        if spec.lookup == "gte":
+            compared = column >= value
+        elif spec.lookup == "lte":
+            compared = column <= value
+        else:
+            compared = column > value if spec.lookup == "gt" else column < value
+        return compared
+
+    def _column(self, name: str) -> Any:
+        key = self.repo.mapped(self.model).fk_keys.get(name, name)
+        return getattr(self.model, key)
+
+    def _ordering(self, query: ListQuery) -> builtins.list[Any]:
+        return [
+            self._column(o.field).desc() if o.descending else self._column(o.field).asc()
+            for o in query.ordering
+        ]
+
+    def _loads(self, model: Any, plan: LoadPlan) -> builtins.list[_AbstractLoad]:
+        info = self.repo.describe(model)
+        options: builtins.list[_AbstractLoad] = [
+            selectinload(getattr(model, name)) for name in plan.many
+        ]
+        for name, sub in plan.expand.items():
+            field = info.fields[name]
+            attr = getattr(model, name)
+            load = joinedload(attr) if field.kind == "fk" else selectinload(attr)
+            nested = self._loads(field.related_model, sub)
+            options.append(load.options(*nested) if nested else load)
+        return options
+
+    def get(self, scope: Select[Any], pk: Any, plan: LoadPlan, *, lock: bool = False) -> Any | None:
+        stmt = scope.where(self._column(self.repo.info.pk) == pk).options(
+            *self._loads(self.model, plan)
+        )
+        if lock:
+            stmt = stmt.with_for_update(of=self.model)
+        return self.session.scalars(stmt).unique().first()
+
+    def reload(self, obj: Any, plan: LoadPlan) -> Any:
+        self.session.flush()
+        pk = getattr(obj, self.repo.info.pk)
+        stmt = select(self.model).where(self._column(self.repo.info.pk) == pk)
+        stmt = stmt.options(*self._loads(self.model, plan)).execution_options(
+            populate_existing=True
+        )
+        return self.session.scalars(stmt).unique().one()
+
+    def value(self, obj: Any, field: FieldInfo) -> Any:
+        if field.kind == "fk":
+            model = type(obj)
+            return getattr(obj, self.repo.mapped(model).fk_keys[field.name])
+        if field.kind == "many":
+            related_pk = self.repo.describe(field.related_model).pk
+            return [getattr(row, related_pk) for row in getattr(obj, field.name)]
+        return getattr(obj, field.name)
+
+    def related(self, obj: Any, field: FieldInfo) -> Any:
+        return getattr(obj, field.name)
+
+    def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        pk = getattr(model, self.repo.describe(model).pk)
+        found = set(self.session.scalars(select(pk).where(pk.in_(pks))))
+        return [p for p in pks if p not in found]
+
+    # -- writing ---------------------------------------------------------------
+
+    def create(self, values: Mapping[str, Any]) -> Any:
+        obj = self.model()
+        self._assign(obj, values)
+        self.session.add(obj)
+        self.session.flush()
+        return obj
+
+    def update(self, obj: Any, values: Mapping[str, Any]) -> None:
+        self._assign(obj, values)
+        self.session.flush()
+
+    def delete(self, obj: Any) -> None:
+        self.session.delete(obj)
+        self.session.flush()
+
+    def _assign(self, obj: Any, values: Mapping[str, Any]) -> None:
+        fields = self.repo.info.fields
+        for name, value in values.items():
+            field = fields[name]
+            if field.kind == "fk":
+                setattr(obj, self.repo.mapped(self.model).fk_keys[name], value)
+            elif field.kind == "many":
+                related = field.related_model
+                pk = getattr(related, self.repo.describe(related).pk)
+                setattr(
+                    obj,
+                    name,
+                    builtins.list(self.session.scalars(select(related).where(pk.in_(value)))),
+                )
+            else:
+                setattr(obj, name, value)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self.callbacks.append(callback)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# -- describing mapped classes ----------------------------------------------------
+
+
+def _describe(model: Any) -> _Mapped:
+    mapper: Mapper[Any] = inspect(model)
+    if len(mapper.primary_key) != 1:
+        raise TypeError(f"{model.__name__}: model endpoints need a single-column primary key.")
+    fk_keys = _fk_keys(mapper)
+    hidden = set(fk_keys.values())
+    fields: dict[str, FieldInfo] = {}
+    columns: dict[str, str] = {}
+    for prop in mapper.attrs:
+        if isinstance(prop, ColumnProperty) and prop.key not in hidden:
+            fields[prop.key] = _column_field(prop)
+            columns[prop.columns[0].name] = prop.key
+        elif isinstance(prop, RelationshipProperty):
+            fields[prop.key] = _relation_field(prop)
+    for name, key in fk_keys.items():
+        columns[mapper.attrs[key].columns[0].name] = name
+    pk = mapper.get_property_by_column(mapper.primary_key[0]).key
+    info = ModelInfo(
+        model=model,
+        resource=str(getattr(model, "__tablename__", model.__name__.lower())),
+        pk=pk,
+        fields=fields,
+    )
+    return _Mapped(info, fk_keys, columns)
+
+
+def _fk_keys(mapper: Mapper[Any]) -> dict[str, str]:
+    keys = {}
+    for rel in mapper.relationships:
+        if rel.direction is RelationshipDirection.MANYTOONE and len(rel.local_columns) == 1:
+            column = next(iter(rel.local_columns))
+            keys[rel.key] = mapper.get_property_by_column(column).key
+    return keys
+
+
+def _column_field(prop: ColumnProperty[Any]) -> FieldInfo:
+    column = prop.columns[0]
+    python_type = _python_type(column.type)
+    generated = bool(
+        column.primary_key and column.autoincrement in (True, "auto") and python_type is int
+    )
+    generated = generated or column.computed is not None
+    has_default = column.default is not None or column.server_default is not None
+    enums = getattr(column.type, "enums", None)
+    return FieldInfo(
+        name=prop.key,
+        python_type=python_type,
+        nullable=bool(column.nullable) and not column.primary_key,
+        required=not (column.nullable or has_default or generated),
+        max_length=getattr(column.type, "length", None),
+        choices=tuple(enums) if enums else None,
+        primary_key=bool(column.primary_key),
+        generated=generated,
+        unique=bool(column.unique),
+        max_digits=getattr(column.type, "precision", None)
+        if python_type.__name__ == "Decimal"
+        else None,
+        decimal_places=getattr(column.type, "scale", None)
+        if python_type.__name__ == "Decimal"
+        else None,
+    )
+
+
+def _python_type(column_type: Any) -> Any:
+    try:
+        return column_type.python_type
+    except NotImplementedError:
+        return Any
+
+
+def _relation_field(rel: RelationshipProperty[Any]) -> FieldInfo:
+    target = rel.mapper
+    pk_type = _python_type(target.primary_key[0].type)
+    if rel.direction is RelationshipDirection.MANYTOONE:
+        columns = builtins.list(rel.local_columns)
+        nullable = all(c.nullable for c in columns)
+        has_default = any(c.default is not None or c.server_default is not None for c in columns)
+        return FieldInfo(
+            name=rel.key,
+            kind="fk",
+            python_type=pk_type,
+            nullable=nullable,
+            required=not (nullable or has_default),
+            related_model=target.class_,
+        )
+    return FieldInfo(
+        name=rel.key,
+        kind="many",
+        python_type=pk_type,
+        related_model=target.class_,
+        writable=rel.direction is RelationshipDirection.MANYTOMANY and not rel.viewonly,
+    )

@@ -1,0 +1,111 @@
+"""Django views written for django-ajaxutils, switched with one import."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
+from django.urls import path
+from django.utils.translation import gettext_lazy
+
+from ajaxkit.compat.ajaxutils import ajax
+
+
+@ajax
+def check_for_some_task(request: HttpRequest) -> dict[str, Any]:
+    return {"status": "completed", "exit_status": 0}
+
+
+@ajax(login_required=True)
+def some_very_private_view(request: HttpRequest) -> dict[str, Any]:
+    return {"data": request.user.get_username()}
+
+
+@ajax(login_required=True, require_POST=True)
+def submit_my_data(request: HttpRequest) -> dict[str, Any]:
+    return {"saved": request.POST.get("value")}
+
+
+@ajax(require="put")
+def put_only(request: HttpRequest) -> dict[str, bool]:
+    return {"put": True}
+
+
+@ajax()
+def not_found(request: HttpRequest) -> None:
+    raise Http404("no such task")
+
+
+@ajax()
+def bad_request(request: HttpRequest) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest("My error message")
+
+
+@ajax()
+def teapot(request: HttpRequest) -> tuple[dict[str, str], int]:
+    return {"i'm a": "teapot"}, 418
+
+
+@ajax()
+def redirect(request: HttpRequest) -> HttpResponseRedirect:
+    return HttpResponseRedirect("/elsewhere/")
+
+
+@ajax()
+def boom(request: HttpRequest) -> None:
+    raise ValueError("secret detail")
+
+
+@ajax()
+def denied(request: HttpRequest) -> None:
+    raise PermissionDenied
+
+
+@ajax()
+def values(request: HttpRequest) -> dict[str, Any]:
+    user = get_user_model().objects.get(username="encoded")
+    return {
+        "when": dt.datetime(2024, 5, 17, 13, 45, 30, tzinfo=dt.timezone.utc),
+        "day": dt.date(2024, 5, 17),
+        "price": Decimal("9.90"),
+        "tags": {"b", "a"},
+        "label": gettext_lazy("Hello"),
+        "user": user,
+        "users": get_user_model().objects.filter(username="encoded"),
+    }
+
+
+@ajax()
+async def async_view(request: HttpRequest) -> dict[str, bool]:
+    await asyncio.sleep(0)
+    return {"async": True}
+
+
+@ajax(require_POST=True)
+def post_anything(request: HttpRequest) -> dict[str, bool]:
+    return {"posted": True}
+
+
+urlpatterns = [
+    path(f"ajax/{view.__name__}/", view)
+    for view in (
+        check_for_some_task,
+        some_very_private_view,
+        submit_my_data,
+        put_only,
+        not_found,
+        bad_request,
+        teapot,
+        redirect,
+        boom,
+        denied,
+        values,
+        async_view,
+        post_anything,
+    )
+]

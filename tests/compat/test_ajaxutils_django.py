@@ -1,0 +1,129 @@
+"""django-ajaxutils behaviour through Django's test client (profile 1 of issue 4)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.test.utils import override_settings
+
+pytestmark = pytest.mark.django
+
+ERROR = "error"
+
+
+@pytest.fixture
+def client() -> Iterator[Client]:
+    with override_settings(ROOT_URLCONF="tests.compat.ajaxutils_urls"):
+        yield Client()
+
+
+@pytest.fixture
+def alice(client: Client) -> Iterator[None]:
+    user = get_user_model().objects.create_user("ajaxutils-alice", password="x")
+    client.force_login(user)
+    yield
+    user.delete()
+
+
+def envelope(message: str) -> dict[str, str]:
+    return {"status": ERROR, "error": message}
+
+
+def test_success_is_bare_json(client: Client) -> None:
+    response = client.get("/ajax/check_for_some_task/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "completed", "exit_status": 0}
+
+
+def test_anonymous_gets_401_not_redirect(client: Client) -> None:
+    response = client.get("/ajax/some_very_private_view/")
+    assert response.status_code == 401
+    assert response.json() == envelope("Unauthorized")
+    assert "Location" not in response
+
+
+def test_login_checked_before_method(client: Client) -> None:
+    response = client.get("/ajax/submit_my_data/")
+    assert (response.status_code, response.json()) == (401, envelope("Unauthorized"))
+
+
+def test_wrong_method_is_405_with_allow(client: Client, alice: None) -> None:
+    response = client.get("/ajax/submit_my_data/")
+    assert (response.status_code, response.json()) == (405, envelope("Method not allowed"))
+    assert response["Allow"] == "OPTIONS, POST"
+
+
+def test_logged_in_post_with_form(client: Client, alice: None) -> None:
+    response = client.post("/ajax/submit_my_data/", {"value": "42"})
+    assert (response.status_code, response.json()) == (200, {"saved": "42"})
+
+
+def test_require_method_is_case_insensitive(client: Client) -> None:
+    assert client.put("/ajax/put_only/").json() == {"put": True}
+    assert client.get("/ajax/put_only/").status_code == 405
+
+
+def test_http404_is_fixed_not_found_message(client: Client) -> None:
+    response = client.get("/ajax/not_found/")
+    assert (response.status_code, response.json()) == (404, envelope("Not found"))
+
+
+def test_error_response_becomes_envelope(client: Client) -> None:
+    response = client.get("/ajax/bad_request/")
+    assert (response.status_code, response.json()) == (400, envelope("My error message"))
+
+
+def test_tuple_sets_status(client: Client) -> None:
+    response = client.get("/ajax/teapot/")
+    assert (response.status_code, response.json()) == (418, {"i'm a": "teapot"})
+
+
+def test_redirect_passes_through(client: Client) -> None:
+    response = client.get("/ajax/redirect/")
+    assert (response.status_code, response["Location"]) == (302, "/elsewhere/")
+
+
+def test_exception_is_500_json_not_html(client: Client, caplog) -> None:
+    with caplog.at_level(logging.CRITICAL):
+        response = client.get("/ajax/boom/")
+    assert response.status_code == 500
+    assert response.json() == envelope("Internal server error")
+    assert "secret" not in response.content.decode()
+
+
+def test_permission_denied_is_403(client: Client) -> None:
+    response = client.get("/ajax/denied/")
+    assert (response.status_code, response.json()) == (403, envelope("Forbidden"))
+
+
+def test_values_encode_predictably(client: Client) -> None:
+    user = get_user_model().objects.create_user("encoded")
+    pk = user.pk
+    try:
+        body = client.get("/ajax/values/").json()
+    finally:
+        user.delete()
+    assert body["when"] == "2024-05-17T13:45:30+00:00"
+    assert body["day"] == "2024-05-17"
+    assert body["price"] == "9.90"
+    assert body["tags"] == ["a", "b"]
+    assert body["label"] == "Hello"
+    assert body["user"]["pk"] == pk
+    assert body["user"]["username"] == "encoded"
+    assert body["users"] == [body["user"]]
+
+
+def test_async_view(client: Client) -> None:
+    assert client.get("/ajax/async_view/").json() == {"async": True}
+
+
+def test_csrf_failure_is_403_in_envelope() -> None:
+    with override_settings(ROOT_URLCONF="tests.compat.ajaxutils_urls"):
+        response = Client(enforce_csrf_checks=True).post("/ajax/post_anything/", {})
+    assert response.status_code == 403
+    assert response.json() == envelope("CSRF verification failed")

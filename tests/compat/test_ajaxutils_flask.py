@@ -1,0 +1,83 @@
+"""django-ajaxutils' decorator on Flask views (profile 1 of issue 4)."""
+
+from __future__ import annotations
+
+import logging
+
+import flask
+import pytest
+
+from ajaxkit.compat.ajaxutils import ajax
+
+pytestmark = pytest.mark.flask
+
+
+def make_app() -> flask.Flask:
+    app = flask.Flask(__name__)
+
+    @app.route("/task")
+    @ajax
+    def task() -> dict[str, str]:
+        return {"status": "completed"}
+
+    @app.route("/items/<int:pk>")
+    @ajax(require_POST=True)
+    def item(pk: int) -> tuple[dict[str, int], int]:
+        return {"pk": pk}, 201
+
+    @app.route("/missing")
+    @ajax()
+    def missing() -> None:
+        flask.abort(404)
+
+    @app.route("/bad")
+    @ajax()
+    def bad() -> flask.Response:
+        return flask.Response("My error message", status=400)
+
+    @app.route("/boom")
+    @ajax()
+    def boom() -> None:
+        raise RuntimeError("secret")
+
+    return app
+
+
+@pytest.fixture
+def client() -> flask.testing.FlaskClient:
+    return make_app().test_client()
+
+
+def test_success_and_url_arguments(client) -> None:
+    assert client.get("/task").get_json() == {"status": "completed"}
+    response = client.post("/items/3")
+    assert (response.status_code, response.get_json()) == (201, {"pk": 3})
+
+
+def test_wrong_method(client) -> None:
+    response = client.get("/items/3")
+    assert response.status_code == 405
+    assert response.get_json() == {"status": "error", "error": "Method not allowed"}
+    assert response.headers["Allow"] == "OPTIONS, POST"
+
+
+def test_abort_404(client) -> None:
+    response = client.get("/missing")
+    assert (response.status_code, response.get_json()) == (
+        404,
+        {"status": "error", "error": "Not found"},
+    )
+
+
+def test_error_response_becomes_envelope(client) -> None:
+    response = client.get("/bad")
+    assert response.get_json() == {"status": "error", "error": "My error message"}
+
+
+def test_exception_is_json_500(client, caplog) -> None:
+    with caplog.at_level(logging.CRITICAL):
+        response = client.get("/boom")
+    assert (response.status_code, response.get_json()) == (
+        500,
+        {"status": "error", "error": "Internal server error"},
+    )

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from ajaxkit import Ajax, MethodNotAllowed, NotFound
+from ajaxkit.core.routing import Router
+
+
+def handler(request):  # type: ignore[no-untyped-def]
+    return {}
+
+
+def test_static_and_templated_routes_match() -> None:
+    api = Ajax()
+    api.add("notes", handler)
+    api.add("notes/{pk}", handler, methods=["GET"])
+    api.add("files/{rest:path}", handler)
+    assert api.router.match("notes")[1] == {}
+    assert api.router.match("/notes/7/")[1] == {"pk": "7"}
+    assert api.router.match("files/a/b.txt")[1] == {"rest": "a/b.txt"}
+
+
+def test_int_converter_refuses_non_digits() -> None:
+    router = Router()
+    router.route("n/{pk:int}")
+    with pytest.raises(NotFound):
+        router.match("n/abc")
+
+
+def test_unknown_converter_is_refused_at_registration() -> None:
+    with pytest.raises(ValueError, match="converter"):
+        Router().route("a/{x:float}")
+
+
+def test_same_route_and_method_twice_is_refused() -> None:
+    api = Ajax()
+    api.add("notes", handler, methods=["GET"])
+    api.add("notes", handler, methods=["POST"])  # another method: fine
+    with pytest.raises(ValueError, match="already registered"):
+        api.add("/notes/", handler, methods=["get"])
+
+
+def test_methods_per_route_and_allow_lists_head_and_options() -> None:
+    api = Ajax()
+    api.add("notes", handler, methods=["GET"])
+    api.add("notes", handler, methods=["POST"])
+    route, _ = api.router.match("notes")
+    assert route.allowed() == ["GET", "HEAD", "OPTIONS", "POST"]
+    with pytest.raises(MethodNotAllowed) as info:
+        route.endpoint_for("DELETE")
+    assert info.value.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert route.endpoint_for("OPTIONS") is None
+
+
+def test_misspelt_option_is_refused_not_ignored() -> None:
+    # A typo such as login_requred=True must not leave an endpoint open.
+    with pytest.raises(TypeError):
+        Ajax().add("x", handler, login_requred=True)

@@ -1,0 +1,203 @@
+"""The four stores the model tests run on: (SQLAlchemy, Django ORM) x (SQLite, PostgreSQL).
+
+A backend knows how to set its store up, how to narrow a scope the ORM's way,
+how to count queries and how to empty the tables between tests.  Test bodies
+only see its name and these methods.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any
+
+SCHEMA = f"ajaxkit_models_{os.getpid()}"
+
+
+class Backend:
+    name: str
+    models: Any
+
+    def options(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def visible(self, scope: Any, username: str | None) -> Any:
+        """``scope`` narrowed to notes owned by ``username`` or published."""
+        raise NotImplementedError
+
+    @contextmanager
+    def count_queries(self) -> Iterator[list[str]]:
+        raise NotImplementedError
+        yield []
+
+    def reset(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class SQLAlchemyBackend(Backend):
+    def __init__(self, database: str) -> None:
+        from sqlalchemy import create_engine, event, text
+        from sqlalchemy.orm import sessionmaker
+
+        from tests.models import sa_models
+        from tests.services import postgres_url
+
+        self.name = f"sqlalchemy-{database}"
+        self.models = sa_models
+        self.database = database
+        if database == "sqlite":
+            self._dir = tempfile.TemporaryDirectory()
+            self.engine = create_engine(f"sqlite:///{self._dir.name}/db.sqlite3")
+        else:
+            admin = create_engine(postgres_url())
+            with admin.begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}_sa"))
+            admin.dispose()
+            self.engine = create_engine(
+                postgres_url(), connect_args={"options": f"-csearch_path={SCHEMA}_sa"}, pool_size=10
+            )
+        sa_models.Base.metadata.create_all(self.engine)
+        self.Session = sessionmaker(self.engine)
+        self._queries: list[str] | None = None
+        event.listen(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if self._queries is not None:
+            self._queries.append(statement)
+
+    def options(self) -> dict[str, Any]:
+        return {"session": self.Session}
+
+    def visible(self, scope: Any, username: str | None) -> Any:
+        from sqlalchemy import or_
+
+        note = self.models.Note
+        if username is None:
+            return scope.where(note.status == "published")
+        return scope.where(or_(note.owner == username, note.status == "published"))
+
+    @contextmanager
+    def count_queries(self) -> Iterator[list[str]]:
+        self._queries = []
+        try:
+            yield self._queries
+        finally:
+            self._queries = None
+
+    def reset(self) -> None:
+        with self.engine.begin() as conn:
+            for table in reversed(self.models.Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+    def close(self) -> None:
+        from sqlalchemy import text
+
+        if self.database == "postgres":
+            self.engine.dispose()
+            from sqlalchemy import create_engine
+
+            from tests.services import postgres_url
+
+            admin = create_engine(postgres_url())
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA}_sa CASCADE"))
+            admin.dispose()
+        else:
+            self.engine.dispose()
+            self._dir.cleanup()
+
+
+def setup_django() -> None:
+    """Configure Django for the test project (the suite's conftest may already have)."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django_project.settings")
+    django.setup()
+
+
+class DjangoBackend(Backend):
+    def __init__(self, database: str) -> None:
+        setup_django()
+        from django.core.management import call_command
+        from django.db import connections
+
+        from tests.django_project import catalog
+        from tests.django_project.catalog import models
+
+        self.name = f"django-{database}"
+        self.database = database
+        self.models = models
+        self.alias = "default" if database == "sqlite" else "ajaxkit_models_pg"
+        if database == "postgres" and self.alias not in connections.settings:
+            self._create_schema()
+            options = {"options": f"-c search_path={SCHEMA}_dj"}
+            conf = {
+                "ENGINE": "django.db.backends.postgresql",
+                "NAME": "test",
+                "USER": "postgres",
+                "HOST": "127.0.0.1",
+                "PORT": "5432",
+                "OPTIONS": options,
+            }
+            connections.settings[self.alias] = connections.configure_settings({"default": conf})[
+                "default"
+            ]
+        call_command("migrate", run_syncdb=True, database=self.alias, verbosity=0)
+        del catalog
+
+    def _create_schema(self) -> None:
+        import psycopg
+
+        from tests.services import postgres_url
+
+        with psycopg.connect(postgres_url("postgresql"), autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}_dj")
+
+    def options(self) -> dict[str, Any]:
+        return {"using": self.alias}
+
+    def visible(self, scope: Any, username: str | None) -> Any:
+        from django.db.models import Q
+
+        if username is None:
+            return scope.filter(status="published")
+        return scope.filter(Q(owner=username) | Q(status="published"))
+
+    @contextmanager
+    def count_queries(self) -> Iterator[list[str]]:
+        from django.db import connections
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connections[self.alias]) as context:
+            queries: list[str] = []
+            yield queries
+        queries += [q["sql"] for q in context.captured_queries]
+
+    def reset(self) -> None:
+        m = self.models
+        for model in (m.Comment, m.Note.tags.through, m.Note, m.Tag, m.Category, m.Author):
+            model.objects.using(self.alias).all().delete()
+
+    def close(self) -> None:
+        from django.db import connections
+
+        if self.database == "postgres":
+            connections[self.alias].close()
+            import psycopg
+
+            from tests.services import postgres_url
+
+            with psycopg.connect(postgres_url("postgresql"), autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA}_dj CASCADE")
+
+
+def user(username: str) -> Any:
+    return SimpleNamespace(username=username, is_authenticated=True)

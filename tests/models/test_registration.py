@@ -1,0 +1,61 @@
+"""Registration: resource names, collisions, repository choice, misdeclared endpoints."""
+
+from __future__ import annotations
+
+import pytest
+
+from ajaxkit import Ajax
+from ajaxkit.core.models import ModelEndpoint, action
+from ajaxkit.django.repository import DjangoRepository
+from ajaxkit.sqlalchemy import SQLAlchemyRepository
+
+
+def test_default_resource_names_and_repository_choice(backend):
+    api = Ajax()
+    resource = api.model(backend.models.Tag, ModelEndpoint, **backend.options())
+    expected = "catalog/tag" if backend.name.startswith("django") else "sa_tag"
+    assert resource.name == expected
+    kind = DjangoRepository if backend.name.startswith("django") else SQLAlchemyRepository
+    assert isinstance(resource.repository, kind)
+    assert api.models[backend.models.Tag] is resource
+
+
+def test_collisions_are_refused(backend):
+    api = Ajax()
+    api.model(backend.models.Tag, resource="things", **backend.options())
+    with pytest.raises(ValueError, match="already registered"):
+        api.model(backend.models.Author, resource="things", **backend.options())
+    with pytest.raises(ValueError, match="already registered"):
+        api.model(backend.models.Tag, resource="other", **backend.options())
+
+
+def test_misdeclared_endpoints_fail_at_registration(backend):
+    class UnknownField(ModelEndpoint):
+        fields = ("slug", "colour")
+
+    class BadSearch(ModelEndpoint):
+        search_fields = ("tags",)
+
+    class PrivateAction(ModelEndpoint):
+        @action(name="_hidden")
+        def hidden(self, request, obj):  # type: ignore[no-untyped-def]
+            return None
+
+    for endpoint, model in ((UnknownField, "Tag"), (BadSearch, "Note"), (PrivateAction, "Tag")):
+        with pytest.raises(ValueError):
+            Ajax().model(getattr(backend.models, model), endpoint, **backend.options())
+
+
+def test_unknown_model_type_is_refused():
+    class Plain:
+        pass
+
+    with pytest.raises(TypeError, match="No repository"):
+        Ajax().model(Plain)
+
+
+def test_sqlalchemy_needs_a_session():
+    from tests.models import sa_models
+
+    with pytest.raises(TypeError, match="session="):
+        Ajax().model(sa_models.Tag)

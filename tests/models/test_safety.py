@@ -1,0 +1,243 @@
+"""No lost updates, permissions and bad input, on every backend."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+
+def make_note(client: Any, **values: Any) -> dict[str, Any]:
+    response = client.post("/ajax/notes", json={"title": "A note", **values})
+    assert response.status == 201, response.json()
+    return response.json()  # type: ignore[no-any-return]
+
+
+# -- ETags and preconditions ---------------------------------------------------
+
+
+def test_stale_if_match_is_412_and_writes_nothing(client):
+    note = make_note(client)
+    url = f"/ajax/notes/{note['id']}"
+    old = client.get(url).headers["ETag"]
+    assert client.patch(url, json={"title": "v2"}, headers={"If-Match": old}).status == 200
+    stale = client.patch(url, json={"title": "v3"}, headers={"If-Match": old})
+    assert stale.status == 412
+    assert stale.json()["code"] == "precondition_failed"
+    assert client.get(url).json()["title"] == "v2"
+    assert client.delete(url, headers={"If-Match": old}).status == 412
+    assert client.delete(url, headers={"If-Match": "*"}).status == 204
+
+
+def test_version_field_etag_and_required_if_match(client, events):
+    author = client.post("/ajax/authors", json={"name": "Ann", "email": "a@x"})
+    assert author.headers["ETag"] == '"v1"'
+    url = author.headers["Location"]
+    missing = client.patch(url, json={"name": "Anne"})
+    assert missing.status == 428 and missing.json()["code"] == "precondition_required"
+    weak = client.patch(url, json={"name": "Anne"}, headers={"If-Match": 'W/"v1"'})
+    assert weak.status == 412
+    changed = client.patch(url, json={"name": "Anne"}, headers={"If-Match": '"v1"'})
+    assert changed.status == 200 and changed.headers["ETag"] == '"v2"'
+    assert changed.json()["version"] == 2
+    assert client.patch(url, json={"version": 9}, headers={"If-Match": '"v2"'}).status == 422
+    assert [e.action for e in events] == ["created", "updated"]
+
+
+def test_concurrent_patches_with_same_if_match_one_wins(backend, make_client):
+    if not backend.name.endswith("postgres"):
+        pytest.skip(
+            "real concurrent connections: PostgreSQL only (SQLite serializes whole-database writes)"
+        )
+    first = make_client("alice")
+    note = make_note(first, body="")
+    url = f"/ajax/notes/{note['id']}"
+    etag = first.get(url).headers["ETag"]
+    rounds, results = 8, []
+    lock = threading.Lock()
+    for round_ in range(rounds):
+        barrier = threading.Barrier(2)
+
+        def patch(text: str, tag: str = etag) -> None:
+            client = make_client("alice")
+            barrier.wait()
+            response = client.patch(url, json={"body": text}, headers={"If-Match": tag})
+            with lock:
+                results.append((response.status, text, response.headers.get("ETag")))
+            _close_django_connection(backend)
+
+        threads = [threading.Thread(target=patch, args=(f"r{round_}-{who}",)) for who in "ab"]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        batch = results[-2:]
+        assert sorted(status for status, _, _ in batch) == [200, 412], batch
+        winner = next(text for status, text, _ in batch if status == 200)
+        current = first.get(url)
+        assert current.json()["body"] == winner  # the winner's write is the one stored
+        etag = current.headers["ETag"]
+
+
+def _close_django_connection(backend: Any) -> None:
+    if backend.name.startswith("django"):
+        from django.db import connections
+
+        connections[backend.alias].close()
+
+
+# -- permissions -----------------------------------------------------------------
+
+
+def test_anonymous_refused_unless_endpoint_opts_in(make_client, client):
+    anonymous = make_client()
+    response = anonymous.get("/ajax/authors")
+    assert response.status == 401 and response.json()["code"] == "not_authenticated"
+    assert "WWW-Authenticate" in response.headers
+    assert anonymous.post("/ajax/authors", json={"name": "x", "email": "x"}).status == 401
+    assert anonymous.get("/ajax/categories").status == 200
+
+
+def test_out_of_scope_row_is_404_not_403(client, make_client):
+    note = make_note(client)
+    bob = make_client("bob")
+    response = bob.get(f"/ajax/notes/{note['id']}")
+    assert response.status == 404
+    assert bob.patch(f"/ajax/notes/{note['id']}", json={"title": "x"}).status == 404
+    assert bob.delete(f"/ajax/notes/{note['id']}").status == 404
+    assert bob.post(f"/ajax/notes/{note['id']}/publish").status == 404
+    assert bob.get("/ajax/notes").json()["count"] == 0
+
+
+def test_can_update_and_can_delete_give_403(client, make_client):
+    note = make_note(client)
+    client.post(f"/ajax/notes/{note['id']}/publish")
+    bob = make_client("bob")
+    url = f"/ajax/notes/{note['id']}"
+    assert bob.get(url).status == 200  # published: in bob's scope
+    assert bob.patch(url, json={"title": "mine"}).status == 403
+    assert bob.delete(url).status == 403
+    assert bob.post(f"{url}/publish").status == 403
+    assert client.get(url).json()["title"] == "A note"
+
+
+def test_can_create_refusal_rolls_back(client):
+    response = client.post("/ajax/notes", json={"title": "forbidden"})
+    assert response.status == 403
+    assert client.get("/ajax/notes", params={"title": "forbidden"}).json()["count"] == 0
+
+
+def test_anonymous_cannot_write_even_where_reading_is_open(make_client, client):
+    note = make_note(client)
+    client.post(f"/ajax/notes/{note['id']}/publish")
+    anonymous = make_client()
+    assert anonymous.get(f"/ajax/notes/{note['id']}").status == 200
+    assert anonymous.post("/ajax/notes", json={"title": "x"}).status == 403
+    assert anonymous.patch(f"/ajax/notes/{note['id']}", json={"title": "x"}).status == 403
+
+
+# -- bad input -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer", "code"),
+    [
+        ({"title": 12}, "#/title", "string_type"),
+        ({"title": "x" * 101}, "#/title", "string_too_long"),
+        ({"title": "ok", "priority": "high"}, "#/priority", "int_parsing"),
+        ({"title": "ok", "status": "secret"}, "#/status", "literal_error"),
+        ({"title": "ok", "colour": "red"}, "#/colour", "unknown_field"),
+        ({"title": "ok", "owner": "mallory"}, "#/owner", "read_only"),
+        ({"title": "ok", "id": 5}, "#/id", "read_only"),
+        ({"title": "ok", "author": 999999}, "#/author", "does_not_exist"),
+        ({"title": "ok", "tags": ["nope"]}, "#/tags", "does_not_exist"),
+        ({"title": "ok", "comments": []}, "#/comments", "read_only"),
+        ({"title": None}, "#/title", "string_type"),
+        ({}, "#/title", "missing"),
+    ],
+)
+def test_bad_create_is_422_with_pointer_and_writes_nothing(client, body, pointer, code):
+    response = client.post("/ajax/notes", json=body)
+    assert response.status == 422, response.json()
+    errors = response.json()["errors"]
+    assert {"pointer": pointer, "code": code}.items() <= errors[0].items()
+    assert client.get("/ajax/notes").json()["count"] == 0
+
+
+def test_bad_update_writes_nothing(client):
+    for slug in ("a", "b"):
+        client.post("/ajax/tags", json={"slug": slug, "label": slug})
+    note = make_note(client, tags=["a"])
+    url = f"/ajax/notes/{note['id']}"
+    response = client.patch(url, json={"title": "changed", "tags": ["b", "missing"]})
+    assert response.status == 422 and response.json()["errors"][0]["pointer"] == "#/tags"
+    assert client.get(url).json() == note
+
+
+def test_primary_key_cannot_change(client):
+    client.post("/ajax/tags", json={"slug": "a", "label": "A"})
+    response = client.patch("/ajax/tags/a", json={"slug": "b"})
+    assert response.status == 422
+    assert response.json()["errors"][0] == {
+        "pointer": "#/slug",
+        "detail": "The primary key cannot be changed.",
+        "code": "read_only",
+    }
+    assert client.patch("/ajax/tags/a", json={"slug": "a", "label": "AA"}).status == 200
+    assert client.get("/ajax/tags/b").status == 404
+
+
+def test_unique_violation_is_409_with_field(client):
+    assert client.post("/ajax/authors", json={"name": "A", "email": "same@x"}).status == 201
+    response = client.post("/ajax/authors", json={"name": "B", "email": "same@x"})
+    assert response.status == 409
+    assert response.json()["errors"][0]["pointer"] == "#/email"
+    assert client.get("/ajax/authors").json()["count"] == 1
+    assert client.post("/ajax/tags", json={"slug": "a", "label": "A"}).status == 201
+    duplicate_pk = client.post("/ajax/tags", json={"slug": "a", "label": "B"})
+    assert duplicate_pk.status == 409 and duplicate_pk.json()["errors"][0]["pointer"] == "#/slug"
+
+
+@pytest.mark.parametrize(
+    "path", ["/ajax/notes/abc", "/ajax/notes/1.5", "/ajax/comments/not-a-uuid"]
+)
+def test_invalid_pk_format_is_422_pointing_at_pk(client, path):
+    response = client.get(path)
+    assert response.status == 422
+    assert response.json()["errors"][0]["parameter"] == "pk"
+
+
+def test_missing_record_is_404(client):
+    assert client.get("/ajax/notes/987654").status == 404
+    assert client.get("/ajax/comments/12345678-1234-5678-1234-567812345678").status == 404
+
+
+def test_non_object_body_is_422(client):
+    response = client.post("/ajax/notes", json=["title"])
+    assert response.status == 422 and response.json()["errors"][0]["pointer"] == "#"
+
+
+def test_form_posts_validate_the_same_way(client):
+    for slug in ("a", "b"):
+        client.post("/ajax/tags", json={"slug": slug, "label": slug})
+    response = client.post(
+        "/ajax/notes", data=[("title", "Form"), ("priority", "4"), ("tags", "a"), ("tags", "b")]
+    )
+    assert response.status == 201, response.json()
+    assert response.json()["priority"] == 4 and response.json()["tags"] == ["a", "b"]
+    bad = client.post("/ajax/notes", data={"title": "Form", "priority": "x"})
+    assert bad.status == 422 and bad.json()["errors"][0]["pointer"] == "#/priority"
+
+
+def test_unknown_record_parameters_are_400(client):
+    note = make_note(client)
+    response = client.get(f"/ajax/notes/{note['id']}", params={"limit": 5})
+    assert response.status == 400 and response.json()["errors"][0]["parameter"] == "limit"
+
+
+def test_nul_characters_are_refused_not_500(client):
+    response = client.post("/ajax/notes", json={"title": "a\x00b"})
+    assert response.status == 422 and response.json()["errors"][0]["pointer"] == "#/title"
+    search = client.get("/ajax/notes", params={"search": "a\x00"})
+    assert search.status == 400 and search.json()["errors"][0]["parameter"] == "search"

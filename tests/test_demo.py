@@ -1,0 +1,124 @@
+"""The demo's endpoint, data and server, without a browser (see tests/browser/ for that)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ajaxkit.testing import Client
+from examples.demo import users
+from examples.demo.api import MAX_QUERY_LENGTH, create_api
+from tests.demo_server import running_demo
+
+SEARCH = "/ajax/users/search"
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "users.sqlite3"
+    users.create_database(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(database: Path) -> Client:
+    return Client(create_api(database))
+
+
+def names(client: Client, **params: object) -> list[str]:
+    response = client.get(SEARCH, params=params)
+    assert response.status == 200, response.text
+    return [user["name"] for user in response.json()]
+
+
+def test_database_is_seeded_once(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "users.sqlite3"
+    users.create_database(path)
+    users.create_database(path)  # a second start must not duplicate anyone
+    with users.connect(path) as connection:
+        (count,) = connection.execute("SELECT count(*) FROM users").fetchone()
+    assert count == len(users.NAMES) == 50
+
+
+def test_search_matches_substrings_ignoring_case_by_name(client: Client) -> None:
+    assert names(client, q="JOHN") == ["Alice Johnson", "Katherine Johnson"]
+
+
+def test_search_ignores_accents_both_ways(client: Client) -> None:
+    assert names(client, q="jose") == ["José Martí", "Josephine Baker"]
+    assert names(client, q="Zoë") == ["Zoë Kravitz"]
+    assert names(client, q="erdos") == ["Paul Erdős"]
+
+
+def test_search_result_shape(client: Client) -> None:
+    response = client.get(SEARCH, params={"q": "grace"})
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == [
+        {
+            "id": 20,
+            "name": "Grace Hopper",
+            "email": "grace.hopper@example.com",
+            "joined": "2021-01-16",
+        }
+    ]
+
+
+def test_limit_caps_the_results(client: Client) -> None:
+    assert len(names(client, q="a")) == 10
+    assert names(client, q="a", limit=2) == names(client, q="a")[:2]
+
+
+@pytest.mark.parametrize("query", ["", "   ", "%", "_", "zzz"])
+def test_blank_wildcard_and_unknown_queries_find_nobody(client: Client, query: str) -> None:
+    assert names(client, q=query) == []
+
+
+def test_markup_in_data_is_returned_as_data(client: Client) -> None:
+    assert names(client, q="mallory") == [users.HOSTILE_NAME]
+
+
+def test_overlong_query_is_a_validation_problem(client: Client) -> None:
+    response = client.get(SEARCH, params={"q": "x" * (MAX_QUERY_LENGTH + 1)})
+    assert response.status == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    assert [e["parameter"] for e in problem["errors"]] == ["q"]
+
+
+@pytest.mark.parametrize("limit", ["0", "51", "ten"])
+def test_bad_limit_is_a_validation_problem(client: Client, limit: str) -> None:
+    response = client.get(SEARCH, params={"q": "a", "limit": limit})
+    assert response.status == 422
+    assert [e["parameter"] for e in response.json()["errors"]] == ["limit"]
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_demo(tmp_path_factory.mktemp("server")) as url:
+        yield url
+
+
+def test_server_prints_a_localhost_url(demo_url: str) -> None:
+    assert demo_url.startswith("http://127.0.0.1:")
+    assert demo_url.endswith("/")
+    assert not demo_url.endswith(":0/")  # --port 0 reports the port it got
+
+
+def test_server_serves_page_script_and_endpoint(demo_url: str) -> None:
+    with httpx.Client(base_url=demo_url) as http:
+        page = http.get("/")
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert 'src="search.js"' in page.text
+        script = http.get("/search.js")
+        # Browsers refuse an ES module served with a non-JavaScript type.
+        assert script.headers["content-type"].startswith("text/javascript")
+        found = http.get("ajax/users/search", params={"q": "hopper"})
+        assert found.json()[0]["name"] == "Grace Hopper"
+        missing = http.get("ajax/nope")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"] == "application/problem+json"
