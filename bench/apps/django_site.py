@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 
+import django
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.decorators.csrf import csrf_exempt
 
-import django
 from bench.apps.data import SMALL, USERS, make_api, serves
 
 __all__ = ["configure", "urlpatterns_for"]

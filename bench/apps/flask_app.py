@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask, request
+
 import ajaxkit.flask
 from bench.apps.data import SMALL, USERS, make_api, serves
-from flask import Flask, request
 
 __all__ = ["app"]
 
