@@ -236,6 +236,7 @@ def owner(filename: str, function: str) -> str:
         ("/starlette/", "starlette"),
         ("/pydantic", "pydantic"),
         ("/asgiref/", "asgiref"),
+        ("/uvicorn/", "uvicorn (server)"),
         ("/anyio/", "anyio (thread pool)"),
         ("/json/", "json (stdlib)"),
         ("/asyncio/", "asyncio"),
@@ -271,12 +272,21 @@ def ajaxkit_stages(stats: pstats.Stats, n: int, top: int) -> list[tuple[str, flo
 
 
 def profile(run: Callable[[int], float], n: int, top: int) -> str:
+    """Profile ``n`` requests of ``run`` in this process and report them."""
     profiler = cProfile.Profile()
     profiler.enable()
     run(n)
     profiler.disable()
-    stats = pstats.Stats(profiler)
-    lines = ["    own time by owner (µs/request, under cProfile):"]
+    return report(pstats.Stats(profiler), n, top)
+
+
+def report(stats: pstats.Stats, n: int, top: int) -> str:
+    """Calls, own time by owner, ajaxkit's stages and the top functions, per request."""
+    table = stats.stats  # type: ignore[attr-defined]
+    calls = sum(v[1] for v in table.values()) / n
+    python = sum(v[1] for k, v in table.items() if k[0] != "~") / n
+    lines = [f"    {calls:.0f} function calls per request ({python:.0f} of Python functions)"]
+    lines += ["    own time by owner (µs/request, under cProfile):"]
     lines += [f"      {us:8.1f}  {name}" for name, us in breakdown(stats, n) if us >= 0.05]
     lines += ["    ajaxkit functions by cumulative time (µs/request, under cProfile):"]
     lines += [f"      {us:8.1f}  {where}" for where, us in ajaxkit_stages(stats, n, top)]
@@ -284,11 +294,63 @@ def profile(run: Callable[[int], float], n: int, top: int) -> str:
     stats.stream = text  # type: ignore[attr-defined]
     stats.sort_stats("tottime").print_stats(top)
     body = text.getvalue()
-    table = body[body.find("   ncalls") :] if "   ncalls" in body else body
-    lines += ["    top functions by own time:"] + [
-        f"      {line}" for line in table.rstrip().splitlines()
-    ]
+    listing = body[body.find("   ncalls") :] if "   ncalls" in body else body
+    lines += ["    top functions by own time:"]
+    lines += [f"      {line}" for line in listing.rstrip().splitlines()]
     return "\n".join(lines)
+
+
+def _is_event_loop(key: tuple[str, int, str]) -> bool:
+    # uvloop's C loop (idle waits, C-level socket I/O and HTTP parsing) is
+    # billed to the Python frame that started it.
+    return key[0].endswith("asyncio/runners.py") or "run_until_complete" in key[2]
+
+
+def live_profile(target: str, side: str, endpoint: str, seconds: int, top: int) -> str:
+    """Profile the real uvicorn server, in this process, while wrk loads it over HTTP.
+
+    The in-process drivers leave out what a real server does around the app
+    (and the cache pressure it brings); this measures the app inside it.
+    """
+    import threading
+
+    import uvicorn
+
+    from bench.run import free_port, run_wrk
+
+    port = free_port()
+    config = uvicorn.Config(
+        load(TARGETS[target][1]),
+        host="127.0.0.1",
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="off" if target.startswith("django") else "on",
+        access_log=False,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+
+    def load_it() -> None:
+        try:
+            while not server.started:
+                time.sleep(0.05)
+            run_wrk(f"http://127.0.0.1:{port}/{side}/{endpoint}", endpoint, seconds, 10, True)
+        finally:
+            server.should_exit = True
+
+    os.sched_setaffinity(0, {0})  # the server's CPU, as in run.py (wrk pins itself to 1)
+    threading.Thread(target=load_it, daemon=True).start()
+    profiler = cProfile.Profile()  # profiles this (the server's) thread only
+    profiler.enable()
+    server.run()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    table = stats.stats  # type: ignore[attr-defined]
+    n = max((v[1] for k, v in table.items() if k[2] == "run_asgi"), default=1)
+    for key in [k for k in table if _is_event_loop(k)]:
+        del table[key]
+    return f"    live: {n} requests, event loop's own time left out\n" + report(stats, n, top)
 
 
 def body_of(result: Any) -> bytes:
@@ -338,6 +400,9 @@ def one_side(args: argparse.Namespace) -> None:
         if args.profile and (args.side == "ajax" or args.profile_raw):
             print(f"  -- {args.one} {endpoint} {args.side}")
             print(profile(run, max(args.n // 5, 100), args.top), flush=True)
+        if args.live and TARGETS[args.one][0] == "asgi":
+            print(f"  -- {args.one} {endpoint} {args.side}, live under uvicorn + wrk")
+            print(live_profile(args.one, args.side, endpoint, args.live, args.top), flush=True)
     print("RESULT " + json.dumps(timings), flush=True)
 
 
@@ -380,6 +445,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-profile", dest="profile", action="store_false")
     parser.add_argument("--profile-raw", action="store_true", help="profile the raw views too")
     parser.add_argument("--top", type=int, default=15, help="functions listed per profile")
+    parser.add_argument(
+        "--live",
+        type=int,
+        metavar="SECONDS",
+        help="also profile each side inside a real uvicorn server under wrk (ASGI targets)",
+    )
     parser.add_argument("--one", choices=list(TARGETS), help=argparse.SUPPRESS)
     parser.add_argument("--side", choices=("raw", "ajax"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -393,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     forwarded = ["-n", str(args.n), "--top", str(args.top), "--endpoints", *args.endpoints]
     forwarded += [] if args.profile else ["--no-profile"]
     forwarded += ["--profile-raw"] if args.profile_raw else []
+    forwarded += ["--live", str(args.live)] if args.live else []
     ok = [one_target(target, args, forwarded) for target in args.targets]
     return 0 if all(ok) else 1
 
