@@ -1,0 +1,1 @@
+"""The ajaxkit performance benchmark (see ``bench/README.md``); not part of the package."""

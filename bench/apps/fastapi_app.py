@@ -1,0 +1,83 @@
+"""FastAPI (uvicorn, uvloop + httptools): ``bench.apps.fastapi_app:app``.
+
+The raw side is FastAPI's idiom: typed parameters and return annotations,
+so FastAPI validates and serializes through pydantic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+import ajaxkit.fastapi
+from bench.apps.data import SMALL, USERS, asgi_handlers_async, make_api, serves
+
+__all__ = ["app"]
+
+
+class Message(BaseModel):
+    message: str
+
+
+class User(BaseModel):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    is_active: bool
+    is_staff: bool
+    date_joined: datetime
+    last_login: datetime
+
+
+class Assignee(BaseModel):
+    id: int
+    username: str
+
+
+class Note(BaseModel):
+    title: str
+    body: str
+    tags: list[str]
+    priority: int
+    done: bool
+    assignee: Assignee
+
+
+async def small() -> Message:
+    return Message(message=SMALL["message"])
+
+
+async def users() -> list[User]:
+    return USERS  # type: ignore[return-value]  # FastAPI validates the dicts
+
+
+async def echo(note: Note) -> Note:
+    return note
+
+
+def small_sync() -> Message:
+    return Message(message=SMALL["message"])
+
+
+def users_sync() -> list[User]:
+    return USERS  # type: ignore[return-value]
+
+
+def echo_sync(note: Note) -> Note:
+    return note
+
+
+app = FastAPI()
+
+if serves("raw"):
+    views = (small, users, echo) if asgi_handlers_async() else (small_sync, users_sync, echo_sync)
+    app.get("/raw/small")(views[0])
+    app.get("/raw/users")(views[1])
+    app.post("/raw/echo")(views[2])
+
+if serves("ajax"):
+    app.mount("/ajax", ajaxkit.fastapi.app(make_api(asgi_handlers_async())))

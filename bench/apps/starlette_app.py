@@ -1,0 +1,77 @@
+"""Starlette (uvicorn, uvloop + httptools): ``bench.apps.starlette_app:app``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+
+import ajaxkit.starlette
+from bench.apps.data import SMALL, USERS, asgi_handlers_async, make_api, serves
+
+__all__ = ["app"]
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class DatetimeJSONResponse(JSONResponse):
+    """Starlette's documented way to encode more types: subclass and override ``render``.
+
+    Identical to ``JSONResponse.render`` apart from ``default``.
+    """
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content,
+            ensure_ascii=False,
+            allow_nan=False,
+            indent=None,
+            separators=(",", ":"),
+            default=_iso,
+        ).encode("utf-8")
+
+
+async def asmall(request: Request) -> JSONResponse:
+    return JSONResponse({"message": SMALL["message"]})
+
+
+async def ausers(request: Request) -> JSONResponse:
+    return DatetimeJSONResponse(USERS)
+
+
+async def aecho(request: Request) -> JSONResponse:
+    return JSONResponse(await request.json())
+
+
+def small(request: Request) -> JSONResponse:
+    return JSONResponse({"message": SMALL["message"]})
+
+
+def users(request: Request) -> JSONResponse:
+    return DatetimeJSONResponse(USERS)
+
+
+# Starlette has no sync way to read a body, so echo stays async either way.
+
+_ASYNC = asgi_handlers_async()
+
+routes: list[Route | Mount] = []
+if serves("raw"):
+    routes += [
+        Route("/raw/small", asmall if _ASYNC else small),
+        Route("/raw/users", ausers if _ASYNC else users),
+        Route("/raw/echo", aecho, methods=["POST"]),
+    ]
+if serves("ajax"):
+    routes.append(Mount("/ajax", app=ajaxkit.starlette.app(make_api(_ASYNC))))
+
+app = Starlette(routes=routes)
