@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 __all__ = [
+    "EMPTY_QUERY",
     "UNLOADED",
     "AjaxRequest",
     "AjaxResponse",
     "BodySource",
     "Headers",
+    "LazyHeaders",
     "MultiDict",
     "NativeSummary",
     "UploadedFile",
@@ -89,6 +91,31 @@ class Headers(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Headers({self._map!r})"
+
+
+class LazyHeaders(Headers):
+    """:class:`Headers` built on first use from ``factory()``.
+
+    Integrations pass one so that a request whose handler never looks at a
+    header never pays for decoding them (a dozen browser headers cost more
+    than the rest of the request translation).
+    """
+
+    __slots__ = ("_factory",)
+
+    def __init__(self, factory: Callable[[], Iterable[tuple[str, str]]]) -> None:
+        self._factory = factory  # Headers.__init__ runs on first use, below.
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only while the ``_map`` slot is still unset.
+        if name != "_map":
+            raise AttributeError(name)
+        Headers.__init__(self, self._factory())
+        return self._map
+
+
+#: The query of a request without one; shared, since a MultiDict is immutable.
+EMPTY_QUERY = MultiDict()
 
 
 @dataclass(frozen=True)

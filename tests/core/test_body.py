@@ -106,3 +106,20 @@ def test_multipart_without_parts_is_an_empty_form() -> None:
     )
     parse_body(request, b"--BoUnDaRy--\r\n", 1000)
     assert (dict(request.data), request.files) == ({}, {})
+
+
+def test_lazy_headers_build_once_on_first_use() -> None:
+    from ajaxkit.types import LazyHeaders
+
+    calls: list[int] = []
+
+    def factory() -> list[tuple[str, str]]:
+        calls.append(1)
+        return [("Content-Type", "application/json"), ("X-A", "1"), ("x-a", "2")]
+
+    headers = LazyHeaders(factory)
+    assert calls == []
+    assert headers["content-type"] == "application/json"
+    assert headers["X-A"] == "1, 2"
+    assert "x-a" in headers and len(headers) == 2
+    assert calls == [1]

