@@ -10,15 +10,25 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.test.utils import override_settings
 
+from tests.compat.conftest import POSTGRES_ROUTER
+
 pytestmark = pytest.mark.django
 
 ERROR = "error"
 
 
 @pytest.fixture
-def client() -> Iterator[Client]:
-    with override_settings(ROOT_URLCONF="tests.compat.ajaxutils_urls"):
-        yield Client()
+def routed(database: str) -> Iterator[str]:
+    """Every query of the request (session, user, model) on ``database``."""
+    routers = [] if database == "default" else [POSTGRES_ROUTER]
+    with override_settings(ROOT_URLCONF="tests.compat.ajaxutils_urls", DATABASE_ROUTERS=routers):
+        assert get_user_model().objects.db == database
+        yield database
+
+
+@pytest.fixture
+def client(routed: str) -> Client:
+    return Client()
 
 
 @pytest.fixture
@@ -122,8 +132,7 @@ def test_async_view(client: Client) -> None:
     assert client.get("/ajax/async_view/").json() == {"async": True}
 
 
-def test_csrf_failure_is_403_in_envelope() -> None:
-    with override_settings(ROOT_URLCONF="tests.compat.ajaxutils_urls"):
-        response = Client(enforce_csrf_checks=True).post("/ajax/post_anything/", {})
+def test_csrf_failure_is_403_in_envelope(routed: str) -> None:
+    response = Client(enforce_csrf_checks=True).post("/ajax/post_anything/", {})
     assert response.status_code == 403
     assert response.json() == envelope("CSRF verification failed")

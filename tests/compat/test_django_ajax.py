@@ -17,64 +17,20 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from ajaxkit.compat import django_ajax as ajax
 from ajaxkit.compat.django_ajax.views import api
+from tests.compat.conftest import POSTGRES_ROUTER
 from tests.django_project.legacy.models import Gadget, Kind, LegacyTag, Part, Widget
-from tests.django_project.legacy.routers import ALIAS
-from tests.services import require_postgres
 
 pytestmark = pytest.mark.django
 
+
 URLS = "tests.compat.django_ajax_urls"
-SCHEMA = f"ajaxkit_legacy_{os.getpid()}"
 NO_ENDPOINT = "AJAX endpoint does not exist."
 FORBIDDEN = "Access to endpoint is forbidden"
 
 
-def _postgres_alias() -> None:
-    if ALIAS in connections.settings:
-        return
-    import psycopg
-    from django.core.management import call_command
-
-    from tests.services import postgres_url
-
-    with psycopg.connect(postgres_url("postgresql"), autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-    conf = {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": "test",
-        "USER": "postgres",
-        "HOST": "127.0.0.1",
-        "PORT": "5432",
-        "OPTIONS": {"options": f"-c search_path={SCHEMA}"},
-    }
-    connections.settings[ALIAS] = connections.configure_settings({"default": conf})["default"]
-    call_command("migrate", run_syncdb=True, database=ALIAS, verbosity=0)
-
-
-@pytest.fixture(
-    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def database(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield "default"
-        return
-    require_postgres()
-    _postgres_alias()
-    yield ALIAS
-    connections[ALIAS].close()
-    import psycopg
-
-    from tests.services import postgres_url
-
-    with psycopg.connect(postgres_url("postgresql"), autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-
-
 @pytest.fixture
 def db(database: str) -> Iterator[str]:
-    routers = (
-        [] if database == "default" else ["tests.django_project.legacy.routers.PostgresEverywhere"]
-    )
+    routers = [] if database == "default" else [POSTGRES_ROUTER]
     with override_settings(ROOT_URLCONF=URLS, DATABASE_ROUTERS=routers):
         assert Widget.objects.db == database  # the whole request runs on this database
         yield database
