@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from bench import run
 from bench.apps.data import ECHO_BODY, SMALL, USERS, wrong_answer
 

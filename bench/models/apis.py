@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bench.models.notes.models import Author, Note
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Router, Schema
@@ -23,6 +22,7 @@ from rest_framework import pagination, routers, serializers, viewsets
 
 from ajaxkit import Ajax
 from ajaxkit.core.models import ModelEndpoint
+from bench.models.notes.models import Author, Note
 
 __all__ = ["ajax_api", "drf_router", "ninja_api"]
 

@@ -60,9 +60,10 @@ def _text(seed: int, words: int) -> str:
 
 def seed() -> None:
     """Replace the benchmark's rows by the fixed data set."""
-    from bench.models.notes.models import Author, Note
     from django.core.management import call_command
     from django.db import transaction
+
+    from bench.models.notes.models import Author, Note
 
     call_command("migrate", run_syncdb=True, verbosity=0)
     with transaction.atomic():

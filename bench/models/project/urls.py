@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bench.models.apis import ajax_api, drf_router, ninja_api
 from django.urls import include, path
 
 import ajaxkit.django
+from bench.models.apis import ajax_api, drf_router, ninja_api
 
 urlpatterns = [
     path("ajax/", include(ajaxkit.django.urls(ajax_api))),
