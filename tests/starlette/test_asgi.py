@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 import ajaxkit.starlette
 from ajaxkit import Ajax, AjaxRequest, AjaxResponse
-from ajaxkit.starlette.asgi import ScopeHeaders
+from ajaxkit.starlette.asgi import scope_headers
 
 pytestmark = pytest.mark.starlette
 
@@ -272,7 +272,7 @@ def test_unknown_scope_types_are_refused() -> None:
 
 
 def test_scope_headers_decode_on_first_use() -> None:
-    headers = ScopeHeaders([(b"x-a", b"1"), (b"X-A", b"2"), (b"accept", b"\xe9")])
+    headers = scope_headers([(b"x-a", b"1"), (b"X-A", b"2"), (b"accept", b"\xe9")])
     assert headers["X-A"] == "1, 2"
     assert headers["accept"] == "\u00e9"
     assert "x-a" in headers and "nope" not in headers

@@ -20,12 +20,17 @@ from ajaxkit.core.platform import Platform
 from ajaxkit.core.registry import Ajax
 from ajaxkit.exceptions import ClientError
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
-from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
+from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
 
-__all__ = ["AjaxApp", "ReceiveBody", "ScopeHeaders", "build_request", "route_path", "send_response"]
+__all__ = [
+    "AjaxApp",
+    "ReceiveBody",
+    "build_request",
+    "route_path",
+    "scope_headers",
+    "send_response",
+]
 
-# Shared by every request without a query string: a MultiDict is immutable.
-_NO_QUERY = MultiDict()
 
 # Statuses whose responses have no body, so no Content-Length (RFC 9110 §8.6).
 _BODYLESS_STATUSES = frozenset({204, 304})
@@ -70,10 +75,10 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         method=scope["method"],
         path=scope["path"],
         route=route_path(scope),
-        headers=ScopeHeaders(scope["headers"]),
+        headers=scope_headers(scope["headers"]),
         query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
         if query
-        else _NO_QUERY,
+        else EMPTY_QUERY,
         # Request(...) only stores the scope; it parses nothing until asked.
         native=Request(scope, receive),
         body=ReceiveBody(receive),
@@ -98,25 +103,10 @@ def route_path(scope: Scope) -> str:
     return route if not route or route[0] == "/" else path
 
 
-class ScopeHeaders(Headers):
-    """:class:`~ajaxkit.Headers` decoded from the ASGI scope on first use.
-
-    Decoding a browser's dozen headers costs more than the rest of the
-    request translation together, and a GET that binds nothing from them
-    never looks.
-    """
-
-    __slots__ = ("_raw",)
-
-    def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
-        self._raw = raw  # Headers.__init__ runs on first use, below.
-
-    def __getattr__(self, name: str) -> Any:
-        # Reached only while the ``_map`` slot is still empty.
-        if name != "_map":
-            raise AttributeError(name)
-        super().__init__((k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw)
-        return self._map
+def scope_headers(raw: Iterable[tuple[bytes, bytes]]) -> LazyHeaders:
+    """The scope's headers, decoded on first use (a GET that binds nothing
+    from them never pays for decoding a browser's dozen)."""
+    return LazyHeaders(lambda: ((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw))
 
 
 class ReceiveBody:
