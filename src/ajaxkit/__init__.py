@@ -28,9 +28,11 @@ from ajaxkit.core import (
     Settings,
     SystemClock,
 )
+from ajaxkit.core.streams import Stream
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
+    ConfigurationError,
     Conflict,
     CSRFFailed,
     EncodingError,
@@ -45,6 +47,7 @@ from ajaxkit.exceptions import (
     PayloadTooLarge,
     PreconditionFailed,
     PreconditionRequired,
+    RegistrationError,
     ServerError,
     ServiceUnavailable,
     TooManyRequests,
@@ -52,7 +55,15 @@ from ajaxkit.exceptions import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict, UploadedFile
+from ajaxkit.types import (
+    AjaxRequest,
+    AjaxResponse,
+    Cookie,
+    Headers,
+    MultiDict,
+    ResponseHeaders,
+    UploadedFile,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -64,7 +75,9 @@ __all__ = [
     "CSRFFailed",
     "ClientError",
     "Clock",
+    "ConfigurationError",
     "Conflict",
+    "Cookie",
     "EncodingError",
     "Endpoint",
     "ErrorContext",
@@ -86,9 +99,12 @@ __all__ = [
     "PreconditionRequired",
     "ProblemProfile",
     "Profile",
+    "RegistrationError",
+    "ResponseHeaders",
     "ServerError",
     "ServiceUnavailable",
     "Settings",
+    "Stream",
     "SystemClock",
     "TooManyRequests",
     "Unauthorized",

@@ -30,6 +30,13 @@ into this tree in exactly one place each, ``raise ... from exc``.
     └── ServerError (500 internal_error)
         ├── EncodingError (500 encoding_failed)
         └── ServiceUnavailable (503 service_unavailable)
+
+    ConfigurationError                        a mistake in the application's set-up
+    └── RegistrationError (also TypeError)    at registration, naming the endpoint
+
+Configuration errors never reach a client: they are raised while the
+application starts (registering endpoints, mounting), so a mistake is a
+clear error at start-up instead of a baffling answer later.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ __all__ = [
     "AjaxError",
     "CSRFFailed",
     "ClientError",
+    "ConfigurationError",
     "Conflict",
     "EncodingError",
     "FieldError",
@@ -57,6 +65,7 @@ __all__ = [
     "PayloadTooLarge",
     "PreconditionFailed",
     "PreconditionRequired",
+    "RegistrationError",
     "ServerError",
     "ServiceUnavailable",
     "TooManyRequests",
@@ -313,3 +322,14 @@ def error_for_status(
     framework maps statuses the same way (see :func:`error_class_for_status`).
     """
     return error_class_for_status(status)(detail, headers=headers)
+
+
+class ConfigurationError(Exception):
+    """A mistake in how the application set ajaxkit up (never sent to a client)."""
+
+
+class RegistrationError(ConfigurationError, TypeError):
+    """An endpoint, model or topic registered with options that cannot work.
+
+    The message names the endpoint and says what to change.
+    """

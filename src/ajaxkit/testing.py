@@ -32,10 +32,31 @@ Files = Mapping[str, tuple[str, bytes, str]]
 class Response:
     """What a test client got back: status, headers, body."""
 
-    def __init__(self, status: int, headers: Mapping[str, str], content: bytes) -> None:
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]],
+        content: bytes,
+    ) -> None:
         self.status = status
-        self.headers = Headers(headers.items())
+        pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
+        #: Every header as sent, repeated names included.
+        self.header_pairs: list[tuple[str, str]] = pairs
+        self.headers = Headers(pairs)
         self.content = content
+
+    def header_list(self, name: str) -> list[str]:
+        """Every value of header ``name`` (``Set-Cookie`` repeats, say)."""
+        return [v for k, v in self.header_pairs if k.lower() == name.lower()]
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The cookies this response set, by name (attributes dropped)."""
+        jar: dict[str, str] = {}
+        for value in self.header_list("set-cookie"):
+            name, _, rest = value.partition("=")
+            jar[name.strip()] = rest.partition(";")[0]
+        return jar
 
     @property
     def text(self) -> str:
@@ -175,4 +196,7 @@ def _to_response(response: AjaxResponse) -> Response:
         response = response.native
     if response.native is not None:
         raise TypeError("A native response cannot be read without its framework.")
-    return Response(response.status, response.headers, response.body)
+    pairs = response.headers.multi_items()
+    pairs += [("Set-Cookie", cookie.header_value()) for cookie in response.cookies]
+    body = b"".join(response.stream) if response.stream is not None else response.body
+    return Response(response.status, pairs, body)

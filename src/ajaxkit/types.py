@@ -8,9 +8,12 @@ the core's business and never sees a framework object except as the opaque
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from http.cookies import CookieError, Morsel, SimpleCookie
+from typing import Any, Literal, Protocol
 
 __all__ = [
     "EMPTY_QUERY",
@@ -18,11 +21,14 @@ __all__ = [
     "AjaxRequest",
     "AjaxResponse",
     "BodySource",
+    "Cookie",
     "Headers",
     "LazyHeaders",
     "MultiDict",
     "NativeSummary",
+    "ResponseHeaders",
     "UploadedFile",
+    "parse_cookie_header",
 ]
 
 
@@ -191,6 +197,7 @@ class AjaxRequest:
         "_auser_loader",
         "_body",
         "_body_source",
+        "_cookies",
         "_user",
         "_user_loader",
         "data",
@@ -234,6 +241,14 @@ class AjaxRequest:
         self.data: Any = None
         self.files: dict[str, list[UploadedFile]] = {}
         self.state: dict[str, Any] = {}
+        self._cookies: dict[str, str] | None = None
+
+    @property
+    def cookies(self) -> Mapping[str, str]:
+        """The request's cookies by name, parsed from ``Cookie`` on first use."""
+        if self._cookies is None:
+            self._cookies = parse_cookie_header(self.headers.get("cookie", ""))
+        return self._cookies
 
     @property
     def content_type(self) -> str:
@@ -304,22 +319,219 @@ class AjaxRequest:
         return f"<AjaxRequest {self.method} {self.path}>"
 
 
-@dataclass
+class ResponseHeaders(MutableMapping[str, str]):
+    """Response headers: case-insensitive, and a name may repeat.
+
+    ``headers["X"] = v`` replaces every ``X``; :meth:`add` appends another
+    (``Link``, ``Vary``); :meth:`multi_items` gives every pair in order, as
+    integrations write them.  ``Set-Cookie`` is not kept here: cookies are
+    :class:`Cookie` values on the response, so that each framework writes
+    them its own way.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else (items or ())
+        self._items: list[tuple[str, str]] = [(k, v) for k, v in pairs]
+
+    def __getitem__(self, key: str) -> str:
+        lower = key.lower()
+        for name, value in self._items:
+            if name.lower() == lower:
+                return value
+        raise KeyError(key)
+
+    def __setitem__(self, key: str, value: str) -> None:
+        lower = key.lower()
+        self._items = [(n, v) for n, v in self._items if n.lower() != lower]
+        self._items.append((key, value))
+
+    def __delitem__(self, key: str) -> None:
+        lower = key.lower()
+        kept = [(n, v) for n, v in self._items if n.lower() != lower]
+        if len(kept) == len(self._items):
+            raise KeyError(key)
+        self._items = kept
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        lower = key.lower()
+        return any(name.lower() == lower for name, _ in self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        for name, _ in self._items:
+            if name.lower() not in seen:
+                seen.add(name.lower())
+                yield name
+
+    def __len__(self) -> int:
+        return len({name.lower() for name, _ in self._items})
+
+    def add(self, key: str, value: str) -> None:
+        """Append a value for ``key``, keeping those already there."""
+        self._items.append((key, value))
+
+    def getlist(self, key: str) -> list[str]:
+        """Every value of ``key``, in order."""
+        lower = key.lower()
+        return [v for n, v in self._items if n.lower() == lower]
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every ``(name, value)`` pair, repeated names included, in order."""
+        return list(self._items)
+
+    def __repr__(self) -> str:
+        return f"ResponseHeaders({self._items!r})"
+
+
+SameSite = Literal["Lax", "Strict", "None"]
+
+
+@dataclass(frozen=True)
+class Cookie:
+    """A cookie to set (or, with :meth:`deletion`, to delete) on the client.
+
+    Attributes mirror the ``Set-Cookie`` attributes (RFC 6265bis); the
+    defaults are the safe ones a framework would pick for an app cookie:
+    ``Path=/`` and ``SameSite=Lax``.
+    """
+
+    name: str
+    value: str = ""
+    max_age: int | None = None
+    expires: datetime | None = None
+    path: str | None = "/"
+    domain: str | None = None
+    secure: bool = False
+    httponly: bool = False
+    samesite: SameSite | None = "Lax"
+
+    @classmethod
+    def deletion(cls, name: str, *, path: str | None = "/", domain: str | None = None) -> Cookie:
+        """The cookie that makes a browser forget ``name`` (empty, expired)."""
+        return cls(name, "", max_age=0, expires=_EPOCH, path=path, domain=domain, samesite=None)
+
+    def header_value(self) -> str:
+        """The ``Set-Cookie`` value, formatted by the standard library."""
+        morsel: Morsel[str] = Morsel()
+        morsel.set(self.name, self.value, _cookie_quote(self.value))
+        if self.max_age is not None:
+            morsel["max-age"] = str(self.max_age)
+        if self.expires is not None:
+            morsel["expires"] = format_datetime(self.expires.astimezone(timezone.utc), usegmt=True)
+        if self.path is not None:
+            morsel["path"] = self.path
+        if self.domain is not None:
+            morsel["domain"] = self.domain
+        if self.secure:
+            morsel["secure"] = True
+        if self.httponly:
+            morsel["httponly"] = True
+        if self.samesite is not None:
+            morsel["samesite"] = self.samesite
+        return morsel.OutputString()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _cookie_quote(value: str) -> str:
+    # SimpleCookie's quoting, so values with spaces or commas survive.
+    return SimpleCookie().value_encode(value)[1]
+
+
+def parse_cookie_header(header: str) -> dict[str, str]:
+    """Cookies sent in a ``Cookie`` header, read leniently (as Django reads them).
+
+    Browsers send ``name=value; name2=value2``; a malformed pair is skipped
+    rather than failing the request, and the last of a repeated name wins.
+    """
+    cookies: dict[str, str] = {}
+    for chunk in header.split(";"):
+        name, sep, value = chunk.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name:
+            continue
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = _unquote_cookie(value)
+        cookies[name] = value
+    return cookies
+
+
+def _unquote_cookie(value: str) -> str:
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(f"x={value}")
+    except CookieError:
+        return value
+    return jar["x"].value if "x" in jar else value
+
+
 class AjaxResponse:
     """A response the integration turns into its native response.
 
-    ``body`` is the encoded bytes; ``native`` is set instead when a handler
-    returned the framework's own response object, which passes through
-    untouched.  ``stream`` is an iterator (sync or async) of byte chunks for
-    streamed responses such as Server-Sent Events.
+    Attributes:
+        status: the HTTP status.
+        body: the encoded bytes.
+        headers: :class:`ResponseHeaders` (a name may repeat).
+        cookies: :class:`Cookie` values to set, in order.
+        native: set instead of ``body`` when a handler returned the
+            framework's own response object, which passes through untouched.
+        stream: a :class:`~ajaxkit.core.streams.Stream` for a streamed body.
     """
 
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    native: Any = None
-    stream: Any = None
+    __slots__ = ("body", "cookies", "headers", "native", "status", "stream")
+
+    def __init__(  # noqa: PLR0917 - status, body, headers read naturally by position
+        self,
+        status: int = 200,
+        body: bytes = b"",
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        native: Any = None,
+        stream: Any = None,
+        cookies: Iterable[Cookie] = (),
+    ) -> None:
+        self.status = status
+        self.body = body
+        self.headers = headers if isinstance(headers, ResponseHeaders) else ResponseHeaders(headers)
+        self.native = native
+        self.stream = stream
+        self.cookies: list[Cookie] = list(cookies)
 
     @property
     def content_type(self) -> str | None:
         return self.headers.get("Content-Type")
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str,
+        *,
+        max_age: int | None = None,
+        expires: datetime | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = "Lax",
+    ) -> None:
+        """Set a cookie on the client (a later one of the same name replaces it)."""
+        cookie = Cookie(name, value, max_age, expires, path, domain, secure, httponly, samesite)
+        self._put_cookie(cookie)
+
+    def delete_cookie(
+        self, name: str, *, path: str | None = "/", domain: str | None = None
+    ) -> None:
+        """Make the client forget the cookie ``name`` (same ``path``/``domain`` as set)."""
+        self._put_cookie(Cookie.deletion(name, path=path, domain=domain))
+
+    def _put_cookie(self, cookie: Cookie) -> None:
+        key = (cookie.name, cookie.path, cookie.domain)
+        self.cookies = [c for c in self.cookies if (c.name, c.path, c.domain) != key]
+        self.cookies.append(cookie)
+
+    def __repr__(self) -> str:
+        return f"<AjaxResponse {self.status} {self.body[:60]!r}>"

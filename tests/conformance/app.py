@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ajaxkit import Ajax, AjaxRequest, Conflict, UploadedFile
-from ajaxkit.core.pipeline import is_authenticated
+from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile
+from ajaxkit.core.auth import is_authenticated
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +87,8 @@ def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     _binding_endpoints(api)
     _auth_endpoints(api)
     _concurrency_endpoints(api)
+    _cookie_endpoints(api)
+    _stream_endpoints(api)
     return api
 
 
@@ -221,3 +223,55 @@ def _concurrency_endpoints(api: Ajax) -> None:
         except RuntimeError:
             return {"loop_running_here": False}
         return {"loop_running_here": True}
+
+
+def _cookie_endpoints(api: Ajax) -> None:
+    @api.endpoint("cookies/set", methods=["POST"])
+    def set_cookies(request: AjaxRequest) -> AjaxResponse:
+        response = AjaxResponse(
+            status=200, body=b"{}", headers={"Content-Type": "application/json"}
+        )
+        response.headers.add("Link", "</a>; rel=preload")
+        response.headers.add("Link", "</b>; rel=preload")
+        response.set_cookie("theme", "dark", max_age=3600, httponly=True, secure=True)
+        response.set_cookie("lang", "fr", samesite="Strict", path="/ajax")
+        response.delete_cookie("old")
+        return response
+
+    @api.endpoint("cookies/echo")
+    def echo_cookies(request: AjaxRequest) -> dict[str, str]:
+        return dict(request.cookies)
+
+
+#: What the stream endpoints' ``finally`` blocks saw, by run id.
+STREAM_CLOSED: dict[str, bool] = {}
+
+
+def _stream_endpoints(api: Ajax) -> None:
+    @api.endpoint("stream/sync")
+    def sync_stream(request: AjaxRequest, n: int = 3) -> Any:
+        return ({"i": i} for i in range(n))
+
+    @api.endpoint("stream/async")
+    async def async_stream(request: AjaxRequest, n: int = 3) -> Any:
+        async def items() -> Any:
+            for i in range(n):
+                await asyncio.sleep(0)
+                yield {"i": i}
+
+        return items()
+
+    @api.endpoint("stream/raw")
+    def raw_stream(request: AjaxRequest) -> Stream:
+        return Stream(iter([b"data: 1\n\n", "data: 2\n\n"]), media_type="text/event-stream")
+
+    @api.endpoint("stream/fails")
+    def failing_stream(request: AjaxRequest, run: str = "") -> Any:
+        def items() -> Any:
+            try:
+                yield {"i": 0}
+                raise RuntimeError("secret mid-stream failure")
+            finally:
+                STREAM_CLOSED[run] = True
+
+        return items()

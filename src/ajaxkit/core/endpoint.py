@@ -10,12 +10,18 @@ from typing import Any, Literal
 from asgiref.sync import async_to_sync
 
 from ajaxkit.core.binding import HandlerShape, analyse
+from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
 
-__all__ = ["Endpoint", "Permission", "make_endpoint"]
+__all__ = ["WEBSOCKET", "Endpoint", "Permission", "RequestArg", "make_endpoint"]
 
 #: ``permission(request) -> bool`` (or an awaitable of it); ``False`` means 403.
 Permission = Callable[..., "bool | Awaitable[bool]"]
 RequestArg = Literal["ajax", "native"]
+
+#: The pseudo-method under which a route's WebSocket endpoint is registered.
+WEBSOCKET = "WEBSOCKET"
+
+_NO_STEPS: tuple[BoundStep[Any], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,24 +31,22 @@ class Endpoint:
     Attributes:
         route: the route pattern below the mount.
         func: the handler as the user wrote it.
-        methods: upper-case methods it answers.
-        login_required: anonymous requests get 401.
-        permission: checked after authentication; falsy means 403.
-        csrf_exempt: skip the platform's CSRF check for unsafe methods.
+        methods: upper-case methods it answers (``WEBSOCKET`` for a socket).
+        shape: what binding learned from the signature.
+        steps: the policy steps configured for it, by request method.
+        options: the registration options as given (for introspection,
+            e.g. documentation); the steps hold their typed form.
         request_arg: pass the :class:`~ajaxkit.AjaxRequest` (``"ajax"``) or
             the framework's own request (``"native"``, for wrapped views).
-        options: room for later pipeline steps (rate limits, ...).
     """
 
     route: str
     func: Callable[..., Any]
     methods: frozenset[str]
     shape: HandlerShape
-    login_required: bool = False
-    permission: Permission | None = None
-    csrf_exempt: bool = False
-    request_arg: RequestArg = "ajax"
+    steps: Mapping[str, tuple[BoundStep[Any], ...]] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
+    request_arg: RequestArg = "ajax"
     is_async: bool = False
     sync_func: Callable[..., Any] = field(default=lambda: None, repr=False)
 
@@ -51,6 +55,22 @@ class Endpoint:
         """A readable name for logs: the handler's qualified name."""
         return getattr(self.func, "__qualname__", repr(self.func))
 
+    def steps_for(self, method: str) -> tuple[BoundStep[Any], ...]:
+        """The bound policy steps a ``method`` request runs through, in order."""
+        return self.steps.get(method, _NO_STEPS)
+
+    def step_config(self, name: str) -> Any:
+        """The configuration of the step called ``name``, or ``None`` when it is off."""
+        for bound in self.steps_for(next(iter(self.methods))):
+            if bound.step.name == name:
+                return bound.config
+        return None
+
+    @property
+    def login_required(self) -> bool:
+        """Whether anonymous requests are refused (for documentation and checks)."""
+        return bool(self.options.get("login_required", False))
+
 
 def make_endpoint(
     route: str,
@@ -58,18 +78,29 @@ def make_endpoint(
     *,
     methods: Iterable[str],
     path_names: frozenset[str] = frozenset(),
+    request_arg: RequestArg = "ajax",
+    steps: Iterable[PolicyStep[Any]] = DEFAULT_STEPS,
     **options: Any,
 ) -> Endpoint:
-    """Analyse ``func`` once and build its :class:`Endpoint`."""
+    """Analyse ``func`` once and build its :class:`Endpoint`.
+
+    ``options`` are the policy steps' registration keywords
+    (``login_required``, ``permission``, ``csrf_exempt``, ...); one no step
+    owns raises :class:`~ajaxkit.exceptions.RegistrationError`.
+    """
     is_async = inspect.iscoroutinefunction(func)
+    upper = frozenset(m.upper() for m in methods)
+    name = getattr(func, "__qualname__", repr(func))
     return Endpoint(
         route=route,
         func=func,
-        methods=frozenset(m.upper() for m in methods),
+        methods=upper,
         shape=analyse(func, path_names),
+        steps=bind_steps(steps, f"{name} ({route or '/'})", upper, options),
+        options=dict(options),
+        request_arg=request_arg,
         is_async=is_async,
         # Built once: asgiref's wrapper is what lets an async handler run
         # under a WSGI server, without an event loop per call site.
         sync_func=async_to_sync(func) if is_async else func,
-        **options,
     )

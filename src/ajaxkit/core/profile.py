@@ -79,6 +79,10 @@ class Profile(Protocol):
         """Answer with a framework response a handler returned."""
         ...
 
+    def stream_error(self, context: ErrorContext) -> dict[str, Any] | None:
+        """The document ending a stream that failed, or ``None`` to end it silently."""
+        ...
+
 
 class ProblemProfile:
     """The modern profile: bare JSON success, RFC 9457 problem details on error."""
@@ -96,6 +100,11 @@ class ProblemProfile:
 
     def render_native(self, native: Any, platform: Platform, settings: Settings) -> AjaxResponse:
         return AjaxResponse(native=native)
+
+    def stream_error(self, context: ErrorContext) -> dict[str, Any] | None:
+        # The status line has gone out; the problem document is the only
+        # way left to tell the client that the stream ended on an error.
+        return problem_document(context)
 
     def render_error(self, context: ErrorContext) -> AjaxResponse:
         error = context.error

@@ -114,6 +114,7 @@ class Ajax:
             methods=methods or self.settings.default_methods,
             path_names=target.param_names,
             request_arg=request_arg,
+            steps=self.settings.steps,
             **options,
         )
         clash = endpoint.methods & target.endpoints.keys()

@@ -16,11 +16,18 @@ from ajaxkit.core.encoding import JSONEncoder
 
 if TYPE_CHECKING:
     from ajaxkit.core.profile import Profile
+    from ajaxkit.core.steps import PolicyStep
     from ajaxkit.types import AjaxRequest
 
 __all__ = ["DEFAULT_MAX_BODY_SIZE", "Settings"]
 
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
+
+
+def _default_steps() -> tuple[PolicyStep[Any], ...]:
+    from ajaxkit.core.steps import DEFAULT_STEPS
+
+    return DEFAULT_STEPS
 
 
 def _default_profile() -> Profile:
@@ -45,6 +52,9 @@ class Settings:
             ``code``; otherwise ``about:blank``.
         clock: the time source for everything time-dependent.
         logger_name: the :mod:`logging` logger errors are reported to.
+        steps: the policy steps admission runs, in order (see
+            :mod:`ajaxkit.core.steps`); each reads its own registration
+            options.
     """
 
     debug: bool = False
@@ -57,6 +67,7 @@ class Settings:
     problem_type_base: str | None = None
     clock: Clock = field(default_factory=SystemClock)
     logger_name: str = "ajaxkit"
+    steps: tuple[PolicyStep[Any], ...] = field(default_factory=_default_steps)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""

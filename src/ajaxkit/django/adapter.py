@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
@@ -90,19 +91,39 @@ def to_ajax_request(
     return ajax_request
 
 
-def to_django_response(response: AjaxResponse) -> HttpResponseBase:
+def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResponseBase:
     """The Django response for ``response`` (a native one passes through)."""
     if response.native is not None:
         native: HttpResponseBase = response.native
         return native
     django_response: HttpResponseBase
     if response.stream is not None:
-        django_response = StreamingHttpResponse(response.stream, status=response.status)
+        # Django serves an async iterator under ASGI and a sync one under
+        # WSGI; given the other kind it would buffer the whole stream.
+        chunks = (
+            aiter(response.stream) if isinstance(request, ASGIRequest) else iter(response.stream)
+        )
+        django_response = StreamingHttpResponse(chunks, status=response.status)
     else:
         django_response = HttpResponse(response.body, status=response.status)
     # Django adds text/html by default; a response without a body type
     # (204, OPTIONS) must not claim one.
     del django_response["Content-Type"]
-    for name, value in response.headers.items():
-        django_response[name] = value
+    for name in response.headers:
+        # Django keeps one value per header: repeated ones are joined, as
+        # RFC 9110 allows for list-valued fields.
+        django_response[name] = ", ".join(response.headers.getlist(name))
+    for cookie in response.cookies:
+        django_response.set_cookie(
+            cookie.name,
+            cookie.value,
+            max_age=cookie.max_age,
+            # Django derives Expires from max_age and refuses both at once.
+            expires=cookie.expires if cookie.max_age is None else None,
+            path=cookie.path or "/",
+            domain=cookie.domain,
+            secure=cookie.secure,
+            httponly=cookie.httponly,
+            samesite=cookie.samesite,
+        )
     return django_response

@@ -46,7 +46,8 @@ def apply_django_settings(api: Ajax) -> None:
 def _sync_view(api: Ajax) -> View:
     def view(request: HttpRequest, route: str = "", **outer: Any) -> HttpResponseBase:
         # ``outer`` holds values captured by an enclosing include(); ours is ``route``.
-        return to_django_response(api.dispatch(to_ajax_request(request, route), DJANGO_PLATFORM))
+        response = api.dispatch(to_ajax_request(request, route), DJANGO_PLATFORM)
+        return to_django_response(response, request)
 
     return view
 
@@ -54,7 +55,7 @@ def _sync_view(api: Ajax) -> View:
 def _async_view(api: Ajax) -> View:
     async def view(request: HttpRequest, route: str = "", **outer: Any) -> HttpResponseBase:
         response = await api.adispatch(to_ajax_request(request, route), DJANGO_PLATFORM)
-        return to_django_response(response)
+        return to_django_response(response, request)
 
     return view
 
@@ -84,12 +85,12 @@ def _wrap(view: V, api: Ajax) -> V:
     def dispatch_sync(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         configure()
         ajax_request = to_ajax_request(request, "", kwargs)
-        return to_django_response(api.dispatch(ajax_request, DJANGO_PLATFORM))
+        return to_django_response(api.dispatch(ajax_request, DJANGO_PLATFORM), request)
 
     async def dispatch_async(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         configure()
         ajax_request = to_ajax_request(request, "", kwargs)
-        return to_django_response(await api.adispatch(ajax_request, DJANGO_PLATFORM))
+        return to_django_response(await api.adispatch(ajax_request, DJANGO_PLATFORM), request)
 
     wrapper = dispatch_async if inspect.iscoroutinefunction(view) else dispatch_sync
     functools.update_wrapper(wrapper, view)

@@ -91,11 +91,23 @@ def to_flask_response(response: AjaxResponse) -> flask.Response:
     """The Flask response for ``response``; a native response is returned as it is."""
     if response.native is not None:
         return response.native  # type: ignore[no-any-return]
-    body = response.stream if response.stream is not None else response.body
+    body = iter(response.stream) if response.stream is not None else response.body
     native: flask.Response = flask.current_app.response_class(
-        body, status=response.status, headers=response.headers
+        body, status=response.status, headers=response.headers.multi_items()
     )
     if "Content-Type" not in response.headers:
         # Flask would otherwise label a bodiless 204 as text/html.
         del native.headers["Content-Type"]
+    for cookie in response.cookies:
+        native.set_cookie(
+            cookie.name,
+            cookie.value,
+            max_age=cookie.max_age,
+            expires=cookie.expires,
+            path=cookie.path,
+            domain=cookie.domain,
+            secure=cookie.secure,
+            httponly=cookie.httponly,
+            samesite=cookie.samesite,
+        )
     return native

@@ -8,14 +8,13 @@ most of what ajaxkit would otherwise add to a bare Starlette route.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
-from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from ajaxkit.core.asgi import send_stream
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.registry import Ajax
 from ajaxkit.exceptions import ClientError
@@ -155,7 +154,7 @@ async def send_response(response: AjaxResponse, scope: Scope, receive: Receive, 
         }
     )
     if response.stream is not None and not head:
-        await send_stream(response.stream, send)
+        await send_stream(response.stream, send, receive)
     else:
         await send({"type": "http.response.body", "body": response.body})
 
@@ -165,11 +164,13 @@ def raw_headers(response: AjaxResponse, head: bool) -> list[tuple[bytes, bytes]]
     # HEAD's emptied body must not claim a length of 0 for the GET it mirrors.
     sized = not head and response.stream is None and response.status not in _BODYLESS_STATUSES
     raw: list[tuple[bytes, bytes]] = []
-    for name, value in response.headers.items():
+    for name, value in response.headers.multi_items():
         key = _HEADER_NAMES.get(name) or _header_name(name)
         if key == b"content-length":
             sized = False
         raw.append((key, value.encode("latin-1")))
+    for cookie in response.cookies:
+        raw.append((b"set-cookie", cookie.header_value().encode("latin-1")))
     if sized:
         raw.append((b"content-length", b"%d" % len(response.body)))
     return raw
@@ -184,20 +185,6 @@ def _header_name(name: str) -> bytes:
         _HEADER_NAMES.clear()
     key = _HEADER_NAMES[name] = name.lower().encode("latin-1")
     return key
-
-
-async def send_stream(stream: Any, send: Send) -> None:
-    """Send a streamed body chunk by chunk (sync iterators run in a thread).
-
-    Server-Sent Events will also need to stop when the client disconnects
-    (watching ``receive`` for ``http.disconnect``); that belongs here.
-    """
-    chunks: AsyncIterator[bytes] = (
-        stream if hasattr(stream, "__aiter__") else iterate_in_threadpool(stream)
-    )
-    async for chunk in chunks:
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 # --- other scope types ------------------------------------------------------

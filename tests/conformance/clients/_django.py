@@ -54,7 +54,10 @@ def _url(path: str, params: Params | None) -> str:
 
 def to_response(response: Any, content: bytes) -> Response:
     """Our :class:`Response` for a Django test response and its body."""
-    return Response(response.status_code, dict(response.headers.items()), content)
+    pairs = list(response.headers.items())
+    # Django keeps cookies apart from its headers; they are sent as Set-Cookie.
+    pairs += [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
+    return Response(response.status_code, pairs, content)
 
 
 class DjangoClient(Client):

@@ -92,7 +92,8 @@ class HTTPXClient(Client):
             content=content if content is not None else body or None,
             headers=headers,
         )
-        return TestResponse(response.status_code, dict(response.headers.items()), response.content)
+        pairs = response.headers.multi_items()
+        return TestResponse(response.status_code, pairs, response.content)
 
     def login(self, username: str) -> None:
         self.http.cookies.set(USER_COOKIE, username)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
-from ajaxkit.core.pipeline import is_authenticated
+from ajaxkit.core.auth import is_authenticated
 from ajaxkit.exceptions import Unauthorized
 from ajaxkit.types import AjaxRequest
 

@@ -1,0 +1,106 @@
+"""Admission: may this request be answered by this endpoint at all?
+
+route (404) → method (405; OPTIONS answered here) → declared body size (413)
+→ the endpoint's policy steps (:mod:`ajaxkit.core.steps`: CSRF 403,
+authentication 401, permission 403, then rate limits, idempotency, ...).
+
+Nothing here reads the body or calls the handler, so the same admission
+serves an HTTP request, a WebSocket handshake, a batch item and a live
+subscription.  The declared size comes before the steps: Django's CSRF check
+may parse a form body, and an oversized one must not be read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ajaxkit.core.body import BODY_METHODS, check_declared_length
+from ajaxkit.core.effects import Flow
+from ajaxkit.core.endpoint import Endpoint
+from ajaxkit.core.steps import BoundStep, StepCall
+from ajaxkit.exceptions import MethodNotAllowed
+from ajaxkit.types import AjaxRequest, AjaxResponse
+
+if TYPE_CHECKING:
+    from ajaxkit.core.platform import Platform
+    from ajaxkit.core.routing import Route, Router
+    from ajaxkit.core.settings import Settings
+
+__all__ = ["Admission", "admit"]
+
+
+class Admission:
+    """What admission learned, filled in as it goes.
+
+    A refusal raises out of :func:`admit`; what was learned until then
+    (the endpoint, the steps that had admitted the request) stays here so
+    that the error can be logged with the endpoint and those steps can
+    still see the final response.
+
+    Attributes:
+        endpoint: the endpoint chosen, once known.
+        admitted: the steps that let the request through, in order.
+        response: an answer given during admission (OPTIONS, a replay);
+            when set, the handler is not called.
+    """
+
+    __slots__ = ("admitted", "endpoint", "response")
+
+    def __init__(self) -> None:
+        self.endpoint: Endpoint | None = None
+        self.admitted: list[BoundStep[Any]] = []
+        self.response: AjaxResponse | None = None
+
+    def call(self, request: AjaxRequest, settings: Settings, platform: Platform) -> StepCall:
+        assert self.endpoint is not None
+        return StepCall(request, self.endpoint, settings, platform)
+
+
+def admit(
+    router: Router,
+    settings: Settings,
+    request: AjaxRequest,
+    platform: Platform,
+    admission: Admission,
+) -> Flow[None]:
+    """Run admission for ``request``, filling ``admission``; raise to refuse."""
+    route, captured = router.match(request.route)
+    if captured:
+        # Values the integration captured outside the mount (a wrapped
+        # view's URL kwargs) stay; the route's own captures win.
+        request.path_params = {**request.path_params, **captured}
+    endpoint = yield from _select_endpoint(route, settings, request, platform)
+    if endpoint is None:
+        admission.response = AjaxResponse(status=204, headers={"Allow": ", ".join(route.allowed())})
+        return
+    admission.endpoint = endpoint
+    if request.method in BODY_METHODS:
+        check_declared_length(request, settings.max_body_size)
+    yield from run_steps(StepCall(request, endpoint, settings, platform), admission)
+
+
+def run_steps(call: StepCall, admission: Admission) -> Flow[None]:
+    """The endpoint's policy steps for the request's method, in order."""
+    for bound in call.endpoint.steps_for(call.request.method):
+        early = yield from bound.step.admit(call, bound.config)
+        admission.admitted.append(bound)
+        if early is not None:
+            admission.response = early
+            return
+
+
+def _select_endpoint(
+    route: Route, settings: Settings, request: AjaxRequest, platform: Platform
+) -> Flow[Endpoint | None]:
+    try:
+        return route.endpoint_for(request.method)
+    except MethodNotAllowed:
+        # Profiles that check the user first (django-ajaxutils) answer an
+        # anonymous request with 401 even when the method is also wrong.
+        if settings.profile.auth_before_method:
+            first = next(iter(route.endpoints.values()))
+            call = StepCall(request, first, settings, platform)
+            for bound in first.steps_for(next(iter(sorted(first.methods)))):
+                if bound.step.name == "auth":
+                    yield from bound.step.admit(call, bound.config)
+        raise

@@ -1,0 +1,142 @@
+"""Answer: body (413, 415, 400) → parameters (422) → handler → rendering.
+
+Runs only after :mod:`ajaxkit.core.admission` let the request in.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ajaxkit.core.body import BODY_METHODS, parse_body
+from ajaxkit.core.effects import Flow
+from ajaxkit.core.encoding import UnencodableValue
+from ajaxkit.core.endpoint import Endpoint
+from ajaxkit.core.streams import Stream, is_stream_result
+from ajaxkit.exceptions import EncodingError
+from ajaxkit.types import AjaxRequest, AjaxResponse
+
+if TYPE_CHECKING:
+    from ajaxkit.core.platform import Platform
+    from ajaxkit.core.settings import Settings
+
+__all__ = ["HandlerCall", "answer", "render_result", "split_result"]
+
+
+def answer(
+    endpoint: Endpoint, settings: Settings, request: AjaxRequest, platform: Platform
+) -> Flow[AjaxResponse]:
+    """Read the body, bind parameters, call the handler and render its result."""
+    if request.method in BODY_METHODS:
+        limit = settings.max_body_size
+        raw = yield _ReadBody(request, limit)
+        parse_body(request, raw, limit)
+    result = yield HandlerCall(endpoint, request, platform)
+    return render_result(result, endpoint, settings, request, platform)
+
+
+class _ReadBody:
+    """The effect of reading the body through the integration, bounded by ``limit``."""
+
+    __slots__ = ("limit", "request")
+
+    def __init__(self, request: AjaxRequest, limit: int) -> None:
+        self.request, self.limit = request, limit
+
+    def sync(self) -> bytes:
+        return self.request.read_body(self.limit)
+
+    async def async_(self) -> bytes:
+        return await self.request.aread_body(self.limit)
+
+
+class HandlerCall:
+    """The effect of calling the handler with its bound arguments.
+
+    A class rather than two ``partial``\\ s: the driver uses one of its two
+    ways, so building both per request would be wasted work.
+    """
+
+    __slots__ = ("args", "endpoint", "kwargs", "platform")
+
+    def __init__(self, endpoint: Endpoint, request: AjaxRequest, platform: Platform) -> None:
+        shape = endpoint.shape
+        kwargs = shape.binder.bind(request) if shape.binder else {}
+        native = endpoint.request_arg == "native"
+        if native:
+            kwargs.update(request.path_params)
+        self.args: tuple[Any, ...] = (
+            ((request.native if native else request),) if shape.takes_request else ()
+        )
+        self.endpoint, self.kwargs, self.platform = endpoint, kwargs, platform
+
+    def sync(self) -> Any:
+        return self.endpoint.sync_func(*self.args, **self.kwargs)
+
+    async def async_(self) -> Any:
+        endpoint = self.endpoint
+        if endpoint.is_async:
+            return await endpoint.func(*self.args, **self.kwargs)
+        return await self.platform.run_in_thread(endpoint.func, *self.args, **self.kwargs)
+
+
+def render_result(
+    result: Any, endpoint: Endpoint, settings: Settings, request: AjaxRequest, platform: Platform
+) -> AjaxResponse:
+    """The response for a handler's ``result``."""
+    profile = settings.profile
+    if platform.native_response_types and isinstance(result, platform.native_response_types):
+        return profile.render_native(result, platform, settings)
+    if isinstance(result, AjaxResponse):
+        if result.stream is not None:
+            result.stream = _bound_stream(result.stream, endpoint, settings, request, platform)
+        return result
+    if is_stream_result(result):
+        return _stream_response(result, endpoint, settings, request, platform)
+    value, status, headers = split_result(result, profile.tuple_sets_status)
+    try:
+        response = profile.render_result(value, status, headers, settings)
+    except UnencodableValue as exc:
+        raise EncodingError(
+            f"Endpoint {endpoint.name} returned a value of type "
+            f"{exc.value_type.__module__}.{exc.value_type.__qualname__}, which cannot be encoded."
+        ) from exc
+    if request.method == "HEAD":
+        response.body = b""
+    return response
+
+
+def _stream_response(
+    result: Any, endpoint: Endpoint, settings: Settings, request: AjaxRequest, platform: Platform
+) -> AjaxResponse:
+    if not isinstance(result, Stream):
+        result = Stream.ndjson(result, settings)
+    stream = _bound_stream(result, endpoint, settings, request, platform)
+    headers = {"Content-Type": stream.media_type, **stream.headers}
+    if request.method == "HEAD":
+        # The handler ran; a HEAD answer has no body, so its stream is never sent.
+        return AjaxResponse(status=stream.status, headers=headers)
+    return AjaxResponse(status=stream.status, headers=headers, stream=stream)
+
+
+def _bound_stream(
+    chunks: Any, endpoint: Endpoint, settings: Settings, request: AjaxRequest, platform: Platform
+) -> Stream:
+    # An AjaxResponse may carry a bare iterator of byte chunks as its stream.
+    stream = chunks if isinstance(chunks, Stream) else Stream(chunks)
+    stream.bind(settings, request, platform, endpoint.name)
+    return stream
+
+
+def split_result(result: Any, tuple_sets_status: bool) -> tuple[Any, int, dict[str, str]]:
+    """``value``, ``(value, status)``, ``(value, status, headers)``, ``(value, headers)``."""
+    if result is None:
+        return None, 204, {}
+    if not (tuple_sets_status and isinstance(result, tuple) and 2 <= len(result) <= 3):
+        return result, 200, {}
+    value, second, *rest = result
+    if isinstance(second, dict):
+        return value, 200, dict(second)
+    if not isinstance(second, int) or isinstance(second, bool):
+        return result, 200, {}
+    headers = dict(rest[0]) if rest else {}
+    return value, second, headers

@@ -1,0 +1,82 @@
+"""Exceptions → the profile's error response, and the one log record of a 5xx."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from ajaxkit.core.profile import PROBLEM_TYPE, ErrorContext
+from ajaxkit.exceptions import AjaxError, EncodingError, ServerError
+from ajaxkit.types import AjaxRequest, AjaxResponse
+
+if TYPE_CHECKING:
+    from ajaxkit.core.platform import Platform
+    from ajaxkit.core.settings import Settings
+
+__all__ = ["error_context", "log_server_error", "render_exception"]
+
+
+def error_context(
+    exc: BaseException,
+    settings: Settings,
+    request: AjaxRequest | None,
+    platform: Platform,
+    endpoint_name: str | None = None,
+) -> ErrorContext:
+    """Translate ``exc`` into our tree; a server error is logged with a new id."""
+    error = exc if isinstance(exc, AjaxError) else platform.translate_exception(exc)
+    cause: BaseException | None = None
+    if error is None:
+        error, cause = ServerError(), exc
+    error_id = None
+    if error.status >= 500:
+        cause = cause or (exc.__cause__ if isinstance(exc, EncodingError) else exc)
+        error_id = str(uuid.uuid4())
+        log_server_error(settings, request, endpoint_name, exc, error_id)
+    return ErrorContext(error, request, settings, cause, error_id)
+
+
+def render_exception(
+    exc: BaseException,
+    settings: Settings,
+    request: AjaxRequest | None,
+    platform: Platform,
+    endpoint_name: str | None = None,
+) -> AjaxResponse:
+    """Turn any exception into the profile's error response (logging 5xx)."""
+    context = error_context(exc, settings, request, platform, endpoint_name)
+    try:
+        return settings.profile.render_error(context)
+    except Exception:
+        logging.getLogger(settings.logger_name).exception("The error response failed to render")
+        return AjaxResponse(status=500, body=_LAST_RESORT, headers={"Content-Type": PROBLEM_TYPE})
+
+
+_LAST_RESORT = (
+    b'{"type":"about:blank","title":"Internal Server Error","status":500,"code":"internal_error"}'
+)
+
+
+def log_server_error(
+    settings: Settings,
+    request: AjaxRequest | None,
+    endpoint_name: str | None,
+    exc: BaseException,
+    error_id: str,
+) -> None:
+    """Log ``exc`` once, with its traceback, the endpoint and the error id the client sees."""
+    where = endpoint_name or "(no endpoint)"
+    method = request.method if request else "-"
+    path = request.path if request else "-"
+    logging.getLogger(settings.logger_name).error(
+        "%s in endpoint %s for %s %s (error id %s): %s",
+        type(exc).__name__,
+        where,
+        method,
+        path,
+        error_id,
+        exc,
+        exc_info=exc,
+        extra={"error_id": error_id, "endpoint": where},
+    )

@@ -1,0 +1,258 @@
+"""Streamed response bodies, driven by the core on WSGI and ASGI alike.
+
+A handler streams by returning an iterator — sync or async — or a
+:class:`Stream`:
+
+- a bare iterator (a generator, say) is sent as newline-delimited JSON
+  (``application/x-ndjson``): each item encoded like a handler result, one
+  per line;
+- ``Stream(chunks, media_type=...)`` sends ``bytes``/``str`` chunks as they
+  are (Server-Sent Events are built on this).
+
+What every stream gets from the core, whatever the framework:
+
+- an exception raised while streaming is logged once with an error id naming
+  the endpoint, and the stream ends cleanly; the profile decides whether a
+  last frame describing the problem is written (the default profile writes
+  one when the stream knows how to frame it, as NDJSON does);
+- the handler's ``finally`` runs when the client goes away: ASGI integrations
+  notice the disconnect from ``receive`` (:mod:`ajaxkit.core.asgi`), WSGI
+  servers close the response iterable;
+- under WSGI an async iterator runs on a private event loop thread, one chunk
+  in flight at a time (the bounded bridge), so it works on Flask and Django's
+  sync views too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
+from ajaxkit.core.errors import error_context
+
+if TYPE_CHECKING:
+    from ajaxkit.core.platform import Platform
+    from ajaxkit.core.settings import Settings
+    from ajaxkit.types import AjaxRequest
+
+__all__ = ["NDJSON_TYPE", "Stream", "is_stream_result"]
+
+NDJSON_TYPE = "application/x-ndjson"
+
+#: ``frame(problem_document) -> bytes``: how a stream writes its last frame.
+ErrorFramer = Callable[[dict[str, Any]], bytes]
+Chunks = Iterator[Any] | AsyncIterator[Any]
+
+
+def is_stream_result(value: Any) -> bool:
+    """Whether a handler's result is streamed: an iterator (not a list) or a Stream."""
+    return (
+        isinstance(value, Stream)
+        or hasattr(value, "__anext__")
+        or (hasattr(value, "__next__") and not isinstance(value, (str, bytes)))
+    )
+
+
+class Stream:
+    """A response body sent chunk by chunk.
+
+    Args:
+        chunks: a sync or async iterator of ``bytes``/``str`` (or of values
+            when ``encode`` is given).
+        media_type: the ``Content-Type`` of the response.
+        status: the response status.
+        headers: extra response headers.
+        encode: turns each item into bytes (NDJSON streams encode JSON).
+        error_frame: writes the last frame after an error, from the problem
+            document; ``None`` ends the stream without one.
+    """
+
+    __slots__ = (
+        "_context",
+        "chunks",
+        "encode",
+        "error_frame",
+        "headers",
+        "media_type",
+        "status",
+    )
+
+    def __init__(
+        self,
+        chunks: Chunks,
+        *,
+        media_type: str = "application/octet-stream",
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        encode: Callable[[Any], bytes] | None = None,
+        error_frame: ErrorFramer | None = None,
+    ) -> None:
+        self.chunks = chunks
+        self.media_type = media_type
+        self.status = status
+        self.headers = dict(headers or {})
+        self.encode = encode
+        self.error_frame = error_frame
+        self._context: tuple[Settings, AjaxRequest | None, Platform, str] | None = None
+
+    @classmethod
+    def ndjson(cls, items: Chunks, settings: Settings) -> Stream:
+        """A newline-delimited JSON stream of ``items``."""
+        dumps = settings.encoder.dumps
+        return cls(
+            items,
+            media_type=NDJSON_TYPE,
+            encode=lambda item: dumps(item) + b"\n",
+            error_frame=lambda problem: dumps({"error": problem}) + b"\n",
+        )
+
+    @property
+    def is_async(self) -> bool:
+        """Whether the chunks come from an async iterator."""
+        return hasattr(self.chunks, "__anext__")
+
+    def bind(
+        self, settings: Settings, request: AjaxRequest | None, platform: Platform, endpoint: str
+    ) -> None:
+        """Tell the stream whom it answers, so that an error is logged and framed."""
+        self._context = (settings, request, platform, endpoint)
+
+    # --- sync (WSGI) ----------------------------------------------------------
+
+    def __iter__(self) -> Iterator[bytes]:
+        """The body for a WSGI server; closing it closes the handler's iterator."""
+        source: Iterator[Any] = (
+            _AsyncBridge(self.chunks)  # type: ignore[arg-type]
+            if self.is_async
+            else self.chunks  # type: ignore[assignment]
+        )
+        try:
+            for item in source:
+                yield self._bytes(item)
+        except Exception as exc:
+            last = self._failed(exc)
+            if last:
+                yield last
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+
+    # --- async (ASGI) ---------------------------------------------------------
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        """The body on an event loop; sync chunks are pulled in a thread."""
+        try:
+            if self.is_async:
+                async for item in self.chunks:  # type: ignore[union-attr]
+                    yield self._bytes(item)
+            else:
+                pull = self._pull_in_thread()
+                while (item := await pull()) is not _END:
+                    yield self._bytes(item)
+        except Exception as exc:
+            last = self._failed(exc)
+            if last:
+                yield last
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the handler's iterator, so its ``finally`` runs."""
+        chunks = self.chunks
+        if hasattr(chunks, "aclose"):
+            await chunks.aclose()
+        elif hasattr(chunks, "close"):
+            chunks.close()
+
+    def _pull_in_thread(self) -> Callable[[], Awaitable[Any]]:
+        chunks: Iterator[Any] = self.chunks  # type: ignore[assignment]
+        run_in_thread = self._context[2].run_in_thread if self._context else None
+
+        def pull() -> Any:
+            return next(chunks, _END)
+
+        async def apull() -> Any:
+            return await run_in_thread(pull) if run_in_thread else pull()
+
+        return apull
+
+    # --- shared ---------------------------------------------------------------
+
+    def _bytes(self, item: Any) -> bytes:
+        if self.encode is not None:
+            return self.encode(item)
+        if isinstance(item, bytes):
+            return item
+        if isinstance(item, str):
+            return item.encode("utf-8")
+        raise TypeError(
+            f"A Stream without encode= yields bytes or str, not {type(item).__qualname__}."
+        )
+
+    def _failed(self, exc: Exception) -> bytes | None:
+        """Log the error once; the last frame, if the profile and the stream want one."""
+        if self._context is None:
+            raise exc
+        settings, request, platform, endpoint = self._context
+        context = error_context(exc, settings, request, platform, endpoint)
+        document = settings.profile.stream_error(context)
+        if document is None or self.error_frame is None:
+            return None
+        return self.error_frame(document)
+
+
+class _End:
+    def __repr__(self) -> str:
+        return "END"
+
+
+_END: Any = _End()
+
+
+async def _next(chunks: AsyncIterator[Any]) -> Any:
+    return await chunks.__anext__()
+
+
+class _AsyncBridge:
+    """An async iterator consumed from sync code, on a private event loop thread.
+
+    One ``__anext__`` is in flight at a time, so a slow consumer holds back
+    the producer instead of buffering without bound.
+    """
+
+    def __init__(self, chunks: AsyncIterator[Any]) -> None:
+        self._chunks = chunks
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="ajaxkit-stream", daemon=True
+        )
+        self._thread.start()
+        self._closed = False
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(_next(self._chunks), self._loop)
+        try:
+            return future.result()
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        """Close the async iterator on its loop, then stop the loop's thread."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            aclose = getattr(self._chunks, "aclose", None)
+            if aclose is not None:
+                asyncio.run_coroutine_threadsafe(aclose(), self._loop).result()
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()

@@ -1,0 +1,92 @@
+"""Rules H (headers and cookies) and T (streamed responses) of docs/protocol.md, on every client."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import orjson
+
+from tests.conformance.app import STREAM_CLOSED
+from tests.conformance.clients.base import Client
+
+
+def _lines(content: bytes) -> list[object]:
+    return [orjson.loads(line) for line in content.splitlines() if line]
+
+
+# --- H: headers and cookies -------------------------------------------------
+
+
+def test_H1_two_set_cookie_headers_arrive(client: Client) -> None:
+    response = client.post("/ajax/cookies/set")
+    assert response.status == 200
+    cookies = response.header_list("set-cookie")
+    assert len(cookies) == 3, cookies
+    by_name = {c.split("=", 1)[0]: c.lower() for c in cookies}
+    assert by_name["theme"].startswith("theme=dark")
+    assert "max-age=3600" in by_name["theme"]
+    assert "httponly" in by_name["theme"]
+    assert "secure" in by_name["theme"]
+    assert "samesite=strict" in by_name["lang"]
+    assert "path=/ajax" in by_name["lang"]
+    assert "max-age=0" in by_name["old"] or "expires=thu, 01 jan 1970" in by_name["old"]
+
+
+def test_H2_repeated_response_headers_are_all_sent(client: Client) -> None:
+    response = client.post("/ajax/cookies/set")
+    links = [part.strip() for value in response.header_list("link") for part in value.split(",")]
+    assert links == ["</a>; rel=preload", "</b>; rel=preload"]
+
+
+def test_H3_request_cookies_are_readable(client: Client) -> None:
+    response = client.get("/ajax/cookies/echo", headers={"Cookie": 'a=1; b="two words"; junk'})
+    assert response.status == 200
+    assert response.json() == {"a": "1", "b": "two words"}
+
+
+# --- T: streams -------------------------------------------------------------
+
+
+def test_T1_sync_iterator_streams_ndjson(client: Client) -> None:
+    response = client.get("/ajax/stream/sync", params={"n": 4})
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert _lines(response.content) == [{"i": i} for i in range(4)]
+
+
+def test_T1_async_iterator_streams_ndjson(client: Client) -> None:
+    response = client.get("/ajax/stream/async", params={"n": 3})
+    assert response.status == 200
+    assert _lines(response.content) == [{"i": i} for i in range(3)]
+
+
+def test_T2_stream_object_sends_raw_chunks(client: Client) -> None:
+    response = client.get("/ajax/stream/raw")
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.content == b"data: 1\n\ndata: 2\n\n"
+
+
+def test_T3_error_mid_stream_is_logged_and_ends_the_stream(client: Client, caplog) -> None:
+    run = uuid.uuid4().hex
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/stream/fails", params={"run": run})
+    assert response.status == 200
+    first, last = _lines(response.content)
+    assert first == {"i": 0}
+    assert isinstance(last, dict)
+    problem = last["error"]
+    assert problem["code"] == "internal_error"
+    assert "secret" not in response.text
+    records = [r for r in caplog.records if r.name == "ajaxkit"]
+    assert len(records) == 1
+    message = records[0].getMessage()
+    assert "failing_stream" in message
+    assert problem["instance"] == f"urn:uuid:{records[0].error_id}"  # type: ignore[attr-defined]
+    assert STREAM_CLOSED.get(run) is True
+
+
+def test_T4_head_of_a_stream_has_no_body(client: Client) -> None:
+    response = client.request("HEAD", "/ajax/stream/sync")
+    assert response.status == 200
+    assert response.content == b""
