@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile
 from ajaxkit.core.auth import is_authenticated
+from ajaxkit.live import Live, LiveSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +90,7 @@ def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     _concurrency_endpoints(api)
     _cookie_endpoints(api)
     _stream_endpoints(api)
+    _live_endpoints(api)
     return api
 
 
@@ -275,3 +277,22 @@ def _stream_endpoints(api: Ajax) -> None:
                 STREAM_CLOSED[run] = True
 
         return items()
+
+
+#: How long a conformance SSE response lasts: test clients read whole bodies,
+#: so streams must end by themselves (as they do under WSGI in production).
+LIVE_STREAM_SECONDS = 0.3
+
+
+def _live_endpoints(api: Ajax) -> None:
+    live = Live(
+        api, settings=LiveSettings(stream_seconds=LIVE_STREAM_SECONDS, max_topics=3, heartbeat=0)
+    )
+    live.topic("news")
+    live.topic("chat/{room}", authorize=lambda request, topic, action: topic != "chat/closed")
+    live.topic("staff", authorize=lambda request, topic, action: is_admin(request))
+    live.topic("members", login_required=True)
+
+    @api.endpoint("live/publish", methods=["POST"], csrf_exempt=True)
+    def publish(request: AjaxRequest, topic: str, n: int) -> dict[str, str]:
+        return {"cursor": live.publish(topic, {"n": n})}

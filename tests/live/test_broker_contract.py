@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import orjson
 
-from ajaxkit.live import Broker, Event, parse_cursor
+from ajaxkit.live import Backlog, Broker, Event, parse_cursor
 from ajaxkit.live.subscription import Subscription
 from tests.live.conftest import MakeBroker
 
@@ -43,12 +43,15 @@ def _frame_numbers(raw: bytes) -> list[int]:
 
 async def _drain(subscription: Subscription, want: int, timeout: float = 5.0) -> list[int]:
     got: list[int] = []
-    async with asyncio.timeout(timeout):
+
+    async def drain() -> None:
         while len(got) < want:
             await subscription.wait()
-            got += _frame_numbers(subscription.take())
+            got.extend(_frame_numbers(subscription.take()))
             if subscription.closed:
                 break
+
+    await asyncio.wait_for(drain(), timeout)
     return got
 
 
@@ -104,7 +107,7 @@ def test_a_cursor_from_another_epoch_or_malformed_resets(make_broker: MakeBroker
         assert opened.events == [] and opened.cursor == head
 
 
-async def _open_and_close(broker: Broker, cursor: str) -> object:
+async def _open_and_close(broker: Broker, cursor: str) -> Backlog:
     opened = await broker.open(frozenset({"a"}), cursor)
     broker.close(opened.subscription)
     return opened.backlog
@@ -216,9 +219,7 @@ def test_revoke_closes_that_users_subscriptions(make_broker: MakeBroker) -> None
         alice_b = await broker.open(frozenset({"b"}), None, user_key="alice")
         bob = await broker.open(frozenset({"a"}), None, user_key="bob")
         broker.revoke("alice", "a")
-        async with asyncio.timeout(3):
-            while not alice.subscription.closed:
-                await alice.subscription.wait()
+        await asyncio.wait_for(alice.subscription.wait(), 3)
         await asyncio.sleep(0.05)
         closed = (alice.subscription.closed, alice_b.subscription.closed, bob.subscription.closed)
         await broker.aclose()
