@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile
 from ajaxkit.core.auth import is_authenticated
+from ajaxkit.core.streams import served_by_sync_server
 from ajaxkit.live import Live, LiveSettings
 
 
@@ -292,6 +293,13 @@ def _live_endpoints(api: Ajax) -> None:
     live.topic("chat/{room}", authorize=lambda request, topic, action: topic != "chat/closed")
     live.topic("staff", authorize=lambda request, topic, action: is_admin(request))
     live.topic("members", login_required=True)
+
+    @api.endpoint("live/server-kind")
+    async def server_kind(request: AjaxRequest) -> Any:
+        async def flag() -> Any:
+            yield {"sync_server": served_by_sync_server()}
+
+        return flag()
 
     @api.endpoint("live/publish", methods=["POST"], csrf_exempt=True)
     def publish(request: AjaxRequest, topic: str, n: int) -> dict[str, str]:

@@ -183,3 +183,10 @@ def test_L7_long_poll_reset(client: Client) -> None:
     head = _publish(client, "news", 0)
     response = client.get("/ajax/_live/poll", params={"topic": "news", "cursor": "old:1"})
     assert response.json() == {"cursor": head, "reset": True, "events": []}
+
+
+def test_L8_a_stream_knows_when_a_sync_server_drives_it(client: Client) -> None:
+    """What lets SSE end itself in time under WSGI (see LiveSettings.wsgi_stream_seconds)."""
+    response = client.get("/ajax/live/server-kind")
+    flag = orjson.loads(response.content.splitlines()[0])["sync_server"]
+    assert flag is ("async_server" not in client.capabilities)

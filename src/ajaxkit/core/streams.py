@@ -29,6 +29,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.errors import error_context
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.settings import Settings
     from ajaxkit.types import AjaxRequest
 
-__all__ = ["NDJSON_TYPE", "Stream", "is_stream_result"]
+__all__ = ["NDJSON_TYPE", "Stream", "is_stream_result", "served_by_sync_server"]
 
 NDJSON_TYPE = "application/x-ndjson"
 
@@ -213,7 +214,21 @@ class _End:
 _END: Any = _End()
 
 
+_SYNC_SERVER: ContextVar[bool] = ContextVar("ajaxkit_sync_server", default=False)
+
+
+def served_by_sync_server() -> bool:
+    """Inside a stream's async iterator: whether a WSGI server drives it (via the bridge).
+
+    A stream that could run forever must end itself in time there, since it
+    holds one of the server's few worker threads.
+    """
+    return _SYNC_SERVER.get()
+
+
 async def _next(chunks: AsyncIterator[Any]) -> Any:
+    # An async generator's body runs in the context of whoever awaits it.
+    _SYNC_SERVER.set(True)
     return await chunks.__anext__()
 
 

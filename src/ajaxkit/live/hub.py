@@ -34,7 +34,7 @@ from asgiref.sync import async_to_sync
 
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.routing import Router
-from ajaxkit.core.streams import Stream
+from ajaxkit.core.streams import Stream, served_by_sync_server
 from ajaxkit.exceptions import NotFound, RegistrationError, ValidationFailed
 from ajaxkit.live.broker import Backlog, Broker
 from ajaxkit.live.events import client_cursor, reset_frame, retry_frame, validate_topic
@@ -64,9 +64,10 @@ class LiveSettings:
         heartbeat: seconds between heartbeat comments on an idle stream.
         retry_ms: the reconnection delay sent to EventSource clients.
         stream_seconds: an SSE response ends itself after this long and the
-            client reconnects with its cursor (``None``: never).  Set it
-            below a WSGI worker's timeout: a sync worker held by a stream is
-            a worker gone.
+            client reconnects with its cursor (``None``: never, on ASGI).
+        wsgi_stream_seconds: the same under a WSGI server, where a stream
+            holds one of the few worker threads: keep it below the worker
+            timeout (gunicorn's default is 30 s).
         poll_timeout: the longest a long-poll request waits for events.
         max_topics: topics one connection may ask for.
         buffer_bytes: frames one connection may have queued before it is
@@ -77,6 +78,7 @@ class LiveSettings:
     heartbeat: float = 15.0
     retry_ms: int = 3000
     stream_seconds: float | None = None
+    wsgi_stream_seconds: float = 25.0
     poll_timeout: float = 25.0
     max_topics: int = 20
     buffer_bytes: int = DEFAULT_BUFFER_BYTES
@@ -233,7 +235,7 @@ class Live:
         )
         subscription = opened.subscription
         self._heartbeat.ensure_running()
-        deadline = _deadline(self.settings.stream_seconds)
+        deadline = _deadline(self._stream_seconds())
         try:
             yield self._first_write(opened.backlog, start)
             while not subscription.closed:
@@ -244,6 +246,13 @@ class Live:
                     yield data
         finally:
             self.broker.close(subscription)
+
+    def _stream_seconds(self) -> float | None:
+        limit = self.settings.stream_seconds
+        if served_by_sync_server():
+            wsgi = self.settings.wsgi_stream_seconds
+            return wsgi if limit is None else min(limit, wsgi)
+        return limit
 
     def _first_write(self, backlog: Backlog, start: str | None) -> bytes:
         retry = self.settings.retry_ms
