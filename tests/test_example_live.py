@@ -15,9 +15,8 @@ def test_a_message_said_in_a_room_reaches_a_long_poll_subscriber() -> None:
     start = client.get("/ajax/_live/poll", params={"topic": "chat/lobby"}).json()["cursor"]
     said = client.post("/ajax/chat/lobby", data={"text": "hi"})
     assert said.status_code == 201
-    events = client.get(
-        "/ajax/_live/poll", params={"topic": "chat/lobby", "cursor": start}
-    ).json()["events"]
+    polled = client.get("/ajax/_live/poll", params={"topic": "chat/lobby", "cursor": start})
+    events = polled.json()["events"]
     assert [(e["topic"], e["data"]) for e in events] == [("chat/lobby", {"text": "hi"})]
     assert events[0]["id"] == said.json()["cursor"]
 
