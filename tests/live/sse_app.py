@@ -18,8 +18,23 @@ from ajaxkit.live.redis import RedisBroker
 
 api = Ajax()
 broker = RedisBroker(
-    os.environ["AJAXKIT_LIVE_REDIS"], namespace=os.environ["AJAXKIT_LIVE_NAMESPACE"]
+    os.environ["AJAXKIT_LIVE_REDIS"],
+    namespace=os.environ["AJAXKIT_LIVE_NAMESPACE"],
+    window=int(os.environ.get("AJAXKIT_LIVE_WINDOW", "10000")),
 )
-live = Live(api, broker, settings=LiveSettings(heartbeat=1.0, retry_ms=100))
+settings = LiveSettings(
+    heartbeat=float(os.environ.get("AJAXKIT_LIVE_HEARTBEAT", "1.0")),
+    retry_ms=100,
+    buffer_bytes=int(os.environ.get("AJAXKIT_LIVE_BUFFER", str(256 * 1024))),
+)
+live = Live(api, broker, settings=settings)
 live.topic("seq")
+
+
+@api.endpoint("_stats")
+def stats() -> dict[str, int]:
+    """How many subscriptions this process holds (tests check they are freed)."""
+    return {"subscriptions": len(broker.fanout)}
+
+
 app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))])
