@@ -25,7 +25,7 @@ import asyncio
 import inspect
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ from ajaxkit.core.streams import Stream, served_by_sync_server
 from ajaxkit.exceptions import NotFound, RegistrationError, ValidationFailed
 from ajaxkit.live.broker import Backlog, Broker
 from ajaxkit.live.events import client_cursor, reset_frame, retry_frame, validate_topic
-from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES
+from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES, Subscription
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
@@ -221,52 +221,13 @@ class Live:
 
     def _sse(self, request: AjaxRequest, cursor: str | None = None) -> Stream:
         """Server-Sent Events for the asked topics, from the client's cursor."""
-        start = request.headers.get("last-event-id") or cursor
-        frames = self._frames(self._asked(request), start, user_key(request.user))
-        return Stream(frames, media_type="text/event-stream", headers=SSE_HEADERS)
-
-    async def _frames(
-        self, topics: frozenset[str], start: str | None, who: str | None
-    ) -> AsyncIterator[bytes]:
-        # Opened here, on the loop that drains the stream (under WSGI that is
-        # the stream's own loop, not the handler's).
-        opened = await self.broker.open(
-            topics, start, buffer_bytes=self.settings.buffer_bytes, user_key=who
+        source = _SseSource(
+            self,
+            self._asked(request),
+            request.headers.get("last-event-id") or cursor,
+            user_key(request.user),
         )
-        subscription = opened.subscription
-        self._heartbeat.ensure_running()
-        deadline = _deadline(self._stream_seconds())
-        try:
-            yield self._first_write(opened.backlog, start)
-            while not subscription.closed:
-                if not await _wait(subscription.wait(), deadline):
-                    break
-                data = subscription.take()
-                if data:
-                    yield data
-        finally:
-            self.broker.close(subscription)
-
-    def _stream_seconds(self) -> float | None:
-        limit = self.settings.stream_seconds
-        if served_by_sync_server():
-            wsgi = self.settings.wsgi_stream_seconds
-            return wsgi if limit is None else min(limit, wsgi)
-        return limit
-
-    def _first_write(self, backlog: Backlog, start: str | None) -> bytes:
-        retry = self.settings.retry_ms
-        if backlog.reset:
-            return reset_frame(backlog.cursor) + b"retry: %d\n\n" % retry
-        if not backlog.events:
-            return retry_frame(backlog.cursor, retry)
-        # The id stays the client's own cursor until each event moves it, so
-        # a drop in the middle of the backlog resumes from the right place.
-        parts = [retry_frame(start or backlog.cursor, retry)]
-        parts += [event.frame for event in backlog.events]
-        if backlog.events[-1].cursor != backlog.cursor:
-            parts.append(b"id: %s\n\n" % backlog.cursor.encode())
-        return b"".join(parts)
+        return Stream(source, media_type="text/event-stream", headers=SSE_HEADERS)
 
     async def _poll(
         self, request: AjaxRequest, cursor: str | None = None, timeout: float | None = None
@@ -365,3 +326,69 @@ class _Heartbeat:
                 return
             broker.heartbeat()
             del broker
+
+
+class _SseSource:
+    """One SSE connection as a :class:`~ajaxkit.core.streams.PushSource`.
+
+    Its subscription is opened in :meth:`start`, on the loop that drives the
+    stream (under WSGI that is the stream's own loop, not the handler's).
+    """
+
+    __slots__ = ("_first", "_hub", "_start", "_subscription", "_topics", "_who")
+
+    def __init__(self, hub: Live, topics: frozenset[str], start: str | None, who: str | None):
+        self._hub = hub
+        self._topics = topics
+        self._start = start
+        self._who = who
+        self._first = b""
+        self._subscription: Subscription | None = None
+
+    async def start(self) -> None:
+        hub = self._hub
+        opened = await hub.broker.open(
+            self._topics, self._start, buffer_bytes=hub.settings.buffer_bytes, user_key=self._who
+        )
+        self._subscription = opened.subscription
+        self._first = _first_write(opened.backlog, self._start, hub.settings.retry_ms)
+        hub._heartbeat.ensure_running()
+
+    def take(self) -> bytes:
+        first, self._first = self._first, b""
+        assert self._subscription is not None
+        return first + self._subscription.take() if first else self._subscription.take()
+
+    @property
+    def finished(self) -> bool:
+        return self._subscription is None or self._subscription.closed
+
+    def listen(self, ready: Callable[[], None] | None) -> None:
+        assert self._subscription is not None
+        self._subscription.listen(ready)
+
+    def seconds(self) -> float | None:
+        limit = self._hub.settings.stream_seconds
+        if served_by_sync_server():
+            wsgi = self._hub.settings.wsgi_stream_seconds
+            return wsgi if limit is None else min(limit, wsgi)
+        return limit
+
+    async def aclose(self) -> None:
+        if self._subscription is not None:
+            self._hub.broker.close(self._subscription)
+
+
+def _first_write(backlog: Backlog, start: str | None, retry: int) -> bytes:
+    """The id (and retry) frame, then the backlog: one write before live events."""
+    if backlog.reset:
+        return reset_frame(backlog.cursor) + b"retry: %d\n\n" % retry
+    if not backlog.events:
+        return retry_frame(backlog.cursor, retry)
+    # The id stays the client's own cursor until each event moves it, so
+    # a drop in the middle of the backlog resumes from the right place.
+    parts = [retry_frame(start or backlog.cursor, retry)]
+    parts += [event.frame for event in backlog.events]
+    if backlog.events[-1].cursor != backlog.cursor:
+        parts.append(b"id: %s\n\n" % backlog.cursor.encode())
+    return b"".join(parts)

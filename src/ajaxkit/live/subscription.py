@@ -18,9 +18,10 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from ajaxkit.core.streams import resolver
 from ajaxkit.live.events import Event, Position
 
 __all__ = ["DEFAULT_BUFFER_BYTES", "Fanout", "Subscription", "call_on"]
@@ -42,9 +43,9 @@ class Subscription:
     __slots__ = (
         "_buffer",
         "_held",
+        "_listener",
         "_loop",
         "_pending",
-        "_waiter",
         "closed",
         "idle",
         "last_position",
@@ -71,7 +72,7 @@ class Subscription:
         self._buffer: deque[bytes] = deque()
         self._pending = 0
         self._loop = asyncio.get_running_loop()
-        self._waiter: asyncio.Future[None] | None = None
+        self._listener: Callable[[], None] | None = None
         self.overflowed = False
         self.closed = False
         #: No frame was queued since the last heartbeat tick.
@@ -134,16 +135,21 @@ class Subscription:
         """Until there is something to take, or the subscription ended."""
         if self._buffer or self.closed:
             return
-        self._waiter = self._loop.create_future()
+        ready: asyncio.Future[None] = self._loop.create_future()
+        self.listen(resolver(ready))
         try:
-            await self._waiter
+            await ready
         finally:
-            self._waiter = None
+            self.listen(None)
+
+    def listen(self, ready: Callable[[], None] | None) -> None:
+        """Call ``ready()`` whenever frames are queued or the subscription ends."""
+        self._listener = ready
 
     def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        listener = self._listener
+        if listener is not None:
+            listener()
 
 
 class Fanout:
