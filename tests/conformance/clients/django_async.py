@@ -7,13 +7,21 @@ sync code, as the main thread of an ASGI server would.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from django.core.asgi import get_asgi_application
 from django.test import AsyncClient
+from starlette.testclient import TestClient
 
+import ajaxkit.django
+from ajaxkit import Ajax
 from tests.conformance.clients._django import DjangoClient, to_response
-from tests.conformance.clients.base import Response
+from tests.conformance.clients._websocket import websocket_session
+from tests.conformance.clients.base import Response, WsSession
 
 
 async def _read(response: Any) -> bytes:
@@ -24,7 +32,7 @@ async def _read(response: Any) -> bytes:
 
 class DjangoAsyncClient(DjangoClient):
     name = "django_async"
-    capabilities = frozenset({"native", "csrf", "async_server"})
+    capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
     urlconf = "tests.django_project.conformance_async_urls"
     asynchronous = True
 
@@ -37,3 +45,18 @@ class DjangoAsyncClient(DjangoClient):
             return to_response(response, await _read(response))
 
         return async_to_sync(send)()
+
+    @contextmanager
+    def websocket(self, path: str) -> Iterator[WsSession]:
+        # Django's own ASGI application, wrapped once per mount; the test
+        # client's session cookie carries the login, as a browser's would.
+        apis: Mapping[str, Ajax] = self.apis or importlib.import_module(self.urlconf).APIS
+        application: Any = get_asgi_application()
+        for prefix, api in apis.items():
+            application = ajaxkit.django.asgi(application, api, prefix=prefix)
+        cookie = "; ".join(f"{name}={m.value}" for name, m in self._client.cookies.items())
+        # closing(), not ``with TestClient``: that would run a lifespan, which
+        # Django's handler refuses.
+        http = TestClient(application)
+        with closing(http), websocket_session(http, path, {"cookie": cookie}) as ws:
+            yield ws
