@@ -98,6 +98,7 @@ class WebSocket:
     """
 
     __slots__ = (
+        "_cancelled",
         "_done",
         "_endpoint",
         "_inbox",
@@ -125,6 +126,7 @@ class WebSocket:
         self._state = _CONNECTED
         self._waiting = False
         self._done = False
+        self._cancelled = False
         self._task: asyncio.Task[Any] | None = None
 
     @property
@@ -146,7 +148,8 @@ class WebSocket:
             WebSocketDisconnect: the client went away (or the session is closed).
             PayloadTooLarge: the message is over ``settings.max_body_size``.
         """
-        if self._state is not _CONNECTED:
+        # Messages that arrived before the client left are still delivered.
+        if self._state is _CLOSED or (self._state is _GONE and self._inbox.empty()):
             raise WebSocketDisconnect(self.close_code or NORMAL_CLOSE)
         self._waiting = True
         try:
@@ -266,10 +269,38 @@ class WebSocket:
         if self._waiting and not self._inbox.full():
             self._inbox.put_nowait({"type": "websocket.disconnect", "code": code})
         else:
+            self._cancelled = True
             self._task.cancel()
 
-    def _cancelled_by_client(self) -> bool:
-        return self._state is _GONE
+    async def _serve(
+        self, endpoint: Endpoint, kwargs: dict[str, Any], platform: Platform, receive: Receive
+    ) -> None:
+        """Run the handler while a reader task watches the client; then end the session."""
+        task = self._task = asyncio.current_task()
+        reader = asyncio.ensure_future(self._read(receive))
+        failure: BaseException | None = None
+        try:
+            await endpoint.func(self, **kwargs)
+        except BaseException as exc:  # sorted out below; re-raised if not ours
+            failure = exc
+        # From here on a disconnect must not cancel us: we are cleaning up.
+        self._done = True
+        reader.cancel()
+        if self._cancelled:
+            # Our own cancellation (the client left), not the server's.
+            uncancel = getattr(task, "uncancel", None)
+            if uncancel is not None:
+                uncancel()
+            if isinstance(failure, asyncio.CancelledError):
+                failure = None
+        if failure is None or isinstance(failure, WebSocketDisconnect):
+            await self.close()
+        elif isinstance(failure, Exception):
+            context = error_context(failure, self._settings, self.request, platform, self._endpoint)
+            if self._state is _CONNECTED:
+                await self._close(close_code(context), close_reason(context))
+        else:
+            raise failure
 
 
 def close_reason(context: ErrorContext) -> str:
@@ -326,7 +357,7 @@ async def serve_websocket(
     endpoint, kwargs = admitted
     socket = WebSocket(request, settings, send, endpoint.name)
     await send({"type": "websocket.accept"})
-    await _run_handler(socket, endpoint, kwargs, platform, receive)
+    await socket._serve(endpoint, kwargs, platform, receive)
 
 
 def _admit(
@@ -375,40 +406,6 @@ async def _send_denial(response: AjaxResponse, send: Send) -> None:
         {"type": "websocket.http.response.start", "status": response.status, "headers": headers}
     )
     await send({"type": "websocket.http.response.body", "body": response.body})
-
-
-async def _run_handler(
-    socket: WebSocket,
-    endpoint: Endpoint,
-    kwargs: dict[str, Any],
-    platform: Platform,
-    receive: Receive,
-) -> None:
-    task = socket._task = asyncio.current_task()
-    reader = asyncio.ensure_future(socket._read(receive))
-    failure: BaseException | None = None
-    try:
-        await endpoint.func(socket, **kwargs)
-    except BaseException as exc:  # sorted out below; re-raised if not ours
-        failure = exc
-    # From here on, a disconnect must not cancel us: we are cleaning up.
-    socket._done = True
-    reader.cancel()
-    if isinstance(failure, asyncio.CancelledError) and socket._cancelled_by_client():
-        uncancel = getattr(task, "uncancel", None)
-        if uncancel is not None:
-            uncancel()
-        failure = None
-    if isinstance(failure, WebSocketDisconnect):
-        failure = None
-    if failure is None:
-        await socket.close()
-    elif isinstance(failure, Exception):
-        context = error_context(failure, socket._settings, socket.request, platform, endpoint.name)
-        if socket._state is _CONNECTED:
-            await socket._close(close_code(context), close_reason(context))
-    else:
-        raise failure
 
 
 def _cut(reason: str) -> str:
