@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ajaxkit import Ajax, AjaxRequest, RegistrationError, WebSocket, WebSocketDisconnect
 from ajaxkit.core.asgi import Message
@@ -228,6 +230,25 @@ def test_handler_close_is_sent_once_with_the_reason_cut_to_123_bytes() -> None:
 def test_a_message_over_the_limit_closes_with_4413() -> None:
     sent = run_session(make_api(), handshake("echo"), text("x" * 9))
     assert sent[-1] == {"type": "websocket.close", "code": 4413, "reason": "payload_too_large"}
+
+
+def test_the_limit_counts_utf8_bytes_of_text() -> None:
+    sent = run_session(make_api(), handshake("echo"), text("ééééé"))  # 5 characters, 10 bytes
+    assert sent[-1]["code"] == 4413
+
+
+@settings(max_examples=50, deadline=None)
+@given(reason=st.text())
+def test_any_close_reason_fits_a_close_frame(reason: str) -> None:
+    api = Ajax()
+
+    @api.websocket("close")
+    async def close(ws: WebSocket) -> None:
+        await ws.close(4000, reason)
+
+    sent = run_session(api, handshake("close"))[-1]["reason"]
+    assert len(sent.encode("utf-8")) <= 123
+    assert reason.startswith(sent)
 
 
 def test_malformed_json_closes_with_4400() -> None:

@@ -160,7 +160,7 @@ class WebSocket:
             raise WebSocketDisconnect(self.close_code or 1005)
         text = message.get("text")
         data: str | bytes = text if text is not None else (message.get("bytes") or b"")
-        if len(data) > self._limit:
+        if _size(data, self._limit) > self._limit:
             raise PayloadTooLarge(f"A WebSocket message is limited to {self._limit} bytes.")
         return data
 
@@ -406,6 +406,13 @@ async def _send_denial(response: AjaxResponse, send: Send) -> None:
         {"type": "websocket.http.response.start", "status": response.status, "headers": headers}
     )
     await send({"type": "websocket.http.response.body", "body": response.body})
+
+
+def _size(data: str | bytes, limit: int) -> int:
+    """The message's size in bytes (UTF-8 for text), encoding only when it may matter."""
+    if isinstance(data, bytes) or len(data) * 4 <= limit:
+        return len(data)
+    return len(data.encode("utf-8"))
 
 
 def _cut(reason: str) -> str:

@@ -9,6 +9,7 @@ HTTP, lifespan, WebSockets elsewhere — to the wrapped application, untouched.
 from __future__ import annotations
 
 import io
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -28,10 +29,12 @@ from ajaxkit.types import AjaxRequest
 
 __all__ = ["WebSocketMount", "asgi", "websocket_request"]
 
-ASGIApp = Any  # ``async def app(scope, receive, send)``; Django ships no type for it
+# ``app(scope, receive, send)``, loosely typed: Django's stubs declare the
+# scope a dict, which a stricter alias would refuse.
+_ASGIApp = Callable[..., Awaitable[Any]]
 
 
-def asgi(application: ASGIApp, api: Ajax, *, prefix: str = "/ajax/") -> WebSocketMount:
+def asgi(application: _ASGIApp, api: Ajax, *, prefix: str = "/ajax/") -> WebSocketMount:
     """Serve ``api``'s WebSocket endpoints under ``prefix`` beside ``application``.
 
     In ``asgi.py``::
@@ -55,7 +58,7 @@ class WebSocketMount:
 
     __slots__ = ("api", "application", "prefix")
 
-    def __init__(self, application: ASGIApp, api: Ajax, prefix: str) -> None:
+    def __init__(self, application: _ASGIApp, api: Ajax, prefix: str) -> None:
         apply_django_settings(api)
         self.application = application
         self.api = api
