@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from hypothesis import given, settings
@@ -62,7 +63,7 @@ def handshake(route: str, *, query: str = "", user: Any = None) -> AjaxRequest:
         path=f"/ws/{route}",
         route=route,
         headers=LazyHeaders(list),
-        query=MultiDict(p.split("=", 1) for p in query.split("&")) if query else EMPTY_QUERY,
+        query=MultiDict(parse_qsl(query)) if query else EMPTY_QUERY,
         user=user,
     )
 
@@ -85,6 +86,10 @@ def run_session(
     return asyncio.run(main())
 
 
+def _crashing_permission(request: AjaxRequest) -> bool:
+    raise ZeroDivisionError("a bug in the permission hook")
+
+
 def make_api() -> Ajax:
     api = Ajax(max_body_size=8)
 
@@ -97,7 +102,7 @@ def make_api() -> Ajax:
     async def private(ws: WebSocket) -> None:
         await ws.send("secret")
 
-    @api.websocket("crashing-permission", permission=lambda request: 1 / 0)
+    @api.websocket("crashing-permission", permission=_crashing_permission)
     async def crashing(ws: WebSocket) -> None:
         raise AssertionError("never admitted")
 
