@@ -365,9 +365,10 @@ def _admit(
 ) -> Flow[tuple[Endpoint, dict[str, Any]] | AjaxResponse]:
     """Admission, then binding: everything that may refuse before ``accept``."""
     yield from admit(api.router, api.settings, request, platform, admission)
+    if admission.response is not None:
+        return admission.response
     endpoint = admission.endpoint
-    if admission.response is not None or endpoint is None:
-        return admission.response or AjaxResponse(status=204)
+    assert endpoint is not None  # only OPTIONS is admitted without one
     binder = endpoint.shape.binder
     return endpoint, (binder.bind(request) if binder else {})
 
