@@ -296,6 +296,11 @@ def _websocket_endpoints(api: Ajax) -> None:
     async def ws_whoami(ws: WebSocket) -> None:
         await ws.send_json({"username": ws.user.username})
 
+    @api.websocket("ws/is-authenticated")
+    async def ws_is_authenticated(ws: WebSocket) -> None:
+        # No login_required: the user must still be readable without blocking.
+        await ws.send_json({"authenticated": is_authenticated(ws.user)})
+
     @api.websocket("ws/admin-only", permission=is_admin)
     async def ws_admin_only(ws: WebSocket) -> None:
         await ws.send("admin")

@@ -48,6 +48,14 @@ def test_W2_logged_in_user_is_admitted(client: Client) -> None:
         assert ws.receive_json() == {"username": "alice"}
 
 
+def test_W2_user_is_loaded_for_every_session(client: Client) -> None:
+    with client.websocket("/ajax/ws/is-authenticated") as ws:
+        assert ws.receive_json() == {"authenticated": False}
+    client.login("dora")
+    with client.websocket("/ajax/ws/is-authenticated") as ws:
+        assert ws.receive_json() == {"authenticated": True}
+
+
 def test_W2_permission_refuses_with_403(client: Client) -> None:
     client.login("bob")
     with pytest.raises(WsRefused) as refused, client.websocket("/ajax/ws/admin-only"):

@@ -17,7 +17,8 @@ handshake (method ``WEBSOCKET``) and calls :func:`serve_websocket`.
    otherwise it is a ``websocket.close`` with code ``4000 + status`` (1011
    for a server error) and the problem's ``code`` as the reason (see
    :func:`close_code`, :func:`close_reason`).
-3. Admitted, the socket is accepted and the handler is called with a
+3. Admitted, the user is loaded (off the event loop, so ``ws.user`` never
+   blocks it), the socket is accepted and the handler is called with a
    :class:`WebSocket` and its bound parameters.
 4. The session ends when the handler returns (closed with 1000 unless it
    closed itself) or the client goes away: a handler waiting in
@@ -43,6 +44,7 @@ from ajaxkit.core.asgi import Message, Receive, Scope, Send
 from ajaxkit.core.effects import Flow, arun
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.errors import error_context
+from ajaxkit.core.steps import load_user
 from ajaxkit.exceptions import (
     EncodingError,
     MalformedJSON,
@@ -131,7 +133,7 @@ class WebSocket:
 
     @property
     def user(self) -> Any:
-        """The user admission loaded (``None`` when anonymous)."""
+        """The user, loaded before ``accept`` (``None`` when anonymous)."""
         return self.request.user
 
     @property
@@ -369,6 +371,9 @@ def _admit(
         return admission.response
     endpoint = admission.endpoint
     assert endpoint is not None  # only OPTIONS is admitted without one
+    # Loaded now, off the event loop, so that ``ws.user`` never blocks it
+    # (on Django it is a session lookup): once per connection, not per message.
+    yield load_user(request, platform)
     binder = endpoint.shape.binder
     return endpoint, (binder.bind(request) if binder else {})
 
