@@ -63,6 +63,29 @@ def test_W2_permission_refuses_with_403(client: Client) -> None:
     assert (refused.value.status, refused.value.code) == (403, "forbidden")
 
 
+def test_W3_refusal_is_the_http_problem_where_the_server_can_send_one(client: Client) -> None:
+    with pytest.raises(WsRefused) as refused, client.websocket("/ajax/ws/whoami"):
+        pytest.fail("an anonymous handshake was accepted")
+    assert refused.value.problem is not None
+    assert refused.value.problem["status"] == 401
+    assert refused.value.problem["instance"] == "/ajax/ws/whoami"
+
+
+def test_W3_refusal_is_a_close_4000_plus_status_elsewhere(client: Client) -> None:
+    with (
+        pytest.raises(WsRefused) as refused,
+        client.websocket("/ajax/ws/whoami", denial_response=False),
+    ):
+        pytest.fail("an anonymous handshake was accepted")
+    assert refused.value.close == (4401, "not_authenticated")
+    with (
+        pytest.raises(WsRefused) as refused,
+        client.websocket("/ajax/ws/nowhere", denial_response=False),
+    ):
+        pytest.fail("a handshake to nowhere was accepted")
+    assert refused.value.close == (4404, "not_found")
+
+
 def test_W3_unknown_route_is_refused_with_404(client: Client) -> None:
     with pytest.raises(WsRefused) as refused, client.websocket("/ajax/ws/no-such-thing"):
         pytest.fail("a handshake to nowhere was accepted")

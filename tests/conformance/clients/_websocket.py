@@ -7,10 +7,12 @@ client on Django's application wrapped by :func:`ajaxkit.django.asgi`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from typing import Any
 
+import httpx
 from starlette.testclient import TestClient, WebSocketDenialResponse, WebSocketTestSession
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from tests.conformance.clients.base import WsClosed, WsRefused, WsSession
@@ -57,18 +59,39 @@ def _closes() -> Iterator[None]:
 
 @contextmanager
 def websocket_session(
-    http: TestClient, path: str, headers: dict[str, str] | None = None
+    app: ASGIApp,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    cookies: httpx.Cookies | None = None,
+    denial_response: bool = True,
 ) -> Iterator[WsSession]:
-    """Open ``path`` on ``http``'s app; a refused handshake raises :class:`WsRefused`."""
+    """Open ``path`` on ``app``; a refused handshake raises :class:`WsRefused`.
+
+    ``denial_response=False`` serves the app as a server without the
+    ``websocket.http.response`` extension would.
+    """
+    served = app if denial_response else _without_denial_extension(app)
     with ExitStack() as stack:
+        http = stack.enter_context(closing(TestClient(served, cookies=cookies)))
         try:
             session = stack.enter_context(http.websocket_connect(path, headers=dict(headers or {})))
         except WebSocketDenialResponse as denial:
             problem = denial.json()
-            raise WsRefused(denial.status_code, problem["code"], problem) from None
+            raise WsRefused(denial.status_code, problem["code"], problem=problem) from None
         except WebSocketDisconnect as closed:
-            # Refused with a close frame: 4000 + status, the code as reason.
+            # Refused with a close frame: 4000 + status (1011 for a server
+            # error), the problem code as reason.
             reason = closed.reason or ""
             status = 500 if closed.code == 1011 else closed.code - 4000
-            raise WsRefused(status, reason.partition(" ")[0]) from None
+            raise WsRefused(status, reason.partition(" ")[0], close=(closed.code, reason)) from None
         yield _Session(session)
+
+
+def _without_denial_extension(app: ASGIApp) -> ASGIApp:
+    async def served(scope: Scope, receive: Receive, send: Send) -> None:
+        extensions = {k: v for k, v in (scope.get("extensions") or {}).items()}
+        extensions.pop("websocket.http.response", None)
+        await app({**scope, "extensions": extensions}, receive, send)
+
+    return served

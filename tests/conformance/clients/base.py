@@ -14,14 +14,21 @@ __all__ = ["CLIENTS", "Client", "Response", "WsClosed", "WsRefused", "WsSession"
 class WsRefused(Exception):
     """The server refused a WebSocket handshake (it was never accepted).
 
-    Whatever the wire form (an HTTP problem response, or a close frame
-    ``4000 + status`` before accept), tests see the status and the
-    problem's code.
+    Whatever the wire form, tests see the status and the problem's code;
+    ``problem`` is the body of an HTTP refusal, ``close`` the code and
+    reason of a close-frame refusal.
     """
 
-    def __init__(self, status: int, code: str, problem: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        *,
+        problem: dict[str, Any] | None = None,
+        close: tuple[int, str] | None = None,
+    ) -> None:
         super().__init__(status, code)
-        self.status, self.code, self.problem = status, code, problem
+        self.status, self.code, self.problem, self.close = status, code, problem, close
 
 
 class WsClosed(Exception):
@@ -106,8 +113,13 @@ class Client(ABC):
         """A valid CSRF token for later requests (capability ``csrf``)."""
         raise NotImplementedError
 
-    def websocket(self, path: str) -> AbstractContextManager[WsSession]:
+    def websocket(
+        self, path: str, *, denial_response: bool = True
+    ) -> AbstractContextManager[WsSession]:
         """Open a WebSocket as the logged-in user (capability ``websocket``).
+
+        ``denial_response=False`` serves it as a server without the ASGI
+        ``websocket.http.response`` extension would.
 
         Raises:
             WsRefused: the handshake was refused.

@@ -8,14 +8,13 @@ sync code, as the main thread of an ASGI server would.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.core.asgi import get_asgi_application
 from django.test import AsyncClient
-from starlette.testclient import TestClient
 
 import ajaxkit.django
 from ajaxkit import Ajax
@@ -46,8 +45,9 @@ class DjangoAsyncClient(DjangoClient):
 
         return async_to_sync(send)()
 
-    @contextmanager
-    def websocket(self, path: str) -> Iterator[WsSession]:
+    def websocket(
+        self, path: str, *, denial_response: bool = True
+    ) -> AbstractContextManager[WsSession]:
         # Django's own ASGI application, wrapped once per mount; the test
         # client's session cookie carries the login, as a browser's would.
         apis: Mapping[str, Ajax] = self.apis or importlib.import_module(self.urlconf).APIS
@@ -55,8 +55,6 @@ class DjangoAsyncClient(DjangoClient):
         for prefix, api in apis.items():
             application = ajaxkit.django.asgi(application, api, prefix=prefix)
         cookie = "; ".join(f"{name}={m.value}" for name, m in self._client.cookies.items())
-        # closing(), not ``with TestClient``: that would run a lifespan, which
-        # Django's handler refuses.
-        http = TestClient(application)
-        with closing(http), websocket_session(http, path, {"cookie": cookie}) as ws:
-            yield ws
+        return websocket_session(
+            application, path, headers={"cookie": cookie}, denial_response=denial_response
+        )

@@ -97,8 +97,12 @@ class HTTPXClient(Client):
         pairs = response.headers.multi_items()
         return TestResponse(response.status_code, pairs, response.content)
 
-    def websocket(self, path: str) -> AbstractContextManager[WsSession]:
-        return websocket_session(self.http, path)
+    def websocket(
+        self, path: str, *, denial_response: bool = True
+    ) -> AbstractContextManager[WsSession]:
+        return websocket_session(
+            self.http.app, path, cookies=self.http.cookies, denial_response=denial_response
+        )
 
     def login(self, username: str) -> None:
         self.http.cookies.set(USER_COOKIE, username)
