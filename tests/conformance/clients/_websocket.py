@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 from typing import Any
 
-import httpx
 from starlette.testclient import TestClient, WebSocketDenialResponse, WebSocketTestSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
@@ -63,7 +62,7 @@ def websocket_session(
     path: str,
     *,
     headers: dict[str, str] | None = None,
-    cookies: httpx.Cookies | None = None,
+    cookies: dict[str, str] | None = None,
     denial_response: bool = True,
 ) -> Iterator[WsSession]:
     """Open ``path`` on ``app``; a refused handshake raises :class:`WsRefused`.

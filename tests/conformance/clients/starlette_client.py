@@ -101,7 +101,7 @@ class HTTPXClient(Client):
         self, path: str, *, denial_response: bool = True
     ) -> AbstractContextManager[WsSession]:
         return websocket_session(
-            self.http.app, path, cookies=self.http.cookies, denial_response=denial_response
+            self.http.app, path, cookies=dict(self.http.cookies), denial_response=denial_response
         )
 
     def login(self, username: str) -> None:
