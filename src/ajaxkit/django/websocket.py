@@ -98,7 +98,8 @@ def websocket_request(scope: Scope, route: str) -> AjaxRequest:
     ``request.session`` and ``request.user`` by Django's own session and
     authentication middleware (when those apps are installed), so the
     user comes from the session cookie exactly as for an HTTP request.
-    Nothing is loaded until admission asks for the user.
+    Nothing is loaded until the session asks for the user.  Changes to
+    ``native.session`` are not saved: no response carries the cookie back.
     """
     # Imported here: django.contrib.auth's middleware imports its models,
     # which need configured settings, and importing ajaxkit.django must not.
