@@ -14,9 +14,10 @@ from typing import Any
 
 from ajaxkit.core.streams import PushSource, Stream
 
-__all__ = ["Message", "Receive", "Send", "send_push", "send_stream", "start_eagerly"]
+__all__ = ["Message", "Receive", "Scope", "Send", "send_push", "send_stream", "start_eagerly"]
 
 Message = MutableMapping[str, Any]
+Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
