@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import IO, Any
 
 import flask
@@ -68,14 +69,15 @@ def current_user() -> Any:
     return flask_login.current_user._get_current_object()
 
 
-def to_ajax_request(route: str) -> AjaxRequest:
+def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) -> AjaxRequest:
     """The :class:`AjaxRequest` for the current ``flask.request``.
 
     Args:
         route: the path below the ajaxkit mount.
+        path_params: values Flask captured from the URL (wrapped views).
     """
     request = flask.request._get_current_object()  # type: ignore[attr-defined]
-    return AjaxRequest(
+    ajax_request = AjaxRequest(
         method=request.method,
         path=request.script_root + request.path,
         route=route,
@@ -85,6 +87,9 @@ def to_ajax_request(route: str) -> AjaxRequest:
         body=StreamBody(request),
         user_loader=current_user,
     )
+    if path_params:
+        ajax_request.path_params = dict(path_params)
+    return ajax_request
 
 
 def to_flask_response(response: AjaxResponse) -> flask.Response:
