@@ -14,6 +14,8 @@ Names read (the same on every framework):
 ``DEBUG``
     the framework's debug mode, the default for ``debug``.
 
+A value of ``None`` counts as not configured.
+
 The rule, per setting, first match wins:
 
 1. the ``AJAXKIT`` configuration, when it names the setting;
@@ -133,6 +135,8 @@ def read_ajaxkit_config(config: Mapping[str, Any]) -> dict[str, Any]:
         setting = CONFIG_SETTINGS.get(name)
         if setting is None:
             raise ConfigurationError(_unknown(where, name))
+        if value is None:  # None is "not configured", as for an absent key
+            continue
         try:
             values[name] = setting.convert(value)
         except ValueError as exc:

@@ -14,7 +14,8 @@ through) and raise ``HTTPException`` (it becomes the matching problem).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ajaxkit.starlette.asgi import AjaxApp
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
@@ -25,10 +26,16 @@ if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
 __all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app"]
 
 
-def app(api: Ajax) -> AjaxApp:
+def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
     """The ASGI app serving ``api``; mount it where the endpoints should live.
 
     Args:
         api: the registry whose endpoints answer below the mount.
+        config: settings by configuration name, resolved now by the rule
+            Django and Flask use (``docs/settings.md``); Starlette has no
+            settings object of its own, so give e.g.
+            ``{"DEBUG": app.debug, "AJAXKIT_MAX_BODY_SIZE": 10_000_000}``.
     """
+    if config is not None:
+        api.apply_config(config)
     return AjaxApp(api)

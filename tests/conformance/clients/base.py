@@ -18,7 +18,10 @@ class Client(ABC):
 
     Constructed with no arguments it serves the conformance app (``/ajax``
     and a debug copy at ``/ajax-debug``); ``Client(apis={"/ajax": api})``
-    serves other registries the same way (the model tests do this).
+    serves other registries the same way (the model tests do this), and
+    ``config={"AJAXKIT_DEBUG": False, ...}`` mounts them under that
+    framework configuration, given the framework's own way (Django
+    settings, ``app.config``, ...).
 
     Class attributes:
         name: the test id.
