@@ -34,6 +34,13 @@ def django_config() -> dict[str, Any]:
     return {name: getattr(django_settings, name) for name in names}
 
 
+class _Project:
+    """Stands for the one Django configuration a process has (a registry key)."""
+
+
+_PROJECT = _Project()
+
+
 def apply_django_settings(api: Ajax) -> None:
     """Resolve ``api``'s settings from Django's (called at mount time).
 
@@ -82,14 +89,12 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
 def _wrap(wrapped: WrappedView) -> View:
     def dispatch_sync(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
-        answer = wrapped.dispatch(django_settings, django_config, ajax_request, DJANGO_PLATFORM)
+        answer = wrapped.dispatch(_PROJECT, django_config, ajax_request, DJANGO_PLATFORM)
         return to_django_response(answer, request)
 
     async def dispatch_async(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
-        answer = await wrapped.adispatch(
-            django_settings, django_config, ajax_request, DJANGO_PLATFORM
-        )
+        answer = await wrapped.adispatch(_PROJECT, django_config, ajax_request, DJANGO_PLATFORM)
         return to_django_response(answer, request)
 
     wrapper = dispatch_async if wrapped.endpoint.is_async else dispatch_sync

@@ -14,13 +14,15 @@ through) and raise ``HTTPException`` (it becomes the matching problem).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ajaxkit.starlette.asgi import AjaxApp
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 
-if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
+if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
+    from collections.abc import Mapping
+    from typing import Any
+
     from ajaxkit.core.registry import Ajax
 
 __all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app"]
