@@ -100,7 +100,7 @@ def test_csrf_checked_multipart_over_djangos_limit(mount: Any) -> None:
 
 def test_body_source_reads_at_most_limit_plus_one() -> None:
     request = RequestFactory().generic("POST", "/", b"y" * 10_000, "application/json")
-    stream = request._stream  # type: ignore[attr-defined]
+    stream = request._stream
     assert DjangoBody(request).read(100) == b"y" * 101
     # Django's own body was not read whole behind ajaxkit's back.
     assert stream.read() == b"y" * (10_000 - 101)

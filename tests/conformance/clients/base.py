@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from ajaxkit import Ajax
 from ajaxkit.testing import Files, Params, Response
 
 __all__ = ["CLIENTS", "Client", "Response"]
@@ -42,6 +44,12 @@ class Client(ABC):
         # (one per framework) must not be registered.
         if not any(getattr(getattr(cls, n, None), "__isabstractmethod__", False) for n in dir(cls)):
             CLIENTS.append(cls)
+
+    @abstractmethod
+    def __init__(
+        self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
+        """Mount ``apis`` (default: the conformance app) under ``config``."""
 
     @abstractmethod
     def request(
