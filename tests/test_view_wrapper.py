@@ -43,6 +43,11 @@ def me(request: Any) -> dict[str, bool]:
     return {"ok": True}
 
 
+def only_ada(request: Any) -> bool:
+    # The permission gets ajaxkit's request on every framework.
+    return getattr(request.user, "username", getattr(request.user, "id", None)) == "ada"
+
+
 def boom(request: Any) -> None:
     raise RuntimeError("kaboom")
 
@@ -193,6 +198,14 @@ def test_methods_option_gives_405_and_options(harness: Harness) -> None:
 def test_login_required_option(harness: Harness) -> None:
     harness.mount([("me", {"login_required": True}, me)], {})
     assert harness.request("GET", "me").json()["code"] == "not_authenticated"
+    harness.login("ada")
+    assert harness.request("GET", "me").json() == {"ok": True}
+
+
+def test_permission_option(harness: Harness) -> None:
+    harness.mount([("me", {"permission": only_ada}, me)], {})
+    harness.login("bob")
+    assert harness.request("GET", "me").status == 403
     harness.login("ada")
     assert harness.request("GET", "me").json() == {"ok": True}
 

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
-from django.test import Client, RequestFactory
+from django.test import AsyncClient, Client, RequestFactory
 from django.test.utils import override_settings
 from django.urls import include, path
 
@@ -49,9 +50,9 @@ urlpatterns: list[Any] = []
 
 @pytest.fixture
 def mount() -> Iterator[Any]:
-    def mount(api: Ajax) -> None:
+    def mount(api: Ajax, *, asynchronous: bool = False) -> None:
         urlpatterns[:] = [
-            path("ajax/", include(ajaxkit.django.urls(api))),
+            path("ajax/", include(ajaxkit.django.urls(api, asynchronous=asynchronous))),
             path("form/", form),
             path("csrf-token/", csrf_token_view),
         ]
@@ -119,10 +120,16 @@ def test_body_source_reuses_a_body_django_already_read() -> None:
     assert DjangoBody(request).read(10) == b"z" * 11
 
 
-def test_server_error_is_logged_once(mount: Any, caplog: pytest.LogCaptureFixture) -> None:
-    mount(_api())
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["wsgi", "asgi"])
+def test_server_error_is_logged_once(
+    mount: Any, caplog: pytest.LogCaptureFixture, asynchronous: bool
+) -> None:
+    mount(_api(), asynchronous=asynchronous)
     with caplog.at_level(logging.INFO):
-        response = Client().get("/ajax/boom")
+        if asynchronous:
+            response = async_to_sync(AsyncClient().get)("/ajax/boom")
+        else:
+            response = Client().get("/ajax/boom")
     assert response.status_code == 500
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.name for r in errors] == ["ajaxkit"]
