@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 
-from tests.conformance.clients.base import Client, Response
+from tests.conformance.clients.base import Client, Response, WsSession
 
 
 def _publish(client: Client, topic: str, n: int) -> str:
@@ -190,3 +192,100 @@ def test_L8_a_stream_knows_when_a_sync_server_drives_it(client: Client) -> None:
     response = client.get("/ajax/live/server-kind")
     flag = orjson.loads(response.content.splitlines()[0])["sync_server"]
     assert flag is ("async_server" not in client.capabilities)
+
+
+# --- over a WebSocket (clients that serve them) ---------------------------------
+
+
+def _subscribe(ws: WsSession, topics: list[str], cursor: str | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": "subscribe", "topics": topics}
+    if cursor is not None:
+        message["cursor"] = cursor
+    ws.send_json(message)
+    reply: dict[str, Any] = ws.receive_json()
+    return reply
+
+
+def test_L9_websocket_subscribe_then_live_events(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    head = _publish(client, "news", 0)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        assert _subscribe(ws, ["news"]) == {
+            "type": "subscribed",
+            "topics": ["news"],
+            "cursor": head,
+        }
+        cursor = _publish(publisher, "news", 1)
+        assert ws.receive_json() == {
+            "type": "event",
+            "id": cursor,
+            "topic": "news",
+            "data": {"n": 1},
+        }
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json() == {"type": "pong"}
+    publisher.close()
+
+
+def test_L9_websocket_resumes_from_a_cursor_and_resets_a_foreign_one(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    start = _publish(client, "news", 0)
+    _publish(client, "chat/x", 1)
+    second = _publish(client, "news", 2)
+    with client.websocket("/ajax/_live/ws") as ws:
+        assert _subscribe(ws, ["news"], start)["cursor"] == start
+        assert ws.receive_json() == {
+            "type": "event",
+            "id": second,
+            "topic": "news",
+            "data": {"n": 2},
+        }
+    with client.websocket("/ajax/_live/ws") as ws:
+        ws.send_json({"type": "subscribe", "topics": ["news"], "cursor": "old:1"})
+        assert ws.receive_json() == {"type": "reset", "cursor": second}
+        assert ws.receive_json()["type"] == "subscribed"
+
+
+def test_L10_websocket_refused_topics_are_errors_and_the_socket_stays(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    client.login("bob")
+    with client.websocket("/ajax/_live/ws") as ws:
+        refused = _subscribe(ws, ["chat/closed"])
+        assert (refused["type"], refused["code"], refused["topics"]) == (
+            "error",
+            "forbidden",
+            ["chat/closed"],
+        )
+        assert _subscribe(ws, ["nowhere"])["code"] == "not_found"
+        ws.send_text("not json")
+        assert ws.receive_json()["code"] == "malformed_json"
+        assert _subscribe(ws, ["members"])["type"] == "subscribed"
+
+
+def test_L11_websocket_unsubscribe_stops_delivery(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    _publish(client, "news", 0)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        _subscribe(ws, ["news"])
+        assert _subscribe(ws, ["chat/a"])["topics"] == ["chat/a", "news"]
+        ws.send_json({"type": "unsubscribe", "topics": ["news"]})
+        assert ws.receive_json()["type"] == "unsubscribed"
+        _publish(publisher, "news", 1)
+        last = _publish(publisher, "chat/a", 2)
+        assert ws.receive_json() == {
+            "type": "event",
+            "id": last,
+            "topic": "chat/a",
+            "data": {"n": 2},
+        }
+    publisher.close()

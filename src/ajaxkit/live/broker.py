@@ -105,6 +105,7 @@ class Broker(abc.ABC):
         *,
         buffer_bytes: int = DEFAULT_BUFFER_BYTES,
         user_key: str | None = None,
+        sse: bool = True,
     ) -> Opened:
         """Subscribe to ``topics`` from ``cursor`` with no gap and no duplicate.
 
@@ -113,14 +114,14 @@ class Broker(abc.ABC):
         subscription, which drops what the backlog already covers.
         """
         await self.start()
-        subscription = Subscription(topics, limit=buffer_bytes, user_key=user_key)
+        subscription = Subscription(topics, limit=buffer_bytes, user_key=user_key, sse=sse)
         self.fanout.add(subscription)
         try:
             backlog = await self.since(client_cursor(cursor), topics)
         except BaseException:
             self.fanout.remove(subscription)
             raise
-        subscription.release(backlog.position)
+        subscription.release(backlog.position, backlog.cursor)
         return Opened(subscription, backlog)
 
     def close(self, subscription: Subscription) -> None:
@@ -150,6 +151,8 @@ class Broker(abc.ABC):
         """Queue a comment on every subscription that had nothing to send since the last call."""
         frame = comment_frame()
         for subscription in self.fanout.subscriptions():
+            if not subscription.sse:
+                continue  # WebSocket servers ping at the protocol level
             if subscription.idle:
                 call_on(subscription.loop, _beat, subscription, frame)
             else:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import orjson
+
 __all__ = [
     "RESET_EVENT",
     "Cursor",
@@ -118,6 +120,7 @@ class Event:
         cursor: ``"<epoch>:<position>"``, the SSE ``id``.
         data: the JSON-encoded payload.
         frame: the whole SSE frame, built once at publish time.
+        message: the WebSocket text message, built once too.
     """
 
     topic: str
@@ -125,16 +128,19 @@ class Event:
     cursor: str
     data: bytes
     frame: bytes
+    message: bytes
 
     @classmethod
     def build(cls, topic: str, position: Position, cursor: str, data: bytes) -> Event:
-        """An event with its SSE frame."""
-        frame = b"id: %s\nevent: %s\ndata: %s\n\n" % (
-            cursor.encode(),
-            topic.encode(),
+        """An event with its SSE frame and its WebSocket message."""
+        encoded_cursor, encoded_topic = cursor.encode(), topic.encode()
+        frame = b"id: %s\nevent: %s\ndata: %s\n\n" % (encoded_cursor, encoded_topic, data)
+        message = b'{"type":"event","id":%s,"topic":%s,"data":%s}' % (
+            orjson.dumps(cursor),
+            orjson.dumps(topic),
             data,
         )
-        return cls(topic, position, cursor, data, frame)
+        return cls(topic, position, cursor, data, frame, message)
 
 
 def reset_frame(cursor: str) -> bytes:

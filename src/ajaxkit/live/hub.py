@@ -33,12 +33,21 @@ import orjson
 from asgiref.sync import async_to_sync
 
 from ajaxkit.core.auth import is_authenticated
+from ajaxkit.core.endpoint import WEBSOCKET
 from ajaxkit.core.routing import Router
 from ajaxkit.core.streams import Stream, served_by_sync_server
-from ajaxkit.exceptions import NotFound, RegistrationError, ValidationFailed
+from ajaxkit.core.websocket import WebSocket
+from ajaxkit.exceptions import (
+    Forbidden,
+    NotFound,
+    RegistrationError,
+    Unauthorized,
+    ValidationFailed,
+)
 from ajaxkit.live.broker import Backlog, Broker
 from ajaxkit.live.events import client_cursor, reset_frame, retry_frame, validate_topic
 from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES, Subscription
+from ajaxkit.live.websocket import LiveSocket
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
@@ -131,6 +140,7 @@ class Live:
         self._heartbeat = _Heartbeat(self.broker, self.settings.heartbeat)
         api.add("_live/sse", self._sse, methods=["GET"], permission=self._permit)
         api.add("_live/poll", self._poll, methods=["GET"], permission=self._permit)
+        api.add("_live/ws", self._socket, methods=[WEBSOCKET])
 
     # --- declaring and publishing ------------------------------------------------
 
@@ -189,15 +199,37 @@ class Live:
 
     def _permit(self, request: AjaxRequest) -> bool:
         """Every asked topic is declared and allowed (the route's permission)."""
-        topics = self._asked(request)
-        user = request.user
-        for topic in topics:
-            rule = self._rule(topic)
-            if rule.login_required and not is_authenticated(user):
-                return False
-            if rule.authorize is not None and not _call(rule.authorize, request, topic):
-                return False
+        try:
+            self.authorize_topics(request, self._asked(request))
+        except Forbidden:
+            return False
         return True
+
+    def authorize_topics(self, request: AjaxRequest, topics: frozenset[str]) -> None:
+        """Raise unless ``request.user`` may subscribe to every one of ``topics``.
+
+        Raises:
+            NotFound: a topic is not declared.
+            Forbidden: a topic refuses the user (401 when anonymous).
+        """
+        user = request.user
+        for topic in sorted(topics):
+            rule = self._rule(topic)
+            allowed = not rule.login_required or is_authenticated(user)
+            if allowed and rule.authorize is not None:
+                allowed = _call(rule.authorize, request, topic)
+            if not allowed:
+                if not is_authenticated(user):
+                    raise Unauthorized(f"Log in to subscribe to {topic!r}.")
+                raise Forbidden(f"You may not subscribe to {topic!r}.")
+
+    def check_topic_count(self, topics: frozenset[str]) -> None:
+        """Raise a 422 when ``topics`` is more than one connection may have."""
+        if len(topics) > self.settings.max_topics:
+            raise ValidationFailed(
+                [{"parameter": "topic", "detail": "Too many topics"}],
+                f"At most {self.settings.max_topics} topics per connection.",
+            )
 
     def _asked(self, request: AjaxRequest) -> frozenset[str]:
         topics = request.query.getlist("topic")
@@ -205,11 +237,7 @@ class Live:
             raise ValidationFailed(
                 [{"parameter": "topic", "detail": "Field required"}], "Name at least one topic."
             )
-        if len(set(topics)) > self.settings.max_topics:
-            raise ValidationFailed(
-                [{"parameter": "topic", "detail": "Too many topics"}],
-                f"At most {self.settings.max_topics} topics per connection.",
-            )
+        self.check_topic_count(frozenset(topics))
         for topic in topics:
             try:
                 validate_topic(topic)
@@ -218,6 +246,10 @@ class Live:
         return frozenset(topics)
 
     # --- transports --------------------------------------------------------------
+
+    async def _socket(self, ws: WebSocket) -> None:
+        """Subscribe and unsubscribe over a WebSocket (see :mod:`ajaxkit.live.websocket`)."""
+        await LiveSocket(self, ws, user_key(ws.user)).run()
 
     def _sse(self, request: AjaxRequest, cursor: str | None = None) -> Stream:
         """Server-Sent Events for the asked topics, from the client's cursor."""

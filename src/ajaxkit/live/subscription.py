@@ -47,10 +47,12 @@ class Subscription:
         "_loop",
         "_pending",
         "closed",
+        "cursor",
         "idle",
         "last_position",
         "limit",
         "overflowed",
+        "sse",
         "topics",
         "user_key",
     )
@@ -61,11 +63,16 @@ class Subscription:
         *,
         limit: int = DEFAULT_BUFFER_BYTES,
         user_key: str | None = None,
+        sse: bool = True,
     ) -> None:
         self.topics = topics
+        #: Queue SSE frames (``True``) or WebSocket messages, one per event.
+        self.sse = sse
         self.limit = limit
         self.user_key = user_key
         self.last_position: Position = (-1, -1)
+        #: The cursor of the last event queued (or of the head it started at).
+        self.cursor = ""
         # Live events that arrive while the backlog is still being read are
         # held, so they are written after it, in log order.
         self._held: list[Event] | None = []
@@ -83,14 +90,15 @@ class Subscription:
         """The event loop the transport drains this subscription on."""
         return self._loop
 
-    def release(self, after: Position) -> None:
+    def release(self, after: Position, cursor: str = "") -> None:
         """Let live events through: those held meanwhile first, past ``after`` only.
 
         Called once, on the subscription's loop, after the transport has
         written the backlog up to ``after`` (the log's head when it was read).
         """
         held, self._held = self._held or [], None
-        self.last_position = max(self.last_position, after)
+        if after > self.last_position:
+            self.last_position, self.cursor = after, cursor
         self.push_events(held)
 
     def push_events(self, events: Iterable[Event]) -> None:
@@ -100,8 +108,8 @@ class Subscription:
             return
         for event in events:
             if event.position > self.last_position:
-                self.last_position = event.position
-                self.push_frame(event.frame)
+                self.last_position, self.cursor = event.position, event.cursor
+                self.push_frame(event.frame if self.sse else event.message)
 
     def push_frame(self, frame: bytes) -> None:
         """Queue one frame, or overflow (on the subscription's loop)."""
@@ -124,12 +132,14 @@ class Subscription:
 
     def take(self) -> bytes:
         """Every queued frame, joined; ``b""`` when none."""
-        if not self._buffer:
-            return b""
-        data = b"".join(self._buffer)
+        return b"".join(self.take_each()) if self._buffer else b""
+
+    def take_each(self) -> list[bytes]:
+        """Every queued frame, one by one (WebSocket messages are sent apart)."""
+        frames = list(self._buffer)
         self._buffer.clear()
         self._pending = 0
-        return data
+        return frames
 
     async def wait(self) -> None:
         """Until there is something to take, or the subscription ended."""
