@@ -92,7 +92,7 @@ def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     _concurrency_endpoints(api)
     _cookie_endpoints(api)
     _stream_endpoints(api)
-    _live_endpoints(api)
+    _live_endpoints(api, stream_seconds=LIVE_STREAM_SECONDS * (5 if debug else 1))
     _websocket_endpoints(api)
     return api
 
@@ -287,9 +287,9 @@ def _stream_endpoints(api: Ajax) -> None:
 LIVE_STREAM_SECONDS = 0.3
 
 
-def _live_endpoints(api: Ajax) -> None:
+def _live_endpoints(api: Ajax, stream_seconds: float) -> None:
     live = Live(
-        api, settings=LiveSettings(stream_seconds=LIVE_STREAM_SECONDS, max_topics=3, heartbeat=0)
+        api, settings=LiveSettings(stream_seconds=stream_seconds, max_topics=3, heartbeat=0)
     )
     live.topic("news")
     live.topic("chat/{room}", authorize=lambda request, topic, action: topic != "chat/closed")
@@ -304,8 +304,12 @@ def _live_endpoints(api: Ajax) -> None:
         return flag()
 
     @api.endpoint("live/publish", methods=["POST"], csrf_exempt=True)
-    def publish(request: AjaxRequest, topic: str, n: int) -> dict[str, str]:
-        return {"cursor": live.publish(topic, {"n": n})}
+    def publish(request: AjaxRequest, topic: str, n: list[int]) -> dict[str, str]:
+        return {"cursor": [live.publish(topic, {"n": each}) for each in n][-1]}
+
+    @api.endpoint("live/subscribers")
+    def subscribers(request: AjaxRequest) -> dict[str, int]:
+        return {"count": len(live.broker.fanout)}
 
 
 #: What the WebSocket endpoints' ``finally`` blocks saw, by run id.
