@@ -13,6 +13,7 @@ with ``api.model(Note, NoteEndpoint)``.  Defaults are safe:
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from ajaxkit.exceptions import Unauthorized
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ajaxkit.core.models.repository import ModelInfo, Repository
 
 __all__ = ["ActionSpec", "Change", "ModelEndpoint", "Operation", "action"]
@@ -136,6 +139,11 @@ class ModelEndpoint:
             read-only members of a write (for HTML forms).
         operations: which of list/get/create/update/delete are routed.
         resource: the resource name (default from the repository).
+
+    Every hook runs on a copy of the endpoint made for the request being
+    answered (:meth:`bind`), so ``self.request`` is that request in
+    ``can_get(user, obj)`` and the other hooks alike, and anything a hook
+    stores on ``self`` lasts for that request only.
     """
 
     fields: ClassVar[Sequence[str] | None] = None
@@ -159,6 +167,23 @@ class ModelEndpoint:
         self.repository = repository
         self.info: ModelInfo = repository.info
         self.options = options
+        self._request: AjaxRequest | None = None
+
+    @property
+    def request(self) -> AjaxRequest:
+        """The request this copy of the endpoint answers (see :meth:`bind`)."""
+        if self._request is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.request is only set on the copy made for a request."
+            )
+        return self._request
+
+    def bind(self, request: AjaxRequest) -> Self:
+        """A copy of this endpoint answering ``request``: the model layer
+        calls every hook of an operation on it."""
+        bound = copy.copy(self)
+        bound._request = request
+        return bound
 
     # -- hooks: override these ------------------------------------------------
 
