@@ -241,6 +241,15 @@ class ModelResource:
     ) -> None:
         unit.on_commit(lambda: hook(request, change))
 
+    def _validated(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
+        """``data`` checked by the endpoint's schema, then by the ORM's own
+        field rules (422 either way)."""
+        values = self.schema.validate(data, partial=partial, update=update)
+        errors = self.repository.check_values(values)
+        if errors:
+            raise ValidationFailed(errors)
+        return values
+
     # -- operations ------------------------------------------------------------
 
     def list(self, request: AjaxRequest, query: ListQuery) -> Page:
@@ -278,7 +287,7 @@ class ModelResource:
         """Validate ``data`` and insert a record."""
         endpoint = self.endpoint.bind(request)
         user = endpoint.authenticate(request)
-        values = endpoint.prepare(request, self.schema.validate(data, partial=False), None)
+        values = endpoint.prepare(request, self._validated(data, partial=False), None)
         try:
             with self.repository.transaction() as unit:
                 self._check_relations(unit, values)
@@ -298,7 +307,7 @@ class ModelResource:
         """Change a record in scope, guarded by ``If-Match``."""
         endpoint = self.endpoint.bind(request)
         user = endpoint.authenticate(request)
-        values = self._without_pk(self.schema.validate(data, partial=partial, update=True), pk)
+        values = self._without_pk(self._validated(data, partial=partial, update=True), pk)
         try:
             with self.repository.transaction() as unit:
                 obj = self._fetch(unit, endpoint, pk, {}, lock=True)
