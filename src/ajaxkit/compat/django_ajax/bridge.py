@@ -8,15 +8,20 @@ get, update, delete and list then run through
 :class:`~ajaxkit.core.models.ModelResource` (scoping, validation, one
 transaction, after-commit hooks) like every ajaxkit model endpoint; this
 module only translates inputs and errors at the edges.
+
+The legacy endpoint answering a request is kept in the request's ``state``
+(legacy endpoints are made per request, ``self.pk``, ``self.options``, as
+the original made them); the bridge's hooks find it through
+``self.request``, which the model layer sets on every hook's endpoint.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextvars import ContextVar
+import copy
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from ajaxkit.compat.django_ajax.encoders import encoder, json_encoder, legacy_fields, shape_record
@@ -25,35 +30,21 @@ from ajaxkit.compat.django_ajax.signals import ajax_created, ajax_deleted, ajax_
 from ajaxkit.core.models import Change, ModelResource, Unit
 from ajaxkit.core.models import ModelEndpoint as CoreModelEndpoint
 from ajaxkit.core.models.query import Expand
-from ajaxkit.core.models.repository import repository_for
+from ajaxkit.core.models.repository import FieldInfo
+from ajaxkit.core.models.validation import field_error
+from ajaxkit.django.repository import DjangoRepository
+from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
     from ajaxkit.compat.django_ajax.endpoints import ModelEndpoint
 
-__all__ = ["FORBIDDEN", "Bridge", "LegacyResource", "build_resource", "serving"]
+__all__ = ["FORBIDDEN", "LEGACY_KEY", "Bridge", "LegacyResource", "build_resource"]
 
 FORBIDDEN = "Access to endpoint is forbidden"
 LIST_FORBIDDEN = "Access to this endpoint is forbidden"
-
-#: The legacy endpoint answering the current request: core hooks such as
-#: ``can_get(user, obj)`` receive no request, and legacy endpoints are made
-#: per request (``self.pk``, ``self.options``), as the original made them.
-_serving: ContextVar[ModelEndpoint] = ContextVar("django_ajax_endpoint")
-
-
-@contextlib.contextmanager
-def serving(endpoint: ModelEndpoint) -> Iterator[None]:
-    """Make ``endpoint`` the one the bridge's hooks call during the block."""
-    token = _serving.set(endpoint)
-    try:
-        yield
-    finally:
-        _serving.reset(token)
-
-
-def _legacy() -> ModelEndpoint:
-    return _serving.get()
+#: Where a request's legacy endpoint is kept in ``AjaxRequest.state``.
+LEGACY_KEY = "django_ajax.endpoint"
 
 
 def _allow(allowed: bool, message: str = FORBIDDEN) -> bool:
@@ -71,35 +62,42 @@ class Bridge(CoreModelEndpoint):
     allow_anonymous = True
     legacy_class: ClassVar[type[Any]]
 
+    @property
+    def legacy(self) -> ModelEndpoint:
+        """The legacy endpoint answering this copy's request."""
+        legacy: ModelEndpoint = self.request.state[LEGACY_KEY]
+        return legacy
+
     def authenticate(self, request: AjaxRequest) -> Any:
         return request.user
 
     def get_queryset(self, request: AjaxRequest) -> Any:
         # The original scoped only lists; records were fetched among all rows.
-        if _legacy().method == "list":
-            return _legacy().get_queryset(request.native)
+        if self.legacy.method == "list":
+            return self.legacy.get_queryset(request.native)
         return self.repository.scope()
 
     def can_list(self, user: Any) -> bool:
-        return _allow(_legacy().can_list(user), LIST_FORBIDDEN)
+        return _allow(self.legacy.can_list(user), LIST_FORBIDDEN)
 
     def can_get(self, user: Any, obj: Any) -> bool:
-        return _allow(_legacy().can_get(user, obj))
+        return _allow(self.legacy.can_get(user, obj))
 
     def can_create(self, user: Any, obj: Any) -> bool:
-        return _allow(_legacy().can_create(user, obj))
+        return _allow(self.legacy.can_create(user, obj))
 
     def can_update(self, user: Any, obj: Any) -> bool:
-        return _allow(_legacy().can_update(user, obj))
+        return _allow(self.legacy.can_update(user, obj))
 
     def can_delete(self, user: Any, obj: Any) -> bool:
-        return _allow(_legacy().can_delete(user, obj))
+        return _allow(self.legacy.can_delete(user, obj))
 
     def prepare(self, request: AjaxRequest, values: dict[str, Any], obj: Any) -> dict[str, Any]:
-        # An update posting the values a record already has writes nothing.
+        # An update posting the values a record already has writes nothing
+        # (and calls no _save), as the original compared them.
         if obj is None:
             return values
-        return {name: value for name, value in values.items() if _current(obj, name) != _key(value)}
+        return {name: value for name, value in values.items() if not _unchanged(obj, name, value)}
 
     def created(self, request: AjaxRequest, change: Change) -> None:
         ajax_created.send(sender=self.model, instance=change.instance)
@@ -114,18 +112,21 @@ class Bridge(CoreModelEndpoint):
         """Run ``tags/<command>`` on ``obj`` (an action of the model layer)."""
         from ajaxkit.compat.django_ajax.taggit import run_command
 
-        return run_command(obj, _legacy().options.get("taggit_command"), request.data)
+        return run_command(obj, self.legacy.options.get("taggit_command"), request.data)
 
 
-def _key(value: Any) -> Any:
-    return sorted(value) if isinstance(value, list) else value
-
-
-def _current(obj: models.Model, name: str) -> Any:
+def _unchanged(obj: models.Model, name: str, value: Any) -> bool:
     field = obj._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        return False  # a reverse relation is never written
     if field.many_to_many:
-        return sorted(getattr(obj, name).values_list("pk", flat=True))
-    return getattr(obj, getattr(field, "attname", name))
+        return bool(sorted(getattr(obj, name).values_list("pk", flat=True)) == sorted(value))
+    try:
+        # Posted values are text: compare them as the field reads them.
+        posted = field.to_python(value)
+    except ValidationError:
+        return False  # full_clean() in _save() will say why
+    return bool(getattr(obj, field.attname) == posted)
 
 
 class LegacyResource(ModelResource):
@@ -133,9 +134,51 @@ class LegacyResource(ModelResource):
 
     Attributes:
         using: the database alias it reads and writes.
+        legacy_class: the legacy endpoint class it serves.
     """
 
     using: str
+    legacy_class: type[Any]
+    repository: DjangoRepository
+
+    def serving(self, legacy: ModelEndpoint) -> LegacyResource:
+        """This resource for one request of ``legacy``: rows are saved by
+        its ``_save(record)``, as the original saved them."""
+
+        def save(obj: models.Model, fields: Sequence[str], insert: bool) -> None:
+            legacy._save(obj)
+
+        serving = copy.copy(self)
+        serving.repository = self.repository.saving_with(save)
+        return serving
+
+    def _validated(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
+        # The original checked nothing up front: values reached the model as
+        # posted, a missing one kept its default, and full_clean() in _save()
+        # named what was wrong in Django's words ("This field cannot be
+        # blank.").  Only related rows are looked up here, as it did.
+        values = dict(data)
+        errors: list[FieldError] = []
+        for name, value in values.items():
+            info = self.info.fields[name]
+            if info.kind != "many" and isinstance(value, (dict, list)):
+                # Only a JSON body can nest; a form value never did.
+                errors.append(field_error(name, "Expected a single value.", "invalid"))
+            elif info.is_relation and value is not None:
+                try:
+                    values[name] = self._related_pks(info, value)
+                except ValidationError:
+                    detail = f"No related record with pk {value!r}."
+                    errors.append(field_error(name, detail, "does_not_exist"))
+        if errors:
+            raise ValidationFailed(errors)
+        return values
+
+    def _related_pks(self, info: FieldInfo, value: Any) -> Any:
+        pk = info.related_model._meta.pk
+        if info.kind == "many":
+            return [pk.to_python(item) for item in value]
+        return pk.to_python(value)
 
     def serialize(self, unit: Unit, obj: Any, expand: Expand) -> dict[str, Any]:
         values = super().serialize(unit, obj, expand)
@@ -154,12 +197,13 @@ def build_resource(model: Any, legacy_class: type[Any], using: str) -> LegacyRes
             "ordering": _ordering(model),
         },
     )
-    bridge = bridge_class(model, repository_for(model, using=using))
+    bridge = bridge_class(model, DjangoRepository(model, using))
     etag_encoder = json_encoder()
     resource = LegacyResource(
         bridge, bridge.info.resource, lambda related: None, lambda: etag_encoder
     )
     resource.using = using
+    resource.legacy_class = legacy_class
     return resource
 
 
