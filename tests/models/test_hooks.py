@@ -10,6 +10,7 @@ import pytest
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.models import Change, ModelEndpoint, action
+from ajaxkit.types import Headers, MultiDict
 from tests.models.backends import Backend
 
 HOOKS: list[tuple[str, bool]] = []
@@ -102,4 +103,11 @@ def test_request_outside_a_request_is_a_clear_error(backend: Backend) -> None:
         backend.models.Note, repository_for(backend.models.Note, **backend.options())
     )
     with pytest.raises(RuntimeError, match=r"HeaderGuarded\.request is only set"):
+        endpoint.request
+    request = AjaxRequest(method="GET", path="/", route="", headers=Headers(), query=MultiDict())
+    bound = endpoint.bind(request)
+    bound.note = "per request"  # type: ignore[attr-defined]
+    assert (bound.request, bound.model, type(bound)) == (request, endpoint.model, HeaderGuarded)
+    assert not hasattr(endpoint, "note")
+    with pytest.raises(RuntimeError):
         endpoint.request

@@ -8,7 +8,9 @@ modern profile's routes on top.
 
 Every operation: authenticate (401) → scope the row (404) → ``can_*`` (403)
 → preconditions (412/428) → validate (422) → write in one transaction
-(constraint violations 409/422) → after-commit hooks.
+(constraint violations 409/422) → after-commit hooks.  An operation calls
+all of its hooks on one copy of the endpoint bound to its request
+(:meth:`ModelEndpoint.bind`), where ``self.request`` is that request.
 """
 
 from __future__ import annotations
