@@ -8,12 +8,13 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from ajaxkit.compat import django_ajax as ajax
@@ -322,6 +323,19 @@ def test_operations_are_callable_directly_as_in_the_originals_tests(db: str) -> 
     assert allowed.list(MockRequest()).data == []  # get_queryset is empty by default
     one = WidgetEndpoint("legacy", Widget, "get", pk=widgets[0].pk).get(MockRequest())
     assert one["title"] == "a"
+
+
+def test_writes_are_callable_directly_with_a_django_request(user: Any) -> None:
+    request = RequestFactory().post("/", {"title": "Direct", "price": "2.50"})
+    request.user = user
+    created = WidgetEndpoint("legacy", Widget, "create").create(request)
+    assert (created["title"], created["price"]) == ("Direct", Decimal("2.50"))
+    request = RequestFactory().post("/", {"title": ""})
+    request.user = user
+    with pytest.raises(AJAXError) as refused:
+        WidgetEndpoint("legacy", Widget, "update", pk=created["pk"]).update(request)
+    assert refused.value.extra["errors"] == {"title": ["This field cannot be blank."]}
+    assert Widget.objects.get().title == "Direct"
 
 
 class SavingWidgetEndpoint(WidgetEndpoint):
