@@ -156,33 +156,57 @@ class LegacyResource(ModelResource):
         # The original checked nothing up front: values reached the model as
         # posted, a missing one kept its default, and full_clean() in _save()
         # named what was wrong in Django's words ("This field cannot be
-        # blank.").  Only related rows are looked up here, as it did.
+        # blank.").  Only related rows are looked up here, as it did, and
+        # values no field can even read are refused instead of raising.
         values = dict(data)
         errors: list[FieldError] = []
         for name, value in values.items():
-            info = self.info.fields[name]
-            if info.kind != "many" and isinstance(value, (dict, list)):
-                # Only a JSON body can nest; a form value never did.
-                errors.append(field_error(name, "Expected a single value.", "invalid"))
-            elif info.is_relation and value is not None:
-                try:
-                    values[name] = self._related_pks(info, value)
-                except ValidationError:
-                    detail = f"No related record with pk {value!r}."
-                    errors.append(field_error(name, detail, "does_not_exist"))
+            try:
+                values[name] = self._read(self.info.fields[name], value)
+            except _Unreadable as exc:
+                errors.append(field_error(name, str(exc), exc.code))
         if errors:
             raise ValidationFailed(errors)
         return values
 
+    def _read(self, info: FieldInfo, value: Any) -> Any:
+        if info.kind != "many" and isinstance(value, (dict, list)):
+            # Only a JSON body can nest; a form value never did.
+            raise _Unreadable("Expected a single value.", "invalid")
+        if info.is_relation:
+            return value if value is None else self._related_pks(info, value)
+        field = self.repository.django_field(self.info.model, info.name)
+        try:
+            field.to_python(value)
+        except ValidationError:
+            pass  # full_clean() in _save() tells it in Django's words
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            # ``true`` for a date: the original crashed with a 500 here.
+            message = str(field.error_messages.get("invalid", "Enter a valid value."))
+            raise _Unreadable(message % {"value": value}, "invalid") from exc
+        return value
+
     def _related_pks(self, info: FieldInfo, value: Any) -> Any:
         pk = info.related_model._meta.pk
-        if info.kind == "many":
-            return [pk.to_python(item) for item in value]
-        return pk.to_python(value)
+        try:
+            if info.kind == "many":
+                return [pk.to_python(item) for item in value]
+            return pk.to_python(value)
+        except (ValidationError, TypeError, ValueError) as exc:
+            detail = f"No related record with pk {value!r}."
+            raise _Unreadable(detail, "does_not_exist") from exc
 
     def serialize(self, unit: Unit, obj: Any, expand: Expand) -> dict[str, Any]:
         values = super().serialize(unit, obj, expand)
         return shape_record(obj, encoder.filter(self.info.model, values))
+
+
+class _Unreadable(Exception):
+    """A posted value no field of the model can read."""
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail)
+        self.code = code
 
 
 def build_resource(model: Any, legacy_class: type[Any], using: str) -> LegacyResource:
