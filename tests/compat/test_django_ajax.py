@@ -279,9 +279,12 @@ def test_unreadable_values_are_400_could_not_save_not_a_500(alice: Client) -> No
     body = json.dumps({"title": "x", "happened_at": {"a": 1}})
     status, answer = post(alice, "legacy/widget.json", body, content_type="application/json")
     assert (status, answer["errors"]) == (400, {"happened_at": ["Expected a single value."]})
-    for kind in ("abc", "999999"):
+    for kind in ("abc", "999999", str(2**63)):  # 2**63 overflowed the lookup
         status, answer = post(alice, "legacy/widget.json", {"title": "x", "kind": kind})
         assert (status, list(answer["errors"])) == (400, ["kind"])
+    body = json.dumps({"title": "x", "parts": [2**63]})
+    status, answer = post(alice, "legacy/widget.json", body, content_type="application/json")
+    assert (status, list(answer["errors"])) == (400, ["parts"])
     for when in ("noon", "true"):  # "true" reads as True, which no date parser takes
         status, answer = post(alice, "legacy/widget.json", {"title": "x", "happened_at": when})
         assert (status, list(answer["errors"])) == (400, ["happened_at"])

@@ -188,10 +188,16 @@ class LegacyResource(ModelResource):
 
     def _related_pks(self, info: FieldInfo, value: Any) -> Any:
         pk = info.related_model._meta.pk
+
+        def read(raw: Any) -> Any:
+            found = pk.to_python(raw)
+            pk.run_validators(found)  # the column's range: beyond it a lookup overflows
+            return found
+
         try:
             if info.kind == "many":
-                return [pk.to_python(item) for item in value]
-            return pk.to_python(value)
+                return [read(item) for item in value]
+            return read(value)
         except (ValidationError, TypeError, ValueError) as exc:
             detail = f"No related record with pk {value!r}."
             raise _Unreadable(detail, "does_not_exist") from exc
