@@ -365,6 +365,29 @@ def test_a_subclass_save_is_honoured(alice: Client) -> None:
     assert Widget.objects.get().description == "saved by update"
 
 
+class ReviewedWidgetEndpoint(WidgetEndpoint):
+    seen: ClassVar[list[tuple[str, str, Any]]] = []
+
+    def can_update(self, user: Any, record: Any, modified: Any = None) -> bool:
+        self.seen.append((record.title, modified.title, modified.price))
+        return bool(modified.title != "forbidden")
+
+
+def test_can_update_gets_the_modified_record_as_the_original_passed_it(alice: Client) -> None:
+    ReviewedWidgetEndpoint.seen.clear()
+    widget = Widget.objects.create(title="Spanner")
+    with serving(Widget, ReviewedWidgetEndpoint):
+        url = f"legacy/widget/{widget.pk}/update.json"
+        assert post(alice, url, {"title": "forbidden"}) == (403, failure(403, FORBIDDEN))
+        assert post(alice, url, {"title": "Wrench", "price": "2.5"})[0] == 200
+    assert ReviewedWidgetEndpoint.seen == [
+        ("Spanner", "forbidden", Decimal("0.00")),
+        ("Spanner", "Wrench", Decimal("2.5")),
+    ]
+    widget.refresh_from_db()
+    assert widget.title == "Wrench"
+
+
 def test_authenticate_runs_first_user_is_not_authorized(client: Client) -> None:
     assert post(client, "legacy/widget.json", {"title": "x"}) == (
         403,

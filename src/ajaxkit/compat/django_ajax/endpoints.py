@@ -107,8 +107,10 @@ class ModelEndpoint(BaseEndpoint):
         """May ``user`` create ``record``?  Default: an active or staff user."""
         return self._user_is_active_or_staff(user, record)
 
-    def can_update(self, user: Any, record: Any) -> bool:
-        """May ``user`` change ``record`` (as stored)?  Default: active or staff."""
+    def can_update(self, user: Any, record: Any, **kwargs: Any) -> bool:
+        """May ``user`` change ``record`` (as stored)?  ``modified=`` is a copy
+        with the posted values set (passed when the hook accepts it).
+        Default: an active or staff user."""
         return self._user_is_active_or_staff(user, record)
 
     def can_delete(self, user: Any, record: Any) -> bool:
