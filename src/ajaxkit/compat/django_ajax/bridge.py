@@ -132,7 +132,7 @@ class Bridge(CoreModelEndpoint):
         return run_command(obj, self.legacy.options.get("taggit_command"), request.data)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # hooks set on instances are new functions each time
 def _takes_modified(hook: Callable[..., Any]) -> bool:
     # The original passed modified=; a hook written as can_update(user,
     # record) for this profile, before it did, keeps working.
