@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
+from ajaxkit.core.assets import serve_client
 from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import arun, flow, run
@@ -38,6 +39,8 @@ class Ajax:
         self.router = Router()
         #: Registered models → their ``ModelResource`` (see :meth:`model`).
         self.models: dict[Any, Any] = {}
+        # Every mount serves its browser client (``<mount>/ajaxkit.js``).
+        serve_client(self)
 
     def configure(self, **changes: Any) -> None:
         """Replace settings, as if the registry had been built with them."""
