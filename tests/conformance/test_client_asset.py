@@ -1,4 +1,4 @@
-"""Rules J1–J3: every mount serves the browser client, cacheably, on every framework."""
+"""Rules J1-J3: every mount serves the browser client, cacheably, on every framework."""
 
 from __future__ import annotations
 

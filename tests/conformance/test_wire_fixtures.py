@@ -39,7 +39,7 @@ def _send(client: Client, request: dict[str, Any]) -> Any:
 def _sorted_errors(body: dict[str, Any]) -> dict[str, Any]:
     # The order of field errors is pydantic's, not part of the wire contract.
     if "errors" in body:
-        body = {**body, "errors": sorted(body["errors"], key=lambda e: json.dumps(e))}
+        body = {**body, "errors": sorted(body["errors"], key=json.dumps)}
     return body
 
 

@@ -104,3 +104,9 @@ test("a refused stream (closed by the browser) falls back to poll, whose error r
   assert.deepEqual(errors, ["forbidden"]);
   stop();
 });
+
+test("a cursor given to subscribe() is where the first connection resumes", () => {
+  const client = liveClient();
+  client.subscribe(["chat/lobby"], () => {}, { cursor: open.cursor });
+  assert.match(FakeEventSource.instances[0].url, new RegExp(`cursor=${encodeURIComponent(open.cursor)}$`));
+});

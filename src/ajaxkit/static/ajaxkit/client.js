@@ -113,7 +113,9 @@ export class Client {
   /**
    * Receive live events of `topics`: `handler(data, {topic, id})`.
    * @param {string[]} topics @param {import("./live.js").Handler} handler
-   * @param {{onReset?: (cursor: string) => void, onError?: (error: unknown) => void}} [extra]
+   * @param {import("./live.js").SubscribeOptions} [extra] `cursor`: start after it
+   *   (taken when the page was rendered); `onReset`: events were missed, reload;
+   *   `onError`: the server refused (a typed error)
    * @returns {() => void} unsubscribe
    */
   subscribe(topics, handler, extra) { return this.live.subscribe(topics, handler, extra); }

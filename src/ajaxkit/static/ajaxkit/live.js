@@ -24,6 +24,8 @@ export const POLL_ERROR_PAUSE_MS = 1000;
  * @typedef {(data: any, meta: EventMeta) => void} Handler
  * @typedef {{topics: Set<string>, handler: Handler, onReset?: (cursor: string) => void,
  *   onError?: (error: unknown) => void}} Subscription
+ * @typedef {{cursor?: string, onReset?: (cursor: string) => void,
+ *   onError?: (error: unknown) => void}} SubscribeOptions
  * @typedef {{base: string, EventSource?: typeof EventSource,
  *   poll: (url: string, signal: AbortSignal) => Promise<any>, cursor?: string | null,
  *   onReset?: () => void}} HubOptions
@@ -48,12 +50,16 @@ export class LiveHub {
 
   /**
    * @param {string[]} topics @param {Handler} handler
-   * @param {{onReset?: (cursor: string) => void, onError?: (error: unknown) => void}} [extra]
+   * @param {SubscribeOptions} [extra]
    * @returns {() => void} unsubscribe
    */
   subscribe(topics, handler, extra = {}) {
+    const { cursor, ...callbacks } = extra;
+    // A page rendered at a known cursor starts there, so nothing published
+    // between rendering and connecting is lost.
+    if (cursor && !this.cursor) this.cursor = cursor;
     /** @type {Subscription} */
-    const subscription = { topics: new Set(topics), handler, ...extra };
+    const subscription = { topics: new Set(topics), handler, ...callbacks };
     this.subscriptions.add(subscription);
     this.reconnect();
     return () => {
