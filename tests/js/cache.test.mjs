@@ -56,8 +56,9 @@ test("a live event on a topic drops the answers cached for it", async () => {
   const [source] = FakeEventSource.instances;
   assert.match(source.url, /topic=chat%2Flobby/);
   source.feed(sse.frames[1].text);
-  await client.get("rooms/lobby");
+  await client.get("rooms/lobby", { invalidateOn: ["chat/lobby"] });
   assert.equal(calls.length, 2);
+  assert.equal(client.live.subscriptions.size, 1, "one watcher per topic, however often fetched");
 });
 
 test("ajaxkit-reset clears the whole cache: events were missed", async () => {

@@ -70,6 +70,8 @@ export class Client {
     });
     this.coalescer = defaults.coalesce ? new Coalescer((items) => this.sendBatch(items)) : null;
     this.batchMissing = false;
+    /** @type {Set<string>} topics whose events already invalidate the cache */
+    this.watched = new Set();
     this.live = new LiveHub({
       base: this.base,
       EventSource: defaults.EventSource === undefined ? g.EventSource : defaults.EventSource ?? undefined,
@@ -149,8 +151,10 @@ export class Client {
   /** @param {string} url @param {unknown} value @param {number} ttl @param {string[]} topics */
   remember(url, value, ttl, topics) {
     this.cache.set(url, value, ttl, topics);
-    if (ttl > 0 && topics.length) {
-      this.subscribe(topics, (_data, meta) => this.cache.invalidate({ topic: meta.topic }));
+    const unwatched = ttl > 0 ? topics.filter((t) => !this.watched.has(t)) : [];
+    if (unwatched.length) {
+      unwatched.forEach((t) => this.watched.add(t));
+      this.subscribe(unwatched, (_data, meta) => this.cache.invalidate({ topic: meta.topic }));
     }
   }
 

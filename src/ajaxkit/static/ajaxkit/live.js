@@ -105,7 +105,8 @@ export class LiveHub {
   /** @param {string[]} topics */
   openSource(topics) {
     const ES = /** @type {typeof EventSource} */ (this.options.EventSource);
-    const source = new ES(this.url(SSE_ROUTE, topics), { withCredentials: true });
+    // Credentials as fetch sends them (same-origin): cookies never go to another site.
+    const source = new ES(this.url(SSE_ROUTE, topics));
     this.source = source;
     for (const topic of topics) {
       source.addEventListener(topic, (e) => this.deliver(topic, /** @type {MessageEvent} */ (e)));
