@@ -115,7 +115,7 @@ def test_a_scoped_endpoint_without_row_topics_is_refused_at_registration(
 ) -> None:
     api = Ajax()
     api.model(Memo, OwnMemos, resource="memos", session=session_factory)
-    with pytest.raises(RegistrationError, match="memos.*get_queryset"):
+    with pytest.raises(RegistrationError, match=r"memos.*get_queryset"):
         Live(api).model(Memo)
 
 
@@ -142,5 +142,5 @@ def test_row_topics_reach_only_the_rows_owner(session_factory: Any) -> None:
 
 
 def test_model_without_an_endpoint_is_a_clear_error() -> None:
-    with pytest.raises(RegistrationError, match="api.model"):
+    with pytest.raises(RegistrationError, match=r"api\.model"):
         Live(Ajax()).model(Memo)
