@@ -117,6 +117,10 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def native(request: AjaxRequest) -> Any:
         return natives.response(418, b"I'm a teapot", "text/plain", {"X-Native": "1"})
 
+    @api.endpoint("status/invalid")
+    def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:
+        return {"ok": True}, status
+
 
 def _encoding_endpoints(api: Ajax) -> None:
     @api.endpoint("encode/types")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 
@@ -355,3 +356,120 @@ def test_C1_async_handlers_work(client: Client) -> None:
 
 def test_C2_sync_handler_runs_off_the_event_loop(client: Client) -> None:
     assert client.get("/ajax/sync-loop").json() == {"loop_running_here": False}
+
+
+# --- H: hostile input -------------------------------------------------------
+
+
+def _multipart_field(charset: str, value: bytes) -> tuple[bytes, dict[str, str]]:
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="title"\r\n'
+        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n\r\n" + value + b"\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="count"\r\n\r\n1\r\n--b--\r\n'
+    )
+    return body, {"Content-Type": "multipart/form-data; boundary=b"}
+
+
+# No body is sent: the declared length is refused before any byte is read
+# (and a test client sending a body adds a Content-Length of its own).
+@pytest.mark.parametrize("declared", ["\u00b2", "1\u00b3", "+2", "-0", "0x2", "2_0", "2.0"])
+def test_H1_content_length_not_ascii_digits_is_400(client: Client, declared: str) -> None:
+    headers = {"Content-Type": "application/json", "Content-Length": declared}
+    response = client.post("/ajax/echo", content=b"", headers=headers)
+    assert_problem(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize("declared", ["9" * 5000, "1048577", "0" * 5000 + "1048577"])
+def test_H1_content_length_over_the_limit_is_413(client: Client, declared: str) -> None:
+    headers = {"Content-Type": "application/json", "Content-Length": declared}
+    response = client.post("/ajax/echo", content=b"", headers=headers)
+    assert_problem(response, 413, "payload_too_large")
+
+
+def test_H2_empty_body_is_no_body_whatever_its_type(client: Client) -> None:
+    response = client.post("/ajax/echo", content=b"", headers={"Content-Type": "text/plain"})
+    assert response.status == 204, response.content
+    response = client.post("/ajax/users/search", content=b"", headers={"Content-Type": "text/xml"})
+    assert response.json() == {"q": "", "limit": 10}
+
+
+@pytest.mark.parametrize("count", ["18446744073709551616", "-9223372036854775809", "9" * 300])
+def test_H3_integer_beyond_64_bits_is_422(client: Client, count: str) -> None:
+    response = client.get("/ajax/params/required", params={"title": "t", "count": count})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"][0]["parameter"] == "count"
+    assert body["errors"][0]["code"] == "int_out_of_range"
+
+
+def test_H3_integer_beyond_64_bits_in_a_body_model_is_422(client: Client) -> None:
+    response = client.post("/ajax/params/model", data={"title": "t", "priority": "9" * 20})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == [
+        {
+            "pointer": "#/priority",
+            "detail": f"Input should be an integer from {-(2**63)} to {2**63 - 1}",
+            "code": "int_out_of_range",
+        }
+    ]
+    edge = client.get("/ajax/params/required", params={"title": "t", "count": str(2**63 - 1)})
+    assert edge.json() == {"title": "t", "count": 2**63 - 1}
+
+
+def test_H3_form_text_that_is_not_unicode_is_400(client: Client) -> None:
+    # unicode_escape decodes "\ud800" to a lone surrogate: no response can hold it.
+    body, headers = _multipart_field("unicode_escape", b"\\ud800")
+    response = client.post("/ajax/params/required", content=body, headers=headers)
+    assert_problem(response, 400, "malformed_body")
+    body, headers = _multipart_field("unicode_escape", b"caf\\xe9")
+    response = client.post("/ajax/params/required", content=body, headers=headers)
+    assert response.json() == {"title": "caf\u00e9", "count": 1}
+
+
+def test_H4_any_number_of_query_parameters_binds(client: Client) -> None:
+    pairs = [("q", str(i)) for i in range(1500)]
+    response = client.get("/ajax/users/search", params=pairs)
+    assert response.json() == {"q": "1499", "limit": 10}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ajax/notes/1%0d%0aSet-Cookie:%20a=b",
+        "/ajax/notes/1%0a",
+        "/ajax/notes/a%00b",
+        "/ajax/hello%0d%0a",
+        "/ajax/%0a",
+    ],
+)
+def test_H5_control_characters_in_the_path_are_problem_404(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert_problem(response, 404, "not_found")
+    assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize("method", ["TRACE", "FOO", "CONNECT"])
+def test_H6_unknown_methods_are_problem_405_with_allow(client: Client, method: str) -> None:
+    response = client.request(method, "/ajax/notes/1")
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("status", ["1000", "99", "0", "600"])
+def test_H7_handler_status_outside_100_599_is_logged_500(
+    client: Client, caplog: pytest.LogCaptureFixture, status: str
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/status/invalid", params={"status": status})
+    body = assert_problem(response, 500, "internal_error")
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any(f"status {status}" in m and body["instance"][9:] in m for m in messages)
+
+
+def test_H8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: Any) -> None:
+    needs("csrf")
+    client.enforce_csrf()
+    token = client.csrf_token()
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary="):
+        headers = {"Content-Type": content_type, "X-CSRFToken": token}
+        response = client.post("/ajax/submit", content=b"x", headers=headers)
+        assert_problem(response, 400, "malformed_body")

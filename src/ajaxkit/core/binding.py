@@ -11,6 +11,11 @@ Where values come from:
 * the parsed body (JSON object or form) for POST, PUT and PATCH;
 * a single parameter annotated with a pydantic model (besides path
   parameters) takes the whole query or body instead.
+
+Integers are accepted only within the signed 64-bit range (422 otherwise):
+pydantic reads any number of digits, but no database column and no JSON
+encoder ajaxkit uses can hold more, so a handler echoing such a value would
+fail with a 500 that the client caused.
 """
 
 from __future__ import annotations
@@ -29,10 +34,13 @@ from ajaxkit.core.body import BODY_METHODS
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
 
-__all__ = ["Binder", "HandlerShape", "analyse"]
+__all__ = ["INT_RANGE", "Binder", "HandlerShape", "analyse", "huge_int_location"]
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset, Sequence, typing.Sequence)
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset)
+#: The integers a bound value may hold: what databases and orjson can store.
+INT_RANGE = (-(2**63), 2**63 - 1)
+_INT_DETAIL = f"Input should be an integer from {INT_RANGE[0]} to {INT_RANGE[1]}"
 
 
 @dataclass(frozen=True)
@@ -136,9 +144,13 @@ class Binder:
 
     def _validate(self, adapter: TypeAdapter[Any], raw: Any, from_body: bool) -> Any:
         try:
-            return adapter.validate_python(raw)
+            value = adapter.validate_python(raw)
         except ValidationError as exc:
             raise ValidationFailed(self._field_errors(exc, from_body)) from exc
+        bad = huge_int_location(value)
+        if bad is not None:
+            raise ValidationFailed([self._locate(bad, _INT_DETAIL, "int_out_of_range", from_body)])
+        return value
 
     def _field_errors(self, exc: ValidationError, from_body: bool) -> list[FieldError]:
         errors: list[FieldError] = []
@@ -153,6 +165,29 @@ class Binder:
         name = loc[0] if loc else ""
         detail = f"{msg} (at item {'/'.join(loc[1:])})" if len(loc) > 1 else msg
         return {"parameter": name, "detail": detail, "code": code}
+
+
+def huge_int_location(value: Any, loc: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where in ``value`` an integer outside :data:`INT_RANGE` is, or ``None``.
+
+    Walks what validation builds (dicts, sequences, sets, pydantic models);
+    other objects are the handler's own types and are left alone.
+    """
+    if isinstance(value, int):
+        return None if INT_RANGE[0] <= value <= INT_RANGE[1] else loc
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = enumerate(value)
+    elif isinstance(value, BaseModel):
+        items = value.__dict__.items()
+    else:
+        return None
+    for key, item in items:
+        found = huge_int_location(item, (*loc, str(key)))
+        if found is not None:
+            return found
+    return None
 
 
 def json_pointer(path: Sequence[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
@@ -58,9 +59,13 @@ _UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
 
 
 def _query(request: HttpRequest) -> MultiDict:
-    if not request.META.get("QUERY_STRING"):
+    query: str = request.META.get("QUERY_STRING", "")
+    if not query:
         return EMPTY_QUERY
-    return MultiDict((key, value) for key, values in request.GET.lists() for value in values)
+    # Parsed as the other integrations parse it, not through request.GET:
+    # Django raises TooManyFieldsSent there (over 1,000 fields) while the
+    # request is being translated, before the pipeline could answer it.
+    return MultiDict(parse_qsl(query, keep_blank_values=True))
 
 
 def to_ajax_request(

@@ -18,6 +18,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
 )
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 
 from ajaxkit.core.platform import Platform
@@ -26,6 +27,7 @@ from ajaxkit.exceptions import (
     ClientError,
     CSRFFailed,
     Forbidden,
+    MalformedBody,
     NotFound,
     PayloadTooLarge,
 )
@@ -47,6 +49,9 @@ _TRANSLATIONS: tuple[tuple[type[BaseException], Callable[[BaseException], AjaxEr
     (RequestDataTooBig, lambda exc: PayloadTooLarge()),
     (SuspiciousOperation, lambda exc: ClientError()),
     (BadRequest, lambda exc: ClientError()),
+    # Raised by request.POST, which Django's CSRF check reads, for a
+    # multipart body the core would refuse too (no boundary, say).
+    (MultiPartParserError, lambda exc: MalformedBody("The multipart body could not be parsed.")),
 )
 
 

@@ -1,11 +1,15 @@
 """Serve an :class:`~ajaxkit.Ajax` registry with Starlette::
 
     from starlette.applications import Starlette
-    from starlette.routing import Mount
 
     import ajaxkit.starlette
 
-    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))])
+    app = Starlette(routes=[ajaxkit.starlette.mount("/ajax", api)])
+
+:func:`mount` is Starlette's ``Mount`` whose pattern also matches paths
+holding a newline (``%0a``), so that every path below it gets ajaxkit's
+problem documents; ``Mount("/ajax", app=ajaxkit.starlette.app(api))`` works
+too, but leaves those paths to Starlette's plain-text 404.
 
 The user is ``scope["user"]``, set by Starlette's ``AuthenticationMiddleware``
 (``None`` without it).  Handlers may return Starlette responses (they pass
@@ -16,13 +20,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ajaxkit.starlette.asgi import AjaxApp
+from ajaxkit.starlette.asgi import AjaxApp, AjaxMount
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 
 if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app"]
+__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "AjaxMount", "app", "mount"]
 
 
 def app(api: Ajax) -> AjaxApp:
@@ -32,3 +36,14 @@ def app(api: Ajax) -> AjaxApp:
         api: the registry whose endpoints answer below the mount.
     """
     return AjaxApp(api)
+
+
+def mount(path: str, api: Ajax, *, name: str | None = None) -> AjaxMount:
+    """A Starlette route serving ``api`` below ``path`` (every path, newlines included).
+
+    Args:
+        path: the mount prefix (``"/ajax"``).
+        api: the registry whose endpoints answer below it.
+        name: the route name, for ``url_path_for``.
+    """
+    return AjaxMount(path, api, name=name)

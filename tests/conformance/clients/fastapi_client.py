@@ -34,7 +34,7 @@ def fastapi_app(apis: Mapping[str, Ajax]) -> FastAPI:
     app = FastAPI()
     app.add_middleware(AuthenticationMiddleware, backend=CookieBackend())
     for prefix, api in apis.items():
-        app.mount(prefix, ajaxkit.fastapi.app(api))
+        app.router.routes.append(ajaxkit.fastapi.mount(prefix, api))
     return app
 
 

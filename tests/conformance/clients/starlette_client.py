@@ -13,7 +13,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
@@ -53,7 +52,7 @@ NATIVES = Natives(response=_response, raise_exception=_raise)
 def starlette_app(apis: Mapping[str, Ajax]) -> Starlette:
     """``apis`` mounted by prefix behind real authentication middleware."""
     return Starlette(
-        routes=[Mount(prefix, app=ajaxkit.starlette.app(api)) for prefix, api in apis.items()],
+        routes=[ajaxkit.starlette.mount(prefix, api) for prefix, api in apis.items()],
         middleware=[Middleware(AuthenticationMiddleware, backend=CookieBackend())],
     )
 
@@ -90,7 +89,8 @@ class HTTPXClient(Client):
             path,
             params=kwargs.pop("params", None),
             content=content if content is not None else body or None,
-            headers=headers,
+            # Bytes, as a server receives them: httpx refuses non-ASCII str values.
+            headers={name: value.encode("latin-1") for name, value in headers.items()},
         )
         pairs = response.headers.multi_items()
         return TestResponse(response.status_code, pairs, response.content)
