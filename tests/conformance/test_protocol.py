@@ -473,3 +473,26 @@ def test_H8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: 
         headers = {"Content-Type": content_type, "X-CSRFToken": token}
         response = client.post("/ajax/submit", content=b"x", headers=headers)
         assert_problem(response, 400, "malformed_body")
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b"name=\"file\"; filename*=unicode_escape''%5Cud800",
+        b"name*=unicode_escape''%5Cud800",
+    ],
+)
+def test_H3_multipart_names_that_are_not_unicode_are_400(
+    client: Client, disposition: bytes
+) -> None:
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n'
+        b"--b\r\nContent-Disposition: form-data; " + disposition + b"\r\n\r\nabc\r\n--b--\r\n"
+    )
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    assert_problem(client.post("/ajax/echo", content=body, headers=headers), 400, "malformed_body")
+
+
+def test_H3_a_form_body_echoed_back_encodes(client: Client) -> None:
+    response = client.post("/ajax/echo", data=[("a", "1"), ("a", "2"), ("b", "x")])
+    assert response.json() == {"a": "2", "b": "x"}

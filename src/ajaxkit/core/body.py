@@ -113,19 +113,27 @@ def _parse_multipart(
         raise MalformedBody("The multipart body could not be parsed.")
     fields: list[tuple[str, str]] = []
     files: dict[str, list[UploadedFile]] = {}
-    for part in message.iter_parts():
-        _collect_part(part, fields, files)
+    try:
+        for part in message.iter_parts():
+            _collect_part(part, fields, files)
+    except UnicodeError as exc:
+        # RFC 2231 parameters (filename*=charset''...) are decoded while the
+        # headers are parsed; a lone surrogate makes the email package raise.
+        raise MalformedBody("A multipart part header is not valid text.") from exc
     return MultiDict(fields), files
 
 
 def _field_text(name: str, data: bytes, charset: str) -> str:
     try:
-        text = data.decode(charset)
-        # A part may name any codec Python knows (unicode_escape, say), which
-        # can yield lone surrogates: text no response could ever encode.
-        text.encode("utf-8")
+        return _unicode(data.decode(charset))
     except (UnicodeError, LookupError) as exc:
         raise MalformedBody(f"The form field {name!r} is not valid text.") from exc
+
+
+def _unicode(text: str) -> str:
+    # A part may name any codec Python knows (unicode_escape, say), and such
+    # codecs can yield lone surrogates: text no response could ever encode.
+    text.encode("utf-8")
     return text
 
 
@@ -146,6 +154,7 @@ def _collect_part(
     payload = part.get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
     filename = part.get_filename()
+    _unicode(name if filename is None else name + filename)
     if filename is None:
         fields.append((name, _field_text(name, data, part.get_content_charset() or "utf-8")))
         return
