@@ -159,15 +159,29 @@ def multipart_bodies() -> st.SearchStrategy[tuple[bytes, str]]:
         st.binary(max_size=30),
         st.sampled_from([b"\\ud800", b"caf\\xe9", b"\xff\xfe\x00", b"\x00", b"9" * 30]),
     )
-    part = st.tuples(st.sampled_from(KNOWN_NAMES), charset, value)
+    # Content-Disposition parameters: plain, a file, and RFC 2231 forms
+    # that decode (through the charset they name) to lone surrogates.
+    disposition = st.one_of(
+        st.sampled_from(KNOWN_NAMES).map(lambda name: f'name="{name}"'),
+        st.sampled_from(KNOWN_NAMES).map(lambda name: f'name="{name}"; filename="f.txt"'),
+        st.sampled_from(
+            [
+                "name*=unicode_escape''%5Cud800",
+                "name=\"file\"; filename*=unicode_escape''%5Cud800",
+                "name=\"file\"; filename*=utf-8''%ED%A0%80",
+                "name*=nope''x",
+            ]
+        ),
+    )
+    part = st.tuples(disposition, charset, value)
 
     def build(parts: list[tuple[str, str, bytes]], boundary: str) -> tuple[bytes, str]:
         chunks = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n'
+            f"--{boundary}\r\nContent-Disposition: form-data; {params}\r\n"
             f"Content-Type: text/plain; charset={cs}\r\n\r\n".encode()
             + value
             + b"\r\n"
-            for name, cs, value in parts
+            for params, cs, value in parts
         ]
         body = b"".join(chunks) + f"--{boundary}--\r\n".encode()
         return body, f"multipart/form-data; boundary={boundary}"
