@@ -100,7 +100,7 @@ def path_segments() -> st.SearchStrategy[str]:
 
 
 #: Names every conformance endpoint binds, so fuzzed values reach the binder.
-KNOWN_NAMES = ("q", "limit", "title", "count", "ids", "tags", "name", "n", "run", "status")
+KNOWN_NAMES = ("q", "limit", "title", "count", "ids", "tags", "name", "n", "run", "status", "x")
 
 
 def query_pairs(names: tuple[str, ...] = KNOWN_NAMES) -> st.SearchStrategy[list[tuple[str, str]]]:

@@ -187,6 +187,10 @@ def _binding_endpoints(api: Ajax) -> None:
     def upload(request: AjaxRequest, name: str, file: UploadedFile) -> dict[str, Any]:
         return {"name": name, "filename": file.filename, "size": file.size}
 
+    @api.endpoint("params/number", methods=["GET", "POST"])
+    def number(request: AjaxRequest, x: float) -> dict[str, float]:
+        return {"x": x}
+
     @api.endpoint("notes/{pk}", methods=["GET"])
     def note(request: AjaxRequest, pk: int) -> dict[str, int]:
         return {"pk": pk}

@@ -415,6 +415,18 @@ def test_H3_integer_beyond_64_bits_in_a_body_model_is_422(client: Client) -> Non
     assert edge.json() == {"title": "t", "count": 2**63 - 1}
 
 
+@pytest.mark.parametrize("x", ["inf", "-Infinity", "nan", "1e400"])
+def test_H3_non_finite_float_is_422(client: Client, x: str) -> None:
+    response = client.get("/ajax/params/number", params={"x": x})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"][0] == {
+        "parameter": "x",
+        "detail": "Input should be a finite number",
+        "code": "finite_number",
+    }
+    assert client.post("/ajax/params/number", data={"x": "1.5"}).json() == {"x": 1.5}
+
+
 def test_H3_form_text_that_is_not_unicode_is_400(client: Client) -> None:
     # unicode_escape decodes "\ud800" to a lone surrogate: no response can hold it.
     body, headers = _multipart_field("unicode_escape", b"\\ud800")

@@ -12,20 +12,22 @@ Where values come from:
 * a single parameter annotated with a pydantic model (besides path
   parameters) takes the whole query or body instead.
 
-Integers are accepted only within the signed 64-bit range (422 otherwise):
-pydantic reads any number of digits, but no database column and no JSON
-encoder ajaxkit uses can hold more, so a handler echoing such a value would
-fail with a 500 that the client caused.
+Integers are accepted only within the signed 64-bit range, and floats only
+when finite (422 otherwise): pydantic reads any number of digits and
+``"inf"``, but no database column and no JSON encoder ajaxkit uses can hold
+more digits, and JSON cannot write infinity, so a handler echoing such a
+value failed with a 500 the client caused (or sent ``null``).
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import math
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
@@ -34,13 +36,14 @@ from ajaxkit.core.body import BODY_METHODS
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
 
-__all__ = ["INT_RANGE", "Binder", "HandlerShape", "analyse", "huge_int_location"]
+__all__ = ["INT_RANGE", "Binder", "HandlerShape", "Unwritable", "analyse", "unwritable"]
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset, Sequence, typing.Sequence)
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset)
 #: The integers a bound value may hold: what databases and orjson can store.
 INT_RANGE = (-(2**63), 2**63 - 1)
 _INT_DETAIL = f"Input should be an integer from {INT_RANGE[0]} to {INT_RANGE[1]}"
+_FLOAT_DETAIL = "Input should be a finite number"
 
 
 @dataclass(frozen=True)
@@ -147,9 +150,9 @@ class Binder:
             value = adapter.validate_python(raw)
         except ValidationError as exc:
             raise ValidationFailed(self._field_errors(exc, from_body)) from exc
-        bad = huge_int_location(value)
+        bad = unwritable(value)
         if bad is not None:
-            raise ValidationFailed([self._locate(bad, _INT_DETAIL, "int_out_of_range", from_body)])
+            raise ValidationFailed([self._locate(bad.loc, bad.detail, bad.code, from_body)])
         return value
 
     def _field_errors(self, exc: ValidationError, from_body: bool) -> list[FieldError]:
@@ -167,14 +170,27 @@ class Binder:
         return {"parameter": name, "detail": detail, "code": code}
 
 
-def huge_int_location(value: Any, loc: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    """Where in ``value`` an integer outside :data:`INT_RANGE` is, or ``None``.
+class Unwritable(NamedTuple):
+    """A bound value JSON cannot carry faithfully: where it is, and why."""
+
+    loc: tuple[str, ...]
+    detail: str
+    code: str
+
+
+def unwritable(value: Any, loc: tuple[str, ...] = ()) -> Unwritable | None:
+    """The first integer outside :data:`INT_RANGE` or non-finite float in ``value``.
 
     Walks what validation builds (dicts, sequences, sets, pydantic models);
-    other objects are the handler's own types and are left alone.
+    other objects are the handler's own types and are left alone.  ``inf``
+    and ``nan`` are refused too: pydantic reads them from text, and JSON
+    has no way to write them (orjson sends ``null``).
     """
     if isinstance(value, int):
-        return None if INT_RANGE[0] <= value <= INT_RANGE[1] else loc
+        in_range = INT_RANGE[0] <= value <= INT_RANGE[1]
+        return None if in_range else Unwritable(loc, _INT_DETAIL, "int_out_of_range")
+    if isinstance(value, float):
+        return None if math.isfinite(value) else Unwritable(loc, _FLOAT_DETAIL, "finite_number")
     if isinstance(value, dict):
         items: Any = value.items()
     elif isinstance(value, (list, tuple, set, frozenset)):
@@ -184,7 +200,7 @@ def huge_int_location(value: Any, loc: tuple[str, ...] = ()) -> tuple[str, ...] 
     else:
         return None
     for key, item in items:
-        found = huge_int_location(item, (*loc, str(key)))
+        found = unwritable(item, (*loc, str(key)))
         if found is not None:
             return found
     return None
