@@ -25,7 +25,7 @@ import copy
 import inspect
 import math
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -178,32 +178,42 @@ class Unwritable(NamedTuple):
     code: str
 
 
-def unwritable(value: Any, loc: tuple[str, ...] = ()) -> Unwritable | None:
+def unwritable(value: Any) -> Unwritable | None:
     """The first integer outside :data:`INT_RANGE` or non-finite float in ``value``.
 
     Walks what validation builds (dicts, sequences, sets, pydantic models);
     other objects are the handler's own types and are left alone.  ``inf``
     and ``nan`` are refused too: pydantic reads them from text, and JSON
-    has no way to write them (orjson sends ``null``).
+    has no way to write them (orjson sends ``null``).  The walk keeps its
+    own stack: a JSON body may nest deeper than Python's recursion limit.
     """
-    if isinstance(value, int):
-        in_range = INT_RANGE[0] <= value <= INT_RANGE[1]
-        return None if in_range else Unwritable(loc, _INT_DETAIL, "int_out_of_range")
-    if isinstance(value, float):
-        return None if math.isfinite(value) else Unwritable(loc, _FLOAT_DETAIL, "finite_number")
-    if isinstance(value, dict):
-        items: Any = value.items()
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        items = enumerate(value)
-    elif isinstance(value, BaseModel):
-        items = value.__dict__.items()
-    else:
-        return None
-    for key, item in items:
-        found = unwritable(item, (*loc, str(key)))
+    stack: list[tuple[tuple[str, ...], Any]] = [((), value)]
+    while stack:
+        loc, item = stack.pop()
+        found = _unwritable_scalar(loc, item)
         if found is not None:
             return found
+        children = _children(item)
+        stack.extend(((*loc, str(key)), child) for key, child in reversed(list(children)))
     return None
+
+
+def _unwritable_scalar(loc: tuple[str, ...], value: Any) -> Unwritable | None:
+    if isinstance(value, int) and not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        return Unwritable(loc, _INT_DETAIL, "int_out_of_range")
+    if isinstance(value, float) and not math.isfinite(value):
+        return Unwritable(loc, _FLOAT_DETAIL, "finite_number")
+    return None
+
+
+def _children(value: Any) -> Iterable[tuple[Any, Any]]:
+    if isinstance(value, dict):
+        return value.items()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return enumerate(value)
+    if isinstance(value, BaseModel):
+        return value.__dict__.items()
+    return ()
 
 
 def json_pointer(path: Sequence[str]) -> str:
