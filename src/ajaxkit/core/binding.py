@@ -186,16 +186,24 @@ def unwritable(value: Any) -> Unwritable | None:
     and ``nan`` are refused too: pydantic reads them from text, and JSON
     has no way to write them (orjson sends ``null``).  The walk keeps its
     own stack: a JSON body may nest deeper than Python's recursion limit.
+    It runs on every bound request, so strings cost one type check.
     """
+    found = _unwritable_scalar((), value)
     stack: list[tuple[tuple[str, ...], Any]] = [((), value)]
-    while stack:
+    while stack and found is None:
         loc, item = stack.pop()
-        found = _unwritable_scalar(loc, item)
-        if found is not None:
-            return found
-        children = _children(item)
-        stack.extend(((*loc, str(key)), child) for key, child in reversed(list(children)))
-    return None
+        for key, child in _children(item):
+            if type(child) is str:
+                continue
+            found = _unwritable_scalar((*loc, str(key)), child)
+            if found is not None:
+                break
+            if isinstance(child, _CONTAINERS):
+                stack.append(((*loc, str(key)), child))
+    return found
+
+
+_CONTAINERS = (dict, list, tuple, set, frozenset, BaseModel)
 
 
 def _unwritable_scalar(loc: tuple[str, ...], value: Any) -> Unwritable | None:
