@@ -9,11 +9,13 @@ digits, numbers beyond 64 bits, deep nesting, control characters, oversized
 values and parameter counts.
 
 Use them with a bounded ``max_examples``; :data:`FUZZ_SETTINGS` is the
-budget the conformance fuzz suite uses per framework.
+budget the conformance fuzz suite uses per framework (30 examples per test,
+derandomized; set ``AJAXKIT_FUZZ_EXAMPLES`` for a longer random hunt).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -24,6 +26,7 @@ from hypothesis import strategies as st
 __all__ = [
     "BODY_METHODS",
     "EDGE_NUMBERS",
+    "FUZZ_EXAMPLES",
     "FUZZ_SETTINGS",
     "KNOWN_NAMES",
     "METHODS",
@@ -40,11 +43,14 @@ __all__ = [
     "requests",
 ]
 
-#: Per test and client: small enough that every framework fits in seconds.
+#: Examples per test and client: small enough that every framework fits in
+#: seconds.  ``AJAXKIT_FUZZ_EXAMPLES=500`` runs a longer, randomized hunt.
+FUZZ_EXAMPLES = int(os.environ.get("AJAXKIT_FUZZ_EXAMPLES", "30"))
 FUZZ_SETTINGS = settings(
-    max_examples=30,
+    max_examples=FUZZ_EXAMPLES,
     deadline=None,
-    derandomize=True,
+    # The everyday run is the same every time; a longer hunt explores.
+    derandomize="AJAXKIT_FUZZ_EXAMPLES" not in os.environ,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 BODY_METHODS = ("POST", "PUT", "PATCH")

@@ -10,6 +10,7 @@ not a bug).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -165,6 +166,25 @@ def test_fuzz_declared_lengths_get_problems_not_500s(client: Client) -> None:
         # No body: a test client sending one would add a length of its own.
         headers = {"Content-Type": "application/json", "Content-Length": declared}
         request = FuzzRequest("POST", "/ajax/echo", [], headers, b"")
+        assert_well_behaved(send(client, request), request)
+
+    check()
+
+
+def test_fuzz_hostile_bodies_under_csrf_get_problems_not_500s(client: Client, needs: Any) -> None:
+    # Django's CSRF check parses form bodies itself (request.POST) first.
+    needs("csrf")
+    client.enforce_csrf()
+    token = client.csrf_token()
+
+    @FUZZ_SETTINGS
+    @given(body=bodies(), with_token=st.booleans())
+    def check(body: tuple[bytes, str], with_token: bool) -> None:
+        content, content_type = body
+        headers = {"Content-Type": content_type} if content_type else {}
+        if with_token:
+            headers["X-CSRFToken"] = token
+        request = FuzzRequest("POST", "/ajax/echo", [], headers, content)
         assert_well_behaved(send(client, request), request)
 
     check()
