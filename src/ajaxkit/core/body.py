@@ -154,7 +154,7 @@ def _collect_part(
     payload = part.get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
     filename = part.get_filename()
-    _unicode(name if filename is None else name + filename)
+    _unicode(name + (filename or ""))  # RFC 2231 names may decode to surrogates too
     if filename is None:
         fields.append((name, _field_text(name, data, part.get_content_charset() or "utf-8")))
         return
