@@ -358,7 +358,7 @@ def test_C2_sync_handler_runs_off_the_event_loop(client: Client) -> None:
     assert client.get("/ajax/sync-loop").json() == {"loop_running_here": False}
 
 
-# --- H: hostile input -------------------------------------------------------
+# --- U: untrusted input -----------------------------------------------------
 
 
 def _multipart_field(charset: str, value: bytes) -> tuple[bytes, dict[str, str]]:
@@ -373,20 +373,20 @@ def _multipart_field(charset: str, value: bytes) -> tuple[bytes, dict[str, str]]
 # No body is sent: the declared length is refused before any byte is read
 # (and a test client sending a body adds a Content-Length of its own).
 @pytest.mark.parametrize("declared", ["\u00b2", "1\u00b3", "+2", "-0", "0x2", "2_0", "2.0"])
-def test_H1_content_length_not_ascii_digits_is_400(client: Client, declared: str) -> None:
+def test_U1_content_length_not_ascii_digits_is_400(client: Client, declared: str) -> None:
     headers = {"Content-Type": "application/json", "Content-Length": declared}
     response = client.post("/ajax/echo", content=b"", headers=headers)
     assert_problem(response, 400, "bad_request")
 
 
 @pytest.mark.parametrize("declared", ["9" * 5000, "1048577", "0" * 5000 + "1048577"])
-def test_H1_content_length_over_the_limit_is_413(client: Client, declared: str) -> None:
+def test_U1_content_length_over_the_limit_is_413(client: Client, declared: str) -> None:
     headers = {"Content-Type": "application/json", "Content-Length": declared}
     response = client.post("/ajax/echo", content=b"", headers=headers)
     assert_problem(response, 413, "payload_too_large")
 
 
-def test_H2_empty_body_is_no_body_whatever_its_type(client: Client) -> None:
+def test_U2_empty_body_is_no_body_whatever_its_type(client: Client) -> None:
     response = client.post("/ajax/echo", content=b"", headers={"Content-Type": "text/plain"})
     assert response.status == 204, response.content
     response = client.post("/ajax/users/search", content=b"", headers={"Content-Type": "text/xml"})
@@ -394,14 +394,14 @@ def test_H2_empty_body_is_no_body_whatever_its_type(client: Client) -> None:
 
 
 @pytest.mark.parametrize("count", ["18446744073709551616", "-9223372036854775809", "9" * 300])
-def test_H3_integer_beyond_64_bits_is_422(client: Client, count: str) -> None:
+def test_U3_integer_beyond_64_bits_is_422(client: Client, count: str) -> None:
     response = client.get("/ajax/params/required", params={"title": "t", "count": count})
     body = assert_problem(response, 422, "validation_failed")
     assert body["errors"][0]["parameter"] == "count"
     assert body["errors"][0]["code"] == "int_out_of_range"
 
 
-def test_H3_integer_beyond_64_bits_in_a_body_model_is_422(client: Client) -> None:
+def test_U3_integer_beyond_64_bits_in_a_body_model_is_422(client: Client) -> None:
     response = client.post("/ajax/params/model", data={"title": "t", "priority": "9" * 20})
     body = assert_problem(response, 422, "validation_failed")
     assert body["errors"] == [
@@ -416,7 +416,7 @@ def test_H3_integer_beyond_64_bits_in_a_body_model_is_422(client: Client) -> Non
 
 
 @pytest.mark.parametrize("x", ["inf", "-Infinity", "nan", "1e400"])
-def test_H3_non_finite_float_is_422(client: Client, x: str) -> None:
+def test_U3_non_finite_float_is_422(client: Client, x: str) -> None:
     response = client.get("/ajax/params/number", params={"x": x})
     body = assert_problem(response, 422, "validation_failed")
     assert body["errors"][0] == {
@@ -427,7 +427,7 @@ def test_H3_non_finite_float_is_422(client: Client, x: str) -> None:
     assert client.post("/ajax/params/number", data={"x": "1.5"}).json() == {"x": 1.5}
 
 
-def test_H3_form_text_that_is_not_unicode_is_400(client: Client) -> None:
+def test_U3_form_text_that_is_not_unicode_is_400(client: Client) -> None:
     # unicode_escape decodes "\ud800" to a lone surrogate: no response can hold it.
     body, headers = _multipart_field("unicode_escape", b"\\ud800")
     response = client.post("/ajax/params/required", content=body, headers=headers)
@@ -437,7 +437,7 @@ def test_H3_form_text_that_is_not_unicode_is_400(client: Client) -> None:
     assert response.json() == {"title": "caf\u00e9", "count": 1}
 
 
-def test_H4_any_number_of_query_parameters_binds(client: Client) -> None:
+def test_U4_any_number_of_query_parameters_binds(client: Client) -> None:
     pairs = [("q", str(i)) for i in range(1500)]
     response = client.get("/ajax/users/search", params=pairs)
     assert response.json() == {"q": "1499", "limit": 10}
@@ -453,21 +453,21 @@ def test_H4_any_number_of_query_parameters_binds(client: Client) -> None:
         "/ajax/%0a",
     ],
 )
-def test_H5_control_characters_in_the_path_are_problem_404(client: Client, path: str) -> None:
+def test_U5_control_characters_in_the_path_are_problem_404(client: Client, path: str) -> None:
     response = client.get(path)
     assert_problem(response, 404, "not_found")
     assert "set-cookie" not in response.headers
 
 
 @pytest.mark.parametrize("method", ["TRACE", "FOO", "CONNECT"])
-def test_H6_unknown_methods_are_problem_405_with_allow(client: Client, method: str) -> None:
+def test_U6_unknown_methods_are_problem_405_with_allow(client: Client, method: str) -> None:
     response = client.request(method, "/ajax/notes/1")
     assert_problem(response, 405, "method_not_allowed")
     assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 
 @pytest.mark.parametrize("status", ["1000", "99", "0", "600"])
-def test_H7_handler_status_outside_100_599_is_logged_500(
+def test_U7_handler_status_outside_100_599_is_logged_500(
     client: Client, caplog: pytest.LogCaptureFixture, status: str
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="ajaxkit"):
@@ -477,7 +477,7 @@ def test_H7_handler_status_outside_100_599_is_logged_500(
     assert any(f"status {status}" in m and body["instance"][9:] in m for m in messages)
 
 
-def test_H8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: Any) -> None:
+def test_U8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: Any) -> None:
     needs("csrf")
     client.enforce_csrf()
     token = client.csrf_token()
@@ -494,7 +494,7 @@ def test_H8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: 
         b"name*=unicode_escape''%5Cud800",
     ],
 )
-def test_H3_multipart_names_that_are_not_unicode_are_400(
+def test_U3_multipart_names_that_are_not_unicode_are_400(
     client: Client, disposition: bytes
 ) -> None:
     body = (
@@ -505,6 +505,6 @@ def test_H3_multipart_names_that_are_not_unicode_are_400(
     assert_problem(client.post("/ajax/echo", content=body, headers=headers), 400, "malformed_body")
 
 
-def test_H3_a_form_body_echoed_back_encodes(client: Client) -> None:
+def test_U3_a_form_body_echoed_back_encodes(client: Client) -> None:
     response = client.post("/ajax/echo", data=[("a", "1"), ("a", "2"), ("b", "x")])
     assert response.json() == {"a": "2", "b": "x"}
