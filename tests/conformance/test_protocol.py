@@ -508,3 +508,9 @@ def test_U3_multipart_names_that_are_not_unicode_are_400(
 def test_U3_a_form_body_echoed_back_encodes(client: Client) -> None:
     response = client.post("/ajax/echo", data=[("a", "1"), ("a", "2"), ("b", "x")])
     assert response.json() == {"a": "2", "b": "x"}
+
+
+def test_B1_non_ascii_query_binds_as_utf8(client: Client) -> None:
+    # Written raw in the URL, as some clients send it (browsers percent-encode).
+    response = client.get("/ajax/users/search?q=caf\u00e9%20\u00fc")
+    assert response.json() == {"q": "caf\u00e9 \u00fc", "limit": 10}

@@ -81,10 +81,21 @@ def _meta_headers(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
 _UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
 
 
+def _wsgi_text(value: str) -> str:
+    try:
+        return value.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a server that decoded it already
+        return value
+
+
 def _query(request: HttpRequest) -> MultiDict:
     query: str = request.META.get("QUERY_STRING", "")
     if not query:
         return EMPTY_QUERY
+    if not isinstance(request, ASGIRequest) and not query.isascii():
+        # WSGI hands over the raw bytes as Latin-1 (PEP 3333); Django's ASGI
+        # handler has decoded them as UTF-8 already.
+        query = _wsgi_text(query)
     # Parsed as the other integrations parse it, not through request.GET:
     # Django raises TooManyFieldsSent there (over 1,000 fields) while the
     # request is being translated, before the pipeline could answer it.

@@ -120,7 +120,9 @@ class FlaskClient(Client):
             kwargs["data"] = _body(data, files)
         elif content is not None:
             kwargs["data"] = content
-        native = opener.open(path, method=method, query_string=MultiDict(params or {}), **kwargs)
+        if params:  # werkzeug refuses a query both in the path and as an argument
+            kwargs["query_string"] = MultiDict(params)
+        native = opener.open(path, method=method, **kwargs)
         return Response(native.status_code, list(native.headers.items()), native.get_data())
 
     def login(self, username: str) -> None:
