@@ -2,7 +2,7 @@
 
 The grammar (documented in ``docs/models.md``)::
 
-    limit=<1..max_limit>  offset=<0..>  cursor=<opaque>  search=<text>
+    limit=<1..max_limit>  offset=<0..2**62>  cursor=<opaque>  search=<text>
     ordering=<field>,-<field>  expand=<relation>[.<relation>...],...
     <field>=<v>  <field>__in=<v>,<v>  <field>__gte=<v>  <field>__lte=<v>
     <field>__isnull=true|false
@@ -24,6 +24,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from ajaxkit.core.digits import parse_natural
 from ajaxkit.core.models.repository import FieldInfo
 from ajaxkit.exceptions import ClientError, FieldError
 from ajaxkit.types import MultiDict
@@ -43,6 +44,9 @@ Lookup = Literal["exact", "in", "gte", "lte", "isnull", "gt", "lt"]
 #: Lookups a client may name (``gt``/``lt`` only come from cursors).
 PUBLIC_LOOKUPS: frozenset[str] = frozenset({"exact", "in", "gte", "lte", "isnull"})
 RESERVED = frozenset({"limit", "offset", "cursor", "search", "ordering", "expand"})
+#: The largest ``offset``: a signed 64-bit column type is what SQL's OFFSET
+#: takes, and the page's limit is added to it.
+MAX_OFFSET = 2**62
 
 #: relation name → what to expand below it.
 Expand = Mapping[str, "Expand"]
@@ -144,22 +148,21 @@ def parse_list_query(params: MultiDict, rules: QueryRules) -> ListQuery:
         ordering=ordering,
         keyset=_keyset(cursor, ordering, rules) if cursor is not None else (),
         limit=_integer(params, "limit", rules.default_limit, 1, rules.max_limit),
-        offset=_integer(params, "offset", 0, 0, None),
+        offset=_integer(params, "offset", 0, 0, MAX_OFFSET),
         expand=rules.expand(params.get("expand", "")),
         cursor=cursor is not None,
     )
 
 
-def _integer(params: MultiDict, name: str, default: int, low: int, high: int | None) -> int:
+def _integer(params: MultiDict, name: str, default: int, low: int, high: int) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
+    value = parse_natural(raw, high)
+    if value is None:
         raise bad_parameter(name, f"{name} must be a whole number >= {low}.")
-    value = int(raw)
-    if value < low or (high is not None and value > high):
-        limit = f" and <= {high}" if high is not None else ""
-        raise bad_parameter(name, f"{name} must be >= {low}{limit}.")
+    if not low <= value <= high:
+        raise bad_parameter(name, f"{name} must be >= {low} and <= {high}.")
     return value
 
 
