@@ -89,3 +89,16 @@ def test_sse_frames_match_the_fixtures(frame: dict[str, Any]) -> None:
         data = json.dumps(frame["data"], separators=(",", ":")).encode()
         built = Event.build(frame["topic"], (0, 0), frame["id"], data).frame
     assert built.decode() == frame["text"]
+
+
+def test_long_poll_answer_has_the_fixtures_shape(client: Client) -> None:
+    start = client.post("/ajax/live/publish", json={"topic": "chat/lobby", "n": [0]}).json()
+    client.post("/ajax/live/publish", json={"topic": "chat/lobby", "n": [1, 2]})
+    response = client.get(
+        "/ajax/_live/poll", params={"topic": "chat/lobby", "cursor": start["cursor"]}
+    )
+    body, expected = response.json(), SSE["poll"]
+    assert body.keys() == expected.keys()
+    assert [event.keys() for event in body["events"]] == [e.keys() for e in expected["events"]]
+    assert body["cursor"] == body["events"][-1]["id"]
+    assert body["events"][0]["topic"] == "chat/lobby"

@@ -66,7 +66,8 @@ function messageFor(form, field, name) {
 
 /**
  * `fn`, called only once calls stop for `wait` ms; every call made meanwhile
- * gets the promise of that one call's result.
+ * gets the promise of that one call's result; after `cancel()` the calls
+ * waiting on the cancelled timer never settle.
  * @template {unknown[]} A @template R
  * @param {(...args: A) => R | Promise<R>} fn @param {number} wait
  * @returns {((...args: A) => Promise<R>) & {cancel: () => void}}
