@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ajaxkit.core.assets import client_files
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
@@ -89,4 +91,13 @@ def _exercise(page: Page, server: str, tmp_path: Path) -> None:
     page.locator("#notes li", has_text="first note").wait_for(timeout=10_000)
     assert page.get_attribute("#title", "aria-invalid") is None
     page.screenshot(path=str(tmp_path / "client-page.png"))
+
+    # A versioned import loads its whole module graph at that version.
+    loaded: list[str] = []
+    page.on("request", lambda request: loaded.append(request.url))
+    kind = page.evaluate("import('/ajax/ajaxkit.js?v=e2e').then((m) => typeof m.createClient)")
+    assert kind == "function"
+    modules = [url for url in loaded if "/ajax/ajaxkit" in url]
+    assert len(modules) == len(client_files())
+    assert all(url.endswith("?v=e2e") for url in modules)
     assert failures == []

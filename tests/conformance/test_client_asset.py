@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ajaxkit.core.assets import client_files
 from tests.conformance.clients.base import Client
+from tests.conformance.test_protocol import assert_problem
 
 MODULES = sorted(client_files())
 
@@ -48,3 +51,22 @@ def test_J3_a_versioned_url_is_cached_for_a_year(client: Client) -> None:
     response = client.get("/ajax/ajaxkit.js", params={"v": "0.1.0"})
     assert response.status == 200
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_J3_a_versioned_module_imports_the_same_version(client: Client) -> None:
+    entry = client.get("/ajax/ajaxkit.js", params={"v": "0.1.0"})
+    module = client.get("/ajax/ajaxkit/client.js", params={"v": "0.1.0"})
+    assert b'from "./ajaxkit/client.js?v=0.1.0"' in entry.content
+    assert b'from "./errors.js?v=0.1.0"' in module.content
+    assert not re.search(rb'from "\./[\w/]+\.js"', entry.content + module.content)
+    assert entry.headers["etag"] != client.get("/ajax/ajaxkit.js").headers["etag"]
+    again = client.get(
+        "/ajax/ajaxkit.js", params={"v": "0.1.0"}, headers={"If-None-Match": entry.headers["etag"]}
+    )
+    assert again.status == 304
+
+
+def test_J3_a_version_that_is_not_a_plain_token_is_422(client: Client) -> None:
+    response = client.get("/ajax/ajaxkit.js", params={"v": '";alert(1);"'})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"][0]["parameter"] == "v"

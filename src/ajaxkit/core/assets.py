@@ -11,19 +11,23 @@ The files are read once, when first asked for.  Every answer carries a strong
 ``ETag`` (a hash of the bytes); ``If-None-Match`` matching it answers 304.  A
 URL with a ``?v=`` query is a versioned URL (``?v={client_version()}`` from a
 template): its bytes never change under it, so it is cached for a year as
-``immutable``.  Unversioned URLs are revalidated on every use (``no-cache``),
-so an upgrade of ajaxkit reaches the browser at once.
+``immutable``.  Its relative imports are sent with the same ``?v=``, so the
+whole module graph is cached that way, not only the entry.  Unversioned URLs
+are revalidated on every use (``no-cache``), so an upgrade of ajaxkit reaches
+the browser at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ajaxkit.exceptions import ValidationFailed
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 if TYPE_CHECKING:
@@ -38,6 +42,10 @@ CLIENT_MEDIA_TYPE = "text/javascript; charset=utf-8"
 VERSIONED_CACHE = "public, max-age=31536000, immutable"
 #: An unversioned URL may change with an upgrade: always revalidate (cheap, by ETag).
 UNVERSIONED_CACHE = "no-cache"
+#: What ``?v=`` may hold: it is written into the modules' import specifiers.
+VERSION_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: A relative import specifier (``from "./ajaxkit/errors.js"``) in a client module.
+_IMPORT = re.compile(rb'(from "\./[\w/]+\.js)"')
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,15 @@ class ClientAsset:
 
     @classmethod
     def read(cls, path: Path) -> ClientAsset:
-        body = path.read_bytes()
+        return cls.of(path.read_bytes())
+
+    @classmethod
+    def of(cls, body: bytes) -> ClientAsset:
         return cls(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+    def versioned(self, version: str) -> ClientAsset:
+        """These bytes with ``?v=version`` on every relative import."""
+        return self.of(_IMPORT.sub(rb'\1?v=%s"' % version.encode(), self.body))
 
 
 def client_files() -> dict[str, Path]:
@@ -92,6 +107,8 @@ def _handler(route: str) -> Callable[[AjaxRequest], AjaxResponse]:
 def answer_asset(asset: ClientAsset, request: AjaxRequest) -> AjaxResponse:
     """200 with the bytes, or 304 when the client already holds them."""
     versioned = "v" in request.query
+    if versioned:
+        asset = _versioned(asset, _version(request.query["v"]))
     headers = {
         "ETag": asset.etag,
         "Cache-Control": VERSIONED_CACHE if versioned else UNVERSIONED_CACHE,
@@ -101,6 +118,26 @@ def answer_asset(asset: ClientAsset, request: AjaxRequest) -> AjaxResponse:
     headers["Content-Type"] = CLIENT_MEDIA_TYPE
     body = b"" if request.method == "HEAD" else asset.body
     return AjaxResponse(status=200, headers=headers, body=body)
+
+
+@lru_cache(maxsize=64)
+def _versioned(asset: ClientAsset, version: str) -> ClientAsset:
+    # Bounded: a page asks for one version, but anyone may ask for others.
+    return asset.versioned(version)
+
+
+def _version(value: str) -> str:
+    if not VERSION_PATTERN.fullmatch(value):
+        raise ValidationFailed(
+            [
+                {
+                    "parameter": "v",
+                    "detail": "Letters, digits, '.', '_' or '-' (64 at most).",
+                    "code": "pattern_mismatch",
+                }
+            ]
+        )
+    return value
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
