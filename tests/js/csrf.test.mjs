@@ -78,3 +78,17 @@ test("origin and cookie helpers", () => {
   assert.equal(readCookie("a=1; csrftoken=abc", "csrftoken"), "abc");
   assert.equal(readCookie("a=1", "csrftoken"), null);
 });
+
+test("a <meta name=csrf-token> beats the cookie", async () => {
+  const { fetch, calls } = stubFetch([answer(200, {})]);
+  globalThis.document = {
+    cookie: "csrftoken=cookie",
+    querySelector: (s) => (s === 'meta[name="csrf-token"]' ? { content: "meta" } : null),
+  };
+  try {
+    await createClient({ ...quick, fetch }).post("a", {});
+  } finally {
+    delete globalThis.document;
+  }
+  assert.equal(calls[0].headers.get("x-csrftoken"), "meta");
+});

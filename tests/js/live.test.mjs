@@ -110,3 +110,17 @@ test("a cursor given to subscribe() is where the first connection resumes", () =
   client.subscribe(["chat/lobby"], () => {}, { cursor: open.cursor });
   assert.match(FakeEventSource.instances[0].url, new RegExp(`cursor=${encodeURIComponent(open.cursor)}$`));
 });
+
+test("a long-poll answer with reset tells the subscribers and moves on", async () => {
+  const { fetch, calls } = stubFetch([
+    answer(200, { cursor: reset.cursor, reset: true, events: [] }),
+    () => new Promise(() => {}),
+  ]);
+  const client = createClient({ ...quick, fetch, EventSource: null });
+  const resets = [];
+  const stop = client.subscribe(["chat/lobby"], () => {}, { cursor: first.id, onReset: (c) => resets.push(c) });
+  await tick();
+  assert.deepEqual(resets, [reset.cursor]);
+  assert.match(calls[1].url, new RegExp(`cursor=${encodeURIComponent(reset.cursor)}`));
+  stop();
+});

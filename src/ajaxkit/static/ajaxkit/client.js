@@ -3,7 +3,7 @@
 
 import { BATCH_ROUTE, Coalescer } from "./batch.js";
 import { DEFAULT_CACHE_TTL_MS, ResponseCache } from "./cache.js";
-import { CSRF_FAILED, CSRF_HEADER, CsrfToken } from "./csrf.js";
+import { CSRF_FAILED, CSRF_HEADER, CSRF_META, CsrfToken } from "./csrf.js";
 import { errorFor, NetworkError, TimeoutError } from "./errors.js";
 import { LiveHub } from "./live.js";
 import { DEFAULT_RETRIES, IDEMPOTENCY_HEADER, mayRetry, RETRY_STATUSES, retryDelay, sleep }
@@ -21,7 +21,8 @@ export const CSRF_ROUTE = "_csrf";
  * @property {number} [retries] tries after the first (default DEFAULT_RETRIES)
  * @property {number} [cache] ms GET answers are kept (default 0: no cache)
  * @property {boolean} [coalesce] send calls made in the same tick as one batch
- * @property {import("./csrf.js").TokenSource} [csrfToken] the token (default: the csrftoken cookie)
+ * @property {import("./csrf.js").TokenSource} [csrfToken] the token (default: a
+ *   `<meta name="csrf-token">`, else the csrftoken cookie)
  * @property {string} [csrfRefreshUrl] where a fresh token comes from (default `<base>/_csrf`)
  * @property {Record<string, string>} [headers] sent with every request
  * @property {typeof fetch} [fetch]
@@ -67,6 +68,7 @@ export class Client {
       origin: defaults.origin ?? g.location?.origin,
       fetch: this.fetch,
       cookies: () => g.document?.cookie ?? "",
+      meta: () => g.document?.querySelector?.(`meta[name="${CSRF_META}"]`)?.content ?? null,
     });
     this.coalescer = defaults.coalesce ? new Coalescer((items) => this.sendBatch(items)) : null;
     this.batchMissing = false;

@@ -9,6 +9,8 @@
 export const CSRF_HEADER = "X-CSRFToken";
 /** The cookie the token is read from when the page gives none. */
 export const CSRF_COOKIE = "csrftoken";
+/** A `<meta name=… content=token>` a page may render instead (its cookie may be HttpOnly). */
+export const CSRF_META = "csrf-token";
 /** The problem `code` that means "refresh the token and try once more". */
 export const CSRF_FAILED = "csrf_failed";
 /** Methods that change nothing and so need no token (RFC 9110 §9.2.1). */
@@ -19,7 +21,7 @@ export const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 export class CsrfToken {
   /**
    * @param {{token?: TokenSource, refreshUrl: string, origin: string | undefined,
-   *   fetch: typeof fetch, cookies: () => string}} options
+   *   fetch: typeof fetch, cookies: () => string, meta: () => string | null}} options
    */
   constructor(options) {
     this.options = options;
@@ -31,7 +33,8 @@ export class CsrfToken {
   current() {
     const given = this.options.token;
     const token = typeof given === "function" ? given() : given;
-    return this.refreshed || token || readCookie(this.options.cookies(), CSRF_COOKIE);
+    return this.refreshed || token || this.options.meta()
+      || readCookie(this.options.cookies(), CSRF_COOKIE);
   }
 
   /**
