@@ -55,3 +55,10 @@ test("batch() sends the items as given and returns the raw results", async () =>
   assert.deepEqual(JSON.parse(calls[0].body), pair.request);
   assert.deepEqual(results, pair.response.items);
 });
+
+test("absolute URLs are never coalesced: a batch holds paths below the mount", async () => {
+  const { fetch, calls } = stubFetch([answer(200, {})]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  await Promise.all([client.get("/elsewhere/a"), client.get("https://cdn.test/b")]);
+  assert.deepEqual(calls.map((c) => c.url), ["/elsewhere/a", "https://cdn.test/b"]);
+});

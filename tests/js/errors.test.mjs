@@ -80,3 +80,13 @@ test("call() posts its params as JSON to the endpoint", async () => {
   assert.equal(calls[0].body, '{"q":"ada"}');
   assert.equal(calls[0].headers.get("content-type"), "application/json");
 });
+
+test("an error page mislabelled as JSON is still a typed error", async () => {
+  const page = new Response("<html>bad gateway</html>", {
+    status: 502, headers: { "content-type": "application/json" },
+  });
+  const { fetch } = stubFetch([page]);
+  const error = await createClient({ ...quick, fetch, retries: 0 }).get("x").catch((e) => e);
+  assert.ok(error instanceof HTTPError);
+  assert.equal(error.code, "http_502");
+});

@@ -165,7 +165,8 @@ export class Client {
    * @param {RequestOptions & {body?: unknown}} options
    */
   async settle(method, path, url, options) {
-    const answer = this.coalescer && options.batch !== false && !isRaw(options.body)
+    const batchable = options.batch !== false && !isRaw(options.body) && !isAbsolute(path);
+    const answer = this.coalescer && batchable
       ? await this.coalesced(method, path, options)
       : await this.exchange(method, url, options);
     if (answer.status >= 200 && answer.status < 300) return answer.body;
@@ -277,8 +278,7 @@ export class Client {
 
   /** @param {string} path @param {Record<string, unknown>} [params] */
   url(path, params) {
-    const absolute = /^[a-z][a-z\d+.-]*:|^\//i.test(path);
-    const url = absolute ? path : `${this.base}/${path}`;
+    const url = isAbsolute(path) ? path : `${this.base}/${path}`;
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(params ?? {})) {
       for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) query.append(name, String(v));
@@ -299,6 +299,11 @@ function isCsrfFailure(answer) {
   return /** @type {any} */ (answer.body)?.code === CSRF_FAILED;
 }
 
+/** A URL or an absolute path, rather than a path below the mount. @param {string} path */
+function isAbsolute(path) {
+  return /^[a-z][a-z\d+.-]*:|^\//i.test(path);
+}
+
 /** A body sent as it is, not as JSON. @param {unknown} body */
 function isRaw(body) {
   return typeof FormData !== "undefined" && body instanceof FormData
@@ -311,8 +316,12 @@ async function decode(response) {
   if (response.status === 204 || response.status === 304) return undefined;
   const type = response.headers.get("Content-Type") || "";
   const text = await response.text();
-  if (/[/+]json\b/.test(type) && text) return JSON.parse(text);
-  return text;
+  if (!(/[/+]json\b/.test(type) && text)) return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // a proxy's page labelled JSON: the status still decides
+  }
 }
 
 /** The mount this module was served from: `<mount>/ajaxkit/client.js` → `<mount>`. */
