@@ -211,6 +211,11 @@ class _Unit:
         )
         return [p for p in pks if p not in found]
 
+    def find(self, scope: QuerySet[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        # The scope keeps its own database alias: it is the related
+        # endpoint's query.
+        return builtins.list(scope.filter(pk__in=pks))
+
     # -- writing ---------------------------------------------------------------
 
     def create(self, values: Mapping[str, Any]) -> Any:

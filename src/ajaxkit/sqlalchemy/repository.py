@@ -216,6 +216,10 @@ class _Unit:
         found = set(self.session.scalars(select(pk).where(pk.in_(pks))))
         return [p for p in pks if p not in found]
 
+    def find(self, scope: Select[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        pk = getattr(model, self.repo.describe(model).pk)
+        return builtins.list(self.session.scalars(scope.where(pk.in_(pks))).unique())
+
     # -- writing ---------------------------------------------------------------
 
     def create(self, values: Mapping[str, Any]) -> Any:

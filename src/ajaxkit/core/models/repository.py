@@ -178,6 +178,12 @@ class Unit(Protocol):
         """Which of ``pks`` name no row of ``model`` (to check relations)."""
         ...
 
+    def find(self, scope: Any, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        """The rows of ``scope`` (another endpoint's ``get_queryset``, over
+        ``model``) whose pk is one of ``pks``: relation checks through the
+        related endpoint's scope."""
+        ...
+
     def value(self, obj: Any, field: FieldInfo) -> Any:
         """The field's value: scalars as they are, ``fk`` as the related pk,
         ``many`` as a list of pks (loaded by the plan)."""

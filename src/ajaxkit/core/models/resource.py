@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
@@ -30,6 +30,7 @@ from ajaxkit.core.models.query import (
     encode_cursor,
 )
 from ajaxkit.core.models.repository import ConstraintViolation, FieldInfo, Unit
+from ajaxkit.core.models.scope import ResourceLookup, VisibleUnit, resolve, unreachable
 from ajaxkit.core.models.validation import WriteSchema, field_error
 from ajaxkit.core.models.view import View, ViewLookup, parse_expand, plan_for, serialize
 from ajaxkit.exceptions import (
@@ -73,6 +74,9 @@ class ModelResource:
         name: the resource name (route prefix).
         lookup: finds the view of another registered model (for expand).
         encoder: returns the current JSON encoder (for hash ETags).
+        resources: finds the resource of another registered model (to
+            scope relations through its endpoint); none: relations are
+            not scoped.
     """
 
     def __init__(
@@ -81,8 +85,10 @@ class ModelResource:
         name: str,
         lookup: ViewLookup,
         encoder: Callable[[], JSONEncoder],
+        resources: ResourceLookup | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.resources: ResourceLookup = resources or (lambda model: None)
         self.name = name
         self.lookup = lookup
         self.encoder = encoder
@@ -200,14 +206,27 @@ class ModelResource:
         if not allowed:
             raise Forbidden()
 
-    def _check_relations(self, unit: Unit, values: Mapping[str, Any]) -> None:
+    def _visible(self, unit: Unit, request: AjaxRequest, rows: Any, expand: Expand) -> Unit:
+        """``unit`` showing only the related rows the request may see."""
+        visibility = resolve(unit, request, rows, self.view, expand, resources=self.resources)
+        if not visibility.hidden:
+            return unit
+        return cast(Unit, VisibleUnit(unit, visibility, self._pk_of))
+
+    def _pk_of(self, model: Any) -> FieldInfo:
+        related = self.resources(model)
+        assert related is not None  # only registered models are ever hidden
+        return related.info.pk_field
+
+    def _check_relations(self, unit: Unit, request: AjaxRequest, values: Mapping[str, Any]) -> None:
         errors: list[FieldError] = []
         for name, value in values.items():
             info = self.info.fields.get(name)
             if info is None or not info.is_relation or value is None:
                 continue
             pks = list(value) if info.kind == "many" else [value]
-            missing = unit.missing(info.related_model, pks) if pks else []
+            related = self.resources(info.related_model)
+            missing = unreachable(unit, request, related, info, pks)
             if missing:
                 detail = f"No related record with pk {', '.join(map(repr, missing))}."
                 errors.append(field_error(name, detail, "does_not_exist"))
@@ -251,7 +270,8 @@ class ModelResource:
                 self.endpoint.get_queryset(request), query, plan, count=not query.cursor
             )
             more, rows = len(rows) > query.limit, rows[: query.limit]
-            results = [self.serialize(unit, obj, query.expand) for obj in rows]
+            shown = self._visible(unit, request, rows, query.expand)
+            results = [self.serialize(shown, obj, query.expand) for obj in rows]
             cursor = self._next_cursor(unit, rows[-1], query.ordering) if more and rows else None
         return Page(results, count, cursor)
 
@@ -268,7 +288,7 @@ class ModelResource:
         with self.repository.reading() as unit:
             obj = self._fetch(unit, request, pk, expand, lock=False)
             self._allow(self.endpoint.can_get(user, obj))
-            return self._record(unit, obj, expand)
+            return self._record(self._visible(unit, request, [obj], expand), obj, expand)
 
     def create(self, request: AjaxRequest, data: Any, expand: Expand) -> Record:
         """Validate ``data`` and insert a record."""
@@ -276,11 +296,11 @@ class ModelResource:
         values = self.endpoint.prepare(request, self.schema.validate(data, partial=False), None)
         try:
             with self.repository.transaction() as unit:
-                self._check_relations(unit, values)
+                self._check_relations(unit, request, values)
                 obj = unit.create(values)
                 self._allow(self.endpoint.can_create(user, obj))
                 obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
-                record = self._record(unit, obj, expand)
+                record = self._record(self._visible(unit, request, [obj], expand), obj, expand)
                 change = Change("created", self.name, record.pk, self.serialize(unit, obj, {}), obj)
                 self._hook(unit, self.endpoint.created, request, change)
         except ConstraintViolation as exc:
@@ -300,7 +320,7 @@ class ModelResource:
                 self._precondition(request, unit, obj)
                 values = self.endpoint.prepare(request, values, obj)
                 self._bump_version(unit, obj, values)
-                self._check_relations(unit, values)
+                self._check_relations(unit, request, values)
                 unit.update(obj, values)
                 return self._after_write(request, unit, obj, expand, changed=True)
         except ConstraintViolation as exc:
@@ -314,7 +334,7 @@ class ModelResource:
                 obj = self._fetch(unit, request, pk, {}, lock=True)
                 self._allow(self.endpoint.can_delete(user, obj))
                 self._precondition(request, unit, obj)
-                record = self._record(unit, obj, {})
+                record = self._record(self._visible(unit, request, [obj], {}), obj, {})
                 unit.delete(obj)
                 change = Change("deleted", self.name, record.pk, record.data, obj)
                 self._hook(unit, self.endpoint.deleted, request, change)
@@ -343,7 +363,8 @@ class ModelResource:
             raise self._translate(exc) from exc
 
     def _precondition(self, request: AjaxRequest, unit: Unit, obj: Any) -> str:
-        current = self.etag(unit, obj)
+        # The ETag the request was given: of the record as it may see it.
+        current = self.etag(self._visible(unit, request, [obj], {}), obj)
         header = request.headers.get("if-match")
         check_if_match(header, current, required=self.endpoint.require_if_match)
         return current
@@ -372,7 +393,7 @@ class ModelResource:
         before: str = "",
     ) -> Record:
         obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
-        record = self._record(unit, obj, expand)
+        record = self._record(self._visible(unit, request, [obj], expand), obj, expand)
         if changed or record.etag != before:
             change = Change("updated", self.name, record.pk, self.serialize(unit, obj, {}), obj)
             self._hook(unit, self.endpoint.updated, request, change)
