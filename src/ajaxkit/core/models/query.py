@@ -24,6 +24,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from ajaxkit.core.models.bounds import bounded_type
 from ajaxkit.core.models.repository import FieldInfo
 from ajaxkit.exceptions import ClientError, FieldError
 from ajaxkit.types import MultiDict
@@ -205,9 +206,10 @@ def _filters(params: MultiDict, rules: QueryRules) -> tuple[Filter, ...]:
 def _filter_value(param: str, info: FieldInfo, lookup: str, raw: str) -> Any:
     if lookup == "isnull":
         return _convert(param, bool, raw)
+    value_type = bounded_type(info)
     if lookup == "in":
-        return tuple(_convert(param, info.python_type, v) for v in raw.split(",") if v != "")
-    return _convert(param, info.python_type, raw)
+        return tuple(_convert(param, value_type, v) for v in raw.split(",") if v != "")
+    return _convert(param, value_type, raw)
 
 
 def _convert(param: str, python_type: Any, raw: Any) -> Any:
@@ -270,7 +272,7 @@ def _keyset(
             "cursor", "The cursor does not belong to this ordering.", "malformed_cursor"
         )
     typed = [
-        _convert("cursor", rules.fields[o.field].python_type, v)
+        _convert("cursor", bounded_type(rules.fields[o.field]), v)
         for o, v in zip(ordering, values, strict=True)
     ]
     return keyset_clauses(ordering, typed)

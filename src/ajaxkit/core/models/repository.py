@@ -65,6 +65,9 @@ class FieldInfo:
             relations).
         max_digits: for decimals, the most digits.
         decimal_places: for decimals, the most digits after the point.
+        value_range: for integers (and relations to integer pks), the
+            inclusive range the column stores on this database; ``None``
+            means signed 64-bit (see :mod:`ajaxkit.core.models.bounds`).
     """
 
     name: str
@@ -81,6 +84,7 @@ class FieldInfo:
     writable: bool = True
     max_digits: int | None = None
     decimal_places: int | None = None
+    value_range: tuple[int, int] | None = None
 
     @property
     def is_relation(self) -> bool:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ajaxkit.core.encoding import JSONEncoder
+from ajaxkit.core.models.bounds import storable_pk
 from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
 from ajaxkit.core.models.etag import check_if_match, record_etag
 from ajaxkit.core.models.query import (
@@ -168,7 +169,7 @@ class ModelResource:
     def convert_pk(self, raw: str) -> Any:
         """The pk from its text form, or 400/422 pointing at ``pk``."""
         try:
-            return convert_value("pk", self.info.pk_field.python_type, raw)
+            pk = convert_value("pk", self.info.pk_field.python_type, raw)
         except Exception as exc:
             errors: list[FieldError] = [
                 {
@@ -178,6 +179,10 @@ class ModelResource:
                 }
             ]
             raise ValidationFailed(errors) from exc
+        if not storable_pk(self.info.pk_field, pk):
+            # Well-formed, but no row can have it: as missing as any other.
+            raise NotFound(f"No {self.name} with pk {pk!r}.")
+        return pk
 
     def serialize(self, unit: Unit, obj: Any, expand: Expand) -> dict[str, Any]:
         return serialize(unit, obj, self.view, expand, self.lookup)
