@@ -27,10 +27,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        return None if value is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+        return None if value is None else value.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        return None if value is None else value.replace(tzinfo=dt.UTC)
+        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
 
 
 class Base(DeclarativeBase):

@@ -19,8 +19,10 @@ from typing import Any, cast
 
 from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.core.models.bounds import storable_pk
+from ajaxkit.core.models.cursor import CursorCodec, SecretSource
 from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
 from ajaxkit.core.models.etag import check_if_match, record_etag
+from ajaxkit.core.models.limits import QueryLimits
 from ajaxkit.core.models.query import (
     Expand,
     ListQuery,
@@ -28,7 +30,6 @@ from ajaxkit.core.models.query import (
     QueryRules,
     convert_value,
     cursor_allowed,
-    encode_cursor,
 )
 from ajaxkit.core.models.repository import ConstraintViolation, FieldInfo, Unit
 from ajaxkit.core.models.scope import ResourceLookup, VisibleUnit, resolve, unreachable
@@ -78,6 +79,8 @@ class ModelResource:
         resources: finds the resource of another registered model (to
             scope relations through its endpoint); none: relations are
             not scoped.
+        secret: returns the key cursors are signed with (none: a key per
+            process).
     """
 
     def __init__(
@@ -86,10 +89,13 @@ class ModelResource:
         name: str,
         lookup: ViewLookup,
         encoder: Callable[[], JSONEncoder],
+        *,
         resources: ResourceLookup | None = None,
+        secret: SecretSource | None = None,
     ) -> None:
         self.endpoint = endpoint
         self.resources: ResourceLookup = resources or (lambda model: None)
+        self.secret = secret
         self.name = name
         self.lookup = lookup
         self.encoder = encoder
@@ -151,6 +157,13 @@ class ModelResource:
             default_limit=ep.default_limit,
             max_limit=ep.max_limit,
             expand=self.parse_expand,
+            limits=QueryLimits(
+                max_search_length=ep.max_search_length,
+                max_ordering_terms=ep.max_ordering_terms,
+                max_filter_values=ep.max_filter_values,
+                max_filter_length=ep.max_filter_length,
+            ),
+            cursors=CursorCodec(self.name, self.secret),
         )
 
     def _checked(self, names: Any, attr: str, ok: Callable[[FieldInfo], bool]) -> list[str]:
@@ -283,8 +296,9 @@ class ModelResource:
     def _next_cursor(self, unit: Unit, last: Any, ordering: tuple[Order, ...]) -> str | None:
         if not cursor_allowed(ordering, self.info.fields):
             return None
-        return encode_cursor(
-            ordering, [unit.value(last, self.info.fields[o.field]) for o in ordering]
+        return self.rules.cursors.encode(
+            [str(o) for o in ordering],
+            [unit.value(last, self.info.fields[o.field]) for o in ordering],
         )
 
     def retrieve(self, request: AjaxRequest, pk: Any, expand: Expand) -> Record:
