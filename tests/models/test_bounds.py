@@ -89,7 +89,8 @@ def test_nul_in_a_text_pk_is_404(client: Any) -> None:
 
 
 def test_search_longer_than_the_limit_is_refused(client: Any) -> None:
-    refused_parameter(client.get("/ajax/notes", params={"search": "x" * 100_000}), "search")
+    # Over SQLite's 50,000-byte LIKE pattern limit, under httpx's URL limit.
+    refused_parameter(client.get("/ajax/notes", params={"search": "x" * 60_000}), "search")
     assert client.get("/ajax/notes", params={"search": "x" * 200}).status == 200
 
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from ajaxkit import Ajax
 from tests.models.backends import Backend
-from tests.models.scoped_spec import build_scoped_api
+from tests.models.scoped_spec import World, build_scoped_api, build_world, created
 
 MISSING_INT = 999999
 
@@ -32,78 +31,9 @@ def api(backend: Backend) -> Iterator[Ajax]:
     yield build_scoped_api(backend)
 
 
-@dataclass
-class World:
-    alice: Any
-    bob: Any
-    ann: int  # alice's author
-    bo: int  # bob's author
-    moved: int  # bob's author, moved into alice's scope after use
-    alice_note: int
-    bob_note: int  # a draft now; alice commented on it while it was published
-    published: int  # bob's, still published
-    alice_comment: str  # on bob_note
-    alice_comment_on_published: str
-    bob_comment: str  # on bob_note
-
-
-def created(client: Any, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = client.post(f"/ajax/{path}", json=body)
-    assert response.status == 201, response.json()
-    return response.json()  # type: ignore[no-any-return]
-
-
-def changed(client: Any, path: str, body: dict[str, Any]) -> None:
-    response = client.patch(f"/ajax/{path}", json=body)
-    assert response.status == 200, response.json()
-
-
 @pytest.fixture
 def world(client: Any, make_client: Any) -> World:
-    alice, bob = client, make_client("bob")
-    ann = created(alice, "authors", {"name": "Ann SECRET", "email": "ann@alice"})["id"]
-    bo = created(bob, "authors", {"name": "Bo", "email": "bo@bob"})["id"]
-    moved = created(bob, "authors", {"name": "Mo", "email": "mo@bob"})["id"]
-    created(alice, "tags", {"slug": "a1", "label": "alice: SECRET"})
-    created(bob, "tags", {"slug": "b1", "label": "bob: mine"})
-    created(bob, "tags", {"slug": "b2", "label": "bob: moving"})
-    alice_note = created(
-        alice, "notes", {"title": "SECRET plan", "author": ann, "tags": ["a1"], "priority": 5}
-    )["id"]
-    bob_note = created(
-        bob,
-        "notes",
-        {"title": "bob note", "author": moved, "tags": ["b1", "b2"], "status": "published"},
-    )["id"]
-    published = created(
-        bob, "notes", {"title": "bob public", "tags": ["b1"], "status": "published"}
-    )["id"]
-    alice_comment = created(
-        alice, "comments", {"note": bob_note, "author": ann, "text": "SECRET remark"}
-    )["id"]
-    on_published = created(
-        alice, "comments", {"note": published, "author": ann, "text": "SECRET again"}
-    )["id"]
-    bob_comment = created(bob, "comments", {"note": bob_note, "author": bo, "text": "mine"})["id"]
-    created(bob, "comments", {"note": published, "author": bo, "text": "public remark"})
-    # Rows leave bob's scope after he linked them: his note goes back to
-    # draft (alice's comment on it stays), his tag and author move to alice.
-    changed(bob, f"notes/{bob_note}", {"status": "draft"})
-    changed(bob, "tags/b2", {"label": "alice: moved"})
-    changed(bob, f"authors/{moved}", {"email": "mo@alice"})
-    return World(
-        alice,
-        bob,
-        ann,
-        bo,
-        moved,
-        alice_note,
-        bob_note,
-        published,
-        alice_comment,
-        on_published,
-        bob_comment,
-    )
+    return build_world(client, make_client("bob"))
 
 
 def reveals_nothing(response: Any) -> None:
