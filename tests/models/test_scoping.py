@@ -210,3 +210,23 @@ def test_rows_inside_scope_still_link_and_expand(world: World) -> None:
     expanded = world.bob.get(f"/ajax/notes/{note['id']}", params={"expand": "author,tags"}).json()
     assert expanded["author"]["email"] == "bo@bob"
     assert expanded["tags"] == [{"slug": "b1", "label": "bob: mine"}]
+
+
+def test_scoped_expansion_costs_constant_queries(world: World, backend: Backend) -> None:
+    bob = world.bob
+
+    def list_queries() -> int:
+        with backend.count_queries() as queries:
+            response = bob.get(
+                "/ajax/notes", params={"limit": 100, "expand": "author,tags,comments.note"}
+            )
+        assert response.status == 200
+        reveals_nothing(response)
+        transport = ("django_session", "auth_user")
+        selects = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
+        return len([q for q in selects if not any(t in q for t in transport)])
+
+    small = list_queries()
+    for i in range(30):
+        created(bob, "notes", {"title": f"n{i}", "author": world.bo, "tags": ["b1"]})
+    assert list_queries() == small

@@ -48,6 +48,9 @@ class Visibility:
     """The related rows one request may not see, by model."""
 
     hidden: dict[Any, set[Any]] = field(default_factory=dict)
+    #: Rows already checked (visible or not), so a deeper level that meets
+    #: them again asks no second query.
+    decided: dict[Any, set[Any]] = field(default_factory=dict)
 
     def allows(self, model: Any, pk: Any) -> bool:
         return pk not in self.hidden.get(model, ())
@@ -166,10 +169,12 @@ def _hide(
 ) -> None:
     for model, rows in found.items():
         related = resources(model)
-        if related is None or not rows:
+        decided = visibility.decided.setdefault(model, set())
+        fresh = {pk: row for pk, row in rows.items() if pk not in decided}
+        if related is None or not fresh:
             continue
-        allowed = reachable(unit, request, related, rows)
-        hidden = set(rows) - allowed
+        hidden = set(fresh) - reachable(unit, request, related, fresh)
+        decided.update(fresh)
         if hidden:
             visibility.hidden.setdefault(model, set()).update(hidden)
 
