@@ -11,8 +11,7 @@ application is refused like a tampered one (400 ``malformed_cursor``).
 
 Without a ``secret_key`` a random key is made per process: cursors then
 only work within one process, so deployments with several workers must set
-the secret (the Django and Flask integrations take ``SECRET_KEY`` /
-``app.secret_key``).
+the secret (Django's ``SECRET_KEY`` or Flask's ``app.secret_key`` will do).
 """
 
 from __future__ import annotations
