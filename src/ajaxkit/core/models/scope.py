@@ -186,7 +186,7 @@ def reachable(
     loaded) the request may see through ``related``'s endpoint:
     authenticated there, inside its ``get_queryset`` and allowed by
     ``can_get``."""
-    endpoint = related.endpoint
+    endpoint = related.endpoint.bind(request)
     try:
         user = endpoint.authenticate(request)
     except ClientError:
