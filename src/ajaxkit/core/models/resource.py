@@ -109,6 +109,9 @@ class ModelResource:
         )
         self.rules = self._rules()
         self.actions: dict[str, ActionSpec] = type(endpoint).actions()
+        #: Called as ``observer(request, change)`` after each committed change,
+        #: after the endpoint's own hook (live updates subscribe here).
+        self.observers: list[Callable[[AjaxRequest, Change], None]] = []
 
     # -- derived at registration ---------------------------------------------
 
@@ -278,7 +281,14 @@ class ModelResource:
         request: AjaxRequest,
         change: Change,
     ) -> None:
-        unit.on_commit(lambda: hook(request, change))
+        observers = self.observers
+
+        def committed() -> None:
+            hook(request, change)
+            for observer in observers:
+                observer(request, change)
+
+        unit.on_commit(committed)
 
     def _validated(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
         """``data`` checked by the endpoint's schema, then by the ORM's own
