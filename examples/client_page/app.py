@@ -23,6 +23,7 @@ from ajaxkit.live import Live
 STATIC = Path(__file__).resolve().parent / "static"
 
 api = Ajax()
+api.batch()  # POST /ajax/_batch: createClient({coalesce: true}) sends one request per tick
 live = Live(api)
 live.topic("notes")
 

@@ -100,4 +100,20 @@ def _exercise(page: Page, server: str, tmp_path: Path) -> None:
     modules = [url for url in loaded if "/ajax/ajaxkit" in url]
     assert len(modules) == len(client_files())
     assert all(url.endswith("?v=e2e") for url in modules)
+
+    # Two calls in one tick: one batch request, each call answered on its own.
+    loaded.clear()
+    answers = page.evaluate(
+        """async () => {
+            const { createClient } = await import('/ajax/ajaxkit.js');
+            const api = createClient({ coalesce: true });
+            const names = await Promise.all(
+                ['ada', 'bob'].map((name) => api.get('hello', { params: { name } })));
+            const failed = await api.post('notes', { title: '' }).catch((e) => e.constructor.name);
+            return [names.map((n) => n.message), failed];
+        }"""
+    )
+    assert answers == [["Hello, ada!", "Hello, bob!"], "ValidationError"]
+    ajax_calls = [url for url in loaded if "/ajax/" in url and "ajaxkit" not in url]
+    assert ajax_calls == [f"{server}/ajax/_batch", f"{server}/ajax/notes"]
     assert failures == []

@@ -62,3 +62,26 @@ test("absolute URLs are never coalesced: a batch holds paths below the mount", a
   await Promise.all([client.get("/elsewhere/a"), client.get("https://cdn.test/b")]);
   assert.deepEqual(calls.map((c) => c.url), ["/elsewhere/a", "https://cdn.test/b"]);
 });
+
+test("more calls than a batch may hold are split at the server's max_items", async () => {
+  const sizes = [];
+  const { fetch } = stubFetch([(call) => {
+    const { items } = JSON.parse(call.body);
+    sizes.push(items.length);
+    return answer(200, { items: items.map(() => ({ status: 200, headers: {}, body: 1 })) });
+  }]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  await Promise.all(Array.from({ length: 25 }, (_, i) => client.get(`n/${i}`)));
+  assert.deepEqual(sizes, [20, 5]);
+  const small = createClient({ ...quick, fetch, coalesce: true, maxBatch: 5 });
+  sizes.length = 0;
+  await Promise.all(Array.from({ length: 7 }, (_, i) => small.get(`n/${i}`)));
+  assert.deepEqual(sizes, [5, 2]);
+});
+
+test("undefined params are left out of a batch item", async () => {
+  const { fetch, calls } = stubFetch([answer(200, pair.response)]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  await Promise.all([client.get("a", { params: { q: "x", page: undefined } }), client.get("b")]);
+  assert.deepEqual(JSON.parse(calls[0].body).items[0].params, { q: "x" });
+});

@@ -8,8 +8,10 @@
 
 /** The route below the mount. */
 export const BATCH_ROUTE = "_batch";
-/** The most calls coalesced into one batch request; more start another one. */
-export const MAX_BATCH_ITEMS = 50;
+/** The most calls coalesced into one batch request; more start another one.
+ *  The server's default `max_items` (`api.batch(max_items=20)`); pass
+ *  `createClient({maxBatch})` when the mount allows a different number. */
+export const MAX_BATCH_ITEMS = 20;
 
 /**
  * @typedef {{method: string, path: string, params?: Record<string, unknown>,
@@ -20,9 +22,10 @@ export const MAX_BATCH_ITEMS = 50;
 
 /** Queues calls during one tick, then sends them as one batch. */
 export class Coalescer {
-  /** @param {SendBatch} send */
-  constructor(send) {
+  /** @param {SendBatch} send @param {number} [size] the most items per batch */
+  constructor(send, size = MAX_BATCH_ITEMS) {
     this.send = send;
+    this.size = size;
     /** @type {{item: BatchItem, resolve: (r: BatchResult) => void, reject: (e: unknown) => void}[]} */
     this.queue = [];
   }
@@ -38,8 +41,8 @@ export class Coalescer {
   flush() {
     const queue = this.queue;
     this.queue = [];
-    for (let start = 0; start < queue.length; start += MAX_BATCH_ITEMS) {
-      const part = queue.slice(start, start + MAX_BATCH_ITEMS);
+    for (let start = 0; start < queue.length; start += this.size) {
+      const part = queue.slice(start, start + this.size);
       this.send(part.map((q) => q.item)).then(
         (results) => part.forEach((q, i) => q.resolve(results[i])),
         (error) => part.forEach((q) => q.reject(error)),

@@ -21,6 +21,7 @@ export const CSRF_ROUTE = "_csrf";
  * @property {number} [retries] tries after the first (default DEFAULT_RETRIES)
  * @property {number} [cache] ms GET answers are kept (default 0: no cache)
  * @property {boolean} [coalesce] send calls made in the same tick as one batch
+ * @property {number} [maxBatch] the most calls in one batch (the mount's `max_items`, default 20)
  * @property {import("./csrf.js").TokenSource} [csrfToken] the token (default: a
  *   `<meta name="csrf-token">`, else the csrftoken cookie)
  * @property {string} [csrfRefreshUrl] where a fresh token comes from (default `<base>/_csrf`)
@@ -70,7 +71,9 @@ export class Client {
       cookies: () => g.document?.cookie ?? "",
       meta: () => g.document?.querySelector?.(`meta[name="${CSRF_META}"]`)?.content ?? null,
     });
-    this.coalescer = defaults.coalesce ? new Coalescer((items) => this.sendBatch(items)) : null;
+    this.coalescer = defaults.coalesce
+      ? new Coalescer((items) => this.sendBatch(items), defaults.maxBatch)
+      : null;
     this.batchMissing = false;
     /** @type {Set<string>} topics whose events already invalidate the cache */
     this.watched = new Set();
@@ -181,7 +184,7 @@ export class Client {
     const item = { method, path, headers: options.headers };
     const bodyless = method === "GET" || method === "HEAD" || method === "DELETE";
     const result = await /** @type {Coalescer} */ (this.coalescer).add(
-      bodyless ? { ...item, params: options.params } : { ...item, body: options.body },
+      bodyless ? { ...item, params: definedOnly(options.params) } : { ...item, body: options.body },
     );
     return { status: result.status, headers: new Headers(result.headers), body: result.body };
   }
@@ -297,6 +300,12 @@ function keyFor(method, given) {
 /** @param {Answer} answer */
 function isCsrfFailure(answer) {
   return /** @type {any} */ (answer.body)?.code === CSRF_FAILED;
+}
+
+/** `params` without its undefined members (the batch item schema has no null).
+ * @param {Record<string, unknown> | undefined} params */
+function definedOnly(params) {
+  return params && Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
 }
 
 /** A URL or an absolute path, rather than a path below the mount. @param {string} path */
