@@ -15,6 +15,6 @@ def test_starlette_exports() -> None:
     assert all(hasattr(ajaxkit.starlette, name) for name in ajaxkit.starlette.__all__)
 
 
-def test_fastapi_reuses_the_starlette_app() -> None:
-    assert ajaxkit.fastapi.__all__ == ["AjaxApp", "app"]
-    assert ajaxkit.fastapi.app is ajaxkit.starlette.app
+def test_fastapi_extends_the_starlette_app() -> None:
+    assert ajaxkit.fastapi.__all__ == ["FASTAPI_PLATFORM", "AjaxApp", "app"]
+    assert issubclass(ajaxkit.fastapi.AjaxApp, ajaxkit.starlette.AjaxApp)

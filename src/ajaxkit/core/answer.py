@@ -64,8 +64,9 @@ class HandlerCall:
         native = endpoint.request_arg == "native"
         if native:
             kwargs.update(request.path_params)
+        as_native = native or shape.native_request
         self.args: tuple[Any, ...] = (
-            ((request.native if native else request),) if shape.takes_request else ()
+            ((request.native if as_native else request),) if shape.takes_request else ()
         )
         self.endpoint, self.kwargs, self.platform = endpoint, kwargs, platform
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.body import BODY_METHODS
+from ajaxkit.core.platform import declared_platforms
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
 
@@ -37,28 +38,50 @@ _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset)
 
 @dataclass(frozen=True)
 class HandlerShape:
-    """What registration learned about a handler's signature."""
+    """What registration learned about a handler's signature.
+
+    Attributes:
+        takes_request: the first parameter is the request (see :func:`analyse`).
+        binder: validates the other parameters; ``None`` when there are none.
+        native_request: that parameter is annotated with the framework's own
+            request class, so it receives ``request.native``.
+    """
 
     takes_request: bool
     binder: Binder | None
+    native_request: bool = False
 
 
 def analyse(func: Callable[..., Any], path_names: frozenset[str]) -> HandlerShape:
-    """Inspect ``func`` once: does it take the request, which parameters bind."""
+    """Inspect ``func`` once: does it take the request, which parameters bind.
+
+    The request is the first parameter when it is named ``request`` or
+    annotated with :class:`~ajaxkit.AjaxRequest` (it receives the
+    ``AjaxRequest``) or with a request class a declared integration lists in
+    ``Platform.request_types`` (it receives the framework's own request).
+    """
     signature = inspect.signature(func)
     hints = typing.get_type_hints(func, include_extras=True)
     params = [
         p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-    takes_request = bool(params) and _is_request_param(params[0], hints)
+    native = bool(params) and _is_native_request(hints.get(params[0].name))
+    takes_request = native or (bool(params) and _is_request_param(params[0], hints))
     bound = params[1:] if takes_request else params
     binder = Binder(func, bound, hints, path_names) if bound else None
-    return HandlerShape(takes_request, binder)
+    return HandlerShape(takes_request, binder, native)
 
 
 def _is_request_param(param: inspect.Parameter, hints: Mapping[str, Any]) -> bool:
     annotation = hints.get(param.name)
     return param.name == "request" or annotation is AjaxRequest
+
+
+def _is_native_request(annotation: Any) -> bool:
+    if not isinstance(annotation, type):
+        return False
+    types = tuple(t for p in declared_platforms() for t in p.request_types)
+    return bool(types) and issubclass(annotation, types)
 
 
 class Binder:

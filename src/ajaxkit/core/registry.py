@@ -8,7 +8,8 @@ from typing import Any, TypeVar, overload
 from ajaxkit.core.endpoint import Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import arun, flow, run
 from ajaxkit.core.platform import REFERENCE, Platform
-from ajaxkit.core.routing import Router, normalize_route
+from ajaxkit.core.registration_checks import check_registration, check_route, explained
+from ajaxkit.core.routing import Router, normalize_route, param_names
 from ajaxkit.core.settings import Settings
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
@@ -106,17 +107,27 @@ class Ajax:
         request_arg: RequestArg = "ajax",
         **options: Any,
     ) -> Endpoint:
-        """Register ``func`` at ``route``; the non-decorator form of :meth:`endpoint`."""
-        target = self.router.route(normalize_route(route))
-        endpoint = make_endpoint(
-            target.pattern,
-            func,
-            methods=methods or self.settings.default_methods,
-            path_names=target.param_names,
-            request_arg=request_arg,
-            steps=self.settings.steps,
-            **options,
-        )
+        """Register ``func`` at ``route``; the non-decorator form of :meth:`endpoint`.
+
+        Raises:
+            RegistrationError: a mistake :mod:`~ajaxkit.core.registration_checks`
+                finds (a string for ``methods``, a route segment with no
+                parameter, a parameter type that cannot be validated, ...).
+        """
+        pattern = normalize_route(check_route(route, func))
+        wanted = self.settings.default_methods if methods is None else methods
+        checked = check_registration(pattern, func, wanted, param_names(pattern))
+        target = self.router.route(pattern)
+        with explained(pattern, func):
+            endpoint = make_endpoint(
+                target.pattern,
+                func,
+                methods=checked,
+                path_names=target.param_names,
+                request_arg=request_arg,
+                steps=self.settings.steps,
+                **options,
+            )
         clash = endpoint.methods & target.endpoints.keys()
         if clash:
             raise ValueError(f"{sorted(clash)} {target.pattern!r} is already registered.")

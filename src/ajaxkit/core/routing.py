@@ -17,7 +17,7 @@ from ajaxkit.exceptions import MethodNotAllowed, NotFound
 if TYPE_CHECKING:
     from ajaxkit.core.endpoint import Endpoint
 
-__all__ = ["Route", "Router", "normalize_route"]
+__all__ = ["Route", "Router", "normalize_route", "param_names"]
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 _CONVERTERS = {None: "[^/]+", "str": "[^/]+", "int": "[0-9]+", "path": ".+"}
@@ -26,6 +26,11 @@ _CONVERTERS = {None: "[^/]+", "str": "[^/]+", "int": "[0-9]+", "path": ".+"}
 def normalize_route(route: str) -> str:
     """``"/hello/"`` and ``"hello"`` name the same route."""
     return route.strip("/")
+
+
+def param_names(pattern: str) -> frozenset[str]:
+    """The names a route captures: ``"notes/{pk}"`` → ``{"pk"}``."""
+    return frozenset(m.group(1) for m in _PARAM.finditer(pattern))
 
 
 @dataclass

@@ -20,7 +20,7 @@ from django.core.exceptions import (
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 
-from ajaxkit.core.platform import Platform
+from ajaxkit.core.platform import Platform, declare
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
@@ -108,11 +108,14 @@ async def run_in_thread(func: Callable[..., Any], /, *args: Any, **kwargs: Any) 
 
 
 #: The platform every Django view of ajaxkit dispatches with.
-DJANGO_PLATFORM = Platform(
-    name="django",
-    native_response_types=(HttpResponseBase,),
-    translate_exception=translate_exception,
-    check_csrf=check_csrf,
-    run_in_thread=run_in_thread,
-    describe_native=describe_native,
+DJANGO_PLATFORM = declare(
+    Platform(
+        name="django",
+        native_response_types=(HttpResponseBase,),
+        translate_exception=translate_exception,
+        check_csrf=check_csrf,
+        run_in_thread=run_in_thread,
+        describe_native=describe_native,
+        request_types=(HttpRequest,),
+    )
 )

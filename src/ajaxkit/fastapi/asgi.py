@@ -1,0 +1,32 @@
+"""The FastAPI flavour of the ASGI app: Starlette's, with FastAPI's facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ajaxkit.core.registry import Ajax
+from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
+from ajaxkit.starlette.asgi import AjaxApp as StarletteApp
+
+__all__ = ["AjaxApp"]
+
+
+class AjaxApp(StarletteApp):
+    """The Starlette :class:`~ajaxkit.starlette.AjaxApp`, explaining the FastAPI mistake.
+
+    ``include_router`` reaches for router attributes this ASGI app does not
+    have; the error says to mount it instead.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}: "
+            "ajaxkit.fastapi.app(api) is an ASGI app, not an APIRouter, so "
+            "include_router() cannot take it. Mount it instead: "
+            'app.mount("/ajax", ajaxkit.fastapi.app(api)).'
+        )
+
+    def __init__(self, api: Ajax) -> None:
+        super().__init__(api, FASTAPI_PLATFORM)
