@@ -55,7 +55,7 @@ def check_route(route: object, func: Callable[..., Any]) -> str:
     """``route`` itself, once it is known to be a string."""
     if not isinstance(route, str):
         raise RegistrationError(
-            f"Endpoint {_name(func)}: the route must be a string such as "
+            f"Endpoint {_name(func)!r}: the route must be a string such as "
             f"'users/{{pk}}', not {route!r}."
         )
     return route
@@ -84,11 +84,12 @@ def check_methods(label: str, methods: object) -> frozenset[str]:
 def check_path_names(label: str, func: Callable[..., Any], path_names: frozenset[str]) -> None:
     """Every ``{name}`` the route captures must be a parameter of ``func``.
 
-    Except for a handler taking ``**kwargs`` or nothing but the request: it
-    reads ``request.path_params`` itself.
+    Except for a handler taking nothing but the request: it reads
+    ``request.path_params`` itself.  (``**kwargs`` does not count: binding
+    fills named parameters only.)
     """
     params = _parameters(func)
-    if len(params) <= 1 or any(p.kind is p.VAR_KEYWORD for p in params.values()):
+    if len(params) <= 1:
         return
     missing = sorted(path_names - params.keys())
     if missing:
@@ -156,4 +157,5 @@ def _name(func: Callable[..., Any]) -> str:
 
 
 def _label(route: object, func: Callable[..., Any]) -> str:
-    return f"{_name(func)!r} ({str(route).strip('/') or '/'})"
+    # The form the policy steps use, so every registration error reads alike.
+    return repr(f"{_name(func)} ({str(route).strip('/') or '/'})")
