@@ -27,6 +27,7 @@ from ajaxkit.exceptions import RegistrationError
 
 __all__ = [
     "KNOWN_METHODS",
+    "check_factory_options",
     "check_methods",
     "check_parameters",
     "check_path_names",
@@ -110,6 +111,27 @@ def check_parameters(label: str, func: Callable[..., Any]) -> None:
             problem = check(param.name, default)
             if problem is not None:
                 raise RegistrationError(f"Endpoint {label}: parameter {param.name!r}: {problem}")
+
+
+def check_factory_options(model: Any, factory: Callable[..., Any], options: Any) -> None:
+    """``api.model(...)``'s keywords must be ones its repository factory takes.
+
+    A factory taking ``**kwargs`` accepts anything; the built-in ones do not,
+    so a misspelt ``sesion=`` is an error instead of being ignored.
+    """
+    params = inspect.signature(factory).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    takes = {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    takes.discard(next(iter(inspect.signature(factory).parameters), ""))  # the model
+    unknown = sorted(set(options) - takes)
+    if unknown:
+        name = getattr(model, "__name__", repr(model))
+        known = ", ".join(f"{n}=" for n in sorted({*takes, "resource", "repository"}))
+        raise RegistrationError(
+            f"api.model({name}): unknown option(s) {', '.join(map(repr, unknown))}; "
+            f"this model's repository takes {known}."
+        )
 
 
 @contextmanager
