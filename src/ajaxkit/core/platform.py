@@ -56,6 +56,9 @@ class Platform:
             parameter annotated with one of them receives the native request.
         check_parameter: refuses, at registration, handler parameters the
             framework's users may expect it to fill (FastAPI's ``Depends``).
+        user_source: what must be set up for a request to carry a user (the
+            authentication middleware); when the user is ``None`` and no
+            ``user_loader`` is set, a warning names it once.
     """
 
     name: str
@@ -66,6 +69,7 @@ class Platform:
     describe_native: Callable[[Any], NativeSummary] | None = None
     request_types: tuple[type, ...] = ()
     check_parameter: ParameterCheck | None = None
+    user_source: str | None = None
 
 
 # Registration happens before any mount, so it cannot ask the platform it

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
-from ajaxkit.core.auth import is_authenticated
+from ajaxkit.core.auth import is_authenticated, warn_no_user_source
 from ajaxkit.core.effects import IO, Effect, Flow, blocking, call_either
 from ajaxkit.exceptions import Forbidden, RegistrationError, Unauthorized
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -210,6 +210,8 @@ class AuthStep(_Step):
 
     def admit(self, call: StepCall, config: AuthConfig) -> Flow[AjaxResponse | None]:
         user = yield load_user(call.request, call.platform)
+        if user is None and call.settings.user_loader is None:
+            warn_no_user_source(call.platform.name, call.platform.user_source)
         if config.login_required and not is_authenticated(user):
             raise Unauthorized()
         if config.permission is not None:

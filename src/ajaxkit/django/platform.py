@@ -111,6 +111,7 @@ async def run_in_thread(func: Callable[..., Any], /, *args: Any, **kwargs: Any) 
 DJANGO_PLATFORM = declare(
     Platform(
         name="django",
+        user_source="'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE",
         native_response_types=(HttpResponseBase,),
         translate_exception=translate_exception,
         check_csrf=check_csrf,

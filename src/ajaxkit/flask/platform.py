@@ -61,6 +61,7 @@ def describe_native(response: WerkzeugResponse) -> NativeSummary:
 FLASK_PLATFORM = declare(
     Platform(
         name="flask",
+        user_source="Flask-Login (flask_login.LoginManager(app) and a user_loader)",
         native_response_types=(WerkzeugResponse,),
         translate_exception=translate_exception,
         check_csrf=None,

@@ -44,6 +44,7 @@ def describe_native(response: Response) -> NativeSummary:
 STARLETTE_PLATFORM = declare(
     Platform(
         name="starlette",
+        user_source="Starlette's AuthenticationMiddleware (starlette.middleware.authentication)",
         native_response_types=(Response,),
         translate_exception=translate_exception,
         check_csrf=None,
