@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any
 
@@ -36,8 +37,6 @@ def warn_no_user_source(platform_name: str, missing: str | None) -> None:
         f"ajaxkit on {platform_name}: an endpoint needs the user, but nothing sets it, "
         f"so every call gets 401. Add {missing}, or set Settings.user_loader."
     )
-    try:
+    # Warnings turned into errors (-W error) must not turn the 401 into a 500.
+    with contextlib.suppress(ConfigurationWarning):
         warnings.warn(message, ConfigurationWarning, stacklevel=2)
-    except ConfigurationWarning:
-        # Warnings turned into errors (-W error) must not turn the 401 into a 500.
-        pass
