@@ -175,6 +175,10 @@ def _binding_endpoints(api: Ajax) -> None:
     def lists(request: AjaxRequest, ids: list[int], tags: list[str] = []) -> dict[str, Any]:
         return {"ids": ids, "tags": tags}
 
+    @api.endpoint("params/strict", methods=["GET", "POST"], unknown_fields="reject")
+    def strict(request: AjaxRequest, title: str, count: int = 1) -> dict[str, Any]:
+        return {"title": title, "count": count}
+
     @api.endpoint("params/model", methods=["POST", "GET"])
     def model(request: AjaxRequest, note: NoteIn) -> dict[str, Any]:
         return {"title": note.title, "priority": note.priority}

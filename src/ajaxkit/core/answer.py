@@ -102,8 +102,16 @@ def render_result(
             f"{exc.value_type.__module__}.{exc.value_type.__qualname__}, which cannot be encoded."
         ) from exc
     if request.method == "HEAD":
-        response.body = b""
+        _strip_for_head(response)
     return response
+
+
+def _strip_for_head(response: AjaxResponse) -> None:
+    # HEAD says how long the GET answer would be (RFC 9110 §9.3.2), on
+    # every framework alike; the integrations keep an explicit length.
+    if response.status not in (204, 304) and "Content-Length" not in response.headers:
+        response.headers["Content-Length"] = str(len(response.body))
+    response.body = b""
 
 
 def _stream_response(

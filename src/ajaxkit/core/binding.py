@@ -20,7 +20,7 @@ import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
@@ -30,7 +30,12 @@ from ajaxkit.core.platform import declared_platforms
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
 
-__all__ = ["Binder", "HandlerShape", "analyse"]
+__all__ = ["Binder", "HandlerShape", "UnknownFields", "analyse"]
+
+#: What binding does with an input name that is no parameter: ``"ignore"`` it
+#: (the default: forms and query strings carry extras such as a CSRF token or
+#: jQuery's ``_`` cache buster) or ``"reject"`` it with a 422 ``unknown_field``.
+UnknownFields = Literal["ignore", "reject"]
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset, Sequence, typing.Sequence)
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset)
@@ -52,7 +57,9 @@ class HandlerShape:
     native_request: bool = False
 
 
-def analyse(func: Callable[..., Any], path_names: frozenset[str]) -> HandlerShape:
+def analyse(
+    func: Callable[..., Any], path_names: frozenset[str], unknown_fields: UnknownFields = "ignore"
+) -> HandlerShape:
     """Inspect ``func`` once: does it take the request, which parameters bind.
 
     The request is the first parameter when it is named ``request`` or
@@ -68,7 +75,9 @@ def analyse(func: Callable[..., Any], path_names: frozenset[str]) -> HandlerShap
     native = bool(params) and _is_native_request(hints.get(params[0].name))
     takes_request = native or (bool(params) and _is_request_param(params[0], hints))
     bound = params[1:] if takes_request else params
-    binder = Binder(func, bound, hints, path_names) if bound else None
+    binder = Binder(func, bound, hints, path_names, unknown_fields) if bound else None
+    if binder is None and unknown_fields == "reject":
+        binder = Binder(func, (), hints, path_names, unknown_fields)
     return HandlerShape(takes_request, binder, native)
 
 
@@ -93,13 +102,16 @@ class Binder:
         params: Sequence[inspect.Parameter],
         hints: Mapping[str, Any],
         path_names: frozenset[str],
+        unknown_fields: UnknownFields = "ignore",
     ) -> None:
         self.path_names = path_names
+        self.reject_unknown = unknown_fields == "reject"
         annotations = {p.name: hints.get(p.name, Any) for p in params}
         self.defaults = {p.name: p.default for p in params if p.default is not p.empty}
         self.list_names = frozenset(n for n, a in annotations.items() if _is_sequence(a))
         self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
         self.whole_input = _whole_input_param(annotations, path_names)
+        self.known = frozenset(annotations)
         fields = {
             name: annotation if name not in self.defaults else NotRequired[annotation]
             for name, annotation in annotations.items()
@@ -120,6 +132,8 @@ class Binder:
         from_body = request.method in BODY_METHODS
         source = request.data if from_body else request.query
         raw = self._gather(source, request) if self.whole_input is None else {}
+        if self.reject_unknown and self.whole_input is None:
+            self._refuse_unknown(raw, from_body)
         raw.update(request.path_params)
         values: dict[str, Any] = self._validate(self.adapter, raw, from_body)
         if self.whole_adapter is not None and self.whole_input is not None:
@@ -151,6 +165,23 @@ class Binder:
                 uploads = request.files[name]
                 raw[name] = uploads if name in self.list_names else uploads[-1]
         return raw
+
+    def _refuse_unknown(self, raw: Mapping[str, Any], from_body: bool) -> None:
+        # ``_``-prefixed query names are cache busters (jQuery's ``_=<time>``),
+        # as model endpoints also allow.
+        unknown = [
+            name
+            for name in raw
+            if name not in self.known and (from_body or not name.startswith("_"))
+        ]
+        if unknown:
+            raise ValidationFailed([self._unknown(name, from_body) for name in unknown])
+
+    def _unknown(self, name: str, from_body: bool) -> FieldError:
+        detail = f"{name!r} is not a parameter of this endpoint."
+        if from_body:
+            return {"pointer": json_pointer((name,)), "detail": detail, "code": "unknown_field"}
+        return {"parameter": name, "detail": detail, "code": "unknown_field"}
 
     def _whole_source(self, source: Any) -> Any:
         if isinstance(source, MultiDict):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,6 +33,7 @@ __all__ = [
     "check_path_names",
     "check_registration",
     "check_route",
+    "check_unknown_fields",
     "explained",
 ]
 
@@ -42,14 +43,27 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 
 
 def check_registration(
-    route: object, func: Callable[..., Any], methods: object, path_names: frozenset[str]
+    route: object,
+    func: Callable[..., Any],
+    methods: object,
+    path_names: frozenset[str],
+    options: Mapping[str, Any],
 ) -> frozenset[str]:
     """Run every check for ``func`` registered at ``route``; the upper-case methods."""
     label = _label(route, func)
     checked = check_methods(label, methods)
     check_path_names(label, func, path_names)
     check_parameters(label, func)
+    check_unknown_fields(label, options.get("unknown_fields", "ignore"))
     return checked
+
+
+def check_unknown_fields(label: str, value: object) -> None:
+    """``unknown_fields`` is ``"ignore"`` or ``"reject"``."""
+    if value not in ("ignore", "reject"):
+        raise RegistrationError(
+            f"Endpoint {label}: unknown_fields must be 'ignore' or 'reject', not {value!r}."
+        )
 
 
 def check_route(route: object, func: Callable[..., Any]) -> str:

@@ -76,6 +76,9 @@ class Ajax:
             login_required: answer anonymous requests with 401.
             permission: ``permission(request) -> bool``; ``False`` means 403.
             csrf_exempt: skip CSRF protection for this endpoint.
+            unknown_fields: ``"ignore"`` (default) input names that are no
+                parameter, or ``"reject"`` them with a 422 ``unknown_field``
+                (what model endpoints do by default).
             options: other :class:`Endpoint` fields (``options={...}`` holds
                 settings for later pipeline steps); unknown names raise
                 ``TypeError`` so a misspelt option never goes unnoticed.
@@ -116,7 +119,7 @@ class Ajax:
         """
         pattern = normalize_route(check_route(route, func))
         wanted = self.settings.default_methods if methods is None else methods
-        checked = check_registration(pattern, func, wanted, param_names(pattern))
+        checked = check_registration(pattern, func, wanted, param_names(pattern), options)
         target = self.router.route(pattern)
         with explained(pattern, func):
             endpoint = make_endpoint(

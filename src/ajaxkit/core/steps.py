@@ -1,7 +1,7 @@
 """Policy steps: the typed seam where admission checks plug in.
 
-Admission runs route → method → declared body size, then the endpoint's
-policy steps in the order of ``Settings.steps`` — by default
+Admission runs route → method, then the endpoint's policy steps in the
+order of ``Settings.steps`` (then the declared body size) — by default
 :data:`DEFAULT_STEPS`, the one place that order is written:
 
 1. :class:`CsrfStep` — before authentication: a forged request must learn

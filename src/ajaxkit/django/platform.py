@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     PermissionDenied,
@@ -77,11 +78,20 @@ def _get_response(request: HttpRequest) -> HttpResponseBase:
     raise AssertionError("not a real middleware chain")
 
 
+def _has_secret(native: HttpRequest) -> bool:
+    return bool(settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_NAME in native.COOKIES)
+
+
 def check_csrf(request: AjaxRequest) -> None:
     """Run Django's CSRF check on the native request; raise CSRFFailed on failure."""
     native: HttpRequest = request.native
-    if native.method == "POST" and native.content_type == "multipart/form-data":
-        # Django looks for the token in request.POST; buffering the body first
+    if (
+        native.method == "POST"
+        and native.content_type == "multipart/form-data"
+        and _has_secret(native)
+    ):
+        # Django looks for the token in request.POST (only once a CSRF secret
+        # is present: without one it refuses first); buffering the body first
         # makes it parse a copy, so the raw body stays readable for the core
         # (otherwise: RawPostDataException).  Django bounds this read with
         # DATA_UPLOAD_MAX_MEMORY_SIZE.
