@@ -129,3 +129,22 @@ def test_messages_say_what_to_write_instead() -> None:
     with pytest.raises(RegistrationError) as raised:
         api.add("x", lambda request, thing: None, methods="GET")
     assert re.search(r"methods=\['GET'\]", str(raised.value))
+
+
+def test_unknown_fields_must_be_ignore_or_reject() -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"unknown_fields must be 'ignore' or 'reject'"):
+        api.add("x", lambda request, q: None, unknown_fields="forbid")
+
+
+def test_unknown_fields_reject_applies_to_a_handler_with_no_parameters() -> None:
+    api = Ajax()
+    api.add("ping", lambda request: "pong", unknown_fields="reject")
+    assert Client(api).get("/ajax/ping").json() == "pong"
+    response = Client(api).get("/ajax/ping", params={"x": "1"})
+    assert response.status == 422
+    assert response.json()["errors"][0] == {
+        "parameter": "x",
+        "detail": "'x' is not a parameter of this endpoint.",
+        "code": "unknown_field",
+    }
