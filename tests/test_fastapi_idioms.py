@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi import Depends, FastAPI
 
+import ajaxkit.core.platform
 import ajaxkit.fastapi
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.exceptions import RegistrationError
@@ -36,3 +37,20 @@ def test_depends_default_is_refused_at_registration() -> None:
         @api.endpoint
         def me(request: AjaxRequest, user: str = Depends(current_user)) -> str:
             return user
+
+
+def test_depends_registered_before_ajaxkit_fastapi_was_imported_is_refused_at_mount(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if ajaxkit.fastapi had not been imported yet when the endpoint was registered.
+    declared = {k: v for k, v in ajaxkit.core.platform._DECLARED.items() if k != "fastapi"}
+    monkeypatch.setattr(ajaxkit.core.platform, "_DECLARED", declared)
+    api = Ajax()
+
+    @api.endpoint
+    def me(request: AjaxRequest, user: str = Depends(current_user)) -> str:
+        return user
+
+    monkeypatch.undo()
+    with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
+        ajaxkit.fastapi.app(api)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ajaxkit.core.registration_checks import check_parameters
 from ajaxkit.core.registry import Ajax
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxApp as StarletteApp
@@ -30,3 +31,7 @@ class AjaxApp(StarletteApp):
 
     def __init__(self, api: Ajax) -> None:
         super().__init__(api, FASTAPI_PLATFORM)
+        # Endpoints registered before ajaxkit.fastapi was first imported
+        # escaped its registration check (Depends defaults); catch them here.
+        for endpoint in api.endpoints():
+            check_parameters(repr(f"{endpoint.name} ({endpoint.route or '/'})"), endpoint.func)
