@@ -109,6 +109,10 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def headers_only(request: AjaxRequest) -> Any:
         return {"ok": True}, {"X-Custom": "only"}
 
+    @api.endpoint("status/response")
+    def ajax_response(request: AjaxRequest) -> AjaxResponse:
+        return AjaxResponse(body=b'{"built": "by hand"}', headers={"Content-Type": "text/json"})
+
     @api.endpoint
     def nothing(request: AjaxRequest) -> None:
         return None

@@ -90,6 +90,8 @@ def render_result(
     if isinstance(result, AjaxResponse):
         if result.stream is not None:
             result.stream = _bound_stream(result.stream, endpoint, settings, request, platform)
+        elif request.method == "HEAD":
+            _strip_for_head(result)
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
