@@ -10,6 +10,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.exceptions import RegistrationError
@@ -148,3 +150,32 @@ def test_unknown_fields_reject_applies_to_a_handler_with_no_parameters() -> None
         "detail": "'x' is not a parameter of this endpoint.",
         "code": "unknown_field",
     }
+
+
+def _strangers_api() -> Ajax:
+    api = Ajax()
+    api.add("strict", lambda request, title: title, methods=["POST"], unknown_fields="reject")
+    api.add("lenient", lambda request, title: title, methods=["POST"])
+    return api
+
+
+STRANGERS = Client(_strangers_api())
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    names=st.dictionaries(
+        st.text(min_size=1, max_size=12).filter(lambda n: n not in {"title", "count"}),
+        st.text(max_size=8),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_unknown_names_from_strangers_are_a_422_naming_each(names: dict[str, str]) -> None:
+    body = {"title": "t", **names}
+    refused = STRANGERS.post("/ajax/strict", json=body)
+    assert refused.status == 422
+    assert {e["pointer"] for e in refused.json()["errors"]} == {
+        "#/" + n.replace("~", "~0").replace("/", "~1") for n in names
+    }
+    assert STRANGERS.post("/ajax/lenient", json=body).json() == "t"
