@@ -22,6 +22,9 @@ class Opaque:
     """A type pydantic cannot build a schema for."""
 
 
+def _opaque_handler(request: AjaxRequest, thing: Opaque) -> None: ...
+
+
 def test_methods_given_as_a_string_is_refused() -> None:
     api = Ajax()
     with pytest.raises(RegistrationError, match=r"create \(notes\)'.*methods=\['POST'\]"):
@@ -89,7 +92,12 @@ def test_failed_registration_leaves_no_route() -> None:
     api = Ajax()
     with pytest.raises(RegistrationError):
         api.add("users/{pk}", lambda request, id: None)
-    assert list(api.router) == []
+    with pytest.raises(RegistrationError):
+        api.add("things", lambda request, thing: None, csrf_exmpt=True)
+    with pytest.raises(RegistrationError):
+        api.add("opaque", _opaque_handler)
+    api.add("fine", lambda request: None)
+    assert [r.pattern for r in api.router] == ["fine"]
 
 
 # --- the request argument -----------------------------------------------------

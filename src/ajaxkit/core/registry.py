@@ -118,19 +118,21 @@ class Ajax:
                 parameter, a parameter type that cannot be validated, ...).
         """
         pattern = normalize_route(check_route(route, func))
+        names = param_names(pattern)
         wanted = self.settings.default_methods if methods is None else methods
-        checked = check_registration(pattern, func, wanted, param_names(pattern), options)
-        target = self.router.route(pattern)
+        checked = check_registration(pattern, func, wanted, names, options)
         with explained(pattern, func):
             endpoint = make_endpoint(
-                target.pattern,
+                pattern,
                 func,
                 methods=checked,
-                path_names=target.param_names,
+                path_names=names,
                 request_arg=request_arg,
                 steps=self.settings.steps,
                 **options,
             )
+        # Only now: a refused registration leaves no empty route behind.
+        target = self.router.route(pattern)
         clash = endpoint.methods & target.endpoints.keys()
         if clash:
             raise ValueError(f"{sorted(clash)} {target.pattern!r} is already registered.")
