@@ -58,7 +58,11 @@ class HandlerShape:
 
 
 def analyse(
-    func: Callable[..., Any], path_names: frozenset[str], unknown_fields: UnknownFields = "ignore"
+    func: Callable[..., Any],
+    path_names: frozenset[str],
+    unknown_fields: UnknownFields = "ignore",
+    *,
+    first_is_request: bool = False,
 ) -> HandlerShape:
     """Inspect ``func`` once: does it take the request, which parameters bind.
 
@@ -66,14 +70,18 @@ def analyse(
     annotated with :class:`~ajaxkit.AjaxRequest` (it receives the
     ``AjaxRequest``) or with a request class a declared integration lists in
     ``Platform.request_types`` (it receives the framework's own request).
+    ``first_is_request`` makes the first parameter the request whatever its
+    name (a WebSocket handler's socket).
     """
     signature = inspect.signature(func)
     hints = typing.get_type_hints(func, include_extras=True)
     params = [
         p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-    native = bool(params) and _is_native_request(hints.get(params[0].name))
-    takes_request = native or (bool(params) and _is_request_param(params[0], hints))
+    native = bool(params) and not first_is_request and _is_native_request(hints.get(params[0].name))
+    takes_request = bool(params) and (
+        first_is_request or native or _is_request_param(params[0], hints)
+    )
     bound = params[1:] if takes_request else params
     binder = Binder(func, bound, hints, path_names, unknown_fields) if bound else None
     if binder is None and unknown_fields == "reject":
