@@ -187,3 +187,12 @@ def test_unknown_names_from_strangers_are_a_422_naming_each(names: dict[str, str
         "#/" + n.replace("~", "~0").replace("/", "~1") for n in names
     }
     assert STRANGERS.post("/ajax/lenient", json=body).json() == "t"
+
+
+def test_an_annotation_that_cannot_be_resolved_is_explained() -> None:
+    api = Ajax()
+
+    def find(request: AjaxRequest, thing: NotImportedHere) -> None: ...  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(RegistrationError, match=r"find \(find\)'.*NotImportedHere.*module level"):
+        api.add("find", find)

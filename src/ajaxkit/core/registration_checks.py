@@ -150,11 +150,18 @@ def check_factory_options(model: Any, factory: Callable[..., Any], options: Any)
 
 @contextmanager
 def explained(route: str, func: Callable[..., Any]) -> Iterator[None]:
-    """Turn pydantic's failure to build a parameter's schema into a RegistrationError."""
+    """Turn a failure to read the handler's parameter types into a RegistrationError."""
     try:
         yield
     except (PydanticSchemaGenerationError, PydanticUserError) as exc:
         raise RegistrationError(_unsupported(_label(route, func), func, exc)) from exc
+    except NameError as exc:
+        # typing.get_type_hints on a string annotation whose name is only
+        # imported under TYPE_CHECKING (or not at all).
+        raise RegistrationError(
+            f"Endpoint {_label(route, func)}: an annotation cannot be resolved ({exc}); "
+            "binding needs the real types, so import them at module level."
+        ) from exc
 
 
 def _unsupported(label: str, func: Callable[..., Any], exc: Exception) -> str:
