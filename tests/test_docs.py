@@ -76,3 +76,13 @@ def test_fragment_marks_are_recognised() -> None:
     assert all(isinstance(fragment, bool) for _, fragment in blocks(page))
     assert _FRAGMENT.fullmatch("<!-- fragment: needs a project -->")
     assert not _FRAGMENT.fullmatch("<!-- example: a.py -->")
+
+
+def test_every_protocol_rule_has_a_conformance_test() -> None:
+    text = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    rules = set(re.findall(r"^- \*\*([A-Z]\d+)\*\*", text, re.M))
+    tested: set[str] = set()
+    for module in (ROOT / "tests" / "conformance").glob("test_*.py"):
+        tested |= set(re.findall(r"def test_([A-Z]\d+)_", module.read_text(encoding="utf-8")))
+    assert rules, "no rules found in docs/protocol.md"
+    assert sorted(rules - tested) == []
