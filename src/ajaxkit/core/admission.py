@@ -11,11 +11,10 @@ subscription.
 The declared size comes after the steps, so a caller who may not call the
 endpoint at all learns that (401/403) rather than that its body is too big,
 whatever it sends.  No step reads the body, with one bounded exception:
-Django's CSRF check looks for ``csrfmiddlewaretoken`` in a form body when the
-``X-CSRFToken`` header is missing, and only once the CSRF cookie is present.
-Django refuses a declared length over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` before
-reading that body, exactly as for any Django view, so the bytes read are
-bounded by Django's own limit.
+Django's CSRF check looks for ``csrfmiddlewaretoken`` in a form body once a
+CSRF cookie is present (without one it refuses first).  The platform's
+``check_csrf`` is given ``max_body_size`` for that read: a form over it is a
+413 there, since its CSRF verdict cannot be known without reading it all.
 """
 
 from __future__ import annotations

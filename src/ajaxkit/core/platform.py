@@ -46,8 +46,11 @@ class Platform:
             as they are.
         translate_exception: maps a framework exception into our tree, or
             returns ``None`` when it does not know it.
-        check_csrf: raises :class:`~ajaxkit.CSRFFailed` for a request that
-            fails the framework's CSRF protection; ``None`` means no check.
+        check_csrf: ``check_csrf(request, limit)`` raises
+            :class:`~ajaxkit.CSRFFailed` for a request that fails the
+            framework's CSRF protection; ``None`` means no check.  It runs
+            before the body size is checked, so a check that must read the
+            body (Django's form token) reads at most ``limit`` bytes.
         run_in_thread: ``await run_in_thread(f, *args)`` runs blocking ``f``
             without blocking the event loop.
         describe_native: reads status, body and content type off a native
@@ -64,7 +67,7 @@ class Platform:
     name: str
     native_response_types: tuple[type, ...] = ()
     translate_exception: ExceptionTranslator = _no_translation
-    check_csrf: Callable[[AjaxRequest], None] | None = None
+    check_csrf: Callable[[AjaxRequest, int], None] | None = None
     run_in_thread: ThreadRunner = _to_thread
     describe_native: Callable[[Any], NativeSummary] | None = None
     request_types: tuple[type, ...] = ()

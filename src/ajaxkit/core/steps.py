@@ -185,7 +185,7 @@ class CsrfStep(_Step):
     def admit(self, call: StepCall, config: bool) -> Flow[AjaxResponse | None]:
         check = call.platform.check_csrf
         if check is not None:
-            yield blocking(call.platform, check, call.request)
+            yield blocking(call.platform, check, call.request, call.settings.max_body_size)
         return None
 
 

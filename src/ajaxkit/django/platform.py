@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 
 from ajaxkit.core.platform import Platform, declare
+from ajaxkit.django.adapter import DjangoBody
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
@@ -78,24 +79,40 @@ def _get_response(request: HttpRequest) -> HttpResponseBase:
     raise AssertionError("not a real middleware chain")
 
 
-def _has_secret(native: HttpRequest) -> bool:
-    return bool(settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_NAME in native.COOKIES)
+_FORMS = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 
-def check_csrf(request: AjaxRequest) -> None:
+def _reads_form(native: HttpRequest) -> bool:
+    """Whether Django's check will parse the body: a form POST once a secret is present.
+
+    Without a CSRF cookie (or session secret) Django refuses first, so the
+    body of a forged or cookie-less request is never read.
+    """
+    has_secret = settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_NAME in native.COOKIES
+    return native.method == "POST" and native.content_type in _FORMS and bool(has_secret)
+
+
+def _buffer_body(native: HttpRequest, limit: int) -> None:
+    """Buffer the form body, at most ``limit`` bytes, before Django's check parses it.
+
+    Django looks for the token in ``request.POST``; parsing a buffered copy
+    leaves the raw body readable for the core (otherwise:
+    ``RawPostDataException``).  The read goes through :class:`DjangoBody`, so
+    ajaxkit's ``max_body_size`` governs, not ``DATA_UPLOAD_MAX_MEMORY_SIZE``;
+    a body over it cannot be judged without reading it all, so it is a 413.
+    """
+    declared = native.META.get("CONTENT_LENGTH")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge()
+    if len(DjangoBody(native).read(limit)) > limit:
+        raise PayloadTooLarge()
+
+
+def check_csrf(request: AjaxRequest, limit: int) -> None:
     """Run Django's CSRF check on the native request; raise CSRFFailed on failure."""
     native: HttpRequest = request.native
-    if (
-        native.method == "POST"
-        and native.content_type == "multipart/form-data"
-        and _has_secret(native)
-    ):
-        # Django looks for the token in request.POST (only once a CSRF secret
-        # is present: without one it refuses first); buffering the body first
-        # makes it parse a copy, so the raw body stays readable for the core
-        # (otherwise: RawPostDataException).  Django bounds this read with
-        # DATA_UPLOAD_MAX_MEMORY_SIZE.
-        native.body  # noqa: B018
+    if _reads_form(native):
+        _buffer_body(native, limit)
     # Built per call: the checker caches settings (trusted origins), which
     # may change under override_settings.
     _CsrfCheck(_get_response).process_view(native, _protected_view, (), {})
