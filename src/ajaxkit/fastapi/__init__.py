@@ -29,16 +29,23 @@ from typing import TYPE_CHECKING
 from ajaxkit.fastapi.asgi import AjaxApp
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 
-if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
+if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
+    from collections.abc import Mapping
+    from typing import Any
+
     from ajaxkit.core.registry import Ajax
 
 __all__ = ["FASTAPI_PLATFORM", "AjaxApp", "app"]
 
 
-def app(api: Ajax) -> AjaxApp:
+def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
     """The ASGI app serving ``api``; ``app.mount("/ajax", ajaxkit.fastapi.app(api))``.
 
     Args:
         api: the registry whose endpoints answer below the mount.
+        config: settings by configuration name, as for
+            :func:`ajaxkit.starlette.app` (``docs/settings.md``).
     """
+    if config is not None:
+        api.apply_config(config)
     return AjaxApp(api)
