@@ -6,6 +6,8 @@ a ```python block comes right after either
     <!-- example: examples/docs/flask_app.py#app -->    checked against the file
     <!-- fragment: why it cannot run on its own -->     shown, not run
 
+or starts with a ``# fragment`` comment line (shown, not run),
+
 so no snippet can use an undefined name or a field its model never had
 without a test failing.  The example files are run by
 tests/test_docs_examples.py and the quickstarts' own tests.
@@ -34,7 +36,8 @@ def blocks(page: Path) -> list[tuple[Block, bool]]:
     found = []
     for block in python_blocks(text):
         before = lines[block.line - 2].strip() if block.line >= 2 else ""
-        found.append((block, bool(_FRAGMENT.fullmatch(before))))
+        marked = bool(_FRAGMENT.fullmatch(before)) or block.code.startswith("# fragment")
+        found.append((block, marked))
     return found
 
 

@@ -54,3 +54,5 @@ def test_depends_registered_before_ajaxkit_fastapi_was_imported_is_refused_at_mo
     monkeypatch.undo()
     with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
         ajaxkit.fastapi.app(api)
+    with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
+        ajaxkit.fastapi.mount("/ajax", api)

@@ -126,6 +126,10 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def native(request: AjaxRequest) -> Any:
         return natives.response(418, b"I'm a teapot", "text/plain", {"X-Native": "1"})
 
+    @api.endpoint("status/invalid")
+    def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:
+        return {"ok": True}, status
+
 
 def _encoding_endpoints(api: Ajax) -> None:
     @api.endpoint("encode/types")
@@ -195,6 +199,10 @@ def _binding_endpoints(api: Ajax) -> None:
     @api.endpoint("params/upload", methods=["POST"])
     def upload(request: AjaxRequest, name: str, file: UploadedFile) -> dict[str, Any]:
         return {"name": name, "filename": file.filename, "size": file.size}
+
+    @api.endpoint("params/number", methods=["GET", "POST"])
+    def number(request: AjaxRequest, x: float) -> dict[str, float]:
+        return {"x": x}
 
     @api.endpoint("notes/{pk}", methods=["GET"])
     def note(request: AjaxRequest, pk: int) -> dict[str, int]:

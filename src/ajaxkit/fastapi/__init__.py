@@ -5,7 +5,10 @@
     import ajaxkit.fastapi
 
     app = FastAPI()
-    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api))
+
+(``app.mount("/ajax", ajaxkit.fastapi.app(api))`` works too, but leaves paths
+holding a newline to FastAPI's own 404; see :func:`ajaxkit.starlette.mount`.)
 
 FastAPI is Starlette underneath, so this is :func:`ajaxkit.starlette.app`
 with FastAPI's facts added: ``fastapi.HTTPException`` subclasses Starlette's
@@ -26,8 +29,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ajaxkit.fastapi import asgi as _asgi
 from ajaxkit.fastapi.asgi import AjaxApp
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
+from ajaxkit.starlette.asgi import AjaxMount
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
     from collections.abc import Mapping
@@ -35,7 +40,7 @@ if TYPE_CHECKING:  # only for the annotations; not part of this package's export
 
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["FASTAPI_PLATFORM", "AjaxApp", "app"]
+__all__ = ["FASTAPI_PLATFORM", "AjaxApp", "AjaxMount", "app", "mount"]
 
 
 def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
@@ -49,3 +54,22 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
     if config is not None:
         api.apply_config(config)
     return AjaxApp(api)
+
+
+def mount(
+    path: str, api: Ajax, *, name: str | None = None, config: Mapping[str, Any] | None = None
+) -> AjaxMount:
+    """A route serving ``api`` below ``path``, as :func:`ajaxkit.starlette.mount`.
+
+    ``app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api))``.
+
+    Args:
+        path: the mount prefix (``"/ajax"``).
+        api: the registry whose endpoints answer below it.
+        name: the route name, for ``url_path_for``.
+        config: settings by configuration name, as for :func:`app`.
+    """
+    if config is not None:
+        api.apply_config(config)
+    _asgi.refuse_depends(api)
+    return AjaxMount(path, api, name=name, platform=FASTAPI_PLATFORM)

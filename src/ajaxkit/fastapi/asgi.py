@@ -9,7 +9,7 @@ from ajaxkit.core.registry import Ajax
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxApp as StarletteApp
 
-__all__ = ["AjaxApp"]
+__all__ = ["AjaxApp", "refuse_depends"]
 
 
 class AjaxApp(StarletteApp):
@@ -31,7 +31,14 @@ class AjaxApp(StarletteApp):
 
     def __init__(self, api: Ajax) -> None:
         super().__init__(api, FASTAPI_PLATFORM)
-        # Endpoints registered before ajaxkit.fastapi was first imported
-        # escaped its registration check (Depends defaults); catch them here.
-        for endpoint in api.endpoints():
-            check_parameters(repr(f"{endpoint.name} ({endpoint.route or '/'})"), endpoint.func)
+        refuse_depends(api)
+
+
+def refuse_depends(api: Ajax) -> None:
+    """Check at mount what registration could not: ``Depends`` defaults.
+
+    Endpoints registered before ajaxkit.fastapi was first imported escaped
+    its registration check.
+    """
+    for endpoint in api.endpoints():
+        check_parameters(repr(f"{endpoint.name} ({endpoint.route or '/'})"), endpoint.func)
