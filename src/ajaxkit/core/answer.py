@@ -69,8 +69,9 @@ class HandlerCall:
         native = endpoint.request_arg == "native"
         if native:
             kwargs.update(request.path_params)
+        as_native = native or shape.native_request
         self.args: tuple[Any, ...] = (
-            ((request.native if native else request),) if shape.takes_request else ()
+            ((request.native if as_native else request),) if shape.takes_request else ()
         )
         self.endpoint, self.kwargs, self.platform = endpoint, kwargs, platform
 
@@ -95,6 +96,8 @@ def render_result(
         check_status(result.status, endpoint)
         if result.stream is not None:
             result.stream = _bound_stream(result.stream, endpoint, settings, request, platform)
+        elif request.method == "HEAD":
+            _strip_for_head(result)
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
@@ -108,8 +111,16 @@ def render_result(
             f"{exc.value_type.__module__}.{exc.value_type.__qualname__}, which cannot be encoded."
         ) from exc
     if request.method == "HEAD":
-        response.body = b""
+        _strip_for_head(response)
     return response
+
+
+def _strip_for_head(response: AjaxResponse) -> None:
+    # HEAD says how long the GET answer would be (RFC 9110 §9.3.2), on
+    # every framework alike; the integrations keep an explicit length.
+    if response.status not in (204, 304) and "Content-Length" not in response.headers:
+        response.headers["Content-Length"] = str(len(response.body))
+    response.body = b""
 
 
 def check_status(status: int, endpoint: Endpoint) -> None:

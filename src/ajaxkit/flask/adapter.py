@@ -118,6 +118,10 @@ def to_flask_response(response: AjaxResponse) -> flask.Response:
     if "Content-Type" not in response.headers:
         # Flask would otherwise label a bodiless 204 as text/html.
         del native.headers["Content-Type"]
+    if "Content-Length" in response.headers:
+        # werkzeug sets the length of the body it got; a HEAD answer's is
+        # the length of the GET answer it stands for.
+        native.headers["Content-Length"] = response.headers["Content-Length"]
     for cookie in response.cookies:
         native.set_cookie(
             cookie.name,
