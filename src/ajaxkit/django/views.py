@@ -27,10 +27,12 @@ View = Callable[..., Any]
 def django_config() -> dict[str, Any]:
     """Django's settings as the mapping :mod:`ajaxkit.core.config` reads.
 
-    Only ``DEBUG`` and the ``AJAXKIT`` names are taken: reading every setting
+    Only ``DEBUG``, ``SECRET_KEY`` and the ``AJAXKIT`` names are taken: reading every setting
     would evaluate lazy ones the project never meant ajaxkit to touch.
     """
-    names = [n for n in dir(django_settings) if n == "DEBUG" or n.startswith("AJAXKIT")]
+    names = [
+        n for n in dir(django_settings) if n in ("DEBUG", "SECRET_KEY") or n.startswith("AJAXKIT")
+    ]
     return {name: getattr(django_settings, name) for name in names}
 
 
