@@ -75,8 +75,9 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
     apply_django_settings(api)
     view = django_csrf_exempt((_async_view if asynchronous else _sync_view)(api))
     # CSRF is checked by the pipeline (DJANGO_PLATFORM.check_csrf) so that a
-    # failure is a problem document, not Django's HTML page.
-    return [path("", view, name="ajaxkit"), path("<path:route>", view, name="ajaxkit")]
+    # failure is a problem document, not Django's HTML page.  The pattern
+    # nearly every request takes comes first, so Django tries one, not two.
+    return [path("<path:route>", view, name="ajaxkit"), path("", view, name="ajaxkit")]
 
 
 def _wrap(view: V, api: Ajax) -> V:
