@@ -87,7 +87,7 @@ def render_result(
     if type(result) in _PLAIN_VALUES:
         # The common case, decided by one lookup: a dict or list is neither a
         # native response, an AjaxResponse, a stream nor a status tuple.
-        return _encoded(result, 200, {}, endpoint, settings, request)
+        return _encoded((result, 200, {}), endpoint, settings, request)
     if platform.native_response_types and isinstance(result, platform.native_response_types):
         return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
@@ -96,8 +96,8 @@ def render_result(
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
-    value, status, headers = split_result(result, profile.tuple_sets_status)
-    return _encoded(value, status, headers, endpoint, settings, request)
+    split = split_result(result, profile.tuple_sets_status)
+    return _encoded(split, endpoint, settings, request)
 
 
 #: Result types rendered as they are (exact types: a subclass may be anything).
@@ -105,13 +105,12 @@ _PLAIN_VALUES = frozenset({dict, list})
 
 
 def _encoded(
-    value: Any,
-    status: int,
-    headers: dict[str, str],
+    result: tuple[Any, int, dict[str, str]],
     endpoint: Endpoint,
     settings: Settings,
     request: AjaxRequest,
 ) -> AjaxResponse:
+    value, status, headers = result
     try:
         response = settings.profile.render_result(value, status, headers, settings)
     except UnencodableValue as exc:
