@@ -52,8 +52,13 @@ TARGETS: dict[str, tuple[str, str]] = {
     "django-asgi": ("asgi", "bench.apps.django_asgi:application"),
     "flask": ("wsgi", "bench.apps.flask_app:app"),
     "starlette": ("asgi", "bench.apps.starlette_app:app"),
+    "starlette-front": ("asgi", "bench.apps.starlette_app:app"),
     "fastapi": ("asgi", "bench.apps.fastapi_app:app"),
+    "fastapi-front": ("asgi", "bench.apps.fastapi_app:app"),
 }
+
+#: Targets serving ajaxkit with ``ajaxkit.starlette.front`` instead of ``Mount``.
+FRONT_TARGETS = frozenset({"starlette-front", "fastapi-front"})
 
 Call = Callable[[], Any]
 AsyncCall = Callable[[], Coroutine[Any, Any, bytes]]
@@ -415,6 +420,7 @@ def one_target(target: str, args: argparse.Namespace, forwarded: list[str]) -> b
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
             "BENCH_SIDE": side,  # one side per process, as bench/run.py serves them
+            "BENCH_MOUNT": "front" if target in FRONT_TARGETS else "mount",
         }
         argv = [sys.executable, __file__, *forwarded, "--one", target, "--side", side]
         done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)

@@ -60,6 +60,8 @@ class ServerSpec:
     framework: str
     kind: str  # "gunicorn" or "uvicorn"
     target: str
+    #: Extra environment for the server (how ajaxkit is mounted).
+    env: tuple[tuple[str, str], ...] = ()
 
     def argv(self, port: int) -> list[str]:
         if self.kind == "gunicorn":
@@ -87,7 +89,21 @@ SERVERS = {
         ServerSpec("django-asgi", "django", "uvicorn", "bench.apps.django_asgi:application"),
         ServerSpec("flask", "flask", "gunicorn", "bench.apps.flask_app:app"),
         ServerSpec("starlette", "starlette", "uvicorn", "bench.apps.starlette_app:app"),
+        ServerSpec(
+            "starlette-front",
+            "starlette",
+            "uvicorn",
+            "bench.apps.starlette_app:app",
+            (("BENCH_MOUNT", "front"),),
+        ),
         ServerSpec("fastapi", "fastapi", "uvicorn", "bench.apps.fastapi_app:app"),
+        ServerSpec(
+            "fastapi-front",
+            "fastapi",
+            "uvicorn",
+            "bench.apps.fastapi_app:app",
+            (("BENCH_MOUNT", "front"),),
+        ),
     )
 }
 
@@ -129,7 +145,7 @@ def start_server(spec: ServerSpec, side: str, env: dict[str, str], logs: Path, p
         process = subprocess.Popen(
             pinned(SERVER_CPU, spec.argv(port), pin),
             cwd=ROOT,
-            env={**env, "BENCH_SIDE": side},
+            env={**env, **dict(spec.env), "BENCH_SIDE": side},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -234,7 +250,14 @@ class Comparison:
 
 #: The users target by framework (there is none for FastAPI).
 USERS_GOALS = {"django": 1.15, "flask": 1.15, "starlette": 1.4}
-FASTAPI_LABEL = "ajaxkit-Starlette small vs FastAPI small"
+
+
+def fastapi_label(server: str) -> str:
+    """The label of the comparison of ajaxkit on ``server`` with raw FastAPI."""
+    return f"ajaxkit on {server} small vs FastAPI small"
+
+
+FASTAPI_LABEL = fastapi_label("starlette")
 
 
 def comparisons(servers: list[str], endpoints: list[str]) -> list[Comparison]:
@@ -251,15 +274,17 @@ def comparisons(servers: list[str], endpoints: list[str]) -> list[Comparison]:
                     goal,
                 )
             )
-    if {"starlette", "fastapi"} <= set(servers) and "small" in endpoints:
-        found.append(
-            Comparison(
-                FASTAPI_LABEL,
-                Cell("starlette", "small", "ajax"),
-                Cell("fastapi", "small", "raw"),
-                1.8,
-            )
-        )
+    if "fastapi" in servers and "small" in endpoints:
+        for name in servers:
+            if SERVERS[name].framework == "starlette":
+                found.append(
+                    Comparison(
+                        fastapi_label(name),
+                        Cell(name, "small", "ajax"),
+                        Cell("fastapi", "small", "raw"),
+                        1.8,
+                    )
+                )
     return found
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "Assignee",
     "Note",
     "asgi_handlers_async",
+    "front_mount",
     "make_api",
     "serves",
     "wrong_answer",
@@ -104,6 +105,16 @@ def asgi_handlers_async() -> bool:
     same kind (``BENCH_ASGI_HANDLERS=sync`` measures the hop instead).
     """
     return os.environ.get("BENCH_ASGI_HANDLERS", "async") != "sync"
+
+
+def front_mount() -> bool:
+    """Whether Starlette/FastAPI serve ajaxkit with ``ajaxkit.starlette.front``
+    (``BENCH_MOUNT=front``) rather than the idiomatic ``Mount`` (the default).
+    """
+    chosen = os.environ.get("BENCH_MOUNT", "mount")
+    if chosen not in ("mount", "front"):
+        raise ValueError(f"BENCH_MOUNT must be mount or front, not {chosen!r}")
+    return chosen == "front"
 
 
 def make_api(asynchronous: bool, *, typed_echo: bool = False) -> Ajax:

@@ -3,6 +3,8 @@
 The raw side is FastAPI's idiom: typed parameters and return annotations,
 so FastAPI validates and serializes through pydantic.  The ajaxkit echo
 takes and returns the same ``Note`` model, so both echoes do the same work.
+ajaxkit is mounted with ``app.mount`` (the idiom), or with ``BENCH_MOUNT=front``
+served ahead of the app by ``ajaxkit.fastapi.front``.
 """
 
 from __future__ import annotations
@@ -11,9 +13,18 @@ from datetime import datetime
 
 from fastapi import FastAPI
 from pydantic import BaseModel
+from starlette.types import ASGIApp
 
 import ajaxkit.fastapi
-from bench.apps.data import SMALL, USERS, Note, asgi_handlers_async, make_api, serves
+from bench.apps.data import (
+    SMALL,
+    USERS,
+    Note,
+    asgi_handlers_async,
+    front_mount,
+    make_api,
+    serves,
+)
 
 __all__ = ["app"]
 
@@ -58,14 +69,19 @@ def echo_sync(note: Note) -> Note:
     return note
 
 
-app = FastAPI()
+fastapi_app = FastAPI()
 
 if serves("raw"):
     views = (small, users, echo) if asgi_handlers_async() else (small_sync, users_sync, echo_sync)
-    app.get("/raw/small")(views[0])
-    app.get("/raw/users")(views[1])
-    app.post("/raw/echo")(views[2])
+    fastapi_app.get("/raw/small")(views[0])
+    fastapi_app.get("/raw/users")(views[1])
+    fastapi_app.post("/raw/echo")(views[2])
 
+app: ASGIApp = fastapi_app
 if serves("ajax"):
     # Both echoes validate the body into ``Note`` and answer the model.
-    app.mount("/ajax", ajaxkit.fastapi.app(make_api(asgi_handlers_async(), typed_echo=True)))
+    api = make_api(asgi_handlers_async(), typed_echo=True)
+    if front_mount():
+        app = ajaxkit.fastapi.front(api, fastapi_app, prefix="/ajax")
+    else:
+        fastapi_app.mount("/ajax", ajaxkit.fastapi.app(api))

@@ -12,11 +12,13 @@ FastAPI is Starlette underneath, so this is :func:`ajaxkit.starlette.app`:
 Starlette responses, so both are handled already.  There is deliberately no
 ``APIRouter`` helper: ajaxkit routes, binds and validates by itself, so a
 router would only wrap this same mount (FastAPI's ``include_router`` does not
-even carry mounts over).
+even carry mounts over).  ``ajaxkit.fastapi.front(api, app)`` serves the
+registry ahead of the app, skipping its router (see
+:mod:`ajaxkit.starlette.front`).
 """
 
 from __future__ import annotations
 
-from ajaxkit.starlette import AjaxApp, app
+from ajaxkit.starlette import AjaxApp, FrontApp, app, front
 
-__all__ = ["AjaxApp", "app"]
+__all__ = ["AjaxApp", "FrontApp", "app", "front"]

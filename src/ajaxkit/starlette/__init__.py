@@ -10,6 +10,9 @@
 The user is ``scope["user"]``, set by Starlette's ``AuthenticationMiddleware``
 (``None`` without it).  Handlers may return Starlette responses (they pass
 through) and raise ``HTTPException`` (it becomes the matching problem).
+
+For the fastest path, :func:`front` serves the registry ahead of the app
+instead of through its router (see :mod:`ajaxkit.starlette.front`).
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ajaxkit.starlette.asgi import AjaxApp
+from ajaxkit.starlette.front import FrontApp, front
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 
 if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app"]
+__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "FrontApp", "app", "front"]
 
 
 def app(api: Ajax) -> AjaxApp:
