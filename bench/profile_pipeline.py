@@ -1,10 +1,12 @@
 """Time and profile ajaxkit's dispatch path in-process, beside each framework's own views.
 
-Run from the repository root::
+Run from the repository root, with the repository's ``.venv`` and the
+``bench`` extra installed (``.venv/bin/pip install -e '.[bench]'``); ``run.py``
+also needs the Debian package ``wrk`` (see ``bench/README.md``)::
 
-    /work/venv/bin/python bench/profile_pipeline.py                    # all targets, N=50000
-    /work/venv/bin/python bench/profile_pipeline.py -n 5000 --targets core flask
-    /work/venv/bin/python bench/profile_pipeline.py --targets starlette --endpoints users --top 25
+    .venv/bin/python bench/profile_pipeline.py                    # all targets, N=50000
+    .venv/bin/python bench/profile_pipeline.py -n 5000 --targets core flask
+    .venv/bin/python bench/profile_pipeline.py --targets starlette --endpoints users --top 25
 
 No sockets and no server: requests are driven straight into each app (a WSGI
 ``environ`` into the WSGI callable, an ASGI scope into the ASGI app, an

@@ -1,10 +1,12 @@
 """Benchmark ajaxkit against each framework's own JSON views, over real HTTP.
 
-Run from the repository root::
+Run from the repository root, with the repository's ``.venv`` and the
+``bench`` extra installed (``.venv/bin/pip install -e '.[bench]'``); ``run.py``
+also needs the Debian package ``wrk`` (see ``bench/README.md``)::
 
-    /work/venv/bin/python bench/run.py --quick                 # a smoke run (~1 min)
-    /work/venv/bin/python bench/run.py                         # the measured run
-    /work/venv/bin/python bench/run.py --frameworks starlette fastapi
+    .venv/bin/python bench/run.py --quick                 # a smoke run (~1 min)
+    .venv/bin/python bench/run.py                         # the measured run
+    .venv/bin/python bench/run.py --frameworks starlette fastapi
 
 Each server (one worker) runs pinned to CPU 0 and ``wrk`` pinned to CPU 1,
 both on 127.0.0.1 only.  Every framework gets two servers, one serving
