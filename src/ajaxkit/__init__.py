@@ -29,6 +29,7 @@ from ajaxkit.core import (
     SystemClock,
 )
 from ajaxkit.core.streams import Stream
+from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
@@ -54,6 +55,7 @@ from ajaxkit.exceptions import (
     Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
+    WebSocketDisconnect,
 )
 from ajaxkit.types import (
     AjaxRequest,
@@ -111,4 +113,6 @@ __all__ = [
     "UnsupportedMediaType",
     "UploadedFile",
     "ValidationFailed",
+    "WebSocket",
+    "WebSocketDisconnect",
 ]

@@ -17,10 +17,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, Field
 
-from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile
+from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile, WebSocket
 from ajaxkit.core.auth import is_authenticated
+from ajaxkit.core.streams import served_by_sync_server
+from ajaxkit.live import Live, LiveSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +92,8 @@ def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     _concurrency_endpoints(api)
     _cookie_endpoints(api)
     _stream_endpoints(api)
+    _live_endpoints(api, stream_seconds=LIVE_STREAM_SECONDS * (5 if debug else 1))
+    _websocket_endpoints(api)
     return api
 
 
@@ -275,3 +280,75 @@ def _stream_endpoints(api: Ajax) -> None:
                 STREAM_CLOSED[run] = True
 
         return items()
+
+
+#: How long a conformance SSE response lasts: test clients read whole bodies,
+#: so streams must end by themselves (as they do under WSGI in production).
+LIVE_STREAM_SECONDS = 0.3
+
+
+def _live_endpoints(api: Ajax, stream_seconds: float) -> None:
+    live = Live(
+        api, settings=LiveSettings(stream_seconds=stream_seconds, max_topics=3, heartbeat=0)
+    )
+    live.topic("news")
+    live.topic("chat/{room}", authorize=lambda request, topic, action: topic != "chat/closed")
+    live.topic("staff", authorize=lambda request, topic, action: is_admin(request))
+    live.topic("members", login_required=True)
+
+    @api.endpoint("live/server-kind")
+    async def server_kind(request: AjaxRequest) -> Any:
+        async def flag() -> Any:
+            yield {"sync_server": served_by_sync_server()}
+
+        return flag()
+
+    @api.endpoint("live/publish", methods=["POST"], csrf_exempt=True)
+    def publish(request: AjaxRequest, topic: str, n: list[int]) -> dict[str, str]:
+        return {"cursor": [live.publish(topic, {"n": each}) for each in n][-1]}
+
+    @api.endpoint("live/subscribers")
+    def subscribers(request: AjaxRequest) -> dict[str, int]:
+        return {"count": len(live.broker.fanout)}
+
+
+#: What the WebSocket endpoints' ``finally`` blocks saw, by run id.
+WEBSOCKET_ENDED: dict[str, bool] = {}
+
+
+def _websocket_endpoints(api: Ajax) -> None:
+    @api.websocket("ws/echo")
+    async def ws_echo(ws: WebSocket, prefix: str = "") -> None:
+        async for message in ws:
+            if isinstance(message, str) and message.startswith("{"):
+                await ws.send_json({"echo": orjson.loads(message), "when": SAMPLE_DATETIME})
+            else:
+                await ws.send(prefix + message if isinstance(message, str) else message)
+
+    @api.websocket("ws/whoami", login_required=True)
+    async def ws_whoami(ws: WebSocket) -> None:
+        await ws.send_json({"username": ws.user.username})
+
+    @api.websocket("ws/is-authenticated")
+    async def ws_is_authenticated(ws: WebSocket) -> None:
+        # No login_required: the user must still be readable without blocking.
+        await ws.send_json({"authenticated": is_authenticated(ws.user)})
+
+    @api.websocket("ws/admin-only", permission=is_admin)
+    async def ws_admin_only(ws: WebSocket) -> None:
+        await ws.send("admin")
+
+    @api.websocket("ws/boom")
+    async def ws_boom(ws: WebSocket) -> None:
+        await ws.receive()
+        raise RuntimeError("secret in a WebSocket handler")
+
+    @api.websocket("ws/wait/{run}")
+    async def ws_wait(ws: WebSocket, run: str) -> None:
+        # Waits on something other than the socket: only the client going
+        # away can end it.
+        try:
+            await ws.send("ready")
+            await asyncio.Event().wait()
+        finally:
+            WEBSOCKET_ENDED[run] = True

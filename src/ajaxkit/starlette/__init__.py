@@ -8,8 +8,10 @@
     app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))])
 
 The user is ``scope["user"]``, set by Starlette's ``AuthenticationMiddleware``
-(``None`` without it).  Handlers may return Starlette responses (they pass
-through) and raise ``HTTPException`` (it becomes the matching problem).
+(``None`` without it).  WebSocket endpoints (``@api.websocket``) are served
+under the same mount: the ``websocket`` scope goes to the core's session.
+Handlers may return Starlette responses (they pass through) and raise
+``HTTPException`` (it becomes the matching problem).
 
 For the fastest path, :func:`front` serves the registry ahead of the app
 instead of through its router (see :mod:`ajaxkit.starlette.front`).
@@ -23,16 +25,25 @@ from ajaxkit.starlette.asgi import AjaxApp
 from ajaxkit.starlette.front import FrontApp, front
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 
-if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
+if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
+    from collections.abc import Mapping
+    from typing import Any
+
     from ajaxkit.core.registry import Ajax
 
 __all__ = ["STARLETTE_PLATFORM", "AjaxApp", "FrontApp", "app", "front"]
 
 
-def app(api: Ajax) -> AjaxApp:
+def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
     """The ASGI app serving ``api``; mount it where the endpoints should live.
 
     Args:
         api: the registry whose endpoints answer below the mount.
+        config: settings by configuration name, resolved now by the rule
+            Django and Flask use (``docs/settings.md``); Starlette has no
+            settings object of its own, so give e.g.
+            ``{"DEBUG": app.debug, "AJAXKIT_MAX_BODY_SIZE": 10_000_000}``.
     """
+    if config is not None:
+        api.apply_config(config)
     return AjaxApp(api)

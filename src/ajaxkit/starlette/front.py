@@ -20,6 +20,9 @@ then also sets ``scope["user"]`` for the app's routes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ajaxkit.core.registry import Ajax
@@ -63,12 +66,18 @@ class FrontApp:
         await self.app(scope, receive, send)
 
 
-def front(api: Ajax, app: ASGIApp, *, prefix: str = "/ajax") -> FrontApp:
+def front(
+    api: Ajax, app: ASGIApp, *, prefix: str = "/ajax", config: Mapping[str, Any] | None = None
+) -> FrontApp:
     """Serve ``api`` below ``prefix`` ahead of ``app`` (see the module docs).
 
     Args:
         api: the registry to serve.
         app: the Starlette or FastAPI app serving everything else.
         prefix: where the registry's endpoints live.
+        config: settings by configuration name, as for
+            :func:`ajaxkit.starlette.app`.
     """
+    if config is not None:
+        api.apply_config(config)
     return FrontApp(AjaxApp(api), app, prefix)

@@ -68,8 +68,13 @@ class DjangoClient(Client):
     #: Whether :func:`ajaxkit.django.urls` should serve with async views.
     asynchronous: ClassVar[bool] = False
 
-    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
-        urlconf: str | ModuleType = self.urlconf if apis is None else self._urlconf(apis)
+    def __init__(
+        self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
+        self.apis = apis
+        # Django reads its settings when the registries are mounted.
+        with override_settings(**(config or {})):
+            urlconf: str | ModuleType = self.urlconf if apis is None else self._urlconf(apis)
         self._override: override_settings | None = override_settings(ROOT_URLCONF=urlconf)
         self._override.enable()
         self._client = self._make_client(enforce_csrf_checks=False)
@@ -78,6 +83,7 @@ class DjangoClient(Client):
         # Settings overrides are process-wide: the sibling relies on this
         # client's, so it must not outlive it.
         other = type(self).__new__(type(self))
+        other.apis = self.apis
         other._override = None
         other._client = other._make_client(enforce_csrf_checks=False)
         return other

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 from starlette.applications import Starlette
@@ -22,7 +23,8 @@ from ajaxkit import Ajax
 from ajaxkit.testing import Response as TestResponse
 from ajaxkit.testing import encode_body
 from tests.conformance.app import Natives, conformance_apis
-from tests.conformance.clients.base import Client
+from tests.conformance.clients._websocket import websocket_session
+from tests.conformance.clients.base import Client, WsSession
 
 #: The cookie standing in for a session: the backend trusts it (tests only).
 USER_COOKIE = "test_user"
@@ -50,10 +52,11 @@ def _raise(kind: str, detail: str) -> None:
 NATIVES = Natives(response=_response, raise_exception=_raise)
 
 
-def starlette_app(apis: Mapping[str, Ajax]) -> Starlette:
+def starlette_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> Starlette:
     """``apis`` mounted by prefix behind real authentication middleware."""
+    mounts = [Mount(p, app=ajaxkit.starlette.app(api, config=config)) for p, api in apis.items()]
     return Starlette(
-        routes=[Mount(prefix, app=ajaxkit.starlette.app(api)) for prefix, api in apis.items()],
+        routes=mounts,
         middleware=[Middleware(AuthenticationMiddleware, backend=CookieBackend())],
     )
 
@@ -63,8 +66,10 @@ class HTTPXClient(Client):
 
     natives: ClassVar[Natives]
 
-    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
-        self.http = TestClient(self.make_app(apis or conformance_apis(self.natives)))
+    def __init__(
+        self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
+        self.http = TestClient(self.make_app(apis or conformance_apis(self.natives), config))
 
     def sibling(self) -> HTTPXClient:
         other = type(self).__new__(type(self))
@@ -72,8 +77,8 @@ class HTTPXClient(Client):
         return other
 
     @abstractmethod
-    def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
-        """The framework app with ``apis`` mounted."""
+    def make_app(self, apis: Mapping[str, Ajax], config: Mapping[str, Any] | None) -> ASGIApp:
+        """The framework app with ``apis`` mounted under ``config``."""
 
     def request(self, method: str, path: str, **kwargs: Any) -> TestResponse:
         body, content_type = encode_body(
@@ -95,6 +100,13 @@ class HTTPXClient(Client):
         pairs = response.headers.multi_items()
         return TestResponse(response.status_code, pairs, response.content)
 
+    def websocket(
+        self, path: str, *, denial_response: bool = True
+    ) -> AbstractContextManager[WsSession]:
+        return websocket_session(
+            self.http.app, path, cookies=dict(self.http.cookies), denial_response=denial_response
+        )
+
     def login(self, username: str) -> None:
         self.http.cookies.set(USER_COOKIE, username)
 
@@ -108,8 +120,8 @@ class HTTPXClient(Client):
 class StarletteClient(HTTPXClient):
     name = "starlette"
     marks = ("starlette",)
-    capabilities = frozenset({"native", "async_server"})
+    capabilities = frozenset({"native", "async_server", "websocket"})
     natives = NATIVES
 
-    def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
-        return starlette_app(apis)
+    def make_app(self, apis: Mapping[str, Ajax], config: Mapping[str, Any] | None) -> ASGIApp:
+        return starlette_app(apis, config)

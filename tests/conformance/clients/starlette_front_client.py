@@ -8,6 +8,7 @@ as its docs say to.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware.authentication import AuthenticationMiddleware
@@ -24,19 +25,19 @@ async def _page(request: object) -> PlainTextResponse:
     return PlainTextResponse("the app's own route")
 
 
-def front_app(apis: Mapping[str, Ajax]) -> ASGIApp:
-    """``apis`` served ahead of a Starlette app (one front per prefix)."""
+def front_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> ASGIApp:
+    """``apis`` served ahead of a Starlette app (one front per prefix) under ``config``."""
     app: ASGIApp = Starlette(routes=[Route("/page", _page)])
     for prefix, api in apis.items():
-        app = ajaxkit.starlette.front(api, app, prefix=prefix)
+        app = ajaxkit.starlette.front(api, app, prefix=prefix, config=config)
     return AuthenticationMiddleware(app, backend=CookieBackend())
 
 
 class StarletteFrontClient(HTTPXClient):
     name = "starlette-front"
     marks = ("starlette",)
-    capabilities = frozenset({"native", "async_server"})
+    capabilities = frozenset({"native", "async_server", "websocket"})
     natives = NATIVES
 
-    def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
-        return front_app(apis)
+    def make_app(self, apis: Mapping[str, Ajax], config: Mapping[str, Any] | None) -> ASGIApp:
+        return front_app(apis, config)
