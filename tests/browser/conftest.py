@@ -22,7 +22,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop
+# running in the main thread while it is open, and Django then refuses
+# database calls in every later test ("cannot call this from an async context").
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     executable = require_browser()
     from playwright.sync_api import sync_playwright

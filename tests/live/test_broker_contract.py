@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import orjson
+import pytest
 
-from ajaxkit.live import Backlog, Broker, Event, parse_cursor
+from ajaxkit.live import Backlog, Broker, Event, MemoryBroker, parse_cursor
 from ajaxkit.live.subscription import Subscription
 from tests.live.conftest import MakeBroker
 
@@ -245,3 +247,16 @@ def test_heartbeat_reaches_idle_subscriptions_only(make_broker: MakeBroker) -> N
     idle, busy = run(scenario)
     assert idle == b":\n\n"
     assert busy == b""
+
+
+def test_memory_warns_once_about_cursors_of_another_log(caplog: pytest.LogCaptureFixture) -> None:
+    """Several processes each with a memory:// log show up as foreign cursors."""
+    mine, other = MemoryBroker(), MemoryBroker()
+    foreign = parse_cursor(other.publish("a", _data(0)))
+    with caplog.at_level(logging.WARNING, logger="ajaxkit.live"):
+        for _ in range(3):
+            assert run(lambda: mine.since(foreign, ["a"])).reset
+        assert run(lambda: mine.since(parse_cursor("garbage"), ["a"])).events == []
+    warnings = [r for r in caplog.records if r.name == "ajaxkit.live"]
+    assert len(warnings) == 1
+    assert "redis://" in warnings[0].getMessage()

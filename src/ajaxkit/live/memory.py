@@ -9,6 +9,7 @@ multi-process server, use ``redis://``.
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 import threading
 from collections import deque
@@ -18,6 +19,8 @@ from ajaxkit.live.broker import Backlog, Broker
 from ajaxkit.live.events import Cursor, Event, format_position, validate_topic
 
 __all__ = ["DEFAULT_WINDOW", "MemoryBroker"]
+
+log = logging.getLogger("ajaxkit.live")
 
 #: Events retained for resuming.
 DEFAULT_WINDOW = 10_000
@@ -41,6 +44,7 @@ class MemoryBroker(Broker):
         self._log: deque[Event] = deque(maxlen=window)
         self._head = 0
         self._lock = threading.Lock()
+        self._warned = False
 
     def _append(self, topic: str, data: bytes) -> str:
         validate_topic(topic)
@@ -53,6 +57,25 @@ class MemoryBroker(Broker):
             # Delivered under the lock: subscribers see events in log order.
             self.dispatch([event])
         return cursor
+
+    def _note_foreign(self, cursor: Cursor) -> None:
+        """Warn once when a client brings a cursor of another in-memory log.
+
+        After a restart that happens once per client; when it keeps
+        happening, several server processes each keep a log of their own and
+        a client's reconnect lands on another one, which loses events.
+        """
+        if self._warned or not cursor.epoch or cursor.epoch == self.epoch:
+            return
+        self._warned = True
+        log.warning(
+            "A client resumed with a cursor of another memory:// log (epoch %s; this "
+            "process's is %s). After a restart that is expected once per client; if "
+            "this server runs several processes, each has its own log and clients "
+            "lose events: use a redis:// broker to share one.",
+            cursor.epoch,
+            self.epoch,
+        )
 
     async def _aappend(self, topic: str, data: bytes) -> str:
         return self._append(topic, data)
@@ -69,6 +92,7 @@ class MemoryBroker(Broker):
             start = cursor.position[0]
             resumable = cursor.epoch == self.epoch and not cursor.position[1]
             if not (resumable and oldest - 1 <= start <= self._head):
+                self._note_foreign(cursor)
                 return Backlog([], head_cursor, head, reset=True)
             skip = start - (oldest - 1)
             wanted = set(topics)
