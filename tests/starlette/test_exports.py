@@ -14,14 +14,17 @@ def test_starlette_exports() -> None:
     assert ajaxkit.starlette.__all__ == [
         "STARLETTE_PLATFORM",
         "AjaxApp",
+        "AjaxMount",
         "FrontApp",
         "app",
         "front",
+        "mount",
     ]
     assert all(hasattr(ajaxkit.starlette, name) for name in ajaxkit.starlette.__all__)
 
 
 def test_fastapi_reuses_the_starlette_app() -> None:
-    assert ajaxkit.fastapi.__all__ == ["AjaxApp", "FrontApp", "app", "front"]
+    assert ajaxkit.fastapi.__all__ == ["AjaxApp", "AjaxMount", "FrontApp", "app", "front", "mount"]
     assert ajaxkit.fastapi.app is ajaxkit.starlette.app
     assert ajaxkit.fastapi.front is ajaxkit.starlette.front
+    assert ajaxkit.fastapi.mount is ajaxkit.starlette.mount
