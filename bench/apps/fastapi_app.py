@@ -3,7 +3,8 @@
 The raw side is FastAPI's idiom: typed parameters and return annotations,
 so FastAPI validates and serializes through pydantic.  The ajaxkit echo
 takes and returns the same ``Note`` model, so both echoes do the same work.
-ajaxkit is mounted with ``app.mount`` (the idiom), or with ``BENCH_MOUNT=front``
+ajaxkit is mounted with ``ajaxkit.fastapi.mount`` (a ``Mount``, the idiom), or
+with ``BENCH_MOUNT=front``
 served ahead of the app by ``ajaxkit.fastapi.front``.
 """
 
@@ -84,4 +85,4 @@ if serves("ajax"):
     if front_mount():
         app = ajaxkit.fastapi.front(api, fastapi_app, prefix="/ajax")
     else:
-        fastapi_app.mount("/ajax", ajaxkit.fastapi.app(api))
+        fastapi_app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api))

@@ -1,6 +1,7 @@
 """Starlette (uvicorn, uvloop + httptools): ``bench.apps.starlette_app:app``.
 
-ajaxkit is mounted with ``Mount`` (the idiom), or with ``BENCH_MOUNT=front``
+ajaxkit is mounted with ``ajaxkit.starlette.mount`` (a ``Mount``, the idiom),
+or with ``BENCH_MOUNT=front``
 served ahead of the app by ``ajaxkit.starlette.front``.
 """
 
@@ -81,5 +82,5 @@ if serves("ajax") and front_mount():
     app = ajaxkit.starlette.front(make_api(_ASYNC), Starlette(routes=routes), prefix="/ajax")
 else:
     if serves("ajax"):
-        routes.append(Mount("/ajax", app=ajaxkit.starlette.app(make_api(_ASYNC))))
+        routes.append(ajaxkit.starlette.mount("/ajax", make_api(_ASYNC)))
     app = Starlette(routes=routes)
