@@ -79,12 +79,19 @@ def admit(
         # Values the integration captured outside the mount (a wrapped
         # view's URL kwargs) stay; the route's own captures win.
         request.path_params = {**request.path_params, **captured}
-    endpoint = yield from _select_endpoint(route, settings, request, platform)
+    try:
+        endpoint = route.endpoint_for(request.method)
+    except MethodNotAllowed:
+        yield from _refuse_method(route, settings, request, platform)
+        raise
     if endpoint is None:
         admission.response = AjaxResponse(status=204, headers={"Allow": ", ".join(route.allowed())})
         return
     admission.endpoint = endpoint
-    yield from run_steps(StepCall(request, endpoint, settings, platform), admission)
+    # Looked up once, at registration, per method: an open GET has no steps
+    # and pays for no step machinery at all.
+    if endpoint.steps_for(request.method):
+        yield from run_steps(StepCall(request, endpoint, settings, platform), admission)
     if admission.response is None and request.method in BODY_METHODS:
         check_declared_length(request, settings.max_body_size)
 
@@ -99,18 +106,15 @@ def run_steps(call: StepCall, admission: Admission) -> Flow[None]:
             return
 
 
-def _select_endpoint(
+def _refuse_method(
     route: Route, settings: Settings, request: AjaxRequest, platform: Platform
-) -> Flow[Endpoint | None]:
-    try:
-        return route.endpoint_for(request.method)
-    except MethodNotAllowed:
-        # Profiles that check the user first (django-ajaxutils) answer an
-        # anonymous request with 401 even when the method is also wrong.
-        if settings.profile.auth_before_method:
-            first = next(iter(route.endpoints.values()))
-            call = StepCall(request, first, settings, platform)
-            for bound in first.steps_for(next(iter(sorted(first.methods)))):
-                if bound.step.name == "auth":
-                    yield from bound.step.admit(call, bound.config)
-        raise
+) -> Flow[None]:
+    # Profiles that check the user first (django-ajaxutils) answer an
+    # anonymous request with 401 even when the method is also wrong; the
+    # caller then raises the 405.
+    if settings.profile.auth_before_method:
+        first = next(iter(route.endpoints.values()))
+        call = StepCall(request, first, settings, platform)
+        for bound in first.steps_for(next(iter(sorted(first.methods)))):
+            if bound.step.name == "auth":
+                yield from bound.step.admit(call, bound.config)

@@ -90,6 +90,10 @@ def render_result(
 ) -> AjaxResponse:
     """The response for a handler's ``result``."""
     profile = settings.profile
+    if type(result) in _PLAIN_VALUES:
+        # The common case, decided by one lookup: a dict or list is neither a
+        # native response, an AjaxResponse, a stream nor a status tuple.
+        return _encoded((result, 200, {}), endpoint, settings, request)
     if platform.native_response_types and isinstance(result, platform.native_response_types):
         return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
@@ -101,10 +105,24 @@ def render_result(
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
-    value, status, headers = split_result(result, profile.tuple_sets_status, profile.none_status)
-    check_status(status, endpoint)
+    split = split_result(result, profile.tuple_sets_status, profile.none_status)
+    check_status(split[1], endpoint)
+    return _encoded(split, endpoint, settings, request)
+
+
+#: Result types rendered as they are (exact types: a subclass may be anything).
+_PLAIN_VALUES = frozenset({dict, list})
+
+
+def _encoded(
+    result: tuple[Any, int, dict[str, str]],
+    endpoint: Endpoint,
+    settings: Settings,
+    request: AjaxRequest,
+) -> AjaxResponse:
+    value, status, headers = result
     try:
-        response = profile.render_result(value, status, headers, settings)
+        response = settings.profile.render_result(value, status, headers, settings)
     except UnencodableValue as exc:
         raise EncodingError(
             f"Endpoint {endpoint.name} returned a value of type "

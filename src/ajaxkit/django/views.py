@@ -87,7 +87,9 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
     # failure is a problem document, not Django's HTML page.  The route
     # pattern matches newlines too (Django's <path:> does not): every path
     # below the mount, %0d%0a included, gets ajaxkit's answer, a problem 404.
-    return [path("", view, name="ajaxkit"), re_path(r"^(?P<route>[\s\S]+)\Z", view, name="ajaxkit")]
+    # It comes first: nearly every request takes it, so Django tries one
+    # pattern, not two.
+    return [re_path(r"^(?P<route>[\s\S]+)\Z", view, name="ajaxkit"), path("", view, name="ajaxkit")]
 
 
 def _wrap(wrapped: WrappedView) -> View:

@@ -33,14 +33,17 @@ from ajaxkit.fastapi import asgi as _asgi
 from ajaxkit.fastapi.asgi import AjaxApp
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxMount
+from ajaxkit.starlette.front import FrontApp
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
     from collections.abc import Mapping
     from typing import Any
 
+    from starlette.types import ASGIApp
+
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["FASTAPI_PLATFORM", "AjaxApp", "AjaxMount", "app", "mount"]
+__all__ = ["FASTAPI_PLATFORM", "AjaxApp", "AjaxMount", "FrontApp", "app", "front", "mount"]
 
 
 def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
@@ -73,3 +76,20 @@ def mount(
         api.apply_config(config)
     _asgi.refuse_depends(api)
     return AjaxMount(path, api, name=name, platform=FASTAPI_PLATFORM)
+
+
+def front(
+    api: Ajax, app: ASGIApp, *, prefix: str = "/ajax", config: Mapping[str, Any] | None = None
+) -> FrontApp:
+    """Serve ``api`` below ``prefix`` ahead of the FastAPI ``app``, skipping its router.
+
+    Args:
+        api: the registry to serve.
+        app: the FastAPI app serving everything else.
+        prefix: where the registry's endpoints live.
+        config: settings by configuration name, as for :func:`app`.
+    """
+    if config is not None:
+        api.apply_config(config)
+    _asgi.refuse_depends(api)
+    return FrontApp(AjaxApp(api), app, prefix)
