@@ -224,7 +224,9 @@ class AuthStep(_Step):
 
     def admit(self, call: StepCall, config: AuthConfig) -> Flow[AjaxResponse | None]:
         user = yield load_user(call.request, call.platform)
-        if user is None and call.settings.user_loader is None:
+        # Only login_required is sure to refuse everyone without a user; a
+        # permission may well allow anonymous callers (public live topics).
+        if config.login_required and user is None and call.settings.user_loader is None:
             warn_no_user_source(call.platform.name, call.platform.user_source)
         if config.login_required and not is_authenticated(user):
             raise Unauthorized()

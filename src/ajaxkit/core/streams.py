@@ -129,6 +129,7 @@ async def pull(source: PushSource) -> AsyncIterator[bytes]:
             data = source.take()
             if data:
                 yield data
+                continue  # more may have come while the consumer had this chunk
             if source.finished:
                 return
             ready: asyncio.Future[None] = loop.create_future()
