@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, overload
 
+from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import Endpoint, Permission, RequestArg, make_endpoint
-from ajaxkit.core.pipeline import arun, flow, run
+from ajaxkit.core.pipeline import flow
 from ajaxkit.core.platform import REFERENCE, Platform
 from ajaxkit.core.routing import Router, normalize_route
 from ajaxkit.core.settings import Settings
