@@ -28,6 +28,7 @@ from ajaxkit.core import (
     Settings,
     SystemClock,
 )
+from ajaxkit.core.models import ModelEndpoint, action
 from ajaxkit.core.streams import Stream
 from ajaxkit.exceptions import (
     AjaxError,
@@ -90,6 +91,7 @@ __all__ = [
     "MalformedJSON",
     "ManualClock",
     "MethodNotAllowed",
+    "ModelEndpoint",
     "MultiDict",
     "NotAcceptable",
     "NotFound",
@@ -111,4 +113,5 @@ __all__ = [
     "UnsupportedMediaType",
     "UploadedFile",
     "ValidationFailed",
+    "action",
 ]

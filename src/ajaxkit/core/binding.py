@@ -26,7 +26,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.body import BODY_METHODS
-from ajaxkit.exceptions import FieldError, ValidationFailed
+from ajaxkit.core.fielderrors import field_errors
+from ajaxkit.exceptions import ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
 
 __all__ = ["Binder", "HandlerShape", "analyse"]
@@ -138,27 +139,11 @@ class Binder:
         try:
             return adapter.validate_python(raw)
         except ValidationError as exc:
-            raise ValidationFailed(self._field_errors(exc, from_body)) from exc
-
-    def _field_errors(self, exc: ValidationError, from_body: bool) -> list[FieldError]:
-        errors: list[FieldError] = []
-        for error in exc.errors(include_url=False, include_context=False, include_input=False):
-            loc = tuple(str(part) for part in error["loc"])
-            errors.append(self._locate(loc, error["msg"], error["type"], from_body))
-        return errors
-
-    def _locate(self, loc: tuple[str, ...], msg: str, code: str, from_body: bool) -> FieldError:
-        if loc and loc[0] not in self.path_names and from_body:
-            return {"pointer": json_pointer(loc), "detail": msg, "code": code}
-        name = loc[0] if loc else ""
-        detail = f"{msg} (at item {'/'.join(loc[1:])})" if len(loc) > 1 else msg
-        return {"parameter": name, "detail": detail, "code": code}
-
-
-def json_pointer(path: Sequence[str]) -> str:
-    """An RFC 6901 JSON Pointer as a URI fragment: ``("a", "b/c") -> "#/a/b~1c"``."""
-    escaped = (part.replace("~", "~0").replace("/", "~1") for part in path)
-    return "#/" + "/".join(escaped) if path else "#"
+            path_names = self.path_names
+            errors = field_errors(
+                exc, is_parameter=lambda name: not from_body or name in path_names
+            )
+            raise ValidationFailed(errors) from exc
 
 
 def _is_sequence(annotation: Any) -> bool:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from ajaxkit.core.fielderrors import field_errors
 from ajaxkit.core.models.repository import FieldInfo
 from ajaxkit.exceptions import ClientError, FieldError
 from ajaxkit.types import MultiDict
@@ -214,8 +215,9 @@ def _convert(param: str, python_type: Any, raw: Any) -> Any:
     try:
         return _adapter(python_type).validate_python(raw)
     except ValidationError as exc:
-        message = exc.errors(include_url=False)[0]["msg"]
-        raise bad_parameter(param, f"Invalid value {raw!r}: {message}.") from exc
+        errors = field_errors(exc, prefix=(param,), is_parameter=lambda _: True)
+        detail = f"Invalid value {raw!r} for {param}: {errors[0]['detail']}."
+        raise ClientError(detail, errors=errors) from exc
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ajaxkit.core.encoding import JSONEncoder
+from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
 from ajaxkit.core.models.etag import check_if_match, record_etag
 from ajaxkit.core.models.query import (
@@ -30,7 +31,7 @@ from ajaxkit.core.models.query import (
     encode_cursor,
 )
 from ajaxkit.core.models.repository import ConstraintViolation, FieldInfo, Unit
-from ajaxkit.core.models.validation import WriteSchema, field_error
+from ajaxkit.core.models.validation import WriteSchema
 from ajaxkit.core.models.view import View, ViewLookup, parse_expand, plan_for, serialize
 from ajaxkit.exceptions import (
     Conflict,
