@@ -29,6 +29,7 @@ from ajaxkit.core import (
     SystemClock,
 )
 from ajaxkit.core.models import ModelEndpoint, action
+from ajaxkit.core.models import repository as _repository
 from ajaxkit.core.streams import Stream
 from ajaxkit.exceptions import (
     AjaxError,
@@ -67,6 +68,13 @@ from ajaxkit.types import (
 )
 
 __version__ = "0.1.0.dev0"
+
+# The ORM integrations that ship with ajaxkit, imported the first time a model
+# of theirs is registered.  The package root is the one place that knows
+# them: the core names none, and an entry point would be missed by a source
+# checkout or a stale editable install (docs/design.md, "Repositories").
+_repository.register_repository_module("django", "ajaxkit.django.repository")
+_repository.register_repository_module("sqlalchemy", "ajaxkit.sqlalchemy")
 
 __all__ = [
     "Ajax",

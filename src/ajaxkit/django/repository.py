@@ -24,7 +24,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
-from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
+from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
 
 __all__ = ["DjangoRepository", "handles", "repository"]
 
@@ -325,3 +325,8 @@ def _pk_type(model: Any) -> Any:
         else model._meta.pk.get_internal_type(),
         Any,
     )
+
+
+# Importing this module is what makes ``api.model()`` store these models here;
+# a fallback, so an application's own registration wins.
+register_repository(handles, repository, fallback=True)

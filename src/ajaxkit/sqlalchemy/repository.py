@@ -34,7 +34,7 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
-from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
+from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
 
 __all__ = ["SQLAlchemyRepository", "handles", "repository"]
 
@@ -353,3 +353,8 @@ def _relation_field(rel: RelationshipProperty[Any]) -> FieldInfo:
         related_model=target.class_,
         writable=rel.direction is RelationshipDirection.MANYTOMANY and not rel.viewonly,
     )
+
+
+# Importing this module is what makes ``api.model()`` store these models here;
+# a fallback, so an application's own registration wins.
+register_repository(handles, repository, fallback=True)
