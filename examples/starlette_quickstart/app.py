@@ -7,9 +7,11 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.routing import Mount
 
 import ajaxkit.starlette
-from ajaxkit import Ajax, NotFound
+from ajaxkit import Ajax, NotFound, ProblemProfile
 
-api = Ajax()
+# The 401 challenge names the scheme the app authenticates with (a session
+# cookie by default); this one takes bearer tokens.
+api = Ajax(profile=ProblemProfile(www_authenticate='Bearer realm="notes"'))
 
 
 @api.endpoint
