@@ -125,13 +125,15 @@ def test_problem_type_base_builds_type_uri() -> None:
     assert body["type"] == "https://example.test/problems/not_found"
 
 
-def _challenge(profile: ProblemProfile | None = None, **raised: str) -> str | None:
+def _challenge(
+    profile: ProblemProfile | None = None, raised: dict[str, str] | None = None
+) -> str | None:
     """The ``WWW-Authenticate`` of a 401 under ``profile``."""
     api = Ajax() if profile is None else Ajax(profile=profile)
 
     @api.endpoint
     def guarded(request: AjaxRequest) -> None:
-        raise Unauthorized(headers=raised)
+        raise Unauthorized(headers=raised or {})
 
     response = Client(api).get("/ajax/guarded")
     assert response.status == 401
@@ -143,7 +145,7 @@ def test_the_401_challenge_follows_the_profile() -> None:
     assert _challenge(ProblemProfile(www_authenticate='Bearer realm="api"')) == 'Bearer realm="api"'
     assert _challenge(ProblemProfile(www_authenticate=None)) is None
     # An error that names its own challenge keeps it.
-    assert _challenge(**{"WWW-Authenticate": "Basic"}) == "Basic"
+    assert _challenge(raised={"WWW-Authenticate": "Basic"}) == "Basic"
 
 
 def test_profile_only_settings_are_no_longer_settings() -> None:
