@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from typing_extensions import NotRequired, TypedDict
@@ -130,9 +131,8 @@ class Profile(Protocol):
         """Answer with a framework response a handler returned."""
         ...
 
-    def stream_error(self, context: ErrorContext) -> Any:
-        """The document ending a stream that failed (any JSON value), or
-        ``None`` to end it silently."""
+    def stream_error(self, context: ErrorContext) -> Mapping[str, Any] | None:
+        """The document ending a stream that failed, or ``None`` to end it silently."""
         ...
 
 

@@ -43,7 +43,7 @@ __all__ = ["NDJSON_TYPE", "Stream", "is_stream_result"]
 NDJSON_TYPE = "application/x-ndjson"
 
 #: ``frame(problem_document) -> bytes``: how a stream writes its last frame.
-ErrorFramer = Callable[[dict[str, Any]], bytes]
+ErrorFramer = Callable[[Mapping[str, Any]], bytes]
 Chunks = Iterator[Any] | AsyncIterator[Any]
 
 
