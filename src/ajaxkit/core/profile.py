@@ -9,8 +9,8 @@ pipeline never knows which format it speaks.
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from typing_extensions import NotRequired, TypedDict
