@@ -11,10 +11,12 @@ import re
 
 import pytest
 
+from ajaxkit import ProblemDocument
 from tests.conformance.app import SAMPLE_UUID
 from tests.conformance.clients.base import Client, Response
 
-PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "code"}
+# The members every problem carries: the wire type's required keys (P1).
+PROBLEM_MEMBERS = ProblemDocument.__required_keys__
 
 
 def assert_problem(response: Response, status: int, code: str) -> dict:

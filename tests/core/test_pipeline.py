@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Settings, Unauthorized
+from ajaxkit import Ajax, AjaxRequest, AjaxResponse, ProblemDocument, Settings, Unauthorized
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.profile import ErrorContext, ProblemProfile
 from ajaxkit.testing import Client
@@ -242,3 +242,16 @@ def test_permission_denied_to_anonymous_is_401() -> None:
     assert client.get("/ajax/staff").status == 401
     client.login(SimpleNamespace(username="x"))
     assert client.get("/ajax/staff").status == 403
+
+
+def test_problem_document_lists_the_members_p1_requires() -> None:
+    # docs/protocol.md P1 and the wire type must agree.
+    assert ProblemDocument.__required_keys__ == {
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+        "code",
+    }
+    assert ProblemDocument.__optional_keys__ == {"errors", "exception"}

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from ajaxkit.exceptions import AjaxError, FieldError, Unauthorized, ValidationFailed
 from ajaxkit.types import AjaxResponse
@@ -57,7 +57,18 @@ class DebugException(TypedDict):
     traceback: list[DebugFrame]
 
 
-class ProblemDocument(TypedDict):
+class _ProblemMembers(TypedDict):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None
+    code: str
+
+
+# Required and optional members in two classes, not NotRequired[...]: with
+# postponed annotations only ``total`` reaches __required_keys__ at run time.
+class ProblemDocument(_ProblemMembers, total=False):
     """An ``application/problem+json`` body (RFC 9457) as ajaxkit writes it.
 
     ``type``, ``title``, ``status``, ``detail`` and ``instance`` are RFC 9457's
@@ -68,14 +79,8 @@ class ProblemDocument(TypedDict):
     ``retry_after``) appear beside these; a ``TypedDict`` cannot list them.
     """
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None
-    code: str
-    errors: NotRequired[list[FieldError]]
-    exception: NotRequired[DebugException]
+    errors: list[FieldError]
+    exception: DebugException
 
 
 @dataclass(frozen=True)
