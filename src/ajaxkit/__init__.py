@@ -32,6 +32,7 @@ from ajaxkit.core import (
 from ajaxkit.core.models import ModelEndpoint, action
 from ajaxkit.core.models import repository as _repository
 from ajaxkit.core.streams import Stream
+from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
@@ -57,6 +58,7 @@ from ajaxkit.exceptions import (
     Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
+    WebSocketDisconnect,
 )
 from ajaxkit.types import (
     AjaxRequest,
@@ -123,5 +125,7 @@ __all__ = [
     "UnsupportedMediaType",
     "UploadedFile",
     "ValidationFailed",
+    "WebSocket",
+    "WebSocketDisconnect",
     "action",
 ]

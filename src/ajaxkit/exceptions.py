@@ -34,6 +34,8 @@ into this tree in exactly one place each, ``raise ... from exc``.
     ConfigurationError                        a mistake in the application's set-up
     └── RegistrationError (also TypeError)    at registration, naming the endpoint
 
+    WebSocketDisconnect                       the WebSocket client went away (not an error)
+
 Configuration errors never reach a client: they are raised while the
 application starts (registering endpoints, mounting), so a mistake is a
 clear error at start-up instead of a baffling answer later.
@@ -72,6 +74,7 @@ __all__ = [
     "Unauthorized",
     "UnsupportedMediaType",
     "ValidationFailed",
+    "WebSocketDisconnect",
     "error_class_for_status",
     "error_for_status",
 ]
@@ -333,3 +336,19 @@ class RegistrationError(ConfigurationError, TypeError):
 
     The message names the endpoint and says what to change.
     """
+
+
+class WebSocketDisconnect(Exception):
+    """The WebSocket client went away (raised by ``receive()`` and ``send()``).
+
+    Not an error: a handler may catch it to clean up, or let it propagate,
+    which ends the session quietly (nothing is logged).
+
+    Attributes:
+        code: the close code the client sent (1005 when it gave none, 1006
+            when the connection dropped without a close frame).
+    """
+
+    def __init__(self, code: int = 1005) -> None:
+        super().__init__(code)
+        self.code = code

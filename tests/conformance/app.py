@@ -17,9 +17,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, Field
 
-from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile
+from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile, WebSocket
 from ajaxkit.core.auth import is_authenticated
 
 
@@ -89,6 +90,7 @@ def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     _concurrency_endpoints(api)
     _cookie_endpoints(api)
     _stream_endpoints(api)
+    _websocket_endpoints(api)
     return api
 
 
@@ -275,3 +277,45 @@ def _stream_endpoints(api: Ajax) -> None:
                 STREAM_CLOSED[run] = True
 
         return items()
+
+
+#: What the WebSocket endpoints' ``finally`` blocks saw, by run id.
+WEBSOCKET_ENDED: dict[str, bool] = {}
+
+
+def _websocket_endpoints(api: Ajax) -> None:
+    @api.websocket("ws/echo")
+    async def ws_echo(ws: WebSocket, prefix: str = "") -> None:
+        async for message in ws:
+            if isinstance(message, str) and message.startswith("{"):
+                await ws.send_json({"echo": orjson.loads(message), "when": SAMPLE_DATETIME})
+            else:
+                await ws.send(prefix + message if isinstance(message, str) else message)
+
+    @api.websocket("ws/whoami", login_required=True)
+    async def ws_whoami(ws: WebSocket) -> None:
+        await ws.send_json({"username": ws.user.username})
+
+    @api.websocket("ws/is-authenticated")
+    async def ws_is_authenticated(ws: WebSocket) -> None:
+        # No login_required: the user must still be readable without blocking.
+        await ws.send_json({"authenticated": is_authenticated(ws.user)})
+
+    @api.websocket("ws/admin-only", permission=is_admin)
+    async def ws_admin_only(ws: WebSocket) -> None:
+        await ws.send("admin")
+
+    @api.websocket("ws/boom")
+    async def ws_boom(ws: WebSocket) -> None:
+        await ws.receive()
+        raise RuntimeError("secret in a WebSocket handler")
+
+    @api.websocket("ws/wait/{run}")
+    async def ws_wait(ws: WebSocket, run: str) -> None:
+        # Waits on something other than the socket: only the client going
+        # away can end it.
+        try:
+            await ws.send("ready")
+            await asyncio.Event().wait()
+        finally:
+            WEBSOCKET_ENDED[run] = True

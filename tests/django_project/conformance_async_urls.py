@@ -8,11 +8,13 @@ import ajaxkit.django
 from tests.conformance.app import build_api
 from tests.conformance.clients._django import NATIVES, csrf_token_view
 
+#: The registries by mount prefix; the WebSocket tests wrap the same ones.
+APIS = {"/ajax": build_api(NATIVES), "/ajax-debug": build_api(NATIVES, debug=True)}
+
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("ajax/", include(ajaxkit.django.urls(build_api(NATIVES), asynchronous=True))),
-    path(
-        "ajax-debug/",
-        include(ajaxkit.django.urls(build_api(NATIVES, debug=True), asynchronous=True)),
+    *(
+        path(f"{prefix.strip('/')}/", include(ajaxkit.django.urls(api, asynchronous=True)))
+        for prefix, api in APIS.items()
     ),
     path("csrf-token/", csrf_token_view),
 ]

@@ -247,12 +247,15 @@ def test_content_length_matches_the_body() -> None:
 # --- other scopes -----------------------------------------------------------
 
 
-def test_websocket_is_closed_before_accept() -> None:
-    from starlette.websockets import WebSocketDisconnect
+def test_websocket_to_an_unknown_route_is_refused_before_accept() -> None:
+    from starlette.testclient import WebSocketDenialResponse
 
     app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(make_api()))])
-    with pytest.raises(WebSocketDisconnect), TestClient(app).websocket_connect("/ajax/live"):
+    client = TestClient(app)
+    with pytest.raises(WebSocketDenialResponse) as refused, client.websocket_connect("/ajax/live"):
         pass
+    assert refused.value.status_code == 404
+    assert refused.value.json()["code"] == "not_found"
 
 
 def test_lifespan_is_acknowledged_when_served_alone() -> None:

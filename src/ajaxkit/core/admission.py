@@ -12,6 +12,7 @@ may parse a form body, and an oversized one must not be read.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.body import BODY_METHODS, check_declared_length
@@ -64,6 +65,8 @@ def admit(
     admission: Admission,
 ) -> Flow[None]:
     """Run admission for ``request``, filling ``admission``; raise to refuse."""
+    if settings.user_loader is not None:
+        request.use_user_loader(functools.partial(settings.user_loader, request))
     route, captured = router.match(request.route)
     if captured:
         # Values the integration captured outside the mount (a wrapped

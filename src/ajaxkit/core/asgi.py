@@ -13,9 +13,10 @@ from typing import Any
 
 from ajaxkit.core.streams import Stream
 
-__all__ = ["Message", "Receive", "Send", "send_stream"]
+__all__ = ["Message", "Receive", "Scope", "Send", "send_stream"]
 
 Message = MutableMapping[str, Any]
+Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 

@@ -44,14 +44,20 @@ class HandlerShape:
     binder: Binder | None
 
 
-def analyse(func: Callable[..., Any], path_names: frozenset[str]) -> HandlerShape:
-    """Inspect ``func`` once: does it take the request, which parameters bind."""
+def analyse(
+    func: Callable[..., Any], path_names: frozenset[str], *, first_is_request: bool = False
+) -> HandlerShape:
+    """Inspect ``func`` once: does it take the request, which parameters bind.
+
+    ``first_is_request`` makes the first parameter the request whatever its
+    name (a WebSocket handler's socket).
+    """
     signature = inspect.signature(func)
     hints = typing.get_type_hints(func, include_extras=True)
     params = [
         p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-    takes_request = bool(params) and _is_request_param(params[0], hints)
+    takes_request = bool(params) and (first_is_request or _is_request_param(params[0], hints))
     bound = params[1:] if takes_request else params
     binder = Binder(func, bound, hints, path_names) if bound else None
     return HandlerShape(takes_request, binder)

@@ -11,6 +11,7 @@ from asgiref.sync import async_to_sync
 
 from ajaxkit.core.binding import HandlerShape, analyse
 from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
+from ajaxkit.exceptions import RegistrationError
 
 __all__ = ["WEBSOCKET", "Endpoint", "Permission", "RequestArg", "make_endpoint"]
 
@@ -91,11 +92,14 @@ def make_endpoint(
     is_async = inspect.iscoroutinefunction(func)
     upper = frozenset(m.upper() for m in methods)
     name = getattr(func, "__qualname__", repr(func))
+    socket = WEBSOCKET in upper
+    if socket:
+        _check_websocket_handler(f"{name} ({route or '/'})", func, upper, is_async)
     return Endpoint(
         route=route,
         func=func,
         methods=upper,
-        shape=analyse(func, path_names),
+        shape=analyse(func, path_names, first_is_request=socket),
         steps=bind_steps(steps, f"{name} ({route or '/'})", upper, options),
         options=dict(options),
         request_arg=request_arg,
@@ -104,3 +108,27 @@ def make_endpoint(
         # under a WSGI server, without an event loop per call site.
         sync_func=async_to_sync(func) if is_async else func,
     )
+
+
+def _check_websocket_handler(
+    endpoint: str, func: Callable[..., Any], methods: frozenset[str], is_async: bool
+) -> None:
+    """A WebSocket handler is ``async def handler(ws, ...)`` and answers nothing else."""
+    if methods != {WEBSOCKET}:
+        others = ", ".join(sorted(methods - {WEBSOCKET}))
+        raise RegistrationError(
+            f"Endpoint {endpoint!r}: a WebSocket handler cannot also answer {others}; "
+            "register the HTTP methods on another function at the same route."
+        )
+    if not is_async:
+        raise RegistrationError(
+            f"Endpoint {endpoint!r}: a WebSocket handler must be 'async def' "
+            "(it waits on the client between messages)."
+        )
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = list(inspect.signature(func).parameters.values())
+    if not params or params[0].kind not in positional:
+        raise RegistrationError(
+            f"Endpoint {endpoint!r}: a WebSocket handler takes the socket as its "
+            "first parameter: async def handler(ws: WebSocket, ...)."
+        )

@@ -16,7 +16,6 @@ steps (rate limits 429, idempotency) → body (413, 415, 400) → parameters
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 from ajaxkit.core.admission import Admission, admit
@@ -37,8 +36,6 @@ def flow(
     router: Router, settings: Settings, request: AjaxRequest, platform: Platform
 ) -> Flow[AjaxResponse]:
     """Answer ``request``: every decision of the pipeline, I/O yielded as effects."""
-    if settings.user_loader is not None:
-        request.use_user_loader(functools.partial(settings.user_loader, request))
     admission = Admission()
     try:
         yield from admit(router, settings, request, platform, admission)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, overload
 
 from ajaxkit.core.effects import arun, run
-from ajaxkit.core.endpoint import Endpoint, Permission, RequestArg, make_endpoint
+from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.platform import REFERENCE, Platform
 from ajaxkit.core.routing import Router, normalize_route
@@ -92,6 +92,63 @@ class Ajax:
                 login_required=login_required,
                 permission=permission,
                 csrf_exempt=csrf_exempt,
+                **options,
+            )
+            return func
+
+        return register
+
+    @overload
+    def websocket(self, route: F, /) -> F: ...
+
+    @overload
+    def websocket(
+        self,
+        route: str | None = None,
+        /,
+        *,
+        login_required: bool = False,
+        permission: Permission | None = None,
+        **options: Any,
+    ) -> Callable[[F], F]: ...
+
+    def websocket(
+        self,
+        route: str | Callable[..., Any] | None = None,
+        /,
+        *,
+        login_required: bool = False,
+        permission: Permission | None = None,
+        **options: Any,
+    ) -> Any:
+        """Register a WebSocket handler: ``@api.websocket`` or ``@api.websocket("chat/{room}")``.
+
+        The handler is ``async def handler(ws: WebSocket, ...)``: it gets an
+        accepted :class:`~ajaxkit.core.websocket.WebSocket` and, bound by name
+        from the route and the handshake's query string, its other
+        parameters.  The handshake is admitted first (route, then
+        ``login_required`` and ``permission`` as for HTTP, then parameter
+        binding); a refused one is never accepted.  The same as
+        ``api.endpoint(route, methods=["WEBSOCKET"])``; an HTTP endpoint may
+        share the route.
+
+        Args:
+            route: the path below the mount; defaults to the function name.
+            login_required: refuse anonymous clients (401 ``not_authenticated``).
+            permission: ``permission(request) -> bool``; ``False`` refuses (403).
+            options: other policy steps' options.
+        """
+        if callable(route):
+            self.add(route.__name__, route, methods=[WEBSOCKET])
+            return route
+
+        def register(func: F) -> F:
+            self.add(
+                route if route is not None else func.__name__,
+                func,
+                methods=[WEBSOCKET],
+                login_required=login_required,
+                permission=permission,
                 **options,
             )
             return func

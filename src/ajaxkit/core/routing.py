@@ -38,8 +38,11 @@ class Route:
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
 
     def allowed(self) -> list[str]:
-        """Methods to list in ``Allow``: HEAD with GET, and always OPTIONS."""
-        methods = set(self.endpoints)
+        """Methods to list in ``Allow``: HEAD with GET, and always OPTIONS.
+
+        The ``WEBSOCKET`` pseudo-method is no HTTP method, so it is left out.
+        """
+        methods = set(self.endpoints) - {"WEBSOCKET"}
         if "GET" in methods:
             methods.add("HEAD")
         methods.add("OPTIONS")

@@ -55,6 +55,9 @@ C = TypeVar("C")
 
 #: Methods that must not change state, so CSRF does not apply to them.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# A WebSocket handshake (the WEBSOCKET pseudo-method) carries no CSRF token
+# a browser could add; what protects it is an Origin check, not this step.
+_NO_CSRF = SAFE_METHODS | {"WEBSOCKET"}
 
 
 class StepCall(NamedTuple):
@@ -164,7 +167,11 @@ def _bool_option(endpoint: str, options: Mapping[str, Any], name: str) -> bool:
 
 
 class CsrfStep(_Step):
-    """The platform's CSRF check for unsafe methods; ``csrf_exempt=True`` skips it."""
+    """The platform's CSRF check for unsafe methods; ``csrf_exempt=True`` skips it.
+
+    It does not run on WebSocket handshakes, which a browser sends without
+    any header a page could add.
+    """
 
     name = "csrf"
     options = frozenset({"csrf_exempt"})
@@ -173,7 +180,7 @@ class CsrfStep(_Step):
         return None if _bool_option(endpoint, options, "csrf_exempt") else True
 
     def methods(self, config: bool, endpoint_methods: frozenset[str]) -> frozenset[str]:
-        return endpoint_methods - SAFE_METHODS
+        return endpoint_methods - _NO_CSRF
 
     def admit(self, call: StepCall, config: bool) -> Flow[AjaxResponse | None]:
         check = call.platform.check_csrf

@@ -13,6 +13,11 @@ Django settings read at mount time: ``AJAXKIT_DEBUG`` (default ``DEBUG``)
 and ``AJAXKIT_MAX_BODY_SIZE``.  CSRF is Django's own check, answered with a
 403 ``csrf_failed`` problem; the user is ``request.user`` (``auser()`` in
 async views), loaded only when an endpoint needs it.
+
+WebSocket endpoints (``@api.websocket``) are served under ASGI by wrapping
+Django's application, no Channels needed::
+
+    application = ajaxkit.django.asgi(get_asgi_application(), api, prefix="/ajax/")
 """
 
 from __future__ import annotations
@@ -20,12 +25,15 @@ from __future__ import annotations
 from ajaxkit.django.adapter import DjangoBody, to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
 from ajaxkit.django.views import ajax, apply_django_settings, urls
+from ajaxkit.django.websocket import WebSocketMount, asgi
 
 __all__ = [
     "DJANGO_PLATFORM",
     "DjangoBody",
+    "WebSocketMount",
     "ajax",
     "apply_django_settings",
+    "asgi",
     "to_ajax_request",
     "to_django_response",
     "urls",

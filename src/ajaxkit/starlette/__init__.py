@@ -8,8 +8,10 @@
     app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))])
 
 The user is ``scope["user"]``, set by Starlette's ``AuthenticationMiddleware``
-(``None`` without it).  Handlers may return Starlette responses (they pass
-through) and raise ``HTTPException`` (it becomes the matching problem).
+(``None`` without it).  WebSocket endpoints (``@api.websocket``) are served
+under the same mount: the ``websocket`` scope goes to the core's session.
+Handlers may return Starlette responses (they pass through) and raise
+``HTTPException`` (it becomes the matching problem).
 """
 
 from __future__ import annotations

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.types import Receive, Scope, Send
 
 from ajaxkit.core.asgi import send_stream
+from ajaxkit.core.endpoint import WEBSOCKET
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.registry import Ajax
+from ajaxkit.core.websocket import serve_websocket
 from ajaxkit.exceptions import ClientError
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
@@ -25,6 +27,7 @@ __all__ = [
     "AjaxApp",
     "ReceiveBody",
     "build_request",
+    "build_websocket_request",
     "route_path",
     "scope_headers",
     "send_response",
@@ -56,7 +59,8 @@ class AjaxApp:
             response = await self.api.adispatch(request, self.platform)
             await send_response(response, scope, receive, send)
         elif kind == "websocket":
-            await refuse_websocket(send)
+            request = build_websocket_request(scope)
+            await serve_websocket(self.api, request, scope, receive, send, platform=self.platform)
         elif kind == "lifespan":
             await serve_lifespan(receive, send)
         else:
@@ -190,12 +194,25 @@ def _header_name(name: str) -> bytes:
 # --- other scope types ------------------------------------------------------
 
 
-async def refuse_websocket(send: Send) -> None:
-    """Close a WebSocket before accepting it (servers answer HTTP 403).
+def build_websocket_request(scope: Scope) -> AjaxRequest:
+    """The :class:`AjaxRequest` of a WebSocket handshake (method ``WEBSOCKET``).
 
-    WebSocket endpoints come with ``ajaxkit.live``; this is where they plug in.
+    ``native`` is Starlette's ``HTTPConnection``: the handshake's URL,
+    headers, cookies and session, but no way to send or receive, which the
+    core's session owns.
     """
-    await send({"type": "websocket.close", "code": 1000, "reason": "No WebSocket endpoint here."})
+    query: bytes = scope.get("query_string", b"")
+    return AjaxRequest(
+        method=WEBSOCKET,
+        path=scope["path"],
+        route=route_path(scope),
+        headers=scope_headers(scope["headers"]),
+        query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+        if query
+        else EMPTY_QUERY,
+        native=HTTPConnection(scope),
+        user=scope.get("user"),
+    )
 
 
 async def serve_lifespan(receive: Receive, send: Send) -> None:

@@ -69,6 +69,7 @@ class DjangoClient(Client):
     asynchronous: ClassVar[bool] = False
 
     def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
+        self.apis = apis
         urlconf: str | ModuleType = self.urlconf if apis is None else self._urlconf(apis)
         self._override: override_settings | None = override_settings(ROOT_URLCONF=urlconf)
         self._override.enable()
@@ -78,6 +79,7 @@ class DjangoClient(Client):
         # Settings overrides are process-wide: the sibling relies on this
         # client's, so it must not outlive it.
         other = type(self).__new__(type(self))
+        other.apis = self.apis
         other._override = None
         other._client = other._make_client(enforce_csrf_checks=False)
         return other

@@ -3,11 +3,53 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from contextlib import AbstractContextManager
+from typing import Any, ClassVar, Protocol
 
 from ajaxkit.testing import Files, Params, Response
 
-__all__ = ["CLIENTS", "Client", "Response"]
+__all__ = ["CLIENTS", "Client", "Response", "WsClosed", "WsRefused", "WsSession"]
+
+
+class WsRefused(Exception):
+    """The server refused a WebSocket handshake (it was never accepted).
+
+    Whatever the wire form, tests see the status and the problem's code;
+    ``problem`` is the body of an HTTP refusal, ``close`` the code and
+    reason of a close-frame refusal.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        *,
+        problem: dict[str, Any] | None = None,
+        close: tuple[int, str] | None = None,
+    ) -> None:
+        super().__init__(status, code)
+        self.status, self.code, self.problem, self.close = status, code, problem, close
+
+
+class WsClosed(Exception):
+    """The server closed an accepted WebSocket (``receive_*`` raise it)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(code, reason)
+        self.code, self.reason = code, reason
+
+
+class WsSession(Protocol):
+    """The client side of an open WebSocket."""
+
+    def send_text(self, data: str) -> None: ...
+    def send_bytes(self, data: bytes) -> None: ...
+    def send_json(self, data: Any) -> None: ...
+    def receive_text(self) -> str: ...
+    def receive_bytes(self) -> bytes: ...
+    def receive_json(self) -> Any: ...
+    def close(self, code: int = 1000) -> None: ...
+
 
 #: Every concrete client class, filled in as the client modules are imported.
 CLIENTS: list[type[Client]] = []
@@ -25,7 +67,8 @@ class Client(ABC):
         marks: pytest marker names to apply (``"django"``, ...).
         capabilities: abilities some tests need, e.g. ``"csrf"``
             (the platform enforces CSRF), ``"native"`` (native responses and
-            exceptions exist), ``"async_server"`` (served by an event loop).
+            exceptions exist), ``"async_server"`` (served by an event loop),
+            ``"websocket"`` (WebSocket endpoints are served).
     """
 
     name: ClassVar[str]
@@ -68,6 +111,19 @@ class Client(ABC):
 
     def csrf_token(self) -> str:
         """A valid CSRF token for later requests (capability ``csrf``)."""
+        raise NotImplementedError
+
+    def websocket(
+        self, path: str, *, denial_response: bool = True
+    ) -> AbstractContextManager[WsSession]:
+        """Open a WebSocket as the logged-in user (capability ``websocket``).
+
+        ``denial_response=False`` serves it as a server without the ASGI
+        ``websocket.http.response`` extension would.
+
+        Raises:
+            WsRefused: the handshake was refused.
+        """
         raise NotImplementedError
 
     @abstractmethod

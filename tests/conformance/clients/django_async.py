@@ -7,13 +7,20 @@ sync code, as the main thread of an ASGI server would.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from django.core.asgi import get_asgi_application
 from django.test import AsyncClient
 
+import ajaxkit.django
+from ajaxkit import Ajax
 from tests.conformance.clients._django import DjangoClient, to_response
-from tests.conformance.clients.base import Response
+from tests.conformance.clients._websocket import websocket_session
+from tests.conformance.clients.base import Response, WsSession
 
 
 async def _read(response: Any) -> bytes:
@@ -24,7 +31,7 @@ async def _read(response: Any) -> bytes:
 
 class DjangoAsyncClient(DjangoClient):
     name = "django_async"
-    capabilities = frozenset({"native", "csrf", "async_server"})
+    capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
     urlconf = "tests.django_project.conformance_async_urls"
     asynchronous = True
 
@@ -37,3 +44,17 @@ class DjangoAsyncClient(DjangoClient):
             return to_response(response, await _read(response))
 
         return async_to_sync(send)()
+
+    def websocket(
+        self, path: str, *, denial_response: bool = True
+    ) -> AbstractContextManager[WsSession]:
+        # Django's own ASGI application, wrapped once per mount; the test
+        # client's session cookie carries the login, as a browser's would.
+        apis: Mapping[str, Ajax] = self.apis or importlib.import_module(self.urlconf).APIS
+        application: Any = get_asgi_application()
+        for prefix, api in apis.items():
+            application = ajaxkit.django.asgi(application, api, prefix=prefix)
+        cookie = "; ".join(f"{name}={m.value}" for name, m in self._client.cookies.items())
+        return websocket_session(
+            application, path, headers={"cookie": cookie}, denial_response=denial_response
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
 from starlette.applications import Starlette
@@ -22,7 +23,8 @@ from ajaxkit import Ajax
 from ajaxkit.testing import Response as TestResponse
 from ajaxkit.testing import encode_body
 from tests.conformance.app import Natives, conformance_apis
-from tests.conformance.clients.base import Client
+from tests.conformance.clients._websocket import websocket_session
+from tests.conformance.clients.base import Client, WsSession
 
 #: The cookie standing in for a session: the backend trusts it (tests only).
 USER_COOKIE = "test_user"
@@ -95,6 +97,13 @@ class HTTPXClient(Client):
         pairs = response.headers.multi_items()
         return TestResponse(response.status_code, pairs, response.content)
 
+    def websocket(
+        self, path: str, *, denial_response: bool = True
+    ) -> AbstractContextManager[WsSession]:
+        return websocket_session(
+            self.http.app, path, cookies=dict(self.http.cookies), denial_response=denial_response
+        )
+
     def login(self, username: str) -> None:
         self.http.cookies.set(USER_COOKIE, username)
 
@@ -108,7 +117,7 @@ class HTTPXClient(Client):
 class StarletteClient(HTTPXClient):
     name = "starlette"
     marks = ("starlette",)
-    capabilities = frozenset({"native", "async_server"})
+    capabilities = frozenset({"native", "async_server", "websocket"})
     natives = NATIVES
 
     def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:

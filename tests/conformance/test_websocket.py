@@ -1,0 +1,129 @@
+"""Rules W (WebSocket sessions) of docs/protocol.md, on every client that serves WebSockets."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from tests.conformance.app import WEBSOCKET_ENDED
+from tests.conformance.clients.base import Client, WsClosed, WsRefused
+
+
+@pytest.fixture(autouse=True)
+def _websocket_only(needs: Callable[[str], None]) -> None:
+    needs("websocket")
+
+
+def test_W1_text_round_trip(client: Client) -> None:
+    with client.websocket("/ajax/ws/echo?prefix=re:") as ws:
+        ws.send_text("hello")
+        assert ws.receive_text() == "re:hello"
+        ws.send_bytes(b"\x00\xff")
+        assert ws.receive_bytes() == b"\x00\xff"
+
+
+def test_W1_json_round_trip_uses_the_encoder(client: Client) -> None:
+    with client.websocket("/ajax/ws/echo") as ws:
+        ws.send_json({"n": 1, "text": "é"})
+        assert ws.receive_json() == {
+            "echo": {"n": 1, "text": "é"},
+            "when": "2024-05-17T13:45:30.123000+00:00",
+        }
+
+
+def test_W2_login_required_refuses_before_accept(client: Client) -> None:
+    with pytest.raises(WsRefused) as refused, client.websocket("/ajax/ws/whoami"):
+        pytest.fail("an anonymous handshake was accepted")
+    assert (refused.value.status, refused.value.code) == (401, "not_authenticated")
+
+
+def test_W2_logged_in_user_is_admitted(client: Client) -> None:
+    client.login("alice")
+    with client.websocket("/ajax/ws/whoami") as ws:
+        assert ws.receive_json() == {"username": "alice"}
+
+
+def test_W2_user_is_loaded_for_every_session(client: Client) -> None:
+    with client.websocket("/ajax/ws/is-authenticated") as ws:
+        assert ws.receive_json() == {"authenticated": False}
+    client.login("dora")
+    with client.websocket("/ajax/ws/is-authenticated") as ws:
+        assert ws.receive_json() == {"authenticated": True}
+
+
+def test_W2_permission_refuses_with_403(client: Client) -> None:
+    client.login("bob")
+    with pytest.raises(WsRefused) as refused, client.websocket("/ajax/ws/admin-only"):
+        pytest.fail("a forbidden handshake was accepted")
+    assert (refused.value.status, refused.value.code) == (403, "forbidden")
+
+
+def test_W3_refusal_is_the_http_problem_where_the_server_can_send_one(client: Client) -> None:
+    with pytest.raises(WsRefused) as refused, client.websocket("/ajax/ws/whoami"):
+        pytest.fail("an anonymous handshake was accepted")
+    assert refused.value.problem is not None
+    assert refused.value.problem["status"] == 401
+    assert refused.value.problem["instance"] == "/ajax/ws/whoami"
+
+
+def test_W3_refusal_is_a_close_4000_plus_status_elsewhere(client: Client) -> None:
+    with (
+        pytest.raises(WsRefused) as refused,
+        client.websocket("/ajax/ws/whoami", denial_response=False),
+    ):
+        pytest.fail("an anonymous handshake was accepted")
+    assert refused.value.close == (4401, "not_authenticated")
+    with (
+        pytest.raises(WsRefused) as refused,
+        client.websocket("/ajax/ws/nowhere", denial_response=False),
+    ):
+        pytest.fail("a handshake to nowhere was accepted")
+    assert refused.value.close == (4404, "not_found")
+
+
+def test_W3_unknown_route_is_refused_with_404(client: Client) -> None:
+    with pytest.raises(WsRefused) as refused, client.websocket("/ajax/ws/no-such-thing"):
+        pytest.fail("a handshake to nowhere was accepted")
+    assert (refused.value.status, refused.value.code) == (404, "not_found")
+
+
+def test_W3_http_only_route_is_refused_with_405(client: Client) -> None:
+    with pytest.raises(WsRefused) as refused, client.websocket("/ajax/hello"):
+        pytest.fail("a handshake to an HTTP endpoint was accepted")
+    assert (refused.value.status, refused.value.code) == (405, "method_not_allowed")
+
+
+def test_W4_handler_exception_closes_1011_and_logs_once(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"), client.websocket("/ajax/ws/boom") as ws:
+        ws.send_text("go")
+        with pytest.raises(WsClosed) as closed:
+            ws.receive_text()
+    assert closed.value.code == 1011
+    code, _, error_id = closed.value.reason.partition(" ")
+    assert code == "internal_error"
+    assert re.fullmatch(r"[0-9a-f-]{36}", error_id)
+    assert "secret" not in closed.value.reason
+    records = [r for r in caplog.records if r.name == "ajaxkit" and error_id in r.getMessage()]
+    assert len(records) == 1
+    assert "ws_boom" in records[0].getMessage()
+    assert records[0].exc_info
+
+
+def test_W5_client_going_away_ends_the_handler(client: Client) -> None:
+    run = uuid.uuid4().hex
+    with client.websocket(f"/ajax/ws/wait/{run}") as ws:
+        assert ws.receive_text() == "ready"
+        ws.close()
+        # The handler waits on an event, not the socket: only the session
+        # noticing the disconnect can end it.
+        deadline = time.monotonic() + 5
+        while run not in WEBSOCKET_ENDED and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert WEBSOCKET_ENDED.get(run) is True
