@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
+from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import flow
@@ -32,13 +33,22 @@ class Ajax:
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
         base = settings or Settings()
         self.settings: Settings = base.replace(**overrides) if overrides else base
+        # What the code asked for, kept apart from what a mount resolved, so
+        # that mounting again (another app) starts from the code's choice.
+        self._declared = self.settings
         self.router = Router()
         #: Registered models → their ``ModelResource`` (see :meth:`model`).
         self.models: dict[Any, Any] = {}
 
     def configure(self, **changes: Any) -> None:
-        """Replace settings (integrations call this at mount time)."""
+        """Replace settings, as if the registry had been built with them."""
         self.settings = self.settings.replace(**changes)
+        self._declared = self._declared.replace(**changes)
+
+    def apply_config(self, config: Mapping[str, Any]) -> None:
+        """Resolve settings from a framework's configuration (integrations call
+        this at mount time); see :mod:`ajaxkit.core.config` for the rule."""
+        self.settings = settings_from_config(self._declared, config)
 
     @overload
     def endpoint(self, route: F, /) -> F: ...

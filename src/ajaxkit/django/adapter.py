@@ -16,11 +16,13 @@ __all__ = ["DjangoBody", "to_ajax_request", "to_django_response"]
 class DjangoBody:
     """A :class:`~ajaxkit.types.BodySource` over a Django request.
 
-    It reads ``request.body``, which Django caches, so ``request.POST`` and
-    ``request.body`` stay usable in wrapped views.  The core has checked
-    ``Content-Length`` against its limit before calling :meth:`read`;
-    Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` also applies (its
-    ``RequestDataTooBig`` becomes a 413).
+    Under the mount ajaxkit's ``max_body_size`` governs, not Django's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``: the body is read from Django's stream,
+    at most ``limit + 1`` bytes, so an oversized one (even chunked, without
+    ``Content-Length``) is refused without being buffered.  A body within
+    the limit is handed back to Django as its cached ``request.body``, so
+    ``request.POST``, ``request.FILES`` and ``request.body`` stay usable in
+    wrapped views.
     """
 
     __slots__ = ("_request",)
@@ -29,12 +31,33 @@ class DjangoBody:
         self._request = request
 
     def read(self, limit: int) -> bytes:
-        return self._request.body
+        request = self._request
+        cached: bytes | None = getattr(request, "_body", None)
+        if cached is not None:  # middleware (or the CSRF check) read it already
+            return cached[: limit + 1]
+        data = _read_at_most(request, limit + 1)
+        if len(data) <= limit:
+            # Where Django keeps request.body once read; POST/FILES parse it.
+            request._body = data
+        return data
 
     async def aread(self, limit: int) -> bytes:
         # Under ASGI, Django has spooled the whole body before the view runs,
         # so reading it here does no network I/O.
-        return self._request.body
+        return self.read(limit)
+
+
+def _read_at_most(request: HttpRequest, size: int) -> bytes:
+    # A stream may return fewer bytes than asked for before the body ends.
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = request.read(remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _load_user(request: HttpRequest) -> Any:
@@ -113,6 +136,10 @@ def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResp
         # Django keeps one value per header: repeated ones are joined, as
         # RFC 9110 allows for list-valued fields.
         django_response[name] = ", ".join(response.headers.getlist(name))
+    if response.status >= 500:
+        # ajaxkit logged this server error once, with its error id; Django's
+        # django.request logger would log it a second time without one.
+        django_response._has_been_logged = True  # type: ignore[union-attr]
     for cookie in response.cookies:
         django_response.set_cookie(
             cookie.name,

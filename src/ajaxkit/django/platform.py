@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 
 from ajaxkit.core.platform import Platform
+from ajaxkit.django.adapter import DjangoBody
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
@@ -77,15 +78,30 @@ def _get_response(request: HttpRequest) -> HttpResponseBase:
     raise AssertionError("not a real middleware chain")
 
 
+def _buffer_body(native: HttpRequest) -> None:
+    """Buffer a multipart body before Django's CSRF check parses it.
+
+    Django looks for the token in ``request.POST``; parsing a buffered copy
+    leaves the raw body readable for the core (otherwise:
+    ``RawPostDataException``).  Admission has already held the declared
+    ``Content-Length`` to ajaxkit's ``max_body_size``, so the body is read
+    through :class:`DjangoBody` up to that length and Django's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not apply.  Without a declared
+    length (rare for a form), Django's own ``request.body`` reads it, under
+    Django's limit.
+    """
+    declared = native.META.get("CONTENT_LENGTH")
+    if declared and declared.isdigit():
+        DjangoBody(native).read(int(declared))
+    else:
+        native.body  # noqa: B018
+
+
 def check_csrf(request: AjaxRequest) -> None:
     """Run Django's CSRF check on the native request; raise CSRFFailed on failure."""
     native: HttpRequest = request.native
     if native.method == "POST" and native.content_type == "multipart/form-data":
-        # Django looks for the token in request.POST; buffering the body first
-        # makes it parse a copy, so the raw body stays readable for the core
-        # (otherwise: RawPostDataException).  Django bounds this read with
-        # DATA_UPLOAD_MAX_MEMORY_SIZE.
-        native.body  # noqa: B018
+        _buffer_body(native)
     # Built per call: the checker caches settings (trusted origins), which
     # may change under override_settings.
     _CsrfCheck(_get_response).process_view(native, _protected_view, (), {})

@@ -1,14 +1,10 @@
 """Mounting an :class:`~ajaxkit.Ajax` registry on Flask: a Blueprint, or the extension.
 
-Settings from ``app.config``, read when the blueprint is registered on an
-app (never at import time):
-
-``AJAXKIT_DEBUG``
-    ``True``/``False`` sets ``debug``.  When absent, a debug app
-    (``app.debug``) turns ajaxkit's debug on; a registry built with
-    ``Ajax(debug=True)`` is never turned off by a non-debug app.
-``AJAXKIT_MAX_BODY_SIZE``
-    sets ``max_body_size`` (bytes).
+Settings come from ``app.config`` when the blueprint is registered on an app
+(never at import time), by the rule every framework shares
+(:mod:`ajaxkit.core.config`, ``docs/settings.md``): ``AJAXKIT_DEBUG``,
+``AJAXKIT_MAX_BODY_SIZE``, ... (or one ``AJAXKIT = {...}`` dict) beat the
+registry's own settings, which beat ``app.debug``.
 
 The registry's settings are global to it, so when one registry is mounted on
 several apps, the last registration's config wins.
@@ -16,32 +12,16 @@ several apps, the last registration's config wins.
 
 from __future__ import annotations
 
-from typing import Any
-
 import flask
-from flask.sansio.app import App
 
 from ajaxkit.core.registry import Ajax
-from ajaxkit.core.settings import Settings
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.platform import FLASK_PLATFORM
 
-__all__ = ["ALL_METHODS", "AjaxKit", "blueprint", "config_settings"]
+__all__ = ["ALL_METHODS", "AjaxKit", "blueprint"]
 
 #: The methods the catch-all rules accept; the core answers 405 and OPTIONS.
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-def config_settings(app: App, settings: Settings) -> dict[str, Any]:
-    """The setting changes ``app.config`` asks for, given the current ``settings``."""
-    config = app.config
-    debug = config.get("AJAXKIT_DEBUG")
-    if debug is None:
-        debug = settings.debug or app.debug
-    changes: dict[str, Any] = {"debug": bool(debug)}
-    if config.get("AJAXKIT_MAX_BODY_SIZE") is not None:
-        changes["max_body_size"] = int(config["AJAXKIT_MAX_BODY_SIZE"])
-    return changes
 
 
 def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
@@ -59,7 +39,7 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
     for rule in ("/", "/<path:route>"):
         # Flask's automatic OPTIONS would hide the core's Allow answer.
         bp.add_url_rule(rule, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
-    bp.record(lambda state: api.configure(**config_settings(state.app, api.settings)))
+    bp.record(lambda state: api.apply_config(state.app.config))
     return bp
 
 

@@ -21,16 +21,25 @@ from typing import TYPE_CHECKING
 from ajaxkit.starlette.asgi import AjaxApp
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 
-if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
+if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
+    from collections.abc import Mapping
+    from typing import Any
+
     from ajaxkit.core.registry import Ajax
 
 __all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app"]
 
 
-def app(api: Ajax) -> AjaxApp:
+def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
     """The ASGI app serving ``api``; mount it where the endpoints should live.
 
     Args:
         api: the registry whose endpoints answer below the mount.
+        config: settings by configuration name, resolved now by the rule
+            Django and Flask use (``docs/settings.md``); Starlette has no
+            settings object of its own, so give e.g.
+            ``{"DEBUG": app.debug, "AJAXKIT_MAX_BODY_SIZE": 10_000_000}``.
     """
+    if config is not None:
+        api.apply_config(config)
     return AjaxApp(api)

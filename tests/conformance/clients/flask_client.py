@@ -40,10 +40,11 @@ class User(flask_login.UserMixin):
         self.id = self.username = username
 
 
-def create_app(apis: Mapping[str, Ajax]) -> flask.Flask:
+def create_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> flask.Flask:
     """The conformance app, with a real Flask-Login session behind ``login``."""
     app = flask.Flask(__name__)
     app.config["SECRET_KEY"] = "conformance"
+    app.config.update(config or {})
     login_manager = flask_login.LoginManager(app)
     login_manager.user_loader(User)
     # A login view must not turn ajaxkit's 401 into a redirect.
@@ -77,8 +78,10 @@ class FlaskClient(Client):
     marks = ("flask",)
     capabilities = frozenset({"native"})
 
-    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
-        self.app = create_app(apis or conformance_apis(NATIVES))
+    def __init__(
+        self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
+        self.app = create_app(apis or conformance_apis(NATIVES), config)
         self.client = self.app.test_client()
 
     def sibling(self) -> FlaskClient:
