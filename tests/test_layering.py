@@ -213,3 +213,17 @@ def test_string_scanner_sees_import_strings_but_not_prose() -> None:
         "ajaxkit.flask",
     }
     assert {"ajaxkit.django", "ajaxkit.sqlalchemy", "ajaxkit.testing"} <= set(ABOVE_CORE)
+
+
+LIVE_FILES = sorted((PACKAGE / "live").rglob("*.py"))
+#: What ``ajaxkit.live`` may build on: the layers below it and itself.
+LIVE_MAY_IMPORT = (*CORE_MAY_IMPORT, "ajaxkit.live")
+
+
+@pytest.mark.parametrize("path", LIVE_FILES, ids=module_name)
+def test_live_imports_no_framework_and_only_its_redis_module_imports_redis(path: Path) -> None:
+    names = imported_modules(path)
+    frameworks = FORBIDDEN if path.name != "redis.py" else tuple(set(FORBIDDEN) - {"redis"})
+    assert sorted(n for n in names if _is_under(n, frameworks)) == []
+    upward = {n for n in names if n.startswith("ajaxkit.") and not _is_under(n, LIVE_MAY_IMPORT)}
+    assert sorted(upward) == []
