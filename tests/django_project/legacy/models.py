@@ -37,6 +37,7 @@ class Widget(models.Model):
     happened_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
         null=True, blank=True
     )
+    kind_id: int | None  # the column behind ``kind``, which Django adds
 
     @property
     def extra_fields(self) -> dict[str, Any]:
