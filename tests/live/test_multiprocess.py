@@ -303,3 +303,31 @@ def test_a_redis_restart_loses_nothing(tmp_path: Path) -> None:
         assert reader.wait(timeout=30) == 0
     assert _numbers(out) == list(range(1, 1001))
     assert "reset" not in _lines(out)
+
+
+def test_two_subscribers_on_different_workers_see_the_same_order(
+    tmp_path: Path, namespace: str
+) -> None:
+    publishers = [RedisBroker(redis_url(), namespace=namespace) for _ in range(2)]
+    outs = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    with _workers(2, tmp_path, redis_url(), namespace) as workers:
+        head = _head(workers[0][1])
+        with ExitStack() as readers:
+            for (_, base), out in zip(workers, outs, strict=True):
+                readers.enter_context(_reader(base + SSE, out, 401, head))
+            # Two publishers at once: the log decides one order for everyone.
+            threads = [
+                threading.Thread(target=_publish, args=(p, range(start, 401, 2)))
+                for p, start in zip(publishers, (1, 2), strict=True)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            _publish(publishers[0], range(401, 402))  # the readers stop at 401
+            _wait_until(lambda: all(len(_numbers(out)) == 401 for out in outs), "both readers")
+    for publisher in publishers:
+        publisher._sync.close()
+    first, second = (_numbers(out) for out in outs)
+    assert first == second
+    assert sorted(first) == list(range(1, 402))

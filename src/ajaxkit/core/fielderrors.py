@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ajaxkit.exceptions import FieldError
 
-__all__ = ["field_error", "field_errors", "json_pointer"]
+__all__ = ["field_error", "field_errors", "json_pointer", "located"]
 
 
 def field_errors(
@@ -34,15 +34,28 @@ def field_errors(
             (located by ``parameter``) rather than a body member (located by
             a JSON ``pointer``); by default everything is a body member.
     """
-    errors: list[FieldError] = []
-    for error in exc.errors(include_url=False, include_context=False, include_input=False):
-        loc = prefix + tuple(str(part) for part in error["loc"])
-        msg, code = error["msg"], error["type"]
-        if is_parameter is not None and is_parameter(loc[0] if loc else ""):
-            errors.append(_parameter_error(loc, msg, code))
-        else:
-            errors.append({"pointer": json_pointer(loc), "detail": msg, "code": code})
-    return errors
+    return [
+        located(
+            prefix + tuple(str(part) for part in error["loc"]),
+            error["msg"],
+            error["type"],
+            is_parameter,
+        )
+        for error in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def located(
+    loc: tuple[str, ...],
+    detail: str,
+    code: str,
+    is_parameter: Callable[[str], bool] | None = None,
+) -> FieldError:
+    """One :class:`FieldError` at ``loc``, by the rules of :func:`field_errors`
+    (for a bad value found after validation, such as an out-of-range integer)."""
+    if is_parameter is not None and is_parameter(loc[0] if loc else ""):
+        return _parameter_error(loc, detail, code)
+    return {"pointer": json_pointer(loc), "detail": detail, "code": code}
 
 
 def field_error(name: str, detail: str, code: str) -> FieldError:

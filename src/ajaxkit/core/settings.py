@@ -56,6 +56,8 @@ class Settings:
         steps: the policy steps admission runs, in order (see
             :mod:`ajaxkit.core.steps`); each reads its own registration
             options.
+        secret_key: signs values handed to clients and trusted back (list
+            cursors); ``None`` means a random key per process.
     """
 
     debug: bool = False
@@ -67,6 +69,7 @@ class Settings:
     clock: Clock = field(default_factory=SystemClock)
     logger_name: str = "ajaxkit"
     steps: tuple[PolicyStep[Any], ...] = field(default_factory=_default_steps)
+    secret_key: str | bytes | None = field(default=None, repr=False)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
@@ -34,6 +35,7 @@ from asgiref.sync import async_to_sync
 
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.endpoint import WEBSOCKET
+from ajaxkit.core.models.endpoint import Change
 from ajaxkit.core.routing import Router
 from ajaxkit.core.streams import Stream, served_by_sync_server
 from ajaxkit.core.websocket import WebSocket
@@ -46,6 +48,7 @@ from ajaxkit.exceptions import (
 )
 from ajaxkit.live.broker import Backlog, Broker
 from ajaxkit.live.events import client_cursor, reset_frame, retry_frame, validate_topic
+from ajaxkit.live.models import RowTopics, change_message, model_topic
 from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES, Subscription
 from ajaxkit.live.websocket import LiveSocket
 from ajaxkit.types import AjaxRequest
@@ -57,6 +60,8 @@ __all__ = ["Authorize", "Live", "LiveSettings", "TopicRule", "make_broker"]
 
 #: ``authorize(request, topic, action) -> bool`` (or an awaitable of it).
 Authorize = Callable[[AjaxRequest, str, str], "bool | Awaitable[bool]"]
+
+log = logging.getLogger("ajaxkit.live")
 
 SSE_HEADERS = {
     "Cache-Control": "no-store",
@@ -173,6 +178,50 @@ class Live:
         """:meth:`publish` from async code."""
         payload = self.api.settings.encoder.dumps(data)
         return await self.broker.apublish(self._declared(topic), payload)
+
+    def model(
+        self,
+        model: Any,
+        *,
+        topics: RowTopics | None = None,
+        authorize: Authorize | None = None,
+    ) -> str | None:
+        """Publish the committed changes of ``model``'s endpoint (registered with ``api.model``).
+
+        Without ``topics``, every change goes to ``models/<resource>``, which
+        whoever may list the resource may subscribe to (or whom ``authorize``
+        allows); returns that topic.  An endpoint that narrows its rows
+        (``get_queryset``, ``can_get``) must pass ``topics(record) -> [topic,
+        ...]`` naming topics declared with :meth:`topic`, so that nobody is
+        told of a row they may not see.  See :mod:`ajaxkit.live.models`.
+        """
+        resource = self.api.models.get(model)
+        if resource is None:
+            raise RegistrationError(
+                f"{model!r} has no model endpoint: register it with api.model() first."
+            )
+        topic = model_topic(self, resource, topics=topics, authorize=authorize)
+        if topics is None:
+            assert topic is not None
+            one = (topic,)
+            topics = lambda record: one  # noqa: E731 - one topic for every row
+        self.watch(resource, topics)
+        return topic
+
+    def watch(self, resource: Any, topics: RowTopics) -> None:
+        """Publish each committed change of ``resource`` to ``topics(record)``."""
+
+        def observe(request: AjaxRequest, change: Change) -> None:
+            message = change_message(change)
+            for topic in topics(change.record):
+                try:
+                    self.publish(topic, message)
+                except Exception:  # the change is committed; only its event is lost
+                    log.exception(
+                        "Could not publish %s of %s to %r", change.action, change.resource, topic
+                    )
+
+        resource.observers.append(observe)
 
     def revoke(self, user: Any, topic: str | None = None) -> None:
         """Close ``user``'s live subscriptions (to ``topic``, or all) on every process.
