@@ -170,17 +170,26 @@ def docstrings(tree: ast.AST) -> set[int]:
     return found
 
 
+#: A string that is nothing but a module name (``"django."``: a prefix of one).
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.?")
+
+
 def import_strings(source: str, filename: str) -> set[str]:
-    """Dotted names in ``source``'s string literals (docstrings aside) that
-    name a forbidden module or one of ajaxkit's layers above the core."""
+    """String literals in ``source`` that are the name of a forbidden module
+    or of one of ajaxkit's layers above the core.
+
+    Only whole literals count: a message may tell the user which package to
+    import ("import the integration, e.g. ajaxkit.flask"); the core must not
+    hold the name as data to import.
+    """
     tree = ast.parse(source, filename=filename)
     prose = docstrings(tree)
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
-            for word in re.findall(r"[A-Za-z_][\w.]*", node.value):
-                if _is_under(word.strip("."), FORBIDDEN + ABOVE_CORE):
-                    found.add(word)
+            name = node.value.strip()
+            if _MODULE_NAME.fullmatch(name) and _is_under(name.rstrip("."), FORBIDDEN + ABOVE_CORE):
+                found.add(name)
     return found
 
 
@@ -202,7 +211,8 @@ def test_string_scanner_sees_import_strings_but_not_prose() -> None:
         KEY = "ajaxkit.models.unit"
         def f():
             """Mount with ajaxkit.starlette."""
-            raise TypeError("import ajaxkit.flask")
+            importlib.import_module("redis")
+            raise TypeError("import ajaxkit.flask first")
         '''
     )
     assert import_strings(source, "example.py") == {
@@ -210,7 +220,7 @@ def test_string_scanner_sees_import_strings_but_not_prose() -> None:
         "ajaxkit.django.repository",
         "sqlalchemy.",
         "ajaxkit.sqlalchemy",
-        "ajaxkit.flask",
+        "redis",
     }
     assert {"ajaxkit.django", "ajaxkit.sqlalchemy", "ajaxkit.testing"} <= set(ABOVE_CORE)
 

@@ -9,6 +9,7 @@ import pytest
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.models import ModelEndpoint, action
 from ajaxkit.django.repository import DjangoRepository
+from ajaxkit.exceptions import RegistrationError
 from ajaxkit.sqlalchemy import SQLAlchemyRepository
 from tests.models.backends import Backend
 
@@ -62,3 +63,10 @@ def test_sqlalchemy_needs_a_session() -> None:
 
     with pytest.raises(TypeError, match="session="):
         Ajax().model(sa_models.Tag)
+
+
+def test_unknown_model_options_are_refused(backend: Any) -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"api.model\(Tag\): unknown option\(s\) 'sesion'"):
+        api.model(backend.models.Tag, resource="tags", sesion=None, **backend.options())
+    assert list(api.router) == []

@@ -27,6 +27,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from ajaxkit.core.registration_checks import check_factory_options
 from ajaxkit.exceptions import FieldError, RegistrationError
 
 __all__ = [
@@ -291,7 +292,8 @@ def repository_for(model: Any, **options: Any) -> Repository:
 
     Raises:
         RegistrationError: no registered factory handles ``model``, even
-            after importing the module declared for its ORM (a ``TypeError``).
+            after importing the module declared for its ORM, or ``options``
+            name a keyword the factory does not take (a ``TypeError``).
     """
     factory = _factory_for(model)
     if factory is None:
@@ -300,6 +302,7 @@ def repository_for(model: Any, **options: Any) -> Repository:
         factory = _factory_for(model)
     if factory is None:
         raise RegistrationError(_unknown_model(model))
+    check_factory_options(model, factory, options)
     return factory(model, **options)
 
 
