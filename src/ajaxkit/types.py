@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from http.cookies import CookieError, Morsel, SimpleCookie
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar, overload
+
+_T = TypeVar("_T")
 
 __all__ = [
     "EMPTY_QUERY",
@@ -87,7 +89,13 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._map[key.lower()]
 
-    def get(self, key: str, default: Any = None) -> Any:
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+
+    @overload
+    def get(self, key: str, /, default: str | _T) -> str | _T: ...
+
+    def get(self, key: str, /, default: Any = None) -> Any:
         # Mapping.get would go through a KeyError for every absent header.
         return self._map.get(key.lower(), default)
 

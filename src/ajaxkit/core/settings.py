@@ -44,12 +44,13 @@ class Settings:
         debug: show exception text and tracebacks in 500 responses.
         max_body_size: largest accepted request body in bytes (413 above).
         default_methods: methods an endpoint accepts when it names none.
-        profile: the response format (RFC 9457 problem details by default).
+        profile: the response format (RFC 9457 problem details by default);
+            what only a format decides lives on it, such as the 401
+            challenge (:attr:`ProblemProfile.www_authenticate
+            <ajaxkit.ProblemProfile.www_authenticate>`) and problem ``type``
+            URIs (``problem_type_base``).
         encoder: the JSON encoder; register extra types on it.
         user_loader: ``f(request) -> user`` overriding the framework's user.
-        www_authenticate: the ``WWW-Authenticate`` challenge sent with 401.
-        problem_type_base: when set, problem ``type`` is this + the error
-            ``code``; otherwise ``about:blank``.
         clock: the time source for everything time-dependent.
         logger_name: the :mod:`logging` logger errors are reported to.
         steps: the policy steps admission runs, in order (see
@@ -65,8 +66,6 @@ class Settings:
     profile: Profile = field(default_factory=_default_profile)
     encoder: JSONEncoder = field(default_factory=JSONEncoder)
     user_loader: Callable[[AjaxRequest], Any] | None = None
-    www_authenticate: str = 'Session realm="ajaxkit"'
-    problem_type_base: str | None = None
     clock: Clock = field(default_factory=SystemClock)
     logger_name: str = "ajaxkit"
     steps: tuple[PolicyStep[Any], ...] = field(default_factory=_default_steps)

@@ -60,7 +60,7 @@ __all__ = [
 NDJSON_TYPE = "application/x-ndjson"
 
 #: ``frame(problem_document) -> bytes``: how a stream writes its last frame.
-ErrorFramer = Callable[[dict[str, Any]], bytes]
+ErrorFramer = Callable[[Mapping[str, Any]], bytes]
 
 
 @runtime_checkable
