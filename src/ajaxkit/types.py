@@ -191,6 +191,9 @@ class AjaxRequest:
             available once the pipeline has read it.
         files: uploaded files of a multipart body.
         state: free space for pipeline steps and handlers.
+        client: the peer's address as the server saw it (``None`` when
+            unknown); see :func:`ajaxkit.core.identity.client_address`
+            for the client behind trusted proxies.
     """
 
     __slots__ = (
@@ -200,6 +203,7 @@ class AjaxRequest:
         "_cookies",
         "_user",
         "_user_loader",
+        "client",
         "data",
         "files",
         "headers",
@@ -225,8 +229,10 @@ class AjaxRequest:
         user: Any = UNLOADED,
         user_loader: UserLoader | None = None,
         auser_loader: AsyncUserLoader | None = None,
+        client: str | None = None,
     ) -> None:
         self.method = method.upper()
+        self.client = client
         self.path = path
         self.route = route
         self.headers = headers
