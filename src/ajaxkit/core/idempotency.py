@@ -103,8 +103,8 @@ class IdempotencyStore(Protocol):
         """
         ...
 
-    def save(self, key: str, record: bytes, expires: float) -> None:
-        """Replace the record under ``key`` (the finished response)."""
+    def save(self, key: str, record: bytes, now: float, expires: float) -> None:
+        """Replace the record under ``key`` (the finished response), live until ``expires``."""
         ...
 
     def release(self, key: str) -> None:
@@ -131,7 +131,7 @@ class MemoryIdempotencyStore:
             self._records[key] = (expires, record)
             return None
 
-    def save(self, key: str, record: bytes, expires: float) -> None:
+    def save(self, key: str, record: bytes, now: float, expires: float) -> None:
         with self._lock:
             self._records[key] = (expires, record)
 
@@ -214,9 +214,10 @@ class IdempotencyStep:
         if not _storable(response):
             yield _store_call(store, call.platform, "release", store_key)
             return response
-        expires = call.settings.clock.time() + call.settings.idempotency_expiry
+        now = call.settings.clock.time()
         record = _record(response, _fingerprint_of(call.request))
-        yield _store_call(store, call.platform, "save", store_key, record, expires)
+        expires = now + call.settings.idempotency_expiry
+        yield _store_call(store, call.platform, "save", store_key, record, now, expires)
         return response
 
 
