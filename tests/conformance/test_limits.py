@@ -124,9 +124,7 @@ def test_L1_limited_responses_carry_ratelimit_fields(app: Client) -> None:
 
 def test_L1_every_limit_is_listed(app: Client) -> None:
     response = app.get("/ajax/two-limits")
-    assert response.headers["ratelimit-policy"] == (
-        '"2/second";q=2;w=1, "5/minute";q=5;w=60'
-    )
+    assert response.headers["ratelimit-policy"] == ('"2/second";q=2;w=1, "5/minute";q=5;w=60')
     assert response.headers["ratelimit"] == '"2/second";r=1;t=1, "5/minute";r=4;t=20'
 
 

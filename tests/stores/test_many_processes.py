@@ -140,7 +140,8 @@ def _env(db: str, prefix: str) -> dict[str, str]:
 def _get_all(urls: list[str]) -> list[httpx.Response]:
     pool_limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
     with httpx.Client(timeout=30, limits=pool_limits) as client, ThreadPoolExecutor(32) as pool:
-        return list(pool.map(lambda n: client.get(f"{urls[n % len(urls)]}/limited"), range(REQUESTS)))
+        urls_cycle = [f"{urls[n % len(urls)]}/limited" for n in range(REQUESTS)]
+        return list(pool.map(client.get, urls_cycle))
 
 
 @pytest.mark.slow

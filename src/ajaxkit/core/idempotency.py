@@ -174,7 +174,9 @@ class IdempotencyStep:
             f"Endpoint {endpoint!r}: idempotency must be True, False or 'required', not {value!r}."
         )
 
-    def methods(self, config: IdempotencyConfig, endpoint_methods: frozenset[str]) -> frozenset[str]:
+    def methods(
+        self, config: IdempotencyConfig, endpoint_methods: frozenset[str]
+    ) -> frozenset[str]:
         return endpoint_methods & _METHODS
 
     def admit(self, call: StepCall, config: IdempotencyConfig) -> Flow[AjaxResponse | None]:

@@ -13,7 +13,7 @@ Windows are fixed and aligned to the injected clock (``Settings.clock``):
 window ``n`` of a 60-second limit is ``[60n, 60n + 60)``.  Because the
 window is named by the clock and not by the storage, one counter increment
 (``storage.incr``: one Lua script on Redis) answers everything — allowed,
-remaining (limit − count) and reset (end of the window) — and tests move
+remaining (limit - count) and reset (end of the window) — and tests move
 time with a ``ManualClock`` instead of sleeping.  The storage's own expiry
 (real seconds) only collects old windows.  Several processes sharing Redis
 must have synchronised clocks (NTP), as any fixed-window limiter does.
@@ -33,7 +33,7 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 from ajaxkit.core.effects import IO, Effect, Flow, blocking
 from ajaxkit.core.identity import client_address, user_id
 from ajaxkit.core.steps import StepCall, load_user
-from ajaxkit.exceptions import RegistrationError, TooManyRequests
+from ajaxkit.exceptions import ConfigurationError, RegistrationError, TooManyRequests
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 if TYPE_CHECKING:
@@ -65,8 +65,8 @@ class RateLimit:
     @classmethod
     def from_item(cls, item: RateLimitItem) -> RateLimit:
         unit = item.GRANULARITY.name
-        name = f"{item.amount}/{unit}" if item.multiples == 1 else f"{item.amount}/{item.multiples}{unit}"
-        return cls(name, item.amount, item.get_expiry())
+        per = unit if item.multiples == 1 else f"{item.multiples}{unit}"
+        return cls(f"{item.amount}/{per}", item.amount, item.get_expiry())
 
 
 @dataclass(frozen=True)
@@ -226,8 +226,20 @@ def resolve_storage(value: str | Storage) -> Storage:
         with _BY_URI_LOCK:
             found = _BY_URI.get(value)
             if found is None:
-                found = _BY_URI[value] = storage_from_string(value)
+                found = _BY_URI[value] = _sync_storage(value)
     return found
+
+
+def _sync_storage(uri: str) -> Storage:
+    made = storage_from_string(uri)
+    if not isinstance(made, Storage):
+        # The async storages (async+redis://) would need awaiting per call;
+        # ajaxkit runs the sync ones off the event loop instead.
+        raise ConfigurationError(
+            f"rate_limit_storage {uri!r} is an async storage; use the sync URI "
+            "(e.g. redis:// instead of async+redis://)."
+        )
+    return made
 
 
 def default_storage() -> Storage:

@@ -58,9 +58,11 @@ class RedisIdempotencyStore:
         self._save = client.register_script(_SAVE)
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "ajaxkit:idem:", **kwargs: Any) -> RedisIdempotencyStore:
+    def from_url(
+        cls, url: str, prefix: str = "ajaxkit:idem:", **kwargs: Any
+    ) -> RedisIdempotencyStore:
         """A store on a new client for ``url`` (``redis://host:6379/0``)."""
-        import redis  # noqa: PLC0415 - only those who use Redis need it installed
+        import redis  # here: only those who use Redis need it installed
 
         return cls(redis.Redis.from_url(url, **kwargs), prefix)
 

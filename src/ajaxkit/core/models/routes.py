@@ -91,9 +91,8 @@ def _add_routes(api: Ajax, res: ModelResource, step_options: dict[str, Any]) -> 
         if item_ops[method] in ops:
             api.add(f"{res.name}/{{pk}}", handler, methods=[method], **step_options)
     for spec in res.actions.values():
-        api.add(
-            f"{res.name}/{{pk}}/{spec.name}", _action(res, spec), methods=spec.methods, **step_options
-        )
+        route = f"{res.name}/{{pk}}/{spec.name}"
+        api.add(route, _action(res, spec), methods=spec.methods, **step_options)
 
 
 def _record_expand(res: ModelResource, request: AjaxRequest) -> Expand:
