@@ -16,6 +16,7 @@ from limits.storage import MemoryStorage, RedisStorage, Storage
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.clock import ManualClock
 from ajaxkit.core.idempotency import IdempotencyStore, MemoryIdempotencyStore
+from ajaxkit.core.ratelimit import CounterStorage
 from ajaxkit.testing import Client
 from tests.services import redis_url, require_redis
 
@@ -53,8 +54,11 @@ def store(request: pytest.FixtureRequest) -> Iterator[IdempotencyStore]:
         _cleanup(prefix)
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(params=["counter", "memory", pytest.param("redis", marks=pytest.mark.redis)])
 def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
+    if request.param == "counter":
+        yield CounterStorage()
+        return
     if request.param == "memory":
         yield MemoryStorage()
         return
@@ -122,3 +126,12 @@ def test_rate_limits_count_the_same_on_every_storage(storage: Storage) -> None:
     assert statuses == [200, 200, 429]
     clock.advance(60)
     assert client.get("/ajax/hit").headers["ratelimit"].startswith('"2/minute";r=1;')
+
+
+def test_the_counter_storage_drops_expired_windows() -> None:
+    storage = CounterStorage()
+    assert storage.incr("old", -1) == 1  # already expired
+    storage._next_sweep = 0.0  # the sweep is due (it runs at most once a second)
+    assert storage.incr("new", 10) == 1
+    assert "old" not in storage.storage
+    assert storage.get("new") == 1
