@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.config import settings_from_config
-from ajaxkit.core.identity import client_address, user_id
 from ajaxkit.core.idempotency import IdempotencyKeyInvalid, parse_key
+from ajaxkit.core.identity import client_address, user_id
 from ajaxkit.core.ratelimit import resolve_storage
 from ajaxkit.core.settings import Settings
 from ajaxkit.exceptions import ConfigurationError, RegistrationError

@@ -91,16 +91,16 @@ class Usage(NamedTuple):
     """
 
     limit: RateLimit
-    count: int
+    used: int  # requests in the window, this one included
     reset: int  # whole seconds until the window ends (at least 1)
 
     @property
     def remaining(self) -> int:
-        return max(0, self.limit.amount - self.count)
+        return max(0, self.limit.amount - self.used)
 
     @property
     def exceeded(self) -> bool:
-        return self.count > self.limit.amount
+        return self.used > self.limit.amount
 
 
 class RateLimitStep:
