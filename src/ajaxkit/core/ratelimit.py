@@ -86,17 +86,15 @@ class RateLimitConfig:
 class Usage(NamedTuple):
     """One limit after counting this request: what the headers say.
 
-    A named tuple: one is made per limit per request, and a frozen
-    dataclass costs several times more to build.
+    A named tuple with everything computed once: one is made per limit per
+    request, and a frozen dataclass costs several times more to build.
     """
 
     limit: RateLimit
     used: int  # requests in the window, this one included
     reset: int  # whole seconds until the window ends (at least 1)
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit.amount - self.used)
+    remaining: int  # what is left of the limit in this window
+    field: str  # this limit's member of the RateLimit field
 
     @property
     def exceeded(self) -> bool:
@@ -135,7 +133,7 @@ class RateLimitStep:
             key = yield from _key(call, config)
         storage = resolve_storage(call.settings.rate_limit_storage)
         now = call.settings.clock.time()
-        if isinstance(storage, MemoryStorage):
+        if type(storage) is CounterStorage or isinstance(storage, MemoryStorage):
             # No I/O: an effect (a thread hop when async) would cost more
             # than the count itself.
             usages = _count(storage, config, key, now)
@@ -177,7 +175,9 @@ def _policy(limits: Sequence[RateLimit]) -> str:
 
 
 def _remaining(usages: Sequence[Usage]) -> str:
-    return ", ".join(f'"{u.limit.name}";r={u.remaining};t={u.reset}' for u in usages)
+    if len(usages) == 1:  # the common case, spared a join
+        return usages[0].field
+    return ", ".join(u.field for u in usages)
 
 
 def _parse(endpoint: str, rate: Any) -> tuple[RateLimit, ...]:
@@ -219,11 +219,11 @@ def _count(storage: Storage, config: RateLimitConfig, key: str, now: float) -> l
 def _hit(storage: Storage, scope: str, limit: RateLimit, key: str, now: float) -> Usage:
     window = int(now // limit.window)
     reset = max(1, math.ceil((window + 1) * limit.window - now))
-    name = f"ajaxkit/{scope}/{limit.name}/{window}/{key}"
     # The storage keeps the counter a little past the window's end; only
     # this window's requests ever use that name.
-    count = storage.incr(name, reset + 1)
-    return Usage(limit, count, reset)
+    used = storage.incr(f"ajaxkit/{scope}/{limit.name}/{window}/{key}", reset + 1)
+    remaining = max(0, limit.amount - used)
+    return Usage(limit, used, reset, remaining, f'"{limit.name}";r={remaining};t={reset}')
 
 
 _BY_URI: dict[str, Storage] = {}
