@@ -1,4 +1,4 @@
-"""Rules L (rate limits) and I (Idempotency-Key) of docs/protocol.md, on every client.
+"""Rules R (rate limits) and I (Idempotency-Key) of docs/protocol.md, on every client.
 
 Each test mounts its own registry with a :class:`ManualClock` and fresh
 in-process stores, so counts never leak between tests and time moves
@@ -109,10 +109,10 @@ def _key() -> dict[str, str]:
     return {"Idempotency-Key": f'"{uuid.uuid4()}"'}
 
 
-# --- L: rate limits ------------------------------------------------------------
+# --- R: rate limits ------------------------------------------------------------
 
 
-def test_L1_limited_responses_carry_ratelimit_fields(app: Client) -> None:
+def test_R1_limited_responses_carry_ratelimit_fields(app: Client) -> None:
     remaining = []
     for _ in range(3):
         response = app.get("/ajax/limited")
@@ -122,19 +122,19 @@ def test_L1_limited_responses_carry_ratelimit_fields(app: Client) -> None:
     assert remaining == [f'"3/minute";r={r};t=20' for r in (2, 1, 0)]
 
 
-def test_L1_every_limit_is_listed(app: Client) -> None:
+def test_R1_every_limit_is_listed(app: Client) -> None:
     response = app.get("/ajax/two-limits")
     assert response.headers["ratelimit-policy"] == ('"2/second";q=2;w=1, "5/minute";q=5;w=60')
     assert response.headers["ratelimit"] == '"2/second";r=1;t=1, "5/minute";r=4;t=20'
 
 
-def test_L1_error_responses_carry_them_too(app: Client) -> None:
+def test_R1_error_responses_carry_them_too(app: Client) -> None:
     response = app.get("/ajax/fails")
     assert response.status == 500
     assert response.headers["ratelimit"] == '"5/minute";r=4;t=20'
 
 
-def test_L2_over_the_limit_is_429_with_retry_after(app: Client, mounted: Mounted) -> None:
+def test_R2_over_the_limit_is_429_with_retry_after(app: Client, mounted: Mounted) -> None:
     for _ in range(3):
         app.get("/ajax/limited")
     response = app.get("/ajax/limited")
@@ -146,20 +146,20 @@ def test_L2_over_the_limit_is_429_with_retry_after(app: Client, mounted: Mounted
     assert mounted.calls == ["limited"] * 3  # the handler never ran
 
 
-def test_L2_the_tightest_limit_decides(app: Client, mounted: Mounted) -> None:
+def test_R2_the_tightest_limit_decides(app: Client, mounted: Mounted) -> None:
     assert [app.get("/ajax/two-limits").status for _ in range(3)] == [200, 200, 429]
     mounted.clock.advance(1)
     assert app.get("/ajax/two-limits").status == 200
 
 
-def test_L3_users_count_apart(app: Client) -> None:
+def test_R3_users_count_apart(app: Client) -> None:
     app.login("alice")
     assert [app.get("/ajax/limited").status for _ in range(4)] == [200, 200, 200, 429]
     app.login("bob")
     assert app.get("/ajax/limited").status == 200
 
 
-def test_L3_anonymous_clients_count_by_address(client_class: type[Client]) -> None:
+def test_R3_anonymous_clients_count_by_address(client_class: type[Client]) -> None:
     mounted = Mounted(trusted_proxies=1)
     client = client_class(apis={"/ajax": mounted.api})
     try:
@@ -173,19 +173,19 @@ def test_L3_anonymous_clients_count_by_address(client_class: type[Client]) -> No
         client.close()
 
 
-def test_L3_untrusted_forwarded_for_is_ignored(app: Client) -> None:
+def test_R3_untrusted_forwarded_for_is_ignored(app: Client) -> None:
     assert app.get("/ajax/by-ip", headers={"X-Forwarded-For": "203.0.113.1"}).status == 200
     # A made-up header does not buy a fresh bucket without trusted proxies.
     assert app.get("/ajax/by-ip", headers={"X-Forwarded-For": "203.0.113.2"}).status == 429
 
 
-def test_L4_refused_requests_do_not_count(app: Client) -> None:
+def test_R4_refused_requests_do_not_count(app: Client) -> None:
     assert [app.get("/ajax/private").status for _ in range(5)] == [401] * 5
     app.login("carol")
     assert [app.get("/ajax/private").status for _ in range(3)] == [200, 200, 429]
 
 
-def test_L5_the_window_follows_the_clock(app: Client, mounted: Mounted) -> None:
+def test_R5_the_window_follows_the_clock(app: Client, mounted: Mounted) -> None:
     for _ in range(4):
         app.get("/ajax/limited")
     mounted.clock.advance(19)

@@ -92,7 +92,7 @@ def render_result(
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
-    value, status, headers = split_result(result, profile.tuple_sets_status)
+    value, status, headers = split_result(result, profile.tuple_sets_status, profile.none_status)
     try:
         response = profile.render_result(value, status, headers, settings)
     except UnencodableValue as exc:
@@ -127,10 +127,13 @@ def _bound_stream(
     return stream
 
 
-def split_result(result: Any, tuple_sets_status: bool) -> tuple[Any, int, dict[str, str]]:
-    """``value``, ``(value, status)``, ``(value, status, headers)``, ``(value, headers)``."""
+def split_result(
+    result: Any, tuple_sets_status: bool, none_status: int = 204
+) -> tuple[Any, int, dict[str, str]]:
+    """``value``, ``(value, status)``, ``(value, status, headers)``, ``(value, headers)``;
+    a bare ``None`` gets ``none_status``."""
     if result is None:
-        return None, 204, {}
+        return None, none_status, {}
     if not (tuple_sets_status and isinstance(result, tuple) and 2 <= len(result) <= 3):
         return result, 200, {}
     value, second, *rest = result

@@ -6,12 +6,15 @@ still wait for the outermost commit.  Relations load eagerly as the plan
 asks: foreign keys with ``select_related``, to-many relations with
 ``prefetch_related`` (nested through ``Prefetch`` querysets), so a page
 costs a constant number of queries.  ``IntegrityError`` is translated here,
-in :meth:`DjangoRepository.transaction` only.
+in :meth:`DjangoRepository.transaction` only.  A model's own field rules
+(``blank``, field validators) hold for what clients write: see
+:meth:`DjangoRepository.check_values`.
 """
 
 from __future__ import annotations
 
 import builtins
+import copy
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,14 +22,21 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
 from django.db.models import Prefetch, Q, QuerySet
 
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
+from ajaxkit.core.models.validation import field_error
+from ajaxkit.exceptions import FieldError
 
-__all__ = ["DjangoRepository", "handles", "repository"]
+__all__ = ["DjangoRepository", "SaveRow", "handles", "repository"]
+
+#: ``save(obj, fields, insert)``: writes one row; ``fields`` are the
+#: concrete fields assigned (an update saves only those).
+SaveRow = Callable[[models.Model, Sequence[str], bool], None]
 
 _TYPES: dict[str, Any] = {
     "AutoField": int,
@@ -73,6 +83,36 @@ class DjangoRepository:
         self.using = using
         self._described: dict[Any, tuple[ModelInfo, dict[str, Any]]] = {}
         self.info = self.describe(model)
+        self.save_row: SaveRow = self._save_row
+
+    def saving_with(self, save: SaveRow) -> DjangoRepository:
+        """This repository, writing rows with ``save`` instead of
+        ``Model.save`` (the django-ajax profile calls a legacy endpoint's
+        ``_save(record)``).  A cheap copy: model descriptions are shared."""
+        clone = copy.copy(self)
+        clone.save_row = save
+        return clone
+
+    def _save_row(self, obj: models.Model, fields: Sequence[str], insert: bool) -> None:
+        if insert:
+            obj.save(using=self.using, force_insert=True)
+        elif fields:
+            obj.save(using=self.using, update_fields=fields)
+
+    def check_values(self, values: Mapping[str, Any]) -> builtins.list[FieldError]:
+        """The model's own field rules over client values, in Django's words:
+        ``blank=False`` refuses ``""``, field validators run.  Relations are
+        left to the model layer, which resolves them itself."""
+        errors: builtins.list[FieldError] = []
+        for name, value in values.items():
+            field = self.django_field(self.model, name)
+            if field.is_relation or not field.concrete:
+                continue
+            try:
+                field.clean(value, None)
+            except ValidationError as exc:
+                errors += [field_error(name, text, code) for text, code in _messages(exc)]
+        return errors
 
     def describe(self, model: Any) -> ModelInfo:
         return self._describe(model)[0]
@@ -216,7 +256,7 @@ class _Unit:
     def create(self, values: Mapping[str, Any]) -> Any:
         obj = self.model()
         many = self._assign(obj, values)
-        obj.save(using=self.using, force_insert=True)
+        self.repo.save_row(obj, [name for name in values if name not in many], True)
         self._set_many(obj, many)
         return obj
 
@@ -224,7 +264,7 @@ class _Unit:
         many = self._assign(obj, values)
         changed = [name for name in values if name not in many]
         if changed:
-            obj.save(using=self.using, update_fields=changed)
+            self.repo.save_row(obj, changed, False)
         self._set_many(obj, many)
 
     def delete(self, obj: Any) -> None:
@@ -252,6 +292,12 @@ def _q(spec: Filter) -> Q:
     if spec.lookup == "exact" and spec.value is None:
         return Q(**{f"{spec.field}__isnull": True})
     return Q(**{f"{spec.field}__{spec.lookup}": spec.value})
+
+
+def _messages(exc: ValidationError) -> Iterator[tuple[str, str]]:
+    for error in exc.error_list:
+        # Iterating one error renders its message with its parameters.
+        yield str(next(iter(error))), error.code or "invalid"
 
 
 def _columns(model: Any) -> dict[str, str]:

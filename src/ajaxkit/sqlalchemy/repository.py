@@ -35,6 +35,7 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
+from ajaxkit.exceptions import FieldError
 
 __all__ = ["SQLAlchemyRepository", "handles", "repository"]
 
@@ -84,6 +85,11 @@ class SQLAlchemyRepository:
 
     def scope(self) -> Select[Any]:
         return select(self.model)
+
+    def check_values(self, values: Mapping[str, Any]) -> builtins.list[FieldError]:
+        # A mapped column carries no validation rules of its own beyond
+        # what the schema already checked from its type.
+        return []
 
     @contextmanager
     def transaction(self) -> Iterator[_Unit]:

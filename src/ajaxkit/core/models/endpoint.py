@@ -23,6 +23,8 @@ from ajaxkit.exceptions import Unauthorized
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ajaxkit.core.models.repository import ModelInfo, Repository
 
 __all__ = ["ActionSpec", "Change", "ModelEndpoint", "Operation", "action"]
@@ -136,6 +138,11 @@ class ModelEndpoint:
             read-only members of a write (for HTML forms).
         operations: which of list/get/create/update/delete are routed.
         resource: the resource name (default from the repository).
+
+    Every hook runs on a copy of the endpoint made for the request being
+    answered (:meth:`bind`), so ``self.request`` is that request in
+    ``can_get(user, obj)`` and the other hooks alike, and anything a hook
+    stores on ``self`` lasts for that request only.
     """
 
     fields: ClassVar[Sequence[str] | None] = None
@@ -153,12 +160,33 @@ class ModelEndpoint:
     unknown_fields: ClassVar[Literal["reject", "ignore"]] = "reject"
     operations: ClassVar[Iterable[Operation]] = ALL_OPERATIONS
     resource: ClassVar[str | None] = None
+    # A class default, so that a subclass's own __init__ need not set it.
+    _request: AjaxRequest | None = None
 
     def __init__(self, model: Any, repository: Repository, **options: Any) -> None:
         self.model = model
         self.repository = repository
         self.info: ModelInfo = repository.info
         self.options = options
+
+    @property
+    def request(self) -> AjaxRequest:
+        """The request this copy of the endpoint answers (see :meth:`bind`)."""
+        if self._request is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.request is only set on the copy made for a request."
+            )
+        return self._request
+
+    def bind(self, request: AjaxRequest) -> Self:
+        """A copy of this endpoint answering ``request``: the model layer
+        calls every hook of an operation on it."""
+        # A shallow copy, made by hand: copy.copy() costs four times as much
+        # on every request, for generality an endpoint does not need.
+        bound = object.__new__(type(self))
+        bound.__dict__.update(self.__dict__)
+        bound._request = request
+        return bound
 
     # -- hooks: override these ------------------------------------------------
 

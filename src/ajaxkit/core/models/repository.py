@@ -23,6 +23,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from ajaxkit.exceptions import FieldError
+
 __all__ = [
     "ConstraintViolation",
     "FieldInfo",
@@ -209,6 +211,12 @@ class Repository(Protocol):
     def scope(self) -> Any:
         """Every row: the ORM's own base query (a Django ``QuerySet``, a
         SQLAlchemy ``Select``) that ``get_queryset`` may narrow."""
+        ...
+
+    def check_values(self, values: Mapping[str, Any]) -> builtins.list[FieldError]:
+        """Errors the ORM's own field rules find in validated client
+        ``values`` (Django: ``blank``, field validators), each pointing at
+        its field; empty when the ORM has no such rules."""
         ...
 
     def transaction(self) -> AbstractContextManager[Unit]:

@@ -8,7 +8,9 @@ modern profile's routes on top.
 
 Every operation: authenticate (401) → scope the row (404) → ``can_*`` (403)
 → preconditions (412/428) → validate (422) → write in one transaction
-(constraint violations 409/422) → after-commit hooks.
+(constraint violations 409/422) → after-commit hooks.  An operation calls
+all of its hooks on one copy of the endpoint bound to its request
+(:meth:`ModelEndpoint.bind`), where ``self.request`` is that request.
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ class ModelResource:
         )
         self.rules = self._rules()
         self.actions: dict[str, ActionSpec] = type(endpoint).actions()
+        #: Called as ``observer(request, change)`` after each committed change,
+        #: after the endpoint's own hook (live updates subscribe here).
+        self.observers: list[Callable[[AjaxRequest, Change], None]] = []
 
     # -- derived at registration ---------------------------------------------
 
@@ -189,9 +194,11 @@ class ModelResource:
             self.etag(unit, obj),
         )
 
-    def _fetch(self, unit: Unit, request: AjaxRequest, pk: Any, expand: Expand, lock: bool) -> Any:
+    def _fetch(
+        self, unit: Unit, endpoint: ModelEndpoint, pk: Any, expand: Expand, lock: bool
+    ) -> Any:
         plan = plan_for(self.view, expand, self.lookup)
-        obj = unit.get(self.endpoint.get_queryset(request), pk, plan, lock=lock)
+        obj = unit.get(endpoint.get_queryset(endpoint.request), pk, plan, lock=lock)
         if obj is None:
             raise NotFound(f"No {self.name} with pk {pk!r}.")
         return obj
@@ -237,18 +244,35 @@ class ModelResource:
         request: AjaxRequest,
         change: Change,
     ) -> None:
-        unit.on_commit(lambda: hook(request, change))
+        observers = self.observers
+
+        def committed() -> None:
+            hook(request, change)
+            for observer in observers:
+                observer(request, change)
+
+        unit.on_commit(committed)
+
+    def _validated(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
+        """``data`` checked by the endpoint's schema, then by the ORM's own
+        field rules (422 either way)."""
+        values = self.schema.validate(data, partial=partial, update=update)
+        errors = self.repository.check_values(values)
+        if errors:
+            raise ValidationFailed(errors)
+        return values
 
     # -- operations ------------------------------------------------------------
 
     def list(self, request: AjaxRequest, query: ListQuery) -> Page:
         """A page of the records in scope."""
-        user = self.endpoint.authenticate(request)
-        self._allow(self.endpoint.can_list(user))
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
+        self._allow(endpoint.can_list(user))
         plan = plan_for(self.view, query.expand, self.lookup)
         with self.repository.reading() as unit:
             rows, count = unit.list(
-                self.endpoint.get_queryset(request), query, plan, count=not query.cursor
+                endpoint.get_queryset(request), query, plan, count=not query.cursor
             )
             more, rows = len(rows) > query.limit, rows[: query.limit]
             results = [self.serialize(unit, obj, query.expand) for obj in rows]
@@ -264,25 +288,27 @@ class ModelResource:
 
     def retrieve(self, request: AjaxRequest, pk: Any, expand: Expand) -> Record:
         """One record in scope (404 outside it)."""
-        user = self.endpoint.authenticate(request)
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
         with self.repository.reading() as unit:
-            obj = self._fetch(unit, request, pk, expand, lock=False)
-            self._allow(self.endpoint.can_get(user, obj))
+            obj = self._fetch(unit, endpoint, pk, expand, lock=False)
+            self._allow(endpoint.can_get(user, obj))
             return self._record(unit, obj, expand)
 
     def create(self, request: AjaxRequest, data: Any, expand: Expand) -> Record:
         """Validate ``data`` and insert a record."""
-        user = self.endpoint.authenticate(request)
-        values = self.endpoint.prepare(request, self.schema.validate(data, partial=False), None)
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
+        values = endpoint.prepare(request, self._validated(data, partial=False), None)
         try:
             with self.repository.transaction() as unit:
                 self._check_relations(unit, values)
                 obj = unit.create(values)
-                self._allow(self.endpoint.can_create(user, obj))
+                self._allow(endpoint.can_create(user, obj))
                 obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
                 record = self._record(unit, obj, expand)
                 change = Change("created", self.name, record.pk, self.serialize(unit, obj, {}), obj)
-                self._hook(unit, self.endpoint.created, request, change)
+                self._hook(unit, endpoint.created, request, change)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
         return record
@@ -291,54 +317,57 @@ class ModelResource:
         self, request: AjaxRequest, pk: Any, data: Any, expand: Expand, *, partial: bool
     ) -> Record:
         """Change a record in scope, guarded by ``If-Match``."""
-        user = self.endpoint.authenticate(request)
-        values = self._without_pk(self.schema.validate(data, partial=partial, update=True), pk)
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
+        values = self._without_pk(self._validated(data, partial=partial, update=True), pk)
         try:
             with self.repository.transaction() as unit:
-                obj = self._fetch(unit, request, pk, {}, lock=True)
-                self._allow(self.endpoint.can_update(user, obj))
+                obj = self._fetch(unit, endpoint, pk, {}, lock=True)
+                self._allow(endpoint.can_update(user, obj))
                 self._precondition(request, unit, obj)
-                values = self.endpoint.prepare(request, values, obj)
+                values = endpoint.prepare(request, values, obj)
                 self._bump_version(unit, obj, values)
                 self._check_relations(unit, values)
                 unit.update(obj, values)
-                return self._after_write(request, unit, obj, expand, changed=True)
+                return self._after_write(endpoint, unit, obj, expand, changed=True)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
 
     def destroy(self, request: AjaxRequest, pk: Any) -> Record:
         """Delete a record in scope; returns it as it was."""
-        user = self.endpoint.authenticate(request)
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
         try:
             with self.repository.transaction() as unit:
-                obj = self._fetch(unit, request, pk, {}, lock=True)
-                self._allow(self.endpoint.can_delete(user, obj))
+                obj = self._fetch(unit, endpoint, pk, {}, lock=True)
+                self._allow(endpoint.can_delete(user, obj))
                 self._precondition(request, unit, obj)
                 record = self._record(unit, obj, {})
                 unit.delete(obj)
                 change = Change("deleted", self.name, record.pk, record.data, obj)
-                self._hook(unit, self.endpoint.deleted, request, change)
+                self._hook(unit, endpoint.deleted, request, change)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
         return record
 
     def run_action(self, request: AjaxRequest, pk: Any, spec: ActionSpec, expand: Expand) -> Any:
         """Run ``@action`` ``spec`` on a record; ``None`` from it answers the record."""
-        user = self.endpoint.authenticate(request)
-        check = getattr(self.endpoint, f"can_{spec.permission}")
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
+        check = getattr(endpoint, f"can_{spec.permission}")
         try:
             with self.repository.transaction() as unit:
-                obj = self._fetch(unit, request, pk, {}, lock=True)
+                obj = self._fetch(unit, endpoint, pk, {}, lock=True)
                 self._allow(check(user, obj))
                 before = self._precondition(request, unit, obj)
                 request.state[UNIT_KEY] = unit
                 try:
-                    result = getattr(self.endpoint, spec.attr)(request, obj)
+                    result = getattr(endpoint, spec.attr)(request, obj)
                 finally:
                     del request.state[UNIT_KEY]
                 if result is not None:
                     return result
-                return self._after_write(request, unit, obj, expand, changed=False, before=before)
+                return self._after_write(endpoint, unit, obj, expand, changed=False, before=before)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
 
@@ -363,7 +392,7 @@ class ModelResource:
 
     def _after_write(
         self,
-        request: AjaxRequest,
+        endpoint: ModelEndpoint,
         unit: Unit,
         obj: Any,
         expand: Expand,
@@ -375,5 +404,5 @@ class ModelResource:
         record = self._record(unit, obj, expand)
         if changed or record.etag != before:
             change = Change("updated", self.name, record.pk, self.serialize(unit, obj, {}), obj)
-            self._hook(unit, self.endpoint.updated, request, change)
+            self._hook(unit, endpoint.updated, endpoint.request, change)
         return record
