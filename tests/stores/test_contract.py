@@ -135,3 +135,36 @@ def test_the_counter_storage_drops_expired_windows() -> None:
     assert storage.incr("new", 10) == 1
     assert "old" not in storage.storage
     assert storage.get("new") == 1
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when the block ends
+
+
+def test_an_unreachable_store_is_503_not_an_open_door() -> None:
+    from ajaxkit.stores.redis import RedisIdempotencyStore
+
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    store = RedisIdempotencyStore.from_url(url, socket_connect_timeout=1)
+    api = Ajax(rate_limit_storage=RedisStorage(url), idempotency_store=store)
+
+    @api.endpoint("hit", methods=["POST"], rate="2/minute", idempotency=False)
+    def hit(request: AjaxRequest) -> dict[str, bool]:
+        return {"ok": True}
+
+    @api.endpoint("make", methods=["POST"])
+    def make(request: AjaxRequest) -> dict[str, bool]:
+        return {"ok": True}
+
+    client = Client(api)
+    limited = client.post("/ajax/hit", json={})
+    assert limited.status == 503
+    assert limited.json()["code"] == "service_unavailable"
+    keyed = client.post("/ajax/make", json={}, headers={"Idempotency-Key": '"k"'})
+    assert keyed.status == 503
+    assert client.post("/ajax/make", json={}).status == 200  # no key: no store needed
+    store.client.close()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ import orjson
 from ajaxkit.core.effects import IO, Effect, Flow, blocking
 from ajaxkit.core.identity import user_id
 from ajaxkit.core.steps import StepCall, load_user
-from ajaxkit.exceptions import ClientError, Conflict, RegistrationError
+from ajaxkit.exceptions import ClientError, Conflict, RegistrationError, ServiceUnavailable
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 if TYPE_CHECKING:
@@ -192,15 +193,19 @@ class IdempotencyStep:
         fingerprint = _fingerprint(call.request, config.scope, body)
         now = call.settings.clock.time()
         pending = orjson.dumps({"state": "pending", "fp": fingerprint})
-        found = yield _store_call(
-            call.settings.idempotency_store,
-            call.platform,
-            "reserve",
-            store_key,
-            pending,
-            now,
-            now + PENDING_TIMEOUT,
-        )
+        try:
+            found = yield _store_call(
+                call.settings.idempotency_store,
+                call.platform,
+                "reserve",
+                store_key,
+                pending,
+                now,
+                now + PENDING_TIMEOUT,
+            )
+        except Exception as exc:
+            # Without the store the retry cannot be told from the first try.
+            raise ServiceUnavailable("The idempotency store is unreachable.") from exc
         if found is None:
             call.request.state[_STATE] = store_key
             return None
@@ -213,13 +218,22 @@ class IdempotencyStep:
         if store_key is None:  # no key, or this was a replay
             return response
         store = call.settings.idempotency_store
-        if not _storable(response):
-            yield _store_call(store, call.platform, "release", store_key)
-            return response
         now = call.settings.clock.time()
-        record = _record(response, _fingerprint_of(call.request))
-        expires = now + call.settings.idempotency_expiry
-        yield _store_call(store, call.platform, "save", store_key, record, now, expires)
+        if _storable(response):
+            record = _record(response, _fingerprint_of(call.request))
+            expires = now + call.settings.idempotency_expiry
+            effect = _store_call(store, call.platform, "save", store_key, record, now, expires)
+        else:
+            effect = _store_call(store, call.platform, "release", store_key)
+        try:
+            yield effect
+        except Exception:
+            # The handler has acted: its answer goes out whatever the store
+            # says.  The key stays reserved until PENDING_TIMEOUT, so a retry
+            # gets 409 rather than acting twice.
+            logging.getLogger(call.settings.logger_name).exception(
+                "Idempotency store failed; key left reserved (endpoint %s)", config.scope
+            )
         return response
 
 

@@ -35,7 +35,12 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 from ajaxkit.core.effects import Flow, blocking
 from ajaxkit.core.identity import client_address, user_id
 from ajaxkit.core.steps import StepCall, load_user
-from ajaxkit.exceptions import ConfigurationError, RegistrationError, TooManyRequests
+from ajaxkit.exceptions import (
+    ConfigurationError,
+    RegistrationError,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 __all__ = [
@@ -138,7 +143,11 @@ class RateLimitStep:
             # than the count itself.
             usages = _count(storage, config, key, now)
         else:
-            usages = yield blocking(call.platform, _count, storage, config, key, now)
+            try:
+                usages = yield blocking(call.platform, _count, storage, config, key, now)
+            except Exception as exc:
+                # Fail closed: an unreachable store must not lift every limit.
+                raise ServiceUnavailable("The rate-limit store is unreachable.") from exc
         call.request.state[_STATE] = usages
         over = [usage for usage in usages if usage.exceeded]
         if over:
