@@ -94,6 +94,7 @@ def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     _stream_endpoints(api)
     _live_endpoints(api, stream_seconds=LIVE_STREAM_SECONDS * (5 if debug else 1))
     _websocket_endpoints(api)
+    api.batch(max_items=5)
     return api
 
 
@@ -121,6 +122,10 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint
     def native(request: AjaxRequest) -> Any:
         return natives.response(418, b"I'm a teapot", "text/plain", {"X-Native": "1"})
+
+    @api.endpoint("status/invalid")
+    def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:
+        return {"ok": True}, status
 
 
 def _encoding_endpoints(api: Ajax) -> None:
@@ -187,6 +192,10 @@ def _binding_endpoints(api: Ajax) -> None:
     @api.endpoint("params/upload", methods=["POST"])
     def upload(request: AjaxRequest, name: str, file: UploadedFile) -> dict[str, Any]:
         return {"name": name, "filename": file.filename, "size": file.size}
+
+    @api.endpoint("params/number", methods=["GET", "POST"])
+    def number(request: AjaxRequest, x: float) -> dict[str, float]:
+        return {"x": x}
 
     @api.endpoint("notes/{pk}", methods=["GET"])
     def note(request: AjaxRequest, pk: int) -> dict[str, int]:

@@ -85,3 +85,21 @@ def test_ajaxkit_body_limit_is_413_problem_whatever_djangos(mount: Any) -> None:
     response = client.post("/ajax/echo", {"a": "x" * 200}, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
+
+
+class _ResetStream:
+    """A ``wsgi.input`` whose client went away: every read fails, as a reset socket does."""
+
+    def read(self, *args: Any) -> bytes:
+        raise OSError("Connection reset by peer")
+
+    readline = read
+
+
+def test_body_the_client_never_finished_is_400_problem(mount: Any) -> None:
+    mount(_api())
+    response = Client().post(
+        "/ajax/echo", data=b"{}", content_type="application/json", **{"wsgi.input": _ResetStream()}
+    )
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"

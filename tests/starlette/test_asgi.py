@@ -310,3 +310,21 @@ def test_http_exception_with_other_status_keeps_status_detail_and_headers(caplog
     assert response.status_code == 502
     assert "10.0.0.3" not in response.text  # a 5xx detail stays in the log
     assert any("10.0.0.3" in r.getMessage() for r in caplog.records)
+
+
+def test_mount_is_a_named_starlette_mount_that_owns_newlines() -> None:
+    app = Starlette(routes=[ajaxkit.starlette.mount("/ajax", make_api(), name="ajax")])
+    assert app.url_path_for("ajax", path="/where/x") == "/ajax/where/x"
+    with TestClient(app) as client:
+        assert client.get("/ajax/where/a/b").json()["rest"] == "a/b"
+        response = client.get("/ajax/where/a%0d%0ab")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_plain_mount_leaves_newlines_to_starlette() -> None:
+    # Documented: why ajaxkit.starlette.mount exists.
+    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(make_api()))])
+    with TestClient(app) as client:
+        assert client.get("/ajax/where/a").status_code == 200
+        assert client.get("/ajax/where/a%0ab").headers["content-type"].startswith("text/plain")

@@ -81,6 +81,8 @@ class Settings:
             (:class:`~ajaxkit.core.idempotency.IdempotencyStore`); by default
             in process memory, ``ajaxkit.stores.redis`` for many processes.
         idempotency_expiry: seconds a stored response is replayed for.
+        secret_key: signs values handed to clients and trusted back (list
+            cursors); ``None`` means a random key per process.
     """
 
     debug: bool = False
@@ -98,6 +100,7 @@ class Settings:
     trusted_proxies: int = 0
     idempotency_store: IdempotencyStore = field(default_factory=_default_idempotency_store)
     idempotency_expiry: float = 24 * 60 * 60.0
+    secret_key: str | bytes | None = field(default=None, repr=False)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""

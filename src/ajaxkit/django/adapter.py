@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
@@ -80,10 +81,25 @@ def _meta_headers(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
 _UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
 
 
+def _wsgi_text(value: str) -> str:
+    try:
+        return value.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a server that decoded it already
+        return value
+
+
 def _query(request: HttpRequest) -> MultiDict:
-    if not request.META.get("QUERY_STRING"):
+    query: str = request.META.get("QUERY_STRING", "")
+    if not query:
         return EMPTY_QUERY
-    return MultiDict((key, value) for key, values in request.GET.lists() for value in values)
+    if not isinstance(request, ASGIRequest) and not query.isascii():
+        # WSGI hands over the raw bytes as Latin-1 (PEP 3333); Django's ASGI
+        # handler has decoded them as UTF-8 already.
+        query = _wsgi_text(query)
+    # Parsed as the other integrations parse it, not through request.GET:
+    # Django raises TooManyFieldsSent there (over 1,000 fields) while the
+    # request is being translated, before the pipeline could answer it.
+    return MultiDict(parse_qsl(query, keep_blank_values=True))
 
 
 def to_ajax_request(

@@ -17,7 +17,8 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 
 from ajaxkit.core.platform import Platform
@@ -27,6 +28,7 @@ from ajaxkit.exceptions import (
     ClientError,
     CSRFFailed,
     Forbidden,
+    MalformedBody,
     NotFound,
     PayloadTooLarge,
 )
@@ -48,6 +50,14 @@ _TRANSLATIONS: tuple[tuple[type[BaseException], Callable[[BaseException], AjaxEr
     (RequestDataTooBig, lambda exc: PayloadTooLarge()),
     (SuspiciousOperation, lambda exc: ClientError()),
     (BadRequest, lambda exc: ClientError()),
+    # The client went away mid-body; Starlette's body reader says the same.
+    (
+        UnreadablePostError,
+        lambda exc: ClientError("The client disconnected before sending the whole body."),
+    ),
+    # Raised by request.POST, which Django's CSRF check reads, for a
+    # multipart body the core would refuse too (no boundary, say).
+    (MultiPartParserError, lambda exc: MalformedBody("The multipart body could not be parsed.")),
 )
 
 

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import Prefetch, Q, QuerySet
 
 from ajaxkit.core.models.integrity import constraint_violation
@@ -124,7 +124,7 @@ class DjangoRepository:
     def _describe(self, model: Any) -> tuple[ModelInfo, dict[str, Any]]:
         found = self._described.get(model)
         if found is None:
-            found = self._described[model] = _describe(model)
+            found = self._described[model] = _describe(model, self.using)
         return found
 
     def scope(self) -> QuerySet[Any]:
@@ -251,6 +251,11 @@ class _Unit:
         )
         return [p for p in pks if p not in found]
 
+    def find(self, scope: QuerySet[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        # The scope keeps its own database alias: it is the related
+        # endpoint's query.
+        return builtins.list(scope.filter(pk__in=pks))
+
     # -- writing ---------------------------------------------------------------
 
     def create(self, values: Mapping[str, Any]) -> Any:
@@ -307,7 +312,7 @@ def _columns(model: Any) -> dict[str, str]:
 # -- describing models -------------------------------------------------------
 
 
-def _describe(model: Any) -> tuple[ModelInfo, dict[str, Any]]:
+def _describe(model: Any, using: str) -> tuple[ModelInfo, dict[str, Any]]:
     opts = model._meta
     fields: dict[str, FieldInfo] = {}
     by_name: dict[str, Any] = {}
@@ -322,6 +327,7 @@ def _describe(model: Any) -> tuple[ModelInfo, dict[str, Any]]:
                 python_type=_pk_type(field.related_model),
                 related_model=field.related_model,
                 writable=False,
+                value_range=_range(field.related_model._meta.pk, using),
             )
         elif field.many_to_many:
             name = field.name
@@ -330,16 +336,17 @@ def _describe(model: Any) -> tuple[ModelInfo, dict[str, Any]]:
                 kind="many",
                 python_type=_pk_type(field.related_model),
                 related_model=field.related_model,
+                value_range=_range(field.related_model._meta.pk, using),
             )
         else:
             name = field.name
-            info = _concrete(field)
+            info = _concrete(field, using)
         fields[name], by_name[name] = info, field
     resource = f"{opts.app_label}/{opts.model_name}"
     return ModelInfo(model=model, resource=resource, pk=opts.pk.name, fields=fields), by_name
 
 
-def _concrete(field: Any) -> FieldInfo:
+def _concrete(field: Any, using: str) -> FieldInfo:
     generated = bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
     generated = generated or (field.primary_key and "AutoField" in field.get_internal_type())
     if field.is_relation:
@@ -361,7 +368,20 @@ def _concrete(field: Any) -> FieldInfo:
         related_model=field.related_model if field.is_relation else None,
         max_digits=getattr(field, "max_digits", None),
         decimal_places=getattr(field, "decimal_places", None),
+        value_range=_range(field, using),
     )
+
+
+def _range(field: Any, using: str) -> tuple[int, int] | None:
+    """The integer range the column of ``field`` (or of the pk it points
+    to) stores on database ``using``."""
+    while field.is_relation:
+        field = field.target_field
+    internal = field.get_internal_type()
+    if _TYPES.get(internal) is not int:
+        return None
+    low, high = connections[using].ops.integer_field_range(internal)
+    return (low, high) if low is not None and high is not None else None
 
 
 def _pk_type(model: Any) -> Any:

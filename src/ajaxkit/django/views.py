@@ -8,7 +8,7 @@ from typing import Any, TypeVar, overload
 
 from django.conf import settings as django_settings
 from django.http import HttpRequest, HttpResponseBase
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
 
 from ajaxkit.core.endpoint import Permission
@@ -82,8 +82,10 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
     apply_django_settings(api)
     view = django_csrf_exempt((_async_view if asynchronous else _sync_view)(api))
     # CSRF is checked by the pipeline (DJANGO_PLATFORM.check_csrf) so that a
-    # failure is a problem document, not Django's HTML page.
-    return [path("", view, name="ajaxkit"), path("<path:route>", view, name="ajaxkit")]
+    # failure is a problem document, not Django's HTML page.  The route
+    # pattern matches newlines too (Django's <path:> does not): every path
+    # below the mount, %0d%0a included, gets ajaxkit's answer, a problem 404.
+    return [path("", view, name="ajaxkit"), re_path(r"^(?P<route>[\s\S]+)\Z", view, name="ajaxkit")]
 
 
 def _wrap(wrapped: WrappedView) -> View:

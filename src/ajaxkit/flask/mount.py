@@ -13,6 +13,8 @@ several apps, the last registration's config wins.
 from __future__ import annotations
 
 import flask
+from flask.sansio.blueprints import BlueprintSetupState
+from werkzeug.routing import PathConverter
 
 from ajaxkit.core.registry import Ajax
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
@@ -20,8 +22,33 @@ from ajaxkit.flask.platform import FLASK_PLATFORM
 
 __all__ = ["ALL_METHODS", "AjaxKit", "blueprint"]
 
-#: The methods the catch-all rules accept; the core answers 405 and OPTIONS.
+#: The methods the catch-all rules are declared with; once registered they
+#: accept every method (TRACE, FOO), so that the core answers 405 and OPTIONS.
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_CONVERTER = "ajaxkit_route"
+
+
+class _RouteConverter(PathConverter):
+    """werkzeug's ``path`` converter, newlines included.
+
+    ``path`` stops at a newline, so ``/ajax/x%0d%0a...`` would get werkzeug's
+    HTML 404; with this one every path below the mount reaches the core.
+    """
+
+    regex = r"[^/][\s\S]*?"
+
+
+def _add_converter(state: BlueprintSetupState) -> None:
+    # Before the rules are added: werkzeug compiles a rule when it is added.
+    state.app.url_map.converters.setdefault(_CONVERTER, _RouteConverter)
+
+
+def _accept_every_method(state: BlueprintSetupState) -> None:
+    # Flask always gives a rule a method set, and werkzeug answers a method
+    # outside it with its HTML 405; ``None`` is werkzeug's "every method".
+    endpoint = f"{state.name_prefix}.{state.name}.dispatch".lstrip(".")
+    for rule in state.app.url_map.iter_rules(endpoint):
+        rule.methods = None
 
 
 def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
@@ -36,9 +63,11 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
         return to_flask_response(api.dispatch(to_ajax_request(route), FLASK_PLATFORM))
 
     view.__name__ = "dispatch"
-    for rule in ("/", "/<path:route>"):
+    bp.record(_add_converter)
+    for rule in ("/", f"/<{_CONVERTER}:route>"):
         # Flask's automatic OPTIONS would hide the core's Allow answer.
         bp.add_url_rule(rule, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
+    bp.record(_accept_every_method)
     bp.record(lambda state: api.apply_config(state.app.config))
     return bp
 

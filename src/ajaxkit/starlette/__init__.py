@@ -1,11 +1,15 @@
 """Serve an :class:`~ajaxkit.Ajax` registry with Starlette::
 
     from starlette.applications import Starlette
-    from starlette.routing import Mount
 
     import ajaxkit.starlette
 
-    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))])
+    app = Starlette(routes=[ajaxkit.starlette.mount("/ajax", api)])
+
+:func:`mount` is Starlette's ``Mount`` whose pattern also matches paths
+holding a newline (``%0a``), so that every path below it gets ajaxkit's
+problem documents; ``Mount("/ajax", app=ajaxkit.starlette.app(api))`` works
+too, but leaves those paths to Starlette's plain-text 404.
 
 The user is ``scope["user"]``, set by Starlette's ``AuthenticationMiddleware``
 (``None`` without it).  WebSocket endpoints (``@api.websocket``) are served
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ajaxkit.starlette.asgi import AjaxApp
+from ajaxkit.starlette.asgi import AjaxApp, AjaxMount
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
@@ -27,7 +31,7 @@ if TYPE_CHECKING:  # only for the annotations; not part of this package's export
 
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app"]
+__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "AjaxMount", "app", "mount"]
 
 
 def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
@@ -43,3 +47,19 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
     if config is not None:
         api.apply_config(config)
     return AjaxApp(api)
+
+
+def mount(
+    path: str, api: Ajax, *, name: str | None = None, config: Mapping[str, Any] | None = None
+) -> AjaxMount:
+    """A Starlette route serving ``api`` below ``path`` (every path, newlines included).
+
+    Args:
+        path: the mount prefix (``"/ajax"``).
+        api: the registry whose endpoints answer below it.
+        name: the route name, for ``url_path_for``.
+        config: settings by configuration name, as for :func:`app`.
+    """
+    if config is not None:
+        api.apply_config(config)
+    return AjaxMount(path, api, name=name)

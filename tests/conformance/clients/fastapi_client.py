@@ -34,7 +34,7 @@ def fastapi_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = Non
     app = FastAPI()
     app.add_middleware(AuthenticationMiddleware, backend=CookieBackend())
     for prefix, api in apis.items():
-        app.mount(prefix, ajaxkit.fastapi.app(api, config=config))
+        app.router.routes.append(ajaxkit.fastapi.mount(prefix, api, config=config))
     return app
 
 

@@ -14,7 +14,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
@@ -54,7 +53,7 @@ NATIVES = Natives(response=_response, raise_exception=_raise)
 
 def starlette_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> Starlette:
     """``apis`` mounted by prefix behind real authentication middleware."""
-    mounts = [Mount(p, app=ajaxkit.starlette.app(api, config=config)) for p, api in apis.items()]
+    mounts = [ajaxkit.starlette.mount(p, api, config=config) for p, api in apis.items()]
     return Starlette(
         routes=mounts,
         middleware=[Middleware(AuthenticationMiddleware, backend=CookieBackend())],
@@ -95,7 +94,8 @@ class HTTPXClient(Client):
             path,
             params=kwargs.pop("params", None),
             content=content if content is not None else body or None,
-            headers=headers,
+            # Bytes, as a server receives them: httpx refuses non-ASCII str values.
+            headers={name: value.encode("latin-1") for name, value in headers.items()},
         )
         pairs = response.headers.multi_items()
         return TestResponse(response.status_code, pairs, response.content)

@@ -130,6 +130,11 @@ class ModelEndpoint:
         default_limit: page size when the client names none.
         max_limit: the largest page a client may ask for (400 above).
         max_expand_depth: how deep ``expand=a.b.c`` may go.
+        max_search_length: the longest ``search=`` (400 above).
+        max_ordering_terms: the most terms in ``ordering=`` (400 above).
+        max_filter_values: the most filter values in one list request,
+            ``__in`` lists counted value by value (400 above).
+        max_filter_length: the longest filter value (400 above).
         version_field: an integer field bumped on every write and used as
             the ETag; without it the ETag hashes the record.
         require_if_match: writes without ``If-Match`` get 428.
@@ -154,6 +159,10 @@ class ModelEndpoint:
     default_limit: ClassVar[int] = 20
     max_limit: ClassVar[int] = 100
     max_expand_depth: ClassVar[int] = 2
+    max_search_length: ClassVar[int] = 200
+    max_ordering_terms: ClassVar[int] = 8
+    max_filter_values: ClassVar[int] = 100
+    max_filter_length: ClassVar[int] = 1000
     version_field: ClassVar[str | None] = None
     require_if_match: ClassVar[bool] = False
     allow_anonymous: ClassVar[bool] = False

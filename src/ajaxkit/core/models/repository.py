@@ -67,6 +67,9 @@ class FieldInfo:
             relations).
         max_digits: for decimals, the most digits.
         decimal_places: for decimals, the most digits after the point.
+        value_range: for integers (and relations to integer pks), the
+            inclusive range the column stores on this database; ``None``
+            means signed 64-bit (see :mod:`ajaxkit.core.models.bounds`).
     """
 
     name: str
@@ -83,6 +86,7 @@ class FieldInfo:
     writable: bool = True
     max_digits: int | None = None
     decimal_places: int | None = None
+    value_range: tuple[int, int] | None = None
 
     @property
     def is_relation(self) -> bool:
@@ -178,6 +182,12 @@ class Unit(Protocol):
 
     def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
         """Which of ``pks`` name no row of ``model`` (to check relations)."""
+        ...
+
+    def find(self, scope: Any, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        """The rows of ``scope`` (another endpoint's ``get_queryset``, over
+        ``model``) whose pk is one of ``pks``: relation checks through the
+        related endpoint's scope."""
         ...
 
     def value(self, obj: Any, field: FieldInfo) -> Any:

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ajaxkit.core.encoding import JSONEncoder
+from ajaxkit.core.models.bounds import storable_pk
+from ajaxkit.core.models.cursor import CursorCodec, SecretSource
 from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
 from ajaxkit.core.models.etag import check_if_match, record_etag
+from ajaxkit.core.models.limits import QueryLimits
 from ajaxkit.core.models.query import (
     Expand,
     ListQuery,
@@ -29,9 +32,9 @@ from ajaxkit.core.models.query import (
     QueryRules,
     convert_value,
     cursor_allowed,
-    encode_cursor,
 )
 from ajaxkit.core.models.repository import ConstraintViolation, FieldInfo, Unit
+from ajaxkit.core.models.scope import ResourceLookup, VisibleUnit, resolve, unreachable
 from ajaxkit.core.models.validation import WriteSchema, field_error
 from ajaxkit.core.models.view import View, ViewLookup, parse_expand, plan_for, serialize
 from ajaxkit.exceptions import (
@@ -75,6 +78,11 @@ class ModelResource:
         name: the resource name (route prefix).
         lookup: finds the view of another registered model (for expand).
         encoder: returns the current JSON encoder (for hash ETags).
+        resources: finds the resource of another registered model (to
+            scope relations through its endpoint); none: relations are
+            not scoped.
+        secret: returns the key cursors are signed with (none: a key per
+            process).
     """
 
     def __init__(
@@ -83,8 +91,13 @@ class ModelResource:
         name: str,
         lookup: ViewLookup,
         encoder: Callable[[], JSONEncoder],
+        *,
+        resources: ResourceLookup | None = None,
+        secret: SecretSource | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.resources: ResourceLookup = resources or (lambda model: None)
+        self.secret = secret
         self.name = name
         self.lookup = lookup
         self.encoder = encoder
@@ -149,6 +162,13 @@ class ModelResource:
             default_limit=ep.default_limit,
             max_limit=ep.max_limit,
             expand=self.parse_expand,
+            limits=QueryLimits(
+                max_search_length=ep.max_search_length,
+                max_ordering_terms=ep.max_ordering_terms,
+                max_filter_values=ep.max_filter_values,
+                max_filter_length=ep.max_filter_length,
+            ),
+            cursors=CursorCodec(self.name, self.secret),
         )
 
     def _checked(self, names: Any, attr: str, ok: Callable[[FieldInfo], bool]) -> list[str]:
@@ -167,7 +187,7 @@ class ModelResource:
     def convert_pk(self, raw: str) -> Any:
         """The pk from its text form, or 400/422 pointing at ``pk``."""
         try:
-            return convert_value("pk", self.info.pk_field.python_type, raw)
+            pk = convert_value("pk", self.info.pk_field.python_type, raw)
         except Exception as exc:
             errors: list[FieldError] = [
                 {
@@ -177,6 +197,10 @@ class ModelResource:
                 }
             ]
             raise ValidationFailed(errors) from exc
+        if not storable_pk(self.info.pk_field, pk):
+            # Well-formed, but no row can have it: as missing as any other.
+            raise NotFound(f"No {self.name} with pk {pk!r}.")
+        return pk
 
     def serialize(self, unit: Unit, obj: Any, expand: Expand) -> dict[str, Any]:
         return serialize(unit, obj, self.view, expand, self.lookup)
@@ -207,14 +231,27 @@ class ModelResource:
         if not allowed:
             raise Forbidden()
 
-    def _check_relations(self, unit: Unit, values: Mapping[str, Any]) -> None:
+    def _visible(self, unit: Unit, request: AjaxRequest, rows: Any, expand: Expand) -> Unit:
+        """``unit`` showing only the related rows the request may see."""
+        visibility = resolve(unit, request, rows, self.view, expand, resources=self.resources)
+        if not visibility.hidden:
+            return unit
+        return cast(Unit, VisibleUnit(unit, visibility, self._pk_of))
+
+    def _pk_of(self, model: Any) -> FieldInfo:
+        related = self.resources(model)
+        assert related is not None  # only registered models are ever hidden
+        return related.info.pk_field
+
+    def _check_relations(self, unit: Unit, request: AjaxRequest, values: Mapping[str, Any]) -> None:
         errors: list[FieldError] = []
         for name, value in values.items():
             info = self.info.fields.get(name)
             if info is None or not info.is_relation or value is None:
                 continue
             pks = list(value) if info.kind == "many" else [value]
-            missing = unit.missing(info.related_model, pks) if pks else []
+            related = self.resources(info.related_model)
+            missing = unreachable(unit, request, related, info, pks)
             if missing:
                 detail = f"No related record with pk {', '.join(map(repr, missing))}."
                 errors.append(field_error(name, detail, "does_not_exist"))
@@ -275,15 +312,17 @@ class ModelResource:
                 endpoint.get_queryset(request), query, plan, count=not query.cursor
             )
             more, rows = len(rows) > query.limit, rows[: query.limit]
-            results = [self.serialize(unit, obj, query.expand) for obj in rows]
+            shown = self._visible(unit, request, rows, query.expand)
+            results = [self.serialize(shown, obj, query.expand) for obj in rows]
             cursor = self._next_cursor(unit, rows[-1], query.ordering) if more and rows else None
         return Page(results, count, cursor)
 
     def _next_cursor(self, unit: Unit, last: Any, ordering: tuple[Order, ...]) -> str | None:
         if not cursor_allowed(ordering, self.info.fields):
             return None
-        return encode_cursor(
-            ordering, [unit.value(last, self.info.fields[o.field]) for o in ordering]
+        return self.rules.cursors.encode(
+            [str(o) for o in ordering],
+            [unit.value(last, self.info.fields[o.field]) for o in ordering],
         )
 
     def retrieve(self, request: AjaxRequest, pk: Any, expand: Expand) -> Record:
@@ -293,7 +332,7 @@ class ModelResource:
         with self.repository.reading() as unit:
             obj = self._fetch(unit, endpoint, pk, expand, lock=False)
             self._allow(endpoint.can_get(user, obj))
-            return self._record(unit, obj, expand)
+            return self._record(self._visible(unit, request, [obj], expand), obj, expand)
 
     def create(self, request: AjaxRequest, data: Any, expand: Expand) -> Record:
         """Validate ``data`` and insert a record."""
@@ -302,11 +341,11 @@ class ModelResource:
         values = endpoint.prepare(request, self._validated(data, partial=False), None)
         try:
             with self.repository.transaction() as unit:
-                self._check_relations(unit, values)
+                self._check_relations(unit, request, values)
                 obj = unit.create(values)
                 self._allow(endpoint.can_create(user, obj))
                 obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
-                record = self._record(unit, obj, expand)
+                record = self._record(self._visible(unit, request, [obj], expand), obj, expand)
                 change = Change("created", self.name, record.pk, self.serialize(unit, obj, {}), obj)
                 self._hook(unit, endpoint.created, request, change)
         except ConstraintViolation as exc:
@@ -327,7 +366,7 @@ class ModelResource:
                 self._precondition(request, unit, obj)
                 values = endpoint.prepare(request, values, obj)
                 self._bump_version(unit, obj, values)
-                self._check_relations(unit, values)
+                self._check_relations(unit, request, values)
                 unit.update(obj, values)
                 return self._after_write(endpoint, unit, obj, expand, changed=True)
         except ConstraintViolation as exc:
@@ -342,7 +381,7 @@ class ModelResource:
                 obj = self._fetch(unit, endpoint, pk, {}, lock=True)
                 self._allow(endpoint.can_delete(user, obj))
                 self._precondition(request, unit, obj)
-                record = self._record(unit, obj, {})
+                record = self._record(self._visible(unit, request, [obj], {}), obj, {})
                 unit.delete(obj)
                 change = Change("deleted", self.name, record.pk, record.data, obj)
                 self._hook(unit, endpoint.deleted, request, change)
@@ -372,7 +411,8 @@ class ModelResource:
             raise self._translate(exc) from exc
 
     def _precondition(self, request: AjaxRequest, unit: Unit, obj: Any) -> str:
-        current = self.etag(unit, obj)
+        # The ETag the request was given: of the record as it may see it.
+        current = self.etag(self._visible(unit, request, [obj], {}), obj)
         header = request.headers.get("if-match")
         check_if_match(header, current, required=self.endpoint.require_if_match)
         return current
@@ -401,7 +441,8 @@ class ModelResource:
         before: str = "",
     ) -> Record:
         obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
-        record = self._record(unit, obj, expand)
+        shown = self._visible(unit, endpoint.request, [obj], expand)
+        record = self._record(shown, obj, expand)
         if changed or record.etag != before:
             change = Change("updated", self.name, record.pk, self.serialize(unit, obj, {}), obj)
             self._hook(unit, endpoint.updated, endpoint.request, change)
