@@ -309,8 +309,8 @@ class AjaxRequest:
     ) -> AjaxRequest:
         """A request made on behalf of this one (a batch item).
 
-        It shares this request's user (loaded or not), loaders, cookies and
-        native request; everything else is its own.
+        It shares this request's user (loaded or not), loaders, cookies,
+        peer address and native request; everything else is its own.
         """
         child = AjaxRequest(
             method=method,
@@ -323,6 +323,7 @@ class AjaxRequest:
             user=self._user,
             user_loader=self._user_loader,
             auser_loader=self._auser_loader,
+            client=self.client,  # the same caller: rate limits count it as one
         )
         child._cookies = dict(self.cookies)
         return child

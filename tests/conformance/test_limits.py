@@ -179,6 +179,15 @@ def test_R3_untrusted_forwarded_for_is_ignored(app: Client) -> None:
     assert app.get("/ajax/by-ip", headers={"X-Forwarded-For": "203.0.113.2"}).status == 429
 
 
+def test_R3_batch_items_count_as_their_caller(app: Client, mounted: Mounted) -> None:
+    mounted.api.batch()
+    items = [{"path": "by-ip"}, {"path": "by-ip", "headers": {"X-Forwarded-For": "203.0.113.9"}}]
+    answers = app.post("/ajax/_batch", json={"items": items}).json()["items"]
+    # An item cannot choose its address: the second one is the same caller.
+    assert [answer["status"] for answer in answers] == [200, 429]
+    assert app.get("/ajax/by-ip").status == 429  # items and requests share the count
+
+
 def test_R4_refused_requests_do_not_count(app: Client) -> None:
     assert [app.get("/ajax/private").status for _ in range(5)] == [401] * 5
     app.login("carol")
