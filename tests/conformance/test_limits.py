@@ -233,6 +233,18 @@ def test_I1_client_errors_are_replayed_too(app: Client, mounted: Mounted) -> Non
     assert again.headers["idempotent-replayed"] == "true"
 
 
+def test_I1_batch_items_with_a_key_are_replayed(app: Client, mounted: Mounted) -> None:
+    mounted.api.batch()
+    item = {"method": "POST", "path": "notes", "body": {"title": "a"}, "headers": _key()}
+    first, again = (
+        app.post("/ajax/_batch", json={"items": [item]}).json()["items"][0] for _ in range(2)
+    )
+    assert first["body"] == again["body"] == {"id": 1, "title": "a"}
+    replayed = {name.lower(): value for name, value in again["headers"].items()}
+    assert replayed["idempotent-replayed"] == "true"
+    assert mounted.calls == ["a"]
+
+
 def test_I2_the_same_key_for_another_request_is_422(app: Client) -> None:
     key = _key()
     assert app.post("/ajax/notes", json={"title": "a"}, headers=key).status == 201
