@@ -115,6 +115,10 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def headers_only(request: AjaxRequest) -> Any:
         return {"ok": True}, {"X-Custom": "only"}
 
+    @api.endpoint("status/response")
+    def ajax_response(request: AjaxRequest) -> AjaxResponse:
+        return AjaxResponse(body=b'{"built": "by hand"}', headers={"Content-Type": "text/json"})
+
     @api.endpoint
     def nothing(request: AjaxRequest) -> None:
         return None
@@ -184,6 +188,10 @@ def _binding_endpoints(api: Ajax) -> None:
     @api.endpoint("params/lists", methods=["GET", "POST"])
     def lists(request: AjaxRequest, ids: list[int], tags: list[str] = []) -> dict[str, Any]:
         return {"ids": ids, "tags": tags}
+
+    @api.endpoint("params/strict", methods=["GET", "POST"], unknown_fields="reject")
+    def strict(request: AjaxRequest, title: str, count: int = 1) -> dict[str, Any]:
+        return {"title": title, "count": count}
 
     @api.endpoint("params/model", methods=["POST", "GET"])
     def model(request: AjaxRequest, note: NoteIn) -> dict[str, Any]:
