@@ -47,7 +47,8 @@ def client_address(request: AjaxRequest, trusted_proxies: int) -> str:
     peer = request.client or "unknown"
     if trusted_proxies <= 0:
         return peer
-    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    forwarded: str = request.headers.get("x-forwarded-for") or ""
+    hops = [h.strip() for h in forwarded.split(",") if h.strip()]
     if len(hops) < trusted_proxies:
         return peer
     return hops[-trusted_proxies]
