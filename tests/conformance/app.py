@@ -92,7 +92,9 @@ def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     _concurrency_endpoints(api)
     _cookie_endpoints(api)
     _stream_endpoints(api)
-    _live_endpoints(api, stream_seconds=LIVE_STREAM_SECONDS * (5 if debug else 1))
+    # The debug mount's streams end when the test says so (live/revoke-me),
+    # with a long fallback: the live-delivery test must not race a timer.
+    _live_endpoints(api, stream_seconds=10.0 if debug else LIVE_STREAM_SECONDS)
     _websocket_endpoints(api)
     api.batch(max_items=5)
     return api
@@ -323,6 +325,10 @@ def _live_endpoints(api: Ajax, stream_seconds: float) -> None:
     @api.endpoint("live/publish", methods=["POST"], csrf_exempt=True)
     def publish(request: AjaxRequest, topic: str, n: list[int]) -> dict[str, str]:
         return {"cursor": [live.publish(topic, {"n": each}) for each in n][-1]}
+
+    @api.endpoint("live/revoke-me", methods=["POST"], csrf_exempt=True, login_required=True)
+    def revoke_me(request: AjaxRequest) -> None:
+        live.revoke(request.user)
 
     @api.endpoint("live/subscribers")
     def subscribers(request: AjaxRequest) -> dict[str, int]:

@@ -219,15 +219,16 @@ class Ajax:
 
         return register_model(self, model, endpoint_class or ModelEndpoint, **options)
 
-    def batch(self, route: str = "_batch", *, max_items: int = 20) -> None:
+    def batch(self, route: str = "_batch", *, max_items: int = 20, **options: Any) -> None:
         """Serve batches of this registry's endpoints at ``POST <mount>/<route>``.
 
         Each item runs through admission and answer as if sent alone; see
-        :mod:`ajaxkit.core.batch` for the wire format.
+        :mod:`ajaxkit.core.batch` for the wire format.  ``options`` are the
+        batch request's own step options (``login_required=True``, ...).
         """
         from ajaxkit.core.batch import enable_batch
 
-        enable_batch(self, route, max_items)
+        enable_batch(self, route, max_items, **options)
 
     def endpoints(self) -> Iterator[Endpoint]:
         """Every registered endpoint, once each."""
