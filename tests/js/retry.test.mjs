@@ -58,7 +58,7 @@ test("POST is retried with one Idempotency-Key reused on every try", async () =>
   assert.deepEqual(await createClient({ ...quick, fetch }).post("notes", { t: 1 }), { id: 1 });
   const keys = calls.map((c) => c.headers.get("idempotency-key"));
   assert.equal(calls.length, 3);
-  assert.match(keys[0], /^[0-9a-f-]{36}$/);
+  assert.match(keys[0], /^"[0-9a-f-]{36}"$/, "an sf-string, as the IETF draft says");
   assert.deepEqual(new Set(keys).size, 1);
 });
 
@@ -83,7 +83,7 @@ test("a POST without an Idempotency-Key is never retried", async () => {
 test("a key the caller gives is the one sent", async () => {
   const { fetch, calls } = stubFetch([answer(503, {}), answer(200, {})]);
   await createClient({ ...quick, fetch }).post("notes", {}, { idempotencyKey: "order-7" });
-  assert.deepEqual(calls.map((c) => c.headers.get("idempotency-key")), ["order-7", "order-7"]);
+  assert.deepEqual(calls.map((c) => c.headers.get("idempotency-key")), ['"order-7"', '"order-7"']);
 });
 
 test("GET and PUT send no Idempotency-Key", async () => {
@@ -92,4 +92,14 @@ test("GET and PUT send no Idempotency-Key", async () => {
   await client.get("a");
   await client.put("a", {});
   assert.deepEqual(calls.map((c) => c.headers.get("idempotency-key")), [null, null]);
+});
+
+test("409 idempotency_in_flight is waited out; another 409 is final", async () => {
+  const inFlight = { status: 409, code: "idempotency_in_flight", title: "Conflict" };
+  const { fetch, calls } = stubFetch([answer(409, inFlight, { "retry-after": "0" }), answer(201, { id: 1 })]);
+  assert.deepEqual(await createClient({ ...quick, fetch }).post("notes", {}), { id: 1 });
+  assert.equal(calls.length, 2);
+  const other = stubFetch([answer(409, { status: 409, code: "conflict", title: "Conflict" })]);
+  await assert.rejects(createClient({ ...quick, fetch: other.fetch }).post("notes", {}), HTTPError);
+  assert.equal(other.calls.length, 1);
 });

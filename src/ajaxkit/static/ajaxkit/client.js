@@ -6,8 +6,9 @@ import { DEFAULT_CACHE_TTL_MS, ResponseCache } from "./cache.js";
 import { CSRF_FAILED, CSRF_HEADER, CSRF_META, CsrfToken } from "./csrf.js";
 import { errorFor, NetworkError, TimeoutError } from "./errors.js";
 import { LiveHub } from "./live.js";
-import { DEFAULT_RETRIES, IDEMPOTENCY_HEADER, mayRetry, RETRY_STATUSES, retryDelay, sleep }
-  from "./retry.js";
+import {
+  DEFAULT_RETRIES, IDEMPOTENCY_HEADER, mayRetry, RETRY_CODES, RETRY_STATUSES, retryDelay, sleep,
+} from "./retry.js";
 
 /** How long one try may take before it is abandoned as a TimeoutError. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -235,7 +236,7 @@ export class Client {
         attempt -= 1; // the refresh is not one of the retries
         continue;
       }
-      if (attempt >= retries || !RETRY_STATUSES.has(answer.status)) return answer;
+      if (attempt >= retries || !retryable(answer)) return answer;
       const delay = retryDelay(attempt + 1, answer.headers.get("Retry-After"), this.random);
       if (delay === null) return answer;
       await sleep(delay, options.signal);
@@ -250,7 +251,7 @@ export class Client {
    */
   async once(method, url, options, key) {
     const headers = new Headers({ Accept: "application/json", ...this.headers, ...options.headers });
-    if (key) headers.set(IDEMPOTENCY_HEADER, key);
+    if (key) headers.set(IDEMPOTENCY_HEADER, key.startsWith('"') ? key : `"${key}"`);
     const token = this.csrf.applies(method, url) ? this.csrf.current() : null;
     if (token) headers.set(CSRF_HEADER, token);
     let body = /** @type {BodyInit | undefined} */ (undefined);
@@ -295,6 +296,12 @@ export class Client {
 function keyFor(method, given) {
   if (given === false || !(method === "POST" || method === "PATCH")) return null;
   return given ?? globalThis.crypto.randomUUID();
+}
+
+/** An answer worth asking again for. @param {Answer} answer */
+function retryable(answer) {
+  const code = /** @type {any} */ (answer.body)?.code;
+  return RETRY_STATUSES.has(answer.status) || RETRY_CODES.has(code);
 }
 
 /** @param {Answer} answer */

@@ -7,6 +7,8 @@ export const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DEL
 export const KEYED_METHODS = new Set(["POST", "PATCH"]);
 /** Answers that say "try again later": timeout, rate limit, a server or proxy hiccup. */
 export const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** Problem codes that mean "the same request is still running": wait, then ask again. */
+export const RETRY_CODES = new Set(["idempotency_in_flight"]);
 /** Tries after the first; a page that can wait longer passes `retries`. */
 export const DEFAULT_RETRIES = 2;
 /** The first backoff ceiling in ms; it doubles with every try (full jitter below it). */
@@ -15,7 +17,7 @@ export const BACKOFF_BASE_MS = 300;
 export const BACKOFF_MAX_MS = 10_000;
 /** A `Retry-After` longer than this is not waited for: the error is thrown instead. */
 export const RETRY_AFTER_MAX_MS = 60_000;
-/** The header that makes a POST/PATCH safe to repeat. */
+/** The header that makes a POST/PATCH safe to repeat (its value is an sf-string: quoted). */
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 
 /**
