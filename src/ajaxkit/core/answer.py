@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ajaxkit.core.body import BODY_METHODS, parse_body
+from ajaxkit.core.body import BODY_METHODS, ReadBody, parse_body
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
@@ -28,7 +28,7 @@ def answer(
     """Read the body, bind parameters, call the handler and render its result."""
     if request.method in BODY_METHODS:
         limit = settings.max_body_size
-        raw = yield _ReadBody(request, limit)
+        raw = yield ReadBody(request, limit)
         parse_body(request, raw, limit)
     call = HandlerCall(endpoint, request, platform)
     if endpoint.flow is not None:
@@ -37,21 +37,6 @@ def answer(
         return response
     result = yield call
     return render_result(result, endpoint, settings, request, platform)
-
-
-class _ReadBody:
-    """The effect of reading the body through the integration, bounded by ``limit``."""
-
-    __slots__ = ("limit", "request")
-
-    def __init__(self, request: AjaxRequest, limit: int) -> None:
-        self.request, self.limit = request, limit
-
-    def sync(self) -> bytes:
-        return self.request.read_body(self.limit)
-
-    async def async_(self) -> bytes:
-        return await self.request.aread_body(self.limit)
 
 
 class HandlerCall:

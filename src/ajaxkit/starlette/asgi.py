@@ -32,6 +32,7 @@ __all__ = [
     "build_websocket_request",
     "route_path",
     "scope_headers",
+    "scope_query",
     "send_response",
 ]
 
@@ -99,6 +100,13 @@ class AjaxMount(Mount):
 # --- request ----------------------------------------------------------------
 
 
+def scope_query(query: bytes) -> MultiDict:
+    """A scope's ``query_string`` as a :class:`MultiDict` (shared when empty)."""
+    if not query:
+        return EMPTY_QUERY
+    return MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+
+
 def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
     """The :class:`AjaxRequest` for an HTTP scope (the body is read later, if at all)."""
     query: bytes = scope["query_string"]
@@ -107,9 +115,7 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         path=scope["path"],
         route=route_path(scope),
         headers=scope_headers(scope["headers"]),
-        query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-        if query
-        else EMPTY_QUERY,
+        query=scope_query(query),
         # Starlette's Request is built only if a handler or step asks for it.
         native_factory=lambda: Request(scope, receive),
         body=ReceiveBody(receive),
@@ -251,9 +257,7 @@ def build_websocket_request(scope: Scope) -> AjaxRequest:
         path=scope["path"],
         route=route_path(scope),
         headers=scope_headers(scope["headers"]),
-        query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-        if query
-        else EMPTY_QUERY,
+        query=scope_query(query),
         native=HTTPConnection(scope),
         user=scope.get("user"),
         client=_peer(scope),
