@@ -191,6 +191,8 @@ class AjaxRequest:
             available once the pipeline has read it.
         files: uploaded files of a multipart body.
         state: free space for pipeline steps and handlers.
+        scheme: ``"http"`` or ``"https"``, as the framework sees it (behind
+            a proxy, once the framework's proxy settings applied).
     """
 
     __slots__ = (
@@ -209,6 +211,7 @@ class AjaxRequest:
         "path_params",
         "query",
         "route",
+        "scheme",
         "state",
     )
 
@@ -225,8 +228,10 @@ class AjaxRequest:
         user: Any = UNLOADED,
         user_loader: UserLoader | None = None,
         auser_loader: AsyncUserLoader | None = None,
+        scheme: str = "http",
     ) -> None:
         self.method = method.upper()
+        self.scheme = scheme
         self.path = path
         self.route = route
         self.headers = headers
@@ -249,6 +254,11 @@ class AjaxRequest:
         if self._cookies is None:
             self._cookies = parse_cookie_header(self.headers.get("cookie", ""))
         return self._cookies
+
+    @property
+    def origin(self) -> str:
+        """This request's own origin, ``scheme://host[:port]`` from the ``Host`` header."""
+        return f"{self.scheme}://{self.headers.get('host', '')}"
 
     @property
     def content_type(self) -> str:

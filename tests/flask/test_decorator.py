@@ -90,7 +90,10 @@ def create_app() -> flask.Flask:
 
 @pytest.fixture
 def client() -> FlaskClient:
-    return create_app().test_client()
+    client = create_app().test_client()
+    # A page's own fetch(): the browser marks it same-origin (CSRF policy).
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
+    return client
 
 
 def test_sync_view_keeps_url_kwargs_and_flask_request(client: FlaskClient) -> None:

@@ -18,6 +18,9 @@ from ajaxkit.starlette.asgi import scope_headers
 
 pytestmark = pytest.mark.starlette
 
+#: What a browser adds to a page's own fetch(), so the CSRF policy admits it.
+SAME_ORIGIN = (b"sec-fetch-site", b"same-origin")
+
 
 def make_api(max_body_size: int = 1024) -> Ajax:
     api = Ajax(max_body_size=max_body_size)
@@ -157,7 +160,7 @@ def test_chunked_body_over_the_limit_is_413_without_reading_it_all() -> None:
         "POST",
         "/ajax/echo",
         root_path="/ajax",
-        headers=[(b"content-type", b"application/json")],
+        headers=[(b"content-type", b"application/json"), SAME_ORIGIN],
         receive=receive,
     )
     assert sent.status == 413
@@ -174,7 +177,7 @@ def test_chunked_body_within_the_limit_is_read_whole() -> None:
         "POST",
         "/ajax/echo",
         root_path="/ajax",
-        headers=[(b"content-type", b"application/json")],
+        headers=[(b"content-type", b"application/json"), SAME_ORIGIN],
         receive=receive,
     )
     assert (sent.status, sent.body) == (200, b"[1,2,3]")
@@ -205,7 +208,7 @@ def test_client_disconnect_mid_body_is_a_client_error() -> None:
         "POST",
         "/ajax/echo",
         root_path="/ajax",
-        headers=[(b"content-type", b"application/json")],
+        headers=[(b"content-type", b"application/json"), SAME_ORIGIN],
         receive=receive,
     )
     assert sent.status == 400

@@ -36,6 +36,7 @@ __all__ = [
     "arun",
     "blocking",
     "flow",
+    "hygiene",
     "is_authenticated",
     "render_exception",
     "run",
@@ -58,6 +59,26 @@ def flow(
         response = _error(exc, settings, request, platform, admission)
     if admission.admitted:
         response = yield from complete(admission, settings, request, platform, response)
+    return hygiene(request, response)
+
+
+def hygiene(request: AjaxRequest, response: AjaxResponse) -> AjaxResponse:
+    """Headers every ajaxkit response carries unless the handler set its own.
+
+    ``nosniff`` stops a browser from reading a JSON body as HTML or script;
+    ``no-store`` keeps a signed-in user's data out of shared and back-button
+    caches.  A native response is the handler's own business.
+    """
+    headers = response.headers
+    if response.native is None:
+        if "X-Content-Type-Options" not in headers:
+            headers["X-Content-Type-Options"] = "nosniff"
+        if (
+            request.user_loaded
+            and "Cache-Control" not in headers
+            and is_authenticated(request.user)
+        ):
+            headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.clock import Clock, SystemClock
+from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.encoding import JSONEncoder
 
 if TYPE_CHECKING:
@@ -55,6 +56,14 @@ class Settings:
         steps: the policy steps admission runs, in order (see
             :mod:`ajaxkit.core.steps`); each reads its own registration
             options.
+        csrf: the CSRF policy (:class:`~ajaxkit.core.csrf.CsrfPolicy`):
+            trusted origins (share them with your CORS middleware), tokens.
+        login_url: sent as ``login_url`` in 401 problems, so a page can
+            send its user there.
+        max_json_depth: deepest nesting of arrays/objects in a JSON body.
+        max_params: most parameters (JSON object keys in all, form fields,
+            query pairs) a request may carry.
+        max_string_length: longest string (in characters) a body may hold.
     """
 
     debug: bool = False
@@ -68,6 +77,11 @@ class Settings:
     clock: Clock = field(default_factory=SystemClock)
     logger_name: str = "ajaxkit"
     steps: tuple[PolicyStep[Any], ...] = field(default_factory=_default_steps)
+    csrf: CsrfPolicy = field(default_factory=CsrfPolicy)
+    login_url: str | None = None
+    max_json_depth: int = 64
+    max_params: int = 1000
+    max_string_length: int = 1024 * 1024
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""

@@ -34,12 +34,19 @@ def apply_django_settings(api: Ajax) -> None:
         ``AJAXKIT_MAX_BODY_SIZE`` (optional): the largest request body in
             bytes.  Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB by
             default) also bounds bodies; raise it for larger limits.
+        ``LOGIN_URL`` (when a path or URL): the ``login_url`` of 401 problems.
+    CSRF reads ``CSRF_TRUSTED_ORIGINS`` and Django's token settings per request.
     """
     debug = bool(getattr(django_settings, "AJAXKIT_DEBUG", django_settings.DEBUG))
     changes: dict[str, Any] = {"debug": api.settings.debug or debug}
     max_body_size = getattr(django_settings, "AJAXKIT_MAX_BODY_SIZE", None)
     if max_body_size is not None:
         changes["max_body_size"] = int(max_body_size)
+    login_url = str(django_settings.LOGIN_URL)
+    if api.settings.login_url is None and "/" in login_url:
+        # A URL name would need reverse(), which cannot run while the
+        # urlconf that mounts us is still being imported.
+        changes["login_url"] = login_url
     api.configure(**changes)
 
 

@@ -84,6 +84,7 @@ def to_ajax_request(route: str) -> AjaxRequest:
         native=request,
         body=StreamBody(request),
         user_loader=current_user,
+        scheme=request.scheme,
     )
 
 

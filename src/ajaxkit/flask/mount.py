@@ -9,6 +9,13 @@ app (never at import time):
     ``Ajax(debug=True)`` is never turned off by a non-debug app.
 ``AJAXKIT_MAX_BODY_SIZE``
     sets ``max_body_size`` (bytes).
+``AJAXKIT_CSRF_TRUSTED_ORIGINS``
+    origins trusted for unsafe requests (give flask-cors the same list).
+``AJAXKIT_LOGIN_URL``
+    the ``login_url`` of 401 problems.
+
+CSRF tokens are signed with ``app.secret_key`` (itsdangerous) unless the
+registry's policy names a signer or key of its own.
 
 The registry's settings are global to it, so when one registry is mounted on
 several apps, the last registration's config wins.
@@ -16,15 +23,18 @@ several apps, the last registration's config wins.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import flask
 from flask.sansio.app import App
 
+from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.registry import Ajax
 from ajaxkit.core.settings import Settings
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.platform import FLASK_PLATFORM
+from ajaxkit.signing import ItsdangerousSigner
 
 __all__ = ["ALL_METHODS", "AjaxKit", "blueprint", "config_settings"]
 
@@ -41,6 +51,21 @@ def config_settings(app: App, settings: Settings) -> dict[str, Any]:
     changes: dict[str, Any] = {"debug": bool(debug)}
     if config.get("AJAXKIT_MAX_BODY_SIZE") is not None:
         changes["max_body_size"] = int(config["AJAXKIT_MAX_BODY_SIZE"])
+    if config.get("AJAXKIT_LOGIN_URL") is not None:
+        changes["login_url"] = str(config["AJAXKIT_LOGIN_URL"])
+    csrf = _csrf_changes(app, settings.csrf)
+    if csrf:
+        changes["csrf"] = dataclasses.replace(settings.csrf, **csrf)
+    return changes
+
+
+def _csrf_changes(app: App, policy: CsrfPolicy) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    trusted = app.config.get("AJAXKIT_CSRF_TRUSTED_ORIGINS")
+    if trusted is not None:
+        changes["trusted_origins"] = tuple(trusted)
+    if policy.signer is None and policy.secret_key is None and app.secret_key:
+        changes["signer"] = ItsdangerousSigner(app.secret_key)
     return changes
 
 

@@ -39,12 +39,11 @@ def describe_native(response: Response) -> NativeSummary:
 
 
 #: Starlette responses pass through; sync code runs in anyio's thread pool
-#: (as Starlette runs sync endpoints); CSRF protection comes later.
+#: (as Starlette runs sync endpoints); CSRF is the core's policy.
 STARLETTE_PLATFORM = Platform(
     name="starlette",
     native_response_types=(Response,),
     translate_exception=translate_exception,
-    check_csrf=None,
     run_in_thread=run_in_threadpool,
     describe_native=describe_native,
 )

@@ -41,7 +41,7 @@ def fastapi_app(apis: Mapping[str, Ajax]) -> FastAPI:
 class FastAPIClient(HTTPXClient):
     name = "fastapi"
     marks = ("fastapi",)
-    capabilities = frozenset({"native", "async_server", "websocket"})
+    capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
     natives = NATIVES
 
     def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:

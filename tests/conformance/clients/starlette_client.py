@@ -83,7 +83,7 @@ class HTTPXClient(Client):
             data=kwargs.pop("data", None),
             files=kwargs.pop("files", None),
         )
-        headers = dict(kwargs.pop("headers", None) or {})
+        headers = self.with_defaults(kwargs.pop("headers", None))
         if content_type and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = content_type
         content = kwargs.pop("content", None)
@@ -117,7 +117,7 @@ class HTTPXClient(Client):
 class StarletteClient(HTTPXClient):
     name = "starlette"
     marks = ("starlette",)
-    capabilities = frozenset({"native", "async_server", "websocket"})
+    capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
     natives = NATIVES
 
     def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
