@@ -193,6 +193,10 @@ class AjaxRequest:
         state: free space for pipeline steps and handlers.
         scheme: ``"http"`` or ``"https"``, as the framework sees it (behind
             a proxy, once the framework's proxy settings applied).
+
+    ``host`` (a value, or a function computing it on first use) is the host
+    the framework validated (Django's ``get_host()``); without it, the
+    ``Host`` header.
     """
 
     __slots__ = (
@@ -200,6 +204,7 @@ class AjaxRequest:
         "_body",
         "_body_source",
         "_cookies",
+        "_host",
         "_user",
         "_user_loader",
         "data",
@@ -229,9 +234,11 @@ class AjaxRequest:
         user_loader: UserLoader | None = None,
         auser_loader: AsyncUserLoader | None = None,
         scheme: str = "http",
+        host: str | Callable[[], str] | None = None,
     ) -> None:
         self.method = method.upper()
         self.scheme = scheme
+        self._host = host
         self.path = path
         self.route = route
         self.headers = headers
@@ -257,8 +264,13 @@ class AjaxRequest:
 
     @property
     def origin(self) -> str:
-        """This request's own origin, ``scheme://host[:port]`` from the ``Host`` header."""
-        return f"{self.scheme}://{self.headers.get('host', '')}"
+        """This request's own origin, ``scheme://host[:port]``."""
+        host = self._host
+        if callable(host):
+            host = self._host = host()
+        if host is None:
+            host = self.headers.get("host", "")
+        return f"{self.scheme}://{host}"
 
     @property
     def content_type(self) -> str:

@@ -86,6 +86,9 @@ def to_ajax_request(
         user_loader=lambda: _load_user(request),
         auser_loader=lambda: _aload_user(request),
         scheme=request.scheme or "http",
+        # Django's host (ALLOWED_HOSTS, USE_X_FORWARDED_HOST), as its own CSRF
+        # check sees it; only computed when an Origin must be compared.
+        host=request.get_host,
     )
     if path_params:
         ajax_request.path_params = dict(path_params)

@@ -129,12 +129,17 @@ class Client(ABC):
         return token
 
     def websocket(
-        self, path: str, *, denial_response: bool = True
+        self,
+        path: str,
+        *,
+        denial_response: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> AbstractContextManager[WsSession]:
         """Open a WebSocket as the logged-in user (capability ``websocket``).
 
         ``denial_response=False`` serves it as a server without the ASGI
-        ``websocket.http.response`` extension would.
+        ``websocket.http.response`` extension would; ``headers`` are added
+        to the handshake (``Origin``).
 
         Raises:
             WsRefused: the handshake was refused.

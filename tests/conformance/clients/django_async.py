@@ -46,7 +46,11 @@ class DjangoAsyncClient(DjangoClient):
         return async_to_sync(send)()
 
     def websocket(
-        self, path: str, *, denial_response: bool = True
+        self,
+        path: str,
+        *,
+        denial_response: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> AbstractContextManager[WsSession]:
         # Django's own ASGI application, wrapped once per mount; the test
         # client's session cookie carries the login, as a browser's would.
@@ -56,5 +60,8 @@ class DjangoAsyncClient(DjangoClient):
             application = ajaxkit.django.asgi(application, api, prefix=prefix)
         cookie = "; ".join(f"{name}={m.value}" for name, m in self._client.cookies.items())
         return websocket_session(
-            application, path, headers={"cookie": cookie}, denial_response=denial_response
+            application,
+            path,
+            headers={**(headers or {}), "cookie": cookie},
+            denial_response=denial_response,
         )

@@ -98,10 +98,18 @@ class HTTPXClient(Client):
         return TestResponse(response.status_code, pairs, response.content)
 
     def websocket(
-        self, path: str, *, denial_response: bool = True
+        self,
+        path: str,
+        *,
+        denial_response: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> AbstractContextManager[WsSession]:
         return websocket_session(
-            self.http.app, path, cookies=dict(self.http.cookies), denial_response=denial_response
+            self.http.app,
+            path,
+            headers=headers,
+            cookies=dict(self.http.cookies),
+            denial_response=denial_response,
         )
 
     def login(self, username: str) -> None:
