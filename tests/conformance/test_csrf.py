@@ -21,6 +21,7 @@ from ajaxkit.core.clock import ManualClock
 from ajaxkit.testing import Response
 from tests.conformance.app import TRUSTED_ORIGIN, build_api
 from tests.conformance.clients.base import Client, WsRefused
+from tests.conformance.clients.reference import NATIVES
 from tests.conformance.test_protocol import assert_problem
 
 EVIL = "http://evil.example"
@@ -148,10 +149,8 @@ def test_X5_token_endpoint_answers_json_and_sets_a_cookie(victim: Client) -> Non
 
 
 @pytest.fixture
-def expiring(client_class: type[Client], needs: Callable[[str], None]) -> Iterator[Any]:
+def expiring(client_class: type[Client]) -> Iterator[tuple[Client, ManualClock]]:
     clock = ManualClock()
-    from tests.conformance.clients.reference import NATIVES
-
     other = client_class(apis={"/ajax": build_api(NATIVES, clock=clock)})
     try:
         yield other, clock
@@ -159,9 +158,7 @@ def expiring(client_class: type[Client], needs: Callable[[str], None]) -> Iterat
         other.close()
 
 
-def test_X5_expired_token_is_refused(
-    expiring: tuple[Client, ManualClock], needs: Callable[[str], None]
-) -> None:
+def test_X5_expired_token_is_refused(expiring: tuple[Client, ManualClock]) -> None:
     client, clock = expiring
     if "csrf_token_always" in client.capabilities:
         pytest.skip("the platform's own tokens do not expire (Django's)")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ajaxkit.flask.adapter import StreamBody, to_ajax_request, to_flask_response
 from ajaxkit.flask.decorator import ajax
+from ajaxkit.flask.login import fetch_aware_login
 from ajaxkit.flask.mount import AjaxKit, blueprint
 from ajaxkit.flask.platform import FLASK_PLATFORM, translate_exception
 
@@ -25,6 +26,7 @@ __all__ = [
     "StreamBody",
     "ajax",
     "blueprint",
+    "fetch_aware_login",
     "to_ajax_request",
     "to_flask_response",
     "translate_exception",
