@@ -85,7 +85,17 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
         # Flask's automatic OPTIONS would hide the core's Allow answer.
         bp.add_url_rule(rule, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
     bp.record(lambda state: api.configure(**config_settings(state.app, api.settings)))
+    bp.record(lambda state: _leave_csrf_to_ajaxkit(state.app, bp))
     return bp
+
+
+def _leave_csrf_to_ajaxkit(app: App, bp: flask.Blueprint) -> None:
+    # Flask-WTF's CSRFProtect (when set up before us) would answer our
+    # endpoints with its HTML 400; the core's policy, which accepts its
+    # tokens too, answers them instead.
+    csrf = app.extensions.get("csrf")
+    if csrf is not None and hasattr(csrf, "exempt"):
+        csrf.exempt(bp)
 
 
 class AjaxKit:

@@ -1,0 +1,48 @@
+"""Flask-WTF: pages rendering ``csrf_token()`` keep working against ajaxkit endpoints."""
+
+from __future__ import annotations
+
+import flask
+import pytest
+from flask.testing import FlaskClient
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+from ajaxkit import Ajax
+from ajaxkit.flask import AjaxKit
+
+pytestmark = pytest.mark.flask
+
+
+@pytest.fixture
+def client() -> FlaskClient:
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    CSRFProtect(app)
+    api = Ajax()
+    api.add("submit", lambda: {"submitted": True}, methods=["POST"])
+    AjaxKit(app, api=api)
+
+    @app.get("/page")
+    def page() -> str:
+        return generate_csrf()
+
+    return app.test_client()
+
+
+def test_a_flask_wtf_token_passes(client: FlaskClient) -> None:
+    token = client.get("/page").get_data(as_text=True)
+    response = client.post("/ajax/submit", json={}, headers={"X-CSRFToken": token})
+    assert response.get_json() == {"submitted": True}
+
+
+def test_without_a_token_the_refusal_is_ours(client: FlaskClient) -> None:
+    client.get("/page")
+    response = client.post("/ajax/submit", json={}, headers={"X-CSRFToken": "forged"})
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "csrf_failed"
+
+
+def test_ajaxkit_tokens_pass_too(client: FlaskClient) -> None:
+    token = client.get("/ajax/_csrf").get_json()["token"]
+    response = client.post("/ajax/submit", json={}, headers={"X-CSRFToken": token})
+    assert response.status_code == 200
