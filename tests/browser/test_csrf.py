@@ -58,9 +58,7 @@ def make_app(calls: list[str]) -> Starlette:
     def page(request: Request) -> HTMLResponse:
         return HTMLResponse(PAGE.format(target=request.query_params.get("target", "")))
 
-    return Starlette(
-        routes=[Route("/page", page), Mount("/ajax", app=ajaxkit.starlette.app(api))]
-    )
+    return Starlette(routes=[Route("/page", page), Mount("/ajax", app=ajaxkit.starlette.app(api))])
 
 
 @pytest.fixture(scope="module")
