@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from http.cookies import CookieError, Morsel, SimpleCookie
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar, overload
 
 __all__ = [
     "EMPTY_QUERY",
@@ -30,6 +30,9 @@ __all__ = [
     "UploadedFile",
     "parse_cookie_header",
 ]
+
+
+_T = TypeVar("_T")
 
 
 class MultiDict(Mapping[str, str]):
@@ -88,6 +91,17 @@ class Headers(Mapping[str, str]):
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._map
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+
+    @overload
+    def get(self, key: str, default: str | _T, /) -> str | _T: ...
+
+    def get(self, key: str, default: Any = None, /) -> Any:
+        # Mapping.get goes through __getitem__ and a caught KeyError, which
+        # costs a microsecond per absent header; policy checks read several.
+        return self._map.get(key.lower(), default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._map)

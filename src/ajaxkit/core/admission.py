@@ -45,12 +45,14 @@ class Admission:
             when set, the handler is not called.
     """
 
-    __slots__ = ("admitted", "endpoint", "response")
+    __slots__ = ("admitted", "completes", "endpoint", "response")
 
     def __init__(self) -> None:
         self.endpoint: Endpoint | None = None
         self.admitted: list[BoundStep[Any]] = []
         self.response: AjaxResponse | None = None
+        #: Whether an admitted step wants to see the final response.
+        self.completes = False
 
     def call(self, request: AjaxRequest, settings: Settings, platform: Platform) -> StepCall:
         assert self.endpoint is not None
@@ -87,6 +89,8 @@ def run_steps(call: StepCall, admission: Admission) -> Flow[None]:
     for bound in call.endpoint.steps_for(call.request.method):
         early = yield from bound.step.admit(call, bound.config)
         admission.admitted.append(bound)
+        if bound.step.completes:
+            admission.completes = True
         if early is not None:
             admission.response = early
             return

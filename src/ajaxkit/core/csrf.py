@@ -27,7 +27,7 @@ import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
@@ -143,11 +143,15 @@ def origin_matches(origin: str, trusted: Iterable[str]) -> bool:
     return False
 
 
-def check_origin_headers(request: AjaxRequest, policy: CsrfPolicy, trusted: Iterable[str]) -> bool:
+def check_origin_headers(
+    request: AjaxRequest, policy: CsrfPolicy, trusted: Callable[[], tuple[str, ...]]
+) -> bool:
     """Steps 1-2: ``True`` when the headers prove the request legitimate.
 
     ``False`` means the request carries none of them (a non-browser client,
-    an old browser), so the token must decide.
+    an old browser), so the token must decide.  ``trusted()`` gives the
+    trusted origins; it is only called when an origin must be compared, so
+    a page's own ``fetch()`` (``same-origin``) costs two header lookups.
 
     Raises:
         CSRFFailed: the headers show a request from an untrusted site; the
@@ -156,26 +160,28 @@ def check_origin_headers(request: AjaxRequest, policy: CsrfPolicy, trusted: Iter
     headers = request.headers
     origin = headers.get("origin")
     site = headers.get("sec-fetch-site")
+    if site == "same-origin":
+        return True
     if site is not None:
         verdict = _fetch_site(site.strip().lower(), origin, policy, trusted)
         if verdict is not None:
             return verdict
     if origin is not None:
-        return _check_origin(origin.strip(), request, trusted)
+        return _check_origin(origin.strip(), request, trusted())
     referer = headers.get("referer")
     if request.scheme == "https" and referer:
         # Over HTTPS a missing Origin is an older browser; its Referer
         # (which a page can trim, never forge) tells the same.
-        return _check_referer(referer, request, trusted)
+        return _check_referer(referer, request, trusted())
     return False
 
 
 def _fetch_site(
-    site: str, origin: str | None, policy: CsrfPolicy, trusted: Iterable[str]
+    site: str, origin: str | None, policy: CsrfPolicy, trusted: Callable[[], tuple[str, ...]]
 ) -> bool | None:
     if site == "same-origin":
         return True
-    trusted_origin = origin is not None and origin_matches(origin.strip(), trusted)
+    trusted_origin = origin is not None and origin_matches(origin.strip(), trusted())
     if site == "same-site":
         if policy.allow_same_site or trusted_origin:
             return True

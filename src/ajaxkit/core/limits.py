@@ -26,9 +26,16 @@ def check_input_limits(request: AjaxRequest, settings: Settings) -> None:
     if data is None and not request.query:
         return
     check_param_count(request, settings.max_params)
-    if isinstance(data, (dict, list)):
+    body = request.body
+    # Cheap bounds first, so that the usual small body is never walked: a
+    # document cannot nest deeper than it has brackets, nor hold a string
+    # longer than its bytes (an escape shortens, never lengthens, the text).
+    if isinstance(data, (dict, list)) and body.count(b"[") + body.count(b"{") > (
+        settings.max_json_depth
+    ):
         check_depth(data, settings.max_json_depth)
-    check_strings(request, settings.max_string_length)
+    if request.query or len(body) > settings.max_string_length:
+        check_strings(request, settings.max_string_length)
 
 
 def check_param_count(request: AjaxRequest, limit: int) -> None:

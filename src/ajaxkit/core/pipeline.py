@@ -57,7 +57,7 @@ def flow(
             response = yield from answer(admission.endpoint, settings, request, platform)
     except Exception as exc:
         response = _error(exc, settings, request, platform, admission)
-    if admission.admitted:
+    if admission.completes:
         response = yield from complete(admission, settings, request, platform, response)
     return hygiene(request, response)
 
