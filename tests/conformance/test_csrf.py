@@ -140,12 +140,19 @@ def test_X5_token_fallback_passes(victim: Client) -> None:
     assert response.json() == {"submitted": True}
 
 
-def test_X5_token_endpoint_answers_json_and_sets_a_cookie(victim: Client) -> None:
-    response = victim.get("/ajax/_csrf")
+def test_X5_token_endpoint_answers_json_and_sets_a_cookie(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("csrf")
+    client.enforce_csrf()
+    response = client.get("/ajax/_csrf")
     assert response.status == 200
-    assert isinstance(response.json()["token"], str)
+    first = response.json()["token"]
+    assert isinstance(first, str)
     assert response.headers["cache-control"] == "no-store"
     assert response.header_list("set-cookie")
+    client.get("/ajax/_csrf")  # another tab asks too: the first tab's token still works
+    assert client.post("/ajax/submit", json={}, headers={"X-CSRFToken": first}).status == 200
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from ajaxkit.core.csrf import (
     check_token,
     issue_token,
     origin_matches,
+    page_token,
 )
 from ajaxkit.signing import ItsdangerousSigner
 from ajaxkit.testing import Client
@@ -112,3 +113,16 @@ def test_reference_client_without_fetch_metadata_needs_the_token() -> None:
     assert client.post("/ajax/do").json()["code"] == "csrf_failed"
     token = client.get("/ajax/_csrf").json()["token"]
     assert client.post("/ajax/do", headers={"X-CSRF-Token": token}).json() == {"ok": True}
+
+
+def test_page_token_is_reused_until_half_its_life() -> None:
+    clock = ManualClock()
+    token, cookie = page_token({}, POLICY, clock)
+    assert cookie is not None
+    cookies = {POLICY.cookie_name: token}
+    assert page_token(cookies, POLICY, clock) == (token, None)
+    clock.advance(POLICY.token_max_age / 2 + 1)
+    renewed, cookie = page_token(cookies, POLICY, clock)
+    assert renewed != token
+    assert cookie is not None
+    assert page_token({POLICY.cookie_name: "forged"}, POLICY, clock)[1] is not None

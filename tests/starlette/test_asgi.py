@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 import ajaxkit.starlette
@@ -313,3 +314,21 @@ def test_http_exception_with_other_status_keeps_status_detail_and_headers(caplog
     assert response.status_code == 502
     assert "10.0.0.3" not in response.text  # a 5xx detail stays in the log
     assert any("10.0.0.3" in r.getMessage() for r in caplog.records)
+
+
+def test_the_page_helper_hands_out_a_token_the_mount_accepts() -> None:
+    api = make_api()
+    mounted = ajaxkit.starlette.app(api)
+
+    async def page(request: Request) -> PlainTextResponse:
+        token, cookie = ajaxkit.starlette.csrf_token(api, request)
+        response = PlainTextResponse(token)
+        if cookie is not None:
+            response.headers.append("set-cookie", cookie.header_value())
+        return response
+
+    client = TestClient(Starlette(routes=[Route("/page", page), Mount("/ajax", app=mounted)]))
+    token = client.get("/page").text
+    assert client.get("/page").text == token
+    response = client.post("/ajax/echo", json=[1], headers={"X-CSRFToken": token})
+    assert response.json() == [1]

@@ -27,7 +27,7 @@ import functools
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
@@ -46,6 +46,8 @@ __all__ = [
     "check_token",
     "issue_token",
     "origin_matches",
+    "page_token",
+    "sent_token",
 ]
 
 #: Default cookie of the double-submit token (not Django's ``csrftoken``,
@@ -240,6 +242,28 @@ def issue_token(policy: CsrfPolicy, clock: Clock) -> tuple[str, Cookie]:
     return token, cookie
 
 
+def page_token(
+    cookies: Mapping[str, str], policy: CsrfPolicy, clock: Clock
+) -> tuple[str, Cookie | None]:
+    """The token to hand a page: the client's current one while it is valid.
+
+    Reusing it keeps every open tab's token working; a new token (and the
+    cookie to set, otherwise ``None``) is issued only when the cookie is
+    absent, forged or older than half its life.
+    """
+    current = cookies.get(policy.cookie_name)
+    if current and _age(current, policy, clock) < policy.token_max_age / 2:
+        return current, None
+    return issue_token(policy, clock)
+
+
+def _age(token: str, policy: CsrfPolicy, clock: Clock) -> float:
+    """Seconds since ``token`` was issued; infinite when it is not ours."""
+    value = policy.token_signer.unsign(token)
+    issued = value.rpartition(".")[2] if value else ""
+    return clock.time() - int(issued) if issued.isdigit() else float("inf")
+
+
 def sent_token(request: AjaxRequest, policy: CsrfPolicy) -> str | None:
     """The token the request sent in one of the policy's headers."""
     for name in policy.header_names:
@@ -270,9 +294,8 @@ def check_token(request: AjaxRequest, policy: CsrfPolicy, clock: Clock) -> None:
 
 
 def _check_signed(token: str, policy: CsrfPolicy, clock: Clock) -> None:
-    value = policy.token_signer.unsign(token)
-    issued = value.rpartition(".")[2] if value else ""
-    if not issued.isdigit():
+    age = _age(token, policy, clock)
+    if age == float("inf"):
         raise CSRFFailed("CSRF check failed: the token's signature is invalid.")
-    if clock.time() - int(issued) > policy.token_max_age:
+    if age > policy.token_max_age:
         raise CSRFFailed("CSRF check failed: the token has expired.")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated
-from ajaxkit.core.csrf import check_origin_headers, check_token, issue_token, sent_token
+from ajaxkit.core.csrf import check_origin_headers, check_token, page_token, sent_token
 from ajaxkit.core.effects import IO, Effect, Flow, blocking, call_either
 from ajaxkit.exceptions import Forbidden, RegistrationError, Unauthorized
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -229,7 +229,7 @@ def issue_response(call: StepCall) -> AjaxResponse:
     if issue is not None:
         token, cookie = issue(call.request)
     else:
-        token, cookie = issue_token(call.settings.csrf, call.settings.clock)
+        token, cookie = page_token(call.request.cookies, call.settings.csrf, call.settings.clock)
     body = b'{"token":"' + token.encode() + b'"}'
     headers = {"Content-Type": "application/json", "Cache-Control": "no-store"}
     return AjaxResponse(200, body, headers, cookies=[cookie] if cookie else ())

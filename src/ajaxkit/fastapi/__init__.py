@@ -17,6 +17,6 @@ even carry mounts over).
 
 from __future__ import annotations
 
-from ajaxkit.starlette import AjaxApp, app
+from ajaxkit.starlette import AjaxApp, app, csrf_token
 
-__all__ = ["AjaxApp", "app"]
+__all__ = ["AjaxApp", "app", "csrf_token"]

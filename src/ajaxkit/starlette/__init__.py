@@ -19,12 +19,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ajaxkit.starlette.asgi import AjaxApp
-from ajaxkit.starlette.platform import STARLETTE_PLATFORM
+from ajaxkit.starlette.platform import STARLETTE_PLATFORM, csrf_token
 
 if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app"]
+__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app", "csrf_token"]
 
 
 def app(api: Ajax) -> AjaxApp:
