@@ -16,15 +16,15 @@ _URL_LINE = re.compile(rb"Demo running at (http://\S+)")
 
 
 @contextmanager
-def running_demo(workdir: Path, timeout: float = 30.0) -> Iterator[str]:
+def running_demo(workdir: Path, timeout: float = 30.0, port: int = 0) -> Iterator[str]:
     """Start the demo with its database and log in ``workdir``; yield its URL.
 
     The server's output goes to ``workdir / "demo.log"`` (a file, not a pipe
     nobody drains, which would stall the server once full).
     """
-    log = workdir / "demo.log"
+    log = workdir / f"demo-{port}.log" if port else workdir / "demo.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    command = [sys.executable, "-m", "examples.demo", "--port", "0"]
+    command = [sys.executable, "-m", "examples.demo", "--port", str(port)]
     command += ["--database", str(workdir / "users.sqlite3"), "--log-level", "warning"]
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -144,3 +144,17 @@ def test_scanner_sees_lazy_and_relative_imports() -> None:
     source = "def f():\n    import flask\n    from . import pipeline\n    from ..live import x\n"
     names = imports_of(source, "ajaxkit.core.example", "example.py")
     assert {"flask", "ajaxkit.core.pipeline", "ajaxkit.live", "ajaxkit.live.x"} <= names
+
+
+LIVE_FILES = sorted((PACKAGE / "live").rglob("*.py"))
+#: What ``ajaxkit.live`` may build on: the layers below it and itself.
+LIVE_MAY_IMPORT = (*CORE_MAY_IMPORT, "ajaxkit.live")
+
+
+@pytest.mark.parametrize("path", LIVE_FILES, ids=module_name)
+def test_live_imports_no_framework_and_only_its_redis_module_imports_redis(path: Path) -> None:
+    names = imported_modules(path)
+    frameworks = FORBIDDEN if path.name != "redis.py" else tuple(set(FORBIDDEN) - {"redis"})
+    assert sorted(n for n in names if _is_under(n, frameworks)) == []
+    upward = {n for n in names if n.startswith("ajaxkit.") and not _is_under(n, LIVE_MAY_IMPORT)}
+    assert sorted(upward) == []

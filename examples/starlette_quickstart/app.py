@@ -4,7 +4,6 @@ from starlette.applications import Starlette
 from starlette.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.routing import Mount
 
 import ajaxkit.starlette
 from ajaxkit import Ajax, NotFound
@@ -41,6 +40,6 @@ class DemoTokenAuth(AuthenticationBackend):
 
 
 app = Starlette(
-    routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))],
+    routes=[ajaxkit.starlette.mount("/ajax", api)],
     middleware=[Middleware(AuthenticationMiddleware, backend=DemoTokenAuth())],
 )

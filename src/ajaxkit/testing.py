@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import orjson
 
@@ -172,10 +172,12 @@ class Client:
         if body:
             header_items.setdefault("Content-Length", str(len(body)))
         query = parse_qsl(split.query, keep_blank_values=True) + _pairs(params)
-        route = split.path[len(self.mount) :] if split.path.startswith(self.mount) else "\0"
+        # Servers hand applications the percent-decoded path (WSGI, ASGI).
+        path = unquote(split.path)
+        route = path[len(self.mount) :] if path.startswith(self.mount) else "\0"
         return AjaxRequest(
             method=method,
-            path=split.path,
+            path=path,
             route=route,
             headers=Headers(header_items.items()),
             query=MultiDict(query),

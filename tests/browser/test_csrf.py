@@ -20,9 +20,7 @@ from starlette.routing import Mount, Route
 
 import ajaxkit.starlette
 from ajaxkit import Ajax
-from tests.browser.test_demo import CHROMIUM_ARGS
 from tests.django.test_websocket_server import serving
-from tests.services import require_browser
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -71,21 +69,6 @@ def servers(calls: list[str]) -> Iterator[tuple[str, str]]:
     app = make_app(calls)
     with serving(app) as a, serving(app) as b:
         yield f"http://{a}", f"http://{b}"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_X4_same_origin_page_fetch_passes_without_a_token(

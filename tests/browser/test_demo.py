@@ -17,21 +17,12 @@ import pytest
 from examples.demo import users
 from examples.demo.api import MAX_QUERY_LENGTH
 from tests.demo_server import running_demo
-from tests.services import require_browser
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 #: Well under the page's 250 ms debounce: one burst of typing.
 KEYSTROKE_MS = 40
 #: Well over the debounce: long enough for a second request to have been sent.
@@ -42,21 +33,6 @@ SETTLE_MS = 600
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_demo(tmp_path_factory.mktemp("browser-demo")) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 class SearchPage:

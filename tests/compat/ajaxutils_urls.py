@@ -17,6 +17,11 @@ from ajaxkit.compat.ajaxutils import ajax
 
 
 @ajax
+def nothing(request: HttpRequest) -> None:
+    return None
+
+
+@ajax
 def check_for_some_task(request: HttpRequest) -> dict[str, Any]:
     return {"status": "completed", "exit_status": 0}
 
@@ -94,6 +99,7 @@ def post_anything(request: HttpRequest) -> dict[str, bool]:
 urlpatterns = [
     path(f"ajax/{view.__name__}/", view)
     for view in (
+        nothing,
         check_for_some_task,
         some_very_private_view,
         submit_my_data,

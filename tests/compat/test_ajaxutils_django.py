@@ -88,6 +88,12 @@ def test_error_response_becomes_envelope(client: Client) -> None:
     assert (response.status_code, response.json()) == (400, envelope("My error message"))
 
 
+def test_none_is_200_null_as_the_original_answered(client: Client) -> None:
+    response = client.get("/ajax/nothing/")
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+    assert response.content == b"null"
+
+
 def test_tuple_sets_status(client: Client) -> None:
     response = client.get("/ajax/teapot/")
     assert (response.status_code, response.json()) == (418, {"i'm a": "teapot"})

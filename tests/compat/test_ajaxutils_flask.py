@@ -35,6 +35,11 @@ def make_app() -> flask.Flask:
     def bad() -> flask.Response:
         return flask.Response("My error message", status=400)
 
+    @app.route("/nothing")
+    @ajax
+    def nothing() -> None:
+        return None
+
     @app.route("/boom")
     @ajax()
     def boom() -> None:
@@ -84,3 +89,9 @@ def test_exception_is_json_500(client, caplog) -> None:
         500,
         {"status": "error", "error": "Internal server error"},
     )
+
+
+def test_none_is_200_null_as_the_original_answered(client: flask.testing.FlaskClient) -> None:
+    response = client.get("/nothing")
+    assert (response.status_code, response.content_type) == (200, "application/json")
+    assert response.data == b"null"

@@ -41,6 +41,14 @@ def client() -> Client:
     def boom(request: AjaxRequest) -> None:
         raise RuntimeError("secret")
 
+    @api.endpoint("nothing")
+    def nothing(request: AjaxRequest) -> None:
+        return None
+
+    @api.endpoint("no-content")
+    def no_content(request: AjaxRequest) -> tuple[None, int]:
+        return None, 204
+
     @api.endpoint("conflict")
     def conflict(request: AjaxRequest) -> None:
         raise Conflict("Already there")
@@ -51,6 +59,17 @@ def client() -> Client:
 def test_success_is_bare_json(client: Client) -> None:
     response = client.get("/ajax/task")
     assert (response.status, response.json()) == (200, {"status": "completed"})
+
+
+def test_none_is_200_null_as_the_original_answered(client: Client) -> None:
+    response = client.get("/ajax/nothing")
+    assert (response.status, response.headers["Content-Type"]) == (200, "application/json")
+    assert response.content == b"null"
+
+
+def test_an_explicit_204_still_has_no_body(client: Client) -> None:
+    response = client.get("/ajax/no-content")
+    assert (response.status, response.content) == (204, b"")
 
 
 def test_tuple_sets_status(client: Client) -> None:

@@ -7,17 +7,23 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from typing import Any
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any, ClassVar
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from ajaxkit.compat import django_ajax as ajax
+from ajaxkit.compat.django_ajax.decorators import allowed_methods
+from ajaxkit.compat.django_ajax.endpoints import ModelEndpoint
+from ajaxkit.compat.django_ajax.exceptions import AJAXError
 from ajaxkit.compat.django_ajax.views import api
 from tests.compat.conftest import POSTGRES_ROUTER
+from tests.django_project.legacy.endpoints import PartEndpoint, WidgetEndpoint
 from tests.django_project.legacy.models import Gadget, Kind, LegacyTag, Part, Widget
 
 pytestmark = pytest.mark.django
@@ -253,23 +259,133 @@ def test_create_with_a_json_body(alice: Client) -> None:
     assert Widget.objects.get().title == "Json"
 
 
-def test_validation_failure_is_400_could_not_save_with_errors(alice: Client) -> None:
+def test_validation_is_full_clean_in_djangos_words(alice: Client) -> None:
     status, body = post(alice, "legacy/widget.json", {"price": "not a number"})
     assert status == 400
     assert body["data"] == {"code": 400, "message": "Could not save model."}
-    assert set(body["errors"]) == {"title", "price"}
-    assert all(isinstance(m, list) and m for m in body["errors"].values())
+    assert body["errors"] == {
+        "title": ["This field cannot be blank."],
+        "price": ["“not a number” value must be a decimal number."],
+    }
+    assert not Widget.objects.exists()
+    widget = Widget.objects.create(title="kept")
+    status, body = post(alice, f"legacy/widget/{widget.pk}/update.json", {"title": ""})
+    assert (status, body["errors"]) == (400, {"title": ["This field cannot be blank."]})
+    widget.refresh_from_db()
+    assert widget.title == "kept"
+
+
+def test_unreadable_values_are_400_could_not_save_not_a_500(alice: Client) -> None:
+    body = json.dumps({"title": "x", "happened_at": {"a": 1}})
+    status, answer = post(alice, "legacy/widget.json", body, content_type="application/json")
+    assert (status, answer["errors"]) == (400, {"happened_at": ["Expected a single value."]})
+    for kind in ("abc", "999999", str(2**63)):  # 2**63 overflowed the lookup
+        status, answer = post(alice, "legacy/widget.json", {"title": "x", "kind": kind})
+        assert (status, list(answer["errors"])) == (400, ["kind"])
+    body = json.dumps({"title": "x", "parts": [2**63]})
+    status, answer = post(alice, "legacy/widget.json", body, content_type="application/json")
+    assert (status, list(answer["errors"])) == (400, ["parts"])
+    for when in ("noon", "true"):  # "true" reads as True, which no date parser takes
+        status, answer = post(alice, "legacy/widget.json", {"title": "x", "happened_at": when})
+        assert (status, list(answer["errors"])) == (400, ["happened_at"])
     assert not Widget.objects.exists()
 
 
 def test_unique_violation_is_also_could_not_save(alice: Client) -> None:
     Kind.objects.create(title="tools")
     status, body = post(alice, "legacy/kind.json", {"title": "tools"})
-    assert (status, body["data"]["message"], list(body["errors"])) == (
+    assert (status, body["data"]["message"], body["errors"]) == (
         400,
         "Could not save model.",
-        ["title"],
+        {"title": ["Kind with this Title already exists."]},
     )
+
+
+class MockRequest:
+    """The request the original's own tests called operations with."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.POST = kwargs
+        self.user = None
+
+
+def test_operations_are_callable_directly_as_in_the_originals_tests(db: str) -> None:
+    widgets = [Widget.objects.create(title=t) for t in "abc"]
+    Widget.objects.create(title="off", active=False)  # outside get_queryset
+    results = WidgetEndpoint("legacy", Widget, "list").list(MockRequest())
+    assert [r["pk"] for r in results.data] == [w.pk for w in widgets]
+    assert results.metadata == {"total": 3}
+    capped = WidgetEndpoint("legacy", Widget, "list")
+    capped.max_per_page = 1  # type: ignore[misc]  # as the original's tests did
+    assert len(capped.list(MockRequest(items_per_page=2)).data) == 1
+    assert WidgetEndpoint("legacy", Widget, "list").list(MockRequest(current_page=99)).data == []
+    with pytest.raises(AJAXError):
+        PartEndpoint("legacy", Part, "list").list(MockRequest())  # can_list is False
+    allowed = PartEndpoint("legacy", Part, "list")
+    allowed.can_list = lambda *args, **kwargs: True  # type: ignore[method-assign]
+    Part.objects.create(name="bolt")
+    assert allowed.list(MockRequest()).data == []  # get_queryset is empty by default
+    one = WidgetEndpoint("legacy", Widget, "get", pk=widgets[0].pk).get(MockRequest())
+    assert one["title"] == "a"
+
+
+def test_writes_are_callable_directly_with_a_django_request(user: Any) -> None:
+    request = RequestFactory().post("/", {"title": "Direct", "price": "2.50"})
+    request.user = user
+    created = WidgetEndpoint("legacy", Widget, "create").create(request)
+    assert (created["title"], created["price"]) == ("Direct", Decimal("2.50"))
+    request = RequestFactory().post("/", {"title": ""})
+    request.user = user
+    with pytest.raises(AJAXError) as refused:
+        WidgetEndpoint("legacy", Widget, "update", pk=created["pk"]).update(request)
+    assert refused.value.extra["errors"] == {"title": ["This field cannot be blank."]}
+    assert Widget.objects.get().title == "Direct"
+
+
+class SavingWidgetEndpoint(WidgetEndpoint):
+    saved: ClassVar[list[str]] = []
+
+    def _save(self, record: Any) -> Any:
+        self.saved.append(self.method)
+        record.description = f"saved by {self.method}"
+        return super()._save(record)
+
+
+def test_a_subclass_save_is_honoured(alice: Client) -> None:
+    SavingWidgetEndpoint.saved.clear()
+    with serving(Widget, SavingWidgetEndpoint):
+        status, body = post(alice, "legacy/widget.json", {"title": "Spanner"})
+        assert (status, body["data"]["description"]) == (200, "saved by create")
+        pk = body["data"]["pk"]
+        unchanged = {"title": "Spanner", "price": "0", "active": "true"}
+        assert post(alice, f"legacy/widget/{pk}/update.json", unchanged)[0] == 200
+        status, body = post(alice, f"legacy/widget/{pk}/update.json", {"title": "Wrench"})
+        assert (status, body["data"]["description"]) == (200, "saved by update")
+    assert SavingWidgetEndpoint.saved == ["create", "update"]
+    assert Widget.objects.get().description == "saved by update"
+
+
+class ReviewedWidgetEndpoint(WidgetEndpoint):
+    seen: ClassVar[list[tuple[str, str, Any]]] = []
+
+    def can_update(self, user: Any, record: Any, modified: Any = None) -> bool:
+        self.seen.append((record.title, modified.title, modified.price))
+        return bool(modified.title != "forbidden")
+
+
+def test_can_update_gets_the_modified_record_as_the_original_passed_it(alice: Client) -> None:
+    ReviewedWidgetEndpoint.seen.clear()
+    widget = Widget.objects.create(title="Spanner")
+    with serving(Widget, ReviewedWidgetEndpoint):
+        url = f"legacy/widget/{widget.pk}/update.json"
+        assert post(alice, url, {"title": "forbidden"}) == (403, failure(403, FORBIDDEN))
+        assert post(alice, url, {"title": "Wrench", "price": "2.5"})[0] == 200
+    assert ReviewedWidgetEndpoint.seen == [
+        ("Spanner", "forbidden", Decimal("0.00")),
+        ("Spanner", "Wrench", Decimal("2.5")),
+    ]
+    widget.refresh_from_db()
+    assert widget.title == "Wrench"
 
 
 def test_authenticate_runs_first_user_is_not_authorized(client: Client) -> None:
@@ -457,6 +573,56 @@ def test_custom_operations(alice: Client) -> None:
 
 def test_allowed_methods_refuses_with_access_denied(alice: Client) -> None:
     assert post(alice, "legacy/widget/put_only.json") == (403, failure(403, "Access denied."))
+
+
+class GuardedPartEndpoint(ModelEndpoint):
+    """The original's documented use: operations allowed by name."""
+
+    @allowed_methods("get", "list")
+    def authenticate(self, request: Any, application: str, method: str) -> bool:
+        return True
+
+    def can_list(self, user: Any) -> bool:
+        return True
+
+    def get_queryset(self, request: Any, **kwargs: Any) -> Any:
+        return Part.objects.all()
+
+
+@contextmanager
+def serving(model: Any, endpoint_class: type[ModelEndpoint]) -> Iterator[None]:
+    """``model`` served by ``endpoint_class`` for the block."""
+    original = ajax.endpoint._registry[model]
+    ajax.endpoint.unregister(model)
+    ajax.endpoint.register(model, endpoint_class)
+    try:
+        yield
+    finally:
+        ajax.endpoint.unregister(model)
+        ajax.endpoint.register(model, original)
+
+
+@pytest.fixture
+def guarded_parts() -> Iterator[None]:
+    with serving(Part, GuardedPartEndpoint):
+        yield
+
+
+def test_allowed_methods_on_authenticate_names_operations(
+    alice: Client, guarded_parts: None
+) -> None:
+    part = Part.objects.create(name="bolt")
+    assert post(alice, f"legacy/part/{part.pk}/get.json")[0] == 200
+    assert post(alice, "legacy/part/list.json")[1]["total"] == 1
+    denied = (403, failure(403, "Access denied."))
+    assert post(alice, "legacy/part.json", {"name": "nut"}) == denied
+    assert post(alice, f"legacy/part/{part.pk}/delete.json") == denied
+    assert list(Part.objects.values_list("name", flat=True)) == ["bolt"]
+
+
+def test_allowed_methods_on_a_view_compares_the_http_method_as_written(alice: Client) -> None:
+    assert post(alice, "legacy/post_only.json") == (200, success({"reached": True}))
+    assert post(alice, "legacy/get_only.json") == (403, failure(403, "Access denied."))
 
 
 def test_app_segment_must_match_the_models_app(alice: Client) -> None:

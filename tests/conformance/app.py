@@ -23,6 +23,8 @@ from pydantic import BaseModel, Field
 from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile, WebSocket
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.csrf import CsrfPolicy
+from ajaxkit.core.streams import served_by_sync_server
+from ajaxkit.live import Live, LiveSettings
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +101,9 @@ def build_api(natives: Natives, *, debug: bool = False, **settings: Any) -> Ajax
     _concurrency_endpoints(api)
     _cookie_endpoints(api)
     _stream_endpoints(api)
+    _live_endpoints(api, stream_seconds=LIVE_STREAM_SECONDS * (5 if debug else 1))
     _websocket_endpoints(api)
+    api.batch(max_items=5)
     return api
 
 
@@ -127,6 +131,10 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint
     def native(request: AjaxRequest) -> Any:
         return natives.response(418, b"I'm a teapot", "text/plain", {"X-Native": "1"})
+
+    @api.endpoint("status/invalid")
+    def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:
+        return {"ok": True}, status
 
 
 def _encoding_endpoints(api: Ajax) -> None:
@@ -193,6 +201,10 @@ def _binding_endpoints(api: Ajax) -> None:
     @api.endpoint("params/upload", methods=["POST"])
     def upload(request: AjaxRequest, name: str, file: UploadedFile) -> dict[str, Any]:
         return {"name": name, "filename": file.filename, "size": file.size}
+
+    @api.endpoint("params/number", methods=["GET", "POST"])
+    def number(request: AjaxRequest, x: float) -> dict[str, float]:
+        return {"x": x}
 
     @api.endpoint("notes/{pk}", methods=["GET"])
     def note(request: AjaxRequest, pk: int) -> dict[str, int]:
@@ -294,6 +306,36 @@ def _stream_endpoints(api: Ajax) -> None:
                 STREAM_CLOSED[run] = True
 
         return items()
+
+
+#: How long a conformance SSE response lasts: test clients read whole bodies,
+#: so streams must end by themselves (as they do under WSGI in production).
+LIVE_STREAM_SECONDS = 0.3
+
+
+def _live_endpoints(api: Ajax, stream_seconds: float) -> None:
+    live = Live(
+        api, settings=LiveSettings(stream_seconds=stream_seconds, max_topics=3, heartbeat=0)
+    )
+    live.topic("news")
+    live.topic("chat/{room}", authorize=lambda request, topic, action: topic != "chat/closed")
+    live.topic("staff", authorize=lambda request, topic, action: is_admin(request))
+    live.topic("members", login_required=True)
+
+    @api.endpoint("live/server-kind")
+    async def server_kind(request: AjaxRequest) -> Any:
+        async def flag() -> Any:
+            yield {"sync_server": served_by_sync_server()}
+
+        return flag()
+
+    @api.endpoint("live/publish", methods=["POST"], csrf_exempt=True)
+    def publish(request: AjaxRequest, topic: str, n: list[int]) -> dict[str, str]:
+        return {"cursor": [live.publish(topic, {"n": each}) for each in n][-1]}
+
+    @api.endpoint("live/subscribers")
+    def subscribers(request: AjaxRequest) -> dict[str, int]:
+        return {"count": len(live.broker.fanout)}
 
 
 #: What the WebSocket endpoints' ``finally`` blocks saw, by run id.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 
@@ -355,3 +356,161 @@ def test_C1_async_handlers_work(client: Client) -> None:
 
 def test_C2_sync_handler_runs_off_the_event_loop(client: Client) -> None:
     assert client.get("/ajax/sync-loop").json() == {"loop_running_here": False}
+
+
+# --- U: untrusted input -----------------------------------------------------
+
+
+def _multipart_field(charset: str, value: bytes) -> tuple[bytes, dict[str, str]]:
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="title"\r\n'
+        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n\r\n" + value + b"\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="count"\r\n\r\n1\r\n--b--\r\n'
+    )
+    return body, {"Content-Type": "multipart/form-data; boundary=b"}
+
+
+# No body is sent: the declared length is refused before any byte is read
+# (and a test client sending a body adds a Content-Length of its own).
+@pytest.mark.parametrize("declared", ["\u00b2", "1\u00b3", "+2", "-0", "0x2", "2_0", "2.0"])
+def test_U1_content_length_not_ascii_digits_is_400(client: Client, declared: str) -> None:
+    headers = {"Content-Type": "application/json", "Content-Length": declared}
+    response = client.post("/ajax/echo", content=b"", headers=headers)
+    assert_problem(response, 400, "bad_request")
+
+
+@pytest.mark.parametrize("declared", ["9" * 5000, "1048577", "0" * 5000 + "1048577"])
+def test_U1_content_length_over_the_limit_is_413(client: Client, declared: str) -> None:
+    headers = {"Content-Type": "application/json", "Content-Length": declared}
+    response = client.post("/ajax/echo", content=b"", headers=headers)
+    assert_problem(response, 413, "payload_too_large")
+
+
+def test_U2_empty_body_is_no_body_whatever_its_type(client: Client) -> None:
+    response = client.post("/ajax/echo", content=b"", headers={"Content-Type": "text/plain"})
+    assert response.status == 204, response.content
+    response = client.post("/ajax/users/search", content=b"", headers={"Content-Type": "text/xml"})
+    assert response.json() == {"q": "", "limit": 10}
+
+
+@pytest.mark.parametrize("count", ["18446744073709551616", "-9223372036854775809", "9" * 300])
+def test_U3_integer_beyond_64_bits_is_422(client: Client, count: str) -> None:
+    response = client.get("/ajax/params/required", params={"title": "t", "count": count})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"][0]["parameter"] == "count"
+    assert body["errors"][0]["code"] == "int_out_of_range"
+
+
+def test_U3_integer_beyond_64_bits_in_a_body_model_is_422(client: Client) -> None:
+    response = client.post("/ajax/params/model", data={"title": "t", "priority": "9" * 20})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == [
+        {
+            "pointer": "#/priority",
+            "detail": f"Input should be an integer from {-(2**63)} to {2**63 - 1}",
+            "code": "int_out_of_range",
+        }
+    ]
+    edge = client.get("/ajax/params/required", params={"title": "t", "count": str(2**63 - 1)})
+    assert edge.json() == {"title": "t", "count": 2**63 - 1}
+
+
+@pytest.mark.parametrize("x", ["inf", "-Infinity", "nan", "1e400"])
+def test_U3_non_finite_float_is_422(client: Client, x: str) -> None:
+    response = client.get("/ajax/params/number", params={"x": x})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"][0] == {
+        "parameter": "x",
+        "detail": "Input should be a finite number",
+        "code": "finite_number",
+    }
+    assert client.post("/ajax/params/number", data={"x": "1.5"}).json() == {"x": 1.5}
+
+
+def test_U3_form_text_that_is_not_unicode_is_400(client: Client) -> None:
+    # unicode_escape decodes "\ud800" to a lone surrogate: no response can hold it.
+    body, headers = _multipart_field("unicode_escape", b"\\ud800")
+    response = client.post("/ajax/params/required", content=body, headers=headers)
+    assert_problem(response, 400, "malformed_body")
+    body, headers = _multipart_field("unicode_escape", b"caf\\xe9")
+    response = client.post("/ajax/params/required", content=body, headers=headers)
+    assert response.json() == {"title": "caf\u00e9", "count": 1}
+
+
+def test_U4_any_number_of_query_parameters_binds(client: Client) -> None:
+    pairs = [("q", str(i)) for i in range(1500)]
+    response = client.get("/ajax/users/search", params=pairs)
+    assert response.json() == {"q": "1499", "limit": 10}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ajax/notes/1%0d%0aSet-Cookie:%20a=b",
+        "/ajax/notes/1%0a",
+        "/ajax/notes/a%00b",
+        "/ajax/hello%0d%0a",
+        "/ajax/%0a",
+    ],
+)
+def test_U5_control_characters_in_the_path_are_problem_404(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert_problem(response, 404, "not_found")
+    assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize("method", ["TRACE", "FOO", "CONNECT"])
+def test_U6_unknown_methods_are_problem_405_with_allow(client: Client, method: str) -> None:
+    response = client.request(method, "/ajax/notes/1")
+    assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+
+
+@pytest.mark.parametrize("status", ["1000", "99", "0", "600"])
+def test_U7_handler_status_outside_100_599_is_logged_500(
+    client: Client, caplog: pytest.LogCaptureFixture, status: str
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/status/invalid", params={"status": status})
+    body = assert_problem(response, 500, "internal_error")
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any(f"status {status}" in m and body["instance"][9:] in m for m in messages)
+
+
+def test_U8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: Any) -> None:
+    needs("csrf")
+    client.enforce_csrf()
+    token = client.csrf_token()
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary="):
+        headers = {"Content-Type": content_type, "X-CSRFToken": token}
+        response = client.post("/ajax/submit", content=b"x", headers=headers)
+        assert_problem(response, 400, "malformed_body")
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b"name=\"file\"; filename*=unicode_escape''%5Cud800",
+        b"name*=unicode_escape''%5Cud800",
+    ],
+)
+def test_U3_multipart_names_that_are_not_unicode_are_400(
+    client: Client, disposition: bytes
+) -> None:
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n'
+        b"--b\r\nContent-Disposition: form-data; " + disposition + b"\r\n\r\nabc\r\n--b--\r\n"
+    )
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    assert_problem(client.post("/ajax/echo", content=body, headers=headers), 400, "malformed_body")
+
+
+def test_U3_a_form_body_echoed_back_encodes(client: Client) -> None:
+    response = client.post("/ajax/echo", data=[("a", "1"), ("a", "2"), ("b", "x")])
+    assert response.json() == {"a": "2", "b": "x"}
+
+
+def test_B1_non_ascii_query_binds_as_utf8(client: Client) -> None:
+    # Written raw in the URL, as some clients send it (browsers percent-encode).
+    response = client.get("/ajax/users/search?q=caf\u00e9%20\u00fc")
+    assert response.json() == {"q": "caf\u00e9 \u00fc", "limit": 10}

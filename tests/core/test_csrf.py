@@ -22,6 +22,7 @@ from ajaxkit.testing import Client
 from ajaxkit.types import AjaxRequest, Headers, MultiDict
 
 POLICY = CsrfPolicy()
+SIGNER = HmacSigner("test")
 
 
 def request(scheme: str = "http", **headers: str) -> AjaxRequest:
@@ -85,7 +86,7 @@ def test_signers_refuse_tampering(signer: HmacSigner | ItsdangerousSigner) -> No
 @given(st.text(max_size=80))
 def test_any_sent_token_is_refused_or_matches(sent: str) -> None:
     clock = ManualClock()
-    token, cookie = issue_token(POLICY, clock)
+    token, cookie = issue_token(POLICY, SIGNER, clock)
     headers = {"X-CSRFToken": sent, "Cookie": f"{cookie.name}={token}"}
     req = AjaxRequest(
         method="POST",
@@ -95,14 +96,14 @@ def test_any_sent_token_is_refused_or_matches(sent: str) -> None:
         query=MultiDict(),
     )
     if sent.strip() == token:
-        check_token(req, POLICY, clock)
+        check_token(req, POLICY, SIGNER, clock)
     else:
         with pytest.raises(CSRFFailed):
-            check_token(req, POLICY, clock)
+            check_token(req, POLICY, SIGNER, clock)
 
 
 def test_token_cookie_is_httponly_lax() -> None:
-    _, cookie = issue_token(CsrfPolicy(cookie_secure=True), ManualClock())
+    _, cookie = issue_token(CsrfPolicy(cookie_secure=True), SIGNER, ManualClock())
     assert (cookie.httponly, cookie.samesite, cookie.secure) == (True, "Lax", True)
 
 
@@ -117,12 +118,12 @@ def test_reference_client_without_fetch_metadata_needs_the_token() -> None:
 
 def test_page_token_is_reused_until_half_its_life() -> None:
     clock = ManualClock()
-    token, cookie = page_token({}, POLICY, clock)
+    token, cookie = page_token({}, POLICY, SIGNER, clock)
     assert cookie is not None
     cookies = {POLICY.cookie_name: token}
-    assert page_token(cookies, POLICY, clock) == (token, None)
+    assert page_token(cookies, POLICY, SIGNER, clock) == (token, None)
     clock.advance(POLICY.token_max_age / 2 + 1)
-    renewed, cookie = page_token(cookies, POLICY, clock)
+    renewed, cookie = page_token(cookies, POLICY, SIGNER, clock)
     assert renewed != token
     assert cookie is not None
-    assert page_token({POLICY.cookie_name: "forged"}, POLICY, clock)[1] is not None
+    assert page_token({POLICY.cookie_name: "forged"}, POLICY, SIGNER, clock)[1] is not None

@@ -1,4 +1,4 @@
-"""``urls(api)``: mount-time settings, lazy user, Django's body limit, reverse()."""
+"""``urls(api)``: mount-time settings, lazy user, the body limit, reverse()."""
 
 from __future__ import annotations
 
@@ -39,11 +39,12 @@ def test_settings_are_read_at_mount_time() -> None:
     assert api.settings.debug is True
 
 
-def test_ajaxkit_debug_cannot_turn_explicit_debug_off() -> None:
+def test_ajaxkit_debug_turns_explicit_debug_off() -> None:
+    # Configuration beats code, as on Flask (docs/settings.md).
     api = _api(debug=True)
     with override_settings(AJAXKIT_DEBUG=False):
         ajaxkit.django.urls(api)
-    assert api.settings.debug is True
+    assert api.settings.debug is False
 
 
 urlpatterns: list[Any] = []
@@ -76,8 +77,29 @@ def test_user_is_not_loaded_when_not_needed(mount: Any) -> None:
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=100)
-def test_django_body_limit_is_413_problem(mount: Any) -> None:
-    mount(_api())
-    response = Client().post("/ajax/echo", {"a": "x" * 200}, content_type="application/json")
+def test_ajaxkit_body_limit_is_413_problem_whatever_djangos(mount: Any) -> None:
+    mount(_api(max_body_size=150))
+    client = Client()
+    ok = client.post("/ajax/echo", {"a": "x" * 120}, content_type="application/json")
+    assert ok.status_code == 200
+    response = client.post("/ajax/echo", {"a": "x" * 200}, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
+
+
+class _ResetStream:
+    """A ``wsgi.input`` whose client went away: every read fails, as a reset socket does."""
+
+    def read(self, *args: Any) -> bytes:
+        raise OSError("Connection reset by peer")
+
+    readline = read
+
+
+def test_body_the_client_never_finished_is_400_problem(mount: Any) -> None:
+    mount(_api())
+    response = Client().post(
+        "/ajax/echo", data=b"{}", content_type="application/json", **{"wsgi.input": _ResetStream()}
+    )
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"

@@ -155,3 +155,18 @@ def test_chunked_body_within_limit_is_read() -> None:
         headers=SAME_ORIGIN,
     )
     assert response.get_json() == {"data": {"a": 1}, "native": {"a": 1}}
+
+
+def test_ajaxkit_limit_governs_not_max_content_length() -> None:
+    # As on Django (DATA_UPLOAD_MAX_MEMORY_SIZE): under the mount, ajaxkit's
+    # max_body_size is the one limit (docs/settings.md).
+    app = flask.Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=100, AJAXKIT_MAX_BODY_SIZE=1000)
+    AjaxKit(app, api=make_api())
+    client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"  # a page's own fetch()
+    accepted = client.post("/ajax/echo", json={"a": "x" * 300})
+    assert accepted.status_code == 200, accepted.get_data()
+    assert accepted.get_json()["native"] == {"a": "x" * 300}
+    refused = client.post("/ajax/echo", json={"a": "x" * 1000})
+    assert refused.get_json()["detail"] == "The request body is larger than 1000 bytes."

@@ -28,6 +28,13 @@ class Backend:
         """``scope`` narrowed to notes owned by ``username`` or published."""
         raise NotImplementedError
 
+    def owned(self, resource: str, scope: Any, username: str) -> Any:
+        """``scope`` narrowed to the rows of ``resource`` that ``username``
+        owns, for the row-scoping suite (``tests/models/scoped_spec.py``):
+        notes by owner (or published), authors by e-mail domain, tags by
+        label prefix, comments by their author's e-mail domain."""
+        raise NotImplementedError
+
     @contextmanager
     def count_queries(self) -> Iterator[list[str]]:
         raise NotImplementedError
@@ -81,6 +88,19 @@ class SQLAlchemyBackend(Backend):
         if username is None:
             return scope.where(note.status == "published")
         return scope.where(or_(note.owner == username, note.status == "published"))
+
+    def owned(self, resource: str, scope: Any, username: str) -> Any:
+        from sqlalchemy import or_
+
+        m = self.models
+        domain = f"%@{username}"
+        conditions = {
+            "notes": or_(m.Note.owner == username, m.Note.status == "published"),
+            "authors": m.Author.email.like(domain),
+            "tags": m.Tag.label.startswith(f"{username}:"),
+            "comments": m.Comment.author.has(m.Author.email.like(domain)),
+        }
+        return scope.where(conditions[resource])
 
     @contextmanager
     def count_queries(self) -> Iterator[list[str]]:
@@ -170,6 +190,18 @@ class DjangoBackend(Backend):
         if username is None:
             return scope.filter(status="published")
         return scope.filter(Q(owner=username) | Q(status="published"))
+
+    def owned(self, resource: str, scope: Any, username: str) -> Any:
+        from django.db.models import Q
+
+        domain = f"@{username}"
+        conditions = {
+            "notes": Q(owner=username) | Q(status="published"),
+            "authors": Q(email__endswith=domain),
+            "tags": Q(label__startswith=f"{username}:"),
+            "comments": Q(author__email__endswith=domain),
+        }
+        return scope.filter(conditions[resource])
 
     @contextmanager
     def count_queries(self) -> Iterator[list[str]]:

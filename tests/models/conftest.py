@@ -59,11 +59,26 @@ def combination(
     request: pytest.FixtureRequest, backends: dict[str, Backend]
 ) -> tuple[Backend, str]:
     name, transport = request.param
+    return _backend(name, backends), transport
+
+
+def _backend(name: str, backends: dict[str, Backend]) -> Backend:
     if name.endswith("postgres"):
         require_postgres()
     if name not in backends:
         backends[name] = BACKENDS[name]()
-    return backends[name], transport
+    return backends[name]
+
+
+@pytest.fixture(params=[_param(b, "reference") for b in BACKENDS])
+def reference_combination(
+    request: pytest.FixtureRequest, backends: dict[str, Backend]
+) -> tuple[Backend, str]:
+    """Every backend on the reference client only: a module overrides
+    ``combination`` with it where the whole matrix would cost too much
+    (property tests; the model layer is the same under every transport)."""
+    name, transport = request.param
+    return _backend(name, backends), transport
 
 
 @pytest.fixture

@@ -90,6 +90,12 @@ def test_filter_by_foreign_key(client):
         ({"limit": "0"}, "limit"),
         ({"limit": "ten"}, "limit"),
         ({"offset": "-1"}, "offset"),
+        # Beyond any SQL OFFSET (was an OverflowError, a 500), Unicode digits
+        # (isdigit() is true, int() fails) and more digits than int() takes.
+        ({"offset": "99999999999999999999"}, "offset"),
+        ({"offset": "²"}, "offset"),
+        ({"limit": "٣"}, "limit"),
+        ({"offset": "9" * 5000}, "offset"),
         ({"expand": "owner"}, "expand"),
         ({"expand": "author.notes.author"}, "expand"),
         ({"cursor": "x", "offset": "0"}, "cursor"),
@@ -199,3 +205,10 @@ def test_django_reads_open_no_transaction(client, backend):
         del connection.commit
     assert commits == []
     assert not [q for q in queries if q.strip().upper() in ("BEGIN", "COMMIT")]
+
+
+def test_largest_offset_is_an_empty_page(client: Any) -> None:
+    seed(client, 1)
+    response = client.get("/ajax/notes", params={"offset": str(2**62)})
+    assert response.status == 200, response.json()
+    assert response.json()["results"] == []

@@ -258,3 +258,12 @@ def test_nul_characters_are_refused_not_500(client):
     assert response.status == 422 and response.json()["errors"][0]["pointer"] == "#/title"
     search = client.get("/ajax/notes", params={"search": "a\x00"})
     assert search.status == 400 and search.json()["errors"][0]["parameter"] == "search"
+
+
+@pytest.mark.parametrize("pk", ["a%00b", "1%0d%0aSet-Cookie:%20x=y", "%0a"])
+def test_control_characters_in_a_pk_are_404(client: Any, pk: str) -> None:
+    # NUL reached PostgreSQL as a string pk ("tags/a%00b") and failed there: a 500.
+    for method in ("GET", "PATCH", "DELETE"):
+        response = client.request(method, f"/ajax/tags/{pk}", json={"name": "x"})
+        assert response.status == 404, (method, response.json())
+        assert response.headers["Content-Type"] == "application/problem+json"

@@ -316,6 +316,24 @@ def test_http_exception_with_other_status_keeps_status_detail_and_headers(caplog
     assert any("10.0.0.3" in r.getMessage() for r in caplog.records)
 
 
+def test_mount_is_a_named_starlette_mount_that_owns_newlines() -> None:
+    app = Starlette(routes=[ajaxkit.starlette.mount("/ajax", make_api(), name="ajax")])
+    assert app.url_path_for("ajax", path="/where/x") == "/ajax/where/x"
+    with TestClient(app) as client:
+        assert client.get("/ajax/where/a/b").json()["rest"] == "a/b"
+        response = client.get("/ajax/where/a%0d%0ab")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_plain_mount_leaves_newlines_to_starlette() -> None:
+    # Documented: why ajaxkit.starlette.mount exists.
+    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(make_api()))])
+    with TestClient(app) as client:
+        assert client.get("/ajax/where/a").status_code == 200
+        assert client.get("/ajax/where/a%0ab").headers["content-type"].startswith("text/plain")
+
+
 def test_the_page_helper_hands_out_a_token_the_mount_accepts() -> None:
     api = make_api()
     mounted = ajaxkit.starlette.app(api)

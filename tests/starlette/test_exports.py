@@ -11,10 +11,18 @@ pytestmark = pytest.mark.starlette
 
 
 def test_starlette_exports() -> None:
-    assert ajaxkit.starlette.__all__ == ["STARLETTE_PLATFORM", "AjaxApp", "app"]
+    assert ajaxkit.starlette.__all__ == [
+        "STARLETTE_PLATFORM",
+        "AjaxApp",
+        "AjaxMount",
+        "app",
+        "csrf_token",
+        "mount",
+    ]
     assert all(hasattr(ajaxkit.starlette, name) for name in ajaxkit.starlette.__all__)
 
 
 def test_fastapi_reuses_the_starlette_app() -> None:
-    assert ajaxkit.fastapi.__all__ == ["AjaxApp", "app"]
+    assert ajaxkit.fastapi.__all__ == ["AjaxApp", "AjaxMount", "app", "csrf_token", "mount"]
     assert ajaxkit.fastapi.app is ajaxkit.starlette.app
+    assert ajaxkit.fastapi.mount is ajaxkit.starlette.mount

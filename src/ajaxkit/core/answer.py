@@ -13,14 +13,14 @@ from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.limits import check_input_limits
 from ajaxkit.core.streams import Stream, is_stream_result
-from ajaxkit.exceptions import EncodingError
+from ajaxkit.exceptions import EncodingError, ServerError
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 if TYPE_CHECKING:
     from ajaxkit.core.platform import Platform
     from ajaxkit.core.settings import Settings
 
-__all__ = ["HandlerCall", "answer", "render_result", "split_result"]
+__all__ = ["HandlerCall", "answer", "check_status", "render_result", "split_result"]
 
 
 def answer(
@@ -32,7 +32,12 @@ def answer(
         raw = yield _ReadBody(request, limit)
         parse_body(request, raw, limit)
     check_input_limits(request, settings)
-    result = yield HandlerCall(endpoint, request, platform)
+    call = HandlerCall(endpoint, request, platform)
+    if endpoint.flow is not None:
+        # A flow handler is part of the pipeline: it answers with a response.
+        response: AjaxResponse = yield from endpoint.flow(request, settings, platform, call.kwargs)
+        return response
+    result = yield call
     return render_result(result, endpoint, settings, request, platform)
 
 
@@ -89,12 +94,14 @@ def render_result(
     if platform.native_response_types and isinstance(result, platform.native_response_types):
         return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
+        check_status(result.status, endpoint)
         if result.stream is not None:
             result.stream = _bound_stream(result.stream, endpoint, settings, request, platform)
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
-    value, status, headers = split_result(result, profile.tuple_sets_status)
+    value, status, headers = split_result(result, profile.tuple_sets_status, profile.none_status)
+    check_status(status, endpoint)
     try:
         response = profile.render_result(value, status, headers, settings)
     except UnencodableValue as exc:
@@ -107,11 +114,22 @@ def render_result(
     return response
 
 
+def check_status(status: int, endpoint: Endpoint) -> None:
+    """Refuse a status no HTTP response can carry, the same way on every framework.
+
+    Left to the framework, Django raises while building its response (its
+    HTML 500) and others send the number on; here it is a logged 500 problem.
+    """
+    if not 100 <= status <= 599:
+        raise ServerError(f"Endpoint {endpoint.name} answered with status {status}, not 100-599.")
+
+
 def _stream_response(
     result: Any, endpoint: Endpoint, settings: Settings, request: AjaxRequest, platform: Platform
 ) -> AjaxResponse:
     if not isinstance(result, Stream):
         result = Stream.ndjson(result, settings)
+    check_status(result.status, endpoint)
     stream = _bound_stream(result, endpoint, settings, request, platform)
     headers = {"Content-Type": stream.media_type, **stream.headers}
     if request.method == "HEAD":
@@ -129,10 +147,13 @@ def _bound_stream(
     return stream
 
 
-def split_result(result: Any, tuple_sets_status: bool) -> tuple[Any, int, dict[str, str]]:
-    """``value``, ``(value, status)``, ``(value, status, headers)``, ``(value, headers)``."""
+def split_result(
+    result: Any, tuple_sets_status: bool, none_status: int = 204
+) -> tuple[Any, int, dict[str, str]]:
+    """``value``, ``(value, status)``, ``(value, status, headers)``, ``(value, headers)``;
+    a bare ``None`` gets ``none_status``."""
     if result is None:
-        return None, 204, {}
+        return None, none_status, {}
     if not (tuple_sets_status and isinstance(result, tuple) and 2 <= len(result) <= 3):
         return result, 200, {}
     value, second, *rest = result

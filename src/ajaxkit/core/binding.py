@@ -11,16 +11,23 @@ Where values come from:
 * the parsed body (JSON object or form) for POST, PUT and PATCH;
 * a single parameter annotated with a pydantic model (besides path
   parameters) takes the whole query or body instead.
+
+Integers are accepted only within the signed 64-bit range, and floats only
+when finite (422 otherwise): pydantic reads any number of digits and
+``"inf"``, but no database column and no JSON encoder ajaxkit uses can hold
+more digits, and JSON cannot write infinity, so a handler echoing such a
+value failed with a 500 the client caused (or sent ``null``).
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import math
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
@@ -29,10 +36,14 @@ from ajaxkit.core.body import BODY_METHODS
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
 
-__all__ = ["Binder", "HandlerShape", "analyse"]
+__all__ = ["INT_RANGE", "Binder", "HandlerShape", "Unwritable", "analyse", "unwritable"]
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset, Sequence, typing.Sequence)
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset)
+#: The integers a bound value may hold: what databases and orjson can store.
+INT_RANGE = (-(2**63), 2**63 - 1)
+_INT_DETAIL = f"Input should be an integer from {INT_RANGE[0]} to {INT_RANGE[1]}"
+_FLOAT_DETAIL = "Input should be a finite number"
 
 
 @dataclass(frozen=True)
@@ -142,9 +153,13 @@ class Binder:
 
     def _validate(self, adapter: TypeAdapter[Any], raw: Any, from_body: bool) -> Any:
         try:
-            return adapter.validate_python(raw)
+            value = adapter.validate_python(raw)
         except ValidationError as exc:
             raise ValidationFailed(self._field_errors(exc, from_body)) from exc
+        bad = unwritable(value)
+        if bad is not None:
+            raise ValidationFailed([self._locate(bad.loc, bad.detail, bad.code, from_body)])
+        return value
 
     def _field_errors(self, exc: ValidationError, from_body: bool) -> list[FieldError]:
         errors: list[FieldError] = []
@@ -159,6 +174,60 @@ class Binder:
         name = loc[0] if loc else ""
         detail = f"{msg} (at item {'/'.join(loc[1:])})" if len(loc) > 1 else msg
         return {"parameter": name, "detail": detail, "code": code}
+
+
+class Unwritable(NamedTuple):
+    """A bound value JSON cannot carry faithfully: where it is, and why."""
+
+    loc: tuple[str, ...]
+    detail: str
+    code: str
+
+
+def unwritable(value: Any) -> Unwritable | None:
+    """The first integer outside :data:`INT_RANGE` or non-finite float in ``value``.
+
+    Walks what validation builds (dicts, sequences, sets, pydantic models);
+    other objects are the handler's own types and are left alone.  ``inf``
+    and ``nan`` are refused too: pydantic reads them from text, and JSON
+    has no way to write them (orjson sends ``null``).  The walk keeps its
+    own stack: a JSON body may nest deeper than Python's recursion limit.
+    It runs on every bound request, so strings cost one type check.
+    """
+    found = _unwritable_scalar((), value)
+    stack: list[tuple[tuple[str, ...], Any]] = [((), value)]
+    while stack and found is None:
+        loc, item = stack.pop()
+        for key, child in _children(item):
+            if type(child) is str:
+                continue
+            found = _unwritable_scalar((*loc, str(key)), child)
+            if found is not None:
+                break
+            if isinstance(child, _CONTAINERS):
+                stack.append(((*loc, str(key)), child))
+    return found
+
+
+_CONTAINERS = (dict, list, tuple, set, frozenset, BaseModel)
+
+
+def _unwritable_scalar(loc: tuple[str, ...], value: Any) -> Unwritable | None:
+    if isinstance(value, int) and not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        return Unwritable(loc, _INT_DETAIL, "int_out_of_range")
+    if isinstance(value, float) and not math.isfinite(value):
+        return Unwritable(loc, _FLOAT_DETAIL, "finite_number")
+    return None
+
+
+def _children(value: Any) -> Iterable[tuple[Any, Any]]:
+    if isinstance(value, dict):
+        return value.items()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return enumerate(value)
+    if isinstance(value, BaseModel):
+        return value.__dict__.items()
+    return ()
 
 
 def json_pointer(path: Sequence[str]) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from ajaxkit.core.digits import parse_natural
 from ajaxkit.exceptions import (
     ClientError,
     MalformedBody,
@@ -24,7 +25,13 @@ from ajaxkit.exceptions import (
 )
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
 
-__all__ = ["BODY_METHODS", "SUPPORTED_TYPES", "check_declared_length", "parse_body"]
+__all__ = [
+    "BODY_METHODS",
+    "SUPPORTED_TYPES",
+    "check_declared_length",
+    "declared_length",
+    "parse_body",
+]
 
 #: Methods whose parameters come from the body rather than the query string.
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -37,12 +44,23 @@ SUPPORTED_TYPES = ("application/json", FORM_TYPE, MULTIPART_TYPE)
 def check_declared_length(request: AjaxRequest, limit: int) -> None:
     """Refuse a body whose declared length is over ``limit`` before reading it."""
     declared = request.headers.get("content-length")
-    if declared is None:
-        return
-    if not declared.isdigit():
+    if declared is not None:
+        declared_length(declared, limit)
+
+
+def declared_length(value: str, limit: int) -> int:
+    """A ``Content-Length`` value checked against ``limit``: 400 if not a number, 413 if over.
+
+    RFC 9110 allows only ASCII digits, so ``"²"`` is refused rather than
+    crashing ``int()``, and a value of thousands of digits is over the
+    limit without being converted.
+    """
+    length = parse_natural(value, limit)
+    if length is None:
         raise ClientError("The Content-Length header is not a number.")
-    if int(declared) > limit:
+    if length > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    return length
 
 
 def parse_body(request: AjaxRequest, raw: bytes, limit: int) -> None:
@@ -50,7 +68,9 @@ def parse_body(request: AjaxRequest, raw: bytes, limit: int) -> None:
     if len(raw) > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     media_type = request.content_type
-    if not raw and media_type in ("", *SUPPORTED_TYPES):
+    if not raw:
+        # An empty body is no body, whatever type it claims: Django's
+        # runserver labels jQuery's bodiless $.post(url) text/plain.
         request.data = None
     elif media_type == "application/json" or media_type.endswith("+json"):
         request.data = _parse_json(raw)
@@ -93,9 +113,28 @@ def _parse_multipart(
         raise MalformedBody("The multipart body could not be parsed.")
     fields: list[tuple[str, str]] = []
     files: dict[str, list[UploadedFile]] = {}
-    for part in message.iter_parts():
-        _collect_part(part, fields, files)
+    try:
+        for part in message.iter_parts():
+            _collect_part(part, fields, files)
+    except UnicodeError as exc:
+        # RFC 2231 parameters (filename*=charset''...) are decoded while the
+        # headers are parsed; a lone surrogate makes the email package raise.
+        raise MalformedBody("A multipart part header is not valid text.") from exc
     return MultiDict(fields), files
+
+
+def _field_text(name: str, data: bytes, charset: str) -> str:
+    try:
+        return _unicode(data.decode(charset))
+    except (UnicodeError, LookupError) as exc:
+        raise MalformedBody(f"The form field {name!r} is not valid text.") from exc
+
+
+def _unicode(text: str) -> str:
+    # A part may name any codec Python knows (unicode_escape, say), and such
+    # codecs can yield lone surrogates: text no response could ever encode.
+    text.encode("utf-8")
+    return text
 
 
 def _is_empty_multipart(content_type: str, raw: bytes) -> bool:
@@ -115,11 +154,9 @@ def _collect_part(
     payload = part.get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
     filename = part.get_filename()
+    _unicode(name + (filename or ""))  # RFC 2231 names may decode to surrogates too
     if filename is None:
-        try:
-            fields.append((name, data.decode(part.get_content_charset() or "utf-8")))
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise MalformedBody(f"The form field {name!r} is not valid text.") from exc
+        fields.append((name, _field_text(name, data, part.get_content_charset() or "utf-8")))
         return
     upload = UploadedFile(filename, part.get_content_type(), data)
     files.setdefault(name, []).append(upload)

@@ -37,6 +37,7 @@ from ajaxkit.types import AjaxRequest, Cookie
 
 if TYPE_CHECKING:
     from ajaxkit.core.clock import Clock
+    from ajaxkit.core.settings import Settings
 
 __all__ = [
     "CsrfPolicy",
@@ -44,6 +45,7 @@ __all__ = [
     "Signer",
     "check_origin_headers",
     "check_token",
+    "csrf_signer",
     "issue_token",
     "origin_matches",
     "page_token",
@@ -106,10 +108,11 @@ class CsrfPolicy:
         header_names: request headers the token is read from.
         token_max_age: seconds a token stays valid.
         cookie_secure: set ``Secure`` on the token cookie (do, over HTTPS).
-        secret_key: signs tokens; the Flask mount uses ``app.secret_key``
-            when this is ``None``; otherwise a random per-process key is used
-            (tokens then do not survive a restart or cross processes).
-        signer: signs tokens instead of the default for ``secret_key``.
+        signer: signs tokens.  ``None``: ``Settings.secret_key`` (on Flask,
+            else ``app.secret_key``) through itsdangerous on Flask and
+            Starlette, HMAC in the framework-free core; without any key, a
+            random per-process key (tokens then do not survive a restart or
+            cross processes; pages using ``fetch()`` never notice).
     """
 
     trusted_origins: tuple[str, ...] = ()
@@ -118,18 +121,20 @@ class CsrfPolicy:
     header_names: tuple[str, ...] = DEFAULT_HEADERS
     token_max_age: int = 60 * 60 * 24 * 7
     cookie_secure: bool = False
-    secret_key: str | bytes | None = field(default=None, repr=False)
     signer: Signer | None = field(default=None, repr=False)
-
-    @functools.cached_property
-    def token_signer(self) -> Signer:
-        """The signer in use (built once per policy)."""
-        if self.signer is not None:
-            return self.signer
-        return HmacSigner(self.secret_key or _PROCESS_SECRET)
 
 
 _PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def csrf_signer(settings: Settings) -> Signer:
+    """The signer of ``settings``: the policy's, else HMAC with ``secret_key``."""
+    return settings.csrf.signer or _hmac_signer(settings.secret_key or _PROCESS_SECRET)
+
+
+@functools.lru_cache(maxsize=8)
+def _hmac_signer(secret: str | bytes) -> HmacSigner:
+    return HmacSigner(secret)
 
 
 def origin_matches(origin: str, trusted: Iterable[str]) -> bool:
@@ -222,7 +227,7 @@ def _check_referer(referer: str, request: AjaxRequest, trusted: Iterable[str]) -
     )
 
 
-def issue_token(policy: CsrfPolicy, clock: Clock) -> tuple[str, Cookie]:
+def issue_token(policy: CsrfPolicy, signer: Signer, clock: Clock) -> tuple[str, Cookie]:
     """A fresh signed token and the cookie that carries it.
 
     The cookie is ``HttpOnly``: pages read the token from ``<mount>/_csrf``
@@ -230,7 +235,7 @@ def issue_token(policy: CsrfPolicy, clock: Clock) -> tuple[str, Cookie]:
     injected elsewhere on the domain cannot copy it out.
     """
     value = f"{secrets.token_urlsafe(18)}.{int(clock.time())}"
-    token = policy.token_signer.sign(value)
+    token = signer.sign(value)
     cookie = Cookie(
         policy.cookie_name,
         token,
@@ -243,7 +248,7 @@ def issue_token(policy: CsrfPolicy, clock: Clock) -> tuple[str, Cookie]:
 
 
 def page_token(
-    cookies: Mapping[str, str], policy: CsrfPolicy, clock: Clock
+    cookies: Mapping[str, str], policy: CsrfPolicy, signer: Signer, clock: Clock
 ) -> tuple[str, Cookie | None]:
     """The token to hand a page: the client's current one while it is valid.
 
@@ -252,14 +257,14 @@ def page_token(
     absent, forged or older than half its life.
     """
     current = cookies.get(policy.cookie_name)
-    if current and _age(current, policy, clock) < policy.token_max_age / 2:
+    if current and _age(current, signer, clock) < policy.token_max_age / 2:
         return current, None
-    return issue_token(policy, clock)
+    return issue_token(policy, signer, clock)
 
 
-def _age(token: str, policy: CsrfPolicy, clock: Clock) -> float:
+def _age(token: str, signer: Signer, clock: Clock) -> float:
     """Seconds since ``token`` was issued; infinite when it is not ours."""
-    value = policy.token_signer.unsign(token)
+    value = signer.unsign(token)
     issued = value.rpartition(".")[2] if value else ""
     return clock.time() - int(issued) if issued.isdigit() else float("inf")
 
@@ -273,7 +278,7 @@ def sent_token(request: AjaxRequest, policy: CsrfPolicy) -> str | None:
     return None
 
 
-def check_token(request: AjaxRequest, policy: CsrfPolicy, clock: Clock) -> None:
+def check_token(request: AjaxRequest, policy: CsrfPolicy, signer: Signer, clock: Clock) -> None:
     """Step 3: the sent token equals the cookie, is ours and is unexpired.
 
     Raises:
@@ -290,11 +295,11 @@ def check_token(request: AjaxRequest, policy: CsrfPolicy, clock: Clock) -> None:
         raise CSRFFailed(f"CSRF check failed: the {policy.cookie_name} cookie is missing.")
     if not hmac.compare_digest(sent.encode(), cookie.encode()):
         raise CSRFFailed("CSRF check failed: the token does not match the CSRF cookie.")
-    _check_signed(sent, policy, clock)
+    _check_signed(sent, policy, signer, clock)
 
 
-def _check_signed(token: str, policy: CsrfPolicy, clock: Clock) -> None:
-    age = _age(token, policy, clock)
+def _check_signed(token: str, policy: CsrfPolicy, signer: Signer, clock: Clock) -> None:
+    age = _age(token, signer, clock)
     if age == float("inf"):
         raise CSRFFailed("CSRF check failed: the token's signature is invalid.")
     if age > policy.token_max_age:

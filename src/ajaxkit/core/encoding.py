@@ -11,6 +11,9 @@ by :meth:`JSONEncoder.default`, looked up by type once per value:
 * ``set``/``frozenset`` become arrays, sorted when the items can be sorted,
   so the same data always gives the same bytes (ETags depend on that).
 * pydantic models are dumped in JSON mode.
+* a :class:`~ajaxkit.types.MultiDict` (``request.data`` of a form) becomes an
+  object of its last values, as ``d[key]`` reads it, so a handler echoing a
+  form body does not fail with a 500.
 * anything else is offered to the registered encoders and hooks (the model
   layer teaches Django and SQLAlchemy objects this way).
 """
@@ -23,6 +26,8 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel
+
+from ajaxkit.types import MultiDict
 
 __all__ = ["JSONEncoder", "UnencodableValue"]
 
@@ -90,6 +95,7 @@ class JSONEncoder:
             Decimal: str,
             set: _encode_set,
             frozenset: _encode_set,
+            MultiDict: dict,
         }
         self._hooks: list[Hook] = []
         self._resolved: dict[type, Hook | None] = {}

@@ -39,15 +39,20 @@ def check_input_limits(request: AjaxRequest, settings: Settings) -> None:
 
 
 def check_param_count(request: AjaxRequest, limit: int) -> None:
-    """Query pairs plus form fields or top-level JSON members: at most ``limit``."""
+    """Form fields or top-level JSON members: at most ``limit``.
+
+    The query string is left out: any number of query parameters binds the
+    same on every integration (rule U4), and servers bound the URL's length.
+    """
     data = request.data
-    count = len(request.query.multi_items()) if request.query else 0
     if isinstance(data, MultiDict):
-        count += len(data.multi_items())
+        count = len(data.multi_items())
     elif isinstance(data, dict):
-        count += len(data)
+        count = len(data)
+    else:
+        return
     if count > limit:
-        raise ClientError(f"The request has {count} parameters; at most {limit} (max_params).")
+        raise ClientError(f"The body has {count} parameters; at most {limit} (max_params).")
 
 
 def check_depth(value: dict[str, Any] | list[Any], limit: int) -> None:

@@ -64,6 +64,9 @@ class Profile(Protocol):
     tuple_sets_status: bool
     #: Check authentication before the method (django-ajaxutils did).
     auth_before_method: bool
+    #: The status of a handler's bare ``None``: 204 with no body, or (a
+    #: legacy wire) 200 with the body ``null``.
+    none_status: int
 
     def render_result(
         self, value: Any, status: int, headers: dict[str, str], settings: Settings
@@ -89,6 +92,7 @@ class ProblemProfile:
 
     tuple_sets_status = True
     auth_before_method = False
+    none_status = 204
 
     def render_result(
         self, value: Any, status: int, headers: dict[str, str], settings: Settings

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
+from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import arun, flow, run
 from ajaxkit.core.platform import REFERENCE, Platform
@@ -40,6 +41,9 @@ class Ajax:
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
         base = settings or Settings()
         self.settings: Settings = base.replace(**overrides) if overrides else base
+        # What the code asked for, kept apart from what a mount resolved, so
+        # that mounting again (another app) starts from the code's choice.
+        self._declared = self.settings
         self.router = Router()
         #: Registered models → their ``ModelResource`` (see :meth:`model`).
         self.models: dict[Any, Any] = {}
@@ -48,8 +52,14 @@ class Ajax:
             self.add(CSRF_ROUTE, _csrf_token, methods=("GET",), csrf_issue=True)
 
     def configure(self, **changes: Any) -> None:
-        """Replace settings (integrations call this at mount time)."""
+        """Replace settings, as if the registry had been built with them."""
         self.settings = self.settings.replace(**changes)
+        self._declared = self._declared.replace(**changes)
+
+    def apply_config(self, config: Mapping[str, Any]) -> None:
+        """Resolve settings from a framework's configuration (integrations call
+        this at mount time); see :mod:`ajaxkit.core.config` for the rule."""
+        self.settings = settings_from_config(self._declared, config)
 
     @overload
     def endpoint(self, route: F, /) -> F: ...
@@ -204,6 +214,16 @@ class Ajax:
         from ajaxkit.core.models import ModelEndpoint, register_model
 
         return register_model(self, model, endpoint_class or ModelEndpoint, **options)
+
+    def batch(self, route: str = "_batch", *, max_items: int = 20) -> None:
+        """Serve batches of this registry's endpoints at ``POST <mount>/<route>``.
+
+        Each item runs through admission and answer as if sent alone; see
+        :mod:`ajaxkit.core.batch` for the wire format.
+        """
+        from ajaxkit.core.batch import enable_batch
+
+        enable_batch(self, route, max_items)
 
     def endpoints(self) -> Iterator[Endpoint]:
         """Every registered endpoint, once each."""

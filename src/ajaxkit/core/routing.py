@@ -20,7 +20,15 @@ if TYPE_CHECKING:
 __all__ = ["Route", "Router", "normalize_route"]
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
-_CONVERTERS = {None: "[^/]+", "str": "[^/]+", "int": "[0-9]+", "path": ".+"}
+# No converter matches a control character (a CR/LF smuggled in as %0d%0a,
+# a NUL no database stores): such a path names no endpoint, a plain 404.
+_CONTROL = r"\x00-\x1f\x7f"
+_CONVERTERS = {
+    None: f"[^/{_CONTROL}]+",
+    "str": f"[^/{_CONTROL}]+",
+    "int": "[0-9]+",
+    "path": f"[^{_CONTROL}]+",
+}
 
 
 def normalize_route(route: str) -> str:

@@ -61,9 +61,11 @@ class Settings:
         login_url: sent as ``login_url`` in 401 problems, so a page can
             send its user there.
         max_json_depth: deepest nesting of arrays/objects in a JSON body.
-        max_params: most parameters (JSON object keys in all, form fields,
-            query pairs) a request may carry.
+        max_params: most parameters (form fields, top-level JSON members)
+            a body may carry.
         max_string_length: longest string (in characters) a body may hold.
+        secret_key: signs values handed to clients and trusted back (list
+            cursors); ``None`` means a random key per process.
     """
 
     debug: bool = False
@@ -82,6 +84,7 @@ class Settings:
     max_json_depth: int = 64
     max_params: int = 1000
     max_string_length: int = 1024 * 1024
+    secret_key: str | bytes | None = field(default=None, repr=False)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""

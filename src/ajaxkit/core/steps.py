@@ -29,7 +29,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated
-from ajaxkit.core.csrf import check_origin_headers, check_token, page_token, sent_token
+from ajaxkit.core.csrf import (
+    check_origin_headers,
+    check_token,
+    csrf_signer,
+    page_token,
+    sent_token,
+)
 from ajaxkit.core.effects import IO, Effect, Flow, blocking, call_either
 from ajaxkit.exceptions import Forbidden, RegistrationError, Unauthorized
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -40,6 +46,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.settings import Settings
 
 __all__ = [
+    "BATCH_ITEM",
     "DEFAULT_STEPS",
     "SAFE_METHODS",
     "WEBSOCKET",
@@ -56,6 +63,10 @@ __all__ = [
 ]
 
 C = TypeVar("C")
+
+#: ``request.state`` key marking an item of a batch: the batch request as a
+#: whole passed CSRF, and an item has no headers or cookies of its own.
+BATCH_ITEM = "ajaxkit.batch_item"
 
 #: Methods that must not change state, so CSRF does not apply to them.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -196,6 +207,8 @@ class CsrfStep(_Step):
         if config == "issue":
             return issue_response(call)
         request, platform = call.request, call.platform
+        if request.state.get(BATCH_ITEM):
+            return None  # the batch request as a whole passed
         # A page's own fetch() is the common case: two lookups, no more.
         if request.headers.get("sec-fetch-site") == "same-origin" and platform.check_csrf is None:
             return None
@@ -220,7 +233,7 @@ def _check_token(call: StepCall) -> None:
         sent = sent_token(request, policy)
         if sent is not None and accept(request, sent):
             return
-    check_token(request, policy, call.settings.clock)
+    check_token(request, policy, csrf_signer(call.settings), call.settings.clock)
 
 
 def issue_response(call: StepCall) -> AjaxResponse:
@@ -229,7 +242,10 @@ def issue_response(call: StepCall) -> AjaxResponse:
     if issue is not None:
         token, cookie = issue(call.request)
     else:
-        token, cookie = page_token(call.request.cookies, call.settings.csrf, call.settings.clock)
+        settings = call.settings
+        token, cookie = page_token(
+            call.request.cookies, settings.csrf, csrf_signer(settings), settings.clock
+        )
     body = b'{"token":"' + token.encode() + b'"}'
     headers = {"Content-Type": "application/json", "Cache-Control": "no-store"}
     return AjaxResponse(200, body, headers, cookies=[cookie] if cookie else ())

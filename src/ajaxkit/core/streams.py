@@ -21,6 +21,13 @@ What every stream gets from the core, whatever the framework:
 - under WSGI an async iterator runs on a private event loop thread, one chunk
   in flight at a time (the bounded bridge), so it works on Flask and Django's
   sync views too.
+
+A :class:`PushSource` is a third kind of chunks, for streams that mostly
+wait (live events): nothing waits *for* its chunks.  Under ASGI the
+connection's own task waits for the client to leave, and a short-lived task
+writes whenever the source says it has something (:mod:`ajaxkit.core.asgi`),
+so an idle connection costs that one task and no other; elsewhere it is
+pulled like an async iterator (:func:`pull`).
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from ajaxkit.core.errors import error_context
 
@@ -38,13 +46,102 @@ if TYPE_CHECKING:
     from ajaxkit.core.settings import Settings
     from ajaxkit.types import AjaxRequest
 
-__all__ = ["NDJSON_TYPE", "Stream", "is_stream_result"]
+__all__ = [
+    "NDJSON_TYPE",
+    "PushSource",
+    "Stream",
+    "is_push_source",
+    "is_stream_result",
+    "pull",
+    "resolver",
+    "served_by_sync_server",
+]
 
 NDJSON_TYPE = "application/x-ndjson"
 
 #: ``frame(problem_document) -> bytes``: how a stream writes its last frame.
 ErrorFramer = Callable[[dict[str, Any]], bytes]
-Chunks = Iterator[Any] | AsyncIterator[Any]
+
+
+@runtime_checkable
+class PushSource(Protocol):
+    """Chunks that arrive by themselves, announced through a callback.
+
+    Every method is called on the event loop that drives the stream.
+    """
+
+    async def start(self) -> None:
+        """Get ready (open a subscription); chunks may be waiting afterwards."""
+        ...
+
+    def take(self) -> bytes:
+        """Every chunk ready now, joined; ``b""`` when none."""
+        ...
+
+    @property
+    def finished(self) -> bool:
+        """No chunk will come any more: the stream ends once ``take`` is empty."""
+        ...
+
+    def listen(self, ready: Callable[[], None] | None) -> None:
+        """Call ``ready()`` when chunks wait or the source finishes (``None``: stop)."""
+        ...
+
+    def seconds(self) -> float | None:
+        """End the stream after this long (``None``: when the source finishes).
+
+        Asked once the stream is being driven, so a source may answer
+        differently under a WSGI server (:func:`served_by_sync_server`).
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release what :meth:`start` took; called once, however the stream ended."""
+        ...
+
+
+Chunks = Iterator[Any] | AsyncIterator[Any] | PushSource
+
+
+def resolver(future: asyncio.Future[None]) -> Callable[[], None]:
+    """A callback completing ``future`` once; later calls do nothing."""
+
+    def resolve() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    return resolve
+
+
+def is_push_source(value: Any) -> bool:
+    """Whether ``value`` is a :class:`PushSource`."""
+    return isinstance(value, PushSource)
+
+
+async def pull(source: PushSource) -> AsyncIterator[bytes]:
+    """``source`` as an async iterator: for WSGI (through the bridge) and Django's ASGI."""
+    loop = asyncio.get_running_loop()
+    await source.start()
+    limit = source.seconds()
+    deadline = None if limit is None else loop.time() + limit
+    try:
+        while True:
+            data = source.take()
+            if data:
+                yield data
+            if source.finished:
+                return
+            ready: asyncio.Future[None] = loop.create_future()
+            source.listen(resolver(ready))
+            try:
+                timeout = None if deadline is None else max(0.0, deadline - loop.time())
+                await asyncio.wait_for(ready, timeout)
+            except asyncio.TimeoutError:
+                return
+            finally:
+                source.listen(None)
+    finally:
+        await source.aclose()
 
 
 def is_stream_result(value: Any) -> bool:
@@ -77,6 +174,7 @@ class Stream:
         "error_frame",
         "headers",
         "media_type",
+        "push",
         "status",
     )
 
@@ -90,7 +188,11 @@ class Stream:
         encode: Callable[[Any], bytes] | None = None,
         error_frame: ErrorFramer | None = None,
     ) -> None:
-        self.chunks = chunks
+        #: Set when the chunks are a :class:`PushSource` (ASGI writes it without a pump).
+        self.push: PushSource | None = (
+            cast("PushSource", chunks) if is_push_source(chunks) else None
+        )
+        self.chunks = pull(chunks) if self.push is not None else chunks  # type: ignore[arg-type]
         self.media_type = media_type
         self.status = status
         self.headers = dict(headers or {})
@@ -213,7 +315,21 @@ class _End:
 _END: Any = _End()
 
 
+_SYNC_SERVER: ContextVar[bool] = ContextVar("ajaxkit_sync_server", default=False)
+
+
+def served_by_sync_server() -> bool:
+    """Inside a stream's async iterator: whether a WSGI server drives it (via the bridge).
+
+    A stream that could run forever must end itself in time there, since it
+    holds one of the server's few worker threads.
+    """
+    return _SYNC_SERVER.get()
+
+
 async def _next(chunks: AsyncIterator[Any]) -> Any:
+    # An async generator's body runs in the context of whoever awaits it.
+    _SYNC_SERVER.set(True)
     return await chunks.__anext__()
 
 

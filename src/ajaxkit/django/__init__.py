@@ -9,8 +9,9 @@
 
 or, for an existing view, ``@ajaxkit.django.ajax(login_required=True)``.
 
-Django settings read at mount time: ``AJAXKIT_DEBUG`` (default ``DEBUG``)
-and ``AJAXKIT_MAX_BODY_SIZE``.  CSRF is Django's own check, answered with a
+Django settings read at mount time: ``AJAXKIT = {"DEBUG": ..., ...}`` (or
+``AJAXKIT_<NAME>`` settings), over the registry's own, over ``DEBUG``; see
+``docs/settings.md``.  CSRF is Django's own check, answered with a
 403 ``csrf_failed`` problem; the user is ``request.user`` (``auser()`` in
 async views), loaded only when an endpoint needs it.
 

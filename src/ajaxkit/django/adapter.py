@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
@@ -16,11 +17,13 @@ __all__ = ["DjangoBody", "to_ajax_request", "to_django_response"]
 class DjangoBody:
     """A :class:`~ajaxkit.types.BodySource` over a Django request.
 
-    It reads ``request.body``, which Django caches, so ``request.POST`` and
-    ``request.body`` stay usable in wrapped views.  The core has checked
-    ``Content-Length`` against its limit before calling :meth:`read`;
-    Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` also applies (its
-    ``RequestDataTooBig`` becomes a 413).
+    Under the mount ajaxkit's ``max_body_size`` governs, not Django's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``: the body is read from Django's stream,
+    at most ``limit + 1`` bytes, so an oversized one (even chunked, without
+    ``Content-Length``) is refused without being buffered.  A body within
+    the limit is handed back to Django as its cached ``request.body``, so
+    ``request.POST``, ``request.FILES`` and ``request.body`` stay usable in
+    wrapped views.
     """
 
     __slots__ = ("_request",)
@@ -29,12 +32,33 @@ class DjangoBody:
         self._request = request
 
     def read(self, limit: int) -> bytes:
-        return self._request.body
+        request = self._request
+        cached: bytes | None = getattr(request, "_body", None)
+        if cached is not None:  # middleware (or the CSRF check) read it already
+            return cached[: limit + 1]
+        data = _read_at_most(request, limit + 1)
+        if len(data) <= limit:
+            # Where Django keeps request.body once read; POST/FILES parse it.
+            request._body = data
+        return data
 
     async def aread(self, limit: int) -> bytes:
         # Under ASGI, Django has spooled the whole body before the view runs,
         # so reading it here does no network I/O.
-        return self._request.body
+        return self.read(limit)
+
+
+def _read_at_most(request: HttpRequest, size: int) -> bytes:
+    # A stream may return fewer bytes than asked for before the body ends.
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = request.read(remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _load_user(request: HttpRequest) -> Any:
@@ -57,10 +81,25 @@ def _meta_headers(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
 _UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
 
 
+def _wsgi_text(value: str) -> str:
+    try:
+        return value.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a server that decoded it already
+        return value
+
+
 def _query(request: HttpRequest) -> MultiDict:
-    if not request.META.get("QUERY_STRING"):
+    query: str = request.META.get("QUERY_STRING", "")
+    if not query:
         return EMPTY_QUERY
-    return MultiDict((key, value) for key, values in request.GET.lists() for value in values)
+    if not isinstance(request, ASGIRequest) and not query.isascii():
+        # WSGI hands over the raw bytes as Latin-1 (PEP 3333); Django's ASGI
+        # handler has decoded them as UTF-8 already.
+        query = _wsgi_text(query)
+    # Parsed as the other integrations parse it, not through request.GET:
+    # Django raises TooManyFieldsSent there (over 1,000 fields) while the
+    # request is being translated, before the pipeline could answer it.
+    return MultiDict(parse_qsl(query, keep_blank_values=True))
 
 
 def to_ajax_request(
@@ -117,6 +156,10 @@ def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResp
         # Django keeps one value per header: repeated ones are joined, as
         # RFC 9110 allows for list-valued fields.
         django_response[name] = ", ".join(response.headers.getlist(name))
+    if response.status >= 500:
+        # ajaxkit logged this server error once, with its error id; Django's
+        # django.request logger would log it a second time without one.
+        django_response._has_been_logged = True  # type: ignore[union-attr]
     for cookie in response.cookies:
         django_response.set_cookie(
             cookie.name,

@@ -21,15 +21,18 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 
 from ajaxkit.core.platform import Platform
+from ajaxkit.django.adapter import DjangoBody
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
     CSRFFailed,
     Forbidden,
+    MalformedBody,
     NotFound,
     PayloadTooLarge,
 )
@@ -51,6 +54,14 @@ _TRANSLATIONS: tuple[tuple[type[BaseException], Callable[[BaseException], AjaxEr
     (RequestDataTooBig, lambda exc: PayloadTooLarge()),
     (SuspiciousOperation, lambda exc: ClientError()),
     (BadRequest, lambda exc: ClientError()),
+    # The client went away mid-body; Starlette's body reader says the same.
+    (
+        UnreadablePostError,
+        lambda exc: ClientError("The client disconnected before sending the whole body."),
+    ),
+    # Raised by request.POST, which Django's CSRF check reads, for a
+    # multipart body the core would refuse too (no boundary, say).
+    (MultiPartParserError, lambda exc: MalformedBody("The multipart body could not be parsed.")),
 )
 
 
@@ -104,6 +115,25 @@ def _get_response(request: HttpRequest) -> HttpResponseBase:
     raise AssertionError("not a real middleware chain")
 
 
+def _buffer_body(native: HttpRequest) -> None:
+    """Buffer a multipart body before Django's CSRF check parses it.
+
+    Django looks for the token in ``request.POST``; parsing a buffered copy
+    leaves the raw body readable for the core (otherwise:
+    ``RawPostDataException``).  Admission has already held the declared
+    ``Content-Length`` to ajaxkit's ``max_body_size``, so the body is read
+    through :class:`DjangoBody` up to that length and Django's
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not apply.  Without a declared
+    length (rare for a form), Django's own ``request.body`` reads it, under
+    Django's limit.
+    """
+    declared = native.META.get("CONTENT_LENGTH")
+    if declared and declared.isdigit():
+        DjangoBody(native).read(int(declared))
+    else:
+        native.body  # noqa: B018
+
+
 def check_csrf(request: AjaxRequest, trusted: tuple[str, ...]) -> None:
     """Run Django's CSRF check on the native request; raise CSRFFailed on failure.
 
@@ -111,11 +141,7 @@ def check_csrf(request: AjaxRequest, trusted: tuple[str, ...]) -> None:
     """
     native: HttpRequest = request.native
     if native.method == "POST" and native.content_type == "multipart/form-data":
-        # Django looks for the token in request.POST; buffering the body first
-        # makes it parse a copy, so the raw body stays readable for the core
-        # (otherwise: RawPostDataException).  Django bounds this read with
-        # DATA_UPLOAD_MAX_MEMORY_SIZE.
-        native.body  # noqa: B018
+        _buffer_body(native)
     # Built per call: the checker caches settings (trusted origins), which
     # may change under override_settings.
     _CsrfCheck(_get_response, trusted).process_view(native, _protected_view, (), {})

@@ -6,12 +6,15 @@ still wait for the outermost commit.  Relations load eagerly as the plan
 asks: foreign keys with ``select_related``, to-many relations with
 ``prefetch_related`` (nested through ``Prefetch`` querysets), so a page
 costs a constant number of queries.  ``IntegrityError`` is translated here,
-in :meth:`DjangoRepository.transaction` only.
+in :meth:`DjangoRepository.transaction` only.  A model's own field rules
+(``blank``, field validators) hold for what clients write: see
+:meth:`DjangoRepository.check_values`.
 """
 
 from __future__ import annotations
 
 import builtins
+import copy
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,14 +22,21 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import Prefetch, Q, QuerySet
 
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
+from ajaxkit.core.models.validation import field_error
+from ajaxkit.exceptions import FieldError
 
-__all__ = ["DjangoRepository", "handles", "repository"]
+__all__ = ["DjangoRepository", "SaveRow", "handles", "repository"]
+
+#: ``save(obj, fields, insert)``: writes one row; ``fields`` are the
+#: concrete fields assigned (an update saves only those).
+SaveRow = Callable[[models.Model, Sequence[str], bool], None]
 
 _TYPES: dict[str, Any] = {
     "AutoField": int,
@@ -73,6 +83,36 @@ class DjangoRepository:
         self.using = using
         self._described: dict[Any, tuple[ModelInfo, dict[str, Any]]] = {}
         self.info = self.describe(model)
+        self.save_row: SaveRow = self._save_row
+
+    def saving_with(self, save: SaveRow) -> DjangoRepository:
+        """This repository, writing rows with ``save`` instead of
+        ``Model.save`` (the django-ajax profile calls a legacy endpoint's
+        ``_save(record)``).  A cheap copy: model descriptions are shared."""
+        clone = copy.copy(self)
+        clone.save_row = save
+        return clone
+
+    def _save_row(self, obj: models.Model, fields: Sequence[str], insert: bool) -> None:
+        if insert:
+            obj.save(using=self.using, force_insert=True)
+        elif fields:
+            obj.save(using=self.using, update_fields=fields)
+
+    def check_values(self, values: Mapping[str, Any]) -> builtins.list[FieldError]:
+        """The model's own field rules over client values, in Django's words:
+        ``blank=False`` refuses ``""``, field validators run.  Relations are
+        left to the model layer, which resolves them itself."""
+        errors: builtins.list[FieldError] = []
+        for name, value in values.items():
+            field = self.django_field(self.model, name)
+            if field.is_relation or not field.concrete:
+                continue
+            try:
+                field.clean(value, None)
+            except ValidationError as exc:
+                errors += [field_error(name, text, code) for text, code in _messages(exc)]
+        return errors
 
     def describe(self, model: Any) -> ModelInfo:
         return self._describe(model)[0]
@@ -84,7 +124,7 @@ class DjangoRepository:
     def _describe(self, model: Any) -> tuple[ModelInfo, dict[str, Any]]:
         found = self._described.get(model)
         if found is None:
-            found = self._described[model] = _describe(model)
+            found = self._described[model] = _describe(model, self.using)
         return found
 
     def scope(self) -> QuerySet[Any]:
@@ -211,12 +251,17 @@ class _Unit:
         )
         return [p for p in pks if p not in found]
 
+    def find(self, scope: QuerySet[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        # The scope keeps its own database alias: it is the related
+        # endpoint's query.
+        return builtins.list(scope.filter(pk__in=pks))
+
     # -- writing ---------------------------------------------------------------
 
     def create(self, values: Mapping[str, Any]) -> Any:
         obj = self.model()
         many = self._assign(obj, values)
-        obj.save(using=self.using, force_insert=True)
+        self.repo.save_row(obj, [name for name in values if name not in many], True)
         self._set_many(obj, many)
         return obj
 
@@ -224,7 +269,7 @@ class _Unit:
         many = self._assign(obj, values)
         changed = [name for name in values if name not in many]
         if changed:
-            obj.save(using=self.using, update_fields=changed)
+            self.repo.save_row(obj, changed, False)
         self._set_many(obj, many)
 
     def delete(self, obj: Any) -> None:
@@ -254,6 +299,12 @@ def _q(spec: Filter) -> Q:
     return Q(**{f"{spec.field}__{spec.lookup}": spec.value})
 
 
+def _messages(exc: ValidationError) -> Iterator[tuple[str, str]]:
+    for error in exc.error_list:
+        # Iterating one error renders its message with its parameters.
+        yield str(next(iter(error))), error.code or "invalid"
+
+
 def _columns(model: Any) -> dict[str, str]:
     return {f.column: f.name for f in model._meta.concrete_fields}
 
@@ -261,7 +312,7 @@ def _columns(model: Any) -> dict[str, str]:
 # -- describing models -------------------------------------------------------
 
 
-def _describe(model: Any) -> tuple[ModelInfo, dict[str, Any]]:
+def _describe(model: Any, using: str) -> tuple[ModelInfo, dict[str, Any]]:
     opts = model._meta
     fields: dict[str, FieldInfo] = {}
     by_name: dict[str, Any] = {}
@@ -276,6 +327,7 @@ def _describe(model: Any) -> tuple[ModelInfo, dict[str, Any]]:
                 python_type=_pk_type(field.related_model),
                 related_model=field.related_model,
                 writable=False,
+                value_range=_range(field.related_model._meta.pk, using),
             )
         elif field.many_to_many:
             name = field.name
@@ -284,16 +336,17 @@ def _describe(model: Any) -> tuple[ModelInfo, dict[str, Any]]:
                 kind="many",
                 python_type=_pk_type(field.related_model),
                 related_model=field.related_model,
+                value_range=_range(field.related_model._meta.pk, using),
             )
         else:
             name = field.name
-            info = _concrete(field)
+            info = _concrete(field, using)
         fields[name], by_name[name] = info, field
     resource = f"{opts.app_label}/{opts.model_name}"
     return ModelInfo(model=model, resource=resource, pk=opts.pk.name, fields=fields), by_name
 
 
-def _concrete(field: Any) -> FieldInfo:
+def _concrete(field: Any, using: str) -> FieldInfo:
     generated = bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
     generated = generated or (field.primary_key and "AutoField" in field.get_internal_type())
     if field.is_relation:
@@ -315,7 +368,20 @@ def _concrete(field: Any) -> FieldInfo:
         related_model=field.related_model if field.is_relation else None,
         max_digits=getattr(field, "max_digits", None),
         decimal_places=getattr(field, "decimal_places", None),
+        value_range=_range(field, using),
     )
+
+
+def _range(field: Any, using: str) -> tuple[int, int] | None:
+    """The integer range the column of ``field`` (or of the pk it points
+    to) stores on database ``using``."""
+    while field.is_relation:
+        field = field.target_field
+    internal = field.get_internal_type()
+    if _TYPES.get(internal) is not int:
+        return None
+    low, high = connections[using].ops.integer_field_range(internal)
+    return (low, high) if low is not None and high is not None else None
 
 
 def _pk_type(model: Any) -> Any:

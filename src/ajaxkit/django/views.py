@@ -3,51 +3,59 @@
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, overload
 
 from django.conf import settings as django_settings
 from django.http import HttpRequest, HttpResponseBase
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
 
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.registry import Ajax
 from ajaxkit.core.settings import Settings
+from ajaxkit.core.wrapper import WrappedView
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
 
-__all__ = ["ajax", "apply_django_settings", "urls"]
+__all__ = ["ajax", "apply_django_settings", "django_config", "urls"]
 
 V = TypeVar("V", bound=Callable[..., Any])
 View = Callable[..., Any]
 
 
-def apply_django_settings(api: Ajax) -> None:
-    """Fill ``api``'s settings from Django's (called at mount time).
+def django_config() -> dict[str, Any]:
+    """Django's settings as the mapping :mod:`ajaxkit.core.config` reads.
 
-    Reads:
-        ``AJAXKIT_DEBUG`` (default ``DEBUG``): show exceptions in 500
-            problems.  It can turn debug on, never off: ``Ajax(debug=True)``
-            stays on.
-        ``AJAXKIT_MAX_BODY_SIZE`` (optional): the largest request body in
-            bytes.  Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (2.5 MB by
-            default) also bounds bodies; raise it for larger limits.
-        ``LOGIN_URL`` (when a path or URL): the ``login_url`` of 401 problems.
-    CSRF reads ``CSRF_TRUSTED_ORIGINS`` and Django's token settings per request.
+    Only ``DEBUG`` and the ``AJAXKIT`` names are taken: reading every setting
+    would evaluate lazy ones the project never meant ajaxkit to touch.
     """
-    debug = bool(getattr(django_settings, "AJAXKIT_DEBUG", django_settings.DEBUG))
-    changes: dict[str, Any] = {"debug": api.settings.debug or debug}
-    max_body_size = getattr(django_settings, "AJAXKIT_MAX_BODY_SIZE", None)
-    if max_body_size is not None:
-        changes["max_body_size"] = int(max_body_size)
+    names = [n for n in dir(django_settings) if n == "DEBUG" or n.startswith("AJAXKIT")]
+    return {name: getattr(django_settings, name) for name in names}
+
+
+class _Project:
+    """Stands for the one Django configuration a process has (a registry key)."""
+
+
+_PROJECT = _Project()
+
+
+def apply_django_settings(api: Ajax) -> None:
+    """Resolve ``api``'s settings from Django's (called at mount time).
+
+    ``AJAXKIT = {...}`` (or ``AJAXKIT_<NAME>`` settings) beat the registry's
+    own settings, which beat ``DEBUG``: see ``docs/settings.md``.  A
+    ``LOGIN_URL`` that is a path or URL fills ``login_url`` when the
+    registry has none; CSRF reads ``CSRF_TRUSTED_ORIGINS`` and Django's
+    token settings per request.
+    """
+    api.apply_config(django_config())
     login_url = str(django_settings.LOGIN_URL)
     if api.settings.login_url is None and "/" in login_url:
         # A URL name would need reverse(), which cannot run while the
         # urlconf that mounts us is still being imported.
-        changes["login_url"] = login_url
-    api.configure(**changes)
+        api.configure(login_url=login_url)
 
 
 def _sync_view(api: Ajax) -> View:
@@ -82,26 +90,26 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
     apply_django_settings(api)
     view = django_csrf_exempt((_async_view if asynchronous else _sync_view)(api))
     # CSRF is checked by the pipeline (DJANGO_PLATFORM.check_csrf) so that a
-    # failure is a problem document, not Django's HTML page.
-    return [path("", view, name="ajaxkit"), path("<path:route>", view, name="ajaxkit")]
+    # failure is a problem document, not Django's HTML page.  The route
+    # pattern matches newlines too (Django's <path:> does not): every path
+    # below the mount, %0d%0a included, gets ajaxkit's answer, a problem 404.
+    return [path("", view, name="ajaxkit"), re_path(r"^(?P<route>[\s\S]+)\Z", view, name="ajaxkit")]
 
 
-def _wrap(view: V, api: Ajax) -> V:
-    configure = functools.cache(lambda: apply_django_settings(api))
-
+def _wrap(wrapped: WrappedView) -> View:
     def dispatch_sync(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
-        configure()
         ajax_request = to_ajax_request(request, "", kwargs)
-        return to_django_response(api.dispatch(ajax_request, DJANGO_PLATFORM), request)
+        answer = wrapped.dispatch(_PROJECT, django_config, ajax_request, DJANGO_PLATFORM)
+        return to_django_response(answer, request)
 
     async def dispatch_async(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
-        configure()
         ajax_request = to_ajax_request(request, "", kwargs)
-        return to_django_response(await api.adispatch(ajax_request, DJANGO_PLATFORM), request)
+        answer = await wrapped.adispatch(_PROJECT, django_config, ajax_request, DJANGO_PLATFORM)
+        return to_django_response(answer, request)
 
-    wrapper = dispatch_async if inspect.iscoroutinefunction(view) else dispatch_sync
-    functools.update_wrapper(wrapper, view)
-    return django_csrf_exempt(wrapper)  # type: ignore[return-value]
+    wrapper = dispatch_async if wrapped.endpoint.is_async else dispatch_sync
+    functools.update_wrapper(wrapper, wrapped.view)
+    return django_csrf_exempt(wrapper)
 
 
 @overload
@@ -120,43 +128,20 @@ def ajax(
 ) -> Callable[[V], V]: ...
 
 
-def ajax(
-    view: Callable[..., Any] | None = None,
-    /,
-    *,
-    methods: Iterable[str] | None = None,
-    login_required: bool = False,
-    permission: Permission | None = None,
-    csrf_exempt: bool = False,
-    settings: Settings | None = None,
-    **options: Any,
-) -> Any:
+def ajax(view: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     """Give an existing Django view ajaxkit's wire behaviour: ``@ajax`` or ``@ajax(...)``.
 
-    The view still receives Django's ``HttpRequest`` (its first parameter
-    must be named ``request``) and its URL kwargs; other parameters bind from
-    the query or body by type hint.  It may return what endpoints return
-    (dict, list, tuples, ``None``) or a Django response.  Sync and async
-    views both work.  Options are those of :meth:`ajaxkit.Ajax.endpoint`;
-    ``permission(request)`` receives the :class:`~ajaxkit.AjaxRequest`
-    (Django's request is its ``native``).  Django settings are read on the
-    first request, not at import.  ``settings`` are the view's own (a compat
-    profile, say); Django's settings are applied over them.
+    The mechanism is the core's :class:`~ajaxkit.core.wrapper.WrappedView`,
+    shared with Flask's ``@ajax``.  The view still receives Django's
+    ``HttpRequest`` as its first parameter (named ``request``) and its URL
+    kwargs; other parameters bind from the query or body by type hint.  It
+    may return what endpoints return (dict, list, tuples, ``None``) or a
+    Django response.  Sync and async views both work.  Options are
+    ``settings`` (the view's own, e.g. a compat profile; Django's settings
+    are resolved over them on the first request) and those of
+    :meth:`ajaxkit.Ajax.endpoint`; ``permission(request)`` receives the
+    :class:`~ajaxkit.AjaxRequest` (Django's request is its ``native``).
     """
-
-    def decorate(func: V) -> V:
-        # A private one-endpoint registry: the view is the whole "mount".
-        api = Ajax(settings)
-        api.add(
-            "",
-            func,
-            methods=methods,
-            request_arg="native",
-            login_required=login_required,
-            permission=permission,
-            csrf_exempt=csrf_exempt,
-            **options,
-        )
-        return _wrap(func, api)
-
-    return decorate(view) if view is not None else decorate
+    if view is not None:
+        return _wrap(WrappedView(view, **options))
+    return lambda func: _wrap(WrappedView(func, **options))

@@ -5,7 +5,10 @@
     import ajaxkit.fastapi
 
     app = FastAPI()
-    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api))
+
+(``app.mount("/ajax", ajaxkit.fastapi.app(api))`` works too, but leaves paths
+holding a newline to FastAPI's own 404; see :func:`ajaxkit.starlette.mount`.)
 
 FastAPI is Starlette underneath, so this is :func:`ajaxkit.starlette.app`:
 ``fastapi.HTTPException`` subclasses Starlette's and FastAPI responses are
@@ -17,6 +20,6 @@ even carry mounts over).
 
 from __future__ import annotations
 
-from ajaxkit.starlette import AjaxApp, app, csrf_token
+from ajaxkit.starlette import AjaxApp, AjaxMount, app, csrf_token, mount
 
-__all__ = ["AjaxApp", "app", "csrf_token"]
+__all__ = ["AjaxApp", "AjaxMount", "app", "csrf_token", "mount"]

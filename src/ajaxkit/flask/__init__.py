@@ -9,7 +9,8 @@ Mount a registry with a Blueprint::
 or the extension (``AjaxKit(app, api=api)`` / ``init_app``), and give existing
 views ajaxkit's wire behaviour with ``@ajax``.  The user is Flask-Login's
 ``current_user`` when the app has a login manager.  ``app.config`` keys
-``AJAXKIT_DEBUG`` and ``AJAXKIT_MAX_BODY_SIZE`` are read at registration.
+``AJAXKIT_<NAME>`` (``AJAXKIT_DEBUG``, ``AJAXKIT_MAX_BODY_SIZE``, ...) are
+read at registration, by the rule of ``docs/settings.md``.
 """
 
 from __future__ import annotations

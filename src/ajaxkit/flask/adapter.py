@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import IO, Any
 
 import flask
 from werkzeug.wrappers import Request as WerkzeugRequest
+from werkzeug.wsgi import get_input_stream
 
 from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
 
@@ -14,12 +16,14 @@ __all__ = ["StreamBody", "current_user", "to_ajax_request", "to_flask_response"]
 
 
 class StreamBody:
-    """A :class:`~ajaxkit.types.BodySource` over a werkzeug request's ``stream``.
+    """A :class:`~ajaxkit.types.BodySource` over a werkzeug request's input.
 
     It reads at most ``limit + 1`` bytes, so an oversized body without a
     ``Content-Length`` (chunked) is refused without being buffered whole.  A
     body within the limit is handed back to werkzeug, so the handler can
-    still call ``request.get_json()`` or read ``request.form``.
+    still call ``request.get_json()`` or read ``request.form``.  Under the
+    mount ajaxkit's limit governs, not Flask's ``MAX_CONTENT_LENGTH`` (as
+    on Django, whose ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is set aside the same way).
     """
 
     def __init__(self, request: WerkzeugRequest) -> None:
@@ -29,7 +33,7 @@ class StreamBody:
         cached: bytes | None = getattr(self._request, "_cached_data", None)
         if cached is not None:  # a before_request hook already read it
             return cached[: limit + 1]
-        data = _read_at_most(self._request.stream, limit + 1)
+        data = _read_at_most(_stream(self._request), limit + 1)
         if len(data) <= limit:
             # Where werkzeug's get_data() caches a body; get_json() and form
             # parsing read it from there once the stream is consumed.
@@ -40,6 +44,18 @@ class StreamBody:
         # Flask serves WSGI, so the core never drives this source from an
         # event loop; it exists to satisfy the protocol.
         return self.read(limit)
+
+
+def _stream(request: WerkzeugRequest) -> IO[bytes]:
+    """``request.stream`` without werkzeug's ``max_content_length`` check.
+
+    werkzeug's own guards stay: no reading past ``Content-Length``, and no
+    unterminated stream without one.  A stream werkzeug already opened (a
+    hook read part of it) is the one to continue.
+    """
+    if "stream" in request.__dict__:  # werkzeug caches it there
+        return request.stream
+    return get_input_stream(request.environ, max_content_length=None)
 
 
 def _read_at_most(stream: IO[bytes], size: int) -> bytes:
@@ -68,14 +84,15 @@ def current_user() -> Any:
     return flask_login.current_user._get_current_object()
 
 
-def to_ajax_request(route: str) -> AjaxRequest:
+def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) -> AjaxRequest:
     """The :class:`AjaxRequest` for the current ``flask.request``.
 
     Args:
         route: the path below the ajaxkit mount.
+        path_params: values Flask captured from the URL (wrapped views).
     """
     request = flask.request._get_current_object()  # type: ignore[attr-defined]
-    return AjaxRequest(
+    ajax_request = AjaxRequest(
         method=request.method,
         path=request.script_root + request.path,
         route=route,
@@ -86,6 +103,9 @@ def to_ajax_request(route: str) -> AjaxRequest:
         user_loader=current_user,
         scheme=request.scheme,
     )
+    if path_params:
+        ajax_request.path_params = dict(path_params)
+    return ajax_request
 
 
 def to_flask_response(response: AjaxResponse) -> flask.Response:

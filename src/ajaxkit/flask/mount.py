@@ -1,21 +1,14 @@
 """Mounting an :class:`~ajaxkit.Ajax` registry on Flask: a Blueprint, or the extension.
 
-Settings from ``app.config``, read when the blueprint is registered on an
-app (never at import time):
+Settings come from ``app.config`` when the blueprint is registered on an app
+(never at import time), by the rule every framework shares
+(:mod:`ajaxkit.core.config`, ``docs/settings.md``): ``AJAXKIT_DEBUG``,
+``AJAXKIT_MAX_BODY_SIZE``, ... (or one ``AJAXKIT = {...}`` dict) beat the
+registry's own settings, which beat ``app.debug``.
 
-``AJAXKIT_DEBUG``
-    ``True``/``False`` sets ``debug``.  When absent, a debug app
-    (``app.debug``) turns ajaxkit's debug on; a registry built with
-    ``Ajax(debug=True)`` is never turned off by a non-debug app.
-``AJAXKIT_MAX_BODY_SIZE``
-    sets ``max_body_size`` (bytes).
-``AJAXKIT_CSRF_TRUSTED_ORIGINS``
-    origins trusted for unsafe requests (give flask-cors the same list).
-``AJAXKIT_LOGIN_URL``
-    the ``login_url`` of 401 problems.
-
-CSRF tokens are signed with ``app.secret_key`` (itsdangerous) unless the
-registry's policy names a signer or key of its own.
+CSRF tokens are signed with ``Settings.secret_key``, else ``app.secret_key``
+(itsdangerous), unless the registry's policy names a signer of its own; a
+Flask-WTF ``CSRFProtect`` set up before the blueprint leaves it to ajaxkit.
 
 The registry's settings are global to it, so when one registry is mounted on
 several apps, the last registration's config wins.
@@ -24,49 +17,52 @@ several apps, the last registration's config wins.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import flask
 from flask.sansio.app import App
+from flask.sansio.blueprints import BlueprintSetupState
+from werkzeug.routing import PathConverter
 
-from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.registry import Ajax
-from ajaxkit.core.settings import Settings
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.platform import FLASK_PLATFORM
 from ajaxkit.signing import ItsdangerousSigner
 
-__all__ = ["ALL_METHODS", "AjaxKit", "blueprint", "config_settings"]
+__all__ = ["ALL_METHODS", "AjaxKit", "blueprint"]
 
-#: The methods the catch-all rules accept; the core answers 405 and OPTIONS.
+#: The methods the catch-all rules are declared with; once registered they
+#: accept every method (TRACE, FOO), so that the core answers 405 and OPTIONS.
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_CONVERTER = "ajaxkit_route"
 
 
-def config_settings(app: App, settings: Settings) -> dict[str, Any]:
-    """The setting changes ``app.config`` asks for, given the current ``settings``."""
-    config = app.config
-    debug = config.get("AJAXKIT_DEBUG")
-    if debug is None:
-        debug = settings.debug or app.debug
-    changes: dict[str, Any] = {"debug": bool(debug)}
-    if config.get("AJAXKIT_MAX_BODY_SIZE") is not None:
-        changes["max_body_size"] = int(config["AJAXKIT_MAX_BODY_SIZE"])
-    if config.get("AJAXKIT_LOGIN_URL") is not None:
-        changes["login_url"] = str(config["AJAXKIT_LOGIN_URL"])
-    csrf = _csrf_changes(app, settings.csrf)
-    if csrf:
-        changes["csrf"] = dataclasses.replace(settings.csrf, **csrf)
-    return changes
+class _RouteConverter(PathConverter):
+    """werkzeug's ``path`` converter, newlines included.
+
+    ``path`` stops at a newline, so ``/ajax/x%0d%0a...`` would get werkzeug's
+    HTML 404; with this one every path below the mount reaches the core.
+    """
+
+    regex = r"[^/][\s\S]*?"
 
 
-def _csrf_changes(app: App, policy: CsrfPolicy) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
-    trusted = app.config.get("AJAXKIT_CSRF_TRUSTED_ORIGINS")
-    if trusted is not None:
-        changes["trusted_origins"] = tuple(trusted)
-    if policy.signer is None and policy.secret_key is None and app.secret_key:
-        changes["signer"] = ItsdangerousSigner(app.secret_key)
-    return changes
+def _add_converter(state: BlueprintSetupState) -> None:
+    # Before the rules are added: werkzeug compiles a rule when it is added.
+    state.app.url_map.converters.setdefault(_CONVERTER, _RouteConverter)
+
+
+def _accept_every_method(state: BlueprintSetupState) -> None:
+    # Flask always gives a rule a method set, and werkzeug answers a method
+    # outside it with its HTML 405; ``None`` is werkzeug's "every method".
+    endpoint = f"{state.name_prefix}.{state.name}.dispatch".lstrip(".")
+    for rule in state.app.url_map.iter_rules(endpoint):
+        rule.methods = None
+
+
+def _sign_with_secret_key(api: Ajax, app: App) -> None:
+    policy, secret = api.settings.csrf, api.settings.secret_key or app.secret_key
+    if policy.signer is None and secret:
+        api.configure(csrf=dataclasses.replace(policy, signer=ItsdangerousSigner(secret)))
 
 
 def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
@@ -81,10 +77,13 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
         return to_flask_response(api.dispatch(to_ajax_request(route), FLASK_PLATFORM))
 
     view.__name__ = "dispatch"
-    for rule in ("/", "/<path:route>"):
+    bp.record(_add_converter)
+    for rule in ("/", f"/<{_CONVERTER}:route>"):
         # Flask's automatic OPTIONS would hide the core's Allow answer.
         bp.add_url_rule(rule, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
-    bp.record(lambda state: api.configure(**config_settings(state.app, api.settings)))
+    bp.record(_accept_every_method)
+    bp.record(lambda state: api.apply_config(state.app.config))
+    bp.record(lambda state: _sign_with_secret_key(api, state.app))
     bp.record(lambda state: _leave_csrf_to_ajaxkit(state.app, bp))
     return bp
 

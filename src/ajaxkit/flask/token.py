@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flask
 
-from ajaxkit.core.csrf import page_token
+from ajaxkit.core.csrf import csrf_signer, page_token
 from ajaxkit.core.registry import Ajax
 from ajaxkit.types import Cookie
 
@@ -19,7 +19,10 @@ def csrf_token(api: Ajax) -> str:
     ``app.jinja_env.globals["ajax_csrf_token"] = lambda: csrf_token(api)``.
     A page's own ``fetch()`` does not need it; scripts and old browsers do.
     """
-    token, cookie = page_token(flask.request.cookies, api.settings.csrf, api.settings.clock)
+    settings = api.settings
+    token, cookie = page_token(
+        flask.request.cookies, settings.csrf, csrf_signer(settings), settings.clock
+    )
     if cookie is not None:
         flask.after_this_request(lambda response: _set(response, cookie))
     return token

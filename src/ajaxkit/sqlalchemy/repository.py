@@ -19,7 +19,21 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, inspect, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    SmallInteger,
+    TypeDecorator,
+    and_,
+    false,
+    func,
+    inspect,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     ColumnProperty,
@@ -32,9 +46,11 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
+from ajaxkit.core.models.bounds import INT16, INT32, INT64
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
+from ajaxkit.exceptions import FieldError
 
 __all__ = ["SQLAlchemyRepository", "handles", "repository"]
 
@@ -70,6 +86,7 @@ class SQLAlchemyRepository:
         # A scoped_session's own factory gives fresh sessions: an operation
         # never joins (or closes) the application's thread-local session.
         self.session_source: SessionSource = getattr(session, "session_factory", session)
+        self.dialect = _dialect_name(self.session_source)
         self._mapped: dict[Any, _Mapped] = {}
         self.info = self.describe(model)
 
@@ -79,11 +96,16 @@ class SQLAlchemyRepository:
     def mapped(self, model: Any) -> _Mapped:
         found = self._mapped.get(model)
         if found is None:
-            found = self._mapped[model] = _describe(model)
+            found = self._mapped[model] = _describe(model, self.dialect)
         return found
 
     def scope(self) -> Select[Any]:
         return select(self.model)
+
+    def check_values(self, values: Mapping[str, Any]) -> builtins.list[FieldError]:
+        # A mapped column carries no validation rules of its own beyond
+        # what the schema already checked from its type.
+        return []
 
     @contextmanager
     def transaction(self) -> Iterator[_Unit]:
@@ -216,6 +238,10 @@ class _Unit:
         found = set(self.session.scalars(select(pk).where(pk.in_(pks))))
         return [p for p in pks if p not in found]
 
+    def find(self, scope: Select[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        pk = getattr(model, self.repo.describe(model).pk)
+        return builtins.list(self.session.scalars(scope.where(pk.in_(pks))).unique())
+
     # -- writing ---------------------------------------------------------------
 
     def create(self, values: Mapping[str, Any]) -> Any:
@@ -261,7 +287,13 @@ def _escape_like(text: str) -> str:
 # -- describing mapped classes ----------------------------------------------------
 
 
-def _describe(model: Any) -> _Mapped:
+def _dialect_name(source: Any) -> str | None:
+    # A sessionmaker keeps its bind in .kw; a plain callable tells nothing.
+    bind = getattr(source, "kw", {}).get("bind")
+    return getattr(getattr(bind, "dialect", None), "name", None)
+
+
+def _describe(model: Any, dialect: str | None) -> _Mapped:
     mapper: Mapper[Any] = inspect(model)
     if len(mapper.primary_key) != 1:
         raise TypeError(f"{model.__name__}: model endpoints need a single-column primary key.")
@@ -271,10 +303,10 @@ def _describe(model: Any) -> _Mapped:
     columns: dict[str, str] = {}
     for prop in mapper.attrs:
         if isinstance(prop, ColumnProperty) and prop.key not in hidden:
-            fields[prop.key] = _column_field(prop)
+            fields[prop.key] = _column_field(prop, dialect)
             columns[prop.columns[0].name] = prop.key
         elif isinstance(prop, RelationshipProperty):
-            fields[prop.key] = _relation_field(prop)
+            fields[prop.key] = _relation_field(prop, dialect)
     for name, key in fk_keys.items():
         columns[mapper.attrs[key].columns[0].name] = name
     pk = mapper.get_property_by_column(mapper.primary_key[0]).key
@@ -296,7 +328,7 @@ def _fk_keys(mapper: Mapper[Any]) -> dict[str, str]:
     return keys
 
 
-def _column_field(prop: ColumnProperty[Any]) -> FieldInfo:
+def _column_field(prop: ColumnProperty[Any], dialect: str | None) -> FieldInfo:
     column = prop.columns[0]
     python_type = _python_type(column.type)
     generated = bool(
@@ -321,19 +353,46 @@ def _column_field(prop: ColumnProperty[Any]) -> FieldInfo:
         decimal_places=getattr(column.type, "scale", None)
         if python_type.__name__ == "Decimal"
         else None,
+        value_range=_int_range(column.type, dialect),
     )
 
 
 def _python_type(column_type: Any) -> Any:
+    # A TypeDecorator parses like the type it stores as: without this a
+    # filter on a decorated DateTime would hand the database a raw string.
+    while _decorated(column_type) and type(column_type).python_type is TypeDecorator.python_type:
+        column_type = column_type.impl_instance
     try:
         return column_type.python_type
     except NotImplementedError:
         return Any
 
 
-def _relation_field(rel: RelationshipProperty[Any]) -> FieldInfo:
+def _decorated(column_type: Any) -> bool:
+    return isinstance(column_type, TypeDecorator)
+
+
+def _stored_type(column_type: Any) -> Any:
+    while _decorated(column_type):
+        column_type = column_type.impl_instance
+    return column_type
+
+
+def _int_range(column_type: Any, dialect: str | None) -> tuple[int, int] | None:
+    """The range an integer column stores: SQLite stores 64 bits in any
+    integer column; elsewhere the SQL type decides."""
+    column_type = _stored_type(column_type)
+    if not isinstance(column_type, Integer):
+        return None
+    if dialect == "sqlite" or isinstance(column_type, BigInteger):
+        return INT64
+    return INT16 if isinstance(column_type, SmallInteger) else INT32
+
+
+def _relation_field(rel: RelationshipProperty[Any], dialect: str | None) -> FieldInfo:
     target = rel.mapper
     pk_type = _python_type(target.primary_key[0].type)
+    pk_range = _int_range(target.primary_key[0].type, dialect)
     if rel.direction is RelationshipDirection.MANYTOONE:
         columns = builtins.list(rel.local_columns)
         nullable = all(c.nullable for c in columns)
@@ -345,6 +404,7 @@ def _relation_field(rel: RelationshipProperty[Any]) -> FieldInfo:
             nullable=nullable,
             required=not (nullable or has_default),
             related_model=target.class_,
+            value_range=pk_range,
         )
     return FieldInfo(
         name=rel.key,
@@ -352,4 +412,5 @@ def _relation_field(rel: RelationshipProperty[Any]) -> FieldInfo:
         python_type=pk_type,
         related_model=target.class_,
         writable=rel.direction is RelationshipDirection.MANYTOMANY and not rel.viewonly,
+        value_range=pk_range,
     )

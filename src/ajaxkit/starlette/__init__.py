@@ -1,11 +1,15 @@
 """Serve an :class:`~ajaxkit.Ajax` registry with Starlette::
 
     from starlette.applications import Starlette
-    from starlette.routing import Mount
 
     import ajaxkit.starlette
 
-    app = Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))])
+    app = Starlette(routes=[ajaxkit.starlette.mount("/ajax", api)])
+
+:func:`mount` is Starlette's ``Mount`` whose pattern also matches paths
+holding a newline (``%0a``), so that every path below it gets ajaxkit's
+problem documents; ``Mount("/ajax", app=ajaxkit.starlette.app(api))`` works
+too, but leaves those paths to Starlette's plain-text 404.
 
 The user is ``scope["user"]``, set by Starlette's ``AuthenticationMiddleware``
 (``None`` without it).  WebSocket endpoints (``@api.websocket``) are served
@@ -18,19 +22,44 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ajaxkit.starlette.asgi import AjaxApp
+from ajaxkit.starlette.asgi import AjaxApp, AjaxMount
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM, csrf_token
 
-if TYPE_CHECKING:  # only for the annotation; not part of this package's exports
+if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
+    from collections.abc import Mapping
+    from typing import Any
+
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "app", "csrf_token"]
+__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "AjaxMount", "app", "csrf_token", "mount"]
 
 
-def app(api: Ajax) -> AjaxApp:
+def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
     """The ASGI app serving ``api``; mount it where the endpoints should live.
 
     Args:
         api: the registry whose endpoints answer below the mount.
+        config: settings by configuration name, resolved now by the rule
+            Django and Flask use (``docs/settings.md``); Starlette has no
+            settings object of its own, so give e.g.
+            ``{"DEBUG": app.debug, "AJAXKIT_MAX_BODY_SIZE": 10_000_000}``.
     """
+    if config is not None:
+        api.apply_config(config)
     return AjaxApp(api)
+
+
+def mount(
+    path: str, api: Ajax, *, name: str | None = None, config: Mapping[str, Any] | None = None
+) -> AjaxMount:
+    """A Starlette route serving ``api`` below ``path`` (every path, newlines included).
+
+    Args:
+        path: the mount prefix (``"/ajax"``).
+        api: the registry whose endpoints answer below it.
+        name: the route name, for ``url_path_for``.
+        config: settings by configuration name, as for :func:`app`.
+    """
+    if config is not None:
+        api.apply_config(config)
+    return AjaxMount(path, api, name=name)

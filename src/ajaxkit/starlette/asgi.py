@@ -9,11 +9,13 @@ most of what ajaxkit would otherwise add to a bare Starlette route.
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets
 from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from starlette.requests import HTTPConnection, Request
+from starlette.routing import Mount
 from starlette.types import Receive, Scope, Send
 
 from ajaxkit.core.asgi import send_stream
@@ -28,6 +30,7 @@ from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, M
 
 __all__ = [
     "AjaxApp",
+    "AjaxMount",
     "ReceiveBody",
     "build_request",
     "build_websocket_request",
@@ -56,8 +59,8 @@ class AjaxApp:
         self.platform = platform
         policy = api.settings.csrf
         if policy.signer is None:
-            # Starlette has no app secret: the policy's key, else one per process.
-            secret = policy.secret_key or secrets.token_bytes(32)
+            # Starlette has no app secret: the registry's, else one per process.
+            secret = api.settings.secret_key or secrets.token_bytes(32)
             api.configure(csrf=dataclasses.replace(policy, signer=ItsdangerousSigner(secret)))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,6 +77,32 @@ class AjaxApp:
         else:
             # The ASGI spec asks apps to raise on scope types they do not know.
             raise RuntimeError(f"ajaxkit cannot serve ASGI scope type {kind!r}.")
+
+
+class AjaxMount(Mount):
+    """A Starlette ``Mount`` of an :class:`AjaxApp` that owns every path below it.
+
+    Starlette's ``Mount`` pattern stops at a newline, so a plain
+    ``Mount("/ajax", app=...)`` leaves ``/ajax/x%0d%0a...`` to the router's
+    plain-text 404; this one matches it and the core answers a problem 404.
+
+    Args:
+        path: the mount prefix (``"/ajax"``).
+        api: the registry to serve.
+        name: the route name, for ``url_path_for``.
+        platform: the framework facts (Starlette's unless you extend them).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        api: Ajax,
+        *,
+        name: str | None = None,
+        platform: Platform = STARLETTE_PLATFORM,
+    ) -> None:
+        super().__init__(path, app=AjaxApp(api, platform), name=name)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
 
 
 # --- request ----------------------------------------------------------------

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from ajaxkit.core.csrf import page_token
+from ajaxkit.core.csrf import csrf_signer, page_token
 from ajaxkit.core.platform import Platform
 from ajaxkit.exceptions import AjaxError, error_for_status
 from ajaxkit.types import Cookie, NativeSummary
@@ -64,4 +64,5 @@ def csrf_token(api: Ajax, request: HTTPConnection) -> tuple[str, Cookie | None]:
     A page's own ``fetch()`` does not need the token; scripts and old
     browsers do.
     """
-    return page_token(request.cookies, api.settings.csrf, api.settings.clock)
+    settings = api.settings
+    return page_token(request.cookies, settings.csrf, csrf_signer(settings), settings.clock)

@@ -68,9 +68,13 @@ class DjangoClient(Client):
     #: Whether :func:`ajaxkit.django.urls` should serve with async views.
     asynchronous: ClassVar[bool] = False
 
-    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
+    def __init__(
+        self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
         self.apis = apis
-        urlconf: str | ModuleType = self.urlconf if apis is None else self._urlconf(apis)
+        # Django reads its settings when the registries are mounted.
+        with override_settings(**(config or {})):
+            urlconf: str | ModuleType = self.urlconf if apis is None else self._urlconf(apis)
         self._override: override_settings | None = override_settings(ROOT_URLCONF=urlconf)
         self._override.enable()
         self._client = self._make_client(enforce_csrf_checks=False)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol
 
+from ajaxkit import Ajax
 from ajaxkit.testing import Files, Params, Response
 
 __all__ = ["CLIENTS", "Client", "Response", "WsClosed", "WsRefused", "WsSession"]
@@ -60,7 +62,10 @@ class Client(ABC):
 
     Constructed with no arguments it serves the conformance app (``/ajax``
     and a debug copy at ``/ajax-debug``); ``Client(apis={"/ajax": api})``
-    serves other registries the same way (the model tests do this).
+    serves other registries the same way (the model tests do this), and
+    ``config={"AJAXKIT_DEBUG": False, ...}`` mounts them under that
+    framework configuration, given the framework's own way (Django
+    settings, ``app.config``, ...).
 
     Class attributes:
         name: the test id.
@@ -86,6 +91,12 @@ class Client(ABC):
         # (one per framework) must not be registered.
         if not any(getattr(getattr(cls, n, None), "__isabstractmethod__", False) for n in dir(cls)):
             CLIENTS.append(cls)
+
+    @abstractmethod
+    def __init__(
+        self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
+        """Mount ``apis`` (default: the conformance app) under ``config``."""
 
     @abstractmethod
     def request(

@@ -29,12 +29,12 @@ def _raise(kind: str, detail: str) -> None:
 NATIVES = Natives(response=_response, raise_exception=_raise)
 
 
-def fastapi_app(apis: Mapping[str, Ajax]) -> FastAPI:
+def fastapi_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> FastAPI:
     """``apis`` mounted by prefix behind real authentication middleware."""
     app = FastAPI()
     app.add_middleware(AuthenticationMiddleware, backend=CookieBackend())
     for prefix, api in apis.items():
-        app.mount(prefix, ajaxkit.fastapi.app(api))
+        app.router.routes.append(ajaxkit.fastapi.mount(prefix, api, config=config))
     return app
 
 
@@ -44,5 +44,5 @@ class FastAPIClient(HTTPXClient):
     capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
     natives = NATIVES
 
-    def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
-        return fastapi_app(apis)
+    def make_app(self, apis: Mapping[str, Ajax], config: Mapping[str, Any] | None) -> ASGIApp:
+        return fastapi_app(apis, config)

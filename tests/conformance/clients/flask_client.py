@@ -40,10 +40,11 @@ class User(flask_login.UserMixin):
         self.id = self.username = username
 
 
-def create_app(apis: Mapping[str, Ajax]) -> flask.Flask:
+def create_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> flask.Flask:
     """The conformance app, with a real Flask-Login session behind ``login``."""
     app = flask.Flask(__name__)
     app.config["SECRET_KEY"] = "conformance"
+    app.config.update(config or {})
     login_manager = flask_login.LoginManager(app)
     login_manager.user_loader(User)
     # A login view must not turn ajaxkit's 401 into a redirect.
@@ -78,8 +79,10 @@ class FlaskClient(Client):
     capabilities = frozenset({"native", "csrf"})
     origin = "http://localhost"
 
-    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
-        self.app = create_app(apis or conformance_apis(NATIVES))
+    def __init__(
+        self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
+        self.app = create_app(apis or conformance_apis(NATIVES), config)
         self.client = self.app.test_client()
 
     def sibling(self) -> FlaskClient:
@@ -103,18 +106,24 @@ class FlaskClient(Client):
         cookie = headers.pop("Cookie", None)
         # werkzeug's client writes the Cookie header from its own jar (and
         # drops one given by hand), so a raw header goes through a jarless client.
-        kwargs: dict[str, Any] = {"headers": headers}
+        kwargs: dict[str, Any] = {"headers": headers, "environ_overrides": {}}
         opener = self.client
         if cookie is not None:
             opener = self.app.test_client(use_cookies=False)
-            kwargs["environ_overrides"] = {"HTTP_COOKIE": cookie}
+            kwargs["environ_overrides"]["HTTP_COOKIE"] = cookie
+        length = next((v for k, v in headers.items() if k.lower() == "content-length"), None)
+        if length is not None:
+            # werkzeug's client writes its own Content-Length over a given one.
+            kwargs["environ_overrides"]["CONTENT_LENGTH"] = length
         if json is not None:
             kwargs["json"] = json
         elif data is not None or files:
             kwargs["data"] = _body(data, files)
         elif content is not None:
             kwargs["data"] = content
-        native = opener.open(path, method=method, query_string=MultiDict(params or {}), **kwargs)
+        if params:  # werkzeug refuses a query both in the path and as an argument
+            kwargs["query_string"] = MultiDict(params)
+        native = opener.open(path, method=method, **kwargs)
         return Response(native.status_code, list(native.headers.items()), native.get_data())
 
     def login(self, username: str) -> None:

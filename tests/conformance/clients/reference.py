@@ -31,8 +31,13 @@ class ReferenceClient(Client):
     name = "reference"
     capabilities = frozenset({"native", "csrf"})
 
-    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
+    def __init__(
+        self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
         mounts = self._apis = apis or conformance_apis(NATIVES)
+        for api in mounts.values():
+            if config is not None:  # no framework: the core's own resolution
+                api.apply_config(config)
         # Longest prefix first, so /ajax-debug is never taken for /ajax.
         self._clients = {
             prefix: CoreClient(api, mount=prefix, same_origin=False)

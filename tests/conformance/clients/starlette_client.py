@@ -14,7 +14,6 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
-from starlette.routing import Mount
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
@@ -52,10 +51,11 @@ def _raise(kind: str, detail: str) -> None:
 NATIVES = Natives(response=_response, raise_exception=_raise)
 
 
-def starlette_app(apis: Mapping[str, Ajax]) -> Starlette:
+def starlette_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> Starlette:
     """``apis`` mounted by prefix behind real authentication middleware."""
+    mounts = [ajaxkit.starlette.mount(p, api, config=config) for p, api in apis.items()]
     return Starlette(
-        routes=[Mount(prefix, app=ajaxkit.starlette.app(api)) for prefix, api in apis.items()],
+        routes=mounts,
         middleware=[Middleware(AuthenticationMiddleware, backend=CookieBackend())],
     )
 
@@ -65,8 +65,10 @@ class HTTPXClient(Client):
 
     natives: ClassVar[Natives]
 
-    def __init__(self, apis: Mapping[str, Ajax] | None = None) -> None:
-        self.http = TestClient(self.make_app(apis or conformance_apis(self.natives)))
+    def __init__(
+        self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
+    ) -> None:
+        self.http = TestClient(self.make_app(apis or conformance_apis(self.natives), config))
 
     def sibling(self) -> HTTPXClient:
         other = type(self).__new__(type(self))
@@ -74,8 +76,8 @@ class HTTPXClient(Client):
         return other
 
     @abstractmethod
-    def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
-        """The framework app with ``apis`` mounted."""
+    def make_app(self, apis: Mapping[str, Ajax], config: Mapping[str, Any] | None) -> ASGIApp:
+        """The framework app with ``apis`` mounted under ``config``."""
 
     def request(self, method: str, path: str, **kwargs: Any) -> TestResponse:
         body, content_type = encode_body(
@@ -92,7 +94,8 @@ class HTTPXClient(Client):
             path,
             params=kwargs.pop("params", None),
             content=content if content is not None else body or None,
-            headers=headers,
+            # Bytes, as a server receives them: httpx refuses non-ASCII str values.
+            headers={name: value.encode("latin-1") for name, value in headers.items()},
         )
         pairs = response.headers.multi_items()
         return TestResponse(response.status_code, pairs, response.content)
@@ -128,5 +131,5 @@ class StarletteClient(HTTPXClient):
     capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
     natives = NATIVES
 
-    def make_app(self, apis: Mapping[str, Ajax]) -> ASGIApp:
-        return starlette_app(apis)
+    def make_app(self, apis: Mapping[str, Ajax], config: Mapping[str, Any] | None) -> ASGIApp:
+        return starlette_app(apis, config)

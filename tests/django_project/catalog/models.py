@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import validate_slug
 from django.db import models
 
 
@@ -22,7 +23,9 @@ class Category(models.Model):
 
 
 class Tag(models.Model):
-    slug = models.CharField(max_length=30, primary_key=True)
+    # The validator is the Django model's own rule: the model layer must
+    # apply it (the SQLAlchemy twin has none).
+    slug = models.CharField(max_length=30, primary_key=True, validators=[validate_slug])
     label = models.CharField(max_length=50)
 
 

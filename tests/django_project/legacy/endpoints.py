@@ -132,6 +132,16 @@ class PartEndpoint(ModelEndpoint):
     immutable_fields = ("internal",)
 
 
+@allowed_methods("POST")
+def post_only(request: Any) -> Any:
+    return {"reached": True}
+
+
+@allowed_methods("GET")
+def get_only(request: Any) -> Any:
+    return {"reached": True}
+
+
 class GadgetEndpoint(ModelEndpoint):
     def can_update(self, user: Any, record: Any) -> bool:
         return record.name != "frozen"

@@ -38,6 +38,8 @@ class AjaxUtilsProfile(ProblemProfile):
 
     tuple_sets_status = True
     auth_before_method = True
+    # The original encoded whatever the view returned: None was 200 ``null``.
+    none_status = 200
 
     def render_error(self, context: ErrorContext) -> AjaxResponse:
         error = context.error

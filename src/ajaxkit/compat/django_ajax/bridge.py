@@ -8,15 +8,22 @@ get, update, delete and list then run through
 :class:`~ajaxkit.core.models.ModelResource` (scoping, validation, one
 transaction, after-commit hooks) like every ajaxkit model endpoint; this
 module only translates inputs and errors at the edges.
+
+The legacy endpoint answering a request is kept in the request's ``state``
+(legacy endpoints are made per request, ``self.pk``, ``self.options``, as
+the original made them); the bridge's hooks find it through
+``self.request``, which the model layer sets on every hook's endpoint.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextvars import ContextVar
+import copy
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from ajaxkit.compat.django_ajax.encoders import encoder, json_encoder, legacy_fields, shape_record
@@ -25,35 +32,23 @@ from ajaxkit.compat.django_ajax.signals import ajax_created, ajax_deleted, ajax_
 from ajaxkit.core.models import Change, ModelResource, Unit
 from ajaxkit.core.models import ModelEndpoint as CoreModelEndpoint
 from ajaxkit.core.models.query import Expand
-from ajaxkit.core.models.repository import repository_for
+from ajaxkit.core.models.repository import FieldInfo
+from ajaxkit.core.models.validation import field_error
+from ajaxkit.django.repository import DjangoRepository
+from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
     from ajaxkit.compat.django_ajax.endpoints import ModelEndpoint
 
-__all__ = ["FORBIDDEN", "Bridge", "LegacyResource", "build_resource", "serving"]
+__all__ = ["FORBIDDEN", "LEGACY_KEY", "POSTED_KEY", "Bridge", "LegacyResource", "build_resource"]
 
 FORBIDDEN = "Access to endpoint is forbidden"
 LIST_FORBIDDEN = "Access to this endpoint is forbidden"
-
-#: The legacy endpoint answering the current request: core hooks such as
-#: ``can_get(user, obj)`` receive no request, and legacy endpoints are made
-#: per request (``self.pk``, ``self.options``), as the original made them.
-_serving: ContextVar[ModelEndpoint] = ContextVar("django_ajax_endpoint")
-
-
-@contextlib.contextmanager
-def serving(endpoint: ModelEndpoint) -> Iterator[None]:
-    """Make ``endpoint`` the one the bridge's hooks call during the block."""
-    token = _serving.set(endpoint)
-    try:
-        yield
-    finally:
-        _serving.reset(token)
-
-
-def _legacy() -> ModelEndpoint:
-    return _serving.get()
+#: Where a request's legacy endpoint is kept in ``AjaxRequest.state``.
+LEGACY_KEY = "django_ajax.endpoint"
+#: Where an update keeps the values it was posted (for ``modified=``).
+POSTED_KEY = "django_ajax.posted"
 
 
 def _allow(allowed: bool, message: str = FORBIDDEN) -> bool:
@@ -71,35 +66,55 @@ class Bridge(CoreModelEndpoint):
     allow_anonymous = True
     legacy_class: ClassVar[type[Any]]
 
+    @property
+    def legacy(self) -> ModelEndpoint:
+        """The legacy endpoint answering this copy's request."""
+        legacy: ModelEndpoint = self.request.state[LEGACY_KEY]
+        return legacy
+
     def authenticate(self, request: AjaxRequest) -> Any:
         return request.user
 
     def get_queryset(self, request: AjaxRequest) -> Any:
         # The original scoped only lists; records were fetched among all rows.
-        if _legacy().method == "list":
-            return _legacy().get_queryset(request.native)
+        if self.legacy.method == "list":
+            return self.legacy.get_queryset(request.native)
         return self.repository.scope()
 
     def can_list(self, user: Any) -> bool:
-        return _allow(_legacy().can_list(user), LIST_FORBIDDEN)
+        return _allow(self.legacy.can_list(user), LIST_FORBIDDEN)
 
     def can_get(self, user: Any, obj: Any) -> bool:
-        return _allow(_legacy().can_get(user, obj))
+        return _allow(self.legacy.can_get(user, obj))
 
     def can_create(self, user: Any, obj: Any) -> bool:
-        return _allow(_legacy().can_create(user, obj))
+        return _allow(self.legacy.can_create(user, obj))
 
     def can_update(self, user: Any, obj: Any) -> bool:
-        return _allow(_legacy().can_update(user, obj))
+        hook = self.legacy.can_update
+        if not _takes_modified(getattr(hook, "__func__", hook)):
+            return _allow(hook(user, obj))
+        return _allow(hook(user, obj, modified=self._modified(obj)))
+
+    def _modified(self, obj: models.Model) -> models.Model:
+        # The original handed can_update the record as stored and, as
+        # modified=, a second copy with the posted values set on it.
+        modified: models.Model = type(obj)._default_manager.using(obj._state.db).get(pk=obj.pk)
+        for name, value in self.request.state.get(POSTED_KEY, {}).items():
+            field = obj._meta.get_field(name)
+            if isinstance(field, models.Field) and not field.many_to_many:
+                setattr(modified, field.attname, _as_python(field, value))
+        return modified
 
     def can_delete(self, user: Any, obj: Any) -> bool:
-        return _allow(_legacy().can_delete(user, obj))
+        return _allow(self.legacy.can_delete(user, obj))
 
     def prepare(self, request: AjaxRequest, values: dict[str, Any], obj: Any) -> dict[str, Any]:
-        # An update posting the values a record already has writes nothing.
+        # An update posting the values a record already has writes nothing
+        # (and calls no _save), as the original compared them.
         if obj is None:
             return values
-        return {name: value for name, value in values.items() if _current(obj, name) != _key(value)}
+        return {name: value for name, value in values.items() if not _unchanged(obj, name, value)}
 
     def created(self, request: AjaxRequest, change: Change) -> None:
         ajax_created.send(sender=self.model, instance=change.instance)
@@ -114,18 +129,36 @@ class Bridge(CoreModelEndpoint):
         """Run ``tags/<command>`` on ``obj`` (an action of the model layer)."""
         from ajaxkit.compat.django_ajax.taggit import run_command
 
-        return run_command(obj, _legacy().options.get("taggit_command"), request.data)
+        return run_command(obj, self.legacy.options.get("taggit_command"), request.data)
 
 
-def _key(value: Any) -> Any:
-    return sorted(value) if isinstance(value, list) else value
+@functools.lru_cache(maxsize=256)  # hooks set on instances are new functions each time
+def _takes_modified(hook: Callable[..., Any]) -> bool:
+    # The original passed modified=; a hook written as can_update(user,
+    # record) for this profile, before it did, keeps working.
+    parameters = inspect.signature(hook).parameters.values()
+    return any(p.name == "modified" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
-def _current(obj: models.Model, name: str) -> Any:
+def _as_python(field: models.Field[Any, Any], value: Any) -> Any:
+    try:
+        return field.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return value  # full_clean() in _save() will say why
+
+
+def _unchanged(obj: models.Model, name: str, value: Any) -> bool:
     field = obj._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        return False  # a reverse relation is never written
     if field.many_to_many:
-        return sorted(getattr(obj, name).values_list("pk", flat=True))
-    return getattr(obj, getattr(field, "attname", name))
+        return bool(sorted(getattr(obj, name).values_list("pk", flat=True)) == sorted(value))
+    try:
+        # Posted values are text: compare them as the field reads them.
+        posted = field.to_python(value)
+    except ValidationError:
+        return False  # full_clean() in _save() will say why
+    return bool(getattr(obj, field.attname) == posted)
 
 
 class LegacyResource(ModelResource):
@@ -133,13 +166,85 @@ class LegacyResource(ModelResource):
 
     Attributes:
         using: the database alias it reads and writes.
+        legacy_class: the legacy endpoint class it serves.
     """
 
     using: str
+    legacy_class: type[Any]
+    repository: DjangoRepository
+
+    def serving(self, legacy: ModelEndpoint) -> LegacyResource:
+        """This resource for one request of ``legacy``: rows are saved by
+        its ``_save(record)``, as the original saved them."""
+
+        def save(obj: models.Model, fields: Sequence[str], insert: bool) -> None:
+            legacy._save(obj)
+
+        serving = copy.copy(self)
+        serving.repository = self.repository.saving_with(save)
+        return serving
+
+    def _validated(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
+        # The original checked nothing up front: values reached the model as
+        # posted, a missing one kept its default, and full_clean() in _save()
+        # named what was wrong in Django's words ("This field cannot be
+        # blank.").  Only related rows are looked up here, as it did, and
+        # values no field can even read are refused instead of raising.
+        values = dict(data)
+        errors: list[FieldError] = []
+        for name, value in values.items():
+            try:
+                values[name] = self._read(self.info.fields[name], value)
+            except _Unreadable as exc:
+                errors.append(field_error(name, str(exc), exc.code))
+        if errors:
+            raise ValidationFailed(errors)
+        return values
+
+    def _read(self, info: FieldInfo, value: Any) -> Any:
+        if info.kind != "many" and isinstance(value, (dict, list)):
+            # Only a JSON body can nest; a form value never did.
+            raise _Unreadable("Expected a single value.", "invalid")
+        if info.is_relation:
+            return value if value is None else self._related_pks(info, value)
+        field = self.repository.django_field(self.info.model, info.name)
+        try:
+            field.to_python(value)
+        except ValidationError:
+            pass  # full_clean() in _save() tells it in Django's words
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            # ``true`` for a date: the original crashed with a 500 here.
+            message = str(field.error_messages.get("invalid", "Enter a valid value."))
+            raise _Unreadable(message % {"value": value}, "invalid") from exc
+        return value
+
+    def _related_pks(self, info: FieldInfo, value: Any) -> Any:
+        pk = info.related_model._meta.pk
+
+        def read(raw: Any) -> Any:
+            found = pk.to_python(raw)
+            pk.run_validators(found)  # the column's range: beyond it a lookup overflows
+            return found
+
+        try:
+            if info.kind == "many":
+                return [read(item) for item in value]
+            return read(value)
+        except (ValidationError, TypeError, ValueError) as exc:
+            detail = f"No related record with pk {value!r}."
+            raise _Unreadable(detail, "does_not_exist") from exc
 
     def serialize(self, unit: Unit, obj: Any, expand: Expand) -> dict[str, Any]:
         values = super().serialize(unit, obj, expand)
         return shape_record(obj, encoder.filter(self.info.model, values))
+
+
+class _Unreadable(Exception):
+    """A posted value no field of the model can read."""
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail)
+        self.code = code
 
 
 def build_resource(model: Any, legacy_class: type[Any], using: str) -> LegacyResource:
@@ -154,12 +259,13 @@ def build_resource(model: Any, legacy_class: type[Any], using: str) -> LegacyRes
             "ordering": _ordering(model),
         },
     )
-    bridge = bridge_class(model, repository_for(model, using=using))
+    bridge = bridge_class(model, DjangoRepository(model, using))
     etag_encoder = json_encoder()
     resource = LegacyResource(
         bridge, bridge.info.resource, lambda related: None, lambda: etag_encoder
     )
     resource.using = using
+    resource.legacy_class = legacy_class
     return resource
 
 

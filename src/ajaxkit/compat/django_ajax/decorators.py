@@ -31,13 +31,20 @@ def login_required(func: F) -> F:
 
 
 def allowed_methods(*methods: str) -> Callable[[F], F]:
-    """Refuse other HTTP methods with 403 ``"Access denied."``."""
-    allowed = {m.upper() for m in methods}
+    """Refuse with 403 ``"Access denied."`` unless the first argument's
+    ``method`` is one of ``methods``, compared as written, as the original
+    compared it.
+
+    On a view that is the request's HTTP method (``@allowed_methods("POST")``);
+    on a model endpoint's method it is the endpoint's operation name, so
+    ``@allowed_methods("get", "list")`` on ``authenticate`` allows those
+    operations only.
+    """
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if getattr(_request(args), "method", None) not in allowed:
+            if not args or getattr(args[0], "method", None) not in methods:
                 raise AJAXError(403, "Access denied.")
             return func(*args, **kwargs)
 

@@ -13,7 +13,10 @@
 
 A :class:`ModelEndpoint` is made per request, as in the original
 (``self.pk``, ``self.options``); its built-in operations (create, list,
-get, update, delete, tags) run on ajaxkit's model layer.  Public methods a
+get, update, delete, tags) run on ajaxkit's model layer, and can be called
+directly as the original's own tests did
+(``WidgetEndpoint("example", Widget, "list").list(request)``).  Rows are
+written by :meth:`ModelEndpoint._save`, which a subclass may override.  Public methods a
 subclass adds are custom operations at ``<model>/<name>.json`` and
 ``<model>/<pk>/<name>.json``; hooks and names starting with ``_`` are not.
 """
@@ -24,16 +27,17 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import router
 
 from ajaxkit.compat.django_ajax import operations
 from ajaxkit.compat.django_ajax.authentication import authentication
-from ajaxkit.compat.django_ajax.bridge import LegacyResource, build_resource
+from ajaxkit.compat.django_ajax.bridge import LEGACY_KEY, LegacyResource, build_resource
 from ajaxkit.compat.django_ajax.encoders import encoder
 from ajaxkit.compat.django_ajax.exceptions import AJAXError, AlreadyRegistered, NotRegistered
 from ajaxkit.compat.django_ajax.profile import EnvelopedResponse
 from ajaxkit.compat.django_ajax.taggit import has_tags
-from ajaxkit.types import AjaxRequest
+from ajaxkit.types import AjaxRequest, Headers, MultiDict
 
 __all__ = ["BUILT_IN", "BaseEndpoint", "Endpoints", "ModelEndpoint", "endpoint"]
 
@@ -103,39 +107,59 @@ class ModelEndpoint(BaseEndpoint):
         """May ``user`` create ``record``?  Default: an active or staff user."""
         return self._user_is_active_or_staff(user, record)
 
-    def can_update(self, user: Any, record: Any) -> bool:
-        """May ``user`` change ``record`` (as stored)?  Default: active or staff."""
+    def can_update(self, user: Any, record: Any, **kwargs: Any) -> bool:
+        """May ``user`` change ``record`` (as stored)?  ``modified=`` is a copy
+        with the posted values set (passed when the hook accepts it).
+        Default: an active or staff user."""
         return self._user_is_active_or_staff(user, record)
 
     def can_delete(self, user: Any, record: Any) -> bool:
         """May ``user`` delete ``record``?  Default: active or staff."""
         return self._user_is_active_or_staff(user, record)
 
+    def _save(self, record: Any) -> Any:
+        """Validate ``record`` with ``full_clean()`` and save it; 400 "Could
+        not save model." with Django's ``message_dict`` as ``errors``.
+        Runs in the operation's transaction."""
+        try:
+            record.full_clean()
+        except ValidationError as exc:
+            raise AJAXError(400, "Could not save model.", errors=exc.message_dict) from exc
+        record.save()
+        return record
+
     # -- operations ----------------------------------------------------------
 
     def create(self, request: Any) -> Any:
         """Insert a record from the posted fields (and ``tags``)."""
-        return operations.create(self)
+        return operations.create(self._serving(request))
 
     def list(self, request: Any) -> EnvelopedResponse:
         """A page of :meth:`get_queryset` with the ``total``."""
-        return operations.list_records(self)
+        return operations.list_records(self._serving(request))
 
     def get(self, request: Any) -> Any:
         """The record ``self.pk``."""
-        return operations.get(self)
+        return operations.get(self._serving(request))
 
     def update(self, request: Any) -> Any:
         """Write the posted fields that changed."""
-        return operations.update(self)
+        return operations.update(self._serving(request))
 
     def delete(self, request: Any) -> Any:
         """Delete the record; ``{"pk": <pk>}``."""
-        return operations.delete(self)
+        return operations.delete(self._serving(request))
 
     def tags(self, request: Any) -> Any:
         """django-taggit: ``tags/(add|remove|set|clear|similar).json``."""
-        return operations.tags(self)
+        return operations.tags(self._serving(request))
+
+    def _serving(self, request: Any) -> ModelEndpoint:
+        # Called directly (not through the mount), the endpoint has no
+        # request of the model layer yet: make one from the native request.
+        if "ajax_request" not in vars(self):
+            endpoint.bind(self, direct_request(request))
+        return self
 
     # -- helpers for custom operations --------------------------------------------
 
@@ -197,12 +221,34 @@ class Endpoints:
         """Give ``legacy`` its request and the resource for its model's database."""
         model = legacy.model
         using = router.db_for_write(model)
-        resource = self._resources.get((model, using))
-        if resource is None:
-            resource = build_resource(model, self._registry[model], using)
-            self._resources[(model, using)] = resource
+        key = (model, using)
+        resource = self._resources.get(key)
+        if resource is None or resource.legacy_class is not type(legacy):
+            # An endpoint made directly may be of a class never registered.
+            resource = build_resource(model, type(legacy), using)
+            if self._registry.get(model) is type(legacy):
+                self._resources[key] = resource
+        request.state[LEGACY_KEY] = legacy
         legacy.ajax_request = request
-        legacy.resource = resource
+        legacy.resource = resource.serving(legacy)
+
+
+def direct_request(native: Any) -> AjaxRequest:
+    """The model layer's request for an endpoint called directly with
+    ``native``: a Django request, or any object with ``POST`` and ``user``."""
+    request = AjaxRequest(
+        method=getattr(native, "method", None) or "POST",
+        path=getattr(native, "path", ""),
+        route="",
+        headers=Headers(getattr(native, "headers", {}).items()),
+        query=MultiDict(),
+        native=native,
+        user=getattr(native, "user", None),
+    )
+    form = getattr(native, "POST", {})
+    lists = form.lists() if hasattr(form, "lists") else ((k, [v]) for k, v in form.items())
+    request.data = MultiDict([(key, value) for key, values in lists for value in values])
+    return request
 
 
 #: The registry (``ajax.endpoint`` in the original).

@@ -18,7 +18,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 
 from ajaxkit.compat.django_ajax import taggit
-from ajaxkit.compat.django_ajax.bridge import LegacyResource
+from ajaxkit.compat.django_ajax.bridge import POSTED_KEY, LegacyResource
 from ajaxkit.compat.django_ajax.exceptions import AJAXError
 from ajaxkit.compat.django_ajax.profile import EnvelopedResponse
 from ajaxkit.core.models import ActionSpec
@@ -62,6 +62,7 @@ def update(endpoint: ModelEndpoint) -> Any:
     resource, request = endpoint.resource, endpoint.ajax_request
     pk = _pk(endpoint)
     data = form_values(resource, request.data)
+    request.state[POSTED_KEY] = data
     tags = taggit.parse(request.data) if taggit.has_tags(endpoint.model) else None
     with transaction.atomic(using=resource.using), _record_errors(endpoint), _save_errors():
         record = resource.update(request, pk, data, {}, partial=True)

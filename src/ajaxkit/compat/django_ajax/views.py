@@ -28,7 +28,6 @@ from django.apps import AppConfig, apps
 from django.http import QueryDict
 from django.utils.module_loading import module_has_submodule
 
-from ajaxkit.compat.django_ajax.bridge import serving
 from ajaxkit.compat.django_ajax.encoders import json_encoder
 from ajaxkit.compat.django_ajax.endpoints import BaseEndpoint, endpoint
 from ajaxkit.compat.django_ajax.exceptions import AJAXError, NotRegistered
@@ -111,8 +110,7 @@ def _model_operation(
     operation = legacy.operation(method)
     if operation is None:
         raise AJAXError(404, "Invalid method.")
-    with serving(legacy):
-        return operation(request.native)
+    return operation(request.native)
 
 
 def named(request: AjaxRequest) -> Any:

@@ -23,6 +23,8 @@ from ajaxkit.exceptions import Unauthorized
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from ajaxkit.core.models.repository import ModelInfo, Repository
 
 __all__ = ["ActionSpec", "Change", "ModelEndpoint", "Operation", "action"]
@@ -128,6 +130,11 @@ class ModelEndpoint:
         default_limit: page size when the client names none.
         max_limit: the largest page a client may ask for (400 above).
         max_expand_depth: how deep ``expand=a.b.c`` may go.
+        max_search_length: the longest ``search=`` (400 above).
+        max_ordering_terms: the most terms in ``ordering=`` (400 above).
+        max_filter_values: the most filter values in one list request,
+            ``__in`` lists counted value by value (400 above).
+        max_filter_length: the longest filter value (400 above).
         version_field: an integer field bumped on every write and used as
             the ETag; without it the ETag hashes the record.
         require_if_match: writes without ``If-Match`` get 428.
@@ -136,6 +143,11 @@ class ModelEndpoint:
             read-only members of a write (for HTML forms).
         operations: which of list/get/create/update/delete are routed.
         resource: the resource name (default from the repository).
+
+    Every hook runs on a copy of the endpoint made for the request being
+    answered (:meth:`bind`), so ``self.request`` is that request in
+    ``can_get(user, obj)`` and the other hooks alike, and anything a hook
+    stores on ``self`` lasts for that request only.
     """
 
     fields: ClassVar[Sequence[str] | None] = None
@@ -147,18 +159,43 @@ class ModelEndpoint:
     default_limit: ClassVar[int] = 20
     max_limit: ClassVar[int] = 100
     max_expand_depth: ClassVar[int] = 2
+    max_search_length: ClassVar[int] = 200
+    max_ordering_terms: ClassVar[int] = 8
+    max_filter_values: ClassVar[int] = 100
+    max_filter_length: ClassVar[int] = 1000
     version_field: ClassVar[str | None] = None
     require_if_match: ClassVar[bool] = False
     allow_anonymous: ClassVar[bool] = False
     unknown_fields: ClassVar[Literal["reject", "ignore"]] = "reject"
     operations: ClassVar[Iterable[Operation]] = ALL_OPERATIONS
     resource: ClassVar[str | None] = None
+    # A class default, so that a subclass's own __init__ need not set it.
+    _request: AjaxRequest | None = None
 
     def __init__(self, model: Any, repository: Repository, **options: Any) -> None:
         self.model = model
         self.repository = repository
         self.info: ModelInfo = repository.info
         self.options = options
+
+    @property
+    def request(self) -> AjaxRequest:
+        """The request this copy of the endpoint answers (see :meth:`bind`)."""
+        if self._request is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.request is only set on the copy made for a request."
+            )
+        return self._request
+
+    def bind(self, request: AjaxRequest) -> Self:
+        """A copy of this endpoint answering ``request``: the model layer
+        calls every hook of an operation on it."""
+        # A shallow copy, made by hand: copy.copy() costs four times as much
+        # on every request, for generality an endpoint does not need.
+        bound = object.__new__(type(self))
+        bound.__dict__.update(self.__dict__)
+        bound._request = request
+        return bound
 
     # -- hooks: override these ------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 The grammar (documented in ``docs/models.md``)::
 
-    limit=<1..max_limit>  offset=<0..>  cursor=<opaque>  search=<text>
+    limit=<1..max_limit>  offset=<0..2**62>  cursor=<opaque>  search=<text>
     ordering=<field>,-<field>  expand=<relation>[.<relation>...],...
     <field>=<v>  <field>__in=<v>,<v>  <field>__gte=<v>  <field>__lte=<v>
     <field>__isnull=true|false
@@ -15,15 +15,16 @@ cache buster) are the one exception.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import orjson
 from pydantic import TypeAdapter, ValidationError
 
+from ajaxkit.core.digits import parse_natural
+from ajaxkit.core.models.bounds import bounded_type
+from ajaxkit.core.models.cursor import CursorCodec
+from ajaxkit.core.models.limits import QueryLimits, check_limits
 from ajaxkit.core.models.repository import FieldInfo
 from ajaxkit.exceptions import ClientError, FieldError
 from ajaxkit.types import MultiDict
@@ -35,7 +36,6 @@ __all__ = [
     "Lookup",
     "Order",
     "QueryRules",
-    "encode_cursor",
     "parse_list_query",
 ]
 
@@ -43,6 +43,9 @@ Lookup = Literal["exact", "in", "gte", "lte", "isnull", "gt", "lt"]
 #: Lookups a client may name (``gt``/``lt`` only come from cursors).
 PUBLIC_LOOKUPS: frozenset[str] = frozenset({"exact", "in", "gte", "lte", "isnull"})
 RESERVED = frozenset({"limit", "offset", "cursor", "search", "ordering", "expand"})
+#: The largest ``offset``: a signed 64-bit column type is what SQL's OFFSET
+#: takes, and the page's limit is added to it.
+MAX_OFFSET = 2**62
 
 #: relation name → what to expand below it.
 Expand = Mapping[str, "Expand"]
@@ -107,6 +110,8 @@ class QueryRules:
         default_limit: page size when ``limit`` is absent.
         max_limit: the largest accepted ``limit``.
         expand: checks and parses ``expand=`` (raises :class:`ClientError`).
+        limits: the size limits of search, ordering and filters.
+        cursors: signs and checks this endpoint's cursors.
     """
 
     fields: Mapping[str, FieldInfo]
@@ -118,6 +123,8 @@ class QueryRules:
     default_limit: int
     max_limit: int
     expand: Callable[[str], Expand]
+    limits: QueryLimits = field(default_factory=QueryLimits)
+    cursors: CursorCodec = field(default_factory=CursorCodec)
 
 
 def bad_parameter(name: str, detail: str, code: str = "invalid_parameter") -> ClientError:
@@ -133,6 +140,7 @@ def parse_list_query(params: MultiDict, rules: QueryRules) -> ListQuery:
             # No database stores NUL in text; refuse it here rather than let
             # the driver fail with a 500.
             raise bad_parameter(name, "The value contains a NUL character.")
+    check_limits(params, _filter_names(params), rules.limits)
     ordering = _ordering(params.get("ordering"), rules)
     cursor = params.get("cursor")
     if cursor is not None and "offset" in params:
@@ -144,23 +152,26 @@ def parse_list_query(params: MultiDict, rules: QueryRules) -> ListQuery:
         ordering=ordering,
         keyset=_keyset(cursor, ordering, rules) if cursor is not None else (),
         limit=_integer(params, "limit", rules.default_limit, 1, rules.max_limit),
-        offset=_integer(params, "offset", 0, 0, None),
+        offset=_integer(params, "offset", 0, 0, MAX_OFFSET),
         expand=rules.expand(params.get("expand", "")),
         cursor=cursor is not None,
     )
 
 
-def _integer(params: MultiDict, name: str, default: int, low: int, high: int | None) -> int:
+def _integer(params: MultiDict, name: str, default: int, low: int, high: int) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
+    value = parse_natural(raw, high)
+    if value is None:
         raise bad_parameter(name, f"{name} must be a whole number >= {low}.")
-    value = int(raw)
-    if value < low or (high is not None and value > high):
-        limit = f" and <= {high}" if high is not None else ""
-        raise bad_parameter(name, f"{name} must be >= {low}{limit}.")
+    if not low <= value <= high:
+        raise bad_parameter(name, f"{name} must be >= {low} and <= {high}.")
     return value
+
+
+def _filter_names(params: MultiDict) -> list[str]:
+    return [name for name in params if name not in RESERVED and not name.startswith("_")]
 
 
 def _ordering(raw: str | None, rules: QueryRules) -> tuple[Order, ...]:
@@ -175,7 +186,9 @@ def _ordering(raw: str | None, rules: QueryRules) -> tuple[Order, ...]:
                     "ordering",
                     f"Cannot order by {name!r}; allowed: {_names(rules.ordering_fields)}.",
                 )
-            orders.append(Order(name, part.startswith("-")))
+            if not any(o.field == name for o in orders):
+                # A repeated field cannot change the order, only its cost.
+                orders.append(Order(name, part.startswith("-")))
     if not any(o.field == rules.pk for o in orders):
         orders.append(Order(rules.pk))
     return tuple(orders)
@@ -205,9 +218,10 @@ def _filters(params: MultiDict, rules: QueryRules) -> tuple[Filter, ...]:
 def _filter_value(param: str, info: FieldInfo, lookup: str, raw: str) -> Any:
     if lookup == "isnull":
         return _convert(param, bool, raw)
+    value_type = bounded_type(info)
     if lookup == "in":
-        return tuple(_convert(param, info.python_type, v) for v in raw.split(",") if v != "")
-    return _convert(param, info.python_type, raw)
+        return tuple(_convert(param, value_type, v) for v in raw.split(",") if v != "")
+    return _convert(param, value_type, raw)
 
 
 def _convert(param: str, python_type: Any, raw: Any) -> Any:
@@ -240,12 +254,6 @@ def _names(names: frozenset[str]) -> str:
 # -- cursors ---------------------------------------------------------------
 
 
-def encode_cursor(ordering: Sequence[Order], values: Sequence[Any]) -> str:
-    """An opaque cursor pointing just after a row with these ordering values."""
-    payload = orjson.dumps([[str(o) for o in ordering], list(values)], default=str)
-    return base64.urlsafe_b64encode(payload).decode("ascii").rstrip("=")
-
-
 def cursor_allowed(ordering: Sequence[Order], fields: Mapping[str, FieldInfo]) -> bool:
     """Keyset pagination needs non-null sort keys (NULLs do not compare)."""
     return not any(fields[o.field].nullable for o in ordering)
@@ -256,21 +264,13 @@ def _keyset(
 ) -> tuple[tuple[Filter, ...], ...]:
     if not cursor_allowed(ordering, rules.fields):
         raise bad_parameter("cursor", "Cursor pagination needs an ordering on non-null fields.")
-    try:
-        padded = raw + "=" * (-len(raw) % 4)
-        spec, values = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, TypeError, binascii.Error, UnicodeEncodeError) as exc:
-        raise bad_parameter("cursor", "The cursor is malformed.", "malformed_cursor") from exc
-    if (
-        spec != [str(o) for o in ordering]
-        or not isinstance(values, list)
-        or len(values) != len(spec)
-    ):
+    spec, values = rules.cursors.decode(raw)
+    if spec != [str(o) for o in ordering] or len(values) != len(spec):
         raise bad_parameter(
             "cursor", "The cursor does not belong to this ordering.", "malformed_cursor"
         )
     typed = [
-        _convert("cursor", rules.fields[o.field].python_type, v)
+        _convert("cursor", bounded_type(rules.fields[o.field]), v)
         for o, v in zip(ordering, values, strict=True)
     ]
     return keyset_clauses(ordering, typed)

@@ -23,6 +23,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from ajaxkit.exceptions import FieldError
+
 __all__ = [
     "ConstraintViolation",
     "FieldInfo",
@@ -65,6 +67,9 @@ class FieldInfo:
             relations).
         max_digits: for decimals, the most digits.
         decimal_places: for decimals, the most digits after the point.
+        value_range: for integers (and relations to integer pks), the
+            inclusive range the column stores on this database; ``None``
+            means signed 64-bit (see :mod:`ajaxkit.core.models.bounds`).
     """
 
     name: str
@@ -81,6 +86,7 @@ class FieldInfo:
     writable: bool = True
     max_digits: int | None = None
     decimal_places: int | None = None
+    value_range: tuple[int, int] | None = None
 
     @property
     def is_relation(self) -> bool:
@@ -178,6 +184,12 @@ class Unit(Protocol):
         """Which of ``pks`` name no row of ``model`` (to check relations)."""
         ...
 
+    def find(self, scope: Any, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+        """The rows of ``scope`` (another endpoint's ``get_queryset``, over
+        ``model``) whose pk is one of ``pks``: relation checks through the
+        related endpoint's scope."""
+        ...
+
     def value(self, obj: Any, field: FieldInfo) -> Any:
         """The field's value: scalars as they are, ``fk`` as the related pk,
         ``many`` as a list of pks (loaded by the plan)."""
@@ -209,6 +221,12 @@ class Repository(Protocol):
     def scope(self) -> Any:
         """Every row: the ORM's own base query (a Django ``QuerySet``, a
         SQLAlchemy ``Select``) that ``get_queryset`` may narrow."""
+        ...
+
+    def check_values(self, values: Mapping[str, Any]) -> builtins.list[FieldError]:
+        """Errors the ORM's own field rules find in validated client
+        ``values`` (Django: ``blank``, field validators), each pointing at
+        its field; empty when the ORM has no such rules."""
         ...
 
     def transaction(self) -> AbstractContextManager[Unit]:

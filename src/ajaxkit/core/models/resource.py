@@ -8,18 +8,23 @@ modern profile's routes on top.
 
 Every operation: authenticate (401) → scope the row (404) → ``can_*`` (403)
 → preconditions (412/428) → validate (422) → write in one transaction
-(constraint violations 409/422) → after-commit hooks.
+(constraint violations 409/422) → after-commit hooks.  An operation calls
+all of its hooks on one copy of the endpoint bound to its request
+(:meth:`ModelEndpoint.bind`), where ``self.request`` is that request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ajaxkit.core.encoding import JSONEncoder
+from ajaxkit.core.models.bounds import storable_pk
+from ajaxkit.core.models.cursor import CursorCodec, SecretSource
 from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
 from ajaxkit.core.models.etag import check_if_match, record_etag
+from ajaxkit.core.models.limits import QueryLimits
 from ajaxkit.core.models.query import (
     Expand,
     ListQuery,
@@ -27,9 +32,9 @@ from ajaxkit.core.models.query import (
     QueryRules,
     convert_value,
     cursor_allowed,
-    encode_cursor,
 )
 from ajaxkit.core.models.repository import ConstraintViolation, FieldInfo, Unit
+from ajaxkit.core.models.scope import ResourceLookup, VisibleUnit, resolve, unreachable
 from ajaxkit.core.models.validation import WriteSchema, field_error
 from ajaxkit.core.models.view import View, ViewLookup, parse_expand, plan_for, serialize
 from ajaxkit.exceptions import (
@@ -73,6 +78,11 @@ class ModelResource:
         name: the resource name (route prefix).
         lookup: finds the view of another registered model (for expand).
         encoder: returns the current JSON encoder (for hash ETags).
+        resources: finds the resource of another registered model (to
+            scope relations through its endpoint); none: relations are
+            not scoped.
+        secret: returns the key cursors are signed with (none: a key per
+            process).
     """
 
     def __init__(
@@ -81,8 +91,13 @@ class ModelResource:
         name: str,
         lookup: ViewLookup,
         encoder: Callable[[], JSONEncoder],
+        *,
+        resources: ResourceLookup | None = None,
+        secret: SecretSource | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.resources: ResourceLookup = resources or (lambda model: None)
+        self.secret = secret
         self.name = name
         self.lookup = lookup
         self.encoder = encoder
@@ -94,6 +109,9 @@ class ModelResource:
         )
         self.rules = self._rules()
         self.actions: dict[str, ActionSpec] = type(endpoint).actions()
+        #: Called as ``observer(request, change)`` after each committed change,
+        #: after the endpoint's own hook (live updates subscribe here).
+        self.observers: list[Callable[[AjaxRequest, Change], None]] = []
 
     # -- derived at registration ---------------------------------------------
 
@@ -144,6 +162,13 @@ class ModelResource:
             default_limit=ep.default_limit,
             max_limit=ep.max_limit,
             expand=self.parse_expand,
+            limits=QueryLimits(
+                max_search_length=ep.max_search_length,
+                max_ordering_terms=ep.max_ordering_terms,
+                max_filter_values=ep.max_filter_values,
+                max_filter_length=ep.max_filter_length,
+            ),
+            cursors=CursorCodec(self.name, self.secret),
         )
 
     def _checked(self, names: Any, attr: str, ok: Callable[[FieldInfo], bool]) -> list[str]:
@@ -162,7 +187,7 @@ class ModelResource:
     def convert_pk(self, raw: str) -> Any:
         """The pk from its text form, or 400/422 pointing at ``pk``."""
         try:
-            return convert_value("pk", self.info.pk_field.python_type, raw)
+            pk = convert_value("pk", self.info.pk_field.python_type, raw)
         except Exception as exc:
             errors: list[FieldError] = [
                 {
@@ -172,6 +197,10 @@ class ModelResource:
                 }
             ]
             raise ValidationFailed(errors) from exc
+        if not storable_pk(self.info.pk_field, pk):
+            # Well-formed, but no row can have it: as missing as any other.
+            raise NotFound(f"No {self.name} with pk {pk!r}.")
+        return pk
 
     def serialize(self, unit: Unit, obj: Any, expand: Expand) -> dict[str, Any]:
         return serialize(unit, obj, self.view, expand, self.lookup)
@@ -189,9 +218,11 @@ class ModelResource:
             self.etag(unit, obj),
         )
 
-    def _fetch(self, unit: Unit, request: AjaxRequest, pk: Any, expand: Expand, lock: bool) -> Any:
+    def _fetch(
+        self, unit: Unit, endpoint: ModelEndpoint, pk: Any, expand: Expand, lock: bool
+    ) -> Any:
         plan = plan_for(self.view, expand, self.lookup)
-        obj = unit.get(self.endpoint.get_queryset(request), pk, plan, lock=lock)
+        obj = unit.get(endpoint.get_queryset(endpoint.request), pk, plan, lock=lock)
         if obj is None:
             raise NotFound(f"No {self.name} with pk {pk!r}.")
         return obj
@@ -200,14 +231,27 @@ class ModelResource:
         if not allowed:
             raise Forbidden()
 
-    def _check_relations(self, unit: Unit, values: Mapping[str, Any]) -> None:
+    def _visible(self, unit: Unit, request: AjaxRequest, rows: Any, expand: Expand) -> Unit:
+        """``unit`` showing only the related rows the request may see."""
+        visibility = resolve(unit, request, rows, self.view, expand, resources=self.resources)
+        if not visibility.hidden:
+            return unit
+        return cast(Unit, VisibleUnit(unit, visibility, self._pk_of))
+
+    def _pk_of(self, model: Any) -> FieldInfo:
+        related = self.resources(model)
+        assert related is not None  # only registered models are ever hidden
+        return related.info.pk_field
+
+    def _check_relations(self, unit: Unit, request: AjaxRequest, values: Mapping[str, Any]) -> None:
         errors: list[FieldError] = []
         for name, value in values.items():
             info = self.info.fields.get(name)
             if info is None or not info.is_relation or value is None:
                 continue
             pks = list(value) if info.kind == "many" else [value]
-            missing = unit.missing(info.related_model, pks) if pks else []
+            related = self.resources(info.related_model)
+            missing = unreachable(unit, request, related, info, pks)
             if missing:
                 detail = f"No related record with pk {', '.join(map(repr, missing))}."
                 errors.append(field_error(name, detail, "does_not_exist"))
@@ -237,52 +281,73 @@ class ModelResource:
         request: AjaxRequest,
         change: Change,
     ) -> None:
-        unit.on_commit(lambda: hook(request, change))
+        observers = self.observers
+
+        def committed() -> None:
+            hook(request, change)
+            for observer in observers:
+                observer(request, change)
+
+        unit.on_commit(committed)
+
+    def _validated(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
+        """``data`` checked by the endpoint's schema, then by the ORM's own
+        field rules (422 either way)."""
+        values = self.schema.validate(data, partial=partial, update=update)
+        errors = self.repository.check_values(values)
+        if errors:
+            raise ValidationFailed(errors)
+        return values
 
     # -- operations ------------------------------------------------------------
 
     def list(self, request: AjaxRequest, query: ListQuery) -> Page:
         """A page of the records in scope."""
-        user = self.endpoint.authenticate(request)
-        self._allow(self.endpoint.can_list(user))
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
+        self._allow(endpoint.can_list(user))
         plan = plan_for(self.view, query.expand, self.lookup)
         with self.repository.reading() as unit:
             rows, count = unit.list(
-                self.endpoint.get_queryset(request), query, plan, count=not query.cursor
+                endpoint.get_queryset(request), query, plan, count=not query.cursor
             )
             more, rows = len(rows) > query.limit, rows[: query.limit]
-            results = [self.serialize(unit, obj, query.expand) for obj in rows]
+            shown = self._visible(unit, request, rows, query.expand)
+            results = [self.serialize(shown, obj, query.expand) for obj in rows]
             cursor = self._next_cursor(unit, rows[-1], query.ordering) if more and rows else None
         return Page(results, count, cursor)
 
     def _next_cursor(self, unit: Unit, last: Any, ordering: tuple[Order, ...]) -> str | None:
         if not cursor_allowed(ordering, self.info.fields):
             return None
-        return encode_cursor(
-            ordering, [unit.value(last, self.info.fields[o.field]) for o in ordering]
+        return self.rules.cursors.encode(
+            [str(o) for o in ordering],
+            [unit.value(last, self.info.fields[o.field]) for o in ordering],
         )
 
     def retrieve(self, request: AjaxRequest, pk: Any, expand: Expand) -> Record:
         """One record in scope (404 outside it)."""
-        user = self.endpoint.authenticate(request)
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
         with self.repository.reading() as unit:
-            obj = self._fetch(unit, request, pk, expand, lock=False)
-            self._allow(self.endpoint.can_get(user, obj))
-            return self._record(unit, obj, expand)
+            obj = self._fetch(unit, endpoint, pk, expand, lock=False)
+            self._allow(endpoint.can_get(user, obj))
+            return self._record(self._visible(unit, request, [obj], expand), obj, expand)
 
     def create(self, request: AjaxRequest, data: Any, expand: Expand) -> Record:
         """Validate ``data`` and insert a record."""
-        user = self.endpoint.authenticate(request)
-        values = self.endpoint.prepare(request, self.schema.validate(data, partial=False), None)
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
+        values = endpoint.prepare(request, self._validated(data, partial=False), None)
         try:
             with self.repository.transaction() as unit:
-                self._check_relations(unit, values)
+                self._check_relations(unit, request, values)
                 obj = unit.create(values)
-                self._allow(self.endpoint.can_create(user, obj))
+                self._allow(endpoint.can_create(user, obj))
                 obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
-                record = self._record(unit, obj, expand)
+                record = self._record(self._visible(unit, request, [obj], expand), obj, expand)
                 change = Change("created", self.name, record.pk, self.serialize(unit, obj, {}), obj)
-                self._hook(unit, self.endpoint.created, request, change)
+                self._hook(unit, endpoint.created, request, change)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
         return record
@@ -291,59 +356,63 @@ class ModelResource:
         self, request: AjaxRequest, pk: Any, data: Any, expand: Expand, *, partial: bool
     ) -> Record:
         """Change a record in scope, guarded by ``If-Match``."""
-        user = self.endpoint.authenticate(request)
-        values = self._without_pk(self.schema.validate(data, partial=partial, update=True), pk)
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
+        values = self._without_pk(self._validated(data, partial=partial, update=True), pk)
         try:
             with self.repository.transaction() as unit:
-                obj = self._fetch(unit, request, pk, {}, lock=True)
-                self._allow(self.endpoint.can_update(user, obj))
+                obj = self._fetch(unit, endpoint, pk, {}, lock=True)
+                self._allow(endpoint.can_update(user, obj))
                 self._precondition(request, unit, obj)
-                values = self.endpoint.prepare(request, values, obj)
+                values = endpoint.prepare(request, values, obj)
                 self._bump_version(unit, obj, values)
-                self._check_relations(unit, values)
+                self._check_relations(unit, request, values)
                 unit.update(obj, values)
-                return self._after_write(request, unit, obj, expand, changed=True)
+                return self._after_write(endpoint, unit, obj, expand, changed=True)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
 
     def destroy(self, request: AjaxRequest, pk: Any) -> Record:
         """Delete a record in scope; returns it as it was."""
-        user = self.endpoint.authenticate(request)
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
         try:
             with self.repository.transaction() as unit:
-                obj = self._fetch(unit, request, pk, {}, lock=True)
-                self._allow(self.endpoint.can_delete(user, obj))
+                obj = self._fetch(unit, endpoint, pk, {}, lock=True)
+                self._allow(endpoint.can_delete(user, obj))
                 self._precondition(request, unit, obj)
-                record = self._record(unit, obj, {})
+                record = self._record(self._visible(unit, request, [obj], {}), obj, {})
                 unit.delete(obj)
                 change = Change("deleted", self.name, record.pk, record.data, obj)
-                self._hook(unit, self.endpoint.deleted, request, change)
+                self._hook(unit, endpoint.deleted, request, change)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
         return record
 
     def run_action(self, request: AjaxRequest, pk: Any, spec: ActionSpec, expand: Expand) -> Any:
         """Run ``@action`` ``spec`` on a record; ``None`` from it answers the record."""
-        user = self.endpoint.authenticate(request)
-        check = getattr(self.endpoint, f"can_{spec.permission}")
+        endpoint = self.endpoint.bind(request)
+        user = endpoint.authenticate(request)
+        check = getattr(endpoint, f"can_{spec.permission}")
         try:
             with self.repository.transaction() as unit:
-                obj = self._fetch(unit, request, pk, {}, lock=True)
+                obj = self._fetch(unit, endpoint, pk, {}, lock=True)
                 self._allow(check(user, obj))
                 before = self._precondition(request, unit, obj)
                 request.state[UNIT_KEY] = unit
                 try:
-                    result = getattr(self.endpoint, spec.attr)(request, obj)
+                    result = getattr(endpoint, spec.attr)(request, obj)
                 finally:
                     del request.state[UNIT_KEY]
                 if result is not None:
                     return result
-                return self._after_write(request, unit, obj, expand, changed=False, before=before)
+                return self._after_write(endpoint, unit, obj, expand, changed=False, before=before)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
 
     def _precondition(self, request: AjaxRequest, unit: Unit, obj: Any) -> str:
-        current = self.etag(unit, obj)
+        # The ETag the request was given: of the record as it may see it.
+        current = self.etag(self._visible(unit, request, [obj], {}), obj)
         header = request.headers.get("if-match")
         check_if_match(header, current, required=self.endpoint.require_if_match)
         return current
@@ -363,7 +432,7 @@ class ModelResource:
 
     def _after_write(
         self,
-        request: AjaxRequest,
+        endpoint: ModelEndpoint,
         unit: Unit,
         obj: Any,
         expand: Expand,
@@ -372,8 +441,9 @@ class ModelResource:
         before: str = "",
     ) -> Record:
         obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
-        record = self._record(unit, obj, expand)
+        shown = self._visible(unit, endpoint.request, [obj], expand)
+        record = self._record(shown, obj, expand)
         if changed or record.etag != before:
             change = Change("updated", self.name, record.pk, self.serialize(unit, obj, {}), obj)
-            self._hook(unit, self.endpoint.updated, request, change)
+            self._hook(unit, endpoint.updated, endpoint.request, change)
         return record

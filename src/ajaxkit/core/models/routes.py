@@ -54,7 +54,14 @@ def register_model(
         raise ValueError(f"A model is already registered as {name!r}.")
     if model in api.models:
         raise ValueError(f"{model!r} is already registered (as {api.models[model].name!r}).")
-    found = ModelResource(endpoint, name, _lookup(api), lambda: api.settings.encoder)
+    found = ModelResource(
+        endpoint,
+        name,
+        _lookup(api),
+        lambda: api.settings.encoder,
+        resources=api.models.get,
+        secret=lambda: api.settings.secret_key,
+    )
     _add_routes(api, found)
     api.models[model] = found
     return found

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 from ajaxkit.core.binding import json_pointer
+from ajaxkit.core.models.bounds import bounded_type
 from ajaxkit.core.models.repository import FieldInfo
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import MultiDict
@@ -156,7 +157,7 @@ def _model(name: str, fields: Iterable[FieldInfo], *, partial: bool) -> type[Bas
 
 def value_type(info: FieldInfo) -> Any:
     """The pydantic type accepted for ``info`` in a write."""
-    base: Any = info.python_type
+    base: Any = bounded_type(info)
     if info.choices:
         base = Literal[tuple(info.choices)]
     elif base is str and info.max_length is not None:

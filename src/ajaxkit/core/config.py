@@ -1,0 +1,191 @@
+"""Settings from a framework's configuration: one precedence rule for every framework.
+
+Integrations hand :func:`settings_from_config` their configuration as a
+mapping of names (Django's settings module, Flask's ``app.config``) when a
+registry is mounted; nothing here knows which framework it came from.
+
+Names read (the same on every framework):
+
+``AJAXKIT``
+    a dict of ajaxkit settings by upper-case name: ``{"DEBUG": False}``.
+``AJAXKIT_<NAME>``
+    one setting, the flat spelling of ``AJAXKIT["<NAME>"]``; giving both
+    spellings of one setting is an error.
+``DEBUG``
+    the framework's debug mode, the default for ``debug``.
+
+A value of ``None`` counts as not configured.
+
+The rule, per setting, first match wins:
+
+1. the ``AJAXKIT`` configuration, when it names the setting;
+2. the value the registry was built with (``Ajax(debug=True)``,
+   ``Settings(...)``), when it is not ajaxkit's default;
+3. the framework's own default (only ``debug`` has one: ``DEBUG``);
+4. ajaxkit's default.
+
+Configuration beats code because configuration is what differs between a
+developer's machine and production: an ``Ajax(debug=True)`` left in the code
+must be switchable off by the deployment without a code change, which is
+how Django settings and Flask config are used.  An unknown name, or a value
+of the wrong type, raises :class:`~ajaxkit.exceptions.ConfigurationError`
+naming it, so a misspelt setting never goes unnoticed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ajaxkit.core.settings import Settings
+from ajaxkit.exceptions import ConfigurationError
+
+__all__ = ["CONFIG_SETTINGS", "ConfigSetting", "read_ajaxkit_config", "settings_from_config"]
+
+PREFIX = "AJAXKIT"
+
+
+@dataclass(frozen=True)
+class ConfigSetting:
+    """One setting a framework's configuration may give.
+
+    Attributes:
+        field: the :class:`Settings` field it sets.
+        convert: checks a configured value and returns the field's value;
+            raises ``ValueError`` saying what was expected.
+        framework_default: the configuration name of the framework's own
+            default for it (``"DEBUG"``), if any.
+    """
+
+    field: str
+    convert: Callable[[Any], Any]
+    framework_default: str | None = None
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("True or False")
+    return value
+
+
+def _size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("a whole number of bytes, 0 or more")
+    return value
+
+
+def _methods(value: Any) -> tuple[str, ...]:
+    # A plain string is a sequence too: "POST" would become P, O, S, T.
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+        raise ValueError('a non-empty list of method names, e.g. ["GET", "POST"]')
+    if not all(isinstance(m, str) and m.isalpha() for m in value):
+        raise ValueError('a non-empty list of method names, e.g. ["GET", "POST"]')
+    return tuple(m.upper() for m in value)
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("a non-empty string")
+    return value
+
+
+#: Every setting a configuration may give, by its upper-case name.  The
+#: other :class:`Settings` fields hold objects (profile, encoder, clock,
+#: ...) and are given in code, ``Ajax(encoder=...)``.
+CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
+    "DEBUG": ConfigSetting("debug", _bool, framework_default="DEBUG"),
+    "MAX_BODY_SIZE": ConfigSetting("max_body_size", _size),
+    "DEFAULT_METHODS": ConfigSetting("default_methods", _methods),
+    "LOGGER_NAME": ConfigSetting("logger_name", _name),
+    "LOGIN_URL": ConfigSetting("login_url", _name),
+    "MAX_JSON_DEPTH": ConfigSetting("max_json_depth", _size),
+    "MAX_PARAMS": ConfigSetting("max_params", _size),
+    "MAX_STRING_LENGTH": ConfigSetting("max_string_length", _size),
+}
+
+
+def settings_from_config(declared: Settings, config: Mapping[str, Any]) -> Settings:
+    """``declared`` (the registry's own settings) resolved against ``config``.
+
+    Args:
+        declared: the settings the registry was built with.
+        config: the framework's configuration by name (see the module doc).
+
+    Raises:
+        ConfigurationError: an unknown ``AJAXKIT`` name or an ill-typed value.
+    """
+    given = read_ajaxkit_config(config)
+    changes: dict[str, Any] = {}
+    for name, setting in CONFIG_SETTINGS.items():
+        if name in given:
+            changes[setting.field] = given[name]
+        elif _framework_decides(setting, declared, config):
+            changes[setting.field] = bool(config[setting.framework_default or ""])
+    return declared.replace(**changes) if changes else declared
+
+
+def read_ajaxkit_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The checked ajaxkit settings ``config`` gives, by upper-case name.
+
+    Raises:
+        ConfigurationError: naming the key that is unknown, given twice, or
+            of the wrong type.
+    """
+    spelled = _gather(config)
+    values: dict[str, Any] = {}
+    for name, (where, value) in spelled.items():
+        setting = CONFIG_SETTINGS.get(name)
+        if setting is None:
+            raise ConfigurationError(_unknown(where, name))
+        if value is None:  # None is "not configured", as for an absent key
+            continue
+        try:
+            values[name] = setting.convert(value)
+        except ValueError as exc:
+            raise ConfigurationError(f"{where} must be {exc}, not {value!r}.") from None
+    return values
+
+
+def _gather(config: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
+    """Every ajaxkit name ``config`` gives → (how it was spelled, its value)."""
+    spelled: dict[str, tuple[str, Any]] = {}
+    nested = config.get(PREFIX)
+    if nested is not None:
+        if not isinstance(nested, Mapping):
+            raise ConfigurationError(
+                f"{PREFIX} must be a dict of settings, e.g. {{'DEBUG': False}}, not {nested!r}."
+            )
+        for key, value in nested.items():
+            spelled[str(key)] = (f"{PREFIX}[{key!r}]", value)
+    for key in config:
+        if isinstance(key, str) and key.startswith(PREFIX + "_"):
+            name = key[len(PREFIX) + 1 :]
+            if name in spelled:
+                raise ConfigurationError(
+                    f"{key} and {PREFIX}[{name!r}] are both set; keep one of them."
+                )
+            spelled[name] = (key, config[key])
+    return spelled
+
+
+def _unknown(where: str, name: str) -> str:
+    known = ", ".join(sorted(CONFIG_SETTINGS))
+    if name.lower() in {f.name for f in dataclasses.fields(Settings)}:
+        return (
+            f"{where}: {name.lower()!r} cannot come from configuration; "
+            f"pass it in code, Ajax({name.lower()}=...). Configurable: {known}."
+        )
+    return f"{where} is not an ajaxkit setting. Known settings: {known}."
+
+
+def _framework_decides(
+    setting: ConfigSetting, declared: Settings, config: Mapping[str, Any]
+) -> bool:
+    """Whether the framework's own default applies: it has one, it is
+    configured, and the registry kept ajaxkit's default."""
+    if setting.framework_default is None or config.get(setting.framework_default) is None:
+        return False
+    field = next(f for f in dataclasses.fields(Settings) if f.name == setting.field)
+    return bool(getattr(declared, setting.field) == field.default)

@@ -1,0 +1,58 @@
+"""Integer ranges: values a column cannot store are refused before the database sees them.
+
+A number too large for its column is a driver error (``OverflowError``,
+PostgreSQL's "integer out of range") and so a 500.  Repositories describe
+each integer field's range once, at registration
+(:attr:`~ajaxkit.core.models.repository.FieldInfo.value_range`), from the
+column type and the database; every place a client's value meets an integer
+column -- write bodies, filters, cursors, primary keys in the path -- checks
+it here.  A field with no declared range still gets the signed 64-bit one,
+the largest any driver binds.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from annotated_types import Interval
+
+from ajaxkit.core.models.repository import FieldInfo
+
+__all__ = ["INT16", "INT32", "INT64", "bounded_type", "in_range", "int_range", "storable_pk"]
+
+INT16 = (-(2**15), 2**15 - 1)
+INT32 = (-(2**31), 2**31 - 1)
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def int_range(info: FieldInfo) -> tuple[int, int] | None:
+    """The inclusive range of an integer field (or of the related pk, for a
+    relation), ``None`` for other types."""
+    if info.python_type is not int:
+        return None
+    low, high = info.value_range or INT64
+    return max(low, INT64[0]), min(high, INT64[1])
+
+
+def bounded_type(info: FieldInfo) -> Any:
+    """``info.python_type``, limited to the column's range for integers."""
+    bounds = int_range(info)
+    if bounds is None:
+        return info.python_type
+    return Annotated[int, Interval(ge=bounds[0], le=bounds[1])]
+
+
+def in_range(info: FieldInfo, value: Any) -> bool:
+    """Whether the column can hold ``value`` (always true for non-integers)."""
+    bounds = int_range(info)
+    if bounds is None or not isinstance(value, int):
+        return True
+    return bounds[0] <= value <= bounds[1]
+
+
+def storable_pk(info: FieldInfo, value: Any) -> bool:
+    """Whether a row could have primary key ``value``: in the column's range
+    and, for text, free of NUL (which no database stores)."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    return in_range(info, value)

@@ -1,0 +1,162 @@
+"""Events, positions and cursors: the identity of everything published.
+
+Every broker keeps ONE ordered log of events.  An event's position in that
+log is written ``"<n>"`` (memory) or ``"<ms>-<seq>"`` (a Redis stream id); both
+read as a pair of integers, so positions from either backend compare the
+same way.  A *cursor* names a position in one particular log:
+``"<epoch>:<position>"``.  The epoch changes whenever the log starts afresh
+(a process restart for ``memory://``, a flushed Redis), so a cursor from an
+old log is recognised and answered with a reset instead of being resumed
+into the wrong history.
+
+Events are framed as Server-Sent Events once, when they are published, and
+the same bytes are written to every subscriber.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import orjson
+
+__all__ = [
+    "RESET_EVENT",
+    "Cursor",
+    "Event",
+    "Position",
+    "client_cursor",
+    "comment_frame",
+    "format_position",
+    "parse_cursor",
+    "parse_position",
+    "reset_frame",
+    "retry_frame",
+    "validate_topic",
+]
+
+#: ``(major, minor)``: a log position in a form both backends share.
+Position = tuple[int, int]
+
+#: The SSE event name of the one frame sent when a cursor cannot be resumed.
+RESET_EVENT = "ajaxkit-reset"
+
+_POSITION = re.compile(r"\A([0-9]{1,20})(?:-([0-9]{1,20}))?\Z")
+_EPOCH = re.compile(r"\A[0-9a-zA-Z_]{1,64}\Z")
+# Topics travel in SSE `event:` lines and URLs: no control characters,
+# no leading/trailing slash, a sane length.
+_TOPIC = re.compile(r"\A[^\x00-\x20\x7f/][^\x00-\x1f\x7f]{0,199}\Z")
+
+
+def parse_position(text: str) -> Position | None:
+    """``"17"`` → ``(17, 0)``, ``"1700-3"`` → ``(1700, 3)``; ``None`` if malformed."""
+    match = _POSITION.match(text)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2) or 0)
+
+
+def format_position(position: Position, *, stream_ids: bool) -> str:
+    """The text form of ``position``: ``"ms-seq"`` for stream ids, else ``"n"``."""
+    return f"{position[0]}-{position[1]}" if stream_ids else str(position[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position in one epoch of a log; ``str(cursor)`` is its wire form."""
+
+    epoch: str
+    position: Position
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_cursor(text: str | None) -> Cursor | None:
+    """A cursor from its wire form; ``None`` for no cursor or a malformed one.
+
+    A malformed cursor is treated like one from another epoch (the caller
+    answers it with a reset), since a client cannot do better than start
+    over from the current position.
+    """
+    if not text or len(text) > 128:
+        return None
+    epoch, sep, rest = text.partition(":")
+    position = parse_position(rest) if sep else None
+    if position is None or not _EPOCH.match(epoch):
+        return None
+    return Cursor(epoch, position, text)
+
+
+def client_cursor(text: str | None) -> Cursor | None:
+    """The cursor a client sent: ``None`` when it sent none.
+
+    A malformed one becomes a cursor of no epoch, which every broker
+    answers with a reset: the client cannot do better than start over.
+    """
+    if not text:
+        return None
+    return parse_cursor(text) or Cursor("", (0, 0), text)
+
+
+def validate_topic(topic: str) -> str:
+    """``topic`` unchanged, or ``ValueError`` if it cannot travel in a frame or a URL."""
+    if not isinstance(topic, str) or not _TOPIC.match(topic) or topic.endswith("/"):
+        raise ValueError(
+            f"Invalid topic {topic!r}: 1-200 printable characters, "
+            "no control characters, not starting or ending with '/'."
+        )
+    return topic
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One published event.
+
+    Attributes:
+        topic: where it was published (``"chat/lobby"``).
+        position: its place in the log.
+        cursor: ``"<epoch>:<position>"``, the SSE ``id``.
+        data: the JSON-encoded payload.
+        frame: the whole SSE frame, built once at publish time.
+        message: the WebSocket text message, built once too.
+    """
+
+    topic: str
+    position: Position
+    cursor: str
+    data: bytes
+    frame: bytes
+    message: bytes
+
+    @classmethod
+    def build(cls, topic: str, position: Position, cursor: str, data: bytes) -> Event:
+        """An event with its SSE frame and its WebSocket message."""
+        encoded_cursor, encoded_topic = cursor.encode(), topic.encode()
+        frame = b"id: %s\nevent: %s\ndata: %s\n\n" % (encoded_cursor, encoded_topic, data)
+        message = b'{"type":"event","id":%s,"topic":%s,"data":%s}' % (
+            orjson.dumps(cursor),
+            orjson.dumps(topic),
+            data,
+        )
+        return cls(topic, position, cursor, data, frame, message)
+
+
+def reset_frame(cursor: str) -> bytes:
+    """The frame telling a client its cursor cannot be resumed; it continues at ``cursor``."""
+    return b'id: %s\nevent: %s\ndata: {"cursor":"%s"}\n\n' % (
+        cursor.encode(),
+        RESET_EVENT.encode(),
+        cursor.encode(),
+    )
+
+
+def retry_frame(cursor: str, retry_ms: int) -> bytes:
+    """The first frame of a stream: sets the client's cursor and reconnection delay."""
+    return b"id: %s\nretry: %d\n\n" % (cursor.encode(), retry_ms)
+
+
+def comment_frame(text: bytes = b"") -> bytes:
+    """An SSE comment: ignored by clients, keeps proxies and dead-peer detection busy."""
+    return b":" + text + b"\n\n"

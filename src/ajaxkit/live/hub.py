@@ -1,0 +1,475 @@
+"""The live-updates hub of one :class:`~ajaxkit.Ajax` registry.
+
+``Live(api)`` declares topics, publishes, and serves the transports under the
+registry's own mount, so they share its admission (authentication,
+permission) and its error format::
+
+    live = Live(api, broker="redis://127.0.0.1:6379/0")   # default "memory://"
+    live.topic("chat/{room}", authorize=lambda request, topic, action: ...)
+    live.publish("chat/lobby", {"text": "hi"})            # await live.apublish(...)
+
+Routes added to ``api``:
+
+- ``GET _live/sse?topic=…&topic=…[&cursor=…]`` — Server-Sent Events;
+  ``Last-Event-ID`` (or ``cursor``) resumes;
+- ``GET _live/poll?topic=…[&cursor=…][&timeout=…]`` — long-poll.
+
+Every connect and every resume runs ``authorize(request, topic, "subscribe")``
+for each topic before anything is streamed: a refusal is an ordinary 403
+(401 for an anonymous user) problem document.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import threading
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from asgiref.sync import async_to_sync
+
+from ajaxkit.core.auth import is_authenticated
+from ajaxkit.core.endpoint import WEBSOCKET
+from ajaxkit.core.models.endpoint import Change
+from ajaxkit.core.routing import Router
+from ajaxkit.core.streams import Stream, served_by_sync_server
+from ajaxkit.core.websocket import WebSocket
+from ajaxkit.exceptions import (
+    Forbidden,
+    NotFound,
+    RegistrationError,
+    Unauthorized,
+    ValidationFailed,
+)
+from ajaxkit.live.broker import Backlog, Broker
+from ajaxkit.live.events import client_cursor, reset_frame, retry_frame, validate_topic
+from ajaxkit.live.models import RowTopics, change_message, model_topic
+from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES, Subscription
+from ajaxkit.live.websocket import LiveSocket
+from ajaxkit.types import AjaxRequest
+
+if TYPE_CHECKING:
+    from ajaxkit.core.registry import Ajax
+
+__all__ = ["Authorize", "Live", "LiveSettings", "TopicRule", "make_broker"]
+
+#: ``authorize(request, topic, action) -> bool`` (or an awaitable of it).
+Authorize = Callable[[AjaxRequest, str, str], "bool | Awaitable[bool]"]
+
+log = logging.getLogger("ajaxkit.live")
+
+SSE_HEADERS = {
+    "Cache-Control": "no-store",
+    # nginx buffers proxied responses unless told not to.
+    "X-Accel-Buffering": "no",
+}
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How the transports behave.
+
+    Attributes:
+        heartbeat: seconds between heartbeat comments on an idle stream.
+        retry_ms: the reconnection delay sent to EventSource clients.
+        stream_seconds: an SSE response ends itself after this long and the
+            client reconnects with its cursor (``None``: never, on ASGI).
+        wsgi_stream_seconds: the same under a WSGI server, where a stream
+            holds one of the few worker threads: keep it below the worker
+            timeout (gunicorn's default is 30 s).
+        poll_timeout: the longest a long-poll request waits for events.
+        max_topics: topics one connection may ask for.
+        buffer_bytes: frames one connection may have queued before it is
+            closed as too slow (it then resumes from the log).
+        poll_limit: the most events one long-poll answer carries.
+    """
+
+    heartbeat: float = 15.0
+    retry_ms: int = 3000
+    stream_seconds: float | None = None
+    wsgi_stream_seconds: float = 25.0
+    poll_timeout: float = 25.0
+    max_topics: int = 20
+    buffer_bytes: int = DEFAULT_BUFFER_BYTES
+    poll_limit: int = 1000
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    """A declared topic pattern and who may subscribe to it."""
+
+    pattern: str
+    authorize: Authorize | None
+    login_required: bool
+
+
+def make_broker(url: str) -> Broker:
+    """A broker from a URL: ``memory://`` or ``redis://host:port/db``."""
+    if url == "memory://":
+        from ajaxkit.live.memory import MemoryBroker
+
+        return MemoryBroker()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from ajaxkit.live.redis import RedisBroker
+
+        return RedisBroker(url)
+    raise ValueError(f"Unknown broker URL {url!r}: use 'memory://' or 'redis://host:port/db'.")
+
+
+class Live:
+    """Topics, publishing and the live transports of one registry.
+
+    Args:
+        api: the registry whose mount serves the transports.
+        broker: a :class:`Broker` or a URL for :func:`make_broker`.
+        settings: transport behaviour (:class:`LiveSettings`).
+    """
+
+    def __init__(
+        self,
+        api: Ajax,
+        broker: Broker | str = "memory://",
+        *,
+        settings: LiveSettings | None = None,
+    ) -> None:
+        self.api = api
+        self.broker = make_broker(broker) if isinstance(broker, str) else broker
+        self.settings = settings or LiveSettings()
+        self._topics = Router()
+        self._rules: dict[str, TopicRule] = {}
+        self._heartbeat = _Heartbeat(self.broker, self.settings.heartbeat)
+        api.add("_live/sse", self._sse, methods=["GET"], permission=self._permit)
+        api.add("_live/poll", self._poll, methods=["GET"], permission=self._permit)
+        api.add("_live/ws", self._socket, methods=[WEBSOCKET])
+
+    # --- declaring and publishing ------------------------------------------------
+
+    def topic(
+        self, pattern: str, *, authorize: Authorize | None = None, login_required: bool = False
+    ) -> None:
+        """Declare the topics matching ``pattern`` (``"chat/{room}"``).
+
+        Args:
+            authorize: ``authorize(request, topic, action)``; ``action`` is
+                ``"subscribe"``.  Runs on every connect and every resume.
+            login_required: refuse anonymous subscribers (401).
+        """
+        if not isinstance(pattern, str) or pattern.startswith("_") or not pattern.strip("/"):
+            raise RegistrationError(
+                f"Topic {pattern!r}: a pattern is a non-empty string not starting with '_'."
+            )
+        if authorize is not None and not callable(authorize):
+            raise RegistrationError(f"Topic {pattern!r}: authorize must be callable.")
+        route = self._topics.route(pattern)
+        if route.pattern in self._rules:
+            raise RegistrationError(f"Topic {pattern!r} is already declared.")
+        self._rules[route.pattern] = TopicRule(route.pattern, authorize, login_required)
+
+    def publish(self, topic: str, data: Any) -> str:
+        """Publish ``data`` (anything the registry's encoder writes) to ``topic``; its cursor."""
+        return self.broker.publish(self._declared(topic), self.api.settings.encoder.dumps(data))
+
+    async def apublish(self, topic: str, data: Any) -> str:
+        """:meth:`publish` from async code."""
+        payload = self.api.settings.encoder.dumps(data)
+        return await self.broker.apublish(self._declared(topic), payload)
+
+    def model(
+        self,
+        model: Any,
+        *,
+        topics: RowTopics | None = None,
+        authorize: Authorize | None = None,
+    ) -> str | None:
+        """Publish the committed changes of ``model``'s endpoint (registered with ``api.model``).
+
+        Without ``topics``, every change goes to ``models/<resource>``, which
+        whoever may list the resource may subscribe to (or whom ``authorize``
+        allows); returns that topic.  An endpoint that narrows its rows
+        (``get_queryset``, ``can_get``) must pass ``topics(record) -> [topic,
+        ...]`` naming topics declared with :meth:`topic`, so that nobody is
+        told of a row they may not see.  See :mod:`ajaxkit.live.models`.
+        """
+        resource = self.api.models.get(model)
+        if resource is None:
+            raise RegistrationError(
+                f"{model!r} has no model endpoint: register it with api.model() first."
+            )
+        topic = model_topic(self, resource, topics=topics, authorize=authorize)
+        if topics is None:
+            assert topic is not None
+            one = (topic,)
+            topics = lambda record: one  # noqa: E731 - one topic for every row
+        self.watch(resource, topics)
+        return topic
+
+    def watch(self, resource: Any, topics: RowTopics) -> None:
+        """Publish each committed change of ``resource`` to ``topics(record)``."""
+
+        def observe(request: AjaxRequest, change: Change) -> None:
+            message = change_message(change)
+            for topic in topics(change.record):
+                try:
+                    self.publish(topic, message)
+                except Exception:  # the change is committed; only its event is lost
+                    log.exception(
+                        "Could not publish %s of %s to %r", change.action, change.resource, topic
+                    )
+
+        resource.observers.append(observe)
+
+    def revoke(self, user: Any, topic: str | None = None) -> None:
+        """Close ``user``'s live subscriptions (to ``topic``, or all) on every process.
+
+        Their next connect or resume runs ``authorize`` again.
+        """
+        key = user_key(user)
+        if key is not None:
+            self.broker.revoke(key, topic)
+
+    def _declared(self, topic: str) -> str:
+        validate_topic(topic)
+        self._rule(topic)
+        return topic
+
+    def _rule(self, topic: str) -> TopicRule:
+        try:
+            route, _ = self._topics.match(topic)
+        except NotFound:
+            raise NotFound(f"No topic {topic!r} is declared.") from None
+        return self._rules[route.pattern]
+
+    # --- admission -------------------------------------------------------------
+
+    def _permit(self, request: AjaxRequest) -> bool:
+        """Every asked topic is declared and allowed (the route's permission)."""
+        try:
+            self.authorize_topics(request, self._asked(request))
+        except Forbidden:
+            return False
+        return True
+
+    def authorize_topics(self, request: AjaxRequest, topics: frozenset[str]) -> None:
+        """Raise unless ``request.user`` may subscribe to every one of ``topics``.
+
+        Raises:
+            NotFound: a topic is not declared.
+            Forbidden: a topic refuses the user (401 when anonymous).
+        """
+        user = request.user
+        for topic in sorted(topics):
+            rule = self._rule(topic)
+            allowed = not rule.login_required or is_authenticated(user)
+            if allowed and rule.authorize is not None:
+                allowed = _call(rule.authorize, request, topic)
+            if not allowed:
+                if not is_authenticated(user):
+                    raise Unauthorized(f"Log in to subscribe to {topic!r}.")
+                raise Forbidden(f"You may not subscribe to {topic!r}.")
+
+    def check_topic_count(self, topics: frozenset[str]) -> None:
+        """Raise a 422 when ``topics`` is more than one connection may have."""
+        if len(topics) > self.settings.max_topics:
+            raise ValidationFailed(
+                [{"parameter": "topic", "detail": "Too many topics"}],
+                f"At most {self.settings.max_topics} topics per connection.",
+            )
+
+    def _asked(self, request: AjaxRequest) -> frozenset[str]:
+        topics = request.query.getlist("topic")
+        if not topics:
+            raise ValidationFailed(
+                [{"parameter": "topic", "detail": "Field required"}], "Name at least one topic."
+            )
+        self.check_topic_count(frozenset(topics))
+        for topic in topics:
+            try:
+                validate_topic(topic)
+            except ValueError as exc:
+                raise ValidationFailed([{"parameter": "topic", "detail": str(exc)}]) from None
+        return frozenset(topics)
+
+    # --- transports --------------------------------------------------------------
+
+    async def _socket(self, ws: WebSocket) -> None:
+        """Subscribe and unsubscribe over a WebSocket (see :mod:`ajaxkit.live.websocket`)."""
+        await LiveSocket(self, ws, user_key(ws.user)).run()
+
+    def _sse(self, request: AjaxRequest, cursor: str | None = None) -> Stream:
+        """Server-Sent Events for the asked topics, from the client's cursor."""
+        source = _SseSource(
+            self,
+            self._asked(request),
+            request.headers.get("last-event-id") or cursor,
+            user_key(request.user),
+        )
+        return Stream(source, media_type="text/event-stream", headers=SSE_HEADERS)
+
+    async def _poll(
+        self, request: AjaxRequest, cursor: str | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Long-poll: the events after ``cursor`` as soon as there are any, or none on timeout."""
+        topics = self._asked(request)
+        longest = self.settings.poll_timeout
+        wait = longest if timeout is None else max(0.0, min(timeout, longest))
+        if cursor is None:
+            return _poll_answer(await self.broker.since(None, topics))
+        opened = await self.broker.open(topics, cursor, user_key=user_key(request.user))
+        try:
+            backlog = opened.backlog
+            if not (backlog.events or backlog.reset) and wait > 0:
+                await _wait(opened.subscription.wait(), _deadline(wait))
+                limit = self.settings.poll_limit
+                backlog = await self.broker.since(client_cursor(cursor), topics, limit)
+        finally:
+            self.broker.close(opened.subscription)
+        return _poll_answer(backlog)
+
+
+def user_key(user: Any) -> str | None:
+    """A stable key for an authenticated user (its ``pk``/``id``), else ``None``."""
+    if not is_authenticated(user):
+        return None
+    for name in ("pk", "id", "username"):
+        value = getattr(user, name, None)
+        if value is not None:
+            return str(value)
+    return str(user)
+
+
+def _poll_answer(backlog: Backlog) -> dict[str, Any]:
+    return {
+        "cursor": backlog.cursor,
+        "reset": backlog.reset,
+        "events": [
+            {"id": e.cursor, "topic": e.topic, "data": orjson.Fragment(e.data)}
+            for e in backlog.events
+        ],
+    }
+
+
+def _call(authorize: Authorize, request: AjaxRequest, topic: str) -> bool:
+    if inspect.iscoroutinefunction(authorize):
+        return bool(async_to_sync(authorize)(request, topic, "subscribe"))
+    return bool(authorize(request, topic, "subscribe"))
+
+
+def _deadline(seconds: float | None) -> float | None:
+    return None if seconds is None else asyncio.get_running_loop().time() + seconds
+
+
+async def _wait(waiting: Awaitable[None], deadline: float | None) -> bool:
+    """Await ``waiting``; ``False`` when ``deadline`` (loop time) came first."""
+    if deadline is None:
+        await waiting
+        return True
+    remaining = deadline - asyncio.get_running_loop().time()
+    try:
+        await asyncio.wait_for(waiting, max(remaining, 0))
+    except asyncio.TimeoutError:
+        return False
+    return True
+
+
+class _Heartbeat:
+    """ONE timer thread per hub writing a comment to every idle stream.
+
+    Idle connections cost no task and no timer of their own; a failing
+    heartbeat write is how a half-open connection is noticed.
+    """
+
+    def __init__(self, broker: Broker, interval: float) -> None:
+        self._broker = weakref.ref(broker)
+        self._interval = interval
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def ensure_running(self) -> None:
+        if self._thread is not None or self._interval <= 0:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="ajaxkit-heartbeat", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        stop = threading.Event()
+        while not stop.wait(self._interval):
+            broker = self._broker()
+            if broker is None:
+                return
+            broker.heartbeat()
+            del broker
+
+
+class _SseSource:
+    """One SSE connection as a :class:`~ajaxkit.core.streams.PushSource`.
+
+    Its subscription is opened in :meth:`start`, on the loop that drives the
+    stream (under WSGI that is the stream's own loop, not the handler's).
+    """
+
+    __slots__ = ("_first", "_hub", "_start", "_subscription", "_topics", "_who")
+
+    def __init__(self, hub: Live, topics: frozenset[str], start: str | None, who: str | None):
+        self._hub = hub
+        self._topics = topics
+        self._start = start
+        self._who = who
+        self._first = b""
+        self._subscription: Subscription | None = None
+
+    async def start(self) -> None:
+        hub = self._hub
+        opened = await hub.broker.open(
+            self._topics, self._start, buffer_bytes=hub.settings.buffer_bytes, user_key=self._who
+        )
+        self._subscription = opened.subscription
+        self._first = _first_write(opened.backlog, self._start, hub.settings.retry_ms)
+        hub._heartbeat.ensure_running()
+
+    def take(self) -> bytes:
+        first, self._first = self._first, b""
+        assert self._subscription is not None
+        return first + self._subscription.take() if first else self._subscription.take()
+
+    @property
+    def finished(self) -> bool:
+        return self._subscription is None or self._subscription.closed
+
+    def listen(self, ready: Callable[[], None] | None) -> None:
+        assert self._subscription is not None
+        self._subscription.listen(ready)
+
+    def seconds(self) -> float | None:
+        limit = self._hub.settings.stream_seconds
+        if served_by_sync_server():
+            wsgi = self._hub.settings.wsgi_stream_seconds
+            return wsgi if limit is None else min(limit, wsgi)
+        return limit
+
+    async def aclose(self) -> None:
+        if self._subscription is not None:
+            self._hub.broker.close(self._subscription)
+
+
+def _first_write(backlog: Backlog, start: str | None, retry: int) -> bytes:
+    """The id (and retry) frame, then the backlog: one write before live events."""
+    if backlog.reset:
+        return reset_frame(backlog.cursor) + b"retry: %d\n\n" % retry
+    if not backlog.events:
+        return retry_frame(backlog.cursor, retry)
+    # The id stays the client's own cursor until each event moves it, so
+    # a drop in the middle of the backlog resumes from the right place.
+    parts = [retry_frame(start or backlog.cursor, retry)]
+    parts += [event.frame for event in backlog.events]
+    if backlog.events[-1].cursor != backlog.cursor:
+        parts.append(b"id: %s\n\n" % backlog.cursor.encode())
+    return b"".join(parts)

@@ -1,0 +1,103 @@
+"""``memory://``: the log as a ring buffer in this process.
+
+The same cursor semantics as Redis (one counter, an epoch per process
+start), so moving to ``redis://`` changes nothing a client sees.  Events
+published by this process reach only this process's subscribers: under a
+multi-process server, use ``redis://``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import secrets
+import threading
+from collections import deque
+from collections.abc import Collection
+
+from ajaxkit.live.broker import Backlog, Broker
+from ajaxkit.live.events import Cursor, Event, format_position, validate_topic
+
+__all__ = ["DEFAULT_WINDOW", "MemoryBroker"]
+
+log = logging.getLogger("ajaxkit.live")
+
+#: Events retained for resuming.
+DEFAULT_WINDOW = 10_000
+
+
+class MemoryBroker(Broker):
+    """A bounded in-process log.
+
+    Args:
+        window: how many of the latest events are kept for resuming.
+        epoch: this log's epoch (random by default, so a restarted process
+            never resumes an old cursor).
+    """
+
+    def __init__(self, window: int = DEFAULT_WINDOW, *, epoch: str | None = None) -> None:
+        super().__init__()
+        if window < 1:
+            raise ValueError("window must be at least 1")
+        self.window = window
+        self.epoch = epoch or secrets.token_hex(4)
+        self._log: deque[Event] = deque(maxlen=window)
+        self._head = 0
+        self._lock = threading.Lock()
+        self._warned = False
+
+    def _append(self, topic: str, data: bytes) -> str:
+        validate_topic(topic)
+        with self._lock:
+            self._head += 1
+            position = (self._head, 0)
+            cursor = f"{self.epoch}:{self._head}"
+            event = Event.build(topic, position, cursor, data)
+            self._log.append(event)
+            # Delivered under the lock: subscribers see events in log order.
+            self.dispatch([event])
+        return cursor
+
+    def _note_foreign(self, cursor: Cursor) -> None:
+        """Warn once when a client brings a cursor of another in-memory log.
+
+        After a restart that happens once per client; when it keeps
+        happening, several server processes each keep a log of their own and
+        a client's reconnect lands on another one, which loses events.
+        """
+        if self._warned or not cursor.epoch or cursor.epoch == self.epoch:
+            return
+        self._warned = True
+        log.warning(
+            "A client resumed with a cursor of another memory:// log (epoch %s; this "
+            "process's is %s). After a restart that is expected once per client; if "
+            "this server runs several processes, each has its own log and clients "
+            "lose events: use a redis:// broker to share one.",
+            cursor.epoch,
+            self.epoch,
+        )
+
+    async def _aappend(self, topic: str, data: bytes) -> str:
+        return self._append(topic, data)
+
+    async def since(
+        self, cursor: Cursor | None, topics: Collection[str], limit: int | None = None
+    ) -> Backlog:
+        with self._lock:
+            head = (self._head, 0)
+            head_cursor = f"{self.epoch}:{format_position(head, stream_ids=False)}"
+            if cursor is None:
+                return Backlog([], head_cursor, head, reset=False)
+            oldest = self._log[0].position[0] if self._log else self._head + 1
+            start = cursor.position[0]
+            resumable = cursor.epoch == self.epoch and not cursor.position[1]
+            if not (resumable and oldest - 1 <= start <= self._head):
+                self._note_foreign(cursor)
+                return Backlog([], head_cursor, head, reset=True)
+            skip = start - (oldest - 1)
+            wanted = set(topics)
+            events = [e for e in itertools.islice(self._log, skip, None) if e.topic in wanted]
+        if limit is not None and len(events) > limit:
+            last = events[limit - 1]
+            return Backlog(events[:limit], last.cursor, last.position, reset=False)
+        return Backlog(events, head_cursor, head, reset=False)

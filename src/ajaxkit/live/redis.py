@@ -1,0 +1,211 @@
+"""``redis://``: the log as one Redis Stream, shared by every process and host.
+
+- Publishing is one script: ``INCR`` a counter, then ``XADD`` with the
+  counter as the entry id (``<n>-0``) and ``MAXLEN ~ window``.  So positions
+  are consecutive integers, exactly as with ``memory://``, and a cursor older
+  than the first retained entry is known to have missed events (trimming
+  leaves no other trace: ``max-deleted-entry-id`` counts only ``XDEL``).
+- Each process runs ONE reader (``XREAD BLOCK`` from the last id it saw, on
+  a thread of its own) and fans events out to its local subscribers; after a
+  lost connection it resumes from that id, so nothing is skipped.
+- A client resuming from a cursor is answered from ``XRANGE`` (on a worker
+  thread with the blocking client: no connection tied to a short-lived
+  event loop), read in the same ``MULTI`` as ``XINFO STREAM``: the stream's ``max-deleted-entry-id``
+  tells whether anything after the cursor was trimmed away (then: reset).
+- The epoch is a key beside the stream, created once; a flushed Redis gets a
+  new one, and every old cursor resets instead of resuming into a new log.
+
+redis-py is imported here only, and only when a Redis broker is made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import threading
+from collections.abc import Collection
+from typing import Any
+
+from ajaxkit.live.broker import Backlog, Broker
+from ajaxkit.live.events import Cursor, Event, Position, parse_position, validate_topic
+
+__all__ = ["RedisBroker"]
+
+log = logging.getLogger("ajaxkit.live")
+
+_ZERO: Position = (0, 0)
+# INCR and XADD in one step, so ids are consecutive and never reordered.
+_APPEND = """
+local n = redis.call('INCR', KEYS[2])
+local args = {'XADD', KEYS[1]}
+if ARGV[3] == '1' then table.insert(args, 'MAXLEN'); table.insert(args, '~')
+else table.insert(args, 'MAXLEN'); table.insert(args, '=') end
+table.insert(args, ARGV[4])
+table.insert(args, n .. '-0')
+table.insert(args, 't'); table.insert(args, ARGV[1])
+table.insert(args, 'd'); table.insert(args, ARGV[2])
+redis.call(unpack(args))
+return n
+"""
+# How long one XREAD blocks; bounds how fast the reader notices shutdown.
+_BLOCK_MS = 1000
+
+
+class RedisBroker(Broker):
+    """A log in a Redis Stream.
+
+    Args:
+        url: ``redis://host:port/db``.
+        namespace: prefix of the stream and epoch keys (one log per namespace).
+        window: number of entries kept (``MAXLEN ~``: about that many).
+        exact_trim: trim to exactly ``window`` (``MAXLEN =``, slower).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        namespace: str = "ajaxkit",
+        window: int = 10_000,
+        exact_trim: bool = False,
+    ) -> None:
+        import redis
+        import redis.asyncio
+
+        super().__init__()
+        self.url = url
+        self.window = window
+        self._approximate = not exact_trim
+        # One hash tag: the three keys live in one Redis Cluster slot.
+        self.stream_key = f"{{{namespace}}}:live"
+        self.epoch_key = f"{{{namespace}}}:live:epoch"
+        self.counter_key = f"{{{namespace}}}:live:n"
+        # Typed loosely: redis-py's reply types depend on decode_responses.
+        self._sync: Any = redis.Redis.from_url(url)
+        self._redis = redis
+        self._script = self._sync.register_script(_APPEND)
+        self._async_module = redis.asyncio
+        self._epoch: str | None = None
+        self._reader: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._start_lock = threading.Lock()
+
+    # --- epoch -----------------------------------------------------------------
+
+    @property
+    def epoch(self) -> str:
+        """This log's epoch, created in Redis by the first process that needs it."""
+        if self._epoch is None:
+            self._sync.set(self.epoch_key, secrets.token_hex(4), nx=True)
+            self._epoch = self._sync.get(self.epoch_key).decode()
+        return self._epoch
+
+    def _cursor(self, n: int) -> str:
+        return f"{self.epoch}:{n}"
+
+    # --- publishing ------------------------------------------------------------
+
+    def _append(self, topic: str, data: bytes) -> str:
+        validate_topic(topic)
+        n = self._script(
+            keys=[self.stream_key, self.counter_key],
+            args=[topic, data, "1" if self._approximate else "0", self.window],
+        )
+        return self._cursor(int(n))
+
+    async def _aappend(self, topic: str, data: bytes) -> str:
+        return await asyncio.to_thread(self._append, topic, data)
+
+    # --- reading ---------------------------------------------------------------
+
+    async def since(
+        self, cursor: Cursor | None, topics: Collection[str], limit: int | None = None
+    ) -> Backlog:
+        return await asyncio.to_thread(self._since, cursor, topics, limit)
+
+    def _since(self, cursor: Cursor | None, topics: Collection[str], limit: int | None) -> Backlog:
+        epoch = self.epoch
+        start = cursor.position if cursor is not None else _ZERO
+        with self._sync.pipeline(transaction=True) as pipe:
+            pipe.xinfo_stream(self.stream_key)
+            pipe.xrange(self.stream_key, min=f"({start[0]}-{start[1]}", max="+")
+            try:
+                info, entries = pipe.execute()
+            except self._redis.ResponseError:  # no stream yet: an empty log
+                info, entries = {}, []
+        head = _ordinal(info.get("last-generated-id"))
+        head_cursor = self._cursor(head)
+        if cursor is None:
+            return Backlog([], head_cursor, (head, 0), reset=False)
+        first = _ordinal(info.get("recorded-first-entry-id")) if info.get("length") else head + 1
+        if cursor.epoch != epoch or start[1] or not first - 1 <= start[0] <= head:
+            return Backlog([], head_cursor, (head, 0), reset=True)
+        wanted = set(topics)
+        events = [e for e in map(self._event, entries) if e.topic in wanted]
+        if limit is not None and len(events) > limit:
+            last = events[limit - 1]
+            return Backlog(events[:limit], last.cursor, last.position, reset=False)
+        return Backlog(events, head_cursor, (head, 0), reset=False)
+
+    def _event(self, entry: tuple[bytes, dict[bytes, bytes]]) -> Event:
+        entry_id, fields = entry
+        n = _ordinal(entry_id)
+        return Event.build(fields[b"t"].decode(), (n, 0), self._cursor(n), fields[b"d"])
+
+    # --- the process's reader ----------------------------------------------------
+
+    async def start(self) -> None:
+        """Start this process's reader thread (once)."""
+        if self._reader is not None:
+            return
+        last = await self.since(None, ())
+        with self._start_lock:
+            if self._reader is None:
+                self._reader = threading.Thread(
+                    target=self._read_forever,
+                    args=(last.position,),
+                    name="ajaxkit-redis-reader",
+                    daemon=True,
+                )
+                self._reader.start()
+
+    def _read_forever(self, after: Position) -> None:
+        asyncio.run(self._read_loop(after))
+
+    async def _read_loop(self, after: Position) -> None:
+        client: Any = self._async_module.Redis.from_url(self.url)
+        last = f"{after[0]}-{after[1]}"
+        try:
+            while not self._stopping.is_set():
+                try:
+                    reply: Any = await client.xread({self.stream_key: last}, block=_BLOCK_MS)
+                except (OSError, self._async_module.ConnectionError, asyncio.TimeoutError):
+                    # Redis went away: try again from the same id, losing nothing.
+                    log.warning("Redis live reader lost its connection; retrying", exc_info=True)
+                    await asyncio.sleep(0.2)
+                    continue
+                for _key, entries in reply or ():
+                    events = [self._event(entry) for entry in entries]
+                    last = f"{events[-1].position[0]}-0"
+                    self.dispatch(events)
+        finally:
+            await client.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the reader and end this process's subscriptions."""
+        self._stopping.set()
+        await super().aclose()
+        reader = self._reader
+        if reader is not None:
+            await asyncio.to_thread(reader.join, 5)
+        self._sync.close()
+
+
+def _ordinal(entry_id: bytes | str | None) -> int:
+    """The counter in an entry id ``b"<n>-0"`` (0 for none)."""
+    if entry_id is None:
+        return 0
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    position = parse_position(text)
+    return position[0] if position else 0

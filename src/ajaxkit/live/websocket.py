@@ -1,0 +1,183 @@
+"""Live updates over a WebSocket: ``<mount>/_live/ws`` (ASGI servers only).
+
+The client sends JSON messages, the server answers with JSON messages:
+
+- ``{"type": "subscribe", "topics": [...], "cursor": c}`` →
+  ``{"type": "subscribed", "topics": [...], "cursor": c}``, then each event
+  as ``{"type": "event", "id", "topic", "data"}`` (preceded by
+  ``{"type": "reset", "cursor"}`` when ``c`` cannot be resumed);
+- ``{"type": "unsubscribe", "topics": [...]}`` →
+  ``{"type": "unsubscribed", "topics": [...], "cursor"}``;
+- ``{"type": "ping"}`` → ``{"type": "pong"}``;
+- anything else, or a refused topic → ``{"type": "error", "code",
+  "detail"[, "topics"]}``; the connection stays open.
+
+``cursor`` is the same as an SSE event id, so a page can move between
+transports.  Only the first ``subscribe`` resumes from the client's cursor;
+later ones continue from where the connection is, so adding a topic never
+replays the others.  Every topic is authorized when it is subscribed, exactly
+as for SSE; the protocol-level ping/pong is the server's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from asgiref.sync import sync_to_async
+
+from ajaxkit.core.asgi import start_eagerly
+from ajaxkit.core.websocket import WebSocket
+from ajaxkit.exceptions import AjaxError, WebSocketDisconnect
+from ajaxkit.live.subscription import Subscription
+
+if TYPE_CHECKING:
+    from ajaxkit.live.hub import Live
+
+__all__ = ["CLOSE_ENDED", "CLOSE_TOO_SLOW", "LiveSocket"]
+
+#: Closed because the client fell more than ``buffer_bytes`` behind: resubscribe with its cursor.
+CLOSE_TOO_SLOW = 4429
+#: Closed by the server (access revoked, shutting down): reconnect and resubscribe.
+CLOSE_ENDED = 4403
+
+
+class LiveSocket:
+    """One WebSocket connection's subscriptions."""
+
+    def __init__(self, hub: Live, ws: WebSocket, who: str | None) -> None:
+        self._hub = hub
+        self._ws = ws
+        self._who = who
+        self._topics: frozenset[str] = frozenset()
+        self._subscription: Subscription | None = None
+        self._resumed = False
+        self._writer: Any = None
+
+    async def run(self) -> None:
+        """Serve the connection until the client leaves."""
+        try:
+            async for raw in self._ws:
+                await self._handle(raw)
+        finally:
+            self._drop()
+
+    async def _handle(self, raw: str | bytes) -> None:
+        try:
+            message = orjson.loads(raw)
+            kind = message.get("type") if isinstance(message, dict) else None
+        except orjson.JSONDecodeError:
+            await self._error("malformed_json", "A message is a JSON object.")
+            return
+        if kind == "ping":
+            await self._reply({"type": "pong"})
+        elif kind in ("subscribe", "unsubscribe"):
+            await self._change(kind, message)
+        else:
+            await self._error("unknown_message", f"Unknown message type {kind!r}.")
+
+    async def _change(self, kind: str, message: dict[str, Any]) -> None:
+        topics = message.get("topics")
+        if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+            await self._error("validation_failed", "topics must be a list of strings.")
+            return
+        asked = frozenset(topics)
+        if kind == "unsubscribe":
+            await self._reopen(self._topics - asked, None, "unsubscribed", asked)
+            return
+        wanted = self._topics | asked
+        try:
+            self._hub.check_topic_count(wanted)
+            await sync_to_async(self._hub.authorize_topics)(self._ws.request, asked - self._topics)
+        except AjaxError as refused:
+            await self._error(refused.code, str(refused.detail), sorted(asked))
+            return
+        cursor = message.get("cursor") if not self._resumed else None
+        self._resumed = True
+        await self._reopen(
+            wanted, cursor if isinstance(cursor, str) else None, "subscribed", wanted
+        )
+
+    async def _reopen(
+        self, topics: frozenset[str], cursor: str | None, reply: str, named: frozenset[str]
+    ) -> None:
+        """Move to ``topics`` from this connection's cursor (or the client's ``cursor``).
+
+        What the old subscription had queued is sent first, so the cursor it
+        leaves behind is exactly the last event the client got.
+        """
+        await self._send_queued()
+        start = cursor or self._cursor() or None
+        self._drop()
+        self._topics = topics
+        if not topics:
+            await self._reply({"type": reply, "topics": sorted(named), "cursor": start or ""})
+            return
+        hub = self._hub
+        opened = await hub.broker.open(
+            topics, start, buffer_bytes=hub.settings.buffer_bytes, user_key=self._who, sse=False
+        )
+        self._subscription = opened.subscription
+        backlog = opened.backlog
+        if backlog.reset:
+            await self._reply({"type": "reset", "cursor": backlog.cursor})
+        begun = start if start and not backlog.reset else backlog.cursor
+        await self._reply({"type": reply, "topics": sorted(named), "cursor": begun})
+        for event in backlog.events:
+            await self._ws.send(event.message.decode())
+        opened.subscription.listen(self._ready)
+        self._ready()
+
+    async def _send_queued(self) -> None:
+        """Stop the eager writer and send, here, whatever is still queued."""
+        await self._quiet()
+        subscription = self._subscription
+        if subscription is None:
+            return
+        subscription.listen(None)
+        while frames := subscription.take_each():
+            for frame in frames:
+                await self._ws.send(frame.decode())
+
+    def _ready(self) -> None:
+        if self._writer is None or self._writer.done():
+            self._writer = start_eagerly(self._flush())
+
+    async def _flush(self) -> None:
+        subscription = self._subscription
+        if subscription is None:
+            return
+        try:
+            while frames := subscription.take_each():
+                for frame in frames:
+                    await self._ws.send(frame.decode())
+            if subscription.closed:  # too slow, or revoked: the client reconnects
+                await self._ws.close(CLOSE_TOO_SLOW if subscription.overflowed else CLOSE_ENDED)
+        except WebSocketDisconnect:
+            self._drop()
+
+    def _cursor(self) -> str:
+        subscription = self._subscription
+        return subscription.cursor if subscription is not None else ""
+
+    def _drop(self) -> None:
+        if self._subscription is not None:
+            self._subscription.listen(None)
+            self._hub.broker.close(self._subscription)
+            self._subscription = None
+
+    async def _quiet(self) -> None:
+        """Let a write in flight finish, so messages never overlap."""
+        writer = self._writer
+        if writer is not None and not writer.done():
+            await writer
+
+    async def _reply(self, message: dict[str, Any]) -> None:
+        await self._quiet()
+        await self._ws.send(orjson.dumps(message).decode())
+
+    async def _error(self, code: str, detail: str, topics: list[str] | None = None) -> None:
+        error: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
+        if topics is not None:
+            error["topics"] = topics
+        await self._reply(error)

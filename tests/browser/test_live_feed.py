@@ -1,0 +1,71 @@
+"""The demo's live activity feed in real Chromium: two pages, and a server restart."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.demo_server import running_demo
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class FeedPage:
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        page.goto(url)
+        page.wait_for_selector("html[data-feed=open]")
+
+    def post(self, text: str) -> None:
+        self.page.locator("#feed-input").fill(text)
+        self.page.locator("#feed-form button").click()
+
+    def wait_for_line(self, text: str) -> None:
+        self.page.locator("#feed-items .text", has_text=text).wait_for(timeout=10_000)
+
+    def lines(self) -> list[str]:
+        return self.page.locator("#feed-items .text").all_text_contents()
+
+
+def test_a_line_posted_in_one_page_appears_in_the_other_and_survives_a_restart(
+    browser: Browser,
+    tmp_path: Path,
+) -> None:
+    port = _free_port()
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        with running_demo(tmp_path, port=port) as url:
+            alice = FeedPage(first.new_page(), url)
+            bob = FeedPage(second.new_page(), url)
+            alice.post("hello from alice <b>not bold</b>")
+            bob.wait_for_line("hello from alice")
+            assert bob.lines() == ["hello from alice <b>not bold</b>"]  # text, not markup
+            bob.post("hi alice")
+            alice.wait_for_line("hi alice")
+            bob.page.screenshot(path=str(tmp_path / "feed-before-restart.png"))
+        # The server is gone; the pages stay open and start reconnecting.
+        bob.page.wait_for_selector("html[data-feed=reconnecting]", timeout=10_000)
+        with running_demo(tmp_path, port=port):
+            bob.page.wait_for_selector("html[data-feed=open]", timeout=15_000)
+            alice.page.wait_for_selector("html[data-feed=open]", timeout=15_000)
+            # The in-memory log started afresh: the pages were told, once.
+            assert bob.page.get_attribute("html", "data-feed-reset") == "true"
+            alice.post("after the restart")
+            bob.wait_for_line("after the restart")
+            bob.page.screenshot(path=str(tmp_path / "feed-after-restart.png"))
+    finally:
+        first.close()
+        second.close()

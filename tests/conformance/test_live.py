@@ -1,0 +1,297 @@
+"""Rules L of docs/protocol.md: live updates over SSE and long-poll, on every client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from tests.conformance.clients.base import Client, Response, WsSession
+
+
+def _publish(client: Client, topic: str, n: int | list[int], mount: str = "/ajax") -> str:
+    numbers = n if isinstance(n, list) else [n]
+    response = client.post(f"{mount}/live/publish", json={"topic": topic, "n": numbers})
+    assert response.status == 200, response
+    cursor: str = response.json()["cursor"]
+    return cursor
+
+
+def _frames(response: Response) -> list[dict[str, str]]:
+    """The SSE frames of a whole response body, as field → value (comments dropped)."""
+    frames = []
+    for block in response.content.split(b"\n\n"):
+        fields = {}
+        for line in block.decode().split("\n"):
+            if line and not line.startswith(":"):
+                name, _, value = line.partition(": ")
+                fields[name] = value
+        if fields:
+            frames.append(fields)
+    return frames
+
+
+def _events(response: Response) -> list[tuple[str, int]]:
+    return [
+        (frame["event"], orjson.loads(frame["data"])["n"])
+        for frame in _frames(response)
+        if "data" in frame and frame.get("event") != "ajaxkit-reset"
+    ]
+
+
+def test_L1_sse_headers_and_a_first_frame_with_id_and_retry(client: Client) -> None:
+    head = _publish(client, "news", 0)
+    response = client.get("/ajax/_live/sse", params={"topic": "news"})
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-accel-buffering"] == "no"
+    first = _frames(response)[0]
+    assert first == {"id": head, "retry": "3000"}
+
+
+def test_L2_cursor_resumes_with_exactly_the_missed_events_of_the_topics(client: Client) -> None:
+    start = _publish(client, "news", 0)
+    for n, topic in enumerate(["news", "chat/a", "chat/b", "news"], start=1):
+        _publish(client, topic, n)
+    response = client.get("/ajax/_live/sse", params={"topic": ["news", "chat/a"], "cursor": start})
+    assert _events(response) == [("news", 1), ("chat/a", 2), ("news", 4)]
+    frames = _frames(response)
+    assert frames[0]["id"] == start  # a drop mid-backlog resumes from the right place
+    assert [f["id"] for f in frames[1:]] == sorted(f["id"] for f in frames[1:])
+
+
+def test_L2_last_event_id_header_resumes(client: Client) -> None:
+    start = _publish(client, "news", 0)
+    _publish(client, "news", 1)
+    response = client.get(
+        "/ajax/_live/sse", params={"topic": "news"}, headers={"Last-Event-ID": start}
+    )
+    assert _events(response) == [("news", 1)]
+
+
+def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> None:
+    # The debug mount's streams last longer, so a loaded machine cannot make
+    # the publisher miss the window; it publishes once the stream listens.
+    publisher = client.sibling()
+
+    def once_subscribed() -> None:
+        deadline = time.monotonic() + 5
+        while publisher.get("/ajax-debug/live/subscribers").json()["count"] == 0:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        _publish(publisher, "chat/live", [0, 1, 2], mount="/ajax-debug")
+
+    thread = threading.Thread(target=once_subscribed)
+    thread.start()
+    response = client.get("/ajax-debug/_live/sse", params={"topic": "chat/live"})
+    thread.join()
+    publisher.close()
+    assert _events(response) == [("chat/live", 0), ("chat/live", 1), ("chat/live", 2)]
+
+
+def test_L4_an_unresumable_cursor_gets_exactly_one_reset(client: Client) -> None:
+    head = _publish(client, "news", 0)
+    for cursor in ("nope:1", "garbage"):
+        response = client.get("/ajax/_live/sse", params={"topic": "news", "cursor": cursor})
+        resets = [f for f in _frames(response) if f.get("event") == "ajaxkit-reset"]
+        assert len(resets) == 1
+        assert resets[0]["id"] == head
+        assert orjson.loads(resets[0]["data"]) == {"cursor": head}
+
+
+def test_L5_topics_are_authorized_before_any_stream_starts(client: Client) -> None:
+    for path in ("/ajax/_live/sse", "/ajax/_live/poll"):
+        # Refusing an anonymous subscriber says "log in" (rule A2).
+        anonymous = client.get(path, params={"topic": ["news", "chat/closed"]})
+        assert anonymous.status == 401, anonymous
+        assert anonymous.headers["content-type"] == "application/problem+json"
+        assert client.get(path, params={"topic": "members"}).status == 401
+        unknown = client.get(path, params={"topic": "nowhere"})
+        assert unknown.status == 404
+        assert unknown.json()["code"] == "not_found"
+    client.login("bob")
+    for path in ("/ajax/_live/sse", "/ajax/_live/poll"):
+        refused = client.get(path, params={"topic": ["news", "chat/closed"]})
+        assert refused.status == 403, refused
+        assert refused.json()["code"] == "forbidden"
+
+
+def test_L5_authorization_sees_the_user(client: Client) -> None:
+    client.login("admin")
+    response = client.get("/ajax/_live/poll", params={"topic": ["staff", "members"]})
+    assert response.status == 200
+    client.logout()
+    client.login("bob")
+    assert client.get("/ajax/_live/poll", params={"topic": "staff"}).status == 403
+    assert client.get("/ajax/_live/poll", params={"topic": "members"}).status == 200
+
+
+def test_L6_topic_lists_are_validated(client: Client) -> None:
+    missing = client.get("/ajax/_live/sse")
+    assert missing.status == 422
+    assert missing.json()["errors"][0]["parameter"] == "topic"
+    too_many = client.get(
+        "/ajax/_live/poll", params={"topic": ["news", "chat/1", "chat/2", "chat/3"]}
+    )
+    assert too_many.status == 422
+
+
+def test_L7_long_poll_without_cursor_answers_the_head_at_once(client: Client) -> None:
+    head = _publish(client, "news", 0)
+    response = client.get("/ajax/_live/poll", params={"topic": "news"})
+    assert response.status == 200
+    assert response.json() == {"cursor": head, "reset": False, "events": []}
+
+
+def test_L7_long_poll_returns_waiting_events_at_once(client: Client) -> None:
+    start = _publish(client, "news", 0)
+    second = _publish(client, "news", 1)
+    _publish(client, "chat/x", 2)
+    response = client.get("/ajax/_live/poll", params={"topic": "news", "cursor": start})
+    body = response.json()
+    assert body["events"] == [{"id": second, "topic": "news", "data": {"n": 1}}]
+    assert body["reset"] is False
+    follow = client.get(
+        "/ajax/_live/poll", params={"topic": "news", "cursor": body["cursor"], "timeout": 0}
+    )
+    assert follow.json()["events"] == []
+
+
+def test_L7_long_poll_times_out_with_no_events_and_the_same_cursor(client: Client) -> None:
+    start = _publish(client, "news", 0)
+    began = time.monotonic()
+    response = client.get(
+        "/ajax/_live/poll", params={"topic": "news", "cursor": start, "timeout": 0.2}
+    )
+    assert time.monotonic() - began >= 0.15
+    assert response.json() == {"cursor": start, "reset": False, "events": []}
+
+
+def test_L7_long_poll_wakes_when_an_event_is_published(client: Client) -> None:
+    start = _publish(client, "news", 0)
+    publisher = client.sibling()
+    thread = threading.Timer(0.1, lambda: _publish(publisher, "news", 7))
+    thread.start()
+    began = time.monotonic()
+    response = client.get(
+        "/ajax/_live/poll", params={"topic": "news", "cursor": start, "timeout": 5}
+    )
+    thread.join()
+    publisher.close()
+    assert time.monotonic() - began < 4
+    assert [e["data"] for e in response.json()["events"]] == [{"n": 7}]
+
+
+def test_L7_long_poll_reset(client: Client) -> None:
+    head = _publish(client, "news", 0)
+    response = client.get("/ajax/_live/poll", params={"topic": "news", "cursor": "old:1"})
+    assert response.json() == {"cursor": head, "reset": True, "events": []}
+
+
+def test_L8_a_stream_knows_when_a_sync_server_drives_it(client: Client) -> None:
+    """What lets SSE end itself in time under WSGI (see LiveSettings.wsgi_stream_seconds)."""
+    response = client.get("/ajax/live/server-kind")
+    flag = orjson.loads(response.content.splitlines()[0])["sync_server"]
+    assert flag is ("async_server" not in client.capabilities)
+
+
+# --- over a WebSocket (clients that serve them) ---------------------------------
+
+
+def _subscribe(ws: WsSession, topics: list[str], cursor: str | None = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": "subscribe", "topics": topics}
+    if cursor is not None:
+        message["cursor"] = cursor
+    ws.send_json(message)
+    reply: dict[str, Any] = ws.receive_json()
+    return reply
+
+
+def test_L9_websocket_subscribe_then_live_events(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    head = _publish(client, "news", 0)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        assert _subscribe(ws, ["news"]) == {
+            "type": "subscribed",
+            "topics": ["news"],
+            "cursor": head,
+        }
+        cursor = _publish(publisher, "news", 1)
+        assert ws.receive_json() == {
+            "type": "event",
+            "id": cursor,
+            "topic": "news",
+            "data": {"n": 1},
+        }
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json() == {"type": "pong"}
+    publisher.close()
+
+
+def test_L9_websocket_resumes_from_a_cursor_and_resets_a_foreign_one(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    start = _publish(client, "news", 0)
+    _publish(client, "chat/x", 1)
+    second = _publish(client, "news", 2)
+    with client.websocket("/ajax/_live/ws") as ws:
+        assert _subscribe(ws, ["news"], start)["cursor"] == start
+        assert ws.receive_json() == {
+            "type": "event",
+            "id": second,
+            "topic": "news",
+            "data": {"n": 2},
+        }
+    with client.websocket("/ajax/_live/ws") as ws:
+        ws.send_json({"type": "subscribe", "topics": ["news"], "cursor": "old:1"})
+        assert ws.receive_json() == {"type": "reset", "cursor": second}
+        assert ws.receive_json()["type"] == "subscribed"
+
+
+def test_L10_websocket_refused_topics_are_errors_and_the_socket_stays(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    client.login("bob")
+    with client.websocket("/ajax/_live/ws") as ws:
+        refused = _subscribe(ws, ["chat/closed"])
+        assert (refused["type"], refused["code"], refused["topics"]) == (
+            "error",
+            "forbidden",
+            ["chat/closed"],
+        )
+        assert _subscribe(ws, ["nowhere"])["code"] == "not_found"
+        ws.send_text("not json")
+        assert ws.receive_json()["code"] == "malformed_json"
+        assert _subscribe(ws, ["members"])["type"] == "subscribed"
+
+
+def test_L11_websocket_unsubscribe_stops_delivery(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    _publish(client, "news", 0)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        _subscribe(ws, ["news"])
+        assert _subscribe(ws, ["chat/a"])["topics"] == ["chat/a", "news"]
+        ws.send_json({"type": "unsubscribe", "topics": ["news"]})
+        assert ws.receive_json()["type"] == "unsubscribed"
+        _publish(publisher, "news", 1)
+        last = _publish(publisher, "chat/a", 2)
+        assert ws.receive_json() == {
+            "type": "event",
+            "id": last,
+            "topic": "chat/a",
+            "data": {"n": 2},
+        }
+    publisher.close()

@@ -1,0 +1,94 @@
+"""The core's one configuration rule, without a framework (ajaxkit.core.config)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ajaxkit import Ajax, ConfigurationError, Settings
+from ajaxkit.core.config import CONFIG_SETTINGS, read_ajaxkit_config, settings_from_config
+
+
+def test_both_spellings_give_the_same_settings() -> None:
+    flat = {"AJAXKIT_MAX_BODY_SIZE": 5, "AJAXKIT_DEFAULT_METHODS": ["get", "post"]}
+    nested = {"AJAXKIT": {"MAX_BODY_SIZE": 5, "DEFAULT_METHODS": ("GET", "POST")}}
+    for config in (flat, nested):
+        resolved = settings_from_config(Settings(), config)
+        assert (resolved.max_body_size, resolved.default_methods) == (5, ("GET", "POST"))
+
+
+def test_one_setting_spelled_twice_is_an_error() -> None:
+    config = {"AJAXKIT": {"DEBUG": True}, "AJAXKIT_DEBUG": True}
+    with pytest.raises(ConfigurationError, match="AJAXKIT_DEBUG and AJAXKIT\\['DEBUG'\\]"):
+        settings_from_config(Settings(), config)
+
+
+def test_a_code_only_setting_says_to_pass_it_in_code() -> None:
+    with pytest.raises(ConfigurationError, match=r"pass it in code, Ajax\(encoder=...\)"):
+        settings_from_config(Settings(), {"AJAXKIT_ENCODER": object()})
+
+
+def test_unknown_setting_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigurationError, match="Known settings: DEBUG, DEFAULT_METHODS"):
+        settings_from_config(Settings(), {"AJAXKIT": {"NOPE": 1}})
+
+
+@pytest.mark.parametrize("value", ["POST", [], ["GET", 1], ["GE T"]])
+def test_default_methods_must_be_a_list_of_names(value: Any) -> None:
+    # A bare string would otherwise register P, O, S, T.
+    with pytest.raises(ConfigurationError, match="AJAXKIT_DEFAULT_METHODS must be"):
+        settings_from_config(Settings(), {"AJAXKIT_DEFAULT_METHODS": value})
+
+
+def test_ajaxkit_must_be_a_dict() -> None:
+    with pytest.raises(ConfigurationError, match="AJAXKIT must be a dict"):
+        settings_from_config(Settings(), {"AJAXKIT": "DEBUG"})
+
+
+def test_other_names_are_not_ajaxkits_business() -> None:
+    config = {"SECRET_KEY": "x", "AJAXKITCHEN": 1, "DATABASES": {}}
+    assert read_ajaxkit_config(config) == {}
+
+
+def test_mounting_again_starts_from_the_code_not_the_last_mount() -> None:
+    api = Ajax(max_body_size=50)
+    api.apply_config({"AJAXKIT_MAX_BODY_SIZE": 10, "AJAXKIT_DEBUG": True})
+    assert (api.settings.max_body_size, api.settings.debug) == (10, True)
+    api.apply_config({})
+    assert (api.settings.max_body_size, api.settings.debug) == (50, False)
+
+
+def test_configure_changes_what_the_code_declared() -> None:
+    api = Ajax()
+    api.configure(debug=True)
+    api.apply_config({"DEBUG": False})
+    assert api.settings.debug is True
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=5),
+    st.lists(st.text(max_size=4), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from([*CONFIG_SETTINGS, "OTHER"]), value=_VALUES)
+def test_any_value_is_accepted_or_a_configuration_error(name: str, value: Any) -> None:
+    try:
+        resolved = settings_from_config(Settings(), {f"AJAXKIT_{name}": value})
+    except ConfigurationError as exc:
+        assert f"AJAXKIT_{name}" in str(exc)
+    else:
+        assert isinstance(resolved, Settings)
+
+
+def test_none_is_not_configured() -> None:
+    resolved = settings_from_config(Settings(max_body_size=7), {"AJAXKIT_MAX_BODY_SIZE": None})
+    assert resolved.max_body_size == 7

@@ -1,0 +1,105 @@
+"""SQLAlchemy column types the model layer must read through: TypeDecorator, integer sizes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import BigInteger, DateTime, Engine, SmallInteger, create_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from ajaxkit import Ajax
+from ajaxkit.core.models import ModelEndpoint
+from ajaxkit.testing import Client
+from tests.services import postgres_url, require_postgres
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Stores naive UTC, answers aware datetimes: a typical application decorator."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Event(Base):
+    __tablename__ = f"ajaxkit_event_{os.getpid()}"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    small: Mapped[int] = mapped_column(SmallInteger, default=0)
+    big: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class EventEndpoint(ModelEndpoint):
+    filter_fields = ("at", "small", "big")
+    ordering_fields = ("at",)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "postgres":
+        require_postgres()
+        made = create_engine(postgres_url())
+    else:
+        made = create_engine(f"sqlite:///{tmp_path}/db.sqlite3")
+    Base.metadata.create_all(made)
+    try:
+        yield made
+    finally:
+        Base.metadata.drop_all(made)
+        made.dispose()
+
+
+@pytest.fixture
+def client(engine: Engine) -> Client:
+    api = Ajax()
+    api.model(Event, EventEndpoint, resource="events", session=sessionmaker(engine))
+    client = Client(api, mount="/ajax")
+    client.login(SimpleNamespace(username="u", is_authenticated=True))
+    return client
+
+
+def test_filters_on_a_type_decorator_parse_as_its_impl(client: Client) -> None:
+    for day in (1, 2, 3):
+        response = client.post("/ajax/events", json={"at": f"2024-01-0{day}T12:00:00Z"})
+        assert response.status == 201, response.json()
+    found = client.get("/ajax/events", params={"at__gte": "2024-01-02T00:00:00Z"})
+    assert found.status == 200, found.json()
+    assert found.json()["count"] == 2
+    bad = client.get("/ajax/events", params={"at__gte": "not a date"})
+    assert 400 <= bad.status < 500 and bad.json()["errors"][0]["parameter"] == "at__gte"
+
+
+def test_cursor_pages_over_a_type_decorator(client: Client) -> None:
+    for day in (1, 2, 3):
+        client.post("/ajax/events", json={"at": f"2024-01-0{day}T12:00:00Z"})
+    page = client.get("/ajax/events", params={"limit": 1, "ordering": "at"}).json()
+    rest = client.get(
+        "/ajax/events", params={"limit": 5, "ordering": "at", "cursor": page["next_cursor"]}
+    )
+    assert rest.status == 200, rest.json()
+    assert len(rest.json()["results"]) == 2
+
+
+def test_integer_sizes_follow_the_sql_type(client: Client, engine: Engine) -> None:
+    small_over = client.post("/ajax/events", json={"at": "2024-01-01T00:00:00Z", "small": 2**15})
+    postgres = engine.dialect.name == "postgresql"
+    assert small_over.status == (422 if postgres else 201), small_over.json()
+    big = client.post("/ajax/events", json={"at": "2024-01-01T00:00:00Z", "big": 2**62})
+    assert big.status == 201, big.json()
+    assert client.get("/ajax/events", params={"big": 2**63}).status < 500
