@@ -1,4 +1,11 @@
-"""ajaxkit on FastAPI.  Run: ``uvicorn examples.fastapi_quickstart.app:app``."""
+"""ajaxkit on FastAPI.
+
+Run from the repository root, with the virtualenv active
+(``source .venv/bin/activate``; ``bash scripts/test.sh`` creates it):
+``uvicorn examples.fastapi_quickstart.app:app``, then open
+http://127.0.0.1:8000/ajax/hello.  Creating a note needs
+``Authorization: Bearer demo-token``.
+"""
 
 from fastapi import FastAPI
 from starlette.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
@@ -18,7 +25,7 @@ def hello(request):
 # Clients authenticate with a bearer token, which no browser attaches by
 # itself, so a forged cross-site request cannot carry it: no CSRF check.
 @api.endpoint("notes/create", methods=["POST"], login_required=True, csrf_exempt=True)
-async def create_note(request, title: str, tags: list[str] = []):
+async def create_note(request, title: str, tags: tuple[str, ...] = ()):
     return {"id": 7, "title": title, "tags": tags, "author": request.user.username}, 201
 
 

@@ -204,13 +204,13 @@ class Client:
     def request(self, method: str, path: str, **kwargs: Any) -> Response:
         """Dispatch synchronously and return the :class:`Response` (cookies are kept)."""
         response = self.api.dispatch(self.build(method, path, **kwargs), self.platform)
-        return _to_response(self._keep_cookies(response))
+        return _to_response(self._keep_cookies(response), method == "HEAD")
 
     async def arequest(self, method: str, path: str, **kwargs: Any) -> Response:
         """Dispatch on the running event loop."""
         request = self.build(method, path, **kwargs)
         response = await self.api.adispatch(request, self.platform)
-        return _to_response(self._keep_cookies(response))
+        return _to_response(self._keep_cookies(response), method == "HEAD")
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)
@@ -228,7 +228,7 @@ class Client:
         return self.request("DELETE", path, **kwargs)
 
 
-def _to_response(response: AjaxResponse) -> Response:
+def _to_response(response: AjaxResponse, head: bool = False) -> Response:
     if isinstance(response.native, AjaxResponse):  # the reference "native" response
         response = response.native
     if response.native is not None:
@@ -236,4 +236,9 @@ def _to_response(response: AjaxResponse) -> Response:
     pairs = response.headers.multi_items()
     pairs += [("Set-Cookie", cookie.header_value()) for cookie in response.cookies]
     body = b"".join(response.stream) if response.stream is not None else response.body
+    if head:
+        # What a server does with a native response to HEAD: say its length, send no body.
+        if body and "Content-Length" not in response.headers:
+            pairs.append(("Content-Length", str(len(body))))
+        body = b""
     return Response(response.status, pairs, body)

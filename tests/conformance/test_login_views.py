@@ -1,4 +1,4 @@
-"""Rule A6: the project's own ``login_required`` views answer an anonymous fetch with 401.
+"""Rule A7: the project's own ``login_required`` views answer an anonymous fetch with 401.
 
 Django (``FetchAwareLoginMiddleware``) and Flask-Login
 (``fetch_aware_login``) only: these are the two frameworks whose
@@ -62,7 +62,7 @@ def django_project() -> Iterator[None]:
 @pytest.mark.django
 @pytest.mark.usefixtures("django_project")
 @pytest.mark.parametrize("headers", FETCHES)
-def test_A6_django_anonymous_fetch_gets_401_with_login_url(headers: dict[str, str]) -> None:
+def test_A7_django_anonymous_fetch_gets_401_with_login_url(headers: dict[str, str]) -> None:
     response = DjangoClient().get("/dashboard/", headers=headers)
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
@@ -73,7 +73,7 @@ def test_A6_django_anonymous_fetch_gets_401_with_login_url(headers: dict[str, st
 
 @pytest.mark.django
 @pytest.mark.usefixtures("django_project")
-def test_A6_django_navigation_still_redirects() -> None:
+def test_A7_django_navigation_still_redirects() -> None:
     response = DjangoClient().get("/dashboard/", headers=NAVIGATION)
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/dashboard/"
@@ -81,7 +81,7 @@ def test_A6_django_navigation_still_redirects() -> None:
 
 @pytest.mark.django
 @pytest.mark.usefixtures("django_project")
-def test_A6_django_async_stack_answers_the_same() -> None:
+def test_A7_django_async_stack_answers_the_same() -> None:
     async def fetch() -> int:
         response = await AsyncClient().get("/adashboard/", headers=FETCH)
         return response.status_code
@@ -115,7 +115,7 @@ def flask_client() -> FlaskClient:
 
 @pytest.mark.flask
 @pytest.mark.parametrize("headers", FETCHES)
-def test_A6_flask_anonymous_fetch_gets_401_with_login_url(
+def test_A7_flask_anonymous_fetch_gets_401_with_login_url(
     flask_client: FlaskClient, headers: dict[str, str]
 ) -> None:
     response = flask_client.get("/dashboard", headers=headers)
@@ -127,7 +127,7 @@ def test_A6_flask_anonymous_fetch_gets_401_with_login_url(
 
 
 @pytest.mark.flask
-def test_A6_flask_navigation_still_redirects(flask_client: FlaskClient) -> None:
+def test_A7_flask_navigation_still_redirects(flask_client: FlaskClient) -> None:
     response = flask_client.get("/dashboard", headers=NAVIGATION)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")

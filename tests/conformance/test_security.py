@@ -1,4 +1,4 @@
-"""Rules A5, R1-R2 and I1-I3 of docs/protocol.md: login hints, hygiene headers, input limits."""
+"""Rules A6, R1-R2 and I1-I3 of docs/protocol.md: login hints, hygiene headers, input limits."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ NAVIGATION = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Accep
 
 
 @pytest.mark.parametrize("headers", [FETCH, NAVIGATION], ids=["fetch", "navigation"])
-def test_A5_401_carries_login_url(client: Client, headers: dict[str, str]) -> None:
+def test_A6_401_carries_login_url(client: Client, headers: dict[str, str]) -> None:
     body = assert_problem(client.get("/ajax/whoami", headers=headers), 401, "not_authenticated")
     assert body["login_url"] == LOGIN_URL
 

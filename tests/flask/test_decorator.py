@@ -191,6 +191,7 @@ def test_app_config_sets_debug_and_body_limit() -> None:
         raise RuntimeError("kaboom")
 
     client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"  # a page's own fetch()
     body = client.get("/boom").get_json()
     assert body["exception"]["message"] == "kaboom"
     response = client.post("/created", json={"too": "long"})

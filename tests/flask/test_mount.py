@@ -101,6 +101,7 @@ def test_config_is_read_at_registration_and_app_debug_turns_debug_on() -> None:
     app.register_blueprint(blueprint(api), url_prefix="/ajax")
     assert (api.settings.debug, api.settings.max_body_size) == (True, 10)
     client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"  # a page's own fetch()
     assert client.get("/ajax/boom").get_json()["exception"]["message"] == "kaboom"
     assert client.post("/ajax/echo", json={"long": "enough"}).status_code == 413
 

@@ -187,7 +187,11 @@ def test_chunked_body_within_the_limit_is_read_whole() -> None:
 def test_declared_length_over_the_limit_reads_nothing() -> None:
     app = ajaxkit.starlette.app(make_api(max_body_size=1024))
     receive = Chunks(b"x" * 100, count=100)
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"10000")]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"10000"),
+        SAME_ORIGIN,
+    ]
     sent = run_http(app, "POST", "/ajax/echo", root_path="/ajax", headers=headers, receive=receive)
     assert sent.status == 413
     assert receive.bytes_received == 0
@@ -236,11 +240,13 @@ def test_streamed_responses_are_sent_chunk_by_chunk(route: str, body: bytes) -> 
     assert sent.body == body
 
 
-def test_head_sends_no_content_length_of_zero() -> None:
-    sent = run_http(ajaxkit.starlette.app(make_api()), "HEAD", "/ajax/where/x", root_path="/ajax")
+def test_head_sends_the_content_length_of_get_not_zero() -> None:
+    app = ajaxkit.starlette.app(make_api())
+    sent = run_http(app, "HEAD", "/ajax/where/x", root_path="/ajax")
+    got = run_http(app, "GET", "/ajax/where/x", root_path="/ajax")
     assert sent.status == 200
     assert sent.body == b""
-    assert b"content-length" not in sent.headers
+    assert sent.headers[b"content-length"] == got.headers[b"content-length"] != b"0"
 
 
 def test_content_length_matches_the_body() -> None:

@@ -15,14 +15,27 @@ def test_starlette_exports() -> None:
         "STARLETTE_PLATFORM",
         "AjaxApp",
         "AjaxMount",
+        "FrontApp",
         "app",
         "csrf_token",
+        "front",
         "mount",
     ]
     assert all(hasattr(ajaxkit.starlette, name) for name in ajaxkit.starlette.__all__)
 
 
-def test_fastapi_reuses_the_starlette_app() -> None:
-    assert ajaxkit.fastapi.__all__ == ["AjaxApp", "AjaxMount", "app", "csrf_token", "mount"]
-    assert ajaxkit.fastapi.app is ajaxkit.starlette.app
-    assert ajaxkit.fastapi.mount is ajaxkit.starlette.mount
+def test_fastapi_extends_the_starlette_app() -> None:
+    assert ajaxkit.fastapi.__all__ == [
+        "FASTAPI_PLATFORM",
+        "AjaxApp",
+        "AjaxMount",
+        "FrontApp",
+        "app",
+        "csrf_token",
+        "front",
+        "mount",
+    ]
+    assert issubclass(ajaxkit.fastapi.AjaxApp, ajaxkit.starlette.AjaxApp)
+    assert ajaxkit.fastapi.AjaxMount is ajaxkit.starlette.AjaxMount
+    assert ajaxkit.fastapi.FrontApp is ajaxkit.starlette.FrontApp
+    assert ajaxkit.fastapi.csrf_token is ajaxkit.starlette.csrf_token

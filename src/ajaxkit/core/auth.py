@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.errors import render_exception
-from ajaxkit.exceptions import Unauthorized
+from ajaxkit.exceptions import ConfigurationWarning, Unauthorized
 
 if TYPE_CHECKING:
     from ajaxkit.core.platform import Platform
     from ajaxkit.core.settings import Settings
     from ajaxkit.types import AjaxRequest, AjaxResponse
 
-__all__ = ["is_authenticated", "is_fetch", "login_problem"]
+__all__ = ["is_authenticated", "is_fetch", "login_problem", "warn_no_user_source"]
 
 # Sec-Fetch-Mode values of a browser navigation, which should be redirected.
 _NAVIGATIONS = frozenset({"navigate", "nested-navigate"})
+# Platforms already warned about: once per process is enough to be seen.
+_WARNED: set[str] = set()
 
 
 def is_authenticated(user: Any) -> bool:
@@ -55,3 +59,22 @@ def login_problem(
     response = render_exception(error, settings, request, platform)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def warn_no_user_source(platform_name: str, missing: str | None) -> None:
+    """Warn once that ``login_required`` can never pass: nothing sets the user.
+
+    Called when loading the user gave ``None`` and no ``user_loader`` is set;
+    ``missing`` is the piece the integration says is absent (its
+    ``Platform.user_source``), ``None`` when none is expected.
+    """
+    if missing is None or platform_name in _WARNED:
+        return
+    _WARNED.add(platform_name)
+    message = (
+        f"ajaxkit on {platform_name}: an endpoint needs the user, but nothing sets it, "
+        f"so every call gets 401. Add {missing}, or set Settings.user_loader."
+    )
+    # Warnings turned into errors (-W error) must not turn the 401 into a 500.
+    with contextlib.suppress(ConfigurationWarning):
+        warnings.warn(message, ConfigurationWarning, stacklevel=2)

@@ -1,7 +1,7 @@
 """Policy steps: the typed seam where admission checks plug in.
 
-Admission runs route → method → declared body size, then the endpoint's
-policy steps in the order of ``Settings.steps`` — by default
+Admission runs route → method, then the endpoint's policy steps in the
+order of ``Settings.steps`` (then the declared body size) — by default
 :data:`DEFAULT_STEPS`, the one place that order is written:
 
 1. :class:`CsrfStep` — before authentication: a forged request must learn
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
-from ajaxkit.core.auth import is_authenticated
+from ajaxkit.core.auth import is_authenticated, warn_no_user_source
 from ajaxkit.core.csrf import (
     check_origin_headers,
     check_token,
@@ -221,7 +221,8 @@ class CsrfStep(_Step):
         if request.method == WEBSOCKET:
             return None
         if platform.check_csrf is not None:
-            yield blocking(platform, platform.check_csrf, request, trusted())
+            limit = call.settings.max_body_size
+            yield blocking(platform, platform.check_csrf, request, trusted(), limit)
         elif not decided:
             _check_token(call)
         return None
@@ -279,6 +280,8 @@ class AuthStep(_Step):
 
     def admit(self, call: StepCall, config: AuthConfig) -> Flow[AjaxResponse | None]:
         user = yield load_user(call.request, call.platform)
+        if user is None and call.settings.user_loader is None:
+            warn_no_user_source(call.platform.name, call.platform.user_source)
         if config.login_required and not is_authenticated(user):
             raise not_authenticated(call.settings)
         if config.permission is not None:

@@ -24,7 +24,7 @@ import flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ajaxkit.core.platform import Platform
+from ajaxkit.core.platform import Platform, declare
 from ajaxkit.exceptions import (
     AjaxError,
     MethodNotAllowed,
@@ -74,10 +74,14 @@ def accept_flask_wtf_token(request: AjaxRequest, token: str) -> bool:
 
 #: The platform :func:`ajaxkit.flask.blueprint` and :func:`ajaxkit.flask.ajax`
 #: dispatch with: the core's CSRF policy, also accepting Flask-WTF's tokens.
-FLASK_PLATFORM = Platform(
-    name="flask",
-    native_response_types=(WerkzeugResponse,),
-    translate_exception=translate_exception,
-    accept_csrf_token=accept_flask_wtf_token,
-    describe_native=describe_native,
+FLASK_PLATFORM = declare(
+    Platform(
+        name="flask",
+        user_source="Flask-Login (flask_login.LoginManager(app) and a user_loader)",
+        native_response_types=(WerkzeugResponse,),
+        translate_exception=translate_exception,
+        accept_csrf_token=accept_flask_wtf_token,
+        describe_native=describe_native,
+        request_types=(flask.Request,),
+    )
 )

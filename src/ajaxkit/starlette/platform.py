@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from ajaxkit.core.csrf import csrf_signer, page_token
-from ajaxkit.core.platform import Platform
+from ajaxkit.core.platform import Platform, declare
 from ajaxkit.exceptions import AjaxError, error_for_status
 from ajaxkit.types import Cookie, NativeSummary
 
@@ -47,12 +47,16 @@ def describe_native(response: Response) -> NativeSummary:
 
 #: Starlette responses pass through; sync code runs in anyio's thread pool
 #: (as Starlette runs sync endpoints); CSRF is the core's policy.
-STARLETTE_PLATFORM = Platform(
-    name="starlette",
-    native_response_types=(Response,),
-    translate_exception=translate_exception,
-    run_in_thread=run_in_threadpool,
-    describe_native=describe_native,
+STARLETTE_PLATFORM = declare(
+    Platform(
+        name="starlette",
+        user_source="Starlette's AuthenticationMiddleware (starlette.middleware.authentication)",
+        native_response_types=(Response,),
+        translate_exception=translate_exception,
+        run_in_thread=run_in_threadpool,
+        describe_native=describe_native,
+        request_types=(Request,),
+    )
 )
 
 
