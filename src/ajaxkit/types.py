@@ -15,6 +15,8 @@ from email.utils import format_datetime
 from http.cookies import CookieError, Morsel, SimpleCookie
 from typing import Any, Literal, Protocol, TypeVar, overload
 
+_T = TypeVar("_T")
+
 __all__ = [
     "EMPTY_QUERY",
     "UNLOADED",
@@ -31,9 +33,6 @@ __all__ = [
     "UploadedFile",
     "parse_cookie_header",
 ]
-
-
-_T = TypeVar("_T")
 
 
 class MultiDict(Mapping[str, str]):
@@ -90,19 +89,18 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._map[key.lower()]
 
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._map
-
     @overload
     def get(self, key: str, /) -> str | None: ...
 
     @overload
-    def get(self, key: str, default: str | _T, /) -> str | _T: ...
+    def get(self, key: str, /, default: str | _T) -> str | _T: ...
 
-    def get(self, key: str, default: Any = None, /) -> Any:
-        # Mapping.get goes through __getitem__ and a caught KeyError, which
-        # costs a microsecond per absent header; policy checks read several.
+    def get(self, key: str, /, default: Any = None) -> Any:
+        # Mapping.get would go through a KeyError for every absent header.
         return self._map.get(key.lower(), default)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._map
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._map)
@@ -245,6 +243,9 @@ class AjaxRequest:
     ``host`` (a value, or a function computing it on first use) is the host
     the framework validated (Django's ``get_host()``); without it, the
     ``Host`` header.
+        client: the peer's address as the server saw it (``None`` when
+            unknown); see :func:`ajaxkit.core.identity.client_address`
+            for the client behind trusted proxies.
     """
 
     __slots__ = (
@@ -257,6 +258,7 @@ class AjaxRequest:
         "_native_factory",
         "_user",
         "_user_loader",
+        "client",
         "data",
         "files",
         "headers",
@@ -282,6 +284,7 @@ class AjaxRequest:
         user: Any = UNLOADED,
         user_loader: UserLoader | None = None,
         auser_loader: AsyncUserLoader | None = None,
+        client: str | None = None,
         native_factory: Callable[[], Any] | None = None,
         scheme: str = "http",
         host: str | Callable[[], str] | None = None,
@@ -289,6 +292,7 @@ class AjaxRequest:
         self.method = method.upper()
         self.scheme = scheme
         self._host = host
+        self.client = client
         self.path = path
         self.route = route
         self.headers = headers
@@ -392,8 +396,8 @@ class AjaxRequest:
     ) -> AjaxRequest:
         """A request made on behalf of this one (a batch item).
 
-        It shares this request's user (loaded or not), loaders, cookies and
-        native request; everything else is its own.
+        It shares this request's user (loaded or not), loaders, cookies,
+        peer address and native request; everything else is its own.
         """
         child = AjaxRequest(
             method=method,
@@ -406,6 +410,7 @@ class AjaxRequest:
             user=self._user,
             user_loader=self._user_loader,
             auser_loader=self._auser_loader,
+            client=self.client,  # the same caller: rate limits count it as one
         )
         child._cookies = dict(self.cookies)
         return child

@@ -83,6 +83,7 @@ def _flask() -> Iterator[Send]:
 def _asgi(framework: str) -> Iterator[Send]:
     from starlette.middleware.cors import CORSMiddleware
     from starlette.testclient import TestClient
+    from starlette.types import ASGIApp
 
     api = make_api()
     origins = list(api.settings.csrf.trusted_origins)
@@ -100,7 +101,7 @@ def _asgi(framework: str) -> Iterator[Send]:
             allow_credentials=True,
         )
         app.mount("/ajax", ajaxkit.fastapi.app(api))
-        asgi = app
+        asgi: ASGIApp = app
     else:
         from starlette.applications import Starlette
         from starlette.middleware import Middleware

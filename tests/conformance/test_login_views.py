@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from types import ModuleType
 
 import flask
-import flask_login
+import flask_login  # type: ignore[import-untyped]  # ships no type information
 import pytest
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -106,7 +106,7 @@ def flask_client() -> FlaskClient:
         return "<form>"
 
     @app.get("/dashboard")
-    @flask_login.login_required
+    @flask_login.login_required  # type: ignore[untyped-decorator]  # see the import
     def dashboard() -> str:
         return "secret"
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import flask
 import pytest
 from flask.testing import FlaskClient
-from flask_wtf.csrf import CSRFProtect, generate_csrf
+from flask_wtf.csrf import (  # type: ignore[import-untyped]  # ships no type information
+    CSRFProtect,
+    generate_csrf,
+)
 
 from ajaxkit import Ajax
 from ajaxkit.flask import AjaxKit, csrf_token
@@ -24,7 +27,8 @@ def client() -> FlaskClient:
 
     @app.get("/page")
     def page() -> str:
-        return generate_csrf()
+        token: str = generate_csrf()
+        return token
 
     return app.test_client()
 

@@ -142,6 +142,7 @@ def to_ajax_request(
         # Django's host (ALLOWED_HOSTS, USE_X_FORWARDED_HOST), as its own CSRF
         # check sees it; only computed when an Origin must be compared.
         host=request.get_host,
+        client=request.META.get("REMOTE_ADDR") or None,
     )
     if path_params:
         ajax_request.path_params = dict(path_params)

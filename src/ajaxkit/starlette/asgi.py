@@ -124,6 +124,7 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         # Set by Starlette's AuthenticationMiddleware; absent without it.
         user=scope.get("user"),
         scheme=scope.get("scheme", "http"),
+        client=_peer(scope),
     )
 
 
@@ -266,7 +267,13 @@ def build_websocket_request(scope: Scope) -> AjaxRequest:
         user=scope.get("user"),
         # ws/wss: the page's origin is http(s), which is what Origin says.
         scheme="https" if scope.get("scheme") == "wss" else "http",
+        client=_peer(scope),
     )
+
+
+def _peer(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 async def serve_lifespan(receive: Receive, send: Send) -> None:

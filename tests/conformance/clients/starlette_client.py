@@ -95,7 +95,7 @@ class HTTPXClient(Client):
             params=kwargs.pop("params", None),
             content=content if content is not None else body or None,
             # Bytes, as a server receives them: httpx refuses non-ASCII str values.
-            headers={name: value.encode("latin-1") for name, value in headers.items()},
+            headers={k.encode("latin-1"): v.encode("latin-1") for k, v in headers.items()},
         )
         pairs = response.headers.multi_items()
         return TestResponse(response.status_code, pairs, response.content)
