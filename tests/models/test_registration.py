@@ -69,4 +69,4 @@ def test_unknown_model_options_are_refused(backend: Any) -> None:
     api = Ajax()
     with pytest.raises(RegistrationError, match=r"api.model\(Tag\): unknown option\(s\) 'sesion'"):
         api.model(backend.models.Tag, resource="tags", sesion=None, **backend.options())
-    assert list(api.router) == []
+    assert [route.pattern for route in api.router] == ["_csrf"]  # every registry's own

@@ -1,4 +1,4 @@
-"""Answer: body (413, 415, 400) → parameters (422) → handler → rendering.
+"""Answer: body (413, 415, 400) → input limits (400) → parameters (422) → handler → rendering.
 
 Runs only after :mod:`ajaxkit.core.admission` let the request in.
 """
@@ -11,6 +11,7 @@ from ajaxkit.core.body import BODY_METHODS, ReadBody, parse_body
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
+from ajaxkit.core.limits import check_input_limits
 from ajaxkit.core.streams import Stream, is_stream_result
 from ajaxkit.exceptions import EncodingError, ServerError
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -30,6 +31,7 @@ def answer(
         limit = settings.max_body_size
         raw = yield ReadBody(request, limit)
         parse_body(request, raw, limit)
+    check_input_limits(request, settings)
     call = HandlerCall(endpoint, request, platform)
     if endpoint.flow is not None:
         # A flow handler is part of the pipeline: it answers with a response.

@@ -34,6 +34,7 @@ from ajaxkit.fastapi.asgi import AjaxApp
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxMount
 from ajaxkit.starlette.front import FrontApp
+from ajaxkit.starlette.platform import csrf_token
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
     from collections.abc import Mapping
@@ -43,7 +44,16 @@ if TYPE_CHECKING:  # only for the annotations; not part of this package's export
 
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["FASTAPI_PLATFORM", "AjaxApp", "AjaxMount", "FrontApp", "app", "front", "mount"]
+__all__ = [
+    "FASTAPI_PLATFORM",
+    "AjaxApp",
+    "AjaxMount",
+    "FrontApp",
+    "app",
+    "csrf_token",
+    "front",
+    "mount",
+]
 
 
 def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:

@@ -8,7 +8,9 @@ most of what ajaxkit would otherwise add to a bare Starlette route.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import secrets
 from urllib.parse import parse_qsl
 
 from starlette.requests import HTTPConnection, Request
@@ -21,6 +23,7 @@ from ajaxkit.core.platform import Platform
 from ajaxkit.core.registry import Ajax
 from ajaxkit.core.websocket import serve_websocket
 from ajaxkit.exceptions import ClientError
+from ajaxkit.signing import ItsdangerousSigner
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
 
@@ -54,6 +57,11 @@ class AjaxApp:
     def __init__(self, api: Ajax, platform: Platform = STARLETTE_PLATFORM) -> None:
         self.api = api
         self.platform = platform
+        policy = api.settings.csrf
+        if policy.signer is None:
+            # Starlette has no app secret: the registry's, else one per process.
+            secret = api.settings.secret_key or secrets.token_bytes(32)
+            api.configure(csrf=dataclasses.replace(policy, signer=ItsdangerousSigner(secret)))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -121,6 +129,7 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         body=ReceiveBody(receive),
         # Set by Starlette's AuthenticationMiddleware; absent without it.
         user=scope.get("user"),
+        scheme=scope.get("scheme", "http"),
         client=_peer(scope),
     )
 
@@ -260,6 +269,8 @@ def build_websocket_request(scope: Scope) -> AjaxRequest:
         query=scope_query(query),
         native=HTTPConnection(scope),
         user=scope.get("user"),
+        # ws/wss: the page's origin is http(s), which is what Origin says.
+        scheme="https" if scope.get("scheme") == "wss" else "http",
         client=_peer(scope),
     )
 
