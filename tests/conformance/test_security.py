@@ -1,4 +1,4 @@
-"""Rules A6, R1-R2 and I1-I3 of docs/protocol.md: login hints, hygiene headers, input limits."""
+"""Rules A6, Y1-Y2 and N1-N3 of docs/protocol.md: login hints, hygiene headers, input limits."""
 
 from __future__ import annotations
 
@@ -30,18 +30,18 @@ def test_A6_401_carries_login_url(client: Client, headers: dict[str, str]) -> No
         ("OPTIONS", "/ajax/hello"),
     ],
 )
-def test_R1_every_response_is_nosniff(client: Client, method: str, path: str) -> None:
+def test_Y1_every_response_is_nosniff(client: Client, method: str, path: str) -> None:
     response = client.request(method, path, json={"a": 1} if method == "POST" else None)
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-def test_R2_authenticated_responses_are_not_stored(client: Client) -> None:
+def test_Y2_authenticated_responses_are_not_stored(client: Client) -> None:
     assert "cache-control" not in client.get("/ajax/hello").headers
     client.login("alice")
     assert client.get("/ajax/whoami").headers["cache-control"] == "no-store"
 
 
-def test_R2_a_handler_cache_control_wins(client: Client) -> None:
+def test_Y2_a_handler_cache_control_wins(client: Client) -> None:
     client.login("alice")
     response = client.get("/ajax/whoami-cached")
     assert response.headers["cache-control"] == "private, max-age=60"
@@ -61,7 +61,7 @@ def limited(client_class: type[Client]) -> Iterator[Client]:
 JSON = {"Content-Type": "application/json"}
 
 
-def test_I1_json_nested_too_deep_is_400(limited: Client) -> None:
+def test_N1_json_nested_too_deep_is_400(limited: Client) -> None:
     deep = b"[" * 9 + b"]" * 9
     response = limited.post("/ajax/echo", content=deep, headers=JSON)
     assert "max_json_depth" in assert_problem(response, 400, "bad_request")["detail"]
@@ -69,14 +69,14 @@ def test_I1_json_nested_too_deep_is_400(limited: Client) -> None:
     assert limited.post("/ajax/echo", content=ok, headers=JSON).status == 200
 
 
-def test_I1_default_depth_limit_is_64(client: Client) -> None:
+def test_N1_default_depth_limit_is_64(client: Client) -> None:
     deep = b"[" * 65 + b"]" * 65
     assert_problem(client.post("/ajax/echo", content=deep, headers=JSON), 400, "bad_request")
     ok = b"[" * 64 + b"]" * 64
     assert client.post("/ajax/echo", content=ok, headers=JSON).status == 200
 
 
-def test_I2_too_many_parameters_is_400(limited: Client) -> None:
+def test_N2_too_many_parameters_is_400(limited: Client) -> None:
     fields = {f"f{i}": "x" for i in range(11)}
     body = assert_problem(limited.post("/ajax/echo", data=fields), 400, "bad_request")
     assert "max_params" in body["detail"]
@@ -84,7 +84,7 @@ def test_I2_too_many_parameters_is_400(limited: Client) -> None:
     assert limited.post("/ajax/echo", json={f"f{i}": "x" for i in range(10)}).status == 200
 
 
-def test_I3_string_too_long_is_400(limited: Client) -> None:
+def test_N3_string_too_long_is_400(limited: Client) -> None:
     response = limited.post("/ajax/echo", json={"a": ["x" * 100, {"b": "y" * 101}]})
     body = assert_problem(response, 400, "bad_request")
     assert "max_string_length" in body["detail"]
