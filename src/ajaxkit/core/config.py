@@ -99,6 +99,7 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
     "MAX_BODY_SIZE": ConfigSetting("max_body_size", _size),
     "DEFAULT_METHODS": ConfigSetting("default_methods", _methods),
     "LOGGER_NAME": ConfigSetting("logger_name", _name),
+    "OPENAPI": ConfigSetting("openapi", _bool),
 }
 
 

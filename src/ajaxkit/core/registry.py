@@ -38,6 +38,10 @@ class Ajax:
         self.router = Router()
         #: Registered models → their ``ModelResource`` (see :meth:`model`).
         self.models: dict[Any, Any] = {}
+        # Imported here: the document generator builds on this module.
+        from ajaxkit.core.openapi import add_doc_routes
+
+        add_doc_routes(self)
 
     def configure(self, **changes: Any) -> None:
         """Replace settings, as if the registry had been built with them."""

@@ -57,6 +57,8 @@ class Settings:
             options.
         secret_key: signs values handed to clients and trusted back (list
             cursors); ``None`` means a random key per process.
+        openapi: serve ``<mount>/_openapi.json`` and ``<mount>/_types.d.ts``
+            (see :mod:`ajaxkit.core.openapi`); ``False`` answers them 404.
     """
 
     debug: bool = False
@@ -71,6 +73,7 @@ class Settings:
     logger_name: str = "ajaxkit"
     steps: tuple[PolicyStep[Any], ...] = field(default_factory=_default_steps)
     secret_key: str | bytes | None = field(default=None, repr=False)
+    openapi: bool = True
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
