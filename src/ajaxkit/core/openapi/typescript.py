@@ -23,9 +23,27 @@ export type EndpointName = keyof Endpoints;
 export type Params<N extends EndpointName> = Endpoints[N]["params"];
 export type Result<N extends EndpointName> = Endpoints[N]["result"];
 
-/** What a client for these endpoints offers, typed per endpoint. */
+export type MethodOf<N extends EndpointName> = keyof Endpoints[N]["methods"] & string;
+type Shape<N extends EndpointName, M extends MethodOf<N>> = Endpoints[N]["methods"][M] & {
+  params: unknown;
+  result: unknown;
+};
+export interface CallOptions {
+  [option: string]: unknown;
+}
+
+/** ajaxkit.js's ``call`` typed per endpoint: POST unless ``method`` says otherwise. */
 export interface Client {
-  call<N extends EndpointName>(name: N, params?: Params<N>): Promise<Result<N>>;
+  call<N extends EndpointName, M extends MethodOf<N>>(
+    name: N,
+    params: Shape<N, M>["params"],
+    options: CallOptions & { method: M },
+  ): Promise<Shape<N, M>["result"]>;
+  call<N extends EndpointName>(
+    name: N,
+    params?: Params<N>,
+    options?: CallOptions,
+  ): Promise<Result<N>>;
 }
 """
 _IDENT = re.compile(r"[^A-Za-z0-9_$]")
