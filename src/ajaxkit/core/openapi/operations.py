@@ -27,6 +27,7 @@ __all__ = ["SECURITY_SCHEME", "operation", "path_parameters", "security_for"]
 
 #: The security scheme login-protected operations name (the framework's session).
 SECURITY_SCHEME = "session"
+_NO_CONTENT = {"description": "No content: the handler answered None."}
 _ANY_MEDIA: dict[str, Any] = {"*/*": {"schema": {}}}
 
 
@@ -168,19 +169,23 @@ def _request_body(binder: Binder, table: SchemaTable) -> dict[str, Any] | None:
 
 
 def _success(endpoint: Endpoint, table: SchemaTable) -> dict[str, Any]:
-    """The success response from the handler's return annotation."""
+    """The success responses from the handler's return annotation.
+
+    A handler may answer ``None`` (204) unless its annotation rules it out.
+    """
     try:
         hints = typing.get_type_hints(endpoint.func)
     except Exception:  # an unresolvable annotation documents nothing
         hints = {}
-    if "return" not in hints:
-        return {"200": _json_response({})}
-    returned = hints["return"]
+    returned = hints.get("return", Any)
     if returned is type(None):
-        return {"204": {"description": "No content."}}
+        return {"204": _NO_CONTENT}
     if isinstance(returned, type) and issubclass(returned, (Stream, AjaxResponse)):
         return {"200": {"description": "The handler's own body.", "content": _ANY_MEDIA}}
-    return {"200": _json_response(table.of_type(returned, "serialization"))}
+    found = {"200": _json_response(table.of_type(returned, "serialization"))}
+    if returned is Any or type(None) in typing.get_args(returned):
+        found["204"] = _NO_CONTENT
+    return found
 
 
 def _json_response(schema: dict[str, Any]) -> dict[str, Any]:
