@@ -291,6 +291,36 @@ class AjaxRequest:
                 self._user = self._user_loader() if self._user_loader else None
         return self._user
 
+    def derive(
+        self,
+        *,
+        method: str,
+        path: str,
+        route: str,
+        query: MultiDict,
+        headers: Headers,
+        body: bytes,
+    ) -> AjaxRequest:
+        """A request made on behalf of this one (a batch item).
+
+        It shares this request's user (loaded or not), loaders, cookies and
+        native request; everything else is its own.
+        """
+        child = AjaxRequest(
+            method=method,
+            path=path,
+            route=route,
+            headers=headers,
+            query=query,
+            native=self.native,
+            body=body,
+            user=self._user,
+            user_loader=self._user_loader,
+            auser_loader=self._auser_loader,
+        )
+        child._cookies = dict(self.cookies)
+        return child
+
     def use_user_loader(self, loader: UserLoader) -> None:
         """Load the user with ``loader`` instead of the framework's way."""
         self._user = UNLOADED

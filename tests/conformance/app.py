@@ -94,6 +94,7 @@ def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     _stream_endpoints(api)
     _live_endpoints(api, stream_seconds=LIVE_STREAM_SECONDS * (5 if debug else 1))
     _websocket_endpoints(api)
+    api.batch(max_items=5)
     return api
 
 

@@ -30,7 +30,12 @@ def answer(
         limit = settings.max_body_size
         raw = yield _ReadBody(request, limit)
         parse_body(request, raw, limit)
-    result = yield HandlerCall(endpoint, request, platform)
+    call = HandlerCall(endpoint, request, platform)
+    if endpoint.flow is not None:
+        # A flow handler is part of the pipeline: it answers with a response.
+        response: AjaxResponse = yield from endpoint.flow(request, settings, platform, call.kwargs)
+        return response
+    result = yield call
     return render_result(result, endpoint, settings, request, platform)
 
 

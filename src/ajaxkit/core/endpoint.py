@@ -19,6 +19,9 @@ __all__ = ["WEBSOCKET", "Endpoint", "Permission", "RequestArg", "make_endpoint"]
 Permission = Callable[..., "bool | Awaitable[bool]"]
 RequestArg = Literal["ajax", "native"]
 
+#: ``flow(request, settings, platform, arguments) -> Flow[result]``.
+FlowHandler = Callable[..., Any]
+
 #: The pseudo-method under which a route's WebSocket endpoint is registered.
 WEBSOCKET = "WEBSOCKET"
 
@@ -50,6 +53,11 @@ class Endpoint:
     request_arg: RequestArg = "ajax"
     is_async: bool = False
     sync_func: Callable[..., Any] = field(default=lambda: None, repr=False)
+    #: A handler that is itself a flow (``flow(request, settings, platform,
+    #: arguments)`` answering an ``AjaxResponse``): its I/O goes through the
+    #: driver like the pipeline's own, so it may run further requests (the
+    #: batch endpoint does).
+    flow: FlowHandler | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:

@@ -207,6 +207,16 @@ class Ajax:
 
         return register_model(self, model, endpoint_class or ModelEndpoint, **options)
 
+    def batch(self, route: str = "_batch", *, max_items: int = 20) -> None:
+        """Serve batches of this registry's endpoints at ``POST <mount>/<route>``.
+
+        Each item runs through admission and answer as if sent alone; see
+        :mod:`ajaxkit.core.batch` for the wire format.
+        """
+        from ajaxkit.core.batch import enable_batch
+
+        enable_batch(self, route, max_items)
+
     def endpoints(self) -> Iterator[Endpoint]:
         """Every registered endpoint, once each."""
         seen: set[int] = set()

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.settings import Settings
 
 __all__ = [
+    "BATCH_ITEM",
     "DEFAULT_STEPS",
     "SAFE_METHODS",
     "AuthConfig",
@@ -52,6 +53,10 @@ __all__ = [
 ]
 
 C = TypeVar("C")
+
+#: ``request.state`` key marking an item of a batch: the batch request as a
+#: whole passed CSRF, and an item has no headers or cookies of its own.
+BATCH_ITEM = "ajaxkit.batch_item"
 
 #: Methods that must not change state, so CSRF does not apply to them.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -183,6 +188,8 @@ class CsrfStep(_Step):
         return endpoint_methods - _NO_CSRF
 
     def admit(self, call: StepCall, config: bool) -> Flow[AjaxResponse | None]:
+        if call.request.state.get(BATCH_ITEM):
+            return None
         check = call.platform.check_csrf
         if check is not None:
             yield blocking(call.platform, check, call.request)
