@@ -16,7 +16,8 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 _FIELD_ERROR: dict[str, Any] = {
     "type": "object",
     "description": "One invalid input: a body member (`pointer`) or a parameter (`parameter`).",
-    "required": ["detail", "code"],
+    # As ajaxkit.exceptions.FieldError: only ``detail`` is always there.
+    "required": ["detail"],
     "properties": {
         "pointer": {"type": "string", "description": "RFC 6901 JSON Pointer as a URI fragment."},
         "parameter": {"type": "string", "description": "The query or path parameter's name."},
