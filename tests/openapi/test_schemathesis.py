@@ -51,14 +51,26 @@ def django_app() -> Any:
     from django.core.handlers.wsgi import WSGIHandler
     from django.test.utils import override_settings
 
-    override = override_settings(ROOT_URLCONF="tests.django_project.conformance_urls")
-    override.enable()
-    return WSGIHandler()
+    handler = WSGIHandler()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        # Per call, so the conformance urlconf never outlives the request.
+        with override_settings(ROOT_URLCONF="tests.django_project.conformance_urls"):
+            return handler(environ, start_response)
+
+    return app
+
+
+def flask_app() -> Any:
+    from tests.conformance.clients.flask_client import NATIVES, create_app
+
+    return create_app(conformance_apis(NATIVES))
 
 
 LOADERS: dict[str, tuple[Callable[[], Any], Callable[..., Any]]] = {
     "starlette": (starlette_app, schemathesis.openapi.from_asgi),
     "django": (django_app, schemathesis.openapi.from_wsgi),
+    "flask": (flask_app, schemathesis.openapi.from_wsgi),
 }
 
 
@@ -81,6 +93,7 @@ def loaded(framework: str) -> Any:
 FRAMEWORKS = [
     pytest.param("starlette", marks=pytest.mark.starlette),
     pytest.param("django", marks=pytest.mark.django),
+    pytest.param("flask", marks=pytest.mark.flask),
 ]
 
 
