@@ -22,6 +22,7 @@ from ajaxkit.core.openapi.paths import openapi_path
 from ajaxkit.core.openapi.problems import problem_components
 from ajaxkit.core.openapi.resources import model_operations
 from ajaxkit.core.openapi.schemas import SchemaTable
+from ajaxkit.core.profile import ProblemProfile
 
 if TYPE_CHECKING:
     from ajaxkit.core.registry import Ajax
@@ -76,6 +77,11 @@ def build_document(api: Ajax, *, title: str = "ajaxkit endpoints") -> dict[str, 
     }
     if sockets:
         document["x-ajaxkit-websockets"] = sockets
+    profile = type(api.settings.profile)
+    if profile is not ProblemProfile:
+        # The schemas describe the modern wire; a compatibility profile's
+        # envelopes differ, and the document says which one answers.
+        document["info"]["x-ajaxkit-profile"] = profile.__name__
     return document
 
 
