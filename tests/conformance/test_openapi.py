@@ -161,3 +161,15 @@ def test_O9_the_document_follows_new_endpoints(client_class: type[Client]) -> No
 @pytest.mark.parametrize("route", ["_openapi.json", "_types.d.ts"])
 def test_O1_document_routes_are_not_documented(route: str) -> None:
     assert f"/{route}" not in reference_document()["paths"]
+
+
+@pytest.mark.parametrize("route", ["_openapi.json", "_types.d.ts"])
+def test_O10_an_etag_revalidates_with_304(client: Client, route: str) -> None:
+    first = client.get(f"/ajax/{route}")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    again = client.get(f"/ajax/{route}", headers={"If-None-Match": etag})
+    assert again.status == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    assert client.get(f"/ajax/{route}", headers={"If-None-Match": '"other"'}).status == 200

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -19,6 +22,8 @@ __all__ = ["OPENAPI_ROUTE", "TYPES_ROUTE", "add_doc_routes", "openapi_document"]
 
 OPENAPI_ROUTE = "_openapi.json"
 TYPES_ROUTE = "_types.d.ts"
+#: Encoded documents kept per route (one per mount the registry is served at).
+_KEPT = 16
 _CACHES: weakref.WeakKeyDictionary[Ajax, DocumentCache] = weakref.WeakKeyDictionary()
 
 
@@ -35,24 +40,43 @@ def openapi_document(api: Ajax, mount: str = "") -> dict[str, Any]:
 
 def add_doc_routes(api: Ajax) -> None:
     """Register ``_openapi.json`` and ``_types.d.ts`` on ``api`` (the registry does)."""
-    # The text of the last document built: (document, text).
-    typed: list[tuple[dict[str, Any], bytes]] = []
+    json_bodies = _Encoded(orjson.dumps)
+    ts_bodies = _Encoded(lambda document: typescript_declarations(document).encode())
 
     def serve_openapi(request: AjaxRequest) -> AjaxResponse:
         document = openapi_document(api, _mount(api, request, OPENAPI_ROUTE))
-        return _answer(orjson.dumps(document), "application/json")
+        return _answer(request, json_bodies.encode(document), "application/json")
 
     def serve_types(request: AjaxRequest) -> AjaxResponse:
         _mount(api, request, TYPES_ROUTE)
         document = openapi_document(api, "")
-        if not typed or typed[0][0] is not document:
-            typed[:] = [(document, typescript_declarations(document).encode())]
-        return _answer(typed[0][1], "application/typescript; charset=utf-8")
+        return _answer(request, ts_bodies.encode(document), "application/typescript; charset=utf-8")
 
     serve_openapi.__qualname__ = "ajaxkit:openapi"
     serve_types.__qualname__ = "ajaxkit:types"
     api.add(OPENAPI_ROUTE, serve_openapi, methods=["GET"])
     api.add(TYPES_ROUTE, serve_types, methods=["GET"])
+
+
+class _Encoded:
+    """Bodies and ETags of the documents last served, made once per document."""
+
+    def __init__(self, encode: Callable[[dict[str, Any]], bytes]) -> None:
+        self._encode = encode
+        self._lock = threading.Lock()
+        # id(document) -> (document, body, etag); holding the document keeps its id unique.
+        self._made: dict[int, tuple[dict[str, Any], bytes, str]] = {}
+
+    def encode(self, document: dict[str, Any]) -> tuple[bytes, str]:
+        with self._lock:
+            found = self._made.get(id(document))
+            if found is None or found[0] is not document:
+                if len(self._made) >= _KEPT:
+                    self._made.clear()
+                body = self._encode(document)
+                etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+                found = self._made[id(document)] = (document, body, etag)
+            return found[1], found[2]
 
 
 def _mount(api: Ajax, request: AjaxRequest, route: str) -> str:
@@ -62,7 +86,11 @@ def _mount(api: Ajax, request: AjaxRequest, route: str) -> str:
     return path.removesuffix(route).rstrip("/")
 
 
-def _answer(body: bytes, content_type: str) -> AjaxResponse:
-    # no-cache: the document changes with the code, and revalidating is cheap.
-    headers = {"Content-Type": content_type, "Cache-Control": "no-cache"}
-    return AjaxResponse(status=200, body=body, headers=headers)
+def _answer(request: AjaxRequest, encoded: tuple[bytes, str], content_type: str) -> AjaxResponse:
+    body, etag = encoded
+    # no-cache: the document changes with the code; revalidating is one 304.
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    held = request.headers.get("if-none-match", "")
+    if etag in (tag.strip().removeprefix("W/") for tag in held.split(",")):
+        return AjaxResponse(status=304, headers=headers)
+    return AjaxResponse(status=200, body=body, headers={**headers, "Content-Type": content_type})
