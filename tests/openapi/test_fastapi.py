@@ -62,3 +62,10 @@ def test_docs_page_is_served() -> None:
     client = TestClient(make_app())
     assert client.get("/docs").status_code == 200
     assert client.get("/ajax/users/search", params={"q": "x"}).json() == ["x"]
+
+
+def test_mount_without_app_is_starlettes_mount() -> None:
+    api = Ajax()
+    mounted = ajaxkit.fastapi.mount("/ajax", api)
+    assert isinstance(mounted, ajaxkit.fastapi.AjaxMount)
+    assert mounted.path == "/ajax"

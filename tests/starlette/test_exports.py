@@ -22,6 +22,7 @@ def test_starlette_exports() -> None:
 
 
 def test_fastapi_reuses_the_starlette_app() -> None:
-    assert ajaxkit.fastapi.__all__ == ["AjaxApp", "AjaxMount", "app", "mount"]
+    assert ajaxkit.fastapi.__all__ == ["AjaxApp", "AjaxMount", "app", "include_in_openapi", "mount"]
     assert ajaxkit.fastapi.app is ajaxkit.starlette.app
-    assert ajaxkit.fastapi.mount is ajaxkit.starlette.mount
+    # FastAPI's mount is Starlette's plus the optional app=... for /docs.
+    assert ajaxkit.fastapi.AjaxMount is ajaxkit.starlette.AjaxMount
