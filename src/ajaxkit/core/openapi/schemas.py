@@ -19,6 +19,7 @@ from ajaxkit.types import UploadedFile
 __all__ = ["REF_PREFIX", "SchemaTable"]
 
 REF_PREFIX = "#/components/schemas/"
+_NAIVE = "ISO 8601 {}; with a UTC offset only when the value has one."
 
 
 class _Lenient(GenerateJsonSchema):
@@ -40,6 +41,19 @@ class _Lenient(GenerateJsonSchema):
 
     def callable_schema(self, schema: core_schema.CallableSchema) -> JsonSchemaValue:
         return {}
+
+    # JSON Schema's date-time and time formats (RFC 3339) require an offset,
+    # but a naive value is encoded without one: claim the format only for
+    # values that must be aware.
+    def datetime_schema(self, schema: core_schema.DatetimeSchema) -> JsonSchemaValue:
+        if schema.get("tz_constraint") == "aware":
+            return {"type": "string", "format": "date-time"}
+        return {"type": "string", "description": _NAIVE.format("date and time")}
+
+    def time_schema(self, schema: core_schema.TimeSchema) -> JsonSchemaValue:
+        if schema.get("tz_constraint") == "aware":
+            return {"type": "string", "format": "time"}
+        return {"type": "string", "description": _NAIVE.format("time")}
 
 
 class SchemaTable:
