@@ -1,10 +1,12 @@
 """Time and profile ajaxkit's dispatch path in-process, beside each framework's own views.
 
-Run from the repository root::
+Run from the repository root, with the repository's ``.venv`` and the
+``bench`` extra installed (``.venv/bin/pip install -e '.[bench]'``); ``run.py``
+also needs the Debian package ``wrk`` (see ``bench/README.md``)::
 
-    /work/venv/bin/python bench/profile_pipeline.py                    # all targets, N=50000
-    /work/venv/bin/python bench/profile_pipeline.py -n 5000 --targets core flask
-    /work/venv/bin/python bench/profile_pipeline.py --targets starlette --endpoints users --top 25
+    .venv/bin/python bench/profile_pipeline.py                    # all targets, N=50000
+    .venv/bin/python bench/profile_pipeline.py -n 5000 --targets core flask
+    .venv/bin/python bench/profile_pipeline.py --targets starlette --endpoints users --top 25
 
 No sockets and no server: requests are driven straight into each app (a WSGI
 ``environ`` into the WSGI callable, an ASGI scope into the ASGI app, an
@@ -52,8 +54,13 @@ TARGETS: dict[str, tuple[str, str]] = {
     "django-asgi": ("asgi", "bench.apps.django_asgi:application"),
     "flask": ("wsgi", "bench.apps.flask_app:app"),
     "starlette": ("asgi", "bench.apps.starlette_app:app"),
+    "starlette-front": ("asgi", "bench.apps.starlette_app:app"),
     "fastapi": ("asgi", "bench.apps.fastapi_app:app"),
+    "fastapi-front": ("asgi", "bench.apps.fastapi_app:app"),
 }
+
+#: Targets serving ajaxkit with ``ajaxkit.starlette.front`` instead of ``Mount``.
+FRONT_TARGETS = frozenset({"starlette-front", "fastapi-front"})
 
 Call = Callable[[], Any]
 AsyncCall = Callable[[], Coroutine[Any, Any, bytes]]
@@ -415,6 +422,7 @@ def one_target(target: str, args: argparse.Namespace, forwarded: list[str]) -> b
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
             "BENCH_SIDE": side,  # one side per process, as bench/run.py serves them
+            "BENCH_MOUNT": "front" if target in FRONT_TARGETS else "mount",
         }
         argv = [sys.executable, __file__, *forwarded, "--one", target, "--side", side]
         done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)

@@ -1,10 +1,12 @@
 """Benchmark ajaxkit against each framework's own JSON views, over real HTTP.
 
-Run from the repository root::
+Run from the repository root, with the repository's ``.venv`` and the
+``bench`` extra installed (``.venv/bin/pip install -e '.[bench]'``); ``run.py``
+also needs the Debian package ``wrk`` (see ``bench/README.md``)::
 
-    /work/venv/bin/python bench/run.py --quick                 # a smoke run (~1 min)
-    /work/venv/bin/python bench/run.py                         # the measured run
-    /work/venv/bin/python bench/run.py --frameworks starlette fastapi
+    .venv/bin/python bench/run.py --quick                 # a smoke run (~1 min)
+    .venv/bin/python bench/run.py                         # the measured run
+    .venv/bin/python bench/run.py --frameworks starlette fastapi
 
 Each server (one worker) runs pinned to CPU 0 and ``wrk`` pinned to CPU 1,
 both on 127.0.0.1 only.  Every framework gets two servers, one serving
@@ -60,6 +62,8 @@ class ServerSpec:
     framework: str
     kind: str  # "gunicorn" or "uvicorn"
     target: str
+    #: Extra environment for the server (how ajaxkit is mounted).
+    env: tuple[tuple[str, str], ...] = ()
 
     def argv(self, port: int) -> list[str]:
         if self.kind == "gunicorn":
@@ -87,7 +91,21 @@ SERVERS = {
         ServerSpec("django-asgi", "django", "uvicorn", "bench.apps.django_asgi:application"),
         ServerSpec("flask", "flask", "gunicorn", "bench.apps.flask_app:app"),
         ServerSpec("starlette", "starlette", "uvicorn", "bench.apps.starlette_app:app"),
+        ServerSpec(
+            "starlette-front",
+            "starlette",
+            "uvicorn",
+            "bench.apps.starlette_app:app",
+            (("BENCH_MOUNT", "front"),),
+        ),
         ServerSpec("fastapi", "fastapi", "uvicorn", "bench.apps.fastapi_app:app"),
+        ServerSpec(
+            "fastapi-front",
+            "fastapi",
+            "uvicorn",
+            "bench.apps.fastapi_app:app",
+            (("BENCH_MOUNT", "front"),),
+        ),
     )
 }
 
@@ -129,7 +147,7 @@ def start_server(spec: ServerSpec, side: str, env: dict[str, str], logs: Path, p
         process = subprocess.Popen(
             pinned(SERVER_CPU, spec.argv(port), pin),
             cwd=ROOT,
-            env={**env, "BENCH_SIDE": side},
+            env={**env, **dict(spec.env), "BENCH_SIDE": side},
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -209,6 +227,69 @@ def validate(server: Server) -> None:
 # --- measuring --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One thing wrk loads: an endpoint of one side of one server."""
+
+    server: str
+    endpoint: str
+    side: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two cells measured back to back in every round; their ratio is reported.
+
+    ``top`` is ajaxkit, ``bottom`` what it is compared with; ``goal`` is the
+    issue's target on the paired ratio (``None``: reported, not judged).
+    """
+
+    label: str
+    top: Cell
+    bottom: Cell
+    goal: float | None
+
+
+#: The users target by framework (there is none for FastAPI).
+USERS_GOALS = {"django": 1.15, "flask": 1.15, "starlette": 1.4}
+
+
+def fastapi_label(server: str) -> str:
+    """The label of the comparison of ajaxkit on ``server`` with raw FastAPI."""
+    return f"ajaxkit on {server} small vs FastAPI small"
+
+
+FASTAPI_LABEL = fastapi_label("starlette")
+
+
+def comparisons(servers: list[str], endpoints: list[str]) -> list[Comparison]:
+    """ajaxkit against raw for every measured cell, plus the FastAPI comparison."""
+    found: list[Comparison] = []
+    for name in servers:
+        for endpoint in endpoints:
+            goal = USERS_GOALS.get(SERVERS[name].framework) if endpoint == "users" else 0.9
+            found.append(
+                Comparison(
+                    f"{name} {endpoint}",
+                    Cell(name, endpoint, "ajax"),
+                    Cell(name, endpoint, "raw"),
+                    goal,
+                )
+            )
+    if "fastapi" in servers and "small" in endpoints:
+        for name in servers:
+            if SERVERS[name].framework == "starlette":
+                found.append(
+                    Comparison(
+                        fastapi_label(name),
+                        Cell(name, "small", "ajax"),
+                        Cell("fastapi", "small", "raw"),
+                        1.8,
+                    )
+                )
+    return found
+
+
 def tree_cpu_seconds(root: int) -> float:
     """utime + stime of ``root`` and all its live descendants, in seconds."""
     parents: dict[int, int] = {}
@@ -236,12 +317,15 @@ def tree_cpu_seconds(root: int) -> float:
 
 @dataclass
 class Sample:
-    """One wrk run against one cell (server, endpoint, side)."""
+    """One wrk run against one cell, measured for one comparison."""
 
+    comparison: str
     server: str
     endpoint: str
     side: str
     round: int
+    #: 0 for the first measurement of the pair in this round, 1 for its re-run, ...
+    attempt: int
     requests: int
     seconds: float
     rps: float
@@ -252,6 +336,12 @@ class Sample:
     #: was not saturated (another process had CPU 0, or wrk fell behind).
     server_cpu_share: float
     errors: dict[str, int]
+    #: Whether this pair's measurement was too noisy to report (see ``--min-share``).
+    noisy: bool = False
+
+
+class BadAnswers(RuntimeError):
+    """A timed run got a non-2xx answer or a socket error: its numbers mean nothing."""
 
 
 def run_wrk(url: str, endpoint: str, seconds: int, connections: int, pin: bool) -> dict[str, Any]:
@@ -272,22 +362,45 @@ def run_wrk(url: str, endpoint: str, seconds: int, connections: int, pin: bool) 
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")
     for line in done.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
-            return json.loads(line.removeprefix("BENCH_JSON "))  # type: ignore[no-any-return]
+            result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+            refuse_bad_answers(url, result)
+            return result
     raise RuntimeError(f"wrk printed no result:\n{done.stdout}\n{done.stderr}")
 
 
-def measure(server: Server, endpoint: str, round_: int, args: argparse.Namespace) -> Sample:
+def refuse_bad_answers(url: str, result: dict[str, Any]) -> None:
+    """Raise :class:`BadAnswers` when any answer was not a 2xx or any socket failed.
+
+    wrk counts a 404 or a 500 as a request like any other (and only 4xx/5xx
+    as "status errors"), so a broken side would otherwise be timed as fast.
+    """
+    errors = result["errors"]
+    if errors["non_2xx"] or any(errors[k] for k in ("connect", "read", "write", "timeout")):
+        raise BadAnswers(
+            f"{url}: {errors['non_2xx']} non-2xx answers (last status "
+            f"{errors['last_bad_status']}) and socket errors {errors}: not timing a broken cell"
+        )
+
+
+def measure(
+    server: Server, cell: Cell, at: tuple[str, int, int], args: argparse.Namespace
+) -> Sample:
+    """One timed wrk run against ``cell``; ``at`` is (comparison, round, attempt)."""
+    comparison, round_, attempt = at
     before = tree_cpu_seconds(server.process.pid)
-    result = run_wrk(server.url(endpoint), endpoint, args.duration, args.connections, args.pin)
+    url = server.url(cell.endpoint)
+    result = run_wrk(url, cell.endpoint, args.duration, args.connections, args.pin)
     cpu = tree_cpu_seconds(server.process.pid) - before
     requests = result["requests"]
     seconds = result["duration_us"] / 1e6
     latency = result["latency_us"]
     return Sample(
-        server=server.spec.name,
-        endpoint=endpoint,
-        side=server.side,
+        comparison=comparison,
+        server=cell.server,
+        endpoint=cell.endpoint,
+        side=cell.side,
         round=round_,
+        attempt=attempt,
         requests=requests,
         seconds=seconds,
         rps=requests / seconds if seconds else 0.0,
@@ -299,169 +412,163 @@ def measure(server: Server, endpoint: str, round_: int, args: argparse.Namespace
     )
 
 
-Pairs = dict[str, dict[str, Server]]  # server name -> side -> server
+Servers = dict[tuple[str, str], Server]  # (server name, side) -> server
 
 
-def cells(pairs: Pairs, endpoints: list[str], round_: int) -> Iterator[tuple[Server, str]]:
-    """This round's order: pairs back to back, alternating which side goes first."""
-    flip = 0
-    for pair in pairs.values():
-        for endpoint in endpoints:
-            sides = SIDES if (round_ + flip) % 2 == 0 else SIDES[::-1]
-            flip += 1
-            for side in sides:
-                yield pair[side], endpoint
+def order(comparison: Comparison, round_: int, index: int) -> tuple[Cell, Cell]:
+    """Which cell of a pair goes first: alternating by round and by pair."""
+    cells = (comparison.bottom, comparison.top)
+    return cells if (round_ + index) % 2 == 0 else cells[::-1]
 
 
-def benchmark(pairs: Pairs, args: argparse.Namespace) -> list[Sample]:
-    for server, endpoint in cells(pairs, args.endpoints, 0):
-        run_wrk(server.url(endpoint), endpoint, args.warmup, args.connections, args.pin)
-    samples: list[Sample] = []
-    total = args.rounds * len(pairs) * len(args.endpoints) * 2
-    for round_ in range(args.rounds):
-        for server, endpoint in cells(pairs, args.endpoints, round_):
-            sample = measure(server, endpoint, round_, args)
-            samples.append(sample)
-            bad = sum(sample.errors.values())
-            note = f"  ({bad} errors: {sample.errors})" if bad else ""
+def measure_pair(
+    servers: Servers, comparison: Comparison, round_: int, index: int, args: argparse.Namespace
+) -> list[Sample]:
+    """Both cells back to back; a noisy pair is measured again, up to ``--retries`` times.
+
+    A pair is noisy when either server got less than ``--min-share`` of its
+    CPU during its run: something else ran there, so neither its req/s nor
+    (less so) its CPU per request can be trusted.  Every attempt is kept in
+    the results; only the last one counts, and only when it was quiet.
+    """
+    taken: list[Sample] = []
+    for attempt in range(args.retries + 1):
+        pair = [
+            measure(
+                servers[cell.server, cell.side], cell, (comparison.label, round_, attempt), args
+            )
+            for cell in order(comparison, round_, index)
+        ]
+        noisy = min(s.server_cpu_share for s in pair) < args.min_share
+        for sample in pair:
+            sample.noisy = noisy
             print(
-                f"  [{len(samples):3d}/{total}] round {round_ + 1} {server.spec.name:<11} "
-                f"{endpoint:<5} {server.side:<4} {sample.rps:9.0f} req/s  "
-                f"p99 {sample.p99_ms:6.2f} ms  cpu {sample.cpu_us_per_request:7.1f} us/req  "
-                f"share {sample.server_cpu_share:4.0%}{note}",
+                f"  round {round_ + 1} {comparison.label:<42} {sample.side:<4} "
+                f"{sample.rps:9.0f} req/s  p99 {sample.p99_ms:6.2f} ms  "
+                f"cpu {sample.cpu_us_per_request:7.1f} us/req  "
+                f"share {sample.server_cpu_share:4.0%}{'  noisy' if noisy else ''}",
                 flush=True,
             )
+        taken += pair
+        if not noisy:
+            break
+    return taken
+
+
+def benchmark(
+    servers: Servers, comparisons_: list[Comparison], args: argparse.Namespace
+) -> list[Sample]:
+    """Warm every cell up, then measure every comparison's pair once per round."""
+    cells = {cell: None for c in comparisons_ for cell in (c.bottom, c.top)}  # ordered set
+    for cell in cells:
+        url = servers[cell.server, cell.side].url(cell.endpoint)
+        run_wrk(url, cell.endpoint, args.warmup, args.connections, args.pin)
+    samples: list[Sample] = []
+    for round_ in range(args.rounds):
+        for index, comparison in enumerate(comparisons_):
+            samples += measure_pair(servers, comparison, round_, index, args)
     return samples
 
 
 # --- summarising --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Target:
-    """A goal on a median paired ratio."""
-
-    label: str
-    numerator: tuple[str, str, str]  # (server, endpoint, side)
-    denominator: tuple[str, str, str]
-    minimum: float
+Pair = tuple[Sample, Sample]  # (top, bottom) of one round
 
 
-def targets(servers: list[str]) -> list[Target]:
-    """The issue's targets, for the servers that were measured."""
-    found: list[Target] = []
-    for name in servers:
-        for endpoint in ("small", "echo"):
-            found.append(
-                Target(f"{name} {endpoint}", (name, endpoint, "ajax"), (name, endpoint, "raw"), 0.9)
-            )
-        users_goal = {"django": 1.15, "flask": 1.15, "starlette": 1.4}.get(SERVERS[name].framework)
-        if users_goal:
-            found.append(
-                Target(f"{name} users", (name, "users", "ajax"), (name, "users", "raw"), users_goal)
-            )
-    if {"starlette", "fastapi"} <= set(servers):
-        found.append(
-            Target(
-                "ajaxkit-Starlette small vs FastAPI small",
-                ("starlette", "small", "ajax"),
-                ("fastapi", "small", "raw"),
-                1.8,
-            )
-        )
-    return found
-
-
-Cells = dict[tuple[str, str, str], dict[int, Sample]]  # (server, endpoint, side) -> round -> run
-
-
-def by_cell(samples: list[Sample]) -> Cells:
-    table: Cells = {}
+def final_pairs(samples: list[Sample], comparison: Comparison) -> dict[int, Pair]:
+    """Round -> the (top, bottom) of the last attempt at this comparison in that round."""
+    latest: dict[int, int] = {}
     for s in samples:
-        table.setdefault((s.server, s.endpoint, s.side), {})[s.round] = s
-    return table
+        if s.comparison == comparison.label:
+            latest[s.round] = max(latest.get(s.round, 0), s.attempt)
+    halves: dict[int, dict[Cell, Sample]] = {}
+    for s in samples:
+        if s.comparison == comparison.label and s.attempt == latest[s.round]:
+            halves.setdefault(s.round, {})[Cell(s.server, s.endpoint, s.side)] = s
+    return {
+        r: (cells[comparison.top], cells[comparison.bottom])
+        for r, cells in sorted(halves.items())
+        if comparison.top in cells and comparison.bottom in cells
+    }
 
 
-def paired_ratio(
-    cells_: Cells,
-    top: tuple[str, str, str],
-    bottom: tuple[str, str, str],
-    metric: str,
-) -> float | None:
-    """Median over rounds of top/bottom rps (``cpu``: bottom/top CPU per request)."""
-    a, b = cells_.get(top, {}), cells_.get(bottom, {})
-    ratios = []
-    for round_ in sorted(a.keys() & b.keys()):
-        if metric == "rps" and b[round_].rps:
-            ratios.append(a[round_].rps / b[round_].rps)
-        elif metric == "cpu" and a[round_].cpu_us_per_request:
-            ratios.append(b[round_].cpu_us_per_request / a[round_].cpu_us_per_request)
+def paired_ratio(pairs: list[Pair], metric: str) -> float | None:
+    """Median over rounds of top/bottom req/s (``cpu``: bottom/top CPU per request)."""
+    if metric == "rps":
+        ratios = [top.rps / bottom.rps for top, bottom in pairs if bottom.rps]
+    else:
+        ratios = [
+            bottom.cpu_us_per_request / top.cpu_us_per_request
+            for top, bottom in pairs
+            if top.cpu_us_per_request
+        ]
     return statistics.median(ratios) if ratios else None
 
 
-def median_of(cell: dict[int, Sample], attribute: str) -> float:
-    return float(statistics.median(getattr(s, attribute) for s in cell.values()))
+def row(samples: list[Sample], comparison: Comparison) -> dict[str, Any] | None:
+    """Both sides' medians and the paired ratios of one comparison, quiet rounds only.
 
-
-def row(cells_: Cells, server: str, endpoint: str) -> dict[str, Any] | None:
-    """Medians of both sides of one pair and their paired ratios."""
-    raw, ajax = (server, endpoint, "raw"), (server, endpoint, "ajax")
-    if raw not in cells_ or ajax not in cells_:
+    When no round was quiet, every round is used and the row says so.
+    """
+    pairs = final_pairs(samples, comparison)
+    if not pairs:
         return None
-    found: dict[str, Any] = {"server": server, "endpoint": endpoint}
-    for side, key in (("raw", raw), ("ajax", ajax)):
+    quiet = [p for p in pairs.values() if not (p[0].noisy or p[1].noisy)]
+    used = quiet or list(pairs.values())
+    found: dict[str, Any] = {
+        "label": comparison.label,
+        "goal": comparison.goal,
+        "rounds": len(pairs),
+        "quiet_rounds": len(quiet),
+    }
+    for index, side in enumerate(("top", "bottom")):
         for attribute in ("rps", "p99_ms", "cpu_us_per_request", "server_cpu_share"):
-            found[f"{side}_{attribute}"] = median_of(cells_[key], attribute)
-    found["ratio_rps"] = paired_ratio(cells_, ajax, raw, "rps")
-    found["ratio_cpu"] = paired_ratio(cells_, ajax, raw, "cpu")
+            values = [getattr(pair[index], attribute) for pair in used]
+            found[f"{side}_{attribute}"] = float(statistics.median(values))
+    found["ratio_rps"] = paired_ratio(used, "rps")
+    found["ratio_cpu"] = paired_ratio(used, "cpu")
+    goal = comparison.goal
+    found["met"] = (
+        None
+        if goal is None
+        else bool(
+            found["ratio_rps"] is not None
+            and found["ratio_cpu"] is not None
+            and min(found["ratio_rps"], found["ratio_cpu"]) >= goal
+        )
+    )
     return found
 
 
-def summarise(samples: list[Sample], servers: list[str]) -> dict[str, Any]:
-    cells_ = by_cell(samples)
-    rows = [row(cells_, server, endpoint) for server in servers for endpoint in ENDPOINTS]
-    goals = []
-    for target in targets(servers):
-        ratio = paired_ratio(cells_, target.numerator, target.denominator, "rps")
-        cpu = paired_ratio(cells_, target.numerator, target.denominator, "cpu")
-        if ratio is not None:
-            goals.append(
-                {
-                    **asdict(target),
-                    "ratio_rps": ratio,
-                    "ratio_cpu": cpu,
-                    "met": ratio >= target.minimum,
-                }
-            )
-    return {"rows": [r for r in rows if r], "targets": goals}
+def summarise(samples: list[Sample], comparisons_: list[Comparison]) -> dict[str, Any]:
+    rows = [row(samples, comparison) for comparison in comparisons_]
+    return {"rows": [r for r in rows if r]}
 
 
 def markdown(summary: dict[str, Any]) -> str:
     lines = [
-        "| server | endpoint | raw req/s | ajaxkit req/s | **ratio** | raw p99 ms | ajaxkit p99 ms "
-        "| raw CPU µs/req | ajaxkit CPU µs/req | CPU ratio | server CPU share |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| comparison | ajaxkit req/s | other req/s | **ratio** | ajaxkit CPU µs/req "
+        "| other CPU µs/req | **CPU ratio** | p99 ms (a / o) | server CPU share (a / o) "
+        "| quiet rounds | goal | met |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for r in summary["rows"]:
+        goal = f"≥ {r['goal']}x" if r["goal"] is not None else "-"
+        met = {None: "-", True: "yes", False: "**NO**"}[r["met"]]
         lines.append(
-            f"| {r['server']} | {r['endpoint']} | {r['raw_rps']:.0f} | {r['ajax_rps']:.0f} "
-            f"| **{r['ratio_rps']:.2f}x** | {r['raw_p99_ms']:.2f} | {r['ajax_p99_ms']:.2f} "
-            f"| {r['raw_cpu_us_per_request']:.0f} | {r['ajax_cpu_us_per_request']:.0f} "
-            f"| {r['ratio_cpu']:.2f}x | {r['raw_server_cpu_share']:.0%} / "
-            f"{r['ajax_server_cpu_share']:.0%} |"
-        )
-    lines += [
-        "",
-        "| target | goal | measured (req/s) | by CPU/req | met |",
-        "|---|--:|--:|--:|---|",
-    ]
-    for t in summary["targets"]:
-        cpu = f"{t['ratio_cpu']:.3f}x" if t["ratio_cpu"] is not None else "-"
-        lines.append(
-            f"| {t['label']} | ≥ {t['minimum']}x | {t['ratio_rps']:.3f}x | {cpu} "
-            f"| {'yes' if t['met'] else '**NO**'} |"
+            f"| {r['label']} | {r['top_rps']:.0f} | {r['bottom_rps']:.0f} "
+            f"| **{_x(r['ratio_rps'])}** | {r['top_cpu_us_per_request']:.0f} "
+            f"| {r['bottom_cpu_us_per_request']:.0f} | **{_x(r['ratio_cpu'])}** "
+            f"| {r['top_p99_ms']:.2f} / {r['bottom_p99_ms']:.2f} "
+            f"| {r['top_server_cpu_share']:.0%} / {r['bottom_server_cpu_share']:.0%} "
+            f"| {r['quiet_rounds']}/{r['rounds']} | {goal} | {met} |"
         )
     return "\n".join(lines)
+
+
+def _x(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}x"
 
 
 # --- the run ----------------------------------------------------------------------
@@ -531,6 +638,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="handler kind on ASGI servers (both sides)",
     )
     parser.add_argument(
+        "--min-share",
+        type=float,
+        default=0.7,
+        help="a pair whose server got less of its CPU than this is noisy and re-run (0: never)",
+    )
+    parser.add_argument(
+        "--retries", type=int, default=2, help="re-runs of a noisy pair per round (default 2)"
+    )
+    parser.add_argument(
         "--no-pin", dest="pin", action="store_false", help="do not pin to CPUs 0 and 1"
     )
     parser.add_argument(
@@ -552,12 +668,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def ready_pairs(stack: list[Server]) -> Pairs:
-    """Raw/ajaxkit pairs whose servers both started and answer correctly.
+def ready_servers(stack: list[Server]) -> Servers:
+    """The servers of the frameworks whose two sides both started and answer correctly.
 
     The others are reported and skipped.
     """
-    pairs: Pairs = {}
+    ready: Servers = {}
     broken: set[str] = set()
     for server in stack:
         try:
@@ -567,11 +683,11 @@ def ready_pairs(stack: list[Server]) -> Pairs:
             print(f"!! {server.spec.name} ({server.side}): skipped, {exc}")
             broken.add(server.spec.name)
             continue
-        pairs.setdefault(server.spec.name, {})[server.side] = server
+        ready[server.spec.name, server.side] = server
         print(
             f"   {server.spec.name:<11} {server.side:<4} on 127.0.0.1:{server.port}: {server.info}"
         )
-    return {name: pair for name, pair in pairs.items() if name not in broken}
+    return {key: server for key, server in ready.items() if key[0] not in broken}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -587,18 +703,20 @@ def main(argv: list[str] | None = None) -> int:
     info = environment(args)
     print(f"load average before: {info['loadavg_before']}; pinning: {args.pin}")
     with running([SERVERS[n] for n in args.servers], env, args.pin) as stack:
-        pairs = ready_pairs(stack)
-        if not pairs:
+        servers = ready_servers(stack)
+        names = [n for n in args.servers if (n, "raw") in servers]
+        if not names:
             print("no server could be benchmarked")
             return 1
-        samples = benchmark(pairs, args)
-        info["servers"] = {n: {s: p[s].info for s in SIDES} for n, p in pairs.items()}
+        measured = comparisons(names, args.endpoints)
+        samples = benchmark(servers, measured, args)
+        info["servers"] = {f"{n} {side}": s.info for (n, side), s in servers.items()}
     info["loadavg_after"] = os.getloadavg()
-    summary = summarise(samples, list(pairs))
+    summary = summarise(samples, measured)
     table = markdown(summary)
     print(f"\nload average after: {info['loadavg_after']}\n\n{table}")
     save(args, info, samples, summary, table)
-    return 0 if all(t["met"] for t in summary["targets"]) else 2
+    return 0 if all(r["met"] is not False for r in summary["rows"]) else 2
 
 
 def save(

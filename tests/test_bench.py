@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
+from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,48 +49,137 @@ def test_wrong_answers_are_recognised() -> None:
     assert wrong_answer("echo", ECHO_BODY) is None
     assert wrong_answer("small", {"message": "Hi"}) is not None
     assert wrong_answer("echo", {}) is not None
-    records = [{**u, "date_joined": "x", "last_login": "y"} for u in USERS]
-    assert wrong_answer("users", records) is None
-    assert wrong_answer("users", records[:99]) is not None
+    iso = [{**u, "date_joined": u["date_joined"].isoformat()} for u in USERS]
+    iso = [{**u, "last_login": u["last_login"].isoformat().replace("+00:00", "Z")} for u in iso]
+    assert wrong_answer("users", iso) is None
+    assert wrong_answer("users", iso[:99]) is not None
     assert wrong_answer("users", [{"id": u["id"]} for u in USERS]) is not None
 
 
-def _sample(server: str, endpoint: str, side: str, round_: int, rps: float) -> run.Sample:
+def test_users_answers_are_checked_value_by_value() -> None:
+    iso = [
+        {
+            **u,
+            "date_joined": u["date_joined"].isoformat(),
+            "last_login": u["last_login"].isoformat(),
+        }
+        for u in USERS
+    ]
+    wrong_email = [dict(u) for u in iso]
+    wrong_email[41]["email"] = "someone@else.example"
+    assert "email" in (wrong_answer("users", wrong_email) or "")
+    wrong_time = [dict(u) for u in iso]
+    wrong_time[3]["date_joined"] = "2020-01-01T00:00:00+00:00"
+    assert "date_joined" in (wrong_answer("users", wrong_time) or "")
+    # Flask writes HTTP dates: whole seconds, GMT.  Right to the second is right.
+    http_dates = [
+        {**u, "last_login": format_datetime(USERS[i]["last_login"], usegmt=True)}
+        for i, u in enumerate(iso)
+    ]
+    assert wrong_answer("users", http_dates) is None
+    off_by_a_second = [dict(u) for u in http_dates]
+    later = USERS[7]["last_login"] + timedelta(seconds=1)
+    off_by_a_second[7]["last_login"] = format_datetime(later, usegmt=True)
+    assert wrong_answer("users", off_by_a_second) is not None
+    # Django's encoder keeps milliseconds ("...:01.000Z" for one microsecond past).
+    millis = [
+        {**u, "last_login": f"{USERS[i]['last_login']:%Y-%m-%dT%H:%M:%S}.000Z"}
+        for i, u in enumerate(iso)
+    ]
+    assert wrong_answer("users", millis) is None
+
+
+def test_a_run_with_any_non_2xx_answer_or_socket_error_is_refused() -> None:
+    quiet = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
+    run.refuse_bad_answers("u", {"errors": {**quiet, "non_2xx": 0, "last_bad_status": 0}})
+    with pytest.raises(run.BadAnswers, match=r"3 non-2xx answers \(last status 302"):
+        run.refuse_bad_answers("u", {"errors": {**quiet, "non_2xx": 3, "last_bad_status": 302}})
+    with pytest.raises(run.BadAnswers):
+        run.refuse_bad_answers(
+            "u", {"errors": {**quiet, "read": 1, "non_2xx": 0, "last_bad_status": 0}}
+        )
+
+
+def _sample(
+    comparison: str,
+    cell: run.Cell,
+    round_: int,
+    rps: float,
+    *,
+    attempt: int = 0,
+    noisy: bool = False,
+) -> run.Sample:
     return run.Sample(
-        server=server,
-        endpoint=endpoint,
-        side=side,
+        comparison=comparison,
+        server=cell.server,
+        endpoint=cell.endpoint,
+        side=cell.side,
         round=round_,
+        attempt=attempt,
         requests=int(rps),
         seconds=1.0,
         rps=rps,
         p50_ms=1.0,
         p99_ms=2.0,
         cpu_us_per_request=1e6 / rps,
-        server_cpu_share=1.0,
+        server_cpu_share=0.5 if noisy else 1.0,
         errors={},
+        noisy=noisy,
     )
 
 
-def test_ratios_are_paired_medians_and_targets_judge_them() -> None:
-    rounds = {  # round -> (raw rps, ajaxkit rps) for starlette's small dict
-        0: (1000.0, 950.0),
-        1: (2000.0, 1700.0),  # a loaded round: both sides slow, and the ratio low
-        2: (1000.0, 1000.0),
-    }
-    samples = [
-        _sample("starlette", "small", side, r, rps)
-        for r, pair in rounds.items()
-        for side, rps in zip(("raw", "ajax"), pair)
+def _pair(
+    comparison: run.Comparison, round_: int, top: float, bottom: float, **kw: Any
+) -> list[run.Sample]:
+    return [
+        _sample(comparison.label, comparison.top, round_, top, **kw),
+        _sample(comparison.label, comparison.bottom, round_, bottom, **kw),
     ]
-    samples += [_sample("fastapi", "small", side, r, 400.0) for r in rounds for side in run.SIDES]
-    summary = run.summarise(samples, ["starlette", "fastapi"])
 
-    row = next(r for r in summary["rows"] if r["server"] == "starlette")
-    assert row["ratio_rps"] == pytest.approx(0.95)  # median of 0.95, 0.85, 1.0
-    assert row["ratio_cpu"] == pytest.approx(0.95)
-    goals = {t["label"]: t for t in summary["targets"]}
-    assert goals["starlette small"]["met"] is True
-    assert goals["ajaxkit-Starlette small vs FastAPI small"]["ratio_rps"] == pytest.approx(2.5)
-    assert "starlette users" not in goals  # not measured, so not judged
-    assert "| starlette | small |" in run.markdown(summary)
+
+def test_every_ratio_is_a_median_of_pairs_measured_back_to_back() -> None:
+    measured = run.comparisons(["starlette", "fastapi"], ["small"])
+    small, _, versus_fastapi = measured
+    assert versus_fastapi.label == run.FASTAPI_LABEL
+    assert (versus_fastapi.top, versus_fastapi.bottom) == (
+        run.Cell("starlette", "small", "ajax"),
+        run.Cell("fastapi", "small", "raw"),
+    )
+    samples = _pair(small, 0, 950.0, 1000.0)
+    samples += _pair(small, 1, 1700.0, 2000.0)  # a loaded round: both slow, the ratio low
+    samples += _pair(small, 2, 1000.0, 1000.0)
+    for round_ in range(3):
+        samples += _pair(measured[1], round_, 400.0, 400.0)
+    # The FastAPI comparison pairs its own runs, not the Starlette pair's.
+    samples += _pair(versus_fastapi, 0, 900.0, 400.0)
+    samples += _pair(versus_fastapi, 1, 1000.0, 500.0)
+    samples += _pair(versus_fastapi, 2, 300.0, 100.0)
+    rows = {r["label"]: r for r in run.summarise(samples, measured)["rows"]}
+
+    assert rows["starlette small"]["ratio_rps"] == pytest.approx(0.95)  # of 0.95, 0.85, 1.0
+    assert rows["starlette small"]["ratio_cpu"] == pytest.approx(0.95)
+    assert rows["starlette small"]["met"] is True
+    assert rows[run.FASTAPI_LABEL]["ratio_rps"] == pytest.approx(2.25)  # of 2.25, 2.0, 3.0
+    assert rows[run.FASTAPI_LABEL]["met"] is True
+    assert "| starlette small |" in run.markdown(run.summarise(samples, measured))
+
+
+def test_noisy_rounds_are_rerun_and_only_quiet_final_attempts_count() -> None:
+    (small,) = run.comparisons(["starlette"], ["small"])
+    samples = _pair(small, 0, 500.0, 1000.0, noisy=True)  # re-run below
+    samples += _pair(small, 0, 960.0, 1000.0, attempt=1)
+    samples += _pair(small, 1, 800.0, 1000.0, noisy=True)  # never quiet: left out
+    samples += _pair(small, 2, 860.0, 1000.0)
+    (row,) = run.summarise(samples, [small])["rows"]
+    assert (row["rounds"], row["quiet_rounds"]) == (3, 2)
+    assert row["ratio_rps"] == pytest.approx(0.91)  # of 0.96 and 0.86
+    assert row["met"] is True
+
+
+def test_a_target_is_met_only_by_both_req_s_and_cpu_per_request() -> None:
+    (small,) = run.comparisons(["flask"], ["small"])
+    samples = _pair(small, 0, 950.0, 1000.0)
+    samples[0].cpu_us_per_request = 2000.0  # ajaxkit twice as costly by CPU
+    (row,) = run.summarise(samples, [small])["rows"]
+    assert row["ratio_rps"] == pytest.approx(0.95)
+    assert row["met"] is False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +17,7 @@ from examples.demo.api import MAX_QUERY_LENGTH, create_api
 from tests.demo_server import running_demo
 
 SEARCH = "/ajax/users/search"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +126,20 @@ def test_server_serves_page_script_and_endpoint(demo_url: str) -> None:
         missing = http.get("ajax/nope")
         assert missing.status_code == 404
         assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_a_busy_port_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "examples.demo", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "--port 0" in result.stderr
+    assert "Traceback" not in result.stderr

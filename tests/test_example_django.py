@@ -41,3 +41,24 @@ def test_async_post_needs_login(client: Client) -> None:
     response = client.post("/ajax/notes", {"text": "hi"}, content_type="application/json")
     assert response.status_code == 201
     assert response.json() == {"author": "eve", "text": "hi"}
+
+
+def test_notes_post_with_the_csrf_token_the_quickstart_hands_out() -> None:
+    with override_settings(ROOT_URLCONF=QUICKSTART):
+        browser = Client(enforce_csrf_checks=True)
+        note = {"text": "hi"}
+        refused = browser.post("/ajax/notes", note, content_type="application/json")
+        assert (refused.status_code, refused.json()["code"]) == (403, "csrf_failed")
+        token = browser.get("/ajax/csrf").json()["csrfToken"]
+        assert "csrftoken" in browser.cookies
+        headers = {"X-CSRFToken": token}
+        anonymous = browser.post(
+            "/ajax/notes", note, content_type="application/json", headers=headers
+        )
+        assert (anonymous.status_code, anonymous.json()["code"]) == (401, "not_authenticated")
+        browser.force_login(User.objects.get_or_create(username="eve")[0])
+        token = browser.get("/ajax/csrf").json()["csrfToken"]  # login rotates the token
+        created = browser.post(
+            "/ajax/notes", note, content_type="application/json", headers={"X-CSRFToken": token}
+        )
+        assert created.status_code == 201

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from ajaxkit import Ajax, AjaxRequest
 
@@ -17,7 +20,10 @@ __all__ = [
     "ENDPOINTS",
     "SMALL",
     "USERS",
+    "Assignee",
+    "Note",
     "asgi_handlers_async",
+    "front_mount",
     "make_api",
     "serves",
     "wrong_answer",
@@ -62,6 +68,22 @@ ECHO_BODY: dict[str, Any] = {
 }
 
 
+class Assignee(BaseModel):
+    id: int
+    username: str
+
+
+class Note(BaseModel):
+    """The echo body as a model: FastAPI's idiom validates a body into one."""
+
+    title: str
+    body: str
+    tags: list[str]
+    priority: int
+    done: bool
+    assignee: Assignee
+
+
 def serves(side: str) -> bool:
     """Whether this process serves ``side`` (``"raw"`` or ``"ajax"``): ``BENCH_SIDE``.
 
@@ -85,17 +107,34 @@ def asgi_handlers_async() -> bool:
     return os.environ.get("BENCH_ASGI_HANDLERS", "async") != "sync"
 
 
-def make_api(asynchronous: bool) -> Ajax:
+def front_mount() -> bool:
+    """Whether Starlette/FastAPI serve ajaxkit with ``ajaxkit.starlette.front``
+    (``BENCH_MOUNT=front``) rather than the idiomatic ``Mount`` (the default).
+    """
+    chosen = os.environ.get("BENCH_MOUNT", "mount")
+    if chosen not in ("mount", "front"):
+        raise ValueError(f"BENCH_MOUNT must be mount or front, not {chosen!r}")
+    return chosen == "front"
+
+
+def make_api(asynchronous: bool, *, typed_echo: bool = False) -> Ajax:
     """The ajaxkit registry serving the three endpoints.
 
     Args:
         asynchronous: register ``async def`` handlers instead of ``def``.
+        typed_echo: the echo handler takes and returns a :class:`Note`
+            (validated by pydantic), as FastAPI's raw echo does, so that the
+            two are compared like for like.
     """
     api = Ajax()
     if asynchronous:
         _register_async(api)
     else:
         _register_sync(api)
+    # CSRF exempt on every framework: the raw echo views are exempt too, and
+    # the benchmark measures dispatch, not token checking.
+    echo = _echo(asynchronous, typed_echo)
+    api.endpoint("echo", methods=["POST"], csrf_exempt=True)(echo)
     return api
 
 
@@ -108,12 +147,6 @@ def _register_sync(api: Ajax) -> None:
     def users(request: AjaxRequest) -> list[dict[str, Any]]:
         return USERS
 
-    # CSRF exempt on every framework: the raw echo views are exempt too, and
-    # the benchmark measures dispatch, not token checking.
-    @api.endpoint("echo", methods=["POST"], csrf_exempt=True)
-    def echo(request: AjaxRequest) -> Any:
-        return request.data
-
 
 def _register_async(api: Ajax) -> None:
     @api.endpoint("small", methods=["GET"])
@@ -124,16 +157,32 @@ def _register_async(api: Ajax) -> None:
     async def users(request: AjaxRequest) -> list[dict[str, Any]]:
         return USERS
 
-    @api.endpoint("echo", methods=["POST"], csrf_exempt=True)
-    async def echo(request: AjaxRequest) -> Any:
+
+def _echo(asynchronous: bool, typed: bool) -> Any:
+    def echo(request: AjaxRequest) -> Any:
         return request.data
+
+    async def aecho(request: AjaxRequest) -> Any:
+        return request.data
+
+    def typed_echo(note: Note) -> Note:
+        return note
+
+    async def atyped_echo(note: Note) -> Note:
+        return note
+
+    if typed:
+        return atyped_echo if asynchronous else typed_echo
+    return aecho if asynchronous else echo
 
 
 def wrong_answer(endpoint: str, value: Any) -> str | None:
     """Why the decoded JSON ``value`` is not the right answer for ``endpoint``, or ``None``.
 
-    Datetime formats are the frameworks' own business (Flask writes HTTP
-    dates, pydantic ``Z``), so users are checked by shape and ids.
+    Users are compared record by record and value by value.  How a datetime
+    is spelled is the framework's business (ISO 8601 with ``+00:00`` or
+    ``Z``, Django's to the millisecond; Flask writes HTTP dates, to the
+    second), so datetimes are compared as instants, to the precision given.
     """
     if endpoint == "small" and value != SMALL:
         return f"small answered {value!r}"
@@ -142,8 +191,41 @@ def wrong_answer(endpoint: str, value: Any) -> str | None:
     if endpoint == "users":
         if not (isinstance(value, list) and len(value) == len(USERS)):
             return "users did not answer a list of 100"
-        if [u.get("id") for u in value] != [u["id"] for u in USERS]:
-            return "users answered the wrong records"
-        if set(value[0]) != set(USERS[0]):
-            return f"users answered records with keys {sorted(value[0])}"
+        for got, expected in zip(value, USERS, strict=True):
+            problem = _wrong_user(got, expected)
+            if problem:
+                return f"users answered record {expected['id']} wrongly: {problem}"
     return None
+
+
+def _wrong_user(got: Any, expected: dict[str, Any]) -> str | None:
+    if not isinstance(got, dict) or set(got) != set(expected):
+        keys = sorted(got) if isinstance(got, dict) else got
+        return f"keys {keys!r}"
+    for key, want in expected.items():
+        ok = _same_instant(got[key], want) if isinstance(want, datetime) else got[key] == want
+        if not ok:
+            return f"{key} = {got[key]!r}, not {want!r}"
+    return None
+
+
+def _same_instant(text: Any, want: datetime) -> bool:
+    """Whether ``text`` spells ``want``, to the precision ``text`` carries.
+
+    Django's encoder keeps milliseconds, HTTP dates keep whole seconds.
+    """
+    if not isinstance(text, str):
+        return False
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        digits = len(text.partition(".")[2].rstrip("Z").partition("+")[0])
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)  # an HTTP date (GMT)
+        except (TypeError, ValueError):
+            return False
+        digits = 0
+    unit = 10 ** (6 - min(digits, 6))
+    return when.tzinfo is not None and when == want.replace(
+        microsecond=want.microsecond // unit * unit
+    )

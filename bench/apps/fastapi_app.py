@@ -1,7 +1,11 @@
 """FastAPI (uvicorn, uvloop + httptools): ``bench.apps.fastapi_app:app``.
 
 The raw side is FastAPI's idiom: typed parameters and return annotations,
-so FastAPI validates and serializes through pydantic.
+so FastAPI validates and serializes through pydantic.  The ajaxkit echo
+takes and returns the same ``Note`` model, so both echoes do the same work.
+ajaxkit is mounted with ``ajaxkit.fastapi.mount`` (a ``Mount``, the idiom), or
+with ``BENCH_MOUNT=front``
+served ahead of the app by ``ajaxkit.fastapi.front``.
 """
 
 from __future__ import annotations
@@ -10,9 +14,18 @@ from datetime import datetime
 
 from fastapi import FastAPI
 from pydantic import BaseModel
+from starlette.types import ASGIApp
 
 import ajaxkit.fastapi
-from bench.apps.data import SMALL, USERS, asgi_handlers_async, make_api, serves
+from bench.apps.data import (
+    SMALL,
+    USERS,
+    Note,
+    asgi_handlers_async,
+    front_mount,
+    make_api,
+    serves,
+)
 
 __all__ = ["app"]
 
@@ -31,20 +44,6 @@ class User(BaseModel):
     is_staff: bool
     date_joined: datetime
     last_login: datetime
-
-
-class Assignee(BaseModel):
-    id: int
-    username: str
-
-
-class Note(BaseModel):
-    title: str
-    body: str
-    tags: list[str]
-    priority: int
-    done: bool
-    assignee: Assignee
 
 
 async def small() -> Message:
@@ -71,13 +70,19 @@ def echo_sync(note: Note) -> Note:
     return note
 
 
-app = FastAPI()
+fastapi_app = FastAPI()
 
 if serves("raw"):
     views = (small, users, echo) if asgi_handlers_async() else (small_sync, users_sync, echo_sync)
-    app.get("/raw/small")(views[0])
-    app.get("/raw/users")(views[1])
-    app.post("/raw/echo")(views[2])
+    fastapi_app.get("/raw/small")(views[0])
+    fastapi_app.get("/raw/users")(views[1])
+    fastapi_app.post("/raw/echo")(views[2])
 
+app: ASGIApp = fastapi_app
 if serves("ajax"):
-    app.mount("/ajax", ajaxkit.fastapi.app(make_api(asgi_handlers_async())))
+    # Both echoes validate the body into ``Note`` and answer the model.
+    api = make_api(asgi_handlers_async(), typed_echo=True)
+    if front_mount():
+        app = ajaxkit.fastapi.front(api, fastapi_app, prefix="/ajax")
+    else:
+        fastapi_app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api))

@@ -1,4 +1,9 @@
-"""Starlette (uvicorn, uvloop + httptools): ``bench.apps.starlette_app:app``."""
+"""Starlette (uvicorn, uvloop + httptools): ``bench.apps.starlette_app:app``.
+
+ajaxkit is mounted with ``ajaxkit.starlette.mount`` (a ``Mount``, the idiom),
+or with ``BENCH_MOUNT=front``
+served ahead of the app by ``ajaxkit.starlette.front``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 import ajaxkit.starlette
-from bench.apps.data import SMALL, USERS, asgi_handlers_async, make_api, serves
+from bench.apps.data import SMALL, USERS, asgi_handlers_async, front_mount, make_api, serves
 
 __all__ = ["app"]
 
@@ -71,7 +77,10 @@ if serves("raw"):
         Route("/raw/users", ausers if _ASYNC else users),
         Route("/raw/echo", aecho, methods=["POST"]),
     ]
-if serves("ajax"):
-    routes.append(Mount("/ajax", app=ajaxkit.starlette.app(make_api(_ASYNC))))
-
-app = Starlette(routes=routes)
+app: ASGIApp
+if serves("ajax") and front_mount():
+    app = ajaxkit.starlette.front(make_api(_ASYNC), Starlette(routes=routes), prefix="/ajax")
+else:
+    if serves("ajax"):
+        routes.append(ajaxkit.starlette.mount("/ajax", make_api(_ASYNC)))
+    app = Starlette(routes=routes)

@@ -1,9 +1,12 @@
 -- wrk script for the ajaxkit benchmark.
 --
 -- With BENCH_BODY set, every request is a POST of that JSON body (the echo
--- endpoints); otherwise wrk's default GET is sent.  At the end, one line
--- starting with "BENCH_JSON " carries the numbers bench/run.py reads, so it
--- never has to parse wrk's human-readable summary.
+-- endpoints); otherwise wrk's default GET is sent.  Every answer's status is
+-- checked: wrk itself counts a 404 or a 500 as a request like any other (and
+-- a 3xx not even as an error), so bench/run.py refuses a run with any
+-- non-2xx answer.  At the end, one line starting with "BENCH_JSON " carries
+-- the numbers bench/run.py reads, so it never has to parse wrk's
+-- human-readable summary.
 
 local body = os.getenv("BENCH_BODY")
 if body ~= nil and body ~= "" then
@@ -12,14 +15,40 @@ if body ~= nil and body ~= "" then
   wrk.headers["Content-Type"] = "application/json"
 end
 
+-- Each wrk thread runs its own copy of this script: these globals are per
+-- thread, and done() (in the main one) collects them through setup().
+non_2xx = 0
+last_bad_status = 0
+
+function response(status, headers, response_body)
+  if status < 200 or status > 299 then
+    non_2xx = non_2xx + 1
+    last_bad_status = status
+  end
+end
+
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
 function done(summary, latency, requests)
+  local bad, last = 0, 0
+  for _, thread in ipairs(threads) do
+    bad = bad + thread:get("non_2xx")
+    if thread:get("last_bad_status") ~= 0 then
+      last = thread:get("last_bad_status")
+    end
+  end
   local e = summary.errors
   io.write(string.format(
     'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
-    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
+    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,' ..
+    '"non_2xx":%d,"last_bad_status":%d},' ..
     '"latency_us":{"mean":%.1f,"p50":%d,"p90":%d,"p99":%d,"max":%d}}\n',
     summary.requests, summary.duration, summary.bytes,
-    e.connect, e.read, e.write, e.status, e.timeout,
+    e.connect, e.read, e.write, e.status, e.timeout, bad, last,
     latency.mean, latency:percentile(50), latency:percentile(90),
     latency:percentile(99), latency.max))
 end

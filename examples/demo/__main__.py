@@ -8,7 +8,9 @@ listening, so a script (or a test) can read the URL off the first line.
 from __future__ import annotations
 
 import argparse
+import errno
 import socket
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,13 +34,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket, or exit with a message (not a traceback) if the port is taken."""
+    try:
+        return socket.create_server((host, port))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        sys.exit(
+            f"error: port {port} on {host} is already in use (another demo or server?).\n"
+            f"Stop that process, or pick another port: --port {port + 1}, or --port 0 "
+            "for any free one."
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Seed the database, bind the port, print the URL, serve until interrupted."""
+    """Bind the port, seed the database, print the URL, serve until interrupted."""
     args = parse_args(argv)
-    app = create_app(args.database)
     # Bound and listening before the URL is printed: whoever reads the line
-    # can connect at once (early connections wait in the backlog).
-    sock = socket.create_server((args.host, args.port))
+    # can connect at once (early connections wait in the backlog).  Bound
+    # first of all, so a busy port fails before any other work.
+    sock = listen(args.host, args.port)
+    app = create_app(args.database)
     host, port = sock.getsockname()[:2]
     print(f"Demo running at http://{host}:{port}/", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level))

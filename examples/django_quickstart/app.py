@@ -1,11 +1,14 @@
 """A one-file Django project serving ajaxkit endpoints.
 
-Run it with::
+Run it from the repository root, with the virtualenv active
+(``source .venv/bin/activate``; ``bash scripts/test.sh`` creates it)::
 
     python examples/django_quickstart/app.py migrate
     python examples/django_quickstart/app.py runserver
 
-then ``curl localhost:8000/ajax/hello``.
+then ``curl localhost:8000/ajax/hello``.  To try the ``notes`` POST, get a
+CSRF token from ``/ajax/csrf`` (it also sets the ``csrftoken`` cookie) and
+send it back in ``X-CSRFToken``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.urls import include, path
 
 import ajaxkit.django
@@ -56,6 +61,13 @@ def hello(request):
 def search_users(request, q: str = "", limit: int = 10):
     users = get_user_model().objects.filter(username__icontains=q).order_by("username")[:limit]
     return {"results": [user.username for user in users]}
+
+
+@api.endpoint
+def csrf(request: HttpRequest):
+    # Django's own request (by its annotation): get_token() sets the
+    # csrftoken cookie; send the token back in X-CSRFToken on POSTs.
+    return {"csrfToken": get_token(request)}
 
 
 @api.endpoint("notes", methods=["POST"], login_required=True)

@@ -1,4 +1,11 @@
-"""ajaxkit on FastAPI.  Run: ``uvicorn examples.fastapi_quickstart.app:app``."""
+"""ajaxkit on FastAPI.
+
+Run from the repository root, with the virtualenv active
+(``source .venv/bin/activate``; ``bash scripts/test.sh`` creates it):
+``uvicorn examples.fastapi_quickstart.app:app``, then open
+http://127.0.0.1:8000/ajax/hello.  Creating a note needs
+``Authorization: Bearer demo-token``.
+"""
 
 from fastapi import FastAPI
 from starlette.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
@@ -16,7 +23,7 @@ def hello(request):
 
 
 @api.endpoint("notes/create", methods=["POST"], login_required=True)
-async def create_note(request, title: str, tags: list[str] = []):
+async def create_note(request, title: str, tags: tuple[str, ...] = ()):
     return {"id": 7, "title": title, "tags": tags, "author": request.user.username}, 201
 
 

@@ -1,6 +1,8 @@
 """ajaxkit on Flask in one file.
 
-Run with ``flask --app examples/flask_quickstart/app run`` (or
+Run from the repository root, with the virtualenv active
+(``source .venv/bin/activate``; ``bash scripts/test.sh`` creates it):
+``flask --app examples/flask_quickstart/app run`` (or
 ``python examples/flask_quickstart/app.py``), then open
 http://127.0.0.1:5000/ajax/hello or /ajax/users/search?q=a.
 """

@@ -32,6 +32,7 @@ into this tree in exactly one place each, ``raise ... from exc``.
         └── ServiceUnavailable (503 service_unavailable)
 
     ConfigurationError                        a mistake in the application's set-up
+    ConfigurationWarning (a UserWarning)      a set-up that cannot be what was meant
     └── RegistrationError (also TypeError)    at registration, naming the endpoint
 
     WebSocketDisconnect                       the WebSocket client went away (not an error)
@@ -54,6 +55,7 @@ __all__ = [
     "CSRFFailed",
     "ClientError",
     "ConfigurationError",
+    "ConfigurationWarning",
     "Conflict",
     "EncodingError",
     "FieldError",
@@ -329,6 +331,10 @@ def error_for_status(
 
 class ConfigurationError(Exception):
     """A mistake in how the application set ajaxkit up (never sent to a client)."""
+
+
+class ConfigurationWarning(UserWarning):
+    """A set-up that works but probably not as intended (given once, at the first request)."""
 
 
 class RegistrationError(ConfigurationError, TypeError):

@@ -170,12 +170,13 @@ class Client:
 
     def request(self, method: str, path: str, **kwargs: Any) -> Response:
         """Dispatch synchronously and return the :class:`Response`."""
-        return _to_response(self.api.dispatch(self.build(method, path, **kwargs), self.platform))
+        request = self.build(method, path, **kwargs)
+        return _to_response(self.api.dispatch(request, self.platform), method == "HEAD")
 
     async def arequest(self, method: str, path: str, **kwargs: Any) -> Response:
         """Dispatch on the running event loop."""
         request = self.build(method, path, **kwargs)
-        return _to_response(await self.api.adispatch(request, self.platform))
+        return _to_response(await self.api.adispatch(request, self.platform), method == "HEAD")
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)
@@ -193,7 +194,7 @@ class Client:
         return self.request("DELETE", path, **kwargs)
 
 
-def _to_response(response: AjaxResponse) -> Response:
+def _to_response(response: AjaxResponse, head: bool = False) -> Response:
     if isinstance(response.native, AjaxResponse):  # the reference "native" response
         response = response.native
     if response.native is not None:
@@ -201,4 +202,9 @@ def _to_response(response: AjaxResponse) -> Response:
     pairs = response.headers.multi_items()
     pairs += [("Set-Cookie", cookie.header_value()) for cookie in response.cookies]
     body = b"".join(response.stream) if response.stream is not None else response.body
+    if head:
+        # What a server does with a native response to HEAD: say its length, send no body.
+        if body and "Content-Length" not in response.headers:
+            pairs.append(("Content-Length", str(len(body))))
+        body = b""
     return Response(response.status, pairs, body)

@@ -22,6 +22,7 @@ __all__ = [
     "AjaxResponse",
     "BodySource",
     "Cookie",
+    "HeaderLookup",
     "Headers",
     "LazyHeaders",
     "MultiDict",
@@ -86,6 +87,10 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._map[key.lower()]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        # Mapping.get would go through a KeyError for every absent header.
+        return self._map.get(key.lower(), default)
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._map
 
@@ -99,18 +104,32 @@ class Headers(Mapping[str, str]):
         return f"Headers({self._map!r})"
 
 
+#: ``lookup(lower_case_name) -> value or None``: one header, read straight
+#: from the framework's own structure.
+HeaderLookup = Callable[[str], "str | None"]
+
+
 class LazyHeaders(Headers):
     """:class:`Headers` built on first use from ``factory()``.
 
     Integrations pass one so that a request whose handler never looks at a
     header never pays for decoding them (a dozen browser headers cost more
-    than the rest of the request translation).
+    than the rest of the request translation).  With ``lookup``, reading
+    one header by name (``Content-Length``, ``Content-Type``) asks the
+    framework's own structure for just that header, so most requests never
+    build the whole mapping; ``lookup`` must answer what the mapping would
+    (repeated headers joined with ``", "``).
     """
 
-    __slots__ = ("_factory",)
+    __slots__ = ("_factory", "_lookup")
 
-    def __init__(self, factory: Callable[[], Iterable[tuple[str, str]]]) -> None:
+    def __init__(
+        self,
+        factory: Callable[[], Iterable[tuple[str, str]]],
+        lookup: HeaderLookup | None = None,
+    ) -> None:
         self._factory = factory  # Headers.__init__ runs on first use, below.
+        self._lookup = lookup
 
     def __getattr__(self, name: str) -> Any:
         # Reached only while the ``_map`` slot is still unset.
@@ -118,6 +137,25 @@ class LazyHeaders(Headers):
             raise AttributeError(name)
         Headers.__init__(self, self._factory())
         return self._map
+
+    def __getitem__(self, key: str) -> str:
+        if self._lookup is None:
+            return self._map[key.lower()]
+        value = self._lookup(key.lower())
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self._lookup is None:
+            return self._map.get(key.lower(), default)
+        value = self._lookup(key.lower())
+        return default if value is None else value
+
+    def __contains__(self, key: object) -> bool:
+        if self._lookup is None or not isinstance(key, str):
+            return isinstance(key, str) and key.lower() in self._map
+        return self._lookup(key.lower()) is not None
 
 
 #: The query of a request without one; shared, since a MultiDict is immutable.
@@ -198,13 +236,14 @@ class AjaxRequest:
         "_body",
         "_body_source",
         "_cookies",
+        "_native",
+        "_native_factory",
         "_user",
         "_user_loader",
         "data",
         "files",
         "headers",
         "method",
-        "native",
         "path",
         "path_params",
         "query",
@@ -225,13 +264,15 @@ class AjaxRequest:
         user: Any = UNLOADED,
         user_loader: UserLoader | None = None,
         auser_loader: AsyncUserLoader | None = None,
+        native_factory: Callable[[], Any] | None = None,
     ) -> None:
         self.method = method.upper()
         self.path = path
         self.route = route
         self.headers = headers
         self.query = query
-        self.native = native
+        self._native = native
+        self._native_factory = native_factory
         self._body_source = body
         self._body: bytes | None = body if isinstance(body, bytes) else None
         self._user = user
@@ -244,6 +285,22 @@ class AjaxRequest:
         self._cookies: dict[str, str] | None = None
 
     @property
+    def native(self) -> Any:
+        """The framework's own request object.
+
+        An integration may pass ``native_factory`` instead of ``native``: the
+        object is then built when first asked for, so a request that never
+        needs it never pays for it.
+        """
+        if self._native is None and self._native_factory is not None:
+            self._native = self._native_factory()
+        return self._native
+
+    @native.setter
+    def native(self, value: Any) -> None:
+        self._native = value
+
+    @property
     def cookies(self) -> Mapping[str, str]:
         """The request's cookies by name, parsed from ``Cookie`` on first use."""
         if self._cookies is None:
@@ -253,7 +310,7 @@ class AjaxRequest:
     @property
     def content_type(self) -> str:
         """The media type of the body, lower-case and without parameters."""
-        raw = self.headers.get("content-type", "")
+        raw: str = self.headers.get("content-type", "")
         return raw.partition(";")[0].strip().lower()
 
     @property
@@ -362,7 +419,12 @@ class ResponseHeaders(MutableMapping[str, str]):
     __slots__ = ("_items",)
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
-        pairs = items.items() if isinstance(items, Mapping) else (items or ())
+        # The exact-type test first: an ABC isinstance check costs more than
+        # the copy, and almost every response passes a plain dict.
+        if type(items) is dict or isinstance(items, Mapping):
+            pairs: Iterable[tuple[str, str]] = items.items()
+        else:
+            pairs = items or ()
         self._items: list[tuple[str, str]] = [(k, v) for k, v in pairs]
 
     def __getitem__(self, key: str) -> str:
@@ -526,7 +588,14 @@ class AjaxResponse:
     ) -> None:
         self.status = status
         self.body = body
-        self.headers = headers if isinstance(headers, ResponseHeaders) else ResponseHeaders(headers)
+        # Exact-type tests first: an ABC isinstance check is slow, and nearly
+        # every response is built from a plain dict.
+        if type(headers) is dict or headers is None:
+            self.headers = ResponseHeaders(headers)
+        elif isinstance(headers, ResponseHeaders):
+            self.headers = headers
+        else:
+            self.headers = ResponseHeaders(headers)
         self.native = native
         self.stream = stream
         self.cookies: list[Cookie] = list(cookies)

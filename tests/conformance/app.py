@@ -92,7 +92,9 @@ def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
     _concurrency_endpoints(api)
     _cookie_endpoints(api)
     _stream_endpoints(api)
-    _live_endpoints(api, stream_seconds=LIVE_STREAM_SECONDS * (5 if debug else 1))
+    # The debug mount's streams end when the test says so (live/revoke-me),
+    # with a long fallback: the live-delivery test must not race a timer.
+    _live_endpoints(api, stream_seconds=10.0 if debug else LIVE_STREAM_SECONDS)
     _websocket_endpoints(api)
     api.batch(max_items=5)
     return api
@@ -114,6 +116,10 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("status/headers-only")
     def headers_only(request: AjaxRequest) -> Any:
         return {"ok": True}, {"X-Custom": "only"}
+
+    @api.endpoint("status/response")
+    def ajax_response(request: AjaxRequest) -> AjaxResponse:
+        return AjaxResponse(body=b'{"built": "by hand"}', headers={"Content-Type": "text/json"})
 
     @api.endpoint
     def nothing(request: AjaxRequest) -> None:
@@ -184,6 +190,10 @@ def _binding_endpoints(api: Ajax) -> None:
     @api.endpoint("params/lists", methods=["GET", "POST"])
     def lists(request: AjaxRequest, ids: list[int], tags: list[str] = []) -> dict[str, Any]:
         return {"ids": ids, "tags": tags}
+
+    @api.endpoint("params/strict", methods=["GET", "POST"], unknown_fields="reject")
+    def strict(request: AjaxRequest, title: str, count: int = 1) -> dict[str, Any]:
+        return {"title": title, "count": count}
 
     @api.endpoint("params/model", methods=["POST", "GET"])
     def model(request: AjaxRequest, note: NoteIn) -> dict[str, Any]:
@@ -315,6 +325,10 @@ def _live_endpoints(api: Ajax, stream_seconds: float) -> None:
     @api.endpoint("live/publish", methods=["POST"], csrf_exempt=True)
     def publish(request: AjaxRequest, topic: str, n: list[int]) -> dict[str, str]:
         return {"cursor": [live.publish(topic, {"n": each}) for each in n][-1]}
+
+    @api.endpoint("live/revoke-me", methods=["POST"], csrf_exempt=True, login_required=True)
+    def revoke_me(request: AjaxRequest) -> None:
+        live.revoke(request.user)
 
     @api.endpoint("live/subscribers")
     def subscribers(request: AjaxRequest) -> dict[str, int]:

@@ -74,9 +74,11 @@ def test_L2_last_event_id_header_resumes(client: Client) -> None:
 
 
 def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> None:
-    # The debug mount's streams last longer, so a loaded machine cannot make
-    # the publisher miss the window; it publishes once the stream listens.
+    # The publisher sends once the stream listens, then revokes the listener,
+    # which ends the stream right after the events: no timer to race.
+    client.login("bob")
     publisher = client.sibling()
+    publisher.login("bob")
 
     def once_subscribed() -> None:
         deadline = time.monotonic() + 5
@@ -85,13 +87,16 @@ def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> No
                 return
             time.sleep(0.01)
         _publish(publisher, "chat/live", [0, 1, 2], mount="/ajax-debug")
+        assert publisher.post("/ajax-debug/live/revoke-me").status == 204
 
     thread = threading.Thread(target=once_subscribed)
     thread.start()
+    began = time.monotonic()
     response = client.get("/ajax-debug/_live/sse", params={"topic": "chat/live"})
     thread.join()
     publisher.close()
     assert _events(response) == [("chat/live", 0), ("chat/live", 1), ("chat/live", 2)]
+    assert time.monotonic() - began < 9, "the revoke did not end the stream"
 
 
 def test_L4_an_unresumable_cursor_gets_exactly_one_reset(client: Client) -> None:

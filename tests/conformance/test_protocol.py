@@ -80,6 +80,16 @@ def test_S5_head_answers_like_get_without_body(client: Client) -> None:
     assert response.content == b""
 
 
+@pytest.mark.parametrize("path", ["/ajax/hello", "/ajax/status/response"])
+def test_S5_head_carries_the_content_length_get_would(client: Client, path: str) -> None:
+    # The length of the GET body, never 0 (which would tell a cache the
+    # resource is empty), for rendered values and hand-built responses alike.
+    get = client.get(path)
+    head = client.request("HEAD", path)
+    assert (head.status, head.content) == (200, b"")
+    assert head.headers.get("content-length") == str(len(get.content)) != "0"
+
+
 def test_S6_options_lists_allowed_methods(client: Client) -> None:
     response = client.request("OPTIONS", "/ajax/only-post")
     assert response.status == 204
@@ -297,6 +307,28 @@ def test_B9_body_at_limit_is_accepted(client: Client) -> None:
     assert len(response.json()["a"]) == 1024 * 1024 - 10
 
 
+def test_B11_unknown_names_are_ignored_by_default(client: Client) -> None:
+    response = client.post("/ajax/params/required", json={"title": "t", "count": 1, "x": 1})
+    assert response.json() == {"title": "t", "count": 1}
+    response = client.get("/ajax/params/required", params={"title": "t", "count": 1, "x": 1})
+    assert response.json() == {"title": "t", "count": 1}
+
+
+def test_B11_unknown_names_are_422_when_the_endpoint_rejects_them(client: Client) -> None:
+    response = client.post("/ajax/params/strict", json={"title": "t", "titel": "u", "n": 2})
+    body = assert_problem(response, 422, "validation_failed")
+    assert sorted((e["pointer"], e["code"]) for e in body["errors"]) == [
+        ("#/n", "unknown_field"),
+        ("#/titel", "unknown_field"),
+    ]
+    response = client.get("/ajax/params/strict", params={"title": "t", "cont": "2"})
+    body = assert_problem(response, 422, "validation_failed")
+    assert [(e["parameter"], e["code"]) for e in body["errors"]] == [("cont", "unknown_field")]
+    # jQuery's cache buster (``_=<time>``) is not a parameter anyone misspelt.
+    response = client.get("/ajax/params/strict", params={"title": "t", "_": "1700000000"})
+    assert response.json() == {"title": "t", "count": 1}
+
+
 def test_B10_path_parameters_bind(client: Client) -> None:
     assert client.get("/ajax/notes/42").json() == {"pk": 42}
     body = assert_problem(client.get("/ajax/notes/abc"), 422, "validation_failed")
@@ -329,6 +361,30 @@ def test_A3_user_comes_from_framework(client: Client) -> None:
     assert client.get("/ajax/is-authenticated").json() == {"authenticated": False}
     client.login("bob")
     assert client.get("/ajax/is-authenticated").json() == {"authenticated": True}
+
+
+def test_A5_refusals_come_before_the_body_size(client: Client) -> None:
+    # An anonymous caller learns it must log in, whatever it sends: the
+    # declared size is checked after CSRF, authentication and permission.
+    big = b'{"a": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    headers = {"Content-Type": "application/json"}
+    assert_problem(
+        client.post("/ajax/whoami", content=big, headers=headers), 401, "not_authenticated"
+    )
+    client.login("alice")
+    assert_problem(
+        client.post("/ajax/whoami", content=big, headers=headers), 413, "payload_too_large"
+    )
+
+
+def test_A5_csrf_refusal_comes_before_the_body_size(client: Client, needs) -> None:
+    needs("csrf")
+    client.enforce_csrf()
+    big = b'{"a": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    response = client.post(
+        "/ajax/submit", content=big, headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 403, "csrf_failed")
 
 
 def test_A4_csrf_failure_is_problem_403(client: Client, needs) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ajaxkit import Ajax
 from ajaxkit.core.models import ModelEndpoint, action
 from ajaxkit.django.repository import DjangoRepository
+from ajaxkit.exceptions import RegistrationError
 from ajaxkit.sqlalchemy import SQLAlchemyRepository
 
 
@@ -59,3 +62,10 @@ def test_sqlalchemy_needs_a_session():
 
     with pytest.raises(TypeError, match="session="):
         Ajax().model(sa_models.Tag)
+
+
+def test_unknown_model_options_are_refused(backend: Any) -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"api.model\(Tag\): unknown option\(s\) 'sesion'"):
+        api.model(backend.models.Tag, resource="tags", sesion=None, **backend.options())
+    assert list(api.router) == []

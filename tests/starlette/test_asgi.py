@@ -232,11 +232,13 @@ def test_streamed_responses_are_sent_chunk_by_chunk(route: str, body: bytes) -> 
     assert sent.body == body
 
 
-def test_head_sends_no_content_length_of_zero() -> None:
-    sent = run_http(ajaxkit.starlette.app(make_api()), "HEAD", "/ajax/where/x", root_path="/ajax")
+def test_head_sends_the_content_length_of_get_not_zero() -> None:
+    app = ajaxkit.starlette.app(make_api())
+    sent = run_http(app, "HEAD", "/ajax/where/x", root_path="/ajax")
+    got = run_http(app, "GET", "/ajax/where/x", root_path="/ajax")
     assert sent.status == 200
     assert sent.body == b""
-    assert b"content-length" not in sent.headers
+    assert sent.headers[b"content-length"] == got.headers[b"content-length"] != b"0"
 
 
 def test_content_length_matches_the_body() -> None:

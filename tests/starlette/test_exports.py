@@ -15,14 +15,25 @@ def test_starlette_exports() -> None:
         "STARLETTE_PLATFORM",
         "AjaxApp",
         "AjaxMount",
+        "FrontApp",
         "app",
+        "front",
         "mount",
     ]
     assert all(hasattr(ajaxkit.starlette, name) for name in ajaxkit.starlette.__all__)
 
 
-def test_fastapi_reuses_the_starlette_app() -> None:
-    assert ajaxkit.fastapi.__all__ == ["AjaxApp", "AjaxMount", "app", "include_in_openapi", "mount"]
-    assert ajaxkit.fastapi.app is ajaxkit.starlette.app
-    # FastAPI's mount is Starlette's plus the optional app=... for /docs.
+def test_fastapi_extends_the_starlette_app() -> None:
+    assert ajaxkit.fastapi.__all__ == [
+        "FASTAPI_PLATFORM",
+        "AjaxApp",
+        "AjaxMount",
+        "FrontApp",
+        "app",
+        "front",
+        "include_in_openapi",
+        "mount",
+    ]
+    assert issubclass(ajaxkit.fastapi.AjaxApp, ajaxkit.starlette.AjaxApp)
     assert ajaxkit.fastapi.AjaxMount is ajaxkit.starlette.AjaxMount
+    assert ajaxkit.fastapi.FrontApp is ajaxkit.starlette.FrontApp

@@ -1,13 +1,20 @@
 """Admission: may this request be answered by this endpoint at all?
 
-route (404) → method (405; OPTIONS answered here) → declared body size (413)
-→ the endpoint's policy steps (:mod:`ajaxkit.core.steps`: CSRF 403,
-authentication 401, permission 403, then rate limits, idempotency, ...).
+route (404) → method (405; OPTIONS answered here) → the endpoint's policy
+steps (:mod:`ajaxkit.core.steps`: CSRF 403, authentication 401, permission
+403, then rate limits, idempotency, ...) → declared body size (413).
 
 Nothing here reads the body or calls the handler, so the same admission
 serves an HTTP request, a WebSocket handshake, a batch item and a live
-subscription.  The declared size comes before the steps: Django's CSRF check
-may parse a form body, and an oversized one must not be read.
+subscription.
+
+The declared size comes after the steps, so a caller who may not call the
+endpoint at all learns that (401/403) rather than that its body is too big,
+whatever it sends.  No step reads the body, with one bounded exception:
+Django's CSRF check looks for ``csrfmiddlewaretoken`` in a form body once a
+CSRF cookie is present (without one it refuses first).  The platform's
+``check_csrf`` is given ``max_body_size`` for that read: a form over it is a
+413 there, since its CSRF verdict cannot be known without reading it all.
 """
 
 from __future__ import annotations
@@ -72,14 +79,21 @@ def admit(
         # Values the integration captured outside the mount (a wrapped
         # view's URL kwargs) stay; the route's own captures win.
         request.path_params = {**request.path_params, **captured}
-    endpoint = yield from _select_endpoint(route, settings, request, platform)
+    try:
+        endpoint = route.endpoint_for(request.method)
+    except MethodNotAllowed:
+        yield from _refuse_method(route, settings, request, platform)
+        raise
     if endpoint is None:
         admission.response = AjaxResponse(status=204, headers={"Allow": ", ".join(route.allowed())})
         return
     admission.endpoint = endpoint
-    if request.method in BODY_METHODS:
+    # Looked up once, at registration, per method: an open GET has no steps
+    # and pays for no step machinery at all.
+    if endpoint.steps_for(request.method):
+        yield from run_steps(StepCall(request, endpoint, settings, platform), admission)
+    if admission.response is None and request.method in BODY_METHODS:
         check_declared_length(request, settings.max_body_size)
-    yield from run_steps(StepCall(request, endpoint, settings, platform), admission)
 
 
 def run_steps(call: StepCall, admission: Admission) -> Flow[None]:
@@ -92,18 +106,15 @@ def run_steps(call: StepCall, admission: Admission) -> Flow[None]:
             return
 
 
-def _select_endpoint(
+def _refuse_method(
     route: Route, settings: Settings, request: AjaxRequest, platform: Platform
-) -> Flow[Endpoint | None]:
-    try:
-        return route.endpoint_for(request.method)
-    except MethodNotAllowed:
-        # Profiles that check the user first (django-ajaxutils) answer an
-        # anonymous request with 401 even when the method is also wrong.
-        if settings.profile.auth_before_method:
-            first = next(iter(route.endpoints.values()))
-            call = StepCall(request, first, settings, platform)
-            for bound in first.steps_for(next(iter(sorted(first.methods)))):
-                if bound.step.name == "auth":
-                    yield from bound.step.admit(call, bound.config)
-        raise
+) -> Flow[None]:
+    # Profiles that check the user first (django-ajaxutils) answer an
+    # anonymous request with 401 even when the method is also wrong; the
+    # caller then raises the 405.
+    if settings.profile.auth_before_method:
+        first = next(iter(route.endpoints.values()))
+        call = StepCall(request, first, settings, platform)
+        for bound in first.steps_for(next(iter(sorted(first.methods)))):
+            if bound.step.name == "auth":
+                yield from bound.step.admit(call, bound.config)

@@ -69,8 +69,9 @@ class HandlerCall:
         native = endpoint.request_arg == "native"
         if native:
             kwargs.update(request.path_params)
+        as_native = native or shape.native_request
         self.args: tuple[Any, ...] = (
-            ((request.native if native else request),) if shape.takes_request else ()
+            ((request.native if as_native else request),) if shape.takes_request else ()
         )
         self.endpoint, self.kwargs, self.platform = endpoint, kwargs, platform
 
@@ -89,27 +90,55 @@ def render_result(
 ) -> AjaxResponse:
     """The response for a handler's ``result``."""
     profile = settings.profile
+    if type(result) in _PLAIN_VALUES:
+        # The common case, decided by one lookup: a dict or list is neither a
+        # native response, an AjaxResponse, a stream nor a status tuple.
+        return _encoded((result, 200, {}), endpoint, settings, request)
     if platform.native_response_types and isinstance(result, platform.native_response_types):
         return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
         check_status(result.status, endpoint)
         if result.stream is not None:
             result.stream = _bound_stream(result.stream, endpoint, settings, request, platform)
+        elif request.method == "HEAD":
+            _strip_for_head(result)
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
-    value, status, headers = split_result(result, profile.tuple_sets_status, profile.none_status)
-    check_status(status, endpoint)
+    split = split_result(result, profile.tuple_sets_status, profile.none_status)
+    check_status(split[1], endpoint)
+    return _encoded(split, endpoint, settings, request)
+
+
+#: Result types rendered as they are (exact types: a subclass may be anything).
+_PLAIN_VALUES = frozenset({dict, list})
+
+
+def _encoded(
+    result: tuple[Any, int, dict[str, str]],
+    endpoint: Endpoint,
+    settings: Settings,
+    request: AjaxRequest,
+) -> AjaxResponse:
+    value, status, headers = result
     try:
-        response = profile.render_result(value, status, headers, settings)
+        response = settings.profile.render_result(value, status, headers, settings)
     except UnencodableValue as exc:
         raise EncodingError(
             f"Endpoint {endpoint.name} returned a value of type "
             f"{exc.value_type.__module__}.{exc.value_type.__qualname__}, which cannot be encoded."
         ) from exc
     if request.method == "HEAD":
-        response.body = b""
+        _strip_for_head(response)
     return response
+
+
+def _strip_for_head(response: AjaxResponse) -> None:
+    # HEAD says how long the GET answer would be (RFC 9110 §9.3.2), on
+    # every framework alike; the integrations keep an explicit length.
+    if response.status not in (204, 304) and "Content-Length" not in response.headers:
+        response.headers["Content-Length"] = str(len(response.body))
+    response.body = b""
 
 
 def check_status(status: int, endpoint: Endpoint) -> None:

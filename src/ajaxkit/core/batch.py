@@ -101,8 +101,14 @@ class BatchAnswer(TypedDict):
     items: list[BatchItemAnswer]
 
 
-def enable_batch(api: Ajax, route: str = "_batch", max_items: int = DEFAULT_MAX_ITEMS) -> None:
-    """Serve batches of ``api``'s endpoints at ``<mount>/<route>`` (``POST``)."""
+def enable_batch(
+    api: Ajax, route: str = "_batch", max_items: int = DEFAULT_MAX_ITEMS, **options: Any
+) -> None:
+    """Serve batches of ``api``'s endpoints at ``<mount>/<route>`` (``POST``).
+
+    ``options`` are the batch request's own policy-step options
+    (``login_required``, ``csrf_exempt``, ...), as for any endpoint.
+    """
     if max_items < 1:
         raise ValueError("max_items must be at least 1")
     batch_route = route.strip("/")
@@ -147,7 +153,7 @@ def enable_batch(api: Ajax, route: str = "_batch", max_items: int = DEFAULT_MAX_
             status=200, body=body, headers={"Content-Type": "application/json"}, cookies=cookies
         )
 
-    endpoint = api.add(batch_route, batch, methods=["POST"])
+    endpoint = api.add(batch_route, batch, methods=["POST"], **options)
     _install_flow(api, batch_route, run, endpoint)
 
 

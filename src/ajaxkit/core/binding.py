@@ -27,16 +27,30 @@ import math
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.body import BODY_METHODS
+from ajaxkit.core.platform import declared_platforms
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
 
-__all__ = ["INT_RANGE", "Binder", "HandlerShape", "Unwritable", "analyse", "unwritable"]
+__all__ = [
+    "INT_RANGE",
+    "Binder",
+    "HandlerShape",
+    "UnknownFields",
+    "Unwritable",
+    "analyse",
+    "unwritable",
+]
+
+#: What binding does with an input name that is no parameter: ``"ignore"`` it
+#: (the default: forms and query strings carry extras such as a CSRF token or
+#: jQuery's ``_`` cache buster) or ``"reject"`` it with a 422 ``unknown_field``.
+UnknownFields = Literal["ignore", "reject"]
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset, Sequence, typing.Sequence)
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset)
@@ -48,17 +62,33 @@ _FLOAT_DETAIL = "Input should be a finite number"
 
 @dataclass(frozen=True)
 class HandlerShape:
-    """What registration learned about a handler's signature."""
+    """What registration learned about a handler's signature.
+
+    Attributes:
+        takes_request: the first parameter is the request (see :func:`analyse`).
+        binder: validates the other parameters; ``None`` when there are none.
+        native_request: that parameter is annotated with the framework's own
+            request class, so it receives ``request.native``.
+    """
 
     takes_request: bool
     binder: Binder | None
+    native_request: bool = False
 
 
 def analyse(
-    func: Callable[..., Any], path_names: frozenset[str], *, first_is_request: bool = False
+    func: Callable[..., Any],
+    path_names: frozenset[str],
+    unknown_fields: UnknownFields = "ignore",
+    *,
+    first_is_request: bool = False,
 ) -> HandlerShape:
     """Inspect ``func`` once: does it take the request, which parameters bind.
 
+    The request is the first parameter when it is named ``request`` or
+    annotated with :class:`~ajaxkit.AjaxRequest` (it receives the
+    ``AjaxRequest``) or with a request class a declared integration lists in
+    ``Platform.request_types`` (it receives the framework's own request).
     ``first_is_request`` makes the first parameter the request whatever its
     name (a WebSocket handler's socket).
     """
@@ -67,15 +97,27 @@ def analyse(
     params = [
         p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-    takes_request = bool(params) and (first_is_request or _is_request_param(params[0], hints))
+    native = bool(params) and not first_is_request and _is_native_request(hints.get(params[0].name))
+    takes_request = bool(params) and (
+        first_is_request or native or _is_request_param(params[0], hints)
+    )
     bound = params[1:] if takes_request else params
-    binder = Binder(func, bound, hints, path_names) if bound else None
-    return HandlerShape(takes_request, binder)
+    binder = Binder(func, bound, hints, path_names, unknown_fields) if bound else None
+    if binder is None and unknown_fields == "reject":
+        binder = Binder(func, (), hints, path_names, unknown_fields)
+    return HandlerShape(takes_request, binder, native)
 
 
 def _is_request_param(param: inspect.Parameter, hints: Mapping[str, Any]) -> bool:
     annotation = hints.get(param.name)
     return param.name == "request" or annotation is AjaxRequest
+
+
+def _is_native_request(annotation: Any) -> bool:
+    if not isinstance(annotation, type):
+        return False
+    types = tuple(t for p in declared_platforms() for t in p.request_types)
+    return bool(types) and issubclass(annotation, types)
 
 
 class Binder:
@@ -87,13 +129,16 @@ class Binder:
         params: Sequence[inspect.Parameter],
         hints: Mapping[str, Any],
         path_names: frozenset[str],
+        unknown_fields: UnknownFields = "ignore",
     ) -> None:
         self.path_names = path_names
+        self.reject_unknown = unknown_fields == "reject"
         annotations = {p.name: hints.get(p.name, Any) for p in params}
         self.defaults = {p.name: p.default for p in params if p.default is not p.empty}
         self.list_names = frozenset(n for n, a in annotations.items() if _is_sequence(a))
         self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
         self.whole_input = _whole_input_param(annotations, path_names)
+        self.known = frozenset(annotations)
         fields = {
             name: annotation if name not in self.defaults else NotRequired[annotation]
             for name, annotation in annotations.items()
@@ -114,6 +159,8 @@ class Binder:
         from_body = request.method in BODY_METHODS
         source = request.data if from_body else request.query
         raw = self._gather(source, request) if self.whole_input is None else {}
+        if self.reject_unknown and self.whole_input is None:
+            self._refuse_unknown(raw, from_body)
         raw.update(request.path_params)
         values: dict[str, Any] = self._validate(self.adapter, raw, from_body)
         if self.whole_adapter is not None and self.whole_input is not None:
@@ -145,6 +192,23 @@ class Binder:
                 uploads = request.files[name]
                 raw[name] = uploads if name in self.list_names else uploads[-1]
         return raw
+
+    def _refuse_unknown(self, raw: Mapping[str, Any], from_body: bool) -> None:
+        # ``_``-prefixed query names are cache busters (jQuery's ``_=<time>``),
+        # as model endpoints also allow.
+        unknown = [
+            name
+            for name in raw
+            if name not in self.known and (from_body or not name.startswith("_"))
+        ]
+        if unknown:
+            raise ValidationFailed([self._unknown(name, from_body) for name in unknown])
+
+    def _unknown(self, name: str, from_body: bool) -> FieldError:
+        detail = f"{name!r} is not a parameter of this endpoint."
+        if from_body:
+            return {"pointer": json_pointer((name,)), "detail": detail, "code": "unknown_field"}
+        return {"parameter": name, "detail": detail, "code": "unknown_field"}
 
     def _whole_source(self, source: Any) -> Any:
         if isinstance(source, MultiDict):

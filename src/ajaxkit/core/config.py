@@ -21,7 +21,7 @@ The rule, per setting, first match wins:
 1. the ``AJAXKIT`` configuration, when it names the setting;
 2. the value the registry was built with (``Ajax(debug=True)``,
    ``Settings(...)``), when it is not ajaxkit's default;
-3. the framework's own default (only ``debug`` has one: ``DEBUG``);
+3. the framework's own default (``debug``: ``DEBUG``; ``secret_key``: ``SECRET_KEY``);
 4. ajaxkit's default.
 
 Configuration beats code because configuration is what differs between a
@@ -62,6 +62,8 @@ class ConfigSetting:
     field: str
     convert: Callable[[Any], Any]
     framework_default: str | None = None
+    #: Reads the framework's own default (``DEBUG`` may be any truthy value).
+    from_framework: Callable[[Any], Any] = bool
 
 
 def _bool(value: Any) -> bool:
@@ -85,6 +87,12 @@ def _methods(value: Any) -> tuple[str, ...]:
     return tuple(m.upper() for m in value)
 
 
+def _secret(value: Any) -> str | bytes:
+    if not isinstance(value, (str, bytes)) or not value:
+        raise ValueError("a non-empty string or bytes")
+    return value
+
+
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError("a non-empty string")
@@ -99,6 +107,11 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
     "MAX_BODY_SIZE": ConfigSetting("max_body_size", _size),
     "DEFAULT_METHODS": ConfigSetting("default_methods", _methods),
     "LOGGER_NAME": ConfigSetting("logger_name", _name),
+    # Signs values handed to clients (list cursors): every process of a
+    # deployment must share it, so the framework's own secret is the default.
+    "SECRET_KEY": ConfigSetting(
+        "secret_key", _secret, framework_default="SECRET_KEY", from_framework=_secret
+    ),
     "OPENAPI": ConfigSetting("openapi", _bool),
 }
 
@@ -119,7 +132,7 @@ def settings_from_config(declared: Settings, config: Mapping[str, Any]) -> Setti
         if name in given:
             changes[setting.field] = given[name]
         elif _framework_decides(setting, declared, config):
-            changes[setting.field] = bool(config[setting.framework_default or ""])
+            changes[setting.field] = setting.from_framework(config[setting.framework_default or ""])
     return declared.replace(**changes) if changes else declared
 
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from asgiref.sync import async_to_sync
 
-from ajaxkit.core.binding import HandlerShape, analyse
+from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse
 from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
 from ajaxkit.exceptions import RegistrationError
 
@@ -89,6 +89,7 @@ def make_endpoint(
     path_names: frozenset[str] = frozenset(),
     request_arg: RequestArg = "ajax",
     steps: Iterable[PolicyStep[Any]] = DEFAULT_STEPS,
+    unknown_fields: UnknownFields = "ignore",
     **options: Any,
 ) -> Endpoint:
     """Analyse ``func`` once and build its :class:`Endpoint`.
@@ -96,6 +97,8 @@ def make_endpoint(
     ``options`` are the policy steps' registration keywords
     (``login_required``, ``permission``, ``csrf_exempt``, ...); one no step
     owns raises :class:`~ajaxkit.exceptions.RegistrationError`.
+    ``unknown_fields`` says what binding does with input names that are no
+    parameter (see :class:`~ajaxkit.core.binding.Binder`).
     """
     is_async = inspect.iscoroutinefunction(func)
     upper = frozenset(m.upper() for m in methods)
@@ -107,7 +110,7 @@ def make_endpoint(
         route=route,
         func=func,
         methods=upper,
-        shape=analyse(func, path_names, first_is_request=socket),
+        shape=analyse(func, path_names, unknown_fields, first_is_request=socket),
         steps=bind_steps(steps, f"{name} ({route or '/'})", upper, options),
         options=dict(options),
         request_arg=request_arg,

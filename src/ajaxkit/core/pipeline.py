@@ -8,10 +8,10 @@ becomes the profile's error response.  It is a generator of effects
 (:mod:`ajaxkit.core.effects`), driven by :func:`run` on WSGI and :func:`arun`
 on ASGI, so it is written once.
 
-Order of checks: route (404) → method (405, OPTIONS) → declared body size
-(413) → CSRF (403) → authentication (401) → permission (403) → later policy
-steps (rate limits 429, idempotency) → body (413, 415, 400) → parameters
-(422) → handler → result encoding (500 on failure).
+Order of checks: route (404) → method (405, OPTIONS) → CSRF (403) →
+authentication (401) → permission (403) → later policy steps (rate limits
+429, idempotency) → declared body size (413) → body (413, 415, 400) →
+parameters (422) → handler → result encoding (500 on failure).
 """
 
 from __future__ import annotations

@@ -18,10 +18,12 @@ from asgiref.sync import sync_to_async
 from ajaxkit.exceptions import AjaxError
 from ajaxkit.types import AjaxRequest, AjaxResponse, NativeSummary
 
-__all__ = ["REFERENCE", "Platform"]
+__all__ = ["REFERENCE", "Platform", "declare", "declared_platforms"]
 
 ExceptionTranslator = Callable[[BaseException], "AjaxError | None"]
 ThreadRunner = Callable[..., Awaitable[Any]]
+#: ``check_parameter(name, default) -> message | None``: a message refuses the parameter.
+ParameterCheck = Callable[[str, Any], "str | None"]
 
 
 def _no_translation(exc: BaseException) -> AjaxError | None:
@@ -44,20 +46,53 @@ class Platform:
             as they are.
         translate_exception: maps a framework exception into our tree, or
             returns ``None`` when it does not know it.
-        check_csrf: raises :class:`~ajaxkit.CSRFFailed` for a request that
-            fails the framework's CSRF protection; ``None`` means no check.
+        check_csrf: ``check_csrf(request, limit)`` raises
+            :class:`~ajaxkit.CSRFFailed` for a request that fails the
+            framework's CSRF protection; ``None`` means no check.  It runs
+            before the body size is checked, so a check that must read the
+            body (Django's form token) reads at most ``limit`` bytes.
         run_in_thread: ``await run_in_thread(f, *args)`` runs blocking ``f``
             without blocking the event loop.
         describe_native: reads status, body and content type off a native
             response, for profiles that rewrite error responses.
+        request_types: the framework's request classes; a handler's first
+            parameter annotated with one of them receives the native request.
+        check_parameter: refuses, at registration, handler parameters the
+            framework's users may expect it to fill (FastAPI's ``Depends``).
+        user_source: what must be set up for a request to carry a user (the
+            authentication middleware); when the user is ``None`` and no
+            ``user_loader`` is set, a warning names it once.
     """
 
     name: str
     native_response_types: tuple[type, ...] = ()
     translate_exception: ExceptionTranslator = _no_translation
-    check_csrf: Callable[[AjaxRequest], None] | None = None
+    check_csrf: Callable[[AjaxRequest, int], None] | None = None
     run_in_thread: ThreadRunner = _to_thread
     describe_native: Callable[[Any], NativeSummary] | None = None
+    request_types: tuple[type, ...] = ()
+    check_parameter: ParameterCheck | None = None
+    user_source: str | None = None
+
+
+# Registration happens before any mount, so it cannot ask the platform it
+# will be served with; it asks every integration that has been imported.
+_DECLARED: dict[str, Platform] = {}
+
+
+def declare(platform: Platform) -> Platform:
+    """Make ``platform``'s registration facts known to :meth:`Ajax.endpoint`.
+
+    Integrations call this for the platform they define; registering an
+    endpoint then recognises its request types and runs its parameter check.
+    """
+    _DECLARED[platform.name] = platform
+    return platform
+
+
+def declared_platforms() -> tuple[Platform, ...]:
+    """The platforms integrations have declared so far."""
+    return tuple(_DECLARED.values())
 
 
 def _describe_ajax_response(response: Any) -> NativeSummary:

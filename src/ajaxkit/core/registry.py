@@ -9,7 +9,8 @@ from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import arun, flow, run
 from ajaxkit.core.platform import REFERENCE, Platform
-from ajaxkit.core.routing import Router, normalize_route
+from ajaxkit.core.registration_checks import check_registration, check_route, explained
+from ajaxkit.core.routing import Router, normalize_route, param_names
 from ajaxkit.core.settings import Settings
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
@@ -89,6 +90,9 @@ class Ajax:
             login_required: answer anonymous requests with 401.
             permission: ``permission(request) -> bool``; ``False`` means 403.
             csrf_exempt: skip CSRF protection for this endpoint.
+            unknown_fields: ``"ignore"`` (default) input names that are no
+                parameter, or ``"reject"`` them with a 422 ``unknown_field``
+                (what model endpoints do by default).
             options: other :class:`Endpoint` fields (``options={...}`` holds
                 settings for later pipeline steps); unknown names raise
                 ``TypeError`` so a misspelt option never goes unnoticed.
@@ -177,17 +181,29 @@ class Ajax:
         request_arg: RequestArg = "ajax",
         **options: Any,
     ) -> Endpoint:
-        """Register ``func`` at ``route``; the non-decorator form of :meth:`endpoint`."""
-        target = self.router.route(normalize_route(route))
-        endpoint = make_endpoint(
-            target.pattern,
-            func,
-            methods=methods or self.settings.default_methods,
-            path_names=target.param_names,
-            request_arg=request_arg,
-            steps=self.settings.steps,
-            **options,
-        )
+        """Register ``func`` at ``route``; the non-decorator form of :meth:`endpoint`.
+
+        Raises:
+            RegistrationError: a mistake :mod:`~ajaxkit.core.registration_checks`
+                finds (a string for ``methods``, a route segment with no
+                parameter, a parameter type that cannot be validated, ...).
+        """
+        pattern = normalize_route(check_route(route, func))
+        names = param_names(pattern)
+        wanted = self.settings.default_methods if methods is None else methods
+        checked = check_registration(pattern, func, wanted, names, options)
+        with explained(pattern, func):
+            endpoint = make_endpoint(
+                pattern,
+                func,
+                methods=checked,
+                path_names=names,
+                request_arg=request_arg,
+                steps=self.settings.steps,
+                **options,
+            )
+        # Only now: a refused registration leaves no empty route behind.
+        target = self.router.route(pattern)
         clash = endpoint.methods & target.endpoints.keys()
         if clash:
             raise ValueError(f"{sorted(clash)} {target.pattern!r} is already registered.")
@@ -207,15 +223,16 @@ class Ajax:
 
         return register_model(self, model, endpoint_class or ModelEndpoint, **options)
 
-    def batch(self, route: str = "_batch", *, max_items: int = 20) -> None:
+    def batch(self, route: str = "_batch", *, max_items: int = 20, **options: Any) -> None:
         """Serve batches of this registry's endpoints at ``POST <mount>/<route>``.
 
         Each item runs through admission and answer as if sent alone; see
-        :mod:`ajaxkit.core.batch` for the wire format.
+        :mod:`ajaxkit.core.batch` for the wire format.  ``options`` are the
+        batch request's own step options (``login_required=True``, ...).
         """
         from ajaxkit.core.batch import enable_batch
 
-        enable_batch(self, route, max_items)
+        enable_batch(self, route, max_items, **options)
 
     def endpoints(self) -> Iterator[Endpoint]:
         """Every registered endpoint, once each."""

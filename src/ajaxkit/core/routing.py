@@ -17,7 +17,7 @@ from ajaxkit.exceptions import MethodNotAllowed, NotFound
 if TYPE_CHECKING:
     from ajaxkit.core.endpoint import Endpoint
 
-__all__ = ["Route", "Router", "normalize_route"]
+__all__ = ["Route", "Router", "normalize_route", "param_names"]
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 # No converter matches a control character (a CR/LF smuggled in as %0d%0a,
@@ -34,6 +34,11 @@ _CONVERTERS = {
 def normalize_route(route: str) -> str:
     """``"/hello/"`` and ``"hello"`` name the same route."""
     return route.strip("/")
+
+
+def param_names(pattern: str) -> frozenset[str]:
+    """The names a route captures: ``"notes/{pk}"`` → ``{"pk"}``."""
+    return frozenset(m.group(1) for m in _PARAM.finditer(pattern))
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Policy steps: the typed seam where admission checks plug in.
 
-Admission runs route → method → declared body size, then the endpoint's
-policy steps in the order of ``Settings.steps`` — by default
+Admission runs route → method, then the endpoint's policy steps in the
+order of ``Settings.steps`` (then the declared body size) — by default
 :data:`DEFAULT_STEPS`, the one place that order is written:
 
 1. :class:`CsrfStep` — before authentication: a forged request must learn
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
-from ajaxkit.core.auth import is_authenticated
+from ajaxkit.core.auth import is_authenticated, warn_no_user_source
 from ajaxkit.core.effects import IO, Effect, Flow, blocking, call_either
 from ajaxkit.exceptions import Forbidden, RegistrationError, Unauthorized
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -192,7 +192,7 @@ class CsrfStep(_Step):
             return None
         check = call.platform.check_csrf
         if check is not None:
-            yield blocking(call.platform, check, call.request)
+            yield blocking(call.platform, check, call.request, call.settings.max_body_size)
         return None
 
 
@@ -224,6 +224,8 @@ class AuthStep(_Step):
 
     def admit(self, call: StepCall, config: AuthConfig) -> Flow[AjaxResponse | None]:
         user = yield load_user(call.request, call.platform)
+        if user is None and call.settings.user_loader is None:
+            warn_no_user_source(call.platform.name, call.platform.user_source)
         if config.login_required and not is_authenticated(user):
             raise Unauthorized()
         if config.permission is not None:

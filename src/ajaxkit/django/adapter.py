@@ -81,6 +81,17 @@ def _meta_headers(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
 _UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
 
 
+def _meta_header(meta: Mapping[str, Any], name: str) -> str | None:
+    """One header straight from META: what :func:`_meta_headers` would map ``name`` to."""
+    if "_" in name:  # META's underscores all read as dashes
+        return None
+    key = name.upper().replace("-", "_")
+    found = [meta["HTTP_" + key]] if "HTTP_" + key in meta else []
+    if key in _UNPREFIXED and meta.get(key):
+        found.append(meta[key])
+    return ", ".join(found) if found else None
+
+
 def _wsgi_text(value: str) -> str:
     try:
         return value.encode("latin-1").decode("utf-8", "replace")
@@ -117,8 +128,11 @@ def to_ajax_request(
         path=request.path,
         route=route,
         # Built from META on first use: Django's request.headers parses every
-        # META key, which cost ajaxkit ~20 µs a request even when unread.
-        headers=LazyHeaders(lambda: _meta_headers(request.META)),
+        # META key, which cost ajaxkit ~20 µs a request even when unread; one
+        # header by name (Content-Length, Content-Type) is one META lookup.
+        headers=LazyHeaders(
+            lambda: _meta_headers(request.META), lambda name: _meta_header(request.META, name)
+        ),
         query=_query(request),
         native=request,
         body=DjangoBody(request),
@@ -130,11 +144,29 @@ def to_ajax_request(
     return ajax_request
 
 
+def _joined_headers(response: AjaxResponse) -> tuple[dict[str, str], bool]:
+    """The headers as Django keeps them (one value per name: repeated ones are
+    joined, as RFC 9110 allows for list-valued fields), and whether there is a
+    ``Content-Type``.  Given to the response's constructor, so that Django
+    does not set its defaults only for them to be replaced."""
+    joined: dict[str, str] = {}
+    spelling: dict[str, str] = {}  # lower-case name -> the first spelling seen
+    for name, value in response.headers.multi_items():
+        key = name.lower()
+        if key in spelling:
+            joined[spelling[key]] += ", " + value
+        else:
+            spelling[key] = name
+            joined[name] = value
+    return joined, "content-type" in spelling
+
+
 def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResponseBase:
     """The Django response for ``response`` (a native one passes through)."""
     if response.native is not None:
         native: HttpResponseBase = response.native
         return native
+    headers, content_type = _joined_headers(response)
     django_response: HttpResponseBase
     if response.stream is not None:
         # Django serves an async iterator under ASGI and a sync one under
@@ -142,16 +174,13 @@ def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResp
         chunks = (
             aiter(response.stream) if isinstance(request, ASGIRequest) else iter(response.stream)
         )
-        django_response = StreamingHttpResponse(chunks, status=response.status)
+        django_response = StreamingHttpResponse(chunks, status=response.status, headers=headers)
     else:
-        django_response = HttpResponse(response.body, status=response.status)
-    # Django adds text/html by default; a response without a body type
-    # (204, OPTIONS) must not claim one.
-    del django_response["Content-Type"]
-    for name in response.headers:
-        # Django keeps one value per header: repeated ones are joined, as
-        # RFC 9110 allows for list-valued fields.
-        django_response[name] = ", ".join(response.headers.getlist(name))
+        django_response = HttpResponse(response.body, status=response.status, headers=headers)
+    if not content_type:
+        # Django adds text/html by default; a response without a body type
+        # (204, OPTIONS) must not claim one.
+        del django_response["Content-Type"]
     if response.status >= 500:
         # ajaxkit logged this server error once, with its error id; Django's
         # django.request logger would log it a second time without one.

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
     PermissionDenied,
@@ -21,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponseBase, UnreadablePostEr
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 
-from ajaxkit.core.platform import Platform
+from ajaxkit.core.platform import Platform, declare
 from ajaxkit.django.adapter import DjangoBody
 from ajaxkit.exceptions import (
     AjaxError,
@@ -88,30 +89,40 @@ def _get_response(request: HttpRequest) -> HttpResponseBase:
     raise AssertionError("not a real middleware chain")
 
 
-def _buffer_body(native: HttpRequest) -> None:
-    """Buffer a multipart body before Django's CSRF check parses it.
+_FORMS = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+
+def _reads_form(native: HttpRequest) -> bool:
+    """Whether Django's check will parse the body: a form POST once a secret is present.
+
+    Without a CSRF cookie (or session secret) Django refuses first, so the
+    body of a forged or cookie-less request is never read.
+    """
+    has_secret = settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_NAME in native.COOKIES
+    return native.method == "POST" and native.content_type in _FORMS and bool(has_secret)
+
+
+def _buffer_body(native: HttpRequest, limit: int) -> None:
+    """Buffer the form body, at most ``limit`` bytes, before Django's check parses it.
 
     Django looks for the token in ``request.POST``; parsing a buffered copy
     leaves the raw body readable for the core (otherwise:
-    ``RawPostDataException``).  Admission has already held the declared
-    ``Content-Length`` to ajaxkit's ``max_body_size``, so the body is read
-    through :class:`DjangoBody` up to that length and Django's
-    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not apply.  Without a declared
-    length (rare for a form), Django's own ``request.body`` reads it, under
-    Django's limit.
+    ``RawPostDataException``).  The read goes through :class:`DjangoBody`, so
+    ajaxkit's ``max_body_size`` governs, not ``DATA_UPLOAD_MAX_MEMORY_SIZE``;
+    a body over it cannot be judged without reading it all, so it is a 413.
     """
     declared = native.META.get("CONTENT_LENGTH")
-    if declared and declared.isdigit():
-        DjangoBody(native).read(int(declared))
-    else:
-        native.body  # noqa: B018
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge()
+    if len(DjangoBody(native).read(limit)) > limit:
+        raise PayloadTooLarge()
 
 
-def check_csrf(request: AjaxRequest) -> None:
+def check_csrf(request: AjaxRequest, limit: int) -> None:
     """Run Django's CSRF check on the native request; raise CSRFFailed on failure."""
     native: HttpRequest = request.native
-    if native.method == "POST" and native.content_type == "multipart/form-data":
-        _buffer_body(native)
+    if _reads_form(native):
+        _buffer_body(native, limit)
     # Built per call: the checker caches settings (trusted origins), which
     # may change under override_settings.
     _CsrfCheck(_get_response).process_view(native, _protected_view, (), {})
@@ -134,11 +145,15 @@ async def run_in_thread(func: Callable[..., Any], /, *args: Any, **kwargs: Any) 
 
 
 #: The platform every Django view of ajaxkit dispatches with.
-DJANGO_PLATFORM = Platform(
-    name="django",
-    native_response_types=(HttpResponseBase,),
-    translate_exception=translate_exception,
-    check_csrf=check_csrf,
-    run_in_thread=run_in_thread,
-    describe_native=describe_native,
+DJANGO_PLATFORM = declare(
+    Platform(
+        name="django",
+        user_source="'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE",
+        native_response_types=(HttpResponseBase,),
+        translate_exception=translate_exception,
+        check_csrf=check_csrf,
+        run_in_thread=run_in_thread,
+        describe_native=describe_native,
+        request_types=(HttpRequest,),
+    )
 )

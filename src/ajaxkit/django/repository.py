@@ -70,7 +70,7 @@ def handles(model: Any) -> bool:
     return isinstance(model, type) and issubclass(model, models.Model)
 
 
-def repository(model: Any, *, using: str = DEFAULT_DB_ALIAS, **_: Any) -> DjangoRepository:
+def repository(model: Any, *, using: str = DEFAULT_DB_ALIAS) -> DjangoRepository:
     """The factory :func:`~ajaxkit.core.models.repository_for` calls."""
     return DjangoRepository(model, using)
 

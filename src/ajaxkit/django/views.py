@@ -27,10 +27,12 @@ View = Callable[..., Any]
 def django_config() -> dict[str, Any]:
     """Django's settings as the mapping :mod:`ajaxkit.core.config` reads.
 
-    Only ``DEBUG`` and the ``AJAXKIT`` names are taken: reading every setting
+    Only ``DEBUG``, ``SECRET_KEY`` and the ``AJAXKIT`` names are taken: reading every setting
     would evaluate lazy ones the project never meant ajaxkit to touch.
     """
-    names = [n for n in dir(django_settings) if n == "DEBUG" or n.startswith("AJAXKIT")]
+    names = [
+        n for n in dir(django_settings) if n in ("DEBUG", "SECRET_KEY") or n.startswith("AJAXKIT")
+    ]
     return {name: getattr(django_settings, name) for name in names}
 
 
@@ -85,7 +87,9 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
     # failure is a problem document, not Django's HTML page.  The route
     # pattern matches newlines too (Django's <path:> does not): every path
     # below the mount, %0d%0a included, gets ajaxkit's answer, a problem 404.
-    return [path("", view, name="ajaxkit"), re_path(r"^(?P<route>[\s\S]+)\Z", view, name="ajaxkit")]
+    # It comes first: nearly every request takes it, so Django tries one
+    # pattern, not two.
+    return [re_path(r"^(?P<route>[\s\S]+)\Z", view, name="ajaxkit"), path("", view, name="ajaxkit")]
 
 
 def _wrap(wrapped: WrappedView) -> View:

@@ -1,4 +1,4 @@
-"""Serve an :class:`~ajaxkit.Ajax` registry with FastAPI: mount the Starlette app::
+"""Serve an :class:`~ajaxkit.Ajax` registry with FastAPI: mount the ASGI app::
 
     from fastapi import FastAPI
 
@@ -12,17 +12,106 @@ holding a newline to FastAPI's own 404; see :func:`ajaxkit.starlette.mount`.)
 Given ``app=``, the registry's endpoints also appear in the app's own
 ``/openapi.json`` and ``/docs`` (:func:`include_in_openapi`).
 
-FastAPI is Starlette underneath, so this is :func:`ajaxkit.starlette.app`:
-``fastapi.HTTPException`` subclasses Starlette's and FastAPI responses are
-Starlette responses, so both are handled already.  There is deliberately no
-``APIRouter`` helper: ajaxkit routes, binds and validates by itself, so a
-router would only wrap this same mount (FastAPI's ``include_router`` does not
-even carry mounts over).
+FastAPI is Starlette underneath, so this is :func:`ajaxkit.starlette.app`
+with FastAPI's facts added: ``fastapi.HTTPException`` subclasses Starlette's
+and FastAPI responses are Starlette responses, so both are handled already.
+
+* It is an ASGI app, not an ``APIRouter``: ajaxkit routes, binds and
+  validates by itself, so a router would only wrap this same mount.
+  ``app.include_router(ajaxkit.fastapi.app(api))`` fails with an error
+  saying to ``mount`` it.
+* FastAPI's dependency injection does not run: a handler parameter defaulting
+  to ``Depends(...)`` is refused at registration.  Take the request
+  (``request: AjaxRequest``) and call the dependency yourself, or use a
+  ``permission=`` hook or a Starlette middleware for what applies to many
+  endpoints.
 """
 
 from __future__ import annotations
 
-from ajaxkit.fastapi.mounting import include_in_openapi, mount
-from ajaxkit.starlette import AjaxApp, AjaxMount, app
+from typing import TYPE_CHECKING
 
-__all__ = ["AjaxApp", "AjaxMount", "app", "include_in_openapi", "mount"]
+from ajaxkit.fastapi import asgi as _asgi
+from ajaxkit.fastapi.asgi import AjaxApp
+from ajaxkit.fastapi.openapi import include_in_openapi
+from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
+from ajaxkit.starlette.asgi import AjaxMount
+from ajaxkit.starlette.front import FrontApp
+
+if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
+    from collections.abc import Mapping
+    from typing import Any
+
+    from fastapi import FastAPI
+    from starlette.types import ASGIApp
+
+    from ajaxkit.core.registry import Ajax
+
+__all__ = [
+    "FASTAPI_PLATFORM",
+    "AjaxApp",
+    "AjaxMount",
+    "FrontApp",
+    "app",
+    "front",
+    "include_in_openapi",
+    "mount",
+]
+
+
+def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
+    """The ASGI app serving ``api``; ``app.mount("/ajax", ajaxkit.fastapi.app(api))``.
+
+    Args:
+        api: the registry whose endpoints answer below the mount.
+        config: settings by configuration name, as for
+            :func:`ajaxkit.starlette.app` (``docs/settings.md``).
+    """
+    if config is not None:
+        api.apply_config(config)
+    return AjaxApp(api)
+
+
+def mount(
+    path: str,
+    api: Ajax,
+    *,
+    name: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    app: FastAPI | None = None,
+) -> AjaxMount:
+    """A route serving ``api`` below ``path``, as :func:`ajaxkit.starlette.mount`.
+
+    ``app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api, app=app))``.
+
+    Args:
+        path: the mount prefix (``"/ajax"``).
+        api: the registry whose endpoints answer below it.
+        name: the route name, for ``url_path_for``.
+        config: settings by configuration name, as for :func:`app`.
+        app: the FastAPI app; given, the registry's endpoints also appear
+            in its ``/openapi.json`` and ``/docs`` (:func:`include_in_openapi`).
+    """
+    if config is not None:
+        api.apply_config(config)
+    _asgi.refuse_depends(api)
+    if app is not None:
+        include_in_openapi(app, path, api)
+    return AjaxMount(path, api, name=name, platform=FASTAPI_PLATFORM)
+
+
+def front(
+    api: Ajax, app: ASGIApp, *, prefix: str = "/ajax", config: Mapping[str, Any] | None = None
+) -> FrontApp:
+    """Serve ``api`` below ``prefix`` ahead of the FastAPI ``app``, skipping its router.
+
+    Args:
+        api: the registry to serve.
+        app: the FastAPI app serving everything else.
+        prefix: where the registry's endpoints live.
+        config: settings by configuration name, as for :func:`app`.
+    """
+    if config is not None:
+        api.apply_config(config)
+    _asgi.refuse_depends(api)
+    return FrontApp(AjaxApp(api), app, prefix)

@@ -84,6 +84,22 @@ def current_user() -> Any:
     return flask_login.current_user._get_current_object()
 
 
+# The two headers WSGI keeps without the HTTP_ prefix.
+_UNPREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _environ_header(environ: Mapping[str, Any], name: str) -> str | None:
+    """One header straight from the WSGI environ, as werkzeug's ``headers.items()``
+    would give it (so without building every header of the request)."""
+    if "_" in name:  # the environ's underscores all read as dashes
+        return None
+    key = name.upper().replace("-", "_")
+    if key in _UNPREFIXED:
+        return environ.get(key) or None
+    value: str | None = environ.get("HTTP_" + key)
+    return value
+
+
 def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) -> AjaxRequest:
     """The :class:`AjaxRequest` for the current ``flask.request``.
 
@@ -96,7 +112,9 @@ def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) ->
         method=request.method,
         path=request.script_root + request.path,
         route=route,
-        headers=LazyHeaders(request.headers.items),
+        headers=LazyHeaders(
+            request.headers.items, lambda name: _environ_header(request.environ, name)
+        ),
         query=MultiDict(request.args.items(multi=True)) if request.query_string else EMPTY_QUERY,
         native=request,
         body=StreamBody(request),
@@ -118,6 +136,10 @@ def to_flask_response(response: AjaxResponse) -> flask.Response:
     if "Content-Type" not in response.headers:
         # Flask would otherwise label a bodiless 204 as text/html.
         del native.headers["Content-Type"]
+    if "Content-Length" in response.headers:
+        # werkzeug sets the length of the body it got; a HEAD answer's is
+        # the length of the GET answer it stands for.
+        native.headers["Content-Length"] = response.headers["Content-Length"]
     for cookie in response.cookies:
         native.set_cookie(
             cookie.name,

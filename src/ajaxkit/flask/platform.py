@@ -18,10 +18,11 @@ werkzeug attaches (``Allow``, ``WWW-Authenticate``, ``Retry-After``) are kept.
 
 from __future__ import annotations
 
+import flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ajaxkit.core.platform import Platform
+from ajaxkit.core.platform import Platform, declare
 from ajaxkit.exceptions import (
     AjaxError,
     MethodNotAllowed,
@@ -57,10 +58,14 @@ def describe_native(response: WerkzeugResponse) -> NativeSummary:
 #: The platform :func:`ajaxkit.flask.blueprint` and :func:`ajaxkit.flask.ajax`
 #: dispatch with.  CSRF protection for Flask is not wired yet: ``check_csrf``
 #: stays ``None`` until it is.
-FLASK_PLATFORM = Platform(
-    name="flask",
-    native_response_types=(WerkzeugResponse,),
-    translate_exception=translate_exception,
-    check_csrf=None,
-    describe_native=describe_native,
+FLASK_PLATFORM = declare(
+    Platform(
+        name="flask",
+        user_source="Flask-Login (flask_login.LoginManager(app) and a user_loader)",
+        native_response_types=(WerkzeugResponse,),
+        translate_exception=translate_exception,
+        check_csrf=None,
+        describe_native=describe_native,
+        request_types=(flask.Request,),
+    )
 )

@@ -62,7 +62,7 @@ def handles(model: Any) -> bool:
     return inspect(model, raiseerr=False) is not None and isinstance(inspect(model), Mapper)
 
 
-def repository(model: Any, *, session: Any = None, **_: Any) -> SQLAlchemyRepository:
+def repository(model: Any, *, session: Any = None) -> SQLAlchemyRepository:
     """The factory :func:`~ajaxkit.core.models.repository_for` calls."""
     if session is None:
         raise TypeError(f"Register {model.__name__} with session=<sessionmaker or scoped_session>.")

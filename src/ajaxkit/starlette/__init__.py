@@ -16,6 +16,9 @@ The user is ``scope["user"]``, set by Starlette's ``AuthenticationMiddleware``
 under the same mount: the ``websocket`` scope goes to the core's session.
 Handlers may return Starlette responses (they pass through) and raise
 ``HTTPException`` (it becomes the matching problem).
+
+For the fastest path, :func:`front` serves the registry ahead of the app
+instead of through its router (see :mod:`ajaxkit.starlette.front`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ajaxkit.starlette.asgi import AjaxApp, AjaxMount
+from ajaxkit.starlette.front import FrontApp, front
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
@@ -31,7 +35,7 @@ if TYPE_CHECKING:  # only for the annotations; not part of this package's export
 
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "AjaxMount", "app", "mount"]
+__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "AjaxMount", "FrontApp", "app", "front", "mount"]
 
 
 def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:

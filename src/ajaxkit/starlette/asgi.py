@@ -9,7 +9,6 @@ most of what ajaxkit would otherwise add to a bare Starlette route.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from starlette.requests import HTTPConnection, Request
@@ -111,8 +110,8 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
         if query
         else EMPTY_QUERY,
-        # Request(...) only stores the scope; it parses nothing until asked.
-        native=Request(scope, receive),
+        # Starlette's Request is built only if a handler or step asks for it.
+        native_factory=lambda: Request(scope, receive),
         body=ReceiveBody(receive),
         # Set by Starlette's AuthenticationMiddleware; absent without it.
         user=scope.get("user"),
@@ -135,10 +134,25 @@ def route_path(scope: Scope) -> str:
     return route if not route or route[0] == "/" else path
 
 
-def scope_headers(raw: Iterable[tuple[bytes, bytes]]) -> LazyHeaders:
+def scope_headers(raw: list[tuple[bytes, bytes]]) -> LazyHeaders:
     """The scope's headers, decoded on first use (a GET that binds nothing
-    from them never pays for decoding a browser's dozen)."""
-    return LazyHeaders(lambda: ((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw))
+    from them never pays for decoding a browser's dozen).
+
+    One header asked for by name (the core reads ``Content-Length`` and
+    ``Content-Type`` of every body) is found in the raw pairs, decoding only
+    its value.
+    """
+
+    def lookup(name: str) -> str | None:
+        try:
+            key = name.encode("latin-1")
+        except UnicodeEncodeError:  # no such header can have been sent
+            return None
+        # Servers send names in lower case; lower() keeps any other one found.
+        values = [v.decode("latin-1") for k, v in raw if k == key or k.lower() == key]
+        return ", ".join(values) if values else None
+
+    return LazyHeaders(lambda: ((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw), lookup)
 
 
 class ReceiveBody:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 
-from ajaxkit.core.platform import Platform
+from ajaxkit.core.platform import Platform, declare
 from ajaxkit.exceptions import AjaxError, error_for_status
 from ajaxkit.types import NativeSummary
 
@@ -40,11 +41,15 @@ def describe_native(response: Response) -> NativeSummary:
 
 #: Starlette responses pass through; sync code runs in anyio's thread pool
 #: (as Starlette runs sync endpoints); CSRF protection comes later.
-STARLETTE_PLATFORM = Platform(
-    name="starlette",
-    native_response_types=(Response,),
-    translate_exception=translate_exception,
-    check_csrf=None,
-    run_in_thread=run_in_threadpool,
-    describe_native=describe_native,
+STARLETTE_PLATFORM = declare(
+    Platform(
+        name="starlette",
+        user_source="Starlette's AuthenticationMiddleware (starlette.middleware.authentication)",
+        native_response_types=(Response,),
+        translate_exception=translate_exception,
+        check_csrf=None,
+        run_in_thread=run_in_threadpool,
+        describe_native=describe_native,
+        request_types=(Request,),
+    )
 )

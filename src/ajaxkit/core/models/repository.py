@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from ajaxkit.core.registration_checks import check_factory_options
 from ajaxkit.exceptions import FieldError
 
 __all__ = [
@@ -272,14 +273,20 @@ def register_repository(detect: Detector, factory: RepositoryFactory) -> None:
 
 def repository_for(model: Any, **options: Any) -> Repository:
     """The repository for ``model``, built by the first factory that handles it."""
+    factory = _factory_for(model)
+    check_factory_options(model, factory, options)
+    return factory(model, **options)
+
+
+def _factory_for(model: Any) -> RepositoryFactory:
     for detect, factory in _FACTORIES:
         if detect(model):
-            return factory(model, **options)
+            return factory
     for prefix, module_name in _BUILTIN:
         if any(m.startswith(prefix) for m in _modules_of(model)):
             module = importlib.import_module(module_name)
             if module.handles(model):
-                return module.repository(model, **options)  # type: ignore[no-any-return]
+                return module.repository  # type: ignore[no-any-return]
     raise TypeError(f"No repository knows how to store {model!r}; pass repository=.")
 
 

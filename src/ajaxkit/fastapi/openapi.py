@@ -1,8 +1,7 @@
-"""Mounting a registry on FastAPI, listed in the app's own OpenAPI document."""
+"""A registry's endpoints in the FastAPI app's own OpenAPI document (and ``/docs``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -10,25 +9,8 @@ from fastapi import FastAPI
 from ajaxkit.core.openapi import openapi_document
 from ajaxkit.core.openapi.merge import merge_document
 from ajaxkit.core.registry import Ajax
-from ajaxkit.starlette import AjaxMount
-from ajaxkit.starlette import mount as starlette_mount
 
-__all__ = ["include_in_openapi", "mount"]
-
-
-def mount(
-    path: str,
-    api: Ajax,
-    *,
-    name: str | None = None,
-    config: Mapping[str, Any] | None = None,
-    app: FastAPI | None = None,
-) -> AjaxMount:
-    """:func:`ajaxkit.starlette.mount`; with ``app``, also :func:`include_in_openapi`."""
-    mounted = starlette_mount(path, api, name=name, config=config)
-    if app is not None:
-        include_in_openapi(app, path, api)
-    return mounted
+__all__ = ["include_in_openapi"]
 
 
 def include_in_openapi(app: FastAPI, path: str, api: Ajax) -> None:

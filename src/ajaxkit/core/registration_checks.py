@@ -1,0 +1,204 @@
+"""Mistakes in ``@api.endpoint(...)`` caught when it runs, not on the first request.
+
+Each check raises :class:`~ajaxkit.exceptions.RegistrationError` naming the
+endpoint and saying what to write instead.  Without them these mistakes
+register quietly and surface later as baffling answers: ``methods="POST"``
+registers the methods ``P``, ``O``, ``S`` and ``T`` (a POST then gets 405),
+a route segment ``{pk}`` with no ``pk`` parameter drops the value, and a
+parameter type pydantic cannot build fails with an error naming neither the
+endpoint nor the parameter.
+
+:meth:`Ajax.add <ajaxkit.Ajax.add>` calls :func:`check_registration` before
+building the endpoint and runs the build inside :func:`explained`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter
+
+from ajaxkit.core.platform import declared_platforms
+from ajaxkit.exceptions import RegistrationError
+
+__all__ = [
+    "KNOWN_METHODS",
+    "check_factory_options",
+    "check_methods",
+    "check_parameters",
+    "check_path_names",
+    "check_registration",
+    "check_route",
+    "check_unknown_fields",
+    "explained",
+]
+
+#: Methods an endpoint may answer; ``WEBSOCKET`` is the pseudo-method of a
+#: socket endpoint.  Anything else is a typo (``FETCH``) or not an AJAX call.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "WEBSOCKET"})
+
+
+def check_registration(
+    route: object,
+    func: Callable[..., Any],
+    methods: object,
+    path_names: frozenset[str],
+    options: Mapping[str, Any],
+) -> frozenset[str]:
+    """Run every check for ``func`` registered at ``route``; the upper-case methods."""
+    label = _label(route, func)
+    checked = check_methods(label, methods)
+    check_path_names(label, func, path_names)
+    check_parameters(label, func)
+    check_unknown_fields(label, options.get("unknown_fields", "ignore"))
+    return checked
+
+
+def check_unknown_fields(label: str, value: object) -> None:
+    """``unknown_fields`` is ``"ignore"`` or ``"reject"``."""
+    if value not in ("ignore", "reject"):
+        raise RegistrationError(
+            f"Endpoint {label}: unknown_fields must be 'ignore' or 'reject', not {value!r}."
+        )
+
+
+def check_route(route: object, func: Callable[..., Any]) -> str:
+    """``route`` itself, once it is known to be a string."""
+    if not isinstance(route, str):
+        raise RegistrationError(
+            f"Endpoint {_name(func)!r}: the route must be a string such as "
+            f"'users/{{pk}}', not {route!r}."
+        )
+    return route
+
+
+def check_methods(label: str, methods: object) -> frozenset[str]:
+    """The upper-cased ``methods``: a non-empty collection of known method names."""
+    if isinstance(methods, (str, bytes)):
+        raise RegistrationError(
+            f"Endpoint {label}: methods must be a list such as methods=[{methods!r}], "
+            f"not the string {methods!r} (a string is a sequence of letters)."
+        )
+    if not isinstance(methods, Iterable):
+        raise RegistrationError(
+            f"Endpoint {label}: methods must be a list of method names, not {methods!r}."
+        )
+    names = list(methods)
+    bad = [m for m in names if not isinstance(m, str) or m.upper() not in KNOWN_METHODS]
+    if bad or not names:
+        known = ", ".join(sorted(KNOWN_METHODS))
+        what = f"unknown method(s) {', '.join(map(repr, bad))}" if bad else "no methods"
+        raise RegistrationError(f"Endpoint {label}: {what}; use some of {known}.")
+    return frozenset(m.upper() for m in names)
+
+
+def check_path_names(label: str, func: Callable[..., Any], path_names: frozenset[str]) -> None:
+    """Every ``{name}`` the route captures must be a parameter of ``func``.
+
+    Except for a handler taking nothing but the request: it reads
+    ``request.path_params`` itself.  (``**kwargs`` does not count: binding
+    fills named parameters only.)
+    """
+    params = _parameters(func)
+    if len(params) <= 1:
+        return
+    missing = sorted(path_names - params.keys())
+    if missing:
+        wanted = ", ".join(f"{name}: str" for name in missing)
+        raise RegistrationError(
+            f"Endpoint {label}: the route captures {', '.join(missing)} but the "
+            f"handler has no parameter of that name; add it ({wanted}, or another "
+            f"type) or rename the route segment."
+        )
+
+
+def check_parameters(label: str, func: Callable[..., Any]) -> None:
+    """Run each declared integration's parameter check (FastAPI refuses ``Depends``)."""
+    checks = [p.check_parameter for p in declared_platforms() if p.check_parameter is not None]
+    for param in _parameters(func).values():
+        default = None if param.default is param.empty else param.default
+        for check in checks:
+            problem = check(param.name, default)
+            if problem is not None:
+                raise RegistrationError(f"Endpoint {label}: parameter {param.name!r}: {problem}")
+
+
+def check_factory_options(model: Any, factory: Callable[..., Any], options: Any) -> None:
+    """``api.model(...)``'s keywords must be ones its repository factory takes.
+
+    A factory taking ``**kwargs`` accepts anything; the built-in ones do not,
+    so a misspelt ``sesion=`` is an error instead of being ignored.
+    """
+    params = inspect.signature(factory).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    takes = {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    takes.discard(next(iter(inspect.signature(factory).parameters), ""))  # the model
+    unknown = sorted(set(options) - takes)
+    if unknown:
+        name = getattr(model, "__name__", repr(model))
+        known = ", ".join(f"{n}=" for n in sorted({*takes, "resource", "repository"}))
+        raise RegistrationError(
+            f"api.model({name}): unknown option(s) {', '.join(map(repr, unknown))}; "
+            f"this model's repository takes {known}."
+        )
+
+
+@contextmanager
+def explained(route: str, func: Callable[..., Any]) -> Iterator[None]:
+    """Turn a failure to read the handler's parameter types into a RegistrationError."""
+    try:
+        yield
+    except (PydanticSchemaGenerationError, PydanticUserError) as exc:
+        raise RegistrationError(_unsupported(_label(route, func), func, exc)) from exc
+    except NameError as exc:
+        # typing.get_type_hints on a string annotation whose name is only
+        # imported under TYPE_CHECKING (or not at all).
+        raise RegistrationError(
+            f"Endpoint {_label(route, func)}: an annotation cannot be resolved ({exc}); "
+            "binding needs the real types, so import them at module level."
+        ) from exc
+
+
+def _unsupported(label: str, func: Callable[..., Any], exc: Exception) -> str:
+    name, hint = _culprit(func)
+    reason = str(exc).splitlines()[0]
+    if name is None:
+        return f"Endpoint {label}: its parameters cannot be validated: {reason}"
+    return (
+        f"Endpoint {label}: parameter {name!r} has type {hint!r}, which cannot be read "
+        f"from a request ({reason}). Use a type pydantic can validate. If {name!r} is "
+        f"the request, make it the first parameter and name it `request` or annotate "
+        f"it with AjaxRequest or the framework's request class (import the ajaxkit "
+        f"integration, e.g. ajaxkit.flask, before registering)."
+    )
+
+
+def _culprit(func: Callable[..., Any]) -> tuple[str | None, Any]:
+    """The first parameter whose annotation pydantic cannot build a schema for."""
+    hints = typing.get_type_hints(func, include_extras=True)
+    for index, name in enumerate(_parameters(func)):
+        if name not in hints or (index == 0 and name == "request"):
+            continue
+        try:
+            TypeAdapter(hints[name])
+        except (PydanticSchemaGenerationError, PydanticUserError):
+            return name, hints[name]
+    return None, None
+
+
+def _parameters(func: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+    return dict(inspect.signature(func).parameters)
+
+
+def _name(func: Callable[..., Any]) -> str:
+    return str(getattr(func, "__qualname__", repr(func)))
+
+
+def _label(route: object, func: Callable[..., Any]) -> str:
+    # The form the policy steps use, so every registration error reads alike.
+    return repr(f"{_name(func)} ({str(route).strip('/') or '/'})")

@@ -1,0 +1,198 @@
+"""Registration mistakes are RegistrationErrors naming the endpoint and the fix.
+
+Each of these used to register quietly and surface later as a baffling
+answer (a 405 listing ``P, O, S, T``; a 422 for a parameter called ``req``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.exceptions import RegistrationError
+from ajaxkit.testing import Client
+
+
+class Opaque:
+    """A type pydantic cannot build a schema for."""
+
+
+def _opaque_handler(request: AjaxRequest, thing: Opaque) -> None: ...
+
+
+def test_methods_given_as_a_string_is_refused() -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"create \(notes\)'.*methods=\['POST'\]"):
+
+        @api.endpoint("notes", methods="POST")
+        def create(request: AjaxRequest) -> None: ...
+
+
+@pytest.mark.parametrize("methods", [["FETCH"], ["GET", "fetch"], [], [1]])
+def test_unknown_or_no_methods_are_refused(methods: list[Any]) -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"<lambda> \(notes\)'.*use some of DELETE, GET"):
+        api.add("notes", lambda request: None, methods=methods)
+
+
+def test_methods_are_case_insensitive() -> None:
+    api = Ajax()
+    endpoint = api.add("notes", lambda request: None, methods=["post", "Get"])
+    assert endpoint.methods == {"GET", "POST"}
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_login_required_must_be_a_bool(value: Any) -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"secret \(secret\)'.*login_required must be True"):
+
+        @api.endpoint(login_required=value)
+        def secret(request: AjaxRequest) -> None: ...
+
+
+def test_route_capture_without_a_parameter_is_refused() -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"user \(users/\{pk\}\)'.*captures pk.*pk: str"):
+
+        @api.endpoint("users/{pk}")
+        def user(request: AjaxRequest, id: int) -> None: ...
+
+
+def test_a_handler_taking_only_the_request_may_read_path_params_itself() -> None:
+    api = Ajax()
+    api.add("files/{name}", lambda request: request.path_params["name"])
+    assert Client(api).get("/ajax/files/a").json() == "a"
+
+
+def test_a_route_that_is_not_a_string_is_refused() -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"hello'.*route must be a string.*not 123"):
+
+        @api.endpoint(123)  # type: ignore[call-overload, untyped-decorator]
+        def hello(request: AjaxRequest) -> None: ...
+
+
+def test_unsupported_parameter_type_names_endpoint_and_parameter() -> None:
+    api = Ajax()
+    message = r"find \(find\)': parameter 'thing' has type .*Opaque.*pydantic"
+    with pytest.raises(RegistrationError, match=message) as raised:
+
+        @api.endpoint
+        def find(request: AjaxRequest, q: str, thing: Opaque) -> None: ...
+
+    assert raised.value.__cause__ is not None  # pydantic's own error stays attached
+
+
+def test_failed_registration_leaves_no_route() -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError):
+        api.add("users/{pk}", lambda request, id: None)
+    with pytest.raises(RegistrationError):
+        api.add("things", lambda request, thing: None, csrf_exmpt=True)
+    with pytest.raises(RegistrationError):
+        api.add("opaque", _opaque_handler)
+    api.add("fine", lambda request: None)
+    assert [r.pattern for r in api.router] == ["fine"]
+
+
+# --- the request argument -----------------------------------------------------
+
+
+def test_request_is_recognised_by_annotation() -> None:
+    api = Ajax()
+
+    @api.endpoint
+    def echo(req: AjaxRequest, q: str) -> dict[str, str]:
+        return {"route": req.route, "q": q}
+
+    assert Client(api).get("/ajax/echo", params={"q": "x"}).json() == {"route": "/echo", "q": "x"}
+
+
+def test_request_is_recognised_by_name() -> None:
+    api = Ajax()
+
+    @api.endpoint
+    def echo(request, q: str):  # type: ignore[no-untyped-def]
+        return {"route": request.route, "q": q}
+
+    assert Client(api).get("/ajax/echo", params={"q": "x"}).json() == {"route": "/echo", "q": "x"}
+
+
+def test_an_unannotated_first_parameter_not_named_request_binds() -> None:
+    # Only the name ``request`` or a request annotation makes it the request.
+    api = Ajax()
+
+    @api.endpoint
+    def double(n: int) -> int:
+        return n * 2
+
+    assert Client(api).get("/ajax/double", params={"n": "4"}).json() == 8
+
+
+def test_messages_say_what_to_write_instead() -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError) as raised:
+        api.add("x", lambda request, thing: None, methods="GET")
+    assert re.search(r"methods=\['GET'\]", str(raised.value))
+
+
+def test_unknown_fields_must_be_ignore_or_reject() -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"unknown_fields must be 'ignore' or 'reject'"):
+        api.add("x", lambda request, q: None, unknown_fields="forbid")
+
+
+def test_unknown_fields_reject_applies_to_a_handler_with_no_parameters() -> None:
+    api = Ajax()
+    api.add("ping", lambda request: "pong", unknown_fields="reject")
+    assert Client(api).get("/ajax/ping").json() == "pong"
+    response = Client(api).get("/ajax/ping", params={"x": "1"})
+    assert response.status == 422
+    assert response.json()["errors"][0] == {
+        "parameter": "x",
+        "detail": "'x' is not a parameter of this endpoint.",
+        "code": "unknown_field",
+    }
+
+
+def _strangers_api() -> Ajax:
+    api = Ajax()
+    api.add("strict", lambda request, title: title, methods=["POST"], unknown_fields="reject")
+    api.add("lenient", lambda request, title: title, methods=["POST"])
+    return api
+
+
+STRANGERS = Client(_strangers_api())
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    names=st.dictionaries(
+        st.text(min_size=1, max_size=12).filter(lambda n: n not in {"title", "count"}),
+        st.text(max_size=8),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_unknown_names_from_strangers_are_a_422_naming_each(names: dict[str, str]) -> None:
+    body = {"title": "t", **names}
+    refused = STRANGERS.post("/ajax/strict", json=body)
+    assert refused.status == 422
+    assert {e["pointer"] for e in refused.json()["errors"]} == {
+        "#/" + n.replace("~", "~0").replace("/", "~1") for n in names
+    }
+    assert STRANGERS.post("/ajax/lenient", json=body).json() == "t"
+
+
+def test_an_annotation_that_cannot_be_resolved_is_explained() -> None:
+    api = Ajax()
+
+    def find(request: AjaxRequest, thing: NotImportedHere) -> None: ...  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(RegistrationError, match=r"find \(find\)'.*NotImportedHere.*module level"):
+        api.add("find", find)

@@ -1,0 +1,84 @@
+"""The example files docs/*.md quote (examples/docs/) run and behave as the pages say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client as DjangoClient
+from django.test.utils import override_settings
+
+from ajaxkit.testing import Client
+
+
+@pytest.mark.flask
+def test_flask_page() -> None:
+    from examples.docs import flask_app, flask_testing
+
+    flask_testing.test_endpoints_without_flask()
+    flask_testing.test_through_flask()
+    agent = flask_app.app.test_client().get("/ajax/agent", headers={"User-Agent": "doc"})
+    assert agent.get_json() == {"agent": "doc"}
+
+
+@pytest.fixture
+def quickstart_urls() -> Iterator[None]:
+    with override_settings(ROOT_URLCONF="examples.django_quickstart.app"):
+        yield
+
+
+@pytest.mark.django
+@pytest.mark.usefixtures("quickstart_urls")
+def test_django_page() -> None:
+    from examples.docs import django_testing
+
+    django_testing.test_endpoints_without_django_http()
+    django_testing.test_through_django()
+
+
+@pytest.mark.django
+def test_django_async_urls() -> None:
+    with override_settings(ROOT_URLCONF="examples.docs.django_async"):
+        assert DjangoClient().get("/ajax/hello").json() == {"message": "Hello, World!"}
+
+
+@pytest.mark.starlette
+def test_starlette_page() -> None:
+    from examples.docs import starlette_testing
+
+    starlette_testing.test_endpoints_without_starlette()
+    starlette_testing.test_through_starlette()
+
+
+@pytest.mark.fastapi
+def test_fastapi_page() -> None:
+    from examples.docs import fastapi_testing
+
+    fastapi_testing.test_through_fastapi()
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    is_authenticated: bool = True
+
+
+def test_models_page() -> None:
+    from examples.docs.models_app import Author, SessionLocal, Tag, api
+
+    with SessionLocal.begin() as session:
+        session.add_all([Author(id=1, name="Ada"), Tag(id=1, label="idea")])
+    client = Client(api)
+    assert client.get("/ajax/notes").status == 401
+    client.login(Person("ada"))
+    created = client.post("/ajax/notes", json={"title": "Plan", "author": 1, "tags": [1]})
+    assert created.status == 201, created.text
+    pk = created.json()["id"]
+    assert client.post(f"/ajax/notes/{pk}/publish").json()["status"] == "published"
+    listed = client.get("/ajax/notes", params={"search": "pla", "status": "published"}).json()
+    assert [note["id"] for note in listed["results"]] == [pk]
+    refused = client.post("/ajax/notes", json={"title": "x", "owner": "ada"})
+    assert refused.json()["errors"][0]["code"] == "unknown_field"
+    client.login(Person("bob"))
+    assert client.get(f"/ajax/notes/{pk}").status == 404  # outside bob's get_queryset

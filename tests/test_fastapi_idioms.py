@@ -1,0 +1,58 @@
+"""FastAPI habits that cannot work under ajaxkit fail with an error saying what to do."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import Depends, FastAPI
+
+import ajaxkit.core.platform
+import ajaxkit.fastapi
+from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.exceptions import RegistrationError
+
+pytestmark = pytest.mark.fastapi
+
+
+def current_user() -> str:
+    return "ada"
+
+
+def test_include_router_says_to_mount() -> None:
+    app = FastAPI()
+    with pytest.raises(AttributeError, match=r'not an APIRouter.*app\.mount\("/ajax"'):
+        app.include_router(ajaxkit.fastapi.app(Ajax()))  # type: ignore[arg-type]
+
+
+def test_the_app_still_answers_attribute_probes() -> None:
+    # hasattr() and getattr(..., default) keep working: the error is an AttributeError.
+    ajax_app = ajaxkit.fastapi.app(Ajax())
+    assert not hasattr(ajax_app, "routes")
+    assert getattr(ajax_app, "routes", []) == []
+
+
+def test_depends_default_is_refused_at_registration() -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
+
+        @api.endpoint
+        def me(request: AjaxRequest, user: str = Depends(current_user)) -> str:
+            return user
+
+
+def test_depends_registered_before_ajaxkit_fastapi_was_imported_is_refused_at_mount(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if ajaxkit.fastapi had not been imported yet when the endpoint was registered.
+    declared = {k: v for k, v in ajaxkit.core.platform._DECLARED.items() if k != "fastapi"}
+    monkeypatch.setattr(ajaxkit.core.platform, "_DECLARED", declared)
+    api = Ajax()
+
+    @api.endpoint
+    def me(request: AjaxRequest, user: str = Depends(current_user)) -> str:
+        return user
+
+    monkeypatch.undo()
+    with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
+        ajaxkit.fastapi.app(api)
+    with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
+        ajaxkit.fastapi.mount("/ajax", api)

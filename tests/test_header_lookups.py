@@ -1,0 +1,120 @@
+"""Reading one header by name answers what the whole header mapping would.
+
+Every integration gives :class:`~ajaxkit.types.LazyHeaders` a lookup that
+reads one header straight from the framework's own structure (the ASGI raw
+pairs, Django's ``META``, the WSGI environ), so that the core's reads of
+``Content-Length`` and ``Content-Type`` never decode every header.  Headers
+come from strangers: for any headers, the lookup must agree with the
+mapping, including repeated, empty and oddly spelt ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ajaxkit.types import Headers, LazyHeaders
+
+#: Names the core and handlers ask for, plus look-alikes.
+ASKED = ("content-length", "content-type", "x-a", "x_a", "X-A", "cookie", "host", "nope", "é")
+
+_NAME_CHARS = st.sampled_from("abcxXAZ-_")
+_names = st.one_of(
+    st.sampled_from(["content-length", "content-type", "Content-Type", "x-a", "X-A", "x_a"]),
+    st.text(_NAME_CHARS, min_size=1, max_size=6),
+)
+_values = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=8)
+
+
+def _unbuilt(headers: LazyHeaders) -> bool:
+    try:
+        Headers.__dict__["_map"].__get__(headers)
+    except AttributeError:
+        return True
+    return False
+
+
+def _agree(headers: LazyHeaders, reference: Headers, asked: list[str]) -> None:
+    for name in [*ASKED, *asked]:
+        assert headers.get(name) == reference.get(name), name
+        assert (name in headers) == (name in reference), name
+        if name in reference:
+            assert headers[name] == reference[name]
+        else:
+            with pytest.raises(KeyError):
+                headers[name]
+
+
+@pytest.mark.starlette
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_names, _values), max_size=8))
+def test_asgi_lookup_agrees_with_the_decoded_headers(pairs: list[tuple[str, str]]) -> None:
+    from ajaxkit.starlette.asgi import scope_headers
+
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+    headers = scope_headers(raw)
+    _agree(headers, Headers(pairs), [k for k, _ in pairs])
+    assert _unbuilt(headers)  # every answer above came from the raw pairs
+
+
+def _environ(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """A WSGI environ (or Django META) for ``pairs``, as a server builds it."""
+    environ: dict[str, str] = {"REQUEST_METHOD": "POST", "PATH_INFO": "/"}
+    for name, value in pairs:
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[key] = value
+        else:
+            # Servers join repeated headers; some send HTTP_CONTENT_TYPE too.
+            key = "HTTP_" + key
+            environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+_environ_pairs = st.lists(
+    st.tuples(st.one_of(_names, st.just("content_type")), _values), max_size=8
+)
+
+
+@pytest.mark.django
+@settings(max_examples=150, deadline=None)
+@given(_environ_pairs)
+def test_django_meta_lookup_agrees_with_the_mapping(pairs: list[tuple[str, str]]) -> None:
+    from ajaxkit.django.adapter import _meta_header, _meta_headers
+
+    meta: dict[str, Any] = _environ(pairs)
+    headers = LazyHeaders(lambda: _meta_headers(meta), lambda name: _meta_header(meta, name))
+    _agree(headers, Headers(_meta_headers(meta)), [k for k, _ in pairs])
+    assert _unbuilt(headers)
+
+
+@pytest.mark.flask
+@settings(max_examples=150, deadline=None)
+@given(_environ_pairs)
+def test_wsgi_environ_lookup_agrees_with_werkzeug_headers(pairs: list[tuple[str, str]]) -> None:
+    from werkzeug.datastructures import EnvironHeaders
+
+    from ajaxkit.flask.adapter import _environ_header
+
+    environ = _environ(pairs)
+    items = EnvironHeaders(environ).items
+    headers = LazyHeaders(items, lambda name: _environ_header(environ, name))
+    _agree(headers, Headers(items()), [k for k, _ in pairs])
+    assert _unbuilt(headers)
+
+
+def test_without_a_lookup_the_mapping_is_built_once() -> None:
+    calls: list[int] = []
+
+    def factory() -> list[tuple[str, str]]:
+        calls.append(1)
+        return [("Content-Length", "3"), ("X-A", "1"), ("x-a", "2")]
+
+    headers = LazyHeaders(factory)
+    assert headers.get("content-length") == "3"
+    assert headers.get("missing", "default") == "default"
+    assert headers["x-a"] == "1, 2"
+    assert calls == [1]
