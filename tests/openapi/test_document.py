@@ -67,3 +67,22 @@ def test_merging_prefixes_paths_and_keeps_the_hosts_components() -> None:
     assert merged["components"]["schemas"]["Problem"] == {"title": "the host's"}
     assert "FieldError" in merged["components"]["schemas"]
     assert "tags" not in ours["paths"]["/items/{pk}"]["get"]  # ours is left untouched
+
+
+def test_a_model_is_one_named_component() -> None:
+    from pydantic import BaseModel
+
+    class Point(BaseModel):
+        x: int
+        y: int
+
+    api = Ajax()
+
+    @api.endpoint("points", methods=["POST"])
+    def move(request: AjaxRequest, point: Point) -> Point:
+        return point
+
+    post = openapi_document(api)["paths"]["/points"]["post"]
+    ref = {"$ref": "#/components/schemas/Point"}
+    assert post["requestBody"]["content"]["application/json"]["schema"] == ref
+    assert post["responses"]["200"]["content"]["application/json"]["schema"] == ref

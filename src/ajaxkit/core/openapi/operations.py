@@ -103,14 +103,14 @@ def path_parameters(route: str, binder: Binder | None, table: SchemaTable) -> li
 
 
 def _properties(binder: Binder, table: SchemaTable) -> dict[str, Any]:
-    schema = table.of_adapter(binder.adapter)
+    schema = table.of_adapter(binder.adapter, hoist=False)
     props: dict[str, Any] = schema.get("properties", {})
     return props
 
 
 def _bound_fields(binder: Binder, table: SchemaTable) -> tuple[dict[str, Any], set[str]]:
     """The non-path parameters' schemas and which are required."""
-    schema = table.of_adapter(binder.adapter)
+    schema = table.of_adapter(binder.adapter, hoist=False)
     props = {
         n: _file_schema(n, binder) if n in binder.file_names else s
         for n, s in schema.get("properties", {}).items()

@@ -197,7 +197,7 @@ def _write(  # noqa: PLR0917 - one builder for create and both updates
         "parameters": params,
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": table.of_type(model)}},
+            "content": {"application/json": {"schema": _write_body(table, model)}},
         },
         "responses": {
             status: _json("The record as stored.", record, etag=True),
@@ -210,6 +210,19 @@ def _write(  # noqa: PLR0917 - one builder for create and both updates
             ),
         },
     }
+
+
+def _write_body(table: SchemaTable, model: Any) -> dict[str, Any]:
+    """A write model's schema, inline (one per operation) and without ``null`` defaults.
+
+    The models default a field to ``None`` to mean "not sent", which JSON
+    Schema would read as a ``null`` default the field's type refuses.
+    """
+    schema = table.of_type(model, hoist=False)
+    for member in schema.get("properties", {}).values():
+        if member.get("default", 0) is None:
+            del member["default"]
+    return schema
 
 
 def _delete(res: ModelResource, pk: dict[str, Any]) -> dict[str, Any]:

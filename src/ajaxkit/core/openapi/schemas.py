@@ -19,6 +19,8 @@ from ajaxkit.types import UploadedFile
 __all__ = ["REF_PREFIX", "SchemaTable"]
 
 REF_PREFIX = "#/components/schemas/"
+#: Core schema types whose JSON Schema is a named object worth a component.
+_NAMED = ("model", "dataclass")
 _NAIVE = "ISO 8601 {}; with a UTC offset only when the value has one."
 
 
@@ -62,7 +64,9 @@ class SchemaTable:
     def __init__(self) -> None:
         self.components: dict[str, Any] = {}
 
-    def of_type(self, annotation: Any, mode: JsonSchemaMode = "validation") -> dict[str, Any]:
+    def of_type(
+        self, annotation: Any, mode: JsonSchemaMode = "validation", *, hoist: bool = True
+    ) -> dict[str, Any]:
         """The schema of ``annotation``; ``{}`` for ``Any`` or what cannot be described."""
         if annotation is Any:
             return {}
@@ -70,12 +74,16 @@ class SchemaTable:
             adapter: TypeAdapter[Any] = TypeAdapter(annotation)
         except Exception:  # any type pydantic refuses is simply undocumented
             return {}
-        return self.of_adapter(adapter, mode)
+        return self.of_adapter(adapter, mode, hoist=hoist)
 
     def of_adapter(
-        self, adapter: TypeAdapter[Any], mode: JsonSchemaMode = "validation"
+        self, adapter: TypeAdapter[Any], mode: JsonSchemaMode = "validation", *, hoist: bool = True
     ) -> dict[str, Any]:
-        """The schema of what ``adapter`` validates, its definitions moved to the table."""
+        """The schema of what ``adapter`` validates, its definitions moved to the table.
+
+        With ``hoist``, a model's own schema becomes a component too (``User``
+        rather than its members inline), so declarations name it.
+        """
         try:
             schema = adapter.json_schema(
                 mode=mode, ref_template=REF_PREFIX + "{model}", schema_generator=_Lenient
@@ -84,6 +92,10 @@ class SchemaTable:
             return {}
         for name, definition in schema.pop("$defs", {}).items():
             self.components.setdefault(name, definition)
+        if hoist and adapter.core_schema.get("type") in _NAMED and "title" in schema:
+            name = str(schema["title"])
+            if self.components.setdefault(name, schema) == schema:
+                return {"$ref": REF_PREFIX + name}
         return schema
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
