@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.compat.django_ajax.profile import DjangoAjaxProfile
 from ajaxkit.core.openapi import openapi_document
@@ -69,13 +71,12 @@ def test_merging_prefixes_paths_and_keeps_the_hosts_components() -> None:
     assert "tags" not in ours["paths"]["/items/{pk}"]["get"]  # ours is left untouched
 
 
+class Point(BaseModel):
+    x: int
+    y: int
+
+
 def test_a_model_is_one_named_component() -> None:
-    from pydantic import BaseModel
-
-    class Point(BaseModel):
-        x: int
-        y: int
-
     api = Ajax()
 
     @api.endpoint("points", methods=["POST"])
