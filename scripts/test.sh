@@ -12,8 +12,17 @@ echo "== ruff format --check (Python files)"
 echo "== mypy"
 "$VENV_PYTHON" -m mypy
 echo "== pytest"
+# The coverage floor: the whole suite's total when the floor was set (88.4%,
+# branches included), rounded down. Raise it as coverage grows; never lower it
+# to get a change in. A run narrowed by arguments (-k, a path) covers less by
+# design, so only the whole suite is held to it.
+COVERAGE_FLOOR=88
+floor=()
+if [ "$#" -eq 0 ]; then
+    floor=(--cov-fail-under="$COVERAGE_FLOOR")
+fi
 status=0
-"$VENV_PYTHON" -m pytest --cov=ajaxkit --cov-report=term "$@" || status=$?
+"$VENV_PYTHON" -m pytest --cov=ajaxkit --cov-report=term ${floor[@]+"${floor[@]}"} "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     # pytest's "no tests collected": a typo in a path or -k must not pass.
     echo "error: pytest collected no tests" >&2

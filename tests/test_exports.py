@@ -78,3 +78,13 @@ def test_isort_key_orders_like_ruff() -> None:
         "x2",
         "x10",
     ]
+
+
+def test_the_top_level_package_exports_model_endpoints() -> None:
+    # Model endpoints are as public as plain ones: ``from ajaxkit import
+    # ModelEndpoint, action`` must not need a path into the core.
+    import ajaxkit
+    from ajaxkit.core.models import ModelEndpoint, action
+
+    assert {"ModelEndpoint", "action"} <= set(ajaxkit.__all__)
+    assert (ajaxkit.ModelEndpoint, ajaxkit.action) == (ModelEndpoint, action)

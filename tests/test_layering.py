@@ -1,15 +1,18 @@
 """The layers of STYLE.md §1 hold: the core needs no web framework and no redis.
 
-Two checks, because each misses what the other sees: importing the core in a
-process where the frameworks cannot be imported catches import-time
+Three checks, because each misses what the others see: importing the core in
+a process where the frameworks cannot be imported catches import-time
 dependencies wherever they hide; scanning the source catches lazy imports
-inside functions that an import alone never runs.
+inside functions that an import alone never runs; scanning string literals
+catches modules named for ``importlib`` to import later, which neither an
+import nor an import statement shows.
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -17,13 +20,26 @@ from pathlib import Path
 
 import pytest
 
+
+def _is_under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == prefix or name.startswith(f"{prefix}.") for prefix in prefixes)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "ajaxkit"
 
 #: What the core must run without.
-FORBIDDEN = ("django", "flask", "werkzeug", "starlette", "fastapi", "redis")
+FORBIDDEN = ("django", "flask", "werkzeug", "starlette", "fastapi", "redis", "sqlalchemy")
 #: ajaxkit layers the core may build on (besides itself).
 CORE_MAY_IMPORT = ("ajaxkit.core", "ajaxkit.exceptions", "ajaxkit.types")
+#: ajaxkit's layers above the core (integrations, live, compat, testing), as found on disk.
+ABOVE_CORE = tuple(
+    f"ajaxkit.{path.stem}"
+    for path in sorted(PACKAGE.iterdir())
+    if ((path.is_dir() and (path / "__init__.py").exists()) or path.suffix == ".py")
+    and not path.name.startswith("_")
+    and not _is_under(f"ajaxkit.{path.stem}", CORE_MAY_IMPORT)
+)
 
 
 def module_name(path: Path) -> str:
@@ -114,10 +130,6 @@ def imports_of(source: str, module: str, filename: str) -> set[str]:
     return names
 
 
-def _is_under(name: str, prefixes: tuple[str, ...]) -> bool:
-    return any(name == prefix or name.startswith(f"{prefix}.") for prefix in prefixes)
-
-
 @pytest.mark.parametrize("path", core_files(), ids=module_name)
 def test_core_source_never_imports_a_framework(path: Path) -> None:
     names = imported_modules(path)
@@ -144,6 +156,73 @@ def test_scanner_sees_lazy_and_relative_imports() -> None:
     source = "def f():\n    import flask\n    from . import pipeline\n    from ..live import x\n"
     names = imports_of(source, "ajaxkit.core.example", "example.py")
     assert {"flask", "ajaxkit.core.pipeline", "ajaxkit.live", "ajaxkit.live.x"} <= names
+
+
+def docstrings(tree: ast.AST) -> set[int]:
+    """Ids of the docstring nodes in ``tree``: prose may name what it likes."""
+    owners = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, owners) and node.body and isinstance(node.body[0], ast.Expr):
+            value = node.body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                found.add(id(value))
+    return found
+
+
+#: A string that is nothing but a module name (``"django."``: a prefix of one).
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.?")
+
+
+def import_strings(source: str, filename: str) -> set[str]:
+    """String literals in ``source`` that are the name of a forbidden module
+    or of one of ajaxkit's layers above the core.
+
+    Only whole literals count: a message may tell the user which package to
+    import ("import the integration, e.g. ajaxkit.flask"); the core must not
+    hold the name as data to import.
+    """
+    tree = ast.parse(source, filename=filename)
+    prose = docstrings(tree)
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose:
+            name = node.value.strip()
+            if _MODULE_NAME.fullmatch(name) and _is_under(name.rstrip("."), FORBIDDEN + ABOVE_CORE):
+                found.add(name)
+    return found
+
+
+@pytest.mark.parametrize("path", core_files(), ids=module_name)
+def test_core_source_names_no_framework_or_integration_in_strings(path: Path) -> None:
+    # A module named as a string is imported all the same, only later:
+    # ``importlib.import_module("ajaxkit.sqlalchemy")`` is an upward import.
+    assert sorted(import_strings(path.read_text(encoding="utf-8"), path.name)) == []
+
+
+def test_string_scanner_sees_import_strings_but_not_prose() -> None:
+    source = textwrap.dedent(
+        '''
+        """Works with Django, see ajaxkit.django."""
+        _BUILTIN = (
+            ("django.", "ajaxkit.django.repository"),
+            ("sqlalchemy.", "ajaxkit.sqlalchemy"),
+        )
+        KEY = "ajaxkit.models.unit"
+        def f():
+            """Mount with ajaxkit.starlette."""
+            importlib.import_module("redis")
+            raise TypeError("import ajaxkit.flask first")
+        '''
+    )
+    assert import_strings(source, "example.py") == {
+        "django.",
+        "ajaxkit.django.repository",
+        "sqlalchemy.",
+        "ajaxkit.sqlalchemy",
+        "redis",
+    }
+    assert {"ajaxkit.django", "ajaxkit.sqlalchemy", "ajaxkit.testing"} <= set(ABOVE_CORE)
 
 
 LIVE_FILES = sorted((PACKAGE / "live").rglob("*.py"))

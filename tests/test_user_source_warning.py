@@ -91,3 +91,18 @@ def test_a_user_loader_or_the_reference_client_never_warns() -> None:
         api = make_api(user_loader=lambda request: None)
         app.register_blueprint(ajaxkit.flask.blueprint(api), url_prefix="/ajax")
         assert app.test_client().get("/ajax/secret").status_code == 401
+
+
+@pytest.mark.starlette
+def test_a_permission_that_allows_anonymous_callers_does_not_warn() -> None:
+    api = Ajax()
+
+    @api.endpoint(permission=lambda request: True)
+    def public(request: AjaxRequest) -> str:
+        return "p"
+
+    client = TestClient(Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert client.get("/ajax/public").status_code == 200
+    assert [w for w in caught if issubclass(w.category, ConfigurationWarning)] == []

@@ -117,9 +117,9 @@ class DjangoHarness(Harness):
 class FlaskHarness(Harness):
     def __init__(self) -> None:
         import flask
-        import flask_login
+        import flask_login  # type: ignore[import-untyped]  # ships no type information
 
-        class User(flask_login.UserMixin):
+        class User(flask_login.UserMixin):  # type: ignore[misc]  # untyped base, see the import
             def __init__(self, user_id: str) -> None:
                 self.id = user_id
 

@@ -1,5 +1,7 @@
 """ajaxkit endpoints in FastAPI's /docs.  Run: ``uvicorn examples.openapi.app:app``."""
 
+from __future__ import annotations
+
 from fastapi import FastAPI
 from pydantic import BaseModel
 

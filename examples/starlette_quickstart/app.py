@@ -13,9 +13,11 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 
 import ajaxkit.starlette
-from ajaxkit import Ajax, NotFound
+from ajaxkit import Ajax, NotFound, ProblemProfile
 
-api = Ajax()
+# The 401 challenge names the scheme the app authenticates with (a session
+# cookie by default); this one takes bearer tokens.
+api = Ajax(profile=ProblemProfile(www_authenticate='Bearer realm="notes"'))
 
 
 @api.endpoint

@@ -23,11 +23,14 @@ from ajaxkit.core import (
     JSONEncoder,
     ManualClock,
     Platform,
+    ProblemDocument,
     ProblemProfile,
     Profile,
     Settings,
     SystemClock,
 )
+from ajaxkit.core.models import ModelEndpoint, action
+from ajaxkit.core.models import repository as _repository
 from ajaxkit.core.streams import Stream
 from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import (
@@ -70,6 +73,13 @@ from ajaxkit.types import (
 
 __version__ = "0.1.0.dev0"
 
+# The ORM integrations that ship with ajaxkit, imported the first time a model
+# of theirs is registered.  The package root is the one place that knows
+# them: the core names none, and an entry point would be missed by a source
+# checkout or a stale editable install (docs/design.md, "Repositories").
+_repository.register_repository_module("django", "ajaxkit.django.repository")
+_repository.register_repository_module("sqlalchemy", "ajaxkit.sqlalchemy")
+
 __all__ = [
     "Ajax",
     "AjaxError",
@@ -94,6 +104,7 @@ __all__ = [
     "MalformedJSON",
     "ManualClock",
     "MethodNotAllowed",
+    "ModelEndpoint",
     "MultiDict",
     "NotAcceptable",
     "NotFound",
@@ -101,6 +112,7 @@ __all__ = [
     "Platform",
     "PreconditionFailed",
     "PreconditionRequired",
+    "ProblemDocument",
     "ProblemProfile",
     "Profile",
     "RegistrationError",
@@ -117,4 +129,5 @@ __all__ = [
     "ValidationFailed",
     "WebSocket",
     "WebSocketDisconnect",
+    "action",
 ]

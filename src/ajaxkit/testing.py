@@ -166,6 +166,7 @@ class Client:
             query=MultiDict(query),
             body=body,
             user=self.user if self.user is not None else UNLOADED,
+            client="127.0.0.1",  # as the frameworks' own test clients say
         )
 
     def request(self, method: str, path: str, **kwargs: Any) -> Response:

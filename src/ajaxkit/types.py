@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from http.cookies import CookieError, Morsel, SimpleCookie
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar, overload
+
+_T = TypeVar("_T")
 
 __all__ = [
     "EMPTY_QUERY",
@@ -87,7 +89,13 @@ class Headers(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._map[key.lower()]
 
-    def get(self, key: str, default: Any = None) -> Any:
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+
+    @overload
+    def get(self, key: str, /, default: str | _T) -> str | _T: ...
+
+    def get(self, key: str, /, default: Any = None) -> Any:
         # Mapping.get would go through a KeyError for every absent header.
         return self._map.get(key.lower(), default)
 
@@ -229,6 +237,9 @@ class AjaxRequest:
             available once the pipeline has read it.
         files: uploaded files of a multipart body.
         state: free space for pipeline steps and handlers.
+        client: the peer's address as the server saw it (``None`` when
+            unknown); see :func:`ajaxkit.core.identity.client_address`
+            for the client behind trusted proxies.
     """
 
     __slots__ = (
@@ -240,6 +251,7 @@ class AjaxRequest:
         "_native_factory",
         "_user",
         "_user_loader",
+        "client",
         "data",
         "files",
         "headers",
@@ -264,9 +276,11 @@ class AjaxRequest:
         user: Any = UNLOADED,
         user_loader: UserLoader | None = None,
         auser_loader: AsyncUserLoader | None = None,
+        client: str | None = None,
         native_factory: Callable[[], Any] | None = None,
     ) -> None:
         self.method = method.upper()
+        self.client = client
         self.path = path
         self.route = route
         self.headers = headers
@@ -360,8 +374,8 @@ class AjaxRequest:
     ) -> AjaxRequest:
         """A request made on behalf of this one (a batch item).
 
-        It shares this request's user (loaded or not), loaders, cookies and
-        native request; everything else is its own.
+        It shares this request's user (loaded or not), loaders, cookies,
+        peer address and native request; everything else is its own.
         """
         child = AjaxRequest(
             method=method,
@@ -374,6 +388,7 @@ class AjaxRequest:
             user=self._user,
             user_loader=self._user_loader,
             auser_loader=self._auser_loader,
+            client=self.client,  # the same caller: rate limits count it as one
         )
         child._cookies = dict(self.cookies)
         return child

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.test import Client
 from django.test.utils import override_settings
 
@@ -33,7 +34,7 @@ def client(routed: str) -> Client:
 
 @pytest.fixture
 def alice(client: Client) -> Iterator[None]:
-    user = get_user_model().objects.create_user("ajaxutils-alice", password="x")
+    user = User.objects.create_user("ajaxutils-alice", password="x")
     client.force_login(user)
     yield
     user.delete()
@@ -104,7 +105,7 @@ def test_redirect_passes_through(client: Client) -> None:
     assert (response.status_code, response["Location"]) == (302, "/elsewhere/")
 
 
-def test_exception_is_500_json_not_html(client: Client, caplog) -> None:
+def test_exception_is_500_json_not_html(client: Client, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.CRITICAL):
         response = client.get("/ajax/boom/")
     assert response.status_code == 500
@@ -118,7 +119,7 @@ def test_permission_denied_is_403(client: Client) -> None:
 
 
 def test_values_encode_predictably(client: Client) -> None:
-    user = get_user_model().objects.create_user("encoded")
+    user = User.objects.create_user("encoded")
     pk = user.pk
     try:
         body = client.get("/ajax/values/").json()

@@ -108,7 +108,9 @@ def test_non_error_response_passes_through(client: Client) -> None:
     assert (response.status, response.headers["location"]) == (302, "/elsewhere")
 
 
-def test_unhandled_exception_is_500_in_same_shape(client: Client, caplog) -> None:
+def test_unhandled_exception_is_500_in_same_shape(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.CRITICAL, logger="ajaxkit"):
         response = client.get("/ajax/boom")
     assert response.status == 500

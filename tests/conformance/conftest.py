@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -35,7 +35,7 @@ def client(client_class: type[Client]) -> Iterator[Client]:
 
 
 @pytest.fixture
-def needs(client: Client):  # type: ignore[no-untyped-def]
+def needs(client: Client) -> Callable[[str], None]:
     """``needs("csrf")`` skips the test for clients without that capability."""
 
     def require(capability: str) -> None:

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from ajaxkit import ProblemDocument
 from tests.conformance.app import SAMPLE_UUID
 from tests.conformance.clients.base import Client, Response
 
-PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "code"}
+# The members every problem carries: the wire type's required keys (P1).
+PROBLEM_MEMBERS = ProblemDocument.__required_keys__
 
 
-def assert_problem(response: Response, status: int, code: str) -> dict:
+def assert_problem(response: Response, status: int, code: str) -> dict[str, Any]:
     assert response.status == status, response.content
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -26,7 +29,8 @@ def assert_problem(response: Response, status: int, code: str) -> dict:
     assert body["status"] == status
     assert body["code"] == code
     assert body["type"] == "about:blank"
-    return body
+    problem: dict[str, Any] = body
+    return problem
 
 
 # --- S: success -------------------------------------------------------------
@@ -64,7 +68,7 @@ def test_S3_none_is_204_without_body(client: Client) -> None:
     assert response.content == b""
 
 
-def test_S4_native_response_passes_through(client: Client, needs) -> None:
+def test_S4_native_response_passes_through(client: Client, needs: Callable[[str], None]) -> None:
     needs("native")
     response = client.get("/ajax/native")
     assert response.status == 418
@@ -126,7 +130,9 @@ def test_E4_registered_types_use_their_encoder(client: Client) -> None:
     assert client.get("/ajax/encode/custom").json() == {"price": "12.50 EUR"}
 
 
-def test_E5_unencodable_value_is_logged_500(client: Client, caplog) -> None:
+def test_E5_unencodable_value_is_logged_500(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR, logger="ajaxkit"):
         response = client.get("/ajax/encode/bad")
     body = assert_problem(response, 500, "encoding_failed")
@@ -156,7 +162,9 @@ def test_P3_wrong_method_is_405_with_allow(client: Client) -> None:
     assert response.headers["allow"] == "OPTIONS, POST"
 
 
-def test_P4_unhandled_exception_is_opaque_500(client: Client, caplog) -> None:
+def test_P4_unhandled_exception_is_opaque_500(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR, logger="ajaxkit"):
         response = client.get("/ajax/errors/boom")
     body = assert_problem(response, 500, "internal_error")
@@ -170,7 +178,7 @@ def test_P4_unhandled_exception_is_opaque_500(client: Client, caplog) -> None:
     assert any(error_id in r.getMessage() and r.exc_info for r in records)
 
 
-def test_P5_debug_500_shows_exception(client: Client, caplog) -> None:
+def test_P5_debug_500_shows_exception(client: Client, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.CRITICAL, logger="ajaxkit"):
         response = client.get("/ajax-debug/errors/boom")
     body = assert_problem(response, 500, "internal_error")
@@ -196,7 +204,7 @@ def test_P6_raised_ajax_error_renders_with_class_facts(client: Client) -> None:
     ],
 )
 def test_P7_framework_exceptions_map_to_problems(
-    client: Client, needs, kind: str, status: int, code: str
+    client: Client, needs: Callable[[str], None], kind: str, status: int, code: str
 ) -> None:
     needs("native")
     assert_problem(client.get(f"/ajax/errors/native/{kind}"), status, code)
@@ -341,7 +349,7 @@ def test_B10_path_parameters_bind(client: Client) -> None:
 def test_A1_anonymous_gets_401_not_redirect(client: Client) -> None:
     response = client.get("/ajax/whoami")
     assert_problem(response, 401, "not_authenticated")
-    assert response.headers["www-authenticate"]
+    assert response.headers["www-authenticate"] == 'Session realm="ajaxkit"'  # the default
     assert "location" not in response.headers
 
 
@@ -377,7 +385,9 @@ def test_A5_refusals_come_before_the_body_size(client: Client) -> None:
     )
 
 
-def test_A5_csrf_refusal_comes_before_the_body_size(client: Client, needs) -> None:
+def test_A5_csrf_refusal_comes_before_the_body_size(
+    client: Client, needs: Callable[[str], None]
+) -> None:
     needs("csrf")
     client.enforce_csrf()
     big = b'{"a": "' + b"x" * (2 * 1024 * 1024) + b'"}'
@@ -387,14 +397,14 @@ def test_A5_csrf_refusal_comes_before_the_body_size(client: Client, needs) -> No
     assert_problem(response, 403, "csrf_failed")
 
 
-def test_A4_csrf_failure_is_problem_403(client: Client, needs) -> None:
+def test_A4_csrf_failure_is_problem_403(client: Client, needs: Callable[[str], None]) -> None:
     needs("csrf")
     client.enforce_csrf()
     response = client.post("/ajax/submit", json={})
     assert_problem(response, 403, "csrf_failed")
 
 
-def test_A4_csrf_token_in_header_passes(client: Client, needs) -> None:
+def test_A4_csrf_token_in_header_passes(client: Client, needs: Callable[[str], None]) -> None:
     needs("csrf")
     client.enforce_csrf()
     token = client.csrf_token()

@@ -6,6 +6,7 @@ import logging
 import uuid
 
 import orjson
+import pytest
 
 from tests.conformance.app import STREAM_CLOSED
 from tests.conformance.clients.base import Client
@@ -67,7 +68,9 @@ def test_T2_stream_object_sends_raw_chunks(client: Client) -> None:
     assert response.content == b"data: 1\n\ndata: 2\n\n"
 
 
-def test_T3_error_mid_stream_is_logged_and_ends_the_stream(client: Client, caplog) -> None:
+def test_T3_error_mid_stream_is_logged_and_ends_the_stream(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
     run = uuid.uuid4().hex
     with caplog.at_level(logging.ERROR, logger="ajaxkit"):
         response = client.get("/ajax/stream/fails", params={"run": run})
@@ -82,7 +85,7 @@ def test_T3_error_mid_stream_is_logged_and_ends_the_stream(client: Client, caplo
     assert len(records) == 1
     message = records[0].getMessage()
     assert "failing_stream" in message
-    assert problem["instance"] == f"urn:uuid:{records[0].error_id}"  # type: ignore[attr-defined]
+    assert problem["instance"] == f"urn:uuid:{records[0].error_id}"  # type: ignore[attr-defined]  # from extra=
     assert STREAM_CLOSED.get(run) is True
 
 

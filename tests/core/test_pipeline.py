@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Settings
+from ajaxkit import Ajax, AjaxRequest, AjaxResponse, ProblemDocument, Settings, Unauthorized
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.profile import ErrorContext, ProblemProfile
 from ajaxkit.testing import Client
@@ -120,9 +120,38 @@ def test_translated_foreign_exception_renders_as_problem() -> None:
 
 
 def test_problem_type_base_builds_type_uri() -> None:
-    api = Ajax(problem_type_base="https://example.test/problems/")
+    api = Ajax(profile=ProblemProfile(problem_type_base="https://example.test/problems/"))
     body = Client(api).get("/ajax/nope").json()
     assert body["type"] == "https://example.test/problems/not_found"
+
+
+def _challenge(
+    profile: ProblemProfile | None = None, raised: dict[str, str] | None = None
+) -> str | None:
+    """The ``WWW-Authenticate`` of a 401 under ``profile``."""
+    api = Ajax() if profile is None else Ajax(profile=profile)
+
+    @api.endpoint
+    def guarded(request: AjaxRequest) -> None:
+        raise Unauthorized(headers=raised or {})
+
+    response = Client(api).get("/ajax/guarded")
+    assert response.status == 401
+    return response.headers.get("WWW-Authenticate")
+
+
+def test_the_401_challenge_follows_the_profile() -> None:
+    assert _challenge() == 'Session realm="ajaxkit"'
+    assert _challenge(ProblemProfile(www_authenticate='Bearer realm="api"')) == 'Bearer realm="api"'
+    assert _challenge(ProblemProfile(www_authenticate=None)) is None
+    # An error that names its own challenge keeps it.
+    assert _challenge(raised={"WWW-Authenticate": "Basic"}) == "Basic"
+
+
+def test_profile_only_settings_are_no_longer_settings() -> None:
+    # They moved onto ProblemProfile: a stale keyword fails loudly.
+    with pytest.raises(TypeError, match="www_authenticate"):
+        Ajax(www_authenticate="Bearer")
 
 
 def test_a_profile_that_fails_falls_back_to_a_bare_500(caplog: pytest.LogCaptureFixture) -> None:
@@ -213,3 +242,16 @@ def test_permission_denied_to_anonymous_is_401() -> None:
     assert client.get("/ajax/staff").status == 401
     client.login(SimpleNamespace(username="x"))
     assert client.get("/ajax/staff").status == 403
+
+
+def test_problem_document_lists_the_members_p1_requires() -> None:
+    # docs/protocol.md P1 and the wire type must agree.
+    assert ProblemDocument.__required_keys__ == {
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+        "code",
+    }
+    assert ProblemDocument.__optional_keys__ == {"errors", "exception"}

@@ -157,3 +157,20 @@ def test_the_source_time_limit_ends_the_stream() -> None:
         return peer.ended(), source.closed
 
     assert run(scenario) == (True, 1)
+
+
+def test_pull_writes_everything_queued_before_the_source_finished() -> None:
+    """Chunks that arrive while the consumer holds the previous one are not dropped."""
+    from ajaxkit.core.streams import pull
+
+    async def scenario() -> list[bytes]:
+        source = Source()
+        chunks = pull(source)
+        got = [await chunks.__anext__()]  # b"first"; the consumer now holds it
+        source.feed(b"a")
+        source.feed(b"b")
+        source.finish()  # finished before the consumer asks again
+        got += [chunk async for chunk in chunks]
+        return got
+
+    assert b"".join(run(scenario)) == b"firstab"

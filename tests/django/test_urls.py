@@ -98,8 +98,7 @@ class _ResetStream:
 
 def test_body_the_client_never_finished_is_400_problem(mount: Any) -> None:
     mount(_api())
-    response = Client().post(
-        "/ajax/echo", data=b"{}", content_type="application/json", **{"wsgi.input": _ResetStream()}
-    )
+    environ: dict[str, Any] = {"wsgi.input": _ResetStream()}  # a WSGI key, not a header
+    response = Client().post("/ajax/echo", data=b"{}", content_type="application/json", **environ)
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == "application/problem+json"

@@ -8,17 +8,19 @@ Test bodies talk to a ``client`` with ``get/post/put/patch/delete`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from ajaxkit import Ajax
 from ajaxkit.core.models import Change
 from tests.models.backends import Backend, DjangoBackend, SQLAlchemyBackend
+from tests.models.clients import Client, MakeClient
 from tests.models.spec import build_api
 from tests.services import require_postgres
 
-BACKENDS = {
+BACKENDS: dict[str, Callable[[], Backend]] = {
     "sqlalchemy-sqlite": lambda: SQLAlchemyBackend("sqlite"),
     "django-sqlite": lambda: DjangoBackend("sqlite"),
     "sqlalchemy-postgres": lambda: SQLAlchemyBackend("postgres"),
@@ -86,7 +88,7 @@ def backend(combination: tuple[Backend, str]) -> Backend:
     return combination[0]
 
 
-def _client_class(transport: str) -> type[Any]:
+def _client_class(transport: str) -> Callable[..., Client]:
     import importlib
 
     module = {"django_sync": "django_sync", "django_async": "django_async"}.get(
@@ -96,7 +98,7 @@ def _client_class(transport: str) -> type[Any]:
     return next(
         c
         for c in vars(classes).values()
-        if isinstance(c, type) and getattr(c, "name", None) == transport
+        if isinstance(c, type) and issubclass(c, Client) and getattr(c, "name", None) == transport
     )
 
 
@@ -106,13 +108,13 @@ def events() -> list[Change]:
 
 
 @pytest.fixture
-def api(backend: Backend, events: list[Change]) -> Iterator[Any]:
+def api(backend: Backend, events: list[Change]) -> Iterator[Ajax]:
     backend.reset()
     yield build_api(backend, events)
 
 
 @pytest.fixture
-def transport_client(api: Any, combination: tuple[Backend, str]) -> Iterator[Any]:
+def transport_client(api: Ajax, combination: tuple[Backend, str]) -> Iterator[Client]:
     """The combination's client with ``api`` mounted at ``/ajax``."""
     client = _client_class(combination[1])(apis={"/ajax": api})
     try:
@@ -122,16 +124,16 @@ def transport_client(api: Any, combination: tuple[Backend, str]) -> Iterator[Any
 
 
 @pytest.fixture
-def client(transport_client: Any) -> Any:
+def client(transport_client: Client) -> Client:
     transport_client.login("alice")
     return transport_client
 
 
 @pytest.fixture
-def make_client(transport_client: Any) -> Any:
+def make_client(transport_client: Client) -> MakeClient:
     """Another client on the same app (a second user, a second thread)."""
 
-    def make(username: str | None = None) -> Any:
+    def make(username: str | None = None) -> Client:
         client = transport_client.sibling()
         if username:
             client.login(username)

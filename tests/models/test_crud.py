@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ajaxkit.core.models import Change
+from tests.models.clients import Client
+
 
 def make_author(client: Any, name: str = "Ann", email: str | None = None) -> dict[str, Any]:
     response = client.post(
@@ -19,7 +22,7 @@ def make_note(client: Any, **values: Any) -> dict[str, Any]:
     return response.json()  # type: ignore[no-any-return]
 
 
-def test_create_returns_201_record_location_and_etag(client, events):
+def test_create_returns_201_record_location_and_etag(client: Client, events: list[Change]) -> None:
     author = make_author(client)
     client.post("/ajax/tags", json={"slug": "b", "label": "B"})
     client.post("/ajax/tags", json={"slug": "a", "label": "A"})
@@ -63,7 +66,7 @@ def test_create_returns_201_record_location_and_etag(client, events):
     assert events[-1].record["title"] == "Hello"
 
 
-def test_get_returns_record_with_etag_matching_create(client):
+def test_get_returns_record_with_etag_matching_create(client: Client) -> None:
     created = client.post("/ajax/notes", json={"title": "T"})
     response = client.get(created.headers["Location"])
     assert response.status == 200
@@ -75,7 +78,7 @@ def test_get_returns_record_with_etag_matching_create(client):
     assert again.status == 304 and again.content == b""
 
 
-def test_patch_changes_only_given_fields_and_the_etag(client, events):
+def test_patch_changes_only_given_fields_and_the_etag(client: Client, events: list[Change]) -> None:
     note = make_note(client, body="old body")
     url = f"/ajax/notes/{note['id']}"
     etag = client.get(url).headers["ETag"]
@@ -88,7 +91,7 @@ def test_patch_changes_only_given_fields_and_the_etag(client, events):
     assert events[-1].action == "updated" and events[-1].record["title"] == "New"
 
 
-def test_put_requires_required_fields(client):
+def test_put_requires_required_fields(client: Client) -> None:
     note = make_note(client)
     url = f"/ajax/notes/{note['id']}"
     response = client.put(url, json={"body": "x"})
@@ -98,7 +101,7 @@ def test_put_requires_required_fields(client):
     assert response.status == 200 and response.json()["title"] == "Full"
 
 
-def test_delete_is_204_and_gone(client, events):
+def test_delete_is_204_and_gone(client: Client, events: list[Change]) -> None:
     note = make_note(client)
     url = f"/ajax/notes/{note['id']}"
     response = client.delete(url)
@@ -107,7 +110,7 @@ def test_delete_is_204_and_gone(client, events):
     assert events[-1].action == "deleted" and events[-1].record["id"] == note["id"]
 
 
-def test_many_to_many_written_by_pk_and_replaced(client):
+def test_many_to_many_written_by_pk_and_replaced(client: Client) -> None:
     for slug in ("x", "y", "z"):
         client.post("/ajax/tags", json={"slug": slug, "label": slug.upper()})
     note = make_note(client, tags=["x", "y"])
@@ -117,7 +120,7 @@ def test_many_to_many_written_by_pk_and_replaced(client):
     assert client.get(url).json()["tags"] == ["z"]
 
 
-def test_string_and_uuid_primary_keys(client):
+def test_string_and_uuid_primary_keys(client: Client) -> None:
     tag = client.post("/ajax/tags", json={"slug": "py", "label": "Python"})
     assert tag.status == 201 and tag.headers["Location"] == "/ajax/tags/py"
     assert client.get("/ajax/tags/py").json() == {"slug": "py", "label": "Python"}
@@ -130,7 +133,7 @@ def test_string_and_uuid_primary_keys(client):
     assert client.get(f"/ajax/notes/{note['id']}").json()["comments"] == [pk]
 
 
-def test_action_runs_in_the_records_transaction(client, events):
+def test_action_runs_in_the_records_transaction(client: Client, events: list[Change]) -> None:
     note = make_note(client)
     response = client.post(f"/ajax/notes/{note['id']}/publish")
     assert response.status == 200
@@ -142,14 +145,14 @@ def test_action_runs_in_the_records_transaction(client, events):
     assert summary.json() == {"title": "A note", "length": 0}
 
 
-def test_private_methods_and_unknown_actions_are_not_routable(client):
+def test_private_methods_and_unknown_actions_are_not_routable(client: Client) -> None:
     note = make_note(client)
     assert client.post(f"/ajax/notes/{note['id']}/_secret").status == 404
     assert client.post(f"/ajax/notes/{note['id']}/secret").status == 404
     assert client.post(f"/ajax/notes/{note['id']}/get_queryset").status == 404
 
 
-def test_operations_limit_the_routes(client):
+def test_operations_limit_the_routes(client: Client) -> None:
     category = client.post("/ajax/categories", json={"name": "News"})
     assert category.status == 201
     response = client.delete(f"/ajax/categories/{category.json()['id']}")
@@ -157,7 +160,7 @@ def test_operations_limit_the_routes(client):
     assert "GET" in response.headers["Allow"]
 
 
-def test_put_on_a_client_chosen_pk_does_not_require_it_in_the_body(client):
+def test_put_on_a_client_chosen_pk_does_not_require_it_in_the_body(client: Client) -> None:
     assert client.post("/ajax/tags", json={"slug": "a", "label": "A"}).status == 201
     response = client.put("/ajax/tags/a", json={"label": "AA"})
     assert response.status == 200 and response.json() == {"slug": "a", "label": "AA"}

@@ -7,6 +7,10 @@ from typing import Any
 
 import pytest
 
+from ajaxkit.core.models import Change
+from tests.models.backends import Backend
+from tests.models.clients import Client, MakeClient
+
 
 def make_note(client: Any, **values: Any) -> dict[str, Any]:
     response = client.post("/ajax/notes", json={"title": "A note", **values})
@@ -17,7 +21,7 @@ def make_note(client: Any, **values: Any) -> dict[str, Any]:
 # -- ETags and preconditions ---------------------------------------------------
 
 
-def test_stale_if_match_is_412_and_writes_nothing(client):
+def test_stale_if_match_is_412_and_writes_nothing(client: Client) -> None:
     note = make_note(client)
     url = f"/ajax/notes/{note['id']}"
     old = client.get(url).headers["ETag"]
@@ -30,7 +34,7 @@ def test_stale_if_match_is_412_and_writes_nothing(client):
     assert client.delete(url, headers={"If-Match": "*"}).status == 204
 
 
-def test_version_field_etag_and_required_if_match(client, events):
+def test_version_field_etag_and_required_if_match(client: Client, events: list[Change]) -> None:
     author = client.post("/ajax/authors", json={"name": "Ann", "email": "a@x"})
     assert author.headers["ETag"] == '"v1"'
     url = author.headers["Location"]
@@ -45,7 +49,9 @@ def test_version_field_etag_and_required_if_match(client, events):
     assert [e.action for e in events] == ["created", "updated"]
 
 
-def test_concurrent_patches_with_same_if_match_one_wins(backend, make_client):
+def test_concurrent_patches_with_same_if_match_one_wins(
+    backend: Backend, make_client: MakeClient
+) -> None:
     if not backend.name.endswith("postgres"):
         pytest.skip(
             "real concurrent connections: PostgreSQL only (SQLite serializes whole-database writes)"
@@ -107,7 +113,7 @@ def _close_django_connection(backend: Any) -> None:
 # -- permissions -----------------------------------------------------------------
 
 
-def test_anonymous_refused_unless_endpoint_opts_in(make_client, client):
+def test_anonymous_refused_unless_endpoint_opts_in(make_client: MakeClient, client: Client) -> None:
     anonymous = make_client()
     response = anonymous.get("/ajax/authors")
     assert response.status == 401 and response.json()["code"] == "not_authenticated"
@@ -116,7 +122,7 @@ def test_anonymous_refused_unless_endpoint_opts_in(make_client, client):
     assert anonymous.get("/ajax/categories").status == 200
 
 
-def test_out_of_scope_row_is_404_not_403(client, make_client):
+def test_out_of_scope_row_is_404_not_403(client: Client, make_client: MakeClient) -> None:
     note = make_note(client)
     bob = make_client("bob")
     response = bob.get(f"/ajax/notes/{note['id']}")
@@ -127,7 +133,7 @@ def test_out_of_scope_row_is_404_not_403(client, make_client):
     assert bob.get("/ajax/notes").json()["count"] == 0
 
 
-def test_can_update_and_can_delete_give_403(client, make_client):
+def test_can_update_and_can_delete_give_403(client: Client, make_client: MakeClient) -> None:
     note = make_note(client)
     client.post(f"/ajax/notes/{note['id']}/publish")
     bob = make_client("bob")
@@ -139,13 +145,15 @@ def test_can_update_and_can_delete_give_403(client, make_client):
     assert client.get(url).json()["title"] == "A note"
 
 
-def test_can_create_refusal_rolls_back(client):
+def test_can_create_refusal_rolls_back(client: Client) -> None:
     response = client.post("/ajax/notes", json={"title": "forbidden"})
     assert response.status == 403
     assert client.get("/ajax/notes", params={"title": "forbidden"}).json()["count"] == 0
 
 
-def test_anonymous_cannot_write_even_where_reading_is_open(make_client, client):
+def test_anonymous_cannot_write_even_where_reading_is_open(
+    make_client: MakeClient, client: Client
+) -> None:
     note = make_note(client)
     client.post(f"/ajax/notes/{note['id']}/publish")
     anonymous = make_client()
@@ -174,7 +182,9 @@ def test_anonymous_cannot_write_even_where_reading_is_open(make_client, client):
         ({}, "#/title", "missing"),
     ],
 )
-def test_bad_create_is_422_with_pointer_and_writes_nothing(client, body, pointer, code):
+def test_bad_create_is_422_with_pointer_and_writes_nothing(
+    client: Client, body: dict[str, Any], pointer: str, code: str
+) -> None:
     response = client.post("/ajax/notes", json=body)
     assert response.status == 422, response.json()
     errors = response.json()["errors"]
@@ -182,7 +192,7 @@ def test_bad_create_is_422_with_pointer_and_writes_nothing(client, body, pointer
     assert client.get("/ajax/notes").json()["count"] == 0
 
 
-def test_bad_update_writes_nothing(client):
+def test_bad_update_writes_nothing(client: Client) -> None:
     for slug in ("a", "b"):
         client.post("/ajax/tags", json={"slug": slug, "label": slug})
     note = make_note(client, tags=["a"])
@@ -192,7 +202,7 @@ def test_bad_update_writes_nothing(client):
     assert client.get(url).json() == note
 
 
-def test_primary_key_cannot_change(client):
+def test_primary_key_cannot_change(client: Client) -> None:
     client.post("/ajax/tags", json={"slug": "a", "label": "A"})
     response = client.patch("/ajax/tags/a", json={"slug": "b"})
     assert response.status == 422
@@ -205,7 +215,7 @@ def test_primary_key_cannot_change(client):
     assert client.get("/ajax/tags/b").status == 404
 
 
-def test_unique_violation_is_409_with_field(client):
+def test_unique_violation_is_409_with_field(client: Client) -> None:
     assert client.post("/ajax/authors", json={"name": "A", "email": "same@x"}).status == 201
     response = client.post("/ajax/authors", json={"name": "B", "email": "same@x"})
     assert response.status == 409
@@ -219,23 +229,23 @@ def test_unique_violation_is_409_with_field(client):
 @pytest.mark.parametrize(
     "path", ["/ajax/notes/abc", "/ajax/notes/1.5", "/ajax/comments/not-a-uuid"]
 )
-def test_invalid_pk_format_is_422_pointing_at_pk(client, path):
+def test_invalid_pk_format_is_422_pointing_at_pk(client: Client, path: str) -> None:
     response = client.get(path)
     assert response.status == 422
     assert response.json()["errors"][0]["parameter"] == "pk"
 
 
-def test_missing_record_is_404(client):
+def test_missing_record_is_404(client: Client) -> None:
     assert client.get("/ajax/notes/987654").status == 404
     assert client.get("/ajax/comments/12345678-1234-5678-1234-567812345678").status == 404
 
 
-def test_non_object_body_is_422(client):
+def test_non_object_body_is_422(client: Client) -> None:
     response = client.post("/ajax/notes", json=["title"])
     assert response.status == 422 and response.json()["errors"][0]["pointer"] == "#"
 
 
-def test_form_posts_validate_the_same_way(client):
+def test_form_posts_validate_the_same_way(client: Client) -> None:
     for slug in ("a", "b"):
         client.post("/ajax/tags", json={"slug": slug, "label": slug})
     response = client.post(
@@ -247,13 +257,13 @@ def test_form_posts_validate_the_same_way(client):
     assert bad.status == 422 and bad.json()["errors"][0]["pointer"] == "#/priority"
 
 
-def test_unknown_record_parameters_are_400(client):
+def test_unknown_record_parameters_are_400(client: Client) -> None:
     note = make_note(client)
     response = client.get(f"/ajax/notes/{note['id']}", params={"limit": 5})
     assert response.status == 400 and response.json()["errors"][0]["parameter"] == "limit"
 
 
-def test_nul_characters_are_refused_not_500(client):
+def test_nul_characters_are_refused_not_500(client: Client) -> None:
     response = client.post("/ajax/notes", json={"title": "a\x00b"})
     assert response.status == 422 and response.json()["errors"][0]["pointer"] == "#/title"
     search = client.get("/ajax/notes", params={"search": "a\x00"})

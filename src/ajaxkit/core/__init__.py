@@ -6,7 +6,7 @@ from ajaxkit.core.clock import Clock, ManualClock, SystemClock
 from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.platform import Platform
-from ajaxkit.core.profile import ErrorContext, ProblemProfile, Profile
+from ajaxkit.core.profile import ErrorContext, ProblemDocument, ProblemProfile, Profile
 from ajaxkit.core.registry import Ajax
 from ajaxkit.core.settings import Settings
 
@@ -18,6 +18,7 @@ __all__ = [
     "JSONEncoder",
     "ManualClock",
     "Platform",
+    "ProblemDocument",
     "ProblemProfile",
     "Profile",
     "Settings",

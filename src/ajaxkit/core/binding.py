@@ -33,6 +33,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.body import BODY_METHODS
+from ajaxkit.core.fielderrors import field_errors, located
 from ajaxkit.core.platform import declared_platforms
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
@@ -206,9 +207,7 @@ class Binder:
 
     def _unknown(self, name: str, from_body: bool) -> FieldError:
         detail = f"{name!r} is not a parameter of this endpoint."
-        if from_body:
-            return {"pointer": json_pointer((name,)), "detail": detail, "code": "unknown_field"}
-        return {"parameter": name, "detail": detail, "code": "unknown_field"}
+        return located((name,), detail, "unknown_field", self._is_parameter(from_body))
 
     def _whole_source(self, source: Any) -> Any:
         if isinstance(source, MultiDict):
@@ -216,28 +215,20 @@ class Binder:
         return {} if source is None else source
 
     def _validate(self, adapter: TypeAdapter[Any], raw: Any, from_body: bool) -> Any:
+        is_parameter = self._is_parameter(from_body)
         try:
             value = adapter.validate_python(raw)
         except ValidationError as exc:
-            raise ValidationFailed(self._field_errors(exc, from_body)) from exc
+            raise ValidationFailed(field_errors(exc, is_parameter=is_parameter)) from exc
         bad = unwritable(value)
         if bad is not None:
-            raise ValidationFailed([self._locate(bad.loc, bad.detail, bad.code, from_body)])
+            raise ValidationFailed([located(bad.loc, bad.detail, bad.code, is_parameter)])
         return value
 
-    def _field_errors(self, exc: ValidationError, from_body: bool) -> list[FieldError]:
-        errors: list[FieldError] = []
-        for error in exc.errors(include_url=False, include_context=False, include_input=False):
-            loc = tuple(str(part) for part in error["loc"])
-            errors.append(self._locate(loc, error["msg"], error["type"], from_body))
-        return errors
-
-    def _locate(self, loc: tuple[str, ...], msg: str, code: str, from_body: bool) -> FieldError:
-        if loc and loc[0] not in self.path_names and from_body:
-            return {"pointer": json_pointer(loc), "detail": msg, "code": code}
-        name = loc[0] if loc else ""
-        detail = f"{msg} (at item {'/'.join(loc[1:])})" if len(loc) > 1 else msg
-        return {"parameter": name, "detail": detail, "code": code}
+    def _is_parameter(self, from_body: bool) -> Callable[[str], bool]:
+        """Which names are parameters (not body members) in this request."""
+        path_names = self.path_names
+        return lambda name: not from_body or name in path_names
 
 
 class Unwritable(NamedTuple):
@@ -292,12 +283,6 @@ def _children(value: Any) -> Iterable[tuple[Any, Any]]:
     if isinstance(value, BaseModel):
         return value.__dict__.items()
     return ()
-
-
-def json_pointer(path: Sequence[str]) -> str:
-    """An RFC 6901 JSON Pointer as a URI fragment: ``("a", "b/c") -> "#/a/b~1c"``."""
-    escaped = (part.replace("~", "~0").replace("/", "~1") for part in path)
-    return "#/" + "/".join(escaped) if path else "#"
 
 
 def _is_sequence(annotation: Any) -> bool:

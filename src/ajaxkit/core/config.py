@@ -99,6 +99,24 @@ def _name(value: Any) -> str:
     return value
 
 
+def _storage_uri(value: Any) -> str:
+    if not isinstance(value, str) or "://" not in value:
+        raise ValueError('a storage URI such as "memory://" or "redis://host:6379/0"')
+    return value
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError("a whole number, 0 or more")
+    return value
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError("a number of seconds above 0")
+    return float(value)
+
+
 #: Every setting a configuration may give, by its upper-case name.  The
 #: other :class:`Settings` fields hold objects (profile, encoder, clock,
 #: ...) and are given in code, ``Ajax(encoder=...)``.
@@ -107,6 +125,9 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
     "MAX_BODY_SIZE": ConfigSetting("max_body_size", _size),
     "DEFAULT_METHODS": ConfigSetting("default_methods", _methods),
     "LOGGER_NAME": ConfigSetting("logger_name", _name),
+    "RATE_LIMIT_STORAGE": ConfigSetting("rate_limit_storage", _storage_uri),
+    "TRUSTED_PROXIES": ConfigSetting("trusted_proxies", _count),
+    "IDEMPOTENCY_EXPIRY": ConfigSetting("idempotency_expiry", _seconds),
     # Signs values handed to clients (list cursors): every process of a
     # deployment must share it, so the framework's own secret is the default.
     "SECRET_KEY": ConfigSetting(

@@ -6,7 +6,9 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
-from ajaxkit.core.profile import PROBLEM_TYPE, ErrorContext
+import orjson
+
+from ajaxkit.core.profile import PROBLEM_TYPE, ErrorContext, ProblemDocument
 from ajaxkit.exceptions import AjaxError, EncodingError, ServerError
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
@@ -53,8 +55,16 @@ def render_exception(
         return AjaxResponse(status=500, body=_LAST_RESORT, headers={"Content-Type": PROBLEM_TYPE})
 
 
-_LAST_RESORT = (
-    b'{"type":"about:blank","title":"Internal Server Error","status":500,"code":"internal_error"}'
+# Encoded once, here, by the plain orjson: the settings' encoder may be what failed.
+_LAST_RESORT = orjson.dumps(
+    ProblemDocument(
+        type="about:blank",
+        title=ServerError.title,
+        status=ServerError.status,
+        detail=ServerError.detail,
+        instance=None,
+        code=ServerError.code,
+    )
 )
 
 

@@ -19,9 +19,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ajaxkit.core.admission import Admission, admit
-from ajaxkit.core.answer import answer, split_result
-from ajaxkit.core.auth import is_authenticated
-from ajaxkit.core.effects import Effect, Flow, arun, blocking, run
+from ajaxkit.core.answer import answer
+from ajaxkit.core.effects import Flow
 from ajaxkit.core.errors import render_exception
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
@@ -30,17 +29,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.routing import Router
     from ajaxkit.core.settings import Settings
 
-__all__ = [
-    "Effect",
-    "Flow",
-    "arun",
-    "blocking",
-    "flow",
-    "is_authenticated",
-    "render_exception",
-    "run",
-    "split_result",
-]
+__all__ = ["complete", "flow"]
 
 
 def flow(

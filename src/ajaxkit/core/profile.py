@@ -9,10 +9,13 @@ pipeline never knows which format it speaks.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from ajaxkit.exceptions import AjaxError, Unauthorized, ValidationFailed
+from typing_extensions import TypedDict
+
+from ajaxkit.exceptions import AjaxError, FieldError, Unauthorized, ValidationFailed
 from ajaxkit.types import AjaxResponse
 
 if TYPE_CHECKING:
@@ -20,10 +23,64 @@ if TYPE_CHECKING:
     from ajaxkit.core.settings import Settings
     from ajaxkit.types import AjaxRequest
 
-__all__ = ["JSON_TYPE", "PROBLEM_TYPE", "ErrorContext", "ProblemProfile", "Profile"]
+__all__ = [
+    "DEFAULT_CHALLENGE",
+    "JSON_TYPE",
+    "PROBLEM_TYPE",
+    "DebugException",
+    "DebugFrame",
+    "ErrorContext",
+    "ProblemDocument",
+    "ProblemProfile",
+    "Profile",
+    "problem_document",
+]
 
 JSON_TYPE = "application/json"
 PROBLEM_TYPE = "application/problem+json"
+#: The 401 challenge by default: Django and Flask-Login authenticate with a
+#: session cookie, a scheme HTTP has no registered name for.
+DEFAULT_CHALLENGE = 'Session realm="ajaxkit"'
+
+
+#: One line of a debug traceback (a functional TypedDict: ``in`` is a keyword).
+DebugFrame = TypedDict(
+    "DebugFrame", {"file": str, "line": "int | None", "in": str, "code": "str | None"}
+)
+
+
+class DebugException(TypedDict):
+    """The ``exception`` member of a 500 problem when ``debug`` is on."""
+
+    type: str
+    message: str
+    traceback: list[DebugFrame]
+
+
+class _ProblemMembers(TypedDict):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None
+    code: str
+
+
+# Required and optional members in two classes, not NotRequired[...]: with
+# postponed annotations only ``total`` reaches __required_keys__ at run time.
+class ProblemDocument(_ProblemMembers, total=False):
+    """An ``application/problem+json`` body (RFC 9457) as ajaxkit writes it.
+
+    ``type``, ``title``, ``status``, ``detail`` and ``instance`` are RFC 9457's
+    members; ``code`` is ajaxkit's stable snake_case name for the error.
+    ``errors`` lists the bad inputs of a validation problem; ``exception``
+    describes a server error's cause when ``debug`` is on.  An error's own
+    extension members (``AjaxError(**extra)``, such as a rate limit's
+    ``retry_after``) appear beside these; a ``TypedDict`` cannot list them.
+    """
+
+    errors: list[FieldError]
+    exception: DebugException
 
 
 @dataclass(frozen=True)
@@ -82,13 +139,27 @@ class Profile(Protocol):
         """Answer with a framework response a handler returned."""
         ...
 
-    def stream_error(self, context: ErrorContext) -> dict[str, Any] | None:
+    def stream_error(self, context: ErrorContext) -> Mapping[str, Any] | None:
         """The document ending a stream that failed, or ``None`` to end it silently."""
         ...
 
 
+@dataclass(frozen=True)
 class ProblemProfile:
-    """The modern profile: bare JSON success, RFC 9457 problem details on error."""
+    """The modern profile: bare JSON success, RFC 9457 problem details on error.
+
+    Attributes:
+        www_authenticate: the ``WWW-Authenticate`` challenge a 401 carries,
+            which should name the authentication in use (``'Bearer
+            realm="api"'`` for token auth); ``None`` sends none.  An
+            ``Unauthorized`` raised with its own header keeps it.
+        problem_type_base: when set, a problem's ``type`` is this base
+            followed by the error ``code`` (for a project that publishes a
+            page per error type); otherwise ``about:blank``.
+    """
+
+    www_authenticate: str | None = DEFAULT_CHALLENGE
+    problem_type_base: str | None = None
 
     tuple_sets_status = True
     auth_before_method = False
@@ -105,26 +176,27 @@ class ProblemProfile:
     def render_native(self, native: Any, platform: Platform, settings: Settings) -> AjaxResponse:
         return AjaxResponse(native=native)
 
-    def stream_error(self, context: ErrorContext) -> dict[str, Any] | None:
+    def stream_error(self, context: ErrorContext) -> ProblemDocument | None:
         # The status line has gone out; the problem document is the only
         # way left to tell the client that the stream ended on an error.
-        return problem_document(context)
+        return problem_document(context, self.problem_type_base)
 
     def render_error(self, context: ErrorContext) -> AjaxResponse:
         error = context.error
         headers = {**error.headers, "Content-Type": PROBLEM_TYPE}
-        if isinstance(error, Unauthorized):
-            headers.setdefault("WWW-Authenticate", context.settings.www_authenticate)
-        body = context.settings.encoder.dumps(problem_document(context))
+        if isinstance(error, Unauthorized) and self.www_authenticate is not None:
+            headers.setdefault("WWW-Authenticate", self.www_authenticate)
+        document = problem_document(context, self.problem_type_base)
+        body = context.settings.encoder.dumps(document)
         return AjaxResponse(status=error.status, body=body, headers=headers)
 
 
-def problem_document(context: ErrorContext) -> dict[str, Any]:
-    """The RFC 9457 members for ``context.error`` (plus our extensions)."""
+def problem_document(context: ErrorContext, type_base: str | None = None) -> ProblemDocument:
+    """The RFC 9457 members for ``context.error`` (plus our extensions);
+    ``type`` is ``type_base`` + the code when a base is given."""
     error, settings = context.error, context.settings
-    base = settings.problem_type_base
-    document: dict[str, Any] = {
-        "type": f"{base}{error.code}" if base else "about:blank",
+    document: ProblemDocument = {
+        "type": f"{type_base}{error.code}" if type_base else "about:blank",
         "title": error.title,
         "status": error.status,
         "detail": context.public_detail,
@@ -133,8 +205,10 @@ def problem_document(context: ErrorContext) -> dict[str, Any]:
     }
     if isinstance(error, ValidationFailed):
         document["errors"] = error.errors
-    if error.expose or settings.debug:
-        document.update(error.extra)
+    if error.extra and (error.expose or settings.debug):
+        # Extension members (RFC 9457 section 3.2) are the error's own; the
+        # TypedDict cannot name them, so they join outside its view.
+        document = cast(ProblemDocument, {**document, **error.extra})
     if settings.debug and context.cause is not None:
         document["exception"] = _debug_exception(context.cause)
     return document
@@ -148,7 +222,7 @@ def _instance(context: ErrorContext) -> str | None:
     return context.request.path if context.request is not None else None
 
 
-def _debug_exception(cause: BaseException) -> dict[str, Any]:
+def _debug_exception(cause: BaseException) -> DebugException:
     frames = traceback.extract_tb(cause.__traceback__)
     return {
         "type": type(cause).__qualname__,

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
 from ajaxkit.core.config import settings_from_config
+from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
-from ajaxkit.core.pipeline import arun, flow, run
+from ajaxkit.core.pipeline import flow
 from ajaxkit.core.platform import REFERENCE, Platform
 from ajaxkit.core.registration_checks import check_registration, check_route, explained
 from ajaxkit.core.routing import Router, normalize_route, param_names

@@ -15,6 +15,9 @@ from ajaxkit.core.clock import Clock, SystemClock
 from ajaxkit.core.encoding import JSONEncoder
 
 if TYPE_CHECKING:
+    from limits.storage import Storage
+
+    from ajaxkit.core.idempotency import IdempotencyStore
     from ajaxkit.core.profile import Profile
     from ajaxkit.core.steps import PolicyStep
     from ajaxkit.types import AjaxRequest
@@ -28,6 +31,18 @@ def _default_steps() -> tuple[PolicyStep[Any], ...]:
     from ajaxkit.core.steps import DEFAULT_STEPS
 
     return DEFAULT_STEPS
+
+
+def _default_rate_limit_storage() -> Storage:
+    from ajaxkit.core.ratelimit import default_storage
+
+    return default_storage()
+
+
+def _default_idempotency_store() -> IdempotencyStore:
+    from ajaxkit.core.idempotency import MemoryIdempotencyStore
+
+    return MemoryIdempotencyStore()
 
 
 def _default_profile() -> Profile:
@@ -44,17 +59,29 @@ class Settings:
         debug: show exception text and tracebacks in 500 responses.
         max_body_size: largest accepted request body in bytes (413 above).
         default_methods: methods an endpoint accepts when it names none.
-        profile: the response format (RFC 9457 problem details by default).
+        profile: the response format (RFC 9457 problem details by default);
+            what only a format decides lives on it, such as the 401
+            challenge (:attr:`ProblemProfile.www_authenticate
+            <ajaxkit.ProblemProfile.www_authenticate>`) and problem ``type``
+            URIs (``problem_type_base``).
         encoder: the JSON encoder; register extra types on it.
         user_loader: ``f(request) -> user`` overriding the framework's user.
-        www_authenticate: the ``WWW-Authenticate`` challenge sent with 401.
-        problem_type_base: when set, problem ``type`` is this + the error
-            ``code``; otherwise ``about:blank``.
         clock: the time source for everything time-dependent.
         logger_name: the :mod:`logging` logger errors are reported to.
         steps: the policy steps admission runs, in order (see
             :mod:`ajaxkit.core.steps`); each reads its own registration
             options.
+        rate_limit_storage: where rate-limit counters live: a ``limits``
+            storage URI (``"redis://host:6379/0"``, shared by every
+            registry of the process that names it) or a ``limits`` storage
+            object; by default an in-process store of this registry's own.
+        trusted_proxies: how many proxies in front of the server append to
+            ``X-Forwarded-For``; the client address is the entry the
+            outermost of them wrote (0: the peer address, the header ignored).
+        idempotency_store: where ``Idempotency-Key`` responses are kept
+            (:class:`~ajaxkit.core.idempotency.IdempotencyStore`); by default
+            in process memory, ``ajaxkit.stores.redis`` for many processes.
+        idempotency_expiry: seconds a stored response is replayed for.
         secret_key: signs values handed to clients and trusted back (list
             cursors); ``None`` means a random key per process.
         openapi: serve ``<mount>/_openapi.json`` and ``<mount>/_types.d.ts``
@@ -67,11 +94,13 @@ class Settings:
     profile: Profile = field(default_factory=_default_profile)
     encoder: JSONEncoder = field(default_factory=JSONEncoder)
     user_loader: Callable[[AjaxRequest], Any] | None = None
-    www_authenticate: str = 'Session realm="ajaxkit"'
-    problem_type_base: str | None = None
     clock: Clock = field(default_factory=SystemClock)
     logger_name: str = "ajaxkit"
     steps: tuple[PolicyStep[Any], ...] = field(default_factory=_default_steps)
+    rate_limit_storage: str | Storage = field(default_factory=_default_rate_limit_storage)
+    trusted_proxies: int = 0
+    idempotency_store: IdempotencyStore = field(default_factory=_default_idempotency_store)
+    idempotency_expiry: float = 24 * 60 * 60.0
     secret_key: str | bytes | None = field(default=None, repr=False)
     openapi: bool = True
 

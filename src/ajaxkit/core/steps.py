@@ -7,8 +7,11 @@ order of ``Settings.steps`` (then the declared body size) — by default
 1. :class:`CsrfStep` — before authentication: a forged request must learn
    nothing, not even whether its session is valid.
 2. :class:`AuthStep` — ``login_required`` (401) and ``permission`` (403).
-3. later steps (rate limits, idempotency) go after authentication, so that
-   they can key on the user and never count refused requests.
+3. :class:`~ajaxkit.core.ratelimit.RateLimitStep` — after authentication,
+   so that it keys on the user and never counts a refused request.
+4. :class:`~ajaxkit.core.idempotency.IdempotencyStep` — last: a replay is
+   an answer, so it must come after every check that could refuse, and
+   it counts against the rate limit like the request it repeats.
 
 A step is an object implementing :class:`PolicyStep`.  At registration each
 step reads the keyword options it owns (``csrf_exempt=…``, ``login_required=…``)
@@ -224,7 +227,9 @@ class AuthStep(_Step):
 
     def admit(self, call: StepCall, config: AuthConfig) -> Flow[AjaxResponse | None]:
         user = yield load_user(call.request, call.platform)
-        if user is None and call.settings.user_loader is None:
+        # Only login_required is sure to refuse everyone without a user; a
+        # permission may well allow anonymous callers (public live topics).
+        if config.login_required and user is None and call.settings.user_loader is None:
             warn_no_user_source(call.platform.name, call.platform.user_source)
         if config.login_required and not is_authenticated(user):
             raise Unauthorized()
@@ -241,5 +246,13 @@ def load_user(request: AjaxRequest, platform: Platform) -> Effect:
     return IO(lambda: request.user, lambda: request.aload_user(platform.run_in_thread))
 
 
+def _default_steps() -> tuple[PolicyStep[Any], ...]:
+    # Imported here: those modules build on this one (StepCall, load_user).
+    from ajaxkit.core.idempotency import IdempotencyStep
+    from ajaxkit.core.ratelimit import RateLimitStep
+
+    return (CsrfStep(), AuthStep(), RateLimitStep(), IdempotencyStep())
+
+
 #: The built-in steps, in the order they run.
-DEFAULT_STEPS: tuple[PolicyStep[Any], ...] = (CsrfStep(), AuthStep())
+DEFAULT_STEPS: tuple[PolicyStep[Any], ...] = _default_steps()

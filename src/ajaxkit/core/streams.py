@@ -60,7 +60,7 @@ __all__ = [
 NDJSON_TYPE = "application/x-ndjson"
 
 #: ``frame(problem_document) -> bytes``: how a stream writes its last frame.
-ErrorFramer = Callable[[dict[str, Any]], bytes]
+ErrorFramer = Callable[[Mapping[str, Any]], bytes]
 
 
 @runtime_checkable
@@ -129,6 +129,7 @@ async def pull(source: PushSource) -> AsyncIterator[bytes]:
             data = source.take()
             if data:
                 yield data
+                continue  # more may have come while the consumer had this chunk
             if source.finished:
                 return
             ready: asyncio.Future[None] = loop.create_future()

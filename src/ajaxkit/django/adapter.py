@@ -138,6 +138,7 @@ def to_ajax_request(
         body=DjangoBody(request),
         user_loader=lambda: _load_user(request),
         auser_loader=lambda: _aload_user(request),
+        client=request.META.get("REMOTE_ADDR") or None,
     )
     if path_params:
         ajax_request.path_params = dict(path_params)

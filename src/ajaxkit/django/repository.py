@@ -26,10 +26,10 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import Prefetch, Q, QuerySet
 
+from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
-from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
-from ajaxkit.core.models.validation import field_error
+from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
 from ajaxkit.exceptions import FieldError
 
 __all__ = ["DjangoRepository", "SaveRow", "handles", "repository"]
@@ -391,3 +391,8 @@ def _pk_type(model: Any) -> Any:
         else model._meta.pk.get_internal_type(),
         Any,
     )
+
+
+# Importing this module is what makes ``api.model()`` store these models here;
+# a fallback, so an application's own registration wins.
+register_repository(handles, repository, fallback=True)

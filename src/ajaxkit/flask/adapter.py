@@ -119,6 +119,7 @@ def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) ->
         native=request,
         body=StreamBody(request),
         user_loader=current_user,
+        client=request.remote_addr,
     )
     if path_params:
         ajax_request.path_params = dict(path_params)

@@ -49,7 +49,7 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 from ajaxkit.core.models.bounds import INT16, INT32, INT64
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
-from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo
+from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
 from ajaxkit.exceptions import FieldError
 
 __all__ = ["SQLAlchemyRepository", "handles", "repository"]
@@ -414,3 +414,8 @@ def _relation_field(rel: RelationshipProperty[Any], dialect: str | None) -> Fiel
         writable=rel.direction is RelationshipDirection.MANYTOMANY and not rel.viewonly,
         value_range=pk_range,
     )
+
+
+# Importing this module is what makes ``api.model()`` store these models here;
+# a fallback, so an application's own registration wins.
+register_repository(handles, repository, fallback=True)

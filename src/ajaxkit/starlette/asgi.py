@@ -115,6 +115,7 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         body=ReceiveBody(receive),
         # Set by Starlette's AuthenticationMiddleware; absent without it.
         user=scope.get("user"),
+        client=_peer(scope),
     )
 
 
@@ -255,7 +256,13 @@ def build_websocket_request(scope: Scope) -> AjaxRequest:
         else EMPTY_QUERY,
         native=HTTPConnection(scope),
         user=scope.get("user"),
+        client=_peer(scope),
     )
+
+
+def _peer(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 async def serve_lifespan(receive: Receive, send: Send) -> None:

@@ -40,7 +40,9 @@ class DjangoAsyncClient(DjangoClient):
 
     def _send(self, method: str, url: str, body: bytes, kwargs: dict[str, Any]) -> Response:
         async def send() -> Response:
-            response = await self._client.generic(method, url, data=body, **kwargs)
+            client = self._client
+            assert isinstance(client, AsyncClient)  # what _make_client makes here
+            response = await client.generic(method, url, data=body, **kwargs)
             return to_response(response, await _read(response))
 
         return async_to_sync(send)()

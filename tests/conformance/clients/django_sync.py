@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import StreamingHttpResponse
 from django.test import Client as DjangoTestClient
 
 from tests.conformance.clients._django import DjangoClient, to_response
@@ -20,5 +21,8 @@ class DjangoSyncClient(DjangoClient):
 
     def _send(self, method: str, url: str, body: bytes, kwargs: dict[str, Any]) -> Response:
         response = self._client.generic(method, url, data=body, **kwargs)
-        content = b"".join(response.streaming_content) if response.streaming else response.content
+        if isinstance(response, StreamingHttpResponse):
+            content = response.getvalue()  # joins the stream, as a WSGI server would
+        else:
+            content = response.content
         return to_response(response, content)

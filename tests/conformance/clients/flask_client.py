@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import flask
-import flask_login
+import flask_login  # type: ignore[import-untyped]  # ships no type information
 from werkzeug import exceptions
 from werkzeug.datastructures import MultiDict
 
@@ -35,7 +35,7 @@ def _raise(kind: str, detail: str) -> None:
 NATIVES = Natives(response=_response, raise_exception=_raise)
 
 
-class User(flask_login.UserMixin):
+class User(flask_login.UserMixin):  # type: ignore[misc]  # untyped base, see the import
     def __init__(self, username: str) -> None:
         self.id = self.username = username
 

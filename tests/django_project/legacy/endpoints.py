@@ -95,10 +95,10 @@ class WidgetEndpoint(ModelEndpoint):
     def get_queryset(self, request: Any, **kwargs: Any) -> Any:
         return Widget.objects.filter(active=True)
 
-    def can_get(self, user: Any, record: Any) -> bool:
+    def can_get(self, user: Any, record: Widget) -> bool:
         return record.title != "hidden"
 
-    def can_delete(self, user: Any, record: Any) -> bool:
+    def can_delete(self, user: Any, record: Widget) -> bool:
         return record.title != "keep"
 
     def activate(self, request: Any) -> Any:
@@ -143,7 +143,9 @@ def get_only(request: Any) -> Any:
 
 
 class GadgetEndpoint(ModelEndpoint):
-    def can_update(self, user: Any, record: Any) -> bool:
+    # The original's two-argument hook, which the compatibility layer still
+    # accepts (it passes modified= only to hooks that take it).
+    def can_update(self, user: Any, record: Gadget) -> bool:  # type: ignore[override]
         return record.name != "frozen"
 
 

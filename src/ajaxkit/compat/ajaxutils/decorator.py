@@ -21,7 +21,7 @@ import functools
 import inspect
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 from ajaxkit.compat.ajaxutils.profile import AjaxUtilsProfile
 from ajaxkit.core.encoding import JSONEncoder
@@ -33,6 +33,20 @@ V = TypeVar("V", bound=Callable[..., Any])
 
 #: What a view without ``require_*`` accepts: the original checked nothing.
 ANY_METHOD = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@overload
+def ajax(view: V, /) -> V: ...
+
+
+@overload
+def ajax(
+    *,
+    login_required: bool = False,
+    require_GET: bool = False,  # noqa: N803 - the original's argument names
+    require_POST: bool = False,  # noqa: N803
+    require: str | None = None,
+) -> Callable[[V], V]: ...
 
 
 def ajax(

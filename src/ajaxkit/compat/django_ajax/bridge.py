@@ -29,11 +29,11 @@ from django.db import models
 from ajaxkit.compat.django_ajax.encoders import encoder, json_encoder, legacy_fields, shape_record
 from ajaxkit.compat.django_ajax.exceptions import AJAXError
 from ajaxkit.compat.django_ajax.signals import ajax_created, ajax_deleted, ajax_updated
+from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models import Change, ModelResource, Unit
 from ajaxkit.core.models import ModelEndpoint as CoreModelEndpoint
 from ajaxkit.core.models.query import Expand
 from ajaxkit.core.models.repository import FieldInfo
-from ajaxkit.core.models.validation import field_error
 from ajaxkit.django.repository import DjangoRepository
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest

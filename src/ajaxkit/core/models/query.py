@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from ajaxkit.core.digits import parse_natural
+from ajaxkit.core.fielderrors import field_errors
 from ajaxkit.core.models.bounds import bounded_type
 from ajaxkit.core.models.cursor import CursorCodec
 from ajaxkit.core.models.limits import QueryLimits, check_limits
@@ -228,8 +229,9 @@ def _convert(param: str, python_type: Any, raw: Any) -> Any:
     try:
         return _adapter(python_type).validate_python(raw)
     except ValidationError as exc:
-        message = exc.errors(include_url=False)[0]["msg"]
-        raise bad_parameter(param, f"Invalid value {raw!r}: {message}.") from exc
+        errors = field_errors(exc, prefix=(param,), is_parameter=lambda _: True)
+        detail = f"Invalid value {raw!r} for {param}: {errors[0]['detail']}."
+        raise ClientError(detail, errors=errors) from exc
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}

@@ -9,22 +9,26 @@ hands them back to the unit (to read values, follow relations, write) or to
 the endpoint's permission hooks.
 
 Repositories are chosen by the model's type through a registry of
-factories (:func:`register_repository`); the built-in Django and SQLAlchemy
-repositories are found by module name and imported only when a model of
-theirs is registered.
+factories (:func:`register_repository`).  An ORM integration registers its
+factory when it is imported; :func:`register_repository_module` tells the
+core which module to import the first time a model of some ORM shows up, so
+``api.model(Note, session=...)`` needs no import of the integration and
+importing ajaxkit never imports an ORM.  The core itself names no ORM and
+no integration: the package root declares the ones that ship with ajaxkit.
 """
 
 from __future__ import annotations
 
 import builtins
 import importlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from ajaxkit.core.registration_checks import check_factory_options
-from ajaxkit.exceptions import FieldError
+from ajaxkit.exceptions import FieldError, RegistrationError
 
 __all__ = [
     "ConstraintViolation",
@@ -36,6 +40,7 @@ __all__ = [
     "RepositoryFactory",
     "Unit",
     "register_repository",
+    "register_repository_module",
     "repository_for",
 ]
 
@@ -254,42 +259,89 @@ RepositoryFactory = Callable[..., Repository]
 Detector = Callable[[Any], bool]
 
 _FACTORIES: list[tuple[Detector, RepositoryFactory]] = []
-# Built in, imported by name only when a model of that ORM shows up, so the
-# core never imports an ORM: (module prefix of the model's classes, module
-# that provides ``handles(model)`` and ``repository(model, **options)``).
-_BUILTIN = (
-    ("django.", "ajaxkit.django.repository"),
-    ("sqlalchemy.", "ajaxkit.sqlalchemy"),
-)
+_FALLBACKS: list[tuple[Detector, RepositoryFactory]] = []
+# Top-level package of an ORM's classes -> the module whose import registers
+# that ORM's repository; filled by register_repository_module.
+_MODULES: dict[str, str] = {}
 
 
-def register_repository(detect: Detector, factory: RepositoryFactory) -> None:
+def register_repository(
+    detect: Detector, factory: RepositoryFactory, *, fallback: bool = False
+) -> None:
     """Use ``factory`` for models where ``detect(model)`` is true.
 
-    Later registrations win, so applications can override the built-ins.
+    Later registrations win.  ``fallback`` registrations (how ajaxkit's own
+    ORM integrations register) are consulted only after every other one, so
+    an application's registration wins whenever it was made.
     """
-    _FACTORIES.insert(0, (detect, factory))
+    if fallback:
+        _FALLBACKS.append((detect, factory))
+    else:
+        _FACTORIES.insert(0, (detect, factory))
+
+
+def register_repository_module(orm_package: str, module: str) -> None:
+    """Import ``module`` the first time a model whose classes come from the
+    top-level package ``orm_package`` has no repository; importing it must
+    :func:`register_repository` one."""
+    _MODULES[orm_package] = module
 
 
 def repository_for(model: Any, **options: Any) -> Repository:
-    """The repository for ``model``, built by the first factory that handles it."""
+    """The repository for ``model``, built by the first factory that handles it.
+
+    Raises:
+        RegistrationError: no registered factory handles ``model``, even
+            after importing the module declared for its ORM, or ``options``
+            name a keyword the factory does not take (a ``TypeError``).
+    """
     factory = _factory_for(model)
+    if factory is None:
+        for module in _modules_for(model):
+            importlib.import_module(module)
+        factory = _factory_for(model)
+    if factory is None:
+        raise RegistrationError(_unknown_model(model))
     check_factory_options(model, factory, options)
     return factory(model, **options)
 
 
-def _factory_for(model: Any) -> RepositoryFactory:
-    for detect, factory in _FACTORIES:
+def _factory_for(model: Any) -> RepositoryFactory | None:
+    for detect, factory in (*_FACTORIES, *_FALLBACKS):
         if detect(model):
             return factory
-    for prefix, module_name in _BUILTIN:
-        if any(m.startswith(prefix) for m in _modules_of(model)):
-            module = importlib.import_module(module_name)
-            if module.handles(model):
-                return module.repository  # type: ignore[no-any-return]
-    raise TypeError(f"No repository knows how to store {model!r}; pass repository=.")
+    return None
 
 
-def _modules_of(model: Any) -> Iterator[str]:
+def _modules_for(model: Any) -> list[str]:
+    """The declared modules for the ORMs ``model``'s classes come from, not yet imported."""
+    packages = dict.fromkeys(_packages_of(model))
+    modules = (_MODULES.get(package) for package in packages)
+    return [m for m in modules if m is not None and m not in sys.modules]
+
+
+def _packages_of(model: Any) -> list[str]:
+    # The model's own classes and its metaclass: a mapped class's base
+    # (or metaclass) comes from its ORM's package.
     classes = [*getattr(model, "__mro__", ()), *type(model).__mro__]
-    return (getattr(cls, "__module__", "") or "" for cls in classes)
+    modules = (getattr(cls, "__module__", "") or "" for cls in classes)
+    return [m.partition(".")[0] for m in modules if m]
+
+
+def _unknown_model(model: Any) -> str:
+    name = getattr(model, "__qualname__", None) or f"a {type(model).__qualname__}"
+    packages = [p for p in dict.fromkeys(_packages_of(model)) if p != "builtins"]
+    tried = [(p, _MODULES[p]) for p in packages if p in _MODULES]
+    if tried:
+        package, module = tried[0]
+        return (
+            f"No repository knows how to store {name}: it comes from {package}, but "
+            f"{module} (which stores {package} models) does not handle it. "
+            "Pass a mapped model class, or pass repository=."
+        )
+    return (
+        f"No repository knows how to store {name} (classes from "
+        f"{', '.join(packages) or 'nowhere'}). Import the package that registers a "
+        "repository for its ORM (see ajaxkit.core.models.register_repository), "
+        "or pass repository=."
+    )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ajaxkit.core.encoding import JSONEncoder
+from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.bounds import storable_pk
 from ajaxkit.core.models.cursor import CursorCodec, SecretSource
 from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
@@ -35,7 +36,7 @@ from ajaxkit.core.models.query import (
 )
 from ajaxkit.core.models.repository import ConstraintViolation, FieldInfo, Unit
 from ajaxkit.core.models.scope import ResourceLookup, VisibleUnit, resolve, unreachable
-from ajaxkit.core.models.validation import WriteSchema, field_error
+from ajaxkit.core.models.validation import WriteSchema
 from ajaxkit.core.models.view import View, ViewLookup, parse_expand, plan_for, serialize
 from ajaxkit.exceptions import (
     Conflict,

@@ -47,6 +47,9 @@ def register_model(
     **options: Any,
 ) -> ModelResource:
     """Register ``model``'s routes on ``api``; see :meth:`Ajax.model`."""
+    # The policy steps' options (rate=..., idempotency=...) apply to every route.
+    owned = frozenset().union(*(step.options for step in api.settings.steps))
+    step_options = {name: options.pop(name) for name in owned & options.keys()}
     repo = repository or repository_for(model, **options)
     endpoint = endpoint_class(model, repo, **options)
     name = (resource or endpoint_class.resource or repo.info.resource).strip("/")
@@ -62,7 +65,7 @@ def register_model(
         resources=api.models.get,
         secret=lambda: api.settings.secret_key,
     )
-    _add_routes(api, found)
+    _add_routes(api, found, step_options)
     api.models[model] = found
     return found
 
@@ -75,7 +78,7 @@ def _lookup(api: Ajax) -> Callable[[Any], View | None]:
     return view_of
 
 
-def _add_routes(api: Ajax, res: ModelResource) -> None:
+def _add_routes(api: Ajax, res: ModelResource, step_options: dict[str, Any]) -> None:
     ops = set(res.endpoint.operations)
     if not ops <= ALL_OPERATIONS:
         raise ValueError(f"Unknown operations {sorted(ops - ALL_OPERATIONS)}.")
@@ -89,13 +92,14 @@ def _add_routes(api: Ajax, res: ModelResource) -> None:
     wanted = {"GET": "list", "POST": "create"}
     for method, handler in collection.items():
         if wanted[method] in ops:
-            api.add(res.name, handler, methods=[method])
+            api.add(res.name, handler, methods=[method], **step_options)
     item_ops = {"GET": "get", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
     for method, handler in item.items():
         if item_ops[method] in ops:
-            api.add(f"{res.name}/{{pk}}", handler, methods=[method])
+            api.add(f"{res.name}/{{pk}}", handler, methods=[method], **step_options)
     for spec in res.actions.values():
-        api.add(f"{res.name}/{{pk}}/{spec.name}", _action(res, spec), methods=spec.methods)
+        route = f"{res.name}/{{pk}}/{spec.name}"
+        api.add(route, _action(res, spec), methods=spec.methods, **step_options)
 
 
 def _record_expand(res: ModelResource, request: AjaxRequest) -> Expand:

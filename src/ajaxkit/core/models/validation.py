@@ -19,20 +19,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
-from ajaxkit.core.binding import json_pointer
+from ajaxkit.core.fielderrors import field_error, field_errors
 from ajaxkit.core.models.bounds import bounded_type
 from ajaxkit.core.models.repository import FieldInfo
-from ajaxkit.exceptions import FieldError, ValidationFailed
+from ajaxkit.exceptions import ValidationFailed
 from ajaxkit.types import MultiDict
 
-__all__ = ["WriteSchema", "field_error"]
+__all__ = ["WriteSchema"]
 
 UnknownFields = Literal["reject", "ignore"]
-
-
-def field_error(name: str, detail: str, code: str) -> FieldError:
-    """A body error pointing at member ``name``."""
-    return {"pointer": json_pointer((name,)), "detail": detail, "code": code}
 
 
 @dataclass(frozen=True)
@@ -79,7 +74,7 @@ class WriteSchema:
         try:
             validated = model.model_validate(raw)
         except ValidationError as exc:
-            raise ValidationFailed(_errors(exc)) from exc
+            raise ValidationFailed(field_errors(exc)) from exc
         return validated.model_dump(by_alias=True, exclude_unset=True)
 
     def _gather(self, data: Any) -> dict[str, Any]:
@@ -134,14 +129,6 @@ def _has_nul(value: Any) -> bool:
 
 def _optional_pk(info: FieldInfo) -> FieldInfo:
     return dataclasses.replace(info, required=False) if info.primary_key else info
-
-
-def _errors(exc: ValidationError) -> list[FieldError]:
-    errors: list[FieldError] = []
-    for error in exc.errors(include_url=False, include_context=False, include_input=False):
-        loc = tuple(str(part) for part in error["loc"])
-        errors.append({"pointer": json_pointer(loc), "detail": error["msg"], "code": error["type"]})
-    return errors
 
 
 def _model(name: str, fields: Iterable[FieldInfo], *, partial: bool) -> type[BaseModel]:

@@ -1,20 +1,28 @@
-"""The starlette quickstart (quoted in the README) runs as documented."""
+"""The Starlette and FastAPI quickstarts (quoted in the README) run as documented.
+
+The two are the same app mounted two ways, so one set of tests runs against
+each.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import pytest
 from starlette.testclient import TestClient
 
-from examples.starlette_quickstart.app import app
-
-pytestmark = pytest.mark.starlette
-
 TOKEN = {"Authorization": "Bearer demo-token"}
 
 
-@pytest.fixture
-def client() -> TestClient:
-    return TestClient(app)
+@pytest.fixture(
+    params=[
+        pytest.param("starlette", marks=pytest.mark.starlette),
+        pytest.param("fastapi", marks=pytest.mark.fastapi),
+    ]
+)
+def client(request: pytest.FixtureRequest) -> TestClient:
+    module = importlib.import_module(f"examples.{request.param}_quickstart.app")
+    return TestClient(module.app)
 
 
 def test_hello(client: TestClient) -> None:
@@ -27,6 +35,8 @@ def test_create_note_needs_login(client: TestClient) -> None:
     response = client.post("/ajax/notes/create", json={"title": "Buy milk"})
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+    # The challenge names the scheme the app authenticates with.
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="notes"'
 
 
 def test_create_note_from_json_and_form(client: TestClient) -> None:

@@ -1,0 +1,319 @@
+"""``Idempotency-Key`` (IETF httpapi draft) on POST and PATCH: retries never repeat an effect.
+
+A client that may retry a POST sends ``Idempotency-Key: "<a fresh UUID>"``.
+The first request with a key reserves it and runs; its complete response is
+stored (status, headers, body) and every later request with the same key
+gets that response again, marked ``Idempotent-Replayed: true``, without
+running the handler.  A request arriving while the first is still running
+gets 409 ``idempotency_in_flight`` (retry later); the same key with another
+request (method, route, body or user differ) is 422
+``idempotency_key_reused``.  Not stored, so that a retry runs again: 5xx
+responses, streamed responses and responses the handler built natively.
+Cookies are never replayed (a replay must not log anyone in).
+
+Keys are scoped per user (anonymous callers share one scope: keys must be
+unguessable, as the draft asks) and expire ``Settings.idempotency_expiry``
+seconds after the response was stored, measured by ``Settings.clock``.  A
+reservation whose request never finished (the process died) is released
+after ``PENDING_TIMEOUT``.
+
+Stores hold opaque bytes under a key; :class:`MemoryIdempotencyStore` here,
+a Redis one in :mod:`ajaxkit.stores.redis`.  Records carry their own expiry
+time, compared with the injected clock, so a store never needs the time.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import orjson
+
+from ajaxkit.core.effects import IO, Effect, Flow, blocking
+from ajaxkit.core.identity import user_id
+from ajaxkit.core.steps import StepCall, load_user
+from ajaxkit.exceptions import ClientError, Conflict, RegistrationError, ServiceUnavailable
+from ajaxkit.types import AjaxRequest, AjaxResponse
+
+if TYPE_CHECKING:
+    from ajaxkit.core.platform import Platform
+
+__all__ = [
+    "PENDING_TIMEOUT",
+    "IdempotencyConfig",
+    "IdempotencyInFlight",
+    "IdempotencyKeyInvalid",
+    "IdempotencyKeyMissing",
+    "IdempotencyKeyReused",
+    "IdempotencyStep",
+    "IdempotencyStore",
+    "MemoryIdempotencyStore",
+]
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+#: Seconds after which an unfinished reservation no longer blocks retries.
+PENDING_TIMEOUT = 300.0
+_MAX_KEY = 255
+_STATE = "ajaxkit.idempotency"
+_METHODS = frozenset({"POST", "PATCH"})
+
+
+class IdempotencyKeyMissing(ClientError):
+    code = "idempotency_key_missing"
+    detail = "This endpoint needs an Idempotency-Key header."
+
+
+class IdempotencyKeyInvalid(ClientError):
+    code = "idempotency_key_invalid"
+    detail = "The Idempotency-Key must be 1 to 255 visible ASCII characters."
+
+
+class IdempotencyInFlight(Conflict):
+    code = "idempotency_in_flight"
+    detail = "A request with this Idempotency-Key is still being processed; retry later."
+
+
+class IdempotencyKeyReused(ClientError):
+    status = 422
+    code = "idempotency_key_reused"
+    title = "Unprocessable Content"
+    detail = "This Idempotency-Key was used for a different request."
+
+
+class IdempotencyStore(Protocol):
+    """Where reservations and stored responses live (opaque bytes per key).
+
+    Attributes:
+        blocks: whether the methods do I/O (then async servers call them in
+            a thread).
+    """
+
+    blocks: bool
+
+    def reserve(self, key: str, record: bytes, now: float, expires: float) -> bytes | None:
+        """Atomically store ``record`` under ``key`` unless a live record is there.
+
+        Returns ``None`` when reserved, else the live record.  A record is
+        live while its ``expires`` (as given when it was stored) is after ``now``.
+        """
+        ...
+
+    def save(self, key: str, record: bytes, now: float, expires: float) -> None:
+        """Replace the record under ``key`` (the finished response), live until ``expires``."""
+        ...
+
+    def release(self, key: str) -> None:
+        """Forget ``key`` (the response is not stored; a retry runs again)."""
+        ...
+
+
+class MemoryIdempotencyStore:
+    """An in-process store (one process, or tests)."""
+
+    blocks = False
+
+    def __init__(self) -> None:
+        self._records: dict[str, tuple[float, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, key: str, record: bytes, now: float, expires: float) -> bytes | None:
+        with self._lock:
+            found = self._records.get(key)
+            if found is not None and found[0] > now:
+                return found[1]
+            if len(self._records) > 1024:
+                self._collect(now)
+            self._records[key] = (expires, record)
+            return None
+
+    def save(self, key: str, record: bytes, now: float, expires: float) -> None:
+        with self._lock:
+            self._records[key] = (expires, record)
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._records.pop(key, None)
+
+    def _collect(self, now: float) -> None:
+        for key in [k for k, (expires, _) in self._records.items() if expires <= now]:
+            del self._records[key]
+
+
+Mode = Literal["optional", "required"]
+
+
+@dataclass(frozen=True)
+class IdempotencyConfig:
+    """:class:`IdempotencyStep`'s configuration for one endpoint."""
+
+    mode: Mode
+    scope: str
+
+
+class IdempotencyStep:
+    """``idempotency=True`` (the default: honoured when sent), ``"required"``, or ``False``."""
+
+    name = "idempotency"
+    options = frozenset({"idempotency"})
+    completes = True
+
+    def configure(self, endpoint: str, options: Mapping[str, Any]) -> IdempotencyConfig | None:
+        value = options.get("idempotency", True)
+        if value is False:
+            return None
+        if value is True:
+            return IdempotencyConfig("optional", endpoint)
+        if value == "required":
+            return IdempotencyConfig("required", endpoint)
+        raise RegistrationError(
+            f"Endpoint {endpoint!r}: idempotency must be True, False or 'required', not {value!r}."
+        )
+
+    def methods(
+        self, config: IdempotencyConfig, endpoint_methods: frozenset[str]
+    ) -> frozenset[str]:
+        return endpoint_methods & _METHODS
+
+    def admit(self, call: StepCall, config: IdempotencyConfig) -> Flow[AjaxResponse | None]:
+        raw = call.request.headers.get(HEADER)
+        if raw is None:
+            if config.mode == "required":
+                raise IdempotencyKeyMissing()
+            return None
+        key = parse_key(raw)
+        user = yield load_user(call.request, call.platform)
+        body = yield _ReadBody(call.request, call.settings.max_body_size)
+        store_key = _store_key(user_id(user), key)
+        fingerprint = _fingerprint(call.request, config.scope, body)
+        now = call.settings.clock.time()
+        pending = orjson.dumps({"state": "pending", "fp": fingerprint})
+        try:
+            found = yield _store_call(
+                call.settings.idempotency_store,
+                call.platform,
+                "reserve",
+                store_key,
+                pending,
+                now,
+                now + PENDING_TIMEOUT,
+            )
+        except Exception as exc:
+            # Without the store the retry cannot be told from the first try.
+            raise ServiceUnavailable("The idempotency store is unreachable.") from exc
+        if found is None:
+            call.request.state[_STATE] = store_key
+            return None
+        return _answer_existing(orjson.loads(found), fingerprint)
+
+    def complete(
+        self, call: StepCall, config: IdempotencyConfig, response: AjaxResponse
+    ) -> Flow[AjaxResponse]:
+        store_key = call.request.state.pop(_STATE, None)
+        if store_key is None:  # no key, or this was a replay
+            return response
+        store = call.settings.idempotency_store
+        now = call.settings.clock.time()
+        if _storable(response):
+            record = _record(response, _fingerprint_of(call.request))
+            expires = now + call.settings.idempotency_expiry
+            effect = _store_call(store, call.platform, "save", store_key, record, now, expires)
+        else:
+            effect = _store_call(store, call.platform, "release", store_key)
+        try:
+            yield effect
+        except Exception:
+            # The handler has acted: its answer goes out whatever the store
+            # says.  The key stays reserved until PENDING_TIMEOUT, so a retry
+            # gets 409 rather than acting twice.
+            logging.getLogger(call.settings.logger_name).exception(
+                "Idempotency store failed; key left reserved (endpoint %s)", config.scope
+            )
+        return response
+
+
+def parse_key(raw: str) -> str:
+    """The key of an ``Idempotency-Key`` value: an sf-string (``"abc"``) or, leniently, bare."""
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    if not 0 < len(value) <= _MAX_KEY or not all(" " < ch < "\x7f" for ch in value):
+        raise IdempotencyKeyInvalid()
+    return value
+
+
+def _answer_existing(record: dict[str, Any], fingerprint: str) -> AjaxResponse:
+    if record["fp"] != fingerprint:
+        raise IdempotencyKeyReused()
+    if record["state"] == "pending":
+        raise IdempotencyInFlight(headers={"Retry-After": "1"})
+    headers = [(name, value) for name, value in record["headers"]]
+    headers.append((REPLAYED, "true"))
+    return AjaxResponse(record["status"], base64.b64decode(record["body"]), headers)
+
+
+def _storable(response: AjaxResponse) -> bool:
+    return response.stream is None and response.native is None and response.status < 500
+
+
+def _record(response: AjaxResponse, fingerprint: str) -> bytes:
+    return orjson.dumps(
+        {
+            "state": "done",
+            "fp": fingerprint,
+            "status": response.status,
+            "headers": response.headers.multi_items(),
+            "body": base64.b64encode(response.body).decode("ascii"),
+        }
+    )
+
+
+def _store_key(user: str | None, key: str) -> str:
+    # Hashed: the key and the user id come from outside and may be long.
+    who = user if user is not None else "anonymous"
+    return hashlib.sha256(f"{who}\0{key}".encode()).hexdigest()
+
+
+def _fingerprint(request: AjaxRequest, scope: str, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (request.method, scope, request.route, request.content_type):
+        digest.update(part.encode() + b"\0")
+    digest.update(body)
+    fingerprint = digest.hexdigest()
+    request.state[_STATE + ".fp"] = fingerprint
+    return fingerprint
+
+
+def _fingerprint_of(request: AjaxRequest) -> str:
+    return str(request.state[_STATE + ".fp"])
+
+
+def _store_call(store: IdempotencyStore, platform: Platform, method: str, *args: Any) -> Effect:
+    func = getattr(store, method)
+    if store.blocks:
+        return blocking(platform, func, *args)
+
+    async def direct() -> Any:
+        return func(*args)
+
+    return IO(lambda: func(*args), direct)
+
+
+class _ReadBody:
+    """Read the body early: the fingerprint needs it (the answer reuses it)."""
+
+    __slots__ = ("limit", "request")
+
+    def __init__(self, request: AjaxRequest, limit: int) -> None:
+        self.request, self.limit = request, limit
+
+    def sync(self) -> bytes:
+        return self.request.read_body(self.limit)
+
+    async def async_(self) -> bytes:
+        return await self.request.aread_body(self.limit)

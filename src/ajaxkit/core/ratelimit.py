@@ -1,0 +1,305 @@
+"""Rate limits: the ``rate=`` policy step, with the ``limits`` library's storage.
+
+``@api.endpoint(rate="10/minute")`` (or a list, ``["10/second", "500/hour"]``)
+counts requests per endpoint and per key — the user when authenticated,
+otherwise the client address — and refuses the request over a limit with 429
+``rate_limited`` and ``Retry-After``.  Every response of a limited endpoint
+carries the IETF httpapi draft fields (draft-ietf-httpapi-ratelimit-headers)::
+
+    RateLimit-Policy: "10/minute";q=10;w=60
+    RateLimit: "10/minute";r=7;t=42
+
+Windows are fixed and aligned to the injected clock (``Settings.clock``):
+window ``n`` of a 60-second limit is ``[60n, 60n + 60)``.  Because the
+window is named by the clock and not by the storage, one counter increment
+(``storage.incr``: one Lua script on Redis) answers everything — allowed,
+remaining (limit - count) and reset (end of the window) — and tests move
+time with a ``ManualClock`` instead of sleeping.  The storage's own expiry
+(real seconds) only collects old windows.  Several processes sharing Redis
+must have synchronised clocks (NTP), as any fixed-window limiter does.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage, Storage, storage_from_string
+
+from ajaxkit.core.effects import Flow, blocking
+from ajaxkit.core.identity import client_address, user_id
+from ajaxkit.core.steps import StepCall, load_user
+from ajaxkit.exceptions import (
+    ConfigurationError,
+    RegistrationError,
+    ServiceUnavailable,
+    TooManyRequests,
+)
+from ajaxkit.types import AjaxRequest, AjaxResponse
+
+__all__ = [
+    "CounterStorage",
+    "KeyFunction",
+    "RateLimit",
+    "RateLimitConfig",
+    "RateLimitStep",
+    "Usage",
+    "resolve_storage",
+]
+
+#: ``key(request) -> str``: which bucket a request counts against.
+KeyFunction = Callable[[AjaxRequest], str]
+_NAMED_KEYS = ("user", "ip")
+_STATE = "ajaxkit.ratelimit"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One limit: ``amount`` requests per ``window`` seconds, named for the headers."""
+
+    name: str
+    amount: int
+    window: int
+
+    @classmethod
+    def from_item(cls, item: RateLimitItem) -> RateLimit:
+        unit = item.GRANULARITY.name
+        per = unit if item.multiples == 1 else f"{item.multiples}{unit}"
+        return cls(f"{item.amount}/{per}", item.amount, item.get_expiry())
+
+
+@dataclass(frozen=True)
+class RateLimitConfig:
+    """:class:`RateLimitStep`'s configuration for one endpoint."""
+
+    limits: tuple[RateLimit, ...]
+    key: str | KeyFunction
+    scope: str
+
+    @functools.cached_property
+    def policy(self) -> str:
+        """The ``RateLimit-Policy`` field (the same on every response)."""
+        return _policy(self.limits)
+
+
+class Usage(NamedTuple):
+    """One limit after counting this request: what the headers say.
+
+    A named tuple with everything computed once: one is made per limit per
+    request, and a frozen dataclass costs several times more to build.
+    """
+
+    limit: RateLimit
+    used: int  # requests in the window, this one included
+    reset: int  # whole seconds until the window ends (at least 1)
+    remaining: int  # what is left of the limit in this window
+    field: str  # this limit's member of the RateLimit field
+
+    @property
+    def exceeded(self) -> bool:
+        return self.used > self.limit.amount
+
+
+class RateLimitStep:
+    """``rate="10/minute"`` (or a list of them) and ``rate_key`` ("user", "ip", or
+    a callable ``key(request) -> str``)."""
+
+    name = "ratelimit"
+    options = frozenset({"rate", "rate_key"})
+    completes = True
+
+    def configure(self, endpoint: str, options: Mapping[str, Any]) -> RateLimitConfig | None:
+        rate = options.get("rate")
+        key = options.get("rate_key", "user")
+        if rate is None:
+            if "rate_key" in options:
+                raise RegistrationError(f"Endpoint {endpoint!r}: rate_key needs a rate=... too.")
+            return None
+        if not (callable(key) or key in _NAMED_KEYS):
+            raise RegistrationError(
+                f"Endpoint {endpoint!r}: rate_key must be 'user', 'ip' or a callable "
+                f"key(request) -> str, not {key!r}."
+            )
+        return RateLimitConfig(_parse(endpoint, rate), key, endpoint)
+
+    def methods(self, config: RateLimitConfig, endpoint_methods: frozenset[str]) -> frozenset[str]:
+        return endpoint_methods
+
+    def admit(self, call: StepCall, config: RateLimitConfig) -> Flow[AjaxResponse | None]:
+        if config.key == "ip":  # no user to load: spare the generator
+            key = f"ip:{client_address(call.request, call.settings.trusted_proxies)}"
+        else:
+            key = yield from _key(call, config)
+        storage = resolve_storage(call.settings.rate_limit_storage)
+        now = call.settings.clock.time()
+        if type(storage) is CounterStorage or isinstance(storage, MemoryStorage):
+            # No I/O: an effect (a thread hop when async) would cost more
+            # than the count itself.
+            usages = _count(storage, config, key, now)
+        else:
+            try:
+                usages = yield blocking(call.platform, _count, storage, config, key, now)
+            except Exception as exc:
+                # Fail closed: an unreachable store must not lift every limit.
+                raise ServiceUnavailable("The rate-limit store is unreachable.") from exc
+        call.request.state[_STATE] = usages
+        over = [usage for usage in usages if usage.exceeded]
+        if over:
+            retry = max(usage.reset for usage in over)
+            raise TooManyRequests(
+                f"Rate limit {over[0].limit.name} exceeded; retry in {retry} s.",
+                headers={"Retry-After": str(retry), **rate_limit_headers(usages)},
+            )
+        return None
+
+    def complete(
+        self, call: StepCall, config: RateLimitConfig, response: AjaxResponse
+    ) -> Flow[AjaxResponse]:
+        usages = call.request.state.get(_STATE)
+        if usages:
+            # add, not set: nothing before this step writes these fields
+            # (an idempotent replay is stored without them), and add is cheaper.
+            response.headers.add("RateLimit-Policy", config.policy)
+            response.headers.add("RateLimit", _remaining(usages))
+        return response
+        yield  # pragma: no cover - makes this a generator
+
+
+def rate_limit_headers(usages: Sequence[Usage]) -> dict[str, str]:
+    """The ``RateLimit-Policy`` and ``RateLimit`` fields for ``usages``."""
+    return {
+        "RateLimit-Policy": _policy(tuple(u.limit for u in usages)),
+        "RateLimit": _remaining(usages),
+    }
+
+
+def _policy(limits: Sequence[RateLimit]) -> str:
+    return ", ".join(f'"{lim.name}";q={lim.amount};w={lim.window}' for lim in limits)
+
+
+def _remaining(usages: Sequence[Usage]) -> str:
+    if len(usages) == 1:  # the common case, spared a join
+        return usages[0].field
+    return ", ".join(u.field for u in usages)
+
+
+def _parse(endpoint: str, rate: Any) -> tuple[RateLimit, ...]:
+    given = [rate] if isinstance(rate, str) else rate
+    if not isinstance(given, (list, tuple)) or not given:
+        raise RegistrationError(
+            f"Endpoint {endpoint!r}: rate must be a string like '10/minute' or a list "
+            f"of them, not {rate!r}."
+        )
+    found: list[RateLimit] = []
+    for text in given:
+        try:
+            found.extend(RateLimit.from_item(item) for item in parse_many(text))
+        except (ValueError, TypeError):
+            raise RegistrationError(
+                f"Endpoint {endpoint!r}: cannot read the rate {text!r}; write e.g. "
+                "'10/minute', '5 per second' or '100/hour'."
+            ) from None
+    if len({limit.name for limit in found}) != len(found):
+        raise RegistrationError(f"Endpoint {endpoint!r}: a rate is given twice in {rate!r}.")
+    return tuple(found)
+
+
+def _key(call: StepCall, config: RateLimitConfig) -> Flow[str]:
+    if callable(config.key):
+        return f"k:{config.key(call.request)}"
+    if config.key == "user":
+        user = yield load_user(call.request, call.platform)
+        uid = user_id(user)
+        if uid is not None:
+            return f"u:{uid}"
+    return f"ip:{client_address(call.request, call.settings.trusted_proxies)}"
+
+
+def _count(storage: Storage, config: RateLimitConfig, key: str, now: float) -> list[Usage]:
+    return [_hit(storage, config.scope, limit, key, now) for limit in config.limits]
+
+
+def _hit(storage: Storage, scope: str, limit: RateLimit, key: str, now: float) -> Usage:
+    window = int(now // limit.window)
+    reset = max(1, math.ceil((window + 1) * limit.window - now))
+    # The storage keeps the counter a little past the window's end; only
+    # this window's requests ever use that name.
+    used = storage.incr(f"ajaxkit/{scope}/{limit.name}/{window}/{key}", reset + 1)
+    remaining = max(0, limit.amount - used)
+    return Usage(limit, used, reset, remaining, f'"{limit.name}";r={remaining};t={reset}')
+
+
+_BY_URI: dict[str, Storage] = {}
+_BY_URI_LOCK = threading.Lock()
+
+
+def resolve_storage(value: str | Storage) -> Storage:
+    """The storage ``Settings.rate_limit_storage`` names: one per URI per process."""
+    if not isinstance(value, str):
+        return value
+    found = _BY_URI.get(value)
+    if found is None:
+        with _BY_URI_LOCK:
+            found = _BY_URI.get(value)
+            if found is None:
+                found = _BY_URI[value] = _sync_storage(value)
+    return found
+
+
+def _sync_storage(uri: str) -> Storage:
+    if uri.startswith("memory://"):
+        return CounterStorage(uri)
+    made = storage_from_string(uri)
+    if not isinstance(made, Storage):
+        # The async storages (async+redis://) would need awaiting per call;
+        # ajaxkit runs the sync ones off the event loop instead.
+        raise ConfigurationError(
+            f"rate_limit_storage {uri!r} is an async storage; use the sync URI "
+            "(e.g. redis:// instead of async+redis://)."
+        )
+    return made
+
+
+class CounterStorage(MemoryStorage):
+    """``limits``' in-process storage, counting without its expiry thread.
+
+    ``MemoryStorage.incr`` starts a timer thread every 10 ms to drop expired
+    counters; under an event loop that thread start cost a limited request
+    ~20 µs on average.  Counters here are swept inline instead, at most once
+    a second, which suits ajaxkit's window-named keys: an expired key is
+    never read again, so sweeping late is harmless.  Everything but
+    :meth:`incr` (``get``, ``clear``, ``reset``, ...) is ``limits``' own.
+    """
+
+    def __init__(self, uri: str | None = None, **options: Any) -> None:
+        super().__init__(uri, **options)
+        self._counter_lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        now = time.time()
+        with self._counter_lock:
+            if now >= self._next_sweep:
+                self._sweep(now)
+            count = self.storage[key] + amount
+            self.storage[key] = count
+            if count == amount:
+                self.expirations[key] = now + expiry
+            return count
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = now + 1.0
+        for key in [k for k, at in self.expirations.items() if at <= now]:
+            self.storage.pop(key, None)
+            self.expirations.pop(key, None)
+
+
+def default_storage() -> Storage:
+    """A fresh in-process counter store (one per :class:`Settings`)."""
+    return CounterStorage()

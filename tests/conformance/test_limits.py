@@ -1,0 +1,329 @@
+"""Rules R (rate limits) and I (Idempotency-Key) of docs/protocol.md, on every client.
+
+Each test mounts its own registry with a :class:`ManualClock` and fresh
+in-process stores, so counts never leak between tests and time moves
+without sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from ajaxkit import Ajax, AjaxRequest, Stream
+from ajaxkit.core.clock import ManualClock
+from tests.conformance.clients.base import Client
+
+WINDOW_START = 1_700_000_020.0  # 20 s before a minute boundary
+
+
+class Mounted:
+    """A registry with rate-limited and idempotent endpoints, and what they saw."""
+
+    def __init__(self, **settings: Any) -> None:
+        self.clock = ManualClock(WINDOW_START)
+        self.api = Ajax(clock=self.clock, **settings)
+        self.calls: list[str] = []
+        self.release = threading.Event()
+        self.entered = threading.Event()
+        self._register()
+
+    def _register(self) -> None:
+        api, calls = self.api, self.calls
+
+        @api.endpoint("limited", methods=["GET", "POST"], rate="3/minute")
+        def limited(request: AjaxRequest) -> dict[str, bool]:
+            calls.append("limited")
+            return {"ok": True}
+
+        @api.endpoint("two-limits", rate=["2/second", "5/minute"])
+        def two_limits(request: AjaxRequest) -> dict[str, bool]:
+            return {"ok": True}
+
+        @api.endpoint("by-ip", rate="1/minute", rate_key="ip")
+        def by_ip(request: AjaxRequest) -> dict[str, bool]:
+            return {"ok": True}
+
+        @api.endpoint("private", rate="2/minute", login_required=True)
+        def private(request: AjaxRequest) -> dict[str, bool]:
+            return {"ok": True}
+
+        @api.endpoint("fails", rate="5/minute")
+        def fails(request: AjaxRequest) -> None:
+            raise RuntimeError("boom")
+
+        self._register_idempotent()
+
+    def _register_idempotent(self) -> None:
+        api, calls = self.api, self.calls
+
+        @api.endpoint("notes", methods=["POST", "PATCH"])
+        def create(request: AjaxRequest, title: str) -> tuple[dict[str, Any], int]:
+            calls.append(title)
+            return {"id": len(calls), "title": title}, 201
+
+        @api.endpoint("required", methods=["POST"], idempotency="required")
+        def required(request: AjaxRequest) -> dict[str, bool]:
+            return {"ok": True}
+
+        @api.endpoint("slow", methods=["POST"])
+        def slow(request: AjaxRequest) -> dict[str, bool]:
+            self.entered.set()
+            assert self.release.wait(10)
+            calls.append("slow")
+            return {"ok": True}
+
+        @api.endpoint("flaky", methods=["POST"])
+        def flaky(request: AjaxRequest) -> dict[str, int]:
+            calls.append("flaky")
+            if len(calls) == 1:
+                raise RuntimeError("first attempt fails")
+            return {"attempt": len(calls)}
+
+        @api.endpoint("streamed", methods=["POST"])
+        def streamed(request: AjaxRequest) -> Stream:
+            calls.append("streamed")
+            return Stream(iter([b"a", b"b"]), media_type="text/plain")
+
+
+@pytest.fixture
+def mounted() -> Mounted:
+    return Mounted()
+
+
+@pytest.fixture
+def app(client_class: type[Client], mounted: Mounted) -> Iterator[Client]:
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _key() -> dict[str, str]:
+    return {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+
+
+# --- R: rate limits ------------------------------------------------------------
+
+
+def test_R1_limited_responses_carry_ratelimit_fields(app: Client) -> None:
+    remaining = []
+    for _ in range(3):
+        response = app.get("/ajax/limited")
+        assert response.status == 200
+        assert response.headers["ratelimit-policy"] == '"3/minute";q=3;w=60'
+        remaining.append(response.headers["ratelimit"])
+    assert remaining == [f'"3/minute";r={r};t=20' for r in (2, 1, 0)]
+
+
+def test_R1_every_limit_is_listed(app: Client) -> None:
+    response = app.get("/ajax/two-limits")
+    assert response.headers["ratelimit-policy"] == ('"2/second";q=2;w=1, "5/minute";q=5;w=60')
+    assert response.headers["ratelimit"] == '"2/second";r=1;t=1, "5/minute";r=4;t=20'
+
+
+def test_R1_error_responses_carry_them_too(app: Client) -> None:
+    response = app.get("/ajax/fails")
+    assert response.status == 500
+    assert response.headers["ratelimit"] == '"5/minute";r=4;t=20'
+
+
+def test_R2_over_the_limit_is_429_with_retry_after(app: Client, mounted: Mounted) -> None:
+    for _ in range(3):
+        app.get("/ajax/limited")
+    response = app.get("/ajax/limited")
+    assert response.status == 429
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "rate_limited"
+    assert response.headers["retry-after"] == "20"
+    assert response.headers["ratelimit"] == '"3/minute";r=0;t=20'
+    assert mounted.calls == ["limited"] * 3  # the handler never ran
+
+
+def test_R2_the_tightest_limit_decides(app: Client, mounted: Mounted) -> None:
+    assert [app.get("/ajax/two-limits").status for _ in range(3)] == [200, 200, 429]
+    mounted.clock.advance(1)
+    assert app.get("/ajax/two-limits").status == 200
+
+
+def test_R3_users_count_apart(app: Client) -> None:
+    app.login("alice")
+    assert [app.get("/ajax/limited").status for _ in range(4)] == [200, 200, 200, 429]
+    app.login("bob")
+    assert app.get("/ajax/limited").status == 200
+
+
+def test_R3_anonymous_clients_count_by_address(client_class: type[Client]) -> None:
+    mounted = Mounted(trusted_proxies=1)
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        first = {"X-Forwarded-For": "203.0.113.7"}
+        second = {"X-Forwarded-For": "203.0.113.7, 198.51.100.2"}
+        assert client.get("/ajax/by-ip", headers=first).status == 200
+        assert client.get("/ajax/by-ip", headers=first).status == 429
+        # Only the hop our one proxy appended is believed: 198.51.100.2.
+        assert client.get("/ajax/by-ip", headers=second).status == 200
+    finally:
+        client.close()
+
+
+def test_R3_untrusted_forwarded_for_is_ignored(app: Client) -> None:
+    assert app.get("/ajax/by-ip", headers={"X-Forwarded-For": "203.0.113.1"}).status == 200
+    # A made-up header does not buy a fresh bucket without trusted proxies.
+    assert app.get("/ajax/by-ip", headers={"X-Forwarded-For": "203.0.113.2"}).status == 429
+
+
+def test_R3_batch_items_count_as_their_caller(app: Client, mounted: Mounted) -> None:
+    mounted.api.batch()
+    items = [{"path": "by-ip"}, {"path": "by-ip", "headers": {"X-Forwarded-For": "203.0.113.9"}}]
+    answers = app.post("/ajax/_batch", json={"items": items}).json()["items"]
+    # An item cannot choose its address: the second one is the same caller.
+    assert [answer["status"] for answer in answers] == [200, 429]
+    assert app.get("/ajax/by-ip").status == 429  # items and requests share the count
+
+
+def test_R4_refused_requests_do_not_count(app: Client) -> None:
+    assert [app.get("/ajax/private").status for _ in range(5)] == [401] * 5
+    app.login("carol")
+    assert [app.get("/ajax/private").status for _ in range(3)] == [200, 200, 429]
+
+
+def test_R5_the_window_follows_the_clock(app: Client, mounted: Mounted) -> None:
+    for _ in range(4):
+        app.get("/ajax/limited")
+    mounted.clock.advance(19)
+    assert app.get("/ajax/limited").headers["retry-after"] == "1"
+    mounted.clock.advance(1)
+    response = app.get("/ajax/limited")
+    assert response.status == 200
+    assert response.headers["ratelimit"] == '"3/minute";r=2;t=60'
+
+
+# --- I: Idempotency-Key ----------------------------------------------------------
+
+
+def test_I1_a_repeat_is_replayed_not_run(app: Client, mounted: Mounted) -> None:
+    key = _key()
+    first = app.post("/ajax/notes", json={"title": "a"}, headers=key)
+    again = app.post("/ajax/notes", json={"title": "a"}, headers=key)
+    assert (first.status, again.status) == (201, 201)
+    assert again.json() == first.json() == {"id": 1, "title": "a"}
+    assert again.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert mounted.calls == ["a"]
+
+
+def test_I1_without_a_key_every_request_runs(app: Client, mounted: Mounted) -> None:
+    app.post("/ajax/notes", json={"title": "a"})
+    app.post("/ajax/notes", json={"title": "a"})
+    assert mounted.calls == ["a", "a"]
+
+
+def test_I1_client_errors_are_replayed_too(app: Client, mounted: Mounted) -> None:
+    key = _key()
+    first = app.post("/ajax/notes", json={}, headers=key)
+    again = app.post("/ajax/notes", json={}, headers=key)
+    assert (first.status, again.status) == (422, 422)
+    assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_I1_batch_items_with_a_key_are_replayed(app: Client, mounted: Mounted) -> None:
+    mounted.api.batch()
+    item = {"method": "POST", "path": "notes", "body": {"title": "a"}, "headers": _key()}
+    first, again = (
+        app.post("/ajax/_batch", json={"items": [item]}).json()["items"][0] for _ in range(2)
+    )
+    assert first["body"] == again["body"] == {"id": 1, "title": "a"}
+    replayed = {name.lower(): value for name, value in again["headers"].items()}
+    assert replayed["idempotent-replayed"] == "true"
+    assert mounted.calls == ["a"]
+
+
+def test_I2_the_same_key_for_another_request_is_422(app: Client) -> None:
+    key = _key()
+    assert app.post("/ajax/notes", json={"title": "a"}, headers=key).status == 201
+    for method, body in (("POST", {"title": "b"}), ("PATCH", {"title": "a"})):
+        response = app.request(method, "/ajax/notes", json=body, headers=key)
+        assert response.status == 422
+        assert response.json()["code"] == "idempotency_key_reused"
+
+
+def test_I3_a_repeat_while_the_first_runs_is_409(app: Client, mounted: Mounted) -> None:
+    key = _key()
+    other = app.sibling()
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(other.post, "/ajax/slow", json={}, headers=key)
+        assert mounted.entered.wait(10)
+        try:
+            during = app.post("/ajax/slow", json={}, headers=key)
+        finally:
+            mounted.release.set()
+        assert first.result(10).status == 200
+    other.close()
+    assert during.status == 409
+    assert during.json()["code"] == "idempotency_in_flight"
+    assert during.headers["retry-after"] == "1"
+    after = app.post("/ajax/slow", json={}, headers=key)
+    assert after.headers["idempotent-replayed"] == "true"
+    assert mounted.calls == ["slow"]
+
+
+def test_I4_server_errors_are_not_stored(app: Client, mounted: Mounted) -> None:
+    key = _key()
+    assert app.post("/ajax/flaky", json={}, headers=key).status == 500
+    retry = app.post("/ajax/flaky", json={}, headers=key)
+    assert retry.status == 200
+    assert "idempotent-replayed" not in retry.headers
+    assert mounted.calls == ["flaky", "flaky"]
+
+
+def test_I4_streamed_responses_are_not_stored(app: Client, mounted: Mounted) -> None:
+    key = _key()
+    for _ in range(2):
+        response = app.post("/ajax/streamed", json={}, headers=key)
+        assert response.content == b"ab"
+        assert "idempotent-replayed" not in response.headers
+    assert mounted.calls == ["streamed", "streamed"]
+
+
+def test_I5_a_required_key_is_400_when_missing(app: Client) -> None:
+    response = app.post("/ajax/required", json={})
+    assert response.status == 400
+    assert response.json()["code"] == "idempotency_key_missing"
+    assert app.post("/ajax/required", json={}, headers=_key()).status == 200
+
+
+@pytest.mark.parametrize("key", ['""', "x" * 256, '"two words"'])
+def test_I5_a_malformed_key_is_400(app: Client, key: str) -> None:
+    response = app.post("/ajax/required", json={}, headers={"Idempotency-Key": key})
+    assert response.status == 400
+    assert response.json()["code"] == "idempotency_key_invalid"
+
+
+def test_I6_keys_are_scoped_per_user(app: Client, mounted: Mounted) -> None:
+    key = _key()
+    app.login("alice")
+    app.post("/ajax/notes", json={"title": "a"}, headers=key)
+    app.login("bob")
+    response = app.post("/ajax/notes", json={"title": "a"}, headers=key)
+    assert "idempotent-replayed" not in response.headers
+    assert mounted.calls == ["a", "a"]
+
+
+def test_I7_keys_expire_by_the_clock(app: Client, mounted: Mounted) -> None:
+    key = _key()
+    app.post("/ajax/notes", json={"title": "a"}, headers=key)
+    mounted.clock.advance(24 * 60 * 60 - 1)
+    assert app.post("/ajax/notes", json={"title": "a"}, headers=key).headers.get(
+        "idempotent-replayed"
+    )
+    mounted.clock.advance(1)
+    response = app.post("/ajax/notes", json={"title": "a"}, headers=key)
+    assert "idempotent-replayed" not in response.headers
+    assert mounted.calls == ["a", "a"]

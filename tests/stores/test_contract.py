@@ -1,0 +1,170 @@
+"""One contract for the idempotency stores and the rate-limit storages: memory and Redis.
+
+Redis tests use a unique key prefix each and delete what they wrote.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from limits.storage import MemoryStorage, RedisStorage, Storage
+
+from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.core.clock import ManualClock
+from ajaxkit.core.idempotency import IdempotencyStore, MemoryIdempotencyStore
+from ajaxkit.core.ratelimit import CounterStorage
+from ajaxkit.testing import Client
+from tests.services import redis_url, require_redis
+
+NOW = 1_700_000_000.0
+
+
+def _redis_client() -> Any:
+    import redis
+
+    return redis.Redis.from_url(redis_url())
+
+
+def _cleanup(prefix: str) -> None:
+    client = _redis_client()
+    keys = list(client.scan_iter(match=f"{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def store(request: pytest.FixtureRequest) -> Iterator[IdempotencyStore]:
+    if request.param == "memory":
+        yield MemoryIdempotencyStore()
+        return
+    require_redis()
+    from ajaxkit.stores.redis import RedisIdempotencyStore
+
+    prefix = f"test:{uuid.uuid4()}:"
+    found = RedisIdempotencyStore.from_url(redis_url(), prefix=prefix)
+    try:
+        yield found
+    finally:
+        found.client.close()
+        _cleanup(prefix)
+
+
+@pytest.fixture(params=["counter", "memory", pytest.param("redis", marks=pytest.mark.redis)])
+def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
+    if request.param == "counter":
+        yield CounterStorage()
+        return
+    if request.param == "memory":
+        yield MemoryStorage()
+        return
+    require_redis()
+    prefix = f"test:{uuid.uuid4()}"
+    yield RedisStorage(redis_url(), key_prefix=prefix)
+    _cleanup(prefix)
+
+
+def test_reserve_once(store: IdempotencyStore) -> None:
+    assert store.reserve("k", b"first", NOW, NOW + 10) is None
+    assert store.reserve("k", b"second", NOW, NOW + 10) == b"first"
+
+
+def test_save_replaces_the_reservation(store: IdempotencyStore) -> None:
+    store.reserve("k", b"pending", NOW, NOW + 10)
+    store.save("k", b"done", NOW, NOW + 100)
+    assert store.reserve("k", b"other", NOW + 50, NOW + 60) == b"done"
+
+
+def test_expired_records_are_gone_by_the_callers_clock(store: IdempotencyStore) -> None:
+    store.reserve("k", b"old", NOW, NOW + 10)
+    assert store.reserve("k", b"new", NOW + 10, NOW + 20) is None
+    assert store.reserve("k", b"newer", NOW + 11, NOW + 20) == b"new"
+
+
+def test_release_forgets(store: IdempotencyStore) -> None:
+    store.reserve("k", b"pending", NOW, NOW + 10)
+    store.release("k")
+    assert store.reserve("k", b"again", NOW, NOW + 10) is None
+
+
+def test_keys_are_apart(store: IdempotencyStore) -> None:
+    assert store.reserve("a", b"1", NOW, NOW + 10) is None
+    assert store.reserve("b", b"2", NOW, NOW + 10) is None
+
+
+def test_one_of_many_concurrent_reservations_wins(store: IdempotencyStore) -> None:
+    wins: list[int] = []
+    start = threading.Barrier(8)
+
+    def reserve(n: int) -> None:
+        start.wait()
+        if store.reserve("k", str(n).encode(), NOW, NOW + 10) is None:
+            wins.append(n)
+
+    threads = [threading.Thread(target=reserve, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(wins) == 1
+
+
+def test_rate_limits_count_the_same_on_every_storage(storage: Storage) -> None:
+    clock = ManualClock(NOW)
+    api = Ajax(clock=clock, rate_limit_storage=storage)
+
+    @api.endpoint("hit", rate="2/minute")
+    def hit(request: AjaxRequest) -> dict[str, bool]:
+        return {"ok": True}
+
+    client = Client(api)
+    statuses = [client.get("/ajax/hit").status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    clock.advance(60)
+    assert client.get("/ajax/hit").headers["ratelimit"].startswith('"2/minute";r=1;')
+
+
+def test_the_counter_storage_drops_expired_windows() -> None:
+    storage = CounterStorage()
+    assert storage.incr("old", -1) == 1  # already expired
+    storage._next_sweep = 0.0  # the sweep is due (it runs at most once a second)
+    assert storage.incr("new", 10) == 1
+    assert "old" not in storage.storage
+    assert storage.get("new") == 1
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when the block ends
+
+
+def test_an_unreachable_store_is_503_not_an_open_door() -> None:
+    from ajaxkit.stores.redis import RedisIdempotencyStore
+
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    store = RedisIdempotencyStore.from_url(url, socket_connect_timeout=1)
+    api = Ajax(rate_limit_storage=RedisStorage(url), idempotency_store=store)
+
+    @api.endpoint("hit", methods=["POST"], rate="2/minute", idempotency=False)
+    def hit(request: AjaxRequest) -> dict[str, bool]:
+        return {"ok": True}
+
+    @api.endpoint("make", methods=["POST"])
+    def make(request: AjaxRequest) -> dict[str, bool]:
+        return {"ok": True}
+
+    client = Client(api)
+    limited = client.post("/ajax/hit", json={})
+    assert limited.status == 503
+    assert limited.json()["code"] == "service_unavailable"
+    keyed = client.post("/ajax/make", json={}, headers={"Idempotency-Key": '"k"'})
+    assert keyed.status == 503
+    assert client.post("/ajax/make", json={}).status == 200  # no key: no store needed
+    store.client.close()
