@@ -1,4 +1,4 @@
-"""Rule O1: CORS is each framework's own package in front of the mount, not ajaxkit's.
+"""Rule Q1: CORS is each framework's own package in front of the mount, not ajaxkit's.
 
 django-cors-headers, flask-cors and Starlette's ``CORSMiddleware`` (FastAPI
 mounts the same) answer the preflight; the actual cross-origin request then
@@ -154,7 +154,7 @@ PREFLIGHT = {
 }
 
 
-def test_O1_preflight_from_a_trusted_origin_is_answered_by_the_cors_package(send: Send) -> None:
+def test_Q1_preflight_from_a_trusted_origin_is_answered_by_the_cors_package(send: Send) -> None:
     status, headers = send("OPTIONS", "/ajax/submit", {"Origin": TRUSTED, **PREFLIGHT})
     assert status in (200, 204)
     assert headers["access-control-allow-origin"] == TRUSTED
@@ -162,12 +162,12 @@ def test_O1_preflight_from_a_trusted_origin_is_answered_by_the_cors_package(send
     assert "x-csrftoken" in headers["access-control-allow-headers"].lower()
 
 
-def test_O1_preflight_from_another_origin_gets_no_grant(send: Send) -> None:
+def test_Q1_preflight_from_another_origin_gets_no_grant(send: Send) -> None:
     _, headers = send("OPTIONS", "/ajax/submit", {"Origin": OTHER, **PREFLIGHT})
     assert headers.get("access-control-allow-origin") != OTHER
 
 
-def test_O1_the_cors_list_is_the_csrf_list(send: Send) -> None:
+def test_Q1_the_cors_list_is_the_csrf_list(send: Send) -> None:
     cross = {"Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"}
     # (Django's test client skips Django's own token check, as it always does.)
     status, headers = send("POST", "/ajax/submit", {"Origin": TRUSTED, **cross})

@@ -67,6 +67,8 @@ def test_sqlalchemy_needs_a_session() -> None:
 
 def test_unknown_model_options_are_refused(backend: Any) -> None:
     api = Ajax()
+    # Every registry serves its own documents (_openapi.json, _types.d.ts).
+    before = [route.pattern for route in api.router]
     with pytest.raises(RegistrationError, match=r"api.model\(Tag\): unknown option\(s\) 'sesion'"):
         api.model(backend.models.Tag, resource="tags", sesion=None, **backend.options())
-    assert [route.pattern for route in api.router] == ["_csrf"]  # every registry's own
+    assert [route.pattern for route in api.router] == before

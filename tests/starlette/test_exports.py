@@ -33,6 +33,7 @@ def test_fastapi_extends_the_starlette_app() -> None:
         "app",
         "csrf_token",
         "front",
+        "include_in_openapi",
         "mount",
     ]
     assert issubclass(ajaxkit.fastapi.AjaxApp, ajaxkit.starlette.AjaxApp)

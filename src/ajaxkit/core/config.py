@@ -137,6 +137,7 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
     "MAX_JSON_DEPTH": ConfigSetting("max_json_depth", _size),
     "MAX_PARAMS": ConfigSetting("max_params", _size),
     "MAX_STRING_LENGTH": ConfigSetting("max_string_length", _size),
+    "OPENAPI": ConfigSetting("openapi", _bool),
 }
 
 

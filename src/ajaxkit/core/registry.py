@@ -53,6 +53,11 @@ class Ajax:
             # GET <mount>/_csrf hands a page its CSRF token (the CSRF step answers it).
             self.add(CSRF_ROUTE, _csrf_token, methods=("GET",), csrf_issue=True)
 
+        # Imported here: the document generator builds on this module.
+        from ajaxkit.core.openapi import add_doc_routes
+
+        add_doc_routes(self)
+
     def configure(self, **changes: Any) -> None:
         """Replace settings, as if the registry had been built with them."""
         self.settings = self.settings.replace(**changes)

@@ -93,6 +93,8 @@ class Settings:
         idempotency_expiry: seconds a stored response is replayed for.
         secret_key: signs values handed to clients and trusted back (list
             cursors); ``None`` means a random key per process.
+        openapi: serve ``<mount>/_openapi.json`` and ``<mount>/_types.d.ts``
+            (see :mod:`ajaxkit.core.openapi`); ``False`` answers them 404.
     """
 
     debug: bool = False
@@ -114,6 +116,7 @@ class Settings:
     idempotency_store: IdempotencyStore = field(default_factory=_default_idempotency_store)
     idempotency_expiry: float = 24 * 60 * 60.0
     secret_key: str | bytes | None = field(default=None, repr=False)
+    openapi: bool = True
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
