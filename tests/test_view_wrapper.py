@@ -133,6 +133,8 @@ class FlaskHarness(Harness):
             return ""
 
         self.client = self.app.test_client()
+        # A page's own fetch(): the browser marks it same-origin (CSRF policy).
+        self.client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
 
     def mount(self, routes: list[Route], config: Mapping[str, Any]) -> None:
         from ajaxkit.flask import ajax

@@ -3,6 +3,10 @@
 ``GET <mount>/users/search?q=al&limit=10`` answers a JSON list of users;
 a query over 40 characters or a bad ``limit`` is a 422 problem.
 
+``<mount>/people`` is a model endpoint (list, create, ``PATCH`` with
+``If-Match``, delete) whose changes every page receives live
+(:mod:`examples.demo.people`).
+
 ``POST <mount>/activity`` (``{"text": …}``) publishes a line to the live
 activity feed, which every open page receives over Server-Sent Events
 (``<mount>/_live/sse?topic=activity``).
@@ -19,6 +23,7 @@ from pydantic import Field
 from ajaxkit import Ajax
 from ajaxkit.live import Live, LiveSettings
 from examples.demo import users
+from examples.demo.people import register_people
 
 __all__ = ["ACTIVITY_TOPIC", "MAX_ACTIVITY_LENGTH", "MAX_QUERY_LENGTH", "create_api"]
 
@@ -44,13 +49,14 @@ def create_api(database: Path) -> Ajax:
         return users.search(database, q, limit)
 
     # --8<-- [end:endpoint]
-    _activity_feed(api)
+    # Reconnect quickly: a demo server restarts often.
+    live = Live(api, settings=LiveSettings(retry_ms=1000))
+    _activity_feed(api, live)
+    register_people(api, live, database)
     return api
 
 
-def _activity_feed(api: Ajax) -> None:
-    # Reconnect quickly: a demo server restarts often.
-    live = Live(api, settings=LiveSettings(retry_ms=1000))
+def _activity_feed(api: Ajax, live: Live) -> None:
     live.topic(ACTIVITY_TOPIC)
 
     @api.endpoint("activity", methods=["POST"])

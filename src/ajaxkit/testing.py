@@ -117,13 +117,29 @@ class Client:
         api: the registry.
         mount: the path prefix requests are made under.
         platform: the platform facts to dispatch with (framework-free).
+        same_origin: send ``Sec-Fetch-Site: same-origin`` with every request,
+            as a browser does for a page's own ``fetch()``, so the CSRF policy
+            lets unsafe requests through; ``False`` makes the client look
+            like a script (the CSRF token then decides).
     """
 
-    def __init__(self, api: Ajax, mount: str = "/ajax", platform: Platform = REFERENCE) -> None:
+    #: The host requests are addressed to.
+    host = "testserver"
+
+    def __init__(
+        self,
+        api: Ajax,
+        mount: str = "/ajax",
+        platform: Platform = REFERENCE,
+        *,
+        same_origin: bool = True,
+    ) -> None:
         self.api = api
         self.mount = mount.rstrip("/")
         self.platform = platform
+        self.same_origin = same_origin
         self.user: Any = None
+        self.cookies: dict[str, str] = {}
 
     def login(self, user: Any) -> None:
         """Make later requests as ``user``."""
@@ -149,7 +165,8 @@ class Client:
         body, content_type = encode_body(json=json, data=data, files=files)
         if content is not None:
             body = content
-        header_items = dict(headers or {})
+        header_items = self._default_headers()
+        header_items.update(headers or {})
         if content_type and not any(k.lower() == "content-type" for k in header_items):
             header_items["Content-Type"] = content_type
         if body:
@@ -169,15 +186,32 @@ class Client:
             client="127.0.0.1",  # as the frameworks' own test clients say
         )
 
+    def _default_headers(self) -> dict[str, str]:
+        headers = {"Host": self.host}
+        if self.same_origin:
+            headers["Sec-Fetch-Site"] = "same-origin"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return headers
+
+    def _keep_cookies(self, response: AjaxResponse) -> AjaxResponse:
+        for cookie in response.cookies:
+            if cookie.max_age == 0:
+                self.cookies.pop(cookie.name, None)
+            else:
+                self.cookies[cookie.name] = cookie.value
+        return response
+
     def request(self, method: str, path: str, **kwargs: Any) -> Response:
-        """Dispatch synchronously and return the :class:`Response`."""
-        request = self.build(method, path, **kwargs)
-        return _to_response(self.api.dispatch(request, self.platform), method == "HEAD")
+        """Dispatch synchronously and return the :class:`Response` (cookies are kept)."""
+        response = self.api.dispatch(self.build(method, path, **kwargs), self.platform)
+        return _to_response(self._keep_cookies(response), method == "HEAD")
 
     async def arequest(self, method: str, path: str, **kwargs: Any) -> Response:
         """Dispatch on the running event loop."""
         request = self.build(method, path, **kwargs)
-        return _to_response(await self.api.adispatch(request, self.platform), method == "HEAD")
+        response = await self.api.adispatch(request, self.platform)
+        return _to_response(self._keep_cookies(response), method == "HEAD")
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)

@@ -237,6 +237,12 @@ class AjaxRequest:
             available once the pipeline has read it.
         files: uploaded files of a multipart body.
         state: free space for pipeline steps and handlers.
+        scheme: ``"http"`` or ``"https"``, as the framework sees it (behind
+            a proxy, once the framework's proxy settings applied).
+
+    ``host`` (a value, or a function computing it on first use) is the host
+    the framework validated (Django's ``get_host()``); without it, the
+    ``Host`` header.
         client: the peer's address as the server saw it (``None`` when
             unknown); see :func:`ajaxkit.core.identity.client_address`
             for the client behind trusted proxies.
@@ -247,6 +253,7 @@ class AjaxRequest:
         "_body",
         "_body_source",
         "_cookies",
+        "_host",
         "_native",
         "_native_factory",
         "_user",
@@ -260,6 +267,7 @@ class AjaxRequest:
         "path_params",
         "query",
         "route",
+        "scheme",
         "state",
     )
 
@@ -278,8 +286,12 @@ class AjaxRequest:
         auser_loader: AsyncUserLoader | None = None,
         client: str | None = None,
         native_factory: Callable[[], Any] | None = None,
+        scheme: str = "http",
+        host: str | Callable[[], str] | None = None,
     ) -> None:
         self.method = method.upper()
+        self.scheme = scheme
+        self._host = host
         self.client = client
         self.path = path
         self.route = route
@@ -320,6 +332,16 @@ class AjaxRequest:
         if self._cookies is None:
             self._cookies = parse_cookie_header(self.headers.get("cookie", ""))
         return self._cookies
+
+    @property
+    def origin(self) -> str:
+        """This request's own origin, ``scheme://host[:port]``."""
+        host = self._host
+        if callable(host):
+            host = self._host = host()
+        if host is None:
+            host = self.headers.get("host", "")
+        return f"{self.scheme}://{host}"
 
     @property
     def content_type(self) -> str:

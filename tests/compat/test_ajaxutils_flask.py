@@ -54,7 +54,10 @@ def make_app() -> flask.Flask:
 
 @pytest.fixture
 def client() -> flask.testing.FlaskClient:
-    return make_app().test_client()
+    client = make_app().test_client()
+    # A page's own fetch(): the browser marks it same-origin (CSRF policy).
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
+    return client
 
 
 def test_success_and_url_arguments(client: FlaskClient) -> None:

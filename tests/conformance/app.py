@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile, WebSocket
 from ajaxkit.core.auth import is_authenticated
+from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.streams import served_by_sync_server
 from ajaxkit.live import Live, LiveSettings
 
@@ -80,9 +81,17 @@ def conformance_apis(natives: Natives) -> dict[str, Ajax]:
     return {"/ajax": build_api(natives), "/ajax-debug": build_api(natives, debug=True)}
 
 
-def build_api(natives: Natives, *, debug: bool = False) -> Ajax:
+#: Where 401 problems send the user.
+LOGIN_URL = "/login/"
+#: The one origin besides its own the conformance app trusts for unsafe requests.
+TRUSTED_ORIGIN = "http://trusted.example"
+
+
+def build_api(natives: Natives, *, debug: bool = False, **settings: Any) -> Ajax:
     """A fresh registry with every endpoint the conformance tests call."""
-    api = Ajax(debug=debug)
+    settings.setdefault("csrf", CsrfPolicy(trusted_origins=(TRUSTED_ORIGIN,)))
+    settings.setdefault("login_url", LOGIN_URL)
+    api = Ajax(debug=debug, **settings)
     api.settings.encoder.register(Money, lambda m: f"{m.cents / 100:.2f} EUR")
     _success_endpoints(api, natives)
     _encoding_endpoints(api)
@@ -231,6 +240,14 @@ def _auth_endpoints(api: Ajax) -> None:
 
     @api.endpoint("submit", methods=["POST"])
     def submit(request: AjaxRequest) -> dict[str, bool]:
+        return {"submitted": True}
+
+    @api.endpoint("whoami-cached", login_required=True)
+    def whoami_cached(request: AjaxRequest) -> Any:
+        return {"username": request.user.username}, {"Cache-Control": "private, max-age=60"}
+
+    @api.endpoint("submit-exempt", methods=["POST"], csrf_exempt=True)
+    def submit_exempt(request: AjaxRequest) -> dict[str, bool]:
         return {"submitted": True}
 
 

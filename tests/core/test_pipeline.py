@@ -89,7 +89,7 @@ def test_sync_handler_runs_in_worker_thread_under_async_driver() -> None:
 
 def test_csrf_check_runs_only_for_unsafe_methods_and_not_exempt() -> None:
     checked: list[str] = []
-    platform = Platform(name="t", check_csrf=lambda r, limit: checked.append(r.method))
+    platform = Platform(name="t", check_csrf=lambda r, trusted, limit: checked.append(r.method))
     api = Ajax()
     api.add("a", lambda request: {}, methods=["GET", "POST"])
     api.add("b", lambda request: {}, methods=["POST"], csrf_exempt=True)

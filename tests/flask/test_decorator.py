@@ -92,7 +92,10 @@ def create_app() -> flask.Flask:
 
 @pytest.fixture
 def client() -> FlaskClient:
-    return create_app().test_client()
+    client = create_app().test_client()
+    # A page's own fetch(): the browser marks it same-origin (CSRF policy).
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
+    return client
 
 
 def test_sync_view_keeps_url_kwargs_and_flask_request(client: FlaskClient) -> None:
@@ -190,6 +193,7 @@ def test_app_config_sets_debug_and_body_limit() -> None:
         raise RuntimeError("kaboom")
 
     client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"  # a page's own fetch()
     body = client.get("/boom").get_json()
     assert body["exception"]["message"] == "kaboom"
     response = client.post("/created", json={"too": "long"})

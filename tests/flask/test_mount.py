@@ -16,6 +16,9 @@ from ajaxkit.flask import AjaxKit, blueprint
 
 pytestmark = pytest.mark.flask
 
+#: What a browser adds to a page's own fetch(), so the CSRF policy admits it.
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+
 
 def make_api(**settings: Any) -> Ajax:
     api = Ajax(**settings)
@@ -62,7 +65,7 @@ def test_extension_registers_blueprint_at_prefix() -> None:
     extension = AjaxKit(api=make_api(), url_prefix="/api")
     extension.init_app(app)
     assert app.extensions["ajaxkit"] is extension
-    response = app.test_client().post("/api/echo", json={"a": 1})
+    response = app.test_client().post("/api/echo", json={"a": 1}, headers=SAME_ORIGIN)
     assert response.get_json() == {"data": {"a": 1}, "native": {"a": 1}}
 
 
@@ -98,6 +101,7 @@ def test_config_is_read_at_registration_and_app_debug_turns_debug_on() -> None:
     app.register_blueprint(blueprint(api), url_prefix="/ajax")
     assert (api.settings.debug, api.settings.max_body_size) == (True, 10)
     client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"  # a page's own fetch()
     assert client.get("/ajax/boom").get_json()["exception"]["message"] == "kaboom"
     assert client.post("/ajax/echo", json={"long": "enough"}).status_code == 413
 
@@ -134,6 +138,7 @@ def test_chunked_body_over_limit_is_413_without_reading_it_all() -> None:
         input_stream=stream,
         content_type="application/json",
         environ_overrides={"wsgi.input_terminated": True},
+        headers=SAME_ORIGIN,
     )
     assert response.status_code == 413
     assert response.get_json()["code"] == "payload_too_large"
@@ -148,6 +153,7 @@ def test_chunked_body_within_limit_is_read() -> None:
         input_stream=io.BytesIO(b'{"a": 1}'),
         content_type="application/json",
         environ_overrides={"wsgi.input_terminated": True},
+        headers=SAME_ORIGIN,
     )
     assert response.get_json() == {"data": {"a": 1}, "native": {"a": 1}}
 
@@ -159,6 +165,7 @@ def test_ajaxkit_limit_governs_not_max_content_length() -> None:
     app.config.update(MAX_CONTENT_LENGTH=100, AJAXKIT_MAX_BODY_SIZE=1000)
     AjaxKit(app, api=make_api())
     client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"  # a page's own fetch()
     accepted = client.post("/ajax/echo", json={"a": "x" * 300})
     assert accepted.status_code == 200, accepted.get_data()
     assert accepted.get_json()["native"] == {"a": "x" * 300}

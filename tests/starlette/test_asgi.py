@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 import ajaxkit.starlette
@@ -17,6 +18,9 @@ from ajaxkit import Ajax, AjaxRequest, AjaxResponse
 from ajaxkit.starlette.asgi import scope_headers
 
 pytestmark = pytest.mark.starlette
+
+#: What a browser adds to a page's own fetch(), so the CSRF policy admits it.
+SAME_ORIGIN = (b"sec-fetch-site", b"same-origin")
 
 
 def make_api(max_body_size: int = 1024) -> Ajax:
@@ -157,7 +161,7 @@ def test_chunked_body_over_the_limit_is_413_without_reading_it_all() -> None:
         "POST",
         "/ajax/echo",
         root_path="/ajax",
-        headers=[(b"content-type", b"application/json")],
+        headers=[(b"content-type", b"application/json"), SAME_ORIGIN],
         receive=receive,
     )
     assert sent.status == 413
@@ -174,7 +178,7 @@ def test_chunked_body_within_the_limit_is_read_whole() -> None:
         "POST",
         "/ajax/echo",
         root_path="/ajax",
-        headers=[(b"content-type", b"application/json")],
+        headers=[(b"content-type", b"application/json"), SAME_ORIGIN],
         receive=receive,
     )
     assert (sent.status, sent.body) == (200, b"[1,2,3]")
@@ -183,7 +187,11 @@ def test_chunked_body_within_the_limit_is_read_whole() -> None:
 def test_declared_length_over_the_limit_reads_nothing() -> None:
     app = ajaxkit.starlette.app(make_api(max_body_size=1024))
     receive = Chunks(b"x" * 100, count=100)
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"10000")]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"10000"),
+        SAME_ORIGIN,
+    ]
     sent = run_http(app, "POST", "/ajax/echo", root_path="/ajax", headers=headers, receive=receive)
     assert sent.status == 413
     assert receive.bytes_received == 0
@@ -205,7 +213,7 @@ def test_client_disconnect_mid_body_is_a_client_error() -> None:
         "POST",
         "/ajax/echo",
         root_path="/ajax",
-        headers=[(b"content-type", b"application/json")],
+        headers=[(b"content-type", b"application/json"), SAME_ORIGIN],
         receive=receive,
     )
     assert sent.status == 400
@@ -330,3 +338,21 @@ def test_plain_mount_leaves_newlines_to_starlette() -> None:
     with TestClient(app) as client:
         assert client.get("/ajax/where/a").status_code == 200
         assert client.get("/ajax/where/a%0ab").headers["content-type"].startswith("text/plain")
+
+
+def test_the_page_helper_hands_out_a_token_the_mount_accepts() -> None:
+    api = make_api()
+    mounted = ajaxkit.starlette.app(api)
+
+    async def page(request: Request) -> PlainTextResponse:
+        token, cookie = ajaxkit.starlette.csrf_token(api, request)
+        response = PlainTextResponse(token)
+        if cookie is not None:
+            response.headers.append("set-cookie", cookie.header_value())
+        return response
+
+    client = TestClient(Starlette(routes=[Route("/page", page), Mount("/ajax", app=mounted)]))
+    token = client.get("/page").text
+    assert client.get("/page").text == token
+    response = client.post("/ajax/echo", json=[1], headers={"X-CSRFToken": token})
+    assert response.json() == [1]

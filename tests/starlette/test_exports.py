@@ -17,6 +17,7 @@ def test_starlette_exports() -> None:
         "AjaxMount",
         "FrontApp",
         "app",
+        "csrf_token",
         "front",
         "mount",
     ]
@@ -30,9 +31,12 @@ def test_fastapi_extends_the_starlette_app() -> None:
         "AjaxMount",
         "FrontApp",
         "app",
+        "csrf_token",
         "front",
+        "include_in_openapi",
         "mount",
     ]
     assert issubclass(ajaxkit.fastapi.AjaxApp, ajaxkit.starlette.AjaxApp)
     assert ajaxkit.fastapi.AjaxMount is ajaxkit.starlette.AjaxMount
     assert ajaxkit.fastapi.FrontApp is ajaxkit.starlette.FrontApp
+    assert ajaxkit.fastapi.csrf_token is ajaxkit.starlette.csrf_token

@@ -52,12 +52,14 @@ class Admission:
             when set, the handler is not called.
     """
 
-    __slots__ = ("admitted", "endpoint", "response")
+    __slots__ = ("admitted", "completes", "endpoint", "response")
 
     def __init__(self) -> None:
         self.endpoint: Endpoint | None = None
         self.admitted: list[BoundStep[Any]] = []
         self.response: AjaxResponse | None = None
+        #: Whether an admitted step wants to see the final response.
+        self.completes = False
 
     def call(self, request: AjaxRequest, settings: Settings, platform: Platform) -> StepCall:
         assert self.endpoint is not None
@@ -90,17 +92,27 @@ def admit(
     admission.endpoint = endpoint
     # Looked up once, at registration, per method: an open GET has no steps
     # and pays for no step machinery at all.
-    if endpoint.steps_for(request.method):
-        yield from run_steps(StepCall(request, endpoint, settings, platform), admission)
+    steps = endpoint.steps_for(request.method)
+    if steps:
+        # tuple.__new__ skips the NamedTuple's Python-level constructor: this
+        # runs for every unsafe request, where a fraction of a microsecond shows.
+        call = tuple.__new__(StepCall, (request, endpoint, settings, platform))
+        yield from run_steps(call, admission, steps)
     if admission.response is None and request.method in BODY_METHODS:
         check_declared_length(request, settings.max_body_size)
 
 
-def run_steps(call: StepCall, admission: Admission) -> Flow[None]:
-    """The endpoint's policy steps for the request's method, in order."""
-    for bound in call.endpoint.steps_for(call.request.method):
+def run_steps(
+    call: StepCall, admission: Admission, steps: tuple[BoundStep[Any], ...] | None = None
+) -> Flow[None]:
+    """The endpoint's policy ``steps`` for the request's method (looked up when not given)."""
+    if steps is None:
+        steps = call.endpoint.steps_for(call.request.method)
+    for bound in steps:
         early = yield from bound.step.admit(call, bound.config)
         admission.admitted.append(bound)
+        if bound.step.completes:
+            admission.completes = True
         if early is not None:
             admission.response = early
             return

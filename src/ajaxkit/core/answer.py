@@ -1,4 +1,4 @@
-"""Answer: body (413, 415, 400) → parameters (422) → handler → rendering.
+"""Answer: body (413, 415, 400) → input limits (400) → parameters (422) → handler → rendering.
 
 Runs only after :mod:`ajaxkit.core.admission` let the request in.
 """
@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ajaxkit.core.body import BODY_METHODS, parse_body
+from ajaxkit.core.body import BODY_METHODS, ReadBody, parse_body
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
+from ajaxkit.core.limits import check_input_limits
 from ajaxkit.core.streams import Stream, is_stream_result
 from ajaxkit.exceptions import EncodingError, ServerError
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -28,8 +29,9 @@ def answer(
     """Read the body, bind parameters, call the handler and render its result."""
     if request.method in BODY_METHODS:
         limit = settings.max_body_size
-        raw = yield _ReadBody(request, limit)
+        raw = yield ReadBody(request, limit)
         parse_body(request, raw, limit)
+    check_input_limits(request, settings)
     call = HandlerCall(endpoint, request, platform)
     if endpoint.flow is not None:
         # A flow handler is part of the pipeline: it answers with a response.
@@ -37,21 +39,6 @@ def answer(
         return response
     result = yield call
     return render_result(result, endpoint, settings, request, platform)
-
-
-class _ReadBody:
-    """The effect of reading the body through the integration, bounded by ``limit``."""
-
-    __slots__ = ("limit", "request")
-
-    def __init__(self, request: AjaxRequest, limit: int) -> None:
-        self.request, self.limit = request, limit
-
-    def sync(self) -> bytes:
-        return self.request.read_body(self.limit)
-
-    async def async_(self) -> bytes:
-        return await self.request.aread_body(self.limit)
 
 
 class HandlerCall:

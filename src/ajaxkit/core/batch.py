@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.errors import render_exception
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.registry import Ajax
     from ajaxkit.core.settings import Settings
 
-__all__ = ["DEFAULT_MAX_ITEMS", "BatchItem", "enable_batch"]
+__all__ = ["DEFAULT_MAX_ITEMS", "BatchAnswer", "BatchItem", "BatchItemAnswer", "enable_batch"]
 
 #: Most items one batch may hold.
 DEFAULT_MAX_ITEMS = 20
@@ -86,6 +87,20 @@ class BatchItem(BaseModel):
     headers: dict[str, str] = {}
 
 
+class BatchItemAnswer(TypedDict):
+    """One item's answer: what it would have answered alone."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class BatchAnswer(TypedDict):
+    """The batch's answer (its OpenAPI result schema), items in order."""
+
+    items: list[BatchItemAnswer]
+
+
 def enable_batch(
     api: Ajax, route: str = "_batch", max_items: int = DEFAULT_MAX_ITEMS, **options: Any
 ) -> None:
@@ -98,15 +113,16 @@ def enable_batch(
         raise ValueError("max_items must be at least 1")
     batch_route = route.strip("/")
 
-    def batch(request: AjaxRequest, items: list[BatchItem], atomic: bool = False) -> None:
+    def batch(request: AjaxRequest, items: list[BatchItem], atomic: bool = False) -> BatchAnswer:
         """Run ``items`` in order (documentation and binding: the work is :func:`run`)."""
+        raise AssertionError("never called: the endpoint's flow answers")
 
     # Set as objects, not strings: the limit is this registry's, not a global.
     batch.__annotations__ = {
         "request": AjaxRequest,
         "items": Annotated[list[BatchItem], Field(min_length=1, max_length=max_items)],
         "atomic": bool,
-        "return": None,
+        "return": BatchAnswer,
     }
 
     def run(

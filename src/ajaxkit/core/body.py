@@ -28,6 +28,7 @@ from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
 __all__ = [
     "BODY_METHODS",
     "SUPPORTED_TYPES",
+    "ReadBody",
     "check_declared_length",
     "declared_length",
     "parse_body",
@@ -160,3 +161,18 @@ def _collect_part(
         return
     upload = UploadedFile(filename, part.get_content_type(), data)
     files.setdefault(name, []).append(upload)
+
+
+class ReadBody:
+    """The effect of reading the body through the integration, bounded by ``limit``."""
+
+    __slots__ = ("limit", "request")
+
+    def __init__(self, request: AjaxRequest, limit: int) -> None:
+        self.request, self.limit = request, limit
+
+    def sync(self) -> bytes:
+        return self.request.read_body(self.limit)
+
+    async def async_(self) -> bytes:
+        return await self.request.aread_body(self.limit)

@@ -133,6 +133,11 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
     "SECRET_KEY": ConfigSetting(
         "secret_key", _secret, framework_default="SECRET_KEY", from_framework=_secret
     ),
+    "LOGIN_URL": ConfigSetting("login_url", _name),
+    "MAX_JSON_DEPTH": ConfigSetting("max_json_depth", _size),
+    "MAX_PARAMS": ConfigSetting("max_params", _size),
+    "MAX_STRING_LENGTH": ConfigSetting("max_string_length", _size),
+    "OPENAPI": ConfigSetting("openapi", _bool),
 }
 
 

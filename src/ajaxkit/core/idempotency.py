@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import orjson
 
+from ajaxkit.core.body import ReadBody
 from ajaxkit.core.effects import IO, Effect, Flow, blocking
 from ajaxkit.core.identity import user_id
 from ajaxkit.core.steps import StepCall, load_user
@@ -188,7 +189,7 @@ class IdempotencyStep:
             return None
         key = parse_key(raw)
         user = yield load_user(call.request, call.platform)
-        body = yield _ReadBody(call.request, call.settings.max_body_size)
+        body = yield ReadBody(call.request, call.settings.max_body_size)
         store_key = _store_key(user_id(user), key)
         fingerprint = _fingerprint(call.request, config.scope, body)
         now = call.settings.clock.time()
@@ -302,18 +303,3 @@ def _store_call(store: IdempotencyStore, platform: Platform, method: str, *args:
         return func(*args)
 
     return IO(lambda: func(*args), direct)
-
-
-class _ReadBody:
-    """Read the body early: the fingerprint needs it (the answer reuses it)."""
-
-    __slots__ = ("limit", "request")
-
-    def __init__(self, request: AjaxRequest, limit: int) -> None:
-        self.request, self.limit = request, limit
-
-    def sync(self) -> bytes:
-        return self.request.read_body(self.limit)
-
-    async def async_(self) -> bytes:
-        return await self.request.aread_body(self.limit)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ajaxkit.core.admission import Admission, admit
 from ajaxkit.core.answer import answer
+from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.errors import render_exception
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.routing import Router
     from ajaxkit.core.settings import Settings
 
-__all__ = ["complete", "flow"]
+__all__ = ["complete", "flow", "hygiene"]
 
 
 def flow(
@@ -45,8 +46,28 @@ def flow(
             response = yield from answer(admission.endpoint, settings, request, platform)
     except Exception as exc:
         response = _error(exc, settings, request, platform, admission)
-    if admission.admitted:
+    if admission.completes:
         response = yield from complete(admission, settings, request, platform, response)
+    return hygiene(request, response)
+
+
+def hygiene(request: AjaxRequest, response: AjaxResponse) -> AjaxResponse:
+    """Headers every ajaxkit response carries unless the handler set its own.
+
+    ``nosniff`` stops a browser from reading a JSON body as HTML or script;
+    ``no-store`` keeps a signed-in user's data out of shared and back-button
+    caches.  A native response is the handler's own business.
+    """
+    headers = response.headers
+    if response.native is None:
+        if "X-Content-Type-Options" not in headers:
+            headers["X-Content-Type-Options"] = "nosniff"
+        if (
+            request.user_loaded
+            and "Cache-Control" not in headers
+            and is_authenticated(request.user)
+        ):
+            headers["Cache-Control"] = "no-store"
     return response
 
 

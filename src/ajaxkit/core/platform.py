@@ -16,7 +16,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from ajaxkit.exceptions import AjaxError
-from ajaxkit.types import AjaxRequest, AjaxResponse, NativeSummary
+from ajaxkit.types import AjaxRequest, AjaxResponse, Cookie, NativeSummary
 
 __all__ = ["REFERENCE", "Platform", "declare", "declared_platforms"]
 
@@ -46,11 +46,20 @@ class Platform:
             as they are.
         translate_exception: maps a framework exception into our tree, or
             returns ``None`` when it does not know it.
-        check_csrf: ``check_csrf(request, limit)`` raises
-            :class:`~ajaxkit.CSRFFailed` for a request that fails the
-            framework's CSRF protection; ``None`` means no check.  It runs
-            before the body size is checked, so a check that must read the
-            body (Django's form token) reads at most ``limit`` bytes.
+        check_csrf: the framework's own CSRF check, ``check(request,
+            trusted_origins, limit)`` raising :class:`~ajaxkit.CSRFFailed`;
+            when set it runs after the core's header checks in place of the
+            core's token check (Django).  ``None``: the core's token.  It
+            runs before the body size is checked, so a check that must read
+            the body (Django's form token) reads at most ``limit`` bytes.
+        issue_csrf_token: ``issue(request) -> (token, cookie or None)``
+            for a framework whose own check reads its own token; ``None``:
+            the core's signed double-submit token.
+        accept_csrf_token: ``accept(request, token) -> bool``: a token the
+            framework issued some other way that the core's check accepts
+            too (Flask-WTF's); ``None``: none.
+        trusted_origins: origins the framework's own settings trust
+            (Django's ``CSRF_TRUSTED_ORIGINS``), read per request.
         run_in_thread: ``await run_in_thread(f, *args)`` runs blocking ``f``
             without blocking the event loop.
         describe_native: reads status, body and content type off a native
@@ -67,7 +76,10 @@ class Platform:
     name: str
     native_response_types: tuple[type, ...] = ()
     translate_exception: ExceptionTranslator = _no_translation
-    check_csrf: Callable[[AjaxRequest, int], None] | None = None
+    check_csrf: Callable[[AjaxRequest, tuple[str, ...], int], None] | None = None
+    issue_csrf_token: Callable[[AjaxRequest], tuple[str, Cookie | None]] | None = None
+    accept_csrf_token: Callable[[AjaxRequest, str], bool] | None = None
+    trusted_origins: Callable[[], tuple[str, ...]] = tuple
     run_in_thread: ThreadRunner = _to_thread
     describe_native: Callable[[Any], NativeSummary] | None = None
     request_types: tuple[type, ...] = ()

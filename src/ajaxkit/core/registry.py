@@ -21,6 +21,15 @@ __all__ = ["Ajax"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+#: Where every registry hands out CSRF tokens.
+CSRF_ROUTE = "_csrf"
+
+
+def _csrf_token() -> None:
+    """Never called: the CSRF step answers this endpoint during admission."""
+    raise AssertionError("answered by the CSRF step")
+
+
 class Ajax:
     """A registry of AJAX endpoints and the settings they are served with.
 
@@ -43,6 +52,14 @@ class Ajax:
         self.models: dict[Any, Any] = {}
         # Every mount serves its browser client (``<mount>/ajaxkit.js``).
         serve_client(self)
+        if any("csrf_issue" in step.options for step in self.settings.steps):
+            # GET <mount>/_csrf hands a page its CSRF token (the CSRF step answers it).
+            self.add(CSRF_ROUTE, _csrf_token, methods=("GET",), csrf_issue=True)
+
+        # Imported here: the document generator builds on this module.
+        from ajaxkit.core.openapi import add_doc_routes
+
+        add_doc_routes(self)
 
     def configure(self, **changes: Any) -> None:
         """Replace settings, as if the registry had been built with them."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.clock import Clock, SystemClock
+from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.encoding import JSONEncoder
 
 if TYPE_CHECKING:
@@ -71,6 +72,14 @@ class Settings:
         steps: the policy steps admission runs, in order (see
             :mod:`ajaxkit.core.steps`); each reads its own registration
             options.
+        csrf: the CSRF policy (:class:`~ajaxkit.core.csrf.CsrfPolicy`):
+            trusted origins (share them with your CORS middleware), tokens.
+        login_url: sent as ``login_url`` in 401 problems, so a page can
+            send its user there.
+        max_json_depth: deepest nesting of arrays/objects in a JSON body.
+        max_params: most parameters (form fields, top-level JSON members)
+            a body may carry.
+        max_string_length: longest string (in characters) a body may hold.
         rate_limit_storage: where rate-limit counters live: a ``limits``
             storage URI (``"redis://host:6379/0"``, shared by every
             registry of the process that names it) or a ``limits`` storage
@@ -84,6 +93,8 @@ class Settings:
         idempotency_expiry: seconds a stored response is replayed for.
         secret_key: signs values handed to clients and trusted back (list
             cursors); ``None`` means a random key per process.
+        openapi: serve ``<mount>/_openapi.json`` and ``<mount>/_types.d.ts``
+            (see :mod:`ajaxkit.core.openapi`); ``False`` answers them 404.
     """
 
     debug: bool = False
@@ -95,11 +106,17 @@ class Settings:
     clock: Clock = field(default_factory=SystemClock)
     logger_name: str = "ajaxkit"
     steps: tuple[PolicyStep[Any], ...] = field(default_factory=_default_steps)
+    csrf: CsrfPolicy = field(default_factory=CsrfPolicy)
+    login_url: str | None = None
+    max_json_depth: int = 64
+    max_params: int = 1000
+    max_string_length: int = 1024 * 1024
     rate_limit_storage: str | Storage = field(default_factory=_default_rate_limit_storage)
     trusted_proxies: int = 0
     idempotency_store: IdempotencyStore = field(default_factory=_default_idempotency_store)
     idempotency_expiry: float = 24 * 60 * 60.0
     secret_key: str | bytes | None = field(default=None, repr=False)
+    openapi: bool = True
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""

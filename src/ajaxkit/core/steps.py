@@ -32,6 +32,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated, warn_no_user_source
+from ajaxkit.core.csrf import (
+    check_origin_headers,
+    check_token,
+    csrf_signer,
+    page_token,
+    sent_token,
+)
 from ajaxkit.core.effects import IO, Effect, Flow, blocking, call_either
 from ajaxkit.exceptions import Forbidden, RegistrationError, Unauthorized
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -45,6 +52,7 @@ __all__ = [
     "BATCH_ITEM",
     "DEFAULT_STEPS",
     "SAFE_METHODS",
+    "WEBSOCKET",
     "AuthConfig",
     "AuthStep",
     "BoundStep",
@@ -52,7 +60,9 @@ __all__ = [
     "PolicyStep",
     "StepCall",
     "bind_steps",
+    "issue_response",
     "load_user",
+    "not_authenticated",
 ]
 
 C = TypeVar("C")
@@ -63,9 +73,8 @@ BATCH_ITEM = "ajaxkit.batch_item"
 
 #: Methods that must not change state, so CSRF does not apply to them.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-# A WebSocket handshake (the WEBSOCKET pseudo-method) carries no CSRF token
-# a browser could add; what protects it is an Origin check, not this step.
-_NO_CSRF = SAFE_METHODS | {"WEBSOCKET"}
+#: The pseudo-method of a WebSocket handshake.
+WEBSOCKET = "WEBSOCKET"
 
 
 class StepCall(NamedTuple):
@@ -175,28 +184,75 @@ def _bool_option(endpoint: str, options: Mapping[str, Any], name: str) -> bool:
 
 
 class CsrfStep(_Step):
-    """The platform's CSRF check for unsafe methods; ``csrf_exempt=True`` skips it.
+    """The CSRF policy (:mod:`ajaxkit.core.csrf`) for unsafe methods.
 
-    It does not run on WebSocket handshakes, which a browser sends without
-    any header a page could add.
+    ``csrf_exempt=True`` turns it off for an endpoint (for clients that
+    authenticate with a token, never with cookies).  On a WebSocket
+    handshake only the header checks run: a browser always sends ``Origin``
+    there and no page can add a token header.  The ``_csrf`` endpoint every
+    registry has (``csrf_issue=True``) is answered here with a fresh token.
     """
 
     name = "csrf"
-    options = frozenset({"csrf_exempt"})
+    options = frozenset({"csrf_exempt", "csrf_issue"})
 
-    def configure(self, endpoint: str, options: Mapping[str, Any]) -> bool | None:
-        return None if _bool_option(endpoint, options, "csrf_exempt") else True
+    def configure(self, endpoint: str, options: Mapping[str, Any]) -> str | None:
+        if _bool_option(endpoint, options, "csrf_issue"):
+            return "issue"
+        return None if _bool_option(endpoint, options, "csrf_exempt") else "check"
 
-    def methods(self, config: bool, endpoint_methods: frozenset[str]) -> frozenset[str]:
-        return endpoint_methods - _NO_CSRF
+    def methods(self, config: str, endpoint_methods: frozenset[str]) -> frozenset[str]:
+        if config == "issue":
+            return endpoint_methods & {"GET", "HEAD"}
+        return endpoint_methods - SAFE_METHODS
 
-    def admit(self, call: StepCall, config: bool) -> Flow[AjaxResponse | None]:
-        if call.request.state.get(BATCH_ITEM):
+    def admit(self, call: StepCall, config: str) -> Flow[AjaxResponse | None]:
+        if config == "issue":
+            return issue_response(call)
+        request, platform = call.request, call.platform
+        if request.state.get(BATCH_ITEM):
+            return None  # the batch request as a whole passed
+        # A page's own fetch() is the common case: two lookups, no more.
+        if request.headers.get("sec-fetch-site") == "same-origin" and platform.check_csrf is None:
             return None
-        check = call.platform.check_csrf
-        if check is not None:
-            yield blocking(call.platform, check, call.request, call.settings.max_body_size)
+        policy = call.settings.csrf
+
+        def trusted() -> tuple[str, ...]:
+            return policy.trusted_origins + platform.trusted_origins()
+
+        decided = check_origin_headers(request, policy, trusted)
+        if request.method == WEBSOCKET:
+            return None
+        if platform.check_csrf is not None:
+            limit = call.settings.max_body_size
+            yield blocking(platform, platform.check_csrf, request, trusted(), limit)
+        elif not decided:
+            _check_token(call)
         return None
+
+
+def _check_token(call: StepCall) -> None:
+    request, policy, accept = call.request, call.settings.csrf, call.platform.accept_csrf_token
+    if accept is not None:
+        sent = sent_token(request, policy)
+        if sent is not None and accept(request, sent):
+            return
+    check_token(request, policy, csrf_signer(call.settings), call.settings.clock)
+
+
+def issue_response(call: StepCall) -> AjaxResponse:
+    """The ``_csrf`` answer: ``{"token": ...}``, setting the cookie that goes with it."""
+    issue = call.platform.issue_csrf_token
+    if issue is not None:
+        token, cookie = issue(call.request)
+    else:
+        settings = call.settings
+        token, cookie = page_token(
+            call.request.cookies, settings.csrf, csrf_signer(settings), settings.clock
+        )
+    body = b'{"token":"' + token.encode() + b'"}'
+    headers = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+    return AjaxResponse(200, body, headers, cookies=[cookie] if cookie else ())
 
 
 @dataclass(frozen=True)
@@ -232,13 +288,20 @@ class AuthStep(_Step):
         if config.login_required and user is None and call.settings.user_loader is None:
             warn_no_user_source(call.platform.name, call.platform.user_source)
         if config.login_required and not is_authenticated(user):
-            raise Unauthorized()
+            raise not_authenticated(call.settings)
         if config.permission is not None:
             allowed = yield call_either(config.permission, call.platform, call.request)
             if not allowed:
                 # Refusing an anonymous user says "log in", not "you may not".
-                raise Forbidden() if is_authenticated(user) else Unauthorized()
+                raise Forbidden() if is_authenticated(user) else not_authenticated(call.settings)
         return None
+
+
+def not_authenticated(settings: Settings) -> Unauthorized:
+    """The 401 for an anonymous request, carrying ``login_url`` when one is set."""
+    if settings.login_url is None:
+        return Unauthorized()
+    return Unauthorized(login_url=settings.login_url)
 
 
 def load_user(request: AjaxRequest, platform: Platform) -> Effect:

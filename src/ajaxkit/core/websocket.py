@@ -8,9 +8,9 @@ handshake (method ``WEBSOCKET``) and calls :func:`serve_websocket`.
 1. The handshake goes through :func:`~ajaxkit.core.admission.admit`
    unchanged — route (404), method (405), the endpoint's policy steps
    (authentication 401, permission 403) — and then parameter binding (422),
-   all before ``accept``.  CSRF does not apply to the handshake (a browser
-   sends no token header with it); the ``Origin`` check that protects it
-   comes with the cross-origin policy.
+   all before ``accept``.  The CSRF step runs its header checks there: an
+   ``Origin`` from an untrusted site is refused (403 ``csrf_failed``), as
+   no token header can be added to a handshake.
 2. A refusal never accepts the socket.  When the server supports the ASGI
    ``websocket.http.response`` extension, the refusal is the same problem
    response an HTTP request would get (status, headers, problem+json body);

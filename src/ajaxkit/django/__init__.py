@@ -24,6 +24,7 @@ Django's application, no Channels needed::
 from __future__ import annotations
 
 from ajaxkit.django.adapter import DjangoBody, to_ajax_request, to_django_response
+from ajaxkit.django.login import FetchAwareLoginMiddleware
 from ajaxkit.django.platform import DJANGO_PLATFORM
 from ajaxkit.django.views import ajax, apply_django_settings, urls
 from ajaxkit.django.websocket import WebSocketMount, asgi
@@ -31,6 +32,7 @@ from ajaxkit.django.websocket import WebSocketMount, asgi
 __all__ = [
     "DJANGO_PLATFORM",
     "DjangoBody",
+    "FetchAwareLoginMiddleware",
     "WebSocketMount",
     "ajax",
     "apply_django_settings",

@@ -138,6 +138,10 @@ def to_ajax_request(
         body=DjangoBody(request),
         user_loader=lambda: _load_user(request),
         auser_loader=lambda: _aload_user(request),
+        scheme=request.scheme or "http",
+        # Django's host (ALLOWED_HOSTS, USE_X_FORWARDED_HOST), as its own CSRF
+        # check sees it; only computed when an Origin must be compared.
+        host=request.get_host,
         client=request.META.get("REMOTE_ADDR") or None,
     )
     if path_params:

@@ -7,8 +7,11 @@ made to raise :class:`~ajaxkit.CSRFFailed` instead of rendering its HTML page.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -20,7 +23,7 @@ from django.core.exceptions import (
 )
 from django.http import Http404, HttpRequest, HttpResponseBase, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
-from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 
 from ajaxkit.core.platform import Platform, declare
 from ajaxkit.django.adapter import DjangoBody
@@ -33,7 +36,7 @@ from ajaxkit.exceptions import (
     NotFound,
     PayloadTooLarge,
 )
-from ajaxkit.types import AjaxRequest, NativeSummary
+from ajaxkit.types import AjaxRequest, Cookie, NativeSummary
 
 __all__ = ["DJANGO_PLATFORM"]
 
@@ -73,7 +76,30 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
 
 
 class _CsrfCheck(CsrfViewMiddleware):
-    """Django's CSRF check, failing with our exception instead of its 403 page."""
+    """Django's CSRF check, failing with our exception instead of its 403 page.
+
+    It trusts ajaxkit's trusted origins as well as ``CSRF_TRUSTED_ORIGINS``
+    (one list for CSRF and CORS, whichever framework), by the same rules.
+    """
+
+    def __init__(self, get_response: Any, trusted: tuple[str, ...]) -> None:
+        super().__init__(get_response)
+        self._trusted = trusted
+
+    @cached_property
+    def csrf_trusted_origins_hosts(self) -> list[str]:
+        return [urlsplit(origin).netloc.lstrip("*") for origin in self._trusted]
+
+    @cached_property
+    def allowed_origins_exact(self) -> set[str]:
+        return {origin for origin in self._trusted if "*" not in origin}
+
+    @cached_property
+    def allowed_origin_subdomains(self) -> defaultdict[str, list[str]]:
+        subdomains: defaultdict[str, list[str]] = defaultdict(list)
+        for parsed in (urlsplit(origin) for origin in self._trusted if "*" in origin):
+            subdomains[parsed.scheme].append(parsed.netloc.lstrip("*"))
+        return subdomains
 
     def _reject(self, request: HttpRequest, reason: str) -> Any:
         raise CSRFFailed(f"CSRF verification failed: {reason}")
@@ -118,14 +144,47 @@ def _buffer_body(native: HttpRequest, limit: int) -> None:
         raise PayloadTooLarge()
 
 
-def check_csrf(request: AjaxRequest, limit: int) -> None:
-    """Run Django's CSRF check on the native request; raise CSRFFailed on failure."""
+def check_csrf(request: AjaxRequest, trusted: tuple[str, ...], limit: int) -> None:
+    """Run Django's CSRF check on the native request; raise CSRFFailed on failure.
+
+    ``trusted`` already holds ``CSRF_TRUSTED_ORIGINS`` (:func:`trusted_origins`);
+    a form body is read at most ``limit`` bytes.
+    """
     native: HttpRequest = request.native
     if _reads_form(native):
         _buffer_body(native, limit)
     # Built per call: the checker caches settings (trusted origins), which
     # may change under override_settings.
-    _CsrfCheck(_get_response).process_view(native, _protected_view, (), {})
+    _CsrfCheck(_get_response, trusted).process_view(native, _protected_view, (), {})
+
+
+def trusted_origins() -> tuple[str, ...]:
+    """``CSRF_TRUSTED_ORIGINS``, read per request (``override_settings`` works)."""
+    return tuple(settings.CSRF_TRUSTED_ORIGINS)
+
+
+def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
+    """Django's own token (``get_token``) and its ``csrftoken`` cookie.
+
+    The cookie is set here as ``CsrfViewMiddleware`` would, so ``_csrf``
+    works even on a project without the middleware; with
+    ``CSRF_USE_SESSIONS`` the secret lives in the session and no cookie is set.
+    """
+    native: HttpRequest = request.native
+    token = get_token(native)
+    if settings.CSRF_USE_SESSIONS:
+        return token, None
+    cookie = Cookie(
+        settings.CSRF_COOKIE_NAME,
+        native.META["CSRF_COOKIE"],
+        max_age=settings.CSRF_COOKIE_AGE,
+        path=settings.CSRF_COOKIE_PATH,
+        domain=settings.CSRF_COOKIE_DOMAIN,
+        secure=settings.CSRF_COOKIE_SECURE,
+        httponly=settings.CSRF_COOKIE_HTTPONLY,
+        samesite=settings.CSRF_COOKIE_SAMESITE,
+    )
+    return token, cookie
 
 
 def describe_native(response: HttpResponseBase) -> NativeSummary:
@@ -152,6 +211,8 @@ DJANGO_PLATFORM = declare(
         native_response_types=(HttpResponseBase,),
         translate_exception=translate_exception,
         check_csrf=check_csrf,
+        issue_csrf_token=issue_csrf_token,
+        trusted_origins=trusted_origins,
         run_in_thread=run_in_thread,
         describe_native=describe_native,
         request_types=(HttpRequest,),

@@ -47,9 +47,17 @@ def apply_django_settings(api: Ajax) -> None:
     """Resolve ``api``'s settings from Django's (called at mount time).
 
     ``AJAXKIT = {...}`` (or ``AJAXKIT_<NAME>`` settings) beat the registry's
-    own settings, which beat ``DEBUG``: see ``docs/settings.md``.
+    own settings, which beat ``DEBUG``: see ``docs/settings.md``.  A
+    ``LOGIN_URL`` that is a path or URL fills ``login_url`` when the
+    registry has none; CSRF reads ``CSRF_TRUSTED_ORIGINS`` and Django's
+    token settings per request.
     """
     api.apply_config(django_config())
+    login_url = str(django_settings.LOGIN_URL)
+    if api.settings.login_url is None and "/" in login_url:
+        # A URL name would need reverse(), which cannot run while the
+        # urlconf that mounts us is still being imported.
+        api.configure(login_url=login_url)
 
 
 def _sync_view(api: Ajax) -> View:

@@ -114,6 +114,8 @@ def websocket_request(scope: Scope, route: str) -> AjaxRequest:
             AuthenticationMiddleware(_no_view).process_request(native)
     request = to_ajax_request(native, route)
     request.method = WEBSOCKET
+    # ws/wss: the page's origin is http(s), which is what its Origin says.
+    request.scheme = "https" if scope.get("scheme") == "wss" else "http"
     return request
 
 

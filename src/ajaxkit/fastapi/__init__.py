@@ -5,10 +5,12 @@
     import ajaxkit.fastapi
 
     app = FastAPI()
-    app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api))
+    app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api, app=app))
 
 (``app.mount("/ajax", ajaxkit.fastapi.app(api))`` works too, but leaves paths
 holding a newline to FastAPI's own 404; see :func:`ajaxkit.starlette.mount`.)
+Given ``app=``, the registry's endpoints also appear in the app's own
+``/openapi.json`` and ``/docs`` (:func:`include_in_openapi`).
 
 FastAPI is Starlette underneath, so this is :func:`ajaxkit.starlette.app`
 with FastAPI's facts added: ``fastapi.HTTPException`` subclasses Starlette's
@@ -31,19 +33,32 @@ from typing import TYPE_CHECKING
 
 from ajaxkit.fastapi import asgi as _asgi
 from ajaxkit.fastapi.asgi import AjaxApp
+from ajaxkit.fastapi.openapi import include_in_openapi
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxMount
 from ajaxkit.starlette.front import FrontApp
+from ajaxkit.starlette.platform import csrf_token
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
     from collections.abc import Mapping
     from typing import Any
 
+    from fastapi import FastAPI
     from starlette.types import ASGIApp
 
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["FASTAPI_PLATFORM", "AjaxApp", "AjaxMount", "FrontApp", "app", "front", "mount"]
+__all__ = [
+    "FASTAPI_PLATFORM",
+    "AjaxApp",
+    "AjaxMount",
+    "FrontApp",
+    "app",
+    "csrf_token",
+    "front",
+    "include_in_openapi",
+    "mount",
+]
 
 
 def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
@@ -60,21 +75,30 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
 
 
 def mount(
-    path: str, api: Ajax, *, name: str | None = None, config: Mapping[str, Any] | None = None
+    path: str,
+    api: Ajax,
+    *,
+    name: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    app: FastAPI | None = None,
 ) -> AjaxMount:
     """A route serving ``api`` below ``path``, as :func:`ajaxkit.starlette.mount`.
 
-    ``app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api))``.
+    ``app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api, app=app))``.
 
     Args:
         path: the mount prefix (``"/ajax"``).
         api: the registry whose endpoints answer below it.
         name: the route name, for ``url_path_for``.
         config: settings by configuration name, as for :func:`app`.
+        app: the FastAPI app; given, the registry's endpoints also appear
+            in its ``/openapi.json`` and ``/docs`` (:func:`include_in_openapi`).
     """
     if config is not None:
         api.apply_config(config)
     _asgi.refuse_depends(api)
+    if app is not None:
+        include_in_openapi(app, path, api)
     return AjaxMount(path, api, name=name, platform=FASTAPI_PLATFORM)
 
 

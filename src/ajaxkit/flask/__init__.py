@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from ajaxkit.flask.adapter import StreamBody, to_ajax_request, to_flask_response
 from ajaxkit.flask.decorator import ajax
+from ajaxkit.flask.login import fetch_aware_login
 from ajaxkit.flask.mount import AjaxKit, blueprint
 from ajaxkit.flask.platform import FLASK_PLATFORM, translate_exception
+from ajaxkit.flask.token import csrf_token
 
 __all__ = [
     "FLASK_PLATFORM",
@@ -26,6 +28,8 @@ __all__ = [
     "StreamBody",
     "ajax",
     "blueprint",
+    "csrf_token",
+    "fetch_aware_login",
     "to_ajax_request",
     "to_flask_response",
     "translate_exception",

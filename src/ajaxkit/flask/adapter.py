@@ -119,6 +119,7 @@ def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) ->
         native=request,
         body=StreamBody(request),
         user_loader=current_user,
+        scheme=request.scheme,
         client=request.remote_addr,
     )
     if path_params:

@@ -6,19 +6,27 @@ Settings come from ``app.config`` when the blueprint is registered on an app
 ``AJAXKIT_MAX_BODY_SIZE``, ... (or one ``AJAXKIT = {...}`` dict) beat the
 registry's own settings, which beat ``app.debug``.
 
+CSRF tokens are signed with ``Settings.secret_key``, else ``app.secret_key``
+(itsdangerous), unless the registry's policy names a signer of its own; a
+Flask-WTF ``CSRFProtect`` set up before the blueprint leaves it to ajaxkit.
+
 The registry's settings are global to it, so when one registry is mounted on
 several apps, the last registration's config wins.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import flask
+from flask.sansio.app import App
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter
 
 from ajaxkit.core.registry import Ajax
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.platform import FLASK_PLATFORM
+from ajaxkit.signing import ItsdangerousSigner
 
 __all__ = ["ALL_METHODS", "AjaxKit", "blueprint"]
 
@@ -51,6 +59,12 @@ def _accept_every_method(state: BlueprintSetupState) -> None:
         rule.methods = None
 
 
+def _sign_with_secret_key(api: Ajax, app: App) -> None:
+    policy, secret = api.settings.csrf, api.settings.secret_key or app.secret_key
+    if policy.signer is None and secret:
+        api.configure(csrf=dataclasses.replace(policy, signer=ItsdangerousSigner(secret)))
+
+
 def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
     """A Blueprint serving every endpoint of ``api``.
 
@@ -69,7 +83,18 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
         bp.add_url_rule(rule, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
     bp.record(_accept_every_method)
     bp.record(lambda state: api.apply_config(state.app.config))
+    bp.record(lambda state: _sign_with_secret_key(api, state.app))
+    bp.record(lambda state: _leave_csrf_to_ajaxkit(state.app, bp))
     return bp
+
+
+def _leave_csrf_to_ajaxkit(app: App, bp: flask.Blueprint) -> None:
+    # Flask-WTF's CSRFProtect (when set up before us) would answer our
+    # endpoints with its HTML 400; the core's policy, which accepts its
+    # tokens too, answers them instead.
+    csrf = app.extensions.get("csrf")
+    if csrf is not None and hasattr(csrf, "exempt"):
+        csrf.exempt(bp)
 
 
 class AjaxKit:

@@ -18,6 +18,8 @@ werkzeug attaches (``Allow``, ``WWW-Authenticate``, ``Retry-After``) are kept.
 
 from __future__ import annotations
 
+import importlib
+
 import flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -29,7 +31,7 @@ from ajaxkit.exceptions import (
     ValidationFailed,
     error_class_for_status,
 )
-from ajaxkit.types import NativeSummary
+from ajaxkit.types import AjaxRequest, NativeSummary
 
 __all__ = ["FLASK_PLATFORM", "translate_exception"]
 
@@ -55,16 +57,30 @@ def describe_native(response: WerkzeugResponse) -> NativeSummary:
     return NativeSummary(response.status_code, response.get_data(), response.mimetype)
 
 
+def accept_flask_wtf_token(request: AjaxRequest, token: str) -> bool:
+    """Whether Flask-WTF's ``CSRFProtect``, when the app has it, issued ``token``.
+
+    Pages already rendering ``{{ csrf_token() }}`` keep working unchanged.
+    """
+    if "csrf" not in flask.current_app.extensions:
+        return False
+    csrf = importlib.import_module("flask_wtf.csrf")
+    try:
+        csrf.validate_csrf(token)
+    except csrf.ValidationError:
+        return False
+    return True
+
+
 #: The platform :func:`ajaxkit.flask.blueprint` and :func:`ajaxkit.flask.ajax`
-#: dispatch with.  CSRF protection for Flask is not wired yet: ``check_csrf``
-#: stays ``None`` until it is.
+#: dispatch with: the core's CSRF policy, also accepting Flask-WTF's tokens.
 FLASK_PLATFORM = declare(
     Platform(
         name="flask",
         user_source="Flask-Login (flask_login.LoginManager(app) and a user_loader)",
         native_response_types=(WerkzeugResponse,),
         translate_exception=translate_exception,
-        check_csrf=None,
+        accept_csrf_token=accept_flask_wtf_token,
         describe_native=describe_native,
         request_types=(flask.Request,),
     )

@@ -473,3 +473,22 @@ def _first_write(backlog: Backlog, start: str | None, retry: int) -> bytes:
     if backlog.events[-1].cursor != backlog.cursor:
         parts.append(b"id: %s\n\n" % backlog.cursor.encode())
     return b"".join(parts)
+
+
+# What the OpenAPI document cannot read off the signatures: the topics are
+# read from the query string by hand (a repeated ``topic``), and SSE answers
+# an event stream (see ajaxkit.core.openapi.operations).
+_TOPICS = {
+    "name": "topic",
+    "in": "query",
+    "required": True,
+    "style": "form",
+    "explode": True,
+    "schema": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+}
+_SSE_BODY = {"text/event-stream": {"schema": {"type": "string"}}}
+Live._sse.__ajaxkit_openapi__ = {  # type: ignore[attr-defined]
+    "parameters": [_TOPICS],
+    "responses": {"200": {"description": "Server-Sent Events.", "content": _SSE_BODY}},
+}
+Live._poll.__ajaxkit_openapi__ = {"parameters": [_TOPICS]}  # type: ignore[attr-defined]

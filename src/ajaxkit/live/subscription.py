@@ -101,6 +101,14 @@ class Subscription:
             self.last_position, self.cursor = after, cursor
         self.push_events(held)
 
+    def push_event(self, event: Event) -> None:
+        """Queue one event if it is past the last delivered position."""
+        if self._held is not None:
+            self._held.append(event)
+        elif event.position > self.last_position:
+            self.last_position, self.cursor = event.position, event.cursor
+            self.push_frame(event.frame if self.sse else event.message)
+
     def push_events(self, events: Iterable[Event]) -> None:
         """Queue the events past the last delivered position (on the subscription's loop)."""
         if self._held is not None:
@@ -203,6 +211,9 @@ class Fanout:
 
     def deliver(self, events: list[Event]) -> None:
         """Hand ``events`` (in log order) to every subscriber of their topics."""
+        if len(events) == 1:
+            self._deliver_one(events[0])
+            return
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Subscription, list[Event]]]] = {}
         with self._lock:
             targets: dict[int, tuple[Subscription, list[Event]]] = {}
@@ -217,12 +228,35 @@ class Fanout:
         for loop, batch in by_loop.items():
             call_on(loop, _push_all, batch)
 
+    def _deliver_one(self, event: Event) -> None:
+        # The common case (memory:// delivers each event as it is published):
+        # no per-subscriber bookkeeping, one group per event loop.
+        with self._lock:
+            subscribers = self._by_topic.get(event.topic)
+            if not subscribers:
+                return
+            subscribers = set(subscribers)
+        groups: dict[asyncio.AbstractEventLoop, list[Subscription]] = {}
+        for subscription in subscribers:
+            group = groups.get(subscription._loop)
+            if group is None:
+                groups[subscription._loop] = [subscription]
+            else:
+                group.append(subscription)
+        for loop, group in groups.items():
+            call_on(loop, _push_one, group, event)
+
     def close_where(self, predicate: Any) -> int:
         """Close the subscriptions ``predicate(subscription)`` picks; how many."""
         chosen = [s for s in self.subscriptions() if predicate(s)]
         for subscription in chosen:
             call_on(subscription.loop, subscription.close)
         return len(chosen)
+
+
+def _push_one(group: list[Subscription], event: Event) -> None:
+    for subscription in group:
+        subscription.push_event(event)
 
 
 def _push_all(batch: list[tuple[Subscription, list[Event]]]) -> None:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from ajaxkit.starlette.asgi import AjaxApp, AjaxMount
 from ajaxkit.starlette.front import FrontApp, front
-from ajaxkit.starlette.platform import STARLETTE_PLATFORM
+from ajaxkit.starlette.platform import STARLETTE_PLATFORM, csrf_token
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
     from collections.abc import Mapping
@@ -35,7 +35,16 @@ if TYPE_CHECKING:  # only for the annotations; not part of this package's export
 
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["STARLETTE_PLATFORM", "AjaxApp", "AjaxMount", "FrontApp", "app", "front", "mount"]
+__all__ = [
+    "STARLETTE_PLATFORM",
+    "AjaxApp",
+    "AjaxMount",
+    "FrontApp",
+    "app",
+    "csrf_token",
+    "front",
+    "mount",
+]
 
 
 def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:

@@ -8,7 +8,9 @@ most of what ajaxkit would otherwise add to a bare Starlette route.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import secrets
 from urllib.parse import parse_qsl
 
 from starlette.requests import HTTPConnection, Request
@@ -21,6 +23,7 @@ from ajaxkit.core.platform import Platform
 from ajaxkit.core.registry import Ajax
 from ajaxkit.core.websocket import serve_websocket
 from ajaxkit.exceptions import ClientError
+from ajaxkit.signing import ItsdangerousSigner
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
 from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
 
@@ -32,6 +35,7 @@ __all__ = [
     "build_websocket_request",
     "route_path",
     "scope_headers",
+    "scope_query",
     "send_response",
 ]
 
@@ -53,6 +57,11 @@ class AjaxApp:
     def __init__(self, api: Ajax, platform: Platform = STARLETTE_PLATFORM) -> None:
         self.api = api
         self.platform = platform
+        policy = api.settings.csrf
+        if policy.signer is None:
+            # Starlette has no app secret: the registry's, else one per process.
+            secret = api.settings.secret_key or secrets.token_bytes(32)
+            api.configure(csrf=dataclasses.replace(policy, signer=ItsdangerousSigner(secret)))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -99,6 +108,13 @@ class AjaxMount(Mount):
 # --- request ----------------------------------------------------------------
 
 
+def scope_query(query: bytes) -> MultiDict:
+    """A scope's ``query_string`` as a :class:`MultiDict` (shared when empty)."""
+    if not query:
+        return EMPTY_QUERY
+    return MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+
+
 def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
     """The :class:`AjaxRequest` for an HTTP scope (the body is read later, if at all)."""
     query: bytes = scope["query_string"]
@@ -107,14 +123,13 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         path=scope["path"],
         route=route_path(scope),
         headers=scope_headers(scope["headers"]),
-        query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-        if query
-        else EMPTY_QUERY,
+        query=scope_query(query),
         # Starlette's Request is built only if a handler or step asks for it.
         native_factory=lambda: Request(scope, receive),
         body=ReceiveBody(receive),
         # Set by Starlette's AuthenticationMiddleware; absent without it.
         user=scope.get("user"),
+        scheme=scope.get("scheme", "http"),
         client=_peer(scope),
     )
 
@@ -251,11 +266,11 @@ def build_websocket_request(scope: Scope) -> AjaxRequest:
         path=scope["path"],
         route=route_path(scope),
         headers=scope_headers(scope["headers"]),
-        query=MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-        if query
-        else EMPTY_QUERY,
+        query=scope_query(query),
         native=HTTPConnection(scope),
         user=scope.get("user"),
+        # ws/wss: the page's origin is http(s), which is what Origin says.
+        scheme="https" if scope.get("scheme") == "wss" else "http",
         client=_peer(scope),
     )
 

@@ -6,16 +6,22 @@ Starlette's exceptions are translated here and nowhere else; FastAPI's
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
+from ajaxkit.core.csrf import csrf_signer, page_token
 from ajaxkit.core.platform import Platform, declare
 from ajaxkit.exceptions import AjaxError, error_for_status
-from ajaxkit.types import NativeSummary
+from ajaxkit.types import Cookie, NativeSummary
 
-__all__ = ["STARLETTE_PLATFORM", "describe_native", "translate_exception"]
+if TYPE_CHECKING:
+    from ajaxkit.core.registry import Ajax
+
+__all__ = ["STARLETTE_PLATFORM", "csrf_token", "describe_native", "translate_exception"]
 
 
 def translate_exception(exc: BaseException) -> AjaxError | None:
@@ -40,16 +46,27 @@ def describe_native(response: Response) -> NativeSummary:
 
 
 #: Starlette responses pass through; sync code runs in anyio's thread pool
-#: (as Starlette runs sync endpoints); CSRF protection comes later.
+#: (as Starlette runs sync endpoints); CSRF is the core's policy.
 STARLETTE_PLATFORM = declare(
     Platform(
         name="starlette",
         user_source="Starlette's AuthenticationMiddleware (starlette.middleware.authentication)",
         native_response_types=(Response,),
         translate_exception=translate_exception,
-        check_csrf=None,
         run_in_thread=run_in_threadpool,
         describe_native=describe_native,
         request_types=(Request,),
     )
 )
+
+
+def csrf_token(api: Ajax, request: HTTPConnection) -> tuple[str, Cookie | None]:
+    """The CSRF token for a server-rendered page, and the cookie to set (or ``None``).
+
+    The client's current token is reused while valid.  Set a returned cookie
+    with ``response.headers.append("set-cookie", cookie.header_value())``.
+    A page's own ``fetch()`` does not need the token; scripts and old
+    browsers do.
+    """
+    settings = api.settings
+    return page_token(request.cookies, settings.csrf, csrf_signer(settings), settings.clock)

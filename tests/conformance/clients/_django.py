@@ -116,7 +116,7 @@ class DjangoClient(Client):
         headers: dict[str, str] | None = None,
     ) -> Response:
         body, content_type = encode_body(json=json, data=data, files=files)
-        headers = dict(headers or {})
+        headers = self.with_defaults(headers)
         for name in [n for n in headers if n.lower() == "content-type"]:
             content_type = headers.pop(name)
         kwargs: dict[str, Any] = {"headers": headers}
@@ -133,13 +133,10 @@ class DjangoClient(Client):
         self._client.logout()
 
     def enforce_csrf(self) -> None:
+        super().enforce_csrf()
         cookies = self._client.cookies
         self._client = self._make_client(enforce_csrf_checks=True)
         self._client.cookies = cookies
-
-    def csrf_token(self) -> str:
-        token: str = self.get("/csrf-token/").json()["token"]
-        return token
 
     def close(self) -> None:
         if self._override is not None:

@@ -79,6 +79,10 @@ class Client(ABC):
     name: ClassVar[str]
     marks: ClassVar[tuple[str, ...]] = ()
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    #: The origin requests are addressed to (``scheme://host``).
+    origin: ClassVar[str] = "http://testserver"
+    #: Set by :meth:`enforce_csrf`: requests stop looking like a page's fetch().
+    csrf_enforced: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -116,21 +120,37 @@ class Client(ABC):
     @abstractmethod
     def logout(self) -> None: ...
 
+    def with_defaults(self, headers: dict[str, str] | None) -> dict[str, str]:
+        """``headers`` plus ``Sec-Fetch-Site: same-origin`` until :meth:`enforce_csrf`.
+
+        A test client is no browser, so without the header a browser adds to
+        a page's own ``fetch()`` every unsafe request would need a token.
+        """
+        merged = {} if self.csrf_enforced else {"Sec-Fetch-Site": "same-origin"}
+        merged.update(headers or {})
+        return merged
+
     def enforce_csrf(self) -> None:
-        """Make later requests go through CSRF checks (capability ``csrf``)."""
-        raise NotImplementedError
+        """Later requests carry only the headers a test gives (capability ``csrf``)."""
+        self.csrf_enforced = True
 
     def csrf_token(self) -> str:
-        """A valid CSRF token for later requests (capability ``csrf``)."""
-        raise NotImplementedError
+        """A valid CSRF token, its cookie now in this client (capability ``csrf``)."""
+        token: str = self.get("/ajax/_csrf").json()["token"]
+        return token
 
     def websocket(
-        self, path: str, *, denial_response: bool = True
+        self,
+        path: str,
+        *,
+        denial_response: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> AbstractContextManager[WsSession]:
         """Open a WebSocket as the logged-in user (capability ``websocket``).
 
         ``denial_response=False`` serves it as a server without the ASGI
-        ``websocket.http.response`` extension would.
+        ``websocket.http.response`` extension would; ``headers`` are added
+        to the handshake (``Origin``).
 
         Raises:
             WsRefused: the handshake was refused.

@@ -31,7 +31,7 @@ async def _read(response: Any) -> bytes:
 
 class DjangoAsyncClient(DjangoClient):
     name = "django_async"
-    capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
+    capabilities = frozenset({"native", "csrf", "csrf_token_always", "async_server", "websocket"})
     urlconf = "tests.django_project.conformance_async_urls"
     asynchronous = True
 
@@ -48,7 +48,11 @@ class DjangoAsyncClient(DjangoClient):
         return async_to_sync(send)()
 
     def websocket(
-        self, path: str, *, denial_response: bool = True
+        self,
+        path: str,
+        *,
+        denial_response: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> AbstractContextManager[WsSession]:
         # Django's own ASGI application, wrapped once per mount; the test
         # client's session cookie carries the login, as a browser's would.
@@ -58,5 +62,8 @@ class DjangoAsyncClient(DjangoClient):
             application = ajaxkit.django.asgi(application, api, prefix=prefix)
         cookie = "; ".join(f"{name}={m.value}" for name, m in self._client.cookies.items())
         return websocket_session(
-            application, path, headers={"cookie": cookie}, denial_response=denial_response
+            application,
+            path,
+            headers={**(headers or {}), "cookie": cookie},
+            denial_response=denial_response,
         )

@@ -76,7 +76,8 @@ def _body(data: Params | None, files: Files | None) -> MultiDict[str, Any]:
 class FlaskClient(Client):
     name = "flask"
     marks = ("flask",)
-    capabilities = frozenset({"native"})
+    capabilities = frozenset({"native", "csrf"})
+    origin = "http://localhost"
 
     def __init__(
         self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
@@ -101,7 +102,7 @@ class FlaskClient(Client):
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        headers = dict(headers or {})
+        headers = self.with_defaults(headers)
         cookie = headers.pop("Cookie", None)
         # werkzeug's client writes the Cookie header from its own jar (and
         # drops one given by hand), so a raw header goes through a jarless client.

@@ -29,7 +29,7 @@ NATIVES = Natives(response=_response, raise_exception=_raise)
 
 class ReferenceClient(Client):
     name = "reference"
-    capabilities = frozenset({"native"})
+    capabilities = frozenset({"native", "csrf"})
 
     def __init__(
         self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
@@ -40,7 +40,7 @@ class ReferenceClient(Client):
                 api.apply_config(config)
         # Longest prefix first, so /ajax-debug is never taken for /ajax.
         self._clients = {
-            prefix: CoreClient(api, mount=prefix)
+            prefix: CoreClient(api, mount=prefix, same_origin=False)
             for prefix, api in sorted(mounts.items(), key=lambda item: -len(item[0]))
         }
 
@@ -48,7 +48,8 @@ class ReferenceClient(Client):
         return next(c for prefix, c in self._clients.items() if path.startswith(prefix + "/"))
 
     def request(self, method: str, path: str, **kwargs: Any) -> Response:
-        return self._client(path).request(method, path, **kwargs)
+        headers = self.with_defaults(kwargs.pop("headers", None))
+        return self._client(path).request(method, path, headers=headers, **kwargs)
 
     def login(self, username: str) -> None:
         for client in self._clients.values():

@@ -85,7 +85,7 @@ class HTTPXClient(Client):
             data=kwargs.pop("data", None),
             files=kwargs.pop("files", None),
         )
-        headers = dict(kwargs.pop("headers", None) or {})
+        headers = self.with_defaults(kwargs.pop("headers", None))
         if content_type and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = content_type
         content = kwargs.pop("content", None)
@@ -95,16 +95,24 @@ class HTTPXClient(Client):
             params=kwargs.pop("params", None),
             content=content if content is not None else body or None,
             # Bytes, as a server receives them: httpx refuses non-ASCII str values.
-            headers={name: value.encode("latin-1") for name, value in headers.items()},
+            headers={k.encode("latin-1"): v.encode("latin-1") for k, v in headers.items()},
         )
         pairs = response.headers.multi_items()
         return TestResponse(response.status_code, pairs, response.content)
 
     def websocket(
-        self, path: str, *, denial_response: bool = True
+        self,
+        path: str,
+        *,
+        denial_response: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> AbstractContextManager[WsSession]:
         return websocket_session(
-            self.http.app, path, cookies=dict(self.http.cookies), denial_response=denial_response
+            self.http.app,
+            path,
+            headers=headers,
+            cookies=dict(self.http.cookies),
+            denial_response=denial_response,
         )
 
     def login(self, username: str) -> None:
@@ -120,7 +128,7 @@ class HTTPXClient(Client):
 class StarletteClient(HTTPXClient):
     name = "starlette"
     marks = ("starlette",)
-    capabilities = frozenset({"native", "async_server", "websocket"})
+    capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
     natives = NATIVES
 
     def make_app(self, apis: Mapping[str, Ajax], config: Mapping[str, Any] | None) -> ASGIApp:

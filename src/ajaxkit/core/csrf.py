@@ -1,0 +1,306 @@
+"""The CSRF policy for unsafe methods, one for every framework.
+
+A browser attaches the victim's cookies to a request another site makes it
+send; what it cannot do is lie about where that request came from.  So the
+checks, in order (docs/security.md has the threat model):
+
+1. **Fetch Metadata** (``Sec-Fetch-Site``, set by the browser, never by a
+   page): ``same-origin`` passes; ``same-site`` passes only with
+   :attr:`CsrfPolicy.allow_same_site` or a trusted ``Origin``;
+   ``cross-site`` is refused unless the ``Origin`` is trusted.
+2. **Origin** against the request's own origin and the trusted origins
+   (``Origin: null`` — sandboxed frames, some redirects — is never trusted);
+   over HTTPS without ``Origin``, the ``Referer``'s origin the same way.
+3. **Token** for clients that send none of those headers (old browsers,
+   scripts): a signed double-submit token, sent in a header, that must
+   equal the CSRF cookie and be unexpired.
+
+A platform with a CSRF check of its own (Django's ``CsrfViewMiddleware``)
+runs it in place of step 3, always, so its settings and semantics stay.
+Everything here only reads headers and cookies.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
+
+from ajaxkit.exceptions import CSRFFailed
+from ajaxkit.types import AjaxRequest, Cookie
+
+if TYPE_CHECKING:
+    from ajaxkit.core.clock import Clock
+    from ajaxkit.core.settings import Settings
+
+__all__ = [
+    "CsrfPolicy",
+    "HmacSigner",
+    "Signer",
+    "check_origin_headers",
+    "check_token",
+    "csrf_signer",
+    "issue_token",
+    "origin_matches",
+    "page_token",
+    "sent_token",
+]
+
+#: Default cookie of the double-submit token (not Django's ``csrftoken``,
+#: which on Django stays Django's own).
+DEFAULT_COOKIE = "ajaxkit_csrf"
+#: Headers a client may send the token in: Django's and Flask-WTF's names.
+DEFAULT_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
+
+
+class Signer(Protocol):
+    """Signs token values; ``unsign`` returns ``None`` for a bad signature.
+
+    The Flask and Starlette mounts use :mod:`itsdangerous`
+    (:class:`ajaxkit.signing.ItsdangerousSigner`); the framework-free core
+    signs with :class:`HmacSigner`.
+    """
+
+    def sign(self, value: str) -> str: ...
+
+    def unsign(self, signed: str) -> str | None: ...
+
+
+class HmacSigner:
+    """``value.signature`` with HMAC-SHA256 (standard library only)."""
+
+    def __init__(self, secret: str | bytes, salt: str = "ajaxkit.csrf") -> None:
+        key = secret.encode() if isinstance(secret, str) else secret
+        self._key = hashlib.sha256(salt.encode() + b"\0" + key).digest()
+
+    def _signature(self, value: str) -> str:
+        digest = hmac.new(self._key, value.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def sign(self, value: str) -> str:
+        return f"{value}.{self._signature(value)}"
+
+    def unsign(self, signed: str) -> str | None:
+        value, _, signature = signed.rpartition(".")
+        if not value or not hmac.compare_digest(signature, self._signature(value)):
+            return None
+        return value
+
+
+@dataclass(frozen=True)
+class CsrfPolicy:
+    """How unsafe requests are checked (``Settings.csrf``).
+
+    Attributes:
+        trusted_origins: origins (``https://app.example.com``) allowed to
+            send unsafe requests besides the request's own; a leading
+            ``*.`` in the host (``https://*.example.com``) trusts its
+            subdomains.  Give CORS middleware the same list.
+        allow_same_site: let ``Sec-Fetch-Site: same-site`` requests (a
+            sibling subdomain) pass without their origin being trusted.
+        cookie_name: the double-submit cookie.
+        header_names: request headers the token is read from.
+        token_max_age: seconds a token stays valid.
+        cookie_secure: set ``Secure`` on the token cookie (do, over HTTPS).
+        signer: signs tokens.  ``None``: ``Settings.secret_key`` (on Flask,
+            else ``app.secret_key``) through itsdangerous on Flask and
+            Starlette, HMAC in the framework-free core; without any key, a
+            random per-process key (tokens then do not survive a restart or
+            cross processes; pages using ``fetch()`` never notice).
+    """
+
+    trusted_origins: tuple[str, ...] = ()
+    allow_same_site: bool = False
+    cookie_name: str = DEFAULT_COOKIE
+    header_names: tuple[str, ...] = DEFAULT_HEADERS
+    token_max_age: int = 60 * 60 * 24 * 7
+    cookie_secure: bool = False
+    signer: Signer | None = field(default=None, repr=False)
+
+
+_PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def csrf_signer(settings: Settings) -> Signer:
+    """The signer of ``settings``: the policy's, else HMAC with ``secret_key``."""
+    return settings.csrf.signer or _hmac_signer(settings.secret_key or _PROCESS_SECRET)
+
+
+@functools.lru_cache(maxsize=8)
+def _hmac_signer(secret: str | bytes) -> HmacSigner:
+    return HmacSigner(secret)
+
+
+def origin_matches(origin: str, trusted: Iterable[str]) -> bool:
+    """Whether ``origin`` is one of ``trusted`` (``*.`` trusts subdomains)."""
+    origin = origin.lower()
+    for trusted_origin in trusted:
+        pattern = trusted_origin.lower().rstrip("/")
+        if pattern == origin:
+            return True
+        scheme, sep, host = pattern.partition("://*.")
+        if sep and origin.startswith(f"{scheme}://") and origin.endswith(f".{host}"):
+            return True
+    return False
+
+
+def check_origin_headers(
+    request: AjaxRequest, policy: CsrfPolicy, trusted: Callable[[], tuple[str, ...]]
+) -> bool:
+    """Steps 1-2: ``True`` when the headers prove the request legitimate.
+
+    ``False`` means the request carries none of them (a non-browser client,
+    an old browser), so the token must decide.  ``trusted()`` gives the
+    trusted origins; it is only called when an origin must be compared, so
+    a page's own ``fetch()`` (``same-origin``) costs two header lookups.
+
+    Raises:
+        CSRFFailed: the headers show a request from an untrusted site; the
+            detail names the check.
+    """
+    headers = request.headers
+    origin = headers.get("origin")
+    site = headers.get("sec-fetch-site")
+    if site == "same-origin":
+        return True
+    if site is not None:
+        verdict = _fetch_site(site.strip().lower(), origin, policy, trusted)
+        if verdict is not None:
+            return verdict
+    if origin is not None:
+        return _check_origin(origin.strip(), request, trusted())
+    referer = headers.get("referer")
+    if request.scheme == "https" and referer:
+        # Over HTTPS a missing Origin is an older browser; its Referer
+        # (which a page can trim, never forge) tells the same.
+        return _check_referer(referer, request, trusted())
+    return False
+
+
+def _fetch_site(
+    site: str, origin: str | None, policy: CsrfPolicy, trusted: Callable[[], tuple[str, ...]]
+) -> bool | None:
+    if site == "same-origin":
+        return True
+    trusted_origin = origin is not None and origin_matches(origin.strip(), trusted())
+    if site == "same-site":
+        if policy.allow_same_site or trusted_origin:
+            return True
+        raise CSRFFailed(
+            "CSRF check failed: Sec-Fetch-Site is same-site and same-site requests "
+            "are not allowed (trust the origin, or set allow_same_site)."
+        )
+    if site == "cross-site":
+        if trusted_origin:
+            return True
+        raise CSRFFailed(
+            "CSRF check failed: Sec-Fetch-Site is cross-site and the Origin is not trusted."
+        )
+    return None  # "none" (the user's own navigation) or unknown: the Origin decides
+
+
+def _check_origin(origin: str, request: AjaxRequest, trusted: Iterable[str]) -> bool:
+    if origin == "null":
+        raise CSRFFailed("CSRF check failed: Origin is null (an opaque origin is never trusted).")
+    if origin.lower() == request.origin.lower() or origin_matches(origin, trusted):
+        return True
+    raise CSRFFailed(
+        f"CSRF check failed: Origin {origin} matches neither this site nor a trusted origin."
+    )
+
+
+def _check_referer(referer: str, request: AjaxRequest, trusted: Iterable[str]) -> bool:
+    parts = urlsplit(referer)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if parts.scheme == "https" and (
+        origin.lower() == request.origin.lower() or origin_matches(origin, trusted)
+    ):
+        return True
+    raise CSRFFailed(
+        "CSRF check failed: the Referer matches neither this site nor a trusted origin."
+    )
+
+
+def issue_token(policy: CsrfPolicy, signer: Signer, clock: Clock) -> tuple[str, Cookie]:
+    """A fresh signed token and the cookie that carries it.
+
+    The cookie is ``HttpOnly``: pages read the token from ``<mount>/_csrf``
+    (or a server-side helper), never from ``document.cookie``, so script
+    injected elsewhere on the domain cannot copy it out.
+    """
+    value = f"{secrets.token_urlsafe(18)}.{int(clock.time())}"
+    token = signer.sign(value)
+    cookie = Cookie(
+        policy.cookie_name,
+        token,
+        max_age=policy.token_max_age,
+        secure=policy.cookie_secure,
+        httponly=True,
+        samesite="Lax",
+    )
+    return token, cookie
+
+
+def page_token(
+    cookies: Mapping[str, str], policy: CsrfPolicy, signer: Signer, clock: Clock
+) -> tuple[str, Cookie | None]:
+    """The token to hand a page: the client's current one while it is valid.
+
+    Reusing it keeps every open tab's token working; a new token (and the
+    cookie to set, otherwise ``None``) is issued only when the cookie is
+    absent, forged or older than half its life.
+    """
+    current = cookies.get(policy.cookie_name)
+    if current and _age(current, signer, clock) < policy.token_max_age / 2:
+        return current, None
+    return issue_token(policy, signer, clock)
+
+
+def _age(token: str, signer: Signer, clock: Clock) -> float:
+    """Seconds since ``token`` was issued; infinite when it is not ours."""
+    value = signer.unsign(token)
+    issued = value.rpartition(".")[2] if value else ""
+    return clock.time() - int(issued) if issued.isdigit() else float("inf")
+
+
+def sent_token(request: AjaxRequest, policy: CsrfPolicy) -> str | None:
+    """The token the request sent in one of the policy's headers."""
+    for name in policy.header_names:
+        value = request.headers.get(name)
+        if value:
+            return value.strip()
+    return None
+
+
+def check_token(request: AjaxRequest, policy: CsrfPolicy, signer: Signer, clock: Clock) -> None:
+    """Step 3: the sent token equals the cookie, is ours and is unexpired.
+
+    Raises:
+        CSRFFailed: naming what was missing or wrong.
+    """
+    sent = sent_token(request, policy)
+    if sent is None:
+        raise CSRFFailed(
+            "CSRF check failed: no Origin or Sec-Fetch-Site header and no token "
+            f"(send the token from /_csrf in {policy.header_names[0]})."
+        )
+    cookie = request.cookies.get(policy.cookie_name)
+    if not cookie:
+        raise CSRFFailed(f"CSRF check failed: the {policy.cookie_name} cookie is missing.")
+    if not hmac.compare_digest(sent.encode(), cookie.encode()):
+        raise CSRFFailed("CSRF check failed: the token does not match the CSRF cookie.")
+    _check_signed(sent, policy, signer, clock)
+
+
+def _check_signed(token: str, policy: CsrfPolicy, signer: Signer, clock: Clock) -> None:
+    age = _age(token, signer, clock)
+    if age == float("inf"):
+        raise CSRFFailed("CSRF check failed: the token's signature is invalid.")
+    if age > policy.token_max_age:
+        raise CSRFFailed("CSRF check failed: the token has expired.")

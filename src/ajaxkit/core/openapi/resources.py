@@ -1,0 +1,255 @@
+"""A registered model's routes → operations, from its field metadata.
+
+The record schema is read off the view's fields (what a response holds),
+the request bodies off the pydantic models that validate writes
+(:class:`~ajaxkit.core.models.validation.WriteSchema`), and the list
+parameters off the query rules, so the document says what the code does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ajaxkit.core.models.validation import value_type
+from ajaxkit.core.openapi.operations import security_for
+from ajaxkit.core.openapi.problems import error_responses
+from ajaxkit.core.openapi.schemas import SchemaTable
+
+if TYPE_CHECKING:
+    from ajaxkit.core.models.repository import FieldInfo
+    from ajaxkit.core.models.resource import ModelResource
+
+__all__ = ["model_operations"]
+
+_ETAG_HEADER = {"ETag": {"description": "The record's version.", "schema": {"type": "string"}}}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag last read; a stale one gives 412.",
+    "schema": {"type": "string"},
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "An ETag held; an unchanged record answers 304.",
+    "schema": {"type": "string"},
+}
+_EXPAND = {
+    "name": "expand",
+    "in": "query",
+    "required": False,
+    "description": "Relations to inline: `author,tags.owner`.",
+    "schema": {"type": "string"},
+}
+
+
+def model_operations(res: ModelResource, table: SchemaTable) -> dict[tuple[str, str], Any]:
+    """``(route, method) → operation`` for every route ``res`` registered."""
+    record = _record_schema(res, table)
+    pk = {"name": "pk", "in": "path", "required": True, "schema": _pk_schema(res, table)}
+    item = f"{res.name}/{{pk}}"
+    ops: dict[tuple[str, str], Any] = {
+        (res.name, "GET"): _list(res, record),
+        (res.name, "POST"): _write(res, table, res.schema.full, record, "create", "201"),
+        (item, "GET"): _get(res, record, pk),
+        (item, "PATCH"): _write(res, table, res.schema.partial, record, "update", "200", pk),
+        (item, "PUT"): _write(res, table, res.schema.replace, record, "update", "200", pk),
+        (item, "DELETE"): _delete(res, pk),
+    }
+    for spec in res.actions.values():
+        for method in spec.methods:
+            ops[(f"{item}/{spec.name}", method.upper())] = _action(res, spec.name, method, pk)
+    return ops
+
+
+def _record_schema(res: ModelResource, table: SchemaTable) -> dict[str, Any]:
+    name = f"{type(res.endpoint).__name__}Record"
+    table.components.setdefault(
+        name,
+        {
+            "type": "object",
+            "title": name,
+            "properties": {f.name: _field_schema(f, table) for f in res.view.fields},
+        },
+    )
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _field_schema(info: FieldInfo, table: SchemaTable) -> dict[str, Any]:
+    if info.is_relation:
+        # A relation is its pk, or the related record when expanded.
+        return {"description": f"A relation ({info.kind}); an object when expanded."}
+    return table.of_type(value_type(info), "serialization")
+
+
+def _pk_schema(res: ModelResource, table: SchemaTable) -> dict[str, Any]:
+    schema = table.of_type(res.info.pk_field.python_type, "serialization")
+    if schema.get("type") == "integer":
+        # Path text: digits (a sign or spaces are refused like any other non-pk).
+        return {"type": "string", "pattern": "^[0-9]+$"}
+    return {"type": "string"}
+
+
+def _base(res: ModelResource, op: str, route: str, method: str) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "operationId": f"{method.lower()}:{route}",
+        "summary": f"{op} {res.name}",
+        "tags": [res.name],
+        "x-ajaxkit-endpoint": route,
+    }
+    doc["security"] = security_for(required=not res.endpoint.allow_anonymous)
+    return doc
+
+
+def _errors(res: ModelResource, **extra: bool) -> dict[str, Any]:
+    return error_responses(
+        BadRequest=True,
+        NotAuthenticated=not res.endpoint.allow_anonymous,
+        Forbidden=True,
+        ValidationFailed=True,
+        **extra,
+    )
+
+
+def _list_parameters(res: ModelResource) -> list[dict[str, Any]]:
+    rules = res.rules
+    params: list[dict[str, Any]] = [
+        _query("limit", {"type": "integer", "minimum": 1, "maximum": rules.max_limit}),
+        _query("offset", {"type": "integer", "minimum": 0}),
+        _query("cursor", {"type": "string"}, "The `next_cursor` of the previous page."),
+        _query(
+            "ordering",
+            {"type": "string"},
+            "Comma-separated, `-` for descending: " + ", ".join(sorted(rules.ordering_fields)),
+        ),
+        _EXPAND,
+    ]
+    if rules.search_fields:
+        params.append(
+            _query("search", {"type": "string"}, "Text in " + ", ".join(rules.search_fields))
+        )
+    for name in sorted(rules.filter_fields):
+        params.append(_query(name, {"type": "string"}, "Equal to."))
+        params.append(_query(f"{name}__in", {"type": "string"}, "Comma-separated values."))
+    return params
+
+
+def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    found = {"name": name, "in": "query", "required": False, "schema": schema}
+    return {**found, "description": description} if description else found
+
+
+def _list(res: ModelResource, record: dict[str, Any]) -> dict[str, Any]:
+    page = {
+        "type": "object",
+        "required": ["count", "next_cursor", "results"],
+        "properties": {
+            "count": {"type": ["integer", "null"], "description": "`null` on cursor pages."},
+            "next_cursor": {"type": ["string", "null"]},
+            "results": {"type": "array", "items": record},
+        },
+    }
+    return {
+        **_base(res, "list", res.name, "GET"),
+        "parameters": _list_parameters(res),
+        "responses": {"200": _json("A page of records.", page), **_errors(res)},
+    }
+
+
+def _json(description: str, schema: dict[str, Any], etag: bool = False) -> dict[str, Any]:
+    found: dict[str, Any] = {"description": description}
+    found["content"] = {"application/json": {"schema": schema}}
+    if etag:
+        found["headers"] = _ETAG_HEADER
+    return found
+
+
+def _get(res: ModelResource, record: dict[str, Any], pk: dict[str, Any]) -> dict[str, Any]:
+    route = f"{res.name}/{{pk}}"
+    return {
+        **_base(res, "get", route, "GET"),
+        "parameters": [pk, _EXPAND, _IF_NONE_MATCH],
+        "responses": {
+            "200": _json("The record.", record, etag=True),
+            "304": {"description": "Not modified.", "headers": _ETAG_HEADER},
+            **_errors(res, NotFound=True),
+        },
+    }
+
+
+def _write(  # noqa: PLR0917 - one builder for create and both updates
+    res: ModelResource,
+    table: SchemaTable,
+    model: Any,
+    record: dict[str, Any],
+    op: str,
+    status: str,
+    pk: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    route = res.name if pk is None else f"{res.name}/{{pk}}"
+    method = "POST" if pk is None else ("PATCH" if model is res.schema.partial else "PUT")
+    params = [_EXPAND] if pk is None else [pk, _EXPAND, _IF_MATCH]
+    guarded = pk is not None
+    return {
+        **_base(res, op, route, method),
+        "parameters": params,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _write_body(table, model)}},
+        },
+        "responses": {
+            status: _json("The record as stored.", record, etag=True),
+            **_errors(
+                res,
+                NotFound=guarded,
+                Conflict=True,
+                PreconditionFailed=guarded,
+                PreconditionRequired=guarded and res.endpoint.require_if_match,
+            ),
+        },
+    }
+
+
+def _write_body(table: SchemaTable, model: Any) -> dict[str, Any]:
+    """A write model's schema, inline (one per operation) and without ``null`` defaults.
+
+    The models default a field to ``None`` to mean "not sent", which JSON
+    Schema would read as a ``null`` default the field's type refuses.
+    """
+    schema = table.of_type(model, hoist=False)
+    for member in schema.get("properties", {}).values():
+        if member.get("default", 0) is None:
+            del member["default"]
+    return schema
+
+
+def _delete(res: ModelResource, pk: dict[str, Any]) -> dict[str, Any]:
+    route = f"{res.name}/{{pk}}"
+    return {
+        **_base(res, "delete", route, "DELETE"),
+        "parameters": [pk, _IF_MATCH],
+        "responses": {
+            "204": {"description": "Deleted."},
+            **_errors(
+                res,
+                NotFound=True,
+                Conflict=True,
+                PreconditionFailed=True,
+                PreconditionRequired=res.endpoint.require_if_match,
+            ),
+        },
+    }
+
+
+def _action(res: ModelResource, name: str, method: str, pk: dict[str, Any]) -> dict[str, Any]:
+    route = f"{res.name}/{{pk}}/{name}"
+    return {
+        **_base(res, name, route, method.upper()),
+        "parameters": [pk, _EXPAND, _IF_MATCH],
+        "responses": {
+            "200": _json("The action's result (the record when it returns nothing).", {}),
+            **_errors(res, NotFound=True, Conflict=True, PreconditionFailed=True),
+        },
+    }

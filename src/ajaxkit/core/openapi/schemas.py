@@ -1,0 +1,107 @@
+"""JSON Schemas from Python types, collected into one ``components`` table.
+
+pydantic writes each type's schema with its nested models under ``$defs``;
+here every schema is written with references into
+``#/components/schemas/`` and the definitions are gathered once, so two
+endpoints sharing a model share one component.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
+from pydantic_core import PydanticSerializationError, core_schema
+
+from ajaxkit.types import UploadedFile
+
+__all__ = ["REF_PREFIX", "SchemaTable"]
+
+REF_PREFIX = "#/components/schemas/"
+#: Core schema types whose JSON Schema is a named object worth a component.
+_NAMED = ("model", "dataclass")
+_NAIVE = "ISO 8601 {}; with a UTC offset only when the value has one."
+
+
+class _Lenient(GenerateJsonSchema):
+    """Documents what pydantic cannot describe (a handler's own types) as ``{}``.
+
+    A schema that says nothing is honest: the value is encoded by the
+    registry's encoder, which knows types pydantic does not.
+    """
+
+    def handle_invalid_for_json_schema(
+        self, schema: core_schema.CoreSchema, error_info: str
+    ) -> JsonSchemaValue:
+        return {}
+
+    def is_instance_schema(self, schema: core_schema.IsInstanceSchema) -> JsonSchemaValue:
+        if schema["cls"] is UploadedFile:
+            return {"type": "string", "format": "binary"}
+        return {}
+
+    def callable_schema(self, schema: core_schema.CallableSchema) -> JsonSchemaValue:
+        return {}
+
+    # JSON Schema's date-time and time formats (RFC 3339) require an offset,
+    # but a naive value is encoded without one: claim the format only for
+    # values that must be aware.
+    def datetime_schema(self, schema: core_schema.DatetimeSchema) -> JsonSchemaValue:
+        if schema.get("tz_constraint") == "aware":
+            return {"type": "string", "format": "date-time"}
+        return {"type": "string", "description": _NAIVE.format("date and time")}
+
+    def time_schema(self, schema: core_schema.TimeSchema) -> JsonSchemaValue:
+        if schema.get("tz_constraint") == "aware":
+            return {"type": "string", "format": "time"}
+        return {"type": "string", "description": _NAIVE.format("time")}
+
+
+class SchemaTable:
+    """The ``components/schemas`` of one document, filled as schemas are made."""
+
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {}
+
+    def of_type(
+        self, annotation: Any, mode: JsonSchemaMode = "validation", *, hoist: bool = True
+    ) -> dict[str, Any]:
+        """The schema of ``annotation``; ``{}`` for ``Any`` or what cannot be described."""
+        if annotation is Any:
+            return {}
+        try:
+            adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+        except Exception:  # any type pydantic refuses is simply undocumented
+            return {}
+        return self.of_adapter(adapter, mode, hoist=hoist)
+
+    def of_adapter(
+        self, adapter: TypeAdapter[Any], mode: JsonSchemaMode = "validation", *, hoist: bool = True
+    ) -> dict[str, Any]:
+        """The schema of what ``adapter`` validates, its definitions moved to the table.
+
+        With ``hoist``, a model's own schema becomes a component too (``User``
+        rather than its members inline), so declarations name it.
+        """
+        try:
+            schema = adapter.json_schema(
+                mode=mode, ref_template=REF_PREFIX + "{model}", schema_generator=_Lenient
+            )
+        except (PydanticSerializationError, TypeError, ValueError):
+            return {}
+        for name, definition in schema.pop("$defs", {}).items():
+            self.components.setdefault(name, definition)
+        if hoist and adapter.core_schema.get("type") in _NAMED and "title" in schema:
+            name = str(schema["title"])
+            if self.components.setdefault(name, schema) == schema:
+                return {"$ref": REF_PREFIX + name}
+        return schema
+
+    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """``schema`` itself, or the component it refers to."""
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+            found: dict[str, Any] = self.components.get(ref.removeprefix(REF_PREFIX), {})
+            return found
+        return schema

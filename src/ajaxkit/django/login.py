@@ -1,0 +1,68 @@
+"""Fetch-aware login for the project's own views: 401 for a fetch, the redirect for a page.
+
+Django's ``login_required`` answers an anonymous request with a redirect to
+``LOGIN_URL``; a ``fetch()`` follows it silently and gets the login page's
+HTML where it expected JSON.  Add the middleware::
+
+    MIDDLEWARE = [..., "ajaxkit.django.FetchAwareLoginMiddleware"]
+
+and such a redirect, when the request came from script
+(:func:`ajaxkit.core.auth.is_fetch`), becomes a 401 problem whose
+``login_url`` is the redirect's target (``?next=`` included).  A browser
+navigation still gets the redirect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import resolve_url
+
+from ajaxkit.core.auth import is_fetch, login_problem
+from ajaxkit.core.settings import Settings
+from ajaxkit.django.adapter import to_ajax_request, to_django_response
+from ajaxkit.django.platform import DJANGO_PLATFORM
+
+__all__ = ["FetchAwareLoginMiddleware"]
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_SETTINGS = Settings()
+
+
+class FetchAwareLoginMiddleware:
+    """Turns ``login_required``'s redirect into a 401 problem for fetch requests."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        return adapt(request, self.get_response(request))
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        response: Awaitable[HttpResponseBase] = self.get_response(request)
+        return adapt(request, await response)
+
+
+def adapt(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """``response``, or the 401 problem when it sends a fetch to the login page."""
+    if response.status_code not in _REDIRECTS or not is_fetch(request.headers):
+        return response
+    location = response.headers.get("Location", "")
+    login_path = urlsplit(resolve_url(settings.LOGIN_URL)).path
+    if urlsplit(location).path != login_path:
+        return response
+    ajax_request = to_ajax_request(request, route="")
+    problem = login_problem(ajax_request, _SETTINGS, DJANGO_PLATFORM, location)
+    return to_django_response(problem, request)

@@ -1,0 +1,175 @@
+"""The O rules: every integration serves the same OpenAPI document and declarations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.core.openapi import openapi_document
+from tests.conformance.app import Natives, build_api
+from tests.conformance.clients.base import Client
+
+PROBLEM = "#/components/responses/Problem"
+
+
+def _unused(*args: object) -> None:
+    raise AssertionError("documenting never calls a handler")
+
+
+def reference_document(mount: str = "/ajax") -> dict[str, Any]:
+    """The document of the conformance app built outside any framework."""
+    return openapi_document(build_api(Natives(response=_unused, raise_exception=_unused)), mount)
+
+
+def served(client: Client, path: str = "/ajax/_openapi.json") -> dict[str, Any]:
+    response = client.get(path)
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("application/json")
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def test_O1_document_is_valid_openapi_and_identical_everywhere(client: Client) -> None:
+    document = served(client)
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+    assert document["servers"] == [{"url": "/ajax"}]
+    assert document == reference_document()
+
+
+def test_O1_each_mount_names_itself(client: Client) -> None:
+    assert served(client, "/ajax-debug/_openapi.json")["servers"] == [{"url": "/ajax-debug"}]
+
+
+def test_O2_parameters_follow_the_binder(client: Client) -> None:
+    paths = served(client)["paths"]
+    search = paths["/users/search"]
+    assert [p["name"] for p in search["get"]["parameters"]] == ["q", "limit"]
+    assert search["get"]["parameters"][1]["schema"]["type"] == "integer"
+    assert "parameters" not in search["post"]
+    body = search["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(body["properties"]) == {"q", "limit"}
+    note = paths["/notes/{pk}"]["get"]["parameters"]
+    assert note == [{"name": "pk", "in": "path", "required": True, "schema": note[0]["schema"]}]
+    assert note[0]["schema"]["type"] == "integer"
+    lists = {p["name"]: p for p in paths["/params/lists"]["get"]["parameters"]}
+    assert lists["ids"]["required"] and lists["ids"]["explode"]
+    upload = paths["/params/upload"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+
+
+def test_O3_return_annotation_is_the_response_schema(client: Client) -> None:
+    paths = served(client)["paths"]
+    hello = paths["/hello"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert hello["schema"] == {"type": "object", "additionalProperties": {"type": "string"}}
+    assert paths["/echo"]["post"]["responses"]["200"]["content"]["application/json"] == {
+        "schema": {}
+    }
+    assert "204" in paths["/nothing"]["get"]["responses"]
+
+
+def test_O4_auth_is_a_security_requirement_with_its_problems(client: Client) -> None:
+    document = served(client)
+    whoami = document["paths"]["/whoami"]["get"]
+    assert whoami["security"] == [{"session": []}]
+    assert whoami["responses"]["401"] == {"$ref": "#/components/responses/NotAuthenticated"}
+    admin = document["paths"]["/admin-only"]["get"]
+    assert admin["responses"]["403"] == {"$ref": "#/components/responses/Forbidden"}
+    assert {} in admin["security"]
+    assert "session" in document["components"]["securitySchemes"]
+    anonymous = client.get("/ajax/whoami")
+    assert anonymous.status == 401
+    assert set(anonymous.json()) <= set(document["components"]["schemas"]["Problem"]["properties"])
+
+
+def test_O5_errors_are_problem_documents(client: Client) -> None:
+    document = served(client)
+    responses = document["components"]["responses"]
+    for op in document["paths"]["/params/required"].values():
+        assert op["responses"]["default"] == {"$ref": PROBLEM}
+        assert op["responses"]["422"] == {"$ref": "#/components/responses/ValidationFailed"}
+    assert set(responses["ValidationFailed"]["content"]) == {"application/problem+json"}
+    invalid = client.get("/ajax/params/required")
+    assert invalid.status == 422
+    assert invalid.headers["content-type"].startswith("application/problem+json")
+    errors = document["components"]["schemas"]["FieldError"]
+    assert set(invalid.json()["errors"][0]) <= set(errors["properties"])
+
+
+def test_O6_websockets_and_live_routes_are_listed(client: Client) -> None:
+    document = served(client)
+    sockets = document["x-ajaxkit-websockets"]
+    assert {"/ws/echo", "/ws/whoami", "/_live/ws"} <= set(sockets)
+    assert sockets["/ws/whoami"]["security"] == [{"session": []}]
+    assert "/ws/echo" not in document["paths"]
+    sse = document["paths"]["/_live/sse"]["get"]
+    assert "text/event-stream" in sse["responses"]["200"]["content"]
+    assert "topic" in [p["name"] for p in sse["parameters"]]
+
+
+def test_O7_typescript_declarations_are_served(client: Client) -> None:
+    response = client.get("/ajax/_types.d.ts")
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("application/typescript")
+    text = response.content.decode()
+    assert '"users/search": {' in text
+    assert "export interface Endpoints" in text
+
+
+def test_O8_a_setting_turns_the_documents_off(client_class: type[Client]) -> None:
+    api = Ajax()
+
+    @api.endpoint
+    def hello(request: AjaxRequest) -> str:
+        return "hello"
+
+    client = client_class(apis={"/ajax": api}, config={"AJAXKIT_OPENAPI": False})
+    try:
+        for path in ("/ajax/_openapi.json", "/ajax/_types.d.ts"):
+            response = client.get(path)
+            assert response.status == 404
+            assert response.json()["code"] == "not_found"
+        assert client.get("/ajax/hello").status == 200
+    finally:
+        client.close()
+
+
+def test_O9_the_document_follows_new_endpoints(client_class: type[Client]) -> None:
+    api = Ajax()
+
+    @api.endpoint
+    def first(request: AjaxRequest) -> int:
+        return 1
+
+    client = client_class(apis={"/ajax": api})
+    try:
+        assert set(served(client)["paths"]) == {"/first"}
+
+        @api.endpoint
+        def second(request: AjaxRequest) -> int:
+            return 2
+
+        assert set(served(client)["paths"]) == {"/first", "/second"}
+        assert "_openapi" not in str(served(client)["paths"])
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("route", ["_openapi.json", "_types.d.ts"])
+def test_O1_document_routes_are_not_documented(route: str) -> None:
+    assert f"/{route}" not in reference_document()["paths"]
+
+
+@pytest.mark.parametrize("route", ["_openapi.json", "_types.d.ts"])
+def test_O10_an_etag_revalidates_with_304(client: Client, route: str) -> None:
+    first = client.get(f"/ajax/{route}")
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    again = client.get(f"/ajax/{route}", headers={"If-None-Match": etag})
+    assert again.status == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    assert client.get(f"/ajax/{route}", headers={"If-None-Match": '"other"'}).status == 200

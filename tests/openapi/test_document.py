@@ -1,0 +1,89 @@
+"""The document outside any framework: caching, mounts, profiles, merging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.compat.django_ajax.profile import DjangoAjaxProfile
+from ajaxkit.core.openapi import openapi_document
+from ajaxkit.core.openapi.merge import merge_document
+
+
+def registry() -> Ajax:
+    api = Ajax()
+
+    @api.endpoint("items/{pk:int}", methods=["GET"], login_required=True)
+    def item(request: AjaxRequest, pk: int) -> dict[str, int]:
+        return {"pk": pk}
+
+    return api
+
+
+def test_built_once_and_kept() -> None:
+    api = registry()
+    assert openapi_document(api, "/a") is openapi_document(api, "/a")
+
+
+def test_each_mount_gets_its_servers_entry_over_one_build() -> None:
+    api = registry()
+    first, second = openapi_document(api, "/a"), openapi_document(api, "/b")
+    assert first["servers"] == [{"url": "/a"}]
+    assert second["servers"] == [{"url": "/b"}]
+    assert first["paths"] is second["paths"]
+
+
+def test_remembered_mounts_are_bounded() -> None:
+    api = registry()
+    kept = openapi_document(api, "/kept")
+    for n in range(40):
+        openapi_document(api, f"/m{n}")
+    again = openapi_document(api, "/kept")
+    assert again == kept
+    assert again is not kept  # forgotten among the 40 others, then made again
+
+
+def test_converters_leave_the_path_template() -> None:
+    paths = openapi_document(registry())["paths"]
+    assert list(paths) == ["/items/{pk}"]
+
+
+def test_a_compatibility_profile_is_named() -> None:
+    assert "x-ajaxkit-profile" not in openapi_document(Ajax())["info"]
+    legacy = openapi_document(Ajax(profile=DjangoAjaxProfile()))
+    assert legacy["info"]["x-ajaxkit-profile"] == "DjangoAjaxProfile"
+
+
+def test_merging_prefixes_paths_and_keeps_the_hosts_components() -> None:
+    host: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "paths": {"/health": {}},
+        "components": {"schemas": {"Problem": {"title": "the host's"}}},
+    }
+    ours = openapi_document(registry(), "/ajax")
+    merged = merge_document(host, ours, "/ajax/")
+    assert set(merged["paths"]) == {"/health", "/ajax/items/{pk}"}
+    assert merged["paths"]["/ajax/items/{pk}"]["get"]["tags"] == ["ajaxkit"]
+    assert merged["components"]["schemas"]["Problem"] == {"title": "the host's"}
+    assert "FieldError" in merged["components"]["schemas"]
+    assert "tags" not in ours["paths"]["/items/{pk}"]["get"]  # ours is left untouched
+
+
+class Point(BaseModel):
+    x: int
+    y: int
+
+
+def test_a_model_is_one_named_component() -> None:
+    api = Ajax()
+
+    @api.endpoint("points", methods=["POST"])
+    def move(request: AjaxRequest, point: Point) -> Point:
+        return point
+
+    post = openapi_document(api)["paths"]["/points"]["post"]
+    ref = {"$ref": "#/components/schemas/Point"}
+    assert post["requestBody"]["content"]["application/json"]["schema"] == ref
+    assert post["responses"]["200"]["content"]["application/json"]["schema"] == ref

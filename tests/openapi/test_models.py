@@ -1,0 +1,71 @@
+"""Model endpoints in the document: CRUD operations from field metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from ajaxkit.core.openapi import openapi_document
+from ajaxkit.testing import Client
+from tests.models.backends import SQLAlchemyBackend
+from tests.models.spec import build_api
+
+
+@pytest.fixture(scope="module")
+def document() -> Iterator[dict[str, Any]]:
+    backend = SQLAlchemyBackend("sqlite")
+    try:
+        api = build_api(backend, [])
+        yield openapi_document(api, "/ajax")
+    finally:
+        backend.close()
+
+
+def test_the_document_is_valid(document: dict[str, Any]) -> None:
+    validate(document)
+
+
+def test_every_crud_operation_is_listed(document: dict[str, Any]) -> None:
+    paths = document["paths"]
+    assert set(paths["/notes"]) == {"get", "post"}
+    assert set(paths["/notes/{pk}"]) == {"get", "put", "patch", "delete"}
+
+
+def test_list_parameters_come_from_the_query_rules(document: dict[str, Any]) -> None:
+    names = [p["name"] for p in document["paths"]["/notes"]["get"]["parameters"]]
+    assert {"limit", "offset", "cursor", "ordering", "expand", "search"} <= set(names)
+    page = document["paths"]["/notes"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert page["schema"]["required"] == ["count", "next_cursor", "results"]
+
+
+def test_the_record_schema_comes_from_field_metadata(document: dict[str, Any]) -> None:
+    record = document["components"]["schemas"]["NoteEndpointRecord"]
+    assert {"id", "title", "owner", "tags", "created_at"} <= set(record["properties"])
+    assert record["properties"]["title"]["type"] == "string"
+
+
+def test_writes_carry_their_body_etag_and_preconditions(document: dict[str, Any]) -> None:
+    patch = document["paths"]["/notes/{pk}"]["patch"]
+    assert "If-Match" in [p["name"] for p in patch["parameters"]]
+    assert "ETag" in patch["responses"]["200"]["headers"]
+    assert patch["responses"]["412"] == {"$ref": "#/components/responses/PreconditionFailed"}
+    body = patch["requestBody"]["content"]["application/json"]["schema"]
+    assert "title" in body["properties"]
+    assert "required" not in body  # a partial update
+    assert body["additionalProperties"] is False
+    create = document["paths"]["/notes"]["post"]
+    assert "201" in create["responses"]
+    assert {"session": []} in create["security"]
+
+
+def test_the_document_is_served_next_to_the_models() -> None:
+    backend = SQLAlchemyBackend("sqlite")
+    try:
+        response = Client(build_api(backend, []), mount="/ajax").get("/ajax/_openapi.json")
+    finally:
+        backend.close()
+    assert response.status == 200
+    assert "/notes/{pk}" in response.json()["paths"]

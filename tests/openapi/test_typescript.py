@@ -1,0 +1,98 @@
+"""``_types.d.ts``: declarations an editor (and ``tsc``) accepts."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ajaxkit.core.openapi import openapi_document, typescript_declarations
+from ajaxkit.core.openapi.typescript import ts_type
+from tests.conformance.app import Natives, build_api
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Uses the declarations as a browser module would; each ``@ts-expect-error``
+#: line must be an error, so the types are not all ``unknown``.
+USAGE = """\
+import type { Client, Endpoints, Result } from "./types";
+
+declare const client: Client;
+
+export async function demo(): Promise<string> {
+  const found = await client.call("users/search", { q: "ada", limit: 5 });
+  const listed: Result<"params/lists"> = await client.call("params/lists", { ids: [1] });
+  const note = await client.call("notes/{pk}", { pk: 3 }, { method: "GET" });
+  const pk: number = note.pk;
+  const hello: Endpoints["hello"]["result"] = { message: "hi" };
+  // @ts-expect-error limit is a number
+  await client.call("users/search", { limit: "five" });
+  // @ts-expect-error no such endpoint
+  await client.call("users/nowhere", {});
+  // @ts-expect-error title and count are required
+  await client.call("params/required", {});
+  return `${String(found.q)} ${String(listed.ids)} ${pk} ${hello.message}`;
+}
+"""
+
+
+def _unused(*args: object) -> None:
+    raise AssertionError("documenting never calls a handler")
+
+
+def declarations() -> str:
+    api = build_api(Natives(response=_unused, raise_exception=_unused))
+    return typescript_declarations(openapi_document(api, "/ajax"))
+
+
+def find_tsc() -> str | None:
+    """The TypeScript compiler the JS dev tools install (``js/``), or one on PATH."""
+    local = ROOT / "js" / "node_modules" / ".bin" / "tsc"
+    return str(local) if local.exists() else shutil.which("tsc")
+
+
+def test_every_endpoint_has_its_entry() -> None:
+    text = declarations()
+    for route in ("users/search", "params/required", "notes/{pk}", "_live/poll"):
+        assert f'  "{route}": {{' in text
+    assert '"ws/echo"' not in text  # sockets are not called
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        ({}, "unknown"),
+        ({"type": "integer"}, "number"),
+        ({"type": ["string", "null"]}, "string | null"),
+        ({"enum": ["a", 1]}, '"a" | 1'),
+        ({"type": "array", "items": {"$ref": "#/components/schemas/Point"}}, "Array<Point>"),
+        (
+            {"type": "object", "additionalProperties": {"type": "boolean"}},
+            "{ [key: string]: boolean }",
+        ),
+        ({"anyOf": [{"type": "string"}, {"type": "null"}]}, "(string | null)"),
+        ({"$ref": "#/components/schemas/List[int]"}, "List_int_"),
+    ],
+)
+def test_json_schema_to_typescript(schema: dict[str, object], expected: str) -> None:
+    assert ts_type(schema, 0) == expected
+
+
+def test_tsc_accepts_the_declarations(tmp_path: Path) -> None:
+    tsc = find_tsc()
+    if tsc is None:
+        pytest.skip("TypeScript is not installed (npm install in js/)")
+    (tmp_path / "types.d.ts").write_text(declarations(), encoding="utf-8")
+    (tmp_path / "usage.ts").write_text(USAGE, encoding="utf-8")
+    command = [tsc, "--noEmit", "--strict", "--target", "es2022", "--module", "es2022"]
+    result = subprocess.run(
+        [*command, "--moduleResolution", "bundler", "types.d.ts", "usage.ts"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
