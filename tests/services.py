@@ -69,3 +69,11 @@ def require_browser() -> str:
     except ImportError:
         _unavailable("The playwright package")
     return CHROMIUM
+
+
+def require_node() -> tuple[str, str]:
+    """``node`` and ``npm`` for the JS client's tests; skip (or fail) without them."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        _unavailable("Node.js and npm (apt-get install nodejs npm)")
+    return str(node), str(npm)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
+from ajaxkit.core.assets import serve_client
 from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
@@ -49,6 +50,8 @@ class Ajax:
         self.router = Router()
         #: Registered models → their ``ModelResource`` (see :meth:`model`).
         self.models: dict[Any, Any] = {}
+        # Every mount serves its browser client (``<mount>/ajaxkit.js``).
+        serve_client(self)
         if any("csrf_issue" in step.options for step in self.settings.steps):
             # GET <mount>/_csrf hands a page its CSRF token (the CSRF step answers it).
             self.add(CSRF_ROUTE, _csrf_token, methods=("GET",), csrf_issue=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from ajaxkit.core.assets import client_files
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint
 from ajaxkit.core.openapi.operations import (
     SECURITY_SCHEME,
@@ -58,8 +59,8 @@ def build_document(api: Ajax, *, title: str = "ajaxkit endpoints") -> dict[str, 
     paths: dict[str, dict[str, Any]] = {}
     sockets: dict[str, Any] = {}
     for endpoint in sorted(api.endpoints(), key=lambda e: e.route):
-        if endpoint.route in DOC_ROUTES:
-            continue
+        if endpoint.route in DOC_ROUTES or endpoint.route in client_files():
+            continue  # the browser client's modules are infrastructure too
         if WEBSOCKET in endpoint.methods:
             sockets[openapi_path(endpoint.route)] = _socket(endpoint, table)
             continue

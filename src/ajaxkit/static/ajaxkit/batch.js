@@ -1,0 +1,52 @@
+// @ts-check
+/**
+ * Batching: `POST <mount>/_batch` with `{"items": [{method, path, params | body,
+ * headers}], "atomic": false}` answers `{"items": [{status, headers, body}]}`
+ * in the same order.  Calls made in the same tick can be coalesced into one
+ * such request (`createClient({coalesce: true})`).
+ */
+
+/** The route below the mount. */
+export const BATCH_ROUTE = "_batch";
+/** The most calls coalesced into one batch request; more start another one.
+ *  The server's default `max_items` (`api.batch(max_items=20)`); pass
+ *  `createClient({maxBatch})` when the mount allows a different number. */
+export const MAX_BATCH_ITEMS = 20;
+
+/**
+ * @typedef {{method: string, path: string, params?: Record<string, unknown>,
+ *   body?: unknown, headers?: Record<string, string>}} BatchItem
+ * @typedef {{status: number, headers: Record<string, string>, body: unknown}} BatchResult
+ * @typedef {(items: BatchItem[]) => Promise<BatchResult[]>} SendBatch
+ */
+
+/** Queues calls during one tick, then sends them as one batch. */
+export class Coalescer {
+  /** @param {SendBatch} send @param {number} [size] the most items per batch */
+  constructor(send, size = MAX_BATCH_ITEMS) {
+    this.send = send;
+    this.size = size;
+    /** @type {{item: BatchItem, resolve: (r: BatchResult) => void, reject: (e: unknown) => void}[]} */
+    this.queue = [];
+  }
+
+  /** @param {BatchItem} item @returns {Promise<BatchResult>} */
+  add(item) {
+    return new Promise((resolve, reject) => {
+      if (this.queue.length === 0) queueMicrotask(() => this.flush());
+      this.queue.push({ item, resolve, reject });
+    });
+  }
+
+  flush() {
+    const queue = this.queue;
+    this.queue = [];
+    for (let start = 0; start < queue.length; start += this.size) {
+      const part = queue.slice(start, start + this.size);
+      this.send(part.map((q) => q.item)).then(
+        (results) => part.forEach((q, i) => q.resolve(results[i])),
+        (error) => part.forEach((q) => q.reject(error)),
+      );
+    }
+  }
+}

@@ -1,0 +1,196 @@
+// @ts-check
+/**
+ * Live updates: one EventSource per client for every topic subscribed,
+ * reopened with the union of topics (resuming from the last cursor) when
+ * they change; long-poll when EventSource is missing or keeps failing.
+ * See docs/live.md for the server side and the cursor rules.
+ */
+
+/** The SSE route below the mount. */
+export const SSE_ROUTE = "_live/sse";
+/** The long-poll route below the mount. */
+export const POLL_ROUTE = "_live/poll";
+/** The event telling the client it missed events it cannot get back. */
+export const RESET_EVENT = "ajaxkit-reset";
+/** Errors in a row, with no event in between, before SSE gives way to long-poll. */
+export const SSE_FAILURES_BEFORE_POLL = 3;
+/** Seconds one long-poll may wait on the server (it caps this at `poll_timeout`). */
+export const POLL_TIMEOUT_S = 25;
+/** Pause after a failed long-poll before the next, growing to 30 s. */
+export const POLL_ERROR_PAUSE_MS = 1000;
+
+/**
+ * @typedef {{topic: string, id: string}} EventMeta
+ * @typedef {(data: any, meta: EventMeta) => void} Handler
+ * @typedef {{topics: Set<string>, handler: Handler, onReset?: (cursor: string) => void,
+ *   onError?: (error: unknown) => void}} Subscription
+ * @typedef {{cursor?: string, onReset?: (cursor: string) => void,
+ *   onError?: (error: unknown) => void}} SubscribeOptions
+ * @typedef {{base: string, EventSource?: typeof EventSource,
+ *   poll: (url: string, signal: AbortSignal) => Promise<any>, cursor?: string | null,
+ *   onReset?: () => void}} HubOptions
+ */
+
+export class LiveHub {
+  /** @param {HubOptions} options */
+  constructor(options) {
+    this.options = options;
+    /** @type {Set<Subscription>} */
+    this.subscriptions = new Set();
+    /** @type {string | null} */
+    this.cursor = options.cursor || null;
+    /** @type {EventSource | null} */
+    this.source = null;
+    /** @type {AbortController | null} */
+    this.polling = null;
+    this.topicKey = "";
+    this.failures = 0;
+    this.usePoll = !options.EventSource;
+  }
+
+  /**
+   * @param {string[]} topics @param {Handler} handler
+   * @param {SubscribeOptions} [extra]
+   * @returns {() => void} unsubscribe
+   */
+  subscribe(topics, handler, extra = {}) {
+    const { cursor, ...callbacks } = extra;
+    // A page rendered at a known cursor starts there, so nothing published
+    // between rendering and connecting is lost.
+    if (cursor && !this.cursor) this.cursor = cursor;
+    /** @type {Subscription} */
+    const subscription = { topics: new Set(topics), handler, ...callbacks };
+    this.subscriptions.add(subscription);
+    this.reconnect();
+    return () => {
+      this.subscriptions.delete(subscription);
+      this.reconnect();
+    };
+  }
+
+  /** Every topic some subscription wants, sorted. */
+  topics() {
+    const all = new Set();
+    for (const s of this.subscriptions) s.topics.forEach((t) => all.add(t));
+    return /** @type {string[]} */ ([...all].sort());
+  }
+
+  /** Reopen the connection when the union of topics changed. */
+  reconnect(force = false) {
+    const topics = this.topics();
+    const key = topics.join("\n");
+    if (key === this.topicKey && !force) return;
+    this.topicKey = key;
+    this.close();
+    if (topics.length === 0) return;
+    if (this.usePoll) this.startPolling(topics);
+    else this.openSource(topics);
+  }
+
+  close() {
+    this.source?.close();
+    this.source = null;
+    this.polling?.abort();
+    this.polling = null;
+  }
+
+  /** @param {string} route @param {string[]} topics @param {Record<string, string>} extra */
+  url(route, topics, extra = {}) {
+    const query = new URLSearchParams(topics.map((t) => ["topic", t]));
+    if (this.cursor) query.set("cursor", this.cursor);
+    for (const [k, v] of Object.entries(extra)) query.set(k, v);
+    return `${this.options.base}/${route}?${query}`;
+  }
+
+  /** @param {string[]} topics */
+  openSource(topics) {
+    const ES = /** @type {typeof EventSource} */ (this.options.EventSource);
+    // Credentials as fetch sends them (same-origin): cookies never go to another site.
+    const source = new ES(this.url(SSE_ROUTE, topics));
+    this.source = source;
+    for (const topic of topics) {
+      source.addEventListener(topic, (e) => this.deliver(topic, /** @type {MessageEvent} */ (e)));
+    }
+    source.addEventListener(RESET_EVENT, (e) => {
+      const data = JSON.parse(/** @type {MessageEvent} */ (e).data);
+      this.reset(data.cursor);
+    });
+    source.addEventListener("open", () => { this.failures = 0; });
+    source.addEventListener("error", () => this.sourceFailed(source));
+  }
+
+  /** @param {EventSource} source */
+  sourceFailed(source) {
+    if (source !== this.source) return;
+    this.failures += 1;
+    // CLOSED: the server refused (a problem document EventSource cannot show);
+    // long-poll gets the same answer as a typed error for onError.
+    if (source.readyState === 2 || this.failures >= SSE_FAILURES_BEFORE_POLL) {
+      this.usePoll = true;
+      this.reconnect(true);
+    }
+  }
+
+  /** @param {string} topic @param {MessageEvent} event */
+  deliver(topic, event) {
+    this.failures = 0;
+    if (!this.advance(event.lastEventId)) return;
+    const data = JSON.parse(event.data);
+    for (const s of this.subscriptions) {
+      if (s.topics.has(topic)) s.handler(data, { topic, id: event.lastEventId });
+    }
+  }
+
+  /**
+   * Move the cursor to `id`; false when `id` is not after it (an event seen
+   * already, replayed when a connection was reopened).
+   * @param {string} id
+   */
+  advance(id) {
+    const [epoch, position] = (this.cursor || "").split(":");
+    const [newEpoch, newPosition] = id.split(":");
+    if (epoch === newEpoch && Number(newPosition) <= Number(position)) return false;
+    this.cursor = id;
+    return true;
+  }
+
+  /** @param {string} cursor */
+  reset(cursor) {
+    this.cursor = cursor;
+    this.options.onReset?.();
+    for (const s of this.subscriptions) s.onReset?.(cursor);
+  }
+
+  /** @param {string[]} topics */
+  async startPolling(topics) {
+    const controller = new AbortController();
+    this.polling = controller;
+    let pause = POLL_ERROR_PAUSE_MS;
+    while (!controller.signal.aborted) {
+      try {
+        const url = this.url(POLL_ROUTE, topics, this.cursor ? { timeout: `${POLL_TIMEOUT_S}` } : {});
+        const answer = await this.options.poll(url, controller.signal);
+        if (controller.signal.aborted) return;
+        this.pollAnswered(answer);
+        pause = POLL_ERROR_PAUSE_MS;
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        for (const s of this.subscriptions) s.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, 30_000);
+      }
+    }
+  }
+
+  /** @param {{cursor: string, reset: boolean, events: {id: string, topic: string, data: unknown}[]}} answer */
+  pollAnswered(answer) {
+    if (answer.reset && this.cursor) this.reset(answer.cursor);
+    for (const event of answer.events) {
+      if (!this.advance(event.id)) continue;
+      for (const s of this.subscriptions) {
+        if (s.topics.has(event.topic)) s.handler(event.data, { topic: event.topic, id: event.id });
+      }
+    }
+    this.cursor = answer.cursor;
+  }
+}

@@ -1,0 +1,119 @@
+"""ajaxkit.js in real Chromium, imported from a real server's mount."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ajaxkit.core.assets import client_files
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the server did not start:\n{log.read_text(errors='replace')}")
+
+
+@contextmanager
+def serving(tmp_path: Path) -> Iterator[str]:
+    """examples/client_page under uvicorn on an ephemeral port."""
+    port = _free_port()
+    log = tmp_path / "server.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    command = [sys.executable, "-m", "uvicorn", "examples.client_page.app:app"]
+    command += ["--port", str(port), "--log-level", "warning"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+        )
+    try:
+        _wait_for(port, process, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_get_validation_errors_on_fields_and_a_live_event(browser: Browser, tmp_path: Path) -> None:
+    with serving(tmp_path) as server:
+        _exercise(browser.new_page(), server, tmp_path)
+
+
+def _exercise(page: Page, server: str, tmp_path: Path) -> None:
+    failures: list[str] = []
+    page.on("pageerror", lambda error: failures.append(str(error)))
+    page.goto(server)
+    page.wait_for_selector("html[data-ready=yes]", timeout=10_000)
+    assert page.text_content("#greeting") == "Hello, ajaxkit!"
+
+    page.click("#note-form button")  # an empty title: 422 with pointer #/title
+    message = page.locator('[data-error-for="title"]')
+    message.wait_for(timeout=10_000)
+    assert "at least 1 character" in (message.text_content() or "")
+    assert page.get_attribute("#title", "aria-invalid") == "true"
+    assert page.get_attribute("#title", "aria-describedby") == "title-error"
+
+    page.fill("#title", "first note")
+    page.click("#note-form button")
+    page.locator("#notes li", has_text="first note").wait_for(timeout=10_000)
+    assert page.get_attribute("#title", "aria-invalid") is None
+    page.screenshot(path=str(tmp_path / "client-page.png"))
+
+    # A versioned import loads its whole module graph at that version.
+    loaded: list[str] = []
+    page.on("request", lambda request: loaded.append(request.url))
+    kind = page.evaluate("import('/ajax/ajaxkit.js?v=e2e').then((m) => typeof m.createClient)")
+    assert kind == "function"
+    modules = [url for url in loaded if "/ajax/ajaxkit" in url]
+    assert len(modules) == len(client_files())
+    assert all(url.endswith("?v=e2e") for url in modules)
+
+    # Two calls in one tick: one batch request, each call answered on its own.
+    loaded.clear()
+    answers = page.evaluate(
+        """async () => {
+            const { createClient } = await import('/ajax/ajaxkit.js');
+            const api = createClient({ coalesce: true });
+            const names = await Promise.all(
+                ['ada', 'bob'].map((name) => api.get('hello', { params: { name } })));
+            const failed = await api.post('notes', { title: '' }).catch((e) => e.constructor.name);
+            return [names.map((n) => n.message), failed];
+        }"""
+    )
+    assert answers == [["Hello, ada!", "Hello, bob!"], "ValidationError"]
+    ajax_calls = [url for url in loaded if "/ajax/" in url and "ajaxkit" not in url]
+    assert ajax_calls == [f"{server}/ajax/_batch", f"{server}/ajax/notes"]
+    assert failures == []

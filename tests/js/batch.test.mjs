@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { createClient, ValidationError } from "../../src/ajaxkit/static/ajaxkit.js";
+import { answer, fixture, quick, stubFetch } from "./helpers.mjs";
+
+const [pair] = fixture("batch.json").pairs;
+
+test("calls made in the same tick go as one batch in the fixture's wire shape", async () => {
+  const { fetch, calls } = stubFetch([answer(200, pair.response)]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  const [hello, params, failed] = await Promise.allSettled(
+    pair.request.items.map((item) => client.request(item.method, item.path, item)),
+  );
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].url, "https://app.test/ajax/_batch");
+  assert.deepEqual(JSON.parse(calls[0].body), pair.request);
+  assert.ok(calls[0].headers.get("idempotency-key"));
+  assert.deepEqual(hello.value, pair.response.items[0].body);
+  assert.deepEqual(params.value, pair.response.items[1].body);
+  assert.ok(failed.reason instanceof ValidationError);
+  assert.deepEqual(failed.reason.errors, pair.response.items[2].body.errors);
+});
+
+test("a lone call is sent as itself; later ticks make new batches", async () => {
+  const { fetch, calls } = stubFetch([answer(200, { message: "hi" })]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  await client.get("hello");
+  assert.equal(calls[0].url, "https://app.test/ajax/hello");
+});
+
+test("without coalesce, calls are separate requests", async () => {
+  const { fetch, calls } = stubFetch([answer(200, {})]);
+  const client = createClient({ ...quick, fetch });
+  await Promise.all([client.get("a"), client.get("b")]);
+  assert.deepEqual(calls.map((c) => c.url), ["https://app.test/ajax/a", "https://app.test/ajax/b"]);
+});
+
+test("a server without _batch gets the calls one by one, and is not asked again", async () => {
+  const { fetch, calls } = stubFetch([
+    (call) => call.url.endsWith("/_batch")
+      ? answer(404, { status: 404, code: "not_found", title: "Not Found" })
+      : answer(200, { url: call.url }),
+  ]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  const results = await Promise.all([client.get("a"), client.get("b")]);
+  assert.deepEqual(results.map((r) => r.url), ["https://app.test/ajax/a", "https://app.test/ajax/b"]);
+  await Promise.all([client.get("c"), client.get("d")]);
+  assert.equal(calls.filter((c) => c.url.endsWith("/_batch")).length, 1);
+});
+
+test("batch() sends the items as given and returns the raw results", async () => {
+  const { fetch, calls } = stubFetch([answer(200, pair.response)]);
+  const results = await createClient({ ...quick, fetch }).batch(pair.request.items);
+  assert.deepEqual(JSON.parse(calls[0].body), pair.request);
+  assert.deepEqual(results, pair.response.items);
+});
+
+test("absolute URLs are never coalesced: a batch holds paths below the mount", async () => {
+  const { fetch, calls } = stubFetch([answer(200, {})]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  await Promise.all([client.get("/elsewhere/a"), client.get("https://cdn.test/b")]);
+  assert.deepEqual(calls.map((c) => c.url), ["/elsewhere/a", "https://cdn.test/b"]);
+});
+
+test("more calls than a batch may hold are split at the server's max_items", async () => {
+  const sizes = [];
+  const { fetch } = stubFetch([(call) => {
+    const { items } = JSON.parse(call.body);
+    sizes.push(items.length);
+    return answer(200, { items: items.map(() => ({ status: 200, headers: {}, body: 1 })) });
+  }]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  await Promise.all(Array.from({ length: 25 }, (_, i) => client.get(`n/${i}`)));
+  assert.deepEqual(sizes, [20, 5]);
+  const small = createClient({ ...quick, fetch, coalesce: true, maxBatch: 5 });
+  sizes.length = 0;
+  await Promise.all(Array.from({ length: 7 }, (_, i) => small.get(`n/${i}`)));
+  assert.deepEqual(sizes, [5, 2]);
+});
+
+test("undefined params are left out of a batch item", async () => {
+  const { fetch, calls } = stubFetch([answer(200, pair.response)]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  await Promise.all([client.get("a", { params: { q: "x", page: undefined } }), client.get("b")]);
+  assert.deepEqual(JSON.parse(calls[0].body).items[0].params, { q: "x" });
+});

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import {
+  createClient, HTTPError, NetworkError, TimeoutError, ValidationError,
+} from "../../src/ajaxkit/static/ajaxkit.js";
+import { answer, fixture, quick, stubFetch } from "./helpers.mjs";
+
+const problems = fixture("problems.json");
+
+for (const c of problems.cases) {
+  test(`the ${c.name} fixture throws ${c.js_error} carrying the problem`, async () => {
+    const { status, headers, body } = c.response;
+    const { fetch } = stubFetch([answer(status, body, headers)]);
+    const client = createClient({ ...quick, fetch, retries: 0 });
+    const error = await client.request(c.request.method, c.request.path.replace("/ajax/", ""), {
+      body: c.request.json,
+    }).catch((e) => e);
+    assert.equal(error.constructor.name, c.js_error);
+    assert.ok(error instanceof HTTPError);
+    assert.deepEqual(error.problem, body);
+    assert.equal(error.status, status);
+    assert.equal(error.code, body.code);
+    if (error instanceof ValidationError) assert.deepEqual(error.errors, body.errors);
+  });
+}
+
+test("a non-problem error answer still gets a code to switch on", async () => {
+  const { fetch } = stubFetch([new Response("bad gateway", { status: 502 })]);
+  const error = await createClient({ ...quick, fetch, retries: 0 }).get("x").catch((e) => e);
+  assert.ok(error instanceof HTTPError);
+  assert.equal(error.code, "http_502");
+  assert.equal(error.problem.detail, "bad gateway");
+});
+
+test("no answer at all is a NetworkError", async () => {
+  const { fetch } = stubFetch([new TypeError("fetch failed")]);
+  const error = await createClient({ ...quick, fetch, retries: 0 }).get("x").catch((e) => e);
+  assert.ok(error instanceof NetworkError);
+  assert.match(error.message, /fetch failed/);
+});
+
+test("an answer slower than the timeout is a TimeoutError", async () => {
+  const fetch = (_url, init) => new Promise((_resolve, reject) => {
+    init.signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+  });
+  const client = createClient({ ...quick, fetch, retries: 0, timeout: 20 });
+  await assert.rejects(client.get("slow"), TimeoutError);
+});
+
+test("the caller's abort is not turned into a timeout or retried", async () => {
+  const { fetch, calls } = stubFetch([(call) => new Promise((_r, reject) => {
+    call.init.signal.addEventListener("abort", () => reject(new DOMException("x", "AbortError")));
+  })]);
+  const controller = new AbortController();
+  const pending = createClient({ ...quick, fetch }).get("x", { signal: controller.signal });
+  controller.abort(new Error("left the page"));
+  await assert.rejects(pending, /left the page/);
+  assert.equal(calls.length, 1);
+});
+
+test("success bodies are decoded; 204 is undefined", async () => {
+  const { fetch } = stubFetch([answer(200, { a: 1 }), answer(204)]);
+  const client = createClient({ ...quick, fetch });
+  assert.deepEqual(await client.get("a"), { a: 1 });
+  assert.equal(await client.delete("a"), undefined);
+});
+
+test("params become the query string; repeated values repeat", async () => {
+  const { fetch, calls } = stubFetch([answer(200, {})]);
+  await createClient({ ...quick, fetch }).get("users/search", { params: { q: "a b", ids: [1, 2] } });
+  assert.equal(calls[0].url, "https://app.test/ajax/users/search?q=a+b&ids=1&ids=2");
+});
+
+test("call() posts its params as JSON to the endpoint", async () => {
+  const { fetch, calls } = stubFetch([answer(200, { ok: true })]);
+  await createClient({ ...quick, fetch }).call("users/search", { q: "ada" });
+  assert.equal(calls[0].method, "POST");
+  assert.equal(calls[0].url, "https://app.test/ajax/users/search");
+  assert.equal(calls[0].body, '{"q":"ada"}');
+  assert.equal(calls[0].headers.get("content-type"), "application/json");
+});
+
+test("an error page mislabelled as JSON is still a typed error", async () => {
+  const page = new Response("<html>bad gateway</html>", {
+    status: 502, headers: { "content-type": "application/json" },
+  });
+  const { fetch } = stubFetch([page]);
+  const error = await createClient({ ...quick, fetch, retries: 0 }).get("x").catch((e) => e);
+  assert.ok(error instanceof HTTPError);
+  assert.equal(error.code, "http_502");
+});
