@@ -19,7 +19,11 @@ into this tree in exactly one place each, ``raise ... from exc``.
     │   ├── NotFound (404 not_found)
     │   ├── MethodNotAllowed (405 method_not_allowed)
     │   ├── NotAcceptable (406 not_acceptable)
+    │   ├── IdempotencyKeyMissing (400 idempotency_key_missing)
+    │   ├── IdempotencyKeyInvalid (400 idempotency_key_invalid)
     │   ├── Conflict (409 conflict)
+    │   │   └── IdempotencyInFlight (409 idempotency_in_flight)
+    │   ├── IdempotencyKeyReused (422 idempotency_key_reused)
     │   ├── Gone (410 gone)
     │   ├── PreconditionFailed (412 precondition_failed)
     │   ├── PayloadTooLarge (413 payload_too_large)
@@ -61,6 +65,10 @@ __all__ = [
     "FieldError",
     "Forbidden",
     "Gone",
+    "IdempotencyInFlight",
+    "IdempotencyKeyInvalid",
+    "IdempotencyKeyMissing",
+    "IdempotencyKeyReused",
     "MalformedBody",
     "MalformedJSON",
     "MethodNotAllowed",
@@ -198,6 +206,28 @@ class Conflict(ClientError):
     code = "conflict"
     title = "Conflict"
     detail = "The request conflicts with the current state of the resource."
+
+
+class IdempotencyKeyMissing(ClientError):
+    code = "idempotency_key_missing"
+    detail = "This endpoint needs an Idempotency-Key header."
+
+
+class IdempotencyKeyInvalid(ClientError):
+    code = "idempotency_key_invalid"
+    detail = "The Idempotency-Key must be 1 to 255 visible ASCII characters."
+
+
+class IdempotencyInFlight(Conflict):
+    code = "idempotency_in_flight"
+    detail = "A request with this Idempotency-Key is still being processed; retry later."
+
+
+class IdempotencyKeyReused(ClientError):
+    status = 422
+    code = "idempotency_key_reused"
+    title = "Unprocessable Content"
+    detail = "This Idempotency-Key was used for a different request."
 
 
 class Gone(ClientError):

@@ -38,7 +38,14 @@ from ajaxkit.core.body import ReadBody
 from ajaxkit.core.effects import IO, Effect, Flow, blocking
 from ajaxkit.core.identity import user_id
 from ajaxkit.core.steps import StepCall, load_user
-from ajaxkit.exceptions import ClientError, Conflict, RegistrationError, ServiceUnavailable
+from ajaxkit.exceptions import (
+    IdempotencyInFlight,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+    RegistrationError,
+    ServiceUnavailable,
+)
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 if TYPE_CHECKING:
@@ -63,28 +70,6 @@ PENDING_TIMEOUT = 300.0
 _MAX_KEY = 255
 _STATE = "ajaxkit.idempotency"
 _METHODS = frozenset({"POST", "PATCH"})
-
-
-class IdempotencyKeyMissing(ClientError):
-    code = "idempotency_key_missing"
-    detail = "This endpoint needs an Idempotency-Key header."
-
-
-class IdempotencyKeyInvalid(ClientError):
-    code = "idempotency_key_invalid"
-    detail = "The Idempotency-Key must be 1 to 255 visible ASCII characters."
-
-
-class IdempotencyInFlight(Conflict):
-    code = "idempotency_in_flight"
-    detail = "A request with this Idempotency-Key is still being processed; retry later."
-
-
-class IdempotencyKeyReused(ClientError):
-    status = 422
-    code = "idempotency_key_reused"
-    title = "Unprocessable Content"
-    detail = "This Idempotency-Key was used for a different request."
 
 
 class IdempotencyStore(Protocol):
