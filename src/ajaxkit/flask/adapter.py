@@ -10,9 +10,9 @@ import flask
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wsgi import get_input_stream
 
-from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
+from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, Cookie, LazyHeaders, MultiDict
 
-__all__ = ["StreamBody", "current_user", "to_ajax_request", "to_flask_response"]
+__all__ = ["StreamBody", "current_user", "set_cookie", "to_ajax_request", "to_flask_response"]
 
 
 class StreamBody:
@@ -143,15 +143,20 @@ def to_flask_response(response: AjaxResponse) -> flask.Response:
         # the length of the GET answer it stands for.
         native.headers["Content-Length"] = response.headers["Content-Length"]
     for cookie in response.cookies:
-        native.set_cookie(
-            cookie.name,
-            cookie.value,
-            max_age=cookie.max_age,
-            expires=cookie.expires,
-            path=cookie.path,
-            domain=cookie.domain,
-            secure=cookie.secure,
-            httponly=cookie.httponly,
-            samesite=cookie.samesite,
-        )
+        set_cookie(native, cookie)
     return native
+
+
+def set_cookie(native: flask.Response, cookie: Cookie) -> None:
+    """Write ``cookie`` on a Flask response, every attribute included."""
+    native.set_cookie(
+        cookie.name,
+        cookie.value,
+        max_age=cookie.max_age,
+        expires=cookie.expires,
+        path=cookie.path,
+        domain=cookie.domain,
+        secure=cookie.secure,
+        httponly=cookie.httponly,
+        samesite=cookie.samesite,
+    )

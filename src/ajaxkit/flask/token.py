@@ -6,6 +6,7 @@ import flask
 
 from ajaxkit.core.csrf import csrf_signer, page_token
 from ajaxkit.core.registry import Ajax
+from ajaxkit.flask.adapter import set_cookie
 from ajaxkit.types import Cookie
 
 __all__ = ["csrf_token"]
@@ -29,14 +30,5 @@ def csrf_token(api: Ajax) -> str:
 
 
 def _set(response: flask.Response, cookie: Cookie) -> flask.Response:
-    response.set_cookie(
-        cookie.name,
-        cookie.value,
-        max_age=cookie.max_age,
-        path=cookie.path,
-        domain=cookie.domain,
-        secure=cookie.secure,
-        httponly=cookie.httponly,
-        samesite=cookie.samesite,
-    )
+    set_cookie(response, cookie)
     return response
