@@ -37,7 +37,8 @@ into this tree in exactly one place each, ``raise ... from exc``.
 
     ConfigurationError                        a mistake in the application's set-up
     ConfigurationWarning (a UserWarning)      a set-up that cannot be what was meant
-    └── RegistrationError (also TypeError)    at registration, naming the endpoint
+    └── RegistrationError                     at registration, naming the endpoint
+                                              (also TypeError and ValueError)
 
     WebSocketDisconnect                       the WebSocket client went away (not an error)
 
@@ -367,10 +368,13 @@ class ConfigurationWarning(UserWarning):
     """A set-up that works but probably not as intended (given once, at the first request)."""
 
 
-class RegistrationError(ConfigurationError, TypeError):
+class RegistrationError(ConfigurationError, TypeError, ValueError):
     """An endpoint, model or topic registered with options that cannot work.
 
-    The message names the endpoint and says what to change.
+    The message names the endpoint and says what to change.  It is also a
+    ``TypeError`` and a ``ValueError`` because registration raised those
+    before (an unknown option; a route clash or an unknown converter), so
+    code catching them keeps working.
     """
 
 

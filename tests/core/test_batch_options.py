@@ -36,5 +36,5 @@ def test_an_unknown_option_is_a_registration_error() -> None:
 
 
 def test_max_items_must_be_positive() -> None:
-    with pytest.raises(ValueError, match="max_items"):
+    with pytest.raises(RegistrationError, match="max_items"):
         Ajax().batch(max_items=0)

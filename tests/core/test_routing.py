@@ -4,6 +4,7 @@ import pytest
 
 from ajaxkit import Ajax, MethodNotAllowed, NotFound
 from ajaxkit.core.routing import Router
+from ajaxkit.exceptions import RegistrationError
 
 
 def handler(request):  # type: ignore[no-untyped-def]
@@ -28,7 +29,7 @@ def test_int_converter_refuses_non_digits() -> None:
 
 
 def test_unknown_converter_is_refused_at_registration() -> None:
-    with pytest.raises(ValueError, match="converter"):
+    with pytest.raises(RegistrationError, match="converter"):
         Router().route("a/{x:float}")
 
 
@@ -36,7 +37,7 @@ def test_same_route_and_method_twice_is_refused() -> None:
     api = Ajax()
     api.add("notes", handler, methods=["GET"])
     api.add("notes", handler, methods=["POST"])  # another method: fine
-    with pytest.raises(ValueError, match="already registered"):
+    with pytest.raises(RegistrationError, match="already registered"):
         api.add("/notes/", handler, methods=["get"])
 
 

@@ -27,9 +27,12 @@ def test_default_resource_names_and_repository_choice(backend: Backend) -> None:
 def test_collisions_are_refused(backend: Backend) -> None:
     api = Ajax()
     api.model(backend.models.Tag, resource="things", **backend.options())
-    with pytest.raises(ValueError, match="already registered"):
+    # Named by the model being registered and by the one already there.
+    name_taken = r"api.model\(Author\): the resource name 'things' is already .*Tag"
+    with pytest.raises(RegistrationError, match=name_taken):
         api.model(backend.models.Author, resource="things", **backend.options())
-    with pytest.raises(ValueError, match="already registered"):
+    model_taken = r"api.model\(Tag\): .*already registered as 'things'"
+    with pytest.raises(RegistrationError, match=model_taken):
         api.model(backend.models.Tag, resource="other", **backend.options())
 
 
@@ -45,23 +48,38 @@ def test_misdeclared_endpoints_fail_at_registration(backend: Backend) -> None:
         def hidden(self, request: AjaxRequest, obj: Any) -> None:
             return None
 
-    for endpoint, model in ((UnknownField, "Tag"), (BadSearch, "Note"), (PrivateAction, "Tag")):
-        with pytest.raises(ValueError):
+    cases = (
+        (UnknownField, "Tag", r"UnknownField.*'colour' is not a field"),
+        (BadSearch, "Note", r"BadSearch.search_fields: 'tags' is not usable"),
+        (PrivateAction, "Tag", r"PrivateAction.hidden cannot be an action"),
+    )
+    for endpoint, model, message in cases:
+        with pytest.raises(RegistrationError, match=rf"api.model\({model}\): {message}"):
             Ajax().model(getattr(backend.models, model), endpoint, **backend.options())
+
+
+def test_unknown_operations_are_refused(backend: Backend) -> None:
+    class Typo(ModelEndpoint):
+        operations = ("list", "destroy")  # type: ignore[assignment]
+
+    with pytest.raises(
+        RegistrationError, match=r"api.model\(Tag\): Typo.operations: unknown.*'destroy'"
+    ):
+        Ajax().model(backend.models.Tag, Typo, **backend.options())
 
 
 def test_unknown_model_type_is_refused() -> None:
     class Plain:
         pass
 
-    with pytest.raises(TypeError, match="No repository"):
+    with pytest.raises(RegistrationError, match="No repository"):
         Ajax().model(Plain)
 
 
 def test_sqlalchemy_needs_a_session() -> None:
     from tests.models import sa_models
 
-    with pytest.raises(TypeError, match="session="):
+    with pytest.raises(RegistrationError, match=r"api.model\(Tag\): .*session="):
         Ajax().model(sa_models.Tag)
 
 

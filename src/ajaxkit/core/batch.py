@@ -34,7 +34,7 @@ from ajaxkit.core.effects import Flow
 from ajaxkit.core.errors import render_exception
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.steps import BATCH_ITEM, load_user
-from ajaxkit.exceptions import ClientError, ValidationFailed
+from ajaxkit.exceptions import ClientError, RegistrationError, ValidationFailed
 from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
 
 if TYPE_CHECKING:
@@ -109,9 +109,8 @@ def enable_batch(
     ``options`` are the batch request's own policy-step options
     (``login_required``, ``csrf_exempt``, ...), as for any endpoint.
     """
-    if max_items < 1:
-        raise ValueError("max_items must be at least 1")
     batch_route = route.strip("/")
+    _check_max_items(batch_route, max_items)
 
     def batch(request: AjaxRequest, items: list[BatchItem], atomic: bool = False) -> BatchAnswer:
         """Run ``items`` in order (documentation and binding: the work is :func:`run`)."""
@@ -155,6 +154,15 @@ def enable_batch(
 
     endpoint = api.add(batch_route, batch, methods=["POST"], **options)
     _install_flow(api, batch_route, run, endpoint)
+
+
+def _check_max_items(route: str, max_items: object) -> None:
+    # ``True`` is an int to Python but never a meant limit.
+    if isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1:
+        raise RegistrationError(
+            f"Endpoint 'batch ({route or '/'})': max_items must be a whole number, "
+            f"1 or more, not {max_items!r}."
+        )
 
 
 def _install_flow(api: Ajax, route: str, run: Any, endpoint: Any) -> None:

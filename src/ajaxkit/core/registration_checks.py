@@ -23,11 +23,14 @@ from typing import Any
 from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter
 
 from ajaxkit.core.platform import declared_platforms
+from ajaxkit.core.routing import CONVERTERS, unknown_converters
 from ajaxkit.exceptions import RegistrationError
 
 __all__ = [
     "KNOWN_METHODS",
+    "check_converters",
     "check_factory_options",
+    "check_free",
     "check_methods",
     "check_parameters",
     "check_path_names",
@@ -52,6 +55,7 @@ def check_registration(
     """Run every check for ``func`` registered at ``route``; the upper-case methods."""
     label = _label(route, func)
     checked = check_methods(label, methods)
+    check_converters(label, str(route))
     check_path_names(label, func, path_names)
     check_parameters(label, func)
     check_unknown_fields(label, options.get("unknown_fields", "ignore"))
@@ -94,6 +98,36 @@ def check_methods(label: str, methods: object) -> frozenset[str]:
         what = f"unknown method(s) {', '.join(map(repr, bad))}" if bad else "no methods"
         raise RegistrationError(f"Endpoint {label}: {what}; use some of {known}.")
     return frozenset(m.upper() for m in names)
+
+
+def check_converters(label: str, pattern: str) -> None:
+    """Every ``{name:converter}`` in the route names a converter that exists."""
+    unknown = unknown_converters(pattern)
+    if unknown:
+        known = ", ".join(sorted(CONVERTERS))
+        raise RegistrationError(
+            f"Endpoint {label}: unknown converter(s) {', '.join(map(repr, unknown))} "
+            f"in the route; use one of {known}, or none for a plain segment."
+        )
+
+
+def check_free(
+    route: str, func: Callable[..., Any], methods: frozenset[str], taken: Mapping[str, Any]
+) -> None:
+    """No other endpoint answers one of ``methods`` at ``route`` yet.
+
+    ``taken`` is the route's endpoints by method.  The message names both
+    handlers: the clash is often two modules picking the same route, and
+    the one already there is the one the reader has to go and find.
+    """
+    clash = sorted(methods & taken.keys())
+    if clash:
+        holders = sorted({_label(route, taken[method].func) for method in clash})
+        raise RegistrationError(
+            f"Endpoint {_label(route, func)}: {', '.join(clash)} {route or '/'!r} is "
+            f"already registered to {' and '.join(holders)}; pick another route or "
+            f"method, or remove one of them."
+        )
 
 
 def check_path_names(label: str, func: Callable[..., Any], path_names: frozenset[str]) -> None:

@@ -11,7 +11,12 @@ from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.platform import REFERENCE, Platform
-from ajaxkit.core.registration_checks import check_registration, check_route, explained
+from ajaxkit.core.registration_checks import (
+    check_free,
+    check_registration,
+    check_route,
+    explained,
+)
 from ajaxkit.core.routing import Router, normalize_route, param_names
 from ajaxkit.core.settings import Settings
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -221,9 +226,7 @@ class Ajax:
             )
         # Only now: a refused registration leaves no empty route behind.
         target = self.router.route(pattern)
-        clash = endpoint.methods & target.endpoints.keys()
-        if clash:
-            raise ValueError(f"{sorted(clash)} {target.pattern!r} is already registered.")
+        check_free(target.pattern, func, endpoint.methods, target.endpoints)
         for method in endpoint.methods:
             target.endpoints[method] = endpoint
         return endpoint

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ajaxkit.exceptions import MethodNotAllowed, NotFound
+from ajaxkit.exceptions import MethodNotAllowed, NotFound, RegistrationError
 
 if TYPE_CHECKING:
     from ajaxkit.core.endpoint import Endpoint
 
-__all__ = ["Route", "Router", "normalize_route", "param_names"]
+__all__ = ["CONVERTERS", "Route", "Router", "normalize_route", "param_names", "unknown_converters"]
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 # No converter matches a control character (a CR/LF smuggled in as %0d%0a,
@@ -34,6 +34,16 @@ _CONVERTERS = {
 def normalize_route(route: str) -> str:
     """``"/hello/"`` and ``"hello"`` name the same route."""
     return route.strip("/")
+
+
+#: The converter names a route segment may use (``{pk:int}``).
+CONVERTERS = frozenset(name for name in _CONVERTERS if name is not None)
+
+
+def unknown_converters(pattern: str) -> list[str]:
+    """The converters ``pattern`` names that do not exist: ``"a/{x:float}"`` → ``["float"]``."""
+    found = (m.group(2) for m in _PARAM.finditer(pattern))
+    return [name for name in found if name is not None and name not in CONVERTERS]
 
 
 def param_names(pattern: str) -> frozenset[str]:
@@ -120,7 +130,9 @@ def _compile(pattern: str) -> tuple[re.Pattern[str] | None, frozenset[str]]:
     for m in _PARAM.finditer(pattern):
         converter = m.group(2)
         if converter not in _CONVERTERS:
-            raise ValueError(f"Unknown converter {converter!r} in route {pattern!r}.")
+            # Registration checks this first, naming the endpoint; this
+            # guards a Router used on its own.
+            raise RegistrationError(f"Unknown converter {converter!r} in route {pattern!r}.")
         parts += [
             re.escape(pattern[last : m.start()]),
             f"(?P<{m.group(1)}>{_CONVERTERS[converter]})",

@@ -50,7 +50,7 @@ from ajaxkit.core.models.bounds import INT16, INT32, INT64
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
-from ajaxkit.exceptions import FieldError
+from ajaxkit.exceptions import FieldError, RegistrationError
 
 __all__ = ["SQLAlchemyRepository", "handles", "repository"]
 
@@ -65,7 +65,9 @@ def handles(model: Any) -> bool:
 def repository(model: Any, *, session: Any = None) -> SQLAlchemyRepository:
     """The factory :func:`~ajaxkit.core.models.repository_for` calls."""
     if session is None:
-        raise TypeError(f"Register {model.__name__} with session=<sessionmaker or scoped_session>.")
+        raise RegistrationError(
+            f"Register {model.__name__} with session=<sessionmaker or scoped_session>."
+        )
     return SQLAlchemyRepository(model, session)
 
 
@@ -296,7 +298,9 @@ def _dialect_name(source: Any) -> str | None:
 def _describe(model: Any, dialect: str | None) -> _Mapped:
     mapper: Mapper[Any] = inspect(model)
     if len(mapper.primary_key) != 1:
-        raise TypeError(f"{model.__name__}: model endpoints need a single-column primary key.")
+        raise RegistrationError(
+            f"{model.__name__}: model endpoints need a single-column primary key."
+        )
     fk_keys = _fk_keys(mapper)
     hidden = set(fk_keys.values())
     fields: dict[str, FieldInfo] = {}

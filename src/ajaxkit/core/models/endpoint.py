@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, overload
 
 from ajaxkit.core.auth import is_authenticated
-from ajaxkit.exceptions import Unauthorized
+from ajaxkit.exceptions import RegistrationError, Unauthorized
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ class ModelEndpoint:
             if not isinstance(spec, ActionSpec):
                 continue
             if attr.startswith("_") or not _ACTION_NAME.match(spec.name):
-                raise ValueError(
+                raise RegistrationError(
                     f"{cls.__name__}.{attr} cannot be an action (private or bad name)."
                 )
             found[spec.name] = spec

@@ -43,6 +43,7 @@ from ajaxkit.exceptions import (
     FieldError,
     Forbidden,
     NotFound,
+    RegistrationError,
     ValidationFailed,
 )
 from ajaxkit.types import AjaxRequest
@@ -123,7 +124,7 @@ class ModelResource:
     def _field(self, name: str) -> FieldInfo:
         info = self.info.fields.get(name)
         if info is None:
-            raise ValueError(
+            raise RegistrationError(
                 f"{type(self.endpoint).__name__}: {name!r} is not a field of {self.info.resource}."
             )
         return info
@@ -175,7 +176,7 @@ class ModelResource:
     def _checked(self, names: Any, attr: str, ok: Callable[[FieldInfo], bool]) -> list[str]:
         for name in names:
             if not ok(self._field(name)):
-                raise ValueError(
+                raise RegistrationError(
                     f"{type(self.endpoint).__name__}.{attr}: {name!r} is not usable there."
                 )
         return list(names)

@@ -17,7 +17,8 @@ handler.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -26,6 +27,7 @@ from ajaxkit.core.models.query import RESERVED, Expand, bad_parameter, parse_lis
 from ajaxkit.core.models.repository import Repository, repository_for
 from ajaxkit.core.models.resource import ModelResource, Record
 from ajaxkit.core.models.view import View
+from ajaxkit.exceptions import RegistrationError
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
@@ -46,28 +48,66 @@ def register_model(
     repository: Repository | None = None,
     **options: Any,
 ) -> ModelResource:
-    """Register ``model``'s routes on ``api``; see :meth:`Ajax.model`."""
+    """Register ``model``'s routes on ``api``; see :meth:`Ajax.model`.
+
+    Raises:
+        RegistrationError: a mistake in the model's registration or its
+            endpoint class, the message starting ``api.model(<Model>):``.
+    """
     # The policy steps' options (rate=..., idempotency=...) apply to every route.
     owned = frozenset().union(*(step.options for step in api.settings.steps))
     step_options = {name: options.pop(name) for name in owned & options.keys()}
-    repo = repository or repository_for(model, **options)
-    endpoint = endpoint_class(model, repo, **options)
-    name = (resource or endpoint_class.resource or repo.info.resource).strip("/")
-    if any(r.name == name for r in api.models.values()):
-        raise ValueError(f"A model is already registered as {name!r}.")
-    if model in api.models:
-        raise ValueError(f"{model!r} is already registered (as {api.models[model].name!r}).")
-    found = ModelResource(
-        endpoint,
-        name,
-        _lookup(api),
-        lambda: api.settings.encoder,
-        resources=api.models.get,
-        secret=lambda: api.settings.secret_key,
-    )
-    _add_routes(api, found, step_options)
+    with _naming(model):
+        repo = repository or repository_for(model, **options)
+        endpoint = endpoint_class(model, repo, **options)
+        name = (resource or endpoint_class.resource or repo.info.resource).strip("/")
+        _check_free(api, model, name)
+        found = ModelResource(
+            endpoint,
+            name,
+            _lookup(api),
+            lambda: api.settings.encoder,
+            resources=api.models.get,
+            secret=lambda: api.settings.secret_key,
+        )
+        _add_routes(api, found, step_options)
     api.models[model] = found
     return found
+
+
+def _model_name(model: Any) -> str:
+    return str(getattr(model, "__name__", repr(model)))
+
+
+@contextmanager
+def _naming(model: Any) -> Iterator[None]:
+    """Prefix a registration mistake with the model it was found registering.
+
+    The checks deep in the repository and the resource know a field or an
+    endpoint class, not which ``api.model(...)`` call the reader has to fix.
+    """
+    prefix = f"api.model({_model_name(model)}): "
+    try:
+        yield
+    except RegistrationError as exc:
+        if str(exc).startswith(prefix):
+            raise
+        raise RegistrationError(prefix + str(exc)) from exc
+
+
+def _check_free(api: Ajax, model: Any, name: str) -> None:
+    """Neither the resource name nor the model is registered yet."""
+    for other, res in api.models.items():
+        if res.name == name:
+            raise RegistrationError(
+                f"the resource name {name!r} is already taken by "
+                f"api.model({_model_name(other)}); pass resource='...' to choose another."
+            )
+    if model in api.models:
+        raise RegistrationError(
+            f"the model is already registered as {api.models[model].name!r}; "
+            "register each model once."
+        )
 
 
 def _lookup(api: Ajax) -> Callable[[Any], View | None]:
@@ -81,7 +121,12 @@ def _lookup(api: Ajax) -> Callable[[Any], View | None]:
 def _add_routes(api: Ajax, res: ModelResource, step_options: dict[str, Any]) -> None:
     ops = set(res.endpoint.operations)
     if not ops <= ALL_OPERATIONS:
-        raise ValueError(f"Unknown operations {sorted(ops - ALL_OPERATIONS)}.")
+        unknown = ", ".join(map(repr, sorted(ops - ALL_OPERATIONS)))
+        known = ", ".join(sorted(ALL_OPERATIONS))
+        raise RegistrationError(
+            f"{type(res.endpoint).__name__}.operations: unknown operation(s) {unknown}; "
+            f"use some of {known}."
+        )
     collection = {"GET": _list(res), "POST": _create(res)}
     item = {
         "GET": _get(res),
