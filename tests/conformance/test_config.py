@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from ajaxkit import Ajax, AjaxRequest, ConfigurationError
+from ajaxkit.core.csrf import CsrfPolicy
+from ajaxkit.testing import Response
 from tests.conformance.clients.base import Client
 
 
@@ -107,3 +109,109 @@ def test_bad_configuration_fails_at_mount_naming_the_key(
 ) -> None:
     with pytest.raises(ConfigurationError, match=named.replace("[", r"\[")):
         client_class(apis={"/ajax": _api()}, config=config)
+
+
+# --- the CSRF policy's configurable parts ---------------------------------------
+
+APP = "http://app.example"
+OTHER = "http://other.example"
+
+
+def _posted(client: Client, headers: dict[str, str]) -> Response:
+    """A POST carrying only ``headers`` (and the platform's token where it always wants one)."""
+    if "csrf_token_always" in client.capabilities:
+        headers = {**headers, "X-CSRFToken": client.csrf_token()}
+    return client.post("/ajax/echo", json={"a": 1}, headers=headers)
+
+
+def _csrf_client(
+    client_class: type[Client], declared: dict[str, Any], config: Mapping[str, Any]
+) -> Client:
+    if "csrf" not in client_class.capabilities:
+        pytest.skip(f"{client_class.name} has no 'csrf' capability")
+    client = client_class(apis={"/ajax": _api(**declared)}, config=config)
+    client.enforce_csrf()
+    return client
+
+
+ORIGIN_CASES = [
+    # (declared in code, configuration, trusted, refused)
+    pytest.param({}, {"AJAXKIT_CSRF_TRUSTED_ORIGINS": [APP]}, APP, OTHER, id="name"),
+    pytest.param({}, {"AJAXKIT": {"CSRF_TRUSTED_ORIGINS": [APP]}}, APP, OTHER, id="dict"),
+    pytest.param(
+        {"csrf": CsrfPolicy(trusted_origins=(OTHER,))},
+        {"AJAXKIT_CSRF_TRUSTED_ORIGINS": [APP]},
+        APP,
+        OTHER,
+        id="config-beats-code",
+    ),
+    pytest.param(
+        {"csrf": CsrfPolicy(trusted_origins=(APP,))}, {}, APP, OTHER, id="code-when-unconfigured"
+    ),
+]
+
+
+@pytest.mark.parametrize(("declared", "config", "trusted", "refused"), ORIGIN_CASES)
+def test_csrf_trusted_origins_resolve_by_one_rule(
+    client_class: type[Client],
+    declared: dict[str, Any],
+    config: Mapping[str, Any],
+    trusted: str,
+    refused: str,
+) -> None:
+    client = _csrf_client(client_class, declared, config)
+    try:
+        cross = {"Sec-Fetch-Site": "cross-site"}
+        assert _posted(client, {"Origin": trusted, **cross}).status == 200
+        response = _posted(client, {"Origin": refused, **cross})
+        assert (response.status, response.json()["code"]) == (403, "csrf_failed")
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    ("config", "passes"),
+    [
+        pytest.param({"AJAXKIT_CSRF_ALLOW_SAME_SITE": True}, True, id="name-on"),
+        pytest.param({"AJAXKIT": {"CSRF_ALLOW_SAME_SITE": True}}, True, id="dict-on"),
+        pytest.param({}, False, id="ajaxkit-default-off"),
+    ],
+)
+def test_csrf_same_site_switch_resolves_by_one_rule(
+    client_class: type[Client], config: Mapping[str, Any], passes: bool
+) -> None:
+    client = _csrf_client(client_class, {}, config)
+    try:
+        # No Origin: only the switch decides a same-site request (with an
+        # untrusted Origin, Django's own origin check would refuse it anyway).
+        response = _posted(client, {"Sec-Fetch-Site": "same-site"})
+        assert response.status == (200 if passes else 403)
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        pytest.param(
+            {"AJAXKIT_CSRF_TRUSTED_ORIGINS": ["app.example"]},
+            "'app.example' has no scheme",
+            id="no-scheme",
+        ),
+        pytest.param(
+            {"AJAXKIT": {"CSRF_TRUSTED_ORIGINS": [APP + "/"]}},
+            f"'{APP}/' has a path",
+            id="trailing-slash",
+        ),
+        pytest.param({"AJAXKIT_CSRF_TRUSTED_ORIGINS": APP}, "a list of origins", id="a-string"),
+        pytest.param({"AJAXKIT_CSRF_ALLOW_SAME_SITE": "yes"}, "True or False", id="not-a-bool"),
+    ],
+)
+def test_bad_csrf_configuration_fails_at_mount_naming_key_and_value(
+    client_class: type[Client], config: Mapping[str, Any], named: str
+) -> None:
+    key = next(iter(config))
+    with pytest.raises(ConfigurationError) as info:
+        client_class(apis={"/ajax": _api()}, config=config)
+    assert key in str(info.value)
+    assert named in str(info.value)

@@ -3,13 +3,17 @@
 django-cors-headers, flask-cors and Starlette's ``CORSMiddleware`` (FastAPI
 mounts the same) answer the preflight; the actual cross-origin request then
 passes the CSRF policy because the CORS list and the CSRF trusted origins
-are one list (``api.settings.csrf.trusted_origins``).
+are one list (``api.settings.csrf.trusted_origins``), whether the code gave
+it (``CsrfPolicy(trusted_origins=...)``) or the framework configuration
+(``AJAXKIT_CSRF_TRUSTED_ORIGINS``): the CORS package is set up after the
+mount, which resolved the configuration.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -23,17 +27,24 @@ OTHER = "http://evil.example"
 Send = Callable[[str, str, dict[str, str]], tuple[int, dict[str, str]]]
 
 
-def make_api() -> Ajax:
-    api = Ajax(csrf=CsrfPolicy(trusted_origins=(TRUSTED,)))
+#: Where the trusted origins are given: (code, configuration).
+Where = tuple[Ajax, dict[str, Any]]
+
+
+def make_api(where: str) -> Where:
+    if where == "code":
+        api, config = Ajax(csrf=CsrfPolicy(trusted_origins=(TRUSTED,))), {}
+    else:
+        api, config = Ajax(), {"AJAXKIT_CSRF_TRUSTED_ORIGINS": [TRUSTED]}
 
     @api.endpoint("submit", methods=["POST"])
     def submit() -> dict[str, bool]:
         return {"submitted": True}
 
-    return api
+    return api, config
 
 
-def _django() -> Iterator[Send]:
+def _django(where: str) -> Iterator[Send]:
     from django.conf import settings
     from django.test import Client
     from django.test.utils import override_settings
@@ -41,11 +52,13 @@ def _django() -> Iterator[Send]:
 
     import ajaxkit.django
 
-    api = make_api()
+    api, config = make_api(where)
     urlconf = ModuleType("cors_urls")
-    urlconf.urlpatterns = [path("ajax/", include(ajaxkit.django.urls(api)))]  # type: ignore[attr-defined]
+    with override_settings(**config):
+        urlconf.urlpatterns = [path("ajax/", include(ajaxkit.django.urls(api)))]  # type: ignore[attr-defined]
     middleware = ["corsheaders.middleware.CorsMiddleware", *settings.MIDDLEWARE]
     with override_settings(
+        **config,
         ROOT_URLCONF=urlconf,
         MIDDLEWARE=middleware,
         CORS_ALLOWED_ORIGINS=list(api.settings.csrf.trusted_origins),
@@ -60,15 +73,16 @@ def _django() -> Iterator[Send]:
         yield send
 
 
-def _flask() -> Iterator[Send]:
+def _flask(where: str) -> Iterator[Send]:
     import flask
     from flask_cors import CORS
 
     from ajaxkit.flask import AjaxKit
 
-    api = make_api()
+    api, config = make_api(where)
     app = flask.Flask(__name__)
     app.secret_key = "test"
+    app.config.update(config)
     AjaxKit(app, api=api)
     CORS(app, origins=list(api.settings.csrf.trusted_origins), supports_credentials=True)
     client = app.test_client()
@@ -80,19 +94,20 @@ def _flask() -> Iterator[Send]:
     yield send
 
 
-def _asgi(framework: str) -> Iterator[Send]:
+def _asgi(framework: str, where: str) -> Iterator[Send]:
     from starlette.middleware.cors import CORSMiddleware
     from starlette.testclient import TestClient
     from starlette.types import ASGIApp
 
-    api = make_api()
-    origins = list(api.settings.csrf.trusted_origins)
+    api, config = make_api(where)
     if framework == "fastapi":
         from fastapi import FastAPI
 
         import ajaxkit.fastapi
 
         app = FastAPI()
+        ajax = ajaxkit.fastapi.app(api, config=config)
+        origins = list(api.settings.csrf.trusted_origins)
         app.add_middleware(
             CORSMiddleware,
             allow_origins=origins,
@@ -100,7 +115,7 @@ def _asgi(framework: str) -> Iterator[Send]:
             allow_headers=["*"],
             allow_credentials=True,
         )
-        app.mount("/ajax", ajaxkit.fastapi.app(api))
+        app.mount("/ajax", ajax)
         asgi: ASGIApp = app
     else:
         from starlette.applications import Starlette
@@ -109,8 +124,10 @@ def _asgi(framework: str) -> Iterator[Send]:
 
         import ajaxkit.starlette
 
+        mounted = ajaxkit.starlette.app(api, config=config)
+        origins = list(api.settings.csrf.trusted_origins)
         asgi = Starlette(
-            routes=[Mount("/ajax", app=ajaxkit.starlette.app(api))],
+            routes=[Mount("/ajax", app=mounted)],
             middleware=[
                 Middleware(
                     CORSMiddleware,
@@ -130,6 +147,12 @@ def _asgi(framework: str) -> Iterator[Send]:
         yield send
 
 
+@pytest.fixture(params=["code", "config"])
+def where(request: pytest.FixtureRequest) -> str:
+    """Where the trusted origins are given."""
+    return str(request.param)
+
+
 @pytest.fixture(
     params=[
         pytest.param("django", marks=pytest.mark.django),
@@ -138,14 +161,14 @@ def _asgi(framework: str) -> Iterator[Send]:
         pytest.param("fastapi", marks=pytest.mark.fastapi),
     ]
 )
-def send(request: pytest.FixtureRequest) -> Iterator[Send]:
+def send(request: pytest.FixtureRequest, where: str) -> Iterator[Send]:
     framework: str = request.param
     if framework == "django":
-        yield from _django()
+        yield from _django(where)
     elif framework == "flask":
-        yield from _flask()
+        yield from _flask(where)
     else:
-        yield from _asgi(framework)
+        yield from _asgi(framework, where)
 
 
 PREFLIGHT = {

@@ -31,8 +31,18 @@ def test_a_code_only_setting_says_to_pass_it_in_code() -> None:
         settings_from_config(Settings(), {"AJAXKIT_ENCODER": object()})
 
 
+def test_a_code_only_part_names_its_configurable_keys() -> None:
+    # The whole policy is an object, but its deployment-specific parts have keys.
+    with pytest.raises(
+        ConfigurationError,
+        match=r"Ajax\(csrf=...\); its parts .*: CSRF_ALLOW_SAME_SITE, CSRF_TRUSTED_ORIGINS\.",
+    ):
+        settings_from_config(Settings(), {"AJAXKIT": {"CSRF": {"TRUSTED_ORIGINS": []}}})
+
+
 def test_unknown_setting_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigurationError, match="Known settings: DEBUG, DEFAULT_METHODS"):
+    known = "Known settings: CSRF_ALLOW_SAME_SITE, CSRF_TRUSTED_ORIGINS, DEBUG, DEFAULT_METHODS"
+    with pytest.raises(ConfigurationError, match=known):
         settings_from_config(Settings(), {"AJAXKIT": {"NOPE": 1}})
 
 

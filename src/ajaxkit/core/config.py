@@ -38,6 +38,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from ajaxkit.core.settings import Settings
 from ajaxkit.exceptions import ConfigurationError
@@ -52,7 +53,9 @@ class ConfigSetting:
     """One setting a framework's configuration may give.
 
     Attributes:
-        field: the :class:`Settings` field it sets.
+        field: the :class:`Settings` field it sets; ``"csrf.trusted_origins"``
+            is a field of the ``csrf`` policy, the policy's other fields
+            staying as the code gave them.
         convert: checks a configured value and returns the field's value;
             raises ``ValueError`` saying what was expected.
         framework_default: the configuration name of the framework's own
@@ -117,6 +120,56 @@ def _seconds(value: Any) -> float:
     return float(value)
 
 
+_ORIGINS = 'a list of origins such as ["https://app.example.com"]'
+
+
+def _origins(value: Any) -> tuple[str, ...]:
+    # A plain string is a sequence too: "https://a" would be h, t, t, p, ...
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ValueError(_ORIGINS)
+    for origin in value:
+        problem = _origin_problem(origin)
+        if problem is not None:
+            raise ValueError(f"{_ORIGINS} ({origin!r} {problem})")
+    return tuple(value)
+
+
+def _origin_problem(origin: Any) -> str | None:
+    """What keeps ``origin`` from being ``scheme://host[:port]``, or ``None``.
+
+    Strict, because a near miss never matches a browser's ``Origin`` header,
+    neither here nor in the CORS package given the same list; a trailing
+    ``/`` is the common one.  A leading ``*.`` in the host trusts its
+    subdomains (as :func:`~ajaxkit.core.csrf.origin_matches` reads it).
+    """
+    if not isinstance(origin, str):
+        return "is not a string"
+    if origin != origin.strip() or " " in origin:
+        return "has spaces"
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        return "has a bad port"
+    if not parts.scheme or not origin.startswith(parts.scheme + "://"):
+        return 'has no scheme; write "https://..."'
+    extra = [
+        ("a path", parts.path),
+        ("a query", parts.query),
+        ("a fragment", parts.fragment),
+        ("user info", "@" in parts.netloc),
+    ]
+    for what, present in extra:
+        if present:
+            return f"has {what}; an origin is scheme://host[:port] only"
+    host = parts.hostname or ""
+    if not host:
+        return "has no host"
+    if "*" in host.removeprefix("*."):
+        return "has a '*' that is not a leading '*.' of the host"
+    return None
+
+
 #: Every setting a configuration may give, by its upper-case name.  The
 #: other :class:`Settings` fields hold objects (profile, encoder, clock,
 #: ...) and are given in code, ``Ajax(encoder=...)``.
@@ -138,6 +191,11 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
     "MAX_PARAMS": ConfigSetting("max_params", _size),
     "MAX_STRING_LENGTH": ConfigSetting("max_string_length", _size),
     "OPENAPI": ConfigSetting("openapi", _bool),
+    # The CSRF policy's parts that differ between deployments.  Its token
+    # parts (cookie, headers, lifetime) stay in code: on Django, Django's
+    # own CSRF settings decide the token, so keys here would be ignored there.
+    "CSRF_TRUSTED_ORIGINS": ConfigSetting("csrf.trusted_origins", _origins),
+    "CSRF_ALLOW_SAME_SITE": ConfigSetting("csrf.allow_same_site", _bool),
 }
 
 
@@ -158,7 +216,20 @@ def settings_from_config(declared: Settings, config: Mapping[str, Any]) -> Setti
             changes[setting.field] = given[name]
         elif _framework_decides(setting, declared, config):
             changes[setting.field] = setting.from_framework(config[setting.framework_default or ""])
-    return declared.replace(**changes) if changes else declared
+    return _replaced(declared, changes) if changes else declared
+
+
+def _replaced(declared: Settings, changes: Mapping[str, Any]) -> Settings:
+    """``declared`` with ``changes``; a dotted name changes one field of a part."""
+    top = {name: value for name, value in changes.items() if "." not in name}
+    parts: dict[str, dict[str, Any]] = {}
+    for name, value in changes.items():
+        if "." in name:
+            part, _, inner = name.partition(".")
+            parts.setdefault(part, {})[inner] = value
+    for part, inner_changes in parts.items():
+        top[part] = dataclasses.replace(getattr(declared, part), **inner_changes)
+    return declared.replace(**top)
 
 
 def read_ajaxkit_config(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -208,6 +279,12 @@ def _gather(config: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
 def _unknown(where: str, name: str) -> str:
     known = ", ".join(sorted(CONFIG_SETTINGS))
     if name.lower() in {f.name for f in dataclasses.fields(Settings)}:
+        parts = sorted(n for n in CONFIG_SETTINGS if n.startswith(name + "_"))
+        if parts:  # an object in code whose deployment-specific parts have keys
+            return (
+                f"{where}: {name.lower()!r} cannot come from configuration; pass it in "
+                f"code, Ajax({name.lower()}=...); its parts that can: {', '.join(parts)}."
+            )
         return (
             f"{where}: {name.lower()!r} cannot come from configuration; "
             f"pass it in code, Ajax({name.lower()}=...). Configurable: {known}."

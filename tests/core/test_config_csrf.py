@@ -1,0 +1,109 @@
+"""The CSRF policy's configurable parts come from configuration too (ajaxkit.core.config).
+
+``CSRF_TRUSTED_ORIGINS`` and ``CSRF_ALLOW_SAME_SITE`` set the matching
+:class:`~ajaxkit.core.csrf.CsrfPolicy` fields by the one rule: configuration
+beats code, and the policy's other fields stay the code's.  Origins are
+checked at mount time, because a mistyped one (no scheme, a trailing slash)
+would otherwise never match and the CORS package, given the same list,
+would fail the same way without a word.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ajaxkit import ConfigurationError, Settings
+from ajaxkit.core.config import settings_from_config
+from ajaxkit.core.csrf import CsrfPolicy
+
+ORIGINS = ["https://app.example.com", "https://*.example.com", "http://localhost:8000"]
+
+
+def test_trusted_origins_from_either_spelling() -> None:
+    for config in (
+        {"AJAXKIT_CSRF_TRUSTED_ORIGINS": ORIGINS},
+        {"AJAXKIT": {"CSRF_TRUSTED_ORIGINS": tuple(ORIGINS)}},
+    ):
+        resolved = settings_from_config(Settings(), config)
+        assert resolved.csrf.trusted_origins == tuple(ORIGINS)
+
+
+def test_configuration_beats_code_and_keeps_the_other_policy_fields() -> None:
+    declared = Settings(
+        csrf=CsrfPolicy(trusted_origins=("https://old.example",), cookie_name="c", token_max_age=9)
+    )
+    config = {"AJAXKIT_CSRF_TRUSTED_ORIGINS": ORIGINS[:1], "AJAXKIT_CSRF_ALLOW_SAME_SITE": True}
+    resolved = settings_from_config(declared, config)
+    assert resolved.csrf.trusted_origins == ("https://app.example.com",)
+    assert resolved.csrf.allow_same_site is True
+    assert (resolved.csrf.cookie_name, resolved.csrf.token_max_age) == ("c", 9)
+    # The code's policy object is left as it was (a registry mounted again
+    # resolves from it afresh).
+    assert declared.csrf.trusted_origins == ("https://old.example",)
+
+
+def test_unconfigured_keeps_the_code_policy() -> None:
+    declared = Settings(csrf=CsrfPolicy(trusted_origins=("https://a.example",)))
+    resolved = settings_from_config(declared, {"AJAXKIT_CSRF_TRUSTED_ORIGINS": None})
+    assert resolved.csrf == declared.csrf
+
+
+def test_an_empty_list_trusts_no_other_origin() -> None:
+    declared = Settings(csrf=CsrfPolicy(trusted_origins=("https://a.example",)))
+    resolved = settings_from_config(declared, {"AJAXKIT_CSRF_TRUSTED_ORIGINS": []})
+    assert resolved.csrf.trusted_origins == ()
+
+
+@pytest.mark.parametrize(
+    ("origin", "why"),
+    [
+        ("app.example.com", "no scheme"),
+        ("https://app.example.com/", "a path"),
+        ("https://app.example.com/app", "a path"),
+        ("https://app.example.com?x=1", "a query"),
+        ("https://app.example.com#top", "a fragment"),
+        ("https://user@app.example.com", "user info"),
+        ("https://", "no host"),
+        ("https://app.*.com", "'*'"),
+        ("*", "no scheme"),
+        ("https://app.example.com:99999", "port"),
+        (" https://app.example.com", "spaces"),
+    ],
+)
+def test_a_malformed_origin_names_the_key_and_the_value(origin: str, why: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        settings_from_config(
+            Settings(), {"AJAXKIT_CSRF_TRUSTED_ORIGINS": ["https://ok.example", origin]}
+        )
+    message = str(info.value)
+    assert "AJAXKIT_CSRF_TRUSTED_ORIGINS" in message
+    assert repr(origin) in message
+    assert why in message
+
+
+@pytest.mark.parametrize("value", ["https://app.example.com", 3, [1], {"https://a.example": 1}])
+def test_trusted_origins_must_be_a_list_of_strings(value: Any) -> None:
+    with pytest.raises(ConfigurationError, match=r"AJAXKIT\['CSRF_TRUSTED_ORIGINS'\].*list"):
+        settings_from_config(Settings(), {"AJAXKIT": {"CSRF_TRUSTED_ORIGINS": value}})
+
+
+@pytest.mark.parametrize("value", ["yes", 1, "True"])
+def test_allow_same_site_must_be_a_bool(value: Any) -> None:
+    with pytest.raises(
+        ConfigurationError, match="AJAXKIT_CSRF_ALLOW_SAME_SITE must be True or False"
+    ):
+        settings_from_config(Settings(), {"AJAXKIT_CSRF_ALLOW_SAME_SITE": value})
+
+
+@given(st.lists(st.text(max_size=30), max_size=3))
+def test_any_list_of_strings_is_accepted_or_refused_by_name(origins: list[str]) -> None:
+    try:
+        resolved = settings_from_config(Settings(), {"AJAXKIT_CSRF_TRUSTED_ORIGINS": origins})
+    except ConfigurationError as exc:
+        assert "AJAXKIT_CSRF_TRUSTED_ORIGINS" in str(exc)
+    else:
+        assert resolved.csrf.trusted_origins == tuple(origins)
