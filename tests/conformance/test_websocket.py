@@ -6,10 +6,15 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pytest
 
+from ajaxkit import Ajax, WebSocket
+from ajaxkit.core.effects import Flow
+from ajaxkit.core.steps import DEFAULT_STEPS, StepCall
+from ajaxkit.types import AjaxResponse, Cookie
 from tests.conformance.app import WEBSOCKET_ENDED
 from tests.conformance.clients.base import Client, WsClosed, WsRefused
 
@@ -127,3 +132,80 @@ def test_W5_client_going_away_ends_the_handler(client: Client) -> None:
         while run not in WEBSOCKET_ENDED and time.monotonic() < deadline:
             time.sleep(0.01)
         assert WEBSOCKET_ENDED.get(run) is True
+
+
+# --- W6: the policy steps complete on the handshake ----------------------------
+
+
+class _Visits:
+    """A completing step: counts answers it saw and sets a cookie on each."""
+
+    name = "visits"
+    options = frozenset({"visits"})
+    completes = True
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def configure(self, endpoint: str, options: Mapping[str, Any]) -> bool | None:
+        return True if options.get("visits") else None
+
+    def methods(self, config: bool, endpoint_methods: frozenset[str]) -> frozenset[str]:
+        return endpoint_methods
+
+    def admit(self, call: StepCall, config: bool) -> Flow[AjaxResponse | None]:
+        return None
+        yield  # pragma: no cover - makes this a generator
+
+    def complete(self, call: StepCall, config: bool, response: AjaxResponse) -> Flow[AjaxResponse]:
+        self.seen.append(response.status)
+        response.cookies.append(Cookie("visited", "1"))
+        return response
+        yield  # pragma: no cover - makes this a generator
+
+
+def _stepped_api(step: _Visits) -> Ajax:
+    api = Ajax(steps=(*DEFAULT_STEPS, step))
+
+    @api.websocket("limited", rate="3/minute", rate_key="ip", visits=True)
+    async def limited(ws: WebSocket, n: int = 0) -> None:
+        await ws.send("hi")
+
+    return api
+
+
+def test_W6_accept_carries_the_rate_limit_fields(client_class: type[Client]) -> None:
+    client = client_class(apis={"/ajax": _stepped_api(_Visits())})
+    try:
+        remaining = []
+        for _ in range(2):
+            with client.websocket("/ajax/limited") as ws:
+                assert ws.receive_text() == "hi"
+                fields = dict(ws.headers)
+            assert fields["ratelimit-policy"] == '"3/minute";q=3;w=60'
+            # r: requests left in the window (t, the seconds to its end, runs
+            # on the wall clock).
+            remaining.append(fields["ratelimit"].partition(";t=")[0])
+        assert remaining == ['"3/minute";r=2', '"3/minute";r=1']
+    finally:
+        client.close()
+
+
+def test_W6_completing_steps_see_the_handshake_and_set_cookies(
+    client_class: type[Client],
+) -> None:
+    step = _Visits()
+    client = client_class(apis={"/ajax": _stepped_api(step)})
+    try:
+        with client.websocket("/ajax/limited") as ws:
+            assert ws.receive_text() == "hi"
+            cookies = [value for name, value in ws.headers if name == "set-cookie"]
+        assert step.seen == [101]
+        assert any(cookie.startswith("visited=1") for cookie in cookies)
+        # A refused handshake is completed as an HTTP answer would be.
+        with pytest.raises(WsRefused) as refused, client.websocket("/ajax/limited?n=x"):
+            pass
+        assert refused.value.status == 422
+        assert step.seen == [101, 422]
+    finally:
+        client.close()

@@ -18,7 +18,9 @@ handshake (method ``WEBSOCKET``) and calls :func:`serve_websocket`.
    for a server error) and the problem's ``code`` as the reason (see
    :func:`close_code`, :func:`close_reason`).
 3. Admitted, the user is loaded (off the event loop, so ``ws.user`` never
-   blocks it), the socket is accepted and the handler is called with a
+   blocks it), the policy steps that complete see the handshake's answer
+   (see :func:`_handshake_answer`), the socket is accepted with the headers
+   and cookies they added, and the handler is called with a
    :class:`WebSocket` and its bound parameters.
 4. The session ends when the handler returns (closed with 1000 unless it
    closed itself) or the client goes away: a handler waiting in
@@ -44,6 +46,7 @@ from ajaxkit.core.asgi import Message, Receive, Scope, Send
 from ajaxkit.core.effects import Flow, arun
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.errors import error_context
+from ajaxkit.core.pipeline import complete
 from ajaxkit.core.steps import load_user
 from ajaxkit.exceptions import (
     EncodingError,
@@ -78,6 +81,8 @@ REFUSAL_CLOSE_BASE = 4000
 #: RFC 6455's "internal error": the handler failed after ``accept``.
 INTERNAL_ERROR_CLOSE = 1011
 NORMAL_CLOSE = 1000
+#: The status of an accepted handshake's HTTP answer.
+SWITCHING_PROTOCOLS = 101
 # Client messages buffered ahead of the handler.  Beyond this the session
 # stops reading, so the server's own flow control holds the client back.
 _INBOX_SIZE = 16
@@ -316,7 +321,10 @@ def close_reason(context: ErrorContext) -> str:
 
 def close_code(context: ErrorContext) -> int:
     """``4000 + status`` for a client error; 1011 for a server error after ``accept``."""
-    status = context.error.status
+    return _close_code_for(context.error.status)
+
+
+def _close_code_for(status: int) -> int:
     return INTERNAL_ERROR_CLOSE if status >= 500 else REFUSAL_CLOSE_BASE + status
 
 
@@ -349,17 +357,64 @@ async def serve_websocket(
     except Exception as exc:
         name = admission.endpoint.name if admission.endpoint else None
         context = error_context(exc, settings, request, platform, name)
-        await _refuse(_render(context), close_code(context), close_reason(context), scope, send)
+        refusal = await _completed(_render(context), settings, request, platform, admission)
+        await _refuse(refusal, close_code(context), close_reason(context), scope, send)
         return
     if isinstance(admitted, AjaxResponse):
         # A policy step answered the handshake itself: that answer refuses it.
+        refusal = await _completed(admitted, settings, request, platform, admission)
         code = REFUSAL_CLOSE_BASE + admitted.status
-        await _refuse(admitted, code, "", scope, send)
+        await _refuse(refusal, code, "", scope, send)
         return
     endpoint, kwargs = admitted
+    answer = await _completed(_handshake_answer(), settings, request, platform, admission)
+    if answer is None or answer.status != SWITCHING_PROTOCOLS:
+        # A step's completion failed: its error answer refuses the handshake.
+        status = answer.status if answer is not None else 500
+        await _refuse(answer, _close_code_for(status), "", scope, send)
+        return
     socket = WebSocket(request, settings, send, endpoint.name)
-    await send({"type": "websocket.accept"})
+    accept: Message = {"type": "websocket.accept"}
+    headers = _accept_headers(answer)
+    if headers:  # most sessions have none: keep the plain message
+        accept["headers"] = headers
+    await send(accept)
     await socket._serve(endpoint, kwargs, platform, receive)
+
+
+def _handshake_answer() -> AjaxResponse:
+    """The HTTP answer an accepted handshake is: ``101 Switching Protocols``.
+
+    Policy steps that complete (rate-limit fields, a step's cookie or its
+    bookkeeping) see this answer at accept time, not when the session
+    ends: the 101 is the only HTTP response of the session, so it is the
+    only place their headers and cookies can go, and what they count is the
+    handshake a client made, as an HTTP request would be counted.  A session
+    lasting hours must not hold that back until it closes.
+    """
+    return AjaxResponse(status=SWITCHING_PROTOCOLS)
+
+
+async def _completed(
+    response: AjaxResponse | None,
+    settings: Settings,
+    request: AjaxRequest,
+    platform: Platform,
+    admission: Admission,
+) -> AjaxResponse | None:
+    """``response`` after the admitted steps that complete, as for an HTTP answer."""
+    if response is None or not admission.completes:
+        return response
+    return await arun(complete(admission, settings, request, platform, response))
+
+
+def _accept_headers(answer: AjaxResponse) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in answer.headers.multi_items()
+    ]
+    headers += [(b"set-cookie", c.header_value().encode("latin-1")) for c in answer.cookies]
+    return headers
 
 
 def _admit(
@@ -402,11 +457,7 @@ def _render(context: ErrorContext) -> AjaxResponse | None:
 
 
 async def _send_denial(response: AjaxResponse, send: Send) -> None:
-    headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in response.headers.multi_items()
-    ]
-    headers += [(b"set-cookie", c.header_value().encode("latin-1")) for c in response.cookies]
+    headers = _accept_headers(response)
     headers.append((b"content-length", b"%d" % len(response.body)))
     await send(
         {"type": "websocket.http.response.start", "status": response.status, "headers": headers}

@@ -47,6 +47,11 @@ class _Session:
     def close(self, code: int = 1000) -> None:
         self._session.close(code)
 
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        sent: list[tuple[bytes, bytes]] = self._session.extra_headers or []
+        return [(bytes(k).decode("latin-1").lower(), bytes(v).decode("latin-1")) for k, v in sent]
+
 
 @contextmanager
 def _closes() -> Iterator[None]:

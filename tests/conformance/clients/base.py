@@ -52,6 +52,11 @@ class WsSession(Protocol):
     def receive_json(self) -> Any: ...
     def close(self, code: int = 1000) -> None: ...
 
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """The headers the server sent with ``accept`` (names lower-cased)."""
+        ...
+
 
 #: Every concrete client class, filled in as the client modules are imported.
 CLIENTS: list[type[Client]] = []
