@@ -24,7 +24,7 @@ from ajaxkit.compat.django_ajax.endpoints import ModelEndpoint
 from ajaxkit.compat.django_ajax.exceptions import AJAXError
 from ajaxkit.compat.django_ajax.views import api
 from tests.compat.conftest import POSTGRES_ROUTER
-from tests.django_project.legacy.endpoints import PartEndpoint, WidgetEndpoint
+from tests.django_project.legacy.endpoints import GadgetEndpoint, PartEndpoint, WidgetEndpoint
 from tests.django_project.legacy.models import Gadget, Kind, LegacyTag, Part, Widget
 
 pytestmark = pytest.mark.django
@@ -807,3 +807,19 @@ def test_a_related_endpoint_refusing_the_user_hides_its_rows_from_writes(alice: 
         missing = post(alice, "legacy/widget.json", {"title": "x", "kind": 999999})
         _same_but_pk(hidden, missing, kind.pk)
     assert not Widget.objects.exists()
+
+
+class PrivateGadgetEndpoint(GadgetEndpoint):
+    def can_get(self, user: Any, record: Gadget) -> bool:
+        return record.name != "secret"
+
+
+def test_similar_objects_leave_out_the_rows_the_user_may_not_read(alice: Client) -> None:
+    gadget, shown = Gadget.objects.create(name="g"), Gadget.objects.create(name="other")
+    secret = Gadget.objects.create(name="secret")
+    for each in (gadget, shown, secret):
+        each.tags.add("a")
+    with serving(Gadget, PrivateGadgetEndpoint):
+        assert post(alice, f"legacy/gadget/{secret.pk}/get.json")[0] == 403
+        status, body = post(alice, f"legacy/gadget/{gadget.pk}/tags/similar.json")
+    assert (status, [r["pk"] for r in body["data"]]) == (200, [shown.pk])

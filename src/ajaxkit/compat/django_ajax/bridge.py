@@ -32,9 +32,10 @@ from ajaxkit.compat.django_ajax.signals import ajax_created, ajax_deleted, ajax_
 from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models import Change, ModelResource, Unit
 from ajaxkit.core.models import ModelEndpoint as CoreModelEndpoint
+from ajaxkit.core.models.endpoint import UNIT_KEY
 from ajaxkit.core.models.query import Expand
 from ajaxkit.core.models.repository import FieldInfo
-from ajaxkit.core.models.scope import ResourceLookup
+from ajaxkit.core.models.scope import ResourceLookup, reachable
 from ajaxkit.django.repository import DjangoRepository
 from ajaxkit.exceptions import AjaxError, FieldError, Forbidden, ValidationFailed
 from ajaxkit.types import AjaxRequest
@@ -139,7 +140,21 @@ class Bridge(CoreModelEndpoint):
         """Run ``tags/<command>`` on ``obj`` (an action of the model layer)."""
         from ajaxkit.compat.django_ajax.taggit import run_command
 
-        return run_command(obj, self.legacy.options.get("taggit_command"), request.data)
+        command = self.legacy.options.get("taggit_command")
+        return run_command(obj, command, request.data, self._readable)
+
+    def _readable(self, rows: list[Any]) -> list[Any]:
+        """``rows`` (of any registered models) less those the request may not
+        read, each judged by its own model's endpoint (:class:`RelatedScope`)."""
+        lookup = self.legacy.resource.resources
+        unit = self.request.state[UNIT_KEY]  # set while an action runs
+        allowed: dict[Any, set[Any]] = {}
+        for model in {type(row) for row in rows}:
+            scope = lookup(model)
+            if scope is not None:
+                loaded = {row.pk: row for row in rows if type(row) is model}
+                allowed[model] = reachable(unit, self.request, scope, loaded)
+        return [row for row in rows if type(row) not in allowed or row.pk in allowed[type(row)]]
 
 
 class RelatedScope(CoreModelEndpoint):
