@@ -24,7 +24,7 @@ from ajaxkit.compat.django_ajax.endpoints import ModelEndpoint
 from ajaxkit.compat.django_ajax.exceptions import AJAXError
 from ajaxkit.compat.django_ajax.views import api
 from tests.compat.conftest import POSTGRES_ROUTER
-from tests.django_project.legacy.endpoints import PartEndpoint, WidgetEndpoint
+from tests.django_project.legacy.endpoints import GadgetEndpoint, PartEndpoint, WidgetEndpoint
 from tests.django_project.legacy.models import Gadget, Kind, LegacyTag, Part, Widget
 
 pytestmark = pytest.mark.django
@@ -734,3 +734,92 @@ def test_public_names() -> None:
     modules |= {"operations", "profile", "signals", "taggit", "views", "annotations", "urls"}
     assert set(ajax.__all__) == public - modules
     assert ajax.__all__ == sorted(ajax.__all__)
+
+
+# -- related rows out of scope ------------------------------------------------------
+
+
+class PrivatePartEndpoint(PartEndpoint):
+    """Parts named "secret" are nobody's to read (``get.json`` is 403)."""
+
+    def can_get(self, user: Any, record: Part) -> bool:
+        return record.name != "secret"
+
+
+class StaffKindEndpoint(ModelEndpoint):
+    """Kinds only staff may use at all."""
+
+    def authenticate(self, request: Any, application: str, method: str) -> bool:
+        return bool(request.user.is_staff)
+
+
+@pytest.fixture
+def private_parts() -> Iterator[None]:
+    with serving(Part, PrivatePartEndpoint):
+        yield
+
+
+def test_a_related_row_the_user_may_not_read_is_not_shown(
+    alice: Client, private_parts: None
+) -> None:
+    shown, secret = Part.objects.create(name="bolt"), Part.objects.create(name="secret")
+    widget = Widget.objects.create(title="Spanner")
+    widget.parts.set([shown, secret])
+    assert post(alice, f"legacy/part/{secret.pk}/get.json") == (403, failure(403, FORBIDDEN))
+    expected = widget_record(widget, parts=[shown.pk])
+    assert post(alice, f"legacy/widget/{widget.pk}/get.json") == (200, success(expected))
+    assert post(alice, "legacy/widget/list.json")[1]["data"] == [expected]
+    status, body = post(alice, f"legacy/widget/{widget.pk}/update.json", {"title": "Wrench"})
+    assert (status, body["data"]["parts"]) == (200, [shown.pk])
+    # Hidden from the answer, kept in the row: nothing was written but the title.
+    assert sorted(widget.parts.values_list("pk", flat=True)) == sorted([shown.pk, secret.pk])
+
+
+def _same_but_pk(hidden: tuple[int, Any], missing: tuple[int, Any], pk: Any) -> None:
+    assert hidden[0] == missing[0] == 400
+    assert json.dumps(hidden[1]).replace(str(pk), "PK") == json.dumps(missing[1]).replace(
+        "999999", "PK"
+    )
+
+
+def test_writing_a_related_row_the_user_may_not_read_is_like_a_missing_one(
+    alice: Client, private_parts: None
+) -> None:
+    secret = Part.objects.create(name="secret")
+    hidden = post(alice, "legacy/widget.json", {"title": "x", "parts": [secret.pk]})
+    _same_but_pk(
+        hidden, post(alice, "legacy/widget.json", {"title": "x", "parts": [999999]}), secret.pk
+    )
+    assert not Widget.objects.exists()
+    widget = Widget.objects.create(title="Spanner")
+    path = f"legacy/widget/{widget.pk}/update.json"
+    _same_but_pk(
+        post(alice, path, {"parts": [secret.pk]}), post(alice, path, {"parts": [999999]}), secret.pk
+    )
+    assert not widget.parts.exists()
+
+
+def test_a_related_endpoint_refusing_the_user_hides_its_rows_from_writes(alice: Client) -> None:
+    kind = Kind.objects.create(title="tools")
+    with serving(Kind, StaffKindEndpoint):
+        assert post(alice, f"legacy/kind/{kind.pk}/get.json")[0] == 403
+        hidden = post(alice, "legacy/widget.json", {"title": "x", "kind": kind.pk})
+        missing = post(alice, "legacy/widget.json", {"title": "x", "kind": 999999})
+        _same_but_pk(hidden, missing, kind.pk)
+    assert not Widget.objects.exists()
+
+
+class PrivateGadgetEndpoint(GadgetEndpoint):
+    def can_get(self, user: Any, record: Gadget) -> bool:
+        return record.name != "secret"
+
+
+def test_similar_objects_leave_out_the_rows_the_user_may_not_read(alice: Client) -> None:
+    gadget, shown = Gadget.objects.create(name="g"), Gadget.objects.create(name="other")
+    secret = Gadget.objects.create(name="secret")
+    for each in (gadget, shown, secret):
+        each.tags.add("a")
+    with serving(Gadget, PrivateGadgetEndpoint):
+        assert post(alice, f"legacy/gadget/{secret.pk}/get.json")[0] == 403
+        status, body = post(alice, f"legacy/gadget/{gadget.pk}/tags/similar.json")
+    assert (status, [r["pk"] for r in body["data"]]) == (200, [shown.pk])

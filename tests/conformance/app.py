@@ -25,6 +25,7 @@ from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.streams import served_by_sync_server
 from ajaxkit.live import Live, LiveSettings
+from tests.conformance.live_models import live_model_endpoints
 
 
 @dataclasses.dataclass(frozen=True)
@@ -331,6 +332,7 @@ def _live_endpoints(api: Ajax, stream_seconds: float) -> None:
     live.topic("chat/{room}", authorize=lambda request, topic, action: topic != "chat/closed")
     live.topic("staff", authorize=lambda request, topic, action: is_admin(request))
     live.topic("members", login_required=True)
+    live_model_endpoints(api, live)
 
     @api.endpoint("live/server-kind")
     async def server_kind(request: AjaxRequest) -> Any:

@@ -300,3 +300,27 @@ def test_L11_websocket_unsubscribe_stops_delivery(
             "data": {"n": 2},
         }
     publisher.close()
+
+
+def test_L12_a_model_change_tells_no_subscriber_of_rows_it_may_not_read(client: Client) -> None:
+    client.login("alice")
+    bob = client.sibling()
+    bob.login("bob")
+    start = client.get("/ajax/_live/poll", params={"topic": "models/items"}).json()["cursor"]
+    mark = bob.post("/ajax/marks", json={})
+    assert mark.status == 201, mark
+    created = bob.post("/ajax/items", json={"title": "shared", "marks": [mark.json()["id"]]})
+    assert created.status == 201, created
+    pk = created.json()["id"]
+    params = {"topic": "models/items", "cursor": start, "timeout": 0}
+    (event,) = client.get("/ajax/_live/poll", params=params).json()["events"]
+    assert event["data"] == {
+        "action": "created",
+        "pk": pk,
+        "record": {"id": pk, "title": "shared"},
+        "omitted": ["marks"],
+    }
+    # What was left out differs by reader: bob reads his mark, alice none.
+    assert client.get(f"/ajax/items/{pk}").json()["marks"] == []
+    assert bob.get(f"/ajax/items/{pk}").json()["marks"] == [mark.json()["id"]]
+    bob.close()

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import String, create_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy import Column, ForeignKey, String, Table, create_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
 import ajaxkit.sqlalchemy  # noqa: F401  (registers the SQLAlchemy repository)
 from ajaxkit import Ajax, AjaxRequest, RegistrationError
@@ -22,11 +22,26 @@ class Base(DeclarativeBase):
     pass
 
 
+memo_labels = Table(
+    "live_memo_labels",
+    Base.metadata,
+    Column("memo_id", ForeignKey("live_memo.id"), primary_key=True),
+    Column("label_id", ForeignKey("live_label.id"), primary_key=True),
+)
+
+
+class Label(Base):
+    __tablename__ = "live_label"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+
+
 class Memo(Base):
     __tablename__ = "live_memo"
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(100))
     owner: Mapped[str] = mapped_column(String(50), default="")
+    labels: Mapped[list[Label]] = relationship(secondary=memo_labels)
 
 
 @dataclass
@@ -139,6 +154,58 @@ def test_row_topics_reach_only_the_rows_owner(session_factory: Any) -> None:
     assert [e["data"]["record"]["title"] for e in alice_events] == ["mine"]
     bob_events = _poll(bob, "memos/bob", start).json()["events"]
     assert [e["data"]["record"]["title"] for e in bob_events] == ["his"]
+
+
+class AnonymousMemos(ModelEndpoint):
+    fields = ("id", "title", "labels")
+    allow_anonymous = True
+
+
+class OpenLabels(ModelEndpoint):
+    pass
+
+
+class AnonymousLabels(ModelEndpoint):
+    allow_anonymous = True
+
+
+class NarrowLabels(ModelEndpoint):
+    def can_get(self, user: Any, obj: Any) -> bool:
+        return bool(obj.name != "secret")
+
+
+@pytest.mark.parametrize(
+    ("memos", "labels", "omitted"),
+    [
+        (OpenMemos, None, []),  # no endpoint: not scoped, shown as stored
+        (OpenMemos, OpenLabels, []),  # both refuse anonymous users alike
+        (AnonymousMemos, AnonymousLabels, []),
+        (AnonymousMemos, OpenLabels, ["labels"]),  # an anonymous read sees none
+        (OpenMemos, NarrowLabels, ["labels"]),  # a read filters by can_get
+    ],
+)
+def test_a_relation_some_readers_see_less_of_is_omitted(
+    session_factory: Any, memos: type[ModelEndpoint], labels: Any, omitted: list[str]
+) -> None:
+    class Memos(memos):  # type: ignore[misc,valid-type]  # a parameter as base
+        fields = ("id", "title", "labels")
+
+    api = Ajax()
+    api.model(Memo, Memos, resource="memos", session=session_factory)
+    if labels is not None:
+        api.model(Label, labels, resource="labels", session=session_factory)
+    with session_factory.begin() as session:
+        session.add(Label(id=1, name="shared"))
+    live = Live(api)
+    live.model(Memo)
+    client = Client(api)
+    client.login(User("alice"))
+    start = _poll(client, "models/memos").json()["cursor"]
+    assert client.post("/ajax/memos", json={"title": "one", "labels": [1]}).status == 201
+    (event,) = _poll(client, "models/memos", start).json()["events"]
+    assert event["data"]["omitted"] == omitted
+    shown = {"id", "title", "labels"} - set(omitted)
+    assert set(event["data"]["record"]) == shown
 
 
 def test_model_without_an_endpoint_is_a_clear_error() -> None:

@@ -212,7 +212,7 @@ class Live:
         """Publish each committed change of ``resource`` to ``topics(record)``."""
 
         def observe(request: AjaxRequest, change: Change) -> None:
-            message = change_message(change)
+            message = change_message(resource, change)
             for topic in topics(change.record):
                 try:
                     self.publish(topic, message)

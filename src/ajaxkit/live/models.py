@@ -1,8 +1,19 @@
 """Model endpoints publishing their committed changes (``Live.model``).
 
 A change is published after its transaction commits, as
-``{"action": "created" | "updated" | "deleted", "pk": …, "record": {…}}``
-where ``record`` is the row as the endpoint shows it.
+``{"action": "created" | "updated" | "deleted", "pk": …, "record": {…},
+"omitted": [field, ...]}`` where ``record`` is the row as the endpoint shows
+it, less the ``omitted`` fields.
+
+One event goes to every subscriber of a topic, whatever each may read, so the
+record holds only the fields that read the same for all of them
+(:func:`~ajaxkit.core.models.scope.shown_alike`): a to-many relation whose
+endpoint hides rows from some users (``get_queryset``, ``can_get``, its own
+``authenticate``) is left out and named in ``omitted``, never filtered for
+one user and sent to all.  A client that shows such a field reads the record
+again (a ``GET``, scoped to its user) on such an event.  Filtering per
+subscriber instead would cost a query per subscriber and event on the
+publishing path.
 
 A subscriber must never learn of a row it may not see, and a topic is
 authorized once per connection, not per event.  So:
@@ -22,6 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.models import ModelEndpoint
+from ajaxkit.core.models.scope import shown_alike
 from ajaxkit.exceptions import AjaxError, RegistrationError
 
 if TYPE_CHECKING:
@@ -83,6 +95,9 @@ def _may_list(resource: ModelResource) -> Authorize:
     return authorize
 
 
-def change_message(change: Change) -> dict[str, Any]:
-    """What subscribers receive for ``change``."""
-    return {"action": change.action, "pk": change.pk, "record": change.record}
+def change_message(resource: ModelResource, change: Change) -> dict[str, Any]:
+    """What every subscriber receives for ``change`` of ``resource``: the
+    record without the fields some of them may not read in full."""
+    omitted = [f.name for f in resource.view.fields if not shown_alike(resource, f)]
+    record = {name: value for name, value in change.record.items() if name not in omitted}
+    return {"action": change.action, "pk": change.pk, "record": record, "omitted": omitted}

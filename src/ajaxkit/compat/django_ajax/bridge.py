@@ -32,16 +32,27 @@ from ajaxkit.compat.django_ajax.signals import ajax_created, ajax_deleted, ajax_
 from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models import Change, ModelResource, Unit
 from ajaxkit.core.models import ModelEndpoint as CoreModelEndpoint
+from ajaxkit.core.models.endpoint import UNIT_KEY
 from ajaxkit.core.models.query import Expand
 from ajaxkit.core.models.repository import FieldInfo
+from ajaxkit.core.models.scope import ResourceLookup, reachable
 from ajaxkit.django.repository import DjangoRepository
-from ajaxkit.exceptions import FieldError, ValidationFailed
+from ajaxkit.exceptions import AjaxError, FieldError, Forbidden, ValidationFailed
 from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
     from ajaxkit.compat.django_ajax.endpoints import ModelEndpoint
 
-__all__ = ["FORBIDDEN", "LEGACY_KEY", "POSTED_KEY", "Bridge", "LegacyResource", "build_resource"]
+__all__ = [
+    "FORBIDDEN",
+    "LEGACY_KEY",
+    "POSTED_KEY",
+    "Bridge",
+    "LegacyResource",
+    "RelatedScope",
+    "build_resource",
+    "build_scope",
+]
 
 FORBIDDEN = "Access to endpoint is forbidden"
 LIST_FORBIDDEN = "Access to this endpoint is forbidden"
@@ -129,7 +140,58 @@ class Bridge(CoreModelEndpoint):
         """Run ``tags/<command>`` on ``obj`` (an action of the model layer)."""
         from ajaxkit.compat.django_ajax.taggit import run_command
 
-        return run_command(obj, self.legacy.options.get("taggit_command"), request.data)
+        command = self.legacy.options.get("taggit_command")
+        return run_command(obj, command, request.data, self._readable)
+
+    def _readable(self, rows: list[Any]) -> list[Any]:
+        """``rows`` (of any registered models) less those the request may not
+        read, each judged by its own model's endpoint (:class:`RelatedScope`)."""
+        lookup = self.legacy.resource.resources
+        unit = self.request.state[UNIT_KEY]  # set while an action runs
+        allowed: dict[Any, set[Any]] = {}
+        for model in {type(row) for row in rows}:
+            scope = lookup(model)
+            if scope is not None:
+                loaded = {row.pk: row for row in rows if type(row) is model}
+                allowed[model] = reachable(unit, self.request, scope, loaded)
+        return [row for row in rows if type(row) not in allowed or row.pk in allowed[type(row)]]
+
+
+class RelatedScope(CoreModelEndpoint):
+    """Which rows of a registered model a request may see through a relation
+    of another model's record: those its ``<model>/<pk>/get.json`` would
+    answer, so a relation shows and accepts no row that a read refuses.
+
+    That read runs the legacy endpoint's ``authenticate`` (for ``"get"``)
+    and ``can_get``; it looks among all rows, as the original's ``get`` did
+    (``get_queryset`` scoped only lists).  A refusal, by ``False`` or by an
+    ``AJAXError``, hides the row.
+    """
+
+    allow_anonymous = True
+    legacy_class: ClassVar[type[Any]]
+
+    def _legacy(self) -> ModelEndpoint:
+        # Made per hook, as the original made an endpoint per request; the
+        # request's own legacy endpoint (LEGACY_KEY) is another model's.
+        legacy: ModelEndpoint = self.legacy_class(self.model._meta.app_label, self.model, "get")
+        return legacy
+
+    def authenticate(self, request: AjaxRequest) -> Any:
+        legacy = self._legacy()
+        try:
+            allowed = legacy.authenticate(request.native, legacy.application, "get")
+        except AjaxError:
+            allowed = False
+        if not allowed:
+            raise Forbidden()
+        return request.user
+
+    def can_get(self, user: Any, obj: Any) -> bool:
+        try:
+            return bool(self._legacy().can_get(user, obj))
+        except AjaxError:
+            return False
 
 
 @functools.lru_cache(maxsize=256)  # hooks set on instances are new functions each time
@@ -247,8 +309,11 @@ class _Unreadable(Exception):
         self.code = code
 
 
-def build_resource(model: Any, legacy_class: type[Any], using: str) -> LegacyResource:
-    """The resource serving ``model`` on database ``using`` for ``legacy_class``."""
+def build_resource(
+    model: Any, legacy_class: type[Any], using: str, related: ResourceLookup | None = None
+) -> LegacyResource:
+    """The resource serving ``model`` on database ``using`` for ``legacy_class``;
+    ``related`` finds how a related model's rows are scoped (:func:`build_scope`)."""
     bridge_class = type(
         f"{legacy_class.__name__}Bridge",
         (Bridge,),
@@ -262,11 +327,35 @@ def build_resource(model: Any, legacy_class: type[Any], using: str) -> LegacyRes
     bridge = bridge_class(model, DjangoRepository(model, using))
     etag_encoder = json_encoder()
     resource = LegacyResource(
-        bridge, bridge.info.resource, lambda related: None, lambda: etag_encoder
+        bridge, bridge.info.resource, _no_view, lambda: etag_encoder, resources=related
     )
     resource.using = using
     resource.legacy_class = legacy_class
     return resource
+
+
+def build_scope(model: Any, legacy_class: type[Any], using: str) -> ModelResource:
+    """The resource through which relations to ``model`` (served by
+    ``legacy_class`` on ``using``) are scoped: :class:`RelatedScope`'s hooks,
+    its pk alone shown (it is never routed or serialized)."""
+    repository = DjangoRepository(model, using)
+    scope_class = type(
+        f"{legacy_class.__name__}Scope",
+        (RelatedScope,),
+        {"legacy_class": legacy_class, "fields": (repository.info.pk,)},
+    )
+    etag_encoder = json_encoder()
+    return ModelResource(
+        scope_class(model, repository),
+        repository.info.resource,
+        _no_view,
+        lambda: etag_encoder,
+    )
+
+
+def _no_view(model: Any) -> None:
+    # Records are never expanded in this profile.
+    return None
 
 
 def _ordering(model: Any) -> tuple[str, ...]:

@@ -32,11 +32,17 @@ from django.db import router
 
 from ajaxkit.compat.django_ajax import operations
 from ajaxkit.compat.django_ajax.authentication import authentication
-from ajaxkit.compat.django_ajax.bridge import LEGACY_KEY, LegacyResource, build_resource
+from ajaxkit.compat.django_ajax.bridge import (
+    LEGACY_KEY,
+    LegacyResource,
+    build_resource,
+    build_scope,
+)
 from ajaxkit.compat.django_ajax.encoders import encoder
 from ajaxkit.compat.django_ajax.exceptions import AJAXError, AlreadyRegistered, NotRegistered
 from ajaxkit.compat.django_ajax.profile import EnvelopedResponse
 from ajaxkit.compat.django_ajax.taggit import has_tags
+from ajaxkit.core.models import ModelResource
 from ajaxkit.types import AjaxRequest, Headers, MultiDict
 
 __all__ = ["BUILT_IN", "BaseEndpoint", "Endpoints", "ModelEndpoint", "endpoint"]
@@ -189,6 +195,7 @@ class Endpoints:
     def __init__(self) -> None:
         self._registry: dict[Any, type[ModelEndpoint]] = {}
         self._resources: dict[tuple[Any, str], LegacyResource] = {}
+        self._scopes: dict[tuple[Any, str, type[ModelEndpoint]], ModelResource] = {}
 
     def register(self, model: Any, endpoint_class: type[ModelEndpoint] = ModelEndpoint) -> None:
         """Serve ``model`` at ``/ajax/<app label>/<model name>...`` with ``endpoint_class``."""
@@ -201,6 +208,21 @@ class Endpoints:
             raise NotRegistered(f"{model.__name__} is not registered.")
         del self._registry[model]
         self._resources = {k: v for k, v in self._resources.items() if k[0] is not model}
+        self._scopes = {k: v for k, v in self._scopes.items() if k[0] is not model}
+
+    def related(self, model: Any, using: str) -> ModelResource | None:
+        """How rows of ``model`` reached through a relation are scoped: by its
+        registered endpoint, as its ``get.json`` answers; ``None`` (every
+        row) for a model with no endpoint, as ajaxkit's own model endpoints
+        treat an unregistered model."""
+        endpoint_class = self._registry.get(model)
+        if endpoint_class is None:
+            return None
+        key = (model, using, endpoint_class)
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = self._scopes[key] = build_scope(model, endpoint_class, using)
+        return scope
 
     def model_for(self, application: str, model_name: str) -> Any | None:
         """The registered model of app ``application`` named ``model_name``."""
@@ -225,7 +247,9 @@ class Endpoints:
         resource = self._resources.get(key)
         if resource is None or resource.legacy_class is not type(legacy):
             # An endpoint made directly may be of a class never registered.
-            resource = build_resource(model, type(legacy), using)
+            resource = build_resource(
+                model, type(legacy), using, lambda related: self.related(related, using)
+            )
             if self._registry.get(model) is type(legacy):
                 self._resources[key] = resource
         request.state[LEGACY_KEY] = legacy

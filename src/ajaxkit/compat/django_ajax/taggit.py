@@ -59,12 +59,18 @@ def save_tags(obj: Any, change: Callable[[Any], Any]) -> None:
         ) from exc
 
 
-def run_command(obj: Any, command: Any, data: Any) -> Any:
-    """Run taggit ``command`` on ``obj``'s tags; answer its tags (or similar records)."""
+def run_command(
+    obj: Any,
+    command: Any,
+    data: Any,
+    readable: Callable[[list[Any]], list[Any]] = list,
+) -> Any:
+    """Run taggit ``command`` on ``obj``'s tags; answer its tags (or the
+    similar records ``readable`` keeps: those the user may read)."""
     if command not in COMMANDS:
         raise AJAXError(400, MISSING_COMMAND)
     if command == "similar":
-        return encoder.encode(list(obj.tags.similar_objects()))
+        return encoder.encode(readable(list(obj.tags.similar_objects())))
     tags = parse(data)
     if command == "clear":
         # The original skipped clear when no ``tags`` were posted (it never sends any).

@@ -37,7 +37,14 @@ if TYPE_CHECKING:
     from ajaxkit.core.models.resource import ModelResource
     from ajaxkit.core.models.view import View
 
-__all__ = ["ResourceLookup", "Visibility", "VisibleUnit", "resolve", "unreachable"]
+__all__ = [
+    "ResourceLookup",
+    "Visibility",
+    "VisibleUnit",
+    "resolve",
+    "shown_alike",
+    "unreachable",
+]
 
 #: ``model -> ModelResource`` registered for it, or ``None``.
 ResourceLookup = Callable[[Any], "ModelResource | None"]
@@ -204,6 +211,36 @@ def reachable(
 def may_get(endpoint: ModelEndpoint, request: AjaxRequest, user: Any, obj: Any) -> bool:
     """The one place a related row's ``can_get`` hook is called."""
     return bool(endpoint.can_get(user, obj))
+
+
+def shown_alike(resource: ModelResource, info: FieldInfo) -> bool:
+    """Whether field ``info`` of ``resource``'s records reads the same for
+    every user who may read the record, so it can be told to many at once.
+
+    Scalars and foreign keys (shown as stored) do.  A to-many relation does
+    when its model has no endpoint, or when that endpoint hides none of its
+    rows from any reader of the record: it keeps the default
+    ``authenticate``, ``get_queryset`` and ``can_get``, and lets in anyone
+    the record's endpoint lets in (anonymous users too, unless the record's
+    endpoint refuses them the default way).  Decided from the classes alone:
+    no query.
+    """
+    if info.kind != "many":
+        return True
+    related = resource.resources(info.related_model)
+    if related is None:
+        return True
+    endpoint = type(related.endpoint)
+    if any(getattr(endpoint, hook) is not getattr(ModelEndpoint, hook) for hook in _PER_READER):
+        return False
+    if endpoint.allow_anonymous:
+        return True
+    reader = type(resource.endpoint)
+    return reader.authenticate is ModelEndpoint.authenticate and not reader.allow_anonymous
+
+
+#: The hooks through which an endpoint shows different rows to different users.
+_PER_READER = ("authenticate", "get_queryset", "can_get")
 
 
 def _narrows_scope(endpoint: ModelEndpoint) -> bool:
