@@ -128,7 +128,14 @@ def enable_batch(
     batch_route = route.strip("/")
 
     def batch(request: AjaxRequest, items: list[BatchItem], atomic: bool = False) -> BatchAnswer:
-        """Run ``items`` in order (documentation and binding: the work is :func:`run`)."""
+        """Run ``items`` in order, each answered as if sent alone.
+
+        With ``atomic``, every item runs in one transaction per database:
+        all are committed (``committed: true``), or, from the first item
+        answering 400 or more, none is (``committed: false``; the other
+        items answer 424).  Items whose endpoint cannot join are refused
+        (422) before any runs.
+        """
         raise AssertionError("never called: the endpoint's flow answers")
 
     # Set as objects, not strings: the limit is this registry's, not a global.
