@@ -132,3 +132,26 @@ def test_batching_never_bypasses_an_items_own_permission(
     assert anonymous["items"][0]["status"] == 403
     assert anonymous["committed"] is False
     assert _titles(backend) == ["bob's"]
+
+
+def test_a_django_plain_handler_declaring_its_alias_is_rolled_back_too(
+    client: Client, backend: Backend, api: Ajax
+) -> None:
+    if not backend.name.startswith("django"):
+        pytest.skip("a declared alias covers plain handlers on Django's ORM only")
+    from ajaxkit.django import DjangoTransactions
+
+    note = backend.models.Note
+    alias = backend.options()["using"]
+
+    @api.endpoint("plain/notes", methods=["POST"], transactions=[DjangoTransactions(alias)])
+    def plain(title: str) -> dict[str, Any]:
+        return {"id": note.objects.using(alias).create(title=title).pk}
+
+    failing = {"method": "POST", "path": "notes", "body": {"title": "x", "priority": "high"}}
+    plain_item = {"method": "POST", "path": "plain/notes", "body": {"title": "plain"}}
+    answer = _atomic(client, [plain_item, _create("model"), failing])
+    assert [a["status"] for a in answer["items"]] == [424, 424, 422]
+    assert _titles(backend) == []
+    assert _atomic(client, [plain_item, _create("model")])["committed"] is True
+    assert _titles(backend) == ["model", "plain"]
