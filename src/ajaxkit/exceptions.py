@@ -29,6 +29,9 @@ into this tree in exactly one place each, ``raise ... from exc``.
     │   ├── PayloadTooLarge (413 payload_too_large)
     │   ├── UnsupportedMediaType (415 unsupported_media_type)
     │   ├── ValidationFailed (422 validation_failed)  carries ``errors``
+    │   ├── FailedDependency (424 failed_dependency)
+    │   │   ├── BatchRolledBack (424 batch_rolled_back)
+    │   │   └── BatchNotRun (424 batch_not_run)
     │   ├── PreconditionRequired (428 precondition_required)
     │   └── TooManyRequests (429 rate_limited)
     └── ServerError (500 internal_error)
@@ -57,12 +60,15 @@ from typing import Any, ClassVar, TypedDict
 
 __all__ = [
     "AjaxError",
+    "BatchNotRun",
+    "BatchRolledBack",
     "CSRFFailed",
     "ClientError",
     "ConfigurationError",
     "ConfigurationWarning",
     "Conflict",
     "EncodingError",
+    "FailedDependency",
     "FieldError",
     "Forbidden",
     "Gone",
@@ -270,6 +276,31 @@ class ValidationFailed(ClientError):
     def __init__(self, errors: Sequence[FieldError], detail: str | None = None) -> None:
         self.errors: list[FieldError] = list(errors)
         super().__init__(detail)
+
+
+class FailedDependency(ClientError):
+    """The request was not carried out because another one it depends on failed."""
+
+    status = 424
+    code = "failed_dependency"
+    title = "Failed Dependency"
+    detail = "The request depended on another one, which failed."
+
+
+class BatchRolledBack(FailedDependency):
+    """An item of an atomic batch that ran, but was rolled back with the
+    whole batch because a later item failed (``failed_item`` names it)."""
+
+    code = "batch_rolled_back"
+    detail = "Rolled back: another item of the atomic batch failed."
+
+
+class BatchNotRun(FailedDependency):
+    """An item of an atomic batch that never ran, because an earlier item
+    failed (``failed_item`` names it)."""
+
+    code = "batch_not_run"
+    detail = "Not run: an earlier item of the atomic batch failed."
 
 
 class PreconditionRequired(ClientError):

@@ -24,6 +24,7 @@ from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedF
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.streams import served_by_sync_server
+from ajaxkit.core.transactions import joined
 from ajaxkit.live import Live, LiveSettings
 from tests.conformance.live_models import live_model_endpoints
 
@@ -106,8 +107,76 @@ def build_api(natives: Natives, *, debug: bool = False, **settings: Any) -> Ajax
     # with a long fallback: the live-delivery test must not race a timer.
     _live_endpoints(api, stream_seconds=10.0 if debug else LIVE_STREAM_SECONDS)
     _websocket_endpoints(api)
+    _ledger_endpoints(api)
     api.batch(max_items=5)
     return api
+
+
+class Ledger:
+    """An in-memory database with transactions (a transaction source of
+    :mod:`ajaxkit.core.transactions`): what atomic batches are tested on
+    with every client, none of which needs an ORM for it."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    @property
+    def key(self) -> Any:
+        return ("ledger", id(self))
+
+    def begin(self) -> LedgerTransaction:
+        return LedgerTransaction(self)
+
+
+class LedgerTransaction:
+    """The rows as one atomic batch sees them; the ledger's only on commit."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        with ledger.lock:
+            self.rows = dict(ledger.rows)
+        self.written: set[str] = set()
+
+    def commit(self) -> None:
+        with self.ledger.lock:
+            self.ledger.rows.update({name: self.rows[name] for name in self.written})
+
+    def rollback(self) -> None:
+        self.written.clear()
+
+
+def _ledger_endpoints(api: Ajax) -> None:
+    ledger = Ledger()
+
+    def store(request: AjaxRequest, name: str, amount: int) -> None:
+        held = joined(request, ledger)
+        if held is None:
+            with ledger.lock:
+                ledger.rows[name] = amount
+        else:
+            held.rows[name] = amount
+            held.written.add(name)
+
+    @api.endpoint("ledger/{name}", methods=["POST"], transactions=[ledger])
+    def write(request: AjaxRequest, name: str, amount: int) -> Any:
+        store(request, name, amount)
+        return {"name": name, "amount": amount}, 201
+
+    @api.endpoint("ledger/{name}/cookie", methods=["POST"], transactions=[ledger])
+    def write_with_cookie(request: AjaxRequest, name: str, amount: int) -> AjaxResponse:
+        store(request, name, amount)
+        response = AjaxResponse(
+            status=201, body=b"{}", headers={"Content-Type": "application/json"}
+        )
+        response.set_cookie(f"ledger_{name}", "written")
+        return response
+
+    @api.endpoint("ledger/{name}", methods=["GET"], transactions=[ledger])
+    def read(request: AjaxRequest, name: str) -> dict[str, Any]:
+        held = joined(request, ledger)
+        rows = held.rows if held is not None else ledger.rows
+        return {"name": name, "amount": rows.get(name)}
 
 
 def _success_endpoints(api: Ajax, natives: Natives) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -110,3 +111,80 @@ def test_K7_csrf_is_checked_once_for_the_whole_batch(
     token = client.csrf_token()
     answers = _answers(_batch(client, [item, item], **{"X-CSRFToken": token}))
     assert [a["status"] for a in answers] == [200, 200]
+
+
+def _atomic(client: Client, items: list[dict[str, Any]]) -> dict[str, Any]:
+    response = client.post("/ajax/_batch", json={"items": items, "atomic": True})
+    assert response.status == 200, response
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def _write(name: str, amount: Any, **headers: str) -> dict[str, Any]:
+    body = {"amount": amount}
+    return {"method": "POST", "path": f"ledger/{name}", "body": body, "headers": headers}
+
+
+def _cookie(name: str) -> dict[str, Any]:
+    return {"method": "POST", "path": f"ledger/{name}/cookie", "body": {"amount": 1}}
+
+
+def _stored(client: Client, name: str) -> Any:
+    return client.get(f"/ajax/ledger/{name}").json()["amount"]
+
+
+def test_K8_an_atomic_batch_commits_every_item_together(client: Client) -> None:
+    a, b = f"a{uuid.uuid4().hex}", f"b{uuid.uuid4().hex}"
+    answer = _atomic(client, [_write(a, 1), _write(b, 2), {"path": f"ledger/{a}"}])
+    assert answer["committed"] is True
+    assert [i["status"] for i in answer["items"]] == [201, 201, 200]
+    # The third item reads the first one's write: the same transaction.
+    assert answer["items"][2]["body"] == {"name": a, "amount": 1}
+    assert (_stored(client, a), _stored(client, b)) == (1, 2)
+    cookie = client.post("/ajax/_batch", json={"items": [_cookie(a)], "atomic": True})
+    assert f"ledger_{a}" in {c.split("=", 1)[0] for c in cookie.header_list("set-cookie")}
+
+
+def test_K8_a_plain_batch_says_nothing_of_commits(client: Client) -> None:
+    response = _batch(client, [{"path": "hello"}])
+    assert "committed" not in response.json()
+
+
+def test_K9_a_failing_item_rolls_the_whole_atomic_batch_back(client: Client) -> None:
+    a, b, c = (f"{n}{uuid.uuid4().hex}" for n in "abc")
+    response = client.post(
+        "/ajax/_batch",
+        json={"items": [_cookie(a), _write(b, "x"), _write(c, 3)], "atomic": True},
+    )
+    answer = response.json()
+    assert answer["committed"] is False
+    first, failed, never = answer["items"]
+    assert (first["status"], failed["status"], never["status"]) == (424, 422, 424)
+    assert failed["body"]["code"] == "validation_failed"
+    assert (first["body"]["code"], never["body"]["code"]) == ("batch_rolled_back", "batch_not_run")
+    assert first["body"]["failed_item"] == never["body"]["failed_item"] == 1
+    assert first["headers"]["content-type"] == "application/problem+json"
+    assert [_stored(client, n) for n in (a, b, c)] == [None, None, None]
+    assert not [c for c in response.header_list("set-cookie") if c.startswith("ledger_")]
+
+
+def test_K9_an_idempotent_item_of_a_rolled_back_batch_runs_again(client: Client) -> None:
+    name, key = f"k{uuid.uuid4().hex}", f'"{uuid.uuid4()}"'
+    item = _write(name, 5, **{"Idempotency-Key": key})
+    assert _atomic(client, [item, _write(name, "x")])["committed"] is False
+    retried = _atomic(client, [item])
+    assert retried["committed"] is True
+    assert "idempotent-replayed" not in retried["items"][0]["headers"]
+    assert _stored(client, name) == 5
+    replayed = _atomic(client, [item])["items"][0]
+    assert replayed["headers"]["idempotent-replayed"] == "true"
+
+
+def test_K10_an_item_that_cannot_join_the_transaction_is_refused_first(client: Client) -> None:
+    name = f"r{uuid.uuid4().hex}"
+    items = [_write(name, 1), {"path": "hello"}, {"path": "nowhere"}]
+    response = client.post("/ajax/_batch", json={"items": items, "atomic": True})
+    assert response.status == 422
+    errors = response.json()["errors"]
+    assert [(e["pointer"], e["code"]) for e in errors] == [("#/items/1/path", "not_atomic")]
+    assert _stored(client, name) is None

@@ -67,14 +67,17 @@ def test_csrf_refusal_matches_the_fixture(client: Client, needs: Any) -> None:
     }
 
 
-def test_batch_pairs_match_the_server(client: Client) -> None:
-    pair = BATCH["pairs"][0]
+@pytest.mark.parametrize("pair", BATCH["pairs"], ids=lambda pair: pair["name"])
+def test_batch_pairs_match_the_server(client: Client, pair: dict[str, Any]) -> None:
     response = client.post("/ajax/_batch", json=pair["request"])
     assert response.status == 200
-    items = json.loads(response.content)["items"]
+    answer = json.loads(response.content)
+    items = answer["items"]
     assert [item["status"] for item in items] == [i["status"] for i in pair["response"]["items"]]
     for got, want in zip(items, pair["response"]["items"], strict=True):
         assert _sorted_errors(got["body"]) == _sorted_errors(want["body"])
+        assert got["headers"]["content-type"] == want["headers"]["content-type"]
+    assert answer.get("committed") == pair["response"].get("committed")
 
 
 @pytest.mark.parametrize("frame", SSE["frames"], ids=lambda frame: frame["kind"])

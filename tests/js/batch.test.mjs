@@ -85,3 +85,13 @@ test("undefined params are left out of a batch item", async () => {
   await Promise.all([client.get("a", { params: { q: "x", page: undefined } }), client.get("b")]);
   assert.deepEqual(JSON.parse(calls[0].body).items[0].params, { q: "x" });
 });
+
+test("batch(items, {atomic: true}) sends atomic and returns every item, 424s included", async () => {
+  const atomic = fixture("batch.json").pairs.find((p) => p.name === "an_atomic_batch_rolled_back");
+  const { fetch, calls } = stubFetch([answer(200, atomic.response)]);
+  const results = await createClient({ ...quick, fetch }).batch(atomic.request.items, { atomic: true });
+  assert.deepEqual(JSON.parse(calls[0].body), atomic.request);
+  assert.deepEqual(results.map((r) => r.status), [424, 422, 424]);
+  assert.deepEqual(results.map((r) => r.body.code), ["batch_rolled_back", "validation_failed", "batch_not_run"]);
+  assert.equal(results[0].body.failed_item, 1);
+});

@@ -43,6 +43,10 @@ class Backend:
     def reset(self) -> None:
         raise NotImplementedError
 
+    def titles(self) -> list[str]:
+        """The stored notes' titles, read with the ORM and no endpoint."""
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
@@ -109,6 +113,12 @@ class SQLAlchemyBackend(Backend):
             yield self._queries
         finally:
             self._queries = None
+
+    def titles(self) -> list[str]:
+        from sqlalchemy import select
+
+        with self.Session() as session:
+            return list(session.scalars(select(self.models.Note.title)))
 
     def reset(self) -> None:
         with self.engine.begin() as conn:
@@ -212,6 +222,10 @@ class DjangoBackend(Backend):
             queries: list[str] = []
             yield queries
         queries += [q["sql"] for q in context.captured_queries]
+
+    def titles(self) -> list[str]:
+        notes = self.models.Note.objects.using(self.alias)
+        return list(notes.values_list("title", flat=True))
 
     def reset(self) -> None:
         m = self.models

@@ -28,16 +28,26 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
-from ajaxkit.core.effects import Flow
+from ajaxkit.core.effects import Flow, blocking
 from ajaxkit.core.errors import render_exception
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.steps import BATCH_ITEM, load_user
-from ajaxkit.exceptions import ClientError, RegistrationError, ValidationFailed
-from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
+from ajaxkit.core.transactions import Transactions, enlist
+from ajaxkit.exceptions import (
+    BatchNotRun,
+    BatchRolledBack,
+    ClientError,
+    FieldError,
+    NotFound,
+    RegistrationError,
+    ValidationFailed,
+)
+from ajaxkit.types import AjaxRequest, AjaxResponse, Cookie, Headers, MultiDict
 
 if TYPE_CHECKING:
+    from ajaxkit.core.endpoint import Endpoint
     from ajaxkit.core.platform import Platform
     from ajaxkit.core.registry import Ajax
     from ajaxkit.core.settings import Settings
@@ -96,9 +106,14 @@ class BatchItemAnswer(TypedDict):
 
 
 class BatchAnswer(TypedDict):
-    """The batch's answer (its OpenAPI result schema), items in order."""
+    """The batch's answer (its OpenAPI result schema), items in order.
+
+    ``committed`` is there for an atomic batch only: whether its items'
+    writes were committed (``false``: none was).
+    """
 
     items: list[BatchItemAnswer]
+    committed: NotRequired[bool]
 
 
 def enable_batch(
@@ -113,7 +128,14 @@ def enable_batch(
     _check_max_items(batch_route, max_items)
 
     def batch(request: AjaxRequest, items: list[BatchItem], atomic: bool = False) -> BatchAnswer:
-        """Run ``items`` in order (documentation and binding: the work is :func:`run`)."""
+        """Run ``items`` in order, each answered as if sent alone.
+
+        With ``atomic``, every item runs in one transaction per database:
+        all are committed (``committed: true``), or, from the first item
+        answering 400 or more, none is (``committed: false``; the other
+        items answer 424).  Items whose endpoint cannot join are refused
+        (422) before any runs.
+        """
         raise AssertionError("never called: the endpoint's flow answers")
 
     # Set as objects, not strings: the limit is this registry's, not a global.
@@ -127,30 +149,18 @@ def enable_batch(
     def run(
         request: AjaxRequest, settings: Settings, platform: Platform, arguments: Mapping[str, Any]
     ) -> Flow[AjaxResponse]:
+        items: list[BatchItem] = arguments["items"]
+        batch = _Batch(api, batch_route, request, settings, platform)
         if arguments.get("atomic"):
-            raise ValidationFailed(
-                [{"pointer": "#/atomic", "detail": "Atomic batches are not available yet."}]
-            )
+            batch.check_atomic(items)
         # Loaded once, shared by every item.
         yield load_user(request, platform)
-        answers, cookies = [], []
-        for item in arguments["items"]:
-            if item.path.strip("/") == batch_route:
-                response = _refused(request, settings, platform, "A batch cannot contain a batch.")
-            else:
-                sub = _item_request(request, item, batch_route)
-                response = yield from flow(api.router, settings, sub, platform)
-                if response.stream is not None:
-                    response = _refused(
-                        request, settings, platform, "A streamed response cannot be batched."
-                    )
-            response = _readable(response, platform)
-            cookies += response.cookies
-            answers.append(_describe(response))
-        body = settings.encoder.dumps({"items": answers})
-        return AjaxResponse(
-            status=200, body=body, headers={"Content-Type": "application/json"}, cookies=cookies
-        )
+        if arguments.get("atomic"):
+            return (yield from batch.atomic(items))
+        responses = []
+        for item in items:
+            responses.append((yield from batch.item(item)))
+        return batch.answer(responses, [c for r in responses for c in r.cookies])
 
     endpoint = api.add(batch_route, batch, methods=["POST"], **options)
     _install_flow(api, batch_route, run, endpoint)
@@ -173,6 +183,136 @@ def _install_flow(api: Ajax, route: str, run: Any, endpoint: Any) -> None:
     for method, registered in list(target.endpoints.items()):
         if registered is endpoint:
             target.endpoints[method] = with_flow
+
+
+class _Batch:
+    """One batch request being answered: runs its items, builds its answer."""
+
+    def __init__(
+        self,
+        api: Ajax,
+        route: str,
+        request: AjaxRequest,
+        settings: Settings,
+        platform: Platform,
+    ) -> None:
+        self.api, self.route, self.request = api, route, request
+        self.settings, self.platform = settings, platform
+
+    def item(self, item: BatchItem, held: Transactions | None = None) -> Flow[AjaxResponse]:
+        """``item``'s answer, as if sent alone (in ``held``'s transactions if given)."""
+        if item.path.strip("/") == self.route:
+            return self.refused(item, ClientError("A batch cannot contain a batch."))
+        sub = _item_request(self.request, item, self.route)
+        if held is not None:
+            enlist(sub, held)
+        response = yield from flow(self.api.router, self.settings, sub, self.platform)
+        if response.stream is not None:
+            response = self.refused(item, ClientError("A streamed response cannot be batched."))
+        return _readable(response, self.platform)
+
+    def refused(self, item: BatchItem, exc: Exception) -> AjaxResponse:
+        """The problem ``exc`` as ``item``'s answer."""
+        sub = _item_request(self.request, item, self.route)
+        return render_exception(exc, self.settings, sub, self.platform, "batch")
+
+    def check_atomic(self, items: list[BatchItem]) -> None:
+        """Refuse (422, before anything runs) items whose endpoint cannot join
+        the batch's transactions: running them would commit what the batch
+        then rolls back, or the other way round."""
+        errors: list[FieldError] = []
+        for index, item in enumerate(items):
+            endpoint = _endpoint_of(self.api, item)
+            if endpoint is not None and endpoint.transactions is None:
+                detail = (
+                    f"{item.method} {item.path} cannot be part of an atomic batch: "
+                    "its endpoint declares no transaction to join."
+                )
+                errors.append(
+                    {"pointer": f"#/items/{index}/path", "detail": detail, "code": "not_atomic"}
+                )
+        if errors:
+            raise ValidationFailed(errors, "These items cannot be part of an atomic batch.")
+
+    def atomic(self, items: list[BatchItem]) -> Flow[AjaxResponse]:
+        """Run ``items`` in one transaction per database: all commit, or none
+        does (the first item answering 400 or more stops the batch)."""
+        held = Transactions()
+        responses: list[AjaxResponse] = []
+        try:
+            for item in items:
+                endpoint = _endpoint_of(self.api, item)
+                sources = endpoint.transactions if endpoint is not None else None
+                if sources:
+                    # On the platform's thread for blocking work: the one a
+                    # Django connection (and so its transaction) lives on.
+                    yield blocking(self.platform, held.begin, sources)
+                response = yield from self.item(item, held)
+                responses.append(response)
+                if response.status >= 400:
+                    break
+            else:
+                yield blocking(self.platform, held.commit)
+        except Exception:
+            yield from _undo(held, self.platform)
+            raise
+        if responses[-1].status >= 400:
+            yield from _undo(held, self.platform)
+            return self.answer(self.rolled_back(items, responses), [], committed=False)
+        for after in held.after_commit:
+            yield from after()
+        cookies = [cookie for response in responses for cookie in response.cookies]
+        return self.answer(responses, cookies, committed=True)
+
+    def rolled_back(
+        self, items: list[BatchItem], responses: list[AjaxResponse]
+    ) -> list[AjaxResponse]:
+        """The failing item's own answer; every other item's a 424 saying why."""
+        failed = len(responses) - 1
+        why = f"item {failed} answered {responses[failed].status}"
+        answers = []
+        for index, item in enumerate(items):
+            if index == failed:
+                answers.append(responses[failed])
+                continue
+            exc = (BatchRolledBack if index < failed else BatchNotRun)(
+                f"{'Rolled back' if index < failed else 'Not run'}: {why}.", failed_item=failed
+            )
+            answers.append(self.refused(item, exc))
+        return answers
+
+    def answer(
+        self,
+        responses: list[AjaxResponse],
+        cookies: list[Cookie],
+        committed: bool | None = None,
+    ) -> AjaxResponse:
+        """The batch's response: the items' answers in order (and, for an
+        atomic batch, whether it was committed)."""
+        body: dict[str, Any] = {"items": [_describe(response) for response in responses]}
+        if committed is not None:
+            body["committed"] = committed
+        return AjaxResponse(
+            status=200,
+            body=self.settings.encoder.dumps(body),
+            headers={"Content-Type": "application/json"},
+            cookies=cookies,
+        )
+
+
+def _undo(held: Transactions, platform: Platform) -> Flow[None]:
+    yield blocking(platform, held.rollback)
+    for after in held.after_rollback:
+        yield from after()
+
+
+def _endpoint_of(api: Ajax, item: BatchItem) -> Endpoint | None:
+    """The endpoint that will answer ``item``, if any (404 and 405 items have none)."""
+    try:
+        route, _ = api.router.match(item.path.split("?", 1)[0].strip("/"))
+    except NotFound:
+        return None
+    return route.endpoint_for(item.method)
 
 
 def _item_request(parent: AjaxRequest, item: BatchItem, batch_route: str) -> AjaxRequest:
@@ -215,12 +355,6 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _refused(
-    request: AjaxRequest, settings: Settings, platform: Platform, detail: str
-) -> AjaxResponse:
-    return render_exception(ClientError(detail), settings, request, platform, "batch")
 
 
 def _readable(response: AjaxResponse, platform: Platform) -> AjaxResponse:

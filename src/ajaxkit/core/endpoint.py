@@ -5,13 +5,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from asgiref.sync import async_to_sync
 
 from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse
 from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
 from ajaxkit.exceptions import RegistrationError
+
+if TYPE_CHECKING:
+    from ajaxkit.core.transactions import TransactionSource
 
 __all__ = ["WEBSOCKET", "Endpoint", "Permission", "RequestArg", "make_endpoint"]
 
@@ -42,6 +45,10 @@ class Endpoint:
             e.g. documentation); the steps hold their typed form.
         request_arg: pass the :class:`~ajaxkit.AjaxRequest` (``"ajax"``) or
             the framework's own request (``"native"``, for wrapped views).
+        transactions: the databases the handler writes through, whose
+            transactions it joins in an atomic batch (see
+            :mod:`ajaxkit.core.transactions`); ``None``: it cannot be part
+            of an atomic batch (an empty tuple: it touches no database).
     """
 
     route: str
@@ -58,6 +65,7 @@ class Endpoint:
     #: driver like the pipeline's own, so it may run further requests (the
     #: batch endpoint does).
     flow: FlowHandler | None = field(default=None, repr=False)
+    transactions: tuple[TransactionSource, ...] | None = None
 
     @property
     def name(self) -> str:
@@ -90,6 +98,7 @@ def make_endpoint(
     request_arg: RequestArg = "ajax",
     steps: Iterable[PolicyStep[Any]] = DEFAULT_STEPS,
     unknown_fields: UnknownFields = "ignore",
+    transactions: Iterable[TransactionSource] | None = None,
     **options: Any,
 ) -> Endpoint:
     """Analyse ``func`` once and build its :class:`Endpoint`.
@@ -99,6 +108,7 @@ def make_endpoint(
     owns raises :class:`~ajaxkit.exceptions.RegistrationError`.
     ``unknown_fields`` says what binding does with input names that are no
     parameter (see :class:`~ajaxkit.core.binding.Binder`).
+    ``transactions``: see :attr:`Endpoint.transactions`.
     """
     is_async = inspect.iscoroutinefunction(func)
     upper = frozenset(m.upper() for m in methods)
@@ -118,6 +128,7 @@ def make_endpoint(
         # Built once: asgiref's wrapper is what lets an async handler run
         # under a WSGI server, without an event loop per call site.
         sync_func=async_to_sync(func) if is_async else func,
+        transactions=None if transactions is None else tuple(transactions),
     )
 
 

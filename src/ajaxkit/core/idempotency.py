@@ -25,6 +25,7 @@ time, compared with the injected clock, so a store never needs the time.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import logging
 import threading
@@ -38,6 +39,7 @@ from ajaxkit.core.body import ReadBody
 from ajaxkit.core.effects import IO, Effect, Flow, blocking
 from ajaxkit.core.identity import user_id
 from ajaxkit.core.steps import StepCall, load_user
+from ajaxkit.core.transactions import transactions_of
 from ajaxkit.exceptions import (
     IdempotencyInFlight,
     IdempotencyKeyInvalid,
@@ -203,24 +205,40 @@ class IdempotencyStep:
         store_key = call.request.state.pop(_STATE, None)
         if store_key is None:  # no key, or this was a replay
             return response
-        store = call.settings.idempotency_store
-        now = call.settings.clock.time()
-        if _storable(response):
-            record = _record(response, _fingerprint_of(call.request))
-            expires = now + call.settings.idempotency_expiry
-            effect = _store_call(store, call.platform, "save", store_key, record, now, expires)
+        record = _record(response, _fingerprint_of(call.request)) if _storable(response) else None
+        held = transactions_of(call.request)
+        if held is None:
+            yield from _settle(call, config, store_key, record)
         else:
-            effect = _store_call(store, call.platform, "release", store_key)
-        try:
-            yield effect
-        except Exception:
-            # The handler has acted: its answer goes out whatever the store
-            # says.  The key stays reserved until PENDING_TIMEOUT, so a retry
-            # gets 409 rather than acting twice.
-            logging.getLogger(call.settings.logger_name).exception(
-                "Idempotency store failed; key left reserved (endpoint %s)", config.scope
+            # An item of an atomic batch: its answer only stands if the batch
+            # commits; rolled back, the key is freed so a retry runs again.
+            held.defer(
+                on_commit=functools.partial(_settle, call, config, store_key, record),
+                on_rollback=functools.partial(_settle, call, config, store_key, None),
             )
         return response
+
+
+def _settle(
+    call: StepCall, config: IdempotencyConfig, store_key: str, record: bytes | None
+) -> Flow[None]:
+    """Store ``record`` under the reserved key, or release the key when ``None``."""
+    store = call.settings.idempotency_store
+    now = call.settings.clock.time()
+    if record is not None:
+        expires = now + call.settings.idempotency_expiry
+        effect = _store_call(store, call.platform, "save", store_key, record, now, expires)
+    else:
+        effect = _store_call(store, call.platform, "release", store_key)
+    try:
+        yield effect
+    except Exception:
+        # The handler has acted: its answer goes out whatever the store
+        # says.  The key stays reserved until PENDING_TIMEOUT, so a retry
+        # gets 409 rather than acting twice.
+        logging.getLogger(call.settings.logger_name).exception(
+            "Idempotency store failed; key left reserved (endpoint %s)", config.scope
+        )
 
 
 def parse_key(raw: str) -> str:

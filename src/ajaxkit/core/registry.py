@@ -19,6 +19,7 @@ from ajaxkit.core.registration_checks import (
 )
 from ajaxkit.core.routing import Router, normalize_route, param_names
 from ajaxkit.core.settings import Settings
+from ajaxkit.core.transactions import TransactionSource
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 __all__ = ["Ajax"]
@@ -201,9 +202,14 @@ class Ajax:
         *,
         methods: Iterable[str] | None = None,
         request_arg: RequestArg = "ajax",
+        transactions: Iterable[TransactionSource] | None = None,
         **options: Any,
     ) -> Endpoint:
         """Register ``func`` at ``route``; the non-decorator form of :meth:`endpoint`.
+
+        ``transactions`` names the databases ``func`` writes through, so that
+        it may be an item of an atomic batch (see
+        :mod:`ajaxkit.core.transactions`); without it, it may not.
 
         Raises:
             RegistrationError: a mistake :mod:`~ajaxkit.core.registration_checks`
@@ -222,6 +228,7 @@ class Ajax:
                 path_names=names,
                 request_arg=request_arg,
                 steps=self.settings.steps,
+                transactions=transactions,
                 **options,
             )
         # Only now: a refused registration leaves no empty route behind.

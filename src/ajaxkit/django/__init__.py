@@ -26,12 +26,14 @@ from __future__ import annotations
 from ajaxkit.django.adapter import DjangoBody, to_ajax_request, to_django_response
 from ajaxkit.django.login import FetchAwareLoginMiddleware
 from ajaxkit.django.platform import DJANGO_PLATFORM
+from ajaxkit.django.transactions import DjangoTransactions
 from ajaxkit.django.views import ajax, apply_django_settings, urls
 from ajaxkit.django.websocket import WebSocketMount, asgi
 
 __all__ = [
     "DJANGO_PLATFORM",
     "DjangoBody",
+    "DjangoTransactions",
     "FetchAwareLoginMiddleware",
     "WebSocketMount",
     "ajax",

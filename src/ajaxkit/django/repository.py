@@ -1,6 +1,7 @@
 """The Django ORM repository for model endpoints.
 
-Each operation runs in ``transaction.atomic(using=alias)``; after-commit
+Each operation runs in ``transaction.atomic(using=alias)`` (in an atomic
+batch, nested in the batch's: see :mod:`ajaxkit.django.transactions`); after-commit
 hooks go through ``transaction.on_commit``, so with ``ATOMIC_REQUESTS`` they
 still wait for the outermost commit.  Relations load eagerly as the plan
 asks: foreign keys with ``select_related``, to-many relations with
@@ -30,6 +31,7 @@ from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
+from ajaxkit.django.transactions import DjangoTransactions, held_atomic
 from ajaxkit.exceptions import FieldError
 
 __all__ = ["DjangoRepository", "SaveRow", "handles", "repository"]
@@ -81,6 +83,7 @@ class DjangoRepository:
     def __init__(self, model: type[models.Model], using: str = DEFAULT_DB_ALIAS) -> None:
         self.model = model
         self.using = using
+        self.transaction_source = DjangoTransactions(using)
         self._described: dict[Any, tuple[ModelInfo, dict[str, Any]]] = {}
         self.info = self.describe(model)
         self.save_row: SaveRow = self._save_row
@@ -140,6 +143,13 @@ class DjangoRepository:
                 yield _Unit(self)
         except IntegrityError as exc:
             raise constraint_violation(exc.__cause__, _columns(self.model)) from exc
+
+    @contextmanager
+    def join(self, transaction: Any) -> Iterator[_Unit]:
+        """A unit inside an atomic batch's held ``atomic`` block (a savepoint)."""
+        held_atomic(transaction)
+        with self.transaction() as unit:
+            yield unit
 
     @contextmanager
     def reading(self) -> Iterator[_Unit]:

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from ajaxkit.sqlalchemy.repository import SQLAlchemyRepository, handles, repository
+from ajaxkit.sqlalchemy.transactions import SQLAlchemyTransactions
 
-__all__ = ["SQLAlchemyRepository", "handles", "repository"]
+__all__ = ["SQLAlchemyRepository", "SQLAlchemyTransactions", "handles", "repository"]

@@ -1,6 +1,7 @@
 """The SQLAlchemy 2.x repository for model endpoints.
 
-Each operation runs in a session of its own, opened from the session source
+Each operation runs in a session of its own (in an atomic batch: in the
+batch's shared session, see :mod:`ajaxkit.sqlalchemy.transactions`), opened from the session source
 given at registration (a ``sessionmaker``, a ``scoped_session`` -- whose
 factory is used, so the application's thread-local session is never touched --
 or any callable returning a ``Session``), inside ``session.begin()``.
@@ -51,6 +52,7 @@ from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
 from ajaxkit.exceptions import FieldError, RegistrationError
+from ajaxkit.sqlalchemy.transactions import SQLAlchemyTransactions, shared_session
 
 __all__ = ["SQLAlchemyRepository", "handles", "repository"]
 
@@ -88,6 +90,7 @@ class SQLAlchemyRepository:
         # A scoped_session's own factory gives fresh sessions: an operation
         # never joins (or closes) the application's thread-local session.
         self.session_source: SessionSource = getattr(session, "session_factory", session)
+        self.transaction_source = SQLAlchemyTransactions(self.session_source)
         self.dialect = _dialect_name(self.session_source)
         self._mapped: dict[Any, _Mapped] = {}
         self.info = self.describe(model)
@@ -122,6 +125,16 @@ class SQLAlchemyRepository:
             session.close()
         for callback in callbacks:
             callback()
+
+    @contextmanager
+    def join(self, transaction: Any) -> Iterator[_Unit]:
+        """A unit in an atomic batch's shared session: flushed, never committed here."""
+        shared = shared_session(transaction)
+        try:
+            yield _Unit(self, shared.session, shared.callbacks)
+            shared.session.flush()
+        except IntegrityError as exc:
+            raise constraint_violation(exc.orig, self.mapped(self.model).columns) from exc
 
     def reading(self) -> AbstractContextManager[_Unit]:
         # A Session begins a transaction on first use anyway; reads share

@@ -28,12 +28,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from ajaxkit.core.registration_checks import check_factory_options
+from ajaxkit.core.transactions import TransactionSource
 from ajaxkit.exceptions import FieldError, RegistrationError
 
 __all__ = [
     "ConstraintViolation",
     "FieldInfo",
     "FieldKind",
+    "JoinableRepository",
     "LoadPlan",
     "ModelInfo",
     "Repository",
@@ -42,6 +44,7 @@ __all__ = [
     "register_repository",
     "register_repository_module",
     "repository_for",
+    "transaction_source",
 ]
 
 #: ``scalar``: a column; ``fk``: a many-to-one relation, written and shown as
@@ -252,6 +255,35 @@ class Repository(Protocol):
         a slightly different moment than its rows, as with any paginator.
         """
         ...
+
+
+class JoinableRepository(Repository, Protocol):
+    """A repository whose operations can join an atomic batch's transaction
+    (see :mod:`ajaxkit.core.transactions`); both shipped ORMs' are.
+
+    Attributes:
+        transaction_source: the database this repository's rows live in.
+    """
+
+    @property
+    def transaction_source(self) -> TransactionSource: ...
+
+    def join(self, transaction: Any) -> AbstractContextManager[Unit]:
+        """A unit inside ``transaction`` (begun by :attr:`transaction_source`):
+        its writes are flushed, not committed, and its ``on_commit``
+        callbacks wait for that transaction's commit (none on rollback).
+        Leaving the block with an exception leaves the rollback to the
+        batch, which rolls everything back."""
+        ...
+
+
+def transaction_source(repository: Repository) -> TransactionSource | None:
+    """The database ``repository`` joins atomic batches on, or ``None`` when
+    it cannot join one (its endpoints are then refused in atomic batches)."""
+    if not callable(getattr(repository, "join", None)):
+        return None
+    source: TransactionSource | None = getattr(repository, "transaction_source", None)
+    return source
 
 
 #: ``factory(model, **options) -> Repository``.

@@ -16,6 +16,7 @@ all of its hooks on one copy of the endpoint bound to its request
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -34,16 +35,24 @@ from ajaxkit.core.models.query import (
     convert_value,
     cursor_allowed,
 )
-from ajaxkit.core.models.repository import ConstraintViolation, FieldInfo, Unit
+from ajaxkit.core.models.repository import (
+    ConstraintViolation,
+    FieldInfo,
+    JoinableRepository,
+    Unit,
+    transaction_source,
+)
 from ajaxkit.core.models.scope import ResourceLookup, VisibleUnit, resolve, unreachable
 from ajaxkit.core.models.validation import WriteSchema
 from ajaxkit.core.models.view import View, ViewLookup, parse_expand, plan_for, serialize
+from ajaxkit.core.transactions import transactions_of
 from ajaxkit.exceptions import (
     Conflict,
     FieldError,
     Forbidden,
     NotFound,
     RegistrationError,
+    ServerError,
     ValidationFailed,
 )
 from ajaxkit.types import AjaxRequest
@@ -292,6 +301,16 @@ class ModelResource:
 
         unit.on_commit(committed)
 
+    def _unit(self, request: AjaxRequest, *, write: bool) -> AbstractContextManager[Unit]:
+        """A unit of its own, or, in an atomic batch, one in the batch's transaction."""
+        held = transactions_of(request)
+        if held is None:
+            return self.repository.transaction() if write else self.repository.reading()
+        source = transaction_source(self.repository)
+        if source is None:  # the batch refuses such items before running any
+            raise ServerError(f"Model {self.name!r} cannot join an atomic batch.")
+        return cast(JoinableRepository, self.repository).join(held.join(source))
+
     def _validated(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
         """``data`` checked by the endpoint's schema, then by the ORM's own
         field rules (422 either way)."""
@@ -309,7 +328,7 @@ class ModelResource:
         user = endpoint.authenticate(request)
         self._allow(endpoint.can_list(user))
         plan = plan_for(self.view, query.expand, self.lookup)
-        with self.repository.reading() as unit:
+        with self._unit(request, write=False) as unit:
             rows, count = unit.list(
                 endpoint.get_queryset(request), query, plan, count=not query.cursor
             )
@@ -331,7 +350,7 @@ class ModelResource:
         """One record in scope (404 outside it)."""
         endpoint = self.endpoint.bind(request)
         user = endpoint.authenticate(request)
-        with self.repository.reading() as unit:
+        with self._unit(request, write=False) as unit:
             obj = self._fetch(unit, endpoint, pk, expand, lock=False)
             self._allow(endpoint.can_get(user, obj))
             return self._record(self._visible(unit, request, [obj], expand), obj, expand)
@@ -342,7 +361,7 @@ class ModelResource:
         user = endpoint.authenticate(request)
         values = endpoint.prepare(request, self._validated(data, partial=False), None)
         try:
-            with self.repository.transaction() as unit:
+            with self._unit(request, write=True) as unit:
                 self._check_relations(unit, request, values)
                 obj = unit.create(values)
                 self._allow(endpoint.can_create(user, obj))
@@ -362,7 +381,7 @@ class ModelResource:
         user = endpoint.authenticate(request)
         values = self._without_pk(self._validated(data, partial=partial, update=True), pk)
         try:
-            with self.repository.transaction() as unit:
+            with self._unit(request, write=True) as unit:
                 obj = self._fetch(unit, endpoint, pk, {}, lock=True)
                 self._allow(endpoint.can_update(user, obj))
                 self._precondition(request, unit, obj)
@@ -379,7 +398,7 @@ class ModelResource:
         endpoint = self.endpoint.bind(request)
         user = endpoint.authenticate(request)
         try:
-            with self.repository.transaction() as unit:
+            with self._unit(request, write=True) as unit:
                 obj = self._fetch(unit, endpoint, pk, {}, lock=True)
                 self._allow(endpoint.can_delete(user, obj))
                 self._precondition(request, unit, obj)
@@ -397,7 +416,7 @@ class ModelResource:
         user = endpoint.authenticate(request)
         check = getattr(endpoint, f"can_{spec.permission}")
         try:
-            with self.repository.transaction() as unit:
+            with self._unit(request, write=True) as unit:
                 obj = self._fetch(unit, endpoint, pk, {}, lock=True)
                 self._allow(check(user, obj))
                 before = self._precondition(request, unit, obj)

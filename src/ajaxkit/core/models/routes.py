@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from ajaxkit.core.models.endpoint import ALL_OPERATIONS, ActionSpec, ModelEndpoint
 from ajaxkit.core.models.query import RESERVED, Expand, bad_parameter, parse_list_query
-from ajaxkit.core.models.repository import Repository, repository_for
+from ajaxkit.core.models.repository import Repository, repository_for, transaction_source
 from ajaxkit.core.models.resource import ModelResource, Record
 from ajaxkit.core.models.view import View
 from ajaxkit.exceptions import RegistrationError
@@ -134,6 +134,10 @@ def _add_routes(api: Ajax, res: ModelResource, step_options: dict[str, Any]) -> 
         "PUT": _update(res, partial=False),
     }
     item["DELETE"] = _delete(res)
+    # Every route of the model may be an item of an atomic batch when its
+    # repository can join the batch's transaction.
+    source = transaction_source(res.repository)
+    step_options = {**step_options, "transactions": None if source is None else (source,)}
     wanted = {"GET": "list", "POST": "create"}
     for method, handler in collection.items():
         if wanted[method] in ops:

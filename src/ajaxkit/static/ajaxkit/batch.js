@@ -3,7 +3,10 @@
  * Batching: `POST <mount>/_batch` with `{"items": [{method, path, params | body,
  * headers}], "atomic": false}` answers `{"items": [{status, headers, body}]}`
  * in the same order.  Calls made in the same tick can be coalesced into one
- * such request (`createClient({coalesce: true})`).
+ * such request (`createClient({coalesce: true})`).  `client.batch(items,
+ * {atomic: true})` runs them in one transaction: if one fails, nothing is
+ * committed and every other item answers a 424 problem (`batch_rolled_back`
+ * or `batch_not_run`, with `failed_item`).
  */
 
 /** The route below the mount. */

@@ -1,0 +1,69 @@
+"""A SQLAlchemy session factory as the transaction source of atomic batches.
+
+An atomic batch opens one session of the factory and begins its
+transaction before the first item that declares it; every model endpoint
+registered with the same factory then works in that session (writes are
+flushed, not committed) and its after-commit callbacks wait for the
+batch's commit.  A session is not tied to a thread, so the items may run on
+whichever worker thread the server picks, one after the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ajaxkit.exceptions import ServerError
+
+__all__ = ["SQLAlchemyTransactions", "SharedSession", "shared_session"]
+
+
+class SQLAlchemyTransactions:
+    """The database a session factory (a ``sessionmaker``) opens sessions on.
+
+    Models registered with the same factory share one transaction in an
+    atomic batch; pass a ``scoped_session`` and its factory is used.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self.factory: Callable[[], Session] = getattr(session, "session_factory", session)
+
+    @property
+    def key(self) -> Hashable:
+        return ("sqlalchemy", self.factory)
+
+    def begin(self) -> SharedSession:
+        session = self.factory()
+        session.begin()
+        return SharedSession(session)
+
+
+class SharedSession:
+    """The session an atomic batch's items share, and their after-commit callbacks."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.callbacks: list[Callable[[], None]] = []
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        finally:
+            self.session.close()
+        for callback in self.callbacks:
+            callback()
+
+    def rollback(self) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+
+def shared_session(held: object) -> SharedSession:
+    """``held`` as a shared session (a repository joining a batch's transaction)."""
+    if not isinstance(held, SharedSession):
+        raise ServerError("A SQLAlchemy repository was given another ORM's transaction.")
+    return held

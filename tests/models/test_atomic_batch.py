@@ -1,0 +1,157 @@
+"""Atomic batches (``atomic: true``) over model endpoints, on both ORMs and both databases.
+
+Every item joins one transaction per database: a failing item rolls back the
+items before it (read back from the database, not from answers), after-commit
+hooks never fire for a rolled-back batch, an idempotent item of one is not
+replayed, and batching never skips an item's own permission checks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ajaxkit import Ajax
+from ajaxkit.core.models import Change
+from tests.models.backends import Backend
+from tests.models.clients import Client, MakeClient
+from tests.models.spec import build_api
+
+
+@pytest.fixture
+def api(backend: Backend, events: list[Change]) -> Iterator[Ajax]:
+    backend.reset()
+    api = build_api(backend, events)
+    api.batch()
+    yield api
+
+
+def _atomic(client: Client, items: list[dict[str, Any]]) -> dict[str, Any]:
+    response = client.post("/ajax/_batch", json={"items": items, "atomic": True})
+    assert response.status == 200, response.json()
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def _create(title: str, **headers: str) -> dict[str, Any]:
+    return {"method": "POST", "path": "notes", "body": {"title": title}, "headers": headers}
+
+
+def _titles(backend: Backend) -> list[str]:
+    """The notes' titles as stored, read straight from the database."""
+    return sorted(backend.titles())
+
+
+def test_an_atomic_batch_that_succeeds_commits_every_item(
+    client: Client, backend: Backend, events: list[Change]
+) -> None:
+    answer = _atomic(client, [_create("one"), _create("two"), {"path": "notes"}])
+    assert answer["committed"] is True
+    assert [a["status"] for a in answer["items"]] == [201, 201, 200]
+    # A read after the writes sees them: the items share the transaction.
+    assert answer["items"][2]["body"]["count"] == 2
+    assert _titles(backend) == ["one", "two"]
+    assert [(e.action, e.record["title"]) for e in events] == [
+        ("created", "one"),
+        ("created", "two"),
+    ]
+
+
+def _failing_items(client: Client, make_client: MakeClient) -> dict[str, dict[str, Any]]:
+    bob = make_client("bob")
+    theirs = bob.post("/ajax/notes", json={"title": "bob's", "status": "published"}).json()
+    author = client.post("/ajax/authors", json={"name": "A", "email": "a@x.test"}).json()
+    return {
+        "422": {"method": "POST", "path": "notes", "body": {"title": "x", "priority": "high"}},
+        "412": {
+            "method": "PATCH",
+            "path": f"authors/{author['id']}",
+            "body": {"name": "B"},
+            "headers": {"If-Match": '"v999"'},
+        },
+        "404": {"method": "PATCH", "path": "notes/987654", "body": {"title": "y"}},
+        "403": {"method": "PATCH", "path": f"notes/{theirs['id']}", "body": {"title": "mine"}},
+    }
+
+
+@pytest.mark.parametrize("status", ["422", "412", "404", "403"])
+def test_a_failing_third_item_rolls_back_the_first_two(
+    client: Client,
+    make_client: MakeClient,
+    backend: Backend,
+    events: list[Change],
+    status: str,
+) -> None:
+    failing = _failing_items(client, make_client)[status]
+    before, seen = _titles(backend), len(events)
+    answer = _atomic(client, [_create("one"), _create("two"), failing, _create("four")])
+    assert answer["committed"] is False
+    statuses = [a["status"] for a in answer["items"]]
+    assert statuses == [424, 424, int(status), 424]
+    codes = [a["body"]["code"] for a in answer["items"]]
+    assert codes[:2] == ["batch_rolled_back"] * 2
+    assert codes[3] == "batch_not_run"
+    assert all(answer["items"][i]["body"]["failed_item"] == 2 for i in (0, 1, 3))
+    assert _titles(backend) == before
+    # The after-commit hooks of the rolled-back creates never ran.
+    assert len(events) == seen
+
+
+def test_an_idempotent_item_of_a_rolled_back_batch_is_not_replayed(
+    client: Client, backend: Backend
+) -> None:
+    key = f'"{uuid.uuid4()}"'
+    failing = {"method": "POST", "path": "notes", "body": {"title": "x", "priority": "high"}}
+    first = _atomic(client, [_create("kept", **{"Idempotency-Key": key}), failing])
+    assert first["committed"] is False
+    retried = _atomic(client, [_create("kept", **{"Idempotency-Key": key})])
+    assert retried["committed"] is True
+    assert retried["items"][0]["status"] == 201
+    assert "idempotent-replayed" not in retried["items"][0]["headers"]
+    assert _titles(backend) == ["kept"]
+    # Once committed, the stored answer is the one a retry gets.
+    again = _atomic(client, [_create("kept", **{"Idempotency-Key": key})])
+    assert again["items"][0]["headers"]["idempotent-replayed"] == "true"
+    assert _titles(backend) == ["kept"]
+
+
+def test_batching_never_bypasses_an_items_own_permission(
+    client: Client, make_client: MakeClient, backend: Backend
+) -> None:
+    bob = make_client("bob")
+    theirs = bob.post("/ajax/notes", json={"title": "bob's", "status": "published"}).json()
+    steal = {"method": "DELETE", "path": f"notes/{theirs['id']}"}
+    answer = _atomic(client, [_create("mine"), steal])
+    assert [a["status"] for a in answer["items"]] == [424, 403]
+    assert _titles(backend) == ["bob's"]
+    client.logout()
+    anonymous = _atomic(client, [_create("anon")])
+    assert anonymous["items"][0]["status"] == 403
+    assert anonymous["committed"] is False
+    assert _titles(backend) == ["bob's"]
+
+
+def test_a_django_plain_handler_declaring_its_alias_is_rolled_back_too(
+    client: Client, backend: Backend, api: Ajax
+) -> None:
+    if not backend.name.startswith("django"):
+        pytest.skip("a declared alias covers plain handlers on Django's ORM only")
+    from ajaxkit.django import DjangoTransactions
+
+    note = backend.models.Note
+    alias = backend.options()["using"]
+
+    @api.endpoint("plain/notes", methods=["POST"], transactions=[DjangoTransactions(alias)])
+    def plain(title: str) -> dict[str, Any]:
+        return {"id": note.objects.using(alias).create(title=title).pk}
+
+    failing = {"method": "POST", "path": "notes", "body": {"title": "x", "priority": "high"}}
+    plain_item = {"method": "POST", "path": "plain/notes", "body": {"title": "plain"}}
+    answer = _atomic(client, [plain_item, _create("model"), failing])
+    assert [a["status"] for a in answer["items"]] == [424, 424, 422]
+    assert _titles(backend) == []
+    assert _atomic(client, [plain_item, _create("model")])["committed"] is True
+    assert _titles(backend) == ["model", "plain"]
