@@ -154,9 +154,9 @@ def test_markup_in_a_name_is_shown_as_text(search_page: SearchPage) -> None:
     assert search_page.dialogs == []
 
 
-def test_screenshot(search_page: SearchPage, tmp_path: Path) -> None:
+def test_screenshot(search_page: SearchPage, artifacts: Path) -> None:
     search_page.type("al")
     search_page.status.get_by_text("shown for “al”").wait_for()
-    path = tmp_path / "demo.png"
+    path = artifacts / "demo.png"
     search_page.page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000  # a rendered page, not a blank one
