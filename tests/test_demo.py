@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from sqlalchemy import Engine
 
 from ajaxkit.testing import Client

@@ -1,4 +1,4 @@
-"""``python -m examples.demo [--port N] [--host H] [--database PATH | --database-url URL] [--redis URL]``.
+"""``python -m examples.demo [options]``: the demo, on SQLite or PostgreSQL, memory or Redis.
 
 Zero configuration by default: a SQLite file beside the demo and the
 in-process memory broker.  ``--database-url`` takes any SQLAlchemy URL

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -87,7 +87,10 @@ _FIRST_JOINED = date(2019, 1, 7)
 # skip spaces and punctuation, which would reorder "al-" and "al ".
 _FOLDED = String(120).with_variant(String(120, collation="C"), "postgresql")
 # Dialects whose INSERT can skip rows that are there already, in one statement.
-_INSERT_IGNORING_DUPLICATES = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_INSERT_IGNORING_DUPLICATES: dict[str, Callable[[type[Base]], Any]] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}
 
 
 class User(Base):
@@ -118,7 +121,13 @@ def _seed_rows() -> Iterator[dict[str, Any]]:
     for user_id, name in enumerate(NAMES, start=1):
         joined = _FIRST_JOINED + timedelta(days=37 * user_id)
         folded = fold(name)
-        yield {"id": user_id, "name": name, "name_folded": folded, "email": _email(name), "joined": joined}
+        yield {
+            "id": user_id,
+            "name": name,
+            "name_folded": folded,
+            "email": _email(name),
+            "joined": joined,
+        }
 
 
 def create_database(engine: Engine) -> None:

@@ -96,7 +96,9 @@ def test_a_validation_problem_is_shown_on_its_field(browser: Browser, demo: str)
 def people_named(workdir: Path, name: str) -> int:
     """How many rows of the demo's database have ``name`` (read by the test, not the page)."""
     with closing(sqlite3.connect(demo_database(workdir))) as connection:
-        (count,) = connection.execute("SELECT count(*) FROM people WHERE name = ?", (name,)).fetchone()
+        (count,) = connection.execute(
+            "SELECT count(*) FROM people WHERE name = ?", (name,)
+        ).fetchone()
     return int(count)
 
 
