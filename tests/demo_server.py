@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,8 +16,13 @@ _URL_LINE = re.compile(rb"Demo running at (http://\S+)")
 
 
 @contextmanager
-def running_demo(workdir: Path, timeout: float = 30.0, port: int = 0) -> Iterator[str]:
+def running_demo(
+    workdir: Path, timeout: float = 30.0, port: int = 0, args: Sequence[str] = ()
+) -> Iterator[str]:
     """Start the demo with its database and log in ``workdir``; yield its URL.
+
+    ``args`` are more command-line options (``--redis URL``); with
+    ``--database-url`` among them, no SQLite file is made.
 
     The server's output goes to ``workdir / "demo.log"`` (a file, not a pipe
     nobody drains, which would stall the server once full).
@@ -25,7 +30,9 @@ def running_demo(workdir: Path, timeout: float = 30.0, port: int = 0) -> Iterato
     log = workdir / f"demo-{port}.log" if port else workdir / "demo.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     command = [sys.executable, "-m", "examples.demo", "--port", str(port)]
-    command += ["--database", str(workdir / "users.sqlite3"), "--log-level", "warning"]
+    if "--database-url" not in args:
+        command += ["--database", str(demo_database(workdir))]
+    command += ["--log-level", "warning", *args]
     with log.open("wb") as out:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
@@ -39,6 +46,11 @@ def running_demo(workdir: Path, timeout: float = 30.0, port: int = 0) -> Iterato
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def demo_database(workdir: Path) -> Path:
+    """The SQLite file of the demo started in ``workdir``."""
+    return workdir / "users.sqlite3"
 
 
 def _wait_for_url(process: subprocess.Popen[bytes], log: Path, timeout: float) -> str:

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 from ajaxkit.testing import Client
 from examples.demo import users
 from examples.demo.api import MAX_QUERY_LENGTH, create_api
+from examples.demo.database import open_database, sqlite_url
 from tests.demo_server import running_demo
 
 SEARCH = "/ajax/users/search"
@@ -21,14 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "users.sqlite3"
-    users.create_database(path)
-    return path
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    engine = open_database(sqlite_url(tmp_path_factory.mktemp("demo") / "users.sqlite3"))
+    users.create_database(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def client(database: Path) -> Client:
+def client(database: Engine) -> Client:
     return Client(create_api(database))
 
 
@@ -39,12 +42,13 @@ def names(client: Client, **params: object) -> list[str]:
 
 
 def test_database_is_seeded_once(tmp_path: Path) -> None:
-    path = tmp_path / "nested" / "users.sqlite3"
-    users.create_database(path)
-    users.create_database(path)  # a second start must not duplicate anyone
-    with users.connect(path) as connection:
-        (count,) = connection.execute("SELECT count(*) FROM users").fetchone()
-    assert count == len(users.NAMES) == 50
+    engine = open_database(sqlite_url(tmp_path / "nested" / "users.sqlite3"))
+    try:
+        users.create_database(engine)
+        users.create_database(engine)  # a second start must not duplicate anyone
+        assert users.count(engine) == len(users.NAMES) == 50
+    finally:
+        engine.dispose()
 
 
 def test_search_matches_substrings_ignoring_case_by_name(client: Client) -> None:

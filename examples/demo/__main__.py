@@ -1,8 +1,16 @@
-"""``python -m examples.demo [--port N] [--host H] [--database PATH]``.
+"""``python -m examples.demo [options]``: the demo, on SQLite or PostgreSQL, memory or Redis.
+
+Zero configuration by default: a SQLite file beside the demo and the
+in-process memory broker.  ``--database-url`` takes any SQLAlchemy URL
+(``postgresql+psycopg://user@127.0.0.1:5432/demo``; the database must exist,
+its tables are created); ``--redis redis://127.0.0.1:6379/0`` keeps the live
+log and the idempotency records in Redis, under ``--redis-namespace``, so
+the feed resumes without a reset across restarts and processes.
 
 Prints ``Demo running at http://127.0.0.1:<port>/`` once the port is
 listening, so a script (or a test) can read the URL off the first line.
-``--port 0`` picks a free port.
+``--port 0`` picks a free port.  A database or Redis that cannot be used is
+a one-line error, not a traceback.
 """
 
 from __future__ import annotations
@@ -16,22 +24,53 @@ from pathlib import Path
 
 import uvicorn
 
-from examples.demo.app import DEFAULT_DATABASE, create_app
+from examples.demo.app import DEFAULT_DATABASE, DEFAULT_NAMESPACE, DemoConfig, create_app
+from examples.demo.database import DemoConfigError, sqlite_url
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line options."""
-    parser = argparse.ArgumentParser(prog="python -m examples.demo", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m examples.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port; 0 picks a free one")
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--database",
         type=Path,
         default=DEFAULT_DATABASE,
         help="SQLite file, created and seeded on first run (default: %(default)s)",
     )
+    where.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a SQLAlchemy URL instead, e.g. postgresql+psycopg://user@127.0.0.1:5432/demo",
+    )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="Redis for live events and idempotency records (default: in memory)",
+    )
+    parser.add_argument(
+        "--redis-namespace",
+        default=DEFAULT_NAMESPACE,
+        metavar="NAME",
+        help="prefix of the demo's Redis keys (default: %(default)s)",
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn's log level")
     return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> DemoConfig:
+    """The demo's configuration from parsed options."""
+    return DemoConfig(
+        database_url=args.database_url or sqlite_url(args.database),
+        redis_url=args.redis,
+        namespace=args.redis_namespace,
+    )
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -49,13 +88,17 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Bind the port, seed the database, print the URL, serve until interrupted."""
+    """Bind the port, open the database, print the URL, serve until interrupted."""
     args = parse_args(argv)
     # Bound and listening before the URL is printed: whoever reads the line
     # can connect at once (early connections wait in the backlog).  Bound
     # first of all, so a busy port fails before any other work.
     sock = listen(args.host, args.port)
-    app = create_app(args.database)
+    try:
+        app = create_app(config_from(args))
+    except DemoConfigError as exc:
+        sock.close()
+        sys.exit(f"error: {exc}")
     host, port = sock.getsockname()[:2]
     print(f"Demo running at http://{host}:{port}/", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level))

@@ -7,36 +7,31 @@ a query over 40 characters or a bad ``limit`` is a 422 problem.
 ``If-Match``, delete) whose changes every page receives live
 (:mod:`examples.demo.people`).
 
-``POST <mount>/activity`` (``{"text": …}``) publishes a line to the live
-activity feed, which every open page receives over Server-Sent Events
-(``<mount>/_live/sse?topic=activity``).
+``<mount>/activity`` and ``<mount>/chat`` store lines and publish them to
+every open page over Server-Sent Events (:mod:`examples.demo.messages`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field
+from sqlalchemy import Engine
 
 from ajaxkit import Ajax
-from ajaxkit.live import Live, LiveSettings
+from ajaxkit.live import Broker, Live, LiveSettings
 from examples.demo import users
+from examples.demo.messages import register_messages
 from examples.demo.people import register_people
 
-__all__ = ["ACTIVITY_TOPIC", "MAX_ACTIVITY_LENGTH", "MAX_QUERY_LENGTH", "create_api"]
+__all__ = ["MAX_QUERY_LENGTH", "create_api"]
 
 #: Longest accepted query; a longer one is a 422 problem the page shows.
 MAX_QUERY_LENGTH = 40
-#: Longest activity line.
-MAX_ACTIVITY_LENGTH = 140
-#: Where activity is published.
-ACTIVITY_TOPIC = "activity"
 
 
-def create_api(database: Path) -> Ajax:
-    """The demo's endpoints, reading users from ``database``."""
+def create_api(database: Engine, broker: Broker | str = "memory://") -> Ajax:
+    """The demo's endpoints on ``database``, publishing live events through ``broker``."""
     api = Ajax()
 
     # --8<-- [start:endpoint]
@@ -50,19 +45,7 @@ def create_api(database: Path) -> Ajax:
 
     # --8<-- [end:endpoint]
     # Reconnect quickly: a demo server restarts often.
-    live = Live(api, settings=LiveSettings(retry_ms=1000))
-    _activity_feed(api, live)
+    live = Live(api, broker, settings=LiveSettings(retry_ms=1000))
+    register_messages(api, live, database)
     register_people(api, live, database)
     return api
-
-
-def _activity_feed(api: Ajax, live: Live) -> None:
-    live.topic(ACTIVITY_TOPIC)
-
-    @api.endpoint("activity", methods=["POST"])
-    def post_activity(
-        text: Annotated[str, Field(min_length=1, max_length=MAX_ACTIVITY_LENGTH)],
-    ) -> dict[str, str]:
-        """Publish one line to every open page; answers its cursor."""
-        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        return {"cursor": live.publish(ACTIVITY_TOPIC, {"text": text, "at": at})}

@@ -1,22 +1,25 @@
 """The demo's people table: a model endpoint with validation, ETags and live updates.
 
 ``<mount>/people`` lists, creates, reads, updates (``PATCH`` with
-``If-Match``) and deletes people, over SQLAlchemy on the demo's SQLite file.
-Every committed change is published to ``models/people``, so every open
-page updates its table; an edit made from a stale copy gets 412.
+``If-Match``) and deletes (``DELETE`` with ``If-Match``) people, over
+SQLAlchemy in the demo's database.  Every committed change is published to
+``models/people``, so every open page updates its table; an edit made from a
+stale copy gets 412.  Creating and editing require an ``Idempotency-Key``
+(the browser client sends one by itself), so a POST retried after a dropped
+connection creates one row, not two.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Enum, String, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import Engine, Enum, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 import ajaxkit.sqlalchemy  # noqa: F401  (the SQLAlchemy repository)
 from ajaxkit import Ajax, ModelEndpoint
 from ajaxkit.live import Live
+from examples.demo.database import Base
 
 __all__ = ["ROLES", "SEED", "PeopleEndpoint", "Person", "register_people"]
 
@@ -30,10 +33,6 @@ SEED = (
     ("Susan Kare", "susan@example.org", "designer"),
     ("Ken Thompson", "ken@example.org", "engineer"),
 )
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 class Person(Base):
@@ -59,15 +58,14 @@ class PeopleEndpoint(ModelEndpoint):
     default_limit = 50
 
 
-def register_people(api: Ajax, live: Live, database: Path) -> sessionmaker[Session]:
-    """Create and seed the table in ``database``; serve it at ``<mount>/people``."""
-    engine = create_engine(f"sqlite:///{database}")
+def register_people(api: Ajax, live: Live, engine: Engine) -> sessionmaker[Session]:
+    """Create and seed the table in ``engine``'s database; serve it at ``<mount>/people``."""
     Base.metadata.create_all(engine)
     factory = sessionmaker(engine)
     with factory.begin() as session:
         if session.scalar(select(Person.id).limit(1)) is None:
             session.add_all(Person(name=n, email=e, role=r) for n, e, r in SEED)
-    api.model(Person, PeopleEndpoint, resource="people", session=factory)
+    api.model(Person, PeopleEndpoint, resource="people", session=factory, idempotency="required")
     live.model(Person)
     return factory
 

@@ -19,7 +19,7 @@ from examples.demo.api import MAX_QUERY_LENGTH
 from tests.demo_server import running_demo
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Request
+    from playwright.sync_api import Browser, Page, Request, ViewportSize
 
 pytestmark = pytest.mark.browser
 
@@ -154,9 +154,43 @@ def test_markup_in_a_name_is_shown_as_text(search_page: SearchPage) -> None:
     assert search_page.dialogs == []
 
 
-def test_screenshot(search_page: SearchPage, tmp_path: Path) -> None:
+def test_screenshot(search_page: SearchPage, artifacts: Path) -> None:
     search_page.type("al")
     search_page.status.get_by_text("shown for “al”").wait_for()
-    path = tmp_path / "demo.png"
+    path = artifacts / "demo.png"
     search_page.page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+#: An iPhone SE / small Android width, in CSS pixels.
+PHONE: ViewportSize = {"width": 375, "height": 740}
+
+
+def overflow(page: Page) -> int:
+    """How many CSS pixels the page is wider than the screen (0: no sideways scrolling)."""
+    width: int = page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - document.documentElement.clientWidth"
+    )
+    return width
+
+
+def test_readable_at_phone_width(browser: Browser, demo_url: str, artifacts: Path) -> None:
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto(demo_url)
+        page.wait_for_selector("html[data-ready=true][data-people=ready][data-feed-loaded=true]")
+        page.locator("#search-input").press_sequentially("al", delay=KEYSTROKE_MS)
+        page.locator("#status").get_by_text("shown for “al”").wait_for()
+        assert overflow(page) == 0
+        page.screenshot(path=str(artifacts / "phone.png"), full_page=True)
+        # An open edit row and a field error must fit as well.
+        page.locator("#people-rows tr").first.get_by_role("button", name="Edit").click()
+        page.locator("#people-rows input[name=name]").fill("x" * 41)
+        page.locator("#people-rows").get_by_role("button", name="Save").click()
+        page.wait_for_selector("#people-rows input[name=name][aria-invalid=true]")
+        assert overflow(page) == 0
+        page.screenshot(path=str(artifacts / "phone-editing.png"), full_page=True)
+    finally:
+        context.close()

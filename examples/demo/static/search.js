@@ -1,69 +1,27 @@
 // The live user search: one request per pause in typing, results shown as text.
 //
-// Every value from the server reaches the page through textContent or text
-// nodes, never innerHTML, so a user named "<img onerror=...>" is just text.
+// The request goes through the page's ajaxkit client, debounced by ajaxkit's
+// own debounce(); a failure arrives as a typed error carrying the problem
+// document. Every value from the server reaches the page through textContent
+// or text nodes, never innerHTML, so a user named "<img onerror=...>" is just text.
+
+import { debounce, HTTPError } from "/ajax/ajaxkit.js";
+import { api } from "./connection.js";
 
 /** Quiet time after the last keystroke before searching: covers a typing burst, still feels live. */
 export const DEBOUNCE_MS = 250;
-/** The ajaxkit endpoint (see examples/demo/app.py). */
-export const SEARCH_URL = "/ajax/users/search";
+/** The ajaxkit endpoint (see examples/demo/api.py), relative to the mount. */
+export const SEARCH_PATH = "users/search";
 /** Most results asked for. */
 export const LIMIT = 10;
 
 /**
- * A problem+json document (RFC 9457) or one made up for a non-problem failure.
+ * A problem document (RFC 9457), as the page shows it.
  * @typedef {{title?: string, status?: number, detail?: string, code?: string,
  *   errors?: {parameter?: string, pointer?: string, detail: string}[]}} Problem
  */
 
-/** Raised for any failed search; carries the problem to show. */
-export class ProblemError extends Error {
-  /** @param {Problem} problem */
-  constructor(problem) {
-    super(problem.detail ?? problem.title ?? "Request failed");
-    this.problem = problem;
-  }
-}
-
-/**
- * `fn` runs once `delay` ms have passed without another call.
- * @template {unknown[]} A
- * @param {(...args: A) => void} fn
- * @param {number} delay
- * @returns {(...args: A) => void}
- */
-export function debounce(fn, delay) {
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let timer;
-  return (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), delay);
-  };
-}
-
-/**
- * Ask the server for users matching `query`.
- * @param {string} query
- * @param {AbortSignal} signal
- * @returns {Promise<{id: number, name: string, email: string, joined: string}[]>}
- */
-export async function fetchUsers(query, signal) {
-  const url = new URL(SEARCH_URL, window.location.href);
-  url.searchParams.set("q", query);
-  url.searchParams.set("limit", String(LIMIT));
-  const response = await fetch(url, { headers: { Accept: "application/json" }, signal });
-  if (response.ok) {
-    return response.json();
-  }
-  const type = response.headers.get("Content-Type") ?? "";
-  if (type.startsWith("application/problem+json")) {
-    throw new ProblemError(await response.json());
-  }
-  throw new ProblemError({
-    status: response.status,
-    detail: `The server answered ${response.status} ${response.statusText}.`,
-  });
-}
+/** @typedef {{id: number, name: string, email: string, joined: string}} User */
 
 /**
  * `name` as text nodes, with the first match of `query` in a <mark>.
@@ -142,34 +100,44 @@ export function start() {
     errorBox.hidden = false;
   }
 
-  async function search() {
-    const query = input.value.trim();
-    inFlight?.abort(); // an older, slower answer must never overwrite a newer one
-    if (!query) {
-      results.replaceChildren();
-      showStatus("Type to search 50 users.");
-      return;
-    }
+  // One request per pause; a newer one aborts the older, so a slow old
+  // answer can never overwrite a newer one.
+  const fetchUsers = debounce((/** @type {string} */ query) => {
+    inFlight?.abort();
     const controller = new AbortController();
     inFlight = controller;
     results.setAttribute("aria-busy", "true");
-    try {
-      const users = await fetchUsers(query, controller.signal);
-      results.replaceChildren(...users.map((user) => userItem(user, query)));
-      showStatus(users.length ? `${users.length} shown for “${query}”` : `No results for “${query}”.`);
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      showProblem(
-        error instanceof ProblemError
-          ? error.problem
-          : { detail: "Could not reach the server. Is the demo still running?" },
-      );
-    } finally {
+    const params = { q: query, limit: LIMIT };
+    const answer = /** @type {Promise<User[]>} */ (api.get(SEARCH_PATH, { params, signal: controller.signal }));
+    return answer.then((users) => ({ query, users })).finally(() => {
       if (inFlight === controller) results.removeAttribute("aria-busy");
+    });
+  }, DEBOUNCE_MS);
+
+  async function search() {
+    const query = input.value.trim();
+    if (!query) {
+      fetchUsers.cancel();
+      inFlight?.abort();
+      results.replaceChildren();
+      results.removeAttribute("aria-busy");
+      showStatus("Type to search 50 users.");
+      return;
+    }
+    try {
+      const found = await fetchUsers(query);
+      if (found.query !== input.value.trim()) return; // typing went on meanwhile
+      results.replaceChildren(...found.users.map((user) => userItem(user, found.query)));
+      showStatus(found.users.length ? `${found.users.length} shown for “${found.query}”`
+        : `No results for “${found.query}”.`);
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError") return;
+      if (error instanceof HTTPError) showProblem(error.problem);
+      else showProblem({ detail: "Could not reach the server. Is the demo still running?" });
     }
   }
 
-  input.addEventListener("input", debounce(search, DEBOUNCE_MS));
+  input.addEventListener("input", search);
   form.addEventListener("submit", (event) => event.preventDefault());
   document.documentElement.dataset.ready = "true";
 }
