@@ -19,6 +19,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -67,43 +69,38 @@ async def measure(base: str, rounds: int, calls: int) -> tuple[float, float]:
     return statistics.median(separate), statistics.median(batched)
 
 
+@contextmanager
+def serving(target: str) -> Iterator[str]:
+    """Serve the app ``target`` (module:attribute) under uvicorn; yield its base URL."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    command = [sys.executable, "-m", "uvicorn", target, "--port", str(port)]
+    server = subprocess.Popen([*command, "--log-level", "warning"], cwd=ROOT, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/ajax/item", params={"n": 0})
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--calls", type=int, default=20)
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     print(f"{'server':<12} {'separate ms':>12} {'batch ms':>10} {'ratio':>7}")
     for name, target in APPS.items():
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                target,
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    httpx.get(f"{base}/ajax/item", params={"n": 0})
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+        with serving(target) as base:
             separate, batched = asyncio.run(measure(base, args.rounds, args.calls))
             ratio = separate / batched
             print(f"{name:<12} {separate * 1e3:>12.2f} {batched * 1e3:>10.2f} {ratio:>7.2f}")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,20 @@
-"""The apps bench/batch.py serves: one small endpoint plus the batch endpoint."""
+"""The apps bench/batch.py serves: one small endpoint plus the batch endpoint.
+
+Each also serves, at ``/``, the page bench/batch_browser.py drives: it imports
+the client from the mount (``/ajax/ajaxkit.js``), so the page, the client and
+the calls share one origin, as on a real site.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ajaxkit import Ajax
+
+#: The mount's ``max_items``; the page's client coalesces up to this many calls.
+MAX_ITEMS = 50
+PAGE = (Path(__file__).resolve().parent / "batch_page.html").read_text()
 
 
 def _api() -> Ajax:
@@ -15,18 +25,22 @@ def _api() -> Ajax:
         return {"n": n, "name": f"item {n}", "tags": ["a", "b"]}
 
     # Exempt here only so the benchmark needs no CSRF token; see docs/security.md.
-    api.batch(max_items=50, csrf_exempt=True)
+    api.batch(max_items=MAX_ITEMS, csrf_exempt=True)
     return api
 
 
 def _starlette() -> Any:
     from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Mount, Route
 
     import ajaxkit.starlette
 
-    app = Starlette()
-    app.mount("/ajax", ajaxkit.starlette.app(_api()))
-    return app
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(PAGE)
+
+    return Starlette(routes=[Mount("/ajax", app=ajaxkit.starlette.app(_api())), Route("/", page)])
 
 
 def _django() -> Any:
@@ -58,9 +72,16 @@ def __getattr__(name: str) -> Any:
     if name == "django_app":
         return _django()
     if name == "urlpatterns":
+        from django.http import HttpRequest, HttpResponse
         from django.urls import include, path
 
         import ajaxkit.django
 
-        return [path("ajax/", include(ajaxkit.django.urls(_api(), asynchronous=True)))]
+        async def page(request: HttpRequest) -> HttpResponse:
+            return HttpResponse(PAGE)
+
+        return [
+            path("ajax/", include(ajaxkit.django.urls(_api(), asynchronous=True))),
+            path("", page),
+        ]
     raise AttributeError(name)
