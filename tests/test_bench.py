@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from bench import run
+from bench import batch, batch_browser, run
 from bench.apps.data import ECHO_BODY, SMALL, USERS, wrong_answer
+from tests.services import require_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +43,57 @@ def test_every_bench_app_answers_every_endpoint_correctly() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     for target in run.SERVERS:
         assert f"=== {target} " in done.stdout
+
+
+def _bench_module(module: str, *args: str) -> str:
+    """Run ``python -m <module> <args>`` from the repository root; its output."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.django
+@pytest.mark.starlette
+def test_the_batch_bench_runs_on_every_server() -> None:
+    out = _bench_module("bench.batch", "--rounds", "1", "--calls", "3")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == list(batch.APPS)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.django
+@pytest.mark.starlette
+def test_the_browser_batch_bench_runs_on_every_server_and_checks_its_rounds() -> None:
+    # Every round is checked inside the script (one _batch request, or one GET
+    # per call; the same answers on both sides), so exit status 0 means the
+    # page's client really coalesced.  The figures are not looked at.
+    chromium = require_browser()
+    out = _bench_module(
+        "bench.batch_browser", "--rounds", "2", "--calls", "3", "--chromium", chromium
+    )
+    rows = [line.split() for line in out.splitlines()[2:]]
+    assert [r[0] for r in rows] == list(batch.APPS)
+    assert all(r[-1] in ("yes", "no") for r in rows)
+
+
+def test_the_browser_batch_ratios_are_paired_round_by_round() -> None:
+    timings = batch_browser.Timings(batch=[1.0, 10.0, 4.0], separate=[30.0, 40.0, 8.0])
+    assert timings.median("separate") / timings.median("batch") == pytest.approx(7.5)
+    assert timings.paired_ratio() == pytest.approx(4.0)  # of 30, 4 and 2
+    assert batch_browser.expected(2) == [
+        {"n": 0, "name": "item 0", "tags": ["a", "b"]},
+        {"n": 1, "name": "item 1", "tags": ["a", "b"]},
+    ]
 
 
 def test_wrong_answers_are_recognised() -> None:
