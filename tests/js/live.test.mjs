@@ -124,3 +124,29 @@ test("a long-poll answer with reset tells the subscribers and moves on", async (
   assert.match(calls[1].url, new RegExp(`cursor=${encodeURIComponent(reset.cursor)}`));
   stop();
 });
+
+test("a client that caches GETs still asks the server for every long-poll", async () => {
+  // An idle long-poll answers the cursor it was given, so the next poll has the
+  // same URL.  Answered from the cache, the loop would spin on resolved promises
+  // and freeze the page until the entry expired; here the clock never moves, so
+  // the stub clock gives up (throws) after many reads instead of hanging the test.
+  const idle = answer(200, { cursor: open.cursor, reset: false, events: [] });
+  const { fetch, calls } = stubFetch([idle, idle, () => new Promise(() => {})]);
+  let reads = 0;
+  const now = () => {
+    reads += 1;
+    if (reads > 1000) throw new Error("the long-poll loop is spinning on the cache");
+    return 0;
+  };
+  const errors = [];
+  const client = createClient({ ...quick, fetch, EventSource: null, cache: 60_000, now });
+  const stop = client.subscribe(["chat/lobby"], () => {}, { onError: (e) => errors.push(e.message) });
+  try {
+    await tick();
+    assert.deepEqual(errors, []);
+    assert.equal(calls.length, 3);
+    assert.equal(calls[1].url, calls[2].url);
+  } finally {
+    stop();
+  }
+});

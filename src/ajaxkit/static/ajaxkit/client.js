@@ -81,7 +81,9 @@ export class Client {
     this.live = new LiveHub({
       base: this.base,
       EventSource: defaults.EventSource === undefined ? g.EventSource : defaults.EventSource ?? undefined,
-      poll: (url, signal) => this.request("GET", url, { signal, retries: 0, timeout: 0, batch: false }),
+      // Never from the cache: an idle poll repeats its URL, and a cached answer
+      // would turn the loop into a spin on resolved promises.
+      poll: (url, signal) => this.request("GET", url, { signal, retries: 0, timeout: 0, batch: false, cache: 0 }),
       onReset: () => this.cache.invalidate(),
     });
   }
