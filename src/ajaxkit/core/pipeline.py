@@ -83,7 +83,10 @@ def complete(
     for bound in reversed(admission.admitted):
         if bound.step.completes:
             try:
-                response = yield from bound.step.complete(call, bound.config, response)
+                completed = bound.step.complete(call, bound.config, response)
+                if not isinstance(completed, AjaxResponse):
+                    completed = yield from completed  # a step doing I/O
+                response = completed
             except Exception as exc:
                 response = _error(exc, settings, request, platform, admission)
     return response
