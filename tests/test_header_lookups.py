@@ -60,6 +60,59 @@ def test_asgi_lookup_agrees_with_the_decoded_headers(pairs: list[tuple[str, str]
     assert _unbuilt(headers)  # every answer above came from the raw pairs
 
 
+_lower_names = st.one_of(
+    st.sampled_from(["content-length", "content-type", "sec-fetch-site", "x-a", "x_a"]),
+    st.text(st.sampled_from("abcx-_"), min_size=1, max_size=6),
+)
+
+
+@pytest.mark.starlette
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_lower_names, _values), max_size=8))
+def test_asgi_lookup_by_index_agrees_with_the_decoded_headers(
+    pairs: list[tuple[str, str]],
+) -> None:
+    """Lower-case names, as servers send them: lookups answer from a dict of
+    the raw pairs when no name repeats, by scanning when one does."""
+    from ajaxkit.starlette.asgi import scope_headers
+
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+    headers = scope_headers(raw)
+    _agree(headers, Headers(pairs), [k for k, _ in pairs])
+    assert _unbuilt(headers)
+
+
+def _scan(raw: list[tuple[bytes, bytes]], name: str) -> str | None:
+    """The lookup before it kept an index: scan every pair, every time."""
+    key = name.lower().encode("latin-1")
+    values = [v.decode("latin-1") for k, v in raw if k == key or k.lower() == key]
+    return ", ".join(values) if values else None
+
+
+_raw_names = st.one_of(
+    st.sampled_from([b"sec-fetch-site", b"Sec-Fetch-Site", b"origin", b"\xc9", b"\xe9", b"1"]),
+    st.binary(min_size=1, max_size=4),
+)
+
+
+@pytest.mark.starlette
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(_raw_names, st.binary(max_size=4)), max_size=8),
+    st.lists(st.sampled_from(["sec-fetch-site", "origin", "é", "É", "1", "a"]), max_size=4),
+)
+def test_asgi_lookup_agrees_with_a_scan_for_any_bytes(
+    raw: list[tuple[bytes, bytes]], asked: list[str]
+) -> None:
+    """Any names a server might pass (upper case, non-ASCII, digits only,
+    repeated) answer as a plain scan of the pairs would, lookup after lookup."""
+    from ajaxkit.starlette.asgi import scope_headers
+
+    headers = scope_headers(raw)
+    for name in [*asked, *(k.decode("latin-1") for k, _ in raw), *asked]:
+        assert headers.get(name) == _scan(raw, name), name
+
+
 def _environ(pairs: list[tuple[str, str]]) -> dict[str, str]:
     """A WSGI environ (or Django META) for ``pairs``, as a server builds it."""
     environ: dict[str, str] = {"REQUEST_METHOD": "POST", "PATH_INFO": "/"}

@@ -487,7 +487,12 @@ class ResponseHeaders(MutableMapping[str, str]):
         if not isinstance(key, str):
             return False
         lower = key.lower()
-        return any(name.lower() == lower for name, _ in self._items)
+        # A loop, not any(<generator>): every response asks this twice
+        # (hygiene), and the generator cost more than the few names it scans.
+        for name, _ in self._items:  # noqa: SIM110 - see above
+            if name.lower() == lower:
+                return True
+        return False
 
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()

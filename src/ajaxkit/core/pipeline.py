@@ -47,7 +47,8 @@ def flow(
     except Exception as exc:
         response = _error(exc, settings, request, platform, admission)
     if admission.completes:
-        response = yield from complete(admission, settings, request, platform, response)
+        done = complete(admission, settings, request, platform, response)
+        response = done if isinstance(done, AjaxResponse) else (yield from done)
     return hygiene(request, response)
 
 
@@ -77,16 +78,48 @@ def complete(
     request: AjaxRequest,
     platform: Platform,
     response: AjaxResponse,
-) -> Flow[AjaxResponse]:
-    """Let the admitted steps that ask for it see the final response, last first."""
+    *,
+    before: int | None = None,
+) -> AjaxResponse | Flow[AjaxResponse]:
+    """Let the admitted steps that ask for it see the final response, last first.
+
+    The response itself when no step needs I/O (adding headers needs
+    none), else a flow: no generator is made unless a step asks for one.
+    ``before`` continues with the steps admitted before that index.
+    """
     call = admission.call(request, settings, platform)
-    for bound in reversed(admission.admitted):
+    admitted = admission.admitted
+    index = len(admitted) if before is None else before
+    while index:
+        index -= 1
+        bound = admitted[index]
         if bound.step.completes:
             try:
-                response = yield from bound.step.complete(call, bound.config, response)
+                done = bound.step.complete(call, bound.config, response)
             except Exception as exc:
-                response = _error(exc, settings, request, platform, admission)
+                done = _error(exc, settings, request, platform, admission)
+            if not isinstance(done, AjaxResponse):
+                return _complete_flow(done, admission, settings, request, platform, before=index)
+            response = done
     return response
+
+
+def _complete_flow(
+    step_flow: Flow[AjaxResponse],
+    admission: Admission,
+    settings: Settings,
+    request: AjaxRequest,
+    platform: Platform,
+    *,
+    before: int,
+) -> Flow[AjaxResponse]:
+    """One step's completion doing I/O, then those admitted before it."""
+    try:
+        response = yield from step_flow
+    except Exception as exc:
+        response = _error(exc, settings, request, platform, admission)
+    rest = complete(admission, settings, request, platform, response, before=before)
+    return rest if isinstance(rest, AjaxResponse) else (yield from rest)
 
 
 def _error(

@@ -34,7 +34,7 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 
 from ajaxkit.core.effects import Flow, blocking
 from ajaxkit.core.identity import client_address, user_id
-from ajaxkit.core.steps import StepCall, load_user
+from ajaxkit.core.steps import Completion, StepCall, Verdict, load_user
 from ajaxkit.exceptions import (
     ConfigurationError,
     RegistrationError,
@@ -87,6 +87,20 @@ class RateLimitConfig:
         """The ``RateLimit-Policy`` field (the same on every response)."""
         return _policy(self.limits)
 
+    @functools.cached_property
+    def windows(self) -> list[_Window]:
+        """Each limit's current window (replaced whole when time leaves it)."""
+        return [_Window(float("inf"), float("-inf"), "") for _ in self.limits]
+
+
+class _Window(NamedTuple):
+    """A window of one limit with its counters' name prefix, reused by every
+    request in it rather than formatted again for each."""
+
+    start: float
+    end: float
+    prefix: str  # ajaxkit/<scope>/<limit>/<window number>/
+
 
 class Usage(NamedTuple):
     """One limit after counting this request: what the headers say.
@@ -131,16 +145,47 @@ class RateLimitStep:
     def methods(self, config: RateLimitConfig, endpoint_methods: frozenset[str]) -> frozenset[str]:
         return endpoint_methods
 
-    def admit(self, call: StepCall, config: RateLimitConfig) -> Flow[AjaxResponse | None]:
-        if config.key == "ip":  # no user to load: spare the generator
-            key = f"ip:{client_address(call.request, call.settings.trusted_proxies)}"
+    def admit(self, call: StepCall, config: RateLimitConfig) -> Verdict:
+        request = call.request
+        if config.key == "ip":
+            key = f"ip:{client_address(request, call.settings.trusted_proxies)}"
+        elif callable(config.key):
+            key = f"k:{config.key(request)}"
+        else:  # "user": loading the user may be I/O
+            return self._admit_user(call, config)
+        storage = call.settings.rate_limit_storage
+        if type(storage) is CounterStorage:  # the default, inline: no effect, no I/O
+            _admit(request, _count_here(storage, config, key, call.settings.clock.time()))
+            return None
+        return self._counted(call, config, key)
+
+    def _admit_user(self, call: StepCall, config: RateLimitConfig) -> Flow[AjaxResponse | None]:
+        user = yield load_user(call.request, call.platform)
+        uid = user_id(user)
+        if uid is not None:
+            key = f"u:{uid}"
         else:
-            key = yield from _key(call, config)
+            key = f"ip:{client_address(call.request, call.settings.trusted_proxies)}"
+        verdict = self._counted(call, config, key)
+        if verdict is not None:
+            yield from verdict
+        return None
+
+    def _counted(self, call: StepCall, config: RateLimitConfig, key: str) -> Flow[None] | None:
+        """Count the request; a flow when the storage must be asked off the event loop."""
         storage = resolve_storage(call.settings.rate_limit_storage)
         now = call.settings.clock.time()
-        if type(storage) is CounterStorage or isinstance(storage, MemoryStorage):
-            # No I/O: an effect (a thread hop when async) would cost more
-            # than the count itself.
+        if type(storage) is CounterStorage:
+            # In-process and exact under a lock: no effect (a thread hop when
+            # async would cost more than the count itself).
+            _admit(call.request, _count_here(storage, config, key, now))
+            return None
+        return self._count_remote(call, storage, config, key, now)
+
+    def _count_remote(
+        self, call: StepCall, storage: Storage, config: RateLimitConfig, key: str, now: float
+    ) -> Flow[None]:
+        if isinstance(storage, MemoryStorage):  # limits' own: no I/O either
             usages = _count(storage, config, key, now)
         else:
             try:
@@ -148,27 +193,34 @@ class RateLimitStep:
             except Exception as exc:
                 # Fail closed: an unreachable store must not lift every limit.
                 raise ServiceUnavailable("The rate-limit store is unreachable.") from exc
-        call.request.state[_STATE] = usages
-        over = [usage for usage in usages if usage.exceeded]
-        if over:
-            retry = max(usage.reset for usage in over)
-            raise TooManyRequests(
-                f"Rate limit {over[0].limit.name} exceeded; retry in {retry} s.",
-                headers={"Retry-After": str(retry), **rate_limit_headers(usages)},
-            )
+        _admit(call.request, usages)
         return None
 
     def complete(
         self, call: StepCall, config: RateLimitConfig, response: AjaxResponse
-    ) -> Flow[AjaxResponse]:
+    ) -> Completion:
         usages = call.request.state.get(_STATE)
         if usages:
             # add, not set: nothing before this step writes these fields
             # (an idempotent replay is stored without them), and add is cheaper.
             response.headers.add("RateLimit-Policy", config.policy)
-            response.headers.add("RateLimit", _remaining(usages))
+            response.headers.add(
+                "RateLimit", usages[0].field if len(usages) == 1 else _remaining(usages)
+            )
         return response
-        yield  # pragma: no cover - makes this a generator
+
+
+def _admit(request: AjaxRequest, usages: list[Usage]) -> None:
+    """Keep ``usages`` for the response's headers; refuse when one is over its limit."""
+    request.state[_STATE] = usages
+    for usage in usages:
+        if usage.used > usage.limit.amount:
+            over = [u for u in usages if u.exceeded]
+            retry = max(u.reset for u in over)
+            raise TooManyRequests(
+                f"Rate limit {over[0].limit.name} exceeded; retry in {retry} s.",
+                headers={"Retry-After": str(retry), **rate_limit_headers(usages)},
+            )
 
 
 def rate_limit_headers(usages: Sequence[Usage]) -> dict[str, str]:
@@ -210,17 +262,6 @@ def _parse(endpoint: str, rate: Any) -> tuple[RateLimit, ...]:
     return tuple(found)
 
 
-def _key(call: StepCall, config: RateLimitConfig) -> Flow[str]:
-    if callable(config.key):
-        return f"k:{config.key(call.request)}"
-    if config.key == "user":
-        user = yield load_user(call.request, call.platform)
-        uid = user_id(user)
-        if uid is not None:
-            return f"u:{uid}"
-    return f"ip:{client_address(call.request, call.settings.trusted_proxies)}"
-
-
 def _count(storage: Storage, config: RateLimitConfig, key: str, now: float) -> list[Usage]:
     return [_hit(storage, config.scope, limit, key, now) for limit in config.limits]
 
@@ -231,8 +272,37 @@ def _hit(storage: Storage, scope: str, limit: RateLimit, key: str, now: float) -
     # The storage keeps the counter a little past the window's end; only
     # this window's requests ever use that name.
     used = storage.incr(f"ajaxkit/{scope}/{limit.name}/{window}/{key}", reset + 1)
+    return _usage(limit, used, reset)
+
+
+def _usage(limit: RateLimit, used: int, reset: int) -> Usage:
     remaining = max(0, limit.amount - used)
-    return Usage(limit, used, reset, remaining, f'"{limit.name}";r={remaining};t={reset}')
+    field = f'"{limit.name}";r={remaining};t={reset}'
+    # tuple.__new__ skips the NamedTuple's Python-level constructor (per request).
+    return tuple.__new__(Usage, (limit, used, reset, remaining, field))
+
+
+def _count_here(
+    storage: CounterStorage, config: RateLimitConfig, key: str, now: float
+) -> list[Usage]:
+    """:func:`_count` on a :class:`CounterStorage`: the same names, windows and
+    counts, with the counter's unwrapped :meth:`CounterStorage.count` and
+    each window's name prefix formatted once per window."""
+    usages = []
+    windows = config.windows
+    for index, limit in enumerate(config.limits):
+        window = windows[index]
+        if not window.start <= now < window.end:
+            number = int(now // limit.window)
+            start = number * limit.window
+            prefix = f"ajaxkit/{config.scope}/{limit.name}/{number}/"
+            # One assignment of a whole tuple: a thread reading the old one
+            # meanwhile still sees a consistent window.
+            window = windows[index] = _Window(start, start + limit.window, prefix)
+        reset = max(1, math.ceil(window.end - now))
+        used = storage.count(window.prefix + key, reset + 1)
+        usages.append(_usage(limit, used, reset))
+    return usages
 
 
 _BY_URI: dict[str, Storage] = {}
@@ -283,12 +353,24 @@ class CounterStorage(MemoryStorage):
         self._next_sweep = 0.0
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        return self.count(key, expiry, amount)
+
+    def count(self, key: str, expiry: float, amount: int = 1) -> int:
+        """:meth:`incr` without ``limits``' error-wrapping decorator.
+
+        ``Storage`` wraps ``incr`` of every subclass to turn the backend's
+        exceptions into ``StorageError``; an in-process counter raises none,
+        and the wrapper's extra call is a tenth of what a limit costs a
+        request.  The rate-limit step calls this; ``incr`` stays the API.
+        """
         now = time.time()
+        counts = self.storage
         with self._counter_lock:
             if now >= self._next_sweep:
                 self._sweep(now)
-            count = self.storage[key] + amount
-            self.storage[key] = count
+            # get(): Counter's __missing__ is a Python-level call.
+            count = counts.get(key, 0) + amount
+            counts[key] = count
             if count == amount:
                 self.expirations[key] = now + expiry
             return count

@@ -155,20 +155,45 @@ def scope_headers(raw: list[tuple[bytes, bytes]]) -> LazyHeaders:
     from them never pays for decoding a browser's dozen).
 
     One header asked for by name (the core reads ``Content-Length`` and
-    ``Content-Type`` of every body) is found in the raw pairs, decoding only
-    its value.
+    ``Content-Type`` of every body, the CSRF step ``Sec-Fetch-Site``) is found
+    in the raw pairs, decoding only its value.
     """
+    index: dict[bytes, bytes] | None = None
 
     def lookup(name: str) -> str | None:
+        nonlocal index
         try:
             key = name.encode("latin-1")
         except UnicodeEncodeError:  # no such header can have been sent
             return None
-        # Servers send names in lower case; lower() keeps any other one found.
+        if index is None:
+            # Built once, on the first lookup: a request asks for several
+            # headers, and rescanning the pairs (lower-casing each name)
+            # every time cost about a microsecond per lookup.
+            index = _raw_index(raw)
+        if index:
+            value = index.get(key)
+            return None if value is None else value.decode("latin-1")
+        # Repeated or upper-case names: scan, joining repeats as the mapping does.
         values = [v.decode("latin-1") for k, v in raw if k == key or k.lower() == key]
         return ", ".join(values) if values else None
 
     return LazyHeaders(lambda: ((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw), lookup)
+
+
+def _raw_index(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """The raw pairs by name, when that answers every lookup; else ``{}``.
+
+    Servers send lower-case names (ASGI asks them to) and a browser repeats
+    few headers, so this is the common case.  It holds only when no name
+    repeats (repeats are joined, in order) and no name has an upper-case
+    letter (a lookup may match it case-insensitively).  ``bytes.islower`` is
+    false for names with no letters at all: they go the scanning way too.
+    """
+    index = dict(raw)
+    if len(index) != len(raw) or not b"\0".join(index).islower():
+        return {}
+    return index
 
 
 class ReceiveBody:
