@@ -1,7 +1,9 @@
 """The benchmark under ``bench/`` still works: its apps answer, its arithmetic is right.
 
 The benchmark itself is not run here (it needs a quiet machine and minutes);
-these tests keep it from rotting as the integrations change.
+these tests keep it from rotting as the integrations change.  The client's
+size is the exception: a byte count is deterministic, so its budget is
+asserted here.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 from bench import batch, batch_browser, run
 from bench.apps.data import ECHO_BODY, SMALL, USERS, wrong_answer
 from tests.services import require_browser
+from tests.js_dev import js_dev_tools
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -235,3 +238,31 @@ def test_a_target_is_met_only_by_both_req_s_and_cpu_per_request() -> None:
     (row,) = run.summarise(samples, [small])["rows"]
     assert row["ratio_rps"] == pytest.approx(0.95)
     assert row["met"] is False
+
+
+def _client_size(*args: str) -> subprocess.CompletedProcess[str]:
+    js_dev_tools()  # the locked esbuild; skips (or fails in CI) without node
+    return subprocess.run(
+        [sys.executable, "bench/client_size.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_client_size_meets_its_budget() -> None:
+    done = _client_size()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "budget: bundled, gzipped <= 8192 B: met" in done.stdout
+
+
+def test_client_size_over_budget_is_a_miss() -> None:
+    # Just under what the bundle measures: the budget line turns, and so does the status.
+    met = _client_size()
+    measured = int(met.stdout.rsplit("(", 1)[1].split(" B)")[0])
+    done = _client_size("--budget", str(measured - 1))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"<= {measured - 1} B: missed ({measured} B)" in done.stdout
+    assert _client_size("--budget", str(measured)).returncode == 0

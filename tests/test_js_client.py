@@ -1,24 +1,21 @@
 """ajaxkit.js's own checks, run from the Python suite: Node's test runner and tsc.
 
-TypeScript is a dev tool only: ``npm ci --prefix js`` installs the locked
-version into ``js/node_modules`` the first time (and again when the lockfile
-changes).  Without node/npm the tests skip, or fail under
-``AJAXKIT_REQUIRE_SERVICES=1``.
+TypeScript is a dev tool only, installed from ``js/`` by ``tests.js_dev``.
+Without node/npm the tests skip, or fail under ``AJAXKIT_REQUIRE_SERVICES=1``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.js_dev import js_dev_tools
 from tests.services import require_node
 
 ROOT = Path(__file__).resolve().parent.parent
 JS_DEV = ROOT / "js"
-STAMP = JS_DEV / "node_modules" / ".ajaxkit-lock"
 
 
 def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -36,13 +33,7 @@ def node() -> str:
 @pytest.fixture(scope="module")
 def tsc(node: str) -> Path:
     """The locked TypeScript compiler, installed on first use."""
-    _, npm = require_node()
-    lock = hashlib.sha256((JS_DEV / "package-lock.json").read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text() != lock:
-        done = _run([npm, "ci", "--prefix", str(JS_DEV), "--no-audit", "--no-fund"], 300)
-        assert done.returncode == 0, done.stdout + done.stderr
-        STAMP.write_text(lock)
-    return JS_DEV / "node_modules" / "typescript" / "bin" / "tsc"
+    return js_dev_tools() / "typescript" / "bin" / "tsc"
 
 
 def test_node_unit_tests_pass(node: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from tests.demo_server import running_demo
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, Request
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +21,11 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def _is_live_poll(request: Request) -> bool:
+    """A long-poll for events after a cursor (not the page's first look at the head)."""
+    return "/_live/poll?" in request.url and "cursor=" in request.url
 
 
 class FeedPage:
@@ -60,7 +65,10 @@ def test_a_line_posted_in_one_page_appears_in_the_other_and_survives_a_restart(
             bob.page.screenshot(path=str(artifacts / "feed-before-restart.png"))
         # The server is gone; the pages stay open and start reconnecting.
         bob.page.wait_for_selector("html[data-feed=reconnecting]", timeout=10_000)
+        # It stays gone long enough for the EventSource to give way to long-poll.
+        bob.page.wait_for_event("request", _is_live_poll, timeout=20_000)
         with running_demo(tmp_path, port=port):
+            # "open" is the EventSource's state: the page went back to it.
             bob.page.wait_for_selector("html[data-feed=open]", timeout=15_000)
             alice.page.wait_for_selector("html[data-feed=open]", timeout=15_000)
             # The in-memory log started afresh: the pages were told, once.

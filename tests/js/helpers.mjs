@@ -73,3 +73,8 @@ export class FakeEventSource {
 }
 
 export const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** Let pending promises settle without timers (which a test may have mocked). */
+export async function flush() {
+  for (let i = 0; i < 10; i += 1) await new Promise((resolve) => setImmediate(resolve));
+}

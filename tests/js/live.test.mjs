@@ -2,11 +2,17 @@ import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 
 import { createClient } from "../../src/ajaxkit/static/ajaxkit.js";
-import { SSE_FAILURES_BEFORE_POLL } from "../../src/ajaxkit/static/ajaxkit/live.js";
-import { answer, FakeEventSource, fixture, quick, stubFetch, tick } from "./helpers.mjs";
+import {
+  LIVE_STATES, POLL_ERROR_PAUSE_MS, SSE_FAILURES_BEFORE_POLL, SSE_RETRY_MS,
+} from "../../src/ajaxkit/static/ajaxkit/live.js";
+import { answer, FakeEventSource, fixture, flush, quick, stubFetch, tick } from "./helpers.mjs";
 
 const sse = fixture("sse.json");
 const [open, first, second, reset] = sse.frames;
+// An event after the fixture's two, for streams reopened after them.
+const third = { id: "ab12:3", data: { text: "again" } };
+third.text = `id: ${third.id}\nevent: chat/lobby\ndata: ${JSON.stringify(third.data)}\n\n`;
+const hang = () => new Promise(() => {});
 beforeEach(() => FakeEventSource.reset());
 
 const liveClient = (fetch = stubFetch([answer(200, {})]).fetch) =>
@@ -149,4 +155,109 @@ test("a client that caches GETs still asks the server for every long-poll", asyn
   } finally {
     stop();
   }
+});
+
+/** Make the EventSource `source` fail often enough to give way to long-poll. */
+function breakSource(source) {
+  for (let i = 0; i < SSE_FAILURES_BEFORE_POLL; i += 1) source.emit("error");
+}
+
+test("after falling back to long-poll, EventSource is tried again from the shared cursor: nothing lost, nothing twice", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const { fetch, calls } = stubFetch([answer(200, sse.poll), hang]);
+  const client = liveClient(fetch);
+  const got = [];
+  const stop = client.subscribe(["chat/lobby"], (_data, meta) => got.push(meta.id));
+  const [broken] = FakeEventSource.instances;
+  broken.feed(open.text + first.text);
+  breakSource(broken); // as a server restart does
+  await flush();
+  // The poll's answer repeats the event the stream delivered: shown once.
+  assert.deepEqual(got, [first.id, second.id]);
+  assert.equal(FakeEventSource.instances.length, 1);
+  t.mock.timers.tick(SSE_RETRY_MS);
+  await flush();
+  assert.equal(FakeEventSource.instances.length, 2, "EventSource is tried again");
+  const [, again] = FakeEventSource.instances;
+  assert.equal(again.url, `https://app.test/ajax/_live/sse?topic=chat%2Flobby&cursor=${encodeURIComponent(second.id)}`);
+  assert.ok(calls[1].init.signal.aborted, "the long-poll in flight was given up");
+  // The stream replays from the cursor, which may repeat the poll's events.
+  again.feed(open.text + second.text + third.text);
+  assert.deepEqual(got, [first.id, second.id, third.id]);
+  assert.equal(calls.length, 2, "no more long-polls");
+  stop();
+});
+
+test("EventSource is tried again only once a long-poll got through, and later each time it fails again", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const down = new TypeError("connection refused");
+  const { fetch, calls } = stubFetch([down, down, answer(200, sse.poll), answer(200, sse.poll), hang]);
+  const client = liveClient(fetch);
+  const stop = client.subscribe(["chat/lobby"], () => {});
+  breakSource(FakeEventSource.instances[0]);
+  await flush();
+  t.mock.timers.tick(SSE_RETRY_MS); // the server is still down: keep polling
+  await flush();
+  assert.equal(calls.length, 2);
+  assert.equal(FakeEventSource.instances.length, 1);
+  t.mock.timers.tick(POLL_ERROR_PAUSE_MS * 2);
+  await flush();
+  assert.equal(calls.length, 3);
+  assert.equal(FakeEventSource.instances.length, 2, "the server is back: EventSource again");
+  // A stream that keeps failing falls back again, and waits twice as long next time.
+  breakSource(FakeEventSource.instances[1]);
+  await flush();
+  t.mock.timers.tick(SSE_RETRY_MS);
+  await flush();
+  assert.equal(FakeEventSource.instances.length, 2);
+  t.mock.timers.tick(SSE_RETRY_MS);
+  await flush();
+  assert.equal(FakeEventSource.instances.length, 3);
+  stop();
+});
+
+test("onStatus hears the connection's state: now, and on every change", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const { fetch } = stubFetch([answer(200, sse.poll), hang]);
+  const client = liveClient(fetch);
+  const heard = [];
+  const stop = client.subscribe(["chat/lobby"], () => {}, { onStatus: (s) => heard.push(s) });
+  const [source] = FakeEventSource.instances;
+  source.emit("open");
+  source.emit("error"); // the browser reconnects by itself
+  source.emit("open");
+  breakSource(source);
+  await flush();
+  t.mock.timers.tick(SSE_RETRY_MS);
+  FakeEventSource.instances[1].emit("open");
+  assert.deepEqual(heard, ["connecting", "open", "reconnecting", "open", "reconnecting", "polling", "open"]);
+  assert.ok(heard.every((s) => LIVE_STATES.includes(s)));
+  const late = [];
+  const stopLate = client.subscribe(["news"], () => {}, { onStatus: (s) => late.push(s) });
+  assert.deepEqual(late, ["open"], "a new subscriber hears the state at once");
+  stopLate();
+  stop();
+});
+
+test("onStatus without EventSource: polling, and reconnecting while polls fail", async () => {
+  const { fetch } = stubFetch([answer(200, sse.poll), new TypeError("offline"), hang]);
+  const client = createClient({ ...quick, fetch, EventSource: null });
+  const heard = [];
+  const stop = client.subscribe(["chat/lobby"], () => {}, { onStatus: (s) => heard.push(s) });
+  await tick();
+  await tick();
+  assert.deepEqual(heard, ["connecting", "polling", "reconnecting"]);
+  stop();
+});
+
+test("after every subscription stopped, the next one starts with EventSource again", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const client = liveClient(stubFetch([hang]).fetch);
+  const stop = client.subscribe(["chat/lobby"], () => {});
+  breakSource(FakeEventSource.instances[0]);
+  stop();
+  const heard = [];
+  client.subscribe(["chat/lobby"], () => {}, { onStatus: (s) => heard.push(s) })();
+  assert.equal(FakeEventSource.instances.length, 2);
+  assert.deepEqual(heard, ["connecting"]);
 });

@@ -11,10 +11,18 @@
 // Server text reaches the page through textContent only.
 
 import { clearErrors, HTTPError, showErrors, ValidationError } from "/ajax/ajaxkit.js";
-import { api, headCursor, onConnection } from "./connection.js";
+import { api, headCursor } from "./connection.js";
 
 /** Lines kept on the page. */
 export const KEEP = 50;
+
+/** The status line for each state of the live connection (ajaxkit's LIVE_STATES). */
+const STATE_TEXT = {
+  connecting: "Connecting…",
+  open: "Connected.",
+  polling: "Connected (long-polling).",
+  reconnecting: "Reconnecting…",
+};
 
 /** @typedef {{id: number, text: string, at: string, author?: string}} Line */
 
@@ -62,11 +70,6 @@ export async function startChannel(options) {
     lines.forEach(show);
   }
 
-  onConnection((state) => {
-    status.textContent = state === "open" ? "Connected." : state === "reconnecting" ? "Reconnecting…" : "Connecting…";
-    options.onState?.(state);
-  });
-
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const fields = Object.fromEntries(new FormData(form));
@@ -91,6 +94,10 @@ export async function startChannel(options) {
   await loadStored();
   api.subscribe([topic], (line) => show(line), {
     cursor,
+    onStatus: (state) => {
+      status.textContent = STATE_TEXT[state];
+      options.onState?.(state);
+    },
     onReset: () => {
       options.onReset?.("reset");
       loadStored();

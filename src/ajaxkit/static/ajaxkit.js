@@ -12,7 +12,7 @@ export {
   AjaxError, HTTPError, NetworkError, TimeoutError, ValidationError,
 } from "./ajaxkit/errors.js";
 export { clearErrors, debounce, showErrors } from "./ajaxkit/form.js";
-export { RESET_EVENT } from "./ajaxkit/live.js";
+export { LIVE_STATES, RESET_EVENT } from "./ajaxkit/live.js";
 export {
   BACKOFF_BASE_MS, BACKOFF_MAX_MS, DEFAULT_RETRIES, IDEMPOTENCY_HEADER, RETRY_STATUSES,
 } from "./ajaxkit/retry.js";

@@ -125,7 +125,8 @@ export class Client {
    * @param {string[]} topics @param {import("./live.js").Handler} handler
    * @param {import("./live.js").SubscribeOptions} [extra] `cursor`: start after it
    *   (taken when the page was rendered); `onReset`: events were missed, reload;
-   *   `onError`: the server refused (a typed error)
+   *   `onError`: the server refused (a typed error); `onStatus`: the shared
+   *   connection's state (one of LIVE_STATES), now and on every change
    * @returns {() => void} unsubscribe
    */
   subscribe(topics, handler, extra) { return this.live.subscribe(topics, handler, extra); }

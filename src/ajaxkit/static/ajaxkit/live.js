@@ -2,7 +2,8 @@
 /**
  * Live updates: one EventSource per client for every topic subscribed,
  * reopened with the union of topics (resuming from the last cursor) when
- * they change; long-poll when EventSource is missing or keeps failing.
+ * they change; long-poll when EventSource is missing or keeps failing, and
+ * EventSource again once it may work (SSE_RETRY_MS).
  * See docs/live.md for the server side and the cursor rules.
  */
 
@@ -18,14 +19,35 @@ export const SSE_FAILURES_BEFORE_POLL = 3;
 export const POLL_TIMEOUT_S = 25;
 /** Pause after a failed long-poll before the next, growing to 30 s. */
 export const POLL_ERROR_PAUSE_MS = 1000;
+/**
+ * After falling back to long-poll, wait this long, then go back to EventSource
+ * (at once if a long-poll is answering, else after the next one that is). A
+ * server restart should not leave a page long-polling for good; a stream that
+ * fails again waits twice as long before the next try, up to 5 minutes.
+ */
+export const SSE_RETRY_MS = 5000;
+/**
+ * What `onStatus` hears about the live connection a client shares:
+ * - "connecting": the first connection, with no answer yet;
+ * - "open": the EventSource is open, so events arrive as they are published;
+ * - "polling": long-poll answers (no EventSource, or it failed): events arrive too;
+ * - "reconnecting": the connection dropped; the client keeps trying by itself.
+ * There is no "closed": a subscription hears until it is stopped, and a
+ * client never gives up on its own.
+ */
+export const LIVE_STATES = /** @type {const} */ (["connecting", "open", "polling", "reconnecting"]);
+
+/** The longest wait before EventSource is tried again. */
+const SSE_RETRY_MAX_MS = 300_000;
 
 /**
+ * @typedef {typeof LIVE_STATES[number]} LiveState
  * @typedef {{topic: string, id: string}} EventMeta
  * @typedef {(data: any, meta: EventMeta) => void} Handler
- * @typedef {{topics: Set<string>, handler: Handler, onReset?: (cursor: string) => void,
- *   onError?: (error: unknown) => void}} Subscription
- * @typedef {{cursor?: string, onReset?: (cursor: string) => void,
- *   onError?: (error: unknown) => void}} SubscribeOptions
+ * @typedef {{onReset?: (cursor: string) => void, onError?: (error: unknown) => void,
+ *   onStatus?: (state: LiveState) => void}} Callbacks
+ * @typedef {Callbacks & {topics: Set<string>, handler: Handler}} Subscription
+ * @typedef {Callbacks & {cursor?: string}} SubscribeOptions
  * @typedef {{base: string, EventSource?: typeof EventSource,
  *   poll: (url: string, signal: AbortSignal) => Promise<any>, cursor?: string | null,
  *   onReset?: () => void}} HubOptions
@@ -46,6 +68,14 @@ export class LiveHub {
     this.topicKey = "";
     this.failures = 0;
     this.usePoll = !options.EventSource;
+    /** @type {LiveState} */
+    this.state = "connecting";
+    // Going back to EventSource after a fallback: when it is due, how long
+    // the next wait is, and the timer.
+    this.sseDue = false;
+    this.sseRetry = SSE_RETRY_MS;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.sseTimer = undefined;
   }
 
   /**
@@ -62,6 +92,7 @@ export class LiveHub {
     const subscription = { topics: new Set(topics), handler, ...callbacks };
     this.subscriptions.add(subscription);
     this.reconnect();
+    subscription.onStatus?.(this.state);
     return () => {
       this.subscriptions.delete(subscription);
       this.reconnect();
@@ -82,7 +113,14 @@ export class LiveHub {
     if (key === this.topicKey && !force) return;
     this.topicKey = key;
     this.close();
-    if (topics.length === 0) return;
+    if (topics.length === 0) {
+      // Nobody listens: the next subscription starts afresh.
+      clearTimeout(this.sseTimer);
+      this.usePoll = !this.options.EventSource;
+      this.failures = 0;
+      this.state = "connecting";
+      return;
+    }
     if (this.usePoll) this.startPolling(topics);
     else this.openSource(topics);
   }
@@ -115,7 +153,11 @@ export class LiveHub {
       const data = JSON.parse(/** @type {MessageEvent} */ (e).data);
       this.reset(data.cursor);
     });
-    source.addEventListener("open", () => { this.failures = 0; });
+    source.addEventListener("open", () => {
+      this.failures = 0;
+      this.sseRetry = SSE_RETRY_MS;
+      this.report("open");
+    });
     source.addEventListener("error", () => this.sourceFailed(source));
   }
 
@@ -123,12 +165,40 @@ export class LiveHub {
   sourceFailed(source) {
     if (source !== this.source) return;
     this.failures += 1;
+    this.report("reconnecting");
     // CLOSED: the server refused (a problem document EventSource cannot show);
     // long-poll gets the same answer as a typed error for onError.
     if (source.readyState === 2 || this.failures >= SSE_FAILURES_BEFORE_POLL) {
       this.usePoll = true;
+      this.sseDue = false;
+      this.sseTimer = setTimeout(() => this.retrySource(), this.sseRetry);
+      this.sseRetry = Math.min(this.sseRetry * 2, SSE_RETRY_MAX_MS);
       this.reconnect(true);
     }
+  }
+
+  /**
+   * Go back to EventSource from long-poll, now if polls are answering, else
+   * after the next answer. The cursor is shared, so the stream resumes where
+   * the last poll ended (and `advance` drops anything replayed twice).
+   */
+  retrySource() {
+    if (!this.usePoll) return;
+    this.sseDue = true;
+    if (this.state === "polling") this.useSource();
+  }
+
+  useSource() {
+    this.usePoll = false;
+    this.failures = 0;
+    this.reconnect(true);
+  }
+
+  /** Tell every subscription the connection's state, when it changed. @param {LiveState} state */
+  report(state) {
+    if (state === this.state) return;
+    this.state = state;
+    for (const s of this.subscriptions) s.onStatus?.(state);
   }
 
   /** @param {string} topic @param {MessageEvent} event */
@@ -172,9 +242,12 @@ export class LiveHub {
         const answer = await this.options.poll(url, controller.signal);
         if (controller.signal.aborted) return;
         this.pollAnswered(answer);
+        this.report("polling");
+        if (this.sseDue) return this.useSource();
         pause = POLL_ERROR_PAUSE_MS;
       } catch (error) {
         if (controller.signal.aborted) return;
+        this.report("reconnecting");
         for (const s of this.subscriptions) s.onError?.(error);
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause = Math.min(pause * 2, 30_000);
