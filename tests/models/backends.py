@@ -47,6 +47,14 @@ class Backend:
         """The stored notes' titles, read with the ORM and no endpoint."""
         raise NotImplementedError
 
+    def execute(self, sql: str) -> None:
+        """Run ``sql`` (schema changes a test makes) and commit it."""
+        raise NotImplementedError
+
+    def table(self, model: Any) -> str:
+        """``model``'s table name."""
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
@@ -119,6 +127,15 @@ class SQLAlchemyBackend(Backend):
 
         with self.Session() as session:
             return list(session.scalars(select(self.models.Note.title)))
+
+    def execute(self, sql: str) -> None:
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            conn.execute(text(sql))
+
+    def table(self, model: Any) -> str:
+        return str(model.__tablename__)
 
     def reset(self) -> None:
         with self.engine.begin() as conn:
@@ -226,6 +243,15 @@ class DjangoBackend(Backend):
     def titles(self) -> list[str]:
         notes = self.models.Note.objects.using(self.alias)
         return list(notes.values_list("title", flat=True))
+
+    def execute(self, sql: str) -> None:
+        from django.db import connections
+
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(sql)
+
+    def table(self, model: Any) -> str:
+        return str(model._meta.db_table)
 
     def reset(self) -> None:
         m = self.models
