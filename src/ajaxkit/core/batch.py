@@ -135,8 +135,9 @@ def enable_batch(
         With ``atomic``, every item runs in one transaction per database:
         all are committed (``committed: true``), or, from the first item
         answering 400 or more, none is (``committed: false``; the other
-        items answer 424).  Items whose endpoint cannot join are refused
-        (422) before any runs.
+        items answer 424), nor when the database refuses the commit (every
+        item answers 424).  Items whose endpoint cannot join, or that write
+        to a second database, are refused (422) before any runs.
         """
         raise AssertionError("never called: the endpoint's flow answers")
 
