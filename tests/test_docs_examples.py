@@ -82,3 +82,23 @@ def test_models_page() -> None:
     assert refused.json()["errors"][0]["code"] == "unknown_field"
     client.login(Person("bob"))
     assert client.get(f"/ajax/notes/{pk}").status == 404  # outside bob's get_queryset
+
+
+def test_models_page_plain_handler_joins_an_atomic_batch() -> None:
+    from examples.docs.models_app import api
+
+    client = Client(api)
+    client.login(Person("grace"))
+    assert client.post("/ajax/notes", json={"title": "Draft"}).status == 201
+    retitle = {"method": "POST", "path": "notes/retitle", "body": {"old": "Draft", "new": "Final"}}
+    failing = {"method": "POST", "path": "notes", "body": {"title": "x", "status": "done"}}
+    undone = client.post("/ajax/_batch", json={"items": [retitle, failing], "atomic": True})
+    assert undone.json()["committed"] is False
+    assert [n["title"] for n in client.get("/ajax/notes").json()["results"]] == ["Draft"]
+    done = client.post("/ajax/_batch", json={"items": [retitle], "atomic": True}).json()
+    assert done["committed"] is True
+    assert done["items"][0]["body"] == {"renamed": 1}
+    assert [n["title"] for n in client.get("/ajax/notes").json()["results"]] == ["Final"]
+    alone = client.post("/ajax/notes/retitle", json={"old": "Final", "new": "Alone"})
+    assert alone.json() == {"renamed": 1}
+    assert [n["title"] for n in client.get("/ajax/notes").json()["results"]] == ["Alone"]

@@ -5,12 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Column, DateTime, ForeignKey, String, Table, Text, create_engine, func
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    create_engine,
+    func,
+    select,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.models import ModelEndpoint, action
+from ajaxkit.sqlalchemy import SQLAlchemyTransactions, session_for
 
 
 class Base(DeclarativeBase):
@@ -91,3 +102,26 @@ api = Ajax()
 api.model(Note, NoteEndpoint, resource="notes", session=SessionLocal)
 # Django: api.model(Note, NoteEndpoint, resource="notes")  (using="alias" optional)
 # --8<-- [end:endpoint]
+
+api.batch()  # POST /ajax/_batch, atomic batches included
+
+
+# --8<-- [start:plain]
+@api.endpoint(
+    "notes/retitle",
+    methods=["POST"],
+    login_required=True,
+    transactions=[SQLAlchemyTransactions(SessionLocal)],
+)
+def retitle(request: AjaxRequest, old: str, new: str) -> dict[str, int]:
+    # In an atomic batch: the batch's session, committed (or rolled back)
+    # with every other item. Alone: a session of its own, committed here.
+    with session_for(request, SessionLocal) as session:
+        mine = select(Note).where(Note.owner == request.user.username, Note.title == old)
+        notes = session.scalars(mine).all()
+        for note in notes:
+            note.title = new
+        return {"renamed": len(notes)}
+
+
+# --8<-- [end:plain]

@@ -35,6 +35,7 @@ from ajaxkit.core.streams import Stream
 from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import (
     AjaxError,
+    BatchNotCommitted,
     BatchNotRun,
     BatchRolledBack,
     ClientError,
@@ -88,6 +89,7 @@ __all__ = [
     "AjaxError",
     "AjaxRequest",
     "AjaxResponse",
+    "BatchNotCommitted",
     "BatchNotRun",
     "BatchRolledBack",
     "CSRFFailed",

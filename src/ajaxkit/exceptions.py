@@ -31,7 +31,8 @@ into this tree in exactly one place each, ``raise ... from exc``.
     │   ├── ValidationFailed (422 validation_failed)  carries ``errors``
     │   ├── FailedDependency (424 failed_dependency)
     │   │   ├── BatchRolledBack (424 batch_rolled_back)
-    │   │   └── BatchNotRun (424 batch_not_run)
+    │   │   ├── BatchNotRun (424 batch_not_run)
+    │   │   └── BatchNotCommitted (424 batch_not_committed)
     │   ├── PreconditionRequired (428 precondition_required)
     │   └── TooManyRequests (429 rate_limited)
     └── ServerError (500 internal_error)
@@ -60,6 +61,7 @@ from typing import Any, ClassVar, TypedDict
 
 __all__ = [
     "AjaxError",
+    "BatchNotCommitted",
     "BatchNotRun",
     "BatchRolledBack",
     "CSRFFailed",
@@ -301,6 +303,15 @@ class BatchNotRun(FailedDependency):
 
     code = "batch_not_run"
     detail = "Not run: an earlier item of the atomic batch failed."
+
+
+class BatchNotCommitted(FailedDependency):
+    """An item of an atomic batch whose every item succeeded, but whose
+    commit the database refused (a constraint checked at commit, a lost
+    connection): nothing of the batch was stored."""
+
+    code = "batch_not_committed"
+    detail = "Not committed: the database refused the atomic batch's commit; nothing was stored."
 
 
 class PreconditionRequired(ClientError):

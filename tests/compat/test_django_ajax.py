@@ -249,6 +249,19 @@ def test_create_writes_form_fields_and_answers_the_record(alice: Client, db: str
     assert body["data"]["parts"] == sorted(p.pk for p in parts)
 
 
+@pytest.mark.parametrize("atomic", [True, False])
+def test_the_profile_serves_no_batches(alice: Client, atomic: bool) -> None:
+    # django-ajax had no batch endpoint: _batch is just another unknown path,
+    # so none of the profile's writes can run outside their own transaction.
+    item = {"method": "POST", "path": "legacy/widget.json", "body": {"title": "Batched"}}
+    body = json.dumps({"items": [item], "atomic": atomic})
+    assert post(alice, "_batch", body, content_type="application/json") == (
+        404,
+        failure(404, NO_ENDPOINT),
+    )
+    assert not Widget.objects.exists()
+
+
 def test_create_with_a_json_body(alice: Client) -> None:
     status, body = post(
         alice,

@@ -115,7 +115,11 @@ def build_api(natives: Natives, *, debug: bool = False, **settings: Any) -> Ajax
 class Ledger:
     """An in-memory database with transactions (a transaction source of
     :mod:`ajaxkit.core.transactions`): what atomic batches are tested on
-    with every client, none of which needs an ORM for it."""
+    with every client, none of which needs an ORM for it.
+
+    Like a deferred constraint, "no amount below zero" is checked at
+    commit, not when the row is written: what a commit failure is tested with.
+    """
 
     def __init__(self) -> None:
         self.rows: dict[str, int] = {}
@@ -139,15 +143,23 @@ class LedgerTransaction:
         self.written: set[str] = set()
 
     def commit(self) -> None:
+        written = {name: self.rows[name] for name in self.written}
+        if any(amount < 0 for amount in written.values()):
+            raise LedgerRefused("An amount below zero broke a constraint checked at commit.")
         with self.ledger.lock:
-            self.ledger.rows.update({name: self.rows[name] for name in self.written})
+            self.ledger.rows.update(written)
 
     def rollback(self) -> None:
         self.written.clear()
 
 
+class LedgerRefused(Exception):
+    """The ledger's own (foreign) error: a commit it refused."""
+
+
 def _ledger_endpoints(api: Ajax) -> None:
     ledger = Ledger()
+    _vault_endpoints(api, Ledger())
 
     def store(request: AjaxRequest, name: str, amount: int) -> None:
         held = joined(request, ledger)
@@ -177,6 +189,18 @@ def _ledger_endpoints(api: Ajax) -> None:
         held = joined(request, ledger)
         rows = held.rows if held is not None else ledger.rows
         return {"name": name, "amount": rows.get(name)}
+
+
+def _vault_endpoints(api: Ajax, vault: Ledger) -> None:
+    """A second database: an atomic batch may not span it and the ledger."""
+
+    @api.endpoint("vault/{name}", methods=["POST"], transactions=[vault])
+    def deposit(request: AjaxRequest, name: str, amount: int) -> Any:
+        held = joined(request, vault)
+        (held.rows if held is not None else vault.rows)[name] = amount
+        if held is not None:
+            held.written.add(name)
+        return {"name": name, "amount": amount}, 201
 
 
 def _success_endpoints(api: Ajax, natives: Natives) -> None:

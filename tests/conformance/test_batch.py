@@ -188,3 +188,38 @@ def test_K10_an_item_that_cannot_join_the_transaction_is_refused_first(client: C
     errors = response.json()["errors"]
     assert [(e["pointer"], e["code"]) for e in errors] == [("#/items/1/path", "not_atomic")]
     assert _stored(client, name) is None
+
+
+def test_K10_an_atomic_batch_over_two_databases_is_refused_first(client: Client) -> None:
+    name = f"v{uuid.uuid4().hex}"
+    vault = {"method": "POST", "path": f"vault/{name}", "body": {"amount": 1}}
+    items = [_write(name, 1), {"path": f"ledger/{name}"}, vault]
+    response = client.post("/ajax/_batch", json={"items": items, "atomic": True})
+    assert response.status == 422
+    errors = response.json()["errors"]
+    assert [(e["pointer"], e["code"]) for e in errors] == [("#/items/2/path", "other_database")]
+    assert "one database" in errors[0]["detail"]
+    assert _stored(client, name) is None
+    # Without atomic, nothing is promised and the same items run.
+    assert [a["status"] for a in _answers(_batch(client, items))] == [201, 200, 201]
+
+
+def test_K11_a_failed_commit_stores_nothing_and_says_so(client: Client) -> None:
+    a, b, key = f"a{uuid.uuid4().hex}", f"b{uuid.uuid4().hex}", f'"{uuid.uuid4()}"'
+    # Every item succeeds; the ledger refuses the negative amount at commit.
+    items = [_cookie(a), _write(a, 1, **{"Idempotency-Key": key}), _write(b, -1)]
+    response = client.post("/ajax/_batch", json={"items": items, "atomic": True})
+    assert response.status == 200
+    answer = response.json()
+    assert answer["committed"] is False
+    assert [i["status"] for i in answer["items"]] == [424, 424, 424]
+    assert {i["body"]["code"] for i in answer["items"]} == {"batch_not_committed"}
+    assert all("failed_item" not in i["body"] for i in answer["items"])
+    assert "commit" in answer["items"][0]["body"]["detail"]
+    assert [_stored(client, n) for n in (a, b)] == [None, None]
+    assert not [c for c in response.header_list("set-cookie") if c.startswith("ledger_")]
+    # The idempotent item's answer was not stored: a retry runs it again.
+    retried = _atomic(client, [_write(a, 1, **{"Idempotency-Key": key})])
+    assert retried["committed"] is True
+    assert "idempotent-replayed" not in retried["items"][0]["headers"]
+    assert _stored(client, a) == 1

@@ -47,6 +47,19 @@ class Backend:
         """The stored notes' titles, read with the ORM and no endpoint."""
         raise NotImplementedError
 
+    def committed_titles(self) -> list[str]:
+        """The titles as a reader outside any open transaction sees them:
+        only what is committed (called from hooks, mid-request)."""
+        raise NotImplementedError
+
+    def execute(self, sql: str) -> None:
+        """Run ``sql`` (schema changes a test makes) and commit it."""
+        raise NotImplementedError
+
+    def table(self, model: Any) -> str:
+        """``model``'s table name."""
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
@@ -119,6 +132,19 @@ class SQLAlchemyBackend(Backend):
 
         with self.Session() as session:
             return list(session.scalars(select(self.models.Note.title)))
+
+    def committed_titles(self) -> list[str]:
+        # A new session is a new connection: it sees no open transaction's rows.
+        return self.titles()
+
+    def execute(self, sql: str) -> None:
+        from sqlalchemy import text
+
+        with self.engine.begin() as conn:
+            conn.execute(text(sql))
+
+    def table(self, model: Any) -> str:
+        return str(model.__tablename__)
 
     def reset(self) -> None:
         with self.engine.begin() as conn:
@@ -226,6 +252,24 @@ class DjangoBackend(Backend):
     def titles(self) -> list[str]:
         notes = self.models.Note.objects.using(self.alias)
         return list(notes.values_list("title", flat=True))
+
+    def committed_titles(self) -> list[str]:
+        from django.db import connections
+
+        # Django's connection is the thread's own, the one a batch's block is
+        # open on: reading through it inside the block would see uncommitted rows.
+        if connections[self.alias].in_atomic_block:
+            raise AssertionError(f"read inside an open transaction on {self.alias!r}")
+        return self.titles()
+
+    def execute(self, sql: str) -> None:
+        from django.db import connections
+
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(sql)
+
+    def table(self, model: Any) -> str:
+        return str(model._meta.db_table)
 
     def reset(self) -> None:
         m = self.models

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ajaxkit import Ajax
+from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.models import Change
 from tests.models.backends import Backend
 from tests.models.clients import Client, MakeClient
@@ -155,3 +155,72 @@ def test_a_django_plain_handler_declaring_its_alias_is_rolled_back_too(
     assert _titles(backend) == []
     assert _atomic(client, [plain_item, _create("model")])["committed"] is True
     assert _titles(backend) == ["model", "plain"]
+
+
+def test_a_plain_sqlalchemy_handler_using_session_for_is_rolled_back_too(
+    client: Client, backend: Backend, api: Ajax
+) -> None:
+    if not backend.name.startswith("sqlalchemy"):
+        pytest.skip("session_for is SQLAlchemy's way to join the batch's session")
+    from ajaxkit.sqlalchemy import SQLAlchemyTransactions, session_for
+
+    note, factory = backend.models.Note, backend.options()["session"]
+
+    @api.endpoint("plain/notes", methods=["POST"], transactions=[SQLAlchemyTransactions(factory)])
+    def plain(request: AjaxRequest, title: str) -> dict[str, Any]:
+        with session_for(request, factory) as session:
+            row = note(title=title, owner="alice")
+            session.add(row)
+            session.flush()
+            return {"id": row.id}
+
+    failing = {"method": "POST", "path": "notes", "body": {"title": "x", "priority": "high"}}
+    plain_item = {"method": "POST", "path": "plain/notes", "body": {"title": "plain"}}
+    answer = _atomic(client, [plain_item, _create("model"), failing])
+    assert [a["status"] for a in answer["items"]] == [424, 424, 422]
+    assert _titles(backend) == []
+    # Committed with the model item's write: the same session, one commit.
+    ok = _atomic(client, [plain_item, _create("model"), {"path": "notes"}])
+    assert ok["committed"] is True
+    assert ok["items"][2]["body"]["count"] == 2
+    assert _titles(backend) == ["model", "plain"]
+    # Outside a batch the handler's own session commits when the block ends.
+    alone = client.post("/ajax/plain/notes", json={"title": "alone"})
+    assert alone.status == 200, alone.json()
+    assert _titles(backend) == ["alone", "model", "plain"]
+
+
+@pytest.fixture
+def unique_titles_at_commit(backend: Backend) -> Iterator[None]:
+    """Note titles unique, checked at COMMIT (``DEFERRABLE INITIALLY
+    DEFERRED``): every item of a batch succeeds, then its commit fails."""
+    if not backend.name.endswith("postgres"):
+        pytest.skip("SQLite checks no unique constraint at commit")
+    table = backend.table(backend.models.Note)
+    constraint = f"{table}_title_at_commit"
+    backend.execute(
+        f"ALTER TABLE {table} ADD CONSTRAINT {constraint} UNIQUE (title) "
+        "DEFERRABLE INITIALLY DEFERRED"
+    )
+    yield
+    backend.execute(f"ALTER TABLE {table} DROP CONSTRAINT {constraint}")
+
+
+@pytest.mark.usefixtures("unique_titles_at_commit")
+def test_a_commit_the_database_refuses_stores_nothing_and_says_so(
+    client: Client, backend: Backend, events: list[Change]
+) -> None:
+    key = f'"{uuid.uuid4()}"'
+    kept = _create("kept", **{"Idempotency-Key": key})
+    answer = _atomic(client, [kept, _create("twice"), _create("twice")])
+    assert answer["committed"] is False
+    assert [a["status"] for a in answer["items"]] == [424, 424, 424]
+    assert {a["body"]["code"] for a in answer["items"]} == {"batch_not_committed"}
+    assert _titles(backend) == []
+    assert events == []
+    # The idempotent item's answer was not stored: a retry runs it again.
+    retried = _atomic(client, [kept])
+    assert retried["committed"] is True
+    assert "idempotent-replayed" not in retried["items"][0]["headers"]
+    assert _titles(backend) == ["kept"]
+    assert [e.record["title"] for e in events] == ["kept"]

@@ -23,7 +23,8 @@ Cookies set by items are set on the batch response.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import orjson
@@ -36,6 +37,7 @@ from ajaxkit.core.pipeline import flow
 from ajaxkit.core.steps import BATCH_ITEM, load_user
 from ajaxkit.core.transactions import Transactions, enlist
 from ajaxkit.exceptions import (
+    BatchNotCommitted,
     BatchNotRun,
     BatchRolledBack,
     ClientError,
@@ -133,8 +135,9 @@ def enable_batch(
         With ``atomic``, every item runs in one transaction per database:
         all are committed (``committed: true``), or, from the first item
         answering 400 or more, none is (``committed: false``; the other
-        items answer 424).  Items whose endpoint cannot join are refused
-        (422) before any runs.
+        items answer 424), nor when the database refuses the commit (every
+        item answers 424).  Items whose endpoint cannot join, or that write
+        to a second database, are refused (422) before any runs.
         """
         raise AssertionError("never called: the endpoint's flow answers")
 
@@ -218,25 +221,36 @@ class _Batch:
 
     def check_atomic(self, items: list[BatchItem]) -> None:
         """Refuse (422, before anything runs) items whose endpoint cannot join
-        the batch's transactions: running them would commit what the batch
-        then rolls back, or the other way round."""
+        the batch's transaction: one that declares none (running it would
+        commit what the batch then rolls back, or the other way round), and
+        one on another database than the items before it (two commits, one
+        after the other, could leave half the batch stored)."""
         errors: list[FieldError] = []
+        database: Hashable = None
         for index, item in enumerate(items):
             endpoint = _endpoint_of(self.api, item)
-            if endpoint is not None and endpoint.transactions is None:
+            if endpoint is None:
+                continue
+            where = f"{item.method} {item.path} cannot be part of an atomic batch"
+            if endpoint.transactions is None:
+                detail = f"{where}: its endpoint declares no transaction to join."
+                errors.append(_not_atomic(index, detail, "not_atomic"))
+                continue
+            keys = {source.key for source in endpoint.transactions}
+            database = database if database is not None or not keys else next(iter(keys))
+            if keys - {database}:
                 detail = (
-                    f"{item.method} {item.path} cannot be part of an atomic batch: "
-                    "its endpoint declares no transaction to join."
+                    f"{where}: it writes to another database than the items before it, "
+                    "and an atomic batch commits one database (there is no two-phase commit)."
                 )
-                errors.append(
-                    {"pointer": f"#/items/{index}/path", "detail": detail, "code": "not_atomic"}
-                )
+                errors.append(_not_atomic(index, detail, "other_database"))
         if errors:
             raise ValidationFailed(errors, "These items cannot be part of an atomic batch.")
 
     def atomic(self, items: list[BatchItem]) -> Flow[AjaxResponse]:
-        """Run ``items`` in one transaction per database: all commit, or none
-        does (the first item answering 400 or more stops the batch)."""
+        """Run ``items`` in one transaction: all commit, or none does (the
+        first item answering 400 or more stops the batch; so does a commit
+        the database refuses)."""
         held = Transactions()
         responses: list[AjaxResponse] = []
         try:
@@ -251,18 +265,35 @@ class _Batch:
                 responses.append(response)
                 if response.status >= 400:
                     break
-            else:
-                yield blocking(self.platform, held.commit)
         except Exception:
             yield from _undo(held, self.platform)
             raise
         if responses[-1].status >= 400:
             yield from _undo(held, self.platform)
             return self.answer(self.rolled_back(items, responses), [], committed=False)
+        try:
+            yield blocking(self.platform, held.commit)
+        except Exception as exc:
+            yield from self.commit_failed(held, exc)
+            refused = [self.refused(item, BatchNotCommitted()) for item in items]
+            return self.answer(refused, [], committed=False)
         for after in held.after_commit:
             yield from after()
         cookies = [cookie for response in responses for cookie in response.cookies]
         return self.answer(responses, cookies, committed=True)
+
+    def commit_failed(self, held: Transactions, exc: Exception) -> Flow[None]:
+        """Log why the database refused the commit (the client is told only
+        that it did: its error text is the database's, not the API's), then
+        undo what waits on the outcome."""
+        logging.getLogger(self.settings.logger_name).warning(
+            "An atomic batch (POST %s) was not committed: %s: %s",
+            self.request.path,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
+        yield from _undo(held, self.platform)
 
     def rolled_back(
         self, items: list[BatchItem], responses: list[AjaxResponse]
@@ -298,6 +329,10 @@ class _Batch:
             headers={"Content-Type": "application/json"},
             cookies=cookies,
         )
+
+
+def _not_atomic(index: int, detail: str, code: str) -> FieldError:
+    return {"pointer": f"#/items/{index}/path", "detail": detail, "code": code}
 
 
 def _undo(held: Transactions, platform: Platform) -> Flow[None]:

@@ -9,6 +9,13 @@ key; the item's code joins it (a model endpoint's repository through
 :meth:`Transactions.join`, a plain handler through :func:`joined`).  After
 the last item everything commits; if any item failed, everything rolls back.
 
+One batch holds one database.  Two could only be committed one after the
+other (there is no two-phase commit here), and a failure of the second
+commit would leave the first standing: a batch that cannot keep its
+all-or-nothing promise is refused instead (the batch checks the declared
+sources before running anything; :meth:`Transactions.join` refuses an
+undeclared second one).
+
 Work that must follow the outcome and is not a database write (an
 idempotency record) is deferred here as flows: ``after_commit`` ones run
 only after every commit, ``after_rollback`` ones only after a rollback.
@@ -72,10 +79,11 @@ class TransactionSource(Protocol):
 
 
 class Transactions:
-    """The transactions one atomic batch holds open, one per database key."""
+    """The transaction one atomic batch holds open, on its one database."""
 
     def __init__(self) -> None:
-        self._open: dict[Hashable, Transaction] = {}
+        self._key: Hashable = None
+        self._open: Transaction | None = None
         self.after_commit: list[Deferred] = []
         self.after_rollback: list[Deferred] = []
 
@@ -85,49 +93,46 @@ class Transactions:
             self.join(source)
 
     def join(self, source: TransactionSource) -> Any:
-        """The open transaction of ``source``'s database (begun on first use)."""
-        key = source.key
-        found = self._open.get(key)
-        if found is None:
-            found = self._open[key] = source.begin()
-        return found
+        """The open transaction of ``source``'s database (begun on first use).
+
+        Raises:
+            ServerError: another database's transaction is already open (a
+                handler joined a source its endpoint did not declare).
+        """
+        if self._open is None:
+            self._key, self._open = source.key, source.begin()
+        elif source.key != self._key:
+            raise ServerError(
+                f"An atomic batch holds one database ({self._key!r}); "
+                f"{source.key!r} cannot join it."
+            )
+        return self._open
 
     def defer(self, on_commit: Deferred | None = None, on_rollback: Deferred | None = None) -> None:
         """Run the flow ``on_commit`` starts once everything committed, the
-        one ``on_rollback`` starts if it was rolled back."""
+        one ``on_rollback`` starts if it was rolled back (or its commit failed)."""
         if on_commit is not None:
             self.after_commit.append(on_commit)
         if on_rollback is not None:
             self.after_rollback.append(on_rollback)
 
     def commit(self) -> None:
-        """Commit every transaction, in the order they were begun.
-
-        With several databases this is not two-phase: should a later commit
-        fail, the earlier ones stand (the batch answers 500 and says so).
-        """
-        pending = list(self._open.values())
-        self._open.clear()
-        for index, transaction in enumerate(pending):
-            try:
-                transaction.commit()
-            except Exception:
-                for rest in pending[index + 1 :]:
-                    rest.rollback()
-                raise
+        """Commit the transaction.  If the database refuses (a constraint it
+        checks at commit, a lost connection), the ORM has rolled it back and
+        its error propagates; nothing is left to roll back."""
+        pending, self._open = self._open, None
+        if pending is not None:
+            pending.commit()
 
     def rollback(self) -> None:
-        """Roll every transaction back; each is tried even if another fails."""
-        pending = list(self._open.values())
-        self._open.clear()
-        failure: Exception | None = None
-        for transaction in reversed(pending):
-            try:
-                transaction.rollback()
-            except Exception as exc:
-                failure = failure or exc
-        if failure is not None:
-            raise ServerError("An atomic batch could not be rolled back.") from failure
+        """Roll the transaction back."""
+        pending, self._open = self._open, None
+        if pending is None:
+            return
+        try:
+            pending.rollback()
+        except Exception as exc:
+            raise ServerError("An atomic batch could not be rolled back.") from exc
 
 
 def transactions_of(request: AjaxRequest) -> Transactions | None:

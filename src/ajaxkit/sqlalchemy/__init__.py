@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from ajaxkit.sqlalchemy.repository import SQLAlchemyRepository, handles, repository
-from ajaxkit.sqlalchemy.transactions import SQLAlchemyTransactions
+from ajaxkit.sqlalchemy.transactions import SQLAlchemyTransactions, session_for
 
-__all__ = ["SQLAlchemyRepository", "SQLAlchemyTransactions", "handles", "repository"]
+__all__ = ["SQLAlchemyRepository", "SQLAlchemyTransactions", "handles", "repository", "session_for"]

@@ -6,18 +6,26 @@ registered with the same factory then works in that session (writes are
 flushed, not committed) and its after-commit callbacks wait for the
 batch's commit.  A session is not tied to a thread, so the items may run on
 whichever worker thread the server picks, one after the other.
+
+A plain handler joins through :func:`session_for`, having declared
+``transactions=[SQLAlchemyTransactions(factory)]`` on its endpoint.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from typing import Any
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from ajaxkit.core.transactions import joined
 from ajaxkit.exceptions import ServerError
 
-__all__ = ["SQLAlchemyTransactions", "SharedSession", "shared_session"]
+if TYPE_CHECKING:
+    from ajaxkit.types import AjaxRequest
+
+__all__ = ["SQLAlchemyTransactions", "SharedSession", "session_for", "shared_session"]
 
 
 class SQLAlchemyTransactions:
@@ -67,3 +75,30 @@ def shared_session(held: object) -> SharedSession:
     if not isinstance(held, SharedSession):
         raise ServerError("A SQLAlchemy repository was given another ORM's transaction.")
     return held
+
+
+@contextmanager
+def session_for(request: AjaxRequest, session: Any) -> Iterator[Session]:
+    """The session a plain handler writes through, for the block's duration.
+
+    In an atomic batch, the batch's shared session of ``session``'s factory
+    (the endpoint must declare ``transactions=[SQLAlchemyTransactions(session)]``):
+    the block's writes are flushed when it ends, so a constraint error is
+    this item's, and committed or rolled back with the whole batch.
+    Otherwise a new session of the factory in a transaction of its own,
+    committed when the block ends (rolled back if it raises) and closed.
+
+    Args:
+        request: the handler's request.
+        session: a ``sessionmaker`` (or a ``scoped_session``: its factory is
+            used, never the thread's session), the one the endpoint declared.
+    """
+    source = SQLAlchemyTransactions(session)
+    held = joined(request, source)
+    if held is None:
+        with source.factory() as own, own.begin():
+            yield own
+        return
+    shared = shared_session(held).session
+    yield shared
+    shared.flush()

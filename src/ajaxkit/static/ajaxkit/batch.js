@@ -6,7 +6,8 @@
  * such request (`createClient({coalesce: true})`).  `client.batch(items,
  * {atomic: true})` runs them in one transaction: if one fails, nothing is
  * committed and every other item answers a 424 problem (`batch_rolled_back`
- * or `batch_not_run`, with `failed_item`).
+ * or `batch_not_run`, with `failed_item`); if the database refuses the commit,
+ * every item answers a 424 `batch_not_committed`.
  */
 
 /** The route below the mount. */
