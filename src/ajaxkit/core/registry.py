@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
 from ajaxkit.core.assets import serve_client
@@ -237,6 +238,27 @@ class Ajax:
         for method in endpoint.methods:
             target.endpoints[method] = endpoint
         return endpoint
+
+    @contextmanager
+    def registering(self) -> Iterator[None]:
+        """A block of registrations that takes effect whole or not at all.
+
+        ``api.model(...)``, ``Live(api)`` and other registrations adding
+        several routes run in one, so that a clash on their last route does
+        not leave the first ones served (a resource answering some methods
+        and not others).  If the block raises, every route, endpoint and
+        model it added is removed again and the error propagates.  Blocks
+        nest; each puts back what it found.
+        """
+        restore = self.router.snapshot()
+        models = dict(self.models)
+        try:
+            yield
+        except BaseException:
+            restore()
+            self.models.clear()
+            self.models.update(models)
+            raise
 
     def model(self, model: Any, endpoint_class: Any = None, /, **options: Any) -> Any:
         """Serve CRUD routes for ``model`` (a Django model or SQLAlchemy class).

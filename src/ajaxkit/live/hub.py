@@ -143,9 +143,11 @@ class Live:
         self._topics = Router()
         self._rules: dict[str, TopicRule] = {}
         self._heartbeat = _Heartbeat(self.broker, self.settings.heartbeat)
-        api.add("_live/sse", self._sse, methods=["GET"], permission=self._permit)
-        api.add("_live/poll", self._poll, methods=["GET"], permission=self._permit)
-        api.add("_live/ws", self._socket, methods=[WEBSOCKET])
+        # All three transports or none: a clash on one leaves no other behind.
+        with api.registering():
+            api.add("_live/sse", self._sse, methods=["GET"], permission=self._permit)
+            api.add("_live/poll", self._poll, methods=["GET"], permission=self._permit)
+            api.add("_live/ws", self._socket, methods=[WEBSOCKET])
 
     # --- declaring and publishing ------------------------------------------------
 
