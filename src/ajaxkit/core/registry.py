@@ -73,10 +73,14 @@ class Ajax:
         self.settings = self.settings.replace(**changes)
         self._declared = self._declared.replace(**changes)
 
-    def apply_config(self, config: Mapping[str, Any]) -> None:
+    def apply_config(self, config: Mapping[str, Any], *, dedicated: bool = False) -> None:
         """Resolve settings from a framework's configuration (integrations call
-        this at mount time); see :mod:`ajaxkit.core.config` for the rule."""
-        self.settings = settings_from_config(self._declared, config)
+        this at mount time); see :mod:`ajaxkit.core.config` for the rule.
+
+        ``dedicated``: ``config`` was given to ajaxkit alone (a ``config=``
+        argument) rather than being the framework's own configuration.
+        """
+        self.settings = settings_from_config(self._declared, config, dedicated=dedicated)
 
     @overload
     def endpoint(self, route: F, /) -> F: ...

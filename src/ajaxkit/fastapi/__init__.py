@@ -70,7 +70,7 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
             :func:`ajaxkit.starlette.app` (``docs/settings.md``).
     """
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     return AjaxApp(api)
 
 
@@ -95,7 +95,7 @@ def mount(
             in its ``/openapi.json`` and ``/docs`` (:func:`include_in_openapi`).
     """
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     _asgi.refuse_depends(api)
     if app is not None:
         include_in_openapi(app, path, api)
@@ -114,6 +114,6 @@ def front(
         config: settings by configuration name, as for :func:`app`.
     """
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     _asgi.refuse_depends(api)
     return FrontApp(AjaxApp(api), app, prefix)

@@ -79,5 +79,5 @@ def front(
             :func:`ajaxkit.starlette.app`.
     """
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     return FrontApp(AjaxApp(api), app, prefix)
