@@ -32,11 +32,11 @@ def test_a_failed_block_leaves_the_routes_as_they_were() -> None:
     api = Ajax()
     api.add("notes/{pk}", first, methods=["DELETE"])
     before = routes(api)
-    with pytest.raises(RegistrationError, match=r"third \(notes/\{pk\}\).*first"):
-        with api.registering():
-            api.add("notes", second, methods=["GET"])
-            api.add("notes/{pk}", second, methods=["GET"])
-            api.add("notes/{pk}", third, methods=["DELETE"])
+    clash = r"third \(notes/\{pk\}\).*first"
+    with pytest.raises(RegistrationError, match=clash), api.registering():
+        api.add("notes", second, methods=["GET"])
+        api.add("notes/{pk}", second, methods=["GET"])
+        api.add("notes/{pk}", third, methods=["DELETE"])
     assert routes(api) == before
 
 
@@ -51,12 +51,11 @@ def test_a_block_that_succeeds_keeps_every_route() -> None:
 def test_blocks_nest_and_only_the_outer_one_restores() -> None:
     api = Ajax()
     before = routes(api)
-    with pytest.raises(RegistrationError):
+    with pytest.raises(RegistrationError), api.registering():
+        api.add("a", first)
         with api.registering():
-            api.add("a", first)
-            with api.registering():
-                api.add("b", second)
-            api.add("a", third)
+            api.add("b", second)
+        api.add("a", third)
     assert routes(api) == before
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ajaxkit import Ajax, AjaxRequest, RegistrationError
+from ajaxkit import Ajax, RegistrationError
 from ajaxkit.live import Live
 
 
@@ -27,5 +27,3 @@ def test_a_second_hub_on_one_registry_is_refused_and_the_first_kept() -> None:
         Live(api)
     route, _ = api.router.match("_live/poll")
     assert route.endpoints["GET"].func == live._poll
-
-
