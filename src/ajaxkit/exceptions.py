@@ -47,8 +47,9 @@ into this tree in exactly one place each, ``raise ... from exc``.
     WebSocketDisconnect                       the WebSocket client went away (not an error)
 
 Configuration errors never reach a client: they are raised while the
-application starts (registering endpoints, mounting), so a mistake is a
-clear error at start-up instead of a baffling answer later.
+application starts (registering endpoints, mounting, building a broker), so
+a mistake is a clear error at start-up instead of a baffling answer later.
+Each names the setting or endpoint and the value at fault.
 """
 
 from __future__ import annotations

@@ -102,3 +102,19 @@ def test_any_value_is_accepted_or_a_configuration_error(name: str, value: Any) -
 def test_none_is_not_configured() -> None:
     resolved = settings_from_config(Settings(max_body_size=7), {"AJAXKIT_MAX_BODY_SIZE": None})
     assert resolved.max_body_size == 7
+
+
+def test_a_frameworks_own_settings_may_share_ajaxkit_names() -> None:
+    # Django has LOGIN_URL and CSRF_TRUSTED_ORIGINS of its own: in a framework's
+    # configuration a bare name is the framework's, never a mistake of ours.
+    django_like = {"LOGIN_URL": "/accounts/login/", "CSRF_TRUSTED_ORIGINS": ["https://a.b"]}
+    declared = Settings()
+    assert settings_from_config(declared, django_like) is declared
+
+
+def test_in_a_mapping_for_ajaxkit_alone_a_bare_setting_name_is_an_error() -> None:
+    with pytest.raises(ConfigurationError, match=r"config\['LOGIN_URL'\].*AJAXKIT_LOGIN_URL"):
+        settings_from_config(Settings(), {"LOGIN_URL": "/in/"}, dedicated=True)
+    api = Ajax()
+    with pytest.raises(ConfigurationError, match=r"config\['OPENAPI'\].*AJAXKIT_OPENAPI"):
+        api.apply_config({"OPENAPI": False}, dedicated=True)

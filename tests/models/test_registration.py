@@ -90,3 +90,20 @@ def test_unknown_model_options_are_refused(backend: Any) -> None:
     with pytest.raises(RegistrationError, match=r"api.model\(Tag\): unknown option\(s\) 'sesion'"):
         api.model(backend.models.Tag, resource="tags", sesion=None, **backend.options())
     assert [route.pattern for route in api.router] == before
+
+
+def test_a_clash_partway_leaves_no_half_registered_model(backend: Backend) -> None:
+    # The model's collection routes go in before its item routes: a clash on
+    # DELETE tags/{pk} used to leave GET/POST tags and GET/PATCH/PUT tags/{pk}.
+    api = Ajax()
+
+    def delete_tag(request: AjaxRequest, pk: str) -> None: ...
+
+    api.add("tags/{pk}", delete_tag, methods=["DELETE"])
+    before = {route.pattern: dict(route.endpoints) for route in api.router}
+    with pytest.raises(RegistrationError, match=r"api.model\(Tag\): .*DELETE.*delete_tag"):
+        api.model(backend.models.Tag, resource="tags", **backend.options())
+    assert {route.pattern: dict(route.endpoints) for route in api.router} == before
+    assert backend.models.Tag not in api.models
+    # Nothing of the failed attempt stands in the way of a corrected one.
+    api.model(backend.models.Tag, resource="labels", **backend.options())

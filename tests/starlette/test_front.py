@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 import ajaxkit.fastapi
 import ajaxkit.starlette
-from ajaxkit import Ajax, AjaxRequest
+from ajaxkit import Ajax, AjaxRequest, ConfigurationError
 
 pytestmark = pytest.mark.starlette
 
@@ -95,7 +95,17 @@ def test_everything_else_and_the_lifespan_go_to_the_app() -> None:
     assert started == [True]
 
 
-@pytest.mark.parametrize("prefix", ["ajax", "/ajax/", ""])
-def test_a_prefix_must_start_and_not_end_with_a_slash(prefix: str) -> None:
-    with pytest.raises(ValueError, match="prefix must start"):
+@pytest.mark.parametrize("prefix", ["ajax", "/ajax/", "", "/", None])
+def test_a_prefix_must_start_and_not_end_with_a_slash(prefix: Any) -> None:
+    # A set-up mistake: a ConfigurationError naming the setting and the value.
+    with pytest.raises(ConfigurationError) as info:
         ajaxkit.starlette.front(make_api(), app_with_page(), prefix=prefix)
+    assert f"prefix={prefix!r}" in str(info.value)
+    assert "'/ajax'" in str(info.value)
+
+
+def test_a_bad_prefix_leaves_the_settings_alone() -> None:
+    api = make_api()
+    with pytest.raises(ConfigurationError, match="prefix"):
+        ajaxkit.fastapi.front(api, app_with_page(), prefix="ajax", config={"AJAXKIT_DEBUG": True})
+    assert api.settings.debug is False

@@ -43,7 +43,13 @@ from urllib.parse import urlsplit
 from ajaxkit.core.settings import Settings
 from ajaxkit.exceptions import ConfigurationError
 
-__all__ = ["CONFIG_SETTINGS", "ConfigSetting", "read_ajaxkit_config", "settings_from_config"]
+__all__ = [
+    "CONFIG_SETTINGS",
+    "ConfigSetting",
+    "check_dedicated",
+    "read_ajaxkit_config",
+    "settings_from_config",
+]
 
 PREFIX = "AJAXKIT"
 
@@ -199,16 +205,26 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
 }
 
 
-def settings_from_config(declared: Settings, config: Mapping[str, Any]) -> Settings:
+def settings_from_config(
+    declared: Settings, config: Mapping[str, Any], *, dedicated: bool = False
+) -> Settings:
     """``declared`` (the registry's own settings) resolved against ``config``.
 
     Args:
         declared: the settings the registry was built with.
         config: the framework's configuration by name (see the module doc).
+        dedicated: ``config`` was given to ajaxkit alone (Starlette's and
+            FastAPI's ``config=``) instead of being the framework's own
+            configuration (Django's settings, Flask's ``app.config``), so a
+            bare ajaxkit setting name in it is a mistake, not the
+            framework's setting of that name (see :func:`check_dedicated`).
 
     Raises:
-        ConfigurationError: an unknown ``AJAXKIT`` name or an ill-typed value.
+        ConfigurationError: an unknown ``AJAXKIT`` name or an ill-typed value;
+            with ``dedicated``, a setting's name that is not read.
     """
+    if dedicated:
+        check_dedicated(config)
     given = read_ajaxkit_config(config)
     changes: dict[str, Any] = {}
     for name, setting in CONFIG_SETTINGS.items():
@@ -290,6 +306,56 @@ def _unknown(where: str, name: str) -> str:
             f"pass it in code, Ajax({name.lower()}=...). Configurable: {known}."
         )
     return f"{where} is not an ajaxkit setting. Known settings: {known}."
+
+
+#: Bare names read as the framework's own defaults (``DEBUG``, ``SECRET_KEY``).
+_FRAMEWORK_NAMES = frozenset(
+    s.framework_default for s in CONFIG_SETTINGS.values() if s.framework_default is not None
+)
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings))
+
+
+def check_dedicated(config: Mapping[str, Any]) -> None:
+    """No key of a mapping given to ajaxkit alone names a setting in a form never read.
+
+    ``{"MAX_BODY_SIZE": 10}`` would otherwise be ignored without a word: the
+    names are those of Django's and Flask's configuration, where a bare name
+    is the framework's own (Django has ``LOGIN_URL``), so only
+    ``AJAXKIT_<NAME>`` and ``AJAXKIT`` are ajaxkit's.  Accepting the bare
+    name here instead would give one setting two spellings with different
+    precedence (bare ``DEBUG`` is the app's debug mode, which code beats).
+    Other keys stay allowed: the mapping may be an environment's.
+
+    Raises:
+        ConfigurationError: naming the key and what to write instead.
+    """
+    for key in config:
+        problem = _misspelling(key) if isinstance(key, str) else None
+        if problem is not None:
+            raise ConfigurationError(problem)
+
+
+def _misspelling(key: str) -> str | None:
+    """Why ``key`` names an ajaxkit setting but is not read, or ``None``."""
+    where, upper = f"config[{key!r}]", key.upper()
+    if key in _FRAMEWORK_NAMES or key == PREFIX or key.startswith(PREFIX + "_"):
+        return None  # read
+    if upper == PREFIX or upper.startswith(PREFIX + "_"):
+        return f"{where} is not read: configuration names are upper case; write {upper!r}."
+    # Upper case as configuration names are, or lower case as the Settings
+    # field; a mixed-case environment variable is someone else's.
+    if upper in CONFIG_SETTINGS and key in (upper, upper.lower()):
+        advice = (
+            f"{where} is not read: ajaxkit's settings are named {PREFIX}_<NAME>, as in "
+            f"Django's and Flask's configuration; write '{PREFIX}_{upper}' "
+            f"(or {PREFIX}={{{upper!r}: ...}})"
+        )
+        if upper in _FRAMEWORK_NAMES:
+            advice += f", or {upper!r} for the app's own default, which code beats"
+        return advice + "."
+    if key in _FIELDS:  # encoder=, csrf=: spelt as in code, never configuration
+        return _unknown(where, upper)
+    return None
 
 
 def _framework_decides(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
 from ajaxkit.core.assets import serve_client
@@ -72,10 +73,14 @@ class Ajax:
         self.settings = self.settings.replace(**changes)
         self._declared = self._declared.replace(**changes)
 
-    def apply_config(self, config: Mapping[str, Any]) -> None:
+    def apply_config(self, config: Mapping[str, Any], *, dedicated: bool = False) -> None:
         """Resolve settings from a framework's configuration (integrations call
-        this at mount time); see :mod:`ajaxkit.core.config` for the rule."""
-        self.settings = settings_from_config(self._declared, config)
+        this at mount time); see :mod:`ajaxkit.core.config` for the rule.
+
+        ``dedicated``: ``config`` was given to ajaxkit alone (a ``config=``
+        argument) rather than being the framework's own configuration.
+        """
+        self.settings = settings_from_config(self._declared, config, dedicated=dedicated)
 
     @overload
     def endpoint(self, route: F, /) -> F: ...
@@ -237,6 +242,27 @@ class Ajax:
         for method in endpoint.methods:
             target.endpoints[method] = endpoint
         return endpoint
+
+    @contextmanager
+    def registering(self) -> Iterator[None]:
+        """A block of registrations that takes effect whole or not at all.
+
+        ``api.model(...)``, ``Live(api)`` and other registrations adding
+        several routes run in one, so that a clash on their last route does
+        not leave the first ones served (a resource answering some methods
+        and not others).  If the block raises, every route, endpoint and
+        model it added is removed again and the error propagates.  Blocks
+        nest; each puts back what it found.
+        """
+        restore = self.router.snapshot()
+        models = dict(self.models)
+        try:
+            yield
+        except BaseException:
+            restore()
+            self.models.clear()
+            self.models.update(models)
+            raise
 
     def model(self, model: Any, endpoint_class: Any = None, /, **options: Any) -> Any:
         """Serve CRUD routes for ``model`` (a Django model or SQLAlchemy class).

@@ -8,7 +8,7 @@ order.  A route holds one endpoint per method, so ``GET notes`` and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -103,6 +103,26 @@ class Router:
         else:
             self._templated.append(route)
         return route
+
+    def snapshot(self) -> Callable[[], None]:
+        """A function that puts every route and its endpoints back as they are now.
+
+        :meth:`Ajax.registering <ajaxkit.Ajax.registering>` calls it to undo
+        a registration that failed partway.  The tables are restored in
+        place: a mount holding this router sees the restored routes.
+        """
+        static, templated = dict(self._static), list(self._templated)
+        held = [(route, dict(route.endpoints)) for route in self]
+
+        def restore() -> None:
+            self._static.clear()
+            self._static.update(static)
+            self._templated[:] = templated
+            for route, endpoints in held:
+                route.endpoints.clear()
+                route.endpoints.update(endpoints)
+
+        return restore
 
     def match(self, path: str) -> tuple[Route, dict[str, str]]:
         """The route serving ``path`` and its captured parameters, or 404."""

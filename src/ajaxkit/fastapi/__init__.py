@@ -37,6 +37,7 @@ from ajaxkit.fastapi.openapi import include_in_openapi
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxMount
 from ajaxkit.starlette.front import FrontApp
+from ajaxkit.starlette.front import check_prefix as _check_prefix
 from ajaxkit.starlette.platform import csrf_token
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
@@ -70,7 +71,7 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
             :func:`ajaxkit.starlette.app` (``docs/settings.md``).
     """
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     return AjaxApp(api)
 
 
@@ -95,7 +96,7 @@ def mount(
             in its ``/openapi.json`` and ``/docs`` (:func:`include_in_openapi`).
     """
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     _asgi.refuse_depends(api)
     if app is not None:
         include_in_openapi(app, path, api)
@@ -113,7 +114,8 @@ def front(
         prefix: where the registry's endpoints live.
         config: settings by configuration name, as for :func:`app`.
     """
+    _check_prefix(prefix)
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     _asgi.refuse_depends(api)
     return FrontApp(AjaxApp(api), app, prefix)

@@ -15,13 +15,30 @@ from dataclasses import dataclass
 
 import orjson
 
+from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.live.events import Cursor, Event, Position, client_cursor, comment_frame
 from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES, Fanout, Subscription, call_on
 
-__all__ = ["REVOKE_TOPIC", "Backlog", "Broker", "Opened"]
+__all__ = ["REVOKE_TOPIC", "Backlog", "Broker", "Opened", "check_window"]
 
 #: The reserved topic that carries revocations to every process.
 REVOKE_TOPIC = "_ajaxkit/revoke"
+
+
+def check_window(owner: str, window: object) -> int:
+    """``window`` itself, once it is known to be a whole number, 1 or more.
+
+    Raises:
+        ConfigurationError: naming ``owner`` (the broker class) and the value;
+            a window of 0 would keep nothing to resume from.
+    """
+    # ``True`` is an int to Python but never a meant size.
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ConfigurationError(
+            f"{owner} window={window!r} cannot work: the number of events kept "
+            "for resuming must be a whole number, 1 or more."
+        )
+    return window
 
 
 @dataclass(frozen=True, slots=True)

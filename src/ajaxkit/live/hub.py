@@ -40,6 +40,7 @@ from ajaxkit.core.routing import Router
 from ajaxkit.core.streams import Stream, served_by_sync_server
 from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import (
+    ConfigurationError,
     Forbidden,
     NotFound,
     RegistrationError,
@@ -108,17 +109,38 @@ class TopicRule:
     login_required: bool
 
 
+_BROKER_URLS = "'memory://' or 'redis://host:port/db' (also rediss://, unix://)"
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
 def make_broker(url: str) -> Broker:
-    """A broker from a URL: ``memory://`` or ``redis://host:port/db``."""
+    """A broker from a URL: ``memory://`` or ``redis://host:port/db``.
+
+    Raises:
+        ConfigurationError: an unknown URL, naming it.
+    """
+    if not _known_url(url):
+        raise ConfigurationError(f"Unknown broker URL {url!r}: use {_BROKER_URLS}.")
     if url == "memory://":
         from ajaxkit.live.memory import MemoryBroker
 
         return MemoryBroker()
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        from ajaxkit.live.redis import RedisBroker
+    from ajaxkit.live.redis import RedisBroker
 
-        return RedisBroker(url)
-    raise ValueError(f"Unknown broker URL {url!r}: use 'memory://' or 'redis://host:port/db'.")
+    return RedisBroker(url)
+
+
+def _known_url(url: object) -> bool:
+    return url == "memory://" or (isinstance(url, str) and url.startswith(_REDIS_SCHEMES))
+
+
+def _broker(given: object) -> Broker:
+    """``Live``'s ``broker`` argument as a broker; a mistake names the argument."""
+    if isinstance(given, Broker):
+        return given
+    if not isinstance(given, str) or not _known_url(given):
+        raise ConfigurationError(f"Live(broker={given!r}): give a Broker or a URL, {_BROKER_URLS}.")
+    return make_broker(given)
 
 
 class Live:
@@ -138,14 +160,16 @@ class Live:
         settings: LiveSettings | None = None,
     ) -> None:
         self.api = api
-        self.broker = make_broker(broker) if isinstance(broker, str) else broker
+        self.broker = _broker(broker)
         self.settings = settings or LiveSettings()
         self._topics = Router()
         self._rules: dict[str, TopicRule] = {}
         self._heartbeat = _Heartbeat(self.broker, self.settings.heartbeat)
-        api.add("_live/sse", self._sse, methods=["GET"], permission=self._permit)
-        api.add("_live/poll", self._poll, methods=["GET"], permission=self._permit)
-        api.add("_live/ws", self._socket, methods=[WEBSOCKET])
+        # All three transports or none: a clash on one leaves no other behind.
+        with api.registering():
+            api.add("_live/sse", self._sse, methods=["GET"], permission=self._permit)
+            api.add("_live/poll", self._poll, methods=["GET"], permission=self._permit)
+            api.add("_live/ws", self._socket, methods=[WEBSOCKET])
 
     # --- declaring and publishing ------------------------------------------------
 

@@ -15,7 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Collection
 
-from ajaxkit.live.broker import Backlog, Broker
+from ajaxkit.live.broker import Backlog, Broker, check_window
 from ajaxkit.live.events import Cursor, Event, format_position, validate_topic
 
 __all__ = ["DEFAULT_WINDOW", "MemoryBroker"]
@@ -37,9 +37,7 @@ class MemoryBroker(Broker):
 
     def __init__(self, window: int = DEFAULT_WINDOW, *, epoch: str | None = None) -> None:
         super().__init__()
-        if window < 1:
-            raise ValueError("window must be at least 1")
-        self.window = window
+        self.window = check_window("MemoryBroker", window)
         self.epoch = epoch or secrets.token_hex(4)
         self._log: deque[Event] = deque(maxlen=window)
         self._head = 0

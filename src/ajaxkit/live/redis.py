@@ -27,7 +27,7 @@ import threading
 from collections.abc import Collection
 from typing import Any
 
-from ajaxkit.live.broker import Backlog, Broker
+from ajaxkit.live.broker import Backlog, Broker, check_window
 from ajaxkit.live.events import Cursor, Event, Position, parse_position, validate_topic
 
 __all__ = ["RedisBroker"]
@@ -70,12 +70,13 @@ class RedisBroker(Broker):
         window: int = 10_000,
         exact_trim: bool = False,
     ) -> None:
+        # Checked before redis is imported: a set-up mistake is named first.
+        self.window = check_window("RedisBroker", window)
         import redis
         import redis.asyncio
 
         super().__init__()
         self.url = url
-        self.window = window
         self._approximate = not exact_trim
         # One hash tag: the three keys live in one Redis Cluster slot.
         self.stream_key = f"{{{namespace}}}:live"

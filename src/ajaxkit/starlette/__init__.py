@@ -56,9 +56,12 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
             Django and Flask use (``docs/settings.md``); Starlette has no
             settings object of its own, so give e.g.
             ``{"DEBUG": app.debug, "AJAXKIT_MAX_BODY_SIZE": 10_000_000}``.
+            A bare ajaxkit setting name (``MAX_BODY_SIZE``) is a
+            ``ConfigurationError`` saying to write ``AJAXKIT_MAX_BODY_SIZE``;
+            other keys are ignored.
     """
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     return AjaxApp(api)
 
 
@@ -74,5 +77,5 @@ def mount(
         config: settings by configuration name, as for :func:`app`.
     """
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     return AjaxMount(path, api, name=name)

@@ -26,9 +26,24 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ajaxkit.core.registry import Ajax
+from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.starlette.asgi import AjaxApp
 
-__all__ = ["FrontApp", "front"]
+__all__ = ["FrontApp", "check_prefix", "front"]
+
+
+def check_prefix(prefix: object) -> str:
+    """``prefix`` itself, once it is known to be a path like ``"/ajax"``.
+
+    Raises:
+        ConfigurationError: naming the setting and the value (checked before
+            any configuration is applied, so a refused mount changes nothing).
+    """
+    if not isinstance(prefix, str) or not prefix.startswith("/") or prefix.endswith("/"):
+        raise ConfigurationError(
+            f"front(prefix={prefix!r}): the prefix must start and not end with '/', like '/ajax'."
+        )
+    return prefix
 
 
 class FrontApp:
@@ -43,11 +58,7 @@ class FrontApp:
     __slots__ = ("_below", "ajax", "app", "prefix")
 
     def __init__(self, ajax: AjaxApp, app: ASGIApp, prefix: str) -> None:
-        if not prefix.startswith("/") or prefix.endswith("/"):
-            raise ValueError(
-                f"prefix must start and not end with '/', like '/ajax', not {prefix!r}."
-            )
-        self.ajax, self.app, self.prefix = ajax, app, prefix
+        self.ajax, self.app, self.prefix = ajax, app, check_prefix(prefix)
         self._below = prefix + "/"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,6 +89,7 @@ def front(
         config: settings by configuration name, as for
             :func:`ajaxkit.starlette.app`.
     """
+    check_prefix(prefix)
     if config is not None:
-        api.apply_config(config)
+        api.apply_config(config, dedicated=True)
     return FrontApp(AjaxApp(api), app, prefix)

@@ -70,7 +70,9 @@ def register_model(
             resources=api.models.get,
             secret=lambda: api.settings.secret_key,
         )
-        _add_routes(api, found, step_options)
+        # All routes or none: a clash on the last must not leave the first served.
+        with api.registering():
+            _add_routes(api, found, step_options)
     api.models[model] = found
     return found
 

@@ -1,0 +1,29 @@
+"""Live(api) registers its three transports whole or not at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from ajaxkit import Ajax, RegistrationError
+from ajaxkit.live import Live
+
+
+def test_a_clash_on_one_transport_leaves_none_behind() -> None:
+    api = Ajax()
+
+    @api.websocket("_live/ws")
+    async def mine(ws: object) -> None: ...
+
+    before = {route.pattern: dict(route.endpoints) for route in api.router}
+    with pytest.raises(RegistrationError, match=r"_live/ws.*mine"):
+        Live(api)
+    assert {route.pattern: dict(route.endpoints) for route in api.router} == before
+
+
+def test_a_second_hub_on_one_registry_is_refused_and_the_first_kept() -> None:
+    api = Ajax()
+    live = Live(api)
+    with pytest.raises(RegistrationError, match=r"_live/sse"):
+        Live(api)
+    route, _ = api.router.match("_live/poll")
+    assert route.endpoints["GET"].func == live._poll

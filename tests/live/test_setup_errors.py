@@ -1,0 +1,64 @@
+"""Live set-up mistakes are ConfigurationErrors naming the setting and the value.
+
+An unknown broker URL and a ring window below 1 used to be bare
+``ValueError``s raised while the application starts; they are mistakes in
+its set-up, so they belong to the tree's ``ConfigurationError``.  A bad
+topic at publish time stays a ``ValueError`` (it is the running code's
+mistake, per call), and its message names the topic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ajaxkit import Ajax, ConfigurationError
+from ajaxkit.live import Live, MemoryBroker, make_broker
+
+
+@pytest.mark.parametrize("url", ["nats://127.0.0.1", "memory:", "", "redis//x"])
+def test_an_unknown_broker_url_names_the_setting_and_the_url(url: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        make_broker(url)
+    assert "broker" in str(info.value)
+    assert repr(url) in str(info.value)
+    assert "memory://" in str(info.value) and "redis://" in str(info.value)
+
+
+def test_live_with_an_unknown_broker_url_registers_nothing() -> None:
+    api = Ajax()
+    before = [route.pattern for route in api.router]
+    with pytest.raises(ConfigurationError, match=r"Live\(broker='kafka://x'\)"):
+        Live(api, broker="kafka://x")
+    assert [route.pattern for route in api.router] == before
+
+
+def test_a_broker_that_is_neither_a_url_nor_a_broker_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match=r"Live\(broker=42\).*Broker or a URL"):
+        Live(Ajax(), broker=42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("window", [0, -1, "10", 2.5, True, None])
+def test_a_memory_window_below_one_names_the_setting_and_the_value(window: Any) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        MemoryBroker(window)
+    assert f"window={window!r}" in str(info.value)
+    assert "1 or more" in str(info.value)
+
+
+def test_a_redis_window_is_checked_alike() -> None:
+    pytest.importorskip("redis")
+    from ajaxkit.live.redis import RedisBroker
+
+    # No connection is made before the first publish: the check comes first.
+    with pytest.raises(ConfigurationError, match=r"RedisBroker window=0 .*1 or more"):
+        RedisBroker("redis://127.0.0.1:6379/0", window=0)
+
+
+@pytest.mark.parametrize("topic", ["", "/lobby", "lobby/", "a\nb", "x" * 201])
+def test_a_bad_topic_at_publish_time_is_a_value_error_naming_it(topic: str) -> None:
+    with pytest.raises(ValueError, match="Invalid topic") as info:
+        MemoryBroker().publish(topic, b"{}")
+    assert repr(topic) in str(info.value)
+    assert not isinstance(info.value, ConfigurationError)
