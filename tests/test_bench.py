@@ -20,8 +20,8 @@ import pytest
 
 from bench import batch, batch_browser, run
 from bench.apps.data import ECHO_BODY, SMALL, USERS, wrong_answer
-from tests.services import require_browser
 from tests.js_dev import js_dev_tools
+from tests.services import require_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -405,7 +405,10 @@ async def _completed(
     """``response`` after the admitted steps that complete, as for an HTTP answer."""
     if response is None or not admission.completes:
         return response
-    return await arun(complete(admission, settings, request, platform, response))
+    done = complete(admission, settings, request, platform, response)
+    if isinstance(done, AjaxResponse):
+        return done
+    return await arun(done)
 
 
 def _accept_headers(answer: AjaxResponse) -> list[tuple[bytes, bytes]]:
