@@ -198,3 +198,10 @@ def test_comma_separated_origins_read_as_the_list(origins: list[str]) -> None:
         assert "AJAXKIT_CSRF_TRUSTED_ORIGINS" in str(exc)
     else:
         assert resolved.csrf.trusted_origins == wanted
+
+
+@pytest.mark.parametrize("value", ["", b"", 42])
+def test_a_bad_framework_secret_key_is_a_configuration_error(value: Any) -> None:
+    # It was a bare ValueError from the reading function, naming nothing.
+    with pytest.raises(ConfigurationError, match="SECRET_KEY must be a non-empty string"):
+        _resolve({"SECRET_KEY": value})
