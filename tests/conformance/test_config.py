@@ -56,6 +56,13 @@ DEBUG_CASES = [
     pytest.param({"debug": True}, {"DEBUG": False}, True, id="code-beats-framework-debug"),
     pytest.param({}, {"DEBUG": True, "AJAXKIT_DEBUG": False}, False, id="config-beats-debug"),
     pytest.param({}, {}, False, id="ajaxkit-default"),
+    # Strings, as from os.environ or a dotenv file: read by their spelling,
+    # never their truthiness (bool("0") is True).
+    pytest.param({}, {"DEBUG": "0"}, False, id="framework-debug-string-0"),
+    pytest.param({}, {"DEBUG": "False"}, False, id="framework-debug-string-false"),
+    pytest.param({}, {"DEBUG": "true"}, True, id="framework-debug-string-true"),
+    pytest.param({"debug": True}, {"AJAXKIT_DEBUG": "false"}, False, id="string-turns-code-off"),
+    pytest.param({}, {"AJAXKIT_DEBUG": "1"}, True, id="string-turns-on"),
 ]
 
 
@@ -77,6 +84,7 @@ SIZE_CASES = [
     pytest.param({"max_body_size": 100}, {"AJAXKIT": {"MAX_BODY_SIZE": 40}}, 40, id="dict-wins"),
     pytest.param({"max_body_size": 100}, {"AJAXKIT_MAX_BODY_SIZE": 40}, 40, id="name-wins"),
     pytest.param({"max_body_size": 40}, {}, 40, id="code-when-unconfigured"),
+    pytest.param({"max_body_size": 100}, {"AJAXKIT_MAX_BODY_SIZE": "40"}, 40, id="digits"),
 ]
 
 
@@ -100,8 +108,9 @@ def test_max_body_size_resolves_by_one_rule(
     [
         pytest.param({"AJAXKIT": {"DEBUGG": True}}, "AJAXKIT['DEBUGG']", id="unknown-in-dict"),
         pytest.param({"AJAXKIT_MAX_BODY": 10}, "AJAXKIT_MAX_BODY", id="unknown-name"),
-        pytest.param({"AJAXKIT_MAX_BODY_SIZE": "10"}, "AJAXKIT_MAX_BODY_SIZE", id="ill-typed"),
+        pytest.param({"AJAXKIT_MAX_BODY_SIZE": "10 MB"}, "AJAXKIT_MAX_BODY_SIZE", id="ill-typed"),
         pytest.param({"AJAXKIT_DEBUG": "no"}, "AJAXKIT_DEBUG", id="string-is-not-bool"),
+        pytest.param({"DEBUG": "yes"}, "DEBUG must be True or False", id="framework-debug"),
     ],
 )
 def test_bad_configuration_fails_at_mount_naming_the_key(
@@ -139,6 +148,9 @@ ORIGIN_CASES = [
     pytest.param({}, {"AJAXKIT_CSRF_TRUSTED_ORIGINS": [APP]}, APP, OTHER, id="name"),
     pytest.param({}, {"AJAXKIT": {"CSRF_TRUSTED_ORIGINS": [APP]}}, APP, OTHER, id="dict"),
     pytest.param(
+        {}, {"AJAXKIT_CSRF_TRUSTED_ORIGINS": f"{OTHER}z, {APP}"}, APP, OTHER, id="comma-separated"
+    ),
+    pytest.param(
         {"csrf": CsrfPolicy(trusted_origins=(OTHER,))},
         {"AJAXKIT_CSRF_TRUSTED_ORIGINS": [APP]},
         APP,
@@ -174,6 +186,8 @@ def test_csrf_trusted_origins_resolve_by_one_rule(
     [
         pytest.param({"AJAXKIT_CSRF_ALLOW_SAME_SITE": True}, True, id="name-on"),
         pytest.param({"AJAXKIT": {"CSRF_ALLOW_SAME_SITE": True}}, True, id="dict-on"),
+        pytest.param({"AJAXKIT_CSRF_ALLOW_SAME_SITE": "TRUE"}, True, id="string-on"),
+        pytest.param({"AJAXKIT_CSRF_ALLOW_SAME_SITE": "0"}, False, id="string-off"),
         pytest.param({}, False, id="ajaxkit-default-off"),
     ],
 )
@@ -203,7 +217,9 @@ def test_csrf_same_site_switch_resolves_by_one_rule(
             f"'{APP}/' has a path",
             id="trailing-slash",
         ),
-        pytest.param({"AJAXKIT_CSRF_TRUSTED_ORIGINS": APP}, "a list of origins", id="a-string"),
+        pytest.param(
+            {"AJAXKIT_CSRF_TRUSTED_ORIGINS": f'["{APP}"]'}, "not a JSON list", id="a-json-string"
+        ),
         pytest.param({"AJAXKIT_CSRF_ALLOW_SAME_SITE": "yes"}, "True or False", id="not-a-bool"),
     ],
 )

@@ -171,3 +171,34 @@ def test_ajaxkit_limit_governs_not_max_content_length() -> None:
     assert accepted.get_json()["native"] == {"a": "x" * 300}
     refused = client.post("/ajax/echo", json={"a": "x" * 1000})
     assert refused.get_json()["detail"] == "The request body is larger than 1000 bytes."
+
+
+@pytest.mark.parametrize("value", ["0", "false", 0])
+def test_a_string_debug_in_app_config_is_read_by_its_spelling(value: Any) -> None:
+    # app.config filled from the environment holds strings: "0" is off.
+    api = make_api()
+    app = flask.Flask(__name__)
+    app.config["DEBUG"] = value
+    app.register_blueprint(blueprint(api), url_prefix="/ajax")
+    assert api.settings.debug is False
+    client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
+    assert "exception" not in client.get("/ajax/boom").get_json()
+
+
+def test_from_prefixed_env_configures(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Flask reads each FLASK_* variable as JSON when it parses, else keeps the string.
+    monkeypatch.setenv("FLASK_AJAXKIT_DEBUG", "1")
+    monkeypatch.setenv("FLASK_AJAXKIT_MAX_BODY_SIZE", "10")
+    monkeypatch.setenv("FLASK_AJAXKIT_CSRF_ALLOW_SAME_SITE", "True")
+    monkeypatch.setenv("FLASK_AJAXKIT_CSRF_TRUSTED_ORIGINS", "https://a.example, https://b.example")
+    monkeypatch.setenv("FLASK_AJAXKIT_DEFAULT_METHODS", '["GET", "POST"]')
+    api = make_api()
+    app = flask.Flask(__name__)
+    app.config.from_prefixed_env()
+    app.register_blueprint(blueprint(api), url_prefix="/ajax")
+    settings = api.settings
+    assert (settings.debug, settings.max_body_size) == (True, 10)
+    assert settings.csrf.allow_same_site is True
+    assert settings.csrf.trusted_origins == ("https://a.example", "https://b.example")
+    assert settings.default_methods == ("GET", "POST")

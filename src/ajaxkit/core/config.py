@@ -24,6 +24,15 @@ The rule, per setting, first match wins:
 3. the framework's own default (``debug``: ``DEBUG``; ``secret_key``: ``SECRET_KEY``);
 4. ajaxkit's default.
 
+Values are often strings (a Starlette ``config=os.environ``, a dotenv
+file's dict, Flask's ``from_prefixed_env()``), so every value, the
+framework's own ``DEBUG`` included, is read by one rule per kind: a switch
+is a bool, ``1``/``0`` or a string Starlette's ``Config(cast=bool)``
+accepts (``"true"``, ``"false"``, ``"1"``, ``"0"``, any case), never a
+string's truthiness; a whole number is an int or ASCII decimal digits;
+seconds are a number or a plain decimal (``"0.5"``); a list is a list, a
+tuple or a comma-separated string.
+
 Configuration beats code because configuration is what differs between a
 developer's machine and production: an ``Ajax(debug=True)`` left in the code
 must be switchable off by the deployment without a code change, which is
@@ -35,6 +44,8 @@ naming it, so a misspelt setting never goes unnoticed.
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,7 +74,9 @@ class ConfigSetting:
             is a field of the ``csrf`` policy, the policy's other fields
             staying as the code gave them.
         convert: checks a configured value and returns the field's value;
-            raises ``ValueError`` saying what was expected.
+            raises ``ValueError`` saying what was expected.  The
+            framework's own default is read by it too, so ``DEBUG="0"``
+            means what ``AJAXKIT_DEBUG="0"`` means.
         framework_default: the configuration name of the framework's own
             default for it (``"DEBUG"``), if any.
     """
@@ -71,29 +84,95 @@ class ConfigSetting:
     field: str
     convert: Callable[[Any], Any]
     framework_default: str | None = None
-    #: Reads the framework's own default (``DEBUG`` may be any truthy value).
-    from_framework: Callable[[Any], Any] = bool
+
+
+# Values often arrive as strings: a Starlette ``config=`` may be
+# ``os.environ`` or a dotenv file's dict, and Flask's
+# ``from_prefixed_env()`` keeps whatever does not parse as JSON a string.
+# Each kind of value reads a string by one rule, below; a string is never
+# read by its truthiness (``bool("0")`` is True, which turned debug on).
+
+#: The spellings of a switch Starlette's ``Config(cast=bool)`` accepts, any case.
+_SWITCH_WORDS = {"true": True, "1": True, "false": False, "0": False}
+_SWITCH = 'True or False (or "true", "false", "1", "0" in any case)'
 
 
 def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("True or False")
+    if isinstance(value, bool):
+        return value
+    # 1 and 0 too: Flask's from_prefixed_env() reads FLASK_AJAXKIT_DEBUG=1 as JSON.
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in _SWITCH_WORDS:
+        return _SWITCH_WORDS[value.lower()]
+    raise ValueError(_SWITCH)
+
+
+def _whole(value: Any, expected: str) -> int:
+    """An int of 0 or more, or a string of ASCII decimal digits (``"1048576"``)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        try:
+            return int(value)
+        except ValueError:  # beyond int()'s limit on digits
+            raise ValueError(expected) from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(expected)
     return value
 
 
 def _size(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("a whole number of bytes, 0 or more")
-    return value
+    return _whole(value, "a whole number of bytes, 0 or more")
+
+
+def _count(value: Any) -> int:
+    return _whole(value, "a whole number, 0 or more")
+
+
+#: A decimal written plainly (``"3600"``, ``"0.5"``): not ``"nan"``, ``"inf"``
+#: or ``"1e3"``, which float() would also read.
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_SECONDS = "a number of seconds above 0"
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(_SECONDS)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float
+        raise ValueError(_SECONDS) from None
+    if not 0 < seconds < math.inf:  # NaN fails this too
+        raise ValueError(_SECONDS)
+    return seconds
+
+
+def _items(value: Any, expected: str) -> list[Any]:
+    """A list or tuple as given; a string as its comma-separated items.
+
+    Comma-separated as Starlette's ``CommaSeparatedStrings`` reads an
+    environment variable: items are stripped and empty ones dropped, so
+    ``"a, b,"`` is ``["a", "b"]``.  A plain string is never iterated: "POST"
+    would be P, O, S, T.
+    """
+    if isinstance(value, str):
+        if value.lstrip().startswith("["):  # JSON: one spelling, or a near miss passes
+            raise ValueError(f"{expected}; in a string, comma-separated, not a JSON list")
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise ValueError(expected)
+
+
+_METHODS = 'a non-empty list of method names, e.g. ["GET", "POST"] or "GET,POST"'
 
 
 def _methods(value: Any) -> tuple[str, ...]:
-    # A plain string is a sequence too: "POST" would become P, O, S, T.
-    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
-        raise ValueError('a non-empty list of method names, e.g. ["GET", "POST"]')
-    if not all(isinstance(m, str) and m.isalpha() for m in value):
-        raise ValueError('a non-empty list of method names, e.g. ["GET", "POST"]')
-    return tuple(m.upper() for m in value)
+    names = _items(value, _METHODS)
+    if not names or not all(isinstance(m, str) and m.isascii() and m.isalpha() for m in names):
+        raise ValueError(_METHODS)
+    return tuple(m.upper() for m in names)
 
 
 def _secret(value: Any) -> str | bytes:
@@ -114,30 +193,18 @@ def _storage_uri(value: Any) -> str:
     return value
 
 
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError("a whole number, 0 or more")
-    return value
-
-
-def _seconds(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueError("a number of seconds above 0")
-    return float(value)
-
-
-_ORIGINS = 'a list of origins such as ["https://app.example.com"]'
+_ORIGINS = (
+    'a list of origins such as ["https://app.example.com"] or "https://a.example,https://b.example"'
+)
 
 
 def _origins(value: Any) -> tuple[str, ...]:
-    # A plain string is a sequence too: "https://a" would be h, t, t, p, ...
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise ValueError(_ORIGINS)
-    for origin in value:
+    origins = _items(value, _ORIGINS)
+    for origin in origins:
         problem = _origin_problem(origin)
         if problem is not None:
             raise ValueError(f"{_ORIGINS} ({origin!r} {problem})")
-    return tuple(value)
+    return tuple(origins)
 
 
 def _origin_problem(origin: Any) -> str | None:
@@ -189,9 +256,7 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
     "IDEMPOTENCY_EXPIRY": ConfigSetting("idempotency_expiry", _seconds),
     # Signs values handed to clients (list cursors): every process of a
     # deployment must share it, so the framework's own secret is the default.
-    "SECRET_KEY": ConfigSetting(
-        "secret_key", _secret, framework_default="SECRET_KEY", from_framework=_secret
-    ),
+    "SECRET_KEY": ConfigSetting("secret_key", _secret, framework_default="SECRET_KEY"),
     "LOGIN_URL": ConfigSetting("login_url", _name),
     "MAX_JSON_DEPTH": ConfigSetting("max_json_depth", _size),
     "MAX_PARAMS": ConfigSetting("max_params", _size),
@@ -230,8 +295,9 @@ def settings_from_config(
     for name, setting in CONFIG_SETTINGS.items():
         if name in given:
             changes[setting.field] = given[name]
-        elif _framework_decides(setting, declared, config):
-            changes[setting.field] = setting.from_framework(config[setting.framework_default or ""])
+        elif setting.framework_default and _framework_decides(setting, declared, config):
+            key = setting.framework_default
+            changes[setting.field] = _converted(key, setting, config[key])
     return _replaced(declared, changes) if changes else declared
 
 
@@ -261,13 +327,17 @@ def read_ajaxkit_config(config: Mapping[str, Any]) -> dict[str, Any]:
         setting = CONFIG_SETTINGS.get(name)
         if setting is None:
             raise ConfigurationError(_unknown(where, name))
-        if value is None:  # None is "not configured", as for an absent key
-            continue
-        try:
-            values[name] = setting.convert(value)
-        except ValueError as exc:
-            raise ConfigurationError(f"{where} must be {exc}, not {value!r}.") from None
+        if value is not None:  # None is "not configured", as for an absent key
+            values[name] = _converted(where, setting, value)
     return values
+
+
+def _converted(where: str, setting: ConfigSetting, value: Any) -> Any:
+    """``value`` read by ``setting``; a bad one is an error naming ``where`` and it."""
+    try:
+        return setting.convert(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"{where} must be {exc}, not {value!r}.") from None
 
 
 def _gather(config: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:

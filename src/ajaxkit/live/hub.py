@@ -50,7 +50,8 @@ from ajaxkit.exceptions import (
 from ajaxkit.live.broker import Backlog, Broker
 from ajaxkit.live.events import client_cursor, reset_frame, retry_frame, validate_topic
 from ajaxkit.live.models import RowTopics, change_message, model_topic
-from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES, Subscription
+from ajaxkit.live.settings import LiveSettings
+from ajaxkit.live.subscription import Subscription
 from ajaxkit.live.websocket import LiveSocket
 from ajaxkit.types import AjaxRequest
 
@@ -69,35 +70,6 @@ SSE_HEADERS = {
     # nginx buffers proxied responses unless told not to.
     "X-Accel-Buffering": "no",
 }
-
-
-@dataclass(frozen=True)
-class LiveSettings:
-    """How the transports behave.
-
-    Attributes:
-        heartbeat: seconds between heartbeat comments on an idle stream.
-        retry_ms: the reconnection delay sent to EventSource clients.
-        stream_seconds: an SSE response ends itself after this long and the
-            client reconnects with its cursor (``None``: never, on ASGI).
-        wsgi_stream_seconds: the same under a WSGI server, where a stream
-            holds one of the few worker threads: keep it below the worker
-            timeout (gunicorn's default is 30 s).
-        poll_timeout: the longest a long-poll request waits for events.
-        max_topics: topics one connection may ask for.
-        buffer_bytes: frames one connection may have queued before it is
-            closed as too slow (it then resumes from the log).
-        poll_limit: the most events one long-poll answer carries.
-    """
-
-    heartbeat: float = 15.0
-    retry_ms: int = 3000
-    stream_seconds: float | None = None
-    wsgi_stream_seconds: float = 25.0
-    poll_timeout: float = 25.0
-    max_topics: int = 20
-    buffer_bytes: int = DEFAULT_BUFFER_BYTES
-    poll_limit: int = 1000
 
 
 @dataclass(frozen=True)
