@@ -5,8 +5,8 @@ Nothing is built for users: every mount serves the plain ES modules under
 the client would ship, and what the files cost one by one, with the locked
 esbuild from ``js/`` (``npm ci --prefix js`` installs it)::
 
-    python bench/client_size.py
-    python bench/client_size.py --budget 6000     # a stricter budget, in bytes
+    .venv/bin/python bench/client_size.py
+    .venv/bin/python bench/client_size.py --budget 6000     # a stricter budget, in bytes
 
 Three figures, each compressed with Python's ``gzip`` at level 9:
 

@@ -6,7 +6,7 @@ Starlette ASGI app, with the headers a browser sends on a page's own
 busy machine hits both, time is this process's CPU time (another process
 taking the core does not count), and the ratio is of the best rounds.
 
-    python bench/csrf.py [--rounds 40] [--number 2000]
+    .venv/bin/python bench/csrf.py [--rounds 40] [--number 2000]
 
 Target (issue "Safe by default"): checked >= 0.95 x exempt.
 """

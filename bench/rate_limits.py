@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    python bench/rate_limits.py                 # memory storage; Redis too when reachable
-    python bench/rate_limits.py -n 20000 --no-redis
+    .venv/bin/python bench/rate_limits.py                 # memory storage; Redis too when reachable
+    .venv/bin/python bench/rate_limits.py -n 20000 --no-redis
 
 In-process, no sockets: requests go straight into ``Ajax.dispatch`` (the core
 path every integration shares; a framework's own cost only dilutes the

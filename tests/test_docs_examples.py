@@ -102,3 +102,21 @@ def test_models_page_plain_handler_joins_an_atomic_batch() -> None:
     alone = client.post("/ajax/notes/retitle", json={"old": "Final", "new": "Alone"})
     assert alone.json() == {"renamed": 1}
     assert [n["title"] for n in client.get("/ajax/notes").json()["results"]] == ["Alone"]
+
+
+def test_live_page_routes_each_owners_changes_to_their_topic() -> None:
+    from examples.docs.live_models import api
+
+    ada, bob = Client(api), Client(api)
+    ada.login(Person("ada"))
+    bob.login(Person("bob"))
+    start = ada.get("/ajax/_live/poll", params={"topic": "notes/ada"}).json()["cursor"]
+    created = ada.post("/ajax/notes", json={"title": "Routed"})
+    assert created.status == 201, created.text
+    polled = ada.get("/ajax/_live/poll", params={"topic": "notes/ada", "cursor": start}).json()
+    [event] = polled["events"]
+    assert event["topic"] == "notes/ada"
+    assert event["data"]["action"] == "created"
+    assert event["data"]["record"]["owner"] == "ada"
+    assert event["data"]["omitted"] == []
+    assert bob.get("/ajax/_live/poll", params={"topic": "notes/ada"}).status == 403

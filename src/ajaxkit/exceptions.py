@@ -40,9 +40,10 @@ into this tree in exactly one place each, ``raise ... from exc``.
         └── ServiceUnavailable (503 service_unavailable)
 
     ConfigurationError                        a mistake in the application's set-up
-    ConfigurationWarning (a UserWarning)      a set-up that cannot be what was meant
     └── RegistrationError                     at registration, naming the endpoint
                                               (also TypeError and ValueError)
+
+    ConfigurationWarning (a UserWarning)      a set-up that cannot be what was meant
 
     WebSocketDisconnect                       the WebSocket client went away (not an error)
 

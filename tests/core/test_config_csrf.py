@@ -107,3 +107,19 @@ def test_any_list_of_strings_is_accepted_or_refused_by_name(origins: list[str]) 
         assert "AJAXKIT_CSRF_TRUSTED_ORIGINS" in str(exc)
     else:
         assert resolved.csrf.trusted_origins == tuple(origins)
+
+
+@pytest.mark.parametrize(
+    "origins",
+    [("https://app.example.com/",), ("app.example.com",), ("https://u@a.example",), "https://a"],
+    ids=["trailing-slash", "no-scheme", "user-info", "bare-string"],
+)
+def test_origins_given_in_code_are_checked_as_configured_ones_are(origins: Any) -> None:
+    # The same near misses as in configuration would never match an Origin
+    # either; in code they were accepted without a word.
+    with pytest.raises(ConfigurationError, match="trusted_origins"):
+        CsrfPolicy(trusted_origins=origins)
+
+
+def test_well_formed_origins_in_code_are_kept() -> None:
+    assert CsrfPolicy(trusted_origins=tuple(ORIGINS)).trusted_origins == tuple(ORIGINS)

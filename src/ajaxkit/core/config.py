@@ -49,8 +49,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from ajaxkit.core.csrf import origin_problem
 from ajaxkit.core.settings import Settings
 from ajaxkit.exceptions import ConfigurationError
 
@@ -201,46 +201,10 @@ _ORIGINS = (
 def _origins(value: Any) -> tuple[str, ...]:
     origins = _items(value, _ORIGINS)
     for origin in origins:
-        problem = _origin_problem(origin)
+        problem = origin_problem(origin)
         if problem is not None:
             raise ValueError(f"{_ORIGINS} ({origin!r} {problem})")
     return tuple(origins)
-
-
-def _origin_problem(origin: Any) -> str | None:
-    """What keeps ``origin`` from being ``scheme://host[:port]``, or ``None``.
-
-    Strict, because a near miss never matches a browser's ``Origin`` header,
-    neither here nor in the CORS package given the same list; a trailing
-    ``/`` is the common one.  A leading ``*.`` in the host trusts its
-    subdomains (as :func:`~ajaxkit.core.csrf.origin_matches` reads it).
-    """
-    if not isinstance(origin, str):
-        return "is not a string"
-    if origin != origin.strip() or " " in origin:
-        return "has spaces"
-    try:
-        parts = urlsplit(origin)
-        parts.port  # noqa: B018 - raises for a port out of range
-    except ValueError:
-        return "has a bad port"
-    if not parts.scheme or not origin.startswith(parts.scheme + "://"):
-        return 'has no scheme; write "https://..."'
-    extra = [
-        ("a path", parts.path),
-        ("a query", parts.query),
-        ("a fragment", parts.fragment),
-        ("user info", "@" in parts.netloc),
-    ]
-    for what, present in extra:
-        if present:
-            return f"has {what}; an origin is scheme://host[:port] only"
-    host = parts.hostname or ""
-    if not host:
-        return "has no host"
-    if "*" in host.removeprefix("*."):
-        return "has a '*' that is not a leading '*.' of the host"
-    return None
 
 
 #: Every setting a configuration may give, by its upper-case name.  The

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
-from ajaxkit.exceptions import CSRFFailed
+from ajaxkit.exceptions import ConfigurationError, CSRFFailed
 from ajaxkit.types import AjaxRequest, Cookie
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ __all__ = [
     "csrf_signer",
     "issue_token",
     "origin_matches",
+    "origin_problem",
     "page_token",
     "sent_token",
 ]
@@ -122,6 +123,55 @@ class CsrfPolicy:
     token_max_age: int = 60 * 60 * 24 * 7
     cookie_secure: bool = False
     signer: Signer | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # A near miss ("https://app.example.com/") would never match a
+        # browser's Origin, here or in the CORS package given the same list.
+        if isinstance(self.trusted_origins, str):
+            raise ConfigurationError(
+                f"CsrfPolicy(trusted_origins=...) must be a tuple of origins, "
+                f"not the string {self.trusted_origins!r}."
+            )
+        for origin in self.trusted_origins:
+            problem = origin_problem(origin)
+            if problem is not None:
+                raise ConfigurationError(f"CsrfPolicy(trusted_origins=...): {origin!r} {problem}.")
+
+
+def origin_problem(origin: object) -> str | None:
+    """What keeps ``origin`` from being ``scheme://host[:port]``, or ``None``.
+
+    Strict, because a near miss never matches a browser's ``Origin`` header,
+    neither here nor in the CORS package given the same list; a trailing
+    ``/`` is the common one.  A leading ``*.`` in the host trusts its
+    subdomains (as :func:`origin_matches` reads it).
+    """
+    if not isinstance(origin, str):
+        return "is not a string"
+    if origin != origin.strip() or " " in origin:
+        return "has spaces"
+    try:
+        parts = urlsplit(origin)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        return "has a bad port"
+    if not parts.scheme or not origin.startswith(parts.scheme + "://"):
+        return 'has no scheme; write "https://..."'
+    extra = [
+        ("a path", parts.path),
+        ("a query", parts.query),
+        ("a fragment", parts.fragment),
+        ("user info", "@" in parts.netloc),
+    ]
+    for what, present in extra:
+        if present:
+            return f"has {what}; an origin is scheme://host[:port] only"
+    host = parts.hostname or ""
+    if not host:
+        return "has no host"
+    if "*" in host.removeprefix("*."):
+        return "has a '*' that is not a leading '*.' of the host"
+    return None
 
 
 _PROCESS_SECRET = secrets.token_bytes(32)
