@@ -17,8 +17,8 @@ time, kept here as the specification) computes:
   item's own.
 
 Items of one batch are derived from the same batch request one after the
-other, so the test derives several from one and checks each: one item's
-headers must never leak into the next's.
+other, sharing what they inherit from it, so the test derives several from
+one and checks each: one item's headers must never leak into the next's.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ajaxkit.core.batch import BatchItem, _item_request
+from ajaxkit.core.batch import BatchItem, _ItemRequests
 from ajaxkit.core.steps import BATCH_ITEM
 from ajaxkit.types import AjaxRequest, Headers, LazyHeaders, MultiDict
 
@@ -160,10 +160,10 @@ def _seen(request: AjaxRequest) -> dict[str, Any]:
 def test_item_requests_carry_exactly_the_headers_the_rules_give(
     pairs: list[tuple[str, str]], items: list[BatchItem], kind: str
 ) -> None:
-    parent = _parent(_headers(pairs, kind))
+    requests = _ItemRequests(_parent(_headers(pairs, kind)))  # once per batch, as served
     expected_parent = _parent(Headers(pairs))
     for item in items:
-        derived = _item_request(parent, item, "_batch")
+        derived = requests.derive(item)
         assert _seen(derived) == _seen(_reference_item_request(expected_parent, item))
 
 
@@ -182,10 +182,25 @@ def test_an_item_may_not_bring_identity_headers_but_keeps_its_own_others() -> No
         body={"t": 1},
         headers={"Authorization": "Bearer x", "Accept": "text/csv", "If-Match": '"1"'},
     )
-    derived = _item_request(_parent(Headers(browser)), item, "_batch")
+    derived = _ItemRequests(_parent(Headers(browser))).derive(item)
     assert dict(derived.headers.items()) == {
         "cookie": "s=1",
         "accept": "*/*, text/csv",
         "if-match": '"1"',
         "content-type": "application/json",
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    base=st.lists(st.tuples(_names, _values), max_size=8),
+    more=st.lists(st.tuples(_names, _values), max_size=8),
+)
+def test_extended_headers_are_the_headers_of_both_lists(
+    base: list[tuple[str, str]], more: list[tuple[str, str]]
+) -> None:
+    shared = Headers(base)
+    extended = shared.extended(more)
+    assert list(extended.items()) == list(Headers([*base, *more]).items())
+    assert list(shared.items()) == list(Headers(base).items())  # left as it was
+    assert (extended is shared) == (not more)
