@@ -72,6 +72,14 @@ def test_the_batch_bench_runs_on_every_server() -> None:
     assert [line.split()[0] for line in out.splitlines()[1:]] == list(batch.APPS)
 
 
+@pytest.mark.django
+@pytest.mark.starlette
+def test_the_in_process_batch_bench_checks_its_answers_on_every_app() -> None:
+    # Each app's first batch is checked (the items' answers, in order) before timing.
+    out = _bench_module("bench.batch", "--in-process", "--calls", "3", "--batches", "1")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == list(batch.APPS)
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.django

@@ -8,7 +8,15 @@ the core's business and never sees a framework object except as the opaque
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+)
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -80,11 +88,19 @@ class Headers(Mapping[str, str]):
     __slots__ = ("_map",)
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        merged: dict[str, str] = {}
-        for key, value in items:
-            name = key.lower()
-            merged[name] = f"{merged[name]}, {value}" if name in merged else value
-        self._map = merged
+        self._map = _merged({}, items)
+
+    def extended(self, items: Collection[tuple[str, str]]) -> Headers:
+        """These headers plus ``items``, a name already here joined as the constructor joins.
+
+        Without ``items`` it is these very headers: they are immutable, so
+        requests derived from one (batch items) share them rather than copy.
+        """
+        if not items:
+            return self
+        extended = Headers()
+        extended._map = _merged(dict(self._map), items)
+        return extended
 
     def __getitem__(self, key: str) -> str:
         return self._map[key.lower()]
@@ -110,6 +126,14 @@ class Headers(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"Headers({self._map!r})"
+
+
+def _merged(merged: dict[str, str], items: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """``merged`` with ``items`` added under lower-case names, repeats joined with ``", "``."""
+    for key, value in items:
+        name = key.lower()
+        merged[name] = f"{merged[name]}, {value}" if name in merged else value
+    return merged
 
 
 #: ``lookup(lower_case_name) -> value or None``: one header, read straight

@@ -46,7 +46,7 @@ from ajaxkit.exceptions import (
     RegistrationError,
     ValidationFailed,
 )
-from ajaxkit.types import AjaxRequest, AjaxResponse, Cookie, Headers, MultiDict
+from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, Cookie, Headers, MultiDict
 
 if TYPE_CHECKING:
     from ajaxkit.core.endpoint import Endpoint
@@ -201,12 +201,13 @@ class _Batch:
     ) -> None:
         self.api, self.route, self.request = api, route, request
         self.settings, self.platform = settings, platform
+        self.requests = _ItemRequests(request)
 
     def item(self, item: BatchItem, held: Transactions | None = None) -> Flow[AjaxResponse]:
         """``item``'s answer, as if sent alone (in ``held``'s transactions if given)."""
         if item.path.strip("/") == self.route:
             return self.refused(item, ClientError("A batch cannot contain a batch."))
-        sub = _item_request(self.request, item, self.route)
+        sub = self.requests.derive(item)
         if held is not None:
             enlist(sub, held)
         response = yield from flow(self.api.router, self.settings, sub, self.platform)
@@ -216,7 +217,7 @@ class _Batch:
 
     def refused(self, item: BatchItem, exc: Exception) -> AjaxResponse:
         """The problem ``exc`` as ``item``'s answer."""
-        sub = _item_request(self.request, item, self.route)
+        sub = self.requests.derive(item)
         return render_exception(exc, self.settings, sub, self.platform, "batch")
 
     def check_atomic(self, items: list[BatchItem]) -> None:
@@ -350,32 +351,51 @@ def _endpoint_of(api: Ajax, item: BatchItem) -> Endpoint | None:
     return route.endpoint_for(item.method)
 
 
-def _item_request(parent: AjaxRequest, item: BatchItem, batch_route: str) -> AjaxRequest:
-    route = item.path.split("?", 1)[0].strip("/")
-    mount = parent.path[: len(parent.path) - len(parent.route)].rstrip("/")
-    inherited = [
-        (name, value)
-        for name, value in parent.headers.items()
-        if name.lower() not in _OWN_HEADERS and name.lower() not in _IDENTITY_HEADERS
-    ]
-    identity = [(n, v) for n, v in parent.headers.items() if n.lower() in _IDENTITY_HEADERS]
-    own = [(n, v) for n, v in item.headers.items() if n.lower() not in _IDENTITY_HEADERS]
-    body = b""
-    if item.body is not None:
-        body = orjson.dumps(item.body)
-        own = [(n, v) for n, v in own if n.lower() != "content-type"]
-        own.append(("Content-Type", "application/json"))
-    query = MultiDict(_pairs(item.params))
-    child = parent.derive(
-        method=item.method,
-        path=f"{mount}/{route}",
-        route=route,
-        query=query,
-        headers=Headers([*identity, *inherited, *own]),
-        body=body,
-    )
-    child.state[BATCH_ITEM] = True
-    return child
+class _ItemRequests:
+    """Derives the requests of one batch request's items.
+
+    What every item takes from the batch request, its headers first, is
+    worked out once per batch: a browser sends a dozen headers and more, and
+    reading them per item (through the integration's lazy view of them)
+    cost more than the rest of an item's admission.  Each item's request
+    shares these inherited headers, extended by the item's own.
+    """
+
+    __slots__ = ("headers", "mount", "parent")
+
+    def __init__(self, parent: AjaxRequest) -> None:
+        self.parent = parent
+        self.mount = parent.path[: len(parent.path) - len(parent.route)].rstrip("/")
+        identity: list[tuple[str, str]] = []
+        inherited: list[tuple[str, str]] = []
+        for name, value in parent.headers.items():
+            lower = name.lower()
+            if lower in _IDENTITY_HEADERS:
+                identity.append((name, value))
+            elif lower not in _OWN_HEADERS:
+                inherited.append((name, value))
+        # Identity headers first: the order items have always seen them in.
+        self.headers = Headers([*identity, *inherited])
+
+    def derive(self, item: BatchItem) -> AjaxRequest:
+        """``item``'s request, made on behalf of the batch request."""
+        route = item.path.split("?", 1)[0].strip("/")
+        own = [(n, v) for n, v in item.headers.items() if n.lower() not in _IDENTITY_HEADERS]
+        body = b""
+        if item.body is not None:
+            body = orjson.dumps(item.body)
+            own = [(n, v) for n, v in own if n.lower() != "content-type"]
+            own.append(("Content-Type", "application/json"))
+        child = self.parent.derive(
+            method=item.method,
+            path=f"{self.mount}/{route}",
+            route=route,
+            query=MultiDict(_pairs(item.params)) if item.params else EMPTY_QUERY,
+            headers=self.headers.extended(own),
+            body=body,
+        )
+        child.state[BATCH_ITEM] = True
+        return child
 
 
 def _pairs(params: Mapping[str, Any]) -> list[tuple[str, str]]:
