@@ -769,7 +769,9 @@ def markdown(summary: dict[str, Any]) -> str:
         )
     for r in summary["rows"]:
         if "redis_round_trips" in r:
-            commands = ", ".join(f"{n} {c:.2f}" for n, c in sorted(r["redis_commands"].items()))
+            # Below 0.01 a request: another client of the same Redis, not ours.
+            found = sorted((n, c) for n, c in r["redis_commands"].items() if c >= 0.01)
+            commands = ", ".join(f"{n} {c:.2f}" for n, c in found)
             lines.append(
                 f"\n{r['label']}: {r['redis_round_trips']:.2f} Redis round trips per request "
                 f"(commands per request, Lua's included: {commands})"
