@@ -7,13 +7,16 @@ also needs the Debian package ``wrk`` (see ``bench/README.md``)::
     .venv/bin/python bench/run.py --quick                 # a smoke run (~1 min)
     .venv/bin/python bench/run.py                         # the measured run
     .venv/bin/python bench/run.py --frameworks starlette fastapi
+    .venv/bin/python bench/run.py --endpoints csrf limits limits-redis   # safety
 
 Each server (one worker) runs pinned to CPU 0 and ``wrk`` pinned to CPU 1,
 both on 127.0.0.1 only.  Every framework gets two servers, one serving
 ``/raw/*`` (the framework's idiom) and one ``/ajax/*`` (ajaxkit), all started
 up front and left running, so each raw/ajaxkit pair is measured back to back
-against warm processes, in alternating order, for several rounds.  See
-``bench/README.md`` for how to read the output.
+against warm processes, in alternating order, for several rounds.  The
+safety comparisons (``--endpoints csrf limits limits-redis``) set an ajaxkit
+endpoint with the CSRF step or a rate limit against its unguarded twin on the
+same server.  See ``bench/README.md`` for how to read the output.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from email.message import Message
 from importlib import metadata
@@ -49,6 +53,54 @@ RESULTS = ROOT / "bench" / "results"
 SERVER_CPU, LOAD_CPU = 0, 1
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SIDES = ("raw", "ajax")
+REDIS = ("127.0.0.1", 6379)
+REDIS_URI = f"redis://{REDIS[0]}:{REDIS[1]}/0"
+
+
+@dataclass(frozen=True)
+class Load:
+    """What wrk sends to one cell: the path below ``/<side>/`` and the request's extras."""
+
+    path: str
+    #: POST ``ECHO_BODY`` (otherwise GET).
+    body: bool = False
+    #: ``"fetch"``: a browser's same-origin ``fetch()`` headers; ``"token"``:
+    #: the CSRF token and its cookie, and no Origin or Fetch Metadata (an old
+    #: browser, a script); ``None``: neither.
+    csrf: str | None = None
+    #: Rotate ``X-Forwarded-For`` over this many client addresses (0: none).
+    keys: int = 0
+
+
+#: Client addresses the rate-limited cells rotate over: at 25,000 req/s each
+#: sends ~25 req/s, so none reaches ``100/second`` and every answer is a 200.
+KEYS = 1024
+
+#: Every cell's load by name.  The guarded cell of a safety comparison and its
+#: unguarded twin send the same request apart from the path.
+LOADS = {
+    "small": Load("small"),
+    "users": Load("users"),
+    "echo": Load("echo", body=True),
+    "csrf-fetch": Load("echo-csrf", body=True, csrf="fetch"),
+    "csrf-fetch-exempt": Load("echo", body=True, csrf="fetch"),
+    "csrf-token": Load("echo-csrf", body=True, csrf="token"),
+    "csrf-token-exempt": Load("echo", body=True, csrf="token"),
+    "limited": Load("limited", keys=KEYS),
+    "unlimited": Load("small", keys=KEYS),
+}
+
+#: The safety comparisons by ``--endpoints`` group: (label, guarded cell,
+#: unguarded cell, goal).  ``limits-redis`` runs on each server's ``+redis``
+#: twin, whose counters live in Redis.
+SAFETY: dict[str, tuple[tuple[str, str, str, float | None], ...]] = {
+    "csrf": (
+        ("csrf fetch", "csrf-fetch", "csrf-fetch-exempt", 0.95),
+        ("csrf token", "csrf-token", "csrf-token-exempt", 0.95),
+    ),
+    "limits": (("100/second memory", "limited", "unlimited", 0.9),),
+    "limits-redis": (("100/second redis", "limited", "unlimited", None),),
+}
 
 
 # --- servers ------------------------------------------------------------------
@@ -109,6 +161,15 @@ SERVERS = {
     )
 }
 
+#: Each server again with its rate-limit counters in Redis (``limits-redis``).
+REDIS_SERVERS = {
+    f"{name}+redis": replace(
+        spec, name=f"{name}+redis", env=(*spec.env, ("BENCH_RATE_STORAGE", REDIS_URI))
+    )
+    for name, spec in SERVERS.items()
+}
+ALL_SERVERS = {**SERVERS, **REDIS_SERVERS}
+
 
 @dataclass
 class Server:
@@ -122,7 +183,11 @@ class Server:
     info: dict[str, Any] = field(default_factory=dict)
 
     def url(self, endpoint: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{self.side}/{endpoint}"
+        return f"http://127.0.0.1:{self.port}/{self.side}/{LOADS[endpoint].path}"
+
+    @property
+    def counts_in_redis(self) -> bool:
+        return any(name == "BENCH_RATE_STORAGE" for name, _ in self.spec.env)
 
     def log_tail(self, lines: int = 15) -> str:
         text = self.log.read_text(errors="replace").splitlines()
@@ -188,14 +253,17 @@ def stop_server(server: Server) -> None:
         os.killpg(server.process.pid, signal.SIGKILL)
 
 
+Plan = list[tuple[ServerSpec, tuple[str, ...]]]  # each server and the sides it is started for
+
+
 @contextmanager
-def running(specs: list[ServerSpec], env: dict[str, str], pin: bool) -> Iterator[list[Server]]:
-    """Start ``specs``; whatever happens, stop every one of them at the end."""
+def running(plan: Plan, env: dict[str, str], pin: bool) -> Iterator[list[Server]]:
+    """Start every planned server side; whatever happens, stop every one of them at the end."""
     servers: list[Server] = []
     with tempfile.TemporaryDirectory(prefix="ajaxkit-bench-") as logs:
         try:
-            for spec in specs:
-                for side in SIDES:
+            for spec, sides in plan:
+                for side in sides:
                     servers.append(start_server(spec, side, env, Path(logs), pin))
             yield servers
         finally:
@@ -206,11 +274,18 @@ def running(specs: list[ServerSpec], env: dict[str, str], pin: bool) -> Iterator
 # --- checking a server answers what it should -----------------------------------
 
 
-def fetch(url: str, body: bytes | None = None) -> tuple[int, Message, bytes]:
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    request = urllib.request.Request(url, data=body, headers=headers)
-    with urllib.request.urlopen(request, timeout=5) as response:  # 127.0.0.1 only
-        return response.status, response.headers, response.read()
+def fetch(
+    url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, Message, bytes]:
+    """Status, headers and body of one request (a 4xx or 5xx too, as its status)."""
+    sent = {"Content-Type": "application/json"} if body is not None else {}
+    request = urllib.request.Request(url, data=body, headers={**sent, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # 127.0.0.1 only
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.headers, error.read()
 
 
 def validate(server: Server) -> None:
@@ -222,6 +297,52 @@ def validate(server: Server) -> None:
         if status != 200 or problem:
             raise RuntimeError(f"/{server.side}/{endpoint}: {status} {problem or content[:200]!r}")
         server.info[endpoint] = {"bytes": len(content), "content_type": headers.get("Content-Type")}
+
+
+def validate_safety(server: Server) -> None:
+    """The guarded endpoints answer right, and are guarded: else nothing would be measured.
+
+    Fetches the CSRF token (and its cookie) the token cells send.
+    """
+    status, headers, content = fetch(f"http://127.0.0.1:{server.port}/ajax/_csrf")
+    cookie = headers.get("Set-Cookie", "").partition(";")[0]
+    if status != 200 or not cookie:
+        raise RuntimeError(f"/ajax/_csrf: {status} {content[:200]!r}, cookie {cookie!r}")
+    server.info["csrf"] = {"token": json.loads(content)["token"], "cookie": cookie}
+    body = json.dumps(ECHO_BODY).encode()
+    for name in ("csrf-fetch", "csrf-token", "csrf-fetch-exempt", "limited", "unlimited"):
+        load = LOADS[name]
+        forwarded = {"X-Forwarded-For": "10.0.0.1"} if load.keys else {}
+        headers_ = request_headers(server, load) | forwarded
+        status, answer, content = fetch(server.url(name), body if load.body else None, headers_)
+        endpoint = "echo" if load.body else "small"
+        problem = wrong_answer(endpoint, json.loads(content)) if status == 200 else None
+        if status != 200 or problem:
+            raise RuntimeError(f"{name} /ajax/{load.path}: {status} {problem or content[:200]!r}")
+        if name == "limited" and not answer.get("RateLimit"):
+            raise RuntimeError("/ajax/limited answered without a RateLimit header: not limited")
+    status, _, content = fetch(server.url("csrf-fetch"), body)
+    if status != 403:
+        raise RuntimeError(f"/ajax/echo-csrf without a token or origin: {status}, not 403")
+
+
+def request_headers(server: Server, load: Load) -> dict[str, str]:
+    """The headers a cell sends besides wrk's own (``Load.csrf``)."""
+    if load.csrf is None:
+        return {}
+    csrf = server.info["csrf"]
+    token = {"Cookie": csrf["cookie"], "X-CSRFToken": csrf["token"]}
+    if load.csrf == "token":
+        return token
+    fetch_ = {
+        "Origin": f"http://127.0.0.1:{server.port}",
+        "Sec-Fetch-Site": "same-origin",
+        "Sec-Fetch-Mode": "cors",
+        "Sec-Fetch-Dest": "empty",
+    }
+    # Django's own CSRF check runs on every unsafe request, a same-origin
+    # fetch() too, so there the page sends its token as well (ajaxkit.js does).
+    return fetch_ | token if server.spec.framework == "django" else fetch_
 
 
 # --- measuring --------------------------------------------------------------------
@@ -263,10 +384,11 @@ FASTAPI_LABEL = fastapi_label("starlette")
 
 
 def comparisons(servers: list[str], endpoints: list[str]) -> list[Comparison]:
-    """ajaxkit against raw for every measured cell, plus the FastAPI comparison."""
+    """ajaxkit against raw for every measured cell, plus the FastAPI comparison,
+    then the safety comparisons of the chosen groups (:data:`SAFETY`)."""
     found: list[Comparison] = []
     for name in servers:
-        for endpoint in endpoints:
+        for endpoint in (e for e in endpoints if e in ENDPOINTS):
             goal = USERS_GOALS.get(SERVERS[name].framework) if endpoint == "users" else 0.9
             found.append(
                 Comparison(
@@ -285,6 +407,24 @@ def comparisons(servers: list[str], endpoints: list[str]) -> list[Comparison]:
                         Cell(name, "small", "ajax"),
                         Cell("fastapi", "small", "raw"),
                         1.8,
+                    )
+                )
+    return found + safety_comparisons(servers, endpoints)
+
+
+def safety_comparisons(servers: list[str], groups: list[str]) -> list[Comparison]:
+    """Each guarded ajaxkit cell against its unguarded twin on the same server."""
+    found: list[Comparison] = []
+    for group in (g for g in groups if g in SAFETY):
+        for name in servers:
+            server = f"{name}+redis" if group == "limits-redis" else name
+            for label, guarded, unguarded, goal in SAFETY[group]:
+                found.append(
+                    Comparison(
+                        f"{name} {label}",
+                        Cell(server, guarded, "ajax"),
+                        Cell(server, unguarded, "ajax"),
+                        goal,
                     )
                 )
     return found
@@ -338,14 +478,35 @@ class Sample:
     errors: dict[str, int]
     #: Whether this pair's measurement was too noisy to report (see ``--min-share``).
     noisy: bool = False
+    #: On a server counting in Redis: Redis round trips (read events the
+    #: Redis server processed) per request, and commands per request by
+    #: name (those a Lua script runs included).  Redis-wide counters: another
+    #: client of the same Redis during the run adds to them.
+    redis_round_trips: float | None = None
+    redis_commands: dict[str, float] | None = None
 
 
 class BadAnswers(RuntimeError):
     """A timed run got a non-2xx answer or a socket error: its numbers mean nothing."""
 
 
-def run_wrk(url: str, endpoint: str, seconds: int, connections: int, pin: bool) -> dict[str, Any]:
-    env = {**os.environ, "BENCH_BODY": json.dumps(ECHO_BODY) if endpoint == "echo" else ""}
+def wrk_env(server: Server, endpoint: str) -> dict[str, str]:
+    """What ``bench.lua`` sends to ``endpoint`` of ``server``, as its environment."""
+    load = LOADS[endpoint]
+    headers = request_headers(server, load)
+    return {
+        "BENCH_BODY": json.dumps(ECHO_BODY) if load.body else "",
+        "BENCH_HEADERS": "".join(f"{name}: {value}\n" for name, value in headers.items()),
+        "BENCH_KEYS": str(load.keys),
+    }
+
+
+def run_wrk(
+    server: Server, endpoint: str, seconds: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    """One wrk run against ``endpoint`` of ``server``; raises :class:`BadAnswers` on any non-2xx."""
+    url, connections, pin = server.url(endpoint), args.connections, args.pin
+    env = {**os.environ, **wrk_env(server, endpoint)}
     argv = [
         "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
         "-s", str(LUA), url,
@@ -387,11 +548,12 @@ def measure(
 ) -> Sample:
     """One timed wrk run against ``cell``; ``at`` is (comparison, round, attempt)."""
     comparison, round_, attempt = at
+    redis_before = redis_counters() if server.counts_in_redis else None
     before = tree_cpu_seconds(server.process.pid)
-    url = server.url(cell.endpoint)
-    result = run_wrk(url, cell.endpoint, args.duration, args.connections, args.pin)
+    result = run_wrk(server, cell.endpoint, args.duration, args)
     cpu = tree_cpu_seconds(server.process.pid) - before
     requests = result["requests"]
+    per_request = redis_delta(redis_before, requests) if redis_before else (None, None)
     seconds = result["duration_us"] / 1e6
     latency = result["latency_us"]
     return Sample(
@@ -409,7 +571,44 @@ def measure(
         cpu_us_per_request=cpu * 1e6 / requests if requests else float("nan"),
         server_cpu_share=cpu / seconds if seconds else 0.0,
         errors=result["errors"],
+        redis_round_trips=per_request[0],
+        redis_commands=per_request[1],
     )
+
+
+RedisCounters = tuple[int, dict[str, int]]  # read events, calls by command
+
+
+def redis_counters() -> RedisCounters:
+    """Redis's read events (one per round trip, a pipeline's too) and calls by command.
+
+    Commands a Lua script runs count in ``commandstats`` but are no round
+    trip; read events are what a client's requests cost in trips.
+    """
+    import redis
+
+    with redis.Redis(host=REDIS[0], port=REDIS[1]) as client:
+        calls = {
+            name.removeprefix("cmdstat_"): int(stats["calls"])
+            for name, stats in client.info("commandstats").items()
+        }
+        # Read last here and first in the next snapshot: the delta counts one INFO of ours.
+        reads = int(client.info("stats")["total_reads_processed"])
+    return reads, calls
+
+
+def redis_delta(before: RedisCounters, requests: int) -> tuple[float, dict[str, float]]:
+    """Round trips and commands per request since ``before`` (our own INFOs left out)."""
+    after = redis_counters()
+    if not requests:
+        return float("nan"), {}
+    trips = (after[0] - before[0] - 1) / requests
+    commands = {
+        name: (calls - before[1].get(name, 0)) / requests
+        for name, calls in after[1].items()
+        if name != "info" and calls != before[1].get(name, 0)
+    }
+    return trips, commands
 
 
 Servers = dict[tuple[str, str], Server]  # (server name, side) -> server
@@ -461,8 +660,7 @@ def benchmark(
     """Warm every cell up, then measure every comparison's pair once per round."""
     cells = {cell: None for c in comparisons_ for cell in (c.bottom, c.top)}  # ordered set
     for cell in cells:
-        url = servers[cell.server, cell.side].url(cell.endpoint)
-        run_wrk(url, cell.endpoint, args.warmup, args.connections, args.pin)
+        run_wrk(servers[cell.server, cell.side], cell.endpoint, args.warmup, args)
     samples: list[Sample] = []
     for round_ in range(args.rounds):
         for index, comparison in enumerate(comparisons_):
@@ -526,6 +724,11 @@ def row(samples: list[Sample], comparison: Comparison) -> dict[str, Any] | None:
         for attribute in ("rps", "p99_ms", "cpu_us_per_request", "server_cpu_share"):
             values = [getattr(pair[index], attribute) for pair in used]
             found[f"{side}_{attribute}"] = float(statistics.median(values))
+    trips = [p[0].redis_round_trips for p in used if p[0].redis_round_trips is not None]
+    if trips:
+        found["redis_round_trips"] = statistics.median(trips)
+        last = [p[0].redis_commands for p in used if p[0].redis_commands is not None][-1]
+        found["redis_commands"] = last
     found["ratio_rps"] = paired_ratio(used, "rps")
     found["ratio_cpu"] = paired_ratio(used, "cpu")
     goal = comparison.goal
@@ -564,6 +767,15 @@ def markdown(summary: dict[str, Any]) -> str:
             f"| {r['top_server_cpu_share']:.0%} / {r['bottom_server_cpu_share']:.0%} "
             f"| {r['quiet_rounds']}/{r['rounds']} | {goal} | {met} |"
         )
+    for r in summary["rows"]:
+        if "redis_round_trips" in r:
+            # Below 0.01 a request: another client of the same Redis, not ours.
+            found = sorted((n, c) for n, c in r["redis_commands"].items() if c >= 0.01)
+            commands = ", ".join(f"{n} {c:.2f}" for n, c in found)
+            lines.append(
+                f"\n{r['label']}: {r['redis_round_trips']:.2f} Redis round trips per request "
+                f"(commands per request, Lua's included: {commands})"
+            )
     return "\n".join(lines)
 
 
@@ -607,6 +819,8 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
                 "gunicorn",
                 "uvloop",
                 "httptools",
+                "limits",
+                "redis",
             )
         },
         "args": dict(vars(args)),
@@ -626,7 +840,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="NAME",
         help=f"servers or frameworks (default all): {', '.join(SERVERS)}, django",
     )
-    parser.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
+    parser.add_argument(
+        "--endpoints",
+        nargs="+",
+        choices=(*ENDPOINTS, *SAFETY),
+        default=list(ENDPOINTS),
+        help="ajaxkit vs raw endpoints, and/or safety comparisons (csrf, limits, limits-redis)",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=5, help="seconds per measured wrk run")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per cell")
@@ -662,14 +882,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(
             f"unknown --frameworks {sorted(unknown)}; choose from {', '.join(SERVERS)}, django"
         )
+    if "limits-redis" in args.endpoints and not redis_reachable():
+        parser.error(f"limits-redis needs Redis on {REDIS[0]}:{REDIS[1]}")
     if args.pin and not {SERVER_CPU, LOAD_CPU} <= os.sched_getaffinity(0):
         print(f"CPUs {SERVER_CPU} and {LOAD_CPU} are not both available: not pinning.")
         args.pin = False
     return args
 
 
-def ready_servers(stack: list[Server]) -> Servers:
-    """The servers of the frameworks whose two sides both started and answer correctly.
+def plan(args: argparse.Namespace) -> Plan:
+    """The servers to start, and their sides: raw only for ajaxkit-vs-raw endpoints,
+    the ``+redis`` twins (ajaxkit side only) for ``limits-redis``."""
+    raw = any(e in ENDPOINTS for e in args.endpoints)
+    ajax_only = not set(args.endpoints) <= {*ENDPOINTS, "limits-redis"}
+    planned: Plan = []
+    if raw or ajax_only:
+        planned += [(SERVERS[n], SIDES if raw else ("ajax",)) for n in args.servers]
+    if "limits-redis" in args.endpoints:
+        planned += [(REDIS_SERVERS[f"{n}+redis"], ("ajax",)) for n in args.servers]
+    return planned
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection(REDIS, timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def ready_servers(stack: list[Server], safety: bool) -> Servers:
+    """The servers whose every side started and answers correctly (with ``safety``,
+    the safety endpoints too).
 
     The others are reported and skipped.
     """
@@ -679,6 +923,8 @@ def ready_servers(stack: list[Server]) -> Servers:
         try:
             wait_ready(server)
             validate(server)
+            if safety and server.side == "ajax":
+                validate_safety(server)
         except (RuntimeError, OSError, ValueError) as exc:
             print(f"!! {server.spec.name} ({server.side}): skipped, {exc}")
             broken.add(server.spec.name)
@@ -702,13 +948,16 @@ def main(argv: list[str] | None = None) -> int:
     }
     info = environment(args)
     print(f"load average before: {info['loadavg_before']}; pinning: {args.pin}")
-    with running([SERVERS[n] for n in args.servers], env, args.pin) as stack:
-        servers = ready_servers(stack)
-        names = [n for n in args.servers if (n, "raw") in servers]
-        if not names:
+    with running(plan(args), env, args.pin) as stack:
+        servers = ready_servers(stack, safety=bool(set(args.endpoints) & set(SAFETY)))
+        measured = [
+            c
+            for c in comparisons(args.servers, args.endpoints)
+            if (c.top.server, c.top.side) in servers and (c.bottom.server, c.bottom.side) in servers
+        ]
+        if not measured:
             print("no server could be benchmarked")
             return 1
-        measured = comparisons(names, args.endpoints)
         samples = benchmark(servers, measured, args)
         info["servers"] = {f"{n} {side}": s.info for (n, side), s in servers.items()}
     info["loadavg_after"] = os.getloadavg()

@@ -8,7 +8,9 @@ asserted here.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -274,3 +276,55 @@ def test_client_size_over_budget_is_a_miss() -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"<= {measured - 1} B: missed ({measured} B)" in done.stdout
     assert _client_size("--budget", str(measured)).returncode == 0
+
+
+def test_each_safety_comparison_sets_a_guarded_cell_against_its_twin_on_one_server() -> None:
+    measured = run.comparisons(["flask"], ["csrf", "limits", "limits-redis"])
+    labels = [c.label for c in measured]
+    assert labels == [
+        "flask csrf fetch",
+        "flask csrf token",
+        "flask 100/second memory",
+        "flask 100/second redis",
+    ]
+    for comparison in measured:
+        top, bottom = comparison.top, comparison.bottom
+        assert (top.server, top.side) == (bottom.server, bottom.side)
+        guarded, twin = run.LOADS[top.endpoint], run.LOADS[bottom.endpoint]
+        # The same request but for the path: only the guard differs.
+        assert guarded.path != twin.path
+        assert (guarded.body, guarded.csrf, guarded.keys) == (twin.body, twin.csrf, twin.keys)
+    assert measured[-1].top.server == "flask+redis"
+    assert run.REDIS_SERVERS["flask+redis"].env == (("BENCH_RATE_STORAGE", run.REDIS_URI),)
+    # Every client address stays far below 100/second at any rate wrk reaches here.
+    assert run.LOADS["limited"].keys * 100 >= 100_000
+
+
+@pytest.mark.slow
+@pytest.mark.starlette
+@pytest.mark.redis
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="needs the wrk load generator")
+def test_the_safety_comparisons_run_over_real_http(tmp_path: Path) -> None:
+    # One second per cell: whether the path works (servers answer, guards are
+    # on, wrk's requests all succeed, Redis is counted), not how fast it is.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    output = tmp_path / "safety.json"
+    argv = ["--quick", "--retries", "0", "--frameworks", "starlette-front", "--output", str(output)]
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", *argv, "--endpoints", "csrf", "limits", "limits-redis"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode in (0, 2), done.stdout + done.stderr  # 2: a target missed
+    rows = {r["label"]: r for r in json.loads(output.read_text())["rows"]}
+    assert set(rows) == {
+        "starlette-front csrf fetch",
+        "starlette-front csrf token",
+        "starlette-front 100/second memory",
+        "starlette-front 100/second redis",
+    }
+    assert rows["starlette-front 100/second redis"]["redis_round_trips"] > 0

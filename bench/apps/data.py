@@ -118,7 +118,14 @@ def front_mount() -> bool:
 
 
 def make_api(asynchronous: bool, *, typed_echo: bool = False) -> Ajax:
-    """The ajaxkit registry serving the three endpoints.
+    """The ajaxkit registry serving the three endpoints and the two safety ones.
+
+    ``echo-csrf`` is ``echo`` with the CSRF step on and ``limited`` is
+    ``small`` limited to ``100/second`` per client address (one proxy in
+    front is trusted, so ``X-Forwarded-For`` names the client); the safety
+    comparisons set each against its unguarded twin on the same server.
+    ``BENCH_RATE_STORAGE`` (a ``redis://`` URI) keeps the counters in Redis
+    instead of memory.
 
     Args:
         asynchronous: register ``async def`` handlers instead of ``def``.
@@ -126,7 +133,7 @@ def make_api(asynchronous: bool, *, typed_echo: bool = False) -> Ajax:
             (validated by pydantic), as FastAPI's raw echo does, so that the
             two are compared like for like.
     """
-    api = Ajax()
+    api = Ajax(trusted_proxies=1, **_rate_storage())
     if asynchronous:
         _register_async(api)
     else:
@@ -135,7 +142,31 @@ def make_api(asynchronous: bool, *, typed_echo: bool = False) -> Ajax:
     # the benchmark measures dispatch, not token checking.
     echo = _echo(asynchronous, typed_echo)
     api.endpoint("echo", methods=["POST"], csrf_exempt=True)(echo)
+    api.endpoint("echo-csrf", methods=["POST"])(echo)
+    limited = api.endpoint("limited", methods=["GET"], rate="100/second", rate_key="ip")
+    limited(_small(asynchronous))
     return api
+
+
+def _rate_storage() -> dict[str, Any]:
+    """``rate_limit_storage`` from ``BENCH_RATE_STORAGE``, under a prefix of this process's own."""
+    uri = os.environ.get("BENCH_RATE_STORAGE")
+    if not uri:
+        return {}
+    from limits.storage import RedisStorage
+
+    # Another run's (or tenant's) counters never meet this one's.
+    return {"rate_limit_storage": RedisStorage(uri, key_prefix=f"ajaxkit-bench:{os.getpid()}")}
+
+
+def _small(asynchronous: bool) -> Any:
+    def small(request: AjaxRequest) -> dict[str, str]:
+        return {"message": "Hello, World!"}
+
+    async def asmall(request: AjaxRequest) -> dict[str, str]:
+        return {"message": "Hello, World!"}
+
+    return asmall if asynchronous else small
 
 
 def _register_sync(api: Ajax) -> None:
