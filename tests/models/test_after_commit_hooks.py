@@ -113,7 +113,8 @@ def _logged_once(caplog: pytest.LogCaptureFixture, step: str) -> None:
 
 
 def _published(client: Client, broker: FailingBroker) -> list[str]:
-    response = client.get("/ajax/_live/poll", params={"topic": TOPIC, "cursor": _start(broker)})
+    params = {"topic": TOPIC, "cursor": _start(broker), "timeout": 0}
+    response = client.get("/ajax/_live/poll", params=params)
     return [event["data"]["action"] for event in response.json()["events"]]
 
 
