@@ -1,4 +1,4 @@
-"""The conformance app's live model endpoints (rule L12), over SQLite in memory.
+"""The conformance app's live model endpoints (rules L12, P8), over SQLite in memory.
 
 Items carry to-many marks; a mark is seen only by the user who made it, so
 a read of an item shows each user their own marks, and ``models/items``
@@ -15,7 +15,7 @@ from sqlalchemy.pool import StaticPool
 
 import ajaxkit.sqlalchemy  # noqa: F401  (registers the SQLAlchemy repository)
 from ajaxkit import Ajax, AjaxRequest
-from ajaxkit.core.models import ModelEndpoint
+from ajaxkit.core.models import Change, ModelEndpoint
 from ajaxkit.live import Live
 
 __all__ = ["live_model_endpoints"]
@@ -62,8 +62,40 @@ class Marks(ModelEndpoint):
         return {**values, "owner": request.user.username} if obj is None else values
 
 
+class Fragile(Base):
+    __tablename__ = "conformance_fragile"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+
+
+class AfterCommitFailure(RuntimeError):
+    """Raised after a write of ``fragile`` committed (rule P8)."""
+
+
+def _fail_on(step: str, record: Any) -> None:
+    if str(record["title"]).startswith(step):
+        raise AfterCommitFailure(f"{step} failed after the commit")
+
+
+class Fragiles(ModelEndpoint):
+    """Its ``created`` hook raises for titles starting ``hook``; its live
+    topics function for titles starting ``topics``."""
+
+    fields = ("id", "title")
+
+    def created(self, request: AjaxRequest, change: Change) -> None:
+        _fail_on("hook", change.record)
+
+
+def _fragile_topics(record: Any) -> list[str]:
+    _fail_on("topics", record)
+    return ["models/fragile"]
+
+
 def live_model_endpoints(api: Ajax, live: Live) -> None:
-    """``<mount>/items`` and ``<mount>/marks``, items published to ``models/items``."""
+    """``<mount>/items`` and ``<mount>/marks``, items published to
+    ``models/items``; ``<mount>/fragile``, whose after-commit work fails on
+    demand, published to ``models/fragile``."""
     # One connection shared by every thread: an in-memory database lives in it.
     engine = create_engine(
         "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
@@ -73,3 +105,6 @@ def live_model_endpoints(api: Ajax, live: Live) -> None:
     api.model(Item, Items, resource="items", session=session)
     api.model(Mark, Marks, resource="marks", session=session)
     live.model(Item)
+    api.model(Fragile, Fragiles, resource="fragile", session=session)
+    live.topic("models/fragile", login_required=True)
+    live.model(Fragile, topics=_fragile_topics)

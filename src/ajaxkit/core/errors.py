@@ -1,9 +1,16 @@
-"""Exceptions → the profile's error response, and the one log record of a 5xx."""
+"""Exceptions → the profile's error response, and the one log record of a 5xx.
+
+Work that runs after a write has committed (a model endpoint's
+``created``/``updated``/``deleted`` hook, an observer, a live publication)
+cannot change the write's answer any more: :func:`run_after_commit` logs its
+failure the same way, once with an error id, and lets the caller go on.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import orjson
@@ -16,7 +23,13 @@ if TYPE_CHECKING:
     from ajaxkit.core.platform import Platform
     from ajaxkit.core.settings import Settings
 
-__all__ = ["error_context", "log_server_error", "render_exception"]
+__all__ = [
+    "error_context",
+    "log_after_commit",
+    "log_server_error",
+    "render_exception",
+    "run_after_commit",
+]
 
 
 def error_context(
@@ -76,10 +89,50 @@ def log_server_error(
     error_id: str,
 ) -> None:
     """Log ``exc`` once, with its traceback, the endpoint and the error id the client sees."""
+    _log_error(settings.logger_name, request, endpoint_name, exc, error_id)
+
+
+def log_after_commit(
+    logger_name: str, request: AjaxRequest | None, where: str, exc: BaseException
+) -> str:
+    """Log ``exc``, raised by ``where`` after its write committed, like a
+    server error (once, traceback and a new error id); return the id.
+
+    No client sees this id: the write's answer stands.  It ties the record
+    to the request in the log, as for any 5xx.
+    """
+    error_id = str(uuid.uuid4())
+    _log_error(logger_name, request, f"{where} (after commit)", exc, error_id)
+    return error_id
+
+
+def run_after_commit(
+    logger_name: str, request: AjaxRequest | None, where: str, work: Callable[[], object]
+) -> None:
+    """Run ``work``, which follows a committed write; if it raises, log it
+    (:func:`log_after_commit`) and return as if it had not.
+
+    The row is stored whatever ``work`` does: letting its error through
+    would answer a stored write with a 500 (which a client may well send
+    again) and skip the after-commit work still to run.
+    """
+    try:
+        work()
+    except Exception as exc:
+        log_after_commit(logger_name, request, where, exc)
+
+
+def _log_error(
+    logger_name: str,
+    request: AjaxRequest | None,
+    endpoint_name: str | None,
+    exc: BaseException,
+    error_id: str,
+) -> None:
     where = endpoint_name or "(no endpoint)"
     method = request.method if request else "-"
     path = request.path if request else "-"
-    logging.getLogger(settings.logger_name).error(
+    logging.getLogger(logger_name).error(
         "%s in endpoint %s for %s %s (error id %s): %s",
         type(exc).__name__,
         where,

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import logging
 import threading
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -35,6 +35,7 @@ from asgiref.sync import async_to_sync
 
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.endpoint import WEBSOCKET
+from ajaxkit.core.errors import run_after_commit
 from ajaxkit.core.models.endpoint import Change
 from ajaxkit.core.routing import Router
 from ajaxkit.core.streams import Stream, served_by_sync_server
@@ -63,7 +64,6 @@ __all__ = ["Authorize", "Live", "LiveSettings", "TopicRule", "make_broker"]
 #: ``authorize(request, topic, action) -> bool`` (or an awaitable of it).
 Authorize = Callable[[AjaxRequest, str, str], "bool | Awaitable[bool]"]
 
-log = logging.getLogger("ajaxkit.live")
 
 SSE_HEADERS = {
     "Cache-Control": "no-store",
@@ -208,14 +208,18 @@ class Live:
         """Publish each committed change of ``resource`` to ``topics(record)``."""
 
         def observe(request: AjaxRequest, change: Change) -> None:
+            # Runs after the commit: a failing topics function is logged by
+            # the model layer, a failing publish here, each topic on its own
+            # (the change is stored; only that event is lost).
             message = change_message(resource, change)
+            where = f"{change.resource} {change.action} published to"
             for topic in topics(change.record):
-                try:
-                    self.publish(topic, message)
-                except Exception:  # the change is committed; only its event is lost
-                    log.exception(
-                        "Could not publish %s of %s to %r", change.action, change.resource, topic
-                    )
+                run_after_commit(
+                    self.api.settings.logger_name,
+                    request,
+                    f"{where} {topic!r}",
+                    partial(self.publish, topic, message),
+                )
 
         resource.observers.append(observe)
 

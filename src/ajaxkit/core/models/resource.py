@@ -8,7 +8,9 @@ modern profile's routes on top.
 
 Every operation: authenticate (401) → scope the row (404) → ``can_*`` (403)
 → preconditions (412/428) → validate (422) → write in one transaction
-(constraint violations 409/422) → after-commit hooks.  An operation calls
+(constraint violations 409/422) → after-commit hooks.  Once the write has
+committed its answer is fixed: a hook or observer that raises is logged
+(with an error id) and the next one still runs.  An operation calls
 all of its hooks on one copy of the endpoint bound to its request
 (:meth:`ModelEndpoint.bind`), where ``self.request`` is that request.
 """
@@ -18,9 +20,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from ajaxkit.core.encoding import JSONEncoder
+from ajaxkit.core.errors import run_after_commit
 from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.bounds import storable_pk
 from ajaxkit.core.models.cursor import CursorCodec, SecretSource
@@ -94,6 +98,8 @@ class ModelResource:
             not scoped.
         secret: returns the key cursors are signed with (none: a key per
             process).
+        logger_name: returns the logger failures of after-commit work are
+            reported to (none: ``"ajaxkit"``, the settings' default).
     """
 
     def __init__(
@@ -105,8 +111,10 @@ class ModelResource:
         *,
         resources: ResourceLookup | None = None,
         secret: SecretSource | None = None,
+        logger_name: Callable[[], str] | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.logger_name: Callable[[], str] = logger_name or (lambda: "ajaxkit")
         self.resources: ResourceLookup = resources or (lambda model: None)
         self.secret = secret
         self.name = name
@@ -121,7 +129,8 @@ class ModelResource:
         self.rules = self._rules()
         self.actions: dict[str, ActionSpec] = type(endpoint).actions()
         #: Called as ``observer(request, change)`` after each committed change,
-        #: after the endpoint's own hook (live updates subscribe here).
+        #: after the endpoint's own hook (live updates subscribe here).  One
+        #: that raises is logged; the others still run.
         self.observers: list[Callable[[AjaxRequest, Change], None]] = []
 
     # -- derived at registration ---------------------------------------------
@@ -293,11 +302,17 @@ class ModelResource:
         change: Change,
     ) -> None:
         observers = self.observers
+        where = f"{self.name} {change.action}"
 
         def committed() -> None:
-            hook(request, change)
-            for observer in observers:
-                observer(request, change)
+            # Each on its own: the write is stored, so no failure may change
+            # its answer or starve the work after it (a live publication).
+            logger = self.logger_name()
+            run_after_commit(logger, request, f"{where} hook", partial(hook, request, change))
+            for observer in list(observers):
+                run_after_commit(
+                    logger, request, f"{where} observer", partial(observer, request, change)
+                )
 
         unit.on_commit(committed)
 

@@ -69,6 +69,7 @@ def register_model(
             lambda: api.settings.encoder,
             resources=api.models.get,
             secret=lambda: api.settings.secret_key,
+            logger_name=lambda: api.settings.logger_name,
         )
         # All routes or none: a clash on the last must not leave the first served.
         with api.registering():
