@@ -88,6 +88,31 @@ def test_K5_nested_batches_and_streams_are_refused_per_item(client: Client) -> N
     assert answers[0]["body"]["code"] == "bad_request"
 
 
+def test_K5_a_batch_item_is_refused_however_its_path_is_spelled(client: Client) -> None:
+    inner = {"items": [{"path": "hello"}]}
+    paths = ["_batch?x=1", "/_batch/?", "_batch/?items=1"]
+    answers = _answers(
+        _batch(client, [{"method": "POST", "path": path, "body": inner} for path in paths])
+    )
+    assert [a["status"] for a in answers] == [400, 400, 400]
+    assert {a["body"]["code"] for a in answers} == {"bad_request"}
+
+
+def test_K1_a_query_in_an_item_path_is_read_as_sent_alone(client: Client) -> None:
+    alone = client.get("/ajax/users/search?q=al&limit=3")
+    answers = _answers(
+        _batch(
+            client,
+            [
+                {"path": "users/search?q=al&limit=3"},
+                {"path": "users/search?q=al", "params": {"limit": 3}},
+            ],
+        )
+    )
+    assert alone.json() == {"q": "al", "limit": 3}
+    assert [(a["status"], a["body"]) for a in answers] == [(200, alone.json())] * 2
+
+
 def test_K6_an_invalid_batch_is_422_with_pointers(client: Client) -> None:
     empty = client.post("/ajax/_batch", json={"items": []})
     assert empty.status == 422

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +35,7 @@ from typing_extensions import NotRequired, TypedDict
 from ajaxkit.core.effects import Flow, blocking
 from ajaxkit.core.errors import render_exception
 from ajaxkit.core.pipeline import flow
+from ajaxkit.core.routing import normalize_route
 from ajaxkit.core.steps import BATCH_ITEM, load_user
 from ajaxkit.core.transactions import Transactions, enlist
 from ajaxkit.exceptions import (
@@ -205,7 +207,7 @@ class _Batch:
 
     def item(self, item: BatchItem, held: Transactions | None = None) -> Flow[AjaxResponse]:
         """``item``'s answer, as if sent alone (in ``held``'s transactions if given)."""
-        if item.path.strip("/") == self.route:
+        if _route_of(item) == self.route:
             return self.refused(item, ClientError("A batch cannot contain a batch."))
         sub = self.requests.derive(item)
         if held is not None:
@@ -345,7 +347,7 @@ def _undo(held: Transactions, platform: Platform) -> Flow[None]:
 def _endpoint_of(api: Ajax, item: BatchItem) -> Endpoint | None:
     """The endpoint that will answer ``item``, if any (404 and 405 items have none)."""
     try:
-        route, _ = api.router.match(item.path.split("?", 1)[0].strip("/"))
+        route, _ = api.router.match(_route_of(item))
     except NotFound:
         return None
     return route.endpoint_for(item.method)
@@ -379,7 +381,7 @@ class _ItemRequests:
 
     def derive(self, item: BatchItem) -> AjaxRequest:
         """``item``'s request, made on behalf of the batch request."""
-        route = item.path.split("?", 1)[0].strip("/")
+        route = _route_of(item)
         own = [(n, v) for n, v in item.headers.items() if n.lower() not in _IDENTITY_HEADERS]
         body = b""
         if item.body is not None:
@@ -390,12 +392,31 @@ class _ItemRequests:
             method=item.method,
             path=f"{self.mount}/{route}",
             route=route,
-            query=MultiDict(_pairs(item.params)) if item.params else EMPTY_QUERY,
+            query=_query_of(item),
             headers=self.headers.extended(own),
             body=body,
         )
         child.state[BATCH_ITEM] = True
         return child
+
+
+def _route_of(item: BatchItem) -> str:
+    """The route ``item`` calls: its path without a query (``"notes?x=1"`` is ``notes``).
+
+    The one reading of an item's path: the nested-batch check, the atomic
+    checks and the item's request must all see the same route, or a batch
+    spelled ``_batch?x`` would pass for another endpoint.
+    """
+    return normalize_route(item.path.partition("?")[0])
+
+
+def _query_of(item: BatchItem) -> MultiDict:
+    """The query of ``item``'s path (as a URL carries it), then its ``params``."""
+    in_path = item.path.partition("?")[2]
+    if not in_path and not item.params:
+        return EMPTY_QUERY
+    pairs = parse_qsl(in_path, keep_blank_values=True)
+    return MultiDict([*pairs, *_pairs(item.params)])
 
 
 def _pairs(params: Mapping[str, Any]) -> list[tuple[str, str]]:
