@@ -205,6 +205,29 @@ def test_K9_an_idempotent_item_of_a_rolled_back_batch_runs_again(client: Client)
     assert replayed["headers"]["idempotent-replayed"] == "true"
 
 
+def test_K8_a_keyed_item_repeated_in_an_atomic_batch_is_replayed(client: Client) -> None:
+    # Sent alone one after the other, the second is a replay of the first:
+    # so it is in an atomic batch, whose first answer is not stored yet.
+    name, key = f"k{uuid.uuid4().hex}", f'"{uuid.uuid4()}"'
+    item = _write(name, 5, **{"Idempotency-Key": key})
+    answer = _atomic(client, [item, item])
+    assert answer["committed"] is True
+    first, again = answer["items"]
+    assert (first["status"], again["status"]) == (201, 201)
+    assert again["body"] == first["body"]
+    assert again["headers"]["idempotent-replayed"] == "true"
+    other = f'"{uuid.uuid4()}"'
+    reused = _atomic(
+        client,
+        [
+            _write(name, 5, **{"Idempotency-Key": other}),
+            _write(name, 6, **{"Idempotency-Key": other}),
+        ],
+    )
+    assert reused["committed"] is False
+    assert reused["items"][1]["body"]["code"] == "idempotency_key_reused"
+
+
 def test_K10_an_item_that_cannot_join_the_transaction_is_refused_first(client: Client) -> None:
     name = f"r{uuid.uuid4().hex}"
     items = [_write(name, 1), {"path": "hello"}, {"path": "nowhere"}]
