@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
+
+from tests.conformance.app import build_api
 from tests.conformance.clients.base import Client, Response
+from tests.conformance.clients.reference import NATIVES
+from tests.conformance.test_csrf import CROSS_SITE, legit
 
 
 def _batch(client: Client, items: list[dict[str, Any]], **headers: str) -> Response:
@@ -136,6 +141,43 @@ def test_K7_csrf_is_checked_once_for_the_whole_batch(
     token = client.csrf_token()
     answers = _answers(_batch(client, [item, item], **{"X-CSRFToken": token}))
     assert [a["status"] for a in answers] == [200, 200]
+
+
+@pytest.fixture
+def exempt_batch(client_class: type[Client]) -> Iterator[Client]:
+    """A signed-in victim's browser, holding a CSRF cookie, on an app whose
+    batch endpoint is ``csrf_exempt`` (as for token clients)."""
+    api = build_api(NATIVES, batch_options={"csrf_exempt": True})
+    client = client_class(apis={"/ajax": api})
+    try:
+        if "csrf" not in client.capabilities:
+            pytest.skip(f"{client.name} has no 'csrf' capability")
+        client.login("victim")
+        client.enforce_csrf()
+        client.csrf_token()
+        yield client
+    finally:
+        client.close()
+
+
+def test_K7_an_exempt_batch_checks_each_unsafe_item_as_if_sent_alone(
+    exempt_batch: Client,
+) -> None:
+    client, name = exempt_batch, f"x{uuid.uuid4().hex}"
+    items = [
+        _write(name, 1),
+        {"method": "POST", "path": "submit-exempt", "body": {}},
+        {"path": "hello"},
+    ]
+    forged = _answers(_batch(client, items, **CROSS_SITE))
+    assert [a["status"] for a in forged] == [403, 200, 200]
+    assert forged[0]["body"]["code"] == "csrf_failed"
+    assert "cross-site" in forged[0]["body"]["detail"]
+    assert _stored(client, name) is None  # the refused item's handler never ran
+    own = legit(client, {"Origin": client.origin, "Sec-Fetch-Site": "same-origin"})
+    passed = _answers(_batch(client, items, **own))
+    assert [a["status"] for a in passed] == [201, 200, 200]
+    assert _stored(client, name) == 1
 
 
 def _atomic(client: Client, items: list[dict[str, Any]]) -> dict[str, Any]:

@@ -13,11 +13,14 @@ Answer (200 whenever the batch itself was valid)::
 
 Each item runs through the whole pipeline — admission (route, method,
 authentication, permission, rate limits…) and answer — exactly as if it had
-been sent alone, in order, with the batch request's user and cookies.  CSRF
-is checked once, for the batch request: an item carries no browser headers
-of its own, and the headers an item may send never include the ones that
-identify the caller or the page (``Cookie``, ``Authorization``, ``Origin``,
-``Sec-Fetch-*``…).  Items may not be streams (400 for that item) or batches.
+been sent alone, in order, with the batch request's user and cookies.  The
+headers an item may send never include the ones that identify the caller or
+the page (``Cookie``, ``Authorization``, ``Origin``, ``Sec-Fetch-*``…): it
+carries the batch request's.  So CSRF is checked once, for the batch
+request — unless the batch endpoint is ``csrf_exempt``: then each unsafe
+item is checked by its own endpoint's CSRF step, as if sent alone with the
+batch request's headers.  Items may not be streams (400 for that item) or
+batches.
 Cookies set by items are set on the batch response.
 """
 
@@ -36,7 +39,7 @@ from ajaxkit.core.effects import Flow, blocking
 from ajaxkit.core.errors import render_exception
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.routing import normalize_route
-from ajaxkit.core.steps import BATCH_ITEM, load_user
+from ajaxkit.core.steps import BATCH_ITEM, BATCH_PASSED_CSRF, CsrfStep, load_user
 from ajaxkit.core.transactions import Transactions, enlist
 from ajaxkit.exceptions import (
     BatchNotCommitted,
@@ -155,7 +158,7 @@ def enable_batch(
         request: AjaxRequest, settings: Settings, platform: Platform, arguments: Mapping[str, Any]
     ) -> Flow[AjaxResponse]:
         items: list[BatchItem] = arguments["items"]
-        batch = _Batch(api, batch_route, request, settings, platform)
+        batch = _Batch(api, batch_route, request, settings, platform, csrf_checked)
         if arguments.get("atomic"):
             batch.check_atomic(items)
         # Loaded once, shared by every item.
@@ -168,7 +171,22 @@ def enable_batch(
         return batch.answer(responses, [c for r in responses for c in r.cookies])
 
     endpoint = api.add(batch_route, batch, methods=["POST"], **options)
+    # Read once: whether the batch request's own admission checks CSRF.
+    csrf_checked = _checks_csrf(endpoint)
     _install_flow(api, batch_route, run, endpoint)
+
+
+def _checks_csrf(endpoint: Endpoint) -> bool:
+    """Whether ``endpoint``'s POST requests pass the CSRF step before they run.
+
+    Only then may its items skip their own check: a batch endpoint that is
+    ``csrf_exempt`` (for token clients) would otherwise exempt every
+    cookie-authenticated endpoint behind it.
+    """
+    return any(
+        isinstance(bound.step, CsrfStep) and bound.config == "check"
+        for bound in endpoint.steps_for("POST")
+    )
 
 
 def _check_max_items(route: str, max_items: object) -> None:
@@ -200,10 +218,11 @@ class _Batch:
         request: AjaxRequest,
         settings: Settings,
         platform: Platform,
+        csrf_checked: bool,
     ) -> None:
         self.api, self.route, self.request = api, route, request
         self.settings, self.platform = settings, platform
-        self.requests = _ItemRequests(request)
+        self.requests = _ItemRequests(request, csrf_passed=csrf_checked)
 
     def item(self, item: BatchItem, held: Transactions | None = None) -> Flow[AjaxResponse]:
         """``item``'s answer, as if sent alone (in ``held``'s transactions if given)."""
@@ -363,9 +382,11 @@ class _ItemRequests:
     shares these inherited headers, extended by the item's own.
     """
 
-    __slots__ = ("headers", "mount", "parent")
+    __slots__ = ("csrf_passed", "headers", "mount", "parent")
 
-    def __init__(self, parent: AjaxRequest) -> None:
+    def __init__(self, parent: AjaxRequest, *, csrf_passed: bool = False) -> None:
+        #: Whether ``parent`` passed the CSRF check (its items then skip theirs).
+        self.csrf_passed = csrf_passed
         self.parent = parent
         self.mount = parent.path[: len(parent.path) - len(parent.route)].rstrip("/")
         identity: list[tuple[str, str]] = []
@@ -397,6 +418,8 @@ class _ItemRequests:
             body=body,
         )
         child.state[BATCH_ITEM] = True
+        if self.csrf_passed:
+            child.state[BATCH_PASSED_CSRF] = True
         return child
 
 
