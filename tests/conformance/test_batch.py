@@ -103,6 +103,17 @@ def test_K5_a_batch_item_is_refused_however_its_path_is_spelled(client: Client) 
     assert {a["body"]["code"] for a in answers} == {"bad_request"}
 
 
+def test_K5_a_long_poll_item_is_refused_without_waiting(client: Client) -> None:
+    head = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+    # A timeout of its own, so that a poll wrongly run answers (200) soon.
+    poll = {"path": "_live/poll", "params": {"topic": "news", "cursor": head, "timeout": 1}}
+    answers = _answers(_batch(client, [poll, {"path": "_live/poll?topic=news"}, {"path": "hello"}]))
+    assert [a["status"] for a in answers] == [400, 400, 200]
+    assert {a["body"]["code"] for a in answers[:2]} == {"bad_request"}
+    assert "long-poll" in answers[0]["body"]["detail"]
+    assert "_live/poll" in answers[0]["body"]["detail"]
+
+
 def test_K1_a_query_in_an_item_path_is_read_as_sent_alone(client: Client) -> None:
     alone = client.get("/ajax/users/search?q=al&limit=3")
     answers = _answers(

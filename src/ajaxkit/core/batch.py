@@ -19,8 +19,9 @@ the page (``Cookie``, ``Authorization``, ``Origin``, ``Sec-Fetch-*``…): it
 carries the batch request's.  So CSRF is checked once, for the batch
 request — unless the batch endpoint is ``csrf_exempt``: then each unsafe
 item is checked by its own endpoint's CSRF step, as if sent alone with the
-batch request's headers.  Items may not be streams (400 for that item) or
-batches.
+batch request's headers.  Items may not be streams, batches, or calls of
+an endpoint registered ``unbatchable`` (a long-poll, which may wait before it
+answers and would hold up the whole batch): 400 for that item.
 Cookies set by items are set on the batch response.
 """
 
@@ -88,6 +89,9 @@ _OWN_HEADERS = frozenset(
     | {"if-match", "if-none-match", "if-modified-since", "if-unmodified-since"}
 )
 _JSON_TYPES = ("application/json", "application/problem+json")
+#: Why a batch is refused as an item (any batch endpoint: a registry may
+#: serve several, and two that took each other would nest without end).
+_NESTED = "it is a batch, and a batch cannot contain a batch."
 
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -158,7 +162,7 @@ def enable_batch(
         request: AjaxRequest, settings: Settings, platform: Platform, arguments: Mapping[str, Any]
     ) -> Flow[AjaxResponse]:
         items: list[BatchItem] = arguments["items"]
-        batch = _Batch(api, batch_route, request, settings, platform, csrf_checked)
+        batch = _Batch(api, batch_route, request, settings, platform, csrf_checked=csrf_checked)
         if arguments.get("atomic"):
             batch.check_atomic(items)
         # Loaded once, shared by every item.
@@ -170,7 +174,7 @@ def enable_batch(
             responses.append((yield from batch.item(item)))
         return batch.answer(responses, [c for r in responses for c in r.cookies])
 
-    endpoint = api.add(batch_route, batch, methods=["POST"], **options)
+    endpoint = api.add(batch_route, batch, methods=["POST"], unbatchable=_NESTED, **options)
     # Read once: whether the batch request's own admission checks CSRF.
     csrf_checked = _checks_csrf(endpoint)
     _install_flow(api, batch_route, run, endpoint)
@@ -218,6 +222,7 @@ class _Batch:
         request: AjaxRequest,
         settings: Settings,
         platform: Platform,
+        *,
         csrf_checked: bool,
     ) -> None:
         self.api, self.route, self.request = api, route, request
@@ -226,8 +231,13 @@ class _Batch:
 
     def item(self, item: BatchItem, held: Transactions | None = None) -> Flow[AjaxResponse]:
         """``item``'s answer, as if sent alone (in ``held``'s transactions if given)."""
-        if _route_of(item) == self.route:
+        route = _route_of(item)
+        if route == self.route:
             return self.refused(item, ClientError("A batch cannot contain a batch."))
+        endpoint = _endpoint_of(self.api, item)
+        if endpoint is not None and endpoint.unbatchable is not None:
+            why = f"{item.method} {route} cannot be an item of a batch: {endpoint.unbatchable}"
+            return self.refused(item, ClientError(why))
         sub = self.requests.derive(item)
         if held is not None:
             enlist(sub, held)
