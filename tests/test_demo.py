@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,3 +148,21 @@ def test_a_busy_port_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
     assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
     assert "--port 0" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("channel", "body"),
+    [
+        ("chat", {"author": "ann", "text": "a\x00b"}),
+        ("chat", {"author": "a\x1b[31m", "text": "hi"}),
+        ("activity", {"text": "line\nbreak\x7f"}),
+    ],
+)
+def test_control_characters_in_a_line_are_a_validation_problem(
+    client: Client, channel: str, body: dict[str, str]
+) -> None:
+    # PostgreSQL refuses a NUL in text: stored, it was a 500, not the sender's error.
+    key = f'"{uuid.uuid4()}"'
+    response = client.post(f"/ajax/{channel}", json=body, headers={"Idempotency-Key": key})
+    assert response.status == 422, response.text
+    assert response.json()["code"] == "validation_failed"

@@ -47,8 +47,15 @@ MAX_AUTHOR_LENGTH = 30
 #: Lines a page loads on opening (and after a reset).
 RECENT = 50
 
-_Line = StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_LENGTH)
-_Name = StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_AUTHOR_LENGTH)
+#: No control characters: a line is one line of text, and PostgreSQL refuses
+#: a NUL in text (stored, it would be a 500 instead of the sender's 422).
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+_Line = StringConstraints(
+    strip_whitespace=True, min_length=1, max_length=MAX_TEXT_LENGTH, pattern=_PRINTABLE
+)
+_Name = StringConstraints(
+    strip_whitespace=True, min_length=1, max_length=MAX_AUTHOR_LENGTH, pattern=_PRINTABLE
+)
 Text = Annotated[str, _Line]
 Author = Annotated[str, _Name]
 

@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -89,8 +89,17 @@ LOGIN_URL = "/login/"
 TRUSTED_ORIGIN = "http://trusted.example"
 
 
-def build_api(natives: Natives, *, debug: bool = False, **settings: Any) -> Ajax:
-    """A fresh registry with every endpoint the conformance tests call."""
+def build_api(
+    natives: Natives,
+    *,
+    debug: bool = False,
+    batch_options: Mapping[str, Any] | None = None,
+    **settings: Any,
+) -> Ajax:
+    """A fresh registry with every endpoint the conformance tests call.
+
+    ``batch_options`` are the batch endpoint's own options (``csrf_exempt``).
+    """
     settings.setdefault("csrf", CsrfPolicy(trusted_origins=(TRUSTED_ORIGIN,)))
     settings.setdefault("login_url", LOGIN_URL)
     api = Ajax(debug=debug, **settings)
@@ -108,7 +117,7 @@ def build_api(natives: Natives, *, debug: bool = False, **settings: Any) -> Ajax
     _live_endpoints(api, stream_seconds=10.0 if debug else LIVE_STREAM_SECONDS)
     _websocket_endpoints(api)
     _ledger_endpoints(api)
-    api.batch(max_items=5)
+    api.batch(max_items=5, **(batch_options or {}))
     return api
 
 

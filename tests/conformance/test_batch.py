@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
+
+from tests.conformance.app import build_api
 from tests.conformance.clients.base import Client, Response
+from tests.conformance.clients.reference import NATIVES
+from tests.conformance.test_csrf import CROSS_SITE, legit
 
 
 def _batch(client: Client, items: list[dict[str, Any]], **headers: str) -> Response:
@@ -88,6 +93,42 @@ def test_K5_nested_batches_and_streams_are_refused_per_item(client: Client) -> N
     assert answers[0]["body"]["code"] == "bad_request"
 
 
+def test_K5_a_batch_item_is_refused_however_its_path_is_spelled(client: Client) -> None:
+    inner = {"items": [{"path": "hello"}]}
+    paths = ["_batch?x=1", "/_batch/?", "_batch/?items=1"]
+    answers = _answers(
+        _batch(client, [{"method": "POST", "path": path, "body": inner} for path in paths])
+    )
+    assert [a["status"] for a in answers] == [400, 400, 400]
+    assert {a["body"]["code"] for a in answers} == {"bad_request"}
+
+
+def test_K5_a_long_poll_item_is_refused_without_waiting(client: Client) -> None:
+    head = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+    # A timeout of its own, so that a poll wrongly run answers (200) soon.
+    poll = {"path": "_live/poll", "params": {"topic": "news", "cursor": head, "timeout": 1}}
+    answers = _answers(_batch(client, [poll, {"path": "_live/poll?topic=news"}, {"path": "hello"}]))
+    assert [a["status"] for a in answers] == [400, 400, 200]
+    assert {a["body"]["code"] for a in answers[:2]} == {"bad_request"}
+    assert "long-poll" in answers[0]["body"]["detail"]
+    assert "_live/poll" in answers[0]["body"]["detail"]
+
+
+def test_K1_a_query_in_an_item_path_is_read_as_sent_alone(client: Client) -> None:
+    alone = client.get("/ajax/users/search?q=al&limit=3")
+    answers = _answers(
+        _batch(
+            client,
+            [
+                {"path": "users/search?q=al&limit=3"},
+                {"path": "users/search?q=al", "params": {"limit": 3}},
+            ],
+        )
+    )
+    assert alone.json() == {"q": "al", "limit": 3}
+    assert [(a["status"], a["body"]) for a in answers] == [(200, alone.json())] * 2
+
+
 def test_K6_an_invalid_batch_is_422_with_pointers(client: Client) -> None:
     empty = client.post("/ajax/_batch", json={"items": []})
     assert empty.status == 422
@@ -111,6 +152,43 @@ def test_K7_csrf_is_checked_once_for_the_whole_batch(
     token = client.csrf_token()
     answers = _answers(_batch(client, [item, item], **{"X-CSRFToken": token}))
     assert [a["status"] for a in answers] == [200, 200]
+
+
+@pytest.fixture
+def exempt_batch(client_class: type[Client]) -> Iterator[Client]:
+    """A signed-in victim's browser, holding a CSRF cookie, on an app whose
+    batch endpoint is ``csrf_exempt`` (as for token clients)."""
+    api = build_api(NATIVES, batch_options={"csrf_exempt": True})
+    client = client_class(apis={"/ajax": api})
+    try:
+        if "csrf" not in client.capabilities:
+            pytest.skip(f"{client.name} has no 'csrf' capability")
+        client.login("victim")
+        client.enforce_csrf()
+        client.csrf_token()
+        yield client
+    finally:
+        client.close()
+
+
+def test_K7_an_exempt_batch_checks_each_unsafe_item_as_if_sent_alone(
+    exempt_batch: Client,
+) -> None:
+    client, name = exempt_batch, f"x{uuid.uuid4().hex}"
+    items = [
+        _write(name, 1),
+        {"method": "POST", "path": "submit-exempt", "body": {}},
+        {"path": "hello"},
+    ]
+    forged = _answers(_batch(client, items, **CROSS_SITE))
+    assert [a["status"] for a in forged] == [403, 200, 200]
+    assert forged[0]["body"]["code"] == "csrf_failed"
+    assert "cross-site" in forged[0]["body"]["detail"]
+    assert _stored(client, name) is None  # the refused item's handler never ran
+    own = legit(client, {"Origin": client.origin, "Sec-Fetch-Site": "same-origin"})
+    passed = _answers(_batch(client, items, **own))
+    assert [a["status"] for a in passed] == [201, 200, 200]
+    assert _stored(client, name) == 1
 
 
 def _atomic(client: Client, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -178,6 +256,29 @@ def test_K9_an_idempotent_item_of_a_rolled_back_batch_runs_again(client: Client)
     assert _stored(client, name) == 5
     replayed = _atomic(client, [item])["items"][0]
     assert replayed["headers"]["idempotent-replayed"] == "true"
+
+
+def test_K8_a_keyed_item_repeated_in_an_atomic_batch_is_replayed(client: Client) -> None:
+    # Sent alone one after the other, the second is a replay of the first:
+    # so it is in an atomic batch, whose first answer is not stored yet.
+    name, key = f"k{uuid.uuid4().hex}", f'"{uuid.uuid4()}"'
+    item = _write(name, 5, **{"Idempotency-Key": key})
+    answer = _atomic(client, [item, item])
+    assert answer["committed"] is True
+    first, again = answer["items"]
+    assert (first["status"], again["status"]) == (201, 201)
+    assert again["body"] == first["body"]
+    assert again["headers"]["idempotent-replayed"] == "true"
+    other = f'"{uuid.uuid4()}"'
+    reused = _atomic(
+        client,
+        [
+            _write(name, 5, **{"Idempotency-Key": other}),
+            _write(name, 6, **{"Idempotency-Key": other}),
+        ],
+    )
+    assert reused["committed"] is False
+    assert reused["items"][1]["body"]["code"] == "idempotency_key_reused"
 
 
 def test_K10_an_item_that_cannot_join_the_transaction_is_refused_first(client: Client) -> None:

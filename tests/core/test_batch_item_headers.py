@@ -24,6 +24,7 @@ one and checks each: one item's headers must never leak into the next's.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from hypothesis import given, settings
@@ -78,7 +79,9 @@ def _reference_item_request(parent: AjaxRequest, item: BatchItem) -> AjaxRequest
         body = orjson.dumps(item.body)
         own = [(n, v) for n, v in own if n.lower() != "content-type"]
         own.append(("Content-Type", "application/json"))
-    pairs = [(k, str(v)) for k, v in item.params.items() if not isinstance(v, list)]
+    # A query in the path is read as a URL's is, before the params (K1).
+    in_path = parse_qsl(item.path.partition("?")[2], keep_blank_values=True)
+    pairs = [*in_path, *((k, str(v)) for k, v in item.params.items() if not isinstance(v, list))]
     child = parent.derive(
         method=item.method,
         path=f"{mount}/{route}",

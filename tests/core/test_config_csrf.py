@@ -72,6 +72,11 @@ def test_an_empty_list_trusts_no_other_origin() -> None:
         ("*", "no scheme"),
         ("https://app.example.com:99999", "port"),
         (" https://app.example.com", "spaces"),
+        ("https://*.com", "every site under 'com'"),
+        ("https://*.COM:443", "every site under 'com'"),
+        ("https://*.", "an empty label"),
+        ("https://.example.com", "an empty label"),
+        ("https://*..example.com", "an empty label"),
     ],
 )
 def test_a_malformed_origin_names_the_key_and_the_value(origin: str, why: str) -> None:
@@ -83,6 +88,12 @@ def test_a_malformed_origin_names_the_key_and_the_value(origin: str, why: str) -
     assert "AJAXKIT_CSRF_TRUSTED_ORIGINS" in message
     assert repr(origin) in message
     assert why in message
+
+
+@pytest.mark.parametrize("origin", ["https://*.example.com", "http://*.localhost:8000"])
+def test_a_wildcard_under_a_domain_is_accepted(origin: str) -> None:
+    resolved = settings_from_config(Settings(), {"AJAXKIT_CSRF_TRUSTED_ORIGINS": [origin]})
+    assert resolved.csrf.trusted_origins == (origin,)
 
 
 @pytest.mark.parametrize("value", ['["https://a.example"]', 3, [1], {"https://a.example": 1}])

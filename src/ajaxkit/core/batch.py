@@ -13,11 +13,15 @@ Answer (200 whenever the batch itself was valid)::
 
 Each item runs through the whole pipeline — admission (route, method,
 authentication, permission, rate limits…) and answer — exactly as if it had
-been sent alone, in order, with the batch request's user and cookies.  CSRF
-is checked once, for the batch request: an item carries no browser headers
-of its own, and the headers an item may send never include the ones that
-identify the caller or the page (``Cookie``, ``Authorization``, ``Origin``,
-``Sec-Fetch-*``…).  Items may not be streams (400 for that item) or batches.
+been sent alone, in order, with the batch request's user and cookies.  The
+headers an item may send never include the ones that identify the caller or
+the page (``Cookie``, ``Authorization``, ``Origin``, ``Sec-Fetch-*``…): it
+carries the batch request's.  So CSRF is checked once, for the batch
+request — unless the batch endpoint is ``csrf_exempt``: then each unsafe
+item is checked by its own endpoint's CSRF step, as if sent alone with the
+batch request's headers.  Items may not be streams, batches, or calls of
+an endpoint registered ``unbatchable`` (a long-poll, which may wait before it
+answers and would hold up the whole batch): 400 for that item.
 Cookies set by items are set on the batch response.
 """
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,7 +39,8 @@ from typing_extensions import NotRequired, TypedDict
 from ajaxkit.core.effects import Flow, blocking
 from ajaxkit.core.errors import render_exception
 from ajaxkit.core.pipeline import flow
-from ajaxkit.core.steps import BATCH_ITEM, load_user
+from ajaxkit.core.routing import normalize_route
+from ajaxkit.core.steps import BATCH_ITEM, BATCH_PASSED_CSRF, CsrfStep, load_user
 from ajaxkit.core.transactions import Transactions, enlist
 from ajaxkit.exceptions import (
     BatchNotCommitted,
@@ -83,6 +89,9 @@ _OWN_HEADERS = frozenset(
     | {"if-match", "if-none-match", "if-modified-since", "if-unmodified-since"}
 )
 _JSON_TYPES = ("application/json", "application/problem+json")
+#: Why a batch is refused as an item (any batch endpoint: a registry may
+#: serve several, and two that took each other would nest without end).
+_NESTED = "it is a batch, and a batch cannot contain a batch."
 
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -153,7 +162,7 @@ def enable_batch(
         request: AjaxRequest, settings: Settings, platform: Platform, arguments: Mapping[str, Any]
     ) -> Flow[AjaxResponse]:
         items: list[BatchItem] = arguments["items"]
-        batch = _Batch(api, batch_route, request, settings, platform)
+        batch = _Batch(api, batch_route, request, settings, platform, csrf_checked=csrf_checked)
         if arguments.get("atomic"):
             batch.check_atomic(items)
         # Loaded once, shared by every item.
@@ -165,8 +174,23 @@ def enable_batch(
             responses.append((yield from batch.item(item)))
         return batch.answer(responses, [c for r in responses for c in r.cookies])
 
-    endpoint = api.add(batch_route, batch, methods=["POST"], **options)
+    endpoint = api.add(batch_route, batch, methods=["POST"], unbatchable=_NESTED, **options)
+    # Read once: whether the batch request's own admission checks CSRF.
+    csrf_checked = _checks_csrf(endpoint)
     _install_flow(api, batch_route, run, endpoint)
+
+
+def _checks_csrf(endpoint: Endpoint) -> bool:
+    """Whether ``endpoint``'s POST requests pass the CSRF step before they run.
+
+    Only then may its items skip their own check: a batch endpoint that is
+    ``csrf_exempt`` (for token clients) would otherwise exempt every
+    cookie-authenticated endpoint behind it.
+    """
+    return any(
+        isinstance(bound.step, CsrfStep) and bound.config == "check"
+        for bound in endpoint.steps_for("POST")
+    )
 
 
 def _check_max_items(route: str, max_items: object) -> None:
@@ -198,15 +222,22 @@ class _Batch:
         request: AjaxRequest,
         settings: Settings,
         platform: Platform,
+        *,
+        csrf_checked: bool,
     ) -> None:
         self.api, self.route, self.request = api, route, request
         self.settings, self.platform = settings, platform
-        self.requests = _ItemRequests(request)
+        self.requests = _ItemRequests(request, csrf_passed=csrf_checked)
 
     def item(self, item: BatchItem, held: Transactions | None = None) -> Flow[AjaxResponse]:
         """``item``'s answer, as if sent alone (in ``held``'s transactions if given)."""
-        if item.path.strip("/") == self.route:
+        route = _route_of(item)
+        if route == self.route:
             return self.refused(item, ClientError("A batch cannot contain a batch."))
+        endpoint = _endpoint_of(self.api, item)
+        if endpoint is not None and endpoint.unbatchable is not None:
+            why = f"{item.method} {route} cannot be an item of a batch: {endpoint.unbatchable}"
+            return self.refused(item, ClientError(why))
         sub = self.requests.derive(item)
         if held is not None:
             enlist(sub, held)
@@ -345,7 +376,7 @@ def _undo(held: Transactions, platform: Platform) -> Flow[None]:
 def _endpoint_of(api: Ajax, item: BatchItem) -> Endpoint | None:
     """The endpoint that will answer ``item``, if any (404 and 405 items have none)."""
     try:
-        route, _ = api.router.match(item.path.split("?", 1)[0].strip("/"))
+        route, _ = api.router.match(_route_of(item))
     except NotFound:
         return None
     return route.endpoint_for(item.method)
@@ -361,9 +392,11 @@ class _ItemRequests:
     shares these inherited headers, extended by the item's own.
     """
 
-    __slots__ = ("headers", "mount", "parent")
+    __slots__ = ("csrf_passed", "headers", "mount", "parent")
 
-    def __init__(self, parent: AjaxRequest) -> None:
+    def __init__(self, parent: AjaxRequest, *, csrf_passed: bool = False) -> None:
+        #: Whether ``parent`` passed the CSRF check (its items then skip theirs).
+        self.csrf_passed = csrf_passed
         self.parent = parent
         self.mount = parent.path[: len(parent.path) - len(parent.route)].rstrip("/")
         identity: list[tuple[str, str]] = []
@@ -379,7 +412,7 @@ class _ItemRequests:
 
     def derive(self, item: BatchItem) -> AjaxRequest:
         """``item``'s request, made on behalf of the batch request."""
-        route = item.path.split("?", 1)[0].strip("/")
+        route = _route_of(item)
         own = [(n, v) for n, v in item.headers.items() if n.lower() not in _IDENTITY_HEADERS]
         body = b""
         if item.body is not None:
@@ -390,12 +423,33 @@ class _ItemRequests:
             method=item.method,
             path=f"{self.mount}/{route}",
             route=route,
-            query=MultiDict(_pairs(item.params)) if item.params else EMPTY_QUERY,
+            query=_query_of(item),
             headers=self.headers.extended(own),
             body=body,
         )
         child.state[BATCH_ITEM] = True
+        if self.csrf_passed:
+            child.state[BATCH_PASSED_CSRF] = True
         return child
+
+
+def _route_of(item: BatchItem) -> str:
+    """The route ``item`` calls: its path without a query (``"notes?x=1"`` is ``notes``).
+
+    The one reading of an item's path: the nested-batch check, the atomic
+    checks and the item's request must all see the same route, or a batch
+    spelled ``_batch?x`` would pass for another endpoint.
+    """
+    return normalize_route(item.path.partition("?")[0])
+
+
+def _query_of(item: BatchItem) -> MultiDict:
+    """The query of ``item``'s path (as a URL carries it), then its ``params``."""
+    in_path = item.path.partition("?")[2]
+    if not in_path and not item.params:
+        return EMPTY_QUERY
+    pairs = parse_qsl(in_path, keep_blank_values=True)
+    return MultiDict([*pairs, *_pairs(item.params)])
 
 
 def _pairs(params: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -102,7 +102,8 @@ class CsrfPolicy:
         trusted_origins: origins (``https://app.example.com``) allowed to
             send unsafe requests besides the request's own; a leading
             ``*.`` in the host (``https://*.example.com``) trusts its
-            subdomains.  Give CORS middleware the same list.
+            subdomains (never right under a top-level domain: ``*.com``
+            is refused).  Give CORS middleware the same list.
         allow_same_site: let ``Sec-Fetch-Site: same-site`` requests (a
             sibling subdomain) pass without their origin being trusted.
         cookie_name: the double-submit cookie.
@@ -169,9 +170,21 @@ def origin_problem(origin: object) -> str | None:
     host = parts.hostname or ""
     if not host:
         return "has no host"
-    if "*" in host.removeprefix("*."):
+    domain = host.removeprefix("*.")
+    if "*" in domain:
         return "has a '*' that is not a leading '*.' of the host"
+    if "" in domain.split("."):
+        return "has an empty label in its host; no browser sends such an origin"
+    if domain != host and "." not in domain and domain not in _LOCAL_DOMAINS:
+        # "*.com" would trust every site under a top-level domain: anyone
+        # can register one there.  (A public suffix of two labels, "*.co.uk",
+        # cannot be told from a domain without a list of them.)
+        return f"trusts every site under {domain!r}; name a domain, as in '*.example.{domain}'"
     return None
+
+
+#: Single-label domains a wildcard may stand under: every name below them is local.
+_LOCAL_DOMAINS = frozenset({"localhost"})
 
 
 _PROCESS_SECRET = secrets.token_bytes(32)

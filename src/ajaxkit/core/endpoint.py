@@ -49,6 +49,10 @@ class Endpoint:
             transactions it joins in an atomic batch (see
             :mod:`ajaxkit.core.transactions`); ``None``: it cannot be part
             of an atomic batch (an empty tuple: it touches no database).
+        unbatchable: why it cannot be an item of a batch, or ``None`` (it
+            can).  Set for a handler that may wait long before it answers
+            (a long-poll): as an item it would hold up the whole batch, so
+            a batch answers such an item 400 with this reason, unrun.
     """
 
     route: str
@@ -66,6 +70,7 @@ class Endpoint:
     #: batch endpoint does).
     flow: FlowHandler | None = field(default=None, repr=False)
     transactions: tuple[TransactionSource, ...] | None = None
+    unbatchable: str | None = None
 
     @property
     def name(self) -> str:
@@ -99,6 +104,7 @@ def make_endpoint(
     steps: Iterable[PolicyStep[Any]] = DEFAULT_STEPS,
     unknown_fields: UnknownFields = "ignore",
     transactions: Iterable[TransactionSource] | None = None,
+    unbatchable: str | None = None,
     **options: Any,
 ) -> Endpoint:
     """Analyse ``func`` once and build its :class:`Endpoint`.
@@ -108,11 +114,12 @@ def make_endpoint(
     owns raises :class:`~ajaxkit.exceptions.RegistrationError`.
     ``unknown_fields`` says what binding does with input names that are no
     parameter (see :class:`~ajaxkit.core.binding.Binder`).
-    ``transactions``: see :attr:`Endpoint.transactions`.
+    ``transactions`` and ``unbatchable``: see :class:`Endpoint`.
     """
     is_async = inspect.iscoroutinefunction(func)
     upper = frozenset(m.upper() for m in methods)
     name = getattr(func, "__qualname__", repr(func))
+    _check_unbatchable(f"{name} ({route or '/'})", unbatchable)
     socket = WEBSOCKET in upper
     if socket:
         _check_websocket_handler(f"{name} ({route or '/'})", func, upper, is_async)
@@ -129,6 +136,17 @@ def make_endpoint(
         # under a WSGI server, without an event loop per call site.
         sync_func=async_to_sync(func) if is_async else func,
         transactions=None if transactions is None else tuple(transactions),
+        unbatchable=unbatchable,
+    )
+
+
+def _check_unbatchable(endpoint: str, reason: object) -> None:
+    """``unbatchable`` is the reason a client is told, so it must be one."""
+    if reason is None or (isinstance(reason, str) and reason.strip()):
+        return
+    raise RegistrationError(
+        f"Endpoint {endpoint!r}: unbatchable must be the reason a batch refuses it "
+        f"as an item (a sentence), or None, not {reason!r}."
     )
 
 

@@ -179,6 +179,11 @@ class IdempotencyStep:
         body = yield ReadBody(call.request, call.settings.max_body_size)
         store_key = _store_key(user_id(user), key)
         fingerprint = _fingerprint(call.request, config.scope, body)
+        held = transactions_of(call.request)
+        if held is not None and store_key in held.held_records:
+            # An earlier item of this atomic batch answered the key; its
+            # answer is stored only at commit, so it is replayed from here.
+            return _answer_existing(orjson.loads(held.held_records[store_key]), fingerprint)
         now = call.settings.clock.time()
         pending = orjson.dumps({"state": "pending", "fp": fingerprint})
         try:
@@ -212,6 +217,8 @@ class IdempotencyStep:
         else:
             # An item of an atomic batch: its answer only stands if the batch
             # commits; rolled back, the key is freed so a retry runs again.
+            if record is not None:
+                held.held_records[store_key] = record
             held.defer(
                 on_commit=functools.partial(_settle, call, config, store_key, record),
                 on_rollback=functools.partial(_settle, call, config, store_key, None),

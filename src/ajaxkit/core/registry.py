@@ -208,6 +208,7 @@ class Ajax:
         methods: Iterable[str] | None = None,
         request_arg: RequestArg = "ajax",
         transactions: Iterable[TransactionSource] | None = None,
+        unbatchable: str | None = None,
         **options: Any,
     ) -> Endpoint:
         """Register ``func`` at ``route``; the non-decorator form of :meth:`endpoint`.
@@ -215,6 +216,9 @@ class Ajax:
         ``transactions`` names the databases ``func`` writes through, so that
         it may be an item of an atomic batch (see
         :mod:`ajaxkit.core.transactions`); without it, it may not.
+        ``unbatchable`` says why ``func`` may not be an item of any batch
+        (it may wait long before answering, as a long-poll does): a batch
+        answers such an item 400 with that reason, without running it.
 
         Raises:
             RegistrationError: a mistake :mod:`~ajaxkit.core.registration_checks`
@@ -234,6 +238,7 @@ class Ajax:
                 request_arg=request_arg,
                 steps=self.settings.steps,
                 transactions=transactions,
+                unbatchable=unbatchable,
                 **options,
             )
         # Only now: a refused registration leaves no empty route behind.

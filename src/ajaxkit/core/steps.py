@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BATCH_ITEM",
+    "BATCH_PASSED_CSRF",
     "DEFAULT_STEPS",
     "SAFE_METHODS",
     "WEBSOCKET",
@@ -74,9 +75,14 @@ __all__ = [
 
 C = TypeVar("C")
 
-#: ``request.state`` key marking an item of a batch: the batch request as a
-#: whole passed CSRF, and an item has no headers or cookies of its own.
+#: ``request.state`` key marking an item of a batch (a request derived from
+#: the batch request: its headers and cookies are the batch request's).
 BATCH_ITEM = "ajaxkit.batch_item"
+#: ``request.state`` key marking an item of a batch whose request passed the
+#: CSRF check: the item's own check would read the same headers and cookies,
+#: so it is not run again.  Absent when the batch endpoint is ``csrf_exempt``:
+#: then nothing was checked, and each item's endpoint checks as if sent alone.
+BATCH_PASSED_CSRF = "ajaxkit.batch_passed_csrf"
 
 #: Methods that must not change state, so CSRF does not apply to them.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -229,8 +235,8 @@ class CsrfStep(_Step):
         # (with no platform check to run), before anything else is read.
         if platform.check_csrf is None and request.headers.get("sec-fetch-site") == "same-origin":
             return None
-        if request.state.get(BATCH_ITEM):
-            return None  # the batch request as a whole passed
+        if request.state.get(BATCH_PASSED_CSRF):
+            return None  # the batch request, whose headers the item carries, passed
         return self._check(call)
 
     def _check(self, call: StepCall) -> Verdict:

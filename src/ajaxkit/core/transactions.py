@@ -86,6 +86,10 @@ class Transactions:
         self._open: Transaction | None = None
         self.after_commit: list[Deferred] = []
         self.after_rollback: list[Deferred] = []
+        #: What deferred work will store, by key, for later items of the same
+        #: batch to read before it is stored (an idempotent answer: a repeat
+        #: of its key in the batch is its replay, not a request in flight).
+        self.held_records: dict[str, bytes] = {}
 
     def begin(self, sources: Iterable[TransactionSource]) -> None:
         """Begin the transaction of each of ``sources`` not begun yet."""

@@ -71,6 +71,13 @@ SSE_HEADERS = {
     "X-Accel-Buffering": "no",
 }
 
+#: Why a batch refuses a long-poll item (rule K5): it may wait
+#: ``poll_timeout`` before it answers, holding up every other item.
+POLL_UNBATCHABLE = (
+    "a long-poll waits for events before it answers (up to poll_timeout), "
+    "which would hold up the whole batch; send it on its own."
+)
+
 
 @dataclass(frozen=True)
 class TopicRule:
@@ -140,7 +147,13 @@ class Live:
         # All three transports or none: a clash on one leaves no other behind.
         with api.registering():
             api.add("_live/sse", self._sse, methods=["GET"], permission=self._permit)
-            api.add("_live/poll", self._poll, methods=["GET"], permission=self._permit)
+            api.add(
+                "_live/poll",
+                self._poll,
+                methods=["GET"],
+                permission=self._permit,
+                unbatchable=POLL_UNBATCHABLE,
+            )
             api.add("_live/ws", self._socket, methods=[WEBSOCKET])
 
     # --- declaring and publishing ------------------------------------------------
