@@ -380,9 +380,11 @@ class AjaxRequest:
         Loaded on first use; in async code the pipeline loads it before the
         handler runs when the endpoint needs it (``login_required`` or a
         ``permission``), so reading it never blocks the event loop there.
+        Loaded means loaded: a lazy proxy from the framework is read at once
+        (also under WSGI, whose async handlers run on an event loop too).
         """
         if self._user is UNLOADED:
-            self._user = self._user_loader() if self._user_loader else None
+            self._user = self._load_user()
         return self._user
 
     @user.setter
@@ -403,10 +405,23 @@ class AjaxRequest:
             if self._auser_loader is not None:
                 self._user = await self._auser_loader()
             elif self._user_loader is not None and run_in_thread is not None:
-                self._user = await run_in_thread(self._user_loader)
+                self._user = await run_in_thread(self._load_user)
             else:
-                self._user = self._user_loader() if self._user_loader else None
+                self._user = self._load_user()
         return self._user
+
+    def _load_user(self) -> Any:
+        """The sync loader's user, really loaded."""
+        user = self._user_loader() if self._user_loader else None
+        # A framework may hand over a lazy proxy (Django's ``request.user``)
+        # whose first attribute read loads the session and the user from the
+        # database.  Read it here, where loading is meant to happen (the sync
+        # driver, or a worker thread), not in whatever code reads it next: a
+        # handler's event loop, even under WSGI, where Django refuses
+        # database access and anything else would block the loop.
+        if user is not None:
+            getattr(user, "is_authenticated", None)
+        return user
 
     def derive(
         self,

@@ -106,5 +106,5 @@ def live_model_endpoints(api: Ajax, live: Live) -> None:
     api.model(Mark, Marks, resource="marks", session=session)
     live.model(Item)
     api.model(Fragile, Fragiles, resource="fragile", session=session)
-    live.topic("models/fragile", login_required=True)
+    live.topic("models/fragile")
     live.model(Fragile, topics=_fragile_topics)

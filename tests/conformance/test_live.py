@@ -200,6 +200,38 @@ def test_L7_long_poll_reset(client: Client) -> None:
     assert response.json() == {"cursor": head, "reset": True, "events": []}
 
 
+def test_L7_a_signed_in_user_long_polls_a_topic_open_to_everyone(client: Client) -> None:
+    # "news" has neither authorize nor login_required: nothing in admission
+    # needs to know who the user is, yet the poll keys its subscription on
+    # them, inside the handler's event loop even on a WSGI server.
+    client.login("bob")
+    start = _publish(client, "news", 0)
+    second = _publish(client, "news", 1)
+    params = {"topic": "news", "cursor": start, "timeout": 0}
+    waiting = client.get("/ajax/_live/poll", params=params)
+    assert waiting.status == 200, waiting
+    assert waiting.json()["events"] == [{"id": second, "topic": "news", "data": {"n": 1}}]
+    assert waiting.headers["cache-control"] == "no-store"  # a signed-in user's answer
+    publisher = client.sibling()
+    thread = threading.Timer(0.1, lambda: _publish(publisher, "news", 7))
+    thread.start()
+    params = {"topic": "news", "cursor": second, "timeout": 5}
+    woken = client.get("/ajax/_live/poll", params=params)
+    thread.join()
+    publisher.close()
+    assert woken.status == 200, woken
+    assert [e["data"] for e in woken.json()["events"]] == [{"n": 7}]
+
+
+def test_L2_a_signed_in_user_resumes_a_topic_open_to_everyone(client: Client) -> None:
+    client.login("bob")
+    start = _publish(client, "news", 0)
+    _publish(client, "news", 1)
+    response = client.get("/ajax/_live/sse", params={"topic": "news", "cursor": start})
+    assert response.status == 200, response
+    assert _events(response) == [("news", 1)]
+
+
 def test_L8_a_stream_knows_when_a_sync_server_drives_it(client: Client) -> None:
     """What lets SSE end itself in time under WSGI (see LiveSettings.wsgi_stream_seconds)."""
     response = client.get("/ajax/live/server-kind")

@@ -235,6 +235,37 @@ def test_sync_user_loader_runs_off_the_loop_under_async_driver() -> None:
     assert threads and threads[0] != threading.get_ident()
 
 
+class _LazyUser:
+    """A user loaded on first read, refusing to load inside an event loop (as Django's)."""
+
+    def __init__(self) -> None:
+        self._loaded: SimpleNamespace | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._loaded is None:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                self._loaded = SimpleNamespace(username="ann", is_authenticated=True)
+            else:
+                raise RuntimeError("a user loaded inside an event loop")
+        return getattr(self._loaded, name)
+
+
+def test_a_lazy_user_is_loaded_before_an_async_handler_runs() -> None:
+    # The permission reads nothing of the user: loading it for admission
+    # must still load it, not leave a proxy for the handler's event loop.
+    api = Ajax(user_loader=lambda request: _LazyUser())
+
+    @api.endpoint(permission=lambda request: True)
+    async def who(request: AjaxRequest) -> dict[str, str]:
+        return {"name": request.user.username}
+
+    client = Client(api)
+    assert client.get("/ajax/who").json() == {"name": "ann"}
+    assert asyncio.run(client.arequest("GET", "/ajax/who")).json() == {"name": "ann"}
+
+
 def test_permission_denied_to_anonymous_is_401() -> None:
     api = Ajax()
     api.add("staff", lambda request: {}, permission=lambda request: False)
