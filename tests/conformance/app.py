@@ -24,7 +24,7 @@ from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedF
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.streams import served_by_sync_server
-from ajaxkit.core.transactions import joined
+from ajaxkit.core.transactions import HookFailed, joined
 from ajaxkit.live import Live, LiveSettings
 from tests.conformance.live_models import live_model_endpoints
 
@@ -151,7 +151,7 @@ class LedgerTransaction:
             self.rows = dict(ledger.rows)
         self.written: set[str] = set()
 
-    def commit(self) -> None:
+    def commit(self, hook_failed: HookFailed) -> None:
         written = {name: self.rows[name] for name in self.written}
         if any(amount < 0 for amount in written.values()):
             raise LedgerRefused("An amount below zero broke a constraint checked at commit.")

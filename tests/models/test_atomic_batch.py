@@ -8,6 +8,8 @@ replayed, and batching never skips an item's own permission checks.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -224,3 +226,117 @@ def test_a_commit_the_database_refuses_stores_nothing_and_says_so(
     assert "idempotent-replayed" not in retried["items"][0]["headers"]
     assert _titles(backend) == ["kept"]
     assert [e.record["title"] for e in events] == ["kept"]
+
+
+def _logged_after_commit(caplog: pytest.LogCaptureFixture, failure: str) -> None:
+    """``failure`` logged once, as after-commit work (P8): with an error id."""
+    records = [r for r in caplog.records if r.name == "ajaxkit" and r.levelno >= logging.ERROR]
+    (record,) = records
+    error_id = getattr(record, "error_id", "")
+    assert len(error_id) == 36 and error_id in record.getMessage()
+    assert "after commit" in record.getMessage() and failure in record.getMessage()
+
+
+def test_a_django_on_commit_hook_that_raises_leaves_the_batch_committed(
+    client: Client,
+    backend: Backend,
+    api: Ajax,
+    events: list[Change],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if not backend.name.startswith("django"):
+        pytest.skip("transaction.on_commit is Django's")
+    from django.db import transaction
+
+    from ajaxkit.django import DjangoTransactions
+
+    note = backend.models.Note
+    alias = backend.options()["using"]
+    ran: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("the user's hook broke")
+
+    @api.endpoint("plain/notes", methods=["POST"], transactions=[DjangoTransactions(alias)])
+    def plain(title: str) -> dict[str, Any]:
+        transaction.on_commit(broken, using=alias)
+        transaction.on_commit(lambda: ran.append(title), using=alias)
+        return {"id": note.objects.using(alias).create(title=title).pk}
+
+    plain_item = {"method": "POST", "path": "plain/notes", "body": {"title": "plain"}}
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        answer = _atomic(client, [plain_item, _create("model")])
+    # The data was committed before the hook ran: the answer says so.
+    assert answer["committed"] is True
+    assert [a["status"] for a in answer["items"]] == [200, 201]
+    assert _titles(backend) == ["model", "plain"]
+    # The work after the broken hook still ran: the next hook, the model's.
+    assert ran == ["plain"]
+    assert [e.record["title"] for e in events] == ["model"]
+    _logged_after_commit(caplog, "the user's hook broke")
+
+
+def test_a_sqlalchemy_after_commit_event_that_raises_leaves_the_batch_committed(
+    client: Client,
+    backend: Backend,
+    api: Ajax,
+    events: list[Change],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if not backend.name.startswith("sqlalchemy"):
+        pytest.skip("session events are SQLAlchemy's")
+    from sqlalchemy import event
+
+    from ajaxkit.sqlalchemy import SQLAlchemyTransactions, session_for
+
+    note, factory = backend.models.Note, backend.options()["session"]
+
+    def broken(session: Any) -> None:
+        raise RuntimeError("the user's after_commit broke")
+
+    @api.endpoint("plain/notes", methods=["POST"], transactions=[SQLAlchemyTransactions(factory)])
+    def plain(request: AjaxRequest, title: str) -> dict[str, Any]:
+        with session_for(request, factory) as session:
+            if not event.contains(session, "after_commit", broken):
+                event.listen(session, "after_commit", broken)
+            row = note(title=title, owner="alice")
+            session.add(row)
+            session.flush()
+            return {"id": row.id}
+
+    plain_item = {"method": "POST", "path": "plain/notes", "body": {"title": "plain"}}
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        answer = _atomic(client, [plain_item, _create("model")])
+    assert answer["committed"] is True
+    assert [a["status"] for a in answer["items"]] == [200, 201]
+    assert _titles(backend) == ["model", "plain"]
+    # The model item's after-commit hook still ran.
+    assert [e.record["title"] for e in events] == ["model"]
+    _logged_after_commit(caplog, "the user's after_commit broke")
+
+
+def test_a_django_block_marked_for_rollback_is_not_reported_committed(
+    client: Client, backend: Backend, api: Ajax
+) -> None:
+    if not backend.name.startswith("django"):
+        pytest.skip("Django marks an atomic block for rollback on a caught database error")
+    from django.db import IntegrityError
+
+    from ajaxkit.django import DjangoTransactions
+
+    note = backend.models.Note
+    alias = backend.options()["using"]
+
+    @api.endpoint("plain/notes", methods=["POST"], transactions=[DjangoTransactions(alias)])
+    def plain(title: str) -> dict[str, Any]:
+        first = note.objects.using(alias).create(title=title)
+        # Caught, but the outermost block can now only roll back.
+        with contextlib.suppress(IntegrityError):
+            note.objects.using(alias).create(pk=first.pk, title=title)
+        return {"id": first.pk}
+
+    plain_item = {"method": "POST", "path": "plain/notes", "body": {"title": "plain"}}
+    answer = _atomic(client, [_create("model"), plain_item])
+    assert answer["committed"] is False
+    assert {a["body"]["code"] for a in answer["items"]} == {"batch_not_committed"}
+    assert _titles(backend) == []

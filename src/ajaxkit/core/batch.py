@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.effects import Flow, blocking
-from ajaxkit.core.errors import render_exception
+from ajaxkit.core.errors import log_after_commit, render_exception
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.routing import normalize_route
 from ajaxkit.core.steps import BATCH_ITEM, BATCH_PASSED_CSRF, CsrfStep, load_user
@@ -304,7 +304,7 @@ class _Batch:
             yield from _undo(held, self.platform)
             return self.answer(self.rolled_back(items, responses), [], committed=False)
         try:
-            yield blocking(self.platform, held.commit)
+            yield blocking(self.platform, held.commit, self.hook_failed)
         except Exception as exc:
             yield from self.commit_failed(held, exc)
             refused = [self.refused(item, BatchNotCommitted()) for item in items]
@@ -313,6 +313,11 @@ class _Batch:
             yield from after()
         cookies = [cookie for response in responses for cookie in response.cookies]
         return self.answer(responses, cookies, committed=True)
+
+    def hook_failed(self, exc: BaseException) -> None:
+        """Log an after-commit hook's failure as after-commit work (P8):
+        once, with an error id; the committed batch's answer stands."""
+        log_after_commit(self.settings.logger_name, self.request, "batch", exc)
 
     def commit_failed(self, held: Transactions, exc: Exception) -> Flow[None]:
         """Log why the database refused the commit (the client is told only

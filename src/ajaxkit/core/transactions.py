@@ -19,8 +19,11 @@ undeclared second one).
 Work that must follow the outcome and is not a database write (an
 idempotency record) is deferred here as flows: ``after_commit`` ones run
 only after every commit, ``after_rollback`` ones only after a rollback.
-ORM after-commit hooks are the ORM's own (Django's ``on_commit``) or the
-transaction's (SQLAlchemy's): they run inside :meth:`Transaction.commit`.
+ORM after-commit hooks are the ORM's own (Django's ``on_commit``, a
+SQLAlchemy ``after_commit`` event) or the transaction's: they run inside
+:meth:`Transaction.commit`, after the commit, and their failures are kept
+apart from the commit's.  Once the commit stood, a raising hook cannot
+unmake it: the batch must not answer ``committed: false`` for stored data.
 """
 
 from __future__ import annotations
@@ -37,7 +40,11 @@ if TYPE_CHECKING:
 #: Work deferred to the batch's outcome: a function starting a flow.
 Deferred = Callable[[], "Flow[None]"]
 
+#: Told of each exception an after-commit hook raised once the commit stood.
+HookFailed = Callable[[BaseException], None]
+
 __all__ = [
+    "HookFailed",
     "Transaction",
     "TransactionSource",
     "Transactions",
@@ -52,9 +59,14 @@ _STATE = "ajaxkit.transactions"
 class Transaction(Protocol):
     """One open database transaction, begun by a :class:`TransactionSource`."""
 
-    def commit(self) -> None:
+    def commit(self, hook_failed: HookFailed) -> None:
         """Make every write of the transaction durable, then run its
-        after-commit hooks."""
+        after-commit hooks.
+
+        Raises only when nothing was committed (the database refused).  A
+        hook that raises after the commit is passed to ``hook_failed``
+        instead, and the hooks after it still run.
+        """
         ...
 
     def rollback(self) -> None:
@@ -120,13 +132,14 @@ class Transactions:
         if on_rollback is not None:
             self.after_rollback.append(on_rollback)
 
-    def commit(self) -> None:
+    def commit(self, hook_failed: HookFailed) -> None:
         """Commit the transaction.  If the database refuses (a constraint it
         checks at commit, a lost connection), the ORM has rolled it back and
-        its error propagates; nothing is left to roll back."""
+        its error propagates; nothing is left to roll back.  An after-commit
+        hook's failure goes to ``hook_failed``: the commit stands."""
         pending, self._open = self._open, None
         if pending is not None:
-            pending.commit()
+            pending.commit(hook_failed)
 
     def rollback(self) -> None:
         """Roll the transaction back."""

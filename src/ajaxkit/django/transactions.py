@@ -8,6 +8,13 @@ declared ``transactions=[DjangoTransactions(alias)]``, is inside it (a nested
 commit.  Django's transactions belong to a connection, and its connections
 to a thread: the batch begins and ends the block through the platform's
 thread-sensitive runner, the same thread Django runs sync handlers on.
+
+The commit and the ``on_commit`` hooks are kept apart.  Left to itself,
+Django's ``atomic`` runs the hooks inside its exit, after the COMMIT: a hook
+that raised would look like a refused commit (and drop the hooks after it).
+The batch takes the hooks off the connection before leaving the block, the
+way Django's own ``captureOnCommitCallbacks`` reads them, and runs each
+itself once the commit stood.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from collections.abc import Hashable
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 
+from ajaxkit.core.transactions import HookFailed
 from ajaxkit.exceptions import ServerError
 
 __all__ = ["DjangoTransactions", "held_atomic"]
@@ -45,9 +53,28 @@ class HeldAtomic:
         self._block = transaction.atomic(using=using)
         self._block.__enter__()
 
-    def commit(self) -> None:
-        # Leaving the block commits, then runs the on_commit hooks.
+    def commit(self, hook_failed: HookFailed) -> None:
+        if transaction.get_rollback(using=self.using):
+            # A database error inside the block was caught (Django marks the
+            # block then): leaving it would roll back without a word.
+            self.rollback()
+            raise ServerError(
+                f"The atomic batch's transaction on {self.using!r} was marked for "
+                "rollback: a database error inside it was caught."
+            )
+        connection = transaction.get_connection(self.using)
+        hooks, connection.run_on_commit = connection.run_on_commit, []
+        # Raises only if the COMMIT failed: Django rolled back, and the
+        # hooks, like Django's own on a rollback, are dropped.
         self._block.__exit__(None, None, None)
+        for hook in hooks:
+            # An entry is (savepoint ids, function, robust); every savepoint
+            # is settled now.  A hook may raise even if registered robust:
+            # each is logged on its own and the next one still runs.
+            try:
+                hook[1]()
+            except Exception as exc:
+                hook_failed(exc)
 
     def rollback(self) -> None:
         # Marked first: leaving the block then rolls back and drops the hooks.

@@ -9,6 +9,12 @@ whichever worker thread the server picks, one after the other.
 
 A plain handler joins through :func:`session_for`, having declared
 ``transactions=[SQLAlchemyTransactions(factory)]`` on its endpoint.
+
+``Session.commit`` runs the ``after_commit`` event's listeners after the
+COMMIT, and one that raises makes the commit raise although the rows are
+stored.  The batch tells the two apart by the session's connections:
+SQLAlchemy forgets a connection's transaction only once its COMMIT
+succeeded (a failed one stays, to be rolled back).
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, SessionTransaction
 
-from ajaxkit.core.transactions import joined
+from ajaxkit.core.transactions import HookFailed, joined
 from ajaxkit.exceptions import ServerError
 
 if TYPE_CHECKING:
@@ -54,14 +62,33 @@ class SharedSession:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.callbacks: list[Callable[[], None]] = []
+        self.connections: list[Connection] = []
+        event.listen(session, "after_begin", self._began)
 
-    def commit(self) -> None:
+    def _began(self, session: Session, transaction: SessionTransaction, connection: Any) -> None:
+        self.connections.append(connection)
+
+    def commit(self, hook_failed: HookFailed) -> None:
         try:
             self.session.commit()
+        except Exception as exc:
+            if not self._committed():
+                raise
+            hook_failed(exc)  # an ``after_commit`` listener, after the COMMIT
         finally:
             self.session.close()
         for callback in self.callbacks:
-            callback()
+            try:
+                callback()
+            except Exception as exc:
+                hook_failed(exc)
+
+    def _committed(self) -> bool:
+        """Whether every connection's COMMIT succeeded.  With no connection
+        nothing was written, and no COMMIT ran: the failure was not after one."""
+        return bool(self.connections) and all(
+            connection.get_transaction() is None for connection in self.connections
+        )
 
     def rollback(self) -> None:
         try:
