@@ -267,6 +267,14 @@ def direct_request(native: Any) -> AjaxRequest:
         headers=Headers(getattr(native, "headers", {}).items()),
         query=MultiDict(),
         native=native,
+        # Django's lazy ``request.user`` as it is, not through the core's
+        # loader: this request only exists for a direct, synchronous call
+        # (``endpoint.list(request)``); served through the mount, the Django
+        # integration's request (and its loader) is bound instead.  The proxy
+        # is read by the operation's permission hooks in the caller's own
+        # context, the one its ORM queries run in too: an async caller must
+        # move the whole call to a thread anyway (Django refuses the queries
+        # on an event loop), proxy included.
         user=getattr(native, "user", None),
     )
     form = getattr(native, "POST", {})
