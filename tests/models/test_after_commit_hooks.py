@@ -12,6 +12,7 @@ the same on every framework: rule P8).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Iterator
@@ -129,6 +130,7 @@ def _still_ran(step: str) -> list[str]:
         "observer": ["hook", "topics", "publish"],
         "topics": ["hook", "observer"],
         "publish": ["hook", "observer", "topics"],
+        "user": ["hook", "observer", "topics", "publish"],
     }[step]
     return sorted([*after, "probe"])
 
@@ -234,3 +236,80 @@ def test_a_redis_broker_that_cannot_be_reached_loses_only_the_event(
     assert backend.titles() == ["stored"]
     (record,) = _errors(caplog)
     assert getattr(record, "error_id", "") in record.getMessage()
+
+
+@contextlib.contextmanager
+def _failing_user_hook(backend: Backend) -> Iterator[None]:
+    """The application's own after-commit code, raising for every write:
+    on Django a ``post_save`` handler that registers a ``transaction.on_commit``
+    hook, on SQLAlchemy an ``after_commit`` listener of the session factory."""
+    FAILING.add("user")
+    if backend.name.startswith("django"):
+        from django.db import transaction
+        from django.db.models.signals import post_save
+
+        def saved(sender: Any, using: str, **kwargs: Any) -> None:
+            transaction.on_commit(lambda: _step("user"), using=using)
+
+        post_save.connect(saved, sender=backend.models.Note, dispatch_uid="user-hook")
+        try:
+            yield
+        finally:
+            post_save.disconnect(sender=backend.models.Note, dispatch_uid="user-hook")
+        return
+    from sqlalchemy import event
+
+    def committed(session: Any) -> None:
+        _step("user")
+
+    factory = backend.options()["session"]
+    event.listen(factory, "after_commit", committed)
+    try:
+        yield
+    finally:
+        event.remove(factory, "after_commit", committed)
+
+
+def test_the_applications_own_after_commit_hook_failing_leaves_the_write_committed(
+    client: Client,
+    backend: Backend,
+    broker: FailingBroker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with _failing_user_hook(backend), caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.post("/ajax/notes", json={"title": "kept"})
+    assert response.status == 201, response.content
+    assert response.json()["title"] == "kept"
+    assert backend.titles() == ["kept"]
+    _logged_once(caplog, "user")
+    # The endpoint's own after-commit work, registered after the user's
+    # hook, still ran: the hook, the observers, the live publication.
+    assert sorted(RAN) == _still_ran("user")
+    assert _published(client, broker) == ["created"]
+
+
+def test_the_applications_own_after_commit_hook_failing_on_an_update(
+    client: Client, backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    created = client.post("/ajax/notes", json={"title": "kept"})
+    RAN.clear()
+    with _failing_user_hook(backend), caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.patch(f"/ajax/notes/{created.json()['id']}", json={"title": "new"})
+    assert response.status == 200, response.content
+    assert response.json()["title"] == "new"
+    assert backend.titles() == ["new"]
+    _logged_once(caplog, "user")
+    assert sorted(RAN) == _still_ran("user")
+
+
+def test_a_read_runs_no_after_commit_hook_of_the_application(
+    client: Client, backend: Backend, caplog: pytest.LogCaptureFixture
+) -> None:
+    created = client.post("/ajax/notes", json={"title": "kept"})
+    with _failing_user_hook(backend), caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        listed = client.get("/ajax/notes")
+        shown = client.get(f"/ajax/notes/{created.json()['id']}")
+    # A read commits nothing: no hook of a commit runs, none can fail.
+    assert (listed.status, shown.status) == (200, 200), listed.content
+    assert [note["title"] for note in listed.json()["results"]] == ["kept"]
+    assert _errors(caplog) == []

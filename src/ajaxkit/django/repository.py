@@ -3,7 +3,10 @@
 Each operation runs in ``transaction.atomic(using=alias)`` (in an atomic
 batch, nested in the batch's: see :mod:`ajaxkit.django.transactions`); after-commit
 hooks go through ``transaction.on_commit``, so with ``ATOMIC_REQUESTS`` they
-still wait for the outermost commit.  Relations load eagerly as the plan
+still wait for the outermost commit.  When the operation's block is the
+outermost, a hook that raises after its commit (the endpoint's or the
+application's own, say from a ``post_save`` handler) is reported, not raised:
+the write stands.  Relations load eagerly as the plan
 asks: foreign keys with ``select_related``, to-many relations with
 ``prefetch_related`` (nested through ``Prefetch`` querysets), so a page
 costs a constant number of queries.  ``IntegrityError`` is translated here,
@@ -31,7 +34,8 @@ from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
-from ajaxkit.django.transactions import DjangoTransactions, held_atomic
+from ajaxkit.core.transactions import HookFailed
+from ajaxkit.django.transactions import DjangoTransactions, atomic, held_atomic
 from ajaxkit.exceptions import FieldError
 
 __all__ = ["DjangoRepository", "SaveRow", "handles", "repository"]
@@ -137,18 +141,19 @@ class DjangoRepository:
         return every
 
     @contextmanager
-    def transaction(self) -> Iterator[_Unit]:
+    def transaction(self, hook_failed: HookFailed) -> Iterator[_Unit]:
         try:
-            with transaction.atomic(using=self.using):
+            with atomic(self.using, hook_failed):
                 yield _Unit(self)
         except IntegrityError as exc:
             raise constraint_violation(exc.__cause__, _columns(self.model)) from exc
 
     @contextmanager
     def join(self, transaction: Any) -> Iterator[_Unit]:
-        """A unit inside an atomic batch's held ``atomic`` block (a savepoint)."""
+        """A unit inside an atomic batch's held ``atomic`` block (a savepoint:
+        no hook runs, nor can fail, before the batch's commit)."""
         held_atomic(transaction)
-        with self.transaction() as unit:
+        with self.transaction(_nested) as unit:
             yield unit
 
     @contextmanager
@@ -301,6 +306,11 @@ class _Unit:
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         transaction.on_commit(callback, using=self.using)
+
+
+def _nested(exc: BaseException) -> None:
+    # A savepoint's hooks wait for the outermost block: none runs here.
+    raise exc
 
 
 def _q(spec: Filter) -> Q:

@@ -12,22 +12,24 @@ thread-sensitive runner, the same thread Django runs sync handlers on.
 The commit and the ``on_commit`` hooks are kept apart.  Left to itself,
 Django's ``atomic`` runs the hooks inside its exit, after the COMMIT: a hook
 that raised would look like a refused commit (and drop the hooks after it).
-The batch takes the hooks off the connection before leaving the block, the
-way Django's own ``captureOnCommitCallbacks`` reads them, and runs each
-itself once the commit stood.
+:class:`HeldAtomic` takes the hooks off the connection before leaving the
+block, the way Django's own ``captureOnCommitCallbacks`` reads them, and
+runs each itself once the commit stood.  A model endpoint's own operation
+outside a batch commits the same way, through :func:`atomic`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from ajaxkit.core.transactions import HookFailed
 from ajaxkit.exceptions import ServerError
 
-__all__ = ["DjangoTransactions", "held_atomic"]
+__all__ = ["DjangoTransactions", "atomic", "held_atomic"]
 
 
 class DjangoTransactions:
@@ -45,7 +47,8 @@ class DjangoTransactions:
 
 
 class HeldAtomic:
-    """An outermost ``atomic`` block held open across an atomic batch's items."""
+    """An outermost ``atomic`` block: an atomic batch's, held open across
+    its items, or one model operation's (:func:`atomic`)."""
 
     def __init__(self, using: str) -> None:
         self.using = using
@@ -59,8 +62,8 @@ class HeldAtomic:
             # block then): leaving it would roll back without a word.
             self.rollback()
             raise ServerError(
-                f"The atomic batch's transaction on {self.using!r} was marked for "
-                "rollback: a database error inside it was caught."
+                f"The transaction on {self.using!r} was marked for rollback: "
+                "a database error inside it was caught."
             )
         connection = transaction.get_connection(self.using)
         hooks, connection.run_on_commit = connection.run_on_commit, []
@@ -80,6 +83,29 @@ class HeldAtomic:
         # Marked first: leaving the block then rolls back and drops the hooks.
         transaction.set_rollback(True, using=self.using)
         self._block.__exit__(None, None, None)
+
+
+@contextmanager
+def atomic(using: str, hook_failed: HookFailed) -> Iterator[None]:
+    """``transaction.atomic(using=using)``, whose ``on_commit`` hooks cannot
+    make a commit that stood look refused: each hook that raises after the
+    commit is passed to ``hook_failed`` and the next one still runs.
+
+    Inside another ``atomic`` block (an atomic batch's, ``ATOMIC_REQUESTS``,
+    the application's own) this is a savepoint, and the hooks wait for the
+    outermost block, whose owner runs them.
+    """
+    if transaction.get_connection(using).in_atomic_block:
+        with transaction.atomic(using=using):
+            yield
+        return
+    block = HeldAtomic(using)
+    try:
+        yield
+    except BaseException:
+        block.rollback()
+        raise
+    block.commit(hook_failed)
 
 
 def held_atomic(held: object) -> HeldAtomic:

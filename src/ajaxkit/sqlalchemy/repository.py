@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,7 @@ from ajaxkit.core.models.bounds import INT16, INT32, INT64
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
+from ajaxkit.core.transactions import HookFailed
 from ajaxkit.exceptions import FieldError, RegistrationError
 from ajaxkit.sqlalchemy.transactions import SQLAlchemyTransactions, shared_session
 
@@ -113,18 +114,20 @@ class SQLAlchemyRepository:
         return []
 
     @contextmanager
-    def transaction(self) -> Iterator[_Unit]:
-        callbacks: list[Callable[[], None]] = []
-        session = self.session_source()
+    def transaction(self, hook_failed: HookFailed) -> Iterator[_Unit]:
+        """A session of its own, committed the way an atomic batch commits
+        its shared one: an ``after_commit`` listener or callback that raises
+        once the COMMIT stood goes to ``hook_failed``, the write stands."""
+        own = self.transaction_source.begin()
         try:
-            with session.begin():
-                yield _Unit(self, session, callbacks)
+            try:
+                yield _Unit(self, own.session, own.callbacks)
+            except BaseException:
+                own.rollback()
+                raise
+            own.commit(hook_failed)
         except IntegrityError as exc:
             raise constraint_violation(exc.orig, self.mapped(self.model).columns) from exc
-        finally:
-            session.close()
-        for callback in callbacks:
-            callback()
 
     @contextmanager
     def join(self, transaction: Any) -> Iterator[_Unit]:
@@ -136,10 +139,13 @@ class SQLAlchemyRepository:
         except IntegrityError as exc:
             raise constraint_violation(exc.orig, self.mapped(self.model).columns) from exc
 
-    def reading(self) -> AbstractContextManager[_Unit]:
-        # A Session begins a transaction on first use anyway; reads share
-        # the write path (and its session cleanup).
-        return self.transaction()
+    @contextmanager
+    def reading(self) -> Iterator[_Unit]:
+        # Reads write nothing, so nothing is committed: closing the session
+        # ends its transaction with a ROLLBACK, and none of the
+        # application's after_commit listeners runs (or fails) for a read.
+        with self.session_source() as session:
+            yield _Unit(self, session, [])
 
 
 class _Unit:

@@ -12,9 +12,10 @@ A plain handler joins through :func:`session_for`, having declared
 
 ``Session.commit`` runs the ``after_commit`` event's listeners after the
 COMMIT, and one that raises makes the commit raise although the rows are
-stored.  The batch tells the two apart by the session's connections:
-SQLAlchemy forgets a connection's transaction only once its COMMIT
-succeeded (a failed one stays, to be rolled back).
+stored.  :meth:`SharedSession.commit` tells the two apart by the session's
+connections: SQLAlchemy forgets a connection's transaction only once its
+COMMIT succeeded (a failed one stays, to be rolled back).  A model
+endpoint's own operation outside a batch commits its session the same way.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ class SQLAlchemyTransactions:
 
 
 class SharedSession:
-    """The session an atomic batch's items share, and their after-commit callbacks."""
+    """A session in a transaction, and the after-commit callbacks of the
+    work in it: the one an atomic batch's items share, or one model
+    operation's own (outside a batch)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -69,12 +72,23 @@ class SharedSession:
         self.connections.append(connection)
 
     def commit(self, hook_failed: HookFailed) -> None:
+        """Commit and close the session, then run the callbacks.
+
+        Raises only when nothing was committed.  An ``after_commit``
+        listener or a callback that raises after the commit is passed to
+        ``hook_failed`` instead, and the callbacks after it still run.
+        """
         try:
-            self.session.commit()
-        except Exception as exc:
-            if not self._committed():
-                raise
-            hook_failed(exc)  # an ``after_commit`` listener, after the COMMIT
+            # A write refused while flushing rolls the connections back,
+            # which would read as a COMMIT that succeeded: flushed first, it
+            # is refused before any COMMIT.
+            self.session.flush()
+            try:
+                self.session.commit()
+            except Exception as exc:
+                if not self._committed():
+                    raise
+                hook_failed(exc)  # an ``after_commit`` listener, after the COMMIT
         finally:
             self.session.close()
         for callback in self.callbacks:

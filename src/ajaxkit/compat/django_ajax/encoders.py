@@ -144,7 +144,7 @@ class Encoders:
         repository = repository_for(model, using=obj._state.db or router.db_for_read(model))
         shown = (record_encoder or self.for_model(model)).fields(model)
         view = View(repository.info, tuple(repository.info.fields[name] for name in shown))
-        with repository.transaction() as unit:
+        with repository.reading() as unit:
             values = serialize(unit, obj, view, {}, _no_expansion)
         return shape_record(obj, values)
 

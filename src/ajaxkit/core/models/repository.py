@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from ajaxkit.core.registration_checks import check_factory_options
-from ajaxkit.core.transactions import TransactionSource
+from ajaxkit.core.transactions import HookFailed, TransactionSource
 from ajaxkit.exceptions import FieldError, RegistrationError
 
 __all__ = [
@@ -238,9 +238,16 @@ class Repository(Protocol):
         its field; empty when the ORM has no such rules."""
         ...
 
-    def transaction(self) -> AbstractContextManager[Unit]:
+    def transaction(self, hook_failed: HookFailed) -> AbstractContextManager[Unit]:
         """Open a transaction; commit on a clean exit, roll back otherwise,
-        then run the ``on_commit`` callbacks."""
+        then run the ``on_commit`` callbacks.
+
+        Raises only when nothing was committed.  Once the commit stood,
+        whatever raises after it (an ``on_commit`` callback, the ORM's own
+        after-commit hooks the application registered) is passed to
+        ``hook_failed``, and the callbacks after it still run: the write's
+        answer is the committed one (rule P8).
+        """
         ...
 
     def reading(self) -> AbstractContextManager[Unit]:

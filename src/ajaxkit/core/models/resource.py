@@ -24,7 +24,7 @@ from functools import partial
 from typing import Any, cast
 
 from ajaxkit.core.encoding import JSONEncoder
-from ajaxkit.core.errors import run_after_commit
+from ajaxkit.core.errors import log_after_commit, run_after_commit
 from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.bounds import storable_pk
 from ajaxkit.core.models.cursor import CursorCodec, SecretSource
@@ -320,11 +320,18 @@ class ModelResource:
         """A unit of its own, or, in an atomic batch, one in the batch's transaction."""
         held = transactions_of(request)
         if held is None:
-            return self.repository.transaction() if write else self.repository.reading()
+            if not write:
+                return self.repository.reading()
+            return self.repository.transaction(partial(self._hook_failed, request))
         source = transaction_source(self.repository)
         if source is None:  # the batch refuses such items before running any
             raise ServerError(f"Model {self.name!r} cannot join an atomic batch.")
         return cast(JoinableRepository, self.repository).join(held.join(source))
+
+    def _hook_failed(self, request: AjaxRequest, exc: BaseException) -> None:
+        """Log what raised after an operation's commit (the application's own
+        after-commit hook) as after-commit work: the write's answer stands."""
+        log_after_commit(self.logger_name(), request, self.name, exc)
 
     def _validated(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
         """``data`` checked by the endpoint's schema, then by the ORM's own
