@@ -340,3 +340,32 @@ def test_a_django_block_marked_for_rollback_is_not_reported_committed(
     assert answer["committed"] is False
     assert {a["body"]["code"] for a in answer["items"]} == {"batch_not_committed"}
     assert _titles(backend) == []
+
+
+def test_a_sqlalchemy_write_refused_by_the_commits_flush_is_not_a_hook_failure(
+    backend: Backend,
+) -> None:
+    if not backend.name.startswith("sqlalchemy"):
+        pytest.skip("the shared session is SQLAlchemy's")
+    from sqlalchemy.exc import IntegrityError
+
+    from ajaxkit.sqlalchemy import SQLAlchemyTransactions
+
+    backend.reset()
+    note, factory = backend.models.Note, backend.options()["session"]
+    with factory.begin() as session:
+        first = note(title="first", owner="alice")
+        session.add(first)
+        session.flush()
+        pk = first.id
+    held = SQLAlchemyTransactions(factory).begin()
+    held.session.add(note(title="second", owner="alice"))
+    held.session.flush()
+    # Not flushed: the commit's own flush meets the duplicate key and
+    # rolls the connection back before any COMMIT ran.
+    held.session.add(note(id=pk, title="again", owner="alice"))
+    failed: list[BaseException] = []
+    with pytest.raises(IntegrityError):
+        held.commit(failed.append)
+    assert failed == []
+    assert _titles(backend) == ["first"]
