@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, create_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+from sqlalchemy import Column, ForeignKey, String, Table, create_engine, event
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
 from sqlalchemy.pool import StaticPool
 
 import ajaxkit.sqlalchemy  # noqa: F401  (registers the SQLAlchemy repository)
@@ -79,12 +86,28 @@ def _fail_on(step: str, record: Any) -> None:
 
 class Fragiles(ModelEndpoint):
     """Its ``created`` hook raises for titles starting ``hook``; its live
-    topics function for titles starting ``topics``."""
+    topics function for titles starting ``topics``; the session factory's
+    ``after_commit`` listener for titles starting ``listener``."""
 
     fields = ("id", "title")
 
     def created(self, request: AjaxRequest, change: Change) -> None:
         _fail_on("hook", change.record)
+
+
+def _listen_for_failures(factory: sessionmaker[Session]) -> None:
+    """The application's own ``after_commit`` listener on the session
+    factory, raising once a ``fragile`` titled ``listener...`` committed."""
+
+    @event.listens_for(factory, "after_flush")
+    def written(session: Session, context: Any) -> None:
+        titles = [row.title for row in session.new if isinstance(row, Fragile)]
+        session.info.setdefault("fragile", []).extend(titles)
+
+    @event.listens_for(factory, "after_commit")
+    def committed(session: Session) -> None:
+        for title in session.info.pop("fragile", []):
+            _fail_on("listener", {"title": title})
 
 
 def _fragile_topics(record: Any) -> list[str]:
@@ -105,6 +128,7 @@ def live_model_endpoints(api: Ajax, live: Live) -> None:
     api.model(Item, Items, resource="items", session=session)
     api.model(Mark, Marks, resource="marks", session=session)
     live.model(Item)
+    _listen_for_failures(session)
     api.model(Fragile, Fragiles, resource="fragile", session=session)
     live.topic("models/fragile")
     live.model(Fragile, topics=_fragile_topics)

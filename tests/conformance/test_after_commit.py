@@ -2,7 +2,9 @@
 
 ``<mount>/fragile`` (``tests/conformance/live_models.py``) fails after the
 commit on demand: its ``created`` hook for titles starting ``hook``, its
-``live.model`` topics function for titles starting ``topics``.
+``live.model`` topics function for titles starting ``topics``, the
+application's own ``after_commit`` listener on its session factory for
+titles starting ``listener``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 
 from tests.conformance.clients.base import Client, Response
 
-STEPS = ("hook", "topics")
+STEPS = ("hook", "topics", "listener")
 
 
 def _records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
