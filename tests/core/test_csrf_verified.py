@@ -118,3 +118,11 @@ def test_forgeries_are_not_remembered_and_the_memo_is_bounded() -> None:
     for token in tokens:
         assert memo.unsign(token, signer) is not None
     assert len(memo) == 3
+
+
+@pytest.mark.parametrize("signer", SIGNERS)
+def test_a_signature_with_non_ascii_characters_is_simply_bad(signer: Signer) -> None:
+    # Headers are read as latin-1, so a stranger can send any of its characters.
+    signed = signer.sign("abc.1")
+    assert signer.unsign(signed[:-1] + "é") is None
+    assert signer.unsign("abc.1.é") is None

@@ -91,7 +91,13 @@ class HmacSigner:
 
     def unsign(self, signed: str) -> str | None:
         value, _, signature = signed.rpartition(".")
-        if not value or not hmac.compare_digest(signature, self._signature(value)):
+        # A signature is base64url; compare_digest refuses (TypeError) to
+        # compare a str holding anything else, which a stranger can send.
+        if (
+            not value
+            or not signature.isascii()
+            or not hmac.compare_digest(signature, self._signature(value))
+        ):
             return None
         return value
 
