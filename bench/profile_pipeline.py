@@ -323,7 +323,8 @@ def live_profile(target: str, side: str, endpoint: str, seconds: int, top: int) 
 
     import uvicorn
 
-    from bench.run import free_port, run_wrk
+    from bench.apps.data import ECHO_BODY
+    from bench.run import LOADS, free_port, wrk_url
 
     port = free_port()
     config = uvicorn.Config(
@@ -342,7 +343,16 @@ def live_profile(target: str, side: str, endpoint: str, seconds: int, top: int) 
         try:
             while not server.started:
                 time.sleep(0.05)
-            run_wrk(f"http://127.0.0.1:{port}/{side}/{endpoint}", endpoint, seconds, 10, True)
+            load = LOADS[endpoint]
+            if load.csrf is not None:
+                raise SystemExit(f"--live profiles endpoints without a CSRF token; not {endpoint}")
+            bench_env = {
+                "BENCH_BODY": json.dumps(ECHO_BODY) if load.body else "",
+                "BENCH_HEADERS": "",
+                "BENCH_KEYS": str(load.keys),
+            }
+            url = f"http://127.0.0.1:{port}/{side}/{load.path}"
+            wrk_url(url, bench_env, seconds, 10, True)
         finally:
             server.should_exit = True
 

@@ -505,8 +505,15 @@ def run_wrk(
     server: Server, endpoint: str, seconds: int, args: argparse.Namespace
 ) -> dict[str, Any]:
     """One wrk run against ``endpoint`` of ``server``; raises :class:`BadAnswers` on any non-2xx."""
-    url, connections, pin = server.url(endpoint), args.connections, args.pin
-    env = {**os.environ, **wrk_env(server, endpoint)}
+    url = server.url(endpoint)
+    return wrk_url(url, wrk_env(server, endpoint), seconds, args.connections, args.pin)
+
+
+def wrk_url(
+    url: str, bench_env: dict[str, str], seconds: int, connections: int, pin: bool
+) -> dict[str, Any]:
+    """One wrk run against ``url`` with ``bench.lua``'s settings; raises on any non-2xx."""
+    env = {**os.environ, **bench_env}
     argv = [
         "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
         "-s", str(LUA), url,

@@ -78,6 +78,19 @@ def test_a_forged_prefix_never_chooses_the_address(forged: list[str], trusted: i
     assert address == (real[0] if trusted else "192.0.2.1")
 
 
+def _every_hop_address(forwarded: str | None, trusted: int, peer: str) -> str:
+    """The rule written plainly: every non-empty hop, trusted ones counted from the right."""
+    hops = [h.strip() for h in (forwarded or "").split(",") if h.strip()]
+    return hops[-trusted] if trusted > 0 and len(hops) >= trusted else peer
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.none(), st.text(alphabet=" ,.1a", max_size=12)), st.integers(0, 3))
+def test_the_one_hop_shortcut_answers_as_the_rule(forwarded: str | None, trusted: int) -> None:
+    expected = _every_hop_address(forwarded, trusted, "192.0.2.1")
+    assert client_address(_request("192.0.2.1", forwarded), trusted) == expected
+
+
 def test_users_are_named_by_their_id() -> None:
     assert user_id(None) is None
     assert user_id(SimpleNamespace(is_authenticated=False, pk=1)) is None

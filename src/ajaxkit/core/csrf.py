@@ -27,6 +27,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -43,6 +44,7 @@ __all__ = [
     "CsrfPolicy",
     "HmacSigner",
     "Signer",
+    "VerifiedTokens",
     "check_origin_headers",
     "check_token",
     "csrf_signer",
@@ -89,7 +91,13 @@ class HmacSigner:
 
     def unsign(self, signed: str) -> str | None:
         value, _, signature = signed.rpartition(".")
-        if not value or not hmac.compare_digest(signature, self._signature(value)):
+        # A signature is base64url; compare_digest refuses (TypeError) to
+        # compare a str holding anything else, which a stranger can send.
+        if (
+            not value
+            or not signature.isascii()
+            or not hmac.compare_digest(signature, self._signature(value))
+        ):
             return None
         return value
 
@@ -325,9 +333,66 @@ def page_token(
     return issue_token(policy, signer, clock)
 
 
-def _age(token: str, signer: Signer, clock: Clock) -> float:
-    """Seconds since ``token`` was issued; infinite when it is not ours."""
-    value = signer.unsign(token)
+class VerifiedTokens:
+    """Tokens whose signature checked out, by the exact token: a bounded memo of ``unsign``.
+
+    Checking a signature (itsdangerous derives its key and computes an HMAC
+    on every call) cost the token fallback more than the rest of the request
+    on Starlette, and a client sends the same token on every request until
+    it is renewed.  Remembering the answer is safe because it is the answer:
+
+    - ``unsign`` is a pure function of the signer's key and the token, so a
+      remembered value is what checking again would return.  Entries are
+      keyed by the whole token, signature included, so a token differing in
+      any character is checked afresh; and each entry names the signer that
+      checked it (held, so its identity is never reused), so a token is
+      never taken on another signer's word (another app, a rotated key).
+    - Only valid signatures are remembered.  A forgery is checked in full
+      every time (with ``hmac.compare_digest``), and garbage cannot fill
+      the memo; valid tokens only come from this server.
+    - What depends on time or on the request is never remembered: the
+      token's age against the injected clock and ``token_max_age``, and its
+      equality with the cookie, are checked on every request.
+    - Bounded: past ``size`` entries the oldest goes, so many clients (or
+      one minting tokens) cost only misses, never memory or a wrong answer.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._values: dict[str, tuple[Signer, str]] = {}
+        self._lock = threading.Lock()
+
+    def unsign(self, token: str, signer: Signer) -> str | None:
+        """``signer.unsign(token)``, from the memo when this signer checked ``token`` before."""
+        found = self._values.get(token)
+        if found is not None and found[0] is signer:
+            return found[1]
+        value = signer.unsign(token)
+        if value is not None:
+            with self._lock:
+                values = self._values
+                if token not in values and len(values) >= self._size:
+                    del values[next(iter(values))]  # the oldest (dicts keep order)
+                values[token] = (signer, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+#: The process's memo of verified tokens (see :class:`VerifiedTokens`).
+VERIFIED = VerifiedTokens()
+
+
+def _age(
+    token: str, signer: Signer, clock: Clock, verified: VerifiedTokens | None = VERIFIED
+) -> float:
+    """Seconds since ``token`` was issued; infinite when it is not ours.
+
+    ``verified`` remembers good signatures; the age is computed from the
+    clock every time.
+    """
+    value = signer.unsign(token) if verified is None else verified.unsign(token, signer)
     issued = value.rpartition(".")[2] if value else ""
     return clock.time() - int(issued) if issued.isdigit() else float("inf")
 

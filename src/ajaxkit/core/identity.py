@@ -48,6 +48,13 @@ def client_address(request: AjaxRequest, trusted_proxies: int) -> str:
     if trusted_proxies <= 0:
         return peer
     forwarded: str = request.headers.get("x-forwarded-for") or ""
+    if "," not in forwarded:
+        # One hop, what a single proxy in front sends: spared the split and
+        # the list (every rate-limited request by address comes here).
+        only = forwarded.strip()
+        if trusted_proxies == 1 and only:
+            return only
+        return peer
     hops = [h.strip() for h in forwarded.split(",") if h.strip()]
     if len(hops) < trusted_proxies:
         return peer
