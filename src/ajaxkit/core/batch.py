@@ -27,6 +27,7 @@ Cookies set by items are set on the batch response.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Hashable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -162,7 +163,7 @@ def enable_batch(
         request: AjaxRequest, settings: Settings, platform: Platform, arguments: Mapping[str, Any]
     ) -> Flow[AjaxResponse]:
         items: list[BatchItem] = arguments["items"]
-        batch = _Batch(api, batch_route, request, settings, platform, csrf_checked=csrf_checked)
+        batch = _Batch(api, request, settings, platform, csrf_checked=csrf_checked)
         if arguments.get("atomic"):
             batch.check_atomic(items)
         # Loaded once, shared by every item.
@@ -203,8 +204,6 @@ def _check_max_items(route: str, max_items: object) -> None:
 
 
 def _install_flow(api: Ajax, route: str, run: Any, endpoint: Any) -> None:
-    import dataclasses
-
     target = api.router.route(route)
     with_flow = dataclasses.replace(endpoint, flow=run)
     for method, registered in list(target.endpoints.items()):
@@ -218,24 +217,22 @@ class _Batch:
     def __init__(
         self,
         api: Ajax,
-        route: str,
         request: AjaxRequest,
         settings: Settings,
         platform: Platform,
         *,
         csrf_checked: bool,
     ) -> None:
-        self.api, self.route, self.request = api, route, request
+        self.api, self.request = api, request
         self.settings, self.platform = settings, platform
         self.requests = _ItemRequests(request, csrf_passed=csrf_checked)
 
     def item(self, item: BatchItem, held: Transactions | None = None) -> Flow[AjaxResponse]:
         """``item``'s answer, as if sent alone (in ``held``'s transactions if given)."""
-        route = _route_of(item)
-        if route == self.route:
-            return self.refused(item, ClientError("A batch cannot contain a batch."))
+        # A nested batch is refused here too: every batch route is unbatchable.
         endpoint = _endpoint_of(self.api, item)
         if endpoint is not None and endpoint.unbatchable is not None:
+            route = _route_of(item)
             why = f"{item.method} {route} cannot be an item of a batch: {endpoint.unbatchable}"
             return self.refused(item, ClientError(why))
         sub = self.requests.derive(item)
