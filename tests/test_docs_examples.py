@@ -43,6 +43,27 @@ def test_django_async_urls() -> None:
         assert DjangoClient().get("/ajax/hello").json() == {"message": "Hello, World!"}
 
 
+@pytest.mark.django
+def test_django_transactions_page() -> None:
+    from django.db import connection
+
+    settings = connection.settings_dict
+    before = settings["ATOMIC_REQUESTS"]
+    settings["ATOMIC_REQUESTS"] = True
+    try:
+        with override_settings(ROOT_URLCONF="examples.docs.django_transactions"):
+            client = DjangoClient()
+            answers = {url: client.get(url).json() for url in ("/ajax/state", "/poll/state")}
+            answers["/progress/"] = client.get("/progress/").json()
+    finally:
+        settings["ATOMIC_REQUESTS"] = before
+    assert answers == {
+        "/ajax/state": {"atomic": True},
+        "/poll/state": {"atomic": False},
+        "/progress/": {"atomic": False},
+    }
+
+
 @pytest.mark.starlette
 def test_starlette_page() -> None:
     from examples.docs import starlette_testing

@@ -4,9 +4,11 @@
 declared size, policy steps) followed by the answer
 (:mod:`ajaxkit.core.answer`: body, parameters, handler, rendering), then the
 steps that asked to see the final response, in reverse order.  Any exception
-becomes the profile's error response.  It is a generator of effects
-(:mod:`ajaxkit.core.effects`), driven by :func:`run` on WSGI and :func:`arun`
-on ASGI, so it is written once.
+becomes the profile's error response.  Given transaction sources (Django's
+``ATOMIC_REQUESTS``), admission and answer run inside them
+(:mod:`ajaxkit.core.request_transactions`), committed before the final
+steps.  It is a generator of effects (:mod:`ajaxkit.core.effects`), driven
+by :func:`run` on WSGI and :func:`arun` on ASGI, so it is written once.
 
 Order of checks: route (404) → method (405, OPTIONS) → CSRF (403) →
 authentication (401) → permission (403) → later policy steps (rate limits
@@ -16,40 +18,75 @@ parameters (422) → handler → result encoding (500 on failure).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ajaxkit.core.admission import Admission, admit
 from ajaxkit.core.answer import answer
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.effects import Flow
-from ajaxkit.core.errors import render_exception
+from ajaxkit.core.errors import log_after_commit, render_exception
+from ajaxkit.core.request_transactions import atomically
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 if TYPE_CHECKING:
     from ajaxkit.core.platform import Platform
     from ajaxkit.core.routing import Router
     from ajaxkit.core.settings import Settings
+    from ajaxkit.core.transactions import TransactionSource
 
 __all__ = ["complete", "flow", "hygiene"]
 
 
 def flow(
-    router: Router, settings: Settings, request: AjaxRequest, platform: Platform
+    router: Router,
+    settings: Settings,
+    request: AjaxRequest,
+    platform: Platform,
+    transactions: Sequence[TransactionSource] = (),
 ) -> Flow[AjaxResponse]:
-    """Answer ``request``: every decision of the pipeline, I/O yielded as effects."""
+    """Answer ``request``: every decision of the pipeline, I/O yielded as effects.
+
+    ``transactions``: the sources the whole request runs in (rolled back if
+    admission or answer raises, else committed before the final steps).
+    """
     admission = Admission()
     try:
-        yield from admit(router, settings, request, platform, admission)
-        response = admission.response
-        if response is None:
-            assert admission.endpoint is not None
-            response = yield from answer(admission.endpoint, settings, request, platform)
+        work = _admit_and_answer(router, settings, request, platform, admission)
+        if transactions:
+            hook_failed = functools.partial(_hook_failed, settings, request, admission)
+            work = atomically(transactions, platform, hook_failed, work)
+        response = yield from work
     except Exception as exc:
         response = _error(exc, settings, request, platform, admission)
     if admission.completes:
         done = complete(admission, settings, request, platform, response)
         response = done if isinstance(done, AjaxResponse) else (yield from done)
     return hygiene(request, response)
+
+
+def _admit_and_answer(
+    router: Router,
+    settings: Settings,
+    request: AjaxRequest,
+    platform: Platform,
+    admission: Admission,
+) -> Flow[AjaxResponse]:
+    yield from admit(router, settings, request, platform, admission)
+    if admission.response is not None:
+        return admission.response
+    assert admission.endpoint is not None
+    return (yield from answer(admission.endpoint, settings, request, platform))
+
+
+def _hook_failed(
+    settings: Settings, request: AjaxRequest, admission: Admission, exc: BaseException
+) -> None:
+    """An after-commit hook raised once the request's transaction committed:
+    logged as after-commit work (rule P8), the answer stands."""
+    where = admission.endpoint.name if admission.endpoint else "(no endpoint)"
+    log_after_commit(settings.logger_name, request, where, exc)
 
 
 def hygiene(request: AjaxRequest, response: AjaxResponse) -> AjaxResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
@@ -301,10 +301,31 @@ class Ajax:
                     seen.add(id(endpoint))
                     yield endpoint
 
-    def dispatch(self, request: AjaxRequest, platform: Platform = REFERENCE) -> AjaxResponse:
-        """Answer ``request`` synchronously (WSGI servers)."""
-        return run(flow(self.router, self.settings, request, platform))
+    def dispatch(
+        self,
+        request: AjaxRequest,
+        platform: Platform = REFERENCE,
+        *,
+        transactions: Sequence[TransactionSource] = (),
+    ) -> AjaxResponse:
+        """Answer ``request`` synchronously (WSGI servers).
 
-    async def adispatch(self, request: AjaxRequest, platform: Platform = REFERENCE) -> AjaxResponse:
-        """Answer ``request`` on the running event loop (ASGI servers)."""
-        return await arun(flow(self.router, self.settings, request, platform))
+        Args:
+            request: the request, translated by the integration.
+            platform: the framework's facts.
+            transactions: the sources the whole request runs in, outermost
+                first (Django's ``ATOMIC_REQUESTS`` databases): see
+                :mod:`ajaxkit.core.request_transactions`.
+        """
+        return run(flow(self.router, self.settings, request, platform, transactions))
+
+    async def adispatch(
+        self,
+        request: AjaxRequest,
+        platform: Platform = REFERENCE,
+        *,
+        transactions: Sequence[TransactionSource] = (),
+    ) -> AjaxResponse:
+        """Answer ``request`` on the running event loop (ASGI servers); the
+        arguments are :meth:`dispatch`'s."""
+        return await arun(flow(self.router, self.settings, request, platform, transactions))

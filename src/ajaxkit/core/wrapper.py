@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import copy
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.registry import Ajax
 from ajaxkit.core.settings import Settings
+from ajaxkit.core.transactions import TransactionSource
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 __all__ = ["ConfigSource", "WrappedView"]
@@ -80,13 +81,29 @@ class WrappedView:
         return api
 
     def dispatch(
-        self, owner: Any, config: ConfigSource, request: AjaxRequest, platform: Platform
+        self,
+        owner: Any,
+        config: ConfigSource,
+        request: AjaxRequest,
+        platform: Platform,
+        *,
+        transactions: Sequence[TransactionSource] = (),
     ) -> AjaxResponse:
-        """Answer ``request`` synchronously (WSGI)."""
-        return self.registry(owner, config).dispatch(request, platform)
+        """Answer ``request`` synchronously (WSGI), inside ``transactions``
+        (see :meth:`ajaxkit.Ajax.dispatch`)."""
+        return self.registry(owner, config).dispatch(request, platform, transactions=transactions)
 
     async def adispatch(
-        self, owner: Any, config: ConfigSource, request: AjaxRequest, platform: Platform
+        self,
+        owner: Any,
+        config: ConfigSource,
+        request: AjaxRequest,
+        platform: Platform,
+        *,
+        transactions: Sequence[TransactionSource] = (),
     ) -> AjaxResponse:
-        """Answer ``request`` on the running event loop (ASGI)."""
-        return await self.registry(owner, config).adispatch(request, platform)
+        """Answer ``request`` on the running event loop (ASGI), inside
+        ``transactions`` (see :meth:`ajaxkit.Ajax.dispatch`)."""
+        return await self.registry(owner, config).adispatch(
+            request, platform, transactions=transactions
+        )

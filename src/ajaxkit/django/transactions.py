@@ -15,25 +15,35 @@ that raised would look like a refused commit (and drop the hooks after it).
 :class:`HeldAtomic` takes the hooks off the connection before leaving the
 block, the way Django's own ``captureOnCommitCallbacks`` reads them, and
 runs each itself once the commit stood.  A model endpoint's own operation
-outside a batch commits the same way, through :func:`atomic`.
+outside a batch commits the same way, through :func:`atomic`.  A block
+begun inside another (a batch under ``ATOMIC_REQUESTS``) is a savepoint: its
+hooks wait for the outermost block, whose owner runs them.
+
+``ATOMIC_REQUESTS`` is kept the same way (:class:`RequestAtomicity`):
+ajaxkit's views tell Django's handler not to wrap them in ``atomic``, and
+hand the same blocks to the core, which opens them around the pipeline
+(:mod:`ajaxkit.core.request_transactions`), so the request's commit, and the
+hooks after it, happen inside the view.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from ajaxkit.core.transactions import HookFailed
 from ajaxkit.exceptions import ServerError
 
-__all__ = ["DjangoTransactions", "atomic", "held_atomic"]
+__all__ = ["DjangoTransactions", "RequestAtomicity", "atomic", "held_atomic"]
 
 
 class DjangoTransactions:
-    """The database ``using`` (an alias of ``DATABASES``), for atomic batches."""
+    """The database ``using`` (an alias of ``DATABASES``), for atomic batches
+    and for the requests ``ATOMIC_REQUESTS`` runs in a transaction."""
 
     def __init__(self, using: str = DEFAULT_DB_ALIAS) -> None:
         self.using = using
@@ -47,12 +57,16 @@ class DjangoTransactions:
 
 
 class HeldAtomic:
-    """An outermost ``atomic`` block: an atomic batch's, held open across
-    its items, or one model operation's (:func:`atomic`)."""
+    """An ``atomic`` block held open: a request's (``ATOMIC_REQUESTS``), an
+    atomic batch's, across its items, or one model operation's
+    (:func:`atomic`).  Begun inside another block, it is a savepoint."""
 
     def __init__(self, using: str) -> None:
         self.using = using
         self.thread = threading.get_ident()
+        # Inside another block (the request's, ATOMIC_REQUESTS) this one is a
+        # savepoint: nothing is durable when it ends, so no hook may run then.
+        self.outermost = not transaction.get_connection(using).in_atomic_block
         self._block = transaction.atomic(using=using)
         self._block.__enter__()
 
@@ -65,6 +79,10 @@ class HeldAtomic:
                 f"The transaction on {self.using!r} was marked for rollback: "
                 "a database error inside it was caught."
             )
+        if not self.outermost:
+            # Released; its hooks stay queued for the outermost block.
+            self._block.__exit__(None, None, None)
+            return
         connection = transaction.get_connection(self.using)
         hooks, connection.run_on_commit = connection.run_on_commit, []
         # Raises only if the COMMIT failed: Django rolled back, and the
@@ -123,3 +141,49 @@ def held_atomic(held: object) -> HeldAtomic:
             "thread; Django's ORM must run on one thread per request (thread-sensitive)."
         )
     return held
+
+
+class RequestAtomicity:
+    """Which databases a view of ajaxkit runs each request in a transaction
+    on: those whose settings say ``ATOMIC_REQUESTS``, as Django decides.
+
+    Set as the view's ``_non_atomic_requests``, the attribute Django's
+    handler reads before wrapping a view in ``atomic`` and
+    ``transaction.non_atomic_requests`` adds an alias to.  It answers "not
+    atomic" for every alias, so Django never wraps the view, and remembers
+    the aliases the application marked, so they stay out of
+    :meth:`sources`.  Read per request, as Django's handler reads them.
+    """
+
+    def __init__(self, marked: Iterable[str] = ()) -> None:
+        #: The aliases ``transaction.non_atomic_requests`` named for the view.
+        self.marked = set(marked)
+
+    def add(self, alias: str) -> None:
+        """Mark ``alias`` non-atomic for the view (what Django's decorator calls)."""
+        self.marked.add(alias)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.marked)
+
+    def __contains__(self, alias: object) -> bool:
+        # Django's handler asks "alias in view._non_atomic_requests" before
+        # wrapping the view: never, ajaxkit opens the transactions itself.
+        return True
+
+    def sources(self) -> tuple[DjangoTransactions, ...]:
+        """The databases this request runs in a transaction on, outermost
+        first: Django wraps the view once per alias, the first innermost."""
+        aliases = [
+            alias
+            for alias, conf in connections.settings.items()
+            if conf["ATOMIC_REQUESTS"] and alias not in self.marked
+        ]
+        return tuple(DjangoTransactions(alias) for alias in reversed(aliases))
+
+    @classmethod
+    def install(cls, view: Any) -> RequestAtomicity:
+        """Take over ``view``'s atomicity (keeping marks it already has)."""
+        atomicity = cls(getattr(view, "_non_atomic_requests", ()))
+        view._non_atomic_requests = atomicity
+        return atomicity

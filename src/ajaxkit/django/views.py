@@ -17,6 +17,7 @@ from ajaxkit.core.settings import Settings
 from ajaxkit.core.wrapper import WrappedView
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
+from ajaxkit.django.transactions import RequestAtomicity
 
 __all__ = ["ajax", "apply_django_settings", "django_config", "urls"]
 
@@ -63,17 +64,23 @@ def apply_django_settings(api: Ajax) -> None:
 def _sync_view(api: Ajax) -> View:
     def view(request: HttpRequest, route: str = "", **outer: Any) -> HttpResponseBase:
         # ``outer`` holds values captured by an enclosing include(); ours is ``route``.
-        response = api.dispatch(to_ajax_request(request, route), DJANGO_PLATFORM)
+        ajax_request = to_ajax_request(request, route)
+        sources = atomicity.sources()
+        response = api.dispatch(ajax_request, DJANGO_PLATFORM, transactions=sources)
         return to_django_response(response, request)
 
+    atomicity = RequestAtomicity.install(view)
     return view
 
 
 def _async_view(api: Ajax) -> View:
     async def view(request: HttpRequest, route: str = "", **outer: Any) -> HttpResponseBase:
-        response = await api.adispatch(to_ajax_request(request, route), DJANGO_PLATFORM)
+        ajax_request = to_ajax_request(request, route)
+        sources = atomicity.sources()
+        response = await api.adispatch(ajax_request, DJANGO_PLATFORM, transactions=sources)
         return to_django_response(response, request)
 
+    atomicity = RequestAtomicity.install(view)
     return view
 
 
@@ -103,16 +110,22 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
 def _wrap(wrapped: WrappedView) -> View:
     def dispatch_sync(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
-        answer = wrapped.dispatch(_PROJECT, django_config, ajax_request, DJANGO_PLATFORM)
+        answer = wrapped.dispatch(
+            _PROJECT, django_config, ajax_request, DJANGO_PLATFORM, transactions=sources()
+        )
         return to_django_response(answer, request)
 
     async def dispatch_async(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
-        answer = await wrapped.adispatch(_PROJECT, django_config, ajax_request, DJANGO_PLATFORM)
+        answer = await wrapped.adispatch(
+            _PROJECT, django_config, ajax_request, DJANGO_PLATFORM, transactions=sources()
+        )
         return to_django_response(answer, request)
 
     wrapper = dispatch_async if wrapped.endpoint.is_async else dispatch_sync
     functools.update_wrapper(wrapper, wrapped.view)
+    # After update_wrapper: a non_atomic_requests mark on the view is kept.
+    sources = RequestAtomicity.install(wrapper).sources
     return django_csrf_exempt(wrapper)
 
 
