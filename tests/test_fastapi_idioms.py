@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import Cookie, Depends, FastAPI, Header
 
 import ajaxkit.core.platform
 import ajaxkit.fastapi
@@ -56,3 +58,49 @@ def test_depends_registered_before_ajaxkit_fastapi_was_imported_is_refused_at_mo
         ajaxkit.fastapi.app(api)
     with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
         ajaxkit.fastapi.mount("/ajax", api)
+
+
+def test_depends_in_annotated_is_refused_at_registration() -> None:
+    # FastAPI's documented form: without the check, ?user=... would fill it.
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
+
+        @api.endpoint
+        def me(request: AjaxRequest, user: Annotated[str, Depends(current_user)]) -> str:
+            return user
+
+
+#: FastAPI's markers for values read from elsewhere than the query or body.
+HEADER_TEAM = Annotated[str, Header()]
+COOKIE_TEAM = Annotated[str, Cookie()]
+
+
+def _by_annotation(annotation: Any) -> Any:
+    def team(request: AjaxRequest, x_team: str) -> str:
+        return x_team
+
+    team.__annotations__["x_team"] = annotation
+    return team
+
+
+def _by_default(marker: Any) -> Any:
+    def team(request: AjaxRequest, x_team: str = marker) -> str:
+        return x_team
+
+    return team
+
+
+@pytest.mark.parametrize(
+    ("handler", "where"),
+    [
+        (_by_annotation(HEADER_TEAM), r"request\.headers"),
+        (_by_default(Header()), r"request\.headers"),
+        (_by_annotation(COOKIE_TEAM), r"request\.cookies"),
+        (_by_default(Cookie()), r"request\.cookies"),
+    ],
+    ids=["Annotated-Header", "default-Header", "Annotated-Cookie", "default-Cookie"],
+)
+def test_header_and_cookie_markers_are_refused(handler: Any, where: str) -> None:
+    # ajaxkit binds from the query or body by name: the client would choose the value.
+    with pytest.raises(RegistrationError, match=rf"team \(team\)'.*parameter 'x_team'.*{where}"):
+        Ajax().endpoint(handler)

@@ -22,7 +22,9 @@ __all__ = ["REFERENCE", "Platform", "declare", "declared_platforms"]
 
 ExceptionTranslator = Callable[[BaseException], "AjaxError | None"]
 ThreadRunner = Callable[..., Awaitable[Any]]
-#: ``check_parameter(name, default) -> message | None``: a message refuses the parameter.
+#: ``check_parameter(name, marker) -> message | None``: a message refuses the
+#: parameter.  ``marker`` is its default (``None`` when it has none) or one of
+#: the extras of its ``Annotated[...]`` hint; the check runs once for each.
 ParameterCheck = Callable[[str, Any], "str | None"]
 
 

@@ -15,6 +15,7 @@ building the endpoint and runs the build inside :func:`explained`.
 from __future__ import annotations
 
 import inspect
+import itertools
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -151,14 +152,36 @@ def check_path_names(label: str, func: Callable[..., Any], path_names: frozenset
 
 
 def check_parameters(label: str, func: Callable[..., Any]) -> None:
-    """Run each declared integration's parameter check (FastAPI refuses ``Depends``)."""
+    """Run each declared integration's parameter check (FastAPI refuses ``Depends``).
+
+    A check sees each parameter's default and each extra of its
+    ``Annotated[...]`` hint: FastAPI documents ``Annotated[T, Depends(f)]``
+    as the form to use, and a marker there must not pass unnoticed either.
+    """
     checks = [p.check_parameter for p in declared_platforms() if p.check_parameter is not None]
+    if not checks:
+        return
+    extras = _annotated_extras(func)
     for param in _parameters(func).values():
         default = None if param.default is param.empty else param.default
-        for check in checks:
-            problem = check(param.name, default)
+        for check, marker in itertools.product(checks, (default, *extras.get(param.name, ()))):
+            problem = check(param.name, marker)
             if problem is not None:
                 raise RegistrationError(f"Endpoint {label}: parameter {param.name!r}: {problem}")
+
+
+def _annotated_extras(func: Callable[..., Any]) -> dict[str, tuple[Any, ...]]:
+    """The ``Annotated[T, *extras]`` extras of each parameter's type hint."""
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except Exception:
+        # An unresolvable hint: explained() reports it, naming the endpoint.
+        return {}
+    return {
+        name: typing.get_args(hint)[1:]
+        for name, hint in hints.items()
+        if typing.get_origin(hint) is typing.Annotated
+    }
 
 
 def check_factory_options(model: Any, factory: Callable[..., Any], options: Any) -> None:
