@@ -319,6 +319,16 @@ def _binding_endpoints(api: Ajax) -> None:
     def number(request: AjaxRequest, x: float) -> dict[str, float]:
         return {"x": x}
 
+    @api.endpoint("params/fields", methods=["GET", "POST"])
+    def fields(
+        request: AjaxRequest,
+        title: str = Field(min_length=2),
+        limit: int = Field(10, ge=1, le=50),
+        tags: list[str] = Field(default_factory=list, max_length=2),
+    ) -> dict[str, Any]:
+        tags.append("seen")  # a fresh list per request, as the factory makes
+        return {"title": title, "limit": limit, "tags": tags}
+
     @api.endpoint("notes/{pk}", methods=["GET"])
     def note(request: AjaxRequest, pk: int) -> dict[str, int]:
         return {"pk": pk}

@@ -337,6 +337,28 @@ def test_B11_unknown_names_are_422_when_the_endpoint_rejects_them(client: Client
     assert response.json() == {"title": "t", "count": 1}
 
 
+def test_B12_field_defaults_validate_and_default(client: Client) -> None:
+    response = client.get("/ajax/params/fields", params={"title": "ab"})
+    assert response.json() == {"title": "ab", "limit": 10, "tags": ["seen"]}
+    response = client.get("/ajax/params/fields", params={"title": "ab"})
+    assert response.json()["tags"] == ["seen"]
+    response = client.get("/ajax/params/fields", params={"title": "ab", "limit": "51"})
+    body = assert_problem(response, 422, "validation_failed")
+    assert [(e["parameter"], e["code"]) for e in body["errors"]] == [("limit", "less_than_equal")]
+    response = client.get("/ajax/params/fields", params=[("title", "ab")] + [("tags", "t")] * 3)
+    body = assert_problem(response, 422, "validation_failed")
+    assert [(e["parameter"], e["code"]) for e in body["errors"]] == [("tags", "too_long")]
+    response = client.post("/ajax/params/fields", json={"limit": 0})
+    body = assert_problem(response, 422, "validation_failed")
+    assert sorted((e["pointer"], e["code"]) for e in body["errors"]) == [
+        ("#/limit", "greater_than_equal"),
+        ("#/title", "missing"),
+    ]
+    response = client.post("/ajax/params/fields", data={"title": "a", "limit": "3"})
+    body = assert_problem(response, 422, "validation_failed")
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [("#/title", "string_too_short")]
+
+
 def test_B10_path_parameters_bind(client: Client) -> None:
     assert client.get("/ajax/notes/42").json() == {"pk": 42}
     body = assert_problem(client.get("/ajax/notes/abc"), 422, "validation_failed")

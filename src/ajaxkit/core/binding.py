@@ -12,6 +12,10 @@ Where values come from:
 * a single parameter annotated with a pydantic model (besides path
   parameters) takes the whole query or body instead.
 
+A ``Field(...)`` default (FastAPI's ``Query(...)`` is one) is read as
+pydantic reads it in a model: its constraints validate the value and its
+``default`` or ``default_factory`` fills it when absent.
+
 Integers are accepted only within the signed 64-bit range, and floats only
 when finite (422 otherwise): pydantic reads any number of digits and
 ``"inf"``, but no database column and no JSON encoder ajaxkit uses can hold
@@ -27,9 +31,11 @@ import math
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.body import BODY_METHODS
@@ -136,12 +142,18 @@ class Binder:
         self.reject_unknown = unknown_fields == "reject"
         annotations = {p.name: hints.get(p.name, Any) for p in params}
         self.defaults = {p.name: p.default for p in params if p.default is not p.empty}
+        self.factories: dict[str, Callable[[], Any]] = {}
+        for name, default in list(self.defaults.items()):
+            if isinstance(default, FieldInfo):
+                annotations[name] = Annotated[annotations[name], default]
+                self._field_default(name, default)
         self.list_names = frozenset(n for n, a in annotations.items() if _is_sequence(a))
         self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
         self.whole_input = _whole_input_param(annotations, path_names)
         self.known = frozenset(annotations)
+        optional = self.defaults.keys() | self.factories.keys()
         fields = {
-            name: annotation if name not in self.defaults else NotRequired[annotation]
+            name: annotation if name not in optional else NotRequired[annotation]
             for name, annotation in annotations.items()
         }
         if self.whole_input is not None:
@@ -172,7 +184,23 @@ class Binder:
                 values[name] = (
                     default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default)
                 )
+        for name, factory in self.factories.items():
+            if name not in values:
+                values[name] = factory()
         return values
+
+    def _field_default(self, name: str, field: FieldInfo) -> None:
+        """Take the default out of a ``Field(...)`` default: it is the constraints.
+
+        ``limit: int = Field(10, le=50)`` (or FastAPI's ``Query(10, le=50)``)
+        validates as ``Annotated[int, Field(le=50)]`` with the default 10;
+        without a default or factory the parameter is required.
+        """
+        del self.defaults[name]
+        if field.default_factory is not None:
+            self.factories[name] = cast("Callable[[], Any]", field.default_factory)
+        elif field.default is not PydanticUndefined:
+            self.defaults[name] = field.default
 
     def _gather(self, source: Any, request: AjaxRequest) -> dict[str, Any]:
         if source is None:
