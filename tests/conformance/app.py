@@ -20,7 +20,16 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, Field
 
-from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile, WebSocket
+from ajaxkit import (
+    Ajax,
+    AjaxRequest,
+    AjaxResponse,
+    Conflict,
+    Stream,
+    Unauthorized,
+    UploadedFile,
+    WebSocket,
+)
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.streams import served_by_sync_server
@@ -280,6 +289,10 @@ def _error_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("errors/conflict")
     def conflict(request: AjaxRequest) -> None:
         raise Conflict("That name is taken.", headers={"X-Why": "duplicate"})
+
+    @api.endpoint("errors/unauthorized")
+    def unauthorized(request: AjaxRequest) -> None:
+        raise Unauthorized("Log in to see this.")
 
     @api.endpoint("errors/native/{kind}")
     def native_error(request: AjaxRequest, kind: str) -> None:
