@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from asgiref.sync import async_to_sync
 
 from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse
+from ajaxkit.core.registration_checks import check_bound_names
 from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
 from ajaxkit.exceptions import RegistrationError
 
@@ -123,11 +124,13 @@ def make_endpoint(
     socket = WEBSOCKET in upper
     if socket:
         _check_websocket_handler(f"{name} ({route or '/'})", func, upper, is_async)
+    shape = analyse(func, path_names, unknown_fields, first_is_request=socket)
+    check_bound_names(repr(f"{name} ({route or '/'})"), func, shape.takes_request)
     return Endpoint(
         route=route,
         func=func,
         methods=upper,
-        shape=analyse(func, path_names, unknown_fields, first_is_request=socket),
+        shape=shape,
         steps=bind_steps(steps, f"{name} ({route or '/'})", upper, options),
         options=dict(options),
         request_arg=request_arg,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import re
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from ajaxkit.exceptions import RegistrationError
 
 __all__ = [
     "KNOWN_METHODS",
+    "check_bound_names",
     "check_converters",
     "check_factory_options",
     "check_free",
@@ -37,6 +39,7 @@ __all__ = [
     "check_path_names",
     "check_registration",
     "check_route",
+    "check_route_syntax",
     "check_unknown_fields",
     "explained",
 ]
@@ -56,6 +59,7 @@ def check_registration(
     """Run every check for ``func`` registered at ``route``; the upper-case methods."""
     label = _label(route, func)
     checked = check_methods(label, methods)
+    check_route_syntax(label, str(route))
     check_converters(label, str(route))
     check_path_names(label, func, path_names)
     check_parameters(label, func)
@@ -110,6 +114,34 @@ def check_converters(label: str, pattern: str) -> None:
             f"Endpoint {label}: unknown converter(s) {', '.join(map(repr, unknown))} "
             f"in the route; use one of {known}, or none for a plain segment."
         )
+
+
+#: A Django ``re_path()`` group, ``(?P<pk>[0-9]+)``.
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+#: A Flask or Django ``path()`` segment, ``<pk>`` or ``<int:pk>``.
+_ANGLE_SEGMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def check_route_syntax(label: str, pattern: str) -> None:
+    """No ``<int:pk>`` or ``(?P<pk>...)``: Flask's and Django's way to capture.
+
+    Taken as it is, such a route matched only its literal text, so every
+    call was a 404 naming the path the client asked for.
+    """
+    if not _REGEX_GROUP.search(pattern) and not _ANGLE_SEGMENT.search(pattern):
+        return
+    instead = _ANGLE_SEGMENT.sub(_braced, _REGEX_GROUP.sub(r"{\1}", pattern))
+    raise RegistrationError(
+        f"Endpoint {label}: the route {pattern!r} captures with Flask's or Django's "
+        f"syntax; ajaxkit routes write {instead!r} (the handler's annotation gives "
+        f"the type; converters: {', '.join(sorted(CONVERTERS))})."
+    )
+
+
+def _braced(segment: re.Match[str]) -> str:
+    converter, name = segment.group(1), segment.group(2)
+    # Converters ajaxkit lacks (slug, uuid, float) are the annotation's job.
+    return f"{{{name}:{converter}}}" if converter in ("int", "path") else f"{{{name}}}"
 
 
 def check_free(
@@ -182,6 +214,27 @@ def _annotated_extras(func: Callable[..., Any]) -> dict[str, tuple[Any, ...]]:
         for name, hint in hints.items()
         if typing.get_origin(hint) is typing.Annotated
     }
+
+
+def check_bound_names(label: str, func: Callable[..., Any], takes_request: bool) -> None:
+    """The parameters binding fills by name can be passed by name, and none is the request.
+
+    A positional-only one made every call a ``TypeError`` (500); a
+    parameter named ``request`` after the first was bound as an input
+    called "request", so every call was a 422 asking for it.
+    """
+    bound = list(_parameters(func).values())[1 if takes_request else 0 :]
+    for param in bound:
+        if param.kind is param.POSITIONAL_ONLY:
+            raise RegistrationError(
+                f"Endpoint {label}: parameter {param.name!r} is positional-only, but "
+                f"parameters are bound by name; remove the '/' from the signature."
+            )
+        if param.name == "request" and param.kind is not param.VAR_KEYWORD:
+            raise RegistrationError(
+                f"Endpoint {label}: 'request' must be the first parameter to receive "
+                f"the request; otherwise it is read from the query string or body."
+            )
 
 
 def check_factory_options(model: Any, factory: Callable[..., Any], options: Any) -> None:
