@@ -21,9 +21,10 @@ from ajaxkit.core.registration_checks import (
 from ajaxkit.core.routing import Router, normalize_route, param_names
 from ajaxkit.core.settings import Settings
 from ajaxkit.core.transactions import TransactionSource
+from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
-__all__ = ["Ajax"]
+__all__ = ["Ajax", "require_registry"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -308,3 +309,23 @@ class Ajax:
     async def adispatch(self, request: AjaxRequest, platform: Platform = REFERENCE) -> AjaxResponse:
         """Answer ``request`` on the running event loop (ASGI servers)."""
         return await arun(flow(self.router, self.settings, request, platform))
+
+
+def require_registry(api: object, call: str) -> Ajax:
+    """``api`` itself when it is a registry; integrations check what they mount.
+
+    ``blueprint(app)`` is one letter from ``blueprint(api)``, and ``front``
+    takes the registry before the app: without this, such a slip failed
+    with an ``AttributeError`` from deep inside, naming neither the call
+    nor what it wants.
+
+    Raises:
+        ConfigurationError: ``api`` is not an :class:`Ajax`.
+    """
+    if isinstance(api, Ajax):
+        return api
+    what = "None" if api is None else f"a {type(api).__name__} object"
+    raise ConfigurationError(
+        f"{call}() takes the ajaxkit registry your endpoints are registered on "
+        f"(api = Ajax(), then @api.endpoint), not {what}."
+    )
