@@ -26,6 +26,7 @@ value failed with a 500 the client caused (or sent ``null``).
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import math
 import typing
@@ -51,6 +52,7 @@ __all__ = [
     "UnknownFields",
     "Unwritable",
     "analyse",
+    "handler_signature",
     "unwritable",
 ]
 
@@ -99,7 +101,7 @@ def analyse(
     ``first_is_request`` makes the first parameter the request whatever its
     name (a WebSocket handler's socket).
     """
-    signature = inspect.signature(func)
+    signature = handler_signature(func)
     hints = typing.get_type_hints(func, include_extras=True)
     params = [
         p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
@@ -113,6 +115,17 @@ def analyse(
     if binder is None and unknown_fields == "reject":
         binder = Binder(func, (), hints, path_names, unknown_fields)
     return HandlerShape(takes_request, binder, native)
+
+
+def handler_signature(func: Callable[..., Any]) -> inspect.Signature:
+    """The parameters ``func`` is called with.
+
+    A ``functools.partial`` made by ``functools.wraps`` (Django's
+    ``method_decorator`` hands decorators the method bound this way) has
+    ``__wrapped__`` pointing at the unbound function: following it, as
+    ``inspect.signature`` does by default, would count ``self``.
+    """
+    return inspect.signature(func, follow_wrapped=not isinstance(func, functools.partial))
 
 
 def _is_request_param(param: inspect.Parameter, hints: Mapping[str, Any]) -> bool:

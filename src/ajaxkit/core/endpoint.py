@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from asgiref.sync import async_to_sync
 
-from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse
+from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse, handler_signature
 from ajaxkit.core.registration_checks import check_bound_names
 from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
 from ajaxkit.exceptions import RegistrationError
@@ -169,7 +169,7 @@ def _check_websocket_handler(
             "(it waits on the client between messages)."
         )
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    params = list(inspect.signature(func).parameters.values())
+    params = list(handler_signature(func).parameters.values())
     if not params or params[0].kind not in positional:
         raise RegistrationError(
             f"Endpoint {endpoint!r}: a WebSocket handler takes the socket as its "

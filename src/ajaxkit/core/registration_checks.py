@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter
 
+from ajaxkit.core.binding import handler_signature
 from ajaxkit.core.platform import declared_platforms
 from ajaxkit.core.routing import CONVERTERS, unknown_converters
 from ajaxkit.exceptions import RegistrationError
@@ -35,6 +36,7 @@ __all__ = [
     "check_factory_options",
     "check_free",
     "check_methods",
+    "check_not_a_method",
     "check_parameters",
     "check_path_names",
     "check_registration",
@@ -59,6 +61,7 @@ def check_registration(
     """Run every check for ``func`` registered at ``route``; the upper-case methods."""
     label = _label(route, func)
     checked = check_methods(label, methods)
+    check_not_a_method(label, func)
     check_route_syntax(label, str(route))
     check_converters(label, str(route))
     check_path_names(label, func, path_names)
@@ -120,6 +123,22 @@ def check_converters(label: str, pattern: str) -> None:
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 #: A Flask or Django ``path()`` segment, ``<pk>`` or ``<int:pk>``.
 _ANGLE_SEGMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def check_not_a_method(label: str, func: Callable[..., Any]) -> None:
+    """A handler whose first parameter is ``self`` is a method taken from its class.
+
+    Called as a function, it took ``self`` for the request: a class-based
+    view's ``get`` decorated with ``@ajax`` failed on every call.
+    """
+    first = next(iter(_parameters(func)), None)
+    if first == "self":
+        raise RegistrationError(
+            f"Endpoint {label}: its first parameter is 'self', so it is a method, "
+            f"which cannot be called without its instance. Register a function or a "
+            f"bound method (obj.method); on a Django class-based view, decorate the "
+            f"method with Django's method_decorator(ajax(...))."
+        )
 
 
 def check_route_syntax(label: str, pattern: str) -> None:
@@ -302,7 +321,7 @@ def _culprit(func: Callable[..., Any]) -> tuple[str | None, Any]:
 
 
 def _parameters(func: Callable[..., Any]) -> dict[str, inspect.Parameter]:
-    return dict(inspect.signature(func).parameters)
+    return dict(handler_signature(func).parameters)
 
 
 def _name(func: Callable[..., Any]) -> str:
