@@ -72,6 +72,8 @@ def test_each_framework_page_covers_the_first_questions(name: str) -> None:
     assert "GET, HEAD, POST" in text  # the default methods
     assert "ajaxkit.testing" in text
     assert any(b.path is not None for b, _ in blocks(ROOT / "docs" / name))
+    # A file upload, the first thing past JSON: what type to ask for and what it holds.
+    assert "`UploadedFile`" in text and "examples/docs/uploads.py" in text
 
 
 def test_fragment_marks_are_recognised() -> None:
