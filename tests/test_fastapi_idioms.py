@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Cookie, Depends, FastAPI, Header
+from fastapi import Cookie, Depends, FastAPI, Header, UploadFile
 
 import ajaxkit.core.platform
 import ajaxkit.fastapi
@@ -58,6 +58,23 @@ def test_depends_registered_before_ajaxkit_fastapi_was_imported_is_refused_at_mo
         ajaxkit.fastapi.app(api)
     with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
         ajaxkit.fastapi.mount("/ajax", api)
+
+
+def test_upload_file_registered_before_ajaxkit_fastapi_was_imported_is_refused_at_mount(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # FastAPI's UploadFile validates as a type of its own: every upload was a 422.
+    declared = ajaxkit.core.platform._DECLARED.items()
+    unaware = {k: v for k, v in declared if k not in ("fastapi", "starlette")}
+    monkeypatch.setattr(ajaxkit.core.platform, "_DECLARED", unaware)
+    api = Ajax()
+
+    @api.endpoint("photos", methods=["POST"])
+    def photos(request: AjaxRequest, photo: UploadFile) -> None: ...
+
+    monkeypatch.undo()
+    with pytest.raises(RegistrationError, match=r"parameter 'photo'.*ajaxkit\.UploadedFile"):
+        ajaxkit.fastapi.app(api)
 
 
 def test_depends_in_annotated_is_refused_at_registration() -> None:

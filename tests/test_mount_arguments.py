@@ -1,8 +1,9 @@
-"""Mounting something other than the registry says what to pass instead.
+"""A framework's own object where ajaxkit wants its own says what to use instead.
 
 ``app.register_blueprint(blueprint(app), ...)`` is one letter away from
 ``blueprint(api)``; it failed with ``'Flask' object has no attribute
-'apply_config'``, naming neither the call nor the fix.
+'apply_config'``, naming neither the call nor the fix.  A parameter
+annotated with the framework's upload class is the same slip in a handler.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from typing import Any
 
 import flask
 import pytest
+from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
 from fastapi import FastAPI
+from fastapi import UploadFile as FastAPIUploadFile
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile as StarletteUploadFile
+from werkzeug.datastructures import FileStorage
 
 import ajaxkit.django
 import ajaxkit.fastapi
 import ajaxkit.flask
 import ajaxkit.starlette
-from ajaxkit import Ajax, ConfigurationError
+from ajaxkit import Ajax, ConfigurationError, RegistrationError
 
 pytestmark = [pytest.mark.django, pytest.mark.flask, pytest.mark.starlette, pytest.mark.fastapi]
 
@@ -50,3 +55,29 @@ def test_a_mount_given_the_app_names_the_registry(call: str, wrong: object) -> N
 @pytest.mark.parametrize("call", sorted(MOUNTS))
 def test_a_mount_given_the_registry_mounts(call: str) -> None:
     assert MOUNTS[call](Ajax()) is not None
+
+
+def _upload_handler(annotation: Any) -> Callable[..., Any]:
+    def upload(request: Any, photo: Any) -> None: ...
+
+    upload.__annotations__["photo"] = annotation
+    return upload
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        FastAPIUploadFile,
+        StarletteUploadFile,
+        list[FastAPIUploadFile],
+        FastAPIUploadFile | None,
+        FileStorage,
+        DjangoUploadedFile,
+    ],
+    ids=str,
+)
+def test_a_framework_upload_class_says_to_use_uploaded_file(annotation: Any) -> None:
+    # FastAPI's UploadFile registered and then answered every upload with a
+    # 422 "photo: Field required"; the others named no alternative.
+    with pytest.raises(RegistrationError, match=r"parameter 'photo'.*ajaxkit\.UploadedFile"):
+        Ajax().add("photos", _upload_handler(annotation), methods=["POST"])

@@ -43,6 +43,7 @@ __all__ = [
     "check_route",
     "check_route_syntax",
     "check_unknown_fields",
+    "check_upload_types",
     "explained",
 ]
 
@@ -66,6 +67,7 @@ def check_registration(
     check_converters(label, str(route))
     check_path_names(label, func, path_names)
     check_parameters(label, func)
+    check_upload_types(label, func)
     check_unknown_fields(label, options.get("unknown_fields", "ignore"))
     return checked
 
@@ -221,16 +223,48 @@ def check_parameters(label: str, func: Callable[..., Any]) -> None:
                 raise RegistrationError(f"Endpoint {label}: parameter {param.name!r}: {problem}")
 
 
-def _annotated_extras(func: Callable[..., Any]) -> dict[str, tuple[Any, ...]]:
-    """The ``Annotated[T, *extras]`` extras of each parameter's type hint."""
+def check_upload_types(label: str, func: Callable[..., Any]) -> None:
+    """No parameter is annotated with a framework's upload class (``UploadFile``).
+
+    FastAPI's validates as a type of its own, so it registered and every
+    upload was a 422 "Field required": binding fills only
+    :class:`~ajaxkit.UploadedFile` parameters from the files.
+    """
+    uploads = tuple(t for p in declared_platforms() for t in p.upload_types)
+    if not uploads:
+        return
+    for name, hint in _hints(func).items():
+        found = next((t for t in _mentioned_types(hint) if issubclass(t, uploads)), None)
+        if found is not None:
+            raise RegistrationError(
+                f"Endpoint {label}: parameter {name!r} is annotated with "
+                f"{found.__module__}.{found.__qualname__}, the framework's upload; "
+                f"ajaxkit binds uploaded files to ajaxkit.UploadedFile (.filename, "
+                f".content_type, .size, .data), so annotate that."
+            )
+
+
+def _mentioned_types(hint: Any) -> Iterator[type]:
+    """``hint`` and the classes inside it (``list[X]``, ``X | None``, ``Annotated``)."""
+    if isinstance(hint, type) and typing.get_origin(hint) is None:
+        yield hint
+    for arg in typing.get_args(hint):
+        yield from _mentioned_types(arg)
+
+
+def _hints(func: Callable[..., Any]) -> dict[str, Any]:
     try:
-        hints = typing.get_type_hints(func, include_extras=True)
+        return typing.get_type_hints(func, include_extras=True)
     except Exception:
         # An unresolvable hint: explained() reports it, naming the endpoint.
         return {}
+
+
+def _annotated_extras(func: Callable[..., Any]) -> dict[str, tuple[Any, ...]]:
+    """The ``Annotated[T, *extras]`` extras of each parameter's type hint."""
     return {
         name: typing.get_args(hint)[1:]
-        for name, hint in hints.items()
+        for name, hint in _hints(func).items()
         if typing.get_origin(hint) is typing.Annotated
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -56,6 +57,7 @@ STARLETTE_PLATFORM = declare(
         run_in_thread=run_in_threadpool,
         describe_native=describe_native,
         request_types=(Request,),
+        upload_types=(UploadFile,),
     )
 )
 
