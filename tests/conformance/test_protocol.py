@@ -158,8 +158,9 @@ def test_P2_unknown_endpoint_is_404(client: Client) -> None:
 
 def test_P3_wrong_method_is_405_with_allow(client: Client) -> None:
     response = client.get("/ajax/only-post")
-    assert_problem(response, 405, "method_not_allowed")
+    body = assert_problem(response, 405, "method_not_allowed")
     assert response.headers["allow"] == "OPTIONS, POST"
+    assert body["detail"].endswith("which answers OPTIONS, POST.")  # what to send instead
 
 
 def test_P4_unhandled_exception_is_opaque_500(
