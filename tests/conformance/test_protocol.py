@@ -139,6 +139,8 @@ def test_E5_unencodable_value_is_logged_500(
     assert "lock" not in response.text.lower()
     messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
     assert any("_thread.lock" in m and "bad" in m for m in messages), messages
+    # ... and what to do: return a plain value, or teach the encoder the type.
+    assert any("settings.encoder.register(lock, " in m for m in messages), messages
     assert body["instance"].startswith("urn:uuid:")
 
 
