@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Cookie, Depends, FastAPI, Header, UploadFile
+from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, UploadFile
+from fastapi.testclient import TestClient
 
 import ajaxkit.core.platform
 import ajaxkit.fastapi
@@ -121,3 +123,19 @@ def test_header_and_cookie_markers_are_refused(handler: Any, where: str) -> None
     # ajaxkit binds from the query or body by name: the client would choose the value.
     with pytest.raises(RegistrationError, match=rf"team \(team\)'.*parameter 'x_team'.*{where}"):
         Ajax().endpoint(handler)
+
+
+def test_a_structured_http_exception_detail_is_json_text() -> None:
+    # FastAPI lets detail be any JSON value; its str() was a Python repr
+    # ({'field': 'title'}) that no page could parse.
+    api = Ajax()
+
+    @api.endpoint("notes", methods=["GET"])
+    def notes(request: AjaxRequest) -> None:
+        raise HTTPException(409, detail={"field": "title", "taken": True, "by": None})
+
+    app = FastAPI()
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    body = TestClient(app).get("/ajax/notes").json()
+    assert body["code"] == "conflict"
+    assert json.loads(body["detail"]) == {"field": "title", "taken": True, "by": None}
