@@ -90,6 +90,17 @@ def test_a_flask_or_django_route_segment_says_how_ajaxkit_writes_it(
     assert list(api.router) == own
 
 
+@pytest.mark.parametrize("decorate", [lambda api: api.endpoint, lambda api: api.endpoint()])
+def test_a_lambda_without_a_route_is_asked_for_one(decorate: Any) -> None:
+    # The default route is the function's name, and a lambda's is "<lambda>".
+    api = Ajax()
+    own = list(api.router)
+    asked = r"a lambda has no name.*api\.endpoint\('hello'\)\(handler\)"
+    with pytest.raises(RegistrationError, match=asked):
+        decorate(api)(lambda request: None)
+    assert list(api.router) == own
+
+
 def test_a_route_that_is_not_a_string_is_refused() -> None:
     api = Ajax()
     with pytest.raises(RegistrationError, match=r"hello'.*route must be a string.*not 123"):

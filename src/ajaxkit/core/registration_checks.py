@@ -44,6 +44,7 @@ __all__ = [
     "check_route_syntax",
     "check_unknown_fields",
     "check_upload_types",
+    "default_route",
     "explained",
 ]
 
@@ -78,6 +79,22 @@ def check_unknown_fields(label: str, value: object) -> None:
         raise RegistrationError(
             f"Endpoint {label}: unknown_fields must be 'ignore' or 'reject', not {value!r}."
         )
+
+
+def default_route(func: Callable[..., Any]) -> str:
+    """The route of a handler registered without one: its name.
+
+    A lambda's name is ``<lambda>``, which would have been taken for a
+    route segment written in Flask's syntax.
+    """
+    name = str(getattr(func, "__name__", ""))
+    if not name.isidentifier():
+        what = "a lambda" if name == "<lambda>" else "it"
+        raise RegistrationError(
+            f"Endpoint {_name(func)!r}: {what} has no name to route by; give the "
+            f"route: api.endpoint('hello')(handler)."
+        )
+    return name
 
 
 def check_route(route: object, func: Callable[..., Any]) -> str:

@@ -16,6 +16,7 @@ from ajaxkit.core.registration_checks import (
     check_free,
     check_registration,
     check_route,
+    default_route,
     explained,
 )
 from ajaxkit.core.routing import Router, normalize_route, param_names
@@ -127,12 +128,12 @@ class Ajax:
                 ``TypeError`` so a misspelt option never goes unnoticed.
         """
         if callable(route):
-            self.add(route.__name__, route)
+            self.add(default_route(route), route)
             return route
 
         def register(func: F) -> F:
             self.add(
-                route if route is not None else func.__name__,
+                route if route is not None else default_route(func),
                 func,
                 methods=methods,
                 login_required=login_required,
@@ -185,12 +186,12 @@ class Ajax:
             options: other policy steps' options.
         """
         if callable(route):
-            self.add(route.__name__, route, methods=[WEBSOCKET])
+            self.add(default_route(route), route, methods=[WEBSOCKET])
             return route
 
         def register(func: F) -> F:
             self.add(
-                route if route is not None else func.__name__,
+                route if route is not None else default_route(func),
                 func,
                 methods=[WEBSOCKET],
                 login_required=login_required,
