@@ -8,6 +8,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
 echo "== ruff check"
 "$VENV_PYTHON" -m ruff check .
 echo "== ruff format --check (Python files)"
+# Markdown's Python blocks are checked by tests/test_docs.py, which first
+# makes sure the installed ruff formats Markdown at all.
 "$VENV_PYTHON" -m ruff format --check --extend-exclude "*.md" .
 echo "== mypy"
 "$VENV_PYTHON" -m mypy

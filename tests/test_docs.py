@@ -16,6 +16,8 @@ tests/test_docs_examples.py and the quickstarts' own tests.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,8 @@ def test_each_framework_page_covers_the_first_questions(name: str) -> None:
     assert "GET, HEAD, POST" in text  # the default methods
     assert "ajaxkit.testing" in text
     assert any(b.path is not None for b, _ in blocks(ROOT / "docs" / name))
+    # A file upload, the first thing past JSON: what type to ask for and what it holds.
+    assert "`UploadedFile`" in text and "examples/docs/uploads.py" in text
 
 
 def test_fragment_marks_are_recognised() -> None:
@@ -89,3 +93,22 @@ def test_every_protocol_rule_has_a_conformance_test() -> None:
         tested |= set(re.findall(r"def test_([A-Z]\d+)_", module.read_text(encoding="utf-8")))
     assert rules, "no rules found in docs/protocol.md"
     assert sorted(rules - tested) == []
+
+
+#: Every Markdown file with code in it: the README, the docs, the bench notes.
+MARKDOWN = [ROOT / "README.md", *PAGES, *sorted((ROOT / "bench").rglob("*.md"))]
+
+
+def test_python_blocks_in_markdown_are_ruff_formatted(tmp_path: Path) -> None:
+    # scripts/test.sh's format check leaves *.md out, so a reformatted
+    # example file could leave its quoted fragment behind unnoticed.
+    ruff = [sys.executable, "-m", "ruff", "format", "--check", "--no-cache"]
+    sample = tmp_path / "sample.md"
+    sample.write_text('```python\nx = {"a":1}\n```\n', encoding="utf-8")
+    probe = subprocess.run([*ruff, "--isolated", str(sample)], capture_output=True, check=False)
+    if probe.returncode == 0:
+        pytest.skip("this ruff does not format code blocks in Markdown")
+    result = subprocess.run(
+        [*ruff, *map(str, MARKDOWN)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -72,6 +72,12 @@ def test_starlette_page() -> None:
     starlette_testing.test_through_starlette()
 
 
+def test_uploads_example() -> None:
+    from examples.docs import uploads
+
+    uploads.test_upload()
+
+
 @pytest.mark.fastapi
 def test_fastapi_page() -> None:
     from examples.docs import fastapi_testing

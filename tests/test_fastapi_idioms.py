@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Annotated, Any
+
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, UploadFile
+from fastapi.testclient import TestClient
 
 import ajaxkit.core.platform
 import ajaxkit.fastapi
@@ -56,3 +60,82 @@ def test_depends_registered_before_ajaxkit_fastapi_was_imported_is_refused_at_mo
         ajaxkit.fastapi.app(api)
     with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
         ajaxkit.fastapi.mount("/ajax", api)
+
+
+def test_upload_file_registered_before_ajaxkit_fastapi_was_imported_is_refused_at_mount(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # FastAPI's UploadFile validates as a type of its own: every upload was a 422.
+    declared = ajaxkit.core.platform._DECLARED.items()
+    unaware = {k: v for k, v in declared if k not in ("fastapi", "starlette")}
+    monkeypatch.setattr(ajaxkit.core.platform, "_DECLARED", unaware)
+    api = Ajax()
+
+    @api.endpoint("photos", methods=["POST"])
+    def photos(request: AjaxRequest, photo: UploadFile) -> None: ...
+
+    monkeypatch.undo()
+    with pytest.raises(RegistrationError, match=r"parameter 'photo'.*ajaxkit\.UploadedFile"):
+        ajaxkit.fastapi.app(api)
+
+
+def test_depends_in_annotated_is_refused_at_registration() -> None:
+    # FastAPI's documented form: without the check, ?user=... would fill it.
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"me \(me\)'.*parameter 'user'.*Depends"):
+
+        @api.endpoint
+        def me(request: AjaxRequest, user: Annotated[str, Depends(current_user)]) -> str:
+            return user
+
+
+#: FastAPI's markers for values read from elsewhere than the query or body.
+HEADER_TEAM = Annotated[str, Header()]
+COOKIE_TEAM = Annotated[str, Cookie()]
+
+
+def _by_annotation(annotation: Any) -> Any:
+    def team(request: AjaxRequest, x_team: str) -> str:
+        return x_team
+
+    team.__annotations__["x_team"] = annotation
+    return team
+
+
+def _by_default(marker: Any) -> Any:
+    def team(request: AjaxRequest, x_team: str = marker) -> str:
+        return x_team
+
+    return team
+
+
+@pytest.mark.parametrize(
+    ("handler", "where"),
+    [
+        (_by_annotation(HEADER_TEAM), r"request\.headers"),
+        (_by_default(Header()), r"request\.headers"),
+        (_by_annotation(COOKIE_TEAM), r"request\.cookies"),
+        (_by_default(Cookie()), r"request\.cookies"),
+    ],
+    ids=["Annotated-Header", "default-Header", "Annotated-Cookie", "default-Cookie"],
+)
+def test_header_and_cookie_markers_are_refused(handler: Any, where: str) -> None:
+    # ajaxkit binds from the query or body by name: the client would choose the value.
+    with pytest.raises(RegistrationError, match=rf"team \(team\)'.*parameter 'x_team'.*{where}"):
+        Ajax().endpoint(handler)
+
+
+def test_a_structured_http_exception_detail_is_json_text() -> None:
+    # FastAPI lets detail be any JSON value; its str() was a Python repr
+    # ({'field': 'title'}) that no page could parse.
+    api = Ajax()
+
+    @api.endpoint("notes", methods=["GET"])
+    def notes(request: AjaxRequest) -> None:
+        raise HTTPException(409, detail={"field": "title", "taken": True, "by": None})
+
+    app = FastAPI()
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    body = TestClient(app).get("/ajax/notes").json()
+    assert body["code"] == "conflict"
+    assert json.loads(body["detail"]) == {"field": "title", "taken": True, "by": None}

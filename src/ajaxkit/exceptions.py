@@ -193,7 +193,11 @@ class NotFound(ClientError):
 
 
 class MethodNotAllowed(ClientError):
-    """Raised with the allowed methods, which become the ``Allow`` header."""
+    """Raised with the allowed methods, which become the ``Allow`` header.
+
+    The default detail names them too: a person reads the problem's
+    detail (the browser client shows it), seldom the ``Allow`` header.
+    """
 
     status = 405
     code = "method_not_allowed"
@@ -202,6 +206,8 @@ class MethodNotAllowed(ClientError):
 
     def __init__(self, allowed: Iterable[str], detail: str | None = None) -> None:
         self.allowed = tuple(allowed)
+        if detail is None and self.allowed:
+            detail = f"{self.detail[:-1]}, which answers {', '.join(self.allowed)}."
         super().__init__(detail, headers={"Allow": ", ".join(self.allowed)})
 
 

@@ -20,7 +20,16 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, Field
 
-from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Stream, UploadedFile, WebSocket
+from ajaxkit import (
+    Ajax,
+    AjaxRequest,
+    AjaxResponse,
+    Conflict,
+    Stream,
+    Unauthorized,
+    UploadedFile,
+    WebSocket,
+)
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.streams import served_by_sync_server
@@ -281,6 +290,10 @@ def _error_endpoints(api: Ajax, natives: Natives) -> None:
     def conflict(request: AjaxRequest) -> None:
         raise Conflict("That name is taken.", headers={"X-Why": "duplicate"})
 
+    @api.endpoint("errors/unauthorized")
+    def unauthorized(request: AjaxRequest) -> None:
+        raise Unauthorized("Log in to see this.")
+
     @api.endpoint("errors/native/{kind}")
     def native_error(request: AjaxRequest, kind: str) -> None:
         natives.raise_exception(kind, f"native {kind}")
@@ -318,6 +331,16 @@ def _binding_endpoints(api: Ajax) -> None:
     @api.endpoint("params/number", methods=["GET", "POST"])
     def number(request: AjaxRequest, x: float) -> dict[str, float]:
         return {"x": x}
+
+    @api.endpoint("params/fields", methods=["GET", "POST"])
+    def fields(
+        request: AjaxRequest,
+        title: str = Field(min_length=2),
+        limit: int = Field(10, ge=1, le=50),
+        tags: list[str] = Field(default_factory=list, max_length=2),
+    ) -> dict[str, Any]:
+        tags.append("seen")  # a fresh list per request, as the factory makes
+        return {"title": title, "limit": limit, "tags": tags}
 
     @api.endpoint("notes/{pk}", methods=["GET"])
     def note(request: AjaxRequest, pk: int) -> dict[str, int]:

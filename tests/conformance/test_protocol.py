@@ -139,6 +139,8 @@ def test_E5_unencodable_value_is_logged_500(
     assert "lock" not in response.text.lower()
     messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
     assert any("_thread.lock" in m and "bad" in m for m in messages), messages
+    # ... and what to do: return a plain value, or teach the encoder the type.
+    assert any("settings.encoder.register(lock, " in m for m in messages), messages
     assert body["instance"].startswith("urn:uuid:")
 
 
@@ -158,8 +160,9 @@ def test_P2_unknown_endpoint_is_404(client: Client) -> None:
 
 def test_P3_wrong_method_is_405_with_allow(client: Client) -> None:
     response = client.get("/ajax/only-post")
-    assert_problem(response, 405, "method_not_allowed")
+    body = assert_problem(response, 405, "method_not_allowed")
     assert response.headers["allow"] == "OPTIONS, POST"
+    assert body["detail"].endswith("which answers OPTIONS, POST.")  # what to send instead
 
 
 def test_P4_unhandled_exception_is_opaque_500(
@@ -335,6 +338,28 @@ def test_B11_unknown_names_are_422_when_the_endpoint_rejects_them(client: Client
     # jQuery's cache buster (``_=<time>``) is not a parameter anyone misspelt.
     response = client.get("/ajax/params/strict", params={"title": "t", "_": "1700000000"})
     assert response.json() == {"title": "t", "count": 1}
+
+
+def test_B12_field_defaults_validate_and_default(client: Client) -> None:
+    response = client.get("/ajax/params/fields", params={"title": "ab"})
+    assert response.json() == {"title": "ab", "limit": 10, "tags": ["seen"]}
+    response = client.get("/ajax/params/fields", params={"title": "ab"})
+    assert response.json()["tags"] == ["seen"]
+    response = client.get("/ajax/params/fields", params={"title": "ab", "limit": "51"})
+    body = assert_problem(response, 422, "validation_failed")
+    assert [(e["parameter"], e["code"]) for e in body["errors"]] == [("limit", "less_than_equal")]
+    response = client.get("/ajax/params/fields", params=[("title", "ab")] + [("tags", "t")] * 3)
+    body = assert_problem(response, 422, "validation_failed")
+    assert [(e["parameter"], e["code"]) for e in body["errors"]] == [("tags", "too_long")]
+    response = client.post("/ajax/params/fields", json={"limit": 0})
+    body = assert_problem(response, 422, "validation_failed")
+    assert sorted((e["pointer"], e["code"]) for e in body["errors"]) == [
+        ("#/limit", "greater_than_equal"),
+        ("#/title", "missing"),
+    ]
+    response = client.post("/ajax/params/fields", data={"title": "a", "limit": "3"})
+    body = assert_problem(response, 422, "validation_failed")
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [("#/title", "string_too_short")]
 
 
 def test_B10_path_parameters_bind(client: Client) -> None:

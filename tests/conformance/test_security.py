@@ -22,6 +22,18 @@ def test_A6_401_carries_login_url(client: Client, headers: dict[str, str]) -> No
 
 
 @pytest.mark.parametrize(
+    "path",
+    ["/ajax/items", "/ajax/items/1", "/ajax/errors/unauthorized"],
+    ids=["model-list", "model-get", "raised-by-handler"],
+)
+def test_A6_every_401_carries_login_url(client: Client, path: str) -> None:
+    # Not only login_required: a model endpoint refusing anonymous users,
+    # and a handler raising Unauthorized, send the page to the same login.
+    body = assert_problem(client.get(path, headers=FETCH), 401, "not_authenticated")
+    assert body["login_url"] == LOGIN_URL
+
+
+@pytest.mark.parametrize(
     ("method", "path"),
     [
         ("GET", "/ajax/hello"),

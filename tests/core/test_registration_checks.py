@@ -69,6 +69,38 @@ def test_a_handler_taking_only_the_request_may_read_path_params_itself() -> None
     assert Client(api).get("/ajax/files/a").json() == "a"
 
 
+@pytest.mark.parametrize(
+    ("route", "instead"),
+    [
+        ("users/<int:pk>", "users/{pk:int}"),  # Flask's and Django's path()
+        ("users/<pk>/", "users/{pk}"),  # Django's path()
+        ("files/<path:rest>", "files/{rest:path}"),
+        ("users/<slug:name>/posts/<uuid:post>", "users/{name}/posts/{post}"),
+        (r"users/(?P<pk>[0-9]+)/", "users/{pk}"),  # Django's re_path()
+    ],
+)
+def test_a_flask_or_django_route_segment_says_how_ajaxkit_writes_it(
+    route: str, instead: str
+) -> None:
+    # Registered as it was, it matched only the literal text: every call a 404.
+    api = Ajax()
+    own = list(api.router)
+    with pytest.raises(RegistrationError, match=re.escape(f"write {instead!r}")):
+        api.add(route, lambda request, pk=1, rest="", name="", post="": None)
+    assert list(api.router) == own
+
+
+@pytest.mark.parametrize("decorate", [lambda api: api.endpoint, lambda api: api.endpoint()])
+def test_a_lambda_without_a_route_is_asked_for_one(decorate: Any) -> None:
+    # The default route is the function's name, and a lambda's is "<lambda>".
+    api = Ajax()
+    own = list(api.router)
+    asked = r"a lambda has no name.*api\.endpoint\('hello'\)\(handler\)"
+    with pytest.raises(RegistrationError, match=asked):
+        decorate(api)(lambda request: None)
+    assert list(api.router) == own
+
+
 def test_a_route_that_is_not_a_string_is_refused() -> None:
     api = Ajax()
     with pytest.raises(RegistrationError, match=r"hello'.*route must be a string.*not 123"):
@@ -134,6 +166,26 @@ def test_an_unannotated_first_parameter_not_named_request_binds() -> None:
         return n * 2
 
     assert Client(api).get("/ajax/double", params={"n": "4"}).json() == 8
+
+
+def test_a_request_parameter_that_is_not_first_is_refused() -> None:
+    # It bound as an input named "request": every call a 422 for a missing "request".
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"find \(find\)'.*'request'.*first parameter"):
+
+        @api.endpoint
+        def find(q: str, request) -> str:  # type: ignore[no-untyped-def]
+            return q
+
+
+def test_positional_only_parameters_are_refused() -> None:
+    # Binding passes parameters by name: each call was a 500 TypeError.
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"find \(find\)'.*'q'.*positional-only"):
+
+        @api.endpoint
+        def find(request: AjaxRequest, q: str, /) -> str:
+            return q
 
 
 def test_messages_say_what_to_write_instead() -> None:

@@ -12,8 +12,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.test import AsyncClient, Client
 from django.test.utils import override_settings
 from django.urls import path
+from django.utils.decorators import method_decorator
+from django.views import View
 
 from ajaxkit.django import ajax
+from ajaxkit.exceptions import RegistrationError
 from tests.conformance.clients._django import csrf_token_view
 
 pytestmark = pytest.mark.django
@@ -61,6 +64,14 @@ def missing(request: HttpRequest) -> None:
     raise Http404("No such thing.")
 
 
+class NoteView(View):
+    """A class-based view: Django's method_decorator applies @ajax to its method."""
+
+    @method_decorator(ajax(methods=["GET"]))
+    def get(self, request: HttpRequest, pk: int, q: str = "") -> dict[str, Any]:
+        return {"pk": pk, "q": q, "view": type(self).__name__}
+
+
 # The ignores: @ajax is typed as returning the function it decorates, so a
 # direct call keeps its types; what it returns is a Django view.
 urlpatterns = [
@@ -73,6 +84,7 @@ urlpatterns = [
     path("webhook/", webhook),  # type: ignore[arg-type]
     path("missing/", missing),  # type: ignore[arg-type]
     path("csrf-token/", csrf_token_view),
+    path("class-notes/<int:pk>/", NoteView.as_view()),
 ]
 
 
@@ -91,6 +103,22 @@ def test_plain_view_gets_django_request_and_json_response() -> None:
 
 def test_url_kwargs_and_typed_query_parameters() -> None:
     assert Client().get("/notes/7/", {"q": "x"}).json() == {"pk": 7, "q": "x"}
+
+
+def test_method_decorator_serves_a_class_based_view() -> None:
+    # It bound the method's ``self`` as an input: every call a 422 asking for "self".
+    response = Client().get("/class-notes/7/", {"q": "x"})
+    assert response.json() == {"pk": 7, "q": "x", "view": "NoteView"}
+
+
+def test_ajax_on_a_method_says_to_use_method_decorator() -> None:
+    # Applied straight to the method, @ajax took ``self`` for the request.
+    with pytest.raises(RegistrationError, match=r"'self'.*method_decorator\(ajax\(\.\.\.\)\)"):
+
+        class Broken(View):
+            @ajax
+            def get(self, request: HttpRequest) -> dict[str, Any]:
+                return {}
 
 
 def test_wrong_method_is_405_problem() -> None:

@@ -111,9 +111,13 @@ def _encoded(
     try:
         response = settings.profile.render_result(value, status, headers, settings)
     except UnencodableValue as exc:
+        kind = exc.value_type
+        # A newcomer returns an ORM row or a QuerySet: say what to do instead.
         raise EncodingError(
             f"Endpoint {endpoint.name} returned a value of type "
-            f"{exc.value_type.__module__}.{exc.value_type.__qualname__}, which cannot be encoded."
+            f"{kind.__module__}.{kind.__qualname__}, which cannot be encoded. Return "
+            f"dicts, lists, dataclasses or pydantic models, or teach the encoder the "
+            f"type: api.settings.encoder.register({kind.__name__}, lambda value: ...)."
         ) from exc
     if request.method == "HEAD":
         _strip_for_head(response)

@@ -12,6 +12,10 @@ Where values come from:
 * a single parameter annotated with a pydantic model (besides path
   parameters) takes the whole query or body instead.
 
+A ``Field(...)`` default (FastAPI's ``Query(...)`` is one) is read as
+pydantic reads it in a model: its constraints validate the value and its
+``default`` or ``default_factory`` fills it when absent.
+
 Integers are accepted only within the signed 64-bit range, and floats only
 when finite (422 otherwise): pydantic reads any number of digits and
 ``"inf"``, but no database column and no JSON encoder ajaxkit uses can hold
@@ -22,14 +26,17 @@ value failed with a 500 the client caused (or sent ``null``).
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import math
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.body import BODY_METHODS
@@ -45,6 +52,7 @@ __all__ = [
     "UnknownFields",
     "Unwritable",
     "analyse",
+    "handler_signature",
     "unwritable",
 ]
 
@@ -93,7 +101,7 @@ def analyse(
     ``first_is_request`` makes the first parameter the request whatever its
     name (a WebSocket handler's socket).
     """
-    signature = inspect.signature(func)
+    signature = handler_signature(func)
     hints = typing.get_type_hints(func, include_extras=True)
     params = [
         p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
@@ -107,6 +115,17 @@ def analyse(
     if binder is None and unknown_fields == "reject":
         binder = Binder(func, (), hints, path_names, unknown_fields)
     return HandlerShape(takes_request, binder, native)
+
+
+def handler_signature(func: Callable[..., Any]) -> inspect.Signature:
+    """The parameters ``func`` is called with.
+
+    A ``functools.partial`` made by ``functools.wraps`` (Django's
+    ``method_decorator`` hands decorators the method bound this way) has
+    ``__wrapped__`` pointing at the unbound function: following it, as
+    ``inspect.signature`` does by default, would count ``self``.
+    """
+    return inspect.signature(func, follow_wrapped=not isinstance(func, functools.partial))
 
 
 def _is_request_param(param: inspect.Parameter, hints: Mapping[str, Any]) -> bool:
@@ -136,12 +155,18 @@ class Binder:
         self.reject_unknown = unknown_fields == "reject"
         annotations = {p.name: hints.get(p.name, Any) for p in params}
         self.defaults = {p.name: p.default for p in params if p.default is not p.empty}
+        self.factories: dict[str, Callable[[], Any]] = {}
+        for name, default in list(self.defaults.items()):
+            if isinstance(default, FieldInfo):
+                annotations[name] = Annotated[annotations[name], default]
+                self._field_default(name, default)
         self.list_names = frozenset(n for n, a in annotations.items() if _is_sequence(a))
         self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
         self.whole_input = _whole_input_param(annotations, path_names)
         self.known = frozenset(annotations)
+        optional = self.defaults.keys() | self.factories.keys()
         fields = {
-            name: annotation if name not in self.defaults else NotRequired[annotation]
+            name: annotation if name not in optional else NotRequired[annotation]
             for name, annotation in annotations.items()
         }
         if self.whole_input is not None:
@@ -172,7 +197,23 @@ class Binder:
                 values[name] = (
                     default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default)
                 )
+        for name, factory in self.factories.items():
+            if name not in values:
+                values[name] = factory()
         return values
+
+    def _field_default(self, name: str, field: FieldInfo) -> None:
+        """Take the default out of a ``Field(...)`` default: it is the constraints.
+
+        ``limit: int = Field(10, le=50)`` (or FastAPI's ``Query(10, le=50)``)
+        validates as ``Annotated[int, Field(le=50)]`` with the default 10;
+        without a default or factory the parameter is required.
+        """
+        del self.defaults[name]
+        if field.default_factory is not None:
+            self.factories[name] = cast("Callable[[], Any]", field.default_factory)
+        elif field.default is not PydanticUndefined:
+            self.defaults[name] = field.default
 
     def _gather(self, source: Any, request: AjaxRequest) -> dict[str, Any]:
         if source is None:

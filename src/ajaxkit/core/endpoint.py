@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from asgiref.sync import async_to_sync
 
-from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse
+from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse, handler_signature
+from ajaxkit.core.registration_checks import check_bound_names
 from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
 from ajaxkit.exceptions import RegistrationError
 
@@ -123,11 +124,13 @@ def make_endpoint(
     socket = WEBSOCKET in upper
     if socket:
         _check_websocket_handler(f"{name} ({route or '/'})", func, upper, is_async)
+    shape = analyse(func, path_names, unknown_fields, first_is_request=socket)
+    check_bound_names(repr(f"{name} ({route or '/'})"), func, shape.takes_request)
     return Endpoint(
         route=route,
         func=func,
         methods=upper,
-        shape=analyse(func, path_names, unknown_fields, first_is_request=socket),
+        shape=shape,
         steps=bind_steps(steps, f"{name} ({route or '/'})", upper, options),
         options=dict(options),
         request_arg=request_arg,
@@ -166,7 +169,7 @@ def _check_websocket_handler(
             "(it waits on the client between messages)."
         )
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    params = list(inspect.signature(func).parameters.values())
+    params = list(handler_signature(func).parameters.values())
     if not params or params[0].kind not in positional:
         raise RegistrationError(
             f"Endpoint {endpoint!r}: a WebSocket handler takes the socket as its "

@@ -22,7 +22,9 @@ __all__ = ["REFERENCE", "Platform", "declare", "declared_platforms"]
 
 ExceptionTranslator = Callable[[BaseException], "AjaxError | None"]
 ThreadRunner = Callable[..., Awaitable[Any]]
-#: ``check_parameter(name, default) -> message | None``: a message refuses the parameter.
+#: ``check_parameter(name, marker) -> message | None``: a message refuses the
+#: parameter.  ``marker`` is its default (``None`` when it has none) or one of
+#: the extras of its ``Annotated[...]`` hint; the check runs once for each.
 ParameterCheck = Callable[[str, Any], "str | None"]
 
 
@@ -68,6 +70,9 @@ class Platform:
             parameter annotated with one of them receives the native request.
         check_parameter: refuses, at registration, handler parameters the
             framework's users may expect it to fill (FastAPI's ``Depends``).
+        upload_types: the framework's classes for an uploaded file; a
+            parameter annotated with one is refused at registration, saying
+            to annotate :class:`~ajaxkit.UploadedFile`.
         user_source: what must be set up for a request to carry a user (the
             authentication middleware); when the user is ``None`` and no
             ``user_loader`` is set, a warning names it once.
@@ -84,6 +89,7 @@ class Platform:
     describe_native: Callable[[Any], NativeSummary] | None = None
     request_types: tuple[type, ...] = ()
     check_parameter: ParameterCheck | None = None
+    upload_types: tuple[type, ...] = ()
     user_source: str | None = None
 
 

@@ -205,6 +205,10 @@ def problem_document(context: ErrorContext, type_base: str | None = None) -> Pro
     }
     if isinstance(error, ValidationFailed):
         document["errors"] = error.errors
+    if isinstance(error, Unauthorized) and settings.login_url is not None:
+        # Rule A6 holds for every 401, not only login_required's: a model
+        # endpoint's authenticate() or a handler may raise Unauthorized().
+        document = cast(ProblemDocument, {**document, "login_url": settings.login_url})
     if error.extra and (error.expose or settings.debug):
         # Extension members (RFC 9457 section 3.2) are the error's own; the
         # TypedDict cannot name them, so they join outside its view.

@@ -15,6 +15,8 @@ building the endpoint and runs the build inside :func:`explained`.
 from __future__ import annotations
 
 import inspect
+import itertools
+import re
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,21 +24,27 @@ from typing import Any
 
 from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter
 
+from ajaxkit.core.binding import handler_signature
 from ajaxkit.core.platform import declared_platforms
 from ajaxkit.core.routing import CONVERTERS, unknown_converters
 from ajaxkit.exceptions import RegistrationError
 
 __all__ = [
     "KNOWN_METHODS",
+    "check_bound_names",
     "check_converters",
     "check_factory_options",
     "check_free",
     "check_methods",
+    "check_not_a_method",
     "check_parameters",
     "check_path_names",
     "check_registration",
     "check_route",
+    "check_route_syntax",
     "check_unknown_fields",
+    "check_upload_types",
+    "default_route",
     "explained",
 ]
 
@@ -55,9 +63,12 @@ def check_registration(
     """Run every check for ``func`` registered at ``route``; the upper-case methods."""
     label = _label(route, func)
     checked = check_methods(label, methods)
+    check_not_a_method(label, func)
+    check_route_syntax(label, str(route))
     check_converters(label, str(route))
     check_path_names(label, func, path_names)
     check_parameters(label, func)
+    check_upload_types(label, func)
     check_unknown_fields(label, options.get("unknown_fields", "ignore"))
     return checked
 
@@ -68,6 +79,22 @@ def check_unknown_fields(label: str, value: object) -> None:
         raise RegistrationError(
             f"Endpoint {label}: unknown_fields must be 'ignore' or 'reject', not {value!r}."
         )
+
+
+def default_route(func: Callable[..., Any]) -> str:
+    """The route of a handler registered without one: its name.
+
+    A lambda's name is ``<lambda>``, which would have been taken for a
+    route segment written in Flask's syntax.
+    """
+    name = str(getattr(func, "__name__", ""))
+    if not name.isidentifier():
+        what = "a lambda" if name == "<lambda>" else "it"
+        raise RegistrationError(
+            f"Endpoint {_name(func)!r}: {what} has no name to route by; give the "
+            f"route: api.endpoint('hello')(handler)."
+        )
+    return name
 
 
 def check_route(route: object, func: Callable[..., Any]) -> str:
@@ -111,6 +138,50 @@ def check_converters(label: str, pattern: str) -> None:
         )
 
 
+#: A Django ``re_path()`` group, ``(?P<pk>[0-9]+)``.
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+#: A Flask or Django ``path()`` segment, ``<pk>`` or ``<int:pk>``.
+_ANGLE_SEGMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def check_not_a_method(label: str, func: Callable[..., Any]) -> None:
+    """A handler whose first parameter is ``self`` is a method taken from its class.
+
+    Called as a function, it took ``self`` for the request: a class-based
+    view's ``get`` decorated with ``@ajax`` failed on every call.
+    """
+    first = next(iter(_parameters(func)), None)
+    if first == "self":
+        raise RegistrationError(
+            f"Endpoint {label}: its first parameter is 'self', so it is a method, "
+            f"which cannot be called without its instance. Register a function or a "
+            f"bound method (obj.method); on a Django class-based view, decorate the "
+            f"method with Django's method_decorator(ajax(...))."
+        )
+
+
+def check_route_syntax(label: str, pattern: str) -> None:
+    """No ``<int:pk>`` or ``(?P<pk>...)``: Flask's and Django's way to capture.
+
+    Taken as it is, such a route matched only its literal text, so every
+    call was a 404 naming the path the client asked for.
+    """
+    if not _REGEX_GROUP.search(pattern) and not _ANGLE_SEGMENT.search(pattern):
+        return
+    instead = _ANGLE_SEGMENT.sub(_braced, _REGEX_GROUP.sub(r"{\1}", pattern))
+    raise RegistrationError(
+        f"Endpoint {label}: the route {pattern!r} captures with Flask's or Django's "
+        f"syntax; ajaxkit routes write {instead!r} (the handler's annotation gives "
+        f"the type; converters: {', '.join(sorted(CONVERTERS))})."
+    )
+
+
+def _braced(segment: re.Match[str]) -> str:
+    converter, name = segment.group(1), segment.group(2)
+    # Converters ajaxkit lacks (slug, uuid, float) are the annotation's job.
+    return f"{{{name}:{converter}}}" if converter in ("int", "path") else f"{{{name}}}"
+
+
 def check_free(
     route: str, func: Callable[..., Any], methods: frozenset[str], taken: Mapping[str, Any]
 ) -> None:
@@ -151,14 +222,89 @@ def check_path_names(label: str, func: Callable[..., Any], path_names: frozenset
 
 
 def check_parameters(label: str, func: Callable[..., Any]) -> None:
-    """Run each declared integration's parameter check (FastAPI refuses ``Depends``)."""
+    """Run each declared integration's parameter check (FastAPI refuses ``Depends``).
+
+    A check sees each parameter's default and each extra of its
+    ``Annotated[...]`` hint: FastAPI documents ``Annotated[T, Depends(f)]``
+    as the form to use, and a marker there must not pass unnoticed either.
+    """
     checks = [p.check_parameter for p in declared_platforms() if p.check_parameter is not None]
+    if not checks:
+        return
+    extras = _annotated_extras(func)
     for param in _parameters(func).values():
         default = None if param.default is param.empty else param.default
-        for check in checks:
-            problem = check(param.name, default)
+        for check, marker in itertools.product(checks, (default, *extras.get(param.name, ()))):
+            problem = check(param.name, marker)
             if problem is not None:
                 raise RegistrationError(f"Endpoint {label}: parameter {param.name!r}: {problem}")
+
+
+def check_upload_types(label: str, func: Callable[..., Any]) -> None:
+    """No parameter is annotated with a framework's upload class (``UploadFile``).
+
+    FastAPI's validates as a type of its own, so it registered and every
+    upload was a 422 "Field required": binding fills only
+    :class:`~ajaxkit.UploadedFile` parameters from the files.
+    """
+    uploads = tuple(t for p in declared_platforms() for t in p.upload_types)
+    if not uploads:
+        return
+    for name, hint in _hints(func).items():
+        found = next((t for t in _mentioned_types(hint) if issubclass(t, uploads)), None)
+        if found is not None:
+            raise RegistrationError(
+                f"Endpoint {label}: parameter {name!r} is annotated with "
+                f"{found.__module__}.{found.__qualname__}, the framework's upload; "
+                f"ajaxkit binds uploaded files to ajaxkit.UploadedFile (.filename, "
+                f".content_type, .size, .data), so annotate that."
+            )
+
+
+def _mentioned_types(hint: Any) -> Iterator[type]:
+    """``hint`` and the classes inside it (``list[X]``, ``X | None``, ``Annotated``)."""
+    if isinstance(hint, type) and typing.get_origin(hint) is None:
+        yield hint
+    for arg in typing.get_args(hint):
+        yield from _mentioned_types(arg)
+
+
+def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func, include_extras=True)
+    except Exception:
+        # An unresolvable hint: explained() reports it, naming the endpoint.
+        return {}
+
+
+def _annotated_extras(func: Callable[..., Any]) -> dict[str, tuple[Any, ...]]:
+    """The ``Annotated[T, *extras]`` extras of each parameter's type hint."""
+    return {
+        name: typing.get_args(hint)[1:]
+        for name, hint in _hints(func).items()
+        if typing.get_origin(hint) is typing.Annotated
+    }
+
+
+def check_bound_names(label: str, func: Callable[..., Any], takes_request: bool) -> None:
+    """The parameters binding fills by name can be passed by name, and none is the request.
+
+    A positional-only one made every call a ``TypeError`` (500); a
+    parameter named ``request`` after the first was bound as an input
+    called "request", so every call was a 422 asking for it.
+    """
+    bound = list(_parameters(func).values())[1 if takes_request else 0 :]
+    for param in bound:
+        if param.kind is param.POSITIONAL_ONLY:
+            raise RegistrationError(
+                f"Endpoint {label}: parameter {param.name!r} is positional-only, but "
+                f"parameters are bound by name; remove the '/' from the signature."
+            )
+        if param.name == "request" and param.kind is not param.VAR_KEYWORD:
+            raise RegistrationError(
+                f"Endpoint {label}: 'request' must be the first parameter to receive "
+                f"the request; otherwise it is read from the query string or body."
+            )
 
 
 def check_factory_options(model: Any, factory: Callable[..., Any], options: Any) -> None:
@@ -226,7 +372,7 @@ def _culprit(func: Callable[..., Any]) -> tuple[str | None, Any]:
 
 
 def _parameters(func: Callable[..., Any]) -> dict[str, inspect.Parameter]:
-    return dict(inspect.signature(func).parameters)
+    return dict(handler_signature(func).parameters)
 
 
 def _name(func: Callable[..., Any]) -> str:

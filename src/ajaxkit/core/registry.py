@@ -16,14 +16,16 @@ from ajaxkit.core.registration_checks import (
     check_free,
     check_registration,
     check_route,
+    default_route,
     explained,
 )
 from ajaxkit.core.routing import Router, normalize_route, param_names
 from ajaxkit.core.settings import Settings
 from ajaxkit.core.transactions import TransactionSource
+from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
-__all__ = ["Ajax"]
+__all__ = ["Ajax", "require_registry"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,12 +128,12 @@ class Ajax:
                 ``TypeError`` so a misspelt option never goes unnoticed.
         """
         if callable(route):
-            self.add(route.__name__, route)
+            self.add(default_route(route), route)
             return route
 
         def register(func: F) -> F:
             self.add(
-                route if route is not None else func.__name__,
+                route if route is not None else default_route(func),
                 func,
                 methods=methods,
                 login_required=login_required,
@@ -184,12 +186,12 @@ class Ajax:
             options: other policy steps' options.
         """
         if callable(route):
-            self.add(route.__name__, route, methods=[WEBSOCKET])
+            self.add(default_route(route), route, methods=[WEBSOCKET])
             return route
 
         def register(func: F) -> F:
             self.add(
-                route if route is not None else func.__name__,
+                route if route is not None else default_route(func),
                 func,
                 methods=[WEBSOCKET],
                 login_required=login_required,
@@ -329,3 +331,23 @@ class Ajax:
         """Answer ``request`` on the running event loop (ASGI servers); the
         arguments are :meth:`dispatch`'s."""
         return await arun(flow(self.router, self.settings, request, platform, transactions))
+
+
+def require_registry(api: object, call: str) -> Ajax:
+    """``api`` itself when it is a registry; integrations check what they mount.
+
+    ``blueprint(app)`` is one letter from ``blueprint(api)``, and ``front``
+    takes the registry before the app: without this, such a slip failed
+    with an ``AttributeError`` from deep inside, naming neither the call
+    nor what it wants.
+
+    Raises:
+        ConfigurationError: ``api`` is not an :class:`Ajax`.
+    """
+    if isinstance(api, Ajax):
+        return api
+    what = "None" if api is None else f"a {type(api).__name__} object"
+    raise ConfigurationError(
+        f"{call}() takes the ajaxkit registry your endpoints are registered on "
+        f"(api = Ajax(), then @api.endpoint), not {what}."
+    )

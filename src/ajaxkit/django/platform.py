@@ -21,6 +21,7 @@ from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
 )
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponseBase, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware, get_token
@@ -216,5 +217,6 @@ DJANGO_PLATFORM = declare(
         run_in_thread=run_in_thread,
         describe_native=describe_native,
         request_types=(HttpRequest,),
+        upload_types=(UploadedFile,),
     )
 )

@@ -12,7 +12,7 @@ from django.urls import URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
 
 from ajaxkit.core.endpoint import Permission
-from ajaxkit.core.registry import Ajax
+from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.settings import Settings
 from ajaxkit.core.wrapper import WrappedView
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
@@ -96,6 +96,7 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
         asynchronous: serve with an ``async def`` view (ASGI deployments);
             sync handlers then run in Django's thread-sensitive executor.
     """
+    require_registry(api, "ajaxkit.django.urls")
     apply_django_settings(api)
     view = django_csrf_exempt((_async_view if asynchronous else _sync_view)(api))
     # CSRF is checked by the pipeline (DJANGO_PLATFORM.check_csrf) so that a

@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from ajaxkit.core.asgi import Receive, Scope, Send
 from ajaxkit.core.endpoint import WEBSOCKET
-from ajaxkit.core.registry import Ajax
+from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.websocket import serve_websocket
 from ajaxkit.django.adapter import to_ajax_request
 from ajaxkit.django.platform import DJANGO_PLATFORM
@@ -50,7 +50,7 @@ def asgi(application: _ASGIApp, api: Ajax, *, prefix: str = "/ajax/") -> WebSock
         api: the registry whose ``WEBSOCKET`` endpoints answer under ``prefix``.
         prefix: the mount path, as in the URLconf.
     """
-    return WebSocketMount(application, api, prefix)
+    return WebSocketMount(application, require_registry(api, "ajaxkit.django.asgi"), prefix)
 
 
 class WebSocketMount:

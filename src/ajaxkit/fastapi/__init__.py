@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ajaxkit.core.registry import require_registry as _require_registry
 from ajaxkit.fastapi import asgi as _asgi
 from ajaxkit.fastapi.asgi import AjaxApp
 from ajaxkit.fastapi.openapi import include_in_openapi
@@ -70,6 +71,7 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
         config: settings by configuration name, as for
             :func:`ajaxkit.starlette.app` (``docs/settings.md``).
     """
+    _require_registry(api, "ajaxkit.fastapi.app")
     if config is not None:
         api.apply_config(config, dedicated=True)
     return AjaxApp(api)
@@ -95,6 +97,7 @@ def mount(
         app: the FastAPI app; given, the registry's endpoints also appear
             in its ``/openapi.json`` and ``/docs`` (:func:`include_in_openapi`).
     """
+    _require_registry(api, "ajaxkit.fastapi.mount")
     if config is not None:
         api.apply_config(config, dedicated=True)
     _asgi.refuse_depends(api)
@@ -114,6 +117,7 @@ def front(
         prefix: where the registry's endpoints live.
         config: settings by configuration name, as for :func:`app`.
     """
+    _require_registry(api, "ajaxkit.fastapi.front")
     _check_prefix(prefix)
     if config is not None:
         api.apply_config(config, dedicated=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ajaxkit.core.registration_checks import check_parameters
+from ajaxkit.core.registration_checks import check_parameters, check_upload_types
 from ajaxkit.core.registry import Ajax
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxApp as StarletteApp
@@ -35,10 +35,13 @@ class AjaxApp(StarletteApp):
 
 
 def refuse_depends(api: Ajax) -> None:
-    """Check at mount what registration could not: ``Depends`` defaults.
+    """Check at mount what registration could not: ``Depends`` (and the other
+    markers FastAPI's parameter check refuses) and FastAPI's ``UploadFile``.
 
     Endpoints registered before ajaxkit.fastapi was first imported escaped
-    its registration check.
+    its registration checks.
     """
     for endpoint in api.endpoints():
-        check_parameters(repr(f"{endpoint.name} ({endpoint.route or '/'})"), endpoint.func)
+        label = repr(f"{endpoint.name} ({endpoint.route or '/'})")
+        check_parameters(label, endpoint.func)
+        check_upload_types(label, endpoint.func)

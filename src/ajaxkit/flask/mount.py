@@ -23,7 +23,7 @@ from flask.sansio.app import App
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter
 
-from ajaxkit.core.registry import Ajax
+from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.platform import FLASK_PLATFORM
 from ajaxkit.signing import ItsdangerousSigner
@@ -71,6 +71,7 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
     Register it with ``app.register_blueprint(bp, url_prefix="/ajax")``.  Two
     registries on one app need two different ``name``\\ s.
     """
+    require_registry(api, "ajaxkit.flask.blueprint")
     bp = flask.Blueprint(name, __name__)
 
     def view(route: str = "") -> flask.Response:
@@ -118,7 +119,7 @@ class AjaxKit:
         url_prefix: str = "/ajax",
         name: str = "ajaxkit",
     ) -> None:
-        self.api = api
+        self.api = require_registry(api, "ajaxkit.flask.AjaxKit")
         self.url_prefix = url_prefix
         self.name = name
         if app is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 
 import flask
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -83,5 +84,6 @@ FLASK_PLATFORM = declare(
         accept_csrf_token=accept_flask_wtf_token,
         describe_native=describe_native,
         request_types=(flask.Request,),
+        upload_types=(FileStorage,),
     )
 )

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ajaxkit.core.registry import require_registry as _require_registry
 from ajaxkit.starlette.asgi import AjaxApp, AjaxMount
 from ajaxkit.starlette.front import FrontApp, front
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM, csrf_token
@@ -60,6 +61,7 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
             ``ConfigurationError`` saying to write ``AJAXKIT_MAX_BODY_SIZE``;
             other keys are ignored.
     """
+    _require_registry(api, "ajaxkit.starlette.app")
     if config is not None:
         api.apply_config(config, dedicated=True)
     return AjaxApp(api)
@@ -76,6 +78,7 @@ def mount(
         name: the route name, for ``url_path_for``.
         config: settings by configuration name, as for :func:`app`.
     """
+    _require_registry(api, "ajaxkit.starlette.mount")
     if config is not None:
         api.apply_config(config, dedicated=True)
     return AjaxMount(path, api, name=name)

@@ -25,7 +25,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ajaxkit.core.registry import Ajax
+from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.starlette.asgi import AjaxApp
 
@@ -89,6 +89,7 @@ def front(
         config: settings by configuration name, as for
             :func:`ajaxkit.starlette.app`.
     """
+    require_registry(api, "ajaxkit.starlette.front")
     check_prefix(prefix)
     if config is not None:
         api.apply_config(config, dedicated=True)

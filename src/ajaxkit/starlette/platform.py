@@ -6,9 +6,11 @@ Starlette's exceptions are translated here and nowhere else; FastAPI's
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -28,12 +30,14 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
     """Map ``HTTPException(404, detail=...)`` onto our tree (404 is ``NotFound``).
 
     ``detail`` and ``headers`` are kept; a non-text ``detail`` (FastAPI allows
-    any JSON value) is kept as its ``str()``, since a problem's ``detail`` is
-    text.
+    any JSON value) is sent as JSON text, since a problem's ``detail`` is
+    text and a page can still parse it (its ``str()`` was a Python repr).
     """
     if not isinstance(exc, HTTPException):
         return None
-    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    detail = exc.detail
+    if not isinstance(detail, str):
+        detail = json.dumps(detail, ensure_ascii=False, default=str)
     error = error_for_status(exc.status_code, detail, exc.headers)
     error.__cause__ = exc
     return error
@@ -56,6 +60,7 @@ STARLETTE_PLATFORM = declare(
         run_in_thread=run_in_threadpool,
         describe_native=describe_native,
         request_types=(Request,),
+        upload_types=(UploadFile,),
     )
 )
 
