@@ -61,8 +61,9 @@ def flow(
             # _admit_and_answer's steps, inline: a generator less on every
             # request that runs in no transaction (nearly all of them).
             yield from admit(router, settings, request, platform, admission)
-            response = admission.response
-            if response is None:
+            if admission.response is not None:
+                response = admission.response
+            else:
                 assert admission.endpoint is not None
                 response = yield from answer(admission.endpoint, settings, request, platform)
     except Exception as exc:
