@@ -16,7 +16,9 @@ up front and left running, so each raw/ajaxkit pair is measured back to back
 against warm processes, in alternating order, for several rounds.  The
 safety comparisons (``--endpoints csrf limits limits-redis``) set an ajaxkit
 endpoint with the CSRF step or a rate limit against its unguarded twin on the
-same server.  See ``bench/README.md`` for how to read the output.
+same server, and the same guard by the package a user of the framework would
+install instead (:mod:`bench.peers`) against its own twin, on a third server
+serving ``/peer/*``.  See ``bench/README.md`` for how to read the output.
 """
 
 from __future__ import annotations
@@ -46,13 +48,23 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from bench.apps.data import ECHO_BODY, ENDPOINTS, wrong_answer  # noqa: E402
+from bench.apps.data import ECHO_BODY, ENDPOINTS, RATE, wrong_answer  # noqa: E402
+from bench.peers import (  # noqa: E402
+    PEERS,
+    TOLL,
+    Peer,
+    admitted_before_refusal,
+    cost_lines,
+    installed,
+)
 
 LUA = ROOT / "bench" / "wrk" / "bench.lua"
 RESULTS = ROOT / "bench" / "results"
 SERVER_CPU, LOAD_CPU = 0, 1
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SIDES = ("raw", "ajax")
+#: The side serving the raw views with the peers installed (:mod:`bench.peers`).
+PEER = "peer"
 REDIS = ("127.0.0.1", 6379)
 REDIS_URI = f"redis://{REDIS[0]}:{REDIS[1]}/0"
 
@@ -116,6 +128,9 @@ class ServerSpec:
     target: str
     #: Extra environment for the server (how ajaxkit is mounted).
     env: tuple[tuple[str, str], ...] = ()
+    #: Whether its peers are measured on it.  Not on the ``front`` servers: their
+    #: raw views (and so their peer side) are the plain server's.
+    peers: bool = True
 
     def argv(self, port: int) -> list[str]:
         if self.kind == "gunicorn":
@@ -149,6 +164,7 @@ SERVERS = {
             "uvicorn",
             "bench.apps.starlette_app:app",
             (("BENCH_MOUNT", "front"),),
+            peers=False,
         ),
         ServerSpec("fastapi", "fastapi", "uvicorn", "bench.apps.fastapi_app:app"),
         ServerSpec(
@@ -157,6 +173,7 @@ SERVERS = {
             "uvicorn",
             "bench.apps.fastapi_app:app",
             (("BENCH_MOUNT", "front"),),
+            peers=False,
         ),
     )
 }
@@ -304,26 +321,90 @@ def validate_safety(server: Server) -> None:
 
     Fetches the CSRF token (and its cookie) the token cells send.
     """
-    status, headers, content = fetch(f"http://127.0.0.1:{server.port}/ajax/_csrf")
-    cookie = headers.get("Set-Cookie", "").partition(";")[0]
-    if status != 200 or not cookie:
-        raise RuntimeError(f"/ajax/_csrf: {status} {content[:200]!r}, cookie {cookie!r}")
-    server.info["csrf"] = {"token": json.loads(content)["token"], "cookie": cookie}
-    body = json.dumps(ECHO_BODY).encode()
+    fetch_csrf_token(server)
     for name in ("csrf-fetch", "csrf-token", "csrf-fetch-exempt", "limited", "unlimited"):
-        load = LOADS[name]
-        forwarded = {"X-Forwarded-For": "10.0.0.1"} if load.keys else {}
-        headers_ = request_headers(server, load) | forwarded
-        status, answer, content = fetch(server.url(name), body if load.body else None, headers_)
-        endpoint = "echo" if load.body else "small"
-        problem = wrong_answer(endpoint, json.loads(content)) if status == 200 else None
-        if status != 200 or problem:
-            raise RuntimeError(f"{name} /ajax/{load.path}: {status} {problem or content[:200]!r}")
+        answer = checked_answer(server, name)
         if name == "limited" and not answer.get("RateLimit"):
             raise RuntimeError("/ajax/limited answered without a RateLimit header: not limited")
-    status, _, content = fetch(server.url("csrf-fetch"), body)
+    status, _, _ = fetch(server.url("csrf-fetch"), json.dumps(ECHO_BODY).encode())
     if status != 403:
         raise RuntimeError(f"/ajax/echo-csrf without a token or origin: {status}, not 403")
+
+
+def fetch_csrf_token(server: Server) -> None:
+    """The server's CSRF token and its cookie, from ``/<side>/_csrf``, into ``server.info``."""
+    status, headers, content = fetch(f"http://127.0.0.1:{server.port}/{server.side}/_csrf")
+    cookie = headers.get("Set-Cookie", "").partition(";")[0]
+    if status != 200 or not cookie:
+        raise RuntimeError(f"/{server.side}/_csrf: {status} {content[:200]!r}, cookie {cookie!r}")
+    server.info["csrf"] = {"token": json.loads(content)["token"], "cookie": cookie}
+
+
+def checked_answer(server: Server, name: str) -> Message:
+    """Send the request wrk sends to cell ``name``; raise unless it is answered 200 and right.
+
+    Returns the answer's headers.
+    """
+    load = LOADS[name]
+    forwarded = {"X-Forwarded-For": "10.0.0.1"} if load.keys else {}
+    headers = request_headers(server, load) | forwarded
+    body = json.dumps(ECHO_BODY).encode() if load.body else None
+    status, answer, content = fetch(server.url(name), body, headers)
+    endpoint = "echo" if load.body else "small"
+    problem = wrong_answer(endpoint, json.loads(content)) if status == 200 else None
+    if status != 200 or problem:
+        where = f"/{server.side}/{load.path}"
+        raise RuntimeError(f"{name} {where}: {status} {problem or content[:200]!r}")
+    return answer
+
+
+#: Client addresses of the check that a peer limits per client (outside wrk's 10.0.0.0/22).
+PROBE_ADDRESSES = ("192.0.2.1", "192.0.2.2")
+
+
+def validate_peers(server: Server) -> None:
+    """Every peer of the server's framework answers right and guards (:mod:`bench.peers`).
+
+    As :func:`validate_safety` checks ajaxkit's guards, and further: a limit
+    must refuse one client after ``100`` requests and no sooner (a peer
+    counting every client as one, or at another rate, is found here and not
+    halfway through a run), and then still admit another client.
+    """
+    peers = {guard: peer for (framework, guard), peer in PEERS.items()
+             if framework == server.spec.framework}  # fmt: skip
+    if "csrf token" in peers:
+        fetch_csrf_token(server)
+    for guard, peer in peers.items():
+        guarded, unguarded = safety_cells(guard)
+        checked_answer(server, unguarded)
+        answer = checked_answer(server, guarded)
+        if peer.header and not answer.get(peer.header):
+            raise RuntimeError(f"{peer.name} answered {guarded} without {peer.header}")
+        if LOADS[guarded].keys:
+            check_peer_limit(server, guarded, peer)
+        else:
+            status, _, _ = fetch(server.url(guarded), json.dumps(ECHO_BODY).encode())
+            if status != peer.refusal:
+                raise RuntimeError(
+                    f"{peer.name}: {LOADS[guarded].path} without a token answered {status}, "
+                    f"not {peer.refusal}: not guarded"
+                )
+
+
+def check_peer_limit(server: Server, name: str, peer: Peer) -> None:
+    """``peer`` refuses one client after ``RATE`` allows and no sooner, and admits the next."""
+    path = f"/{server.side}/{LOADS[name].path}"
+    limit = int(RATE.partition("/")[0])
+    # Fixed windows: a client is admitted `limit` to `2 * limit - 1` times (the
+    # rest of the first window, then a whole one) when more than `limit` go a
+    # second; none refused in `2 * limit` is no limit at RATE.
+    first, second = PROBE_ADDRESSES
+    admitted = admitted_before_refusal(server.port, path, first, peer.refusal, 2 * limit)
+    if admitted < limit:
+        raise RuntimeError(f"{peer.name} refused {path} after {admitted} requests, not {RATE}")
+    status, _, _ = fetch(server.url(name), None, {"X-Forwarded-For": second})
+    if status != 200:
+        raise RuntimeError(f"{peer.name} refused another client at once ({status}): not per client")
 
 
 def request_headers(server: Server, load: Load) -> dict[str, str]:
@@ -361,14 +442,20 @@ class Cell:
 class Comparison:
     """Two cells measured back to back in every round; their ratio is reported.
 
-    ``top`` is ajaxkit, ``bottom`` what it is compared with; ``goal`` is the
-    issue's target on the paired ratio (``None``: reported, not judged).
+    ``top`` is ajaxkit (or, for a safety comparison, the guarded cell),
+    ``bottom`` what it is compared with; ``goal`` is the issue's target on
+    the paired ratio (``None``: reported, not judged).
     """
 
     label: str
     top: Cell
     bottom: Cell
     goal: float | None
+    #: A safety comparison's guard (a label of :data:`SAFETY`), or
+    #: :data:`~bench.peers.TOLL`; ``None`` for ajaxkit against raw.
+    guard: str | None = None
+    #: Who guards: ajaxkit, or the peer packages' names.
+    by: str = "ajaxkit"
 
 
 #: The users target by framework (there is none for FastAPI).
@@ -381,6 +468,11 @@ def fastapi_label(server: str) -> str:
 
 
 FASTAPI_LABEL = fastapi_label("starlette")
+
+
+def safety_cells(guard: str) -> tuple[str, str]:
+    """The guarded and the unguarded cell of the safety comparison labelled ``guard``."""
+    return next((g, u) for rows in SAFETY.values() for label, g, u, _ in rows if label == guard)
 
 
 def comparisons(servers: list[str], endpoints: list[str]) -> list[Comparison]:
@@ -413,7 +505,10 @@ def comparisons(servers: list[str], endpoints: list[str]) -> list[Comparison]:
 
 
 def safety_comparisons(servers: list[str], groups: list[str]) -> list[Comparison]:
-    """Each guarded ajaxkit cell against its unguarded twin on the same server."""
+    """Each guarded ajaxkit cell against its unguarded twin on the same server, each
+    followed by its peer's (:data:`~bench.peers.PEERS`) on the server's peer side;
+    then, for every server with a peer side, that side's unguarded cell against the
+    raw side's (:func:`toll_comparison`)."""
     found: list[Comparison] = []
     for group in (g for g in groups if g in SAFETY):
         for name in servers:
@@ -425,9 +520,52 @@ def safety_comparisons(servers: list[str], groups: list[str]) -> list[Comparison
                         Cell(server, guarded, "ajax"),
                         Cell(server, unguarded, "ajax"),
                         goal,
+                        guard=label,
                     )
                 )
-    return found
+                peer = peer_of(server, label)
+                if peer:
+                    found.append(
+                        Comparison(
+                            f"{name} {label} ({peer.name})",
+                            Cell(server, guarded, PEER),
+                            Cell(server, unguarded, PEER),
+                            None,  # ajaxkit's goals are ajaxkit's
+                            guard=label,
+                            by=peer.name,
+                        )
+                    )
+    return found + [toll_comparison(n) for n in servers if peer_guards(n, groups)]
+
+
+def peer_of(server: str, guard: str) -> Peer | None:
+    """The peer measured on ``server`` for ``guard``, if any."""
+    spec = ALL_SERVERS[server]
+    return PEERS.get((spec.framework, guard)) if spec.peers else None
+
+
+def peer_guards(server: str, groups: list[str]) -> list[str]:
+    """The guards of the chosen ``groups`` that have a peer on ``server``."""
+    return [
+        label for group in groups for label, *_ in SAFETY.get(group, ()) if peer_of(server, label)
+    ]
+
+
+def toll_comparison(server: str) -> Comparison:
+    """The peer side's unguarded ``small`` against the raw side's, with the same requests.
+
+    Some peers hook every request of the app they are installed on; a pair on
+    the peer side alone would leave that cost out on both halves.
+    """
+    framework = SERVERS[server].framework
+    return Comparison(
+        f"{server} small with {installed(framework)} installed",
+        Cell(server, "unlimited", PEER),
+        Cell(server, "unlimited", "raw"),
+        None,
+        guard=TOLL,
+        by=installed(framework),
+    )
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -711,6 +849,13 @@ def paired_ratio(pairs: list[Pair], metric: str) -> float | None:
     return statistics.median(ratios) if ratios else None
 
 
+def paired_cost(pairs: list[Pair]) -> float | None:
+    """Median over rounds of top minus bottom server CPU per request, in µs:
+    what the guard (or ajaxkit, or the installed peers) costs a request."""
+    costs = [top.cpu_us_per_request - bottom.cpu_us_per_request for top, bottom in pairs]
+    return statistics.median(costs) if costs else None
+
+
 def row(samples: list[Sample], comparison: Comparison) -> dict[str, Any] | None:
     """Both sides' medians and the paired ratios of one comparison, quiet rounds only.
 
@@ -721,9 +866,15 @@ def row(samples: list[Sample], comparison: Comparison) -> dict[str, Any] | None:
         return None
     quiet = [p for p in pairs.values() if not (p[0].noisy or p[1].noisy)]
     used = quiet or list(pairs.values())
+    spec = ALL_SERVERS[comparison.top.server]
     found: dict[str, Any] = {
         "label": comparison.label,
         "goal": comparison.goal,
+        "guard": comparison.guard,
+        "by": comparison.by,
+        "server": spec.name,
+        "framework": spec.framework,
+        "has_peers": spec.peers,
         "rounds": len(pairs),
         "quiet_rounds": len(quiet),
     }
@@ -738,6 +889,7 @@ def row(samples: list[Sample], comparison: Comparison) -> dict[str, Any] | None:
         found["redis_commands"] = last
     found["ratio_rps"] = paired_ratio(used, "rps")
     found["ratio_cpu"] = paired_ratio(used, "cpu")
+    found["cost_us"] = paired_cost(used)
     goal = comparison.goal
     found["met"] = (
         None
@@ -757,33 +909,56 @@ def summarise(samples: list[Sample], comparisons_: list[Comparison]) -> dict[str
 
 
 def markdown(summary: dict[str, Any]) -> str:
-    lines = [
-        "| comparison | ajaxkit req/s | other req/s | **ratio** | ajaxkit CPU µs/req "
-        "| other CPU µs/req | **CPU ratio** | p99 ms (a / o) | server CPU share (a / o) "
-        "| quiet rounds | goal | met |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
-    ]
-    for r in summary["rows"]:
-        goal = f"≥ {r['goal']}x" if r["goal"] is not None else "-"
-        met = {None: "-", True: "yes", False: "**NO**"}[r["met"]]
-        lines.append(
-            f"| {r['label']} | {r['top_rps']:.0f} | {r['bottom_rps']:.0f} "
-            f"| **{_x(r['ratio_rps'])}** | {r['top_cpu_us_per_request']:.0f} "
-            f"| {r['bottom_cpu_us_per_request']:.0f} | **{_x(r['ratio_cpu'])}** "
-            f"| {r['top_p99_ms']:.2f} / {r['bottom_p99_ms']:.2f} "
-            f"| {r['top_server_cpu_share']:.0%} / {r['bottom_server_cpu_share']:.0%} "
-            f"| {r['quiet_rounds']}/{r['rounds']} | {goal} | {met} |"
-        )
+    """Two tables, ajaxkit against raw and guarded against unguarded, then what each
+    peer costs beside ajaxkit, then the Redis round trips."""
+    lines: list[str] = []
+    versus = [r for r in summary["rows"] if r["guard"] is None]
+    guarded = [r for r in summary["rows"] if r["guard"] is not None]
+    if versus:
+        lines += [*_table(versus, ("ajaxkit", "other", "a / o"), by=False), ""]
+    if guarded:
+        lines += [*_table(guarded, ("guarded", "unguarded", "g / u"), by=True), ""]
+    costs = cost_lines(summary["rows"])
+    if costs:
+        lines += ["Server CPU a guard costs a request (guarded minus unguarded):", *costs, ""]
     for r in summary["rows"]:
         if "redis_round_trips" in r:
             # Below 0.01 a request: another client of the same Redis, not ours.
             found = sorted((n, c) for n, c in r["redis_commands"].items() if c >= 0.01)
             commands = ", ".join(f"{n} {c:.2f}" for n, c in found)
-            lines.append(
-                f"\n{r['label']}: {r['redis_round_trips']:.2f} Redis round trips per request "
-                f"(commands per request, Lua's included: {commands})"
-            )
-    return "\n".join(lines)
+            lines += [
+                f"{r['label']}: {r['redis_round_trips']:.2f} Redis round trips per request "
+                f"(commands per request, Lua's included: {commands})",
+                "",
+            ]
+    return "\n".join(lines).rstrip("\n")
+
+
+def _table(rows: list[dict[str, Any]], names: tuple[str, str, str], by: bool) -> list[str]:
+    """A markdown table of ``rows``; ``names``: the top and bottom cells' and both's
+    column names; ``by``: a column naming who guards."""
+    top, bottom, both = names
+    lines = [
+        f"| comparison |{' by |' if by else ''} {top} req/s | {bottom} req/s | **ratio** "
+        f"| {top} CPU µs/req | {bottom} CPU µs/req | **CPU ratio** "
+        f"| CPU µs/req {top} - {bottom} | p99 ms ({both}) | server CPU share ({both}) "
+        "| quiet rounds | goal | met |",
+        f"|---|{'---|' if by else ''}--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for r in rows:
+        who = f" {r['by']} |" if by else ""
+        goal = f"≥ {r['goal']}x" if r["goal"] is not None else "-"
+        met = {None: "-", True: "yes", False: "**NO**"}[r["met"]]
+        cost = "-" if r["cost_us"] is None else f"{r['cost_us']:.1f}"
+        lines.append(
+            f"| {r['label']} |{who} {r['top_rps']:.0f} | {r['bottom_rps']:.0f} "
+            f"| **{_x(r['ratio_rps'])}** | {r['top_cpu_us_per_request']:.0f} "
+            f"| {r['bottom_cpu_us_per_request']:.0f} | **{_x(r['ratio_cpu'])}** | {cost} "
+            f"| {r['top_p99_ms']:.2f} / {r['bottom_p99_ms']:.2f} "
+            f"| {r['top_server_cpu_share']:.0%} / {r['bottom_server_cpu_share']:.0%} "
+            f"| {r['quiet_rounds']}/{r['rounds']} | {goal} | {met} |"
+        )
+    return lines
 
 
 def _x(ratio: float | None) -> str:
@@ -828,6 +1003,10 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
                 "httptools",
                 "limits",
                 "redis",
+                "slowapi",
+                "flask-limiter",
+                "flask-wtf",
+                "django-ratelimit",
             )
         },
         "args": dict(vars(args)),
@@ -898,13 +1077,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def plan(args: argparse.Namespace) -> Plan:
-    """The servers to start, and their sides: raw only for ajaxkit-vs-raw endpoints,
-    the ``+redis`` twins (ajaxkit side only) for ``limits-redis``."""
+    """The servers to start, and their sides: raw for ajaxkit-vs-raw endpoints and
+    for the peers' toll, the peer side where a chosen guard has a peer, the
+    ``+redis`` twins (ajaxkit side only) for ``limits-redis``."""
     raw = any(e in ENDPOINTS for e in args.endpoints)
     ajax_only = not set(args.endpoints) <= {*ENDPOINTS, "limits-redis"}
     planned: Plan = []
     if raw or ajax_only:
-        planned += [(SERVERS[n], SIDES if raw else ("ajax",)) for n in args.servers]
+        for name in args.servers:
+            peers = (PEER,) if peer_guards(name, args.endpoints) else ()
+            sides = (*SIDES, *peers) if raw or peers else ("ajax",)
+            planned.append((SERVERS[name], sides))
     if "limits-redis" in args.endpoints:
         planned += [(REDIS_SERVERS[f"{n}+redis"], ("ajax",)) for n in args.servers]
     return planned
@@ -918,11 +1101,17 @@ def redis_reachable() -> bool:
         return False
 
 
+class BrokenPeer(RuntimeError):
+    """A peer side does not answer, or does not guard, as it must: the run stops."""
+
+
 def ready_servers(stack: list[Server], safety: bool) -> Servers:
     """The servers whose every side started and answers correctly (with ``safety``,
-    the safety endpoints too).
+    the safety endpoints too; on a peer side, its peers' guards).
 
-    The others are reported and skipped.
+    The others are reported and skipped, except a broken peer side: a peer
+    misconfigured (refusing the benchmark's requests, or not guarding) is
+    raised as :class:`BrokenPeer`, lest the run end without its rows unnoticed.
     """
     ready: Servers = {}
     broken: set[str] = set()
@@ -932,7 +1121,11 @@ def ready_servers(stack: list[Server], safety: bool) -> Servers:
             validate(server)
             if safety and server.side == "ajax":
                 validate_safety(server)
+            if server.side == PEER:
+                validate_peers(server)
         except (RuntimeError, OSError, ValueError) as exc:
+            if server.side == PEER:
+                raise BrokenPeer(f"{server.spec.name} ({PEER}): {exc}") from exc
             print(f"!! {server.spec.name} ({server.side}): skipped, {exc}")
             broken.add(server.spec.name)
             continue

@@ -18,6 +18,7 @@ from ajaxkit import Ajax, AjaxRequest
 __all__ = [
     "ECHO_BODY",
     "ENDPOINTS",
+    "RATE",
     "SMALL",
     "USERS",
     "Assignee",
@@ -31,6 +32,9 @@ __all__ = [
 
 #: The three benchmarked endpoints, below ``/raw/`` and ``/ajax/``.
 ENDPOINTS = ("small", "users", "echo")
+
+#: The limit of ajaxkit's ``limited`` endpoint and of every peer's limited view.
+RATE = "100/second"
 
 #: The small dict (the classic "JSON hello world").
 SMALL: dict[str, str] = {"message": "Hello, World!"}
@@ -85,16 +89,22 @@ class Note(BaseModel):
 
 
 def serves(side: str) -> bool:
-    """Whether this process serves ``side`` (``"raw"`` or ``"ajax"``): ``BENCH_SIDE``.
+    """Whether this process serves ``side`` (``"raw"``, ``"ajax"`` or ``"peer"``): ``BENCH_SIDE``.
 
     ``bench/run.py`` starts one process per side, so neither pays for the
     other's routes (a framework tries its routes in order); without
-    ``BENCH_SIDE`` an app serves both, which is handy by hand.
+    ``BENCH_SIDE`` an app serves raw and ajax, which is handy by hand.
+
+    ``peer`` is the raw views again, below ``/peer/``, with the packages a
+    user of the framework installs instead of ajaxkit's guards (a rate
+    limiter, a CSRF check) and their guarded views.  Only ever on its own:
+    some of those packages hook every request of the app they are installed
+    on, which would tax the raw baseline and ajaxkit's routes.
     """
     chosen = os.environ.get("BENCH_SIDE", "both")
-    if chosen not in ("raw", "ajax", "both"):
-        raise ValueError(f"BENCH_SIDE must be raw, ajax or both, not {chosen!r}")
-    return chosen in (side, "both")
+    if chosen not in ("raw", "ajax", "peer", "both"):
+        raise ValueError(f"BENCH_SIDE must be raw, ajax, peer or both, not {chosen!r}")
+    return chosen == side or (chosen == "both" and side != "peer")
 
 
 def asgi_handlers_async() -> bool:
@@ -143,7 +153,7 @@ def make_api(asynchronous: bool, *, typed_echo: bool = False) -> Ajax:
     echo = _echo(asynchronous, typed_echo)
     api.endpoint("echo", methods=["POST"], csrf_exempt=True)(echo)
     api.endpoint("echo-csrf", methods=["POST"])(echo)
-    limited = api.endpoint("limited", methods=["GET"], rate="100/second", rate_key="ip")
+    limited = api.endpoint("limited", methods=["GET"], rate=RATE, rate_key="ip")
     limited(_small(asynchronous))
     return api
 

@@ -5,19 +5,22 @@ so FastAPI validates and serializes through pydantic.  The ajaxkit echo
 takes and returns the same ``Note`` model, so both echoes do the same work.
 ajaxkit is mounted with ``ajaxkit.fastapi.mount`` (a ``Mount``, the idiom), or
 with ``BENCH_MOUNT=front``
-served ahead of the app by ``ajaxkit.fastapi.front``.
+served ahead of the app by ``ajaxkit.fastapi.front``.  The ``peer`` side
+limits with slowapi (:mod:`bench.apps.slowapi_limiter`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel
 from starlette.types import ASGIApp
 
 import ajaxkit.fastapi
+from bench.apps import slowapi_limiter
 from bench.apps.data import (
+    RATE,
     SMALL,
     USERS,
     Note,
@@ -70,6 +73,31 @@ def echo_sync(note: Note) -> Note:
     return note
 
 
+async def limited(request: Request, response: Response) -> Message:
+    return Message(message=SMALL["message"])
+
+
+def limited_sync(request: Request, response: Response) -> Message:
+    return Message(message=SMALL["message"])
+
+
+def serve_peers(app: FastAPI) -> None:
+    """``/peer/*``: the raw views, plus ``limited`` (``small`` under slowapi's ``100/second``).
+
+    slowapi writes its headers into the ``response`` parameter when a view
+    answers a model, so the limited view takes ``request`` and ``response``.
+    """
+    limiter = slowapi_limiter.limiter()
+    slowapi_limiter.attach(app, limiter)
+    views = (small, users, echo, limited)
+    if not asgi_handlers_async():
+        views = (small_sync, users_sync, echo_sync, limited_sync)  # type: ignore[assignment]
+    app.get("/peer/small")(views[0])
+    app.get("/peer/users")(views[1])
+    app.post("/peer/echo")(views[2])
+    app.get("/peer/limited")(limiter.limit(RATE)(views[3]))
+
+
 fastapi_app = FastAPI()
 
 if serves("raw"):
@@ -77,6 +105,9 @@ if serves("raw"):
     fastapi_app.get("/raw/small")(views[0])
     fastapi_app.get("/raw/users")(views[1])
     fastapi_app.post("/raw/echo")(views[2])
+
+if serves("peer"):
+    serve_peers(fastapi_app)
 
 app: ASGIApp = fastapi_app
 if serves("ajax"):

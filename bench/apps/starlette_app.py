@@ -2,7 +2,9 @@
 
 ajaxkit is mounted with ``ajaxkit.starlette.mount`` (a ``Mount``, the idiom),
 or with ``BENCH_MOUNT=front``
-served ahead of the app by ``ajaxkit.starlette.front``.
+served ahead of the app by ``ajaxkit.starlette.front``.  The ``peer`` side
+limits with slowapi; Starlette has no CSRF package of its own to set beside
+ajaxkit's step.
 """
 
 from __future__ import annotations
@@ -18,7 +20,16 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
 import ajaxkit.starlette
-from bench.apps.data import SMALL, USERS, asgi_handlers_async, front_mount, make_api, serves
+from bench.apps import slowapi_limiter
+from bench.apps.data import (
+    RATE,
+    SMALL,
+    USERS,
+    asgi_handlers_async,
+    front_mount,
+    make_api,
+    serves,
+)
 
 __all__ = ["app"]
 
@@ -68,9 +79,31 @@ def users(request: Request) -> JSONResponse:
 
 # Starlette has no sync way to read a body, so echo stays async either way.
 
+
+async def alimited(request: Request) -> JSONResponse:
+    return JSONResponse({"message": SMALL["message"]})
+
+
+def limited(request: Request) -> JSONResponse:
+    return JSONResponse({"message": SMALL["message"]})
+
+
+def _peer_routes(limiter: Any) -> list[Route | Mount]:
+    """``/peer/*``: the raw views, plus ``limited`` (``small`` under slowapi's ``100/second``)."""
+    return [
+        Route("/peer/small", asmall if _ASYNC else small),
+        Route("/peer/users", ausers if _ASYNC else users),
+        Route("/peer/echo", aecho, methods=["POST"]),
+        Route("/peer/limited", limiter.limit(RATE)(alimited if _ASYNC else limited)),
+    ]
+
+
 _ASYNC = asgi_handlers_async()
 
 routes: list[Route | Mount] = []
+limiter = slowapi_limiter.limiter() if serves("peer") else None
+if limiter is not None:
+    routes += _peer_routes(limiter)
 if serves("raw"):
     routes += [
         Route("/raw/small", asmall if _ASYNC else small),
@@ -84,3 +117,5 @@ else:
     if serves("ajax"):
         routes.append(ajaxkit.starlette.mount("/ajax", make_api(_ASYNC)))
     app = Starlette(routes=routes)
+    if limiter is not None:
+        slowapi_limiter.attach(app, limiter)
