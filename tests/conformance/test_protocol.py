@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from ajaxkit import ProblemDocument
-from tests.conformance.app import SAMPLE_UUID
+from tests.conformance.app import SAMPLE_UUID, build_api
 from tests.conformance.clients.base import Client, Response
+from tests.conformance.clients.reference import NATIVES
 
 # The members every problem carries: the wire type's required keys (P1).
 PROBLEM_MEMBERS = ProblemDocument.__required_keys__
@@ -156,6 +157,25 @@ def test_P1_problem_members_and_fixed_title(client: Client) -> None:
 
 def test_P2_unknown_endpoint_is_404(client: Client) -> None:
     assert_problem(client.get("/ajax/does-not-exist"), 404, "not_found")
+
+
+def test_P9_the_mount_root_says_it_is_the_mount_root(client: Client) -> None:
+    body = assert_problem(client.get("/ajax/"), 404, "not_found")
+    assert body["detail"] == (
+        "No endpoint at the mount root (/ajax/); the endpoints are described "
+        "in /ajax/_openapi.json."
+    )
+
+
+def test_P9_the_mount_root_lists_nothing_the_contract_does_not(
+    client_class: type[Client],
+) -> None:
+    hidden = client_class(apis={"/ajax": build_api(NATIVES, openapi=False)})
+    try:
+        body = assert_problem(hidden.get("/ajax/"), 404, "not_found")
+    finally:
+        hidden.close()
+    assert body["detail"] == "No endpoint at the mount root (/ajax/)."
 
 
 def test_P3_wrong_method_is_405_with_allow(client: Client) -> None:
