@@ -328,6 +328,29 @@ def _binding_endpoints(api: Ajax) -> None:
     def upload(request: AjaxRequest, name: str, file: UploadedFile) -> dict[str, Any]:
         return {"name": name, "filename": file.filename, "size": file.size}
 
+    @api.endpoint("params/blanks", methods=["GET", "POST"])
+    def blanks(
+        request: AjaxRequest,
+        page: int | None = None,
+        limit: int = 10,
+        when: dt.date | None = None,
+        ids: list[int] = [],
+        note: str = "x",
+        label: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "page": page,
+            "limit": limit,
+            "when": when,
+            "ids": ids,
+            "note": note,
+            "label": label,
+        }
+
+    @api.endpoint("params/blank-model", methods=["POST"])
+    def blank_model(request: AjaxRequest, note: NoteIn) -> dict[str, Any]:
+        return {"title": note.title, "priority": note.priority}
+
     @api.endpoint("params/number", methods=["GET", "POST"])
     def number(request: AjaxRequest, x: float) -> dict[str, float]:
         return {"x": x}

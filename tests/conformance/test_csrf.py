@@ -120,6 +120,21 @@ def test_X5_absent_token_is_refused(victim: Client) -> None:
     refused(victim.post("/ajax/submit", json={}))
 
 
+@pytest.mark.parametrize("mount", ["/ajax", "/ajax-debug"])
+def test_X10_absent_token_names_the_mounted_token_path(victim: Client, mount: str) -> None:
+    # The path the client can fetch, not one that 404s below the site root.
+    refused(victim.post(f"{mount}/submit", json={}), f"from {mount}/_csrf in X-CSRFToken")
+
+
+def test_X10_absent_cookie_names_the_mounted_token_path(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("csrf")
+    client.login("victim")
+    client.enforce_csrf()
+    refused(client.post("/ajax/ledger/tea", json={"amount": 1}), "from /ajax/_csrf in X-CSRFToken")
+
+
 def test_X5_forged_token_is_refused(victim: Client) -> None:
     refused(victim.post("/ajax/submit", json={}, headers={"X-CSRFToken": "x" * 64}))
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from ajaxkit import ProblemDocument
-from tests.conformance.app import SAMPLE_UUID
+from tests.conformance.app import SAMPLE_UUID, build_api
 from tests.conformance.clients.base import Client, Response
+from tests.conformance.clients.reference import NATIVES
 
 # The members every problem carries: the wire type's required keys (P1).
 PROBLEM_MEMBERS = ProblemDocument.__required_keys__
@@ -156,6 +157,25 @@ def test_P1_problem_members_and_fixed_title(client: Client) -> None:
 
 def test_P2_unknown_endpoint_is_404(client: Client) -> None:
     assert_problem(client.get("/ajax/does-not-exist"), 404, "not_found")
+
+
+def test_P9_the_mount_root_says_it_is_the_mount_root(client: Client) -> None:
+    body = assert_problem(client.get("/ajax/"), 404, "not_found")
+    assert body["detail"] == (
+        "No endpoint at the mount root (/ajax/); the endpoints are described "
+        "in /ajax/_openapi.json."
+    )
+
+
+def test_P9_the_mount_root_lists_nothing_the_contract_does_not(
+    client_class: type[Client],
+) -> None:
+    hidden = client_class(apis={"/ajax": build_api(NATIVES, openapi=False)})
+    try:
+        body = assert_problem(hidden.get("/ajax/"), 404, "not_found")
+    finally:
+        hidden.close()
+    assert body["detail"] == "No endpoint at the mount root (/ajax/)."
 
 
 def test_P3_wrong_method_is_405_with_allow(client: Client) -> None:
@@ -360,6 +380,56 @@ def test_B12_field_defaults_validate_and_default(client: Client) -> None:
     response = client.post("/ajax/params/fields", data={"title": "a", "limit": "3"})
     body = assert_problem(response, 422, "validation_failed")
     assert [(e["pointer"], e["code"]) for e in body["errors"]] == [("#/title", "string_too_short")]
+
+
+#: What an HTML form (or jQuery's ``$(form).serialize()``) sends when every
+#: field is left empty.
+BLANK_FORM = [("page", ""), ("limit", ""), ("when", ""), ("ids", ""), ("note", ""), ("label", "")]
+BLANKS_BOUND: dict[str, Any] = {
+    "page": None,
+    "limit": 10,
+    "when": None,
+    "ids": [],
+    "note": "",
+    "label": "",
+}
+
+
+def test_B13_blank_form_values_of_non_string_parameters_are_absent(client: Client) -> None:
+    assert client.post("/ajax/params/blanks", data=BLANK_FORM).json() == BLANKS_BOUND
+    # multipart/form-data, as FormData(form) sends it
+    response = client.post(
+        "/ajax/params/blanks", data=BLANK_FORM, files={"extra": ("e.txt", b"e", "text/plain")}
+    )
+    assert response.json() == BLANKS_BOUND
+    body = client.post("/ajax/params/blanks", data={"page": "2", "when": "2024-05-17"}).json()
+    assert (body["page"], body["when"]) == (2, "2024-05-17")
+    response = client.post("/ajax/params/blank-model", data={"title": "t", "priority": ""})
+    assert response.json() == {"title": "t", "priority": 1}
+
+
+def test_B13_blank_query_values_of_non_string_parameters_are_absent(client: Client) -> None:
+    assert client.get("/ajax/params/blanks", params=BLANK_FORM).json() == BLANKS_BOUND
+
+
+def test_B13_a_blank_required_non_string_parameter_is_422_empty(client: Client) -> None:
+    response = client.post("/ajax/params/required", data={"title": "", "count": ""})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == [
+        {"pointer": "#/count", "detail": "Field is empty; a value is required.", "code": "missing"}
+    ]
+    response = client.get("/ajax/params/required", params={"title": "t", "count": ""})
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"] == [
+        {"parameter": "count", "detail": "Field is empty; a value is required.", "code": "missing"}
+    ]
+
+
+def test_B13_a_blank_json_string_stays_a_value(client: Client) -> None:
+    # JSON can say null or leave a member out: an explicit "" is what was meant.
+    response = client.post("/ajax/params/blanks", json={"page": ""})
+    body = assert_problem(response, 422, "validation_failed")
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [("#/page", "int_parsing")]
 
 
 def test_B10_path_parameters_bind(client: Client) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ajaxkit import Ajax, MethodNotAllowed, NotFound
-from ajaxkit.core.routing import Router
+from ajaxkit.core.routing import Router, mount_path
 from ajaxkit.exceptions import RegistrationError
 
 
@@ -57,3 +57,21 @@ def test_misspelt_option_is_refused_not_ignored() -> None:
     # A typo such as login_requred=True must not leave an endpoint open.
     with pytest.raises(TypeError):
         Ajax().add("x", handler, login_requred=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "route", "mount"),
+    [
+        ("/ajax/notes/7", "notes/7", "/ajax"),
+        ("/ajax/notes/7/", "notes/7/", "/ajax"),
+        ("/ajax/", "", "/ajax"),
+        ("/ajax", "", "/ajax"),
+        ("/notes", "notes", ""),
+        ("/", "", ""),
+        ("/api/v1/ajax/x", "x", "/api/v1/ajax"),
+        ("/ajax/caf%C3%A9", "café", None),  # one decoded, one not: no guess
+        ("/ajax/xnotes", "notes", None),
+    ],
+)
+def test_mount_path_is_the_path_less_its_route(path: str, route: str, mount: str | None) -> None:
+    assert mount_path(path, route) == mount

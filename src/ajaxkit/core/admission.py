@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 from ajaxkit.core.body import BODY_METHODS, check_declared_length
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.endpoint import Endpoint
+from ajaxkit.core.routing import mount_path, normalize_route
 from ajaxkit.core.steps import BoundStep, StepCall
-from ajaxkit.exceptions import MethodNotAllowed
+from ajaxkit.exceptions import MethodNotAllowed, NotFound
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def admit(
     """Run admission for ``request``, filling ``admission``; raise to refuse."""
     if settings.user_loader is not None:
         request.use_user_loader(functools.partial(settings.user_loader, request))
-    route, captured = router.match(request.route)
+    route, captured = _match(router, settings, request)
     if captured:
         # Values the integration captured outside the mount (a wrapped
         # view's URL kwargs) stay; the route's own captures win.
@@ -115,6 +116,32 @@ def admit(
                 break
     if admission.response is None and request.method in BODY_METHODS:
         check_declared_length(request, settings.max_body_size)
+
+
+def _match(
+    router: Router, settings: Settings, request: AjaxRequest
+) -> tuple[Route, dict[str, str]]:
+    try:
+        return router.match(request.route)
+    except NotFound:
+        if normalize_route(request.route):
+            raise
+        raise _nothing_at_root(settings, request) from None
+
+
+def _nothing_at_root(settings: Settings, request: AjaxRequest) -> NotFound:
+    """The 404 of the mount root, which people open in a browser to look (rule P9).
+
+    It names the root as mounted rather than ``''``, and no endpoint: a list
+    would show strangers what ``openapi=False`` keeps from them.  Where the
+    document is served it is public already, so the detail points at it.
+    """
+    mount = mount_path(request.path, request.route)
+    root = f"{'<mount>' if mount is None else mount}/"
+    detail = f"No endpoint at the mount root ({root})"
+    if settings.openapi:
+        detail += f"; the endpoints are described in {root}_openapi.json"
+    return NotFound(detail + ".")
 
 
 def _refuse_method(

@@ -39,6 +39,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import NotRequired, TypedDict
 
+from ajaxkit.core.blanks import blank_absent_fields, drop_blanks, say_empty, takes_blank
 from ajaxkit.core.body import BODY_METHODS
 from ajaxkit.core.fielderrors import field_errors, located
 from ajaxkit.core.platform import declared_platforms
@@ -169,9 +170,17 @@ class Binder:
             name: annotation if name not in optional else NotRequired[annotation]
             for name, annotation in annotations.items()
         }
+        self.blank_absent = frozenset(
+            name
+            for name, annotation in annotations.items()
+            if name not in path_names | self.file_names
+            and not takes_blank(annotation, many=name in self.list_names)
+        )
+        self.whole_blank_absent: frozenset[str] = frozenset()
         if self.whole_input is not None:
             model = annotations[self.whole_input]
             self.whole_adapter: TypeAdapter[Any] | None = TypeAdapter(model)
+            self.whole_blank_absent = blank_absent_fields(_strip_annotated(model))
             fields.pop(self.whole_input)
         else:
             self.whole_adapter = None
@@ -187,11 +196,13 @@ class Binder:
         raw = self._gather(source, request) if self.whole_input is None else {}
         if self.reject_unknown and self.whole_input is None:
             self._refuse_unknown(raw, from_body)
+        blanked = self._drop_blanks(source, raw, self.blank_absent, self.list_names)
         raw.update(request.path_params)
-        values: dict[str, Any] = self._validate(self.adapter, raw, from_body)
+        values: dict[str, Any] = self._validate(self.adapter, raw, from_body, blanked)
         if self.whole_adapter is not None and self.whole_input is not None:
             whole = self._whole_source(source)
-            values[self.whole_input] = self._validate(self.whole_adapter, whole, from_body)
+            blanked = self._drop_blanks(source, whole, self.whole_blank_absent)
+            values[self.whole_input] = self._validate(self.whole_adapter, whole, from_body, blanked)
         for name, default in self.defaults.items():
             if name not in values:
                 values[name] = (
@@ -255,12 +266,35 @@ class Binder:
             return {k: source[k] for k in source}
         return {} if source is None else source
 
-    def _validate(self, adapter: TypeAdapter[Any], raw: Any, from_body: bool) -> Any:
+    @staticmethod
+    def _drop_blanks(
+        source: Any,
+        raw: Any,
+        names: frozenset[str],
+        many: frozenset[str] = frozenset(),
+    ) -> frozenset[str]:
+        """Blank text values of ``names`` removed from ``raw`` (docs: rule B13).
+
+        Only a query string or form (a :class:`MultiDict`) has them: a JSON
+        ``""`` is a value its sender chose.
+        """
+        if not isinstance(source, MultiDict) or not isinstance(raw, dict):
+            return frozenset()
+        return drop_blanks(raw, names, many)
+
+    def _validate(
+        self,
+        adapter: TypeAdapter[Any],
+        raw: Any,
+        from_body: bool,
+        blanked: frozenset[str] = frozenset(),
+    ) -> Any:
         is_parameter = self._is_parameter(from_body)
         try:
             value = adapter.validate_python(raw)
         except ValidationError as exc:
-            raise ValidationFailed(field_errors(exc, is_parameter=is_parameter)) from exc
+            errors = field_errors(exc, is_parameter=is_parameter)
+            raise ValidationFailed(say_empty(errors, blanked)) from exc
         bad = unwritable(value)
         if bad is not None:
             raise ValidationFailed([located(bad.loc, bad.detail, bad.code, is_parameter)])

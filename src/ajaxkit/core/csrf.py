@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
+from ajaxkit.core.routing import mount_path
 from ajaxkit.exceptions import ConfigurationError, CSRFFailed
 from ajaxkit.types import AjaxRequest, Cookie
 
@@ -53,6 +54,7 @@ __all__ = [
     "origin_problem",
     "page_token",
     "sent_token",
+    "token_hint",
 ]
 
 #: Default cookie of the double-submit token (not Django's ``csrftoken``,
@@ -406,6 +408,16 @@ def sent_token(request: AjaxRequest, policy: CsrfPolicy) -> str | None:
     return None
 
 
+def token_hint(request: AjaxRequest, header: str) -> str:
+    """Where to get a token and how to send it, naming the mount's real path.
+
+    ``"(send the token from /ajax/_csrf in X-CSRFToken)"``: a client told
+    ``/_csrf`` under a mount at ``/ajax`` fetched a path that answers 404.
+    """
+    mount = mount_path(request.path, request.route)
+    return f"(send the token from {'<mount>' if mount is None else mount}/_csrf in {header})"
+
+
 def check_token(request: AjaxRequest, policy: CsrfPolicy, signer: Signer, clock: Clock) -> None:
     """Step 3: the sent token equals the cookie, is ours and is unexpired.
 
@@ -416,7 +428,7 @@ def check_token(request: AjaxRequest, policy: CsrfPolicy, signer: Signer, clock:
     if sent is None:
         raise CSRFFailed(
             "CSRF check failed: no Origin or Sec-Fetch-Site header and no token "
-            f"(send the token from /_csrf in {policy.header_names[0]})."
+            f"{token_hint(request, policy.header_names[0])}."
         )
     cookie = request.cookies.get(policy.cookie_name)
     if not cookie:

@@ -17,7 +17,15 @@ from ajaxkit.exceptions import MethodNotAllowed, NotFound, RegistrationError
 if TYPE_CHECKING:
     from ajaxkit.core.endpoint import Endpoint
 
-__all__ = ["CONVERTERS", "Route", "Router", "normalize_route", "param_names", "unknown_converters"]
+__all__ = [
+    "CONVERTERS",
+    "Route",
+    "Router",
+    "mount_path",
+    "normalize_route",
+    "param_names",
+    "unknown_converters",
+]
 
 _PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
 # No converter matches a control character (a CR/LF smuggled in as %0d%0a,
@@ -34,6 +42,22 @@ _CONVERTERS = {
 def normalize_route(route: str) -> str:
     """``"/hello/"`` and ``"hello"`` name the same route."""
     return route.strip("/")
+
+
+def mount_path(path: str, route: str) -> str | None:
+    """Where the mount is, from a request's ``path`` and its ``route`` below the mount.
+
+    ``("/ajax/notes/7", "notes/7")`` gives ``"/ajax"``; a mount at the site
+    root gives ``""``.  ``None`` when the path does not end with the route
+    (an integration that decoded one and not the other): a message then says
+    ``<mount>`` rather than name a wrong path.
+    """
+    path, route = path.rstrip("/"), route.strip("/")
+    if not route:
+        return path
+    if path.endswith("/" + route):
+        return path[: -len(route) - 1]
+    return None
 
 
 #: The converter names a route segment may use (``{pk:int}``).

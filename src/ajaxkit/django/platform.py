@@ -24,8 +24,14 @@ from django.core.exceptions import (
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponseBase, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import (
+    REASON_CSRF_TOKEN_MISSING,
+    REASON_NO_CSRF_COOKIE,
+    CsrfViewMiddleware,
+    get_token,
+)
 
+from ajaxkit.core.csrf import token_hint
 from ajaxkit.core.platform import Platform, declare
 from ajaxkit.django.adapter import DjangoBody
 from ajaxkit.exceptions import (
@@ -83,9 +89,10 @@ class _CsrfCheck(CsrfViewMiddleware):
     (one list for CSRF and CORS, whichever framework), by the same rules.
     """
 
-    def __init__(self, get_response: Any, trusted: tuple[str, ...]) -> None:
+    def __init__(self, get_response: Any, trusted: tuple[str, ...], request: AjaxRequest) -> None:
         super().__init__(get_response)
         self._trusted = trusted
+        self._request = request
 
     @cached_property
     def csrf_trusted_origins_hosts(self) -> list[str]:
@@ -103,7 +110,21 @@ class _CsrfCheck(CsrfViewMiddleware):
         return subdomains
 
     def _reject(self, request: HttpRequest, reason: str) -> Any:
+        if reason in _NO_TOKEN:
+            reason = f"{reason} {token_hint(self._request, _token_header())}"
         raise CSRFFailed(f"CSRF verification failed: {reason}")
+
+
+#: Django's reasons a token would cure: they say where to get one.
+_NO_TOKEN = frozenset({REASON_NO_CSRF_COOKIE, REASON_CSRF_TOKEN_MISSING})
+
+
+def _token_header() -> str:
+    """The header Django reads the token from, as a client writes it."""
+    name: str = settings.CSRF_HEADER_NAME
+    if name == "HTTP_X_CSRFTOKEN":  # Django's default, spelt as its docs spell it
+        return "X-CSRFToken"
+    return name.removeprefix("HTTP_").replace("_", "-").title()
 
 
 def _protected_view(request: HttpRequest) -> HttpResponseBase:
@@ -156,7 +177,7 @@ def check_csrf(request: AjaxRequest, trusted: tuple[str, ...], limit: int) -> No
         _buffer_body(native, limit)
     # Built per call: the checker caches settings (trusted origins), which
     # may change under override_settings.
-    _CsrfCheck(_get_response, trusted).process_view(native, _protected_view, (), {})
+    _CsrfCheck(_get_response, trusted, request).process_view(native, _protected_view, (), {})
 
 
 def trusted_origins() -> tuple[str, ...]:
