@@ -12,6 +12,7 @@ import orjson
 
 from ajaxkit.core.openapi.document import DocumentCache
 from ajaxkit.core.openapi.typescript import typescript_declarations
+from ajaxkit.core.routing import mount_path
 from ajaxkit.exceptions import NotFound
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
@@ -82,8 +83,7 @@ class _Encoded:
 def _mount(api: Ajax, request: AjaxRequest, route: str) -> str:
     if not api.settings.openapi:
         raise NotFound(f"No endpoint at {route!r}.")
-    path = request.path.rstrip("/")
-    return path.removesuffix(route).rstrip("/")
+    return mount_path(request.path, route) or ""
 
 
 def _answer(request: AjaxRequest, encoded: tuple[bytes, str], content_type: str) -> AjaxResponse:
