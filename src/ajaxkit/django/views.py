@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import WrappedView
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
 from ajaxkit.django.transactions import RequestAtomicity
@@ -130,6 +130,11 @@ def _wrap(wrapped: WrappedView) -> View:
     return django_csrf_exempt(wrapper)
 
 
+#: Bare ``@ajax`` (``method_decorator(ajax)`` applies it per call, so it keeps
+#: what it learned about each method, as ``ajax(...)``'s decorators do).
+_BARE = ViewDecorator()
+
+
 @overload
 def ajax(view: V, /) -> V: ...
 
@@ -160,6 +165,7 @@ def ajax(view: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     :meth:`ajaxkit.Ajax.endpoint`; ``permission(request)`` receives the
     :class:`~ajaxkit.AjaxRequest` (Django's request is its ``native``).
     """
+    decorate = ViewDecorator(**options) if options else _BARE
     if view is not None:
-        return _wrap(WrappedView(view, **options))
-    return lambda func: _wrap(WrappedView(func, **options))
+        return _wrap(decorate(view))
+    return lambda func: _wrap(decorate(func))
