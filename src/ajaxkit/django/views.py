@@ -127,7 +127,10 @@ def _wrap(wrapped: WrappedView) -> View:
     functools.update_wrapper(wrapper, wrapped.view)
     # After update_wrapper: a non_atomic_requests mark on the view is kept.
     sources = RequestAtomicity.install(wrapper).sources
-    return django_csrf_exempt(wrapper)
+    # The mark csrf_exempt() sets, without its extra wrapping function:
+    # method_decorator wraps a class-based view's method on every request.
+    wrapper.csrf_exempt = True  # type: ignore[union-attr]
+    return wrapper
 
 
 #: Bare ``@ajax`` (``method_decorator(ajax)`` applies it per call, so it keeps
