@@ -80,6 +80,14 @@ class EchoView(View):
         return {"pk": self.kwargs["pk"], "path": self.request.path}
 
 
+class LimitedView(View):
+    """A rate-limited class-based view: its counters must outlive one request."""
+
+    @method_decorator(ajax(methods=["GET"], rate="1/minute"))
+    def get(self, request: HttpRequest) -> dict[str, bool]:
+        return {"ok": True}
+
+
 class AsyncEchoView(View):
     """The async twin of ``EchoView``."""
 
@@ -104,6 +112,7 @@ urlpatterns = [
     path("class-notes/<int:pk>/", NoteView.as_view()),
     path("echo/<int:pk>/", EchoView.as_view()),
     path("async-echo/<int:pk>/", AsyncEchoView.as_view()),
+    path("limited/", LimitedView.as_view()),
 ]
 
 
@@ -144,6 +153,13 @@ def test_each_request_to_an_async_class_based_view_runs_on_its_own_instance() ->
 
     answers = async_to_sync(both)()
     assert answers == [{"pk": 1, "path": "/async-echo/1/"}, {"pk": 2, "path": "/async-echo/2/"}]
+
+
+def test_a_class_based_view_keeps_its_rate_limit_counters_across_requests() -> None:
+    # Decorated anew per request, the view got fresh settings, hence a fresh
+    # counter store, every time: its limit never refused anything.
+    client = Client()
+    assert [client.get("/limited/").status_code for _ in range(2)] == [200, 429]
 
 
 def test_ajax_on_a_method_says_to_use_method_decorator() -> None:
