@@ -13,7 +13,8 @@ import json
 from typing import Any
 
 from ajaxkit.core.platform import REFERENCE
-from ajaxkit.core.wrapper import ViewDecorator
+from ajaxkit.core.settings import Settings
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView
 from ajaxkit.types import AjaxRequest, Headers, MultiDict
 
 
@@ -78,3 +79,16 @@ def test_each_call_runs_the_method_on_its_own_instance() -> None:
     ada = answer(decorate, per_call(Greeter("ada").greet), {"punctuation": "?"})
     bob = answer(decorate, per_call(Greeter("bob").greet), {})
     assert (ada, bob) == ({"greeting": "hello ada?"}, {"greeting": "hello bob!"})
+
+
+def test_a_view_without_settings_registers_as_with_ajaxkits_defaults() -> None:
+    # Decorating makes no Settings() (each makes its own stores): the
+    # defaults it reads instead must stay those of Settings().
+    def view(request: Any) -> None:
+        return None
+
+    bare = WrappedView(view).endpoint
+    explicit = WrappedView(view, settings=Settings()).endpoint
+    assert bare.methods == explicit.methods
+    steps = {method: [b.step for b in bare.steps_for(method)] for method in bare.methods}
+    assert steps == {m: [b.step for b in explicit.steps_for(m)] for m in explicit.methods}
