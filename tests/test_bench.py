@@ -67,6 +67,25 @@ def _bench_module(module: str, *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.django
+@pytest.mark.flask
+def test_the_view_decorator_bench_checks_its_views_answer() -> None:
+    # wrap_cost.py exits non-zero when a view's answer is wrong, before timing.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    args = ["-n", "3", "--decorations", "3", "--rounds", "1"]
+    done = subprocess.run(
+        [sys.executable, "bench/wrap_cost.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "request, CBV method_decorator" in done.stdout
+
+
 @pytest.mark.slow
 @pytest.mark.django
 @pytest.mark.starlette

@@ -72,6 +72,31 @@ class NoteView(View):
         return {"pk": pk, "q": q, "view": type(self).__name__}
 
 
+class EchoView(View):
+    """Reads its own instance: each request must run on the instance Django made for it."""
+
+    @method_decorator(ajax(methods=["GET"]))
+    def get(self, request: HttpRequest, pk: int) -> dict[str, Any]:
+        return {"pk": self.kwargs["pk"], "path": self.request.path}
+
+
+class LimitedView(View):
+    """A rate-limited class-based view: its counters must outlive one request."""
+
+    @method_decorator(ajax(methods=["GET"], rate="1/minute"))
+    def get(self, request: HttpRequest) -> dict[str, bool]:
+        return {"ok": True}
+
+
+class AsyncEchoView(View):
+    """The async twin of ``EchoView``."""
+
+    @method_decorator(ajax(methods=["GET"]))
+    async def get(self, request: HttpRequest, pk: int) -> dict[str, Any]:
+        await asyncio.sleep(0)
+        return {"pk": self.kwargs["pk"], "path": self.request.path}
+
+
 # The ignores: @ajax is typed as returning the function it decorates, so a
 # direct call keeps its types; what it returns is a Django view.
 urlpatterns = [
@@ -85,6 +110,9 @@ urlpatterns = [
     path("missing/", missing),  # type: ignore[arg-type]
     path("csrf-token/", csrf_token_view),
     path("class-notes/<int:pk>/", NoteView.as_view()),
+    path("echo/<int:pk>/", EchoView.as_view()),
+    path("async-echo/<int:pk>/", AsyncEchoView.as_view()),
+    path("limited/", LimitedView.as_view()),
 ]
 
 
@@ -109,6 +137,29 @@ def test_method_decorator_serves_a_class_based_view() -> None:
     # It bound the method's ``self`` as an input: every call a 422 asking for "self".
     response = Client().get("/class-notes/7/", {"q": "x"})
     assert response.json() == {"pk": 7, "q": "x", "view": "NoteView"}
+
+
+def test_each_request_to_a_class_based_view_runs_on_its_own_instance() -> None:
+    # method_decorator decorates per call; what @ajax reuses must not keep a ``self``.
+    client = Client()
+    answers = [client.get(f"/echo/{pk}/").json() for pk in (1, 2)]
+    assert answers == [{"pk": 1, "path": "/echo/1/"}, {"pk": 2, "path": "/echo/2/"}]
+
+
+def test_each_request_to_an_async_class_based_view_runs_on_its_own_instance() -> None:
+    async def both() -> list[Any]:
+        client = AsyncClient()
+        return [(await client.get(f"/async-echo/{pk}/")).json() for pk in (1, 2)]
+
+    answers = async_to_sync(both)()
+    assert answers == [{"pk": 1, "path": "/async-echo/1/"}, {"pk": 2, "path": "/async-echo/2/"}]
+
+
+def test_a_class_based_view_keeps_its_rate_limit_counters_across_requests() -> None:
+    # Decorated anew per request, the view got fresh settings, hence a fresh
+    # counter store, every time: its limit never refused anything.
+    client = Client()
+    assert [client.get("/limited/").status_code for _ in range(2)] == [200, 429]
 
 
 def test_ajax_on_a_method_says_to_use_method_decorator() -> None:

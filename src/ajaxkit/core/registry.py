@@ -21,11 +21,12 @@ from ajaxkit.core.registration_checks import (
 )
 from ajaxkit.core.routing import Router, normalize_route, param_names
 from ajaxkit.core.settings import Settings
+from ajaxkit.core.steps import PolicyStep
 from ajaxkit.core.transactions import TransactionSource
 from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
-__all__ = ["Ajax", "require_registry"]
+__all__ = ["Ajax", "build_endpoint", "place", "require_registry"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -227,27 +228,18 @@ class Ajax:
                 finds (a string for ``methods``, a route segment with no
                 parameter, a parameter type that cannot be validated, ...).
         """
-        pattern = normalize_route(check_route(route, func))
-        names = param_names(pattern)
-        wanted = self.settings.default_methods if methods is None else methods
-        checked = check_registration(pattern, func, wanted, names, options)
-        with explained(pattern, func):
-            endpoint = make_endpoint(
-                pattern,
-                func,
-                methods=checked,
-                path_names=names,
-                request_arg=request_arg,
-                steps=self.settings.steps,
-                transactions=transactions,
-                unbatchable=unbatchable,
-                **options,
-            )
-        # Only now: a refused registration leaves no empty route behind.
-        target = self.router.route(pattern)
-        check_free(target.pattern, func, endpoint.methods, target.endpoints)
-        for method in endpoint.methods:
-            target.endpoints[method] = endpoint
+        endpoint = build_endpoint(
+            route,
+            func,
+            default_methods=self.settings.default_methods,
+            steps=self.settings.steps,
+            methods=methods,
+            request_arg=request_arg,
+            transactions=transactions,
+            unbatchable=unbatchable,
+            **options,
+        )
+        place(self.router, endpoint)
         return endpoint
 
     @contextmanager
@@ -331,6 +323,43 @@ class Ajax:
         """Answer ``request`` on the running event loop (ASGI servers); the
         arguments are :meth:`dispatch`'s."""
         return await arun(flow(self.router, self.settings, request, platform, transactions))
+
+
+def build_endpoint(
+    route: str,
+    func: Callable[..., Any],
+    *,
+    default_methods: Iterable[str],
+    steps: Iterable[PolicyStep[Any]],
+    methods: Iterable[str] | None = None,
+    **options: Any,
+) -> Endpoint:
+    """Check ``func``'s registration at ``route`` and build its endpoint (not placed).
+
+    ``default_methods`` and ``steps`` are the settings' (``methods`` beats
+    the first); ``options`` are :meth:`Ajax.add`'s.  A view wrapper needs
+    this alone: it serves one endpoint and no registry.
+
+    Raises:
+        RegistrationError: as for :meth:`Ajax.add`.
+    """
+    pattern = normalize_route(check_route(route, func))
+    names = param_names(pattern)
+    wanted = default_methods if methods is None else methods
+    checked = check_registration(pattern, func, wanted, names, options)
+    with explained(pattern, func):
+        return make_endpoint(
+            pattern, func, methods=checked, path_names=names, steps=steps, **options
+        )
+
+
+def place(router: Router, endpoint: Endpoint) -> None:
+    """Serve ``endpoint`` at its route, refusing a method another endpoint there holds."""
+    # Only now: a refused registration leaves no empty route behind.
+    target = router.route(endpoint.route)
+    check_free(target.pattern, endpoint.func, endpoint.methods, target.endpoints)
+    for method in endpoint.methods:
+        target.endpoints[method] = endpoint
 
 
 def require_registry(api: object, call: str) -> Ajax:

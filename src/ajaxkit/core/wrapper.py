@@ -17,29 +17,75 @@ same everywhere:
 * ``settings`` are the view's own (a compatibility profile, say); the
   framework's configuration is resolved over them on the first request, by
   the rule of :mod:`ajaxkit.core.config`.
+
+A wrapped view holds its endpoint and a one-route router, not a registry:
+the client asset, OpenAPI and CSRF routes a registry serves could never be
+reached below a single view, and building them cost each decorated view
+about 2 ms.  :class:`ViewDecorator` is what ``@ajax(...)`` returns: Django's
+``method_decorator`` applies it on every call of the method, so it reuses
+the endpoint built on the first call and only rebinds the instance.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
+import functools
+import inspect
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+from asgiref.sync import async_to_sync
+
+from ajaxkit.core.config import settings_from_config
+from ajaxkit.core.effects import arun, run
+from ajaxkit.core.endpoint import Endpoint
+from ajaxkit.core.pipeline import flow
 from ajaxkit.core.platform import Platform
-from ajaxkit.core.registry import Ajax
+from ajaxkit.core.registry import build_endpoint, place
+from ajaxkit.core.routing import Router
 from ajaxkit.core.settings import Settings
+from ajaxkit.core.steps import DEFAULT_STEPS, PolicyStep
 from ajaxkit.core.transactions import TransactionSource
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
-__all__ = ["ConfigSource", "WrappedView"]
+__all__ = ["ConfigSource", "ViewDecorator", "WrappedView"]
 
 #: Gives the framework's configuration mapping when it is first needed.
 ConfigSource = Callable[[], Mapping[str, Any]]
 
 
+class _SettingsDefaults(NamedTuple):
+    """The two settings registration reads, as ``Settings()`` has them."""
+
+    default_methods: tuple[str, ...] = Settings.default_methods
+    steps: tuple[PolicyStep[Any], ...] = DEFAULT_STEPS
+
+
+_SETTINGS_DEFAULTS = _SettingsDefaults()
+
+
+class _ViewSettings:
+    """A view's declared settings and, per owner, those resolved over its configuration."""
+
+    def __init__(self, declared: Settings | None) -> None:
+        # None: ajaxkit's defaults, made on the first request, since a
+        # Settings() makes its own counter and idempotency stores.
+        self._declared = declared
+        self._resolved: weakref.WeakKeyDictionary[Any, Settings] = weakref.WeakKeyDictionary()
+
+    def resolved(self, owner: Any, config: ConfigSource) -> Settings:
+        settings = self._resolved.get(owner)
+        if settings is None:
+            if self._declared is None:
+                self._declared = Settings()
+            settings = settings_from_config(self._declared, config())
+            self._resolved[owner] = settings
+        return settings
+
+
 class WrappedView:
-    """A view served through a private one-endpoint registry per configuration.
+    """A view served through its own endpoint, settings resolved per configuration.
 
     Args:
         view: the view as written.
@@ -60,25 +106,41 @@ class WrappedView:
         **options: Any,
     ) -> None:
         self.view = view
-        # Registered now, so that a bad option fails when the view's module
-        # is imported rather than on its first request.
-        self._template = Ajax(settings)
-        self.endpoint = self._template.add(
-            "", view, methods=methods, request_arg="native", **options
+        # What Settings() would hold, without making one (see _ViewSettings).
+        defaults = settings or _SETTINGS_DEFAULTS
+        # Built now, so that a bad option fails when the view's module is
+        # imported rather than on its first request.
+        self.endpoint = build_endpoint(
+            "",
+            view,
+            default_methods=defaults.default_methods,
+            steps=defaults.steps,
+            methods=methods,
+            request_arg="native",
+            **options,
         )
-        self._registries: weakref.WeakKeyDictionary[Any, Ajax] = weakref.WeakKeyDictionary()
+        self.router = _serving(self.endpoint)
+        self._settings = _ViewSettings(settings)
 
-    def registry(self, owner: Any, config: ConfigSource) -> Ajax:
-        """The registry serving the view under ``owner`` (a Flask app, Django's
-        settings), its settings resolved from ``config()`` on first use."""
-        api = self._registries.get(owner)
-        if api is None:
-            # A shallow copy shares the endpoint, built once; only the
-            # resolved settings differ from one configuration to the next.
-            api = copy.copy(self._template)
-            api.apply_config(config())
-            self._registries[owner] = api
-        return api
+    def rebound(self, view: Callable[..., Any]) -> WrappedView:
+        """This wrapped view calling ``view`` instead: the same method bound to
+        another instance, analysed alike, sharing the resolved settings."""
+        twin = object.__new__(WrappedView)
+        twin.view = view
+        twin.endpoint = _calling(self._fields, view)
+        twin.router = _serving(twin.endpoint)
+        twin._settings = self._settings
+        return twin
+
+    @functools.cached_property
+    def _fields(self) -> dict[str, Any]:
+        # dataclasses.replace() would list them on every call of a method.
+        return {f.name: getattr(self.endpoint, f.name) for f in dataclasses.fields(Endpoint)}
+
+    def settings(self, owner: Any, config: ConfigSource) -> Settings:
+        """The settings serving the view under ``owner`` (a Flask app, Django's
+        settings), resolved from ``config()`` on first use."""
+        return self._settings.resolved(owner, config)
 
     def dispatch(
         self,
@@ -91,7 +153,8 @@ class WrappedView:
     ) -> AjaxResponse:
         """Answer ``request`` synchronously (WSGI), inside ``transactions``
         (see :meth:`ajaxkit.Ajax.dispatch`)."""
-        return self.registry(owner, config).dispatch(request, platform, transactions=transactions)
+        settings = self.settings(owner, config)
+        return run(flow(self.router, settings, request, platform, transactions))
 
     async def adispatch(
         self,
@@ -104,6 +167,72 @@ class WrappedView:
     ) -> AjaxResponse:
         """Answer ``request`` on the running event loop (ASGI), inside
         ``transactions`` (see :meth:`ajaxkit.Ajax.dispatch`)."""
-        return await self.registry(owner, config).adispatch(
-            request, platform, transactions=transactions
-        )
+        settings = self.settings(owner, config)
+        return await arun(flow(self.router, settings, request, platform, transactions))
+
+
+class ViewDecorator:
+    """The options of one ``@ajax(...)``, wrapping each view it is applied to.
+
+    Django's ``method_decorator`` applies it on every call of the method it
+    decorates, to a ``functools.partial`` over the method bound to that
+    call's instance.  The method is analysed on its first call only; later
+    calls rebind the endpoint to their own instance (see
+    :meth:`WrappedView.rebound`), which costs microseconds, not the
+    milliseconds of reading a signature and building the policy steps.
+
+    Args:
+        settings, methods, options: as for :class:`WrappedView`.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: Settings | None = None,
+        methods: Iterable[str] | None = None,
+        **options: Any,
+    ) -> None:
+        self._settings = settings
+        self._methods = methods
+        self._options = options
+        # Lives as long as this decorator, which the decorated class holds.
+        self._methods_seen: dict[Callable[..., Any], WrappedView] = {}
+
+    def __call__(self, view: Callable[..., Any]) -> WrappedView:
+        """Wrap ``view``, reusing the analysis of a method already seen."""
+        method = _method_function(view)
+        if method is None:
+            return self._wrap(view)
+        seen = self._methods_seen.get(method)
+        if seen is not None:
+            return seen.rebound(view)
+        wrapped = self._wrap(view)
+        # Kept holding the plain function, never called: holding this call's
+        # partial would keep its instance (and its request) alive.
+        self._methods_seen[method] = wrapped.rebound(method)
+        return wrapped
+
+    def _wrap(self, view: Callable[..., Any]) -> WrappedView:
+        return WrappedView(view, settings=self._settings, methods=self._methods, **self._options)
+
+
+def _method_function(view: Callable[..., Any]) -> Callable[..., Any] | None:
+    """The function under ``partial(bound method)``, as ``method_decorator`` hands it."""
+    if not isinstance(view, functools.partial) or view.args or view.keywords:
+        return None
+    bound = view.func
+    return bound.__func__ if inspect.ismethod(bound) else None
+
+
+def _calling(fields: Mapping[str, Any], view: Callable[..., Any]) -> Endpoint:
+    """The endpoint of ``fields`` with ``view`` as its handler (its analysis kept)."""
+    # As make_endpoint builds it: asgiref's wrapper lets WSGI serve an async handler.
+    sync_func = async_to_sync(view) if fields["is_async"] else view
+    return Endpoint(**{**fields, "func": view, "sync_func": sync_func})
+
+
+def _serving(endpoint: Endpoint) -> Router:
+    """A router holding ``endpoint`` alone, at the route ``""`` a wrapper dispatches."""
+    router = Router()
+    place(router, endpoint)
+    return router

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import WrappedView
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
 from ajaxkit.django.transactions import RequestAtomicity
@@ -127,7 +127,15 @@ def _wrap(wrapped: WrappedView) -> View:
     functools.update_wrapper(wrapper, wrapped.view)
     # After update_wrapper: a non_atomic_requests mark on the view is kept.
     sources = RequestAtomicity.install(wrapper).sources
-    return django_csrf_exempt(wrapper)
+    # The mark csrf_exempt() sets, without its extra wrapping function:
+    # method_decorator wraps a class-based view's method on every request.
+    wrapper.csrf_exempt = True  # type: ignore[union-attr]
+    return wrapper
+
+
+#: Bare ``@ajax`` (``method_decorator(ajax)`` applies it per call, so it keeps
+#: what it learned about each method, as ``ajax(...)``'s decorators do).
+_BARE = ViewDecorator()
 
 
 @overload
@@ -160,6 +168,7 @@ def ajax(view: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     :meth:`ajaxkit.Ajax.endpoint`; ``permission(request)`` receives the
     :class:`~ajaxkit.AjaxRequest` (Django's request is its ``native``).
     """
+    decorate = ViewDecorator(**options) if options else _BARE
     if view is not None:
-        return _wrap(WrappedView(view, **options))
-    return lambda func: _wrap(WrappedView(func, **options))
+        return _wrap(decorate(view))
+    return lambda func: _wrap(decorate(func))

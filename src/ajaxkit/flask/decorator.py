@@ -28,7 +28,7 @@ import flask
 
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import WrappedView
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.mount import ALL_METHODS
 from ajaxkit.flask.platform import FLASK_PLATFORM
@@ -36,6 +36,11 @@ from ajaxkit.flask.platform import FLASK_PLATFORM
 __all__ = ["ajax"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+#: Bare ``@ajax`` (``method_decorator(ajax)`` applies it per call, so it keeps
+#: what it learned about each method, as ``ajax(...)``'s decorators do).
+_BARE = ViewDecorator()
 
 
 @overload
@@ -64,9 +69,10 @@ def ajax(view: Callable[..., Any] | None = None, /, **options: Any) -> Any:
             :meth:`ajaxkit.Ajax.endpoint` (``methods``, ``login_required``,
             ``permission``, ``csrf_exempt``, ...).
     """
+    decorate = ViewDecorator(**options) if options else _BARE
     if view is not None:
-        return _wrap(WrappedView(view, **options))
-    return lambda func: _wrap(WrappedView(func, **options))
+        return _wrap(decorate(view))
+    return lambda func: _wrap(decorate(func))
 
 
 def _app_config() -> flask.Config:

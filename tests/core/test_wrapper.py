@@ -1,0 +1,94 @@
+"""The core view wrapper behind every ``@ajax``: what one wrapped view holds and reuses.
+
+Django's ``method_decorator`` applies its decorator on every call, to a
+fresh ``partial`` over the method bound to that call's instance: the
+wrapper must reuse what it learned about the method and still call the
+method on the instance of each call.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from ajaxkit.core.platform import REFERENCE
+from ajaxkit.core.settings import Settings
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView
+from ajaxkit.types import AjaxRequest, Headers, MultiDict
+
+
+def get(query: dict[str, str]) -> AjaxRequest:
+    """A GET as an integration hands it to a wrapped view."""
+    return AjaxRequest(
+        method="GET",
+        path="/view",
+        route="",
+        headers=Headers([]),
+        query=MultiDict(list(query.items())),
+    )
+
+
+class Greeter:
+    """A class whose method is decorated per call, as ``method_decorator`` does."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def greet(self, request: Any, punctuation: str = "!") -> dict[str, str]:
+        return {"greeting": f"hello {self.name}{punctuation}"}
+
+
+def per_call(method: Any) -> Any:
+    """What ``method_decorator`` hands its decorator: a partial over the bound method."""
+    return functools.wraps(Greeter.greet)(functools.partial(method))
+
+
+class Owner:
+    """What a configuration is keyed by (a Flask app, Django's settings)."""
+
+
+OWNER = Owner()
+
+
+def answer(decorate: ViewDecorator, view: Any, query: dict[str, str]) -> Any:
+    response = decorate(view).dispatch(OWNER, dict, get(query), REFERENCE)
+    assert response.status == 200, response.body
+    return json.loads(response.body)
+
+
+def test_a_wrapped_view_serves_its_own_route_alone() -> None:
+    # No registry per view: no client asset, OpenAPI document or CSRF route.
+    def view(request: Any) -> None:
+        return None
+
+    wrapped = ViewDecorator()(view)
+    assert [route.pattern for route in wrapped.router] == [""]
+
+
+def test_a_method_decorated_per_call_is_analysed_once() -> None:
+    decorate = ViewDecorator(methods=["GET"])
+    first = decorate(per_call(Greeter("ada").greet))
+    second = decorate(per_call(Greeter("bob").greet))
+    assert second.endpoint.shape is first.endpoint.shape
+    assert second.endpoint.steps is first.endpoint.steps
+
+
+def test_each_call_runs_the_method_on_its_own_instance() -> None:
+    decorate = ViewDecorator(methods=["GET"])
+    ada = answer(decorate, per_call(Greeter("ada").greet), {"punctuation": "?"})
+    bob = answer(decorate, per_call(Greeter("bob").greet), {})
+    assert (ada, bob) == ({"greeting": "hello ada?"}, {"greeting": "hello bob!"})
+
+
+def test_a_view_without_settings_registers_as_with_ajaxkits_defaults() -> None:
+    # Decorating makes no Settings() (each makes its own stores): the
+    # defaults it reads instead must stay those of Settings().
+    def view(request: Any) -> None:
+        return None
+
+    bare = WrappedView(view).endpoint
+    explicit = WrappedView(view, settings=Settings()).endpoint
+    assert bare.methods == explicit.methods
+    steps = {method: [b.step for b in bare.steps_for(method)] for method in bare.methods}
+    assert steps == {m: [b.step for b in explicit.steps_for(m)] for m in explicit.methods}
