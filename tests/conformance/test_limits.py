@@ -90,6 +90,13 @@ class Mounted:
             calls.append("streamed")
             return Stream(iter([b"a", b"b"]), media_type="text/plain")
 
+        @api.endpoint("sign-in", methods=["POST"])
+        def sign_in(request: AjaxRequest, name: str) -> Any:
+            # A handler writing its session cookie as a raw header (cookies
+            # set with AjaxResponse.set_cookie are never stored at all).
+            calls.append(name)
+            return {"name": name}, 200, {"Set-Cookie": f"session=s-{name}; HttpOnly; Path=/"}
+
 
 @pytest.fixture
 def mounted() -> Mounted:
@@ -243,6 +250,23 @@ def test_I1_batch_items_with_a_key_are_replayed(app: Client, mounted: Mounted) -
     replayed = {name.lower(): value for name, value in again["headers"].items()}
     assert replayed["idempotent-replayed"] == "true"
     assert mounted.calls == ["a"]
+
+
+def test_I1_a_replay_sets_no_cookie(app: Client, mounted: Mounted) -> None:
+    # A stored answer goes to whoever repeats the key: anonymous callers
+    # share one scope, so a replayed session cookie would log a stranger in.
+    key = _key()
+    first = app.post("/ajax/sign-in", json={"name": "ann"}, headers=key)
+    assert first.header_list("set-cookie") == ["session=s-ann; HttpOnly; Path=/"]
+    stranger = app.sibling()
+    try:
+        again = stranger.post("/ajax/sign-in", json={"name": "ann"}, headers=key)
+    finally:
+        stranger.close()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.header_list("set-cookie") == []
+    assert again.json() == {"name": "ann"}
+    assert mounted.calls == ["ann"]
 
 
 def test_I2_the_same_key_for_another_request_is_422(app: Client) -> None:

@@ -278,10 +278,22 @@ def _record(response: AjaxResponse, fingerprint: str) -> bytes:
             "state": "done",
             "fp": fingerprint,
             "status": response.status,
-            "headers": response.headers.multi_items(),
+            "headers": _replayable_headers(response),
             "body": base64.b64encode(response.body).decode("ascii"),
         }
     )
+
+
+def _replayable_headers(response: AjaxResponse) -> list[tuple[str, str]]:
+    # A cookie belongs to the caller it was set for.  Cookie values are never
+    # stored, and neither is a raw Set-Cookie header a handler wrote itself:
+    # replayed to another caller sharing the scope (anonymous callers all
+    # do), a session cookie would log them in as someone else.
+    return [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() != "set-cookie"
+    ]
 
 
 def _store_key(user: str | None, key: str) -> str:
