@@ -29,6 +29,7 @@ import functools
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -41,6 +42,7 @@ from ajaxkit.core.identity import user_id
 from ajaxkit.core.steps import StepCall, load_user
 from ajaxkit.core.transactions import transactions_of
 from ajaxkit.exceptions import (
+    ConfigurationError,
     IdempotencyInFlight,
     IdempotencyKeyInvalid,
     IdempotencyKeyMissing,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.platform import Platform
 
 __all__ = [
+    "DEFAULT_MAX_RECORDS",
     "PENDING_TIMEOUT",
     "IdempotencyConfig",
     "IdempotencyInFlight",
@@ -69,6 +72,8 @@ HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 #: Seconds after which an unfinished reservation no longer blocks retries.
 PENDING_TIMEOUT = 300.0
+#: Records :class:`MemoryIdempotencyStore` keeps by default.
+DEFAULT_MAX_RECORDS = 10_000
 _MAX_KEY = 255
 _STATE = "ajaxkit.idempotency"
 _METHODS = frozenset({"POST", "PATCH"})
@@ -102,35 +107,69 @@ class IdempotencyStore(Protocol):
 
 
 class MemoryIdempotencyStore:
-    """An in-process store (one process, or tests)."""
+    """An in-process store (one process, or tests), of at most ``max_records``.
+
+    Every request with a fresh key adds a record, so the store is bounded:
+    once full, expired records are dropped (at most once per
+    ``max_records // 2`` reservations, so that each costs the same however
+    many are live), then the oldest, whose key then runs again if retried.
+    Give production processes the Redis store.
+
+    Raises:
+        ConfigurationError: ``max_records`` is not a whole number, 1 or more.
+    """
 
     blocks = False
 
-    def __init__(self) -> None:
-        self._records: dict[str, tuple[float, bytes]] = {}
+    def __init__(self, max_records: int = DEFAULT_MAX_RECORDS) -> None:
+        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+            raise ConfigurationError(
+                f"MemoryIdempotencyStore(max_records={max_records!r}): "
+                "must be a whole number, 1 or more."
+            )
+        self.max_records = max_records
+        # Oldest first: reservations are appended, and the first is evicted.
+        self._records: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
+        self._since_collect = 0
+
+    def __len__(self) -> int:
+        return len(self._records)
 
     def reserve(self, key: str, record: bytes, now: float, expires: float) -> bytes | None:
         with self._lock:
             found = self._records.get(key)
             if found is not None and found[0] > now:
                 return found[1]
-            if len(self._records) > 1024:
-                self._collect(now)
-            self._records[key] = (expires, record)
+            self._put(key, (expires, record), now)
             return None
 
     def save(self, key: str, record: bytes, now: float, expires: float) -> None:
         with self._lock:
-            self._records[key] = (expires, record)
+            if key in self._records:  # keeps its place: it was reserved then
+                self._records[key] = (expires, record)
+            else:
+                self._put(key, (expires, record), now)
 
     def release(self, key: str) -> None:
         with self._lock:
             self._records.pop(key, None)
 
-    def _collect(self, now: float) -> None:
-        for key in [k for k, (expires, _) in self._records.items() if expires <= now]:
-            del self._records[key]
+    def _put(self, key: str, value: tuple[float, bytes], now: float) -> None:
+        self._records[key] = value
+        self._records.move_to_end(key)
+        self._since_collect += 1
+        if len(self._records) > self.max_records:
+            self._make_room(now)
+
+    def _make_room(self, now: float) -> None:
+        if self._since_collect >= self.max_records // 2:
+            # A full scan, paid for by the reservations since the last one.
+            self._since_collect = 0
+            for key in [k for k, (expires, _) in self._records.items() if expires <= now]:
+                del self._records[key]
+        while len(self._records) > self.max_records:
+            self._records.popitem(last=False)
 
 
 Mode = Literal["optional", "required"]
