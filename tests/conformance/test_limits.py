@@ -180,6 +180,33 @@ def test_R3_anonymous_clients_count_by_address(client_class: type[Client]) -> No
         client.close()
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # One IPv6 subscriber holds a /64 (2**64 addresses): one bucket.
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe"),
+        ("2001:db8:1:2::1", "[2001:DB8:1:2::9]:443"),
+        # A proxy writing the client's port makes each connection new.
+        ("203.0.113.7:50000", "203.0.113.7:50001"),
+        # The same IPv4 client, written as IPv6 by a dual-stack proxy.
+        ("::ffff:203.0.113.8", "203.0.113.8"),
+    ],
+)
+def test_R3_one_client_is_one_bucket_however_its_address_is_written(
+    client_class: type[Client], first: str, second: str
+) -> None:
+    mounted = Mounted(trusted_proxies=1)
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        assert client.get("/ajax/by-ip", headers={"X-Forwarded-For": first}).status == 200
+        assert client.get("/ajax/by-ip", headers={"X-Forwarded-For": second}).status == 429
+        # Another /64, another client.
+        other = {"X-Forwarded-For": "2001:db8:1:3::1"}
+        assert client.get("/ajax/by-ip", headers=other).status == 200
+    finally:
+        client.close()
+
+
 def test_R3_untrusted_forwarded_for_is_ignored(app: Client) -> None:
     assert app.get("/ajax/by-ip", headers={"X-Forwarded-For": "203.0.113.1"}).status == 200
     # A made-up header does not buy a fresh bucket without trusted proxies.
