@@ -9,6 +9,8 @@ from typing import Any
 
 import orjson
 
+from ajaxkit import Ajax
+from ajaxkit.live import Live, LiveSettings
 from tests.conformance.clients.base import Client, Response, WsSession
 
 
@@ -167,6 +169,30 @@ def test_L7_long_poll_returns_waiting_events_at_once(client: Client) -> None:
         "/ajax/_live/poll", params={"topic": "news", "cursor": body["cursor"], "timeout": 0}
     )
     assert follow.json()["events"] == []
+
+
+def test_L7_a_long_poll_answer_carries_at_most_poll_limit_events(
+    client_class: type[Client],
+) -> None:
+    # A cursor as old as the log must not buy the whole retained window (ten
+    # thousand events by default) in one answer: pages of poll_limit.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(poll_limit=2, heartbeat=0))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        cursor = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+        for n in range(5):
+            live.publish("news", {"n": n})
+        pages = []
+        for _ in range(3):
+            params = {"topic": "news", "cursor": cursor, "timeout": 0}
+            body = client.get("/ajax/_live/poll", params=params).json()
+            pages.append([event["data"]["n"] for event in body["events"]])
+            cursor = body["cursor"]
+        assert pages == [[0, 1], [2, 3], [4]]
+    finally:
+        client.close()
 
 
 def test_L7_long_poll_times_out_with_no_events_and_the_same_cursor(client: Client) -> None:

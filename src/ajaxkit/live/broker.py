@@ -123,18 +123,21 @@ class Broker(abc.ABC):
         buffer_bytes: int = DEFAULT_BUFFER_BYTES,
         user_key: str | None = None,
         sse: bool = True,
+        backlog_limit: int | None = None,
     ) -> Opened:
         """Subscribe to ``topics`` from ``cursor`` with no gap and no duplicate.
 
         The subscription is registered before the log is read, so an event
         published meanwhile is both in the backlog and held by the
-        subscription, which drops what the backlog already covers.
+        subscription, which drops what the backlog already covers.  With
+        ``backlog_limit`` the backlog holds at most that many events (its
+        cursor is then the last of them).
         """
         await self.start()
         subscription = Subscription(topics, limit=buffer_bytes, user_key=user_key, sse=sse)
         self.fanout.add(subscription)
         try:
-            backlog = await self.since(client_cursor(cursor), topics)
+            backlog = await self.since(client_cursor(cursor), topics, backlog_limit)
         except BaseException:
             self.fanout.remove(subscription)
             raise
