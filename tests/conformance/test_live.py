@@ -340,6 +340,26 @@ def test_L10_websocket_refused_topics_are_errors_and_the_socket_stays(
         assert _subscribe(ws, ["members"])["type"] == "subscribed"
 
 
+def test_L10_websocket_topics_are_validated_as_http_ones_are(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # Each of these is a 422 on _live/sse and _live/poll (L6); over the
+    # socket they matched a declared pattern and were subscribed.
+    needs("websocket")
+    malformed = ["chat/" + "x" * 300, "chat/a/", "chat/\x7f"]
+    with client.websocket("/ajax/_live/ws") as ws:
+        for topic in malformed:
+            refused = _subscribe(ws, [topic])
+            assert (refused["type"], refused["code"], refused["topics"]) == (
+                "error",
+                "validation_failed",
+                [topic],
+            )
+            http = client.get("/ajax/_live/poll", params={"topic": topic})
+            assert http.status == 422
+        assert _subscribe(ws, ["chat/a"])["type"] == "subscribed"
+
+
 def test_L11_websocket_unsubscribe_stops_delivery(
     client: Client, needs: Callable[[str], None]
 ) -> None:
