@@ -305,6 +305,21 @@ def test_I2_the_same_key_for_another_request_is_422(app: Client) -> None:
         assert response.json()["code"] == "idempotency_key_reused"
 
 
+def test_I2_the_same_key_with_another_query_is_422(app: Client, mounted: Mounted) -> None:
+    # A handler may read the query of a POST (a model endpoint's ?expand=
+    # shapes its answer): another query is another request.
+    key = _key()
+    first = app.post("/ajax/notes", params={"expand": "a"}, json={"title": "a"}, headers=key)
+    assert first.status == 201
+    again = app.post("/ajax/notes", params={"expand": "a"}, json={"title": "a"}, headers=key)
+    assert again.headers["idempotent-replayed"] == "true"
+    for params in ({"expand": "b"}, {}):
+        response = app.post("/ajax/notes", params=params, json={"title": "a"}, headers=key)
+        assert response.status == 422
+        assert response.json()["code"] == "idempotency_key_reused"
+    assert mounted.calls == ["a"]
+
+
 def test_I3_a_repeat_while_the_first_runs_is_409(app: Client, mounted: Mounted) -> None:
     key = _key()
     other = app.sibling()

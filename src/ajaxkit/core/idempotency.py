@@ -6,7 +6,7 @@ stored (status, headers, body) and every later request with the same key
 gets that response again, marked ``Idempotent-Replayed: true``, without
 running the handler.  A request arriving while the first is still running
 gets 409 ``idempotency_in_flight`` (retry later); the same key with another
-request (method, route, body or user differ) is 422
+request (method, route, query, body or user differ) is 422
 ``idempotency_key_reused``.  Not stored, so that a retry runs again: 5xx
 responses, streamed responses and responses the handler built natively.
 Cookies are never replayed (a replay must not log anyone in).
@@ -33,6 +33,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.parse import urlencode
 
 import orjson
 
@@ -343,8 +344,13 @@ def _store_key(user: str | None, key: str) -> str:
 
 def _fingerprint(request: AjaxRequest, scope: str, body: bytes) -> str:
     digest = hashlib.sha256()
-    for part in (request.method, scope, request.route, request.content_type):
-        digest.update(part.encode() + b"\0")
+    # The query too: a handler may read it on a POST (a model endpoint's
+    # ?expand= shapes the answer), so another query is another request.
+    query = urlencode(request.query.multi_items())
+    for part in (request.method, scope, request.route, query, request.content_type):
+        # surrogatepass: a stranger's path or query may decode to a lone
+        # surrogate, which must fingerprint, not fail the request.
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(body)
     fingerprint = digest.hexdigest()
     request.state[_STATE + ".fp"] = fingerprint
