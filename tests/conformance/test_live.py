@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+import pytest
 
-from ajaxkit import Ajax
+from ajaxkit import Ajax, NotFound
 from ajaxkit.live import Live, LiveSettings
 from tests.conformance.clients.base import Client, Response, WsSession
 
@@ -138,6 +139,30 @@ def test_L5_authorization_sees_the_user(client: Client) -> None:
     client.login("bob")
     assert client.get("/ajax/_live/poll", params={"topic": "staff"}).status == 403
     assert client.get("/ajax/_live/poll", params={"topic": "members"}).status == 200
+
+
+def test_L5_topics_starting_with_an_underscore_are_never_declared(
+    client_class: type[Client],
+) -> None:
+    # ajaxkit's own control topics start with "_" (revocations travel on
+    # "_ajaxkit/revoke", naming users).  A pattern such as "{org}/{room}"
+    # matched them: anyone could read who was revoked, and a publish to it
+    # with made-up data revoked anyone, or stopped delivery.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0))
+    live.topic("{org}/{room}")
+    client = client_class(apis={"/ajax": api})
+    try:
+        for path in ("/ajax/_live/sse", "/ajax/_live/poll"):
+            for topic in ("_ajaxkit/revoke", "_x/y"):
+                response = client.get(path, params={"topic": topic})
+                assert response.status == 404, (path, topic)
+                assert response.json()["code"] == "not_found"
+        assert client.get("/ajax/_live/poll", params={"topic": "acme/lobby"}).status == 200
+        with pytest.raises(NotFound):
+            live.publish("_ajaxkit/revoke", {"user": "42", "topic": None})
+    finally:
+        client.close()
 
 
 def test_L6_topic_lists_are_validated(client: Client) -> None:

@@ -10,6 +10,7 @@ read the backlog), long-poll reads, revocation.  A backend supplies the log:
 from __future__ import annotations
 
 import abc
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from ajaxkit.live.events import Cursor, Event, Position, client_cursor, comment_
 from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES, Fanout, Subscription, call_on
 
 __all__ = ["REVOKE_TOPIC", "Backlog", "Broker", "Opened", "check_window"]
+
+log = logging.getLogger("ajaxkit.live")
 
 #: The reserved topic that carries revocations to every process.
 REVOKE_TOPIC = "_ajaxkit/revoke"
@@ -157,9 +160,25 @@ class Broker(abc.ABC):
         """Hand freshly logged events to this process: revocations act, the rest fan out."""
         for event in events:
             if event.topic == REVOKE_TOPIC:
-                order = orjson.loads(event.data)
-                self.revoke_local(str(order["user"]), order.get("topic"))
+                self._obey(event.data)
         self.fanout.deliver(events)
+
+    def _obey(self, data: bytes) -> None:
+        """Carry out a revocation order, or log and skip one that is malformed.
+
+        Anything may have been published on the revocation topic
+        (``publish`` takes any topic); raising here would fail the publish,
+        or end the Redis reader and with it all delivery to this process.
+        """
+        try:
+            order = orjson.loads(data)
+            user, topic = order["user"], order.get("topic")
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+            user, topic = None, None
+        if not isinstance(user, str) or not isinstance(topic, (str, type(None))):
+            log.warning("Ignored a malformed revocation on %s: %r", REVOKE_TOPIC, data[:200])
+            return
+        self.revoke_local(user, topic)
 
     def revoke_local(self, user_key: str, topic: str | None = None) -> int:
         """Close this process's subscriptions of ``user_key`` (to ``topic``, or all)."""

@@ -251,6 +251,10 @@ class Live:
         return topic
 
     def _rule(self, topic: str) -> TopicRule:
+        if topic.startswith("_"):
+            # Reserved, like the patterns: ajaxkit's own control topics
+            # (revocations, naming users) must match no declared pattern.
+            raise NotFound(f"No topic {topic!r} is declared: names starting with '_' are reserved.")
         try:
             route, _ = self._topics.match(topic)
         except NotFound:
