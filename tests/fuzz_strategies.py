@@ -176,6 +176,9 @@ def multipart_bodies() -> st.SearchStrategy[tuple[bytes, str]]:
                 "name=\"file\"; filename*=unicode_escape''%5Cud800",
                 "name=\"file\"; filename*=utf-8''%ED%A0%80",
                 "name*=nope''x",
+                # More parameters than a part header may carry (rule U9).
+                'name="name"' + "; p=v" * 17,
+                'name="name"; filename*0*=a; filename*1*=b; filename="x\\"y"',
             ]
         ),
     )

@@ -15,15 +15,19 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.endpoint import Endpoint
 from tests.conformance.app import Natives, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.fuzz_strategies import (
+    EDGE_NUMBERS,
     FUZZ_SETTINGS,
     METHODS,
     FuzzRequest,
     bodies,
     declared_lengths,
+    header_values,
+    hostile_text,
     path_segments,
     query_pairs,
     requests,
@@ -185,6 +189,80 @@ def test_fuzz_hostile_bodies_under_csrf_get_problems_not_500s(client: Client, ne
         if with_token:
             headers["X-CSRFToken"] = token
         request = FuzzRequest("POST", "/ajax/echo", [], headers, content)
+        assert_well_behaved(send(client, request), request)
+
+    check()
+
+
+# --- who is calling: keys and addresses a stranger writes --------------------------
+
+#: X-Forwarded-For hops: addresses in every spelling, with ports, and junk.
+_hops = st.one_of(
+    st.ip_addresses().map(str),
+    st.ip_addresses(v=6).map(lambda ip: f"[{ip}]:443"),
+    st.ip_addresses(v=4).map(lambda ip: f"{ip}:{ip.packed[0] * 200}"),
+    st.ip_addresses(v=4).map(lambda ip: f"::ffff:{ip}"),
+    header_values.map(lambda value: value.replace(",", "")),
+)
+_idempotency_keys = st.one_of(
+    st.uuids().map(lambda key: f'"{key}"'), header_values, st.just("x" * 300)
+)
+
+
+def _keyed_api() -> Ajax:
+    """A registry counting by address behind two proxies, its POST idempotent."""
+    api = Ajax(trusted_proxies=2)
+
+    @api.endpoint("keyed", methods=["POST"], rate="1000/second", rate_key="ip")
+    def keyed(request: AjaxRequest, n: int = 0) -> dict[str, int]:
+        return {"n": n}
+
+    return api
+
+
+def test_fuzz_hostile_keys_and_forwarded_hops_get_problems_not_500s(
+    client_class: type[Client],
+) -> None:
+    client = client_class(apis={"/ajax": _keyed_api()})
+
+    @FUZZ_SETTINGS
+    @given(hops=st.lists(_hops, max_size=5), key=st.one_of(st.none(), _idempotency_keys))
+    def check(hops: list[str], key: str | None) -> None:
+        headers = {"Content-Type": "application/json"}
+        if hops:
+            headers["X-Forwarded-For"] = ", ".join(hops)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        request = FuzzRequest("POST", "/ajax/keyed", [], headers, b'{"n": 1}')
+        assert_well_behaved(send(client, request), request)
+
+    try:
+        check()
+    finally:
+        client.close()
+
+
+# --- live cursors and topics -------------------------------------------------------
+
+_cursors = st.one_of(
+    header_values,
+    st.tuples(
+        st.sampled_from(["", "e", "x" * 65, "ab_12"]), st.sampled_from((*EDGE_NUMBERS, "-1"))
+    ).map(":".join),
+)
+
+
+def test_fuzz_hostile_live_cursors_and_topics_get_problems_not_500s(client: Client) -> None:
+    @FUZZ_SETTINGS
+    @given(
+        topics=st.lists(st.one_of(st.sampled_from(["news", "chat/a"]), hostile_text), max_size=3),
+        cursor=st.one_of(st.none(), _cursors),
+    )
+    def check(topics: list[str], cursor: str | None) -> None:
+        params = [("topic", topic) for topic in topics] + [("timeout", "0")]
+        if cursor is not None:
+            params.append(("cursor", cursor))
+        request = FuzzRequest("GET", "/ajax/_live/poll", params)
         assert_well_behaved(send(client, request), request)
 
     check()

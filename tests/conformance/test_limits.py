@@ -90,6 +90,13 @@ class Mounted:
             calls.append("streamed")
             return Stream(iter([b"a", b"b"]), media_type="text/plain")
 
+        @api.endpoint("sign-in", methods=["POST"])
+        def sign_in(request: AjaxRequest, name: str) -> Any:
+            # A handler writing its session cookie as a raw header (cookies
+            # set with AjaxResponse.set_cookie are never stored at all).
+            calls.append(name)
+            return {"name": name}, 200, {"Set-Cookie": f"session=s-{name}; HttpOnly; Path=/"}
+
 
 @pytest.fixture
 def mounted() -> Mounted:
@@ -173,6 +180,33 @@ def test_R3_anonymous_clients_count_by_address(client_class: type[Client]) -> No
         client.close()
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # One IPv6 subscriber holds a /64 (2**64 addresses): one bucket.
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe"),
+        ("2001:db8:1:2::1", "[2001:DB8:1:2::9]:443"),
+        # A proxy writing the client's port makes each connection new.
+        ("203.0.113.7:50000", "203.0.113.7:50001"),
+        # The same IPv4 client, written as IPv6 by a dual-stack proxy.
+        ("::ffff:203.0.113.8", "203.0.113.8"),
+    ],
+)
+def test_R3_one_client_is_one_bucket_however_its_address_is_written(
+    client_class: type[Client], first: str, second: str
+) -> None:
+    mounted = Mounted(trusted_proxies=1)
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        assert client.get("/ajax/by-ip", headers={"X-Forwarded-For": first}).status == 200
+        assert client.get("/ajax/by-ip", headers={"X-Forwarded-For": second}).status == 429
+        # Another /64, another client.
+        other = {"X-Forwarded-For": "2001:db8:1:3::1"}
+        assert client.get("/ajax/by-ip", headers=other).status == 200
+    finally:
+        client.close()
+
+
 def test_R3_untrusted_forwarded_for_is_ignored(app: Client) -> None:
     assert app.get("/ajax/by-ip", headers={"X-Forwarded-For": "203.0.113.1"}).status == 200
     # A made-up header does not buy a fresh bucket without trusted proxies.
@@ -245,6 +279,23 @@ def test_I1_batch_items_with_a_key_are_replayed(app: Client, mounted: Mounted) -
     assert mounted.calls == ["a"]
 
 
+def test_I1_a_replay_sets_no_cookie(app: Client, mounted: Mounted) -> None:
+    # A stored answer goes to whoever repeats the key: anonymous callers
+    # share one scope, so a replayed session cookie would log a stranger in.
+    key = _key()
+    first = app.post("/ajax/sign-in", json={"name": "ann"}, headers=key)
+    assert first.header_list("set-cookie") == ["session=s-ann; HttpOnly; Path=/"]
+    stranger = app.sibling()
+    try:
+        again = stranger.post("/ajax/sign-in", json={"name": "ann"}, headers=key)
+    finally:
+        stranger.close()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.header_list("set-cookie") == []
+    assert again.json() == {"name": "ann"}
+    assert mounted.calls == ["ann"]
+
+
 def test_I2_the_same_key_for_another_request_is_422(app: Client) -> None:
     key = _key()
     assert app.post("/ajax/notes", json={"title": "a"}, headers=key).status == 201
@@ -252,6 +303,21 @@ def test_I2_the_same_key_for_another_request_is_422(app: Client) -> None:
         response = app.request(method, "/ajax/notes", json=body, headers=key)
         assert response.status == 422
         assert response.json()["code"] == "idempotency_key_reused"
+
+
+def test_I2_the_same_key_with_another_query_is_422(app: Client, mounted: Mounted) -> None:
+    # A handler may read the query of a POST (a model endpoint's ?expand=
+    # shapes its answer): another query is another request.
+    key = _key()
+    first = app.post("/ajax/notes", params={"expand": "a"}, json={"title": "a"}, headers=key)
+    assert first.status == 201
+    again = app.post("/ajax/notes", params={"expand": "a"}, json={"title": "a"}, headers=key)
+    assert again.headers["idempotent-replayed"] == "true"
+    for params in ({"expand": "b"}, {}):
+        response = app.post("/ajax/notes", params=params, json={"title": "a"}, headers=key)
+        assert response.status == 422
+        assert response.json()["code"] == "idempotency_key_reused"
+    assert mounted.calls == ["a"]
 
 
 def test_I3_a_repeat_while_the_first_runs_is_409(app: Client, mounted: Mounted) -> None:

@@ -8,7 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+import pytest
 
+from ajaxkit import Ajax, NotFound
+from ajaxkit.live import Live, LiveSettings
 from tests.conformance.clients.base import Client, Response, WsSession
 
 
@@ -138,6 +141,30 @@ def test_L5_authorization_sees_the_user(client: Client) -> None:
     assert client.get("/ajax/_live/poll", params={"topic": "members"}).status == 200
 
 
+def test_L5_topics_starting_with_an_underscore_are_never_declared(
+    client_class: type[Client],
+) -> None:
+    # ajaxkit's own control topics start with "_" (revocations travel on
+    # "_ajaxkit/revoke", naming users).  A pattern such as "{org}/{room}"
+    # matched them: anyone could read who was revoked, and a publish to it
+    # with made-up data revoked anyone, or stopped delivery.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0))
+    live.topic("{org}/{room}")
+    client = client_class(apis={"/ajax": api})
+    try:
+        for path in ("/ajax/_live/sse", "/ajax/_live/poll"):
+            for topic in ("_ajaxkit/revoke", "_x/y"):
+                response = client.get(path, params={"topic": topic})
+                assert response.status == 404, (path, topic)
+                assert response.json()["code"] == "not_found"
+        assert client.get("/ajax/_live/poll", params={"topic": "acme/lobby"}).status == 200
+        with pytest.raises(NotFound):
+            live.publish("_ajaxkit/revoke", {"user": "42", "topic": None})
+    finally:
+        client.close()
+
+
 def test_L6_topic_lists_are_validated(client: Client) -> None:
     missing = client.get("/ajax/_live/sse")
     assert missing.status == 422
@@ -167,6 +194,30 @@ def test_L7_long_poll_returns_waiting_events_at_once(client: Client) -> None:
         "/ajax/_live/poll", params={"topic": "news", "cursor": body["cursor"], "timeout": 0}
     )
     assert follow.json()["events"] == []
+
+
+def test_L7_a_long_poll_answer_carries_at_most_poll_limit_events(
+    client_class: type[Client],
+) -> None:
+    # A cursor as old as the log must not buy the whole retained window (ten
+    # thousand events by default) in one answer: pages of poll_limit.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(poll_limit=2, heartbeat=0))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        cursor = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+        for n in range(5):
+            live.publish("news", {"n": n})
+        pages = []
+        for _ in range(3):
+            params = {"topic": "news", "cursor": cursor, "timeout": 0}
+            body = client.get("/ajax/_live/poll", params=params).json()
+            pages.append([event["data"]["n"] for event in body["events"]])
+            cursor = body["cursor"]
+        assert pages == [[0, 1], [2, 3], [4]]
+    finally:
+        client.close()
 
 
 def test_L7_long_poll_times_out_with_no_events_and_the_same_cursor(client: Client) -> None:
@@ -312,6 +363,26 @@ def test_L10_websocket_refused_topics_are_errors_and_the_socket_stays(
         ws.send_text("not json")
         assert ws.receive_json()["code"] == "malformed_json"
         assert _subscribe(ws, ["members"])["type"] == "subscribed"
+
+
+def test_L10_websocket_topics_are_validated_as_http_ones_are(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # Each of these is a 422 on _live/sse and _live/poll (L6); over the
+    # socket they matched a declared pattern and were subscribed.
+    needs("websocket")
+    malformed = ["chat/" + "x" * 300, "chat/a/", "chat/\x7f"]
+    with client.websocket("/ajax/_live/ws") as ws:
+        for topic in malformed:
+            refused = _subscribe(ws, [topic])
+            assert (refused["type"], refused["code"], refused["topics"]) == (
+                "error",
+                "validation_failed",
+                [topic],
+            )
+            http = client.get("/ajax/_live/poll", params={"topic": topic})
+            assert http.status == 422
+        assert _subscribe(ws, ["chat/a"])["type"] == "subscribed"
 
 
 def test_L11_websocket_unsubscribe_stops_delivery(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -646,6 +647,42 @@ def test_U8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: 
         headers = {"Content-Type": content_type, "X-CSRFToken": token}
         response = client.post("/ajax/submit", content=b"x", headers=headers)
         assert_problem(response, 400, "malformed_body")
+
+
+#: Part headers a stranger may send: parameters by the ten thousand.  Read by
+#: the standard library's email parser, each body cost seconds of CPU (one
+#: of 1 MiB, over two minutes); read as :mod:`ajaxkit.core.multipart` reads
+#: them, a part header with more than 16 parameters is refused at once.
+HOSTILE_PART_HEADERS = {
+    "parameters": b"; x=y" * 40_000,
+    "rfc2231-continuations": b"".join(b"; filename*%d*=a" % i for i in range(15_000)),
+}
+
+
+@pytest.mark.parametrize("params", HOSTILE_PART_HEADERS.values(), ids=HOSTILE_PART_HEADERS.keys())
+def test_U9_a_part_header_with_too_many_parameters_is_400_at_once(
+    client: Client, params: bytes
+) -> None:
+    body = b'--b\r\nContent-Disposition: form-data; name="a"' + params + b"\r\n\r\nx\r\n--b--\r\n"
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    started = time.perf_counter()
+    response = client.post("/ajax/echo", content=body, headers=headers)
+    elapsed = time.perf_counter() - started
+    assert "16 parameters" in assert_problem(response, 400, "malformed_body")["detail"]
+    assert elapsed < 2.0  # a generous bound: it takes milliseconds
+
+
+def test_U9_a_multipart_body_is_read_in_linear_time(client: Client) -> None:
+    # Ten thousand lines that start like the boundary and are not one, in one
+    # field: each is looked at once, never rescanned.
+    value = b"\r\n--bb" * 10_000
+    body = b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n' + value + b"\r\n--b--\r\n"
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    started = time.perf_counter()
+    response = client.post("/ajax/echo", content=body, headers=headers)
+    elapsed = time.perf_counter() - started
+    assert response.json() == {"a": value.decode()}
+    assert elapsed < 2.0
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,15 @@ def test_N2_too_many_parameters_is_400(limited: Client) -> None:
     assert limited.post("/ajax/echo", json={f"f{i}": "x" for i in range(10)}).status == 200
 
 
+def test_N2_every_part_of_a_multipart_body_counts(limited: Client) -> None:
+    # File parts cost as much to read as fields: all of them count.
+    files = {f"f{i}": (f"{i}.txt", b"x", "text/plain") for i in range(11)}
+    response = limited.post("/ajax/echo", files=files)
+    assert "max_params" in assert_problem(response, 400, "bad_request")["detail"]
+    files.pop("f10")
+    assert limited.post("/ajax/echo", files=files).status == 200
+
+
 def test_N3_string_too_long_is_400(limited: Client) -> None:
     response = limited.post("/ajax/echo", json={"a": ["x" * 100, {"b": "y" * 101}]})
     body = assert_problem(response, 400, "bad_request")

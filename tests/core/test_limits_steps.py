@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.idempotency import IdempotencyKeyInvalid, parse_key
-from ajaxkit.core.identity import client_address, user_id
+from ajaxkit.core.identity import address_bucket, client_address, user_id
 from ajaxkit.core.ratelimit import resolve_storage
 from ajaxkit.core.settings import Settings
 from ajaxkit.exceptions import ConfigurationError, RegistrationError
@@ -89,6 +90,42 @@ def _every_hop_address(forwarded: str | None, trusted: int, peer: str) -> str:
 def test_the_one_hop_shortcut_answers_as_the_rule(forwarded: str | None, trusted: int) -> None:
     expected = _every_hop_address(forwarded, trusted, "192.0.2.1")
     assert client_address(_request("192.0.2.1", forwarded), trusted) == expected
+
+
+@pytest.mark.parametrize(
+    ("address", "bucket"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("203.0.113.7:50000", "203.0.113.7"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("[2001:DB8:1:2::6]:443", "2001:db8:1:2::/64"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("unknown", "unknown"),
+        ("[not an address]:1", "[not an address]:1"),
+    ],
+)
+def test_address_buckets(address: str, bucket: str) -> None:
+    assert address_bucket(address) == bucket
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.ip_addresses(v=6), st.integers(0, 2**64 - 1), st.integers(1, 65535))
+def test_an_ipv6_client_is_one_bucket_for_its_whole_64(
+    address: ipaddress.IPv6Address, host: int, port: int
+) -> None:
+    sibling = ipaddress.IPv6Address((int(address) >> 64 << 64) | host)
+    assume(address.ipv4_mapped is None)
+    assert address_bucket(f"[{sibling}]:{port}") == address_bucket(str(address))
+    neighbour = ipaddress.IPv6Address(int(address) ^ (1 << 64))
+    if neighbour.ipv4_mapped is None:
+        assert address_bucket(str(neighbour)) != address_bucket(str(address))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_any_forwarded_hop_has_a_bucket(hop: str) -> None:
+    assert isinstance(address_bucket(hop), str)
 
 
 def test_users_are_named_by_their_id() -> None:

@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from ajaxkit.live import Backlog, Broker, Event, MemoryBroker, parse_cursor
+from ajaxkit.live.broker import REVOKE_TOPIC
 from ajaxkit.live.subscription import Subscription
 from tests.live.conftest import MakeBroker
 
@@ -228,6 +229,29 @@ def test_revoke_closes_that_users_subscriptions(make_broker: MakeBroker) -> None
         return closed
 
     assert run(scenario) == (True, False, False)
+
+
+@pytest.mark.parametrize("order", [b'{"topic": null}', b"[]", b"not json", b'{"user": null}'])
+def test_a_malformed_revocation_is_ignored_and_delivery_goes_on(
+    make_broker: MakeBroker, order: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Broker.publish takes any topic: a malformed order on the revocation
+    # topic used to raise in dispatch, failing the publish (memory) or
+    # ending the process's reader thread, and with it all delivery (Redis).
+    broker = make_broker()
+
+    async def scenario() -> tuple[list[int], bool]:
+        alice = await broker.open(frozenset({"a"}), None, user_key="alice")
+        await broker.apublish(REVOKE_TOPIC, order)
+        await broker.apublish("a", _data(1))
+        got = await _drain(alice.subscription, 1)
+        closed = alice.subscription.closed
+        await broker.aclose()
+        return got, closed
+
+    with caplog.at_level(logging.WARNING, logger="ajaxkit.live"):
+        assert run(scenario) == ([1], False)
+    assert any("revocation" in record.getMessage() for record in caplog.records)
 
 
 def test_heartbeat_reaches_idle_subscriptions_only(make_broker: MakeBroker) -> None:

@@ -30,7 +30,7 @@ def answer(
     if request.method in BODY_METHODS:
         limit = settings.max_body_size
         raw = yield ReadBody(request, limit)
-        parse_body(request, raw, limit)
+        parse_body(request, raw, limit, max_parts=settings.max_params)
     check_input_limits(request, settings)
     call = HandlerCall(endpoint, request, platform)
     if endpoint.flow is not None:

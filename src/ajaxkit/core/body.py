@@ -7,15 +7,13 @@ checked, so an oversized body is refused without being buffered.
 
 from __future__ import annotations
 
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 
 from ajaxkit.core.digits import parse_natural
+from ajaxkit.core.multipart import parse_multipart
 from ajaxkit.exceptions import (
     ClientError,
     MalformedBody,
@@ -23,7 +21,7 @@ from ajaxkit.exceptions import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
+from ajaxkit.types import AjaxRequest, MultiDict
 
 __all__ = [
     "BODY_METHODS",
@@ -64,8 +62,14 @@ def declared_length(value: str, limit: int) -> int:
     return length
 
 
-def parse_body(request: AjaxRequest, raw: bytes, limit: int) -> None:
-    """Parse ``raw`` by content type into ``request.data`` (and ``files``)."""
+def parse_body(
+    request: AjaxRequest, raw: bytes, limit: int, *, max_parts: int | None = None
+) -> None:
+    """Parse ``raw`` by content type into ``request.data`` (and ``files``).
+
+    ``max_parts`` bounds the parts of a multipart body (``max_params``): a
+    file part costs as much to read as a field, and N2 counts only fields.
+    """
     if len(raw) > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     media_type = request.content_type
@@ -78,7 +82,9 @@ def parse_body(request: AjaxRequest, raw: bytes, limit: int) -> None:
     elif media_type == FORM_TYPE:
         request.data = _parse_urlencoded(raw)
     elif media_type == MULTIPART_TYPE:
-        request.data, request.files = _parse_multipart(request.headers["content-type"], raw)
+        request.data, request.files = parse_multipart(
+            request.headers["content-type"], raw, max_parts
+        )
     else:
         raise UnsupportedMediaType(
             f"Send the body as one of: {', '.join(SUPPORTED_TYPES)}.",
@@ -99,68 +105,6 @@ def _parse_urlencoded(raw: bytes) -> MultiDict:
         return MultiDict(parse_qsl(text, keep_blank_values=True, strict_parsing=False))
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedBody("The form body is not valid UTF-8 URL-encoded data.") from exc
-
-
-def _parse_multipart(
-    content_type: str, raw: bytes
-) -> tuple[MultiDict, dict[str, list[UploadedFile]]]:
-    if "boundary=" not in content_type:
-        raise MalformedBody("The multipart body has no boundary.")
-    if _is_empty_multipart(content_type, raw):
-        return MultiDict(), {}
-    envelope = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
-    message = BytesParser(policy=HTTP).parsebytes(envelope)
-    if not message.is_multipart() or message.defects:
-        raise MalformedBody("The multipart body could not be parsed.")
-    fields: list[tuple[str, str]] = []
-    files: dict[str, list[UploadedFile]] = {}
-    try:
-        for part in message.iter_parts():
-            _collect_part(part, fields, files)
-    except UnicodeError as exc:
-        # RFC 2231 parameters (filename*=charset''...) are decoded while the
-        # headers are parsed; a lone surrogate makes the email package raise.
-        raise MalformedBody("A multipart part header is not valid text.") from exc
-    return MultiDict(fields), files
-
-
-def _field_text(name: str, data: bytes, charset: str) -> str:
-    try:
-        return _unicode(data.decode(charset))
-    except (UnicodeError, LookupError) as exc:
-        raise MalformedBody(f"The form field {name!r} is not valid text.") from exc
-
-
-def _unicode(text: str) -> str:
-    # A part may name any codec Python knows (unicode_escape, say), and such
-    # codecs can yield lone surrogates: text no response could ever encode.
-    text.encode("utf-8")
-    return text
-
-
-def _is_empty_multipart(content_type: str, raw: bytes) -> bool:
-    # A form with no fields is only the close delimiter.  RFC 2046 wants at
-    # least one part, but browsers (an empty FormData) and Django's test
-    # client send exactly this, and the email parser calls it defective.
-    boundary = content_type.partition("boundary=")[2].split(";")[0].strip().strip('"')
-    return raw.strip() == b"--" + boundary.encode("latin-1") + b"--"
-
-
-def _collect_part(
-    part: Message, fields: list[tuple[str, str]], files: dict[str, list[UploadedFile]]
-) -> None:
-    name = part.get_param("name", header="content-disposition")
-    if not isinstance(name, str):
-        raise MalformedBody("A multipart part has no field name.")
-    payload = part.get_payload(decode=True)
-    data = payload if isinstance(payload, bytes) else b""
-    filename = part.get_filename()
-    _unicode(name + (filename or ""))  # RFC 2231 names may decode to surrogates too
-    if filename is None:
-        fields.append((name, _field_text(name, data, part.get_content_charset() or "utf-8")))
-        return
-    upload = UploadedFile(filename, part.get_content_type(), data)
-    files.setdefault(name, []).append(upload)
 
 
 class ReadBody:

@@ -6,7 +6,7 @@ stored (status, headers, body) and every later request with the same key
 gets that response again, marked ``Idempotent-Replayed: true``, without
 running the handler.  A request arriving while the first is still running
 gets 409 ``idempotency_in_flight`` (retry later); the same key with another
-request (method, route, body or user differ) is 422
+request (method, route, query, body or user differ) is 422
 ``idempotency_key_reused``.  Not stored, so that a retry runs again: 5xx
 responses, streamed responses and responses the handler built natively.
 Cookies are never replayed (a replay must not log anyone in).
@@ -29,9 +29,11 @@ import functools
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+from urllib.parse import urlencode
 
 import orjson
 
@@ -41,6 +43,7 @@ from ajaxkit.core.identity import user_id
 from ajaxkit.core.steps import StepCall, load_user
 from ajaxkit.core.transactions import transactions_of
 from ajaxkit.exceptions import (
+    ConfigurationError,
     IdempotencyInFlight,
     IdempotencyKeyInvalid,
     IdempotencyKeyMissing,
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.platform import Platform
 
 __all__ = [
+    "DEFAULT_MAX_RECORDS",
     "PENDING_TIMEOUT",
     "IdempotencyConfig",
     "IdempotencyInFlight",
@@ -69,6 +73,8 @@ HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 #: Seconds after which an unfinished reservation no longer blocks retries.
 PENDING_TIMEOUT = 300.0
+#: Records :class:`MemoryIdempotencyStore` keeps by default.
+DEFAULT_MAX_RECORDS = 10_000
 _MAX_KEY = 255
 _STATE = "ajaxkit.idempotency"
 _METHODS = frozenset({"POST", "PATCH"})
@@ -102,35 +108,69 @@ class IdempotencyStore(Protocol):
 
 
 class MemoryIdempotencyStore:
-    """An in-process store (one process, or tests)."""
+    """An in-process store (one process, or tests), of at most ``max_records``.
+
+    Every request with a fresh key adds a record, so the store is bounded:
+    once full, expired records are dropped (at most once per
+    ``max_records // 2`` reservations, so that each costs the same however
+    many are live), then the oldest, whose key then runs again if retried.
+    Give production processes the Redis store.
+
+    Raises:
+        ConfigurationError: ``max_records`` is not a whole number, 1 or more.
+    """
 
     blocks = False
 
-    def __init__(self) -> None:
-        self._records: dict[str, tuple[float, bytes]] = {}
+    def __init__(self, max_records: int = DEFAULT_MAX_RECORDS) -> None:
+        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
+            raise ConfigurationError(
+                f"MemoryIdempotencyStore(max_records={max_records!r}): "
+                "must be a whole number, 1 or more."
+            )
+        self.max_records = max_records
+        # Oldest first: reservations are appended, and the first is evicted.
+        self._records: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
+        self._since_collect = 0
+
+    def __len__(self) -> int:
+        return len(self._records)
 
     def reserve(self, key: str, record: bytes, now: float, expires: float) -> bytes | None:
         with self._lock:
             found = self._records.get(key)
             if found is not None and found[0] > now:
                 return found[1]
-            if len(self._records) > 1024:
-                self._collect(now)
-            self._records[key] = (expires, record)
+            self._put(key, (expires, record), now)
             return None
 
     def save(self, key: str, record: bytes, now: float, expires: float) -> None:
         with self._lock:
-            self._records[key] = (expires, record)
+            if key in self._records:  # keeps its place: it was reserved then
+                self._records[key] = (expires, record)
+            else:
+                self._put(key, (expires, record), now)
 
     def release(self, key: str) -> None:
         with self._lock:
             self._records.pop(key, None)
 
-    def _collect(self, now: float) -> None:
-        for key in [k for k, (expires, _) in self._records.items() if expires <= now]:
-            del self._records[key]
+    def _put(self, key: str, value: tuple[float, bytes], now: float) -> None:
+        self._records[key] = value
+        self._records.move_to_end(key)
+        self._since_collect += 1
+        if len(self._records) > self.max_records:
+            self._make_room(now)
+
+    def _make_room(self, now: float) -> None:
+        if self._since_collect >= self.max_records // 2:
+            # A full scan, paid for by the reservations since the last one.
+            self._since_collect = 0
+            for key in [k for k, (expires, _) in self._records.items() if expires <= now]:
+                del self._records[key]
+        while len(self._records) > self.max_records:
+            self._records.popitem(last=False)
 
 
 Mode = Literal["optional", "required"]
@@ -278,10 +318,22 @@ def _record(response: AjaxResponse, fingerprint: str) -> bytes:
             "state": "done",
             "fp": fingerprint,
             "status": response.status,
-            "headers": response.headers.multi_items(),
+            "headers": _replayable_headers(response),
             "body": base64.b64encode(response.body).decode("ascii"),
         }
     )
+
+
+def _replayable_headers(response: AjaxResponse) -> list[tuple[str, str]]:
+    # A cookie belongs to the caller it was set for.  Cookie values are never
+    # stored, and neither is a raw Set-Cookie header a handler wrote itself:
+    # replayed to another caller sharing the scope (anonymous callers all
+    # do), a session cookie would log them in as someone else.
+    return [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() != "set-cookie"
+    ]
 
 
 def _store_key(user: str | None, key: str) -> str:
@@ -292,8 +344,13 @@ def _store_key(user: str | None, key: str) -> str:
 
 def _fingerprint(request: AjaxRequest, scope: str, body: bytes) -> str:
     digest = hashlib.sha256()
-    for part in (request.method, scope, request.route, request.content_type):
-        digest.update(part.encode() + b"\0")
+    # The query too: a handler may read it on a POST (a model endpoint's
+    # ?expand= shapes the answer), so another query is another request.
+    query = urlencode(request.query.multi_items())
+    for part in (request.method, scope, request.route, query, request.content_type):
+        # surrogatepass: a stranger's path or query may decode to a lone
+        # surrogate, which must fingerprint, not fail the request.
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(body)
     fingerprint = digest.hexdigest()
     request.state[_STATE + ".fp"] = fingerprint

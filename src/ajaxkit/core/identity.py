@@ -7,12 +7,21 @@ client address (the peer, or the first untrusted hop of
 
 from __future__ import annotations
 
+import functools
+import ipaddress
+import re
 from typing import Any
 
 from ajaxkit.core.auth import is_authenticated
 from ajaxkit.types import AjaxRequest
 
-__all__ = ["client_address", "user_id"]
+__all__ = ["IPV6_PREFIX", "address_bucket", "client_address", "user_id"]
+
+#: The IPv6 network one client is counted as: a /64 is what one subscriber
+#: (one home, one virtual server) is given, and it chooses every address in it.
+IPV6_PREFIX = 64
+# "[v6]:port" and "v4:port", as some proxies write X-Forwarded-For hops.
+_WITH_PORT = re.compile(r"\A\[(?P<v6>[^\]]+)\](?::\d+)?\Z|\A(?P<v4>[0-9.]+):\d+\Z")
 
 #: Attributes naming a user on Django (``pk``), SQLAlchemy/Flask-Login
 #: models (``id``) and Starlette's ``SimpleUser`` (``username``).
@@ -59,3 +68,31 @@ def client_address(request: AjaxRequest, trusted_proxies: int) -> str:
     if len(hops) < trusted_proxies:
         return peer
     return hops[-trusted_proxies]
+
+
+# Remembered: a limited request by address asks on every request, parsing
+# costs microseconds (an IPv6 network fifteen), and a busy process sees the
+# same few thousand clients again and again.  Bounded, so strangers cycling
+# addresses only cost the parse they would have cost anyway.
+@functools.lru_cache(maxsize=4096)
+def address_bucket(address: str) -> str:
+    """The one name a client's ``address`` is counted under, however it is written.
+
+    A port or brackets are dropped (``"[2001:db8::1]:443"``,
+    ``"203.0.113.7:50000"``), an IPv4 address written as IPv6
+    (``"::ffff:203.0.113.7"``) is the IPv4 one, and an IPv6 address counts
+    as its /64 network (:data:`IPV6_PREFIX`), every address of which its
+    holder may use.  Anything that is no IP address (``"unknown"``, a Unix
+    socket) is its own name.
+    """
+    found = _WITH_PORT.match(address)
+    text = (found.group("v6") or found.group("v4")) if found else address
+    try:
+        ip = ipaddress.ip_address(text.partition("%")[0])  # no zone (fe80::1%eth0)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_PREFIX), strict=False))
+    return str(ip)

@@ -33,7 +33,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
 
 from ajaxkit.core.effects import Flow, blocking
-from ajaxkit.core.identity import client_address, user_id
+from ajaxkit.core.identity import address_bucket, client_address, user_id
 from ajaxkit.core.steps import Completion, StepCall, Verdict, load_user
 from ajaxkit.exceptions import (
     ConfigurationError,
@@ -148,7 +148,7 @@ class RateLimitStep:
     def admit(self, call: StepCall, config: RateLimitConfig) -> Verdict:
         request = call.request
         if config.key == "ip":
-            key = f"ip:{client_address(request, call.settings.trusted_proxies)}"
+            key = _address_key(request, call.settings.trusted_proxies)
         elif callable(config.key):
             key = f"k:{config.key(request)}"
         else:  # "user": loading the user may be I/O
@@ -165,7 +165,7 @@ class RateLimitStep:
         if uid is not None:
             key = f"u:{uid}"
         else:
-            key = f"ip:{client_address(call.request, call.settings.trusted_proxies)}"
+            key = _address_key(call.request, call.settings.trusted_proxies)
         verdict = self._counted(call, config, key)
         if verdict is not None:
             yield from verdict
@@ -208,6 +208,12 @@ class RateLimitStep:
                 "RateLimit", usages[0].field if len(usages) == 1 else _remaining(usages)
             )
         return response
+
+
+def _address_key(request: AjaxRequest, trusted_proxies: int) -> str:
+    # The bucket, not the text: one IPv6 client holds a whole /64, and a
+    # port or another spelling of one address must not buy a fresh count.
+    return f"ip:{address_bucket(client_address(request, trusted_proxies))}"
 
 
 def _admit(request: AjaxRequest, usages: list[Usage]) -> None:

@@ -10,6 +10,7 @@ read the backlog), long-poll reads, revocation.  A backend supplies the log:
 from __future__ import annotations
 
 import abc
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from ajaxkit.live.events import Cursor, Event, Position, client_cursor, comment_
 from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES, Fanout, Subscription, call_on
 
 __all__ = ["REVOKE_TOPIC", "Backlog", "Broker", "Opened", "check_window"]
+
+log = logging.getLogger("ajaxkit.live")
 
 #: The reserved topic that carries revocations to every process.
 REVOKE_TOPIC = "_ajaxkit/revoke"
@@ -123,18 +126,21 @@ class Broker(abc.ABC):
         buffer_bytes: int = DEFAULT_BUFFER_BYTES,
         user_key: str | None = None,
         sse: bool = True,
+        backlog_limit: int | None = None,
     ) -> Opened:
         """Subscribe to ``topics`` from ``cursor`` with no gap and no duplicate.
 
         The subscription is registered before the log is read, so an event
         published meanwhile is both in the backlog and held by the
-        subscription, which drops what the backlog already covers.
+        subscription, which drops what the backlog already covers.  With
+        ``backlog_limit`` the backlog holds at most that many events (its
+        cursor is then the last of them).
         """
         await self.start()
         subscription = Subscription(topics, limit=buffer_bytes, user_key=user_key, sse=sse)
         self.fanout.add(subscription)
         try:
-            backlog = await self.since(client_cursor(cursor), topics)
+            backlog = await self.since(client_cursor(cursor), topics, backlog_limit)
         except BaseException:
             self.fanout.remove(subscription)
             raise
@@ -154,9 +160,25 @@ class Broker(abc.ABC):
         """Hand freshly logged events to this process: revocations act, the rest fan out."""
         for event in events:
             if event.topic == REVOKE_TOPIC:
-                order = orjson.loads(event.data)
-                self.revoke_local(str(order["user"]), order.get("topic"))
+                self._obey(event.data)
         self.fanout.deliver(events)
+
+    def _obey(self, data: bytes) -> None:
+        """Carry out a revocation order, or log and skip one that is malformed.
+
+        Anything may have been published on the revocation topic
+        (``publish`` takes any topic); raising here would fail the publish,
+        or end the Redis reader and with it all delivery to this process.
+        """
+        try:
+            order = orjson.loads(data)
+            user, topic = order["user"], order.get("topic")
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+            user, topic = None, None
+        if not isinstance(user, str) or not isinstance(topic, (str, type(None))):
+            log.warning("Ignored a malformed revocation on %s: %r", REVOKE_TOPIC, data[:200])
+            return
+        self.revoke_local(user, topic)
 
     def revoke_local(self, user_key: str, topic: str | None = None) -> int:
         """Close this process's subscriptions of ``user_key`` (to ``topic``, or all)."""

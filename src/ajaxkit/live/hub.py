@@ -251,6 +251,10 @@ class Live:
         return topic
 
     def _rule(self, topic: str) -> TopicRule:
+        if topic.startswith("_"):
+            # Reserved, like the patterns: ajaxkit's own control topics
+            # (revocations, naming users) must match no declared pattern.
+            raise NotFound(f"No topic {topic!r} is declared: names starting with '_' are reserved.")
         try:
             route, _ = self._topics.match(topic)
         except NotFound:
@@ -332,12 +336,16 @@ class Live:
         wait = longest if timeout is None else max(0.0, min(timeout, longest))
         if cursor is None:
             return _poll_answer(await self.broker.since(None, topics))
-        opened = await self.broker.open(topics, cursor, user_key=user_key(request.user))
+        limit = self.settings.poll_limit
+        # Bounded from the first read: a cursor as old as the log must not
+        # buy the whole retained window in one answer.
+        opened = await self.broker.open(
+            topics, cursor, user_key=user_key(request.user), backlog_limit=limit
+        )
         try:
             backlog = opened.backlog
             if not (backlog.events or backlog.reset) and wait > 0:
                 await _wait(opened.subscription.wait(), _deadline(wait))
-                limit = self.settings.poll_limit
                 backlog = await self.broker.since(client_cursor(cursor), topics, limit)
         finally:
             self.broker.close(opened.subscription)

@@ -29,6 +29,7 @@ from asgiref.sync import sync_to_async
 from ajaxkit.core.asgi import start_eagerly
 from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import AjaxError, WebSocketDisconnect
+from ajaxkit.live.events import validate_topic
 from ajaxkit.live.subscription import Subscription
 
 if TYPE_CHECKING:
@@ -86,6 +87,13 @@ class LiveSocket:
             await self._reopen(self._topics - asked, None, "unsubscribed", asked)
             return
         wanted = self._topics | asked
+        try:
+            # As malformed over the socket as in a URL (L6): never subscribed.
+            for topic in asked:
+                validate_topic(topic)
+        except ValueError as exc:
+            await self._error("validation_failed", str(exc), sorted(asked))
+            return
         try:
             self._hub.check_topic_count(wanted)
             await sync_to_async(self._hub.authorize_topics)(self._ws.request, asked - self._topics)

@@ -1,0 +1,211 @@
+"""``multipart/form-data`` bodies: what browsers send reads back exactly, and
+whatever a stranger sends costs time linear in its size."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ajaxkit.core.multipart import MAX_PARAMETERS, parse_multipart
+from ajaxkit.exceptions import ClientError, MalformedBody
+from tests.fuzz_strategies import FUZZ_SETTINGS
+
+CONTENT_TYPE = "multipart/form-data; boundary=b"
+
+
+def parts(*each: bytes) -> bytes:
+    """A body of ``each`` part (headers, blank line, content), closed."""
+    return b"".join(b"--b\r\n" + part + b"\r\n" for part in each) + b"--b--\r\n"
+
+
+def fields(raw: bytes, content_type: str = CONTENT_TYPE) -> list[tuple[str, str]]:
+    return parse_multipart(content_type, raw)[0].multi_items()
+
+
+def upload(raw: bytes) -> tuple[str, bytes, str]:
+    (files,) = parse_multipart(CONTENT_TYPE, raw)[1].values()
+    return files[0].filename, files[0].data, files[0].content_type
+
+
+def test_fields_and_files_as_a_browser_sends_them() -> None:
+    raw = parts(
+        b'Content-Disposition: form-data; name="title"\r\n\r\nz\xc3\xb6e',
+        b'Content-Disposition: form-data; name="f"; filename="r\xc3\xa9sum\xc3\xa9.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n\x00\xff",
+    )
+    assert fields(raw) == [("title", "zöe")]
+    assert upload(raw) == ("résumé.pdf", b"\x00\xff", "application/pdf")
+
+
+def test_an_rfc_2231_filename_wins_over_the_plain_one() -> None:
+    raw = parts(
+        b"Content-Disposition: form-data; name=f; filename=plain.txt; "
+        b"filename*=UTF-8''r%C3%A9sum%C3%A9.txt\r\n\r\nX"
+    )
+    assert upload(raw) == ("résumé.txt", b"X", "text/plain")
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        (b'name="a\\"b"', 'a"b'),  # a quoted-string escape
+        (b'name="a;b"', "a;b"),  # a separator inside quotes
+        (b"NAME=a", "a"),  # parameter names ignore case
+        (b'name="a"; name="b"', "a"),  # the first of a repeated name
+        (b'name="a', "a"),  # an unterminated quote runs to the end
+    ],
+)
+def test_parameter_values(header: bytes, name: str) -> None:
+    raw = parts(b"Content-Disposition: form-data; " + header + b"\r\n\r\nX")
+    assert fields(raw) == [(name, "X")]
+
+
+def test_charsets_and_transfer_encodings() -> None:
+    raw = parts(
+        b"Content-Disposition: form-data; name=a\r\n"
+        b"Content-Type: text/plain; charset=latin-1\r\n\r\ncaf\xe9",
+        b"Content-Disposition: form-data; name=b\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=",
+        b"Content-Disposition: form-data; name=c\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\nh=C3=A9",
+    )
+    assert fields(raw) == [("a", "café"), ("b", "hi"), ("c", "hé")]
+
+
+def test_line_ends_folding_preamble_epilogue_and_lookalike_boundaries() -> None:
+    raw = (
+        b"preamble\r\n--b  \n"
+        b"Content-Disposition: form-data;\r\n name=a\n\nX\r\n--bb\r\n--b-\r\n"
+        b"--b--\r\nepilogue"
+    )
+    assert fields(raw) == [("a", "X\r\n--bb\r\n--b-")]
+    assert fields(b"--b--") == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"no delimiter at all",
+        b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nX',  # never closed
+        parts(b"Content-Type: text/plain\r\n\r\nX"),  # no name
+        parts(b"\r\nX"),  # no headers
+        parts(b"Content-Disposition: form-data; name*=unicode_escape''%5Cud800\r\n\r\nX"),
+        parts(b"Content-Disposition: form-data; name=a\r\n\r\n\xff"),  # not UTF-8
+        parts(
+            b"Content-Disposition: form-data; name=a\r\nContent-Transfer-Encoding: base64\r\n\r\na"
+        ),
+    ],
+)
+def test_malformed_bodies_are_400(raw: bytes) -> None:
+    with pytest.raises(MalformedBody):
+        parse_multipart(CONTENT_TYPE, raw)
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])
+def test_no_boundary_is_400(content_type: str) -> None:
+    with pytest.raises(MalformedBody, match="no boundary"):
+        parse_multipart(content_type, b"--b--")
+
+
+def test_a_header_may_carry_at_most_max_parameters() -> None:
+    names = "".join(f"; p{i}=v" for i in range(MAX_PARAMETERS - 1))
+    raw = parts(f"Content-Disposition: form-data; name=a{names}\r\n\r\nX".encode())
+    assert fields(raw) == [("a", "X")]
+    with pytest.raises(MalformedBody, match=f"more than {MAX_PARAMETERS} parameters"):
+        parse_multipart(CONTENT_TYPE, raw.replace(b"\r\n\r\nX", b"; one=more\r\n\r\nX"))
+
+
+def test_parts_over_max_parts_are_refused_before_they_are_read() -> None:
+    raw = parts(*[b"Content-Disposition: form-data; name=a\r\n\r\nX"] * 3)
+    assert len(fields(raw)) == 3
+    with pytest.raises(ClientError, match="max_params"):
+        parse_multipart(CONTENT_TYPE, raw, max_parts=2)
+
+
+# --- properties ------------------------------------------------------------------
+
+# What a browser may put in a field name or filename: anything but the three
+# characters it percent-encodes there (", CR, LF) and the quoted-string escape.
+_names = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters='"\r\n\\'), min_size=1, max_size=20
+)
+_values = st.text(alphabet=st.characters(codec="utf-8"), max_size=60)
+_boundaries = st.text(alphabet="abcXYZ019'()+_,-./:=?", min_size=1, max_size=70)
+
+
+def _browser_body(
+    boundary: str, sent_fields: list[tuple[str, str]], sent_files: list[tuple[str, str, bytes]]
+) -> bytes:
+    head = f"--{boundary}\r\nContent-Disposition: form-data; "
+    chunks = [f'{head}name="{n}"\r\n\r\n{v}\r\n'.encode() for n, v in sent_fields]
+    file_type = "Content-Type: application/octet-stream"
+    chunks += [
+        f'{head}name="{n}"; filename="{f}"\r\n{file_type}\r\n\r\n'.encode() + data + b"\r\n"
+        for n, f, data in sent_files
+    ]
+    return b"".join(chunks) + f"--{boundary}--\r\n".encode()
+
+
+@FUZZ_SETTINGS
+@given(
+    boundary=_boundaries,
+    sent_fields=st.lists(st.tuples(_names, _values), max_size=5),
+    sent_files=st.lists(st.tuples(_names, _names, st.binary(max_size=60)), max_size=3),
+)
+def test_what_a_browser_sends_reads_back_exactly(
+    boundary: str,
+    sent_fields: list[tuple[str, str]],
+    sent_files: list[tuple[str, str, bytes]],
+) -> None:
+    raw = _browser_body(boundary, sent_fields, sent_files)
+    # A browser picks a boundary that occurs nowhere in what it sends.
+    content = [v for _, v in sent_fields] + [d.decode("latin-1") for *_, d in sent_files]
+    if any(f"--{boundary}" in text for text in content):
+        return
+    data, files = parse_multipart(f'multipart/form-data; boundary="{boundary}"', raw)
+    by_name: dict[str, list[str]] = {}
+    for name, value in sent_fields:
+        by_name.setdefault(name, []).append(value)
+    assert {name: data.getlist(name) for name in data} == by_name
+    got = [(n, u.filename, u.data) for n, uploads in files.items() for u in uploads]
+    assert sorted(got) == sorted((n, f.strip(), d) for n, f, d in sent_files)
+
+
+@FUZZ_SETTINGS
+@given(
+    raw=st.binary(max_size=300),
+    content_type=st.sampled_from([CONTENT_TYPE, 'multipart/form-data; boundary="\\";']),
+)
+def test_any_bytes_are_read_or_refused_as_malformed(raw: bytes, content_type: str) -> None:
+    with contextlib.suppress(MalformedBody):
+        parse_multipart(content_type, b"--b\r\n" + raw)
+
+
+# --- cost ------------------------------------------------------------------------
+
+
+def _hostile_bodies() -> dict[str, bytes]:
+    head = b'--b\r\nContent-Disposition: form-data; name="a"'
+    return {
+        "parts": parts(*[b"Content-Disposition: form-data; name=a\r\n\r\n1"] * 20_000),
+        "semicolons": head + b";" * 1_000_000 + b"\r\n\r\nx\r\n--b--",
+        "quotes": head + b'; x="' + b'\\"' * 500_000 + b'"\r\n\r\nx\r\n--b--',
+        "spaces": head + b"\r\nContent-Type:" + b" " * 1_000_000 + b"x\r\n\r\nx\r\n--b--",
+        "header lines": head + b"\r\n" + b"X: a\r\n" * 170_000 + b"\r\nx\r\n--b--",
+        "lookalikes": head + b"\r\n\r\n" + b"\n--bb" * 200_000 + b"\r\n--b--",
+        "padding": head + b"\r\n\r\n" + (b"\n--b" + b" " * 100) * 9_000 + b"\r\n--b--",
+    }
+
+
+@pytest.mark.parametrize("name", _hostile_bodies().keys())
+def test_a_hostile_megabyte_is_read_or_refused_in_well_under_a_second(name: str) -> None:
+    raw = _hostile_bodies()[name]
+    assert len(raw) <= 1_100_000
+    started = time.perf_counter()
+    with contextlib.suppress(MalformedBody):
+        parse_multipart(CONTENT_TYPE, raw)
+    # Milliseconds; the bound leaves room for a loaded machine.
+    assert time.perf_counter() - started < 1.0
