@@ -328,6 +328,12 @@ def _binding_endpoints(api: Ajax) -> None:
     def upload(request: AjaxRequest, name: str, file: UploadedFile) -> dict[str, Any]:
         return {"name": name, "filename": file.filename, "size": file.size}
 
+    @api.endpoint("params/attachment", methods=["POST"])
+    def attachment(
+        request: AjaxRequest, title: str, file: UploadedFile | None = None
+    ) -> dict[str, Any]:
+        return {"title": title, "file": None if file is None else [file.filename, file.size]}
+
     @api.endpoint("params/blanks", methods=["GET", "POST"])
     def blanks(
         request: AjaxRequest,

@@ -409,6 +409,19 @@ def test_B13_blank_form_values_of_non_string_parameters_are_absent(client: Clien
     assert response.json() == {"title": "t", "priority": 1}
 
 
+def test_B13_a_file_input_left_empty_is_no_file(client: Client) -> None:
+    # What a browser sends for an <input type=file> with nothing chosen.
+    nothing = {"file": ("", b"", "application/octet-stream")}
+    response = client.post("/ajax/params/attachment", data={"title": "t"}, files=nothing)
+    assert response.json() == {"title": "t", "file": None}
+    chosen = {"file": ("a.txt", b"abc", "text/plain")}
+    response = client.post("/ajax/params/attachment", data={"title": "t"}, files=chosen)
+    assert response.json() == {"title": "t", "file": ["a.txt", 3]}
+    response = client.post("/ajax/params/upload", data={"name": "n"}, files=nothing)
+    body = assert_problem(response, 422, "validation_failed")
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [("#/file", "missing")]
+
+
 def test_B13_blank_query_values_of_non_string_parameters_are_absent(client: Client) -> None:
     assert client.get("/ajax/params/blanks", params=BLANK_FORM).json() == BLANKS_BOUND
 

@@ -134,6 +134,10 @@ def _collect(
         charset = type_params.get("charset", "utf-8")
         fields.append((name, _field_text(name, data, charset)))
         return
+    if not filename.strip():
+        # A file input with nothing chosen: browsers send the part with an
+        # empty filename; it is no file (rule B13), as Django and FastAPI read it.
+        return
     upload = UploadedFile(filename.strip(), media_type or "text/plain", data)
     files.setdefault(name, []).append(upload)
 
