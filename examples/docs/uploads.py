@@ -19,6 +19,14 @@ def upload_avatar(
     return {"name": avatar.filename, "bytes": avatar.size, "caption": caption}, 201
 
 
+@api.endpoint("posts", methods=["POST"])
+def create_post(
+    request: AjaxRequest, text: str, picture: UploadedFile | None = None
+) -> dict[str, object]:
+    # A file input left empty arrives as no file: picture is None.
+    return {"text": text, "picture": picture.filename if picture else None}
+
+
 def test_upload() -> None:
     client = Client(api)  # a browser sends it as FormData: multipart/form-data
     png = ("me.png", b"\x89PNG...", "image/png")
@@ -27,3 +35,6 @@ def test_upload() -> None:
     text = ("notes.txt", b"hello", "text/plain")
     response = client.post("/ajax/avatars", files={"avatar": text})
     assert response.json()["errors"][0]["code"] == "not_an_image"
+    nothing = ("", b"", "application/octet-stream")  # <input type=file> left empty
+    response = client.post("/ajax/posts", data={"text": "hi"}, files={"picture": nothing})
+    assert response.json() == {"text": "hi", "picture": None}
