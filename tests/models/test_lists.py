@@ -114,6 +114,22 @@ def test_bad_list_parameters_are_400_with_a_pointer(
     assert response.headers["Content-Type"] == "application/problem+json"
 
 
+def test_B13_blank_list_parameters_count_as_not_given(client: Client) -> None:
+    # A GET filter form sends every field; its "any" choices arrive empty.
+    seed(client, 5)
+    everything = client.get("/ajax/notes").json()
+    blank = ["limit", "offset", "cursor", "search", "ordering", "expand"]
+    blank += ["priority", "priority__in", "priority__gte", "category__isnull", "title"]
+    response = client.get("/ajax/notes", params=dict.fromkeys(blank, ""))
+    assert response.status == 200, response.json()
+    assert response.json() == everything
+    chosen = client.get("/ajax/notes", params={"status": "", "priority": "", "priority__gte": "2"})
+    assert chosen.json()["count"] == 1
+    # A name the endpoint does not filter on is refused, blank or not.
+    response = client.get("/ajax/notes", params={"colour": ""})
+    assert response.status == 400 and response.json()["errors"][0]["parameter"] == "colour"
+
+
 def test_cache_buster_parameter_is_ignored(client: Client) -> None:
     seed(client, 1)
     assert client.get("/ajax/notes", params={"_": "1712345"}).status == 200

@@ -142,6 +142,10 @@ def parse_list_query(params: MultiDict, rules: QueryRules) -> ListQuery:
             # the driver fail with a 500.
             raise bad_parameter(name, "The value contains a NUL character.")
     check_limits(params, _filter_names(params), rules.limits)
+    _check_filter_names(params, rules)
+    # An empty value is no value (rule B13): a GET filter form sends every
+    # field, its "any" choice empty, as django-filter reads it.
+    params = MultiDict([(name, value) for name, value in params.multi_items() if value != ""])
     ordering = _ordering(params.get("ordering"), rules)
     cursor = params.get("cursor")
     if cursor is not None and "offset" in params:
@@ -195,21 +199,25 @@ def _ordering(raw: str | None, rules: QueryRules) -> tuple[Order, ...]:
     return tuple(orders)
 
 
-def _filters(params: MultiDict, rules: QueryRules) -> tuple[Filter, ...]:
-    filters = []
-    for name in params:
-        if name in RESERVED or name.startswith("_"):
-            continue
+def _check_filter_names(params: MultiDict, rules: QueryRules) -> None:
+    """Every filter names a filter field and a lookup, whatever its value."""
+    for name in _filter_names(params):
         field_name, _, lookup = name.partition("__")
-        lookup = lookup or "exact"
         if field_name not in rules.filter_fields:
             raise bad_parameter(
                 name, f"Cannot filter on {field_name!r}; allowed: {_names(rules.filter_fields)}."
             )
-        if lookup not in PUBLIC_LOOKUPS:
+        if (lookup or "exact") not in PUBLIC_LOOKUPS:
             raise bad_parameter(
                 name, f"Unknown lookup {lookup!r}; use one of exact, in, gte, lte, isnull."
             )
+
+
+def _filters(params: MultiDict, rules: QueryRules) -> tuple[Filter, ...]:
+    filters = []
+    for name in _filter_names(params):
+        field_name, _, lookup = name.partition("__")
+        lookup = lookup or "exact"
         info = rules.fields[field_name]
         for raw in params.getlist(name):
             filters.append(Filter(field_name, lookup, _filter_value(name, info, lookup, raw)))  # type: ignore[arg-type]
