@@ -284,3 +284,32 @@ def test_memory_warns_once_about_cursors_of_another_log(caplog: pytest.LogCaptur
     warnings = [r for r in caplog.records if r.name == "ajaxkit.live"]
     assert len(warnings) == 1
     assert "redis://" in warnings[0].getMessage()
+
+
+def test_a_failing_listener_stops_no_other_subscriber(
+    make_broker: MakeBroker, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A transport's wake-up callback that raises used to escape from the
+    # fan-out: out of publish() (memory, same loop) or out of the loop's
+    # callback (Redis), skipping every subscriber after it.
+    broker = make_broker()
+
+    def broken() -> None:
+        raise RuntimeError("a transport's callback failed")
+
+    async def scenario() -> tuple[list[list[int]], bool]:
+        failing = await broker.open(frozenset({"a"}), None)
+        failing.subscription.listen(broken)
+        others = [await broker.open(frozenset({"a"}), None) for _ in range(3)]
+        await broker.apublish("a", _data(1))
+        await broker.apublish("a", _data(2))
+        got = [await _drain(o.subscription, 2) for o in others]
+        await asyncio.sleep(0.05)
+        closed = failing.subscription.closed
+        await broker.aclose()
+        return got, closed
+
+    with caplog.at_level(logging.WARNING, logger="ajaxkit"):
+        assert run(scenario) == ([[1, 2]] * 3, True)
+    logged = [r for r in caplog.records if "listener" in r.getMessage()]
+    assert len(logged) == 1 and getattr(logged[0], "error_id", None)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "error_context",
     "log_after_commit",
+    "log_background_error",
     "log_server_error",
     "render_exception",
     "run_after_commit",
@@ -103,6 +104,26 @@ def log_after_commit(
     """
     error_id = str(uuid.uuid4())
     _log_error(logger_name, request, f"{where} (after commit)", exc, error_id)
+    return error_id
+
+
+def log_background_error(logger_name: str, where: str, exc: BaseException) -> str:
+    """Log ``exc``, raised by work no request waits for (``where``: a reader
+    thread, a subscriber's callback), like a server error: once, with its
+    traceback and a new error id; return the id.
+
+    Such work must go on after a failure, so nobody else reports it.
+    """
+    error_id = str(uuid.uuid4())
+    logging.getLogger(logger_name).error(
+        "%s in %s (error id %s): %s",
+        type(exc).__name__,
+        where,
+        error_id,
+        exc,
+        exc_info=exc,
+        extra={"error_id": error_id, "endpoint": where},
+    )
     return error_id
 
 

@@ -25,6 +25,7 @@ import asyncio
 import inspect
 import threading
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -435,16 +436,20 @@ class _SseSource:
 
     Its subscription is opened in :meth:`start`, on the loop that drives the
     stream (under WSGI that is the stream's own loop, not the handler's).
+    The backlog of a resume goes out before any live event, in writes of at
+    most ``buffer_bytes`` (the bound live delivery has): a cursor as old as
+    the retained window must not make the server hold it all again as one
+    write, and the server's flow control paces the rest.
     """
 
-    __slots__ = ("_first", "_hub", "_start", "_subscription", "_topics", "_who")
+    __slots__ = ("_backlog", "_hub", "_start", "_subscription", "_topics", "_who")
 
     def __init__(self, hub: Live, topics: frozenset[str], start: str | None, who: str | None):
         self._hub = hub
         self._topics = topics
         self._start = start
         self._who = who
-        self._first = b""
+        self._backlog: deque[bytes] = deque()
         self._subscription: Subscription | None = None
 
     async def start(self) -> None:
@@ -453,13 +458,14 @@ class _SseSource:
             self._topics, self._start, buffer_bytes=hub.settings.buffer_bytes, user_key=self._who
         )
         self._subscription = opened.subscription
-        self._first = _first_write(opened.backlog, self._start, hub.settings.retry_ms)
+        self._backlog = deque(_backlog_frames(opened.backlog, self._start, hub.settings.retry_ms))
         hub._heartbeat.ensure_running()
 
     def take(self) -> bytes:
-        first, self._first = self._first, b""
+        if self._backlog:
+            return _next_chunk(self._backlog, self._hub.settings.buffer_bytes)
         assert self._subscription is not None
-        return first + self._subscription.take() if first else self._subscription.take()
+        return self._subscription.take()
 
     @property
     def finished(self) -> bool:
@@ -477,23 +483,34 @@ class _SseSource:
         return limit
 
     async def aclose(self) -> None:
+        self._backlog.clear()
         if self._subscription is not None:
             self._hub.broker.close(self._subscription)
 
 
-def _first_write(backlog: Backlog, start: str | None, retry: int) -> bytes:
-    """The id (and retry) frame, then the backlog: one write before live events."""
+def _backlog_frames(backlog: Backlog, start: str | None, retry: int) -> list[bytes]:
+    """The id (and retry) frame, then the backlog's frames: all before live events."""
     if backlog.reset:
-        return reset_frame(backlog.cursor) + b"retry: %d\n\n" % retry
+        return [reset_frame(backlog.cursor) + b"retry: %d\n\n" % retry]
     if not backlog.events:
-        return retry_frame(backlog.cursor, retry)
+        return [retry_frame(backlog.cursor, retry)]
     # The id stays the client's own cursor until each event moves it, so
     # a drop in the middle of the backlog resumes from the right place.
-    parts = [retry_frame(start or backlog.cursor, retry)]
-    parts += [event.frame for event in backlog.events]
+    frames = [retry_frame(start or backlog.cursor, retry)]
+    frames += [event.frame for event in backlog.events]
     if backlog.events[-1].cursor != backlog.cursor:
-        parts.append(b"id: %s\n\n" % backlog.cursor.encode())
-    return b"".join(parts)
+        frames.append(b"id: %s\n\n" % backlog.cursor.encode())
+    return frames
+
+
+def _next_chunk(frames: deque[bytes], budget: int) -> bytes:
+    """Whole frames off the front of ``frames``, at most ``budget`` bytes (at least one frame)."""
+    chunk = [frames.popleft()]
+    size = len(chunk[0])
+    while frames and size + len(frames[0]) <= budget:
+        size += len(frames[0])
+        chunk.append(frames.popleft())
+    return b"".join(chunk)
 
 
 # What the OpenAPI document cannot read off the signatures: the topics are

@@ -7,7 +7,10 @@
   leaves no other trace: ``max-deleted-entry-id`` counts only ``XDEL``).
 - Each process runs ONE reader (``XREAD BLOCK`` from the last id it saw, on
   a thread of its own) and fans events out to its local subscribers; after a
-  lost connection it resumes from that id, so nothing is skipped.
+  lost connection it resumes from that id, so nothing is skipped.  Nothing
+  ends it but :meth:`RedisBroker.aclose`: a malformed entry is logged with an
+  error id and skipped, any other failure logged once and retried with
+  backoff on a fresh connection.
 - A client resuming from a cursor is answered from ``XRANGE`` (on a worker
   thread with the blocking client: no connection tied to a short-lived
   event loop), read in the same ``MULTI`` as ``XINFO STREAM``: the stream's ``max-deleted-entry-id``
@@ -27,6 +30,7 @@ import threading
 from collections.abc import Collection
 from typing import Any
 
+from ajaxkit.core.errors import log_background_error
 from ajaxkit.live.broker import Backlog, Broker, check_window
 from ajaxkit.live.events import Cursor, Event, Position, parse_position, validate_topic
 
@@ -50,6 +54,10 @@ return n
 """
 # How long one XREAD blocks; bounds how fast the reader notices shutdown.
 _BLOCK_MS = 1000
+# After a lost connection, and the first wait after any other failure.
+_RECONNECT_SECONDS = 0.2
+# The longest wait between retries of a read that keeps failing.
+_MAX_BACKOFF_SECONDS = 5.0
 
 
 class RedisBroker(Broker):
@@ -143,11 +151,26 @@ class RedisBroker(Broker):
         if cursor.epoch != epoch or start[1] or not first - 1 <= start[0] <= head:
             return Backlog([], head_cursor, (head, 0), reset=True)
         wanted = set(topics)
-        events = [e for e in map(self._event, entries) if e.topic in wanted]
+        events = [e for e in self._events(entries, "a live resume") if e.topic in wanted]
         if limit is not None and len(events) > limit:
             last = events[limit - 1]
             return Backlog(events[:limit], last.cursor, last.position, reset=False)
         return Backlog(events, head_cursor, (head, 0), reset=False)
+
+    def _events(self, entries: list[tuple[bytes, dict[bytes, bytes]]], reader: str) -> list[Event]:
+        """The events of ``entries``; a malformed one is logged with an error id and skipped.
+
+        Anything can XADD to the stream: one bad entry must neither end the
+        reader nor fail every resume from before it.
+        """
+        events = []
+        for entry in entries:
+            try:
+                events.append(self._event(entry))
+            except Exception as exc:
+                where = f"{reader} (malformed entry {entry[0]!r} of {self.stream_key}, skipped)"
+                log_background_error(log.name, where, exc)
+        return events
 
     def _event(self, entry: tuple[bytes, dict[bytes, bytes]]) -> Event:
         entry_id, fields = entry
@@ -175,8 +198,14 @@ class RedisBroker(Broker):
         asyncio.run(self._read_loop(after))
 
     async def _read_loop(self, after: Position) -> None:
+        """Read and fan out until stopped; no failure ends it.
+
+        It is the only reader of this process: if it died, every live
+        connection here would go quiet with nothing said.
+        """
         client: Any = self._async_module.Redis.from_url(self.url)
         last = f"{after[0]}-{after[1]}"
+        failures = _Failures()
         try:
             while not self._stopping.is_set():
                 try:
@@ -184,14 +213,33 @@ class RedisBroker(Broker):
                 except (OSError, self._async_module.ConnectionError, asyncio.TimeoutError):
                     # Redis went away: try again from the same id, losing nothing.
                     log.warning("Redis live reader lost its connection; retrying", exc_info=True)
-                    await asyncio.sleep(0.2)
+                    await asyncio.sleep(_RECONNECT_SECONDS)
                     continue
+                except Exception as exc:
+                    # Not about one entry (a wrong key type, a server refusing
+                    # the command): said once, retried slower and slower on a
+                    # fresh connection, from the same id.
+                    await asyncio.sleep(failures.failed(exc))
+                    await client.aclose()
+                    client = self._async_module.Redis.from_url(self.url)
+                    continue
+                failures.recovered()
                 for _key, entries in reply or ():
-                    events = [self._event(entry) for entry in entries]
-                    last = f"{events[-1].position[0]}-0"
-                    self.dispatch(events)
+                    last = self._deliver(entries, last)
         finally:
             await client.aclose()
+
+    def _deliver(self, entries: list[tuple[bytes, dict[bytes, bytes]]], last: str) -> str:
+        """Fan out ``entries``, skipping (and logging) malformed ones; the id to read after."""
+        events = self._events(entries, "the Redis live reader")
+        if entries:
+            last = _entry_id(entries[-1][0], last)
+        if events:
+            try:
+                self.dispatch(events)
+            except Exception as exc:
+                log_background_error(log.name, "the Redis live reader's fan-out", exc)
+        return last
 
     async def aclose(self) -> None:
         """Stop the reader and end this process's subscriptions."""
@@ -201,6 +249,35 @@ class RedisBroker(Broker):
         if reader is not None:
             await asyncio.to_thread(reader.join, 5)
         self._sync.close()
+
+
+def _entry_id(entry_id: bytes | str, last: str) -> str:
+    """``entry_id`` as text, or ``last`` when it is not an id (never read again)."""
+    text = entry_id.decode("ascii", "replace") if isinstance(entry_id, bytes) else entry_id
+    return text if parse_position(text) is not None else last
+
+
+class _Failures:
+    """A streak of reader failures: logged when it changes, each retry waiting longer."""
+
+    def __init__(self) -> None:
+        self._last: str | None = None
+        self._delay = _RECONNECT_SECONDS
+
+    def failed(self, exc: Exception) -> float:
+        """Log ``exc`` unless the streak already said it; seconds to wait before retrying."""
+        said = f"{type(exc).__name__}: {exc}"
+        if said != self._last:
+            self._last = said
+            log_background_error(log.name, "the Redis live reader (retrying with backoff)", exc)
+        delay, self._delay = self._delay, min(self._delay * 2, _MAX_BACKOFF_SECONDS)
+        return delay
+
+    def recovered(self) -> None:
+        """A read succeeded: the next failure is news again."""
+        if self._last is not None:
+            log.warning("The Redis live reader reads again after: %s", self._last)
+            self._last, self._delay = None, _RECONNECT_SECONDS
 
 
 def _ordinal(entry_id: bytes | str | None) -> int:

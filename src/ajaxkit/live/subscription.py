@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ajaxkit.core.errors import log_background_error
 from ajaxkit.core.streams import resolver
 from ajaxkit.live.events import Event, Position
 
@@ -28,6 +29,8 @@ __all__ = ["DEFAULT_BUFFER_BYTES", "Fanout", "Subscription", "call_on"]
 
 #: Bytes of frames one connection may have waiting before it is cut off.
 DEFAULT_BUFFER_BYTES = 256 * 1024
+
+_LOGGER = "ajaxkit.live"
 
 
 class Subscription:
@@ -166,8 +169,18 @@ class Subscription:
 
     def _wake(self) -> None:
         listener = self._listener
-        if listener is not None:
+        if listener is None:
+            return
+        try:
             listener()
+        except Exception as exc:
+            # The fan-out wakes many subscriptions in one go: a transport's
+            # failing callback must not cost the others their event, nor
+            # fail the publish.  This one can no longer be woken: it ends.
+            self._listener = None
+            self.closed = True
+            self._buffer.clear()
+            log_background_error(_LOGGER, "a live subscription's listener", exc)
 
 
 class Fanout:
