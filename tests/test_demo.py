@@ -113,12 +113,14 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 def test_server_prints_a_localhost_url(demo_url: str) -> None:
     assert demo_url.startswith("http://127.0.0.1:")
     assert demo_url.endswith("/")
     assert not demo_url.endswith(":0/")  # --port 0 reports the port it got
 
 
+@pytest.mark.slow
 def test_server_serves_page_script_and_endpoint(demo_url: str) -> None:
     with httpx.Client(base_url=demo_url) as http:
         page = http.get("/")
@@ -135,6 +137,7 @@ def test_server_serves_page_script_and_endpoint(demo_url: str) -> None:
         assert missing.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.slow
 def test_stopping_the_server_does_not_wait_for_an_open_live_stream(tmp_path: Path) -> None:
     # A page's live stream never ends by itself: the server must not wait
     # for it when asked to stop (one Ctrl+C, or a restart's SIGTERM).
@@ -152,6 +155,7 @@ def test_stopping_the_server_does_not_wait_for_an_open_live_stream(tmp_path: Pat
         assert time.monotonic() - stopping < 5
 
 
+@pytest.mark.slow
 def test_a_busy_port_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as busy:
         port = busy.getsockname()[1]

@@ -14,7 +14,7 @@ from tests.demo_server import running_demo
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LIVE_JS = Path(__file__).resolve().parents[2] / "src/ajaxkit/static/ajaxkit/live.js"
 
