@@ -804,7 +804,7 @@ def benchmark(
 ) -> list[Sample]:
     """Warm every cell up, then measure every comparison's pair once per round."""
     cells = {cell: None for c in comparisons_ for cell in (c.bottom, c.top)}  # ordered set
-    for cell in cells:
+    for cell in cells if args.warmup else ():
         run_wrk(servers[cell.server, cell.side], cell.endpoint, args.warmup, args)
     samples: list[Sample] = []
     for round_ in range(args.rounds):
@@ -1013,12 +1013,20 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+#: Rounds, seconds per measured run and seconds of warm-up per cell.
+TIMING = {"rounds": 3, "duration": 5, "warmup": 1}
+#: The same for ``--quick``, a check of the harness rather than a measurement.
+QUICK = {"rounds": 1, "duration": 1, "warmup": 1}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--quick", action="store_true", help="1 round of 1 s per cell: checks the harness"
+        "--quick",
+        action="store_true",
+        help="1 round of 1 s per cell, unless given otherwise: checks the harness",
     )
     parser.add_argument(
         "--frameworks",
@@ -1033,9 +1041,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=list(ENDPOINTS),
         help="ajaxkit vs raw endpoints, and/or safety comparisons (csrf, limits, limits-redis)",
     )
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=5, help="seconds per measured wrk run")
-    parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per cell")
+    parser.add_argument("--rounds", type=int, help="default 3 (--quick: 1)")
+    parser.add_argument(
+        "--duration", type=int, help="seconds per measured wrk run (default 5; --quick: 1)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, help="seconds of warm-up per cell, 0: none (default 1)"
+    )
     parser.add_argument("--connections", type=int, default=10)
     parser.add_argument(
         "--asgi-handlers",
@@ -1059,8 +1071,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--output", type=Path, help="results JSON (default bench/results/<time>.json)"
     )
     args = parser.parse_args(argv)  # fmt: skip
-    if args.quick:
-        args.rounds, args.duration, args.warmup = 1, 1, 1
+    # --quick changes the defaults; what the command line gives still wins.
+    for name, value in (QUICK if args.quick else TIMING).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     names = args.frameworks or list(SERVERS)
     args.servers = [s for s in SERVERS if s in names or SERVERS[s].framework in names]
     unknown = set(names) - set(SERVERS) - {s.framework for s in SERVERS.values()}

@@ -323,16 +323,26 @@ def test_each_safety_comparison_sets_a_guarded_cell_against_its_twin_on_one_serv
     assert run.LOADS["limited"].keys * 100 >= 100_000
 
 
+def test_quick_changes_the_timing_defaults_and_given_options_win() -> None:
+    timing = ("rounds", "duration", "warmup")
+    assert [getattr(run.parse_args([]), name) for name in timing] == [3, 5, 1]
+    assert [getattr(run.parse_args(["--quick"]), name) for name in timing] == [1, 1, 1]
+    given = run.parse_args(["--quick", "--warmup", "0", "--rounds", "2"])
+    assert [getattr(given, name) for name in timing] == [2, 1, 0]
+
+
 @pytest.mark.slow
 @pytest.mark.starlette
 @pytest.mark.redis
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="needs the wrk load generator")
 def test_the_safety_comparisons_run_over_real_http(tmp_path: Path) -> None:
     # One second per cell: whether the path works (servers answer, guards are
-    # on, wrk's requests all succeed, Redis is counted), not how fast it is.
+    # on, wrk's requests all succeed, Redis is counted), not how fast it is,
+    # so no warm-up either: it only steadies figures nobody looks at here.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     output = tmp_path / "safety.json"
-    argv = ["--quick", "--retries", "0", "--frameworks", "starlette-front", "--output", str(output)]
+    argv = ["--quick", "--warmup", "0", "--retries", "0", "--frameworks", "starlette-front"]
+    argv += ["--output", str(output)]
     done = subprocess.run(
         [sys.executable, "bench/run.py", *argv, "--endpoints", "csrf", "limits", "limits-redis"],
         cwd=ROOT,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -111,12 +113,14 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 def test_server_prints_a_localhost_url(demo_url: str) -> None:
     assert demo_url.startswith("http://127.0.0.1:")
     assert demo_url.endswith("/")
     assert not demo_url.endswith(":0/")  # --port 0 reports the port it got
 
 
+@pytest.mark.slow
 def test_server_serves_page_script_and_endpoint(demo_url: str) -> None:
     with httpx.Client(base_url=demo_url) as http:
         page = http.get("/")
@@ -133,6 +137,25 @@ def test_server_serves_page_script_and_endpoint(demo_url: str) -> None:
         assert missing.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.slow
+def test_stopping_the_server_does_not_wait_for_an_open_live_stream(tmp_path: Path) -> None:
+    # A page's live stream never ends by itself: the server must not wait
+    # for it when asked to stop (one Ctrl+C, or a restart's SIGTERM).
+    with httpx.Client(timeout=10) as http, ExitStack() as streams:
+        with running_demo(tmp_path) as url:
+            stream = streams.enter_context(
+                http.stream("GET", f"{url}ajax/_live/sse", params={"topic": "activity"})
+            )
+            assert stream.status_code == 200
+            # Kept: a generator dropped half-read closes its connection.
+            frames = stream.iter_raw()
+            assert next(frames)  # the stream is open: its first frame came
+            stopping = time.monotonic()
+        # running_demo kills a server still running after 10 s of SIGTERM.
+        assert time.monotonic() - stopping < 5
+
+
+@pytest.mark.slow
 def test_a_busy_port_is_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as busy:
         port = busy.getsockname()[1]

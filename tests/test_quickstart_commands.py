@@ -94,6 +94,7 @@ def first_answer(url: str, server: subprocess.Popen[str], timeout: float = 60) -
     pytest.fail(f"no answer from {url} within {timeout}s")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("quickstart", QUICKSTARTS)
 def test_quickstart_runs_with_its_documented_command(quickstart: Quickstart) -> None:
     assert f"``{quickstart.command}``" in docstring(quickstart.path) or (

@@ -27,6 +27,12 @@ import uvicorn
 from examples.demo.app import DEFAULT_DATABASE, DEFAULT_NAMESPACE, DemoConfig, create_app
 from examples.demo.database import DemoConfigError, sqlite_url
 
+#: Seconds a stopping server gives the requests in flight.  An open page's
+#: live stream never ends by itself, and uvicorn waits for every request
+#: unless told how long: one Ctrl+C (or a restart's SIGTERM) would then wait
+#: until every page is closed.
+SHUTDOWN_GRACE_SECONDS = 1
+
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line options."""
@@ -101,7 +107,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(f"error: {exc}")
     host, port = sock.getsockname()[:2]
     print(f"Demo running at http://{host}:{port}/", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level))
+    config = uvicorn.Config(
+        app, log_level=args.log_level, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS
+    )
+    server = uvicorn.Server(config)
     server.run(sockets=[sock])
 
 

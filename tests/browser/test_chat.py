@@ -18,7 +18,7 @@ from tests.demo_server import running_demo
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Route
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: Long enough for a page to back off and reconnect after a restart.
 RECONNECT_MS = 45_000

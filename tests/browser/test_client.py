@@ -69,7 +69,13 @@ def serving(tmp_path: Path) -> Iterator[str]:
 
 def test_get_validation_errors_on_fields_and_a_live_event(browser: Browser, tmp_path: Path) -> None:
     with serving(tmp_path) as server:
-        _exercise(browser.new_page(), server, tmp_path)
+        page = browser.new_page()
+        try:
+            _exercise(page, server, tmp_path)
+        finally:
+            # Closed before the server stops: its live stream would keep
+            # uvicorn waiting until the helper kills it, 10 s later.
+            page.close()
 
 
 def _exercise(page: Page, server: str, tmp_path: Path) -> None:

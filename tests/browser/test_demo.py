@@ -21,7 +21,7 @@ from tests.demo_server import running_demo
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request, ViewportSize
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: Well under the page's 250 ms debounce: one burst of typing.
 KEYSTROKE_MS = 40

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,16 @@ from tests.demo_server import running_demo
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Request
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LIVE_JS = Path(__file__).resolve().parents[2] / "src/ajaxkit/static/ajaxkit/live.js"
+
+
+def _sse_retry_ms() -> int:
+    """The client's wait before it tries EventSource again (``SSE_RETRY_MS``)."""
+    found = re.search(r"export const SSE_RETRY_MS = ([\d_]+);", LIVE_JS.read_text())
+    assert found, "SSE_RETRY_MS is no longer a constant of live.js"
+    return int(found.group(1).replace("_", ""))
 
 
 def _free_port() -> int:
@@ -53,6 +63,9 @@ def test_a_line_posted_in_one_page_appears_in_the_other_and_survives_a_restart(
 ) -> None:
     port = _free_port()
     first, second = browser.new_context(), browser.new_context()
+    for context in (first, second):
+        # The pages' timers run on a clock the test can move on (time flows as usual).
+        context.clock.install()
     try:
         with running_demo(tmp_path, port=port) as url:
             alice = FeedPage(first.new_page(), url)
@@ -68,6 +81,10 @@ def test_a_line_posted_in_one_page_appears_in_the_other_and_survives_a_restart(
         # It stays gone long enough for the EventSource to give way to long-poll.
         bob.page.wait_for_event("request", _is_live_poll, timeout=20_000)
         with running_demo(tmp_path, port=port):
+            # The server is back: rather than wait SSE_RETRY_MS before the
+            # pages try EventSource again, the test moves their clocks on.
+            for context in (first, second):
+                context.clock.fast_forward(_sse_retry_ms())
             # "open" is the EventSource's state: the page went back to it.
             bob.page.wait_for_selector("html[data-feed=open]", timeout=15_000)
             alice.page.wait_for_selector("html[data-feed=open]", timeout=15_000)

@@ -92,6 +92,29 @@ def conformance_apis(natives: Natives) -> dict[str, Ajax]:
     return {"/ajax": build_api(natives), "/ajax-debug": build_api(natives, debug=True)}
 
 
+#: Each client class's default mounts, built on its first use (see default_apis).
+_DEFAULT_APIS: dict[type, dict[str, Ajax]] = {}
+
+
+def default_apis(
+    owner: type, natives: Natives, config: Mapping[str, Any] | None
+) -> dict[str, Ajax]:
+    """The mounts a client class serves when a test gives it none.
+
+    Built once per client class and kept: building them takes longer than
+    most tests do, and the Django clients have always served one copy for
+    the whole session (their urlconf is a module), so every test already
+    copes with a registry that earlier tests used.  One copy per class, so
+    no two frameworks mount the same registry.  A ``config`` resolves the
+    registries' settings when they are mounted, so with one they are fresh.
+    """
+    if config is not None:
+        return conformance_apis(natives)
+    if owner not in _DEFAULT_APIS:
+        _DEFAULT_APIS[owner] = conformance_apis(natives)
+    return _DEFAULT_APIS[owner]
+
+
 #: Where 401 problems send the user.
 LOGIN_URL = "/login/"
 #: The one origin besides its own the conformance app trusts for unsafe requests.

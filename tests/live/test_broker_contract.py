@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -156,6 +157,24 @@ def test_open_delivers_backlog_then_live_with_no_gap_or_duplicate(make_broker: M
         return got
 
     assert run(scenario) == list(range(1, 400))
+
+
+def test_aclose_does_not_wait_out_a_blocked_read(make_broker: MakeBroker) -> None:
+    """A server stopping while its reader waits for events stops at once."""
+    broker = make_broker()
+
+    async def scenario() -> float:
+        await broker.start()
+        opened = await broker.open(frozenset({"a"}), None)
+        await broker.apublish("a", _data(1))
+        # Delivered: the process's reader (if any) is back to waiting for more.
+        assert await _drain(opened.subscription, 1) == [1]
+        started = time.monotonic()
+        await broker.aclose()
+        return time.monotonic() - started
+
+    # Redis's reader blocks for a second at a time (XREAD BLOCK).
+    assert run(scenario) < 0.5
 
 
 def test_a_subscription_only_gets_its_topics(make_broker: MakeBroker) -> None:

@@ -8,6 +8,7 @@ Test bodies talk to a ``client`` with ``get/post/put/patch/delete`` and
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -107,10 +108,50 @@ def events() -> list[Change]:
     return []
 
 
+class _Forwarded(list[Change]):
+    """The event list of a kept registry: what it records goes to ``target``,
+    the list of the test it is serving."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.target: list[Change] = []
+
+    def append(self, change: Change) -> None:
+        self.target.append(change)
+
+
+@pytest.fixture(scope="session")
+def kept_apis() -> dict[tuple[str, str], tuple[Ajax, _Forwarded]]:
+    """The spec's registry per combination, built once (see ``api``)."""
+    return {}
+
+
 @pytest.fixture
-def api(backend: Backend, events: list[Change]) -> Iterator[Ajax]:
+def api(
+    request: pytest.FixtureRequest,
+    combination: tuple[Backend, str],
+    events: list[Change],
+    kept_apis: dict[tuple[str, str], tuple[Ajax, _Forwarded]],
+) -> Ajax:
+    """The spec's registry on the combination's backend, its tables emptied.
+
+    Building it costs about 20 ms, more than most model tests take, so it is
+    built once per combination and kept: nothing in it outlives a test but
+    the registry itself (the tables are emptied, the events go to the test's
+    own list).  A test that changes the registry (``configure``, ``add``)
+    names ``api`` among its arguments, and gets a registry of its own.
+    """
+    backend, transport = combination
     backend.reset()
-    yield build_api(backend, events)
+    if "api" in inspect.signature(request.function).parameters:
+        return build_api(backend, events)
+    key = (backend.name, transport)  # one per transport: each mount resolves its settings
+    if key not in kept_apis:
+        forwarded = _Forwarded()
+        kept_apis[key] = (build_api(backend, forwarded), forwarded)
+    kept, forwarded = kept_apis[key]
+    forwarded.target = events
+    return kept
 
 
 @pytest.fixture

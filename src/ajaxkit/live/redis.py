@@ -24,9 +24,11 @@ redis-py is imported here only, and only when a Redis broker is made.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Collection
 from typing import Any
 
@@ -52,12 +54,15 @@ table.insert(args, 'd'); table.insert(args, ARGV[2])
 redis.call(unpack(args))
 return n
 """
-# How long one XREAD blocks; bounds how fast the reader notices shutdown.
+# How long one XREAD blocks (aclose cancels the one under way).
 _BLOCK_MS = 1000
 # After a lost connection, and the first wait after any other failure.
 _RECONNECT_SECONDS = 0.2
 # The longest wait between retries of a read that keeps failing.
 _MAX_BACKOFF_SECONDS = 5.0
+# How long aclose waits for the reader to stop, and between its cancellations.
+_STOP_SECONDS = 5.0
+_STOP_RETRY_SECONDS = 0.05
 
 
 class RedisBroker(Broker):
@@ -97,6 +102,8 @@ class RedisBroker(Broker):
         self._async_module = redis.asyncio
         self._epoch: str | None = None
         self._reader: threading.Thread | None = None
+        # The reader's loop and latest XREAD, for aclose to cancel.
+        self._read: tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]] | None = None
         self._stopping = threading.Event()
         self._start_lock = threading.Lock()
 
@@ -209,7 +216,11 @@ class RedisBroker(Broker):
         try:
             while not self._stopping.is_set():
                 try:
-                    reply: Any = await client.xread({self.stream_key: last}, block=_BLOCK_MS)
+                    reply: Any = await self._blocked_read(client, last)
+                except asyncio.CancelledError:
+                    if self._stopping.is_set():
+                        break  # aclose cancelled the read
+                    raise
                 except (OSError, self._async_module.ConnectionError, asyncio.TimeoutError):
                     # Redis went away: try again from the same id, losing nothing.
                     log.warning("Redis live reader lost its connection; retrying", exc_info=True)
@@ -241,14 +252,34 @@ class RedisBroker(Broker):
                 log_background_error(log.name, "the Redis live reader's fan-out", exc)
         return last
 
+    async def _blocked_read(self, client: Any, last: str) -> Any:
+        """One ``XREAD BLOCK`` after ``last``, which :meth:`aclose` cancels
+        rather than waits out."""
+        read = asyncio.ensure_future(client.xread({self.stream_key: last}, block=_BLOCK_MS))
+        self._read = (asyncio.get_running_loop(), read)
+        if self._stopping.is_set():  # aclose may have looked before the line above
+            read.cancel()
+        return await read
+
     async def aclose(self) -> None:
         """Stop the reader and end this process's subscriptions."""
         self._stopping.set()
         await super().aclose()
         reader = self._reader
-        if reader is not None:
-            await asyncio.to_thread(reader.join, 5)
+        deadline = time.monotonic() + _STOP_SECONDS
+        while reader is not None and reader.is_alive() and time.monotonic() < deadline:
+            # Again until the reader has stopped: redis-py lets a cancellation
+            # that lands as a read is starting go unnoticed.
+            self._cancel_read()
+            await asyncio.to_thread(reader.join, _STOP_RETRY_SECONDS)
         self._sync.close()
+
+    def _cancel_read(self) -> None:
+        """Cancel the reader's XREAD under way, if any (from another thread)."""
+        if self._read is not None:
+            loop, read = self._read
+            with contextlib.suppress(RuntimeError):  # the reader's loop is closed
+                loop.call_soon_threadsafe(read.cancel)
 
 
 def _entry_id(entry_id: bytes | str, last: str) -> str:

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from ajaxkit import Ajax
 from ajaxkit.flask import blueprint
 from ajaxkit.testing import Files, Params, Response
-from tests.conformance.app import Natives, conformance_apis
+from tests.conformance.app import Natives, default_apis
 from tests.conformance.clients.base import Client
 
 _NATIVE_ERRORS: dict[str, type[exceptions.HTTPException]] = {
@@ -82,7 +82,7 @@ class FlaskClient(Client):
     def __init__(
         self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
     ) -> None:
-        self.app = create_app(apis or conformance_apis(NATIVES), config)
+        self.app = create_app(apis or default_apis(FlaskClient, NATIVES, config), config)
         self.client = self.app.test_client()
 
     def sibling(self) -> FlaskClient:

@@ -9,7 +9,7 @@ from typing import Any
 from ajaxkit import Ajax, AjaxResponse, ClientError, Forbidden, NotFound
 from ajaxkit.testing import Client as CoreClient
 from ajaxkit.testing import Response
-from tests.conformance.app import Natives, conformance_apis
+from tests.conformance.app import Natives, default_apis
 from tests.conformance.clients.base import Client
 
 _NATIVE_ERRORS = {"not_found": NotFound, "forbidden": Forbidden, "bad_request": ClientError}
@@ -34,7 +34,7 @@ class ReferenceClient(Client):
     def __init__(
         self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
     ) -> None:
-        mounts = self._apis = apis or conformance_apis(NATIVES)
+        mounts = self._apis = apis or default_apis(ReferenceClient, NATIVES, config)
         for api in mounts.values():
             if config is not None:  # no framework: the core's own resolution
                 api.apply_config(config)

@@ -21,7 +21,7 @@ import ajaxkit.starlette
 from ajaxkit import Ajax
 from ajaxkit.testing import Response as TestResponse
 from ajaxkit.testing import encode_body
-from tests.conformance.app import Natives, conformance_apis
+from tests.conformance.app import Natives, default_apis
 from tests.conformance.clients._websocket import websocket_session
 from tests.conformance.clients.base import Client, WsSession
 
@@ -68,7 +68,8 @@ class HTTPXClient(Client):
     def __init__(
         self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
     ) -> None:
-        self.http = TestClient(self.make_app(apis or conformance_apis(self.natives), config))
+        apis = apis or default_apis(type(self), self.natives, config)
+        self.http = TestClient(self.make_app(apis, config))
 
     def sibling(self) -> HTTPXClient:
         other = type(self).__new__(type(self))
