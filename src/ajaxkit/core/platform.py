@@ -54,6 +54,10 @@ class Platform:
             core's token check (Django).  ``None``: the core's token.  It
             runs before the body size is checked, so a check that must read
             the body (Django's form token) reads at most ``limit`` bytes.
+        csrf_check_blocks: ``blocks(request) -> bool``: whether
+            ``check_csrf`` may do I/O for this request (a session read, a
+            form body); when false it runs where the request is answered,
+            with no hop to a thread.  ``None``: it always may.
         issue_csrf_token: ``issue(request) -> (token, cookie or None)``
             for a framework whose own check reads its own token; ``None``:
             the core's signed double-submit token.
@@ -82,6 +86,7 @@ class Platform:
     native_response_types: tuple[type, ...] = ()
     translate_exception: ExceptionTranslator = _no_translation
     check_csrf: Callable[[AjaxRequest, tuple[str, ...], int], None] | None = None
+    csrf_check_blocks: Callable[[AjaxRequest], bool] | None = None
     issue_csrf_token: Callable[[AjaxRequest], tuple[str, Cookie | None]] | None = None
     accept_csrf_token: Callable[[AjaxRequest, str], bool] | None = None
     trusted_origins: Callable[[], tuple[str, ...]] = tuple

@@ -250,6 +250,12 @@ class CsrfStep(_Step):
         if request.method == WEBSOCKET:
             return None
         if platform.check_csrf is not None:
+            blocks = platform.csrf_check_blocks
+            if blocks is not None and not blocks(request):
+                # Headers and a cookie only: a hop to a thread (one thread
+                # for every request on Django's ASGI) would cost more.
+                platform.check_csrf(request, trusted(), call.settings.max_body_size)
+                return None
             return _platform_check(call, trusted())
         if not decided:
             _check_token(call)
