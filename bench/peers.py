@@ -37,7 +37,7 @@ class Peer:
     header: str | None = None
 
 
-#: (framework, guard) -> its peer; the guard is a label of ``run.SAFETY``.
+#: (framework, guard) -> its peer; the guard is a label of :data:`bench.harness.loads.SAFETY`.
 #: Starlette has no CSRF package of its own (nothing its docs point to), so
 #: ajaxkit's CSRF step is measured there alone.  django-ratelimit writes no
 #: headers.

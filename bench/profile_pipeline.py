@@ -324,7 +324,9 @@ def live_profile(target: str, side: str, endpoint: str, seconds: int, top: int) 
     import uvicorn
 
     from bench.apps.data import ECHO_BODY
-    from bench.run import LOADS, free_port, wrk_url
+    from bench.harness.loads import LOADS
+    from bench.harness.servers import free_port
+    from bench.harness.wrk import wrk_url
 
     port = free_port()
     config = uvicorn.Config(

@@ -21,8 +21,25 @@ from typing import Any
 
 import pytest
 
-from bench import batch, batch_browser, peers, run
+from bench import batch, batch_browser, peers
 from bench.apps.data import ECHO_BODY, SMALL, USERS, wrong_answer
+from bench.harness.checks import BrokenPeer, ready_servers
+from bench.harness.comparisons import FASTAPI_LABEL, Cell, Comparison, comparisons
+from bench.harness.loads import LOADS
+from bench.harness.measurement import Sample
+from bench.harness.options import parse_args, plan
+from bench.harness.report import markdown
+from bench.harness.servers import (
+    ALL_SERVERS,
+    PEER,
+    REDIS_SERVERS,
+    REDIS_URI,
+    SERVERS,
+    Plan,
+    running,
+)
+from bench.harness.summary import summarise
+from bench.harness.wrk import BadAnswers, refuse_bad_answers
 from tests.js_dev import js_dev_tools
 from tests.services import require_browser
 
@@ -47,7 +64,7 @@ def test_every_bench_app_answers_every_endpoint_correctly() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for target in run.SERVERS:
+    for target in SERVERS:
         assert f"=== {target} " in done.stdout
 
 
@@ -176,25 +193,25 @@ def test_users_answers_are_checked_value_by_value() -> None:
 
 def test_a_run_with_any_non_2xx_answer_or_socket_error_is_refused() -> None:
     quiet = {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}
-    run.refuse_bad_answers("u", {"errors": {**quiet, "non_2xx": 0, "last_bad_status": 0}})
-    with pytest.raises(run.BadAnswers, match=r"3 non-2xx answers \(last status 302"):
-        run.refuse_bad_answers("u", {"errors": {**quiet, "non_2xx": 3, "last_bad_status": 302}})
-    with pytest.raises(run.BadAnswers):
-        run.refuse_bad_answers(
+    refuse_bad_answers("u", {"errors": {**quiet, "non_2xx": 0, "last_bad_status": 0}})
+    with pytest.raises(BadAnswers, match=r"3 non-2xx answers \(last status 302"):
+        refuse_bad_answers("u", {"errors": {**quiet, "non_2xx": 3, "last_bad_status": 302}})
+    with pytest.raises(BadAnswers):
+        refuse_bad_answers(
             "u", {"errors": {**quiet, "read": 1, "non_2xx": 0, "last_bad_status": 0}}
         )
 
 
 def _sample(
     comparison: str,
-    cell: run.Cell,
+    cell: Cell,
     round_: int,
     rps: float,
     *,
     attempt: int = 0,
     noisy: bool = False,
-) -> run.Sample:
-    return run.Sample(
+) -> Sample:
+    return Sample(
         comparison=comparison,
         server=cell.server,
         endpoint=cell.endpoint,
@@ -214,8 +231,8 @@ def _sample(
 
 
 def _pair(
-    comparison: run.Comparison, round_: int, top: float, bottom: float, **kw: Any
-) -> list[run.Sample]:
+    comparison: Comparison, round_: int, top: float, bottom: float, **kw: Any
+) -> list[Sample]:
     return [
         _sample(comparison.label, comparison.top, round_, top, **kw),
         _sample(comparison.label, comparison.bottom, round_, bottom, **kw),
@@ -223,12 +240,12 @@ def _pair(
 
 
 def test_every_ratio_is_a_median_of_pairs_measured_back_to_back() -> None:
-    measured = run.comparisons(["starlette", "fastapi"], ["small"])
+    measured = comparisons(["starlette", "fastapi"], ["small"])
     small, _, versus_fastapi = measured
-    assert versus_fastapi.label == run.FASTAPI_LABEL
+    assert versus_fastapi.label == FASTAPI_LABEL
     assert (versus_fastapi.top, versus_fastapi.bottom) == (
-        run.Cell("starlette", "small", "ajax"),
-        run.Cell("fastapi", "small", "raw"),
+        Cell("starlette", "small", "ajax"),
+        Cell("fastapi", "small", "raw"),
     )
     samples = _pair(small, 0, 950.0, 1000.0)
     samples += _pair(small, 1, 1700.0, 2000.0)  # a loaded round: both slow, the ratio low
@@ -239,33 +256,33 @@ def test_every_ratio_is_a_median_of_pairs_measured_back_to_back() -> None:
     samples += _pair(versus_fastapi, 0, 900.0, 400.0)
     samples += _pair(versus_fastapi, 1, 1000.0, 500.0)
     samples += _pair(versus_fastapi, 2, 300.0, 100.0)
-    rows = {r["label"]: r for r in run.summarise(samples, measured)["rows"]}
+    rows = {r["label"]: r for r in summarise(samples, measured)["rows"]}
 
     assert rows["starlette small"]["ratio_rps"] == pytest.approx(0.95)  # of 0.95, 0.85, 1.0
     assert rows["starlette small"]["ratio_cpu"] == pytest.approx(0.95)
     assert rows["starlette small"]["met"] is True
-    assert rows[run.FASTAPI_LABEL]["ratio_rps"] == pytest.approx(2.25)  # of 2.25, 2.0, 3.0
-    assert rows[run.FASTAPI_LABEL]["met"] is True
-    assert "| starlette small |" in run.markdown(run.summarise(samples, measured))
+    assert rows[FASTAPI_LABEL]["ratio_rps"] == pytest.approx(2.25)  # of 2.25, 2.0, 3.0
+    assert rows[FASTAPI_LABEL]["met"] is True
+    assert "| starlette small |" in markdown(summarise(samples, measured))
 
 
 def test_noisy_rounds_are_rerun_and_only_quiet_final_attempts_count() -> None:
-    (small,) = run.comparisons(["starlette"], ["small"])
+    (small,) = comparisons(["starlette"], ["small"])
     samples = _pair(small, 0, 500.0, 1000.0, noisy=True)  # re-run below
     samples += _pair(small, 0, 960.0, 1000.0, attempt=1)
     samples += _pair(small, 1, 800.0, 1000.0, noisy=True)  # never quiet: left out
     samples += _pair(small, 2, 860.0, 1000.0)
-    (row,) = run.summarise(samples, [small])["rows"]
+    (row,) = summarise(samples, [small])["rows"]
     assert (row["rounds"], row["quiet_rounds"]) == (3, 2)
     assert row["ratio_rps"] == pytest.approx(0.91)  # of 0.96 and 0.86
     assert row["met"] is True
 
 
 def test_a_target_is_met_only_by_both_req_s_and_cpu_per_request() -> None:
-    (small,) = run.comparisons(["flask"], ["small"])
+    (small,) = comparisons(["flask"], ["small"])
     samples = _pair(small, 0, 950.0, 1000.0)
     samples[0].cpu_us_per_request = 2000.0  # ajaxkit twice as costly by CPU
-    (row,) = run.summarise(samples, [small])["rows"]
+    (row,) = summarise(samples, [small])["rows"]
     assert row["ratio_rps"] == pytest.approx(0.95)
     assert row["met"] is False
 
@@ -299,7 +316,7 @@ def test_client_size_over_budget_is_a_miss() -> None:
 
 
 def test_each_safety_comparison_sets_a_guarded_cell_against_its_twin_on_one_server() -> None:
-    measured = run.comparisons(["flask"], ["csrf", "limits", "limits-redis"])
+    measured = comparisons(["flask"], ["csrf", "limits", "limits-redis"])
     labels = [c.label for c in measured]
     assert labels == [
         "flask csrf fetch",
@@ -313,21 +330,21 @@ def test_each_safety_comparison_sets_a_guarded_cell_against_its_twin_on_one_serv
     for comparison in measured[:-1]:
         top, bottom = comparison.top, comparison.bottom
         assert (top.server, top.side) == (bottom.server, bottom.side)
-        guarded, twin = run.LOADS[top.endpoint], run.LOADS[bottom.endpoint]
+        guarded, twin = LOADS[top.endpoint], LOADS[bottom.endpoint]
         # The same request but for the path: only the guard differs.
         assert guarded.path != twin.path
         assert (guarded.body, guarded.csrf, guarded.keys) == (twin.body, twin.csrf, twin.keys)
     assert measured[-2].top.server == "flask+redis"
-    assert run.REDIS_SERVERS["flask+redis"].env == (("BENCH_RATE_STORAGE", run.REDIS_URI),)
+    assert REDIS_SERVERS["flask+redis"].env == (("BENCH_RATE_STORAGE", REDIS_URI),)
     # Every client address stays far below 100/second at any rate wrk reaches here.
-    assert run.LOADS["limited"].keys * 100 >= 100_000
+    assert LOADS["limited"].keys * 100 >= 100_000
 
 
 def test_quick_changes_the_timing_defaults_and_given_options_win() -> None:
     timing = ("rounds", "duration", "warmup")
-    assert [getattr(run.parse_args([]), name) for name in timing] == [3, 5, 1]
-    assert [getattr(run.parse_args(["--quick"]), name) for name in timing] == [1, 1, 1]
-    given = run.parse_args(["--quick", "--warmup", "0", "--rounds", "2"])
+    assert [getattr(parse_args([]), name) for name in timing] == [3, 5, 1]
+    assert [getattr(parse_args(["--quick"]), name) for name in timing] == [1, 1, 1]
+    given = parse_args(["--quick", "--warmup", "0", "--rounds", "2"])
     assert [getattr(given, name) for name in timing] == [2, 1, 0]
 
 
@@ -364,7 +381,7 @@ def test_the_safety_comparisons_run_over_real_http(tmp_path: Path) -> None:
 
 
 def test_each_peer_is_measured_as_ajaxkit_is_on_the_raw_views_peer_side() -> None:
-    measured = run.comparisons(list(run.SERVERS), ["csrf", "limits", "limits-redis"])
+    measured = comparisons(list(SERVERS), ["csrf", "limits", "limits-redis"])
     ours = {(c.top.server, c.guard): c for c in measured if c.by == "ajaxkit"}
     theirs = [c for c in measured if c.by not in ("ajaxkit",) and c.guard != peers.TOLL]
     assert {(c.top.server, c.guard, c.by) for c in theirs} == {
@@ -382,8 +399,8 @@ def test_each_peer_is_measured_as_ajaxkit_is_on_the_raw_views_peer_side() -> Non
         # reported beside ajaxkit's row, never judged by its goal.
         mine = ours[peer.top.server, peer.guard]
         assert (peer.top, peer.bottom) == (
-            replace(mine.top, side=run.PEER),
-            replace(mine.bottom, side=run.PEER),
+            replace(mine.top, side=PEER),
+            replace(mine.bottom, side=PEER),
         )
         assert peer.goal is None
         assert measured.index(peer) == measured.index(mine) + 1
@@ -393,13 +410,13 @@ def test_each_peer_is_measured_as_ajaxkit_is_on_the_raw_views_peer_side() -> Non
     assert [c.top.server for c in tolls] == ["django-wsgi", "django-asgi", "flask", "starlette",
                                             "fastapi"]  # fmt: skip
     for toll in tolls:
-        assert (toll.top.side, toll.bottom.side) == (run.PEER, "raw")
+        assert (toll.top.side, toll.bottom.side) == (PEER, "raw")
         assert toll.top.endpoint == toll.bottom.endpoint == "unlimited"
 
 
 def test_peer_and_raw_sides_are_started_only_for_a_guard_with_a_peer() -> None:
     def sides(*argv: str) -> dict[str, tuple[str, ...]]:
-        return {spec.name: s for spec, s in run.plan(run.parse_args(["--no-pin", *argv]))}
+        return {spec.name: s for spec, s in plan(parse_args(["--no-pin", *argv]))}
 
     assert sides("--frameworks", "starlette", "--endpoints", "csrf") == {
         "starlette": ("ajax",),  # Starlette has no CSRF peer
@@ -413,7 +430,7 @@ def test_peer_and_raw_sides_are_started_only_for_a_guard_with_a_peer() -> None:
 
 
 def _row(label: str, server: str, guard: str | None, by: str, cost: float) -> dict[str, Any]:
-    spec = run.ALL_SERVERS[server]
+    spec = ALL_SERVERS[server]
     return {"label": label, "server": server, "framework": spec.framework,
             "has_peers": spec.peers, "guard": guard, "by": by, "cost_us": cost,
             "ratio_cpu": 0.9}  # fmt: skip
@@ -443,14 +460,14 @@ def test_each_peer_cost_is_set_beside_ajaxkits_on_its_framework() -> None:
 
 
 def test_a_guards_cost_is_the_median_of_its_paired_cpu_differences() -> None:
-    limit = next(c for c in run.comparisons(["starlette"], ["limits"]) if c.by == "slowapi")
+    limit = next(c for c in comparisons(["starlette"], ["limits"]) if c.by == "slowapi")
     samples = _pair(limit, 0, 1000.0, 2000.0)  # 1000 and 500 µs a request
     samples += _pair(limit, 1, 500.0, 1000.0)  # 2000 and 1000
     samples += _pair(limit, 2, 800.0, 1000.0)  # 1250 and 1000
-    (row,) = run.summarise(samples, [limit])["rows"]
+    (row,) = summarise(samples, [limit])["rows"]
     assert row["cost_us"] == pytest.approx(500.0)  # of 500, 1000 and 250
     assert (row["by"], row["guard"], row["met"]) == ("slowapi", "100/second memory", None)
-    table = run.markdown(run.summarise(samples, [limit]))
+    table = markdown(summarise(samples, [limit]))
     assert "| starlette 100/second memory (slowapi) | slowapi |" in table
     assert "| 500.0 |" in table
 
@@ -468,11 +485,11 @@ def test_every_peer_side_answers_right_and_guards() -> None:
     # What bench/run.py checks before timing anything: each peer answers the
     # requests wrk will send, refuses what it should (a missing token; a client
     # past 100 in a second, and no sooner), and counts each client apart.
-    plan: run.Plan = [(spec, (run.PEER,)) for spec in run.SERVERS.values() if spec.peers]
-    with run.running(plan, _peer_env(), pin=False) as stack:
-        ready = run.ready_servers(stack, safety=True)
-    assert set(ready) == {(spec.name, run.PEER) for spec, _ in plan}
-    assert all("token" in ready[name, run.PEER].info["csrf"]
+    plan: Plan = [(spec, (PEER,)) for spec in SERVERS.values() if spec.peers]
+    with running(plan, _peer_env(), pin=False) as stack:
+        ready = ready_servers(stack, safety=True)
+    assert set(ready) == {(spec.name, PEER) for spec, _ in plan}
+    assert all("token" in ready[name, PEER].info["csrf"]
                for name in ("django-wsgi", "django-asgi", "flask"))  # fmt: skip
 
 
@@ -483,11 +500,9 @@ def test_a_peer_that_would_refuse_the_benchmarks_requests_stops_the_run() -> Non
     # wrk's 1,024 clients would count as one and be refused within the second.
     # The check's own earlier requests count too, so which of its two findings
     # comes first (too few admitted, another client refused) depends on the window.
-    untrusting = replace(run.SERVERS["starlette"], env=(("FORWARDED_ALLOW_IPS", "192.0.2.250"),))
+    untrusting = replace(SERVERS["starlette"], env=(("FORWARDED_ALLOW_IPS", "192.0.2.250"),))
     with (
-        run.running([(untrusting, (run.PEER,))], _peer_env(), pin=False) as stack,
-        pytest.raises(
-            run.BrokenPeer, match=r"slowapi refused (/peer/limited after \d+ re|another)"
-        ),
+        running([(untrusting, (PEER,))], _peer_env(), pin=False) as stack,
+        pytest.raises(BrokenPeer, match=r"slowapi refused (/peer/limited after \d+ re|another)"),
     ):
-        run.ready_servers(stack, safety=True)
+        ready_servers(stack, safety=True)

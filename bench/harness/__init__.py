@@ -1,0 +1,1 @@
+"""The real-HTTP benchmark behind ``bench/run.py``: servers, wrk, comparisons, results."""
