@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import sys
 import time
 import uuid
@@ -39,8 +38,8 @@ from ajaxkit import Ajax, AjaxRequest  # noqa: E402
 from ajaxkit.core.clock import ManualClock  # noqa: E402
 from ajaxkit.starlette import app as starlette_app  # noqa: E402
 from ajaxkit.types import EMPTY_QUERY, Headers  # noqa: E402
-
-REDIS = ("127.0.0.1", 6379)
+from bench.harness.options import redis_reachable  # noqa: E402
+from bench.harness.servers import REDIS  # noqa: E402
 
 
 def build(storage: Any = None) -> tuple[Ajax, ManualClock]:
@@ -175,14 +174,6 @@ def redis_round_trips(n: int) -> None:
     if keys:
         admin.delete(*keys)
     admin.close()
-
-
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(REDIS, timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def main() -> int:
