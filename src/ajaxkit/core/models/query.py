@@ -141,8 +141,9 @@ def parse_list_query(params: MultiDict, rules: QueryRules) -> ListQuery:
             # No database stores NUL in text; refuse it here rather than let
             # the driver fail with a 500.
             raise bad_parameter(name, "The value contains a NUL character.")
-    check_limits(params, _filter_names(params), rules.limits)
-    _check_filter_names(params, rules)
+    filter_names = _filter_names(params)
+    check_limits(params, filter_names, rules.limits)
+    _check_filter_names(filter_names, rules)
     # An empty value is no value (rule B13): a GET filter form sends every
     # field, its "any" choice empty, as django-filter reads it.
     params = MultiDict([(name, value) for name, value in params.multi_items() if value != ""])
@@ -199,9 +200,9 @@ def _ordering(raw: str | None, rules: QueryRules) -> tuple[Order, ...]:
     return tuple(orders)
 
 
-def _check_filter_names(params: MultiDict, rules: QueryRules) -> None:
+def _check_filter_names(names: list[str], rules: QueryRules) -> None:
     """Every filter names a filter field and a lookup, whatever its value."""
-    for name in _filter_names(params):
+    for name in names:
         field_name, _, lookup = name.partition("__")
         if field_name not in rules.filter_fields:
             raise bad_parameter(
