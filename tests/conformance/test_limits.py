@@ -393,3 +393,53 @@ def test_I7_keys_expire_by_the_clock(app: Client, mounted: Mounted) -> None:
     response = app.post("/ajax/notes", json={"title": "a"}, headers=key)
     assert "idempotent-replayed" not in response.headers
     assert mounted.calls == ["a", "a"]
+
+
+def _from(address: str, key: dict[str, str]) -> dict[str, str]:
+    return {**key, "X-Forwarded-For": address}
+
+
+def test_I8_anonymous_keys_are_scoped_by_client_address(client_class: type[Client]) -> None:
+    mounted = Mounted(trusted_proxies=1)
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        key = _key()
+        first = client.post("/ajax/notes", json={"title": "a"}, headers=_from("203.0.113.7", key))
+        # Another anonymous client sending the same key and body: its own request.
+        other = client.post("/ajax/notes", json={"title": "a"}, headers=_from("198.51.100.2", key))
+        assert "idempotent-replayed" not in other.headers
+        assert other.json() != first.json()
+        # The first client's retry, its address written another way: replayed.
+        retry = _from("::ffff:203.0.113.7", key)
+        again = client.post("/ajax/notes", json={"title": "a"}, headers=retry)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json() == first.json()
+        assert mounted.calls == ["a", "a"]
+    finally:
+        client.close()
+
+
+def test_I8_a_made_up_forwarded_for_does_not_change_the_scope(
+    app: Client, mounted: Mounted
+) -> None:
+    key = _key()
+    app.post("/ajax/notes", json={"title": "a"}, headers=_from("203.0.113.1", key))
+    # No trusted proxy: the header is the client's own, its scope the peer's.
+    again = app.post("/ajax/notes", json={"title": "a"}, headers=_from("203.0.113.2", key))
+    assert again.headers["idempotent-replayed"] == "true"
+    assert mounted.calls == ["a"]
+
+
+def test_I8_a_users_keys_follow_the_user_not_the_address(client_class: type[Client]) -> None:
+    mounted = Mounted(trusted_proxies=1)
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        key = _key()
+        client.login("alice")
+        client.post("/ajax/notes", json={"title": "a"}, headers=_from("203.0.113.7", key))
+        # A signed-in client retrying from another network is still replayed.
+        again = client.post("/ajax/notes", json={"title": "a"}, headers=_from("198.51.100.2", key))
+        assert again.headers["idempotent-replayed"] == "true"
+        assert mounted.calls == ["a"]
+    finally:
+        client.close()

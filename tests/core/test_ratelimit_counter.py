@@ -9,13 +9,25 @@ any keys, it must give the same usages as the generic path counting on
 
 from __future__ import annotations
 
+import pickle
 import threading
+import time
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from limits import parse
 from limits.storage import MemoryStorage
+from limits.strategies import (
+    FixedWindowRateLimiter,
+    MovingWindowRateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
 
+from ajaxkit import Ajax
 from ajaxkit.core.ratelimit import CounterStorage, RateLimitStep, _count, _count_here
+from ajaxkit.core.settings import Settings
 
 START = 1_700_000_000.0
 
@@ -64,3 +76,56 @@ def test_counts_from_threads_are_exact() -> None:
         thread.join()
     (usage,) = _count_here(storage, config, "ip:1", START)
     assert usage.used == 8001
+
+
+def _timers() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if isinstance(t, threading.Timer)}
+
+
+def test_making_settings_or_a_registry_starts_no_thread() -> None:
+    # limits' MemoryStorage starts an expiry timer in __init__ (~0.5 ms,
+    # and a thread), which every Settings paid for its counter store.
+    for make in (Settings, Ajax) * 10:
+        before = _timers()
+        made = make()
+        assert _timers() - before == set(), f"{make.__name__}() started a timer thread"
+        del made
+
+
+def test_the_counter_storage_has_everything_limits_memory_storage_has() -> None:
+    """A future ``limits`` that adds state to MemoryStorage must not break ours unseen."""
+    reference = MemoryStorage()
+    try:
+        assert set(vars(reference)) <= set(vars(CounterStorage()))
+    finally:
+        reference.reset()
+
+
+@pytest.mark.parametrize(
+    "strategy", [FixedWindowRateLimiter, MovingWindowRateLimiter, SlidingWindowCounterRateLimiter]
+)
+def test_limits_own_strategies_work_on_the_counter_storage(strategy: type[Any]) -> None:
+    storage = CounterStorage()
+    limiter = strategy(storage)
+    item = parse("2/minute")
+    try:
+        assert [limiter.hit(item, "k") for _ in range(3)] == [True, True, False]
+        assert not limiter.test(item, "k")
+        limiter.clear(item, "k")
+        assert limiter.hit(item, "k")
+    finally:
+        storage.reset()
+
+
+def test_the_counter_storage_keeps_limits_storage_api() -> None:
+    storage = CounterStorage()
+    assert storage.incr("k", 60) == 1 and storage.incr("k", 60, amount=2) == 3
+    assert storage.get("k") == 3 and storage.decr("k") == 2
+    assert storage.get_expiry("k") > time.time()
+    assert storage.check()
+    storage.clear("k")
+    assert storage.get("k") == 0
+    storage.incr("a", 60)
+    assert storage.reset() == 1 and storage.get("a") == 0
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.incr("b", 60) == 1 and copy.get("b") == 1

@@ -29,7 +29,10 @@ def _redis(request: pytest.FixtureRequest) -> Iterator[MakeBroker]:
     def make(window: int = 10_000) -> Broker:
         namespace = f"ajaxkit-test-{uuid.uuid4().hex}"
         namespaces.append(namespace)
-        return RedisBroker(redis_url(), namespace=namespace, window=window)
+        made = RedisBroker(redis_url(), namespace=namespace, window=window)
+        # Small pages, so every contract test also crosses page boundaries.
+        made.resume_page = 16
+        return made
 
     yield make
     client = redis.Redis.from_url(redis_url())

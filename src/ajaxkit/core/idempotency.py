@@ -6,16 +6,19 @@ stored (status, headers, body) and every later request with the same key
 gets that response again, marked ``Idempotent-Replayed: true``, without
 running the handler.  A request arriving while the first is still running
 gets 409 ``idempotency_in_flight`` (retry later); the same key with another
-request (method, route, query, body or user differ) is 422
+request (method, route, query or body differ) is 422
 ``idempotency_key_reused``.  Not stored, so that a retry runs again: 5xx
 responses, streamed responses and responses the handler built natively.
 Cookies are never replayed (a replay must not log anyone in).
 
-Keys are scoped per user (anonymous callers share one scope: keys must be
-unguessable, as the draft asks) and expire ``Settings.idempotency_expiry``
-seconds after the response was stored, measured by ``Settings.clock``.  A
-reservation whose request never finished (the process died) is released
-after ``PENDING_TIMEOUT``.
+Keys are scoped per user, and an anonymous caller's per client address
+(its bucket, as rate limits count it: ``trusted_proxies``, an IPv6 /64 as
+one client), so strangers on other addresses never get each other's
+answers by sending the same key; keys must still be unguessable, as the
+draft asks.  They expire ``Settings.idempotency_expiry`` seconds after the
+response was stored, measured by ``Settings.clock``.  A reservation whose
+request never finished (the process died) is released after
+``PENDING_TIMEOUT``.
 
 Stores hold opaque bytes under a key; :class:`MemoryIdempotencyStore` here,
 a Redis one in :mod:`ajaxkit.stores.redis`.  Records carry their own expiry
@@ -39,7 +42,7 @@ import orjson
 
 from ajaxkit.core.body import ReadBody
 from ajaxkit.core.effects import IO, Effect, Flow, blocking
-from ajaxkit.core.identity import user_id
+from ajaxkit.core.identity import address_bucket, client_address, user_id
 from ajaxkit.core.steps import StepCall, load_user
 from ajaxkit.core.transactions import transactions_of
 from ajaxkit.exceptions import (
@@ -217,7 +220,7 @@ class IdempotencyStep:
         key = parse_key(raw)
         user = yield load_user(call.request, call.platform)
         body = yield ReadBody(call.request, call.settings.max_body_size)
-        store_key = _store_key(user_id(user), key)
+        store_key = _store_key(_caller(call.request, user, call.settings.trusted_proxies), key)
         fingerprint = _fingerprint(call.request, config.scope, body)
         held = transactions_of(call.request)
         if held is not None and store_key in held.held_records:
@@ -327,8 +330,8 @@ def _record(response: AjaxResponse, fingerprint: str) -> bytes:
 def _replayable_headers(response: AjaxResponse) -> list[tuple[str, str]]:
     # A cookie belongs to the caller it was set for.  Cookie values are never
     # stored, and neither is a raw Set-Cookie header a handler wrote itself:
-    # replayed to another caller sharing the scope (anonymous callers all
-    # do), a session cookie would log them in as someone else.
+    # replayed to another caller sharing the scope (anonymous callers behind
+    # one address do), a session cookie would log them in as someone else.
     return [
         (name, value)
         for name, value in response.headers.multi_items()
@@ -336,9 +339,23 @@ def _replayable_headers(response: AjaxResponse) -> list[tuple[str, str]]:
     ]
 
 
-def _store_key(user: str | None, key: str) -> str:
-    # Hashed: the key and the user id come from outside and may be long.
-    who = user if user is not None else "anonymous"
+def _caller(request: AjaxRequest, user: Any, trusted_proxies: int) -> str:
+    """Whose keys a request's are: its user's, or an anonymous client address's.
+
+    Never one scope for every anonymous caller: two strangers sending the
+    same key (a fixed one in a script, a badly seeded generator) would get
+    each other's answers.  The address is the narrowest thing an anonymous
+    client keeps across its own retries; the space keeps it apart from any
+    user id (``"Type:value"``).
+    """
+    found = user_id(user)
+    if found is not None:
+        return found
+    return f"anonymous {address_bucket(client_address(request, trusted_proxies))}"
+
+
+def _store_key(who: str, key: str) -> str:
+    # Hashed: the key and the caller come from outside and may be long.
     return hashlib.sha256(f"{who}\0{key}".encode()).hexdigest()
 
 

@@ -351,12 +351,48 @@ class CounterStorage(MemoryStorage):
     a second, which suits ajaxkit's window-named keys: an expired key is
     never read again, so sweeping late is harmless.  Everything but
     :meth:`incr` (``get``, ``clear``, ``reset``, ...) is ``limits``' own.
+
+    ``MemoryStorage.__init__`` also starts that timer, a thread each
+    :class:`~ajaxkit.Settings` paid for (~0.5 ms); its state is set up here
+    instead, with a timer that ``limits`` starts only if one of its own
+    moving- or sliding-window strategies is used on this storage.
     """
 
     def __init__(self, uri: str | None = None, **options: Any) -> None:
-        super().__init__(uri, **options)
+        Storage.__init__(self, uri, **options)
+        self._set_up_limits_state()
         self._counter_lock = threading.Lock()
         self._next_sweep = 0.0
+
+    def _set_up_limits_state(self) -> None:
+        """What ``MemoryStorage.__init__`` sets, but the timer unstarted."""
+        from collections import Counter, defaultdict
+
+        self.storage = Counter()
+        self.locks = defaultdict(threading.RLock)
+        self.expirations = {}
+        self.events = {}
+        self.timer = self._idle_timer()
+
+    @staticmethod
+    def _idle_timer() -> threading.Timer:
+        # Never started: MemoryStorage starts a fresh timer when it finds
+        # this one not alive.
+        return threading.Timer(0, lambda: None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        del state["_counter_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled without starting a timer (``MemoryStorage``'s would)."""
+        from collections import defaultdict
+
+        self.__dict__.update(state)
+        self.locks = defaultdict(threading.RLock)
+        self.timer = self._idle_timer()
+        self._counter_lock = threading.Lock()
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         return self.count(key, expiry, amount)

@@ -94,7 +94,9 @@ class MemoryBroker(Broker):
                 return Backlog([], head_cursor, head, reset=True)
             skip = start - (oldest - 1)
             wanted = set(topics)
-            events = [e for e in itertools.islice(self._log, skip, None) if e.topic in wanted]
+            matching = (e for e in itertools.islice(self._log, skip, None) if e.topic in wanted)
+            # One more than ``limit`` says whether the answer is truncated.
+            events = list(itertools.islice(matching, None if limit is None else limit + 1))
         if limit is not None and len(events) > limit:
             last = events[limit - 1]
             return Backlog(events[:limit], last.cursor, last.position, reset=False)

@@ -13,8 +13,11 @@
   backoff on a fresh connection.
 - A client resuming from a cursor is answered from ``XRANGE`` (on a worker
   thread with the blocking client: no connection tied to a short-lived
-  event loop), read in the same ``MULTI`` as ``XINFO STREAM``: the stream's ``max-deleted-entry-id``
-  tells whether anything after the cursor was trimmed away (then: reset).
+  event loop), a page of ``COUNT resume_page`` entries at a time, each read
+  in the same ``MULTI`` as ``XINFO STREAM``: the stream's first entry tells
+  whether anything after the cursor (or the page before) was trimmed away
+  (then: reset).  It stops at the head the first page saw (the
+  subscription holds what came later) or once it has enough events.
 - The epoch is a key beside the stream, created once; a flushed Redis gets a
   new one, and every old cursor resets instead of resuming into a new log.
 
@@ -54,6 +57,9 @@ table.insert(args, 'd'); table.insert(args, ARGV[2])
 redis.call(unpack(args))
 return n
 """
+# Entries one resume reads at a time: a cursor as old as the window costs
+# a few round trips, never the whole window in memory at once.
+_RESUME_PAGE = 500
 # How long one XREAD blocks (aclose cancels the one under way).
 _BLOCK_MS = 1000
 # After a lost connection, and the first wait after any other failure.
@@ -73,7 +79,13 @@ class RedisBroker(Broker):
         namespace: prefix of the stream and epoch keys (one log per namespace).
         window: number of entries kept (``MAXLEN ~``: about that many).
         exact_trim: trim to exactly ``window`` (``MAXLEN =``, slower).
+
+    Attributes:
+        resume_page: the most stream entries a resume reads (and holds) at
+            once; it reads page after page until it has what it needs.
     """
+
+    resume_page: int = _RESUME_PAGE
 
     def __init__(
         self,
@@ -143,26 +155,73 @@ class RedisBroker(Broker):
     def _since(self, cursor: Cursor | None, topics: Collection[str], limit: int | None) -> Backlog:
         epoch = self.epoch
         start = cursor.position if cursor is not None else _ZERO
-        with self._sync.pipeline(transaction=True) as pipe:
-            pipe.xinfo_stream(self.stream_key)
-            pipe.xrange(self.stream_key, min=f"({start[0]}-{start[1]}", max="+")
-            try:
-                info, entries = pipe.execute()
-            except self._redis.ResponseError:  # no stream yet: an empty log
-                info, entries = {}, []
+        # No cursor asks only for the head: no entry is read.
+        info, entries = self._page(f"{start[0]}-{start[1]}", "+", read=cursor is not None)
         head = _ordinal(info.get("last-generated-id"))
-        head_cursor = self._cursor(head)
         if cursor is None:
-            return Backlog([], head_cursor, (head, 0), reset=False)
-        first = _ordinal(info.get("recorded-first-entry-id")) if info.get("length") else head + 1
-        if cursor.epoch != epoch or start[1] or not first - 1 <= start[0] <= head:
-            return Backlog([], head_cursor, (head, 0), reset=True)
-        wanted = set(topics)
-        events = [e for e in self._events(entries, "a live resume") if e.topic in wanted]
+            return Backlog([], self._cursor(head), (head, 0), reset=False)
+        if cursor.epoch != epoch or start[1] or not _resumable(info, start[0], head):
+            return self._reset(head)
+        events = self._collect(entries, head, set(topics), limit)
+        if events is None:
+            return self._reset(self._head())
         if limit is not None and len(events) > limit:
             last = events[limit - 1]
             return Backlog(events[:limit], last.cursor, last.position, reset=False)
-        return Backlog(events, head_cursor, (head, 0), reset=False)
+        return Backlog(events, self._cursor(head), (head, 0), reset=False)
+
+    def _collect(
+        self,
+        entries: list[tuple[bytes, dict[bytes, bytes]]],
+        head: int,
+        wanted: set[str],
+        limit: int | None,
+    ) -> list[Event] | None:
+        """The events on ``wanted`` from ``entries`` (the first page) on, up to ``head``.
+
+        Read a page at a time, so a resume never holds more than
+        :attr:`resume_page` entries of other topics; it stops once it has
+        one event more than ``limit`` (which says the answer is truncated).
+        ``None`` when the log was trimmed past the next page meanwhile: the
+        client must reset, not skip what it missed.
+        """
+        events: list[Event] = []
+        enough = None if limit is None else limit + 1
+        while True:
+            events += [e for e in self._events(entries, "a live resume") if e.topic in wanted]
+            if len(entries) < self.resume_page or (enough is not None and len(events) >= enough):
+                return events
+            # Continue after the raw id read last: a page always moves on.
+            after = _entry_id(entries[-1][0], "")
+            if not after or _ordinal(after) >= head:
+                return events
+            info, entries = self._page(after, f"{head}-0")
+            if not _resumable(info, _ordinal(after), head):
+                return None
+
+    def _page(self, after: str, upto: str, *, read: bool = True) -> tuple[Any, Any]:
+        """``XINFO STREAM`` and at most :attr:`resume_page` entries after ``after``.
+
+        Both in one ``MULTI``: the info tells whether the log still holds
+        what follows ``after`` when these entries were read.
+        """
+        with self._sync.pipeline(transaction=True) as pipe:
+            pipe.xinfo_stream(self.stream_key)
+            if read:
+                pipe.xrange(self.stream_key, min=f"({after}", max=upto, count=self.resume_page)
+            try:
+                replies = pipe.execute()
+            except self._redis.ResponseError:  # no stream yet: an empty log
+                return {}, []
+        return replies[0], replies[1] if read else []
+
+    def _head(self) -> int:
+        """The log's head now."""
+        info, _ = self._page("0-0", "+", read=False)
+        return _ordinal(info.get("last-generated-id"))
+
+    def _reset(self, head: int) -> Backlog:
+        return Backlog([], self._cursor(head), (head, 0), reset=True)
 
     def _events(self, entries: list[tuple[bytes, dict[bytes, bytes]]], reader: str) -> list[Event]:
         """The events of ``entries``; a malformed one is logged with an error id and skipped.
@@ -309,6 +368,12 @@ class _Failures:
         if self._last is not None:
             log.warning("The Redis live reader reads again after: %s", self._last)
             self._last, self._delay = None, _RECONNECT_SECONDS
+
+
+def _resumable(info: Any, after: int, head: int) -> bool:
+    """Whether the log described by ``info`` (``XINFO STREAM``) still holds all after ``after``."""
+    first = _ordinal(info.get("recorded-first-entry-id")) if info.get("length") else head + 1
+    return first - 1 <= after <= head
 
 
 def _ordinal(entry_id: bytes | str | None) -> int:
