@@ -56,7 +56,6 @@ __all__ = [
 #: ``key(request) -> str``: which bucket a request counts against.
 KeyFunction = Callable[[AjaxRequest], str]
 _NAMED_KEYS = ("user", "ip")
-_STATE = "ajaxkit.ratelimit"
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,8 @@ class RateLimitStep:
 
     name = "ratelimit"
     options = frozenset({"rate", "rate_key"})
-    completes = True
+    # The fields are known at admission: added through response_headers.
+    completes = False
 
     def configure(self, endpoint: str, options: Mapping[str, Any]) -> RateLimitConfig | None:
         rate = options.get("rate")
@@ -155,7 +155,7 @@ class RateLimitStep:
             return self._admit_user(call, config)
         storage = call.settings.rate_limit_storage
         if type(storage) is CounterStorage:  # the default, inline: no effect, no I/O
-            _admit(request, _count_here(storage, config, key, call.settings.clock.time()))
+            _admit(call, config, _count_here(storage, config, key, call.settings.clock.time()))
             return None
         return self._counted(call, config, key)
 
@@ -178,7 +178,7 @@ class RateLimitStep:
         if type(storage) is CounterStorage:
             # In-process and exact under a lock: no effect (a thread hop when
             # async would cost more than the count itself).
-            _admit(call.request, _count_here(storage, config, key, now))
+            _admit(call, config, _count_here(storage, config, key, now))
             return None
         return self._count_remote(call, storage, config, key, now)
 
@@ -193,21 +193,13 @@ class RateLimitStep:
             except Exception as exc:
                 # Fail closed: an unreachable store must not lift every limit.
                 raise ServiceUnavailable("The rate-limit store is unreachable.") from exc
-        _admit(call.request, usages)
+        _admit(call, config, usages)
         return None
 
     def complete(
         self, call: StepCall, config: RateLimitConfig, response: AjaxResponse
     ) -> Completion:
-        usages = call.request.state.get(_STATE)
-        if usages:
-            # add, not set: nothing before this step writes these fields
-            # (an idempotent replay is stored without them), and add is cheaper.
-            response.headers.add("RateLimit-Policy", config.policy)
-            response.headers.add(
-                "RateLimit", usages[0].field if len(usages) == 1 else _remaining(usages)
-            )
-        return response
+        return response  # never called: completes is false
 
 
 def _address_key(request: AjaxRequest, trusted_proxies: int) -> str:
@@ -216,25 +208,21 @@ def _address_key(request: AjaxRequest, trusted_proxies: int) -> str:
     return f"ip:{address_bucket(client_address(request, trusted_proxies))}"
 
 
-def _admit(request: AjaxRequest, usages: list[Usage]) -> None:
-    """Keep ``usages`` for the response's headers; refuse when one is over its limit."""
-    request.state[_STATE] = usages
+def _admit(call: StepCall, config: RateLimitConfig, usages: list[Usage]) -> None:
+    """Have every answer carry the fields for ``usages``; refuse when one is over its limit."""
+    # Every answer: success, a later step's refusal, the handler's error,
+    # this step's own 429.  Nothing else writes these fields.
+    call.response_headers.extend(
+        (("RateLimit-Policy", config.policy), ("RateLimit", _remaining(usages)))
+    )
     for usage in usages:
         if usage.used > usage.limit.amount:
             over = [u for u in usages if u.exceeded]
             retry = max(u.reset for u in over)
             raise TooManyRequests(
                 f"Rate limit {over[0].limit.name} exceeded; retry in {retry} s.",
-                headers={"Retry-After": str(retry), **rate_limit_headers(usages)},
+                headers={"Retry-After": str(retry)},
             )
-
-
-def rate_limit_headers(usages: Sequence[Usage]) -> dict[str, str]:
-    """The ``RateLimit-Policy`` and ``RateLimit`` fields for ``usages``."""
-    return {
-        "RateLimit-Policy": _policy(tuple(u.limit for u in usages)),
-        "RateLimit": _remaining(usages),
-    }
 
 
 def _policy(limits: Sequence[RateLimit]) -> str:
