@@ -89,16 +89,17 @@ class RateLimitConfig:
     @functools.cached_property
     def windows(self) -> list[_Window]:
         """Each limit's current window (replaced whole when time leaves it)."""
-        return [_Window(float("inf"), float("-inf"), "") for _ in self.limits]
+        return [_Window(float("inf"), float("-inf"), {}, None) for _ in self.limits]
 
 
 class _Window(NamedTuple):
-    """A window of one limit with its counters' name prefix, reused by every
-    request in it rather than formatted again for each."""
+    """A window of one limit and its counters in one storage, reused by every
+    request in it rather than named and looked up again for each."""
 
     start: float
     end: float
-    prefix: str  # ajaxkit/<scope>/<limit>/<window number>/
+    counts: dict[str, int]  # CounterStorage.window(): this window's counts by key
+    storage: CounterStorage | None
 
 
 class Usage(NamedTuple):
@@ -203,9 +204,16 @@ class RateLimitStep:
 
 
 def _address_key(request: AjaxRequest, trusted_proxies: int) -> str:
+    return _bucket_key(client_address(request, trusted_proxies))
+
+
+# Remembered as address_bucket is, and for the same reason: every request
+# limited by address asks.
+@functools.lru_cache(maxsize=4096)
+def _bucket_key(address: str) -> str:
     # The bucket, not the text: one IPv6 client holds a whole /64, and a
     # port or another spelling of one address must not buy a fresh count.
-    return f"ip:{address_bucket(client_address(request, trusted_proxies))}"
+    return f"ip:{address_bucket(address)}"
 
 
 def _admit(call: StepCall, config: RateLimitConfig, usages: list[Usage]) -> None:
@@ -279,24 +287,30 @@ def _usage(limit: RateLimit, used: int, reset: int) -> Usage:
 def _count_here(
     storage: CounterStorage, config: RateLimitConfig, key: str, now: float
 ) -> list[Usage]:
-    """:func:`_count` on a :class:`CounterStorage`: the same names, windows and
-    counts, with the counter's unwrapped :meth:`CounterStorage.count` and
-    each window's name prefix formatted once per window."""
+    """:func:`_count` on a :class:`CounterStorage`: the same windows and counts,
+    each window's counters found once per window (:meth:`CounterStorage.window`)
+    and counted there by key."""
     usages = []
     windows = config.windows
     for index, limit in enumerate(config.limits):
         window = windows[index]
-        if not window.start <= now < window.end:
-            number = int(now // limit.window)
-            start = number * limit.window
-            prefix = f"ajaxkit/{config.scope}/{limit.name}/{number}/"
+        if not window.start <= now < window.end or window.storage is not storage:
             # One assignment of a whole tuple: a thread reading the old one
             # meanwhile still sees a consistent window.
-            window = windows[index] = _Window(start, start + limit.window, prefix)
-        reset = max(1, math.ceil(window.end - now))
-        used = storage.count(window.prefix + key, reset + 1)
-        usages.append(_usage(limit, used, reset))
+            window = windows[index] = _window_at(storage, config.scope, limit, now)
+        # Inside the window, so at least 1.
+        reset = math.ceil(window.end - now)
+        usages.append(_usage(limit, storage.count_in(window.counts, key), reset))
     return usages
+
+
+def _window_at(storage: CounterStorage, scope: str, limit: RateLimit, now: float) -> _Window:
+    number = int(now // limit.window)
+    start = number * limit.window
+    end = start + limit.window
+    # Named as _hit names its counters, kept a little past the window's end.
+    counts = storage.window(f"ajaxkit/{scope}/{limit.name}/{number}/", end - now + 1)
+    return _Window(start, end, counts, storage)
 
 
 _BY_URI: dict[str, Storage] = {}
@@ -338,13 +352,70 @@ class CounterStorage(MemoryStorage):
     ~20 µs on average.  Counters here are swept inline instead, at most once
     a second, which suits ajaxkit's window-named keys: an expired key is
     never read again, so sweeping late is harmless.  Everything but
-    :meth:`incr` (``get``, ``clear``, ``reset``, ...) is ``limits``' own.
+    :meth:`incr` (``get``, ``clear``, ``reset``, ...) is ``limits``' own,
+    extended to the windows the rate-limit step counts in
+    (:meth:`window`): ``get("ajaxkit/<scope>/<limit>/<n>/<key>")`` finds a
+    count there as it would a counter of that name.
     """
 
     def __init__(self, uri: str | None = None, **options: Any) -> None:
         super().__init__(uri, **options)
         self._counter_lock = threading.Lock()
         self._next_sweep = 0.0
+        # name -> (when it goes, in time.time(); its counts by key)
+        self._windows: dict[str, tuple[float, dict[str, int]]] = {}
+
+    def window(self, name: str, lasts: float) -> dict[str, int]:
+        """The counts of the window called ``name``, by key, for :meth:`count_in`.
+
+        Made on first use and dropped whole ``lasts`` seconds later (real
+        time, as ``incr``'s expiry), so counting a request needs neither its
+        counter's full name nor an expiry of its own.
+        """
+        with self._counter_lock:
+            found = self._windows.get(name)
+            if found is None:
+                now = time.time()
+                # Windows are made once per window per limit: sweeping here
+                # costs a request nothing.
+                for gone in [n for n, (ends, _) in self._windows.items() if ends <= now]:
+                    del self._windows[gone]
+                found = self._windows[name] = (now + lasts, {})
+            return found[1]
+
+    def count_in(self, counts: dict[str, int], key: str) -> int:
+        """Count one more request of ``key`` in a :meth:`window`'s ``counts``."""
+        with self._counter_lock:
+            used = counts[key] = counts.get(key, 0) + 1
+        return used
+
+    def get(self, key: str) -> int:
+        name, counts = self._window_of(key)
+        return super().get(key) if counts is None else counts.get(key[len(name) :], 0)
+
+    def clear(self, key: str) -> None:
+        name, counts = self._window_of(key)
+        if counts is not None:
+            with self._counter_lock:
+                counts.pop(key[len(name) :], None)
+        super().clear(key)
+
+    def reset(self) -> int | None:
+        with self._counter_lock:
+            dropped = 0
+            for _, counts in self._windows.values():
+                dropped += len(counts)
+                # Emptied in place, not forgotten: the steps counting in
+                # them hold them until their window ends.
+                counts.clear()
+        return (super().reset() or 0) + dropped
+
+    def _window_of(self, key: str) -> tuple[str, dict[str, int] | None]:
+        """The window whose counts hold ``key``, a window name followed by a key."""
+        for name, (_, counts) in list(self._windows.items()):
+            if key.startswith(name):
+                return name, counts
+        return "", None
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         return self.count(key, expiry, amount)
