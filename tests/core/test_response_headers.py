@@ -62,4 +62,5 @@ def test_answers_as_the_pairs_would(
 
 
 def test_a_name_that_is_not_text_is_not_there() -> None:
-    assert 1 not in ResponseHeaders({"X-A": "1"})
+    name: object = 1
+    assert name not in ResponseHeaders({"X-A": "1"})
