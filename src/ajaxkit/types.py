@@ -492,7 +492,10 @@ class ResponseHeaders(MutableMapping[str, str]):
     them its own way.
     """
 
-    __slots__ = ("_items",)
+    # _names[i] is _items[i]'s name lower-cased, kept beside the pairs: every
+    # response is asked for names it may not have (hygiene, twice), and
+    # lower-casing each name on every question cost more than keeping them.
+    __slots__ = ("_items", "_names")
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
         # The exact-type test first: an ABC isinstance check costs more than
@@ -502,55 +505,59 @@ class ResponseHeaders(MutableMapping[str, str]):
         else:
             pairs = items or ()
         self._items: list[tuple[str, str]] = [(k, v) for k, v in pairs]
+        self._names: list[str] = [k.lower() for k, _ in self._items]
 
     def __getitem__(self, key: str) -> str:
-        lower = key.lower()
-        for name, value in self._items:
-            if name.lower() == lower:
-                return value
-        raise KeyError(key)
+        try:
+            return self._items[self._names.index(key.lower())][1]
+        except ValueError:
+            raise KeyError(key) from None
 
     def __setitem__(self, key: str, value: str) -> None:
         lower = key.lower()
-        self._items = [(n, v) for n, v in self._items if n.lower() != lower]
+        if lower in self._names:
+            self._remove(lower)
         self._items.append((key, value))
+        self._names.append(lower)
 
     def __delitem__(self, key: str) -> None:
         lower = key.lower()
-        kept = [(n, v) for n, v in self._items if n.lower() != lower]
-        if len(kept) == len(self._items):
+        if lower not in self._names:
             raise KeyError(key)
-        self._items = kept
+        self._remove(lower)
+
+    def _remove(self, lower: str) -> None:
+        kept = [i for i, name in enumerate(self._names) if name != lower]
+        self._items = [self._items[i] for i in kept]
+        self._names = [self._names[i] for i in kept]
 
     def __contains__(self, key: object) -> bool:
-        if not isinstance(key, str):
-            return False
-        lower = key.lower()
-        # A loop, not any(<generator>): every response asks this twice
-        # (hygiene), and the generator cost more than the few names it scans.
-        for name, _ in self._items:  # noqa: SIM110 - see above
-            if name.lower() == lower:
-                return True
-        return False
+        return isinstance(key, str) and key.lower() in self._names
 
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()
-        for name, _ in self._items:
-            if name.lower() not in seen:
-                seen.add(name.lower())
+        for (name, _), lower in zip(self._items, self._names, strict=True):
+            if lower not in seen:
+                seen.add(lower)
                 yield name
 
     def __len__(self) -> int:
-        return len({name.lower() for name, _ in self._items})
+        return len(set(self._names))
 
     def add(self, key: str, value: str) -> None:
         """Append a value for ``key``, keeping those already there."""
         self._items.append((key, value))
+        self._names.append(key.lower())
+
+    def extend(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """:meth:`add` each ``(name, value)`` of ``pairs``, in order."""
+        for key, value in pairs:
+            self.add(key, value)
 
     def getlist(self, key: str) -> list[str]:
         """Every value of ``key``, in order."""
         lower = key.lower()
-        return [v for n, v in self._items if n.lower() == lower]
+        return [v for (_, v), n in zip(self._items, self._names, strict=True) if n == lower]
 
     def multi_items(self) -> list[tuple[str, str]]:
         """Every ``(name, value)`` pair, repeated names included, in order."""

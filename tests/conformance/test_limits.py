@@ -141,6 +141,21 @@ def test_R1_error_responses_carry_them_too(app: Client) -> None:
     assert response.headers["ratelimit"] == '"5/minute";r=4;t=20'
 
 
+def test_R1_each_field_is_sent_once_whatever_answers(app: Client) -> None:
+    # A first try, its replay (stored without the fields: the replay
+    # carries its own count), the refusal and the handler's error.
+    key = _key()
+    answers = [app.post("/ajax/limited", json={}, headers=key) for _ in range(2)]
+    answers += [app.get("/ajax/limited"), app.get("/ajax/limited"), app.get("/ajax/fails")]
+    assert [a.status for a in answers] == [200, 200, 200, 429, 500]
+    assert answers[1].headers["idempotent-replayed"] == "true"
+    for answer in answers:
+        assert len(answer.header_list("ratelimit-policy")) == 1
+        assert len(answer.header_list("ratelimit")) == 1
+    counts = [a.header_list("ratelimit")[0] for a in answers[:4]]
+    assert counts == [f'"3/minute";r={r};t=20' for r in (2, 1, 0, 0)]
+
+
 def test_R2_over_the_limit_is_429_with_retry_after(app: Client, mounted: Mounted) -> None:
     for _ in range(3):
         app.get("/ajax/limited")

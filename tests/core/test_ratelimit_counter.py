@@ -129,3 +129,42 @@ def test_the_counter_storage_keeps_limits_storage_api() -> None:
     assert storage.reset() == 1 and storage.get("a") == 0
     copy = pickle.loads(pickle.dumps(storage))
     assert copy.incr("b", 60) == 1 and copy.get("b") == 1
+
+
+def test_counts_in_windows_answer_limits_api_by_counter_name() -> None:
+    # limits' API names a counter as the generic path does (_hit's name).
+    config = RateLimitStep().configure("e", {"rate": "5/minute", "rate_key": "ip"})
+    assert config is not None
+    storage = CounterStorage()
+    for _ in range(3):
+        _count_here(storage, config, "ip:1", START)
+    name = f"ajaxkit/e/5/minute/{int(START // 60)}/ip:1"
+    assert storage.get(name) == 3
+    assert storage.get(name.replace("ip:1", "ip:2")) == 0
+    storage.clear(name)
+    assert storage.get(name) == 0
+    (usage,) = _count_here(storage, config, "ip:1", START)
+    assert usage.used == 1
+    assert storage.reset() == 1
+    (usage,) = _count_here(storage, config, "ip:1", START)
+    assert usage.used == 1  # a reset storage starts the window again
+    assert storage.get(name) == 1
+
+
+def test_a_config_moved_to_another_storage_counts_there() -> None:
+    # One endpoint's configuration counted on a fresh storage (another
+    # Settings) must not keep counting in the first storage's window.
+    config = RateLimitStep().configure("e", {"rate": "5/minute", "rate_key": "ip"})
+    assert config is not None
+    first, second = CounterStorage(), CounterStorage()
+    _count_here(first, config, "ip:1", START)
+    (usage,) = _count_here(second, config, "ip:1", START)
+    assert usage.used == 1
+
+
+def test_old_windows_are_dropped_when_a_new_one_starts() -> None:
+    storage = CounterStorage()
+    storage.window("old/", -1)["k"] = 1  # already past its time
+    storage.window("new/", 60)
+    assert storage.get("old/k") == 0
+    assert list(storage._windows) == ["new/"]

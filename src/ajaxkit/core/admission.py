@@ -20,6 +20,7 @@ CSRF cookie is present (without one it refuses first).  The platform's
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.body import BODY_METHODS, check_declared_length
@@ -67,8 +68,12 @@ class Admission:
         """The :class:`StepCall` the steps were admitted with (made once)."""
         if self._call is None:
             assert self.endpoint is not None
-            self._call = StepCall(request, self.endpoint, settings, platform)
+            self._call = StepCall(request, self.endpoint, settings, platform, [])
         return self._call
+
+    def response_headers(self) -> Sequence[tuple[str, str]]:
+        """The fields the admitted steps asked every answer to carry."""
+        return () if self._call is None else self._call.response_headers
 
 
 def admit(
@@ -101,7 +106,9 @@ def admit(
     if steps:
         # tuple.__new__ skips the NamedTuple's Python-level constructor: this
         # runs for every unsafe request, where a fraction of a microsecond shows.
-        call = admission._call = tuple.__new__(StepCall, (request, endpoint, settings, platform))
+        call = admission._call = tuple.__new__(
+            StepCall, (request, endpoint, settings, platform, [])
+        )
         # The steps run here rather than in a generator of their own: one
         # frame less on every request that has steps.
         for bound in steps:
@@ -152,7 +159,7 @@ def _refuse_method(
     # caller then raises the 405.
     if settings.profile.auth_before_method:
         first = next(iter(route.endpoints.values()))
-        call = StepCall(request, first, settings, platform)
+        call = StepCall(request, first, settings, platform, [])
         for bound in first.steps_for(next(iter(sorted(first.methods)))):
             if bound.step.name == "auth":
                 verdict = bound.step.admit(call, bound.config)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.settings import Settings
     from ajaxkit.core.transactions import TransactionSource
 
-__all__ = ["complete", "flow", "hygiene"]
+__all__ = ["complete", "flow", "hygiene", "with_step_headers"]
 
 
 def flow(
@@ -71,7 +71,19 @@ def flow(
     if admission.completes:
         done = complete(admission, settings, request, platform, response)
         response = done if isinstance(done, AjaxResponse) else (yield from done)
-    return hygiene(request, response)
+    return hygiene(request, with_step_headers(admission, response))
+
+
+def with_step_headers(admission: Admission, response: AjaxResponse) -> AjaxResponse:
+    """``response`` with the fields the admitted steps asked every answer to carry.
+
+    Added after the steps that complete, so an answer stored for replay
+    holds none of them: a replay carries its own request's.
+    """
+    added = admission.response_headers()
+    if added:
+        response.headers.extend(added)
+    return response
 
 
 def _admit_and_answer(

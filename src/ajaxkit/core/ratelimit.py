@@ -25,6 +25,7 @@ import functools
 import math
 import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -56,7 +57,6 @@ __all__ = [
 #: ``key(request) -> str``: which bucket a request counts against.
 KeyFunction = Callable[[AjaxRequest], str]
 _NAMED_KEYS = ("user", "ip")
-_STATE = "ajaxkit.ratelimit"
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,17 @@ class RateLimitConfig:
     @functools.cached_property
     def windows(self) -> list[_Window]:
         """Each limit's current window (replaced whole when time leaves it)."""
-        return [_Window(float("inf"), float("-inf"), "") for _ in self.limits]
+        return [_Window(float("inf"), float("-inf"), {}, None) for _ in self.limits]
 
 
 class _Window(NamedTuple):
-    """A window of one limit with its counters' name prefix, reused by every
-    request in it rather than formatted again for each."""
+    """A window of one limit and its counters in one storage, reused by every
+    request in it rather than named and looked up again for each."""
 
     start: float
     end: float
-    prefix: str  # ajaxkit/<scope>/<limit>/<window number>/
+    counts: dict[str, int]  # CounterStorage.window(): this window's counts by key
+    storage: CounterStorage | None
 
 
 class Usage(NamedTuple):
@@ -126,7 +127,8 @@ class RateLimitStep:
 
     name = "ratelimit"
     options = frozenset({"rate", "rate_key"})
-    completes = True
+    # The fields are known at admission: added through response_headers.
+    completes = False
 
     def configure(self, endpoint: str, options: Mapping[str, Any]) -> RateLimitConfig | None:
         rate = options.get("rate")
@@ -155,7 +157,7 @@ class RateLimitStep:
             return self._admit_user(call, config)
         storage = call.settings.rate_limit_storage
         if type(storage) is CounterStorage:  # the default, inline: no effect, no I/O
-            _admit(request, _count_here(storage, config, key, call.settings.clock.time()))
+            _admit(call, config, _count_here(storage, config, key, call.settings.clock.time()))
             return None
         return self._counted(call, config, key)
 
@@ -178,7 +180,7 @@ class RateLimitStep:
         if type(storage) is CounterStorage:
             # In-process and exact under a lock: no effect (a thread hop when
             # async would cost more than the count itself).
-            _admit(call.request, _count_here(storage, config, key, now))
+            _admit(call, config, _count_here(storage, config, key, now))
             return None
         return self._count_remote(call, storage, config, key, now)
 
@@ -193,48 +195,43 @@ class RateLimitStep:
             except Exception as exc:
                 # Fail closed: an unreachable store must not lift every limit.
                 raise ServiceUnavailable("The rate-limit store is unreachable.") from exc
-        _admit(call.request, usages)
+        _admit(call, config, usages)
         return None
 
     def complete(
         self, call: StepCall, config: RateLimitConfig, response: AjaxResponse
     ) -> Completion:
-        usages = call.request.state.get(_STATE)
-        if usages:
-            # add, not set: nothing before this step writes these fields
-            # (an idempotent replay is stored without them), and add is cheaper.
-            response.headers.add("RateLimit-Policy", config.policy)
-            response.headers.add(
-                "RateLimit", usages[0].field if len(usages) == 1 else _remaining(usages)
-            )
-        return response
+        return response  # never called: completes is false
 
 
 def _address_key(request: AjaxRequest, trusted_proxies: int) -> str:
+    return _bucket_key(client_address(request, trusted_proxies))
+
+
+# Remembered as address_bucket is, and for the same reason: every request
+# limited by address asks.
+@functools.lru_cache(maxsize=4096)
+def _bucket_key(address: str) -> str:
     # The bucket, not the text: one IPv6 client holds a whole /64, and a
     # port or another spelling of one address must not buy a fresh count.
-    return f"ip:{address_bucket(client_address(request, trusted_proxies))}"
+    return f"ip:{address_bucket(address)}"
 
 
-def _admit(request: AjaxRequest, usages: list[Usage]) -> None:
-    """Keep ``usages`` for the response's headers; refuse when one is over its limit."""
-    request.state[_STATE] = usages
+def _admit(call: StepCall, config: RateLimitConfig, usages: list[Usage]) -> None:
+    """Have every answer carry the fields for ``usages``; refuse when one is over its limit."""
+    # Every answer: success, a later step's refusal, the handler's error,
+    # this step's own 429.  Nothing else writes these fields.
+    call.response_headers.extend(
+        (("RateLimit-Policy", config.policy), ("RateLimit", _remaining(usages)))
+    )
     for usage in usages:
         if usage.used > usage.limit.amount:
             over = [u for u in usages if u.exceeded]
             retry = max(u.reset for u in over)
             raise TooManyRequests(
                 f"Rate limit {over[0].limit.name} exceeded; retry in {retry} s.",
-                headers={"Retry-After": str(retry), **rate_limit_headers(usages)},
+                headers={"Retry-After": str(retry)},
             )
-
-
-def rate_limit_headers(usages: Sequence[Usage]) -> dict[str, str]:
-    """The ``RateLimit-Policy`` and ``RateLimit`` fields for ``usages``."""
-    return {
-        "RateLimit-Policy": _policy(tuple(u.limit for u in usages)),
-        "RateLimit": _remaining(usages),
-    }
 
 
 def _policy(limits: Sequence[RateLimit]) -> str:
@@ -291,24 +288,30 @@ def _usage(limit: RateLimit, used: int, reset: int) -> Usage:
 def _count_here(
     storage: CounterStorage, config: RateLimitConfig, key: str, now: float
 ) -> list[Usage]:
-    """:func:`_count` on a :class:`CounterStorage`: the same names, windows and
-    counts, with the counter's unwrapped :meth:`CounterStorage.count` and
-    each window's name prefix formatted once per window."""
+    """:func:`_count` on a :class:`CounterStorage`: the same windows and counts,
+    each window's counters found once per window (:meth:`CounterStorage.window`)
+    and counted there by key."""
     usages = []
     windows = config.windows
     for index, limit in enumerate(config.limits):
         window = windows[index]
-        if not window.start <= now < window.end:
-            number = int(now // limit.window)
-            start = number * limit.window
-            prefix = f"ajaxkit/{config.scope}/{limit.name}/{number}/"
+        if not window.start <= now < window.end or window.storage is not storage:
             # One assignment of a whole tuple: a thread reading the old one
             # meanwhile still sees a consistent window.
-            window = windows[index] = _Window(start, start + limit.window, prefix)
-        reset = max(1, math.ceil(window.end - now))
-        used = storage.count(window.prefix + key, reset + 1)
-        usages.append(_usage(limit, used, reset))
+            window = windows[index] = _window_at(storage, config.scope, limit, now)
+        # Inside the window, so at least 1.
+        reset = math.ceil(window.end - now)
+        usages.append(_usage(limit, storage.count_in(window.counts, key), reset))
     return usages
+
+
+def _window_at(storage: CounterStorage, scope: str, limit: RateLimit, now: float) -> _Window:
+    number = int(now // limit.window)
+    start = number * limit.window
+    end = start + limit.window
+    # Named as _hit names its counters, kept a little past the window's end.
+    counts = storage.window(f"ajaxkit/{scope}/{limit.name}/{number}/", end - now + 1)
+    return _Window(start, end, counts, storage)
 
 
 _BY_URI: dict[str, Storage] = {}
@@ -350,7 +353,10 @@ class CounterStorage(MemoryStorage):
     ~20 µs on average.  Counters here are swept inline instead, at most once
     a second, which suits ajaxkit's window-named keys: an expired key is
     never read again, so sweeping late is harmless.  Everything but
-    :meth:`incr` (``get``, ``clear``, ``reset``, ...) is ``limits``' own.
+    :meth:`incr` (``get``, ``clear``, ``reset``, ...) is ``limits``' own,
+    extended to the windows the rate-limit step counts in
+    (:meth:`window`): ``get("ajaxkit/<scope>/<limit>/<n>/<key>")`` finds a
+    count there as it would a counter of that name.
 
     ``MemoryStorage.__init__`` also starts that timer, a thread each
     :class:`~ajaxkit.Settings` paid for (~0.5 ms); its state is set up here
@@ -363,11 +369,63 @@ class CounterStorage(MemoryStorage):
         self._set_up_limits_state()
         self._counter_lock = threading.Lock()
         self._next_sweep = 0.0
+        # name -> (when it goes, in time.time(); its counts by key)
+        self._windows: dict[str, tuple[float, dict[str, int]]] = {}
+
+    def window(self, name: str, lasts: float) -> dict[str, int]:
+        """The counts of the window called ``name``, by key, for :meth:`count_in`.
+
+        Made on first use and dropped whole ``lasts`` seconds later (real
+        time, as ``incr``'s expiry), so counting a request needs neither its
+        counter's full name nor an expiry of its own.
+        """
+        with self._counter_lock:
+            found = self._windows.get(name)
+            if found is None:
+                now = time.time()
+                # Windows are made once per window per limit: sweeping here
+                # costs a request nothing.
+                for gone in [n for n, (ends, _) in self._windows.items() if ends <= now]:
+                    del self._windows[gone]
+                found = self._windows[name] = (now + lasts, {})
+            return found[1]
+
+    def count_in(self, counts: dict[str, int], key: str) -> int:
+        """Count one more request of ``key`` in a :meth:`window`'s ``counts``."""
+        with self._counter_lock:
+            used = counts[key] = counts.get(key, 0) + 1
+        return used
+
+    def get(self, key: str) -> int:
+        name, counts = self._window_of(key)
+        return super().get(key) if counts is None else counts.get(key[len(name) :], 0)
+
+    def clear(self, key: str) -> None:
+        name, counts = self._window_of(key)
+        if counts is not None:
+            with self._counter_lock:
+                counts.pop(key[len(name) :], None)
+        super().clear(key)
+
+    def reset(self) -> int | None:
+        with self._counter_lock:
+            dropped = 0
+            for _, counts in self._windows.values():
+                dropped += len(counts)
+                # Emptied in place, not forgotten: the steps counting in
+                # them hold them until their window ends.
+                counts.clear()
+        return (super().reset() or 0) + dropped
+
+    def _window_of(self, key: str) -> tuple[str, dict[str, int] | None]:
+        """The window whose counts hold ``key``, a window name followed by a key."""
+        for name, (_, counts) in list(self._windows.items()):
+            if key.startswith(name):
+                return name, counts
+        return "", None
 
     def _set_up_limits_state(self) -> None:
         """What ``MemoryStorage.__init__`` sets, but the timer unstarted."""
-        from collections import Counter, defaultdict
-
         self.storage = Counter()
         self.locks = defaultdict(threading.RLock)
         self.expirations = {}
@@ -387,8 +445,6 @@ class CounterStorage(MemoryStorage):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickled without starting a timer (``MemoryStorage``'s would)."""
-        from collections import defaultdict
-
         self.__dict__.update(state)
         self.locks = defaultdict(threading.RLock)
         self.timer = self._idle_timer()

@@ -19,9 +19,13 @@ into its own typed configuration; a keyword no step owns is a
 :class:`~ajaxkit.exceptions.RegistrationError` naming the endpoint.  Per
 request, :meth:`PolicyStep.admit` may refuse (raise an
 :class:`~ajaxkit.AjaxError`), answer early (return a response: an idempotent
-replay), or let the request go on (return ``None``); steps that set
-``completes`` see the final response afterwards (success or error), in
-reverse order, to add headers or store it.  Adding a step never means
+replay), or let the request go on (return ``None``).  A step that knows at
+admission what every answer must carry (a rate limit's remaining count)
+appends the fields to :attr:`StepCall.response_headers`: they are added to
+whatever response answers the request, success or error.  Steps that set
+``completes`` see the final response afterwards, in reverse order, to store
+it (an idempotent replay) — before those fields are added, so a stored
+answer never repeats another request's count.  Adding a step never means
 editing the flow.
 
 ``admit`` and ``complete`` return their verdict directly when they need no
@@ -98,12 +102,19 @@ Completion = AjaxResponse | Flow[AjaxResponse]
 
 
 class StepCall(NamedTuple):
-    """What a step may know about the request it is admitting."""
+    """What a step may know about the request it is admitting.
+
+    ``response_headers``: fields to add to whatever response answers the
+    request (success, error or early answer), after the steps that
+    complete.  Fields on the response itself, not on the step's own state,
+    so that a refusal raised by a later step carries them too.
+    """
 
     request: AjaxRequest
     endpoint: Endpoint
     settings: Settings
     platform: Platform
+    response_headers: list[tuple[str, str]]
 
 
 class PolicyStep(Protocol[C]):

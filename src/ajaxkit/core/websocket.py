@@ -20,7 +20,7 @@ handshake (method ``WEBSOCKET``) and calls :func:`serve_websocket`.
 3. Admitted, the user is loaded (off the event loop, so ``ws.user`` never
    blocks it), the policy steps that complete see the handshake's answer
    (see :func:`_handshake_answer`), the socket is accepted with the headers
-   and cookies they added, and the handler is called with a
+   and cookies they and the admitting steps added, and the handler is called with a
    :class:`WebSocket` and its bound parameters.
 4. The session ends when the handler returns (closed with 1000 unless it
    closed itself) or the client goes away: a handler waiting in
@@ -46,7 +46,7 @@ from ajaxkit.core.asgi import Message, Receive, Scope, Send
 from ajaxkit.core.effects import Flow, arun
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.errors import error_context
-from ajaxkit.core.pipeline import complete
+from ajaxkit.core.pipeline import complete, with_step_headers
 from ajaxkit.core.steps import load_user
 from ajaxkit.exceptions import (
     EncodingError,
@@ -403,12 +403,14 @@ async def _completed(
     admission: Admission,
 ) -> AjaxResponse | None:
     """``response`` after the admitted steps that complete, as for an HTTP answer."""
-    if response is None or not admission.completes:
+    if response is None:
         return response
-    done = complete(admission, settings, request, platform, response)
-    if isinstance(done, AjaxResponse):
-        return done
-    return await arun(done)
+    if admission.completes:
+        done = complete(admission, settings, request, platform, response)
+        if not isinstance(done, AjaxResponse):
+            done = await arun(done)
+        response = done
+    return with_step_headers(admission, response)
 
 
 def _accept_headers(answer: AjaxResponse) -> list[tuple[bytes, bytes]]:
