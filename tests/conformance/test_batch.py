@@ -49,6 +49,16 @@ def test_K1_items_answer_in_order_as_if_sent_alone(client: Client) -> None:
     assert answers[3]["headers"]["content-type"] == "application/problem+json"
 
 
+def test_K1_an_item_its_endpoint_does_not_answer_is_a_405_of_its_own(client: Client) -> None:
+    alone = client.get("/ajax/only-post")
+    items = [{"path": "only-post"}, {"method": "PUT", "path": "_batch"}, {"path": "hello"}]
+    answers = _answers(_batch(client, items))
+    assert [a["status"] for a in answers] == [405, 405, 200]
+    assert answers[0]["body"] == alone.json()
+    assert answers[0]["headers"]["allow"] == alone.headers["allow"]
+    assert answers[1]["body"]["instance"] == "/ajax/_batch"
+
+
 def test_K1_a_native_response_item_is_read_through_the_platform(client: Client) -> None:
     alone = client.get("/ajax/native")
     answers = _answers(_batch(client, [{"path": "native"}]))
@@ -288,6 +298,18 @@ def test_K10_an_item_that_cannot_join_the_transaction_is_refused_first(client: C
     assert response.status == 422
     errors = response.json()["errors"]
     assert [(e["pointer"], e["code"]) for e in errors] == [("#/items/1/path", "not_atomic")]
+    assert _stored(client, name) is None
+
+
+def test_K10_an_item_of_a_method_its_endpoint_does_not_answer_fails_when_it_runs(
+    client: Client,
+) -> None:
+    name = f"m{uuid.uuid4().hex}"
+    wrong = {"method": "DELETE", "path": f"ledger/{name}"}
+    answer = _atomic(client, [_write(name, 1), wrong, _write(name, 2)])
+    assert answer["committed"] is False
+    assert [i["status"] for i in answer["items"]] == [424, 405, 424]
+    assert answer["items"][1]["body"]["code"] == "method_not_allowed"
     assert _stored(client, name) is None
 
 
