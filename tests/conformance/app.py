@@ -457,6 +457,11 @@ def _cookie_endpoints(api: Ajax) -> None:
         response.delete_cookie("old")
         return response
 
+    @api.endpoint("cookies/raw", methods=["POST"])
+    def raw_cookie(request: AjaxRequest) -> Any:
+        # A Set-Cookie header written by hand, as code ported from elsewhere does.
+        return {}, {"Set-Cookie": "session=s3cret; HttpOnly; Path=/"}
+
     @api.endpoint("cookies/echo")
     def echo_cookies(request: AjaxRequest) -> dict[str, str]:
         return dict(request.cookies)

@@ -88,6 +88,16 @@ def test_K4_cookies_set_by_items_are_set_on_the_batch_response(client: Client) -
     assert {"theme", "lang"} <= names
 
 
+def test_K4_a_set_cookie_header_an_item_wrote_is_set_never_shown(client: Client) -> None:
+    alone = client.post("/ajax/cookies/raw")
+    response = _batch(client, [{"method": "POST", "path": "cookies/raw"}])
+    assert response.header_list("set-cookie") == alone.header_list("set-cookie")
+    assert alone.header_list("set-cookie") == ["session=s3cret; HttpOnly; Path=/"]
+    # An HttpOnly cookie is kept from the page's script: so is its value.
+    assert "set-cookie" not in _answers(response)[0]["headers"]
+    assert "s3cret" not in response.text
+
+
 def test_K5_nested_batches_and_streams_are_refused_per_item(client: Client) -> None:
     answers = _answers(
         _batch(

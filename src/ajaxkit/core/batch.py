@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
@@ -54,7 +54,7 @@ from ajaxkit.exceptions import (
     RegistrationError,
     ValidationFailed,
 )
-from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, Cookie, Headers, MultiDict
+from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, Headers, MultiDict
 
 if TYPE_CHECKING:
     from ajaxkit.core.endpoint import Endpoint
@@ -174,7 +174,7 @@ def enable_batch(
         responses = []
         for item in items:
             responses.append((yield from batch.item(item)))
-        return batch.answer(responses, [c for r in responses for c in r.cookies])
+        return batch.answer(responses, set_cookies_of=responses)
 
     endpoint = api.add(batch_route, batch, methods=["POST"], unbatchable=_NESTED, **options)
     # Read once: whether the batch request's own admission checks CSRF.
@@ -300,17 +300,16 @@ class _Batch:
             raise
         if responses[-1].status >= 400:
             yield from _undo(held, self.platform)
-            return self.answer(self.rolled_back(items, responses), [], committed=False)
+            return self.answer(self.rolled_back(items, responses), committed=False)
         try:
             yield blocking(self.platform, held.commit, self.hook_failed)
         except Exception as exc:
             yield from self.commit_failed(held, exc)
             refused = [self.refused(item, BatchNotCommitted()) for item in items]
-            return self.answer(refused, [], committed=False)
+            return self.answer(refused, committed=False)
         for after in held.after_commit:
             yield from after()
-        cookies = [cookie for response in responses for cookie in response.cookies]
-        return self.answer(responses, cookies, committed=True)
+        return self.answer(responses, set_cookies_of=responses, committed=True)
 
     def hook_failed(self, exc: BaseException) -> None:
         """Log an after-commit hook's failure as after-commit work (P8):
@@ -350,20 +349,25 @@ class _Batch:
     def answer(
         self,
         responses: list[AjaxResponse],
-        cookies: list[Cookie],
+        *,
+        set_cookies_of: Sequence[AjaxResponse] = (),
         committed: bool | None = None,
     ) -> AjaxResponse:
         """The batch's response: the items' answers in order (and, for an
-        atomic batch, whether it was committed)."""
+        atomic batch, whether it was committed), setting the cookies the
+        answers ``set_cookies_of`` set."""
         body: dict[str, Any] = {"items": [_describe(response) for response in responses]}
         if committed is not None:
             body["committed"] = committed
-        return AjaxResponse(
+        answer = AjaxResponse(
             status=200,
             body=self.settings.encoder.dumps(body),
             headers={"Content-Type": "application/json"},
-            cookies=cookies,
+            cookies=[cookie for response in set_cookies_of for cookie in response.cookies],
         )
+        for name, value in _raw_cookies(set_cookies_of):
+            answer.headers.add(name, value)
+        return answer
 
 
 def _not_atomic(index: int, detail: str, code: str) -> FieldError:
@@ -487,8 +491,24 @@ def _readable(response: AjaxResponse, platform: Platform) -> AjaxResponse:
     return AjaxResponse(status=summary.status, body=summary.body, headers=headers)
 
 
+def _raw_cookies(responses: Sequence[AjaxResponse]) -> list[tuple[str, str]]:
+    """The ``Set-Cookie`` headers handlers wrote themselves into ``responses``."""
+    return [
+        (name, value)
+        for response in responses
+        for name, value in response.headers.multi_items()
+        if name.lower() == "set-cookie"
+    ]
+
+
+#: Headers an item's answer never shows: its length is the batch's business,
+#: and a cookie is set on the batch response, never handed to the page's
+#: script (an ``HttpOnly`` session cookie would be readable there).
+_HIDDEN = frozenset({"content-length", "set-cookie"})
+
+
 def _describe(response: AjaxResponse) -> dict[str, Any]:
-    headers = {k.lower(): v for k, v in response.headers.items() if k.lower() != "content-length"}
+    headers = {k.lower(): v for k, v in response.headers.items() if k.lower() not in _HIDDEN}
     content_type = (response.content_type or "").partition(";")[0].strip().lower()
     body: Any = None
     if response.body:
