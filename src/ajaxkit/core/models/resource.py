@@ -124,7 +124,11 @@ class ModelResource:
         self.info = endpoint.info
         self.view = View(self.info, tuple(self._field(n) for n in self._exposed_names()))
         self.schema = WriteSchema.build(
-            type(endpoint).__name__, self._writable(), self._read_only(), endpoint.unknown_fields
+            type(endpoint).__name__,
+            self._writable(),
+            self._read_only(),
+            endpoint.unknown_fields,
+            max_relation_values=endpoint.max_relation_values,
         )
         self.rules = self._rules()
         self.actions: dict[str, ActionSpec] = type(endpoint).actions()
