@@ -83,6 +83,17 @@ SAMPLE_UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 MAIN_THREAD_LOOP_THREADS: set[int] = set()
 
 
+#: Headers reverse proxies write about the caller (address, host, scheme).
+PROXY_HEADERS = (
+    "forwarded",
+    "x-real-ip",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "cf-connecting-ip",
+    "true-client-ip",
+)
+
+
 def is_admin(request: AjaxRequest) -> bool:
     return getattr(request.user, "username", None) == "admin"
 
@@ -419,6 +430,12 @@ def _auth_endpoints(api: Ajax) -> None:
     @api.endpoint("submit", methods=["POST"])
     def submit(request: AjaxRequest) -> dict[str, bool]:
         return {"submitted": True}
+
+    @api.endpoint("proxy-headers")
+    def proxy_headers(request: AjaxRequest) -> dict[str, str | None]:
+        # What a reverse proxy writes about the caller, which code behind it
+        # trusts (a rate_key, an address allow-list in a permission).
+        return {name: request.headers.get(name) for name in PROXY_HEADERS}
 
     @api.endpoint("whoami-cached", login_required=True)
     def whoami_cached(request: AjaxRequest) -> Any:

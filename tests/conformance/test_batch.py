@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.app import build_api
+from tests.conformance.app import PROXY_HEADERS, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
 from tests.conformance.test_csrf import CROSS_SITE, legit
@@ -80,6 +80,14 @@ def test_K3_an_item_cannot_bring_its_own_identity(client: Client) -> None:
     answers = _answers(_batch(client, [{"path": "cookies/echo", "headers": forged}]))
     assert "a" not in answers[0]["body"]
     assert answers[0]["body"].get("sessionid") != "stolen"
+
+
+def test_K3_an_item_cannot_write_what_a_proxy_says_of_the_caller(client: Client) -> None:
+    # A proxy overwrites these on the batch request; nothing overwrites an item's.
+    proxy = {"x-real-ip": "203.0.113.7", "x-forwarded-proto": "https"}
+    forged = {name.upper(): "10.0.0.1" for name in PROXY_HEADERS}
+    response = _batch(client, [{"path": "proxy-headers", "headers": forged}], **proxy)
+    assert _answers(response)[0]["body"] == {name: proxy.get(name) for name in PROXY_HEADERS}
 
 
 def test_K4_cookies_set_by_items_are_set_on_the_batch_response(client: Client) -> None:

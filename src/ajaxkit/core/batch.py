@@ -15,13 +15,15 @@ Each item runs through the whole pipeline — admission (route, method,
 authentication, permission, rate limits…) and answer — exactly as if it had
 been sent alone, in order, with the batch request's user and cookies.  The
 headers an item may send never include the ones that identify the caller or
-the page (``Cookie``, ``Authorization``, ``Origin``, ``Sec-Fetch-*``…): it
-carries the batch request's.  So CSRF is checked once, for the batch
-request — unless the batch endpoint is ``csrf_exempt``: then each unsafe
-item is checked by its own endpoint's CSRF step, as if sent alone with the
-batch request's headers.  Items may not be streams, batches, or calls of
-an endpoint registered ``unbatchable`` (a long-poll, which may wait before it
-answers and would hold up the whole batch): 400 for that item.
+the page (``Cookie``, ``Authorization``, ``Origin``, ``Sec-Fetch-*``…), nor
+the ones a reverse proxy writes about the caller (``Forwarded``,
+``X-Forwarded-*``, ``X-Real-IP``…): it carries the batch request's.  So
+CSRF is checked once, for the batch request — unless the batch endpoint is
+``csrf_exempt``: then each unsafe item is checked by its own endpoint's CSRF
+step, as if sent alone with the batch request's headers.  Items may not be
+streams, batches, or calls of an endpoint registered ``unbatchable`` (a
+long-poll, which may wait before it answers and would hold up the whole
+batch): 400 for that item.
 Cookies set by items are set on the batch response.
 """
 
@@ -83,8 +85,27 @@ _IDENTITY_HEADERS = frozenset(
         "x-csrf-token",
         "x-forwarded-for",
         "x-http-method-override",
+        # What a reverse proxy writes about the caller (its address, the
+        # host and scheme it asked for), overwriting whatever the client
+        # sent: code behind the proxy trusts them, and nothing overwrites an
+        # item's own.  ``X-Forwarded-*`` as a whole: see _is_identity.
+        "forwarded",
+        "x-real-ip",
+        "x-client-ip",
+        "x-cluster-client-ip",
+        "cf-connecting-ip",
+        "true-client-ip",
+        "fastly-client-ip",
     }
 )
+_IDENTITY_PREFIX = "x-forwarded-"
+
+
+def _is_identity(lower: str) -> bool:
+    """Whether header ``lower`` (a lower-cased name) identifies the caller or the page."""
+    return lower in _IDENTITY_HEADERS or lower.startswith(_IDENTITY_PREFIX)
+
+
 #: Headers of the batch request that describe its own body or condition: not inherited.
 _OWN_HEADERS = frozenset(
     {"content-length", "content-type", "transfer-encoding", "idempotency-key"}
@@ -414,7 +435,7 @@ class _ItemRequests:
         inherited: list[tuple[str, str]] = []
         for name, value in parent.headers.items():
             lower = name.lower()
-            if lower in _IDENTITY_HEADERS:
+            if _is_identity(lower):
                 identity.append((name, value))
             elif lower not in _OWN_HEADERS:
                 inherited.append((name, value))
@@ -424,7 +445,7 @@ class _ItemRequests:
     def derive(self, item: BatchItem) -> AjaxRequest:
         """``item``'s request, made on behalf of the batch request."""
         route = _route_of(item)
-        own = [(n, v) for n, v in item.headers.items() if n.lower() not in _IDENTITY_HEADERS]
+        own = [(n, v) for n, v in item.headers.items() if not _is_identity(n.lower())]
         body = b""
         if item.body is not None:
             body = orjson.dumps(item.body)
