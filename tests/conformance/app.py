@@ -475,9 +475,12 @@ def _cookie_endpoints(api: Ajax) -> None:
         return response
 
     @api.endpoint("cookies/raw", methods=["POST"])
-    def raw_cookie(request: AjaxRequest) -> Any:
-        # A Set-Cookie header written by hand, as code ported from elsewhere does.
-        return {}, {"Set-Cookie": "session=s3cret; HttpOnly; Path=/"}
+    def raw_cookies(request: AjaxRequest) -> AjaxResponse:
+        # Set-Cookie headers written by hand, as code ported from elsewhere does.
+        response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
+        response.headers.add("Set-Cookie", "session=s3cret; HttpOnly; Path=/")
+        response.headers.add("Set-Cookie", "seen=1; Max-Age=60; Path=/ajax; SameSite=Lax")
+        return response
 
     @api.endpoint("cookies/echo")
     def echo_cookies(request: AjaxRequest) -> dict[str, str]:
