@@ -186,6 +186,7 @@ class ModelResource:
             default_limit=ep.default_limit,
             max_limit=ep.max_limit,
             expand=self.parse_expand,
+            shown=frozenset(f.name for f in self.view.fields),
             limits=QueryLimits(
                 max_search_length=ep.max_search_length,
                 max_ordering_terms=ep.max_ordering_terms,
@@ -365,7 +366,7 @@ class ModelResource:
         return Page(results, count, cursor)
 
     def _next_cursor(self, unit: Unit, last: Any, ordering: tuple[Order, ...]) -> str | None:
-        if not cursor_allowed(ordering, self.info.fields):
+        if not cursor_allowed(ordering, self.rules):
             return None
         return self.rules.cursors.encode(
             [str(o) for o in ordering],
