@@ -83,6 +83,17 @@ SAMPLE_UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 MAIN_THREAD_LOOP_THREADS: set[int] = set()
 
 
+#: Headers reverse proxies write about the caller (address, host, scheme).
+PROXY_HEADERS = (
+    "forwarded",
+    "x-real-ip",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "cf-connecting-ip",
+    "true-client-ip",
+)
+
+
 def is_admin(request: AjaxRequest) -> bool:
     return getattr(request.user, "username", None) == "admin"
 
@@ -420,6 +431,12 @@ def _auth_endpoints(api: Ajax) -> None:
     def submit(request: AjaxRequest) -> dict[str, bool]:
         return {"submitted": True}
 
+    @api.endpoint("proxy-headers")
+    def proxy_headers(request: AjaxRequest) -> dict[str, str | None]:
+        # What a reverse proxy writes about the caller, which code behind it
+        # trusts (a rate_key, an address allow-list in a permission).
+        return {name: request.headers.get(name) for name in PROXY_HEADERS}
+
     @api.endpoint("whoami-cached", login_required=True)
     def whoami_cached(request: AjaxRequest) -> Any:
         return {"username": request.user.username}, {"Cache-Control": "private, max-age=60"}
@@ -455,6 +472,14 @@ def _cookie_endpoints(api: Ajax) -> None:
         response.set_cookie("theme", "dark", max_age=3600, httponly=True, secure=True)
         response.set_cookie("lang", "fr", samesite="Strict", path="/ajax")
         response.delete_cookie("old")
+        return response
+
+    @api.endpoint("cookies/raw", methods=["POST"])
+    def raw_cookies(request: AjaxRequest) -> AjaxResponse:
+        # Set-Cookie headers written by hand, as code ported from elsewhere does.
+        response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
+        response.headers.add("Set-Cookie", "session=s3cret; HttpOnly; Path=/")
+        response.headers.add("Set-Cookie", "seen=1; Max-Age=60; Path=/ajax; SameSite=Lax")
         return response
 
     @api.endpoint("cookies/echo")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.app import build_api
+from tests.conformance.app import PROXY_HEADERS, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
 from tests.conformance.test_csrf import CROSS_SITE, legit
@@ -49,6 +49,16 @@ def test_K1_items_answer_in_order_as_if_sent_alone(client: Client) -> None:
     assert answers[3]["headers"]["content-type"] == "application/problem+json"
 
 
+def test_K1_an_item_its_endpoint_does_not_answer_is_a_405_of_its_own(client: Client) -> None:
+    alone = client.get("/ajax/only-post")
+    items = [{"path": "only-post"}, {"method": "PUT", "path": "_batch"}, {"path": "hello"}]
+    answers = _answers(_batch(client, items))
+    assert [a["status"] for a in answers] == [405, 405, 200]
+    assert answers[0]["body"] == alone.json()
+    assert answers[0]["headers"]["allow"] == alone.headers["allow"]
+    assert answers[1]["body"]["instance"] == "/ajax/_batch"
+
+
 def test_K1_a_native_response_item_is_read_through_the_platform(client: Client) -> None:
     alone = client.get("/ajax/native")
     answers = _answers(_batch(client, [{"path": "native"}]))
@@ -72,10 +82,28 @@ def test_K3_an_item_cannot_bring_its_own_identity(client: Client) -> None:
     assert answers[0]["body"].get("sessionid") != "stolen"
 
 
+def test_K3_an_item_cannot_write_what_a_proxy_says_of_the_caller(client: Client) -> None:
+    # A proxy overwrites these on the batch request; nothing overwrites an item's.
+    proxy = {"x-real-ip": "203.0.113.7", "x-forwarded-proto": "https"}
+    forged = {name.upper(): "10.0.0.1" for name in PROXY_HEADERS}
+    response = _batch(client, [{"path": "proxy-headers", "headers": forged}], **proxy)
+    assert _answers(response)[0]["body"] == {name: proxy.get(name) for name in PROXY_HEADERS}
+
+
 def test_K4_cookies_set_by_items_are_set_on_the_batch_response(client: Client) -> None:
     response = _batch(client, [{"method": "POST", "path": "cookies/set", "body": {}}])
     names = {c.split("=", 1)[0] for c in response.header_list("set-cookie")}
     assert {"theme", "lang"} <= names
+
+
+def test_K4_a_set_cookie_header_an_item_wrote_is_set_never_shown(client: Client) -> None:
+    alone = client.post("/ajax/cookies/raw")
+    response = _batch(client, [{"method": "POST", "path": "cookies/raw"}])
+    assert response.header_list("set-cookie") == alone.header_list("set-cookie")
+    assert len(alone.header_list("set-cookie")) == 2
+    # An HttpOnly cookie is kept from the page's script: so is its value.
+    assert "set-cookie" not in _answers(response)[0]["headers"]
+    assert "s3cret" not in response.text
 
 
 def test_K5_nested_batches_and_streams_are_refused_per_item(client: Client) -> None:
@@ -288,6 +316,18 @@ def test_K10_an_item_that_cannot_join_the_transaction_is_refused_first(client: C
     assert response.status == 422
     errors = response.json()["errors"]
     assert [(e["pointer"], e["code"]) for e in errors] == [("#/items/1/path", "not_atomic")]
+    assert _stored(client, name) is None
+
+
+def test_K10_an_item_of_a_method_its_endpoint_does_not_answer_fails_when_it_runs(
+    client: Client,
+) -> None:
+    name = f"m{uuid.uuid4().hex}"
+    wrong = {"method": "DELETE", "path": f"ledger/{name}"}
+    answer = _atomic(client, [_write(name, 1), wrong, _write(name, 2)])
+    assert answer["committed"] is False
+    assert [i["status"] for i in answer["items"]] == [424, 405, 424]
+    assert answer["items"][1]["body"]["code"] == "method_not_allowed"
     assert _stored(client, name) is None
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ajaxkit.core.assets import client_files
+from ajaxkit.core.assets import client_files, client_version
 from tests.conformance.clients.base import Client
 from tests.conformance.test_protocol import assert_problem
 
@@ -48,9 +48,20 @@ def test_J2_a_stale_etag_gets_the_file(client: Client) -> None:
 
 
 def test_J3_a_versioned_url_is_cached_for_a_year(client: Client) -> None:
-    response = client.get("/ajax/ajaxkit.js", params={"v": "0.1.0"})
-    assert response.status == 200
-    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    for route in MODULES:
+        response = client.get(f"/ajax/{route}", params={"v": client_version()})
+        assert response.status == 200
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_J3_a_version_other_than_the_clients_own_is_never_pinned(client: Client) -> None:
+    # The next release's version is known before a site deploys it: pinned
+    # for a year, today's bytes would be served under it after the upgrade.
+    for version in ("0.1.0", "f" * 12):
+        response = client.get("/ajax/ajaxkit.js", params={"v": version})
+        assert response.status == 200
+        assert response.headers["cache-control"] == "no-cache"
+        assert f'from "./ajaxkit/client.js?v={version}"'.encode() in response.content
 
 
 def test_J3_a_versioned_module_imports_the_same_version(client: Client) -> None:

@@ -725,3 +725,10 @@ def test_B1_non_ascii_query_binds_as_utf8(client: Client) -> None:
     # Written raw in the URL, as some clients send it (browsers percent-encode).
     response = client.get("/ajax/users/search?q=caf\u00e9%20\u00fc")
     assert response.json() == {"q": "caf\u00e9 \u00fc", "limit": 10}
+
+
+def test_B1_percent_encoded_bytes_that_are_not_utf8_bind_as_replacement(client: Client) -> None:
+    # A latin-1 form's "é" (%E9), an encoded surrogate (%ED%A0%80): the same
+    # value everywhere, never the percent-escapes themselves on one framework.
+    response = client.get("/ajax/users/search?q=caf%E9%20%ED%A0%80%2525")
+    assert response.json() == {"q": "caf\ufffd \ufffd\ufffd\ufffd%25", "limit": 10}

@@ -34,6 +34,21 @@ def test_H1_two_set_cookie_headers_arrive(client: Client) -> None:
     assert "max-age=0" in by_name["old"] or "expires=thu, 01 jan 1970" in by_name["old"]
 
 
+def test_H1_set_cookie_headers_written_by_hand_arrive_one_each(client: Client) -> None:
+    # Never joined into one line, as other repeated headers may be (H2): a
+    # browser would read "a=1; Path=/, b=2" as one cookie, with a broken path.
+    cookies = client.post("/ajax/cookies/raw").header_list("set-cookie")
+    assert len(cookies) == 2, cookies
+    by_name = {c.split("=", 1)[0]: c.lower() for c in cookies}
+    assert by_name["session"].startswith("session=s3cret")
+    assert "httponly" in by_name["session"]
+    assert "path=/" in by_name["session"]
+    assert by_name["seen"].startswith("seen=1")
+    assert "max-age=60" in by_name["seen"]
+    assert "path=/ajax" in by_name["seen"]
+    assert "samesite=lax" in by_name["seen"]
+
+
 def test_H2_repeated_response_headers_are_all_sent(client: Client) -> None:
     response = client.post("/ajax/cookies/set")
     links = [part.strip() for value in response.header_list("link") for part in value.split(",")]

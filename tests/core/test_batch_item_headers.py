@@ -10,8 +10,9 @@ time, kept here as the specification) computes:
   body or condition (``Content-Type``, ``Content-Length``,
   ``Transfer-Encoding``, ``Idempotency-Key``, ``If-*``);
 - the batch request's identity headers (``Cookie``, ``Authorization``,
-  ``Origin``, ``Sec-Fetch-*``, CSRF tokens...) as they are: an item's own
-  are dropped (K3);
+  ``Origin``, ``Sec-Fetch-*``, CSRF tokens, what a proxy writes about the
+  caller: ``Forwarded``, ``X-Forwarded-*``, ``X-Real-IP``...) as they are:
+  an item's own are dropped (K3);
 - the item's other headers, joined after an inherited one of the same name;
 - ``Content-Type: application/json`` for an item with a body, replacing the
   item's own.
@@ -48,7 +49,16 @@ _IDENTITY = (
     "x-csrf-token",
     "x-forwarded-for",
     "x-http-method-override",
+    "forwarded",
+    "x-real-ip",
+    "x-client-ip",
+    "x-cluster-client-ip",
+    "cf-connecting-ip",
+    "true-client-ip",
+    "fastly-client-ip",
 )
+#: Every X-Forwarded-* identifies the caller too (the prefix, not a list).
+_FORWARDED = ("x-forwarded-host", "x-forwarded-proto", "x-forwarded-port")
 _OWN = (
     "content-length",
     "content-type",
@@ -63,6 +73,10 @@ _OWN = (
 _OTHER = ("accept", "accept-language", "user-agent", "sec-ch-ua", "x-requested-with", "prefer")
 
 
+def _identity(name: str) -> bool:
+    return name.lower() in _IDENTITY or name.lower().startswith("x-forwarded-")
+
+
 def _reference_item_request(parent: AjaxRequest, item: BatchItem) -> AjaxRequest:
     """The derivation as first written: the batch request's headers read per item."""
     route = item.path.split("?", 1)[0].strip("/")
@@ -70,10 +84,10 @@ def _reference_item_request(parent: AjaxRequest, item: BatchItem) -> AjaxRequest
     inherited = [
         (name, value)
         for name, value in parent.headers.items()
-        if name.lower() not in _OWN and name.lower() not in _IDENTITY
+        if name.lower() not in _OWN and not _identity(name)
     ]
-    identity = [(n, v) for n, v in parent.headers.items() if n.lower() in _IDENTITY]
-    own = [(n, v) for n, v in item.headers.items() if n.lower() not in _IDENTITY]
+    identity = [(n, v) for n, v in parent.headers.items() if _identity(n)]
+    own = [(n, v) for n, v in item.headers.items() if not _identity(n)]
     body = b""
     if item.body is not None:
         body = orjson.dumps(item.body)
@@ -101,8 +115,8 @@ def _spelt(name: str) -> st.SearchStrategy[str]:
 
 
 _names = st.one_of(
-    st.sampled_from(_IDENTITY + _OWN + _OTHER).flatmap(_spelt),
-    st.sampled_from(("sec-fetch-other", "x-csrftoken2", "cookies", "if-range", "content-md5")),
+    st.sampled_from(_IDENTITY + _FORWARDED + _OWN + _OTHER).flatmap(_spelt),
+    st.sampled_from(("sec-fetch-other", "x-csrftoken2", "cookies", "if-range", "x-forwarded")),
     st.text(st.sampled_from("abcxXZ-_"), min_size=1, max_size=6),
 )
 _values = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=8)
@@ -175,6 +189,7 @@ def test_the_rules_are_the_batch_modules_own() -> None:
     from ajaxkit.core import batch
 
     assert frozenset(_IDENTITY) == batch._IDENTITY_HEADERS
+    assert all(name.startswith(batch._IDENTITY_PREFIX) for name in _FORWARDED)
     assert frozenset(_OWN) == batch._OWN_HEADERS
 
 

@@ -16,7 +16,7 @@ from limits.storage import MemoryStorage, RedisStorage, Storage
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.clock import ManualClock
-from ajaxkit.core.idempotency import IdempotencyStore, MemoryIdempotencyStore
+from ajaxkit.core.idempotency import DEFAULT_MAX_BYTES, IdempotencyStore, MemoryIdempotencyStore
 from ajaxkit.core.ratelimit import CounterStorage
 from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.testing import Client
@@ -206,6 +206,37 @@ def test_a_saved_answer_keeps_its_place_and_the_bound() -> None:
     store.reserve("c", b"pending", NOW, NOW + 10)  # "a" is still the oldest
     assert len(store) == 2
     assert store.reserve("a", b"again", NOW, NOW + 10) is None
+
+
+def test_the_default_memory_store_holds_a_bounded_number_of_bytes() -> None:
+    # A record holds the whole answer: 10,000 answers of 1 MiB (a create
+    # echoing a 1 MiB text field, each under a fresh key) were 10 GiB.
+    store = MemoryIdempotencyStore()
+    answer = b"x" * 2**20
+    for n in range(200):
+        assert store.reserve(f"k{n}", b"pending", NOW, NOW + 10) is None
+        store.save(f"k{n}", answer, NOW, NOW + 100)
+    assert store.stored_bytes <= store.max_bytes == DEFAULT_MAX_BYTES
+    assert len(store) <= DEFAULT_MAX_BYTES // len(answer)
+    # The latest answers are still replayed; the oldest run again if retried.
+    assert store.reserve("k199", b"again", NOW, NOW + 10) == answer
+    assert store.reserve("k0", b"again", NOW, NOW + 10) is None
+
+
+def test_a_smaller_byte_bound_forgets_the_oldest_answers_first() -> None:
+    store = MemoryIdempotencyStore(max_bytes=10)
+    store.reserve("a", b"12345", NOW, NOW + 10)
+    store.reserve("b", b"12345", NOW, NOW + 10)
+    store.save("b", b"1234567", NOW, NOW + 10)  # 12 bytes: "a" goes
+    assert (len(store), store.stored_bytes) == (1, 7)
+    store.release("b")
+    assert (len(store), store.stored_bytes) == (0, 0)
+
+
+@pytest.mark.parametrize("max_bytes", [0, -1, 1.5, True, "10"])
+def test_the_memory_store_byte_bound_must_be_a_whole_number(max_bytes: Any) -> None:
+    with pytest.raises(ConfigurationError, match="max_bytes"):
+        MemoryIdempotencyStore(max_bytes=max_bytes)
 
 
 @pytest.mark.parametrize("max_records", [0, -1, 1.5, True, "10"])

@@ -9,12 +9,13 @@ integration serves them with no extra code:
 
 The files are read once, when first asked for.  Every answer carries a strong
 ``ETag`` (a hash of the bytes); ``If-None-Match`` matching it answers 304.  A
-URL with a ``?v=`` query is a versioned URL (``?v={client_version()}`` from a
-template): its bytes never change under it, so it is cached for a year as
-``immutable``.  Its relative imports are sent with the same ``?v=``, so the
-whole module graph is cached that way, not only the entry.  Unversioned URLs
-are revalidated on every use (``no-cache``), so an upgrade of ajaxkit reaches
-the browser at once.
+URL with ``?v={client_version()}`` (from a template) is a versioned URL: its
+bytes never change under it, so it is cached for a year as ``immutable``.
+Its relative imports are sent with the same ``?v=``, so the whole module
+graph is cached that way, not only the entry.  Other URLs, another ``v``
+included, are revalidated on every use (``no-cache``), so an upgrade of
+ajaxkit reaches the browser at once, and no cache keeps these bytes for a
+year under a version they are not.
 """
 
 from __future__ import annotations
@@ -106,12 +107,17 @@ def _handler(route: str) -> Callable[[AjaxRequest], AjaxResponse]:
 
 def answer_asset(asset: ClientAsset, request: AjaxRequest) -> AjaxResponse:
     """200 with the bytes, or 304 when the client already holds them."""
-    versioned = "v" in request.query
-    if versioned:
-        asset = _versioned(asset, _version(request.query["v"]))
+    pinned = False
+    if "v" in request.query:
+        version = _version(request.query["v"])
+        asset = _versioned(asset, version)
+        # Only this client's own version is pinned for a year: any other is
+        # one these bytes may not be (a release not deployed here yet, whose
+        # version anyone can compute, or an older process mid-deploy).
+        pinned = version == client_version()
     headers = {
         "ETag": asset.etag,
-        "Cache-Control": VERSIONED_CACHE if versioned else UNVERSIONED_CACHE,
+        "Cache-Control": VERSIONED_CACHE if pinned else UNVERSIONED_CACHE,
     }
     if _matches(request.headers.get("If-None-Match", ""), asset.etag):
         return AjaxResponse(status=304, headers=headers)

@@ -15,13 +15,15 @@ Each item runs through the whole pipeline — admission (route, method,
 authentication, permission, rate limits…) and answer — exactly as if it had
 been sent alone, in order, with the batch request's user and cookies.  The
 headers an item may send never include the ones that identify the caller or
-the page (``Cookie``, ``Authorization``, ``Origin``, ``Sec-Fetch-*``…): it
-carries the batch request's.  So CSRF is checked once, for the batch
-request — unless the batch endpoint is ``csrf_exempt``: then each unsafe
-item is checked by its own endpoint's CSRF step, as if sent alone with the
-batch request's headers.  Items may not be streams, batches, or calls of
-an endpoint registered ``unbatchable`` (a long-poll, which may wait before it
-answers and would hold up the whole batch): 400 for that item.
+the page (``Cookie``, ``Authorization``, ``Origin``, ``Sec-Fetch-*``…), nor
+the ones a reverse proxy writes about the caller (``Forwarded``,
+``X-Forwarded-*``, ``X-Real-IP``…): it carries the batch request's.  So
+CSRF is checked once, for the batch request — unless the batch endpoint is
+``csrf_exempt``: then each unsafe item is checked by its own endpoint's CSRF
+step, as if sent alone with the batch request's headers.  Items may not be
+streams, batches, or calls of an endpoint registered ``unbatchable`` (a
+long-poll, which may wait before it answers and would hold up the whole
+batch): 400 for that item.
 Cookies set by items are set on the batch response.
 """
 
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
@@ -49,11 +51,12 @@ from ajaxkit.exceptions import (
     BatchRolledBack,
     ClientError,
     FieldError,
+    MethodNotAllowed,
     NotFound,
     RegistrationError,
     ValidationFailed,
 )
-from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, Cookie, Headers, MultiDict
+from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, Headers, MultiDict
 
 if TYPE_CHECKING:
     from ajaxkit.core.endpoint import Endpoint
@@ -82,8 +85,27 @@ _IDENTITY_HEADERS = frozenset(
         "x-csrf-token",
         "x-forwarded-for",
         "x-http-method-override",
+        # What a reverse proxy writes about the caller (its address, the
+        # host and scheme it asked for), overwriting whatever the client
+        # sent: code behind the proxy trusts them, and nothing overwrites an
+        # item's own.  ``X-Forwarded-*`` as a whole: see _is_identity.
+        "forwarded",
+        "x-real-ip",
+        "x-client-ip",
+        "x-cluster-client-ip",
+        "cf-connecting-ip",
+        "true-client-ip",
+        "fastly-client-ip",
     }
 )
+_IDENTITY_PREFIX = "x-forwarded-"
+
+
+def _is_identity(lower: str) -> bool:
+    """Whether header ``lower`` (a lower-cased name) identifies the caller or the page."""
+    return lower in _IDENTITY_HEADERS or lower.startswith(_IDENTITY_PREFIX)
+
+
 #: Headers of the batch request that describe its own body or condition: not inherited.
 _OWN_HEADERS = frozenset(
     {"content-length", "content-type", "transfer-encoding", "idempotency-key"}
@@ -173,7 +195,7 @@ def enable_batch(
         responses = []
         for item in items:
             responses.append((yield from batch.item(item)))
-        return batch.answer(responses, [c for r in responses for c in r.cookies])
+        return batch.answer(responses, set_cookies_of=responses)
 
     endpoint = api.add(batch_route, batch, methods=["POST"], unbatchable=_NESTED, **options)
     # Read once: whether the batch request's own admission checks CSRF.
@@ -299,17 +321,16 @@ class _Batch:
             raise
         if responses[-1].status >= 400:
             yield from _undo(held, self.platform)
-            return self.answer(self.rolled_back(items, responses), [], committed=False)
+            return self.answer(self.rolled_back(items, responses), committed=False)
         try:
             yield blocking(self.platform, held.commit, self.hook_failed)
         except Exception as exc:
             yield from self.commit_failed(held, exc)
             refused = [self.refused(item, BatchNotCommitted()) for item in items]
-            return self.answer(refused, [], committed=False)
+            return self.answer(refused, committed=False)
         for after in held.after_commit:
             yield from after()
-        cookies = [cookie for response in responses for cookie in response.cookies]
-        return self.answer(responses, cookies, committed=True)
+        return self.answer(responses, set_cookies_of=responses, committed=True)
 
     def hook_failed(self, exc: BaseException) -> None:
         """Log an after-commit hook's failure as after-commit work (P8):
@@ -349,20 +370,25 @@ class _Batch:
     def answer(
         self,
         responses: list[AjaxResponse],
-        cookies: list[Cookie],
+        *,
+        set_cookies_of: Sequence[AjaxResponse] = (),
         committed: bool | None = None,
     ) -> AjaxResponse:
         """The batch's response: the items' answers in order (and, for an
-        atomic batch, whether it was committed)."""
+        atomic batch, whether it was committed), setting the cookies the
+        answers ``set_cookies_of`` set."""
         body: dict[str, Any] = {"items": [_describe(response) for response in responses]}
         if committed is not None:
             body["committed"] = committed
-        return AjaxResponse(
+        answer = AjaxResponse(
             status=200,
             body=self.settings.encoder.dumps(body),
             headers={"Content-Type": "application/json"},
-            cookies=cookies,
+            cookies=[cookie for response in set_cookies_of for cookie in response.cookies],
         )
+        for name, value in _raw_cookies(set_cookies_of):
+            answer.headers.add(name, value)
+        return answer
 
 
 def _not_atomic(index: int, detail: str, code: str) -> FieldError:
@@ -376,12 +402,16 @@ def _undo(held: Transactions, platform: Platform) -> Flow[None]:
 
 
 def _endpoint_of(api: Ajax, item: BatchItem) -> Endpoint | None:
-    """The endpoint that will answer ``item``, if any (404 and 405 items have none)."""
+    """The endpoint that will answer ``item``, if any (404 and 405 items have none).
+
+    A route that does not answer the item's method raises: that is the
+    item's own 405, answered when it runs, never the batch's.
+    """
     try:
         route, _ = api.router.match(_route_of(item))
-    except NotFound:
+        return route.endpoint_for(item.method)
+    except (NotFound, MethodNotAllowed):
         return None
-    return route.endpoint_for(item.method)
 
 
 class _ItemRequests:
@@ -405,7 +435,7 @@ class _ItemRequests:
         inherited: list[tuple[str, str]] = []
         for name, value in parent.headers.items():
             lower = name.lower()
-            if lower in _IDENTITY_HEADERS:
+            if _is_identity(lower):
                 identity.append((name, value))
             elif lower not in _OWN_HEADERS:
                 inherited.append((name, value))
@@ -415,7 +445,7 @@ class _ItemRequests:
     def derive(self, item: BatchItem) -> AjaxRequest:
         """``item``'s request, made on behalf of the batch request."""
         route = _route_of(item)
-        own = [(n, v) for n, v in item.headers.items() if n.lower() not in _IDENTITY_HEADERS]
+        own = [(n, v) for n, v in item.headers.items() if not _is_identity(n.lower())]
         body = b""
         if item.body is not None:
             body = orjson.dumps(item.body)
@@ -482,8 +512,24 @@ def _readable(response: AjaxResponse, platform: Platform) -> AjaxResponse:
     return AjaxResponse(status=summary.status, body=summary.body, headers=headers)
 
 
+def _raw_cookies(responses: Sequence[AjaxResponse]) -> list[tuple[str, str]]:
+    """The ``Set-Cookie`` headers handlers wrote themselves into ``responses``."""
+    return [
+        (name, value)
+        for response in responses
+        for name, value in response.headers.multi_items()
+        if name.lower() == "set-cookie"
+    ]
+
+
+#: Headers an item's answer never shows: its length is the batch's business,
+#: and a cookie is set on the batch response, never handed to the page's
+#: script (an ``HttpOnly`` session cookie would be readable there).
+_HIDDEN = frozenset({"content-length", "set-cookie"})
+
+
 def _describe(response: AjaxResponse) -> dict[str, Any]:
-    headers = {k.lower(): v for k, v in response.headers.items() if k.lower() != "content-length"}
+    headers = {k.lower(): v for k, v in response.headers.items() if k.lower() not in _HIDDEN}
     content_type = (response.content_type or "").partition(";")[0].strip().lower()
     body: Any = None
     if response.body:

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.platform import Platform
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_RECORDS",
     "PENDING_TIMEOUT",
     "IdempotencyConfig",
@@ -78,6 +79,10 @@ REPLAYED = "Idempotent-Replayed"
 PENDING_TIMEOUT = 300.0
 #: Records :class:`MemoryIdempotencyStore` keeps by default.
 DEFAULT_MAX_RECORDS = 10_000
+#: Bytes of records :class:`MemoryIdempotencyStore` keeps by default: a
+#: record holds a whole answer, so a bound on records alone let 10,000
+#: answers of 1 MiB (fresh keys are free) hold 10 GiB.
+DEFAULT_MAX_BYTES = 64 * 2**20
 _MAX_KEY = 255
 _STATE = "ajaxkit.idempotency"
 _METHODS = frozenset({"POST", "PATCH"})
@@ -111,7 +116,8 @@ class IdempotencyStore(Protocol):
 
 
 class MemoryIdempotencyStore:
-    """An in-process store (one process, or tests), of at most ``max_records``.
+    """An in-process store (one process, or tests), of at most ``max_records``
+    records holding at most ``max_bytes`` bytes in all.
 
     Every request with a fresh key adds a record, so the store is bounded:
     once full, expired records are dropped (at most once per
@@ -120,25 +126,32 @@ class MemoryIdempotencyStore:
     Give production processes the Redis store.
 
     Raises:
-        ConfigurationError: ``max_records`` is not a whole number, 1 or more.
+        ConfigurationError: ``max_records`` or ``max_bytes`` is not a whole
+            number, 1 or more.
     """
 
     blocks = False
 
-    def __init__(self, max_records: int = DEFAULT_MAX_RECORDS) -> None:
-        if isinstance(max_records, bool) or not isinstance(max_records, int) or max_records < 1:
-            raise ConfigurationError(
-                f"MemoryIdempotencyStore(max_records={max_records!r}): "
-                "must be a whole number, 1 or more."
-            )
+    def __init__(
+        self, max_records: int = DEFAULT_MAX_RECORDS, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        _check_bound("max_records", max_records)
+        _check_bound("max_bytes", max_bytes)
         self.max_records = max_records
+        self.max_bytes = max_bytes
         # Oldest first: reservations are appended, and the first is evicted.
         self._records: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self._since_collect = 0
 
     def __len__(self) -> int:
         return len(self._records)
+
+    @property
+    def stored_bytes(self) -> int:
+        """The bytes of the records held (at most ``max_bytes``)."""
+        return self._bytes
 
     def reserve(self, key: str, record: bytes, now: float, expires: float) -> bytes | None:
         with self._lock:
@@ -150,30 +163,50 @@ class MemoryIdempotencyStore:
 
     def save(self, key: str, record: bytes, now: float, expires: float) -> None:
         with self._lock:
-            if key in self._records:  # keeps its place: it was reserved then
-                self._records[key] = (expires, record)
-            else:
+            found = self._records.get(key)
+            if found is None:
                 self._put(key, (expires, record), now)
+                return
+            # Keeps its place: it was reserved then.
+            self._records[key] = (expires, record)
+            self._bytes += len(record) - len(found[1])
+            if self._bytes > self.max_bytes:
+                self._make_room(now)
 
     def release(self, key: str) -> None:
         with self._lock:
-            self._records.pop(key, None)
+            self._drop(key)
 
     def _put(self, key: str, value: tuple[float, bytes], now: float) -> None:
+        self._drop(key)
         self._records[key] = value
-        self._records.move_to_end(key)
+        self._bytes += len(value[1])
         self._since_collect += 1
-        if len(self._records) > self.max_records:
+        if len(self._records) > self.max_records or self._bytes > self.max_bytes:
             self._make_room(now)
+
+    def _drop(self, key: str) -> None:
+        found = self._records.pop(key, None)
+        if found is not None:
+            self._bytes -= len(found[1])
 
     def _make_room(self, now: float) -> None:
         if self._since_collect >= self.max_records // 2:
             # A full scan, paid for by the reservations since the last one.
             self._since_collect = 0
             for key in [k for k, (expires, _) in self._records.items() if expires <= now]:
-                del self._records[key]
-        while len(self._records) > self.max_records:
-            self._records.popitem(last=False)
+                self._drop(key)
+        while len(self._records) > self.max_records or self._bytes > self.max_bytes:
+            _, (_, record) = self._records.popitem(last=False)
+            self._bytes -= len(record)
+
+
+def _check_bound(name: str, value: object) -> None:
+    # ``True`` is an int to Python but never a meant bound.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(
+            f"MemoryIdempotencyStore({name}={value!r}): must be a whole number, 1 or more."
+        )
 
 
 Mode = Literal["optional", "required"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from http.cookies import CookieError, Morsel
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -149,21 +150,46 @@ def to_ajax_request(
     return ajax_request
 
 
-def _joined_headers(response: AjaxResponse) -> tuple[dict[str, str], bool]:
+def _joined_headers(response: AjaxResponse) -> tuple[dict[str, str], bool, list[Morsel[str]]]:
     """The headers as Django keeps them (one value per name: repeated ones are
-    joined, as RFC 9110 allows for list-valued fields), and whether there is a
-    ``Content-Type``.  Given to the response's constructor, so that Django
-    does not set its defaults only for them to be replaced."""
+    joined, as RFC 9110 allows for list-valued fields), whether there is a
+    ``Content-Type``, and the ``Set-Cookie`` headers written by hand as
+    cookies.  Given to the response's constructor, so that Django does not
+    set its defaults only for them to be replaced."""
     joined: dict[str, str] = {}
     spelling: dict[str, str] = {}  # lower-case name -> the first spelling seen
+    morsels: list[Morsel[str]] = []
     for name, value in response.headers.multi_items():
         key = name.lower()
-        if key in spelling:
+        if key == "set-cookie" and (morsel := _morsel(value)) is not None:
+            morsels.append(morsel)
+        elif key in spelling:
             joined[spelling[key]] += ", " + value
         else:
             spelling[key] = name
             joined[name] = value
-    return joined, "content-type" in spelling
+    return joined, "content-type" in spelling, morsels
+
+
+def _morsel(header: str) -> Morsel[str] | None:
+    """A ``Set-Cookie`` value written by hand, as Django's cookie jar holds it.
+
+    RFC 9110 forbids joining ``Set-Cookie`` lines (a browser reads
+    ``a=1; Path=/, b=2`` as one cookie), and Django sends one line per name
+    only for its cookies: the value is kept exactly as written.  ``None``
+    when it has no ``name=``, its name is no cookie name, or it is not ASCII
+    (Django's ASGI handler encodes cookie lines as ASCII): left to the joined
+    headers as before.
+    """
+    name, sep, rest = header.partition("=")
+    if not sep or not header.isascii():
+        return None
+    morsel: Morsel[str] = Morsel()
+    try:
+        morsel.set(name.strip(), rest, rest)
+    except CookieError:
+        return None
+    return morsel
 
 
 def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResponseBase:
@@ -171,7 +197,7 @@ def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResp
     if response.native is not None:
         native: HttpResponseBase = response.native
         return native
-    headers, content_type = _joined_headers(response)
+    headers, content_type, morsels = _joined_headers(response)
     django_response: HttpResponseBase
     if response.stream is not None:
         # Django serves an async iterator under ASGI and a sync one under
@@ -190,6 +216,8 @@ def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResp
         # ajaxkit logged this server error once, with its error id; Django's
         # django.request logger would log it a second time without one.
         django_response._has_been_logged = True  # type: ignore[union-attr]
+    for morsel in morsels:
+        django_response.cookies[morsel.key] = morsel
     for cookie in response.cookies:
         django_response.set_cookie(
             cookie.name,

@@ -59,6 +59,11 @@ __all__ = ["SQLAlchemyRepository", "handles", "repository"]
 
 SessionSource = Callable[[], Session]
 
+#: Most pks in one ``IN`` list.  Each is a bound parameter, and PostgreSQL
+#: takes at most 65,535 in a statement (psycopg binds server-side): a
+#: relation holding more rows than that failed every read of its record.
+IN_CHUNK = 10_000
+
 
 def handles(model: Any) -> bool:
     """Whether ``model`` is a mapped class."""
@@ -256,12 +261,20 @@ class _Unit:
 
     def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
         pk = getattr(model, self.repo.describe(model).pk)
-        found = set(self.session.scalars(select(pk).where(pk.in_(pks))))
+        found = {
+            p
+            for chunk in _chunks(pks)
+            for p in self.session.scalars(select(pk).where(pk.in_(chunk)))
+        }
         return [p for p in pks if p not in found]
 
     def find(self, scope: Select[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
         pk = getattr(model, self.repo.describe(model).pk)
-        return builtins.list(self.session.scalars(scope.where(pk.in_(pks))).unique())
+        return [
+            row
+            for chunk in _chunks(pks)
+            for row in self.session.scalars(scope.where(pk.in_(chunk))).unique()
+        ]
 
     # -- writing ---------------------------------------------------------------
 
@@ -289,11 +302,12 @@ class _Unit:
             elif field.kind == "many":
                 related = field.related_model
                 pk = getattr(related, self.repo.describe(related).pk)
-                setattr(
-                    obj,
-                    name,
-                    builtins.list(self.session.scalars(select(related).where(pk.in_(value)))),
-                )
+                rows = [
+                    row
+                    for chunk in _chunks(value)
+                    for row in self.session.scalars(select(related).where(pk.in_(chunk)))
+                ]
+                setattr(obj, name, rows)
             else:
                 setattr(obj, name, value)
 
@@ -437,6 +451,17 @@ def _relation_field(rel: RelationshipProperty[Any], dialect: str | None) -> Fiel
         writable=rel.direction is RelationshipDirection.MANYTOMANY and not rel.viewonly,
         value_range=pk_range,
     )
+
+
+def _chunks(pks: Sequence[Any]) -> Iterator[builtins.list[Any]]:
+    """``pks``, each once, in slices of at most :data:`IN_CHUNK` (none for no pks).
+
+    Each once: one ``IN`` list matched a repeated pk once, and rows found in
+    two slices would be linked twice.
+    """
+    distinct = builtins.list(dict.fromkeys(pks))
+    for start in range(0, len(distinct), IN_CHUNK):
+        yield distinct[start : start + IN_CHUNK]
 
 
 # Importing this module is what makes ``api.model()`` store these models here;

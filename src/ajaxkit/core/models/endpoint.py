@@ -135,6 +135,9 @@ class ModelEndpoint:
         max_filter_values: the most filter values in one list request,
             ``__in`` lists counted value by value (400 above).
         max_filter_length: the longest filter value (400 above).
+        max_relation_values: the most pks a write may give one to-many
+            relation (422 above): each is a parameter of the query that
+            checks them, and PostgreSQL takes at most 65,535.
         version_field: an integer field bumped on every write and used as
             the ETag; without it the ETag hashes the record.
         require_if_match: writes without ``If-Match`` get 428.
@@ -163,6 +166,7 @@ class ModelEndpoint:
     max_ordering_terms: ClassVar[int] = 8
     max_filter_values: ClassVar[int] = 100
     max_filter_length: ClassVar[int] = 1000
+    max_relation_values: ClassVar[int] = 1000
     version_field: ClassVar[str | None] = None
     require_if_match: ClassVar[bool] = False
     allow_anonymous: ClassVar[bool] = False

@@ -111,6 +111,8 @@ class QueryRules:
         default_limit: page size when ``limit`` is absent.
         max_limit: the largest accepted ``limit``.
         expand: checks and parses ``expand=`` (raises :class:`ClientError`).
+        shown: the fields a record shows: a cursor carries ordering values,
+            so only an ordering on these pages by cursor.
         limits: the size limits of search, ordering and filters.
         cursors: signs and checks this endpoint's cursors.
     """
@@ -124,6 +126,7 @@ class QueryRules:
     default_limit: int
     max_limit: int
     expand: Callable[[str], Expand]
+    shown: frozenset[str]
     limits: QueryLimits = field(default_factory=QueryLimits)
     cursors: CursorCodec = field(default_factory=CursorCodec)
 
@@ -265,16 +268,20 @@ def _names(names: frozenset[str]) -> str:
 # -- cursors ---------------------------------------------------------------
 
 
-def cursor_allowed(ordering: Sequence[Order], fields: Mapping[str, FieldInfo]) -> bool:
-    """Keyset pagination needs non-null sort keys (NULLs do not compare)."""
-    return not any(fields[o.field].nullable for o in ordering)
+def cursor_allowed(ordering: Sequence[Order], rules: QueryRules) -> bool:
+    """Keyset pagination needs non-null sort keys (NULLs do not compare) that
+    the records show: a cursor is signed, not encrypted, and carries the last
+    row's value of every key, which anyone can read by decoding it."""
+    return all(o.field in rules.shown and not rules.fields[o.field].nullable for o in ordering)
 
 
 def _keyset(
     raw: str, ordering: tuple[Order, ...], rules: QueryRules
 ) -> tuple[tuple[Filter, ...], ...]:
-    if not cursor_allowed(ordering, rules.fields):
-        raise bad_parameter("cursor", "Cursor pagination needs an ordering on non-null fields.")
+    if not cursor_allowed(ordering, rules):
+        raise bad_parameter(
+            "cursor", "Cursor pagination needs an ordering on non-null fields the records show."
+        )
     spec, values = rules.cursors.decode(raw)
     if spec != [str(o) for o in ordering] or len(values) != len(spec):
         raise bad_parameter(

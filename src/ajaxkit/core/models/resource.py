@@ -124,7 +124,11 @@ class ModelResource:
         self.info = endpoint.info
         self.view = View(self.info, tuple(self._field(n) for n in self._exposed_names()))
         self.schema = WriteSchema.build(
-            type(endpoint).__name__, self._writable(), self._read_only(), endpoint.unknown_fields
+            type(endpoint).__name__,
+            self._writable(),
+            self._read_only(),
+            endpoint.unknown_fields,
+            max_relation_values=endpoint.max_relation_values,
         )
         self.rules = self._rules()
         self.actions: dict[str, ActionSpec] = type(endpoint).actions()
@@ -182,6 +186,7 @@ class ModelResource:
             default_limit=ep.default_limit,
             max_limit=ep.max_limit,
             expand=self.parse_expand,
+            shown=frozenset(f.name for f in self.view.fields),
             limits=QueryLimits(
                 max_search_length=ep.max_search_length,
                 max_ordering_terms=ep.max_ordering_terms,
@@ -361,7 +366,7 @@ class ModelResource:
         return Page(results, count, cursor)
 
     def _next_cursor(self, unit: Unit, last: Any, ordering: tuple[Order, ...]) -> str | None:
-        if not cursor_allowed(ordering, self.info.fields):
+        if not cursor_allowed(ordering, self.rules):
             return None
         return self.rules.cursors.encode(
             [str(o) for o in ordering],

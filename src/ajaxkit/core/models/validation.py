@@ -55,15 +55,22 @@ class WriteSchema:
         writable: Iterable[FieldInfo],
         read_only: Iterable[str],
         unknown: UnknownFields,
+        *,
+        max_relation_values: int | None = None,
     ) -> WriteSchema:
+        """The schema of ``writable``; a to-many relation takes at most
+        ``max_relation_values`` pks (``None``: any number)."""
         fields = {f.name: f for f in writable}
+        most = max_relation_values
         return cls(
             writable=fields,
             read_only=frozenset(read_only),
             unknown=unknown,
-            full=_model(f"{name}Write", fields.values(), partial=False),
-            replace=_model(f"{name}Put", [_optional_pk(f) for f in fields.values()], partial=False),
-            partial=_model(f"{name}Patch", fields.values(), partial=True),
+            full=_model(f"{name}Write", fields.values(), partial=False, most=most),
+            replace=_model(
+                f"{name}Put", [_optional_pk(f) for f in fields.values()], partial=False, most=most
+            ),
+            partial=_model(f"{name}Patch", fields.values(), partial=True, most=most),
         )
 
     def validate(self, data: Any, *, partial: bool, update: bool = False) -> dict[str, Any]:
@@ -131,19 +138,27 @@ def _optional_pk(info: FieldInfo) -> FieldInfo:
     return dataclasses.replace(info, required=False) if info.primary_key else info
 
 
-def _model(name: str, fields: Iterable[FieldInfo], *, partial: bool) -> type[BaseModel]:
+def _model(
+    name: str, fields: Iterable[FieldInfo], *, partial: bool, most: int | None
+) -> type[BaseModel]:
     definitions: dict[str, Any] = {}
     for info in fields:
         required = info.required and not partial
         default = Field(alias=info.name) if required else Field(default=None, alias=info.name)
         # Internal names never clash with BaseModel's own attributes.
-        definitions[f"f_{info.name}"] = (value_type(info), default)
+        definitions[f"f_{info.name}"] = (value_type(info, most_related=most), default)
     config = ConfigDict(populate_by_name=False, extra="forbid")
     return create_model(name, __config__=config, **definitions)
 
 
-def value_type(info: FieldInfo) -> Any:
-    """The pydantic type accepted for ``info`` in a write."""
+def value_type(info: FieldInfo, *, most_related: int | None = None) -> Any:
+    """The pydantic type accepted for ``info`` in a write; a to-many
+    relation's list holds at most ``most_related`` pks (``None``: any number).
+
+    The bound is checked before any pk is looked up: each pk is a parameter
+    of the query that checks them, and a database takes only so many
+    (PostgreSQL: 65,535) before failing the whole statement.
+    """
     base: Any = bounded_type(info)
     if info.choices:
         base = Literal[tuple(info.choices)]
@@ -154,7 +169,11 @@ def value_type(info: FieldInfo) -> Any:
             Decimal, Field(max_digits=info.max_digits, decimal_places=info.decimal_places)
         ]
     if info.kind == "many":
-        base = list[base]
+        base = (
+            list[base]
+            if most_related is None
+            else Annotated[list[base], Field(max_length=most_related)]
+        )
     if info.nullable:
         base = base | None
     return base
