@@ -30,7 +30,7 @@ import pytest
 
 import ajaxkit.starlette
 from ajaxkit import Ajax
-from ajaxkit.live import Backlog, Cursor, Live, LiveSettings, parse_cursor
+from ajaxkit.live import Backlog, Cursor, Live, LiveSettings, Subscription, parse_cursor
 from tests.live.conftest import MakeBroker
 
 PAGE = 16
@@ -358,6 +358,15 @@ def test_what_a_subscription_holds_before_release_is_bounded(make_broker: MakeBr
     assert asyncio.run(scenario()) == (True, True)
 
 
+async def _held(subscription: Subscription, count: int) -> None:
+    """Until ``count`` events are held (Redis delivers from its reader thread)."""
+    for _ in range(300):
+        if len(subscription._held or ()) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} events never arrived")
+
+
 def test_forget_held_drops_what_was_held_before(make_broker: MakeBroker) -> None:
     """Called before each read (the log has those events): only what comes after is held."""
     broker = make_broker()
@@ -367,10 +376,10 @@ def test_forget_held_drops_what_was_held_before(make_broker: MakeBroker) -> None
         start = await broker.apublish("a", orjson.dumps({"n": 0}))
         subscription = broker.subscribe(frozenset({"a"}))
         await broker.apublish("a", orjson.dumps({"n": 1}))
-        await asyncio.sleep(0.2)  # held (Redis: once its reader has it)
+        await _held(subscription, 1)
         subscription.forget_held()
         await broker.apublish("a", orjson.dumps({"n": 2}))
-        await asyncio.sleep(0.2)
+        await _held(subscription, 1)
         cursor = parse_cursor(start)
         assert cursor is not None
         # Released as if a read had ended at n=0: n=1 was forgotten (a
