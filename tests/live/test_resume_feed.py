@@ -62,8 +62,11 @@ class _Watch:
 Hook = Callable[[int, str], None]
 
 
-def _watch(live: Live, hook: Hook | None = None) -> _Watch:
-    """Record the broker's reads for resumes; ``hook(call, "before"|"after")`` around each."""
+def _watch(live: Live, hook: Hook | None = None, pause: float = 0.0) -> _Watch:
+    """Record the broker's reads for resumes; ``hook(call, "before"|"after")`` around each.
+
+    ``pause``: seconds each read takes at least (as a remote log's would).
+    """
     broker = live.broker
     watch = _Watch()
     since = broker.since
@@ -77,6 +80,7 @@ def _watch(live: Live, hook: Hook | None = None) -> _Watch:
         watch.limits.append(limit)
         if hook is not None:
             hook(call, "before")
+        await asyncio.sleep(pause)
         backlog = await since(cursor, topics, limit)
         watch.sizes.append(len(backlog.events))
         watch.resets += backlog.reset
@@ -170,23 +174,31 @@ async def _sse(api: Ajax, cursor: str, until: Callable[[list[Got]], bool]) -> li
     return _sse_messages(bytes(body))
 
 
-async def _ws(api: Ajax, cursor: str, until: Callable[[list[Got]], bool]) -> list[Got]:
-    """Resume ``seq`` over a WebSocket from ``cursor`` until ``until(messages)``."""
+async def _ws(
+    api: Ajax,
+    cursor: str,
+    until: Callable[[list[Got]], bool],
+    later: tuple[Callable[[list[Got]], bool], dict[str, Any]] | None = None,
+) -> list[Got]:
+    """Resume ``seq`` over a WebSocket from ``cursor`` until ``until(messages)``.
+
+    ``later``: ``(when, message)`` sends ``message`` once ``when(messages)``.
+    """
     got: list[Got] = []
     done = asyncio.Event()
+    subscribe = {"type": "subscribe", "topics": ["seq"], "cursor": cursor}
     steps = [
         {"type": "websocket.connect"},
-        {
-            "type": "websocket.receive",
-            "text": orjson.dumps(
-                {"type": "subscribe", "topics": ["seq"], "cursor": cursor}
-            ).decode(),
-        },
+        {"type": "websocket.receive", "text": orjson.dumps(subscribe).decode()},
     ]
+    due = asyncio.Event()
 
     async def receive() -> dict[str, Any]:
         if steps:
             return steps.pop(0)
+        if later is not None and not due.is_set():
+            await due.wait()
+            return {"type": "websocket.receive", "text": orjson.dumps(later[1]).decode()}
         await done.wait()
         return {"type": "websocket.disconnect", "code": 1000}
 
@@ -194,6 +206,8 @@ async def _ws(api: Ajax, cursor: str, until: Callable[[list[Got]], bool]) -> lis
         if message["type"] == "websocket.send":
             sent = orjson.loads(message["text"])
             got.append((sent["type"], sent.get("id", sent.get("cursor", "")), sent.get("data")))
+            if later is not None and later[0](got):
+                due.set()
             if until(got):
                 done.set()
         elif message["type"] == "websocket.close":
@@ -390,3 +404,21 @@ def test_forget_held_drops_what_was_held_before(make_broker: MakeBroker) -> None
         return got
 
     assert asyncio.run(scenario()) == [2]
+
+
+def test_adding_a_topic_while_paging_repeats_and_skips_nothing(make_broker: MakeBroker) -> None:
+    """Rule L11 in the middle of a paged backlog: the new feed starts where the client is."""
+    api, live = _hub(make_broker, backlog_page=PAGE)
+    numbered = _Numbered(live)
+    start = live.publish("seq", {"n": 0})
+    numbered.next(10 * PAGE)
+    watch = _watch(live, pause=0.01)  # so the client asks while pages are read
+    add = {"type": "subscribe", "topics": ["other"]}
+    # Mid-page: some of the second page is sent, the rest queued.
+    mid_page = (lambda got: len(_numbers(got)) == PAGE + 3, add)
+    got = _run(live, _ws(api, start, lambda got: 10 * PAGE in _numbers(got), mid_page))
+    assert _numbers(got) == list(range(1, 10 * PAGE + 1))
+    assert [kind for kind, _, _ in got].count("subscribed") == 2
+    noise = [data["noise"] for kind, _, data in got if kind == "event" and "noise" in data]
+    assert noise == sorted(set(noise)) and noise, "the added topic, from where the client was"
+    watch.check_bounded(PAGE)
