@@ -78,6 +78,19 @@ def test_L2_last_event_id_header_resumes(client: Client) -> None:
     assert _events(response) == [("news", 1)]
 
 
+#: More than two of the default ``backlog_page`` (200): a resume reads three pages.
+MANY = 450
+
+
+def test_L2_a_backlog_of_many_pages_arrives_whole_and_in_order(client: Client) -> None:
+    start = _publish(client, "news", 0)
+    _publish(client, "news", list(range(1, MANY + 1)))
+    last = _publish(client, "chat/a", MANY + 1)  # past the last page: the id moves there
+    response = client.get("/ajax/_live/sse", params={"topic": "news", "cursor": start})
+    assert _events(response) == [("news", n) for n in range(1, MANY + 1)]
+    assert _frames(response)[-1] == {"id": last}
+
+
 def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> None:
     # The publisher sends once the stream listens, then revokes the listener,
     # which ends the stream right after the events: no timer to race.
@@ -345,6 +358,27 @@ def test_L9_websocket_resumes_from_a_cursor_and_resets_a_foreign_one(
         ws.send_json({"type": "subscribe", "topics": ["news"], "cursor": "old:1"})
         assert ws.receive_json() == {"type": "reset", "cursor": second}
         assert ws.receive_json()["type"] == "subscribed"
+
+
+def test_L9_websocket_resumes_a_backlog_of_many_pages_whole_and_in_order(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    start = _publish(client, "news", 0)
+    _publish(client, "news", list(range(1, MANY + 1)))
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        assert _subscribe(ws, ["news"], start)["cursor"] == start
+        got = [ws.receive_json()["data"]["n"] for _ in range(MANY)]
+        live = _publish(publisher, "news", MANY + 1)  # after the backlog: live
+        assert ws.receive_json() == {
+            "type": "event",
+            "id": live,
+            "topic": "news",
+            "data": {"n": MANY + 1},
+        }
+    publisher.close()
+    assert got == list(range(1, MANY + 1))
 
 
 def test_L10_websocket_refused_topics_are_errors_and_the_socket_stays(

@@ -12,7 +12,8 @@ is used (ajaxkit.live.hub):
 - ``stream_seconds`` (or ``None``), ``wsgi_stream_seconds``,
   ``poll_timeout``: above 0, or every stream ends / every poll answers at
   once;
-- ``max_topics``, ``buffer_bytes``, ``poll_limit``: 1 or more.
+- ``max_topics``, ``buffer_bytes``, ``poll_limit``, ``backlog_page``: 1 or
+  more.
 
 Seconds must be finite (a thread cannot wait for ``inf``); a bool is not a
 number here.
@@ -44,6 +45,7 @@ EDGES: dict[str, tuple[Any, Any]] = {
     "max_topics": (1, 0),
     "buffer_bytes": (1, 0),
     "poll_limit": (1, 0),
+    "backlog_page": (1, 0),
 }
 
 SECONDS = {"heartbeat", "stream_seconds", "wsgi_stream_seconds", "poll_timeout"}

@@ -56,12 +56,15 @@ class Backlog:
         reset: the cursor could not be resumed (another epoch, malformed,
             or older than the retained window): ``events`` is empty and
             ``cursor`` is the head.
+        more: ``events`` was truncated at the limit asked: more events of
+            these topics follow ``cursor`` in the log.
     """
 
     events: list[Event]
     cursor: str
     position: Position
     reset: bool
+    more: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,18 +137,45 @@ class Broker(abc.ABC):
         published meanwhile is both in the backlog and held by the
         subscription, which drops what the backlog already covers.  With
         ``backlog_limit`` the backlog holds at most that many events (its
-        cursor is then the last of them).
+        cursor is then the last of them).  A resume that sends its whole
+        backlog reads it a page at a time instead (:class:`~ajaxkit.live.feed.Feed`).
         """
         await self.start()
-        subscription = Subscription(topics, limit=buffer_bytes, user_key=user_key, sse=sse)
-        self.fanout.add(subscription)
-        try:
-            backlog = await self.since(client_cursor(cursor), topics, backlog_limit)
-        except BaseException:
-            self.fanout.remove(subscription)
-            raise
+        subscription = self.subscribe(topics, buffer_bytes=buffer_bytes, user_key=user_key, sse=sse)
+        backlog = await self.read(subscription, client_cursor(cursor), backlog_limit)
         subscription.release(backlog.position, backlog.cursor)
         return Opened(subscription, backlog)
+
+    def subscribe(
+        self,
+        topics: frozenset[str],
+        *,
+        buffer_bytes: int = DEFAULT_BUFFER_BYTES,
+        user_key: str | None = None,
+        sse: bool = True,
+    ) -> Subscription:
+        """A subscription to ``topics``, registered now, holding live events until released."""
+        subscription = Subscription(topics, limit=buffer_bytes, user_key=user_key, sse=sse)
+        self.fanout.add(subscription)
+        return subscription
+
+    async def read(
+        self, subscription: Subscription, cursor: Cursor | None, limit: int | None
+    ) -> Backlog:
+        """The log after ``cursor`` on ``subscription``'s topics (at most ``limit`` events).
+
+        What the subscription held is dropped first: this read, or a later
+        one, covers it.  So afterwards it holds exactly what arrived since
+        this read began, which a release at the backlog's position hands
+        over with no gap and no duplicate.  A failed read ends the
+        subscription.
+        """
+        subscription.forget_held()
+        try:
+            return await self.since(cursor, subscription.topics, limit)
+        except BaseException:
+            self.close(subscription)
+            raise
 
     def close(self, subscription: Subscription) -> None:
         """Stop delivering to ``subscription``."""

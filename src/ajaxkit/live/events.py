@@ -27,10 +27,12 @@ __all__ = [
     "Position",
     "client_cursor",
     "comment_frame",
+    "cursor_frame",
     "format_position",
     "parse_cursor",
     "parse_position",
     "reset_frame",
+    "reset_message",
     "retry_frame",
     "validate_topic",
 ]
@@ -150,6 +152,16 @@ def reset_frame(cursor: str) -> bytes:
         RESET_EVENT.encode(),
         cursor.encode(),
     )
+
+
+def reset_message(cursor: str) -> bytes:
+    """The WebSocket form of :func:`reset_frame`: the client continues at ``cursor``."""
+    return b'{"type":"reset","cursor":%s}' % orjson.dumps(cursor)
+
+
+def cursor_frame(cursor: str) -> bytes:
+    """A frame that only moves the client's cursor (past events of other topics)."""
+    return b"id: %s\n\n" % cursor.encode()
 
 
 def retry_frame(cursor: str, retry_ms: int) -> bytes:

@@ -25,7 +25,6 @@ import asyncio
 import inspect
 import threading
 import weakref
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -51,9 +50,9 @@ from ajaxkit.exceptions import (
 )
 from ajaxkit.live.broker import Backlog, Broker
 from ajaxkit.live.events import client_cursor, reset_frame, retry_frame, validate_topic
+from ajaxkit.live.feed import Feed
 from ajaxkit.live.models import RowTopics, change_message, model_topic
 from ajaxkit.live.settings import LiveSettings
-from ajaxkit.live.subscription import Subscription
 from ajaxkit.live.websocket import LiveSocket
 from ajaxkit.types import AjaxRequest
 
@@ -434,46 +433,52 @@ class _Heartbeat:
 class _SseSource:
     """One SSE connection as a :class:`~ajaxkit.core.streams.PushSource`.
 
-    Its subscription is opened in :meth:`start`, on the loop that drives the
-    stream (under WSGI that is the stream's own loop, not the handler's).
-    The backlog of a resume goes out before any live event, in writes of at
-    most ``buffer_bytes`` (the bound live delivery has): a cursor as old as
-    the retained window must not make the server hold it all again as one
-    write, and the server's flow control paces the rest.
+    Its :class:`~ajaxkit.live.feed.Feed` is opened in :meth:`start`, on the
+    loop that drives the stream (under WSGI that is the stream's own loop,
+    not the handler's).  A resume's backlog is read ``backlog_page`` events
+    at a time and goes out before any live event, in writes of at most
+    ``buffer_bytes`` (the bound live delivery has): a cursor as old as the
+    retained window must make the server hold neither the window nor one
+    write of it, and the server's flow control paces the rest.
     """
 
-    __slots__ = ("_backlog", "_hub", "_start", "_subscription", "_topics", "_who")
+    __slots__ = ("_feed", "_hub", "_opening", "_start", "_topics", "_who")
 
     def __init__(self, hub: Live, topics: frozenset[str], start: str | None, who: str | None):
         self._hub = hub
         self._topics = topics
         self._start = start
         self._who = who
-        self._backlog: deque[bytes] = deque()
-        self._subscription: Subscription | None = None
+        self._opening = b""
+        self._feed: Feed | None = None
 
     async def start(self) -> None:
         hub = self._hub
-        opened = await hub.broker.open(
-            self._topics, self._start, buffer_bytes=hub.settings.buffer_bytes, user_key=self._who
+        self._feed = await Feed.open(
+            hub.broker,
+            self._topics,
+            self._start,
+            page=hub.settings.backlog_page,
+            buffer_bytes=hub.settings.buffer_bytes,
+            user_key=self._who,
         )
-        self._subscription = opened.subscription
-        self._backlog = deque(_backlog_frames(opened.backlog, self._start, hub.settings.retry_ms))
+        self._opening = _opening_frame(self._feed.first, self._start, hub.settings.retry_ms)
         hub._heartbeat.ensure_running()
 
     def take(self) -> bytes:
-        if self._backlog:
-            return _next_chunk(self._backlog, self._hub.settings.buffer_bytes)
-        assert self._subscription is not None
-        return self._subscription.take()
+        assert self._feed is not None
+        if self._opening:
+            opening, self._opening = self._opening, b""
+            return opening
+        return b"".join(self._feed.take(self._hub.settings.buffer_bytes))
 
     @property
     def finished(self) -> bool:
-        return self._subscription is None or self._subscription.closed
+        return self._feed is None or self._feed.closed
 
     def listen(self, ready: Callable[[], None] | None) -> None:
-        assert self._subscription is not None
-        self._subscription.listen(ready)
+        assert self._feed is not None
+        self._feed.listen(ready)
 
     def seconds(self) -> float | None:
         limit = self._hub.settings.stream_seconds
@@ -483,34 +488,17 @@ class _SseSource:
         return limit
 
     async def aclose(self) -> None:
-        self._backlog.clear()
-        if self._subscription is not None:
-            self._hub.broker.close(self._subscription)
+        if self._feed is not None:
+            self._feed.close()
 
 
-def _backlog_frames(backlog: Backlog, start: str | None, retry: int) -> list[bytes]:
-    """The id (and retry) frame, then the backlog's frames: all before live events."""
-    if backlog.reset:
-        return [reset_frame(backlog.cursor) + b"retry: %d\n\n" % retry]
-    if not backlog.events:
-        return [retry_frame(backlog.cursor, retry)]
-    # The id stays the client's own cursor until each event moves it, so
-    # a drop in the middle of the backlog resumes from the right place.
-    frames = [retry_frame(start or backlog.cursor, retry)]
-    frames += [event.frame for event in backlog.events]
-    if backlog.events[-1].cursor != backlog.cursor:
-        frames.append(b"id: %s\n\n" % backlog.cursor.encode())
-    return frames
-
-
-def _next_chunk(frames: deque[bytes], budget: int) -> bytes:
-    """Whole frames off the front of ``frames``, at most ``budget`` bytes (at least one frame)."""
-    chunk = [frames.popleft()]
-    size = len(chunk[0])
-    while frames and size + len(frames[0]) <= budget:
-        size += len(frames[0])
-        chunk.append(frames.popleft())
-    return b"".join(chunk)
+def _opening_frame(first: Backlog, start: str | None, retry: int) -> bytes:
+    """The id (and retry) frame before anything else, or the reset a cursor gets."""
+    if first.reset:
+        return reset_frame(first.cursor) + b"retry: %d\n\n" % retry
+    # The id stays the client's own cursor until an event moves it, so a
+    # drop in the middle of the backlog resumes from the right place.
+    return retry_frame(start if start and first.events else first.cursor, retry)
 
 
 # What the OpenAPI document cannot read off the signatures: the topics are

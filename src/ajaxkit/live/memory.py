@@ -99,5 +99,5 @@ class MemoryBroker(Broker):
             events = list(itertools.islice(matching, None if limit is None else limit + 1))
         if limit is not None and len(events) > limit:
             last = events[limit - 1]
-            return Backlog(events[:limit], last.cursor, last.position, reset=False)
+            return Backlog(events[:limit], last.cursor, last.position, reset=False, more=True)
         return Backlog(events, head_cursor, head, reset=False)

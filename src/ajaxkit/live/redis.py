@@ -167,7 +167,7 @@ class RedisBroker(Broker):
             return self._reset(self._head())
         if limit is not None and len(events) > limit:
             last = events[limit - 1]
-            return Backlog(events[:limit], last.cursor, last.position, reset=False)
+            return Backlog(events[:limit], last.cursor, last.position, reset=False, more=True)
         return Backlog(events, self._cursor(head), (head, 0), reset=False)
 
     def _collect(

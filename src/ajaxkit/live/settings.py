@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ajaxkit.exceptions import ConfigurationError
+from ajaxkit.live.feed import DEFAULT_PAGE
 from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES
 
 __all__ = ["LiveSettings"]
@@ -37,6 +38,9 @@ class LiveSettings:
         buffer_bytes: frames one connection may have queued before it is
             closed as too slow (it then resumes from the log).
         poll_limit: the most events one long-poll answer carries.
+        backlog_page: the most backlog events an SSE or WebSocket resume
+            reads (and holds) at once; it reads page after page until it
+            has caught up with the log.
 
     Raises:
         ConfigurationError: a value out of its range or of the wrong type,
@@ -51,6 +55,7 @@ class LiveSettings:
     max_topics: int = 20
     buffer_bytes: int = DEFAULT_BUFFER_BYTES
     poll_limit: int = 1000
+    backlog_page: int = DEFAULT_PAGE
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -89,8 +94,10 @@ _RULES = {
     "stream_seconds": lambda v: _seconds(v, zero=False),
     "wsgi_stream_seconds": lambda v: _seconds(v, zero=False),
     "poll_timeout": lambda v: _seconds(v, zero=False),
-    # 0 would refuse every subscriber, close every stream, answer no event.
+    # 0 would refuse every subscriber, close every stream, answer no event
+    # (or read no page).
     "max_topics": lambda v: _whole(v, 1),
     "buffer_bytes": lambda v: _whole(v, 1),
     "poll_limit": lambda v: _whole(v, 1),
+    "backlog_page": lambda v: _whole(v, 1),
 }

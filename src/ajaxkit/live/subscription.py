@@ -2,8 +2,10 @@
 
 A :class:`Subscription` is registered with its broker's :class:`Fanout`
 *before* the backlog since the client's cursor is read, so an event
-published in between is seen twice and never lost; the subscription drops
-whatever is not past the last position it has delivered.
+published in between is seen twice and never lost; the subscription holds
+live events until it is released after the backlog, then drops whatever is
+not past the last position it has delivered.  What it holds counts against
+the same byte budget as what it queues.
 
 Each subscription has a byte budget.  A consumer that falls behind by more
 than that is not waited for: its buffer is dropped and the subscription
@@ -46,6 +48,7 @@ class Subscription:
     __slots__ = (
         "_buffer",
         "_held",
+        "_held_bytes",
         "_listener",
         "_loop",
         "_pending",
@@ -79,6 +82,7 @@ class Subscription:
         # Live events that arrive while the backlog is still being read are
         # held, so they are written after it, in log order.
         self._held: list[Event] | None = []
+        self._held_bytes = 0
         self._buffer: deque[bytes] = deque()
         self._pending = 0
         self._loop = asyncio.get_running_loop()
@@ -93,13 +97,26 @@ class Subscription:
         """The event loop the transport drains this subscription on."""
         return self._loop
 
+    def forget_held(self) -> None:
+        """Drop the live events held so far: the log read about to begin covers them.
+
+        Until released, a subscription only needs what arrives while the
+        last read of the backlog is under way; dropping the rest before each
+        read keeps a resume read in pages from holding every event published
+        meanwhile.
+        """
+        if self._held is not None:
+            self._held.clear()
+            self._held_bytes = 0
+
     def release(self, after: Position, cursor: str = "") -> None:
         """Let live events through: those held meanwhile first, past ``after`` only.
 
-        Called once, on the subscription's loop, after the transport has
-        written the backlog up to ``after`` (the log's head when it was read).
+        Called once, on the subscription's loop, after the backlog has been
+        read up to ``after`` (the log's head when it was read).
         """
         held, self._held = self._held or [], None
+        self._held_bytes = 0
         if after > self.last_position:
             self.last_position, self.cursor = after, cursor
         self.push_events(held)
@@ -107,7 +124,7 @@ class Subscription:
     def push_event(self, event: Event) -> None:
         """Queue one event if it is past the last delivered position."""
         if self._held is not None:
-            self._held.append(event)
+            self._hold((event,))
         elif event.position > self.last_position:
             self.last_position, self.cursor = event.position, event.cursor
             self.push_frame(event.frame if self.sse else event.message)
@@ -115,12 +132,24 @@ class Subscription:
     def push_events(self, events: Iterable[Event]) -> None:
         """Queue the events past the last delivered position (on the subscription's loop)."""
         if self._held is not None:
-            self._held.extend(events)
+            self._hold(events)
             return
         for event in events:
             if event.position > self.last_position:
                 self.last_position, self.cursor = event.position, event.cursor
                 self.push_frame(event.frame if self.sse else event.message)
+
+    def _hold(self, events: Iterable[Event]) -> None:
+        """Keep live events until release; more than ``limit`` bytes of them overflows."""
+        held = self._held
+        assert held is not None
+        for event in events:
+            held.append(event)
+            self._held_bytes += len(event.frame if self.sse else event.message)
+        if self._held_bytes > self.limit and not self.closed:
+            held.clear()
+            self.overflowed = True
+            self.close()
 
     def push_frame(self, frame: bytes) -> None:
         """Queue one frame, or overflow (on the subscription's loop)."""
@@ -134,12 +163,12 @@ class Subscription:
             return
         self._buffer.append(frame)
         self.idle = False
-        self._wake()
+        self.wake()
 
     def close(self) -> None:
         """End the subscription; a waiting transport wakes up (on the subscription's loop)."""
         self.closed = True
-        self._wake()
+        self.wake()
 
     def take(self) -> bytes:
         """Every queued frame, joined; ``b""`` when none."""
@@ -167,7 +196,8 @@ class Subscription:
         """Call ``ready()`` whenever frames are queued or the subscription ends."""
         self._listener = ready
 
-    def _wake(self) -> None:
+    def wake(self) -> None:
+        """Call the listener: something can be taken, or the subscription ended."""
         listener = self._listener
         if listener is None:
             return

@@ -30,7 +30,7 @@ from ajaxkit.core.asgi import start_eagerly
 from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import AjaxError, WebSocketDisconnect
 from ajaxkit.live.events import validate_topic
-from ajaxkit.live.subscription import Subscription
+from ajaxkit.live.feed import Feed
 
 if TYPE_CHECKING:
     from ajaxkit.live.hub import Live
@@ -51,7 +51,7 @@ class LiveSocket:
         self._ws = ws
         self._who = who
         self._topics: frozenset[str] = frozenset()
-        self._subscription: Subscription | None = None
+        self._feed: Feed | None = None
         self._resumed = False
         self._writer: Any = None
 
@@ -122,28 +122,32 @@ class LiveSocket:
             await self._reply({"type": reply, "topics": sorted(named), "cursor": start or ""})
             return
         hub = self._hub
-        opened = await hub.broker.open(
-            topics, start, buffer_bytes=hub.settings.buffer_bytes, user_key=self._who, sse=False
+        feed = await Feed.open(
+            hub.broker,
+            topics,
+            start,
+            page=hub.settings.backlog_page,
+            buffer_bytes=hub.settings.buffer_bytes,
+            user_key=self._who,
+            sse=False,
         )
-        self._subscription = opened.subscription
-        backlog = opened.backlog
-        if backlog.reset:
-            await self._reply({"type": "reset", "cursor": backlog.cursor})
-        begun = start if start and not backlog.reset else backlog.cursor
+        self._feed = feed
+        if feed.first.reset:
+            await self._reply({"type": "reset", "cursor": feed.first.cursor})
+        begun = start if start and not feed.first.reset else feed.first.cursor
         await self._reply({"type": reply, "topics": sorted(named), "cursor": begun})
-        for event in backlog.events:
-            await self._ws.send(event.message.decode())
-        opened.subscription.listen(self._ready)
+        # The backlog, a page at a time, then live events: all by the writer.
+        feed.listen(self._ready)
         self._ready()
 
     async def _send_queued(self) -> None:
         """Stop the eager writer and send, here, whatever is still queued."""
         await self._quiet()
-        subscription = self._subscription
-        if subscription is None:
+        feed = self._feed
+        if feed is None:
             return
-        subscription.listen(None)
-        while frames := subscription.take_each():
+        feed.listen(None)
+        while frames := feed.take(self._hub.settings.buffer_bytes):
             for frame in frames:
                 await self._ws.send(frame.decode())
 
@@ -152,27 +156,26 @@ class LiveSocket:
             self._writer = start_eagerly(self._flush())
 
     async def _flush(self) -> None:
-        subscription = self._subscription
-        if subscription is None:
+        feed = self._feed
+        if feed is None:
             return
         try:
-            while frames := subscription.take_each():
+            while frames := feed.take(self._hub.settings.buffer_bytes):
                 for frame in frames:
                     await self._ws.send(frame.decode())
-            if subscription.closed:  # too slow, or revoked: the client reconnects
-                await self._ws.close(CLOSE_TOO_SLOW if subscription.overflowed else CLOSE_ENDED)
+            if feed.closed:  # too slow, or revoked: the client reconnects
+                await self._ws.close(CLOSE_TOO_SLOW if feed.overflowed else CLOSE_ENDED)
         except WebSocketDisconnect:
             self._drop()
 
     def _cursor(self) -> str:
-        subscription = self._subscription
-        return subscription.cursor if subscription is not None else ""
+        return self._feed.cursor if self._feed is not None else ""
 
     def _drop(self) -> None:
-        if self._subscription is not None:
-            self._subscription.listen(None)
-            self._hub.broker.close(self._subscription)
-            self._subscription = None
+        if self._feed is not None:
+            self._feed.listen(None)
+            self._feed.close()
+            self._feed = None
 
     async def _quiet(self) -> None:
         """Let a write in flight finish, so messages never overlap."""
