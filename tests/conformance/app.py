@@ -273,6 +273,16 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def native(request: AjaxRequest) -> Any:
         return natives.response(418, b"I'm a teapot", "text/plain", {"X-Native": "1"})
 
+    @api.endpoint("status/native")
+    def native_with_status(request: AjaxRequest) -> Any:
+        # Flask's habit: return jsonify(...), 201.
+        made = natives.response(200, b"made", "text/plain", {"X-Native": "1"})
+        return made, 201, {"X-Custom": "yes"}
+
+    @api.endpoint("status/native-headers")
+    def native_with_headers(request: AjaxRequest) -> Any:
+        return natives.response(202, b"made", "text/plain", {}), {"X-Custom": "only"}
+
     @api.endpoint("status/invalid")
     def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:
         return {"ok": True}, status

@@ -102,6 +102,25 @@ def test_S6_options_lists_allowed_methods(client: Client) -> None:
     assert response.headers["allow"] == "OPTIONS, POST"
 
 
+def test_S7_native_response_in_a_tuple_takes_its_status_and_headers(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    response = client.get("/ajax/status/native")
+    assert (response.status, response.content) == (201, b"made")
+    assert response.headers["content-type"].startswith("text/plain")
+    assert (response.headers["x-native"], response.headers["x-custom"]) == ("1", "yes")
+
+
+def test_S7_native_response_with_headers_only_keeps_its_status(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    response = client.get("/ajax/status/native-headers")
+    assert (response.status, response.content) == (202, b"made")
+    assert response.headers["x-custom"] == "only"
+
+
 # --- E: encoding ------------------------------------------------------------
 
 

@@ -92,6 +92,10 @@ def render_result(
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
+    if profile.tuple_sets_status and _is_native_tuple(result, platform):
+        return profile.render_native(
+            _amended_native(result, endpoint, platform), platform, settings
+        )
     split = split_result(result, profile.tuple_sets_status, profile.none_status)
     check_status(split[1], endpoint)
     return _encoded(split, endpoint, settings, request)
@@ -99,6 +103,37 @@ def render_result(
 
 #: Result types rendered as they are (exact types: a subclass may be anything).
 _PLAIN_VALUES = frozenset({dict, list})
+
+
+def _is_native_tuple(result: Any, platform: Platform) -> bool:
+    """``(native_response, status[, headers])`` or ``(native_response, headers)``."""
+    return (
+        type(result) is tuple
+        and 2 <= len(result) <= 3
+        and bool(platform.native_response_types)
+        and isinstance(result[0], platform.native_response_types)
+    )
+
+
+def _amended_native(result: tuple[Any, ...], endpoint: Endpoint, platform: Platform) -> Any:
+    """The native response of ``result`` with the tuple's status and headers set on it,
+    as Flask answers ``return jsonify(...), 201``."""
+    native, second, *rest = result
+    if isinstance(second, dict):
+        status, headers = None, second
+    elif isinstance(second, int) and not isinstance(second, bool):
+        status, headers = second, dict(rest[0]) if rest else {}
+    else:
+        raise ServerError(
+            f"Endpoint {endpoint.name} returned a response in a tuple with {second!r}: "
+            "write (response, status), (response, status, headers) or (response, headers)."
+        )
+    if status is not None:
+        check_status(status, endpoint)
+    if platform.amend_native is None:
+        raise ServerError(f"Endpoint {endpoint.name}: {platform.name} cannot amend a response.")
+    platform.amend_native(native, status, headers)
+    return native
 
 
 def _encoded(

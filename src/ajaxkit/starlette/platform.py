@@ -16,7 +16,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from ajaxkit.core.csrf import csrf_signer, page_token
-from ajaxkit.core.platform import Platform, declare
+from ajaxkit.core.platform import Platform, amend_status_code, declare
 from ajaxkit.exceptions import AjaxError, error_for_status
 from ajaxkit.types import Cookie, NativeSummary
 
@@ -59,6 +59,7 @@ STARLETTE_PLATFORM = declare(
         translate_exception=translate_exception,
         run_in_thread=run_in_threadpool,
         describe_native=describe_native,
+        amend_native=amend_status_code,
         request_types=(Request,),
         upload_types=(UploadFile,),
     )
