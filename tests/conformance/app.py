@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from ajaxkit import (
     Ajax,
@@ -76,6 +77,33 @@ class Money:
 class NoteIn(BaseModel):
     title: str = Field(max_length=20)
     priority: int = 1
+
+
+class PublicUser(BaseModel):
+    """What a user's endpoints declare they answer."""
+
+    id: int
+    name: str
+
+
+class StoredUser(PublicUser):
+    """A user as stored: more than the endpoints may send."""
+
+    password_hash: str
+
+
+class Badge(TypedDict):
+    label: str
+
+
+STORED: dict[str, Any] = {"id": 7, "name": "Ada", "password_hash": "pbkdf2$secret"}
+
+
+class UserRow:
+    """An ORM row: attributes, not a mapping."""
+
+    def __init__(self) -> None:
+        self.id, self.name, self.password_hash = 7, "Ada", "pbkdf2$secret"
 
 
 SAMPLE_DATETIME = dt.datetime(2024, 5, 17, 13, 45, 30, 123000, tzinfo=dt.timezone.utc)
@@ -282,6 +310,30 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("status/native-headers")
     def native_with_headers(request: AjaxRequest) -> Any:
         return natives.response(202, b"made", "text/plain", {}), {"X-Custom": "only"}
+
+    @api.endpoint("results/user")
+    def user_from_dict(request: AjaxRequest) -> PublicUser:
+        return STORED  # type: ignore[return-value]  # what FastAPI users write
+
+    @api.endpoint("results/users")
+    def users_as_subclass(request: AjaxRequest) -> list[PublicUser]:
+        return [StoredUser(**STORED)]
+
+    @api.endpoint("results/row")
+    def user_from_row(request: AjaxRequest) -> PublicUser:
+        return UserRow()  # type: ignore[return-value]
+
+    @api.endpoint("results/created", methods=["POST"])
+    def created_user(request: AjaxRequest) -> tuple[PublicUser, int]:
+        return STORED, 201  # type: ignore[return-value]
+
+    @api.endpoint("results/badges")
+    def badges(request: AjaxRequest) -> dict[str, Badge]:
+        return {"gold": {"label": "Gold", "secret": "x"}}  # type: ignore[typeddict-unknown-key]
+
+    @api.endpoint("results/mismatch")
+    def mismatch(request: AjaxRequest) -> PublicUser:
+        return {"id": "seven"}  # type: ignore[return-value]
 
     @api.endpoint("status/invalid")
     def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:

@@ -38,6 +38,7 @@ DELIBERATE = frozenset(
     {
         "errors/boom",
         "encode/bad",
+        "results/mismatch",
         "errors/native/{kind}",
         "status/invalid",
         "stream/fails",

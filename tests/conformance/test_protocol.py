@@ -121,6 +121,36 @@ def test_S7_native_response_with_headers_only_keeps_its_status(
     assert response.headers["x-custom"] == "only"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status", "expected"),
+    [
+        ("GET", "/ajax/results/user", 200, {"id": 7, "name": "Ada"}),
+        ("GET", "/ajax/results/users", 200, [{"id": 7, "name": "Ada"}]),
+        ("GET", "/ajax/results/row", 200, {"id": 7, "name": "Ada"}),
+        ("POST", "/ajax/results/created", 201, {"id": 7, "name": "Ada"}),
+        ("GET", "/ajax/results/badges", 200, {"gold": {"label": "Gold"}}),
+    ],
+)
+def test_S8_return_annotation_sends_only_its_fields(
+    client: Client, method: str, path: str, status: int, expected: Any
+) -> None:
+    # FastAPI's habit: the annotation is the response model; what it does
+    # not declare (a password hash) is never sent.
+    response = client.request(method, path)
+    assert (response.status, response.json()) == (status, expected)
+
+
+def test_S8_result_not_matching_its_annotation_is_logged_500(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/results/mismatch")
+    assert_problem(response, 500, "encoding_failed")
+    assert "seven" not in response.text
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any("mismatch" in m and "PublicUser" in m for m in messages), messages
+
+
 # --- E: encoding ------------------------------------------------------------
 
 

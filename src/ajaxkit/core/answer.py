@@ -143,6 +143,8 @@ def _encoded(
     request: AjaxRequest,
 ) -> AjaxResponse:
     value, status, headers = result
+    if endpoint.result is not None and value is not None:
+        value = endpoint.result.apply(value, endpoint.name)
     try:
         response = settings.profile.render_result(value, status, headers, settings)
     except UnencodableValue as exc:
