@@ -6,8 +6,9 @@ import json
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, UploadFile
+from fastapi import Body, Cookie, Depends, FastAPI, Header, HTTPException, UploadFile
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 import ajaxkit.core.platform
 import ajaxkit.fastapi
@@ -139,3 +140,35 @@ def test_a_structured_http_exception_detail_is_json_text() -> None:
     body = TestClient(app).get("/ajax/notes").json()
     assert body["code"] == "conflict"
     assert json.loads(body["detail"]) == {"field": "title", "taken": True, "by": None}
+
+
+class Note(BaseModel):
+    title: str
+
+
+def _embedded_note_app() -> TestClient:
+    api = Ajax()
+
+    @api.endpoint("notes", methods=["POST"])
+    def add(note: Annotated[Note, Body(embed=True)]) -> dict[str, str]:
+        return {"title": note.title}
+
+    @api.endpoint("notes/default", methods=["POST"])
+    def add_with_default(note: Note = Body(embed=True)) -> dict[str, str]:
+        return {"title": note.title}
+
+    app = FastAPI()
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    return TestClient(app, headers={"Sec-Fetch-Site": "same-origin"})
+
+
+@pytest.mark.parametrize("path", ["/ajax/notes", "/ajax/notes/default"])
+def test_body_embed_takes_the_model_from_its_member(path: str) -> None:
+    # Body(embed=True): the body is {"note": {...}}, as in FastAPI, not the note itself.
+    client = _embedded_note_app()
+    response = client.post(path, json={"note": {"title": "Milk"}})
+    assert (response.status_code, response.json()) == (200, {"title": "Milk"})
+    refused = client.post(path, json={"title": "Milk"}).json()
+    assert refused["errors"] == [
+        {"pointer": "#/note", "detail": "Field required", "code": "missing"}
+    ]

@@ -383,8 +383,20 @@ def _strip_annotated(annotation: Any) -> Any:
 
 def _whole_input_param(annotations: Mapping[str, Any], path_names: frozenset[str]) -> str | None:
     candidates = [n for n in annotations if n not in path_names]
-    if len(candidates) != 1:
+    if len(candidates) != 1 or _is_embedded(annotations[candidates[0]]):
         return None
     annotation = _strip_annotated(annotations[candidates[0]])
     is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
     return candidates[0] if is_model else None
+
+
+def _is_embedded(annotation: Any) -> bool:
+    """Whether a field marker says the parameter is a member of the body, not all of it.
+
+    FastAPI's ``Body(embed=True)`` (a pydantic ``FieldInfo`` with ``embed``):
+    its users send ``{"note": {...}}``; read as the whole body, that was a
+    422 asking for the note's fields at the top.
+    """
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return False
+    return any(getattr(extra, "embed", None) is True for extra in annotation.__metadata__)
