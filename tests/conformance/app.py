@@ -401,6 +401,10 @@ def _binding_endpoints(api: Ajax) -> None:
     def lists(request: AjaxRequest, ids: list[int], tags: list[str] = []) -> dict[str, Any]:
         return {"ids": ids, "tags": tags}
 
+    @api.endpoint("params/photos", methods=["POST"])
+    def photos(request: AjaxRequest, photos: list[UploadedFile]) -> list[str]:
+        return [photo.filename for photo in photos]
+
     @api.endpoint("params/strict", methods=["GET", "POST"], unknown_fields="reject")
     def strict(request: AjaxRequest, title: str, count: int = 1) -> dict[str, Any]:
         return {"title": title, "count": count}

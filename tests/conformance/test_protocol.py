@@ -321,6 +321,17 @@ def test_B4_repeated_keys_fill_lists(client: Client) -> None:
     assert response.json() == {"ids": [5], "tags": []}
 
 
+def test_B4_bracketed_names_fill_lists(client: Client) -> None:
+    # jQuery's $.get(url, {ids: [1, 2]}) sends ids[]=1&ids[]=2, and PHP-style
+    # forms name their inputs ids[]: the list must not come out empty.
+    query = [("ids[]", "1"), ("ids[]", "2"), ("tags[]", "a")]
+    assert client.get("/ajax/params/lists", params=query).json() == {"ids": [1, 2], "tags": ["a"]}
+    response = client.post("/ajax/params/lists", data=[("ids", "3"), ("ids[]", "4")])
+    assert response.json() == {"ids": [3, 4], "tags": []}
+    photo = {"photos[]": ("cat.jpg", b"meow", "image/jpeg")}
+    assert client.post("/ajax/params/photos", files=photo).json() == ["cat.jpg"]
+
+
 def test_B5_single_model_parameter_takes_whole_body(client: Client) -> None:
     response = client.post("/ajax/params/model", json={"title": "Buy milk", "priority": 2})
     assert response.json() == {"title": "Buy milk", "priority": 2}

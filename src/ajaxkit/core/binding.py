@@ -162,6 +162,9 @@ class Binder:
                 annotations[name] = Annotated[annotations[name], default]
                 self._field_default(name, default)
         self.list_names = frozenset(n for n, a in annotations.items() if _is_sequence(a))
+        # jQuery's $.param (its default for arrays) and PHP-style forms send
+        # ids[]=1&ids[]=2 for a list named ids.
+        self.bracketed = {f"{name}[]": name for name in self.list_names}
         self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
         self.whole_input = _whole_input_param(annotations, path_names)
         self.known = frozenset(annotations)
@@ -234,6 +237,7 @@ class Binder:
                 name: source.getlist(name) if name in self.list_names else source[name]
                 for name in source
             }
+            self._gather_bracketed(source, raw)
         elif isinstance(source, dict):
             raw = dict(source)
         else:
@@ -244,7 +248,20 @@ class Binder:
             if name in request.files:
                 uploads = request.files[name]
                 raw[name] = uploads if name in self.list_names else uploads[-1]
+        self._gather_bracketed(request.files, raw)
         return raw
+
+    def _gather_bracketed(self, source: Mapping[str, Any], raw: dict[str, Any]) -> None:
+        """Add the values sent as ``name[]`` to the list parameter ``name``."""
+        for bracketed, name in self.bracketed.items():
+            if bracketed in source:
+                raw.pop(bracketed, None)
+                values = (
+                    source.getlist(bracketed)
+                    if isinstance(source, MultiDict)
+                    else source[bracketed]
+                )
+                raw[name] = [*raw.get(name, ()), *values]
 
     def _refuse_unknown(self, raw: Mapping[str, Any], from_body: bool) -> None:
         # ``_``-prefixed query names are cache busters (jQuery's ``_=<time>``),
