@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.test import AsyncClient, Client
@@ -185,6 +186,8 @@ def test_login_required_is_401_not_redirect() -> None:
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert not response.has_header("Location")
+    # LOGIN_URL, as a mounted registry's 401 carries it (rule A6).
+    assert response.json()["login_url"] == settings.LOGIN_URL == "/accounts/login/"
     user, _ = get_user_model().objects.get_or_create(username="carol")
     client.force_login(user)
     assert client.get("/me/").json() == {"username": "carol"}
