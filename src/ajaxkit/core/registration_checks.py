@@ -70,7 +70,41 @@ def check_registration(
     check_parameters(label, func)
     check_upload_types(label, func)
     check_unknown_fields(label, options.get("unknown_fields", "ignore"))
+    check_foreign_options(label, options)
     return checked
+
+
+#: Route options of other frameworks (FastAPI, Flask, Django REST framework)
+#: that their users pass to ``api.endpoint``, and what ajaxkit has instead.
+_FOREIGN_OPTIONS = {
+    "status_code": "return the status with the body: return body, 201",
+    "response_model": (
+        "annotate the handler's return type instead (-> UserOut): "
+        "the return annotation decides what is sent"
+    ),
+    "response_class": "return the framework's response object, which is sent as it is",
+    "method": "write methods={methods!r} (a list)",
+    "csrf": "write csrf_exempt=True to skip the CSRF check",
+    "summary": "the first line of the handler's docstring is its summary",
+    "description": "the handler's docstring describes it",
+    "tags": "the OpenAPI document lists endpoints by route, without tags",
+    "permission_classes": "write permission=lambda request: ... (false is a 403)",
+    "dependencies": (
+        "FastAPI's dependencies do not run for ajaxkit endpoints; call them in "
+        "the handler, or write permission=lambda request: ... (false is a 403)"
+    ),
+}
+
+
+def check_foreign_options(label: str, options: Mapping[str, Any]) -> None:
+    """An option another framework's routes take says what to write in ajaxkit."""
+    for name, value in options.items():
+        advice = _FOREIGN_OPTIONS.get(name)
+        if advice is not None:
+            raise RegistrationError(
+                f"Endpoint {label}: {name}= is not an ajaxkit option; "
+                f"{advice.format(methods=[value] if isinstance(value, str) else value)}."
+            )
 
 
 def check_unknown_fields(label: str, value: object) -> None:
