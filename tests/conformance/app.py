@@ -79,6 +79,14 @@ class NoteIn(BaseModel):
     priority: int = 1
 
 
+class NoteFilter(BaseModel):
+    """Query parameters as one model, with lists (FastAPI's query models)."""
+
+    tags: list[str] = []
+    ids: list[int] | None = None
+    page: int = 1
+
+
 class PublicUser(BaseModel):
     """What a user's endpoints declare they answer."""
 
@@ -412,6 +420,10 @@ def _binding_endpoints(api: Ajax) -> None:
     @api.endpoint("params/model", methods=["POST", "GET"])
     def model(request: AjaxRequest, note: NoteIn) -> dict[str, Any]:
         return {"title": note.title, "priority": note.priority}
+
+    @api.endpoint("params/model-lists", methods=["GET", "POST"])
+    def model_lists(request: AjaxRequest, query: NoteFilter) -> NoteFilter:
+        return query
 
     @api.endpoint("params/upload", methods=["POST"])
     def upload(request: AjaxRequest, name: str, file: UploadedFile) -> dict[str, Any]:

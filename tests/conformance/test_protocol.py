@@ -346,6 +346,15 @@ def test_B5_single_model_parameter_takes_whole_body(client: Client) -> None:
     ]
 
 
+def test_B5_a_models_list_fields_take_every_repeated_value(client: Client) -> None:
+    query = [("tags", "a"), ("tags", "b"), ("ids[]", "1"), ("ids[]", "2"), ("page", "2")]
+    expected = {"tags": ["a", "b"], "ids": [1, 2], "page": 2}
+    assert client.get("/ajax/params/model-lists", params=query).json() == expected
+    assert client.post("/ajax/params/model-lists", data=query).json() == expected
+    one = client.get("/ajax/params/model-lists", params={"tags": "a"}).json()
+    assert one == {"tags": ["a"], "ids": None, "page": 1}
+
+
 def test_B6_invalid_query_parameter_points_at_parameter(client: Client) -> None:
     response = client.get("/ajax/params/required", params={"title": "t", "count": "many"})
     body = assert_problem(response, 422, "validation_failed")

@@ -39,7 +39,13 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import NotRequired, TypedDict
 
-from ajaxkit.core.blanks import blank_absent_fields, drop_blanks, say_empty, takes_blank
+from ajaxkit.core.blanks import (
+    blank_absent_fields,
+    drop_blanks,
+    list_fields,
+    say_empty,
+    takes_blank,
+)
 from ajaxkit.core.body import BODY_METHODS
 from ajaxkit.core.fielderrors import field_errors, located
 from ajaxkit.core.platform import declared_platforms
@@ -162,9 +168,7 @@ class Binder:
                 annotations[name] = Annotated[annotations[name], default]
                 self._field_default(name, default)
         self.list_names = frozenset(n for n, a in annotations.items() if _is_sequence(a))
-        # jQuery's $.param (its default for arrays) and PHP-style forms send
-        # ids[]=1&ids[]=2 for a list named ids.
-        self.bracketed = {f"{name}[]": name for name in self.list_names}
+        self.bracketed = _bracketed(self.list_names)
         self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
         self.whole_input = _whole_input_param(annotations, path_names)
         self.known = frozenset(annotations)
@@ -180,13 +184,16 @@ class Binder:
             and not takes_blank(annotation, many=name in self.list_names)
         )
         self.whole_blank_absent: frozenset[str] = frozenset()
+        self.whole_lists: frozenset[str] = frozenset()
         if self.whole_input is not None:
             model = annotations[self.whole_input]
             self.whole_adapter: TypeAdapter[Any] | None = TypeAdapter(model)
             self.whole_blank_absent = blank_absent_fields(_strip_annotated(model))
+            self.whole_lists = list_fields(_strip_annotated(model))
             fields.pop(self.whole_input)
         else:
             self.whole_adapter = None
+        self.whole_bracketed = _bracketed(self.whole_lists)
         # A TypedDict validates straight into a dict: no model instance per
         # request and no clash between parameter names and BaseModel members.
         shape: Any = TypedDict(f"{func.__qualname__}_params", fields)  # type: ignore[misc]
@@ -204,7 +211,7 @@ class Binder:
         values: dict[str, Any] = self._validate(self.adapter, raw, from_body, blanked)
         if self.whole_adapter is not None and self.whole_input is not None:
             whole = self._whole_source(source)
-            blanked = self._drop_blanks(source, whole, self.whole_blank_absent)
+            blanked = self._drop_blanks(source, whole, self.whole_blank_absent, self.whole_lists)
             values[self.whole_input] = self._validate(self.whole_adapter, whole, from_body, blanked)
         for name, default in self.defaults.items():
             if name not in values:
@@ -251,9 +258,15 @@ class Binder:
         self._gather_bracketed(request.files, raw)
         return raw
 
-    def _gather_bracketed(self, source: Mapping[str, Any], raw: dict[str, Any]) -> None:
-        """Add the values sent as ``name[]`` to the list parameter ``name``."""
-        for bracketed, name in self.bracketed.items():
+    def _gather_bracketed(
+        self,
+        source: Mapping[str, Any],
+        raw: dict[str, Any],
+        bracketed_names: Mapping[str, str] | None = None,
+    ) -> None:
+        """Add the values sent as ``name[]`` to the list parameter (or field) ``name``."""
+        names = self.bracketed if bracketed_names is None else bracketed_names
+        for bracketed, name in names.items():
             if bracketed in source:
                 raw.pop(bracketed, None)
                 values = (
@@ -280,7 +293,10 @@ class Binder:
 
     def _whole_source(self, source: Any) -> Any:
         if isinstance(source, MultiDict):
-            return {k: source[k] for k in source}
+            lists = self.whole_lists
+            whole = {k: source.getlist(k) if k in lists else source[k] for k in source}
+            self._gather_bracketed(source, whole, self.whole_bracketed)
+            return whole
         return {} if source is None else source
 
     @staticmethod
@@ -375,6 +391,12 @@ def _children(value: Any) -> Iterable[tuple[Any, Any]]:
     if isinstance(value, BaseModel):
         return value.__dict__.items()
     return ()
+
+
+def _bracketed(list_names: frozenset[str]) -> dict[str, str]:
+    """``name[]`` → ``name``: jQuery's ``$.param`` (its default for arrays) and
+    PHP-style forms send ``ids[]=1&ids[]=2`` for a list named ``ids``."""
+    return {f"{name}[]": name for name in list_names}
 
 
 def _is_sequence(annotation: Any) -> bool:
