@@ -171,6 +171,11 @@ class Binder:
         self.bracketed = _bracketed(self.list_names)
         self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
         self.whole_input = _whole_input_param(annotations, path_names)
+        self.member_models = frozenset(
+            name
+            for name, annotation in annotations.items()
+            if self.whole_input is None and name not in path_names and _is_model(annotation)
+        )
         self.known = frozenset(annotations)
         optional = self.defaults.keys() | self.factories.keys()
         fields = {
@@ -327,7 +332,8 @@ class Binder:
             value = adapter.validate_python(raw)
         except ValidationError as exc:
             errors = field_errors(exc, is_parameter=is_parameter)
-            raise ValidationFailed(say_empty(errors, blanked)) from exc
+            errors = _say_member(say_empty(errors, blanked), self.member_models)
+            raise ValidationFailed(errors) from exc
         bad = unwritable(value)
         if bad is not None:
             raise ValidationFailed([located(bad.loc, bad.detail, bad.code, is_parameter)])
@@ -391,6 +397,42 @@ def _children(value: Any) -> Iterable[tuple[Any, Any]]:
     if isinstance(value, BaseModel):
         return value.__dict__.items()
     return ()
+
+
+def _say_member(errors: list[FieldError], member_models: frozenset[str]) -> list[FieldError]:
+    """Each model parameter missing from a body says it is a member of it.
+
+    FastAPI users send the model's fields at the top of the body, as
+    FastAPI reads a model beside scalar parameters (which it takes from the
+    query string); here the body holds every parameter by name.
+    """
+    if not member_models:
+        return errors
+    return [
+        {**error, "detail": _MEMBER_DETAIL.format(name=name)}
+        if error.get("code") == "missing"
+        and (name := _located_name(error)) is not None
+        and name in member_models
+        else error
+        for error in errors
+    ]
+
+
+_MEMBER_DETAIL = (
+    'Field required: this model is the member "{name}" of the body, sent as '
+    '{{"{name}": {{...}}}}; only a lone model parameter receives the whole body.'
+)
+
+
+def _located_name(error: FieldError) -> str | None:
+    """The body member an error points at (a query parameter is never a model)."""
+    pointer = error.get("pointer")
+    return None if pointer is None else pointer.removeprefix("#/")
+
+
+def _is_model(annotation: Any) -> bool:
+    annotation = _strip_annotated(annotation)
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _bracketed(list_names: frozenset[str]) -> dict[str, str]:
