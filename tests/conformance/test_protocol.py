@@ -719,6 +719,8 @@ def test_U7_handler_status_outside_100_599_is_logged_500(
     body = assert_problem(response, 500, "internal_error")
     messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
     assert any(f"status {status}" in m and body["instance"][9:] in m for m in messages)
+    # A tuple of data ((1, 2)) reads as (body, status): the log says so.
+    assert any("(body, status[, headers])" in m and "a list" in m for m in messages)
 
 
 def test_U8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: Any) -> None:

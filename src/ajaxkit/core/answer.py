@@ -97,7 +97,7 @@ def render_result(
             _amended_native(result, endpoint, platform), platform, settings
         )
     split = split_result(result, profile.tuple_sets_status, profile.none_status)
-    check_status(split[1], endpoint)
+    check_status(split[1], endpoint, _TUPLE_HINT if isinstance(result, tuple) else "")
     return _encoded(split, endpoint, settings, request)
 
 
@@ -169,14 +169,23 @@ def _strip_for_head(response: AjaxResponse) -> None:
     response.body = b""
 
 
-def check_status(status: int, endpoint: Endpoint) -> None:
+def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:
     """Refuse a status no HTTP response can carry, the same way on every framework.
 
     Left to the framework, Django raises while building its response (its
     HTML 500) and others send the number on; here it is a logged 500 problem.
+    ``hint`` is added to the message.
     """
     if not 100 <= status <= 599:
-        raise ServerError(f"Endpoint {endpoint.name} answered with status {status}, not 100-599.")
+        raise ServerError(
+            f"Endpoint {endpoint.name} answered with status {status}, not 100-599.{hint}"
+        )
+
+
+#: A handler returning a tuple of data (``tuple(ids)``) meant an array.
+_TUPLE_HINT = (
+    " A returned tuple is read as (body, status[, headers]); return a list to send an array."
+)
 
 
 def _stream_response(
