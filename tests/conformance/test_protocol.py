@@ -192,6 +192,8 @@ def test_E5_unencodable_value_is_logged_500(
     assert any("_thread.lock" in m and "bad" in m for m in messages), messages
     # ... and what to do: return a plain value, or teach the encoder the type.
     assert any("settings.encoder.register(lock, " in m for m in messages), messages
+    # ... or, for an ORM row or a QuerySet, a return annotation that reads it (S8).
+    assert any("return annotation" in m for m in messages), messages
     assert body["instance"].startswith("urn:uuid:")
 
 

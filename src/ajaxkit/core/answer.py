@@ -153,8 +153,10 @@ def _encoded(
         raise EncodingError(
             f"Endpoint {endpoint.name} returned a value of type "
             f"{kind.__module__}.{kind.__qualname__}, which cannot be encoded. Return "
-            f"dicts, lists, dataclasses or pydantic models, or teach the encoder the "
-            f"type: api.settings.encoder.register({kind.__name__}, lambda value: ...)."
+            f"dicts, lists, dataclasses or pydantic models; give the handler a return "
+            f"annotation naming a pydantic model (-> UserOut, -> list[UserOut]), which "
+            f"reads an ORM row's attributes; or teach the encoder the type: "
+            f"api.settings.encoder.register({kind.__name__}, lambda value: ...)."
         ) from exc
     if request.method == "HEAD":
         _strip_for_head(response)
