@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 from typing_extensions import TypedDict
 
 from ajaxkit import (
@@ -65,6 +66,13 @@ class Point:
 class Model(BaseModel):
     name: str
     when: dt.date
+
+
+class Profile(BaseModel):
+    """A model with camelCase aliases, the wire names of a JavaScript client."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    user_name: str
 
 
 class Money:
@@ -364,6 +372,14 @@ def _encoding_endpoints(api: Ajax) -> None:
             "dataclass": Point(1, 2),
             "model": Model(name="x", when=dt.date(2024, 1, 2)),
         }
+
+    @api.endpoint("encode/aliased")
+    def aliased(request: AjaxRequest) -> dict[str, Any]:
+        return {"profile": Profile(user_name="ada")}
+
+    @api.endpoint("encode/aliased-result", methods=["POST"])
+    def aliased_result(request: AjaxRequest, profile: Profile) -> Profile:
+        return profile
 
     @api.endpoint("encode/custom")
     def custom(request: AjaxRequest) -> dict[str, Any]:

@@ -177,6 +177,13 @@ def test_E3_uuid_enum_set_dataclass_model(client: Client) -> None:
     assert body["model"] == {"name": "x", "when": "2024-01-02"}
 
 
+def test_E3_models_are_sent_by_their_aliases(client: Client) -> None:
+    # As the OpenAPI document describes them, and as they are read.
+    assert client.get("/ajax/encode/aliased").json() == {"profile": {"userName": "ada"}}
+    echoed = client.post("/ajax/encode/aliased-result", json={"userName": "ada"})
+    assert echoed.json() == {"userName": "ada"}
+
+
 def test_E4_registered_types_use_their_encoder(client: Client) -> None:
     assert client.get("/ajax/encode/custom").json() == {"price": "12.50 EUR"}
 

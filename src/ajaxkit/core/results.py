@@ -48,7 +48,7 @@ class ResultShape:
                 f"Endpoint {endpoint} returned a value that does not match its return "
                 f"annotation {_name(self.hint)}: {exc}"
             ) from exc
-        return self.adapter.dump_python(valid, mode="json")
+        return self.adapter.dump_python(valid, mode="json", by_alias=True)
 
 
 def result_shape(func: Callable[..., Any], endpoint: str) -> ResultShape | None:
