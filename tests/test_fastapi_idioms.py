@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Body, Cookie, Depends, FastAPI, Header, HTTPException, UploadFile
+from fastapi import Body, Cookie, Depends, FastAPI, Header, HTTPException, Response, UploadFile
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
@@ -191,3 +191,18 @@ def test_a_model_beside_other_parameters_is_asked_for_as_a_member() -> None:
     assert "lone model parameter" in error["detail"]
     sent = client.post("/ajax/notes", json={"note": {"title": "Milk"}, "notify": True})
     assert sent.json() == {"title": "Milk", "notify": True}
+
+
+def test_a_response_parameter_says_how_to_set_headers_and_cookies() -> None:
+    # FastAPI's habit: take response: Response and set a cookie on it.
+    api = Ajax()
+    with pytest.raises(RegistrationError) as info:
+
+        @api.endpoint("login", methods=["POST"])
+        def login(request: AjaxRequest, response: Response) -> dict[str, bool]:
+            response.set_cookie("seen", "1")
+            return {"ok": True}
+
+    message = str(info.value)
+    assert "login (login)'" in message and "parameter 'response'" in message
+    assert "(body, status, headers)" in message and "return" in message

@@ -69,6 +69,7 @@ def check_registration(
     check_path_names(label, func, path_names)
     check_parameters(label, func)
     check_upload_types(label, func)
+    check_response_parameters(label, func)
     check_unknown_fields(label, options.get("unknown_fields", "ignore"))
     check_foreign_options(label, options)
     return checked
@@ -292,6 +293,27 @@ def check_upload_types(label: str, func: Callable[..., Any]) -> None:
                 f"{found.__module__}.{found.__qualname__}, the framework's upload; "
                 f"ajaxkit binds uploaded files to ajaxkit.UploadedFile (.filename, "
                 f".content_type, .size, .data), so annotate that."
+            )
+
+
+def check_response_parameters(label: str, func: Callable[..., Any]) -> None:
+    """No parameter is annotated with a framework's response class.
+
+    FastAPI hands ``response: Response`` to a route for its headers and
+    cookies; ajaxkit has no response before the handler returns, and the
+    error pydantic gives for the type said nothing of what to do instead.
+    """
+    responses = tuple(t for p in declared_platforms() for t in p.native_response_types)
+    if not responses:
+        return
+    for name, hint in _hints(func).items():
+        found = next((t for t in _mentioned_types(hint) if issubclass(t, responses)), None)
+        if name != "return" and found is not None:
+            raise RegistrationError(
+                f"Endpoint {label}: parameter {name!r} is annotated with "
+                f"{found.__module__}.{found.__qualname__}, the framework's response, "
+                "which no handler is given: set headers by returning (body, status, "
+                "headers), or build the response (cookies and all) and return it."
             )
 
 
