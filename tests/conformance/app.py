@@ -46,11 +46,12 @@ class Natives:
 
     ``response(status, body, content_type, headers)`` builds a native
     response; ``raise_exception(kind, detail)`` raises the framework's own
-    exception for ``kind`` in {"not_found", "forbidden", "bad_request"}.
+    exception for ``kind`` in {"not_found", "forbidden", "bad_request"},
+    with no message of the raising code's when ``detail`` is ``None``.
     """
 
     response: Callable[[int, bytes, str, dict[str, str]], Any]
-    raise_exception: Callable[[str, str], None]
+    raise_exception: Callable[[str, str | None], None]
 
 
 class Color(enum.Enum):
@@ -406,6 +407,10 @@ def _error_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("errors/native/{kind}")
     def native_error(request: AjaxRequest, kind: str) -> None:
         natives.raise_exception(kind, f"native {kind}")
+
+    @api.endpoint("errors/native-bare/{kind}")
+    def bare_native_error(request: AjaxRequest, kind: str) -> None:
+        natives.raise_exception(kind, None)  # abort(404), HTTPException(404), Http404()
 
     @api.endpoint("only-post", methods=["POST"])
     def only_post(request: AjaxRequest) -> dict[str, bool]:

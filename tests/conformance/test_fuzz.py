@@ -40,6 +40,7 @@ DELIBERATE = frozenset(
         "encode/bad",
         "results/mismatch",
         "errors/native/{kind}",
+        "errors/native-bare/{kind}",
         "status/invalid",
         "stream/fails",
         "native",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ajaxkit import ProblemDocument
+from ajaxkit import AjaxError, ClientError, Forbidden, NotFound, ProblemDocument
 from tests.conformance.app import SAMPLE_UUID, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
@@ -290,6 +290,20 @@ def test_P7_framework_exceptions_map_to_problems(
 ) -> None:
     needs("native")
     assert_problem(client.get(f"/ajax/errors/native/{kind}"), status, code)
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [("not_found", NotFound), ("forbidden", Forbidden), ("bad_request", ClientError)],
+)
+def test_P7_framework_exception_without_a_message_has_the_default_detail(
+    client: Client, needs: Callable[[str], None], kind: str, error: type[AjaxError]
+) -> None:
+    # abort(404), HTTPException(404) and Http404() alike: no framework's
+    # stock phrase ("Not Found") stands in for the detail.
+    needs("native")
+    body = assert_problem(client.get(f"/ajax/errors/native-bare/{kind}"), error.status, error.code)
+    assert body["detail"] == error.detail
 
 
 # --- B: binding -------------------------------------------------------------
