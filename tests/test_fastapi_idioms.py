@@ -6,8 +6,9 @@ import json
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, UploadFile
+from fastapi import Body, Cookie, Depends, FastAPI, Header, HTTPException, Response, UploadFile
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 
 import ajaxkit.core.platform
 import ajaxkit.fastapi
@@ -139,3 +140,69 @@ def test_a_structured_http_exception_detail_is_json_text() -> None:
     body = TestClient(app).get("/ajax/notes").json()
     assert body["code"] == "conflict"
     assert json.loads(body["detail"]) == {"field": "title", "taken": True, "by": None}
+
+
+class Note(BaseModel):
+    title: str
+
+
+def _embedded_note_app() -> TestClient:
+    api = Ajax()
+
+    @api.endpoint("notes", methods=["POST"])
+    def add(note: Annotated[Note, Body(embed=True)]) -> dict[str, str]:
+        return {"title": note.title}
+
+    @api.endpoint("notes/default", methods=["POST"])
+    def add_with_default(note: Note = Body(embed=True)) -> dict[str, str]:
+        return {"title": note.title}
+
+    app = FastAPI()
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    return TestClient(app, headers={"Sec-Fetch-Site": "same-origin"})
+
+
+@pytest.mark.parametrize("path", ["/ajax/notes", "/ajax/notes/default"])
+def test_body_embed_takes_the_model_from_its_member(path: str) -> None:
+    # Body(embed=True): the body is {"note": {...}}, as in FastAPI, not the note itself.
+    client = _embedded_note_app()
+    response = client.post(path, json={"note": {"title": "Milk"}})
+    assert (response.status_code, response.json()) == (200, {"title": "Milk"})
+    [error] = client.post(path, json={"title": "Milk"}).json()["errors"]
+    assert (error["pointer"], error["code"]) == ("#/note", "missing")
+    assert '{"note": {...}}' in error["detail"]
+
+
+def test_a_model_beside_other_parameters_is_asked_for_as_a_member() -> None:
+    # FastAPI reads item from the body and notify from the query; ajaxkit
+    # reads both from the body, so the item is the member "item" there.
+    api = Ajax()
+
+    @api.endpoint("notes", methods=["POST"])
+    def add(note: Note, notify: bool = False) -> dict[str, Any]:
+        return {"title": note.title, "notify": notify}
+
+    app = FastAPI()
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    client = TestClient(app, headers={"Sec-Fetch-Site": "same-origin"})
+    [error] = client.post("/ajax/notes?notify=true", json={"title": "Milk"}).json()["errors"]
+    assert (error["pointer"], error["code"]) == ("#/note", "missing")
+    assert '{"note": {...}}' in error["detail"]
+    assert "lone model parameter" in error["detail"]
+    sent = client.post("/ajax/notes", json={"note": {"title": "Milk"}, "notify": True})
+    assert sent.json() == {"title": "Milk", "notify": True}
+
+
+def test_a_response_parameter_says_how_to_set_headers_and_cookies() -> None:
+    # FastAPI's habit: take response: Response and set a cookie on it.
+    api = Ajax()
+    with pytest.raises(RegistrationError) as info:
+
+        @api.endpoint("login", methods=["POST"])
+        def login(request: AjaxRequest, response: Response) -> dict[str, bool]:
+            response.set_cookie("seen", "1")
+            return {"ok": True}
+
+    message = str(info.value)
+    assert "login (login)'" in message and "parameter 'response'" in message
+    assert "(body, status, headers)" in message and "return" in message

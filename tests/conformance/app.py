@@ -18,7 +18,9 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from typing_extensions import TypedDict
 
 from ajaxkit import (
     Ajax,
@@ -44,11 +46,12 @@ class Natives:
 
     ``response(status, body, content_type, headers)`` builds a native
     response; ``raise_exception(kind, detail)`` raises the framework's own
-    exception for ``kind`` in {"not_found", "forbidden", "bad_request"}.
+    exception for ``kind`` in {"not_found", "forbidden", "bad_request"},
+    with no message of the raising code's when ``detail`` is ``None``.
     """
 
     response: Callable[[int, bytes, str, dict[str, str]], Any]
-    raise_exception: Callable[[str, str], None]
+    raise_exception: Callable[[str, str | None], None]
 
 
 class Color(enum.Enum):
@@ -66,6 +69,13 @@ class Model(BaseModel):
     when: dt.date
 
 
+class Profile(BaseModel):
+    """A model with camelCase aliases, the wire names of a JavaScript client."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    user_name: str
+
+
 class Money:
     """A type the encoder does not know until the spec registers it."""
 
@@ -76,6 +86,41 @@ class Money:
 class NoteIn(BaseModel):
     title: str = Field(max_length=20)
     priority: int = 1
+
+
+class NoteFilter(BaseModel):
+    """Query parameters as one model, with lists (FastAPI's query models)."""
+
+    tags: list[str] = []
+    ids: list[int] | None = None
+    page: int = 1
+
+
+class PublicUser(BaseModel):
+    """What a user's endpoints declare they answer."""
+
+    id: int
+    name: str
+
+
+class StoredUser(PublicUser):
+    """A user as stored: more than the endpoints may send."""
+
+    password_hash: str
+
+
+class Badge(TypedDict):
+    label: str
+
+
+STORED: dict[str, Any] = {"id": 7, "name": "Ada", "password_hash": "pbkdf2$secret"}
+
+
+class UserRow:
+    """An ORM row: attributes, not a mapping."""
+
+    def __init__(self) -> None:
+        self.id, self.name, self.password_hash = 7, "Ada", "pbkdf2$secret"
 
 
 SAMPLE_DATETIME = dt.datetime(2024, 5, 17, 13, 45, 30, 123000, tzinfo=dt.timezone.utc)
@@ -284,6 +329,40 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def native(request: AjaxRequest) -> Any:
         return natives.response(418, b"I'm a teapot", "text/plain", {"X-Native": "1"})
 
+    @api.endpoint("status/native")
+    def native_with_status(request: AjaxRequest) -> Any:
+        # Flask's habit: return jsonify(...), 201.
+        made = natives.response(200, b"made", "text/plain", {"X-Native": "1"})
+        return made, 201, {"X-Custom": "yes"}
+
+    @api.endpoint("status/native-headers")
+    def native_with_headers(request: AjaxRequest) -> Any:
+        return natives.response(202, b"made", "text/plain", {}), {"X-Custom": "only"}
+
+    @api.endpoint("results/user")
+    def user_from_dict(request: AjaxRequest) -> PublicUser:
+        return STORED  # type: ignore[return-value]  # what FastAPI users write
+
+    @api.endpoint("results/users")
+    def users_as_subclass(request: AjaxRequest) -> list[PublicUser]:
+        return [StoredUser(**STORED)]
+
+    @api.endpoint("results/row")
+    def user_from_row(request: AjaxRequest) -> PublicUser:
+        return UserRow()  # type: ignore[return-value]
+
+    @api.endpoint("results/created", methods=["POST"])
+    def created_user(request: AjaxRequest) -> tuple[PublicUser, int]:
+        return STORED, 201  # type: ignore[return-value]
+
+    @api.endpoint("results/badges")
+    def badges(request: AjaxRequest) -> dict[str, Badge]:
+        return {"gold": {"label": "Gold", "secret": "x"}}  # type: ignore[typeddict-unknown-key]
+
+    @api.endpoint("results/mismatch")
+    def mismatch(request: AjaxRequest) -> PublicUser:
+        return {"id": "seven"}  # type: ignore[return-value]
+
     @api.endpoint("status/invalid")
     def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:
         return {"ok": True}, status
@@ -305,6 +384,14 @@ def _encoding_endpoints(api: Ajax) -> None:
             "dataclass": Point(1, 2),
             "model": Model(name="x", when=dt.date(2024, 1, 2)),
         }
+
+    @api.endpoint("encode/aliased")
+    def aliased(request: AjaxRequest) -> dict[str, Any]:
+        return {"profile": Profile(user_name="ada")}
+
+    @api.endpoint("encode/aliased-result", methods=["POST"])
+    def aliased_result(request: AjaxRequest, profile: Profile) -> Profile:
+        return profile
 
     @api.endpoint("encode/custom")
     def custom(request: AjaxRequest) -> dict[str, Any]:
@@ -332,6 +419,10 @@ def _error_endpoints(api: Ajax, natives: Natives) -> None:
     def native_error(request: AjaxRequest, kind: str) -> None:
         natives.raise_exception(kind, f"native {kind}")
 
+    @api.endpoint("errors/native-bare/{kind}")
+    def bare_native_error(request: AjaxRequest, kind: str) -> None:
+        natives.raise_exception(kind, None)  # abort(404), HTTPException(404), Http404()
+
     @api.endpoint("only-post", methods=["POST"])
     def only_post(request: AjaxRequest) -> dict[str, bool]:
         return {"ok": True}
@@ -350,6 +441,10 @@ def _binding_endpoints(api: Ajax) -> None:
     def lists(request: AjaxRequest, ids: list[int], tags: list[str] = []) -> dict[str, Any]:
         return {"ids": ids, "tags": tags}
 
+    @api.endpoint("params/photos", methods=["POST"])
+    def photos(request: AjaxRequest, photos: list[UploadedFile]) -> list[str]:
+        return [photo.filename for photo in photos]
+
     @api.endpoint("params/strict", methods=["GET", "POST"], unknown_fields="reject")
     def strict(request: AjaxRequest, title: str, count: int = 1) -> dict[str, Any]:
         return {"title": title, "count": count}
@@ -357,6 +452,10 @@ def _binding_endpoints(api: Ajax) -> None:
     @api.endpoint("params/model", methods=["POST", "GET"])
     def model(request: AjaxRequest, note: NoteIn) -> dict[str, Any]:
         return {"title": note.title, "priority": note.priority}
+
+    @api.endpoint("params/model-lists", methods=["GET", "POST"])
+    def model_lists(request: AjaxRequest, query: NoteFilter) -> NoteFilter:
+        return query
 
     @api.endpoint("params/upload", methods=["POST"])
     def upload(request: AjaxRequest, name: str, file: UploadedFile) -> dict[str, Any]:

@@ -38,7 +38,9 @@ DELIBERATE = frozenset(
     {
         "errors/boom",
         "encode/bad",
+        "results/mismatch",
         "errors/native/{kind}",
+        "errors/native-bare/{kind}",
         "status/invalid",
         "stream/fails",
         "native",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ajaxkit import ProblemDocument
+from ajaxkit import AjaxError, ClientError, Forbidden, NotFound, ProblemDocument
 from tests.conformance.app import SAMPLE_UUID, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
@@ -102,6 +102,55 @@ def test_S6_options_lists_allowed_methods(client: Client) -> None:
     assert response.headers["allow"] == "OPTIONS, POST"
 
 
+def test_S7_native_response_in_a_tuple_takes_its_status_and_headers(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    response = client.get("/ajax/status/native")
+    assert (response.status, response.content) == (201, b"made")
+    assert response.headers["content-type"].startswith("text/plain")
+    assert (response.headers["x-native"], response.headers["x-custom"]) == ("1", "yes")
+
+
+def test_S7_native_response_with_headers_only_keeps_its_status(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    response = client.get("/ajax/status/native-headers")
+    assert (response.status, response.content) == (202, b"made")
+    assert response.headers["x-custom"] == "only"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "expected"),
+    [
+        ("GET", "/ajax/results/user", 200, {"id": 7, "name": "Ada"}),
+        ("GET", "/ajax/results/users", 200, [{"id": 7, "name": "Ada"}]),
+        ("GET", "/ajax/results/row", 200, {"id": 7, "name": "Ada"}),
+        ("POST", "/ajax/results/created", 201, {"id": 7, "name": "Ada"}),
+        ("GET", "/ajax/results/badges", 200, {"gold": {"label": "Gold"}}),
+    ],
+)
+def test_S8_return_annotation_sends_only_its_fields(
+    client: Client, method: str, path: str, status: int, expected: Any
+) -> None:
+    # FastAPI's habit: the annotation is the response model; what it does
+    # not declare (a password hash) is never sent.
+    response = client.request(method, path)
+    assert (response.status, response.json()) == (status, expected)
+
+
+def test_S8_result_not_matching_its_annotation_is_logged_500(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/results/mismatch")
+    assert_problem(response, 500, "encoding_failed")
+    assert "seven" not in response.text
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any("mismatch" in m and "PublicUser" in m for m in messages), messages
+
+
 # --- E: encoding ------------------------------------------------------------
 
 
@@ -128,6 +177,13 @@ def test_E3_uuid_enum_set_dataclass_model(client: Client) -> None:
     assert body["model"] == {"name": "x", "when": "2024-01-02"}
 
 
+def test_E3_models_are_sent_by_their_aliases(client: Client) -> None:
+    # As the OpenAPI document describes them, and as they are read.
+    assert client.get("/ajax/encode/aliased").json() == {"profile": {"userName": "ada"}}
+    echoed = client.post("/ajax/encode/aliased-result", json={"userName": "ada"})
+    assert echoed.json() == {"userName": "ada"}
+
+
 def test_E4_registered_types_use_their_encoder(client: Client) -> None:
     assert client.get("/ajax/encode/custom").json() == {"price": "12.50 EUR"}
 
@@ -143,6 +199,8 @@ def test_E5_unencodable_value_is_logged_500(
     assert any("_thread.lock" in m and "bad" in m for m in messages), messages
     # ... and what to do: return a plain value, or teach the encoder the type.
     assert any("settings.encoder.register(lock, " in m for m in messages), messages
+    # ... or, for an ORM row or a QuerySet, a return annotation that reads it (S8).
+    assert any("return annotation" in m for m in messages), messages
     assert body["instance"].startswith("urn:uuid:")
 
 
@@ -234,6 +292,20 @@ def test_P7_framework_exceptions_map_to_problems(
     assert_problem(client.get(f"/ajax/errors/native/{kind}"), status, code)
 
 
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [("not_found", NotFound), ("forbidden", Forbidden), ("bad_request", ClientError)],
+)
+def test_P7_framework_exception_without_a_message_has_the_default_detail(
+    client: Client, needs: Callable[[str], None], kind: str, error: type[AjaxError]
+) -> None:
+    # abort(404), HTTPException(404) and Http404() alike: no framework's
+    # stock phrase ("Not Found") stands in for the detail.
+    needs("native")
+    body = assert_problem(client.get(f"/ajax/errors/native-bare/{kind}"), error.status, error.code)
+    assert body["detail"] == error.detail
+
+
 # --- B: binding -------------------------------------------------------------
 
 
@@ -272,6 +344,17 @@ def test_B4_repeated_keys_fill_lists(client: Client) -> None:
     assert response.json() == {"ids": [5], "tags": []}
 
 
+def test_B4_bracketed_names_fill_lists(client: Client) -> None:
+    # jQuery's $.get(url, {ids: [1, 2]}) sends ids[]=1&ids[]=2, and PHP-style
+    # forms name their inputs ids[]: the list must not come out empty.
+    query = [("ids[]", "1"), ("ids[]", "2"), ("tags[]", "a")]
+    assert client.get("/ajax/params/lists", params=query).json() == {"ids": [1, 2], "tags": ["a"]}
+    response = client.post("/ajax/params/lists", data=[("ids", "3"), ("ids[]", "4")])
+    assert response.json() == {"ids": [3, 4], "tags": []}
+    photo = {"photos[]": ("cat.jpg", b"meow", "image/jpeg")}
+    assert client.post("/ajax/params/photos", files=photo).json() == ["cat.jpg"]
+
+
 def test_B5_single_model_parameter_takes_whole_body(client: Client) -> None:
     response = client.post("/ajax/params/model", json={"title": "Buy milk", "priority": 2})
     assert response.json() == {"title": "Buy milk", "priority": 2}
@@ -284,6 +367,15 @@ def test_B5_single_model_parameter_takes_whole_body(client: Client) -> None:
             "code": "string_too_long",
         }
     ]
+
+
+def test_B5_a_models_list_fields_take_every_repeated_value(client: Client) -> None:
+    query = [("tags", "a"), ("tags", "b"), ("ids[]", "1"), ("ids[]", "2"), ("page", "2")]
+    expected = {"tags": ["a", "b"], "ids": [1, 2], "page": 2}
+    assert client.get("/ajax/params/model-lists", params=query).json() == expected
+    assert client.post("/ajax/params/model-lists", data=query).json() == expected
+    one = client.get("/ajax/params/model-lists", params={"tags": "a"}).json()
+    assert one == {"tags": ["a"], "ids": None, "page": 1}
 
 
 def test_B6_invalid_query_parameter_points_at_parameter(client: Client) -> None:
@@ -650,6 +742,8 @@ def test_U7_handler_status_outside_100_599_is_logged_500(
     body = assert_problem(response, 500, "internal_error")
     messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
     assert any(f"status {status}" in m and body["instance"][9:] in m for m in messages)
+    # A tuple of data ((1, 2)) reads as (body, status): the log says so.
+    assert any("(body, status[, headers])" in m and "a list" in m for m in messages)
 
 
 def test_U8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: Any) -> None:

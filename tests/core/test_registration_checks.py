@@ -250,3 +250,36 @@ def test_an_annotation_that_cannot_be_resolved_is_explained() -> None:
 
     with pytest.raises(RegistrationError, match=r"find \(find\)'.*NotImportedHere.*module level"):
         api.add("find", find)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "advice"),
+    [
+        ("status_code", 201, r"return body, 201"),
+        ("response_model", dict, r"return annotation"),
+        ("method", "POST", r"methods=\['POST'\]"),
+        ("csrf", False, r"csrf_exempt=True"),
+        ("summary", "Notes", r"docstring"),
+        ("permission_classes", [], r"permission="),
+        ("dependencies", [], r"permission="),
+    ],
+)
+def test_another_frameworks_option_says_what_to_write_instead(
+    option: str, value: Any, advice: str
+) -> None:
+    # FastAPI's and Flask's route options, as their users write them.
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=rf"notes \(notes\)'.*{option}=.*{advice}"):
+
+        @api.endpoint("notes", **{option: value})
+        def notes(request: AjaxRequest) -> None: ...
+
+    assert "notes" not in [route.pattern for route in api.router]
+
+
+@pytest.mark.parametrize("name", ["get", "post", "put", "patch", "delete", "route", "api_route"])
+def test_a_route_decorator_of_another_framework_names_the_ajaxkit_one(name: str) -> None:
+    # @app.get("/items") in FastAPI, @app.route("/items") in Flask.
+    with pytest.raises(AttributeError, match=r"@api\.endpoint\(\"items\", methods=\["):
+        getattr(Ajax(), name)
+    assert not hasattr(Ajax(), "routes")  # other names stay plain AttributeErrors

@@ -9,6 +9,7 @@ code written against the old exceptions keeps working.
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.exceptions import ConfigurationError, RegistrationError
@@ -99,3 +100,27 @@ def test_a_second_batch_route_clash_names_the_batch_endpoint() -> None:
     api.batch()
     with pytest.raises(RegistrationError, match=r"batch \(_batch\)"):
         api.batch()
+
+
+class _Secret:
+    """A type pydantic has no schema for."""
+
+
+class Profile(BaseModel):
+    name: str
+
+
+def test_a_return_annotation_pydantic_cannot_validate_names_the_endpoint() -> None:
+    # -> Profile should leave fields out of what is sent (rule S8); skipping
+    # it silently would send them.
+    def profiles(request: AjaxRequest) -> list[Profile] | _Secret:
+        raise NotImplementedError
+
+    api = Ajax()
+    with pytest.raises(RegistrationError) as info:
+        api.add("profiles", profiles)
+    message = str(info.value)
+    assert "profiles (profiles)" in message
+    assert "return annotation" in message
+    assert "-> Any" in message
+    assert "profiles" not in [route.pattern for route in api.router]

@@ -14,7 +14,7 @@ from typing import Any
 
 from ajaxkit.core.platform import REFERENCE
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import ViewDecorator, WrappedView
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView, from_config
 from ajaxkit.types import AjaxRequest, Headers, MultiDict
 
 
@@ -52,7 +52,7 @@ OWNER = Owner()
 
 
 def answer(decorate: ViewDecorator, view: Any, query: dict[str, str]) -> Any:
-    response = decorate(view).dispatch(OWNER, dict, get(query), REFERENCE)
+    response = decorate(view).dispatch(OWNER, from_config(dict), get(query), REFERENCE)
     assert response.status == 200, response.body
     return json.loads(response.body)
 

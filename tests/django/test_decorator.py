@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.test import AsyncClient, Client
@@ -88,6 +89,17 @@ class LimitedView(View):
         return {"ok": True}
 
 
+@method_decorator(ajax(methods=["GET", "POST"]), name="dispatch")
+class WholeView(View):
+    """@ajax on dispatch: a method the view does not define is ajaxkit's 405 too."""
+
+    def get(self, request: HttpRequest, pk: int) -> dict[str, Any]:
+        return {"pk": pk}
+
+    def post(self, request: HttpRequest, pk: int) -> dict[str, Any]:
+        return {"posted": pk}
+
+
 class AsyncEchoView(View):
     """The async twin of ``EchoView``."""
 
@@ -113,6 +125,7 @@ urlpatterns = [
     path("echo/<int:pk>/", EchoView.as_view()),
     path("async-echo/<int:pk>/", AsyncEchoView.as_view()),
     path("limited/", LimitedView.as_view()),
+    path("whole/<int:pk>/", WholeView.as_view()),
 ]
 
 
@@ -185,6 +198,8 @@ def test_login_required_is_401_not_redirect() -> None:
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert not response.has_header("Location")
+    # LOGIN_URL, as a mounted registry's 401 carries it (rule A6).
+    assert response.json()["login_url"] == settings.LOGIN_URL == "/accounts/login/"
     user, _ = get_user_model().objects.get_or_create(username="carol")
     client.force_login(user)
     assert client.get("/me/").json() == {"username": "carol"}
@@ -238,3 +253,13 @@ def _file() -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("d.txt", b"data", content_type="text/plain")
+
+
+def test_ajax_on_dispatch_answers_every_method_of_a_class_based_view() -> None:
+    # On one method only, a PUT reached Django's own empty text/html 405.
+    client = Client()
+    assert client.get("/whole/3/").json() == {"pk": 3}
+    assert client.post("/whole/3/").json() == {"posted": 3}
+    response = client.put("/whole/3/")
+    assert (response.status_code, response["Content-Type"]) == (405, "application/problem+json")
+    assert response["Allow"] == "GET, HEAD, OPTIONS, POST"

@@ -92,13 +92,48 @@ def render_result(
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
+    if profile.tuple_sets_status and _is_native_tuple(result, platform):
+        return profile.render_native(
+            _amended_native(result, endpoint, platform), platform, settings
+        )
     split = split_result(result, profile.tuple_sets_status, profile.none_status)
-    check_status(split[1], endpoint)
+    check_status(split[1], endpoint, _TUPLE_HINT if isinstance(result, tuple) else "")
     return _encoded(split, endpoint, settings, request)
 
 
 #: Result types rendered as they are (exact types: a subclass may be anything).
 _PLAIN_VALUES = frozenset({dict, list})
+
+
+def _is_native_tuple(result: Any, platform: Platform) -> bool:
+    """``(native_response, status[, headers])`` or ``(native_response, headers)``."""
+    return (
+        type(result) is tuple
+        and 2 <= len(result) <= 3
+        and bool(platform.native_response_types)
+        and isinstance(result[0], platform.native_response_types)
+    )
+
+
+def _amended_native(result: tuple[Any, ...], endpoint: Endpoint, platform: Platform) -> Any:
+    """The native response of ``result`` with the tuple's status and headers set on it,
+    as Flask answers ``return jsonify(...), 201``."""
+    native, second, *rest = result
+    if isinstance(second, dict):
+        status, headers = None, second
+    elif isinstance(second, int) and not isinstance(second, bool):
+        status, headers = second, dict(rest[0]) if rest else {}
+    else:
+        raise ServerError(
+            f"Endpoint {endpoint.name} returned a response in a tuple with {second!r}: "
+            "write (response, status), (response, status, headers) or (response, headers)."
+        )
+    if status is not None:
+        check_status(status, endpoint)
+    if platform.amend_native is None:
+        raise ServerError(f"Endpoint {endpoint.name}: {platform.name} cannot amend a response.")
+    platform.amend_native(native, status, headers)
+    return native
 
 
 def _encoded(
@@ -108,6 +143,8 @@ def _encoded(
     request: AjaxRequest,
 ) -> AjaxResponse:
     value, status, headers = result
+    if endpoint.result is not None and value is not None:
+        value = endpoint.result.apply(value, endpoint.name)
     try:
         response = settings.profile.render_result(value, status, headers, settings)
     except UnencodableValue as exc:
@@ -116,8 +153,10 @@ def _encoded(
         raise EncodingError(
             f"Endpoint {endpoint.name} returned a value of type "
             f"{kind.__module__}.{kind.__qualname__}, which cannot be encoded. Return "
-            f"dicts, lists, dataclasses or pydantic models, or teach the encoder the "
-            f"type: api.settings.encoder.register({kind.__name__}, lambda value: ...)."
+            f"dicts, lists, dataclasses or pydantic models; give the handler a return "
+            f"annotation naming a pydantic model (-> UserOut, -> list[UserOut]), which "
+            f"reads an ORM row's attributes; or teach the encoder the type: "
+            f"api.settings.encoder.register({kind.__name__}, lambda value: ...)."
         ) from exc
     if request.method == "HEAD":
         _strip_for_head(response)
@@ -132,14 +171,23 @@ def _strip_for_head(response: AjaxResponse) -> None:
     response.body = b""
 
 
-def check_status(status: int, endpoint: Endpoint) -> None:
+def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:
     """Refuse a status no HTTP response can carry, the same way on every framework.
 
     Left to the framework, Django raises while building its response (its
     HTML 500) and others send the number on; here it is a logged 500 problem.
+    ``hint`` is added to the message.
     """
     if not 100 <= status <= 599:
-        raise ServerError(f"Endpoint {endpoint.name} answered with status {status}, not 100-599.")
+        raise ServerError(
+            f"Endpoint {endpoint.name} answered with status {status}, not 100-599.{hint}"
+        )
+
+
+#: A handler returning a tuple of data (``tuple(ids)``) meant an array.
+_TUPLE_HINT = (
+    " A returned tuple is read as (body, status[, headers]); return a list to send an array."
+)
 
 
 def _stream_response(

@@ -39,7 +39,13 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import NotRequired, TypedDict
 
-from ajaxkit.core.blanks import blank_absent_fields, drop_blanks, say_empty, takes_blank
+from ajaxkit.core.blanks import (
+    blank_absent_fields,
+    drop_blanks,
+    list_fields,
+    say_empty,
+    takes_blank,
+)
 from ajaxkit.core.body import BODY_METHODS
 from ajaxkit.core.fielderrors import field_errors, located
 from ajaxkit.core.platform import declared_platforms
@@ -162,8 +168,14 @@ class Binder:
                 annotations[name] = Annotated[annotations[name], default]
                 self._field_default(name, default)
         self.list_names = frozenset(n for n, a in annotations.items() if _is_sequence(a))
+        self.bracketed = _bracketed(self.list_names)
         self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
         self.whole_input = _whole_input_param(annotations, path_names)
+        self.member_models = frozenset(
+            name
+            for name, annotation in annotations.items()
+            if self.whole_input is None and name not in path_names and _is_model(annotation)
+        )
         self.known = frozenset(annotations)
         optional = self.defaults.keys() | self.factories.keys()
         fields = {
@@ -177,13 +189,16 @@ class Binder:
             and not takes_blank(annotation, many=name in self.list_names)
         )
         self.whole_blank_absent: frozenset[str] = frozenset()
+        self.whole_lists: frozenset[str] = frozenset()
         if self.whole_input is not None:
             model = annotations[self.whole_input]
             self.whole_adapter: TypeAdapter[Any] | None = TypeAdapter(model)
             self.whole_blank_absent = blank_absent_fields(_strip_annotated(model))
+            self.whole_lists = list_fields(_strip_annotated(model))
             fields.pop(self.whole_input)
         else:
             self.whole_adapter = None
+        self.whole_bracketed = _bracketed(self.whole_lists)
         # A TypedDict validates straight into a dict: no model instance per
         # request and no clash between parameter names and BaseModel members.
         shape: Any = TypedDict(f"{func.__qualname__}_params", fields)  # type: ignore[misc]
@@ -201,7 +216,7 @@ class Binder:
         values: dict[str, Any] = self._validate(self.adapter, raw, from_body, blanked)
         if self.whole_adapter is not None and self.whole_input is not None:
             whole = self._whole_source(source)
-            blanked = self._drop_blanks(source, whole, self.whole_blank_absent)
+            blanked = self._drop_blanks(source, whole, self.whole_blank_absent, self.whole_lists)
             values[self.whole_input] = self._validate(self.whole_adapter, whole, from_body, blanked)
         for name, default in self.defaults.items():
             if name not in values:
@@ -234,6 +249,7 @@ class Binder:
                 name: source.getlist(name) if name in self.list_names else source[name]
                 for name in source
             }
+            self._gather_bracketed(source, raw)
         elif isinstance(source, dict):
             raw = dict(source)
         else:
@@ -244,7 +260,26 @@ class Binder:
             if name in request.files:
                 uploads = request.files[name]
                 raw[name] = uploads if name in self.list_names else uploads[-1]
+        self._gather_bracketed(request.files, raw)
         return raw
+
+    def _gather_bracketed(
+        self,
+        source: Mapping[str, Any],
+        raw: dict[str, Any],
+        bracketed_names: Mapping[str, str] | None = None,
+    ) -> None:
+        """Add the values sent as ``name[]`` to the list parameter (or field) ``name``."""
+        names = self.bracketed if bracketed_names is None else bracketed_names
+        for bracketed, name in names.items():
+            if bracketed in source:
+                raw.pop(bracketed, None)
+                values = (
+                    source.getlist(bracketed)
+                    if isinstance(source, MultiDict)
+                    else source[bracketed]
+                )
+                raw[name] = [*raw.get(name, ()), *values]
 
     def _refuse_unknown(self, raw: Mapping[str, Any], from_body: bool) -> None:
         # ``_``-prefixed query names are cache busters (jQuery's ``_=<time>``),
@@ -263,7 +298,10 @@ class Binder:
 
     def _whole_source(self, source: Any) -> Any:
         if isinstance(source, MultiDict):
-            return {k: source[k] for k in source}
+            lists = self.whole_lists
+            whole = {k: source.getlist(k) if k in lists else source[k] for k in source}
+            self._gather_bracketed(source, whole, self.whole_bracketed)
+            return whole
         return {} if source is None else source
 
     @staticmethod
@@ -294,7 +332,8 @@ class Binder:
             value = adapter.validate_python(raw)
         except ValidationError as exc:
             errors = field_errors(exc, is_parameter=is_parameter)
-            raise ValidationFailed(say_empty(errors, blanked)) from exc
+            errors = _say_member(say_empty(errors, blanked), self.member_models)
+            raise ValidationFailed(errors) from exc
         bad = unwritable(value)
         if bad is not None:
             raise ValidationFailed([located(bad.loc, bad.detail, bad.code, is_parameter)])
@@ -360,6 +399,48 @@ def _children(value: Any) -> Iterable[tuple[Any, Any]]:
     return ()
 
 
+def _say_member(errors: list[FieldError], member_models: frozenset[str]) -> list[FieldError]:
+    """Each model parameter missing from a body says it is a member of it.
+
+    FastAPI users send the model's fields at the top of the body, as
+    FastAPI reads a model beside scalar parameters (which it takes from the
+    query string); here the body holds every parameter by name.
+    """
+    if not member_models:
+        return errors
+    return [
+        {**error, "detail": _MEMBER_DETAIL.format(name=name)}
+        if error.get("code") == "missing"
+        and (name := _located_name(error)) is not None
+        and name in member_models
+        else error
+        for error in errors
+    ]
+
+
+_MEMBER_DETAIL = (
+    'Field required: this model is the member "{name}" of the body, sent as '
+    '{{"{name}": {{...}}}}; only a lone model parameter receives the whole body.'
+)
+
+
+def _located_name(error: FieldError) -> str | None:
+    """The body member an error points at (a query parameter is never a model)."""
+    pointer = error.get("pointer")
+    return None if pointer is None else pointer.removeprefix("#/")
+
+
+def _is_model(annotation: Any) -> bool:
+    annotation = _strip_annotated(annotation)
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _bracketed(list_names: frozenset[str]) -> dict[str, str]:
+    """``name[]`` → ``name``: jQuery's ``$.param`` (its default for arrays) and
+    PHP-style forms send ``ids[]=1&ids[]=2`` for a list named ``ids``."""
+    return {f"{name}[]": name for name in list_names}
+
+
 def _is_sequence(annotation: Any) -> bool:
     annotation = _strip_annotated(annotation)
     origin = typing.get_origin(annotation) or annotation
@@ -383,8 +464,20 @@ def _strip_annotated(annotation: Any) -> Any:
 
 def _whole_input_param(annotations: Mapping[str, Any], path_names: frozenset[str]) -> str | None:
     candidates = [n for n in annotations if n not in path_names]
-    if len(candidates) != 1:
+    if len(candidates) != 1 or _is_embedded(annotations[candidates[0]]):
         return None
     annotation = _strip_annotated(annotations[candidates[0]])
     is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
     return candidates[0] if is_model else None
+
+
+def _is_embedded(annotation: Any) -> bool:
+    """Whether a field marker says the parameter is a member of the body, not all of it.
+
+    FastAPI's ``Body(embed=True)`` (a pydantic ``FieldInfo`` with ``embed``):
+    its users send ``{"note": {...}}``; read as the whole body, that was a
+    422 asking for the note's fields at the top.
+    """
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return False
+    return any(getattr(extra, "embed", None) is True for extra in annotation.__metadata__)

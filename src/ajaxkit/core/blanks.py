@@ -12,6 +12,7 @@ bodies are never touched: JSON can leave a member out or send ``null``.
 
 from __future__ import annotations
 
+import types
 import typing
 from collections.abc import Iterable
 from typing import Any
@@ -21,7 +22,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from ajaxkit.core.fielderrors import json_pointer
 from ajaxkit.exceptions import FieldError
 
-__all__ = ["EMPTY_DETAIL", "blank_absent_fields", "drop_blanks", "say_empty", "takes_blank"]
+__all__ = [
+    "EMPTY_DETAIL",
+    "blank_absent_fields",
+    "drop_blanks",
+    "list_fields",
+    "say_empty",
+    "takes_blank",
+]
 
 #: The detail of the 422 for a required parameter whose field was left empty.
 EMPTY_DETAIL = "Field is empty; a value is required."
@@ -51,6 +59,15 @@ def blank_absent_fields(model: type[BaseModel]) -> frozenset[str]:
         field.alias or name
         for name, field in model.model_fields.items()
         if not takes_blank(field.annotation, many=_is_list(field.annotation))
+    )
+
+
+def list_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The input names of ``model``'s list fields, which take every repeated value."""
+    return frozenset(
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if _is_list(field.annotation)
     )
 
 
@@ -98,7 +115,10 @@ def _strip_annotated(annotation: Any) -> Any:
 
 
 def _is_list(annotation: Any) -> bool:
-    origin = typing.get_origin(_strip_annotated(annotation))
+    annotation = _strip_annotated(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or type(annotation) is types.UnionType:  # list[int] | None
+        return any(_is_list(arg) for arg in typing.get_args(annotation))
     return origin in (list, tuple, set, frozenset) or (
         isinstance(origin, type) and issubclass(origin, (list, tuple, set, frozenset))
     )

@@ -65,7 +65,9 @@ def _encode_set(value: set[Any] | frozenset[Any]) -> list[Any]:
 
 
 def _encode_model(value: BaseModel) -> Any:
-    return value.model_dump(mode="json")
+    # By alias: the names the model is read by and the OpenAPI document
+    # (pydantic's JSON schema) gives, as FastAPI sends it.
+    return value.model_dump(mode="json", by_alias=True)
 
 
 class JSONEncoder:

@@ -11,6 +11,7 @@ from asgiref.sync import async_to_sync
 
 from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse, handler_signature
 from ajaxkit.core.registration_checks import check_bound_names
+from ajaxkit.core.results import ResultShape, result_shape
 from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
 from ajaxkit.exceptions import RegistrationError
 
@@ -54,6 +55,9 @@ class Endpoint:
             can).  Set for a handler that may wait long before it answers
             (a long-poll): as an item it would hold up the whole batch, so
             a batch answers such an item 400 with this reason, unrun.
+        result: what the return annotation lets out of a result: one
+            declaring fields (a pydantic model) validates it and sends only
+            those (rule S8); ``None``: the result is sent as it is.
     """
 
     route: str
@@ -72,6 +76,7 @@ class Endpoint:
     flow: FlowHandler | None = field(default=None, repr=False)
     transactions: tuple[TransactionSource, ...] | None = None
     unbatchable: str | None = None
+    result: ResultShape | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -126,6 +131,7 @@ def make_endpoint(
         _check_websocket_handler(f"{name} ({route or '/'})", func, upper, is_async)
     shape = analyse(func, path_names, unknown_fields, first_is_request=socket)
     check_bound_names(repr(f"{name} ({route or '/'})"), func, shape.takes_request)
+    result = None if socket else result_shape(func, repr(f"{name} ({route or '/'})"))
     return Endpoint(
         route=route,
         func=func,
@@ -140,6 +146,7 @@ def make_endpoint(
         sync_func=async_to_sync(func) if is_async else func,
         transactions=None if transactions is None else tuple(transactions),
         unbatchable=unbatchable,
+        result=result,
     )
 
 

@@ -9,7 +9,7 @@ event loop.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from asgiref.sync import sync_to_async
 from ajaxkit.exceptions import AjaxError
 from ajaxkit.types import AjaxRequest, AjaxResponse, Cookie, NativeSummary
 
-__all__ = ["REFERENCE", "Platform", "declare", "declared_platforms"]
+__all__ = ["REFERENCE", "Platform", "amend_status_code", "declare", "declared_platforms"]
 
 ExceptionTranslator = Callable[[BaseException], "AjaxError | None"]
 ThreadRunner = Callable[..., Awaitable[Any]]
@@ -26,6 +26,8 @@ ThreadRunner = Callable[..., Awaitable[Any]]
 #: parameter.  ``marker`` is its default (``None`` when it has none) or one of
 #: the extras of its ``Annotated[...]`` hint; the check runs once for each.
 ParameterCheck = Callable[[str, Any], "str | None"]
+#: ``amend(native_response, status or None, headers)``, in place.
+NativeAmender = Callable[[Any, "int | None", Mapping[str, str]], None]
 
 
 def _no_translation(exc: BaseException) -> AjaxError | None:
@@ -70,6 +72,10 @@ class Platform:
             without blocking the event loop.
         describe_native: reads status, body and content type off a native
             response, for profiles that rewrite error responses.
+        amend_native: ``amend(response, status, headers)`` sets a native
+            response's status (unless ``None``) and adds ``headers``, for a
+            handler returning one in a tuple (Flask's ``jsonify(...), 201``);
+            ``None``: such a tuple cannot be answered.
         request_types: the framework's request classes; a handler's first
             parameter annotated with one of them receives the native request.
         check_parameter: refuses, at registration, handler parameters the
@@ -92,6 +98,7 @@ class Platform:
     trusted_origins: Callable[[], tuple[str, ...]] = tuple
     run_in_thread: ThreadRunner = _to_thread
     describe_native: Callable[[Any], NativeSummary] | None = None
+    amend_native: NativeAmender | None = None
     request_types: tuple[type, ...] = ()
     check_parameter: ParameterCheck | None = None
     upload_types: tuple[type, ...] = ()
@@ -123,10 +130,28 @@ def _describe_ajax_response(response: Any) -> NativeSummary:
     return NativeSummary(response.status, response.body, response.content_type)
 
 
+def amend_status_code(response: Any, status: int | None, headers: Mapping[str, str]) -> None:
+    """A :data:`NativeAmender` for responses with a writable ``status_code`` and a
+    ``headers`` mapping, as werkzeug's, Starlette's and Django's are."""
+    if status is not None:
+        response.status_code = status
+    for name, value in headers.items():
+        response.headers[name] = value
+
+
+def _amend_ajax_response(response: Any, status: int | None, headers: Mapping[str, str]) -> None:
+    assert isinstance(response, AjaxResponse)
+    if status is not None:
+        response.status = status
+    for name, value in headers.items():
+        response.headers[name] = value
+
+
 #: The framework-free platform used by :mod:`ajaxkit.testing`; there, a
 #: returned :class:`~ajaxkit.AjaxResponse` plays the native response.
 REFERENCE = Platform(
     name="reference",
     native_response_types=(AjaxResponse,),
     describe_native=_describe_ajax_response,
+    amend_native=_amend_ajax_response,
 )

@@ -69,8 +69,43 @@ def check_registration(
     check_path_names(label, func, path_names)
     check_parameters(label, func)
     check_upload_types(label, func)
+    check_response_parameters(label, func)
     check_unknown_fields(label, options.get("unknown_fields", "ignore"))
+    check_foreign_options(label, options)
     return checked
+
+
+#: Route options of other frameworks (FastAPI, Flask, Django REST framework)
+#: that their users pass to ``api.endpoint``, and what ajaxkit has instead.
+_FOREIGN_OPTIONS = {
+    "status_code": "return the status with the body: return body, 201",
+    "response_model": (
+        "annotate the handler's return type instead (-> UserOut): "
+        "the return annotation decides what is sent"
+    ),
+    "response_class": "return the framework's response object, which is sent as it is",
+    "method": "write methods={methods!r} (a list)",
+    "csrf": "write csrf_exempt=True to skip the CSRF check",
+    "summary": "the first line of the handler's docstring is its summary",
+    "description": "the handler's docstring describes it",
+    "tags": "the OpenAPI document lists endpoints by route, without tags",
+    "permission_classes": "write permission=lambda request: ... (false is a 403)",
+    "dependencies": (
+        "FastAPI's dependencies do not run for ajaxkit endpoints; call them in "
+        "the handler, or write permission=lambda request: ... (false is a 403)"
+    ),
+}
+
+
+def check_foreign_options(label: str, options: Mapping[str, Any]) -> None:
+    """An option another framework's routes take says what to write in ajaxkit."""
+    for name, value in options.items():
+        advice = _FOREIGN_OPTIONS.get(name)
+        if advice is not None:
+            raise RegistrationError(
+                f"Endpoint {label}: {name}= is not an ajaxkit option; "
+                f"{advice.format(methods=[value] if isinstance(value, str) else value)}."
+            )
 
 
 def check_unknown_fields(label: str, value: object) -> None:
@@ -258,6 +293,27 @@ def check_upload_types(label: str, func: Callable[..., Any]) -> None:
                 f"{found.__module__}.{found.__qualname__}, the framework's upload; "
                 f"ajaxkit binds uploaded files to ajaxkit.UploadedFile (.filename, "
                 f".content_type, .size, .data), so annotate that."
+            )
+
+
+def check_response_parameters(label: str, func: Callable[..., Any]) -> None:
+    """No parameter is annotated with a framework's response class.
+
+    FastAPI hands ``response: Response`` to a route for its headers and
+    cookies; ajaxkit has no response before the handler returns, and the
+    error pydantic gives for the type said nothing of what to do instead.
+    """
+    responses = tuple(t for p in declared_platforms() for t in p.native_response_types)
+    if not responses:
+        return
+    for name, hint in _hints(func).items():
+        found = next((t for t in _mentioned_types(hint) if issubclass(t, responses)), None)
+        if name != "return" and found is not None:
+            raise RegistrationError(
+                f"Endpoint {label}: parameter {name!r} is annotated with "
+                f"{found.__module__}.{found.__qualname__}, the framework's response, "
+                "which no handler is given: set headers by returning (body, status, "
+                "headers), or build the response (cookies and all) and return it."
             )
 
 

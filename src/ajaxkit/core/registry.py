@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ajaxkit.core.assets import serve_client
 from ajaxkit.core.config import settings_from_config
@@ -40,6 +40,12 @@ def _csrf_token() -> None:
     raise AssertionError("answered by the CSRF step")
 
 
+#: The route decorators of FastAPI's app and router and of Flask's app.
+_OTHER_FRAMEWORKS_DECORATORS = frozenset(
+    {"get", "post", "put", "patch", "delete", "route", "api_route"}
+)
+
+
 class Ajax:
     """A registry of AJAX endpoints and the settings they are served with.
 
@@ -70,6 +76,20 @@ class Ajax:
         from ajaxkit.core.openapi import add_doc_routes
 
         add_doc_routes(self)
+
+    if not TYPE_CHECKING:  # a type checker keeps flagging misspelt attributes
+
+        def __getattr__(self, name: str) -> Any:
+            # Only for names not found the usual way: FastAPI's @app.get(...)
+            # and Flask's @app.route(...) are how newcomers reach for a route.
+            if name in _OTHER_FRAMEWORKS_DECORATORS:
+                method = "GET" if name in ("route", "api_route") else name.upper()
+                raise AttributeError(
+                    f"'Ajax' object has no attribute {name!r}: register handlers with "
+                    f'@api.endpoint("items", methods=["{method}"]) (GET, HEAD and POST '
+                    "when methods= is left out)."
+                )
+            raise AttributeError(f"'Ajax' object has no attribute {name!r}")
 
     def configure(self, **changes: Any) -> None:
         """Replace settings, as if the registry had been built with them."""

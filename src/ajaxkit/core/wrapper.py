@@ -49,10 +49,22 @@ from ajaxkit.core.steps import DEFAULT_STEPS, PolicyStep
 from ajaxkit.core.transactions import TransactionSource
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
-__all__ = ["ConfigSource", "ViewDecorator", "WrappedView"]
+__all__ = ["ConfigSource", "SettingsResolver", "ViewDecorator", "WrappedView", "from_config"]
 
 #: Gives the framework's configuration mapping when it is first needed.
 ConfigSource = Callable[[], Mapping[str, Any]]
+#: ``resolve(declared)``: a view's own settings resolved over the framework's
+#: configuration, as the integration resolves a mounted registry's.
+SettingsResolver = Callable[[Settings], Settings]
+
+
+def from_config(config: ConfigSource) -> SettingsResolver:
+    """The resolver reading ``config()`` by the rule of :mod:`ajaxkit.core.config`."""
+
+    def resolve(declared: Settings) -> Settings:
+        return settings_from_config(declared, config())
+
+    return resolve
 
 
 class _SettingsDefaults(NamedTuple):
@@ -74,12 +86,12 @@ class _ViewSettings:
         self._declared = declared
         self._resolved: weakref.WeakKeyDictionary[Any, Settings] = weakref.WeakKeyDictionary()
 
-    def resolved(self, owner: Any, config: ConfigSource) -> Settings:
+    def resolved(self, owner: Any, resolve: SettingsResolver) -> Settings:
         settings = self._resolved.get(owner)
         if settings is None:
             if self._declared is None:
                 self._declared = Settings()
-            settings = settings_from_config(self._declared, config())
+            settings = resolve(self._declared)
             self._resolved[owner] = settings
         return settings
 
@@ -137,15 +149,15 @@ class WrappedView:
         # dataclasses.replace() would list them on every call of a method.
         return {f.name: getattr(self.endpoint, f.name) for f in dataclasses.fields(Endpoint)}
 
-    def settings(self, owner: Any, config: ConfigSource) -> Settings:
+    def settings(self, owner: Any, resolve: SettingsResolver) -> Settings:
         """The settings serving the view under ``owner`` (a Flask app, Django's
-        settings), resolved from ``config()`` on first use."""
-        return self._settings.resolved(owner, config)
+        settings), resolved by ``resolve`` on first use."""
+        return self._settings.resolved(owner, resolve)
 
     def dispatch(
         self,
         owner: Any,
-        config: ConfigSource,
+        resolve: SettingsResolver,
         request: AjaxRequest,
         platform: Platform,
         *,
@@ -153,13 +165,13 @@ class WrappedView:
     ) -> AjaxResponse:
         """Answer ``request`` synchronously (WSGI), inside ``transactions``
         (see :meth:`ajaxkit.Ajax.dispatch`)."""
-        settings = self.settings(owner, config)
+        settings = self.settings(owner, resolve)
         return run(flow(self.router, settings, request, platform, transactions))
 
     async def adispatch(
         self,
         owner: Any,
-        config: ConfigSource,
+        resolve: SettingsResolver,
         request: AjaxRequest,
         platform: Platform,
         *,
@@ -167,7 +179,7 @@ class WrappedView:
     ) -> AjaxResponse:
         """Answer ``request`` on the running event loop (ASGI), inside
         ``transactions`` (see :meth:`ajaxkit.Ajax.dispatch`)."""
-        settings = self.settings(owner, config)
+        settings = self.settings(owner, resolve)
         return await arun(flow(self.router, settings, request, platform, transactions))
 
 

@@ -32,7 +32,7 @@ from django.middleware.csrf import (
 )
 
 from ajaxkit.core.csrf import token_hint
-from ajaxkit.core.platform import Platform, declare
+from ajaxkit.core.platform import Platform, amend_status_code, declare
 from ajaxkit.django.adapter import DjangoBody
 from ajaxkit.exceptions import (
     AjaxError,
@@ -267,6 +267,7 @@ DJANGO_PLATFORM = declare(
         trusted_origins=trusted_origins,
         run_in_thread=run_in_thread,
         describe_native=describe_native,
+        amend_native=amend_status_code,
         request_types=(HttpRequest,),
         upload_types=(UploadedFile,),
     )

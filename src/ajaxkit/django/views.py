@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
 
+from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.settings import Settings
@@ -54,11 +55,27 @@ def apply_django_settings(api: Ajax) -> None:
     token settings per request.
     """
     api.apply_config(django_config())
-    login_url = str(django_settings.LOGIN_URL)
-    if api.settings.login_url is None and "/" in login_url:
-        # A URL name would need reverse(), which cannot run while the
-        # urlconf that mounts us is still being imported.
+    login_url = _login_path()
+    if api.settings.login_url is None and login_url is not None:
         api.configure(login_url=login_url)
+
+
+def _view_settings(declared: Settings) -> Settings:
+    """``declared`` resolved from Django's settings as :func:`apply_django_settings`
+    resolves a registry's: what an ``@ajax`` view is served with."""
+    settings = settings_from_config(declared, django_config())
+    login_url = _login_path()
+    if settings.login_url is None and login_url is not None:
+        settings = settings.replace(login_url=login_url)
+    return settings
+
+
+def _login_path() -> str | None:
+    """``LOGIN_URL`` when it is a path or URL, else ``None``."""
+    login_url = str(django_settings.LOGIN_URL)
+    # A URL name would need reverse(), which cannot run while the
+    # urlconf that mounts us is still being imported.
+    return login_url if "/" in login_url else None
 
 
 def _sync_view(api: Ajax) -> View:
@@ -112,14 +129,14 @@ def _wrap(wrapped: WrappedView) -> View:
     def dispatch_sync(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
         answer = wrapped.dispatch(
-            _PROJECT, django_config, ajax_request, DJANGO_PLATFORM, transactions=sources()
+            _PROJECT, _view_settings, ajax_request, DJANGO_PLATFORM, transactions=sources()
         )
         return to_django_response(answer, request)
 
     async def dispatch_async(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
         answer = await wrapped.adispatch(
-            _PROJECT, django_config, ajax_request, DJANGO_PLATFORM, transactions=sources()
+            _PROJECT, _view_settings, ajax_request, DJANGO_PLATFORM, transactions=sources()
         )
         return to_django_response(answer, request)
 

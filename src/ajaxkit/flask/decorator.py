@@ -28,7 +28,7 @@ import flask
 
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import ViewDecorator, WrappedView
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView, from_config
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.mount import ALL_METHODS
 from ajaxkit.flask.platform import FLASK_PLATFORM
@@ -79,12 +79,15 @@ def _app_config() -> flask.Config:
     return flask.current_app.config
 
 
+_RESOLVE = from_config(_app_config)
+
+
 def _wrap(wrapped: WrappedView) -> Callable[..., Any]:
     @functools.wraps(wrapped.view)
     def wrapper(**view_args: Any) -> flask.Response:
         app = flask.current_app._get_current_object()  # type: ignore[attr-defined]
         request = to_ajax_request("", view_args)
-        return to_flask_response(wrapped.dispatch(app, _app_config, request, FLASK_PLATFORM))
+        return to_flask_response(wrapped.dispatch(app, _RESOLVE, request, FLASK_PLATFORM))
 
     # Read by Flask's add_url_rule when @app.route names no methods.
     wrapper.methods = ALL_METHODS  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ajaxkit.core.platform import Platform, declare
+from ajaxkit.core.platform import Platform, amend_status_code, declare
 from ajaxkit.exceptions import (
     AjaxError,
     MethodNotAllowed,
@@ -83,6 +83,7 @@ FLASK_PLATFORM = declare(
         translate_exception=translate_exception,
         accept_csrf_token=accept_flask_wtf_token,
         describe_native=describe_native,
+        amend_native=amend_status_code,
         request_types=(flask.Request,),
         upload_types=(FileStorage,),
     )

@@ -7,6 +7,7 @@ Starlette's exceptions are translated here and nowhere else; FastAPI's
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +17,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from ajaxkit.core.csrf import csrf_signer, page_token
-from ajaxkit.core.platform import Platform, declare
+from ajaxkit.core.platform import Platform, amend_status_code, declare
 from ajaxkit.exceptions import AjaxError, error_for_status
 from ajaxkit.types import Cookie, NativeSummary
 
@@ -32,15 +33,27 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
     ``detail`` and ``headers`` are kept; a non-text ``detail`` (FastAPI allows
     any JSON value) is sent as JSON text, since a problem's ``detail`` is
     text and a page can still parse it (its ``str()`` was a Python repr).
+    Starlette fills a missing ``detail`` with the status phrase ("Not
+    Found"); that one gives ajaxkit's default detail, as a bare ``abort(404)``
+    on Flask and ``Http404()`` on Django do.
     """
     if not isinstance(exc, HTTPException):
         return None
-    detail = exc.detail
-    if not isinstance(detail, str):
-        detail = json.dumps(detail, ensure_ascii=False, default=str)
+    detail: str | None = None
+    if not isinstance(exc.detail, str):
+        detail = json.dumps(exc.detail, ensure_ascii=False, default=str)
+    elif exc.detail != _phrase(exc.status_code):
+        detail = exc.detail
     error = error_for_status(exc.status_code, detail, exc.headers)
     error.__cause__ = exc
     return error
+
+
+def _phrase(status: int) -> str | None:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:  # a status the standard library does not name
+        return None
 
 
 def describe_native(response: Response) -> NativeSummary:
@@ -59,6 +72,7 @@ STARLETTE_PLATFORM = declare(
         translate_exception=translate_exception,
         run_in_thread=run_in_threadpool,
         describe_native=describe_native,
+        amend_native=amend_status_code,
         request_types=(Request,),
         upload_types=(UploadFile,),
     )

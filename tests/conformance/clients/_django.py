@@ -33,8 +33,9 @@ def _response(status: int, body: bytes, content_type: str, headers: dict[str, st
     return HttpResponse(body, status=status, content_type=content_type, headers=headers)
 
 
-def _raise(kind: str, detail: str) -> None:
-    raise _NATIVE_ERRORS[kind](detail)
+def _raise(kind: str, detail: str | None) -> None:
+    error = _NATIVE_ERRORS[kind]
+    raise error() if detail is None else error(detail)
 
 
 NATIVES = Natives(response=_response, raise_exception=_raise)

@@ -28,7 +28,7 @@ def _response(status: int, body: bytes, content_type: str, headers: dict[str, st
     return flask.Response(body, status=status, headers=headers, content_type=content_type)
 
 
-def _raise(kind: str, detail: str) -> None:
+def _raise(kind: str, detail: str | None) -> None:
     raise _NATIVE_ERRORS[kind](description=detail)
 
 

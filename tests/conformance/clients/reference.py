@@ -20,8 +20,9 @@ def _response(status: int, body: bytes, content_type: str, headers: dict[str, st
     return AjaxResponse(status=status, body=body, headers={"Content-Type": content_type, **headers})
 
 
-def _raise(kind: str, detail: str) -> None:
-    raise _NATIVE_ERRORS[kind](detail)
+def _raise(kind: str, detail: str | None) -> None:
+    error = _NATIVE_ERRORS[kind]
+    raise error() if detail is None else error(detail)
 
 
 NATIVES = Natives(response=_response, raise_exception=_raise)

@@ -44,7 +44,7 @@ def _response(status: int, body: bytes, content_type: str, headers: dict[str, st
     return Response(body, status_code=status, media_type=content_type, headers=headers)
 
 
-def _raise(kind: str, detail: str) -> None:
+def _raise(kind: str, detail: str | None) -> None:
     raise HTTPException(_STATUS[kind], detail=detail)
 
 

@@ -223,9 +223,19 @@ def _filters(params: MultiDict, rules: QueryRules) -> tuple[Filter, ...]:
         field_name, _, lookup = name.partition("__")
         lookup = lookup or "exact"
         info = rules.fields[field_name]
-        for raw in params.getlist(name):
-            filters.append(Filter(field_name, lookup, _filter_value(name, info, lookup, raw)))  # type: ignore[arg-type]
+        values = [_filter_value(name, info, lookup, raw) for raw in params.getlist(name)]
+        if lookup in _ANY_OF and len(values) > 1:
+            # A checkbox group sends status=a&status=b and means either, as
+            # django-filter reads it: all at once would match no row.
+            chosen = [v for value in values for v in (value if lookup == "in" else (value,))]
+            filters.append(Filter(field_name, "in", tuple(chosen)))
+        else:
+            filters.extend(Filter(field_name, lookup, value) for value in values)  # type: ignore[arg-type]
     return tuple(filters)
+
+
+#: Lookups whose repeated values are alternatives; bounds (gte, lte) combine.
+_ANY_OF = frozenset({"exact", "in"})
 
 
 def _filter_value(param: str, info: FieldInfo, lookup: str, raw: str) -> Any:
