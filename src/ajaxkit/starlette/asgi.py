@@ -112,7 +112,9 @@ def scope_query(query: bytes) -> MultiDict:
     """A scope's ``query_string`` as a :class:`MultiDict` (shared when empty)."""
     if not query:
         return EMPTY_QUERY
-    return MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+    # UTF-8, as the other integrations read it: raw bytes (a client that
+    # did not percent-encode) decoded as Latin-1 bound mojibake here only.
+    return MultiDict(parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
