@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import HTTPConnection, Request
 from starlette.routing import Mount
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from ajaxkit.core.asgi import send_stream
 from ajaxkit.core.endpoint import WEBSOCKET
@@ -112,26 +112,41 @@ def scope_query(query: bytes) -> MultiDict:
     """A scope's ``query_string`` as a :class:`MultiDict` (shared when empty)."""
     if not query:
         return EMPTY_QUERY
-    return MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+    # UTF-8, as the other integrations read it: raw bytes (a client that
+    # did not percent-encode) decoded as Latin-1 bound mojibake here only.
+    return MultiDict(parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
     """The :class:`AjaxRequest` for an HTTP scope (the body is read later, if at all)."""
     query: bytes = scope["query_string"]
-    return AjaxRequest(
+    body = ReceiveBody(receive)
+    request = AjaxRequest(
         method=scope["method"],
         path=scope["path"],
         route=route_path(scope),
         headers=scope_headers(scope["headers"]),
         query=scope_query(query),
         # Starlette's Request is built only if a handler or step asks for it.
-        native_factory=lambda: Request(scope, receive),
-        body=ReceiveBody(receive),
+        native_factory=lambda: native_request(scope, body, request),
+        body=body,
         # Set by Starlette's AuthenticationMiddleware; absent without it.
         user=scope.get("user"),
         scheme=scope.get("scheme", "http"),
         client=_peer(scope),
     )
+    return request
+
+
+def native_request(scope: Scope, body: ReceiveBody, request: AjaxRequest) -> Request:
+    """Starlette's own ``Request`` for a handler that asks for it.
+
+    It reads the body ajaxkit has read already (the receive channel is
+    drained by then: reading it again would wait forever) and holds the
+    route's captures in ``path_params``, as in a Starlette view.
+    """
+    params = {**scope.get("path_params", {}), **request.path_params}
+    return Request({**scope, "path_params": params}, body.replay)
 
 
 def route_path(scope: Scope) -> str:
@@ -201,12 +216,22 @@ class ReceiveBody:
 
     It stops as soon as more than ``limit`` bytes arrived, so an oversized
     body sent without ``Content-Length`` (chunked) is never buffered whole.
+    A whole body read is kept for :meth:`replay`.
     """
 
-    __slots__ = ("_receive",)
+    __slots__ = ("_read", "_receive", "_replayed")
 
     def __init__(self, receive: Receive) -> None:
         self._receive = receive
+        self._read: bytes | None = None
+        self._replayed = False
+
+    async def replay(self) -> Message:
+        """The receive channel for a second reader: the body read here, then the channel."""
+        if self._read is not None and not self._replayed:
+            self._replayed = True
+            return {"type": "http.request", "body": self._read, "more_body": False}
+        return await self._receive()
 
     def read(self, limit: int) -> bytes:
         raise RuntimeError("An ASGI request body can only be read with aread().")
@@ -221,8 +246,11 @@ class ReceiveBody:
             chunk: bytes = message.get("body", b"")
             chunks.append(chunk)
             size += len(chunk)
-            if size > limit or not message.get("more_body", False):
-                return b"".join(chunks)[: limit + 1]
+            if size > limit:
+                return b"".join(chunks)[: limit + 1]  # refused: nothing to replay
+            if not message.get("more_body", False):
+                self._read = b"".join(chunks)
+                return self._read
 
 
 # --- response ---------------------------------------------------------------
