@@ -309,7 +309,7 @@ class AjaxRequest:
         user_loader: UserLoader | None = None,
         auser_loader: AsyncUserLoader | None = None,
         client: str | None = None,
-        native_factory: Callable[[], Any] | None = None,
+        native_factory: Callable[[AjaxRequest], Any] | None = None,
         scheme: str = "http",
         host: str | Callable[[], str] | None = None,
     ) -> None:
@@ -340,10 +340,13 @@ class AjaxRequest:
 
         An integration may pass ``native_factory`` instead of ``native``: the
         object is then built when first asked for, so a request that never
-        needs it never pays for it.
+        needs it never pays for it.  The factory is called with this request
+        (what the core learned of it, its path parameters, say): one that
+        captured the request instead would make every request a reference
+        cycle, freed only by the garbage collector.
         """
         if self._native is None and self._native_factory is not None:
-            self._native = self._native_factory()
+            self._native = self._native_factory(self)
         return self._native
 
     @native.setter

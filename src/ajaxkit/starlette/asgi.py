@@ -9,6 +9,7 @@ most of what ajaxkit would otherwise add to a bare Starlette route.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import secrets
 from urllib.parse import parse_qsl
@@ -121,21 +122,20 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
     """The :class:`AjaxRequest` for an HTTP scope (the body is read later, if at all)."""
     query: bytes = scope["query_string"]
     body = ReceiveBody(receive)
-    request = AjaxRequest(
+    return AjaxRequest(
         method=scope["method"],
         path=scope["path"],
         route=route_path(scope),
         headers=scope_headers(scope["headers"]),
         query=scope_query(query),
         # Starlette's Request is built only if a handler or step asks for it.
-        native_factory=lambda: native_request(scope, body, request),
+        native_factory=functools.partial(native_request, scope, body),
         body=body,
         # Set by Starlette's AuthenticationMiddleware; absent without it.
         user=scope.get("user"),
         scheme=scope.get("scheme", "http"),
         client=_peer(scope),
     )
-    return request
 
 
 def native_request(scope: Scope, body: ReceiveBody, request: AjaxRequest) -> Request:
