@@ -725,3 +725,14 @@ def test_B1_non_ascii_query_binds_as_utf8(client: Client) -> None:
     # Written raw in the URL, as some clients send it (browsers percent-encode).
     response = client.get("/ajax/users/search?q=caf\u00e9%20\u00fc")
     assert response.json() == {"q": "caf\u00e9 \u00fc", "limit": 10}
+
+
+@pytest.mark.parametrize(
+    ("encoded", "text"), [("%C3%9C", "\u00dc"), ("%F0%9F%99%82", "\U0001f642")]
+)
+def test_U10_a_percent_encoded_utf8_path_binds_as_its_text(
+    client: Client, encoded: str, text: str
+) -> None:
+    assert client.get(f"/ajax/ledger/{encoded}").json() == {"name": text, "amount": None}
+    unknown = assert_problem(client.get(f"/ajax/nope{encoded}"), 404, "not_found")
+    assert unknown["instance"] == f"/ajax/nope{text}"

@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any
+from urllib.parse import unquote
 
 from asgiref.sync import async_to_sync
 from django.core.asgi import get_asgi_application
@@ -21,6 +22,18 @@ from ajaxkit import Ajax
 from tests.conformance.clients._django import DjangoClient, to_response
 from tests.conformance.clients._websocket import websocket_session
 from tests.conformance.clients.base import Response, WsSession
+
+
+class ServerPathAsyncClient(AsyncClient):
+    """``AsyncClient`` whose scope holds the path as an ASGI server decodes it.
+
+    Django's async client reuses its WSGI helper, which decodes the path's
+    bytes as Latin-1 (PEP 3333's rule for ``PATH_INFO``); uvicorn, daphne and
+    hypercorn put the UTF-8 text in ``scope["path"]``, and so does this.
+    """
+
+    def _get_path(self, parsed: Any) -> str:
+        return unquote(parsed.path)
 
 
 async def _read(response: Any) -> bytes:
@@ -36,7 +49,7 @@ class DjangoAsyncClient(DjangoClient):
     asynchronous = True
 
     def _make_client(self, *, enforce_csrf_checks: bool) -> AsyncClient:
-        return AsyncClient(enforce_csrf_checks=enforce_csrf_checks)
+        return ServerPathAsyncClient(enforce_csrf_checks=enforce_csrf_checks)
 
     def _send(self, method: str, url: str, body: bytes, kwargs: dict[str, Any]) -> Response:
         async def send() -> Response:
