@@ -46,6 +46,15 @@ def test_H3_request_cookies_are_readable(client: Client) -> None:
     assert response.json() == {"a": "1", "b": "two words"}
 
 
+def test_H3_a_request_sends_its_own_cookie_header_alone(client: Client) -> None:
+    # The client's jar holds cookies a response set; a request giving its
+    # own Cookie header sends that, as a browser's fetch() with credentials
+    # omitted would, on every client (one used to send the jar's beside it).
+    client.post("/ajax/cookies/set")
+    response = client.get("/ajax/cookies/echo", headers={"Cookie": "a=1"})
+    assert response.json() == {"a": "1"}
+
+
 # --- T: streams -------------------------------------------------------------
 
 
