@@ -54,7 +54,17 @@ async def _read(response: Any) -> bytes:
 
 class DjangoAsyncClient(DjangoClient):
     name = "django_async"
-    capabilities = frozenset({"native", "csrf", "csrf_token_always", "async_server", "websocket"})
+    capabilities = frozenset(
+        {
+            "native",
+            "csrf",
+            "csrf_token_always",
+            "async_server",
+            "websocket",
+            "lazy_user",
+            "hidden_bad_request",
+        }
+    )
     urlconf = "tests.django_project.conformance_async_urls"
     asynchronous = True
 
