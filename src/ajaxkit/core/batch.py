@@ -49,6 +49,7 @@ from ajaxkit.exceptions import (
     BatchRolledBack,
     ClientError,
     FieldError,
+    MethodNotAllowed,
     NotFound,
     RegistrationError,
     ValidationFailed,
@@ -376,12 +377,16 @@ def _undo(held: Transactions, platform: Platform) -> Flow[None]:
 
 
 def _endpoint_of(api: Ajax, item: BatchItem) -> Endpoint | None:
-    """The endpoint that will answer ``item``, if any (404 and 405 items have none)."""
+    """The endpoint that will answer ``item``, if any (404 and 405 items have none).
+
+    A 405 is the item's own answer, which its flow gives it: raised here it
+    was the whole batch's.
+    """
     try:
         route, _ = api.router.match(_route_of(item))
-    except NotFound:
+        return route.endpoint_for(item.method)
+    except (NotFound, MethodNotAllowed):
         return None
-    return route.endpoint_for(item.method)
 
 
 class _ItemRequests:
