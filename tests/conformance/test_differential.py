@@ -189,16 +189,55 @@ def _headers(draw: st.DrawFn, signed_in: bool) -> dict[str, str]:
     return {name: draw(optional[name]) for name in names}
 
 
+#: Integers JSON can carry here (orjson writes 64 bits; past that is
+#: :data:`hostile_numbers`' business, as text).
+_json_integers = st.integers(min_value=-(2**63), max_value=2**64 - 1)
+_fields = st.dictionaries(
+    st.sampled_from(KNOWN_NAMES),
+    st.one_of(hostile_text, hostile_numbers, _json_integers),
+    max_size=4,
+)
+
+
 @st.composite
-def _bodies(draw: st.DrawFn) -> tuple[bytes, str]:
-    """Bodies handlers can bind (JSON of known names, forms) or the fuzz suite's hostile ones."""
-    fields = st.dictionaries(
-        st.sampled_from(KNOWN_NAMES),
-        st.one_of(hostile_text, hostile_numbers, st.integers()),
-        max_size=4,
-    )
+def _batch_item(draw: st.DrawFn) -> dict[str, Any]:
+    """One item of a batch: any route of the app (a batch and a long-poll
+    included, refused as items), a method, params, a body, headers."""
+    pattern = draw(st.sampled_from([*DIFFERENTIAL_ROUTES, "_batch", "_live/poll", "nope"]))
+    item: dict[str, Any] = {"path": _PARAM.sub(lambda _: draw(_path_values), pattern)}
+    optional = {
+        "method": st.sampled_from(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "TRACE"]),
+        "params": st.dictionaries(
+            st.sampled_from(KNOWN_NAMES),
+            st.one_of(_plain_values, _json_integers, st.lists(_plain_values, max_size=3)),
+            max_size=3,
+        ),
+        "body": st.one_of(_fields, hostile_text, st.none()),
+        "headers": st.dictionaries(
+            st.sampled_from(["Cookie", "Accept", "Origin", "X-Custom", "Content-Type"]),
+            header_values,
+            max_size=2,
+        ),
+    }
+    for name in draw(st.lists(st.sampled_from(sorted(optional)), unique=True, max_size=4)):
+        item[name] = draw(optional[name])
+    return item
+
+
+#: Batch bodies: their items answered as if sent alone (rules K1-K6).
+_batches = st.fixed_dictionaries(
+    {"items": st.lists(_batch_item(), max_size=6)}, optional={"atomic": st.booleans()}
+).map(lambda doc: (orjson.dumps(doc), "application/json"))
+
+
+@st.composite
+def _bodies(draw: st.DrawFn, pattern: str) -> tuple[bytes, str]:
+    """Bodies handlers can bind (JSON of known names, forms, batches) or the
+    fuzz suite's hostile ones."""
+    if pattern == "_batch" and draw(st.booleans()):
+        return draw(_batches)
     likely = st.one_of(
-        fields.map(lambda doc: (orjson.dumps(doc), "application/json")),
+        _fields.map(lambda doc: (orjson.dumps(doc), "application/json")),
         st.lists(st.tuples(st.sampled_from(KNOWN_NAMES), _plain_values), max_size=4).map(
             lambda pairs: (
                 "&".join(f"{k}={v}" for k, v in pairs).encode(),
@@ -235,7 +274,7 @@ def differential_requests(draw: st.DrawFn, signed_in: bool = False) -> FuzzReque
         method = draw(st.sampled_from(["GET", "HEAD"]))
         query = [(name, value) for name, value in query if name != "n"]
     elif method in BODY_METHODS:
-        content, content_type = draw(_bodies())
+        content, content_type = draw(_bodies(pattern))
         if content_type:
             headers["Content-Type"] = content_type
     if pattern == "cookies/echo":
@@ -255,6 +294,16 @@ def _problem(response: Response) -> Any:
         return None
     # A problem answering HEAD has its headers and no body.
     return orjson.loads(response.content) if response.content else {}
+
+
+def _comparable_json(value: Any) -> Any:
+    """``value`` with every problem inside it (a batch's items) made comparable."""
+    if isinstance(value, list):
+        return [_comparable_json(each) for each in value]
+    if not isinstance(value, dict):
+        return value
+    value = {key: _comparable_json(each) for key, each in value.items()}
+    return _comparable(value) if "code" in value and "instance" in value else value
 
 
 def _comparable(problem: dict[str, Any]) -> dict[str, Any]:
@@ -280,7 +329,7 @@ def _body(response: Response) -> Any:
     """What a success says: parsed JSON when it is JSON, the bytes otherwise."""
     content_type = response.headers.get("content-type") or ""
     if content_type.split(";")[0] in ("application/json", "text/json") and response.content:
-        return orjson.loads(response.content)
+        return _comparable_json(orjson.loads(response.content))
     return response.content
 
 
