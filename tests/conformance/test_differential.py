@@ -124,6 +124,10 @@ OWNED_HEADERS = (
 #: logged in on one client and not the others by the test setup, not ajaxkit.
 HARNESS_COOKIES = ("test_user", "sessionid", "session", "csrftoken")
 
+#: Routes a signed-in request (or batch item) leaves out: ``cookies/echo``
+#: would echo the jar's login cookie, which each harness names its own way.
+SIGNED_IN_LEFT_OUT = frozenset({"cookies/echo"})
+
 _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 #: Values a path parameter takes: plain ones that route, hostile ones that must not.
@@ -200,10 +204,11 @@ _fields = st.dictionaries(
 
 
 @st.composite
-def _batch_item(draw: st.DrawFn) -> dict[str, Any]:
+def _batch_item(draw: st.DrawFn, signed_in: bool) -> dict[str, Any]:
     """One item of a batch: any route of the app (a batch and a long-poll
     included, refused as items), a method, params, a body, headers."""
-    pattern = draw(st.sampled_from([*DIFFERENTIAL_ROUTES, "_batch", "_live/poll", "nope"]))
+    routes = [r for r in DIFFERENTIAL_ROUTES if not signed_in or r not in SIGNED_IN_LEFT_OUT]
+    pattern = draw(st.sampled_from([*routes, "_batch", "_live/poll", "nope"]))
     item: dict[str, Any] = {"path": _PARAM.sub(lambda _: draw(_path_values), pattern)}
     optional = {
         "method": st.sampled_from(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "TRACE"]),
@@ -224,18 +229,20 @@ def _batch_item(draw: st.DrawFn) -> dict[str, Any]:
     return item
 
 
-#: Batch bodies: their items answered as if sent alone (rules K1-K6).
-_batches = st.fixed_dictionaries(
-    {"items": st.lists(_batch_item(), max_size=6)}, optional={"atomic": st.booleans()}
-).map(lambda doc: (orjson.dumps(doc), "application/json"))
+def _batches(signed_in: bool) -> st.SearchStrategy[tuple[bytes, str]]:
+    """Batch bodies: their items answered as if sent alone (rules K1-K6)."""
+    return st.fixed_dictionaries(
+        {"items": st.lists(_batch_item(signed_in), max_size=6)},
+        optional={"atomic": st.booleans()},
+    ).map(lambda doc: (orjson.dumps(doc), "application/json"))
 
 
 @st.composite
-def _bodies(draw: st.DrawFn, pattern: str) -> tuple[bytes, str]:
+def _bodies(draw: st.DrawFn, pattern: str, signed_in: bool) -> tuple[bytes, str]:
     """Bodies handlers can bind (JSON of known names, forms, batches) or the
     fuzz suite's hostile ones."""
     if pattern == "_batch" and draw(st.booleans()):
-        return draw(_batches)
+        return draw(_batches(signed_in))
     likely = st.one_of(
         _fields.map(lambda doc: (orjson.dumps(doc), "application/json")),
         st.lists(st.tuples(st.sampled_from(KNOWN_NAMES), _plain_values), max_size=4).map(
@@ -249,11 +256,6 @@ def _bodies(draw: st.DrawFn, pattern: str) -> tuple[bytes, str]:
     if content_type:
         content_type += draw(_charsets)
     return content, content_type
-
-
-#: Routes a signed-in request leaves out: ``cookies/echo`` would echo the
-#: jar's login cookie, which each harness names its own way.
-SIGNED_IN_LEFT_OUT = frozenset({"cookies/echo"})
 
 
 @st.composite
@@ -274,14 +276,15 @@ def differential_requests(draw: st.DrawFn, signed_in: bool = False) -> FuzzReque
         method = draw(st.sampled_from(["GET", "HEAD"]))
         query = [(name, value) for name, value in query if name != "n"]
     elif method in BODY_METHODS:
-        content, content_type = draw(_bodies(pattern))
+        content, content_type = draw(_bodies(pattern, signed_in))
         if content_type:
             headers["Content-Type"] = content_type
-    if pattern == "cookies/echo":
-        # Without a Cookie header of its own the request carries the test
-        # client's jar, which each harness keeps its own way (Secure cookies
-        # over http, a deleted cookie as ""): the jar's state, not ajaxkit's.
-        # A header of the request's own wins over the jar on every client.
+    if pattern in ("cookies/echo", "_batch") and not signed_in:
+        # Without a Cookie header of its own the request (and a batch's
+        # items, rule K3) carries the test client's jar, which each harness
+        # keeps its own way (Secure cookies over http, a deleted cookie as
+        # ""): the jar's state, not ajaxkit's.  A header of the request's
+        # own wins over the jar on every client.
         headers.setdefault("Cookie", draw(_cookies()))
     return FuzzRequest(method, _path(draw, pattern), query, headers, content)
 
