@@ -183,6 +183,12 @@ def _headers(draw: st.DrawFn, signed_in: bool) -> dict[str, str]:
         "If-None-Match": st.one_of(header_values, st.just("*")),
         "X-Requested-With": st.just("XMLHttpRequest"),
         "X-Custom": header_values,
+        # Fetch Metadata decides CSRF before any token (rule X).  Left out:
+        # "none" or an unknown value without an Origin, which leaves the
+        # decision to the token: on Django that is Django's own check
+        # (capability csrf_token_always), which its test client skips unless
+        # told to enforce it; token decisions are test_csrf's to compare.
+        "Sec-Fetch-Site": st.sampled_from(["same-origin", "same-site", "cross-site"]),
     }
     if not signed_in:
         # A signed-in client's login rides in its jar's cookie, which a
