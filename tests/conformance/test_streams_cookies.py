@@ -102,3 +102,12 @@ def test_T4_head_of_a_stream_has_no_body(client: Client) -> None:
     response = client.request("HEAD", "/ajax/stream/sync")
     assert response.status == 200
     assert response.content == b""
+
+
+@pytest.mark.parametrize("path", ["/ajax/stream/sync", "/ajax/stream/raw"])
+def test_T4_head_of_a_stream_claims_no_length(client: Client, path: str) -> None:
+    # A stream's length is unknown until it is sent: "Content-Length: 0"
+    # would tell a cache the resource is empty.
+    response = client.request("HEAD", path)
+    assert response.status == 200
+    assert "content-length" not in response.headers

@@ -151,8 +151,12 @@ def _stream_response(
     stream = _bound_stream(result, endpoint, settings, request, platform)
     headers = {"Content-Type": stream.media_type, **stream.headers}
     if request.method == "HEAD":
-        # The handler ran; a HEAD answer has no body, so its stream is never sent.
-        return AjaxResponse(status=stream.status, headers=headers)
+        # The handler ran; a HEAD answer has no body, so its stream is never
+        # sent.  Still a stream, an empty one: its length is unknown, and a
+        # body of b"" would have some frameworks say "Content-Length: 0",
+        # which a cache takes for an empty resource.
+        empty = _bound_stream(iter(()), endpoint, settings, request, platform)
+        return AjaxResponse(status=stream.status, headers=headers, stream=empty)
     return AjaxResponse(status=stream.status, headers=headers, stream=stream)
 
 

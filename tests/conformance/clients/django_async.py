@@ -49,6 +49,9 @@ class ServerLikeAsyncClient(AsyncClient):
 async def _read(response: Any) -> bytes:
     if not response.streaming:
         return bytes(response.content)
+    if not response.is_async:
+        # The test client empties a HEAD answer's stream with a plain list.
+        return b"".join(response.streaming_content)
     return b"".join([chunk async for chunk in response.streaming_content])
 
 
