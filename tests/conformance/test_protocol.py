@@ -96,6 +96,19 @@ def test_S5_head_carries_the_content_length_get_would(client: Client, path: str)
     assert head.headers.get("content-length") == str(len(get.content)) != "0"
 
 
+@pytest.mark.parametrize(
+    "path", ["/ajax/whoami", "/ajax/only-post", "/ajax/nope", "/ajax/errors/conflict"]
+)
+def test_S5_a_problem_answering_head_carries_the_length_get_would(
+    client: Client, path: str
+) -> None:
+    # A problem is an answer like any other: HEAD mirrors GET's, length too.
+    get = client.get(path)
+    head = client.request("HEAD", path)
+    assert (head.status, head.content) == (get.status, b"")
+    assert head.headers.get("content-length") == str(len(get.content)) != "0"
+
+
 def test_S6_options_lists_allowed_methods(client: Client) -> None:
     response = client.request("OPTIONS", "/ajax/only-post")
     assert response.status == 204

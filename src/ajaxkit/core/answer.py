@@ -11,6 +11,7 @@ from ajaxkit.core.body import BODY_METHODS, ReadBody, parse_body
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
+from ajaxkit.core.head import strip_for_head
 from ajaxkit.core.limits import check_input_limits
 from ajaxkit.core.streams import Stream, is_stream_result
 from ajaxkit.exceptions import EncodingError, ServerError
@@ -87,8 +88,8 @@ def render_result(
         check_status(result.status, endpoint)
         if result.stream is not None:
             result.stream = _bound_stream(result.stream, endpoint, settings, request, platform)
-        elif request.method == "HEAD":
-            _strip_for_head(result)
+        else:
+            strip_for_head(request, result)
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
@@ -119,17 +120,7 @@ def _encoded(
             f"dicts, lists, dataclasses or pydantic models, or teach the encoder the "
             f"type: api.settings.encoder.register({kind.__name__}, lambda value: ...)."
         ) from exc
-    if request.method == "HEAD":
-        _strip_for_head(response)
-    return response
-
-
-def _strip_for_head(response: AjaxResponse) -> None:
-    # HEAD says how long the GET answer would be (RFC 9110 §9.3.2), on
-    # every framework alike; the integrations keep an explicit length.
-    if response.status not in (204, 304) and "Content-Length" not in response.headers:
-        response.headers["Content-Length"] = str(len(response.body))
-    response.body = b""
+    return strip_for_head(request, response)
 
 
 def check_status(status: int, endpoint: Endpoint) -> None:
