@@ -749,3 +749,15 @@ def test_U10_a_percent_encoded_utf8_path_binds_as_its_text(
     assert client.get(f"/ajax/ledger/{encoded}").json() == {"name": text, "amount": None}
     unknown = assert_problem(client.get(f"/ajax/nope{encoded}"), 404, "not_found")
     assert unknown["instance"] == f"/ajax/nope{text}"
+
+
+@pytest.mark.parametrize(
+    ("query", "q"), [("q=%ff", "\ufffd"), ("q=a%ffb%E4%BA%94", "a\ufffdb\u4e94"), ("q=a+b", "a b")]
+)
+def test_U11_a_query_binds_the_same_text_on_every_integration(
+    client: Client, query: str, q: str
+) -> None:
+    # A percent-escape that is not UTF-8 is U+FFFD, as Python's own query
+    # parser and every other integration read it (werkzeug kept "%FF").
+    response = client.get(f"/ajax/users/search?{query}")
+    assert response.json() == {"q": q, "limit": 10}

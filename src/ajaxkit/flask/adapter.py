@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from typing import IO, Any
+from urllib.parse import parse_qsl
 
 import flask
 from werkzeug.wrappers import Request as WerkzeugRequest
@@ -100,6 +101,15 @@ def _environ_header(environ: Mapping[str, Any], name: str) -> str | None:
     return value
 
 
+def _query(raw: bytes) -> MultiDict:
+    # Parsed as the other integrations parse it, not through request.args:
+    # werkzeug keeps a percent-escape that is not UTF-8 as "%FF" where
+    # Python's parser (Django's, Starlette's) gives U+FFFD (rule U11).
+    if not raw:
+        return EMPTY_QUERY
+    return MultiDict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
 def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) -> AjaxRequest:
     """The :class:`AjaxRequest` for the current ``flask.request``.
 
@@ -115,7 +125,7 @@ def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) ->
         headers=LazyHeaders(
             request.headers.items, lambda name: _environ_header(request.environ, name)
         ),
-        query=MultiDict(request.args.items(multi=True)) if request.query_string else EMPTY_QUERY,
+        query=_query(request.query_string),
         native=request,
         body=StreamBody(request),
         user_loader=current_user,
