@@ -112,7 +112,10 @@ def scope_query(query: bytes) -> MultiDict:
     """A scope's ``query_string`` as a :class:`MultiDict` (shared when empty)."""
     if not query:
         return EMPTY_QUERY
-    return MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+    # Text beyond ASCII arrives as the client's UTF-8 bytes (a browser
+    # escapes it, a script may not): read as Latin-1 it bound mojibake, where
+    # Django and Flask bind the text (rule U11).
+    return MultiDict(parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
