@@ -2,19 +2,22 @@
 
 ``test_fuzz`` checks each integration on its own (no 5xx, problems on
 errors); this suite checks them against each other.  Hypothesis draws a
-request (method, route with path parameters, query, headers, body) and it is
-sent to every client class; each answer is compared with the framework-free
-reference client's: the status, the problem's ``code``, the JSON body of a
-success, and the headers ajaxkit writes.
+request (method, route with path parameters, a query given as params or
+written in the path, headers, a JSON, form, multipart, batch or garbage
+body) and it is sent to every client class, anonymous and signed in; each
+answer is compared with the framework-free reference client's: the status,
+the whole problem document, the body of a success, the headers ajaxkit
+writes, HEAD's ``Content-Length`` and the names of the cookies set.
 
 What may legitimately differ is set aside below, each with its reason:
 routes whose answer depends on state or time (:data:`STATEFUL`), headers
 that are the framework's or the server's (not in :data:`OWNED_HEADERS`), a
 500's error id and a debug traceback's frames (:func:`_comparable`), the
-test clients' own cookie jars, and three declared differences of a client:
-``refused_before_mount`` (Django's query limit, docs/django.md),
-``lazy_user`` (rule Y2's known gap) and ``hidden_bad_request`` (rule P7).
-The rest must be equal.
+test clients' own cookie jars, dot segments and CSRF decisions left to a
+token (which the sending library or Django's test client decide), and
+three declared differences of a client: ``refused_before_mount`` (Django's
+query limit, docs/django.md), ``lazy_user`` (rule Y2's known gap) and
+``hidden_bad_request`` (rule P7).  The rest must be equal.
 """
 
 from __future__ import annotations
