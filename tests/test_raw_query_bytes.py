@@ -4,7 +4,8 @@ Browsers percent-encode a URL's query, but other clients (curl, scripts,
 some proxies) send ``?q=café`` as raw UTF-8 bytes, which servers pass on
 as they came: ASGI as the scope's ``query_string`` bytes, WSGI as Latin-1
 text (PEP 3333).  Every integration must read them as UTF-8, undecodable
-bytes as U+FFFD, as it reads percent-escapes (rule B1).
+bytes as U+FFFD, as it reads percent-escapes (rules B1, U11); the
+conformance clients cannot send such a query, they escape every URL.
 """
 
 from __future__ import annotations

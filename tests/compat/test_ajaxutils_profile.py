@@ -8,6 +8,7 @@ import pytest
 
 from ajaxkit import Ajax, AjaxRequest, AjaxResponse, Conflict, Settings
 from ajaxkit.compat.ajaxutils import AjaxUtilsProfile
+from ajaxkit.core.platform import ReferenceNative
 from ajaxkit.testing import Client
 
 
@@ -29,7 +30,9 @@ def client() -> Client:
 
     @api.endpoint("bad-request")
     def bad_request(request: AjaxRequest) -> AjaxResponse:
-        return AjaxResponse(
+        # A framework's own error page (Django's HttpResponseBadRequest), as
+        # the framework-free platform stands for it.
+        return ReferenceNative(
             status=400, body=b"My error message", headers={"Content-Type": "text/html"}
         )
 

@@ -59,6 +59,19 @@ def test_K1_an_item_its_endpoint_does_not_answer_is_a_405_of_its_own(client: Cli
     assert answers[1]["body"]["instance"] == "/ajax/_batch"
 
 
+@pytest.mark.parametrize("path", ["only-post", "_batch"])
+def test_K1_an_item_with_a_method_its_endpoint_does_not_answer_gets_its_own_405(
+    client: Client, path: str
+) -> None:
+    # GET is an item's default method; neither route answers it.  The item
+    # is answered 405 as if sent alone, not the batch.
+    alone = client.get(f"/ajax/{path}")
+    answers = _answers(_batch(client, [{"path": "hello"}, {"path": path}]))
+    assert [a["status"] for a in answers] == [200, 405]
+    assert answers[1]["body"] == alone.json()
+    assert answers[1]["headers"]["allow"] == alone.headers["allow"]
+
+
 def test_K1_a_native_response_item_is_read_through_the_platform(client: Client) -> None:
     alone = client.get("/ajax/native")
     answers = _answers(_batch(client, [{"path": "native"}]))

@@ -96,6 +96,19 @@ def test_S5_head_carries_the_content_length_get_would(client: Client, path: str)
     assert head.headers.get("content-length") == str(len(get.content)) != "0"
 
 
+@pytest.mark.parametrize(
+    "path", ["/ajax/whoami", "/ajax/only-post", "/ajax/nope", "/ajax/errors/conflict"]
+)
+def test_S5_a_problem_answering_head_carries_the_length_get_would(
+    client: Client, path: str
+) -> None:
+    # A problem is an answer like any other: HEAD mirrors GET's, length too.
+    get = client.get(path)
+    head = client.request("HEAD", path)
+    assert (head.status, head.content) == (get.status, b"")
+    assert head.headers.get("content-length") == str(len(get.content)) != "0"
+
+
 def test_S6_options_lists_allowed_methods(client: Client) -> None:
     response = client.request("OPTIONS", "/ajax/only-post")
     assert response.status == 204
@@ -826,3 +839,26 @@ def test_B1_percent_encoded_bytes_that_are_not_utf8_bind_as_replacement(client: 
     # value everywhere, never the percent-escapes themselves on one framework.
     response = client.get("/ajax/users/search?q=caf%E9%20%ED%A0%80%2525")
     assert response.json() == {"q": "caf\ufffd \ufffd\ufffd\ufffd%25", "limit": 10}
+
+
+@pytest.mark.parametrize(
+    ("encoded", "text"), [("%C3%9C", "\u00dc"), ("%F0%9F%99%82", "\U0001f642")]
+)
+def test_U10_a_percent_encoded_utf8_path_binds_as_its_text(
+    client: Client, encoded: str, text: str
+) -> None:
+    assert client.get(f"/ajax/ledger/{encoded}").json() == {"name": text, "amount": None}
+    unknown = assert_problem(client.get(f"/ajax/nope{encoded}"), 404, "not_found")
+    assert unknown["instance"] == f"/ajax/nope{text}"
+
+
+@pytest.mark.parametrize(
+    ("query", "q"), [("q=%ff", "\ufffd"), ("q=a%ffb%E4%BA%94", "a\ufffdb\u4e94"), ("q=a+b", "a b")]
+)
+def test_U11_a_query_binds_the_same_text_on_every_integration(
+    client: Client, query: str, q: str
+) -> None:
+    # A percent-escape that is not UTF-8 is U+FFFD, as Python's own query
+    # parser and every other integration read it (werkzeug kept "%FF").
+    response = client.get(f"/ajax/users/search?{query}")
+    assert response.json() == {"q": q, "limit": 10}

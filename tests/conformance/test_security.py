@@ -40,6 +40,11 @@ def test_A6_every_401_carries_login_url(client: Client, path: str) -> None:
         ("GET", "/ajax/nope"),
         ("POST", "/ajax/echo"),
         ("OPTIONS", "/ajax/hello"),
+        # Hand-built AjaxResponses: the framework-free client once took
+        # them for native responses and left them bare.
+        ("GET", "/ajax/status/response"),
+        ("GET", "/ajax/_openapi.json"),
+        ("GET", "/ajax/ajaxkit.js"),
     ],
 )
 def test_Y1_every_response_is_nosniff(client: Client, method: str, path: str) -> None:

@@ -61,6 +61,15 @@ def test_H3_request_cookies_are_readable(client: Client) -> None:
     assert response.json() == {"a": "1", "b": "two words"}
 
 
+def test_H3_a_request_sends_its_own_cookie_header_alone(client: Client) -> None:
+    # The client's jar holds cookies a response set; a request giving its
+    # own Cookie header sends that, as a browser's fetch() with credentials
+    # omitted would, on every client (one used to send the jar's beside it).
+    client.post("/ajax/cookies/set")
+    response = client.get("/ajax/cookies/echo", headers={"Cookie": "a=1"})
+    assert response.json() == {"a": "1"}
+
+
 # --- T: streams -------------------------------------------------------------
 
 
@@ -108,3 +117,12 @@ def test_T4_head_of_a_stream_has_no_body(client: Client) -> None:
     response = client.request("HEAD", "/ajax/stream/sync")
     assert response.status == 200
     assert response.content == b""
+
+
+@pytest.mark.parametrize("path", ["/ajax/stream/sync", "/ajax/stream/raw"])
+def test_T4_head_of_a_stream_claims_no_length(client: Client, path: str) -> None:
+    # A stream's length is unknown until it is sent: "Content-Length: 0"
+    # would tell a cache the resource is empty.
+    response = client.request("HEAD", path)
+    assert response.status == 200
+    assert "content-length" not in response.headers

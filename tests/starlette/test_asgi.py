@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 
 import ajaxkit.starlette
 from ajaxkit import Ajax, AjaxRequest, AjaxResponse
-from ajaxkit.starlette.asgi import scope_headers
+from ajaxkit.starlette.asgi import scope_headers, scope_query
 
 pytestmark = pytest.mark.starlette
 
@@ -401,3 +401,11 @@ def test_a_request_leaves_no_reference_cycle(route: str) -> None:
     finally:
         gc.enable()
     assert found == 0, f"{found} objects left in reference cycles by 20 requests"
+
+
+def test_a_query_sent_as_raw_utf8_binds_its_text() -> None:
+    # Servers hand the query's bytes over as the client sent them; text
+    # outside ASCII is UTF-8 (as Django and Flask read it, rule U11), and a
+    # byte that is not UTF-8 is U+FFFD, as a percent-escape of one is.
+    query = scope_query(b"q=" + "\u4e94".encode() + b"&s=\xff&t=%ff")
+    assert (query["q"], query["s"], query["t"]) == ("\u4e94", "\ufffd", "\ufffd")

@@ -11,6 +11,7 @@ from ajaxkit.core.body import BODY_METHODS, ReadBody, parse_body
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
+from ajaxkit.core.head import strip_for_head
 from ajaxkit.core.limits import check_input_limits
 from ajaxkit.core.streams import Stream, is_stream_result
 from ajaxkit.exceptions import EncodingError, ServerError
@@ -87,8 +88,8 @@ def render_result(
         check_status(result.status, endpoint)
         if result.stream is not None:
             result.stream = _bound_stream(result.stream, endpoint, settings, request, platform)
-        elif request.method == "HEAD":
-            _strip_for_head(result)
+        else:
+            strip_for_head(request, result)
         return result
     if is_stream_result(result):
         return _stream_response(result, endpoint, settings, request, platform)
@@ -158,17 +159,7 @@ def _encoded(
             f"reads an ORM row's attributes; or teach the encoder the type: "
             f"api.settings.encoder.register({kind.__name__}, lambda value: ...)."
         ) from exc
-    if request.method == "HEAD":
-        _strip_for_head(response)
-    return response
-
-
-def _strip_for_head(response: AjaxResponse) -> None:
-    # HEAD says how long the GET answer would be (RFC 9110 §9.3.2), on
-    # every framework alike; the integrations keep an explicit length.
-    if response.status not in (204, 304) and "Content-Length" not in response.headers:
-        response.headers["Content-Length"] = str(len(response.body))
-    response.body = b""
+    return strip_for_head(request, response)
 
 
 def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:
@@ -199,8 +190,12 @@ def _stream_response(
     stream = _bound_stream(result, endpoint, settings, request, platform)
     headers = {"Content-Type": stream.media_type, **stream.headers}
     if request.method == "HEAD":
-        # The handler ran; a HEAD answer has no body, so its stream is never sent.
-        return AjaxResponse(status=stream.status, headers=headers)
+        # The handler ran; a HEAD answer has no body, so its stream is never
+        # sent.  Still a stream, an empty one: its length is unknown, and a
+        # body of b"" would have some frameworks say "Content-Length: 0",
+        # which a cache takes for an empty resource.
+        empty = _bound_stream(iter(()), endpoint, settings, request, platform)
+        return AjaxResponse(status=stream.status, headers=headers, stream=empty)
     return AjaxResponse(status=stream.status, headers=headers, stream=stream)
 
 

@@ -404,8 +404,8 @@ def _undo(held: Transactions, platform: Platform) -> Flow[None]:
 def _endpoint_of(api: Ajax, item: BatchItem) -> Endpoint | None:
     """The endpoint that will answer ``item``, if any (404 and 405 items have none).
 
-    A route that does not answer the item's method raises: that is the
-    item's own 405, answered when it runs, never the batch's.
+    A 405 is the item's own answer, which its flow gives it: raised here it
+    was the whole batch's.
     """
     try:
         route, _ = api.router.match(_route_of(item))

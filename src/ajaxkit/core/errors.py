@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from ajaxkit.core.head import strip_for_head
 from ajaxkit.core.profile import PROBLEM_TYPE, ErrorContext, ProblemDocument
 from ajaxkit.exceptions import AjaxError, EncodingError, ServerError
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -63,10 +64,14 @@ def render_exception(
     """Turn any exception into the profile's error response (logging 5xx)."""
     context = error_context(exc, settings, request, platform, endpoint_name)
     try:
-        return settings.profile.render_error(context)
+        response = settings.profile.render_error(context)
     except Exception:
         logging.getLogger(settings.logger_name).exception("The error response failed to render")
-        return AjaxResponse(status=500, body=_LAST_RESORT, headers={"Content-Type": PROBLEM_TYPE})
+        response = AjaxResponse(
+            status=500, body=_LAST_RESORT, headers={"Content-Type": PROBLEM_TYPE}
+        )
+    # A problem answering HEAD is GET's problem without its body, length kept.
+    return strip_for_head(request, response)
 
 
 # Encoded once, here, by the plain orjson: the settings' encoder may be what failed.

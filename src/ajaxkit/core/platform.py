@@ -18,7 +18,14 @@ from asgiref.sync import sync_to_async
 from ajaxkit.exceptions import AjaxError
 from ajaxkit.types import AjaxRequest, AjaxResponse, Cookie, NativeSummary
 
-__all__ = ["REFERENCE", "Platform", "amend_status_code", "declare", "declared_platforms"]
+__all__ = [
+    "REFERENCE",
+    "Platform",
+    "ReferenceNative",
+    "amend_status_code",
+    "declare",
+    "declared_platforms",
+]
 
 ExceptionTranslator = Callable[[BaseException], "AjaxError | None"]
 ThreadRunner = Callable[..., Awaitable[Any]]
@@ -125,6 +132,18 @@ def declared_platforms() -> tuple[Platform, ...]:
     return tuple(_DECLARED.values())
 
 
+class ReferenceNative(AjaxResponse):
+    """What a framework's own response is to the framework-free platform.
+
+    Returned by a handler it passes through untouched, as a native response
+    does on a framework.  A plain :class:`~ajaxkit.AjaxResponse` is not
+    one: every framework treats it as ajaxkit's (``nosniff``, status check,
+    HEAD), and so must the platform :mod:`ajaxkit.testing` dispatches with.
+    """
+
+    __slots__ = ()
+
+
 def _describe_ajax_response(response: Any) -> NativeSummary:
     assert isinstance(response, AjaxResponse)
     return NativeSummary(response.status, response.body, response.content_type)
@@ -148,10 +167,10 @@ def _amend_ajax_response(response: Any, status: int | None, headers: Mapping[str
 
 
 #: The framework-free platform used by :mod:`ajaxkit.testing`; there, a
-#: returned :class:`~ajaxkit.AjaxResponse` plays the native response.
+#: returned :class:`ReferenceNative` plays the native response.
 REFERENCE = Platform(
     name="reference",
-    native_response_types=(AjaxResponse,),
+    native_response_types=(ReferenceNative,),
     describe_native=_describe_ajax_response,
     amend_native=_amend_ajax_response,
 )

@@ -106,7 +106,7 @@ def _query(raw: bytes) -> MultiDict:
 
     Not through ``request.args``: werkzeug keeps percent-escapes whose bytes
     are not UTF-8 as they were (``%E9`` stays ``"%E9"``), where every other
-    integration reads U+FFFD, so one request would bind two values.
+    integration reads U+FFFD, so one request would bind two values (rules B1, U11).
     """
     if not raw:
         return EMPTY_QUERY

@@ -114,7 +114,8 @@ def scope_query(query: bytes) -> MultiDict:
     if not query:
         return EMPTY_QUERY
     # UTF-8, as the other integrations read it: raw bytes (a client that
-    # did not percent-encode) decoded as Latin-1 bound mojibake here only.
+    # did not percent-encode) decoded as Latin-1 bound mojibake here only
+    # (rules B1, U11).
     return MultiDict(parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True))
 
 

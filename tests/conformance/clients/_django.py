@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from types import ModuleType
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.test import Client as DjangoTestClient
@@ -65,6 +67,7 @@ class DjangoClient(Client):
     """Requests through Django's test client against ``urlconf``."""
 
     marks = ("django",)
+    refused_before_mount = (TooManyFieldsSent,)
     urlconf: ClassVar[str]
     #: Whether :func:`ajaxkit.django.urls` should serve with async views.
     asynchronous: ClassVar[bool] = False
@@ -76,6 +79,7 @@ class DjangoClient(Client):
         # Django reads its settings when the registries are mounted.
         with override_settings(**(config or {})):
             urlconf: str | ModuleType = self.urlconf if apis is None else self._urlconf(apis)
+        self._routes = urlconf
         self._override: override_settings | None = override_settings(ROOT_URLCONF=urlconf)
         self._override.enable()
         self._client = self._make_client(enforce_csrf_checks=False)
@@ -85,6 +89,7 @@ class DjangoClient(Client):
         # client's, so it must not outlive it.
         other = type(self).__new__(type(self))
         other.apis = self.apis
+        other._routes = self._routes
         other._override = None
         other._client = other._make_client(enforce_csrf_checks=False)
         return other
@@ -124,7 +129,19 @@ class DjangoClient(Client):
         if content_type:
             kwargs["content_type"] = content_type
         body = content if content is not None else body
-        return self._send(method, _url(path, params), body, kwargs)
+        with self._own_urlconf():
+            return self._send(method, _url(path, params), body, kwargs)
+
+    def _own_urlconf(self) -> AbstractContextManager[object]:
+        """This client's urlconf, should another Django client's be in force.
+
+        Settings are process-wide, and the last client made enabled its own:
+        a suite holding a sync and an async client at once (the differential
+        one) must still reach each one's views.
+        """
+        if self._routes == settings.ROOT_URLCONF:
+            return nullcontext()
+        return override_settings(ROOT_URLCONF=self._routes)
 
     def login(self, username: str) -> None:
         user, _ = get_user_model().objects.get_or_create(username=username)

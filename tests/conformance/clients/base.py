@@ -78,7 +78,12 @@ class Client(ABC):
         capabilities: abilities some tests need, e.g. ``"csrf"``
             (the platform enforces CSRF), ``"native"`` (native responses and
             exceptions exist), ``"async_server"`` (served by an event loop),
-            ``"websocket"`` (WebSocket endpoints are served).
+            ``"websocket"`` (WebSocket endpoints are served), ``"lazy_user"``
+            (the signed-in user is loaded from the session only when the
+            endpoint or the handler reads it, so rule Y2's ``no-store`` is
+            sent only then: a known gap, see docs/protocol.md Y2),
+            ``"hidden_bad_request"`` (the framework's bad-request exception
+            speaks of an attack: its problem has the default ``detail``, P7).
     """
 
     name: ClassVar[str]
@@ -88,6 +93,12 @@ class Client(ABC):
     origin: ClassVar[str] = "http://testserver"
     #: Set by :meth:`enforce_csrf`: requests stop looking like a page's fetch().
     csrf_enforced: bool = False
+    #: What the framework raises while it builds its own request, before any
+    #: middleware or mount: ajaxkit never sees such a request, and a real
+    #: server answers it with its own 500.  Django's one case: a query past
+    #: ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` once ``Content-Type`` names a charset
+    #: (docs/django.md).
+    refused_before_mount: ClassVar[tuple[type[Exception], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from ajaxkit import Ajax, AjaxResponse, ClientError, Forbidden, NotFound
+from ajaxkit import Ajax, ClientError, Forbidden, NotFound
+from ajaxkit.core.platform import ReferenceNative
 from ajaxkit.testing import Client as CoreClient
 from ajaxkit.testing import Response
 from tests.conformance.app import Natives, default_apis
@@ -16,8 +17,10 @@ _NATIVE_ERRORS = {"not_found": NotFound, "forbidden": Forbidden, "bad_request": 
 
 
 def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
-    # Without a framework the "native" response is ours: it passes through.
-    return AjaxResponse(status=status, body=body, headers={"Content-Type": content_type, **headers})
+    # Without a framework the "native" response is a stand-in: it passes through.
+    return ReferenceNative(
+        status=status, body=body, headers={"Content-Type": content_type, **headers}
+    )
 
 
 def _raise(kind: str, detail: str | None) -> None:

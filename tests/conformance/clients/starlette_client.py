@@ -93,7 +93,8 @@ class HTTPXClient(Client):
         response = self.http.request(
             method,
             path,
-            params=kwargs.pop("params", None),
+            # httpx replaces a query in the path by any params given, even none.
+            params=kwargs.pop("params", None) or None,
             content=content if content is not None else body or None,
             # Bytes, as a server receives them: httpx refuses non-ASCII str values.
             headers={k.encode("latin-1"): v.encode("latin-1") for k, v in headers.items()},
