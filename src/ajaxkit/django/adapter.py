@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from http.cookies import CookieError, Morsel
 from typing import Any
-from urllib.parse import parse_qsl
 
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
-from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
+from ajaxkit.core.querystring import parse_query
+from ajaxkit.types import AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
 
 __all__ = ["DjangoBody", "to_ajax_request", "to_django_response"]
 
@@ -102,8 +102,6 @@ def _wsgi_text(value: str) -> str:
 
 def _query(request: HttpRequest) -> MultiDict:
     query: str = request.META.get("QUERY_STRING", "")
-    if not query:
-        return EMPTY_QUERY
     if not isinstance(request, ASGIRequest) and not query.isascii():
         # WSGI hands over the raw bytes as Latin-1 (PEP 3333); Django's ASGI
         # handler has decoded them as UTF-8 already.
@@ -111,7 +109,7 @@ def _query(request: HttpRequest) -> MultiDict:
     # Parsed as the other integrations parse it, not through request.GET:
     # Django raises TooManyFieldsSent there (over 1,000 fields) while the
     # request is being translated, before the pipeline could answer it.
-    return MultiDict(parse_qsl(query, keep_blank_values=True))
+    return parse_query(query)
 
 
 def to_ajax_request(

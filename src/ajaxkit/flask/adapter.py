@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from typing import IO, Any
-from urllib.parse import parse_qsl
 
 import flask
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wsgi import get_input_stream
 
-from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, Cookie, LazyHeaders, MultiDict
+from ajaxkit.core.querystring import parse_query
+from ajaxkit.types import AjaxRequest, AjaxResponse, Cookie, LazyHeaders
 
 __all__ = ["StreamBody", "current_user", "set_cookie", "to_ajax_request", "to_flask_response"]
 
@@ -101,18 +101,6 @@ def _environ_header(environ: Mapping[str, Any], name: str) -> str | None:
     return value
 
 
-def _query(raw: bytes) -> MultiDict:
-    """The query string parsed as the other integrations parse it.
-
-    Not through ``request.args``: werkzeug keeps percent-escapes whose bytes
-    are not UTF-8 as they were (``%E9`` stays ``"%E9"``), where every other
-    integration reads U+FFFD, so one request would bind two values (rules B1, U11).
-    """
-    if not raw:
-        return EMPTY_QUERY
-    return MultiDict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-
-
 def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) -> AjaxRequest:
     """The :class:`AjaxRequest` for the current ``flask.request``.
 
@@ -128,7 +116,9 @@ def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) ->
         headers=LazyHeaders(
             request.headers.items, lambda name: _environ_header(request.environ, name)
         ),
-        query=_query(request.query_string),
+        # Not request.args: werkzeug keeps a percent-escape that is not
+        # UTF-8 as it was ("%E9"), where the others read U+FFFD.
+        query=parse_query(request.query_string),
         native=request,
         body=StreamBody(request),
         user_loader=current_user,

@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import re
 import secrets
-from urllib.parse import parse_qsl
 
 from starlette.requests import HTTPConnection, Request
 from starlette.routing import Mount
@@ -21,12 +20,13 @@ from starlette.types import Message, Receive, Scope, Send
 from ajaxkit.core.asgi import send_stream
 from ajaxkit.core.endpoint import WEBSOCKET
 from ajaxkit.core.platform import Platform
+from ajaxkit.core.querystring import parse_query
 from ajaxkit.core.registry import Ajax
 from ajaxkit.core.websocket import serve_websocket
 from ajaxkit.exceptions import ClientError
 from ajaxkit.signing import ItsdangerousSigner
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
-from ajaxkit.types import EMPTY_QUERY, AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
+from ajaxkit.types import AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
 
 __all__ = [
     "AjaxApp",
@@ -111,12 +111,9 @@ class AjaxMount(Mount):
 
 def scope_query(query: bytes) -> MultiDict:
     """A scope's ``query_string`` as a :class:`MultiDict` (shared when empty)."""
-    if not query:
-        return EMPTY_QUERY
-    # UTF-8, as the other integrations read it: raw bytes (a client that
-    # did not percent-encode) decoded as Latin-1 bound mojibake here only
-    # (rules B1, U11).
-    return MultiDict(parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True))
+    # The bytes that came (a client may not have percent-encoded): Starlette
+    # reads them as Latin-1, which bound mojibake.
+    return parse_query(query)
 
 
 def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
