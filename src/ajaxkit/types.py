@@ -212,11 +212,17 @@ class UploadedFile:
 
 @dataclass(frozen=True)
 class NativeSummary:
-    """What the core may read off a framework's own response object."""
+    """What the core may read off a framework's own response object.
+
+    ``headers`` are every header field as the framework would write it: a
+    repeated name once a value, in order, and each cookie it sets as a
+    ``Set-Cookie`` field.
+    """
 
     status: int
     body: bytes
     content_type: str | None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class BodySource(Protocol):

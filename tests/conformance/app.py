@@ -45,12 +45,14 @@ class Natives:
     """Framework-specific pieces the spec needs, supplied by each client.
 
     ``response(status, body, content_type, headers)`` builds a native
-    response; ``raise_exception(kind, detail)`` raises the framework's own
+    response, ``headers`` a list of pairs where a name may repeat (a
+    framework that holds one value a name joins the repeats, as its users
+    must); ``raise_exception(kind, detail)`` raises the framework's own
     exception for ``kind`` in {"not_found", "forbidden", "bad_request"},
     with no message of the raising code's when ``detail`` is ``None``.
     """
 
-    response: Callable[[int, bytes, str, dict[str, str]], Any]
+    response: Callable[[int, bytes, str, list[tuple[str, str]]], Any]
     raise_exception: Callable[[str, str | None], None]
 
 
@@ -327,17 +329,29 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
 
     @api.endpoint
     def native(request: AjaxRequest) -> Any:
-        return natives.response(418, b"I'm a teapot", "text/plain", {"X-Native": "1"})
+        return natives.response(418, b"I'm a teapot", "text/plain", [("X-Native", "1")])
 
     @api.endpoint("status/native")
     def native_with_status(request: AjaxRequest) -> Any:
         # Flask's habit: return jsonify(...), 201.
-        made = natives.response(200, b"made", "text/plain", {"X-Native": "1"})
+        made = natives.response(200, b"made", "text/plain", [("X-Native", "1")])
         return made, 201, {"X-Custom": "yes"}
 
     @api.endpoint("status/native-headers")
     def native_with_headers(request: AjaxRequest) -> Any:
-        return natives.response(202, b"made", "text/plain", {}), {"X-Custom": "only"}
+        return natives.response(202, b"made", "text/plain", []), {"X-Custom": "only"}
+
+    @api.endpoint("native/cookies")
+    def native_cookies(request: AjaxRequest) -> Any:
+        # A repeated field and two cookies, set the framework's own way:
+        # every framework's response has set_cookie(key, value, max_age=, httponly=).
+        links = [("Link", "</a>; rel=preload"), ("Link", "</b>; rel=preload")]
+        made = natives.response(
+            200, b'{"native": true}', "application/json", [*links, ("X-Native", "1")]
+        )
+        made.set_cookie("native_session", "s3cret", httponly=True)
+        made.set_cookie("native_seen", "1", max_age=60)
+        return made
 
     @api.endpoint("results/user")
     def user_from_dict(request: AjaxRequest) -> PublicUser:

@@ -78,6 +78,42 @@ def test_K1_a_native_response_item_is_read_through_the_platform(client: Client) 
     assert (answers[0]["status"], answers[0]["body"]) == (alone.status, alone.text)
 
 
+def _joined(values: list[str]) -> str:
+    """A repeated field's values as one line, however many lines the server used."""
+    return ", ".join(part.strip() for value in values for part in value.split(","))
+
+
+def test_K1_a_repeated_header_keeps_every_value(client: Client) -> None:
+    alone = client.post("/ajax/cookies/set")
+    answers = _answers(_batch(client, [{"method": "POST", "path": "cookies/set", "body": {}}]))
+    assert answers[0]["headers"]["link"] == _joined(alone.header_list("link"))
+    assert answers[0]["headers"]["link"] == "</a>; rel=preload, </b>; rel=preload"
+
+
+def test_K4_a_native_response_item_keeps_its_headers_and_sets_its_cookies(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    alone = client.get("/ajax/native/cookies")
+    response = _batch(client, [{"path": "native/cookies"}, {"path": "hello"}])
+    answer = _answers(response)[0]
+    assert (answer["status"], answer["body"]) == (200, {"native": True})
+    assert answer["headers"]["x-native"] == "1"
+    assert answer["headers"]["content-type"] == alone.headers["content-type"]
+    assert answer["headers"]["link"] == _joined(alone.header_list("link"))
+    assert answer["headers"]["link"] == "</a>; rel=preload, </b>; rel=preload"
+    # Set on the batch response as sent alone; never shown to the page's script.
+    native = {"native_session", "native_seen"}
+    assert _cookies_named(response, native) == _cookies_named(alone, native)
+    assert len(_cookies_named(alone, native)) == 2
+    assert "set-cookie" not in answer["headers"]
+    assert "s3cret" not in response.text
+
+
+def _cookies_named(response: Response, names: set[str]) -> list[str]:
+    return sorted(c for c in response.header_list("set-cookie") if c.split("=", 1)[0] in names)
+
+
 def test_K2_every_item_is_admitted_on_its_own(client: Client) -> None:
     items = [{"path": "whoami"}, {"path": "admin-only"}, {"path": "hello"}]
     anonymous = _answers(_batch(client, items))

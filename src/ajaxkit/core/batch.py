@@ -24,7 +24,9 @@ step, as if sent alone with the batch request's headers.  Items may not be
 streams, batches, or calls of an endpoint registered ``unbatchable`` (a
 long-poll, which may wait before it answers and would hold up the whole
 batch): 400 for that item.
-Cookies set by items are set on the batch response.
+Cookies set by items (a framework response's own included) are set on
+the batch response, never shown in an item's ``headers``; a repeated
+header is shown once, its values joined with ``", "``.
 """
 
 from __future__ import annotations
@@ -499,7 +501,12 @@ def _text(value: Any) -> str:
 
 
 def _readable(response: AjaxResponse, platform: Platform) -> AjaxResponse:
-    """An item's answer as an :class:`AjaxResponse` (a handler may have returned a native one)."""
+    """An item's answer as an :class:`AjaxResponse` (a handler may have returned a native one).
+
+    A native response's headers come with it, every value of a repeated
+    one, and its cookies as the ``Set-Cookie`` fields the framework would
+    write: the batch response sets them as it does a handler's own (K4).
+    """
     native = response.native
     if native is None:
         return response
@@ -508,7 +515,9 @@ def _readable(response: AjaxResponse, platform: Platform) -> AjaxResponse:
     if platform.describe_native is None:
         return AjaxResponse(status=response.status)
     summary = platform.describe_native(native)
-    headers = {"Content-Type": summary.content_type} if summary.content_type else {}
+    headers = list(summary.headers)
+    if not headers and summary.content_type:
+        headers.append(("Content-Type", summary.content_type))
     return AjaxResponse(status=summary.status, body=summary.body, headers=headers)
 
 
@@ -529,7 +538,7 @@ _HIDDEN = frozenset({"content-length", "set-cookie"})
 
 
 def _describe(response: AjaxResponse) -> dict[str, Any]:
-    headers = {k.lower(): v for k, v in response.headers.items() if k.lower() not in _HIDDEN}
+    headers = _shown_headers(response)
     content_type = (response.content_type or "").partition(";")[0].strip().lower()
     body: Any = None
     if response.body:
@@ -538,3 +547,16 @@ def _describe(response: AjaxResponse) -> dict[str, Any]:
         else:
             body = response.body.decode("utf-8", "replace")
     return {"status": response.status, "headers": headers, "body": body}
+
+
+def _shown_headers(response: AjaxResponse) -> dict[str, str]:
+    """An item's headers as the page's script reads them off ``fetch()``:
+    names lower-cased, a repeated field's values joined with ``", "`` in
+    order (RFC 9110, section 5.3), and never a ``Set-Cookie`` (K4)."""
+    shown: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        lower = name.lower()
+        if lower in _HIDDEN:
+            continue
+        shown[lower] = f"{shown[lower]}, {value}" if lower in shown else value
+    return shown

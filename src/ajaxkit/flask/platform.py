@@ -54,8 +54,10 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
 
 
 def describe_native(response: WerkzeugResponse) -> NativeSummary:
-    """Status, body and content type of a Flask response (for compat profiles)."""
-    return NativeSummary(response.status_code, response.get_data(), response.mimetype)
+    """Status, body, content type and headers of a Flask response (its cookies
+    are ``Set-Cookie`` headers already)."""
+    headers = tuple(response.headers.items())
+    return NativeSummary(response.status_code, response.get_data(), response.mimetype, headers)
 
 
 def accept_flask_wtf_token(request: AjaxRequest, token: str) -> bool:

@@ -57,9 +57,11 @@ def _phrase(status: int) -> str | None:
 
 
 def describe_native(response: Response) -> NativeSummary:
-    """Status, body and content type of a Starlette response (for compat profiles)."""
+    """Status, body, content type and headers of a Starlette response (its
+    cookies are ``set-cookie`` headers already)."""
     body = response.body if isinstance(response.body, bytes) else b""
-    return NativeSummary(response.status_code, body, response.media_type)
+    headers = tuple(response.headers.items())
+    return NativeSummary(response.status_code, body, response.media_type, headers)
 
 
 #: Starlette responses pass through; sync code runs in anyio's thread pool

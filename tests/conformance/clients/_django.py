@@ -31,8 +31,12 @@ _NATIVE_ERRORS: dict[str, type[Exception]] = {
 }
 
 
-def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
-    return HttpResponse(body, status=status, content_type=content_type, headers=headers)
+def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
+    # A Django response holds one value a name: its users join a list field.
+    joined: dict[str, str] = {}
+    for name, value in headers:
+        joined[name] = f"{joined[name]}, {value}" if name in joined else value
+    return HttpResponse(body, status=status, content_type=content_type, headers=joined)
 
 
 def _raise(kind: str, detail: str | None) -> None:

@@ -24,7 +24,7 @@ _NATIVE_ERRORS: dict[str, type[exceptions.HTTPException]] = {
 }
 
 
-def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
+def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
     return flask.Response(body, status=status, headers=headers, content_type=content_type)
 
 

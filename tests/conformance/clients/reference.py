@@ -16,10 +16,10 @@ from tests.conformance.clients.base import Client
 _NATIVE_ERRORS = {"not_found": NotFound, "forbidden": Forbidden, "bad_request": ClientError}
 
 
-def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
+def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
     # Without a framework the "native" response is a stand-in: it passes through.
     return ReferenceNative(
-        status=status, body=body, headers={"Content-Type": content_type, **headers}
+        status=status, body=body, headers=[("Content-Type", content_type), *headers]
     )
 
 

@@ -40,8 +40,11 @@ class CookieBackend(AuthenticationBackend):
         return AuthCredentials(["authenticated"]), SimpleUser(username)
 
 
-def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
-    return Response(body, status_code=status, media_type=content_type, headers=headers)
+def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
+    made = Response(body, status_code=status, media_type=content_type)
+    for name, value in headers:
+        made.headers.append(name, value)
+    return made
 
 
 def _raise(kind: str, detail: str | None) -> None:
