@@ -323,6 +323,11 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def ajax_response(request: AjaxRequest) -> AjaxResponse:
         return AjaxResponse(body=b'{"built": "by hand"}', headers={"Content-Type": "text/json"})
 
+    @api.endpoint("status/not-json")
+    def not_json(request: AjaxRequest) -> AjaxResponse:
+        # Labelled JSON by a handler that wrote it by hand, and not JSON.
+        return AjaxResponse(body=b"{not: json", headers={"Content-Type": "application/json"})
+
     @api.endpoint
     def nothing(request: AjaxRequest) -> None:
         return None

@@ -83,6 +83,14 @@ def _joined(values: list[str]) -> str:
     return ", ".join(part.strip() for value in values for part in value.split(","))
 
 
+def test_K1_an_answer_that_is_not_the_json_it_says_is_given_as_text(client: Client) -> None:
+    alone = client.get("/ajax/status/not-json")
+    answers = _answers(_batch(client, [{"path": "status/not-json"}, {"path": "hello"}]))
+    assert (answers[0]["status"], answers[0]["body"]) == (alone.status, alone.text)
+    assert answers[0]["headers"]["content-type"] == "application/json"
+    assert answers[1]["status"] == 200
+
+
 def test_K1_a_repeated_header_keeps_every_value(client: Client) -> None:
     alone = client.post("/ajax/cookies/set")
     answers = _answers(_batch(client, [{"method": "POST", "path": "cookies/set", "body": {}}]))

@@ -539,14 +539,25 @@ _HIDDEN = frozenset({"content-length", "set-cookie"})
 
 def _describe(response: AjaxResponse) -> dict[str, Any]:
     headers = _shown_headers(response)
+    return {"status": response.status, "headers": headers, "body": _body_of(response)}
+
+
+def _body_of(response: AjaxResponse) -> Any:
+    """An item's body: parsed when JSON, else its text.
+
+    A body labelled JSON that does not parse (a handler's own bytes) is
+    given as text too: one item's mistake is its own answer, never the
+    whole batch's 500.
+    """
+    if not response.body:
+        return None
     content_type = (response.content_type or "").partition(";")[0].strip().lower()
-    body: Any = None
-    if response.body:
-        if content_type in _JSON_TYPES or content_type.endswith("+json"):
-            body = orjson.loads(response.body)
-        else:
-            body = response.body.decode("utf-8", "replace")
-    return {"status": response.status, "headers": headers, "body": body}
+    if content_type in _JSON_TYPES or content_type.endswith("+json"):
+        try:
+            return orjson.loads(response.body)
+        except orjson.JSONDecodeError:
+            pass
+    return response.body.decode("utf-8", "replace")
 
 
 def _shown_headers(response: AjaxResponse) -> dict[str, str]:
