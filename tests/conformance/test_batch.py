@@ -227,6 +227,27 @@ def test_K6_an_invalid_batch_is_422_with_pointers(client: Client) -> None:
     assert method.status == 422
 
 
+@pytest.mark.parametrize("method", [None, "GET", "HEAD"])
+def test_K6_a_body_on_an_item_that_sends_none_is_422_before_any_runs(
+    client: Client, method: str | None
+) -> None:
+    # {"path": "users/search", "body": {...}} forgets the method: a GET,
+    # whose body nothing reads.  Refused, not answered as if it had none.
+    item: dict[str, Any] = {"path": "users/search", "body": {"q": "al"}}
+    if method is not None:
+        item["method"] = method
+    items = [{"method": "POST", "path": "cookies/set", "body": {}}, item]
+    response = _batch(client, items)
+    assert response.status == 422, response
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    [error] = problem["errors"]
+    assert error["pointer"] == "#/items/1/body"
+    assert error["code"] == "body_not_sent"
+    assert "params" in error["detail"]
+    assert not response.header_list("set-cookie")
+
+
 def test_K7_csrf_is_checked_once_for_the_whole_batch(
     client: Client, needs: Callable[[str], None]
 ) -> None:

@@ -187,6 +187,7 @@ def enable_batch(
         request: AjaxRequest, settings: Settings, platform: Platform, arguments: Mapping[str, Any]
     ) -> Flow[AjaxResponse]:
         items: list[BatchItem] = arguments["items"]
+        _check_bodies(items)
         batch = _Batch(api, request, settings, platform, csrf_checked=csrf_checked)
         if arguments.get("atomic"):
             batch.check_atomic(items)
@@ -216,6 +217,33 @@ def _checks_csrf(endpoint: Endpoint) -> bool:
         isinstance(bound.step, CsrfStep) and bound.config == "check"
         for bound in endpoint.steps_for("POST")
     )
+
+
+#: Methods whose request carries no body: ``fetch()`` refuses one for them.
+_BODILESS = frozenset({"GET", "HEAD"})
+
+
+def _check_bodies(items: list[BatchItem]) -> None:
+    """Refuse (422, before anything runs) a body on a GET or HEAD item.
+
+    Nothing would read it: ``{"path": "notes", "body": {...}}`` forgot its
+    method, and answering it as the GET it is would list the notes and
+    silently drop what was meant to be written.
+    """
+    errors: list[FieldError] = [
+        {
+            "pointer": f"#/items/{index}/body",
+            "detail": (
+                f"A {item.method} item sends no body: put its arguments in params, "
+                'or give the item the method that sends one ("method": "POST").'
+            ),
+            "code": "body_not_sent",
+        }
+        for index, item in enumerate(items)
+        if item.body is not None and item.method in _BODILESS
+    ]
+    if errors:
+        raise ValidationFailed(errors, "These items have a body their method does not send.")
 
 
 def _check_max_items(route: str, max_items: object) -> None:
