@@ -609,6 +609,43 @@ def _cookie_endpoints(api: Ajax) -> None:
 STREAM_CLOSED: dict[str, bool] = {}
 
 
+class HeldChunks:
+    """Chunks holding a resource, released by ``close()`` (recorded by run id)."""
+
+    def __init__(self, run: str) -> None:
+        self.run, self.left = run, [b"a", b"b"]
+
+    def __iter__(self) -> HeldChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        if not self.left:
+            raise StopIteration
+        return self.left.pop(0)
+
+    def close(self) -> None:
+        STREAM_CLOSED[self.run] = True
+
+
+class AsyncHeldChunks:
+    """:class:`HeldChunks` made asynchronously, released by ``aclose()``."""
+
+    def __init__(self, run: str) -> None:
+        self.held = HeldChunks(run)
+
+    def __aiter__(self) -> AsyncHeldChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return next(self.held)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        self.held.close()
+
+
 def _stream_endpoints(api: Ajax) -> None:
     @api.endpoint("stream/sync")
     def sync_stream(request: AjaxRequest, n: int = 3) -> Any:
@@ -626,6 +663,13 @@ def _stream_endpoints(api: Ajax) -> None:
     @api.endpoint("stream/raw")
     def raw_stream(request: AjaxRequest) -> Stream:
         return Stream(iter([b"data: 1\n\n", "data: 2\n\n"]), media_type="text/event-stream")
+
+    @api.endpoint("stream/held")
+    def held_stream(request: AjaxRequest, run: str = "", kind: str = "sync") -> Stream:
+        # What a handler streaming a file or a cursor returns: chunks that
+        # hold something until they are closed.
+        chunks = HeldChunks(run) if kind == "sync" else AsyncHeldChunks(run)
+        return Stream(chunks, media_type="text/plain")
 
     @api.endpoint("stream/fails")
     def failing_stream(request: AjaxRequest, run: str = "") -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.app import PROXY_HEADERS, build_api
+from tests.conformance.app import PROXY_HEADERS, STREAM_CLOSED, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
 from tests.conformance.test_csrf import CROSS_SITE, legit
@@ -176,6 +176,36 @@ def test_K5_nested_batches_and_streams_are_refused_per_item(client: Client) -> N
     )
     assert [a["status"] for a in answers] == [400, 400, 200]
     assert answers[0]["body"]["code"] == "bad_request"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_K5_a_stream_item_is_refused_naming_itself_and_its_stream_is_closed(
+    client: Client, kind: str
+) -> None:
+    run = uuid.uuid4().hex
+    params = {"run": run, "kind": kind}
+    answers = _answers(_batch(client, [{"path": "stream/held", "params": params}]))
+    assert answers[0]["status"] == 400
+    assert answers[0]["body"]["code"] == "bad_request"
+    assert "GET stream/held" in answers[0]["body"]["detail"]
+    assert "send it on its own" in answers[0]["body"]["detail"]
+    # Never sent, the handler's chunks are still released (a file, a cursor).
+    assert STREAM_CLOSED.get(run) is True
+
+
+def test_K5_a_head_item_of_a_stream_answers_as_sent_alone(client: Client) -> None:
+    alone = client.request("HEAD", "/ajax/stream/sync")
+    answers = _answers(_batch(client, [{"method": "HEAD", "path": "stream/sync"}]))
+    assert (answers[0]["status"], answers[0]["body"]) == (alone.status, None)
+    assert answers[0]["headers"]["content-type"] == alone.headers["content-type"]
+
+
+def test_K5_the_live_stream_is_refused_without_running(client: Client) -> None:
+    # Its topic needs a staff user: run, it would answer 403 to this one.
+    answers = _answers(_batch(client, [{"path": "_live/sse", "params": {"topic": "staff"}}]))
+    assert answers[0]["status"] == 400
+    assert answers[0]["body"]["code"] == "bad_request"
+    assert "GET _live/sse cannot be an item of a batch" in answers[0]["body"]["detail"]
 
 
 def test_K5_a_batch_item_is_refused_however_its_path_is_spelled(client: Client) -> None:

@@ -23,7 +23,8 @@ CSRF is checked once, for the batch request — unless the batch endpoint is
 step, as if sent alone with the batch request's headers.  Items may not be
 streams, batches, or calls of an endpoint registered ``unbatchable`` (a
 long-poll, which may wait before it answers and would hold up the whole
-batch): 400 for that item.
+batch; the live event stream): 400 for that item, a stream's chunks
+closed unsent (a HEAD item of a stream has no body to send: it is answered).
 Cookies set by items (a framework response's own included) are set on
 the batch response, never shown in an item's ``headers``; a repeated
 header is shown once, its values joined with ``", "``.
@@ -38,10 +39,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 import orjson
+from asgiref.sync import async_to_sync
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import NotRequired, TypedDict
 
-from ajaxkit.core.effects import Flow, blocking
+from ajaxkit.core.effects import IO, Flow, blocking
 from ajaxkit.core.errors import log_after_commit, render_exception
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.routing import normalize_route
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
     from ajaxkit.core.platform import Platform
     from ajaxkit.core.registry import Ajax
     from ajaxkit.core.settings import Settings
+    from ajaxkit.core.streams import Stream
 
 __all__ = ["DEFAULT_MAX_ITEMS", "BatchAnswer", "BatchItem", "BatchItemAnswer", "enable_batch"]
 
@@ -284,16 +287,22 @@ class _Batch:
         # A nested batch is refused here too: every batch route is unbatchable.
         endpoint = _endpoint_of(self.api, item)
         if endpoint is not None and endpoint.unbatchable is not None:
-            route = _route_of(item)
-            why = f"{item.method} {route} cannot be an item of a batch: {endpoint.unbatchable}"
-            return self.refused(item, ClientError(why))
+            return self.refused(item, _unbatchable(item, endpoint.unbatchable))
         sub = self.requests.derive(item)
         if held is not None:
             enlist(sub, held)
         response = yield from flow(self.api.router, self.settings, sub, self.platform)
         if response.stream is not None:
-            response = self.refused(item, ClientError("A streamed response cannot be batched."))
+            yield from _release(response.stream, self.platform)
+            response = self.unstreamed(item, response)
         return _readable(response, self.platform)
+
+    def unstreamed(self, item: BatchItem, response: AjaxResponse) -> AjaxResponse:
+        """``item``'s answer for a ``response`` that is a stream: refused,
+        unless the item is a HEAD, whose answer (as sent alone) has no body."""
+        if item.method == "HEAD":
+            return AjaxResponse(response.status, headers=response.headers, cookies=response.cookies)
+        return self.refused(item, _unbatchable(item, _STREAMED))
 
     def refused(self, item: BatchItem, exc: Exception) -> AjaxResponse:
         """The problem ``exc`` as ``item``'s answer."""
@@ -419,6 +428,28 @@ class _Batch:
         for name, value in _raw_cookies(set_cookies_of):
             answer.headers.add(name, value)
         return answer
+
+
+#: Why an item answered with a stream is refused once its handler has run.
+_STREAMED = (
+    "it answered with a stream, whose body is sent as it is made, "
+    "and a batch answers once every item has; send it on its own."
+)
+
+
+def _release(stream: Stream, platform: Platform) -> Flow[None]:
+    """Close the chunks of ``stream``, which will never be sent: a handler's
+    iterator holding a file or a cursor is released as a sent stream's is."""
+    if stream.is_async:
+        yield IO(async_to_sync(stream.aclose), stream.aclose)
+        return
+    close = getattr(stream.chunks, "close", None)
+    if close is not None:
+        yield blocking(platform, close)
+
+
+def _unbatchable(item: BatchItem, why: str) -> ClientError:
+    return ClientError(f"{item.method} {_route_of(item)} cannot be an item of a batch: {why}")
 
 
 def _not_atomic(index: int, detail: str, code: str) -> FieldError:
