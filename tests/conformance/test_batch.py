@@ -139,6 +139,16 @@ def test_K3_an_item_cannot_bring_its_own_identity(client: Client) -> None:
     assert answers[0]["body"].get("sessionid") != "stolen"
 
 
+def test_K3_an_item_cannot_misdescribe_the_body_the_batch_writes(client: Client) -> None:
+    # The batch writes an item's body: a length or coding of the item's own
+    # would describe some other body (and make the item a 413 or a 400).
+    framing = {"Content-Length": "99999999", "Transfer-Encoding": "chunked"}
+    item = {"method": "POST", "path": "echo", "body": {"a": "b"}}
+    answers = _answers(_batch(client, [{**item, "headers": framing}, {**item, "headers": {}}]))
+    assert answers[0] == answers[1]
+    assert (answers[0]["status"], answers[0]["body"]) == (200, {"a": "b"})
+
+
 def test_K3_an_item_cannot_write_what_a_proxy_says_of_the_caller(client: Client) -> None:
     # A proxy overwrites these on the batch request; nothing overwrites an item's.
     proxy = {"x-real-ip": "203.0.113.7", "x-forwarded-proto": "https"}

@@ -111,11 +111,19 @@ def _is_identity(lower: str) -> bool:
     return lower in _IDENTITY_HEADERS or lower.startswith(_IDENTITY_PREFIX)
 
 
+def _is_item_own(lower: str) -> bool:
+    """Whether an item may send header ``lower`` (a lower-cased name) itself."""
+    return not _is_identity(lower) and lower not in _FRAMING_HEADERS
+
+
 #: Headers of the batch request that describe its own body or condition: not inherited.
 _OWN_HEADERS = frozenset(
     {"content-length", "content-type", "transfer-encoding", "idempotency-key"}
     | {"if-match", "if-none-match", "if-modified-since", "if-unmodified-since"}
 )
+#: Headers describing a body: the batch writes an item's body, so an item's
+#: own would describe another one (a length making it a 413, say).
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
 _JSON_TYPES = ("application/json", "application/problem+json")
 #: Why a batch is refused as an item (any batch endpoint: a registry may
 #: serve several, and two that took each other would nest without end).
@@ -506,7 +514,7 @@ class _ItemRequests:
     def derive(self, item: BatchItem) -> AjaxRequest:
         """``item``'s request, made on behalf of the batch request."""
         route = _route_of(item)
-        own = [(n, v) for n, v in item.headers.items() if not _is_identity(n.lower())]
+        own = [(n, v) for n, v in item.headers.items() if _is_item_own(n.lower())]
         body = b""
         if item.body is not None:
             body = orjson.dumps(item.body)
