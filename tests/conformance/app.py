@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,10 @@ from ajaxkit.live import Live, LiveSettings
 from tests.conformance.live_models import live_model_endpoints
 
 
+def _no_native_stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    raise AssertionError("this spec's natives build no stream")
+
+
 @dataclasses.dataclass(frozen=True)
 class Natives:
     """Framework-specific pieces the spec needs, supplied by each client.
@@ -49,11 +53,14 @@ class Natives:
     framework that holds one value a name joins the repeats, as its users
     must); ``raise_exception(kind, detail)`` raises the framework's own
     exception for ``kind`` in {"not_found", "forbidden", "bad_request"},
-    with no message of the raising code's when ``detail`` is ``None``.
+    with no message of the raising code's when ``detail`` is ``None``;
+    ``stream(chunks, content_type)`` builds the framework's own streamed
+    response over an iterator of byte chunks.
     """
 
     response: Callable[[int, bytes, str, list[tuple[str, str]]], Any]
     raise_exception: Callable[[str, str | None], None]
+    stream: Callable[[Iterator[bytes], str], Any] = _no_native_stream
 
 
 class Color(enum.Enum):
@@ -345,6 +352,11 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("status/native-headers")
     def native_with_headers(request: AjaxRequest) -> Any:
         return natives.response(202, b"made", "text/plain", []), {"X-Custom": "only"}
+
+    @api.endpoint("native/stream")
+    def native_stream(request: AjaxRequest) -> Any:
+        # StreamingHttpResponse, Response(generator), StreamingResponse.
+        return natives.stream(iter([b"a\n", b"b\n"]), "text/plain")
 
     @api.endpoint("native/cookies")
     def native_cookies(request: AjaxRequest) -> Any:

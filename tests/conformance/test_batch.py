@@ -203,6 +203,17 @@ def test_K5_a_stream_item_is_refused_naming_itself_and_its_stream_is_closed(
     assert STREAM_CLOSED.get(run) is True
 
 
+def test_K5_a_framework_stream_item_is_refused_as_a_stream(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    assert client.get("/ajax/native/stream").text == "a\nb\n"
+    answers = _answers(_batch(client, [{"path": "native/stream"}, {"path": "hello"}]))
+    assert [a["status"] for a in answers] == [400, 200]
+    assert answers[0]["body"]["code"] == "bad_request"
+    assert "GET native/stream cannot be an item of a batch" in answers[0]["body"]["detail"]
+
+
 def test_K5_a_head_item_of_a_stream_answers_as_sent_alone(client: Client) -> None:
     alone = client.request("HEAD", "/ajax/stream/sync")
     answers = _answers(_batch(client, [{"method": "HEAD", "path": "stream/sync"}]))

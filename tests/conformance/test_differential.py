@@ -84,7 +84,9 @@ STATEFUL = frozenset(
 #: (capability ``native``): its headers are the framework's to write
 #: (Starlette's adds a charset to text/plain).  The status and headers a
 #: tuple gives one are held the same everywhere by rule S7's tests.
-NATIVE = frozenset({"native", "native/cookies", "status/native", "status/native-headers"})
+NATIVE = frozenset(
+    {"native", "native/cookies", "native/stream", "status/native", "status/native-headers"}
+)
 
 #: ``test_fuzz`` leaves out the routes that fail on purpose and the streams;
 #: those answer deterministically, so here they are put back (less the

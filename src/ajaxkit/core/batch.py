@@ -48,6 +48,7 @@ from ajaxkit.core.errors import log_after_commit, render_exception
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.routing import normalize_route
 from ajaxkit.core.steps import BATCH_ITEM, BATCH_PASSED_CSRF, CsrfStep, load_user
+from ajaxkit.core.streams import Stream
 from ajaxkit.core.transactions import Transactions, enlist
 from ajaxkit.exceptions import (
     BatchNotCommitted,
@@ -67,7 +68,6 @@ if TYPE_CHECKING:
     from ajaxkit.core.platform import Platform
     from ajaxkit.core.registry import Ajax
     from ajaxkit.core.settings import Settings
-    from ajaxkit.core.streams import Stream
 
 __all__ = ["DEFAULT_MAX_ITEMS", "BatchAnswer", "BatchItem", "BatchItemAnswer", "enable_batch"]
 
@@ -300,10 +300,11 @@ class _Batch:
         if held is not None:
             enlist(sub, held)
         response = yield from flow(self.api.router, self.settings, sub, self.platform)
+        response = _readable(response, self.platform)
         if response.stream is not None:
             yield from _release(response.stream, self.platform)
             response = self.unstreamed(item, response)
-        return _readable(response, self.platform)
+        return response
 
     def unstreamed(self, item: BatchItem, response: AjaxResponse) -> AjaxResponse:
         """``item``'s answer for a ``response`` that is a stream: refused,
@@ -585,7 +586,10 @@ def _readable(response: AjaxResponse, platform: Platform) -> AjaxResponse:
     headers = list(summary.headers)
     if not headers and summary.content_type:
         headers.append(("Content-Type", summary.content_type))
-    return AjaxResponse(status=summary.status, body=summary.body, headers=headers)
+    # A streamed one is a stream like ours, with nothing of its own to close
+    # here: the framework's iterator is dropped unread.
+    stream = Stream(iter(())) if summary.streamed else None
+    return AjaxResponse(status=summary.status, body=summary.body, headers=headers, stream=stream)
 
 
 def _raw_cookies(responses: Sequence[AjaxResponse]) -> list[tuple[str, str]]:

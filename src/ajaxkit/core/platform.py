@@ -149,7 +149,8 @@ def _describe_ajax_response(response: Any) -> NativeSummary:
     assert isinstance(response, AjaxResponse)
     cookies = [("Set-Cookie", cookie.header_value()) for cookie in response.cookies]
     headers = (*response.headers.multi_items(), *cookies)
-    return NativeSummary(response.status, response.body, response.content_type, headers)
+    streamed = response.stream is not None
+    return NativeSummary(response.status, response.body, response.content_type, headers, streamed)
 
 
 def amend_status_code(response: Any, status: int | None, headers: Mapping[str, str]) -> None:

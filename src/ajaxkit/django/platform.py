@@ -245,7 +245,7 @@ def describe_native(response: HttpResponseBase) -> NativeSummary:
     content_type = response.headers.get("Content-Type")
     cookies = [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
     headers = (*response.items(), *cookies)
-    return NativeSummary(response.status_code, body, content_type, headers)
+    return NativeSummary(response.status_code, body, content_type, headers, response.streaming)
 
 
 async def run_in_thread(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

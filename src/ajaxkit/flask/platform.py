@@ -55,9 +55,11 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
 
 def describe_native(response: WerkzeugResponse) -> NativeSummary:
     """Status, body, content type and headers of a Flask response (its cookies
-    are ``Set-Cookie`` headers already)."""
+    are ``Set-Cookie`` headers already); a streamed body is left unread."""
     headers = tuple(response.headers.items())
-    return NativeSummary(response.status_code, response.get_data(), response.mimetype, headers)
+    streamed = response.is_streamed
+    body = b"" if streamed else response.get_data()
+    return NativeSummary(response.status_code, body, response.mimetype, headers, streamed)
 
 
 def accept_flask_wtf_token(request: AjaxRequest, token: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from types import ModuleType
 from typing import Any, ClassVar
@@ -12,7 +12,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFieldsSent
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.middleware.csrf import get_token
 from django.test import Client as DjangoTestClient
 from django.test.utils import override_settings
@@ -44,7 +50,11 @@ def _raise(kind: str, detail: str | None) -> None:
     raise error() if detail is None else error(detail)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise)
+def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    return StreamingHttpResponse(chunks, content_type=content_type)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
 
 
 def csrf_token_view(request: HttpRequest) -> JsonResponse:

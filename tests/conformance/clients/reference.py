@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from ajaxkit import Ajax, ClientError, Forbidden, NotFound
+from ajaxkit import Ajax, ClientError, Forbidden, NotFound, Stream
 from ajaxkit.core.platform import ReferenceNative
 from ajaxkit.testing import Client as CoreClient
 from ajaxkit.testing import Response
@@ -28,7 +28,11 @@ def _raise(kind: str, detail: str | None) -> None:
     raise error() if detail is None else error(detail)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise)
+def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    return ReferenceNative(headers={"Content-Type": content_type}, stream=Stream(chunks))
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
 
 
 class ReferenceClient(Client):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
@@ -51,7 +51,11 @@ def _raise(kind: str, detail: str | None) -> None:
     raise HTTPException(_STATUS[kind], detail=detail)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise)
+def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    return StreamingResponse(chunks, media_type=content_type)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
 
 
 def starlette_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> Starlette:
