@@ -231,11 +231,11 @@ def test_K5_the_live_stream_is_refused_without_running(client: Client) -> None:
 
 def test_K5_a_batch_item_is_refused_however_its_path_is_spelled(client: Client) -> None:
     inner = {"items": [{"path": "hello"}]}
-    paths = ["_batch?x=1", "/_batch/?", "_batch/?items=1"]
+    paths = ["_batch?x=1", "/_batch/?", "_batch/?items=1", "%5Fbatch", "_b%61tch#x"]
     answers = _answers(
         _batch(client, [{"method": "POST", "path": path, "body": inner} for path in paths])
     )
-    assert [a["status"] for a in answers] == [400, 400, 400]
+    assert [a["status"] for a in answers] == [400] * 5
     assert {a["body"]["code"] for a in answers} == {"bad_request"}
 
 
@@ -262,6 +262,16 @@ def test_K1_a_query_in_an_item_path_is_read_as_sent_alone(client: Client) -> Non
         )
     )
     assert alone.json() == {"q": "al", "limit": 3}
+    assert [(a["status"], a["body"]) for a in answers] == [(200, alone.json())] * 2
+
+
+@pytest.mark.parametrize("path", ["ledger/caf%C3%A9", "ledger/100%25", "ledger/a%3Fb", "h%65llo"])
+def test_K1_an_item_path_is_read_as_a_url_path_is(client: Client, path: str) -> None:
+    # The client coalescing calls sends as an item the path it would have
+    # fetched: percent-escapes are read, as a server reads a URL's (U10).
+    alone = client.get(f"/ajax/{path}")
+    answers = _answers(_batch(client, [{"path": path}, {"path": f"{path}#fragment"}]))
+    assert alone.status == 200
     assert [(a["status"], a["body"]) for a in answers] == [(200, alone.json())] * 2
 
 

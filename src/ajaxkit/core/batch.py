@@ -36,7 +36,7 @@ import dataclasses
 import logging
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import orjson
 from asgiref.sync import async_to_sync
@@ -536,18 +536,25 @@ class _ItemRequests:
 
 
 def _route_of(item: BatchItem) -> str:
-    """The route ``item`` calls: its path without a query (``"notes?x=1"`` is ``notes``).
+    """The route ``item`` calls: its path without a query (``"notes?x=1"`` is
+    ``notes``), percent-escapes read as a server reads a URL's (U10).
 
     The one reading of an item's path: the nested-batch check, the atomic
     checks and the item's request must all see the same route, or a batch
-    spelled ``_batch?x`` would pass for another endpoint.
+    spelled ``_batch?x`` or ``%5Fbatch`` would pass for another endpoint.
     """
-    return normalize_route(item.path.partition("?")[0])
+    return normalize_route(unquote(_url_parts(item)[0]))
+
+
+def _url_parts(item: BatchItem) -> tuple[str, str]:
+    """``item``'s path and query, as a URL is read: a fragment is not sent."""
+    path, _, query = item.path.partition("#")[0].partition("?")
+    return path, query
 
 
 def _query_of(item: BatchItem) -> MultiDict:
     """The query of ``item``'s path (as a URL carries it), then its ``params``."""
-    in_path = item.path.partition("?")[2]
+    in_path = _url_parts(item)[1]
     if not in_path and not item.params:
         return EMPTY_QUERY
     pairs = parse_qsl(in_path, keep_blank_values=True)
