@@ -213,7 +213,7 @@ def build_api(
     # with a long fallback: the live-delivery test must not race a timer.
     _live_endpoints(api, stream_seconds=10.0 if debug else LIVE_STREAM_SECONDS)
     _websocket_endpoints(api)
-    _ledger_endpoints(api)
+    _ledger_endpoints(api, natives)
     api.batch(max_items=5, **(batch_options or {}))
     return api
 
@@ -263,7 +263,7 @@ class LedgerRefused(Exception):
     """The ledger's own (foreign) error: a commit it refused."""
 
 
-def _ledger_endpoints(api: Ajax) -> None:
+def _ledger_endpoints(api: Ajax, natives: Natives) -> None:
     ledger = Ledger()
     _vault_endpoints(api, Ledger())
 
@@ -287,6 +287,13 @@ def _ledger_endpoints(api: Ajax) -> None:
         response = AjaxResponse(
             status=201, body=b"{}", headers={"Content-Type": "application/json"}
         )
+        response.set_cookie(f"ledger_{name}", "written")
+        return response
+
+    @api.endpoint("ledger/{name}/native-cookie", methods=["POST"], transactions=[ledger])
+    def write_with_native_cookie(request: AjaxRequest, name: str, amount: int) -> Any:
+        store(request, name, amount)
+        response = natives.response(201, b"{}", "application/json", [])
         response.set_cookie(f"ledger_{name}", "written")
         return response
 

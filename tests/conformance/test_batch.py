@@ -370,8 +370,10 @@ def _write(name: str, amount: Any, **headers: str) -> dict[str, Any]:
     return {"method": "POST", "path": f"ledger/{name}", "body": body, "headers": headers}
 
 
-def _cookie(name: str) -> dict[str, Any]:
-    return {"method": "POST", "path": f"ledger/{name}/cookie", "body": {"amount": 1}}
+def _cookie(name: str, kind: str = "cookie") -> dict[str, Any]:
+    """A write setting a cookie: on an ajaxkit result, or (``native-cookie``)
+    on the framework's own response."""
+    return {"method": "POST", "path": f"ledger/{name}/{kind}", "body": {"amount": 1}}
 
 
 def _stored(client: Client, name: str) -> Any:
@@ -390,16 +392,33 @@ def test_K8_an_atomic_batch_commits_every_item_together(client: Client) -> None:
     assert f"ledger_{a}" in {c.split("=", 1)[0] for c in cookie.header_list("set-cookie")}
 
 
+def test_K8_a_committed_batch_sets_a_framework_responses_cookies(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    a = f"a{uuid.uuid4().hex}"
+    response = client.post(
+        "/ajax/_batch", json={"items": [_cookie(a, "native-cookie")], "atomic": True}
+    )
+    assert response.json()["committed"] is True
+    assert f"ledger_{a}" in {c.split("=", 1)[0] for c in response.header_list("set-cookie")}
+
+
 def test_K8_a_plain_batch_says_nothing_of_commits(client: Client) -> None:
     response = _batch(client, [{"path": "hello"}])
     assert "committed" not in response.json()
 
 
-def test_K9_a_failing_item_rolls_the_whole_atomic_batch_back(client: Client) -> None:
+@pytest.mark.parametrize("kind", ["cookie", "native-cookie"])
+def test_K9_a_failing_item_rolls_the_whole_atomic_batch_back(
+    client: Client, needs: Callable[[str], None], kind: str
+) -> None:
+    if kind == "native-cookie":
+        needs("native")
     a, b, c = (f"{n}{uuid.uuid4().hex}" for n in "abc")
     response = client.post(
         "/ajax/_batch",
-        json={"items": [_cookie(a), _write(b, "x"), _write(c, 3)], "atomic": True},
+        json={"items": [_cookie(a, kind), _write(b, "x"), _write(c, 3)], "atomic": True},
     )
     answer = response.json()
     assert answer["committed"] is False

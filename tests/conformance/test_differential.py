@@ -66,6 +66,7 @@ STATEFUL = frozenset(
         "fragile/{pk}",
         "ledger/{name}",
         "ledger/{name}/cookie",
+        "ledger/{name}/native-cookie",
         "vault/{name}",
         # A fresh random token each time.
         "_csrf",
