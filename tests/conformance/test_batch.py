@@ -214,6 +214,18 @@ def test_K5_a_framework_stream_item_is_refused_as_a_stream(
     assert "GET native/stream cannot be an item of a batch" in answers[0]["body"]["detail"]
 
 
+def test_K1_a_head_item_has_no_body_whatever_its_handler_returned(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    paths = ["native", "native/cookies", "hello"]
+    alone = [client.request("HEAD", f"/ajax/{path}") for path in paths]
+    answers = _answers(_batch(client, [{"method": "HEAD", "path": path} for path in paths]))
+    assert [r.content for r in alone] == [b""] * 3
+    assert [(a["status"], a["body"]) for a in answers] == [(r.status, None) for r in alone]
+    assert answers[1]["headers"]["x-native"] == "1"
+
+
 def test_K5_a_head_item_of_a_stream_answers_as_sent_alone(client: Client) -> None:
     alone = client.request("HEAD", "/ajax/stream/sync")
     answers = _answers(_batch(client, [{"method": "HEAD", "path": "stream/sync"}]))

@@ -303,15 +303,13 @@ class _Batch:
         response = _readable(response, self.platform)
         if response.stream is not None:
             yield from _release(response.stream, self.platform)
-            response = self.unstreamed(item, response)
-        return response
-
-    def unstreamed(self, item: BatchItem, response: AjaxResponse) -> AjaxResponse:
-        """``item``'s answer for a ``response`` that is a stream: refused,
-        unless the item is a HEAD, whose answer (as sent alone) has no body."""
+            if item.method != "HEAD":
+                return self.refused(item, _unbatchable(item, _STREAMED))
         if item.method == "HEAD":
+            # As sent alone, whatever the handler returned (a native
+            # response's body, a stream): the server sends no body.
             return AjaxResponse(response.status, headers=response.headers, cookies=response.cookies)
-        return self.refused(item, _unbatchable(item, _STREAMED))
+        return response
 
     def refused(self, item: BatchItem, exc: Exception) -> AjaxResponse:
         """The problem ``exc`` as ``item``'s answer."""
