@@ -145,7 +145,12 @@ class BatchItem(BaseModel):
 
 
 class BatchItemAnswer(TypedDict):
-    """One item's answer: what it would have answered alone."""
+    """One item's answer: what it would have answered alone.
+
+    ``headers`` as a page's script reads them off ``fetch()``: names
+    lower-cased, a repeated field's values joined with ``", "``, never a
+    ``Set-Cookie`` (cookies are set on the batch response).
+    """
 
     status: int
     headers: dict[str, str]
