@@ -212,11 +212,19 @@ class UploadedFile:
 
 @dataclass(frozen=True)
 class NativeSummary:
-    """What the core may read off a framework's own response object."""
+    """What the core may read off a framework's own response object.
+
+    ``headers`` are every header field as the framework would write it: a
+    repeated name once a value, in order, and each cookie it sets as a
+    ``Set-Cookie`` field.  ``streamed``: the body is sent as it is made
+    (a streaming or file response), so ``body`` is empty, never read.
+    """
 
     status: int
     body: bytes
     content_type: str | None
+    headers: tuple[tuple[str, str], ...] = ()
+    streamed: bool = False
 
 
 class BodySource(Protocol):

@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -40,18 +40,27 @@ from ajaxkit.live import Live, LiveSettings
 from tests.conformance.live_models import live_model_endpoints
 
 
+def _no_native_stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    raise AssertionError("this spec's natives build no stream")
+
+
 @dataclasses.dataclass(frozen=True)
 class Natives:
     """Framework-specific pieces the spec needs, supplied by each client.
 
     ``response(status, body, content_type, headers)`` builds a native
-    response; ``raise_exception(kind, detail)`` raises the framework's own
+    response, ``headers`` a list of pairs where a name may repeat (a
+    framework that holds one value a name joins the repeats, as its users
+    must); ``raise_exception(kind, detail)`` raises the framework's own
     exception for ``kind`` in {"not_found", "forbidden", "bad_request"},
-    with no message of the raising code's when ``detail`` is ``None``.
+    with no message of the raising code's when ``detail`` is ``None``;
+    ``stream(chunks, content_type)`` builds the framework's own streamed
+    response over an iterator of byte chunks.
     """
 
-    response: Callable[[int, bytes, str, dict[str, str]], Any]
+    response: Callable[[int, bytes, str, list[tuple[str, str]]], Any]
     raise_exception: Callable[[str, str | None], None]
+    stream: Callable[[Iterator[bytes], str], Any] = _no_native_stream
 
 
 class Color(enum.Enum):
@@ -204,7 +213,7 @@ def build_api(
     # with a long fallback: the live-delivery test must not race a timer.
     _live_endpoints(api, stream_seconds=10.0 if debug else LIVE_STREAM_SECONDS)
     _websocket_endpoints(api)
-    _ledger_endpoints(api)
+    _ledger_endpoints(api, natives)
     api.batch(max_items=5, **(batch_options or {}))
     return api
 
@@ -254,7 +263,7 @@ class LedgerRefused(Exception):
     """The ledger's own (foreign) error: a commit it refused."""
 
 
-def _ledger_endpoints(api: Ajax) -> None:
+def _ledger_endpoints(api: Ajax, natives: Natives) -> None:
     ledger = Ledger()
     _vault_endpoints(api, Ledger())
 
@@ -278,6 +287,13 @@ def _ledger_endpoints(api: Ajax) -> None:
         response = AjaxResponse(
             status=201, body=b"{}", headers={"Content-Type": "application/json"}
         )
+        response.set_cookie(f"ledger_{name}", "written")
+        return response
+
+    @api.endpoint("ledger/{name}/native-cookie", methods=["POST"], transactions=[ledger])
+    def write_with_native_cookie(request: AjaxRequest, name: str, amount: int) -> Any:
+        store(request, name, amount)
+        response = natives.response(201, b"{}", "application/json", [])
         response.set_cookie(f"ledger_{name}", "written")
         return response
 
@@ -321,23 +337,45 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def ajax_response(request: AjaxRequest) -> AjaxResponse:
         return AjaxResponse(body=b'{"built": "by hand"}', headers={"Content-Type": "text/json"})
 
+    @api.endpoint("status/not-json")
+    def not_json(request: AjaxRequest) -> AjaxResponse:
+        # Labelled JSON by a handler that wrote it by hand, and not JSON.
+        return AjaxResponse(body=b"{not: json", headers={"Content-Type": "application/json"})
+
     @api.endpoint
     def nothing(request: AjaxRequest) -> None:
         return None
 
     @api.endpoint
     def native(request: AjaxRequest) -> Any:
-        return natives.response(418, b"I'm a teapot", "text/plain", {"X-Native": "1"})
+        return natives.response(418, b"I'm a teapot", "text/plain", [("X-Native", "1")])
 
     @api.endpoint("status/native")
     def native_with_status(request: AjaxRequest) -> Any:
         # Flask's habit: return jsonify(...), 201.
-        made = natives.response(200, b"made", "text/plain", {"X-Native": "1"})
+        made = natives.response(200, b"made", "text/plain", [("X-Native", "1")])
         return made, 201, {"X-Custom": "yes"}
 
     @api.endpoint("status/native-headers")
     def native_with_headers(request: AjaxRequest) -> Any:
-        return natives.response(202, b"made", "text/plain", {}), {"X-Custom": "only"}
+        return natives.response(202, b"made", "text/plain", []), {"X-Custom": "only"}
+
+    @api.endpoint("native/stream")
+    def native_stream(request: AjaxRequest) -> Any:
+        # StreamingHttpResponse, Response(generator), StreamingResponse.
+        return natives.stream(iter([b"a\n", b"b\n"]), "text/plain")
+
+    @api.endpoint("native/cookies")
+    def native_cookies(request: AjaxRequest) -> Any:
+        # A repeated field and two cookies, set the framework's own way:
+        # every framework's response has set_cookie(key, value, max_age=, httponly=).
+        links = [("Link", "</a>; rel=preload"), ("Link", "</b>; rel=preload")]
+        made = natives.response(
+            200, b'{"native": true}', "application/json", [*links, ("X-Native", "1")]
+        )
+        made.set_cookie("native_session", "s3cret", httponly=True)
+        made.set_cookie("native_seen", "1", max_age=60)
+        return made
 
     @api.endpoint("results/user")
     def user_from_dict(request: AjaxRequest) -> PublicUser:
@@ -590,6 +628,43 @@ def _cookie_endpoints(api: Ajax) -> None:
 STREAM_CLOSED: dict[str, bool] = {}
 
 
+class HeldChunks:
+    """Chunks holding a resource, released by ``close()`` (recorded by run id)."""
+
+    def __init__(self, run: str) -> None:
+        self.run, self.left = run, [b"a", b"b"]
+
+    def __iter__(self) -> HeldChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        if not self.left:
+            raise StopIteration
+        return self.left.pop(0)
+
+    def close(self) -> None:
+        STREAM_CLOSED[self.run] = True
+
+
+class AsyncHeldChunks:
+    """:class:`HeldChunks` made asynchronously, released by ``aclose()``."""
+
+    def __init__(self, run: str) -> None:
+        self.held = HeldChunks(run)
+
+    def __aiter__(self) -> AsyncHeldChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return next(self.held)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        self.held.close()
+
+
 def _stream_endpoints(api: Ajax) -> None:
     @api.endpoint("stream/sync")
     def sync_stream(request: AjaxRequest, n: int = 3) -> Any:
@@ -607,6 +682,13 @@ def _stream_endpoints(api: Ajax) -> None:
     @api.endpoint("stream/raw")
     def raw_stream(request: AjaxRequest) -> Stream:
         return Stream(iter([b"data: 1\n\n", "data: 2\n\n"]), media_type="text/event-stream")
+
+    @api.endpoint("stream/held")
+    def held_stream(request: AjaxRequest, run: str = "", kind: str = "sync") -> Stream:
+        # What a handler streaming a file or a cursor returns: chunks that
+        # hold something until they are closed.
+        chunks = HeldChunks(run) if kind == "sync" else AsyncHeldChunks(run)
+        return Stream(chunks, media_type="text/plain")
 
     @api.endpoint("stream/fails")
     def failing_stream(request: AjaxRequest, run: str = "") -> Any:

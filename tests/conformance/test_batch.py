@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.app import PROXY_HEADERS, build_api
+from tests.conformance.app import PROXY_HEADERS, STREAM_CLOSED, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
 from tests.conformance.test_csrf import CROSS_SITE, legit
@@ -78,6 +78,50 @@ def test_K1_a_native_response_item_is_read_through_the_platform(client: Client) 
     assert (answers[0]["status"], answers[0]["body"]) == (alone.status, alone.text)
 
 
+def _joined(values: list[str]) -> str:
+    """A repeated field's values as one line, however many lines the server used."""
+    return ", ".join(part.strip() for value in values for part in value.split(","))
+
+
+def test_K1_an_answer_that_is_not_the_json_it_says_is_given_as_text(client: Client) -> None:
+    alone = client.get("/ajax/status/not-json")
+    answers = _answers(_batch(client, [{"path": "status/not-json"}, {"path": "hello"}]))
+    assert (answers[0]["status"], answers[0]["body"]) == (alone.status, alone.text)
+    assert answers[0]["headers"]["content-type"] == "application/json"
+    assert answers[1]["status"] == 200
+
+
+def test_K1_a_repeated_header_keeps_every_value(client: Client) -> None:
+    alone = client.post("/ajax/cookies/set")
+    answers = _answers(_batch(client, [{"method": "POST", "path": "cookies/set", "body": {}}]))
+    assert answers[0]["headers"]["link"] == _joined(alone.header_list("link"))
+    assert answers[0]["headers"]["link"] == "</a>; rel=preload, </b>; rel=preload"
+
+
+def test_K4_a_native_response_item_keeps_its_headers_and_sets_its_cookies(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    alone = client.get("/ajax/native/cookies")
+    response = _batch(client, [{"path": "native/cookies"}, {"path": "hello"}])
+    answer = _answers(response)[0]
+    assert (answer["status"], answer["body"]) == (200, {"native": True})
+    assert answer["headers"]["x-native"] == "1"
+    assert answer["headers"]["content-type"] == alone.headers["content-type"]
+    assert answer["headers"]["link"] == _joined(alone.header_list("link"))
+    assert answer["headers"]["link"] == "</a>; rel=preload, </b>; rel=preload"
+    # Set on the batch response as sent alone; never shown to the page's script.
+    native = {"native_session", "native_seen"}
+    assert _cookies_named(response, native) == _cookies_named(alone, native)
+    assert len(_cookies_named(alone, native)) == 2
+    assert "set-cookie" not in answer["headers"]
+    assert "s3cret" not in response.text
+
+
+def _cookies_named(response: Response, names: set[str]) -> list[str]:
+    return sorted(c for c in response.header_list("set-cookie") if c.split("=", 1)[0] in names)
+
+
 def test_K2_every_item_is_admitted_on_its_own(client: Client) -> None:
     items = [{"path": "whoami"}, {"path": "admin-only"}, {"path": "hello"}]
     anonymous = _answers(_batch(client, items))
@@ -93,6 +137,16 @@ def test_K3_an_item_cannot_bring_its_own_identity(client: Client) -> None:
     answers = _answers(_batch(client, [{"path": "cookies/echo", "headers": forged}]))
     assert "a" not in answers[0]["body"]
     assert answers[0]["body"].get("sessionid") != "stolen"
+
+
+def test_K3_an_item_cannot_misdescribe_the_body_the_batch_writes(client: Client) -> None:
+    # The batch writes an item's body: a length or coding of the item's own
+    # would describe some other body (and make the item a 413 or a 400).
+    framing = {"Content-Length": "99999999", "Transfer-Encoding": "chunked"}
+    item = {"method": "POST", "path": "echo", "body": {"a": "b"}}
+    answers = _answers(_batch(client, [{**item, "headers": framing}, {**item, "headers": {}}]))
+    assert answers[0] == answers[1]
+    assert (answers[0]["status"], answers[0]["body"]) == (200, {"a": "b"})
 
 
 def test_K3_an_item_cannot_write_what_a_proxy_says_of_the_caller(client: Client) -> None:
@@ -134,13 +188,66 @@ def test_K5_nested_batches_and_streams_are_refused_per_item(client: Client) -> N
     assert answers[0]["body"]["code"] == "bad_request"
 
 
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_K5_a_stream_item_is_refused_naming_itself_and_its_stream_is_closed(
+    client: Client, kind: str
+) -> None:
+    run = uuid.uuid4().hex
+    params = {"run": run, "kind": kind}
+    answers = _answers(_batch(client, [{"path": "stream/held", "params": params}]))
+    assert answers[0]["status"] == 400
+    assert answers[0]["body"]["code"] == "bad_request"
+    assert "GET stream/held" in answers[0]["body"]["detail"]
+    assert "send it on its own" in answers[0]["body"]["detail"]
+    # Never sent, the handler's chunks are still released (a file, a cursor).
+    assert STREAM_CLOSED.get(run) is True
+
+
+def test_K5_a_framework_stream_item_is_refused_as_a_stream(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    assert client.get("/ajax/native/stream").text == "a\nb\n"
+    answers = _answers(_batch(client, [{"path": "native/stream"}, {"path": "hello"}]))
+    assert [a["status"] for a in answers] == [400, 200]
+    assert answers[0]["body"]["code"] == "bad_request"
+    assert "GET native/stream cannot be an item of a batch" in answers[0]["body"]["detail"]
+
+
+def test_K1_a_head_item_has_no_body_whatever_its_handler_returned(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    paths = ["native", "native/cookies", "hello"]
+    alone = [client.request("HEAD", f"/ajax/{path}") for path in paths]
+    answers = _answers(_batch(client, [{"method": "HEAD", "path": path} for path in paths]))
+    assert [r.content for r in alone] == [b""] * 3
+    assert [(a["status"], a["body"]) for a in answers] == [(r.status, None) for r in alone]
+    assert answers[1]["headers"]["x-native"] == "1"
+
+
+def test_K5_a_head_item_of_a_stream_answers_as_sent_alone(client: Client) -> None:
+    alone = client.request("HEAD", "/ajax/stream/sync")
+    answers = _answers(_batch(client, [{"method": "HEAD", "path": "stream/sync"}]))
+    assert (answers[0]["status"], answers[0]["body"]) == (alone.status, None)
+    assert answers[0]["headers"]["content-type"] == alone.headers["content-type"]
+
+
+def test_K5_the_live_stream_is_refused_without_running(client: Client) -> None:
+    # Its topic needs a staff user: run, it would answer 403 to this one.
+    answers = _answers(_batch(client, [{"path": "_live/sse", "params": {"topic": "staff"}}]))
+    assert answers[0]["status"] == 400
+    assert answers[0]["body"]["code"] == "bad_request"
+    assert "GET _live/sse cannot be an item of a batch" in answers[0]["body"]["detail"]
+
+
 def test_K5_a_batch_item_is_refused_however_its_path_is_spelled(client: Client) -> None:
     inner = {"items": [{"path": "hello"}]}
-    paths = ["_batch?x=1", "/_batch/?", "_batch/?items=1"]
+    paths = ["_batch?x=1", "/_batch/?", "_batch/?items=1", "%5Fbatch", "_b%61tch#x"]
     answers = _answers(
         _batch(client, [{"method": "POST", "path": path, "body": inner} for path in paths])
     )
-    assert [a["status"] for a in answers] == [400, 400, 400]
+    assert [a["status"] for a in answers] == [400] * 5
     assert {a["body"]["code"] for a in answers} == {"bad_request"}
 
 
@@ -170,6 +277,16 @@ def test_K1_a_query_in_an_item_path_is_read_as_sent_alone(client: Client) -> Non
     assert [(a["status"], a["body"]) for a in answers] == [(200, alone.json())] * 2
 
 
+@pytest.mark.parametrize("path", ["ledger/caf%C3%A9", "ledger/100%25", "ledger/a%3Fb", "h%65llo"])
+def test_K1_an_item_path_is_read_as_a_url_path_is(client: Client, path: str) -> None:
+    # The client coalescing calls sends as an item the path it would have
+    # fetched: percent-escapes are read, as a server reads a URL's (U10).
+    alone = client.get(f"/ajax/{path}")
+    answers = _answers(_batch(client, [{"path": path}, {"path": f"{path}#fragment"}]))
+    assert alone.status == 200
+    assert [(a["status"], a["body"]) for a in answers] == [(200, alone.json())] * 2
+
+
 def test_K6_an_invalid_batch_is_422_with_pointers(client: Client) -> None:
     empty = client.post("/ajax/_batch", json={"items": []})
     assert empty.status == 422
@@ -181,6 +298,27 @@ def test_K6_an_invalid_batch_is_422_with_pointers(client: Client) -> None:
     assert unknown.json()["errors"][0]["pointer"] == "#/items/0/verb"
     method = client.post("/ajax/_batch", json={"items": [{"path": "hello", "method": "TRACE"}]})
     assert method.status == 422
+
+
+@pytest.mark.parametrize("method", [None, "GET", "HEAD"])
+def test_K6_a_body_on_an_item_that_sends_none_is_422_before_any_runs(
+    client: Client, method: str | None
+) -> None:
+    # {"path": "users/search", "body": {...}} forgets the method: a GET,
+    # whose body nothing reads.  Refused, not answered as if it had none.
+    item: dict[str, Any] = {"path": "users/search", "body": {"q": "al"}}
+    if method is not None:
+        item["method"] = method
+    items = [{"method": "POST", "path": "cookies/set", "body": {}}, item]
+    response = _batch(client, items)
+    assert response.status == 422, response
+    problem = response.json()
+    assert problem["code"] == "validation_failed"
+    [error] = problem["errors"]
+    assert error["pointer"] == "#/items/1/body"
+    assert error["code"] == "body_not_sent"
+    assert "params" in error["detail"]
+    assert not response.header_list("set-cookie")
 
 
 def test_K7_csrf_is_checked_once_for_the_whole_batch(
@@ -244,8 +382,10 @@ def _write(name: str, amount: Any, **headers: str) -> dict[str, Any]:
     return {"method": "POST", "path": f"ledger/{name}", "body": body, "headers": headers}
 
 
-def _cookie(name: str) -> dict[str, Any]:
-    return {"method": "POST", "path": f"ledger/{name}/cookie", "body": {"amount": 1}}
+def _cookie(name: str, kind: str = "cookie") -> dict[str, Any]:
+    """A write setting a cookie: on an ajaxkit result, or (``native-cookie``)
+    on the framework's own response."""
+    return {"method": "POST", "path": f"ledger/{name}/{kind}", "body": {"amount": 1}}
 
 
 def _stored(client: Client, name: str) -> Any:
@@ -264,16 +404,33 @@ def test_K8_an_atomic_batch_commits_every_item_together(client: Client) -> None:
     assert f"ledger_{a}" in {c.split("=", 1)[0] for c in cookie.header_list("set-cookie")}
 
 
+def test_K8_a_committed_batch_sets_a_framework_responses_cookies(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    needs("native")
+    a = f"a{uuid.uuid4().hex}"
+    response = client.post(
+        "/ajax/_batch", json={"items": [_cookie(a, "native-cookie")], "atomic": True}
+    )
+    assert response.json()["committed"] is True
+    assert f"ledger_{a}" in {c.split("=", 1)[0] for c in response.header_list("set-cookie")}
+
+
 def test_K8_a_plain_batch_says_nothing_of_commits(client: Client) -> None:
     response = _batch(client, [{"path": "hello"}])
     assert "committed" not in response.json()
 
 
-def test_K9_a_failing_item_rolls_the_whole_atomic_batch_back(client: Client) -> None:
+@pytest.mark.parametrize("kind", ["cookie", "native-cookie"])
+def test_K9_a_failing_item_rolls_the_whole_atomic_batch_back(
+    client: Client, needs: Callable[[str], None], kind: str
+) -> None:
+    if kind == "native-cookie":
+        needs("native")
     a, b, c = (f"{n}{uuid.uuid4().hex}" for n in "abc")
     response = client.post(
         "/ajax/_batch",
-        json={"items": [_cookie(a), _write(b, "x"), _write(c, 3)], "atomic": True},
+        json={"items": [_cookie(a, kind), _write(b, "x"), _write(c, 3)], "atomic": True},
     )
     answer = response.json()
     assert answer["committed"] is False

@@ -13,7 +13,9 @@ time, kept here as the specification) computes:
   ``Origin``, ``Sec-Fetch-*``, CSRF tokens, what a proxy writes about the
   caller: ``Forwarded``, ``X-Forwarded-*``, ``X-Real-IP``...) as they are:
   an item's own are dropped (K3);
-- the item's other headers, joined after an inherited one of the same name;
+- the item's other headers, joined after an inherited one of the same name,
+  less those that would describe the body the batch writes for it
+  (``Content-Length``, ``Transfer-Encoding``, ``Content-Encoding``);
 - ``Content-Type: application/json`` for an item with a body, replacing the
   item's own.
 
@@ -69,6 +71,8 @@ _OWN = (
     "if-modified-since",
     "if-unmodified-since",
 )
+#: What describes a body: the batch writes an item's, so never the item's own.
+_FRAMING = ("content-length", "transfer-encoding", "content-encoding")
 #: What a browser sends besides, and names an item may well set itself.
 _OTHER = ("accept", "accept-language", "user-agent", "sec-ch-ua", "x-requested-with", "prefer")
 
@@ -87,7 +91,9 @@ def _reference_item_request(parent: AjaxRequest, item: BatchItem) -> AjaxRequest
         if name.lower() not in _OWN and not _identity(name)
     ]
     identity = [(n, v) for n, v in parent.headers.items() if _identity(n)]
-    own = [(n, v) for n, v in item.headers.items() if not _identity(n)]
+    own = [
+        (n, v) for n, v in item.headers.items() if not _identity(n) and n.lower() not in _FRAMING
+    ]
     body = b""
     if item.body is not None:
         body = orjson.dumps(item.body)
@@ -115,7 +121,7 @@ def _spelt(name: str) -> st.SearchStrategy[str]:
 
 
 _names = st.one_of(
-    st.sampled_from(_IDENTITY + _FORWARDED + _OWN + _OTHER).flatmap(_spelt),
+    st.sampled_from(_IDENTITY + _FORWARDED + _OWN + _FRAMING + _OTHER).flatmap(_spelt),
     st.sampled_from(("sec-fetch-other", "x-csrftoken2", "cookies", "if-range", "x-forwarded")),
     st.text(st.sampled_from("abcxXZ-_"), min_size=1, max_size=6),
 )
@@ -191,6 +197,7 @@ def test_the_rules_are_the_batch_modules_own() -> None:
     assert frozenset(_IDENTITY) == batch._IDENTITY_HEADERS
     assert all(name.startswith(batch._IDENTITY_PREFIX) for name in _FORWARDED)
     assert frozenset(_OWN) == batch._OWN_HEADERS
+    assert frozenset(_FRAMING) == batch._FRAMING_HEADERS
 
 
 def test_an_item_may_not_bring_identity_headers_but_keeps_its_own_others() -> None:

@@ -29,6 +29,16 @@ def test_a_second_hub_on_one_registry_is_refused_and_the_first_kept() -> None:
     assert route.endpoints["GET"].func == live._poll
 
 
+def test_the_event_stream_says_it_cannot_be_batched() -> None:
+    # Its answer lasts as long as the stream: refused before it runs (K5),
+    # not after its topics were authorized and its stream made.
+    api = Ajax()
+    Live(api)
+    route, _ = api.router.match("_live/sse")
+    reason = route.endpoints["GET"].unbatchable
+    assert reason is not None and "stream" in reason
+
+
 def test_the_long_poll_says_it_cannot_be_batched() -> None:
     # It may wait poll_timeout before it answers: as an item it would hold
     # the whole batch (K5).  The flag, not its path, is what the batch reads.

@@ -23,8 +23,11 @@ CSRF is checked once, for the batch request — unless the batch endpoint is
 step, as if sent alone with the batch request's headers.  Items may not be
 streams, batches, or calls of an endpoint registered ``unbatchable`` (a
 long-poll, which may wait before it answers and would hold up the whole
-batch): 400 for that item.
-Cookies set by items are set on the batch response.
+batch; the live event stream): 400 for that item, a stream's chunks
+closed unsent (a HEAD item of a stream has no body to send: it is answered).
+Cookies set by items (a framework response's own included) are set on
+the batch response, never shown in an item's ``headers``; a repeated
+header is shown once, its values joined with ``", "``.
 """
 
 from __future__ import annotations
@@ -33,17 +36,19 @@ import dataclasses
 import logging
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import orjson
+from asgiref.sync import async_to_sync
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import NotRequired, TypedDict
 
-from ajaxkit.core.effects import Flow, blocking
+from ajaxkit.core.effects import IO, Flow, blocking
 from ajaxkit.core.errors import log_after_commit, render_exception
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.routing import normalize_route
 from ajaxkit.core.steps import BATCH_ITEM, BATCH_PASSED_CSRF, CsrfStep, load_user
+from ajaxkit.core.streams import Stream
 from ajaxkit.core.transactions import Transactions, enlist
 from ajaxkit.exceptions import (
     BatchNotCommitted,
@@ -106,11 +111,19 @@ def _is_identity(lower: str) -> bool:
     return lower in _IDENTITY_HEADERS or lower.startswith(_IDENTITY_PREFIX)
 
 
+def _is_item_own(lower: str) -> bool:
+    """Whether an item may send header ``lower`` (a lower-cased name) itself."""
+    return not _is_identity(lower) and lower not in _FRAMING_HEADERS
+
+
 #: Headers of the batch request that describe its own body or condition: not inherited.
 _OWN_HEADERS = frozenset(
     {"content-length", "content-type", "transfer-encoding", "idempotency-key"}
     | {"if-match", "if-none-match", "if-modified-since", "if-unmodified-since"}
 )
+#: Headers describing a body: the batch writes an item's body, so an item's
+#: own would describe another one (a length making it a 413, say).
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
 _JSON_TYPES = ("application/json", "application/problem+json")
 #: Why a batch is refused as an item (any batch endpoint: a registry may
 #: serve several, and two that took each other would nest without end).
@@ -132,7 +145,12 @@ class BatchItem(BaseModel):
 
 
 class BatchItemAnswer(TypedDict):
-    """One item's answer: what it would have answered alone."""
+    """One item's answer: what it would have answered alone.
+
+    ``headers`` as a page's script reads them off ``fetch()``: names
+    lower-cased, a repeated field's values joined with ``", "``, never a
+    ``Set-Cookie`` (cookies are set on the batch response).
+    """
 
     status: int
     headers: dict[str, str]
@@ -185,6 +203,7 @@ def enable_batch(
         request: AjaxRequest, settings: Settings, platform: Platform, arguments: Mapping[str, Any]
     ) -> Flow[AjaxResponse]:
         items: list[BatchItem] = arguments["items"]
+        _check_bodies(items)
         batch = _Batch(api, request, settings, platform, csrf_checked=csrf_checked)
         if arguments.get("atomic"):
             batch.check_atomic(items)
@@ -214,6 +233,33 @@ def _checks_csrf(endpoint: Endpoint) -> bool:
         isinstance(bound.step, CsrfStep) and bound.config == "check"
         for bound in endpoint.steps_for("POST")
     )
+
+
+#: Methods whose request carries no body: ``fetch()`` refuses one for them.
+_BODILESS = frozenset({"GET", "HEAD"})
+
+
+def _check_bodies(items: list[BatchItem]) -> None:
+    """Refuse (422, before anything runs) a body on a GET or HEAD item.
+
+    Nothing would read it: ``{"path": "notes", "body": {...}}`` forgot its
+    method, and answering it as the GET it is would list the notes and
+    silently drop what was meant to be written.
+    """
+    errors: list[FieldError] = [
+        {
+            "pointer": f"#/items/{index}/body",
+            "detail": (
+                f"A {item.method} item sends no body: put its arguments in params, "
+                'or give the item the method that sends one ("method": "POST").'
+            ),
+            "code": "body_not_sent",
+        }
+        for index, item in enumerate(items)
+        if item.body is not None and item.method in _BODILESS
+    ]
+    if errors:
+        raise ValidationFailed(errors, "These items have a body their method does not send.")
 
 
 def _check_max_items(route: str, max_items: object) -> None:
@@ -254,16 +300,21 @@ class _Batch:
         # A nested batch is refused here too: every batch route is unbatchable.
         endpoint = _endpoint_of(self.api, item)
         if endpoint is not None and endpoint.unbatchable is not None:
-            route = _route_of(item)
-            why = f"{item.method} {route} cannot be an item of a batch: {endpoint.unbatchable}"
-            return self.refused(item, ClientError(why))
+            return self.refused(item, _unbatchable(item, endpoint.unbatchable))
         sub = self.requests.derive(item)
         if held is not None:
             enlist(sub, held)
         response = yield from flow(self.api.router, self.settings, sub, self.platform)
+        response = _readable(response, self.platform)
         if response.stream is not None:
-            response = self.refused(item, ClientError("A streamed response cannot be batched."))
-        return _readable(response, self.platform)
+            yield from _release(response.stream, self.platform)
+            if item.method != "HEAD":
+                return self.refused(item, _unbatchable(item, _STREAMED))
+        if item.method == "HEAD":
+            # As sent alone, whatever the handler returned (a native
+            # response's body, a stream): the server sends no body.
+            return AjaxResponse(response.status, headers=response.headers, cookies=response.cookies)
+        return response
 
     def refused(self, item: BatchItem, exc: Exception) -> AjaxResponse:
         """The problem ``exc`` as ``item``'s answer."""
@@ -391,6 +442,28 @@ class _Batch:
         return answer
 
 
+#: Why an item answered with a stream is refused once its handler has run.
+_STREAMED = (
+    "it answered with a stream, whose body is sent as it is made, "
+    "and a batch answers once every item has; send it on its own."
+)
+
+
+def _release(stream: Stream, platform: Platform) -> Flow[None]:
+    """Close the chunks of ``stream``, which will never be sent: a handler's
+    iterator holding a file or a cursor is released as a sent stream's is."""
+    if stream.is_async:
+        yield IO(async_to_sync(stream.aclose), stream.aclose)
+        return
+    close = getattr(stream.chunks, "close", None)
+    if close is not None:
+        yield blocking(platform, close)
+
+
+def _unbatchable(item: BatchItem, why: str) -> ClientError:
+    return ClientError(f"{item.method} {_route_of(item)} cannot be an item of a batch: {why}")
+
+
 def _not_atomic(index: int, detail: str, code: str) -> FieldError:
     return {"pointer": f"#/items/{index}/path", "detail": detail, "code": code}
 
@@ -445,7 +518,7 @@ class _ItemRequests:
     def derive(self, item: BatchItem) -> AjaxRequest:
         """``item``'s request, made on behalf of the batch request."""
         route = _route_of(item)
-        own = [(n, v) for n, v in item.headers.items() if not _is_identity(n.lower())]
+        own = [(n, v) for n, v in item.headers.items() if _is_item_own(n.lower())]
         body = b""
         if item.body is not None:
             body = orjson.dumps(item.body)
@@ -466,18 +539,25 @@ class _ItemRequests:
 
 
 def _route_of(item: BatchItem) -> str:
-    """The route ``item`` calls: its path without a query (``"notes?x=1"`` is ``notes``).
+    """The route ``item`` calls: its path without a query (``"notes?x=1"`` is
+    ``notes``), percent-escapes read as a server reads a URL's (U10).
 
     The one reading of an item's path: the nested-batch check, the atomic
     checks and the item's request must all see the same route, or a batch
-    spelled ``_batch?x`` would pass for another endpoint.
+    spelled ``_batch?x`` or ``%5Fbatch`` would pass for another endpoint.
     """
-    return normalize_route(item.path.partition("?")[0])
+    return normalize_route(unquote(_url_parts(item)[0]))
+
+
+def _url_parts(item: BatchItem) -> tuple[str, str]:
+    """``item``'s path and query, as a URL is read: a fragment is not sent."""
+    path, _, query = item.path.partition("#")[0].partition("?")
+    return path, query
 
 
 def _query_of(item: BatchItem) -> MultiDict:
     """The query of ``item``'s path (as a URL carries it), then its ``params``."""
-    in_path = item.path.partition("?")[2]
+    in_path = _url_parts(item)[1]
     if not in_path and not item.params:
         return EMPTY_QUERY
     pairs = parse_qsl(in_path, keep_blank_values=True)
@@ -499,7 +579,12 @@ def _text(value: Any) -> str:
 
 
 def _readable(response: AjaxResponse, platform: Platform) -> AjaxResponse:
-    """An item's answer as an :class:`AjaxResponse` (a handler may have returned a native one)."""
+    """An item's answer as an :class:`AjaxResponse` (a handler may have returned a native one).
+
+    A native response's headers come with it, every value of a repeated
+    one, and its cookies as the ``Set-Cookie`` fields the framework would
+    write: the batch response sets them as it does a handler's own (K4).
+    """
     native = response.native
     if native is None:
         return response
@@ -508,8 +593,13 @@ def _readable(response: AjaxResponse, platform: Platform) -> AjaxResponse:
     if platform.describe_native is None:
         return AjaxResponse(status=response.status)
     summary = platform.describe_native(native)
-    headers = {"Content-Type": summary.content_type} if summary.content_type else {}
-    return AjaxResponse(status=summary.status, body=summary.body, headers=headers)
+    headers = list(summary.headers)
+    if not headers and summary.content_type:
+        headers.append(("Content-Type", summary.content_type))
+    # A streamed one is a stream like ours, with nothing of its own to close
+    # here: the framework's iterator is dropped unread.
+    stream = Stream(iter(())) if summary.streamed else None
+    return AjaxResponse(status=summary.status, body=summary.body, headers=headers, stream=stream)
 
 
 def _raw_cookies(responses: Sequence[AjaxResponse]) -> list[tuple[str, str]]:
@@ -529,12 +619,36 @@ _HIDDEN = frozenset({"content-length", "set-cookie"})
 
 
 def _describe(response: AjaxResponse) -> dict[str, Any]:
-    headers = {k.lower(): v for k, v in response.headers.items() if k.lower() not in _HIDDEN}
+    headers = _shown_headers(response)
+    return {"status": response.status, "headers": headers, "body": _body_of(response)}
+
+
+def _body_of(response: AjaxResponse) -> Any:
+    """An item's body: parsed when JSON, else its text.
+
+    A body labelled JSON that does not parse (a handler's own bytes) is
+    given as text too: one item's mistake is its own answer, never the
+    whole batch's 500.
+    """
+    if not response.body:
+        return None
     content_type = (response.content_type or "").partition(";")[0].strip().lower()
-    body: Any = None
-    if response.body:
-        if content_type in _JSON_TYPES or content_type.endswith("+json"):
-            body = orjson.loads(response.body)
-        else:
-            body = response.body.decode("utf-8", "replace")
-    return {"status": response.status, "headers": headers, "body": body}
+    if content_type in _JSON_TYPES or content_type.endswith("+json"):
+        try:
+            return orjson.loads(response.body)
+        except orjson.JSONDecodeError:
+            pass
+    return response.body.decode("utf-8", "replace")
+
+
+def _shown_headers(response: AjaxResponse) -> dict[str, str]:
+    """An item's headers as the page's script reads them off ``fetch()``:
+    names lower-cased, a repeated field's values joined with ``", "`` in
+    order (RFC 9110, section 5.3), and never a ``Set-Cookie`` (K4)."""
+    shown: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        lower = name.lower()
+        if lower in _HIDDEN:
+            continue
+        shown[lower] = f"{shown[lower]}, {value}" if lower in shown else value
+    return shown

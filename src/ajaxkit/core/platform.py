@@ -77,8 +77,9 @@ class Platform:
             (Django's ``CSRF_TRUSTED_ORIGINS``), read per request.
         run_in_thread: ``await run_in_thread(f, *args)`` runs blocking ``f``
             without blocking the event loop.
-        describe_native: reads status, body and content type off a native
-            response, for profiles that rewrite error responses.
+        describe_native: reads status, body, content type and headers
+            (cookies included) off a native response, for profiles that
+            rewrite error responses and for batch items.
         amend_native: ``amend(response, status, headers)`` sets a native
             response's status (unless ``None``) and adds ``headers``, for a
             handler returning one in a tuple (Flask's ``jsonify(...), 201``);
@@ -146,7 +147,10 @@ class ReferenceNative(AjaxResponse):
 
 def _describe_ajax_response(response: Any) -> NativeSummary:
     assert isinstance(response, AjaxResponse)
-    return NativeSummary(response.status, response.body, response.content_type)
+    cookies = [("Set-Cookie", cookie.header_value()) for cookie in response.cookies]
+    headers = (*response.headers.multi_items(), *cookies)
+    streamed = response.stream is not None
+    return NativeSummary(response.status, response.body, response.content_type, headers, streamed)
 
 
 def amend_status_code(response: Any, status: int | None, headers: Mapping[str, str]) -> None:

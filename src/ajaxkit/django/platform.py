@@ -239,10 +239,13 @@ def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
 
 
 def describe_native(response: HttpResponseBase) -> NativeSummary:
-    """Status, body and content type of a Django response (for compat profiles)."""
+    """Status, body, content type and headers of a Django response, its
+    cookies written as Django's handlers write them."""
     body = b"" if response.streaming else response.content  # type: ignore[attr-defined]
     content_type = response.headers.get("Content-Type")
-    return NativeSummary(response.status_code, body, content_type)
+    cookies = [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
+    headers = (*response.items(), *cookies)
+    return NativeSummary(response.status_code, body, content_type, headers, response.streaming)
 
 
 async def run_in_thread(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:

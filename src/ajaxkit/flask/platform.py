@@ -54,8 +54,12 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
 
 
 def describe_native(response: WerkzeugResponse) -> NativeSummary:
-    """Status, body and content type of a Flask response (for compat profiles)."""
-    return NativeSummary(response.status_code, response.get_data(), response.mimetype)
+    """Status, body, content type and headers of a Flask response (its cookies
+    are ``Set-Cookie`` headers already); a streamed body is left unread."""
+    headers = tuple(response.headers.items())
+    streamed = response.is_streamed
+    body = b"" if streamed else response.get_data()
+    return NativeSummary(response.status_code, body, response.mimetype, headers, streamed)
 
 
 def accept_flask_wtf_token(request: AjaxRequest, token: str) -> bool:

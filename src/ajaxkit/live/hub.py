@@ -73,6 +73,10 @@ SSE_HEADERS = {
 
 #: Why a batch refuses a long-poll item (rule K5): it may wait
 #: ``poll_timeout`` before it answers, holding up every other item.
+SSE_UNBATCHABLE = (
+    "it answers with an event stream, which lasts as long as the subscription, "
+    "and a batch answers once every item has; subscribe on its own (EventSource)."
+)
 POLL_UNBATCHABLE = (
     "a long-poll waits for events before it answers (up to poll_timeout), "
     "which would hold up the whole batch; send it on its own."
@@ -146,7 +150,13 @@ class Live:
         self._heartbeat = _Heartbeat(self.broker, self.settings.heartbeat)
         # All three transports or none: a clash on one leaves no other behind.
         with api.registering():
-            api.add("_live/sse", self._sse, methods=["GET"], permission=self._permit)
+            api.add(
+                "_live/sse",
+                self._sse,
+                methods=["GET"],
+                permission=self._permit,
+                unbatchable=SSE_UNBATCHABLE,
+            )
             api.add(
                 "_live/poll",
                 self._poll,

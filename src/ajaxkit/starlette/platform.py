@@ -57,9 +57,14 @@ def _phrase(status: int) -> str | None:
 
 
 def describe_native(response: Response) -> NativeSummary:
-    """Status, body and content type of a Starlette response (for compat profiles)."""
-    body = response.body if isinstance(response.body, bytes) else b""
-    return NativeSummary(response.status_code, body, response.media_type)
+    """Status, body, content type and headers of a Starlette response (its
+    cookies are ``set-cookie`` headers already)."""
+    # A StreamingResponse or a FileResponse has no body: it sends one as it reads it.
+    body = getattr(response, "body", None)
+    headers = tuple(response.headers.items())
+    return NativeSummary(
+        response.status_code, bytes(body or b""), response.media_type, headers, body is None
+    )
 
 
 #: Starlette responses pass through; sync code runs in anyio's thread pool

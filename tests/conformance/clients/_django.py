@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from types import ModuleType
 from typing import Any, ClassVar
@@ -12,7 +12,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFieldsSent
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.middleware.csrf import get_token
 from django.test import Client as DjangoTestClient
 from django.test.utils import override_settings
@@ -31,8 +37,12 @@ _NATIVE_ERRORS: dict[str, type[Exception]] = {
 }
 
 
-def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
-    return HttpResponse(body, status=status, content_type=content_type, headers=headers)
+def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
+    # A Django response holds one value a name: its users join a list field.
+    joined: dict[str, str] = {}
+    for name, value in headers:
+        joined[name] = f"{joined[name]}, {value}" if name in joined else value
+    return HttpResponse(body, status=status, content_type=content_type, headers=joined)
 
 
 def _raise(kind: str, detail: str | None) -> None:
@@ -40,7 +50,11 @@ def _raise(kind: str, detail: str | None) -> None:
     raise error() if detail is None else error(detail)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise)
+def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    return StreamingHttpResponse(chunks, content_type=content_type)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
 
 
 def csrf_token_view(request: HttpRequest) -> JsonResponse:

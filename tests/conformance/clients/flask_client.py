@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import flask
@@ -24,7 +24,7 @@ _NATIVE_ERRORS: dict[str, type[exceptions.HTTPException]] = {
 }
 
 
-def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
+def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
     return flask.Response(body, status=status, headers=headers, content_type=content_type)
 
 
@@ -32,7 +32,11 @@ def _raise(kind: str, detail: str | None) -> None:
     raise _NATIVE_ERRORS[kind](description=detail)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise)
+def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    return flask.Response(chunks, content_type=content_type)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
 
 
 class User(flask_login.UserMixin):  # type: ignore[misc]  # untyped base, see the import

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from ajaxkit import Ajax, ClientError, Forbidden, NotFound
+from ajaxkit import Ajax, ClientError, Forbidden, NotFound, Stream
 from ajaxkit.core.platform import ReferenceNative
 from ajaxkit.testing import Client as CoreClient
 from ajaxkit.testing import Response
@@ -16,10 +16,10 @@ from tests.conformance.clients.base import Client
 _NATIVE_ERRORS = {"not_found": NotFound, "forbidden": Forbidden, "bad_request": ClientError}
 
 
-def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
+def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
     # Without a framework the "native" response is a stand-in: it passes through.
     return ReferenceNative(
-        status=status, body=body, headers={"Content-Type": content_type, **headers}
+        status=status, body=body, headers=[("Content-Type", content_type), *headers]
     )
 
 
@@ -28,7 +28,11 @@ def _raise(kind: str, detail: str | None) -> None:
     raise error() if detail is None else error(detail)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise)
+def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    return ReferenceNative(headers={"Content-Type": content_type}, stream=Stream(chunks))
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
 
 
 class ReferenceClient(Client):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar
 
@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp
 
@@ -40,15 +40,22 @@ class CookieBackend(AuthenticationBackend):
         return AuthCredentials(["authenticated"]), SimpleUser(username)
 
 
-def _response(status: int, body: bytes, content_type: str, headers: dict[str, str]) -> Any:
-    return Response(body, status_code=status, media_type=content_type, headers=headers)
+def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
+    made = Response(body, status_code=status, media_type=content_type)
+    for name, value in headers:
+        made.headers.append(name, value)
+    return made
 
 
 def _raise(kind: str, detail: str | None) -> None:
     raise HTTPException(_STATUS[kind], detail=detail)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise)
+def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    return StreamingResponse(chunks, media_type=content_type)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
 
 
 def starlette_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> Starlette:
