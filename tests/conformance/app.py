@@ -317,6 +317,10 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def headers_only(request: AjaxRequest) -> Any:
         return {"ok": True}, {"X-Custom": "only"}
 
+    @api.endpoint("status/cached")
+    def cached(request: AjaxRequest) -> Any:
+        return {"ok": True}, {"Cache-Control": "public, max-age=60"}
+
     @api.endpoint("status/response")
     def ajax_response(request: AjaxRequest) -> AjaxResponse:
         return AjaxResponse(body=b'{"built": "by hand"}', headers={"Content-Type": "text/json"})

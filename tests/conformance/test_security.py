@@ -58,10 +58,50 @@ def test_Y2_authenticated_responses_are_not_stored(client: Client) -> None:
     assert client.get("/ajax/whoami").headers["cache-control"] == "no-store"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/ajax/hello"),
+        ("GET", "/ajax/nope"),
+        ("POST", "/ajax/echo"),
+        ("OPTIONS", "/ajax/hello"),
+    ],
+)
+def test_Y2_a_signed_in_answer_is_not_stored_where_nothing_reads_the_user(
+    client: Client, method: str, path: str
+) -> None:
+    # Neither the endpoint nor the handler asks who is signed in; where the
+    # user is loaded only when read, the session the request carries decides.
+    client.login("alice")
+    response = client.request(method, path, json={"a": 1} if method == "POST" else None)
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_Y2_an_answer_to_authorization_is_not_stored(client: Client) -> None:
+    # A user_loader, or a proxy in front, may know the caller by it.
+    response = client.get("/ajax/hello", headers={"Authorization": "Bearer opaque"})
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_Y2_an_anonymous_answer_is_left_to_caches(client: Client) -> None:
+    # Cookies that name no session (a preference, the CSRF cookie, a name
+    # that merely ends like a session cookie's) say nothing of a user.
+    cookies = "theme=dark; csrftoken=abc; xsession=1; xsessionid=1; my_remember_token=1"
+    response = client.get("/ajax/hello", headers={"Cookie": cookies})
+    assert "cache-control" not in response.headers
+
+
 def test_Y2_a_handler_cache_control_wins(client: Client) -> None:
     client.login("alice")
     response = client.get("/ajax/whoami-cached")
     assert response.headers["cache-control"] == "private, max-age=60"
+
+
+def test_Y2_a_handler_cache_control_wins_over_credentials(client: Client) -> None:
+    response = client.get("/ajax/status/cached", headers={"Authorization": "Bearer opaque"})
+    assert response.headers["cache-control"] == "public, max-age=60"
+    client.login("alice")
+    assert client.get("/ajax/status/cached").headers["cache-control"] == "public, max-age=60"
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ event loop.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +93,12 @@ class Platform:
         user_source: what must be set up for a request to carry a user (the
             authentication middleware); when the user is ``None`` and no
             ``user_loader`` is set, a warning names it once.
+        credential_cookies: the names of the cookies the framework loads its
+            user from (the session cookie by its configured name), read per
+            request that carries a ``Cookie`` header.  A request holding one
+            is answered with ``no-store`` (rule Y2) whether or not anything
+            loaded its user.  Empty: the user is known before the pipeline
+            runs (Starlette's ``scope["user"]``).
     """
 
     name: str
@@ -110,6 +116,7 @@ class Platform:
     check_parameter: ParameterCheck | None = None
     upload_types: tuple[type, ...] = ()
     user_source: str | None = None
+    credential_cookies: Callable[[], Collection[str]] = tuple
 
 
 # Registration happens before any mount, so it cannot ask the platform it

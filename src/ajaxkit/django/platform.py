@@ -214,6 +214,12 @@ def trusted_origins() -> tuple[str, ...]:
     return tuple(settings.CSRF_TRUSTED_ORIGINS)
 
 
+def credential_cookies() -> tuple[str, ...]:
+    """The session cookie (``SESSION_COOKIE_NAME``, read per request), which
+    Django's ``request.user`` is loaded from when first read."""
+    return (settings.SESSION_COOKIE_NAME,)
+
+
 def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
     """Django's own token (``get_token``) and its ``csrftoken`` cookie.
 
@@ -259,6 +265,7 @@ DJANGO_PLATFORM = declare(
     Platform(
         name="django",
         user_source="'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE",
+        credential_cookies=credential_cookies,
         native_response_types=(HttpResponseBase,),
         translate_exception=translate_exception,
         check_csrf=check_csrf,
