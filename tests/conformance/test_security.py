@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
+from ajaxkit import AjaxRequest
 from tests.conformance.app import LOGIN_URL, build_api
 from tests.conformance.clients.base import Client
 from tests.conformance.clients.reference import NATIVES
@@ -77,10 +79,29 @@ def test_Y2_a_signed_in_answer_is_not_stored_where_nothing_reads_the_user(
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_Y2_an_answer_to_authorization_is_not_stored(client: Client) -> None:
-    # A user_loader, or a proxy in front, may know the caller by it.
-    response = client.get("/ajax/hello", headers={"Authorization": "Bearer opaque"})
-    assert response.headers["cache-control"] == "no-store"
+def _bearer(request: AjaxRequest) -> SimpleNamespace | None:
+    """A ``user_loader`` knowing callers by their ``Authorization`` header."""
+    scheme, _, name = request.headers.get("authorization", "").partition(" ")
+    return SimpleNamespace(username=name, is_authenticated=True) if scheme == "Bearer" else None
+
+
+@pytest.fixture
+def by_token(client_class: type[Client]) -> Iterator[Client]:
+    """The conformance app whose users come from a ``user_loader`` reading ``Authorization``."""
+    client = client_class(apis={"/ajax": build_api(NATIVES, user_loader=_bearer)})
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_Y2_an_answer_to_authorization_is_not_stored(by_token: Client) -> None:
+    # A user_loader, like Django's and Flask-Login's user, is loaded only
+    # when read: the Authorization header it would read stands for it.
+    token = {"Authorization": "Bearer alice"}
+    assert by_token.get("/ajax/hello", headers=token).headers["cache-control"] == "no-store"
+    assert by_token.get("/ajax/whoami", headers=token).headers["cache-control"] == "no-store"
+    assert "cache-control" not in by_token.get("/ajax/hello").headers
 
 
 def test_Y2_an_anonymous_answer_is_left_to_caches(client: Client) -> None:
@@ -98,10 +119,13 @@ def test_Y2_a_handler_cache_control_wins(client: Client) -> None:
 
 
 def test_Y2_a_handler_cache_control_wins_over_credentials(client: Client) -> None:
-    response = client.get("/ajax/status/cached", headers={"Authorization": "Bearer opaque"})
-    assert response.headers["cache-control"] == "public, max-age=60"
     client.login("alice")
     assert client.get("/ajax/status/cached").headers["cache-control"] == "public, max-age=60"
+
+
+def test_Y2_a_handler_cache_control_wins_over_a_token(by_token: Client) -> None:
+    response = by_token.get("/ajax/status/cached", headers={"Authorization": "Bearer alice"})
+    assert response.headers["cache-control"] == "public, max-age=60"
 
 
 @pytest.fixture

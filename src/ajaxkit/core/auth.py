@@ -39,22 +39,25 @@ def is_authenticated(user: Any) -> bool:
 
 
 def carries_credentials(request: AjaxRequest, platform: Platform) -> bool:
-    """Whether ``request`` carries what a user may be loaded from, loaded or not.
+    """Whether ``request`` carries what its user would be loaded from (rule Y2).
 
     An ``Authorization`` header (a ``user_loader``, or a proxy in front, may
     know the caller by it), or a cookie the platform loads its user from
     (``Platform.credential_cookies``: the session cookie by its configured
-    name).  Cheap on purpose, as it is asked of nearly every anonymous
-    request: two header lookups, and the ``Cookie`` header, when there is
-    one, searched for those names rather than parsed.
+    name).  Cheap on purpose, as it is asked of every request whose user
+    nothing loaded: at most two header lookups, and the ``Cookie`` header,
+    when there is one, searched for those names rather than parsed.
     """
     headers = request.headers
     if "authorization" in headers:
         return True
+    named = platform.credential_cookies
+    if named is None:
+        return False
     cookie = headers.get("cookie")
     if not cookie:
         return False
-    return any(holds_cookie(cookie, name) for name in platform.credential_cookies())
+    return any(holds_cookie(cookie, name) for name in named())
 
 
 def holds_cookie(header: str, name: str) -> bool:

@@ -126,14 +126,16 @@ def hygiene(request: AjaxRequest, response: AjaxResponse, platform: Platform) ->
 
 
 def _personal(request: AjaxRequest, platform: Platform) -> bool:
-    """Whether the answer may depend on who asks: a signed-in user, or credentials.
+    """Whether the answer may be a signed-in user's.
 
-    Where the user is loaded only when read (Django, Flask-Login), nothing
-    may have read it; the credentials it would be loaded from stand for it,
-    and a request carrying stale ones errs towards ``no-store``.
+    A user already known (Starlette's, or one an endpoint read) decides
+    alone.  One nobody loaded (Django and Flask-Login load it only when
+    read; so does a ``user_loader``) is not loaded here, which costs a
+    session read and a query: the credentials it would be loaded from stand
+    for it, and stale ones err towards ``no-store``.
     """
-    if request.user_loaded and is_authenticated(request.user):
-        return True
+    if request.user_loaded:
+        return is_authenticated(request.user)
     return carries_credentials(request, platform)
 
 

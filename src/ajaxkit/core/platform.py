@@ -95,10 +95,11 @@ class Platform:
             ``user_loader`` is set, a warning names it once.
         credential_cookies: the names of the cookies the framework loads its
             user from (the session cookie by its configured name), read per
-            request that carries a ``Cookie`` header.  A request holding one
-            is answered with ``no-store`` (rule Y2) whether or not anything
-            loaded its user.  Empty: the user is known before the pipeline
-            runs (Starlette's ``scope["user"]``).
+            request that carries a ``Cookie`` header.  A request holding
+            one is answered with ``no-store`` (rule Y2) when nothing loaded
+            its user, as if it were signed in.  ``None``: the user is known
+            before the pipeline runs (Starlette's ``scope["user"]``), and
+            the ``Cookie`` header is not looked at.
     """
 
     name: str
@@ -116,7 +117,7 @@ class Platform:
     check_parameter: ParameterCheck | None = None
     upload_types: tuple[type, ...] = ()
     user_source: str | None = None
-    credential_cookies: Callable[[], Collection[str]] = tuple
+    credential_cookies: Callable[[], Collection[str]] | None = None
 
 
 # Registration happens before any mount, so it cannot ask the platform it
