@@ -48,10 +48,15 @@ class Natives:
     response; ``raise_exception(kind, detail)`` raises the framework's own
     exception for ``kind`` in {"not_found", "forbidden", "bad_request"},
     with no message of the raising code's when ``detail`` is ``None``.
+    ``find_missing()`` looks up a row that does not exist with the
+    framework's own helper (Django's ``get_object_or_404``), whose message
+    is the framework's, not the raising code's; ``None`` where there is no
+    such helper (a bare not-found stands in for it).
     """
 
     response: Callable[[int, bytes, str, dict[str, str]], Any]
     raise_exception: Callable[[str, str | None], None]
+    find_missing: Callable[[], Any] | None = None
 
 
 class Color(enum.Enum):
@@ -426,6 +431,12 @@ def _error_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("errors/native-bare/{kind}")
     def bare_native_error(request: AjaxRequest, kind: str) -> None:
         natives.raise_exception(kind, None)  # abort(404), HTTPException(404), Http404()
+
+    @api.endpoint("errors/native-missing")
+    def missing_row(request: AjaxRequest) -> Any:
+        if natives.find_missing is None:
+            natives.raise_exception("not_found", None)
+        return natives.find_missing()  # type: ignore[misc]  # None is handled above
 
     @api.endpoint("only-post", methods=["POST"])
     def only_post(request: AjaxRequest) -> dict[str, bool]:

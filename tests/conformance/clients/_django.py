@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
 from django.test import Client as DjangoTestClient
 from django.test.utils import override_settings
 from django.urls import include, path
@@ -40,7 +41,11 @@ def _raise(kind: str, detail: str | None) -> None:
     raise error() if detail is None else error(detail)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise)
+def _find_missing() -> Any:
+    return get_object_or_404(get_user_model(), pk=-1)
+
+
+NATIVES = Natives(response=_response, raise_exception=_raise, find_missing=_find_missing)
 
 
 def csrf_token_view(request: HttpRequest) -> JsonResponse:
