@@ -56,11 +56,16 @@ class Natives:
     with no message of the raising code's when ``detail`` is ``None``;
     ``stream(chunks, content_type)`` builds the framework's own streamed
     response over an iterator of byte chunks.
+    ``find_missing()`` looks up a row that does not exist with the
+    framework's own helper (Django's ``get_object_or_404``), whose message
+    is the framework's, not the raising code's; ``None`` where there is no
+    such helper (a bare not-found stands in for it).
     """
 
     response: Callable[[int, bytes, str, list[tuple[str, str]]], Any]
     raise_exception: Callable[[str, str | None], None]
     stream: Callable[[Iterator[bytes], str], Any] = _no_native_stream
+    find_missing: Callable[[], Any] | None = None
 
 
 class Color(enum.Enum):
@@ -333,6 +338,10 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def headers_only(request: AjaxRequest) -> Any:
         return {"ok": True}, {"X-Custom": "only"}
 
+    @api.endpoint("status/cached")
+    def cached(request: AjaxRequest) -> Any:
+        return {"ok": True}, {"Cache-Control": "public, max-age=60"}
+
     @api.endpoint("status/response")
     def ajax_response(request: AjaxRequest) -> AjaxResponse:
         return AjaxResponse(body=b'{"built": "by hand"}', headers={"Content-Type": "text/json"})
@@ -460,6 +469,12 @@ def _error_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("errors/native-bare/{kind}")
     def bare_native_error(request: AjaxRequest, kind: str) -> None:
         natives.raise_exception(kind, None)  # abort(404), HTTPException(404), Http404()
+
+    @api.endpoint("errors/native-missing")
+    def missing_row(request: AjaxRequest) -> Any:
+        if natives.find_missing is None:
+            natives.raise_exception("not_found", None)
+        return natives.find_missing()  # type: ignore[misc]  # None is handled above
 
     @api.endpoint("only-post", methods=["POST"])
     def only_post(request: AjaxRequest) -> dict[str, bool]:

@@ -15,9 +15,9 @@ that are the framework's or the server's (not in :data:`OWNED_HEADERS`), a
 500's error id and a debug traceback's frames (:func:`_comparable`), the
 test clients' own cookie jars, dot segments and CSRF decisions left to a
 token (which the sending library or Django's test client decide), and
-three declared differences of a client: ``refused_before_mount`` (Django's
-query limit, docs/django.md), ``lazy_user`` (rule Y2's known gap) and
-``hidden_bad_request`` (rule P7).  The rest must be equal.
+two declared differences of a client: ``refused_before_mount`` (Django's
+query limit, docs/django.md) and ``hidden_bad_request`` (rule P7).  The
+rest must be equal.
 """
 
 from __future__ import annotations
@@ -128,9 +128,11 @@ OWNED_HEADERS = (
 )
 
 #: Cookies the test harness itself reads to log a user in (Starlette's auth
-#: backend, Django's and Flask's sessions): a stranger sending one would be
-#: logged in on one client and not the others by the test setup, not ajaxkit.
-HARNESS_COOKIES = ("test_user", "sessionid", "session", "csrftoken")
+#: backend, Django's and Flask's sessions, Flask-Login's remember-me cookie):
+#: a stranger sending one would be logged in on one client and not the
+#: others by the test setup, not ajaxkit (and answered ``no-store`` there,
+#: rule Y2, as the credentials it is).
+HARNESS_COOKIES = ("test_user", "sessionid", "session", "remember_token", "csrftoken")
 
 #: Routes a signed-in request (or batch item) leaves out: ``cookies/echo``
 #: would echo the jar's login cookie, which each harness names its own way.
@@ -426,22 +428,6 @@ def _refused_by_the_framework(request: FuzzRequest) -> bool:
     return "charset=" in content_type and len(request.params) > FRAMEWORK_FIELD_LIMIT
 
 
-def _unloaded_user_gap(got: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
-    """The reference's answer less the one gap a lazily loaded user leaves (rule Y2).
-
-    The reference (like Starlette) holds the signed-in user from the start;
-    Django and Flask-Login load it only when the endpoint or the handler
-    reads it, and the pipeline sends ``no-store`` only for a user it saw.
-    Only that header, only when the client sent no ``Cache-Control`` at all,
-    is set aside; every other header and the body are still compared.
-    """
-    no_store = expected["headers"].get("cache-control") == ["no-store"]
-    if not no_store or "cache-control" in got["headers"]:
-        return expected
-    headers = {k: v for k, v in expected["headers"].items() if k != "cache-control"}
-    return {**expected, "headers": headers}
-
-
 def _hidden_bad_request(request: FuzzRequest, expected: dict[str, Any]) -> dict[str, Any]:
     """The reference's answer as a client hiding its native bad request's text
     (capability ``hidden_bad_request``, rule P7) must give it: the native
@@ -576,8 +562,6 @@ def test_differential_every_client_answers_as_the_reference(
                 assert _refused_by_the_framework(request), request
                 continue
             expected_here = expected
-            if user is not None and "lazy_user" in client.capabilities:
-                expected_here = _unloaded_user_gap(got, expected_here)
             if "hidden_bad_request" in client.capabilities:
                 expected_here = _hidden_bad_request(request, expected_here)
             assert got == expected_here, _difference(name, request, got, expected_here)

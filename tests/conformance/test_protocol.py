@@ -319,6 +319,18 @@ def test_P7_framework_exception_without_a_message_has_the_default_detail(
     assert body["detail"] == error.detail
 
 
+def test_P7_a_lookup_helpers_not_found_has_the_default_detail(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # Django's get_object_or_404 says "No User matches the given query.":
+    # the framework's phrase, naming a model, which Django's own 404 page
+    # keeps from the client unless DEBUG; the other frameworks' helpers
+    # (Flask-SQLAlchemy's get_or_404) abort with no message at all.
+    needs("native")
+    body = assert_problem(client.get("/ajax/errors/native-missing"), 404, NotFound.code)
+    assert body["detail"] == NotFound.detail
+
+
 # --- B: binding -------------------------------------------------------------
 
 

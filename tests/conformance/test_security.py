@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 
+from ajaxkit import AjaxRequest
 from tests.conformance.app import LOGIN_URL, build_api
 from tests.conformance.clients.base import Client
 from tests.conformance.clients.reference import NATIVES
@@ -58,10 +60,72 @@ def test_Y2_authenticated_responses_are_not_stored(client: Client) -> None:
     assert client.get("/ajax/whoami").headers["cache-control"] == "no-store"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/ajax/hello"),
+        ("GET", "/ajax/nope"),
+        ("POST", "/ajax/echo"),
+        ("OPTIONS", "/ajax/hello"),
+    ],
+)
+def test_Y2_a_signed_in_answer_is_not_stored_where_nothing_reads_the_user(
+    client: Client, method: str, path: str
+) -> None:
+    # Neither the endpoint nor the handler asks who is signed in; where the
+    # user is loaded only when read, the session the request carries decides.
+    client.login("alice")
+    response = client.request(method, path, json={"a": 1} if method == "POST" else None)
+    assert response.headers["cache-control"] == "no-store"
+
+
+def _bearer(request: AjaxRequest) -> SimpleNamespace | None:
+    """A ``user_loader`` knowing callers by their ``Authorization`` header."""
+    scheme, _, name = request.headers.get("authorization", "").partition(" ")
+    return SimpleNamespace(username=name, is_authenticated=True) if scheme == "Bearer" else None
+
+
+@pytest.fixture
+def by_token(client_class: type[Client]) -> Iterator[Client]:
+    """The conformance app whose users come from a ``user_loader`` reading ``Authorization``."""
+    client = client_class(apis={"/ajax": build_api(NATIVES, user_loader=_bearer)})
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def test_Y2_an_answer_to_authorization_is_not_stored(by_token: Client) -> None:
+    # A user_loader, like Django's and Flask-Login's user, is loaded only
+    # when read: the Authorization header it would read stands for it.
+    token = {"Authorization": "Bearer alice"}
+    assert by_token.get("/ajax/hello", headers=token).headers["cache-control"] == "no-store"
+    assert by_token.get("/ajax/whoami", headers=token).headers["cache-control"] == "no-store"
+    assert "cache-control" not in by_token.get("/ajax/hello").headers
+
+
+def test_Y2_an_anonymous_answer_is_left_to_caches(client: Client) -> None:
+    # Cookies that name no session (a preference, the CSRF cookie, a name
+    # that merely ends like a session cookie's) say nothing of a user.
+    cookies = "theme=dark; csrftoken=abc; xsession=1; xsessionid=1; my_remember_token=1"
+    response = client.get("/ajax/hello", headers={"Cookie": cookies})
+    assert "cache-control" not in response.headers
+
+
 def test_Y2_a_handler_cache_control_wins(client: Client) -> None:
     client.login("alice")
     response = client.get("/ajax/whoami-cached")
     assert response.headers["cache-control"] == "private, max-age=60"
+
+
+def test_Y2_a_handler_cache_control_wins_over_credentials(client: Client) -> None:
+    client.login("alice")
+    assert client.get("/ajax/status/cached").headers["cache-control"] == "public, max-age=60"
+
+
+def test_Y2_a_handler_cache_control_wins_over_a_token(by_token: Client) -> None:
+    response = by_token.get("/ajax/status/cached", headers={"Authorization": "Bearer alice"})
+    assert response.headers["cache-control"] == "public, max-age=60"
 
 
 @pytest.fixture

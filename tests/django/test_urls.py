@@ -76,6 +76,28 @@ def test_user_is_not_loaded_when_not_needed(mount: Any) -> None:
     assert queries.captured_queries == []
 
 
+@override_settings(SESSION_COOKIE_NAME="sid")
+def test_Y2_a_signed_in_answer_is_not_stored_though_the_user_is_never_loaded(mount: Any) -> None:
+    # The session cookie, by its configured name, stands for the user: no
+    # session read, no query, and still no-store (rule Y2).
+    mount(_api())
+    client = Client()
+    user, _ = get_user_model().objects.get_or_create(username="dave")
+    client.force_login(user)
+    assert "sid" in client.cookies
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/ajax/hello")
+    assert response["Cache-Control"] == "no-store"
+    assert queries.captured_queries == []
+
+
+@override_settings(SESSION_COOKIE_NAME="sid")
+def test_Y2_only_the_configured_session_cookie_counts(mount: Any) -> None:
+    mount(_api())
+    response = Client().get("/ajax/hello", headers={"Cookie": "sessionid=abc"})
+    assert "Cache-Control" not in response
+
+
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=100)
 def test_ajaxkit_body_limit_is_413_problem_whatever_djangos(mount: Any) -> None:
     mount(_api(max_body_size=150))

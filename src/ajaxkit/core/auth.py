@@ -15,7 +15,13 @@ if TYPE_CHECKING:
     from ajaxkit.core.settings import Settings
     from ajaxkit.types import AjaxRequest, AjaxResponse
 
-__all__ = ["is_authenticated", "is_fetch", "login_problem", "warn_no_user_source"]
+__all__ = [
+    "carries_credentials",
+    "is_authenticated",
+    "is_fetch",
+    "login_problem",
+    "warn_no_user_source",
+]
 
 # Sec-Fetch-Mode values of a browser navigation, which should be redirected.
 _NAVIGATIONS = frozenset({"navigate", "nested-navigate"})
@@ -30,6 +36,50 @@ def is_authenticated(user: Any) -> bool:
     by a ``user_loader``) counts as authenticated.
     """
     return user is not None and bool(getattr(user, "is_authenticated", True))
+
+
+def carries_credentials(request: AjaxRequest, platform: Platform) -> bool:
+    """Whether ``request`` carries what its user would be loaded from (rule Y2).
+
+    An ``Authorization`` header (a ``user_loader``, or a proxy in front, may
+    know the caller by it), or a cookie the platform loads its user from
+    (``Platform.credential_cookies``: the session cookie by its configured
+    name).  Cheap on purpose, as it is asked of every request whose user
+    nothing loaded: at most two header lookups, and the ``Cookie`` header,
+    when there is one, searched for those names rather than parsed.
+    """
+    headers = request.headers
+    if "authorization" in headers:
+        return True
+    named = platform.credential_cookies
+    if named is None:
+        return False
+    cookie = headers.get("cookie")
+    if not cookie:
+        return False
+    return any(holds_cookie(cookie, name) for name in named())
+
+
+def holds_cookie(header: str, name: str) -> bool:
+    """Whether the ``Cookie`` header ``header`` holds a non-empty cookie ``name``.
+
+    ``name`` counts where a cookie starts (the header's start, or after a
+    ``;``) and is followed by ``=``, blanks around either allowed as the
+    frameworks' parsers allow them, so ``xsessionid=1`` is no
+    ``sessionid``; an empty value (a cookie being deleted) names nothing.
+    Where a parser would see the cookie, this sees it too; a repeated name,
+    or a ``;`` inside a quoted value, may make it see one a parser would
+    not, which errs towards ``no-store``, the safe side.
+    """
+    at = header.find(name) if name else -1
+    while at != -1:
+        before = header[:at].rstrip(" \t")
+        after = header[at + len(name) :].lstrip(" \t")
+        starts = not before or before[-1] == ";"
+        if starts and after[:1] == "=" and after[1:].partition(";")[0].strip(' \t"'):
+            return True
+        at = header.find(name, at + 1)
+    return False
 
 
 def is_fetch(headers: Mapping[str, str]) -> bool:

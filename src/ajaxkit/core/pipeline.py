@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from ajaxkit.core.admission import Admission, admit
 from ajaxkit.core.answer import answer
-from ajaxkit.core.auth import is_authenticated
+from ajaxkit.core.auth import carries_credentials, is_authenticated
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.errors import log_after_commit, render_exception
 from ajaxkit.core.request_transactions import atomically
@@ -71,7 +71,7 @@ def flow(
     if admission.completes:
         done = complete(admission, settings, request, platform, response)
         response = done if isinstance(done, AjaxResponse) else (yield from done)
-    return hygiene(request, with_step_headers(admission, response))
+    return hygiene(request, with_step_headers(admission, response), platform)
 
 
 def with_step_headers(admission: Admission, response: AjaxResponse) -> AjaxResponse:
@@ -109,24 +109,34 @@ def _hook_failed(
     log_after_commit(settings.logger_name, request, where, exc)
 
 
-def hygiene(request: AjaxRequest, response: AjaxResponse) -> AjaxResponse:
+def hygiene(request: AjaxRequest, response: AjaxResponse, platform: Platform) -> AjaxResponse:
     """Headers every ajaxkit response carries unless the handler set its own.
 
     ``nosniff`` stops a browser from reading a JSON body as HTML or script;
     ``no-store`` keeps a signed-in user's data out of shared and back-button
-    caches.  A native response is the handler's own business.
+    caches (rule Y2).  A native response is the handler's own business.
     """
     headers = response.headers
     if response.native is None:
         if "X-Content-Type-Options" not in headers:
             headers["X-Content-Type-Options"] = "nosniff"
-        if (
-            request.user_loaded
-            and "Cache-Control" not in headers
-            and is_authenticated(request.user)
-        ):
+        if "Cache-Control" not in headers and _personal(request, platform):
             headers["Cache-Control"] = "no-store"
     return response
+
+
+def _personal(request: AjaxRequest, platform: Platform) -> bool:
+    """Whether the answer may be a signed-in user's.
+
+    A user already known (Starlette's, or one an endpoint read) decides
+    alone.  One nobody loaded (Django and Flask-Login load it only when
+    read; so does a ``user_loader``) is not loaded here, which costs a
+    session read and a query: the credentials it would be loaded from stand
+    for it, and stale ones err towards ``no-store``.
+    """
+    if request.user_loaded:
+        return is_authenticated(request.user)
+    return carries_credentials(request, platform)
 
 
 def complete(

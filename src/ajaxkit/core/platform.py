@@ -9,7 +9,7 @@ event loop.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +94,13 @@ class Platform:
         user_source: what must be set up for a request to carry a user (the
             authentication middleware); when the user is ``None`` and no
             ``user_loader`` is set, a warning names it once.
+        credential_cookies: the names of the cookies the framework loads its
+            user from (the session cookie by its configured name), read per
+            request that carries a ``Cookie`` header.  A request holding
+            one is answered with ``no-store`` (rule Y2) when nothing loaded
+            its user, as if it were signed in.  ``None``: the user is known
+            before the pipeline runs (Starlette's ``scope["user"]``), and
+            the ``Cookie`` header is not looked at.
     """
 
     name: str
@@ -111,6 +118,7 @@ class Platform:
     check_parameter: ParameterCheck | None = None
     upload_types: tuple[type, ...] = ()
     user_source: str | None = None
+    credential_cookies: Callable[[], Collection[str]] | None = None
 
 
 # Registration happens before any mount, so it cannot ask the platform it

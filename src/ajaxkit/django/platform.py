@@ -7,6 +7,7 @@ made to raise :class:`~ajaxkit.CSRFFailed` instead of rendering its HTML page.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cached_property, lru_cache
@@ -52,11 +53,28 @@ def _message(exc: BaseException) -> str | None:
     return str(exc) or None
 
 
+#: What ``get_object_or_404`` and ``get_list_or_404`` (and their async
+#: twins) say: Django's words, not the developer's, and they name the model
+#: class, which Django's own 404 page shows only with ``DEBUG``.
+_SHORTCUT_NOT_FOUND = re.compile(r"No \w+ matches the given query\.")
+
+
+def _not_found(exc: BaseException) -> NotFound:
+    """``Http404`` as our 404: the developer's message as ``detail``, but
+    Django's shortcut phrase, like a bare ``Http404()``, gives the default
+    (as werkzeug's and Starlette's stock phrases do, rule P7)."""
+    message = _message(exc)
+    if message is not None and _SHORTCUT_NOT_FOUND.fullmatch(message):
+        return NotFound()
+    return NotFound(message)
+
+
 # Most specific first: RequestDataTooBig is a SuspiciousOperation.  Http404
-# and PermissionDenied messages are written by the developer for the client;
-# SuspiciousOperation text is about an attack and stays hidden, as in Django.
+# and PermissionDenied messages are written by the developer for the client
+# (bar Django's own shortcut phrase); SuspiciousOperation text is about an
+# attack and stays hidden, as in Django.
 _TRANSLATIONS: tuple[tuple[type[BaseException], Callable[[BaseException], AjaxError]], ...] = (
-    (Http404, lambda exc: NotFound(_message(exc))),
+    (Http404, _not_found),
     (PermissionDenied, lambda exc: Forbidden(_message(exc))),
     (RequestDataTooBig, lambda exc: PayloadTooLarge()),
     (SuspiciousOperation, lambda exc: ClientError()),
@@ -214,6 +232,12 @@ def trusted_origins() -> tuple[str, ...]:
     return tuple(settings.CSRF_TRUSTED_ORIGINS)
 
 
+def credential_cookies() -> tuple[str, ...]:
+    """The session cookie (``SESSION_COOKIE_NAME``, read per request), which
+    Django's ``request.user`` is loaded from when first read."""
+    return (settings.SESSION_COOKIE_NAME,)
+
+
 def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
     """Django's own token (``get_token``) and its ``csrftoken`` cookie.
 
@@ -262,6 +286,7 @@ DJANGO_PLATFORM = declare(
     Platform(
         name="django",
         user_source="'django.contrib.auth.middleware.AuthenticationMiddleware' to MIDDLEWARE",
+        credential_cookies=credential_cookies,
         native_response_types=(HttpResponseBase,),
         translate_exception=translate_exception,
         check_csrf=check_csrf,

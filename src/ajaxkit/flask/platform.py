@@ -77,12 +77,26 @@ def accept_flask_wtf_token(request: AjaxRequest, token: str) -> bool:
     return True
 
 
+def credential_cookies() -> tuple[str, ...]:
+    """The cookies Flask-Login loads ``current_user`` from, by their configured
+    names: the session cookie (``SESSION_COOKIE_NAME``, which a ``user_loader``
+    reading ``flask.session`` needs too) and, when the app has a login
+    manager, the remember-me cookie (``REMEMBER_COOKIE_NAME``)."""
+    app = flask.current_app
+    session: str = app.config["SESSION_COOKIE_NAME"]
+    if getattr(app, "login_manager", None) is None:
+        return (session,)
+    default = importlib.import_module("flask_login.config").COOKIE_NAME
+    return (session, app.config.get("REMEMBER_COOKIE_NAME", default))
+
+
 #: The platform :func:`ajaxkit.flask.blueprint` and :func:`ajaxkit.flask.ajax`
 #: dispatch with: the core's CSRF policy, also accepting Flask-WTF's tokens.
 FLASK_PLATFORM = declare(
     Platform(
         name="flask",
         user_source="Flask-Login (flask_login.LoginManager(app) and a user_loader)",
+        credential_cookies=credential_cookies,
         native_response_types=(WerkzeugResponse,),
         translate_exception=translate_exception,
         accept_csrf_token=accept_flask_wtf_token,

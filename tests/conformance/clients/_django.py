@@ -20,6 +20,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
 from django.test import Client as DjangoTestClient
 from django.test.utils import override_settings
 from django.urls import include, path
@@ -54,7 +55,13 @@ def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
     return StreamingHttpResponse(chunks, content_type=content_type)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
+def _find_missing() -> Any:
+    return get_object_or_404(get_user_model(), pk=-1)
+
+
+NATIVES = Natives(
+    response=_response, raise_exception=_raise, stream=_stream, find_missing=_find_missing
+)
 
 
 def csrf_token_view(request: HttpRequest) -> JsonResponse:

@@ -78,10 +78,7 @@ class Client(ABC):
         capabilities: abilities some tests need, e.g. ``"csrf"``
             (the platform enforces CSRF), ``"native"`` (native responses and
             exceptions exist), ``"async_server"`` (served by an event loop),
-            ``"websocket"`` (WebSocket endpoints are served), ``"lazy_user"``
-            (the signed-in user is loaded from the session only when the
-            endpoint or the handler reads it, so rule Y2's ``no-store`` is
-            sent only then: a known gap, see docs/protocol.md Y2),
+            ``"websocket"`` (WebSocket endpoints are served),
             ``"hidden_bad_request"`` (the framework's bad-request exception
             speaks of an attack: its problem has the default ``detail``, P7).
     """

@@ -64,7 +64,6 @@ class DjangoAsyncClient(DjangoClient):
             "csrf_token_always",
             "async_server",
             "websocket",
-            "lazy_user",
             "hidden_bad_request",
         }
     )

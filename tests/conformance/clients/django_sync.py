@@ -13,9 +13,7 @@ from tests.conformance.clients.base import Response
 
 class DjangoSyncClient(DjangoClient):
     name = "django_sync"
-    capabilities = frozenset(
-        {"native", "csrf", "csrf_token_always", "lazy_user", "hidden_bad_request"}
-    )
+    capabilities = frozenset({"native", "csrf", "csrf_token_always", "hidden_bad_request"})
     urlconf = "tests.django_project.conformance_urls"
 
     def _make_client(self, *, enforce_csrf_checks: bool) -> DjangoTestClient:

@@ -80,7 +80,7 @@ def _body(data: Params | None, files: Files | None) -> MultiDict[str, Any]:
 class FlaskClient(Client):
     name = "flask"
     marks = ("flask",)
-    capabilities = frozenset({"native", "csrf", "lazy_user"})
+    capabilities = frozenset({"native", "csrf"})
     origin = "http://localhost"
 
     def __init__(
