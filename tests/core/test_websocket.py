@@ -409,3 +409,34 @@ def test_http_and_websocket_share_a_route_and_allow_lists_http_only() -> None:
 class _User:
     is_authenticated = True
     username = "u"
+
+
+def _http(request: AjaxRequest) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        ("fast", "cannot read the message_rate 'fast'"),
+        ("0/second", "cannot read the message_rate '0/second'"),
+        (20, "message_rate must be a string like '20/second'"),
+        ([], "message_rate must be a string like '20/second'"),
+        (["5/second", "5/second"], "a message_rate is given twice"),
+    ],
+)
+def test_W7_an_unreadable_message_rate_names_the_endpoint(rate: Any, message: str) -> None:
+    with pytest.raises(RegistrationError, match=message) as raised:
+        Ajax().websocket("chat", message_rate=rate)(_fine)
+    assert "_fine" in str(raised.value)
+
+
+def test_W7_message_rate_on_an_http_endpoint_names_the_endpoint() -> None:
+    with pytest.raises(RegistrationError, match="message_rate is for WebSocket") as raised:
+        Ajax().endpoint("chat", methods=["POST"], message_rate="5/second")(_http)
+    assert "_http" in str(raised.value)
+
+
+def test_W7_a_readable_message_rate_registers() -> None:
+    api = Ajax()
+    api.websocket("chat", message_rate=["5/second", "100 per minute"])(_fine)
+    api.websocket("open", message_rate=None)(_fine)
