@@ -11,8 +11,9 @@ import orjson
 import pytest
 
 from ajaxkit import Ajax, NotFound
+from ajaxkit.core.clock import ManualClock
 from ajaxkit.live import Live, LiveSettings
-from tests.conformance.clients.base import Client, Response, WsSession
+from tests.conformance.clients.base import Client, Response, WsClosed, WsSession
 
 
 def _publish(client: Client, topic: str, n: int | list[int], mount: str = "/ajax") -> str:
@@ -463,3 +464,67 @@ def test_L12_a_model_change_tells_no_subscriber_of_rows_it_may_not_read(client: 
     assert client.get(f"/ajax/items/{pk}").json()["marks"] == []
     assert bob.get(f"/ajax/items/{pk}").json()["marks"] == [mark.json()["id"]]
     bob.close()
+
+
+# --- L13: what one live WebSocket may ask of the server -------------------------
+
+
+def _live_api(clock: ManualClock, message_rate: str | tuple[str, ...] | None) -> Ajax:
+    api = Ajax(clock=clock)
+    live = Live(api, settings=LiveSettings(heartbeat=0, message_rate=message_rate))
+    live.topic("news")
+    return api
+
+
+def test_L13_websocket_commands_over_the_message_rate_close_with_4429(
+    client_class: type[Client], needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    clock = ManualClock()
+    client = client_class(apis={"/ajax": _live_api(clock, "3/second")})
+    try:
+        with client.websocket("/ajax/_live/ws") as ws:
+            assert _subscribe(ws, ["news"])["type"] == "subscribed"
+            ws.send_json({"type": "unsubscribe", "topics": ["news"]})
+            assert ws.receive_json()["type"] == "unsubscribed"
+            clock.advance(1)  # a new window: three more
+            for _ in range(3):
+                assert _subscribe(ws, ["news"])["type"] == "subscribed"
+            ws.send_json({"type": "ping"})
+            with pytest.raises(WsClosed) as closed:
+                ws.receive_json()
+        assert (closed.value.code, closed.value.reason) == (4429, "rate_limited")
+    finally:
+        client.close()
+
+
+def test_L13_websocket_commands_are_limited_by_default(
+    client_class: type[Client], needs: Callable[[str], None]
+) -> None:
+    needs("websocket")
+    clock = ManualClock()
+    client = client_class(apis={"/ajax": _live_api(clock, LiveSettings().message_rate)})
+    try:
+        with client.websocket("/ajax/_live/ws") as ws, pytest.raises(WsClosed) as closed:
+            for _ in range(10_000):
+                ws.send_json({"type": "ping"})
+                assert ws.receive_json() == {"type": "pong"}
+        assert closed.value.code == 4429
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("kind", ["subscribe", "unsubscribe"])
+def test_L13_a_command_naming_more_than_max_topics_is_refused_unread(
+    client: Client, needs: Callable[[str], None], kind: str
+) -> None:
+    # The conformance app allows 3 topics per connection.
+    needs("websocket")
+    many = [f"chat/{n}" for n in range(4)] + ["chat/a/"]  # one malformed, never read
+    with client.websocket("/ajax/_live/ws") as ws:
+        ws.send_json({"type": kind, "topics": many})
+        refused = ws.receive_json()
+        assert (refused["type"], refused["code"]) == ("error", "validation_failed")
+        assert refused["detail"] == "At most 3 topics per connection."
+        assert "topics" not in refused  # a long list is not sent back
+        assert _subscribe(ws, ["news"])["type"] == "subscribed"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ajaxkit import Ajax, WebSocket
+from ajaxkit.core.clock import ManualClock
 from ajaxkit.core.effects import Flow
 from ajaxkit.core.steps import DEFAULT_STEPS, StepCall
 from ajaxkit.types import AjaxResponse, Cookie
@@ -207,5 +208,76 @@ def test_W6_completing_steps_see_the_handshake_and_set_cookies(
             pass
         assert refused.value.status == 422
         assert step.seen == [101, 422]
+    finally:
+        client.close()
+
+
+# --- W7: a per-connection limit on the messages a client sends -----------------
+
+#: What the W7 handlers saw end their session, by run.
+W7_ENDED: dict[str, int] = {}
+
+
+def _counted_api(clock: ManualClock) -> Ajax:
+    api = Ajax(clock=clock)
+
+    @api.websocket("counted/{run}", message_rate="3/second")
+    async def counted(ws: WebSocket, run: str) -> None:
+        try:
+            async for message in ws:
+                await ws.send(message)
+        finally:
+            W7_ENDED[run] = ws.close_code or 0
+
+    return api
+
+
+def test_W7_messages_over_the_rate_close_the_session_with_4429(
+    client_class: type[Client],
+) -> None:
+    clock = ManualClock()
+    client = client_class(apis={"/ajax": _counted_api(clock)})
+    run = uuid.uuid4().hex
+    try:
+        with client.websocket(f"/ajax/counted/{run}") as ws:
+            for n in range(3):
+                ws.send_text(f"m{n}")
+                assert ws.receive_text() == f"m{n}"
+            ws.send_text("one too many")
+            with pytest.raises(WsClosed) as closed:
+                ws.receive_text()
+        assert (closed.value.code, closed.value.reason) == (4429, "rate_limited")
+        # The handler's loop ended and its finally ran, knowing why.
+        assert W7_ENDED.get(run) == 4429
+    finally:
+        client.close()
+
+
+def test_W7_the_count_starts_again_in_the_next_window(client_class: type[Client]) -> None:
+    clock = ManualClock()
+    client = client_class(apis={"/ajax": _counted_api(clock)})
+    try:
+        with client.websocket(f"/ajax/counted/{uuid.uuid4().hex}") as ws:
+            for second in range(3):
+                for n in range(3):
+                    ws.send_text(f"{second}.{n}")
+                    assert ws.receive_text() == f"{second}.{n}"
+                clock.advance(1)
+    finally:
+        client.close()
+
+
+def test_W7_each_connection_has_its_own_count(client_class: type[Client]) -> None:
+    clock = ManualClock()
+    client = client_class(apis={"/ajax": _counted_api(clock)})
+    try:
+        with (
+            client.websocket(f"/ajax/counted/{uuid.uuid4().hex}") as first,
+            client.websocket(f"/ajax/counted/{uuid.uuid4().hex}") as second,
+        ):
+            for ws in (first, second):
+                for n in range(3):
+                    ws.send_text(str(n))
+                    assert ws.receive_text() == str(n)
     finally:
         client.close()

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 
 from ajaxkit import Ajax, AjaxRequest, RegistrationError, WebSocket, WebSocketDisconnect
 from ajaxkit.core.asgi import Message
+from ajaxkit.core.clock import ManualClock
+from ajaxkit.core.message_rate import MessageMeter, read_message_rate
 from ajaxkit.core.platform import REFERENCE
 from ajaxkit.core.websocket import DENIAL_EXTENSION, serve_websocket
 from ajaxkit.testing import Client
@@ -409,3 +411,51 @@ def test_http_and_websocket_share_a_route_and_allow_lists_http_only() -> None:
 class _User:
     is_authenticated = True
     username = "u"
+
+
+def _http(request: AjaxRequest) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        ("fast", "cannot read the message_rate 'fast'"),
+        ("0/second", "cannot read the message_rate '0/second'"),
+        (20, "message_rate must be a string like '20/second'"),
+        ([], "message_rate must be a string like '20/second'"),
+        (["5/second", "5/second"], "a message_rate is given twice"),
+    ],
+)
+def test_W7_an_unreadable_message_rate_names_the_endpoint(rate: Any, message: str) -> None:
+    with pytest.raises(RegistrationError, match=message) as raised:
+        Ajax().websocket("chat", message_rate=rate)(_fine)
+    assert "_fine" in str(raised.value)
+
+
+def test_W7_message_rate_on_an_http_endpoint_names_the_endpoint() -> None:
+    with pytest.raises(RegistrationError, match="message_rate is for WebSocket") as raised:
+        Ajax().endpoint("chat", methods=["POST"], message_rate="5/second")(_http)
+    assert "_http" in str(raised.value)
+
+
+def test_W7_a_readable_message_rate_registers() -> None:
+    api = Ajax()
+    api.websocket("chat", message_rate=["5/second", "100 per minute"])(_fine)
+    api.websocket("open", message_rate=None)(_fine)
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(st.floats(min_value=0, max_value=2.5), max_size=40))
+def test_W7_the_meter_lets_through_exactly_the_limit_in_each_window(steps: list[float]) -> None:
+    clock = ManualClock()
+    limits = read_message_rate(["3/second", "5/2second"])
+    meter = MessageMeter(limits, clock)
+    seen: dict[tuple[int, int], int] = {}
+    for step in steps:
+        clock.advance(step)
+        now = clock.monotonic()
+        keys = [(limit.window, int(now // limit.window)) for limit in limits]
+        for key in keys:
+            seen[key] = seen.get(key, 0) + 1
+        expected = any(seen[key] > limit.amount for key, limit in zip(keys, limits, strict=True))
+        assert meter.over() is expected

@@ -16,7 +16,8 @@ is used (ajaxkit.live.hub):
   more.
 
 Seconds must be finite (a thread cannot wait for ``inf``); a bool is not a
-number here.
+number here.  ``message_rate`` is a rate as ``message_rate=`` reads it (or
+``None``), tested on its own.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from hypothesis import strategies as st
 from ajaxkit import ConfigurationError
 from ajaxkit.live import LiveSettings
 
-FIELDS = [f.name for f in dataclasses.fields(LiveSettings)]
+ALL_FIELDS = [f.name for f in dataclasses.fields(LiveSettings)]
+#: The numeric fields; message_rate is a rate.
+FIELDS = [name for name in ALL_FIELDS if name != "message_rate"]
 
 #: field → (smallest accepted value, a value just outside the range).
 EDGES: dict[str, tuple[Any, Any]] = {
@@ -62,6 +65,7 @@ def _refused(field: str, value: Any) -> str:
 def test_the_defaults_are_accepted() -> None:
     assert LiveSettings().heartbeat == 15.0
     assert set(EDGES) == set(FIELDS)
+    assert LiveSettings().message_rate == "20/second, 300/minute"
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -95,7 +99,17 @@ def test_the_message_says_what_is_wanted() -> None:
     assert _refused("max_topics", "3").endswith("must be a whole number, 1 or more.")
 
 
-@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("value", ["fast", "0/second", 20, True, [], ("5/second", "5/second")])
+def test_L13_an_unreadable_message_rate_is_refused_by_name(value: Any) -> None:
+    assert "message_rate" in _refused("message_rate", value)
+
+
+@pytest.mark.parametrize("value", ["5/second", "5 per second, 100/minute", ("1/second",), None])
+def test_L13_a_readable_message_rate_is_kept(value: Any) -> None:
+    assert LiveSettings(message_rate=value).message_rate == value
+
+
+@pytest.mark.parametrize("field", ALL_FIELDS)
 def test_docs_live_md_gives_each_fields_range(field: str) -> None:
     page = (Path(__file__).resolve().parents[2] / "docs" / "live.md").read_text(encoding="utf-8")
     row = next((line for line in page.splitlines() if line.startswith(f"| `{field}` |")), "")

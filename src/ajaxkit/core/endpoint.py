@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from asgiref.sync import async_to_sync
 
 from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse, handler_signature
+from ajaxkit.core.message_rate import MessageLimit, parse_message_rate
 from ajaxkit.core.registration_checks import check_bound_names
 from ajaxkit.core.results import ResultShape, result_shape
 from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
@@ -58,6 +59,9 @@ class Endpoint:
         result: what the return annotation lets out of a result: one
             declaring fields (a pydantic model) validates it and sends only
             those (rule S8); ``None``: the result is sent as it is.
+        message_rate: the limits on the messages one client of a
+            ``WEBSOCKET`` endpoint sends (see :mod:`ajaxkit.core.message_rate`);
+            empty: none.
     """
 
     route: str
@@ -77,6 +81,7 @@ class Endpoint:
     transactions: tuple[TransactionSource, ...] | None = None
     unbatchable: str | None = None
     result: ResultShape | None = field(default=None, repr=False)
+    message_rate: tuple[MessageLimit, ...] = ()
 
     @property
     def name(self) -> str:
@@ -111,6 +116,7 @@ def make_endpoint(
     unknown_fields: UnknownFields = "ignore",
     transactions: Iterable[TransactionSource] | None = None,
     unbatchable: str | None = None,
+    message_rate: Any = None,
     **options: Any,
 ) -> Endpoint:
     """Analyse ``func`` once and build its :class:`Endpoint`.
@@ -120,7 +126,9 @@ def make_endpoint(
     owns raises :class:`~ajaxkit.exceptions.RegistrationError`.
     ``unknown_fields`` says what binding does with input names that are no
     parameter (see :class:`~ajaxkit.core.binding.Binder`).
-    ``transactions`` and ``unbatchable``: see :class:`Endpoint`.
+    ``transactions`` and ``unbatchable``: see :class:`Endpoint`;
+    ``message_rate`` (``"20/second"`` or a list of them) only on a
+    ``WEBSOCKET`` endpoint.
     """
     is_async = inspect.iscoroutinefunction(func)
     upper = frozenset(m.upper() for m in methods)
@@ -129,6 +137,8 @@ def make_endpoint(
     socket = WEBSOCKET in upper
     if socket:
         _check_websocket_handler(f"{name} ({route or '/'})", func, upper, is_async)
+    elif message_rate is not None:
+        _refuse_message_rate(f"{name} ({route or '/'})")
     shape = analyse(func, path_names, unknown_fields, first_is_request=socket)
     check_bound_names(repr(f"{name} ({route or '/'})"), func, shape.takes_request)
     result = None if socket else result_shape(func, repr(f"{name} ({route or '/'})"))
@@ -147,6 +157,7 @@ def make_endpoint(
         transactions=None if transactions is None else tuple(transactions),
         unbatchable=unbatchable,
         result=result,
+        message_rate=parse_message_rate(f"{name} ({route or '/'})", message_rate),
     )
 
 
@@ -157,6 +168,14 @@ def _check_unbatchable(endpoint: str, reason: object) -> None:
     raise RegistrationError(
         f"Endpoint {endpoint!r}: unbatchable must be the reason a batch refuses it "
         f"as an item (a sentence), or None, not {reason!r}."
+    )
+
+
+def _refuse_message_rate(endpoint: str) -> None:
+    """``message_rate`` counts a session's messages: an HTTP endpoint has none."""
+    raise RegistrationError(
+        f"Endpoint {endpoint!r}: message_rate is for WebSocket endpoints (it counts "
+        "the messages of a session); rate= limits HTTP requests."
     )
 
 

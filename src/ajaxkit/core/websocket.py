@@ -29,6 +29,10 @@ handshake (method ``WEBSOCKET``) and calls :func:`serve_websocket`.
 5. An exception from the handler is logged once with an error id naming the
    endpoint (5xx only, as for HTTP) and closes with 1011 for a server error,
    ``4000 + status`` for an :class:`~ajaxkit.AjaxError` the client caused.
+6. An endpoint's ``message_rate`` counts the messages the handler receives;
+   the one over it closes the session with 4429 ``rate_limited`` and the
+   handler's :meth:`WebSocket.receive` raises
+   :class:`~ajaxkit.WebSocketDisconnect` (see :mod:`ajaxkit.core.message_rate`).
 """
 
 from __future__ import annotations
@@ -46,12 +50,14 @@ from ajaxkit.core.asgi import Message, Receive, Scope, Send
 from ajaxkit.core.effects import Flow, arun
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.errors import error_context
+from ajaxkit.core.message_rate import MessageMeter
 from ajaxkit.core.pipeline import complete, with_step_headers
 from ajaxkit.core.steps import load_user
 from ajaxkit.exceptions import (
     EncodingError,
     MalformedJSON,
     PayloadTooLarge,
+    TooManyRequests,
     WebSocketDisconnect,
 )
 from ajaxkit.types import AjaxResponse
@@ -67,6 +73,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DENIAL_EXTENSION",
     "INTERNAL_ERROR_CLOSE",
+    "RATE_LIMITED_CLOSE",
     "REFUSAL_CLOSE_BASE",
     "WebSocket",
     "close_code",
@@ -81,6 +88,8 @@ REFUSAL_CLOSE_BASE = 4000
 #: RFC 6455's "internal error": the handler failed after ``accept``.
 INTERNAL_ERROR_CLOSE = 1011
 NORMAL_CLOSE = 1000
+#: A client sent more messages than the endpoint's ``message_rate``: 4000 + 429.
+RATE_LIMITED_CLOSE = REFUSAL_CLOSE_BASE + TooManyRequests.status
 #: The status of an accepted handshake's HTTP answer.
 SWITCHING_PROTOCOLS = 101
 # Client messages buffered ahead of the handler.  Beyond this the session
@@ -110,6 +119,7 @@ class WebSocket:
         "_endpoint",
         "_inbox",
         "_limit",
+        "_meter",
         "_send",
         "_settings",
         "_state",
@@ -120,7 +130,12 @@ class WebSocket:
     )
 
     def __init__(
-        self, request: AjaxRequest, settings: Settings, send: Send, endpoint: str = ""
+        self,
+        request: AjaxRequest,
+        settings: Settings,
+        send: Send,
+        endpoint: str = "",
+        meter: MessageMeter | None = None,
     ) -> None:
         self.request = request
         #: The close code once the session ended (sent by us or by the client).
@@ -129,6 +144,7 @@ class WebSocket:
         self._send = send
         self._endpoint = endpoint
         self._limit = settings.max_body_size
+        self._meter = meter
         self._inbox: asyncio.Queue[Message] = asyncio.Queue(_INBOX_SIZE)
         self._state = _CONNECTED
         self._waiting = False
@@ -152,7 +168,9 @@ class WebSocket:
         """The next message: ``str`` for a text frame, ``bytes`` for a binary one.
 
         Raises:
-            WebSocketDisconnect: the client went away (or the session is closed).
+            WebSocketDisconnect: the client went away (or the session is
+                closed; with code 4429 when this message was over the
+                endpoint's ``message_rate``, which closed it).
             PayloadTooLarge: the message is over ``settings.max_body_size``.
         """
         # Messages that arrived before the client left are still delivered.
@@ -165,6 +183,8 @@ class WebSocket:
             self._waiting = False
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(self.close_code or 1005)
+        if self._meter is not None and self._meter.over():
+            await self._refuse_flood()
         text = message.get("text")
         data: str | bytes = text if text is not None else (message.get("bytes") or b"")
         if _size(data, self._limit) > self._limit:
@@ -182,6 +202,15 @@ class WebSocket:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             raise MalformedJSON(f"The WebSocket message is not valid JSON: {exc.msg}.") from exc
+
+    async def _refuse_flood(self) -> None:
+        """Close the session of a client over its ``message_rate`` (W7).
+
+        Closed, not merely refused: a handler catching the error would
+        otherwise go on reading a client that sends as fast as it likes.
+        """
+        await self._close(RATE_LIMITED_CLOSE, TooManyRequests.code)
+        raise WebSocketDisconnect(RATE_LIMITED_CLOSE)
 
     def __aiter__(self) -> AsyncIterator[str | bytes]:
         return self._messages()
@@ -373,7 +402,8 @@ async def serve_websocket(
         status = answer.status if answer is not None else 500
         await _refuse(answer, _close_code_for(status), "", scope, send)
         return
-    socket = WebSocket(request, settings, send, endpoint.name)
+    meter = MessageMeter(endpoint.message_rate, settings.clock) if endpoint.message_rate else None
+    socket = WebSocket(request, settings, send, endpoint.name, meter)
     accept: Message = {"type": "websocket.accept"}
     headers = _accept_headers(answer)
     if headers:  # most sessions have none: keep the plain message

@@ -164,7 +164,12 @@ class Live:
                 permission=self._permit,
                 unbatchable=POLL_UNBATCHABLE,
             )
-            api.add("_live/ws", self._socket, methods=[WEBSOCKET])
+            api.add(
+                "_live/ws",
+                self._socket,
+                methods=[WEBSOCKET],
+                message_rate=self.settings.message_rate,
+            )
 
     # --- declaring and publishing ------------------------------------------------
 

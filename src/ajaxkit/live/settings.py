@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ajaxkit.core.message_rate import read_message_rate
 from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.live.feed import DEFAULT_PAGE
 from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES
@@ -34,13 +35,18 @@ class LiveSettings:
             holds one of the few worker threads: keep it below the worker
             timeout (gunicorn's default is 30 s).
         poll_timeout: the longest a long-poll request waits for events.
-        max_topics: topics one connection may ask for.
+        max_topics: topics one connection may ask for, and name in one
+            WebSocket command.
         buffer_bytes: frames one connection may have queued before it is
             closed as too slow (it then resumes from the log).
         poll_limit: the most events one long-poll answer carries.
         backlog_page: the most backlog events an SSE or WebSocket resume
             reads (and holds) at once; it reads page after page until it
             has caught up with the log.
+        message_rate: the commands (subscribe, unsubscribe, ping) one
+            ``_live/ws`` connection may send, as ``message_rate=`` on a
+            WebSocket endpoint: ``"20/second"`` or a list of them; ``None``
+            for no limit.  The one over it closes the socket with 4429.
 
     Raises:
         ConfigurationError: a value out of its range or of the wrong type,
@@ -56,11 +62,14 @@ class LiveSettings:
     buffer_bytes: int = DEFAULT_BUFFER_BYTES
     poll_limit: int = 1000
     backlog_page: int = DEFAULT_PAGE
+    # Each subscribe opens a feed and authorizes its topics: a page needs a
+    # few at load and a ping now and then, not hundreds a second.
+    message_rate: str | tuple[str, ...] | None = "20/second, 300/minute"
 
     def __post_init__(self) -> None:
         for field in fields(self):
             value = getattr(self, field.name)
-            if field.name == "stream_seconds" and value is None:
+            if field.name in _NONE_ALLOWED and value is None:
                 continue
             problem = _RULES[field.name](value)
             if problem is not None:
@@ -85,6 +94,18 @@ def _whole(value: Any, least: int) -> str | None:
     return None
 
 
+def _rate(value: Any) -> str | None:
+    """Why ``value`` is not a message rate, or ``None``."""
+    try:
+        read_message_rate(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+# ``stream_seconds=None``: never ends; ``message_rate=None``: no limit.
+_NONE_ALLOWED = frozenset({"stream_seconds", "message_rate"})
+
 _RULES = {
     # 0 turns the heartbeat off (the timer thread is never started).
     "heartbeat": lambda v: _seconds(v, zero=True),
@@ -100,4 +121,5 @@ _RULES = {
     "buffer_bytes": lambda v: _whole(v, 1),
     "poll_limit": lambda v: _whole(v, 1),
     "backlog_page": lambda v: _whole(v, 1),
+    "message_rate": _rate,
 }

@@ -12,6 +12,11 @@ The client sends JSON messages, the server answers with JSON messages:
 - anything else, or a refused topic → ``{"type": "error", "code",
   "detail"[, "topics"]}``; the connection stays open.
 
+A command naming more than ``max_topics`` topics is refused before any of
+them is read, and the error does not repeat them.  The commands of one
+connection are limited by ``LiveSettings.message_rate``: the one over it
+closes the socket with 4429 ``rate_limited`` (rule L13).
+
 ``cursor`` is the same as an SSE event id, so a page can move between
 transports.  Only the first ``subscribe`` resumes from the client's cursor;
 later ones continue from where the connection is, so adding a topic never
@@ -83,6 +88,13 @@ class LiveSocket:
             await self._error("validation_failed", "topics must be a list of strings.")
             return
         asked = frozenset(topics)
+        try:
+            # Before any topic is read, and not sent back: a command naming
+            # thousands would otherwise cost that much work and that long a reply.
+            self._hub.check_topic_count(asked)
+        except AjaxError as refused:
+            await self._error(refused.code, str(refused.detail))
+            return
         if kind == "unsubscribe":
             await self._reopen(self._topics - asked, None, "unsubscribed", asked)
             return
