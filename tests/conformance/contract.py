@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -57,12 +58,29 @@ class Contract:
             node = here
         return node
 
+    def template(self, path: str) -> str | None:
+        """The documented path ``path`` (below the mount) is an instance of."""
+        for template in self.document["paths"]:
+            pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
+            if re.fullmatch(pattern, path):
+                return str(template)
+        return None
+
+    def held(self, path: str, method: str, response: Response) -> None:
+        """Assert :meth:`mismatches` finds nothing (``path`` concrete, below the mount)."""
+        template = self.template(path)
+        assert template is not None, f"{path} is not documented"
+        found = self.mismatches(template, method, response)
+        assert not found, (method, path, response.status, response.content[:300], found)
+
     @functools.cache
     def _validator(self, pointer: str) -> Draft202012Validator:
         return Draft202012Validator({"$ref": f"{_BASE}#{pointer}"}, registry=self._registry)
 
     def mismatches(self, path: str, method: str, response: Response) -> list[str]:
         """What in ``response`` its documented operation does not allow (empty: none)."""
+        head = method.upper() == "HEAD"  # answered as GET, without the body
+        method = "GET" if head else method
         responses = self.operation(path, method)["responses"]
         status = str(response.status)
         key = status if status in responses else f"{status[0]}XX"
@@ -72,8 +90,8 @@ class Contract:
             return [f"status {status} is not documented ({sorted(responses)})"]
         documented = self.resolve(responses[key])
         content: dict[str, Any] = documented.get("content", {})
-        if method.upper() == "HEAD":
-            return [] if response.content == b"" else ["HEAD answered a body"]
+        if head and response.content:
+            return [f"HEAD answered a body: {response.content[:80]!r}"]
         if not content:
             if response.content:
                 return [f"{status} documents no content but has {response.content[:80]!r}"]
@@ -83,7 +101,7 @@ class Contract:
             if "*/*" in content:
                 return []
             return [f"{status} is {media or 'untyped'!r}, documented {sorted(content)}"]
-        if "schema" not in content[media] or not _is_json(media):
+        if head or "schema" not in content[media] or not _is_json(media):
             return []
         try:
             body = orjson.loads(response.content)
