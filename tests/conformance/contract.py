@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import functools
 import re
+import uuid
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -141,6 +142,9 @@ class Call:
     content: bytes | None = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     user: str | None = None
+    #: Made as the document says (what the server may still refuse: a
+    #: conflict, a record it does not have, a login it needs).
+    valid: bool = False
 
     def send(self, client: Client, mount: str) -> Response:
         """Send as ``user`` (``None``: anonymous) below ``mount``."""
@@ -237,10 +241,11 @@ class Requests:
             return st.dates().map(lambda d: d.isoformat())
         if form == "date-time":
             return st.datetimes(timezones=st.just(dt.timezone.utc)).map(lambda d: d.isoformat())
-        if "pattern" in schema:
-            return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda s: len(s) < 12)
         low = schema.get("minLength", 0)
         high = max(low, min(schema.get("maxLength", 12), 12))
+        if "pattern" in schema:
+            matching = st.from_regex(schema["pattern"], fullmatch=True)
+            return matching.filter(lambda text: low <= len(text) <= high)
         return st.text(alphabet=_TEXT_ALPHABET, min_size=low, max_size=high)
 
     def objects(self, schema: dict[str, Any], depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
@@ -263,7 +268,10 @@ class Requests:
         parameters = [self.contract.resolve(p) for p in op.get("parameters", [])]
         values: dict[str, Any] = {}
         for param in parameters:
-            if param["name"] in _CONDITIONS:
+            if param["name"] == "Idempotency-Key":
+                # A fresh key per request: a reused one is another test's case.
+                values[param["name"]] = f"contract-{uuid.uuid4()}"
+            elif param["name"] in _CONDITIONS:
                 if draw(st.booleans()):
                     values[param["name"]] = draw(st.sampled_from(['"stale"', "*", 'W/"0"']))
             elif param.get("required") or param["in"] == "path" or draw(st.booleans()):
@@ -273,6 +281,7 @@ class Requests:
         payload = draw(self.objects(body_schema)) if body_schema is not None else None
         call = Call(method.upper(), "", user=draw(st.sampled_from(self.users)))
         wrong = draw(st.sampled_from(["none", "none", "missing", "hostile", "extra", "body"]))
+        call.valid = wrong == "none"
         if wrong == "missing":
             names = [p["name"] for p in parameters if p["in"] != "path"] + list(payload or {})
             if names:

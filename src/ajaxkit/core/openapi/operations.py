@@ -175,7 +175,7 @@ def _query_parameters(binder: Binder, table: SchemaTable) -> list[dict[str, Any]
             "name": name,
             "in": "query",
             "required": name in required,
-            "schema": schema,
+            "schema": _query_schema(schema, name in required),
             **({"style": "form", "explode": True} if name in binder.list_names else {}),
         }
         for name, schema in props.items()
@@ -193,6 +193,18 @@ def _query_parameters(binder: Binder, table: SchemaTable) -> list[dict[str, Any]
             }
         )
     return params
+
+
+def _query_schema(schema: dict[str, Any], required: bool) -> dict[str, Any]:
+    """``schema`` as a query string can meet it.
+
+    An empty list is no ``?ids=`` at all, which a required parameter's
+    binder refuses as missing: in the query a required list has one item
+    at least (a JSON body can still send ``[]``).
+    """
+    if required and schema.get("type") == "array" and "minItems" not in schema:
+        return {**schema, "minItems": 1}
+    return schema
 
 
 def _request_body(binder: Binder, table: SchemaTable) -> dict[str, Any] | None:
