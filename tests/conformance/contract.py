@@ -266,60 +266,22 @@ class Requests:
     def _call(self, draw: st.DrawFn, path: str, method: str) -> Call:
         op = self.contract.operation(path, method)
         parameters = [self.contract.resolve(p) for p in op.get("parameters", [])]
-        values: dict[str, Any] = {}
-        for param in parameters:
-            if param["name"] == "Idempotency-Key":
-                # A fresh key per request: a reused one is another test's case.
-                values[param["name"]] = f"contract-{uuid.uuid4()}"
-            elif param["name"] in _CONDITIONS:
-                if draw(st.booleans()):
-                    values[param["name"]] = draw(st.sampled_from(['"stale"', "*", 'W/"0"']))
-            elif param.get("required") or param["in"] == "path" or draw(st.booleans()):
-                values[param["name"]] = draw(self._parameter(param))
-        body = self._body(op)
-        media, body_schema = body if body is not None else (None, None)
+        values = {p["name"]: v for p in parameters if (v := self._value(draw, p)) is not _UNSENT}
+        media, body_schema = self._body(op) or (None, None)
         payload = draw(self.objects(body_schema)) if body_schema is not None else None
         call = Call(method.upper(), "", user=draw(st.sampled_from(self.users)))
         wrong = draw(st.sampled_from(["none", "none", "missing", "hostile", "extra", "body"]))
-        call.valid = wrong == "none"
-        if wrong == "missing":
-            names = [p["name"] for p in parameters if p["in"] != "path"] + list(payload or {})
-            if names:
-                gone = draw(st.sampled_from(names))
-                values.pop(gone, None)
-                (payload or {}).pop(gone, None)
-        elif wrong == "hostile":
-            names = [p["name"] for p in parameters] + list(payload or {})
-            if names:
-                name = draw(st.sampled_from(names))
-                if payload is not None and name in payload:
-                    payload[name] = draw(st.sampled_from(HOSTILE_JSON))
-                else:
-                    values[name] = draw(st.sampled_from(HOSTILE_TEXT))
-        elif wrong == "extra" and payload is not None:
-            payload["unexpected"] = draw(_ANY_JSON)
-        elif wrong == "body" and media is not None:
-            call.content, kind = draw(
-                st.sampled_from(
-                    [
-                        (b"{", "application/json"),
-                        (b"[1, 2]", "application/json"),
-                        (b'"text"', "application/json"),
-                        (b"title=x", "text/plain"),
-                    ]
-                )
-            )
+        closed = (body_schema or {}).get("additionalProperties") is False
+        call.valid = not _spoil(draw, wrong, parameters, values, payload, closed)
+        if wrong == "body" and media is not None:
+            call.content, kind = draw(st.sampled_from(_BAD_BODIES))
             call.headers["Content-Type"] = kind
-            payload = None
+            call.valid, payload = False, None
         call.path = self._path(path, parameters, values)
         call.params = self._query(parameters, values)
-        call.headers.update(
-            {
-                p["name"]: str(values[p["name"]])
-                for p in parameters
-                if p["in"] == "header" and p["name"] in values
-            }
-        )
+        for param in parameters:
+            if param["in"] == "header" and param["name"] in values:
+                call.headers[param["name"]] = str(values[param["name"]])
         if payload is not None and media == "multipart/form-data":
             call.data, call.files = _multipart(payload, body_schema or {})
             if not call.files:
@@ -327,6 +289,17 @@ class Requests:
         elif payload is not None:
             call.json = payload
         return call
+
+    def _value(self, draw: st.DrawFn, param: dict[str, Any]) -> Any:
+        """A value for ``param``, or :data:`_UNSENT` for an optional one left out."""
+        if param["name"] == "Idempotency-Key":
+            # A fresh key per request: a reused one is another test's case.
+            return f"contract-{uuid.uuid4()}"
+        if param["name"] in _CONDITIONS:
+            return draw(st.sampled_from([_UNSENT, '"stale"', "*", 'W/"0"']))
+        if param.get("required") or param["in"] == "path" or draw(st.booleans()):
+            return draw(self._parameter(param))
+        return _UNSENT
 
     def _parameter(self, param: dict[str, Any]) -> st.SearchStrategy[Any]:
         schema = param.get("schema", {})
@@ -369,6 +342,53 @@ class Requests:
 
 #: Conditional headers: sent (or not) with ETags no record has.
 _CONDITIONS = frozenset({"If-Match", "If-None-Match"})
+#: An optional parameter left out.
+_UNSENT = object()
+#: Bodies no operation takes, with the media type they are sent as.
+_BAD_BODIES = [
+    (b"{", "application/json"),
+    (b"[1, 2]", "application/json"),
+    (b'"text"', "application/json"),
+    (b"title=x", "text/plain"),
+]
+
+
+def _spoil(
+    draw: st.DrawFn,
+    wrong: str,
+    parameters: list[dict[str, Any]],
+    values: dict[str, Any],
+    payload: dict[str, Any] | None,
+    closed: bool,
+) -> bool:
+    """Make one thing ``wrong`` in ``values`` or ``payload``; whether it made it invalid.
+
+    ``closed``: the body's schema allows no other members.
+    """
+    members = list(payload or {})
+    if wrong == "missing":
+        names = [p["name"] for p in parameters if p["in"] != "path" and p["name"] in values]
+        if names + members:
+            gone = draw(st.sampled_from(names + members))
+            values.pop(gone, None)
+            (payload or {}).pop(gone, None)
+            return True
+    elif wrong == "hostile":
+        names = [p["name"] for p in parameters]
+        if names + members:
+            name = draw(st.sampled_from(names + members))
+            if name in members and payload is not None:
+                payload[name] = draw(st.sampled_from(HOSTILE_JSON))
+            else:
+                values[name] = draw(st.sampled_from(HOSTILE_TEXT))
+            return True
+    elif wrong == "extra" and payload is not None:
+        payload["unexpected"] = draw(_ANY_JSON)
+        # Wrong only where the document closes the object.
+        return closed
+    return False
+
+
 _TEXT_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
 
 

@@ -219,6 +219,9 @@ def _request_body(binder: Binder, table: SchemaTable) -> dict[str, Any] | None:
     schema: dict[str, Any] = {"type": "object", "properties": props}
     if required:
         schema["required"] = sorted(required)
+    if binder.reject_unknown:
+        # unknown_fields="reject": any other member is a 422 unknown_field.
+        schema["additionalProperties"] = False
     media = "multipart/form-data" if binder.file_names else "application/json"
     return {"required": bool(required), "content": {media: {"schema": schema}}}
 
