@@ -600,6 +600,19 @@ class Cookie:
     httponly: bool = False
     samesite: SameSite | None = "Lax"
 
+    def __post_init__(self) -> None:
+        # Refused where it is set (in the handler: a logged 500 problem), the
+        # same on every framework; left to the response, some frameworks fail
+        # while writing headers and the reference wire sends a broken header.
+        morsel: Morsel[str] = Morsel()
+        try:
+            morsel.set(self.name, self.value, _cookie_quote(self.value))
+        except CookieError as exc:
+            raise ValueError(
+                f"Cannot set the cookie {self.name!r}: a cookie name is a token (letters, "
+                "digits and !#$%&'*+-.^_`|~), and not a Set-Cookie attribute name."
+            ) from exc
+
     @classmethod
     def deletion(cls, name: str, *, path: str | None = "/", domain: str | None = None) -> Cookie:
         """The cookie that makes a browser forget ``name`` (empty, expired)."""

@@ -13,6 +13,7 @@ from tests.conformance.app import Natives, build_api
 from tests.conformance.clients.base import Client
 
 PROBLEM = "#/components/responses/Problem"
+RESPONSES = "#/components/responses/"
 
 
 def _unused(*args: object) -> None:
@@ -88,9 +89,15 @@ def test_O4_auth_is_a_security_requirement_with_its_problems(client: Client) -> 
 def test_O5_errors_are_problem_documents(client: Client) -> None:
     document = served(client)
     responses = document["components"]["responses"]
-    for op in document["paths"]["/params/required"].values():
+    required = document["paths"]["/params/required"]
+    for op in required.values():
         assert op["responses"]["default"] == {"$ref": PROBLEM}
-        assert op["responses"]["422"] == {"$ref": "#/components/responses/ValidationFailed"}
+    assert required["get"]["responses"]["422"] == {"$ref": f"{RESPONSES}ValidationFailed"}
+    # A POST honours Idempotency-Key: a key reused for another request is a
+    # 422 too, without errors[] (rule I2).
+    assert required["post"]["responses"]["422"] == {
+        "$ref": f"{RESPONSES}ValidationFailedOrKeyReused"
+    }
     assert set(responses["ValidationFailed"]["content"]) == {"application/problem+json"}
     invalid = client.get("/ajax/params/required")
     assert invalid.status == 422

@@ -49,6 +49,17 @@ def test_H1_set_cookie_headers_written_by_hand_arrive_one_each(client: Client) -
     assert "samesite=lax" in by_name["seen"]
 
 
+def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -> None:
+    # The route names its cookie after the path: "ledger_[]" is no cookie
+    # name (RFC 6265 token), refused where it is set, so every framework
+    # answers the same logged 500 problem rather than failing while it
+    # writes its headers (its own HTML 500, or none at all).
+    response = client.post("/ajax/ledger/%5B%5D/cookie", json={"amount": 1})
+    assert response.status == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.cookies == {}
+
+
 def test_H2_repeated_response_headers_are_all_sent(client: Client) -> None:
     response = client.post("/ajax/cookies/set")
     links = [part.strip() for value in response.header_list("link") for part in value.split(",")]

@@ -98,3 +98,36 @@ def test_tsc_accepts_the_declarations(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_tsc_accepts_the_demo_and_model_declarations(tmp_path: Path) -> None:
+    # -> tuple[Body, int] results (2XX), required Idempotency-Key headers,
+    # model records and pages: what the conformance app's file lacks.
+    from examples.demo.api import create_api
+    from examples.demo.database import open_database
+    from tests.models.backends import SQLAlchemyBackend
+    from tests.models.spec import build_api as build_models
+
+    tsc = find_tsc()
+    demo_database = open_database("sqlite://")
+    backend = SQLAlchemyBackend("sqlite")
+    try:
+        documents = {
+            "demo.d.ts": openapi_document(create_api(demo_database), "/ajax"),
+            "models.d.ts": openapi_document(build_models(backend, []), "/ajax"),
+        }
+    finally:
+        backend.close()
+        demo_database.dispose()
+    for name, document in documents.items():
+        (tmp_path / name).write_text(typescript_declarations(document), encoding="utf-8")
+    command = [tsc, "--noEmit", "--strict", "--target", "es2022", "--module", "es2022"]
+    result = subprocess.run(
+        [*command, "--moduleResolution", "bundler", *documents],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -22,7 +22,7 @@ from typing_extensions import is_typeddict
 
 from ajaxkit.exceptions import EncodingError, RegistrationError
 
-__all__ = ["ResultShape", "result_shape"]
+__all__ = ["ResultShape", "result_shape", "status_tuple_body"]
 
 
 class ResultShape:
@@ -77,11 +77,21 @@ def result_shape(func: Callable[..., Any], endpoint: str) -> ResultShape | None:
 
 
 def _body_of(hint: Any) -> Any:
+    body = status_tuple_body(hint)
+    return hint if body is None else body
+
+
+def status_tuple_body(hint: Any) -> Any:
+    """``Body`` of a ``tuple[Body, int]`` or ``tuple[Body, int, headers]`` hint, else ``None``.
+
+    Such a tuple annotates a ``(body, status[, headers])`` result: it is
+    never sent as an array (the OpenAPI document reads it the same way).
+    """
     if typing.get_origin(hint) is tuple:
         args = typing.get_args(hint)
         if len(args) in (2, 3) and args[1] is int:
             return args[0]
-    return hint
+    return None
 
 
 def _declares_fields(hint: Any) -> bool:

@@ -18,6 +18,7 @@ from ajaxkit.core.openapi.operations import (
     operation,
     path_parameters,
     security_for,
+    with_policies,
 )
 from ajaxkit.core.openapi.paths import openapi_path
 from ajaxkit.core.openapi.problems import problem_components
@@ -67,7 +68,8 @@ def build_document(api: Ajax, *, title: str = "ajaxkit endpoints") -> dict[str, 
         item = paths.setdefault(openapi_path(endpoint.route), {})
         for method in sorted(endpoint.methods & set(_HTTP_METHODS)):
             found = from_models.get((endpoint.route, method))
-            item[method.lower()] = found or operation(endpoint, method, table)
+            op = found or operation(endpoint, method, table)
+            item[method.lower()] = with_policies(op, endpoint, method)
     components = problem_components()
     components["schemas"].update(table.components)
     components["securitySchemes"] = {SECURITY_SCHEME: _SESSION}

@@ -17,18 +17,36 @@ from typing import Any
 from ajaxkit.core.binding import Binder
 from ajaxkit.core.body import BODY_METHODS
 from ajaxkit.core.endpoint import Endpoint
+from ajaxkit.core.idempotency import IdempotencyConfig
 from ajaxkit.core.openapi.paths import route_parameters
 from ajaxkit.core.openapi.problems import error_responses
 from ajaxkit.core.openapi.schemas import SchemaTable
-from ajaxkit.core.streams import Stream
+from ajaxkit.core.results import status_tuple_body
+from ajaxkit.core.streams import NDJSON_TYPE, Stream
 from ajaxkit.types import AjaxResponse
 
-__all__ = ["SECURITY_SCHEME", "operation", "path_parameters", "security_for"]
+__all__ = [
+    "SECURITY_SCHEME",
+    "operation",
+    "path_parameters",
+    "security_for",
+    "with_policies",
+]
 
 #: The security scheme login-protected operations name (the framework's session).
 SECURITY_SCHEME = "session"
 _NO_CONTENT = {"description": "No content: the handler answered None."}
 _ANY_MEDIA: dict[str, Any] = {"*/*": {"schema": {}}}
+_IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "Unique per intended request: a retry with the same key is answered once.",
+    # 1-255 visible ASCII characters, as the step accepts (quotes optional).
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
+_CHOSEN_STATUS = "The handler's result, with the status it returned beside it."
+_ANY_SUCCESS = "Another success the handler chose: a (body, status) tuple or a response of its own."
 
 
 def operation(endpoint: Endpoint, method: str, table: SchemaTable) -> dict[str, Any]:
@@ -76,7 +94,32 @@ def _with_extra(op: dict[str, Any], extra: Any) -> dict[str, Any]:
         return op
     if extra.get("parameters"):
         op["parameters"] = [*op.get("parameters", []), *extra["parameters"]]
-    op["responses"] = {**op["responses"], **extra.get("responses", {})}
+    declared = extra.get("responses", {})
+    responses = op["responses"]
+    if any(str(status).startswith("2") for status in declared):
+        # The handler says how it succeeds: its annotation's guesses go.
+        responses = {k: v for k, v in responses.items() if not k.startswith("2")}
+    op["responses"] = {**declared, **{k: v for k, v in responses.items() if k not in declared}}
+    return op
+
+
+def with_policies(op: dict[str, Any], endpoint: Endpoint, method: str) -> dict[str, Any]:
+    """``op`` (a handler's or a model's) with what the endpoint's policy steps add.
+
+    Where an ``Idempotency-Key`` is honoured (POST and PATCH, unless
+    ``idempotency=False``), a key reused for another request is a 422
+    ``idempotency_key_reused`` without ``errors[]`` (rule I2); with
+    ``idempotency="required"`` a request without the header is refused
+    (rule I5), so the header is a required parameter.
+    """
+    for bound in endpoint.steps_for(method):
+        if isinstance(bound.config, IdempotencyConfig):
+            responses = {**op["responses"]}
+            if "422" in responses:
+                responses["422"] = {"$ref": "#/components/responses/ValidationFailedOrKeyReused"}
+            op = {**op, "responses": responses}
+            if bound.config.mode == "required":
+                op["parameters"] = [*op.get("parameters", []), _IDEMPOTENCY_KEY]
     return op
 
 
@@ -132,7 +175,7 @@ def _query_parameters(binder: Binder, table: SchemaTable) -> list[dict[str, Any]
             "name": name,
             "in": "query",
             "required": name in required,
-            "schema": schema,
+            "schema": _query_schema(schema, name in required),
             **({"style": "form", "explode": True} if name in binder.list_names else {}),
         }
         for name, schema in props.items()
@@ -152,6 +195,18 @@ def _query_parameters(binder: Binder, table: SchemaTable) -> list[dict[str, Any]
     return params
 
 
+def _query_schema(schema: dict[str, Any], required: bool) -> dict[str, Any]:
+    """``schema`` as a query string can meet it.
+
+    An empty list is no ``?ids=`` at all, which a required parameter's
+    binder refuses as missing: in the query a required list has one item
+    at least (a JSON body can still send ``[]``).
+    """
+    if required and schema.get("type") == "array" and "minItems" not in schema:
+        return {**schema, "minItems": 1}
+    return schema
+
+
 def _request_body(binder: Binder, table: SchemaTable) -> dict[str, Any] | None:
     if binder.whole_adapter is not None:
         return {
@@ -164,6 +219,9 @@ def _request_body(binder: Binder, table: SchemaTable) -> dict[str, Any] | None:
     schema: dict[str, Any] = {"type": "object", "properties": props}
     if required:
         schema["required"] = sorted(required)
+    if binder.reject_unknown:
+        # unknown_fields="reject": any other member is a 422 unknown_field.
+        schema["additionalProperties"] = False
     media = "multipart/form-data" if binder.file_names else "application/json"
     return {"required": bool(required), "content": {media: {"schema": schema}}}
 
@@ -172,6 +230,11 @@ def _success(endpoint: Endpoint, table: SchemaTable) -> dict[str, Any]:
     """The success responses from the handler's return annotation.
 
     A handler may answer ``None`` (204) unless its annotation rules it out.
+    ``-> tuple[Body, int]`` is a ``(body, status)`` result: ``Body`` with
+    the status the handler picks (``2XX``).  Without an annotation (or with
+    ``Any``) the handler may answer anything it can return: a value, an
+    iterator (streamed as NDJSON), ``None``, a ``(body, status)`` tuple or
+    a response of its own, so the document says so.
     """
     try:
         hints = typing.get_type_hints(endpoint.func)
@@ -181,15 +244,25 @@ def _success(endpoint: Endpoint, table: SchemaTable) -> dict[str, Any]:
     if returned is type(None):
         return {"204": _NO_CONTENT}
     if isinstance(returned, type) and issubclass(returned, (Stream, AjaxResponse)):
-        return {"200": {"description": "The handler's own body.", "content": _ANY_MEDIA}}
+        # Its own status too (AjaxResponse(status=201), Stream(status=...)).
+        return {"2XX": {"description": "The handler's own response.", "content": _ANY_MEDIA}}
+    body = status_tuple_body(returned)
+    if body is not None:
+        return {"2XX": _json_response(table.of_type(body, "serialization"), _CHOSEN_STATUS)}
     found = {"200": _json_response(table.of_type(returned, "serialization"))}
-    if returned is Any or type(None) in typing.get_args(returned):
+    if returned is Any:
+        found["200"]["content"][NDJSON_TYPE] = {"schema": {}}
+        found["204"] = _NO_CONTENT
+        found["2XX"] = {"description": _ANY_SUCCESS, "content": _ANY_MEDIA}
+    elif type(None) in typing.get_args(returned):
         found["204"] = _NO_CONTENT
     return found
 
 
-def _json_response(schema: dict[str, Any]) -> dict[str, Any]:
+def _json_response(
+    schema: dict[str, Any], description: str = "The handler's result."
+) -> dict[str, Any]:
     return {
-        "description": "The handler's result.",
+        "description": description,
         "content": {"application/json": {"schema": schema}},
     }

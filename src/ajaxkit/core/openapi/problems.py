@@ -57,6 +57,20 @@ _VALIDATION_PROBLEM: dict[str, Any] = {
     ]
 }
 
+_KEY_REUSED: dict[str, Any] = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Problem"},
+        {"type": "object", "properties": {"code": {"const": "idempotency_key_reused"}}},
+    ]
+}
+
+_VALIDATION_OR_KEY_REUSED: dict[str, Any] = {
+    "anyOf": [
+        {"$ref": "#/components/schemas/ValidationProblem"},
+        {"$ref": "#/components/schemas/IdempotencyKeyReused"},
+    ]
+}
+
 #: Shared responses: name → (description, schema name).
 _RESPONSES = {
     "Problem": ("An error, as a problem document.", "Problem"),
@@ -65,6 +79,11 @@ _RESPONSES = {
     "Forbidden": ("403 `forbidden`: the permission check refused.", "Problem"),
     "NotFound": ("404 `not_found`: no such record or route.", "Problem"),
     "ValidationFailed": ("422 `validation_failed` with `errors[]`.", "ValidationProblem"),
+    "ValidationFailedOrKeyReused": (
+        "422 `validation_failed` with `errors[]`, or `idempotency_key_reused`: the "
+        "Idempotency-Key was sent before with another request.",
+        "ValidationOrKeyReusedProblem",
+    ),
     "PreconditionFailed": ("412 `precondition_failed`: the ETag is stale.", "Problem"),
     "PreconditionRequired": ("428 `precondition_required`: send If-Match.", "Problem"),
     "Conflict": ("409 `conflict`: a constraint refused the write.", "Problem"),
@@ -84,6 +103,8 @@ def problem_components() -> dict[str, Any]:
         "Problem": _PROBLEM,
         "ValidationProblem": _VALIDATION_PROBLEM,
         "FieldError": _FIELD_ERROR,
+        "IdempotencyKeyReused": _KEY_REUSED,
+        "ValidationOrKeyReusedProblem": _VALIDATION_OR_KEY_REUSED,
     }
     return {"schemas": schemas, "responses": responses}
 
