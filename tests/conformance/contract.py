@@ -254,10 +254,18 @@ class Requests:
         if not props:
             return st.dictionaries(_NAMES, _ANY_JSON, max_size=2) if depth < 2 else st.just({})
         required = set(schema.get("required", []))
-        return st.fixed_dictionaries(
+        made = st.fixed_dictionaries(
             {n: self.values(s, depth + 1) for n, s in props.items() if n in required},
             optional={n: self.values(s, depth + 1) for n, s in props.items() if n not in required},
         )
+        if "if" in schema:
+            # A condition between members (a batch item's method and body):
+            # only objects meeting it are what the document describes.
+            condition = Draft202012Validator(
+                {k: schema[k] for k in ("if", "then", "else") if k in schema}
+            )
+            return made.filter(condition.is_valid)
+        return made
 
     def calls(self, path: str, method: str) -> st.SearchStrategy[Call]:
         """Requests to ``method path``: valid, or with one thing wrong."""

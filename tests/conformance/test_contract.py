@@ -35,9 +35,10 @@ from tests.conformance.clients.base import Client, Response
 from tests.conformance.contract import Call, Contract, Requests
 
 #: Routes whose answers are, on purpose, not what a handler can document:
-#: ``native`` answers a framework's own 418 ``text/plain`` response, and
+#: ``native`` answers a framework's own 418 ``text/plain`` response,
+#: ``native/stream`` the framework's own streamed ``text/plain``, and
 #: ``status/invalid`` whatever status its caller names (1xx included).
-UNDOCUMENTABLE = re.compile(r"^/(native|status/invalid)$")
+UNDOCUMENTABLE = re.compile(r"^/(native|native/stream|status/invalid)$")
 #: Held open until a timer ends them: checked once each, below.
 LIVE_TRANSPORTS = re.compile(r"^/_live/")
 #: What a request made as the document says must never get from a handler.

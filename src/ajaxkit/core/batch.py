@@ -41,6 +41,7 @@ from urllib.parse import parse_qsl, unquote
 import orjson
 from asgiref.sync import async_to_sync
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.effects import IO, Flow, blocking
@@ -132,10 +133,21 @@ _NESTED = "it is a batch, and a batch cannot contain a batch."
 Method = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
+#: Rule K6 in the item's schema: a GET or HEAD item (GET when ``method`` is
+#: left out) has no ``body``, so the document never describes a batch that
+#: :func:`_check_bodies` refuses.
+_NO_BODY_WITHOUT_A_METHOD_THAT_SENDS_ONE: JsonDict = {
+    "if": {"properties": {"method": {"enum": ["GET", "HEAD"]}}},
+    "then": {"properties": {"body": {"type": "null"}}},
+}
+
+
 class BatchItem(BaseModel):
     """One call of a batch."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=_NO_BODY_WITHOUT_A_METHOD_THAT_SENDS_ONE
+    )
 
     method: Method = "GET"
     path: Annotated[str, Field(min_length=1, max_length=2000)]
