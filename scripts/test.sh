@@ -23,8 +23,15 @@ floor=()
 if [ "$#" -eq 0 ]; then
     floor=(--cov-fail-under="$COVERAGE_FLOOR")
 fi
+# Two processes, one per core of CI's machine (one pytest process keeps one
+# core busy at most). Each test file stays on one process (--dist loadfile),
+# so a module's server, browser or database is made once; docs/design.md
+# says why the processes cannot collide. AJAXKIT_TEST_WORKERS=0 runs
+# everything in this process (for -s or --pdb).
+workers=(-n "${AJAXKIT_TEST_WORKERS:-2}" --dist loadfile)
 status=0
-"$VENV_PYTHON" -m pytest --cov=ajaxkit --cov-report=term ${floor[@]+"${floor[@]}"} "$@" || status=$?
+"$VENV_PYTHON" -m pytest "${workers[@]}" --cov=ajaxkit --cov-report=term \
+    ${floor[@]+"${floor[@]}"} "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     # pytest's "no tests collected": a typo in a path or -k must not pass.
     echo "error: pytest collected no tests" >&2

@@ -204,8 +204,11 @@ def _hostile_bodies() -> dict[str, bytes]:
 def test_a_hostile_megabyte_is_read_or_refused_in_well_under_a_second(name: str) -> None:
     raw = _hostile_bodies()[name]
     assert len(raw) <= 1_100_000
-    started = time.perf_counter()
+    # This process's CPU time, not the clock's: another process on the same
+    # core (the suite runs on two, beside servers and Chromium) must not
+    # count as parsing.
+    started = time.process_time()
     with contextlib.suppress(MalformedBody):
         parse_multipart(CONTENT_TYPE, raw)
-    # Milliseconds; the bound leaves room for a loaded machine.
-    assert time.perf_counter() - started < 1.0
+    # Milliseconds; the bound leaves room for a slow machine.
+    assert time.process_time() - started < 1.0
