@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from ajaxkit.core.collector import collector_held
 from ajaxkit.core.digits import parse_natural
 from ajaxkit.core.multipart import parse_multipart
 from ajaxkit.exceptions import (
@@ -92,9 +93,17 @@ def parse_body(
         )
 
 
+#: Bodies from this size on are parsed with the garbage collector held off:
+#: below it a parse makes too few containers for collections to matter.
+HELD_PARSE_SIZE = 32 * 1024
+
+
 def _parse_json(raw: bytes) -> Any:
     try:
-        return orjson.loads(raw)
+        if len(raw) < HELD_PARSE_SIZE:
+            return orjson.loads(raw)
+        with collector_held():
+            return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise MalformedJSON(f"The request body is not valid JSON: {exc.msg}.") from exc
 

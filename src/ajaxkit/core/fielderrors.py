@@ -14,6 +14,7 @@ from itertools import islice
 
 from pydantic import ValidationError
 
+from ajaxkit.core.collector import collector_held
 from ajaxkit.exceptions import FieldError
 
 __all__ = [
@@ -47,6 +48,8 @@ def field_errors(
             (located by ``parameter``) rather than a body member (located by
             a JSON ``pointer``); by default everything is a body member.
     """
+    with collector_held():  # pydantic builds a dict for every error, listed or not
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
     return [
         located(
             prefix + tuple(str(part) for part in error["loc"]),
@@ -54,10 +57,7 @@ def field_errors(
             error["type"],
             is_parameter,
         )
-        for error in islice(
-            exc.errors(include_url=False, include_context=False, include_input=False),
-            MAX_FIELD_ERRORS,
-        )
+        for error in islice(errors, MAX_FIELD_ERRORS)
     ]
 
 
