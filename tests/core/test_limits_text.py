@@ -12,7 +12,7 @@ brackets and quotes inside strings, whitespace, characters beyond the BMP.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import orjson
 import pytest
@@ -121,7 +121,12 @@ DOCUMENTS = st.recursive(
 )
 
 
-def request_for(body: bytes, query: str = "", content_type: str = "application/json") -> Any:
+def request_for(
+    body: bytes,
+    query: str = "",
+    content_type: str = "application/json",
+    max_parts: int | None = None,
+) -> Any:
     request = AjaxRequest(
         method="POST",
         path="/",
@@ -130,12 +135,17 @@ def request_for(body: bytes, query: str = "", content_type: str = "application/j
         query=MultiDict(parse_qsl(query, keep_blank_values=True)),
         body=body,
     )
-    parse_body(request, body, len(body) + 1)
+    try:
+        parse_body(request, body, len(body) + 1, max_parts=max_parts)
+    except ClientError as exc:
+        request.state["refused"] = exc
     return request
 
 
 def answer(check: Any, request: AjaxRequest, limits: Settings) -> str | None:
     try:
+        if "refused" in request.state:
+            raise request.state["refused"]
         check(request, limits)
     except ClientError as exc:
         return f"{exc.status} {exc.code} {exc.detail}"
@@ -162,14 +172,31 @@ def test_N1_N2_N3_text_reading_answers_as_the_walk(
     assert answer(check_input_limits, request, limits) == answer(oracle, request, limits)
 
 
+FORM = "application/x-www-form-urlencoded"
+FORM_PIECES = st.sampled_from(["&", "&&", "a", "a=", "=b", "a=b", "%26", "\xe9", "=", ";"])
+
+
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.text(max_size=3), st.text(max_size=10)), max_size=7), QUERIES, LIMITS)
+@given(st.lists(FORM_PIECES, max_size=12), QUERIES, LIMITS)
 def test_N2_N3_form_bodies_answer_as_the_walk(
-    fields: list[tuple[str, str]], query: str, limits: Settings
+    pieces: list[str], query: str, limits: Settings
 ) -> None:
-    body = urlencode(fields).encode()
-    request = request_for(body, query, "application/x-www-form-urlencoded")
-    assert answer(check_input_limits, request, limits) == answer(oracle, request, limits)
+    # The fields are counted before they are parsed (parse_body's
+    # max_parts), with the answer the parsed fields gave.
+    body = "".join(pieces).encode()
+    parsed = request_for(body, query, FORM)
+    expected = answer(oracle, parsed, limits)
+    request = request_for(body, query, FORM, max_parts=limits.max_params)
+    assert answer(check_input_limits, request, limits) == expected
+
+
+def test_N2_form_fields_over_the_limit_are_counted_not_parsed() -> None:
+    body = b"a&" * 100_000
+    request = request_for(b"", "", FORM)
+    with pytest.raises(ClientError) as refused:
+        parse_body(request, body, len(body), max_parts=1000)
+    assert refused.value.detail == "The body has 100000 parameters; at most 1000 (max_params)."
+    assert request.data is None  # refused before a field was made
 
 
 @pytest.mark.parametrize(

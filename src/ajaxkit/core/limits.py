@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ajaxkit.core.jsontext import nests_deeper, string_longer
+from ajaxkit.core.paramcount import too_many_params
 from ajaxkit.exceptions import ClientError
 from ajaxkit.types import AjaxRequest, MultiDict
 
@@ -65,7 +66,7 @@ def check_param_count(request: AjaxRequest, limit: int) -> None:
     else:
         return
     if count > limit:
-        raise ClientError(f"The body has {count} parameters; at most {limit} (max_params).")
+        raise too_many_params(count, limit)
 
 
 def check_depth(value: dict[str, Any] | list[Any], limit: int, text: bytes) -> None:
