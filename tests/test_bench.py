@@ -84,6 +84,22 @@ def _bench_module(module: str, *args: str) -> str:
     return done.stdout
 
 
+def test_the_input_cost_bench_checks_its_answers() -> None:
+    # input_cost.py exits non-zero when a shape is not answered as expected.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "bench/input_cost.py", "--rounds", "1", "--size", "20000"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tiny-objects" in done.stdout
+
+
 @pytest.mark.django
 @pytest.mark.flask
 def test_the_view_decorator_bench_checks_its_views_answer() -> None:

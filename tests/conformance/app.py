@@ -642,6 +642,9 @@ def _cookie_endpoints(api: Ajax) -> None:
 #: What the stream endpoints' ``finally`` blocks saw, by run id.
 STREAM_CLOSED: dict[str, bool] = {}
 
+#: The generators the stream/generator endpoint returned, by run id.
+STREAM_GENERATORS: dict[str, Any] = {}
+
 
 class HeldChunks:
     """Chunks holding a resource, released by ``close()`` (recorded by run id)."""
@@ -704,6 +707,17 @@ def _stream_endpoints(api: Ajax) -> None:
         # hold something until they are closed.
         chunks = HeldChunks(run) if kind == "sync" else AsyncHeldChunks(run)
         return Stream(chunks, media_type="text/plain")
+
+    @api.endpoint("stream/generator")
+    def generator_stream(request: AjaxRequest, run: str = "", kind: str = "sync") -> Any:
+        def items() -> Any:
+            yield {"i": 0}
+
+        async def aitems() -> Any:
+            yield {"i": 0}
+
+        STREAM_GENERATORS[run] = items() if kind == "sync" else aitems()
+        return STREAM_GENERATORS[run]
 
     @api.endpoint("stream/fails")
     def failing_stream(request: AjaxRequest, run: str = "") -> Any:

@@ -428,6 +428,18 @@ def test_B6_non_object_json_body_is_422(client: Client) -> None:
     assert body["errors"][0]["pointer"] == "#"
 
 
+def test_B6_at_most_100_errors_are_listed(client: Client) -> None:
+    # Each error costs a dict and its encoding: a body of 1,000 bad values
+    # (or 300,000) must not answer with as many.
+    response = client.post("/ajax/params/lists", json={"ids": ["x"] * 1000})
+    body = assert_problem(response, 422, "validation_failed")
+    assert [e["pointer"] for e in body["errors"]] == [f"#/ids/{i}" for i in range(100)]
+    assert "1000 errors" in body["detail"]
+    few = client.post("/ajax/params/lists", json={"ids": ["x"] * 100}).json()
+    assert len(few["errors"]) == 100
+    assert few["detail"] == "The request parameters did not validate."
+
+
 def test_B7_malformed_json_is_400(client: Client) -> None:
     response = client.post(
         "/ajax/echo", content=b'{"a": ', headers={"Content-Type": "application/json"}

@@ -8,7 +8,7 @@ import uuid
 import orjson
 import pytest
 
-from tests.conformance.app import STREAM_CLOSED
+from tests.conformance.app import STREAM_CLOSED, STREAM_GENERATORS
 from tests.conformance.clients.base import Client
 
 
@@ -128,6 +128,26 @@ def test_T4_head_of_a_stream_has_no_body(client: Client) -> None:
     response = client.request("HEAD", "/ajax/stream/sync")
     assert response.status == 200
     assert response.content == b""
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_T4_head_of_a_stream_closes_the_handlers_chunks(client: Client, kind: str) -> None:
+    # The handler ran and its chunks are never sent: whatever they hold
+    # (a file, a cursor) is released now, not when the collector finds them.
+    run = uuid.uuid4().hex
+    response = client.request("HEAD", "/ajax/stream/held", params={"run": run, "kind": kind})
+    assert (response.status, response.content) == (200, b"")
+    assert STREAM_CLOSED.get(run) is True
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_T4_head_of_a_stream_closes_the_handlers_generator(client: Client, kind: str) -> None:
+    run = uuid.uuid4().hex
+    response = client.request("HEAD", "/ajax/stream/generator", params={"run": run, "kind": kind})
+    assert (response.status, response.content) == (200, b"")
+    generator = STREAM_GENERATORS.pop(run)
+    frame = generator.gi_frame if kind == "sync" else generator.ag_frame
+    assert frame is None  # closed: a started one would have run its finally
 
 
 @pytest.mark.parametrize("path", ["/ajax/stream/sync", "/ajax/stream/raw"])

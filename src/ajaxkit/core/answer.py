@@ -13,7 +13,7 @@ from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.head import strip_for_head
 from ajaxkit.core.limits import check_input_limits
-from ajaxkit.core.streams import Stream, is_stream_result
+from ajaxkit.core.streams import Chunks, CloseChunks, Stream, is_stream_result
 from ajaxkit.exceptions import EncodingError, ServerError
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
@@ -39,7 +39,26 @@ def answer(
         response: AjaxResponse = yield from endpoint.flow(request, settings, platform, call.kwargs)
         return response
     result = yield call
-    return render_result(result, endpoint, settings, request, platform)
+    unsent = _stream_chunks(result, platform) if request.method == "HEAD" else None
+    response = render_result(result, endpoint, settings, request, platform)
+    if unsent is not None:
+        # A HEAD answer sends no body: the handler's stream is closed here,
+        # since no server will iterate (and so close) it.
+        yield CloseChunks(unsent)
+    return response
+
+
+def _stream_chunks(result: Any, platform: Platform) -> Chunks | None:
+    """The chunks of the stream ``result`` answers with, if it is one of the core's."""
+    if type(result) in _PLAIN_VALUES or (
+        platform.native_response_types and isinstance(result, platform.native_response_types)
+    ):
+        return None
+    if isinstance(result, AjaxResponse):
+        result = result.stream
+    if isinstance(result, Stream):
+        return result.chunks
+    return result if result is not None and is_stream_result(result) else None
 
 
 class HandlerCall:
@@ -87,7 +106,9 @@ def render_result(
     if isinstance(result, AjaxResponse):
         check_status(result.status, endpoint)
         if result.stream is not None:
-            result.stream = _bound_stream(result.stream, endpoint, settings, request, platform)
+            # HEAD: an empty stream, as below; the flow closes the handler's.
+            chunks = iter(()) if request.method == "HEAD" else result.stream
+            result.stream = _bound_stream(chunks, endpoint, settings, request, platform)
         else:
             strip_for_head(request, result)
         return result

@@ -47,7 +47,7 @@ from ajaxkit.core.blanks import (
     takes_blank,
 )
 from ajaxkit.core.body import BODY_METHODS
-from ajaxkit.core.fielderrors import field_errors, located
+from ajaxkit.core.fielderrors import field_errors, located, too_many_errors
 from ajaxkit.core.platform import declared_platforms
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
@@ -333,7 +333,7 @@ class Binder:
         except ValidationError as exc:
             errors = field_errors(exc, is_parameter=is_parameter)
             errors = _say_member(say_empty(errors, blanked), self.member_models)
-            raise ValidationFailed(errors) from exc
+            raise ValidationFailed(errors, too_many_errors(exc)) from exc
         bad = unwritable(value)
         if bad is not None:
             raise ValidationFailed([located(bad.loc, bad.detail, bad.code, is_parameter)])

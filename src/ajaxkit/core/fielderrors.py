@@ -10,12 +10,25 @@ worded the same way whichever of them caught it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import islice
 
 from pydantic import ValidationError
 
+from ajaxkit.core.collector import collector_held
 from ajaxkit.exceptions import FieldError
 
-__all__ = ["field_error", "field_errors", "json_pointer", "located"]
+__all__ = [
+    "MAX_FIELD_ERRORS",
+    "field_error",
+    "field_errors",
+    "json_pointer",
+    "located",
+    "too_many_errors",
+]
+
+#: The most errors one 422 lists (rule B6): a megabyte of bad values is
+#: hundreds of thousands of errors, each a dict to build and encode.
+MAX_FIELD_ERRORS = 100
 
 
 def field_errors(
@@ -24,7 +37,8 @@ def field_errors(
     prefix: tuple[str, ...] = (),
     is_parameter: Callable[[str], bool] | None = None,
 ) -> list[FieldError]:
-    """One :class:`FieldError` per error pydantic reported in ``exc``.
+    """One :class:`FieldError` per error pydantic reported in ``exc``, the first
+    :data:`MAX_FIELD_ERRORS` of them.
 
     Args:
         exc: what pydantic raised.
@@ -34,6 +48,8 @@ def field_errors(
             (located by ``parameter``) rather than a body member (located by
             a JSON ``pointer``); by default everything is a body member.
     """
+    with collector_held():  # pydantic builds a dict for every error, listed or not
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
     return [
         located(
             prefix + tuple(str(part) for part in error["loc"]),
@@ -41,8 +57,19 @@ def field_errors(
             error["type"],
             is_parameter,
         )
-        for error in exc.errors(include_url=False, include_context=False, include_input=False)
+        for error in islice(errors, MAX_FIELD_ERRORS)
     ]
+
+
+def too_many_errors(exc: ValidationError) -> str | None:
+    """The ``detail`` of a 422 listing only some of the errors in ``exc``, else ``None``."""
+    count = exc.error_count()
+    if count <= MAX_FIELD_ERRORS:
+        return None
+    return (
+        f"The request parameters did not validate: {count} errors, "
+        f"the first {MAX_FIELD_ERRORS} listed."
+    )
 
 
 def located(

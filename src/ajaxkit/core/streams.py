@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NDJSON_TYPE",
+    "CloseChunks",
     "PushSource",
     "Stream",
     "is_push_source",
@@ -306,6 +307,34 @@ class Stream:
         if document is None or self.error_frame is None:
             return None
         return self.error_frame(document)
+
+
+class CloseChunks:
+    """The effect of closing chunks that will never be sent (a ``HEAD`` answer's).
+
+    Closing runs a started generator's ``finally`` and releases what an
+    iterator holds, now rather than whenever the collector finds it; an
+    async iterator is closed on an event loop, as sending it would have.
+    """
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks: Chunks) -> None:
+        self.chunks = chunks
+
+    def sync(self) -> None:
+        chunks = self.chunks
+        if hasattr(chunks, "aclose"):
+            _AsyncBridge(chunks).close()  # type: ignore[arg-type]
+        elif hasattr(chunks, "close"):
+            chunks.close()
+
+    async def async_(self) -> None:
+        chunks = self.chunks
+        if hasattr(chunks, "aclose"):
+            await chunks.aclose()
+        elif hasattr(chunks, "close"):
+            chunks.close()
 
 
 class _End:
