@@ -52,6 +52,11 @@ def database(request: pytest.FixtureRequest) -> Iterator[str]:
     _postgres_alias()
     yield ALIAS
     connections[ALIAS].close()
+    # Forgotten with its schema: a process running the tests in another
+    # order (one of several, each given whole files) may set this fixture
+    # up again, and must then create and migrate the schema again.
+    del connections[ALIAS]
+    del connections.settings[ALIAS]
     import psycopg
 
     from tests.services import postgres_url
