@@ -47,6 +47,7 @@ __all__ = [
     "Signer",
     "VerifiedTokens",
     "check_origin_headers",
+    "check_site_and_origin",
     "check_token",
     "csrf_signer",
     "issue_token",
@@ -237,22 +238,37 @@ def check_origin_headers(
         CSRFFailed: the headers show a request from an untrusted site; the
             detail names the check.
     """
-    headers = request.headers
-    origin = headers.get("origin")
-    site = headers.get("sec-fetch-site")
+    return check_site_and_origin(request, request.headers.get("sec-fetch-site"), policy, trusted)
+
+
+def check_site_and_origin(
+    request: AjaxRequest,
+    site: str | None,
+    policy: CsrfPolicy,
+    trusted: Callable[[], tuple[str, ...]],
+) -> bool:
+    """:func:`check_origin_headers` for a caller that has read ``Sec-Fetch-Site`` already.
+
+    Each header is read once, and ``Referer`` only over HTTPS, where it
+    counts: on the token fallback every lookup is a noticeable share of
+    the check.
+    """
     if site == "same-origin":
         return True
+    headers = request.headers
+    origin = headers.get("origin")
     if site is not None:
         verdict = _fetch_site(site.strip().lower(), origin, policy, trusted)
         if verdict is not None:
             return verdict
     if origin is not None:
         return _check_origin(origin.strip(), request, trusted())
-    referer = headers.get("referer")
-    if request.scheme == "https" and referer:
+    if request.scheme == "https":
         # Over HTTPS a missing Origin is an older browser; its Referer
         # (which a page can trim, never forge) tells the same.
-        return _check_referer(referer, request, trusted())
+        referer = headers.get("referer")
+        if referer:
+            return _check_referer(referer, request, trusted())
     return False
 
 

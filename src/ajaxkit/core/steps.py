@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated, warn_no_user_source
 from ajaxkit.core.csrf import (
-    check_origin_headers,
+    check_site_and_origin,
     check_token,
     csrf_signer,
     page_token,
@@ -244,20 +244,22 @@ class CsrfStep(_Step):
         request, platform = call.request, call.platform
         # A page's own fetch() is the common case: one header decides it
         # (with no platform check to run), before anything else is read.
-        if platform.check_csrf is None and request.headers.get("sec-fetch-site") == "same-origin":
+        # The header is read once, here, for the checks below too.
+        site = request.headers.get("sec-fetch-site")
+        if site == "same-origin" and platform.check_csrf is None:
             return None
         if request.state.get(BATCH_PASSED_CSRF):
             return None  # the batch request, whose headers the item carries, passed
-        return self._check(call)
+        return self._check(call, site)
 
-    def _check(self, call: StepCall) -> Verdict:
+    def _check(self, call: StepCall, site: str | None) -> Verdict:
         request, platform = call.request, call.platform
         policy = call.settings.csrf
 
         def trusted() -> tuple[str, ...]:
             return policy.trusted_origins + platform.trusted_origins()
 
-        decided = check_origin_headers(request, policy, trusted)
+        decided = check_site_and_origin(request, site, policy, trusted)
         if request.method == WEBSOCKET:
             return None
         if platform.check_csrf is not None:
