@@ -30,7 +30,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from ajaxkit.core.routing import mount_path
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CsrfPolicy",
     "HmacSigner",
+    "PassedChecks",
     "Signer",
     "VerifiedTokens",
     "check_origin_headers",
@@ -63,6 +64,8 @@ __all__ = [
 DEFAULT_COOKIE = "ajaxkit_csrf"
 #: Headers a client may send the token in: Django's and Flask-WTF's names.
 DEFAULT_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
+
+K = TypeVar("K")
 
 
 class Signer(Protocol):
@@ -400,6 +403,38 @@ class VerifiedTokens:
 
 #: The process's memo of verified tokens (see :class:`VerifiedTokens`).
 VERIFIED = VerifiedTokens()
+
+
+class PassedChecks(Generic[K]):
+    """The exact inputs a pure check passed, bounded: a memo of successes only.
+
+    For a check whose verdict is a pure function of its inputs (Django's
+    token check of a cookie and a header: unmasking a token, comparing it
+    with the secret), asking again answers as checking again would.  As
+    with :class:`VerifiedTokens`: keyed by every input, so inputs differing
+    in anything are checked afresh; a failure is never remembered, so every
+    forgery is checked in full and garbage cannot fill the memo; past
+    ``size`` entries the oldest goes.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._passed: dict[K, None] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, inputs: K) -> bool:
+        return inputs in self._passed
+
+    def add(self, inputs: K) -> None:
+        """Remember that the check passed ``inputs``."""
+        with self._lock:
+            passed = self._passed
+            if inputs not in passed and len(passed) >= self._size:
+                del passed[next(iter(passed))]  # the oldest (dicts keep order)
+            passed[inputs] = None
+
+    def __len__(self) -> int:
+        return len(self._passed)
 
 
 def _age(
