@@ -48,6 +48,7 @@ __all__ = [
     "Signer",
     "VerifiedTokens",
     "check_origin_headers",
+    "check_sent_token",
     "check_site_and_origin",
     "check_token",
     "csrf_signer",
@@ -475,7 +476,18 @@ def check_token(request: AjaxRequest, policy: CsrfPolicy, signer: Signer, clock:
     Raises:
         CSRFFailed: naming what was missing or wrong.
     """
-    sent = sent_token(request, policy)
+    check_sent_token(request, sent_token(request, policy), policy, signer, clock)
+
+
+def check_sent_token(
+    request: AjaxRequest, sent: str | None, policy: CsrfPolicy, signer: Signer, clock: Clock
+) -> None:
+    """:func:`check_token` for a caller that has read the token already
+    (:func:`sent_token`), so that its header is not looked up twice.
+
+    Raises:
+        CSRFFailed: naming what was missing or wrong.
+    """
     if sent is None:
         raise CSRFFailed(
             "CSRF check failed: no Origin or Sec-Fetch-Site header and no token "

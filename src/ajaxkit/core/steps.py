@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated, warn_no_user_source
 from ajaxkit.core.csrf import (
+    check_sent_token,
     check_site_and_origin,
-    check_token,
     csrf_signer,
     page_token,
     sent_token,
@@ -286,11 +286,11 @@ def _platform_check(call: StepCall, trusted: tuple[str, ...]) -> Flow[None]:
 
 def _check_token(call: StepCall) -> None:
     request, policy, accept = call.request, call.settings.csrf, call.platform.accept_csrf_token
-    if accept is not None:
-        sent = sent_token(request, policy)
-        if sent is not None and accept(request, sent):
-            return
-    check_token(request, policy, csrf_signer(call.settings), call.settings.clock)
+    # Read once, for the platform's tokens (Flask-WTF's) and for ours.
+    sent = sent_token(request, policy)
+    if accept is not None and sent is not None and accept(request, sent):
+        return
+    check_sent_token(request, sent, policy, csrf_signer(call.settings), call.settings.clock)
 
 
 def issue_response(call: StepCall) -> AjaxResponse:
