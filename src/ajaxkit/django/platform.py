@@ -30,7 +30,6 @@ from django.middleware.csrf import (
     CsrfViewMiddleware,
     get_token,
 )
-from django.utils.functional import empty
 
 from ajaxkit.core.csrf import PassedChecks, token_hint
 from ajaxkit.core.platform import Platform, amend_status_code, declare
@@ -81,18 +80,6 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
             error.__cause__ = exc
             return error
     return None
-
-
-def _in_force() -> Any:
-    """The settings in force (``override_settings`` included), read past ``LazySettings``.
-
-    Every attribute read through ``django.conf.settings`` runs its
-    Python-level ``__getattribute__`` (about a microsecond), and the CSRF
-    step reads half a dozen settings a request.  Those are plain values on
-    the object it wraps, which is the one ``override_settings`` swaps.
-    """
-    wrapped = settings._wrapped
-    return settings if wrapped is empty else wrapped
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -149,13 +136,12 @@ def _token_inputs(request: HttpRequest) -> tuple[str, str] | None:
     more: the session (``CSRF_USE_SESSIONS``), or ``request.POST`` that
     may hold ``csrfmiddlewaretoken`` (a form, or one someone set).
     """
-    current = _in_force()
-    if current.CSRF_USE_SESSIONS:
+    if settings.CSRF_USE_SESSIONS:
         return None
     if request.method == "POST" and (request.content_type in _FORMS or "_post" in request.__dict__):
         return None
-    cookie = request.COOKIES.get(current.CSRF_COOKIE_NAME)
-    token = request.META.get(current.CSRF_HEADER_NAME)
+    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    token = request.META.get(settings.CSRF_HEADER_NAME)
     if cookie is None or token is None:
         return None
     return cookie, token
@@ -214,8 +200,7 @@ def _reads_form(native: HttpRequest) -> bool:
     Without a CSRF cookie (or session secret) Django refuses first, so the
     body of a forged or cookie-less request is never read.
     """
-    current = _in_force()
-    has_secret = current.CSRF_USE_SESSIONS or current.CSRF_COOKIE_NAME in native.COOKIES
+    has_secret = settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_NAME in native.COOKIES
     return native.method == "POST" and native.content_type in _FORMS and bool(has_secret)
 
 
@@ -256,12 +241,12 @@ def csrf_check_blocks(request: AjaxRequest) -> bool:
     """Whether Django's check may do I/O: a secret kept in the session (a
     session read) or a form body to parse for its token.  Otherwise it only
     reads headers and a cookie, which needs no thread."""
-    return bool(_in_force().CSRF_USE_SESSIONS) or _reads_form(request.native)
+    return bool(settings.CSRF_USE_SESSIONS) or _reads_form(request.native)
 
 
 def trusted_origins() -> tuple[str, ...]:
     """``CSRF_TRUSTED_ORIGINS``, read per request (``override_settings`` works)."""
-    return tuple(_in_force().CSRF_TRUSTED_ORIGINS)
+    return tuple(settings.CSRF_TRUSTED_ORIGINS)
 
 
 def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
