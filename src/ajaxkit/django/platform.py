@@ -136,9 +136,9 @@ def _token_inputs(request: HttpRequest) -> tuple[str, str] | None:
     more: the session (``CSRF_USE_SESSIONS``), or ``request.POST`` that
     may hold ``csrfmiddlewaretoken`` (a form, or one someone set).
     """
-    if settings.CSRF_USE_SESSIONS:
-        return None
     if request.method == "POST" and (request.content_type in _FORMS or "_post" in request.__dict__):
+        return None
+    if settings.CSRF_USE_SESSIONS:
         return None
     cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
     token = request.META.get(settings.CSRF_HEADER_NAME)
@@ -200,8 +200,11 @@ def _reads_form(native: HttpRequest) -> bool:
     Without a CSRF cookie (or session secret) Django refuses first, so the
     body of a forged or cookie-less request is never read.
     """
-    has_secret = settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_NAME in native.COOKIES
-    return native.method == "POST" and native.content_type in _FORMS and bool(has_secret)
+    # Settings last: each read through django.conf.settings costs more than
+    # the rest, and a JSON body needs none.
+    if native.method != "POST" or native.content_type not in _FORMS:
+        return False
+    return bool(settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_NAME in native.COOKIES)
 
 
 def _buffer_body(native: HttpRequest, limit: int) -> None:
