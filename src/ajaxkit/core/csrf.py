@@ -30,7 +30,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from ajaxkit.core.routing import mount_path
@@ -44,9 +44,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CsrfPolicy",
     "HmacSigner",
+    "PassedChecks",
     "Signer",
     "VerifiedTokens",
     "check_origin_headers",
+    "check_sent_token",
+    "check_site_and_origin",
     "check_token",
     "csrf_signer",
     "issue_token",
@@ -62,6 +65,8 @@ __all__ = [
 DEFAULT_COOKIE = "ajaxkit_csrf"
 #: Headers a client may send the token in: Django's and Flask-WTF's names.
 DEFAULT_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
+
+K = TypeVar("K")
 
 
 class Signer(Protocol):
@@ -237,22 +242,37 @@ def check_origin_headers(
         CSRFFailed: the headers show a request from an untrusted site; the
             detail names the check.
     """
-    headers = request.headers
-    origin = headers.get("origin")
-    site = headers.get("sec-fetch-site")
+    return check_site_and_origin(request, request.headers.get("sec-fetch-site"), policy, trusted)
+
+
+def check_site_and_origin(
+    request: AjaxRequest,
+    site: str | None,
+    policy: CsrfPolicy,
+    trusted: Callable[[], tuple[str, ...]],
+) -> bool:
+    """:func:`check_origin_headers` for a caller that has read ``Sec-Fetch-Site`` already.
+
+    Each header is read once, and ``Referer`` only over HTTPS, where it
+    counts: on the token fallback every lookup is a noticeable share of
+    the check.
+    """
     if site == "same-origin":
         return True
+    headers = request.headers
+    origin = headers.get("origin")
     if site is not None:
         verdict = _fetch_site(site.strip().lower(), origin, policy, trusted)
         if verdict is not None:
             return verdict
     if origin is not None:
         return _check_origin(origin.strip(), request, trusted())
-    referer = headers.get("referer")
-    if request.scheme == "https" and referer:
+    if request.scheme == "https":
         # Over HTTPS a missing Origin is an older browser; its Referer
         # (which a page can trim, never forge) tells the same.
-        return _check_referer(referer, request, trusted())
+        referer = headers.get("referer")
+        if referer:
+            return _check_referer(referer, request, trusted())
     return False
 
 
@@ -386,6 +406,38 @@ class VerifiedTokens:
 VERIFIED = VerifiedTokens()
 
 
+class PassedChecks(Generic[K]):
+    """The exact inputs a pure check passed, bounded: a memo of successes only.
+
+    For a check whose verdict is a pure function of its inputs (Django's
+    token check of a cookie and a header: unmasking a token, comparing it
+    with the secret), asking again answers as checking again would.  As
+    with :class:`VerifiedTokens`: keyed by every input, so inputs differing
+    in anything are checked afresh; a failure is never remembered, so every
+    forgery is checked in full and garbage cannot fill the memo; past
+    ``size`` entries the oldest goes.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._passed: dict[K, None] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, inputs: K) -> bool:
+        return inputs in self._passed
+
+    def add(self, inputs: K) -> None:
+        """Remember that the check passed ``inputs``."""
+        with self._lock:
+            passed = self._passed
+            if inputs not in passed and len(passed) >= self._size:
+                del passed[next(iter(passed))]  # the oldest (dicts keep order)
+            passed[inputs] = None
+
+    def __len__(self) -> int:
+        return len(self._passed)
+
+
 def _age(
     token: str, signer: Signer, clock: Clock, verified: VerifiedTokens | None = VERIFIED
 ) -> float:
@@ -424,7 +476,18 @@ def check_token(request: AjaxRequest, policy: CsrfPolicy, signer: Signer, clock:
     Raises:
         CSRFFailed: naming what was missing or wrong.
     """
-    sent = sent_token(request, policy)
+    check_sent_token(request, sent_token(request, policy), policy, signer, clock)
+
+
+def check_sent_token(
+    request: AjaxRequest, sent: str | None, policy: CsrfPolicy, signer: Signer, clock: Clock
+) -> None:
+    """:func:`check_token` for a caller that has read the token already
+    (:func:`sent_token`), so that its header is not looked up twice.
+
+    Raises:
+        CSRFFailed: naming what was missing or wrong.
+    """
     if sent is None:
         raise CSRFFailed(
             "CSRF check failed: no Origin or Sec-Fetch-Site header and no token "

@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated, warn_no_user_source
 from ajaxkit.core.csrf import (
-    check_origin_headers,
-    check_token,
+    check_sent_token,
+    check_site_and_origin,
     csrf_signer,
     page_token,
     sent_token,
@@ -244,20 +244,22 @@ class CsrfStep(_Step):
         request, platform = call.request, call.platform
         # A page's own fetch() is the common case: one header decides it
         # (with no platform check to run), before anything else is read.
-        if platform.check_csrf is None and request.headers.get("sec-fetch-site") == "same-origin":
+        # The header is read once, here, for the checks below too.
+        site = request.headers.get("sec-fetch-site")
+        if site == "same-origin" and platform.check_csrf is None:
             return None
         if request.state.get(BATCH_PASSED_CSRF):
             return None  # the batch request, whose headers the item carries, passed
-        return self._check(call)
+        return self._check(call, site)
 
-    def _check(self, call: StepCall) -> Verdict:
+    def _check(self, call: StepCall, site: str | None) -> Verdict:
         request, platform = call.request, call.platform
         policy = call.settings.csrf
 
         def trusted() -> tuple[str, ...]:
             return policy.trusted_origins + platform.trusted_origins()
 
-        decided = check_origin_headers(request, policy, trusted)
+        decided = check_site_and_origin(request, site, policy, trusted)
         if request.method == WEBSOCKET:
             return None
         if platform.check_csrf is not None:
@@ -284,11 +286,11 @@ def _platform_check(call: StepCall, trusted: tuple[str, ...]) -> Flow[None]:
 
 def _check_token(call: StepCall) -> None:
     request, policy, accept = call.request, call.settings.csrf, call.platform.accept_csrf_token
-    if accept is not None:
-        sent = sent_token(request, policy)
-        if sent is not None and accept(request, sent):
-            return
-    check_token(request, policy, csrf_signer(call.settings), call.settings.clock)
+    # Read once, for the platform's tokens (Flask-WTF's) and for ours.
+    sent = sent_token(request, policy)
+    if accept is not None and sent is not None and accept(request, sent):
+        return
+    check_sent_token(request, sent, policy, csrf_signer(call.settings), call.settings.clock)
 
 
 def issue_response(call: StepCall) -> AjaxResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Mapping
 from typing import IO, Any
@@ -113,8 +114,9 @@ def to_ajax_request(route: str, path_params: Mapping[str, Any] | None = None) ->
         method=request.method,
         path=request.script_root + request.path,
         route=route,
+        # A partial, not a lambda: one Python frame less on every lookup.
         headers=LazyHeaders(
-            request.headers.items, lambda name: _environ_header(request.environ, name)
+            request.headers.items, functools.partial(_environ_header, request.environ)
         ),
         # Not request.args: werkzeug keeps a percent-escape that is not
         # UTF-8 as it was ("%E9"), where the others read U+FFFD.
