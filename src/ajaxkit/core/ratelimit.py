@@ -88,6 +88,11 @@ class RateLimitConfig:
         return _policy(self.limits)
 
     @functools.cached_property
+    def policy_header(self) -> tuple[str, str]:
+        """``policy`` as a header pair, made once rather than per response."""
+        return ("RateLimit-Policy", self.policy)
+
+    @functools.cached_property
     def windows(self) -> list[_Window]:
         """Each limit's current window (replaced whole when time leaves it)."""
         return [_Window(float("inf"), float("-inf"), {}, None) for _ in self.limits]
@@ -221,9 +226,12 @@ def _admit(call: StepCall, config: RateLimitConfig, usages: list[Usage]) -> None
     """Have every answer carry the fields for ``usages``; refuse when one is over its limit."""
     # Every answer: success, a later step's refusal, the handler's error,
     # this step's own 429.  Nothing else writes these fields.
-    call.response_headers.extend(
-        (("RateLimit-Policy", config.policy), ("RateLimit", _remaining(usages)))
-    )
+    headers = call.response_headers
+    headers.append(config.policy_header)
+    if len(usages) == 1:  # the common case: its field as it was made, no join
+        headers.append(("RateLimit", usages[0].field))
+    else:
+        headers.append(("RateLimit", ", ".join(u.field for u in usages)))
     for usage in usages:
         if usage.used > usage.limit.amount:
             over = [u for u in usages if u.exceeded]
@@ -236,12 +244,6 @@ def _admit(call: StepCall, config: RateLimitConfig, usages: list[Usage]) -> None
 
 def _policy(limits: Sequence[RateLimit]) -> str:
     return ", ".join(f'"{lim.name}";q={lim.amount};w={lim.window}' for lim in limits)
-
-
-def _remaining(usages: Sequence[Usage]) -> str:
-    if len(usages) == 1:  # the common case, spared a join
-        return usages[0].field
-    return ", ".join(u.field for u in usages)
 
 
 def _parse(endpoint: str, rate: Any) -> tuple[RateLimit, ...]:
@@ -280,9 +282,19 @@ def _hit(storage: Storage, scope: str, limit: RateLimit, key: str, now: float) -
 
 def _usage(limit: RateLimit, used: int, reset: int) -> Usage:
     remaining = max(0, limit.amount - used)
-    field = f'"{limit.name}";r={remaining};t={reset}'
+    field = _field(limit.name, remaining, reset)
     # tuple.__new__ skips the NamedTuple's Python-level constructor (per request).
     return tuple.__new__(Usage, (limit, used, reset, remaining, field))
+
+
+# Remembered: a busy endpoint's responses repeat a few values of r= and t=
+# (t= moves once a second), and formatting the member cost more than
+# finding it.  Keyed by the limit's name, whose hash a str keeps, not by
+# the RateLimit (a dataclass hashes its fields in Python on every call).
+@functools.lru_cache(maxsize=4096)
+def _field(name: str, remaining: int, reset: int) -> str:
+    """One limit's member of the ``RateLimit`` field."""
+    return f'"{name}";r={remaining};t={reset}'
 
 
 def _count_here(

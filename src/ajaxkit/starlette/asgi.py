@@ -168,9 +168,11 @@ def scope_headers(raw: list[tuple[bytes, bytes]]) -> LazyHeaders:
     from them never pays for decoding a browser's dozen).
 
     One header asked for by name (the core reads ``Content-Length`` and
-    ``Content-Type`` of every body, the CSRF step ``Sec-Fetch-Site``) is found
-    in the raw pairs, decoding only its value.
+    ``Content-Type`` of every body, the CSRF step ``Sec-Fetch-Site``, a rate
+    limit ``X-Forwarded-For``) is found in the raw pairs, decoding only its
+    value.
     """
+    # None until the first lookup; then _SCANNED_ONCE; then the index.
     index: dict[bytes, bytes] | None = None
 
     def lookup(name: str) -> str | None:
@@ -180,18 +182,38 @@ def scope_headers(raw: list[tuple[bytes, bytes]]) -> LazyHeaders:
         except UnicodeEncodeError:  # no such header can have been sent
             return None
         if index is None:
-            # Built once, on the first lookup: a request asks for several
-            # headers, and rescanning the pairs (lower-casing each name)
-            # every time cost about a microsecond per lookup.
+            # The first lookup scans: many requests ask for one header only
+            # (a limited GET, its X-Forwarded-For), and building the index
+            # costs more than one scan of a few pairs.
+            index = _SCANNED_ONCE
+            return _scan(raw, key)
+        if index is _SCANNED_ONCE:
+            # Built on the second lookup: a request asking for several
+            # headers would otherwise rescan the pairs (lower-casing each
+            # name) every time, about a microsecond per lookup.
             index = _raw_index(raw)
         if index:
             value = index.get(key)
             return None if value is None else value.decode("latin-1")
-        # Repeated or upper-case names: scan, joining repeats as the mapping does.
-        values = [v.decode("latin-1") for k, v in raw if k == key or k.lower() == key]
-        return ", ".join(values) if values else None
+        return _scan(raw, key)
 
     return LazyHeaders(lambda: ((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw), lookup)
+
+
+# A marker, never filled: one state more in the closure above instead of a
+# second variable, which every request (asking or not) would pay a cell for.
+_SCANNED_ONCE: dict[bytes, bytes] = {}
+
+
+def _scan(raw: list[tuple[bytes, bytes]], key: bytes) -> str | None:
+    """The value of the header ``key`` (lower case), repeats joined as the mapping joins them."""
+    found: bytes | None = None
+    for name, value in raw:
+        # The exact test first: servers send lower-case names (ASGI asks them to).
+        if name == key or name.lower() == key:
+            found = value if found is None else found + b", " + value
+    # Latin-1 maps byte to character, so joining before decoding is the same.
+    return None if found is None else found.decode("latin-1")
 
 
 def _raw_index(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
