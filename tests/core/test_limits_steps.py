@@ -35,6 +35,8 @@ def _register(**options: Any) -> None:
         ({"rate": 10}, "rate must be a string"),
         ({"rate": []}, "rate must be a string"),
         ({"rate": ["1/second", "1/second"]}, "given twice"),
+        # limits reads it, but it would refuse every request.
+        ({"rate": "0/second"}, "cannot read the rate '0/second'.*at least 1"),
         ({"rate": "1/second", "rate_key": "session"}, "rate_key must be"),
         ({"rate_key": "ip"}, "rate_key needs a rate"),
         ({"idempotency": "always"}, "idempotency must be"),

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from asgiref.sync import async_to_sync
 
 from ajaxkit.core.binding import HandlerShape, UnknownFields, analyse, handler_signature
-from ajaxkit.core.message_rate import MessageLimit, parse_message_rate
+from ajaxkit.core.message_rate import parse_message_rate
+from ajaxkit.core.rates import Rate
 from ajaxkit.core.registration_checks import check_bound_names
 from ajaxkit.core.results import ResultShape, result_shape
 from ajaxkit.core.steps import DEFAULT_STEPS, BoundStep, PolicyStep, bind_steps
@@ -81,7 +82,7 @@ class Endpoint:
     transactions: tuple[TransactionSource, ...] | None = None
     unbatchable: str | None = None
     result: ResultShape | None = field(default=None, repr=False)
-    message_rate: tuple[MessageLimit, ...] = ()
+    message_rate: tuple[Rate, ...] = ()
 
     @property
     def name(self) -> str:

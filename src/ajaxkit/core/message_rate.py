@@ -15,61 +15,27 @@ time (``Settings.clock``), so tests move time instead of sleeping.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from limits import RateLimitItem, parse_many
-
+from ajaxkit.core.rates import Rate, read_rates
 from ajaxkit.exceptions import RegistrationError
 
 if TYPE_CHECKING:
     from ajaxkit.core.clock import Clock
 
-__all__ = ["MessageLimit", "MessageMeter", "parse_message_rate", "read_message_rate"]
-
-_EXAMPLES = "write e.g. '20/second', '5 per second' or '300/minute', at least 1"
+__all__ = ["MessageMeter", "parse_message_rate", "read_message_rate"]
 
 
-class MessageLimit(NamedTuple):
-    """One limit: ``amount`` messages per ``window`` seconds, named as written."""
-
-    name: str
-    amount: int
-    window: int
-
-    @classmethod
-    def from_item(cls, item: RateLimitItem) -> MessageLimit:
-        """The limit a ``limits`` item names (``"20/second"``, ``"5/2minute"``)."""
-        unit = item.GRANULARITY.name
-        per = unit if item.multiples == 1 else f"{item.multiples}{unit}"
-        return cls(f"{item.amount}/{per}", item.amount, item.get_expiry())
-
-
-def read_message_rate(rate: Any) -> tuple[MessageLimit, ...]:
+def read_message_rate(rate: Any) -> tuple[Rate, ...]:
     """The limits ``rate`` names: a string like ``"20/second"`` or a list of them.
 
     Raises:
         ValueError: why ``rate`` cannot be read (a sentence without the endpoint).
     """
-    given = [rate] if isinstance(rate, str) else rate
-    if not isinstance(given, (list, tuple)) or not given:
-        raise ValueError(
-            f"message_rate must be a string like '20/second' or a list of them, not {rate!r}"
-        )
-    found: list[MessageLimit] = []
-    for text in given:
-        try:
-            found.extend(MessageLimit.from_item(item) for item in parse_many(text))
-        except (ValueError, TypeError):
-            raise ValueError(f"cannot read the message_rate {text!r}; {_EXAMPLES}") from None
-        # "0/second" parses, but would end every session at its first message.
-        if any(limit.amount < 1 for limit in found):
-            raise ValueError(f"cannot read the message_rate {text!r}; {_EXAMPLES}")
-    if len({limit.name for limit in found}) != len(found):
-        raise ValueError(f"a message_rate is given twice in {rate!r}")
-    return tuple(found)
+    return read_rates("message_rate", rate, "20/second")
 
 
-def parse_message_rate(endpoint: str, rate: Any) -> tuple[MessageLimit, ...]:
+def parse_message_rate(endpoint: str, rate: Any) -> tuple[Rate, ...]:
     """:func:`read_message_rate` at registration (``None``: no limit, ``()``).
 
     Raises:
@@ -88,7 +54,7 @@ class MessageMeter:
 
     __slots__ = ("_clock", "_counts", "_limits", "_windows")
 
-    def __init__(self, limits: tuple[MessageLimit, ...], clock: Clock) -> None:
+    def __init__(self, limits: tuple[Rate, ...], clock: Clock) -> None:
         self._limits = limits
         self._clock = clock
         self._windows = [-1] * len(limits)

@@ -30,11 +30,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
 
 from ajaxkit.core.effects import Flow, blocking
 from ajaxkit.core.identity import address_bucket, client_address, user_id
+from ajaxkit.core.rates import Rate, read_rates
 from ajaxkit.core.steps import Completion, StepCall, Verdict, load_user
 from ajaxkit.exceptions import (
     ConfigurationError,
@@ -59,19 +59,8 @@ KeyFunction = Callable[[AjaxRequest], str]
 _NAMED_KEYS = ("user", "ip")
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    """One limit: ``amount`` requests per ``window`` seconds, named for the headers."""
-
-    name: str
-    amount: int
-    window: int
-
-    @classmethod
-    def from_item(cls, item: RateLimitItem) -> RateLimit:
-        unit = item.GRANULARITY.name
-        per = unit if item.multiples == 1 else f"{item.multiples}{unit}"
-        return cls(f"{item.amount}/{per}", item.amount, item.get_expiry())
+#: One limit: ``amount`` requests per ``window`` seconds, named for the headers.
+RateLimit = Rate
 
 
 @dataclass(frozen=True)
@@ -247,24 +236,10 @@ def _policy(limits: Sequence[RateLimit]) -> str:
 
 
 def _parse(endpoint: str, rate: Any) -> tuple[RateLimit, ...]:
-    given = [rate] if isinstance(rate, str) else rate
-    if not isinstance(given, (list, tuple)) or not given:
-        raise RegistrationError(
-            f"Endpoint {endpoint!r}: rate must be a string like '10/minute' or a list "
-            f"of them, not {rate!r}."
-        )
-    found: list[RateLimit] = []
-    for text in given:
-        try:
-            found.extend(RateLimit.from_item(item) for item in parse_many(text))
-        except (ValueError, TypeError):
-            raise RegistrationError(
-                f"Endpoint {endpoint!r}: cannot read the rate {text!r}; write e.g. "
-                "'10/minute', '5 per second' or '100/hour'."
-            ) from None
-    if len({limit.name for limit in found}) != len(found):
-        raise RegistrationError(f"Endpoint {endpoint!r}: a rate is given twice in {rate!r}.")
-    return tuple(found)
+    try:
+        return read_rates("rate", rate, "10/minute")
+    except ValueError as exc:
+        raise RegistrationError(f"Endpoint {endpoint!r}: {exc}.") from None
 
 
 def _count(storage: Storage, config: RateLimitConfig, key: str, now: float) -> list[Usage]:
@@ -290,7 +265,7 @@ def _usage(limit: RateLimit, used: int, reset: int) -> Usage:
 # Remembered: a busy endpoint's responses repeat a few values of r= and t=
 # (t= moves once a second), and formatting the member cost more than
 # finding it.  Keyed by the limit's name, whose hash a str keeps, not by
-# the RateLimit (a dataclass hashes its fields in Python on every call).
+# the RateLimit (a tuple hashes its fields again on every call).
 @functools.lru_cache(maxsize=4096)
 def _field(name: str, remaining: int, reset: int) -> str:
     """One limit's member of the ``RateLimit`` field."""
