@@ -53,70 +53,49 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_bench_app_answers_every_endpoint_correctly() -> None:
     # profile_pipeline checks each answer (status and JSON) before timing it,
     # each side of each framework in its own process, as the HTTP run serves them.
+    output = _bench("bench/profile_pipeline.py", "-n", "3", "--no-profile")
+    for target in SERVERS:
+        assert f"=== {target} " in output
+
+
+def _bench(*argv: str, timeout: float = 300, ok: tuple[int, ...] = (0,)) -> str:
+    """Run ``python <argv>`` from the repository root, this tree's code first; its output.
+
+    A bench script exits non-zero when an answer it checks is wrong, so a
+    return code outside ``ok`` fails the test with what it printed.
+    """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     done = subprocess.run(
-        [sys.executable, "bench/profile_pipeline.py", "-n", "3", "--no-profile"],
+        [sys.executable, *argv],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    for target in SERVERS:
-        assert f"=== {target} " in done.stdout
+    assert done.returncode in ok, done.stdout + done.stderr
+    return done.stdout
 
 
 def _bench_module(module: str, *args: str) -> str:
     """Run ``python -m <module> <args>`` from the repository root; its output."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    return _bench("-m", module, *args)
 
 
 def test_the_input_cost_bench_checks_its_answers() -> None:
     # input_cost.py exits non-zero when a shape is not answered as expected.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "bench/input_cost.py", "--rounds", "1", "--size", "20000"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "tiny-objects" in done.stdout
+    output = _bench("bench/input_cost.py", "--rounds", "1", "--size", "20000", timeout=120)
+    assert "tiny-objects" in output
 
 
 @pytest.mark.django
 @pytest.mark.flask
 def test_the_view_decorator_bench_checks_its_views_answer() -> None:
     # wrap_cost.py exits non-zero when a view's answer is wrong, before timing.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     args = ["-n", "3", "--decorations", "3", "--rounds", "1"]
-    done = subprocess.run(
-        [sys.executable, "bench/wrap_cost.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "request, CBV method_decorator" in done.stdout
+    output = _bench("bench/wrap_cost.py", *args, timeout=120)
+    assert "request, CBV method_decorator" in output
 
 
 @pytest.mark.slow
@@ -372,20 +351,10 @@ def test_the_safety_comparisons_run_over_real_http(tmp_path: Path) -> None:
     # One second per cell: whether the path works (servers answer, guards are
     # on, wrk's requests all succeed, Redis is counted), not how fast it is,
     # so no warm-up either: it only steadies figures nobody looks at here.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
     output = tmp_path / "safety.json"
     argv = ["--quick", "--warmup", "0", "--retries", "0", "--frameworks", "starlette-front"]
-    argv += ["--output", str(output)]
-    done = subprocess.run(
-        [sys.executable, "bench/run.py", *argv, "--endpoints", "csrf", "limits", "limits-redis"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode in (0, 2), done.stdout + done.stderr  # 2: a target missed
+    argv += ["--output", str(output), "--endpoints", "csrf", "limits", "limits-redis"]
+    _bench("bench/run.py", *argv, ok=(0, 2))  # 2: a target missed
     rows = {r["label"]: r for r in json.loads(output.read_text())["rows"]}
     assert set(rows) == {
         "starlette-front csrf fetch",
