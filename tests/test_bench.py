@@ -98,6 +98,26 @@ def test_the_view_decorator_bench_checks_its_views_answer() -> None:
     assert "request, CBV method_decorator" in output
 
 
+@pytest.mark.fastapi
+@pytest.mark.flask
+@pytest.mark.starlette
+def test_the_mount_bench_checks_its_mounts_answer() -> None:
+    # mount_cost.py exits non-zero when a mount's answer is wrong, before timing.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    args = ["--endpoints", "3", "--mounts", "2", "--rounds", "1"]
+    done = subprocess.run(
+        [sys.executable, "bench/mount_cost.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "fastapi.front" in done.stdout
+
+
 @pytest.mark.slow
 @pytest.mark.django
 @pytest.mark.starlette

@@ -63,6 +63,10 @@ class Endpoint:
         message_rate: the limits on the messages one client of a
             ``WEBSOCKET`` endpoint sends (see :mod:`ajaxkit.core.message_rate`);
             empty: none.
+        checked_for: the names of the declared platforms whose registration
+            checks the handler has passed (see
+            :func:`~ajaxkit.core.registration_checks.check_for_platform`);
+            filled in as checks pass, so a mount checks each endpoint once.
     """
 
     route: str
@@ -83,6 +87,8 @@ class Endpoint:
     unbatchable: str | None = None
     result: ResultShape | None = field(default=None, repr=False)
     message_rate: tuple[Rate, ...] = ()
+    # Mutable in a frozen endpoint: it records checks, it changes no behaviour.
+    checked_for: set[str] = field(default_factory=set, repr=False)
 
     @property
     def name(self) -> str:

@@ -20,7 +20,7 @@ import re
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter
 
@@ -29,11 +29,15 @@ from ajaxkit.core.platform import declared_platforms
 from ajaxkit.core.routing import CONVERTERS, unknown_converters
 from ajaxkit.exceptions import RegistrationError
 
+if TYPE_CHECKING:  # the endpoint module imports this one
+    from ajaxkit.core.endpoint import Endpoint
+
 __all__ = [
     "KNOWN_METHODS",
     "check_bound_names",
     "check_converters",
     "check_factory_options",
+    "check_for_platform",
     "check_free",
     "check_methods",
     "check_not_a_method",
@@ -67,9 +71,10 @@ def check_registration(
     check_route_syntax(label, str(route))
     check_converters(label, str(route))
     check_path_names(label, func, path_names)
-    check_parameters(label, func)
-    check_upload_types(label, func)
-    check_response_parameters(label, func)
+    hints = _hints(func)  # read once: the three checks below each need them
+    check_parameters(label, func, hints)
+    check_upload_types(label, func, hints)
+    check_response_parameters(label, func, hints)
     check_unknown_fields(label, options.get("unknown_fields", "ignore"))
     check_foreign_options(label, options)
     return checked
@@ -256,7 +261,9 @@ def check_path_names(label: str, func: Callable[..., Any], path_names: frozenset
         )
 
 
-def check_parameters(label: str, func: Callable[..., Any]) -> None:
+def check_parameters(
+    label: str, func: Callable[..., Any], hints: Mapping[str, Any] | None = None
+) -> None:
     """Run each declared integration's parameter check (FastAPI refuses ``Depends``).
 
     A check sees each parameter's default and each extra of its
@@ -266,7 +273,7 @@ def check_parameters(label: str, func: Callable[..., Any]) -> None:
     checks = [p.check_parameter for p in declared_platforms() if p.check_parameter is not None]
     if not checks:
         return
-    extras = _annotated_extras(func)
+    extras = _annotated_extras(_hints(func) if hints is None else hints)
     for param in _parameters(func).values():
         default = None if param.default is param.empty else param.default
         for check, marker in itertools.product(checks, (default, *extras.get(param.name, ()))):
@@ -275,7 +282,9 @@ def check_parameters(label: str, func: Callable[..., Any]) -> None:
                 raise RegistrationError(f"Endpoint {label}: parameter {param.name!r}: {problem}")
 
 
-def check_upload_types(label: str, func: Callable[..., Any]) -> None:
+def check_upload_types(
+    label: str, func: Callable[..., Any], hints: Mapping[str, Any] | None = None
+) -> None:
     """No parameter is annotated with a framework's upload class (``UploadFile``).
 
     FastAPI's validates as a type of its own, so it registered and every
@@ -285,7 +294,7 @@ def check_upload_types(label: str, func: Callable[..., Any]) -> None:
     uploads = tuple(t for p in declared_platforms() for t in p.upload_types)
     if not uploads:
         return
-    for name, hint in _hints(func).items():
+    for name, hint in (_hints(func) if hints is None else hints).items():
         found = next((t for t in _mentioned_types(hint) if issubclass(t, uploads)), None)
         if found is not None:
             raise RegistrationError(
@@ -296,7 +305,9 @@ def check_upload_types(label: str, func: Callable[..., Any]) -> None:
             )
 
 
-def check_response_parameters(label: str, func: Callable[..., Any]) -> None:
+def check_response_parameters(
+    label: str, func: Callable[..., Any], hints: Mapping[str, Any] | None = None
+) -> None:
     """No parameter is annotated with a framework's response class.
 
     FastAPI hands ``response: Response`` to a route for its headers and
@@ -306,7 +317,7 @@ def check_response_parameters(label: str, func: Callable[..., Any]) -> None:
     responses = tuple(t for p in declared_platforms() for t in p.native_response_types)
     if not responses:
         return
-    for name, hint in _hints(func).items():
+    for name, hint in (_hints(func) if hints is None else hints).items():
         found = next((t for t in _mentioned_types(hint) if issubclass(t, responses)), None)
         if name != "return" and found is not None:
             raise RegistrationError(
@@ -315,6 +326,26 @@ def check_response_parameters(label: str, func: Callable[..., Any]) -> None:
                 "which no handler is given: set headers by returning (body, status, "
                 "headers), or build the response (cookies and all) and return it."
             )
+
+
+def check_for_platform(endpoints: Iterable[Endpoint], platform: str) -> None:
+    """Run the declared platforms' parameter and upload checks on ``endpoints``
+    registered before ``platform`` was declared (they escaped its checks).
+
+    An endpoint that passed them for ``platform`` (at registration or an
+    earlier mount) is not read again: mounting a registry twice reads each
+    handler's type hints at most once.
+    """
+    for endpoint in endpoints:
+        if platform in endpoint.checked_for:
+            continue
+        # Before the checks, as at registration.
+        platforms = {declared.name for declared in declared_platforms()}
+        label = repr(f"{endpoint.name} ({endpoint.route or '/'})")
+        hints = _hints(endpoint.func)
+        check_parameters(label, endpoint.func, hints)
+        check_upload_types(label, endpoint.func, hints)
+        endpoint.checked_for.update(platforms)
 
 
 def _mentioned_types(hint: Any) -> Iterator[type]:
@@ -333,11 +364,11 @@ def _hints(func: Callable[..., Any]) -> dict[str, Any]:
         return {}
 
 
-def _annotated_extras(func: Callable[..., Any]) -> dict[str, tuple[Any, ...]]:
+def _annotated_extras(hints: Mapping[str, Any]) -> dict[str, tuple[Any, ...]]:
     """The ``Annotated[T, *extras]`` extras of each parameter's type hint."""
     return {
         name: typing.get_args(hint)[1:]
-        for name, hint in _hints(func).items()
+        for name, hint in hints.items()
         if typing.get_origin(hint) is typing.Annotated
     }
 

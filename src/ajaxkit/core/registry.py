@@ -11,7 +11,7 @@ from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import flow
-from ajaxkit.core.platform import REFERENCE, Platform
+from ajaxkit.core.platform import REFERENCE, Platform, declared_platforms
 from ajaxkit.core.registration_checks import (
     check_free,
     check_registration,
@@ -366,11 +366,15 @@ def build_endpoint(
     pattern = normalize_route(check_route(route, func))
     names = param_names(pattern)
     wanted = default_methods if methods is None else methods
+    # Before the checks: a platform declared while they run was not checked for.
+    platforms = {platform.name for platform in declared_platforms()}
     checked = check_registration(pattern, func, wanted, names, options)
     with explained(pattern, func):
-        return make_endpoint(
+        endpoint = make_endpoint(
             pattern, func, methods=checked, path_names=names, steps=steps, **options
         )
+    endpoint.checked_for.update(platforms)
+    return endpoint
 
 
 def place(router: Router, endpoint: Endpoint) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ajaxkit.core.registration_checks import check_parameters, check_upload_types
+from ajaxkit.core.registration_checks import check_for_platform
 from ajaxkit.core.registry import Ajax
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxApp as StarletteApp
@@ -39,9 +39,6 @@ def refuse_depends(api: Ajax) -> None:
     markers FastAPI's parameter check refuses) and FastAPI's ``UploadFile``.
 
     Endpoints registered before ajaxkit.fastapi was first imported escaped
-    its registration checks.
+    its registration checks; the others passed them, and are not read again.
     """
-    for endpoint in api.endpoints():
-        label = repr(f"{endpoint.name} ({endpoint.route or '/'})")
-        check_parameters(label, endpoint.func)
-        check_upload_types(label, endpoint.func)
+    check_for_platform(api.endpoints(), FASTAPI_PLATFORM.name)
