@@ -49,7 +49,7 @@ from ajaxkit.core.csrf import (
     sent_token,
 )
 from ajaxkit.core.effects import IO, Effect, Flow, blocking, call_either
-from ajaxkit.exceptions import Forbidden, RegistrationError, Unauthorized
+from ajaxkit.exceptions import CSRFFailed, Forbidden, RegistrationError, Unauthorized
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 if TYPE_CHECKING:
@@ -286,11 +286,15 @@ def _platform_check(call: StepCall, trusted: tuple[str, ...]) -> Flow[None]:
 
 def _check_token(call: StepCall) -> None:
     request, policy, accept = call.request, call.settings.csrf, call.platform.accept_csrf_token
-    # Read once, for the platform's tokens (Flask-WTF's) and for ours.
+    # Read once, for ours and for the platform's tokens (Flask-WTF's).
     sent = sent_token(request, policy)
-    if accept is not None and sent is not None and accept(request, sent):
-        return
-    check_sent_token(request, sent, policy, csrf_signer(call.settings), call.settings.clock)
+    try:
+        check_sent_token(request, sent, policy, csrf_signer(call.settings), call.settings.clock)
+    except CSRFFailed:
+        # Asked only when ours refuses: asking whether the app has
+        # Flask-WTF at all cost a token request more than our whole check.
+        if accept is None or sent is None or not accept(request, sent):
+            raise
 
 
 def issue_response(call: StepCall) -> AjaxResponse:
