@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl, unquote
@@ -679,15 +680,19 @@ def _body_of(response: AjaxResponse) -> tuple[Any, str | None]:
 #: Media types that are text without a ``charset`` (besides ``text/*`` and JSON).
 _TEXT_TYPES = frozenset(
     {"application/xml", "application/javascript", "application/x-www-form-urlencoded"}
+    | {"application/x-ndjson"}
 )
+
+
+_CHARSET = re.compile(r";\s*charset\s*=", re.IGNORECASE)
 
 
 def _is_text_type(media_type: str, content_type: str) -> bool:
     """Whether a body of ``content_type`` (its ``media_type`` lower-cased) is text.
 
     The same reading as ajaxkit.js's, which must give a coalesced call the
-    answer it would have had alone: no type, JSON, ``text/*``, XML,
-    JavaScript, or any type naming a ``charset``.
+    answer it would have had alone: no type, JSON (NDJSON too), ``text/*``,
+    XML, JavaScript, a form, or any type naming a ``charset``.
     """
     return (
         not media_type
@@ -695,7 +700,7 @@ def _is_text_type(media_type: str, content_type: str) -> bool:
         or media_type in _JSON_TYPES
         or media_type in _TEXT_TYPES
         or media_type.endswith(("+json", "+xml"))
-        or "charset=" in content_type.lower().replace(" ", "")
+        or _CHARSET.search(content_type) is not None
     )
 
 
