@@ -141,6 +141,9 @@ SAMPLE_DATETIME = dt.datetime(2024, 5, 17, 13, 45, 30, 123000, tzinfo=dt.timezon
 SAMPLE_UUID = uuid.UUID("12345678-1234-5678-1234-567812345678")
 MAIN_THREAD_LOOP_THREADS: set[int] = set()
 
+#: What ``native/binary`` answers: a PNG's signature, then bytes no UTF-8 text holds.
+BINARY_BODY = b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x80"
+
 
 #: Headers reverse proxies write about the caller (address, host, scheme).
 PROXY_HEADERS = (
@@ -368,6 +371,16 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("status/native-headers")
     def native_with_headers(request: AjaxRequest) -> Any:
         return natives.response(202, b"made", "text/plain", []), {"X-Custom": "only"}
+
+    @api.endpoint("native/binary")
+    def native_binary(request: AjaxRequest) -> Any:
+        # An image's bytes: not text, and not UTF-8 (0x89, 0xff).
+        return natives.response(200, BINARY_BODY, "image/png", [("X-Native", "1")])
+
+    @api.endpoint("native/latin1")
+    def native_latin1(request: AjaxRequest) -> Any:
+        # Labelled text, in bytes that are not UTF-8.
+        return natives.response(200, "café".encode("latin-1"), "text/plain", [])
 
     @api.endpoint("native/stream")
     def native_stream(request: AjaxRequest) -> Any:

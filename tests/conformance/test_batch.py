@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from tests.conformance.app import PROXY_HEADERS, STREAM_CLOSED, build_api
+from tests.conformance.app import BINARY_BODY, PROXY_HEADERS, STREAM_CLOSED, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
 from tests.conformance.test_csrf import CROSS_SITE, legit
@@ -76,6 +77,32 @@ def test_K1_a_native_response_item_is_read_through_the_platform(client: Client) 
     alone = client.get("/ajax/native")
     answers = _answers(_batch(client, [{"path": "native"}]))
     assert (answers[0]["status"], answers[0]["body"]) == (alone.status, alone.text)
+
+
+def test_K1_a_binary_item_answer_is_given_in_base64_byte_for_byte(
+    client: Client, needs: Any
+) -> None:
+    needs("native")
+    alone = client.get("/ajax/native/binary")
+    assert alone.content == BINARY_BODY
+    answers = _answers(_batch(client, [{"path": "native/binary"}, {"path": "native"}]))
+    assert answers[0]["status"] == alone.status
+    assert answers[0]["encoding"] == "base64"
+    assert base64.b64decode(answers[0]["body"], validate=True) == alone.content
+    assert answers[0]["headers"]["content-type"] == "image/png"
+    # A text answer stays text, with no encoding.
+    assert answers[1]["body"] == "I'm a teapot"
+    assert "encoding" not in answers[1]
+
+
+def test_K1_a_text_item_answer_that_is_not_utf8_is_given_in_base64(
+    client: Client, needs: Any
+) -> None:
+    needs("native")
+    alone = client.get("/ajax/native/latin1")
+    answers = _answers(_batch(client, [{"path": "native/latin1"}]))
+    assert answers[0]["encoding"] == "base64"
+    assert base64.b64decode(answers[0]["body"], validate=True) == alone.content
 
 
 def _joined(values: list[str]) -> str:

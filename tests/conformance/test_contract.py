@@ -36,9 +36,11 @@ from tests.conformance.contract import Call, Contract, Requests
 
 #: Routes whose answers are, on purpose, not what a handler can document:
 #: ``native`` answers a framework's own 418 ``text/plain`` response,
-#: ``native/stream`` the framework's own streamed ``text/plain``, and
-#: ``status/invalid`` whatever status its caller names (1xx included).
-UNDOCUMENTABLE = re.compile(r"^/(native|native/stream|status/invalid)$")
+#: ``native/stream`` the framework's own streamed ``text/plain``,
+#: ``native/binary`` and ``native/latin1`` its own ``image/png`` and
+#: ``text/plain`` bytes, and ``status/invalid`` whatever status its caller
+#: names (1xx included).
+UNDOCUMENTABLE = re.compile(r"^/(native|native/stream|native/binary|native/latin1|status/invalid)$")
 #: Held open until a timer ends them: checked once each, below.
 LIVE_TRANSPORTS = re.compile(r"^/_live/")
 #: What a request made as the document says must never get from a handler.
@@ -220,6 +222,9 @@ def test_O11_batch_answers_and_their_items_are_documented(client: Client) -> Non
         body = b"" if found["body"] is None else orjson.dumps(found["body"])
         alone = Response(found["status"], found["headers"], body)
         contract.held("/" + item["path"], item.get("method", "GET"), alone)
+    binary = client.post("/ajax/_batch", json={"items": [{"path": "native/binary"}]})
+    assert binary.json()["items"][0]["encoding"] == "base64"
+    contract.held("/_batch", "POST", binary)
     too_many = client.post("/ajax/_batch", json={"items": [{"path": "hello"}] * 6})
     contract.held("/_batch", "POST", too_many)
     atomic = [

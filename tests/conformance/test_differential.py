@@ -86,7 +86,8 @@ STATEFUL = frozenset(
 #: (Starlette's adds a charset to text/plain).  The status and headers a
 #: tuple gives one are held the same everywhere by rule S7's tests.
 NATIVE = frozenset(
-    {"native", "native/cookies", "native/stream", "status/native", "status/native-headers"}
+    {"native", "native/cookies", "native/stream", "native/binary", "native/latin1"}
+    | {"status/native", "status/native-headers"}
 )
 
 #: ``test_fuzz`` leaves out the routes that fail on purpose and the streams;

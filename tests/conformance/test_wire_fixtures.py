@@ -77,6 +77,7 @@ def test_batch_pairs_match_the_server(client: Client, pair: dict[str, Any]) -> N
     for got, want in zip(items, pair["response"]["items"], strict=True):
         assert _sorted_errors(got["body"]) == _sorted_errors(want["body"])
         assert got["headers"]["content-type"] == want["headers"]["content-type"]
+        assert got.get("encoding") == want.get("encoding")
     assert answer.get("committed") == pair["response"].get("committed")
 
 

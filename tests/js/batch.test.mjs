@@ -95,3 +95,49 @@ test("batch(items, {atomic: true}) sends atomic and returns every item, 424s inc
   assert.deepEqual(results.map((r) => r.body.code), ["batch_rolled_back", "validation_failed", "batch_not_run"]);
   assert.equal(results[0].body.failed_item, 1);
 });
+
+const binary = fixture("batch.json").pairs.find((p) => p.name === "a_binary_item");
+const binaryItem = binary.response.items[0];
+const binaryBytes = Buffer.from(binaryItem.body, "base64");
+
+/** The bytes and type a call resolved to, to compare a coalesced call with one sent alone. */
+async function bytesOf(value) {
+  assert.ok(value instanceof Blob, `a Blob, not ${typeof value}`);
+  return { type: value.type, bytes: Buffer.from(await value.arrayBuffer()) };
+}
+
+test("a binary item of a coalesced batch resolves to the Blob the call alone resolves to", async () => {
+  const { fetch } = stubFetch([answer(200, binary.response)]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  const [image, hello] = await Promise.all(
+    binary.request.items.map((item) => client.request(item.method, item.path)),
+  );
+  assert.deepEqual(hello, binary.response.items[1].body);
+  const batched = await bytesOf(image);
+  assert.deepEqual(batched, { type: "image/png", bytes: binaryBytes });
+
+  const alone = new Response(binaryBytes, { status: 200, headers: binaryItem.headers });
+  const single = createClient({ ...quick, fetch: stubFetch([alone]).fetch });
+  assert.deepEqual(await bytesOf(await single.get("native/binary")), batched);
+});
+
+test("an answer that is not text resolves to a Blob; text stays text", async () => {
+  const bytes = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in Latin-1: not UTF-8
+  const cases = [
+    [new Response(bytes, { headers: { "content-type": "application/octet-stream" } }), "blob"],
+    [new Response(bytes, { headers: { "content-type": "text/plain" } }), "blob"],
+    [new Response("plain é", { headers: { "content-type": "text/plain; charset=utf-8" } }), "plain é"],
+    [new Response("<a/>", { headers: { "content-type": "application/xml" } }), "<a/>"],
+  ];
+  for (const [response, expected] of cases) {
+    const value = await createClient({ ...quick, fetch: stubFetch([response]).fetch }).get("x");
+    if (expected === "blob") assert.deepEqual((await bytesOf(value)).bytes, bytes);
+    else assert.equal(value, expected);
+  }
+});
+
+test("batch() returns a binary item as the server sent it, base64 and encoding", async () => {
+  const { fetch } = stubFetch([answer(200, binary.response)]);
+  const results = await createClient({ ...quick, fetch }).batch(binary.request.items);
+  assert.deepEqual(results, binary.response.items);
+});

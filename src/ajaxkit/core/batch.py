@@ -9,7 +9,8 @@ Request body::
 Answer (200 whenever the batch itself was valid)::
 
     {"items": [{"status": 200, "headers": {…}, "body": […]},
-               {"status": 422, "headers": {…}, "body": {problem}}]}
+               {"status": 422, "headers": {…}, "body": {problem}},
+               {"status": 200, "headers": {…}, "body": "iVBORw0K…", "encoding": "base64"}]}
 
 Each item runs through the whole pipeline — admission (route, method,
 authentication, permission, rate limits…) and answer — exactly as if it had
@@ -32,8 +33,10 @@ header is shown once, its values joined with ``", "``.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import logging
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl, unquote
@@ -161,12 +164,16 @@ class BatchItemAnswer(TypedDict):
 
     ``headers`` as a page's script reads them off ``fetch()``: names
     lower-cased, a repeated field's values joined with ``", "``, never a
-    ``Set-Cookie`` (cookies are set on the batch response).
+    ``Set-Cookie`` (cookies are set on the batch response).  ``body`` is
+    parsed when JSON, text when text; a body that is not text (an image, or
+    bytes that are not UTF-8) is its bytes in base64, with ``encoding``
+    ``"base64"`` (present for such a body only).
     """
 
     status: int
     headers: dict[str, str]
     body: Any
+    encoding: NotRequired[Literal["base64"]]
 
 
 class BatchAnswer(TypedDict):
@@ -632,25 +639,69 @@ _HIDDEN = frozenset({"content-length", "set-cookie"})
 
 def _describe(response: AjaxResponse) -> dict[str, Any]:
     headers = _shown_headers(response)
-    return {"status": response.status, "headers": headers, "body": _body_of(response)}
+    body, encoding = _body_of(response)
+    described = {"status": response.status, "headers": headers, "body": body}
+    if encoding is not None:
+        described["encoding"] = encoding
+    return described
 
 
-def _body_of(response: AjaxResponse) -> Any:
-    """An item's body: parsed when JSON, else its text.
+#: The ``encoding`` of an item whose ``body`` is its bytes in base64 (K1).
+BASE64: Literal["base64"] = "base64"
+
+
+def _body_of(response: AjaxResponse) -> tuple[Any, str | None]:
+    """An item's body: parsed when JSON, its text when text, else its bytes in base64.
 
     A body labelled JSON that does not parse (a handler's own bytes) is
     given as text too: one item's mistake is its own answer, never the
-    whole batch's 500.
+    whole batch's 500.  Text is a body labelled JSON, text, or with a
+    charset (or not labelled at all) whose bytes are UTF-8; anything else
+    (an image, a PDF, text in another charset) is given byte for byte in
+    base64: decoded as UTF-8 it would come out mangled.
     """
     if not response.body:
-        return None
-    content_type = (response.content_type or "").partition(";")[0].strip().lower()
-    if content_type in _JSON_TYPES or content_type.endswith("+json"):
+        return None, None
+    content_type = response.content_type or ""
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type in _JSON_TYPES or media_type.endswith("+json"):
         try:
-            return orjson.loads(response.body)
+            return orjson.loads(response.body), None
         except orjson.JSONDecodeError:
             pass
-    return response.body.decode("utf-8", "replace")
+    if _is_text_type(media_type, content_type):
+        try:
+            return response.body.decode("utf-8"), None
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(response.body).decode("ascii"), BASE64
+
+
+#: Media types that are text without a ``charset`` (besides ``text/*`` and JSON).
+_TEXT_TYPES = frozenset(
+    {"application/xml", "application/javascript", "application/x-www-form-urlencoded"}
+    | {"application/x-ndjson"}
+)
+
+
+_CHARSET = re.compile(r";\s*charset\s*=", re.IGNORECASE)
+
+
+def _is_text_type(media_type: str, content_type: str) -> bool:
+    """Whether a body of ``content_type`` (its ``media_type`` lower-cased) is text.
+
+    The same reading as ajaxkit.js's, which must give a coalesced call the
+    answer it would have had alone: no type, JSON (NDJSON too), ``text/*``,
+    XML, JavaScript, a form, or any type naming a ``charset``.
+    """
+    return (
+        not media_type
+        or media_type.startswith("text/")
+        or media_type in _JSON_TYPES
+        or media_type in _TEXT_TYPES
+        or media_type.endswith(("+json", "+xml"))
+        or _CHARSET.search(content_type) is not None
+    )
 
 
 def _shown_headers(response: AjaxResponse) -> dict[str, str]:

@@ -2,7 +2,8 @@
 /**
  * Batching: `POST <mount>/_batch` with `{"items": [{method, path, params | body,
  * headers}], "atomic": false}` answers `{"items": [{status, headers, body}]}`
- * in the same order.  Calls made in the same tick can be coalesced into one
+ * in the same order (a body that is not text is its bytes in base64, with
+ * `"encoding": "base64"`).  Calls made in the same tick can be coalesced into one
  * such request (`createClient({coalesce: true})`).  `client.batch(items,
  * {atomic: true})` runs them in one transaction: if one fails, nothing is
  * committed and every other item answers a 424 problem (`batch_rolled_back`
@@ -20,7 +21,8 @@ export const MAX_BATCH_ITEMS = 20;
 /**
  * @typedef {{method: string, path: string, params?: Record<string, unknown>,
  *   body?: unknown, headers?: Record<string, string>}} BatchItem
- * @typedef {{status: number, headers: Record<string, string>, body: unknown}} BatchResult
+ * @typedef {{status: number, headers: Record<string, string>, body: unknown,
+ *   encoding?: "base64"}} BatchResult  `encoding`: `body` is bytes in base64 (not text)
  * @typedef {(items: BatchItem[]) => Promise<BatchResult[]>} SendBatch
  */
 

@@ -111,7 +111,8 @@ export class Client {
   }
 
   /**
-   * Send `items` as one `POST <mount>/_batch`; each result is `{status, headers, body}`.
+   * Send `items` as one `POST <mount>/_batch`; each result is `{status, headers, body}`
+   * as the server sent it (a body that is not text in base64, with `encoding: "base64"`).
    * @param {import("./batch.js").BatchItem[]} items @param {{atomic?: boolean}} [options]
    * @returns {Promise<import("./batch.js").BatchResult[]>}
    */
@@ -190,7 +191,12 @@ export class Client {
     const result = await /** @type {Coalescer} */ (this.coalescer).add(
       bodyless ? { ...item, params: definedOnly(options.params) } : { ...item, body: options.body },
     );
-    return { status: result.status, headers: new Headers(result.headers), body: result.body };
+    const headers = new Headers(result.headers);
+    // Bytes that are not text come in base64 (K1): the Blob the call alone resolves to.
+    const body = result.encoding === "base64"
+      ? new Blob([fromBase64(/** @type {string} */ (result.body))], { type: headers.get("Content-Type") ?? "" })
+      : result.body;
+    return { status: result.status, headers, body };
   }
 
   /**
@@ -330,17 +336,53 @@ function isRaw(body) {
     || typeof Blob !== "undefined" && body instanceof Blob;
 }
 
-/** @param {Response} response */
+/**
+ * An answer's body: JSON parsed, text as text, anything else (an image, a
+ * PDF, text whose bytes are not UTF-8) a Blob of its bytes, never decoded
+ * into mangled text.  The server's batch reads bodies the same way (K1).
+ * @param {Response} response
+ */
 async function decode(response) {
   if (response.status === 204 || response.status === 304) return undefined;
   const type = response.headers.get("Content-Type") || "";
-  const text = await response.text();
-  if (!(/[/+]json\b/.test(type) && text)) return text;
+  const bytes = await response.arrayBuffer();
+  if (bytes.byteLength === 0) return "";
+  const text = isText(type) ? utf8(bytes) : null;
+  if (text === null) return new Blob([bytes], { type });
+  if (!/[/+]json\b/i.test(type)) return text;
   try {
     return JSON.parse(text);
   } catch {
     return text; // a proxy's page labelled JSON: the status still decides
   }
+}
+
+/** Types whose bodies are text without naming a charset (besides text/* and JSON). */
+const TEXT_TYPES = new Set([
+  "application/xml", "application/javascript", "application/x-www-form-urlencoded", "application/x-ndjson",
+]);
+
+/** Whether a body of `type` (a Content-Type) is text: none, JSON, text/*, XML, or a charset named.
+ * @param {string} type */
+function isText(type) {
+  const media = type.split(";")[0].trim().toLowerCase();
+  return !media || media.startsWith("text/") || TEXT_TYPES.has(media)
+    || /^application\/(problem\+)?json$|\+json$|\+xml$/.test(media)
+    || /;\s*charset\s*=/i.test(type);
+}
+
+/** `bytes` as UTF-8 text, or null when they are not UTF-8. @param {ArrayBuffer} bytes */
+function utf8(bytes) {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** The bytes a base64 string holds. @param {string} text */
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 /** The mount this module was served from: `<mount>/ajaxkit/client.js` → `<mount>`. */
