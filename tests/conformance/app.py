@@ -643,7 +643,9 @@ def _cookie_endpoints(api: Ajax) -> None:
     def raw_cookies(request: AjaxRequest) -> AjaxResponse:
         # Set-Cookie headers written by hand, as code ported from elsewhere does.
         response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
-        response.headers.add("Set-Cookie", "session=s3cret; HttpOnly; Path=/")
+        # Not "session": that is Flask's own session cookie, which a later
+        # request from the same jar would carry as credentials (rule Y2).
+        response.headers.add("Set-Cookie", "sid=s3cret; HttpOnly; Path=/")
         response.headers.add("Set-Cookie", "seen=1; Max-Age=60; Path=/ajax; SameSite=Lax")
         return response
 

@@ -40,9 +40,9 @@ def test_H1_set_cookie_headers_written_by_hand_arrive_one_each(client: Client) -
     cookies = client.post("/ajax/cookies/raw").header_list("set-cookie")
     assert len(cookies) == 2, cookies
     by_name = {c.split("=", 1)[0]: c.lower() for c in cookies}
-    assert by_name["session"].startswith("session=s3cret")
-    assert "httponly" in by_name["session"]
-    assert "path=/" in by_name["session"]
+    assert by_name["sid"].startswith("sid=s3cret")
+    assert "httponly" in by_name["sid"]
+    assert "path=/" in by_name["sid"]
     assert by_name["seen"].startswith("seen=1")
     assert "max-age=60" in by_name["seen"]
     assert "path=/ajax" in by_name["seen"]

@@ -124,7 +124,11 @@ class FlaskClient(Client):
         elif data is not None or files:
             kwargs["data"] = _body(data, files)
         elif content is not None:
-            kwargs["data"] = content
+            # Raw bytes as the body, as sent: given as data, werkzeug makes
+            # a labelled multipart body of its own (a boundary and a closing
+            # delimiter) even from no bytes at all.
+            kwargs["input_stream"] = io.BytesIO(content)
+            kwargs["environ_overrides"].setdefault("CONTENT_LENGTH", str(len(content)))
         if params:  # werkzeug refuses a query both in the path and as an argument
             kwargs["query_string"] = MultiDict(params)
         native = opener.open(path, method=method, **kwargs)
