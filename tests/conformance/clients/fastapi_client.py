@@ -2,38 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import Response, StreamingResponse
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.types import ASGIApp
 
 import ajaxkit.fastapi
 from ajaxkit import Ajax
 from tests.conformance.app import Natives
-from tests.conformance.clients.starlette_client import CookieBackend, HTTPXClient
+from tests.conformance.clients.starlette_client import (
+    CookieBackend,
+    HTTPXClient,
+    native_response,
+    native_stream,
+)
 
 _STATUS = {"not_found": 404, "forbidden": 403, "bad_request": 400}
-
-
-def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
-    made = Response(body, status_code=status, media_type=content_type)
-    for name, value in headers:
-        made.headers.append(name, value)
-    return made
 
 
 def _raise(kind: str, detail: str | None) -> None:
     raise HTTPException(_STATUS[kind], detail=detail)
 
 
-def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
-    return StreamingResponse(chunks, media_type=content_type)
-
-
-NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
+# Starlette's responses are FastAPI's; only the exception users raise differs.
+NATIVES = Natives(response=native_response, raise_exception=_raise, stream=native_stream)
 
 
 def fastapi_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> FastAPI:

@@ -40,7 +40,10 @@ class CookieBackend(AuthenticationBackend):
         return AuthCredentials(["authenticated"]), SimpleUser(username)
 
 
-def _response(status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]) -> Any:
+def native_response(
+    status: int, body: bytes, content_type: str, headers: list[tuple[str, str]]
+) -> Any:
+    """Starlette's own response (FastAPI's is the same class), a header name may repeat."""
     made = Response(body, status_code=status, media_type=content_type)
     for name, value in headers:
         made.headers.append(name, value)
@@ -51,11 +54,12 @@ def _raise(kind: str, detail: str | None) -> None:
     raise HTTPException(_STATUS[kind], detail=detail)
 
 
-def _stream(chunks: Iterator[bytes], content_type: str) -> Any:
+def native_stream(chunks: Iterator[bytes], content_type: str) -> Any:
+    """Starlette's own streamed response (FastAPI's is the same class)."""
     return StreamingResponse(chunks, media_type=content_type)
 
 
-NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
+NATIVES = Natives(response=native_response, raise_exception=_raise, stream=native_stream)
 
 
 def starlette_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None) -> Starlette:
