@@ -230,7 +230,7 @@ def test_O11_batch_answers_and_their_items_are_documented(client: Client) -> Non
     answer = client.post("/ajax/_batch", json={"items": items})
     contract.held("/_batch", "POST", answer)
     for item, found in zip(items, answer.json()["items"]):
-        body = b"" if found["body"] is None else orjson.dumps(found["body"])
+        body = b"" if found["body"] == "" else orjson.dumps(found["body"])  # K12: "" is none
         alone = Response(found["status"], found["headers"], body)
         contract.held("/" + item["path"], item.get("method", "GET"), alone)
     binary = client.post("/ajax/_batch", json={"items": [{"path": "native/binary"}]})
