@@ -8,6 +8,7 @@ a :class:`Natives`.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import dataclasses
 import datetime as dt
 import enum
@@ -143,6 +144,8 @@ MAIN_THREAD_LOOP_THREADS: set[int] = set()
 
 #: What ``native/binary`` answers: a PNG's signature, then bytes no UTF-8 text holds.
 BINARY_BODY = b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x80"
+#: The UTF-8 byte order mark, which fetch() drops from the start of a text body.
+BOM = codecs.BOM_UTF8
 
 
 #: Headers reverse proxies write about the caller (address, host, scheme).
@@ -353,6 +356,17 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def not_json(request: AjaxRequest) -> AjaxResponse:
         # Labelled JSON by a handler that wrote it by hand, and not JSON.
         return AjaxResponse(body=b"{not: json", headers={"Content-Type": "application/json"})
+
+    @api.endpoint("status/empty")
+    def empty(request: AjaxRequest) -> AjaxResponse:
+        # A 200 with no body: fetch() reads it as "".
+        return AjaxResponse(body=b"", headers={"Content-Type": "text/plain"})
+
+    @api.endpoint("status/bom/{kind}")
+    def with_bom(request: AjaxRequest, kind: str) -> AjaxResponse:
+        # Text written by a tool that starts UTF-8 with a byte order mark.
+        media = "application/json" if kind == "json" else "text/plain; charset=utf-8"
+        return AjaxResponse(body=BOM + b'{"ok": true}', headers={"Content-Type": media})
 
     @api.endpoint
     def nothing(request: AjaxRequest) -> None:

@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 import pytest
 
-from tests.conformance.app import BINARY_BODY, PROXY_HEADERS, STREAM_CLOSED, build_api
+from tests.conformance.app import BINARY_BODY, BOM, PROXY_HEADERS, STREAM_CLOSED, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
 from tests.conformance.test_csrf import CROSS_SITE, legit
@@ -103,6 +104,24 @@ def test_K1_a_text_item_answer_that_is_not_utf8_is_given_in_base64(
     answers = _answers(_batch(client, [{"path": "native/latin1"}]))
     assert answers[0]["encoding"] == "base64"
     assert base64.b64decode(answers[0]["body"], validate=True) == alone.content
+
+
+def _fetched_text(response: Response) -> str:
+    """A body as ``fetch()``'s ``text()`` reads it: UTF-8, one leading BOM dropped."""
+    return response.content.removeprefix(BOM).decode("utf-8")
+
+
+def test_K12_an_item_body_reads_as_fetch_reads_it_alone(client: Client) -> None:
+    paths = ["status/empty", "status/bom/text", "status/bom/json", "nothing"]
+    alone = [client.get(f"/ajax/{path}") for path in paths]
+    answers = _answers(_batch(client, [{"path": path} for path in paths]))
+    assert [a["status"] for a in answers] == [r.status for r in alone]
+    empty, text, json, nothing = answers
+    assert empty["body"] == _fetched_text(alone[0]) == ""
+    assert text["body"] == _fetched_text(alone[1]) == '{"ok": true}'
+    assert json["body"] == orjson.loads(_fetched_text(alone[2])) == {"ok": True}
+    assert nothing["body"] == _fetched_text(alone[3]) == ""
+    assert not any("encoding" in answer for answer in answers)
 
 
 def _joined(values: list[str]) -> str:
@@ -249,14 +268,15 @@ def test_K1_a_head_item_has_no_body_whatever_its_handler_returned(
     alone = [client.request("HEAD", f"/ajax/{path}") for path in paths]
     answers = _answers(_batch(client, [{"method": "HEAD", "path": path} for path in paths]))
     assert [r.content for r in alone] == [b""] * 3
-    assert [(a["status"], a["body"]) for a in answers] == [(r.status, None) for r in alone]
+    # No body, read as fetch() reads one (K12).
+    assert [(a["status"], a["body"]) for a in answers] == [(r.status, "") for r in alone]
     assert answers[1]["headers"]["x-native"] == "1"
 
 
 def test_K5_a_head_item_of_a_stream_answers_as_sent_alone(client: Client) -> None:
     alone = client.request("HEAD", "/ajax/stream/sync")
     answers = _answers(_batch(client, [{"method": "HEAD", "path": "stream/sync"}]))
-    assert (answers[0]["status"], answers[0]["body"]) == (alone.status, None)
+    assert (answers[0]["status"], answers[0]["body"]) == (alone.status, _fetched_text(alone))
     assert answers[0]["headers"]["content-type"] == alone.headers["content-type"]
 
 

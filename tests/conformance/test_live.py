@@ -528,3 +528,24 @@ def test_L13_a_command_naming_more_than_max_topics_is_refused_unread(
         assert refused["detail"] == "At most 3 topics per connection."
         assert "topics" not in refused  # a long list is not sent back
         assert _subscribe(ws, ["news"])["type"] == "subscribed"
+
+
+def test_L14_a_websocket_client_too_slow_is_closed_with_4429_too_slow(
+    client_class: type[Client], needs: Callable[[str], None]
+) -> None:
+    # The client must tell it from L13's rate_limited: after too_slow it
+    # resubscribes at once with its cursor; after rate_limited it slows down.
+    needs("websocket")
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0, buffer_bytes=64))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        with client.websocket("/ajax/_live/ws") as ws:
+            assert _subscribe(ws, ["news"])["type"] == "subscribed"
+            live.publish("news", {"text": "x" * 100})  # more than the client may fall behind
+            with pytest.raises(WsClosed) as closed:
+                ws.receive_json()
+        assert (closed.value.code, closed.value.reason) == (4429, "too_slow")
+    finally:
+        client.close()

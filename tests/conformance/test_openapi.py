@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_spec_validator import validate
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.openapi import openapi_document
+from ajaxkit.testing import Client as ModelClient
 from tests.conformance.app import Natives, build_api
 from tests.conformance.clients.base import Client
+from tests.conformance.contract import OPAQUE, Contract, Requests, _text
+from tests.fuzz_strategies import FUZZ_SETTINGS
+from tests.models.backends import SQLAlchemyBackend
+from tests.models.spec import build_api as build_model_api
 
 PROBLEM = "#/components/responses/Problem"
 RESPONSES = "#/components/responses/"
@@ -180,3 +189,57 @@ def test_O10_an_etag_revalidates_with_304(client: Client, route: str) -> None:
     assert again.content == b""
     assert again.headers["etag"] == etag
     assert client.get(f"/ajax/{route}", headers={"If-None-Match": '"other"'}).status == 200
+
+
+# --- O12: a model list's parameters, exactly what the list accepts ------------------
+
+
+@pytest.fixture(scope="module")
+def notes() -> Iterator[tuple[dict[str, Any], ModelClient]]:
+    backend = SQLAlchemyBackend("sqlite")
+    try:
+        api = build_model_api(backend, [])
+        yield openapi_document(api, "/ajax"), ModelClient(api, mount="/ajax")
+    finally:
+        backend.close()
+
+
+def _list_parameter(document: dict[str, Any], name: str) -> dict[str, Any]:
+    parameters = document["paths"]["/notes"]["get"]["parameters"]
+    found: dict[str, Any] = next(p for p in parameters if p["name"] == name)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted", "refused"),
+    [
+        ("ordering", ["title", "-priority,title", "-created_at,id"], ["nowhere", "title,", "+id"]),
+        ("expand", ["author", "tags,comments", "comments.author"], ["body", "author.", "owner"]),
+        ("priority__in", [[1, -2]], [["high"], [2**63]]),
+        ("title__in", [["a", "b"]], [["a,b"], ["\x00"]]),
+    ],
+)
+def test_O12_list_parameters_name_only_what_the_list_accepts(
+    notes: tuple[dict[str, Any], ModelClient], name: str, accepted: list[Any], refused: list[Any]
+) -> None:
+    schema = _list_parameter(notes[0], name)["schema"]
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    assert all(validator.is_valid(value) for value in accepted), schema
+    assert not any(validator.is_valid(value) for value in refused), schema
+
+
+@given(data=st.data())
+@settings(FUZZ_SETTINGS)
+def test_O12_a_documented_list_parameter_is_never_refused(
+    notes: tuple[dict[str, Any], ModelClient], data: st.DataObject
+) -> None:
+    document, client = notes
+    contract = Contract(document)
+    parameters = document["paths"]["/notes"]["get"]["parameters"]
+    made = [p for p in parameters if p["in"] == "query" and p["name"] not in OPAQUE]
+    param = data.draw(st.sampled_from(made))
+    value = data.draw(Requests(contract).values(param["schema"]))
+    # An array is a comma-separated list (style form, explode false).
+    sent = ",".join(map(str, value)) if isinstance(value, list) else _text(value)
+    response = client.get("/ajax/notes", params={param["name"]: sent or ""})
+    assert response.status == 200, (param["name"], sent, response.json())

@@ -141,3 +141,41 @@ test("batch() returns a binary item as the server sent it, base64 and encoding",
   const results = await createClient({ ...quick, fetch }).batch(binary.request.items);
   assert.deepEqual(results, binary.response.items);
 });
+
+const marked = fixture("batch.json").pairs.find((p) => p.name === "empty_and_byte_order_marked_items");
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+test("empty and byte-order-marked items resolve as the calls alone do (K12)", async () => {
+  const { fetch } = stubFetch([answer(200, marked.response)]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  const batched = await Promise.all(marked.request.items.map((item) => client.get(item.path)));
+  const alone = [
+    new Response("", { headers: { "content-type": "text/plain" } }),
+    new Response(Buffer.concat([BOM, Buffer.from('{"ok": true}')]), { headers: { "content-type": "text/plain; charset=utf-8" } }),
+    new Response(Buffer.concat([BOM, Buffer.from('{"ok": true}')]), { headers: { "content-type": "application/json" } }),
+  ];
+  const single = await Promise.all(
+    alone.map((response) => createClient({ ...quick, fetch: stubFetch([response]).fetch }).get("x")),
+  );
+  assert.deepEqual(batched, single);
+});
+
+/** What a call resolved to, or the problem it was refused with. */
+async function settled(call) {
+  try {
+    return { value: await call };
+  } catch (error) {
+    return { problem: error.problem };
+  }
+}
+
+test("a coalesced 204 or 304 settles as the call alone does (K12)", async () => {
+  const items = [204, 304].map((status) => ({ status, headers: {}, body: "" }));
+  const client = createClient({ ...quick, fetch: stubFetch([answer(200, { items })]).fetch, coalesce: true });
+  const batched = await Promise.all([settled(client.get("a")), settled(client.get("b"))]);
+  const alone = await Promise.all([204, 304].map((status) => {
+    const fetch = stubFetch([new Response(null, { status })]).fetch;
+    return settled(createClient({ ...quick, fetch }).get("x"));
+  }));
+  assert.deepEqual(batched, alone);
+});

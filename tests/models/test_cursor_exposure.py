@@ -2,9 +2,9 @@
 
 A cursor is signed, not encrypted: its payload is base64 JSON holding the
 last row's value of every ordering term.  Ordering by a field left out of
-``fields`` (a default ``ordering``, an ``ordering_fields`` entry, or the pk
-itself when it is not shown) would hand that column's values to anyone who
-decodes ``next_cursor``.  Such an ordering pages by ``offset`` only.
+``fields`` is refused at registration; the primary key, which always ends
+the order, may still be left out, and an ordering ending with it pages by
+``offset`` only.
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ def combination(reference_combination: tuple[Backend, str]) -> tuple[Backend, st
     return reference_combination
 
 
-def _endpoint(shown: tuple[str, ...], order: tuple[str, ...]) -> type[ModelEndpoint]:
+def _endpoint(shown: tuple[str, ...]) -> type[ModelEndpoint]:
     numbers = itertools.count()
 
     class Authors(ModelEndpoint):
         fields = shown
-        ordering = order
-        ordering_fields = ("name", "email")
+        ordering = ("name",)
+        ordering_fields = ("name",)
 
         def prepare(self, request: AjaxRequest, values: dict[str, Any], obj: Any) -> dict[str, Any]:
             values["email"] = SECRET.format(next(numbers))  # never shown
@@ -44,21 +44,31 @@ def _endpoint(shown: tuple[str, ...], order: tuple[str, ...]) -> type[ModelEndpo
     return Authors
 
 
-@pytest.fixture
-def authors(backend: Backend, combination: tuple[Backend, str]) -> Iterator[Any]:
-    """A client on an authors endpoint that shows ``id`` and ``name``, not ``email``."""
+def _client(backend: Backend, combination: tuple[Backend, str], shown: tuple[str, ...]) -> Any:
     backend.reset()
     api = Ajax()
-    api.model(
-        backend.models.Author,
-        _endpoint(("id", "name"), ("email",)),
-        resource="authors",
-        **backend.options(),
-    )
+    api.model(backend.models.Author, _endpoint(shown), resource="authors", **backend.options())
     client = _client_class(combination[1])(apis={"/ajax": api})
     client.login("alice")
     for name in ("c", "a", "b"):
         assert client.post("/ajax/authors", json={"name": name}).status == 201
+    return client
+
+
+@pytest.fixture
+def authors(backend: Backend, combination: tuple[Backend, str]) -> Iterator[Any]:
+    """A client on an authors endpoint that shows ``id`` and ``name``, not ``email``."""
+    client = _client(backend, combination, ("id", "name"))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def pkless(backend: Backend, combination: tuple[Backend, str]) -> Iterator[Any]:
+    """A client on an authors endpoint that shows ``name`` alone, not its pk."""
+    client = _client(backend, combination, ("name",))
     try:
         yield client
     finally:
@@ -74,20 +84,13 @@ def _decoded(cursor: str) -> bytes:
     return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
 
 
-def test_an_ordering_on_a_hidden_field_gives_no_cursor(authors: Any) -> None:
-    page = authors.get("/ajax/authors", params={"limit": 1})
+def test_an_ordering_ending_with_a_hidden_pk_gives_no_cursor(pkless: Any) -> None:
+    page = pkless.get("/ajax/authors", params={"limit": 1})
     assert page.status == 200
-    assert _names(page) == ["c"]  # still ordered by email
+    assert _names(page) == ["a"]
     assert page.json()["next_cursor"] is None
-    assert b"example.com" not in page.content
-    second = authors.get("/ajax/authors", params={"limit": 1, "offset": 1})
-    assert _names(second) == ["a"]
-
-
-def test_a_client_ordering_on_a_hidden_field_gives_no_cursor(authors: Any) -> None:
-    page = authors.get("/ajax/authors", params={"limit": 1, "ordering": "-email"})
-    assert page.json()["next_cursor"] is None
-    assert b"example.com" not in page.content
+    second = pkless.get("/ajax/authors", params={"limit": 1, "offset": 1})
+    assert _names(second) == ["b"]
 
 
 def test_an_ordering_on_shown_fields_still_pages_by_cursor(authors: Any) -> None:

@@ -107,3 +107,36 @@ def test_a_clash_partway_leaves_no_half_registered_model(backend: Backend) -> No
     assert backend.models.Tag not in api.models
     # Nothing of the failed attempt stands in the way of a corrected one.
     api.model(backend.models.Tag, resource="labels", **backend.options())
+
+
+@pytest.mark.parametrize(
+    ("attr", "value"),
+    [
+        ("filter_fields", ("name", "email")),
+        ("ordering_fields", ("email",)),
+        ("search_fields", ("email",)),
+        ("ordering", ("-email",)),
+    ],
+)
+def test_a_query_on_a_field_left_out_of_fields_is_refused(
+    backend: Backend, attr: str, value: tuple[str, ...]
+) -> None:
+    # Filtering, ordering or searching on a column the records do not show
+    # lets a client learn its values by probing (``email__gte=m``), so it
+    # is a declaration error, not a silent leak.
+    endpoint = type("Authors", (ModelEndpoint,), {"fields": ("id", "name"), attr: value})
+    message = rf"api.model\(Author\): Authors.{attr}: 'email' is not in Authors.fields"
+    with pytest.raises(RegistrationError, match=message):
+        Ajax().model(backend.models.Author, endpoint, **backend.options())
+
+
+def test_every_field_is_queryable_when_fields_is_omitted(backend: Backend) -> None:
+    class Authors(ModelEndpoint):
+        filter_fields = ("email",)
+        ordering_fields = ("email",)
+        search_fields = ("email",)
+        ordering = ("-email",)
+
+    resource = Ajax().model(backend.models.Author, Authors, **backend.options())
+    assert "email" in resource.rules.filter_fields
+    assert "email" in resource.rules.ordering_fields

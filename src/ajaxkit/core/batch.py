@@ -34,6 +34,7 @@ header is shown once, its values joined with ``", "``.
 from __future__ import annotations
 
 import base64
+import codecs
 import dataclasses
 import logging
 import re
@@ -165,9 +166,10 @@ class BatchItemAnswer(TypedDict):
     ``headers`` as a page's script reads them off ``fetch()``: names
     lower-cased, a repeated field's values joined with ``", "``, never a
     ``Set-Cookie`` (cookies are set on the batch response).  ``body`` is
-    parsed when JSON, text when text; a body that is not text (an image, or
-    bytes that are not UTF-8) is its bytes in base64, with ``encoding``
-    ``"base64"`` (present for such a body only).
+    parsed when JSON, text when text, both read as ``fetch()`` reads them
+    (no body is ``""``, a leading byte order mark is dropped); a body that
+    is not text (an image, or bytes that are not UTF-8) is its bytes in
+    base64, with ``encoding`` ``"base64"`` (present for such a body only).
     """
 
     status: int
@@ -661,17 +663,20 @@ def _body_of(response: AjaxResponse) -> tuple[Any, str | None]:
     base64: decoded as UTF-8 it would come out mangled.
     """
     if not response.body:
-        return None, None
+        # What fetch() reads off an empty body, whatever its status (K12).
+        return "", None
     content_type = response.content_type or ""
     media_type = content_type.partition(";")[0].strip().lower()
+    # fetch() decodes text dropping one leading byte order mark (K12).
+    text = response.body.removeprefix(codecs.BOM_UTF8)
     if media_type in _JSON_TYPES or media_type.endswith("+json"):
         try:
-            return orjson.loads(response.body), None
+            return orjson.loads(text), None
         except orjson.JSONDecodeError:
             pass
     if _is_text_type(media_type, content_type):
         try:
-            return response.body.decode("utf-8"), None
+            return text.decode("utf-8"), None
         except UnicodeDecodeError:
             pass
     return base64.b64encode(response.body).decode("ascii"), BASE64

@@ -13,7 +13,7 @@ import logging
 import secrets
 import threading
 from collections import deque
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 from ajaxkit.live.broker import Backlog, Broker, check_window
 from ajaxkit.live.events import Cursor, Event, format_position, validate_topic
@@ -92,12 +92,27 @@ class MemoryBroker(Broker):
             if not (resumable and oldest - 1 <= start <= self._head):
                 self._note_foreign(cursor)
                 return Backlog([], head_cursor, head, reset=True)
-            skip = start - (oldest - 1)
             wanted = set(topics)
-            matching = (e for e in itertools.islice(self._log, skip, None) if e.topic in wanted)
+            matching = (e for e in self._after(start) if e.topic in wanted)
             # One more than ``limit`` says whether the answer is truncated.
             events = list(itertools.islice(matching, None if limit is None else limit + 1))
         if limit is not None and len(events) > limit:
             last = events[limit - 1]
             return Backlog(events[:limit], last.cursor, last.position, reset=False, more=True)
         return Backlog(events, head_cursor, head, reset=False)
+
+    def _after(self, start: int) -> Iterator[Event]:
+        """The logged events after position ``start``, oldest first (under the lock).
+
+        Positions are consecutive, so those are the log's last ``head -
+        start``.  A deque is walked from one end: when they are fewer than
+        the events before them (a reconnect resumes near the head), they are
+        read from the newest end, never walking the events before the
+        cursor; otherwise from the oldest, so a limited resume stops early.
+        """
+        count = self._head - start
+        skip = len(self._log) - count
+        if count < skip:
+            tail = list(itertools.islice(reversed(self._log), count))
+            return reversed(tail)
+        return itertools.islice(self._log, skip, None)

@@ -38,7 +38,7 @@ class LiveSettings:
         max_topics: topics one connection may ask for, and name in one
             WebSocket command.
         buffer_bytes: frames one connection may have queued before it is
-            closed as too slow (it then resumes from the log).
+            closed as too slow (4429 ``too_slow``; it then resumes from the log).
         poll_limit: the most events one long-poll answer carries.
         backlog_page: the most backlog events an SSE or WebSocket resume
             reads (and holds) at once; it reads page after page until it
@@ -46,7 +46,8 @@ class LiveSettings:
         message_rate: the commands (subscribe, unsubscribe, ping) one
             ``_live/ws`` connection may send, as ``message_rate=`` on a
             WebSocket endpoint: ``"20/second"`` or a list of them; ``None``
-            for no limit.  The one over it closes the socket with 4429.
+            for no limit.  The one over it closes the socket with 4429
+            ``rate_limited``.
 
     Raises:
         ConfigurationError: a value out of its range or of the wrong type,

@@ -15,7 +15,9 @@ The client sends JSON messages, the server answers with JSON messages:
 A command naming more than ``max_topics`` topics is refused before any of
 them is read, and the error does not repeat them.  The commands of one
 connection are limited by ``LiveSettings.message_rate``: the one over it
-closes the socket with 4429 ``rate_limited`` (rule L13).
+closes the socket with 4429 ``rate_limited`` (rule L13); a client that
+falls more than ``buffer_bytes`` behind is closed with 4429 ``too_slow``
+(rule L14), and resubscribes at once with its cursor.
 
 ``cursor`` is the same as an SSE event id, so a page can move between
 transports.  Only the first ``subscribe`` resumes from the client's cursor;
@@ -40,10 +42,14 @@ from ajaxkit.live.feed import Feed
 if TYPE_CHECKING:
     from ajaxkit.live.hub import Live
 
-__all__ = ["CLOSE_ENDED", "CLOSE_TOO_SLOW", "LiveSocket"]
+__all__ = ["CLOSE_ENDED", "CLOSE_TOO_SLOW", "TOO_SLOW_REASON", "LiveSocket"]
 
 #: Closed because the client fell more than ``buffer_bytes`` behind: resubscribe with its cursor.
+#: The code is shared with ``rate_limited`` (L13), kept for clients that
+#: reconnect on it; the reason tells them apart (L14).
 CLOSE_TOO_SLOW = 4429
+#: The close reason of :data:`CLOSE_TOO_SLOW`: reconnect at once, no need to slow down.
+TOO_SLOW_REASON = "too_slow"
 #: Closed by the server (access revoked, shutting down): reconnect and resubscribe.
 CLOSE_ENDED = 4403
 
@@ -176,9 +182,15 @@ class LiveSocket:
                 for frame in frames:
                     await self._ws.send(frame.decode())
             if feed.closed:  # too slow, or revoked: the client reconnects
-                await self._ws.close(CLOSE_TOO_SLOW if feed.overflowed else CLOSE_ENDED)
+                await self._close_ended(feed)
         except WebSocketDisconnect:
             self._drop()
+
+    async def _close_ended(self, feed: Feed) -> None:
+        if feed.overflowed:
+            await self._ws.close(CLOSE_TOO_SLOW, TOO_SLOW_REASON)
+        else:
+            await self._ws.close(CLOSE_ENDED)
 
     def _cursor(self) -> str:
         return self._feed.cursor if self._feed is not None else ""

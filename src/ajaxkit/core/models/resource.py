@@ -174,8 +174,7 @@ class ModelResource:
             ep.search_fields, "search_fields", lambda f: f.kind == "scalar" and f.python_type is str
         )
         default = [Order(o.removeprefix("-"), o.startswith("-")) for o in ep.ordering]
-        for order in default:
-            self._field(order.field)
+        self._checked([o.field for o in default], "ordering", lambda f: True)
         return QueryRules(
             fields=self.info.fields,
             pk=self.info.pk,
@@ -197,10 +196,17 @@ class ModelResource:
         )
 
     def _checked(self, names: Any, attr: str, ok: Callable[[FieldInfo], bool]) -> list[str]:
+        endpoint = type(self.endpoint).__name__
         for name in names:
             if not ok(self._field(name)):
+                raise RegistrationError(f"{endpoint}.{attr}: {name!r} is not usable there.")
+            if self.view.field(name) is None:
+                # Filtering, ordering or searching on a column the records
+                # do not show answers questions about it: email__gte=m, or
+                # where a row lands in an ordering, reveals it by probing.
                 raise RegistrationError(
-                    f"{type(self.endpoint).__name__}.{attr}: {name!r} is not usable there."
+                    f"{endpoint}.{attr}: {name!r} is not in {endpoint}.fields; "
+                    "a field clients cannot see cannot be queried either."
                 )
         return list(names)
 

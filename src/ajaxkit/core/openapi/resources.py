@@ -8,8 +8,12 @@ parameters off the query rules, so the document says what the code does.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ajaxkit.core.models.bounds import bounded_type
+from ajaxkit.core.models.query import MAX_OFFSET
 from ajaxkit.core.models.validation import value_type
 from ajaxkit.core.openapi.operations import security_for
 from ajaxkit.core.openapi.problems import error_responses
@@ -18,6 +22,7 @@ from ajaxkit.core.openapi.schemas import SchemaTable
 if TYPE_CHECKING:
     from ajaxkit.core.models.repository import FieldInfo
     from ajaxkit.core.models.resource import ModelResource
+    from ajaxkit.core.models.view import View, ViewLookup
 
 __all__ = ["model_operations"]
 
@@ -36,13 +41,6 @@ _IF_NONE_MATCH = {
     "description": "An ETag held; an unchanged record answers 304.",
     "schema": {"type": "string"},
 }
-_EXPAND = {
-    "name": "expand",
-    "in": "query",
-    "required": False,
-    "description": "Relations to inline: `author,tags.owner`.",
-    "schema": {"type": "string"},
-}
 
 
 def model_operations(res: ModelResource, table: SchemaTable) -> dict[tuple[str, str], Any]:
@@ -51,7 +49,7 @@ def model_operations(res: ModelResource, table: SchemaTable) -> dict[tuple[str, 
     pk = {"name": "pk", "in": "path", "required": True, "schema": _pk_schema(res, table)}
     item = f"{res.name}/{{pk}}"
     ops: dict[tuple[str, str], Any] = {
-        (res.name, "GET"): _list(res, record),
+        (res.name, "GET"): _list(res, table, record),
         (res.name, "POST"): _write(res, table, res.schema.full, record, "create", "201"),
         (item, "GET"): _get(res, record, pk),
         (item, "PATCH"): _write(res, table, res.schema.partial, record, "update", "200", pk),
@@ -113,27 +111,80 @@ def _errors(res: ModelResource, **extra: bool) -> dict[str, Any]:
     )
 
 
-def _list_parameters(res: ModelResource) -> list[dict[str, Any]]:
+def _list_parameters(res: ModelResource, table: SchemaTable) -> list[dict[str, Any]]:
     rules = res.rules
     params: list[dict[str, Any]] = [
         _query("limit", {"type": "integer", "minimum": 1, "maximum": rules.max_limit}),
-        _query("offset", {"type": "integer", "minimum": 0}),
+        _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}),
         _query("cursor", {"type": "string"}, "The `next_cursor` of the previous page."),
-        _query(
-            "ordering",
-            {"type": "string"},
-            "Comma-separated, `-` for descending: " + ", ".join(sorted(rules.ordering_fields)),
-        ),
-        _EXPAND,
+        _ordering(res),
+        *_expand(res),
     ]
     if rules.search_fields:
-        params.append(
-            _query("search", {"type": "string"}, "Text in " + ", ".join(rules.search_fields))
-        )
+        text = {"type": "string", "maxLength": rules.limits.max_search_length, **_NO_NUL}
+        params.append(_query("search", text, "Text in " + ", ".join(rules.search_fields)))
     for name in sorted(rules.filter_fields):
-        params.append(_query(name, {"type": "string"}, "Equal to."))
-        params.append(_query(f"{name}__in", {"type": "string"}, "Comma-separated values."))
+        value = _filter_value(res, table, name)
+        params.append(_query(name, value, "Equal to."))
+        params.append(_any_of(f"{name}__in", value))
     return params
+
+
+def _any_of(name: str, value: dict[str, Any]) -> dict[str, Any]:
+    """``<field>__in``: values split at commas, so a text item holds none."""
+    item = {**value, **_NO_COMMA} if value.get("type") == "string" else value
+    many = {"type": "array", "items": item}
+    return {**_query(name, many, "Any of."), "style": "form", "explode": False}
+
+
+#: No database stores NUL in text, so a list refuses a value holding one.
+_NO_NUL = {"pattern": "^[^\\u0000]*$"}
+#: An ``__in`` list is split at commas, so a text item holds none.
+_NO_COMMA = {"pattern": "^[^,\\u0000]*$"}
+
+
+def _ordering(res: ModelResource) -> dict[str, Any]:
+    """Terms from ``ordering_fields``, ``-`` for descending, comma-separated,
+    at most ``max_ordering_terms`` of them (as :mod:`~ajaxkit.core.models.limits` counts)."""
+    rules = res.rules
+    term = "-?" + _one_of(rules.ordering_fields)
+    most = rules.limits.max_ordering_terms
+    schema = {"type": "string", "pattern": f"^{term}(,{term}){{0,{most - 1}}}$"}
+    names = ", ".join(sorted(rules.ordering_fields))
+    return _query("ordering", schema, f"Comma-separated, `-` for descending: {names}.")
+
+
+def _expand(res: ModelResource) -> list[dict[str, Any]]:
+    """The ``expand`` parameter, naming every path that expands; none when
+    no relation can (any value but an empty one would be refused)."""
+    paths = sorted(_expandable(res.view, res.lookup, res.endpoint.max_expand_depth))
+    if not paths:
+        return []
+    path = _one_of(paths)
+    schema = {"type": "string", "pattern": f"^{path}(,{path})*$"}
+    return [_query("expand", schema, "Relations to inline, comma-separated: " + ", ".join(paths))]
+
+
+def _expandable(view: View, lookup: ViewLookup, depth: int, prefix: str = "") -> Iterator[str]:
+    if depth < 1:
+        return
+    for info in view.fields:
+        related = lookup(info.related_model) if info.is_relation else None
+        if related is not None:
+            yield prefix + info.name
+            yield from _expandable(related, lookup, depth - 1, f"{prefix}{info.name}.")
+
+
+def _one_of(names: Iterable[str]) -> str:
+    return "(" + "|".join(re.escape(n) for n in sorted(names)) + ")"
+
+
+def _filter_value(res: ModelResource, table: SchemaTable, name: str) -> dict[str, Any]:
+    # What the list converts a filter value to (a relation's: its pk's type).
+    schema = table.of_type(bounded_type(res.rules.fields[name]), "validation")
+    if schema.get("type") == "string":
+        schema = {**schema, "maxLength": res.rules.limits.max_filter_length, **_NO_NUL}
+    return schema
 
 
 def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
@@ -141,7 +192,7 @@ def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str
     return {**found, "description": description} if description else found
 
 
-def _list(res: ModelResource, record: dict[str, Any]) -> dict[str, Any]:
+def _list(res: ModelResource, table: SchemaTable, record: dict[str, Any]) -> dict[str, Any]:
     page = {
         "type": "object",
         "required": ["count", "next_cursor", "results"],
@@ -153,7 +204,7 @@ def _list(res: ModelResource, record: dict[str, Any]) -> dict[str, Any]:
     }
     return {
         **_base(res, "list", res.name, "GET"),
-        "parameters": _list_parameters(res),
+        "parameters": _list_parameters(res, table),
         "responses": {"200": _json("A page of records.", page), **_errors(res)},
     }
 
@@ -170,7 +221,7 @@ def _get(res: ModelResource, record: dict[str, Any], pk: dict[str, Any]) -> dict
     route = f"{res.name}/{{pk}}"
     return {
         **_base(res, "get", route, "GET"),
-        "parameters": [pk, _EXPAND, _IF_NONE_MATCH],
+        "parameters": [pk, *_expand(res), _IF_NONE_MATCH],
         "responses": {
             "200": _json("The record.", record, etag=True),
             "304": {"description": "Not modified.", "headers": _ETAG_HEADER},
@@ -190,7 +241,7 @@ def _write(  # noqa: PLR0917 - one builder for create and both updates
 ) -> dict[str, Any]:
     route = res.name if pk is None else f"{res.name}/{{pk}}"
     method = "POST" if pk is None else ("PATCH" if model is res.schema.partial else "PUT")
-    params = [_EXPAND] if pk is None else [pk, _EXPAND, _IF_MATCH]
+    params = [*_expand(res)] if pk is None else [pk, *_expand(res), _IF_MATCH]
     guarded = pk is not None
     return {
         **_base(res, op, route, method),
@@ -247,7 +298,7 @@ def _action(res: ModelResource, name: str, method: str, pk: dict[str, Any]) -> d
     route = f"{res.name}/{{pk}}/{name}"
     return {
         **_base(res, name, route, method.upper()),
-        "parameters": [pk, _EXPAND, _IF_MATCH],
+        "parameters": [pk, *_expand(res), _IF_MATCH],
         "responses": {
             "200": _json("The action's result (the record when it returns nothing).", {}),
             **_errors(res, NotFound=True, Conflict=True, PreconditionFailed=True),

@@ -193,9 +193,11 @@ export class Client {
     );
     const headers = new Headers(result.headers);
     // Bytes that are not text come in base64 (K1): the Blob the call alone resolves to.
-    const body = result.encoding === "base64"
-      ? new Blob([fromBase64(/** @type {string} */ (result.body))], { type: headers.get("Content-Type") ?? "" })
-      : result.body;
+    // A 204 or 304 has no body, which decode() gives as undefined (K12).
+    const body = BODILESS_STATUSES.has(result.status) ? undefined
+      : result.encoding === "base64"
+        ? new Blob([fromBase64(/** @type {string} */ (result.body))], { type: headers.get("Content-Type") ?? "" })
+        : result.body;
     return { status: result.status, headers, body };
   }
 
@@ -343,7 +345,7 @@ function isRaw(body) {
  * @param {Response} response
  */
 async function decode(response) {
-  if (response.status === 204 || response.status === 304) return undefined;
+  if (BODILESS_STATUSES.has(response.status)) return undefined;
   const type = response.headers.get("Content-Type") || "";
   const bytes = await response.arrayBuffer();
   if (bytes.byteLength === 0) return "";
@@ -356,6 +358,9 @@ async function decode(response) {
     return text; // a proxy's page labelled JSON: the status still decides
   }
 }
+
+/** Statuses whose answers have no body: a call resolves (or is refused) with none. */
+const BODILESS_STATUSES = new Set([204, 304]);
 
 /** Types whose bodies are text without naming a charset (besides text/* and JSON). */
 const TEXT_TYPES = new Set([
