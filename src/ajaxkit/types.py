@@ -564,10 +564,11 @@ class ResponseHeaders(MutableMapping[str, str]):
         """:meth:`add` each ``(name, value)`` of ``pairs``, in order."""
         # add()'s work inline: every response of a limited endpoint extends
         # its headers, and a call per pair cost more than the appending.
+        # The pairs are kept as given, not unpacked and made again.
         items, names = self._items, self._names
-        for key, value in pairs:
-            items.append((key, value))
-            names.append(key.lower())
+        for pair in pairs:
+            items.append(pair)
+            names.append(pair[0].lower())
 
     def getlist(self, key: str) -> list[str]:
         """Every value of ``key``, in order."""

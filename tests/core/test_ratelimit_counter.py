@@ -1,10 +1,11 @@
 """The in-process counting path counts exactly as the generic one.
 
 The rate-limit step counts on a :class:`CounterStorage` through a path of
-its own (each window's counter names formatted once per window, the
-counter's unwrapped ``count``).  For any clock moves, forwards or back, and
-any keys, it must give the same usages as the generic path counting on
-``limits``' own ``MemoryStorage``: same counts, resets and header fields.
+its own (each window's counter names formatted once per window, counted
+under the storage's lock, one limit's fields written without a usage).
+For any clock moves, forwards or back, and any keys, it must give the same
+usages as the generic path counting on ``limits``' own ``MemoryStorage``:
+same counts, resets, header fields and refusals.
 """
 
 from __future__ import annotations
@@ -26,8 +27,17 @@ from limits.strategies import (
 )
 
 from ajaxkit import Ajax
-from ajaxkit.core.ratelimit import CounterStorage, RateLimitStep, _count, _count_here
+from ajaxkit.core.ratelimit import (
+    CounterStorage,
+    RateLimitConfig,
+    RateLimitStep,
+    _admit,
+    _admit_here,
+    _count,
+    _count_here,
+)
 from ajaxkit.core.settings import Settings
+from ajaxkit.exceptions import TooManyRequests
 
 START = 1_700_000_000.0
 
@@ -60,14 +70,54 @@ def test_counting_here_agrees_with_limits_memory_storage(
         reference.reset()  # stops limits' expiry timer thread
 
 
+Answer = tuple[list[tuple[str, str]], str | None]
+
+
+def _answer(admit: Any) -> Answer:
+    """The fields an admission wrote, and its refusal's ``Retry-After`` (if refused)."""
+    headers: list[tuple[str, str]] = []
+    try:
+        admit(headers)
+    except TooManyRequests as refused:
+        return headers, refused.headers["Retry-After"]
+    return headers, None
+
+
+@settings(max_examples=200, deadline=None)
+@given(_rates, _moves)
+def test_admitting_here_agrees_with_limits_memory_storage(
+    rate: str | list[str], moves: list[tuple[float, str]]
+) -> None:
+    config = RateLimitStep().configure("e", {"rate": rate, "rate_key": "ip"})
+    assert config is not None
+    here, reference = CounterStorage(), MemoryStorage()
+    try:
+        now = START
+        for move, key in moves:
+            now += move
+            assert _answer(lambda headers: _admit_here(headers, here, config, key, now)) == _answer(
+                lambda headers: _admit(headers, config, _count(reference, config, key, now))
+            )
+    finally:
+        reference.reset()
+
+
+def _used_here(storage: CounterStorage, config: RateLimitConfig, key: str, now: float) -> int:
+    """Admit one request through :func:`_admit_here`; how many its window counted."""
+    headers, _ = _answer(lambda headers: _admit_here(headers, storage, config, key, now))
+    remaining = int(dict(headers)["RateLimit"].split(";r=")[1].split(";")[0])
+    return config.limits[0].amount - remaining
+
+
 def test_counts_from_threads_are_exact() -> None:
     config = RateLimitStep().configure("e", {"rate": "100000/hour", "rate_key": "ip"})
     assert config is not None
     storage = CounterStorage()
 
     def hammer() -> None:
-        for _ in range(2000):
+        for _ in range(1000):
             _count_here(storage, config, "ip:1", START)
+            _used_here(storage, config, "ip:1", START)  # one limit's own way
 
     threads = [threading.Thread(target=hammer) for _ in range(4)]
     for thread in threads:
@@ -160,6 +210,9 @@ def test_a_config_moved_to_another_storage_counts_there() -> None:
     _count_here(first, config, "ip:1", START)
     (usage,) = _count_here(second, config, "ip:1", START)
     assert usage.used == 1
+    third = CounterStorage()
+    assert _used_here(third, config, "ip:1", START) == 1
+    assert _used_here(first, config, "ip:1", START) == 2
 
 
 def test_old_windows_are_dropped_when_a_new_one_starts() -> None:

@@ -52,9 +52,11 @@ class Admission:
         admitted: the steps that let the request through, in order.
         response: an answer given during admission (OPTIONS, a replay);
             when set, the handler is not called.
+        step_headers: the fields the admitted steps asked every answer to
+            carry (:attr:`StepCall.response_headers`).
     """
 
-    __slots__ = ("_call", "admitted", "completes", "endpoint", "response")
+    __slots__ = ("_call", "admitted", "completes", "endpoint", "response", "step_headers")
 
     def __init__(self) -> None:
         self.endpoint: Endpoint | None = None
@@ -63,17 +65,17 @@ class Admission:
         #: Whether an admitted step wants to see the final response.
         self.completes = False
         self._call: StepCall | None = None
+        # The StepCall's own list once steps run: read by the pipeline as
+        # an attribute, not through a method, on every answer.
+        self.step_headers: Sequence[tuple[str, str]] = ()
 
     def call(self, request: AjaxRequest, settings: Settings, platform: Platform) -> StepCall:
         """The :class:`StepCall` the steps were admitted with (made once)."""
         if self._call is None:
             assert self.endpoint is not None
             self._call = StepCall(request, self.endpoint, settings, platform, [])
+            self.step_headers = self._call.response_headers
         return self._call
-
-    def response_headers(self) -> Sequence[tuple[str, str]]:
-        """The fields the admitted steps asked every answer to carry."""
-        return () if self._call is None else self._call.response_headers
 
 
 def admit(
@@ -106,9 +108,11 @@ def admit(
     if steps:
         # tuple.__new__ skips the NamedTuple's Python-level constructor: this
         # runs for every unsafe request, where a fraction of a microsecond shows.
+        headers: list[tuple[str, str]] = []
         call = admission._call = tuple.__new__(
-            StepCall, (request, endpoint, settings, platform, [])
+            StepCall, (request, endpoint, settings, platform, headers)
         )
+        admission.step_headers = headers
         # The steps run here rather than in a generator of their own: one
         # frame less on every request that has steps.
         for bound in steps:

@@ -22,12 +22,12 @@ must have synchronised clocks (NTP), as any fixed-window limiter does.
 from __future__ import annotations
 
 import functools
-import math
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from math import ceil
 from typing import Any, NamedTuple
 
 from limits.storage import MemoryStorage, Storage, storage_from_string
@@ -80,6 +80,22 @@ class RateLimitConfig:
     def policy_header(self) -> tuple[str, str]:
         """``policy`` as a header pair, made once rather than per response."""
         return ("RateLimit-Policy", self.policy)
+
+    @functools.cached_property
+    def rate_header(self) -> Callable[[int, int], tuple[str, str]]:
+        """The ``RateLimit`` pair of the first limit, by remaining and reset.
+
+        Remembered, per endpoint: a busy endpoint's responses repeat a few
+        values (``t=`` moves once a second), and formatting the pair cost
+        more than finding it.  Keyed by two ints, which hash cheaply.
+        """
+        name = self.limits[0].name
+
+        @functools.lru_cache(maxsize=1024)
+        def rate_header(remaining: int, reset: int) -> tuple[str, str]:
+            return ("RateLimit", f'"{name}";r={remaining};t={reset}')
+
+        return rate_header
 
     @functools.cached_property
     def windows(self) -> list[_Window]:
@@ -142,16 +158,20 @@ class RateLimitStep:
         return endpoint_methods
 
     def admit(self, call: StepCall, config: RateLimitConfig) -> Verdict:
-        request = call.request
+        # Every limited request comes here: the key and, on the default
+        # storage, the count and the fields are found in this frame and
+        # _admit_here's, with no layer between (a call is most of a
+        # microsecond).
+        settings = call.settings
         if config.key == "ip":
-            key = _address_key(request, call.settings.trusted_proxies)
+            key = _bucket_key(client_address(call.request, settings.trusted_proxies))
         elif callable(config.key):
-            key = f"k:{config.key(request)}"
+            key = f"k:{config.key(call.request)}"
         else:  # "user": loading the user may be I/O
             return self._admit_user(call, config)
-        storage = call.settings.rate_limit_storage
+        storage = settings.rate_limit_storage
         if type(storage) is CounterStorage:  # the default, inline: no effect, no I/O
-            _admit(call, config, _count_here(storage, config, key, call.settings.clock.time()))
+            _admit_here(call.response_headers, storage, config, key, settings.clock.time())
             return None
         return self._counted(call, config, key)
 
@@ -174,7 +194,7 @@ class RateLimitStep:
         if type(storage) is CounterStorage:
             # In-process and exact under a lock: no effect (a thread hop when
             # async would cost more than the count itself).
-            _admit(call, config, _count_here(storage, config, key, now))
+            _admit_here(call.response_headers, storage, config, key, now)
             return None
         return self._count_remote(call, storage, config, key, now)
 
@@ -189,7 +209,7 @@ class RateLimitStep:
             except Exception as exc:
                 # Fail closed: an unreachable store must not lift every limit.
                 raise ServiceUnavailable("The rate-limit store is unreachable.") from exc
-        _admit(call, config, usages)
+        _admit(call.response_headers, config, usages)
         return None
 
     def complete(
@@ -199,6 +219,7 @@ class RateLimitStep:
 
 
 def _address_key(request: AjaxRequest, trusted_proxies: int) -> str:
+    # admit() spells this out: one call less on every request limited by address.
     return _bucket_key(client_address(request, trusted_proxies))
 
 
@@ -211,11 +232,13 @@ def _bucket_key(address: str) -> str:
     return f"ip:{address_bucket(address)}"
 
 
-def _admit(call: StepCall, config: RateLimitConfig, usages: list[Usage]) -> None:
-    """Have every answer carry the fields for ``usages``; refuse when one is over its limit."""
+def _admit(headers: list[tuple[str, str]], config: RateLimitConfig, usages: list[Usage]) -> None:
+    """Have every answer carry the fields for ``usages``; refuse when one is over its limit.
+
+    ``headers``: the request's :attr:`~ajaxkit.core.steps.StepCall.response_headers`.
+    """
     # Every answer: success, a later step's refusal, the handler's error,
     # this step's own 429.  Nothing else writes these fields.
-    headers = call.response_headers
     headers.append(config.policy_header)
     if len(usages) == 1:  # the common case: its field as it was made, no join
         headers.append(("RateLimit", usages[0].field))
@@ -224,11 +247,15 @@ def _admit(call: StepCall, config: RateLimitConfig, usages: list[Usage]) -> None
     for usage in usages:
         if usage.used > usage.limit.amount:
             over = [u for u in usages if u.exceeded]
-            retry = max(u.reset for u in over)
-            raise TooManyRequests(
-                f"Rate limit {over[0].limit.name} exceeded; retry in {retry} s.",
-                headers={"Retry-After": str(retry)},
-            )
+            raise _refusal(over[0].limit, max(u.reset for u in over))
+
+
+def _refusal(limit: RateLimit, retry: int) -> TooManyRequests:
+    """The 429 of a request over ``limit``, which may be retried in ``retry`` seconds."""
+    return TooManyRequests(
+        f"Rate limit {limit.name} exceeded; retry in {retry} s.",
+        headers={"Retry-After": str(retry)},
+    )
 
 
 def _policy(limits: Sequence[RateLimit]) -> str:
@@ -248,7 +275,7 @@ def _count(storage: Storage, config: RateLimitConfig, key: str, now: float) -> l
 
 def _hit(storage: Storage, scope: str, limit: RateLimit, key: str, now: float) -> Usage:
     window = int(now // limit.window)
-    reset = max(1, math.ceil((window + 1) * limit.window - now))
+    reset = max(1, ceil((window + 1) * limit.window - now))
     # The storage keeps the counter a little past the window's end; only
     # this window's requests ever use that name.
     used = storage.incr(f"ajaxkit/{scope}/{limit.name}/{window}/{key}", reset + 1)
@@ -272,6 +299,39 @@ def _field(name: str, remaining: int, reset: int) -> str:
     return f'"{name}";r={remaining};t={reset}'
 
 
+def _admit_here(
+    headers: list[tuple[str, str]],
+    storage: CounterStorage,
+    config: RateLimitConfig,
+    key: str,
+    now: float,
+) -> None:
+    """:func:`_count_here` and :func:`_admit` in one frame: the same counts,
+    fields and refusal, for the storage every process starts with.
+
+    One limit (nearly every endpoint) is counted here with nothing made
+    per request: no :class:`Usage`, no list, no string; its ``RateLimit``
+    pair comes from the config's cache (:attr:`RateLimitConfig.rate_header`).
+    Several take the general way.
+    """
+    if len(config.limits) != 1:
+        _admit(headers, config, _count_here(storage, config, key, now))
+        return
+    # _count_here's steps for its one limit, spelled out.
+    window = config.windows[0]
+    if not window.start <= now < window.end or window.storage is not storage:
+        window = config.windows[0] = _window_at(storage, config.scope, config.limits[0], now)
+    counts = window.counts
+    with storage.counter_lock:  # count_in's, without its call
+        used = counts[key] = counts.get(key, 0) + 1
+    amount = config.limits[0].amount
+    reset = ceil(window.end - now)  # inside the window, so at least 1
+    headers.append(config.policy_header)
+    headers.append(config.rate_header(amount - used if used < amount else 0, reset))
+    if used > amount:
+        raise _refusal(config.limits[0], reset)
+
+
 def _count_here(
     storage: CounterStorage, config: RateLimitConfig, key: str, now: float
 ) -> list[Usage]:
@@ -287,7 +347,7 @@ def _count_here(
             # meanwhile still sees a consistent window.
             window = windows[index] = _window_at(storage, config.scope, limit, now)
         # Inside the window, so at least 1.
-        reset = math.ceil(window.end - now)
+        reset = ceil(window.end - now)
         usages.append(_usage(limit, storage.count_in(window.counts, key), reset))
     return usages
 
@@ -354,7 +414,9 @@ class CounterStorage(MemoryStorage):
     def __init__(self, uri: str | None = None, **options: Any) -> None:
         Storage.__init__(self, uri, **options)
         self._set_up_limits_state()
-        self._counter_lock = threading.Lock()
+        #: Held while a count changes; the rate-limit step counts in a
+        #: :meth:`window` under it too, as :meth:`count_in` does.
+        self.counter_lock = threading.Lock()
         self._next_sweep = 0.0
         # name -> (when it goes, in time.time(); its counts by key)
         self._windows: dict[str, tuple[float, dict[str, int]]] = {}
@@ -366,7 +428,7 @@ class CounterStorage(MemoryStorage):
         time, as ``incr``'s expiry), so counting a request needs neither its
         counter's full name nor an expiry of its own.
         """
-        with self._counter_lock:
+        with self.counter_lock:
             found = self._windows.get(name)
             if found is None:
                 now = time.time()
@@ -379,7 +441,7 @@ class CounterStorage(MemoryStorage):
 
     def count_in(self, counts: dict[str, int], key: str) -> int:
         """Count one more request of ``key`` in a :meth:`window`'s ``counts``."""
-        with self._counter_lock:
+        with self.counter_lock:
             used = counts[key] = counts.get(key, 0) + 1
         return used
 
@@ -390,12 +452,12 @@ class CounterStorage(MemoryStorage):
     def clear(self, key: str) -> None:
         name, counts = self._window_of(key)
         if counts is not None:
-            with self._counter_lock:
+            with self.counter_lock:
                 counts.pop(key[len(name) :], None)
         super().clear(key)
 
     def reset(self) -> int | None:
-        with self._counter_lock:
+        with self.counter_lock:
             dropped = 0
             for _, counts in self._windows.values():
                 dropped += len(counts)
@@ -427,7 +489,7 @@ class CounterStorage(MemoryStorage):
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
-        del state["_counter_lock"]
+        del state["counter_lock"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -435,7 +497,7 @@ class CounterStorage(MemoryStorage):
         self.__dict__.update(state)
         self.locks = defaultdict(threading.RLock)
         self.timer = self._idle_timer()
-        self._counter_lock = threading.Lock()
+        self.counter_lock = threading.Lock()
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         return self.count(key, expiry, amount)
@@ -450,7 +512,7 @@ class CounterStorage(MemoryStorage):
         """
         now = time.time()
         counts = self.storage
-        with self._counter_lock:
+        with self.counter_lock:
             if now >= self._next_sweep:
                 self._sweep(now)
             # get(): Counter's __missing__ is a Python-level call.
