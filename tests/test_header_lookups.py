@@ -29,7 +29,7 @@ _names = st.one_of(
 _values = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=8)
 
 
-def _unbuilt(headers: LazyHeaders) -> bool:
+def _unbuilt(headers: Headers) -> bool:
     try:
         Headers.__dict__["_map"].__get__(headers)
     except AttributeError:
@@ -37,8 +37,11 @@ def _unbuilt(headers: LazyHeaders) -> bool:
     return False
 
 
-def _agree(headers: LazyHeaders, reference: Headers, asked: list[str]) -> None:
-    for name in [*ASKED, *asked]:
+def _agree(headers: Headers, reference: Headers, asked: list[str]) -> None:
+    names = [*ASKED, *asked]
+    # Many at once, before and after single lookups (which may index the pairs).
+    assert headers.get_many(names) == [reference.get(name) for name in names]
+    for name in names:
         assert headers.get(name) == reference.get(name), name
         assert (name in headers) == (name in reference), name
         if name in reference:
@@ -46,6 +49,7 @@ def _agree(headers: LazyHeaders, reference: Headers, asked: list[str]) -> None:
         else:
             with pytest.raises(KeyError):
                 headers[name]
+    assert headers.get_many(names[::-1]) == [reference.get(name) for name in names[::-1]]
 
 
 @pytest.mark.starlette
@@ -108,9 +112,12 @@ def test_asgi_lookup_agrees_with_a_scan_for_any_bytes(
     repeated) answer as a plain scan of the pairs would, lookup after lookup."""
     from ajaxkit.starlette.asgi import scope_headers
 
+    names = [*asked, *(k.decode("latin-1") for k, _ in raw), *asked]
+    assert scope_headers(raw).get_many(names) == [_scan(raw, name) for name in names]
     headers = scope_headers(raw)
-    for name in [*asked, *(k.decode("latin-1") for k, _ in raw), *asked]:
+    for name in names:
         assert headers.get(name) == _scan(raw, name), name
+    assert headers.get_many(names) == [_scan(raw, name) for name in names]
 
 
 def _environ(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -170,4 +177,25 @@ def test_without_a_lookup_the_mapping_is_built_once() -> None:
     assert headers.get("content-length") == "3"
     assert headers.get("missing", "default") == "default"
     assert headers["x-a"] == "1, 2"
+    assert headers.get_many(["X-A", "nope", "CONTENT-LENGTH"]) == ["1, 2", None, "3"]
     assert calls == [1]
+
+
+def test_plain_headers_answer_many_as_one_by_one() -> None:
+    headers = Headers([("Cookie", "a=1"), ("X-A", "1"), ("x-a", "2")])
+    assert headers.get_many(["cookie", "X-a", "nope"]) == ["a=1", "1, 2", None]
+    assert headers.extended([("X-B", "3")]).get_many(["x-b", "x-a"]) == ["3", "1, 2"]
+
+
+@pytest.mark.starlette
+def test_asgi_names_asked_for_are_remembered_boundedly() -> None:
+    """Raw names are cached by the name asked for, never past their bound,
+    and a name asked for after the bound still answers."""
+    from ajaxkit.starlette import asgi
+
+    headers = asgi.scope_headers([(b"x-late", b"1")])
+    for n in range(asgi._RAW_NAMES_BOUND + 10):
+        assert headers.get(f"X-Unsent-{n}") is None
+    assert len(asgi._RAW_NAMES) <= asgi._RAW_NAMES_BOUND
+    assert headers.get("X-Late") == "1"
+    assert headers.get_many(["X-LATE", "é-unsent", "İ"]) == ["1", None, None]

@@ -16,6 +16,7 @@ from collections.abc import (
     Iterator,
     Mapping,
     MutableMapping,
+    Sequence,
 )
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -115,6 +116,16 @@ class Headers(Mapping[str, str]):
         # Mapping.get would go through a KeyError for every absent header.
         return self._map.get(key.lower(), default)
 
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        """The values of several headers at once, each as :meth:`get` answers it.
+
+        A check that reads a handful of headers (the CSRF step's token
+        fallback) asks once: an integration reading straight from the
+        framework's structure pays its per-call costs once, not per header.
+        """
+        found = self._map
+        return [found.get(key.lower()) for key in keys]
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._map
 
@@ -183,6 +194,12 @@ class LazyHeaders(Headers):
             return self._map.get(key.lower(), default)
         value = self._lookup(key.lower())
         return default if value is None else value
+
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        lookup = self._lookup
+        if lookup is None:
+            return super().get_many(keys)
+        return [lookup(key.lower()) for key in keys]
 
     def __contains__(self, key: object) -> bool:
         if self._lookup is None or not isinstance(key, str):

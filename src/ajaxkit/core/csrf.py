@@ -42,16 +42,21 @@ if TYPE_CHECKING:
     from ajaxkit.core.settings import Settings
 
 __all__ = [
+    "PASSED_TOKENS",
     "CsrfPolicy",
     "HmacSigner",
     "PassedChecks",
+    "PassedTokens",
     "Signer",
     "VerifiedTokens",
     "check_origin_headers",
+    "check_read_headers",
+    "check_sent_pair",
     "check_sent_token",
     "check_site_and_origin",
     "check_token",
     "csrf_signer",
+    "fallback_headers",
     "issue_token",
     "origin_matches",
     "origin_problem",
@@ -261,18 +266,36 @@ def check_site_and_origin(
         return True
     headers = request.headers
     origin = headers.get("origin")
+    referer = headers.get("referer") if origin is None and request.scheme == "https" else None
+    return check_read_headers(request, site, origin, referer, policy=policy, trusted=trusted)
+
+
+def check_read_headers(
+    request: AjaxRequest,
+    site: str | None,
+    origin: str | None,
+    referer: str | None,
+    *,
+    policy: CsrfPolicy,
+    trusted: Callable[[], tuple[str, ...]],
+) -> bool:
+    """:func:`check_site_and_origin` on header values read already
+    (``Sec-Fetch-Site``, ``Origin``, ``Referer``; ``None`` where absent).
+
+    ``Referer`` counts only over HTTPS and without ``Origin``.
+    """
+    if site == "same-origin":
+        return True
     if site is not None:
         verdict = _fetch_site(site.strip().lower(), origin, policy, trusted)
         if verdict is not None:
             return verdict
     if origin is not None:
         return _check_origin(origin.strip(), request, trusted())
-    if request.scheme == "https":
+    if referer and request.scheme == "https":
         # Over HTTPS a missing Origin is an older browser; its Referer
         # (which a page can trim, never forge) tells the same.
-        referer = headers.get("referer")
-        if referer:
-            return _check_referer(referer, request, trusted())
+        return _check_referer(referer, request, trusted())
     return False
 
 
@@ -488,6 +511,13 @@ def check_sent_token(
     Raises:
         CSRFFailed: naming what was missing or wrong.
     """
+    _check_sent(request, sent, policy, signer, clock)
+
+
+def _check_sent(
+    request: AjaxRequest, sent: str | None, policy: CsrfPolicy, signer: Signer, clock: Clock
+) -> int:
+    """:func:`check_sent_token`, giving the token's issue time."""
     if sent is None:
         raise CSRFFailed(
             "CSRF check failed: no Origin or Sec-Fetch-Site header and no token "
@@ -498,12 +528,113 @@ def check_sent_token(
         raise CSRFFailed(f"CSRF check failed: the {policy.cookie_name} cookie is missing.")
     if not hmac.compare_digest(sent.encode(), cookie.encode()):
         raise CSRFFailed("CSRF check failed: the token does not match the CSRF cookie.")
-    _check_signed(sent, policy, signer, clock)
+    return _check_signed(sent, policy, signer, clock)
 
 
-def _check_signed(token: str, policy: CsrfPolicy, signer: Signer, clock: Clock) -> None:
-    age = _age(token, signer, clock)
-    if age == float("inf"):
+def _check_signed(token: str, policy: CsrfPolicy, signer: Signer, clock: Clock) -> int:
+    """The issue time of ``token`` after checking its signature and age."""
+    value = VERIFIED.unsign(token, signer)
+    issued = value.rpartition(".")[2] if value else ""
+    if not issued.isdigit():
         raise CSRFFailed("CSRF check failed: the token's signature is invalid.")
-    if age > policy.token_max_age:
+    _check_age(int(issued), policy, clock)
+    return int(issued)
+
+
+def _check_age(issued: int, policy: CsrfPolicy, clock: Clock) -> None:
+    if clock.time() - issued > policy.token_max_age:
         raise CSRFFailed("CSRF check failed: the token has expired.")
+
+
+def fallback_headers(policy: CsrfPolicy) -> tuple[str, ...]:
+    """The headers :func:`check_headers_and_token` reads, in the order it takes them.
+
+    ``Origin``, ``Referer``, ``Cookie``, then the policy's token headers.
+    """
+    return _fallback_headers(policy.header_names)
+
+
+@functools.lru_cache(maxsize=8)
+def _fallback_headers(header_names: tuple[str, ...]) -> tuple[str, ...]:
+    return ("origin", "referer", "cookie", *header_names)
+
+
+def check_sent_pair(
+    request: AjaxRequest,
+    sent: str | None,
+    cookie_header: str | None,
+    policy: CsrfPolicy,
+    signer: Signer,
+    *,
+    clock: Clock,
+    passed: PassedTokens | None = None,
+) -> None:
+    """:func:`check_sent_token` for a caller that has read the ``Cookie`` header too.
+
+    A pair that passed before (in ``passed``, by default
+    :data:`PASSED_TOKENS`) is only checked for age; any other is checked in
+    full, and remembered when it passes.
+
+    Raises:
+        CSRFFailed: naming what was missing or wrong.
+    """
+    if sent is not None:
+        memo = PASSED_TOKENS if passed is None else passed
+        key = (sent, cookie_header or "")
+        found = memo.get(key, signer, policy.cookie_name)
+        if found is not None:
+            _check_age(found, policy, clock)
+            return
+        issued = _check_sent(request, sent, policy, signer, clock)
+        memo.add(key, signer, policy.cookie_name, issued)
+        return
+    check_sent_token(request, sent, policy, signer, clock)
+
+
+class PassedTokens:
+    """Token and ``Cookie`` header pairs whose token check passed: a bounded memo.
+
+    What :func:`check_sent_token` decides of a pair other than the token's
+    age is a pure function of the pair, the cookie's name and the signer:
+    the cookie is read from the ``Cookie`` header (``AjaxRequest.cookies``
+    parses it; a batch item, whose cookies are its batch's, may not carry
+    one), compared with the token, and the token's signature checked.  So,
+    as with :class:`VerifiedTokens` and :class:`PassedChecks`:
+
+    - entries are keyed by the exact token and header; each names the
+      cookie and the signer (held, so its identity is never reused) it
+      passed under, and is taken on no other's word (a renamed cookie,
+      another app, a rotated key);
+    - only successes are remembered: a forgery is checked in full every
+      time, and garbage cannot fill the memo;
+    - the token's issue time is remembered, never its age: the age is
+      checked against the clock and ``token_max_age`` on every request;
+    - past ``size`` entries the oldest goes.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._passed: dict[tuple[str, str], tuple[Signer, str, int]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, pair: tuple[str, str], signer: Signer, cookie_name: str) -> int | None:
+        """The issue time of the token of a ``pair`` that passed under these, else ``None``."""
+        found = self._passed.get(pair)
+        if found is None or found[0] is not signer or found[1] != cookie_name:
+            return None
+        return found[2]
+
+    def add(self, pair: tuple[str, str], signer: Signer, cookie_name: str, issued: int) -> None:
+        """Remember that ``pair`` passed under ``signer`` and ``cookie_name``."""
+        with self._lock:
+            passed = self._passed
+            if pair not in passed and len(passed) >= self._size:
+                del passed[next(iter(passed))]  # the oldest (dicts keep order)
+            passed[pair] = (signer, cookie_name, issued)
+
+    def __len__(self) -> int:
+        return len(self._passed)
+
+
+#: The process's memo of passed token checks (see :class:`PassedTokens`).
+PASSED_TOKENS = PassedTokens()

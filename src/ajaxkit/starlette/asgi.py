@@ -12,6 +12,8 @@ import dataclasses
 import functools
 import re
 import secrets
+from collections.abc import Sequence
+from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 from starlette.routing import Mount
@@ -26,12 +28,13 @@ from ajaxkit.core.websocket import serve_websocket
 from ajaxkit.exceptions import ClientError
 from ajaxkit.signing import ItsdangerousSigner
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
-from ajaxkit.types import AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
+from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
 
 __all__ = [
     "AjaxApp",
     "AjaxMount",
     "ReceiveBody",
+    "ScopeHeaders",
     "build_request",
     "build_websocket_request",
     "route_path",
@@ -163,46 +166,111 @@ def route_path(scope: Scope) -> str:
     return route if not route or route[0] == "/" else path
 
 
-def scope_headers(raw: list[tuple[bytes, bytes]]) -> LazyHeaders:
-    """The scope's headers, decoded on first use (a GET that binds nothing
-    from them never pays for decoding a browser's dozen).
+def scope_headers(raw: list[tuple[bytes, bytes]]) -> ScopeHeaders:
+    """The scope's headers, decoded on first use (see :class:`ScopeHeaders`)."""
+    return ScopeHeaders(raw)
 
-    One header asked for by name (the core reads ``Content-Length`` and
-    ``Content-Type`` of every body, the CSRF step ``Sec-Fetch-Site``, a rate
-    limit ``X-Forwarded-For``) is found in the raw pairs, decoding only its
-    value.
+
+class ScopeHeaders(Headers):
+    """An ASGI scope's headers, read by name straight from its raw pairs.
+
+    A GET that binds nothing from them never pays for decoding a browser's
+    dozen: one header asked for by name (the core reads ``Content-Length``
+    and ``Content-Type`` of every body, the CSRF step ``Sec-Fetch-Site``, a
+    rate limit ``X-Forwarded-For``) decodes only its value, and the whole
+    mapping is built only when something iterates the headers.  Every
+    answer is what that mapping would give (repeats joined with ``", "``).
     """
-    # None until the first lookup; then _SCANNED_ONCE; then the index.
-    index: dict[bytes, bytes] | None = None
 
-    def lookup(name: str) -> str | None:
-        nonlocal index
-        try:
-            key = name.encode("latin-1")
-        except UnicodeEncodeError:  # no such header can have been sent
-            return None
+    __slots__ = ("_index", "_raw")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._raw = raw
+        # None until the first lookup: then the raw pairs by name, or {}
+        # when that cannot answer every lookup (see _raw_index).
+        self._index: dict[bytes, bytes] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only while the ``_map`` slot is still unset.
+        if name != "_map":
+            raise AttributeError(name)
+        Headers.__init__(self, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw])
+        return self._map
+
+    def get(self, key: str, /, default: Any = None) -> Any:
+        # The per-call steps of _value inlined: the core asks for a few
+        # headers on every request, and each call layer costs about as
+        # much as the lookup itself.
+        name = _RAW_NAMES.get(key)
+        if name is None:
+            name = _raw_name(key)
+            if name is None:  # no such header can have been sent
+                return default
+        index = self._index
         if index is None:
-            # The first lookup scans: many requests ask for one header only
-            # (a limited GET, its X-Forwarded-For), and building the index
-            # costs more than one scan of a few pairs.
-            index = _SCANNED_ONCE
-            return _scan(raw, key)
-        if index is _SCANNED_ONCE:
-            # Built on the second lookup: a request asking for several
-            # headers would otherwise rescan the pairs (lower-casing each
-            # name) every time, about a microsecond per lookup.
-            index = _raw_index(raw)
-        if index:
-            value = index.get(key)
-            return None if value is None else value.decode("latin-1")
-        return _scan(raw, key)
+            index = self._index = _raw_index(self._raw)
+        if not index:
+            value = _scan(self._raw, name)
+            return default if value is None else value
+        found = index.get(name)
+        return default if found is None else found.decode("latin-1")
 
-    return LazyHeaders(lambda: ((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw), lookup)
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        index = self._index
+        if index is None:
+            index = self._index = _raw_index(self._raw)
+        if not index:
+            return [self._value(key) for key in keys]
+        values: list[str | None] = []
+        for key in keys:
+            name = _RAW_NAMES.get(key)
+            if name is None:
+                name = _raw_name(key)
+            found = None if name is None else index.get(name)
+            values.append(None if found is None else found.decode("latin-1"))
+        return values
+
+    def __getitem__(self, key: str) -> str:
+        value = self._value(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._value(key) is not None
+
+    def _value(self, key: str) -> str | None:
+        name = _raw_name(key)
+        if name is None:
+            return None
+        index = self._index
+        if index is None:
+            index = self._index = _raw_index(self._raw)
+        if not index:
+            return _scan(self._raw, name)
+        found = index.get(name)
+        return None if found is None else found.decode("latin-1")
 
 
-# A marker, never filled: one state more in the closure above instead of a
-# second variable, which every request (asking or not) would pay a cell for.
-_SCANNED_ONCE: dict[bytes, bytes] = {}
+#: Header names as asked for, by their raw (lower-case Latin-1) form:
+#: encoding a name costs as much as finding it.  Names come from code and
+#: settings, so few; bounded anyway, since a handler may ask for any.
+_RAW_NAMES: dict[str, bytes] = {}
+_RAW_NAMES_BOUND = 256
+
+
+def _raw_name(key: str) -> bytes | None:
+    """``key`` as a raw header name, lower case; ``None`` where no header can be so named."""
+    name = _RAW_NAMES.get(key)
+    if name is not None:
+        return name
+    try:
+        name = key.lower().encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    if len(_RAW_NAMES) < _RAW_NAMES_BOUND:
+        _RAW_NAMES[key] = name
+    return name
 
 
 def _scan(raw: list[tuple[bytes, bytes]], key: bytes) -> str | None:
@@ -224,6 +292,8 @@ def _raw_index(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
     repeats (repeats are joined, in order) and no name has an upper-case
     letter (a lookup may match it case-insensitively).  ``bytes.islower`` is
     false for names with no letters at all: they go the scanning way too.
+    Built on a request's first lookup: a dict of a dozen pairs costs less
+    than one scan of them, which lower-cases every name it passes.
     """
     index = dict(raw)
     if len(index) != len(raw) or not b"\0".join(index).islower():
