@@ -62,7 +62,13 @@ def servers(env: dict[str, str]) -> Iterator[list[str]]:
     """``PROCESSES`` uvicorn processes serving ``server_app``; yields their base URLs."""
     ports = [_free_port() for _ in range(PROCESSES)]
     full_env = {**os.environ, **env, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "tests.stores.server_app:from_env"]
+    # Keep-alive longer than uvicorn's 5 s: on a loaded machine a pooled
+    # connection can sit idle that long, and a server closing it just as the
+    # client reuses it reads as "disconnected without a response".
+    command = [
+        *(sys.executable, "-m", "uvicorn", "--factory", "tests.stores.server_app:from_env"),
+        *("--timeout-keep-alive", "60"),
+    ]
     processes = [
         subprocess.Popen(
             [*command, "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
