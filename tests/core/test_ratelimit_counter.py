@@ -13,6 +13,7 @@ from __future__ import annotations
 import pickle
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -53,11 +54,13 @@ _moves = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
-@given(_rates, _moves)
-def test_counting_here_agrees_with_limits_memory_storage(
-    rate: str | list[str], moves: list[tuple[float, str]]
+Same = Callable[[CounterStorage, MemoryStorage, RateLimitConfig, str, float], None]
+
+
+def _replay_against_limits(
+    rate: str | list[str], moves: list[tuple[float, str]], same: Same
 ) -> None:
+    """Run ``same(here, reference, config, key, now)`` for each move, on fresh storages."""
     config = RateLimitStep().configure("e", {"rate": rate, "rate_key": "ip"})
     assert config is not None
     here, reference = CounterStorage(), MemoryStorage()
@@ -65,9 +68,15 @@ def test_counting_here_agrees_with_limits_memory_storage(
         now = START
         for move, key in moves:
             now += move
-            assert _count_here(here, config, key, now) == _count(reference, config, key, now)
+            same(here, reference, config, key, now)
     finally:
         reference.reset()  # stops limits' expiry timer thread
+
+
+def _same_count(
+    here: CounterStorage, reference: MemoryStorage, config: RateLimitConfig, key: str, now: float
+) -> None:
+    assert _count_here(here, config, key, now) == _count(reference, config, key, now)
 
 
 Answer = tuple[list[tuple[str, str]], str | None]
@@ -83,23 +92,23 @@ def _answer(admit: Any) -> Answer:
     return headers, None
 
 
+def _same_answer(
+    here: CounterStorage, reference: MemoryStorage, config: RateLimitConfig, key: str, now: float
+) -> None:
+    # The one-frame path (one limit on the default storage) against the
+    # generic one over limits' own storage: the same fields, the same refusal.
+    assert _answer(lambda headers: _admit_here(headers, here, config, key, now)) == _answer(
+        lambda headers: _admit(headers, config, _count(reference, config, key, now))
+    )
+
+
+@pytest.mark.parametrize("same", [_same_count, _same_answer], ids=["counts", "answers"])
 @settings(max_examples=200, deadline=None)
 @given(_rates, _moves)
-def test_admitting_here_agrees_with_limits_memory_storage(
-    rate: str | list[str], moves: list[tuple[float, str]]
+def test_counting_here_agrees_with_limits_memory_storage(
+    same: Same, rate: str | list[str], moves: list[tuple[float, str]]
 ) -> None:
-    config = RateLimitStep().configure("e", {"rate": rate, "rate_key": "ip"})
-    assert config is not None
-    here, reference = CounterStorage(), MemoryStorage()
-    try:
-        now = START
-        for move, key in moves:
-            now += move
-            assert _answer(lambda headers: _admit_here(headers, here, config, key, now)) == _answer(
-                lambda headers: _admit(headers, config, _count(reference, config, key, now))
-            )
-    finally:
-        reference.reset()
+    _replay_against_limits(rate, moves, same)
 
 
 def _used_here(storage: CounterStorage, config: RateLimitConfig, key: str, now: float) -> int:
