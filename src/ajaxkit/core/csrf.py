@@ -56,7 +56,6 @@ __all__ = [
     "check_site_and_origin",
     "check_token",
     "csrf_signer",
-    "fallback_headers",
     "issue_token",
     "origin_matches",
     "origin_problem",
@@ -72,6 +71,7 @@ DEFAULT_COOKIE = "ajaxkit_csrf"
 DEFAULT_HEADERS = ("X-CSRFToken", "X-CSRF-Token")
 
 K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Signer(Protocol):
@@ -157,6 +157,12 @@ class CsrfPolicy:
             problem = origin_problem(origin)
             if problem is not None:
                 raise ConfigurationError(f"CsrfPolicy(trusted_origins=...): {origin!r} {problem}.")
+
+    @functools.cached_property
+    def fallback_headers(self) -> tuple[str, ...]:
+        """The headers the token fallback reads at once, in this order: ``Origin``,
+        ``Referer``, ``Cookie``, then :attr:`header_names` (made once per policy)."""
+        return ("origin", "referer", "cookie", *self.header_names)
 
 
 def origin_problem(origin: object) -> str | None:
@@ -429,6 +435,28 @@ class VerifiedTokens:
 VERIFIED = VerifiedTokens()
 
 
+class _Bounded(Generic[K, V]):
+    """A dict of at most ``size`` entries, the oldest dropped first; adding is locked."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: dict[K, V] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        return self._entries.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            entries = self._entries
+            if key not in entries and len(entries) >= self._size:
+                del entries[next(iter(entries))]  # the oldest (dicts keep order)
+            entries[key] = value
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class PassedChecks(Generic[K]):
     """The exact inputs a pure check passed, bounded: a memo of successes only.
 
@@ -442,20 +470,14 @@ class PassedChecks(Generic[K]):
     """
 
     def __init__(self, size: int = 1024) -> None:
-        self._size = size
-        self._passed: dict[K, None] = {}
-        self._lock = threading.Lock()
+        self._passed: _Bounded[K, bool] = _Bounded(size)
 
     def __contains__(self, inputs: K) -> bool:
-        return inputs in self._passed
+        return self._passed.get(inputs) is not None
 
     def add(self, inputs: K) -> None:
         """Remember that the check passed ``inputs``."""
-        with self._lock:
-            passed = self._passed
-            if inputs not in passed and len(passed) >= self._size:
-                del passed[next(iter(passed))]  # the oldest (dicts keep order)
-            passed[inputs] = None
+        self._passed.put(inputs, True)
 
     def __len__(self) -> int:
         return len(self._passed)
@@ -546,19 +568,6 @@ def _check_age(issued: int, policy: CsrfPolicy, clock: Clock) -> None:
         raise CSRFFailed("CSRF check failed: the token has expired.")
 
 
-def fallback_headers(policy: CsrfPolicy) -> tuple[str, ...]:
-    """The headers :func:`check_headers_and_token` reads, in the order it takes them.
-
-    ``Origin``, ``Referer``, ``Cookie``, then the policy's token headers.
-    """
-    return _fallback_headers(policy.header_names)
-
-
-@functools.lru_cache(maxsize=8)
-def _fallback_headers(header_names: tuple[str, ...]) -> tuple[str, ...]:
-    return ("origin", "referer", "cookie", *header_names)
-
-
 def check_sent_pair(
     request: AjaxRequest,
     sent: str | None,
@@ -613,9 +622,7 @@ class PassedTokens:
     """
 
     def __init__(self, size: int = 1024) -> None:
-        self._size = size
-        self._passed: dict[tuple[str, str], tuple[Signer, str, int]] = {}
-        self._lock = threading.Lock()
+        self._passed: _Bounded[tuple[str, str], tuple[Signer, str, int]] = _Bounded(size)
 
     def get(self, pair: tuple[str, str], signer: Signer, cookie_name: str) -> int | None:
         """The issue time of the token of a ``pair`` that passed under these, else ``None``."""
@@ -626,11 +633,7 @@ class PassedTokens:
 
     def add(self, pair: tuple[str, str], signer: Signer, cookie_name: str, issued: int) -> None:
         """Remember that ``pair`` passed under ``signer`` and ``cookie_name``."""
-        with self._lock:
-            passed = self._passed
-            if pair not in passed and len(passed) >= self._size:
-                del passed[next(iter(passed))]  # the oldest (dicts keep order)
-            passed[pair] = (signer, cookie_name, issued)
+        self._passed.put(pair, (signer, cookie_name, issued))
 
     def __len__(self) -> int:
         return len(self._passed)

@@ -47,7 +47,6 @@ from ajaxkit.core.csrf import (
     check_sent_token,
     check_site_and_origin,
     csrf_signer,
-    fallback_headers,
     page_token,
     sent_token,
 )
@@ -300,7 +299,7 @@ def _check_headers_then_token(
     """
     request, settings = call.request, call.settings
     policy = settings.csrf
-    origin, referer, cookie, *tokens = request.headers.get_many(fallback_headers(policy))
+    origin, referer, cookie, *tokens = request.headers.get_many(policy.fallback_headers)
     if check_read_headers(request, site, origin, referer, policy=policy, trusted=trusted):
         return
     sent = next((token.strip() for token in tokens if token), None)
