@@ -190,6 +190,19 @@ def test_the_counter_storage_keeps_limits_storage_api() -> None:
     assert copy.incr("b", 60) == 1 and copy.get("b") == 1
 
 
+def test_a_pickled_counter_storage_keeps_its_windows_counts() -> None:
+    config = RateLimitStep().configure("e", {"rate": "5/minute", "rate_key": "ip"})
+    assert config is not None
+    storage = CounterStorage()
+    for _ in range(3):
+        _count_here(storage, config, "ip:1", START)
+    name = f"ajaxkit/e/5/minute/{int(START // 60)}/ip:1"
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.get(name) == 3
+    (counts,) = [counts for _, counts in copy._windows.values()]
+    assert copy.count_in(counts, "ip:1") == 4 and storage.get(name) == 3
+
+
 def test_counts_in_windows_answer_limits_api_by_counter_name() -> None:
     # limits' API names a counter as the generic path does (_hit's name).
     config = RateLimitStep().configure("e", {"rate": "5/minute", "rate_key": "ip"})
@@ -226,7 +239,7 @@ def test_a_config_moved_to_another_storage_counts_there() -> None:
 
 def test_old_windows_are_dropped_when_a_new_one_starts() -> None:
     storage = CounterStorage()
-    storage.window("old/", -1)["k"] = 1  # already past its time
+    storage.count_in(storage.window("old/", -1), "k")  # already past its time
     storage.window("new/", 60)
     assert storage.get("old/k") == 0
     assert list(storage._windows) == ["new/"]
