@@ -153,7 +153,9 @@ class RateLimitStep:
         # microsecond).
         settings = call.settings
         if config.key == "ip":
-            key = _bucket_key(client_address(call.request, settings.trusted_proxies))
+            address = client_address(call.request, settings.trusted_proxies)
+            # _bucket_key's lookup without its call, when the address is known.
+            key = _BUCKET_KEYS.get(address) or _bucket_key(address)
         elif callable(config.key):
             key = f"k:{config.key(call.request)}"
         else:  # "user": loading the user may be I/O
