@@ -28,6 +28,7 @@ from limits.strategies import (
 )
 
 from ajaxkit import Ajax
+from ajaxkit.core import ratelimit
 from ajaxkit.core.ratelimit import (
     CounterStorage,
     RateLimitConfig,
@@ -118,6 +119,24 @@ def _used_here(storage: CounterStorage, config: RateLimitConfig, key: str, now: 
     return config.limits[0].amount - remaining
 
 
+@pytest.fixture(params=["without the lock", "under the lock"])
+def counting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test using it runs as with the GIL (counters advanced without the
+    storage's lock) and as on a free-threaded Python (under it)."""
+    if request.param == "under the lock":
+        monkeypatch.setattr(ratelimit, "COUNTS_WITHOUT_LOCK", False)
+
+
+@pytest.mark.usefixtures("counting")
+@settings(max_examples=50, deadline=None)
+@given(_rates, _moves)
+def test_both_ways_of_counting_agree_with_limits_memory_storage(
+    rate: str | list[str], moves: list[tuple[float, str]]
+) -> None:
+    _replay_against_limits(rate, moves, _same_answer)
+
+
+@pytest.mark.usefixtures("counting")
 def test_counts_from_threads_are_exact() -> None:
     config = RateLimitStep().configure("e", {"rate": "100000/hour", "rate_key": "ip"})
     assert config is not None
