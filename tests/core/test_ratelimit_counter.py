@@ -28,6 +28,7 @@ from limits.strategies import (
 )
 
 from ajaxkit import Ajax
+from ajaxkit.core import ratelimit
 from ajaxkit.core.ratelimit import (
     CounterStorage,
     RateLimitConfig,
@@ -118,6 +119,24 @@ def _used_here(storage: CounterStorage, config: RateLimitConfig, key: str, now: 
     return config.limits[0].amount - remaining
 
 
+@pytest.fixture(params=["without the lock", "under the lock"])
+def counting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test using it runs as with the GIL (counters advanced without the
+    storage's lock) and as on a free-threaded Python (under it)."""
+    if request.param == "under the lock":
+        monkeypatch.setattr(ratelimit, "COUNTS_WITHOUT_LOCK", False)
+
+
+@pytest.mark.usefixtures("counting")
+@settings(max_examples=50, deadline=None)
+@given(_rates, _moves)
+def test_both_ways_of_counting_agree_with_limits_memory_storage(
+    rate: str | list[str], moves: list[tuple[float, str]]
+) -> None:
+    _replay_against_limits(rate, moves, _same_answer)
+
+
+@pytest.mark.usefixtures("counting")
 def test_counts_from_threads_are_exact() -> None:
     config = RateLimitStep().configure("e", {"rate": "100000/hour", "rate_key": "ip"})
     assert config is not None
@@ -190,6 +209,19 @@ def test_the_counter_storage_keeps_limits_storage_api() -> None:
     assert copy.incr("b", 60) == 1 and copy.get("b") == 1
 
 
+def test_a_pickled_counter_storage_keeps_its_windows_counts() -> None:
+    config = RateLimitStep().configure("e", {"rate": "5/minute", "rate_key": "ip"})
+    assert config is not None
+    storage = CounterStorage()
+    for _ in range(3):
+        _count_here(storage, config, "ip:1", START)
+    name = f"ajaxkit/e/5/minute/{int(START // 60)}/ip:1"
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.get(name) == 3
+    (counts,) = [counts for _, counts in copy._windows.values()]
+    assert copy.count_in(counts, "ip:1") == 4 and storage.get(name) == 3
+
+
 def test_counts_in_windows_answer_limits_api_by_counter_name() -> None:
     # limits' API names a counter as the generic path does (_hit's name).
     config = RateLimitStep().configure("e", {"rate": "5/minute", "rate_key": "ip"})
@@ -226,7 +258,7 @@ def test_a_config_moved_to_another_storage_counts_there() -> None:
 
 def test_old_windows_are_dropped_when_a_new_one_starts() -> None:
     storage = CounterStorage()
-    storage.window("old/", -1)["k"] = 1  # already past its time
+    storage.count_in(storage.window("old/", -1), "k")  # already past its time
     storage.window("new/", 60)
     assert storage.get("old/k") == 0
     assert list(storage._windows) == ["new/"]

@@ -49,7 +49,9 @@ class Admission:
 
     Attributes:
         endpoint: the endpoint chosen, once known.
-        admitted: the steps that let the request through, in order.
+        admitted: the steps that let the request through and want to see
+            the final response (``completes``), in order; the others are
+            done once they admit.
         response: an answer given during admission (OPTIONS, a replay);
             when set, the handler is not called.
         step_headers: the fields the admitted steps asked every answer to
@@ -62,7 +64,8 @@ class Admission:
         self.endpoint: Endpoint | None = None
         self.admitted: list[BoundStep[Any]] = []
         self.response: AjaxResponse | None = None
-        #: Whether an admitted step wants to see the final response.
+        #: Whether an admitted step wants to see the final response
+        #: (whether ``admitted`` holds any).
         self.completes = False
         self._call: StepCall | None = None
         # The StepCall's own list once steps run: read by the pipeline as
@@ -116,11 +119,15 @@ def admit(
         # The steps run here rather than in a generator of their own: one
         # frame less on every request that has steps.
         for bound in steps:
-            early = bound.step.admit(call, bound.config)
+            step = bound.step
+            early = step.admit(call, bound.config)
             if early is not None and not isinstance(early, AjaxResponse):
                 early = yield from early  # a step doing I/O
-            admission.admitted.append(bound)
-            if bound.step.completes:
+            # Only the steps that complete are kept: nothing asks for the
+            # others again, and keeping them cost every limited request
+            # a list append.
+            if step.completes:
+                admission.admitted.append(bound)
                 admission.completes = True
             if early is not None:
                 admission.response = early

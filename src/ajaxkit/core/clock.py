@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import time as _time
 from typing import Protocol
 
 __all__ = ["Clock", "ManualClock", "SystemClock"]
@@ -23,11 +23,11 @@ class Clock(Protocol):
 class SystemClock:
     """The real clock."""
 
-    def time(self) -> float:
-        return time.time()
-
-    def monotonic(self) -> float:
-        return time.monotonic()
+    # The functions themselves, not methods calling them: a rate-limited
+    # request asks for the time, and the method's frame cost more than
+    # reading the clock (~800 instructions).
+    time = staticmethod(_time.time)
+    monotonic = staticmethod(_time.monotonic)
 
 
 class ManualClock:

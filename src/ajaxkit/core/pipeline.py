@@ -163,15 +163,14 @@ def complete(
     index = len(admitted) if before is None else before
     while index:
         index -= 1
-        bound = admitted[index]
-        if bound.step.completes:
-            try:
-                done = bound.step.complete(call, bound.config, response)
-            except Exception as exc:
-                done = _error(exc, settings, request, platform, admission)
-            if not isinstance(done, AjaxResponse):
-                return _complete_flow(done, admission, settings, request, platform, before=index)
-            response = done
+        bound = admitted[index]  # only steps that complete are kept
+        try:
+            done = bound.step.complete(call, bound.config, response)
+        except Exception as exc:
+            done = _error(exc, settings, request, platform, admission)
+        if not isinstance(done, AjaxResponse):
+            return _complete_flow(done, admission, settings, request, platform, before=index)
+        response = done
     return response
 
 

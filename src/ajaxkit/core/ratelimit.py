@@ -22,11 +22,13 @@ must have synchronised clocks (NTP), as any fixed-window limiter does.
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import count
 from math import ceil
 from typing import Any, NamedTuple
 
@@ -82,25 +84,9 @@ class RateLimitConfig:
         return ("RateLimit-Policy", self.policy)
 
     @functools.cached_property
-    def rate_header(self) -> Callable[[int, int], tuple[str, str]]:
-        """The ``RateLimit`` pair of the first limit, by remaining and reset.
-
-        Remembered, per endpoint: a busy endpoint's responses repeat a few
-        values (``t=`` moves once a second), and formatting the pair cost
-        more than finding it.  Keyed by two ints, which hash cheaply.
-        """
-        name = self.limits[0].name
-
-        @functools.lru_cache(maxsize=1024)
-        def rate_header(remaining: int, reset: int) -> tuple[str, str]:
-            return ("RateLimit", f'"{name}";r={remaining};t={reset}')
-
-        return rate_header
-
-    @functools.cached_property
     def windows(self) -> list[_Window]:
         """Each limit's current window (replaced whole when time leaves it)."""
-        return [_Window(float("inf"), float("-inf"), {}, None) for _ in self.limits]
+        return [_Window(float("inf"), float("-inf"), {}, None, limit, {}) for limit in self.limits]
 
 
 class _Window(NamedTuple):
@@ -109,8 +95,11 @@ class _Window(NamedTuple):
 
     start: float
     end: float
-    counts: dict[str, int]  # CounterStorage.window(): this window's counts by key
+    counts: dict[str, count[int]]  # CounterStorage.window(): this window's counters by key
     storage: CounterStorage | None
+    limit: RateLimit
+    #: This window's ``RateLimit`` pairs by remaining and reset (see _rate_pair).
+    fields: dict[int, tuple[str, str]]
 
 
 class Usage(NamedTuple):
@@ -164,7 +153,9 @@ class RateLimitStep:
         # microsecond).
         settings = call.settings
         if config.key == "ip":
-            key = _bucket_key(client_address(call.request, settings.trusted_proxies))
+            address = client_address(call.request, settings.trusted_proxies)
+            # _bucket_key's lookup without its call, when the address is known.
+            key = _BUCKET_KEYS.get(address) or _bucket_key(address)
         elif callable(config.key):
             key = f"k:{config.key(call.request)}"
         else:  # "user": loading the user may be I/O
@@ -223,13 +214,27 @@ def _address_key(request: AjaxRequest, trusted_proxies: int) -> str:
     return _bucket_key(client_address(request, trusted_proxies))
 
 
-# Remembered as address_bucket is, and for the same reason: every request
-# limited by address asks.
-@functools.lru_cache(maxsize=4096)
 def _bucket_key(address: str) -> str:
-    # The bucket, not the text: one IPv6 client holds a whole /64, and a
-    # port or another spelling of one address must not buy a fresh count.
-    return f"ip:{address_bucket(address)}"
+    """The key ``address`` counts under: its bucket, not its text.
+
+    One IPv6 client holds a whole /64, and a port or another spelling of one
+    address must not buy a fresh count.
+    """
+    # Remembered as address_bucket is, and for the same reason: every
+    # request limited by address asks.  A dict, not an lru_cache: finding a
+    # key there cost ~600 instructions less.  Bounded, as strangers choose
+    # their addresses; emptied when full (thread-safe: each step is one
+    # dict operation).
+    key = _BUCKET_KEYS.get(address)
+    if key is None:
+        if len(_BUCKET_KEYS) >= _BUCKET_KEYS_BOUND:
+            _BUCKET_KEYS.clear()
+        key = _BUCKET_KEYS[address] = f"ip:{address_bucket(address)}"
+    return key
+
+
+_BUCKET_KEYS: dict[str, str] = {}
+_BUCKET_KEYS_BOUND = 4096
 
 
 def _admit(headers: list[tuple[str, str]], config: RateLimitConfig, usages: list[Usage]) -> None:
@@ -311,25 +316,45 @@ def _admit_here(
 
     One limit (nearly every endpoint) is counted here with nothing made
     per request: no :class:`Usage`, no list, no string; its ``RateLimit``
-    pair comes from the config's cache (:attr:`RateLimitConfig.rate_header`).
-    Several take the general way.
+    pair comes from the window's cache (:func:`_rate_pair`).  Several take
+    the general way, as does a Python without the GIL (see
+    :data:`COUNTS_WITHOUT_LOCK`).
     """
-    if len(config.limits) != 1:
+    if len(config.limits) != 1 or not COUNTS_WITHOUT_LOCK:
         _admit(headers, config, _count_here(storage, config, key, now))
         return
     # _count_here's steps for its one limit, spelled out.
     window = config.windows[0]
     if not window.start <= now < window.end or window.storage is not storage:
-        window = config.windows[0] = _window_at(storage, config.scope, config.limits[0], now)
-    counts = window.counts
-    with storage.counter_lock:  # count_in's, without its call
-        used = counts[key] = counts.get(key, 0) + 1
-    amount = config.limits[0].amount
+        window = config.windows[0] = _window_at(storage, config.scope, window.limit, now)
+    # count_in's, without its call.
+    counter = window.counts.get(key)
+    if counter is None:
+        counter = window.counts.setdefault(key, count(1))
+    used = next(counter)
+    amount = window.limit.amount
     reset = ceil(window.end - now)  # inside the window, so at least 1
+    remaining = amount - used if used < amount else 0
+    pair = window.fields.get(reset * (amount + 1) + remaining)
     headers.append(config.policy_header)
-    headers.append(config.rate_header(amount - used if used < amount else 0, reset))
+    headers.append(pair or _rate_pair(window, remaining, reset))
     if used > amount:
-        raise _refusal(config.limits[0], reset)
+        raise _refusal(window.limit, reset)
+
+
+def _rate_pair(window: _Window, remaining: int, reset: int) -> tuple[str, str]:
+    """The ``RateLimit`` pair of ``window``'s limit, remembered in the window.
+
+    A busy endpoint's responses repeat a few values (``t=`` moves once a
+    second), and formatting the pair cost more than finding it.  Keyed by
+    one int (``reset * (amount + 1) + remaining``: remaining is at most the
+    amount), which hashes cheaply; at most a thousand in a window.
+    """
+    pair = ("RateLimit", _field(window.limit.name, remaining, reset))
+    fields = window.fields
+    if len(fields) < 1024:
+        fields[reset * (window.limit.amount + 1) + remaining] = pair
+    return pair
 
 
 def _count_here(
@@ -358,7 +383,24 @@ def _window_at(storage: CounterStorage, scope: str, limit: RateLimit, now: float
     end = start + limit.window
     # Named as _hit names its counters, kept a little past the window's end.
     counts = storage.window(f"ajaxkit/{scope}/{limit.name}/{number}/", end - now + 1)
-    return _Window(start, end, counts, storage)
+    return _Window(start, end, counts, storage, limit, {})
+
+
+#: Whether a request may be counted without the storage's lock: with the
+#: GIL, taking a key's counter (``dict.setdefault``) and advancing it
+#: (``next`` on an ``itertools.count``) are each one step no other thread
+#: can interleave with, and the lock cost a request more than the count
+#: (~2,000 instructions).  A free-threaded Python counts under the lock.
+COUNTS_WITHOUT_LOCK: bool = getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def _counted(counter: count[int]) -> int:
+    """How many requests ``counter`` has counted (it is never advanced to read).
+
+    ``itertools.count`` shows its next value only in its repr, ``count(n)``:
+    this is read only by ``limits``' API (``get``), never per request.
+    """
+    return int(repr(counter)[len("count(") : -1]) - 1
 
 
 _BY_URI: dict[str, Storage] = {}
@@ -414,15 +456,15 @@ class CounterStorage(MemoryStorage):
     def __init__(self, uri: str | None = None, **options: Any) -> None:
         Storage.__init__(self, uri, **options)
         self._set_up_limits_state()
-        #: Held while a count changes; the rate-limit step counts in a
-        #: :meth:`window` under it too, as :meth:`count_in` does.
+        #: Held while a count changes (the windows' counters are advanced
+        #: without it where :data:`COUNTS_WITHOUT_LOCK`).
         self.counter_lock = threading.Lock()
         self._next_sweep = 0.0
-        # name -> (when it goes, in time.time(); its counts by key)
-        self._windows: dict[str, tuple[float, dict[str, int]]] = {}
+        # name -> (when it goes, in time.time(); its counters by key)
+        self._windows: dict[str, tuple[float, dict[str, count[int]]]] = {}
 
-    def window(self, name: str, lasts: float) -> dict[str, int]:
-        """The counts of the window called ``name``, by key, for :meth:`count_in`.
+    def window(self, name: str, lasts: float) -> dict[str, count[int]]:
+        """The counters of the window called ``name``, by key, for :meth:`count_in`.
 
         Made on first use and dropped whole ``lasts`` seconds later (real
         time, as ``incr``'s expiry), so counting a request needs neither its
@@ -439,15 +481,23 @@ class CounterStorage(MemoryStorage):
                 found = self._windows[name] = (now + lasts, {})
             return found[1]
 
-    def count_in(self, counts: dict[str, int], key: str) -> int:
-        """Count one more request of ``key`` in a :meth:`window`'s ``counts``."""
+    def count_in(self, counts: dict[str, count[int]], key: str) -> int:
+        """Count one more request of ``key`` in a :meth:`window`'s ``counts``;
+        how many it has counted, this one included."""
+        if COUNTS_WITHOUT_LOCK:
+            counter = counts.get(key)
+            if counter is None:
+                counter = counts.setdefault(key, count(1))
+            return next(counter)
         with self.counter_lock:
-            used = counts[key] = counts.get(key, 0) + 1
-        return used
+            return next(counts.setdefault(key, count(1)))
 
     def get(self, key: str) -> int:
         name, counts = self._window_of(key)
-        return super().get(key) if counts is None else counts.get(key[len(name) :], 0)
+        if counts is None:
+            return super().get(key)
+        counter = counts.get(key[len(name) :])
+        return 0 if counter is None else _counted(counter)
 
     def clear(self, key: str) -> None:
         name, counts = self._window_of(key)
@@ -466,7 +516,7 @@ class CounterStorage(MemoryStorage):
                 counts.clear()
         return (super().reset() or 0) + dropped
 
-    def _window_of(self, key: str) -> tuple[str, dict[str, int] | None]:
+    def _window_of(self, key: str) -> tuple[str, dict[str, count[int]] | None]:
         """The window whose counts hold ``key``, a window name followed by a key."""
         for name, (_, counts) in list(self._windows.items()):
             if key.startswith(name):
@@ -490,10 +540,19 @@ class CounterStorage(MemoryStorage):
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         del state["counter_lock"]
+        # Counts, not counters: pickling itertools.count is deprecated.
+        state["_windows"] = {
+            name: (ends, {key: _counted(counter) for key, counter in counts.items()})
+            for name, (ends, counts) in self._windows.items()
+        }
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickled without starting a timer (``MemoryStorage``'s would)."""
+        state["_windows"] = {
+            name: (ends, {key: count(used + 1) for key, used in counts.items()})
+            for name, (ends, counts) in state["_windows"].items()
+        }
         self.__dict__.update(state)
         self.locks = defaultdict(threading.RLock)
         self.timer = self._idle_timer()
