@@ -3,12 +3,12 @@
 Run from the repository root with the repository's ``.venv`` and the
 ``bench`` extra; needs the Debian package ``valgrind`` (see ``bench/README.md``)::
 
-    .venv/bin/python bench/instructions.py                            # every cell, ~15 min
+    .venv/bin/python bench/instructions.py                            # every cell, ~22 min
     .venv/bin/python bench/instructions.py --servers starlette --guards limits
 
 ``bench/run.py --endpoints csrf limits`` times the same cells with ``wrk``; on
 a busy machine its ratios move by up to 0.2 from run to run.  This counts
-what the server process executes instead, which does not depend on what
+what the server process executes instead, which hardly depends on what
 else the machine runs.  Each cell's server (the one ``run.py`` starts, same
 command and environment) runs under ``valgrind --tool=callgrind``, serves
 its cell's request ``N`` times over one keep-alive connection from a client
@@ -67,9 +67,9 @@ GROUPS = ("csrf", "limits")
 REQUESTS = (1500, 3500)
 #: Seconds a server under callgrind may take to start answering, and to exit.
 START_TIMEOUT, STOP_TIMEOUT = 300.0, 120.0
-#: gunicorn's worker timeout under callgrind: its default (30 s) is shorter
-#: than loading a Django or Flask app there, and the master would kill the
-#: worker it is waiting for.
+#: gunicorn's worker timeout under callgrind: loading a Django or Flask app
+#: there can outlast its default (30 s) on a loaded machine, and the master
+#: would kill the worker it is waiting for.
 GUNICORN_TIMEOUT = "600"
 
 
