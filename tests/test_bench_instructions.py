@@ -8,7 +8,11 @@ output file, of ``valgrind --tool=callgrind --cache-sim=yes
 
 from __future__ import annotations
 
+import http.client
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -142,3 +146,38 @@ def test_the_serving_process_is_the_only_one_or_the_forked_worker() -> None:
     assert instructions.served_by(master_and_worker, 41) == Path("c.47")
     with pytest.raises(RuntimeError, match="one worker"):
         instructions.served_by([*master_and_worker, Path("c.52")], 41)
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Answers 200 and keeps each request's client port, header names and body."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as uvicorn
+    seen: ClassVar[list[tuple[int, list[str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.seen.append((self.client_address[1], list(self.headers.keys()), body))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_request_carries_only_what_wrk_sends_over_one_connection() -> None:
+    server = HTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
+    try:
+        for _ in range(2):
+            status = instructions.exchange(connection, "/ajax/echo", b"{}", {"X-A": "1"})
+            assert status == 200
+    finally:
+        connection.close()
+        server.shutdown()
+        server.server_close()
+    (port, *first), (again, *second) = _Recorder.seen
+    assert first == second == [["Host", "X-A", "Content-Length"], b"{}"]
+    assert port == again  # one connection
