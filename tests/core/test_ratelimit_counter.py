@@ -209,13 +209,19 @@ def test_the_counter_storage_keeps_limits_storage_api() -> None:
     assert copy.incr("b", 60) == 1 and copy.get("b") == 1
 
 
-def test_a_pickled_counter_storage_keeps_its_windows_counts() -> None:
+def _counted_three_times() -> tuple[CounterStorage, RateLimitConfig, str]:
+    """A storage that counted ``ip:1`` three times on a ``5/minute`` endpoint;
+    its configuration; and the counter's name in ``limits``' API (_hit's)."""
     config = RateLimitStep().configure("e", {"rate": "5/minute", "rate_key": "ip"})
     assert config is not None
     storage = CounterStorage()
     for _ in range(3):
         _count_here(storage, config, "ip:1", START)
-    name = f"ajaxkit/e/5/minute/{int(START // 60)}/ip:1"
+    return storage, config, f"ajaxkit/e/5/minute/{int(START // 60)}/ip:1"
+
+
+def test_a_pickled_counter_storage_keeps_its_windows_counts() -> None:
+    storage, _, name = _counted_three_times()
     copy = pickle.loads(pickle.dumps(storage))
     assert copy.get(name) == 3
     (counts,) = [counts for _, counts in copy._windows.values()]
@@ -224,12 +230,7 @@ def test_a_pickled_counter_storage_keeps_its_windows_counts() -> None:
 
 def test_counts_in_windows_answer_limits_api_by_counter_name() -> None:
     # limits' API names a counter as the generic path does (_hit's name).
-    config = RateLimitStep().configure("e", {"rate": "5/minute", "rate_key": "ip"})
-    assert config is not None
-    storage = CounterStorage()
-    for _ in range(3):
-        _count_here(storage, config, "ip:1", START)
-    name = f"ajaxkit/e/5/minute/{int(START // 60)}/ip:1"
+    storage, config, name = _counted_three_times()
     assert storage.get(name) == 3
     assert storage.get(name.replace("ip:1", "ip:2")) == 0
     storage.clear(name)
