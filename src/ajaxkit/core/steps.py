@@ -249,19 +249,14 @@ class CsrfStep(_Step):
         site = request.headers.get("sec-fetch-site")
         if site == "same-origin" and platform.check_csrf is None:
             return None
-        if request.state.get(BATCH_PASSED_CSRF):
+        # Only a batch item has state by now: an empty dict is told at once
+        # (a call less, about 250 instructions).
+        if request.state and request.state.get(BATCH_PASSED_CSRF):
             return None  # the batch request, whose headers the item carries, passed
-        # The core's policy alone, straight from here: a frame less (about
-        # 1,000 instructions).  A policy naming no token header leaves the
-        # fallback nothing to read at once.
-        if (
-            platform.check_csrf is None
-            and request.method != WEBSOCKET
-            and call.settings.csrf.header_names
-        ):
-            check_headers_then_token(
-                request, site, call.settings, platform.trusted_origins, platform.accept_csrf_token
-            )
+        if platform.check_csrf is None and request.method != WEBSOCKET:
+            # The core's policy alone, straight from here: a frame less
+            # (about 1,000 instructions).
+            check_headers_then_token(request, site, call.settings, platform)
             return None
         return self._check(call, site)
 
