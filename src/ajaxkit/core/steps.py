@@ -36,14 +36,13 @@ noticeable share of a cheap check (a page's own ``fetch()`` passing CSRF).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated, warn_no_user_source
 from ajaxkit.core.csrf import (
-    check_read_headers,
-    check_sent_pair,
+    check_headers_then_token,
     check_sent_token,
     check_site_and_origin,
     csrf_signer,
@@ -250,8 +249,15 @@ class CsrfStep(_Step):
         site = request.headers.get("sec-fetch-site")
         if site == "same-origin" and platform.check_csrf is None:
             return None
-        if request.state.get(BATCH_PASSED_CSRF):
+        # Only a batch item has state by now: an empty dict is told at once
+        # (a call less, about 250 instructions).
+        if request.state and request.state.get(BATCH_PASSED_CSRF):
             return None  # the batch request, whose headers the item carries, passed
+        if platform.check_csrf is None and request.method != WEBSOCKET:
+            # The core's policy alone, straight from here: a frame less
+            # (about 1,000 instructions).
+            check_headers_then_token(request, site, call.settings, platform)
+            return None
         return self._check(call, site)
 
     def _check(self, call: StepCall, site: str | None) -> Verdict:
@@ -261,9 +267,6 @@ class CsrfStep(_Step):
         def trusted() -> tuple[str, ...]:
             return policy.trusted_origins + platform.trusted_origins()
 
-        if platform.check_csrf is None and request.method != WEBSOCKET:
-            _check_headers_then_token(call, site, trusted)
-            return None
         decided = check_site_and_origin(request, site, policy, trusted)
         if request.method == WEBSOCKET:
             return None
@@ -287,29 +290,6 @@ def _platform_check(call: StepCall, trusted: tuple[str, ...]) -> Flow[None]:
     limit = call.settings.max_body_size
     yield blocking(platform, platform.check_csrf, call.request, trusted, limit)
     return None
-
-
-def _check_headers_then_token(
-    call: StepCall, site: str | None, trusted: Callable[[], tuple[str, ...]]
-) -> None:
-    """Steps 1-3 of the core's policy, reading every header they may need at once.
-
-    One read of several headers costs about what one read does; a client
-    that sends no Origin (an old browser, a script) needs four of them.
-    """
-    request, settings = call.request, call.settings
-    policy = settings.csrf
-    origin, referer, cookie, *tokens = request.headers.get_many(policy.fallback_headers)
-    if check_read_headers(request, site, origin, referer, policy=policy, trusted=trusted):
-        return
-    sent = next((token.strip() for token in tokens if token), None)
-    try:
-        check_sent_pair(request, sent, cookie, policy, csrf_signer(settings), clock=settings.clock)
-    except CSRFFailed:
-        # Asked only when ours refuses (see _check_token).
-        accept = call.platform.accept_csrf_token
-        if accept is None or sent is None or not accept(request, sent):
-            raise
 
 
 def _check_token(call: StepCall) -> None:
