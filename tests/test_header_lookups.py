@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ajaxkit.types import Headers, LazyHeaders
+from ajaxkit.types import DeferredHeaders, Headers, LazyHeaders
 
 #: Names the core and handlers ask for, plus look-alikes.
 ASKED = ("content-length", "content-type", "x-a", "x_a", "X-A", "cookie", "host", "nope", "é")
@@ -29,12 +29,33 @@ _names = st.one_of(
 _values = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=8)
 
 
-def _unbuilt(headers: Headers) -> bool:
-    try:
-        Headers.__dict__["_map"].__get__(headers)
-    except AttributeError:
-        return True
-    return False
+def _unbuilt(headers: DeferredHeaders) -> bool:
+    return not headers.built
+
+
+def test_reading_the_whole_mapping_builds_it_once() -> None:
+    """The lookups' tests above hold only if ``built`` tells: it does."""
+    from ajaxkit.starlette.asgi import scope_headers
+
+    made: list[DeferredHeaders] = [
+        LazyHeaders(lambda: [("X-A", "1"), ("x-a", "2")]),
+        scope_headers([(b"x-a", b"1"), (b"X-A", b"2")]),
+    ]
+    for headers in made:
+        assert _unbuilt(headers)
+        assert dict(headers) == {"x-a": "1, 2"}
+        assert not _unbuilt(headers)
+        assert len(headers) == 1 and list(headers) == ["x-a"]
+
+
+def test_deferred_headers_look_up_methods_as_plain_objects_do() -> None:
+    """No ``__getattr__`` on the headers an integration makes: with one,
+    CPython 3.11 does not specialise ``headers.get(...)`` and builds a bound
+    method on every call (~800 instructions a header read)."""
+    from ajaxkit.starlette.asgi import ScopeHeaders
+
+    for kind in (Headers, LazyHeaders, ScopeHeaders):
+        assert all("__getattr__" not in vars(cls) for cls in kind.__mro__), kind
 
 
 def _agree(headers: Headers, reference: Headers, asked: list[str]) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "AjaxResponse",
     "BodySource",
     "Cookie",
+    "DeferredHeaders",
     "HeaderLookup",
     "Headers",
     "LazyHeaders",
@@ -152,7 +153,43 @@ def _merged(merged: dict[str, str], items: Iterable[tuple[str, str]]) -> dict[st
 HeaderLookup = Callable[[str], "str | None"]
 
 
-class LazyHeaders(Headers):
+class DeferredHeaders(Headers):
+    """:class:`Headers` whose mapping is made only when first needed, from
+    :meth:`_pairs`; subclasses answer single lookups their own way first.
+
+    The mapping is a property, not a ``__getattr__`` fallback: a class with
+    ``__getattr__`` keeps CPython from specialising method calls on its
+    instances, and every ``headers.get(...)`` then made a bound method
+    (~800 instructions a header read).
+    """
+
+    __slots__ = ("_built",)
+
+    def __init__(self) -> None:
+        self._built: dict[str, str] | None = None
+
+    @property
+    def _map(self) -> dict[str, str]:
+        built = self._built
+        if built is None:
+            built = self._built = _merged({}, self._pairs())
+        return built
+
+    @_map.setter
+    def _map(self, value: dict[str, str]) -> None:
+        self._built = value
+
+    @property
+    def built(self) -> bool:
+        """Whether the whole mapping has been made (a read asked for it)."""
+        return self._built is not None
+
+    def _pairs(self) -> Iterable[tuple[str, str]]:
+        """Every header as a ``(name, value)`` pair, for the mapping."""
+        raise NotImplementedError
+
+
+class LazyHeaders(DeferredHeaders):
     """:class:`Headers` built on first use from ``factory()``.
 
     Integrations pass one so that a request whose handler never looks at a
@@ -171,15 +208,12 @@ class LazyHeaders(Headers):
         factory: Callable[[], Iterable[tuple[str, str]]],
         lookup: HeaderLookup | None = None,
     ) -> None:
-        self._factory = factory  # Headers.__init__ runs on first use, below.
+        self._built = None  # the mapping, made from factory() on first use
+        self._factory = factory
         self._lookup = lookup
 
-    def __getattr__(self, name: str) -> Any:
-        # Reached only while the ``_map`` slot is still unset.
-        if name != "_map":
-            raise AttributeError(name)
-        Headers.__init__(self, self._factory())
-        return self._map
+    def _pairs(self) -> Iterable[tuple[str, str]]:
+        return self._factory()
 
     def __getitem__(self, key: str) -> str:
         if self._lookup is None:

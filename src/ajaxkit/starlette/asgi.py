@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
@@ -28,7 +28,7 @@ from ajaxkit.core.websocket import serve_websocket
 from ajaxkit.exceptions import ClientError
 from ajaxkit.signing import ItsdangerousSigner
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM
-from ajaxkit.types import AjaxRequest, AjaxResponse, Headers, MultiDict
+from ajaxkit.types import AjaxRequest, AjaxResponse, DeferredHeaders, MultiDict
 
 __all__ = [
     "AjaxApp",
@@ -171,7 +171,7 @@ def scope_headers(raw: list[tuple[bytes, bytes]]) -> ScopeHeaders:
     return ScopeHeaders(raw)
 
 
-class ScopeHeaders(Headers):
+class ScopeHeaders(DeferredHeaders):
     """An ASGI scope's headers, read by name straight from its raw pairs.
 
     A GET that binds nothing from them never pays for decoding a browser's
@@ -185,17 +185,14 @@ class ScopeHeaders(Headers):
     __slots__ = ("_index", "_raw")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._built = None  # the whole mapping, made only if something iterates
         self._raw = raw
         # None until the first lookup: then the raw pairs by name, or {}
         # when that cannot answer every lookup (see _raw_index).
         self._index: dict[bytes, bytes] | None = None
 
-    def __getattr__(self, name: str) -> Any:
-        # Reached only while the ``_map`` slot is still unset.
-        if name != "_map":
-            raise AttributeError(name)
-        Headers.__init__(self, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw])
-        return self._map
+    def _pairs(self) -> Iterable[tuple[str, str]]:
+        return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw]
 
     def get(self, key: str, /, default: Any = None) -> Any:
         # The per-call steps of _value inlined: the core asks for a few
