@@ -615,10 +615,12 @@ class ResponseHeaders(MutableMapping[str, str]):
         """:meth:`add` each ``(name, value)`` of ``pairs``, in order."""
         # add()'s work inline: every response of a limited endpoint extends
         # its headers, and a call per pair cost more than the appending.
-        # The pairs are kept as given, not unpacked and made again.
+        # A tuple is kept as given, not unpacked and made again; any other
+        # pair (a list) is made one, as the constructor makes them, since
+        # integrations look pairs up (Starlette's encoded-pair memory).
         items, names = self._items, self._names
         for pair in pairs:
-            items.append(pair)
+            items.append(pair if type(pair) is tuple else (pair[0], pair[1]))
             names.append(pair[0].lower())
 
     def getlist(self, key: str) -> list[str]:

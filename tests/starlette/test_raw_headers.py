@@ -78,3 +78,18 @@ def test_remembered_pairs_stay_bounded() -> None:
     long_value = "x" * (asgi._ENCODED_VALUE_LIMIT + 1)
     asgi.raw_headers(AjaxResponse(200, b"", [("X-Long", long_value)]), False)
     assert ("X-Long", long_value) not in asgi._ENCODED_PAIRS
+
+
+def test_headers_extended_with_list_pairs_are_encoded_as_tuples_are() -> None:
+    """``extend`` takes any two-item pairs (a handler may pass lists, as the
+    constructor takes them); they must encode on Starlette as on every other
+    framework, not fail as an unhashable key of the encoded-pair memory."""
+    from ajaxkit.starlette.asgi import raw_headers
+
+    response = AjaxResponse(200, b"", {"Content-Type": "application/json"})
+    response.headers.extend([["X-A", "1"]])  # type: ignore[list-item]
+    assert raw_headers(response, False)[:2] == [
+        (b"content-type", b"application/json"),
+        (b"x-a", b"1"),
+    ]
+    assert response.headers.multi_items()[1] == ("X-A", "1")
