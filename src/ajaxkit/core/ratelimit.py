@@ -335,25 +335,27 @@ def _admit_here(
     amount = window.limit.amount
     reset = ceil(window.end - now)  # inside the window, so at least 1
     remaining = amount - used if used < amount else 0
-    pair = window.fields.get(reset * (amount + 1) + remaining)
+    # One int per (remaining, reset): remaining is at most the amount.
+    slot = reset * (amount + 1) + remaining
+    pair = window.fields.get(slot)
     headers.append(config.policy_header)
-    headers.append(pair or _rate_pair(window, remaining, reset))
+    headers.append(pair or _rate_pair(window, slot, remaining, reset))
     if used > amount:
         raise _refusal(window.limit, reset)
 
 
-def _rate_pair(window: _Window, remaining: int, reset: int) -> tuple[str, str]:
-    """The ``RateLimit`` pair of ``window``'s limit, remembered in the window.
+def _rate_pair(window: _Window, slot: int, remaining: int, reset: int) -> tuple[str, str]:
+    """The ``RateLimit`` pair of ``window``'s limit, remembered in the window
+    under ``slot`` (:func:`_admit_here`'s one int for remaining and reset).
 
     A busy endpoint's responses repeat a few values (``t=`` moves once a
-    second), and formatting the pair cost more than finding it.  Keyed by
-    one int (``reset * (amount + 1) + remaining``: remaining is at most the
-    amount), which hashes cheaply; at most a thousand in a window.
+    second), and formatting the pair cost more than finding it; an int
+    hashes cheaply.  At most a thousand in a window.
     """
     pair = ("RateLimit", _field(window.limit.name, remaining, reset))
     fields = window.fields
     if len(fields) < 1024:
-        fields[reset * (window.limit.amount + 1) + remaining] = pair
+        fields[slot] = pair
     return pair
 
 
