@@ -27,7 +27,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 from math import ceil
 from typing import Any, NamedTuple
@@ -67,39 +67,62 @@ RateLimit = Rate
 
 @dataclass(frozen=True)
 class RateLimitConfig:
-    """:class:`RateLimitStep`'s configuration for one endpoint."""
+    """:class:`RateLimitStep`'s configuration for one endpoint.
+
+    ``policy`` (the ``RateLimit-Policy`` field, the same on every response),
+    ``policy_header`` (it as a header pair) and ``windows`` (each limit's
+    current window) are made here, once.  Not as cached properties: the
+    first read of one gives the instance a ``__dict__`` of its own, and
+    CPython 3.11 then specialises no attribute read on it (each of the
+    several on every limited request cost ~200 instructions more).
+    """
 
     limits: tuple[RateLimit, ...]
     key: str | KeyFunction
     scope: str
+    policy: str = field(init=False, repr=False, compare=False)
+    policy_header: tuple[str, str] = field(init=False, repr=False, compare=False)
+    #: Each limit's current window (replaced whole when time leaves it).
+    windows: list[_Window] = field(init=False, repr=False, compare=False)
 
-    @functools.cached_property
-    def policy(self) -> str:
-        """The ``RateLimit-Policy`` field (the same on every response)."""
-        return _policy(self.limits)
-
-    @functools.cached_property
-    def policy_header(self) -> tuple[str, str]:
-        """``policy`` as a header pair, made once rather than per response."""
-        return ("RateLimit-Policy", self.policy)
-
-    @functools.cached_property
-    def windows(self) -> list[_Window]:
-        """Each limit's current window (replaced whole when time leaves it)."""
-        return [_Window(float("inf"), float("-inf"), {}, None, limit, {}) for limit in self.limits]
+    def __post_init__(self) -> None:
+        policy = _policy(self.limits)
+        object.__setattr__(self, "policy", policy)
+        object.__setattr__(self, "policy_header", ("RateLimit-Policy", policy))
+        windows = [_Window(float("inf"), float("-inf"), {}, None, limit) for limit in self.limits]
+        object.__setattr__(self, "windows", windows)
 
 
-class _Window(NamedTuple):
+class _Window:
     """A window of one limit and its counters in one storage, reused by every
-    request in it rather than named and looked up again for each."""
+    request in it rather than named and looked up again for each.
 
-    start: float
-    end: float
-    counts: dict[str, count[int]]  # CounterStorage.window(): this window's counters by key
-    storage: CounterStorage | None
-    limit: RateLimit
-    #: This window's ``RateLimit`` pairs by remaining and reset (see _rate_pair).
-    fields: dict[int, tuple[str, str]]
+    A class with slots, not a named tuple: CPython 3.11 specialises reading
+    a slot, not a named tuple's field (~50 instructions a read, ten on
+    every limited request).  Never changed once made, but for ``fields``.
+    """
+
+    __slots__ = ("amount", "counts", "end", "fields", "limit", "start", "storage")
+
+    def __init__(
+        self,
+        start: float,
+        end: float,
+        counts: dict[str, count[int]],
+        storage: CounterStorage | None,
+        limit: RateLimit,
+    ) -> None:
+        # Floats, as the clock's time is: a comparison or a subtraction
+        # mixing an int and a float is not specialised either.
+        self.start = float(start)
+        self.end = float(end)
+        #: CounterStorage.window(): this window's counters by key.
+        self.counts = counts
+        self.storage = storage
+        self.limit = limit
+        self.amount = limit.amount
+        #: This window's ``RateLimit`` pairs by remaining and reset (see _rate_pair).
+        self.fields: dict[int, tuple[str, str]] = {}
 
 
 class Usage(NamedTuple):
@@ -332,7 +355,7 @@ def _admit_here(
     if counter is None:
         counter = window.counts.setdefault(key, count(1))
     used = next(counter)
-    amount = window.limit.amount
+    amount = window.amount
     reset = ceil(window.end - now)  # inside the window, so at least 1
     remaining = amount - used if used < amount else 0
     # One int per (remaining, reset): remaining is at most the amount.
@@ -385,7 +408,7 @@ def _window_at(storage: CounterStorage, scope: str, limit: RateLimit, now: float
     end = start + limit.window
     # Named as _hit names its counters, kept a little past the window's end.
     counts = storage.window(f"ajaxkit/{scope}/{limit.name}/{number}/", end - now + 1)
-    return _Window(start, end, counts, storage, limit, {})
+    return _Window(start, end, counts, storage, limit)
 
 
 #: Whether a request may be counted without the storage's lock: with the
