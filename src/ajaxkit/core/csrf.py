@@ -159,25 +159,31 @@ class CsrfPolicy:
             problem = origin_problem(origin)
             if problem is not None:
                 raise ConfigurationError(f"CsrfPolicy(trusted_origins=...): {origin!r} {problem}.")
+        # Set here, not as cached properties: the first read of one gives
+        # the policy a __dict__ of its own, after which CPython 3.11
+        # specialises no attribute read on it (~200 instructions each, a
+        # handful on every token request).
+        fallback = ("origin", "cookie", *(self.header_names[:1] or ("origin",)))
+        object.__setattr__(self, "fallback_headers", fallback)
+        object.__setattr__(self, "fallback_headers_https", (*fallback, "referer"))
+        object.__setattr__(self, "_max_age", float(self.token_max_age))
 
-    @functools.cached_property
-    def fallback_headers(self) -> tuple[str, ...]:
-        """The headers the token fallback reads at once over HTTP, in this order:
-        ``Origin``, ``Cookie``, the first of :attr:`header_names` (made once per policy).
-
-        ``Referer`` counts only over HTTPS (:attr:`fallback_headers_https`), and
-        a later token header only when the first is absent, so neither is read
-        otherwise: every name read costs about 1,000 instructions on Starlette.
-        A policy naming no token header reads ``Origin`` again in its place:
-        the token is looked for only in a request without an ``Origin``, so
-        that value is ``None`` then, as a token header's would be.
-        """
-        return ("origin", "cookie", *(self.header_names[:1] or ("origin",)))
-
-    @functools.cached_property
-    def fallback_headers_https(self) -> tuple[str, ...]:
-        """:attr:`fallback_headers`, then ``Referer`` (made once per policy)."""
-        return (*self.fallback_headers, "referer")
+    #: The headers the token fallback reads at once over HTTP, in this order:
+    #: ``Origin``, ``Cookie``, the first of :attr:`header_names` (made once
+    #: per policy).  ``Referer`` counts only over HTTPS
+    #: (:attr:`fallback_headers_https`), and a later token header only when
+    #: the first is absent, so neither is read otherwise: every name read
+    #: costs about 1,000 instructions on Starlette.  A policy naming no token
+    #: header reads ``Origin`` again in its place: the token is looked for
+    #: only in a request without an ``Origin``, so that value is ``None``
+    #: then, as a token header's would be.
+    fallback_headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    #: :attr:`fallback_headers`, then ``Referer`` (made once per policy).
+    fallback_headers_https: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # token_max_age as a float: the age it is compared with is one (the
+    # clock's time less the issue time), and CPython 3.11 specialises no
+    # comparison of a float with an int (~250 instructions a token request).
+    _max_age: float = field(init=False, repr=False, compare=False)
 
 
 def origin_problem(origin: object) -> str | None:
@@ -578,7 +584,7 @@ def _check_signed(token: str, policy: CsrfPolicy, signer: Signer, clock: Clock) 
     return int(issued)
 
 
-def _check_age(issued: int, policy: CsrfPolicy, clock: Clock) -> None:
+def _check_age(issued: float, policy: CsrfPolicy, clock: Clock) -> None:
     if clock.time() - issued > policy.token_max_age:
         raise CSRFFailed(_EXPIRED)
 
@@ -640,9 +646,9 @@ class PassedTokens:
     """
 
     def __init__(self, size: int = 1024) -> None:
-        self._passed: _Bounded[tuple[str, str], tuple[Signer, str, int]] = _Bounded(size)
+        self._passed: _Bounded[tuple[str, str], tuple[Signer, str, float]] = _Bounded(size)
 
-    def get(self, pair: tuple[str, str], signer: Signer, cookie_name: str) -> int | None:
+    def get(self, pair: tuple[str, str], signer: Signer, cookie_name: str) -> float | None:
         """The issue time of the token of a ``pair`` that passed under these, else ``None``."""
         found = self._passed.get(pair)
         if found is None or found[0] is not signer or found[1] != cookie_name:
@@ -651,7 +657,10 @@ class PassedTokens:
 
     def add(self, pair: tuple[str, str], signer: Signer, cookie_name: str, issued: int) -> None:
         """Remember that ``pair`` passed under ``signer`` and ``cookie_name``."""
-        self._passed.put(pair, (signer, cookie_name, issued))
+        # As a float: the clock's time is one, and the age check on every
+        # token request subtracts the two (CPython 3.11 specialises
+        # float - float, not float - int).
+        self._passed.put(pair, (signer, cookie_name, float(issued)))
 
     def __len__(self) -> int:
         return len(self._passed)
@@ -709,7 +718,7 @@ def check_headers_then_token(
     try:
         found = passed._passed._entries.get((sent, cookie or "")) if sent is not None else None
         if found is not None and found[0] is signer and found[1] == policy.cookie_name:
-            if settings.clock.time() - found[2] > policy.token_max_age:
+            if settings.clock.time() - found[2] > policy._max_age:
                 raise CSRFFailed(_EXPIRED)
         else:
             check_sent_pair(
