@@ -49,3 +49,15 @@ def test_derived_values_are_made_at_construction() -> None:
     assert config.policy_header == ("RateLimit-Policy", config.policy)
     assert [w.limit for w in config.windows] == list(config.limits)
     assert config == RateLimitStep().configure("e", {"rate": ["10/second", "100/hour"]})
+
+
+def test_a_bound_step_carries_its_steps_completes() -> None:
+    from ajaxkit.core.idempotency import IdempotencyStep
+    from ajaxkit.core.steps import BoundStep, CsrfStep
+
+    assert BoundStep(CsrfStep(), "check").completes is False
+    assert IdempotencyStep.completes is True
+    step = IdempotencyStep()
+    config = step.configure("e", {})
+    assert config is not None
+    assert BoundStep(step, config).completes is True

@@ -126,7 +126,7 @@ def admit(
             # Only the steps that complete are kept: nothing asks for the
             # others again, and keeping them cost every limited request
             # a list append.
-            if step.completes:
+            if bound.completes:
                 admission.admitted.append(bound)
                 admission.completes = True
             if early is not None:
