@@ -119,7 +119,12 @@ def test_each_run_of_a_limit_exceeds_the_client_addresses() -> None:
     # Otherwise the short run's requests would come from new addresses and
     # the long run's mostly from known ones, which cost less.
     with pytest.raises(SystemExit):
-        instructions.parse_args(["--requests", str(KEYS), "3000"])
+        instructions.parse_args(["--requests", str(KEYS), "3000", "--addresses", str(KEYS)])
+    with pytest.raises(SystemExit):
+        instructions.parse_args(["--requests", "8", "3000"])
+    with pytest.raises(SystemExit):
+        instructions.parse_args(["--addresses", "0"])
+    assert instructions.parse_args(["--requests", "9", "3000"]).addresses == 8
     with pytest.raises(SystemExit):
         instructions.parse_args(["--requests", "3000", "2000", "--guards", "csrf"])
     csrf = instructions.parse_args(["--requests", "200", "400", "--guards", "csrf"])
