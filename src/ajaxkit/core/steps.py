@@ -357,20 +357,34 @@ class AuthStep(_Step):
             return None
         return AuthConfig(login_required, permission)
 
-    def admit(self, call: StepCall, config: AuthConfig) -> Flow[AjaxResponse | None]:
+    def admit(self, call: StepCall, config: AuthConfig) -> Verdict:
+        request = call.request
+        if request.user_loaded and config.permission is None:
+            # Known already (Starlette hands it over with the request): decided
+            # here, with no effect for the pipeline to run.
+            _check_login(call, config, request.user)
+            return None
+        return self._admit(call, config)
+
+    def _admit(self, call: StepCall, config: AuthConfig) -> Flow[AjaxResponse | None]:
         user = yield load_user(call.request, call.platform)
-        # Only login_required is sure to refuse everyone without a user; a
-        # permission may well allow anonymous callers (public live topics).
-        if config.login_required and user is None and call.settings.user_loader is None:
-            warn_no_user_source(call.platform.name, call.platform.user_source)
-        if config.login_required and not is_authenticated(user):
-            raise not_authenticated(call.settings)
+        _check_login(call, config, user)
         if config.permission is not None:
             allowed = yield call_either(config.permission, call.platform, call.request)
             if not allowed:
                 # Refusing an anonymous user says "log in", not "you may not".
                 raise Forbidden() if is_authenticated(user) else not_authenticated(call.settings)
         return None
+
+
+def _check_login(call: StepCall, config: AuthConfig, user: Any) -> None:
+    """Refuse an anonymous ``user`` where ``login_required``."""
+    # Only login_required is sure to refuse everyone without a user; a
+    # permission may well allow anonymous callers (public live topics).
+    if config.login_required and user is None and call.settings.user_loader is None:
+        warn_no_user_source(call.platform.name, call.platform.user_source)
+    if config.login_required and not is_authenticated(user):
+        raise not_authenticated(call.settings)
 
 
 def not_authenticated(settings: Settings) -> Unauthorized:
