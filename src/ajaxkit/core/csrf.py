@@ -585,7 +585,8 @@ def _check_signed(token: str, policy: CsrfPolicy, signer: Signer, clock: Clock) 
 
 
 def _check_age(issued: float, policy: CsrfPolicy, clock: Clock) -> None:
-    if clock.time() - issued > policy.token_max_age:
+    # The same comparison as check_headers_then_token's, with the same value.
+    if clock.time() - issued > policy._max_age:
         raise CSRFFailed(_EXPIRED)
 
 
