@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
@@ -23,6 +23,7 @@ from django.core.exceptions import (
     SuspiciousOperation,
 )
 from django.core.files.uploadedfile import UploadedFile
+from django.core.signals import setting_changed
 from django.http import Http404, HttpRequest, HttpResponseBase, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import (
@@ -100,6 +101,54 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
     return None
 
 
+class _PerRequestSettings(NamedTuple):
+    """The Django settings ajaxkit reads on every request (:func:`_per_request`)."""
+
+    csrf_use_sessions: bool
+    csrf_cookie_name: str
+    csrf_header_name: str
+    csrf_trusted_origins: tuple[str, ...]
+    session_cookie_name: str
+
+
+@lru_cache(maxsize=1)
+def _per_request() -> _PerRequestSettings:
+    """The settings every request needs, read once and again after they change.
+
+    A read through ``django.conf.settings`` costs ~3,000 CPU instructions
+    (``LazyObject.__getattribute__`` is Python, and fails an attribute lookup
+    inside), and a CSRF-checked POST made six.  Forgotten when Django says a
+    setting changed (:func:`_forget`), as Django's own caches are; changing
+    ``settings`` in place at run time, which Django does not support, is
+    not seen.
+    """
+    return _PerRequestSettings(
+        bool(settings.CSRF_USE_SESSIONS),
+        settings.CSRF_COOKIE_NAME,
+        settings.CSRF_HEADER_NAME,
+        tuple(settings.CSRF_TRUSTED_ORIGINS),
+        settings.SESSION_COOKIE_NAME,
+    )
+
+
+def _forget(*, setting: str, **kwargs: Any) -> None:
+    """``setting_changed`` (``override_settings``, pytest-django's ``settings``)."""
+    if setting in _PER_REQUEST_NAMES:
+        _per_request.cache_clear()
+
+
+_PER_REQUEST_NAMES = frozenset(
+    {
+        "CSRF_USE_SESSIONS",
+        "CSRF_COOKIE_NAME",
+        "CSRF_HEADER_NAME",
+        "CSRF_TRUSTED_ORIGINS",
+        "SESSION_COOKIE_NAME",
+    }
+)
+setting_changed.connect(_forget, dispatch_uid="ajaxkit.django.platform._forget")
+
+
 class _CsrfCheck(CsrfViewMiddleware):
     """Django's CSRF check, failing with our exception instead of its 403 page.
 
@@ -156,10 +205,11 @@ def _token_inputs(request: HttpRequest) -> tuple[str, str] | None:
     """
     if request.method == "POST" and (request.content_type in _FORMS or "_post" in request.__dict__):
         return None
-    if settings.CSRF_USE_SESSIONS:
+    read = _per_request()
+    if read.csrf_use_sessions:
         return None
-    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
-    token = request.META.get(settings.CSRF_HEADER_NAME)
+    cookie = request.COOKIES.get(read.csrf_cookie_name)
+    token = request.META.get(read.csrf_header_name)
     if cookie is None or token is None:
         return None
     return cookie, token
@@ -193,7 +243,7 @@ _NO_TOKEN = frozenset({REASON_NO_CSRF_COOKIE, REASON_CSRF_TOKEN_MISSING})
 
 def _token_header() -> str:
     """The header Django reads the token from, as a client writes it."""
-    name: str = settings.CSRF_HEADER_NAME
+    name = _per_request().csrf_header_name
     if name == "HTTP_X_CSRFTOKEN":  # Django's default, spelt as its docs spell it
         return "X-CSRFToken"
     return name.removeprefix("HTTP_").replace("_", "-").title()
@@ -222,7 +272,8 @@ def _reads_form(native: HttpRequest) -> bool:
     # the rest, and a JSON body needs none.
     if native.method != "POST" or native.content_type not in _FORMS:
         return False
-    return bool(settings.CSRF_USE_SESSIONS or settings.CSRF_COOKIE_NAME in native.COOKIES)
+    read = _per_request()
+    return read.csrf_use_sessions or read.csrf_cookie_name in native.COOKIES
 
 
 def _buffer_body(native: HttpRequest, limit: int) -> None:
@@ -250,8 +301,8 @@ def check_csrf(request: AjaxRequest, trusted: tuple[str, ...], limit: int) -> No
     native: HttpRequest = request.native
     if _reads_form(native):
         _buffer_body(native, limit)
-    # Chosen per call by the trusted origins, which are read per request
-    # (override_settings changes them); the checker caches what it parses.
+    # Chosen per call by the trusted origins, which override_settings may
+    # change between requests; the checker caches what it parses.
     try:
         _checker(trusted).process_view(native, _protected_view, (), {})
     except _Refused as refused:
@@ -262,18 +313,18 @@ def csrf_check_blocks(request: AjaxRequest) -> bool:
     """Whether Django's check may do I/O: a secret kept in the session (a
     session read) or a form body to parse for its token.  Otherwise it only
     reads headers and a cookie, which needs no thread."""
-    return bool(settings.CSRF_USE_SESSIONS) or _reads_form(request.native)
+    return _per_request().csrf_use_sessions or _reads_form(request.native)
 
 
 def trusted_origins() -> tuple[str, ...]:
-    """``CSRF_TRUSTED_ORIGINS``, read per request (``override_settings`` works)."""
-    return tuple(settings.CSRF_TRUSTED_ORIGINS)
+    """``CSRF_TRUSTED_ORIGINS`` (as it is now: ``override_settings`` works)."""
+    return _per_request().csrf_trusted_origins
 
 
 def credential_cookies() -> tuple[str, ...]:
-    """The session cookie (``SESSION_COOKIE_NAME``, read per request), which
+    """The session cookie (``SESSION_COOKIE_NAME``, as it is now), which
     Django's ``request.user`` is loaded from when first read."""
-    return (settings.SESSION_COOKIE_NAME,)
+    return (_per_request().session_cookie_name,)
 
 
 def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
