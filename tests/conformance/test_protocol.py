@@ -829,6 +829,39 @@ def test_U9_a_multipart_body_is_read_in_linear_time(client: Client) -> None:
     assert elapsed < 2.0
 
 
+#: Charsets a stranger may name for a part's text: the standard library's
+#: punycode decoder (and idna's, which runs it) takes time quadratic in the
+#: text, so 300 kB of ``9`` named ``charset=punycode`` held a worker (an
+#: async server's whole event loop) for 19 seconds, and a 1 MiB body for
+#: minutes.  No browser sends either: the charset is refused at once.
+QUADRATIC_CHARSETS = {
+    "field-punycode": (b'name="a"\r\nContent-Type: text/plain; charset=punycode', b"-"),
+    "field-idna": (b'name="a"\r\nContent-Type: text/plain; charset=IDNA', b"xn--"),
+    "filename-punycode": (b"name=\"a\"; filename*=punycode''-", b""),
+    "name-idna": (b"name*=idna''xn--", b""),
+}
+
+
+@pytest.mark.parametrize(
+    ("disposition", "prefix"), QUADRATIC_CHARSETS.values(), ids=QUADRATIC_CHARSETS.keys()
+)
+def test_U9_a_charset_decoded_in_quadratic_time_is_400_at_once(
+    client: Client, disposition: bytes, prefix: bytes
+) -> None:
+    nines = b"9" * 200_000
+    if prefix:  # the field's text
+        part = disposition + b"\r\n\r\n" + prefix + nines
+    else:  # the header's parameter value
+        part = disposition + nines + b"\r\n\r\nx"
+    body = b"--b\r\nContent-Disposition: form-data; " + part + b"\r\n--b--\r\n"
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    started = time.perf_counter()
+    response = client.post("/ajax/echo", content=body, headers=headers)
+    elapsed = time.perf_counter() - started
+    assert "charset" in assert_problem(response, 400, "malformed_body")["detail"]
+    assert elapsed < 2.0  # a generous bound: it takes milliseconds
+
+
 @pytest.mark.parametrize(
     "disposition",
     [

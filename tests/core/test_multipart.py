@@ -4,6 +4,7 @@ whatever a stranger sends costs time linear in its size."""
 from __future__ import annotations
 
 import contextlib
+import encodings
 import re
 import sys
 import time
@@ -77,6 +78,121 @@ def test_charsets_and_transfer_encodings() -> None:
         b"Content-Transfer-Encoding: quoted-printable\r\n\r\nh=C3=A9",
     )
     assert fields(raw) == [("a", "café"), ("b", "hi"), ("c", "hé")]
+
+
+@pytest.mark.parametrize(
+    ("charset", "sent", "text"),
+    [
+        ("ISO-8859-1", b"caf\xe9", "café"),
+        ("Windows-1252", b"\x80", "€"),
+        ("Shift_JIS", b"\x82\xa0", "あ"),
+        ("utf-16", "é".encode("utf-16"), "é"),
+        (" UTF-8 ", b"\xc3\xa9", "é"),
+        ("UTF--8", b"\xc3\xa9", "é"),  # every spelling Python accepts
+    ],
+)
+def test_a_field_charset_by_any_spelling_python_knows(charset: str, sent: bytes, text: str) -> None:
+    raw = parts(
+        b"Content-Disposition: form-data; name=a\r\n"
+        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n\r\n" + sent
+    )
+    assert fields(raw) == [("a", text)]
+
+
+@pytest.mark.parametrize("charset", ["no-such-charset", "zlib", "aliases", "x" * 100])
+def test_a_field_charset_that_is_no_text_encoding_is_malformed(charset: str) -> None:
+    raw = parts(
+        b"Content-Disposition: form-data; name=a\r\n"
+        b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n\r\nx"
+    )
+    with pytest.raises(MalformedBody, match="not valid text"):
+        parse_multipart(CONTENT_TYPE, raw)
+
+
+def test_an_unknown_filename_charset_reads_as_ascii() -> None:
+    raw = parts(b"Content-Disposition: form-data; name=f; filename*=nope''a%E9b\r\n\r\nx")
+    assert upload(raw)[0] == "a\ufffdb"
+
+
+@pytest.mark.parametrize("charset", ["punycode", "PunyCode", "idna", "IDNA"])
+@pytest.mark.parametrize("where", ["field", "filename"])
+def test_a_charset_decoded_in_quadratic_time_is_refused_before_decoding(
+    charset: str, where: str
+) -> None:
+    # 300 kB of "9" took 19 s to decode as punycode: refused unread.
+    nines = b"9" * 300_000
+    if where == "field":
+        raw = parts(
+            b"Content-Disposition: form-data; name=a\r\n"
+            b"Content-Type: text/plain; charset=" + charset.encode() + b"\r\n\r\n-" + nines
+        )
+    else:
+        raw = parts(
+            b"Content-Disposition: form-data; name=a; filename*="
+            + charset.encode()
+            + b"''-"
+            + nines
+            + b"\r\n\r\nx"
+        )
+    started = time.thread_time()
+    with pytest.raises(MalformedBody, match="charset"):
+        parse_multipart(CONTENT_TYPE, raw)
+    assert time.thread_time() - started < 0.5
+
+
+def _fresh_charset_parts(tag: str) -> list[bytes]:
+    """Parts naming 100 charsets no one has named before, in a field and a filename."""
+    names = [f"{tag}-{i}-".encode() + b"x" * 30 for i in range(100)]
+    return [
+        *[
+            b"Content-Disposition: form-data; name=a\r\n"
+            b"Content-Type: text/plain; charset=" + name + b"\r\n\r\nx"
+            for name in names
+        ],
+        *[
+            b"Content-Disposition: form-data; name=f; filename*=" + name + b"''x\r\n\r\nx"
+            for name in names
+        ],
+    ]
+
+
+def test_a_strangers_charset_names_are_never_remembered() -> None:
+    # Python's encodings package keeps every name it failed to find for the
+    # life of the process: looked up there, the fresh names of a stranger's
+    # parts (a thousand a request) grew the process without bound.
+    cache: dict[str, Any] = encodings._cache
+    before = len(cache)
+    for part in _fresh_charset_parts("fresh"):
+        with contextlib.suppress(MalformedBody):
+            parse_multipart(CONTENT_TYPE, parts(part))
+    assert len(cache) == before
+
+
+@FUZZ_SETTINGS
+@given(charset=st.text(max_size=50))
+def test_any_charset_is_read_or_refused_as_malformed_and_never_remembered(charset: str) -> None:
+    cache: dict[str, Any] = encodings._cache
+    before = set(cache)
+    value = charset.replace("\\", "").replace('"', "").encode("utf-8", "surrogatepass")
+    raw = parts(
+        b'Content-Disposition: form-data; name=a\r\nContent-Type: text/plain; charset="'
+        + value
+        + b'"\r\n\r\nx',
+        b'Content-Disposition: form-data; name=f; filename*="' + value + b"''x\"\r\n\r\nx",
+    )
+    with contextlib.suppress(MalformedBody):
+        parse_multipart(CONTENT_TYPE, raw)
+    # Only the standard library's own codec names may be added.
+    assert set(cache) - before <= _stdlib_codec_names()
+
+
+def _stdlib_codec_names() -> set[str]:
+    import encodings.aliases
+    import pkgutil
+
+    return {m.name for m in pkgutil.iter_modules(encodings.__path__)} | set(
+        encodings.aliases.aliases.values()
+    )
 
 
 def test_line_ends_folding_preamble_epilogue_and_lookalike_boundaries() -> None:
