@@ -100,6 +100,14 @@ def test_overlong_query_is_a_validation_problem(client: Client) -> None:
     assert [e["parameter"] for e in problem["errors"]] == ["q"]
 
 
+@pytest.mark.parametrize("query", ["a\x00", "\x00", "a\nb", "\x7f"])
+def test_control_characters_in_a_query_are_a_validation_problem(client: Client, query: str) -> None:
+    # PostgreSQL refuses a NUL in text: searched for, it was a 500.
+    response = client.get(SEARCH, params={"q": query})
+    assert response.status == 422
+    assert [e["parameter"] for e in response.json()["errors"]] == ["q"]
+
+
 @pytest.mark.parametrize("limit", ["0", "51", "ten"])
 def test_bad_limit_is_a_validation_problem(client: Client, limit: str) -> None:
     response = client.get(SEARCH, params={"q": "a", "limit": limit})

@@ -74,6 +74,8 @@ def test_the_demo_runs_on_postgresql(tmp_path: Path, postgres_database: str) -> 
         expected = sorted((n for n in users.NAMES if folded in users.fold(n)), key=users.fold)
         assert [user["name"] for user in found] == expected
         assert http.get("ajax/users/search", params={"q": "%"}).json() == []
+        # A NUL, which PostgreSQL refuses in text, is the sender's 422, not a 500.
+        assert http.get("ajax/users/search", params={"q": "a\x00"}).status_code == 422
         created = http.post(
             "ajax/people",
             json={"name": "Barbara Liskov", "email": "barbara@example.org", "role": "engineer"},

@@ -24,10 +24,13 @@ from examples.demo import users
 from examples.demo.messages import register_messages
 from examples.demo.people import register_people
 
-__all__ = ["MAX_QUERY_LENGTH", "create_api"]
+__all__ = ["MAX_QUERY_LENGTH", "PRINTABLE", "create_api"]
 
 #: Longest accepted query; a longer one is a 422 problem the page shows.
 MAX_QUERY_LENGTH = 40
+#: No control characters in a query: PostgreSQL refuses a NUL in text, so
+#: searching for one was a 500 instead of the sender's 422.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 
 def create_api(database: Engine, broker: Broker | str = "memory://") -> Ajax:
@@ -37,7 +40,7 @@ def create_api(database: Engine, broker: Broker | str = "memory://") -> Ajax:
     # --8<-- [start:endpoint]
     @api.endpoint("users/search")
     def search(
-        q: Annotated[str, Field(max_length=MAX_QUERY_LENGTH)] = "",
+        q: Annotated[str, Field(max_length=MAX_QUERY_LENGTH, pattern=PRINTABLE)] = "",
         limit: Annotated[int, Field(ge=1, le=50)] = 10,
     ) -> list[dict[str, Any]]:
         """Users whose name contains ``q``, ignoring case and accents."""
