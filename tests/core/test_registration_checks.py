@@ -90,6 +90,33 @@ def test_a_flask_or_django_route_segment_says_how_ajaxkit_writes_it(
     assert list(api.router) == own
 
 
+@pytest.mark.parametrize(
+    ("route", "problem"),
+    [
+        ("users/{pk", r"'\{' that opens no \{name\}"),  # an unclosed segment
+        ("users/pk}", r"'\}' that closes no \{name\}"),
+        ("users/{user-id}", r"'\{' that opens no \{name\}"),  # names are identifiers
+        ("users/{ pk }", r"'\{' that opens no \{name\}"),
+        ("users/{}", r"'\{' that opens no \{name\}"),
+        ("pairs/{pk}/{pk}", r"captures 'pk' twice"),
+        ("search?q={q}", r"'\?'.*bind from the query string by name"),
+        ("notes#top", r"'#'"),
+    ],
+)
+def test_a_route_that_cannot_be_read_as_written_is_refused(route: str, problem: str) -> None:
+    # Each used to register: a stray brace was matched as literal text (every
+    # call a 404), a name captured twice was a bare re.error, and a query in
+    # the route matched only a path holding an escaped '?'.
+    api = Ajax()
+    own = list(api.router)
+    with pytest.raises(RegistrationError, match=rf"handler \({re.escape(route)}\)'.*{problem}"):
+
+        @api.endpoint(route)
+        def handler(request: AjaxRequest, pk: str = "", q: str = "") -> None: ...
+
+    assert list(api.router) == own
+
+
 @pytest.mark.parametrize("decorate", [lambda api: api.endpoint, lambda api: api.endpoint()])
 def test_a_lambda_without_a_route_is_asked_for_one(decorate: Any) -> None:
     # The default route is the function's name, and a lambda's is "<lambda>".

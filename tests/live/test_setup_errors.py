@@ -9,11 +9,13 @@ mistake, per call), and its message names the topic.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from ajaxkit import Ajax, ConfigurationError
+from ajaxkit.exceptions import RegistrationError
 from ajaxkit.live import Live, MemoryBroker, make_broker
 
 
@@ -62,3 +64,17 @@ def test_a_bad_topic_at_publish_time_is_a_value_error_naming_it(topic: str) -> N
         MemoryBroker().publish(topic, b"{}")
     assert repr(topic) in str(info.value)
     assert not isinstance(info.value, ConfigurationError)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [("chat/{room", "opens no"), ("chat/room}", "closes no"), ("dm/{a}/{a}", "captures 'a' twice")],
+)
+def test_a_topic_pattern_that_cannot_be_read_as_written_names_it(
+    pattern: str, problem: str
+) -> None:
+    # Topics share the routes' syntax: a stray brace matched only its literal
+    # text, and a name captured twice was a bare re.error.
+    live = Live(Ajax())
+    with pytest.raises(RegistrationError, match=rf"Topic {re.escape(repr(pattern))}: .*{problem}"):
+        live.topic(pattern)

@@ -26,7 +26,7 @@ from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapt
 
 from ajaxkit.core.binding import handler_signature
 from ajaxkit.core.platform import declared_platforms
-from ajaxkit.core.routing import CONVERTERS, unknown_converters
+from ajaxkit.core.routing import CONVERTERS, pattern_problem, unknown_converters
 from ajaxkit.exceptions import RegistrationError
 
 if TYPE_CHECKING:  # the endpoint module imports this one
@@ -69,6 +69,7 @@ def check_registration(
     checked = check_methods(label, methods)
     check_not_a_method(label, func)
     check_route_syntax(label, str(route))
+    check_route_pattern(label, str(route))
     check_converters(label, str(route))
     check_path_names(label, func, path_names)
     hints = _hints(func)  # read once: the three checks below each need them
@@ -214,6 +215,27 @@ def check_route_syntax(label: str, pattern: str) -> None:
         f"syntax; ajaxkit routes write {instead!r} (the handler's annotation gives "
         f"the type; converters: {', '.join(sorted(CONVERTERS))})."
     )
+
+
+def check_route_pattern(label: str, pattern: str) -> None:
+    """The route reads as written: no stray brace, no name twice, no query.
+
+    A ``?`` or ``#`` in a route matched only a path holding it escaped
+    (``%3F``), never the URL its author had in mind.
+    """
+    problem = pattern_problem(pattern)
+    if problem is None:
+        mark = next((c for c in "?#" if c in pattern), None)
+        if mark is not None:
+            problem = (
+                f"it holds {mark!r}, which ends a URL's path, so no request reaches it; "
+                f"a route is the path alone, and parameters bind from the query string "
+                f"by name"
+            )
+    if problem is not None:
+        raise RegistrationError(
+            f"Endpoint {label}: the route {pattern!r} cannot be used: {problem}."
+        )
 
 
 def _braced(segment: re.Match[str]) -> str:

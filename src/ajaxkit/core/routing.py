@@ -24,6 +24,7 @@ __all__ = [
     "mount_path",
     "normalize_route",
     "param_names",
+    "pattern_problem",
     "unknown_converters",
 ]
 
@@ -68,6 +69,27 @@ def unknown_converters(pattern: str) -> list[str]:
     """The converters ``pattern`` names that do not exist: ``"a/{x:float}"`` → ``["float"]``."""
     found = (m.group(2) for m in _PARAM.finditer(pattern))
     return [name for name in found if name is not None and name not in CONVERTERS]
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be read as its author meant, or ``None``.
+
+    A brace outside a ``{name}`` or ``{name:converter}`` segment (``"{pk"``,
+    ``"{user-id}"``) would be matched as literal text, so every call was a
+    404; a name captured twice cannot be given to the handler once.
+    """
+    stray = _PARAM.sub("", pattern)
+    for brace, verb in (("{", "opens"), ("}", "closes")):
+        if brace in stray:
+            return (
+                f"it holds a {brace!r} that {verb} no {{name}} segment; a segment is "
+                f"written {{name}} or {{name:converter}}, the name a Python identifier"
+            )
+    names = [m.group(1) for m in _PARAM.finditer(pattern)]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        return f"it captures {twice!r} twice; give each segment its own name"
+    return None
 
 
 def param_names(pattern: str) -> frozenset[str]:
@@ -167,6 +189,11 @@ class Router:
 
 
 def _compile(pattern: str) -> tuple[re.Pattern[str] | None, frozenset[str]]:
+    # Registration checks this first, naming the endpoint or the topic; this
+    # guards a Router used on its own.
+    problem = pattern_problem(pattern)
+    if problem is not None:
+        raise RegistrationError(f"Route {pattern!r}: {problem}.")
     names = [m.group(1) for m in _PARAM.finditer(pattern)]
     if not names:
         return None, frozenset()

@@ -37,7 +37,7 @@ from ajaxkit.core.auth import is_authenticated
 from ajaxkit.core.endpoint import WEBSOCKET
 from ajaxkit.core.errors import run_after_commit
 from ajaxkit.core.models.endpoint import Change
-from ajaxkit.core.routing import Router
+from ajaxkit.core.routing import Router, pattern_problem
 from ajaxkit.core.streams import Stream, served_by_sync_server
 from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import (
@@ -187,6 +187,9 @@ class Live:
             raise RegistrationError(
                 f"Topic {pattern!r}: a pattern is a non-empty string not starting with '_'."
             )
+        problem = pattern_problem(pattern)
+        if problem is not None:
+            raise RegistrationError(f"Topic {pattern!r}: {problem}.")
         if authorize is not None and not callable(authorize):
             raise RegistrationError(f"Topic {pattern!r}: authorize must be callable.")
         route = self._topics.route(pattern)
