@@ -50,6 +50,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import limits.storage
+from limits.storage import Storage
+
 from ajaxkit.core.csrf import origin_problem
 from ajaxkit.core.settings import Settings
 from ajaxkit.exceptions import ConfigurationError
@@ -59,6 +62,7 @@ __all__ = [
     "ConfigSetting",
     "check_dedicated",
     "read_ajaxkit_config",
+    "read_code_settings",
     "settings_from_config",
 ]
 
@@ -79,11 +83,14 @@ class ConfigSetting:
             means what ``AJAXKIT_DEBUG="0"`` means.
         framework_default: the configuration name of the framework's own
             default for it (``"DEBUG"``), if any.
+        objects: what code may give besides what ``convert`` reads (a
+            storage object), taken as it is.
     """
 
     field: str
     convert: Callable[[Any], Any]
     framework_default: str | None = None
+    objects: tuple[type, ...] = ()
 
 
 # Values often arrive as strings: a Starlette ``config=`` may be
@@ -187,9 +194,28 @@ def _name(value: Any) -> str:
     return value
 
 
+_STORAGE = 'a storage URI such as "memory://" or "redis://host:6379/0"'
+#: The URI schemes ``limits`` has storages for.  Its registry is not in its
+#: ``__all__``; should a release drop it, schemes go unchecked here and an
+#: unknown one fails on first use, as before.
+_SCHEMES: frozenset[str] = frozenset(getattr(limits.storage, "SCHEMES", ()))
+
+
 def _storage_uri(value: Any) -> str:
+    """A ``limits`` storage URI of a sync storage, checked before any request needs it."""
     if not isinstance(value, str) or "://" not in value:
-        raise ValueError('a storage URI such as "memory://" or "redis://host:6379/0"')
+        raise ValueError(_STORAGE)
+    scheme = value.partition("://")[0]
+    if scheme.startswith("async+") and scheme.removeprefix("async+") in _SCHEMES:
+        # Async storages would need awaiting per call; ajaxkit runs the
+        # sync ones off the event loop instead.
+        raise ValueError(
+            f"a sync storage URI ({scheme}:// is an async storage; write "
+            f"{scheme.removeprefix('async+')}:// instead)"
+        )
+    if _SCHEMES and scheme not in _SCHEMES:
+        known = ", ".join(sorted(s for s in _SCHEMES if not s.startswith("async+")))
+        raise ValueError(f"{_STORAGE}, with a scheme limits knows ({known})")
     return value
 
 
@@ -215,16 +241,16 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
     "MAX_BODY_SIZE": ConfigSetting("max_body_size", _size),
     "DEFAULT_METHODS": ConfigSetting("default_methods", _methods),
     "LOGGER_NAME": ConfigSetting("logger_name", _name),
-    "RATE_LIMIT_STORAGE": ConfigSetting("rate_limit_storage", _storage_uri),
+    "RATE_LIMIT_STORAGE": ConfigSetting("rate_limit_storage", _storage_uri, objects=(Storage,)),
     "TRUSTED_PROXIES": ConfigSetting("trusted_proxies", _count),
     "IDEMPOTENCY_EXPIRY": ConfigSetting("idempotency_expiry", _seconds),
     # Signs values handed to clients (list cursors): every process of a
     # deployment must share it, so the framework's own secret is the default.
     "SECRET_KEY": ConfigSetting("secret_key", _secret, framework_default="SECRET_KEY"),
     "LOGIN_URL": ConfigSetting("login_url", _name),
-    "MAX_JSON_DEPTH": ConfigSetting("max_json_depth", _size),
-    "MAX_PARAMS": ConfigSetting("max_params", _size),
-    "MAX_STRING_LENGTH": ConfigSetting("max_string_length", _size),
+    "MAX_JSON_DEPTH": ConfigSetting("max_json_depth", _count),
+    "MAX_PARAMS": ConfigSetting("max_params", _count),
+    "MAX_STRING_LENGTH": ConfigSetting("max_string_length", _count),
     "OPENAPI": ConfigSetting("openapi", _bool),
     # The CSRF policy's parts that differ between deployments.  Its token
     # parts (cookie, headers, lifetime) stay in code: on Django, Django's
@@ -263,6 +289,37 @@ def settings_from_config(
             key = setting.framework_default
             changes[setting.field] = _converted(key, setting, config[key])
     return _replaced(declared, changes) if changes else declared
+
+
+def read_code_settings(settings: Settings) -> dict[str, Any]:
+    """The fields of ``settings`` given in code, read as configuration reads them.
+
+    :class:`Settings` calls this when it is built, so ``Ajax(debug="0")`` is
+    off and ``Ajax(max_body_size="1MB")`` fails there, naming the field,
+    rather than as a 500 on every request.  Returns the fields whose value
+    reads as something else (``"GET,POST"`` → ``("GET", "POST")``).
+    ``None`` stays absent, objects a setting takes stay as given, and the
+    CSRF policy checks its own fields.
+
+    Raises:
+        ConfigurationError: naming the field and the value.
+    """
+    read: dict[str, Any] = {}
+    for setting in CONFIG_SETTINGS.values():
+        if "." in setting.field:
+            continue
+        value = getattr(settings, setting.field)
+        if value is None or isinstance(value, setting.objects):
+            continue
+        try:
+            converted = setting.convert(value)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"Settings({setting.field}={value!r}): must be {exc}."
+            ) from None
+        if converted is not value:
+            read[setting.field] = converted
+    return read
 
 
 def _replaced(declared: Settings, changes: Mapping[str, Any]) -> Settings:

@@ -118,6 +118,13 @@ class Settings:
     secret_key: str | bytes | None = field(default=None, repr=False)
     openapi: bool = True
 
+    def __post_init__(self) -> None:
+        # The readers are configuration's, which builds on this module.
+        from ajaxkit.core.config import read_code_settings
+
+        for name, value in read_code_settings(self).items():
+            object.__setattr__(self, name, value)  # frozen: the value as it reads
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
         return dataclasses.replace(self, **changes)

@@ -1,0 +1,98 @@
+"""Settings given in code are read by the rule configuration is read by.
+
+``Ajax(max_body_size="1MB")``, ``Ajax(rate_limit_storage="bogus://")`` or
+``Ajax(debug=os.environ["DEBUG"])`` used to be taken as they were: the
+registry was built and mounted, and then every POST (or every call to a
+rate-limited endpoint) was a 500 whose log spoke of comparing an int with a
+str, or of an unknown storage scheme.  The same value in a framework's
+configuration was a ConfigurationError naming it at mount time.  Now a value
+given in code is read by the same rule for its kind, when the settings are
+built, and a bad one is a ConfigurationError naming the field and the value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from ajaxkit import Ajax, ConfigurationError, Settings
+from ajaxkit.testing import Client
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("debug", "yes", "True or False"),
+        ("debug", 2, "True or False"),
+        ("max_body_size", "1MB", "a whole number of bytes, 0 or more"),
+        ("max_body_size", -1, "a whole number of bytes, 0 or more"),
+        ("max_params", 1.5, "a whole number, 0 or more"),
+        ("trusted_proxies", -1, "a whole number, 0 or more"),
+        ("idempotency_expiry", 0, "a number of seconds above 0"),
+        ("default_methods", "", "a non-empty list of method names"),
+        ("logger_name", 3, "a non-empty string"),
+        ("login_url", "", "a non-empty string"),
+        ("secret_key", 123, "a non-empty string or bytes"),
+        ("openapi", "no", "True or False"),
+        ("rate_limit_storage", "bogus://", "a storage URI"),
+        ("rate_limit_storage", "memory", "a storage URI"),
+    ],
+)
+def test_a_bad_value_in_code_names_the_field_and_the_value(
+    field: str, value: Any, expected: str
+) -> None:
+    named = re.escape(f"Settings({field}={value!r}): must be {expected}")
+    with pytest.raises(ConfigurationError, match=named):
+        Ajax(**{field: value})
+    with pytest.raises(ConfigurationError, match=named):
+        Settings(**{field: value})
+
+
+def test_an_async_storage_is_refused_when_the_settings_are_built() -> None:
+    # It was refused too, but on the first limited request, as a 500.
+    with pytest.raises(ConfigurationError, match=r"async storage.*redis:// instead"):
+        Ajax(rate_limit_storage="async+redis://127.0.0.1:6379/0")
+
+
+def test_an_unknown_storage_scheme_in_configuration_is_refused_at_mount() -> None:
+    api = Ajax()
+    with pytest.raises(ConfigurationError, match=r"AJAXKIT_RATE_LIMIT_STORAGE.*'bogus://x'"):
+        api.apply_config({"AJAXKIT_RATE_LIMIT_STORAGE": "bogus://x"})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "read"),
+    [
+        ("debug", "0", False),
+        ("debug", "true", True),
+        ("max_body_size", "2048", 2048),
+        ("idempotency_expiry", "0.5", 0.5),
+        ("default_methods", "get, post", ("GET", "POST")),
+        ("default_methods", ["GET", "POST"], ("GET", "POST")),
+    ],
+)
+def test_a_value_in_code_is_read_as_configuration_reads_it(
+    field: str, value: Any, read: Any
+) -> None:
+    # One rule per kind: Ajax(debug=os.environ["DEBUG"]) with "0" is off,
+    # never a string's truthiness.
+    assert getattr(Ajax(**{field: value}).settings, field) == read
+
+
+def test_default_methods_given_as_a_string_in_code_serve_those_methods() -> None:
+    api = Ajax(default_methods="GET,POST")
+
+    @api.endpoint
+    def ping() -> dict[str, bool]:
+        return {"pong": True}
+
+    assert Client(api).get("/ajax/ping").json() == {"pong": True}
+
+
+def test_objects_and_absent_values_are_left_as_they_are() -> None:
+    settings = Settings(secret_key=None, login_url=None)
+    assert settings.secret_key is None and settings.login_url is None
+    storage = Settings().rate_limit_storage
+    assert Settings(rate_limit_storage=storage).rate_limit_storage is storage
