@@ -58,6 +58,43 @@ def test_misdeclared_endpoints_fail_at_registration(backend: Backend) -> None:
             Ajax().model(getattr(backend.models, model), endpoint, **backend.options())
 
 
+def test_a_field_list_written_as_a_string_says_so(backend: Backend) -> None:
+    # ("label") is a string, not a tuple: read letter by letter it failed as
+    # "'l' is not a field", and a read_only string made nothing read-only.
+    for attr in ("fields", "read_only", "search_fields", "ordering_fields", "ordering"):
+        endpoint = type("Letters", (ModelEndpoint,), {attr: "label"})
+        wanted = rf"Letters.{attr} must be a tuple of field names such as \('label',\)"
+        with pytest.raises(RegistrationError, match=rf"api.model\(Tag\): {wanted}"):
+            Ajax().model(backend.models.Tag, endpoint, **backend.options())
+
+
+def test_read_only_and_version_field_name_fields_of_the_model(backend: Backend) -> None:
+    # A misspelt read_only name left the field writable by every client; an
+    # unknown version_field made every write a 500 (a KeyError).
+    class ReadOnlyTypo(ModelEndpoint):
+        read_only = ("lable",)
+
+    class VersionTypo(ModelEndpoint):
+        version_field = "revision"
+
+    cases = (
+        (ReadOnlyTypo, r"ReadOnlyTypo.read_only: 'lable' is not a field of"),
+        (VersionTypo, r"VersionTypo.version_field: 'revision' is not a field of"),
+    )
+    for endpoint, message in cases:
+        with pytest.raises(RegistrationError, match=rf"api.model\(Tag\): {message}"):
+            Ajax().model(backend.models.Tag, endpoint, **backend.options())
+
+
+def test_unknown_fields_is_reject_or_ignore(backend: Backend) -> None:
+    class Drop(ModelEndpoint):
+        unknown_fields = "drop"  # type: ignore[assignment]
+
+    wanted = r"api.model\(Tag\): Drop.unknown_fields must be 'reject' or 'ignore', not 'drop'"
+    with pytest.raises(RegistrationError, match=wanted):
+        Ajax().model(backend.models.Tag, Drop, **backend.options())
+
+
 def test_unknown_operations_are_refused(backend: Backend) -> None:
     class Typo(ModelEndpoint):
         operations = ("list", "destroy")  # type: ignore[assignment]

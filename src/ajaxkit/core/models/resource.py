@@ -122,6 +122,7 @@ class ModelResource:
         self.encoder = encoder
         self.repository = endpoint.repository
         self.info = endpoint.info
+        self._check_declarations()
         self.view = View(self.info, tuple(self._field(n) for n in self._exposed_names()))
         self.schema = WriteSchema.build(
             type(endpoint).__name__,
@@ -138,6 +139,46 @@ class ModelResource:
         self.observers: list[Callable[[AjaxRequest, Change], None]] = []
 
     # -- derived at registration ---------------------------------------------
+
+    #: The endpoint attributes that list field names.
+    _NAME_LISTS = (
+        "fields",
+        "read_only",
+        "search_fields",
+        "filter_fields",
+        "ordering_fields",
+        "ordering",
+    )
+
+    def _check_declarations(self) -> None:
+        """The endpoint's plain attributes say what they seem to say.
+
+        ``read_only = ("title")`` is a string, read letter by letter: it made
+        nothing read-only.  A misspelt ``read_only`` name left its field
+        writable, and an unknown ``version_field`` made every write a 500.
+        """
+        endpoint = self.endpoint
+        label = type(endpoint).__name__
+        for attr in self._NAME_LISTS:
+            value = getattr(endpoint, attr)
+            if isinstance(value, str):
+                raise RegistrationError(
+                    f"{label}.{attr} must be a tuple of field names such as ({value!r},), "
+                    f"not the string {value!r} (a tuple of one needs its comma)."
+                )
+        named = [("read_only", name) for name in endpoint.read_only]
+        if endpoint.version_field is not None:
+            named.append(("version_field", endpoint.version_field))
+        for attr, name in named:
+            if name not in self.info.fields:
+                raise RegistrationError(
+                    f"{label}.{attr}: {name!r} is not a field of {self.info.resource}."
+                )
+        if endpoint.unknown_fields not in ("reject", "ignore"):
+            raise RegistrationError(
+                f"{label}.unknown_fields must be 'reject' or 'ignore', "
+                f"not {endpoint.unknown_fields!r}."
+            )
 
     def _exposed_names(self) -> list[str]:
         declared = self.endpoint.fields
