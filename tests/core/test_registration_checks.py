@@ -215,6 +215,24 @@ def test_positional_only_parameters_are_refused() -> None:
             return q
 
 
+def _keywords(request: AjaxRequest, **filters: str) -> None: ...
+
+
+def _positionals(request: AjaxRequest, q: str = "", *rest: str) -> None: ...
+
+
+@pytest.mark.parametrize(("handler", "name"), [(_keywords, "**filters"), (_positionals, "*rest")])
+def test_a_catch_all_parameter_is_refused(handler: Any, name: str) -> None:
+    # Binding fills named parameters only: **filters registered and was
+    # always {}, whatever the query string held.
+    api = Ajax()
+    own = list(api.router)
+    asked = rf"\(search\)'.*{re.escape(name)} would never receive anything.*request\.query"
+    with pytest.raises(RegistrationError, match=asked):
+        api.add("search", handler)
+    assert list(api.router) == own
+
+
 def test_messages_say_what_to_write_instead() -> None:
     api = Ajax()
     with pytest.raises(RegistrationError) as raised:

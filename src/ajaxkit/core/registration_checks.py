@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the endpoint module imports this one
 __all__ = [
     "KNOWN_METHODS",
     "check_bound_names",
+    "check_catch_all",
     "check_converters",
     "check_factory_options",
     "check_for_platform",
@@ -413,6 +414,24 @@ def check_bound_names(label: str, func: Callable[..., Any], takes_request: bool)
             raise RegistrationError(
                 f"Endpoint {label}: 'request' must be the first parameter to receive "
                 f"the request; otherwise it is read from the query string or body."
+            )
+
+
+def check_catch_all(route: str, func: Callable[..., Any]) -> None:
+    """A registry handler has no ``*args`` or ``**kwargs``: nothing would fill them.
+
+    Binding fills named parameters only, so ``def search(request, **filters)``
+    registered and ``filters`` was always empty, whatever the query held.
+    A view wrapped with ``@ajax`` is not checked: ``*args, **kwargs`` is the
+    signature Django gives class-based view methods.
+    """
+    for param in _parameters(func).values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            stars = "*" if param.kind is param.VAR_POSITIONAL else "**"
+            raise RegistrationError(
+                f"Endpoint {_label(route, func)}: {stars}{param.name} would never receive "
+                f"anything, since parameters are bound by name; name each input as a "
+                f"parameter, or read them all from request.query or request.data."
             )
 
 

@@ -13,6 +13,7 @@ from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, m
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.platform import REFERENCE, Platform, declared_platforms
 from ajaxkit.core.registration_checks import (
+    check_catch_all,
     check_free,
     check_registration,
     check_route,
@@ -259,6 +260,7 @@ class Ajax:
             unbatchable=unbatchable,
             **options,
         )
+        check_catch_all(endpoint.route, func)
         place(self.router, endpoint)
         return endpoint
 
