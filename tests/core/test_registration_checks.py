@@ -233,6 +233,27 @@ def test_a_catch_all_parameter_is_refused(handler: Any, name: str) -> None:
     assert list(api.router) == own
 
 
+@pytest.mark.parametrize(
+    ("options", "called_as"),
+    [
+        ({"permission": lambda: True}, r"permission is called as permission\(request\)"),
+        (
+            {"rate": "5/minute", "rate_key": lambda request, kind: "k"},
+            r"rate_key is called as rate_key\(request\)",
+        ),
+    ],
+)
+def test_a_callback_that_cannot_take_its_arguments_is_refused(
+    options: dict[str, Any], called_as: str
+) -> None:
+    # It registered, and every call to the endpoint was a 500 (a TypeError).
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=rf"secret \(secret\)'.*{called_as}.*<lambda>"):
+
+        @api.endpoint(**options)
+        def secret(request: AjaxRequest) -> None: ...
+
+
 def test_messages_say_what_to_write_instead() -> None:
     api = Ajax()
     with pytest.raises(RegistrationError) as raised:

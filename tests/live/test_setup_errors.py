@@ -78,3 +78,17 @@ def test_a_topic_pattern_that_cannot_be_read_as_written_names_it(
     live = Live(Ajax())
     with pytest.raises(RegistrationError, match=rf"Topic {re.escape(repr(pattern))}: .*{problem}"):
         live.topic(pattern)
+
+
+def test_a_topic_authorize_that_cannot_take_its_arguments_names_it() -> None:
+    # It was declared, and every subscription to the topic was a 500.
+    live = Live(Ajax())
+    called_as = r"authorize is called as authorize\(request, topic, action\)"
+    with pytest.raises(RegistrationError, match=rf"Topic 'chat': {called_as}"):
+        live.topic("chat", authorize=lambda request, topic: True)  # type: ignore[arg-type, misc]
+
+
+def test_a_topic_login_required_must_be_a_bool() -> None:
+    live = Live(Ajax())
+    with pytest.raises(RegistrationError, match=r"Topic 'chat': login_required must be True or"):
+        live.topic("chat", login_required="yes")  # type: ignore[arg-type]

@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 
 from limits.storage import MemoryStorage, Storage, storage_from_string
 
+from ajaxkit.core.callbacks import call_problem
 from ajaxkit.core.effects import Flow, blocking
 from ajaxkit.core.identity import address_bucket, client_address, user_id
 from ajaxkit.core.rates import Rate, read_rates
@@ -164,6 +165,9 @@ class RateLimitStep:
                 f"Endpoint {endpoint!r}: rate_key must be 'user', 'ip' or a callable "
                 f"key(request) -> str, not {key!r}."
             )
+        problem = call_problem("rate_key", key, ("request",)) if callable(key) else None
+        if problem is not None:
+            raise RegistrationError(f"Endpoint {endpoint!r}: {problem}.")
         return RateLimitConfig(_parse(endpoint, rate), key, endpoint)
 
     def methods(self, config: RateLimitConfig, endpoint_methods: frozenset[str]) -> frozenset[str]:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated, warn_no_user_source
+from ajaxkit.core.callbacks import call_problem
 from ajaxkit.core.csrf import (
     check_headers_then_token,
     check_sent_token,
@@ -216,6 +217,10 @@ class _Step:
         return response
 
 
+#: What ``permission`` is called with.
+_REQUEST = ("request",)
+
+
 def _bool_option(endpoint: str, options: Mapping[str, Any], name: str) -> bool:
     value = options.get(name, False)
     if not isinstance(value, bool):
@@ -353,6 +358,9 @@ class AuthStep(_Step):
                 f"Endpoint {endpoint!r}: permission must be a callable "
                 f"permission(request) -> bool, not {permission!r}."
             )
+        problem = None if permission is None else call_problem("permission", permission, _REQUEST)
+        if problem is not None:
+            raise RegistrationError(f"Endpoint {endpoint!r}: {problem}.")
         if not (login_required or permission):
             return None
         return AuthConfig(login_required, permission)
