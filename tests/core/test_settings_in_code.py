@@ -96,3 +96,21 @@ def test_objects_and_absent_values_are_left_as_they_are() -> None:
     assert settings.secret_key is None and settings.login_url is None
     storage = Settings().rate_limit_storage
     assert Settings(rate_limit_storage=storage).rate_limit_storage is storage
+
+
+@pytest.mark.parametrize(
+    ("loader", "problem"),
+    [
+        (
+            "myapp.users.load",
+            r"must be a callable user_loader\(request\), not 'myapp\.users\.load'",
+        ),
+        (lambda: None, r"user_loader is called as user_loader\(request\), but .*<lambda>"),
+    ],
+)
+def test_a_user_loader_that_cannot_be_called_with_the_request_is_refused(
+    loader: Any, problem: str
+) -> None:
+    # It was taken, and every call that needed the user was a 500.
+    with pytest.raises(ConfigurationError, match=rf"Settings\(user_loader=.*\): {problem}"):
+        Ajax(user_loader=loader)

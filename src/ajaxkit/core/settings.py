@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ajaxkit.core.callbacks import call_problem
 from ajaxkit.core.clock import Clock, SystemClock
 from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.encoding import JSONEncoder
+from ajaxkit.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from limits.storage import Storage
@@ -124,6 +126,20 @@ class Settings:
 
         for name, value in read_code_settings(self).items():
             object.__setattr__(self, name, value)  # frozen: the value as it reads
+        self._check_user_loader()
+
+    def _check_user_loader(self) -> None:
+        """One that cannot take the request made every call needing the user a 500."""
+        loader = self.user_loader
+        if loader is None:
+            return
+        problem = (
+            call_problem("user_loader", loader, ("request",))
+            if callable(loader)
+            else f"must be a callable user_loader(request), not {loader!r}"
+        )
+        if problem is not None:
+            raise ConfigurationError(f"Settings(user_loader={loader!r}): {problem}.")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
