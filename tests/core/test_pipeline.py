@@ -10,7 +10,15 @@ from typing import Any
 
 import pytest
 
-from ajaxkit import Ajax, AjaxRequest, AjaxResponse, ProblemDocument, Settings, Unauthorized
+from ajaxkit import (
+    Ajax,
+    AjaxRequest,
+    AjaxResponse,
+    ConfigurationError,
+    ProblemDocument,
+    Settings,
+    Unauthorized,
+)
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.profile import ErrorContext, ProblemProfile
 from ajaxkit.testing import Client
@@ -150,7 +158,7 @@ def test_the_401_challenge_follows_the_profile() -> None:
 
 def test_profile_only_settings_are_no_longer_settings() -> None:
     # They moved onto ProblemProfile: a stale keyword fails loudly.
-    with pytest.raises(TypeError, match="www_authenticate"):
+    with pytest.raises(ConfigurationError, match="no setting called 'www_authenticate'"):
         Ajax(www_authenticate="Bearer")
 
 

@@ -114,3 +114,12 @@ def test_a_user_loader_that_cannot_be_called_with_the_request_is_refused(
     # It was taken, and every call that needed the user was a 500.
     with pytest.raises(ConfigurationError, match=rf"Settings\(user_loader=.*\): {problem}"):
         Ajax(user_loader=loader)
+
+
+@pytest.mark.parametrize("build", [lambda: Ajax(debgu=True), lambda: Ajax().configure(max_body=10)])
+def test_an_unknown_setting_name_is_refused_naming_it_and_the_known_ones(build: Any) -> None:
+    # A misspelt name was a dataclass TypeError about Settings.__init__.
+    with pytest.raises(ConfigurationError, match=r"no setting called '(debgu|max_body)'") as info:
+        build()
+    assert "max_body_size" in str(info.value)
+    assert "debug" in str(info.value)

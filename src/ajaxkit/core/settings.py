@@ -7,6 +7,7 @@ mount time (never at import time) with :meth:`Settings.replace`.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -142,5 +143,19 @@ class Settings:
             raise ConfigurationError(f"Settings(user_loader={loader!r}): {problem}.")
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with ``changes`` applied (unknown names raise ``TypeError``)."""
+        """A copy with ``changes`` applied.
+
+        Raises:
+            ConfigurationError: a name that is no setting (a misspelling was
+                a dataclass ``TypeError`` about ``__init__``).
+        """
+        names = [f.name for f in dataclasses.fields(self) if f.init]
+        for name in changes:
+            if name not in names:
+                close = difflib.get_close_matches(name, names, n=1)
+                guess = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ConfigurationError(
+                    f"There is no setting called {name!r}{guess}; "
+                    f"the settings are {', '.join(sorted(names))}."
+                )
         return dataclasses.replace(self, **changes)
