@@ -349,3 +349,13 @@ def test_a_route_decorator_of_another_framework_names_the_ajaxkit_one(name: str)
     with pytest.raises(AttributeError, match=r"@api\.endpoint\(\"items\", methods=\["):
         getattr(Ajax(), name)
     assert not hasattr(Ajax(), "routes")  # other names stay plain AttributeErrors
+
+
+def test_a_callable_object_as_handler_is_refused_naming_the_endpoint() -> None:
+    class Search:
+        def __call__(self, q: str = "") -> dict[str, str]:
+            return {"q": q}
+
+    # It failed inside typing.get_type_hints, naming neither the endpoint nor the fix.
+    with pytest.raises(RegistrationError, match=r"'search'.*Search.*__call__"):
+        Ajax().endpoint("search")(Search())
