@@ -49,6 +49,34 @@ def test_version_field_etag_and_required_if_match(client: Client, events: list[C
     assert [e.action for e in events] == ["created", "updated"]
 
 
+def test_required_if_match_refuses_a_wildcard_that_names_no_version(
+    client: Client, events: list[Change]
+) -> None:
+    author = client.post("/ajax/authors", json={"name": "Ann", "email": "a@x"})
+    url = author.headers["Location"]
+    # "*" matches any current record (RFC 9110), so it would protect nothing.
+    for header in ("*", '"v0", *', '"v1", *'):
+        for response in (
+            client.patch(url, json={"name": "Anne"}, headers={"If-Match": header}),
+            client.put(url, json={"name": "Anne", "email": "a@x"}, headers={"If-Match": header}),
+            client.delete(url, headers={"If-Match": header}),
+        ):
+            assert response.status == 428, (header, response.json())
+            problem = response.json()
+            assert problem["code"] == "precondition_required"
+            assert "name the version it read" in problem["detail"]
+    assert client.get(url).json() == author.json()
+    assert [e.action for e in events] == ["created"]
+
+
+def test_wildcard_if_match_keeps_its_meaning_when_not_required(client: Client) -> None:
+    note = make_note(client)
+    url = f"/ajax/notes/{note['id']}"
+    assert client.patch(url, json={"title": "any"}, headers={"If-Match": "*"}).status == 200
+    assert client.post(f"{url}/publish", headers={"If-Match": "*"}).status == 200
+    assert client.delete(url, headers={"If-Match": "*"}).status == 204
+
+
 def test_concurrent_patches_with_same_if_match_one_wins(
     backend: Backend, make_client: MakeClient
 ) -> None:

@@ -26,14 +26,31 @@ def record_etag(record: Mapping[str, Any], encoder: JSONEncoder, version_field: 
     return f'"{digest}"'
 
 
+#: Why a required ``If-Match`` of ``*`` is refused: it matches whatever is
+#: stored, so it cannot tell the client's copy from a newer one.
+_UNNAMED_VERSION = (
+    "This request must name the version it read: send If-Match with the ETag "
+    'of the record it changes ("*" names no version).'
+)
+
+
 def check_if_match(header: str | None, current: str, *, required: bool) -> None:
     """Raise 428 when ``If-Match`` is required and absent, 412 when it names
-    no current tag.  Weak tags never match (strong comparison)."""
+    no current tag.  Weak tags never match (strong comparison).
+
+    ``*`` matches any current record (RFC 9110 §13.1.1), unless ``If-Match``
+    is ``required``: the endpoint then asks for lost-update protection,
+    which ``*`` (alone or in a list) would give up, so it is 428 too.
+    """
     if header is None:
         if required:
             raise PreconditionRequired()
         return
     tags = [t.strip() for t in header.split(",")]
-    if "*" in tags or current in tags:
+    if "*" in tags:
+        if required:
+            raise PreconditionRequired(_UNNAMED_VERSION)
+        return
+    if current in tags:
         return
     raise PreconditionFailed(headers={"ETag": current})
