@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
+from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.core.models import ModelEndpoint, action
 from ajaxkit.core.openapi import openapi_document
 from ajaxkit.testing import Client
 from tests.models.backends import SQLAlchemyBackend
@@ -69,3 +71,48 @@ def test_the_document_is_served_next_to_the_models() -> None:
         backend.close()
     assert response.status == 200
     assert "/notes/{pk}" in response.json()["paths"]
+
+
+def _if_match(document: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    parameters = document["paths"][path][method]["parameters"]
+    found: dict[str, Any] = next(p for p in parameters if p["name"] == "If-Match")
+    return found
+
+
+def test_a_required_if_match_is_a_required_header_that_names_a_version(
+    document: dict[str, Any],
+) -> None:
+    for method in ("patch", "put", "delete"):
+        required = _if_match(document, "/authors/{pk}", method)
+        assert required["required"] is True
+        assert "`*` names no version: 428" in required["description"]
+        assert document["paths"]["/authors/{pk}"][method]["responses"]["428"] == {
+            "$ref": "#/components/responses/PreconditionRequired"
+        }
+        optional = _if_match(document, "/notes/{pk}", method)
+        assert optional["required"] is False
+        assert "`*` matches any current version" in optional["description"]
+    described = document["components"]["responses"]["PreconditionRequired"]["description"]
+    assert "the ETag read" in described
+
+
+def test_an_action_documents_the_428_of_a_required_if_match() -> None:
+    class Guarded(ModelEndpoint):
+        fields = ("id", "name", "email", "version")
+        version_field = "version"
+        require_if_match = True
+
+        @action
+        def rename(self, request: AjaxRequest, obj: Any) -> None:
+            self.write(request, obj, {"name": "renamed"})
+
+    backend = SQLAlchemyBackend("sqlite")
+    try:
+        api = Ajax()
+        api.model(backend.models.Author, Guarded, resource="authors", **backend.options())
+        document = openapi_document(api, "/ajax")
+    finally:
+        backend.close()
+    rename = document["paths"]["/authors/{pk}/rename"]["post"]
+    assert _if_match(document, "/authors/{pk}/rename", "post")["required"] is True
+    assert rename["responses"]["428"] == {"$ref": "#/components/responses/PreconditionRequired"}

@@ -85,7 +85,10 @@ _RESPONSES = {
         "ValidationOrKeyReusedProblem",
     ),
     "PreconditionFailed": ("412 `precondition_failed`: the ETag is stale.", "Problem"),
-    "PreconditionRequired": ("428 `precondition_required`: send If-Match.", "Problem"),
+    "PreconditionRequired": (
+        "428 `precondition_required`: send If-Match with the ETag read (`*` names none).",
+        "Problem",
+    ),
     "Conflict": ("409 `conflict`: a constraint refused the write.", "Problem"),
 }
 

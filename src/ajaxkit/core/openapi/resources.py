@@ -31,8 +31,15 @@ _IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "description": "The ETag last read; a stale one gives 412.",
+    "description": "The ETag last read; a stale one gives 412, `*` matches any current version.",
     "schema": {"type": "string"},
+}
+#: With ``require_if_match`` a write without the header is refused (428), and
+#: so is ``*``, which would match whatever is stored.
+_IF_MATCH_REQUIRED = {
+    **_IF_MATCH,
+    "required": True,
+    "description": "The ETag last read; a stale one gives 412, `*` names no version: 428.",
 }
 _IF_NONE_MATCH = {
     "name": "If-None-Match",
@@ -241,7 +248,7 @@ def _write(  # noqa: PLR0917 - one builder for create and both updates
 ) -> dict[str, Any]:
     route = res.name if pk is None else f"{res.name}/{{pk}}"
     method = "POST" if pk is None else ("PATCH" if model is res.schema.partial else "PUT")
-    params = [*_expand(res)] if pk is None else [pk, *_expand(res), _IF_MATCH]
+    params = [*_expand(res)] if pk is None else [pk, *_expand(res), _if_match(res)]
     guarded = pk is not None
     return {
         **_base(res, op, route, method),
@@ -280,7 +287,7 @@ def _delete(res: ModelResource, pk: dict[str, Any]) -> dict[str, Any]:
     route = f"{res.name}/{{pk}}"
     return {
         **_base(res, "delete", route, "DELETE"),
-        "parameters": [pk, _IF_MATCH],
+        "parameters": [pk, _if_match(res)],
         "responses": {
             "204": {"description": "Deleted."},
             **_errors(
@@ -298,9 +305,21 @@ def _action(res: ModelResource, name: str, method: str, pk: dict[str, Any]) -> d
     route = f"{res.name}/{{pk}}/{name}"
     return {
         **_base(res, name, route, method.upper()),
-        "parameters": [pk, *_expand(res), _IF_MATCH],
+        "parameters": [pk, *_expand(res), _if_match(res)],
         "responses": {
             "200": _json("The action's result (the record when it returns nothing).", {}),
-            **_errors(res, NotFound=True, Conflict=True, PreconditionFailed=True),
+            **_errors(
+                res,
+                NotFound=True,
+                Conflict=True,
+                PreconditionFailed=True,
+                # An action checks If-Match as every write of the record does.
+                PreconditionRequired=res.endpoint.require_if_match,
+            ),
         },
     }
+
+
+def _if_match(res: ModelResource) -> dict[str, Any]:
+    """The ``If-Match`` parameter of ``res``'s writes, as its endpoint checks it."""
+    return _IF_MATCH_REQUIRED if res.endpoint.require_if_match else _IF_MATCH
