@@ -145,6 +145,18 @@ def test_action_runs_in_the_records_transaction(client: Client, events: list[Cha
     assert summary.json() == {"title": "A note", "length": 0}
 
 
+def test_an_action_that_changes_nothing_reports_no_update_even_expanded(
+    client: Client, events: list[Change]
+) -> None:
+    note = make_note(client, status="published")
+    url = f"/ajax/notes/{note['id']}/publish"
+    # The record's own tag decides whether it changed, not the tag of the
+    # expanded answer (which is never the record's).
+    response = client.post(url, params={"expand": "comments"})
+    assert response.status == 200 and response.json()["comments"] == []
+    assert [e.action for e in events] == ["created"]
+
+
 def test_private_methods_and_unknown_actions_are_not_routable(client: Client) -> None:
     note = make_note(client)
     assert client.post(f"/ajax/notes/{note['id']}/_secret").status == 404

@@ -77,6 +77,58 @@ def test_wildcard_if_match_keeps_its_meaning_when_not_required(client: Client) -
     assert client.delete(url, headers={"If-Match": "*"}).status == 204
 
 
+def _note_by(client: Client) -> tuple[str, str]:
+    """A note by a new author: the note's url and the author's."""
+    author = client.post("/ajax/authors", json={"name": "Ann", "email": "a@x"})
+    note = make_note(client, author=author.json()["id"])
+    return f"/ajax/notes/{note['id']}", author.headers["Location"]
+
+
+def _rename(client: Client, author_url: str, name: str) -> None:
+    tag = client.get(author_url).headers["ETag"]
+    assert client.patch(author_url, json={"name": name}, headers={"If-Match": tag}).status == 200
+
+
+def test_an_expanded_record_has_an_etag_of_its_own(client: Client) -> None:
+    url, author_url = _note_by(client)
+    expand = {"expand": "author"}
+    plain = client.get(url).headers["ETag"]
+    expanded = client.get(url, params=expand).headers["ETag"]
+    # RFC 9110 §8.8.3: another representation, another entity tag.
+    assert expanded != plain
+    assert client.get(url, params=expand, headers={"If-None-Match": expanded}).status == 304
+    assert client.get(url, params=expand, headers={"If-None-Match": plain}).status == 200
+    assert client.get(url, headers={"If-None-Match": expanded}).status == 200
+    # The note is unchanged, the author it shows expanded is not: a cache
+    # revalidating the expanded record must get the new author.
+    _rename(client, author_url, "Anne")
+    again = client.get(url, params=expand, headers={"If-None-Match": expanded})
+    assert again.status == 200, again.headers
+    assert again.json()["author"]["name"] == "Anne"
+    assert again.headers["ETag"] not in (expanded, plain)
+    assert client.get(url, headers={"If-None-Match": plain}).status == 304
+
+
+def test_if_match_takes_the_etag_of_any_representation_of_the_record(client: Client) -> None:
+    url, author_url = _note_by(client)
+    expand = {"expand": "author"}
+    read = client.get(url, params=expand).headers["ETag"]
+    # If-Match guards the record written: a related row that changed since
+    # does not make the client's copy of the note stale.
+    _rename(client, author_url, "Anne")
+    changed = client.patch(url, json={"title": "B"}, params=expand, headers={"If-Match": read})
+    assert changed.status == 200, changed.json()
+    assert changed.json()["author"]["name"] == "Anne"
+    assert changed.headers["ETag"] == client.get(url, params=expand).headers["ETag"]
+    # The expanded answer's tag guards the next write; the one before is stale.
+    assert client.patch(url, json={"title": "C"}, headers={"If-Match": read}).status == 412
+    again = client.patch(url, json={"title": "C"}, headers={"If-Match": changed.headers["ETag"]})
+    assert again.status == 200
+    # Only a tag this record's version gave names it.
+    forged = again.headers["ETag"][:-1] + '+x"'
+    assert client.patch(url, json={"title": "D"}, headers={"If-Match": forged}).status == 412
+
+
 def test_concurrent_patches_with_same_if_match_one_wins(
     backend: Backend, make_client: MakeClient
 ) -> None:

@@ -29,7 +29,7 @@ from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.bounds import storable_pk
 from ajaxkit.core.models.cursor import CursorCodec, SecretSource
 from ajaxkit.core.models.endpoint import UNIT_KEY, ActionSpec, Change, ModelEndpoint
-from ajaxkit.core.models.etag import check_if_match, record_etag
+from ajaxkit.core.models.etag import check_if_match, record_etag, representation_etag
 from ajaxkit.core.models.limits import QueryLimits
 from ajaxkit.core.models.query import (
     Expand,
@@ -66,11 +66,17 @@ __all__ = ["ModelResource", "Page", "Record"]
 
 @dataclass(frozen=True)
 class Record:
-    """One record as answered: its representation, pk and ETag."""
+    """One record as answered: its representation, pk and ETag.
+
+    ``etag`` tags the representation (expansion included); ``version`` is
+    the record's own tag, the one a write's ``If-Match`` is checked against.
+    They are the same when nothing is expanded.
+    """
 
     data: dict[str, Any]
     pk: Any
     etag: str
+    version: str
 
 
 @dataclass(frozen=True)
@@ -284,11 +290,12 @@ class ModelResource:
         return record_etag(self.serialize(unit, obj, {}), self.encoder(), None)
 
     def _record(self, unit: Unit, obj: Any, expand: Expand) -> Record:
-        return Record(
-            self.serialize(unit, obj, expand),
-            unit.value(obj, self.info.pk_field),
-            self.etag(unit, obj),
-        )
+        data = self.serialize(unit, obj, expand)
+        version = self.etag(unit, obj)
+        # Expanded rows are not in the record's own tag: without a tag of its
+        # own, a conditional GET would answer 304 over related rows changed.
+        etag = representation_etag(version, data, self.encoder()) if expand else version
+        return Record(data, unit.value(obj, self.info.pk_field), etag, version)
 
     def _fetch(
         self, unit: Unit, endpoint: ModelEndpoint, pk: Any, expand: Expand, lock: bool
@@ -538,7 +545,7 @@ class ModelResource:
         obj = unit.reload(obj, plan_for(self.view, expand, self.lookup))
         shown = self._visible(unit, endpoint.request, [obj], expand)
         record = self._record(shown, obj, expand)
-        if changed or record.etag != before:
+        if changed or record.version != before:
             change = Change("updated", self.name, record.pk, self.serialize(unit, obj, {}), obj)
             self._hook(unit, endpoint.updated, endpoint.request, change)
         return record
