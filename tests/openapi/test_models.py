@@ -116,3 +116,11 @@ def test_an_action_documents_the_428_of_a_required_if_match() -> None:
     rename = document["paths"]["/authors/{pk}/rename"]["post"]
     assert _if_match(document, "/authors/{pk}/rename", "post")["required"] is True
     assert rename["responses"]["428"] == {"$ref": "#/components/responses/PreconditionRequired"}
+
+
+def test_the_etag_is_said_to_tag_the_representation(document: dict[str, Any]) -> None:
+    get = document["paths"]["/notes/{pk}"]["get"]
+    for response in (get["responses"]["200"], get["responses"]["304"]):
+        assert "with `expand`, a tag of its own" in response["headers"]["ETag"]["description"]
+    if_match = _if_match(document, "/notes/{pk}", "patch")["description"]
+    assert "or of its expanded representation" in if_match

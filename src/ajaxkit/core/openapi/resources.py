@@ -26,12 +26,19 @@ if TYPE_CHECKING:
 
 __all__ = ["model_operations"]
 
-_ETAG_HEADER = {"ETag": {"description": "The record's version.", "schema": {"type": "string"}}}
+_ETAG_HEADER = {
+    "ETag": {
+        "description": "The record's version; with `expand`, a tag of its own for that "
+        "representation, which changes when an expanded row does.",
+        "schema": {"type": "string"},
+    }
+}
 _IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "description": "The ETag last read; a stale one gives 412, `*` matches any current version.",
+    "description": "The ETag last read, of the record or of its expanded representation; "
+    "a stale one gives 412, `*` matches any current version.",
     "schema": {"type": "string"},
 }
 #: With ``require_if_match`` a write without the header is refused (428), and
@@ -39,7 +46,8 @@ _IF_MATCH = {
 _IF_MATCH_REQUIRED = {
     **_IF_MATCH,
     "required": True,
-    "description": "The ETag last read; a stale one gives 412, `*` names no version: 428.",
+    "description": "The ETag last read, of the record or of its expanded representation; "
+    "a stale one gives 412, `*` names no version: 428.",
 }
 _IF_NONE_MATCH = {
     "name": "If-None-Match",
