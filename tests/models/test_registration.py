@@ -95,6 +95,26 @@ def test_unknown_fields_is_reject_or_ignore(backend: Backend) -> None:
         Ajax().model(backend.models.Tag, Drop, **backend.options())
 
 
+@pytest.mark.parametrize(
+    ("default", "maximum", "wanted"),
+    [
+        (20, 0, r"max_limit must be a whole number of 1 or more, not 0"),
+        (20, True, r"max_limit must be a whole number of 1 or more, not True"),
+        (50, 10, r"default_limit must be from 1 to max_limit \(10\), not 50"),
+        (0, 10, r"default_limit must be from 1 to max_limit \(10\), not 0"),
+        ("20", 100, r"default_limit must be from 1 to max_limit \(100\), not '20'"),
+    ],
+)
+def test_page_limits_that_cannot_work_are_refused(
+    backend: Backend, default: Any, maximum: Any, wanted: str
+) -> None:
+    # max_limit = 0 made every explicit limit a 400; a default_limit above
+    # max_limit served pages no client could ask for.
+    endpoint = type("Pages", (ModelEndpoint,), {"default_limit": default, "max_limit": maximum})
+    with pytest.raises(RegistrationError, match=rf"api.model\(Tag\): Pages.{wanted}"):
+        Ajax().model(backend.models.Tag, endpoint, **backend.options())
+
+
 def test_unknown_operations_are_refused(backend: Backend) -> None:
     class Typo(ModelEndpoint):
         operations = ("list", "destroy")  # type: ignore[assignment]

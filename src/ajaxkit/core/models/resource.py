@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.core.errors import log_after_commit, run_after_commit
@@ -185,6 +185,7 @@ class ModelResource:
                 f"{label}.unknown_fields must be 'reject' or 'ignore', "
                 f"not {endpoint.unknown_fields!r}."
             )
+        _check_page_limits(label, endpoint.default_limit, endpoint.max_limit)
 
     def _exposed_names(self) -> list[str]:
         declared = self.endpoint.fields
@@ -549,3 +550,21 @@ class ModelResource:
             change = Change("updated", self.name, record.pk, self.serialize(unit, obj, {}), obj)
             self._hook(unit, endpoint.updated, endpoint.request, change)
         return record
+
+
+def _check_page_limits(label: str, default: object, maximum: object) -> None:
+    """``max_limit = 0`` made every explicit ``limit`` a 400, and a
+    ``default_limit`` above ``max_limit`` served pages no client could ask for."""
+    if not _whole(maximum) or maximum < 1:
+        raise RegistrationError(
+            f"{label}.max_limit must be a whole number of 1 or more, not {maximum!r}."
+        )
+    if not _whole(default) or not 1 <= default <= maximum:
+        raise RegistrationError(
+            f"{label}.default_limit must be from 1 to max_limit ({maximum}), not {default!r}."
+        )
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    """An int that is not a bool (``True`` is an int to Python, not a page size)."""
+    return isinstance(value, int) and not isinstance(value, bool)
