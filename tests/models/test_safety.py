@@ -69,9 +69,23 @@ def test_required_if_match_refuses_a_wildcard_that_names_no_version(
     assert [e.action for e in events] == ["created"]
 
 
+def test_required_if_match_that_names_nothing_is_428(client: Client, events: list[Change]) -> None:
+    # An empty If-Match (or only commas) names no version either: it was a
+    # 412 claiming a stale copy, where the client sent none.
+    author = client.post("/ajax/authors", json={"name": "Ann", "email": "a@x"})
+    url = author.headers["Location"]
+    for header in ("", " ", ",", " , "):
+        response = client.patch(url, json={"name": "Anne"}, headers={"If-Match": header})
+        assert response.status == 428, (header, response.json())
+        assert response.json()["code"] == "precondition_required"
+    assert [e.action for e in events] == ["created"]
+
+
 def test_wildcard_if_match_keeps_its_meaning_when_not_required(client: Client) -> None:
     note = make_note(client)
     url = f"/ajax/notes/{note['id']}"
+    # An empty list of tags matches nothing (RFC 9110 section 13.1.1).
+    assert client.patch(url, json={"title": "any"}, headers={"If-Match": ","}).status == 412
     assert client.patch(url, json={"title": "any"}, headers={"If-Match": "*"}).status == 200
     assert client.post(f"{url}/publish", headers={"If-Match": "*"}).status == 200
     assert client.delete(url, headers={"If-Match": "*"}).status == 204

@@ -84,7 +84,11 @@ def check_if_match(header: str | None, current: str, *, required: bool) -> None:
         if required:
             raise PreconditionRequired()
         return
-    tags = [t.strip() for t in header.split(",")]
+    tags = [t for t in (t.strip() for t in header.split(",")) if t]
+    if not tags and required:
+        # Empty, or only commas: it names no version, which is what the
+        # endpoint requires (not required, an empty list matches nothing: 412).
+        raise PreconditionRequired(_UNNAMED_VERSION)
     if "*" in tags:
         if required:
             raise PreconditionRequired(_UNNAMED_VERSION)
