@@ -96,26 +96,38 @@ def test_a_required_if_match_is_a_required_header_that_names_a_version(
     assert "the ETag read" in described
 
 
-def test_an_action_documents_the_428_of_a_required_if_match() -> None:
+def test_a_write_action_documents_the_428_of_a_required_if_match_a_read_action_not() -> None:
     class Guarded(ModelEndpoint):
         fields = ("id", "name", "email", "version")
         version_field = "version"
         require_if_match = True
+        allow_anonymous = True
 
         @action
         def rename(self, request: AjaxRequest, obj: Any) -> None:
             self.write(request, obj, {"name": "renamed"})
+
+        @action(permission="get", methods=["GET"])
+        def card(self, request: AjaxRequest, obj: Any) -> dict[str, Any]:
+            return {"name": obj.name}
 
     backend = SQLAlchemyBackend("sqlite")
     try:
         api = Ajax()
         api.model(backend.models.Author, Guarded, resource="authors", **backend.options())
         document = openapi_document(api, "/ajax")
+        client = Client(api)
+        author = client.post("/ajax/authors", json={"name": "Ann", "email": "a@x"}).json()
+        # A read needs no version named: only writes require If-Match.
+        card = client.get(f"/ajax/authors/{author['id']}/card")
+        assert (card.status, card.json()) == (200, {"name": "Ann"})
     finally:
         backend.close()
     rename = document["paths"]["/authors/{pk}/rename"]["post"]
     assert _if_match(document, "/authors/{pk}/rename", "post")["required"] is True
     assert rename["responses"]["428"] == {"$ref": "#/components/responses/PreconditionRequired"}
+    assert _if_match(document, "/authors/{pk}/card", "get")["required"] is False
+    assert "428" not in document["paths"]["/authors/{pk}/card"]["get"]["responses"]
 
 
 def test_the_etag_is_said_to_tag_the_representation(document: dict[str, Any]) -> None:

@@ -49,6 +49,7 @@ from ajaxkit.core.models.repository import (
 from ajaxkit.core.models.scope import ResourceLookup, VisibleUnit, resolve, unreachable
 from ajaxkit.core.models.validation import WriteSchema
 from ajaxkit.core.models.view import View, ViewLookup, parse_expand, plan_for, serialize
+from ajaxkit.core.steps import SAFE_METHODS
 from ajaxkit.core.transactions import transactions_of
 from ajaxkit.exceptions import (
     Conflict,
@@ -517,7 +518,9 @@ class ModelResource:
         # The ETag the request was given: of the record as it may see it.
         current = self.etag(self._visible(unit, request, [obj], {}), obj)
         header = request.headers.get("if-match")
-        check_if_match(header, current, required=self.endpoint.require_if_match)
+        # Required of writes only: a GET action reads, and names no version.
+        required = self.endpoint.require_if_match and request.method not in SAFE_METHODS
+        check_if_match(header, current, required=required)
         return current
 
     def _bump_version(self, unit: Unit, obj: Any, values: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from ajaxkit.core.models.validation import value_type
 from ajaxkit.core.openapi.operations import security_for
 from ajaxkit.core.openapi.problems import error_responses
 from ajaxkit.core.openapi.schemas import SchemaTable
+from ajaxkit.core.steps import SAFE_METHODS
 
 if TYPE_CHECKING:
     from ajaxkit.core.models.repository import FieldInfo
@@ -313,7 +314,11 @@ def _action(res: ModelResource, name: str, method: str, pk: dict[str, Any]) -> d
     route = f"{res.name}/{{pk}}/{name}"
     return {
         **_base(res, name, route, method.upper()),
-        "parameters": [pk, *_expand(res), _if_match(res)],
+        "parameters": [
+            pk,
+            *_expand(res),
+            _if_match(res, writes=method.upper() not in SAFE_METHODS),
+        ],
         "responses": {
             "200": _json("The action's result (the record when it returns nothing).", {}),
             **_errors(
@@ -321,13 +326,16 @@ def _action(res: ModelResource, name: str, method: str, pk: dict[str, Any]) -> d
                 NotFound=True,
                 Conflict=True,
                 PreconditionFailed=True,
-                # An action checks If-Match as every write of the record does.
-                PreconditionRequired=res.endpoint.require_if_match,
+                # An action checks If-Match as every write of the record does;
+                # one answering GET reads, and is never made to name a version.
+                PreconditionRequired=res.endpoint.require_if_match
+                and method.upper() not in SAFE_METHODS,
             ),
         },
     }
 
 
-def _if_match(res: ModelResource) -> dict[str, Any]:
-    """The ``If-Match`` parameter of ``res``'s writes, as its endpoint checks it."""
-    return _IF_MATCH_REQUIRED if res.endpoint.require_if_match else _IF_MATCH
+def _if_match(res: ModelResource, *, writes: bool = True) -> dict[str, Any]:
+    """The ``If-Match`` parameter of an operation of ``res``, as its endpoint
+    checks it: required of writes with ``require_if_match``, never of reads."""
+    return _IF_MATCH_REQUIRED if writes and res.endpoint.require_if_match else _IF_MATCH
