@@ -137,7 +137,6 @@ def make_endpoint(
     ``message_rate`` (``"20/second"`` or a list of them) only on a
     ``WEBSOCKET`` endpoint.
     """
-    _check_routine(route, func)
     is_async = inspect.iscoroutinefunction(func)
     upper = frozenset(m.upper() for m in methods)
     name = getattr(func, "__qualname__", repr(func))
@@ -167,24 +166,6 @@ def make_endpoint(
         result=result,
         message_rate=parse_message_rate(f"{name} ({route or '/'})", message_rate),
     )
-
-
-def _check_routine(route: str, func: Callable[..., Any]) -> None:
-    """A handler is a function or a method, whose parameters and hints are read.
-
-    An object of a class with ``__call__`` failed inside
-    ``typing.get_type_hints``, naming neither the endpoint nor the fix.
-    (Other callables the wrappers make, ``functools.partial``, are read
-    through what they wrap.)
-    """
-    if inspect.isroutine(func):
-        return
-    if inspect.isfunction(inspect.getattr_static(type(func), "__call__", None)):
-        raise RegistrationError(
-            f"Endpoint {route or '/'!r}: a handler must be a function or a method "
-            f"(def or async def), not an instance of {type(func).__qualname__}; "
-            "register its bound method instead: api.endpoint(...)(obj.__call__)."
-        )
 
 
 def _check_unbatchable(endpoint: str, reason: object) -> None:

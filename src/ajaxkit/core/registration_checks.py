@@ -47,6 +47,7 @@ __all__ = [
     "check_registration",
     "check_route",
     "check_route_syntax",
+    "check_routine",
     "check_unknown_fields",
     "check_upload_types",
     "default_route",
@@ -68,6 +69,7 @@ def check_registration(
     """Run every check for ``func`` registered at ``route``; the upper-case methods."""
     label = _label(route, func)
     checked = check_methods(label, methods)
+    check_routine(str(route), func)
     check_not_a_method(label, func)
     check_route_syntax(label, str(route))
     check_route_pattern(label, str(route))
@@ -184,6 +186,24 @@ def check_converters(label: str, pattern: str) -> None:
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 #: A Flask or Django ``path()`` segment, ``<pk>`` or ``<int:pk>``.
 _ANGLE_SEGMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def check_routine(route: str, func: Callable[..., Any]) -> None:
+    """A handler is a function or a method, whose parameters and hints are read.
+
+    An object of a class with ``__call__`` failed inside
+    ``typing.get_type_hints``, naming neither the endpoint nor the fix.
+    (Other callables the wrappers make, ``functools.partial``, are read
+    through what they wrap.)  Named by its route: the object has no name.
+    """
+    if inspect.isroutine(func):
+        return
+    if inspect.isfunction(inspect.getattr_static(type(func), "__call__", None)):
+        raise RegistrationError(
+            f"Endpoint {route or '/'!r}: a handler must be a function or a method "
+            f"(def or async def), not an instance of {type(func).__qualname__}; "
+            "register its bound method instead: api.endpoint(...)(obj.__call__)."
+        )
 
 
 def check_not_a_method(label: str, func: Callable[..., Any]) -> None:
