@@ -558,6 +558,8 @@ class ResponseHeaders(MutableMapping[str, str]):
     # _names[i] is _items[i]'s name lower-cased, kept beside the pairs: every
     # response is asked for names it may not have (hygiene, twice), and
     # lower-casing each name on every question cost more than keeping them.
+    # None after extend() until a name is next asked for: the pipeline adds
+    # the policy steps' fields (a rate limit's two) after its last question.
     __slots__ = ("_items", "_names")
 
     def __init__(self, items: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> None:
@@ -568,66 +570,75 @@ class ResponseHeaders(MutableMapping[str, str]):
         else:
             pairs = items or ()
         self._items: list[tuple[str, str]] = [(k, v) for k, v in pairs]
-        self._names: list[str] = [k.lower() for k, _ in self._items]
+        self._names: list[str] | None = [k.lower() for k, _ in self._items]
+
+    def _lowered(self) -> list[str]:
+        """The names lower-cased, index for index with the pairs."""
+        names = self._names
+        if names is None:
+            names = self._names = [k.lower() for k, _ in self._items]
+        return names
 
     def __getitem__(self, key: str) -> str:
         try:
-            return self._items[self._names.index(key.lower())][1]
+            return self._items[(self._names or self._lowered()).index(key.lower())][1]
         except ValueError:
             raise KeyError(key) from None
 
     def __setitem__(self, key: str, value: str) -> None:
         lower = key.lower()
-        if lower in self._names:
+        names = self._names or self._lowered()
+        if lower in names:
             self._remove(lower)
+            names = self._lowered()
         self._items.append((key, value))
-        self._names.append(lower)
+        names.append(lower)
 
     def __delitem__(self, key: str) -> None:
         lower = key.lower()
-        if lower not in self._names:
+        if lower not in (self._names or self._lowered()):
             raise KeyError(key)
         self._remove(lower)
 
     def _remove(self, lower: str) -> None:
-        kept = [i for i, name in enumerate(self._names) if name != lower]
+        names = self._lowered()
+        kept = [i for i, name in enumerate(names) if name != lower]
         self._items = [self._items[i] for i in kept]
-        self._names = [self._names[i] for i in kept]
+        self._names = [names[i] for i in kept]
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._names
+        return isinstance(key, str) and key.lower() in (self._names or self._lowered())
 
     def __iter__(self) -> Iterator[str]:
         seen: set[str] = set()
-        for (name, _), lower in zip(self._items, self._names, strict=True):
+        for (name, _), lower in zip(self._items, self._lowered(), strict=True):
             if lower not in seen:
                 seen.add(lower)
                 yield name
 
     def __len__(self) -> int:
-        return len(set(self._names))
+        return len(set(self._lowered()))
 
     def add(self, key: str, value: str) -> None:
         """Append a value for ``key``, keeping those already there."""
+        names = self._lowered()
         self._items.append((key, value))
-        self._names.append(key.lower())
+        names.append(key.lower())
 
     def extend(self, pairs: Iterable[tuple[str, str]]) -> None:
         """:meth:`add` each ``(name, value)`` of ``pairs``, in order."""
-        # add()'s work inline: every response of a limited endpoint extends
-        # its headers, and a call per pair cost more than the appending.
         # A tuple is kept as given, not unpacked and made again; any other
         # pair (a list) is made one, as the constructor makes them, since
         # integrations look pairs up (Starlette's encoded-pair memory).
-        items, names = self._items, self._names
+        items = self._items
         for pair in pairs:
             items.append(pair if type(pair) is tuple else (pair[0], pair[1]))
-            names.append(pair[0].lower())
+        self._names = None
 
     def getlist(self, key: str) -> list[str]:
         """Every value of ``key``, in order."""
         lower = key.lower()
-        return [v for (_, v), n in zip(self._items, self._names, strict=True) if n == lower]
+        return [v for (_, v), n in zip(self._items, self._lowered(), strict=True) if n == lower]
 
     def multi_items(self) -> list[tuple[str, str]]:
         """Every ``(name, value)`` pair, repeated names included, in order."""

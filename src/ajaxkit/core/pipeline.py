@@ -71,11 +71,13 @@ def flow(
     if admission.completes:
         done = complete(admission, settings, request, platform, response)
         response = done if isinstance(done, AjaxResponse) else (yield from done)
+    response = hygiene(request, response, platform)
     # with_step_headers(), inline: every answer passes here, and the call
-    # cost a limited request more than extending its headers.
+    # cost a limited request more than extending its headers.  After
+    # hygiene, whose questions would otherwise lower-case the steps' names.
     if admission.step_headers:
         response.headers.extend(admission.step_headers)
-    return hygiene(request, response, platform)
+    return response
 
 
 def with_step_headers(admission: Admission, response: AjaxResponse) -> AjaxResponse:
