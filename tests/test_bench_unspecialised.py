@@ -51,14 +51,10 @@ def test_a_named_tuple_field_read_is_found_and_a_slot_read_is_not() -> None:
 
 
 #: What the guarded requests' own frames may still run unspecialised: the
-#: StepCall's fields (a named tuple made per request, cheaper than a
-#: class), the injected clock's ``time`` (a staticmethod; the method it
-#: would take instead costs more) and the call making the StepCall
-#: (``tuple.__new__`` takes its arguments as a tuple, which no call
-#: specialises), and admission's call of each step's ``admit`` (one call
-#: site for every kind of step, and CPython 3.11 specialises a site for
-#: one).
-_STEP_CALL = {"settings", "request", "platform", "response_headers"}
+#: injected clock's ``time`` (a staticmethod; the method it would take
+#: instead costs more), and admission's call of each step's ``admit`` (one
+#: call site for every kind of step, and CPython 3.11 specialises a site
+#: for one).
 
 
 def _avoidable(found: list[unspecialised.Finding], functions: set[str]) -> list[str]:
@@ -66,7 +62,6 @@ def _avoidable(found: list[unspecialised.Finding], functions: set[str]) -> list[
         f"{f.function} {f.opname} {f.argument} (line {f.line})"
         for f in found
         if f.function.rpartition(" ")[2] in functions
-        and not (f.opname == "LOAD_ATTR_ADAPTIVE" and f.argument in _STEP_CALL)
         and not (f.opname == "LOAD_METHOD_ADAPTIVE" and f.argument in {"time", "admit"})
         and not (f.opname == "PRECALL_ADAPTIVE" and _clock_or_step_call(f, found))
     ]

@@ -31,7 +31,7 @@ def _call(user: Any) -> StepCall:
     request = AjaxRequest(
         method="GET", path="/ajax/e", route="e", headers=Headers(), query=MultiDict(), user=user
     )
-    return StepCall(request, None, Settings(), Platform(name="test"), [])  # type: ignore[arg-type]
+    return StepCall(request, Settings(), Platform(name="test"))
 
 
 def _login_required(**options: Any) -> Any:

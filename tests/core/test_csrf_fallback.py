@@ -226,5 +226,5 @@ def test_the_one_frame_path_decides_as_the_general_checks(
                 lambda: check_headers_then_token(request(), sent_site, config, platform, memo)
             )
             assert fast == expected
-            call = StepCall(request(), None, config, platform, [])  # type: ignore[arg-type]
+            call = StepCall(request(), config, platform)
             assert verdict(lambda: CsrfStep().admit(call, "check")) == expected

@@ -30,7 +30,7 @@ def _call(headers: list[tuple[str, str]]) -> StepCall:
         query=MultiDict(),
         user=None,
     )
-    return StepCall(request, None, Settings(), Platform(name="test"), [])  # type: ignore[arg-type]
+    return StepCall(request, Settings(), Platform(name="test"))
 
 
 def _config(value: object = True) -> IdempotencyConfig:

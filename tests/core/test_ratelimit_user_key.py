@@ -45,7 +45,7 @@ def _request(user: Any, address: str) -> AjaxRequest:
 def _admit(
     step: RateLimitStep, config: RateLimitConfig, settings: Settings, request: AjaxRequest
 ) -> Any:
-    call = StepCall(request, None, settings, None, [])  # type: ignore[arg-type]
+    call = StepCall(request, settings, None)  # type: ignore[arg-type]
     return step.admit(call, config), call.response_headers
 
 

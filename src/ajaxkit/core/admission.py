@@ -20,7 +20,6 @@ CSRF cookie is present (without one it refuses first).  The platform's
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.body import BODY_METHODS, check_declared_length
@@ -39,8 +38,9 @@ if TYPE_CHECKING:
 __all__ = ["Admission", "admit"]
 
 
-class Admission:
-    """What admission learned, filled in as it goes.
+class Admission(StepCall):
+    """What admission learned, filled in as it goes; the :class:`StepCall`
+    the endpoint's policy steps are given.
 
     A refusal raises out of :func:`admit`; what was learned until then
     (the endpoint, the steps that had admitted the request) stays here so
@@ -54,31 +54,23 @@ class Admission:
             done once they admit.
         response: an answer given during admission (OPTIONS, a replay);
             when set, the handler is not called.
-        step_headers: the fields the admitted steps asked every answer to
-            carry (:attr:`StepCall.response_headers`).
+        completes: whether an admitted step wants to see the final
+            response (whether ``admitted`` holds any).
+        response_headers: the fields the admitted steps asked every answer
+            to carry.
     """
 
-    __slots__ = ("_call", "admitted", "completes", "endpoint", "response", "step_headers")
+    __slots__ = ("admitted", "completes", "endpoint", "response")
 
     def __init__(self) -> None:
+        # StepCall's request, settings and platform are set by admit() when
+        # the endpoint has steps, before the first runs: a request with
+        # none never pays for them.
+        self.response_headers = []
         self.endpoint: Endpoint | None = None
         self.admitted: list[BoundStep[Any]] = []
         self.response: AjaxResponse | None = None
-        #: Whether an admitted step wants to see the final response
-        #: (whether ``admitted`` holds any).
         self.completes = False
-        self._call: StepCall | None = None
-        # The StepCall's own list once steps run: read by the pipeline as
-        # an attribute, not through a method, on every answer.
-        self.step_headers: Sequence[tuple[str, str]] = ()
-
-    def call(self, request: AjaxRequest, settings: Settings, platform: Platform) -> StepCall:
-        """The :class:`StepCall` the steps were admitted with (made once)."""
-        if self._call is None:
-            assert self.endpoint is not None
-            self._call = StepCall(request, self.endpoint, settings, platform, [])
-            self.step_headers = self._call.response_headers
-        return self._call
 
 
 def admit(
@@ -109,18 +101,14 @@ def admit(
     # and pays for no step machinery at all.
     steps = endpoint.steps_for(request.method)
     if steps:
-        # tuple.__new__ skips the NamedTuple's Python-level constructor: this
-        # runs for every unsafe request, where a fraction of a microsecond shows.
-        headers: list[tuple[str, str]] = []
-        call = admission._call = _new_tuple(
-            StepCall, (request, endpoint, settings, platform, headers)
-        )
-        admission.step_headers = headers
         # The steps run here rather than in a generator of their own: one
-        # frame less on every request that has steps.
+        # frame less on every request that has steps.  Each is given the
+        # admission itself as its StepCall.
+        admission.request = request
+        admission.settings = settings
+        admission.platform = platform
         for bound in steps:
-            step = bound.step
-            early = step.admit(call, bound.config)
+            early = bound.step.admit(admission, bound.config)
             if early is not None and not isinstance(early, AjaxResponse):
                 early = yield from early  # a step doing I/O
             # Only the steps that complete are kept: nothing asks for the
@@ -134,11 +122,6 @@ def admit(
                 break
     if admission.response is None and request.method in BODY_METHODS:
         check_declared_length(request, settings.max_body_size)
-
-
-#: ``tuple.__new__``, found once: looked up on ``tuple`` per request, CPython
-#: 3.11 does not specialise the lookup (~250 instructions a stepped request).
-_new_tuple = tuple.__new__
 
 
 def _match(
@@ -175,7 +158,7 @@ def _refuse_method(
     # caller then raises the 405.
     if settings.profile.auth_before_method:
         first = next(iter(route.endpoints.values()))
-        call = StepCall(request, first, settings, platform, [])
+        call = StepCall(request, settings, platform)
         for bound in first.steps_for(next(iter(sorted(first.methods)))):
             if bound.step.name == "auth":
                 verdict = bound.step.admit(call, bound.config)

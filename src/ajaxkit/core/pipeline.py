@@ -75,8 +75,8 @@ def flow(
     # with_step_headers(), inline: every answer passes here, and the call
     # cost a limited request more than extending its headers.  After
     # hygiene, whose questions would otherwise lower-case the steps' names.
-    if admission.step_headers:
-        response.headers.extend(admission.step_headers)
+    if admission.response_headers:
+        response.headers.extend(admission.response_headers)
     return response
 
 
@@ -86,7 +86,7 @@ def with_step_headers(admission: Admission, response: AjaxResponse) -> AjaxRespo
     Added after the steps that complete, so an answer stored for replay
     holds none of them: a replay carries its own request's.
     """
-    added = admission.step_headers
+    added = admission.response_headers
     if added:
         response.headers.extend(added)
     return response
@@ -160,14 +160,13 @@ def complete(
     none), else a flow: no generator is made unless a step asks for one.
     ``before`` continues with the steps admitted before that index.
     """
-    call = admission.call(request, settings, platform)
     admitted = admission.admitted
     index = len(admitted) if before is None else before
     while index:
         index -= 1
         bound = admitted[index]  # only steps that complete are kept
         try:
-            done = bound.step.complete(call, bound.config, response)
+            done = bound.step.complete(admission, bound.config, response)
         except Exception as exc:
             done = _error(exc, settings, request, platform, admission)
         if not isinstance(done, AjaxResponse):
