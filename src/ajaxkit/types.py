@@ -635,6 +635,17 @@ class ResponseHeaders(MutableMapping[str, str]):
             items.append(pair if type(pair) is tuple else (pair[0], pair[1]))
         self._names = None
 
+    def extend_fields(self, fields: list[tuple[str, str]]) -> None:
+        """Append ``fields``, each a ``(name, value)`` tuple, in one step.
+
+        How the pipeline adds what the policy steps asked every answer to
+        carry (a rate limit's two fields, on every response of a limited
+        endpoint): :meth:`extend` takes any pairs and looks at each, which
+        cost such a response ~800 instructions more.
+        """
+        self._items += fields
+        self._names = None
+
     def getlist(self, key: str) -> list[str]:
         """Every value of ``key``, in order."""
         lower = key.lower()

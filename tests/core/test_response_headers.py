@@ -15,7 +15,7 @@ from ajaxkit.types import ResponseHeaders
 _names = st.sampled_from(["Vary", "vary", "VARY", "Link", "X-A", "x-a", "RateLimit"])
 _values = st.sampled_from(["1", "2", "a, b", ""])
 _edits = st.lists(
-    st.tuples(st.sampled_from(["add", "set", "del", "extend"]), _names, _values), max_size=25
+    st.tuples(st.sampled_from(["add", "set", "del", "extend", "fields"]), _names, _values), max_size=25
 )
 
 
@@ -37,6 +37,9 @@ def test_answers_as_the_pairs_would(
         elif op == "extend":
             headers.extend([(name, value), (name.upper(), value)])
             model += [(name, value), (name.upper(), value)]
+        elif op == "fields":
+            headers.extend_fields([(name.lower(), value)])
+            model.append((name.lower(), value))
         elif op == "set":
             headers[name] = value
             model = [*_model_remove(model, name), (name, value)]

@@ -76,7 +76,7 @@ def flow(
     # cost a limited request more than extending its headers.  After
     # hygiene, whose questions would otherwise lower-case the steps' names.
     if admission.response_headers:
-        response.headers.extend(admission.response_headers)
+        response.headers.extend_fields(admission.response_headers)
     return response
 
 
@@ -88,7 +88,7 @@ def with_step_headers(admission: Admission, response: AjaxResponse) -> AjaxRespo
     """
     added = admission.response_headers
     if added:
-        response.headers.extend(added)
+        response.headers.extend_fields(added)
     return response
 
 
