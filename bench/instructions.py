@@ -209,8 +209,11 @@ def callgrind_argv(spec: ServerSpec, port: int, out: Path) -> list[str]:
     return ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}.%p", *argv]
 
 
-def server_env(spec: ServerSpec) -> dict[str, str]:
-    """``run.py``'s environment for the ajaxkit side of ``spec``, made reproducible."""
+def server_env(spec: ServerSpec, trusted_proxies: int = 1) -> dict[str, str]:
+    """``run.py``'s environment for the ajaxkit side of ``spec``, made reproducible.
+
+    ``trusted_proxies``: the bench app's ``trusted_proxies`` (see ``--trusted-proxies``).
+    """
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
@@ -221,10 +224,19 @@ def server_env(spec: ServerSpec) -> dict[str, str]:
         "PYTHONHASHSEED": "0",
         **dict(spec.env),
         "BENCH_SIDE": "ajax",
+        "BENCH_TRUSTED_PROXIES": str(trusted_proxies),
     }
 
 
-def count(spec: ServerSpec, cell: str, requests: int, work: Path, rotate: int) -> Count:
+def count(
+    spec: ServerSpec,
+    cell: str,
+    requests: int,
+    work: Path,
+    rotate: int,
+    *,
+    trusted_proxies: int = 1,
+) -> Count:
     """Start ``spec`` under callgrind, send ``cell``'s request ``requests`` times
     (a rate-limited one from ``rotate`` addresses in turn), stop it; what
     callgrind counted in the process that served them."""
@@ -236,7 +248,7 @@ def count(spec: ServerSpec, cell: str, requests: int, work: Path, rotate: int) -
         process = subprocess.Popen(
             callgrind_argv(spec, port, out),
             cwd=ROOT,
-            env=server_env(spec),
+            env=server_env(spec, trusted_proxies),
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,
@@ -376,6 +388,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         f"wrk's {KEYS} at wrk's rate send as many requests per address per window)",
     )
     parser.add_argument(
+        "--trusted-proxies",
+        type=int,
+        default=1,
+        help="the bench app's trusted_proxies (default 1: X-Forwarded-For names the client); "
+        "0 keys the limit by the address the server hands over, which uvicorn resolves "
+        "from X-Forwarded-For itself (--proxy-headers, trusting 127.0.0.1)",
+    )
+    parser.add_argument(
         "--jobs", type=int, default=2, help="servers under callgrind at once (default 2)"
     )
     args = parser.parse_args(argv)
@@ -384,13 +404,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--requests: the second run must be the longer")
     if args.addresses < 1:
         parser.error("--addresses: at least one")
+    if args.trusted_proxies < 0:
+        parser.error("--trusted-proxies: 0 or more")
+    unresolved = [name for name in args.servers if SERVERS[name].kind != "uvicorn"]
+    if args.trusted_proxies == 0 and unresolved:
+        # gunicorn hands over its peer, the client sending the load, as it is.
+        parser.error(f"--trusted-proxies 0: {', '.join(unresolved)} do not resolve the address")
     if "limits" in args.guards and short <= args.addresses:
         parser.error(f"--requests: the limits need more than {args.addresses} requests a run")
     return args
 
 
 def measure(
-    measured: list[Pair], requests: tuple[int, int], jobs: int, rotate: int = ADDRESSES
+    measured: list[Pair],
+    requests: tuple[int, int],
+    jobs: int,
+    rotate: int = ADDRESSES,
+    trusted_proxies: int = 1,
 ) -> list[Row]:
     """Count each cell of ``measured`` twice (``jobs`` servers at a time, a
     rate-limited cell from ``rotate`` addresses); a row per pair."""
@@ -401,7 +431,17 @@ def measure(
         ThreadPoolExecutor(jobs) as pool,
     ):
         counted = list(
-            pool.map(lambda run: count(SERVERS[run[0]], run[1], run[2], Path(work), rotate), runs)
+            pool.map(
+                lambda run: count(
+                    SERVERS[run[0]],
+                    run[1],
+                    run[2],
+                    Path(work),
+                    rotate,
+                    trusted_proxies=trusted_proxies,
+                ),
+                runs,
+            )
         )
     counts = dict(zip(runs, counted, strict=True))
     short, long = requests
@@ -419,7 +459,11 @@ def main(argv: list[str] | None = None) -> int:
         print("valgrind not found (Debian: apt-get install -y valgrind)")
         return 1
     rows = measure(
-        pairs(args.servers, args.guards), tuple(args.requests), args.jobs, args.addresses
+        pairs(args.servers, args.guards),
+        tuple(args.requests),
+        args.jobs,
+        args.addresses,
+        args.trusted_proxies,
     )
     print(table(rows))
     return exit_status(rows)

@@ -186,3 +186,27 @@ def test_a_request_carries_only_what_wrk_sends_over_one_connection() -> None:
     (port, *first), (again, *second) = _Recorder.seen
     assert first == second == [["Host", "X-A", "Content-Length"], b"{}"]
     assert port == again  # one connection
+
+
+def test_the_server_may_be_left_to_resolve_the_client_address() -> None:
+    # uvicorn resolves X-Forwarded-For from 127.0.0.1 itself: with 0 the
+    # limited cell keys by the address the server hands over.
+    args = instructions.parse_args(["--trusted-proxies", "0", "--servers", "starlette"])
+    assert args.trusted_proxies == 0
+    env = instructions.server_env(SERVERS["starlette"], args.trusted_proxies)
+    assert env["BENCH_TRUSTED_PROXIES"] == "0"
+    assert instructions.parse_args([]).trusted_proxies == 1
+    # gunicorn hands over its peer (the load generator's 127.0.0.1) as is:
+    # every request would be one client, and the limit would refuse them.
+    with pytest.raises(SystemExit):
+        instructions.parse_args(["--trusted-proxies", "0", "--servers", "flask"])
+    with pytest.raises(SystemExit):
+        instructions.parse_args(["--trusted-proxies", "-1"])
+
+
+def test_the_bench_app_trusts_the_proxies_it_is_told_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.apps import data
+
+    assert data.make_api(asynchronous=False).settings.trusted_proxies == 1
+    monkeypatch.setenv("BENCH_TRUSTED_PROXIES", "0")
+    assert data.make_api(asynchronous=False).settings.trusted_proxies == 0
