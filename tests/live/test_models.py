@@ -134,6 +134,25 @@ def test_a_scoped_endpoint_without_row_topics_is_refused_at_registration(
         Live(api).model(Memo)
 
 
+@pytest.mark.parametrize(
+    "topics",
+    [
+        lambda: ["memos/x"],  # takes no record
+        lambda record, request: ["memos/x"],  # wants more than the record
+        "memos/{owner}",  # not a function at all
+    ],
+)
+def test_row_topics_that_cannot_be_called_with_a_record_are_refused(
+    session_factory: Any, topics: Any
+) -> None:
+    # They were called only after a change committed, where the failure is
+    # logged and the change's event lost.
+    api = Ajax()
+    api.model(Memo, OwnMemos, resource="memos", session=session_factory)
+    with pytest.raises(RegistrationError, match=r"memos.*topics"):
+        Live(api).model(Memo, topics=topics)
+
+
 def test_row_topics_reach_only_the_rows_owner(session_factory: Any) -> None:
     api = Ajax()
     api.model(Memo, OwnMemos, resource="memos", session=session_factory)
