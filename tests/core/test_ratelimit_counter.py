@@ -263,3 +263,26 @@ def test_old_windows_are_dropped_when_a_new_one_starts() -> None:
     storage.window("new/", 60)
     assert storage.get("old/k") == 0
     assert list(storage._windows) == ["new/"]
+
+
+def test_a_limits_pairs_outlive_its_windows() -> None:
+    # A pair depends on the remaining count and the reset, not on the
+    # window: each window starting with an empty cache made its first
+    # request at each count format the pair again.
+    storage = CounterStorage()
+    config = RateLimitStep().configure("e", {"rate": "5/second", "rate_key": "ip"})
+    assert config is not None
+    first: list[tuple[str, str]] = []
+    _admit_here(first, storage, config, "ip:1", START + 0.5)
+    later: list[tuple[str, str]] = []
+    _admit_here(later, storage, config, "ip:1", START + 1.5)  # the next window
+    assert later[1] == first[1] and later[1] is first[1]
+
+
+def test_a_limits_pairs_stay_bounded() -> None:
+    storage = CounterStorage()
+    config = RateLimitStep().configure("e", {"rate": "5000/hour", "rate_key": "ip"})
+    assert config is not None
+    for n in range(1100):  # 1,100 different remaining counts
+        _admit_here([], storage, config, "ip:1", START + n * 0.001)
+    assert 0 < len(config.windows[0].fields) <= 1024

@@ -100,7 +100,10 @@ class _Window:
 
     A class with slots, not a named tuple: CPython 3.11 specialises reading
     a slot, not a named tuple's field (~50 instructions a read, ten on
-    every limited request).  Never changed once made, but for ``fields``.
+    every limited request).  Never changed once made, but for ``fields``,
+    which the windows of one limit share (a pair does not depend on its
+    window: a fresh cache each window made a window's first request at
+    each remaining count format its pair again).
     """
 
     __slots__ = ("amount", "counts", "end", "fields", "limit", "start", "storage")
@@ -112,6 +115,8 @@ class _Window:
         counts: dict[str, count[int]],
         storage: CounterStorage | None,
         limit: RateLimit,
+        *,
+        fields: dict[int, tuple[str, str]] | None = None,
     ) -> None:
         # Floats, as the clock's time is: a comparison or a subtraction
         # mixing an int and a float is not specialised either.
@@ -122,8 +127,8 @@ class _Window:
         self.storage = storage
         self.limit = limit
         self.amount = limit.amount
-        #: This window's ``RateLimit`` pairs by remaining and reset (see _rate_pair).
-        self.fields: dict[int, tuple[str, str]] = {}
+        #: The limit's ``RateLimit`` pairs by remaining and reset (see _rate_pair).
+        self.fields: dict[int, tuple[str, str]] = {} if fields is None else fields
 
 
 class Usage(NamedTuple):
@@ -361,7 +366,7 @@ def _admit_here(
     # _count_here's steps for its one limit, spelled out.
     window = config.windows[0]
     if not window.start <= now < window.end or window.storage is not storage:
-        window = config.windows[0] = _window_at(storage, config.scope, window.limit, now)
+        window = config.windows[0] = _window_at(storage, config.scope, window, now)
     # count_in's, without its call.
     counter = window.counts.get(key)
     if counter is None:
@@ -385,12 +390,15 @@ def _rate_pair(window: _Window, slot: int, remaining: int, reset: int) -> tuple[
 
     A busy endpoint's responses repeat a few values (``t=`` moves once a
     second), and formatting the pair cost more than finding it; an int
-    hashes cheaply.  At most a thousand in a window.
+    hashes cheaply.  At most a thousand, emptied when full: a long window
+    with a large amount has more slots than that, and the ones in use
+    change with time (thread-safe: each step is one dict operation).
     """
     pair = ("RateLimit", _field(window.limit.name, remaining, reset))
     fields = window.fields
-    if len(fields) < 1024:
-        fields[slot] = pair
+    if len(fields) >= 1024:
+        fields.clear()
+    fields[slot] = pair
     return pair
 
 
@@ -407,20 +415,22 @@ def _count_here(
         if not window.start <= now < window.end or window.storage is not storage:
             # One assignment of a whole tuple: a thread reading the old one
             # meanwhile still sees a consistent window.
-            window = windows[index] = _window_at(storage, config.scope, limit, now)
+            window = windows[index] = _window_at(storage, config.scope, window, now)
         # Inside the window, so at least 1.
         reset = ceil(window.end - now)
         usages.append(_usage(limit, storage.count_in(window.counts, key), reset))
     return usages
 
 
-def _window_at(storage: CounterStorage, scope: str, limit: RateLimit, now: float) -> _Window:
+def _window_at(storage: CounterStorage, scope: str, previous: _Window, now: float) -> _Window:
+    """The window of ``previous``'s limit at ``now``, sharing its pairs."""
+    limit = previous.limit
     number = int(now // limit.window)
     start = number * limit.window
     end = start + limit.window
     # Named as _hit names its counters, kept a little past the window's end.
     counts = storage.window(f"ajaxkit/{scope}/{limit.name}/{number}/", end - now + 1)
-    return _Window(start, end, counts, storage, limit)
+    return _Window(start, end, counts, storage, limit, fields=previous.fields)
 
 
 #: Whether a request may be counted without the storage's lock: with the
