@@ -15,7 +15,8 @@ from ajaxkit.types import ResponseHeaders
 _names = st.sampled_from(["Vary", "vary", "VARY", "Link", "X-A", "x-a", "RateLimit"])
 _values = st.sampled_from(["1", "2", "a, b", ""])
 _edits = st.lists(
-    st.tuples(st.sampled_from(["add", "set", "del", "extend", "fields"]), _names, _values), max_size=25
+    st.tuples(st.sampled_from(["add", "set", "del", "extend", "fields"]), _names, _values),
+    max_size=25,
 )
 
 
