@@ -3,7 +3,7 @@
 Run from the repository root with the repository's ``.venv`` and the
 ``bench`` extra; needs the Debian package ``valgrind`` (see ``bench/README.md``)::
 
-    .venv/bin/python bench/instructions.py                            # every cell, ~22 min
+    .venv/bin/python bench/instructions.py                            # every cell, ~8 min
     .venv/bin/python bench/instructions.py --servers starlette --guards limits
 
 ``bench/run.py --endpoints csrf limits`` times the same cells with ``wrk``; on
