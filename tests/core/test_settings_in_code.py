@@ -103,7 +103,7 @@ def test_objects_and_absent_values_are_left_as_they_are() -> None:
     [
         (
             "myapp.users.load",
-            r"must be a callable user_loader\(request\), not 'myapp\.users\.load'",
+            r"user_loader must be a callable user_loader\(request\), not 'myapp\.users\.load'",
         ),
         (lambda: None, r"user_loader is called as user_loader\(request\), but .*<lambda>"),
     ],

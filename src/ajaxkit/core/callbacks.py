@@ -1,9 +1,10 @@
 """Callbacks an application hands ajaxkit, checked when they are given.
 
-``permission(request)``, ``rate_key(request)`` and a live topic's
-``authorize(request, topic, action)`` are called on requests, long after
-registration: one whose signature cannot take those arguments registered
-quietly, and then every request it guarded was a 500 (a ``TypeError``).
+``permission(request)``, ``rate_key(request)``, a live topic's
+``authorize(request, topic, action)``, a live model's ``topics(record)`` and
+``user_loader(request)`` are called on requests, long after registration:
+one whose signature cannot take those arguments registered quietly, and
+then every request it guarded was a 500 (a ``TypeError``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["call_problem"]
+__all__ = ["call_problem", "callback_problem"]
 
 
 def call_problem(name: str, func: Callable[..., Any], params: tuple[str, ...]) -> str | None:
@@ -34,3 +35,11 @@ def call_problem(name: str, func: Callable[..., Any], params: tuple[str, ...]) -
             f"but {shown}{signature} cannot take that"
         )
     return None
+
+
+def callback_problem(name: str, func: object, params: tuple[str, ...]) -> str | None:
+    """Why ``func`` cannot serve as ``name(*params)`` (not callable, or a
+    signature that cannot take them), or ``None``."""
+    if not callable(func):
+        return f"{name} must be a callable {name}({', '.join(params)}), not {func!r}"
+    return call_problem(name, func, params)

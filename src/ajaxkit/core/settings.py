@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ajaxkit.core.callbacks import call_problem
+from ajaxkit.core.callbacks import callback_problem
 from ajaxkit.core.clock import Clock, SystemClock
 from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.encoding import JSONEncoder
@@ -134,11 +134,7 @@ class Settings:
         loader = self.user_loader
         if loader is None:
             return
-        problem = (
-            call_problem("user_loader", loader, ("request",))
-            if callable(loader)
-            else f"must be a callable user_loader(request), not {loader!r}"
-        )
+        problem = callback_problem("user_loader", loader, ("request",))
         if problem is not None:
             raise ConfigurationError(f"Settings(user_loader={loader!r}): {problem}.")
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ajaxkit.core.callbacks import call_problem
+from ajaxkit.core.callbacks import callback_problem
 from ajaxkit.core.models import ModelEndpoint
 from ajaxkit.core.models.scope import shown_alike
 from ajaxkit.exceptions import AjaxError, RegistrationError
@@ -88,11 +88,7 @@ def model_topic(
 def _check_row_topics(resource: ModelResource, topics: object) -> None:
     """Refuse ``topics`` that cannot be called as ``topics(record)``: they run
     only after a change commits, where a failure loses the change's event."""
-    problem = (
-        call_problem("topics", topics, ("record",))
-        if callable(topics)
-        else f"topics must be a function topics(record) -> [topic, ...], not {topics!r}"
-    )
+    problem = callback_problem("topics", topics, ("record",))
     if problem is not None:
         raise RegistrationError(f"Model endpoint {resource.name!r}: {problem}.")
 
