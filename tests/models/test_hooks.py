@@ -111,3 +111,20 @@ def test_request_outside_a_request_is_a_clear_error(backend: Backend) -> None:
     assert not hasattr(endpoint, "note")
     with pytest.raises(RuntimeError):
         endpoint.request
+
+
+def test_an_update_validates_its_body_before_reading_the_row(client: Any) -> None:
+    # docs/models.md's order: a body that cannot be written is refused
+    # before the row is looked up, so it never takes the row's lock, and
+    # the answer is the same whether the row exists, is hidden or refused.
+    note = client.post("/ajax/notes", json={"title": "t"}).json()
+    invalid = {"title": ["not", "text"]}
+    HOOKS.clear()
+    for url, headers in [
+        ("/ajax/notes/999999", {}),
+        (f"/ajax/notes/{note['id']}", {"X-Deny": "update"}),
+        (f"/ajax/notes/{note['id']}", {"If-Match": '"stale"'}),
+    ]:
+        answer = client.patch(url, json=invalid, headers=headers)
+        assert answer.status == 422, (url, headers, answer.json())
+    assert HOOKS == []  # neither the scope nor can_update was asked

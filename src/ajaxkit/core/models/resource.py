@@ -6,9 +6,10 @@ exposes each operation with parsed inputs (``list(request, query)``,
 django-ajax compatibility profile) can reuse them; :mod:`.routes` adds the
 modern profile's routes on top.
 
-Every operation: authenticate (401) → scope the row (404) → ``can_*`` (403)
-→ preconditions (412/428) → validate (422) → write in one transaction
-(constraint violations 409/422) → after-commit hooks.  Once the write has
+Every operation: authenticate (401) → validate a create's or update's body
+(422, before any row is read) → scope the row (404) → ``can_*`` (403) →
+preconditions (412/428) → write in one transaction (constraint violations
+409/422) → after-commit hooks.  Once the write has
 committed its answer is fixed: a hook or observer that raises is logged
 (with an error id) and the next one still runs.  An operation calls
 all of its hooks on one copy of the endpoint bound to its request
