@@ -359,3 +359,15 @@ def test_a_callable_object_as_handler_is_refused_naming_the_endpoint() -> None:
     # It failed inside typing.get_type_hints, naming neither the endpoint nor the fix.
     with pytest.raises(RegistrationError, match=r"'search'.*Search.*__call__"):
         Ajax().endpoint("search")(Search())
+
+
+@pytest.mark.parametrize("methods", [["GET"], ["PUT", "DELETE"]])
+def test_a_required_idempotency_key_on_an_endpoint_that_never_asks_is_refused(
+    methods: list[str],
+) -> None:
+    # Keys are asked of POST and PATCH only: on these it did nothing, and
+    # the author believed retries were guarded.
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"orders.*idempotency='required'.*POST"):
+        api.endpoint("orders", methods=methods, idempotency="required")(lambda: {})
+    api.endpoint("orders", methods=[*methods, "POST"], idempotency="required")(lambda: {})

@@ -11,7 +11,8 @@ from ajaxkit.core.models import ModelEndpoint, action
 from ajaxkit.django.repository import DjangoRepository
 from ajaxkit.exceptions import RegistrationError
 from ajaxkit.sqlalchemy import SQLAlchemyRepository
-from tests.models.backends import Backend
+from ajaxkit.testing import Client
+from tests.models.backends import Backend, user
 
 
 def test_default_resource_names_and_repository_choice(backend: Backend) -> None:
@@ -197,3 +198,26 @@ def test_every_field_is_queryable_when_fields_is_omitted(backend: Backend) -> No
     resource = Ajax().model(backend.models.Author, Authors, **backend.options())
     assert "email" in resource.rules.filter_fields
     assert "email" in resource.rules.ordering_fields
+
+
+def test_a_required_idempotency_key_guards_the_model_writes_that_take_one(
+    backend: Backend,
+) -> None:
+    backend.reset()
+    api = Ajax()
+    api.model(backend.models.Tag, resource="tags", idempotency="required", **backend.options())
+    client = Client(api)
+    client.login(user("ann"))
+    assert client.get("/ajax/tags").status == 200  # reads never ask for a key
+    tag = {"slug": "t", "label": "T"}
+    assert client.post("/ajax/tags", json=tag).status == 400
+    keyed = client.post("/ajax/tags", json=tag, headers={"Idempotency-Key": "k1"})
+    assert keyed.status == 201, keyed.json()
+
+
+def test_a_required_idempotency_key_on_a_read_only_model_is_refused(backend: Backend) -> None:
+    class ReadOnly(ModelEndpoint):
+        operations = ("list", "get")
+
+    with pytest.raises(RegistrationError, match=r"api\.model\(.*\).*idempotency='required'"):
+        Ajax().model(backend.models.Tag, ReadOnly, idempotency="required", **backend.options())

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_RECORDS",
+    "IDEMPOTENCY_METHODS",
     "PENDING_TIMEOUT",
     "IdempotencyConfig",
     "IdempotencyInFlight",
@@ -85,7 +86,9 @@ DEFAULT_MAX_RECORDS = 10_000
 DEFAULT_MAX_BYTES = 64 * 2**20
 _MAX_KEY = 255
 _STATE = "ajaxkit.idempotency"
-_METHODS = frozenset({"POST", "PATCH"})
+#: The methods whose requests an ``Idempotency-Key`` may guard (the draft's:
+#: the ones that are not idempotent already).
+IDEMPOTENCY_METHODS = frozenset({"POST", "PATCH"})
 
 
 class IdempotencyStore(Protocol):
@@ -242,7 +245,15 @@ class IdempotencyStep:
     def methods(
         self, config: IdempotencyConfig, endpoint_methods: frozenset[str]
     ) -> frozenset[str]:
-        return endpoint_methods & _METHODS
+        guarded = endpoint_methods & IDEMPOTENCY_METHODS
+        if config.mode == "required" and not guarded:
+            # It would ask no request for a key: a guard that guards nothing.
+            raise RegistrationError(
+                f"Endpoint {config.scope!r}: idempotency='required' asks POST and PATCH "
+                f"requests for an Idempotency-Key, and this endpoint answers "
+                f"{', '.join(sorted(endpoint_methods))}."
+            )
+        return guarded
 
     def admit(self, call: StepCall, config: IdempotencyConfig) -> Verdict:
         # Decided here for a request without a key (most of them): a flow,

@@ -17,11 +17,12 @@ handler.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ajaxkit.core.idempotency import IDEMPOTENCY_METHODS
 from ajaxkit.core.models.endpoint import ALL_OPERATIONS, ActionSpec, ModelEndpoint
 from ajaxkit.core.models.query import RESERVED, Expand, bad_parameter, parse_list_query
 from ajaxkit.core.models.repository import Repository, repository_for, transaction_source
@@ -141,17 +142,48 @@ def _add_routes(api: Ajax, res: ModelResource, step_options: dict[str, Any]) -> 
     # repository can join the batch's transaction.
     source = transaction_source(res.repository)
     step_options = {**step_options, "transactions": None if source is None else (source,)}
+    _check_required_key(res, ops, step_options)
     wanted = {"GET": "list", "POST": "create"}
     for method, handler in collection.items():
         if wanted[method] in ops:
-            api.add(res.name, handler, methods=[method], **step_options)
+            api.add(res.name, handler, methods=[method], **_route_options(step_options, [method]))
     item_ops = {"GET": "get", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
     for method, handler in item.items():
         if item_ops[method] in ops:
-            api.add(f"{res.name}/{{pk}}", handler, methods=[method], **step_options)
+            options = _route_options(step_options, [method])
+            api.add(f"{res.name}/{{pk}}", handler, methods=[method], **options)
     for spec in res.actions.values():
         route = f"{res.name}/{{pk}}/{spec.name}"
-        api.add(route, _action(res, spec), methods=spec.methods, **step_options)
+        options = _route_options(step_options, spec.methods)
+        api.add(route, _action(res, spec), methods=spec.methods, **options)
+
+
+def _check_required_key(
+    res: ModelResource, ops: Collection[str], step_options: dict[str, Any]
+) -> None:
+    """Refuse ``idempotency="required"`` on a model with no route a key can guard."""
+    if step_options.get("idempotency") != "required":
+        return
+    if {"create", "update"} & set(ops):
+        return
+    if any(set(spec.methods) & IDEMPOTENCY_METHODS for spec in res.actions.values()):
+        return
+    raise RegistrationError(
+        "idempotency='required' asks POST and PATCH requests for an Idempotency-Key, "
+        f"and no route of {res.name!r} takes one (operations: {', '.join(sorted(ops))})."
+    )
+
+
+def _route_options(step_options: dict[str, Any], methods: Iterable[str]) -> dict[str, Any]:
+    """The policy options of one route answering ``methods``.
+
+    ``idempotency="required"`` applies to every route a key can guard (POST,
+    PATCH); the model's other routes (reads, PUT, DELETE) honour a key
+    without asking for one, as a plain endpoint with those methods must.
+    """
+    if step_options.get("idempotency") == "required" and not set(methods) & IDEMPOTENCY_METHODS:
+        return {**step_options, "idempotency": True}
+    return step_options
 
 
 def _record_expand(res: ModelResource, request: AjaxRequest) -> Expand:
