@@ -136,3 +136,12 @@ def test_the_etag_is_said_to_tag_the_representation(document: dict[str, Any]) ->
         assert "with `expand`, a tag of its own" in response["headers"]["ETag"]["description"]
     if_match = _if_match(document, "/notes/{pk}", "patch")["description"]
     assert "or of its expanded representation" in if_match
+
+
+def test_a_filter_list_is_bounded_as_the_list_bounds_it(document: dict[str, Any]) -> None:
+    # max_filter_values counts the values of every filter in one request:
+    # no one list may hold more, and the description says the total.
+    parameters = {p["name"]: p for p in document["paths"]["/notes"]["get"]["parameters"]}
+    many = parameters["status__in"]
+    assert many["schema"]["maxItems"] == ModelEndpoint.max_filter_values
+    assert str(ModelEndpoint.max_filter_values) in many["description"]

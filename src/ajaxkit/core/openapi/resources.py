@@ -139,18 +139,22 @@ def _list_parameters(res: ModelResource, table: SchemaTable) -> list[dict[str, A
     if rules.search_fields:
         text = {"type": "string", "maxLength": rules.limits.max_search_length, **_NO_NUL}
         params.append(_query("search", text, "Text in " + ", ".join(rules.search_fields)))
+    most = rules.limits.max_filter_values
     for name in sorted(rules.filter_fields):
         value = _filter_value(res, table, name)
         params.append(_query(name, value, "Equal to."))
-        params.append(_any_of(f"{name}__in", value))
+        params.append(_any_of(f"{name}__in", value, most))
     return params
 
 
-def _any_of(name: str, value: dict[str, Any]) -> dict[str, Any]:
-    """``<field>__in``: values split at commas, so a text item holds none."""
+def _any_of(name: str, value: dict[str, Any], most: int) -> dict[str, Any]:
+    """``<field>__in``: values split at commas, so a text item holds none;
+    at most ``most`` values (``max_filter_values``, which counts every
+    filter's values in one request)."""
     item = {**value, **_NO_COMMA} if value.get("type") == "string" else value
-    many = {"type": "array", "items": item}
-    return {**_query(name, many, "Any of."), "style": "form", "explode": False}
+    many = {"type": "array", "items": item, "maxItems": most}
+    described = f"Any of (at most {most} filter values in one request)."
+    return {**_query(name, many, described), "style": "form", "explode": False}
 
 
 #: No database stores NUL in text, so a list refuses a value holding one.
