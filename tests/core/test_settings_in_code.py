@@ -116,7 +116,14 @@ def test_a_user_loader_that_cannot_be_called_with_the_request_is_refused(
         Ajax(user_loader=loader)
 
 
-@pytest.mark.parametrize("build", [lambda: Ajax(debgu=True), lambda: Ajax().configure(max_body=10)])
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Ajax(debgu=True),
+        lambda: Ajax().configure(max_body=10),
+        lambda: Ajax(Settings(debgu=True)),  # type: ignore[call-arg]
+    ],
+)
 def test_an_unknown_setting_name_is_refused_naming_it_and_the_known_ones(build: Any) -> None:
     # A misspelt name was a dataclass TypeError about Settings.__init__.
     with pytest.raises(ConfigurationError, match=r"no setting called '(debgu|max_body)'") as info:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -138,6 +138,12 @@ class Settings:
         if problem is not None:
             raise ConfigurationError(f"Settings(user_loader={loader!r}): {problem}.")
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Settings:
+        # Before the generated __init__, whose TypeError about a misspelt
+        # keyword names neither the settings nor the closest one.
+        _check_names(cls, kwargs)
+        return super().__new__(cls)
+
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied.
 
@@ -145,13 +151,17 @@ class Settings:
             ConfigurationError: a name that is no setting (a misspelling was
                 a dataclass ``TypeError`` about ``__init__``).
         """
-        names = [f.name for f in dataclasses.fields(self) if f.init]
-        for name in changes:
-            if name not in names:
-                close = difflib.get_close_matches(name, names, n=1)
-                guess = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ConfigurationError(
-                    f"There is no setting called {name!r}{guess}; "
-                    f"the settings are {', '.join(sorted(names))}."
-                )
         return dataclasses.replace(self, **changes)
+
+
+def _check_names(cls: type[Settings], given: Mapping[str, Any]) -> None:
+    """Refuse a keyword that names no setting, saying the closest and all of them."""
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    for name in given:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigurationError(
+                f"There is no setting called {name!r}{guess}; "
+                f"the settings are {', '.join(sorted(names))}."
+            )
