@@ -233,6 +233,12 @@ def test_a_catch_all_parameter_is_refused(handler: Any, name: str) -> None:
     assert list(api.router) == own
 
 
+def test_a_permission_that_is_not_callable_is_refused() -> None:
+    api = Ajax()
+    with pytest.raises(RegistrationError, match=r"orders\)'.*permission must be a callable"):
+        api.endpoint("orders", permission="is_staff")(lambda: {})  # type: ignore[call-overload]
+
+
 @pytest.mark.parametrize(
     ("options", "called_as"),
     [

@@ -88,6 +88,12 @@ def test_a_topic_authorize_that_cannot_take_its_arguments_names_it() -> None:
         live.topic("chat", authorize=lambda request, topic: True)  # type: ignore[arg-type, misc]
 
 
+def test_a_topic_authorize_that_is_not_callable_names_it() -> None:
+    live = Live(Ajax())
+    with pytest.raises(RegistrationError, match=r"Topic 'chat': authorize must be a callable"):
+        live.topic("chat", authorize="staff")  # type: ignore[arg-type]
+
+
 def test_a_topic_login_required_must_be_a_bool() -> None:
     live = Live(Ajax())
     with pytest.raises(RegistrationError, match=r"Topic 'chat': login_required must be True or"):

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated, warn_no_user_source
-from ajaxkit.core.callbacks import call_problem
+from ajaxkit.core.callbacks import callback_problem
 from ajaxkit.core.csrf import (
     check_headers_then_token,
     check_sent_token,
@@ -369,12 +369,9 @@ class AuthStep(_Step):
     def configure(self, endpoint: str, options: Mapping[str, Any]) -> AuthConfig | None:
         login_required = _bool_option(endpoint, options, "login_required")
         permission = options.get("permission")
-        if permission is not None and not callable(permission):
-            raise RegistrationError(
-                f"Endpoint {endpoint!r}: permission must be a callable "
-                f"permission(request) -> bool, not {permission!r}."
-            )
-        problem = None if permission is None else call_problem("permission", permission, _REQUEST)
+        problem = (
+            None if permission is None else callback_problem("permission", permission, _REQUEST)
+        )
         if problem is not None:
             raise RegistrationError(f"Endpoint {endpoint!r}: {problem}.")
         if not (login_required or permission):

@@ -34,7 +34,7 @@ import orjson
 from asgiref.sync import async_to_sync
 
 from ajaxkit.core.auth import is_authenticated
-from ajaxkit.core.callbacks import call_problem
+from ajaxkit.core.callbacks import callback_problem
 from ajaxkit.core.endpoint import WEBSOCKET
 from ajaxkit.core.errors import run_after_commit
 from ajaxkit.core.models.endpoint import Change
@@ -191,10 +191,8 @@ class Live:
         problem = pattern_problem(pattern)
         if problem is not None:
             raise RegistrationError(f"Topic {pattern!r}: {problem}.")
-        if authorize is not None and not callable(authorize):
-            raise RegistrationError(f"Topic {pattern!r}: authorize must be callable.")
         if authorize is not None:
-            problem = call_problem("authorize", authorize, ("request", "topic", "action"))
+            problem = callback_problem("authorize", authorize, ("request", "topic", "action"))
             if problem is not None:
                 raise RegistrationError(f"Topic {pattern!r}: {problem}.")
         if not isinstance(login_required, bool):
