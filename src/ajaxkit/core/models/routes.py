@@ -17,7 +17,7 @@ handler.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -142,35 +142,33 @@ def _add_routes(api: Ajax, res: ModelResource, step_options: dict[str, Any]) -> 
     # repository can join the batch's transaction.
     source = transaction_source(res.repository)
     step_options = {**step_options, "transactions": None if source is None else (source,)}
-    _check_required_key(res, ops, step_options)
+    planned: list[tuple[str, Callable[..., Any], Sequence[str]]] = []
     wanted = {"GET": "list", "POST": "create"}
     for method, handler in collection.items():
         if wanted[method] in ops:
-            api.add(res.name, handler, methods=[method], **_route_options(step_options, [method]))
+            planned.append((res.name, handler, (method,)))
     item_ops = {"GET": "get", "PATCH": "update", "PUT": "update", "DELETE": "delete"}
     for method, handler in item.items():
         if item_ops[method] in ops:
-            options = _route_options(step_options, [method])
-            api.add(f"{res.name}/{{pk}}", handler, methods=[method], **options)
+            planned.append((f"{res.name}/{{pk}}", handler, (method,)))
     for spec in res.actions.values():
-        route = f"{res.name}/{{pk}}/{spec.name}"
-        options = _route_options(step_options, spec.methods)
-        api.add(route, _action(res, spec), methods=spec.methods, **options)
+        planned.append((f"{res.name}/{{pk}}/{spec.name}", _action(res, spec), spec.methods))
+    _check_required_key(res, [methods for _, _, methods in planned], step_options)
+    for route, handler, methods in planned:
+        api.add(route, handler, methods=methods, **_route_options(step_options, methods))
 
 
 def _check_required_key(
-    res: ModelResource, ops: Collection[str], step_options: dict[str, Any]
+    res: ModelResource, route_methods: list[Sequence[str]], step_options: dict[str, Any]
 ) -> None:
     """Refuse ``idempotency="required"`` on a model with no route a key can guard."""
     if step_options.get("idempotency") != "required":
         return
-    if {"create", "update"} & set(ops):
-        return
-    if any(set(spec.methods) & IDEMPOTENCY_METHODS for spec in res.actions.values()):
+    if any(set(methods) & IDEMPOTENCY_METHODS for methods in route_methods):
         return
     raise RegistrationError(
         "idempotency='required' asks POST and PATCH requests for an Idempotency-Key, "
-        f"and no route of {res.name!r} takes one (operations: {', '.join(sorted(ops))})."
+        f"and no route of {res.name!r} takes one."
     )
 
 
