@@ -21,25 +21,11 @@ from django.test.utils import override_settings
 from django.urls import include, path
 
 import ajaxkit.django
-from ajaxkit import Ajax, AjaxRequest
+from tests.django.test_urls import _api  # the same two endpoints: hello, echo
 
 pytestmark = pytest.mark.django
 
 urlpatterns: list[Any] = []
-
-
-def _api() -> Ajax:
-    api = Ajax()
-
-    @api.endpoint
-    def hello(request: AjaxRequest) -> dict[str, str]:
-        return {"message": "hi"}
-
-    @api.endpoint(methods=["POST"])
-    def echo(request: AjaxRequest) -> Any:
-        return request.data
-
-    return api
 
 
 @pytest.fixture
