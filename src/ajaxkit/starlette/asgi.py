@@ -24,6 +24,7 @@ from ajaxkit.core.endpoint import WEBSOCKET
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.querystring import parse_query
 from ajaxkit.core.registry import Ajax
+from ajaxkit.core.steps import SAFE_METHODS
 from ajaxkit.core.websocket import serve_websocket
 from ajaxkit.exceptions import ClientError
 from ajaxkit.signing import ItsdangerousSigner
@@ -127,7 +128,10 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         method=scope["method"],
         path=scope["path"],
         route=route_path(scope),
-        headers=scope_headers(scope["headers"]),
+        # A request with a body reads its Content-Length and Content-Type
+        # (and an unsafe one is CSRF-checked): its headers are indexed at once.
+        # Positional: a keyword to a class call cost ~1,400 instructions.
+        headers=ScopeHeaders(scope["headers"], scope["method"] in SAFE_METHODS),
         query=scope_query(query),
         # Starlette's Request is built only if a handler or step asks for it.
         native_factory=functools.partial(native_request, scope, body),
@@ -166,9 +170,9 @@ def route_path(scope: Scope) -> str:
     return route if not route or route[0] == "/" else path
 
 
-def scope_headers(raw: list[tuple[bytes, bytes]]) -> ScopeHeaders:
+def scope_headers(raw: list[tuple[bytes, bytes]], *, scan_first: bool = True) -> ScopeHeaders:
     """The scope's headers, decoded on first use (see :class:`ScopeHeaders`)."""
-    return ScopeHeaders(raw)
+    return ScopeHeaders(raw, scan_first=scan_first)
 
 
 class ScopeHeaders(DeferredHeaders):
@@ -180,19 +184,29 @@ class ScopeHeaders(DeferredHeaders):
     rate limit ``X-Forwarded-For``) decodes only its value, and the whole
     mapping is built only when something iterates the headers.  Every
     answer is what that mapping would give (repeats joined with ``", "``).
+
+    Names are matched as ASGI requires servers to send them, in lower case,
+    and as Starlette's own ``Headers`` matches them: a name a server sent
+    otherwise is not found, by name or by iterating (a server that does so
+    breaks the protocol; checking every name cost more than the lookups).
     """
 
     __slots__ = ("_index", "_raw")
 
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+    def __init__(self, raw: list[tuple[bytes, bytes]], scan_first: bool = True) -> None:
+        """``scan_first``: answer the first lookup by scanning the pairs, for
+        a request that will likely ask for one header or none (a GET); the
+        pairs are indexed by name from the first lookup otherwise."""
         self._built = None  # the whole mapping, made only if something iterates
         self._raw = raw
-        # None until the first lookup: then the raw pairs by name, or {}
-        # when that cannot answer every lookup (see _raw_index).
-        self._index: dict[bytes, bytes] | None = None
+        # None until the first lookup, which scans; _SCANNED after it; from
+        # the next, the raw pairs by name, or {} when a name repeats (see
+        # _raw_index).
+        self._index: dict[bytes, bytes] | None = None if scan_first else _SCANNED
 
     def _pairs(self) -> Iterable[tuple[str, str]]:
-        return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw]
+        # Only the names a lookup can find: the mapping and the lookups agree.
+        return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw if k.lower() == k]
 
     def get(self, key: str, /, default: Any = None) -> Any:
         # The per-call steps of _value inlined: the core asks for a few
@@ -205,6 +219,13 @@ class ScopeHeaders(DeferredHeaders):
                 return default
         index = self._index
         if index is None:
+            # A GET asks for one header or none (a limit's X-Forwarded-For):
+            # one scan costs less than building the dict (a third of it for
+            # a browser's fifteen names, which then need hashing).
+            self._index = _SCANNED
+            value = _scan(self._raw, name)
+            return default if value is None else value
+        if index is _SCANNED:
             index = self._index = _raw_index(self._raw)
         if not index:
             value = _scan(self._raw, name)
@@ -214,7 +235,7 @@ class ScopeHeaders(DeferredHeaders):
 
     def get_many(self, keys: Sequence[str]) -> list[str | None]:
         index = self._index
-        if index is None:
+        if index is None or index is _SCANNED:
             index = self._index = _raw_index(self._raw)
         if not index:
             return [self._value(key) for key in keys]
@@ -242,12 +263,19 @@ class ScopeHeaders(DeferredHeaders):
             return None
         index = self._index
         if index is None:
+            self._index = _SCANNED
+            return _scan(self._raw, name)
+        if index is _SCANNED:
             index = self._index = _raw_index(self._raw)
         if not index:
             return _scan(self._raw, name)
         found = index.get(name)
         return None if found is None else found.decode("latin-1")
 
+
+#: ScopeHeaders._index after the first lookup: the next one builds the index.
+#: Empty, so that code testing for an index that answers sees none.
+_SCANNED: dict[bytes, bytes] = {}
 
 #: Header names as asked for, by their raw (lower-case Latin-1) form:
 #: encoding a name costs as much as finding it.  Names come from code and
@@ -274,8 +302,7 @@ def _scan(raw: list[tuple[bytes, bytes]], key: bytes) -> str | None:
     """The value of the header ``key`` (lower case), repeats joined as the mapping joins them."""
     found: bytes | None = None
     for name, value in raw:
-        # The exact test first: servers send lower-case names (ASGI asks them to).
-        if name == key or name.lower() == key:
+        if name == key:
             found = value if found is None else found + b", " + value
     # Latin-1 maps byte to character, so joining before decoding is the same.
     return None if found is None else found.decode("latin-1")
@@ -284,35 +311,12 @@ def _scan(raw: list[tuple[bytes, bytes]], key: bytes) -> str | None:
 def _raw_index(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
     """The raw pairs by name, when that answers every lookup; else ``{}``.
 
-    Servers send lower-case names (ASGI asks them to) and a browser repeats
-    few headers, so this is the common case.  It holds only when no name
-    repeats (repeats are joined, in order) and no name has an upper-case
-    letter (a lookup may match it case-insensitively).  Built on a
-    request's first lookup: a dict of a dozen pairs costs less than one
-    scan of them, which lower-cases every name it passes.
+    It does when no name repeats (repeats are joined, in order), which is
+    the common case: a browser repeats few headers.  Built on a request's
+    second lookup: a dict of a dozen pairs costs less than two scans.
     """
     index = dict(raw)
-    if len(index) != len(raw):
-        return {}
-    # Names already seen to be lower case: one set test for all of them (a
-    # bytes object keeps its hash, which dict() has just computed), where
-    # checking them afresh cost a request more than building the dict.
-    if _LOWER_CASE_NAMES.issuperset(index):
-        return index
-    for name in index:
-        if name.lower() != name:
-            return {}
-    if len(_LOWER_CASE_NAMES) >= _LOWER_CASE_NAMES_BOUND:
-        _LOWER_CASE_NAMES.clear()  # strangers' made-up names must not pile up
-    _LOWER_CASE_NAMES.update(index)
-    return index
-
-
-#: Raw header names known to have no upper-case letter (see _raw_index).
-#: Most requests send only names seen before; bounded, as strangers name
-#: headers as they like.
-_LOWER_CASE_NAMES: set[bytes] = set()
-_LOWER_CASE_NAMES_BOUND = 512
+    return index if len(index) == len(raw) else {}
 
 
 class ReceiveBody:
