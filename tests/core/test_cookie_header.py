@@ -58,8 +58,10 @@ HOSTILE = {
 def test_a_hostile_header_is_read_in_linear_time(header: str) -> None:
     started = time.thread_time()
     parse_cookie_header(header)
-    # A guard against quadratic work, not a speed target: milliseconds.
-    assert time.thread_time() - started < 0.5
+    # A guard against quadratic work (minutes), not a speed target: tens of
+    # milliseconds alone, but under coverage on a busy machine it has
+    # taken half a second, so the bound leaves room for that.
+    assert time.thread_time() - started < 5
 
 
 def _standard_library(value: str) -> str:
