@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ import pytest
 from django.test import Client as DjangoClient
 from django.test.utils import override_settings
 
+from ajaxkit import RegistrationError
 from ajaxkit.testing import Client
 
 
@@ -20,6 +22,19 @@ def test_flask_page() -> None:
     flask_testing.test_through_flask()
     agent = flask_app.app.test_client().get("/ajax/agent", headers={"User-Agent": "doc"})
     assert agent.get_json() == {"agent": "doc"}
+
+
+@pytest.mark.flask
+def test_flask_page_wrong_decorator_order() -> None:
+    from examples.docs import flask_order
+
+    flask_order.app.testing = True  # raised to the caller, not logged as a 500
+    expected = (
+        "Flask endpoint 'note' serves examples.docs.flask_order.note without its"
+        " @ajax wrapper, so none of ajaxkit's checks "
+    )
+    with pytest.raises(RegistrationError, match=re.escape(expected)):
+        flask_order.app.test_client().get("/notes/1")
 
 
 @pytest.fixture

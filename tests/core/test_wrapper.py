@@ -9,12 +9,15 @@ method on the instance of each call.
 from __future__ import annotations
 
 import functools
+import gc
 import json
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from ajaxkit.core.platform import REFERENCE
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import ViewDecorator, WrappedView, from_config
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView, WrappedViews, from_config
 from ajaxkit.types import AjaxRequest, Headers, MultiDict
 
 
@@ -92,3 +95,87 @@ def test_a_view_without_settings_registers_as_with_ajaxkits_defaults() -> None:
     assert bare.methods == explicit.methods
     steps = {method: [b.step for b in bare.steps_for(method)] for method in bare.methods}
     assert steps == {m: [b.step for b in explicit.steps_for(m)] for m in explicit.methods}
+
+
+# -- WrappedViews: which views @ajax wrapped, to find one routed without it --
+
+
+def wrapping(view: Any) -> Any:
+    """A decorator of the application's own, keeping ``__wrapped__``."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def test_a_route_serving_a_wrapped_view_as_written_is_found() -> None:
+    def note() -> None: ...
+
+    def home() -> None: ...
+
+    views, wrapper = WrappedViews(), wrapping(note)
+    views.add(note, wrapper)
+    routes = {"note": note, "ajax_note": wrapper, "home": home}
+    assert views.unwrapped(routes) == {"note": note}
+
+
+def test_what_the_view_itself_wraps_is_remembered_too() -> None:
+    # @ajax above another decorator above the route: the route holds the
+    # function under the other decorator.
+    def note() -> None: ...
+
+    views, inner = WrappedViews(), wrapping(note)
+    views.add(inner, wrapping(inner))
+    assert views.unwrapped({"note": note, "inner": inner}) == {"note": note, "inner": inner}
+
+
+def test_a_wrapper_wrapped_again_is_not_an_unwrapped_view() -> None:
+    def note() -> None: ...
+
+    views, first = WrappedViews(), wrapping(note)
+    views.add(note, first)
+    decorated = wrapping(first)  # served under a decorator of the application's
+    views.add(first, wrapping(first))
+    views.add(decorated, wrapping(decorated))
+    assert views.unwrapped({"first": first, "decorated": decorated}) == {}
+
+
+def test_a_wrapped_cycle_ends_the_walk() -> None:
+    def note() -> None: ...
+
+    views, loop = WrappedViews(), wrapping(note)
+    note.__wrapped__ = loop  # type: ignore[attr-defined]
+    views.add(loop, wrapping(loop))
+    assert views.unwrapped({"note": note, "loop": loop}) == {"note": note, "loop": loop}
+
+
+class Unhashable:
+    """A callable view comparing by value (a dataclass's ``eq`` drops ``__hash__``)."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unhashable)
+
+    def __call__(self) -> None: ...
+
+
+def test_views_are_compared_by_identity_never_hashed() -> None:
+    views, wrapped = WrappedViews(), Unhashable()
+    views.add(wrapped, wrapping(wrapped))
+    # An equal but distinct callable is another view; asking about an
+    # unhashable one (or one that cannot be weakly referenced) raises nothing.
+    routes: dict[str, Callable[..., Any]] = {"same": wrapped, "equal": Unhashable(), "builtin": len}
+    assert views.unwrapped(routes) == {"same": wrapped}
+
+
+def test_remembering_keeps_no_view_alive() -> None:
+    def note() -> None: ...
+
+    views, alive = WrappedViews(), weakref.ref(note)
+    views.add(note, wrapping(note))
+    del note
+    gc.collect()
+    assert alive() is None

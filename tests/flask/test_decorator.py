@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, NoReturn
 
 import flask
@@ -10,7 +11,7 @@ import flask_login  # type: ignore[import-untyped]  # ships no type information
 import pytest
 from flask.testing import FlaskClient
 
-from ajaxkit import Conflict
+from ajaxkit import Conflict, RegistrationError
 from ajaxkit.flask import ajax
 
 pytestmark = pytest.mark.flask
@@ -203,3 +204,154 @@ def test_app_config_sets_debug_and_body_limit() -> None:
 def test_bad_options_fail_at_decoration() -> None:
     with pytest.raises(TypeError):
         ajax(no_such_option=True)(lambda: None)
+
+
+# -- @ajax above the route: Flask would serve the raw view, so it is refused --
+
+
+def misordered_app() -> flask.Flask:
+    """An app whose ``/secret`` has ``@ajax`` above ``@app.route``."""
+    app = flask.Flask(__name__)
+
+    @ajax(login_required=True)
+    @app.route("/secret")
+    def secret() -> dict[str, str]:
+        return {"secret": "exposed"}
+
+    @app.route("/")
+    def home() -> str:
+        return "home"
+
+    return app
+
+
+def test_ajax_above_app_route_is_refused_naming_the_view() -> None:
+    app = misordered_app()
+    app.testing = True  # the error reaches the test client, not a logged 500
+    with pytest.raises(RegistrationError) as caught:
+        app.test_client().get("/secret")
+    view = f"{__name__}.misordered_app.<locals>.secret"
+    assert str(caught.value) == (
+        f"Flask endpoint 'secret' serves {view} without its @ajax wrapper, so"
+        " none of ajaxkit's checks (login_required, permission, CSRF, rate"
+        " limits) run: Flask registers the function @app.route is given, and"
+        " @ajax was applied after it. Put @app.route (or @blueprint.route)"
+        " above @ajax; to serve the view as written too, route a function of"
+        " its own."
+    )
+
+
+def test_every_route_of_a_refused_app_fails_loudly_until_fixed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Not only the misordered view: a request to any route finds the mistake,
+    # and Flask logs it as the 500 it answers, on every request.
+    client = misordered_app().test_client()
+    assert [client.get(path).status_code for path in ("/", "/secret", "/")] == [500] * 3
+    logged = [r.exc_info[0] for r in caplog.records if r.exc_info]
+    assert logged == [RegistrationError] * 3
+
+
+def test_ajax_above_blueprint_route_is_refused_naming_the_endpoint() -> None:
+    notes = flask.Blueprint("notes", __name__)
+
+    @ajax(login_required=True)
+    @notes.route("/<int:pk>")
+    def note(pk: int) -> dict[str, int]:
+        return {"pk": pk}
+
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.register_blueprint(notes, url_prefix="/notes")
+    with pytest.raises(RegistrationError, match=r"endpoint 'notes\.note' serves .*<locals>\.note "):
+        app.test_client().get("/notes/1")
+
+
+def test_a_view_routed_as_written_and_wrapped_for_another_route_is_refused() -> None:
+    # Indistinguishable from the misordered decorators; serving the raw view
+    # too needs a function of its own (see docs/flask.md).
+    def note() -> dict[str, str]:
+        return {"note": "raw"}
+
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.add_url_rule("/note", view_func=note)
+    app.add_url_rule("/ajax/note", "ajax_note", ajax(login_required=True)(note))
+    with pytest.raises(RegistrationError, match=r"endpoint 'note' serves "):
+        app.test_client().get("/ajax/note")
+
+
+def logged(view: Any) -> Any:
+    """A decorator of the application's own, keeping ``__wrapped__``."""
+
+    @functools.wraps(view)
+    def wrapper(**view_args: Any) -> Any:
+        return view(**view_args)
+
+    return wrapper
+
+
+def test_ajax_above_another_decorator_above_the_route_is_refused() -> None:
+    app = flask.Flask(__name__)
+    app.testing = True
+
+    @ajax(login_required=True)
+    @logged
+    @app.route("/secret")
+    def secret() -> dict[str, str]:
+        return {"secret": "exposed"}
+
+    with pytest.raises(RegistrationError, match=r"endpoint 'secret' serves "):
+        app.test_client().get("/secret")
+
+
+def test_in_an_app_context_the_wrong_order_fails_where_it_is_written() -> None:
+    # An app factory importing its views inside app.app_context(): no need
+    # to wait for a request.
+    app = flask.Flask(__name__)
+    with app.app_context(), pytest.raises(RegistrationError, match=r"endpoint 'early' serves "):
+
+        @ajax
+        @app.route("/early")
+        def early() -> dict[str, str]:
+            return {}
+
+
+def test_views_served_through_their_wrapper_are_not_refused() -> None:
+    app = flask.Flask(__name__)
+    app.testing = True
+
+    @app.route("/a")
+    @logged
+    @ajax
+    def a() -> dict[str, str]:
+        return {"view": "a"}
+
+    # An @ajax view wrapped again, with other options, for another route.
+    app.add_url_rule("/b", "b", ajax(methods=["POST"])(a))
+    with app.app_context():
+        # Decorating inside a context checks that app's routes: none is raw.
+        app.add_url_rule("/c", "c", ajax(logged(lambda: {"view": "c"})))
+    client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"  # a page's own fetch()
+    assert client.get("/a").get_json() == {"view": "a"}
+    assert client.post("/b").get_json() == {"view": "a"}
+    assert client.get("/c").get_json() == {"view": "c"}
+
+
+def test_an_app_is_checked_once_not_on_every_request() -> None:
+    # Requests pay a membership test, never a scan of the routes: a view
+    # swapped for its raw function behind Flask's back after the first
+    # request (setup is over by then) is not looked for again.
+    app = flask.Flask(__name__)
+    app.testing = True
+
+    def raw() -> dict[str, str]:
+        return {"view": "raw"}
+
+    app.add_url_rule("/raw", view_func=ajax(raw))
+    client = app.test_client()
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"  # a page's own fetch()
+    assert client.get("/raw").status_code == 200
+    app.view_functions["raw"] = raw
+    assert client.get("/raw").get_json() == {"view": "raw"}

@@ -24,10 +24,16 @@ reached below a single view, and building them cost each decorated view
 about 2 ms.  :class:`ViewDecorator` is what ``@ajax(...)`` returns: Django's
 ``method_decorator`` applies it on every call of the method, so it reuses
 the endpoint built on the first call and only rebinds the instance.
+
+:class:`WrappedViews` remembers which views were wrapped, for frameworks
+whose routes are declared by decorators: Flask's ``@app.route`` registers
+the function it is given, so with ``@ajax`` written above it the view is
+served as written, none of ajaxkit's checks run, and nothing says so.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import inspect
@@ -49,7 +55,14 @@ from ajaxkit.core.steps import DEFAULT_STEPS, PolicyStep
 from ajaxkit.core.transactions import TransactionSource
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
-__all__ = ["ConfigSource", "SettingsResolver", "ViewDecorator", "WrappedView", "from_config"]
+__all__ = [
+    "ConfigSource",
+    "SettingsResolver",
+    "ViewDecorator",
+    "WrappedView",
+    "WrappedViews",
+    "from_config",
+]
 
 #: Gives the framework's configuration mapping when it is first needed.
 ConfigSource = Callable[[], Mapping[str, Any]]
@@ -226,6 +239,66 @@ class ViewDecorator:
 
     def _wrap(self, view: Callable[..., Any]) -> WrappedView:
         return WrappedView(view, settings=self._settings, methods=self._methods, **self._options)
+
+
+class WrappedViews:
+    """The views ``@ajax`` wrapped and the wrappers it returned, held weakly.
+
+    A route serving one of those views rather than its wrapper serves it
+    without ajaxkit: :meth:`unwrapped` finds such routes.  Whatever a view
+    wraps (``__wrapped__``, as ``functools.wraps`` sets it) counts as wrapped
+    too: ``@ajax`` above another decorator above the route leaves the route
+    holding the function below both.  A view that wraps an ajaxkit wrapper
+    (one ``@ajax`` view wrapped again with other options for another route,
+    or under another decorator) runs ajaxkit's checks however it is routed.
+
+    Views are told apart by identity, never by ``==`` or ``hash()``: a route
+    may hold any callable, an unhashable one included, and looking at a
+    route must not run the application's code.  A callable that cannot be
+    weakly referenced (a builtin) is not remembered.
+    """
+
+    def __init__(self) -> None:
+        # id() -> object, the entry dropped when the object dies: an identity
+        # set whose ids cannot be reused by another object while present.
+        self._views: weakref.WeakValueDictionary[int, Callable[..., Any]] = (
+            weakref.WeakValueDictionary()
+        )
+        self._wrappers: weakref.WeakValueDictionary[int, Callable[..., Any]] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def add(self, view: Callable[..., Any], wrapper: Callable[..., Any]) -> None:
+        """Remember that ``wrapper`` serves ``view`` (and what ``view`` wraps)."""
+        _hold(self._wrappers, wrapper)
+        chain = _wrapped_chain(view)
+        # A chain reaching an ajaxkit wrapper runs ajaxkit's checks wherever
+        # it is routed: what it holds is served, not bypassed.
+        if not any(_holds(self._wrappers, wrapped) for wrapped in chain):
+            for wrapped in chain:
+                _hold(self._views, wrapped)
+
+    def unwrapped(self, routes: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+        """The routes (name -> view) that serve a wrapped view without its wrapper."""
+        return {name: view for name, view in routes.items() if _holds(self._views, view)}
+
+
+def _wrapped_chain(view: Any) -> list[Any]:
+    """``view``, what it wraps, what that wraps, ... (as ``inspect.unwrap`` walks)."""
+    chain: list[Any] = []
+    while view is not None and all(view is not seen for seen in chain):  # cycles end it
+        chain.append(view)
+        view = getattr(view, "__wrapped__", None)
+    return chain
+
+
+def _hold(held: weakref.WeakValueDictionary[int, Callable[..., Any]], view: Any) -> None:
+    with contextlib.suppress(TypeError):  # cannot be weakly referenced
+        held[id(view)] = view
+
+
+def _holds(held: weakref.WeakValueDictionary[int, Callable[..., Any]], view: Any) -> bool:
+    return held.get(id(view)) is view
 
 
 def _method_function(view: Callable[..., Any]) -> Callable[..., Any] | None:

@@ -16,19 +16,29 @@ pipeline as an endpoint's.  Put ``@app.route`` above ``@ajax`` and give the
 methods to ``@ajax``: the wrapper accepts every method so that ajaxkit
 answers 405 and OPTIONS.  Settings come from each app's ``app.config`` on its
 first request.
+
+``@ajax`` above ``@app.route`` is refused: the route would hold the view as
+written, served without any of ajaxkit's checks.  Each wrapped view is
+remembered (weakly); on an app's first request, and when a view is wrapped
+inside an app context, the app's routes are searched for one serving a
+wrapped view itself, and :class:`~ajaxkit.RegistrationError` names it.
 """
 
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, overload
 
 import flask
+from flask.sansio.app import App
+from flask.signals import request_started
 
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import ViewDecorator, WrappedView, from_config
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView, WrappedViews, from_config
+from ajaxkit.exceptions import RegistrationError
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.mount import ALL_METHODS
 from ajaxkit.flask.platform import FLASK_PLATFORM
@@ -92,4 +102,64 @@ def _wrap(wrapped: WrappedView) -> Callable[..., Any]:
     # Read by Flask's add_url_rule when @app.route names no methods.
     wrapper.methods = ALL_METHODS  # type: ignore[attr-defined]
     wrapper.provide_automatic_options = False  # type: ignore[attr-defined]
+    _remember(wrapped.view, wrapper)
     return wrapper
+
+
+#: Every view ``@ajax`` wrapped in this process, to find an app routing one as written.
+_WRAPPED = WrappedViews()
+#: The apps whose routes were found sound on their first request.
+_CHECKED: weakref.WeakSet[App] = weakref.WeakSet()
+
+
+def _remember(view: Callable[..., Any], wrapper: Callable[..., Any]) -> None:
+    _WRAPPED.add(view, wrapper)
+    _check_first_requests()
+    if flask.has_app_context():
+        # An app factory importing its views inside app.app_context(): the
+        # mistake is found where it is written, not on the first request.
+        _refuse_unwrapped(flask.current_app)
+
+
+@functools.cache
+def _check_first_requests() -> None:
+    # Connected on the first @ajax, so apps of a process that never wraps a
+    # view pay nothing; weak=False, as the receiver is a module function.
+    request_started.connect(_check_app, weak=False)
+
+
+def _check_app(app: App, **_: Any) -> None:
+    """Refuse ``app``'s requests while one of its routes serves a wrapped view itself.
+
+    Flask sends ``request_started`` once it has marked the app as set up, so
+    the routes are final (``add_url_rule`` is refused from then on), blueprint
+    routes included; an app context is also pushed while the app is still
+    being set up.  A sound app is never searched again: every request pays a
+    set membership test.  A misconfigured one fails every request, loudly
+    (propagated in debug and testing, else logged by Flask with its 500).
+    """
+    if app in _CHECKED:
+        return
+    _refuse_unwrapped(app)
+    _CHECKED.add(app)
+
+
+def _refuse_unwrapped(app: App) -> None:
+    unwrapped = _WRAPPED.unwrapped(app.view_functions)
+    if not unwrapped:
+        return
+    served = "; ".join(
+        f"Flask endpoint {name!r} serves {_qualified(view)}" for name, view in unwrapped.items()
+    )
+    raise RegistrationError(
+        f"{served} without its @ajax wrapper, so none of ajaxkit's checks"
+        " (login_required, permission, CSRF, rate limits) run: Flask registers"
+        " the function @app.route is given, and @ajax was applied after it."
+        " Put @app.route (or @blueprint.route) above @ajax; to serve the view"
+        " as written too, route a function of its own."
+    )
+
+
+def _qualified(view: Callable[..., Any]) -> str:
+    name = getattr(view, "__qualname__", None)
+    return f"{getattr(view, '__module__', '?')}.{name}" if name else repr(view)
