@@ -48,8 +48,8 @@ __all__ = ["ajax"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-#: Bare ``@ajax`` (``method_decorator(ajax)`` applies it per call, so it keeps
-#: what it learned about each method, as ``ajax(...)``'s decorators do).
+#: Bare ``@ajax``: a decorator without options, shared by every view it wraps
+#: (each still gets a wrapper, and an endpoint, of its own).
 _BARE = ViewDecorator()
 
 
