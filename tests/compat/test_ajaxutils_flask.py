@@ -99,3 +99,20 @@ def test_none_is_200_null_as_the_original_answered(client: flask.testing.FlaskCl
     response = client.get("/nothing")
     assert (response.status_code, response.content_type) == (200, "application/json")
     assert response.data == b"null"
+
+
+def test_ajax_above_app_route_is_refused_naming_the_view() -> None:
+    """As with ajaxkit's own @ajax: in the other order Flask would serve the
+    view as written, without the login check, and nothing would say so."""
+    from ajaxkit import RegistrationError
+
+    app = flask.Flask(__name__)
+    app.testing = True
+
+    @ajax(login_required=True)
+    @app.route("/secret")
+    def secret() -> dict[str, str]:
+        return {"secret": "exposed"}
+
+    with pytest.raises(RegistrationError, match=r"Flask endpoint 'secret' serves .*\.secret "):
+        app.test_client().get("/secret")

@@ -102,7 +102,7 @@ def _wrap(wrapped: WrappedView) -> Callable[..., Any]:
     # Read by Flask's add_url_rule when @app.route names no methods.
     wrapper.methods = ALL_METHODS  # type: ignore[attr-defined]
     wrapper.provide_automatic_options = False  # type: ignore[attr-defined]
-    _remember(wrapped.view, wrapper)
+    remember_wrapped(wrapped.view, wrapper)
     return wrapper
 
 
@@ -112,7 +112,12 @@ _WRAPPED = WrappedViews()
 _CHECKED: weakref.WeakSet[App] = weakref.WeakSet()
 
 
-def _remember(view: Callable[..., Any], wrapper: Callable[..., Any]) -> None:
+def remember_wrapped(view: Callable[..., Any], wrapper: Callable[..., Any]) -> None:
+    """Note that ``wrapper`` serves ``view``: an app routing ``view`` itself is refused.
+
+    For every decorator that wraps Flask views (the compatibility profiles'
+    too), so that each is refused above ``@app.route`` as ``@ajax`` is.
+    """
     _WRAPPED.add(view, wrapper)
     _check_first_requests()
     if flask.has_app_context():

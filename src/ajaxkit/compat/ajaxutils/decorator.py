@@ -105,12 +105,26 @@ def _dual(func: Callable[..., Any], methods: tuple[str, ...], login_required: bo
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             return await view_for(args)(*args, **kwargs)
 
-        return _mark(functools.wraps(func)(async_wrapper))
+        return _remembered(func, _mark(functools.wraps(func)(async_wrapper)))
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return view_for(args)(*args, **kwargs)
 
-    return _mark(functools.wraps(func)(wrapper))
+    return _remembered(func, _mark(functools.wraps(func)(wrapper)))
+
+
+def _remembered(func: Callable[..., Any], wrapper: Callable[..., Any]) -> Callable[..., Any]:
+    """``wrapper``, noted as serving ``func`` where Flask is in use.
+
+    Flask's own ``@ajax`` is made only on the first call, which a view
+    routed as written (``@ajax`` above ``@app.route``) never gets: told now,
+    the Flask integration refuses such a route as it refuses its own.
+    """
+    if "flask" in sys.modules:
+        from ajaxkit.flask.decorator import remember_wrapped
+
+        remember_wrapped(func, wrapper)
+    return wrapper
 
 
 def _mark(wrapper: Callable[..., Any]) -> Callable[..., Any]:
