@@ -139,9 +139,10 @@ def _check_app(app: App, **_: Any) -> None:
     Flask sends ``request_started`` once it has marked the app as set up, so
     the routes are final (``add_url_rule`` is refused from then on), blueprint
     routes included; an app context is also pushed while the app is still
-    being set up.  A sound app is never searched again: every request pays a
-    set membership test.  A misconfigured one fails every request, loudly
-    (propagated in debug and testing, else logged by Flask with its 500).
+    being set up.  A sound app is never searched again: every request pays
+    the signal's dispatch and a set membership test.  A misconfigured one
+    fails every request, loudly (propagated in debug and testing, else
+    logged by Flask with its 500).
     """
     if app in _CHECKED:
         return
