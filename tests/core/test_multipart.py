@@ -329,18 +329,19 @@ def _hostile_bodies() -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("name", _hostile_bodies().keys())
-def test_a_hostile_megabyte_is_read_or_refused_in_well_under_a_second(name: str) -> None:
+def test_a_hostile_megabyte_is_read_or_refused_in_linear_time(name: str) -> None:
     raw = _hostile_bodies()[name]
     assert len(raw) <= 1_100_000
     # This thread's CPU time, not the clock's nor the process's: another
     # process on the same core, or a server thread a fixture left running in
     # this worker, must not count as parsing.  A guard against super-linear
-    # work (a regex backtracking, a rescan), not a speed target: the worst
-    # shape takes about a tenth of the bound on a quiet machine.
+    # work (a regex backtracking, a rescan: minutes on a megabyte), not a
+    # speed target: the worst shape takes a tenth of a second on a quiet
+    # machine, but has taken 1.2 s under coverage on a slow one.
     started = time.thread_time()
     with contextlib.suppress(MalformedBody):
         parse_multipart(CONTENT_TYPE, raw)
-    assert time.thread_time() - started < 1.0
+    assert time.thread_time() - started < 5.0
 
 
 def _python_calls(work: Any) -> int:
