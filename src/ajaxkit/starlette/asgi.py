@@ -209,9 +209,9 @@ class ScopeHeaders(DeferredHeaders):
         return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._raw if k.lower() == k]
 
     def get(self, key: str, /, default: Any = None) -> Any:
-        # The per-call steps of _value inlined: the core asks for a few
-        # headers on every request, and each call layer costs about as
-        # much as the lookup itself.
+        # The one place a name is looked up: the core asks for a few headers
+        # on every request, and each call layer costs about as much as the
+        # lookup itself.
         name = _RAW_NAMES.get(key)
         if name is None:
             name = _raw_name(key)
@@ -223,14 +223,18 @@ class ScopeHeaders(DeferredHeaders):
             # one scan costs less than building the dict (a third of it for
             # a browser's fifteen names, which then need hashing).
             self._index = _SCANNED
-            value = _scan(self._raw, name)
-            return default if value is None else value
-        if index is _SCANNED:
-            index = self._index = _raw_index(self._raw)
-        if not index:
-            value = _scan(self._raw, name)
-            return default if value is None else value
-        found = index.get(name)
+        else:
+            if index is _SCANNED:
+                index = self._index = _raw_index(self._raw)
+            if index:
+                found = index.get(name)
+                return default if found is None else found.decode("latin-1")
+        # The first lookup, or any when a name repeats: scan, joining repeats.
+        found = None
+        for raw_name, value in self._raw:
+            if raw_name == name:
+                found = value if found is None else found + b", " + value
+        # Latin-1 maps byte to character, so joining before decoding is the same.
         return default if found is None else found.decode("latin-1")
 
     def get_many(self, keys: Sequence[str]) -> list[str | None]:
@@ -238,7 +242,7 @@ class ScopeHeaders(DeferredHeaders):
         if index is None or index is _SCANNED:
             index = self._index = _raw_index(self._raw)
         if not index:
-            return [self._value(key) for key in keys]
+            return [self.get(key) for key in keys]
         values: list[str | None] = []
         for key in keys:
             name = _RAW_NAMES.get(key)
@@ -249,28 +253,13 @@ class ScopeHeaders(DeferredHeaders):
         return values
 
     def __getitem__(self, key: str) -> str:
-        value = self._value(key)
+        value: str | None = self.get(key)
         if value is None:
             raise KeyError(key)
         return value
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._value(key) is not None
-
-    def _value(self, key: str) -> str | None:
-        name = _raw_name(key)
-        if name is None:
-            return None
-        index = self._index
-        if index is None:
-            self._index = _SCANNED
-            return _scan(self._raw, name)
-        if index is _SCANNED:
-            index = self._index = _raw_index(self._raw)
-        if not index:
-            return _scan(self._raw, name)
-        found = index.get(name)
-        return None if found is None else found.decode("latin-1")
+        return isinstance(key, str) and self.get(key) is not None
 
 
 #: ScopeHeaders._index after the first lookup: the next one builds the index.
@@ -296,16 +285,6 @@ def _raw_name(key: str) -> bytes | None:
     if len(_RAW_NAMES) < _RAW_NAMES_BOUND:
         _RAW_NAMES[key] = name
     return name
-
-
-def _scan(raw: list[tuple[bytes, bytes]], key: bytes) -> str | None:
-    """The value of the header ``key`` (lower case), repeats joined as the mapping joins them."""
-    found: bytes | None = None
-    for name, value in raw:
-        if name == key:
-            found = value if found is None else found + b", " + value
-    # Latin-1 maps byte to character, so joining before decoding is the same.
-    return None if found is None else found.decode("latin-1")
 
 
 def _raw_index(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
