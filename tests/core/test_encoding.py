@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
 from decimal import Decimal
+from typing import Any
 
 import orjson
 import pytest
 
-from ajaxkit import JSONEncoder
+from ajaxkit import Ajax, JSONEncoder
 from ajaxkit.core.encoding import UnencodableValue
+from ajaxkit.testing import Client
 
 
 class Tag:
@@ -44,6 +48,34 @@ def test_int_over_64_bits_is_an_encoding_error_not_a_crash() -> None:
         JSONEncoder().dumps(2**70)
 
 
+def test_int_over_64_bits_is_named_as_such_not_as_a_type() -> None:
+    # orjson's own refusal carries no value: the error must not blame a type
+    # (it once said "builtins.TypeError") but say what was wrong and what to do.
+    with pytest.raises(UnencodableValue) as info:
+        JSONEncoder().dumps({"id": 2**70})
+    assert info.value.value_type is None
+    assert "integer beyond 64 bits" in str(info.value)
+    assert "str(" in str(info.value)
+    assert "TypeError" not in str(info.value)
+
+
+@pytest.mark.parametrize("shape", ["contains itself", "too deep"])
+def test_self_containing_or_too_deep_value_is_named_as_such(shape: str) -> None:
+    value: list[Any] = []
+    if shape == "contains itself":
+        value.append(value)
+    else:
+        inner = value
+        for _ in range(300):
+            inner.append([])
+            inner = inner[0]
+    with pytest.raises(UnencodableValue) as info:
+        JSONEncoder().dumps(value)
+    assert info.value.value_type is None
+    assert "nested more than" in str(info.value)
+    assert "contains itself" in str(info.value)
+
+
 def test_decimal_keeps_trailing_zeros_and_exponent_form() -> None:
     assert JSONEncoder().dumps([Decimal("1.10"), Decimal("1E+2")]) == b'["1.10","1E+2"]'
 
@@ -66,3 +98,22 @@ def test_passthrough_hands_datetimes_and_subclasses_to_registered_encoders() -> 
     encoder.register(str, str.__str__)
     assert encoder.dumps([dt.date(2024, 1, 1), Text("x")]) == b'["a date","x"]'
     assert JSONEncoder().dumps([dt.date(2024, 1, 1)]) == b'["2024-01-01"]'
+
+
+def test_an_endpoint_returning_a_huge_integer_logs_what_to_do(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api = Ajax()
+
+    @api.endpoint("factorial")
+    def factorial() -> dict[str, int]:
+        return {"value": math.factorial(30)}
+
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = Client(api).get("/ajax/factorial")
+    assert response.status == 500
+    assert response.json()["code"] == "encoding_failed"
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any("factorial" in m and "integer beyond 64 bits" in m for m in messages), messages
+    # Not the advice for an unknown type, which would name orjson's TypeError.
+    assert not any("register(" in m for m in messages), messages

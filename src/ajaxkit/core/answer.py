@@ -171,6 +171,8 @@ def _encoded(
         response = settings.profile.render_result(value, status, headers, settings)
     except UnencodableValue as exc:
         kind = exc.value_type
+        if kind is None:  # past what JSON carries: the description says what to do
+            raise EncodingError(f"Endpoint {endpoint.name} returned {exc.what}.") from exc
         # A newcomer returns an ORM row or a QuerySet: say what to do instead.
         raise EncodingError(
             f"Endpoint {endpoint.name} returned a value of type "

@@ -46,15 +46,37 @@ _PASSTHROUGH_OPTIONS = {
 
 
 class UnencodableValue(TypeError):
-    """A value no encoder knows; ``value_type`` names its type."""
+    """A value that cannot be encoded: of a type no encoder knows
+    (``value_type``), or past what JSON can carry (``value_type`` is ``None``).
 
-    def __init__(self, value_type: type) -> None:
+    ``what`` describes it for a message: "a value of type decimal.Context",
+    "an integer beyond 64 bits, ...".
+    """
+
+    def __init__(self, value_type: type | None, what: str | None = None) -> None:
         self.value_type = value_type
-        super().__init__(f"Type is not JSON serializable: {_type_name(value_type)}")
+        self.what = what or f"a value of type {_type_name(value_type)}"
+        super().__init__(
+            f"Type is not JSON serializable: {_type_name(value_type)}"
+            if value_type is not None
+            else f"Cannot encode {self.what}"
+        )
 
 
-def _type_name(value_type: type) -> str:
-    return f"{value_type.__module__}.{value_type.__qualname__}"
+def _type_name(value_type: type | None) -> str:
+    return "?" if value_type is None else f"{value_type.__module__}.{value_type.__qualname__}"
+
+
+#: What orjson's own refusals (which name no value) mean, by their message.
+_ORJSON_LIMITS = {
+    "Integer exceeds 64-bit range": (
+        "an integer beyond 64 bits, which JSON readers cannot hold exactly "
+        "(a browser keeps 53 bits of a number): return it as a string, str(n)"
+    ),
+    "Recursion limit reached": (
+        "a value nested more than 254 levels deep, or one that contains itself"
+    ),
+}
 
 
 def _encode_set(value: set[Any] | frozenset[Any]) -> list[Any]:
@@ -118,9 +140,7 @@ class JSONEncoder:
         except orjson.JSONEncodeError as exc:
             if str(exc) == _NON_STR_KEY_MESSAGE:
                 return self._dumps_non_str_keys(value)
-            if isinstance(exc.__cause__, UnencodableValue):
-                raise exc.__cause__ from None
-            raise UnencodableValue(_first_bad_type(exc)) from exc
+            raise _refusal(exc) from None
 
     def _dumps_non_str_keys(self, value: Any) -> bytes:
         try:
@@ -128,9 +148,7 @@ class JSONEncoder:
                 value, default=self.default, option=self._option | orjson.OPT_NON_STR_KEYS
             )
         except orjson.JSONEncodeError as exc:
-            if isinstance(exc.__cause__, UnencodableValue):
-                raise exc.__cause__ from None
-            raise UnencodableValue(_first_bad_type(exc)) from exc
+            raise _refusal(exc) from None
 
     def default(self, value: Any) -> Any:
         """orjson's fallback: convert ``value`` into something it can encode."""
@@ -155,7 +173,11 @@ class JSONEncoder:
             return found
 
 
-def _first_bad_type(exc: orjson.JSONEncodeError) -> type:
-    # orjson's own errors (int over 64 bits, recursion, non-str keys) carry no
-    # value; name the exception type so the log still says what happened.
-    return type(exc)
+def _refusal(exc: orjson.JSONEncodeError) -> UnencodableValue:
+    """The error for orjson's refusal ``exc``: the type a ``default`` did not
+    know, or one of orjson's own limits, which carry no value."""
+    if isinstance(exc.__cause__, UnencodableValue):
+        return exc.__cause__
+    message = str(exc)
+    limit = _ORJSON_LIMITS.get(message, f"a value orjson refused ({message})")
+    return UnencodableValue(None, limit)

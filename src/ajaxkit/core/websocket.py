@@ -239,11 +239,9 @@ class WebSocket:
         try:
             encoded = self._settings.encoder.dumps(value)
         except UnencodableValue as exc:
-            raise EncodingError(
-                f"Endpoint {self._endpoint} sent a value of type "
-                f"{exc.value_type.__module__}.{exc.value_type.__qualname__}, "
-                "which cannot be encoded."
-            ) from exc
+            # A type names the value; a JSON limit's description says what to do.
+            unknown = ", which cannot be encoded" if exc.value_type is not None else ""
+            raise EncodingError(f"Endpoint {self._endpoint} sent {exc.what}{unknown}.") from exc
         await self._transmit({"type": "websocket.send", "text": encoded.decode("utf-8")})
 
     async def close(self, code: int = NORMAL_CLOSE, reason: str = "") -> None:
