@@ -442,6 +442,25 @@ def test_L11_websocket_unsubscribe_stops_delivery(
     publisher.close()
 
 
+def test_L11_a_revoked_websocket_subscriber_is_closed_with_4403_ended(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # Told apart by its reason from a handshake refused with 403, whose
+    # close carries the problem's code ("forbidden"): after "ended" the
+    # client reconnects, and its next subscribe is authorized again.
+    needs("websocket")
+    client.login("bob")
+    revoker = client.sibling()
+    revoker.login("bob")
+    with client.websocket("/ajax/_live/ws") as ws:
+        assert _subscribe(ws, ["news"])["type"] == "subscribed"
+        assert revoker.post("/ajax/live/revoke-me").status == 204
+        with pytest.raises(WsClosed) as closed:
+            ws.receive_json()
+    revoker.close()
+    assert (closed.value.code, closed.value.reason) == (4403, "ended")
+
+
 def test_L12_a_model_change_tells_no_subscriber_of_rows_it_may_not_read(client: Client) -> None:
     client.login("alice")
     bob = client.sibling()

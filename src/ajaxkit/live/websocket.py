@@ -42,7 +42,7 @@ from ajaxkit.live.feed import Feed
 if TYPE_CHECKING:
     from ajaxkit.live.hub import Live
 
-__all__ = ["CLOSE_ENDED", "CLOSE_TOO_SLOW", "TOO_SLOW_REASON", "LiveSocket"]
+__all__ = ["CLOSE_ENDED", "CLOSE_TOO_SLOW", "ENDED_REASON", "TOO_SLOW_REASON", "LiveSocket"]
 
 #: Closed because the client fell more than ``buffer_bytes`` behind: resubscribe with its cursor.
 #: The code is shared with ``rate_limited`` (L13), kept for clients that
@@ -52,6 +52,9 @@ CLOSE_TOO_SLOW = 4429
 TOO_SLOW_REASON = "too_slow"
 #: Closed by the server (access revoked, shutting down): reconnect and resubscribe.
 CLOSE_ENDED = 4403
+#: The close reason of :data:`CLOSE_ENDED`: a handshake refused with 403 closes
+#: with the same code and the problem's code (``forbidden``) as its reason.
+ENDED_REASON = "ended"
 
 
 class LiveSocket:
@@ -190,7 +193,7 @@ class LiveSocket:
         if feed.overflowed:
             await self._ws.close(CLOSE_TOO_SLOW, TOO_SLOW_REASON)
         else:
-            await self._ws.close(CLOSE_ENDED)
+            await self._ws.close(CLOSE_ENDED, ENDED_REASON)
 
     def _cursor(self) -> str:
         return self._feed.cursor if self._feed is not None else ""
