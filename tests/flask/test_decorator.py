@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, ClassVar, NoReturn
 
 import flask
+import flask.views
 import flask_login  # type: ignore[import-untyped]  # ships no type information
 import pytest
 from flask.testing import FlaskClient
@@ -204,6 +206,42 @@ def test_app_config_sets_debug_and_body_limit() -> None:
 def test_bad_options_fail_at_decoration() -> None:
     with pytest.raises(TypeError):
         ajax(no_such_option=True)(lambda: None)
+
+
+# -- class-based views: ajaxkit wraps functions, and says so ----------------
+
+
+def test_ajax_in_a_method_views_decorators_is_refused_saying_what_to_do() -> None:
+    # Flask's documented way to decorate a class-based view hands @ajax
+    # as_view's view(**kwargs): the error once blamed an annotation
+    # ("name 'Response' is not defined") and told the user to import it.
+    class Items(flask.views.MethodView):
+        decorators: ClassVar[list[Callable[..., Any]]] = [ajax]
+
+        def get(self) -> dict[str, list[int]]:
+            return {"items": [1]}
+
+    with pytest.raises(RegistrationError) as caught:
+        Items.as_view("items")
+    message = str(caught.value)
+    assert "'items'" in message
+    assert "class-based view" in message
+    assert "@app.route" in message
+    assert "annotation" not in message
+
+
+def test_ajax_on_a_method_views_method_gives_flask_advice() -> None:
+    with pytest.raises(RegistrationError) as caught:
+
+        class Items(flask.views.MethodView):
+            @ajax
+            def get(self) -> dict[str, list[int]]:
+                return {"items": [1]}
+
+    message = str(caught.value)
+    assert "'self'" in message
+    assert "Flask's MethodView" in message
+    assert "@app.route" in message
 
 
 # -- @ajax above the route: Flask would serve the raw view, so it is refused --

@@ -218,7 +218,9 @@ def check_not_a_method(label: str, func: Callable[..., Any]) -> None:
             f"Endpoint {label}: its first parameter is 'self', so it is a method, "
             f"which cannot be called without its instance. Register a function or a "
             f"bound method (obj.method); on a Django class-based view, decorate the "
-            f"method with Django's method_decorator(ajax(...))."
+            f"method with Django's method_decorator(ajax(...)); Flask's MethodView "
+            f"has no such adapter, so route a function per method there "
+            f"(@app.route above @ajax)."
         )
 
 

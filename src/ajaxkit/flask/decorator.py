@@ -29,11 +29,13 @@ from __future__ import annotations
 import functools
 import weakref
 from collections.abc import Callable, Iterable
+from types import CodeType
 from typing import Any, TypeVar, overload
 
 import flask
 from flask.sansio.app import App
 from flask.signals import request_started
+from flask.views import View
 
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.settings import Settings
@@ -81,8 +83,34 @@ def ajax(view: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     """
     decorate = ViewDecorator(**options) if options else _BARE
     if view is not None:
-        return _wrap(decorate(view))
-    return lambda func: _wrap(decorate(func))
+        return _wrap(decorate(_not_a_class_view(view)))
+    return lambda func: _wrap(decorate(_not_a_class_view(func)))
+
+
+#: The code of the functions Flask's ``View.as_view`` makes (one per
+#: ``init_every_request``): what ``decorators = [ajax]`` hands ``@ajax``.
+_AS_VIEW_CODE = frozenset(
+    const
+    for const in vars(View)["as_view"].__func__.__code__.co_consts
+    if isinstance(const, CodeType)
+)
+
+
+def _not_a_class_view(view: Callable[..., Any]) -> Callable[..., Any]:
+    """``view``, unless it is a class-based view's ``view(**kwargs)``.
+
+    Its parameters are the URL's, passed on to the class's methods, so
+    there is nothing for ajaxkit to bind; refused here, by name, rather
+    than failing on ``as_view``'s annotations.
+    """
+    if getattr(view, "__code__", None) in _AS_VIEW_CODE:
+        raise RegistrationError(
+            f"Flask view {view.__name__!r}: @ajax (in a class's decorators) wraps "
+            "functions, not a class-based view, whose parameters are its methods'. "
+            "Route a function per method instead: @app.route(..., methods=[...]) "
+            "above @ajax."
+        )
+    return view
 
 
 def _app_config() -> flask.Config:
