@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
 from django.urls import path
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 
 from ajaxkit.compat.ajaxutils import ajax
 
@@ -96,6 +97,12 @@ def post_anything(request: HttpRequest) -> dict[str, bool]:
     return {"posted": True}
 
 
+@csrf_exempt  # Django's own exemption, above the profile's decorator
+@ajax(require_POST=True)
+def webhook(request: HttpRequest) -> dict[str, bool]:
+    return {"posted": True}
+
+
 urlpatterns = [
     # @ajax is typed as returning the function it decorates; Django gets the view.
     path(f"ajax/{view.__name__}/", view)  # type: ignore[arg-type]
@@ -114,5 +121,6 @@ urlpatterns = [
         values,
         async_view,
         post_anything,
+        webhook,
     )
 ]

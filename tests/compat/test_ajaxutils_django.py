@@ -143,3 +143,8 @@ def test_csrf_failure_is_403_in_envelope(routed: str) -> None:
     response = Client(enforce_csrf_checks=True).post("/ajax/post_anything/", {})
     assert response.status_code == 403
     assert response.json() == envelope("CSRF verification failed")
+
+
+def test_djangos_csrf_exempt_above_the_decorator_exempts_the_view(routed: str) -> None:
+    response = Client(enforce_csrf_checks=True).post("/ajax/webhook/", {})
+    assert (response.status_code, response.json()) == (200, {"posted": True})

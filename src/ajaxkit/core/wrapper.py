@@ -56,6 +56,7 @@ from ajaxkit.core.transactions import TransactionSource
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 __all__ = [
+    "CSRF_CHECKED_HERE",
     "ConfigSource",
     "SettingsResolver",
     "ViewDecorator",
@@ -63,6 +64,26 @@ __all__ = [
     "WrappedViews",
     "from_config",
 ]
+
+
+class _CsrfCheckedHere:
+    """See :data:`CSRF_CHECKED_HERE`."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "CSRF_CHECKED_HERE"
+
+
+#: The ``csrf_exempt`` mark of a view ``@ajax`` wrapped, on a framework whose
+#: middleware skips a view so marked (Django): true, so the middleware
+#: leaves the check to ajaxkit, which runs the framework's own and answers a
+#: failure with a problem; and not ``True``, the framework's exemption, so
+#: that a decorator copying it (``functools.wraps``) is not taken for one.
+CSRF_CHECKED_HERE: Any = _CsrfCheckedHere()
 
 #: Gives the framework's configuration mapping when it is first needed.
 ConfigSource = Callable[[], Mapping[str, Any]]
@@ -236,6 +257,13 @@ class ViewDecorator:
         # partial would keep its instance (and its request) alive.
         self._methods_seen[method] = wrapped.rebound(method)
         return wrapped
+
+    def with_options(self, **options: Any) -> ViewDecorator:
+        """A decorator with these options over this one's (an integration
+        translating a framework's own mark on a view, e.g. Django's
+        ``csrf_exempt``, into the option it means)."""
+        merged = {**self._options, **options}
+        return ViewDecorator(settings=self._settings, methods=self._methods, **merged)
 
     def _wrap(self, view: Callable[..., Any]) -> WrappedView:
         return WrappedView(view, settings=self._settings, methods=self._methods, **self._options)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from types import CodeType
 from typing import Any, TypeVar, overload
 
 from django.conf import settings as django_settings
@@ -15,7 +16,7 @@ from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import ViewDecorator, WrappedView
+from ajaxkit.core.wrapper import CSRF_CHECKED_HERE, ViewDecorator, WrappedView
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
 from ajaxkit.django.transactions import RequestAtomicity
@@ -125,17 +126,33 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
     return [re_path(r"^(?P<route>[\s\S]+)\Z", view, name="ajaxkit"), path("", view, name="ajaxkit")]
 
 
-def _wrap(wrapped: WrappedView) -> View:
+def _wrap(decorate: ViewDecorator, view: View) -> View:
+    if _exempted_by_django(view):  # @csrf_exempt below @ajax
+        decorate = decorate.with_options(csrf_exempt=True)
+    wrapped = decorate(view)
+    exempted: WrappedView | None = None
+
+    def serving(request: HttpRequest) -> WrappedView:
+        nonlocal exempted
+        match = request.resolver_match
+        if match is None or match.func is wrapper or not _exempted_by_django(match.func):
+            return wrapped
+        if exempted is None:
+            # The first request routed through an exemption @ajax could not
+            # see when it was applied (@csrf_exempt above it).
+            exempted = decorate.with_options(csrf_exempt=True)(view)
+        return exempted
+
     def dispatch_sync(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
-        answer = wrapped.dispatch(
+        answer = serving(request).dispatch(
             _PROJECT, _view_settings, ajax_request, DJANGO_PLATFORM, transactions=sources()
         )
         return to_django_response(answer, request)
 
     async def dispatch_async(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
-        answer = await wrapped.adispatch(
+        answer = await serving(request).adispatch(
             _PROJECT, _view_settings, ajax_request, DJANGO_PLATFORM, transactions=sources()
         )
         return to_django_response(answer, request)
@@ -144,10 +161,50 @@ def _wrap(wrapped: WrappedView) -> View:
     functools.update_wrapper(wrapper, wrapped.view)
     # After update_wrapper: a non_atomic_requests mark on the view is kept.
     sources = RequestAtomicity.install(wrapper).sources
-    # The mark csrf_exempt() sets, without its extra wrapping function:
-    # method_decorator wraps a class-based view's method on every request.
-    wrapper.csrf_exempt = True  # type: ignore[union-attr]
+    # Django's middleware skips a view marked csrf_exempt and leaves the
+    # check to ajaxkit, which runs Django's own and answers a failure with
+    # a problem.  Set here, not by wrapping in csrf_exempt(): method_decorator
+    # wraps a class-based view's method on every request.  Not True, which
+    # is the user's exemption (see _exempted_by_django).
+    wrapper.csrf_exempt = CSRF_CHECKED_HERE  # type: ignore[union-attr]
     return wrapper
+
+
+#: The code of the functions Django's ``csrf_exempt()`` wraps a view in
+#: (sync and async): what marks a view exempt, as copying the mark does not.
+_CSRF_EXEMPT_CODE = frozenset(
+    const for const in django_csrf_exempt.__code__.co_consts if isinstance(const, CodeType)
+)
+
+
+def _exempted_by_django(view: View) -> bool:
+    """Whether Django's middleware would take ``view`` as exempt from CSRF,
+    ajaxkit's own mark set aside.
+
+    Exempt: a view marked ``csrf_exempt = True`` (a class-based view whose
+    ``dispatch`` was exempted), or one ``csrf_exempt()`` wrapped, above or
+    below ``@ajax`` (``__wrapped__``): wrapping an ``@ajax`` view, Django's
+    wrapper takes its mark (:data:`CSRF_CHECKED_HERE`), which another
+    decorator copies too, so only the wrapper's own code tells it apart.
+    """
+    if getattr(view, "csrf_exempt", False) is True:
+        return True
+    return any(getattr(step, "__code__", None) in _CSRF_EXEMPT_CODE for step in _decorators(view))
+
+
+def _decorators(view: View) -> Iterator[View]:
+    """``view`` and what it wraps (``__wrapped__``), outermost first."""
+    for _ in range(_MOST_DECORATORS):
+        yield view
+        inner = getattr(view, "__wrapped__", None)
+        if inner is None:
+            return
+        view = inner
+
+
+#: How far down a view's decorators ``_decorators`` goes (a ``__wrapped__``
+#: chain may loop).
+_MOST_DECORATORS = 32
 
 
 #: Bare ``@ajax`` (``method_decorator(ajax)`` applies it per call, so it keeps
@@ -187,5 +244,5 @@ def ajax(view: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     """
     decorate = ViewDecorator(**options) if options else _BARE
     if view is not None:
-        return _wrap(decorate(view))
-    return lambda func: _wrap(decorate(func))
+        return _wrap(decorate, view)
+    return lambda func: _wrap(decorate, func)

@@ -26,6 +26,7 @@ from typing import Any, TypeVar, cast, overload
 from ajaxkit.compat.ajaxutils.profile import AjaxUtilsProfile
 from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.core.settings import Settings
+from ajaxkit.core.wrapper import CSRF_CHECKED_HERE
 
 __all__ = ["ajax", "model_values"]
 
@@ -134,7 +135,7 @@ def _mark(wrapper: Callable[..., Any]) -> Callable[..., Any]:
     wrapper.provide_automatic_options = False  # type: ignore[attr-defined]
     # Django's middleware must leave CSRF to the pipeline, which answers a
     # failure in this format rather than with Django's HTML page.
-    wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+    wrapper.csrf_exempt = CSRF_CHECKED_HERE  # type: ignore[attr-defined]
     return wrapper
 
 
