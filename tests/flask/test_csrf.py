@@ -11,7 +11,7 @@ from flask_wtf.csrf import (  # type: ignore[import-untyped]  # ships no type in
 )
 
 from ajaxkit import Ajax
-from ajaxkit.flask import AjaxKit, csrf_token
+from ajaxkit.flask import AjaxKit, ajax, csrf_token
 
 pytestmark = pytest.mark.flask
 
@@ -72,3 +72,96 @@ def test_the_page_helper_hands_out_one_token_per_client() -> None:
     assert not again.headers.get_all("Set-Cookie")
     response = client.post("/ajax/submit", json={}, headers={"X-CSRFToken": token})
     assert response.status_code == 200
+
+
+# -- @ajax views in an app with CSRFProtect: the check is ajaxkit's, as on the mount --
+
+
+def protected_app() -> flask.Flask:
+    """``CSRFProtect`` on every view; ``@ajax`` views among the app's own."""
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    CSRFProtect(app)
+
+    @app.post("/notes")
+    @ajax(methods=["POST"])
+    def notes(text: str = "") -> dict[str, str]:
+        return {"text": text}
+
+    @app.post("/hook")
+    @ajax(methods=["POST"], csrf_exempt=True)
+    def hook() -> dict[str, bool]:
+        return {"hooked": True}
+
+    @app.post("/form")
+    def form() -> str:  # the app's own view: Flask-WTF's to guard
+        return "saved"
+
+    @app.get("/page")
+    def page() -> str:
+        token: str = generate_csrf()
+        return token
+
+    return app
+
+
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+CROSS_SITE = {"Sec-Fetch-Site": "cross-site"}
+
+
+def test_a_same_origin_fetch_to_an_ajax_view_passes() -> None:
+    # Flask-WTF answered it with its HTML 400 "The CSRF token is missing.":
+    # a page's own fetch() failed in every app that has CSRFProtect.
+    response = (
+        protected_app().test_client().post("/notes", json={"text": "hi"}, headers=SAME_ORIGIN)
+    )
+    assert (response.status_code, response.get_json()) == (200, {"text": "hi"})
+
+
+def test_a_cross_site_post_to_an_ajax_view_is_refused_by_ajaxkit() -> None:
+    response = protected_app().test_client().post("/notes", json={}, headers=CROSS_SITE)
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "csrf_failed"
+
+
+def test_a_flask_wtf_token_passes_an_ajax_view() -> None:
+    client = protected_app().test_client()
+    token = client.get("/page").get_data(as_text=True)
+    response = client.post("/notes", json={}, headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+
+
+def test_an_ajax_view_exempted_with_the_option_is_exempt() -> None:
+    response = protected_app().test_client().post("/hook", json={}, headers=CROSS_SITE)
+    assert (response.status_code, response.get_json()) == (200, {"hooked": True})
+
+
+def test_the_apps_own_views_stay_guarded_by_flask_wtf() -> None:
+    response = protected_app().test_client().post("/form", data={}, headers=SAME_ORIGIN)
+    assert response.status_code == 400
+    assert b"CSRF token is missing" in response.data
+
+
+def test_an_app_view_sharing_an_ajax_views_name_stays_guarded() -> None:
+    # Flask-WTF exempts by module and name: exempting the @ajax view would
+    # have exempted the app's own view of the same name with it.
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    CSRFProtect(app)
+
+    @app.post("/notes", endpoint="ajax_notes")
+    @ajax(methods=["POST"])
+    def notes() -> dict[str, bool]:
+        return {"saved": True}
+
+    app.add_url_rule("/plain", "plain_notes", _plain_notes, methods=["POST"])
+    response = app.test_client().post("/plain", data={}, headers=SAME_ORIGIN)
+    assert response.status_code == 400
+    assert b"CSRF token is missing" in response.data
+
+
+def notes() -> str:
+    return "saved"
+
+
+_plain_notes = notes

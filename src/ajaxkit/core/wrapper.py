@@ -306,6 +306,10 @@ class WrappedViews:
             for wrapped in chain:
                 _hold(self._views, wrapped)
 
+    def serves_ajaxkit(self, view: Callable[..., Any]) -> bool:
+        """Whether ``view`` is a wrapper ``@ajax`` returned, or wraps one."""
+        return any(_holds(self._wrappers, wrapped) for wrapped in _wrapped_chain(view))
+
     def unwrapped(self, routes: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
         """The routes (name -> view) that serve a wrapped view without its wrapper."""
         return {name: view for name, view in routes.items() if _holds(self._views, view)}

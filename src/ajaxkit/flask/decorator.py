@@ -175,7 +175,35 @@ def _check_app(app: App, **_: Any) -> None:
     if app in _CHECKED:
         return
     _refuse_unwrapped(app)
+    _leave_csrf_of_wrapped_views_to_ajaxkit(app)
     _CHECKED.add(app)
+
+
+def _leave_csrf_of_wrapped_views_to_ajaxkit(app: App) -> None:
+    """Exempt ``app``'s ``@ajax`` views from Flask-WTF's ``CSRFProtect``, when
+    the app has it, as the blueprint mount is: ajaxkit checks them itself
+    (accepting Flask-WTF's tokens too) and answers a failure with a problem.
+
+    Otherwise a page's own ``fetch()``, which ajaxkit lets through, got
+    Flask-WTF's HTML 400, and ``csrf_exempt=True`` exempted nothing.  Run on
+    the app's first request, from ``request_started``, which Flask sends
+    before the ``before_request`` hook ``CSRFProtect`` checks in.
+    Flask-WTF names an exempt view by its module and name: a name that an
+    app view of its own also has stays guarded, for both.
+    """
+    csrf = app.extensions.get("csrf")
+    if csrf is None or not hasattr(csrf, "exempt"):
+        return
+    only_ours: dict[str, bool] = {}
+    for view in app.view_functions.values():
+        module, name = getattr(view, "__module__", None), getattr(view, "__name__", None)
+        if module is None or name is None:
+            continue
+        location = f"{module}.{name}"
+        only_ours[location] = only_ours.get(location, True) and _WRAPPED.serves_ajaxkit(view)
+    for location, ours in only_ours.items():
+        if ours:
+            csrf.exempt(location)
 
 
 def _refuse_unwrapped(app: App) -> None:
