@@ -165,3 +165,29 @@ def notes() -> str:
 
 
 _plain_notes = notes
+
+
+@pytest.mark.parametrize("order", ["above", "below"])
+def test_flask_wtfs_csrf_exempt_exempts_an_ajax_view(order: str) -> None:
+    # The user's exemption, written the Flask-WTF way (a webhook): it once
+    # passed Flask-WTF and met ajaxkit's 403.
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    csrf = CSRFProtect(app)
+
+    def webhook() -> dict[str, bool]:
+        return {"hooked": True}
+
+    if order == "above":
+        view = csrf.exempt(ajax(methods=["POST"])(webhook))
+    else:
+        view = ajax(methods=["POST"])(csrf.exempt(webhook))
+    app.add_url_rule("/hook", view_func=view, methods=["POST"])
+    other = flask.Flask(__name__)  # the same view, in an app that did not exempt it
+    other.secret_key = "test"
+    CSRFProtect(other)
+    other.add_url_rule("/hook", view_func=view, methods=["POST"])
+    response = app.test_client().post("/hook", json={}, headers=CROSS_SITE)
+    assert (response.status_code, response.get_json()) == (200, {"hooked": True})
+    refused = other.test_client().post("/hook", json={}, headers=CROSS_SITE)
+    assert (refused.status_code, refused.get_json()["code"]) == (403, "csrf_failed")

@@ -306,9 +306,9 @@ class WrappedViews:
             for wrapped in chain:
                 _hold(self._views, wrapped)
 
-    def serves_ajaxkit(self, view: Callable[..., Any]) -> bool:
-        """Whether ``view`` is a wrapper ``@ajax`` returned, or wraps one."""
-        return any(_holds(self._wrappers, wrapped) for wrapped in _wrapped_chain(view))
+    def wrappers_in(self, view: Callable[..., Any]) -> list[Callable[..., Any]]:
+        """The wrappers ``@ajax`` returned that ``view`` is or wraps, outermost first."""
+        return [wrapped for wrapped in _wrapped_chain(view) if _holds(self._wrappers, wrapped)]
 
     def unwrapped(self, routes: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
         """The routes (name -> view) that serve a wrapped view without its wrapper."""

@@ -83,8 +83,8 @@ def ajax(view: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     """
     decorate = ViewDecorator(**options) if options else _BARE
     if view is not None:
-        return _wrap(decorate(_not_a_class_view(view)))
-    return lambda func: _wrap(decorate(_not_a_class_view(func)))
+        return _wrap(decorate, _not_a_class_view(view))
+    return lambda func: _wrap(decorate, _not_a_class_view(func))
 
 
 #: The code of the functions Flask's ``View.as_view`` makes (one per
@@ -120,12 +120,24 @@ def _app_config() -> flask.Config:
 _RESOLVE = from_config(_app_config)
 
 
-def _wrap(wrapped: WrappedView) -> Callable[..., Any]:
+def _wrap(decorate: ViewDecorator, view: Callable[..., Any]) -> Callable[..., Any]:
+    wrapped = decorate(view)
+    exemptions = _Exemptions()
+    exempted: WrappedView | None = None
+
     @functools.wraps(wrapped.view)
     def wrapper(**view_args: Any) -> flask.Response:
+        nonlocal exempted
         app = flask.current_app._get_current_object()  # type: ignore[attr-defined]
         request = to_ajax_request("", view_args)
-        return to_flask_response(wrapped.dispatch(app, _RESOLVE, request, FLASK_PLATFORM))
+        serving = wrapped
+        if exemptions.apps is not None and app in exemptions.apps:
+            if exempted is None:
+                exempted = decorate.with_options(csrf_exempt=True)(view)
+            serving = exempted
+        return to_flask_response(serving.dispatch(app, _RESOLVE, request, FLASK_PLATFORM))
+
+    _EXEMPTIONS[wrapper] = exemptions
 
     # Read by Flask's add_url_rule when @app.route names no methods.
     wrapper.methods = ALL_METHODS  # type: ignore[attr-defined]
@@ -133,6 +145,26 @@ def _wrap(wrapped: WrappedView) -> Callable[..., Any]:
     remember_wrapped(wrapped.view, wrapper)
     return wrapper
 
+
+class _Exemptions:
+    """The apps whose Flask-WTF ``csrf.exempt`` named one ``@ajax`` view."""
+
+    __slots__ = ("apps",)
+
+    def __init__(self) -> None:
+        # None until an app exempts the view: its requests test only that.
+        self.apps: weakref.WeakSet[App] | None = None
+
+    def add(self, app: App) -> None:
+        if self.apps is None:
+            self.apps = weakref.WeakSet()
+        self.apps.add(app)
+
+
+#: Each wrapper ``@ajax`` returned, with the apps that exempted it.
+_EXEMPTIONS: weakref.WeakKeyDictionary[Callable[..., Any], _Exemptions] = (
+    weakref.WeakKeyDictionary()
+)
 
 #: Every view ``@ajax`` wrapped in this process, to find an app routing one as written.
 _WRAPPED = WrappedViews()
@@ -189,18 +221,30 @@ def _leave_csrf_of_wrapped_views_to_ajaxkit(app: App) -> None:
     the app's first request, from ``request_started``, which Flask sends
     before the ``before_request`` hook ``CSRFProtect`` checks in.
     Flask-WTF names an exempt view by its module and name: a name that an
-    app view of its own also has stays guarded, for both.
+    app view of its own also has stays guarded, for both.  An ``@ajax`` view
+    the app's ``csrf.exempt`` names (above or below ``@ajax``) is exempt from
+    ajaxkit's check too, in that app, as ``csrf_exempt=True`` makes it.
     """
     csrf = app.extensions.get("csrf")
     if csrf is None or not hasattr(csrf, "exempt"):
         return
+    # What the app's own csrf.exempt named, read before ajaxkit adds its
+    # views: the user's exemption, which ajaxkit honours too.  Flask-WTF
+    # keeps no public list; without this one, nothing is exempted (the
+    # safe way to miss).
+    exempted_by_user = frozenset(getattr(csrf, "_exempt_views", ()))
     only_ours: dict[str, bool] = {}
     for view in app.view_functions.values():
         module, name = getattr(view, "__module__", None), getattr(view, "__name__", None)
         if module is None or name is None:
             continue
         location = f"{module}.{name}"
-        only_ours[location] = only_ours.get(location, True) and _WRAPPED.serves_ajaxkit(view)
+        wrappers = _WRAPPED.wrappers_in(view)
+        only_ours[location] = only_ours.get(location, True) and bool(wrappers)
+        if location in exempted_by_user:
+            # @ajax's own wrappers (a profile's decorator wraps views too).
+            for exemptions in filter(None, map(_EXEMPTIONS.get, wrappers)):
+                exemptions.add(app)
     for location, ours in only_ours.items():
         if ours:
             csrf.exempt(location)
