@@ -24,11 +24,28 @@ from tests.models.scoped_spec import World, build_scoped_api, build_world, creat
 MISSING_INT = 999999
 
 
+@pytest.fixture(scope="module")
+def kept_apis() -> dict[tuple[str, str], Ajax]:
+    """The scoped registry per backend and transport, built once (see ``api``)."""
+    return {}
+
+
 @pytest.fixture
-def api(backend: Backend) -> Iterator[Ajax]:
-    """The scoped app replaces the shared spec's for this module."""
+def api(combination: tuple[Backend, str], kept_apis: dict[tuple[str, str], Ajax]) -> Iterator[Ajax]:
+    """The scoped app replaces the shared spec's for this module, its tables emptied.
+
+    Built once per backend and transport and kept, as the shared spec's is
+    (tests/models/conftest.py): building it cost more than most tests here
+    take, no test changes the registry, and it holds nothing that outlives a
+    test (no limits, no idempotency records, no live topics; the rows are
+    the backend's, emptied here).
+    """
+    backend, transport = combination
     backend.reset()
-    yield build_scoped_api(backend)
+    key = (backend.name, transport)  # one per transport: each mount resolves its settings
+    if key not in kept_apis:
+        kept_apis[key] = build_scoped_api(backend)
+    yield kept_apis[key]
 
 
 @pytest.fixture
