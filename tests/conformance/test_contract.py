@@ -135,8 +135,21 @@ def test_O11_conformance_answers_are_documented(client: Client) -> None:
     assert not (failures := unheld_answers(client)), "\n".join(failures)
 
 
+#: Documents already found valid OpenAPI, as sorted JSON: each client serves
+#: the demo's, and the validator takes a quarter of a second a document.
+VALID_DOCUMENTS: set[bytes] = set()
+
+
+def validated(document: dict[str, Any]) -> None:
+    """Validate ``document`` as OpenAPI 3.1, unless an equal one already was."""
+    text = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    if text not in VALID_DOCUMENTS:
+        validate(document)
+        VALID_DOCUMENTS.add(text)
+
+
 def test_O11_demo_answers_are_documented(demo: Client) -> None:
-    validate(served(demo))  # O1 for the demo's document: valid OpenAPI 3.1
+    validated(served(demo))  # O1 for the demo's document: valid OpenAPI 3.1
     assert not (failures := unheld_answers(demo)), "\n".join(failures)
 
 

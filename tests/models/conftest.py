@@ -188,13 +188,21 @@ def client(transport_client: Client) -> Client:
 
 
 @pytest.fixture
-def make_client(transport_client: Client) -> MakeClient:
-    """Another client on the same app (a second user, a second thread)."""
+def make_client(transport_client: Client) -> Iterator[MakeClient]:
+    """Another client on the same app (a second user, a second thread).
+
+    Each is closed after the test, as ``transport_client`` is: a client may
+    hold an event loop open (Starlette's and FastAPI's do).
+    """
+    made: list[Client] = []
 
     def make(username: str | None = None) -> Client:
         client = transport_client.sibling()
+        made.append(client)
         if username:
             client.login(username)
         return client
 
-    return make
+    yield make
+    for client in made:
+        client.close()

@@ -10,30 +10,112 @@ writes -- and must neither see it nor learn that it exists.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 
 from ajaxkit import Ajax
 from tests.models.backends import Backend
+from tests.models.conftest import COMBINATIONS, _backend, _param
 from tests.models.scoped_spec import World, build_scoped_api, build_world, created
 
 MISSING_INT = 999999
+Test = TypeVar("Test", bound=Callable[..., None])
+
+#: The tests that only read the world (GET requests, no write tried): one
+#: after another on one backend and transport, they share the world the
+#: first of them built (see ``world``).
+READS_ONLY: set[str] = set()
+
+
+def reads_only(test: Test) -> Test:
+    READS_ONLY.add(test.__name__)
+    return test
+
+
+@dataclasses.dataclass
+class KeptWorld:
+    """The world the last test built, while only reading tests followed it."""
+
+    key: tuple[str, str] | None = None
+    world: World | None = None
+
+
+@pytest.fixture(scope="module")
+def kept_world() -> KeptWorld:
+    return KeptWorld()
+
+
+@pytest.fixture(scope="module", params=[_param(b, t) for b, t in COMBINATIONS])
+def combination(
+    request: pytest.FixtureRequest, backends: dict[str, Backend]
+) -> tuple[Backend, str]:
+    """The suite's combinations (conftest.py), module-scoped here: pytest then
+    runs this module's tests one combination after another, so the reading
+    tests of one combination come one after another too."""
+    name, transport = request.param
+    return _backend(name, backends), transport
+
+
+@pytest.fixture(scope="module")
+def kept_apis() -> dict[tuple[str, str], Ajax]:
+    """The scoped registry per backend and transport, built once (see ``api``)."""
+    return {}
 
 
 @pytest.fixture
-def api(backend: Backend) -> Iterator[Ajax]:
-    """The scoped app replaces the shared spec's for this module."""
-    backend.reset()
-    yield build_scoped_api(backend)
+def api(
+    request: pytest.FixtureRequest,
+    combination: tuple[Backend, str],
+    kept_apis: dict[tuple[str, str], Ajax],
+    kept_world: KeptWorld,
+) -> Iterator[Ajax]:
+    """The scoped app replaces the shared spec's for this module, its tables emptied.
+
+    Built once per backend and transport and kept, as the shared spec's is
+    (tests/models/conftest.py): building it cost more than most tests here
+    take, no test changes the registry, and it holds nothing that outlives a
+    test (no limits, no idempotency records, no live topics; the rows are
+    the backend's, emptied here).  The tables keep their rows only for a
+    reading test after a reading test of the same combination (``world``).
+    """
+    backend, transport = combination
+    key = (backend.name, transport)  # one per transport: each mount resolves its settings
+    if request.function.__name__ not in READS_ONLY or kept_world.key != key:
+        backend.reset()
+        kept_world.key = kept_world.world = None
+    if key not in kept_apis:
+        kept_apis[key] = build_scoped_api(backend)
+    yield kept_apis[key]
 
 
 @pytest.fixture
-def world(client: Any, make_client: Any) -> World:
-    return build_world(client, make_client("bob"))
+def world(
+    request: pytest.FixtureRequest,
+    combination: tuple[Backend, str],
+    client: Any,
+    make_client: Any,
+    kept_world: KeptWorld,
+) -> World:
+    """alice's and bob's rows (scoped_spec.build_world), as this test's clients see them.
+
+    Building them takes 16 requests.  A test that only reads them shares
+    the rows the reading test before it built, on the same backend and
+    transport with nothing run in between (``api`` empties the tables
+    otherwise); every other test builds its own.
+    """
+    bob = make_client("bob")
+    if kept_world.world is not None:
+        return dataclasses.replace(kept_world.world, alice=client, bob=bob)
+    world = build_world(client, bob)
+    if request.function.__name__ in READS_ONLY:
+        backend, transport = combination
+        kept_world.key, kept_world.world = (backend.name, transport), world
+    return world
 
 
 def reveals_nothing(response: Any) -> None:
@@ -56,6 +138,7 @@ def same_answer(left: Any, right: Any, *pks: Any) -> None:
 # -- by id ---------------------------------------------------------------------
 
 
+@reads_only
 def test_other_users_rows_by_id_are_404_like_missing_ones(world: World) -> None:
     bob = world.bob
     for path, missing in [
@@ -72,6 +155,7 @@ def test_other_users_rows_by_id_are_404_like_missing_ones(world: World) -> None:
 # -- lists: filter, search, ordering, cursor -----------------------------------
 
 
+@reads_only
 def test_filters_search_and_ordering_find_nothing_of_alices(world: World) -> None:
     bob = world.bob
     for params in (
@@ -103,6 +187,7 @@ def test_alices_cursor_pages_bobs_rows_only(world: World) -> None:
 # -- expansion -----------------------------------------------------------------
 
 
+@reads_only
 def test_to_one_expansion_outside_scope_is_null(world: World) -> None:
     url = f"/ajax/notes/{world.bob_note}"
     plain = world.bob.get(url).json()
@@ -113,6 +198,7 @@ def test_to_one_expansion_outside_scope_is_null(world: World) -> None:
     assert comment.status == 200 and comment.json()["note"] is None
 
 
+@reads_only
 def test_many_to_many_outside_scope_is_left_out(world: World) -> None:
     url = f"/ajax/notes/{world.bob_note}"
     assert world.bob.get(url).json()["tags"] == ["b1"]
@@ -122,6 +208,7 @@ def test_many_to_many_outside_scope_is_left_out(world: World) -> None:
     assert {t["slug"] for n in listed for t in n["tags"]} == {"b1"}
 
 
+@reads_only
 def test_reverse_relation_outside_scope_is_left_out(world: World) -> None:
     url = f"/ajax/notes/{world.bob_note}"
     plain = world.bob.get(url)
@@ -133,6 +220,7 @@ def test_reverse_relation_outside_scope_is_left_out(world: World) -> None:
     assert [n["id"] for n in author.json()["notes"]] == [world.alice_note]
 
 
+@reads_only
 def test_nested_expansion_is_scoped_at_every_level(world: World) -> None:
     response = world.alice.get(
         f"/ajax/comments/{world.alice_comment_on_published}",

@@ -71,6 +71,19 @@ def starlette_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = N
     )
 
 
+def _opened(http: TestClient) -> TestClient:
+    """``http`` with its event loop started, for every request until :meth:`close`.
+
+    Used outside a ``with`` block, a TestClient starts a thread and an event
+    loop for each request and stops them after it (a few milliseconds, more
+    than many requests take).  A server serves all its requests on one loop,
+    and so does this; the app's lifespan runs too (ajaxkit's mounts answer
+    it and do nothing else).
+    """
+    http.__enter__()
+    return http
+
+
 class HTTPXClient(Client):
     """Shared by the Starlette and FastAPI clients: both serve through Starlette's TestClient."""
 
@@ -80,11 +93,11 @@ class HTTPXClient(Client):
         self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
     ) -> None:
         apis = apis or default_apis(type(self), self.natives, config)
-        self.http = TestClient(self.make_app(apis, config))
+        self.http = _opened(TestClient(self.make_app(apis, config)))
 
     def sibling(self) -> HTTPXClient:
         other = type(self).__new__(type(self))
-        other.http = TestClient(self.http.app)
+        other.http = _opened(TestClient(self.http.app))
         return other
 
     @abstractmethod
@@ -135,6 +148,7 @@ class HTTPXClient(Client):
         self.http.cookies.clear()
 
     def close(self) -> None:
+        self.http.__exit__(None, None, None)  # the lifespan's end, then the loop's
         self.http.close()
 
 
