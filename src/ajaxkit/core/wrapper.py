@@ -58,11 +58,13 @@ from ajaxkit.types import AjaxRequest, AjaxResponse
 __all__ = [
     "CSRF_CHECKED_HERE",
     "ConfigSource",
+    "ExemptableView",
     "SettingsResolver",
     "ViewDecorator",
     "WrappedView",
     "WrappedViews",
     "from_config",
+    "wrapped_chain",
 ]
 
 
@@ -269,6 +271,32 @@ class ViewDecorator:
         return WrappedView(view, settings=self._settings, methods=self._methods, **self._options)
 
 
+class ExemptableView:
+    """A view as a decorator wraps it, and its twin exempt from CSRF, made on first need.
+
+    For an integration whose framework can mark a view exempt where
+    ``@ajax`` learns it only once requests come (Django's ``csrf_exempt``
+    above ``@ajax``, Flask-WTF's ``csrf.exempt``): the integration reads
+    the mark per request; both endpoints share the view and its options.
+    """
+
+    __slots__ = ("_decorate", "_exempt", "_view", "wrapped")
+
+    def __init__(self, decorate: ViewDecorator, view: Callable[..., Any]) -> None:
+        self._decorate = decorate
+        self._view = view
+        #: The view as ``decorate`` wraps it.
+        self.wrapped = decorate(view)
+        self._exempt: WrappedView | None = None
+
+    def exempt(self) -> WrappedView:
+        """The same view with ``csrf_exempt=True``, built on the first call."""
+        exempt = self._exempt
+        if exempt is None:
+            exempt = self._exempt = self._decorate.with_options(csrf_exempt=True)(self._view)
+        return exempt
+
+
 class WrappedViews:
     """The views ``@ajax`` wrapped and the wrappers it returned, held weakly.
 
@@ -299,7 +327,7 @@ class WrappedViews:
     def add(self, view: Callable[..., Any], wrapper: Callable[..., Any]) -> None:
         """Remember that ``wrapper`` serves ``view`` (and what ``view`` wraps)."""
         _hold(self._wrappers, wrapper)
-        chain = _wrapped_chain(view)
+        chain = wrapped_chain(view)
         # A chain reaching an ajaxkit wrapper runs ajaxkit's checks wherever
         # it is routed: what it holds is served, not bypassed.
         if not any(_holds(self._wrappers, wrapped) for wrapped in chain):
@@ -308,15 +336,16 @@ class WrappedViews:
 
     def wrappers_in(self, view: Callable[..., Any]) -> list[Callable[..., Any]]:
         """The wrappers ``@ajax`` returned that ``view`` is or wraps, outermost first."""
-        return [wrapped for wrapped in _wrapped_chain(view) if _holds(self._wrappers, wrapped)]
+        return [wrapped for wrapped in wrapped_chain(view) if _holds(self._wrappers, wrapped)]
 
     def unwrapped(self, routes: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
         """The routes (name -> view) that serve a wrapped view without its wrapper."""
         return {name: view for name, view in routes.items() if _holds(self._views, view)}
 
 
-def _wrapped_chain(view: Any) -> list[Any]:
-    """``view``, what it wraps, what that wraps, ... (as ``inspect.unwrap`` walks)."""
+def wrapped_chain(view: Any) -> list[Any]:
+    """``view``, what it wraps, what that wraps, ... (as ``inspect.unwrap`` walks;
+    a cycle ends it)."""
     chain: list[Any] = []
     while view is not None and all(view is not seen for seen in chain):  # cycles end it
         chain.append(view)

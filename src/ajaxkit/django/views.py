@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from types import CodeType
 from typing import Any, TypeVar, overload
 
@@ -16,7 +16,13 @@ from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import CSRF_CHECKED_HERE, ViewDecorator, WrappedView
+from ajaxkit.core.wrapper import (
+    CSRF_CHECKED_HERE,
+    ExemptableView,
+    ViewDecorator,
+    WrappedView,
+    wrapped_chain,
+)
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
 from ajaxkit.django.transactions import RequestAtomicity
@@ -129,19 +135,16 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
 def _wrap(decorate: ViewDecorator, view: View) -> View:
     if _exempted_by_django(view):  # @csrf_exempt below @ajax
         decorate = decorate.with_options(csrf_exempt=True)
-    wrapped = decorate(view)
-    exempted: WrappedView | None = None
+    views = ExemptableView(decorate, view)
+    wrapped = views.wrapped
 
     def serving(request: HttpRequest) -> WrappedView:
-        nonlocal exempted
         match = request.resolver_match
         if match is None or match.func is wrapper or not _exempted_by_django(match.func):
             return wrapped
-        if exempted is None:
-            # The first request routed through an exemption @ajax could not
-            # see when it was applied (@csrf_exempt above it).
-            exempted = decorate.with_options(csrf_exempt=True)(view)
-        return exempted
+        # Routed through an exemption @ajax could not see when it was
+        # applied (@csrf_exempt above it).
+        return views.exempt()
 
     def dispatch_sync(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
@@ -189,22 +192,7 @@ def _exempted_by_django(view: View) -> bool:
     """
     if getattr(view, "csrf_exempt", False) is True:
         return True
-    return any(getattr(step, "__code__", None) in _CSRF_EXEMPT_CODE for step in _decorators(view))
-
-
-def _decorators(view: View) -> Iterator[View]:
-    """``view`` and what it wraps (``__wrapped__``), outermost first."""
-    for _ in range(_MOST_DECORATORS):
-        yield view
-        inner = getattr(view, "__wrapped__", None)
-        if inner is None:
-            return
-        view = inner
-
-
-#: How far down a view's decorators ``_decorators`` goes (a ``__wrapped__``
-#: chain may loop).
-_MOST_DECORATORS = 32
+    return any(getattr(step, "__code__", None) in _CSRF_EXEMPT_CODE for step in wrapped_chain(view))
 
 
 #: Bare ``@ajax`` (``method_decorator(ajax)`` applies it per call, so it keeps

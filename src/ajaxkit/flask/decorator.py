@@ -39,7 +39,12 @@ from flask.views import View
 
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import ViewDecorator, WrappedView, WrappedViews, from_config
+from ajaxkit.core.wrapper import (
+    ExemptableView,
+    ViewDecorator,
+    WrappedViews,
+    from_config,
+)
 from ajaxkit.exceptions import RegistrationError
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.mount import ALL_METHODS
@@ -121,20 +126,17 @@ _RESOLVE = from_config(_app_config)
 
 
 def _wrap(decorate: ViewDecorator, view: Callable[..., Any]) -> Callable[..., Any]:
-    wrapped = decorate(view)
+    views = ExemptableView(decorate, view)
+    wrapped = views.wrapped
     exemptions = _Exemptions()
-    exempted: WrappedView | None = None
 
     @functools.wraps(wrapped.view)
     def wrapper(**view_args: Any) -> flask.Response:
-        nonlocal exempted
         app = flask.current_app._get_current_object()  # type: ignore[attr-defined]
         request = to_ajax_request("", view_args)
         serving = wrapped
         if exemptions.apps is not None and app in exemptions.apps:
-            if exempted is None:
-                exempted = decorate.with_options(csrf_exempt=True)(view)
-            serving = exempted
+            serving = views.exempt()
         return to_flask_response(serving.dispatch(app, _RESOLVE, request, FLASK_PLATFORM))
 
     _EXEMPTIONS[wrapper] = exemptions
