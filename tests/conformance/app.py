@@ -533,6 +533,14 @@ def _binding_endpoints(api: Ajax) -> None:
     def model(request: AjaxRequest, note: NoteIn) -> dict[str, Any]:
         return {"title": note.title, "priority": note.priority}
 
+    @api.endpoint("params/notes", methods=["POST"])
+    def notes(request: AjaxRequest, notes: list[NoteIn]) -> list[list[Any]]:
+        return [[note.title, note.priority] for note in notes]
+
+    @api.endpoint("params/boards/{board}/notes", methods=["POST"])
+    def board_notes(request: AjaxRequest, board: int, notes: list[NoteIn]) -> dict[str, Any]:
+        return {"board": board, "titles": [note.title for note in notes]}
+
     @api.endpoint("params/model-lists", methods=["GET", "POST"])
     def model_lists(request: AjaxRequest, query: NoteFilter) -> NoteFilter:
         return query

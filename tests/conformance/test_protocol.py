@@ -394,6 +394,31 @@ def test_B5_single_model_parameter_takes_whole_body(client: Client) -> None:
     ]
 
 
+def test_B5_a_lone_list_parameter_takes_a_json_array_body(client: Client) -> None:
+    # A bulk endpoint's natural body, as FastAPI binds a lone list body
+    # parameter: posting the array itself, not an object wrapping it.
+    rows = [{"title": "Buy milk"}, {"title": "Call Bo", "priority": 2}]
+    response = client.post("/ajax/params/notes", json=rows)
+    assert response.status == 200
+    assert response.json() == [["Buy milk", 1], ["Call Bo", 2]]
+    assert client.post("/ajax/params/notes", json=[]).json() == []
+    # The object naming the parameter binds as before.
+    assert client.post("/ajax/params/notes", json={"notes": rows[:1]}).json() == [["Buy milk", 1]]
+    # Path parameters still come from the path.
+    response = client.post("/ajax/params/boards/7/notes", json=rows)
+    assert response.json() == {"board": 7, "titles": ["Buy milk", "Call Bo"]}
+
+
+def test_B5_errors_in_an_array_body_point_into_the_array(client: Client) -> None:
+    response = client.post("/ajax/params/notes", json=[{"title": "ok"}, {"priority": "x"}])
+    body = assert_problem(response, 422, "validation_failed")
+    pointers = sorted((e["pointer"], e["code"]) for e in body["errors"])
+    assert pointers == [("#/1/priority", "int_parsing"), ("#/1/title", "missing")]
+    # A body that is neither the array nor an object is still refused at the top.
+    response = client.post("/ajax/params/notes", json="Buy milk")
+    assert assert_problem(response, 422, "validation_failed")["errors"][0]["pointer"] == "#"
+
+
 def test_B5_a_models_list_fields_take_every_repeated_value(client: Client) -> None:
     query = [("tags", "a"), ("tags", "b"), ("ids[]", "1"), ("ids[]", "2"), ("page", "2")]
     expected = {"tags": ["a", "b"], "ids": [1, 2], "page": 2}

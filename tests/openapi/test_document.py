@@ -87,3 +87,25 @@ def test_a_model_is_one_named_component() -> None:
     ref = {"$ref": "#/components/schemas/Point"}
     assert post["requestBody"]["content"]["application/json"]["schema"] == ref
     assert post["responses"]["200"]["content"]["application/json"]["schema"] == ref
+
+
+def test_a_lone_list_parameter_takes_the_array_or_an_object_naming_it() -> None:
+    api = Ajax()
+
+    @api.endpoint("points", methods=["POST"])
+    def place(request: AjaxRequest, points: list[Point]) -> int:
+        return len(points)
+
+    post = openapi_document(api)["paths"]["/points"]["post"]
+    array = {"type": "array", "items": {"$ref": "#/components/schemas/Point"}}
+    assert post["requestBody"]["required"] is True
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "anyOf": [
+            array,
+            {
+                "type": "object",
+                "properties": {"points": {**array, "title": "Points"}},
+                "required": ["points"],
+            },
+        ]
+    }

@@ -10,7 +10,8 @@ Where values come from:
 * the query string for GET, HEAD, DELETE and OPTIONS;
 * the parsed body (JSON object or form) for POST, PUT and PATCH;
 * a single parameter annotated with a pydantic model (besides path
-  parameters) takes the whole query or body instead.
+  parameters) takes the whole query or body instead, and a single list
+  parameter a JSON array body.
 
 A ``Field(...)`` default (FastAPI's ``Query(...)`` is one) is read as
 pydantic reads it in a model: its constraints validate the value and its
@@ -147,6 +148,15 @@ def _is_native_request(annotation: Any) -> bool:
     return bool(types) and issubclass(annotation, types)
 
 
+class _ArrayBody(NamedTuple):
+    """How a JSON array body binds: whole, to the lone list parameter ``name``."""
+
+    name: str
+    adapter: TypeAdapter[Any]
+    #: The handler's other parameters, all from the path.
+    path_adapter: TypeAdapter[Any]
+
+
 class Binder:
     """Validates the parameters of one handler."""
 
@@ -170,7 +180,10 @@ class Binder:
         self.list_names = frozenset(n for n, a in annotations.items() if _is_sequence(a))
         self.bracketed = _bracketed(self.list_names)
         self.file_names = frozenset(n for n, a in annotations.items() if _is_file(a))
-        self.whole_input = _whole_input_param(annotations, path_names)
+        lone = _lone_param(annotations, path_names)
+        self.whole_input = lone if lone is not None and _is_model(annotations[lone]) else None
+        #: A lone list parameter, which a JSON array body fills whole (rule B5).
+        self.whole_array = lone if lone in self.list_names and lone not in self.file_names else None
         self.member_models = frozenset(
             name
             for name, annotation in annotations.items()
@@ -203,11 +216,20 @@ class Binder:
         # request and no clash between parameter names and BaseModel members.
         shape: Any = TypedDict(f"{func.__qualname__}_params", fields)  # type: ignore[misc]
         self.adapter: TypeAdapter[Any] = TypeAdapter(shape)
+        self.array_body: _ArrayBody | None = None
+        if self.whole_array is not None:
+            # What is left to bind beside the array: the path parameters.
+            del fields[self.whole_array]
+            rest: Any = TypedDict(f"{func.__qualname__}_path", fields)  # type: ignore[misc]
+            array = TypeAdapter(annotations[self.whole_array])
+            self.array_body = _ArrayBody(self.whole_array, array, TypeAdapter(rest))
 
     def bind(self, request: AjaxRequest) -> dict[str, Any]:
         """The validated keyword arguments, or :class:`ValidationFailed`."""
         from_body = request.method in BODY_METHODS
         source = request.data if from_body else request.query
+        if isinstance(source, list) and self.array_body is not None and from_body:
+            return self._bind_array(source, request, self.array_body)
         raw = self._gather(source, request) if self.whole_input is None else {}
         if self.reject_unknown and self.whole_input is None:
             self._refuse_unknown(raw, from_body)
@@ -226,6 +248,18 @@ class Binder:
         for name, factory in self.factories.items():
             if name not in values:
                 values[name] = factory()
+        return values
+
+    def _bind_array(
+        self, array: list[Any], request: AjaxRequest, body: _ArrayBody
+    ) -> dict[str, Any]:
+        """A JSON array body, the whole value of the lone list parameter.
+
+        Validated on its own, so an error points into the array the client
+        sent (``#/1/title``), not into a member it never named.
+        """
+        values: dict[str, Any] = self._validate(body.path_adapter, dict(request.path_params), True)
+        values[body.name] = self._validate(body.adapter, array, True)
         return values
 
     def _field_default(self, name: str, field: FieldInfo) -> None:
@@ -462,13 +496,14 @@ def _strip_annotated(annotation: Any) -> Any:
     return annotation
 
 
-def _whole_input_param(annotations: Mapping[str, Any], path_names: frozenset[str]) -> str | None:
+def _lone_param(annotations: Mapping[str, Any], path_names: frozenset[str]) -> str | None:
+    """The one parameter besides the path's, unless it is marked a member of
+    the body (``Body(embed=True)``): a model there takes the whole body or
+    query, a list a whole JSON array body."""
     candidates = [n for n in annotations if n not in path_names]
     if len(candidates) != 1 or _is_embedded(annotations[candidates[0]]):
         return None
-    annotation = _strip_annotated(annotations[candidates[0]])
-    is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
-    return candidates[0] if is_model else None
+    return candidates[0]
 
 
 def _is_embedded(annotation: Any) -> bool:

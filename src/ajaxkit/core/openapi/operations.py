@@ -223,6 +223,11 @@ def _request_body(binder: Binder, table: SchemaTable) -> dict[str, Any] | None:
         # unknown_fields="reject": any other member is a 422 unknown_field.
         schema["additionalProperties"] = False
     media = "multipart/form-data" if binder.file_names else "application/json"
+    if binder.array_body is not None:
+        # The lone list parameter's array itself, or an object naming it (rule B5).
+        array = table.of_adapter(binder.array_body.adapter)
+        body = {"anyOf": [array, schema]}
+        return {"required": bool(required), "content": {media: {"schema": body}}}
     return {"required": bool(required), "content": {media: {"schema": schema}}}
 
 
