@@ -14,6 +14,7 @@ from ajaxkit import Ajax, NotFound
 from ajaxkit.core.clock import ManualClock
 from ajaxkit.live import Live, LiveSettings
 from tests.conformance.clients.base import Client, Response, WsClosed, WsSession
+from tests.waiting import Background, wait_until
 
 
 def _publish(client: Client, topic: str, n: int | list[int], mount: str = "/ajax") -> str:
@@ -100,19 +101,18 @@ def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> No
     publisher.login("bob")
 
     def once_subscribed() -> None:
-        deadline = time.monotonic() + 5
-        while publisher.get("/ajax-debug/live/subscribers").json()["count"] == 0:
-            if time.monotonic() > deadline:
-                return
-            time.sleep(0.01)
+        wait_until(
+            lambda: publisher.get("/ajax-debug/live/subscribers").json()["count"] > 0,
+            "the SSE stream to subscribe",
+            timeout=5,
+        )
         _publish(publisher, "chat/live", [0, 1, 2], mount="/ajax-debug")
         assert publisher.post("/ajax-debug/live/revoke-me").status == 204
 
-    thread = threading.Thread(target=once_subscribed)
-    thread.start()
+    publishing = Background(once_subscribed, "the publisher")
     began = time.monotonic()
     response = client.get("/ajax-debug/_live/sse", params={"topic": "chat/live"})
-    thread.join()
+    publishing.join()
     publisher.close()
     assert _events(response) == [("chat/live", 0), ("chat/live", 1), ("chat/live", 2)]
     assert time.monotonic() - began < 9, "the revoke did not end the stream"
