@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -249,13 +248,12 @@ def test_L7_long_poll_times_out_with_no_events_and_the_same_cursor(client: Clien
 def test_L7_long_poll_wakes_when_an_event_is_published(client: Client) -> None:
     start = _publish(client, "news", 0)
     publisher = client.sibling()
-    thread = threading.Timer(0.1, lambda: _publish(publisher, "news", 7))
-    thread.start()
+    publishing = Background(lambda: _publish(publisher, "news", 7), "the publisher", delay=0.1)
     began = time.monotonic()
     response = client.get(
         "/ajax/_live/poll", params={"topic": "news", "cursor": start, "timeout": 5}
     )
-    thread.join()
+    publishing.join()
     publisher.close()
     assert time.monotonic() - began < 4
     assert [e["data"] for e in response.json()["events"]] == [{"n": 7}]
@@ -280,11 +278,10 @@ def test_L7_a_signed_in_user_long_polls_a_topic_open_to_everyone(client: Client)
     assert waiting.json()["events"] == [{"id": second, "topic": "news", "data": {"n": 1}}]
     assert waiting.headers["cache-control"] == "no-store"  # a signed-in user's answer
     publisher = client.sibling()
-    thread = threading.Timer(0.1, lambda: _publish(publisher, "news", 7))
-    thread.start()
+    publishing = Background(lambda: _publish(publisher, "news", 7), "the publisher", delay=0.1)
     params = {"topic": "news", "cursor": second, "timeout": 5}
     woken = client.get("/ajax/_live/poll", params=params)
-    thread.join()
+    publishing.join()
     publisher.close()
     assert woken.status == 200, woken
     assert [e["data"] for e in woken.json()["events"]] == [{"n": 7}]
