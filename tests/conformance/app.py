@@ -803,7 +803,15 @@ def _live_endpoints(api: Ajax, stream_seconds: float) -> None:
 
     @api.endpoint("live/subscribers")
     def subscribers(request: AjaxRequest) -> dict[str, int]:
-        return {"count": len(live.broker.fanout)}
+        """How many subscriptions listen: what is published from now on reaches them.
+
+        A subscription is registered before it reads where it starts (the
+        head, without a cursor), so an event published in between comes
+        before its start and is not sent to it.  It has a cursor once that
+        read is done.
+        """
+        listening = [s for s in live.broker.fanout.subscriptions() if s.cursor]
+        return {"listening": len(listening)}
 
 
 #: What the WebSocket endpoints' ``finally`` blocks saw, by run id.

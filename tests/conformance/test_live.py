@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +13,7 @@ from ajaxkit import Ajax, NotFound
 from ajaxkit.core.clock import ManualClock
 from ajaxkit.live import Live, LiveSettings
 from tests.conformance.clients.base import Client, Response, WsClosed, WsSession
+from tests.waiting import Background, wait_until
 
 
 def _publish(client: Client, topic: str, n: int | list[int], mount: str = "/ajax") -> str:
@@ -94,25 +94,26 @@ def test_L2_a_backlog_of_many_pages_arrives_whole_and_in_order(client: Client) -
 
 def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> None:
     # The publisher sends once the stream listens, then revokes the listener,
-    # which ends the stream right after the events: no timer to race.
+    # which ends the stream right after the events: no timer to race.  Not
+    # once it is registered: it has not read the head it starts from yet, and
+    # what is published before that read is not its to receive.
     client.login("bob")
     publisher = client.sibling()
     publisher.login("bob")
 
-    def once_subscribed() -> None:
-        deadline = time.monotonic() + 5
-        while publisher.get("/ajax-debug/live/subscribers").json()["count"] == 0:
-            if time.monotonic() > deadline:
-                return
-            time.sleep(0.01)
+    def once_listening() -> None:
+        wait_until(
+            lambda: publisher.get("/ajax-debug/live/subscribers").json()["listening"] > 0,
+            "the SSE stream to listen",
+            timeout=5,
+        )
         _publish(publisher, "chat/live", [0, 1, 2], mount="/ajax-debug")
         assert publisher.post("/ajax-debug/live/revoke-me").status == 204
 
-    thread = threading.Thread(target=once_subscribed)
-    thread.start()
+    publishing = Background(once_listening, "the publisher")
     began = time.monotonic()
     response = client.get("/ajax-debug/_live/sse", params={"topic": "chat/live"})
-    thread.join()
+    publishing.join()
     publisher.close()
     assert _events(response) == [("chat/live", 0), ("chat/live", 1), ("chat/live", 2)]
     assert time.monotonic() - began < 9, "the revoke did not end the stream"
@@ -247,13 +248,12 @@ def test_L7_long_poll_times_out_with_no_events_and_the_same_cursor(client: Clien
 def test_L7_long_poll_wakes_when_an_event_is_published(client: Client) -> None:
     start = _publish(client, "news", 0)
     publisher = client.sibling()
-    thread = threading.Timer(0.1, lambda: _publish(publisher, "news", 7))
-    thread.start()
+    publishing = Background(lambda: _publish(publisher, "news", 7), "the publisher", delay=0.1)
     began = time.monotonic()
     response = client.get(
         "/ajax/_live/poll", params={"topic": "news", "cursor": start, "timeout": 5}
     )
-    thread.join()
+    publishing.join()
     publisher.close()
     assert time.monotonic() - began < 4
     assert [e["data"] for e in response.json()["events"]] == [{"n": 7}]
@@ -278,11 +278,10 @@ def test_L7_a_signed_in_user_long_polls_a_topic_open_to_everyone(client: Client)
     assert waiting.json()["events"] == [{"id": second, "topic": "news", "data": {"n": 1}}]
     assert waiting.headers["cache-control"] == "no-store"  # a signed-in user's answer
     publisher = client.sibling()
-    thread = threading.Timer(0.1, lambda: _publish(publisher, "news", 7))
-    thread.start()
+    publishing = Background(lambda: _publish(publisher, "news", 7), "the publisher", delay=0.1)
     params = {"topic": "news", "cursor": second, "timeout": 5}
     woken = client.get("/ajax/_live/poll", params=params)
-    thread.join()
+    publishing.join()
     publisher.close()
     assert woken.status == 200, woken
     assert [e["data"] for e in woken.json()["events"]] == [{"n": 7}]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,6 +17,7 @@ from ajaxkit.core.steps import DEFAULT_STEPS, StepCall
 from ajaxkit.types import AjaxResponse, Cookie
 from tests.conformance.app import WEBSOCKET_ENDED
 from tests.conformance.clients.base import Client, WsClosed, WsRefused
+from tests.waiting import wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -129,10 +129,8 @@ def test_W5_client_going_away_ends_the_handler(client: Client) -> None:
         ws.close()
         # The handler waits on an event, not the socket: only the session
         # noticing the disconnect can end it.
-        deadline = time.monotonic() + 5
-        while run not in WEBSOCKET_ENDED and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert WEBSOCKET_ENDED.get(run) is True
+        wait_until(lambda: run in WEBSOCKET_ENDED, "the handler to end", timeout=5)
+        assert WEBSOCKET_ENDED[run] is True
 
 
 # --- W6: the policy steps complete on the handshake ----------------------------

@@ -30,6 +30,7 @@ from websockets.sync.client import connect
 import ajaxkit.django
 from tests.conformance.app import WEBSOCKET_ENDED
 from tests.django_project import conformance_async_urls
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.django
 
@@ -124,7 +125,5 @@ def test_a_client_going_away_ends_the_handler(server: str) -> None:
     run = uuid.uuid4().hex
     with connect(f"ws://{server}/ajax/ws/wait/{run}") as ws:
         assert ws.recv(timeout=5) == "ready"
-    deadline = time.monotonic() + 5
-    while run not in WEBSOCKET_ENDED and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert WEBSOCKET_ENDED.get(run) is True
+    wait_until(lambda: run in WEBSOCKET_ENDED, "the handler to end", timeout=5)
+    assert WEBSOCKET_ENDED[run] is True

@@ -182,6 +182,31 @@ def test_open_delivers_backlog_then_live_with_no_gap_or_duplicate(make_broker: M
     assert run(scenario) == list(range(1, 400))
 
 
+def test_a_subscription_has_a_cursor_once_it_listens(make_broker: MakeBroker) -> None:
+    """Registered is not yet listening: an event published before the first read is not its own.
+
+    A subscription without a cursor starts at the head its first read finds.
+    What tells that it listens (every later event reaches it) is its cursor,
+    which it has from then on: the conformance app counts listeners by it.
+    """
+    broker = make_broker()
+
+    async def scenario() -> list[int]:
+        await broker.start()
+        subscription = broker.subscribe(frozenset({"a"}))
+        assert subscription.cursor == ""
+        await broker.apublish("a", _data(0))  # before its start
+        backlog = await broker.read(subscription, None, None)
+        subscription.release(backlog.position, backlog.cursor)
+        assert subscription.cursor == backlog.cursor != ""
+        await broker.apublish("a", _data(1))
+        got = await _drain(subscription, 1)
+        await broker.aclose()
+        return got
+
+    assert run(scenario) == [1]
+
+
 def test_aclose_does_not_wait_out_a_blocked_read(make_broker: MakeBroker) -> None:
     """A server stopping while its reader waits for events stops at once."""
     broker = make_broker()

@@ -32,6 +32,7 @@ import ajaxkit.starlette
 from ajaxkit import Ajax
 from ajaxkit.live import Backlog, Cursor, Live, LiveSettings, Subscription, parse_cursor
 from tests.live.conftest import MakeBroker
+from tests.waiting import Background, wait_until
 
 PAGE = 16
 BACKLOG = 2_000
@@ -274,18 +275,18 @@ def test_a_paged_resume_hands_over_to_live_events_losing_and_repeating_none(
         for _ in range(300):
             numbered.next()
             time.sleep(0.0005)
-        watch.caught_up.wait(30)
+        # Published once the resume is past its last page: it arrives live.
+        wait_until(watch.caught_up.is_set, "the resume to reach the head of the log", timeout=30)
         end.append(live.publish("seq", {"end": True}))
 
     def until(got: list[Got]) -> bool:
         return any(isinstance(data, dict) and "end" in data for _, _, data in got)
 
-    thread = threading.Thread(target=publisher)
-    thread.start()
+    publishing = Background(publisher, "the publisher")
     try:
         got = _run(live, resume(api, start, until))
     finally:
-        thread.join()
+        publishing.join()
     assert _numbers(got) == list(range(1, numbered.last + 1))
     assert got[-1][1] == end[0]
     assert watch.resets == 0
