@@ -22,6 +22,18 @@ from ajaxkit import Ajax, AjaxRequest, RegistrationError
 
 pytestmark = pytest.mark.django
 
+#: A registry whose one handler has Django's login_required above
+#: @api.endpoint, at module level as views are written: the endpoint serves
+#: the function beneath it, so the decorator guarded nothing.
+above = Ajax()
+
+
+@login_required  # type: ignore[type-var]  # typed for HttpRequest views
+@above.endpoint("secret")
+def secret(request: AjaxRequest) -> dict[str, str]:
+    return {"secret": "s3cr3t"}
+
+
 DECORATORS: list[tuple[Callable[[Any], Any], str]] = [
     (login_required, r"login_required=True"),
     (permission_required("auth.view_user"), r"permission=lambda request"),
@@ -84,3 +96,8 @@ def test_registered_before_ajaxkit_django_was_imported_it_is_refused_at_mount(
     monkeypatch.undo()
     with pytest.raises(RegistrationError, match=r"notes \(notes\)'.*login_required=True"):
         ajaxkit.django.urls(api)
+
+
+def test_a_django_view_decorator_above_an_endpoint_is_refused_at_mount() -> None:
+    with pytest.raises(RegistrationError, match=r"secret \(secret\)'.*above @api\.endpoint"):
+        ajaxkit.django.urls(above)

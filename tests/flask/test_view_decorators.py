@@ -19,6 +19,16 @@ from ajaxkit import Ajax, AjaxRequest, RegistrationError
 
 pytestmark = pytest.mark.flask
 
+#: Flask-Login's login_required above @api.endpoint guarded nothing.
+above = Ajax()
+
+
+@flask_login.login_required  # type: ignore[untyped-decorator]  # untyped, see the import
+@above.endpoint("secret")
+def secret(request: AjaxRequest) -> dict[str, str]:
+    return {"secret": "s3cr3t"}
+
+
 DECORATORS: list[Callable[[Any], Any]] = [
     flask_login.login_required,
     flask_login.fresh_login_required,
@@ -53,3 +63,8 @@ def test_registered_before_ajaxkit_flask_was_imported_it_is_refused_at_mount(
     monkeypatch.undo()
     with pytest.raises(RegistrationError, match=r"notes \(notes\)'.*login_required=True"):
         ajaxkit.flask.blueprint(api)
+
+
+def test_flask_login_above_an_endpoint_is_refused_at_mount() -> None:
+    with pytest.raises(RegistrationError, match=r"secret \(secret\)'.*above @api\.endpoint"):
+        ajaxkit.flask.blueprint(above)

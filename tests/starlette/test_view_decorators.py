@@ -17,6 +17,15 @@ from ajaxkit import Ajax, AjaxRequest, RegistrationError
 
 pytestmark = pytest.mark.starlette
 
+#: Starlette's requires() above @api.endpoint guarded nothing.
+above = Ajax()
+
+
+@requires("authenticated")
+@above.endpoint("secret")
+async def secret(request: AjaxRequest) -> dict[str, str]:
+    return {"secret": "s3cr3t"}
+
 
 def test_requires_under_an_endpoint_is_refused() -> None:
     api = Ajax()
@@ -53,3 +62,9 @@ def test_registered_before_ajaxkit_starlette_was_imported_it_is_refused_at_mount
     for mount in (ajaxkit.starlette.app, ajaxkit.fastapi.app):
         with pytest.raises(RegistrationError, match=r"notes \(notes\)'.*login_required=True"):
             mount(api)
+
+
+def test_requires_above_an_endpoint_is_refused_at_mount() -> None:
+    for mount in (ajaxkit.starlette.app, ajaxkit.fastapi.app):
+        with pytest.raises(RegistrationError, match=r"secret \(secret\)'.*above @api\.endpoint"):
+            mount(above)

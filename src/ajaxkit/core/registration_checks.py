@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+import sys
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -37,11 +38,13 @@ __all__ = [
     "check_bound_names",
     "check_catch_all",
     "check_converters",
+    "check_decorated_above",
     "check_decorators",
     "check_factory_options",
     "check_for_platform",
     "check_free",
     "check_methods",
+    "check_mount",
     "check_not_a_method",
     "check_parameters",
     "check_path_names",
@@ -478,6 +481,40 @@ def check_decorators(route: str, func: Callable[..., Any]) -> None:
         problem = check(layer)
         if problem is not None:
             raise RegistrationError(f"Endpoint {_label(route, func)}: {problem}")
+
+
+def check_decorated_above(endpoints: Iterable[Endpoint]) -> None:
+    """No framework view decorator sits above ``@api.endpoint`` on a handler.
+
+    There it wraps the function after the endpoint took it, so the endpoint
+    serves the function beneath and the decorator never runs: Django's
+    ``login_required`` written above guarded nothing, and every anonymous
+    call got the data.  Only the mount can see it, once the module that
+    defines the handler has run, by the name the module binds it to (so a
+    handler defined inside a function is not seen).
+    """
+    checks = [p.check_decorator for p in declared_platforms() if p.check_decorator is not None]
+    for endpoint, check in itertools.product(endpoints, checks):
+        func = endpoint.func
+        module = sys.modules.get(getattr(func, "__module__", None) or "")
+        named = getattr(module, getattr(func, "__name__", ""), None)
+        chain = wrapped_chain(named) if named is not func else []
+        above = next((i for i, layer in enumerate(chain) if layer is func), 0)
+        problem = next(filter(None, map(check, chain[:above])), None)
+        if problem is not None:
+            raise RegistrationError(
+                f"Endpoint {_label(endpoint.route, func)}: a view decorator above "
+                f"@api.endpoint never runs, since the endpoint serves the function "
+                f"beneath it. {problem}"
+            )
+
+
+def check_mount(endpoints: Iterable[Endpoint], platform: str) -> None:
+    """What an integration checks when it mounts a registry: the registration
+    checks ``platform`` missed, and view decorators above ``@api.endpoint``."""
+    endpoints = list(endpoints)
+    check_for_platform(endpoints, platform)
+    check_decorated_above(endpoints)
 
 
 def wrapped_chain(view: Any) -> list[Any]:
