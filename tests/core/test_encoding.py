@@ -117,3 +117,31 @@ def test_an_endpoint_returning_a_huge_integer_logs_what_to_do(
     assert any("factorial" in m and "integer beyond 64 bits" in m for m in messages), messages
     # Not the advice for an unknown type, which would name orjson's TypeError.
     assert not any("register(" in m for m in messages), messages
+
+
+class Rows:
+    """Iterable but not a list, as a Django QuerySet or SQLAlchemy's result is."""
+
+    def __iter__(self) -> Any:
+        return iter([{"id": 1}])
+
+
+@pytest.mark.parametrize("value", [Rows(), {"a": 1}.values(), range(3)])
+def test_an_endpoint_returning_an_iterable_is_told_to_make_it_a_list(
+    caplog: pytest.LogCaptureFixture, value: Any
+) -> None:
+    # A newcomer's `return User.objects.values("id")`: the advice to register
+    # an encoder for QuerySet sent them the long way round.
+    api = Ajax()
+
+    @api.endpoint("rows")
+    def rows() -> Any:
+        return {"rows": value}
+
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = Client(api).get("/ajax/rows")
+    assert response.json()["code"] == "encoding_failed"
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    kind = type(value).__qualname__
+    assert any(f"{kind}, which is iterable but not a list" in m for m in messages), messages
+    assert any("list(...)" in m for m in messages), messages

@@ -5,6 +5,7 @@ Runs only after :mod:`ajaxkit.core.admission` let the request in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.body import BODY_METHODS, ReadBody, parse_body
@@ -173,16 +174,33 @@ def _encoded(
         kind = exc.value_type
         if kind is None:  # past what JSON carries: the description says what to do
             raise EncodingError(f"Endpoint {endpoint.name} returned {exc.what}.") from exc
-        # A newcomer returns an ORM row or a QuerySet: say what to do instead.
-        raise EncodingError(
-            f"Endpoint {endpoint.name} returned a value of type "
-            f"{kind.__module__}.{kind.__qualname__}, which cannot be encoded. Return "
-            f"dicts, lists, dataclasses or pydantic models; give the handler a return "
-            f"annotation naming a pydantic model (-> UserOut, -> list[UserOut]), which "
-            f"reads an ORM row's attributes; or teach the encoder the type: "
-            f"api.settings.encoder.register({kind.__name__}, lambda value: ...)."
-        ) from exc
+        raise EncodingError(_unencodable(endpoint, kind)) from exc
     return strip_for_head(request, response)
+
+
+def _unencodable(endpoint: Endpoint, kind: type) -> str:
+    """What to do about a value of type ``kind`` the encoder does not know.
+
+    A newcomer returns an ORM row or a QuerySet.  A collection that is no
+    list (a QuerySet, ``dict.values()``, a ``range``) needs only ``list()``,
+    which advice to register an encoder for its type would hide.
+    """
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if issubclass(kind, Iterable) and not issubclass(kind, Mapping):
+        return (
+            f"Endpoint {endpoint.name} returned a value of type {name}, which is iterable "
+            f"but not a list, so it cannot be encoded. Return list(...) of it to send an "
+            f"array (of a QuerySet of rows: list(queryset.values(...))), or give the "
+            f"handler a return annotation naming a pydantic model (-> list[UserOut]), "
+            f"which reads each row's attributes."
+        )
+    return (
+        f"Endpoint {endpoint.name} returned a value of type {name}, which cannot be "
+        f"encoded. Return dicts, lists, dataclasses or pydantic models; give the handler "
+        f"a return annotation naming a pydantic model (-> UserOut, -> list[UserOut]), "
+        f"which reads an ORM row's attributes; or teach the encoder the type: "
+        f"api.settings.encoder.register({kind.__name__}, lambda value: ...)."
+    )
 
 
 def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:

@@ -9,8 +9,9 @@ event loop.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -25,6 +26,7 @@ __all__ = [
     "amend_status_code",
     "declare",
     "declared_platforms",
+    "view_decorator_check",
 ]
 
 ExceptionTranslator = Callable[[BaseException], "AjaxError | None"]
@@ -33,6 +35,10 @@ ThreadRunner = Callable[..., Awaitable[Any]]
 #: parameter.  ``marker`` is its default (``None`` when it has none) or one of
 #: the extras of its ``Annotated[...]`` hint; the check runs once for each.
 ParameterCheck = Callable[[str, Any], "str | None"]
+#: ``check_decorator(layer) -> message | None``: a message refuses a handler
+#: wrapped (``__wrapped__``, at any depth) in ``layer``, one of the
+#: framework's own view decorators, saying what to write instead.
+DecoratorCheck = Callable[[Any], "str | None"]
 #: ``amend(native_response, status or None, headers)``, in place.
 NativeAmender = Callable[[Any, "int | None", Mapping[str, str]], None]
 
@@ -88,6 +94,10 @@ class Platform:
             parameter annotated with one of them receives the native request.
         check_parameter: refuses, at registration, handler parameters the
             framework's users may expect it to fill (FastAPI's ``Depends``).
+        check_decorator: refuses, at registration, a handler wrapped in one
+            of the framework's view decorators (Django's ``login_required``),
+            which would answer in the framework's words (a redirect to the
+            login page, an HTML 405) or fail on ajaxkit's request.
         upload_types: the framework's classes for an uploaded file; a
             parameter annotated with one is refused at registration, saying
             to annotate :class:`~ajaxkit.UploadedFile`.
@@ -116,6 +126,7 @@ class Platform:
     amend_native: NativeAmender | None = None
     request_types: tuple[type, ...] = ()
     check_parameter: ParameterCheck | None = None
+    check_decorator: DecoratorCheck | None = None
     upload_types: tuple[type, ...] = ()
     user_source: str | None = None
     credential_cookies: Callable[[], Collection[str]] | None = None
@@ -139,6 +150,44 @@ def declare(platform: Platform) -> Platform:
 def declared_platforms() -> tuple[Platform, ...]:
     """The platforms integrations have declared so far."""
     return tuple(_DECLARED.values())
+
+
+#: ``(decorators, message)`` pairs: a handler wrapped by any of ``decorators``
+#: is refused with ``message``.
+DecoratorAdvice = Iterable[tuple[Iterable[Callable[[Any], Any]], str]]
+
+
+def _view(request: Any) -> None: ...
+
+
+async def _async_view(request: Any) -> None: ...
+
+
+def view_decorator_check(advice: Callable[[], DecoratorAdvice]) -> DecoratorCheck:
+    """A :data:`DecoratorCheck` refusing the wrappers the decorators ``advice()``
+    names make, each with its message.
+
+    A wrapper is known by its code: ``functools.wraps`` copies a view's name,
+    module and attributes onto it, never its code.  Each decorator is tried
+    on a sync and an async view, since most wrap the two kinds in different
+    functions.  ``advice`` is called on the first check, so an optional
+    package (Flask-Login) is imported only if present and only when needed.
+    """
+
+    @cache
+    def messages() -> dict[Any, str]:
+        return {
+            getattr(decorate(view), "__code__", None): message
+            for decorators, message in advice()
+            for decorate in decorators
+            for view in (_view, _async_view)
+        }
+
+    def check(layer: Any) -> str | None:
+        code = getattr(layer, "__code__", None)
+        return None if code is None else messages().get(code)
+
+    return check
 
 
 class ReferenceNative(AjaxResponse):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import re
+import sys
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -37,10 +38,13 @@ __all__ = [
     "check_bound_names",
     "check_catch_all",
     "check_converters",
+    "check_decorated_above",
+    "check_decorators",
     "check_factory_options",
     "check_for_platform",
     "check_free",
     "check_methods",
+    "check_mount",
     "check_not_a_method",
     "check_parameters",
     "check_path_names",
@@ -52,6 +56,7 @@ __all__ = [
     "check_upload_types",
     "default_route",
     "explained",
+    "wrapped_chain",
 ]
 
 #: Methods an endpoint may answer; ``WEBSOCKET`` is the pseudo-method of a
@@ -374,8 +379,9 @@ def check_response_parameters(
 
 
 def check_for_platform(endpoints: Iterable[Endpoint], platform: str) -> None:
-    """Run the declared platforms' parameter and upload checks on ``endpoints``
-    registered before ``platform`` was declared (they escaped its checks).
+    """Run the declared platforms' parameter, upload and decorator checks on
+    ``endpoints`` registered before ``platform`` was declared (they escaped
+    its checks).
 
     An endpoint that passed them for ``platform`` (at registration or an
     earlier mount) is not read again: mounting a registry twice reads each
@@ -390,6 +396,7 @@ def check_for_platform(endpoints: Iterable[Endpoint], platform: str) -> None:
         hints = _hints(endpoint.func)
         check_parameters(label, endpoint.func, hints)
         check_upload_types(label, endpoint.func, hints)
+        check_decorators(endpoint.route, endpoint.func)
         endpoint.checked_for.update(platforms)
 
 
@@ -455,6 +462,69 @@ def check_catch_all(route: str, func: Callable[..., Any]) -> None:
                 f"anything, since parameters are bound by name; name each input as a "
                 f"parameter, or read them all from request.query or request.data."
             )
+
+
+def check_decorators(route: str, func: Callable[..., Any]) -> None:
+    """A registry handler is not wrapped in a framework's own view decorator.
+
+    Such a decorator expects the framework's request and answers in the
+    framework's words: Django's ``login_required`` under ``@api.endpoint``
+    redirected an anonymous ``fetch()`` to the login page (or failed with a
+    500 on ajaxkit's request), ``require_POST`` answered Django's HTML 405,
+    and ``csrf_exempt`` exempted nothing.  Each declared platform names its
+    own; a decorator of the project's own is left alone.  A view wrapped
+    with ``@ajax`` is not checked: it is the framework's view, and Django's
+    ``csrf_exempt`` under ``@ajax`` is honoured.
+    """
+    checks = [p.check_decorator for p in declared_platforms() if p.check_decorator is not None]
+    for layer, check in itertools.product(wrapped_chain(func)[:-1], checks):
+        problem = check(layer)
+        if problem is not None:
+            raise RegistrationError(f"Endpoint {_label(route, func)}: {problem}")
+
+
+def check_decorated_above(endpoints: Iterable[Endpoint]) -> None:
+    """No framework view decorator sits above ``@api.endpoint`` on a handler.
+
+    There it wraps the function after the endpoint took it, so the endpoint
+    serves the function beneath and the decorator never runs: Django's
+    ``login_required`` written above guarded nothing, and every anonymous
+    call got the data.  Only the mount can see it, once the module that
+    defines the handler has run, by the name the module binds it to (so a
+    handler defined inside a function is not seen).
+    """
+    checks = [p.check_decorator for p in declared_platforms() if p.check_decorator is not None]
+    for endpoint, check in itertools.product(endpoints, checks):
+        func = endpoint.func
+        module = sys.modules.get(getattr(func, "__module__", None) or "")
+        named = getattr(module, getattr(func, "__name__", ""), None)
+        chain = wrapped_chain(named) if named is not func else []
+        above = next((i for i, layer in enumerate(chain) if layer is func), 0)
+        problem = next(filter(None, map(check, chain[:above])), None)
+        if problem is not None:
+            raise RegistrationError(
+                f"Endpoint {_label(endpoint.route, func)}: a view decorator above "
+                f"@api.endpoint never runs, since the endpoint serves the function "
+                f"beneath it. {problem}"
+            )
+
+
+def check_mount(endpoints: Iterable[Endpoint], platform: str) -> None:
+    """What an integration checks when it mounts a registry: the registration
+    checks ``platform`` missed, and view decorators above ``@api.endpoint``."""
+    endpoints = list(endpoints)
+    check_for_platform(endpoints, platform)
+    check_decorated_above(endpoints)
+
+
+def wrapped_chain(view: Any) -> list[Any]:
+    """``view``, what it wraps, what that wraps, ... (as ``inspect.unwrap`` walks;
+    a cycle ends it)."""
+    chain: list[Any] = []
+    while view is not None and all(view is not seen for seen in chain):  # cycles end it
+        chain.append(view)
+        view = getattr(view, "__wrapped__", None)
+    return chain
 
 
 def check_factory_options(model: Any, factory: Callable[..., Any], options: Any) -> None:

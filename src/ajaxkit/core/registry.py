@@ -14,6 +14,7 @@ from ajaxkit.core.pipeline import flow
 from ajaxkit.core.platform import REFERENCE, Platform, declared_platforms
 from ajaxkit.core.registration_checks import (
     check_catch_all,
+    check_decorators,
     check_free,
     check_registration,
     check_route,
@@ -261,6 +262,7 @@ class Ajax:
             **options,
         )
         check_catch_all(endpoint.route, func)
+        check_decorators(endpoint.route, func)
         place(self.router, endpoint)
         return endpoint
 

@@ -48,6 +48,7 @@ from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.pipeline import flow
 from ajaxkit.core.platform import Platform
+from ajaxkit.core.registration_checks import wrapped_chain
 from ajaxkit.core.registry import build_endpoint, place
 from ajaxkit.core.routing import Router
 from ajaxkit.core.settings import Settings
@@ -64,7 +65,6 @@ __all__ = [
     "WrappedView",
     "WrappedViews",
     "from_config",
-    "wrapped_chain",
 ]
 
 
@@ -341,16 +341,6 @@ class WrappedViews:
     def unwrapped(self, routes: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
         """The routes (name -> view) that serve a wrapped view without its wrapper."""
         return {name: view for name, view in routes.items() if _holds(self._views, view)}
-
-
-def wrapped_chain(view: Any) -> list[Any]:
-    """``view``, what it wraps, what that wraps, ... (as ``inspect.unwrap`` walks;
-    a cycle ends it)."""
-    chain: list[Any] = []
-    while view is not None and all(view is not seen for seen in chain):  # cycles end it
-        chain.append(view)
-        view = getattr(view, "__wrapped__", None)
-    return chain
 
 
 def _hold(held: weakref.WeakValueDictionary[int, Callable[..., Any]], view: Any) -> None:

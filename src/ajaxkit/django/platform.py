@@ -34,8 +34,9 @@ from django.middleware.csrf import (
 )
 
 from ajaxkit.core.csrf import PassedChecks, token_hint
-from ajaxkit.core.platform import Platform, amend_status_code, declare
+from ajaxkit.core.platform import Platform, amend_status_code, declare, view_decorator_check
 from ajaxkit.django.adapter import DjangoBody
+from ajaxkit.django.decorators import view_decorator_advice
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
@@ -386,6 +387,7 @@ DJANGO_PLATFORM = declare(
         describe_native=describe_native,
         amend_native=amend_status_code,
         request_types=(HttpRequest,),
+        check_decorator=view_decorator_check(view_decorator_advice),
         upload_types=(UploadedFile,),
     )
 )

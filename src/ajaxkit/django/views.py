@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
 
 from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.endpoint import Permission
+from ajaxkit.core.registration_checks import check_mount, wrapped_chain
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.settings import Settings
 from ajaxkit.core.wrapper import (
@@ -21,7 +22,6 @@ from ajaxkit.core.wrapper import (
     ExemptableView,
     ViewDecorator,
     WrappedView,
-    wrapped_chain,
 )
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
@@ -121,6 +121,7 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
             sync handlers then run in Django's thread-sensitive executor.
     """
     require_registry(api, "ajaxkit.django.urls")
+    check_mount(api.endpoints(), DJANGO_PLATFORM.name)
     apply_django_settings(api)
     view = django_csrf_exempt((_async_view if asynchronous else _sync_view)(api))
     # CSRF is checked by the pipeline (DJANGO_PLATFORM.check_csrf) so that a

@@ -23,6 +23,7 @@ from flask.sansio.app import App
 from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter
 
+from ajaxkit.core.registration_checks import check_mount
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.platform import FLASK_PLATFORM
@@ -72,6 +73,7 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
     registries on one app need two different ``name``\\ s.
     """
     require_registry(api, "ajaxkit.flask.blueprint")
+    check_mount(api.endpoints(), FLASK_PLATFORM.name)
     bp = flask.Blueprint(name, __name__)
 
     def view(route: str = "") -> flask.Response:

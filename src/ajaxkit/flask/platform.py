@@ -25,7 +25,13 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from ajaxkit.core.platform import Platform, amend_status_code, declare
+from ajaxkit.core.platform import (
+    DecoratorAdvice,
+    Platform,
+    amend_status_code,
+    declare,
+    view_decorator_check,
+)
 from ajaxkit.exceptions import (
     AjaxError,
     MethodNotAllowed,
@@ -90,6 +96,25 @@ def credential_cookies() -> tuple[str, ...]:
     return (session, app.config.get("REMEMBER_COOKIE_NAME", default))
 
 
+def flask_login_decorators() -> DecoratorAdvice:
+    """Flask-Login's view decorators, when it is installed, and what an
+    endpoint writes instead: under ``@api.endpoint`` they answered an
+    anonymous ``fetch()`` with the login manager's redirect."""
+    try:
+        flask_login = importlib.import_module("flask_login")
+    except ImportError:
+        return ()
+    return (
+        (
+            (flask_login.login_required, flask_login.fresh_login_required),
+            "Flask-Login's login_required (as fresh_login_required) answers an anonymous "
+            "fetch() with the login manager's redirect to its login_view; remove it and "
+            "write @api.endpoint(..., login_required=True) for a 401 problem, or "
+            "permission=lambda request: ... for a 403.",
+        ),
+    )
+
+
 #: The platform :func:`ajaxkit.flask.blueprint` and :func:`ajaxkit.flask.ajax`
 #: dispatch with: the core's CSRF policy, also accepting Flask-WTF's tokens.
 FLASK_PLATFORM = declare(
@@ -103,6 +128,7 @@ FLASK_PLATFORM = declare(
         describe_native=describe_native,
         amend_native=amend_status_code,
         request_types=(flask.Request,),
+        check_decorator=view_decorator_check(flask_login_decorators),
         upload_types=(FileStorage,),
     )
 )

@@ -23,6 +23,7 @@ from ajaxkit.core.asgi import send_stream
 from ajaxkit.core.endpoint import WEBSOCKET
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.querystring import parse_query
+from ajaxkit.core.registration_checks import check_mount
 from ajaxkit.core.registry import Ajax
 from ajaxkit.core.steps import SAFE_METHODS
 from ajaxkit.core.websocket import serve_websocket
@@ -60,6 +61,7 @@ class AjaxApp:
     __slots__ = ("api", "platform")
 
     def __init__(self, api: Ajax, platform: Platform = STARLETTE_PLATFORM) -> None:
+        check_mount(api.endpoints(), platform.name)
         self.api = api
         self.platform = platform
         policy = api.settings.csrf

@@ -10,6 +10,7 @@ import json
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+from starlette.authentication import requires
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -17,7 +18,13 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from ajaxkit.core.csrf import csrf_signer, page_token
-from ajaxkit.core.platform import Platform, amend_status_code, declare
+from ajaxkit.core.platform import (
+    DecoratorAdvice,
+    Platform,
+    amend_status_code,
+    declare,
+    view_decorator_check,
+)
 from ajaxkit.exceptions import AjaxError, error_for_status
 from ajaxkit.types import Cookie, NativeSummary
 
@@ -67,6 +74,19 @@ def describe_native(response: Response) -> NativeSummary:
     )
 
 
+def view_decorator_advice() -> DecoratorAdvice:
+    """Starlette's view decorator and what an endpoint writes instead."""
+    return (
+        (
+            (requires("authenticated"),),
+            "Starlette's requires() reads Starlette's request, so it fails on ajaxkit's, "
+            "and answers with its own 403 or redirect; remove it and write "
+            "@api.endpoint(..., login_required=True) for a 401 problem, or "
+            "permission=lambda request: ... for a 403.",
+        ),
+    )
+
+
 #: Starlette responses pass through; sync code runs in anyio's thread pool
 #: (as Starlette runs sync endpoints); CSRF is the core's policy.
 STARLETTE_PLATFORM = declare(
@@ -79,6 +99,7 @@ STARLETTE_PLATFORM = declare(
         describe_native=describe_native,
         amend_native=amend_status_code,
         request_types=(Request,),
+        check_decorator=view_decorator_check(view_decorator_advice),
         upload_types=(UploadFile,),
     )
 )
