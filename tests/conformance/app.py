@@ -667,6 +667,26 @@ def _cookie_endpoints(api: Ajax) -> None:
     def echo_cookies(request: AjaxRequest) -> dict[str, str]:
         return dict(request.cookies)
 
+    _header_endpoints(api)
+
+
+def _header_endpoints(api: Ajax) -> None:
+    @api.endpoint("headers/echo/{shape}")
+    def echo_header(request: AjaxRequest, shape: str, name: str, value: str) -> Any:
+        # A header written from the request, as a download's file name is.
+        if shape == "response":
+            headers = {"Content-Type": "application/json", name: value}
+            return AjaxResponse(body=b"{}", headers=headers)
+        if shape == "stream":
+            return Stream(iter([b"a"]), media_type="text/plain", headers={name: value})
+        if shape == "error":
+            raise Conflict("Written from the request.", headers={name: value})
+        return {"ok": True}, 200, {name: value}
+
+    @api.endpoint("headers/count")
+    def count_header(request: AjaxRequest) -> Any:
+        return [1, 2, 3], {"X-Total-Count": 3}
+
 
 #: What the stream endpoints' ``finally`` blocks saw, by run id.
 STREAM_CLOSED: dict[str, bool] = {}

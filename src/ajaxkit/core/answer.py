@@ -12,6 +12,7 @@ from ajaxkit.core.effects import Flow
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.head import strip_for_head
+from ajaxkit.core.headerfields import check_response_headers, checked_headers
 from ajaxkit.core.limits import check_input_limits
 from ajaxkit.core.streams import Chunks, CloseChunks, Stream, is_stream_result
 from ajaxkit.exceptions import EncodingError, ServerError
@@ -105,6 +106,7 @@ def render_result(
         return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
         check_status(result.status, endpoint)
+        check_response_headers(result, endpoint.name)
         if result.stream is not None:
             # HEAD: an empty stream, as below; the flow closes the handler's.
             chunks = iter(()) if request.method == "HEAD" else result.stream
@@ -152,6 +154,7 @@ def _amended_native(result: tuple[Any, ...], endpoint: Endpoint, platform: Platf
         )
     if status is not None:
         check_status(status, endpoint)
+    headers = checked_headers(headers, endpoint.name)
     if platform.amend_native is None:
         raise ServerError(f"Endpoint {endpoint.name}: {platform.name} cannot amend a response.")
     platform.amend_native(native, status, headers)
@@ -165,6 +168,8 @@ def _encoded(
     request: AjaxRequest,
 ) -> AjaxResponse:
     value, status, headers = result
+    if headers:
+        headers = checked_headers(headers, endpoint.name)
     if endpoint.result is not None and value is not None:
         value = endpoint.result.apply(value, endpoint.name)
     try:
@@ -210,8 +215,9 @@ def _stream_response(
     if not isinstance(result, Stream):
         result = Stream.ndjson(result, settings)
     check_status(result.status, endpoint)
+    headers = {"Content-Type": result.media_type, **result.headers}
+    headers = checked_headers(headers, endpoint.name)
     stream = _bound_stream(result, endpoint, settings, request, platform)
-    headers = {"Content-Type": stream.media_type, **stream.headers}
     if request.method == "HEAD":
         # The handler ran; a HEAD answer has no body, so its stream is never
         # sent.  Still a stream, an empty one: its length is unknown, and a
