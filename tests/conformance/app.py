@@ -441,6 +441,11 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:
         return {"ok": True}, status
 
+    @api.endpoint("status/fractional")
+    def fractional_status(request: AjaxRequest) -> AjaxResponse:
+        # A status computed with "/" (a float), which no status line holds.
+        return AjaxResponse(status=402 / 2, body=b"{}")  # type: ignore[arg-type]
+
 
 def _encoding_endpoints(api: Ajax) -> None:
     @api.endpoint("encode/types")

@@ -770,8 +770,8 @@ def test_U6_unknown_methods_are_problem_405_with_allow(client: Client, method: s
     assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 
-@pytest.mark.parametrize("status", ["1000", "99", "0", "600"])
-def test_U7_handler_status_outside_100_599_is_logged_500(
+@pytest.mark.parametrize("status", ["1000", "99", "0", "600", "100", "101", "199"])
+def test_U7_handler_status_outside_200_599_is_logged_500(
     client: Client, caplog: pytest.LogCaptureFixture, status: str
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="ajaxkit"):
@@ -781,6 +781,16 @@ def test_U7_handler_status_outside_100_599_is_logged_500(
     assert any(f"status {status}" in m and body["instance"][9:] in m for m in messages)
     # A tuple of data ((1, 2)) reads as (body, status): the log says so.
     assert any("(body, status[, headers])" in m and "a list" in m for m in messages)
+
+
+def test_U7_a_status_that_is_no_whole_number_is_logged_500(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/status/fractional")
+    body = assert_problem(response, 500, "internal_error")
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any("status 201.0" in m and body["instance"][9:] in m for m in messages)
 
 
 def test_U8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: Any) -> None:

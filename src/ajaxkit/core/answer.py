@@ -191,15 +191,20 @@ def _encoded(
 
 
 def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:
-    """Refuse a status no HTTP response can carry, the same way on every framework.
+    """Refuse a status no final HTTP answer can carry, the same way on every framework.
 
     Left to the framework, Django raises while building its response (its
     HTML 500) and others send the number on; here it is a logged 500 problem.
-    ``hint`` is added to the message.
+    A 1xx status is interim, never a final answer (Django and Flask sent
+    one without its body, Starlette with it, and a server checking its
+    output refuses it), and a float (``402 / 2``) is no status at all,
+    which Flask failed on and Starlette wrote as ``201.0``.  ``hint`` is
+    added to the message.
     """
-    if not 100 <= status <= 599:
+    if type(status) is not int or not 200 <= status <= 599:
         raise ServerError(
-            f"Endpoint {endpoint.name} answered with status {status}, not 100-599.{hint}"
+            f"Endpoint {endpoint.name} answered with status {status!r}, "
+            f"not a whole number from 200 to 599.{hint}"
         )
 
 

@@ -6,7 +6,7 @@ response on some servers, setting whatever cookie the request asked for,
 while Django and Flask failed with their own 500 page; a character past
 Latin-1 failed Starlette while it wrote its headers.  Checked here, a field
 no response can carry is a logged 500 problem on every framework (rule H4),
-as a status outside 100-599 is (U7).  A whole number is written in decimal,
+as a status outside 200-599 is (U7).  A whole number is written in decimal,
 as Django and Flask write it.
 """
 
