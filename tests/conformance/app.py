@@ -144,6 +144,8 @@ MAIN_THREAD_LOOP_THREADS: set[int] = set()
 
 #: What ``native/binary`` answers: a PNG's signature, then bytes no UTF-8 text holds.
 BINARY_BODY = b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x80"
+#: Text a handler puts in an AjaxResponse as a str, past ASCII and past Latin-1.
+TEXT_BODY = "caf\u00e9 \u65e5\u672c"
 #: The UTF-8 byte order mark, which fetch() drops from the start of a text body.
 BOM = codecs.BOM_UTF8
 
@@ -440,6 +442,18 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("status/invalid")
     def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:
         return {"ok": True}, status
+
+    @api.endpoint("status/body/{kind}")
+    def body_of_kind(request: AjaxRequest, kind: str) -> AjaxResponse:
+        # Built by hand with text, or with bytes in a mutable buffer.
+        bodies: dict[str, Any] = {
+            "text": TEXT_BODY,
+            "bytearray": bytearray(TEXT_BODY.encode()),
+            "memoryview": memoryview(TEXT_BODY.encode()),
+            "number": 7,
+        }
+        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        return AjaxResponse(body=bodies[kind], headers=headers)
 
     @api.endpoint("status/fractional")
     def fractional_status(request: AjaxRequest) -> AjaxResponse:

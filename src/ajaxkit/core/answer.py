@@ -112,6 +112,7 @@ def render_result(
             chunks = iter(()) if request.method == "HEAD" else result.stream
             result.stream = _bound_stream(chunks, endpoint, settings, request, platform)
         else:
+            result.body = _body_bytes(result.body, endpoint)
             strip_for_head(request, result)
         return result
     if is_stream_result(result):
@@ -123,6 +124,27 @@ def render_result(
     split = split_result(result, profile.tuple_sets_status, profile.none_status)
     check_status(split[1], endpoint, _TUPLE_HINT if isinstance(result, tuple) else "")
     return _encoded(split, endpoint, settings, request)
+
+
+def _body_bytes(body: object, endpoint: Endpoint) -> bytes:
+    """The bytes of a body a handler put in its own :class:`AjaxResponse` (rule S9).
+
+    Left to the framework, text failed Starlette while it wrote the body
+    (and a batch holding the item), and a ``bytearray`` went out from
+    Django as the decimal digits of its bytes; a ``HEAD`` answer's length
+    counted characters, not bytes.  Text is sent as UTF-8, as a stream's
+    text chunks are, and as Django and Flask encoded it.
+    """
+    if type(body) is bytes:
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise ServerError(
+        f"Endpoint {endpoint.name} answered with an AjaxResponse whose body is of type "
+        f"{type(body).__name__}: a body is bytes (or text, sent as UTF-8)."
+    )
 
 
 #: Result types rendered as they are (exact types: a subclass may be anything).
