@@ -144,6 +144,19 @@ MAIN_THREAD_LOOP_THREADS: set[int] = set()
 
 #: What ``native/binary`` answers: a PNG's signature, then bytes no UTF-8 text holds.
 BINARY_BODY = b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x80"
+#: Cookie attributes a handler may give ``set_cookie``, by case: the first
+#: ones no Set-Cookie line can carry, the last ones spelt loosely.
+COOKIE_ATTRIBUTES: dict[str, dict[str, Any]] = {
+    "path-line-break": {"path": "/\r\nX-Injected: 1"},
+    "path-semicolon": {"path": "/; Domain=evil.example"},
+    "domain-semicolon": {"domain": "example.com; Secure"},
+    "path-past-ascii": {"path": "/caf\u00e9"},
+    "max-age-fraction": {"max_age": 1.5},
+    "max-age-text": {"max_age": "60"},
+    "samesite-unknown": {"samesite": "Bogus"},
+    "samesite-lower-case": {"samesite": "strict"},
+    "expires-naive": {"expires": dt.datetime(2030, 1, 1)},
+}
 #: Text a handler puts in an AjaxResponse as a str, past ASCII and past Latin-1.
 TEXT_BODY = "caf\u00e9 \u65e5\u672c"
 #: The UTF-8 byte order mark, which fetch() drops from the start of a text body.
@@ -685,6 +698,12 @@ def _cookie_endpoints(api: Ajax) -> None:
     @api.endpoint("cookies/echo")
     def echo_cookies(request: AjaxRequest) -> dict[str, str]:
         return dict(request.cookies)
+
+    @api.endpoint("cookies/attributes/{case}", methods=["POST"])
+    def cookie_attributes(request: AjaxRequest, case: str) -> AjaxResponse:
+        response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
+        response.set_cookie("pref", "1", **COOKIE_ATTRIBUTES[case])
+        return response
 
     _header_endpoints(api)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 import uuid
+from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -58,6 +61,66 @@ def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -
     assert response.status == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert response.cookies == {}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "path-line-break",
+        "path-semicolon",
+        "domain-semicolon",
+        "path-past-ascii",
+        "max-age-fraction",
+        "max-age-text",
+        "samesite-unknown",
+    ],
+)
+def test_H1_a_cookie_attribute_no_header_can_carry_is_a_500_problem(
+    client: Client, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    # Refused where it is set, as a bad name is: left to the frameworks, a
+    # path's line break or ";" went into the Set-Cookie line on some (a
+    # header or a Domain of the path's choosing) and was escaped by others,
+    # and a fractional or textual Max-Age failed one framework or another.
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.post(f"/ajax/cookies/attributes/{case}")
+    assert response.status == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.cookies == {}
+    assert "x-injected" not in response.headers
+    error_id = response.json()["instance"].removeprefix("urn:uuid:")
+    assert any("pref" in r.getMessage() and error_id in r.getMessage() for r in caplog.records)
+
+
+def test_H1_samesite_is_sent_in_its_one_spelling(client: Client) -> None:
+    (cookie,) = client.post("/ajax/cookies/attributes/samesite-lower-case").header_list(
+        "set-cookie"
+    )
+    assert "SameSite=Strict" in cookie
+
+
+@pytest.fixture
+def server_far_from_utc() -> Iterator[None]:
+    """The process's local time six hours behind UTC (``time.tzset``)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/Chicago"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.usefixtures("server_far_from_utc")
+def test_H1_a_naive_expiry_is_utc_time(client: Client) -> None:
+    # As Django and Flask read it; the others once read it as the server's
+    # local time, hours away from it.
+    (cookie,) = client.post("/ajax/cookies/attributes/expires-naive").header_list("set-cookie")
+    assert "01 jan 2030 00:00:00 gmt" in cookie.lower()
 
 
 def test_H2_repeated_response_headers_are_all_sent(client: Client) -> None:
