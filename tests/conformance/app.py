@@ -28,6 +28,7 @@ from ajaxkit import (
     AjaxRequest,
     AjaxResponse,
     Conflict,
+    NotFound,
     Stream,
     Unauthorized,
     UploadedFile,
@@ -465,6 +466,8 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
             "memoryview": memoryview(TEXT_BODY.encode()),
             "number": 7,
         }
+        if kind not in bodies:
+            raise NotFound()
         headers = {"Content-Type": "text/plain; charset=utf-8"}
         return AjaxResponse(body=bodies[kind], headers=headers)
 
@@ -702,6 +705,8 @@ def _cookie_endpoints(api: Ajax) -> None:
     @api.endpoint("cookies/attributes/{case}", methods=["POST"])
     def cookie_attributes(request: AjaxRequest, case: str) -> AjaxResponse:
         response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
+        if case not in COOKIE_ATTRIBUTES:
+            raise NotFound()
         response.set_cookie("pref", "1", **COOKIE_ATTRIBUTES[case])
         return response
 
