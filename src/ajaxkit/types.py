@@ -693,6 +693,40 @@ class Cookie:
                 f"Cannot set the cookie {self.name!r}: a cookie name is a token (letters, "
                 "digits and !#$%&'*+-.^_`|~), and not a Set-Cookie attribute name."
             ) from exc
+        self._check_attributes()
+
+    def _check_attributes(self) -> None:
+        """Refuse attributes no ``Set-Cookie`` line can carry; spell the rest one way.
+
+        A ``path`` or ``domain`` is written into the line as it is by some
+        frameworks (a line break there is another header, a ``;`` another
+        attribute) and escaped by others; a ``max_age`` that is no whole
+        number, or an unknown ``samesite``, failed one framework and went
+        out from another.  A naive ``expires`` is UTC, as Django and Flask
+        read it (the standard library would take it for local time).
+        """
+        for attribute in ("path", "domain"):
+            text = getattr(self, attribute)
+            if text is not None and not _ATTRIBUTE_TEXT.fullmatch(text):
+                raise ValueError(
+                    f"Cannot set the cookie {self.name!r}: its {attribute} {text!r} is not "
+                    "printable ASCII without ';', which is all a Set-Cookie attribute holds."
+                )
+        if self.max_age is not None and type(self.max_age) is not int:
+            raise ValueError(
+                f"Cannot set the cookie {self.name!r}: max_age is a whole number of "
+                f"seconds, not {self.max_age!r}."
+            )
+        if self.samesite:  # Django's CSRF_COOKIE_SAMESITE = False sends none too
+            spelt = _SAMESITE.get(str(self.samesite).lower())
+            if spelt is None:
+                raise ValueError(
+                    f"Cannot set the cookie {self.name!r}: samesite is 'Lax', 'Strict' or "
+                    f"'None', not {self.samesite!r}."
+                )
+            object.__setattr__(self, "samesite", spelt)
+        if self.expires is not None and self.expires.tzinfo is None:
+            object.__setattr__(self, "expires", self.expires.replace(tzinfo=timezone.utc))
 
     @classmethod
     def deletion(cls, name: str, *, path: str | None = "/", domain: str | None = None) -> Cookie:
@@ -721,6 +755,11 @@ class Cookie:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: RFC 6265 section 4.1.1: an attribute's value is any printable character
+#: but ";" (ASCII: no framework writes other text the same way).
+_ATTRIBUTE_TEXT = re.compile(r"[\x20-\x3a\x3c-\x7e]*")
+#: The one spelling of each SameSite value, by its lower-case form.
+_SAMESITE: dict[str, SameSite] = {"lax": "Lax", "strict": "Strict", "none": "None"}
 
 
 def _cookie_quote(value: str) -> str:

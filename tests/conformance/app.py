@@ -28,6 +28,7 @@ from ajaxkit import (
     AjaxRequest,
     AjaxResponse,
     Conflict,
+    NotFound,
     Stream,
     Unauthorized,
     UploadedFile,
@@ -144,6 +145,21 @@ MAIN_THREAD_LOOP_THREADS: set[int] = set()
 
 #: What ``native/binary`` answers: a PNG's signature, then bytes no UTF-8 text holds.
 BINARY_BODY = b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x80"
+#: Cookie attributes a handler may give ``set_cookie``, by case: the first
+#: ones no Set-Cookie line can carry, the last ones spelt loosely.
+COOKIE_ATTRIBUTES: dict[str, dict[str, Any]] = {
+    "path-line-break": {"path": "/\r\nX-Injected: 1"},
+    "path-semicolon": {"path": "/; Domain=evil.example"},
+    "domain-semicolon": {"domain": "example.com; Secure"},
+    "path-past-ascii": {"path": "/caf\u00e9"},
+    "max-age-fraction": {"max_age": 1.5},
+    "max-age-text": {"max_age": "60"},
+    "samesite-unknown": {"samesite": "Bogus"},
+    "samesite-lower-case": {"samesite": "strict"},
+    "expires-naive": {"expires": dt.datetime(2030, 1, 1)},
+}
+#: Text a handler puts in an AjaxResponse as a str, past ASCII and past Latin-1.
+TEXT_BODY = "caf\u00e9 \u65e5\u672c"
 #: The UTF-8 byte order mark, which fetch() drops from the start of a text body.
 BOM = codecs.BOM_UTF8
 
@@ -441,6 +457,25 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     def invalid_status(request: AjaxRequest, status: int = 1000) -> Any:
         return {"ok": True}, status
 
+    @api.endpoint("status/body/{kind}")
+    def body_of_kind(request: AjaxRequest, kind: str) -> AjaxResponse:
+        # Built by hand with text, or with bytes in a mutable buffer.
+        bodies: dict[str, Any] = {
+            "text": TEXT_BODY,
+            "bytearray": bytearray(TEXT_BODY.encode()),
+            "memoryview": memoryview(TEXT_BODY.encode()),
+            "number": 7,
+        }
+        if kind not in bodies:
+            raise NotFound()
+        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        return AjaxResponse(body=bodies[kind], headers=headers)
+
+    @api.endpoint("status/fractional")
+    def fractional_status(request: AjaxRequest) -> AjaxResponse:
+        # A status computed with "/" (a float), which no status line holds.
+        return AjaxResponse(status=402 / 2, body=b"{}")  # type: ignore[arg-type]
+
 
 def _encoding_endpoints(api: Ajax) -> None:
     @api.endpoint("encode/types")
@@ -674,6 +709,34 @@ def _cookie_endpoints(api: Ajax) -> None:
     @api.endpoint("cookies/echo")
     def echo_cookies(request: AjaxRequest) -> dict[str, str]:
         return dict(request.cookies)
+
+    @api.endpoint("cookies/attributes/{case}", methods=["POST"])
+    def cookie_attributes(request: AjaxRequest, case: str) -> AjaxResponse:
+        response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
+        if case not in COOKIE_ATTRIBUTES:
+            raise NotFound()
+        response.set_cookie("pref", "1", **COOKIE_ATTRIBUTES[case])
+        return response
+
+    _header_endpoints(api)
+
+
+def _header_endpoints(api: Ajax) -> None:
+    @api.endpoint("headers/echo/{shape}")
+    def echo_header(request: AjaxRequest, shape: str, name: str, value: str) -> Any:
+        # A header written from the request, as a download's file name is.
+        if shape == "response":
+            headers = {"Content-Type": "application/json", name: value}
+            return AjaxResponse(body=b"{}", headers=headers)
+        if shape == "stream":
+            return Stream(iter([b"a"]), media_type="text/plain", headers={name: value})
+        if shape == "error":
+            raise Conflict("Written from the request.", headers={name: value})
+        return {"ok": True}, 200, {name: value}
+
+    @api.endpoint("headers/count")
+    def count_header(request: AjaxRequest) -> Any:
+        return [1, 2, 3], {"X-Total-Count": 3}
 
 
 #: What the stream endpoints' ``finally`` blocks saw, by run id.

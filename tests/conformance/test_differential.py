@@ -96,6 +96,7 @@ NATIVE = frozenset(
 DIFFERENTIAL_ROUTES = sorted(
     (
         {*ROUTES, "errors/boom", "encode/bad", "errors/native/{kind}", "status/invalid"}
+        | {"status/fractional", "status/body/{kind}", "headers/echo/{shape}"}
         | {"stream/sync", "stream/async", "stream/raw"}
     )
     - STATEFUL

@@ -42,6 +42,10 @@ DELIBERATE = frozenset(
         "errors/native/{kind}",
         "errors/native-bare/{kind}",
         "status/invalid",
+        "status/fractional",
+        "status/body/{kind}",
+        "headers/echo/{shape}",
+        "cookies/attributes/{case}",
         "stream/fails",
         "native",
     }

@@ -335,6 +335,36 @@ def test_I2_the_same_key_with_another_query_is_422(app: Client, mounted: Mounted
     assert mounted.calls == ["a"]
 
 
+def _form_data(boundary: str, title: str) -> tuple[bytes, dict[str, str]]:
+    """A form with a file, as a browser's ``FormData`` sends it under ``boundary``."""
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\n{title}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="a.png"\r\n'
+        f"Content-Type: image/png\r\n\r\n\x89PNG\r\n--{boundary}--\r\n"
+    ).encode("latin-1")
+    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_I2_a_multipart_body_is_the_same_request_under_another_boundary(
+    app: Client, mounted: Mounted
+) -> None:
+    # A browser picks a new boundary each time it sends a FormData body, so
+    # the retry of an upload differs from its first try in that alone.
+    key = _key()
+    body, headers = _form_data("----WebKitFormBoundaryAAAA", "a")
+    first = app.post("/ajax/notes", content=body, headers={**headers, **key})
+    assert first.status == 201
+    body, headers = _form_data("----WebKitFormBoundaryBBBB", "a")
+    again = app.post("/ajax/notes", content=body, headers={**headers, **key})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    body, headers = _form_data("----WebKitFormBoundaryCCCC", "b")
+    other = app.post("/ajax/notes", content=body, headers={**headers, **key})
+    assert other.status == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert mounted.calls == ["a"]
+
+
 def test_I3_a_repeat_while_the_first_runs_is_409(app: Client, mounted: Mounted) -> None:
     key = _key()
     other = app.sibling()

@@ -204,6 +204,19 @@ def test_O10_an_etag_revalidates_with_304(client: Client, route: str) -> None:
     assert client.get(f"/ajax/{route}", headers={"If-None-Match": '"other"'}).status == 200
 
 
+@pytest.mark.parametrize("route", ["_openapi.json", "_types.d.ts"])
+@pytest.mark.parametrize("held", ["*", '"other", *'])
+def test_O10_a_star_matches_the_document_as_any_etag_does(
+    client: Client, route: str, held: str
+) -> None:
+    # RFC 9110 section 13.1.2: "*" matches any current representation, as it
+    # does for the client asset (J2) and a model record.
+    response = client.get(f"/ajax/{route}", headers={"If-None-Match": held})
+    assert response.status == 304
+    assert response.content == b""
+    assert response.headers["etag"] == client.get(f"/ajax/{route}").headers["etag"]
+
+
 # --- O12: a model list's parameters, exactly what the list accepts ------------------
 
 

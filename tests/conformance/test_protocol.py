@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ajaxkit import AjaxError, ClientError, Forbidden, NotFound, ProblemDocument
-from tests.conformance.app import SAMPLE_UUID, build_api
+from tests.conformance.app import SAMPLE_UUID, TEXT_BODY, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
 
@@ -162,6 +162,28 @@ def test_S8_result_not_matching_its_annotation_is_logged_500(
     assert "seven" not in response.text
     messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
     assert any("mismatch" in m and "PublicUser" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("kind", ["text", "bytearray", "memoryview"])
+def test_S9_a_hand_built_body_is_sent_as_its_utf8_bytes(client: Client, kind: str) -> None:
+    get = client.get(f"/ajax/status/body/{kind}")
+    assert (get.status, get.content) == (200, TEXT_BODY.encode())
+    head = client.request("HEAD", f"/ajax/status/body/{kind}")
+    assert head.headers.get("content-length") == str(len(TEXT_BODY.encode()))
+    item = {"path": f"status/body/{kind}"}
+    answer = client.post("/ajax/_batch", json={"items": [item]})
+    assert answer.status == 200
+    assert answer.json()["items"][0]["body"] == TEXT_BODY
+
+
+def test_S9_a_hand_built_body_that_is_no_text_or_bytes_is_logged_500(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/status/body/number")
+    body = assert_problem(response, 500, "internal_error")
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any("int" in m and body["instance"][9:] in m for m in messages), messages
 
 
 # --- E: encoding ------------------------------------------------------------
@@ -795,8 +817,8 @@ def test_U6_unknown_methods_are_problem_405_with_allow(client: Client, method: s
     assert response.headers["allow"] == "GET, HEAD, OPTIONS"
 
 
-@pytest.mark.parametrize("status", ["1000", "99", "0", "600"])
-def test_U7_handler_status_outside_100_599_is_logged_500(
+@pytest.mark.parametrize("status", ["1000", "99", "0", "600", "100", "101", "199"])
+def test_U7_handler_status_outside_200_599_is_logged_500(
     client: Client, caplog: pytest.LogCaptureFixture, status: str
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="ajaxkit"):
@@ -806,6 +828,16 @@ def test_U7_handler_status_outside_100_599_is_logged_500(
     assert any(f"status {status}" in m and body["instance"][9:] in m for m in messages)
     # A tuple of data ((1, 2)) reads as (body, status): the log says so.
     assert any("(body, status[, headers])" in m and "a list" in m for m in messages)
+
+
+def test_U7_a_status_that_is_no_whole_number_is_logged_500(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/status/fractional")
+    body = assert_problem(response, 500, "internal_error")
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any("status 201.0" in m and body["instance"][9:] in m for m in messages)
 
 
 def test_U8_multipart_without_boundary_is_400_under_csrf(client: Client, needs: Any) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 import uuid
+from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -60,10 +63,123 @@ def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -
     assert response.cookies == {}
 
 
+@pytest.mark.parametrize(
+    "case",
+    [
+        "path-line-break",
+        "path-semicolon",
+        "domain-semicolon",
+        "path-past-ascii",
+        "max-age-fraction",
+        "max-age-text",
+        "samesite-unknown",
+    ],
+)
+def test_H1_a_cookie_attribute_no_header_can_carry_is_a_500_problem(
+    client: Client, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    # Refused where it is set, as a bad name is: left to the frameworks, a
+    # path's line break or ";" went into the Set-Cookie line on some (a
+    # header or a Domain of the path's choosing) and was escaped by others,
+    # and a fractional or textual Max-Age failed one framework or another.
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.post(f"/ajax/cookies/attributes/{case}")
+    assert response.status == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.cookies == {}
+    assert "x-injected" not in response.headers
+    error_id = response.json()["instance"].removeprefix("urn:uuid:")
+    assert any("pref" in r.getMessage() and error_id in r.getMessage() for r in caplog.records)
+
+
+def test_H1_samesite_is_sent_in_its_one_spelling(client: Client) -> None:
+    (cookie,) = client.post("/ajax/cookies/attributes/samesite-lower-case").header_list(
+        "set-cookie"
+    )
+    assert "SameSite=Strict" in cookie
+
+
+@pytest.fixture
+def server_far_from_utc() -> Iterator[None]:
+    """The process's local time six hours behind UTC (``time.tzset``)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/Chicago"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+
+
+@pytest.mark.usefixtures("server_far_from_utc")
+def test_H1_a_naive_expiry_is_utc_time(client: Client) -> None:
+    # As Django and Flask read it; the others once read it as the server's
+    # local time, hours away from it.
+    (cookie,) = client.post("/ajax/cookies/attributes/expires-naive").header_list("set-cookie")
+    assert "01 jan 2030 00:00:00 gmt" in cookie.lower()
+
+
 def test_H2_repeated_response_headers_are_all_sent(client: Client) -> None:
     response = client.post("/ajax/cookies/set")
     links = [part.strip() for value in response.header_list("link") for part in value.split(",")]
     assert links == ["</a>; rel=preload", "</b>; rel=preload"]
+
+
+#: Header names no response can carry (RFC 9110 token), and values (control
+#: characters, CR and LF above all, and text past Latin-1).
+_BAD_HEADERS = [
+    ("X-Echo", "a\r\nSet-Cookie: sid=forged"),
+    ("X-Echo", "a\nb"),
+    ("X-Echo", "a\rb"),
+    ("X-Echo", "a\x00b"),
+    ("X-Echo", "a\x01b"),
+    ("X-Echo", "\u65e5\u672c"),
+    ("X Echo", "a"),
+    ("X:Echo", "a"),
+    ("X-Echo\r\nSet-Cookie", "sid=forged"),
+    ("", "a"),
+]
+
+
+@pytest.mark.parametrize("shape", ["tuple", "response", "stream", "error"])
+@pytest.mark.parametrize(("name", "value"), _BAD_HEADERS)
+def test_H4_a_header_no_response_can_carry_is_a_logged_500_problem(
+    client: Client, caplog: pytest.LogCaptureFixture, shape: str, name: str, value: str
+) -> None:
+    # Written from the request (a file name, a redirect target), a line
+    # break would have split the response and set a cookie on some servers.
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get(f"/ajax/headers/echo/{shape}", params={"name": name, "value": value})
+    assert response.status == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal_error"
+    assert "x-echo" not in response.headers
+    assert response.cookies == {}
+    error_id = response.json()["instance"].removeprefix("urn:uuid:")
+    logged = [r.getMessage() for r in caplog.records if error_id in r.getMessage()]
+    assert any("echo_header" in m and "header" in m for m in logged), logged
+
+
+@pytest.mark.parametrize(
+    ("shape", "status"), [("tuple", 200), ("response", 200), ("stream", 200), ("error", 409)]
+)
+def test_H4_header_values_with_tabs_and_spaces_are_sent(
+    client: Client, shape: str, status: int
+) -> None:
+    value = 'attachment; filename="a b.txt";\tsize=1'
+    response = client.get(f"/ajax/headers/echo/{shape}", params={"name": "X-Echo", "value": value})
+    assert response.status == status
+    assert response.headers["x-echo"] == value
+
+
+def test_H4_a_whole_number_header_value_is_sent_in_decimal(client: Client) -> None:
+    response = client.get("/ajax/headers/count")
+    assert response.status == 200
+    assert response.headers["x-total-count"] == "3"
 
 
 def test_H3_request_cookies_are_readable(client: Client) -> None:

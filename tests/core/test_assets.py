@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ajaxkit import Ajax
-from ajaxkit.core.assets import _matches, client_files, client_version
+from ajaxkit.core.assets import client_files, client_version
 
 
 def test_every_module_the_entry_imports_is_served() -> None:
@@ -22,15 +22,6 @@ def test_every_module_the_entry_imports_is_served() -> None:
 def test_client_version_is_a_short_stable_hash() -> None:
     assert re.fullmatch(r"[0-9a-f]{12}", client_version())
     assert client_version() == client_version()
-
-
-def test_if_none_match_comparison() -> None:
-    assert _matches('"a"', '"a"')
-    assert _matches('W/"a"', '"a"')
-    assert _matches('"b", W/"a"', '"a"')
-    assert _matches("*", '"a"')
-    assert not _matches("", '"a"')
-    assert not _matches('"ab"', '"a"')
 
 
 def test_every_registry_has_the_client_routes() -> None:

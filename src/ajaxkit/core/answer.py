@@ -13,6 +13,7 @@ from ajaxkit.core.effects import Flow
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.head import strip_for_head
+from ajaxkit.core.headerfields import check_response_headers, checked_headers
 from ajaxkit.core.limits import check_input_limits
 from ajaxkit.core.streams import Chunks, CloseChunks, Stream, is_stream_result
 from ajaxkit.exceptions import EncodingError, ServerError
@@ -106,11 +107,13 @@ def render_result(
         return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
         check_status(result.status, endpoint)
+        check_response_headers(result, endpoint.name)
         if result.stream is not None:
             # HEAD: an empty stream, as below; the flow closes the handler's.
             chunks = iter(()) if request.method == "HEAD" else result.stream
             result.stream = _bound_stream(chunks, endpoint, settings, request, platform)
         else:
+            result.body = _body_bytes(result.body, endpoint)
             strip_for_head(request, result)
         return result
     if is_stream_result(result):
@@ -122,6 +125,27 @@ def render_result(
     split = split_result(result, profile.tuple_sets_status, profile.none_status)
     check_status(split[1], endpoint, _TUPLE_HINT if isinstance(result, tuple) else "")
     return _encoded(split, endpoint, settings, request)
+
+
+def _body_bytes(body: object, endpoint: Endpoint) -> bytes:
+    """The bytes of a body a handler put in its own :class:`AjaxResponse` (rule S9).
+
+    Left to the framework, text failed Starlette while it wrote the body
+    (and a batch holding the item), and a ``bytearray`` went out from
+    Django as the decimal digits of its bytes; a ``HEAD`` answer's length
+    counted characters, not bytes.  Text is sent as UTF-8, as a stream's
+    text chunks are, and as Django and Flask encoded it.
+    """
+    if type(body) is bytes:
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise ServerError(
+        f"Endpoint {endpoint.name} answered with an AjaxResponse whose body is of type "
+        f"{type(body).__name__}: a body is bytes (or text, sent as UTF-8)."
+    )
 
 
 #: Result types rendered as they are (exact types: a subclass may be anything).
@@ -153,6 +177,7 @@ def _amended_native(result: tuple[Any, ...], endpoint: Endpoint, platform: Platf
         )
     if status is not None:
         check_status(status, endpoint)
+    headers = checked_headers(headers, endpoint.name)
     if platform.amend_native is None:
         raise ServerError(f"Endpoint {endpoint.name}: {platform.name} cannot amend a response.")
     platform.amend_native(native, status, headers)
@@ -166,6 +191,8 @@ def _encoded(
     request: AjaxRequest,
 ) -> AjaxResponse:
     value, status, headers = result
+    if headers:
+        headers = checked_headers(headers, endpoint.name)
     if endpoint.result is not None and value is not None:
         value = endpoint.result.apply(value, endpoint.name)
     try:
@@ -204,15 +231,20 @@ def _unencodable(endpoint: Endpoint, kind: type) -> str:
 
 
 def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:
-    """Refuse a status no HTTP response can carry, the same way on every framework.
+    """Refuse a status no final HTTP answer can carry, the same way on every framework.
 
     Left to the framework, Django raises while building its response (its
     HTML 500) and others send the number on; here it is a logged 500 problem.
-    ``hint`` is added to the message.
+    A 1xx status is interim, never a final answer (Django and Flask sent
+    one without its body, Starlette with it, and a server checking its
+    output refuses it), and a float (``402 / 2``) is no status at all,
+    which Flask failed on and Starlette wrote as ``201.0``.  ``hint`` is
+    added to the message.
     """
-    if not 100 <= status <= 599:
+    if type(status) is not int or not 200 <= status <= 599:
         raise ServerError(
-            f"Endpoint {endpoint.name} answered with status {status}, not 100-599.{hint}"
+            f"Endpoint {endpoint.name} answered with status {status!r}, "
+            f"not a whole number from 200 to 599.{hint}"
         )
 
 
@@ -228,8 +260,9 @@ def _stream_response(
     if not isinstance(result, Stream):
         result = Stream.ndjson(result, settings)
     check_status(result.status, endpoint)
+    headers = {"Content-Type": result.media_type, **result.headers}
+    headers = checked_headers(headers, endpoint.name)
     stream = _bound_stream(result, endpoint, settings, request, platform)
-    headers = {"Content-Type": stream.media_type, **stream.headers}
     if request.method == "HEAD":
         # The handler ran; a HEAD answer has no body, so its stream is never
         # sent.  Still a stream, an empty one: its length is unknown, and a

@@ -28,6 +28,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ajaxkit.core.conditions import none_match
 from ajaxkit.exceptions import ValidationFailed
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
@@ -119,7 +120,7 @@ def answer_asset(asset: ClientAsset, request: AjaxRequest) -> AjaxResponse:
         "ETag": asset.etag,
         "Cache-Control": VERSIONED_CACHE if pinned else UNVERSIONED_CACHE,
     }
-    if _matches(request.headers.get("If-None-Match", ""), asset.etag):
+    if none_match(request.headers.get("If-None-Match"), asset.etag):
         return AjaxResponse(status=304, headers=headers)
     headers["Content-Type"] = CLIENT_MEDIA_TYPE
     body = b"" if request.method == "HEAD" else asset.body
@@ -144,9 +145,3 @@ def _version(value: str) -> str:
             ]
         )
     return value
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    """RFC 9110 §13.1.2: weak comparison, ``*`` matches any current representation."""
-    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in candidates or etag in candidates

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import orjson
 
 from ajaxkit.core.head import strip_for_head
+from ajaxkit.core.headerfields import checked_headers
 from ajaxkit.core.profile import PROBLEM_TYPE, ErrorContext, ProblemDocument
 from ajaxkit.exceptions import AjaxError, EncodingError, ServerError
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -43,6 +44,13 @@ def error_context(
 ) -> ErrorContext:
     """Translate ``exc`` into our tree; a server error is logged with a new id."""
     error = exc if isinstance(exc, AjaxError) else platform.translate_exception(exc)
+    if error is not None and error.headers:
+        try:
+            error.headers = checked_headers(error.headers, endpoint_name or "(no endpoint)")
+        except ServerError as unsendable:
+            # Raised with a header no response can carry (rule H4): a 500.
+            unsendable.__cause__ = exc
+            exc, error = unsendable, None
     cause: BaseException | None = None
     if error is None:
         error, cause = ServerError(), exc

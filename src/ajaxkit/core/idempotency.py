@@ -40,9 +40,10 @@ from urllib.parse import urlencode
 
 import orjson
 
-from ajaxkit.core.body import ReadBody
+from ajaxkit.core.body import MULTIPART_TYPE, ReadBody
 from ajaxkit.core.effects import IO, Effect, Flow, blocking
 from ajaxkit.core.identity import address_bucket, client_address, user_id
+from ajaxkit.core.multipart import body_parts
 from ajaxkit.core.steps import Completion, StepCall, Verdict, load_user
 from ajaxkit.core.transactions import transactions_of
 from ajaxkit.exceptions import (
@@ -51,6 +52,7 @@ from ajaxkit.exceptions import (
     IdempotencyKeyInvalid,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
+    MalformedBody,
     RegistrationError,
     ServiceUnavailable,
 )
@@ -425,10 +427,34 @@ def _fingerprint(request: AjaxRequest, scope: str, body: bytes) -> str:
         # surrogatepass: a stranger's path or query may decode to a lone
         # surrogate, which must fingerprint, not fail the request.
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    digest.update(body)
+    digest.update(_payload(request, body))
     fingerprint = digest.hexdigest()
     request.state[_STATE + ".fp"] = fingerprint
     return fingerprint
+
+
+def _payload(request: AjaxRequest, body: bytes) -> bytes:
+    """What of ``body`` tells one request from another: all of it, but for
+    a multipart body the boundary (rule I2).
+
+    A browser makes up a new boundary each time it sends a ``FormData``
+    body, so the retry of an upload differs from its first try in that
+    alone; taken as bytes, every such retry was a 422 instead of its
+    stored answer.  The parts (their header lines and content) are hashed
+    in order, each with its length, so no two different lists of parts
+    hash alike.  A body the parser refuses is taken as it is: every try
+    of it gets the same 400.
+    """
+    if request.content_type != MULTIPART_TYPE:
+        return body
+    parts = hashlib.sha256(b"multipart parts\0")
+    try:
+        for part in body_parts(request.headers.get("content-type", ""), body):
+            parts.update(len(part).to_bytes(8, "big"))
+            parts.update(part)
+    except MalformedBody:
+        return body
+    return parts.digest()
 
 
 def _fingerprint_of(request: AjaxRequest) -> str:

@@ -33,7 +33,7 @@ from urllib.parse import unquote_to_bytes
 from ajaxkit.exceptions import ClientError, MalformedBody
 from ajaxkit.types import MultiDict, UploadedFile
 
-__all__ = ["MAX_PARAMETERS", "parse_multipart"]
+__all__ = ["MAX_PARAMETERS", "body_parts", "parse_multipart"]
 
 #: The most parameters one part header (or the body's Content-Type) may carry.
 #: A form part needs three (``name``, ``filename``, ``filename*``).
@@ -78,19 +78,33 @@ def parse_multipart(content_type: str, raw: bytes, max_parts: int | None = None)
         ClientError: more than ``max_parts`` parts (the ``max_params`` limit,
             rule N2), raised before the part over it is read.
     """
-    boundary = parameters(content_type)[1].get("boundary", "")
-    if not boundary:
-        raise MalformedBody("The multipart body has no boundary.")
     fields: list[tuple[str, str]] = []
     files: dict[str, list[UploadedFile]] = {}
-    parts = _parts(raw, b"--" + boundary.encode("latin-1", "replace"))
-    for count, part in enumerate(parts, start=1):
+    for count, part in enumerate(body_parts(content_type, raw), start=1):
         if max_parts is not None and count > max_parts:
             raise ClientError(
                 f"The body has more than {max_parts} parts; at most {max_parts} (max_params)."
             )
         _collect(part, fields, files)
     return MultiDict(fields), files
+
+
+def body_parts(content_type: str, raw: bytes) -> Iterator[bytes]:
+    """Each part of a multipart body as sent (its header lines and content), in order.
+
+    The boundary between them is left out: a client makes up a new one for
+    every request it sends (a browser does for each ``FormData`` body), so
+    it tells nothing about what the body holds.  The boundary is checked
+    at once; the parts are found as they are read.
+
+    Raises:
+        MalformedBody: no boundary, a ``Content-Type`` with too many
+            parameters, no delimiters, or no closing delimiter.
+    """
+    boundary = parameters(content_type)[1].get("boundary", "")
+    if not boundary:
+        raise MalformedBody("The multipart body has no boundary.")
+    return _parts(raw, b"--" + boundary.encode("latin-1", "replace"))
 
 
 def _parts(raw: bytes, dash: bytes) -> Iterator[bytes]:

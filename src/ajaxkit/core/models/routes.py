@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ajaxkit.core.conditions import none_match
 from ajaxkit.core.idempotency import IDEMPOTENCY_METHODS
 from ajaxkit.core.models.endpoint import ALL_OPERATIONS, ActionSpec, ModelEndpoint
 from ajaxkit.core.models.query import RESERVED, Expand, bad_parameter, parse_list_query
@@ -218,19 +219,12 @@ def _get(res: ModelResource) -> Callable[[AjaxRequest], Result]:
     def get_record(request: AjaxRequest) -> Result:
         expand = _record_expand(res, request)
         record = res.retrieve(request, res.convert_pk(request.path_params["pk"]), expand)
-        if _none_match(request.headers.get("if-none-match"), record.etag):
+        if none_match(request.headers.get("if-none-match"), record.etag):
             return None, 304, _headers(record)
         return record.data, 200, _headers(record)
 
     get_record.__qualname__ = f"{res.name}:get"
     return get_record
-
-
-def _none_match(header: str | None, etag: str) -> bool:
-    if header is None:
-        return False
-    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-    return "*" in tags or etag in tags
 
 
 def _update(res: ModelResource, *, partial: bool) -> Callable[[AjaxRequest], Result]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from ajaxkit.core.conditions import none_match
 from ajaxkit.core.openapi.document import DocumentCache
 from ajaxkit.core.openapi.typescript import typescript_declarations
 from ajaxkit.core.routing import mount_path
@@ -90,7 +91,6 @@ def _answer(request: AjaxRequest, encoded: tuple[bytes, str], content_type: str)
     body, etag = encoded
     # no-cache: the document changes with the code; revalidating is one 304.
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    held = request.headers.get("if-none-match", "")
-    if etag in (tag.strip().removeprefix("W/") for tag in held.split(",")):
+    if none_match(request.headers.get("if-none-match"), etag):
         return AjaxResponse(status=304, headers=headers)
     return AjaxResponse(status=200, body=body, headers={**headers, "Content-Type": content_type})
