@@ -281,6 +281,12 @@ class Requests:
         parameters = [self.contract.resolve(p) for p in op.get("parameters", [])]
         values = {p["name"]: v for p in parameters if (v := self._value(draw, p)) is not _UNSENT}
         media, body_schema = self._body(op) or (None, None)
+        if body_schema is not None and "anyOf" in body_schema:
+            # A lone list parameter's body: its array, or an object naming it.
+            body_schema = self.schema(draw(st.sampled_from(body_schema["anyOf"])))
+        array = None
+        if body_schema is not None and body_schema.get("type") == "array":
+            array, body_schema = draw(self.values(body_schema)), None
         payload = draw(self.objects(body_schema)) if body_schema is not None else None
         call = Call(method.upper(), "", user=draw(st.sampled_from(self.users)))
         wrong = draw(st.sampled_from(["none", "none", "missing", "hostile", "extra", "body"]))
@@ -289,7 +295,7 @@ class Requests:
         if wrong == "body" and media is not None:
             call.content, kind = draw(st.sampled_from(_BAD_BODIES))
             call.headers["Content-Type"] = kind
-            call.valid, payload = False, None
+            call.valid, payload, array = False, None, None
         call.path = self._path(path, parameters, values)
         call.params = self._query(parameters, values)
         for param in parameters:
@@ -301,6 +307,8 @@ class Requests:
                 call.files = {"unused": ("unused.txt", b"", "text/plain")}
         elif payload is not None:
             call.json = payload
+        elif array is not None:
+            call.json = array
         return call
 
     def _value(self, draw: st.DrawFn, param: dict[str, Any]) -> Any:
