@@ -220,7 +220,8 @@ def test_without_a_lookup_the_mapping_is_built_once() -> None:
 def test_plain_headers_answer_many_as_one_by_one() -> None:
     headers = Headers([("Cookie", "a=1"), ("X-A", "1"), ("x-a", "2")])
     assert headers.get_many(["cookie", "X-a", "nope"]) == ["a=1", "1, 2", None]
-    assert headers.extended([("X-B", "3")]).get_many(["x-b", "x-a"]) == ["3", "1, 2"]
+    assert headers.overridden([("X-B", "3")]).get_many(["x-b", "x-a"]) == ["3", "1, 2"]
+    assert headers.overridden([("x-A", "3")]).get_many(["x-a", "cookie"]) == ["3", "a=1"]
 
 
 @pytest.mark.starlette

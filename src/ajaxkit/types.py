@@ -93,17 +93,20 @@ class Headers(Mapping[str, str]):
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._map = _merged({}, items)
 
-    def extended(self, items: Collection[tuple[str, str]]) -> Headers:
-        """These headers plus ``items``, a name already here joined as the constructor joins.
+    def overridden(self, items: Collection[tuple[str, str]]) -> Headers:
+        """These headers with ``items``, which replace a name already here
+        (a name repeated in ``items`` is joined as the constructor joins).
 
-        Without ``items`` it is these very headers: they are immutable, so
-        requests derived from one (batch items) share them rather than copy.
+        As a ``fetch()``'s own header replaces the one the browser would
+        send.  Without ``items`` it is these very headers: they are
+        immutable, so requests derived from one (batch items) share them
+        rather than copy.
         """
         if not items:
             return self
-        extended = Headers()
-        extended._map = _merged(dict(self._map), items)
-        return extended
+        overridden = Headers()
+        overridden._map = {**self._map, **_merged({}, items)}
+        return overridden
 
     def __getitem__(self, key: str) -> str:
         return self._map[key.lower()]

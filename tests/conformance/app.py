@@ -734,6 +734,10 @@ def _header_endpoints(api: Ajax) -> None:
             raise Conflict("Written from the request.", headers={name: value})
         return {"ok": True}, 200, {name: value}
 
+    @api.endpoint("headers/seen")
+    def seen_headers(request: AjaxRequest, names: list[str]) -> dict[str, str | None]:
+        return {name: request.headers.get(name) for name in names}
+
     @api.endpoint("headers/count")
     def count_header(request: AjaxRequest) -> Any:
         return [1, 2, 3], {"X-Total-Count": 3}

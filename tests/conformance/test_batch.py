@@ -196,6 +196,18 @@ def test_K3_an_item_cannot_bring_its_own_identity(client: Client) -> None:
     assert answers[0]["body"].get("sessionid") != "stolen"
 
 
+def test_K1_an_items_header_replaces_the_batch_requests_of_that_name(client: Client) -> None:
+    # As a fetch()'s own header replaces the browser's: sent alone, the item's
+    # request would carry its own Accept only (ajaxkit.js coalesces a call
+    # asking for text/csv into a batch sent with the client's defaults).
+    names = ["accept", "accept-language"]
+    item = {"path": "headers/seen", "params": {"names": names}, "headers": {"ACCEPT": "text/csv"}}
+    sent = {"Accept": "application/json", "Accept-Language": "fr"}
+    answers = _answers(_batch(client, [item, {**item, "headers": {}}], **sent))
+    assert answers[0]["body"] == {"accept": "text/csv", "accept-language": "fr"}
+    assert answers[1]["body"] == {"accept": "application/json", "accept-language": "fr"}
+
+
 def test_K3_an_item_cannot_misdescribe_the_body_the_batch_writes(client: Client) -> None:
     # The batch writes an item's body: a length or coding of the item's own
     # would describe some other body (and make the item a 413 or a 400).

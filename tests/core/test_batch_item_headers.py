@@ -13,8 +13,9 @@ time, kept here as the specification) computes:
   ``Origin``, ``Sec-Fetch-*``, CSRF tokens, what a proxy writes about the
   caller: ``Forwarded``, ``X-Forwarded-*``, ``X-Real-IP``...) as they are:
   an item's own are dropped (K3);
-- the item's other headers, joined after an inherited one of the same name,
-  less those that would describe the body the batch writes for it
+- the item's other headers, replacing an inherited one of the same name (as
+  a ``fetch()``'s own header replaces the browser's), a name the item
+  repeats joined, less those that would describe the body the batch writes for it
   (``Content-Length``, ``Transfer-Encoding``, ``Content-Encoding``);
 - ``Content-Type: application/json`` for an item with a body, replacing the
   item's own.
@@ -107,11 +108,18 @@ def _reference_item_request(parent: AjaxRequest, item: BatchItem) -> AjaxRequest
         path=f"{mount}/{route}",
         route=route,
         query=MultiDict(pairs),
-        headers=Headers([*identity, *inherited, *own]),
+        headers=Headers([*_replaced(Headers([*identity, *inherited]), Headers(own)).items()]),
         body=body,
     )
     child.state[BATCH_ITEM] = True
     return child
+
+
+def _replaced(inherited: Headers, own: Headers) -> dict[str, str]:
+    """``inherited`` with each of ``own``'s names holding ``own``'s value instead."""
+    merged = dict(inherited.items())
+    merged.update(own.items())
+    return merged
 
 
 def _spelt(name: str) -> st.SearchStrategy[str]:
@@ -210,7 +218,7 @@ def test_an_item_may_not_bring_identity_headers_but_keeps_its_own_others() -> No
     derived = _ItemRequests(_parent(Headers(browser))).derive(item)
     assert dict(derived.headers.items()) == {
         "cookie": "s=1",
-        "accept": "*/*, text/csv",
+        "accept": "text/csv",
         "if-match": '"1"',
         "content-type": "application/json",
     }
@@ -221,11 +229,11 @@ def test_an_item_may_not_bring_identity_headers_but_keeps_its_own_others() -> No
     base=st.lists(st.tuples(_names, _values), max_size=8),
     more=st.lists(st.tuples(_names, _values), max_size=8),
 )
-def test_extended_headers_are_the_headers_of_both_lists(
+def test_overridden_headers_take_the_later_lists_names(
     base: list[tuple[str, str]], more: list[tuple[str, str]]
 ) -> None:
     shared = Headers(base)
-    extended = shared.extended(more)
-    assert list(extended.items()) == list(Headers([*base, *more]).items())
+    overridden = shared.overridden(more)
+    assert list(overridden.items()) == list(_replaced(shared, Headers(more)).items())
     assert list(shared.items()) == list(Headers(base).items())  # left as it was
-    assert (extended is shared) == (not more)
+    assert (overridden is shared) == (not more)
