@@ -124,3 +124,45 @@ def test_a_return_annotation_pydantic_cannot_validate_names_the_endpoint() -> No
     assert "return annotation" in message
     assert "-> Any" in message
     assert "profiles" not in [route.pattern for route in api.router]
+
+
+@pytest.mark.parametrize("name", ["req", "rq", "http_request"])
+def test_a_request_spelt_otherwise_and_unannotated_is_refused(name: str) -> None:
+    # def hello(req): a Django habit. Bound from the query string by name,
+    # every call answered 422 "req: Field required".
+    namespace: dict[str, object] = {}
+    exec(f"def hello({name}):\n    return {{}}", namespace)
+    with pytest.raises(RegistrationError) as info:
+        Ajax().add("hello", namespace["hello"])  # type: ignore[arg-type]
+    message = str(info.value)
+    assert "hello (hello)" in message
+    assert f"first parameter {name!r}" in message
+    assert "name it 'request'" in message
+
+
+def test_a_parameter_named_req_with_a_type_or_later_is_a_parameter() -> None:
+    api = Ajax()
+
+    def typed(req: str) -> dict[str, str]:
+        return {"req": req}
+
+    def later(request: AjaxRequest, req: int = 1) -> int:
+        return req
+
+    def defaulted(req="x"):  # type: ignore[no-untyped-def]
+        return req
+
+    api.add("typed", typed)
+    api.add("later", later)
+    api.add("defaulted", defaulted)
+    assert {e.route for e in api.endpoints()} >= {"typed", "later", "defaulted"}
+
+
+def test_a_websocket_handlers_first_parameter_is_its_socket_whatever_its_name() -> None:
+    api = Ajax()
+
+    async def chat(req):  # type: ignore[no-untyped-def]
+        await req.accept()
+
+    api.websocket("chat")(chat)
+    assert "chat" in {e.route for e in api.endpoints()}

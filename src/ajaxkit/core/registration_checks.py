@@ -80,7 +80,9 @@ def check_registration(
     check_route_pattern(label, str(route))
     check_converters(label, str(route))
     check_path_names(label, func, path_names)
-    hints = _hints(func)  # read once: the three checks below each need them
+    hints = _hints(func)  # read once: the checks below each need them
+    if "WEBSOCKET" not in checked:  # a WebSocket handler's first parameter is its socket
+        check_request_spelling(label, func, hints)
     check_parameters(label, func, hints)
     check_upload_types(label, func, hints)
     check_response_parameters(label, func, hints)
@@ -308,6 +310,34 @@ def check_path_names(label: str, func: Callable[..., Any], path_names: frozenset
             f"Endpoint {label}: the route captures {', '.join(missing)} but the "
             f"handler has no parameter of that name; add it ({wanted}, or another "
             f"type) or rename the route segment."
+        )
+
+
+#: First parameter names that stand for the request in other code (Django's
+#: ``def view(req)``) but are bound from the query string or body here.
+_REQUEST_SPELLINGS = frozenset({"req", "rq", "http_request"})
+
+
+def check_request_spelling(label: str, func: Callable[..., Any], hints: Mapping[str, Any]) -> None:
+    """A handler's first parameter spelt like the request is the request or a typed parameter.
+
+    ``def hello(req)`` is given the request only when named ``request`` or
+    annotated with a request class; unannotated and without a default,
+    ``req`` was bound from the query string by name, and every call
+    answered 422 "req: Field required".  Annotated (``req: str``) or with a
+    default, it reads as the parameter it then is.
+    """
+    params = list(_parameters(func).values())
+    if not params:
+        return
+    first = params[0]
+    spelt_so = first.name in _REQUEST_SPELLINGS
+    if spelt_so and first.name not in hints and first.default is first.empty:
+        raise RegistrationError(
+            f"Endpoint {label}: its first parameter {first.name!r} has no annotation, so it "
+            f"would be bound from the query string or body, not given the request; name it "
+            f"'request' or annotate it (AjaxRequest, or your framework's request class) to "
+            f"receive the request, or give it a type ({first.name}: str) if it is a parameter."
         )
 
 
