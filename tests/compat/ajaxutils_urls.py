@@ -42,6 +42,16 @@ def put_only(request: HttpRequest) -> dict[str, bool]:
     return {"put": True}
 
 
+@ajax(require_GET=True, require_POST=True)
+def get_and_post_flags(request: HttpRequest) -> dict[str, str]:
+    return {"method": request.method or ""}
+
+
+@ajax(require_POST=True, require="GET")
+def post_flag_and_require_get(request: HttpRequest) -> dict[str, str]:
+    return {"method": request.method or ""}
+
+
 @ajax()
 def not_found(request: HttpRequest) -> None:
     raise Http404("no such task")
@@ -112,6 +122,8 @@ urlpatterns = [
         some_very_private_view,
         submit_my_data,
         put_only,
+        get_and_post_flags,
+        post_flag_and_require_get,
         not_found,
         bad_request,
         teapot,

@@ -79,6 +79,25 @@ def test_require_method_is_case_insensitive(client: Client) -> None:
     assert client.get("/ajax/put_only/").status_code == 405
 
 
+@pytest.mark.parametrize(
+    ("view", "allowed", "refused"),
+    [
+        # The original kept one method, the last option it read: require_GET,
+        # then require_POST, then require.
+        ("get_and_post_flags", "post", "get"),
+        ("post_flag_and_require_get", "get", "post"),
+    ],
+)
+def test_the_last_method_option_is_the_only_method(
+    client: Client, view: str, allowed: str, refused: str
+) -> None:
+    response = getattr(client, allowed)(f"/ajax/{view}/")
+    assert (response.status_code, response.json()) == (200, {"method": allowed.upper()})
+    response = getattr(client, refused)(f"/ajax/{view}/")
+    assert (response.status_code, response.json()) == (405, envelope("Method not allowed"))
+    assert refused.upper() not in response["Allow"]
+
+
 def test_http404_is_fixed_not_found_message(client: Client) -> None:
     response = client.get("/ajax/not_found/")
     assert (response.status_code, response.json()) == (404, envelope("Not found"))

@@ -65,8 +65,9 @@ def ajax(
     Anonymous users get 401 ``{"status": "error", "error": "Unauthorized"}``
     (checked before the method, as the original did); other methods get 405
     ``"Method not allowed"`` with an ``Allow`` header.  Method names are
-    compared case-insensitively.  Several ``require*`` options allow each of
-    the methods they name.
+    compared case-insensitively.  As in the original, a view accepts one
+    method: of several ``require*`` options the last one read wins
+    (``require_GET``, then ``require_POST``, then ``require``).
     """
     methods = _methods(require_GET, require_POST, require)
 
@@ -77,10 +78,16 @@ def ajax(
 
 
 def _methods(require_get: bool, require_post: bool, require: str | None) -> tuple[str, ...]:
-    chosen = [m for flag, m in ((require_get, "GET"), (require_post, "POST")) if flag]
+    # The original overwrote one variable in this order; allowing every
+    # method named would open a POST-only view to GET (and so to requests
+    # no CSRF check covers).
     if require:
-        chosen.append(require.upper())
-    return tuple(dict.fromkeys(chosen)) or ANY_METHOD
+        return (require.upper(),)
+    if require_post:
+        return ("POST",)
+    if require_get:
+        return ("GET",)
+    return ANY_METHOD
 
 
 def _settings() -> Settings:
