@@ -9,7 +9,16 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+)
 from django.urls import path
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -60,6 +69,18 @@ def not_found(request: HttpRequest) -> None:
 @ajax()
 def bad_request(request: HttpRequest) -> HttpResponseBadRequest:
     return HttpResponseBadRequest("My error message")
+
+
+@ajax()
+def returned_error(request: HttpRequest) -> HttpResponse:
+    status = request.GET["status"]
+    kinds: dict[str, type[HttpResponse]] = {
+        "403": HttpResponseForbidden,
+        "404": HttpResponseNotFound,
+        "500": HttpResponseServerError,
+    }
+    text = f"My {status} message"
+    return kinds[status](text) if status in kinds else HttpResponse(text, status=int(status))
 
 
 @ajax()
@@ -126,6 +147,7 @@ urlpatterns = [
         post_flag_and_require_get,
         not_found,
         bad_request,
+        returned_error,
         teapot,
         redirect,
         boom,

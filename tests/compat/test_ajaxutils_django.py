@@ -108,6 +108,14 @@ def test_error_response_becomes_envelope(client: Client) -> None:
     assert (response.status_code, response.json()) == (400, envelope("My error message"))
 
 
+@pytest.mark.parametrize("status", [401, 403, 404, 500])
+def test_every_returned_error_response_keeps_its_own_text(client: Client, status: int) -> None:
+    # The original used the response's content for any status >= 400; the
+    # fixed messages are for the errors it produced itself.
+    response = client.get("/ajax/returned_error/", {"status": status})
+    assert (response.status_code, response.json()) == (status, envelope(f"My {status} message"))
+
+
 def test_none_is_200_null_as_the_original_answered(client: Client) -> None:
     response = client.get("/ajax/nothing/")
     assert (response.status_code, response["Content-Type"]) == (200, "application/json")
