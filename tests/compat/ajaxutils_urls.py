@@ -117,6 +117,26 @@ def values(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+class Moment(dt.datetime):
+    """A datetime subclass, as pendulum's and pandas' are."""
+
+
+class Arrowish:
+    """Not a datetime, but with ``isoformat()``, as arrow's ``Arrow`` is."""
+
+    def isoformat(self) -> str:
+        return "2024-05-17T13:45:30+02:00"
+
+
+@ajax()
+def iso_values(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "moment": Moment(2024, 5, 17, 13, 45, 30, tzinfo=dt.timezone.utc),
+        "aware_time": dt.time(13, 45, tzinfo=dt.timezone.utc),
+        "arrow": Arrowish(),
+    }
+
+
 @ajax()
 async def async_view(request: HttpRequest) -> dict[str, bool]:
     await asyncio.sleep(0)
@@ -153,6 +173,7 @@ urlpatterns = [
         boom,
         denied,
         values,
+        iso_values,
         async_view,
         post_anything,
         webhook,

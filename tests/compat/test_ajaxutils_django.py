@@ -162,6 +162,19 @@ def test_values_encode_predictably(client: Client) -> None:
     assert body["users"] == [body["user"]]
 
 
+def test_anything_with_isoformat_encodes_as_its_isoformat(client: Client) -> None:
+    # The original's only encoding hook: obj.isoformat() for any object that has it.
+    response = client.get("/ajax/iso_values/")
+    assert (response.status_code, response.json()) == (
+        200,
+        {
+            "moment": "2024-05-17T13:45:30+00:00",
+            "aware_time": "13:45:00+00:00",
+            "arrow": "2024-05-17T13:45:30+02:00",
+        },
+    )
+
+
 def test_async_view(client: Client) -> None:
     assert client.get("/ajax/async_view/").json() == {"async": True}
 

@@ -28,7 +28,7 @@ from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.core.settings import Settings
 from ajaxkit.core.wrapper import CSRF_CHECKED_HERE
 
-__all__ = ["ajax", "model_values"]
+__all__ = ["ajax", "iso_values", "model_values"]
 
 V = TypeVar("V", bound=Callable[..., Any])
 
@@ -91,8 +91,13 @@ def _methods(require_get: bool, require_post: bool, require: str | None) -> tupl
 
 
 def _settings() -> Settings:
-    encoder = JSONEncoder()
+    # Dates go through the hooks too, so that every value with isoformat()
+    # is written by it, as the original's one encoding hook wrote it: orjson
+    # refuses an aware time and a datetime subclass, and drops seconds from
+    # a UTC offset.
+    encoder = JSONEncoder(passthrough=("datetime",))
     encoder.add_hook(model_values)
+    encoder.add_hook(iso_values)
     return Settings(profile=AjaxUtilsProfile(), encoder=encoder)
 
 
@@ -170,3 +175,11 @@ def model_values(value: Any) -> Any:
     if functional is not None and isinstance(value, functional.Promise):
         return str(value)
     return JSONEncoder.SKIP
+
+
+def iso_values(value: Any) -> Any:
+    """``value.isoformat()`` for anything that has it: dates, times,
+    datetimes and their subclasses, and date-like objects of other libraries
+    (arrow's), as django-ajaxutils encoded them."""
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else JSONEncoder.SKIP
