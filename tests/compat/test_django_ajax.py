@@ -168,6 +168,12 @@ def test_http404_message_is_shown_as_it_is(alice: Client, path: str, message: st
     assert post(alice, path) == (404, failure(404, message))
 
 
+def test_a_returned_ajax_error_is_answered_as_if_raised(alice: Client) -> None:
+    # The original's json_response raised an AJAXError the endpoint returned.
+    status, body = post(alice, "legacy/returned_error.json")
+    assert (status, body) == (409, failure(409, "Returned, not raised.", slot=3))
+
+
 def test_unhandled_exception_is_500_without_details(alice: Client, caplog: Any) -> None:
     with caplog.at_level(logging.CRITICAL, logger="ajaxkit"):
         status, body = post(alice, "legacy/boom.json")

@@ -66,6 +66,10 @@ def shortcut_missing(request: Any) -> Any:
     return get_object_or_404(Widget, pk=0)
 
 
+def returned_error(request: Any) -> AJAXError:
+    return AJAXError(409, "Returned, not raised.", slot=3)
+
+
 def raw(request: Any) -> HttpResponse:
     return HttpResponse("a,b\n", content_type="text/csv")
 

@@ -114,16 +114,20 @@ def _model_operation(
 
 
 def as_original(handler: Callable[[AjaxRequest], Any]) -> Callable[[AjaxRequest], Any]:
-    """``handler`` with the original ``json_response``'s rule for ``Http404``:
-    ``AJAXError(404, str(exc))``, its message as written (empty for a bare
-    ``Http404``, Django's phrase for ``get_object_or_404``)."""
+    """``handler`` with the original ``json_response``'s two rules: an
+    ``Http404`` is ``AJAXError(404, str(exc))``, its message as written (empty
+    for a bare ``Http404``, Django's phrase for ``get_object_or_404``), and an
+    ``AJAXError`` the endpoint returns is raised."""
 
     @functools.wraps(handler)
     def wrapper(request: AjaxRequest) -> Any:
         try:
-            return handler(request)
+            result = handler(request)
         except Http404 as exc:
             raise AJAXError(404, str(exc)) from exc
+        if isinstance(result, AJAXError):
+            raise result
+        return result
 
     return wrapper
 
