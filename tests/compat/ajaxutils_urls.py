@@ -9,7 +9,16 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+)
 from django.urls import path
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -42,6 +51,16 @@ def put_only(request: HttpRequest) -> dict[str, bool]:
     return {"put": True}
 
 
+@ajax(require_GET=True, require_POST=True)
+def get_and_post_flags(request: HttpRequest) -> dict[str, str]:
+    return {"method": request.method or ""}
+
+
+@ajax(require_POST=True, require="GET")
+def post_flag_and_require_get(request: HttpRequest) -> dict[str, str]:
+    return {"method": request.method or ""}
+
+
 @ajax()
 def not_found(request: HttpRequest) -> None:
     raise Http404("no such task")
@@ -50,6 +69,18 @@ def not_found(request: HttpRequest) -> None:
 @ajax()
 def bad_request(request: HttpRequest) -> HttpResponseBadRequest:
     return HttpResponseBadRequest("My error message")
+
+
+@ajax()
+def returned_error(request: HttpRequest) -> HttpResponse:
+    status = request.GET["status"]
+    kinds: dict[str, type[HttpResponse]] = {
+        "403": HttpResponseForbidden,
+        "404": HttpResponseNotFound,
+        "500": HttpResponseServerError,
+    }
+    text = f"My {status} message"
+    return kinds[status](text) if status in kinds else HttpResponse(text, status=int(status))
 
 
 @ajax()
@@ -86,6 +117,26 @@ def values(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+class Moment(dt.datetime):
+    """A datetime subclass, as pendulum's and pandas' are."""
+
+
+class Arrowish:
+    """Not a datetime, but with ``isoformat()``, as arrow's ``Arrow`` is."""
+
+    def isoformat(self) -> str:
+        return "2024-05-17T13:45:30+02:00"
+
+
+@ajax()
+def iso_values(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "moment": Moment(2024, 5, 17, 13, 45, 30, tzinfo=dt.timezone.utc),
+        "aware_time": dt.time(13, 45, tzinfo=dt.timezone.utc),
+        "arrow": Arrowish(),
+    }
+
+
 @ajax()
 async def async_view(request: HttpRequest) -> dict[str, bool]:
     await asyncio.sleep(0)
@@ -112,13 +163,17 @@ urlpatterns = [
         some_very_private_view,
         submit_my_data,
         put_only,
+        get_and_post_flags,
+        post_flag_and_require_get,
         not_found,
         bad_request,
+        returned_error,
         teapot,
         redirect,
         boom,
         denied,
         values,
+        iso_values,
         async_view,
         post_anything,
         webhook,

@@ -79,6 +79,25 @@ def test_require_method_is_case_insensitive(client: Client) -> None:
     assert client.get("/ajax/put_only/").status_code == 405
 
 
+@pytest.mark.parametrize(
+    ("view", "allowed", "refused"),
+    [
+        # The original kept one method, the last option it read: require_GET,
+        # then require_POST, then require.
+        ("get_and_post_flags", "post", "get"),
+        ("post_flag_and_require_get", "get", "post"),
+    ],
+)
+def test_the_last_method_option_is_the_only_method(
+    client: Client, view: str, allowed: str, refused: str
+) -> None:
+    response = getattr(client, allowed)(f"/ajax/{view}/")
+    assert (response.status_code, response.json()) == (200, {"method": allowed.upper()})
+    response = getattr(client, refused)(f"/ajax/{view}/")
+    assert (response.status_code, response.json()) == (405, envelope("Method not allowed"))
+    assert refused.upper() not in response["Allow"]
+
+
 def test_http404_is_fixed_not_found_message(client: Client) -> None:
     response = client.get("/ajax/not_found/")
     assert (response.status_code, response.json()) == (404, envelope("Not found"))
@@ -87,6 +106,14 @@ def test_http404_is_fixed_not_found_message(client: Client) -> None:
 def test_error_response_becomes_envelope(client: Client) -> None:
     response = client.get("/ajax/bad_request/")
     assert (response.status_code, response.json()) == (400, envelope("My error message"))
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 500])
+def test_every_returned_error_response_keeps_its_own_text(client: Client, status: int) -> None:
+    # The original used the response's content for any status >= 400; the
+    # fixed messages are for the errors it produced itself.
+    response = client.get("/ajax/returned_error/", {"status": status})
+    assert (response.status_code, response.json()) == (status, envelope(f"My {status} message"))
 
 
 def test_none_is_200_null_as_the_original_answered(client: Client) -> None:
@@ -133,6 +160,19 @@ def test_values_encode_predictably(client: Client) -> None:
     assert body["user"]["pk"] == pk
     assert body["user"]["username"] == "encoded"
     assert body["users"] == [body["user"]]
+
+
+def test_anything_with_isoformat_encodes_as_its_isoformat(client: Client) -> None:
+    # The original's only encoding hook: obj.isoformat() for any object that has it.
+    response = client.get("/ajax/iso_values/")
+    assert (response.status_code, response.json()) == (
+        200,
+        {
+            "moment": "2024-05-17T13:45:30+00:00",
+            "aware_time": "13:45:00+00:00",
+            "arrow": "2024-05-17T13:45:30+02:00",
+        },
+    )
 
 
 def test_async_view(client: Client) -> None:

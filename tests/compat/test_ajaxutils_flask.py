@@ -37,6 +37,11 @@ def make_app() -> flask.Flask:
     def bad() -> flask.Response:
         return flask.Response("My error message", status=400)
 
+    @app.route("/gone")
+    @ajax()
+    def gone() -> flask.Response:
+        return flask.Response("No such task", status=404)
+
     # Flask's route() refuses a view returning None; @ajax answers it, but is
     # typed as returning the function it decorates.
     @app.route("/nothing")  # type: ignore[type-var]
@@ -84,6 +89,14 @@ def test_abort_404(client: FlaskClient) -> None:
 def test_error_response_becomes_envelope(client: FlaskClient) -> None:
     response = client.get("/bad")
     assert response.get_json() == {"status": "error", "error": "My error message"}
+
+
+def test_a_returned_404_response_keeps_its_text(client: FlaskClient) -> None:
+    response = client.get("/gone")
+    assert (response.status_code, response.get_json()) == (
+        404,
+        {"status": "error", "error": "No such task"},
+    )
 
 
 def test_exception_is_json_500(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:

@@ -156,6 +156,24 @@ def test_http404_keeps_its_message(alice: Client) -> None:
     assert post(alice, "legacy/missing.json") == (404, failure(404, "No such gizmo."))
 
 
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        # The original answered AJAXError(404, str(exc)) for any Http404.
+        ("legacy/bare_missing.json", ""),
+        ("legacy/shortcut_missing.json", "No Widget matches the given query."),
+    ],
+)
+def test_http404_message_is_shown_as_it_is(alice: Client, path: str, message: str) -> None:
+    assert post(alice, path) == (404, failure(404, message))
+
+
+def test_a_returned_ajax_error_is_answered_as_if_raised(alice: Client) -> None:
+    # The original's json_response raised an AJAXError the endpoint returned.
+    status, body = post(alice, "legacy/returned_error.json")
+    assert (status, body) == (409, failure(409, "Returned, not raised.", slot=3))
+
+
 def test_unhandled_exception_is_500_without_details(alice: Client, caplog: Any) -> None:
     with caplog.at_level(logging.CRITICAL, logger="ajaxkit"):
         status, body = post(alice, "legacy/boom.json")

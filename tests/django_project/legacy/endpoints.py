@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 
 from ajaxkit.compat import django_ajax as ajax
@@ -55,6 +56,18 @@ def denied(request: Any) -> Any:
 
 def missing(request: Any) -> Any:
     raise Http404("No such gizmo.")
+
+
+def bare_missing(request: Any) -> Any:
+    raise Http404
+
+
+def shortcut_missing(request: Any) -> Any:
+    return get_object_or_404(Widget, pk=0)
+
+
+def returned_error(request: Any) -> AJAXError:
+    return AJAXError(409, "Returned, not raised.", slot=3)
 
 
 def raw(request: Any) -> HttpResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from ajaxkit.compat.ajaxutils.decorator import ajax, model_values
+from ajaxkit.compat.ajaxutils.decorator import ajax, iso_values, model_values
 from ajaxkit.compat.ajaxutils.profile import MESSAGES, AjaxUtilsProfile
 
-__all__ = ["MESSAGES", "AjaxUtilsProfile", "ajax", "json", "model_values"]
+__all__ = ["MESSAGES", "AjaxUtilsProfile", "ajax", "iso_values", "json", "model_values"]

@@ -28,7 +28,7 @@ from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.core.settings import Settings
 from ajaxkit.core.wrapper import CSRF_CHECKED_HERE
 
-__all__ = ["ajax", "model_values"]
+__all__ = ["ajax", "iso_values", "model_values"]
 
 V = TypeVar("V", bound=Callable[..., Any])
 
@@ -65,8 +65,9 @@ def ajax(
     Anonymous users get 401 ``{"status": "error", "error": "Unauthorized"}``
     (checked before the method, as the original did); other methods get 405
     ``"Method not allowed"`` with an ``Allow`` header.  Method names are
-    compared case-insensitively.  Several ``require*`` options allow each of
-    the methods they name.
+    compared case-insensitively.  As in the original, a view accepts one
+    method: of several ``require*`` options the last one read wins
+    (``require_GET``, then ``require_POST``, then ``require``).
     """
     methods = _methods(require_GET, require_POST, require)
 
@@ -77,15 +78,26 @@ def ajax(
 
 
 def _methods(require_get: bool, require_post: bool, require: str | None) -> tuple[str, ...]:
-    chosen = [m for flag, m in ((require_get, "GET"), (require_post, "POST")) if flag]
+    # The original overwrote one variable in this order; allowing every
+    # method named would open a POST-only view to GET (and so to requests
+    # no CSRF check covers).
     if require:
-        chosen.append(require.upper())
-    return tuple(dict.fromkeys(chosen)) or ANY_METHOD
+        return (require.upper(),)
+    if require_post:
+        return ("POST",)
+    if require_get:
+        return ("GET",)
+    return ANY_METHOD
 
 
 def _settings() -> Settings:
-    encoder = JSONEncoder()
+    # Dates go through the hooks too, so that every value with isoformat()
+    # is written by it, as the original's one encoding hook wrote it: orjson
+    # refuses an aware time and a datetime subclass, and drops seconds from
+    # a UTC offset.
+    encoder = JSONEncoder(passthrough=("datetime",))
     encoder.add_hook(model_values)
+    encoder.add_hook(iso_values)
     return Settings(profile=AjaxUtilsProfile(), encoder=encoder)
 
 
@@ -163,3 +175,11 @@ def model_values(value: Any) -> Any:
     if functional is not None and isinstance(value, functional.Promise):
         return str(value)
     return JSONEncoder.SKIP
+
+
+def iso_values(value: Any) -> Any:
+    """``value.isoformat()`` for anything that has it: dates, times,
+    datetimes and their subclasses, and date-like objects of other libraries
+    (arrow's), as django-ajaxutils encoded them."""
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else JSONEncoder.SKIP

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.profile import JSON_TYPE, ErrorContext, ProblemProfile
-from ajaxkit.exceptions import ValidationFailed, error_class_for_status
+from ajaxkit.exceptions import AjaxError, ValidationFailed, error_class_for_status
 from ajaxkit.types import AjaxResponse
 
 if TYPE_CHECKING:
@@ -42,13 +42,7 @@ class AjaxUtilsProfile(ProblemProfile):
     none_status = 200
 
     def render_error(self, context: ErrorContext) -> AjaxResponse:
-        error = context.error
-        body: dict[str, Any] = {"status": "error", "error": self.message(context)}
-        if isinstance(error, ValidationFailed):
-            body["errors"] = error.errors
-        headers = {**error.headers, "Content-Type": JSON_TYPE}
-        encoded = context.settings.encoder.dumps(body)
-        return AjaxResponse(status=error.status, body=encoded, headers=headers)
+        return _envelope(context.error, self.message(context), context.settings)
 
     def message(self, context: ErrorContext) -> str:
         """The ``error`` text: the original's fixed wording, else the detail."""
@@ -59,6 +53,16 @@ class AjaxUtilsProfile(ProblemProfile):
         if summary is None or summary.status < 400:
             return AjaxResponse(native=native)
         # The original turned an error response into its envelope, keeping
-        # the status and using the response's text as the message.
-        error = error_class_for_status(summary.status)(summary.body.decode("utf-8", "replace"))
-        return self.render_error(ErrorContext(error, None, settings))
+        # the status and using the response's text as the message, whatever
+        # the status: the view wrote that text for the client, so neither the
+        # fixed messages nor the hiding of 500 details apply to it.
+        text = summary.body.decode("utf-8", "replace")
+        return _envelope(error_class_for_status(summary.status)(text), text, settings)
+
+
+def _envelope(error: AjaxError, message: str, settings: Settings) -> AjaxResponse:
+    body: dict[str, Any] = {"status": "error", "error": message}
+    if isinstance(error, ValidationFailed):
+        body["errors"] = error.errors
+    headers = {**error.headers, "Content-Type": JSON_TYPE}
+    return AjaxResponse(status=error.status, body=settings.encoder.dumps(body), headers=headers)

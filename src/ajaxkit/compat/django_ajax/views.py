@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.apps import AppConfig, apps
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils.module_loading import module_has_submodule
 
 from ajaxkit.compat.django_ajax.encoders import json_encoder
@@ -113,6 +113,26 @@ def _model_operation(
     return operation(request.native)
 
 
+def as_original(handler: Callable[[AjaxRequest], Any]) -> Callable[[AjaxRequest], Any]:
+    """``handler`` with the original ``json_response``'s two rules: an
+    ``Http404`` is ``AJAXError(404, str(exc))``, its message as written (empty
+    for a bare ``Http404``, Django's phrase for ``get_object_or_404``), and an
+    ``AJAXError`` the endpoint returns is raised."""
+
+    @functools.wraps(handler)
+    def wrapper(request: AjaxRequest) -> Any:
+        try:
+            result = handler(request)
+        except Http404 as exc:
+            raise AJAXError(404, str(exc)) from exc
+        if isinstance(result, AJAXError):
+            raise result
+        return result
+
+    return wrapper
+
+
+@as_original
 def named(request: AjaxRequest) -> Any:
     """``<app>/<name>.json``: an ad-hoc endpoint, else a model's create."""
     config = _app(request.path_params["app"])
@@ -123,6 +143,7 @@ def named(request: AjaxRequest) -> Any:
     return _model_operation(request, config.label, name, "create")
 
 
+@as_original
 def model_operation(request: AjaxRequest) -> Any:
     """``<app>/<model>/<operation>.json``."""
     params = request.path_params
@@ -130,6 +151,7 @@ def model_operation(request: AjaxRequest) -> Any:
     return _model_operation(request, config.label, params["model"], params["operation"].lower())
 
 
+@as_original
 def record_operation(request: AjaxRequest) -> Any:
     """``<app>/<model>/<pk>/<operation>.json``."""
     params = request.path_params
@@ -138,6 +160,7 @@ def record_operation(request: AjaxRequest) -> Any:
     return _model_operation(request, config.label, params["model"], operation, pk=params["pk"])
 
 
+@as_original
 def taggit_operation(request: AjaxRequest) -> Any:
     """``<app>/<model>/<pk>/tags/<command>.json``."""
     params = request.path_params
