@@ -33,6 +33,9 @@ export async function demo(): Promise<string> {
   await client.call("users/nowhere", {});
   // @ts-expect-error title and count are required
   await client.call("params/required", {});
+  await client.call("params/notes", { notes: [{ title: "milk" }] });
+  // @ts-expect-error a note has a title
+  await client.call("params/notes", { notes: [{ priority: 2 }] });
   return `${String(found.q)} ${String(listed.ids)} ${pk} ${hello.message}`;
 }
 """

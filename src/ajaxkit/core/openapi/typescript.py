@@ -99,11 +99,21 @@ def _params(op: dict[str, Any], components: dict[str, Any], depth: int = 2) -> s
                 required.add(param["name"])
     body = op.get("requestBody", {}).get("content", {})
     for media in body.values():
-        schema = _resolve(media.get("schema", {}), components)
+        schema = _members(_resolve(media.get("schema", {}), components), components)
         props.update(schema.get("properties", {}))
         required.update(schema.get("required", []))
         break
     return _object(props, required, depth)
+
+
+def _members(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """The object form of a body: of a lone list parameter's two (its array,
+    or an object naming it), the one the client's params are."""
+    for alternative in schema.get("anyOf", ()):
+        resolved = _resolve(alternative, components)
+        if "properties" in resolved:
+            return resolved
+    return schema
 
 
 def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
