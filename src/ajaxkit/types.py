@@ -671,7 +671,9 @@ class Cookie:
 
     Attributes mirror the ``Set-Cookie`` attributes (RFC 6265bis); the
     defaults are the safe ones a framework would pick for an app cookie:
-    ``Path=/`` and ``SameSite=Lax``.
+    ``Path=/`` and ``SameSite=Lax``.  ``path=None`` (or ``""``) sends no
+    ``Path``: the browser then keeps the cookie for the directory of the
+    request's path (RFC 6265bis, default-path), on every framework.
     """
 
     name: str
@@ -708,6 +710,10 @@ class Cookie:
         out from another.  A naive ``expires`` is UTC, as Django and Flask
         read it (the standard library would take it for local time).
         """
+        if self.path == "":
+            # Sent as "Path=" by one framework and left out by the others; a
+            # browser reads an empty Path as none at all.
+            object.__setattr__(self, "path", None)
         for attribute in ("path", "domain"):
             text = getattr(self, attribute)
             if text is not None and not _ATTRIBUTE_TEXT.fullmatch(text):

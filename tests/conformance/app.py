@@ -157,6 +157,8 @@ COOKIE_ATTRIBUTES: dict[str, dict[str, Any]] = {
     "samesite-unknown": {"samesite": "Bogus"},
     "samesite-lower-case": {"samesite": "strict"},
     "expires-naive": {"expires": dt.datetime(2030, 1, 1)},
+    "path-none": {"path": None},
+    "path-empty": {"path": ""},
 }
 #: Text a handler puts in an AjaxResponse as a str, past ASCII and past Latin-1.
 TEXT_BODY = "caf\u00e9 \u65e5\u672c"

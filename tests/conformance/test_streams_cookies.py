@@ -99,6 +99,17 @@ def test_H1_samesite_is_sent_in_its_one_spelling(client: Client) -> None:
     assert "SameSite=Strict" in cookie
 
 
+@pytest.mark.parametrize("case", ["path-none", "path-empty"])
+def test_H1_a_cookie_without_a_path_is_sent_without_one(client: Client, case: str) -> None:
+    # No Path attribute: the browser scopes the cookie to the directory of
+    # the request's path (RFC 6265bis, default-path), here /ajax/cookies.
+    # One framework once sent Path=/ instead, widening it to the whole site.
+    (cookie,) = client.post(f"/ajax/cookies/attributes/{case}").header_list("set-cookie")
+    assert cookie.startswith("pref=1")
+    attributes = [part.partition("=")[0].strip().lower() for part in cookie.split(";")[1:]]
+    assert attributes == ["samesite"], cookie
+
+
 @pytest.fixture
 def server_far_from_utc() -> Iterator[None]:
     """The process's local time six hours behind UTC (``time.tzset``)."""
