@@ -671,9 +671,15 @@ class Cookie:
 
     Attributes mirror the ``Set-Cookie`` attributes (RFC 6265bis); the
     defaults are the safe ones a framework would pick for an app cookie:
-    ``Path=/`` and ``SameSite=Lax``.  ``path=None`` (or ``""``) sends no
-    ``Path``: the browser then keeps the cookie for the directory of the
-    request's path (RFC 6265bis, default-path), on every framework.
+    ``Path=/`` and ``SameSite=Lax``.
+
+    ``value`` is ASCII text: one with spaces, commas, quotes or other
+    punctuation is quoted and escaped as the standard library does, and
+    reads back as it was set.  Text past ASCII is refused
+    (:class:`ValueError`): no escaping of it reads back alike on every
+    framework, so encode it first (``urllib.parse.quote``).  ``path=None``
+    (or ``""``) sends no ``Path``: the browser then keeps the cookie for the
+    directory of the request's path (RFC 6265bis, default-path).
     """
 
     name: str
@@ -690,6 +696,15 @@ class Cookie:
         # Refused where it is set (in the handler: a logged 500 problem), the
         # same on every framework; left to the response, some frameworks fail
         # while writing headers and the reference wire sends a broken header.
+        if isinstance(self.value, str) and not self.value.isascii():
+            # Not the value itself: a cookie may hold a secret, and this is logged.
+            raise ValueError(
+                f"Cannot set the cookie {self.name!r}: its value is not ASCII, and no "
+                "framework's escaping of such text reads back the same everywhere "
+                "(nor in a page's document.cookie). Encode it, for instance with "
+                "urllib.parse.quote(value), and decode what you read with unquote "
+                "(decodeURIComponent in the page)."
+            )
         morsel: Morsel[str] = Morsel()
         try:
             morsel.set(self.name, self.value, _cookie_quote(self.value))
