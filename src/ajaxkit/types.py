@@ -50,16 +50,19 @@ class MultiDict(Mapping[str, str]):
     """An immutable mapping where a key may repeat (query strings, forms).
 
     ``d[key]`` and ``d.get(key)`` give the last value, as Django and
-    Starlette do; ``d.getlist(key)`` gives all of them in order.
+    Starlette do; ``d.getlist(key)`` gives all of them in order, and
+    ``d.getlist_any(keys)`` those of several keys in the order given.
     """
 
-    __slots__ = ("_lists",)
+    __slots__ = ("_lists", "_pairs")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        pairs = tuple(items)
         lists: dict[str, list[str]] = {}
-        for key, value in items:
+        for key, value in pairs:
             lists.setdefault(key, []).append(value)
         self._lists = lists
+        self._pairs = pairs  # the order across keys, which _lists loses
 
     def __getitem__(self, key: str) -> str:
         return self._lists[key][-1]
@@ -73,6 +76,15 @@ class MultiDict(Mapping[str, str]):
     def getlist(self, key: str) -> list[str]:
         """All values for ``key``, oldest first; empty when absent."""
         return list(self._lists.get(key, ()))
+
+    def getlist_any(self, keys: Collection[str]) -> list[str]:
+        """All values of any of ``keys``, in the order they were given.
+
+        ``ids`` and ``ids[]`` name one list (rule B4): ``?ids[]=1&ids=2``
+        is ``["1", "2"]``, where two :meth:`getlist` calls would put one
+        name's values before the other's.
+        """
+        return [value for key, value in self._pairs if key in keys]
 
     def multi_items(self) -> list[tuple[str, str]]:
         """Every ``(key, value)`` pair, repeated keys included."""
