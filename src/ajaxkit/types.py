@@ -50,16 +50,19 @@ class MultiDict(Mapping[str, str]):
     """An immutable mapping where a key may repeat (query strings, forms).
 
     ``d[key]`` and ``d.get(key)`` give the last value, as Django and
-    Starlette do; ``d.getlist(key)`` gives all of them in order.
+    Starlette do; ``d.getlist(key)`` gives all of them in order, and
+    ``d.getlist_any(keys)`` those of several keys in the order given.
     """
 
-    __slots__ = ("_lists",)
+    __slots__ = ("_lists", "_pairs")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        pairs = tuple(items)
         lists: dict[str, list[str]] = {}
-        for key, value in items:
+        for key, value in pairs:
             lists.setdefault(key, []).append(value)
         self._lists = lists
+        self._pairs = pairs  # the order across keys, which _lists loses
 
     def __getitem__(self, key: str) -> str:
         return self._lists[key][-1]
@@ -73,6 +76,15 @@ class MultiDict(Mapping[str, str]):
     def getlist(self, key: str) -> list[str]:
         """All values for ``key``, oldest first; empty when absent."""
         return list(self._lists.get(key, ()))
+
+    def getlist_any(self, keys: Collection[str]) -> list[str]:
+        """All values of any of ``keys``, in the order they were given.
+
+        ``ids`` and ``ids[]`` name one list (rule B4): ``?ids[]=1&ids=2``
+        is ``["1", "2"]``, where two :meth:`getlist` calls would put one
+        name's values before the other's.
+        """
+        return [value for key, value in self._pairs if key in keys]
 
     def multi_items(self) -> list[tuple[str, str]]:
         """Every ``(key, value)`` pair, repeated keys included."""
@@ -672,6 +684,14 @@ class Cookie:
     Attributes mirror the ``Set-Cookie`` attributes (RFC 6265bis); the
     defaults are the safe ones a framework would pick for an app cookie:
     ``Path=/`` and ``SameSite=Lax``.
+
+    ``value`` is ASCII text: one with spaces, commas, quotes or other
+    punctuation is quoted and escaped as the standard library does, and
+    reads back as it was set.  Text past ASCII is refused
+    (:class:`ValueError`): no escaping of it reads back alike on every
+    framework, so encode it first (``urllib.parse.quote``).  ``path=None``
+    (or ``""``) sends no ``Path``: the browser then keeps the cookie for the
+    directory of the request's path (RFC 6265bis, default-path).
     """
 
     name: str
@@ -688,6 +708,15 @@ class Cookie:
         # Refused where it is set (in the handler: a logged 500 problem), the
         # same on every framework; left to the response, some frameworks fail
         # while writing headers and the reference wire sends a broken header.
+        if isinstance(self.value, str) and not self.value.isascii():
+            # Not the value itself: a cookie may hold a secret, and this is logged.
+            raise ValueError(
+                f"Cannot set the cookie {self.name!r}: its value is not ASCII, and no "
+                "framework's escaping of such text reads back the same everywhere "
+                "(nor in a page's document.cookie). Encode it, for instance with "
+                "urllib.parse.quote(value), and decode what you read with unquote "
+                "(decodeURIComponent in the page)."
+            )
         morsel: Morsel[str] = Morsel()
         try:
             morsel.set(self.name, self.value, _cookie_quote(self.value))
@@ -708,6 +737,10 @@ class Cookie:
         out from another.  A naive ``expires`` is UTC, as Django and Flask
         read it (the standard library would take it for local time).
         """
+        if self.path == "":
+            # Sent as "Path=" by one framework and left out by the others; a
+            # browser reads an empty Path as none at all.
+            object.__setattr__(self, "path", None)
         for attribute in ("path", "domain"):
             text = getattr(self, attribute)
             if text is not None and not _ATTRIBUTE_TEXT.fullmatch(text):

@@ -145,18 +145,24 @@ MAIN_THREAD_LOOP_THREADS: set[int] = set()
 
 #: What ``native/binary`` answers: a PNG's signature, then bytes no UTF-8 text holds.
 BINARY_BODY = b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x80"
-#: Cookie attributes a handler may give ``set_cookie``, by case: the first
-#: ones no Set-Cookie line can carry, the last ones spelt loosely.
+#: Cookie attributes a handler may give ``set_cookie`` (and its value, under
+#: ``"value"``; else ``"1"``), by case: the first ones no Set-Cookie line can
+#: carry alike on every framework, the last ones spelt loosely or quoted.
 COOKIE_ATTRIBUTES: dict[str, dict[str, Any]] = {
     "path-line-break": {"path": "/\r\nX-Injected: 1"},
     "path-semicolon": {"path": "/; Domain=evil.example"},
     "domain-semicolon": {"domain": "example.com; Secure"},
     "path-past-ascii": {"path": "/caf\u00e9"},
+    "value-latin-1": {"value": "caf\u00e9"},
+    "value-past-latin-1": {"value": "\u65e5\u672c"},
     "max-age-fraction": {"max_age": 1.5},
     "max-age-text": {"max_age": "60"},
     "samesite-unknown": {"samesite": "Bogus"},
     "samesite-lower-case": {"samesite": "strict"},
     "expires-naive": {"expires": dt.datetime(2030, 1, 1)},
+    "path-none": {"path": None},
+    "path-empty": {"path": ""},
+    "value-quoted": {"value": 'a b, "c"; \\d'},
 }
 #: Text a handler puts in an AjaxResponse as a str, past ASCII and past Latin-1.
 TEXT_BODY = "caf\u00e9 \u65e5\u672c"
@@ -715,7 +721,8 @@ def _cookie_endpoints(api: Ajax) -> None:
         response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
         if case not in COOKIE_ATTRIBUTES:
             raise NotFound()
-        response.set_cookie("pref", "1", **COOKIE_ATTRIBUTES[case])
+        attributes = dict(COOKIE_ATTRIBUTES[case])
+        response.set_cookie("pref", attributes.pop("value", "1"), **attributes)
         return response
 
     _header_endpoints(api)

@@ -332,6 +332,20 @@ def test_K5_a_long_poll_item_is_refused_without_waiting(client: Client) -> None:
     assert "_live/poll" in answers[0]["body"]["detail"]
 
 
+def test_K5_an_item_the_batch_refuses_carries_what_every_answer_does(client: Client) -> None:
+    # Y1 and Y2 hold for each item as for the item sent alone: nosniff, and
+    # no-store for a signed-in user's, also where the batch itself answers.
+    client.login("bob")
+    alone = client.get("/ajax/hello").headers
+    nested: dict[str, Any] = {"method": "POST", "path": "_batch", "body": {"items": []}}
+    items = [nested, {"path": "stream/sync"}, {"path": "_live/poll?topic=news"}, {"path": "hello"}]
+    answers = _answers(_batch(client, items))
+    assert [a["status"] for a in answers] == [400, 400, 400, 200]
+    for answer in answers:
+        assert answer["headers"]["x-content-type-options"] == alone["x-content-type-options"]
+        assert answer["headers"]["cache-control"] == alone["cache-control"]
+
+
 def test_K1_a_query_in_an_item_path_is_read_as_sent_alone(client: Client) -> None:
     alone = client.get("/ajax/users/search?q=al&limit=3")
     answers = _answers(
@@ -512,6 +526,19 @@ def test_K9_a_failing_item_rolls_the_whole_atomic_batch_back(
     assert first["headers"]["content-type"] == "application/problem+json"
     assert [_stored(client, n) for n in (a, b, c)] == [None, None, None]
     assert not [c for c in response.header_list("set-cookie") if c.startswith("ledger_")]
+
+
+def test_K9_items_answered_424_carry_what_every_answer_does(client: Client) -> None:
+    # Rolled back, not run, or not committed: an item's answer all the same,
+    # with the nosniff (Y1) and, signed in, the no-store (Y2) of any answer.
+    client.login("bob")
+    a, b, c = (f"{n}{uuid.uuid4().hex}" for n in "abc")
+    rolled_back = _atomic(client, [_write(a, 1), _write(b, "x"), _write(c, 3)])["items"]
+    not_committed = _atomic(client, [_write(a, 1), _write(b, -1)])["items"]
+    assert [i["status"] for i in rolled_back + not_committed] == [424, 422, 424, 424, 424]
+    for item in rolled_back + not_committed:
+        assert item["headers"]["x-content-type-options"] == "nosniff"
+        assert item["headers"]["cache-control"] == "no-store"
 
 
 def test_K9_an_idempotent_item_of_a_rolled_back_batch_runs_again(client: Client) -> None:

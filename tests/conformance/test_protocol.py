@@ -402,6 +402,20 @@ def test_B4_bracketed_names_fill_lists(client: Client) -> None:
     assert client.post("/ajax/params/photos", files=photo).json() == ["cat.jpg"]
 
 
+def test_B4_plain_and_bracketed_names_keep_the_order_sent(client: Client) -> None:
+    # A form mixing a plain input and PHP-style ones (or a URL built by hand)
+    # sends both names: the list is the values as sent, not one name's first.
+    sent = [("ids[]", "1"), ("ids", "2"), ("ids[]", "3"), ("tags", "a"), ("tags[]", "b")]
+    expected = {"ids": [1, 2, 3], "tags": ["a", "b"]}
+    assert client.get("/ajax/params/lists", params=sent).json() == expected
+    assert client.post("/ajax/params/lists", data=sent).json() == expected
+    files = {"note": ("n.txt", b"x", "text/plain")}  # the same fields, multipart
+    assert client.post("/ajax/params/lists", data=sent, files=files).json() == expected
+    whole = [("ids[]", "1"), ("ids", "2"), ("tags[]", "a"), ("tags", "b")]
+    expected = {"tags": ["a", "b"], "ids": [1, 2], "page": 1}
+    assert client.get("/ajax/params/model-lists", params=whole).json() == expected
+
+
 def test_B5_single_model_parameter_takes_whole_body(client: Client) -> None:
     response = client.post("/ajax/params/model", json={"title": "Buy milk", "priority": 2})
     assert response.json() == {"title": "Buy milk", "priority": 2}

@@ -70,6 +70,8 @@ def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -
         "path-semicolon",
         "domain-semicolon",
         "path-past-ascii",
+        "value-latin-1",
+        "value-past-latin-1",
         "max-age-fraction",
         "max-age-text",
         "samesite-unknown",
@@ -82,6 +84,9 @@ def test_H1_a_cookie_attribute_no_header_can_carry_is_a_500_problem(
     # path's line break or ";" went into the Set-Cookie line on some (a
     # header or a Domain of the path's choosing) and was escaped by others,
     # and a fractional or textual Max-Age failed one framework or another.
+    # A value past ASCII was escaped as UTF-8 by one framework and as
+    # Latin-1 by the others, which read it back as Latin-1 but for one (a
+    # page's document.cookie reads neither), or could not be sent at all.
     with caplog.at_level(logging.ERROR, logger="ajaxkit"):
         response = client.post(f"/ajax/cookies/attributes/{case}")
     assert response.status == 500
@@ -97,6 +102,26 @@ def test_H1_samesite_is_sent_in_its_one_spelling(client: Client) -> None:
         "set-cookie"
     )
     assert "SameSite=Strict" in cookie
+
+
+def test_H1_a_quoted_cookie_value_reads_back_as_it_was_set(client: Client) -> None:
+    # Quoted and escaped the one way every framework and request.cookies read.
+    (cookie,) = client.post("/ajax/cookies/attributes/value-quoted").header_list("set-cookie")
+    sent = cookie.partition(";")[0]
+    assert client.get("/ajax/cookies/echo", headers={"Cookie": sent}).json() == {
+        "pref": 'a b, "c"; \\d'
+    }
+
+
+@pytest.mark.parametrize("case", ["path-none", "path-empty"])
+def test_H1_a_cookie_without_a_path_is_sent_without_one(client: Client, case: str) -> None:
+    # No Path attribute: the browser scopes the cookie to the directory of
+    # the request's path (RFC 6265bis, default-path), here /ajax/cookies.
+    # One framework once sent Path=/ instead, widening it to the whole site.
+    (cookie,) = client.post(f"/ajax/cookies/attributes/{case}").header_list("set-cookie")
+    assert cookie.startswith("pref=1")
+    attributes = [part.partition("=")[0].strip().lower() for part in cookie.split(";")[1:]]
+    assert attributes == ["samesite"], cookie
 
 
 @pytest.fixture

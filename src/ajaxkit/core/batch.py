@@ -50,7 +50,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.effects import IO, Flow, blocking
 from ajaxkit.core.errors import log_after_commit, render_exception
-from ajaxkit.core.pipeline import flow
+from ajaxkit.core.pipeline import flow, hygiene
 from ajaxkit.core.routing import normalize_route
 from ajaxkit.core.steps import BATCH_ITEM, BATCH_PASSED_CSRF, CsrfStep, load_user
 from ajaxkit.core.streams import Stream
@@ -338,9 +338,12 @@ class _Batch:
         return response
 
     def refused(self, item: BatchItem, exc: Exception) -> AjaxResponse:
-        """The problem ``exc`` as ``item``'s answer."""
+        """The problem ``exc`` as ``item``'s answer, with the headers every
+        answer carries (``nosniff``; ``no-store`` for a signed-in user's),
+        as an answer that went through the pipeline has them (K1)."""
         sub = self.requests.derive(item)
-        return render_exception(exc, self.settings, sub, self.platform, "batch")
+        problem = render_exception(exc, self.settings, sub, self.platform, "batch")
+        return hygiene(sub, problem, self.platform)
 
     def check_atomic(self, items: list[BatchItem]) -> None:
         """Refuse (422, before anything runs) items whose endpoint cannot join

@@ -303,17 +303,16 @@ class Binder:
         raw: dict[str, Any],
         bracketed_names: Mapping[str, str] | None = None,
     ) -> None:
-        """Add the values sent as ``name[]`` to the list parameter (or field) ``name``."""
+        """Add the values sent as ``name[]`` to the list parameter (or field)
+        ``name``: in a query or form, in the order sent, both names mixed."""
         names = self.bracketed if bracketed_names is None else bracketed_names
         for bracketed, name in names.items():
             if bracketed in source:
                 raw.pop(bracketed, None)
-                values = (
-                    source.getlist(bracketed)
-                    if isinstance(source, MultiDict)
-                    else source[bracketed]
-                )
-                raw[name] = [*raw.get(name, ()), *values]
+                if isinstance(source, MultiDict):
+                    raw[name] = source.getlist_any((name, bracketed))
+                else:  # uploads: request.files keeps no order across names
+                    raw[name] = [*raw.get(name, ()), *source[bracketed]]
 
     def _refuse_unknown(self, raw: Mapping[str, Any], from_body: bool) -> None:
         # ``_``-prefixed query names are cache busters (jQuery's ``_=<time>``),

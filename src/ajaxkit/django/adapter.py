@@ -225,7 +225,8 @@ def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResp
             max_age=cookie.max_age,
             # Django derives Expires from max_age and refuses both at once.
             expires=cookie.expires if cookie.max_age is None else None,
-            path=cookie.path or "/",
+            # None writes no Path (Django checks for None; its stubs say str).
+            path=cookie.path,  # type: ignore[arg-type]
             domain=cookie.domain,
             secure=cookie.secure,
             httponly=cookie.httponly,

@@ -7,7 +7,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from types import ModuleType
 from typing import Any, ClassVar
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,7 +28,7 @@ from ajaxkit import Ajax
 from ajaxkit.django import urls
 from ajaxkit.testing import Files, Params, Response, encode_body
 from tests.conformance.app import Natives
-from tests.conformance.clients.base import Client
+from tests.conformance.clients.base import Client, with_query
 
 _NATIVE_ERRORS: dict[str, type[Exception]] = {
     "not_found": Http404,
@@ -67,13 +66,6 @@ NATIVES = Natives(
 def csrf_token_view(request: HttpRequest) -> JsonResponse:
     """A real token; ``get_token`` also makes the middleware set the cookie."""
     return JsonResponse({"token": get_token(request)})
-
-
-def _url(path: str, params: Params | None) -> str:
-    items = params.items() if isinstance(params, Mapping) else params or ()
-    pairs = [(k, v) for k, value in items for v in (value if isinstance(value, list) else [value])]
-    query = urlencode(pairs)
-    return f"{path}{'&' if '?' in path else '?'}{query}" if query else path
 
 
 def to_response(response: Any, content: bytes) -> Response:
@@ -151,7 +143,7 @@ class DjangoClient(Client):
             kwargs["content_type"] = content_type
         body = content if content is not None else body
         with self._own_urlconf():
-            return self._send(method, _url(path, params), body, kwargs)
+            return self._send(method, with_query(path, params), body, kwargs)
 
     def _own_urlconf(self) -> AbstractContextManager[object]:
         """This client's urlconf, should another Django client's be in force.

@@ -6,11 +6,36 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any, ClassVar, Protocol
+from urllib.parse import urlencode
 
 from ajaxkit import Ajax
 from ajaxkit.testing import Files, Params, Response
 
-__all__ = ["CLIENTS", "Client", "Response", "WsClosed", "WsRefused", "WsSession"]
+__all__ = [
+    "CLIENTS",
+    "Client",
+    "Response",
+    "WsClosed",
+    "WsRefused",
+    "WsSession",
+    "with_query",
+]
+
+
+def with_query(path: str, params: Params | None) -> str:
+    """``path`` with ``params`` added to its query, every pair in the order given.
+
+    Not the test clients' own ``params``: httpx and werkzeug gather a
+    repeated name's values together, reordering ``ids[]=1&ids=2&ids[]=3``.
+    """
+    items = params.items() if isinstance(params, Mapping) else params or ()
+    pairs = [
+        (k, v)
+        for k, value in items
+        for v in (value if isinstance(value, (list, tuple)) else [value])
+    ]
+    query = urlencode(pairs)
+    return f"{path}{'&' if '?' in path else '?'}{query}" if query else path
 
 
 class WsRefused(Exception):

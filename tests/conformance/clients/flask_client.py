@@ -9,13 +9,12 @@ from typing import Any
 import flask
 import flask_login  # type: ignore[import-untyped]  # ships no type information
 from werkzeug import exceptions
-from werkzeug.datastructures import MultiDict
 
 from ajaxkit import Ajax
 from ajaxkit.flask import blueprint
-from ajaxkit.testing import Files, Params, Response
+from ajaxkit.testing import Files, Params, Response, encode_body
 from tests.conformance.app import Natives, default_apis
-from tests.conformance.clients.base import Client
+from tests.conformance.clients.base import Client, with_query
 
 _NATIVE_ERRORS: dict[str, type[exceptions.HTTPException]] = {
     "not_found": exceptions.NotFound,
@@ -70,13 +69,6 @@ def create_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None
     return app
 
 
-def _body(data: Params | None, files: Files | None) -> MultiDict[str, Any]:
-    body: MultiDict[str, Any] = MultiDict(data or {})
-    for name, (filename, content, content_type) in (files or {}).items():
-        body.add(name, (io.BytesIO(content), filename, content_type))
-    return body
-
-
 class FlaskClient(Client):
     name = "flask"
     marks = ("flask",)
@@ -122,16 +114,16 @@ class FlaskClient(Client):
         if json is not None:
             kwargs["json"] = json
         elif data is not None or files:
-            kwargs["data"] = _body(data, files)
+            # Encoded here: werkzeug's MultiDict would gather a repeated
+            # name's values together, reordering the fields sent.
+            kwargs["data"], kwargs["content_type"] = encode_body(data=data, files=files)
         elif content is not None:
             # Raw bytes as the body, as sent: given as data, werkzeug makes
             # a labelled multipart body of its own (a boundary and a closing
             # delimiter) even from no bytes at all.
             kwargs["input_stream"] = io.BytesIO(content)
             kwargs["environ_overrides"].setdefault("CONTENT_LENGTH", str(len(content)))
-        if params:  # werkzeug refuses a query both in the path and as an argument
-            kwargs["query_string"] = MultiDict(params)
-        native = opener.open(path, method=method, **kwargs)
+        native = opener.open(with_query(path, params), method=method, **kwargs)
         return Response(native.status_code, list(native.headers.items()), native.get_data())
 
     def login(self, username: str) -> None:

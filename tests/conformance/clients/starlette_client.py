@@ -23,7 +23,7 @@ from ajaxkit.testing import Response as TestResponse
 from ajaxkit.testing import encode_body
 from tests.conformance.app import Natives, default_apis
 from tests.conformance.clients._websocket import websocket_session
-from tests.conformance.clients.base import Client, WsSession
+from tests.conformance.clients.base import Client, WsSession, with_query
 
 #: The cookie standing in for a session: the backend trusts it (tests only).
 USER_COOKIE = "test_user"
@@ -116,9 +116,7 @@ class HTTPXClient(Client):
         content = kwargs.pop("content", None)
         response = self.http.request(
             method,
-            path,
-            # httpx replaces a query in the path by any params given, even none.
-            params=kwargs.pop("params", None) or None,
+            with_query(path, kwargs.pop("params", None)),
             content=content if content is not None else body or None,
             # Bytes, as a server receives them: httpx refuses non-ASCII str values.
             headers={k.encode("latin-1"): v.encode("latin-1") for k, v in headers.items()},
