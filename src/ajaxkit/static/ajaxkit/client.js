@@ -146,16 +146,18 @@ export class Client {
    * @returns {Promise<any>}
    */
   request(method, path, options = {}) {
+    // Nothing is sent for a call its caller has already given up.
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     const url = this.url(path, options.params);
     if (method !== "GET") return this.settle(method, path, url, options);
     const ttl = options.cache ?? this.cacheTtl;
     const hit = ttl > 0 ? this.cache.get(url) : undefined;
     if (hit) return Promise.resolve(hit.value);
-    return this.cache.shared(url, async () => {
-      const value = await this.settle(method, path, url, options);
+    return this.cache.shared(url, async (signal) => {
+      const value = await this.settle(method, path, url, { ...options, signal });
       this.remember(url, value, ttl, options.invalidateOn ?? []);
       return value;
-    });
+    }, options.signal);
   }
 
   /** @param {string} url @param {unknown} value @param {number} ttl @param {string[]} topics */
@@ -190,6 +192,7 @@ export class Client {
     const bodyless = method === "GET" || method === "HEAD" || method === "DELETE";
     const result = await /** @type {Coalescer} */ (this.coalescer).add(
       bodyless ? { ...item, params: definedOnly(options.params) } : { ...item, body: options.body },
+      options.signal,
     );
     const headers = new Headers(result.headers);
     // Bytes that are not text come in base64 (K1): the Blob the call alone resolves to.
