@@ -68,7 +68,6 @@ export class Client {
       token: defaults.csrfToken,
       refreshUrl: defaults.csrfRefreshUrl ?? `${this.base}/${CSRF_ROUTE}`,
       origin: defaults.origin ?? g.location?.origin,
-      fetch: this.fetch,
       cookies: () => g.document?.cookie ?? "",
       meta: () => g.document?.querySelector?.(`meta[name="${CSRF_META}"]`)?.content ?? null,
     });
@@ -246,7 +245,7 @@ export class Client {
       }
       if (answer.status === 403 && !csrfRetried && isCsrfFailure(answer) && this.csrf.applies(method, url)) {
         csrfRetried = true;
-        await this.csrf.refresh();
+        await this.csrf.refresh((refreshUrl) => this.once("GET", refreshUrl, {}, null), options.signal);
         attempt -= 1; // the refresh is not one of the retries
         continue;
       }
