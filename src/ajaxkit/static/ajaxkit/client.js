@@ -297,9 +297,7 @@ export class Client {
   url(path, params) {
     const url = isAbsolute(path) ? path : `${this.base}/${path}`;
     const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(params ?? {})) {
-      for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) query.append(name, String(v));
-    }
+    for (const [name, value] of queryEntries(params)) for (const v of [value].flat()) query.append(name, String(v));
     const text = query.toString();
     return text ? `${url}${url.includes("?") ? "&" : "?"}${text}` : url;
   }
@@ -322,10 +320,26 @@ function isCsrfFailure(answer) {
   return /** @type {any} */ (answer.body)?.code === CSRF_FAILED;
 }
 
-/** `params` without its undefined members (the batch item schema has no null).
+/** `params` as a batch item's, sent as the query string would send them.
  * @param {Record<string, unknown> | undefined} params */
 function definedOnly(params) {
-  return params && Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+  return params && Object.fromEntries(queryEntries(params));
+}
+
+/**
+ * `params` as they are sent: an undefined or null member (or array item) left
+ * out, as there is no value to send (the batch item schema has no null, so
+ * one would fail the whole batch), and a Date as its ISO 8601 string.
+ * @param {Record<string, unknown> | undefined} params @returns {[string, unknown][]}
+ */
+function queryEntries(params) {
+  /** @type {[string, unknown][]} */
+  const entries = [];
+  for (const [name, value] of Object.entries(params ?? {})) {
+    const values = [value].flat().filter((v) => v != null).map((v) => v instanceof Date ? v.toISOString() : v);
+    if (values.length) entries.push([name, Array.isArray(value) ? values : values[0]]);
+  }
+  return entries;
 }
 
 /** A URL or an absolute path, rather than a path below the mount. @param {string} path */
