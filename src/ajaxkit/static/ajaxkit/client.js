@@ -5,7 +5,7 @@ import { BATCH_ROUTE, Coalescer } from "./batch.js";
 import { DEFAULT_CACHE_TTL_MS, ResponseCache } from "./cache.js";
 import { CSRF_FAILED, CSRF_HEADER, CSRF_META, CsrfToken } from "./csrf.js";
 import { errorFor, NetworkError, TimeoutError } from "./errors.js";
-import { LiveHub } from "./live.js";
+import { LiveHub, POLL_ANSWER_MS } from "./live.js";
 import {
   DEFAULT_RETRIES, IDEMPOTENCY_HEADER, mayRetry, RETRY_CODES, RETRY_STATUSES, retryDelay, sleep,
 } from "./retry.js";
@@ -82,7 +82,7 @@ export class Client {
       EventSource: defaults.EventSource === undefined ? g.EventSource : defaults.EventSource ?? undefined,
       // Never from the cache: an idle poll repeats its URL, and a cached answer
       // would turn the loop into a spin on resolved promises.
-      poll: (url, signal) => this.request("GET", url, { signal, retries: 0, timeout: 0, batch: false, cache: 0 }),
+      poll: (url, signal) => this.request("GET", url, { signal, retries: 0, timeout: POLL_ANSWER_MS, batch: false, cache: 0 }),
       onReset: () => this.cache.invalidate(),
     });
   }
