@@ -79,6 +79,18 @@ test("more calls than a batch may hold are split at the server's max_items", asy
   assert.deepEqual(sizes, [5, 2]);
 });
 
+test("null, undefined and Date params are sent alike, alone or coalesced", async () => {
+  const params = { q: "x", page: null, skip: undefined, tag: ["a", null, undefined, 2], none: [], at: new Date(0) };
+  const alone = stubFetch([answer(200, {})]);
+  await createClient({ ...quick, fetch: alone.fetch }).get("a", { params });
+  assert.equal(alone.calls[0].url, "https://app.test/ajax/a?q=x&tag=a&tag=2&at=1970-01-01T00%3A00%3A00.000Z");
+  const { fetch, calls } = stubFetch([answer(200, { items: [{ status: 200, headers: {}, body: 1 }, { status: 200, headers: {}, body: 2 }] })]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  await Promise.all([client.get("a", { params }), client.get("b")]);
+  // The batch item schema has no null: one would make the whole batch a 422.
+  assert.deepEqual(JSON.parse(calls[0].body).items[0].params, { q: "x", tag: ["a", 2], at: "1970-01-01T00:00:00.000Z" });
+});
+
 test("undefined params are left out of a batch item", async () => {
   const { fetch, calls } = stubFetch([answer(200, pair.response)]);
   const client = createClient({ ...quick, fetch, coalesce: true });

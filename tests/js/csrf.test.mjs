@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { createClient } from "../../src/ajaxkit/static/ajaxkit.js";
+import { createClient, NetworkError, TimeoutError } from "../../src/ajaxkit/static/ajaxkit.js";
 import { readCookie, sameOrigin } from "../../src/ajaxkit/static/ajaxkit/csrf.js";
 import { answer, fixture, quick, stubFetch } from "./helpers.mjs";
 
@@ -61,6 +61,39 @@ test("a second csrf_failed is final, and the refresh URL is configurable", async
   assert.equal(error.code, "csrf_failed");
   assert.equal(calls.length, 3);
   assert.equal(calls[1].url, "/token");
+});
+
+test("a refresh that gets no answer is a NetworkError or a TimeoutError, never a hang", async () => {
+  const refused = stubFetch([
+    (call) => call.url.endsWith("/_csrf") ? new TypeError("Failed to fetch") : answer(csrf.status, csrf.body),
+  ]);
+  const offline = createClient({ ...quick, fetch: refused.fetch, csrfToken: "x", retries: 0 });
+  await assert.rejects(offline.post("notes", {}), NetworkError);
+  const held = stubFetch([
+    (call) => call.url.endsWith("/_csrf")
+      ? new Promise((_resolve, reject) => {
+        call.init.signal?.addEventListener("abort", () => reject(new DOMException("x", "AbortError")));
+      })
+      : answer(csrf.status, csrf.body),
+  ]);
+  const slow = createClient({ ...quick, fetch: held.fetch, csrfToken: "x", retries: 0, timeout: 20 });
+  await assert.rejects(slow.post("notes", {}), TimeoutError);
+  const leaving = new AbortController();
+  const pending = createClient({ ...quick, fetch: held.fetch, csrfToken: "x", timeout: 0 })
+    .post("notes", {}, { signal: leaving.signal });
+  setTimeout(() => leaving.abort(new Error("left")), 20);
+  await assert.rejects(pending, /left/);
+});
+
+test("calls refused together share one refresh", async () => {
+  const { fetch, calls } = stubFetch([
+    (call) => call.url.endsWith("/_csrf") ? answer(200, { token: "fresh" })
+      : call.headers.get("x-csrftoken") === "fresh" ? answer(201, {}) : answer(csrf.status, csrf.body),
+  ]);
+  const client = createClient({ ...quick, fetch, csrfToken: "stale" });
+  await Promise.all([1, 2, 3].map(() => client.post("notes", {})));
+  assert.equal(calls.filter((c) => c.url.endsWith("/_csrf")).length, 1);
+  assert.equal(calls.length, 7);
 });
 
 test("a cross-origin 403 csrf_failed does not fetch a token", async () => {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 
-import { createClient } from "../../src/ajaxkit/static/ajaxkit.js";
+import { createClient, TimeoutError } from "../../src/ajaxkit/static/ajaxkit.js";
 import {
-  LIVE_STATES, POLL_ERROR_PAUSE_MS, SSE_FAILURES_BEFORE_POLL, SSE_RETRY_MS,
+  LIVE_STATES, POLL_ANSWER_MS, POLL_ERROR_PAUSE_MS, POLL_TIMEOUT_S, SSE_FAILURES_BEFORE_POLL, SSE_RETRY_MS,
 } from "../../src/ajaxkit/static/ajaxkit/live.js";
 import { answer, FakeEventSource, fixture, flush, quick, stubFetch, tick } from "./helpers.mjs";
 
@@ -128,6 +128,30 @@ test("a long-poll answer with reset tells the subscribers and moves on", async (
   await tick();
   assert.deepEqual(resets, [reset.cursor]);
   assert.match(calls[1].url, new RegExp(`cursor=${encodeURIComponent(reset.cursor)}`));
+  stop();
+});
+
+test("a long-poll that never answers is given up and asked again", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const silent = (call) => new Promise((_resolve, reject) => {
+    call.init.signal.addEventListener("abort", () => reject(new DOMException("x", "AbortError")));
+  });
+  const { fetch, calls } = stubFetch([answer(200, { cursor: open.cursor, reset: false, events: [] }), silent]);
+  const client = createClient({ ...quick, fetch, EventSource: null });
+  const errors = [];
+  const stop = client.subscribe(["chat/lobby"], () => {}, { onError: (e) => errors.push(e) });
+  await flush();
+  assert.equal(calls.length, 2);
+  // The server answers within POLL_TIMEOUT_S: a longer silence is a dead connection.
+  assert.ok(POLL_ANSWER_MS > POLL_TIMEOUT_S * 1000);
+  t.mock.timers.tick(POLL_ANSWER_MS);
+  await flush();
+  assert.equal(errors.length, 1);
+  assert.ok(errors[0] instanceof TimeoutError);
+  t.mock.timers.tick(POLL_ERROR_PAUSE_MS);
+  await flush();
+  assert.equal(calls.length, 3, "polled again from the same cursor");
+  assert.match(calls[2].url, new RegExp(`cursor=${encodeURIComponent(open.cursor)}`));
   stop();
 });
 

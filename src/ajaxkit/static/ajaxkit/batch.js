@@ -11,6 +11,8 @@
  * every item answers a 424 `batch_not_committed`.
  */
 
+import { abortable } from "./retry.js";
+
 /** The route below the mount. */
 export const BATCH_ROUTE = "_batch";
 /** The most calls coalesced into one batch request; more start another one.
@@ -32,20 +34,25 @@ export class Coalescer {
   constructor(send, size = MAX_BATCH_ITEMS) {
     this.send = send;
     this.size = size;
-    /** @type {{item: BatchItem, resolve: (r: BatchResult) => void, reject: (e: unknown) => void}[]} */
+    /** @type {{item: BatchItem, resolve: (r: BatchResult) => void, reject: (e: unknown) => void,
+     *   signal?: AbortSignal}[]} */
     this.queue = [];
   }
 
-  /** @param {BatchItem} item @returns {Promise<BatchResult>} */
-  add(item) {
-    return new Promise((resolve, reject) => {
+  /**
+   * Queue `item`; its caller's `signal` rejects the call at once, and drops
+   * the item if its batch has not gone yet.
+   * @param {BatchItem} item @param {AbortSignal} [signal] @returns {Promise<BatchResult>}
+   */
+  add(item, signal) {
+    return abortable(new Promise((resolve, reject) => {
       if (this.queue.length === 0) queueMicrotask(() => this.flush());
-      this.queue.push({ item, resolve, reject });
-    });
+      this.queue.push({ item, resolve, reject, signal });
+    }), signal);
   }
 
   flush() {
-    const queue = this.queue;
+    const queue = this.queue.filter((q) => !q.signal?.aborted);
     this.queue = [];
     for (let start = 0; start < queue.length; start += this.size) {
       const part = queue.slice(start, start + this.size);

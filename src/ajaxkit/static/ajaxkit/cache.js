@@ -4,10 +4,15 @@
  * it), and an opt-in time-limited cache whose entries live events can drop.
  */
 
+import { abortable } from "./retry.js";
+
 /** Cached GETs when nobody asked for a TTL: none (caching is opt-in). */
 export const DEFAULT_CACHE_TTL_MS = 0;
 
-/** @typedef {{value: unknown, expires: number, topics: string[]}} Entry */
+/**
+ * @typedef {{value: unknown, expires: number, topics: string[]}} Entry
+ * @typedef {{controller: AbortController, waiting: number, promise: Promise<unknown>}} Running
+ */
 
 export class ResponseCache {
   /** @param {() => number} now */
@@ -15,7 +20,7 @@ export class ResponseCache {
     this.now = now;
     /** @type {Map<string, Entry>} */
     this.entries = new Map();
-    /** @type {Map<string, Promise<unknown>>} */
+    /** @type {Map<string, Running>} */
     this.inflight = new Map();
   }
 
@@ -34,15 +39,34 @@ export class ResponseCache {
   }
 
   /**
-   * The answer to `key`, sharing a request already in flight for it.
-   * @template T @param {string} key @param {() => Promise<T>} start @returns {Promise<T>}
+   * The answer to `key`, sharing a request already in flight for it.  Each
+   * caller's `signal` ends its own wait; the request, started with a signal
+   * of its own, is given up only when every caller has left.
+   * @template T @param {string} key @param {(signal: AbortSignal) => Promise<T>} start
+   * @param {AbortSignal} [signal] @returns {Promise<T>}
    */
-  shared(key, start) {
-    const running = this.inflight.get(key);
-    if (running) return /** @type {Promise<T>} */ (running);
-    const promise = start().finally(() => this.inflight.delete(key));
-    this.inflight.set(key, promise);
-    return promise;
+  shared(key, start, signal) {
+    let run = this.inflight.get(key);
+    if (!run) {
+      const controller = new AbortController();
+      const started = { controller, waiting: 0, promise: start(controller.signal) };
+      started.promise.finally(() => this.forget(key, started)).catch(() => {});
+      this.inflight.set(key, started);
+      run = started;
+    }
+    const joined = run;
+    joined.waiting += 1;
+    return /** @type {Promise<T>} */ (abortable(joined.promise, signal, () => {
+      joined.waiting -= 1;
+      if (joined.waiting > 0) return;
+      this.forget(key, joined); // a later caller starts afresh, not on a request given up
+      joined.controller.abort(signal?.reason);
+    }));
+  }
+
+  /** @param {string} key @param {Running} run */
+  forget(key, run) {
+    if (this.inflight.get(key) === run) this.inflight.delete(key);
   }
 
   /**

@@ -5,7 +5,7 @@ import { BATCH_ROUTE, Coalescer } from "./batch.js";
 import { DEFAULT_CACHE_TTL_MS, ResponseCache } from "./cache.js";
 import { CSRF_FAILED, CSRF_HEADER, CSRF_META, CsrfToken } from "./csrf.js";
 import { errorFor, NetworkError, TimeoutError } from "./errors.js";
-import { LiveHub } from "./live.js";
+import { LiveHub, POLL_ANSWER_MS } from "./live.js";
 import {
   DEFAULT_RETRIES, IDEMPOTENCY_HEADER, mayRetry, RETRY_CODES, RETRY_STATUSES, retryDelay, sleep,
 } from "./retry.js";
@@ -68,7 +68,6 @@ export class Client {
       token: defaults.csrfToken,
       refreshUrl: defaults.csrfRefreshUrl ?? `${this.base}/${CSRF_ROUTE}`,
       origin: defaults.origin ?? g.location?.origin,
-      fetch: this.fetch,
       cookies: () => g.document?.cookie ?? "",
       meta: () => g.document?.querySelector?.(`meta[name="${CSRF_META}"]`)?.content ?? null,
     });
@@ -83,7 +82,7 @@ export class Client {
       EventSource: defaults.EventSource === undefined ? g.EventSource : defaults.EventSource ?? undefined,
       // Never from the cache: an idle poll repeats its URL, and a cached answer
       // would turn the loop into a spin on resolved promises.
-      poll: (url, signal) => this.request("GET", url, { signal, retries: 0, timeout: 0, batch: false, cache: 0 }),
+      poll: (url, signal) => this.request("GET", url, { signal, retries: 0, timeout: POLL_ANSWER_MS, batch: false, cache: 0 }),
       onReset: () => this.cache.invalidate(),
     });
   }
@@ -146,16 +145,18 @@ export class Client {
    * @returns {Promise<any>}
    */
   request(method, path, options = {}) {
+    // Nothing is sent for a call its caller has already given up.
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     const url = this.url(path, options.params);
     if (method !== "GET") return this.settle(method, path, url, options);
     const ttl = options.cache ?? this.cacheTtl;
     const hit = ttl > 0 ? this.cache.get(url) : undefined;
     if (hit) return Promise.resolve(hit.value);
-    return this.cache.shared(url, async () => {
-      const value = await this.settle(method, path, url, options);
+    return this.cache.shared(url, async (signal) => {
+      const value = await this.settle(method, path, url, { ...options, signal });
       this.remember(url, value, ttl, options.invalidateOn ?? []);
       return value;
-    });
+    }, options.signal);
   }
 
   /** @param {string} url @param {unknown} value @param {number} ttl @param {string[]} topics */
@@ -190,6 +191,7 @@ export class Client {
     const bodyless = method === "GET" || method === "HEAD" || method === "DELETE";
     const result = await /** @type {Coalescer} */ (this.coalescer).add(
       bodyless ? { ...item, params: definedOnly(options.params) } : { ...item, body: options.body },
+      options.signal,
     );
     const headers = new Headers(result.headers);
     // Bytes that are not text come in base64 (K1): the Blob the call alone resolves to.
@@ -243,7 +245,7 @@ export class Client {
       }
       if (answer.status === 403 && !csrfRetried && isCsrfFailure(answer) && this.csrf.applies(method, url)) {
         csrfRetried = true;
-        await this.csrf.refresh();
+        await this.csrf.refresh((refreshUrl) => this.once("GET", refreshUrl, {}, null), options.signal);
         attempt -= 1; // the refresh is not one of the retries
         continue;
       }
@@ -295,9 +297,7 @@ export class Client {
   url(path, params) {
     const url = isAbsolute(path) ? path : `${this.base}/${path}`;
     const query = new URLSearchParams();
-    for (const [name, value] of Object.entries(params ?? {})) {
-      for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) query.append(name, String(v));
-    }
+    for (const [name, value] of queryEntries(params)) for (const v of [value].flat()) query.append(name, String(v));
     const text = query.toString();
     return text ? `${url}${url.includes("?") ? "&" : "?"}${text}` : url;
   }
@@ -320,10 +320,26 @@ function isCsrfFailure(answer) {
   return /** @type {any} */ (answer.body)?.code === CSRF_FAILED;
 }
 
-/** `params` without its undefined members (the batch item schema has no null).
+/** `params` as a batch item's, sent as the query string would send them.
  * @param {Record<string, unknown> | undefined} params */
 function definedOnly(params) {
-  return params && Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
+  return params && Object.fromEntries(queryEntries(params));
+}
+
+/**
+ * `params` as they are sent: an undefined or null member (or array item) left
+ * out, as there is no value to send (the batch item schema has no null, so
+ * one would fail the whole batch), and a Date as its ISO 8601 string.
+ * @param {Record<string, unknown> | undefined} params @returns {[string, unknown][]}
+ */
+function queryEntries(params) {
+  /** @type {[string, unknown][]} */
+  const entries = [];
+  for (const [name, value] of Object.entries(params ?? {})) {
+    const values = [value].flat().filter((v) => v != null).map((v) => v instanceof Date ? v.toISOString() : v);
+    if (values.length) entries.push([name, Array.isArray(value) ? values : values[0]]);
+  }
+  return entries;
 }
 
 /** A URL or an absolute path, rather than a path below the mount. @param {string} path */

@@ -5,6 +5,8 @@
  * answers 403 `csrf_failed` (an expired session or a rotated secret).
  */
 
+import { abortable } from "./retry.js";
+
 /** The request header carrying the token (Django's name; ajaxkit reads the same). */
 export const CSRF_HEADER = "X-CSRFToken";
 /** The cookie the token is read from when the page gives none. */
@@ -21,12 +23,14 @@ export const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 export class CsrfToken {
   /**
    * @param {{token?: TokenSource, refreshUrl: string, origin: string | undefined,
-   *   fetch: typeof fetch, cookies: () => string, meta: () => string | null}} options
+   *   cookies: () => string, meta: () => string | null}} options
    */
   constructor(options) {
     this.options = options;
     /** @type {string | null} a token a refresh brought back */
     this.refreshed = null;
+    /** @type {Promise<void> | null} the refresh in flight */
+    this.pending = null;
   }
 
   /** The token to send now, if any. */
@@ -46,18 +50,19 @@ export class CsrfToken {
   }
 
   /**
-   * Ask the server for a fresh token: `{"token": …}` in the body, or a new cookie.
-   * @returns {Promise<string | null>}
+   * Ask the server for a fresh token: `{"token": …}` in the body, or a new
+   * cookie.  Calls refused together share one refresh (a second one could
+   * rotate the token the first just brought); `signal` ends one caller's wait.
+   * @param {(url: string) => Promise<{status: number, body: any}>} load sends the
+   *   request, under the client's timeout, failing as NetworkError or TimeoutError
+   * @param {AbortSignal} [signal] @returns {Promise<void>}
    */
-  async refresh() {
-    const response = await this.options.fetch(this.options.refreshUrl, {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    });
-    if (!response.ok) return null;
-    const body = await response.json().catch(() => null);
-    this.refreshed = (body && (body.token || body.csrfToken)) || null;
-    return this.current();
+  refresh(load, signal) {
+    this.pending ??= load(this.options.refreshUrl).then((answer) => {
+      if (answer.status >= 300) return;
+      this.refreshed = (answer.body && (answer.body.token || answer.body.csrfToken)) || null;
+    }).finally(() => { this.pending = null; });
+    return abortable(this.pending, signal);
   }
 }
 

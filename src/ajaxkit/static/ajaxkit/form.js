@@ -22,14 +22,15 @@ export function showErrors(form, error) {
   const unplaced = [];
   for (const item of error.errors || []) {
     const name = fieldName(item);
-    const field = name === null ? null : form.elements.namedItem(name);
-    if (!(field && "setAttribute" in field)) {
+    const found = name === null ? null : form.elements.namedItem(name);
+    // A radio group (or checkboxes sharing a name) is a RadioNodeList: mark each.
+    const fields = /** @type {HTMLElement[]} */ (!found ? [] : "setAttribute" in found ? [found] : [...found]);
+    if (!fields.length) {
       unplaced.push(item);
       continue;
     }
-    field.setAttribute("aria-invalid", "true");
-    messageFor(form, /** @type {HTMLElement} */ (field), /** @type {string} */ (name)).textContent =
-      item.detail;
+    fields.forEach((f) => f.setAttribute("aria-invalid", "true"));
+    messageFor(form, fields, /** @type {string} */ (name)).textContent = item.detail;
   }
   return unplaced;
 }
@@ -48,19 +49,38 @@ export function fieldName(item) {
   if (item.parameter) return item.parameter;
   if (!item.pointer || !item.pointer.startsWith("#/")) return null;
   const parts = item.pointer.slice(2).split("/");
-  return parts.map((p) => decodeURIComponent(p).replace(/~1/g, "/").replace(/~0/g, "~")).join(".");
+  return parts.map((p) => unescapeUri(p).replace(/~1/g, "/").replace(/~0/g, "~")).join(".");
 }
 
-/** @param {HTMLFormElement} form @param {HTMLElement} field @param {string} name */
-function messageFor(form, field, name) {
+/** `part` percent-decoded, or as it is when it is no valid escape (a member named `100%`).
+ * @param {string} part */
+function unescapeUri(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/**
+ * The message element for `name`: the form's own, else one created after the
+ * last of its `fields` and added to their `aria-describedby` (beside any
+ * description they already have).
+ * @param {HTMLFormElement} form @param {HTMLElement[]} fields @param {string} name
+ */
+function messageFor(form, fields, name) {
   const existing = form.querySelector(`[data-error-for="${name.replace(/["\\]/g, "\\$&")}"]`);
   if (existing) return existing;
-  const message = field.ownerDocument.createElement("span");
+  const last = fields[fields.length - 1];
+  const message = last.ownerDocument.createElement("span");
   message.className = ERROR_CLASS;
-  message.id = `${field.id || name}-error`;
+  message.id = `${(fields.length === 1 && last.id) || name}-error`;
   message.setAttribute("data-error-for", name);
-  field.setAttribute("aria-describedby", message.id);
-  field.insertAdjacentElement("afterend", message);
+  for (const field of fields) {
+    const ids = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    if (!ids.includes(message.id)) field.setAttribute("aria-describedby", [...ids, message.id].join(" "));
+  }
+  last.insertAdjacentElement("afterend", message);
   return message;
 }
 

@@ -17,6 +17,14 @@ export const RESET_EVENT = "ajaxkit-reset";
 export const SSE_FAILURES_BEFORE_POLL = 3;
 /** Seconds one long-poll may wait on the server (it caps this at `poll_timeout`). */
 export const POLL_TIMEOUT_S = 25;
+/**
+ * How long a long-poll may go unanswered before it is given up as a
+ * TimeoutError (then tried again like any failed poll).  The server answers
+ * within POLL_TIMEOUT_S, so a longer silence is a connection that died
+ * without closing (a laptop waking up, a proxy dropping it), on which the
+ * page would otherwise hear nothing again.
+ */
+export const POLL_ANSWER_MS = (POLL_TIMEOUT_S + 15) * 1000;
 /** Pause after a failed long-poll before the next, growing to 30 s. */
 export const POLL_ERROR_PAUSE_MS = 1000;
 /**

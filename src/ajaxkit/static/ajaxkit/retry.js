@@ -60,12 +60,28 @@ export function parseRetryAfter(value, now) {
  * @param {number} ms @param {AbortSignal} [signal] @returns {Promise<void>}
  */
 export function sleep(ms, signal) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  const wait = new Promise((resolve) => { timer = setTimeout(resolve, ms); });
+  return abortable(/** @type {Promise<void>} */ (wait), signal, () => clearTimeout(timer));
+}
+
+/**
+ * `promise`, unless `signal` aborts first: then the caller gets its reason at
+ * once and `onAbort` runs.  The listener goes when `promise` settles, so a
+ * signal a page keeps for many calls does not collect one per call.
+ * @template T @param {Promise<T>} promise @param {AbortSignal} [signal]
+ * @param {() => void} [onAbort] @returns {Promise<T>}
+ */
+export function abortable(promise, signal, onAbort = () => {}) {
+  if (!signal) return promise;
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
+    const abort = () => {
+      onAbort();
       reject(signal.reason);
-    }, { once: true });
+    };
+    if (signal.aborted) return abort();
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
   });
 }
