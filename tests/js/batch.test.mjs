@@ -191,3 +191,20 @@ test("a coalesced 204 or 304 settles as the call alone does (K12)", async () => 
   }));
   assert.deepEqual(batched, alone);
 });
+
+test("a call with a timeout, retries or key of its own goes alone: a batch could not honour them", async () => {
+  const { fetch, calls } = stubFetch([(call) => answer(200, { url: call.url })]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  await Promise.all([
+    client.post("notes", { title: "a" }, { idempotencyKey: "chosen-key" }),
+    client.post("notes", { title: "b" }, { idempotencyKey: false }),
+    client.get("slow", { timeout: 60_000 }),
+    client.get("once", { retries: 0 }),
+  ]);
+  assert.deepEqual(calls.map((c) => c.url).sort(), [
+    "https://app.test/ajax/notes", "https://app.test/ajax/notes",
+    "https://app.test/ajax/once", "https://app.test/ajax/slow",
+  ]);
+  const posts = calls.filter((c) => c.url.endsWith("/notes"));
+  assert.deepEqual(posts.map((c) => c.headers.get("idempotency-key")).sort(), ['"chosen-key"', null].sort());
+});

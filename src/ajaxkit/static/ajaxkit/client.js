@@ -174,7 +174,11 @@ export class Client {
    * @param {RequestOptions & {body?: unknown}} options
    */
   async settle(method, path, url, options) {
-    const batchable = options.batch !== false && !isRaw(options.body) && !isAbsolute(path);
+    // A batch has one timeout, retry count and key, the client's: a call
+    // choosing its own goes alone, where they apply to it.
+    const ownTransport = options.timeout !== undefined || options.retries !== undefined
+      || options.idempotencyKey !== undefined;
+    const batchable = options.batch !== false && !ownTransport && !isRaw(options.body) && !isAbsolute(path);
     const answer = this.coalescer && batchable
       ? await this.coalesced(method, path, options)
       : await this.exchange(method, url, options);
