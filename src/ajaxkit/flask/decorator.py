@@ -37,17 +37,13 @@ from flask.sansio.app import App
 from flask.signals import request_started
 from flask.views import View
 
+from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.endpoint import Permission
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import (
-    ExemptableView,
-    ViewDecorator,
-    WrappedViews,
-    from_config,
-)
+from ajaxkit.core.wrapper import ExemptableView, ViewDecorator, WrappedViews
 from ajaxkit.exceptions import RegistrationError
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
-from ajaxkit.flask.mount import ALL_METHODS
+from ajaxkit.flask.mount import ALL_METHODS, with_app_signer
 from ajaxkit.flask.platform import FLASK_PLATFORM
 
 __all__ = ["ajax"]
@@ -118,11 +114,11 @@ def _not_a_class_view(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
-def _app_config() -> flask.Config:
-    return flask.current_app.config
-
-
-_RESOLVE = from_config(_app_config)
+def _resolve(declared: Settings) -> Settings:
+    # The current app's config over the view's settings, signing tokens as
+    # the app's mount does.
+    app = flask.current_app._get_current_object()  # type: ignore[attr-defined]
+    return with_app_signer(settings_from_config(declared, app.config), app)
 
 
 def _wrap(decorate: ViewDecorator, view: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,7 +133,7 @@ def _wrap(decorate: ViewDecorator, view: Callable[..., Any]) -> Callable[..., An
         serving = wrapped
         if exemptions.apps is not None and app in exemptions.apps:
             serving = views.exempt()
-        return to_flask_response(serving.dispatch(app, _RESOLVE, request, FLASK_PLATFORM))
+        return to_flask_response(serving.dispatch(app, _resolve, request, FLASK_PLATFORM))
 
     _EXEMPTIONS[wrapper] = exemptions
 

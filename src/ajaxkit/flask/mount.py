@@ -7,8 +7,10 @@ Settings come from ``app.config`` when the blueprint is registered on an app
 registry's own settings, which beat ``app.debug``.
 
 CSRF tokens are signed with ``Settings.secret_key``, else ``app.secret_key``
-(itsdangerous), unless the registry's policy names a signer of its own; a
-Flask-WTF ``CSRFProtect`` set up before the blueprint leaves it to ajaxkit.
+(itsdangerous), unless the registry's policy names a signer of its own: the
+same signer for an app's mount and its ``@ajax`` views, chosen for each app
+(:func:`with_app_signer`).  A Flask-WTF ``CSRFProtect`` set up before the
+blueprint leaves it to ajaxkit.
 
 The registry's settings are global to it, so when one registry is mounted on
 several apps, the last registration's config wins.
@@ -17,6 +19,7 @@ several apps, the last registration's config wins.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import flask
 from flask.sansio.app import App
@@ -25,11 +28,12 @@ from werkzeug.routing import PathConverter
 
 from ajaxkit.core.registration_checks import check_mount
 from ajaxkit.core.registry import Ajax, require_registry
+from ajaxkit.core.settings import Settings
 from ajaxkit.flask.adapter import to_ajax_request, to_flask_response
 from ajaxkit.flask.platform import FLASK_PLATFORM
 from ajaxkit.signing import ItsdangerousSigner
 
-__all__ = ["ALL_METHODS", "AjaxKit", "blueprint"]
+__all__ = ["ALL_METHODS", "AjaxKit", "blueprint", "with_app_signer"]
 
 #: The methods the catch-all rules are declared with; once registered they
 #: accept every method (TRACE, FOO), so that the core answers 405 and OPTIONS.
@@ -60,10 +64,32 @@ def _accept_every_method(state: BlueprintSetupState) -> None:
         rule.methods = None
 
 
-def _sign_with_secret_key(api: Ajax, app: App) -> None:
-    policy, secret = api.settings.csrf, api.settings.secret_key or app.secret_key
-    if policy.signer is None and secret:
-        api.configure(csrf=dataclasses.replace(policy, signer=ItsdangerousSigner(secret)))
+def with_app_signer(settings: Settings, app: App) -> Settings:
+    """``settings`` signing CSRF tokens with ``app``'s key, unless the code named a signer.
+
+    The key is ``settings.secret_key`` (``AJAXKIT_SECRET_KEY``, else
+    ``SECRET_KEY``), else ``app.secret_key``.  The mount and the ``@ajax``
+    views both resolve through here, so a token either hands out passes the
+    other; and it is applied to resolved settings only, never to what the
+    code declared, so each app (an app factory's next one, a rotated key)
+    signs with its own key.
+    """
+    policy, secret = settings.csrf, settings.secret_key or app.secret_key
+    if policy.signer is not None or not secret:
+        return settings
+    return settings.replace(csrf=dataclasses.replace(policy, signer=_itsdangerous_signer(secret)))
+
+
+@functools.lru_cache(maxsize=8)
+def _itsdangerous_signer(secret: str | bytes) -> ItsdangerousSigner:
+    # One signer per key: the core remembers good signatures by the
+    # signer's identity, so every request of an app must share it.
+    return ItsdangerousSigner(secret)
+
+
+def _configure(api: Ajax, app: App) -> None:
+    api.apply_config(app.config)
+    api.settings = with_app_signer(api.settings, app)
 
 
 def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
@@ -85,8 +111,7 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
         # Flask's automatic OPTIONS would hide the core's Allow answer.
         bp.add_url_rule(rule, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
     bp.record(_accept_every_method)
-    bp.record(lambda state: api.apply_config(state.app.config))
-    bp.record(lambda state: _sign_with_secret_key(api, state.app))
+    bp.record(lambda state: _configure(api, state.app))
     bp.record(lambda state: _leave_csrf_to_ajaxkit(state.app, bp))
     return bp
 
