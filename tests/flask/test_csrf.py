@@ -246,3 +246,31 @@ def test_each_app_signs_with_its_own_secret_key() -> None:
     for url in ("/ajax/submit", "/own"):
         response = client.post(url, json={}, headers={"X-CSRFToken": fresh})
         assert response.status_code == 200, (url, response.get_json())
+
+
+def test_tokens_signed_with_a_fallback_key_still_pass() -> None:
+    # Rotating SECRET_KEY with the old one in SECRET_KEY_FALLBACKS keeps
+    # Flask's sessions valid; every open page's ajaxkit token failed.
+    api = Ajax()
+    old, _ = token_app("old-key", api)
+    token = old.test_client().get("/ajax/_csrf").get_json()["token"]
+    new = flask.Flask(__name__)
+    new.config.update(SECRET_KEY="new-key", SECRET_KEY_FALLBACKS=["older-key", "old-key"])
+    AjaxKit(new, api=api)
+
+    @new.post("/own")
+    @ajax(methods=["POST"])
+    def own() -> dict[str, bool]:
+        return {"own": True}
+
+    client = new.test_client()
+    client.set_cookie("ajaxkit_csrf", token)
+    for url in ("/ajax/submit", "/own"):
+        response = client.post(url, json={}, headers={"X-CSRFToken": token})
+        assert response.status_code == 200, (url, response.get_json())
+    fresh = new.test_client().get("/ajax/_csrf").get_json()["token"]
+    again, _ = token_app("old-key", api)  # the new key signs: the old alone refuses it
+    client = again.test_client()
+    client.set_cookie("ajaxkit_csrf", fresh)
+    refused = client.post("/ajax/submit", json={}, headers={"X-CSRFToken": fresh})
+    assert refused.status_code == 403

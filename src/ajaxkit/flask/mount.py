@@ -68,7 +68,10 @@ def with_app_signer(settings: Settings, app: App) -> Settings:
     """``settings`` signing CSRF tokens with ``app``'s key, unless the code named a signer.
 
     The key is ``settings.secret_key`` (``AJAXKIT_SECRET_KEY``, else
-    ``SECRET_KEY``), else ``app.secret_key``.  The mount and the ``@ajax``
+    ``SECRET_KEY``), else ``app.secret_key``; when it is the app's key, the
+    keys in ``SECRET_KEY_FALLBACKS`` are accepted too, as Flask's session
+    accepts them, so rotating the key keeps open pages' tokens valid while
+    the old key stays listed.  The mount and the ``@ajax``
     views both resolve through here, so a token either hands out passes the
     other; and it is applied to resolved settings only, never to what the
     code declared, so each app (an app factory's next one, a rotated key)
@@ -77,14 +80,17 @@ def with_app_signer(settings: Settings, app: App) -> Settings:
     policy, secret = settings.csrf, settings.secret_key or app.secret_key
     if policy.signer is not None or not secret:
         return settings
-    return settings.replace(csrf=dataclasses.replace(policy, signer=_itsdangerous_signer(secret)))
+    fallbacks = (app.config.get("SECRET_KEY_FALLBACKS") or ()) if secret == app.secret_key else ()
+    # itsdangerous's order, as Flask's session gives it: the current key last.
+    signer = _itsdangerous_signer((*fallbacks, secret))
+    return settings.replace(csrf=dataclasses.replace(policy, signer=signer))
 
 
 @functools.lru_cache(maxsize=8)
-def _itsdangerous_signer(secret: str | bytes) -> ItsdangerousSigner:
-    # One signer per key: the core remembers good signatures by the
-    # signer's identity, so every request of an app must share it.
-    return ItsdangerousSigner(secret)
+def _itsdangerous_signer(keys: tuple[str | bytes, ...]) -> ItsdangerousSigner:
+    # One signer per set of keys: the core remembers good signatures by
+    # the signer's identity, so every request of an app must share it.
+    return ItsdangerousSigner(keys)
 
 
 def _configure(api: Ajax, app: App) -> None:
