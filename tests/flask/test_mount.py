@@ -202,3 +202,43 @@ def test_from_prefixed_env_configures(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.csrf.allow_same_site is True
     assert settings.csrf.trusted_origins == ("https://a.example", "https://b.example")
     assert settings.default_methods == ("GET", "POST")
+
+
+def test_an_unhandled_error_is_signalled_as_flask_signals_one() -> None:
+    # Error trackers (Sentry's, Rollbar's Flask integrations) listen to
+    # got_request_exception; a handler's crash became a 500 problem without
+    # it, so they never saw an error under the mount or in an @ajax view.
+    app = flask.Flask(__name__)
+    AjaxKit(app, api=make_api())
+
+    @app.get("/view")
+    @ajaxkit.flask.ajax
+    def view() -> dict[str, str]:
+        raise KeyError("lost")
+
+    seen: list[BaseException] = []
+
+    def record(sender: flask.Flask, exception: BaseException, **_: Any) -> None:
+        assert sender is app
+        seen.append(exception)
+
+    with flask.got_request_exception.connected_to(record, app):
+        client = app.test_client()
+        assert client.get("/ajax/boom").status_code == 500
+        assert client.get("/view").status_code == 500
+        # Errors the code meant to answer are no crash, as in Flask.
+        assert client.get("/ajax/teapot").status_code == 418
+        assert client.get("/ajax/busy").status_code == 503
+    assert [type(exc) for exc in seen] == [RuntimeError, KeyError]
+
+
+def test_a_failing_error_receiver_leaves_the_problem_answer() -> None:
+    app = flask.Flask(__name__)
+    AjaxKit(app, api=make_api())
+
+    def broken(sender: flask.Flask, **_: Any) -> None:
+        raise ValueError("tracker down")
+
+    with flask.got_request_exception.connected_to(broken, app):
+        response = app.test_client().get("/ajax/boom")
+    assert (response.status_code, response.get_json()["code"]) == (500, "internal_error")

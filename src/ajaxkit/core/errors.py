@@ -52,6 +52,7 @@ def error_context(
             unsendable.__cause__ = exc
             exc, error = unsendable, None
     cause: BaseException | None = None
+    escaped = error is None  # neither ours nor the framework's: a crash
     if error is None:
         error, cause = ServerError(), exc
     error_id = None
@@ -59,7 +60,21 @@ def error_context(
         cause = cause or (exc.__cause__ if isinstance(exc, EncodingError) else exc)
         error_id = str(uuid.uuid4())
         log_server_error(settings, request, endpoint_name, exc, error_id)
+        if escaped and platform.report_exception is not None:
+            _report(platform.report_exception, settings, exc)
     return ErrorContext(error, request, settings, cause, error_id)
+
+
+def _report(
+    report: Callable[[BaseException], None], settings: Settings, exc: BaseException
+) -> None:
+    """``report(exc)``; a reporter's own failure is logged, never answered."""
+    try:
+        report(exc)
+    except Exception:
+        logging.getLogger(settings.logger_name).exception(
+            "Reporting an unhandled %s to the framework failed", type(exc).__name__
+        )
 
 
 def render_exception(

@@ -111,6 +111,13 @@ class Platform:
             its user, as if it were signed in.  ``None``: the user is known
             before the pipeline runs (Starlette's ``scope["user"]``), and
             the ``Cookie`` header is not looked at.
+        report_exception: ``report(exc)`` tells the framework of an
+            exception a handler let escape (answered with a 500 problem),
+            as its own request handling would, so that error trackers
+            hooked there see it (Flask's ``got_request_exception``).
+            Errors the code raised to be answered (an ``AjaxError``, a
+            translated framework exception) are not reported.  ``None``:
+            nothing is told.
     """
 
     name: str
@@ -130,6 +137,7 @@ class Platform:
     upload_types: tuple[type, ...] = ()
     user_source: str | None = None
     credential_cookies: Callable[[], Collection[str]] | None = None
+    report_exception: Callable[[BaseException], None] | None = None
 
 
 # Registration happens before any mount, so it cannot ask the platform it

@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib
 
 import flask
+from flask.signals import got_request_exception
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -96,6 +97,14 @@ def credential_cookies() -> tuple[str, ...]:
     return (session, app.config.get("REMEMBER_COOKIE_NAME", default))
 
 
+def signal_exception(exc: BaseException) -> None:
+    """Send Flask's ``got_request_exception`` for ``exc``, as Flask's own
+    ``handle_exception`` does for a view's crash: error trackers (Sentry's
+    and Rollbar's Flask integrations) listen there, not to ajaxkit's log."""
+    app = flask.current_app._get_current_object()  # type: ignore[attr-defined]
+    got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=exc)
+
+
 def flask_login_decorators() -> DecoratorAdvice:
     """Flask-Login's view decorators, when it is installed, and what an
     endpoint writes instead: under ``@api.endpoint`` they answered an
@@ -130,5 +139,6 @@ FLASK_PLATFORM = declare(
         request_types=(flask.Request,),
         check_decorator=view_decorator_check(flask_login_decorators),
         upload_types=(FileStorage,),
+        report_exception=signal_exception,
     )
 )
