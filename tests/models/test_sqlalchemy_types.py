@@ -1,4 +1,5 @@
-"""SQLAlchemy column types the model layer must read through: TypeDecorator, integer sizes."""
+"""SQLAlchemy column types the model layer must read through: TypeDecorator, integer sizes,
+floats."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import BigInteger, DateTime, Engine, SmallInteger, create_engine
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Float,
+    SmallInteger,
+    create_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -43,10 +51,11 @@ class Event(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     small: Mapped[int] = mapped_column(SmallInteger, default=0)
     big: Mapped[int] = mapped_column(BigInteger, default=0)
+    weight: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class EventEndpoint(ModelEndpoint):
-    filter_fields = ("at", "small", "big")
+    filter_fields = ("at", "small", "big", "weight")
     ordering_fields = ("at",)
 
 
@@ -103,3 +112,18 @@ def test_integer_sizes_follow_the_sql_type(client: Client, engine: Engine) -> No
     big = client.post("/ajax/events", json={"at": "2024-01-01T00:00:00Z", "big": 2**62})
     assert big.status == 201, big.json()
     assert client.get("/ajax/events", params={"big": 2**63}).status < 500
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-Infinity", "1e400"])
+def test_a_float_that_is_not_finite_is_refused(client: Client, value: str) -> None:
+    # JSON cannot write it (the record came back with null), and a
+    # database that stores NaN then answers a value nobody sent.
+    body = {"at": "2024-01-01T00:00:00Z", "weight": value}
+    created = client.post("/ajax/events", json=body)
+    assert created.status == 422, created.json()
+    assert created.json()["errors"][0]["pointer"] == "#/weight"
+    assert created.json()["errors"][0]["code"] == "finite_number"
+    assert client.get("/ajax/events").json()["count"] == 0
+    found = client.get("/ajax/events", params={"weight__gte": value})
+    assert found.status == 400, found.json()
+    assert found.json()["errors"][0]["parameter"] == "weight__gte"

@@ -8,6 +8,11 @@ column type and the database; every place a client's value meets an integer
 column -- write bodies, filters, cursors, primary keys in the path -- checks
 it here.  A field with no declared range still gets the signed 64-bit one,
 the largest any driver binds.
+
+Floats must be finite in the same places: pydantic reads ``"nan"`` and
+``"inf"`` from text, a database stores them, and JSON cannot write them
+(the record came back with ``null``, so a write stored what no client
+sent and could not read back), as the binder refuses them for handlers.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from annotated_types import Interval
+from pydantic import AllowInfNan
 
 from ajaxkit.core.models.repository import FieldInfo
 
@@ -35,7 +41,10 @@ def int_range(info: FieldInfo) -> tuple[int, int] | None:
 
 
 def bounded_type(info: FieldInfo) -> Any:
-    """``info.python_type``, limited to the column's range for integers."""
+    """``info.python_type``, limited to the column's range for integers and
+    to finite values for floats."""
+    if info.python_type is float:
+        return Annotated[float, AllowInfNan(False)]
     bounds = int_range(info)
     if bounds is None:
         return info.python_type
