@@ -1,5 +1,5 @@
 """SQLAlchemy column types the model layer must read through: TypeDecorator, integer sizes,
-floats."""
+floats and booleans."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Engine,
     Float,
@@ -52,11 +53,12 @@ class Event(Base):
     small: Mapped[int] = mapped_column(SmallInteger, default=0)
     big: Mapped[int] = mapped_column(BigInteger, default=0)
     weight: Mapped[float | None] = mapped_column(Float, nullable=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class EventEndpoint(ModelEndpoint):
-    filter_fields = ("at", "small", "big", "weight")
-    ordering_fields = ("at",)
+    filter_fields = ("at", "small", "big", "weight", "urgent")
+    ordering_fields = ("at", "urgent")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -127,3 +129,22 @@ def test_a_float_that_is_not_finite_is_refused(client: Client, value: str) -> No
     found = client.get("/ajax/events", params={"weight__gte": value})
     assert found.status == 400, found.json()
     assert found.json()["errors"][0]["parameter"] == "weight__gte"
+
+
+def test_boolean_bounds_and_cursors(client: Client) -> None:
+    for urgent in (False, True, False, True):
+        created = client.post("/ajax/events", json={"at": "2024-01-01T00:00:00Z", "urgent": urgent})
+        assert created.status == 201, created.json()
+    assert client.get("/ajax/events", params={"urgent__gte": "true"}).json()["count"] == 2
+    assert client.get("/ajax/events", params={"urgent__lte": "true"}).json()["count"] == 4
+    for ordering in ("urgent", "-urgent"):
+        seen: list[int] = []
+        params: dict[str, Any] = {"limit": 1, "ordering": ordering}
+        while True:
+            page = client.get("/ajax/events", params=params)
+            assert page.status == 200, page.json()
+            seen += [row["id"] for row in page.json()["results"]]
+            if page.json()["next_cursor"] is None:
+                break
+            params["cursor"] = page.json()["next_cursor"]
+        assert sorted(seen) == [1, 2, 3, 4]

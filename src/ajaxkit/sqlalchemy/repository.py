@@ -31,6 +31,7 @@ from sqlalchemy import (
     false,
     func,
     inspect,
+    literal,
     or_,
     select,
     true,
@@ -198,6 +199,10 @@ class _Unit:
             return column.in_(value)
         if spec.lookup == "isnull":
             return column.is_(None) if value else column.is_not(None)
+        # A parameter of the column's type: SQLAlchemy refuses ``>=`` with a
+        # Python bool on its right (``urgent__gte=true``, a cursor over a
+        # boolean ordering), though every database orders booleans.
+        value = literal(value, column.type)
         compared: ColumnElement[bool]
         if spec.lookup == "gte":
             compared = column >= value
