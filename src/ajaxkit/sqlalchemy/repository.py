@@ -378,7 +378,11 @@ def _column_field(prop: ColumnProperty[Any], dialect: str | None) -> FieldInfo:
     )
     generated = generated or column.computed is not None
     has_default = column.default is not None or column.server_default is not None
-    enums = getattr(column.type, "enums", None)
+    # An Enum over a Python enum lists its members' names (what it stores by
+    # default), but a record shows each member's value: validated as the
+    # enum class, a write takes what a read shows and hands SQLAlchemy the
+    # member, whatever the column stores.
+    enums = None if _enum_class(column.type) else getattr(column.type, "enums", None)
     return FieldInfo(
         name=prop.key,
         python_type=python_type,
@@ -408,6 +412,10 @@ def _python_type(column_type: Any) -> Any:
         return column_type.python_type
     except NotImplementedError:
         return Any
+
+
+def _enum_class(column_type: Any) -> Any:
+    return getattr(_stored_type(column_type), "enum_class", None)
 
 
 def _decorated(column_type: Any) -> bool:
