@@ -1,5 +1,5 @@
 """SQLAlchemy column types the model layer must read through: TypeDecorator, integer sizes,
-floats, booleans and enums."""
+floats, booleans, enums and aware datetimes."""
 
 from __future__ import annotations
 
@@ -62,14 +62,18 @@ class Event(Base):
     big: Mapped[int] = mapped_column(BigInteger, default=0)
     weight: Mapped[float | None] = mapped_column(Float, nullable=True)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A column of SQLAlchemy's own type: SQLite keeps no offset in it.
+    aware: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    )
     color: Mapped[Color] = mapped_column(
         Enum(Color, name=f"ajaxkit_color_{os.getpid()}"), default=Color.RED
     )
 
 
 class EventEndpoint(ModelEndpoint):
-    filter_fields = ("at", "small", "big", "weight", "urgent", "color")
-    ordering_fields = ("at", "urgent", "color")
+    filter_fields = ("at", "small", "big", "weight", "urgent", "color", "aware")
+    ordering_fields = ("at", "urgent", "color", "aware")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -182,3 +186,30 @@ def test_an_enum_is_written_as_it_is_read(client: Client) -> None:
     )
     assert rest.status == 200, rest.json()
     assert len(first["results"] + rest.json()["results"]) == 2
+
+
+def _instant(text: str) -> dt.datetime:
+    # SQLite answers the stored UTC time without an offset.
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def test_an_aware_datetime_keeps_its_instant_on_every_database(client: Client) -> None:
+    noon_in_paris = {"at": "2024-01-01T00:00:00Z", "aware": "2024-06-01T12:00:00+02:00"}
+    first = client.post("/ajax/events", json=noon_in_paris)
+    assert first.status == 201, first.json()
+    later = {"at": "2024-01-01T00:00:00Z", "aware": "2024-06-01T10:30:00Z"}
+    second = client.post("/ajax/events", json=later)
+    ten_utc = dt.datetime(2024, 6, 1, 10, tzinfo=dt.timezone.utc)
+    assert _instant(first.json()["aware"]) == ten_utc
+    ordered = client.get("/ajax/events", params={"ordering": "aware"}).json()["results"]
+    assert [row["id"] for row in ordered] == [first.json()["id"], second.json()["id"]]
+    found = client.get("/ajax/events", params={"aware__lte": "2024-06-01T12:15:00+02:00"})
+    assert [row["id"] for row in found.json()["results"]] == [first.json()["id"]]
+    same = client.get("/ajax/events", params={"aware": "2024-06-01T10:00:00Z"})
+    assert same.json()["count"] == 1
+    page = client.get("/ajax/events", params={"ordering": "-aware", "limit": 1}).json()
+    rest = client.get(
+        "/ajax/events", params={"ordering": "-aware", "limit": 1, "cursor": page["next_cursor"]}
+    )
+    assert [row["id"] for row in rest.json()["results"]] == [first.json()["id"]]

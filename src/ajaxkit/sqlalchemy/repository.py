@@ -15,6 +15,7 @@ only.
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    DateTime,
     Integer,
     Select,
     SmallInteger,
@@ -87,6 +89,7 @@ class _Mapped:
     info: ModelInfo
     fk_keys: Mapping[str, str]  # relation name → attribute of its local FK column
     columns: Mapping[str, str]  # column name → field name (for constraint errors)
+    utc: frozenset[str] = frozenset()  # fields whose aware datetimes are bound in UTC
 
 
 class SQLAlchemyRepository:
@@ -192,7 +195,7 @@ class _Unit:
 
     def _condition(self, spec: Filter) -> ColumnElement[bool]:
         column: ColumnElement[Any] = self._column(spec.field)
-        value = spec.value
+        value = self._bindable(spec.field, spec.value)
         if spec.lookup == "exact":
             return column.is_(None) if value is None else column == value
         if spec.lookup == "in":
@@ -211,6 +214,15 @@ class _Unit:
         else:
             compared = column > value if spec.lookup == "gt" else column < value
         return compared
+
+    def _bindable(self, name: str, value: Any) -> Any:
+        """``value`` as field ``name``'s column must receive it (aware
+        datetimes in UTC where the column keeps no offset)."""
+        if name not in self.repo.mapped(self.model).utc:
+            return value
+        if isinstance(value, tuple):
+            return tuple(_in_utc(v) for v in value)
+        return _in_utc(value)
 
     def _column(self, name: str) -> Any:
         key = self.repo.mapped(self.model).fk_keys.get(name, name)
@@ -314,10 +326,16 @@ class _Unit:
                 ]
                 setattr(obj, name, rows)
             else:
-                setattr(obj, name, value)
+                setattr(obj, name, self._bindable(name, value))
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         self.callbacks.append(callback)
+
+
+def _in_utc(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc)
+    return value
 
 
 def _escape_like(text: str) -> str:
@@ -343,10 +361,13 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
     hidden = set(fk_keys.values())
     fields: dict[str, FieldInfo] = {}
     columns: dict[str, str] = {}
+    utc: set[str] = set()
     for prop in mapper.attrs:
         if isinstance(prop, ColumnProperty) and prop.key not in hidden:
             fields[prop.key] = _column_field(prop, dialect)
             columns[prop.columns[0].name] = prop.key
+            if _keeps_no_offset(prop.columns[0].type, dialect):
+                utc.add(prop.key)
         elif isinstance(prop, RelationshipProperty):
             fields[prop.key] = _relation_field(prop, dialect)
     for name, key in fk_keys.items():
@@ -358,7 +379,22 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
         pk=pk,
         fields=fields,
     )
-    return _Mapped(info, fk_keys, columns)
+    return _Mapped(info, fk_keys, columns, frozenset(utc))
+
+
+def _keeps_no_offset(column_type: Any, dialect: str | None) -> bool:
+    """Whether aware datetimes must reach this column in UTC.
+
+    SQLAlchemy's SQLite DATETIME writes a datetime's fields and drops its
+    offset, so 12:00+02:00 was stored (and compared, and ordered) as 12:00,
+    two hours off the instant sent, where PostgreSQL stores 10:00 UTC. In
+    UTC every database keeps the instant: a ``timezone=True`` column
+    anywhere (PostgreSQL converts it anyway), any DateTime on SQLite. A
+    TypeDecorator converts values its own way, so it is left to do so.
+    """
+    if not isinstance(column_type, DateTime) or _decorated(column_type):
+        return False
+    return bool(column_type.timezone) or dialect == "sqlite"
 
 
 def _fk_keys(mapper: Mapper[Any]) -> dict[str, str]:
