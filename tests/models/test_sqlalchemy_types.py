@@ -21,6 +21,7 @@ from sqlalchemy import (
     Float,
     SmallInteger,
     create_engine,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -66,14 +67,17 @@ class Event(Base):
     aware: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
     )
+    # The database's clock: on SQLite CURRENT_TIMESTAMP, text without the
+    # microseconds SQLAlchemy writes.
+    stamped: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     color: Mapped[Color] = mapped_column(
         Enum(Color, name=f"ajaxkit_color_{os.getpid()}"), default=Color.RED
     )
 
 
 class EventEndpoint(ModelEndpoint):
-    filter_fields = ("at", "small", "big", "weight", "urgent", "color", "aware")
-    ordering_fields = ("at", "urgent", "color", "aware")
+    filter_fields = ("at", "small", "big", "weight", "urgent", "color", "aware", "stamped")
+    ordering_fields = ("at", "urgent", "color", "aware", "stamped")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -213,3 +217,27 @@ def test_an_aware_datetime_keeps_its_instant_on_every_database(client: Client) -
         "/ajax/events", params={"ordering": "-aware", "limit": 1, "cursor": page["next_cursor"]}
     )
     assert [row["id"] for row in rest.json()["results"]] == [first.json()["id"]]
+
+
+def _walk(client: Client, ordering: str) -> list[int]:
+    seen: list[int] = []
+    params: dict[str, Any] = {"limit": 2, "ordering": ordering}
+    for _ in range(10):  # a cursor that never ends is a failure too
+        page = client.get("/ajax/events", params=params).json()
+        seen += [row["id"] for row in page["results"]]
+        if page["next_cursor"] is None:
+            return seen
+        params["cursor"] = page["next_cursor"]
+    raise AssertionError(f"the cursor pages never end: {seen}")
+
+
+def test_cursor_pages_over_a_database_default_timestamp(client: Client) -> None:
+    # Rows stamped within one second tie on the database's timestamp: the
+    # pk orders them, and every row is on exactly one page.
+    for _ in range(5):
+        assert client.post("/ajax/events", json={"at": "2024-01-01T00:00:00Z"}).status == 201
+    assert sorted(_walk(client, "stamped")) == [1, 2, 3, 4, 5]
+    assert sorted(_walk(client, "-stamped")) == [1, 2, 3, 4, 5]
+    shown = client.get("/ajax/events/1").json()["stamped"]
+    same = client.get("/ajax/events", params={"stamped__lte": shown, "stamped__gte": shown})
+    assert 1 in [row["id"] for row in same.json()["results"]]

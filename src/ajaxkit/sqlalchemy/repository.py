@@ -28,8 +28,10 @@ from sqlalchemy import (
     Integer,
     Select,
     SmallInteger,
+    String,
     TypeDecorator,
     and_,
+    case,
     false,
     func,
     inspect,
@@ -37,7 +39,9 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     ColumnProperty,
@@ -90,6 +94,7 @@ class _Mapped:
     fk_keys: Mapping[str, str]  # relation name → attribute of its local FK column
     columns: Mapping[str, str]  # column name → field name (for constraint errors)
     utc: frozenset[str] = frozenset()  # fields whose aware datetimes are bound in UTC
+    seconds_text: frozenset[str] = frozenset()  # SQLite datetimes compared as one format
 
 
 class SQLAlchemyRepository:
@@ -194,7 +199,7 @@ class _Unit:
         return conditions
 
     def _condition(self, spec: Filter) -> ColumnElement[bool]:
-        column: ColumnElement[Any] = self._column(spec.field)
+        column: ColumnElement[Any] = self._compared(spec.field)
         value = self._bindable(spec.field, spec.value)
         if spec.lookup == "exact":
             return column.is_(None) if value is None else column == value
@@ -224,13 +229,30 @@ class _Unit:
             return tuple(_in_utc(v) for v in value)
         return _in_utc(value)
 
+    def _compared(self, name: str) -> Any:
+        """Field ``name``'s column as filters, keysets and orderings compare it.
+
+        SQLite keeps datetimes as text, SQLAlchemy's with microseconds
+        (``... 10:00:00.000000``) but a server default's ``CURRENT_TIMESTAMP``
+        without (``... 10:00:00``).  Compared as they are, a cursor bound
+        never equalled the row it came from: the rows after it in the same
+        second were skipped, and a descending walk got the same page again
+        forever.  Seconds-only text is compared as the microsecond form.
+        """
+        column = self._column(name)
+        if name not in self.repo.mapped(self.model).seconds_text:
+            return column
+        text = type_coerce(column, String())
+        canonical = case((func.length(text) == _SECONDS_ONLY, text + ".000000"), else_=text)
+        return type_coerce(canonical, column.type)
+
     def _column(self, name: str) -> Any:
         key = self.repo.mapped(self.model).fk_keys.get(name, name)
         return getattr(self.model, key)
 
     def _ordering(self, query: ListQuery) -> builtins.list[Any]:
         return [
-            self._column(o.field).desc() if o.descending else self._column(o.field).asc()
+            self._compared(o.field).desc() if o.descending else self._compared(o.field).asc()
             for o in query.ordering
         ]
 
@@ -362,12 +384,15 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
     fields: dict[str, FieldInfo] = {}
     columns: dict[str, str] = {}
     utc: set[str] = set()
+    seconds: set[str] = set()
     for prop in mapper.attrs:
         if isinstance(prop, ColumnProperty) and prop.key not in hidden:
             fields[prop.key] = _column_field(prop, dialect)
             columns[prop.columns[0].name] = prop.key
             if _keeps_no_offset(prop.columns[0].type, dialect):
                 utc.add(prop.key)
+            if _seconds_text(prop.columns[0].type, dialect):
+                seconds.add(prop.key)
         elif isinstance(prop, RelationshipProperty):
             fields[prop.key] = _relation_field(prop, dialect)
     for name, key in fk_keys.items():
@@ -379,7 +404,23 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
         pk=pk,
         fields=fields,
     )
-    return _Mapped(info, fk_keys, columns, frozenset(utc))
+    return _Mapped(info, fk_keys, columns, frozenset(utc), frozenset(seconds))
+
+
+#: Length of SQLite's ``CURRENT_TIMESTAMP`` text, ``YYYY-MM-DD HH:MM:SS``.
+_SECONDS_ONLY = 19
+
+
+def _seconds_text(column_type: Any, dialect: str | None) -> bool:
+    """Whether this column may hold SQLite datetime text in both
+    SQLAlchemy's format and ``CURRENT_TIMESTAMP``'s (a custom
+    ``storage_format`` is the application's own, and left alone)."""
+    stored = _stored_type(column_type)
+    if dialect != "sqlite" or not isinstance(stored, DateTime):
+        return False
+    return getattr(stored, "_storage_format", sqlite.DATETIME._storage_format) == (
+        sqlite.DATETIME._storage_format
+    )
 
 
 def _keeps_no_offset(column_type: Any, dialect: str | None) -> bool:
