@@ -241,3 +241,21 @@ def test_cursor_pages_over_a_database_default_timestamp(client: Client) -> None:
     shown = client.get("/ajax/events/1").json()["stamped"]
     same = client.get("/ajax/events", params={"stamped__lte": shown, "stamped__gte": shown})
     assert 1 in [row["id"] for row in same.json()["results"]]
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+@pytest.mark.parametrize("field", ["at", "aware"])
+def test_an_instant_no_datetime_can_hold_in_utc_is_refused(
+    client: Client, field: str, value: str
+) -> None:
+    # Stored in UTC (by the column or by its TypeDecorator), the instant
+    # falls in year 0 or 10000: Python's datetime raised OverflowError.
+    body = {"at": "2024-01-01T00:00:00Z", field: value}
+    created = client.post("/ajax/events", json=body)
+    assert created.status == 422, created.json()
+    assert created.json()["errors"][0]["pointer"] == f"#/{field}"
+    found = client.get("/ajax/events", params={f"{field}__gte": value})
+    assert found.status == 400, found.json()
+    assert found.json()["errors"][0]["parameter"] == f"{field}__gte"
+    edge = {"at": "2024-01-01T00:00:00Z", field: "0001-01-01T00:00:00Z"}
+    assert client.post("/ajax/events", json=edge).status == 201
