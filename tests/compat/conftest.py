@@ -25,16 +25,17 @@ def _postgres_alias() -> None:
     import psycopg
     from django.core.management import call_command
 
+    from tests import services
     from tests.services import postgres_url
 
     with psycopg.connect(postgres_url("postgresql"), autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     conf = {
         "ENGINE": "django.db.backends.postgresql",
-        "NAME": "test",
-        "USER": "postgres",
-        "HOST": "127.0.0.1",
-        "PORT": "5432",
+        "NAME": services.POSTGRES_DB,
+        "USER": services.POSTGRES_USER,
+        "HOST": services.POSTGRES_HOST,
+        "PORT": str(services.POSTGRES_PORT),
         "OPTIONS": {"options": f"-c search_path={SCHEMA}"},
     }
     connections.settings[ALIAS] = connections.configure_settings({"default": conf})["default"]

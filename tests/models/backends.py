@@ -193,6 +193,7 @@ class DjangoBackend(Backend):
         from django.core.management import call_command
         from django.db import connections
 
+        from tests import services
         from tests.django_project import catalog
         from tests.django_project.catalog import models
 
@@ -205,10 +206,10 @@ class DjangoBackend(Backend):
             options = {"options": f"-c search_path={SCHEMA}_dj"}
             conf = {
                 "ENGINE": "django.db.backends.postgresql",
-                "NAME": "test",
-                "USER": "postgres",
-                "HOST": "127.0.0.1",
-                "PORT": "5432",
+                "NAME": services.POSTGRES_DB,
+                "USER": services.POSTGRES_USER,
+                "HOST": services.POSTGRES_HOST,
+                "PORT": str(services.POSTGRES_PORT),
                 "OPTIONS": options,
             }
             connections.settings[self.alias] = connections.configure_settings({"default": conf})[

@@ -100,6 +100,9 @@ def test_filter_by_foreign_key(client: Client) -> None:
         ({"colour": "red"}, "colour"),
         ({"owner": "alice"}, "owner"),
         ({"title__contains": "x"}, "title__contains"),
+        # An empty lookup is no lookup of the grammar: it read as exact.
+        ({"status__": "draft"}, "status__"),
+        ({"status__in__gte": "draft"}, "status__in__gte"),
         ({"priority": "high"}, "priority"),
         ({"ordering": "owner"}, "ordering"),
         ({"ordering": "-body"}, "ordering"),

@@ -379,7 +379,7 @@ def _concrete(field: Any, using: str) -> FieldInfo:
         kind=kind,  # type: ignore[arg-type]
         python_type=python_type,
         nullable=field.null,
-        required=not (field.null or field.blank or field.has_default() or generated),
+        required=not (field.null or field.blank or _has_default(field) or generated),
         max_length=field.max_length if python_type is str else None,
         choices=choices,
         primary_key=field.primary_key,
@@ -390,6 +390,15 @@ def _concrete(field: Any, using: str) -> FieldInfo:
         decimal_places=getattr(field, "decimal_places", None),
         value_range=_range(field, using),
     )
+
+
+def _has_default(field: Any) -> bool:
+    """A value is filled in when a create leaves the field out: Python's
+    ``default`` or the database's ``db_default`` (which ``has_default()``
+    does not count)."""
+    # has_db_default() came with Django 5.0; 4.2 has no database defaults.
+    has_db_default = getattr(field, "has_db_default", None)
+    return bool(field.has_default() or (has_db_default is not None and has_db_default()))
 
 
 def _range(field: Any, using: str) -> tuple[int, int] | None:

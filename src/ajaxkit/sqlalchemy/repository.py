@@ -15,6 +15,7 @@ only.
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,18 +24,24 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    DateTime,
     Integer,
     Select,
     SmallInteger,
+    String,
     TypeDecorator,
     and_,
+    case,
     false,
     func,
     inspect,
+    literal,
     or_,
     select,
     true,
+    type_coerce,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     ColumnProperty,
@@ -86,6 +93,8 @@ class _Mapped:
     info: ModelInfo
     fk_keys: Mapping[str, str]  # relation name → attribute of its local FK column
     columns: Mapping[str, str]  # column name → field name (for constraint errors)
+    utc: frozenset[str] = frozenset()  # fields whose aware datetimes are bound in UTC
+    seconds_text: frozenset[str] = frozenset()  # SQLite datetimes compared as one format
 
 
 class SQLAlchemyRepository:
@@ -190,14 +199,18 @@ class _Unit:
         return conditions
 
     def _condition(self, spec: Filter) -> ColumnElement[bool]:
-        column: ColumnElement[Any] = self._column(spec.field)
-        value = spec.value
+        column: ColumnElement[Any] = self._compared(spec.field)
+        value = self._bindable(spec.field, spec.value)
         if spec.lookup == "exact":
             return column.is_(None) if value is None else column == value
         if spec.lookup == "in":
             return column.in_(value)
         if spec.lookup == "isnull":
             return column.is_(None) if value else column.is_not(None)
+        # A parameter of the column's type: SQLAlchemy refuses ``>=`` with a
+        # Python bool on its right (``urgent__gte=true``, a cursor over a
+        # boolean ordering), though every database orders booleans.
+        value = literal(value, column.type)
         compared: ColumnElement[bool]
         if spec.lookup == "gte":
             compared = column >= value
@@ -207,13 +220,39 @@ class _Unit:
             compared = column > value if spec.lookup == "gt" else column < value
         return compared
 
+    def _bindable(self, name: str, value: Any) -> Any:
+        """``value`` as field ``name``'s column must receive it (aware
+        datetimes in UTC where the column keeps no offset)."""
+        if name not in self.repo.mapped(self.model).utc:
+            return value
+        if isinstance(value, tuple):
+            return tuple(_in_utc(v) for v in value)
+        return _in_utc(value)
+
+    def _compared(self, name: str) -> Any:
+        """Field ``name``'s column as filters, keysets and orderings compare it.
+
+        SQLite keeps datetimes as text, SQLAlchemy's with microseconds
+        (``... 10:00:00.000000``) but a server default's ``CURRENT_TIMESTAMP``
+        without (``... 10:00:00``).  Compared as they are, a cursor bound
+        never equalled the row it came from: the rows after it in the same
+        second were skipped, and a descending walk got the same page again
+        forever.  Seconds-only text is compared as the microsecond form.
+        """
+        column = self._column(name)
+        if name not in self.repo.mapped(self.model).seconds_text:
+            return column
+        text = type_coerce(column, String())
+        canonical = case((func.length(text) == _SECONDS_ONLY, text + ".000000"), else_=text)
+        return type_coerce(canonical, column.type)
+
     def _column(self, name: str) -> Any:
         key = self.repo.mapped(self.model).fk_keys.get(name, name)
         return getattr(self.model, key)
 
     def _ordering(self, query: ListQuery) -> builtins.list[Any]:
         return [
-            self._column(o.field).desc() if o.descending else self._column(o.field).asc()
+            self._compared(o.field).desc() if o.descending else self._compared(o.field).asc()
             for o in query.ordering
         ]
 
@@ -309,10 +348,16 @@ class _Unit:
                 ]
                 setattr(obj, name, rows)
             else:
-                setattr(obj, name, value)
+                setattr(obj, name, self._bindable(name, value))
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         self.callbacks.append(callback)
+
+
+def _in_utc(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc)
+    return value
 
 
 def _escape_like(text: str) -> str:
@@ -338,10 +383,16 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
     hidden = set(fk_keys.values())
     fields: dict[str, FieldInfo] = {}
     columns: dict[str, str] = {}
+    utc: set[str] = set()
+    seconds: set[str] = set()
     for prop in mapper.attrs:
         if isinstance(prop, ColumnProperty) and prop.key not in hidden:
             fields[prop.key] = _column_field(prop, dialect)
             columns[prop.columns[0].name] = prop.key
+            if _keeps_no_offset(prop.columns[0].type, dialect):
+                utc.add(prop.key)
+            if _seconds_text(prop.columns[0].type, dialect):
+                seconds.add(prop.key)
         elif isinstance(prop, RelationshipProperty):
             fields[prop.key] = _relation_field(prop, dialect)
     for name, key in fk_keys.items():
@@ -353,7 +404,38 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
         pk=pk,
         fields=fields,
     )
-    return _Mapped(info, fk_keys, columns)
+    return _Mapped(info, fk_keys, columns, frozenset(utc), frozenset(seconds))
+
+
+#: Length of SQLite's ``CURRENT_TIMESTAMP`` text, ``YYYY-MM-DD HH:MM:SS``.
+_SECONDS_ONLY = 19
+
+
+def _seconds_text(column_type: Any, dialect: str | None) -> bool:
+    """Whether this column may hold SQLite datetime text in both
+    SQLAlchemy's format and ``CURRENT_TIMESTAMP``'s (a custom
+    ``storage_format`` is the application's own, and left alone)."""
+    stored = _stored_type(column_type)
+    if dialect != "sqlite" or not isinstance(stored, DateTime):
+        return False
+    return getattr(stored, "_storage_format", sqlite.DATETIME._storage_format) == (
+        sqlite.DATETIME._storage_format
+    )
+
+
+def _keeps_no_offset(column_type: Any, dialect: str | None) -> bool:
+    """Whether aware datetimes must reach this column in UTC.
+
+    SQLAlchemy's SQLite DATETIME writes a datetime's fields and drops its
+    offset, so 12:00+02:00 was stored (and compared, and ordered) as 12:00,
+    two hours off the instant sent, where PostgreSQL stores 10:00 UTC. In
+    UTC every database keeps the instant: a ``timezone=True`` column
+    anywhere (PostgreSQL converts it anyway), any DateTime on SQLite. A
+    TypeDecorator converts values its own way, so it is left to do so.
+    """
+    if not isinstance(column_type, DateTime) or _decorated(column_type):
+        return False
+    return bool(column_type.timezone) or dialect == "sqlite"
 
 
 def _fk_keys(mapper: Mapper[Any]) -> dict[str, str]:
@@ -373,7 +455,11 @@ def _column_field(prop: ColumnProperty[Any], dialect: str | None) -> FieldInfo:
     )
     generated = generated or column.computed is not None
     has_default = column.default is not None or column.server_default is not None
-    enums = getattr(column.type, "enums", None)
+    # An Enum over a Python enum lists its members' names (what it stores by
+    # default), but a record shows each member's value: validated as the
+    # enum class, a write takes what a read shows and hands SQLAlchemy the
+    # member, whatever the column stores.
+    enums = None if _enum_class(column.type) else getattr(column.type, "enums", None)
     return FieldInfo(
         name=prop.key,
         python_type=python_type,
@@ -403,6 +489,10 @@ def _python_type(column_type: Any) -> Any:
         return column_type.python_type
     except NotImplementedError:
         return Any
+
+
+def _enum_class(column_type: Any) -> Any:
+    return getattr(_stored_type(column_type), "enum_class", None)
 
 
 def _decorated(column_type: Any) -> bool:

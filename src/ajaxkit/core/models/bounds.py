@@ -8,13 +8,23 @@ column type and the database; every place a client's value meets an integer
 column -- write bodies, filters, cursors, primary keys in the path -- checks
 it here.  A field with no declared range still gets the signed 64-bit one,
 the largest any driver binds.
+
+Floats must be finite in the same places: pydantic reads ``"nan"`` and
+``"inf"`` from text, a database stores them, and JSON cannot write them
+(the record came back with ``null``, so a write stored what no client
+sent and could not read back), as the binder refuses them for handlers.
+An aware datetime must have a UTC time in years 1 to 9999: ORMs store it
+in UTC, and ``0001-01-01T00:00:00+01:00`` has none (an ``OverflowError``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from annotated_types import Interval
+from pydantic import AfterValidator, AllowInfNan
+from pydantic_core import PydanticCustomError
 
 from ajaxkit.core.models.repository import FieldInfo
 
@@ -35,11 +45,27 @@ def int_range(info: FieldInfo) -> tuple[int, int] | None:
 
 
 def bounded_type(info: FieldInfo) -> Any:
-    """``info.python_type``, limited to the column's range for integers."""
+    """``info.python_type``, limited to the column's range for integers and
+    to finite values for floats."""
+    if info.python_type is float:
+        return Annotated[float, AllowInfNan(False)]
+    if info.python_type is dt.datetime:
+        return Annotated[dt.datetime, AfterValidator(_in_utc_range)]
     bounds = int_range(info)
     if bounds is None:
         return info.python_type
     return Annotated[int, Interval(ge=bounds[0], le=bounds[1])]
+
+
+def _in_utc_range(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(dt.timezone.utc)
+        except OverflowError:
+            raise PydanticCustomError(
+                "datetime_range", "The time in UTC is outside the years 1 to 9999"
+            ) from None
+    return value
 
 
 def in_range(info: FieldInfo, value: Any) -> bool:

@@ -206,12 +206,13 @@ def _ordering(raw: str | None, rules: QueryRules) -> tuple[Order, ...]:
 def _check_filter_names(names: list[str], rules: QueryRules) -> None:
     """Every filter names a filter field and a lookup, whatever its value."""
     for name in names:
-        field_name, _, lookup = name.partition("__")
+        field_name, separator, lookup = name.partition("__")
         if field_name not in rules.filter_fields:
             raise bad_parameter(
                 name, f"Cannot filter on {field_name!r}; allowed: {_names(rules.filter_fields)}."
             )
-        if (lookup or "exact") not in PUBLIC_LOOKUPS:
+        # "status__" names no lookup: read as exact, a misspelling passed.
+        if (lookup or ("" if separator else "exact")) not in PUBLIC_LOOKUPS:
             raise bad_parameter(
                 name, f"Unknown lookup {lookup!r}; use one of exact, in, gte, lte, isnull."
             )

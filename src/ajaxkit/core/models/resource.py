@@ -340,7 +340,12 @@ class ModelResource:
         if errors:
             raise ValidationFailed(errors)
 
-    def _translate(self, exc: ConstraintViolation) -> Exception:
+    def _translate(self, exc: ConstraintViolation, *, deleting: bool = False) -> Exception:
+        if deleting and exc.kind == "foreign_key":
+            # Rows that still refer to this one: the stored data stands in
+            # the way, not a field of a body (a DELETE has none), as the
+            # Django ORM's own ProtectedError answers.
+            return Conflict("Other records still refer to this record.")
         fields = [f for f in exc.fields if f in self.info.fields] or [""]
         if exc.kind == "unique":
             errors = [
@@ -491,7 +496,7 @@ class ModelResource:
                 change = Change("deleted", self.name, record.pk, record.data, obj)
                 self._hook(unit, endpoint.deleted, request, change)
         except ConstraintViolation as exc:
-            raise self._translate(exc) from exc
+            raise self._translate(exc, deleting=True) from exc
         return record
 
     def run_action(self, request: AjaxRequest, pk: Any, spec: ActionSpec, expand: Expand) -> Any:
