@@ -6,9 +6,21 @@ import json
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Body, Cookie, Depends, FastAPI, Header, HTTPException, Response, UploadFile
+from fastapi import (
+    BackgroundTasks,
+    Body,
+    Cookie,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Response,
+    UploadFile,
+)
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 
 import ajaxkit.core.platform
 import ajaxkit.fastapi
@@ -206,3 +218,34 @@ def test_a_response_parameter_says_how_to_set_headers_and_cookies() -> None:
     message = str(info.value)
     assert "login (login)'" in message and "parameter 'response'" in message
     assert "(body, status, headers)" in message and "return" in message
+
+
+def test_a_background_tasks_parameter_says_how_to_run_work_after_the_answer() -> None:
+    # FastAPI's habit: take background_tasks: BackgroundTasks and add to it.
+    # pydantic's error for the type said to use a type it can validate.
+    api = Ajax()
+    with pytest.raises(RegistrationError) as info:
+
+        @api.endpoint("signup", methods=["POST"])
+        def signup(request: AjaxRequest, email: str, background_tasks: BackgroundTasks) -> None:
+            background_tasks.add_task(print, email)
+
+    message = str(info.value)
+    assert "signup (signup)'" in message and "parameter 'background_tasks'" in message
+    assert "background=BackgroundTask(" in message
+    assert "pydantic" not in message
+
+
+def test_a_response_carrying_background_work_runs_it_after_the_answer() -> None:
+    # What the refusal above advises.
+    api = Ajax()
+    done: list[str] = []
+
+    @api.endpoint("signup", methods=["POST"], csrf_exempt=True)
+    def signup(request: AjaxRequest, email: str) -> JSONResponse:
+        return JSONResponse({"ok": True}, background=BackgroundTask(done.append, email))
+
+    app = FastAPI()
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    assert TestClient(app).post("/ajax/signup", json={"email": "a@b"}).json() == {"ok": True}
+    assert done == ["a@b"]

@@ -112,6 +112,10 @@ class Platform:
         upload_types: the framework's classes for an uploaded file; a
             parameter annotated with one is refused at registration, saying
             to annotate :class:`~ajaxkit.UploadedFile`.
+        injected_types: ``(class, advice)`` pairs: classes the framework
+            fills for its own views by annotation (FastAPI's
+            ``BackgroundTasks``); a parameter annotated with one is refused
+            at registration with ``advice``, saying what to write instead.
         user_source: what must be set up for a request to carry a user (the
             authentication middleware); when the user is ``None`` and no
             ``user_loader`` is set, a warning names it once.
@@ -140,6 +144,7 @@ class Platform:
     check_parameter: ParameterCheck | None = None
     check_decorator: DecoratorCheck | None = None
     upload_types: tuple[type, ...] = ()
+    injected_types: tuple[tuple[type, str], ...] = ()
     user_source: str | None = None
     credential_cookies: Callable[[], Collection[str]] | None = None
 

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from starlette.authentication import requires
+from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException, WebSocketException
@@ -102,6 +103,14 @@ def view_decorator_advice() -> DecoratorAdvice:
     )
 
 
+#: What to write instead of a BackgroundTasks parameter (FastAPI's subclasses
+#: Starlette's): a response runs its background work once it is sent.
+_BACKGROUND_ADVICE = (
+    "To run work after the answer is sent, return a response carrying it: "
+    "JSONResponse(body, background=BackgroundTask(func, *args)) "
+    "(starlette.background.BackgroundTask, or BackgroundTasks for several)."
+)
+
 #: Starlette responses pass through; sync code runs in anyio's thread pool
 #: (as Starlette runs sync endpoints); CSRF is the core's policy.
 STARLETTE_PLATFORM = declare(
@@ -117,6 +126,7 @@ STARLETTE_PLATFORM = declare(
         request_types=(Request,),
         check_decorator=view_decorator_check(view_decorator_advice),
         upload_types=(UploadFile,),
+        injected_types=((BackgroundTasks, _BACKGROUND_ADVICE),),
     )
 )
 
