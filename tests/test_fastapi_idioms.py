@@ -17,14 +17,14 @@ from fastapi import (
     Response,
     UploadFile,
 )
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
 import ajaxkit.core.platform
 import ajaxkit.fastapi
-from ajaxkit import Ajax, AjaxRequest
+from ajaxkit import Ajax, AjaxRequest, Conflict
 from ajaxkit.exceptions import RegistrationError
 
 pytestmark = pytest.mark.fastapi
@@ -249,3 +249,37 @@ def test_a_response_carrying_background_work_runs_it_after_the_answer() -> None:
     app.mount("/ajax", ajaxkit.fastapi.app(api))
     assert TestClient(app).post("/ajax/signup", json={"email": "a@b"}).json() == {"ok": True}
     assert done == ["a@b"]
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+    title = "Out of stock"
+    detail = "That item is sold out."
+
+
+def test_the_apps_exception_handlers_do_not_answer_below_the_mount() -> None:
+    # docs/fastapi.md "Errors": every error below the mount is a problem.
+    api = Ajax()
+
+    @api.endpoint("teapot")
+    def teapot(request: AjaxRequest) -> None:
+        raise HTTPException(418, detail="short and stout")
+
+    @api.endpoint("orders")
+    def order(request: AjaxRequest) -> None:
+        raise OutOfStock()
+
+    app = FastAPI()
+
+    @app.exception_handler(HTTPException)
+    async def plain(request: Any, exc: Any) -> PlainTextResponse:
+        return PlainTextResponse("the app's own", status_code=exc.status_code)
+
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    client = TestClient(app)
+    answer = client.get("/ajax/teapot")
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == "short and stout"
+    answer = client.get("/ajax/orders")
+    assert (answer.status_code, answer.json()["code"]) == (409, "out_of_stock")
+    assert answer.json()["title"] == "Out of stock"
