@@ -6,13 +6,25 @@ import json
 from typing import Annotated, Any
 
 import pytest
-from fastapi import Body, Cookie, Depends, FastAPI, Header, HTTPException, Response, UploadFile
+from fastapi import (
+    BackgroundTasks,
+    Body,
+    Cookie,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Response,
+    UploadFile,
+)
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from starlette.background import BackgroundTask
 
 import ajaxkit.core.platform
 import ajaxkit.fastapi
-from ajaxkit import Ajax, AjaxRequest
+from ajaxkit import Ajax, AjaxRequest, Conflict
 from ajaxkit.exceptions import RegistrationError
 
 pytestmark = pytest.mark.fastapi
@@ -206,3 +218,68 @@ def test_a_response_parameter_says_how_to_set_headers_and_cookies() -> None:
     message = str(info.value)
     assert "login (login)'" in message and "parameter 'response'" in message
     assert "(body, status, headers)" in message and "return" in message
+
+
+def test_a_background_tasks_parameter_says_how_to_run_work_after_the_answer() -> None:
+    # FastAPI's habit: take background_tasks: BackgroundTasks and add to it.
+    # pydantic's error for the type said to use a type it can validate.
+    api = Ajax()
+    with pytest.raises(RegistrationError) as info:
+
+        @api.endpoint("signup", methods=["POST"])
+        def signup(request: AjaxRequest, email: str, background_tasks: BackgroundTasks) -> None:
+            background_tasks.add_task(print, email)
+
+    message = str(info.value)
+    assert "signup (signup)'" in message and "parameter 'background_tasks'" in message
+    assert "background=BackgroundTask(" in message
+    assert "pydantic" not in message
+
+
+def test_a_response_carrying_background_work_runs_it_after_the_answer() -> None:
+    # What the refusal above advises.
+    api = Ajax()
+    done: list[str] = []
+
+    @api.endpoint("signup", methods=["POST"], csrf_exempt=True)
+    def signup(request: AjaxRequest, email: str) -> JSONResponse:
+        return JSONResponse({"ok": True}, background=BackgroundTask(done.append, email))
+
+    app = FastAPI()
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    assert TestClient(app).post("/ajax/signup", json={"email": "a@b"}).json() == {"ok": True}
+    assert done == ["a@b"]
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+    title = "Out of stock"
+    detail = "That item is sold out."
+
+
+def test_the_apps_exception_handlers_do_not_answer_below_the_mount() -> None:
+    # docs/fastapi.md "Errors": every error below the mount is a problem.
+    api = Ajax()
+
+    @api.endpoint("teapot")
+    def teapot(request: AjaxRequest) -> None:
+        raise HTTPException(418, detail="short and stout")
+
+    @api.endpoint("orders")
+    def order(request: AjaxRequest) -> None:
+        raise OutOfStock()
+
+    app = FastAPI()
+
+    @app.exception_handler(HTTPException)
+    async def plain(request: Any, exc: Any) -> PlainTextResponse:
+        return PlainTextResponse("the app's own", status_code=exc.status_code)
+
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    client = TestClient(app)
+    answer = client.get("/ajax/teapot")
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["detail"] == "short and stout"
+    answer = client.get("/ajax/orders")
+    assert (answer.status_code, answer.json()["code"]) == (409, "out_of_stock")
+    assert answer.json()["title"] == "Out of stock"

@@ -71,6 +71,17 @@ def test_merging_prefixes_paths_and_keeps_the_hosts_components() -> None:
     assert "tags" not in ours["paths"]["/items/{pk}"]["get"]  # ours is left untouched
 
 
+def test_merged_operation_ids_stay_unique() -> None:
+    # OpenAPI: an operationId MUST be unique in the document (Swagger UI
+    # links by it, client generators name functions by it).  Two registries
+    # with the same route, merged into one app, each said "get:items/{pk:int}".
+    host: dict[str, Any] = {"openapi": "3.1.0", "paths": {}}
+    merge_document(host, openapi_document(registry(), "/ajax"), "/ajax")
+    merge_document(host, openapi_document(registry(), "/admin/ajax"), "/admin/ajax")
+    ids = [op["operationId"] for item in host["paths"].values() for op in item.values()]
+    assert sorted(ids) == ["get:admin/ajax/items/{pk:int}", "get:items/{pk:int}"]
+
+
 class Point(BaseModel):
     x: int
     y: int

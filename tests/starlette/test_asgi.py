@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 import ajaxkit.starlette
-from ajaxkit import Ajax, AjaxRequest, AjaxResponse
+from ajaxkit import Ajax, AjaxRequest, AjaxResponse, WebSocket
 from ajaxkit.starlette.asgi import scope_headers, scope_query
 
 pytestmark = pytest.mark.starlette
@@ -266,6 +266,56 @@ def test_websocket_to_an_unknown_route_is_refused_before_accept() -> None:
         pass
     assert refused.value.status_code == 404
     assert refused.value.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"), [(1008, "policy"), (4001, "token expired"), (1000, None)]
+)
+def test_a_websocket_exception_closes_with_its_code_and_reason(
+    code: int, reason: str | None, caplog: Any
+) -> None:
+    # Starlette's (and FastAPI's) way to end a session with a code of one's
+    # own: it is the handler's answer, not a server error.
+    from starlette.exceptions import WebSocketException
+    from starlette.websockets import WebSocketDisconnect
+
+    api = Ajax()
+
+    @api.websocket("guarded")
+    async def guarded(ws: WebSocket) -> None:
+        await ws.receive()
+        raise WebSocketException(code, reason)
+
+    client = TestClient(Starlette(routes=[ajaxkit.starlette.mount("/ajax", api)]))
+    with client.websocket_connect("/ajax/guarded") as session:
+        session.send_text("hello")
+        with pytest.raises(WebSocketDisconnect) as closed:
+            session.receive_text()
+    assert (closed.value.code, closed.value.reason) == (code, reason or "")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_websocket_exception_with_a_code_no_endpoint_may_send_is_a_server_error(
+    caplog: Any,
+) -> None:
+    # 1006 means "closed without a close frame": never sent, so a mistake.
+    from starlette.exceptions import WebSocketException
+    from starlette.websockets import WebSocketDisconnect
+
+    api = Ajax()
+
+    @api.websocket("guarded")
+    async def guarded(ws: WebSocket) -> None:
+        raise WebSocketException(1006)
+
+    client = TestClient(Starlette(routes=[ajaxkit.starlette.mount("/ajax", api)]))
+    with (
+        client.websocket_connect("/ajax/guarded") as session,
+        pytest.raises(WebSocketDisconnect) as closed,
+    ):
+        session.receive_text()
+    assert closed.value.code == 1011
+    assert [r.levelname for r in caplog.records] == ["ERROR"]
 
 
 def test_lifespan_is_acknowledged_when_served_alone() -> None:

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.authentication import AuthenticationBackend
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
@@ -109,3 +111,32 @@ def test_a_bad_prefix_leaves_the_settings_alone() -> None:
     with pytest.raises(ConfigurationError, match="prefix"):
         ajaxkit.fastapi.front(api, app_with_page(), prefix="ajax", config={"AJAXKIT_DEBUG": True})
     assert api.settings.debug is False
+
+
+def test_a_handler_reaches_the_app_and_its_routes_as_under_the_mount() -> None:
+    # request.app.state (what a lifespan set up) and request.url_for are
+    # what a Starlette or FastAPI handler reaches for; under front() the
+    # app's own __call__ and router, which put them in the scope, never run.
+    api = Ajax()
+
+    @api.endpoint("app")
+    def app_facts(request: Request) -> dict[str, str]:
+        return {"db": request.app.state.db, "page": str(request.url_for("page"))}
+
+    mounted = Starlette(
+        routes=[Route("/page", page, name="page"), Mount("/ajax", ajaxkit.starlette.app(api))]
+    )
+    app = Starlette(routes=[Route("/page", page, name="page")])
+    mounted.state.db = app.state.db = "the pool"
+    expected = {"db": "the pool", "page": "http://testserver/page"}
+    assert TestClient(mounted).get("/ajax/app").json() == expected
+    for fronted in (ajaxkit.starlette.front(api, app), ajaxkit.fastapi.front(api, app)):
+        assert TestClient(fronted).get("/ajax/app").json() == expected
+    # Wrapped in middleware, as the docs advise, the app is still found.
+    wrapped = AuthenticationMiddleware(ajaxkit.starlette.front(api, app), backend=NoUsers())
+    assert TestClient(wrapped).get("/ajax/app").json() == expected
+
+
+class NoUsers(AuthenticationBackend):
+    async def authenticate(self, conn: HTTPConnection) -> None:
+        return None

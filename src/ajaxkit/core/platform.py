@@ -31,6 +31,9 @@ __all__ = [
 
 ExceptionTranslator = Callable[[BaseException], "AjaxError | None"]
 ThreadRunner = Callable[..., Awaitable[Any]]
+#: ``close_for(exc) -> (code, reason) | None``: the close a framework
+#: exception asks of a WebSocket session (Starlette's ``WebSocketException``).
+CloseTranslator = Callable[[BaseException], "tuple[int, str] | None"]
 #: ``check_parameter(name, marker) -> message | None``: a message refuses the
 #: parameter.  ``marker`` is its default (``None`` when it has none) or one of
 #: the extras of its ``Annotated[...]`` hint; the check runs once for each.
@@ -44,6 +47,10 @@ NativeAmender = Callable[[Any, "int | None", Mapping[str, str]], None]
 
 
 def _no_translation(exc: BaseException) -> AjaxError | None:
+    return None
+
+
+def _no_close(exc: BaseException) -> tuple[int, str] | None:
     return None
 
 
@@ -63,6 +70,10 @@ class Platform:
             as they are.
         translate_exception: maps a framework exception into our tree, or
             returns ``None`` when it does not know it.
+        close_for: the close code and reason a framework exception raised by
+            a WebSocket handler asks for (Starlette's ``WebSocketException``),
+            or ``None`` for any other: the session then closes as for an
+            error (1011, logged, or ``4000 + status``).
         check_csrf: the framework's own CSRF check, ``check(request,
             trusted_origins, limit)`` raising :class:`~ajaxkit.CSRFFailed`;
             when set it runs after the core's header checks in place of the
@@ -101,6 +112,10 @@ class Platform:
         upload_types: the framework's classes for an uploaded file; a
             parameter annotated with one is refused at registration, saying
             to annotate :class:`~ajaxkit.UploadedFile`.
+        injected_types: ``(class, advice)`` pairs: classes the framework
+            fills for its own views by annotation (FastAPI's
+            ``BackgroundTasks``); a parameter annotated with one is refused
+            at registration with ``advice``, saying what to write instead.
         user_source: what must be set up for a request to carry a user (the
             authentication middleware); when the user is ``None`` and no
             ``user_loader`` is set, a warning names it once.
@@ -123,6 +138,7 @@ class Platform:
     name: str
     native_response_types: tuple[type, ...] = ()
     translate_exception: ExceptionTranslator = _no_translation
+    close_for: CloseTranslator = _no_close
     check_csrf: Callable[[AjaxRequest, tuple[str, ...], int], None] | None = None
     csrf_check_blocks: Callable[[AjaxRequest], bool] | None = None
     issue_csrf_token: Callable[[AjaxRequest], tuple[str, Cookie | None]] | None = None
@@ -135,6 +151,7 @@ class Platform:
     check_parameter: ParameterCheck | None = None
     check_decorator: DecoratorCheck | None = None
     upload_types: tuple[type, ...] = ()
+    injected_types: tuple[tuple[type, str], ...] = ()
     user_source: str | None = None
     credential_cookies: Callable[[], Collection[str]] | None = None
     report_exception: Callable[[BaseException], None] | None = None

@@ -43,6 +43,7 @@ __all__ = [
     "check_factory_options",
     "check_for_platform",
     "check_free",
+    "check_injected_types",
     "check_methods",
     "check_mount",
     "check_not_a_method",
@@ -85,6 +86,7 @@ def check_registration(
         check_request_spelling(label, func, hints)
     check_parameters(label, func, hints)
     check_upload_types(label, func, hints)
+    check_injected_types(label, func, hints)
     check_response_parameters(label, func, hints)
     check_unknown_fields(label, options.get("unknown_fields", "ignore"))
     check_foreign_options(label, options)
@@ -385,6 +387,30 @@ def check_upload_types(
             )
 
 
+def check_injected_types(
+    label: str, func: Callable[..., Any], hints: Mapping[str, Any] | None = None
+) -> None:
+    """No parameter is annotated with a class the framework fills for its own views.
+
+    FastAPI hands ``background_tasks: BackgroundTasks`` to a route; ajaxkit
+    binds from the query string or body, and pydantic's error for the type
+    said to use a type it can validate, not what to write instead.
+    """
+    injected = [pair for p in declared_platforms() for pair in p.injected_types]
+    if not injected:
+        return
+    for name, hint in (_hints(func) if hints is None else hints).items():
+        for found in _mentioned_types(hint):
+            advice = next((a for t, a in injected if issubclass(found, t)), None)
+            if name != "return" and advice is not None:
+                raise RegistrationError(
+                    f"Endpoint {label}: parameter {name!r} is annotated with "
+                    f"{found.__module__}.{found.__qualname__}, which the framework fills "
+                    f"for its own routes only; ajaxkit binds parameters from the query "
+                    f"string or body. {advice}"
+                )
+
+
 def check_response_parameters(
     label: str, func: Callable[..., Any], hints: Mapping[str, Any] | None = None
 ) -> None:
@@ -426,6 +452,7 @@ def check_for_platform(endpoints: Iterable[Endpoint], platform: str) -> None:
         hints = _hints(endpoint.func)
         check_parameters(label, endpoint.func, hints)
         check_upload_types(label, endpoint.func, hints)
+        check_injected_types(label, endpoint.func, hints)
         check_decorators(endpoint.route, endpoint.func)
         endpoint.checked_for.update(platforms)
 

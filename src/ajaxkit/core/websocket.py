@@ -88,6 +88,11 @@ REFUSAL_CLOSE_BASE = 4000
 #: RFC 6455's "internal error": the handler failed after ``accept``.
 INTERNAL_ERROR_CLOSE = 1011
 NORMAL_CLOSE = 1000
+#: The codes RFC 6455 (§7.4.1, and IANA's registry) defines for an endpoint to
+#: send; 1004-1006 and 1015 are never sent.  Codes 3000-4999 are applications'.
+_PROTOCOL_CLOSES = frozenset(
+    {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}
+)
 #: A client sent more messages than the endpoint's ``message_rate``: 4000 + 429.
 RATE_LIMITED_CLOSE = REFUSAL_CLOSE_BASE + TooManyRequests.status
 #: The status of an accepted handshake's HTTP answer.
@@ -329,12 +334,29 @@ class WebSocket:
                 failure = None
         if failure is None or isinstance(failure, WebSocketDisconnect):
             await self.close()
+        elif isinstance(failure, Exception) and (asked := _asked_close(failure, platform)):
+            # The framework's way to end a session with a code of one's own.
+            if self._state is _CONNECTED:
+                await self._close(*asked)
         elif isinstance(failure, Exception):
             context = error_context(failure, self._settings, self.request, platform, self._endpoint)
             if self._state is _CONNECTED:
                 await self._close(close_code(context), close_reason(context))
         else:
             raise failure
+
+
+def _asked_close(exc: Exception, platform: Platform) -> tuple[int, str] | None:
+    """The close ``exc`` asks for through the platform, if an endpoint may send its code.
+
+    A code no endpoint sends (1006 "no close frame") is a mistake: the
+    exception is then a server error like any other.
+    """
+    asked = platform.close_for(exc)
+    if asked is None:
+        return None
+    code = asked[0]
+    return asked if code in _PROTOCOL_CLOSES or 3000 <= code <= 4999 else None
 
 
 def close_reason(context: ErrorContext) -> str:

@@ -11,7 +11,8 @@ work.  :func:`front` puts ajaxkit ahead of the app instead::
     app = ajaxkit.starlette.front(api, app, prefix="/ajax")   # serve this one
 
 Requests below ``prefix`` go straight to ajaxkit, exactly as if mounted
-there (same answers, same ``root_path``); every other request and the
+there (same answers, same ``root_path``, and ``request.app`` and
+``request.url_for`` reach the app); every other request and the
 lifespan go to ``app`` untouched.  The app's own middleware does not run
 for ajaxkit's requests, so wrap the result in the middleware they need,
 e.g. ``AuthenticationMiddleware(front(api, app), backend=...)``, which
@@ -55,11 +56,15 @@ class FrontApp:
         prefix: where the registry's endpoints live (``"/ajax"``).
     """
 
-    __slots__ = ("_below", "ajax", "app", "prefix")
+    __slots__ = ("_below", "_router", "ajax", "app", "prefix")
 
     def __init__(self, ajax: AjaxApp, app: ASGIApp, prefix: str) -> None:
         self.ajax, self.app, self.prefix = ajax, app, check_prefix(prefix)
         self._below = prefix + "/"
+        # A Starlette or FastAPI app puts itself and its router in the scope
+        # (request.app.state, request.url_for), but it never sees ajaxkit's
+        # requests here; another ASGI app has neither to give.
+        self._router = getattr(app, "router", None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -69,9 +74,12 @@ class FrontApp:
             # in ``path`` (or starts ``path``, from servers that strip it).
             start = len(root) if root and path.startswith(root) else 0
             if path.startswith(self._below, start):
-                # What Mount puts in the scope of the app it mounts.
+                # What the app and its Mount put in the scope of the app mounted.
                 scope["app_root_path"] = scope.get("app_root_path", root)
                 scope["root_path"] = root + self.prefix
+                if self._router is not None:
+                    scope["app"] = self.app
+                    scope.setdefault("router", self._router)
                 await self.ajax(scope, receive, send)
                 return
         await self.app(scope, receive, send)

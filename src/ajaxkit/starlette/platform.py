@@ -11,9 +11,10 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 
 from starlette.authentication import requires
+from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
+from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
@@ -31,7 +32,13 @@ from ajaxkit.types import Cookie, NativeSummary
 if TYPE_CHECKING:
     from ajaxkit.core.registry import Ajax
 
-__all__ = ["STARLETTE_PLATFORM", "csrf_token", "describe_native", "translate_exception"]
+__all__ = [
+    "STARLETTE_PLATFORM",
+    "close_for",
+    "csrf_token",
+    "describe_native",
+    "translate_exception",
+]
 
 
 def translate_exception(exc: BaseException) -> AjaxError | None:
@@ -54,6 +61,15 @@ def translate_exception(exc: BaseException) -> AjaxError | None:
     error = error_for_status(exc.status_code, detail, exc.headers)
     error.__cause__ = exc
     return error
+
+
+def close_for(exc: BaseException) -> tuple[int, str] | None:
+    """``WebSocketException(code, reason)``, raised by a WebSocket handler, closes
+    the session with that code and reason, as in a Starlette endpoint
+    (FastAPI's subclasses it)."""
+    if not isinstance(exc, WebSocketException):
+        return None
+    return exc.code, exc.reason or ""
 
 
 def _phrase(status: int) -> str | None:
@@ -87,6 +103,14 @@ def view_decorator_advice() -> DecoratorAdvice:
     )
 
 
+#: What to write instead of a BackgroundTasks parameter (FastAPI's subclasses
+#: Starlette's): a response runs its background work once it is sent.
+_BACKGROUND_ADVICE = (
+    "To run work after the answer is sent, return a response carrying it: "
+    "JSONResponse(body, background=BackgroundTask(func, *args)) "
+    "(starlette.background.BackgroundTask, or BackgroundTasks for several)."
+)
+
 #: Starlette responses pass through; sync code runs in anyio's thread pool
 #: (as Starlette runs sync endpoints); CSRF is the core's policy.
 STARLETTE_PLATFORM = declare(
@@ -95,12 +119,14 @@ STARLETTE_PLATFORM = declare(
         user_source="Starlette's AuthenticationMiddleware (starlette.middleware.authentication)",
         native_response_types=(Response,),
         translate_exception=translate_exception,
+        close_for=close_for,
         run_in_thread=run_in_threadpool,
         describe_native=describe_native,
         amend_native=amend_status_code,
         request_types=(Request,),
         check_decorator=view_decorator_check(view_decorator_advice),
         upload_types=(UploadFile,),
+        injected_types=((BackgroundTasks, _BACKGROUND_ADVICE),),
     )
 )
 
