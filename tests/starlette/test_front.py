@@ -140,3 +140,16 @@ def test_a_handler_reaches_the_app_and_its_routes_as_under_the_mount() -> None:
 class NoUsers(AuthenticationBackend):
     async def authenticate(self, conn: HTTPConnection) -> None:
         return None
+
+
+def test_a_socket_handler_reaches_the_app_as_under_the_mount() -> None:
+    api = Ajax()
+
+    @api.websocket("facts")
+    async def facts(socket: Any) -> None:
+        await socket.send_json({"db": socket.request.native.app.state.db})
+
+    app = Starlette(routes=[Route("/page", page, name="page")])
+    app.state.db = "the pool"
+    with TestClient(ajaxkit.starlette.front(api, app)).websocket_connect("/ajax/facts") as ws:
+        assert ws.receive_json() == {"db": "the pool"}

@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
@@ -58,12 +58,16 @@ class AjaxApp:
         platform: the framework facts (Starlette's unless you extend them).
     """
 
-    __slots__ = ("api", "platform")
+    __slots__ = ("api", "host_scope", "platform")
 
     def __init__(self, api: Ajax, platform: Platform = STARLETTE_PLATFORM) -> None:
         check_mount(api.endpoints(), platform.name)
         self.api = api
         self.platform = platform
+        #: What the app this one serves ahead of would have put in the scope
+        #: (:func:`ajaxkit.starlette.front`: the app and its router), given to
+        #: the framework's own request; a scope's own entries win.
+        self.host_scope: Mapping[str, Any] = _NO_HOST
         policy = api.settings.csrf
         if policy.signer is None:
             # Starlette has no app secret: the registry's, else one per process.
@@ -73,11 +77,11 @@ class AjaxApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            request = build_request(scope, receive)
+            request = build_request(scope, receive, self.host_scope)
             response = await self.api.adispatch(request, self.platform)
             await send_response(response, scope, receive, send)
         elif kind == "websocket":
-            request = build_websocket_request(scope)
+            request = build_websocket_request(scope, self.host_scope)
             await serve_websocket(self.api, request, scope, receive, send, platform=self.platform)
         elif kind == "lifespan":
             await serve_lifespan(receive, send)
@@ -122,8 +126,17 @@ def scope_query(query: bytes) -> MultiDict:
     return parse_query(query)
 
 
-def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
-    """The :class:`AjaxRequest` for an HTTP scope (the body is read later, if at all)."""
+_NO_HOST: Mapping[str, Any] = {}
+
+
+def build_request(
+    scope: Scope, receive: Receive, host: Mapping[str, Any] = _NO_HOST
+) -> AjaxRequest:
+    """The :class:`AjaxRequest` for an HTTP scope (the body is read later, if at all).
+
+    ``host``: scope entries the framework's own request gets where ``scope``
+    lacks them (see :attr:`AjaxApp.host_scope`).
+    """
     query: bytes = scope["query_string"]
     body = ReceiveBody(receive)
     return AjaxRequest(
@@ -136,7 +149,7 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
         headers=ScopeHeaders(scope["headers"], scope["method"] in SAFE_METHODS),
         query=scope_query(query),
         # Starlette's Request is built only if a handler or step asks for it.
-        native_factory=functools.partial(native_request, scope, body),
+        native_factory=functools.partial(native_request, scope, body, host),
         body=body,
         # Set by Starlette's AuthenticationMiddleware; absent without it.
         user=scope.get("user"),
@@ -145,7 +158,9 @@ def build_request(scope: Scope, receive: Receive) -> AjaxRequest:
     )
 
 
-def native_request(scope: Scope, body: ReceiveBody, request: AjaxRequest) -> Request:
+def native_request(
+    scope: Scope, body: ReceiveBody, host: Mapping[str, Any], request: AjaxRequest
+) -> Request:
     """Starlette's own ``Request`` for a handler that asks for it.
 
     It reads the body ajaxkit has read already (the receive channel is
@@ -153,7 +168,7 @@ def native_request(scope: Scope, body: ReceiveBody, request: AjaxRequest) -> Req
     route's captures in ``path_params``, as in a Starlette view.
     """
     params = {**scope.get("path_params", {}), **request.path_params}
-    return Request({**scope, "path_params": params}, body.replay)
+    return Request({**host, **scope, "path_params": params}, body.replay)
 
 
 def route_path(scope: Scope) -> str:
@@ -408,7 +423,7 @@ def _encoded_pair(pair: tuple[str, str]) -> tuple[bytes, bytes]:
 # --- other scope types ------------------------------------------------------
 
 
-def build_websocket_request(scope: Scope) -> AjaxRequest:
+def build_websocket_request(scope: Scope, host: Mapping[str, Any] = _NO_HOST) -> AjaxRequest:
     """The :class:`AjaxRequest` of a WebSocket handshake (method ``WEBSOCKET``).
 
     ``native`` is Starlette's ``HTTPConnection``: the handshake's URL,
@@ -422,7 +437,7 @@ def build_websocket_request(scope: Scope) -> AjaxRequest:
         route=route_path(scope),
         headers=scope_headers(scope["headers"]),
         query=scope_query(query),
-        native=HTTPConnection(scope),
+        native=HTTPConnection({**host, **scope} if host else scope),
         user=scope.get("user"),
         # ws/wss: the page's origin is http(s), which is what Origin says.
         scheme="https" if scope.get("scheme") == "wss" else "http",

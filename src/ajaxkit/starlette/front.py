@@ -56,15 +56,20 @@ class FrontApp:
         prefix: where the registry's endpoints live (``"/ajax"``).
     """
 
-    __slots__ = ("_below", "_router", "ajax", "app", "prefix")
+    __slots__ = ("_below", "ajax", "app", "prefix")
 
     def __init__(self, ajax: AjaxApp, app: ASGIApp, prefix: str) -> None:
         self.ajax, self.app, self.prefix = ajax, app, check_prefix(prefix)
         self._below = prefix + "/"
         # A Starlette or FastAPI app puts itself and its router in the scope
         # (request.app.state, request.url_for), but it never sees ajaxkit's
-        # requests here; another ASGI app has neither to give.
-        self._router = getattr(app, "router", None)
+        # requests here; another ASGI app has neither to give.  Handed to
+        # the requests that ask for the framework's own (native_request), not
+        # stored in every scope: two more keys grew the scope's dict on every
+        # request (~1,100 instructions, most of a small GET's routing).
+        router = getattr(app, "router", None)
+        if router is not None:
+            ajax.host_scope = {"app": app, "router": router}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -77,9 +82,6 @@ class FrontApp:
                 # What the app and its Mount put in the scope of the app mounted.
                 scope["app_root_path"] = scope.get("app_root_path", root)
                 scope["root_path"] = root + self.prefix
-                if self._router is not None:
-                    scope["app"] = self.app
-                    scope.setdefault("router", self._router)
                 await self.ajax(scope, receive, send)
                 return
         await self.app(scope, receive, send)
