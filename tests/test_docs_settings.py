@@ -44,7 +44,7 @@ def test_django_example_settings() -> None:
     api = Ajax()
     with override_settings(DEBUG=module.DEBUG, AJAXKIT=module.AJAXKIT):
         ajaxkit.django.urls(api)
-    resolved = api.settings
+        resolved = api.settings
     assert (resolved.debug, resolved.max_body_size) == (False, MIB_10)
     assert resolved.default_methods == ("GET", "POST")
 

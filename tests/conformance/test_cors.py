@@ -56,12 +56,13 @@ def _django(where: str) -> Iterator[Send]:
     urlconf = ModuleType("cors_urls")
     with override_settings(**config):
         urlconf.urlpatterns = [path("ajax/", include(ajaxkit.django.urls(api)))]  # type: ignore[attr-defined]
+        trusted = list(api.settings.csrf.trusted_origins)
     middleware = ["corsheaders.middleware.CorsMiddleware", *settings.MIDDLEWARE]
     with override_settings(
         **config,
         ROOT_URLCONF=urlconf,
         MIDDLEWARE=middleware,
-        CORS_ALLOWED_ORIGINS=list(api.settings.csrf.trusted_origins),
+        CORS_ALLOWED_ORIGINS=trusted,
         CORS_ALLOW_CREDENTIALS=True,
     ):
         client = Client()

@@ -35,8 +35,10 @@ def test_settings_are_read_at_mount_time() -> None:
     api = _api()
     with override_settings(AJAXKIT_MAX_BODY_SIZE=10, DEBUG=True):
         ajaxkit.django.urls(api)
-    assert api.settings.max_body_size == 10
-    assert api.settings.debug is True
+        assert api.settings.max_body_size == 10
+        assert api.settings.debug is True
+    # Leaving the override reads Django's settings again.
+    assert api.settings.max_body_size == 1024 * 1024
 
 
 def test_ajaxkit_debug_turns_explicit_debug_off() -> None:
@@ -44,7 +46,7 @@ def test_ajaxkit_debug_turns_explicit_debug_off() -> None:
     api = _api(debug=True)
     with override_settings(AJAXKIT_DEBUG=False):
         ajaxkit.django.urls(api)
-    assert api.settings.debug is False
+        assert api.settings.debug is False
 
 
 urlpatterns: list[Any] = []

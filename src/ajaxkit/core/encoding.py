@@ -14,12 +14,16 @@ by :meth:`JSONEncoder.default`, looked up by type once per value:
 * a :class:`~ajaxkit.types.MultiDict` (``request.data`` of a form) becomes an
   object of its last values, as ``d[key]`` reads it, so a handler echoing a
   form body does not fail with a 500.
+* a framework's own values that stand for plain data (Django's lazy text,
+  ``gettext_lazy``) are written as that data, once its integration has
+  declared them (:func:`declare_value_type`), by every encoder.
 * anything else is offered to the registered encoders and hooks (the model
   layer teaches Django and SQLAlchemy objects this way).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any, Literal
@@ -29,7 +33,7 @@ from pydantic import BaseModel
 
 from ajaxkit.types import MultiDict
 
-__all__ = ["JSONEncoder", "UnencodableValue"]
+__all__ = ["JSONEncoder", "UnencodableValue", "declare_value_type"]
 
 # Non-string dict keys cost orjson ~60% on every dump when allowed up front,
 # so they are allowed only on a retry, when a dump actually met one.
@@ -43,6 +47,26 @@ _PASSTHROUGH_OPTIONS = {
     "datetime": orjson.OPT_PASSTHROUGH_DATETIME,
     "subclass": orjson.OPT_PASSTHROUGH_SUBCLASS,
 }
+
+
+#: Framework types every encoder writes (:func:`declare_value_type`).
+_FRAMEWORK_TYPES: dict[type, Hook] = {}
+#: Every encoder, so that a declaration reaches the lookups they cached.
+_ENCODERS: weakref.WeakSet[JSONEncoder] = weakref.WeakSet()
+
+
+def declare_value_type(value_type: type, encode: Hook) -> None:
+    """Make every encoder write instances of ``value_type`` (and subclasses)
+    as ``encode`` returns them, unless it registered its own encoder.
+
+    For an integration's values a project returns as plain data without
+    thinking of them as a type: Django's lazy strings, which its own
+    ``JsonResponse`` writes as their text.  Global, as the integration is:
+    an encoder made before the declaration writes them too.
+    """
+    _FRAMEWORK_TYPES[value_type] = encode
+    for encoder in _ENCODERS:  # what they found for the type (nothing) is stale
+        encoder._resolved.clear()
 
 
 class UnencodableValue(TypeError):
@@ -123,6 +147,7 @@ class JSONEncoder:
         }
         self._hooks: list[Hook] = []
         self._resolved: dict[type, Hook | None] = {}
+        _ENCODERS.add(self)
 
     def register(self, value_type: type, encode: Hook) -> None:
         """Encode instances of ``value_type`` (and subclasses) with ``encode``."""
@@ -168,9 +193,14 @@ class JSONEncoder:
         try:
             return self._resolved[value_type]
         except KeyError:
-            found = next((self._by_type[b] for b in value_type.__mro__ if b in self._by_type), None)
-            self._resolved[value_type] = found
-            return found
+            pass
+        found = _lookup(self._by_type, value_type) or _lookup(_FRAMEWORK_TYPES, value_type)
+        self._resolved[value_type] = found
+        return found
+
+
+def _lookup(encoders: dict[type, Hook], value_type: type) -> Hook | None:
+    return next((encoders[b] for b in value_type.__mro__ if b in encoders), None)
 
 
 def _refusal(exc: orjson.JSONEncodeError) -> UnencodableValue:

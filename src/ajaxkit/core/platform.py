@@ -16,6 +16,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
+from ajaxkit.core.encoding import declare_value_type
 from ajaxkit.exceptions import AjaxError
 from ajaxkit.types import AjaxRequest, AjaxResponse, Cookie, NativeSummary
 
@@ -133,6 +134,10 @@ class Platform:
             Errors the code raised to be answered (an ``AjaxError``, a
             translated framework exception) are not reported.  ``None``:
             nothing is told.
+        value_types: ``(type, encode)`` pairs: the framework's values that
+            stand for plain data (Django's lazy text), which every encoder
+            writes as ``encode(value)`` once the platform is declared
+            (:func:`~ajaxkit.core.encoding.declare_value_type`).
     """
 
     name: str
@@ -155,6 +160,7 @@ class Platform:
     user_source: str | None = None
     credential_cookies: Callable[[], Collection[str]] | None = None
     report_exception: Callable[[BaseException], None] | None = None
+    value_types: tuple[tuple[type, Callable[[Any], Any]], ...] = ()
 
 
 # Registration happens before any mount, so it cannot ask the platform it
@@ -169,6 +175,8 @@ def declare(platform: Platform) -> Platform:
     endpoint then recognises its request types and runs its parameter check.
     """
     _DECLARED[platform.name] = platform
+    for value_type, encode in platform.value_types:
+        declare_value_type(value_type, encode)
     return platform
 
 

@@ -32,6 +32,7 @@ from django.middleware.csrf import (
     CsrfViewMiddleware,
     get_token,
 )
+from django.utils.functional import Promise
 
 from ajaxkit.core.csrf import PassedChecks, token_hint
 from ajaxkit.core.platform import Platform, amend_status_code, declare, view_decorator_check
@@ -389,5 +390,8 @@ DJANGO_PLATFORM = declare(
         request_types=(HttpRequest,),
         check_decorator=view_decorator_check(view_decorator_advice),
         upload_types=(UploadedFile,),
+        # gettext_lazy() and reverse_lazy() text, as Django's JsonResponse
+        # writes it: in the language active while the answer is encoded.
+        value_types=((Promise, str),),
     )
 )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Iterable
 from types import CodeType
-from typing import Any, TypeVar, overload
+from typing import Any, ClassVar, TypeVar, overload
 
 from django.conf import settings as django_settings
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
@@ -46,10 +48,31 @@ def django_config() -> dict[str, Any]:
 
 
 class _Project:
-    """Stands for the one Django configuration a process has (a registry key)."""
+    """Stands for the one Django configuration a process has (a registry key):
+    replaced when a setting ajaxkit reads changes, so ``@ajax`` views resolve
+    their settings again."""
+
+    #: The configuration as it is now.
+    current: ClassVar[_Project]
 
 
-_PROJECT = _Project()
+_Project.current = _Project()
+
+#: The registries ``urls()`` mounted, resolved again when a setting changes.
+_MOUNTED: weakref.WeakSet[Ajax] = weakref.WeakSet()
+
+
+def _read_again(*, setting: str, **kwargs: Any) -> None:
+    """``setting_changed`` (``override_settings``, pytest-django's ``settings``):
+    what was read at mount time, or on a view's first request, is read again
+    when it changed, as Django rebuilds its own caches."""
+    if setting in ("DEBUG", "SECRET_KEY", "LOGIN_URL") or setting.startswith("AJAXKIT"):
+        _Project.current = _Project()
+        for api in list(_MOUNTED):
+            apply_django_settings(api)
+
+
+setting_changed.connect(_read_again, dispatch_uid="ajaxkit.django.views._read_again")
 
 
 def apply_django_settings(api: Ajax) -> None:
@@ -64,7 +87,9 @@ def apply_django_settings(api: Ajax) -> None:
     api.apply_config(django_config())
     login_url = _login_path()
     if api.settings.login_url is None and login_url is not None:
-        api.configure(login_url=login_url)
+        # Not configure(): the code's own choice stays None, so that a
+        # changed LOGIN_URL is read again.
+        api.settings = api.settings.replace(login_url=login_url)
 
 
 def _view_settings(declared: Settings) -> Settings:
@@ -123,6 +148,7 @@ def urls(api: Ajax, *, asynchronous: bool = False) -> list[URLPattern]:
     require_registry(api, "ajaxkit.django.urls")
     check_mount(api.endpoints(), DJANGO_PLATFORM.name)
     apply_django_settings(api)
+    _MOUNTED.add(api)
     view = django_csrf_exempt((_async_view if asynchronous else _sync_view)(api))
     # CSRF is checked by the pipeline (DJANGO_PLATFORM.check_csrf) so that a
     # failure is a problem document, not Django's HTML page.  The route
@@ -150,14 +176,14 @@ def _wrap(decorate: ViewDecorator, view: View) -> View:
     def dispatch_sync(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
         answer = serving(request).dispatch(
-            _PROJECT, _view_settings, ajax_request, DJANGO_PLATFORM, transactions=sources()
+            _Project.current, _view_settings, ajax_request, DJANGO_PLATFORM, transactions=sources()
         )
         return to_django_response(answer, request)
 
     async def dispatch_async(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
         ajax_request = to_ajax_request(request, "", kwargs)
         answer = await serving(request).adispatch(
-            _PROJECT, _view_settings, ajax_request, DJANGO_PLATFORM, transactions=sources()
+            _Project.current, _view_settings, ajax_request, DJANGO_PLATFORM, transactions=sources()
         )
         return to_django_response(answer, request)
 

@@ -89,11 +89,14 @@ class DjangoClient(Client):
         self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None
     ) -> None:
         self.apis = apis
-        # Django reads its settings when the registries are mounted.
-        with override_settings(**(config or {})):
+        config = dict(config or {})
+        # Django reads its settings when the registries are mounted, and
+        # again when they change: the configuration stays in force while
+        # the client serves.
+        with override_settings(**config):
             urlconf: str | ModuleType = self.urlconf if apis is None else self._urlconf(apis)
         self._routes = urlconf
-        self._override: override_settings | None = override_settings(ROOT_URLCONF=urlconf)
+        self._override: override_settings | None = override_settings(ROOT_URLCONF=urlconf, **config)
         self._override.enable()
         self._client = self._make_client(enforce_csrf_checks=False)
 
