@@ -100,7 +100,14 @@ def credential_cookies() -> tuple[str, ...]:
 def signal_exception(exc: BaseException) -> None:
     """Send Flask's ``got_request_exception`` for ``exc``, as Flask's own
     ``handle_exception`` does for a view's crash: error trackers (Sentry's
-    and Rollbar's Flask integrations) listen there, not to ajaxkit's log."""
+    and Rollbar's Flask integrations) listen there, not to ajaxkit's log.
+
+    Only within the app's context, as Flask signals: a streamed answer's
+    generator fails after the view returned, outside it, where Flask sends
+    no signal either (the failure is logged, rule T3).
+    """
+    if not flask.has_app_context():
+        return
     app = flask.current_app._get_current_object()  # type: ignore[attr-defined]
     got_request_exception.send(app, _async_wrapper=app.ensure_sync, exception=exc)
 
