@@ -500,6 +500,15 @@ def _encoding_endpoints(api: Ajax) -> None:
             "model": Model(name="x", when=dt.date(2024, 1, 2)),
         }
 
+    @api.endpoint("encode/durations")
+    def durations(request: AjaxRequest) -> dict[str, dt.timedelta]:
+        return {
+            "day": dt.timedelta(days=1, hours=2),
+            "short": dt.timedelta(seconds=90.5),
+            "zero": dt.timedelta(0),
+            "negative": dt.timedelta(hours=-1),
+        }
+
     @api.endpoint("encode/aliased")
     def aliased(request: AjaxRequest) -> dict[str, Any]:
         return {"profile": Profile(user_name="ada")}

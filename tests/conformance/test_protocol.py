@@ -197,6 +197,13 @@ def test_E1_dates_and_times_are_iso_8601(client: Client) -> None:
     assert body["time"] == "13:45:30"
 
 
+def test_E1_durations_are_iso_8601_as_a_response_model_writes_them(client: Client) -> None:
+    # A Django DurationField's value, a timer: Django's JsonResponse and
+    # pydantic write ISO 8601 durations; it was a 500.
+    body = client.get("/ajax/encode/durations").json()
+    assert body == {"day": "P1DT2H", "short": "PT1M30.5S", "zero": "PT0S", "negative": "-PT1H"}
+
+
 def test_E2_decimal_is_exact_string(client: Client) -> None:
     body = client.get("/ajax/encode/types").json()
     assert body["decimal"] == "12.30"

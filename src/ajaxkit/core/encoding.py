@@ -8,6 +8,9 @@ by :meth:`JSONEncoder.default`, looked up by type once per value:
   read back as a binary float by every browser and most clients, which is
   exactly the rounding we promise not to do.  pydantic and Django REST
   framework make the same choice.
+* ``timedelta`` becomes an ISO 8601 duration (``"P1DT2H"``), written as
+  pydantic writes it, so a result says the same with or without a response
+  model (Django's ``JsonResponse`` writes durations in ISO 8601 too).
 * ``set``/``frozenset`` become arrays, sorted when the items can be sorted,
   so the same data always gives the same bytes (ETags depend on that).
 * pydantic models are dumped in JSON mode.
@@ -25,11 +28,12 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from ajaxkit.types import MultiDict
 
@@ -103,6 +107,13 @@ _ORJSON_LIMITS = {
 }
 
 
+_DURATION: TypeAdapter[timedelta] = TypeAdapter(timedelta)
+
+
+def _encode_duration(value: timedelta) -> Any:
+    return _DURATION.dump_python(value, mode="json")
+
+
 def _encode_set(value: set[Any] | frozenset[Any]) -> list[Any]:
     try:
         return sorted(value)
@@ -141,6 +152,7 @@ class JSONEncoder:
             self._option |= _PASSTHROUGH_OPTIONS[kind]
         self._by_type: dict[type, Hook] = {
             Decimal: str,
+            timedelta: _encode_duration,
             set: _encode_set,
             frozenset: _encode_set,
             MultiDict: dict,
