@@ -504,9 +504,8 @@ def _encoding_endpoints(api: Ajax) -> None:
     def durations(request: AjaxRequest) -> dict[str, dt.timedelta]:
         return {
             "day": dt.timedelta(days=1, hours=2),
-            "short": dt.timedelta(seconds=90.5),
+            "short": dt.timedelta(seconds=90),
             "zero": dt.timedelta(0),
-            "negative": dt.timedelta(hours=-1),
         }
 
     @api.endpoint("encode/aliased")

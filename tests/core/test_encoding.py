@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+from pydantic import TypeAdapter
 
 from ajaxkit import Ajax, JSONEncoder
 from ajaxkit.core.encoding import UnencodableValue
@@ -145,3 +146,20 @@ def test_an_endpoint_returning_an_iterable_is_told_to_make_it_a_list(
     kind = type(value).__qualname__
     assert any(f"{kind}, which is iterable but not a list" in m for m in messages), messages
     assert any("list(...)" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("duration", "written"),
+    [
+        (dt.timedelta(seconds=90.5), "PT1M30.5S"),
+        (dt.timedelta(hours=-1), "-PT1H"),
+        (dt.timedelta(microseconds=5), "PT0.000005S"),
+    ],
+)
+def test_a_duration_is_written_as_a_response_model_writes_it(
+    duration: dt.timedelta, written: str
+) -> None:
+    # Fractions and signs as pydantic writes them (beyond RFC 3339's
+    # duration grammar, which has neither; see docs/protocol.md E1).
+    assert orjson.loads(JSONEncoder().dumps(duration)) == written
+    assert JSONEncoder().dumps(duration) == TypeAdapter(dt.timedelta).dump_json(duration)
