@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import weakref
 from collections.abc import Callable, Iterable
 from types import CodeType
@@ -11,7 +12,8 @@ from typing import Any, ClassVar, TypeVar, overload
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponseBase
-from django.urls import URLPattern, path, re_path
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, URLPattern, path, re_path
 from django.views.decorators.csrf import csrf_exempt as django_csrf_exempt
 
 from ajaxkit.core.config import settings_from_config
@@ -85,10 +87,29 @@ def apply_django_settings(api: Ajax) -> None:
     token settings per request.
     """
     api.apply_config(django_config())
-    login_url = _login_path()
-    if api.settings.login_url is None and login_url is not None:
+    _LOGIN_NAMES.pop(api, None)
+    if api.settings.login_url is not None:
+        return
+    login_url = str(django_settings.LOGIN_URL)
+    if "/" in login_url:
         # Not configure(): the code's own choice stays None, so that a
         # changed LOGIN_URL is read again.
+        api.settings = api.settings.replace(login_url=login_url)
+    else:
+        # A URL name: reversed on the mount's first request, since the
+        # urlconf that mounts us may still be importing now.
+        _LOGIN_NAMES[api] = login_url
+
+
+#: Mounted registries whose ``LOGIN_URL`` is a URL name not reversed yet.
+_LOGIN_NAMES: dict[Ajax, str] = {}
+
+
+def _reverse_login_name(api: Ajax) -> None:
+    """Fill ``api``'s ``login_url`` from the URL name ``LOGIN_URL`` gave, once."""
+    name = _LOGIN_NAMES.pop(api, None)
+    login_url = None if name is None else _login_path(name)
+    if login_url is not None and api.settings.login_url is None:
         api.settings = api.settings.replace(login_url=login_url)
 
 
@@ -96,23 +117,36 @@ def _view_settings(declared: Settings) -> Settings:
     """``declared`` resolved from Django's settings as :func:`apply_django_settings`
     resolves a registry's: what an ``@ajax`` view is served with."""
     settings = settings_from_config(declared, django_config())
-    login_url = _login_path()
+    login_url = _login_path(str(django_settings.LOGIN_URL))
     if settings.login_url is None and login_url is not None:
         settings = settings.replace(login_url=login_url)
     return settings
 
 
-def _login_path() -> str | None:
-    """``LOGIN_URL`` when it is a path or URL, else ``None``."""
-    login_url = str(django_settings.LOGIN_URL)
-    # A URL name would need reverse(), which cannot run while the
-    # urlconf that mounts us is still being imported.
-    return login_url if "/" in login_url else None
+def _login_path(login_url: str) -> str | None:
+    """``LOGIN_URL`` as a path or URL: as given, or a URL name (``"signin"``,
+    allauth's ``"account_login"``) reversed as Django's login redirect
+    reverses it (the urlconf must be loaded: call it serving a request).
+    ``None``, logged, for a name that reverses to nothing."""
+    if "/" in login_url:
+        return login_url
+    try:
+        found = resolve_url(login_url)
+    except NoReverseMatch:
+        found = login_url
+    if "/" in found:
+        return found
+    logging.getLogger("ajaxkit").warning(
+        "LOGIN_URL %r names no URL: 401 problems carry no login_url.", login_url
+    )
+    return None
 
 
 def _sync_view(api: Ajax) -> View:
     def view(request: HttpRequest, route: str = "", **outer: Any) -> HttpResponseBase:
         # ``outer`` holds values captured by an enclosing include(); ours is ``route``.
+        if _LOGIN_NAMES:
+            _reverse_login_name(api)
         ajax_request = to_ajax_request(request, route)
         sources = atomicity.sources()
         response = api.dispatch(ajax_request, DJANGO_PLATFORM, transactions=sources)
@@ -124,6 +158,8 @@ def _sync_view(api: Ajax) -> View:
 
 def _async_view(api: Ajax) -> View:
     async def view(request: HttpRequest, route: str = "", **outer: Any) -> HttpResponseBase:
+        if _LOGIN_NAMES:
+            _reverse_login_name(api)
         ajax_request = to_ajax_request(request, route)
         sources = atomicity.sources()
         response = await api.adispatch(ajax_request, DJANGO_PLATFORM, transactions=sources)
