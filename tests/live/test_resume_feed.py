@@ -228,12 +228,25 @@ def _numbers(got: list[Got]) -> list[int]:
     return [data["n"] for kind, _, data in got if kind in ("seq", "event") and "n" in data]
 
 
-def _run(live: Live, scenario: Awaitable[list[Got]]) -> list[Got]:
+def _run(
+    live: Live,
+    scenario: Awaitable[list[Got]],
+    *,
+    before_closing: Callable[[], None] | None = None,
+) -> list[Got]:
+    """``scenario``'s events, the broker closed after it (and after
+    ``before_closing``: a publisher still reading its last answer from Redis
+    must not have its connection closed under it)."""
+
     async def main() -> list[Got]:
         try:
             return await scenario
         finally:
-            await live.broker.aclose()
+            try:
+                if before_closing is not None:
+                    await asyncio.to_thread(before_closing)
+            finally:
+                await live.broker.aclose()
 
     return asyncio.run(main())
 
@@ -284,7 +297,9 @@ def test_a_paged_resume_hands_over_to_live_events_losing_and_repeating_none(
 
     publishing = Background(publisher, "the publisher")
     try:
-        got = _run(live, resume(api, start, until))
+        # The resume can see the last event before the publisher has read
+        # Redis's answer to publishing it: the broker closes after it has.
+        got = _run(live, resume(api, start, until), before_closing=publishing.join)
     finally:
         publishing.join()
     assert _numbers(got) == list(range(1, numbered.last + 1))
