@@ -15,9 +15,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.platform import REFERENCE
 from ajaxkit.core.settings import Settings
-from ajaxkit.core.wrapper import ViewDecorator, WrappedView, WrappedViews, from_config
+from ajaxkit.core.wrapper import ViewDecorator, WrappedView, WrappedViews
 from ajaxkit.types import AjaxRequest, Headers, MultiDict
 
 
@@ -54,8 +55,13 @@ class Owner:
 OWNER = Owner()
 
 
+def _unconfigured(declared: Settings) -> Settings:
+    """Resolved over an empty configuration."""
+    return settings_from_config(declared, {})
+
+
 def answer(decorate: ViewDecorator, view: Any, query: dict[str, str]) -> Any:
-    response = decorate(view).dispatch(OWNER, from_config(dict), get(query), REFERENCE)
+    response = decorate(view).dispatch(OWNER, _unconfigured, get(query), REFERENCE)
     assert response.status == 200, response.body
     return json.loads(response.body)
 

@@ -43,7 +43,6 @@ from typing import Any, NamedTuple
 
 from asgiref.sync import async_to_sync
 
-from ajaxkit.core.config import settings_from_config
 from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.pipeline import flow
@@ -58,13 +57,11 @@ from ajaxkit.types import AjaxRequest, AjaxResponse
 
 __all__ = [
     "CSRF_CHECKED_HERE",
-    "ConfigSource",
     "ExemptableView",
     "SettingsResolver",
     "ViewDecorator",
     "WrappedView",
     "WrappedViews",
-    "from_config",
 ]
 
 
@@ -87,20 +84,9 @@ class _CsrfCheckedHere:
 #: that a decorator copying it (``functools.wraps``) is not taken for one.
 CSRF_CHECKED_HERE: Any = _CsrfCheckedHere()
 
-#: Gives the framework's configuration mapping when it is first needed.
-ConfigSource = Callable[[], Mapping[str, Any]]
 #: ``resolve(declared)``: a view's own settings resolved over the framework's
 #: configuration, as the integration resolves a mounted registry's.
 SettingsResolver = Callable[[Settings], Settings]
-
-
-def from_config(config: ConfigSource) -> SettingsResolver:
-    """The resolver reading ``config()`` by the rule of :mod:`ajaxkit.core.config`."""
-
-    def resolve(declared: Settings) -> Settings:
-        return settings_from_config(declared, config())
-
-    return resolve
 
 
 class _SettingsDefaults(NamedTuple):
