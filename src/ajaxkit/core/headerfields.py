@@ -38,7 +38,7 @@ def checked_headers(headers: Mapping[str, Any], endpoint: str) -> dict[str, str]
 
 def check_response_headers(response: AjaxResponse, endpoint: str) -> None:
     """Check the headers of ``response``, which ``endpoint`` built itself."""
-    pairs = list(response.headers.multi_items())
+    pairs = response.headers.multi_items()  # a copy already
     checked = [(name, field_value(name, value, endpoint)) for name, value in pairs]
     if checked != pairs:  # a whole number, now in decimal
         response.headers = ResponseHeaders(checked)

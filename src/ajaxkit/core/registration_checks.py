@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter
 
 from ajaxkit.core.binding import handler_signature
-from ajaxkit.core.platform import declared_platforms
+from ajaxkit.core.platform import DecoratorCheck, declared_platforms
 from ajaxkit.core.routing import CONVERTERS, pattern_problem, unknown_converters
 from ajaxkit.exceptions import RegistrationError
 
@@ -533,7 +533,7 @@ def check_decorators(route: str, func: Callable[..., Any]) -> None:
     with ``@ajax`` is not checked: it is the framework's view, and Django's
     ``csrf_exempt`` under ``@ajax`` is honoured.
     """
-    checks = [p.check_decorator for p in declared_platforms() if p.check_decorator is not None]
+    checks = _decorator_checks()
     for layer, check in itertools.product(wrapped_chain(func)[:-1], checks):
         problem = check(layer)
         if problem is not None:
@@ -550,7 +550,7 @@ def check_decorated_above(endpoints: Iterable[Endpoint]) -> None:
     defines the handler has run, by the name the module binds it to (so a
     handler defined inside a function is not seen).
     """
-    checks = [p.check_decorator for p in declared_platforms() if p.check_decorator is not None]
+    checks = _decorator_checks()
     for endpoint, check in itertools.product(endpoints, checks):
         func = endpoint.func
         module = sys.modules.get(getattr(func, "__module__", None) or "")
@@ -564,6 +564,11 @@ def check_decorated_above(endpoints: Iterable[Endpoint]) -> None:
                 f"@api.endpoint never runs, since the endpoint serves the function "
                 f"beneath it. {problem}"
             )
+
+
+def _decorator_checks() -> list[DecoratorCheck]:
+    """Each declared platform's check of its own view decorators."""
+    return [p.check_decorator for p in declared_platforms() if p.check_decorator is not None]
 
 
 def check_mount(endpoints: Iterable[Endpoint], platform: str) -> None:
