@@ -245,6 +245,25 @@ def test_L7_long_poll_times_out_with_no_events_and_the_same_cursor(client: Clien
     assert response.json() == {"cursor": start, "reset": False, "events": []}
 
 
+def test_L7_a_heartbeat_does_not_end_a_long_poll_early(client_class: type[Client]) -> None:
+    # The heartbeat thread runs once any stream has been open; its comment
+    # is for streams, and must not answer a poll that is still waiting.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0.05, stream_seconds=0.1))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        assert client.get("/ajax/_live/sse", params={"topic": "news"}).status == 200
+        start = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+        began = time.monotonic()
+        params = {"topic": "news", "cursor": start, "timeout": 0.6}
+        response = client.get("/ajax/_live/poll", params=params)
+        assert time.monotonic() - began >= 0.5
+        assert response.json() == {"cursor": start, "reset": False, "events": []}
+    finally:
+        client.close()
+
+
 def test_L7_long_poll_wakes_when_an_event_is_published(client: Client) -> None:
     start = _publish(client, "news", 0)
     publisher = client.sibling()

@@ -363,9 +363,11 @@ class Live:
             return _poll_answer(await self.broker.since(None, topics))
         limit = self.settings.poll_limit
         # Bounded from the first read: a cursor as old as the log must not
-        # buy the whole retained window in one answer.
+        # buy the whole retained window in one answer.  Not an SSE
+        # subscription: it writes no frame, and the heartbeat's comment
+        # would end the wait early with nothing to answer.
         opened = await self.broker.open(
-            topics, cursor, user_key=user_key(request.user), backlog_limit=limit
+            topics, cursor, user_key=user_key(request.user), sse=False, backlog_limit=limit
         )
         try:
             backlog = opened.backlog
