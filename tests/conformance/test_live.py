@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
-from ajaxkit import Ajax, NotFound
+from ajaxkit import Ajax
 from ajaxkit.core.clock import ManualClock
 from ajaxkit.live import Live, LiveSettings
 from tests.conformance.clients.base import Client, Response, WsClosed, WsSession
@@ -174,10 +174,22 @@ def test_L5_topics_starting_with_an_underscore_are_never_declared(
                 assert response.status == 404, (path, topic)
                 assert response.json()["code"] == "not_found"
         assert client.get("/ajax/_live/poll", params={"topic": "acme/lobby"}).status == 200
-        with pytest.raises(NotFound):
+        with pytest.raises(ValueError, match="_ajaxkit/revoke"):
             live.publish("_ajaxkit/revoke", {"user": "42", "topic": None})
     finally:
         client.close()
+
+
+def test_L5_publishing_to_an_undeclared_topic_is_the_servers_error_not_a_404(
+    client: Client,
+) -> None:
+    # A typo in a topic the server publishes to is the server's mistake: a
+    # 500 logged with an error id, never a 404 telling the caller that what
+    # it asked for does not exist (while nothing is logged).
+    for topic in ("nwes", "_ajaxkit/revoke"):
+        response = client.post("/ajax/live/publish", json={"topic": topic, "n": [1]})
+        assert response.status == 500, (topic, response)
+        assert response.json()["code"] == "internal_error"
 
 
 def test_L6_topic_lists_are_validated(client: Client) -> None:

@@ -271,8 +271,17 @@ class Live:
             self.broker.revoke(key, topic)
 
     def _declared(self, topic: str) -> str:
+        """``topic``, which the server may publish to; else a ``ValueError`` naming it.
+
+        Not the subscriber's 404: a topic the server publishes to is the
+        server's own mistake, logged as one, never told to whoever made the
+        request as something that does not exist.
+        """
         validate_topic(topic)
-        self._rule(topic)
+        try:
+            self._rule(topic)
+        except NotFound as exc:
+            raise ValueError(f"Cannot publish: {exc.detail}") from None
         return topic
 
     def _rule(self, topic: str) -> TopicRule:
