@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from ajaxkit import Ajax
 from ajaxkit.core.clock import ManualClock
-from ajaxkit.live import Live, LiveSettings
+from ajaxkit.live import Live, LiveSettings, MemoryBroker
 from tests.conformance.clients.base import Client, Response, WsClosed, WsSession
 from tests.waiting import Background, wait_until
 
@@ -55,6 +56,36 @@ def test_L1_sse_headers_and_a_first_frame_with_id_and_retry(client: Client) -> N
     assert response.headers["x-accel-buffering"] == "no"
     first = _frames(response)[0]
     assert first == {"id": head, "retry": "3000"}
+
+
+class _Unreachable(MemoryBroker):
+    """A broker whose connection fails, as Redis's does when it is down."""
+
+    async def start(self) -> None:
+        raise ConnectionError("the broker cannot be reached")
+
+
+def test_T3_an_event_stream_that_cannot_start_is_logged_once_and_ends(
+    client_class: type[Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Opening the subscription is part of streaming: its failure is
+    # logged like any other (an error id, the endpoint) on every server,
+    # and the stream ends cleanly rather than with a broken connection.
+    api = Ajax()
+    live = Live(api, broker=_Unreachable(), settings=LiveSettings(heartbeat=0))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+            response = client.get("/ajax/_live/sse", params={"topic": "news"})
+    finally:
+        client.close()
+    assert response.status == 200
+    assert response.content == b""
+    records = [r for r in caplog.records if r.name == "ajaxkit"]
+    assert len(records) == 1, records
+    assert "_sse" in records[0].getMessage()
+    assert getattr(records[0], "error_id", None)
 
 
 def test_L2_cursor_resumes_with_exactly_the_missed_events_of_the_topics(client: Client) -> None:
