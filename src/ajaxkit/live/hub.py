@@ -249,9 +249,15 @@ class Live:
             # Runs after the commit: a failing topics function is logged by
             # the model layer, a failing publish here, each topic on its own
             # (the change is stored; only that event is lost).
+            chosen = topics(change.record)
+            if isinstance(chosen, (str, bytes)):
+                # A sequence of one-character topics, else: one error each.
+                raise TypeError(
+                    f"topics(record) returned {chosen!r}: return a list of topics, [{chosen!r}]."
+                )
             message = change_message(resource, change)
             where = f"{change.resource} {change.action} published to"
-            for topic in topics(change.record):
+            for topic in chosen:
                 run_after_commit(
                     self.api.settings.logger_name,
                     request,
