@@ -481,6 +481,26 @@ def test_L10_websocket_topics_are_validated_as_http_ones_are(
         assert _subscribe(ws, ["chat/a"])["type"] == "subscribed"
 
 
+def test_L10_a_websocket_cursor_that_is_not_a_string_is_refused(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # It was dropped without a word: the subscription started at the head,
+    # and the events after the client's position were skipped unannounced
+    # (a malformed string cursor is at least answered with a reset).
+    needs("websocket")
+    start = _publish(client, "news", 0)
+    position = int(start.rpartition(":")[2])
+    _publish(client, "news", 1)
+    with client.websocket("/ajax/_live/ws") as ws:
+        for cursor in (position, [start], {"id": start}):
+            ws.send_json({"type": "subscribe", "topics": ["news"], "cursor": cursor})
+            refused = ws.receive_json()
+            assert (refused["type"], refused["code"]) == ("error", "validation_failed"), cursor
+        # Still the first subscribe: it resumes from the cursor given now.
+        assert _subscribe(ws, ["news"], start)["cursor"] == start
+        assert ws.receive_json()["data"] == {"n": 1}
+
+
 def test_L11_websocket_unsubscribe_stops_delivery(
     client: Client, needs: Callable[[str], None]
 ) -> None:
