@@ -233,6 +233,25 @@ def test_L6_topic_lists_are_validated(client: Client) -> None:
     assert too_many.status == 422
 
 
+def test_L6_the_reset_events_name_is_no_topic(client_class: type[Client]) -> None:
+    # Its events would have the reset's SSE event type: a room a user named
+    # "ajaxkit-reset" made every message a reset to the page's client.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0, stream_seconds=0.1))
+    live.topic("{room}")
+    client = client_class(apis={"/ajax": api})
+    try:
+        for path in ("/ajax/_live/sse", "/ajax/_live/poll"):
+            response = client.get(path, params={"topic": "ajaxkit-reset"})
+            assert response.status == 422, (path, response)
+            assert response.json()["errors"][0]["parameter"] == "topic"
+        with pytest.raises(ValueError, match="ajaxkit-reset"):
+            live.publish("ajaxkit-reset", {"text": "hi"})
+        assert client.get("/ajax/_live/poll", params={"topic": "lobby"}).status == 200
+    finally:
+        client.close()
+
+
 def test_L7_long_poll_without_cursor_answers_the_head_at_once(client: Client) -> None:
     head = _publish(client, "news", 0)
     response = client.get("/ajax/_live/poll", params={"topic": "news"})
