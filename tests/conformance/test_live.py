@@ -187,6 +187,40 @@ def test_L5_authorization_sees_the_user(client: Client) -> None:
     assert client.get("/ajax/_live/poll", params={"topic": "members"}).status == 200
 
 
+class _OpenRooms:
+    """An ``authorize`` object whose ``__call__`` is async."""
+
+    async def __call__(self, request: object, topic: str, action: str) -> bool:
+        return topic != "rooms/closed"
+
+
+async def _not_secret(topic: str) -> bool:
+    return topic != "secret/closed"
+
+
+def test_L5_an_async_authorize_that_is_no_coroutine_function_is_awaited(
+    client_class: type[Client],
+) -> None:
+    # An object with an async __call__, or a function returning a
+    # coroutine: the awaitable itself is true, and every topic was allowed.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0))
+    live.topic("rooms/{room}", authorize=_OpenRooms())
+    live.topic("secret/{name}", authorize=lambda request, topic, action: _not_secret(topic))
+    client = client_class(apis={"/ajax": api})
+    try:
+        for topic, status in [
+            ("rooms/closed", 401),
+            ("secret/closed", 401),
+            ("rooms/open", 200),
+            ("secret/open", 200),
+        ]:
+            response = client.get("/ajax/_live/poll", params={"topic": topic})
+            assert response.status == status, (topic, response)
+    finally:
+        client.close()
+
+
 def test_L5_topics_starting_with_an_underscore_are_never_declared(
     client_class: type[Client],
 ) -> None:

@@ -419,7 +419,16 @@ def _poll_answer(backlog: Backlog) -> dict[str, Any]:
 def _call(authorize: Authorize, request: AjaxRequest, topic: str) -> bool:
     if inspect.iscoroutinefunction(authorize):
         return bool(async_to_sync(authorize)(request, topic, "subscribe"))
-    return bool(authorize(request, topic, "subscribe"))
+    answer = authorize(request, topic, "subscribe")
+    if inspect.isawaitable(answer):
+        # An async __call__, or a function returning a coroutine: the
+        # awaitable itself is always true, its answer is what counts.
+        return bool(async_to_sync(_awaited)(answer))
+    return bool(answer)
+
+
+async def _awaited(answer: Awaitable[bool]) -> bool:
+    return await answer
 
 
 def _deadline(seconds: float | None) -> float | None:
