@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -9,9 +10,9 @@ from typing import Any
 import orjson
 import pytest
 
-from ajaxkit import Ajax, NotFound
+from ajaxkit import Ajax
 from ajaxkit.core.clock import ManualClock
-from ajaxkit.live import Live, LiveSettings
+from ajaxkit.live import Live, LiveSettings, MemoryBroker
 from tests.conformance.clients.base import Client, Response, WsClosed, WsSession
 from tests.waiting import Background, wait_until
 
@@ -55,6 +56,36 @@ def test_L1_sse_headers_and_a_first_frame_with_id_and_retry(client: Client) -> N
     assert response.headers["x-accel-buffering"] == "no"
     first = _frames(response)[0]
     assert first == {"id": head, "retry": "3000"}
+
+
+class _Unreachable(MemoryBroker):
+    """A broker whose connection fails, as Redis's does when it is down."""
+
+    async def start(self) -> None:
+        raise ConnectionError("the broker cannot be reached")
+
+
+def test_T3_an_event_stream_that_cannot_start_is_logged_once_and_ends(
+    client_class: type[Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Opening the subscription is part of streaming: its failure is
+    # logged like any other (an error id, the endpoint) on every server,
+    # and the stream ends cleanly rather than with a broken connection.
+    api = Ajax()
+    live = Live(api, broker=_Unreachable(), settings=LiveSettings(heartbeat=0))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+            response = client.get("/ajax/_live/sse", params={"topic": "news"})
+    finally:
+        client.close()
+    assert response.status == 200
+    assert response.content == b""
+    records = [r for r in caplog.records if r.name == "ajaxkit"]
+    assert len(records) == 1, records
+    assert "_sse" in records[0].getMessage()
+    assert getattr(records[0], "error_id", None)
 
 
 def test_L2_cursor_resumes_with_exactly_the_missed_events_of_the_topics(client: Client) -> None:
@@ -156,6 +187,40 @@ def test_L5_authorization_sees_the_user(client: Client) -> None:
     assert client.get("/ajax/_live/poll", params={"topic": "members"}).status == 200
 
 
+class _OpenRooms:
+    """An ``authorize`` object whose ``__call__`` is async."""
+
+    async def __call__(self, request: object, topic: str, action: str) -> bool:
+        return topic != "rooms/closed"
+
+
+async def _not_secret(topic: str) -> bool:
+    return topic != "secret/closed"
+
+
+def test_L5_an_async_authorize_that_is_no_coroutine_function_is_awaited(
+    client_class: type[Client],
+) -> None:
+    # An object with an async __call__, or a function returning a
+    # coroutine: the awaitable itself is true, and every topic was allowed.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0))
+    live.topic("rooms/{room}", authorize=_OpenRooms())
+    live.topic("secret/{name}", authorize=lambda request, topic, action: _not_secret(topic))
+    client = client_class(apis={"/ajax": api})
+    try:
+        for topic, status in [
+            ("rooms/closed", 401),
+            ("secret/closed", 401),
+            ("rooms/open", 200),
+            ("secret/open", 200),
+        ]:
+            response = client.get("/ajax/_live/poll", params={"topic": topic})
+            assert response.status == status, (topic, response)
+    finally:
+        client.close()
+
+
 def test_L5_topics_starting_with_an_underscore_are_never_declared(
     client_class: type[Client],
 ) -> None:
@@ -174,10 +239,22 @@ def test_L5_topics_starting_with_an_underscore_are_never_declared(
                 assert response.status == 404, (path, topic)
                 assert response.json()["code"] == "not_found"
         assert client.get("/ajax/_live/poll", params={"topic": "acme/lobby"}).status == 200
-        with pytest.raises(NotFound):
+        with pytest.raises(ValueError, match="_ajaxkit/revoke"):
             live.publish("_ajaxkit/revoke", {"user": "42", "topic": None})
     finally:
         client.close()
+
+
+def test_L5_publishing_to_an_undeclared_topic_is_the_servers_error_not_a_404(
+    client: Client,
+) -> None:
+    # A typo in a topic the server publishes to is the server's mistake: a
+    # 500 logged with an error id, never a 404 telling the caller that what
+    # it asked for does not exist (while nothing is logged).
+    for topic in ("nwes", "_ajaxkit/revoke"):
+        response = client.post("/ajax/live/publish", json={"topic": topic, "n": [1]})
+        assert response.status == 500, (topic, response)
+        assert response.json()["code"] == "internal_error"
 
 
 def test_L6_topic_lists_are_validated(client: Client) -> None:
@@ -188,6 +265,25 @@ def test_L6_topic_lists_are_validated(client: Client) -> None:
         "/ajax/_live/poll", params={"topic": ["news", "chat/1", "chat/2", "chat/3"]}
     )
     assert too_many.status == 422
+
+
+def test_L6_the_reset_events_name_is_no_topic(client_class: type[Client]) -> None:
+    # Its events would have the reset's SSE event type: a room a user named
+    # "ajaxkit-reset" made every message a reset to the page's client.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0, stream_seconds=0.1))
+    live.topic("{room}")
+    client = client_class(apis={"/ajax": api})
+    try:
+        for path in ("/ajax/_live/sse", "/ajax/_live/poll"):
+            response = client.get(path, params={"topic": "ajaxkit-reset"})
+            assert response.status == 422, (path, response)
+            assert response.json()["errors"][0]["parameter"] == "topic"
+        with pytest.raises(ValueError, match="ajaxkit-reset"):
+            live.publish("ajaxkit-reset", {"text": "hi"})
+        assert client.get("/ajax/_live/poll", params={"topic": "lobby"}).status == 200
+    finally:
+        client.close()
 
 
 def test_L7_long_poll_without_cursor_answers_the_head_at_once(client: Client) -> None:
@@ -243,6 +339,25 @@ def test_L7_long_poll_times_out_with_no_events_and_the_same_cursor(client: Clien
     )
     assert time.monotonic() - began >= 0.15
     assert response.json() == {"cursor": start, "reset": False, "events": []}
+
+
+def test_L7_a_heartbeat_does_not_end_a_long_poll_early(client_class: type[Client]) -> None:
+    # The heartbeat thread runs once any stream has been open; its comment
+    # is for streams, and must not answer a poll that is still waiting.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0.05, stream_seconds=0.1))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        assert client.get("/ajax/_live/sse", params={"topic": "news"}).status == 200
+        start = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+        began = time.monotonic()
+        params = {"topic": "news", "cursor": start, "timeout": 0.6}
+        response = client.get("/ajax/_live/poll", params=params)
+        assert time.monotonic() - began >= 0.5
+        assert response.json() == {"cursor": start, "reset": False, "events": []}
+    finally:
+        client.close()
 
 
 def test_L7_long_poll_wakes_when_an_event_is_published(client: Client) -> None:
@@ -417,6 +532,26 @@ def test_L10_websocket_topics_are_validated_as_http_ones_are(
             http = client.get("/ajax/_live/poll", params={"topic": topic})
             assert http.status == 422
         assert _subscribe(ws, ["chat/a"])["type"] == "subscribed"
+
+
+def test_L10_a_websocket_cursor_that_is_not_a_string_is_refused(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # It was dropped without a word: the subscription started at the head,
+    # and the events after the client's position were skipped unannounced
+    # (a malformed string cursor is at least answered with a reset).
+    needs("websocket")
+    start = _publish(client, "news", 0)
+    position = int(start.rpartition(":")[2])
+    _publish(client, "news", 1)
+    with client.websocket("/ajax/_live/ws") as ws:
+        for cursor in (position, [start], {"id": start}):
+            ws.send_json({"type": "subscribe", "topics": ["news"], "cursor": cursor})
+            refused = ws.receive_json()
+            assert (refused["type"], refused["code"]) == ("error", "validation_failed"), cursor
+        # Still the first subscribe: it resumes from the cursor given now.
+        assert _subscribe(ws, ["news"], start)["cursor"] == start
+        assert ws.receive_json()["data"] == {"n": 1}
 
 
 def test_L11_websocket_unsubscribe_stops_delivery(

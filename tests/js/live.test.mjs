@@ -97,6 +97,27 @@ test("an EventSource that keeps failing gives way to long-poll", async () => {
   stop();
 });
 
+test("events of topics named error or open are delivered, not taken for the stream failing or opening", async () => {
+  const { fetch, calls } = stubFetch([hang]);
+  const client = liveClient(fetch);
+  const got = [], heard = [];
+  const stop = client.subscribe(["error", "open"], (data, meta) => got.push([meta.topic, data]), {
+    onStatus: (s) => heard.push(s),
+  });
+  const [source] = FakeEventSource.instances;
+  let text = "";
+  for (let n = 1; n <= SSE_FAILURES_BEFORE_POLL + 1; n += 1) {
+    text += `id: ab12:${n}\nevent: ${n % 2 ? "error" : "open"}\ndata: ${n}\n\n`;
+  }
+  source.feed(text);
+  await tick();
+  assert.equal(got.length, SSE_FAILURES_BEFORE_POLL + 1);
+  assert.ok(!source.closed, "still the same stream");
+  assert.equal(calls.length, 0, "no fallback to long-poll");
+  assert.deepEqual(heard, ["connecting"]);
+  stop();
+});
+
 test("a refused stream (closed by the browser) falls back to poll, whose error reaches onError", async () => {
   const refusal = { type: "about:blank", title: "Forbidden", status: 403, code: "forbidden" };
   const { fetch } = stubFetch([answer(403, refusal), () => new Promise(() => {})]);

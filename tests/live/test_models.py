@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +174,25 @@ def test_row_topics_reach_only_the_rows_owner(session_factory: Any) -> None:
     assert [e["data"]["record"]["title"] for e in alice_events] == ["mine"]
     bob_events = _poll(bob, "memos/bob", start).json()["events"]
     assert [e["data"]["record"]["title"] for e in bob_events] == ["his"]
+
+
+def test_row_topics_returning_one_string_is_one_clear_error(
+    session_factory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A string is a sequence of strings too: each of its characters was
+    # published to as a topic, one undeclared-topic error per character.
+    api = Ajax()
+    api.model(Memo, OwnMemos, resource="memos", session=session_factory)
+    live = Live(api)
+    live.topic("memos/{owner}")
+    live.model(Memo, topics=lambda record: f"memos/{record['owner']}")
+    alice = Client(api)
+    alice.login(User("alice"))
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        assert alice.post("/ajax/memos", json={"title": "mine"}).status == 201
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, errors
+    assert "'memos/alice'" in errors[0] and "list" in errors[0]
 
 
 class AnonymousMemos(ModelEndpoint):

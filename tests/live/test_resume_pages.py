@@ -45,9 +45,11 @@ class _Pages:
         self._events = broker._events
         broker._events = self._count  # type: ignore[method-assign]
 
-    def _count(self, entries: list[tuple[bytes, dict[bytes, bytes]]], reader: str) -> list[Event]:
+    def _count(
+        self, entries: list[tuple[bytes, dict[bytes, bytes]]], reader: str, epoch: str
+    ) -> list[Event]:
         self.sizes.append(len(entries))
-        return self._events(entries, reader)
+        return self._events(entries, reader, epoch)
 
 
 def _publish_interleaved(broker: RedisBroker, count: int) -> str:
@@ -97,12 +99,12 @@ def test_a_log_trimmed_between_two_pages_resets_never_a_gap(broker: RedisBroker)
     counted = pages._count
 
     def trim_after_the_first_page(
-        entries: list[tuple[bytes, dict[bytes, bytes]]], reader: str
+        entries: list[tuple[bytes, dict[bytes, bytes]]], reader: str, epoch: str
     ) -> list[Event]:
         if not pages.sizes:  # publishing more than the window drops the next page
             for n in range(8 * PAGE):
                 broker.publish("a", _data(1000 + n))
-        return counted(entries, reader)
+        return counted(entries, reader, epoch)
 
     broker._events = trim_after_the_first_page  # type: ignore[method-assign]
     backlog = _since(broker, start, ["a", "b", "c"], None)

@@ -33,7 +33,7 @@ async def send_stream(stream: Stream, send: Send, receive: Receive) -> None:
     chunk.  One extra task per streamed response, none per chunk.
     """
     if stream.push is not None:
-        await send_push(stream.push, send, receive)
+        await send_push(stream.push, send, receive, failed=stream._failed)
         return
     task = asyncio.current_task()
     assert task is not None
@@ -55,18 +55,35 @@ async def send_stream(stream: Stream, send: Send, receive: Receive) -> None:
         watcher.cancel()
 
 
-async def send_push(source: PushSource, send: Send, receive: Receive) -> None:
+async def send_push(
+    source: PushSource,
+    send: Send,
+    receive: Receive,
+    *,
+    failed: Callable[[Exception], bytes | None] | None = None,
+) -> None:
     """Write a push source's chunks as they come, from no task of its own while idle.
 
     This task waits on ``receive`` for the client to leave; each time the
     source has chunks, a short-lived writer task sends them.  When the
     source finishes (or its time is up) this task is woken by cancellation,
     the writer is let finish, and the body is closed.
+
+    Args:
+        failed: logs a source that cannot start (its broker is down, say)
+            and gives the last frame to write, as a stream failing on a
+            WSGI server does (rule T3); without it the error propagates.
     """
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
-    await source.start()
+    try:
+        await source.start()
+    except Exception as exc:
+        if failed is None:
+            raise
+        await _end_body(send, failed(exc))
+        return
     state = _PushState()
 
     async def write() -> None:
@@ -111,6 +128,13 @@ async def send_push(source: PushSource, send: Send, receive: Receive) -> None:
         await _settle(state, source)
     if not state.disconnected:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _end_body(send: Send, last: bytes | None) -> None:
+    """End a response body that never started, with ``last`` when there is one."""
+    if last:
+        await send({"type": "http.response.body", "body": last, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def start_eagerly(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None] | None:

@@ -221,7 +221,7 @@ class Broker(abc.ABC):
         frame = comment_frame()
         for subscription in self.fanout.subscriptions():
             if not subscription.sse:
-                continue  # WebSocket servers ping at the protocol level
+                continue  # WebSocket servers ping at the protocol level; long-polls write nothing
             if subscription.idle:
                 call_on(subscription.loop, _beat, subscription, frame)
             else:

@@ -103,12 +103,18 @@ def client_cursor(text: str | None) -> Cursor | None:
 
 
 def validate_topic(topic: str) -> str:
-    """``topic`` unchanged, or ``ValueError`` if it cannot travel in a frame or a URL."""
+    """``topic`` unchanged, or ``ValueError`` if it cannot travel in a frame or a URL.
+
+    Nor may it be :data:`RESET_EVENT`: its frames would carry the reset's
+    event type, and every client would take them for resets.
+    """
     if not isinstance(topic, str) or not _TOPIC.match(topic) or topic.endswith("/"):
         raise ValueError(
             f"Invalid topic {topic!r}: 1-200 printable characters, "
             "no control characters, not starting or ending with '/'."
         )
+    if topic == RESET_EVENT:
+        raise ValueError(f"Invalid topic {topic!r}: the name of the reset event is no topic.")
     return topic
 
 

@@ -249,9 +249,15 @@ class Live:
             # Runs after the commit: a failing topics function is logged by
             # the model layer, a failing publish here, each topic on its own
             # (the change is stored; only that event is lost).
+            chosen = topics(change.record)
+            if isinstance(chosen, (str, bytes)):
+                # A sequence of one-character topics, else: one error each.
+                raise TypeError(
+                    f"topics(record) returned {chosen!r}: return a list of topics, [{chosen!r}]."
+                )
             message = change_message(resource, change)
             where = f"{change.resource} {change.action} published to"
-            for topic in topics(change.record):
+            for topic in chosen:
                 run_after_commit(
                     self.api.settings.logger_name,
                     request,
@@ -271,8 +277,17 @@ class Live:
             self.broker.revoke(key, topic)
 
     def _declared(self, topic: str) -> str:
+        """``topic``, which the server may publish to; else a ``ValueError`` naming it.
+
+        Not the subscriber's 404: a topic the server publishes to is the
+        server's own mistake, logged as one, never told to whoever made the
+        request as something that does not exist.
+        """
         validate_topic(topic)
-        self._rule(topic)
+        try:
+            self._rule(topic)
+        except NotFound as exc:
+            raise ValueError(f"Cannot publish: {exc.detail}") from None
         return topic
 
     def _rule(self, topic: str) -> TopicRule:
@@ -363,9 +378,11 @@ class Live:
             return _poll_answer(await self.broker.since(None, topics))
         limit = self.settings.poll_limit
         # Bounded from the first read: a cursor as old as the log must not
-        # buy the whole retained window in one answer.
+        # buy the whole retained window in one answer.  Not an SSE
+        # subscription: it writes no frame, and the heartbeat's comment
+        # would end the wait early with nothing to answer.
         opened = await self.broker.open(
-            topics, cursor, user_key=user_key(request.user), backlog_limit=limit
+            topics, cursor, user_key=user_key(request.user), sse=False, backlog_limit=limit
         )
         try:
             backlog = opened.backlog
@@ -402,7 +419,16 @@ def _poll_answer(backlog: Backlog) -> dict[str, Any]:
 def _call(authorize: Authorize, request: AjaxRequest, topic: str) -> bool:
     if inspect.iscoroutinefunction(authorize):
         return bool(async_to_sync(authorize)(request, topic, "subscribe"))
-    return bool(authorize(request, topic, "subscribe"))
+    answer = authorize(request, topic, "subscribe")
+    if inspect.isawaitable(answer):
+        # An async __call__, or a function returning a coroutine: the
+        # awaitable itself is always true, its answer is what counts.
+        return bool(async_to_sync(_awaited)(answer))
+    return bool(answer)
+
+
+async def _awaited(answer: Awaitable[bool]) -> bool:
+    return await answer
 
 
 def _deadline(seconds: float | None) -> float | None:

@@ -18,8 +18,13 @@
   whether anything after the cursor (or the page before) was trimmed away
   (then: reset).  It stops at the head the first page saw (the
   subscription holds what came later) or once it has enough events.
-- The epoch is a key beside the stream, created once; a flushed Redis gets a
-  new one, and every old cursor resets instead of resuming into a new log.
+- The epoch is a key beside the stream, created by whoever needs it first
+  and read in the same step as what it names (a publish, each page of a
+  resume, each read of the reader): a Redis that lost its data (flushed,
+  restarted without persistence) gets a new one even under processes that
+  keep running, so every old cursor resets instead of resuming into the new
+  log, and the reader ends this process's subscriptions of the old one
+  (their clients come back with their cursors and reset).
 
 redis-py is imported here only, and only when a Redis broker is made.
 """
@@ -44,8 +49,11 @@ __all__ = ["RedisBroker"]
 log = logging.getLogger("ajaxkit.live")
 
 _ZERO: Position = (0, 0)
-# INCR and XADD in one step, so ids are consecutive and never reordered.
+# INCR and XADD in one step, so ids are consecutive and never reordered;
+# the epoch they belong to is read (or created, ARGV[5]) in the same step.
 _APPEND = """
+redis.call('SET', KEYS[3], ARGV[5], 'NX')
+local epoch = redis.call('GET', KEYS[3])
 local n = redis.call('INCR', KEYS[2])
 local args = {'XADD', KEYS[1]}
 if ARGV[3] == '1' then table.insert(args, 'MAXLEN'); table.insert(args, '~')
@@ -55,7 +63,7 @@ table.insert(args, n .. '-0')
 table.insert(args, 't'); table.insert(args, ARGV[1])
 table.insert(args, 'd'); table.insert(args, ARGV[2])
 redis.call(unpack(args))
-return n
+return {n, epoch}
 """
 # Entries one resume reads at a time: a cursor as old as the window costs
 # a few round trips, never the whole window in memory at once.
@@ -112,7 +120,6 @@ class RedisBroker(Broker):
         self._redis = redis
         self._script = self._sync.register_script(_APPEND)
         self._async_module = redis.asyncio
-        self._epoch: str | None = None
         self._reader: threading.Thread | None = None
         # The reader's loop and latest XREAD, for aclose to cancel.
         self._read: tuple[asyncio.AbstractEventLoop, asyncio.Future[Any]] | None = None
@@ -123,24 +130,20 @@ class RedisBroker(Broker):
 
     @property
     def epoch(self) -> str:
-        """This log's epoch, created in Redis by the first process that needs it."""
-        if self._epoch is None:
-            self._sync.set(self.epoch_key, secrets.token_hex(4), nx=True)
-            self._epoch = self._sync.get(self.epoch_key).decode()
-        return self._epoch
-
-    def _cursor(self, n: int) -> str:
-        return f"{self.epoch}:{n}"
+        """This log's epoch now, created in Redis by the first process that needs it."""
+        with self._sync.pipeline(transaction=True) as pipe:
+            _ask_epoch(pipe, self.epoch_key)
+            return _epoch_of(pipe.execute()[1])
 
     # --- publishing ------------------------------------------------------------
 
     def _append(self, topic: str, data: bytes) -> str:
         validate_topic(topic)
-        n = self._script(
-            keys=[self.stream_key, self.counter_key],
-            args=[topic, data, "1" if self._approximate else "0", self.window],
+        n, epoch = self._script(
+            keys=[self.stream_key, self.counter_key, self.epoch_key],
+            args=[topic, data, "1" if self._approximate else "0", self.window, _new_epoch()],
         )
-        return self._cursor(int(n))
+        return f"{_epoch_of(epoch)}:{int(n)}"
 
     async def _aappend(self, topic: str, data: bytes) -> str:
         return await asyncio.to_thread(self._append, topic, data)
@@ -153,25 +156,25 @@ class RedisBroker(Broker):
         return await asyncio.to_thread(self._since, cursor, topics, limit)
 
     def _since(self, cursor: Cursor | None, topics: Collection[str], limit: int | None) -> Backlog:
-        epoch = self.epoch
         start = cursor.position if cursor is not None else _ZERO
         # No cursor asks only for the head: no entry is read.
-        info, entries = self._page(f"{start[0]}-{start[1]}", "+", read=cursor is not None)
+        epoch, info, entries = self._page(f"{start[0]}-{start[1]}", "+", read=cursor is not None)
         head = _ordinal(info.get("last-generated-id"))
         if cursor is None:
-            return Backlog([], self._cursor(head), (head, 0), reset=False)
+            return Backlog([], f"{epoch}:{head}", (head, 0), reset=False)
         if cursor.epoch != epoch or start[1] or not _resumable(info, start[0], head):
-            return self._reset(head)
-        events = self._collect(entries, head, set(topics), limit)
+            return _reset(epoch, head)
+        events = self._collect(epoch, entries, head, set(topics), limit)
         if events is None:
-            return self._reset(self._head())
+            return _reset(*self._head())
         if limit is not None and len(events) > limit:
             last = events[limit - 1]
             return Backlog(events[:limit], last.cursor, last.position, reset=False, more=True)
-        return Backlog(events, self._cursor(head), (head, 0), reset=False)
+        return Backlog(events, f"{epoch}:{head}", (head, 0), reset=False)
 
     def _collect(
         self,
+        epoch: str,
         entries: list[tuple[bytes, dict[bytes, bytes]]],
         head: int,
         wanted: set[str],
@@ -182,48 +185,52 @@ class RedisBroker(Broker):
         Read a page at a time, so a resume never holds more than
         :attr:`resume_page` entries of other topics; it stops once it has
         one event more than ``limit`` (which says the answer is truncated).
-        ``None`` when the log was trimmed past the next page meanwhile: the
-        client must reset, not skip what it missed.
+        ``None`` when the log was trimmed past the next page meanwhile, or
+        started afresh: the client must reset, not skip what it missed.
         """
         events: list[Event] = []
         enough = None if limit is None else limit + 1
         while True:
-            events += [e for e in self._events(entries, "a live resume") if e.topic in wanted]
+            found = self._events(entries, "a live resume", epoch)
+            events += [e for e in found if e.topic in wanted]
             if len(entries) < self.resume_page or (enough is not None and len(events) >= enough):
                 return events
             # Continue after the raw id read last: a page always moves on.
             after = _entry_id(entries[-1][0], "")
             if not after or _ordinal(after) >= head:
                 return events
-            info, entries = self._page(after, f"{head}-0")
-            if not _resumable(info, _ordinal(after), head):
+            now, info, entries = self._page(after, f"{head}-0")
+            if now != epoch or not _resumable(info, _ordinal(after), head):
                 return None
 
-    def _page(self, after: str, upto: str, *, read: bool = True) -> tuple[Any, Any]:
-        """``XINFO STREAM`` and at most :attr:`resume_page` entries after ``after``.
+    def _page(self, after: str, upto: str, *, read: bool = True) -> tuple[str, Any, Any]:
+        """The epoch, ``XINFO STREAM`` and at most :attr:`resume_page` entries after ``after``.
 
-        Both in one ``MULTI``: the info tells whether the log still holds
-        what follows ``after`` when these entries were read.
+        All in one ``MULTI``: the info tells whether the log still holds
+        what follows ``after`` when these entries were read, the epoch which
+        log they are of.
         """
         with self._sync.pipeline(transaction=True) as pipe:
+            _ask_epoch(pipe, self.epoch_key)
             pipe.xinfo_stream(self.stream_key)
             if read:
                 pipe.xrange(self.stream_key, min=f"({after}", max=upto, count=self.resume_page)
-            try:
-                replies = pipe.execute()
-            except self._redis.ResponseError:  # no stream yet: an empty log
-                return {}, []
-        return replies[0], replies[1] if read else []
+            replies = pipe.execute(raise_on_error=False)
+        epoch, info = _epoch_of(replies[1]), replies[2]
+        if isinstance(info, self._redis.ResponseError):  # no stream yet: an empty log
+            return epoch, {}, []
+        if isinstance(info, Exception):
+            raise info
+        return epoch, info, replies[3] if read else []
 
-    def _head(self) -> int:
-        """The log's head now."""
-        info, _ = self._page("0-0", "+", read=False)
-        return _ordinal(info.get("last-generated-id"))
+    def _head(self) -> tuple[str, int]:
+        """The log's epoch and head now."""
+        epoch, info, _ = self._page("0-0", "+", read=False)
+        return epoch, _ordinal(info.get("last-generated-id"))
 
-    def _reset(self, head: int) -> Backlog:
-        return Backlog([], self._cursor(head), (head, 0), reset=True)
-
-    def _events(self, entries: list[tuple[bytes, dict[bytes, bytes]]], reader: str) -> list[Event]:
+    def _events(
+        self, entries: list[tuple[bytes, dict[bytes, bytes]]], reader: str, epoch: str
+    ) -> list[Event]:
         """The events of ``entries``; a malformed one is logged with an error id and skipped.
 
         Anything can XADD to the stream: one bad entry must neither end the
@@ -232,16 +239,11 @@ class RedisBroker(Broker):
         events = []
         for entry in entries:
             try:
-                events.append(self._event(entry))
+                events.append(_event(entry, epoch))
             except Exception as exc:
                 where = f"{reader} (malformed entry {entry[0]!r} of {self.stream_key}, skipped)"
                 log_background_error(log.name, where, exc)
         return events
-
-    def _event(self, entry: tuple[bytes, dict[bytes, bytes]]) -> Event:
-        entry_id, fields = entry
-        n = _ordinal(entry_id)
-        return Event.build(fields[b"t"].decode(), (n, 0), self._cursor(n), fields[b"d"])
 
     # --- the process's reader ----------------------------------------------------
 
@@ -254,28 +256,29 @@ class RedisBroker(Broker):
             if self._reader is None:
                 self._reader = threading.Thread(
                     target=self._read_forever,
-                    args=(last.position,),
+                    args=(last,),
                     name="ajaxkit-redis-reader",
                     daemon=True,
                 )
                 self._reader.start()
 
-    def _read_forever(self, after: Position) -> None:
+    def _read_forever(self, after: Backlog) -> None:
         asyncio.run(self._read_loop(after))
 
-    async def _read_loop(self, after: Position) -> None:
+    async def _read_loop(self, after: Backlog) -> None:
         """Read and fan out until stopped; no failure ends it.
 
         It is the only reader of this process: if it died, every live
         connection here would go quiet with nothing said.
         """
         client: Any = self._async_module.Redis.from_url(self.url)
-        last = f"{after[0]}-{after[1]}"
+        epoch = after.cursor.partition(":")[0]
+        last = f"{after.position[0]}-{after.position[1]}"
         failures = _Failures()
         try:
             while not self._stopping.is_set():
                 try:
-                    reply: Any = await self._blocked_read(client, last)
+                    now, reply = await self._blocked_read(client, last)
                 except asyncio.CancelledError:
                     if self._stopping.is_set():
                         break  # aclose cancelled the read
@@ -294,14 +297,37 @@ class RedisBroker(Broker):
                     client = self._async_module.Redis.from_url(self.url)
                     continue
                 failures.recovered()
+                if now != epoch:
+                    # Read from the new log's start on; this reply may be of either.
+                    epoch, last = now, "0-0"
+                    self._start_afresh(epoch)
+                    continue
                 for _key, entries in reply or ():
-                    last = self._deliver(entries, last)
+                    last = self._deliver(entries, last, epoch)
         finally:
             await client.aclose()
 
-    def _deliver(self, entries: list[tuple[bytes, dict[bytes, bytes]]], last: str) -> str:
+    def _start_afresh(self, epoch: str) -> None:
+        """The log started again (Redis lost its data): end every subscription of the old one.
+
+        Its positions come back for other events, so no subscription could
+        tell a new event from one it already has; its client comes back with
+        its cursor, which resets.
+        """
+        ended = self.fanout.close_where(lambda _: True)
+        log.warning(
+            "The Redis live log %s started afresh (epoch %s; Redis lost its data): "
+            "%d subscription(s) of this process ended, their clients reset.",
+            self.stream_key,
+            epoch,
+            ended,
+        )
+
+    def _deliver(
+        self, entries: list[tuple[bytes, dict[bytes, bytes]]], last: str, epoch: str
+    ) -> str:
         """Fan out ``entries``, skipping (and logging) malformed ones; the id to read after."""
-        events = self._events(entries, "the Redis live reader")
+        events = self._events(entries, "the Redis live reader", epoch)
         if entries:
             last = _entry_id(entries[-1][0], last)
         if events:
@@ -311,14 +337,21 @@ class RedisBroker(Broker):
                 log_background_error(log.name, "the Redis live reader's fan-out", exc)
         return last
 
-    async def _blocked_read(self, client: Any, last: str) -> Any:
-        """One ``XREAD BLOCK`` after ``last``, which :meth:`aclose` cancels
-        rather than waits out."""
-        read = asyncio.ensure_future(client.xread({self.stream_key: last}, block=_BLOCK_MS))
+    async def _blocked_read(self, client: Any, last: str) -> tuple[str, Any]:
+        """The epoch and one ``XREAD BLOCK`` after ``last`` (in one round trip),
+        which :meth:`aclose` cancels rather than waits out."""
+        read = asyncio.ensure_future(self._epoch_and_read(client, last))
         self._read = (asyncio.get_running_loop(), read)
         if self._stopping.is_set():  # aclose may have looked before the line above
             read.cancel()
         return await read
+
+    async def _epoch_and_read(self, client: Any, last: str) -> tuple[str, Any]:
+        async with client.pipeline(transaction=False) as pipe:
+            _ask_epoch(pipe, self.epoch_key)
+            pipe.xread({self.stream_key: last}, block=_BLOCK_MS)
+            replies = await pipe.execute()
+        return _epoch_of(replies[1]), replies[2]
 
     async def aclose(self) -> None:
         """Stop the reader and end this process's subscriptions."""
@@ -339,6 +372,30 @@ class RedisBroker(Broker):
             loop, read = self._read
             with contextlib.suppress(RuntimeError):  # the reader's loop is closed
                 loop.call_soon_threadsafe(read.cancel)
+
+
+def _new_epoch() -> str:
+    return secrets.token_hex(4)
+
+
+def _ask_epoch(pipe: Any, key: str) -> None:
+    """Queue on ``pipe`` what reads the epoch, creating it if the log has none yet."""
+    pipe.set(key, _new_epoch(), nx=True)
+    pipe.get(key)
+
+
+def _epoch_of(reply: bytes | str | None) -> str:
+    return reply.decode() if isinstance(reply, bytes) else reply or ""
+
+
+def _reset(epoch: str, head: int) -> Backlog:
+    return Backlog([], f"{epoch}:{head}", (head, 0), reset=True)
+
+
+def _event(entry: tuple[bytes, dict[bytes, bytes]], epoch: str) -> Event:
+    entry_id, fields = entry
+    n = _ordinal(entry_id)
+    return Event.build(fields[b"t"].decode(), (n, 0), f"{epoch}:{n}", fields[b"d"])
 
 
 def _entry_id(entry_id: bytes | str, last: str) -> str:

@@ -96,6 +96,11 @@ class LiveSocket:
         if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
             await self._error("validation_failed", "topics must be a list of strings.")
             return
+        cursor = message.get("cursor")
+        if kind == "subscribe" and not isinstance(cursor, (str, type(None))):
+            # Dropped, it would start at the head and skip the client's events unsaid.
+            await self._error("validation_failed", "cursor must be an event id (a string) or null.")
+            return
         asked = frozenset(topics)
         try:
             # Before any topic is read, and not sent back: a command naming
@@ -121,11 +126,9 @@ class LiveSocket:
         except AjaxError as refused:
             await self._error(refused.code, str(refused.detail), sorted(asked))
             return
-        cursor = message.get("cursor") if not self._resumed else None
+        resume = None if self._resumed else cursor
         self._resumed = True
-        await self._reopen(
-            wanted, cursor if isinstance(cursor, str) else None, "subscribed", wanted
-        )
+        await self._reopen(wanted, resume, "subscribed", wanted)
 
     async def _reopen(
         self, topics: frozenset[str], cursor: str | None, reply: str, named: frozenset[str]

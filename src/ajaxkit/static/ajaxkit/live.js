@@ -61,6 +61,9 @@ const SSE_RETRY_MAX_MS = 300_000;
  *   onReset?: () => void}} HubOptions
  */
 
+/** Whether `event` carries data: an event published to a topic, not the stream's own. @param {Event} event */
+const isTopicEvent = (event) => "data" in event;
+
 export class LiveHub {
   /** @param {HubOptions} options */
   constructor(options) {
@@ -161,12 +164,17 @@ export class LiveHub {
       const data = JSON.parse(/** @type {MessageEvent} */ (e).data);
       this.reset(data.cursor);
     });
-    source.addEventListener("open", () => {
+    // An event of a topic named "open" or "error" has the same type as the
+    // stream's own: only the stream's (no data) tells of its state.
+    source.addEventListener("open", (e) => {
+      if (isTopicEvent(e)) return;
       this.failures = 0;
       this.sseRetry = SSE_RETRY_MS;
       this.report("open");
     });
-    source.addEventListener("error", () => this.sourceFailed(source));
+    source.addEventListener("error", (e) => {
+      if (!isTopicEvent(e)) this.sourceFailed(source);
+    });
   }
 
   /** @param {EventSource} source */
