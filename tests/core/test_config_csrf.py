@@ -77,6 +77,14 @@ def test_an_empty_list_trusts_no_other_origin() -> None:
         ("https://*.", "an empty label"),
         ("https://.example.com", "an empty label"),
         ("https://*..example.com", "an empty label"),
+        # Browsers leave a scheme's default port out of Origin, and send a
+        # host in its ASCII (punycode) form: such entries never matched.
+        ("https://app.example.com:443", "write 'https://app.example.com'"),
+        ("http://app.example.com:80", "write 'http://app.example.com'"),
+        ("https://*.example.com:443", "write 'https://*.example.com'"),
+        ("https://app.example.com:", "an empty port"),
+        ("https://bücher.example", "write 'https://xn--bcher-kva.example'"),
+        ("https://*.bücher.example:8443", "write 'https://*.xn--bcher-kva.example:8443'"),
     ],
 )
 def test_a_malformed_origin_names_the_key_and_the_value(origin: str, why: str) -> None:
@@ -90,8 +98,17 @@ def test_a_malformed_origin_names_the_key_and_the_value(origin: str, why: str) -
     assert why in message
 
 
-@pytest.mark.parametrize("origin", ["https://*.example.com", "http://*.localhost:8000"])
-def test_a_wildcard_under_a_domain_is_accepted(origin: str) -> None:
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://*.example.com",
+        "http://*.localhost:8000",
+        "http://app.example.com:443",
+        "https://app.example.com:80",
+        "https://xn--bcher-kva.example",
+    ],
+)
+def test_a_wildcard_under_a_domain_or_another_port_is_accepted(origin: str) -> None:
     resolved = settings_from_config(Settings(), {"AJAXKIT_CSRF_TRUSTED_ORIGINS": [origin]})
     assert resolved.csrf.trusted_origins == (origin,)
 

@@ -227,11 +227,47 @@ def origin_problem(origin: object) -> str | None:
         # can register one there.  (A public suffix of two labels, "*.co.uk",
         # cannot be told from a domain without a list of them.)
         return f"trusts every site under {domain!r}; name a domain, as in '*.example.{domain}'"
-    return None
+    return _spelling_problem(parts.scheme, host, parts.port, parts.netloc)
 
 
 #: Single-label domains a wildcard may stand under: every name below them is local.
 _LOCAL_DOMAINS = frozenset({"localhost"})
+#: The ports a browser leaves out of an ``Origin``, by scheme (RFC 6454 §6.1).
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _spelling_problem(scheme: str, host: str, port: int | None, netloc: str) -> str | None:
+    """Why an origin is spelt otherwise than any browser sends it, or ``None``.
+
+    A browser serializes an origin without its scheme's default port and
+    with its host in ASCII (punycode), so ``https://app.example.com:443``
+    or ``https://bücher.example`` never matched, without a word.
+    """
+    default = port is not None and port == _DEFAULT_PORTS.get(scheme)
+    empty = netloc.endswith(":")
+    ascii_host = host if host.isascii() else _punycode(host)
+    if not (default or empty or ascii_host != host):
+        return None
+    if not ascii_host:
+        return "has a host that is not ASCII; write it in punycode, as browsers send it"
+    shown = f"[{ascii_host}]" if ":" in ascii_host else ascii_host
+    kept = f":{port}" if port is not None and not default else ""
+    advice = f"write '{scheme}://{shown}{kept}'"
+    if ascii_host != host:
+        return f"has a host that is not ASCII, which browsers send in punycode; {advice}"
+    if empty:
+        return f"has an empty port; {advice}"
+    return f"has the default port of {scheme}, which browsers leave out of Origin; {advice}"
+
+
+def _punycode(host: str) -> str:
+    """``host`` in the ASCII form browsers send (``*.`` kept), or ``""`` when it has none."""
+    domain = host.removeprefix("*.")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+    return host[: len(host) - len(domain)] + ascii_domain
 
 
 _PROCESS_SECRET = secrets.token_bytes(32)
