@@ -46,6 +46,32 @@ def test_unknown_setting_lists_the_known_ones() -> None:
         settings_from_config(Settings(), {"AJAXKIT": {"NOPE": 1}})
 
 
+@pytest.mark.parametrize(
+    ("config", "where", "write"),
+    [
+        ({"AJAXKIT": {"debug": True}}, "AJAXKIT['debug']", "DEBUG"),
+        ({"AJAXKIT": {"Max_Body_Size": 5}}, "AJAXKIT['Max_Body_Size']", "MAX_BODY_SIZE"),
+        ({"AJAXKIT_max_body_size": 5}, "AJAXKIT_max_body_size", "AJAXKIT_MAX_BODY_SIZE"),
+        (
+            {"AJAXKIT": {"csrf_trusted_origins": []}},
+            "AJAXKIT['csrf_trusted_origins']",
+            "CSRF_TRUSTED_ORIGINS",
+        ),
+    ],
+)
+def test_a_setting_in_lower_case_is_told_to_be_upper_case(
+    config: dict[str, Any], where: str, write: str
+) -> None:
+    # It was told that debug "cannot come from configuration; pass it in
+    # code", which it can, or that CSRF_TRUSTED_ORIGINS is no setting.
+    with pytest.raises(ConfigurationError) as raised:
+        settings_from_config(Settings(), config)
+    message = str(raised.value)
+    assert message.startswith(f"{where} is not read: configuration names are upper case")
+    assert f"write {write!r}" in message
+    assert "cannot come from configuration" not in message
+
+
 @pytest.mark.parametrize("value", ["GET;POST", ",", [], ["GET", 1], ["GE T"], 3])
 def test_default_methods_must_be_a_list_of_names(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="AJAXKIT_DEFAULT_METHODS must be"):

@@ -385,6 +385,10 @@ def _gather(config: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
 
 def _unknown(where: str, name: str) -> str:
     known = ", ".join(sorted(CONFIG_SETTINGS))
+    upper = name.upper()
+    if upper in CONFIG_SETTINGS:  # AJAXKIT = {"debug": ...}: a setting, in the wrong case
+        written = f"{PREFIX}_{upper}" if where == f"{PREFIX}_{name}" else upper
+        return f"{where} is not read: configuration names are upper case; write {written!r}."
     if name.lower() in {f.name for f in dataclasses.fields(Settings)}:
         parts = sorted(n for n in CONFIG_SETTINGS if n.startswith(name + "_"))
         if parts:  # an object in code whose deployment-specific parts have keys
