@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from ajaxkit.core.assets import serve_client
 from ajaxkit.core.config import settings_from_config
@@ -48,6 +48,18 @@ _OTHER_FRAMEWORKS_DECORATORS = frozenset(
 )
 
 
+class _Defaulted(NamedTuple):
+    """An endpoint registered without ``methods=``, and how to build it again."""
+
+    endpoint: Endpoint
+    #: The default methods it was built with.
+    methods: tuple[str, ...]
+    route: str
+    func: Callable[..., Any]
+    #: :meth:`Ajax.add`'s other arguments.
+    options: dict[str, Any]
+
+
 class Ajax:
     """A registry of AJAX endpoints and the settings they are served with.
 
@@ -66,6 +78,9 @@ class Ajax:
         # that mounting again (another app) starts from the code's choice.
         self._declared = self.settings
         self.router = Router()
+        # Endpoints that named no methods: they answer the settings' default
+        # methods, which a mount may configure after they were registered.
+        self._defaulted: list[_Defaulted] = []
         #: Registered models → their ``ModelResource`` (see :meth:`model`).
         self.models: dict[Any, Any] = {}
         # Every mount serves its browser client (``<mount>/ajaxkit.js``).
@@ -95,7 +110,7 @@ class Ajax:
 
     def configure(self, **changes: Any) -> None:
         """Replace settings, as if the registry had been built with them."""
-        self.settings = self.settings.replace(**changes)
+        self._serve(self.settings.replace(**changes))
         self._declared = self._declared.replace(**changes)
 
     def apply_config(self, config: Mapping[str, Any], *, dedicated: bool = False) -> None:
@@ -105,7 +120,36 @@ class Ajax:
         ``dedicated``: ``config`` was given to ajaxkit alone (a ``config=``
         argument) rather than being the framework's own configuration.
         """
-        self.settings = settings_from_config(self._declared, config, dedicated=dedicated)
+        self._serve(settings_from_config(self._declared, config, dedicated=dedicated))
+
+    def _serve(self, settings: Settings) -> None:
+        """Serve with ``settings``: endpoints that named no methods answer its
+        ``default_methods``.
+
+        They were registered when their module was imported, before any
+        mount read the configuration, so a configured ``DEFAULT_METHODS``
+        once reached none of them.  They are built again, all or none: a
+        method another endpoint of the route holds is a ``RegistrationError``
+        naming both, and the settings stay as they were.
+        """
+        methods = settings.default_methods
+        stale = [record for record in self._defaulted if record.methods != methods]
+        if stale:
+            with self.registering():
+                for record in stale:
+                    _unplace(self.router, record.endpoint)
+                for record in stale:
+                    endpoint = build_endpoint(
+                        record.route,
+                        record.func,
+                        default_methods=methods,
+                        steps=settings.steps,
+                        **record.options,
+                    )
+                    place(self.router, endpoint)
+                    at = self._defaulted.index(record)
+                    self._defaulted[at] = record._replace(endpoint=endpoint, methods=methods)
+        self.settings = settings
 
     @overload
     def endpoint(self, route: F, /) -> F: ...
@@ -264,6 +308,11 @@ class Ajax:
         check_catch_all(endpoint.route, func)
         check_decorators(endpoint.route, func)
         place(self.router, endpoint)
+        if methods is None:
+            more: dict[str, Any] = {"request_arg": request_arg, "transactions": transactions}
+            more.update(unbatchable=unbatchable, **options)
+            defaults = self.settings.default_methods
+            self._defaulted.append(_Defaulted(endpoint, defaults, route, func, more))
         return endpoint
 
     @contextmanager
@@ -279,12 +328,14 @@ class Ajax:
         """
         restore = self.router.snapshot()
         models = dict(self.models)
+        defaulted = list(self._defaulted)
         try:
             yield
         except BaseException:
             restore()
             self.models.clear()
             self.models.update(models)
+            self._defaulted[:] = defaulted
             raise
 
     def model(self, model: Any, endpoint_class: Any = None, /, **options: Any) -> Any:
@@ -388,6 +439,13 @@ def place(router: Router, endpoint: Endpoint) -> None:
     check_free(target.pattern, endpoint.func, endpoint.methods, target.endpoints)
     for method in endpoint.methods:
         target.endpoints[method] = endpoint
+
+
+def _unplace(router: Router, endpoint: Endpoint) -> None:
+    """Serve ``endpoint`` no more (its route stays, for the endpoint built in its place)."""
+    route = router.route(endpoint.route)
+    for method in [m for m, found in route.endpoints.items() if found is endpoint]:
+        del route.endpoints[method]
 
 
 def require_registry(api: object, call: str) -> Ajax:
