@@ -11,10 +11,12 @@ a name that is an ajaxkit setting's is refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
+from starlette.config import Config
 from starlette.testclient import TestClient
 
 import ajaxkit.fastapi
@@ -93,6 +95,39 @@ def test_the_frameworks_own_names_and_unrelated_ones_are_allowed(mounting: Mount
     mounting(api, environ_like)
     assert (api.settings.debug, api.settings.max_body_size) == (True, 10)
     assert api.settings.secret_key == "s3cret"
+
+
+@mountings
+def test_starlettes_own_config_is_read_as_it_reads_a_name(
+    mounting: Mounting, tmp_path: Path
+) -> None:
+    # config=Config(".env"), Starlette's own way to configure an app, was
+    # a TypeError ("'Config' object is not iterable") from inside the mount.
+    env_file = tmp_path / ".env"
+    env_file.write_text("AJAXKIT_MAX_BODY_SIZE=10\nAJAXKIT_DEBUG=false\n")
+    api = Ajax()
+    config = Config(env_file, environ={"AJAXKIT_DEBUG": "true", "PATH": "/usr/bin"})
+    mounting(api, config)  # type: ignore[arg-type]
+    # The environment beats the file, as Config's own lookups have it.
+    assert (api.settings.max_body_size, api.settings.debug) == (10, True)
+
+
+@mountings
+def test_a_config_prefix_is_read_as_starlette_reads_it(mounting: Mounting) -> None:
+    api = Ajax()
+    environ = {"APP_AJAXKIT_MAX_BODY_SIZE": "7", "AJAXKIT_MAX_BODY_SIZE": "9", "APP_X": "1"}
+    mounting(api, Config(environ=environ, env_prefix="APP_"))  # type: ignore[arg-type]
+    assert api.settings.max_body_size == 7
+
+
+@mountings
+@pytest.mark.parametrize("config", [[("AJAXKIT_DEBUG", True)], "AJAXKIT_DEBUG=1"], ids=repr)
+def test_a_config_that_is_no_mapping_is_a_configuration_error(
+    mounting: Mounting, config: Any
+) -> None:
+    # A list of pairs was an AttributeError about .get, from inside the core.
+    with pytest.raises(ConfigurationError, match=r"config must be a mapping .*, not a"):
+        mounting(Ajax(), config)
 
 
 @pytest.mark.starlette

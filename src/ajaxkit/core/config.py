@@ -278,6 +278,12 @@ def settings_from_config(
         ConfigurationError: an unknown ``AJAXKIT`` name or an ill-typed value;
             with ``dedicated``, a setting's name that is not read.
     """
+    if not isinstance(config, Mapping):  # a list of pairs failed on .get() below
+        shown = f"{config!r:.60}"
+        raise ConfigurationError(
+            "config must be a mapping of configuration names to values (a dict, "
+            f"os.environ), not a {type(config).__name__}: {shown}."
+        )
     if dedicated:
         check_dedicated(config)
     given = read_ajaxkit_config(config)
