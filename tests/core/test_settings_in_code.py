@@ -130,3 +130,38 @@ def test_an_unknown_setting_name_is_refused_naming_it_and_the_known_ones(build: 
         build()
     assert "max_body_size" in str(info.value)
     assert "debug" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "advice"),
+    [
+        # rate_limit_storage takes a URI, so a URI is the natural slip here:
+        # every request with a key was a 503 "store is unreachable".
+        ("idempotency_store", "redis://localhost:6379/0", "RedisIdempotencyStore.from_url("),
+        # Every token or cross-site POST was a 500 (an AttributeError).
+        ("csrf", {"trusted_origins": ["https://a.example"]}, "CsrfPolicy(trusted_origins="),
+        ("csrf", None, "CsrfPolicy("),
+        ("clock", 0, "time() and monotonic()"),
+        ("encoder", None, "JSONEncoder"),
+        ("profile", None, "ProblemProfile()"),
+    ],
+    ids=["store-uri", "csrf-dict", "csrf-none", "clock", "encoder", "profile"],
+)
+def test_an_object_of_the_wrong_kind_is_refused_naming_the_field(
+    field: str, value: Any, advice: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        Ajax(**{field: value})
+    message = str(raised.value)
+    assert message.startswith(f"Settings({field}={value!r}): must be ")
+    assert advice in message
+
+
+def test_objects_of_the_right_kind_are_kept() -> None:
+    from ajaxkit.core.clock import ManualClock
+    from ajaxkit.core.csrf import CsrfPolicy
+    from ajaxkit.core.idempotency import MemoryIdempotencyStore
+
+    clock, store, policy = ManualClock(0), MemoryIdempotencyStore(), CsrfPolicy()
+    settings = Settings(clock=clock, idempotency_store=store, csrf=policy)
+    assert (settings.clock, settings.idempotency_store, settings.csrf) == (clock, store, policy)
