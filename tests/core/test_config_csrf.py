@@ -151,3 +151,51 @@ def test_origins_given_in_code_are_checked_as_configured_ones_are(origins: Any) 
 
 def test_well_formed_origins_in_code_are_kept() -> None:
     assert CsrfPolicy(trusted_origins=tuple(ORIGINS)).trusted_origins == tuple(ORIGINS)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        # bool("false") is True: CsrfPolicy(allow_same_site=os.environ[...])
+        # trusted every sibling subdomain when the variable said "false".
+        ("allow_same_site", "false", False),
+        ("allow_same_site", "1", True),
+        ("cookie_secure", "0", False),
+        # A string was its characters: the token was looked for in "X".
+        ("header_names", "X-My-Token", ("X-My-Token",)),
+        ("header_names", "X-A, X-B", ("X-A", "X-B")),
+        ("header_names", ["X-A"], ("X-A",)),
+        # A string made every GET <mount>/_csrf a 500.
+        ("token_max_age", "3600", 3600),
+    ],
+)
+def test_policy_fields_in_code_are_read_as_configuration_reads_them(
+    field: str, value: Any, expected: Any
+) -> None:
+    assert getattr(CsrfPolicy(**{field: value}), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("allow_same_site", "no", "True or False"),
+        ("cookie_secure", 2, "True or False"),
+        ("header_names", ("X Bad",), "header names"),
+        ("header_names", 3, "header names"),
+        ("header_names", [1], "header names"),
+        # Every token expired as it was issued: every token request a 403.
+        ("token_max_age", 0, "a whole number of seconds, 1 or more"),
+        ("token_max_age", -1, "a whole number of seconds, 1 or more"),
+        ("token_max_age", "1h", "a whole number of seconds, 1 or more"),
+        ("cookie_name", "", "a cookie name"),
+        ("cookie_name", "a b", "a cookie name"),
+    ],
+)
+def test_a_bad_policy_field_in_code_names_the_field_and_the_value(
+    field: str, value: Any, expected: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        CsrfPolicy(**{field: value})
+    message = str(raised.value)
+    assert message.startswith(f"CsrfPolicy({field}={value!r}): must be ")
+    assert expected in message

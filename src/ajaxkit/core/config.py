@@ -53,7 +53,7 @@ from typing import Any
 import limits.storage
 from limits.storage import Storage
 
-from ajaxkit.core.csrf import origin_problem
+from ajaxkit.core.csrf import CsrfPolicy, origin_problem
 from ajaxkit.core.settings import Settings
 from ajaxkit.exceptions import ConfigurationError
 
@@ -62,6 +62,7 @@ __all__ = [
     "ConfigSetting",
     "check_dedicated",
     "read_ajaxkit_config",
+    "read_code_policy",
     "read_code_settings",
     "settings_from_config",
 ]
@@ -231,6 +232,70 @@ def _origins(value: Any) -> tuple[str, ...]:
         if problem is not None:
             raise ValueError(f"{_ORIGINS} ({origin!r} {problem})")
     return tuple(origins)
+
+
+_LIFETIME = "a whole number of seconds, 1 or more"
+
+
+def _lifetime(value: Any) -> int:
+    seconds = _whole(value, _LIFETIME)
+    if seconds < 1:  # every token would be expired as it was issued
+        raise ValueError(_LIFETIME)
+    return seconds
+
+
+#: A header or cookie name: an RFC 9110 token.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADERS = 'a list of header names, e.g. ["X-CSRFToken"] or "X-CSRFToken"'
+
+
+def _header_names(value: Any) -> tuple[str, ...]:
+    names = _items(value, _HEADERS)  # none: no token fallback, the headers decide
+    if not all(isinstance(n, str) and _TOKEN.fullmatch(n) for n in names):
+        raise ValueError(_HEADERS)
+    return tuple(names)
+
+
+def _cookie_name(value: Any) -> str:
+    if not isinstance(value, str) or not _TOKEN.fullmatch(value):
+        raise ValueError('a cookie name, e.g. "ajaxkit_csrf"')
+    return value
+
+
+#: How the :class:`~ajaxkit.core.csrf.CsrfPolicy` fields given in code read
+#: (``trusted_origins`` is checked by the policy itself).
+_POLICY_FIELDS: Mapping[str, Callable[[Any], Any]] = {
+    "allow_same_site": _bool,
+    "cookie_secure": _bool,
+    "header_names": _header_names,
+    "token_max_age": _lifetime,
+    "cookie_name": _cookie_name,
+}
+
+
+def read_code_policy(policy: CsrfPolicy) -> dict[str, Any]:
+    """The fields of a CSRF ``policy`` given in code, read as configuration reads them.
+
+    :class:`~ajaxkit.core.csrf.CsrfPolicy` calls this when it is made, as
+    :class:`Settings` calls :func:`read_code_settings`: ``allow_same_site``
+    of ``"false"`` (``bool("false")`` is True) trusted every sibling
+    subdomain, a ``header_names`` string was its characters, and a
+    ``token_max_age`` string made every ``<mount>/_csrf`` a 500.  Returns
+    the fields whose value reads as something else.
+
+    Raises:
+        ConfigurationError: naming the field and the value.
+    """
+    read: dict[str, Any] = {}
+    for name, convert in _POLICY_FIELDS.items():
+        value = getattr(policy, name)
+        try:
+            converted = convert(value)
+        except ValueError as exc:
+            raise ConfigurationError(f"CsrfPolicy({name}={value!r}): must be {exc}.") from None
+        if converted is not value:
+            read[name] = converted
+    return read
 
 
 #: Every setting a configuration may give, by its upper-case name.  The

@@ -159,6 +159,11 @@ class CsrfPolicy:
             problem = origin_problem(origin)
             if problem is not None:
                 raise ConfigurationError(f"CsrfPolicy(trusted_origins=...): {origin!r} {problem}.")
+        # The readers are configuration's, which builds on this module.
+        from ajaxkit.core.config import read_code_policy
+
+        for name, value in read_code_policy(self).items():
+            object.__setattr__(self, name, value)  # frozen: the value as it reads
         # Set here, not as cached properties: the first read of one gives
         # the policy a __dict__ of its own, after which CPython 3.11
         # specialises no attribute read on it (~200 instructions each, a
