@@ -603,6 +603,11 @@ def _check_sent(
 ) -> int:
     """:func:`check_sent_token`, giving the token's issue time."""
     if sent is None:
+        if not policy.header_names:  # no token fallback: the headers alone decide
+            raise CSRFFailed(
+                "CSRF check failed: no Origin or Sec-Fetch-Site header, and the CSRF "
+                "policy names no token header."
+            )
         raise CSRFFailed(
             "CSRF check failed: no Origin or Sec-Fetch-Site header and no token "
             f"{token_hint(request, policy.header_names[0])}."
