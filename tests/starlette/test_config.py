@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 import ajaxkit.fastapi
 import ajaxkit.starlette
 from ajaxkit import Ajax, ConfigurationError
+from ajaxkit.signing import ItsdangerousSigner
 
 Mounting = Callable[[Ajax, Mapping[str, Any]], Any]
 
@@ -128,6 +129,25 @@ def test_a_config_that_is_no_mapping_is_a_configuration_error(
     # A list of pairs was an AttributeError about .get, from inside the core.
     with pytest.raises(ConfigurationError, match=r"config must be a mapping .*, not a"):
         mounting(Ajax(), config)
+
+
+@mountings
+def test_mounting_again_starts_from_the_code_not_the_last_configuration(
+    mounting: Mounting,
+) -> None:
+    # The mount wrote the CSRF policy it had resolved back as the code's
+    # own, so mounting the registry under another configuration (the next
+    # app of a factory) kept the first one's trusted origins and signing key.
+    api = Ajax()
+    mounting(api, {"AJAXKIT_CSRF_TRUSTED_ORIGINS": "https://a.example", "SECRET_KEY": "one"})
+    mounting(api, {"SECRET_KEY": "two"})
+    policy = api.settings.csrf
+    assert policy.trusted_origins == ()
+    assert policy.signer is not None
+    assert ItsdangerousSigner("two").unsign(policy.signer.sign("token")) == "token"
+    mounting(api, {})  # Ajax() declared nothing: the first mount's config is gone too
+    assert api.settings.csrf.trusted_origins == ()
+    assert api.settings.secret_key is None
 
 
 @pytest.mark.starlette
