@@ -165,3 +165,34 @@ def test_objects_of_the_right_kind_are_kept() -> None:
     clock, store, policy = ManualClock(0), MemoryIdempotencyStore(), CsrfPolicy()
     settings = Settings(clock=clock, idempotency_store=store, csrf=policy)
     assert (settings.clock, settings.idempotency_store, settings.csrf) == (clock, store, policy)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "max_body_size",
+        "max_params",
+        "max_json_depth",
+        "max_string_length",
+        "trusted_proxies",
+        "idempotency_expiry",
+        "default_methods",
+        "logger_name",
+        "debug",
+        "openapi",
+    ],
+)
+def test_none_in_code_is_not_given_as_in_configuration(field: str) -> None:
+    # Ajax(max_body_size=config.get("MAX_BODY")): None was kept, and every
+    # POST was a 500 comparing an int with None (logger_name=None logged on
+    # the root logger, openapi=None turned the document off).
+    given: dict[str, Any] = {field: None}
+    assert getattr(Settings(**given), field) == getattr(Settings(), field)
+
+
+def test_none_for_the_rate_limit_storage_is_the_default_one() -> None:
+    # Every rate-limited request was a 503 "the rate-limit store is unreachable".
+    api = Ajax(rate_limit_storage=None, max_body_size=None)
+    api.endpoint("limited", methods=["POST"], rate="1/minute")(lambda: {"ok": True})
+    client = Client(api)
+    assert [client.post("/ajax/limited", json={}).status for _ in range(2)] == [200, 429]

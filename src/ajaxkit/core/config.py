@@ -369,8 +369,9 @@ def read_code_settings(settings: Settings) -> dict[str, Any]:
     off and ``Ajax(max_body_size="1MB")`` fails there, naming the field,
     rather than as a 500 on every request.  Returns the fields whose value
     reads as something else (``"GET,POST"`` → ``("GET", "POST")``).
-    ``None`` stays absent, objects a setting takes stay as given, and the
-    CSRF policy checks its own fields.
+    ``None`` is not given, as in configuration: the field's default (which
+    is ``None`` for ``secret_key`` and ``login_url``); objects a setting
+    takes stay as given, and the CSRF policy checks its own fields.
 
     Raises:
         ConfigurationError: naming the field and the value.
@@ -380,7 +381,14 @@ def read_code_settings(settings: Settings) -> dict[str, Any]:
         if "." in setting.field:
             continue
         value = getattr(settings, setting.field)
-        if value is None or isinstance(value, setting.objects):
+        if value is None:
+            # Not given, as in configuration: kept, max_body_size=None made
+            # every POST a 500 (secret_key and login_url mean None as it is).
+            default = _default(setting.field)
+            if default is not None:
+                read[setting.field] = default
+            continue
+        if isinstance(value, setting.objects):
             continue
         try:
             converted = setting.convert(value)
@@ -391,6 +399,14 @@ def read_code_settings(settings: Settings) -> dict[str, Any]:
         if converted is not value:
             read[setting.field] = converted
     return read
+
+
+def _default(name: str) -> Any:
+    """The :class:`Settings` field ``name``'s default (a fresh one, if it is made)."""
+    found = next(f for f in dataclasses.fields(Settings) if f.name == name)
+    if found.default_factory is not dataclasses.MISSING:
+        return found.default_factory()
+    return found.default
 
 
 def _replaced(declared: Settings, changes: Mapping[str, Any]) -> Settings:
