@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ajaxkit import Ajax, ConfigurationError, Settings
 from ajaxkit.core.config import CONFIG_SETTINGS, read_ajaxkit_config, settings_from_config
+from ajaxkit.core.csrf import CsrfPolicy
 
 
 def test_both_spellings_give_the_same_settings() -> None:
@@ -143,3 +144,37 @@ def test_in_a_mapping_for_ajaxkit_alone_a_bare_setting_name_is_an_error() -> Non
     api = Ajax()
     with pytest.raises(ConfigurationError, match=r"config\['OPENAPI'\].*AJAXKIT_OPENAPI"):
         api.apply_config({"OPENAPI": False}, dedicated=True)
+
+
+def test_configure_after_the_mount_leaves_the_configured_values() -> None:
+    # api.configure() after the mount replaced the resolved settings, so an
+    # Ajax.configure(debug=True) beat AJAXKIT_DEBUG = False until the next
+    # mount: code beat configuration, against the precedence rule.
+    api = Ajax()
+    api.apply_config(
+        {
+            "AJAXKIT_DEBUG": False,
+            "AJAXKIT_MAX_BODY_SIZE": 10,
+            "AJAXKIT_CSRF_TRUSTED_ORIGINS": "https://a.example",
+        }
+    )
+    api.configure(
+        debug=True, max_body_size=99, logger_name="mine", csrf=CsrfPolicy(cookie_secure=True)
+    )
+    settings = api.settings
+    assert (settings.debug, settings.max_body_size, settings.logger_name) == (False, 10, "mine")
+    assert settings.csrf.trusted_origins == ("https://a.example",)
+    assert settings.csrf.cookie_secure is True
+    api.apply_config({})  # a configuration naming none of them: the code's
+    assert (api.settings.debug, api.settings.max_body_size) == (True, 99)
+    assert api.settings.csrf.trusted_origins == ()
+
+
+def test_configure_after_the_mount_meets_the_frameworks_default_as_code_does() -> None:
+    api = Ajax()
+    api.apply_config({"DEBUG": False})
+    api.configure(debug=True)  # code beats the framework's own default
+    assert api.settings.debug is True
+    api.apply_config({"DEBUG": True})
+    api.configure(debug=False)  # ajaxkit's default, as Ajax(debug=False): DEBUG decides
+    assert api.settings.debug is True

@@ -61,6 +61,7 @@ __all__ = [
     "CONFIG_SETTINGS",
     "ConfigSetting",
     "check_dedicated",
+    "over_config",
     "read_ajaxkit_config",
     "read_code_policy",
     "read_code_settings",
@@ -351,6 +352,17 @@ def settings_from_config(
         )
     if dedicated:
         check_dedicated(config)
+    return over_config(declared, declared, config)
+
+
+def over_config(settings: Settings, declared: Settings, config: Mapping[str, Any]) -> Settings:
+    """``settings`` with what ``config`` decides over code that ``declared`` (a
+    checked configuration: :func:`settings_from_config` checks it first).
+
+    ``settings`` may hold more than ``declared`` does (what a mount added,
+    such as a signer), so that code changing a setting after the mount
+    meets the configuration by the one rule, keeping the rest.
+    """
     given = read_ajaxkit_config(config)
     changes: dict[str, Any] = {}
     for name, setting in CONFIG_SETTINGS.items():
@@ -359,7 +371,7 @@ def settings_from_config(
         elif setting.framework_default and _framework_decides(setting, declared, config):
             key = setting.framework_default
             changes[setting.field] = _converted(key, setting, config[key])
-    return _replaced(declared, changes) if changes else declared
+    return _replaced(settings, changes) if changes else settings
 
 
 def read_code_settings(settings: Settings) -> dict[str, Any]:

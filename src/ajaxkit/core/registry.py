@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from ajaxkit.core.assets import serve_client
-from ajaxkit.core.config import settings_from_config
+from ajaxkit.core.config import over_config, settings_from_config
 from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import flow
@@ -81,6 +81,8 @@ class Ajax:
         # Endpoints that named no methods: they answer the settings' default
         # methods, which a mount may configure after they were registered.
         self._defaulted: list[_Defaulted] = []
+        # The configuration the last mount resolved the settings from.
+        self._config: Mapping[str, Any] | None = None
         #: Registered models → their ``ModelResource`` (see :meth:`model`).
         self.models: dict[Any, Any] = {}
         # Every mount serves its browser client (``<mount>/ajaxkit.js``).
@@ -109,9 +111,18 @@ class Ajax:
             raise AttributeError(f"'Ajax' object has no attribute {name!r}")
 
     def configure(self, **changes: Any) -> None:
-        """Replace settings, as if the registry had been built with them."""
-        self._serve(self.settings.replace(**changes))
-        self._declared = self._declared.replace(**changes)
+        """Replace settings, as if the registry had been built with them.
+
+        After a mount, what its configuration gives still wins
+        (``docs/settings.md``): ``configure(debug=True)`` once beat
+        ``AJAXKIT_DEBUG = False`` until the next mount.
+        """
+        declared = self._declared.replace(**changes)
+        settings = self.settings.replace(**changes)
+        if self._config is not None:
+            settings = over_config(settings, declared, self._config)
+        self._serve(settings)
+        self._declared = declared
 
     def apply_config(self, config: Mapping[str, Any], *, dedicated: bool = False) -> None:
         """Resolve settings from a framework's configuration (integrations call
@@ -121,6 +132,7 @@ class Ajax:
         argument) rather than being the framework's own configuration.
         """
         self._serve(settings_from_config(self._declared, config, dedicated=dedicated))
+        self._config = dict(config)  # as it was read: a later change is not seen
 
     def _serve(self, settings: Settings) -> None:
         """Serve with ``settings``: endpoints that named no methods answer its
