@@ -85,6 +85,11 @@ def test_an_empty_list_trusts_no_other_origin() -> None:
         ("https://app.example.com:", "an empty port"),
         ("https://bücher.example", "write 'https://xn--bcher-kva.example'"),
         ("https://*.bücher.example:8443", "write 'https://*.xn--bcher-kva.example:8443'"),
+        # Browsers send an origin in lower case, and a CORS package given
+        # the same list compares it as written; "has no scheme" was said of
+        # an upper-case one.
+        ("HTTPS://app.example.com", "write 'https://app.example.com'"),
+        ("https://App.Example.com:8443", "write 'https://app.example.com:8443'"),
     ],
 )
 def test_a_malformed_origin_names_the_key_and_the_value(origin: str, why: str) -> None:

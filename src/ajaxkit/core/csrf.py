@@ -208,7 +208,7 @@ def origin_problem(origin: object) -> str | None:
         parts.port  # noqa: B018 - raises for a port out of range
     except ValueError:
         return "has a bad port"
-    if not parts.scheme or not origin.startswith(parts.scheme + "://"):
+    if not parts.scheme or not origin.lower().startswith(parts.scheme + "://"):
         return 'has no scheme; write "https://..."'
     extra = [
         ("a path", parts.path),
@@ -232,7 +232,8 @@ def origin_problem(origin: object) -> str | None:
         # can register one there.  (A public suffix of two labels, "*.co.uk",
         # cannot be told from a domain without a list of them.)
         return f"trusts every site under {domain!r}; name a domain, as in '*.example.{domain}'"
-    return _spelling_problem(parts.scheme, host, parts.port, parts.netloc)
+    lower = origin == origin.lower()
+    return _spelling_problem(parts.scheme, host, parts.port, parts.netloc, lower)
 
 
 #: Single-label domains a wildcard may stand under: every name below them is local.
@@ -241,17 +242,21 @@ _LOCAL_DOMAINS = frozenset({"localhost"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _spelling_problem(scheme: str, host: str, port: int | None, netloc: str) -> str | None:
+def _spelling_problem(
+    scheme: str, host: str, port: int | None, netloc: str, lower: bool
+) -> str | None:
     """Why an origin is spelt otherwise than any browser sends it, or ``None``.
 
-    A browser serializes an origin without its scheme's default port and
-    with its host in ASCII (punycode), so ``https://app.example.com:443``
-    or ``https://bücher.example`` never matched, without a word.
+    A browser serializes an origin in lower case, without its scheme's
+    default port and with its host in ASCII (punycode), so
+    ``https://app.example.com:443`` or ``https://bücher.example`` never
+    matched, without a word (nor, in upper case, in a CORS package given
+    the same list, which compares it as written).
     """
     default = port is not None and port == _DEFAULT_PORTS.get(scheme)
     empty = netloc.endswith(":")
     ascii_host = host if host.isascii() else _punycode(host)
-    if not (default or empty or ascii_host != host):
+    if lower and not (default or empty or ascii_host != host):
         return None
     if not ascii_host:
         return "has a host that is not ASCII; write it in punycode, as browsers send it"
@@ -262,7 +267,9 @@ def _spelling_problem(scheme: str, host: str, port: int | None, netloc: str) -> 
         return f"has a host that is not ASCII, which browsers send in punycode; {advice}"
     if empty:
         return f"has an empty port; {advice}"
-    return f"has the default port of {scheme}, which browsers leave out of Origin; {advice}"
+    if default:
+        return f"has the default port of {scheme}, which browsers leave out of Origin; {advice}"
+    return f"is not in lower case, as browsers send it and a CORS package compares it; {advice}"
 
 
 def _punycode(host: str) -> str:
