@@ -73,7 +73,12 @@ def test_a_setting_in_lower_case_is_told_to_be_upper_case(
     assert "cannot come from configuration" not in message
 
 
-@pytest.mark.parametrize("value", ["GET;POST", ",", [], ["GET", 1], ["GE T"], 3])
+@pytest.mark.parametrize(
+    "value",
+    # An unknown method, or a socket for every endpoint, was a RegistrationError
+    # naming whichever endpoint came first, not the setting.
+    ["GET;POST", ",", [], ["GET", 1], ["GE T"], 3, ["GET", "FETCH"], "WEBSOCKET"],
+)
 def test_default_methods_must_be_a_list_of_names(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="AJAXKIT_DEFAULT_METHODS must be"):
         settings_from_config(Settings(), {"AJAXKIT_DEFAULT_METHODS": value})

@@ -178,10 +178,20 @@ _METHODS = 'a non-empty list of method names, e.g. ["GET", "POST"] or "GET,POST"
 
 
 def _methods(value: Any) -> tuple[str, ...]:
+    # Here: the registration checks build on the settings.
+    from ajaxkit.core.registration_checks import KNOWN_METHODS
+
     names = _items(value, _METHODS)
     if not names or not all(isinstance(m, str) and m.isascii() and m.isalpha() for m in names):
         raise ValueError(_METHODS)
-    return tuple(m.upper() for m in names)
+    methods = tuple(m.upper() for m in names)
+    # Checked here, not by the first endpoint registered with them, whose
+    # error named that endpoint; WEBSOCKET is no HTTP method to default to.
+    http = KNOWN_METHODS - {"WEBSOCKET"}
+    unknown = sorted(set(methods) - http)
+    if unknown:
+        raise ValueError(f"{_METHODS}, of {', '.join(sorted(http))} ({unknown[0]} is not one)")
+    return methods
 
 
 def _secret(value: Any) -> str | bytes:
