@@ -8,6 +8,9 @@ before answering the methods it was built with.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import pytest
 
 from ajaxkit import Ajax, AjaxRequest, RegistrationError
@@ -70,3 +73,21 @@ def test_a_failed_registration_block_is_not_built_again() -> None:
         raise RuntimeError("the rest of the block failed")
     api.configure(default_methods=["GET"])
     assert Client(api).get("/ajax/gone").status == 404
+
+
+class _Database:
+    key: Hashable = "db"
+
+    def begin(self) -> Any:
+        raise AssertionError("never begun here")
+
+
+def test_an_endpoint_built_again_keeps_what_it_was_registered_with() -> None:
+    api = Ajax()
+    database = _Database()
+    databases = iter([database])  # spent by the first build
+    api.add("notes", lambda: {}, transactions=databases, unbatchable="it waits")
+    api.configure(default_methods=["GET", "PUT"])
+    endpoint = api.router.route("notes").endpoints["PUT"]
+    assert endpoint.transactions == (database,)
+    assert endpoint.unbatchable == "it waits"

@@ -321,8 +321,9 @@ class Ajax:
         check_decorators(endpoint.route, func)
         place(self.router, endpoint)
         if methods is None:
-            more: dict[str, Any] = {"request_arg": request_arg, "transactions": transactions}
-            more.update(unbatchable=unbatchable, **options)
+            # The endpoint's transactions: an iterator given is spent by now.
+            more: dict[str, Any] = {"request_arg": request_arg}
+            more.update(transactions=endpoint.transactions, unbatchable=unbatchable, **options)
             defaults = self.settings.default_methods
             self._defaulted.append(_Defaulted(endpoint, defaults, route, func, more))
         return endpoint
