@@ -196,3 +196,21 @@ def test_none_for_the_rate_limit_storage_is_the_default_one() -> None:
     api.endpoint("limited", methods=["POST"], rate="1/minute")(lambda: {"ok": True})
     client = Client(api)
     assert [client.post("/ajax/limited", json={}).status for _ in range(2)] == [200, 429]
+
+
+class _AsyncLoader:
+    async def __call__(self, request: Any) -> None:
+        return None
+
+
+async def _async_load(request: Any) -> None:
+    return None  # nobody signed in
+
+
+@pytest.mark.parametrize("loader", [_async_load, _AsyncLoader()], ids=["function", "callable"])
+def test_an_async_user_loader_is_refused(loader: Any) -> None:
+    # It was called and never awaited: the user was a coroutine object,
+    # which counts as signed in, so login_required let every anonymous
+    # request through.
+    with pytest.raises(ConfigurationError, match=r"Settings\(user_loader=.*\): .*async"):
+        Ajax(user_loader=loader)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -150,6 +151,15 @@ class Settings:
         problem = callback_problem("user_loader", loader, ("request",))
         if problem is not None:
             raise ConfigurationError(f"Settings(user_loader={loader!r}): {problem}.")
+        if inspect.iscoroutinefunction(loader) or inspect.iscoroutinefunction(
+            type(loader).__call__  # an object with an async __call__
+        ):
+            # Called and never awaited, its coroutine was the user, which
+            # counts as signed in: login_required let everyone through.
+            raise ConfigurationError(
+                f"Settings(user_loader={loader!r}): an async def loader cannot be used; "
+                "give a plain function (async servers run it in a worker thread)."
+            )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Settings:
         # Before the generated __init__, whose TypeError about a misspelt
