@@ -257,6 +257,25 @@ def test_R3_an_async_rate_key_is_awaited(client_class: type[Client]) -> None:
         client.close()
 
 
+class _ByTenant:
+    """A rate key written as a class whose ``__call__`` is ``async def``."""
+
+    async def __call__(self, request: AjaxRequest) -> str:
+        return request.headers.get("x-tenant") or "none"
+
+
+def test_R3_a_rate_key_object_with_an_async_call_is_awaited(client_class: type[Client]) -> None:
+    # Taken for a sync function: its coroutine was the key, a logged 500.
+    mounted = Mounted()
+    mounted.api.endpoint("tenant", rate="1/minute", rate_key=_ByTenant())(lambda: {"ok": True})
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        acme = {"X-Tenant": "acme"}
+        assert [client.get("/ajax/tenant", headers=acme).status for _ in range(2)] == [200, 429]
+    finally:
+        client.close()
+
+
 class _Opaque:
     """A key without a text of its own: ``str()`` differs per object."""
 

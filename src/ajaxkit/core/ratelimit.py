@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from limits.storage import MemoryStorage, Storage, storage_from_string
 
-from ajaxkit.core.callbacks import call_problem
+from ajaxkit.core.callbacks import as_async_function, call_problem
 from ajaxkit.core.effects import Flow, blocking, call_either
 from ajaxkit.core.identity import address_bucket, client_address, user_id
 from ajaxkit.core.rates import Rate, read_rates
@@ -177,6 +177,8 @@ class RateLimitStep:
         problem = call_problem("rate_key", key, ("request",)) if callable(key) else None
         if problem is not None:
             raise RegistrationError(f"Endpoint {endpoint!r}: {problem}.")
+        if callable(key):
+            key = as_async_function(key)  # an object with an async __call__ too
         awaits = callable(key) and inspect.iscoroutinefunction(key)
         return RateLimitConfig(_parse(endpoint, rate), key, endpoint, awaits_key=awaits)
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ajaxkit.core.callbacks import callback_problem
+from ajaxkit.core.callbacks import callback_problem, is_async_callable
 from ajaxkit.core.clock import Clock, SystemClock
 from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.encoding import JSONEncoder
@@ -151,9 +150,7 @@ class Settings:
         problem = callback_problem("user_loader", loader, ("request",))
         if problem is not None:
             raise ConfigurationError(f"Settings(user_loader={loader!r}): {problem}.")
-        if inspect.iscoroutinefunction(loader) or inspect.iscoroutinefunction(
-            type(loader).__call__  # an object with an async __call__
-        ):
+        if is_async_callable(loader):
             # Called and never awaited, its coroutine was the user, which
             # counts as signed in: login_required let everyone through.
             raise ConfigurationError(
