@@ -144,13 +144,14 @@ class Ajax:
         method another endpoint of the route holds is a ``RegistrationError``
         naming both, and the settings stay as they were.
         """
-        methods = settings.default_methods
-        stale = [record for record in self._defaulted if record.methods != methods]
+        methods, records = settings.default_methods, self._defaulted
+        stale = [at for at, record in enumerate(records) if record.methods != methods]
         if stale:
             with self.registering():
-                for record in stale:
-                    _unplace(self.router, record.endpoint)
-                for record in stale:
+                for at in stale:
+                    _unplace(self.router, records[at].endpoint)
+                for at in stale:
+                    record = records[at]
                     endpoint = build_endpoint(
                         record.route,
                         record.func,
@@ -159,8 +160,7 @@ class Ajax:
                         **record.options,
                     )
                     place(self.router, endpoint)
-                    at = self._defaulted.index(record)
-                    self._defaulted[at] = record._replace(endpoint=endpoint, methods=methods)
+                    records[at] = record._replace(endpoint=endpoint, methods=methods)
         self.settings = settings
 
     @overload
