@@ -103,6 +103,43 @@ def test_max_body_size_resolves_by_one_rule(
         client.close()
 
 
+METHODS_CASES = [
+    # (declared in code, configuration, what an endpoint naming no methods answers)
+    pytest.param({}, {"AJAXKIT_DEFAULT_METHODS": ["GET"]}, {"GET"}, id="name"),
+    pytest.param({}, {"AJAXKIT": {"DEFAULT_METHODS": "GET,PUT"}}, {"GET", "PUT"}, id="dict"),
+    pytest.param(
+        {"default_methods": ["GET", "PUT"]},
+        {"AJAXKIT_DEFAULT_METHODS": ["GET", "POST"]},
+        {"GET", "POST"},
+        id="config-beats-code",
+    ),
+    pytest.param({"default_methods": ["GET", "PUT"]}, {}, {"GET", "PUT"}, id="code"),
+]
+
+
+@pytest.mark.parametrize(("declared", "config", "answered"), METHODS_CASES)
+def test_default_methods_reach_the_endpoints_registered_before_the_mount(
+    client_class: type[Client],
+    declared: dict[str, Any],
+    config: Mapping[str, Any],
+    answered: set[str],
+) -> None:
+    # Endpoints are registered when their module is imported, before any
+    # mount reads the configuration: DEFAULT_METHODS was read and never
+    # used, so AJAXKIT = {"DEFAULT_METHODS": ["GET"]} left POST answered.
+    api = _api(**declared)
+    api.endpoint("ping")(lambda: {"pong": True})
+    client = client_class(apis={"/ajax": api}, config=config)
+    try:
+        statuses = {m: client.request(m, "/ajax/ping", json={}).status for m in ("POST", "PUT")}
+        assert client.get("/ajax/ping").status == 200
+        echo = client.post("/ajax/echo", json={"a": 1})  # it names its methods
+    finally:
+        client.close()
+    assert statuses == {m: 200 if m in answered else 405 for m in ("POST", "PUT")}
+    assert echo.status == 200
+
+
 @pytest.mark.parametrize(
     ("config", "named"),
     [

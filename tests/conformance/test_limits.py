@@ -7,6 +7,8 @@ without sleeping.
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -235,6 +237,74 @@ def test_R3_batch_items_count_as_their_caller(app: Client, mounted: Mounted) -> 
     # An item cannot choose its address: the second one is the same caller.
     assert [answer["status"] for answer in answers] == [200, 429]
     assert app.get("/ajax/by-ip").status == 429  # items and requests share the count
+
+
+def test_R3_an_async_rate_key_is_awaited(client_class: type[Client]) -> None:
+    # It was called and never awaited: each request counted under the text
+    # of a fresh coroutine object, so the limit never refused anyone.
+    mounted = Mounted()
+
+    async def by_tenant(request: AjaxRequest) -> str:
+        return request.headers.get("x-tenant") or "none"
+
+    mounted.api.endpoint("tenant", rate="1/minute", rate_key=by_tenant)(lambda: {"ok": True})
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        acme = {"X-Tenant": "acme"}
+        assert [client.get("/ajax/tenant", headers=acme).status for _ in range(2)] == [200, 429]
+        assert client.get("/ajax/tenant", headers={"X-Tenant": "other"}).status == 200
+    finally:
+        client.close()
+
+
+class _ByTenant:
+    """A rate key written as a class whose ``__call__`` is ``async def``."""
+
+    async def __call__(self, request: AjaxRequest) -> str:
+        return request.headers.get("x-tenant") or "none"
+
+
+def test_R3_a_rate_key_object_with_an_async_call_is_awaited(client_class: type[Client]) -> None:
+    # Taken for a sync function: its coroutine was the key, a logged 500.
+    mounted = Mounted()
+    mounted.api.endpoint("tenant", rate="1/minute", rate_key=_ByTenant())(lambda: {"ok": True})
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        acme = {"X-Tenant": "acme"}
+        assert [client.get("/ajax/tenant", headers=acme).status for _ in range(2)] == [200, 429]
+    finally:
+        client.close()
+
+
+class _Opaque:
+    """A key without a text of its own: ``str()`` differs per object."""
+
+
+@pytest.mark.parametrize(
+    "key", [None, _Opaque(), b"tenant", 1.5], ids=["none", "object", "bytes", "float"]
+)
+def test_R3_a_rate_key_answering_no_text_is_a_logged_500(
+    client_class: type[Client], caplog: pytest.LogCaptureFixture, key: Any
+) -> None:
+    # Counted under str(key): None put every caller in one bucket, and an
+    # object's default text is new for each request, so nothing was limited.
+    mounted = Mounted()
+    mounted.api.endpoint("keyed", rate="5/minute", rate_key=lambda request: key)(lambda: {})
+    client = client_class(apis={"/ajax": mounted.api})
+    try:
+        with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+            response = client.get("/ajax/keyed")
+    finally:
+        client.close()
+    assert response.status == 500
+    logged = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    named = re.compile(r"rate_key of endpoint '.*\(keyed\)' returned .*; it must return a str")
+    assert any(named.search(message) for message in logged), logged
+
+
+def test_R3_a_rate_key_may_answer_a_number(app: Client, mounted: Mounted) -> None:
+    mounted.api.endpoint("numbered", rate="1/minute", rate_key=lambda request: 7)(lambda: {})
+    assert [app.get("/ajax/numbered").status for _ in range(2)] == [200, 429]
 
 
 def test_R4_refused_requests_do_not_count(app: Client) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ajaxkit import AjaxError, ClientError, Forbidden, NotFound, ProblemDocument
+from ajaxkit import Ajax, AjaxError, AjaxRequest, ClientError, Forbidden, NotFound, ProblemDocument
 from tests.conformance.app import SAMPLE_UUID, TEXT_BODY, build_api
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
@@ -669,6 +669,31 @@ def test_A2_permission_false_is_403(client: Client) -> None:
     assert_problem(client.get("/ajax/admin-only"), 403, "forbidden")
     client.login("admin")
     assert client.get("/ajax/admin-only").json() == {"admin": True}
+
+
+class _IsAdmin:
+    """A permission written as a class whose ``__call__`` is ``async def``."""
+
+    async def __call__(self, request: AjaxRequest) -> bool:
+        return getattr(request.user, "username", None) == "admin"
+
+
+def test_A2_a_permission_object_with_an_async_call_is_awaited(
+    client_class: type[Client],
+) -> None:
+    # Taken for a sync function, it was called for a coroutine that was
+    # never awaited: always true on a sync server (everyone allowed), a 500
+    # on an async one.
+    api = Ajax()
+    api.endpoint("staff", permission=_IsAdmin())(lambda: {"staff": True})
+    client = client_class(apis={"/ajax": api})
+    try:
+        client.login("alice")
+        assert_problem(client.get("/ajax/staff"), 403, "forbidden")
+        client.login("admin")
+        assert client.get("/ajax/staff").json() == {"staff": True}
+    finally:
+        client.close()
 
 
 def test_A3_user_comes_from_framework(client: Client) -> None:

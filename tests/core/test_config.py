@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ajaxkit import Ajax, ConfigurationError, Settings
 from ajaxkit.core.config import CONFIG_SETTINGS, read_ajaxkit_config, settings_from_config
+from ajaxkit.core.csrf import CsrfPolicy
 
 
 def test_both_spellings_give_the_same_settings() -> None:
@@ -46,7 +47,38 @@ def test_unknown_setting_lists_the_known_ones() -> None:
         settings_from_config(Settings(), {"AJAXKIT": {"NOPE": 1}})
 
 
-@pytest.mark.parametrize("value", ["GET;POST", ",", [], ["GET", 1], ["GE T"], 3])
+@pytest.mark.parametrize(
+    ("config", "where", "write"),
+    [
+        ({"AJAXKIT": {"debug": True}}, "AJAXKIT['debug']", "DEBUG"),
+        ({"AJAXKIT": {"Max_Body_Size": 5}}, "AJAXKIT['Max_Body_Size']", "MAX_BODY_SIZE"),
+        ({"AJAXKIT_max_body_size": 5}, "AJAXKIT_max_body_size", "AJAXKIT_MAX_BODY_SIZE"),
+        (
+            {"AJAXKIT": {"csrf_trusted_origins": []}},
+            "AJAXKIT['csrf_trusted_origins']",
+            "CSRF_TRUSTED_ORIGINS",
+        ),
+    ],
+)
+def test_a_setting_in_lower_case_is_told_to_be_upper_case(
+    config: dict[str, Any], where: str, write: str
+) -> None:
+    # It was told that debug "cannot come from configuration; pass it in
+    # code", which it can, or that CSRF_TRUSTED_ORIGINS is no setting.
+    with pytest.raises(ConfigurationError) as raised:
+        settings_from_config(Settings(), config)
+    message = str(raised.value)
+    assert message.startswith(f"{where} is not read: configuration names are upper case")
+    assert f"write {write!r}" in message
+    assert "cannot come from configuration" not in message
+
+
+@pytest.mark.parametrize(
+    "value",
+    # An unknown method, or a socket for every endpoint, was a RegistrationError
+    # naming whichever endpoint came first, not the setting.
+    ["GET;POST", ",", [], ["GET", 1], ["GE T"], 3, ["GET", "FETCH"], "WEBSOCKET"],
+)
 def test_default_methods_must_be_a_list_of_names(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="AJAXKIT_DEFAULT_METHODS must be"):
         settings_from_config(Settings(), {"AJAXKIT_DEFAULT_METHODS": value})
@@ -117,3 +149,37 @@ def test_in_a_mapping_for_ajaxkit_alone_a_bare_setting_name_is_an_error() -> Non
     api = Ajax()
     with pytest.raises(ConfigurationError, match=r"config\['OPENAPI'\].*AJAXKIT_OPENAPI"):
         api.apply_config({"OPENAPI": False}, dedicated=True)
+
+
+def test_configure_after_the_mount_leaves_the_configured_values() -> None:
+    # api.configure() after the mount replaced the resolved settings, so an
+    # Ajax.configure(debug=True) beat AJAXKIT_DEBUG = False until the next
+    # mount: code beat configuration, against the precedence rule.
+    api = Ajax()
+    api.apply_config(
+        {
+            "AJAXKIT_DEBUG": False,
+            "AJAXKIT_MAX_BODY_SIZE": 10,
+            "AJAXKIT_CSRF_TRUSTED_ORIGINS": "https://a.example",
+        }
+    )
+    api.configure(
+        debug=True, max_body_size=99, logger_name="mine", csrf=CsrfPolicy(cookie_secure=True)
+    )
+    settings = api.settings
+    assert (settings.debug, settings.max_body_size, settings.logger_name) == (False, 10, "mine")
+    assert settings.csrf.trusted_origins == ("https://a.example",)
+    assert settings.csrf.cookie_secure is True
+    api.apply_config({})  # a configuration naming none of them: the code's
+    assert (api.settings.debug, api.settings.max_body_size) == (True, 99)
+    assert api.settings.csrf.trusted_origins == ()
+
+
+def test_configure_after_the_mount_meets_the_frameworks_default_as_code_does() -> None:
+    api = Ajax()
+    api.apply_config({"DEBUG": False})
+    api.configure(debug=True)  # code beats the framework's own default
+    assert api.settings.debug is True
+    api.apply_config({"DEBUG": True})
+    api.configure(debug=False)  # ajaxkit's default, as Ajax(debug=False): DEBUG decides
+    assert api.settings.debug is True

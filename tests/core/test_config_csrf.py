@@ -77,6 +77,19 @@ def test_an_empty_list_trusts_no_other_origin() -> None:
         ("https://*.", "an empty label"),
         ("https://.example.com", "an empty label"),
         ("https://*..example.com", "an empty label"),
+        # Browsers leave a scheme's default port out of Origin, and send a
+        # host in its ASCII (punycode) form: such entries never matched.
+        ("https://app.example.com:443", "write 'https://app.example.com'"),
+        ("http://app.example.com:80", "write 'http://app.example.com'"),
+        ("https://*.example.com:443", "write 'https://*.example.com'"),
+        ("https://app.example.com:", "an empty port"),
+        ("https://bücher.example", "write 'https://xn--bcher-kva.example'"),
+        ("https://*.bücher.example:8443", "write 'https://*.xn--bcher-kva.example:8443'"),
+        # Browsers send an origin in lower case, and a CORS package given
+        # the same list compares it as written; "has no scheme" was said of
+        # an upper-case one.
+        ("HTTPS://app.example.com", "write 'https://app.example.com'"),
+        ("https://App.Example.com:8443", "write 'https://app.example.com:8443'"),
     ],
 )
 def test_a_malformed_origin_names_the_key_and_the_value(origin: str, why: str) -> None:
@@ -90,8 +103,17 @@ def test_a_malformed_origin_names_the_key_and_the_value(origin: str, why: str) -
     assert why in message
 
 
-@pytest.mark.parametrize("origin", ["https://*.example.com", "http://*.localhost:8000"])
-def test_a_wildcard_under_a_domain_is_accepted(origin: str) -> None:
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://*.example.com",
+        "http://*.localhost:8000",
+        "http://app.example.com:443",
+        "https://app.example.com:80",
+        "https://xn--bcher-kva.example",
+    ],
+)
+def test_a_wildcard_under_a_domain_or_another_port_is_accepted(origin: str) -> None:
     resolved = settings_from_config(Settings(), {"AJAXKIT_CSRF_TRUSTED_ORIGINS": [origin]})
     assert resolved.csrf.trusted_origins == (origin,)
 
@@ -134,3 +156,51 @@ def test_origins_given_in_code_are_checked_as_configured_ones_are(origins: Any) 
 
 def test_well_formed_origins_in_code_are_kept() -> None:
     assert CsrfPolicy(trusted_origins=tuple(ORIGINS)).trusted_origins == tuple(ORIGINS)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        # bool("false") is True: CsrfPolicy(allow_same_site=os.environ[...])
+        # trusted every sibling subdomain when the variable said "false".
+        ("allow_same_site", "false", False),
+        ("allow_same_site", "1", True),
+        ("cookie_secure", "0", False),
+        # A string was its characters: the token was looked for in "X".
+        ("header_names", "X-My-Token", ("X-My-Token",)),
+        ("header_names", "X-A, X-B", ("X-A", "X-B")),
+        ("header_names", ["X-A"], ("X-A",)),
+        # A string made every GET <mount>/_csrf a 500.
+        ("token_max_age", "3600", 3600),
+    ],
+)
+def test_policy_fields_in_code_are_read_as_configuration_reads_them(
+    field: str, value: Any, expected: Any
+) -> None:
+    assert getattr(CsrfPolicy(**{field: value}), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("allow_same_site", "no", "True or False"),
+        ("cookie_secure", 2, "True or False"),
+        ("header_names", ("X Bad",), "header names"),
+        ("header_names", 3, "header names"),
+        ("header_names", [1], "header names"),
+        # Every token expired as it was issued: every token request a 403.
+        ("token_max_age", 0, "a whole number of seconds, 1 or more"),
+        ("token_max_age", -1, "a whole number of seconds, 1 or more"),
+        ("token_max_age", "1h", "a whole number of seconds, 1 or more"),
+        ("cookie_name", "", "a cookie name"),
+        ("cookie_name", "a b", "a cookie name"),
+    ],
+)
+def test_a_bad_policy_field_in_code_names_the_field_and_the_value(
+    field: str, value: Any, expected: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        CsrfPolicy(**{field: value})
+    message = str(raised.value)
+    assert message.startswith(f"CsrfPolicy({field}={value!r}): must be ")
+    assert expected in message

@@ -127,3 +127,17 @@ def test_page_token_is_reused_until_half_its_life() -> None:
     assert renewed != token
     assert cookie is not None
     assert page_token({POLICY.cookie_name: "forged"}, POLICY, SIGNER, clock)[1] is not None
+
+
+def test_a_policy_naming_no_token_header_refuses_a_headerless_request_with_a_403() -> None:
+    # header_names=() leaves the headers alone to decide; a request without
+    # them was a 500 (an IndexError naming the first token header).
+    api = Ajax(csrf=CsrfPolicy(header_names=()))
+    api.endpoint("save", methods=["POST"])(lambda: {"saved": True})
+    client = Client(api, same_origin=False)
+    response = client.post("/ajax/save", json={})
+    assert response.status == 403
+    assert response.json()["code"] == "csrf_failed"
+    assert "names no token header" in response.json()["detail"]
+    own = client.post("/ajax/save", json={}, headers={"Origin": f"http://{client.host}"})
+    assert own.json() == {"saved": True}

@@ -130,3 +130,87 @@ def test_an_unknown_setting_name_is_refused_naming_it_and_the_known_ones(build: 
         build()
     assert "max_body_size" in str(info.value)
     assert "debug" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "advice"),
+    [
+        # rate_limit_storage takes a URI, so a URI is the natural slip here:
+        # every request with a key was a 503 "store is unreachable".
+        ("idempotency_store", "redis://localhost:6379/0", "RedisIdempotencyStore.from_url("),
+        # Every token or cross-site POST was a 500 (an AttributeError).
+        ("csrf", {"trusted_origins": ["https://a.example"]}, "CsrfPolicy(trusted_origins="),
+        ("csrf", None, "CsrfPolicy("),
+        ("clock", 0, "time() and monotonic()"),
+        ("encoder", None, "JSONEncoder"),
+        ("profile", None, "ProblemProfile()"),
+    ],
+    ids=["store-uri", "csrf-dict", "csrf-none", "clock", "encoder", "profile"],
+)
+def test_an_object_of_the_wrong_kind_is_refused_naming_the_field(
+    field: str, value: Any, advice: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        Ajax(**{field: value})
+    message = str(raised.value)
+    assert message.startswith(f"Settings({field}={value!r}): must be ")
+    assert advice in message
+
+
+def test_objects_of_the_right_kind_are_kept() -> None:
+    from ajaxkit.core.clock import ManualClock
+    from ajaxkit.core.csrf import CsrfPolicy
+    from ajaxkit.core.idempotency import MemoryIdempotencyStore
+
+    clock, store, policy = ManualClock(0), MemoryIdempotencyStore(), CsrfPolicy()
+    settings = Settings(clock=clock, idempotency_store=store, csrf=policy)
+    assert (settings.clock, settings.idempotency_store, settings.csrf) == (clock, store, policy)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "max_body_size",
+        "max_params",
+        "max_json_depth",
+        "max_string_length",
+        "trusted_proxies",
+        "idempotency_expiry",
+        "default_methods",
+        "logger_name",
+        "debug",
+        "openapi",
+    ],
+)
+def test_none_in_code_is_not_given_as_in_configuration(field: str) -> None:
+    # Ajax(max_body_size=config.get("MAX_BODY")): None was kept, and every
+    # POST was a 500 comparing an int with None (logger_name=None logged on
+    # the root logger, openapi=None turned the document off).
+    given: dict[str, Any] = {field: None}
+    assert getattr(Settings(**given), field) == getattr(Settings(), field)
+
+
+def test_none_for_the_rate_limit_storage_is_the_default_one() -> None:
+    # Every rate-limited request was a 503 "the rate-limit store is unreachable".
+    api = Ajax(rate_limit_storage=None, max_body_size=None)
+    api.endpoint("limited", methods=["POST"], rate="1/minute")(lambda: {"ok": True})
+    client = Client(api)
+    assert [client.post("/ajax/limited", json={}).status for _ in range(2)] == [200, 429]
+
+
+class _AsyncLoader:
+    async def __call__(self, request: Any) -> None:
+        return None
+
+
+async def _async_load(request: Any) -> None:
+    return None  # nobody signed in
+
+
+@pytest.mark.parametrize("loader", [_async_load, _AsyncLoader()], ids=["function", "callable"])
+def test_an_async_user_loader_is_refused(loader: Any) -> None:
+    # It was called and never awaited: the user was a coroutine object,
+    # which counts as signed in, so login_required let every anonymous
+    # request through.
+    with pytest.raises(ConfigurationError, match=r"Settings\(user_loader=.*\): .*async"):
+        Ajax(user_loader=loader)

@@ -11,15 +11,18 @@ a name that is an ajaxkit setting's is refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
+from starlette.config import Config
 from starlette.testclient import TestClient
 
 import ajaxkit.fastapi
 import ajaxkit.starlette
 from ajaxkit import Ajax, ConfigurationError
+from ajaxkit.signing import ItsdangerousSigner
 
 Mounting = Callable[[Ajax, Mapping[str, Any]], Any]
 
@@ -93,6 +96,58 @@ def test_the_frameworks_own_names_and_unrelated_ones_are_allowed(mounting: Mount
     mounting(api, environ_like)
     assert (api.settings.debug, api.settings.max_body_size) == (True, 10)
     assert api.settings.secret_key == "s3cret"
+
+
+@mountings
+def test_starlettes_own_config_is_read_as_it_reads_a_name(
+    mounting: Mounting, tmp_path: Path
+) -> None:
+    # config=Config(".env"), Starlette's own way to configure an app, was
+    # a TypeError ("'Config' object is not iterable") from inside the mount.
+    env_file = tmp_path / ".env"
+    env_file.write_text("AJAXKIT_MAX_BODY_SIZE=10\nAJAXKIT_DEBUG=false\n")
+    api = Ajax()
+    config = Config(env_file, environ={"AJAXKIT_DEBUG": "true", "PATH": "/usr/bin"})
+    mounting(api, config)  # type: ignore[arg-type]
+    # The environment beats the file, as Config's own lookups have it.
+    assert (api.settings.max_body_size, api.settings.debug) == (10, True)
+
+
+@mountings
+def test_a_config_prefix_is_read_as_starlette_reads_it(mounting: Mounting) -> None:
+    api = Ajax()
+    environ = {"APP_AJAXKIT_MAX_BODY_SIZE": "7", "AJAXKIT_MAX_BODY_SIZE": "9", "APP_X": "1"}
+    mounting(api, Config(environ=environ, env_prefix="APP_"))  # type: ignore[arg-type]
+    assert api.settings.max_body_size == 7
+
+
+@mountings
+@pytest.mark.parametrize("config", [[("AJAXKIT_DEBUG", True)], "AJAXKIT_DEBUG=1"], ids=repr)
+def test_a_config_that_is_no_mapping_is_a_configuration_error(
+    mounting: Mounting, config: Any
+) -> None:
+    # A list of pairs was an AttributeError about .get, from inside the core.
+    with pytest.raises(ConfigurationError, match=r"config must be a mapping .*, not a"):
+        mounting(Ajax(), config)
+
+
+@mountings
+def test_mounting_again_starts_from_the_code_not_the_last_configuration(
+    mounting: Mounting,
+) -> None:
+    # The mount wrote the CSRF policy it had resolved back as the code's
+    # own, so mounting the registry under another configuration (the next
+    # app of a factory) kept the first one's trusted origins and signing key.
+    api = Ajax()
+    mounting(api, {"AJAXKIT_CSRF_TRUSTED_ORIGINS": "https://a.example", "SECRET_KEY": "one"})
+    mounting(api, {"SECRET_KEY": "two"})
+    policy = api.settings.csrf
+    assert policy.trusted_origins == ()
+    assert policy.signer is not None
+    assert ItsdangerousSigner("two").unsign(policy.signer.sign("token")) == "token"
+    mounting(api, {})  # Ajax() declared nothing: the first mount's config is gone too
+    assert api.settings.csrf.trusted_origins == ()
+    assert api.settings.secret_key is None
 
 
 @pytest.mark.starlette

@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["call_problem", "callback_problem"]
+__all__ = ["as_async_function", "call_problem", "callback_problem", "is_async_callable"]
 
 
 def call_problem(name: str, func: Callable[..., Any], params: tuple[str, ...]) -> str | None:
@@ -43,3 +43,26 @@ def callback_problem(name: str, func: object, params: tuple[str, ...]) -> str | 
     if not callable(func):
         return f"{name} must be a callable {name}({', '.join(params)}), not {func!r}"
     return call_problem(name, func, params)
+
+
+def is_async_callable(func: object) -> bool:
+    """Whether calling ``func`` gives a coroutine: an ``async def`` function (a
+    partial or a bound method of one), or an object whose ``__call__`` is one."""
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(type(func).__call__)
+
+
+def as_async_function(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func``, or for an object with an ``async def __call__`` an ``async def``
+    function calling it.
+
+    Hooks are awaited when :func:`inspect.iscoroutinefunction` says so, and
+    it says no for such an object (a class-based permission): it was called
+    as a sync function, and its coroutine, never awaited, was a true answer.
+    """
+    if inspect.iscoroutinefunction(func) or not is_async_callable(func):
+        return func
+
+    async def call(*args: Any) -> Any:
+        return await func(*args)
+
+    return call

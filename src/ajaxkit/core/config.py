@@ -53,7 +53,7 @@ from typing import Any
 import limits.storage
 from limits.storage import Storage
 
-from ajaxkit.core.csrf import origin_problem
+from ajaxkit.core.csrf import CsrfPolicy, origin_problem
 from ajaxkit.core.settings import Settings
 from ajaxkit.exceptions import ConfigurationError
 
@@ -61,7 +61,9 @@ __all__ = [
     "CONFIG_SETTINGS",
     "ConfigSetting",
     "check_dedicated",
+    "over_config",
     "read_ajaxkit_config",
+    "read_code_policy",
     "read_code_settings",
     "settings_from_config",
 ]
@@ -176,10 +178,20 @@ _METHODS = 'a non-empty list of method names, e.g. ["GET", "POST"] or "GET,POST"
 
 
 def _methods(value: Any) -> tuple[str, ...]:
+    # Here: the registration checks build on the settings.
+    from ajaxkit.core.registration_checks import KNOWN_METHODS
+
     names = _items(value, _METHODS)
     if not names or not all(isinstance(m, str) and m.isascii() and m.isalpha() for m in names):
         raise ValueError(_METHODS)
-    return tuple(m.upper() for m in names)
+    methods = tuple(m.upper() for m in names)
+    # Checked here, not by the first endpoint registered with them, whose
+    # error named that endpoint; WEBSOCKET is no HTTP method to default to.
+    http = KNOWN_METHODS - {"WEBSOCKET"}
+    unknown = sorted(set(methods) - http)
+    if unknown:
+        raise ValueError(f"{_METHODS}, of {', '.join(sorted(http))} ({unknown[0]} is not one)")
+    return methods
 
 
 def _secret(value: Any) -> str | bytes:
@@ -233,6 +245,70 @@ def _origins(value: Any) -> tuple[str, ...]:
     return tuple(origins)
 
 
+_LIFETIME = "a whole number of seconds, 1 or more"
+
+
+def _lifetime(value: Any) -> int:
+    seconds = _whole(value, _LIFETIME)
+    if seconds < 1:  # every token would be expired as it was issued
+        raise ValueError(_LIFETIME)
+    return seconds
+
+
+#: A header or cookie name: an RFC 9110 token.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADERS = 'a list of header names, e.g. ["X-CSRFToken"] or "X-CSRFToken"'
+
+
+def _header_names(value: Any) -> tuple[str, ...]:
+    names = _items(value, _HEADERS)  # none: no token fallback, the headers decide
+    if not all(isinstance(n, str) and _TOKEN.fullmatch(n) for n in names):
+        raise ValueError(_HEADERS)
+    return tuple(names)
+
+
+def _cookie_name(value: Any) -> str:
+    if not isinstance(value, str) or not _TOKEN.fullmatch(value):
+        raise ValueError('a cookie name, e.g. "ajaxkit_csrf"')
+    return value
+
+
+#: How the :class:`~ajaxkit.core.csrf.CsrfPolicy` fields given in code read
+#: (``trusted_origins`` is checked by the policy itself).
+_POLICY_FIELDS: Mapping[str, Callable[[Any], Any]] = {
+    "allow_same_site": _bool,
+    "cookie_secure": _bool,
+    "header_names": _header_names,
+    "token_max_age": _lifetime,
+    "cookie_name": _cookie_name,
+}
+
+
+def read_code_policy(policy: CsrfPolicy) -> dict[str, Any]:
+    """The fields of a CSRF ``policy`` given in code, read as configuration reads them.
+
+    :class:`~ajaxkit.core.csrf.CsrfPolicy` calls this when it is made, as
+    :class:`Settings` calls :func:`read_code_settings`: ``allow_same_site``
+    of ``"false"`` (``bool("false")`` is True) trusted every sibling
+    subdomain, a ``header_names`` string was its characters, and a
+    ``token_max_age`` string made every ``<mount>/_csrf`` a 500.  Returns
+    the fields whose value reads as something else.
+
+    Raises:
+        ConfigurationError: naming the field and the value.
+    """
+    read: dict[str, Any] = {}
+    for name, convert in _POLICY_FIELDS.items():
+        value = getattr(policy, name)
+        try:
+            converted = convert(value)
+        except ValueError as exc:
+            raise ConfigurationError(f"CsrfPolicy({name}={value!r}): must be {exc}.") from None
+        if converted is not value:
+            read[name] = converted
+    return read
+
+
 #: Every setting a configuration may give, by its upper-case name.  The
 #: other :class:`Settings` fields hold objects (profile, encoder, clock,
 #: ...) and are given in code, ``Ajax(encoder=...)``.
@@ -278,8 +354,25 @@ def settings_from_config(
         ConfigurationError: an unknown ``AJAXKIT`` name or an ill-typed value;
             with ``dedicated``, a setting's name that is not read.
     """
+    if not isinstance(config, Mapping):  # a list of pairs failed on .get() below
+        shown = f"{config!r:.60}"
+        raise ConfigurationError(
+            "config must be a mapping of configuration names to values (a dict, "
+            f"os.environ), not a {type(config).__name__}: {shown}."
+        )
     if dedicated:
         check_dedicated(config)
+    return over_config(declared, declared, config)
+
+
+def over_config(settings: Settings, declared: Settings, config: Mapping[str, Any]) -> Settings:
+    """``settings`` with what ``config`` decides over code that ``declared`` (a
+    checked configuration: :func:`settings_from_config` checks it first).
+
+    ``settings`` may hold more than ``declared`` does (what a mount added,
+    such as a signer), so that code changing a setting after the mount
+    meets the configuration by the one rule, keeping the rest.
+    """
     given = read_ajaxkit_config(config)
     changes: dict[str, Any] = {}
     for name, setting in CONFIG_SETTINGS.items():
@@ -288,7 +381,7 @@ def settings_from_config(
         elif setting.framework_default and _framework_decides(setting, declared, config):
             key = setting.framework_default
             changes[setting.field] = _converted(key, setting, config[key])
-    return _replaced(declared, changes) if changes else declared
+    return _replaced(settings, changes) if changes else settings
 
 
 def read_code_settings(settings: Settings) -> dict[str, Any]:
@@ -298,8 +391,9 @@ def read_code_settings(settings: Settings) -> dict[str, Any]:
     off and ``Ajax(max_body_size="1MB")`` fails there, naming the field,
     rather than as a 500 on every request.  Returns the fields whose value
     reads as something else (``"GET,POST"`` → ``("GET", "POST")``).
-    ``None`` stays absent, objects a setting takes stay as given, and the
-    CSRF policy checks its own fields.
+    ``None`` is not given, as in configuration: the field's default (which
+    is ``None`` for ``secret_key`` and ``login_url``); objects a setting
+    takes stay as given, and the CSRF policy checks its own fields.
 
     Raises:
         ConfigurationError: naming the field and the value.
@@ -309,7 +403,14 @@ def read_code_settings(settings: Settings) -> dict[str, Any]:
         if "." in setting.field:
             continue
         value = getattr(settings, setting.field)
-        if value is None or isinstance(value, setting.objects):
+        if value is None:
+            # Not given, as in configuration: kept, max_body_size=None made
+            # every POST a 500 (secret_key and login_url mean None as it is).
+            default = _default(setting.field)
+            if default is not None:
+                read[setting.field] = default
+            continue
+        if isinstance(value, setting.objects):
             continue
         try:
             converted = setting.convert(value)
@@ -320,6 +421,14 @@ def read_code_settings(settings: Settings) -> dict[str, Any]:
         if converted is not value:
             read[setting.field] = converted
     return read
+
+
+def _default(name: str) -> Any:
+    """The :class:`Settings` field ``name``'s default (a fresh one, if it is made)."""
+    found = next(f for f in dataclasses.fields(Settings) if f.name == name)
+    if found.default_factory is not dataclasses.MISSING:
+        return found.default_factory()
+    return found.default
 
 
 def _replaced(declared: Settings, changes: Mapping[str, Any]) -> Settings:
@@ -385,6 +494,10 @@ def _gather(config: Mapping[str, Any]) -> dict[str, tuple[str, Any]]:
 
 def _unknown(where: str, name: str) -> str:
     known = ", ".join(sorted(CONFIG_SETTINGS))
+    upper = name.upper()
+    if upper in CONFIG_SETTINGS:  # AJAXKIT = {"debug": ...}: a setting, in the wrong case
+        written = f"{PREFIX}_{upper}" if where == f"{PREFIX}_{name}" else upper
+        return f"{where} is not read: configuration names are upper case; write {written!r}."
     if name.lower() in {f.name for f in dataclasses.fields(Settings)}:
         parts = sorted(n for n in CONFIG_SETTINGS if n.startswith(name + "_"))
         if parts:  # an object in code whose deployment-specific parts have keys

@@ -159,6 +159,11 @@ class CsrfPolicy:
             problem = origin_problem(origin)
             if problem is not None:
                 raise ConfigurationError(f"CsrfPolicy(trusted_origins=...): {origin!r} {problem}.")
+        # The readers are configuration's, which builds on this module.
+        from ajaxkit.core.config import read_code_policy
+
+        for name, value in read_code_policy(self).items():
+            object.__setattr__(self, name, value)  # frozen: the value as it reads
         # Set here, not as cached properties: the first read of one gives
         # the policy a __dict__ of its own, after which CPython 3.11
         # specialises no attribute read on it (~200 instructions each, a
@@ -203,7 +208,7 @@ def origin_problem(origin: object) -> str | None:
         parts.port  # noqa: B018 - raises for a port out of range
     except ValueError:
         return "has a bad port"
-    if not parts.scheme or not origin.startswith(parts.scheme + "://"):
+    if not parts.scheme or not origin.lower().startswith(parts.scheme + "://"):
         return 'has no scheme; write "https://..."'
     extra = [
         ("a path", parts.path),
@@ -227,11 +232,54 @@ def origin_problem(origin: object) -> str | None:
         # can register one there.  (A public suffix of two labels, "*.co.uk",
         # cannot be told from a domain without a list of them.)
         return f"trusts every site under {domain!r}; name a domain, as in '*.example.{domain}'"
-    return None
+    lower = origin == origin.lower()
+    return _spelling_problem(parts.scheme, host, parts.port, parts.netloc, lower)
 
 
 #: Single-label domains a wildcard may stand under: every name below them is local.
 _LOCAL_DOMAINS = frozenset({"localhost"})
+#: The ports a browser leaves out of an ``Origin``, by scheme (RFC 6454 §6.1).
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _spelling_problem(
+    scheme: str, host: str, port: int | None, netloc: str, lower: bool
+) -> str | None:
+    """Why an origin is spelt otherwise than any browser sends it, or ``None``.
+
+    A browser serializes an origin in lower case, without its scheme's
+    default port and with its host in ASCII (punycode), so
+    ``https://app.example.com:443`` or ``https://bücher.example`` never
+    matched, without a word (nor, in upper case, in a CORS package given
+    the same list, which compares it as written).
+    """
+    default = port is not None and port == _DEFAULT_PORTS.get(scheme)
+    empty = netloc.endswith(":")
+    ascii_host = host if host.isascii() else _punycode(host)
+    if lower and not (default or empty or ascii_host != host):
+        return None
+    if not ascii_host:
+        return "has a host that is not ASCII; write it in punycode, as browsers send it"
+    shown = f"[{ascii_host}]" if ":" in ascii_host else ascii_host
+    kept = f":{port}" if port is not None and not default else ""
+    advice = f"write '{scheme}://{shown}{kept}'"
+    if ascii_host != host:
+        return f"has a host that is not ASCII, which browsers send in punycode; {advice}"
+    if empty:
+        return f"has an empty port; {advice}"
+    if default:
+        return f"has the default port of {scheme}, which browsers leave out of Origin; {advice}"
+    return f"is not in lower case, as browsers send it and a CORS package compares it; {advice}"
+
+
+def _punycode(host: str) -> str:
+    """``host`` in the ASCII form browsers send (``*.`` kept), or ``""`` when it has none."""
+    domain = host.removeprefix("*.")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+    return host[: len(host) - len(domain)] + ascii_domain
 
 
 _PROCESS_SECRET = secrets.token_bytes(32)
@@ -562,6 +610,11 @@ def _check_sent(
 ) -> int:
     """:func:`check_sent_token`, giving the token's issue time."""
     if sent is None:
+        if not policy.header_names:  # no token fallback: the headers alone decide
+            raise CSRFFailed(
+                "CSRF check failed: no Origin or Sec-Fetch-Site header, and the CSRF "
+                "policy names no token header."
+            )
         raise CSRFFailed(
             "CSRF check failed: no Origin or Sec-Fetch-Site header and no token "
             f"{token_hint(request, policy.header_names[0])}."

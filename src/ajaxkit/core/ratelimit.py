@@ -22,6 +22,7 @@ must have synchronised clocks (NTP), as any fixed-window limiter does.
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import threading
 import time
@@ -34,8 +35,8 @@ from typing import Any, NamedTuple
 
 from limits.storage import MemoryStorage, Storage, storage_from_string
 
-from ajaxkit.core.callbacks import call_problem
-from ajaxkit.core.effects import Flow, blocking
+from ajaxkit.core.callbacks import as_async_function, call_problem
+from ajaxkit.core.effects import Flow, blocking, call_either
 from ajaxkit.core.identity import address_bucket, client_address, user_id
 from ajaxkit.core.rates import Rate, read_rates
 from ajaxkit.core.steps import Completion, StepCall, Verdict, load_user
@@ -57,8 +58,9 @@ __all__ = [
     "resolve_storage",
 ]
 
-#: ``key(request) -> str``: which bucket a request counts against.
-KeyFunction = Callable[[AjaxRequest], str]
+#: ``key(request) -> str``: which bucket a request counts against (an
+#: ``async def`` one is awaited).
+KeyFunction = Callable[[AjaxRequest], Any]
 _NAMED_KEYS = ("user", "ip")
 
 
@@ -81,6 +83,8 @@ class RateLimitConfig:
     limits: tuple[RateLimit, ...]
     key: str | KeyFunction
     scope: str
+    #: ``key`` is an ``async def`` function, awaited as an async ``permission`` is.
+    awaits_key: bool = False
     policy: str = field(init=False, repr=False, compare=False)
     policy_header: tuple[str, str] = field(init=False, repr=False, compare=False)
     #: Each limit's current window (replaced whole when time leaves it).
@@ -173,7 +177,10 @@ class RateLimitStep:
         problem = call_problem("rate_key", key, ("request",)) if callable(key) else None
         if problem is not None:
             raise RegistrationError(f"Endpoint {endpoint!r}: {problem}.")
-        return RateLimitConfig(_parse(endpoint, rate), key, endpoint)
+        if callable(key):
+            key = as_async_function(key)  # an object with an async __call__ too
+        awaits = callable(key) and inspect.iscoroutinefunction(key)
+        return RateLimitConfig(_parse(endpoint, rate), key, endpoint, awaits_key=awaits)
 
     def methods(self, config: RateLimitConfig, endpoint_methods: frozenset[str]) -> frozenset[str]:
         return endpoint_methods
@@ -189,7 +196,9 @@ class RateLimitStep:
             # _bucket_key's lookup without its call, when the address is known.
             key = _BUCKET_KEYS.get(address) or _bucket_key(address)
         elif callable(config.key):
-            key = f"k:{config.key(call.request)}"
+            if config.awaits_key:
+                return self._admit_awaited(call, config, config.key)
+            key = _given_key(config, config.key(call.request))
         else:  # "user"
             request = call.request
             if not request.user_loaded:  # loading the user may be I/O
@@ -207,6 +216,15 @@ class RateLimitStep:
         user = yield load_user(call.request, call.platform)
         key = _user_key(call.request, user, call.settings.trusted_proxies)
         verdict = self._counted(call, config, key)
+        if verdict is not None:
+            yield from verdict
+        return None
+
+    def _admit_awaited(
+        self, call: StepCall, config: RateLimitConfig, key: KeyFunction
+    ) -> Flow[AjaxResponse | None]:
+        given = yield call_either(key, call.platform, call.request)
+        verdict = self._counted(call, config, _given_key(config, given))
         if verdict is not None:
             yield from verdict
         return None
@@ -240,6 +258,27 @@ class RateLimitStep:
         self, call: StepCall, config: RateLimitConfig, response: AjaxResponse
     ) -> Completion:
         return response  # never called: completes is false
+
+
+def _given_key(config: RateLimitConfig, given: object) -> str:
+    """The bucket of what a ``rate_key`` function answered: a text, or a number (a pk).
+
+    Anything else was counted under its ``str()``, which names no caller:
+    ``None`` put every caller in one bucket, and an object's default text
+    (a coroutine's, from an async function called unawaited) is new for
+    each request, so the limit never refused anyone.
+
+    Raises:
+        TypeError: naming the endpoint and the value (a logged 500).
+    """
+    if isinstance(given, str) or (isinstance(given, int) and not isinstance(given, bool)):
+        return f"k:{given}"
+    if inspect.iscoroutine(given):
+        given.close()  # never awaited: say so here, not in a warning at exit
+    raise TypeError(
+        f"rate_key of endpoint {config.scope!r} returned {given!r}; it must return "
+        "a str (or an int) naming whose requests count together."
+    )
 
 
 def _user_key(request: AjaxRequest, user: Any, trusted_proxies: int) -> str:

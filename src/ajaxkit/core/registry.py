@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from ajaxkit.core.assets import serve_client
-from ajaxkit.core.config import settings_from_config
+from ajaxkit.core.config import over_config, settings_from_config
 from ajaxkit.core.effects import arun, run
 from ajaxkit.core.endpoint import WEBSOCKET, Endpoint, Permission, RequestArg, make_endpoint
 from ajaxkit.core.pipeline import flow
@@ -48,6 +48,18 @@ _OTHER_FRAMEWORKS_DECORATORS = frozenset(
 )
 
 
+class _Defaulted(NamedTuple):
+    """An endpoint registered without ``methods=``, and how to build it again."""
+
+    endpoint: Endpoint
+    #: The default methods it was built with.
+    methods: tuple[str, ...]
+    route: str
+    func: Callable[..., Any]
+    #: :meth:`Ajax.add`'s other arguments.
+    options: dict[str, Any]
+
+
 class Ajax:
     """A registry of AJAX endpoints and the settings they are served with.
 
@@ -66,6 +78,11 @@ class Ajax:
         # that mounting again (another app) starts from the code's choice.
         self._declared = self.settings
         self.router = Router()
+        # Endpoints that named no methods: they answer the settings' default
+        # methods, which a mount may configure after they were registered.
+        self._defaulted: list[_Defaulted] = []
+        # The configuration the last mount resolved the settings from.
+        self._config: Mapping[str, Any] | None = None
         #: Registered models → their ``ModelResource`` (see :meth:`model`).
         self.models: dict[Any, Any] = {}
         # Every mount serves its browser client (``<mount>/ajaxkit.js``).
@@ -94,9 +111,18 @@ class Ajax:
             raise AttributeError(f"'Ajax' object has no attribute {name!r}")
 
     def configure(self, **changes: Any) -> None:
-        """Replace settings, as if the registry had been built with them."""
-        self.settings = self.settings.replace(**changes)
-        self._declared = self._declared.replace(**changes)
+        """Replace settings, as if the registry had been built with them.
+
+        After a mount, what its configuration gives still wins
+        (``docs/settings.md``): ``configure(debug=True)`` once beat
+        ``AJAXKIT_DEBUG = False`` until the next mount.
+        """
+        declared = self._declared.replace(**changes)
+        settings = self.settings.replace(**changes)
+        if self._config is not None:
+            settings = over_config(settings, declared, self._config)
+        self._serve(settings)
+        self._declared = declared
 
     def apply_config(self, config: Mapping[str, Any], *, dedicated: bool = False) -> None:
         """Resolve settings from a framework's configuration (integrations call
@@ -105,7 +131,37 @@ class Ajax:
         ``dedicated``: ``config`` was given to ajaxkit alone (a ``config=``
         argument) rather than being the framework's own configuration.
         """
-        self.settings = settings_from_config(self._declared, config, dedicated=dedicated)
+        self._serve(settings_from_config(self._declared, config, dedicated=dedicated))
+        self._config = dict(config)  # as it was read: a later change is not seen
+
+    def _serve(self, settings: Settings) -> None:
+        """Serve with ``settings``: endpoints that named no methods answer its
+        ``default_methods``.
+
+        They were registered when their module was imported, before any
+        mount read the configuration, so a configured ``DEFAULT_METHODS``
+        once reached none of them.  They are built again, all or none: a
+        method another endpoint of the route holds is a ``RegistrationError``
+        naming both, and the settings stay as they were.
+        """
+        methods, records = settings.default_methods, self._defaulted
+        stale = [at for at, record in enumerate(records) if record.methods != methods]
+        if stale:
+            with self.registering():
+                for at in stale:
+                    _unplace(self.router, records[at].endpoint)
+                for at in stale:
+                    record = records[at]
+                    endpoint = build_endpoint(
+                        record.route,
+                        record.func,
+                        default_methods=methods,
+                        steps=settings.steps,
+                        **record.options,
+                    )
+                    place(self.router, endpoint)
+                    records[at] = record._replace(endpoint=endpoint, methods=methods)
+        self.settings = settings
 
     @overload
     def endpoint(self, route: F, /) -> F: ...
@@ -264,6 +320,12 @@ class Ajax:
         check_catch_all(endpoint.route, func)
         check_decorators(endpoint.route, func)
         place(self.router, endpoint)
+        if methods is None:
+            # The endpoint's transactions: an iterator given is spent by now.
+            more: dict[str, Any] = {"request_arg": request_arg}
+            more.update(transactions=endpoint.transactions, unbatchable=unbatchable, **options)
+            defaults = self.settings.default_methods
+            self._defaulted.append(_Defaulted(endpoint, defaults, route, func, more))
         return endpoint
 
     @contextmanager
@@ -279,12 +341,14 @@ class Ajax:
         """
         restore = self.router.snapshot()
         models = dict(self.models)
+        defaulted = list(self._defaulted)
         try:
             yield
         except BaseException:
             restore()
             self.models.clear()
             self.models.update(models)
+            self._defaulted[:] = defaulted
             raise
 
     def model(self, model: Any, endpoint_class: Any = None, /, **options: Any) -> Any:
@@ -388,6 +452,13 @@ def place(router: Router, endpoint: Endpoint) -> None:
     check_free(target.pattern, endpoint.func, endpoint.methods, target.endpoints)
     for method in endpoint.methods:
         target.endpoints[method] = endpoint
+
+
+def _unplace(router: Router, endpoint: Endpoint) -> None:
+    """Serve ``endpoint`` no more (its route stays, for the endpoint built in its place)."""
+    route = router.route(endpoint.route)
+    for method in [m for m, found in route.endpoints.items() if found is endpoint]:
+        del route.endpoints[method]
 
 
 def require_registry(api: object, call: str) -> Ajax:

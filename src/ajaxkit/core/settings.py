@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ajaxkit.core.callbacks import callback_problem
+from ajaxkit.core.callbacks import callback_problem, is_async_callable
 from ajaxkit.core.clock import Clock, SystemClock
 from ajaxkit.core.csrf import CsrfPolicy
 from ajaxkit.core.encoding import JSONEncoder
@@ -128,6 +128,19 @@ class Settings:
         for name, value in read_code_settings(self).items():
             object.__setattr__(self, name, value)  # frozen: the value as it reads
         self._check_user_loader()
+        self._check_objects()
+
+    def _check_objects(self) -> None:
+        """An object of the wrong kind failed only on the requests that used it."""
+        if not isinstance(self.csrf, CsrfPolicy):
+            raise ConfigurationError(
+                f"Settings(csrf={self.csrf!r}): must be a CsrfPolicy, "
+                "e.g. CsrfPolicy(trusted_origins=(...))."
+            )
+        for name, (methods, wanted) in _OBJECTS.items():
+            value = getattr(self, name)
+            if not all(callable(getattr(value, method, None)) for method in methods):
+                raise ConfigurationError(f"Settings({name}={value!r}): must be {wanted}.")
 
     def _check_user_loader(self) -> None:
         """One that cannot take the request made every call needing the user a 500."""
@@ -137,6 +150,13 @@ class Settings:
         problem = callback_problem("user_loader", loader, ("request",))
         if problem is not None:
             raise ConfigurationError(f"Settings(user_loader={loader!r}): {problem}.")
+        if is_async_callable(loader):
+            # Called and never awaited, its coroutine was the user, which
+            # counts as signed in: login_required let everyone through.
+            raise ConfigurationError(
+                f"Settings(user_loader={loader!r}): an async def loader cannot be used; "
+                "give a plain function (async servers run it in a worker thread)."
+            )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Settings:
         # Before the generated __init__, whose TypeError about a misspelt
@@ -152,6 +172,22 @@ class Settings:
                 a dataclass ``TypeError`` about ``__init__``).
         """
         return dataclasses.replace(self, **changes)
+
+
+#: The objects given in code, by field: the methods their protocol needs,
+#: and what to give.  A wrong kind was taken as it was: an idempotency store
+#: given as a URL (rate_limit_storage takes one) made every request with a
+#: key a 503 "store is unreachable", a dict for csrf every token request a 500.
+_OBJECTS: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "idempotency_store": (
+        ("reserve", "save", "release"),
+        "an idempotency store: MemoryIdempotencyStore(), or for a Redis URL "
+        "ajaxkit.stores.redis.RedisIdempotencyStore.from_url(...)",
+    ),
+    "clock": (("time", "monotonic"), "a clock with time() and monotonic(), e.g. SystemClock()"),
+    "encoder": (("dumps",), "a JSONEncoder (register your types on it)"),
+    "profile": (("render_result", "render_error"), "a response profile, e.g. ProblemProfile()"),
+}
 
 
 def _check_names(cls: type[Settings], given: Mapping[str, Any]) -> None:

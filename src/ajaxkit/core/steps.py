@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from ajaxkit.core.auth import is_authenticated, warn_no_user_source
-from ajaxkit.core.callbacks import callback_problem
+from ajaxkit.core.callbacks import as_async_function, callback_problem
 from ajaxkit.core.csrf import (
     check_headers_then_token,
     check_sent_token,
@@ -376,7 +376,9 @@ class AuthStep(_Step):
             raise RegistrationError(f"Endpoint {endpoint!r}: {problem}.")
         if not (login_required or permission):
             return None
-        return AuthConfig(login_required, permission)
+        return AuthConfig(
+            login_required, None if permission is None else as_async_function(permission)
+        )
 
     def admit(self, call: StepCall, config: AuthConfig) -> Verdict:
         request = call.request

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -128,9 +128,23 @@ def _per_request() -> _PerRequestSettings:
         bool(settings.CSRF_USE_SESSIONS),
         settings.CSRF_COOKIE_NAME,
         settings.CSRF_HEADER_NAME,
-        tuple(settings.CSRF_TRUSTED_ORIGINS),
+        _as_patterns(settings.CSRF_TRUSTED_ORIGINS),
         settings.SESSION_COOKIE_NAME,
     )
+
+
+def _as_patterns(origins: Iterable[str]) -> tuple[str, ...]:
+    """``CSRF_TRUSTED_ORIGINS`` as the core reads origins: Django's
+    ``https://*.example.com`` trusts ``example.com`` and its subdomains
+    (``is_same_domain``), the core's the subdomains only, so the domain is
+    added; otherwise a page on it that Django let through was refused."""
+    patterns: list[str] = []
+    for origin in origins:
+        patterns.append(origin)
+        scheme, wildcard, domain = origin.partition("://*.")
+        if wildcard:
+            patterns.append(f"{scheme}://{domain}")
+    return tuple(patterns)
 
 
 def _forget(*, setting: str, **kwargs: Any) -> None:

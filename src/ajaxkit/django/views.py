@@ -90,25 +90,27 @@ def apply_django_settings(api: Ajax) -> None:
     _LOGIN_NAMES.pop(api, None)
     if api.settings.login_url is not None:
         return
-    login_url = str(django_settings.LOGIN_URL)
-    if "/" in login_url:
+    login_url = django_settings.LOGIN_URL
+    if isinstance(login_url, str) and "/" in login_url:
         # Not configure(): the code's own choice stays None, so that a
         # changed LOGIN_URL is read again.
         api.settings = api.settings.replace(login_url=login_url)
     else:
-        # A URL name: reversed on the mount's first request, since the
-        # urlconf that mounts us may still be importing now.
+        # A URL name, or a reverse_lazy() not to be turned into text yet:
+        # reversed on the mount's first request, since the urlconf that
+        # mounts us may still be importing now (reversing then found it
+        # without patterns, and every request failed).
         _LOGIN_NAMES[api] = login_url
 
 
-#: Mounted registries whose ``LOGIN_URL`` is a URL name not reversed yet.
-_LOGIN_NAMES: dict[Ajax, str] = {}
+#: Mounted registries whose ``LOGIN_URL`` (a URL name, a lazy reverse) is not reversed yet.
+_LOGIN_NAMES: dict[Ajax, object] = {}
 
 
 def _reverse_login_name(api: Ajax) -> None:
     """Fill ``api``'s ``login_url`` from the URL name ``LOGIN_URL`` gave, once."""
     name = _LOGIN_NAMES.pop(api, None)
-    login_url = None if name is None else _login_path(name)
+    login_url = None if name is None else _login_path(str(name))
     if login_url is not None and api.settings.login_url is None:
         api.settings = api.settings.replace(login_url=login_url)
 

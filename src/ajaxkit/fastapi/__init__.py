@@ -37,18 +37,17 @@ from ajaxkit.fastapi.asgi import AjaxApp
 from ajaxkit.fastapi.openapi import include_in_openapi
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxMount
+from ajaxkit.starlette.config import apply_mount_config as _apply_mount_config
 from ajaxkit.starlette.front import FrontApp
 from ajaxkit.starlette.front import check_prefix as _check_prefix
 from ajaxkit.starlette.platform import csrf_token
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
-    from collections.abc import Mapping
-    from typing import Any
-
     from fastapi import FastAPI
     from starlette.types import ASGIApp
 
     from ajaxkit.core.registry import Ajax
+    from ajaxkit.starlette.config import MountConfig
 
 __all__ = [
     "FASTAPI_PLATFORM",
@@ -63,7 +62,7 @@ __all__ = [
 ]
 
 
-def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
+def app(api: Ajax, *, config: MountConfig | None = None) -> AjaxApp:
     """The ASGI app serving ``api``; ``app.mount("/ajax", ajaxkit.fastapi.app(api))``.
 
     Args:
@@ -72,8 +71,7 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
             :func:`ajaxkit.starlette.app` (``docs/settings.md``).
     """
     _require_registry(api, "ajaxkit.fastapi.app")
-    if config is not None:
-        api.apply_config(config, dedicated=True)
+    _apply_mount_config(api, config)
     return AjaxApp(api)
 
 
@@ -82,7 +80,7 @@ def mount(
     api: Ajax,
     *,
     name: str | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: MountConfig | None = None,
     app: FastAPI | None = None,
 ) -> AjaxMount:
     """A route serving ``api`` below ``path``, as :func:`ajaxkit.starlette.mount`.
@@ -98,8 +96,7 @@ def mount(
             in its ``/openapi.json`` and ``/docs`` (:func:`include_in_openapi`).
     """
     _require_registry(api, "ajaxkit.fastapi.mount")
-    if config is not None:
-        api.apply_config(config, dedicated=True)
+    _apply_mount_config(api, config)
     _asgi.refuse_depends(api)
     if app is not None:
         include_in_openapi(app, path, api)
@@ -107,7 +104,7 @@ def mount(
 
 
 def front(
-    api: Ajax, app: ASGIApp, *, prefix: str = "/ajax", config: Mapping[str, Any] | None = None
+    api: Ajax, app: ASGIApp, *, prefix: str = "/ajax", config: MountConfig | None = None
 ) -> FrontApp:
     """Serve ``api`` below ``prefix`` ahead of the FastAPI ``app``, skipping its router.
 
@@ -119,7 +116,6 @@ def front(
     """
     _require_registry(api, "ajaxkit.fastapi.front")
     _check_prefix(prefix)
-    if config is not None:
-        api.apply_config(config, dedicated=True)
+    _apply_mount_config(api, config)
     _asgi.refuse_depends(api)
     return FrontApp(AjaxApp(api), app, prefix)

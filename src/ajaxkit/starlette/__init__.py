@@ -27,14 +27,13 @@ from typing import TYPE_CHECKING
 
 from ajaxkit.core.registry import require_registry as _require_registry
 from ajaxkit.starlette.asgi import AjaxApp, AjaxMount
+from ajaxkit.starlette.config import apply_mount_config as _apply_mount_config
 from ajaxkit.starlette.front import FrontApp, front
 from ajaxkit.starlette.platform import STARLETTE_PLATFORM, csrf_token
 
 if TYPE_CHECKING:  # only for the annotations; not part of this package's exports
-    from collections.abc import Mapping
-    from typing import Any
-
     from ajaxkit.core.registry import Ajax
+    from ajaxkit.starlette.config import MountConfig
 
 __all__ = [
     "STARLETTE_PLATFORM",
@@ -48,7 +47,7 @@ __all__ = [
 ]
 
 
-def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
+def app(api: Ajax, *, config: MountConfig | None = None) -> AjaxApp:
     """The ASGI app serving ``api``; mount it where the endpoints should live.
 
     Args:
@@ -62,13 +61,12 @@ def app(api: Ajax, *, config: Mapping[str, Any] | None = None) -> AjaxApp:
             other keys are ignored.
     """
     _require_registry(api, "ajaxkit.starlette.app")
-    if config is not None:
-        api.apply_config(config, dedicated=True)
+    _apply_mount_config(api, config)
     return AjaxApp(api)
 
 
 def mount(
-    path: str, api: Ajax, *, name: str | None = None, config: Mapping[str, Any] | None = None
+    path: str, api: Ajax, *, name: str | None = None, config: MountConfig | None = None
 ) -> AjaxMount:
     """A Starlette route serving ``api`` below ``path`` (every path, newlines included).
 
@@ -79,6 +77,5 @@ def mount(
         config: settings by configuration name, as for :func:`app`.
     """
     _require_registry(api, "ajaxkit.starlette.mount")
-    if config is not None:
-        api.apply_config(config, dedicated=True)
+    _apply_mount_config(api, config)
     return AjaxMount(path, api, name=name)

@@ -50,6 +50,17 @@ __all__ = [
 _BODYLESS_STATUSES = frozenset({204, 304})
 
 
+#: The key tokens are signed with when the registry names none: one per
+#: process, so that every mount of it signs alike.
+_PROCESS_SECRET = secrets.token_bytes(32)
+
+
+@functools.lru_cache(maxsize=8)
+def _signer(secret: str | bytes) -> ItsdangerousSigner:
+    # One per key: the core remembers good signatures by the signer's identity.
+    return ItsdangerousSigner(secret)
+
+
 class AjaxApp:
     """An ASGI app answering every path below its mount from one registry.
 
@@ -71,8 +82,12 @@ class AjaxApp:
         policy = api.settings.csrf
         if policy.signer is None:
             # Starlette has no app secret: the registry's, else one per process.
-            secret = api.settings.secret_key or secrets.token_bytes(32)
-            api.configure(csrf=dataclasses.replace(policy, signer=ItsdangerousSigner(secret)))
+            # On the resolved settings, never the code's (as Flask's mount
+            # does): written back as the code's, the policy resolved from
+            # one configuration outlived it, and mounting the registry under
+            # another kept the first one's trusted origins and key.
+            signer = _signer(api.settings.secret_key or _PROCESS_SECRET)
+            api.settings = api.settings.replace(csrf=dataclasses.replace(policy, signer=signer))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

@@ -21,14 +21,12 @@ then also sets ``scope["user"]`` for the app's routes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.starlette.asgi import AjaxApp
+from ajaxkit.starlette.config import MountConfig, apply_mount_config
 
 __all__ = ["FrontApp", "check_prefix", "front"]
 
@@ -88,7 +86,7 @@ class FrontApp:
 
 
 def front(
-    api: Ajax, app: ASGIApp, *, prefix: str = "/ajax", config: Mapping[str, Any] | None = None
+    api: Ajax, app: ASGIApp, *, prefix: str = "/ajax", config: MountConfig | None = None
 ) -> FrontApp:
     """Serve ``api`` below ``prefix`` ahead of ``app`` (see the module docs).
 
@@ -101,6 +99,5 @@ def front(
     """
     require_registry(api, "ajaxkit.starlette.front")
     check_prefix(prefix)
-    if config is not None:
-        api.apply_config(config, dedicated=True)
+    apply_mount_config(api, config)
     return FrontApp(AjaxApp(api), app, prefix)
