@@ -98,3 +98,23 @@ def test_a_topic_login_required_must_be_a_bool() -> None:
     live = Live(Ajax())
     with pytest.raises(RegistrationError, match=r"Topic 'chat': login_required must be True or"):
         live.topic("chat", login_required="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("given", [{"heartbeat": 0}, {}, ["heartbeat"], "heartbeat=0"])
+def test_live_settings_that_are_no_live_settings_say_what_to_pass(given: Any) -> None:
+    # A dict failed with a bare AttributeError ('dict' object has no
+    # attribute 'heartbeat'), and an empty one was taken for the defaults.
+    # Settings are an object passed in, as Ajax(settings=Settings(...)).
+    api = Ajax()
+    before = [route.pattern for route in api.router]
+    with pytest.raises(ConfigurationError) as info:
+        Live(api, settings=given)
+    message = str(info.value)
+    assert message.startswith(f"Live(settings={given!r}): ")
+    assert "LiveSettings(" in message
+    assert [route.pattern for route in api.router] == before
+
+
+def test_a_settings_mapping_is_shown_as_the_live_settings_to_pass() -> None:
+    with pytest.raises(ConfigurationError, match=r"settings=LiveSettings\(heartbeat=0\)"):
+        Live(Ajax(), settings={"heartbeat": 0})  # type: ignore[arg-type]

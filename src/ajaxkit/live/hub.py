@@ -25,7 +25,7 @@ import asyncio
 import inspect
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -127,6 +127,24 @@ def _broker(given: object) -> Broker:
     return make_broker(given)
 
 
+def _settings(given: object) -> LiveSettings:
+    """``Live``'s ``settings`` argument, checked; a mistake says what to pass.
+
+    Settings are an object passed in (as ``Ajax(settings=Settings(...))``),
+    so a mapping is refused rather than read: it would fail later as an
+    ``AttributeError`` naming no setting, and an empty one would pass for
+    the defaults.
+    """
+    if given is None:
+        return LiveSettings()
+    if isinstance(given, LiveSettings):
+        return given
+    example = "LiveSettings(heartbeat=0)"
+    if isinstance(given, Mapping) and all(isinstance(k, str) for k in given):
+        example = f"LiveSettings({', '.join(f'{k}={v!r}' for k, v in given.items())})"
+    raise ConfigurationError(f"Live(settings={given!r}): give a LiveSettings, settings={example}.")
+
+
 class Live:
     """Topics, publishing and the live transports of one registry.
 
@@ -145,7 +163,7 @@ class Live:
     ) -> None:
         self.api = api
         self.broker = _broker(broker)
-        self.settings = settings or LiveSettings()
+        self.settings = _settings(settings)
         self._topics = Router()
         self._rules: dict[str, TopicRule] = {}
         self._heartbeat = _Heartbeat(self.broker, self.settings.heartbeat)
