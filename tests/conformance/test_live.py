@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from ajaxkit import Ajax
 from ajaxkit.core.clock import ManualClock
+from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.live import Live, LiveSettings, MemoryBroker
 from tests.conformance.clients.base import Client, Response, WsClosed, WsSession
 from tests.waiting import Background, wait_until
@@ -26,16 +28,22 @@ def _publish(client: Client, topic: str, n: int | list[int], mount: str = "/ajax
 
 
 def _frames(response: Response) -> list[dict[str, str]]:
-    """The SSE frames of a whole response body, as field → value (comments dropped)."""
-    frames = []
-    for block in response.content.split(b"\n\n"):
-        fields = {}
-        for line in block.decode().split("\n"):
-            if line and not line.startswith(":"):
-                name, _, value = line.partition(": ")
-                fields[name] = value
-        if fields:
-            frames.append(fields)
+    """The SSE frames of a whole response body, as field → value (comments dropped).
+
+    Read as a browser reads them: a line ends at CRLF, LF or CR, a blank
+    line ends a frame, and several ``data`` lines are joined with LF.
+    """
+    frames: list[dict[str, str]] = []
+    fields: dict[str, str] = {}
+    for line in re.split(r"\r\n|\r|\n", response.content.decode()):
+        if not line:
+            if fields:
+                frames.append(fields)
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            fields[name] = f"{fields[name]}\n{value}" if name == "data" in fields else value
     return frames
 
 
@@ -409,6 +417,83 @@ def test_L2_a_signed_in_user_resumes_a_topic_open_to_everyone(client: Client) ->
     response = client.get("/ajax/_live/sse", params={"topic": "news", "cursor": start})
     assert response.status == 200, response
     assert _events(response) == [("news", 1)]
+
+
+class _Indented(JSONEncoder):
+    """A custom encoder writing JSON over several lines, each ended by ``newline``."""
+
+    def __init__(self, newline: bytes) -> None:
+        super().__init__()
+        self._newline = newline
+
+    def dumps(self, value: Any) -> bytes:
+        compact = orjson.loads(super().dumps(value))
+        return orjson.dumps(compact, option=orjson.OPT_INDENT_2).replace(b"\n", self._newline)
+
+
+#: Every line ending SSE knows: each would have split the frame.
+NEWLINES = pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
+#: Line breaks inside strings are escaped by the encoder; only its own may be raw.
+MULTILINE = {"text": "two\nlines\r", "n": [1, 2], "nested": {"ok": True}}
+
+
+def _multiline_api(newline: bytes) -> tuple[Ajax, Live]:
+    api = Ajax(encoder=_Indented(newline))
+    live = Live(api, settings=LiveSettings(heartbeat=0, stream_seconds=0.1))
+    live.topic("news")
+    return api, live
+
+
+@NEWLINES
+def test_L2_event_data_encoded_over_several_lines_keeps_its_frame(
+    client_class: type[Client], newline: bytes
+) -> None:
+    # The data went out as one "data:" line holding the encoder's line
+    # breaks: the browser read "{" as the data and the rest as unknown
+    # fields (a CR is a line end to it, two of them the end of the frame).
+    api, live = _multiline_api(newline)
+    client = client_class(apis={"/ajax": api})
+    try:
+        start = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+        cursor = live.publish("news", MULTILINE)
+        last = live.publish("news", {"n": 3})
+        response = client.get("/ajax/_live/sse", params={"topic": "news", "cursor": start})
+        events = [
+            (frame["id"], frame["event"], orjson.loads(frame["data"]))
+            for frame in _frames(response)
+            if "event" in frame
+        ]
+        assert events == [(cursor, "news", MULTILINE), (last, "news", {"n": 3})]
+        params = {"topic": "news", "cursor": start, "timeout": 0}
+        polled = client.get("/ajax/_live/poll", params=params).json()["events"]
+        assert polled == [
+            {"id": cursor, "topic": "news", "data": MULTILINE},
+            {"id": last, "topic": "news", "data": {"n": 3}},
+        ]
+    finally:
+        client.close()
+
+
+@NEWLINES
+def test_L9_websocket_event_data_encoded_over_several_lines_is_the_same_data(
+    client_class: type[Client], needs: Callable[[str], None], newline: bytes
+) -> None:
+    needs("websocket")
+    api, live = _multiline_api(newline)
+    client = client_class(apis={"/ajax": api})
+    try:
+        start = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+        cursor = live.publish("news", MULTILINE)
+        with client.websocket("/ajax/_live/ws") as ws:
+            assert _subscribe(ws, ["news"], start)["cursor"] == start
+            assert ws.receive_json() == {
+                "type": "event",
+                "id": cursor,
+                "topic": "news",
+                "data": MULTILINE,
+            }
+    finally:
+        client.close()
 
 
 def test_L8_a_stream_knows_when_a_sync_server_drives_it(client: Client) -> None:

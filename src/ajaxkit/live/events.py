@@ -28,6 +28,7 @@ __all__ = [
     "client_cursor",
     "comment_frame",
     "cursor_frame",
+    "data_lines",
     "format_position",
     "parse_cursor",
     "parse_position",
@@ -45,6 +46,8 @@ RESET_EVENT = "ajaxkit-reset"
 
 _POSITION = re.compile(r"\A([0-9]{1,20})(?:-([0-9]{1,20}))?\Z")
 _EPOCH = re.compile(r"\A[0-9a-zA-Z_]{1,64}\Z")
+# What ends a line of an SSE stream.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 # Topics travel in SSE `event:` lines and URLs: no control characters,
 # no leading/trailing slash, a sane length.
 _TOPIC = re.compile(r"\A[^\x00-\x20\x7f/][^\x00-\x1f\x7f]{0,199}\Z")
@@ -142,13 +145,27 @@ class Event:
     def build(cls, topic: str, position: Position, cursor: str, data: bytes) -> Event:
         """An event with its SSE frame and its WebSocket message."""
         encoded_cursor, encoded_topic = cursor.encode(), topic.encode()
-        frame = b"id: %s\nevent: %s\ndata: %s\n\n" % (encoded_cursor, encoded_topic, data)
+        frame = b"id: %s\nevent: %s\n%s\n" % (encoded_cursor, encoded_topic, data_lines(data))
         message = b'{"type":"event","id":%s,"topic":%s,"data":%s}' % (
             orjson.dumps(cursor),
             orjson.dumps(topic),
             data,
         )
         return cls(topic, position, cursor, data, frame, message)
+
+
+def data_lines(data: bytes) -> bytes:
+    """``data`` as the ``data:`` lines of one SSE frame, whatever line breaks it holds.
+
+    A client ends a line at CRLF, LF or CR alike, and a frame at an empty
+    line, so an encoder that writes JSON over several lines (or with CRs)
+    would split the frame.  Each line goes in a ``data:`` line of its own,
+    which the client joins with LF: the same JSON, line breaks being mere
+    whitespace there (the encoder escapes those inside strings).
+    """
+    if b"\n" not in data and b"\r" not in data:
+        return b"data: %s\n" % data
+    return b"".join(b"data: %s\n" % line for line in _LINE_END.split(data))
 
 
 def reset_frame(cursor: str) -> bytes:
