@@ -301,6 +301,28 @@ def test_L7_long_poll_without_cursor_answers_the_head_at_once(client: Client) ->
     assert response.json() == {"cursor": head, "reset": False, "events": []}
 
 
+def test_L7_an_empty_cursor_is_no_cursor_and_answers_the_head_at_once(
+    client_class: type[Client],
+) -> None:
+    # "cursor=" (a form field left blank, a page with no cursor yet) waited
+    # the whole poll_timeout, and then answered the head anyway; an empty
+    # cursor of a model list, an SSE stream or a WebSocket is no cursor.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0, poll_timeout=3))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        live.publish("news", {"n": 0})
+        head = live.publish("news", {"n": 1})
+        began = time.monotonic()
+        response = client.get("/ajax/_live/poll", params={"topic": "news", "cursor": ""})
+        assert time.monotonic() - began < 2, "an empty cursor waited for events"
+        assert response.status == 200, response
+        assert response.json() == {"cursor": head, "reset": False, "events": []}
+    finally:
+        client.close()
+
+
 def test_L7_long_poll_returns_waiting_events_at_once(client: Client) -> None:
     start = _publish(client, "news", 0)
     second = _publish(client, "news", 1)

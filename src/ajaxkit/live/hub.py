@@ -392,7 +392,8 @@ class Live:
         topics = self._asked(request)
         longest = self.settings.poll_timeout
         wait = longest if timeout is None else max(0.0, min(timeout, longest))
-        if cursor is None:
+        if not cursor:
+            # "cursor=" is no cursor, as for SSE, WebSocket and model lists (B13).
             return _poll_answer(await self.broker.since(None, topics))
         limit = self.settings.poll_limit
         # Bounded from the first read: a cursor as old as the log must not
