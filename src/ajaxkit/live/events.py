@@ -22,6 +22,7 @@ import orjson
 
 __all__ = [
     "RESET_EVENT",
+    "TOPIC_LENGTH",
     "Cursor",
     "Event",
     "Position",
@@ -35,6 +36,7 @@ __all__ = [
     "reset_frame",
     "reset_message",
     "retry_frame",
+    "shown",
     "validate_topic",
 ]
 
@@ -48,9 +50,14 @@ _POSITION = re.compile(r"\A([0-9]{1,20})(?:-([0-9]{1,20}))?\Z")
 _EPOCH = re.compile(r"\A[0-9a-zA-Z_]{1,64}\Z")
 # What ends a line of an SSE stream.
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+#: The most characters a topic may have.
+TOPIC_LENGTH = 200
 # Topics travel in SSE `event:` lines and URLs: no control characters,
 # no leading/trailing slash, a sane length.
-_TOPIC = re.compile(r"\A[^\x00-\x20\x7f/][^\x00-\x1f\x7f]{0,199}\Z")
+_TOPIC = re.compile(rf"\A[^\x00-\x20\x7f/][^\x00-\x1f\x7f]{{0,{TOPIC_LENGTH - 1}}}\Z")
+# How much of a refused topic its error shows: a whole topic just over the
+# limit, never all of a megabyte a client sent.
+_SHOWN = TOPIC_LENGTH + 40
 
 
 def parse_position(text: str) -> Position | None:
@@ -113,12 +120,18 @@ def validate_topic(topic: str) -> str:
     """
     if not isinstance(topic, str) or not _TOPIC.match(topic) or topic.endswith("/"):
         raise ValueError(
-            f"Invalid topic {topic!r}: 1-200 printable characters, "
+            f"Invalid topic {shown(topic, _SHOWN)}: 1-{TOPIC_LENGTH} printable characters, "
             "no control characters, not starting or ending with '/'."
         )
     if topic == RESET_EVENT:
         raise ValueError(f"Invalid topic {topic!r}: the name of the reset event is no topic.")
     return topic
+
+
+def shown(value: object, limit: int) -> str:
+    """``repr(value)`` for a message, cut after ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
 
 
 @dataclass(frozen=True, slots=True)
