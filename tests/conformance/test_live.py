@@ -66,11 +66,44 @@ def test_L1_sse_headers_and_a_first_frame_with_id_and_retry(client: Client) -> N
     assert first == {"id": head, "retry": "3000"}
 
 
-class _Unreachable(MemoryBroker):
-    """A broker whose connection fails, as Redis's does when it is down."""
+def _unreachable_redis() -> Any:
+    """A real Redis broker whose server cannot be reached (nothing listens on port 1)."""
+    pytest.importorskip("redis")
+    from ajaxkit.live.redis import RedisBroker
 
-    async def start(self) -> None:
-        raise ConnectionError("the broker cannot be reached")
+    return RedisBroker("redis://127.0.0.1:1/0")
+
+
+def test_L1_an_event_stream_whose_broker_cannot_be_reached_is_a_503_problem(
+    client_class: type[Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    # It answered 200 and an empty stream, the broker being reached only
+    # once the response had started: EventSource saw "open" every time,
+    # reconnected for ever, and ajaxkit.js never fell back to long-poll.
+    api = Ajax()
+    live = Live(api, broker=_unreachable_redis(), settings=LiveSettings(heartbeat=0))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+            response = client.get("/ajax/_live/sse", params={"topic": "news"})
+    finally:
+        client.close()
+    assert response.status == 503, response
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "service_unavailable"
+    records = [r for r in caplog.records if r.name == "ajaxkit"]
+    assert len(records) == 1, records
+    assert "_sse" in records[0].getMessage()
+    assert response.json()["instance"].endswith(getattr(records[0], "error_id", "?"))
+
+
+class _FailsToSubscribe(MemoryBroker):
+    """A broker reached at first that fails once the stream subscribes (it went down)."""
+
+    async def read(self, subscription: Any, cursor: Any, limit: int | None) -> Any:
+        self.close(subscription)
+        raise ConnectionError("the broker went away")
 
 
 def test_T3_an_event_stream_that_cannot_start_is_logged_once_and_ends(
@@ -80,7 +113,7 @@ def test_T3_an_event_stream_that_cannot_start_is_logged_once_and_ends(
     # logged like any other (an error id, the endpoint) on every server,
     # and the stream ends cleanly rather than with a broken connection.
     api = Ajax()
-    live = Live(api, broker=_Unreachable(), settings=LiveSettings(heartbeat=0))
+    live = Live(api, broker=_FailsToSubscribe(), settings=LiveSettings(heartbeat=0))
     live.topic("news")
     client = client_class(apis={"/ajax": api})
     try:

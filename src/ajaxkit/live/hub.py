@@ -46,6 +46,7 @@ from ajaxkit.exceptions import (
     Forbidden,
     NotFound,
     RegistrationError,
+    ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
 )
@@ -375,15 +376,34 @@ class Live:
         """Subscribe and unsubscribe over a WebSocket (see :mod:`ajaxkit.live.websocket`)."""
         await LiveSocket(self, ws, user_key(ws.user)).run()
 
-    def _sse(self, request: AjaxRequest, cursor: str | None = None) -> Stream:
+    async def _sse(self, request: AjaxRequest, cursor: str | None = None) -> Stream:
         """Server-Sent Events for the asked topics, from the client's cursor."""
+        topics = self._asked(request)
+        await self._reachable()
         source = _SseSource(
             self,
-            self._asked(request),
+            topics,
             request.headers.get("last-event-id") or cursor,
             user_key(request.user),
         )
         return Stream(source, media_type="text/event-stream", headers=SSE_HEADERS)
+
+    async def _reachable(self) -> None:
+        """Raise a 503 unless the broker answers now, before a stream's 200 is sent.
+
+        The stream subscribes once the response has started, on the loop
+        that drives it (under WSGI, not the handler's): a broker that is
+        down there could only end an empty 200, which EventSource takes for
+        a stream that opened, so a client would never fall back to
+        long-poll.  Asking it for the head here costs one round trip.
+        """
+        try:
+            await self.broker.start()
+            await self.broker.since(None, ())
+        except Exception as exc:
+            raise ServiceUnavailable(
+                "The live updates broker cannot be reached; try again shortly."
+            ) from exc
 
     async def _poll(
         self, request: AjaxRequest, cursor: str | None = None, timeout: float | None = None
