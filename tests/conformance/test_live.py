@@ -98,6 +98,26 @@ def test_L1_an_event_stream_whose_broker_cannot_be_reached_is_a_503_problem(
     assert response.json()["instance"].endswith(getattr(records[0], "error_id", "?"))
 
 
+def test_L7_a_long_poll_whose_broker_cannot_be_reached_is_a_503_problem(
+    client_class: type[Client],
+) -> None:
+    # It was a 500 internal_error, as for a bug of the server's, where the
+    # event stream of the same broker answers 503: a client cannot tell a
+    # broker that is down for a while from a mistake to report.
+    api = Ajax()
+    live = Live(api, broker=_unreachable_redis(), settings=LiveSettings(heartbeat=0))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        for params in ({"topic": "news"}, {"topic": "news", "cursor": "e:1", "timeout": 0}):
+            response = client.get("/ajax/_live/poll", params=params)
+            assert response.status == 503, (params, response)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] == "service_unavailable"
+    finally:
+        client.close()
+
+
 class _FailsToSubscribe(MemoryBroker):
     """A broker reached at first that fails once the stream subscribes (it went down)."""
 

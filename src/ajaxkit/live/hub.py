@@ -22,10 +22,11 @@ for each topic before anything is streamed: a refusal is an ordinary 403
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -397,13 +398,9 @@ class Live:
         a stream that opened, so a client would never fall back to
         long-poll.  Asking it for the head here costs one round trip.
         """
-        try:
+        with _broker_reached():
             await self.broker.start()
             await self.broker.since(None, ())
-        except Exception as exc:
-            raise ServiceUnavailable(
-                "The live updates broker cannot be reached; try again shortly."
-            ) from exc
 
     async def _poll(
         self, request: AjaxRequest, cursor: str | None = None, timeout: float | None = None
@@ -414,23 +411,41 @@ class Live:
         wait = longest if timeout is None else max(0.0, min(timeout, longest))
         if not cursor:
             # "cursor=" is no cursor, as for SSE, WebSocket and model lists (B13).
-            return _poll_answer(await self.broker.since(None, topics))
+            with _broker_reached():
+                return _poll_answer(await self.broker.since(None, topics))
         limit = self.settings.poll_limit
         # Bounded from the first read: a cursor as old as the log must not
         # buy the whole retained window in one answer.  Not an SSE
         # subscription: it writes no frame, and the heartbeat's comment
         # would end the wait early with nothing to answer.
-        opened = await self.broker.open(
-            topics, cursor, user_key=user_key(request.user), sse=False, backlog_limit=limit
-        )
+        with _broker_reached():
+            opened = await self.broker.open(
+                topics, cursor, user_key=user_key(request.user), sse=False, backlog_limit=limit
+            )
         try:
             backlog = opened.backlog
             if not (backlog.events or backlog.reset) and wait > 0:
                 await _wait(opened.subscription.wait(), _deadline(wait))
-                backlog = await self.broker.since(client_cursor(cursor), topics, limit)
+                with _broker_reached():
+                    backlog = await self.broker.since(client_cursor(cursor), topics, limit)
         finally:
             self.broker.close(opened.subscription)
         return _poll_answer(backlog)
+
+
+@contextlib.contextmanager
+def _broker_reached() -> Iterator[None]:
+    """A failure of the broker (Redis down) as a 503 problem, logged with its cause.
+
+    Not the 500 of a bug: the client retries later, and can tell one from
+    the other.
+    """
+    try:
+        yield
+    except Exception as exc:
+        raise ServiceUnavailable(
+            "The live updates broker cannot be reached; try again shortly."
+        ) from exc
 
 
 def user_key(user: Any) -> str | None:
