@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from ajaxkit import Ajax
 from ajaxkit.core.clock import ManualClock
+from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.live import Live, LiveSettings, MemoryBroker
 from tests.conformance.clients.base import Client, Response, WsClosed, WsSession
 from tests.waiting import Background, wait_until
@@ -26,16 +28,22 @@ def _publish(client: Client, topic: str, n: int | list[int], mount: str = "/ajax
 
 
 def _frames(response: Response) -> list[dict[str, str]]:
-    """The SSE frames of a whole response body, as field → value (comments dropped)."""
-    frames = []
-    for block in response.content.split(b"\n\n"):
-        fields = {}
-        for line in block.decode().split("\n"):
-            if line and not line.startswith(":"):
-                name, _, value = line.partition(": ")
-                fields[name] = value
-        if fields:
-            frames.append(fields)
+    """The SSE frames of a whole response body, as field → value (comments dropped).
+
+    Read as a browser reads them: a line ends at CRLF, LF or CR, a blank
+    line ends a frame, and several ``data`` lines are joined with LF.
+    """
+    frames: list[dict[str, str]] = []
+    fields: dict[str, str] = {}
+    for line in re.split(r"\r\n|\r|\n", response.content.decode()):
+        if not line:
+            if fields:
+                frames.append(fields)
+            fields = {}
+        elif not line.startswith(":"):
+            name, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            fields[name] = f"{fields[name]}\n{value}" if name == "data" in fields else value
     return frames
 
 
@@ -58,11 +66,64 @@ def test_L1_sse_headers_and_a_first_frame_with_id_and_retry(client: Client) -> N
     assert first == {"id": head, "retry": "3000"}
 
 
-class _Unreachable(MemoryBroker):
-    """A broker whose connection fails, as Redis's does when it is down."""
+def _unreachable_redis() -> Any:
+    """A real Redis broker whose server cannot be reached (nothing listens on port 1)."""
+    pytest.importorskip("redis")
+    from ajaxkit.live.redis import RedisBroker
 
-    async def start(self) -> None:
-        raise ConnectionError("the broker cannot be reached")
+    return RedisBroker("redis://127.0.0.1:1/0")
+
+
+def test_L1_an_event_stream_whose_broker_cannot_be_reached_is_a_503_problem(
+    client_class: type[Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    # It answered 200 and an empty stream, the broker being reached only
+    # once the response had started: EventSource saw "open" every time,
+    # reconnected for ever, and ajaxkit.js never fell back to long-poll.
+    api = Ajax()
+    live = Live(api, broker=_unreachable_redis(), settings=LiveSettings(heartbeat=0))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+            response = client.get("/ajax/_live/sse", params={"topic": "news"})
+    finally:
+        client.close()
+    assert response.status == 503, response
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "service_unavailable"
+    records = [r for r in caplog.records if r.name == "ajaxkit"]
+    assert len(records) == 1, records
+    assert "_sse" in records[0].getMessage()
+    assert response.json()["instance"].endswith(getattr(records[0], "error_id", "?"))
+
+
+def test_L7_a_long_poll_whose_broker_cannot_be_reached_is_a_503_problem(
+    client_class: type[Client],
+) -> None:
+    # It was a 500 internal_error, as for a bug of the server's, where the
+    # event stream of the same broker answers 503: a client cannot tell a
+    # broker that is down for a while from a mistake to report.
+    api = Ajax()
+    live = Live(api, broker=_unreachable_redis(), settings=LiveSettings(heartbeat=0))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        for params in ({"topic": "news"}, {"topic": "news", "cursor": "e:1", "timeout": 0}):
+            response = client.get("/ajax/_live/poll", params=params)
+            assert response.status == 503, (params, response)
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["code"] == "service_unavailable"
+    finally:
+        client.close()
+
+
+class _FailsToSubscribe(MemoryBroker):
+    """A broker reached at first that fails once the stream subscribes (it went down)."""
+
+    async def read(self, subscription: Any, cursor: Any, limit: int | None) -> Any:
+        self.close(subscription)
+        raise ConnectionError("the broker went away")
 
 
 def test_T3_an_event_stream_that_cannot_start_is_logged_once_and_ends(
@@ -72,7 +133,7 @@ def test_T3_an_event_stream_that_cannot_start_is_logged_once_and_ends(
     # logged like any other (an error id, the endpoint) on every server,
     # and the stream ends cleanly rather than with a broken connection.
     api = Ajax()
-    live = Live(api, broker=_Unreachable(), settings=LiveSettings(heartbeat=0))
+    live = Live(api, broker=_FailsToSubscribe(), settings=LiveSettings(heartbeat=0))
     live.topic("news")
     client = client_class(apis={"/ajax": api})
     try:
@@ -293,6 +354,28 @@ def test_L7_long_poll_without_cursor_answers_the_head_at_once(client: Client) ->
     assert response.json() == {"cursor": head, "reset": False, "events": []}
 
 
+def test_L7_an_empty_cursor_is_no_cursor_and_answers_the_head_at_once(
+    client_class: type[Client],
+) -> None:
+    # "cursor=" (a form field left blank, a page with no cursor yet) waited
+    # the whole poll_timeout, and then answered the head anyway; an empty
+    # cursor of a model list, an SSE stream or a WebSocket is no cursor.
+    api = Ajax()
+    live = Live(api, settings=LiveSettings(heartbeat=0, poll_timeout=3))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        live.publish("news", {"n": 0})
+        head = live.publish("news", {"n": 1})
+        began = time.monotonic()
+        response = client.get("/ajax/_live/poll", params={"topic": "news", "cursor": ""})
+        assert time.monotonic() - began < 2, "an empty cursor waited for events"
+        assert response.status == 200, response
+        assert response.json() == {"cursor": head, "reset": False, "events": []}
+    finally:
+        client.close()
+
+
 def test_L7_long_poll_returns_waiting_events_at_once(client: Client) -> None:
     start = _publish(client, "news", 0)
     second = _publish(client, "news", 1)
@@ -411,6 +494,83 @@ def test_L2_a_signed_in_user_resumes_a_topic_open_to_everyone(client: Client) ->
     assert _events(response) == [("news", 1)]
 
 
+class _Indented(JSONEncoder):
+    """A custom encoder writing JSON over several lines, each ended by ``newline``."""
+
+    def __init__(self, newline: bytes) -> None:
+        super().__init__()
+        self._newline = newline
+
+    def dumps(self, value: Any) -> bytes:
+        compact = orjson.loads(super().dumps(value))
+        return orjson.dumps(compact, option=orjson.OPT_INDENT_2).replace(b"\n", self._newline)
+
+
+#: Every line ending SSE knows: each would have split the frame.
+NEWLINES = pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
+#: Line breaks inside strings are escaped by the encoder; only its own may be raw.
+MULTILINE = {"text": "two\nlines\r", "n": [1, 2], "nested": {"ok": True}}
+
+
+def _multiline_api(newline: bytes) -> tuple[Ajax, Live]:
+    api = Ajax(encoder=_Indented(newline))
+    live = Live(api, settings=LiveSettings(heartbeat=0, stream_seconds=0.1))
+    live.topic("news")
+    return api, live
+
+
+@NEWLINES
+def test_L2_event_data_encoded_over_several_lines_keeps_its_frame(
+    client_class: type[Client], newline: bytes
+) -> None:
+    # The data went out as one "data:" line holding the encoder's line
+    # breaks: the browser read "{" as the data and the rest as unknown
+    # fields (a CR is a line end to it, two of them the end of the frame).
+    api, live = _multiline_api(newline)
+    client = client_class(apis={"/ajax": api})
+    try:
+        start = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+        cursor = live.publish("news", MULTILINE)
+        last = live.publish("news", {"n": 3})
+        response = client.get("/ajax/_live/sse", params={"topic": "news", "cursor": start})
+        events = [
+            (frame["id"], frame["event"], orjson.loads(frame["data"]))
+            for frame in _frames(response)
+            if "event" in frame
+        ]
+        assert events == [(cursor, "news", MULTILINE), (last, "news", {"n": 3})]
+        params = {"topic": "news", "cursor": start, "timeout": 0}
+        polled = client.get("/ajax/_live/poll", params=params).json()["events"]
+        assert polled == [
+            {"id": cursor, "topic": "news", "data": MULTILINE},
+            {"id": last, "topic": "news", "data": {"n": 3}},
+        ]
+    finally:
+        client.close()
+
+
+@NEWLINES
+def test_L9_websocket_event_data_encoded_over_several_lines_is_the_same_data(
+    client_class: type[Client], needs: Callable[[str], None], newline: bytes
+) -> None:
+    needs("websocket")
+    api, live = _multiline_api(newline)
+    client = client_class(apis={"/ajax": api})
+    try:
+        start = client.get("/ajax/_live/poll", params={"topic": "news"}).json()["cursor"]
+        cursor = live.publish("news", MULTILINE)
+        with client.websocket("/ajax/_live/ws") as ws:
+            assert _subscribe(ws, ["news"], start)["cursor"] == start
+            assert ws.receive_json() == {
+                "type": "event",
+                "id": cursor,
+                "topic": "news",
+                "data": MULTILINE,
+            }
+    finally:
+        client.close()
+
+
 def test_L8_a_stream_knows_when_a_sync_server_drives_it(client: Client) -> None:
     """What lets SSE end itself in time under WSGI (see LiveSettings.wsgi_stream_seconds)."""
     response = client.get("/ajax/live/server-kind")
@@ -524,14 +684,35 @@ def test_L10_websocket_topics_are_validated_as_http_ones_are(
     with client.websocket("/ajax/_live/ws") as ws:
         for topic in malformed:
             refused = _subscribe(ws, [topic])
-            assert (refused["type"], refused["code"], refused["topics"]) == (
-                "error",
-                "validation_failed",
-                [topic],
-            )
+            assert (refused["type"], refused["code"]) == ("error", "validation_failed")
+            # Sent back when it is no longer than a topic may be (L10).
+            assert refused.get("topics") == ([topic] if len(topic) <= 200 else None)
             http = client.get("/ajax/_live/poll", params={"topic": topic})
             assert http.status == 422
         assert _subscribe(ws, ["chat/a"])["type"] == "subscribed"
+
+
+def test_L10_websocket_errors_send_back_a_bounded_part_of_the_command(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # An unknown type was repeated whole in the error's detail, and an
+    # over-long topic twice (in the detail and in topics): a message of a
+    # megabyte got a reply as large, as often as the message rate allows.
+    needs("websocket")
+    huge = "x" * 100_000
+    with client.websocket("/ajax/_live/ws") as ws:
+        for kind in (huge, [huge], {"subscribe": huge}):
+            ws.send_json({"type": kind})
+            unknown = ws.receive_json()
+            assert (unknown["type"], unknown["code"]) == ("error", "unknown_message")
+            assert len(orjson.dumps(unknown)) < 300, unknown
+            assert "xxxx" in unknown["detail"]
+        refused = _subscribe(ws, ["news", "chat/" + huge])
+        assert (refused["type"], refused["code"]) == ("error", "validation_failed")
+        assert len(orjson.dumps(refused)) < 500, refused
+        assert "topics" not in refused
+        ws.send_json({"type": "ping"})
+        assert ws.receive_json() == {"type": "pong"}
 
 
 def test_L10_a_websocket_cursor_that_is_not_a_string_is_refused(

@@ -98,3 +98,48 @@ def test_a_topic_login_required_must_be_a_bool() -> None:
     live = Live(Ajax())
     with pytest.raises(RegistrationError, match=r"Topic 'chat': login_required must be True or"):
         live.topic("chat", login_required="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("given", [{"heartbeat": 0}, {}, ["heartbeat"], "heartbeat=0"])
+def test_live_settings_that_are_no_live_settings_say_what_to_pass(given: Any) -> None:
+    # A dict failed with a bare AttributeError ('dict' object has no
+    # attribute 'heartbeat'), and an empty one was taken for the defaults.
+    # Settings are an object passed in, as Ajax(settings=Settings(...)).
+    api = Ajax()
+    before = [route.pattern for route in api.router]
+    with pytest.raises(ConfigurationError) as info:
+        Live(api, settings=given)
+    message = str(info.value)
+    assert message.startswith(f"Live(settings={given!r}): ")
+    assert "LiveSettings(" in message
+    assert [route.pattern for route in api.router] == before
+
+
+def test_a_settings_mapping_is_shown_as_the_live_settings_to_pass() -> None:
+    with pytest.raises(ConfigurationError, match=r"settings=LiveSettings\(heartbeat=0\)"):
+        Live(Ajax(), settings={"heartbeat": 0})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["true", "True", "1", "yes", "false", "0"])
+def test_a_redis_url_asking_for_decoded_replies_is_refused_naming_the_option(value: str) -> None:
+    # redis-py lets the URL's query override the code's arguments, and
+    # decodes replies for any non-empty value (even "false": it is a
+    # string).  The broker reads bytes, so every entry read as malformed:
+    # logged and skipped, no event ever delivered.
+    pytest.importorskip("redis")
+    url = f"redis://127.0.0.1:6379/0?decode_responses={value}"
+    with pytest.raises(ConfigurationError) as info:
+        make_broker(url)
+    message = str(info.value)
+    assert repr(url) in message
+    assert f"decode_responses={value}" in message
+    assert "remove" in message
+
+
+def test_a_redis_url_with_other_options_is_accepted() -> None:
+    pytest.importorskip("redis")
+    from ajaxkit.live.redis import RedisBroker
+
+    # No connection is made before the first publish.
+    broker = make_broker("redis://127.0.0.1:6379/0?socket_timeout=5&health_check_interval=10")
+    assert isinstance(broker, RedisBroker)

@@ -22,18 +22,21 @@ import orjson
 
 __all__ = [
     "RESET_EVENT",
+    "TOPIC_LENGTH",
     "Cursor",
     "Event",
     "Position",
     "client_cursor",
     "comment_frame",
     "cursor_frame",
+    "data_lines",
     "format_position",
     "parse_cursor",
     "parse_position",
     "reset_frame",
     "reset_message",
     "retry_frame",
+    "shown",
     "validate_topic",
 ]
 
@@ -45,9 +48,16 @@ RESET_EVENT = "ajaxkit-reset"
 
 _POSITION = re.compile(r"\A([0-9]{1,20})(?:-([0-9]{1,20}))?\Z")
 _EPOCH = re.compile(r"\A[0-9a-zA-Z_]{1,64}\Z")
+# What ends a line of an SSE stream.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+#: The most characters a topic may have.
+TOPIC_LENGTH = 200
 # Topics travel in SSE `event:` lines and URLs: no control characters,
 # no leading/trailing slash, a sane length.
-_TOPIC = re.compile(r"\A[^\x00-\x20\x7f/][^\x00-\x1f\x7f]{0,199}\Z")
+_TOPIC = re.compile(rf"\A[^\x00-\x20\x7f/][^\x00-\x1f\x7f]{{0,{TOPIC_LENGTH - 1}}}\Z")
+# How much of a refused topic its error shows: a whole topic just over the
+# limit, never all of a megabyte a client sent.
+_SHOWN = TOPIC_LENGTH + 40
 
 
 def parse_position(text: str) -> Position | None:
@@ -110,12 +120,18 @@ def validate_topic(topic: str) -> str:
     """
     if not isinstance(topic, str) or not _TOPIC.match(topic) or topic.endswith("/"):
         raise ValueError(
-            f"Invalid topic {topic!r}: 1-200 printable characters, "
+            f"Invalid topic {shown(topic, _SHOWN)}: 1-{TOPIC_LENGTH} printable characters, "
             "no control characters, not starting or ending with '/'."
         )
     if topic == RESET_EVENT:
         raise ValueError(f"Invalid topic {topic!r}: the name of the reset event is no topic.")
     return topic
+
+
+def shown(value: object, limit: int) -> str:
+    """``repr(value)`` for a message, cut after ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,13 +158,27 @@ class Event:
     def build(cls, topic: str, position: Position, cursor: str, data: bytes) -> Event:
         """An event with its SSE frame and its WebSocket message."""
         encoded_cursor, encoded_topic = cursor.encode(), topic.encode()
-        frame = b"id: %s\nevent: %s\ndata: %s\n\n" % (encoded_cursor, encoded_topic, data)
+        frame = b"id: %s\nevent: %s\n%s\n" % (encoded_cursor, encoded_topic, data_lines(data))
         message = b'{"type":"event","id":%s,"topic":%s,"data":%s}' % (
             orjson.dumps(cursor),
             orjson.dumps(topic),
             data,
         )
         return cls(topic, position, cursor, data, frame, message)
+
+
+def data_lines(data: bytes) -> bytes:
+    """``data`` as the ``data:`` lines of one SSE frame, whatever line breaks it holds.
+
+    A client ends a line at CRLF, LF or CR alike, and a frame at an empty
+    line, so an encoder that writes JSON over several lines (or with CRs)
+    would split the frame.  Each line goes in a ``data:`` line of its own,
+    which the client joins with LF: the same JSON, line breaks being mere
+    whitespace there (the encoder escapes those inside strings).
+    """
+    if b"\n" not in data and b"\r" not in data:
+        return b"data: %s\n" % data
+    return b"".join(b"data: %s\n" % line for line in _LINE_END.split(data))
 
 
 def reset_frame(cursor: str) -> bytes:

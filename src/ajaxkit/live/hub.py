@@ -22,10 +22,11 @@ for each topic before anything is streamed: a refusal is an ordinary 403
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,7 @@ from ajaxkit.exceptions import (
     Forbidden,
     NotFound,
     RegistrationError,
+    ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
 )
@@ -127,6 +129,24 @@ def _broker(given: object) -> Broker:
     return make_broker(given)
 
 
+def _settings(given: object) -> LiveSettings:
+    """``Live``'s ``settings`` argument, checked; a mistake says what to pass.
+
+    Settings are an object passed in (as ``Ajax(settings=Settings(...))``),
+    so a mapping is refused rather than read: it would fail later as an
+    ``AttributeError`` naming no setting, and an empty one would pass for
+    the defaults.
+    """
+    if given is None:
+        return LiveSettings()
+    if isinstance(given, LiveSettings):
+        return given
+    example = "LiveSettings(heartbeat=0)"
+    if isinstance(given, Mapping) and all(isinstance(k, str) for k in given):
+        example = f"LiveSettings({', '.join(f'{k}={v!r}' for k, v in given.items())})"
+    raise ConfigurationError(f"Live(settings={given!r}): give a LiveSettings, settings={example}.")
+
+
 class Live:
     """Topics, publishing and the live transports of one registry.
 
@@ -145,7 +165,7 @@ class Live:
     ) -> None:
         self.api = api
         self.broker = _broker(broker)
-        self.settings = settings or LiveSettings()
+        self.settings = _settings(settings)
         self._topics = Router()
         self._rules: dict[str, TopicRule] = {}
         self._heartbeat = _Heartbeat(self.broker, self.settings.heartbeat)
@@ -357,15 +377,30 @@ class Live:
         """Subscribe and unsubscribe over a WebSocket (see :mod:`ajaxkit.live.websocket`)."""
         await LiveSocket(self, ws, user_key(ws.user)).run()
 
-    def _sse(self, request: AjaxRequest, cursor: str | None = None) -> Stream:
+    async def _sse(self, request: AjaxRequest, cursor: str | None = None) -> Stream:
         """Server-Sent Events for the asked topics, from the client's cursor."""
+        topics = self._asked(request)
+        await self._reachable()
         source = _SseSource(
             self,
-            self._asked(request),
+            topics,
             request.headers.get("last-event-id") or cursor,
             user_key(request.user),
         )
         return Stream(source, media_type="text/event-stream", headers=SSE_HEADERS)
+
+    async def _reachable(self) -> None:
+        """Raise a 503 unless the broker answers now, before a stream's 200 is sent.
+
+        The stream subscribes once the response has started, on the loop
+        that drives it (under WSGI, not the handler's): a broker that is
+        down there could only end an empty 200, which EventSource takes for
+        a stream that opened, so a client would never fall back to
+        long-poll.  Asking it for the head here costs one round trip.
+        """
+        with _broker_reached():
+            await self.broker.start()
+            await self.broker.since(None, ())
 
     async def _poll(
         self, request: AjaxRequest, cursor: str | None = None, timeout: float | None = None
@@ -374,24 +409,43 @@ class Live:
         topics = self._asked(request)
         longest = self.settings.poll_timeout
         wait = longest if timeout is None else max(0.0, min(timeout, longest))
-        if cursor is None:
-            return _poll_answer(await self.broker.since(None, topics))
+        if not cursor:
+            # "cursor=" is no cursor, as for SSE, WebSocket and model lists (B13).
+            with _broker_reached():
+                return _poll_answer(await self.broker.since(None, topics))
         limit = self.settings.poll_limit
         # Bounded from the first read: a cursor as old as the log must not
         # buy the whole retained window in one answer.  Not an SSE
         # subscription: it writes no frame, and the heartbeat's comment
         # would end the wait early with nothing to answer.
-        opened = await self.broker.open(
-            topics, cursor, user_key=user_key(request.user), sse=False, backlog_limit=limit
-        )
+        with _broker_reached():
+            opened = await self.broker.open(
+                topics, cursor, user_key=user_key(request.user), sse=False, backlog_limit=limit
+            )
         try:
             backlog = opened.backlog
             if not (backlog.events or backlog.reset) and wait > 0:
                 await _wait(opened.subscription.wait(), _deadline(wait))
-                backlog = await self.broker.since(client_cursor(cursor), topics, limit)
+                with _broker_reached():
+                    backlog = await self.broker.since(client_cursor(cursor), topics, limit)
         finally:
             self.broker.close(opened.subscription)
         return _poll_answer(backlog)
+
+
+@contextlib.contextmanager
+def _broker_reached() -> Iterator[None]:
+    """A failure of the broker (Redis down) as a 503 problem, logged with its cause.
+
+    Not the 500 of a bug: the client retries later, and can tell one from
+    the other.
+    """
+    try:
+        yield
+    except Exception as exc:
+        raise ServiceUnavailable(
+            "The live updates broker cannot be reached; try again shortly."
+        ) from exc
 
 
 def user_key(user: Any) -> str | None:

@@ -41,6 +41,7 @@ from collections.abc import Collection
 from typing import Any
 
 from ajaxkit.core.errors import log_background_error
+from ajaxkit.exceptions import ConfigurationError
 from ajaxkit.live.broker import Backlog, Broker, check_window
 from ajaxkit.live.events import Cursor, Event, Position, parse_position, validate_topic
 
@@ -117,6 +118,7 @@ class RedisBroker(Broker):
         self.counter_key = f"{{{namespace}}}:live:n"
         # Typed loosely: redis-py's reply types depend on decode_responses.
         self._sync: Any = redis.Redis.from_url(url)
+        _check_replies_are_bytes(url, self._sync)
         self._redis = redis
         self._script = self._sync.register_script(_APPEND)
         self._async_module = redis.asyncio
@@ -372,6 +374,23 @@ class RedisBroker(Broker):
             loop, read = self._read
             with contextlib.suppress(RuntimeError):  # the reader's loop is closed
                 loop.call_soon_threadsafe(read.cancel)
+
+
+def _check_replies_are_bytes(url: str, client: Any) -> None:
+    """Refuse a URL whose query makes redis-py decode replies to text.
+
+    The URL's options beat the code's arguments in redis-py, and any
+    non-empty ``decode_responses`` (``false`` included: it stays a string)
+    turns decoding on: every entry would then read as malformed, logged and
+    skipped, and no event would ever be delivered.
+    """
+    decode = client.connection_pool.connection_kwargs.get("decode_responses")
+    if decode:
+        raise ConfigurationError(
+            f"RedisBroker({url!r}): decode_responses={decode} in the URL makes redis-py "
+            "decode replies to text, and the broker reads them as bytes; remove it from "
+            "the URL (the broker's own connections need no option)."
+        )
 
 
 def _new_epoch() -> str:

@@ -13,7 +13,9 @@ The client sends JSON messages, the server answers with JSON messages:
   "detail"[, "topics"]}``; the connection stays open.
 
 A command naming more than ``max_topics`` topics is refused before any of
-them is read, and the error does not repeat them.  The commands of one
+them is read, and the error does not repeat them; nor does an error repeat
+a topic longer than any topic may be, and its ``detail`` quotes a client's
+value (an unknown type, a malformed topic) cut short.  The commands of one
 connection are limited by ``LiveSettings.message_rate``: the one over it
 closes the socket with 4429 ``rate_limited`` (rule L13); a client that
 falls more than ``buffer_bytes`` behind is closed with 4429 ``too_slow``
@@ -36,7 +38,7 @@ from asgiref.sync import sync_to_async
 from ajaxkit.core.asgi import start_eagerly
 from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import AjaxError, WebSocketDisconnect
-from ajaxkit.live.events import validate_topic
+from ajaxkit.live.events import TOPIC_LENGTH, shown, validate_topic
 from ajaxkit.live.feed import Feed
 
 if TYPE_CHECKING:
@@ -89,7 +91,7 @@ class LiveSocket:
         elif kind in ("subscribe", "unsubscribe"):
             await self._change(kind, message)
         else:
-            await self._error("unknown_message", f"Unknown message type {kind!r}.")
+            await self._error("unknown_message", f"Unknown message type {shown(kind, 40)}.")
 
     async def _change(self, kind: str, message: dict[str, Any]) -> None:
         topics = message.get("topics")
@@ -118,7 +120,7 @@ class LiveSocket:
             for topic in asked:
                 validate_topic(topic)
         except ValueError as exc:
-            await self._error("validation_failed", str(exc), sorted(asked))
+            await self._error("validation_failed", str(exc), _echoed(asked))
             return
         try:
             self._hub.check_topic_count(wanted)
@@ -222,3 +224,15 @@ class LiveSocket:
         if topics is not None:
             error["topics"] = topics
         await self._reply(error)
+
+
+def _echoed(topics: frozenset[str]) -> list[str] | None:
+    """The refused ``topics`` to send back, or ``None`` when one is longer than any topic.
+
+    Sent back whole or not at all, so a client can match them with what it
+    asked; past the longest topic they can be no topic it keeps, and a
+    command of a megabyte would be answered with as much.
+    """
+    if any(len(topic) > TOPIC_LENGTH for topic in topics):
+        return None
+    return sorted(topics)
