@@ -148,6 +148,27 @@ def test_an_endpoint_returning_an_iterable_is_told_to_make_it_a_list(
     assert any("list(...)" in m for m in messages), messages
 
 
+@pytest.mark.parametrize("value", [b"%PDF-1.7", bytearray(b"ab"), memoryview(b"ab")])
+def test_an_endpoint_returning_bytes_is_told_how_to_send_them(
+    caplog: pytest.LogCaptureFixture, value: Any
+) -> None:
+    # A file's contents returned as they are: list(...) of them would send
+    # an array of byte values, which is never what was meant.
+    api = Ajax()
+
+    @api.endpoint("report")
+    def report() -> Any:
+        return value
+
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = Client(api).get("/ajax/report")
+    assert response.json()["code"] == "encoding_failed"
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert not any("list(...)" in m for m in messages), messages
+    assert any("report" in m and "AjaxResponse(body=" in m for m in messages), messages
+    assert any(".decode()" in m for m in messages), messages
+
+
 @pytest.mark.parametrize(
     ("duration", "written"),
     [

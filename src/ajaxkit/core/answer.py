@@ -213,6 +213,15 @@ def _unencodable(endpoint: Endpoint, kind: type) -> str:
     which advice to register an encoder for its type would hide.
     """
     name = f"{kind.__module__}.{kind.__qualname__}"
+    if issubclass(kind, (bytes, bytearray, memoryview)):
+        # Iterable too, but list(...) of a file's contents is an array of numbers.
+        return (
+            f"Endpoint {endpoint.name} returned a value of type {name}, which JSON "
+            f"cannot carry. To send the bytes as the body, return "
+            f"AjaxResponse(body=..., headers={{'Content-Type': 'application/pdf'}}) "
+            f"(from ajaxkit) with their media type, or your framework's own response; "
+            f"to send text, .decode() them."
+        )
     if issubclass(kind, Iterable) and not issubclass(kind, Mapping):
         return (
             f"Endpoint {endpoint.name} returned a value of type {name}, which is iterable "
