@@ -367,6 +367,29 @@ def test_a_callable_object_as_handler_is_refused_naming_the_endpoint() -> None:
         Ajax().endpoint("search")(Search())
 
 
+class NoteView:
+    """A class-based view, as Flask's MethodView or Django's View is written."""
+
+    def get(self, request: AjaxRequest) -> dict[str, str]:
+        return {}
+
+
+class NoteBuilder:
+    def __init__(self, request: AjaxRequest, title: str = "") -> None:
+        self.title = title
+
+
+@pytest.mark.parametrize("cls", [NoteView, NoteBuilder])
+def test_a_class_as_handler_is_refused_naming_the_endpoint(cls: type) -> None:
+    # It registered, and every call was a 500: the instance the class made
+    # (or the TypeError making it) was the answer.
+    api = Ajax()
+    refusal = rf"'notes'.*not the class {cls.__name__}.*methods="
+    with pytest.raises(RegistrationError, match=refusal):
+        api.endpoint("notes")(cls)
+    assert "notes" not in [route.pattern for route in api.router]
+
+
 @pytest.mark.parametrize("methods", [["GET"], ["PUT", "DELETE"]])
 def test_a_required_idempotency_key_on_an_endpoint_that_never_asks_is_refused(
     methods: list[str],

@@ -200,13 +200,23 @@ _ANGLE_SEGMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 def check_routine(route: str, func: Callable[..., Any]) -> None:
     """A handler is a function or a method, whose parameters and hints are read.
 
-    An object of a class with ``__call__`` failed inside
+    A class (a class-based view) registered and answered every call with a
+    500.  An object of a class with ``__call__`` failed inside
     ``typing.get_type_hints``, naming neither the endpoint nor the fix.
     (Other callables the wrappers make, ``functools.partial``, are read
     through what they wrap.)  Named by its route: the object has no name.
     """
     if inspect.isroutine(func):
         return
+    if inspect.isclass(func):
+        # A class-based view, as Flask's MethodView or Django's View: it
+        # registered, and every call answered 500 with the instance it made.
+        raise RegistrationError(
+            f"Endpoint {route or '/'!r}: a handler must be a function or a method "
+            f"(def or async def), not the class {func.__qualname__}; ajaxkit has no "
+            "class-based endpoints: register a function for each method, "
+            "api.endpoint(route, methods=['GET']) on one and methods=['POST'] on another."
+        )
     if inspect.isfunction(inspect.getattr_static(type(func), "__call__", None)):
         raise RegistrationError(
             f"Endpoint {route or '/'!r}: a handler must be a function or a method "
