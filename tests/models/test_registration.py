@@ -69,6 +69,31 @@ def test_a_field_list_written_as_a_string_says_so(backend: Backend) -> None:
             Ajax().model(backend.models.Tag, endpoint, **backend.options())
 
 
+@pytest.mark.parametrize(
+    ("attr", "value", "advice"),
+    [
+        ("exclude", ("slug",), r"list the fields to show in fields="),
+        ("read_only_fields", ("slug",), r"read_only = \("),
+        ("Meta", type("Meta", (), {"fields": ("label",)}), r"attributes of the endpoint"),
+        ("extra_kwargs", {"slug": {"read_only": True}}, r"read_only = \("),
+        ("permission_classes", (), r"can_list.*can_delete"),
+        ("filterset_fields", ("label",), r"filter_fields = \("),
+        ("page_size", 10, r"default_limit"),
+        ("http_method_names", ["get"], r"operations = \("),
+    ],
+)
+def test_another_frameworks_endpoint_attributes_are_refused(
+    backend: Backend, attr: str, value: Any, advice: str
+) -> None:
+    # Django REST framework's and django-ninja's names, as their users write
+    # them: ignored, exclude = ("password",) showed the password hash, and
+    # read_only_fields left its fields writable by every client.
+    endpoint = type("TagEndpoint", (ModelEndpoint,), {attr: value})
+    wanted = rf"api.model\(Tag\): TagEndpoint.{attr} is not an ajaxkit attribute.*{advice}"
+    with pytest.raises(RegistrationError, match=wanted):
+        Ajax().model(backend.models.Tag, endpoint, **backend.options())
+
+
 def test_read_only_and_version_field_name_fields_of_the_model(backend: Backend) -> None:
     # A misspelt read_only name left the field writable by every client; an
     # unknown version_field made every write a 500 (a KeyError).
