@@ -69,6 +69,18 @@ def test_a_field_list_written_as_a_string_says_so(backend: Backend) -> None:
             Ajax().model(backend.models.Tag, endpoint, **backend.options())
 
 
+def test_fields_all_as_django_rest_framework_writes_it_says_to_leave_fields_out(
+    backend: Backend,
+) -> None:
+    # The advice for a string, ("__all__",), then failed as "'__all__' is
+    # not a field".
+    endpoint = type("Everything", (ModelEndpoint,), {"fields": "__all__"})
+    wanted = r"api.model\(Tag\): Everything.fields = '__all__'.*leave fields out"
+    with pytest.raises(RegistrationError, match=wanted) as refused:
+        Ajax().model(backend.models.Tag, endpoint, **backend.options())
+    assert "('__all__',)" not in str(refused.value)
+
+
 @pytest.mark.parametrize(
     ("attr", "value", "advice"),
     [

@@ -210,6 +210,11 @@ class ModelResource:
         _check_foreign_attributes(label, type(endpoint))
         for attr in self._NAME_LISTS:
             value = getattr(endpoint, attr)
+            if attr == "fields" and value == "__all__":  # Django REST framework's way
+                raise RegistrationError(
+                    f"{label}.fields = '__all__' is not an ajaxkit value; leave fields "
+                    f"out (None) to show every field, or list them: ('id', ...)."
+                )
             if isinstance(value, str):
                 raise RegistrationError(
                     f"{label}.{attr} must be a tuple of field names such as ({value!r},), "
