@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.models import ModelEndpoint, action
@@ -67,6 +68,25 @@ def test_a_field_list_written_as_a_string_says_so(backend: Backend) -> None:
         wanted = rf"Letters.{attr} must be a tuple of field names such as \('label',\)"
         with pytest.raises(RegistrationError, match=rf"api.model\(Tag\): {wanted}"):
             Ajax().model(backend.models.Tag, endpoint, **backend.options())
+
+
+class TagSchema(BaseModel):
+    label: str
+
+
+class TagFields:
+    fields = ("label",)
+
+
+@pytest.mark.parametrize("given", [TagSchema, TagFields, TagFields(), "TagEndpoint"])
+def test_an_endpoint_that_is_no_model_endpoint_class_is_refused(
+    backend: Backend, given: Any
+) -> None:
+    # A schema (django-ninja's habit) or a plain class failed with Python's
+    # TypeError from calling it, naming neither api.model nor the fix.
+    wanted = r"api.model\(Tag\): the endpoint must be a ModelEndpoint subclass.*not "
+    with pytest.raises(RegistrationError, match=wanted):
+        Ajax().model(backend.models.Tag, given, **backend.options())
 
 
 def test_fields_all_as_django_rest_framework_writes_it_says_to_leave_fields_out(
