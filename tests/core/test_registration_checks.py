@@ -6,6 +6,7 @@ answer (a 405 listing ``P, O, S, T``; a 422 for a parameter called ``req``).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -365,6 +366,17 @@ def test_a_callable_object_as_handler_is_refused_naming_the_endpoint() -> None:
     # It failed inside typing.get_type_hints, naming neither the endpoint nor the fix.
     with pytest.raises(RegistrationError, match=r"'search'.*Search.*__call__"):
         Ajax().endpoint("search")(Search())
+
+
+def test_a_partial_as_handler_is_refused_naming_the_endpoint() -> None:
+    def search(request: AjaxRequest, kind: str, q: str = "") -> dict[str, str]:
+        return {"kind": kind, "q": q}
+
+    # It failed inside typing.get_type_hints with a TypeError naming neither
+    # the endpoint nor the fix; read as its signature, ?kind= would have
+    # replaced the value the partial fixes.
+    with pytest.raises(RegistrationError, match=r"'people'.*functools.partial.*def "):
+        Ajax().endpoint("people")(functools.partial(search, kind="person"))
 
 
 class NoteView:

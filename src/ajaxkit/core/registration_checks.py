@@ -14,6 +14,7 @@ building the endpoint and runs the build inside :func:`explained`.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import re
@@ -201,13 +202,21 @@ def check_routine(route: str, func: Callable[..., Any]) -> None:
     """A handler is a function or a method, whose parameters and hints are read.
 
     A class (a class-based view) registered and answered every call with a
-    500.  An object of a class with ``__call__`` failed inside
-    ``typing.get_type_hints``, naming neither the endpoint nor the fix.
-    (Other callables the wrappers make, ``functools.partial``, are read
-    through what they wrap.)  Named by its route: the object has no name.
+    500.  An object of a class with ``__call__``, or a ``functools.partial``,
+    failed inside ``typing.get_type_hints``, naming neither the endpoint nor
+    the fix.  (A partial a wrapper made with ``functools.wraps``, as Django's
+    ``method_decorator`` does, is read through what it wraps.)  Named by its
+    route: the object has no name.
     """
     if inspect.isroutine(func):
         return
+    if isinstance(func, functools.partial) and not hasattr(func, "__wrapped__"):
+        raise RegistrationError(
+            f"Endpoint {route or '/'!r}: a handler must be a function or a method "
+            f"(def or async def), not a functools.partial: its parameters bind by "
+            f"name, so a client could replace the arguments it fixes. Write a def "
+            f"that calls {getattr(func.func, '__name__', 'the function')} with them."
+        )
     if inspect.isclass(func):
         # A class-based view, as Flask's MethodView or Django's View: it
         # registered, and every call answered 500 with the instance it made.
