@@ -234,6 +234,29 @@ def test_a_catch_all_parameter_is_refused(handler: Any, name: str) -> None:
     assert list(api.router) == own
 
 
+def _timed(handler: Any) -> Any:
+    """A decorator of the app's own, written without functools.wraps."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return handler(*args, **kwargs)
+
+    return wrapper
+
+
+def test_a_wrapper_without_functools_wraps_is_told_to_use_it() -> None:
+    # Told to name each input as a parameter, which the handler beneath
+    # already did: with functools.wraps its parameters are the ones read.
+    def add(request: AjaxRequest, a: int) -> dict[str, int]:
+        return {"a": a}
+
+    asked = r"\(add\)'.*\*args would never receive.*@functools\.wraps\(handler\)"
+    with pytest.raises(RegistrationError, match=asked):
+        Ajax().endpoint("add")(_timed(add))
+    api = Ajax()
+    api.endpoint("add")(functools.wraps(add)(_timed(add)))
+    assert Client(api).get("/ajax/add?a=2").json() == {"a": 2}
+
+
 def test_a_permission_that_is_not_callable_is_refused() -> None:
     api = Ajax()
     with pytest.raises(RegistrationError, match=r"orders\)'.*permission must be a callable"):

@@ -530,14 +530,27 @@ def check_catch_all(route: str, func: Callable[..., Any]) -> None:
     A view wrapped with ``@ajax`` is not checked: ``*args, **kwargs`` is the
     signature Django gives class-based view methods.
     """
-    for param in _parameters(func).values():
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+    params = _parameters(func).values()
+    wrapper = {p.kind for p in params} == _CATCH_ALL
+    for param in params:
+        if param.kind in _CATCH_ALL:
             stars = "*" if param.kind is param.VAR_POSITIONAL else "**"
             raise RegistrationError(
                 f"Endpoint {_label(route, func)}: {stars}{param.name} would never receive "
                 f"anything, since parameters are bound by name; name each input as a "
                 f"parameter, or read them all from request.query or request.data."
+                + (_WRAPPER_HINT if wrapper else "")
             )
+
+
+_CATCH_ALL = frozenset({inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD})
+
+#: ``def wrapper(*args, **kwargs)`` is a decorator's, which hid the
+#: handler's own parameters by leaving out ``functools.wraps``.
+_WRAPPER_HINT = (
+    " If this is a decorator's wrapper, decorate it with @functools.wraps(handler): "
+    "the handler's own parameters are then the ones read."
+)
 
 
 def check_decorators(route: str, func: Callable[..., Any]) -> None:
