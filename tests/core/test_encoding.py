@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from collections.abc import Coroutine
 from decimal import Decimal
 from typing import Any
 
@@ -167,6 +168,33 @@ def test_an_endpoint_returning_bytes_is_told_how_to_send_them(
     assert not any("list(...)" in m for m in messages), messages
     assert any("report" in m and "AjaxResponse(body=" in m for m in messages), messages
     assert any(".decode()" in m for m in messages), messages
+
+
+async def _load_user() -> dict[str, str]:
+    return {"name": "ada"}
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_an_endpoint_returning_a_coroutine_is_told_to_await_it(
+    caplog: pytest.LogCaptureFixture, nested: bool
+) -> None:
+    # `return load_user()`, the await forgotten: the advice to register an
+    # encoder for coroutine sent the reader the wrong way.
+    api = Ajax()
+    made: list[Coroutine[Any, Any, dict[str, str]]] = []
+
+    @api.endpoint("me")
+    async def me() -> Any:
+        made.append(_load_user())
+        return {"user": made[0]} if nested else made[0]
+
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = Client(api).get("/ajax/me")
+    made[0].close()  # never awaited, as in the handler: no warning about it here
+    assert response.json()["code"] == "encoding_failed"
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert not any("register(" in m for m in messages), messages
+    assert any("me" in m and "without await" in m for m in messages), messages
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ Runs only after :mod:`ajaxkit.core.admission` let the request in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.body import BODY_METHODS, ReadBody, parse_body
@@ -213,6 +213,12 @@ def _unencodable(endpoint: Endpoint, kind: type) -> str:
     which advice to register an encoder for its type would hide.
     """
     name = f"{kind.__module__}.{kind.__qualname__}"
+    if issubclass(kind, Awaitable):
+        return (
+            f"Endpoint {endpoint.name} returned a value of type {name}, an awaitable: "
+            f"an async function called without await. Await it (return await load(...)), "
+            f"in an async def handler."
+        )
     if issubclass(kind, (bytes, bytearray, memoryview)):
         # Iterable too, but list(...) of a file's contents is an array of numbers.
         return (
