@@ -391,6 +391,38 @@ def test_a_callable_object_as_handler_is_refused_naming_the_endpoint() -> None:
         Ajax().endpoint("search")(Search())
 
 
+class UndeclaredRequest:
+    """A framework's request class whose ajaxkit integration is not imported yet."""
+
+
+def test_a_request_annotated_with_a_class_no_integration_declares_is_refused() -> None:
+    # FastAPI's `request: Request` in a module registered before ajaxkit.fastapi
+    # was imported: the handler got ajaxkit's AjaxRequest, and its
+    # `await request.json()` was a 500 on every call.
+    async def body(request: UndeclaredRequest) -> dict[str, str]:
+        return {}
+
+    refusal = r"body \(body\)'.*'request' is annotated .*UndeclaredRequest.*import the"
+    with pytest.raises(RegistrationError, match=refusal):
+        Ajax().endpoint("body")(body)
+
+
+def test_a_request_annotation_the_request_satisfies_is_taken() -> None:
+    def plain(request: AjaxRequest) -> None: ...
+
+    def anything(request: Any) -> None: ...
+
+    def base(request: object) -> None: ...
+
+    def bare(request) -> None:  # type: ignore[no-untyped-def]
+        ...
+
+    api = Ajax()
+    for handler in (plain, anything, base, bare):
+        api.endpoint(handler.__name__)(handler)
+    assert Client(api).get("/ajax/base").status == 204
+
+
 def test_a_partial_as_handler_is_refused_naming_the_endpoint() -> None:
     def search(request: AjaxRequest, kind: str, q: str = "") -> dict[str, str]:
         return {"kind": kind, "q": q}

@@ -30,6 +30,7 @@ from ajaxkit.core.binding import handler_signature
 from ajaxkit.core.platform import DecoratorCheck, declared_platforms
 from ajaxkit.core.routing import CONVERTERS, pattern_problem, unknown_converters
 from ajaxkit.exceptions import RegistrationError
+from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:  # the endpoint module imports this one
     from ajaxkit.core.endpoint import Endpoint
@@ -51,6 +52,7 @@ __all__ = [
     "check_parameters",
     "check_path_names",
     "check_registration",
+    "check_request_annotation",
     "check_route",
     "check_route_syntax",
     "check_routine",
@@ -85,6 +87,7 @@ def check_registration(
     hints = _hints(func)  # read once: the checks below each need them
     if "WEBSOCKET" not in checked:  # a WebSocket handler's first parameter is its socket
         check_request_spelling(label, func, hints)
+        check_request_annotation(label, func, hints)
     check_parameters(label, func, hints)
     check_upload_types(label, func, hints)
     check_injected_types(label, func, hints)
@@ -360,6 +363,38 @@ def check_request_spelling(label: str, func: Callable[..., Any], hints: Mapping[
             f"'request' or annotate it (AjaxRequest, or your framework's request class) to "
             f"receive the request, or give it a type ({first.name}: str) if it is a parameter."
         )
+
+
+def check_request_annotation(
+    label: str, func: Callable[..., Any], hints: Mapping[str, Any]
+) -> None:
+    """A first parameter named ``request`` gets what its annotation names.
+
+    Annotated with a framework's request class whose integration was not
+    imported yet (a module of endpoints registered before the one mounting
+    them imports ``ajaxkit.fastapi``), it was given ajaxkit's
+    ``AjaxRequest`` instead, and ``await request.json()`` was a 500 on
+    every call; spelt ``req``, the same handler is refused.
+    """
+    params = list(_parameters(func).values())
+    annotation = hints.get("request")
+    if not params or params[0].name != "request" or not isinstance(annotation, type):
+        return
+    if annotation is Any:  # a class since Python 3.11
+        return
+    native = tuple(t for p in declared_platforms() for t in p.request_types)
+    try:
+        if issubclass(AjaxRequest, annotation) or issubclass(annotation, native):
+            return
+    except TypeError:  # a Protocol that cannot be checked: the reader's own promise
+        return
+    raise RegistrationError(
+        f"Endpoint {label}: 'request' is annotated {annotation.__module__}."
+        f"{annotation.__qualname__}, which no imported ajaxkit integration knows, so it "
+        f"would be given ajaxkit's AjaxRequest instead. If it is your framework's request "
+        f"class, import the integration (ajaxkit.django, ajaxkit.flask, ajaxkit.starlette "
+        f"or ajaxkit.fastapi) before registering; otherwise annotate it AjaxRequest."
+    )
 
 
 def check_parameters(
