@@ -309,12 +309,20 @@ def check_free(
     """
     clash = sorted(methods & taken.keys())
     if clash:
-        holders = sorted({_label(route, taken[method].func) for method in clash})
+        holders = sorted({_located(route, taken[method].func) for method in clash})
         raise RegistrationError(
-            f"Endpoint {_label(route, func)}: {', '.join(clash)} {route or '/'!r} is "
+            f"Endpoint {_located(route, func)}: {', '.join(clash)} {route or '/'!r} is "
             f"already registered to {' and '.join(holders)}; pick another route or "
             f"method, or remove one of them."
         )
+
+
+def _located(route: object, func: Callable[..., Any]) -> str:
+    """:func:`_label` with the handler's module: two modules' ``def search``
+    read alike, and the reader has to find the file of the other one."""
+    module = getattr(func, "__module__", None)
+    name = _name(func) if module is None else f"{module}.{_name(func)}"
+    return repr(f"{name} ({str(route).strip('/') or '/'})")
 
 
 def check_path_names(label: str, func: Callable[..., Any], path_names: frozenset[str]) -> None:
