@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import pytest
+import werkzeug.exceptions
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from fastapi import HTTPException as FastAPIHTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+# Imported as the app under test imports them: each declares its framework.
+import ajaxkit.django
+import ajaxkit.fastapi
+import ajaxkit.flask
+import ajaxkit.starlette  # noqa: F401
 from ajaxkit import Ajax
 from ajaxkit.testing import Client
 
@@ -50,3 +60,33 @@ def test_a_path_under_the_mount_is_answered(mount: str, path: str) -> None:
 def test_the_mount_root_is_under_the_mount() -> None:
     for path in ("/ajax", "/ajax/"):
         assert Client(_api()).get(path).json()["code"] == "not_found"
+
+
+def _raising(exc: BaseException) -> Ajax:
+    api = Ajax()
+
+    @api.endpoint("notes/{pk}")
+    def note(pk: int) -> None:
+        raise exc
+
+    return api
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "detail"),
+    [
+        (Http404("No note 7."), 404, "No note 7."),
+        (PermissionDenied("Not yours."), 403, "Not yours."),
+        (werkzeug.exceptions.NotFound("No note 7."), 404, "No note 7."),
+        (FastAPIHTTPException(409, "Taken."), 409, "Taken."),
+        (StarletteHTTPException(404, "No note 7."), 404, "No note 7."),
+    ],
+    ids=["django-404", "django-403", "flask-404", "fastapi-409", "starlette-404"],
+)
+def test_a_framework_exception_is_answered_as_under_the_mount(
+    exc: BaseException, status: int, detail: str
+) -> None:
+    # The framework's own errors, raised where the app imports its
+    # integration: the client answered them with a 500, which no mount did.
+    response = Client(_raising(exc)).get("/ajax/notes/7")
+    assert (response.status, response.json()["detail"]) == (status, detail)
