@@ -520,6 +520,19 @@ def test_B8_unsupported_content_type_is_415(client: Client) -> None:
     assert_problem(response, 415, "unsupported_media_type")
 
 
+def test_B8_a_json_body_sent_as_text_is_told_which_header_to_set(client: Client) -> None:
+    # fetch(url, {method: "POST", body: JSON.stringify(data)}) with no
+    # headers sends text/plain: the 415 listed the types it takes, not that
+    # fetch() sends text/plain nor which header sets the type.
+    response = client.post(
+        "/ajax/echo", content=b'{"a": 1}', headers={"Content-Type": "text/plain;charset=UTF-8"}
+    )
+    assert_problem(response, 415, "unsupported_media_type")
+    detail = response.json()["detail"]
+    assert "text/plain" in detail
+    assert "Content-Type: application/json" in detail
+
+
 def test_B9_body_over_limit_is_413(client: Client) -> None:
     big = b'{"a": "' + b"x" * (1024 * 1024) + b'"}'
     response = client.post("/ajax/echo", content=big, headers={"Content-Type": "application/json"})
