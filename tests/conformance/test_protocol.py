@@ -51,6 +51,19 @@ def test_S2_tuple_sets_status(client: Client) -> None:
     assert response.json() == {"id": 1}
 
 
+@pytest.mark.parametrize("kind", ["tuple", "response", "native"])
+def test_S2_a_status_given_as_http_status_is_that_status(
+    client: Client, kind: str, needs: Callable[[str], None]
+) -> None:
+    # `return data, HTTPStatus.CREATED`, as Flask and Django take it: it was
+    # a 500 "not a whole number from 200 to 599".
+    if kind == "native":
+        needs("native")
+    response = client.get(f"/ajax/status/enum/{kind}")
+    assert response.status == 201
+    assert response.content == (b"made" if kind == "native" else b'{"id":1}')
+
+
 def test_S2_tuple_sets_status_and_headers(client: Client) -> None:
     response = client.get("/ajax/status/headers")
     assert response.status == 202

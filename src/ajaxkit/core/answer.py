@@ -6,6 +6,7 @@ Runs only after :mod:`ajaxkit.core.admission` let the request in.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable, Mapping
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.body import BODY_METHODS, ReadBody, parse_body
@@ -106,7 +107,7 @@ def render_result(
     if platform.native_response_types and isinstance(result, platform.native_response_types):
         return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
-        check_status(result.status, endpoint)
+        result.status = check_status(result.status, endpoint)
         check_response_headers(result, endpoint.name)
         if result.stream is not None:
             # HEAD: an empty stream, as below; the flow closes the handler's.
@@ -122,9 +123,9 @@ def render_result(
         return profile.render_native(
             _amended_native(result, endpoint, platform), platform, settings
         )
-    split = split_result(result, profile.tuple_sets_status, profile.none_status)
-    check_status(split[1], endpoint, _TUPLE_HINT if isinstance(result, tuple) else "")
-    return _encoded(split, endpoint, settings, request)
+    value, status, headers = split_result(result, profile.tuple_sets_status, profile.none_status)
+    status = check_status(status, endpoint, _TUPLE_HINT if isinstance(result, tuple) else "")
+    return _encoded((value, status, headers), endpoint, settings, request)
 
 
 def _body_bytes(body: object, endpoint: Endpoint) -> bytes:
@@ -176,7 +177,7 @@ def _amended_native(result: tuple[Any, ...], endpoint: Endpoint, platform: Platf
             "write (response, status), (response, status, headers) or (response, headers)."
         )
     if status is not None:
-        check_status(status, endpoint)
+        status = check_status(status, endpoint)
     headers = checked_headers(headers, endpoint.name)
     if platform.amend_native is None:
         raise ServerError(f"Endpoint {endpoint.name}: {platform.name} cannot amend a response.")
@@ -245,7 +246,7 @@ def _unencodable(endpoint: Endpoint, kind: type) -> str:
     )
 
 
-def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:
+def check_status(status: int, endpoint: Endpoint, hint: str = "") -> int:
     """Refuse a status no final HTTP answer can carry, the same way on every framework.
 
     Left to the framework, Django raises while building its response (its
@@ -254,13 +255,17 @@ def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:
     one without its body, Starlette with it, and a server checking its
     output refuses it), and a float (``402 / 2``) is no status at all,
     which Flask failed on and Starlette wrote as ``201.0``.  ``hint`` is
-    added to the message.
+    added to the message.  Returns the status as a plain ``int``: an
+    ``http.HTTPStatus`` (which every framework takes) is its number.
     """
-    if type(status) is not int or not 200 <= status <= 599:
-        raise ServerError(
-            f"Endpoint {endpoint.name} answered with status {status!r}, "
-            f"not a whole number from 200 to 599.{hint}"
-        )
+    if type(status) is int and 200 <= status <= 599:
+        return status
+    if isinstance(status, HTTPStatus) and 200 <= status <= 599:
+        return int(status)
+    raise ServerError(
+        f"Endpoint {endpoint.name} answered with status {status!r}, "
+        f"not a whole number from 200 to 599.{hint}"
+    )
 
 
 #: A handler returning a tuple of data (``tuple(ids)``) meant an array.
@@ -274,7 +279,7 @@ def _stream_response(
 ) -> AjaxResponse:
     if not isinstance(result, Stream):
         result = Stream.ndjson(result, settings)
-    check_status(result.status, endpoint)
+    status = check_status(result.status, endpoint)
     headers = {"Content-Type": result.media_type, **result.headers}
     headers = checked_headers(headers, endpoint.name)
     stream = _bound_stream(result, endpoint, settings, request, platform)
@@ -284,8 +289,8 @@ def _stream_response(
         # body of b"" would have some frameworks say "Content-Length: 0",
         # which a cache takes for an empty resource.
         empty = _bound_stream(iter(()), endpoint, settings, request, platform)
-        return AjaxResponse(status=stream.status, headers=headers, stream=empty)
-    return AjaxResponse(status=stream.status, headers=headers, stream=stream)
+        return AjaxResponse(status=status, headers=headers, stream=empty)
+    return AjaxResponse(status=status, headers=headers, stream=stream)
 
 
 def _bound_stream(
