@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+import flask
 import pytest
 import werkzeug.exceptions
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from fastapi import HTTPException as FastAPIHTTPException
+from fastapi import Request as FastAPIRequest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 # Imported as the app under test imports them: each declares its framework.
@@ -90,3 +95,23 @@ def test_a_framework_exception_is_answered_as_under_the_mount(
     # integration: the client answered them with a 500, which no mount did.
     response = Client(_raising(exc)).get("/ajax/notes/7")
     assert (response.status, response.json()["detail"]) == (status, detail)
+
+
+@pytest.mark.parametrize("request_class", [HttpRequest, flask.Request, FastAPIRequest])
+def test_a_handler_taking_the_frameworks_request_says_the_client_has_none(
+    caplog: pytest.LogCaptureFixture, request_class: type
+) -> None:
+    # It was handed None, and failed with "'NoneType' object has no
+    # attribute 'headers'", naming neither the client nor the fix.
+    api = Ajax()
+
+    def agent(request: Any) -> dict[str, str]:
+        return {"agent": request.headers.get("User-Agent", "")}
+
+    agent.__annotations__["request"] = request_class
+    api.endpoint("agent")(agent)
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        assert Client(api).get("/ajax/agent").status == 500
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any("agent" in m and "framework's own test client" in m for m in messages), messages
+    assert not any("NoneType" in m for m in messages), messages

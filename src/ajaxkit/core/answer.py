@@ -64,6 +64,20 @@ def _stream_chunks(result: Any, platform: Platform) -> Chunks | None:
     return result if result is not None and is_stream_result(result) else None
 
 
+def _refuse_no_native(endpoint: Endpoint) -> None:
+    """A handler taking the framework's request, called with none (the test client).
+
+    It was handed ``None``, and failed inside with ``'NoneType' object has
+    no attribute 'headers'``, naming neither the client nor the fix.
+    """
+    raise ServerError(
+        f"Endpoint {endpoint.name} takes the framework's own request, and this request "
+        f"came with none: ajaxkit.testing.Client calls endpoints without a framework. "
+        f"Test this endpoint through the framework's own test client, or give the "
+        f"handler ajaxkit's request (annotate it AjaxRequest)."
+    )
+
+
 class HandlerCall:
     """The effect of calling the handler with its bound arguments.
 
@@ -79,10 +93,13 @@ class HandlerCall:
         native = endpoint.request_arg == "native"
         if native:
             kwargs.update(request.path_params)
-        as_native = native or shape.native_request
-        self.args: tuple[Any, ...] = (
-            ((request.native if as_native else request),) if shape.takes_request else ()
-        )
+        if native or shape.native_request:
+            given: Any = request.native
+            if given is None and shape.native_request:
+                _refuse_no_native(endpoint)
+        else:
+            given = request
+        self.args: tuple[Any, ...] = (given,) if shape.takes_request else ()
         self.endpoint, self.kwargs, self.platform = endpoint, kwargs, platform
 
     def sync(self) -> Any:
