@@ -9,10 +9,11 @@ import flask
 import pytest
 import werkzeug.exceptions
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, JsonResponse
 from fastapi import HTTPException as FastAPIHTTPException
 from fastapi import Request as FastAPIRequest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
 
 # Imported as the app under test imports them: each declares its framework.
 import ajaxkit.django
@@ -115,3 +116,22 @@ def test_a_handler_taking_the_frameworks_request_says_the_client_has_none(
     messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
     assert any("agent" in m and "framework's own test client" in m for m in messages), messages
     assert not any("NoneType" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    "response",
+    [JsonResponse({"a": 1}), flask.Response("a"), JSONResponse({"a": 1})],
+    ids=["django", "flask", "starlette"],
+)
+def test_a_frameworks_response_says_the_client_cannot_send_it(
+    caplog: pytest.LogCaptureFixture, response: Any
+) -> None:
+    # The log advised teaching the encoder the response's type, which
+    # would have sent it as JSON data.
+    api = Ajax()
+    api.add("made", lambda: response)
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        assert Client(api).get("/ajax/made").status == 500
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert not any("register(" in m for m in messages), messages
+    assert any("framework's own test client" in m for m in messages), messages

@@ -16,6 +16,7 @@ from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.head import strip_for_head
 from ajaxkit.core.headerfields import check_response_headers, checked_headers
 from ajaxkit.core.limits import check_input_limits
+from ajaxkit.core.platform import declared_platforms
 from ajaxkit.core.streams import Chunks, CloseChunks, Stream, is_stream_result
 from ajaxkit.exceptions import EncodingError, ServerError
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -231,6 +232,18 @@ def _unencodable(endpoint: Endpoint, kind: type) -> str:
     which advice to register an encoder for its type would hide.
     """
     name = f"{kind.__module__}.{kind.__qualname__}"
+    framework = next(
+        (p.name for p in declared_platforms() if issubclass(kind, p.native_response_types)),
+        None,
+    )
+    if framework is not None:
+        # Served where that framework is not: ajaxkit.testing.Client, mostly.
+        return (
+            f"Endpoint {endpoint.name} returned a {framework} response ({name}), which only "
+            f"a {framework} mount can send, not another framework's nor "
+            f"ajaxkit.testing.Client, which calls endpoints without a framework: test "
+            f"this endpoint through the framework's own test client."
+        )
     if issubclass(kind, Awaitable):
         return (
             f"Endpoint {endpoint.name} returned a value of type {name}, an awaitable: "
