@@ -205,6 +205,30 @@ def test_a_model_beside_other_parameters_is_asked_for_as_a_member() -> None:
     assert sent.json() == {"title": "Milk", "notify": True}
 
 
+@pytest.mark.parametrize("annotation", [dict, dict[str, Any]])
+def test_a_lone_dict_parameter_missing_from_the_body_says_it_is_a_member(
+    annotation: Any,
+) -> None:
+    # FastAPI gives a lone `data: dict` the whole JSON body; here it is the
+    # member "data" of the body, and the 422 said only "Field required".
+    api = Ajax()
+
+    def save(data: Any) -> dict[str, Any]:
+        return {"got": data}
+
+    save.__annotations__["data"] = annotation
+    api.endpoint("save", methods=["POST"])(save)
+    app = FastAPI()
+    app.mount("/ajax", ajaxkit.fastapi.app(api))
+    client = TestClient(app, headers={"Sec-Fetch-Site": "same-origin"})
+    [error] = client.post("/ajax/save", json={"title": "Milk"}).json()["errors"]
+    assert (error["pointer"], error["code"]) == ("#/data", "missing")
+    assert '{"data": {...}}' in error["detail"]
+    assert "pydantic model" in error["detail"]
+    sent = client.post("/ajax/save", json={"data": {"title": "Milk"}})
+    assert sent.json() == {"got": {"title": "Milk"}}
+
+
 def test_a_response_parameter_says_how_to_set_headers_and_cookies() -> None:
     # FastAPI's habit: take response: Response and set a cookie on it.
     api = Ajax()

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi import UploadFile as FastAPIUploadFile
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.testclient import TestClient
 from werkzeug.datastructures import FileStorage
 
 import ajaxkit.django
@@ -81,3 +82,42 @@ def test_a_framework_upload_class_says_to_use_uploaded_file(annotation: Any) -> 
     # 422 "photo: Field required"; the others named no alternative.
     with pytest.raises(RegistrationError, match=r"parameter 'photo'.*ajaxkit\.UploadedFile"):
         Ajax().add("photos", _upload_handler(annotation), methods=["POST"])
+
+
+def _registry() -> Ajax:
+    api = Ajax()
+
+    @api.endpoint
+    def hello() -> dict[str, str]:
+        return {"message": "hi"}
+
+    return api
+
+
+@pytest.mark.parametrize("make", [FastAPI, Starlette], ids=["fastapi", "starlette"])
+def test_the_registry_mounted_as_an_asgi_app_names_the_app_to_mount(make: Any) -> None:
+    # app.mount("/ajax", api), the integration's app(api) left out: every
+    # request failed with "'Ajax' object is not callable".
+    app = make()
+    app.mount("/ajax", _registry())
+    with pytest.raises(TypeError, match=r"ajaxkit\.fastapi\.app\(api\).*ajaxkit\.starlette"):
+        TestClient(app).get("/ajax/hello")
+
+
+def test_the_registry_given_to_register_blueprint_names_the_blueprint() -> None:
+    # Failed with "'Ajax' object has no attribute 'register'".
+    with pytest.raises(AttributeError, match=r"ajaxkit\.flask\.blueprint\(api\)"):
+        flask.Flask(__name__).register_blueprint(_registry(), url_prefix="/ajax")  # type: ignore[arg-type]
+
+
+def test_the_registry_given_to_include_router_says_to_mount_it() -> None:
+    # Failed with "'Ajax' object has no attribute '_contains_router'".
+    mount = r'app\.mount\("/ajax", ajaxkit\.fastapi\.app\(api\)\)'
+    with pytest.raises(AttributeError, match=mount):
+        FastAPI().include_router(_registry())  # type: ignore[arg-type]
+
+
+def test_api_urls_as_django_admin_is_written_names_the_include() -> None:
+    # path("ajax/", api.urls), as path("admin/", admin.site.urls) is written.
+    with pytest.raises(AttributeError, match=r"include\(ajaxkit\.django\.urls\(api\)\)"):
+        _registry().urls  # type: ignore[attr-defined]

@@ -12,6 +12,7 @@ framework::
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -19,8 +20,9 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import orjson
 
-from ajaxkit.core.platform import REFERENCE, Platform
+from ajaxkit.core.platform import REFERENCE, Platform, declared_platforms
 from ajaxkit.core.registry import Ajax
+from ajaxkit.exceptions import AjaxError
 from ajaxkit.types import UNLOADED, AjaxRequest, AjaxResponse, Headers, MultiDict
 
 __all__ = ["Client", "Response", "encode_body"]
@@ -110,13 +112,34 @@ def _multipart(fields: list[tuple[str, str]], files: Files) -> tuple[bytes, str]
     return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
 
 
+def _declared_translation(exc: BaseException) -> AjaxError | None:
+    """``exc`` as the integration of its framework translates it under a mount.
+
+    The app under test imports its integration to mount the registry, so a
+    handler's ``Http404`` or ``abort(404)`` is answered here as it is there,
+    not with a 500.
+    """
+    for platform in declared_platforms():
+        error = platform.translate_exception(exc)
+        if error is not None:
+            return error
+    return None
+
+
+#: The reference platform, knowing the imported frameworks' exceptions.
+_TESTING = dataclasses.replace(REFERENCE, translate_exception=_declared_translation)
+
+
 class Client:
     """Calls an :class:`~ajaxkit.Ajax` registry as if it were mounted at ``mount``.
 
     Args:
         api: the registry.
-        mount: the path prefix requests are made under.
-        platform: the platform facts to dispatch with (framework-free).
+        mount: the path prefix requests are made under; a path outside it
+            raises ``ValueError`` (a mounted app would never pass it on).
+        platform: the platform facts to dispatch with (framework-free; the
+            exceptions of every imported integration's framework, such as
+            Django's ``Http404``, are answered as under its mount).
         same_origin: send ``Sec-Fetch-Site: same-origin`` with every request,
             as a browser does for a page's own ``fetch()``, so the CSRF policy
             lets unsafe requests through; ``False`` makes the client look
@@ -130,7 +153,7 @@ class Client:
         self,
         api: Ajax,
         mount: str = "/ajax",
-        platform: Platform = REFERENCE,
+        platform: Platform = _TESTING,
         *,
         same_origin: bool = True,
     ) -> None:
@@ -173,8 +196,8 @@ class Client:
             header_items.setdefault("Content-Length", str(len(body)))
         query = parse_qsl(split.query, keep_blank_values=True) + _pairs(params)
         # Servers hand applications the percent-decoded path (WSGI, ASGI).
-        path = unquote(split.path)
-        route = path[len(self.mount) :] if path.startswith(self.mount) else "\0"
+        path = unquote(split.path if split.path.startswith("/") else f"/{split.path}")
+        route = self._route(path)
         return AjaxRequest(
             method=method,
             path=path,
@@ -184,6 +207,22 @@ class Client:
             body=body,
             user=self.user if self.user is not None else UNLOADED,
             client="127.0.0.1",  # as the frameworks' own test clients say
+        )
+
+    def _route(self, path: str) -> str:
+        """The route of ``path`` below the mount.
+
+        A path outside it is a mistake in the test (the mount left out), which
+        a mounted app would answer with the framework's own 404, never the
+        registry's: say so rather than answer a 404 naming no route.
+        """
+        mount = self.mount
+        if path == mount or path.startswith(f"{mount}/"):
+            return path[len(mount) :]
+        raise ValueError(
+            f"{path!r} is not under the client's mount {mount or '/'!r}: write "
+            f"{mount + '/' + path.lstrip('/')!r}, or give the client the mount your "
+            f"paths are under: Client(api, mount=...)."
         )
 
     def _default_headers(self) -> dict[str, str]:

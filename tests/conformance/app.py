@@ -16,6 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
+from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -407,6 +408,15 @@ def _success_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("status/native-headers")
     def native_with_headers(request: AjaxRequest) -> Any:
         return natives.response(202, b"made", "text/plain", []), {"X-Custom": "only"}
+
+    @api.endpoint("status/enum/{kind}")
+    def enum_status(request: AjaxRequest, kind: str) -> Any:
+        # http.HTTPStatus, as Django, Flask and FastAPI code writes statuses.
+        if kind == "response":
+            return AjaxResponse(status=HTTPStatus.CREATED, body=b'{"id":1}')
+        if kind == "native":
+            return natives.response(200, b"made", "text/plain", []), HTTPStatus.CREATED
+        return {"id": 1}, HTTPStatus.CREATED
 
     @api.endpoint("native/binary")
     def native_binary(request: AjaxRequest) -> Any:

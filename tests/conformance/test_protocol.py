@@ -51,6 +51,19 @@ def test_S2_tuple_sets_status(client: Client) -> None:
     assert response.json() == {"id": 1}
 
 
+@pytest.mark.parametrize("kind", ["tuple", "response", "native"])
+def test_S2_a_status_given_as_http_status_is_that_status(
+    client: Client, kind: str, needs: Callable[[str], None]
+) -> None:
+    # `return data, HTTPStatus.CREATED`, as Flask and Django take it: it was
+    # a 500 "not a whole number from 200 to 599".
+    if kind == "native":
+        needs("native")
+    response = client.get(f"/ajax/status/enum/{kind}")
+    assert response.status == 201
+    assert response.content == (b"made" if kind == "native" else b'{"id":1}')
+
+
 def test_S2_tuple_sets_status_and_headers(client: Client) -> None:
     response = client.get("/ajax/status/headers")
     assert response.status == 202
@@ -518,6 +531,19 @@ def test_B7_malformed_json_is_400(client: Client) -> None:
 def test_B8_unsupported_content_type_is_415(client: Client) -> None:
     response = client.post("/ajax/echo", content=b"<a/>", headers={"Content-Type": "text/xml"})
     assert_problem(response, 415, "unsupported_media_type")
+
+
+def test_B8_a_json_body_sent_as_text_is_told_which_header_to_set(client: Client) -> None:
+    # fetch(url, {method: "POST", body: JSON.stringify(data)}) with no
+    # headers sends text/plain: the 415 listed the types it takes, not that
+    # fetch() sends text/plain nor which header sets the type.
+    response = client.post(
+        "/ajax/echo", content=b'{"a": 1}', headers={"Content-Type": "text/plain;charset=UTF-8"}
+    )
+    assert_problem(response, 415, "unsupported_media_type")
+    detail = response.json()["detail"]
+    assert "text/plain" in detail
+    assert "Content-Type: application/json" in detail
 
 
 def test_B9_body_over_limit_is_413(client: Client) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from collections.abc import Coroutine
 from decimal import Decimal
 from typing import Any
 
@@ -146,6 +147,54 @@ def test_an_endpoint_returning_an_iterable_is_told_to_make_it_a_list(
     kind = type(value).__qualname__
     assert any(f"{kind}, which is iterable but not a list" in m for m in messages), messages
     assert any("list(...)" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("value", [b"%PDF-1.7", bytearray(b"ab"), memoryview(b"ab")])
+def test_an_endpoint_returning_bytes_is_told_how_to_send_them(
+    caplog: pytest.LogCaptureFixture, value: Any
+) -> None:
+    # A file's contents returned as they are: list(...) of them would send
+    # an array of byte values, which is never what was meant.
+    api = Ajax()
+
+    @api.endpoint("report")
+    def report() -> Any:
+        return value
+
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = Client(api).get("/ajax/report")
+    assert response.json()["code"] == "encoding_failed"
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert not any("list(...)" in m for m in messages), messages
+    assert any("report" in m and "AjaxResponse(body=" in m for m in messages), messages
+    assert any(".decode()" in m for m in messages), messages
+
+
+async def _load_user() -> dict[str, str]:
+    return {"name": "ada"}
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_an_endpoint_returning_a_coroutine_is_told_to_await_it(
+    caplog: pytest.LogCaptureFixture, nested: bool
+) -> None:
+    # `return load_user()`, the await forgotten: the advice to register an
+    # encoder for coroutine sent the reader the wrong way.
+    api = Ajax()
+    made: list[Coroutine[Any, Any, dict[str, str]]] = []
+
+    @api.endpoint("me")
+    async def me() -> Any:
+        made.append(_load_user())
+        return {"user": made[0]} if nested else made[0]
+
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = Client(api).get("/ajax/me")
+    made[0].close()  # never awaited, as in the handler: no warning about it here
+    assert response.json()["code"] == "encoding_failed"
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert not any("register(" in m for m in messages), messages
+    assert any("me" in m and "without await" in m for m in messages), messages
 
 
 @pytest.mark.parametrize(

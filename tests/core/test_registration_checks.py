@@ -6,6 +6,7 @@ answer (a 405 listing ``P, O, S, T``; a 422 for a parameter called ``req``).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -233,6 +234,29 @@ def test_a_catch_all_parameter_is_refused(handler: Any, name: str) -> None:
     assert list(api.router) == own
 
 
+def _timed(handler: Any) -> Any:
+    """A decorator of the app's own, written without functools.wraps."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return handler(*args, **kwargs)
+
+    return wrapper
+
+
+def test_a_wrapper_without_functools_wraps_is_told_to_use_it() -> None:
+    # Told to name each input as a parameter, which the handler beneath
+    # already did: with functools.wraps its parameters are the ones read.
+    def add(request: AjaxRequest, a: int) -> dict[str, int]:
+        return {"a": a}
+
+    asked = r"\(add\)'.*\*args would never receive.*@functools\.wraps\(handler\)"
+    with pytest.raises(RegistrationError, match=asked):
+        Ajax().endpoint("add")(_timed(add))
+    api = Ajax()
+    api.endpoint("add")(functools.wraps(add)(_timed(add)))
+    assert Client(api).get("/ajax/add?a=2").json() == {"a": 2}
+
+
 def test_a_permission_that_is_not_callable_is_refused() -> None:
     api = Ajax()
     with pytest.raises(RegistrationError, match=r"orders\)'.*permission must be a callable"):
@@ -365,6 +389,72 @@ def test_a_callable_object_as_handler_is_refused_naming_the_endpoint() -> None:
     # It failed inside typing.get_type_hints, naming neither the endpoint nor the fix.
     with pytest.raises(RegistrationError, match=r"'search'.*Search.*__call__"):
         Ajax().endpoint("search")(Search())
+
+
+class UndeclaredRequest:
+    """A framework's request class whose ajaxkit integration is not imported yet."""
+
+
+def test_a_request_annotated_with_a_class_no_integration_declares_is_refused() -> None:
+    # FastAPI's `request: Request` in a module registered before ajaxkit.fastapi
+    # was imported: the handler got ajaxkit's AjaxRequest, and its
+    # `await request.json()` was a 500 on every call.
+    async def body(request: UndeclaredRequest) -> dict[str, str]:
+        return {}
+
+    refusal = r"body \(body\)'.*'request' is annotated .*UndeclaredRequest.*import the"
+    with pytest.raises(RegistrationError, match=refusal):
+        Ajax().endpoint("body")(body)
+
+
+def test_a_request_annotation_the_request_satisfies_is_taken() -> None:
+    def plain(request: AjaxRequest) -> None: ...
+
+    def anything(request: Any) -> None: ...
+
+    def base(request: object) -> None: ...
+
+    def bare(request) -> None:  # type: ignore[no-untyped-def]
+        ...
+
+    api = Ajax()
+    for handler in (plain, anything, base, bare):
+        api.endpoint(handler.__name__)(handler)
+    assert Client(api).get("/ajax/base").status == 204
+
+
+def test_a_partial_as_handler_is_refused_naming_the_endpoint() -> None:
+    def search(request: AjaxRequest, kind: str, q: str = "") -> dict[str, str]:
+        return {"kind": kind, "q": q}
+
+    # It failed inside typing.get_type_hints with a TypeError naming neither
+    # the endpoint nor the fix; read as its signature, ?kind= would have
+    # replaced the value the partial fixes.
+    with pytest.raises(RegistrationError, match=r"'people'.*functools.partial.*def "):
+        Ajax().endpoint("people")(functools.partial(search, kind="person"))
+
+
+class NoteView:
+    """A class-based view, as Flask's MethodView or Django's View is written."""
+
+    def get(self, request: AjaxRequest) -> dict[str, str]:
+        return {}
+
+
+class NoteBuilder:
+    def __init__(self, request: AjaxRequest, title: str = "") -> None:
+        self.title = title
+
+
+@pytest.mark.parametrize("cls", [NoteView, NoteBuilder])
+def test_a_class_as_handler_is_refused_naming_the_endpoint(cls: type) -> None:
+    # It registered, and every call was a 500: the instance the class made
+    # (or the TypeError making it) was the answer.
+    api = Ajax()
+    refusal = rf"'notes'.*not the class {cls.__name__}.*methods="
+    with pytest.raises(RegistrationError, match=refusal):
+        api.endpoint("notes")(cls)
+    assert "notes" not in [route.pattern for route in api.router]
 
 
 @pytest.mark.parametrize("methods", [["GET"], ["PUT", "DELETE"]])

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from ajaxkit import Ajax, MethodNotAllowed, NotFound
+from ajaxkit import Ajax, AjaxRequest, MethodNotAllowed, NotFound
 from ajaxkit.core.routing import Router, mount_path
 from ajaxkit.exceptions import RegistrationError
 
@@ -39,6 +42,24 @@ def test_same_route_and_method_twice_is_refused() -> None:
     api.add("notes", handler, methods=["POST"])  # another method: fine
     with pytest.raises(RegistrationError, match="already registered"):
         api.add("/notes/", handler, methods=["get"])
+
+
+def _search_in(module: str) -> Callable[..., Any]:
+    def search(request: AjaxRequest) -> None: ...
+
+    search.__module__ = module
+    return search
+
+
+def test_a_clash_between_two_modules_names_both_modules() -> None:
+    # Two modules each with a `def search` under @api.endpoint: the message
+    # read "'search (search)' is already registered to 'search (search)'",
+    # leaving the reader to guess which file holds the other one.
+    api = Ajax()
+    api.endpoint(_search_in("shop.users"))
+    clash = r"'shop\.notes\..*search \(search\)'.*registered to 'shop\.users\..*search \(search\)'"
+    with pytest.raises(RegistrationError, match=clash):
+        api.endpoint(_search_in("shop.notes"))
 
 
 def test_methods_per_route_and_allow_lists_head_and_options() -> None:

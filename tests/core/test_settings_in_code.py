@@ -214,3 +214,16 @@ def test_an_async_user_loader_is_refused(loader: Any) -> None:
     # request through.
     with pytest.raises(ConfigurationError, match=r"Settings\(user_loader=.*\): .*async"):
         Ajax(user_loader=loader)
+
+
+@pytest.mark.parametrize(
+    ("name", "part"),
+    [("csrf_trusted_origins", "trusted_origins"), ("csrf_allow_same_site", "allow_same_site")],
+)
+def test_a_csrf_part_given_flat_names_the_policy_to_put_it_in(name: str, part: str) -> None:
+    # Written as the AJAXKIT_CSRF_TRUSTED_ORIGINS setting reads, it was
+    # answered "did you mean 'trusted_proxies'?", another security setting.
+    given: dict[str, Any] = {name: ["https://shop.example"]}
+    with pytest.raises(ConfigurationError, match=rf"{name}.*csrf=CsrfPolicy\({part}=") as refused:
+        Ajax(**given)
+    assert "trusted_proxies" not in str(refused.value)

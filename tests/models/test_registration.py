@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.models import ModelEndpoint, action
@@ -67,6 +68,62 @@ def test_a_field_list_written_as_a_string_says_so(backend: Backend) -> None:
         wanted = rf"Letters.{attr} must be a tuple of field names such as \('label',\)"
         with pytest.raises(RegistrationError, match=rf"api.model\(Tag\): {wanted}"):
             Ajax().model(backend.models.Tag, endpoint, **backend.options())
+
+
+class TagSchema(BaseModel):
+    label: str
+
+
+class TagFields:
+    fields = ("label",)
+
+
+@pytest.mark.parametrize("given", [TagSchema, TagFields, TagFields(), "TagEndpoint"])
+def test_an_endpoint_that_is_no_model_endpoint_class_is_refused(
+    backend: Backend, given: Any
+) -> None:
+    # A schema (django-ninja's habit) or a plain class failed with Python's
+    # TypeError from calling it, naming neither api.model nor the fix.
+    wanted = r"api.model\(Tag\): the endpoint must be a ModelEndpoint subclass.*not "
+    with pytest.raises(RegistrationError, match=wanted):
+        Ajax().model(backend.models.Tag, given, **backend.options())
+
+
+def test_fields_all_as_django_rest_framework_writes_it_says_to_leave_fields_out(
+    backend: Backend,
+) -> None:
+    # The advice for a string, ("__all__",), then failed as "'__all__' is
+    # not a field".
+    endpoint = type("Everything", (ModelEndpoint,), {"fields": "__all__"})
+    wanted = r"api.model\(Tag\): Everything.fields = '__all__'.*leave fields out"
+    with pytest.raises(RegistrationError, match=wanted) as refused:
+        Ajax().model(backend.models.Tag, endpoint, **backend.options())
+    assert "('__all__',)" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("attr", "value", "advice"),
+    [
+        ("exclude", ("slug",), r"list the fields to show in fields="),
+        ("read_only_fields", ("slug",), r"read_only = \("),
+        ("Meta", type("Meta", (), {"fields": ("label",)}), r"attributes of the endpoint"),
+        ("extra_kwargs", {"slug": {"read_only": True}}, r"read_only = \("),
+        ("permission_classes", (), r"can_list.*can_delete"),
+        ("filterset_fields", ("label",), r"filter_fields = \("),
+        ("page_size", 10, r"default_limit"),
+        ("http_method_names", ["get"], r"operations = \("),
+    ],
+)
+def test_another_frameworks_endpoint_attributes_are_refused(
+    backend: Backend, attr: str, value: Any, advice: str
+) -> None:
+    # Django REST framework's and django-ninja's names, as their users write
+    # them: ignored, exclude = ("password",) showed the password hash, and
+    # read_only_fields left its fields writable by every client.
+    endpoint = type("TagEndpoint", (ModelEndpoint,), {attr: value})
+    wanted = rf"api.model\(Tag\): TagEndpoint.{attr} is not an ajaxkit attribute.*{advice}"
+    with pytest.raises(RegistrationError, match=wanted):
+        Ajax().model(backend.models.Tag, endpoint, **backend.options())
 
 
 def test_read_only_and_version_field_name_fields_of_the_model(backend: Backend) -> None:

@@ -5,7 +5,8 @@ Runs only after :mod:`ajaxkit.core.admission` let the request in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from ajaxkit.core.body import BODY_METHODS, ReadBody, parse_body
@@ -15,6 +16,7 @@ from ajaxkit.core.endpoint import Endpoint
 from ajaxkit.core.head import strip_for_head
 from ajaxkit.core.headerfields import check_response_headers, checked_headers
 from ajaxkit.core.limits import check_input_limits
+from ajaxkit.core.platform import declared_platforms
 from ajaxkit.core.streams import Chunks, CloseChunks, Stream, is_stream_result
 from ajaxkit.exceptions import EncodingError, ServerError
 from ajaxkit.types import AjaxRequest, AjaxResponse
@@ -63,6 +65,20 @@ def _stream_chunks(result: Any, platform: Platform) -> Chunks | None:
     return result if result is not None and is_stream_result(result) else None
 
 
+def _refuse_no_native(endpoint: Endpoint) -> None:
+    """A handler taking the framework's request, called with none (the test client).
+
+    It was handed ``None``, and failed inside with ``'NoneType' object has
+    no attribute 'headers'``, naming neither the client nor the fix.
+    """
+    raise ServerError(
+        f"Endpoint {endpoint.name} takes the framework's own request, and this request "
+        f"came with none: ajaxkit.testing.Client calls endpoints without a framework. "
+        f"Test this endpoint through the framework's own test client, or give the "
+        f"handler ajaxkit's request (annotate it AjaxRequest)."
+    )
+
+
 class HandlerCall:
     """The effect of calling the handler with its bound arguments.
 
@@ -78,10 +94,13 @@ class HandlerCall:
         native = endpoint.request_arg == "native"
         if native:
             kwargs.update(request.path_params)
-        as_native = native or shape.native_request
-        self.args: tuple[Any, ...] = (
-            ((request.native if as_native else request),) if shape.takes_request else ()
-        )
+        if native or shape.native_request:
+            given: Any = request.native
+            if given is None and shape.native_request:
+                _refuse_no_native(endpoint)
+        else:
+            given = request
+        self.args: tuple[Any, ...] = (given,) if shape.takes_request else ()
         self.endpoint, self.kwargs, self.platform = endpoint, kwargs, platform
 
     def sync(self) -> Any:
@@ -106,7 +125,7 @@ def render_result(
     if platform.native_response_types and isinstance(result, platform.native_response_types):
         return profile.render_native(result, platform, settings)
     if isinstance(result, AjaxResponse):
-        check_status(result.status, endpoint)
+        result.status = check_status(result.status, endpoint)
         check_response_headers(result, endpoint.name)
         if result.stream is not None:
             # HEAD: an empty stream, as below; the flow closes the handler's.
@@ -122,9 +141,9 @@ def render_result(
         return profile.render_native(
             _amended_native(result, endpoint, platform), platform, settings
         )
-    split = split_result(result, profile.tuple_sets_status, profile.none_status)
-    check_status(split[1], endpoint, _TUPLE_HINT if isinstance(result, tuple) else "")
-    return _encoded(split, endpoint, settings, request)
+    value, status, headers = split_result(result, profile.tuple_sets_status, profile.none_status)
+    status = check_status(status, endpoint, _TUPLE_HINT if isinstance(result, tuple) else "")
+    return _encoded((value, status, headers), endpoint, settings, request)
 
 
 def _body_bytes(body: object, endpoint: Endpoint) -> bytes:
@@ -176,7 +195,7 @@ def _amended_native(result: tuple[Any, ...], endpoint: Endpoint, platform: Platf
             "write (response, status), (response, status, headers) or (response, headers)."
         )
     if status is not None:
-        check_status(status, endpoint)
+        status = check_status(status, endpoint)
     headers = checked_headers(headers, endpoint.name)
     if platform.amend_native is None:
         raise ServerError(f"Endpoint {endpoint.name}: {platform.name} cannot amend a response.")
@@ -213,6 +232,33 @@ def _unencodable(endpoint: Endpoint, kind: type) -> str:
     which advice to register an encoder for its type would hide.
     """
     name = f"{kind.__module__}.{kind.__qualname__}"
+    framework = next(
+        (p.name for p in declared_platforms() if issubclass(kind, p.native_response_types)),
+        None,
+    )
+    if framework is not None:
+        # Served where that framework is not: ajaxkit.testing.Client, mostly.
+        return (
+            f"Endpoint {endpoint.name} returned a {framework} response ({name}), which only "
+            f"a {framework} mount can send, not another framework's nor "
+            f"ajaxkit.testing.Client, which calls endpoints without a framework: test "
+            f"this endpoint through the framework's own test client."
+        )
+    if issubclass(kind, Awaitable):
+        return (
+            f"Endpoint {endpoint.name} returned a value of type {name}, an awaitable: "
+            f"an async function called without await. Await it (return await load(...)), "
+            f"in an async def handler."
+        )
+    if issubclass(kind, (bytes, bytearray, memoryview)):
+        # Iterable too, but list(...) of a file's contents is an array of numbers.
+        return (
+            f"Endpoint {endpoint.name} returned a value of type {name}, which JSON "
+            f"cannot carry. To send the bytes as the body, return "
+            f"AjaxResponse(body=..., headers={{'Content-Type': 'application/pdf'}}) "
+            f"(from ajaxkit) with their media type, or your framework's own response; "
+            f"to send text, .decode() them."
+        )
     if issubclass(kind, Iterable) and not issubclass(kind, Mapping):
         return (
             f"Endpoint {endpoint.name} returned a value of type {name}, which is iterable "
@@ -230,7 +276,7 @@ def _unencodable(endpoint: Endpoint, kind: type) -> str:
     )
 
 
-def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:
+def check_status(status: int, endpoint: Endpoint, hint: str = "") -> int:
     """Refuse a status no final HTTP answer can carry, the same way on every framework.
 
     Left to the framework, Django raises while building its response (its
@@ -239,13 +285,17 @@ def check_status(status: int, endpoint: Endpoint, hint: str = "") -> None:
     one without its body, Starlette with it, and a server checking its
     output refuses it), and a float (``402 / 2``) is no status at all,
     which Flask failed on and Starlette wrote as ``201.0``.  ``hint`` is
-    added to the message.
+    added to the message.  Returns the status as a plain ``int``: an
+    ``http.HTTPStatus`` (which every framework takes) is its number.
     """
-    if type(status) is not int or not 200 <= status <= 599:
-        raise ServerError(
-            f"Endpoint {endpoint.name} answered with status {status!r}, "
-            f"not a whole number from 200 to 599.{hint}"
-        )
+    if type(status) is int and 200 <= status <= 599:
+        return status
+    if isinstance(status, HTTPStatus) and 200 <= status <= 599:
+        return int(status)
+    raise ServerError(
+        f"Endpoint {endpoint.name} answered with status {status!r}, "
+        f"not a whole number from 200 to 599.{hint}"
+    )
 
 
 #: A handler returning a tuple of data (``tuple(ids)``) meant an array.
@@ -259,7 +309,7 @@ def _stream_response(
 ) -> AjaxResponse:
     if not isinstance(result, Stream):
         result = Stream.ndjson(result, settings)
-    check_status(result.status, endpoint)
+    status = check_status(result.status, endpoint)
     headers = {"Content-Type": result.media_type, **result.headers}
     headers = checked_headers(headers, endpoint.name)
     stream = _bound_stream(result, endpoint, settings, request, platform)
@@ -269,8 +319,8 @@ def _stream_response(
         # body of b"" would have some frameworks say "Content-Length: 0",
         # which a cache takes for an empty resource.
         empty = _bound_stream(iter(()), endpoint, settings, request, platform)
-        return AjaxResponse(status=stream.status, headers=headers, stream=empty)
-    return AjaxResponse(status=stream.status, headers=headers, stream=stream)
+        return AjaxResponse(status=status, headers=headers, stream=empty)
+    return AjaxResponse(status=status, headers=headers, stream=stream)
 
 
 def _bound_stream(

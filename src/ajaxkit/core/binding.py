@@ -184,11 +184,16 @@ class Binder:
         self.whole_input = lone if lone is not None and _is_model(annotations[lone]) else None
         #: A lone list parameter, which a JSON array body fills whole (rule B5).
         self.whole_array = lone if lone in self.list_names and lone not in self.file_names else None
-        self.member_models = frozenset(
-            name
+        models = {
+            name: _MEMBER_DETAIL
             for name, annotation in annotations.items()
             if self.whole_input is None and name not in path_names and _is_model(annotation)
-        )
+        }
+        if lone is not None and _is_mapping(annotations[lone]):
+            # FastAPI gives a lone `data: dict` the whole body; here it is a member.
+            models[lone] = _MAPPING_DETAIL
+        #: What a missing body member says, by parameter: it is a member of the body.
+        self.member_details: Mapping[str, str] = models
         self.known = frozenset(annotations)
         optional = self.defaults.keys() | self.factories.keys()
         fields = {
@@ -365,7 +370,7 @@ class Binder:
             value = adapter.validate_python(raw)
         except ValidationError as exc:
             errors = field_errors(exc, is_parameter=is_parameter)
-            errors = _say_member(say_empty(errors, blanked), self.member_models)
+            errors = _say_member(say_empty(errors, blanked), self.member_details)
             raise ValidationFailed(errors, too_many_errors(exc)) from exc
         bad = unwritable(value)
         if bad is not None:
@@ -432,20 +437,21 @@ def _children(value: Any) -> Iterable[tuple[Any, Any]]:
     return ()
 
 
-def _say_member(errors: list[FieldError], member_models: frozenset[str]) -> list[FieldError]:
-    """Each model parameter missing from a body says it is a member of it.
+def _say_member(errors: list[FieldError], member_details: Mapping[str, str]) -> list[FieldError]:
+    """Each model (or lone dict) parameter missing from a body says it is a member of it.
 
     FastAPI users send the model's fields at the top of the body, as
     FastAPI reads a model beside scalar parameters (which it takes from the
-    query string); here the body holds every parameter by name.
+    query string), and a lone ``dict`` parameter as the whole body; here
+    the body holds every parameter by name.
     """
-    if not member_models:
+    if not member_details:
         return errors
     return [
-        {**error, "detail": _MEMBER_DETAIL.format(name=name)}
+        {**error, "detail": member_details[name].format(name=name)}
         if error.get("code") == "missing"
         and (name := _located_name(error)) is not None
-        and name in member_models
+        and name in member_details
         else error
         for error in errors
     ]
@@ -455,6 +461,16 @@ _MEMBER_DETAIL = (
     'Field required: this model is the member "{name}" of the body, sent as '
     '{{"{name}": {{...}}}}; only a lone model parameter receives the whole body.'
 )
+_MAPPING_DETAIL = (
+    'Field required: "{name}" is the member "{name}" of the body, sent as '
+    '{{"{name}": {{...}}}}; only a lone pydantic model parameter receives the whole body.'
+)
+
+
+def _is_mapping(annotation: Any) -> bool:
+    annotation = _strip_annotated(annotation)
+    origin = typing.get_origin(annotation) or annotation
+    return isinstance(origin, type) and issubclass(origin, Mapping)
 
 
 def _located_name(error: FieldError) -> str | None:

@@ -92,9 +92,18 @@ def parse_body(
         )
     else:
         raise UnsupportedMediaType(
-            f"Send the body as one of: {', '.join(SUPPORTED_TYPES)}.",
-            headers={"Accept-Post": ", ".join(SUPPORTED_TYPES)},
+            _UNSUPPORTED, headers={"Accept-Post": ", ".join(SUPPORTED_TYPES)}
         )
+
+
+#: What a 415 says.  ``fetch()`` sends a string body (``JSON.stringify(data)``)
+#: as ``text/plain`` unless given the header: a list of the types taken
+#: alone did not say what was wrong with such a request.
+_UNSUPPORTED = (
+    f"Send the body as one of: {', '.join(SUPPORTED_TYPES)}, named in its "
+    f"Content-Type header: fetch() sends a string body, such as JSON.stringify(data), "
+    f"as text/plain unless given Content-Type: application/json."
+)
 
 
 #: Bodies from this size on are parsed with the garbage collector held off:

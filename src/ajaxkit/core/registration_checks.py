@@ -14,6 +14,7 @@ building the endpoint and runs the build inside :func:`explained`.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import re
@@ -29,6 +30,7 @@ from ajaxkit.core.binding import handler_signature
 from ajaxkit.core.platform import DecoratorCheck, declared_platforms
 from ajaxkit.core.routing import CONVERTERS, pattern_problem, unknown_converters
 from ajaxkit.exceptions import RegistrationError
+from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:  # the endpoint module imports this one
     from ajaxkit.core.endpoint import Endpoint
@@ -50,6 +52,7 @@ __all__ = [
     "check_parameters",
     "check_path_names",
     "check_registration",
+    "check_request_annotation",
     "check_route",
     "check_route_syntax",
     "check_routine",
@@ -84,6 +87,7 @@ def check_registration(
     hints = _hints(func)  # read once: the checks below each need them
     if "WEBSOCKET" not in checked:  # a WebSocket handler's first parameter is its socket
         check_request_spelling(label, func, hints)
+        check_request_annotation(label, func, hints)
     check_parameters(label, func, hints)
     check_upload_types(label, func, hints)
     check_injected_types(label, func, hints)
@@ -200,13 +204,31 @@ _ANGLE_SEGMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 def check_routine(route: str, func: Callable[..., Any]) -> None:
     """A handler is a function or a method, whose parameters and hints are read.
 
-    An object of a class with ``__call__`` failed inside
-    ``typing.get_type_hints``, naming neither the endpoint nor the fix.
-    (Other callables the wrappers make, ``functools.partial``, are read
-    through what they wrap.)  Named by its route: the object has no name.
+    A class (a class-based view) registered and answered every call with a
+    500.  An object of a class with ``__call__``, or a ``functools.partial``,
+    failed inside ``typing.get_type_hints``, naming neither the endpoint nor
+    the fix.  (A partial a wrapper made with ``functools.wraps``, as Django's
+    ``method_decorator`` does, is read through what it wraps.)  Named by its
+    route: the object has no name.
     """
     if inspect.isroutine(func):
         return
+    if isinstance(func, functools.partial) and not hasattr(func, "__wrapped__"):
+        raise RegistrationError(
+            f"Endpoint {route or '/'!r}: a handler must be a function or a method "
+            f"(def or async def), not a functools.partial: its parameters bind by "
+            f"name, so a client could replace the arguments it fixes. Write a def "
+            f"that calls {getattr(func.func, '__name__', 'the function')} with them."
+        )
+    if inspect.isclass(func):
+        # A class-based view, as Flask's MethodView or Django's View: it
+        # registered, and every call answered 500 with the instance it made.
+        raise RegistrationError(
+            f"Endpoint {route or '/'!r}: a handler must be a function or a method "
+            f"(def or async def), not the class {func.__qualname__}; ajaxkit has no "
+            "class-based endpoints: register a function for each method, "
+            "api.endpoint(route, methods=['GET']) on one and methods=['POST'] on another."
+        )
     if inspect.isfunction(inspect.getattr_static(type(func), "__call__", None)):
         raise RegistrationError(
             f"Endpoint {route or '/'!r}: a handler must be a function or a method "
@@ -287,12 +309,20 @@ def check_free(
     """
     clash = sorted(methods & taken.keys())
     if clash:
-        holders = sorted({_label(route, taken[method].func) for method in clash})
+        holders = sorted({_located(route, taken[method].func) for method in clash})
         raise RegistrationError(
-            f"Endpoint {_label(route, func)}: {', '.join(clash)} {route or '/'!r} is "
+            f"Endpoint {_located(route, func)}: {', '.join(clash)} {route or '/'!r} is "
             f"already registered to {' and '.join(holders)}; pick another route or "
             f"method, or remove one of them."
         )
+
+
+def _located(route: object, func: Callable[..., Any]) -> str:
+    """:func:`_label` with the handler's module: two modules' ``def search``
+    read alike, and the reader has to find the file of the other one."""
+    module = getattr(func, "__module__", None)
+    name = _name(func) if module is None else f"{module}.{_name(func)}"
+    return repr(f"{name} ({str(route).strip('/') or '/'})")
 
 
 def check_path_names(label: str, func: Callable[..., Any], path_names: frozenset[str]) -> None:
@@ -341,6 +371,38 @@ def check_request_spelling(label: str, func: Callable[..., Any], hints: Mapping[
             f"'request' or annotate it (AjaxRequest, or your framework's request class) to "
             f"receive the request, or give it a type ({first.name}: str) if it is a parameter."
         )
+
+
+def check_request_annotation(
+    label: str, func: Callable[..., Any], hints: Mapping[str, Any]
+) -> None:
+    """A first parameter named ``request`` gets what its annotation names.
+
+    Annotated with a framework's request class whose integration was not
+    imported yet (a module of endpoints registered before the one mounting
+    them imports ``ajaxkit.fastapi``), it was given ajaxkit's
+    ``AjaxRequest`` instead, and ``await request.json()`` was a 500 on
+    every call; spelt ``req``, the same handler is refused.
+    """
+    params = list(_parameters(func).values())
+    annotation = hints.get("request")
+    if not params or params[0].name != "request" or not isinstance(annotation, type):
+        return
+    if annotation is Any:  # a class since Python 3.11
+        return
+    native = tuple(t for p in declared_platforms() for t in p.request_types)
+    try:
+        if issubclass(AjaxRequest, annotation) or issubclass(annotation, native):
+            return
+    except TypeError:  # a Protocol that cannot be checked: the reader's own promise
+        return
+    raise RegistrationError(
+        f"Endpoint {label}: 'request' is annotated {annotation.__module__}."
+        f"{annotation.__qualname__}, which no imported ajaxkit integration knows, so it "
+        f"would be given ajaxkit's AjaxRequest instead. If it is your framework's request "
+        f"class, import the integration (ajaxkit.django, ajaxkit.flask, ajaxkit.starlette "
+        f"or ajaxkit.fastapi) before registering; otherwise annotate it AjaxRequest."
+    )
 
 
 def check_parameters(
@@ -511,14 +573,27 @@ def check_catch_all(route: str, func: Callable[..., Any]) -> None:
     A view wrapped with ``@ajax`` is not checked: ``*args, **kwargs`` is the
     signature Django gives class-based view methods.
     """
-    for param in _parameters(func).values():
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+    params = _parameters(func).values()
+    wrapper = {p.kind for p in params} == _CATCH_ALL
+    for param in params:
+        if param.kind in _CATCH_ALL:
             stars = "*" if param.kind is param.VAR_POSITIONAL else "**"
             raise RegistrationError(
                 f"Endpoint {_label(route, func)}: {stars}{param.name} would never receive "
                 f"anything, since parameters are bound by name; name each input as a "
                 f"parameter, or read them all from request.query or request.data."
+                + (_WRAPPER_HINT if wrapper else "")
             )
+
+
+_CATCH_ALL = frozenset({inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD})
+
+#: ``def wrapper(*args, **kwargs)`` is a decorator's, which hid the
+#: handler's own parameters by leaving out ``functools.wraps``.
+_WRAPPER_HINT = (
+    " If this is a decorator's wrapper, decorate it with @functools.wraps(handler): "
+    "the handler's own parameters are then the ones read."
+)
 
 
 def check_decorators(route: str, func: Callable[..., Any]) -> None:

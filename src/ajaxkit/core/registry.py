@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar, overload
 
 from ajaxkit.core.assets import serve_client
 from ajaxkit.core.config import over_config, settings_from_config
@@ -46,6 +46,25 @@ def _csrf_token() -> None:
 _OTHER_FRAMEWORKS_DECORATORS = frozenset(
     {"get", "post", "put", "patch", "delete", "route", "api_route"}
 )
+
+#: How each framework mounts a registry, for the registry given where the
+#: framework wants its own kind of object.
+_MOUNTING = (
+    'app.mount("/ajax", ajaxkit.fastapi.app(api)) on FastAPI, '
+    'Mount("/ajax", app=ajaxkit.starlette.app(api)) on Starlette, '
+    'app.register_blueprint(ajaxkit.flask.blueprint(api), url_prefix="/ajax") on Flask, '
+    'path("ajax/", include(ajaxkit.django.urls(api))) on Django'
+)
+
+#: Attributes frameworks reach for on what they are given to mount
+#: (Flask's register_blueprint calls ``register``; FastAPI's include_router
+#: ``_contains_router`` or ``routes``; Django's admin is ``admin.site.urls``).
+_MOUNT_ATTRIBUTES = {
+    "register": 'app.register_blueprint(ajaxkit.flask.blueprint(api), url_prefix="/ajax")',
+    "_contains_router": 'app.mount("/ajax", ajaxkit.fastapi.app(api))',
+    "routes": 'app.mount("/ajax", ajaxkit.fastapi.app(api))',
+    "urls": 'path("ajax/", include(ajaxkit.django.urls(api)))',
+}
 
 
 class _Defaulted(NamedTuple):
@@ -108,7 +127,20 @@ class Ajax:
                     f'@api.endpoint("items", methods=["{method}"]) (GET, HEAD and POST '
                     "when methods= is left out)."
                 )
+            if name in _MOUNT_ATTRIBUTES:
+                raise AttributeError(
+                    f"'Ajax' object has no attribute {name!r}: a registry is mounted "
+                    f"through its framework's integration: {_MOUNT_ATTRIBUTES[name]}."
+                )
             raise AttributeError(f"'Ajax' object has no attribute {name!r}")
+
+    def __call__(self, *args: object, **kwargs: object) -> NoReturn:
+        # Starlette's Mount calls what it was given: app.mount("/ajax", api)
+        # failed on every request with "'Ajax' object is not callable".
+        raise TypeError(
+            f"An Ajax registry is not an app: mount what its framework's integration "
+            f"makes of it, {_MOUNTING}."
+        )
 
     def configure(self, **changes: Any) -> None:
         """Replace settings, as if the registry had been built with them.

@@ -190,11 +190,33 @@ _OBJECTS: Mapping[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+def _check_nested(cls: type[Settings], name: str) -> None:
+    """Refuse a part of a nested setting given flat, saying where it goes.
+
+    ``csrf_trusted_origins``, as ``AJAXKIT_CSRF_TRUSTED_ORIGINS`` reads, is
+    ``csrf.trusted_origins``; the closest name, ``trusted_proxies``, is
+    another security setting, which a reader would have set instead.
+    """
+    for setting in dataclasses.fields(cls):
+        policy = setting.default_factory
+        prefix = f"{setting.name}_"
+        if not (isinstance(policy, type) and dataclasses.is_dataclass(policy)):
+            continue
+        part = name.removeprefix(prefix)
+        if name.startswith(prefix) and part in {f.name for f in dataclasses.fields(policy)}:
+            raise ConfigurationError(
+                f"There is no setting called {name!r}: {part} is a part of the setting "
+                f"{setting.name}; write {setting.name}={policy.__name__}({part}=...) "
+                f"(from {policy.__module__} import {policy.__name__})."
+            )
+
+
 def _check_names(cls: type[Settings], given: Mapping[str, Any]) -> None:
     """Refuse a keyword that names no setting, saying the closest and all of them."""
     names = [f.name for f in dataclasses.fields(cls) if f.init]
     for name in given:
         if name not in names:
+            _check_nested(cls, name)
             close = difflib.get_close_matches(name, names, n=1)
             guess = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigurationError(

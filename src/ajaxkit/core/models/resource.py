@@ -66,6 +66,46 @@ from ajaxkit.types import AjaxRequest
 __all__ = ["ModelResource", "Page", "Record"]
 
 
+_READ_ONLY_ADVICE = "write read_only = ('field', ...) on the endpoint"
+
+#: Endpoint attributes of Django REST framework and django-ninja, as their
+#: users write them on a ModelEndpoint, and what ajaxkit has instead.
+#: Ignored, they failed open: ``exclude = ("password",)`` showed every field,
+#: the password hash too, and ``read_only_fields`` left its fields writable.
+_FOREIGN_ATTRIBUTES = {
+    "exclude": (
+        "list the fields to show in fields=('id', ...); a field left out is "
+        "neither shown nor written"
+    ),
+    "read_only_fields": _READ_ONLY_ADVICE,
+    "extra_kwargs": _READ_ONLY_ADVICE,
+    "Meta": (
+        "set fields, read_only and the others as attributes of the endpoint class "
+        "itself; the model is api.model's first argument"
+    ),
+    "permission_classes": (
+        "override authenticate(request) and the hooks can_list, can_get, "
+        "can_create, can_update and can_delete"
+    ),
+    "authentication_classes": "override authenticate(request)",
+    "filterset_fields": "write filter_fields = ('field', ...)",
+    "filter_backends": "name the fields in filter_fields, search_fields and ordering_fields",
+    "pagination_class": "set default_limit and max_limit",
+    "page_size": "set default_limit (and max_limit)",
+    "lookup_field": "records are found by their pk, the route's {pk}",
+    "http_method_names": "write operations = ('list', 'get', ...)",
+    "serializer_class": "fields and read_only describe the records",
+}
+
+
+def _check_foreign_attributes(label: str, endpoint: type[ModelEndpoint]) -> None:
+    for attr, advice in _FOREIGN_ATTRIBUTES.items():
+        if hasattr(endpoint, attr):
+            raise RegistrationError(
+                f"{label}.{attr} is not an ajaxkit attribute and would be ignored; {advice}."
+            )
+
+
 @dataclass(frozen=True)
 class Record:
     """One record as answered: its representation, pk and ETag.
@@ -167,8 +207,14 @@ class ModelResource:
         """
         endpoint = self.endpoint
         label = type(endpoint).__name__
+        _check_foreign_attributes(label, type(endpoint))
         for attr in self._NAME_LISTS:
             value = getattr(endpoint, attr)
+            if attr == "fields" and value == "__all__":  # Django REST framework's way
+                raise RegistrationError(
+                    f"{label}.fields = '__all__' is not an ajaxkit value; leave fields "
+                    f"out (None) to show every field, or list them: ('id', ...)."
+                )
             if isinstance(value, str):
                 raise RegistrationError(
                     f"{label}.{attr} must be a tuple of field names such as ({value!r},), "

@@ -60,6 +60,7 @@ def register_model(
     owned = frozenset().union(*(step.options for step in api.settings.steps))
     step_options = {name: options.pop(name) for name in owned & options.keys()}
     with _naming(model):
+        _check_endpoint_class(endpoint_class)
         repo = repository or repository_for(model, **options)
         endpoint = endpoint_class(model, repo, **options)
         name = (resource or endpoint_class.resource or repo.info.resource).strip("/")
@@ -78,6 +79,22 @@ def register_model(
             _add_routes(api, found, step_options)
     api.models[model] = found
     return found
+
+
+def _check_endpoint_class(endpoint_class: Any) -> None:
+    """The endpoint is a ModelEndpoint subclass, which is called with the model.
+
+    A schema (django-ninja's ``ModelSchema`` habit), a plain class or an
+    instance failed with the TypeError of that call.
+    """
+    if not (isinstance(endpoint_class, type) and issubclass(endpoint_class, ModelEndpoint)):
+        what = endpoint_class if isinstance(endpoint_class, type) else type(endpoint_class)
+        kind = "the class" if what is endpoint_class else "an instance of"
+        raise RegistrationError(
+            f"the endpoint must be a ModelEndpoint subclass (class NoteEndpoint"
+            f"(ModelEndpoint): fields = (...)), passed as the class itself, "
+            f"not {kind} {what.__qualname__}."
+        )
 
 
 def _model_name(model: Any) -> str:
