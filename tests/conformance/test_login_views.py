@@ -189,7 +189,25 @@ def flask_client() -> FlaskClient:
     def dashboard() -> str:
         return "secret"
 
+    app.register_blueprint(_blueprint("shop", login="signin"))
+    app.register_blueprint(_blueprint("kiosk", login=None))
+    manager.blueprint_login_views.update({"shop": "shop.signin", "kiosk": None})
     return app.test_client()
+
+
+def _blueprint(name: str, login: str | None) -> flask.Blueprint:
+    blueprint = flask.Blueprint(name, __name__, url_prefix=f"/{name}")
+
+    @blueprint.get("/signin")
+    def signin() -> str:
+        return "<form>"
+
+    @blueprint.get("/cart")
+    @flask_login.login_required  # type: ignore[untyped-decorator]  # see the import
+    def cart() -> str:
+        return "secret"
+
+    return blueprint
 
 
 @pytest.mark.flask
@@ -210,3 +228,24 @@ def test_A7_flask_navigation_still_redirects(flask_client: FlaskClient) -> None:
     response = flask_client.get("/dashboard", headers=NAVIGATION)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.flask
+def test_A7_flask_blueprint_login_view_is_the_login_url(flask_client: FlaskClient) -> None:
+    fetched = flask_client.get("/shop/cart", headers=FETCH)
+    navigated = flask_client.get("/shop/cart", headers=NAVIGATION)
+    assert fetched.status_code == 401
+    assert fetched.get_json()["login_url"] == "/shop/signin?next=%2Fshop%2Fcart"
+    assert navigated.status_code == 302
+    assert navigated.headers["Location"] == "/shop/signin?next=%2Fshop%2Fcart"
+
+
+@pytest.mark.flask
+def test_A7_flask_blueprint_without_login_view_names_no_login_url(
+    flask_client: FlaskClient,
+) -> None:
+    fetched = flask_client.get("/kiosk/cart", headers=FETCH)
+    navigated = flask_client.get("/kiosk/cart", headers=NAVIGATION)
+    assert fetched.status_code == 401
+    assert "login_url" not in fetched.get_json()
+    assert navigated.status_code == 401
