@@ -187,6 +187,30 @@ def test_O9_the_document_follows_new_endpoints(client_class: type[Client]) -> No
         client.close()
 
 
+def test_O9_the_document_follows_endpoints_built_again(client_class: type[Client]) -> None:
+    # A configured DEFAULT_METHODS builds again the endpoints that named no
+    # methods; the document and the declarations, cached by how many
+    # (route, method) pairs there were, kept listing POST for the PUT that
+    # replaced it one for one.
+    api = Ajax()
+
+    @api.endpoint
+    def ping(request: AjaxRequest) -> int:
+        return 1
+
+    operations, declared = [], []
+    for config in ({}, {"AJAXKIT_DEFAULT_METHODS": ["GET", "HEAD", "PUT"]}):
+        client = client_class(apis={"/ajax": api}, config=config)
+        try:
+            operations.append(set(served(client)["paths"]["/ping"]))
+            types = client.get("/ajax/_types.d.ts").content.decode()
+            declared.append({m for m in ("GET", "POST", "PUT") if f" {m}: " in types})
+        finally:
+            client.close()
+    assert operations == [{"get", "post"}, {"get", "put"}]
+    assert declared == [{"GET", "POST"}, {"GET", "PUT"}]
+
+
 @pytest.mark.parametrize("route", ["_openapi.json", "_types.d.ts"])
 def test_O1_document_routes_are_not_documented(route: str) -> None:
     assert f"/{route}" not in reference_document()["paths"]

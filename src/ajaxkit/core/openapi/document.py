@@ -2,8 +2,10 @@
 
 Building walks every endpoint and asks pydantic for schemas, which is too
 slow to repeat per request; the document is built on first use and kept
-until endpoints are added (the registry only grows, so the number of
-``(route, method)`` pairs tells when it changed).
+until the registry's endpoints change (:attr:`Router.version
+<ajaxkit.core.routing.Router.version>`).  Their number would not do: a
+configured ``DEFAULT_METHODS`` builds endpoints again, one method for
+another, and the document went on listing the old ones.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def _socket(endpoint: Endpoint, table: SchemaTable) -> dict[str, Any]:
 
 
 class DocumentCache:
-    """``api``'s document per mount path, rebuilt when endpoints are added."""
+    """``api``'s document per mount path, rebuilt when its endpoints change."""
 
     def __init__(self, api: Ajax) -> None:
         self.api = api
@@ -121,7 +123,7 @@ class DocumentCache:
     def document(self, mount: str) -> dict[str, Any]:
         """The document as served under ``mount`` (its ``servers`` entry)."""
         with self._lock:
-            generation = sum(len(route.endpoints) for route in self.api.router)
+            generation = self.api.router.version
             if generation != self._generation:
                 self._base = build_document(self.api)
                 self._by_mount, self._generation = {}, generation
