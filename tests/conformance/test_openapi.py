@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_spec_validator import validate
 
 from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.compat.django_ajax.profile import DjangoAjaxProfile
 from ajaxkit.core.openapi import openapi_document
 from ajaxkit.testing import Client as ModelClient
 from tests.conformance.app import Natives, build_api
@@ -209,6 +210,22 @@ def test_O9_the_document_follows_endpoints_built_again(client_class: type[Client
             client.close()
     assert operations == [{"get", "post"}, {"get", "put"}]
     assert declared == [{"GET", "POST"}, {"GET", "PUT"}]
+
+
+def test_O9_the_document_follows_a_profile_configured_later(client_class: type[Client]) -> None:
+    api = Ajax()
+
+    @api.endpoint
+    def ping(request: AjaxRequest) -> int:
+        return 1
+
+    client = client_class(apis={"/ajax": api})
+    try:
+        assert "x-ajaxkit-profile" not in served(client)["info"]
+        api.configure(profile=DjangoAjaxProfile())
+        assert served(client)["info"]["x-ajaxkit-profile"] == "DjangoAjaxProfile"
+    finally:
+        client.close()
 
 
 @pytest.mark.parametrize("route", ["_openapi.json", "_types.d.ts"])
