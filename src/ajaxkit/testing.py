@@ -115,7 +115,8 @@ class Client:
 
     Args:
         api: the registry.
-        mount: the path prefix requests are made under.
+        mount: the path prefix requests are made under; a path outside it
+            raises ``ValueError`` (a mounted app would never pass it on).
         platform: the platform facts to dispatch with (framework-free).
         same_origin: send ``Sec-Fetch-Site: same-origin`` with every request,
             as a browser does for a page's own ``fetch()``, so the CSRF policy
@@ -173,8 +174,8 @@ class Client:
             header_items.setdefault("Content-Length", str(len(body)))
         query = parse_qsl(split.query, keep_blank_values=True) + _pairs(params)
         # Servers hand applications the percent-decoded path (WSGI, ASGI).
-        path = unquote(split.path)
-        route = path[len(self.mount) :] if path.startswith(self.mount) else "\0"
+        path = unquote(split.path if split.path.startswith("/") else f"/{split.path}")
+        route = self._route(path)
         return AjaxRequest(
             method=method,
             path=path,
@@ -184,6 +185,22 @@ class Client:
             body=body,
             user=self.user if self.user is not None else UNLOADED,
             client="127.0.0.1",  # as the frameworks' own test clients say
+        )
+
+    def _route(self, path: str) -> str:
+        """The route of ``path`` below the mount.
+
+        A path outside it is a mistake in the test (the mount left out), which
+        a mounted app would answer with the framework's own 404, never the
+        registry's: say so rather than answer a 404 naming no route.
+        """
+        mount = self.mount
+        if path == mount or path.startswith(f"{mount}/"):
+            return path[len(mount) :]
+        raise ValueError(
+            f"{path!r} is not under the client's mount {mount or '/'!r}: write "
+            f"{mount + '/' + path.lstrip('/')!r}, or give the client the mount your "
+            f"paths are under: Client(api, mount=...)."
         )
 
     def _default_headers(self) -> dict[str, str]:
