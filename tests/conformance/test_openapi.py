@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from openapi_spec_validator import validate
 
 from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.compat.django_ajax.profile import DjangoAjaxProfile
 from ajaxkit.core.openapi import openapi_document
 from ajaxkit.testing import Client as ModelClient
 from tests.conformance.app import Natives, build_api
@@ -183,6 +184,46 @@ def test_O9_the_document_follows_new_endpoints(client_class: type[Client]) -> No
 
         assert set(served(client)["paths"]) == {"/first", "/second"}
         assert "_openapi" not in str(served(client)["paths"])
+    finally:
+        client.close()
+
+
+def test_O9_the_document_follows_endpoints_built_again(client_class: type[Client]) -> None:
+    # A configured DEFAULT_METHODS builds again the endpoints that named no
+    # methods; the document and the declarations, cached by how many
+    # (route, method) pairs there were, kept listing POST for the PUT that
+    # replaced it one for one.
+    api = Ajax()
+
+    @api.endpoint
+    def ping(request: AjaxRequest) -> int:
+        return 1
+
+    operations, declared = [], []
+    for config in ({}, {"AJAXKIT_DEFAULT_METHODS": ["GET", "HEAD", "PUT"]}):
+        client = client_class(apis={"/ajax": api}, config=config)
+        try:
+            operations.append(set(served(client)["paths"]["/ping"]))
+            types = client.get("/ajax/_types.d.ts").content.decode()
+            declared.append({m for m in ("GET", "POST", "PUT") if f" {m}: " in types})
+        finally:
+            client.close()
+    assert operations == [{"get", "post"}, {"get", "put"}]
+    assert declared == [{"GET", "POST"}, {"GET", "PUT"}]
+
+
+def test_O9_the_document_follows_a_profile_configured_later(client_class: type[Client]) -> None:
+    api = Ajax()
+
+    @api.endpoint
+    def ping(request: AjaxRequest) -> int:
+        return 1
+
+    client = client_class(apis={"/ajax": api})
+    try:
+        assert "x-ajaxkit-profile" not in served(client)["info"]
+        api.configure(profile=DjangoAjaxProfile())
+        assert served(client)["info"]["x-ajaxkit-profile"] == "DjangoAjaxProfile"
     finally:
         client.close()
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from ajaxkit import Ajax, ConfigurationError, Settings
+from ajaxkit.core.steps import DEFAULT_STEPS, CsrfStep
 from ajaxkit.testing import Client
 
 
@@ -227,3 +228,16 @@ def test_a_csrf_part_given_flat_names_the_policy_to_put_it_in(name: str, part: s
     with pytest.raises(ConfigurationError, match=rf"{name}.*csrf=CsrfPolicy\({part}=") as refused:
         Ajax(**given)
     assert "trusted_proxies" not in str(refused.value)
+
+
+@pytest.mark.parametrize("build", [Ajax, Settings, lambda steps: Ajax().configure(steps=steps)])
+def test_steps_without_csrf_say_csrf_cannot_be_turned_off(build: Any) -> None:
+    # Such a list once failed on the registry's own browser client route:
+    # "Endpoint 'client:ajaxkit.js (ajaxkit.js)': unknown option(s) 'csrf_exempt'".
+    steps = tuple(step for step in DEFAULT_STEPS if not isinstance(step, CsrfStep))
+    with pytest.raises(ConfigurationError) as raised:
+        build(steps=steps)
+    message = str(raised.value)
+    assert "ajaxkit.js" not in message
+    assert "CSRF protection cannot be turned off" in message
+    assert "csrf_exempt=True" in message

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from ajaxkit.core.errors import render_exception
 from ajaxkit.exceptions import ConfigurationWarning, Unauthorized
@@ -19,6 +20,7 @@ __all__ = [
     "carries_credentials",
     "is_authenticated",
     "is_fetch",
+    "is_login_redirect",
     "login_problem",
     "warn_no_user_source",
 ]
@@ -99,6 +101,26 @@ def is_fetch(headers: Mapping[str, str]) -> bool:
         return True
     accept = headers.get("accept", "").lower()
     return "json" in accept and "text/html" not in accept
+
+
+def is_login_redirect(location: str, login_path: str | None, own_urls: Collection[str]) -> bool:
+    """Whether a redirect to ``location`` sends the caller to a login page.
+
+    It does when it goes to the configured login page (``login_path``), or
+    when a field of its query holds the request's own URL (``own_urls``: its
+    path with query string, and its absolute URL) for the login page to send
+    the caller back to.  That is what Django's ``redirect_to_login`` writes
+    for ``login_required(login_url=...)``, ``user_passes_test`` and
+    ``LoginRequiredMixin``, under whatever field name the view chose.  A
+    redirect to the request's own path is not one: no login page is the page
+    it protects, and such a redirect only rewrites the query.
+    """
+    target = urlsplit(location)
+    if login_path is not None and target.path == login_path:
+        return True
+    if target.path in {urlsplit(url).path for url in own_urls}:
+        return False
+    return any(value in own_urls for _, value in parse_qsl(target.query))
 
 
 def login_problem(

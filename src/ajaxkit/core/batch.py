@@ -297,7 +297,7 @@ def _install_flow(api: Ajax, route: str, run: Any, endpoint: Any) -> None:
     with_flow = dataclasses.replace(endpoint, flow=run)
     for method, registered in list(target.endpoints.items()):
         if registered is endpoint:
-            target.endpoints[method] = with_flow
+            api.router.serve(target, method, with_flow)
 
 
 class _Batch:

@@ -483,14 +483,14 @@ def place(router: Router, endpoint: Endpoint) -> None:
     target = router.route(endpoint.route)
     check_free(target.pattern, endpoint.func, endpoint.methods, target.endpoints)
     for method in endpoint.methods:
-        target.endpoints[method] = endpoint
+        router.serve(target, method, endpoint)
 
 
 def _unplace(router: Router, endpoint: Endpoint) -> None:
     """Serve ``endpoint`` no more (its route stays, for the endpoint built in its place)."""
     route = router.route(endpoint.route)
     for method in [m for m, found in route.endpoints.items() if found is endpoint]:
-        del route.endpoints[method]
+        router.serve(route, method, None)
 
 
 def require_registry(api: object, call: str) -> Ajax:

@@ -135,6 +135,10 @@ class Router:
     def __init__(self) -> None:
         self._static: dict[str, Route] = {}
         self._templated: list[Route] = []
+        #: Changes whenever what is served changes (a route added, an endpoint
+        #: served, replaced or removed, a snapshot restored); what is built
+        #: from the routes, such as the OpenAPI document, is kept under it.
+        self.version = 0
 
     def route(self, pattern: str) -> Route:
         """The route for ``pattern``, created on first use."""
@@ -148,7 +152,19 @@ class Router:
             self._static[pattern] = route
         else:
             self._templated.append(route)
+        self.version += 1
         return route
+
+    def serve(self, route: Route, method: str, endpoint: Endpoint | None) -> None:
+        """Have ``endpoint`` answer ``method`` at ``route``; ``None`` serves nothing there.
+
+        Changing a route's endpoints through here keeps :attr:`version` true.
+        """
+        if endpoint is None:
+            route.endpoints.pop(method, None)
+        else:
+            route.endpoints[method] = endpoint
+        self.version += 1
 
     def snapshot(self) -> Callable[[], None]:
         """A function that puts every route and its endpoints back as they are now.
@@ -167,6 +183,7 @@ class Router:
             for route, endpoints in held:
                 route.endpoints.clear()
                 route.endpoints.update(endpoints)
+            self.version += 1
 
         return restore
 

@@ -129,6 +129,7 @@ class Settings:
             object.__setattr__(self, name, value)  # frozen: the value as it reads
         self._check_user_loader()
         self._check_objects()
+        self._check_steps()
 
     def _check_objects(self) -> None:
         """An object of the wrong kind failed only on the requests that used it."""
@@ -141,6 +142,24 @@ class Settings:
             value = getattr(self, name)
             if not all(callable(getattr(value, method, None)) for method in methods):
                 raise ConfigurationError(f"Settings({name}={value!r}): must be {wanted}.")
+
+    def _check_steps(self) -> None:
+        """A list without the CSRF step failed on the first registration.
+
+        Registering the registry's own browser client then refused
+        ``csrf_exempt`` as an unknown option, naming ``ajaxkit.js``: true,
+        and no help to someone who meant to turn CSRF protection off.
+        """
+        if any("csrf_exempt" in getattr(step, "options", ()) for step in self.steps):
+            return
+        raise ConfigurationError(
+            "Settings(steps=...): the steps have no CSRF step (none takes csrf_exempt), "
+            "and CSRF protection cannot be turned off for a whole registry. Keep the "
+            "CsrfStep of ajaxkit.core.steps.DEFAULT_STEPS among your steps, and exempt "
+            "single endpoints with csrf_exempt=True: any site's page can then have its "
+            "visitors' browsers call such an endpoint with their cookies, so exempt only "
+            "one that changes nothing or authenticates by a header, not a cookie."
+        )
 
     def _check_user_loader(self) -> None:
         """One that cannot take the request made every call needing the user a 500."""

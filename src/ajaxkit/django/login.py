@@ -9,7 +9,11 @@ HTML where it expected JSON.  Add the middleware::
 and such a redirect, when the request came from script
 (:func:`ajaxkit.core.auth.is_fetch`), becomes a 401 problem whose
 ``login_url`` is the redirect's target (``?next=`` included).  A browser
-navigation still gets the redirect.
+navigation still gets the redirect.  A view's own login page
+(``login_required(login_url=...)``, ``user_passes_test``,
+``LoginRequiredMixin.login_url``, ``redirect_to_login``) is recognised by
+the field, ``next`` or the view's ``redirect_field_name``, that carries the
+request's own URL back (:func:`ajaxkit.core.auth.is_login_redirect`).
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from urllib.parse import urlsplit
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import resolve_url
 
-from ajaxkit.core.auth import is_fetch, login_problem
+from ajaxkit.core.auth import is_fetch, is_login_redirect, login_problem
 from ajaxkit.core.settings import Settings
 from ajaxkit.django.adapter import to_ajax_request, to_django_response
 from ajaxkit.django.platform import DJANGO_PLATFORM
@@ -61,8 +66,17 @@ def adapt(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         return response
     location = response.headers.get("Location", "")
     login_path = urlsplit(resolve_url(settings.LOGIN_URL)).path
-    if urlsplit(location).path != login_path:
+    if not is_login_redirect(location, login_path, _own_urls(request)):
         return response
     ajax_request = to_ajax_request(request, route="")
     problem = login_problem(ajax_request, _SETTINGS, DJANGO_PLATFORM, location)
     return to_django_response(problem, request)
+
+
+def _own_urls(request: HttpRequest) -> tuple[str, ...]:
+    """The URLs ``redirect_to_login`` may name ``request`` by: its path, or absolute."""
+    full_path = request.get_full_path()
+    try:
+        return (full_path, request.build_absolute_uri())
+    except DisallowedHost:
+        return (full_path,)

@@ -45,8 +45,13 @@ def fetch_aware_login(login_manager: Any) -> None:
 
 
 def _login_url(login_manager: Any) -> str | None:
-    view = login_manager.blueprint_login_views.get(flask.request.blueprint)
-    view = view or login_manager.login_view
+    """Where Flask-Login's ``unauthorized`` would redirect, as it chooses it.
+
+    A blueprint listed in ``blueprint_login_views`` with no view (``None``)
+    is answered with a bare 401 there, not sent to the app's login view.
+    """
+    views = login_manager.blueprint_login_views
+    view = views.get(flask.request.blueprint, login_manager.login_view)
     if not view:
         return None
     flask_login = importlib.import_module("flask_login")

@@ -2,8 +2,11 @@
 
 Building walks every endpoint and asks pydantic for schemas, which is too
 slow to repeat per request; the document is built on first use and kept
-until endpoints are added (the registry only grows, so the number of
-``(route, method)`` pairs tells when it changed).
+until the registry's endpoints change (:attr:`Router.version
+<ajaxkit.core.routing.Router.version>`).  Their number would not do: a
+configured ``DEFAULT_METHODS`` builds endpoints again, one method for
+another, and the document went on listing the old ones.  A profile
+configured later (``api.configure(profile=...)``) is seen too.
 """
 
 from __future__ import annotations
@@ -109,19 +112,20 @@ def _socket(endpoint: Endpoint, table: SchemaTable) -> dict[str, Any]:
 
 
 class DocumentCache:
-    """``api``'s document per mount path, rebuilt when endpoints are added."""
+    """``api``'s document per mount path, rebuilt when its endpoints or profile change."""
 
     def __init__(self, api: Ajax) -> None:
         self.api = api
         self._lock = threading.Lock()
-        self._generation = -1
+        self._generation: tuple[int, type] | None = None
         self._base: dict[str, Any] = {}
         self._by_mount: dict[str, dict[str, Any]] = {}
 
     def document(self, mount: str) -> dict[str, Any]:
         """The document as served under ``mount`` (its ``servers`` entry)."""
         with self._lock:
-            generation = sum(len(route.endpoints) for route in self.api.router)
+            # What the document is read from: the endpoints and the profile.
+            generation = (self.api.router.version, type(self.api.settings.profile))
             if generation != self._generation:
                 self._base = build_document(self.api)
                 self._by_mount, self._generation = {}, generation
