@@ -735,6 +735,103 @@ def test_L10_a_websocket_cursor_that_is_not_a_string_is_refused(
         assert ws.receive_json()["data"] == {"n": 1}
 
 
+BROKER_DOWN = "The live updates broker cannot be reached; try again shortly."
+
+
+def test_L10_a_websocket_subscribe_whose_broker_cannot_be_reached_is_an_error(
+    client_class: type[Client], needs: Callable[[str], None], caplog: pytest.LogCaptureFixture
+) -> None:
+    # The broker's failure escaped the handler: the socket closed with 1011
+    # internal_error, the answer of a bug, where _live/sse and _live/poll
+    # answer 503 service_unavailable (L1, L7).
+    needs("websocket")
+    api = Ajax()
+    live = Live(api, broker=_unreachable_redis(), settings=LiveSettings(heartbeat=0))
+    live.topic("news")
+    client = client_class(apis={"/ajax": api})
+    try:
+        with (
+            caplog.at_level(logging.ERROR, logger="ajaxkit"),
+            client.websocket("/ajax/_live/ws") as ws,
+        ):
+            assert _subscribe(ws, ["news"]) == {
+                "type": "error",
+                "code": "service_unavailable",
+                "detail": BROKER_DOWN,
+                "topics": ["news"],
+            }
+            ws.send_json({"type": "ping"})
+            assert ws.receive_json() == {"type": "pong"}
+    finally:
+        client.close()
+    records = [r for r in caplog.records if r.name == "ajaxkit"]
+    assert len(records) == 1, records
+    assert "Live._socket" in records[0].getMessage()
+    assert "_live/ws" in records[0].getMessage()
+    assert getattr(records[0], "error_id", None)
+
+
+class _Outage(MemoryBroker):
+    """A broker whose log cannot be read while ``down`` (Redis gone for a while)."""
+
+    down = False
+
+    async def since(self, cursor: Any, topics: Any, limit: int | None = None) -> Any:
+        if self.down:
+            raise ConnectionError("the broker went away")
+        return await super().since(cursor, topics, limit)
+
+
+def test_L10_a_websocket_command_the_broker_fails_changes_nothing(
+    client_class: type[Client], needs: Callable[[str], None]
+) -> None:
+    # A subscribe that could not reach the broker ended the socket; kept
+    # open, it must leave the connection as it was: its topics still
+    # delivered, with no gap or repeat, and the client's cursor still the
+    # one the first subscribe that succeeds resumes from.
+    needs("websocket")
+    broker = _Outage()
+    api = Ajax()
+    live = Live(api, broker=broker, settings=LiveSettings(heartbeat=0))
+    live.topic("news")
+    live.topic("chat/{room}")
+    client = client_class(apis={"/ajax": api})
+    start = live.publish("news", {"n": 0})
+    missed = live.publish("news", {"n": 1})
+    try:
+        with client.websocket("/ajax/_live/ws") as ws:
+            broker.down = True
+            refused = _subscribe(ws, ["news"], start)
+            assert (refused["code"], refused["topics"]) == ("service_unavailable", ["news"])
+            broker.down = False
+            assert _subscribe(ws, ["news"], start)["cursor"] == start
+            assert ws.receive_json()["id"] == missed
+            broker.down = True
+            for command in ("subscribe", "unsubscribe"):
+                ws.send_json({"type": command, "topics": ["chat/a"]})
+                refused = ws.receive_json()
+                assert (refused["type"], refused["code"]) == ("error", "service_unavailable")
+            broker.down = False
+            after = live.publish("news", {"n": 2})
+            # Held by the subscription kept, it comes before the reply (a
+            # dropped one would answer first, from the head, skipping it).
+            assert _subscribe(ws, ["chat/a"]) == {
+                "type": "event",
+                "id": after,
+                "topic": "news",
+                "data": {"n": 2},
+            }
+            assert ws.receive_json() == {
+                "type": "subscribed",
+                "topics": ["chat/a", "news"],
+                "cursor": after,
+            }
+            chat = live.publish("chat/a", {"n": 3})
+            assert ws.receive_json()["id"] == chat
+    finally:
+        client.close()
+
+
 def test_L11_websocket_unsubscribe_stops_delivery(
     client: Client, needs: Callable[[str], None]
 ) -> None:

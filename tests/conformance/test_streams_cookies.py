@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import orjson
 import pytest
 
+from ajaxkit import Ajax
+from ajaxkit.core.encoding import JSONEncoder
 from tests.conformance.app import STREAM_CLOSED, STREAM_GENERATORS
 from tests.conformance.clients.base import Client
 
@@ -236,6 +240,84 @@ def test_T1_async_iterator_streams_ndjson(client: Client) -> None:
     response = client.get("/ajax/stream/async", params={"n": 3})
     assert response.status == 200
     assert _lines(response.content) == [{"i": i} for i in range(3)]
+
+
+class _Indented(JSONEncoder):
+    """A custom encoder writing JSON over several lines, each ended by ``newline``."""
+
+    def __init__(self, newline: bytes) -> None:
+        super().__init__()
+        self._newline = newline
+
+    def dumps(self, value: Any) -> bytes:
+        compact = orjson.loads(super().dumps(value))
+        indented = orjson.dumps(compact, option=orjson.OPT_INDENT_2)
+        return indented.replace(b"\n", self._newline) + self._newline
+
+
+#: Line breaks inside strings are escaped by the encoder; only its own may be raw.
+MULTILINE = {"text": "two\nlines\r", "n": [1, 2], "nested": {"ok": True}}
+
+
+def _multiline_api(newline: bytes) -> Ajax:
+    api = Ajax(encoder=_Indented(newline))
+
+    @api.endpoint("sync")
+    def sync_items() -> Iterator[Any]:
+        return iter([MULTILINE, {"i": 1}])
+
+    @api.endpoint("async")
+    def async_items() -> AsyncIterator[Any]:
+        async def items() -> AsyncIterator[Any]:
+            for item in (MULTILINE, {"i": 1}):
+                await asyncio.sleep(0)
+                yield item
+
+        return items()
+
+    @api.endpoint("fails")
+    def failing_items() -> Iterator[Any]:
+        yield MULTILINE
+        raise RuntimeError("mid-stream failure")
+
+    return api
+
+
+def _records(content: bytes) -> list[Any]:
+    """An NDJSON body read strictly: every record one line, ended by LF."""
+    assert content.endswith(b"\n"), content
+    return [orjson.loads(line) for line in content[:-1].split(b"\n")]
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_T1_items_encoded_over_several_lines_stay_one_line_each(
+    client_class: type[Client], kind: str, newline: bytes
+) -> None:
+    # The encoder's line breaks went out as they were: a reader splitting
+    # at line ends got "{" as a record, and JSON.parse failed on every line.
+    client = client_class(apis={"/ajax": _multiline_api(newline)})
+    try:
+        response = client.get(f"/ajax/{kind}")
+        assert response.headers["content-type"] == "application/x-ndjson"
+        assert b"\r" not in response.content
+        assert _records(response.content) == [MULTILINE, {"i": 1}]
+    finally:
+        client.close()
+
+
+def test_T3_the_error_line_stays_one_line_whatever_the_encoder_writes(
+    client_class: type[Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    client = client_class(apis={"/ajax": _multiline_api(b"\r\n")})
+    try:
+        with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+            response = client.get("/ajax/fails")
+        first, last = _records(response.content)
+        assert first == MULTILINE
+        assert last["error"]["code"] == "internal_error"
+    finally:
+        client.close()
 
 
 def test_T2_stream_object_sends_raw_chunks(client: Client) -> None:

@@ -241,3 +241,40 @@ def test_steps_without_csrf_say_csrf_cannot_be_turned_off(build: Any) -> None:
     assert "ajaxkit.js" not in message
     assert "CSRF protection cannot be turned off" in message
     assert "csrf_exempt=True" in message
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda given: Ajax(settings=given),
+        Ajax,
+        lambda given: Ajax(settings=given, max_params=10),
+    ],
+    ids=["keyword", "positional", "with-overrides"],
+)
+@pytest.mark.parametrize("given", [{"debug": True}, {}, "debug=True", ["debug"]])
+def test_settings_that_are_no_settings_say_what_to_pass(build: Any, given: Any) -> None:
+    # A dict failed with a bare AttributeError ('dict' object has no
+    # attribute 'default_methods'), and an empty one was taken for the
+    # defaults; Live(settings={...}) is refused the same way.
+    with pytest.raises(ConfigurationError) as info:
+        build(given)
+    message = str(info.value)
+    assert message.startswith(f"Ajax(settings={given!r}): give a Settings, settings=Settings(")
+    assert "Ajax(" in message.split(":", 1)[1]
+
+
+def test_a_settings_mapping_is_shown_as_the_settings_and_the_keywords_to_pass() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Ajax(settings={"debug": True, "max_params": 10})  # type: ignore[arg-type]
+    message = str(info.value)
+    assert "settings=Settings(debug=True, max_params=10)" in message
+    assert "Ajax(debug=True, max_params=10)" in message
+
+
+def test_live_settings_given_to_ajax_are_refused_naming_the_settings_it_takes() -> None:
+    from ajaxkit.live import LiveSettings
+
+    refused = r"^Ajax\(settings=LiveSettings\(.*give a Settings"
+    with pytest.raises(ConfigurationError, match=refused):
+        Ajax(settings=LiveSettings())  # type: ignore[arg-type]

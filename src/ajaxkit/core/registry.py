@@ -67,6 +67,26 @@ _MOUNT_ATTRIBUTES = {
 }
 
 
+def _settings(given: object) -> Settings:
+    """``Ajax``'s ``settings`` argument, checked; a mistake says what to pass.
+
+    Settings are an object passed in, so a mapping is refused rather than
+    read, as ``Live`` refuses one: it failed as an ``AttributeError`` naming
+    no setting, and an empty one passed for the defaults.
+    """
+    if given is None:
+        return Settings()
+    if isinstance(given, Settings):
+        return given
+    fields = "debug=True"
+    if isinstance(given, Mapping) and all(isinstance(k, str) for k in given):
+        fields = ", ".join(f"{k}={v!r}" for k, v in given.items())
+    raise ConfigurationError(
+        f"Ajax(settings={given!r}): give a Settings, settings=Settings({fields}), "
+        f"or the settings as keywords, Ajax({fields})."
+    )
+
+
 class _Defaulted(NamedTuple):
     """An endpoint registered without ``methods=``, and how to build it again."""
 
@@ -86,12 +106,13 @@ class Ajax:
     ``ajaxkit.flask.blueprint(api)``, ``ajaxkit.starlette.app(api)``).
 
     Args:
-        settings: a :class:`Settings`; keyword ``overrides`` are applied to it
+        settings: a :class:`Settings` (a mapping is a ``ConfigurationError``
+            saying what to give); keyword ``overrides`` are applied to it
             (``Ajax(debug=True)``).
     """
 
     def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
-        base = settings or Settings()
+        base = _settings(settings)
         self.settings: Settings = base.replace(**overrides) if overrides else base
         # What the code asked for, kept apart from what a mount resolved, so
         # that mounting again (another app) starts from the code's choice.

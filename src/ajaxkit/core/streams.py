@@ -5,7 +5,7 @@ A handler streams by returning an iterator — sync or async — or a
 
 - a bare iterator (a generator, say) is sent as newline-delimited JSON
   (``application/x-ndjson``): each item encoded like a handler result, one
-  per line;
+  per line (line breaks the encoder writes, JSON whitespace, are dropped);
 - ``Stream(chunks, media_type=...)`` sends ``bytes``/``str`` chunks as they
   are (Server-Sent Events are built on this).
 
@@ -53,6 +53,7 @@ __all__ = [
     "Stream",
     "is_push_source",
     "is_stream_result",
+    "ndjson_line",
     "pull",
     "resolver",
     "served_by_sync_server",
@@ -155,6 +156,19 @@ def is_stream_result(value: Any) -> bool:
     )
 
 
+def ndjson_line(text: bytes) -> bytes:
+    """JSON ``text`` as one NDJSON record: on one line, ended by LF.
+
+    An encoder may write JSON over several lines (indented, or with CRLF or
+    CR line ends), which would split the record.  Outside strings a CR or LF
+    is whitespace, and inside one it is escaped (valid JSON holds none raw),
+    so deleting them all leaves the same JSON, whole, on one line.
+    """
+    if b"\n" in text or b"\r" in text:
+        text = text.translate(None, b"\r\n")
+    return text + b"\n"
+
+
 class Stream:
     """A response body sent chunk by chunk.
 
@@ -204,13 +218,13 @@ class Stream:
 
     @classmethod
     def ndjson(cls, items: Chunks, settings: Settings) -> Stream:
-        """A newline-delimited JSON stream of ``items``."""
+        """A newline-delimited JSON stream of ``items``, one line each."""
         dumps = settings.encoder.dumps
         return cls(
             items,
             media_type=NDJSON_TYPE,
-            encode=lambda item: dumps(item) + b"\n",
-            error_frame=lambda problem: dumps({"error": problem}) + b"\n",
+            encode=lambda item: ndjson_line(dumps(item)),
+            error_frame=lambda problem: ndjson_line(dumps({"error": problem})),
         )
 
     @property

@@ -10,17 +10,18 @@ read the backlog), long-poll reads, revocation.  A backend supplies the log:
 from __future__ import annotations
 
 import abc
+import contextlib
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import orjson
 
-from ajaxkit.exceptions import ConfigurationError
+from ajaxkit.exceptions import ConfigurationError, ServiceUnavailable
 from ajaxkit.live.events import Cursor, Event, Position, client_cursor, comment_frame
 from ajaxkit.live.subscription import DEFAULT_BUFFER_BYTES, Fanout, Subscription, call_on
 
-__all__ = ["REVOKE_TOPIC", "Backlog", "Broker", "Opened", "check_window"]
+__all__ = ["REVOKE_TOPIC", "Backlog", "Broker", "Opened", "broker_reached", "check_window"]
 
 log = logging.getLogger("ajaxkit.live")
 
@@ -42,6 +43,23 @@ def check_window(owner: str, window: object) -> int:
             "for resuming must be a whole number, 1 or more."
         )
     return window
+
+
+@contextlib.contextmanager
+def broker_reached() -> Iterator[None]:
+    """A failure of the broker (Redis down) as a 503 problem, logged with its cause.
+
+    Not the 500 of a bug: the client retries later, and can tell one from
+    the other.  Every transport answers it alike: SSE and long-poll with a
+    503 ``service_unavailable`` problem, a WebSocket command with an error
+    message of that code.
+    """
+    try:
+        yield
+    except Exception as exc:
+        raise ServiceUnavailable(
+            "The live updates broker cannot be reached; try again shortly."
+        ) from exc
 
 
 @dataclass(frozen=True, slots=True)

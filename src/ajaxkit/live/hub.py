@@ -22,11 +22,10 @@ for each topic before anything is streamed: a refusal is an ordinary 403
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -47,11 +46,10 @@ from ajaxkit.exceptions import (
     Forbidden,
     NotFound,
     RegistrationError,
-    ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
 )
-from ajaxkit.live.broker import Backlog, Broker
+from ajaxkit.live.broker import Backlog, Broker, broker_reached
 from ajaxkit.live.events import client_cursor, reset_frame, retry_frame, validate_topic
 from ajaxkit.live.feed import Feed
 from ajaxkit.live.models import RowTopics, change_message, model_topic
@@ -398,7 +396,7 @@ class Live:
         a stream that opened, so a client would never fall back to
         long-poll.  Asking it for the head here costs one round trip.
         """
-        with _broker_reached():
+        with broker_reached():
             await self.broker.start()
             await self.broker.since(None, ())
 
@@ -411,14 +409,14 @@ class Live:
         wait = longest if timeout is None else max(0.0, min(timeout, longest))
         if not cursor:
             # "cursor=" is no cursor, as for SSE, WebSocket and model lists (B13).
-            with _broker_reached():
+            with broker_reached():
                 return _poll_answer(await self.broker.since(None, topics))
         limit = self.settings.poll_limit
         # Bounded from the first read: a cursor as old as the log must not
         # buy the whole retained window in one answer.  Not an SSE
         # subscription: it writes no frame, and the heartbeat's comment
         # would end the wait early with nothing to answer.
-        with _broker_reached():
+        with broker_reached():
             opened = await self.broker.open(
                 topics, cursor, user_key=user_key(request.user), sse=False, backlog_limit=limit
             )
@@ -426,26 +424,11 @@ class Live:
             backlog = opened.backlog
             if not (backlog.events or backlog.reset) and wait > 0:
                 await _wait(opened.subscription.wait(), _deadline(wait))
-                with _broker_reached():
+                with broker_reached():
                     backlog = await self.broker.since(client_cursor(cursor), topics, limit)
         finally:
             self.broker.close(opened.subscription)
         return _poll_answer(backlog)
-
-
-@contextlib.contextmanager
-def _broker_reached() -> Iterator[None]:
-    """A failure of the broker (Redis down) as a 503 problem, logged with its cause.
-
-    Not the 500 of a bug: the client retries later, and can tell one from
-    the other.
-    """
-    try:
-        yield
-    except Exception as exc:
-        raise ServiceUnavailable(
-            "The live updates broker cannot be reached; try again shortly."
-        ) from exc
 
 
 def user_key(user: Any) -> str | None:

@@ -10,7 +10,10 @@ The client sends JSON messages, the server answers with JSON messages:
   ``{"type": "unsubscribed", "topics": [...], "cursor"}``;
 - ``{"type": "ping"}`` → ``{"type": "pong"}``;
 - anything else, or a refused topic → ``{"type": "error", "code",
-  "detail"[, "topics"]}``; the connection stays open.
+  "detail"[, "topics"]}``; the connection stays open.  So it does when the
+  broker cannot be reached (``service_unavailable``, logged once as SSE's
+  and long-poll's 503 are): the command then changes nothing, and may be
+  sent again.
 
 A command naming more than ``max_topics`` topics is refused before any of
 them is read, and the error does not repeat them; nor does an error repeat
@@ -30,14 +33,17 @@ as for SSE; the protocol-level ping/pong is the server's.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from asgiref.sync import sync_to_async
 
 from ajaxkit.core.asgi import start_eagerly
+from ajaxkit.core.errors import log_server_error
 from ajaxkit.core.websocket import WebSocket
-from ajaxkit.exceptions import AjaxError, WebSocketDisconnect
+from ajaxkit.exceptions import AjaxError, ServiceUnavailable, WebSocketDisconnect
+from ajaxkit.live.broker import broker_reached
 from ajaxkit.live.events import TOPIC_LENGTH, shown, validate_topic
 from ajaxkit.live.feed import Feed
 
@@ -112,7 +118,7 @@ class LiveSocket:
             await self._error(refused.code, str(refused.detail))
             return
         if kind == "unsubscribe":
-            await self._reopen(self._topics - asked, None, "unsubscribed", asked)
+            await self._move(self._topics - asked, None, "unsubscribed", asked, asked)
             return
         wanted = self._topics | asked
         try:
@@ -129,8 +135,35 @@ class LiveSocket:
             await self._error(refused.code, str(refused.detail), sorted(asked))
             return
         resume = None if self._resumed else cursor
-        self._resumed = True
-        await self._reopen(wanted, resume, "subscribed", wanted)
+        if await self._move(wanted, resume, "subscribed", wanted, asked):
+            self._resumed = True
+
+    async def _move(
+        self,
+        topics: frozenset[str],
+        cursor: str | None,
+        reply: str,
+        named: frozenset[str],
+        asked: frozenset[str],
+    ) -> bool:
+        """:meth:`_reopen`; a broker that cannot be reached is answered as HTTP answers it.
+
+        Not a 1011 close, the answer of a bug: SSE and long-poll answer a
+        503 ``service_unavailable``, so the command gets an error of that
+        code (logged once, as theirs), and the socket stays for the client
+        to send it again.  Returns whether the command was carried out.
+        """
+        try:
+            await self._reopen(topics, cursor, reply, named)
+        except ServiceUnavailable as down:
+            # Under the endpoint's name, as the session's own errors are (W4).
+            where = self._hub._socket.__qualname__
+            log_server_error(
+                self._hub.api.settings, self._ws.request, where, down, str(uuid.uuid4())
+            )
+            await self._error(down.code, str(down.detail), _echoed(asked))
+            return False
+        return True
 
     async def _reopen(
         self, topics: frozenset[str], cursor: str | None, reply: str, named: frozenset[str]
@@ -142,22 +175,13 @@ class LiveSocket:
         """
         await self._send_queued()
         start = cursor or self._cursor() or None
+        feed = await self._open(topics, start) if topics else None
         self._drop()
         self._topics = topics
-        if not topics:
+        self._feed = feed
+        if feed is None:
             await self._reply({"type": reply, "topics": sorted(named), "cursor": start or ""})
             return
-        hub = self._hub
-        feed = await Feed.open(
-            hub.broker,
-            topics,
-            start,
-            page=hub.settings.backlog_page,
-            buffer_bytes=hub.settings.buffer_bytes,
-            user_key=self._who,
-            sse=False,
-        )
-        self._feed = feed
         if feed.first.reset:
             await self._reply({"type": "reset", "cursor": feed.first.cursor})
         begun = start if start and not feed.first.reset else feed.first.cursor
@@ -165,6 +189,32 @@ class LiveSocket:
         # The backlog, a page at a time, then live events: all by the writer.
         feed.listen(self._ready)
         self._ready()
+
+    async def _open(self, topics: frozenset[str], start: str | None) -> Feed:
+        """A feed of ``topics`` from ``start``, opened before the current one is dropped.
+
+        So a broker that cannot be reached leaves the connection as it was:
+        the current feed goes on.  Once the new one is open, what the
+        current one queued meanwhile is dropped with it: the new one read
+        it, from the same cursor.
+        """
+        hub = self._hub
+        try:
+            with broker_reached():
+                return await Feed.open(
+                    hub.broker,
+                    topics,
+                    start,
+                    page=hub.settings.backlog_page,
+                    buffer_bytes=hub.settings.buffer_bytes,
+                    user_key=self._who,
+                    sse=False,
+                )
+        except ServiceUnavailable:
+            if self._feed is not None:
+                self._feed.listen(self._ready)
+                self._ready()
+            raise
 
     async def _send_queued(self) -> None:
         """Stop the eager writer and send, here, whatever is still queued."""
