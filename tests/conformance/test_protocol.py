@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -267,6 +268,26 @@ def test_P1_problem_members_and_fixed_title(client: Client) -> None:
     second = assert_problem(client.get("/ajax/errors/native/not_found"), 404, "not_found")
     assert first["title"] == second["title"] == "Not Found"
     assert first["instance"] == "/ajax/no/such/thing"
+
+
+@pytest.mark.parametrize(
+    ("encoded", "instance"),
+    [
+        ("a%20b", "a%20b"),
+        ("a%00b%0A", "a%00b%0A"),
+        ("caf%C3%A9", "caf%C3%A9"),
+        ("a%22%3C%3E%5C%5E%60%7B%7C%7Db", "a%22%3C%3E%5C%5E%60%7B%7C%7Db"),
+        ("100%25", "100%25"),
+        ("a%3Fb%23c", "a%3Fb%23c"),
+        ("keep:@!$&'()*+,;=-._~", "keep:@!$&'()*+,;=-._~"),
+    ],
+)
+def test_P1_instance_is_a_uri_reference(client: Client, encoded: str, instance: str) -> None:
+    # RFC 9457: ``instance`` is a URI reference, so the path goes in
+    # percent-encoded, never as the raw text a space, a control character or
+    # a non-ASCII letter decodes to (which no URI parser reads back).
+    problem = assert_problem(client.get(f"/ajax/nope/{encoded}"), 404, "not_found")
+    assert problem["instance"] == f"/ajax/nope/{instance}"
 
 
 def test_P2_unknown_endpoint_is_404(client: Client) -> None:
@@ -1035,7 +1056,7 @@ def test_U10_a_percent_encoded_utf8_path_binds_as_its_text(
 ) -> None:
     assert client.get(f"/ajax/ledger/{encoded}").json() == {"name": text, "amount": None}
     unknown = assert_problem(client.get(f"/ajax/nope{encoded}"), 404, "not_found")
-    assert unknown["instance"] == f"/ajax/nope{text}"
+    assert unknown["instance"] == f"/ajax/nope{encoded}"  # that text, as a URI (P1)
 
 
 @pytest.mark.parametrize(
@@ -1054,7 +1075,7 @@ def test_U10_a_path_escape_that_is_not_utf8_binds_as_replacement(
         text = wsgi_django
     assert client.get(f"/ajax/ledger/{encoded}").json() == {"name": text, "amount": None}
     unknown = assert_problem(client.get(f"/ajax/nope{encoded}"), 404, "not_found")
-    assert unknown["instance"] == f"/ajax/nope{text}"
+    assert unknown["instance"] == f"/ajax/nope{quote(text)}"  # that text, as a URI (P1)
 
 
 @pytest.mark.parametrize(
