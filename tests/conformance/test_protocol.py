@@ -903,6 +903,17 @@ def test_U5_control_characters_in_the_path_are_problem_404(client: Client, path:
     assert "set-cookie" not in response.headers
 
 
+@pytest.mark.parametrize("path", ["/ajax//hello", "/ajax///hello"])
+def test_U5_slashes_after_the_mount_are_answered_never_redirected(
+    client: Client, path: str
+) -> None:
+    # A route is named without its slashes ("/hello/" is "hello"), so is one
+    # the client wrote after the mount's: answered, on every integration,
+    # never a redirect with an HTML body where a problem or JSON is due (P1).
+    response = client.get(path)
+    assert (response.status, response.json()) == (200, client.get("/ajax/hello").json())
+
+
 @pytest.mark.parametrize("method", ["TRACE", "FOO", "CONNECT"])
 def test_U6_unknown_methods_are_problem_405_with_allow(client: Client, method: str) -> None:
     response = client.request(method, "/ajax/notes/1")
