@@ -631,3 +631,23 @@ def test_K11_a_failed_commit_stores_nothing_and_says_so(client: Client) -> None:
     assert retried["committed"] is True
     assert "idempotent-replayed" not in retried["items"][0]["headers"]
     assert _stored(client, a) == 1
+
+
+def test_K11_a_batch_whose_commit_was_refused_is_not_stored_under_its_own_key(
+    client: Client,
+) -> None:
+    # Nothing was written: as for a server error (I4), a retry of the batch
+    # with its Idempotency-Key runs again, never replays the refusal (the
+    # commit may have failed on a lost connection).
+    name, key = f"a{uuid.uuid4().hex}", {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+    refused = {"items": [_write(name, -1)], "atomic": True}
+    assert client.post("/ajax/_batch", json=refused, headers=key).json()["committed"] is False
+    retried = client.post("/ajax/_batch", json=refused, headers=key)
+    assert retried.json()["committed"] is False
+    assert "idempotent-replayed" not in retried.headers
+    # A committed batch is stored, as any answer is (I1).
+    committed = {"items": [_write(name, 1)], "atomic": True}
+    key = {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+    assert client.post("/ajax/_batch", json=committed, headers=key).json()["committed"] is True
+    replayed = client.post("/ajax/_batch", json=committed, headers=key)
+    assert replayed.headers["idempotent-replayed"] == "true"

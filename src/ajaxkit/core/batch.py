@@ -50,6 +50,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.effects import IO, Flow, blocking
 from ajaxkit.core.errors import log_after_commit, render_exception
+from ajaxkit.core.idempotency import not_storable
 from ajaxkit.core.pipeline import flow, hygiene
 from ajaxkit.core.routing import normalize_route
 from ajaxkit.core.steps import BATCH_ITEM, BATCH_PASSED_CSRF, CsrfStep, load_user
@@ -401,6 +402,9 @@ class _Batch:
             yield blocking(self.platform, held.commit, self.hook_failed)
         except Exception as exc:
             yield from self.commit_failed(held, exc)
+            # Nothing was written, maybe for a lost connection: a retry of
+            # the batch with its own Idempotency-Key runs again (I4).
+            not_storable(self.request)
             refused = [self.refused(item, BatchNotCommitted()) for item in items]
             return self.answer(refused, committed=False)
         for after in held.after_commit:

@@ -74,6 +74,7 @@ __all__ = [
     "IdempotencyStep",
     "IdempotencyStore",
     "MemoryIdempotencyStore",
+    "not_storable",
 ]
 
 HEADER = "Idempotency-Key"
@@ -88,6 +89,7 @@ DEFAULT_MAX_RECORDS = 10_000
 DEFAULT_MAX_BYTES = 64 * 2**20
 _MAX_KEY = 255
 _STATE = "ajaxkit.idempotency"
+_UNSTORABLE = _STATE + ".unstorable"
 #: The methods whose requests an ``Idempotency-Key`` may guard (the draft's:
 #: the ones that are not idempotent already).
 IDEMPOTENCY_METHODS = frozenset({"POST", "PATCH"})
@@ -312,7 +314,8 @@ class IdempotencyStep:
     def _complete_keyed(
         self, call: StepCall, config: IdempotencyConfig, response: AjaxResponse, store_key: str
     ) -> Flow[AjaxResponse]:
-        record = _record(response, _fingerprint_of(call.request)) if _storable(response) else None
+        storable = _storable(response) and not call.request.state.get(_UNSTORABLE)
+        record = _record(response, _fingerprint_of(call.request)) if storable else None
         held = transactions_of(call.request)
         if held is None:
             yield from _settle(call, config, store_key, record)
@@ -368,6 +371,14 @@ def _answer_existing(record: dict[str, Any], fingerprint: str) -> AjaxResponse:
     headers = [(name, value) for name, value in record["headers"]]
     headers.append((REPLAYED, "true"))
     return AjaxResponse(record["status"], base64.b64decode(record["body"]), headers)
+
+
+def not_storable(request: AjaxRequest) -> None:
+    """Keep ``request``'s answer from being stored under its key: it says
+    nothing happened for a reason a retry may not meet (an atomic batch
+    whose commit the database refused), so a retry runs again, as after a
+    server error."""
+    request.state[_UNSTORABLE] = True
 
 
 def _storable(response: AjaxResponse) -> bool:
