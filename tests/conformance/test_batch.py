@@ -11,7 +11,15 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.conformance.app import BINARY_BODY, BOM, PROXY_HEADERS, STREAM_CLOSED, build_api
+from ajaxkit import Ajax, AjaxRequest
+from tests.conformance.app import (
+    BINARY_BODY,
+    BOM,
+    PROXY_HEADERS,
+    STREAM_CLOSED,
+    Ledger,
+    build_api,
+)
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
 from tests.conformance.test_csrf import CROSS_SITE, legit
@@ -651,3 +659,31 @@ def test_K11_a_batch_whose_commit_was_refused_is_not_stored_under_its_own_key(
     assert client.post("/ajax/_batch", json=committed, headers=key).json()["committed"] is True
     replayed = client.post("/ajax/_batch", json=committed, headers=key)
     assert replayed.headers["idempotent-replayed"] == "true"
+
+
+def test_K9_a_batch_rolled_back_by_a_server_error_is_not_stored_under_its_own_key(
+    client_class: type[Client],
+) -> None:
+    # The item's 500 sent alone is not stored (I4), and nothing was written:
+    # a retry of the batch with its Idempotency-Key runs it again.
+    api, ledger, attempts = Ajax(), Ledger(), []
+
+    @api.endpoint("flaky/{name}", methods=["POST"], transactions=[ledger])
+    def flaky(request: AjaxRequest, name: str) -> Any:
+        attempts.append(name)
+        if len(attempts) == 1:
+            raise RuntimeError("the first attempt fails")
+        return {"name": name}, 201
+
+    api.batch()
+    client = client_class(apis={"/ajax": api})
+    try:
+        body = {"items": [{"method": "POST", "path": "flaky/a", "body": {}}], "atomic": True}
+        key = {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+        first = client.post("/ajax/_batch", json=body, headers=key).json()
+        assert (first["committed"], first["items"][0]["status"]) == (False, 500)
+        retried = client.post("/ajax/_batch", json=body, headers=key)
+        assert "idempotent-replayed" not in retried.headers
+        assert (retried.json()["committed"], attempts) == (True, ["a", "a"])
+    finally:
+        client.close()

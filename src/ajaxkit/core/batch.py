@@ -397,6 +397,10 @@ class _Batch:
             raise
         if responses[-1].status >= 400:
             yield from _undo(held, self.platform)
+            if responses[-1].status >= 500:
+                # Rolled back for a server error, which a retry may not
+                # meet: nothing was written, so a retry runs again (I4).
+                not_storable(self.request)
             return self.answer(self.rolled_back(items, responses), committed=False)
         try:
             yield blocking(self.platform, held.commit, self.hook_failed)

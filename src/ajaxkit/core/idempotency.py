@@ -376,8 +376,8 @@ def _answer_existing(record: dict[str, Any], fingerprint: str) -> AjaxResponse:
 def not_storable(request: AjaxRequest) -> None:
     """Keep ``request``'s answer from being stored under its key: it says
     nothing happened for a reason a retry may not meet (an atomic batch
-    whose commit the database refused), so a retry runs again, as after a
-    server error."""
+    rolled back for an item's server error, or whose commit the database
+    refused), so a retry runs again, as after a server error."""
     request.state[_UNSTORABLE] = True
 
 
