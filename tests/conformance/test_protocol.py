@@ -6,6 +6,7 @@ some platforms can do is a declared capability (``needs("csrf")``).
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
 import time
@@ -1087,6 +1088,22 @@ def test_U10_a_path_escape_that_is_not_utf8_binds_as_replacement(
     assert client.get(f"/ajax/ledger/{encoded}").json() == {"name": text, "amount": None}
     unknown = assert_problem(client.get(f"/ajax/nope{encoded}"), 404, "not_found")
     assert unknown["instance"] == f"/ajax/nope{quote(text)}"  # that text, as a URI (P1)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/json", b'{"a": "b"}'), ("application/x-www-form-urlencoded", b"a=b")],
+)
+def test_U12_a_compressed_body_is_415_naming_its_coding(
+    client: Client, content_type: str, body: bytes
+) -> None:
+    # Read as it is, a gzip body was "not valid JSON: str is not valid
+    # UTF-8", which says nothing of what to change.
+    headers = {"Content-Type": content_type, "Content-Encoding": "gzip"}
+    response = client.post("/ajax/echo", content=gzip.compress(body), headers=headers)
+    problem = assert_problem(response, 415, "unsupported_media_type")
+    assert "Content-Encoding: gzip" in problem["detail"]
+    assert response.headers["accept-encoding"] == "identity"  # RFC 9110 section 12.5.3
 
 
 @pytest.mark.parametrize(
