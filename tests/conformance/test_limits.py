@@ -176,6 +176,21 @@ def test_R2_the_tightest_limit_decides(app: Client, mounted: Mounted) -> None:
     assert app.get("/ajax/two-limits").status == 200
 
 
+def test_R2_retry_after_is_when_a_retry_is_admitted(app: Client, mounted: Mounted) -> None:
+    # "2/second" refuses the fifth request, which fills "5/minute": a retry
+    # after the second's window would be refused too, so Retry-After
+    # names the minute's end, as the RateLimit field beside it says.
+    assert [app.get("/ajax/two-limits").status for _ in range(2)] == [200, 200]
+    mounted.clock.advance(1)
+    assert [app.get("/ajax/two-limits").status for _ in range(2)] == [200, 200]
+    refused = app.get("/ajax/two-limits")
+    assert refused.status == 429
+    assert refused.headers["retry-after"] == "19"
+    assert '"5/minute";r=0;t=19' in refused.headers["ratelimit"]
+    mounted.clock.advance(int(refused.headers["retry-after"]))
+    assert app.get("/ajax/two-limits").status == 200
+
+
 def test_R3_users_count_apart(app: Client) -> None:
     app.login("alice")
     assert [app.get("/ajax/limited").status for _ in range(4)] == [200, 200, 200, 429]
