@@ -687,3 +687,21 @@ def test_K9_a_batch_rolled_back_by_a_server_error_is_not_stored_under_its_own_ke
         assert (retried.json()["committed"], attempts) == (True, ["a", "a"])
     finally:
         client.close()
+
+
+def test_K1_what_describes_the_batch_body_is_not_an_items(client: Client) -> None:
+    # Sent alone, the item has no such headers: the batch's describe the
+    # batch's own body (a digest of it would fail every item's check).
+    sent = {
+        "Content-Encoding": "identity",
+        "Content-Language": "fr",
+        "Content-Location": "/ajax/_batch",
+        "Content-Digest": "sha-256=:AAAA:",
+        "Repr-Digest": "sha-256=:AAAA:",
+        "Digest": "SHA-256=AAAA",
+        "Content-MD5": "AAAA",
+    }
+    names = [name.lower() for name in sent]
+    item = {"path": "headers/seen", "params": {"names": names}}
+    seen = _answers(_batch(client, [item], **sent))[0]["body"]
+    assert seen == dict.fromkeys(names)
