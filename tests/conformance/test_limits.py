@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from ajaxkit import Ajax, AjaxRequest, Stream
+from ajaxkit import Ajax, AjaxRequest, Stream, TooManyRequests
 from ajaxkit.core.clock import ManualClock
 from tests.conformance.clients.base import Client
 
@@ -85,6 +85,14 @@ class Mounted:
             calls.append("flaky")
             if len(calls) == 1:
                 raise RuntimeError("first attempt fails")
+            return {"attempt": len(calls)}
+
+        @api.endpoint("busy", methods=["POST"])
+        def busy(request: AjaxRequest) -> dict[str, int]:
+            # A handler's own "try again later": its quota, a lock it waits for.
+            calls.append("busy")
+            if len(calls) == 1:
+                raise TooManyRequests("The export queue is full.", headers={"Retry-After": "1"})
             return {"attempt": len(calls)}
 
         @api.endpoint("streamed", methods=["POST"])
@@ -477,6 +485,17 @@ def test_I4_server_errors_are_not_stored(app: Client, mounted: Mounted) -> None:
     assert retry.status == 200
     assert "idempotent-replayed" not in retry.headers
     assert mounted.calls == ["flaky", "flaky"]
+
+
+def test_I4_a_429_asking_for_a_retry_is_not_stored(app: Client, mounted: Mounted) -> None:
+    # Stored, the retry the answer asks for (with the same key, as the draft
+    # and ajaxkit.js send it) got the 429 again until the key expired.
+    key = _key()
+    assert app.post("/ajax/busy", json={}, headers=key).status == 429
+    retry = app.post("/ajax/busy", json={}, headers=key)
+    assert (retry.status, retry.json()) == (200, {"attempt": 2})
+    assert "idempotent-replayed" not in retry.headers
+    assert app.post("/ajax/busy", json={}, headers=key).headers["idempotent-replayed"] == "true"
 
 
 def test_I4_streamed_responses_are_not_stored(app: Client, mounted: Mounted) -> None:

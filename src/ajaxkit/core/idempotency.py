@@ -8,7 +8,8 @@ running the handler.  A request arriving while the first is still running
 gets 409 ``idempotency_in_flight`` (retry later); the same key with another
 request (method, route, query or body differ) is 422
 ``idempotency_key_reused``.  Not stored, so that a retry runs again: 5xx
-responses, streamed responses and responses the handler built natively.
+responses, answers asking for a retry later (408, 429), streamed responses
+and responses the handler built natively.
 Cookies are never replayed (a replay must not log anyone in).
 
 Keys are scoped per user, and an anonymous caller's per client address
@@ -381,8 +382,18 @@ def not_storable(request: AjaxRequest) -> None:
     request.state[_UNSTORABLE] = True
 
 
+#: Answers that ask for the same request again later (a timeout, a handler's
+#: own "too many"): stored, the retry they ask for would get them again.
+_RETRY_LATER = frozenset({408, 429})
+
+
 def _storable(response: AjaxResponse) -> bool:
-    return response.stream is None and response.native is None and response.status < 500
+    return (
+        response.stream is None
+        and response.native is None
+        and response.status < 500
+        and response.status not in _RETRY_LATER
+    )
 
 
 def _record(response: AjaxResponse, fingerprint: str) -> bytes:
