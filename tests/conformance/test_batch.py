@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.core.clock import ManualClock
 from tests.conformance.app import (
     BINARY_BODY,
     BOM,
@@ -705,3 +706,31 @@ def test_K1_what_describes_the_batch_body_is_not_an_items(client: Client) -> Non
     item = {"path": "headers/seen", "params": {"names": names}}
     seen = _answers(_batch(client, [item], **sent))[0]["body"]
     assert seen == dict.fromkeys(names)
+
+
+def test_K9_a_batch_rolled_back_by_an_items_429_runs_again_once_admitted(
+    client_class: type[Client],
+) -> None:
+    # The 429 asks for this very retry (I4): stored under the batch's key,
+    # the retry got the refusal again until the key expired.
+    clock = ManualClock(1_700_000_040.0)
+    api, ledger = Ajax(clock=clock), Ledger()
+
+    @api.endpoint("scarce/{name}", methods=["POST"], transactions=[ledger], rate="1/minute")
+    def scarce(request: AjaxRequest, name: str) -> Any:
+        return {"name": name}, 201
+
+    api.batch()
+    client = client_class(apis={"/ajax": api})
+    try:
+        item = {"method": "POST", "path": "scarce/a", "body": {}}
+        assert client.post("/ajax/scarce/a", json={}).status == 201
+        body, key = {"items": [item], "atomic": True}, {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+        first = client.post("/ajax/_batch", json=body, headers=key).json()
+        assert (first["committed"], first["items"][0]["status"]) == (False, 429)
+        clock.advance(60)
+        retried = client.post("/ajax/_batch", json=body, headers=key)
+        assert "idempotent-replayed" not in retried.headers
+        assert retried.json()["committed"] is True
+    finally:
+        client.close()

@@ -50,7 +50,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.effects import IO, Flow, blocking
 from ajaxkit.core.errors import log_after_commit, render_exception
-from ajaxkit.core.idempotency import not_storable
+from ajaxkit.core.idempotency import asks_for_retry, not_storable
 from ajaxkit.core.pipeline import flow, hygiene
 from ajaxkit.core.routing import normalize_route
 from ajaxkit.core.steps import BATCH_ITEM, BATCH_PASSED_CSRF, CsrfStep, load_user
@@ -411,9 +411,9 @@ class _Batch:
             raise
         if responses[-1].status >= 400:
             yield from _undo(held, self.platform)
-            if responses[-1].status >= 500:
-                # Rolled back for a server error, which a retry may not
-                # meet: nothing was written, so a retry runs again (I4).
+            if asks_for_retry(responses[-1].status):
+                # Rolled back for a server error or a 429, which a retry may
+                # not meet: nothing was written, so a retry runs again (I4).
                 not_storable(self.request)
             return self.answer(self.rolled_back(items, responses), committed=False)
         try:

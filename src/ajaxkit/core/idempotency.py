@@ -75,6 +75,7 @@ __all__ = [
     "IdempotencyStep",
     "IdempotencyStore",
     "MemoryIdempotencyStore",
+    "asks_for_retry",
     "not_storable",
 ]
 
@@ -377,8 +378,9 @@ def _answer_existing(record: dict[str, Any], fingerprint: str) -> AjaxResponse:
 def not_storable(request: AjaxRequest) -> None:
     """Keep ``request``'s answer from being stored under its key: it says
     nothing happened for a reason a retry may not meet (an atomic batch
-    rolled back for an item's server error, or whose commit the database
-    refused), so a retry runs again, as after a server error."""
+    rolled back for an item's answer that :func:`asks_for_retry`, or whose
+    commit the database refused), so a retry runs again, as after a server
+    error."""
     request.state[_UNSTORABLE] = True
 
 
@@ -387,12 +389,15 @@ def not_storable(request: AjaxRequest) -> None:
 _RETRY_LATER = frozenset({408, 429})
 
 
+def asks_for_retry(status: int) -> bool:
+    """Whether an answer of ``status`` is one a retry may well not get (a
+    5xx, a 408 or 429): never stored under a key, so the retry runs."""
+    return status >= 500 or status in _RETRY_LATER
+
+
 def _storable(response: AjaxResponse) -> bool:
     return (
-        response.stream is None
-        and response.native is None
-        and response.status < 500
-        and response.status not in _RETRY_LATER
+        response.stream is None and response.native is None and not asks_for_retry(response.status)
     )
 
 
