@@ -11,7 +11,16 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.conformance.app import BINARY_BODY, BOM, PROXY_HEADERS, STREAM_CLOSED, build_api
+from ajaxkit import Ajax, AjaxRequest
+from ajaxkit.core.clock import ManualClock
+from tests.conformance.app import (
+    BINARY_BODY,
+    BOM,
+    PROXY_HEADERS,
+    STREAM_CLOSED,
+    Ledger,
+    build_api,
+)
 from tests.conformance.clients.base import Client, Response
 from tests.conformance.clients.reference import NATIVES
 from tests.conformance.test_csrf import CROSS_SITE, legit
@@ -631,3 +640,97 @@ def test_K11_a_failed_commit_stores_nothing_and_says_so(client: Client) -> None:
     assert retried["committed"] is True
     assert "idempotent-replayed" not in retried["items"][0]["headers"]
     assert _stored(client, a) == 1
+
+
+def test_K11_a_batch_whose_commit_was_refused_is_not_stored_under_its_own_key(
+    client: Client,
+) -> None:
+    # Nothing was written: as for a server error (I4), a retry of the batch
+    # with its Idempotency-Key runs again, never replays the refusal (the
+    # commit may have failed on a lost connection).
+    name, key = f"a{uuid.uuid4().hex}", {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+    refused = {"items": [_write(name, -1)], "atomic": True}
+    assert client.post("/ajax/_batch", json=refused, headers=key).json()["committed"] is False
+    retried = client.post("/ajax/_batch", json=refused, headers=key)
+    assert retried.json()["committed"] is False
+    assert "idempotent-replayed" not in retried.headers
+    # A committed batch is stored, as any answer is (I1).
+    committed = {"items": [_write(name, 1)], "atomic": True}
+    key = {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+    assert client.post("/ajax/_batch", json=committed, headers=key).json()["committed"] is True
+    replayed = client.post("/ajax/_batch", json=committed, headers=key)
+    assert replayed.headers["idempotent-replayed"] == "true"
+
+
+def test_K9_a_batch_rolled_back_by_a_server_error_is_not_stored_under_its_own_key(
+    client_class: type[Client],
+) -> None:
+    # The item's 500 sent alone is not stored (I4), and nothing was written:
+    # a retry of the batch with its Idempotency-Key runs it again.
+    api, ledger, attempts = Ajax(), Ledger(), []
+
+    @api.endpoint("flaky/{name}", methods=["POST"], transactions=[ledger])
+    def flaky(request: AjaxRequest, name: str) -> Any:
+        attempts.append(name)
+        if len(attempts) == 1:
+            raise RuntimeError("the first attempt fails")
+        return {"name": name}, 201
+
+    api.batch()
+    client = client_class(apis={"/ajax": api})
+    try:
+        body = {"items": [{"method": "POST", "path": "flaky/a", "body": {}}], "atomic": True}
+        key = {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+        first = client.post("/ajax/_batch", json=body, headers=key).json()
+        assert (first["committed"], first["items"][0]["status"]) == (False, 500)
+        retried = client.post("/ajax/_batch", json=body, headers=key)
+        assert "idempotent-replayed" not in retried.headers
+        assert (retried.json()["committed"], attempts) == (True, ["a", "a"])
+    finally:
+        client.close()
+
+
+def test_K1_what_describes_the_batch_body_is_not_an_items(client: Client) -> None:
+    # Sent alone, the item has no such headers: the batch's describe the
+    # batch's own body (a digest of it would fail every item's check).
+    sent = {
+        "Content-Encoding": "identity",
+        "Content-Language": "fr",
+        "Content-Location": "/ajax/_batch",
+        "Content-Digest": "sha-256=:AAAA:",
+        "Repr-Digest": "sha-256=:AAAA:",
+        "Digest": "SHA-256=AAAA",
+        "Content-MD5": "AAAA",
+    }
+    names = [name.lower() for name in sent]
+    item = {"path": "headers/seen", "params": {"names": names}}
+    seen = _answers(_batch(client, [item], **sent))[0]["body"]
+    assert seen == dict.fromkeys(names)
+
+
+def test_K9_a_batch_rolled_back_by_an_items_429_runs_again_once_admitted(
+    client_class: type[Client],
+) -> None:
+    # The 429 asks for this very retry (I4): stored under the batch's key,
+    # the retry got the refusal again until the key expired.
+    clock = ManualClock(1_700_000_040.0)
+    api, ledger = Ajax(clock=clock), Ledger()
+
+    @api.endpoint("scarce/{name}", methods=["POST"], transactions=[ledger], rate="1/minute")
+    def scarce(request: AjaxRequest, name: str) -> Any:
+        return {"name": name}, 201
+
+    api.batch()
+    client = client_class(apis={"/ajax": api})
+    try:
+        item = {"method": "POST", "path": "scarce/a", "body": {}}
+        assert client.post("/ajax/scarce/a", json={}).status == 201
+        body, key = {"items": [item], "atomic": True}, {"Idempotency-Key": f'"{uuid.uuid4()}"'}
+        first = client.post("/ajax/_batch", json=body, headers=key).json()
+        assert (first["committed"], first["items"][0]["status"]) == (False, 429)
+        clock.advance(60)
+        retried = client.post("/ajax/_batch", json=body, headers=key)
+        assert "idempotent-replayed" not in retried.headers
+        assert retried.json()["committed"] is True
+    finally:
+        client.close()

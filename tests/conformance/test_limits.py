@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from ajaxkit import Ajax, AjaxRequest, Stream
+from ajaxkit import Ajax, AjaxRequest, Stream, TooManyRequests
 from ajaxkit.core.clock import ManualClock
 from tests.conformance.clients.base import Client
 
@@ -85,6 +85,14 @@ class Mounted:
             calls.append("flaky")
             if len(calls) == 1:
                 raise RuntimeError("first attempt fails")
+            return {"attempt": len(calls)}
+
+        @api.endpoint("busy", methods=["POST"])
+        def busy(request: AjaxRequest) -> dict[str, int]:
+            # A handler's own "try again later": its quota, a lock it waits for.
+            calls.append("busy")
+            if len(calls) == 1:
+                raise TooManyRequests("The export queue is full.", headers={"Retry-After": "1"})
             return {"attempt": len(calls)}
 
         @api.endpoint("streamed", methods=["POST"])
@@ -173,6 +181,21 @@ def test_R2_over_the_limit_is_429_with_retry_after(app: Client, mounted: Mounted
 def test_R2_the_tightest_limit_decides(app: Client, mounted: Mounted) -> None:
     assert [app.get("/ajax/two-limits").status for _ in range(3)] == [200, 200, 429]
     mounted.clock.advance(1)
+    assert app.get("/ajax/two-limits").status == 200
+
+
+def test_R2_retry_after_is_when_a_retry_is_admitted(app: Client, mounted: Mounted) -> None:
+    # "2/second" refuses the fifth request, which fills "5/minute": a retry
+    # after the second's window would be refused too, so Retry-After
+    # names the minute's end, as the RateLimit field beside it says.
+    assert [app.get("/ajax/two-limits").status for _ in range(2)] == [200, 200]
+    mounted.clock.advance(1)
+    assert [app.get("/ajax/two-limits").status for _ in range(2)] == [200, 200]
+    refused = app.get("/ajax/two-limits")
+    assert refused.status == 429
+    assert refused.headers["retry-after"] == "19"
+    assert '"5/minute";r=0;t=19' in refused.headers["ratelimit"]
+    mounted.clock.advance(int(refused.headers["retry-after"]))
     assert app.get("/ajax/two-limits").status == 200
 
 
@@ -462,6 +485,17 @@ def test_I4_server_errors_are_not_stored(app: Client, mounted: Mounted) -> None:
     assert retry.status == 200
     assert "idempotent-replayed" not in retry.headers
     assert mounted.calls == ["flaky", "flaky"]
+
+
+def test_I4_a_429_asking_for_a_retry_is_not_stored(app: Client, mounted: Mounted) -> None:
+    # Stored, the retry the answer asks for (with the same key, as the draft
+    # and ajaxkit.js send it) got the 429 again until the key expired.
+    key = _key()
+    assert app.post("/ajax/busy", json={}, headers=key).status == 429
+    retry = app.post("/ajax/busy", json={}, headers=key)
+    assert (retry.status, retry.json()) == (200, {"attempt": 2})
+    assert "idempotent-replayed" not in retry.headers
+    assert app.post("/ajax/busy", json={}, headers=key).headers["idempotent-replayed"] == "true"
 
 
 def test_I4_streamed_responses_are_not_stored(app: Client, mounted: Mounted) -> None:

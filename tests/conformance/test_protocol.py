@@ -6,11 +6,13 @@ some platforms can do is a declared capability (``needs("csrf")``).
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -267,6 +269,26 @@ def test_P1_problem_members_and_fixed_title(client: Client) -> None:
     second = assert_problem(client.get("/ajax/errors/native/not_found"), 404, "not_found")
     assert first["title"] == second["title"] == "Not Found"
     assert first["instance"] == "/ajax/no/such/thing"
+
+
+@pytest.mark.parametrize(
+    ("encoded", "instance"),
+    [
+        ("a%20b", "a%20b"),
+        ("a%00b%0A", "a%00b%0A"),
+        ("caf%C3%A9", "caf%C3%A9"),
+        ("a%22%3C%3E%5C%5E%60%7B%7C%7Db", "a%22%3C%3E%5C%5E%60%7B%7C%7Db"),
+        ("100%25", "100%25"),
+        ("a%3Fb%23c", "a%3Fb%23c"),
+        ("keep:@!$&'()*+,;=-._~", "keep:@!$&'()*+,;=-._~"),
+    ],
+)
+def test_P1_instance_is_a_uri_reference(client: Client, encoded: str, instance: str) -> None:
+    # RFC 9457: ``instance`` is a URI reference, so the path goes in
+    # percent-encoded, never as the raw text a space, a control character or
+    # a non-ASCII letter decodes to (which no URI parser reads back).
+    problem = assert_problem(client.get(f"/ajax/nope/{encoded}"), 404, "not_found")
+    assert problem["instance"] == f"/ajax/nope/{instance}"
 
 
 def test_P2_unknown_endpoint_is_404(client: Client) -> None:
@@ -882,6 +904,17 @@ def test_U5_control_characters_in_the_path_are_problem_404(client: Client, path:
     assert "set-cookie" not in response.headers
 
 
+@pytest.mark.parametrize("path", ["/ajax//hello", "/ajax///hello"])
+def test_U5_slashes_after_the_mount_are_answered_never_redirected(
+    client: Client, path: str
+) -> None:
+    # A route is named without its slashes ("/hello/" is "hello"), so is one
+    # the client wrote after the mount's: answered, on every integration,
+    # never a redirect with an HTML body where a problem or JSON is due (P1).
+    response = client.get(path)
+    assert (response.status, response.json()) == (200, client.get("/ajax/hello").json())
+
+
 @pytest.mark.parametrize("method", ["TRACE", "FOO", "CONNECT"])
 def test_U6_unknown_methods_are_problem_405_with_allow(client: Client, method: str) -> None:
     response = client.request(method, "/ajax/notes/1")
@@ -1035,7 +1068,7 @@ def test_U10_a_percent_encoded_utf8_path_binds_as_its_text(
 ) -> None:
     assert client.get(f"/ajax/ledger/{encoded}").json() == {"name": text, "amount": None}
     unknown = assert_problem(client.get(f"/ajax/nope{encoded}"), 404, "not_found")
-    assert unknown["instance"] == f"/ajax/nope{text}"
+    assert unknown["instance"] == f"/ajax/nope{encoded}"  # that text, as a URI (P1)
 
 
 @pytest.mark.parametrize(
@@ -1054,7 +1087,23 @@ def test_U10_a_path_escape_that_is_not_utf8_binds_as_replacement(
         text = wsgi_django
     assert client.get(f"/ajax/ledger/{encoded}").json() == {"name": text, "amount": None}
     unknown = assert_problem(client.get(f"/ajax/nope{encoded}"), 404, "not_found")
-    assert unknown["instance"] == f"/ajax/nope{text}"
+    assert unknown["instance"] == f"/ajax/nope{quote(text)}"  # that text, as a URI (P1)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/json", b'{"a": "b"}'), ("application/x-www-form-urlencoded", b"a=b")],
+)
+def test_U12_a_compressed_body_is_415_naming_its_coding(
+    client: Client, content_type: str, body: bytes
+) -> None:
+    # Read as it is, a gzip body was "not valid JSON: str is not valid
+    # UTF-8", which says nothing of what to change.
+    headers = {"Content-Type": content_type, "Content-Encoding": "gzip"}
+    response = client.post("/ajax/echo", content=gzip.compress(body), headers=headers)
+    problem = assert_problem(response, 415, "unsupported_media_type")
+    assert "Content-Encoding: gzip" in problem["detail"]
+    assert response.headers["accept-encoding"] == "identity"  # RFC 9110 section 12.5.3
 
 
 @pytest.mark.parametrize(

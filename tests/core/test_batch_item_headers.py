@@ -7,8 +7,8 @@ item's request must carry exactly what the rules below give, which is what
 time, kept here as the specification) computes:
 
 - every header of the batch request, except those that describe its own
-  body or condition (``Content-Type``, ``Content-Length``,
-  ``Transfer-Encoding``, ``Idempotency-Key``, ``If-*``);
+  body or condition (every ``Content-*``, ``Transfer-Encoding``,
+  ``Digest``, ``Repr-Digest``, ``Idempotency-Key``, ``If-*``);
 - the batch request's identity headers (``Cookie``, ``Authorization``,
   ``Origin``, ``Sec-Fetch-*``, CSRF tokens, what a proxy writes about the
   caller: ``Forwarded``, ``X-Forwarded-*``, ``X-Real-IP``...) as they are:
@@ -63,15 +63,17 @@ _IDENTITY = (
 #: Every X-Forwarded-* identifies the caller too (the prefix, not a list).
 _FORWARDED = ("x-forwarded-host", "x-forwarded-proto", "x-forwarded-port")
 _OWN = (
-    "content-length",
-    "content-type",
     "transfer-encoding",
     "idempotency-key",
+    "digest",
+    "repr-digest",
     "if-match",
     "if-none-match",
     "if-modified-since",
     "if-unmodified-since",
 )
+#: The batch request's besides: every Content-* (the prefix, not a list).
+_CONTENT = ("content-length", "content-type", "content-language", "content-digest")
 #: What describes a body: the batch writes an item's, so never the item's own.
 _FRAMING = ("content-length", "transfer-encoding", "content-encoding")
 #: What a browser sends besides, and names an item may well set itself.
@@ -82,6 +84,10 @@ def _identity(name: str) -> bool:
     return name.lower() in _IDENTITY or name.lower().startswith("x-forwarded-")
 
 
+def _batch_own(name: str) -> bool:
+    return name.lower() in _OWN or name.lower().startswith("content-")
+
+
 def _reference_item_request(parent: AjaxRequest, item: BatchItem) -> AjaxRequest:
     """The derivation as first written: the batch request's headers read per item."""
     route = item.path.split("?", 1)[0].strip("/")
@@ -89,7 +95,7 @@ def _reference_item_request(parent: AjaxRequest, item: BatchItem) -> AjaxRequest
     inherited = [
         (name, value)
         for name, value in parent.headers.items()
-        if name.lower() not in _OWN and not _identity(name)
+        if not _batch_own(name) and not _identity(name)
     ]
     identity = [(n, v) for n, v in parent.headers.items() if _identity(n)]
     own = [
@@ -129,7 +135,7 @@ def _spelt(name: str) -> st.SearchStrategy[str]:
 
 
 _names = st.one_of(
-    st.sampled_from(_IDENTITY + _FORWARDED + _OWN + _FRAMING + _OTHER).flatmap(_spelt),
+    st.sampled_from(_IDENTITY + _FORWARDED + _OWN + _CONTENT + _FRAMING + _OTHER).flatmap(_spelt),
     st.sampled_from(("sec-fetch-other", "x-csrftoken2", "cookies", "if-range", "x-forwarded")),
     st.text(st.sampled_from("abcxXZ-_"), min_size=1, max_size=6),
 )
@@ -205,6 +211,7 @@ def test_the_rules_are_the_batch_modules_own() -> None:
     assert frozenset(_IDENTITY) == batch._IDENTITY_HEADERS
     assert all(name.startswith(batch._IDENTITY_PREFIX) for name in _FORWARDED)
     assert frozenset(_OWN) == batch._OWN_HEADERS
+    assert all(name.startswith(batch._CONTENT_PREFIX) for name in _CONTENT)
     assert frozenset(_FRAMING) == batch._FRAMING_HEADERS
 
 

@@ -208,3 +208,40 @@ test("a call with a timeout, retries or key of its own goes alone: a batch could
   const posts = calls.filter((c) => c.url.endsWith("/notes"));
   assert.deepEqual(posts.map((c) => c.headers.get("idempotency-key")).sort(), ['"chosen-key"', null].sort());
 });
+
+test("a coalesced call answered 503 or 429 is retried, as the call alone is", async () => {
+  const busy = { type: "about:blank", title: "Service Unavailable", status: 503, code: "service_unavailable" };
+  const limited = { ...busy, title: "Too Many Requests", status: 429, code: "rate_limited" };
+  const items = [
+    { status: 503, headers: { "content-type": "application/problem+json" }, body: busy },
+    { status: 429, headers: { "content-type": "application/problem+json", "retry-after": "0" }, body: limited },
+    { status: 200, headers: { "content-type": "application/json" }, body: { n: 3 } },
+  ];
+  const { fetch, calls } = stubFetch([
+    (call) => call.url.endsWith("/_batch") ? answer(200, { items }) : answer(200, { url: call.url }),
+  ]);
+  const client = createClient({ ...quick, fetch, coalesce: true });
+  const [a, b, c] = await Promise.all([client.get("a"), client.post("b", {}), client.get("c")]);
+  assert.deepEqual([a, b, c], [{ url: "https://app.test/ajax/a" }, { url: "https://app.test/ajax/b" }, { n: 3 }]);
+  const retried = calls.slice(1);
+  assert.deepEqual(retried.map((call) => `${call.method} ${call.url}`).sort(), [
+    "GET https://app.test/ajax/a", "POST https://app.test/ajax/b",
+  ]);
+  // Alone, the POST has the key that makes it safe to retry (I1).
+  assert.ok(retried.find((call) => call.method === "POST").headers.get("idempotency-key"));
+});
+
+test("a coalesced call is retried no more than the call alone would be", async () => {
+  const busy = { type: "about:blank", title: "Service Unavailable", status: 503, code: "service_unavailable" };
+  const item = { status: 503, headers: { "content-type": "application/problem+json" }, body: busy };
+  const { fetch, calls } = stubFetch([
+    (call) => call.url.endsWith("/_batch") ? answer(200, { items: [item, item] }) : answer(503, busy),
+  ]);
+  const client = createClient({ ...quick, fetch, coalesce: true, retries: 1 });
+  const settled = await Promise.allSettled([client.get("a"), client.get("b")]);
+  assert.deepEqual(settled.map((s) => s.reason?.status), [503, 503]);
+  assert.equal(calls.length, 3); // the batch, then one retry each
+  const none = createClient({ ...quick, fetch, coalesce: true, retries: 0 });
+  await Promise.allSettled([none.get("a"), none.get("b")]);
+  assert.equal(calls.length, 4); // the batch only
+});

@@ -50,6 +50,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from ajaxkit.core.effects import IO, Flow, blocking
 from ajaxkit.core.errors import log_after_commit, render_exception
+from ajaxkit.core.idempotency import asks_for_retry, not_storable
 from ajaxkit.core.pipeline import flow, hygiene
 from ajaxkit.core.routing import normalize_route
 from ajaxkit.core.steps import BATCH_ITEM, BATCH_PASSED_CSRF, CsrfStep, load_user
@@ -121,11 +122,25 @@ def _is_item_own(lower: str) -> bool:
     return not _is_identity(lower) and lower not in _FRAMING_HEADERS
 
 
-#: Headers of the batch request that describe its own body or condition: not inherited.
+#: Headers of the batch request that describe its own body or condition: not
+#: inherited.  Every ``Content-*`` header too (see :func:`_is_batch_own`).
 _OWN_HEADERS = frozenset(
-    {"content-length", "content-type", "transfer-encoding", "idempotency-key"}
+    {"transfer-encoding", "idempotency-key", "digest", "repr-digest"}
     | {"if-match", "if-none-match", "if-modified-since", "if-unmodified-since"}
 )
+_CONTENT_PREFIX = "content-"
+
+
+def _is_batch_own(lower: str) -> bool:
+    """Whether the batch request's header ``lower`` (a lower-cased name) is its own.
+
+    A ``Content-*`` header describes the batch's body (its length, type,
+    coding, language, digest...): the item's request, sent alone, would have
+    none of them (a digest of the batch's body would fail every item's check).
+    """
+    return lower in _OWN_HEADERS or lower.startswith(_CONTENT_PREFIX)
+
+
 #: Headers describing a body: the batch writes an item's body, so an item's
 #: own would describe another one (a length making it a 413, say).
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding"})
@@ -396,11 +411,18 @@ class _Batch:
             raise
         if responses[-1].status >= 400:
             yield from _undo(held, self.platform)
+            if asks_for_retry(responses[-1].status):
+                # Rolled back for a server error or a 429, which a retry may
+                # not meet: nothing was written, so a retry runs again (I4).
+                not_storable(self.request)
             return self.answer(self.rolled_back(items, responses), committed=False)
         try:
             yield blocking(self.platform, held.commit, self.hook_failed)
         except Exception as exc:
             yield from self.commit_failed(held, exc)
+            # Nothing was written, maybe for a lost connection: a retry of
+            # the batch with its own Idempotency-Key runs again (I4).
+            not_storable(self.request)
             refused = [self.refused(item, BatchNotCommitted()) for item in items]
             return self.answer(refused, committed=False)
         for after in held.after_commit:
@@ -535,7 +557,7 @@ class _ItemRequests:
             lower = name.lower()
             if _is_identity(lower):
                 identity.append((name, value))
-            elif lower not in _OWN_HEADERS:
+            elif not _is_batch_own(lower):
                 inherited.append((name, value))
         # Identity headers first: the order items have always seen them in.
         self.headers = Headers([*identity, *inherited])

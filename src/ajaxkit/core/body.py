@@ -78,22 +78,43 @@ def parse_body(
     if len(raw) > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
     media_type = request.content_type
-    if not raw:
-        # An empty body is no body, whatever type it claims: Django's
-        # runserver labels jQuery's bodiless $.post(url) text/plain.
-        request.data = None
-    elif media_type == "application/json" or media_type.endswith("+json"):
-        request.data = _parse_json(raw)
-    elif media_type == FORM_TYPE:
-        request.data = _parse_urlencoded(raw, max_parts)
-    elif media_type == MULTIPART_TYPE:
-        request.data, request.files = parse_multipart(
-            request.headers["content-type"], raw, max_parts
-        )
-    else:
+    try:
+        if not raw:
+            # An empty body is no body, whatever type it claims: Django's
+            # runserver labels jQuery's bodiless $.post(url) text/plain.
+            request.data = None
+        elif media_type == "application/json" or media_type.endswith("+json"):
+            request.data = _parse_json(raw)
+        elif media_type == FORM_TYPE:
+            request.data = _parse_urlencoded(raw, max_parts)
+        elif media_type == MULTIPART_TYPE:
+            request.data, request.files = parse_multipart(
+                request.headers["content-type"], raw, max_parts
+            )
+        else:
+            raise UnsupportedMediaType(
+                _UNSUPPORTED, headers={"Accept-Post": ", ".join(SUPPORTED_TYPES)}
+            )
+    except (MalformedJSON, MalformedBody) as exc:
+        _refuse_coded(request, exc)
+        raise
+
+
+def _refuse_coded(request: AjaxRequest, exc: ClientError) -> None:
+    """Raise a 415 naming the body's ``Content-Encoding`` when it has one.
+
+    Nothing here decodes a compressed body, so a gzip one is unreadable:
+    said as a syntax error, it was "not valid UTF-8", which names nothing to
+    change.  Asked only of a body that did not parse: one readable as it is
+    (a proxy decoded it and kept the header) is taken.
+    """
+    coding = request.headers.get("content-encoding", "").strip()
+    if coding and coding.lower() != "identity":
         raise UnsupportedMediaType(
-            _UNSUPPORTED, headers={"Accept-Post": ", ".join(SUPPORTED_TYPES)}
-        )
+            f"The body is sent with Content-Encoding: {coding}, which is not decoded "
+            "here: send it uncompressed.",
+            headers={"Accept-Encoding": "identity"},
+        ) from exc
 
 
 #: What a 415 says.  ``fetch()`` sends a string body (``JSON.stringify(data)``)

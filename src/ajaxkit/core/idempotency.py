@@ -8,7 +8,8 @@ running the handler.  A request arriving while the first is still running
 gets 409 ``idempotency_in_flight`` (retry later); the same key with another
 request (method, route, query or body differ) is 422
 ``idempotency_key_reused``.  Not stored, so that a retry runs again: 5xx
-responses, streamed responses and responses the handler built natively.
+responses, answers asking for a retry later (408, 429), streamed responses
+and responses the handler built natively.
 Cookies are never replayed (a replay must not log anyone in).
 
 Keys are scoped per user, and an anonymous caller's per client address
@@ -74,6 +75,8 @@ __all__ = [
     "IdempotencyStep",
     "IdempotencyStore",
     "MemoryIdempotencyStore",
+    "asks_for_retry",
+    "not_storable",
 ]
 
 HEADER = "Idempotency-Key"
@@ -88,6 +91,7 @@ DEFAULT_MAX_RECORDS = 10_000
 DEFAULT_MAX_BYTES = 64 * 2**20
 _MAX_KEY = 255
 _STATE = "ajaxkit.idempotency"
+_UNSTORABLE = _STATE + ".unstorable"
 #: The methods whose requests an ``Idempotency-Key`` may guard (the draft's:
 #: the ones that are not idempotent already).
 IDEMPOTENCY_METHODS = frozenset({"POST", "PATCH"})
@@ -312,7 +316,8 @@ class IdempotencyStep:
     def _complete_keyed(
         self, call: StepCall, config: IdempotencyConfig, response: AjaxResponse, store_key: str
     ) -> Flow[AjaxResponse]:
-        record = _record(response, _fingerprint_of(call.request)) if _storable(response) else None
+        storable = _storable(response) and not call.request.state.get(_UNSTORABLE)
+        record = _record(response, _fingerprint_of(call.request)) if storable else None
         held = transactions_of(call.request)
         if held is None:
             yield from _settle(call, config, store_key, record)
@@ -370,8 +375,30 @@ def _answer_existing(record: dict[str, Any], fingerprint: str) -> AjaxResponse:
     return AjaxResponse(record["status"], base64.b64decode(record["body"]), headers)
 
 
+def not_storable(request: AjaxRequest) -> None:
+    """Keep ``request``'s answer from being stored under its key: it says
+    nothing happened for a reason a retry may not meet (an atomic batch
+    rolled back for an item's answer that :func:`asks_for_retry`, or whose
+    commit the database refused), so a retry runs again, as after a server
+    error."""
+    request.state[_UNSTORABLE] = True
+
+
+#: Answers that ask for the same request again later (a timeout, a handler's
+#: own "too many"): stored, the retry they ask for would get them again.
+_RETRY_LATER = frozenset({408, 429})
+
+
+def asks_for_retry(status: int) -> bool:
+    """Whether an answer of ``status`` is one a retry may well not get (a
+    5xx, a 408 or 429): never stored under a key, so the retry runs."""
+    return status >= 500 or status in _RETRY_LATER
+
+
 def _storable(response: AjaxResponse) -> bool:
-    return response.stream is None and response.native is None and response.status < 500
+    return (
+        response.stream is None and response.native is None and not asks_for_retry(response.status)
+    )
 
 
 def _record(response: AjaxResponse, fingerprint: str) -> bytes:

@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast
+from urllib.parse import quote
 
 from typing_extensions import TypedDict
 
@@ -223,7 +224,19 @@ def _instance(context: ErrorContext) -> str | None:
     # a 500 must not tell the client anything about where it happened.
     if context.error.status >= 500:
         return f"urn:uuid:{context.error_id}" if context.error_id else None
-    return context.request.path if context.request is not None else None
+    return _uri_path(context.request.path) if context.request is not None else None
+
+
+# RFC 3986 ``pchar`` and ``/``, kept as they are; every other character
+# (``%`` itself included: the path is already decoded text) is escaped.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def _uri_path(path: str) -> str:
+    # RFC 9457: ``instance`` is a URI reference.  The request's path is the
+    # decoded text (rule U10), which may hold a space, a control character
+    # or a non-ASCII letter: sent raw, no URI parser reads it back.
+    return quote(path, safe=_PATH_SAFE, errors="surrogatepass")
 
 
 def _debug_exception(cause: BaseException) -> DebugException:

@@ -331,7 +331,11 @@ def _admit(headers: list[tuple[str, str]], config: RateLimitConfig, usages: list
     for usage in usages:
         if usage.used > usage.limit.amount:
             over = [u for u in usages if u.exceeded]
-            raise _refusal(over[0].limit, max(u.reset for u in over))
+            # A retry is admitted once every full window has ended: this
+            # request may have filled one it did not exceed (the refused
+            # count too), and a Retry-After before that end buys another 429.
+            full = max(u.reset for u in usages if u.remaining == 0)
+            raise _refusal(over[0].limit, full)
 
 
 def _refusal(limit: RateLimit, retry: int) -> TooManyRequests:

@@ -42,13 +42,17 @@ _CONVERTER = "ajaxkit_route"
 
 
 class _RouteConverter(PathConverter):
-    """werkzeug's ``path`` converter, newlines included.
+    """werkzeug's ``path`` converter, newlines and leading slashes included.
 
     ``path`` stops at a newline, so ``/ajax/x%0d%0a...`` would get werkzeug's
-    HTML 404; with this one every path below the mount reaches the core.
+    HTML 404, and never starts with a slash, so ``/ajax//x`` got its HTML
+    308 (the rules merge no slashes); with this one every path below the
+    mount reaches the core, which reads ``/x`` as ``x``.
     """
 
-    regex = r"[^/][\s\S]*?"
+    regex = r"[\s\S]+?"
+    # Said outright: werkzeug guesses it from a "/" in the regex, and there is none.
+    part_isolating = False
 
 
 def _add_converter(state: BlueprintSetupState) -> None:
@@ -115,7 +119,13 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
     bp.record(_add_converter)
     for rule in ("/", f"/<{_CONVERTER}:route>"):
         # Flask's automatic OPTIONS would hide the core's Allow answer.
-        bp.add_url_rule(rule, view_func=view, methods=ALL_METHODS, provide_automatic_options=False)
+        bp.add_url_rule(
+            rule,
+            view_func=view,
+            methods=ALL_METHODS,
+            provide_automatic_options=False,
+            merge_slashes=False,
+        )
     bp.record(_accept_every_method)
     bp.record(lambda state: _configure(api, state.app))
     bp.record(lambda state: _leave_csrf_to_ajaxkit(state.app, bp))

@@ -180,17 +180,18 @@ export class Client {
       || options.idempotencyKey !== undefined;
     const batchable = options.batch !== false && !ownTransport && !isRaw(options.body) && !isAbsolute(path);
     const answer = this.coalescer && batchable
-      ? await this.coalesced(method, path, options)
+      ? await this.coalesced(method, path, url, options)
       : await this.exchange(method, url, options);
     if (answer.status >= 200 && answer.status < 300) return answer.body;
     throw errorFor(answer.status, answer.headers, answer.body);
   }
 
   /**
-   * @param {string} method @param {string} path @param {RequestOptions & {body?: unknown}} options
+   * @param {string} method @param {string} path @param {string} url
+   * @param {RequestOptions & {body?: unknown}} options
    * @returns {Promise<Answer>}
    */
-  async coalesced(method, path, options) {
+  async coalesced(method, path, url, options) {
     const item = { method, path, headers: options.headers };
     const bodyless = method === "GET" || method === "HEAD" || method === "DELETE";
     const result = await /** @type {Coalescer} */ (this.coalescer).add(
@@ -204,7 +205,14 @@ export class Client {
       : result.encoding === "base64"
         ? new Blob([fromBase64(/** @type {string} */ (result.body))], { type: headers.get("Content-Type") ?? "" })
         : result.body;
-    return { status: result.status, headers, body };
+    const answer = { status: result.status, headers, body };
+    // Alone, a call answered 503 or 429 would be tried again: so it is, alone
+    // (a POST with a key of its own), with the tries it has left.
+    if (this.retries < 1 || !mayRetry(method, true) || !retryable(answer)) return answer;
+    const delay = retryDelay(1, headers.get("Retry-After"), this.random);
+    if (delay === null) return answer;
+    await sleep(delay, options.signal);
+    return this.exchange(method, url, { ...options, retries: this.retries - 1 });
   }
 
   /**
