@@ -1,0 +1,166 @@
+"""Values at the edges of what a column holds, the same on both ORMs and both databases:
+decimals no database can compare with."""
+
+from __future__ import annotations
+
+import decimal
+import os
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import Numeric, String, create_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from ajaxkit import Ajax
+from ajaxkit.core.models import ModelEndpoint
+from ajaxkit.testing import Client
+from tests.models.backends import Backend, DjangoBackend
+from tests.models.conftest import _backend
+from tests.services import postgres_url, require_postgres
+
+TABLE = f"ajaxkit_reading_{os.getpid()}"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Reading(Base):
+    __tablename__ = TABLE
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    price: Mapped[decimal.Decimal] = mapped_column(Numeric(8, 2), default=0)
+    # No precision: PostgreSQL's numeric then holds any value up to its
+    # own limits (131,072 digits before the point, 16,383 after).
+    amount: Mapped[decimal.Decimal | None] = mapped_column(Numeric, nullable=True)
+
+
+class ReadingEndpoint(ModelEndpoint):
+    filter_fields = ("name", "label", "price", "amount")
+    ordering_fields = ("name", "label", "price")
+
+
+STORES = [
+    pytest.param("sqlalchemy-sqlite", id="sqlalchemy-sqlite"),
+    pytest.param("django-sqlite", id="django-sqlite", marks=pytest.mark.django),
+    pytest.param("sqlalchemy-postgres", id="sqlalchemy-postgres", marks=pytest.mark.postgres),
+    pytest.param(
+        "django-postgres", id="django-postgres", marks=[pytest.mark.postgres, pytest.mark.django]
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def django_model() -> Any:
+    from tests.models.backends import setup_django
+
+    setup_django()
+    from django.db import models
+
+    class DjangoReading(models.Model):
+        name: models.CharField[str, str] = models.CharField(max_length=20)
+        label: models.CharField[str | None, str | None] = models.CharField(
+            max_length=20, null=True, blank=True
+        )
+        price: models.DecimalField[decimal.Decimal, decimal.Decimal] = models.DecimalField(
+            max_digits=8, decimal_places=2, default=0
+        )
+
+        class Meta:
+            app_label = "catalog"
+            db_table = TABLE
+
+    return DjangoReading
+
+
+@pytest.fixture(params=STORES)
+def client(
+    request: pytest.FixtureRequest, backends: dict[str, Backend], tmp_path: Any
+) -> Iterator[Client]:
+    api = Ajax()
+    if request.param.startswith("django"):
+        yield from _django_client(request, backends, api)
+        return
+    if request.param.endswith("postgres"):
+        require_postgres()
+        engine = create_engine(postgres_url())
+    else:
+        engine = create_engine(f"sqlite:///{tmp_path}/db.sqlite3")
+    Base.metadata.create_all(engine)
+    api.model(Reading, ReadingEndpoint, resource="readings", session=sessionmaker(engine))
+    try:
+        yield _logged_in(api)
+    finally:
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+
+
+def _django_client(
+    request: pytest.FixtureRequest, backends: dict[str, Backend], api: Ajax
+) -> Iterator[Client]:
+    backend = _backend(request.param, backends)
+    assert isinstance(backend, DjangoBackend)
+    model = request.getfixturevalue("django_model")
+    from django.db import connections
+
+    connection = connections[backend.alias]
+    # A backend made after the model was defined made its table (migrate's syncdb).
+    if TABLE not in connection.introspection.table_names():
+        with connection.schema_editor() as editor:
+            editor.create_model(model)
+
+    class Endpoint(ModelEndpoint):
+        filter_fields = ("name", "label", "price")
+        ordering_fields = ReadingEndpoint.ordering_fields
+
+    api.model(model, Endpoint, resource="readings", using=backend.alias)
+    try:
+        yield _logged_in(api)
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(model)
+
+
+def _logged_in(api: Ajax) -> Client:
+    client = Client(api, mount="/ajax")
+    client.login(SimpleNamespace(username="u", is_authenticated=True))
+    return client
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("1e999999", "decimal_whole_digits"),
+        ("1000000", "decimal_whole_digits"),
+        ("1e-20000", "decimal_max_places"),
+    ],
+)
+def test_a_decimal_filter_the_column_cannot_hold_is_a_400(
+    client: Client, value: str, code: str
+) -> None:
+    # PostgreSQL refused to compare numbers beyond its numeric type
+    # ("value overflows numeric format"): a 500 for a typo in a URL.
+    assert client.post("/ajax/readings", json={"name": "a", "price": "12.50"}).status == 201
+    for param in ("price", "price__gte", "price__lte"):
+        response = client.get("/ajax/readings", params={param: value})
+        assert response.status == 400, response.json()
+        error = response.json()["errors"][0]
+        assert (error["parameter"], error["code"]) == (param, code)
+    within = client.get("/ajax/readings", params={"price__gte": "999999.99"})
+    assert within.status == 200, within.json()
+    assert within.json()["count"] == 0
+
+
+@pytest.mark.parametrize("client", STORES[::2], indirect=True)  # a Django DecimalField has digits
+def test_an_unbounded_decimal_takes_what_the_database_holds(client: Client) -> None:
+    huge = client.post("/ajax/readings", json={"name": "a", "amount": "1e999999"})
+    assert huge.status == 422, huge.json()
+    assert huge.json()["errors"][0]["pointer"] == "#/amount"
+    fine = client.post("/ajax/readings", json={"name": "b", "amount": "1e300"})
+    assert fine.status == 201, fine.json()
+    found = client.get("/ajax/readings", params={"amount__gte": "1e-20000"})
+    assert found.status == 400, found.json()
+    assert client.get("/ajax/readings", params={"amount__gte": "1e299"}).json()["count"] == 1
