@@ -1,5 +1,5 @@
 """Values at the edges of what a column holds, the same on both ORMs and both databases:
-decimals no database can compare with."""
+decimals no database can compare with, NULLs in an ordering."""
 
 from __future__ import annotations
 
@@ -164,3 +164,26 @@ def test_an_unbounded_decimal_takes_what_the_database_holds(client: Client) -> N
     found = client.get("/ajax/readings", params={"amount__gte": "1e-20000"})
     assert found.status == 400, found.json()
     assert client.get("/ajax/readings", params={"amount__gte": "1e299"}).json()["count"] == 1
+
+
+def test_nulls_sort_alike_on_every_database(client: Client) -> None:
+    # SQLite sorted NULL first and PostgreSQL last: the same page of the
+    # same list held other rows depending on the database.
+    for name, label in (("a", "b"), ("b", None), ("c", "a"), ("d", None), ("e", "c")):
+        made = client.post("/ajax/readings", json={"name": name, "label": label})
+        assert made.status == 201, made.json()
+
+    def names(ordering: str) -> list[str]:
+        page = client.get("/ajax/readings", params={"ordering": ordering})
+        assert page.status == 200, page.json()
+        return [row["name"] for row in page.json()["results"]]
+
+    # PostgreSQL's order: NULL after every value, so first when descending.
+    assert names("label") == ["c", "a", "e", "b", "d"]
+    assert names("-label") == ["b", "d", "e", "a", "c"]
+    assert names("-label,-name") == ["d", "b", "e", "a", "c"]
+    first = client.get("/ajax/readings", params={"ordering": "label", "limit": 3}).json()
+    rest = client.get(
+        "/ajax/readings", params={"ordering": "label", "limit": 3, "offset": 3}
+    ).json()
+    assert [row["name"] for row in first["results"] + rest["results"]] == names("label")

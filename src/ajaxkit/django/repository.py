@@ -28,7 +28,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.integrity import constraint_violation
@@ -182,8 +182,22 @@ class _Unit:
         if condition:  # an empty Q() would still clone the query
             qs = qs.filter(condition)
         total = qs.count() if count else None
-        qs = self._load(qs.order_by(*(str(o) for o in query.ordering)), self.model, plan)
+        qs = self._load(qs.order_by(*self._ordering(query)), self.model, plan)
         return builtins.list(qs[query.offset : query.offset + query.limit + 1]), total
+
+    def _ordering(self, query: ListQuery) -> builtins.list[Any]:
+        fields = self.repo.info.fields
+        terms: builtins.list[Any] = []
+        for o in query.ordering:
+            if not fields[o.field].nullable:
+                terms.append(str(o))
+            elif o.descending:
+                # NULL after every value, as PostgreSQL sorts it (SQLite
+                # sorted it first): the same list on every database.
+                terms.append(F(o.field).desc(nulls_first=True))
+            else:
+                terms.append(F(o.field).asc(nulls_last=True))
+        return terms
 
     def _conditions(self, query: ListQuery) -> Q:
         condition = Q()

@@ -251,10 +251,16 @@ class _Unit:
         return getattr(self.model, key)
 
     def _ordering(self, query: ListQuery) -> builtins.list[Any]:
-        return [
-            self._compared(o.field).desc() if o.descending else self._compared(o.field).asc()
-            for o in query.ordering
-        ]
+        fields = self.repo.info.fields
+        terms = []
+        for o in query.ordering:
+            term = self._compared(o.field).desc() if o.descending else self._compared(o.field).asc()
+            if fields[o.field].nullable:
+                # NULL after every value, as PostgreSQL sorts it (SQLite
+                # sorted it first): the same list on every database.
+                term = term.nulls_first() if o.descending else term.nulls_last()
+            terms.append(term)
+        return terms
 
     def _loads(self, model: Any, plan: LoadPlan) -> builtins.list[_AbstractLoad]:
         info = self.repo.describe(model)
