@@ -1,5 +1,6 @@
 """Values at the edges of what a column holds, the same on both ORMs and both databases:
-decimals no database can compare with, NULLs in an ordering."""
+decimals no database can compare with, NULLs in an ordering, values outside a field's
+choices."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Numeric, String, create_engine
+from sqlalchemy import Enum, Numeric, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from ajaxkit import Ajax
@@ -36,10 +37,14 @@ class Reading(Base):
     # No precision: PostgreSQL's numeric then holds any value up to its
     # own limits (131,072 digits before the point, 16,383 after).
     amount: Mapped[decimal.Decimal | None] = mapped_column(Numeric, nullable=True)
+    # A native enum on PostgreSQL: it compares with its own members only.
+    state: Mapped[str] = mapped_column(
+        Enum("open", "closed", name=f"ajaxkit_state_{os.getpid()}"), default="open"
+    )
 
 
 class ReadingEndpoint(ModelEndpoint):
-    filter_fields = ("name", "label", "price", "amount")
+    filter_fields = ("name", "label", "price", "amount", "state")
     ordering_fields = ("name", "label", "price")
 
 
@@ -67,6 +72,9 @@ def django_model() -> Any:
         )
         price: models.DecimalField[decimal.Decimal, decimal.Decimal] = models.DecimalField(
             max_digits=8, decimal_places=2, default=0
+        )
+        state: models.CharField[str, str] = models.CharField(
+            max_length=10, choices=[("open", "Open"), ("closed", "Closed")], default="open"
         )
 
         class Meta:
@@ -113,7 +121,7 @@ def _django_client(
             editor.create_model(model)
 
     class Endpoint(ModelEndpoint):
-        filter_fields = ("name", "label", "price")
+        filter_fields = ("name", "label", "price", "state")
         ordering_fields = ReadingEndpoint.ordering_fields
 
     api.model(model, Endpoint, resource="readings", using=backend.alias)
@@ -187,3 +195,20 @@ def test_nulls_sort_alike_on_every_database(client: Client) -> None:
         "/ajax/readings", params={"ordering": "label", "limit": 3, "offset": 3}
     ).json()
     assert [row["name"] for row in first["results"] + rest["results"]] == names("label")
+
+
+def test_a_filter_on_a_field_with_choices_takes_one_of_them(client: Client) -> None:
+    # A PostgreSQL enum refused to compare with anything else ("invalid
+    # input value for enum"): a 500, where SQLite answered no rows.
+    assert client.post("/ajax/readings", json={"name": "a", "state": "closed"}).status == 201
+    for param, value in (("state", "shut"), ("state__in", "closed,shut"), ("state__gte", "c")):
+        response = client.get("/ajax/readings", params={param: value})
+        assert response.status == 400, response.json()
+        error = response.json()["errors"][0]
+        assert error["parameter"] == param
+        assert "'shut'" in error["detail"] or "'c'" in error["detail"]
+        assert "closed, open" in error["detail"]
+    chosen = {"state__in": "closed,open", "state__gte": "closed"}
+    found = client.get("/ajax/readings", params=chosen)
+    assert found.status == 200, found.json()
+    assert found.json()["count"] == 1
