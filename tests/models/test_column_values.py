@@ -1,9 +1,10 @@
 """Values at the edges of what a column holds, the same on both ORMs and both databases:
 decimals no database can compare with, NULLs in an ordering, values outside a field's
-choices."""
+choices, durations longer than a column holds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import os
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Enum, Numeric, String, create_engine
+from sqlalchemy import Enum, Interval, Numeric, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from ajaxkit import Ajax
@@ -41,10 +42,11 @@ class Reading(Base):
     state: Mapped[str] = mapped_column(
         Enum("open", "closed", name=f"ajaxkit_state_{os.getpid()}"), default="open"
     )
+    took: Mapped[dt.timedelta | None] = mapped_column(Interval, nullable=True)
 
 
 class ReadingEndpoint(ModelEndpoint):
-    filter_fields = ("name", "label", "price", "amount", "state")
+    filter_fields = ("name", "label", "price", "amount", "state", "took")
     ordering_fields = ("name", "label", "price")
 
 
@@ -75,6 +77,9 @@ def django_model() -> Any:
         )
         state: models.CharField[str, str] = models.CharField(
             max_length=10, choices=[("open", "Open"), ("closed", "Closed")], default="open"
+        )
+        took: models.DurationField[dt.timedelta | None, dt.timedelta | None] = models.DurationField(
+            null=True
         )
 
         class Meta:
@@ -121,7 +126,7 @@ def _django_client(
             editor.create_model(model)
 
     class Endpoint(ModelEndpoint):
-        filter_fields = ("name", "label", "price", "state")
+        filter_fields = ("name", "label", "price", "state", "took")
         ordering_fields = ReadingEndpoint.ordering_fields
 
     api.model(model, Endpoint, resource="readings", using=backend.alias)
@@ -212,3 +217,24 @@ def test_a_filter_on_a_field_with_choices_takes_one_of_them(client: Client) -> N
     found = client.get("/ajax/readings", params=chosen)
     assert found.status == 200, found.json()
     assert found.json()["count"] == 1
+
+
+def test_a_duration_longer_than_the_column_holds_is_refused(
+    client: Client, request: pytest.FixtureRequest
+) -> None:
+    # SQLite has no interval type: Django stores microseconds in 64 bits,
+    # SQLAlchemy a datetime after 1970. A longer duration failed the write
+    # or the filter with an OverflowError, a 500. PostgreSQL's interval
+    # holds every timedelta.
+    sqlite = request.node.callspec.params["client"].endswith("sqlite")
+    for value in ("P999999999D", "-P999999999D"):
+        made = client.post("/ajax/readings", json={"name": "long", "took": value})
+        assert made.status == (422 if sqlite else 201), made.json()
+        found = client.get("/ajax/readings", params={"took__gte": value})
+        assert found.status == (400 if sqlite else 200), found.json()
+        if sqlite:
+            assert made.json()["errors"][0]["pointer"] == "#/took"
+            assert found.json()["errors"][0]["parameter"] == "took__gte"
+    made = client.post("/ajax/readings", json={"name": "held", "took": "P100000D"})
+    assert made.status == 201, made.json()
+    assert client.get("/ajax/readings", params={"took__gte": "P99999D"}).status == 200

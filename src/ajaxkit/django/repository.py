@@ -31,6 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, tra
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from ajaxkit.core.fielderrors import field_error
+from ajaxkit.core.models.bounds import INT64
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
@@ -417,10 +418,14 @@ def _has_default(field: Any) -> bool:
 
 def _range(field: Any, using: str) -> tuple[int, int] | None:
     """The integer range the column of ``field`` (or of the pk it points
-    to) stores on database ``using``."""
+    to) stores on database ``using``; for a duration, in microseconds."""
     while field.is_relation:
         field = field.target_field
     internal = field.get_internal_type()
+    if internal == "DurationField":
+        # Without an interval type Django stores microseconds in a bigint.
+        native = connections[using].features.has_native_duration_field
+        return None if native else INT64
     if _TYPES.get(internal) is not int:
         return None
     low, high = connections[using].ops.integer_field_range(internal)

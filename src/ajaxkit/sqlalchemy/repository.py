@@ -26,6 +26,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Integer,
+    Interval,
     Select,
     SmallInteger,
     String,
@@ -482,7 +483,7 @@ def _column_field(prop: ColumnProperty[Any], dialect: str | None) -> FieldInfo:
         decimal_places=getattr(column.type, "scale", None)
         if python_type.__name__ == "Decimal"
         else None,
-        value_range=_int_range(column.type, dialect),
+        value_range=_int_range(column.type, dialect) or _duration_range(column.type, dialect),
     )
 
 
@@ -520,6 +521,28 @@ def _int_range(column_type: Any, dialect: str | None) -> tuple[int, int] | None:
     if dialect == "sqlite" or isinstance(column_type, BigInteger):
         return INT64
     return INT16 if isinstance(column_type, SmallInteger) else INT32
+
+
+#: An ``Interval`` where the database has no interval type is a datetime
+#: this far after the epoch, and a datetime holds the years 1 to 9999.
+_EPOCH = dt.datetime(1970, 1, 1)
+_MICROSECOND = dt.timedelta(microseconds=1)
+_EPOCH_RANGE = (
+    (dt.datetime.min - _EPOCH) // _MICROSECOND,
+    (dt.datetime.max - _EPOCH) // _MICROSECOND,
+)
+
+
+def _duration_range(column_type: Any, dialect: str | None) -> tuple[int, int] | None:
+    """The microseconds an ``Interval`` column stores: any ``timedelta``
+    where the database has an interval type (PostgreSQL, Oracle)."""
+    # Interval is itself a TypeDecorator (over DateTime): unwrap down to it only.
+    while _decorated(column_type) and not isinstance(column_type, Interval):
+        column_type = column_type.impl_instance
+    if not isinstance(column_type, Interval) or dialect is None:
+        return None
+    native = column_type.native and dialect in ("postgresql", "oracle")
+    return None if native else _EPOCH_RANGE
 
 
 def _relation_field(rel: RelationshipProperty[Any], dialect: str | None) -> FieldInfo:

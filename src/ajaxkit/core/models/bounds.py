@@ -15,6 +15,9 @@ Floats must be finite in the same places: pydantic reads ``"nan"`` and
 sent and could not read back), as the binder refuses them for handlers.
 An aware datetime must have a UTC time in years 1 to 9999: ORMs store it
 in UTC, and ``0001-01-01T00:00:00+01:00`` has none (an ``OverflowError``).
+A duration must fit the column's range (:attr:`FieldInfo.value_range`, in
+microseconds): a database without an interval type stores it as a number
+or a datetime, and a longer one was an ``OverflowError``.
 A decimal must have no more digits before the point than its column holds
 (``max_digits - decimal_places``; PostgreSQL's 131,072 for a column that
 declares none) and at most 16,383 after it: PostgreSQL refuses to compare
@@ -59,6 +62,8 @@ def bounded_type(info: FieldInfo) -> Any:
         return Annotated[dt.datetime, AfterValidator(_in_utc_range)]
     if info.python_type is Decimal:
         return Annotated[Decimal, AfterValidator(_DecimalRange.of(info))]
+    if info.python_type is dt.timedelta and info.value_range is not None:
+        return Annotated[dt.timedelta, AfterValidator(_DurationRange(*info.value_range))]
     bounds = int_range(info)
     if bounds is None:
         return info.python_type
@@ -74,6 +79,27 @@ def _in_utc_range(value: dt.datetime) -> dt.datetime:
                 "datetime_range", "The time in UTC is outside the years 1 to 9999"
             ) from None
     return value
+
+
+@dataclass(frozen=True)
+class _DurationRange:
+    """Refuses durations outside ``low..high`` microseconds."""
+
+    low: int
+    high: int
+
+    def __call__(self, value: dt.timedelta) -> dt.timedelta:
+        if not self.low <= value // _MICROSECOND <= self.high:
+            raise PydanticCustomError(
+                "duration_range",
+                "The duration is outside what the column stores ({low} to {high} days)",
+                {"low": -(-self.low // _DAY), "high": self.high // _DAY},
+            )
+        return value
+
+
+_MICROSECOND = dt.timedelta(microseconds=1)
+_DAY = 86_400_000_000  # microseconds
 
 
 #: PostgreSQL's numeric: at most this many digits before the point and after it.

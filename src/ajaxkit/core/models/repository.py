@@ -79,6 +79,8 @@ class FieldInfo:
         value_range: for integers (and relations to integer pks), the
             inclusive range the column stores on this database; ``None``
             means signed 64-bit (see :mod:`ajaxkit.core.models.bounds`).
+            For durations, the range in microseconds; ``None`` means any
+            ``timedelta``.
     """
 
     name: str
