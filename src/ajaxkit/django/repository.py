@@ -23,12 +23,15 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import F, Prefetch, Q, QuerySet
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from ajaxkit.core.fielderrors import field_error
 from ajaxkit.core.models.bounds import INT64
@@ -387,7 +390,7 @@ def _concrete(field: Any, using: str) -> FieldInfo:
     if field.is_relation:
         python_type, kind = _pk_type(field.related_model), "fk"
     else:
-        python_type, kind = _TYPES.get(field.get_internal_type(), Any), "scalar"
+        python_type, kind = _scalar_type(field), "scalar"
     choices = tuple(value for value, _ in field.flatchoices) if field.choices else None
     return FieldInfo(
         name=field.name,
@@ -405,6 +408,31 @@ def _concrete(field: Any, using: str) -> FieldInfo:
         decimal_places=getattr(field, "decimal_places", None),
         value_range=_range(field, using),
     )
+
+
+def _scalar_type(field: Any) -> Any:
+    internal = field.get_internal_type()
+    if internal == "GenericIPAddressField":
+        # inet on PostgreSQL: psycopg refuses to send other text as one (a
+        # ValueError), so a filter value must be an address too.
+        return Annotated[str, AfterValidator(_FieldRules(field))]
+    return _TYPES.get(internal, Any)
+
+
+@dataclass(frozen=True)
+class _FieldRules:
+    """A Django field's own validators, as a pydantic validator: the value,
+    or the field's first message (``"Enter a valid IPv4 or IPv6 address."``)."""
+
+    field: Any
+
+    def __call__(self, value: str) -> str:
+        try:
+            self.field.run_validators(value)
+        except ValidationError as exc:
+            text, code = next(_messages(exc))
+            raise PydanticCustomError(code, "{message}", {"message": text}) from None
+        return value
 
 
 def _has_default(field: Any) -> bool:
