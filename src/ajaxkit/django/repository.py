@@ -95,6 +95,11 @@ class DjangoRepository:
         self._described: dict[Any, tuple[ModelInfo, dict[str, Any]]] = {}
         self.info = self.describe(model)
         self.save_row: SaveRow = self._save_row
+        #: Fields Django sets on every save (``auto_now``): an update saves
+        #: only the fields it names, and Django sets these only when saved.
+        self.auto_now = tuple(
+            f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)
+        )
 
     def saving_with(self, save: SaveRow) -> DjangoRepository:
         """This repository, writing rows with ``save`` instead of
@@ -302,7 +307,8 @@ class _Unit:
         many = self._assign(obj, values)
         changed = [name for name in values if name not in many]
         if changed:
-            self.repo.save_row(obj, changed, False)
+            touched = [name for name in self.repo.auto_now if name not in changed]
+            self.repo.save_row(obj, [*changed, *touched], False)
         self._set_many(obj, many)
 
     def delete(self, obj: Any) -> None:
