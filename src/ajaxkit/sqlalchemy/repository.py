@@ -30,6 +30,7 @@ from sqlalchemy import (
     Select,
     SmallInteger,
     String,
+    Time,
     TypeDecorator,
     and_,
     case,
@@ -484,7 +485,15 @@ def _column_field(prop: ColumnProperty[Any], dialect: str | None) -> FieldInfo:
         if python_type.__name__ == "Decimal"
         else None,
         value_range=_int_range(column.type, dialect) or _duration_range(column.type, dialect),
+        keeps_offset=_keeps_time_offset(column.type, dialect),
     )
+
+
+def _keeps_time_offset(column_type: Any, dialect: str | None) -> bool:
+    """Whether a time column stores a UTC offset: ``Time(timezone=True)``,
+    but not on SQLite, whose text drops it."""
+    stored = _stored_type(column_type)
+    return isinstance(stored, Time) and bool(stored.timezone) and dialect != "sqlite"
 
 
 def _python_type(column_type: Any) -> Any:

@@ -15,6 +15,9 @@ Floats must be finite in the same places: pydantic reads ``"nan"`` and
 sent and could not read back), as the binder refuses them for handlers.
 An aware datetime must have a UTC time in years 1 to 9999: ORMs store it
 in UTC, and ``0001-01-01T00:00:00+01:00`` has none (an ``OverflowError``).
+A time of day takes no UTC offset unless its column keeps one: Django
+refused to send one to SQLite (a ``ValueError``) and PostgreSQL's ``time``
+dropped it (``12:00+02:00`` was stored as ``12:00``).
 A duration must fit the column's range (:attr:`FieldInfo.value_range`, in
 microseconds): a database without an interval type stores it as a number
 or a datetime, and a longer one was an ``OverflowError``.
@@ -62,6 +65,8 @@ def bounded_type(info: FieldInfo) -> Any:
         return Annotated[dt.datetime, AfterValidator(_in_utc_range)]
     if info.python_type is Decimal:
         return Annotated[Decimal, AfterValidator(_DecimalRange.of(info))]
+    if info.python_type is dt.time and not info.keeps_offset:
+        return Annotated[dt.time, AfterValidator(_without_offset)]
     if info.python_type is dt.timedelta and info.value_range is not None:
         return Annotated[dt.timedelta, AfterValidator(_DurationRange(*info.value_range))]
     bounds = int_range(info)
@@ -78,6 +83,14 @@ def _in_utc_range(value: dt.datetime) -> dt.datetime:
             raise PydanticCustomError(
                 "datetime_range", "The time in UTC is outside the years 1 to 9999"
             ) from None
+    return value
+
+
+def _without_offset(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise PydanticCustomError(
+            "time_offset", "The time of day takes no UTC offset: its column keeps none"
+        )
     return value
 
 
