@@ -555,7 +555,7 @@ class ModelResource:
                 obj = self._fetch(unit, endpoint, pk, {}, lock=True)
                 self._allow(check(user, obj))
                 before = self._precondition(request, unit, obj)
-                request.state[UNIT_KEY] = unit
+                request.state[UNIT_KEY] = self._action_unit(unit)
                 try:
                     result = getattr(endpoint, spec.attr)(request, obj)
                 finally:
@@ -565,6 +565,14 @@ class ModelResource:
                 return self._after_write(endpoint, unit, obj, expand, changed=False, before=before)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
+
+    def _action_unit(self, unit: Unit) -> Unit:
+        """The unit an action writes through (``ModelEndpoint.write``): with
+        a ``version_field``, its first write gives the record a new version,
+        as an update does; else the unit itself."""
+        if self.endpoint.version_field is None:
+            return unit
+        return cast(Unit, _VersioningUnit(unit, self._bump_version))
 
     def _precondition(self, request: AjaxRequest, unit: Unit, obj: Any) -> str:
         # The ETag the request was given: of the record as it may see it.
@@ -605,6 +613,26 @@ class ModelResource:
             change = Change("updated", self.name, record.pk, self.serialize(unit, obj, {}), obj)
             self._hook(unit, endpoint.updated, endpoint.request, change)
         return record
+
+
+class _VersioningUnit:
+    """A unit whose first ``update`` also bumps the version field: an
+    action's writes kept the version, so the record changed under the ETag
+    read before it, and a client holding that tag overwrote the change."""
+
+    def __init__(self, unit: Unit, bump: Callable[[Unit, Any, dict[str, Any]], None]) -> None:
+        self._unit = unit
+        self._bump: Callable[[Unit, Any, dict[str, Any]], None] | None = bump
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._unit, name)
+
+    def update(self, obj: Any, values: Mapping[str, Any]) -> None:
+        changed = dict(values)
+        if self._bump is not None:
+            self._bump(self._unit, obj, changed)
+            self._bump = None  # one action, one new version
+        self._unit.update(obj, changed)
 
 
 def _check_page_limits(label: str, default: object, maximum: object) -> None:
