@@ -1,5 +1,5 @@
-"""An ``@action`` that writes a versioned record gives it a new version, as an update does,
-on every backend."""
+"""An ``@action`` that writes a record is an update: a versioned record gets a new version,
+and the ``updated`` hook runs, on every backend."""
 
 from __future__ import annotations
 
@@ -37,6 +37,15 @@ def setup(
         def noop(self, request: AjaxRequest, obj: Any) -> None:
             pass
 
+        @action
+        def tell(self, request: AjaxRequest, obj: Any) -> dict[str, Any]:
+            self.write(request, obj, {"name": "told"})
+            return {"told": True}
+
+        @action
+        def ask(self, request: AjaxRequest, obj: Any) -> dict[str, Any]:
+            return {"name": obj.name}
+
         def updated(self, request: AjaxRequest, change: Change) -> None:
             events.append(change)
 
@@ -69,3 +78,22 @@ def test_an_action_that_writes_bumps_the_version(setup: tuple[Client, list[Chang
     assert quiet.status == 200, quiet.json()
     assert quiet.headers["ETag"] == shouted.headers["ETag"]
     assert len(events) == 1
+
+
+def test_an_action_that_writes_and_answers_its_own_result_is_an_update(
+    setup: tuple[Client, list[Change]],
+) -> None:
+    # The updated hook (and so every observer, live updates too) ran only
+    # when the action answered the record: one answering its own result
+    # changed the row unseen.
+    client, events = setup
+    made = client.post("/ajax/authors", json={"name": "Ann", "email": "ann@x"}).json()
+    path = f"/ajax/authors/{made['id']}"
+    asked = client.post(f"{path}/ask")
+    assert (asked.status, asked.json()) == (200, {"name": "Ann"})
+    assert events == []
+    told = client.post(f"{path}/tell")
+    assert (told.status, told.json()) == (200, {"told": True})
+    assert [(e.action, e.record["name"], e.record["version"]) for e in events] == [
+        ("updated", "told", made["version"] + 1)
+    ]
