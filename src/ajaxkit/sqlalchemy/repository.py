@@ -185,7 +185,11 @@ class _Unit:
         if count:
             counted = select(func.count()).select_from(stmt.order_by(None).subquery())
             total = self.session.scalar(counted)
-        ordered = stmt.order_by(*self._ordering(query)).options(*self._loads(self.model, plan))
+        # The list's ordering replaces the scope's, as Django's order_by()
+        # does: appended after it, it decided nothing, and cursors made for
+        # it skipped and repeated rows.
+        ordered = stmt.order_by(None).order_by(*self._ordering(query))
+        ordered = ordered.options(*self._loads(self.model, plan))
         page = ordered.offset(query.offset).limit(query.limit + 1)
         return builtins.list(self.session.scalars(page).unique().all()), total
 
