@@ -282,3 +282,16 @@ def test_a_time_of_day_with_an_offset_is_refused(client: Client) -> None:
     assert made.status == 201, made.json()
     assert made.json()["opens"] == "12:00:00"
     assert client.get("/ajax/readings", params={"opens__gte": "11:00"}).json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "code"), [("1.234", "decimal_max_places"), ("1234567.5", "decimal_whole_digits")]
+)
+def test_a_decimal_write_keeps_to_the_column_digits(client: Client, value: str, code: str) -> None:
+    # The column keeps two places: 1.234 was stored as 1.23, a value no
+    # client sent.
+    made = client.post("/ajax/readings", json={"name": "a", "price": value})
+    assert made.status == 422, made.json()
+    error = made.json()["errors"][0]
+    assert (error["pointer"], error["code"]) == ("#/price", code)
+    assert client.get("/ajax/readings").json()["count"] == 0

@@ -186,9 +186,11 @@ def value_type(info: FieldInfo, *, most_related: int | None = None) -> Any:
         base = Literal[tuple(info.choices)]
     elif base is str and info.max_length is not None:
         base = Annotated[str, StringConstraints(max_length=info.max_length)]
-    elif base is Decimal and (info.max_digits or info.decimal_places is not None):
+    elif info.python_type is Decimal and (info.max_digits or info.decimal_places is not None):
+        # On the bounded type (PostgreSQL's own limits): a Decimal checked by
+        # identity missed it, and 1.234 in a two-place column was rounded.
         base = Annotated[
-            Decimal, Field(max_digits=info.max_digits, decimal_places=info.decimal_places)
+            base, Field(max_digits=info.max_digits, decimal_places=info.decimal_places)
         ]
     if text_pk:
         base = Annotated[base, AfterValidator(_addressable)]
