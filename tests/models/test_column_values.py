@@ -89,6 +89,10 @@ def django_model() -> Any:
 
         opens: models.TimeField[dt.time | None, dt.time | None] = models.TimeField(null=True)
 
+        at: models.DateTimeField[dt.datetime | None, dt.datetime | None] = models.DateTimeField(
+            null=True
+        )
+
         class Meta:
             app_label = "catalog"
             db_table = TABLE
@@ -133,7 +137,7 @@ def _django_client(
             editor.create_model(model)
 
     class Endpoint(ModelEndpoint):
-        filter_fields = ("name", "label", "price", "state", "took", "ip", "opens")
+        filter_fields = ("name", "label", "price", "state", "took", "ip", "opens", "at")
         ordering_fields = ReadingEndpoint.ordering_fields
 
     api.model(model, Endpoint, resource="readings", using=backend.alias)
@@ -295,3 +299,26 @@ def test_a_decimal_write_keeps_to_the_column_digits(client: Client, value: str, 
     error = made.json()["errors"][0]
     assert (error["pointer"], error["code"]) == ("#/price", code)
     assert client.get("/ajax/readings").json()["count"] == 0
+
+
+@pytest.mark.parametrize("client", STORES[1::2], indirect=True)  # Django's own time zone
+def test_a_datetime_without_offset_is_read_in_the_current_time_zone(client: Client) -> None:
+    # Django reads a datetime without an offset in its current time zone
+    # (the test project's is America/Chicago), with a RuntimeWarning on
+    # every request; the end of year 9999 there is past it in UTC, an
+    # OverflowError: a 500.
+    from django.utils import timezone
+
+    late = "9999-12-31T23:00:00"
+    made = client.post("/ajax/readings", json={"name": "a", "at": late})
+    assert made.status == 422, made.json()
+    assert made.json()["errors"][0]["code"] == "datetime_range"
+    found = client.get("/ajax/readings", params={"at__gte": late})
+    assert found.status == 400, found.json()
+    made = client.post("/ajax/readings", json={"name": "b", "at": "2024-06-01T12:00:00"})
+    assert made.status == 201, made.json()
+    expected = timezone.make_aware(dt.datetime(2024, 6, 1, 12))
+    assert dt.datetime.fromisoformat(made.json()["at"]) == expected
+    for value, count in (("2024-06-01T12:00:00", 1), ("2024-06-01T12:00:01", 0)):
+        found = client.get("/ajax/readings", params={"at__gte": value})
+        assert found.json()["count"] == count, found.json()

@@ -27,9 +27,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
@@ -418,11 +420,31 @@ def _concrete(field: Any, using: str) -> FieldInfo:
 
 def _scalar_type(field: Any) -> Any:
     internal = field.get_internal_type()
+    if internal == "DateTimeField":
+        return Annotated[dt.datetime, AfterValidator(_as_django_reads)]
     if internal == "GenericIPAddressField":
         # inet on PostgreSQL: psycopg refuses to send other text as one (a
         # ValueError), so a filter value must be an address too.
         return Annotated[str, AfterValidator(_FieldRules(field))]
     return _TYPES.get(internal, Any)
+
+
+def _as_django_reads(value: dt.datetime) -> dt.datetime:
+    """``value`` as Django reads it: with ``USE_TZ``, a datetime without an
+    offset is in the current time zone (made aware here, so Django warns of
+    no naive datetime on every request), and its time in UTC, which is what
+    Django stores, must be in the years 1 to 9999 (an ``OverflowError``
+    otherwise: the end of 9999 in Chicago is past it)."""
+    if settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(dt.timezone.utc)
+        except OverflowError:
+            raise PydanticCustomError(
+                "datetime_range", "The time in UTC is outside the years 1 to 9999"
+            ) from None
+    return value
 
 
 @dataclass(frozen=True)
