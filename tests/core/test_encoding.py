@@ -212,3 +212,16 @@ def test_a_duration_is_written_as_a_response_model_writes_it(
     # duration grammar, which has neither; see docs/protocol.md E1).
     assert orjson.loads(JSONEncoder().dumps(duration)) == written
     assert JSONEncoder().dumps(duration) == TypeAdapter(dt.timedelta).dump_json(duration)
+
+
+def test_a_time_with_an_offset_is_written_in_iso_8601() -> None:
+    # orjson refuses it (a PostgreSQL timetz): every answer holding one was a 500.
+    offset = dt.timezone(dt.timedelta(hours=2))
+    value = {
+        "opens": dt.time(12, 30, tzinfo=offset),
+        "at": dt.datetime(2024, 1, 1, 12, 0, 0, 5, tzinfo=dt.timezone.utc),
+        "price": Decimal("1.50"),
+    }
+    assert JSONEncoder().dumps(value) == (
+        b'{"opens":"12:30:00+02:00","at":"2024-01-01T12:00:00.000005+00:00","price":"1.50"}'
+    )

@@ -309,6 +309,18 @@ def test_primary_key_cannot_change(client: Client) -> None:
     assert client.get("/ajax/tags/b").status == 404
 
 
+@pytest.mark.parametrize("slug", ["a/b", ".", ".."])
+def test_a_primary_key_no_url_can_name_is_refused(client: Client, slug: str) -> None:
+    # Created, then unreachable: a framework decodes %2F before routing
+    # (tags/a/b is no route) and a browser drops "." and ".." segments
+    # (tags/.. is the collection), so no GET, PATCH or DELETE could name it.
+    response = client.post("/ajax/tags", json={"slug": slug, "label": "A"})
+    assert response.status == 422, response.json()
+    error = response.json()["errors"][0]
+    assert (error["pointer"], error["code"]) == ("#/slug", "invalid_pk")
+    assert client.get("/ajax/tags").json()["count"] == 0
+
+
 def test_unique_violation_is_409_with_field(client: Client) -> None:
     assert client.post("/ajax/authors", json={"name": "A", "email": "same@x"}).status == 201
     response = client.post("/ajax/authors", json={"name": "B", "email": "same@x"})

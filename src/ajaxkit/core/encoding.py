@@ -11,6 +11,8 @@ by :meth:`JSONEncoder.default`, looked up by type once per value:
 * ``timedelta`` becomes an ISO 8601 duration (``"P1DT2H"``), written as
   pydantic writes it, so a result says the same with or without a response
   model (Django's ``JsonResponse`` writes durations in ISO 8601 too).
+* a ``time`` with an offset (PostgreSQL's ``timetz``), which orjson refuses,
+  is written in ISO 8601 as well (``"12:30:00+02:00"``).
 * ``set``/``frozenset`` become arrays, sorted when the items can be sorted,
   so the same data always gives the same bytes (ETags depend on that).
 * pydantic models are dumped in JSON mode.
@@ -26,6 +28,7 @@ by :meth:`JSONEncoder.default`, looked up by type once per value:
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -42,6 +45,7 @@ __all__ = ["JSONEncoder", "UnencodableValue", "declare_value_type"]
 # Non-string dict keys cost orjson ~60% on every dump when allowed up front,
 # so they are allowed only on a retry, when a dump actually met one.
 _NON_STR_KEY_MESSAGE = "Dict key must be str"
+_AWARE_TIME_MESSAGE = "datetime.time must not have tzinfo set"
 _UNHANDLED: Any = object()
 
 Hook = Callable[[Any], Any]
@@ -177,6 +181,29 @@ class JSONEncoder:
         except orjson.JSONEncodeError as exc:
             if str(exc) == _NON_STR_KEY_MESSAGE:
                 return self._dumps_non_str_keys(value)
+            if str(exc) == _AWARE_TIME_MESSAGE:
+                return self._dumps_aware_times(value)
+            raise _refusal(exc) from None
+
+    def _dumps_aware_times(self, value: Any) -> bytes:
+        """``value`` holding a time of day with an offset (a PostgreSQL
+        ``timetz``), which orjson refuses: written in ISO 8601 as orjson
+        writes the other datetimes (``"12:30:00+02:00"``).  Only values that
+        hold one pay for the second pass."""
+
+        def default(item: Any) -> Any:
+            if (
+                isinstance(item, (dt.datetime, dt.date, dt.time))
+                and self._resolve(type(item)) is None
+            ):
+                return item.isoformat()
+            return self.default(item)
+
+        try:
+            return orjson.dumps(
+                value, default=default, option=self._option | orjson.OPT_PASSTHROUGH_DATETIME
+            )
+        except orjson.JSONEncodeError as exc:
             raise _refusal(exc) from None
 
     def _dumps_non_str_keys(self, value: Any) -> bytes:

@@ -23,14 +23,20 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from ajaxkit.core.fielderrors import field_error
+from ajaxkit.core.models.bounds import INT64
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
@@ -91,6 +97,11 @@ class DjangoRepository:
         self._described: dict[Any, tuple[ModelInfo, dict[str, Any]]] = {}
         self.info = self.describe(model)
         self.save_row: SaveRow = self._save_row
+        #: Fields Django sets on every save (``auto_now``): an update saves
+        #: only the fields it names, and Django sets these only when saved.
+        self.auto_now = tuple(
+            f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)
+        )
 
     def saving_with(self, save: SaveRow) -> DjangoRepository:
         """This repository, writing rows with ``save`` instead of
@@ -182,8 +193,22 @@ class _Unit:
         if condition:  # an empty Q() would still clone the query
             qs = qs.filter(condition)
         total = qs.count() if count else None
-        qs = self._load(qs.order_by(*(str(o) for o in query.ordering)), self.model, plan)
+        qs = self._load(qs.order_by(*self._ordering(query)), self.model, plan)
         return builtins.list(qs[query.offset : query.offset + query.limit + 1]), total
+
+    def _ordering(self, query: ListQuery) -> builtins.list[Any]:
+        fields = self.repo.info.fields
+        terms: builtins.list[Any] = []
+        for o in query.ordering:
+            if not fields[o.field].nullable:
+                terms.append(str(o))
+            elif o.descending:
+                # NULL after every value, as PostgreSQL sorts it (SQLite
+                # sorted it first): the same list on every database.
+                terms.append(F(o.field).desc(nulls_first=True))
+            else:
+                terms.append(F(o.field).asc(nulls_last=True))
+        return terms
 
     def _conditions(self, query: ListQuery) -> Q:
         condition = Q()
@@ -284,7 +309,8 @@ class _Unit:
         many = self._assign(obj, values)
         changed = [name for name in values if name not in many]
         if changed:
-            self.repo.save_row(obj, changed, False)
+            touched = [name for name in self.repo.auto_now if name not in changed]
+            self.repo.save_row(obj, [*changed, *touched], False)
         self._set_many(obj, many)
 
     def delete(self, obj: Any) -> None:
@@ -372,7 +398,7 @@ def _concrete(field: Any, using: str) -> FieldInfo:
     if field.is_relation:
         python_type, kind = _pk_type(field.related_model), "fk"
     else:
-        python_type, kind = _TYPES.get(field.get_internal_type(), Any), "scalar"
+        python_type, kind = _scalar_type(field), "scalar"
     choices = tuple(value for value, _ in field.flatchoices) if field.choices else None
     return FieldInfo(
         name=field.name,
@@ -392,6 +418,51 @@ def _concrete(field: Any, using: str) -> FieldInfo:
     )
 
 
+def _scalar_type(field: Any) -> Any:
+    internal = field.get_internal_type()
+    if internal == "DateTimeField":
+        return Annotated[dt.datetime, AfterValidator(_as_django_reads)]
+    if internal == "GenericIPAddressField":
+        # inet on PostgreSQL: psycopg refuses to send other text as one (a
+        # ValueError), so a filter value must be an address too.
+        return Annotated[str, AfterValidator(_FieldRules(field))]
+    return _TYPES.get(internal, Any)
+
+
+def _as_django_reads(value: dt.datetime) -> dt.datetime:
+    """``value`` as Django reads it: with ``USE_TZ``, a datetime without an
+    offset is in the current time zone (made aware here, so Django warns of
+    no naive datetime on every request), and its time in UTC, which is what
+    Django stores, must be in the years 1 to 9999 (an ``OverflowError``
+    otherwise: the end of 9999 in Chicago is past it)."""
+    if settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(dt.timezone.utc)
+        except OverflowError:
+            raise PydanticCustomError(
+                "datetime_range", "The time in UTC is outside the years 1 to 9999"
+            ) from None
+    return value
+
+
+@dataclass(frozen=True)
+class _FieldRules:
+    """A Django field's own validators, as a pydantic validator: the value,
+    or the field's first message (``"Enter a valid IPv4 or IPv6 address."``)."""
+
+    field: Any
+
+    def __call__(self, value: str) -> str:
+        try:
+            self.field.run_validators(value)
+        except ValidationError as exc:
+            text, code = next(_messages(exc))
+            raise PydanticCustomError(code, "{message}", {"message": text}) from None
+        return value
+
+
 def _has_default(field: Any) -> bool:
     """A value is filled in when a create leaves the field out: Python's
     ``default`` or the database's ``db_default`` (which ``has_default()``
@@ -403,10 +474,14 @@ def _has_default(field: Any) -> bool:
 
 def _range(field: Any, using: str) -> tuple[int, int] | None:
     """The integer range the column of ``field`` (or of the pk it points
-    to) stores on database ``using``."""
+    to) stores on database ``using``; for a duration, in microseconds."""
     while field.is_relation:
         field = field.target_field
     internal = field.get_internal_type()
+    if internal == "DurationField":
+        # Without an interval type Django stores microseconds in a bigint.
+        native = connections[using].features.has_native_duration_field
+        return None if native else INT64
     if _TYPES.get(internal) is not int:
         return None
     low, high = connections[using].ops.integer_field_range(internal)

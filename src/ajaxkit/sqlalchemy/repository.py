@@ -26,9 +26,11 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Integer,
+    Interval,
     Select,
     SmallInteger,
     String,
+    Time,
     TypeDecorator,
     and_,
     case,
@@ -183,7 +185,11 @@ class _Unit:
         if count:
             counted = select(func.count()).select_from(stmt.order_by(None).subquery())
             total = self.session.scalar(counted)
-        ordered = stmt.order_by(*self._ordering(query)).options(*self._loads(self.model, plan))
+        # The list's ordering replaces the scope's, as Django's order_by()
+        # does: appended after it, it decided nothing, and cursors made for
+        # it skipped and repeated rows.
+        ordered = stmt.order_by(None).order_by(*self._ordering(query))
+        ordered = ordered.options(*self._loads(self.model, plan))
         page = ordered.offset(query.offset).limit(query.limit + 1)
         return builtins.list(self.session.scalars(page).unique().all()), total
 
@@ -251,10 +257,16 @@ class _Unit:
         return getattr(self.model, key)
 
     def _ordering(self, query: ListQuery) -> builtins.list[Any]:
-        return [
-            self._compared(o.field).desc() if o.descending else self._compared(o.field).asc()
-            for o in query.ordering
-        ]
+        fields = self.repo.info.fields
+        terms = []
+        for o in query.ordering:
+            term = self._compared(o.field).desc() if o.descending else self._compared(o.field).asc()
+            if fields[o.field].nullable:
+                # NULL after every value, as PostgreSQL sorts it (SQLite
+                # sorted it first): the same list on every database.
+                term = term.nulls_first() if o.descending else term.nulls_last()
+            terms.append(term)
+        return terms
 
     def _loads(self, model: Any, plan: LoadPlan) -> builtins.list[_AbstractLoad]:
         info = self.repo.describe(model)
@@ -476,8 +488,16 @@ def _column_field(prop: ColumnProperty[Any], dialect: str | None) -> FieldInfo:
         decimal_places=getattr(column.type, "scale", None)
         if python_type.__name__ == "Decimal"
         else None,
-        value_range=_int_range(column.type, dialect),
+        value_range=_int_range(column.type, dialect) or _duration_range(column.type, dialect),
+        keeps_offset=_keeps_time_offset(column.type, dialect),
     )
+
+
+def _keeps_time_offset(column_type: Any, dialect: str | None) -> bool:
+    """Whether a time column stores a UTC offset: ``Time(timezone=True)``,
+    but not on SQLite, whose text drops it."""
+    stored = _stored_type(column_type)
+    return isinstance(stored, Time) and bool(stored.timezone) and dialect != "sqlite"
 
 
 def _python_type(column_type: Any) -> Any:
@@ -514,6 +534,28 @@ def _int_range(column_type: Any, dialect: str | None) -> tuple[int, int] | None:
     if dialect == "sqlite" or isinstance(column_type, BigInteger):
         return INT64
     return INT16 if isinstance(column_type, SmallInteger) else INT32
+
+
+#: An ``Interval`` where the database has no interval type is a datetime
+#: this far after the epoch, and a datetime holds the years 1 to 9999.
+_EPOCH = dt.datetime(1970, 1, 1)
+_MICROSECOND = dt.timedelta(microseconds=1)
+_EPOCH_RANGE = (
+    (dt.datetime.min - _EPOCH) // _MICROSECOND,
+    (dt.datetime.max - _EPOCH) // _MICROSECOND,
+)
+
+
+def _duration_range(column_type: Any, dialect: str | None) -> tuple[int, int] | None:
+    """The microseconds an ``Interval`` column stores: any ``timedelta``
+    where the database has an interval type (PostgreSQL, Oracle)."""
+    # Interval is itself a TypeDecorator (over DateTime): unwrap down to it only.
+    while _decorated(column_type) and not isinstance(column_type, Interval):
+        column_type = column_type.impl_instance
+    if not isinstance(column_type, Interval) or dialect is None:
+        return None
+    native = column_type.native and dialect in ("postgresql", "oracle")
+    return None if native else _EPOCH_RANGE
 
 
 def _relation_field(rel: RelationshipProperty[Any], dialect: str | None) -> FieldInfo:

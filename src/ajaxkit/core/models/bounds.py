@@ -15,11 +15,23 @@ Floats must be finite in the same places: pydantic reads ``"nan"`` and
 sent and could not read back), as the binder refuses them for handlers.
 An aware datetime must have a UTC time in years 1 to 9999: ORMs store it
 in UTC, and ``0001-01-01T00:00:00+01:00`` has none (an ``OverflowError``).
+A time of day takes no UTC offset unless its column keeps one: Django
+refused to send one to SQLite (a ``ValueError``) and PostgreSQL's ``time``
+dropped it (``12:00+02:00`` was stored as ``12:00``).
+A duration must fit the column's range (:attr:`FieldInfo.value_range`, in
+microseconds): a database without an interval type stores it as a number
+or a datetime, and a longer one was an ``OverflowError``.
+A decimal must have no more digits before the point than its column holds
+(``max_digits - decimal_places``; PostgreSQL's 131,072 for a column that
+declares none) and at most 16,383 after it: PostgreSQL refuses to compare
+anything beyond its numeric type ("value overflows numeric format").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 from annotated_types import Interval
@@ -51,6 +63,12 @@ def bounded_type(info: FieldInfo) -> Any:
         return Annotated[float, AllowInfNan(False)]
     if info.python_type is dt.datetime:
         return Annotated[dt.datetime, AfterValidator(_in_utc_range)]
+    if info.python_type is Decimal:
+        return Annotated[Decimal, AfterValidator(_DecimalRange.of(info))]
+    if info.python_type is dt.time and not info.keeps_offset:
+        return Annotated[dt.time, AfterValidator(_without_offset)]
+    if info.python_type is dt.timedelta and info.value_range is not None:
+        return Annotated[dt.timedelta, AfterValidator(_DurationRange(*info.value_range))]
     bounds = int_range(info)
     if bounds is None:
         return info.python_type
@@ -66,6 +84,73 @@ def _in_utc_range(value: dt.datetime) -> dt.datetime:
                 "datetime_range", "The time in UTC is outside the years 1 to 9999"
             ) from None
     return value
+
+
+def _without_offset(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise PydanticCustomError(
+            "time_offset", "The time of day takes no UTC offset: its column keeps none"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class _DurationRange:
+    """Refuses durations outside ``low..high`` microseconds."""
+
+    low: int
+    high: int
+
+    def __call__(self, value: dt.timedelta) -> dt.timedelta:
+        if not self.low <= value // _MICROSECOND <= self.high:
+            raise PydanticCustomError(
+                "duration_range",
+                "The duration is outside what the column stores ({low} to {high} days)",
+                {"low": -(-self.low // _DAY), "high": self.high // _DAY},
+            )
+        return value
+
+
+_MICROSECOND = dt.timedelta(microseconds=1)
+_DAY = 86_400_000_000  # microseconds
+
+
+#: PostgreSQL's numeric: at most this many digits before the point and after it.
+NUMERIC_WHOLE_DIGITS = 131_072
+NUMERIC_PLACES = 16_383
+
+
+@dataclass(frozen=True)
+class _DecimalRange:
+    """Refuses decimals with more digits than the column (or any
+    PostgreSQL numeric) holds, in pydantic's own words for a write's."""
+
+    whole: int
+
+    @classmethod
+    def of(cls, info: FieldInfo) -> _DecimalRange:
+        if info.max_digits is None:
+            return cls(NUMERIC_WHOLE_DIGITS)
+        return cls(max(info.max_digits - (info.decimal_places or 0), 0))
+
+    def __call__(self, value: Decimal) -> Decimal:
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int):  # not finite: refused by pydantic already
+            return value
+        if not value.is_zero() and value.adjusted() + 1 > self.whole:
+            raise PydanticCustomError(
+                "decimal_whole_digits",
+                "Decimal input should have no more than {whole_digits} digits "
+                "before the decimal point",
+                {"whole_digits": self.whole},
+            )
+        if -exponent > NUMERIC_PLACES:
+            raise PydanticCustomError(
+                "decimal_max_places",
+                "Decimal input should have no more than {decimal_places} decimal places",
+                {"decimal_places": NUMERIC_PLACES},
+            )
+        return value
 
 
 def in_range(info: FieldInfo, value: Any) -> bool:

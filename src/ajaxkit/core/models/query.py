@@ -244,8 +244,22 @@ def _filter_value(param: str, info: FieldInfo, lookup: str, raw: str) -> Any:
         return _convert(param, bool, raw)
     value_type = bounded_type(info)
     if lookup == "in":
-        return tuple(_convert(param, value_type, v) for v in raw.split(",") if v != "")
-    return _convert(param, value_type, raw)
+        return tuple(
+            _chosen(param, info, _convert(param, value_type, v)) for v in raw.split(",") if v != ""
+        )
+    return _chosen(param, info, _convert(param, value_type, raw))
+
+
+def _chosen(param: str, info: FieldInfo, value: Any) -> Any:
+    """``value``, if the field has no choices or it is one of them.
+
+    A PostgreSQL enum compares with its own members only: anything else
+    failed the query ("invalid input value for enum"), a 500.
+    """
+    if info.choices is None or value in info.choices:
+        return value
+    allowed = ", ".join(sorted(str(choice) for choice in info.choices))
+    raise bad_parameter(param, f"Invalid value {value!r} for {param}: use one of {allowed}.")
 
 
 def _convert(param: str, python_type: Any, raw: Any) -> Any:

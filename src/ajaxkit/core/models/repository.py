@@ -79,6 +79,11 @@ class FieldInfo:
         value_range: for integers (and relations to integer pks), the
             inclusive range the column stores on this database; ``None``
             means signed 64-bit (see :mod:`ajaxkit.core.models.bounds`).
+            For durations, the range in microseconds; ``None`` means any
+            ``timedelta``.
+        keeps_offset: for times of day, the column stores a UTC offset
+            (SQLAlchemy's ``Time(timezone=True)``); other time columns take
+            none.
     """
 
     name: str
@@ -96,6 +101,7 @@ class FieldInfo:
     max_digits: int | None = None
     decimal_places: int | None = None
     value_range: tuple[int, int] | None = None
+    keeps_offset: bool = False
 
     @property
     def is_relation(self) -> bool:

@@ -555,16 +555,26 @@ class ModelResource:
                 obj = self._fetch(unit, endpoint, pk, {}, lock=True)
                 self._allow(check(user, obj))
                 before = self._precondition(request, unit, obj)
-                request.state[UNIT_KEY] = unit
+                writes = self._action_unit(unit)
+                request.state[UNIT_KEY] = writes
                 try:
                     result = getattr(endpoint, spec.attr)(request, obj)
                 finally:
                     del request.state[UNIT_KEY]
                 if result is not None:
+                    if writes.wrote:  # an update all the same: its hooks run
+                        self._after_write(endpoint, unit, obj, {}, changed=True)
                     return result
                 return self._after_write(endpoint, unit, obj, expand, changed=False, before=before)
         except ConstraintViolation as exc:
             raise self._translate(exc) from exc
+
+    def _action_unit(self, unit: Unit) -> _ActionUnit:
+        """The unit an action writes through (``ModelEndpoint.write``): with
+        a ``version_field``, its first write gives the record a new version,
+        as an update does."""
+        bump = None if self.endpoint.version_field is None else self._bump_version
+        return _ActionUnit(unit, bump)
 
     def _precondition(self, request: AjaxRequest, unit: Unit, obj: Any) -> str:
         # The ETag the request was given: of the record as it may see it.
@@ -605,6 +615,31 @@ class ModelResource:
             change = Change("updated", self.name, record.pk, self.serialize(unit, obj, {}), obj)
             self._hook(unit, endpoint.updated, endpoint.request, change)
         return record
+
+
+class _ActionUnit:
+    """The unit of an action, noting whether it wrote; its first ``update``
+    also bumps the version field (``bump``), if any.
+
+    An action's writes kept the version, so the record changed under the
+    ETag read before it, and a client holding that tag overwrote the change;
+    and one answering its own result ran no ``updated`` hook.
+    """
+
+    def __init__(self, unit: Unit, bump: Callable[[Unit, Any, dict[str, Any]], None] | None):
+        self._unit = unit
+        self._bump = bump
+        self.wrote = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._unit, name)
+
+    def update(self, obj: Any, values: Mapping[str, Any]) -> None:
+        changed = dict(values)
+        if self._bump is not None and not self.wrote:  # one action, one new version
+            self._bump(self._unit, obj, changed)
+        self.wrote = True
+        self._unit.update(obj, changed)
 
 
 def _check_page_limits(label: str, default: object, maximum: object) -> None:

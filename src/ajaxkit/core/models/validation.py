@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
+from pydantic_core import PydanticCustomError
 
 from ajaxkit.core.fielderrors import field_error, field_errors
 from ajaxkit.core.models.bounds import bounded_type
@@ -134,6 +143,18 @@ def _has_nul(value: Any) -> bool:
     return isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value)
 
 
+def _addressable(pk: str) -> str:
+    """A text pk a record's URL can name: a framework decodes ``%2F``
+    before routing (``tags/a/b`` is no route) and a browser drops ``.`` and
+    ``..`` segments, so such a record, once created, could never be read,
+    changed or deleted."""
+    if "/" in pk or pk in (".", ".."):
+        raise PydanticCustomError(
+            "invalid_pk", "A primary key cannot contain '/' or be '.' or '..': no URL names it"
+        )
+    return pk
+
+
 def _optional_pk(info: FieldInfo) -> FieldInfo:
     return dataclasses.replace(info, required=False) if info.primary_key else info
 
@@ -160,14 +181,19 @@ def value_type(info: FieldInfo, *, most_related: int | None = None) -> Any:
     (PostgreSQL: 65,535) before failing the whole statement.
     """
     base: Any = bounded_type(info)
+    text_pk = info.primary_key and base is str
     if info.choices:
         base = Literal[tuple(info.choices)]
     elif base is str and info.max_length is not None:
         base = Annotated[str, StringConstraints(max_length=info.max_length)]
-    elif base is Decimal and (info.max_digits or info.decimal_places is not None):
+    elif info.python_type is Decimal and (info.max_digits or info.decimal_places is not None):
+        # On the bounded type (PostgreSQL's own limits): a Decimal checked by
+        # identity missed it, and 1.234 in a two-place column was rounded.
         base = Annotated[
-            Decimal, Field(max_digits=info.max_digits, decimal_places=info.decimal_places)
+            base, Field(max_digits=info.max_digits, decimal_places=info.decimal_places)
         ]
+    if text_pk:
+        base = Annotated[base, AfterValidator(_addressable)]
     if info.kind == "many":
         base = (
             list[base]
