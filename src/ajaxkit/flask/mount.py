@@ -24,8 +24,10 @@ import functools
 import flask
 from flask.sansio.app import App
 from flask.sansio.blueprints import BlueprintSetupState
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
+from ajaxkit.core.errors import render_exception
 from ajaxkit.core.registration_checks import check_mount
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.settings import Settings
@@ -111,7 +113,17 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
     def view(route: str = "") -> flask.Response:
         return to_flask_response(api.dispatch(to_ajax_request(route), FLASK_PLATFORM))
 
+    def problem(exc: HTTPException) -> flask.Response:
+        # Raised for a route of the mount outside the view (the app's
+        # before_request hooks: an API-key check, a maintenance switch), where
+        # Flask would answer with werkzeug's HTML page.  Flask hands its own
+        # routing redirects (strict slashes) to no handler.
+        route = (flask.request.view_args or {}).get("route", "")
+        request = to_ajax_request(route)
+        return to_flask_response(render_exception(exc, api.settings, request, FLASK_PLATFORM))
+
     view.__name__ = "dispatch"
+    bp.register_error_handler(HTTPException, problem)
     bp.record(_add_converter)
     for rule in ("/", f"/<{_CONVERTER}:route>"):
         # Flask's automatic OPTIONS would hide the core's Allow answer.
