@@ -73,3 +73,33 @@ def test_a_hook_s_redirect_is_left_to_the_app() -> None:
 
     response = _app(hook).test_client().get("/ajax/hello")
     assert response.status_code == 302
+
+
+def test_a_crash_in_an_app_before_request_hook_is_a_logged_500_problem(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A session loader whose database is down: Flask answered the fetch
+    # with its HTML 500 page, or the app's errorhandler(Exception) page.
+    def hook() -> None:
+        raise RuntimeError("database down")
+
+    app = _app(hook)
+
+    @app.errorhandler(Exception)
+    def html_page(exc: Exception) -> tuple[str, int]:
+        return "<h1>Oops</h1>", 500
+
+    signalled: list[BaseException] = []
+
+    def receiver(sender: flask.Flask, exception: BaseException, **extra: Any) -> None:
+        signalled.append(exception)
+
+    with flask.got_request_exception.connected_to(receiver, app):
+        response = app.test_client().get("/ajax/hello")
+    assert response.status_code == 500
+    assert response.content_type == "application/problem+json"
+    assert [str(exc) for exc in signalled] == ["database down"]  # error trackers see it
+    problem = response.get_json()
+    assert problem["code"] == "internal_error"
+    assert problem["instance"].removeprefix("urn:uuid:") in caplog.text
+    assert app.test_client().get("/page").data == b"<h1>Oops</h1>"

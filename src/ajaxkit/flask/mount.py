@@ -24,7 +24,6 @@ import functools
 import flask
 from flask.sansio.app import App
 from flask.sansio.blueprints import BlueprintSetupState
-from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from ajaxkit.core.errors import render_exception
@@ -113,17 +112,19 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
     def view(route: str = "") -> flask.Response:
         return to_flask_response(api.dispatch(to_ajax_request(route), FLASK_PLATFORM))
 
-    def problem(exc: HTTPException) -> flask.Response:
+    def problem(exc: Exception) -> flask.Response:
         # Raised for a route of the mount outside the view (the app's
-        # before_request hooks: an API-key check, a maintenance switch), where
-        # Flask would answer with werkzeug's HTML page.  Flask hands its own
+        # before_request hooks: an API-key check, a maintenance switch, a
+        # session loader whose database is down), where Flask would answer
+        # with werkzeug's HTML page or the app's own error handler.  A crash
+        # is logged and signalled as the view's are.  Flask hands its own
         # routing redirects (strict slashes) to no handler.
         route = (flask.request.view_args or {}).get("route", "")
         request = to_ajax_request(route)
         return to_flask_response(render_exception(exc, api.settings, request, FLASK_PLATFORM))
 
     view.__name__ = "dispatch"
-    bp.register_error_handler(HTTPException, problem)
+    bp.register_error_handler(Exception, problem)
     bp.record(_add_converter)
     for rule in ("/", f"/<{_CONVERTER}:route>"):
         # Flask's automatic OPTIONS would hide the core's Allow answer.
