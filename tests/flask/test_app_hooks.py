@@ -103,3 +103,22 @@ def test_a_crash_in_an_app_before_request_hook_is_a_logged_500_problem(
     assert problem["code"] == "internal_error"
     assert problem["instance"].removeprefix("urn:uuid:") in caplog.text
     assert app.test_client().get("/page").data == b"<h1>Oops</h1>"
+
+
+def test_the_app_s_handler_for_the_status_does_not_answer_under_the_mount() -> None:
+    # A maintenance switch and its page: Flask picks a handler registered
+    # for the status over one registered for a class, whoever registered it.
+    def hook() -> None:
+        flask.abort(503)
+
+    app = _app(hook)
+
+    @app.errorhandler(503)
+    def maintenance_page(exc: Exception) -> tuple[str, int]:
+        return "<h1>Back soon</h1>", 503
+
+    response = app.test_client().get("/ajax/hello")
+    assert response.status_code == 503
+    assert response.content_type == "application/problem+json"
+    assert response.get_json()["code"] == "service_unavailable"
+    assert app.test_client().get("/page").data == b"<h1>Back soon</h1>"
