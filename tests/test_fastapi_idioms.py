@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Annotated, Any
 
 import pytest
@@ -25,7 +26,7 @@ from starlette.background import BackgroundTask
 import ajaxkit.core.platform
 import ajaxkit.fastapi
 from ajaxkit import Ajax, AjaxRequest, Conflict
-from ajaxkit.exceptions import RegistrationError
+from ajaxkit.exceptions import ConfigurationWarning, RegistrationError
 
 pytestmark = pytest.mark.fastapi
 
@@ -307,3 +308,26 @@ def test_the_apps_exception_handlers_do_not_answer_below_the_mount() -> None:
     answer = client.get("/ajax/orders")
     assert (answer.status_code, answer.json()["code"]) == (409, "out_of_stock")
     assert answer.json()["title"] == "Out of stock"
+
+
+def _require_key(request: Any) -> None:
+    """An app-wide API-key check, as FastAPI(dependencies=[...]) runs it."""
+    raise HTTPException(401, "Send X-Key.")
+
+
+def test_app_wide_dependencies_that_skip_the_mount_are_warned_of() -> None:
+    # FastAPI runs them for its path operations only, never for a mounted
+    # app: the mount's endpoints answered as though the check had passed.
+    api = Ajax()
+    app = FastAPI(dependencies=[Depends(_require_key)])
+    with pytest.warns(ConfigurationWarning, match=r"_require_key.*do not run for.*/ajax"):
+        app.router.routes.append(ajaxkit.fastapi.mount("/ajax", api, app=app))
+    with pytest.warns(ConfigurationWarning, match=r"_require_key.*do not run for.*/ajax"):
+        ajaxkit.fastapi.front(api, app)
+
+
+def test_an_app_without_dependencies_mounts_without_a_warning() -> None:
+    app = FastAPI()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        app.router.routes.append(ajaxkit.fastapi.mount("/ajax", Ajax(), app=app))

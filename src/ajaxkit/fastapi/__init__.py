@@ -24,7 +24,8 @@ and FastAPI responses are Starlette responses, so both are handled already.
   to ``Depends(...)`` is refused at registration.  Take the request
   (``request: AjaxRequest``) and call the dependency yourself, or use a
   ``permission=`` hook or a Starlette middleware for what applies to many
-  endpoints.
+  endpoints.  App-wide ``FastAPI(dependencies=[...])`` do not run for a
+  mounted app either; given the app, :func:`mount` and :func:`front` warn.
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def mount(
     _apply_mount_config(api, config)
     _asgi.refuse_depends(api)
     if app is not None:
+        _asgi.warn_unrun_dependencies(app, path)
         include_in_openapi(app, path, api)
     return AjaxMount(path, api, name=name, platform=FASTAPI_PLATFORM)
 
@@ -118,4 +120,5 @@ def front(
     _check_prefix(prefix)
     _apply_mount_config(api, config)
     _asgi.refuse_depends(api)
+    _asgi.warn_unrun_dependencies(app, prefix)
     return FrontApp(AjaxApp(api), app, prefix)

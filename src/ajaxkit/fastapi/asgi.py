@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ajaxkit.core.registration_checks import check_for_platform
 from ajaxkit.core.registry import Ajax
+from ajaxkit.exceptions import ConfigurationWarning
 from ajaxkit.fastapi.platform import FASTAPI_PLATFORM
 from ajaxkit.starlette.asgi import AjaxApp as StarletteApp
 
@@ -42,3 +44,20 @@ def refuse_depends(api: Ajax) -> None:
     its registration checks; the others passed them, and are not read again.
     """
     check_for_platform(api.endpoints(), FASTAPI_PLATFORM.name)
+
+
+def warn_unrun_dependencies(app: object, path: str) -> None:
+    """Warn when ``app`` has app-wide ``dependencies=[...]``: FastAPI runs
+    them for its path operations only, never for a mounted app, so an
+    API-key or tenant check there would not guard ajaxkit's endpoints."""
+    router = getattr(app, "router", None)
+    dependencies = getattr(router, "dependencies", None) or ()
+    if not dependencies:
+        return
+    names = ", ".join(getattr(d.dependency, "__name__", repr(d.dependency)) for d in dependencies)
+    message = (
+        f"FastAPI(dependencies=[...]) ({names}) do not run for the ajaxkit endpoints "
+        f"at {path}: FastAPI runs them for its own routes only. Check with "
+        "login_required=True or permission= on the endpoints, or in a middleware."
+    )
+    warnings.warn(message, ConfigurationWarning, stacklevel=3)

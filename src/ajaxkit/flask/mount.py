@@ -24,8 +24,10 @@ import functools
 import flask
 from flask.sansio.app import App
 from flask.sansio.blueprints import BlueprintSetupState
+from werkzeug.exceptions import default_exceptions
 from werkzeug.routing import PathConverter
 
+from ajaxkit.core.errors import render_exception
 from ajaxkit.core.registration_checks import check_mount
 from ajaxkit.core.registry import Ajax, require_registry
 from ajaxkit.core.settings import Settings
@@ -116,6 +118,7 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
         return to_flask_response(api.dispatch(to_ajax_request(route), FLASK_PLATFORM))
 
     view.__name__ = "dispatch"
+    _answer_errors(bp, api)
     bp.record(_add_converter)
     for rule in ("/", f"/<{_CONVERTER}:route>"):
         # Flask's automatic OPTIONS would hide the core's Allow answer.
@@ -130,6 +133,28 @@ def blueprint(api: Ajax, name: str = "ajaxkit") -> flask.Blueprint:
     bp.record(lambda state: _configure(api, state.app))
     bp.record(lambda state: _leave_csrf_to_ajaxkit(state.app, bp))
     return bp
+
+
+def _answer_errors(bp: flask.Blueprint, api: Ajax) -> None:
+    """Answer what is raised for a route of the mount outside its view as a problem.
+
+    The app's before_request hooks (an API-key check, a maintenance switch,
+    a session loader whose database is down) run after routing and before
+    the view, where Flask would answer with werkzeug's HTML page or the
+    app's own error handler.  A crash is logged and signalled as the view's
+    are.  Flask hands its own routing redirects (strict slashes) to no handler.
+    """
+
+    def problem(exc: Exception) -> flask.Response:
+        route = (flask.request.view_args or {}).get("route", "")
+        request = to_ajax_request(route)
+        return to_flask_response(render_exception(exc, api.settings, request, FLASK_PLATFORM))
+
+    # Flask prefers the app's handler for a status (errorhandler(503) and
+    # its maintenance page) to a blueprint's for a class: take every status.
+    for code in default_exceptions:
+        bp.register_error_handler(code, problem)
+    bp.register_error_handler(Exception, problem)
 
 
 def _leave_csrf_to_ajaxkit(app: App, bp: flask.Blueprint) -> None:
