@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
@@ -261,7 +261,7 @@ class Stream:
 
     # --- async (ASGI) ---------------------------------------------------------
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    async def __aiter__(self) -> AsyncGenerator[bytes, None]:
         """The body on an event loop; sync chunks are pulled in a thread."""
         try:
             if self.is_async:
