@@ -1,4 +1,4 @@
-"""A client leaving mid-stream: the handler's iterator is closed at once."""
+"""A client leaving mid-stream: the handler's iterator is closed at once, off the loop."""
 
 from __future__ import annotations
 
@@ -88,3 +88,19 @@ def test_a_client_leaving_closes_the_handlers_iterator_before_the_answer_ends(
         return list(closed)  # before the loop could collect anything
 
     assert len(asyncio.run(main())) == 1
+
+
+@pytest.mark.parametrize("slow_send", [True, False], ids=["while-sending", "while-making"])
+def test_a_sync_iterator_left_early_is_closed_off_the_event_loop(slow_send: bool) -> None:
+    # Its finally may block (a cursor, a file, a session): not on the loop.
+    closed: list[str] = []
+    app = ajaxkit.starlette.app(make_api(closed, slow_chunk=not slow_send))
+
+    async def main() -> str:
+        await leave_after_first_chunk(app, slow_send=slow_send)
+        await asyncio.sleep(0.1)
+        return threading.current_thread().name
+
+    loop_thread = asyncio.run(main())
+    assert closed
+    assert closed != [loop_thread]
