@@ -24,11 +24,12 @@ api = Ajax()
 
 
 @api.endpoint
-def notes(request: AjaxRequest) -> AjaxResponse:
+def notes(request: AjaxRequest, slow_chunk: bool = False) -> AjaxResponse:
     def chunks() -> Iterator[bytes]:
         try:
             yield b"a"
-            time.sleep(0.05)  # the client leaves while this chunk is made
+            if slow_chunk:
+                time.sleep(0.05)  # the client leaves while this chunk is made
             yield b"b"
         finally:
             try:
@@ -44,7 +45,11 @@ urlpatterns = urls(api, asynchronous=True)
 Message = dict[str, Any]
 
 
-async def _leave_after_first_chunk() -> None:
+async def _leave_after_first_chunk(*, slow_send: bool) -> list[object]:
+    """Request ``/notes``; the client goes away once the first chunk is sent.
+
+    What the generator's ``finally`` saw by the time Django's handler returned.
+    """
     first_chunk = asyncio.Event()
     requested = False
 
@@ -59,6 +64,8 @@ async def _leave_after_first_chunk() -> None:
     async def send(message: Mapping[str, Any]) -> None:
         if message["type"] == "http.response.body":
             first_chunk.set()
+            if slow_send:
+                await asyncio.sleep(0.05)  # the client leaves while this is sent
 
     scope = {
         "type": "http",
@@ -69,18 +76,21 @@ async def _leave_after_first_chunk() -> None:
         "path": "/notes",
         "raw_path": b"/notes",
         "root_path": "",
-        "query_string": b"",
+        "query_string": b"" if slow_send else b"slow_chunk=1",
         "headers": [(b"host", b"testserver"), (b"sec-fetch-site", b"same-origin")],
         "server": ("testserver", 80),
     }
     await ASGIHandler()(scope, receive, send)
-    await asyncio.sleep(0.1)
+    return list(SEEN)
 
 
-def test_a_sync_generator_left_early_may_use_the_orm_in_its_finally() -> None:
+@pytest.mark.parametrize("slow_send", [True, False], ids=["while-sending", "while-making"])
+def test_a_sync_generator_left_early_is_closed_at_once_on_its_orm_thread(
+    slow_send: bool,
+) -> None:
     SEEN.clear()
     with override_settings(ROOT_URLCONF=__name__):
-        asyncio.run(_leave_after_first_chunk())
+        seen = asyncio.run(_leave_after_first_chunk(slow_send=slow_send))
     count = Note.objects.count()
-    (outcome,) = SEEN  # a count, not SynchronousOnlyOperation or "generator already executing"
+    (outcome,) = seen  # a count, not SynchronousOnlyOperation or "generator already executing"
     assert outcome == count
