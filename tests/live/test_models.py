@@ -154,6 +154,18 @@ def test_row_topics_that_cannot_be_called_with_a_record_are_refused(
         Live(api).model(Memo, topics=topics)
 
 
+def test_async_row_topics_are_refused(session_factory: Any) -> None:
+    # Called after the commit as a function, its coroutine was no list of
+    # topics: every change's event was lost (logged as an after-commit error).
+    async def topics(record: Any) -> list[str]:
+        return [f"memos/{record['owner']}"]
+
+    api = Ajax()
+    api.model(Memo, OwnMemos, resource="memos", session=session_factory)
+    with pytest.raises(RegistrationError, match=r"memos.*topics.*async def.*plain function"):
+        Live(api).model(Memo, topics=topics)  # type: ignore[arg-type]
+
+
 def test_row_topics_reach_only_the_rows_owner(session_factory: Any) -> None:
     api = Ajax()
     api.model(Memo, OwnMemos, resource="memos", session=session_factory)

@@ -278,3 +278,43 @@ def test_a_required_idempotency_key_on_a_read_only_model_is_refused(backend: Bac
 
     with pytest.raises(RegistrationError, match=r"api\.model\(.*\).*idempotency='required'"):
         Ajax().model(backend.models.Tag, ReadOnly, idempotency="required", **backend.options())
+
+
+@pytest.mark.parametrize(
+    "hook",
+    [
+        "authenticate",
+        "get_queryset",
+        "can_list",
+        "can_get",
+        "can_create",
+        "can_update",
+        "can_delete",
+        "prepare",
+        "created",
+        "updated",
+        "deleted",
+    ],
+)
+def test_async_hooks_are_refused(backend: Backend, hook: str) -> None:
+    # Called as functions, an async def hook's coroutine was its answer,
+    # never awaited: can_update's was true (every update allowed), and
+    # created's never ran.
+    async def refuse(self: ModelEndpoint, *args: Any) -> bool:
+        return False
+
+    endpoint = type("TagEndpoint", (ModelEndpoint,), {hook: refuse})
+    wanted = rf"api.model\(Tag\): TagEndpoint.{hook} is an async def.*plain def"
+    with pytest.raises(RegistrationError, match=wanted):
+        Ajax().model(backend.models.Tag, endpoint, **backend.options())
+
+
+def test_an_async_action_is_refused(backend: Backend) -> None:
+    class AsyncAction(ModelEndpoint):
+        @action
+        async def publish(self, request: AjaxRequest, obj: Any) -> None:
+            return None
+
+    wanted = r"api.model\(Tag\): AsyncAction.publish is an async def.*plain def"
+    with pytest.raises(RegistrationError, match=wanted):
+        Ajax().model(backend.models.Tag, AsyncAction, **backend.options())

@@ -48,7 +48,7 @@ def answer(
     if unsent is not None:
         # A HEAD answer sends no body: the handler's stream is closed here,
         # since no server will iterate (and so close) it.
-        yield CloseChunks(unsent)
+        yield CloseChunks(unsent, platform.run_in_thread)
     return response
 
 

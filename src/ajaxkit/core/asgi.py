@@ -39,8 +39,12 @@ async def send_stream(stream: Stream, send: Send, receive: Receive) -> None:
     assert task is not None
     disconnected = asyncio.Event()
     watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task, disconnected))
+    # Closed here, not left to the collector: cancelled while a chunk is
+    # being sent, the body's iterator would close (and the handler's
+    # ``finally`` run) only after the answer ended, whenever it was found.
+    body = stream.__aiter__()
     try:
-        async for chunk in stream:
+        async for chunk in body:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -53,6 +57,7 @@ async def send_stream(stream: Stream, send: Send, receive: Receive) -> None:
             uncancel()
     finally:
         watcher.cancel()
+        await body.aclose()
 
 
 async def send_push(

@@ -33,8 +33,9 @@ pulled like an async iterator (:func:`pull`).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
@@ -42,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 from ajaxkit.core.errors import error_context
 
 if TYPE_CHECKING:
-    from ajaxkit.core.platform import Platform
+    from ajaxkit.core.platform import Platform, ThreadRunner
     from ajaxkit.core.settings import Settings
     from ajaxkit.types import AjaxRequest
 
@@ -261,7 +262,7 @@ class Stream:
 
     # --- async (ASGI) ---------------------------------------------------------
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    async def __aiter__(self) -> AsyncGenerator[bytes, None]:
         """The body on an event loop; sync chunks are pulled in a thread."""
         try:
             if self.is_async:
@@ -279,12 +280,12 @@ class Stream:
             await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the handler's iterator, so its ``finally`` runs."""
+        """Close the handler's iterator, so its ``finally`` runs (a sync one's in a thread)."""
         chunks = self.chunks
         if hasattr(chunks, "aclose"):
             await chunks.aclose()
         elif hasattr(chunks, "close"):
-            chunks.close()
+            await _close_off_loop(chunks, self._context[2].run_in_thread if self._context else None)
 
     def _pull_in_thread(self) -> Callable[[], Awaitable[Any]]:
         chunks: Iterator[Any] = self.chunks  # type: ignore[assignment]
@@ -331,10 +332,11 @@ class CloseChunks:
     async iterator is closed on an event loop, as sending it would have.
     """
 
-    __slots__ = ("chunks",)
+    __slots__ = ("chunks", "run_in_thread")
 
-    def __init__(self, chunks: Chunks) -> None:
+    def __init__(self, chunks: Chunks, run_in_thread: ThreadRunner | None = None) -> None:
         self.chunks = chunks
+        self.run_in_thread = run_in_thread
 
     def sync(self) -> None:
         chunks = self.chunks
@@ -348,7 +350,27 @@ class CloseChunks:
         if hasattr(chunks, "aclose"):
             await chunks.aclose()
         elif hasattr(chunks, "close"):
-            chunks.close()
+            await _close_off_loop(chunks, self.run_in_thread)
+
+
+_RUNS_NO_CODE = (inspect.GEN_CREATED, inspect.GEN_CLOSED)
+
+
+async def _close_off_loop(chunks: Any, run_in_thread: ThreadRunner | None) -> None:
+    """Close sync ``chunks`` from the event loop, in the thread that pulled them.
+
+    A generator left early runs its ``finally`` when closed: releasing a
+    cursor, a file or a transaction blocks, and on Django the ORM refuses
+    to run on the loop (and owns a connection per thread).  Closing a
+    generator not started or already finished runs no code, so it stays
+    on the loop and costs no thread hop.
+    """
+    if run_in_thread is None or (
+        inspect.isgenerator(chunks) and inspect.getgeneratorstate(chunks) in _RUNS_NO_CODE
+    ):
+        chunks.close()
+    else:
+        await run_in_thread(chunks.close)
 
 
 class _End:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from http.cookies import CookieError, Morsel
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
@@ -192,6 +193,34 @@ def _morsel(header: str) -> Morsel[str] | None:
     return morsel
 
 
+class _ClosedByDjango:
+    """A stream's async body, closed when Django closes the response.
+
+    Django closes a streaming response's content by calling its ``close()``
+    (from a worker thread, where ``response.close()`` runs) and never
+    ``aclose()``s an async iterator.  Left early (the client went away while
+    a chunk was sent), the handler's iterator stayed open, its ``finally``
+    unrun, until the collector found it.
+    """
+
+    __slots__ = ("_body",)
+
+    def __init__(self, stream: Any) -> None:
+        self._body = aiter(stream)
+
+    def __aiter__(self) -> Any:
+        return self._body
+
+    def close(self) -> None:
+        # A body that ran to its end (or never had a frame) has nothing to close.
+        if getattr(self._body, "ag_frame", None) is not None:
+            async_to_sync(_aclose)(self._body)
+
+
+async def _aclose(body: Any) -> None:
+    await body.aclose()
+
+
 def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResponseBase:
     """The Django response for ``response`` (a native one passes through)."""
     if response.native is not None:
@@ -203,7 +232,9 @@ def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResp
         # Django serves an async iterator under ASGI and a sync one under
         # WSGI; given the other kind it would buffer the whole stream.
         chunks = (
-            aiter(response.stream) if isinstance(request, ASGIRequest) else iter(response.stream)
+            _ClosedByDjango(response.stream)
+            if isinstance(request, ASGIRequest)
+            else iter(response.stream)
         )
         django_response = StreamingHttpResponse(chunks, status=response.status, headers=headers)
     else:

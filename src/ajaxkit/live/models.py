@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ajaxkit.core.callbacks import callback_problem
+from ajaxkit.core.callbacks import callback_problem, is_async_callable
 from ajaxkit.core.models import ModelEndpoint
 from ajaxkit.core.models.scope import shown_alike
 from ajaxkit.exceptions import AjaxError, RegistrationError
@@ -89,6 +89,9 @@ def _check_row_topics(resource: ModelResource, topics: object) -> None:
     """Refuse ``topics`` that cannot be called as ``topics(record)``: they run
     only after a change commits, where a failure loses the change's event."""
     problem = callback_problem("topics", topics, ("record",))
+    if problem is None and is_async_callable(topics):
+        # Its coroutine, never awaited, is no list of topics.
+        problem = f"topics is an async def ({topics!r}); give a plain function"
     if problem is not None:
         raise RegistrationError(f"Model endpoint {resource.name!r}: {problem}.")
 

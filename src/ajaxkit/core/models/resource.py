@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeGuard, cast
 
+from ajaxkit.core.callbacks import is_async_callable
 from ajaxkit.core.encoding import JSONEncoder
 from ajaxkit.core.errors import log_after_commit, run_after_commit
 from ajaxkit.core.fielderrors import field_error
@@ -103,6 +104,41 @@ def _check_foreign_attributes(label: str, endpoint: type[ModelEndpoint]) -> None
         if hasattr(endpoint, attr):
             raise RegistrationError(
                 f"{label}.{attr} is not an ajaxkit attribute and would be ignored; {advice}."
+            )
+
+
+#: The methods the model layer calls as plain functions, in its worker
+#: thread on an async server.
+_HOOKS = (
+    "authenticate",
+    "get_queryset",
+    "can_list",
+    "can_get",
+    "can_create",
+    "can_update",
+    "can_delete",
+    "prepare",
+    "created",
+    "updated",
+    "deleted",
+)
+
+
+def _check_sync_hooks(label: str, endpoint: type[ModelEndpoint]) -> None:
+    """Called as a function, an ``async def`` hook's coroutine was its
+    answer, never awaited: ``can_update``'s was true (every update allowed),
+    ``created``'s never ran, an action's was a 500."""
+    actions = [
+        attr
+        for attr in dir(endpoint)
+        if getattr(getattr(endpoint, attr, None), "_ajaxkit_action", None) is not None
+    ]
+    for attr in (*_HOOKS, *actions):
+        if is_async_callable(getattr(endpoint, attr)):
+            raise RegistrationError(
+                f"{label}.{attr} is an async def; model endpoint hooks and actions are "
+                "called as plain functions (in a worker thread on an async server, "
+                "with the ORM's connection), so write it as a plain def."
             )
 
 
@@ -208,6 +244,7 @@ class ModelResource:
         endpoint = self.endpoint
         label = type(endpoint).__name__
         _check_foreign_attributes(label, type(endpoint))
+        _check_sync_hooks(label, type(endpoint))
         for attr in self._NAME_LISTS:
             value = getattr(endpoint, attr)
             if attr == "fields" and value == "__all__":  # Django REST framework's way
