@@ -730,6 +730,17 @@ def _cookie_endpoints(api: Ajax) -> None:
         response.headers.add("Set-Cookie", "seen=1; Max-Age=60; Path=/ajax; SameSite=Lax")
         return response
 
+    @api.endpoint("cookies/moved", methods=["POST"])
+    def moved_cookie(request: AjaxRequest) -> AjaxResponse:
+        # One name on two paths: the old site-wide cookie forgotten, a new
+        # one kept for the mount alone.
+        response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
+        response.delete_cookie("pref")
+        response.set_cookie("pref", "2", path="/ajax")
+        response.headers.add("Set-Cookie", "sid=; Max-Age=0; Path=/")
+        response.headers.add("Set-Cookie", "sid=3; Path=/ajax")
+        return response
+
     @api.endpoint("cookies/echo")
     def echo_cookies(request: AjaxRequest) -> dict[str, str]:
         return dict(request.cookies)

@@ -56,6 +56,27 @@ def test_H1_set_cookie_headers_written_by_hand_arrive_one_each(client: Client) -
     assert "samesite=lax" in by_name["seen"]
 
 
+def test_H1_cookies_of_one_name_on_two_paths_both_arrive(client: Client) -> None:
+    # Moving a cookie: the browser keeps one per (name, path, domain), so
+    # forgetting the old path takes its own Set-Cookie next to the new one's.
+    cookies = client.post("/ajax/cookies/moved").header_list("set-cookie")
+    by_path: dict[tuple[str, str], str] = {}
+    for cookie in cookies:
+        name = cookie.partition("=")[0]
+        (path,) = (
+            part.strip().partition("=")[2]
+            for part in cookie.split(";")[1:]
+            if part.strip().lower().startswith("path=")
+        )
+        by_path[name, path] = cookie.lower()
+    assert len(cookies) == 4, cookies
+    assert set(by_path) == {("pref", "/"), ("pref", "/ajax"), ("sid", "/"), ("sid", "/ajax")}
+    assert "max-age=0" in by_path["pref", "/"]
+    assert by_path["pref", "/ajax"].startswith("pref=2")
+    assert "max-age=0" in by_path["sid", "/"]
+    assert by_path["sid", "/ajax"].startswith("sid=3")
+
+
 def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -> None:
     # The route names its cookie after the path: "ledger_[]" is no cookie
     # name (RFC 6265 token), refused where it is set, so every framework
