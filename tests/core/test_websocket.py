@@ -349,19 +349,37 @@ def test_the_servers_own_cancellation_propagates() -> None:
     asyncio.run(main())
 
 
-def test_close_codes_are_checked() -> None:
+@pytest.mark.parametrize("code", [999, 1004, 1005, 1006, 1015, 2999, 5000])
+def test_close_codes_no_endpoint_sends_are_refused(code: int) -> None:
     api = Ajax()
     errors: list[str] = []
 
     @api.websocket("close")
     async def close(ws: WebSocket) -> None:
         try:
-            await ws.close(1001)
+            await ws.close(code)
         except ValueError as exc:
             errors.append(str(exc))
 
     run_session(api, handshake("close"))
-    assert errors == ["A WebSocket close code is 1000 or 3000-4999, not 1001."]
+    assert errors == [
+        f"A WebSocket close code is one an endpoint may send "
+        f"(1000-1003, 1007-1014 or 3000-4999), not {code}."
+    ]
+
+
+@pytest.mark.parametrize("code", [1001, 1008, 1011, 1013, 3000, 4999])
+def test_protocol_close_codes_an_endpoint_may_send_are_sent(code: int) -> None:
+    # As Starlette's WebSocketException may close with them (W4): 1008
+    # "policy violation" and 1013 "try again later" are common answers.
+    api = Ajax()
+
+    @api.websocket("close")
+    async def close(ws: WebSocket) -> None:
+        await ws.close(code, "bye")
+
+    sent = run_session(api, handshake("close"))
+    assert sent[-1] == {"type": "websocket.close", "code": code, "reason": "bye"}
 
 
 # --- registration -----------------------------------------------------------

@@ -253,11 +253,16 @@ class WebSocket:
         """Close the session; later ``send()`` calls fail, ``receive()`` ends.
 
         Args:
-            code: 1000, or an application code from 3000 to 4999 (RFC 6455 §7.4.2).
+            code: 1000, another code RFC 6455 lets an endpoint send (1001
+                going away, 1008 policy violation, 1013 try again later, ...:
+                1000-1003, 1007-1014), or an application's, 3000-4999.
             reason: a short text; cut to the 123 bytes a close frame holds.
         """
-        if code != NORMAL_CLOSE and not 3000 <= code <= 4999:
-            raise ValueError(f"A WebSocket close code is 1000 or 3000-4999, not {code}.")
+        if not _may_send(code):
+            raise ValueError(
+                "A WebSocket close code is one an endpoint may send "
+                f"(1000-1003, 1007-1014 or 3000-4999), not {code}."
+            )
         if self._state is _CONNECTED:
             await self._close(code, reason)
 
@@ -355,8 +360,12 @@ def _asked_close(exc: Exception, platform: Platform) -> tuple[int, str] | None:
     asked = platform.close_for(exc)
     if asked is None:
         return None
-    code = asked[0]
-    return asked if code in _PROTOCOL_CLOSES or 3000 <= code <= 4999 else None
+    return asked if _may_send(asked[0]) else None
+
+
+def _may_send(code: int) -> bool:
+    """Whether an endpoint may close with ``code`` (RFC 6455 §7.4; 1005, 1006 never)."""
+    return code in _PROTOCOL_CLOSES or 3000 <= code <= 4999
 
 
 def close_reason(context: ErrorContext) -> str:
