@@ -23,6 +23,7 @@ from ajaxkit.core.asgi import Message
 from ajaxkit.core.clock import ManualClock
 from ajaxkit.core.message_rate import MessageMeter, read_message_rate
 from ajaxkit.core.platform import REFERENCE
+from ajaxkit.core.websocket import _INBOX_SIZE as INBOX_SIZE
 from ajaxkit.core.websocket import DENIAL_EXTENSION, serve_websocket
 from ajaxkit.testing import Client
 from ajaxkit.types import EMPTY_QUERY, LazyHeaders, MultiDict
@@ -219,6 +220,29 @@ def test_messages_before_a_disconnect_are_still_received() -> None:
 
     run_session(api, handshake("collect"), text("a"), text("b"), DISCONNECT)
     assert got == ["a", "b"]
+
+
+@pytest.mark.parametrize("count", [INBOX_SIZE - 1, INBOX_SIZE, INBOX_SIZE + 1])
+def test_a_burst_filling_the_inbox_before_a_disconnect_is_still_received(count: int) -> None:
+    # The handler waits in receive() while the session buffers the burst:
+    # with the buffer full when the client left, it was cancelled instead,
+    # losing every message and the disconnect.
+    api = Ajax()
+    got: list[str | bytes] = []
+    ended: list[int] = []
+
+    @api.websocket("collect")
+    async def collect(ws: WebSocket) -> None:
+        try:
+            while True:
+                got.append(await ws.receive())
+        except WebSocketDisconnect as exc:
+            ended.append(exc.code)
+
+    burst = [text(str(n)) for n in range(count)]
+    run_session(api, handshake("collect"), *burst, DISCONNECT)
+    assert got == [str(n) for n in range(count)]
+    assert ended == [1001]
 
 
 def test_returning_handler_closes_with_1000() -> None:

@@ -310,8 +310,13 @@ class WebSocket:
         self._state = _GONE
         if self._done or self._task is None:
             return
-        if self._waiting and not self._inbox.full():
-            self._inbox.put_nowait({"type": "websocket.disconnect", "code": code})
+        if self._waiting:
+            # Waiting in receive(), it reads what is buffered, then finds
+            # the client gone; an empty inbox needs a word to wake it.  A
+            # full one (a burst just before the close) must not cancel it:
+            # every message in it would be lost.
+            if self._inbox.empty():
+                self._inbox.put_nowait({"type": "websocket.disconnect", "code": code})
         else:
             self._cancelled = True
             self._task.cancel()
