@@ -373,6 +373,19 @@ def test_the_servers_own_cancellation_propagates() -> None:
     asyncio.run(main())
 
 
+def test_close_without_a_reason_as_starlette_spells_it_is_sent() -> None:
+    # Starlette's close(code, reason=None): ported handlers pass None.  It
+    # once failed after marking the session closed, so no close went out.
+    api = Ajax()
+
+    @api.websocket("close")
+    async def close(ws: WebSocket) -> None:
+        await ws.close(4001, None)
+
+    sent = run_session(api, handshake("close"))
+    assert sent[-1] == {"type": "websocket.close", "code": 4001, "reason": ""}
+
+
 @pytest.mark.parametrize("code", [999, 1004, 1005, 1006, 1015, 2999, 5000])
 def test_close_codes_no_endpoint_sends_are_refused(code: int) -> None:
     api = Ajax()

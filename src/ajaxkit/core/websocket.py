@@ -249,14 +249,15 @@ class WebSocket:
             raise EncodingError(f"Endpoint {self._endpoint} sent {exc.what}{unknown}.") from exc
         await self._transmit({"type": "websocket.send", "text": encoded.decode("utf-8")})
 
-    async def close(self, code: int = NORMAL_CLOSE, reason: str = "") -> None:
+    async def close(self, code: int = NORMAL_CLOSE, reason: str | None = None) -> None:
         """Close the session; later ``send()`` calls fail, ``receive()`` ends.
 
         Args:
             code: 1000, another code RFC 6455 lets an endpoint send (1001
                 going away, 1008 policy violation, 1013 try again later, ...:
                 1000-1003, 1007-1014), or an application's, 3000-4999.
-            reason: a short text; cut to the 123 bytes a close frame holds.
+            reason: a short text; cut to the 123 bytes a close frame holds
+                (``None``, as Starlette's ``close`` takes it: none).
         """
         if not _may_send(code):
             raise ValueError(
@@ -264,11 +265,12 @@ class WebSocket:
                 f"(1000-1003, 1007-1014 or 3000-4999), not {code}."
             )
         if self._state is _CONNECTED:
-            await self._close(code, reason)
+            await self._close(code, reason or "")
 
     async def _close(self, code: int, reason: str) -> None:
-        self._state, self.close_code = _CLOSED, code
+        # Built first: the session is closed only once its close can be sent.
         message = {"type": "websocket.close", "code": code, "reason": _cut(reason)}
+        self._state, self.close_code = _CLOSED, code
         # An OSError: the client went away first; there is no one left to tell.
         with contextlib.suppress(OSError):
             await self._send(message)
