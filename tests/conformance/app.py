@@ -741,6 +741,13 @@ def _cookie_endpoints(api: Ajax) -> None:
         response.headers.add("Set-Cookie", "sid=3; Path=/ajax")
         return response
 
+    @api.endpoint("cookies/forget-prefixed", methods=["POST"])
+    def forget_prefixed(request: AjaxRequest) -> AjaxResponse:
+        response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
+        response.delete_cookie("__Host-sid")
+        response.delete_cookie("__Secure-pref", path="/ajax")
+        return response
+
     @api.endpoint("cookies/echo")
     def echo_cookies(request: AjaxRequest) -> dict[str, str]:
         return dict(request.cookies)

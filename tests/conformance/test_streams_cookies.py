@@ -77,6 +77,20 @@ def test_H1_cookies_of_one_name_on_two_paths_both_arrive(client: Client) -> None
     assert by_path["sid", "/ajax"].startswith("sid=3")
 
 
+def test_H1_deleting_a_prefixed_cookie_sends_it_secure(client: Client) -> None:
+    # A browser takes a __Secure- or __Host- cookie, its deletion included,
+    # only with Secure: without it the cookie (a session, say) stayed.
+    cookies = client.post("/ajax/cookies/forget-prefixed").header_list("set-cookie")
+    by_name = {c.partition("=")[0]: c.lower() for c in cookies}
+    assert set(by_name) == {"__Host-sid", "__Secure-pref"}, cookies
+    for cookie in by_name.values():
+        attributes = [part.strip() for part in cookie.split(";")[1:]]
+        assert "secure" in attributes, cookie
+        assert "max-age=0" in attributes, cookie
+    assert "path=/" in by_name["__Host-sid"].split("; ")
+    assert "domain" not in by_name["__Host-sid"]
+
+
 def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -> None:
     # The route names its cookie after the path: "ledger_[]" is no cookie
     # name (RFC 6265 token), refused where it is set, so every framework
