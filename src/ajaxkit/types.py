@@ -763,6 +763,29 @@ class Cookie:
             object.__setattr__(self, "samesite", spelt)
         if self.expires is not None and self.expires.tzinfo is None:
             object.__setattr__(self, "expires", self.expires.replace(tzinfo=timezone.utc))
+        self._check_prefix()
+
+    def _check_prefix(self) -> None:
+        """Refuse a prefixed cookie every browser would drop without a word.
+
+        RFC 6265bis (cookie prefixes): a ``__Secure-`` or ``__Host-`` name
+        is kept only with ``Secure``, and a ``__Host-`` one only on ``Path=/``
+        without ``Domain``.  (A deletion is made ``Secure`` for them.)
+        """
+        name = self.name.lower()
+        if not name.startswith(_SECURE_PREFIXES):
+            return
+        wrong = [] if self.secure else ["secure=True"]
+        if name.startswith("__host-"):
+            if self.path != "/":
+                wrong.append("path='/'")
+            if self.domain is not None:
+                wrong.append("no domain")
+        if wrong:
+            raise ValueError(
+                f"Cannot set the cookie {self.name!r}: browsers drop a cookie of that "
+                f"prefix unless it has {', '.join(wrong)} (RFC 6265bis, cookie prefixes)."
+            )
 
     @classmethod
     def deletion(cls, name: str, *, path: str | None = "/", domain: str | None = None) -> Cookie:

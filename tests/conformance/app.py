@@ -164,6 +164,12 @@ COOKIE_ATTRIBUTES: dict[str, dict[str, Any]] = {
     "path-none": {"path": None},
     "path-empty": {"path": ""},
     "value-quoted": {"value": 'a b, "c"; \\d'},
+    # Names a browser keeps only with Secure (and __Host- on / for the host).
+    "secure-prefix-insecure": {"name": "__Secure-pref"},
+    "host-prefix-insecure": {"name": "__Host-pref"},
+    "host-prefix-domain": {"name": "__Host-pref", "secure": True, "domain": "testserver"},
+    "host-prefix-path": {"name": "__Host-pref", "secure": True, "path": "/ajax"},
+    "host-prefix": {"name": "__Host-pref", "secure": True},
 }
 #: Text a handler puts in an AjaxResponse as a str, past ASCII and past Latin-1.
 TEXT_BODY = "caf\u00e9 \u65e5\u672c"
@@ -758,7 +764,8 @@ def _cookie_endpoints(api: Ajax) -> None:
         if case not in COOKIE_ATTRIBUTES:
             raise NotFound()
         attributes = dict(COOKIE_ATTRIBUTES[case])
-        response.set_cookie("pref", attributes.pop("value", "1"), **attributes)
+        name = attributes.pop("name", "pref")
+        response.set_cookie(name, attributes.pop("value", "1"), **attributes)
         return response
 
     _header_endpoints(api)

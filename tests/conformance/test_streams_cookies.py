@@ -114,6 +114,10 @@ def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -
         "max-age-fraction",
         "max-age-text",
         "samesite-unknown",
+        "secure-prefix-insecure",
+        "host-prefix-insecure",
+        "host-prefix-domain",
+        "host-prefix-path",
     ],
 )
 def test_H1_a_cookie_attribute_no_header_can_carry_is_a_500_problem(
@@ -134,6 +138,14 @@ def test_H1_a_cookie_attribute_no_header_can_carry_is_a_500_problem(
     assert "x-injected" not in response.headers
     error_id = response.json()["instance"].removeprefix("urn:uuid:")
     assert any("pref" in r.getMessage() and error_id in r.getMessage() for r in caplog.records)
+
+
+def test_H1_a_host_prefixed_cookie_as_browsers_keep_it_is_sent(client: Client) -> None:
+    (cookie,) = client.post("/ajax/cookies/attributes/host-prefix").header_list("set-cookie")
+    attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
+    assert cookie.startswith("__Host-pref=1")
+    assert "secure" in attributes
+    assert "path=/" in attributes
 
 
 def test_H1_samesite_is_sent_in_its_one_spelling(client: Client) -> None:
