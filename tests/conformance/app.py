@@ -873,6 +873,22 @@ def _stream_endpoints(api: Ajax) -> None:
         STREAM_GENERATORS[run] = items() if kind == "sync" else aitems()
         return STREAM_GENERATORS[run]
 
+    @api.endpoint("stream/tuple")
+    def tuple_stream(request: AjaxRequest, run: str = "", kind: str = "sync") -> Any:
+        # A stream with the status and headers of a (body, status, headers) tuple.
+        def items() -> Any:
+            yield {"i": 0}
+            yield {"i": 1}
+
+        async def aitems() -> Any:
+            yield {"i": 0}
+            yield {"i": 1}
+
+        if kind == "raw":
+            return Stream(iter([b"a", b"b"]), media_type="text/plain"), 202, {"X-Count": "2"}
+        STREAM_GENERATORS[run] = items() if kind == "sync" else aitems()
+        return STREAM_GENERATORS[run], 201, {"X-Count": "2"}
+
     @api.endpoint("stream/fails")
     def failing_stream(request: AjaxRequest, run: str = "") -> Any:
         def items() -> Any:

@@ -283,6 +283,38 @@ def test_T1_sync_iterator_streams_ndjson(client: Client) -> None:
     assert _lines(response.content) == [{"i": i} for i in range(4)]
 
 
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_T1_an_iterator_in_a_status_tuple_streams_with_its_status_and_headers(
+    client: Client, kind: str
+) -> None:
+    # (body, status, headers) as for any result (S2): it was a 500 saying
+    # the generator "cannot be encoded", and the generator was never closed.
+    response = client.get("/ajax/stream/tuple", params={"run": uuid.uuid4().hex, "kind": kind})
+    assert response.status == 201
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert response.headers["x-count"] == "2"
+    assert _lines(response.content) == [{"i": 0}, {"i": 1}]
+
+
+def test_T2_a_stream_in_a_status_tuple_takes_its_status_and_headers(client: Client) -> None:
+    response = client.get("/ajax/stream/tuple", params={"kind": "raw"})
+    assert (response.status, response.content) == (202, b"ab")
+    assert response.headers["content-type"] == "text/plain"
+    assert response.headers["x-count"] == "2"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_T4_head_of_a_stream_in_a_tuple_closes_the_handlers_generator(
+    client: Client, kind: str
+) -> None:
+    run = uuid.uuid4().hex
+    response = client.request("HEAD", "/ajax/stream/tuple", params={"run": run, "kind": kind})
+    assert (response.status, response.content) == (201, b"")
+    generator = STREAM_GENERATORS.pop(run)
+    frame = generator.gi_frame if kind == "sync" else generator.ag_frame
+    assert frame is None
+
+
 def test_T1_async_iterator_streams_ndjson(client: Client) -> None:
     response = client.get("/ajax/stream/async", params={"n": 3})
     assert response.status == 200
