@@ -763,11 +763,40 @@ class Cookie:
             object.__setattr__(self, "samesite", spelt)
         if self.expires is not None and self.expires.tzinfo is None:
             object.__setattr__(self, "expires", self.expires.replace(tzinfo=timezone.utc))
+        self._check_prefix()
+
+    def _check_prefix(self) -> None:
+        """Refuse a prefixed cookie every browser would drop without a word.
+
+        RFC 6265bis (cookie prefixes): a ``__Secure-`` or ``__Host-`` name
+        is kept only with ``Secure``, and a ``__Host-`` one only on ``Path=/``
+        without ``Domain``.  (A deletion is made ``Secure`` for them.)
+        """
+        name = self.name.lower()
+        if not name.startswith(_SECURE_PREFIXES):
+            return
+        wrong = [] if self.secure else ["secure=True"]
+        if name.startswith("__host-"):
+            if self.path != "/":
+                wrong.append("path='/'")
+            if self.domain is not None:
+                wrong.append("no domain")
+        if wrong:
+            raise ValueError(
+                f"Cannot set the cookie {self.name!r}: browsers drop a cookie of that "
+                f"prefix unless it has {', '.join(wrong)} (RFC 6265bis, cookie prefixes)."
+            )
 
     @classmethod
     def deletion(cls, name: str, *, path: str | None = "/", domain: str | None = None) -> Cookie:
-        """The cookie that makes a browser forget ``name`` (empty, expired)."""
-        return cls(name, "", max_age=0, expires=_EPOCH, path=path, domain=domain, samesite=None)
+        """The cookie that makes a browser forget ``name`` (empty, expired).
+
+        A ``__Secure-`` or ``__Host-`` cookie is forgotten only through a
+        ``Secure`` one (RFC 6265bis, cookie prefixes): a browser drops any
+        other, and the cookie stays.
+        """
+        secure = name.lower().startswith(_SECURE_PREFIXES)
+        return cls(name, "", 0, _EPOCH, path=path, domain=domain, secure=secure, samesite=None)
 
     def header_value(self) -> str:
         """The ``Set-Cookie`` value, formatted by the standard library."""
@@ -791,6 +820,8 @@ class Cookie:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: Names a browser keeps only with ``Secure`` (matched case-insensitively).
+_SECURE_PREFIXES = ("__secure-", "__host-")
 #: RFC 6265 section 4.1.1: an attribute's value is any printable character
 #: but ";" (ASCII: no framework writes other text the same way).
 _ATTRIBUTE_TEXT = re.compile(r"[\x20-\x3a\x3c-\x7e]*")

@@ -164,6 +164,12 @@ COOKIE_ATTRIBUTES: dict[str, dict[str, Any]] = {
     "path-none": {"path": None},
     "path-empty": {"path": ""},
     "value-quoted": {"value": 'a b, "c"; \\d'},
+    # Names a browser keeps only with Secure (and __Host- on / for the host).
+    "secure-prefix-insecure": {"name": "__Secure-pref"},
+    "host-prefix-insecure": {"name": "__Host-pref"},
+    "host-prefix-domain": {"name": "__Host-pref", "secure": True, "domain": "testserver"},
+    "host-prefix-path": {"name": "__Host-pref", "secure": True, "path": "/ajax"},
+    "host-prefix": {"name": "__Host-pref", "secure": True},
 }
 #: Text a handler puts in an AjaxResponse as a str, past ASCII and past Latin-1.
 TEXT_BODY = "caf\u00e9 \u65e5\u672c"
@@ -730,6 +736,24 @@ def _cookie_endpoints(api: Ajax) -> None:
         response.headers.add("Set-Cookie", "seen=1; Max-Age=60; Path=/ajax; SameSite=Lax")
         return response
 
+    @api.endpoint("cookies/moved", methods=["POST"])
+    def moved_cookie(request: AjaxRequest) -> AjaxResponse:
+        # One name on two paths: the old site-wide cookie forgotten, a new
+        # one kept for the mount alone.
+        response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
+        response.delete_cookie("pref")
+        response.set_cookie("pref", "2", path="/ajax")
+        response.headers.add("Set-Cookie", "sid=; Max-Age=0; Path=/")
+        response.headers.add("Set-Cookie", "sid=3; Path=/ajax")
+        return response
+
+    @api.endpoint("cookies/forget-prefixed", methods=["POST"])
+    def forget_prefixed(request: AjaxRequest) -> AjaxResponse:
+        response = AjaxResponse(body=b"{}", headers={"Content-Type": "application/json"})
+        response.delete_cookie("__Host-sid")
+        response.delete_cookie("__Secure-pref", path="/ajax")
+        return response
+
     @api.endpoint("cookies/echo")
     def echo_cookies(request: AjaxRequest) -> dict[str, str]:
         return dict(request.cookies)
@@ -740,7 +764,8 @@ def _cookie_endpoints(api: Ajax) -> None:
         if case not in COOKIE_ATTRIBUTES:
             raise NotFound()
         attributes = dict(COOKIE_ATTRIBUTES[case])
-        response.set_cookie("pref", attributes.pop("value", "1"), **attributes)
+        name = attributes.pop("name", "pref")
+        response.set_cookie(name, attributes.pop("value", "1"), **attributes)
         return response
 
     _header_endpoints(api)
@@ -847,6 +872,22 @@ def _stream_endpoints(api: Ajax) -> None:
 
         STREAM_GENERATORS[run] = items() if kind == "sync" else aitems()
         return STREAM_GENERATORS[run]
+
+    @api.endpoint("stream/tuple")
+    def tuple_stream(request: AjaxRequest, run: str = "", kind: str = "sync") -> Any:
+        # A stream with the status and headers of a (body, status, headers) tuple.
+        def items() -> Any:
+            yield {"i": 0}
+            yield {"i": 1}
+
+        async def aitems() -> Any:
+            yield {"i": 0}
+            yield {"i": 1}
+
+        if kind == "raw":
+            return Stream(iter([b"a", b"b"]), media_type="text/plain"), 202, {"X-Count": "2"}
+        STREAM_GENERATORS[run] = items() if kind == "sync" else aitems()
+        return STREAM_GENERATORS[run], 201, {"X-Count": "2"}
 
     @api.endpoint("stream/fails")
     def failing_stream(request: AjaxRequest, run: str = "") -> Any:

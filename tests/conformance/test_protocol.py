@@ -321,6 +321,18 @@ def test_P3_wrong_method_is_405_with_allow(client: Client) -> None:
     assert body["detail"].endswith("which answers OPTIONS, POST.")  # what to send instead
 
 
+def test_P3_an_http_request_to_a_websocket_endpoint_says_what_it_answers(
+    client: Client,
+) -> None:
+    # A handshake whose Upgrade header a proxy dropped arrives as a plain
+    # GET: "which answers OPTIONS" sent people looking for a missing route.
+    response = client.get("/ajax/ws/echo")
+    body = assert_problem(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "OPTIONS"
+    assert "WebSocket" in body["detail"]
+    assert "Upgrade" in body["detail"]
+
+
 def test_P4_unhandled_exception_is_opaque_500(
     client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:

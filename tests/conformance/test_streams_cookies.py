@@ -56,6 +56,41 @@ def test_H1_set_cookie_headers_written_by_hand_arrive_one_each(client: Client) -
     assert "samesite=lax" in by_name["seen"]
 
 
+def test_H1_cookies_of_one_name_on_two_paths_both_arrive(client: Client) -> None:
+    # Moving a cookie: the browser keeps one per (name, path, domain), so
+    # forgetting the old path takes its own Set-Cookie next to the new one's.
+    cookies = client.post("/ajax/cookies/moved").header_list("set-cookie")
+    by_path: dict[tuple[str, str], str] = {}
+    for cookie in cookies:
+        name = cookie.partition("=")[0]
+        (path,) = (
+            part.strip().partition("=")[2]
+            for part in cookie.split(";")[1:]
+            if part.strip().lower().startswith("path=")
+        )
+        by_path[name, path] = cookie.lower()
+    assert len(cookies) == 4, cookies
+    assert set(by_path) == {("pref", "/"), ("pref", "/ajax"), ("sid", "/"), ("sid", "/ajax")}
+    assert "max-age=0" in by_path["pref", "/"]
+    assert by_path["pref", "/ajax"].startswith("pref=2")
+    assert "max-age=0" in by_path["sid", "/"]
+    assert by_path["sid", "/ajax"].startswith("sid=3")
+
+
+def test_H1_deleting_a_prefixed_cookie_sends_it_secure(client: Client) -> None:
+    # A browser takes a __Secure- or __Host- cookie, its deletion included,
+    # only with Secure: without it the cookie (a session, say) stayed.
+    cookies = client.post("/ajax/cookies/forget-prefixed").header_list("set-cookie")
+    by_name = {c.partition("=")[0]: c.lower() for c in cookies}
+    assert set(by_name) == {"__Host-sid", "__Secure-pref"}, cookies
+    for cookie in by_name.values():
+        attributes = [part.strip() for part in cookie.split(";")[1:]]
+        assert "secure" in attributes, cookie
+        assert "max-age=0" in attributes, cookie
+    assert "path=/" in by_name["__Host-sid"].split("; ")
+    assert "domain" not in by_name["__Host-sid"]
+
+
 def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -> None:
     # The route names its cookie after the path: "ledger_[]" is no cookie
     # name (RFC 6265 token), refused where it is set, so every framework
@@ -79,6 +114,10 @@ def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -
         "max-age-fraction",
         "max-age-text",
         "samesite-unknown",
+        "secure-prefix-insecure",
+        "host-prefix-insecure",
+        "host-prefix-domain",
+        "host-prefix-path",
     ],
 )
 def test_H1_a_cookie_attribute_no_header_can_carry_is_a_500_problem(
@@ -99,6 +138,14 @@ def test_H1_a_cookie_attribute_no_header_can_carry_is_a_500_problem(
     assert "x-injected" not in response.headers
     error_id = response.json()["instance"].removeprefix("urn:uuid:")
     assert any("pref" in r.getMessage() and error_id in r.getMessage() for r in caplog.records)
+
+
+def test_H1_a_host_prefixed_cookie_as_browsers_keep_it_is_sent(client: Client) -> None:
+    (cookie,) = client.post("/ajax/cookies/attributes/host-prefix").header_list("set-cookie")
+    attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
+    assert cookie.startswith("__Host-pref=1")
+    assert "secure" in attributes
+    assert "path=/" in attributes
 
 
 def test_H1_samesite_is_sent_in_its_one_spelling(client: Client) -> None:
@@ -234,6 +281,38 @@ def test_T1_sync_iterator_streams_ndjson(client: Client) -> None:
     assert response.status == 200
     assert response.headers["content-type"] == "application/x-ndjson"
     assert _lines(response.content) == [{"i": i} for i in range(4)]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_T1_an_iterator_in_a_status_tuple_streams_with_its_status_and_headers(
+    client: Client, kind: str
+) -> None:
+    # (body, status, headers) as for any result (S2): it was a 500 saying
+    # the generator "cannot be encoded", and the generator was never closed.
+    response = client.get("/ajax/stream/tuple", params={"run": uuid.uuid4().hex, "kind": kind})
+    assert response.status == 201
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert response.headers["x-count"] == "2"
+    assert _lines(response.content) == [{"i": 0}, {"i": 1}]
+
+
+def test_T2_a_stream_in_a_status_tuple_takes_its_status_and_headers(client: Client) -> None:
+    response = client.get("/ajax/stream/tuple", params={"kind": "raw"})
+    assert (response.status, response.content) == (202, b"ab")
+    assert response.headers["content-type"] == "text/plain"
+    assert response.headers["x-count"] == "2"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_T4_head_of_a_stream_in_a_tuple_closes_the_handlers_generator(
+    client: Client, kind: str
+) -> None:
+    run = uuid.uuid4().hex
+    response = client.request("HEAD", "/ajax/stream/tuple", params={"run": run, "kind": kind})
+    assert (response.status, response.content) == (201, b"")
+    generator = STREAM_GENERATORS.pop(run)
+    frame = generator.gi_frame if kind == "sync" else generator.ag_frame
+    assert frame is None
 
 
 def test_T1_async_iterator_streams_ndjson(client: Client) -> None:

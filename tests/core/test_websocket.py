@@ -23,6 +23,7 @@ from ajaxkit.core.asgi import Message
 from ajaxkit.core.clock import ManualClock
 from ajaxkit.core.message_rate import MessageMeter, read_message_rate
 from ajaxkit.core.platform import REFERENCE
+from ajaxkit.core.websocket import _INBOX_SIZE as INBOX_SIZE
 from ajaxkit.core.websocket import DENIAL_EXTENSION, serve_websocket
 from ajaxkit.testing import Client
 from ajaxkit.types import EMPTY_QUERY, LazyHeaders, MultiDict
@@ -221,6 +222,29 @@ def test_messages_before_a_disconnect_are_still_received() -> None:
     assert got == ["a", "b"]
 
 
+@pytest.mark.parametrize("count", [INBOX_SIZE - 1, INBOX_SIZE, INBOX_SIZE + 1])
+def test_a_burst_filling_the_inbox_before_a_disconnect_is_still_received(count: int) -> None:
+    # The handler waits in receive() while the session buffers the burst:
+    # with the buffer full when the client left, it was cancelled instead,
+    # losing every message and the disconnect.
+    api = Ajax()
+    got: list[str | bytes] = []
+    ended: list[int] = []
+
+    @api.websocket("collect")
+    async def collect(ws: WebSocket) -> None:
+        try:
+            while True:
+                got.append(await ws.receive())
+        except WebSocketDisconnect as exc:
+            ended.append(exc.code)
+
+    burst = [text(str(n)) for n in range(count)]
+    run_session(api, handshake("collect"), *burst, DISCONNECT)
+    assert got == [str(n) for n in range(count)]
+    assert ended == [1001]
+
+
 def test_returning_handler_closes_with_1000() -> None:
     sent = run_session(make_api(), handshake("private", user=_User()))
     assert sent[-1] == {"type": "websocket.close", "code": 1000, "reason": ""}
@@ -349,19 +373,50 @@ def test_the_servers_own_cancellation_propagates() -> None:
     asyncio.run(main())
 
 
-def test_close_codes_are_checked() -> None:
+def test_close_without_a_reason_as_starlette_spells_it_is_sent() -> None:
+    # Starlette's close(code, reason=None): ported handlers pass None.  It
+    # once failed after marking the session closed, so no close went out.
+    api = Ajax()
+
+    @api.websocket("close")
+    async def close(ws: WebSocket) -> None:
+        await ws.close(4001, None)
+
+    sent = run_session(api, handshake("close"))
+    assert sent[-1] == {"type": "websocket.close", "code": 4001, "reason": ""}
+
+
+@pytest.mark.parametrize("code", [999, 1004, 1005, 1006, 1015, 2999, 5000])
+def test_close_codes_no_endpoint_sends_are_refused(code: int) -> None:
     api = Ajax()
     errors: list[str] = []
 
     @api.websocket("close")
     async def close(ws: WebSocket) -> None:
         try:
-            await ws.close(1001)
+            await ws.close(code)
         except ValueError as exc:
             errors.append(str(exc))
 
     run_session(api, handshake("close"))
-    assert errors == ["A WebSocket close code is 1000 or 3000-4999, not 1001."]
+    assert errors == [
+        f"A WebSocket close code is one an endpoint may send "
+        f"(1000-1003, 1007-1014 or 3000-4999), not {code}."
+    ]
+
+
+@pytest.mark.parametrize("code", [1001, 1008, 1011, 1013, 3000, 4999])
+def test_protocol_close_codes_an_endpoint_may_send_are_sent(code: int) -> None:
+    # As Starlette's WebSocketException may close with them (W4): 1008
+    # "policy violation" and 1013 "try again later" are common answers.
+    api = Ajax()
+
+    @api.websocket("close")
+    async def close(ws: WebSocket) -> None:
+        await ws.close(code, "bye")
+
+    sent = run_session(api, handshake("close"))
+    assert sent[-1] == {"type": "websocket.close", "code": code, "reason": "bye"}
 
 
 # --- registration -----------------------------------------------------------

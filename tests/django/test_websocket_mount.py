@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from django.test.utils import override_settings
 
 import ajaxkit.django
 from ajaxkit import Ajax, WebSocket
@@ -83,3 +84,29 @@ def test_everything_else_goes_to_the_wrapped_application(scope: Scope) -> None:
     app = ajaxkit.django.asgi(django, make_api(), prefix="/ajax/")
     assert call(app, scope) == []
     assert django.scopes == [scope]
+
+
+def _handshake_from(origin: str, *, forwarded_proto: str | None = None) -> Scope:
+    headers = [(b"host", b"example.com"), (b"origin", origin.encode())]
+    if forwarded_proto is not None:
+        headers.append((b"x-forwarded-proto", forwarded_proto.encode()))
+    return {
+        "type": "websocket",
+        "scheme": "ws",
+        "path": "/ajax/live",
+        "root_path": "",
+        "headers": headers,
+    }
+
+
+@override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+def test_a_handshake_behind_a_tls_proxy_is_from_its_https_origin() -> None:
+    # SECURE_PROXY_SSL_HEADER tells Django the site is served over HTTPS
+    # (the proxy speaks ws:// to it); the page's Origin then says https,
+    # and the handshake from its own site was refused as cross-site.
+    app = ajaxkit.django.asgi(Recorder(), make_api(), prefix="/ajax/")
+    sent = call(app, _handshake_from("https://example.com", forwarded_proto="https"))
+    assert {"type": "websocket.send", "text": "ajaxkit"} in sent
+    # Without the proxy's word, https is another origin than this ws:// one.
+    refused = call(app, _handshake_from("https://example.com"))
+    assert refused == [{"type": "websocket.close", "code": 4403, "reason": "csrf_failed"}]

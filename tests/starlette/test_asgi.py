@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -459,3 +460,37 @@ def test_a_query_sent_as_raw_utf8_binds_its_text() -> None:
     # byte that is not UTF-8 is U+FFFD, as a percent-escape of one is.
     query = scope_query(b"q=" + "\u4e94".encode() + b"&s=\xff&t=%ff")
     assert (query["q"], query["s"], query["t"]) == ("\u4e94", "\ufffd", "\ufffd")
+
+
+def test_a_client_leaving_while_a_sync_generator_blocks_closes_it() -> None:
+    # Pulled in Starlette's thread pool: the client leaves while the thread
+    # is inside the generator.  Closing it raised "generator already
+    # executing" out of the app, and its finally never ran.
+    inside, leave = threading.Event(), threading.Event()
+    ended: list[bool] = []
+    api = Ajax()
+
+    @api.endpoint("slow")
+    def slow(request: AjaxRequest) -> Any:
+        def items() -> Any:
+            try:
+                yield {"i": 0}
+                inside.set()
+                leave.wait(5)
+                yield {"i": 1}
+            finally:
+                ended.append(True)
+
+        return items()
+
+    async def receive() -> Any:
+        if not inside.is_set():
+            await asyncio.get_running_loop().run_in_executor(None, inside.wait, 5)
+            threading.Timer(0.2, leave.set).start()
+        return {"type": "http.disconnect"}
+
+    sent = run_http(
+        ajaxkit.starlette.app(api), "GET", "/ajax/slow", root_path="/ajax", receive=receive
+    )
+    assert sent.status == 200
+    assert ended == [True]

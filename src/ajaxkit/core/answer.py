@@ -60,6 +60,8 @@ def _stream_chunks(result: Any, platform: Platform) -> Chunks | None:
         return None
     if isinstance(result, AjaxResponse):
         result = result.stream
+    elif type(result) is tuple and 2 <= len(result) <= 3:
+        result = result[0]  # (stream, status[, headers])
     if isinstance(result, Stream):
         return result.chunks
     return result if result is not None and is_stream_result(result) else None
@@ -142,6 +144,11 @@ def render_result(
             _amended_native(result, endpoint, platform), platform, settings
         )
     value, status, headers = split_result(result, profile.tuple_sets_status, profile.none_status)
+    if value is not result and type(value) not in _PLAIN_VALUES and is_stream_result(value):
+        # (stream, status[, headers]): the tuple's status and headers, as for any body.
+        stream = value if isinstance(value, Stream) else Stream.ndjson(value, settings)
+        stream.status, stream.headers = status, {**stream.headers, **headers}
+        return _stream_response(stream, endpoint, settings, request, platform)
     status = check_status(status, endpoint, _TUPLE_HINT if isinstance(result, tuple) else "")
     return _encoded((value, status, headers), endpoint, settings, request)
 

@@ -97,6 +97,14 @@ def param_names(pattern: str) -> frozenset[str]:
     return frozenset(m.group(1) for m in _PARAM.finditer(pattern))
 
 
+_WEBSOCKET_ONLY = (
+    "The method is not allowed for this endpoint, which answers WebSocket handshakes "
+    "(and OPTIONS): open it with new WebSocket(url). A handshake arriving as a plain "
+    "request has lost its Upgrade header on the way (a proxy not configured for "
+    "WebSockets)."
+)
+
+
 @dataclass
 class Route:
     """One path pattern and its endpoints by method."""
@@ -126,6 +134,9 @@ class Route:
             return endpoint
         if method == "OPTIONS":
             return None
+        if self.endpoints.keys() == {"WEBSOCKET"}:
+            # Most often a handshake whose Upgrade header a proxy dropped.
+            raise MethodNotAllowed(self.allowed(), _WEBSOCKET_ONLY)
         raise MethodNotAllowed(self.allowed())
 
 

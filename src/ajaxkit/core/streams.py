@@ -17,7 +17,8 @@ What every stream gets from the core, whatever the framework:
   one when the stream knows how to frame it, as NDJSON does);
 - the handler's ``finally`` runs when the client goes away: ASGI integrations
   notice the disconnect from ``receive`` (:mod:`ajaxkit.core.asgi`), WSGI
-  servers close the response iterable;
+  servers close the response iterable; a sync generator the client left
+  while a thread was inside it is closed (in a thread) once that step ends;
 - under WSGI an async iterator runs on a private event loop thread, one chunk
   in flight at a time (the bounded bridge), so it works on Flask and Django's
   sync views too.
@@ -33,6 +34,7 @@ pulled like an async iterator (:func:`pull`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -186,6 +188,7 @@ class Stream:
 
     __slots__ = (
         "_context",
+        "_pulling",
         "chunks",
         "encode",
         "error_frame",
@@ -216,6 +219,8 @@ class Stream:
         self.encode = encode
         self.error_frame = error_frame
         self._context: tuple[Settings, AjaxRequest | None, Platform, str] | None = None
+        # The pull of a sync chunk running in a thread (ASGI), if one is.
+        self._pulling: asyncio.Future[Any] | None = None
 
     @classmethod
     def ndjson(cls, items: Chunks, settings: Settings) -> Stream:
@@ -285,7 +290,22 @@ class Stream:
         if hasattr(chunks, "aclose"):
             await chunks.aclose()
         elif hasattr(chunks, "close"):
-            await _close_off_loop(chunks, self._context[2].run_in_thread if self._context else None)
+            await self._close_pulled(chunks)
+
+    async def _close_pulled(self, chunks: Any) -> None:
+        """Close sync ``chunks``, off the event loop when closing runs their code.
+
+        The client may leave while a thread is inside the generator (between
+        chunks it may block on a query or a poll); closing it then would
+        raise "generator already executing" and skip its ``finally``, so
+        that pull is waited for first.
+        """
+        pulling, self._pulling = self._pulling, None
+        if pulling is not None and not pulling.done():
+            # Its chunk or its error has no one left to go to.
+            with contextlib.suppress(Exception):
+                await pulling
+        await _close_off_loop(chunks, self._context[2].run_in_thread if self._context else None)
 
     def _pull_in_thread(self) -> Callable[[], Awaitable[Any]]:
         chunks: Iterator[Any] = self.chunks  # type: ignore[assignment]
@@ -295,7 +315,15 @@ class Stream:
             return next(chunks, _END)
 
         async def apull() -> Any:
-            return await run_in_thread(pull) if run_in_thread else pull()
+            if run_in_thread is None:
+                return pull()
+            # Shielded: cancelling the response (the client left) cannot
+            # stop the thread, and aclose must know when it is done.
+            pulling = self._pulling = asyncio.ensure_future(run_in_thread(pull))
+            item = await asyncio.shield(pulling)
+            if item is _END:
+                self._pulling = None  # done: closing it needs no thread
+            return item
 
         return apull
 

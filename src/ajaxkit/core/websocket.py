@@ -249,21 +249,28 @@ class WebSocket:
             raise EncodingError(f"Endpoint {self._endpoint} sent {exc.what}{unknown}.") from exc
         await self._transmit({"type": "websocket.send", "text": encoded.decode("utf-8")})
 
-    async def close(self, code: int = NORMAL_CLOSE, reason: str = "") -> None:
+    async def close(self, code: int = NORMAL_CLOSE, reason: str | None = None) -> None:
         """Close the session; later ``send()`` calls fail, ``receive()`` ends.
 
         Args:
-            code: 1000, or an application code from 3000 to 4999 (RFC 6455 §7.4.2).
-            reason: a short text; cut to the 123 bytes a close frame holds.
+            code: 1000, another code RFC 6455 lets an endpoint send (1001
+                going away, 1008 policy violation, 1013 try again later, ...:
+                1000-1003, 1007-1014), or an application's, 3000-4999.
+            reason: a short text; cut to the 123 bytes a close frame holds
+                (``None``, as Starlette's ``close`` takes it: none).
         """
-        if code != NORMAL_CLOSE and not 3000 <= code <= 4999:
-            raise ValueError(f"A WebSocket close code is 1000 or 3000-4999, not {code}.")
+        if not _may_send(code):
+            raise ValueError(
+                "A WebSocket close code is one an endpoint may send "
+                f"(1000-1003, 1007-1014 or 3000-4999), not {code}."
+            )
         if self._state is _CONNECTED:
-            await self._close(code, reason)
+            await self._close(code, reason or "")
 
     async def _close(self, code: int, reason: str) -> None:
-        self._state, self.close_code = _CLOSED, code
+        # Built first: the session is closed only once its close can be sent.
         message = {"type": "websocket.close", "code": code, "reason": _cut(reason)}
+        self._state, self.close_code = _CLOSED, code
         # An OSError: the client went away first; there is no one left to tell.
         with contextlib.suppress(OSError):
             await self._send(message)
@@ -305,8 +312,13 @@ class WebSocket:
         self._state = _GONE
         if self._done or self._task is None:
             return
-        if self._waiting and not self._inbox.full():
-            self._inbox.put_nowait({"type": "websocket.disconnect", "code": code})
+        if self._waiting:
+            # Waiting in receive(), it reads what is buffered, then finds
+            # the client gone; an empty inbox needs a word to wake it.  A
+            # full one (a burst just before the close) must not cancel it:
+            # every message in it would be lost.
+            if self._inbox.empty():
+                self._inbox.put_nowait({"type": "websocket.disconnect", "code": code})
         else:
             self._cancelled = True
             self._task.cancel()
@@ -355,8 +367,12 @@ def _asked_close(exc: Exception, platform: Platform) -> tuple[int, str] | None:
     asked = platform.close_for(exc)
     if asked is None:
         return None
-    code = asked[0]
-    return asked if code in _PROTOCOL_CLOSES or 3000 <= code <= 4999 else None
+    return asked if _may_send(asked[0]) else None
+
+
+def _may_send(code: int) -> bool:
+    """Whether an endpoint may close with ``code`` (RFC 6455 §7.4; 1005, 1006 never)."""
+    return code in _PROTOCOL_CLOSES or 3000 <= code <= 4999
 
 
 def close_reason(context: ErrorContext) -> str:

@@ -12,7 +12,7 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from ajaxkit.core.querystring import parse_query
-from ajaxkit.types import AjaxRequest, AjaxResponse, LazyHeaders, MultiDict
+from ajaxkit.types import AjaxRequest, AjaxResponse, Cookie, LazyHeaders, MultiDict
 
 __all__ = ["DjangoBody", "to_ajax_request", "to_django_response"]
 
@@ -247,20 +247,41 @@ def to_django_response(response: AjaxResponse, request: HttpRequest) -> HttpResp
         # ajaxkit logged this server error once, with its error id; Django's
         # django.request logger would log it a second time without one.
         django_response._has_been_logged = True  # type: ignore[union-attr]
-    for morsel in morsels:
-        django_response.cookies[morsel.key] = morsel
+    # Every cookie its own entry of Django's jar, in order: Django's handlers
+    # send one Set-Cookie per entry, written from its morsel whatever its
+    # key, but set_cookie keys by name and would merge a second cookie of
+    # one name (the same cookie deleted on its old path) into the first,
+    # its Max-Age=0 included.
+    jar = django_response.cookies
     for cookie in response.cookies:
-        django_response.set_cookie(
-            cookie.name,
-            cookie.value,
-            max_age=cookie.max_age,
-            # Django derives Expires from max_age and refuses both at once.
-            expires=cookie.expires if cookie.max_age is None else None,
-            # None writes no Path (Django checks for None; its stubs say str).
-            path=cookie.path,  # type: ignore[arg-type]
-            domain=cookie.domain,
-            secure=cookie.secure,
-            httponly=cookie.httponly,
-            samesite=cookie.samesite,
-        )
+        _set_cookie(django_response, cookie)
+        morsels.append(jar.pop(cookie.name))
+    for morsel in morsels:
+        # The first of a name keeps it, for middleware that looks it up.
+        jar[_free_key(jar, morsel.key)] = morsel
     return django_response
+
+
+def _free_key(jar: Mapping[str, object], name: str) -> str:
+    """``name``, or a key no cookie name can be when a cookie has it already."""
+    key, n = name, 1
+    while key in jar:
+        n += 1
+        key = f"{name} {n}"
+    return key
+
+
+def _set_cookie(django_response: HttpResponseBase, cookie: Cookie) -> None:
+    django_response.set_cookie(
+        cookie.name,
+        cookie.value,
+        max_age=cookie.max_age,
+        # Django derives Expires from max_age and refuses both at once.
+        expires=cookie.expires if cookie.max_age is None else None,
+        # None writes no Path (Django checks for None; its stubs say str).
+        path=cookie.path,  # type: ignore[arg-type]
+        domain=cookie.domain,
+        secure=cookie.secure,
+        httponly=cookie.httponly,
+        samesite=cookie.samesite,
+    )

@@ -115,7 +115,9 @@ def websocket_request(scope: Scope, route: str) -> AjaxRequest:
     request = to_ajax_request(native, route)
     request.method = WEBSOCKET
     # ws/wss: the page's origin is http(s), which is what its Origin says.
-    request.scheme = "https" if scope.get("scheme") == "wss" else "http"
+    # Django's scheme, as for HTTP: behind a TLS proxy speaking ws:// to the
+    # app, SECURE_PROXY_SSL_HEADER makes it https.
+    request.scheme = "https" if native.scheme in ("https", "wss") else "http"
     return request
 
 
