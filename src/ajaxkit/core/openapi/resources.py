@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ajaxkit.core.models.bounds import bounded_type
 from ajaxkit.core.models.query import MAX_OFFSET
@@ -200,8 +200,11 @@ def _one_of(names: Iterable[str]) -> str:
 
 
 def _filter_value(res: ModelResource, table: SchemaTable, name: str) -> dict[str, Any]:
-    # What the list converts a filter value to (a relation's: its pk's type).
-    schema = table.of_type(bounded_type(res.rules.fields[name]), "validation")
+    # What the list converts a filter value to (a relation's: its pk's type);
+    # a field with choices takes one of them, as a write does.
+    info = res.rules.fields[name]
+    taken = Literal[tuple(info.choices)] if info.choices else bounded_type(info)
+    schema = table.of_type(taken, "validation")
     if schema.get("type") == "string":
         schema = {**schema, "maxLength": res.rules.limits.max_filter_length, **_NO_NUL}
     return schema
