@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.compat.django_ajax.profile import DjangoAjaxProfile
@@ -120,3 +120,78 @@ def test_a_lone_list_parameter_takes_the_array_or_an_object_naming_it() -> None:
             },
         ]
     }
+
+
+class Shop:
+    class User(BaseModel):
+        label: str
+
+
+class Blog:
+    class User(BaseModel):
+        age: int
+
+
+class Total(BaseModel):
+    amount: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def doubled(self) -> int:
+        return self.amount * 2
+
+
+class Order(BaseModel):
+    total: Total
+
+
+class Receipt(BaseModel):
+    total: Total
+
+
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    found: dict[str, Any] = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return found if ref else schema
+
+
+def _members(document: dict[str, Any], schema: dict[str, Any]) -> set[str]:
+    return set(_resolved(document, schema)["properties"])
+
+
+def test_two_models_of_one_name_are_two_components() -> None:
+    # Each app of a project may well have its own ``User``; the second
+    # endpoint's body was documented with the first app's members.
+    api = Ajax()
+
+    @api.endpoint("shop", methods=["POST"])
+    def shop(request: AjaxRequest, items: list[Shop.User]) -> None:
+        return None
+
+    @api.endpoint("blog", methods=["POST"])
+    def blog(request: AjaxRequest, items: list[Blog.User]) -> None:
+        return None
+
+    document = openapi_document(api)
+    for route, member in (("/shop", "label"), ("/blog", "age")):
+        body = document["paths"][route]["post"]["requestBody"]["content"]["application/json"]
+        item = body["schema"]["anyOf"][0]["items"]
+        assert _members(document, item) == {member}
+
+
+def test_a_nested_model_is_documented_as_it_is_sent() -> None:
+    # A computed field is sent, never read: a model nested in a parameter
+    # and in a result has two schemas, and the result's named the one
+    # without it.
+    api = Ajax()
+
+    @api.endpoint("orders", methods=["POST"])
+    def order(request: AjaxRequest, order: Order) -> Receipt:
+        return Receipt(total=order.total)
+
+    document = openapi_document(api)
+    post = document["paths"]["/orders"]["post"]
+    receipt = _resolved(document, post["responses"]["200"]["content"]["application/json"]["schema"])
+    order_ = _resolved(document, post["requestBody"]["content"]["application/json"]["schema"])
+    assert _members(document, receipt["properties"]["total"]) == {"amount", "doubled"}
+    assert _members(document, order_["properties"]["total"]) == {"amount"}
