@@ -195,3 +195,25 @@ def test_a_nested_model_is_documented_as_it_is_sent() -> None:
     order_ = _resolved(document, post["requestBody"]["content"]["application/json"]["schema"])
     assert _members(document, receipt["properties"]["total"]) == {"amount", "doubled"}
     assert _members(document, order_["properties"]["total"]) == {"amount"}
+
+
+class Problem(BaseModel):
+    question: str
+    answer: int
+
+
+def test_a_model_named_like_the_problem_schema_leaves_it_alone() -> None:
+    # A maths app has its own ``Problem``; it replaced the RFC 9457 schema
+    # every error response refers to.
+    api = Ajax()
+
+    @api.endpoint("problems", methods=["POST"])
+    def pose(request: AjaxRequest, problem: Problem) -> Problem:
+        return problem
+
+    document = openapi_document(api)
+    schemas = document["components"]["schemas"]
+    assert {"type", "title", "status", "code"} <= set(schemas["Problem"]["properties"])
+    post = document["paths"]["/problems"]["post"]
+    ours = _resolved(document, post["responses"]["200"]["content"]["application/json"]["schema"])
+    assert set(ours["properties"]) == {"question", "answer"}

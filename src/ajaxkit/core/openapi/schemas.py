@@ -61,8 +61,8 @@ class _Lenient(GenerateJsonSchema):
 class SchemaTable:
     """The ``components/schemas`` of one document, filled as schemas are made."""
 
-    def __init__(self) -> None:
-        self.components: dict[str, Any] = {}
+    def __init__(self, components: dict[str, Any] | None = None) -> None:
+        self.components: dict[str, Any] = dict(components or {})
 
     def of_type(
         self, annotation: Any, mode: JsonSchemaMode = "validation", *, hoist: bool = True
