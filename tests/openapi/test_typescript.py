@@ -6,7 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
+from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.openapi import openapi_document, typescript_declarations
 from ajaxkit.core.openapi.typescript import ts_type
 from tests.conformance.app import Natives, build_api
@@ -129,3 +131,50 @@ def test_tsc_accepts_the_demo_and_model_declarations(tmp_path: Path) -> None:
     for name, document in documents.items():
         (tmp_path / name).write_text(typescript_declarations(document), encoding="utf-8")
     _assert_tsc_accepts(tmp_path, *documents)
+
+
+class Client(BaseModel):
+    name: str
+
+
+class Result(BaseModel):
+    score: float
+
+
+class Blob(BaseModel):
+    size: int
+
+
+#: Models named as the declarations' own types or the globals they use.
+NAMESAKES = """\
+import type { Client } from "./types";
+
+declare const client: Client;
+
+export async function demo(): Promise<number> {
+  const found = await client.call("clients", { name: "ada" });
+  // @ts-expect-error a client has a name
+  await client.call("clients", { nom: "ada" });
+  return found.score + (await client.call("blobs", { size: 1 })).size;
+}
+"""
+
+
+def test_tsc_accepts_models_named_as_the_declarations_types(tmp_path: Path) -> None:
+    # A CRM's ``Client`` model clashed with the ``Client`` interface (and a
+    # ``Result`` with ``Result<N>``, a ``Blob`` with uploads' type): tsc
+    # refused the whole file.
+    api = Ajax()
+
+    @api.endpoint("clients", methods=["POST"])
+    def find(request: AjaxRequest, client: Client) -> Result:
+        return Result(score=1.0)
+
+    @api.endpoint("blobs", methods=["POST"])
+    def store(request: AjaxRequest, blob: Blob) -> Blob:
+        return blob
+
+    text = typescript_declarations(openapi_document(api, "/ajax"))
+    (tmp_path / "types.d.ts").write_text(text, encoding="utf-8")
+    (tmp_path / "usage.ts").write_text(NAMESAKES, encoding="utf-8")
+    _assert_tsc_accepts(tmp_path, "types.d.ts", "usage.ts")

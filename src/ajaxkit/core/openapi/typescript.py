@@ -47,6 +47,24 @@ export interface Client {
 }
 """
 _IDENT = re.compile(r"[^A-Za-z0-9_$]")
+#: Names a component's type must not take: the declarations' own types, the
+#: globals they use, and the TypeScript keywords a Python class may be named.
+_KEYWORDS = (
+    "any bigint boolean case catch const debugger default delete do enum export extends false"
+    " function implements instanceof interface keyof let never new null number object package"
+    " private protected public static string super switch symbol this throw true typeof"
+    " undefined unknown var void yield"
+)
+_TAKEN = frozenset(
+    (
+        "Endpoints",
+        *re.findall(r"(?:type|interface) (\w+)", _FOOTER),
+        "Array",
+        "Blob",
+        "Promise",
+        *_KEYWORDS.split(),
+    )
+)
 _SIMPLE = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
 _SIMPLE["null"] = "null"
 #: Which method's shape ``params``/``result`` show when a route has several.
@@ -68,8 +86,14 @@ def typescript_declarations(document: dict[str, Any]) -> str:
 
 
 def type_name(component: str) -> str:
-    """A TypeScript identifier for a component name (pydantic's may hold ``[``)."""
-    return _IDENT.sub("_", component)
+    """A TypeScript identifier for a component name (pydantic's may hold ``[``).
+
+    A name the declarations give a type of their own, or use for a global
+    (a ``Client`` model, a ``Blob``), or a TypeScript keyword, takes a
+    trailing ``_``: the type must not shadow, nor clash with, what it names.
+    """
+    name = _IDENT.sub("_", component)
+    return f"{name}_" if name in _TAKEN else name
 
 
 def _endpoint(item: dict[str, Any], components: dict[str, Any]) -> list[str]:
