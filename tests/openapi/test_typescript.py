@@ -83,6 +83,19 @@ def test_every_endpoint_has_its_entry() -> None:
         ),
         ({"anyOf": [{"type": "string"}, {"type": "null"}]}, "(string | null)"),
         ({"$ref": "#/components/schemas/List[int]"}, "List_int_"),
+        (
+            {
+                "type": "array",
+                "prefixItems": [{"type": "integer"}, {"type": "string"}],
+                "minItems": 2,
+                "maxItems": 2,
+            },
+            "[number, string]",
+        ),
+        (
+            {"type": "array", "prefixItems": [{"type": "integer"}], "items": {"type": "string"}},
+            "[number?, ...Array<string>]",
+        ),
     ],
 )
 def test_json_schema_to_typescript(schema: dict[str, object], expected: str) -> None:

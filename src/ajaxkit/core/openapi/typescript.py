@@ -174,6 +174,8 @@ def ts_type(schema: Any, depth: int) -> str:
     kind = schema.get("type")
     if isinstance(kind, list):
         return " | ".join(ts_type({**schema, "type": k}, depth) for k in kind)
+    if kind == "array" and "prefixItems" in schema:
+        return _tuple(schema, depth)
     if kind == "array":
         return f"Array<{ts_type(schema.get('items', {}), depth)}>"
     if kind == "object" or "properties" in schema:
@@ -181,6 +183,19 @@ def ts_type(schema: Any, depth: int) -> str:
     if kind == "string" and schema.get("format") == "binary":
         return "Blob"
     return _SIMPLE.get(str(kind), "unknown")
+
+
+def _tuple(schema: dict[str, Any], depth: int) -> str:
+    """A tuple's type (``prefixItems``): its elements, the ones past
+    ``minItems`` optional, then the rest ``items`` allows."""
+    least = schema.get("minItems", 0)
+    elements = [
+        ts_type(s, depth) + ("" if n < least else "?") for n, s in enumerate(schema["prefixItems"])
+    ]
+    rest = schema.get("items", {})
+    if rest is not False and schema.get("maxItems") != len(elements):
+        elements.append(f"...Array<{ts_type(rest, depth)}>")
+    return "[" + ", ".join(elements) + "]"
 
 
 def _object(
