@@ -103,6 +103,21 @@ test("call() without a path parameter's value names it", async () => {
   assert.equal(calls.length, 0);
 });
 
+test("call() with a file among its params sends them as a multipart form", async () => {
+  // The declarations type an upload's file as a Blob among the params; sent
+  // as JSON, the file was "{}" and the server refused the body.
+  const { fetch, calls } = stubFetch([answer(204)]);
+  const photo = new File(["png"], "me.png", { type: "image/png" });
+  await createClient({ ...quick, fetch }).call("photos/{pk}", { pk: 1, photo, tags: ["a", "b"], caption: null });
+  const form = calls[0].body;
+  assert.ok(form instanceof FormData);
+  assert.equal(calls[0].url, "https://app.test/ajax/photos/1");
+  assert.equal(calls[0].headers.get("content-type"), null); // fetch sets the boundary
+  assert.equal(/** @type {File} */ (form.get("photo")).name, "me.png");
+  assert.deepEqual(form.getAll("tags"), ["a", "b"]);
+  assert.equal(form.has("caption"), false);
+});
+
 test("an error page mislabelled as JSON is still a typed error", async () => {
   const page = new Response("<html>bad gateway</html>", {
     status: 502, headers: { "content-type": "application/json" },

@@ -113,7 +113,8 @@ export class Client {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.request(method, path, bodyless ? { ...options, params } : { ...options, body: params });
+    const body = hasFile(params) ? formOf(params) : params;
+    return this.request(method, path, bodyless ? { ...options, params } : { ...options, body });
   }
 
   /**
@@ -342,6 +343,28 @@ function fillPath(name, params) {
     return converter === "path" ? text.split("/").map(encodeURIComponent).join("/") : encodeURIComponent(text);
   });
   return [path, rest];
+}
+
+/** A Blob (a File) among `params`, or in an array of them. @param {Record<string, unknown>} params */
+function hasFile(params) {
+  return typeof Blob !== "undefined" && !isRaw(params)
+    && Object.values(params).some((v) => [v].flat().some((item) => item instanceof Blob));
+}
+
+/**
+ * `params` as a `multipart/form-data` body, as a form would send them: an
+ * array's items as repeated fields, a null or undefined left out.
+ * @param {Record<string, unknown>} params
+ */
+function formOf(params) {
+  const form = new FormData();
+  for (const [name, value] of queryEntries(params)) {
+    for (const item of [value].flat()) {
+      if (item instanceof Blob) form.append(name, item);
+      else form.append(name, typeof item === "object" ? JSON.stringify(item) : String(item));
+    }
+  }
+  return form;
 }
 
 /** @param {string} method @param {string | false | undefined} given */
