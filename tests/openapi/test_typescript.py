@@ -191,3 +191,43 @@ def test_tsc_accepts_models_named_as_the_declarations_types(tmp_path: Path) -> N
     (tmp_path / "types.d.ts").write_text(text, encoding="utf-8")
     (tmp_path / "usage.ts").write_text(NAMESAKES, encoding="utf-8")
     _assert_tsc_accepts(tmp_path, "types.d.ts", "usage.ts")
+
+
+class Point(BaseModel):
+    x: int
+    y: int
+
+
+#: A 204 resolves to ``undefined`` (rule K12), never to ``null``.
+NO_CONTENT = """\
+import type { Client } from "./types";
+
+declare const client: Client;
+
+export async function demo(): Promise<number> {
+  const nothing: undefined = await client.call("forget", {});
+  const found = await client.call("find", {});
+  if (found !== null) {
+    // @ts-expect-error None is answered with a 204: undefined
+    return found.x;
+  }
+  return nothing === undefined ? 0 : 1;
+}
+"""
+
+
+def test_a_204_is_declared_as_the_undefined_the_client_resolves_to(tmp_path: Path) -> None:
+    api = Ajax()
+
+    @api.endpoint("forget", methods=["POST"])
+    def forget(request: AjaxRequest) -> None:
+        return None
+
+    @api.endpoint("find", methods=["POST"])
+    def find(request: AjaxRequest) -> Point | None:
+        return None
+
+    text = typescript_declarations(openapi_document(api, "/ajax"))
+    (tmp_path / "types.d.ts").write_text(text, encoding="utf-8")
+    (tmp_path / "usage.ts").write_text(NO_CONTENT, encoding="utf-8")
+    _assert_tsc_accepts(tmp_path, "types.d.ts", "usage.ts")

@@ -149,13 +149,21 @@ def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, An
 
 
 def _result(op: dict[str, Any], depth: int = 2) -> str:
+    """What ``call`` resolves to: any of the success answers' bodies, a
+    204's being ``undefined`` (rule K12)."""
+    kinds: list[str] = []
     for status, response in op["responses"].items():
         if status.startswith("2"):
             content = response.get("content", {})
             if "application/json" in content:
-                return ts_type(content["application/json"].get("schema", {}), depth)
-            return "unknown" if content else "null"
-    return "unknown"
+                kind = ts_type(content["application/json"].get("schema", {}), depth)
+            else:
+                kind = "unknown" if content else "undefined"
+            if kind not in kinds:
+                kinds.append(kind)
+    if not kinds or "unknown" in kinds:
+        return "unknown"
+    return " | ".join(kinds)
 
 
 def ts_type(schema: Any, depth: int) -> str:
