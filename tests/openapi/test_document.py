@@ -217,3 +217,25 @@ def test_a_model_named_like_the_problem_schema_leaves_it_alone() -> None:
     post = document["paths"]["/problems"]["post"]
     ours = _resolved(document, post["responses"]["200"]["content"]["application/json"]["schema"])
     assert set(ours["properties"]) == {"question", "answer"}
+
+
+def test_a_rate_limited_endpoint_documents_its_429_and_retry_after() -> None:
+    api = Ajax()
+
+    @api.endpoint("limited", methods=["GET"], rate="5/minute")
+    def limited(request: AjaxRequest) -> int:
+        return 1
+
+    @api.endpoint("free", methods=["GET"])
+    def free(request: AjaxRequest) -> int:
+        return 1
+
+    document = openapi_document(api)
+    paths = document["paths"]
+    assert paths["/limited"]["get"]["responses"]["429"] == {
+        "$ref": "#/components/responses/TooManyRequests"
+    }
+    assert "429" not in paths["/free"]["get"]["responses"]
+    refused = document["components"]["responses"]["TooManyRequests"]
+    assert refused["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 0}
+    assert refused["headers"]["Retry-After"]["required"] is True
