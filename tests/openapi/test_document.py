@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, computed_field
 
@@ -239,3 +240,33 @@ def test_a_rate_limited_endpoint_documents_its_429_and_retry_after() -> None:
     refused = document["components"]["responses"]["TooManyRequests"]
     assert refused["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 0}
     assert refused["headers"]["Retry-After"]["required"] is True
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+
+
+class Shelf(BaseModel):
+    page: Page[Point]
+
+
+def test_a_generic_model_is_named_as_openapi_allows() -> None:
+    # OpenAPI: component names match ^[a-zA-Z0-9.\-_]+$; ``Page[Point]``
+    # did not, and was a second copy of the ``Page_Point_`` a nested one named.
+    api = Ajax()
+
+    @api.endpoint("shelves", methods=["POST"])
+    def shelve(request: AjaxRequest, shelf: Shelf) -> Page[Point]:
+        return shelf.page
+
+    document = openapi_document(api)
+    names = list(document["components"]["schemas"])
+    assert all(re.fullmatch(r"[a-zA-Z0-9.\-_]+", name) for name in names), names
+    result = document["paths"]["/shelves"]["post"]["responses"]["200"]["content"]
+    assert result["application/json"]["schema"] == {"$ref": "#/components/schemas/Page_Point_"}
+    assert _resolved(document, {"$ref": "#/components/schemas/Shelf"})["properties"]["page"] == {
+        "$ref": "#/components/schemas/Page_Point_"
+    }

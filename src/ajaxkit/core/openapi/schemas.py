@@ -8,6 +8,7 @@ endpoints sharing a model share one component.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -19,6 +20,8 @@ from ajaxkit.types import UploadedFile
 __all__ = ["REF_PREFIX", "SchemaTable"]
 
 REF_PREFIX = "#/components/schemas/"
+#: What a component name may not hold (OpenAPI: ``^[a-zA-Z0-9.\-_]+$``).
+_UNNAMEABLE = re.compile(r"[^a-zA-Z0-9.\-_]")
 #: Core schema types whose JSON Schema is a named object worth a component.
 _NAMED = ("model", "dataclass")
 _NAIVE = "ISO 8601 {}; with a UTC offset only when the value has one."
@@ -94,7 +97,9 @@ class SchemaTable:
         renamed = self._place(definitions)
         named: dict[str, Any] = _renamed(schema, renamed)
         if hoist and adapter.core_schema.get("type") in _NAMED and "title" in named:
-            return self.add(str(named["title"]), named)
+            # The name pydantic gives the model's definitions: ``Page[Item]``
+            # is ``Page_Item_``, as OpenAPI's component names allow.
+            return self.add(_UNNAMEABLE.sub("_", str(named["title"])), named)
         return named
 
     def add(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
