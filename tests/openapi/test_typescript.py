@@ -33,6 +33,9 @@ export async function demo(): Promise<string> {
   await client.call("users/search", { limit: "five" });
   // @ts-expect-error no such endpoint
   await client.call("users/nowhere", {});
+  // @ts-expect-error GET only: without a method, call() would POST (a 405)
+  await client.call("_live/poll", { topic: ["notes"] });
+  await client.call("_live/poll", { topic: ["notes"] }, { method: "GET" });
   // @ts-expect-error title and count are required
   await client.call("params/required", {});
   await client.call("params/notes", { notes: [{ title: "milk" }] });

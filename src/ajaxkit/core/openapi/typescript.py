@@ -28,6 +28,10 @@ type Shape<N extends EndpointName, M extends MethodOf<N>> = Endpoints[N]["method
   params: unknown;
   result: unknown;
 };
+/** The endpoints answering POST, the method ``call`` uses when none is named. */
+export type PostName = {
+  [N in EndpointName]: "POST" extends MethodOf<N> ? N : never;
+}[EndpointName];
 export interface CallOptions {
   [option: string]: unknown;
 }
@@ -39,7 +43,7 @@ export interface Client {
     params: Shape<N, M>["params"],
     options: CallOptions & { method: M },
   ): Promise<Shape<N, M>["result"]>;
-  call<N extends EndpointName>(
+  call<N extends PostName>(
     name: N,
     params?: Params<N>,
     options?: CallOptions,
