@@ -234,3 +234,22 @@ def test_a_204_is_declared_as_the_undefined_the_client_resolves_to(tmp_path: Pat
     (tmp_path / "types.d.ts").write_text(text, encoding="utf-8")
     (tmp_path / "usage.ts").write_text(NO_CONTENT, encoding="utf-8")
     _assert_tsc_accepts(tmp_path, "types.d.ts", "usage.ts")
+
+
+class Attachment(BaseModel):
+    data: bytes
+
+
+def test_bytes_in_json_are_text_not_a_blob() -> None:
+    # JSON carries a ``bytes`` field as a string (pydantic: UTF-8 text), and
+    # the client resolves it as one; ``format: binary`` made it a ``Blob``.
+    api = Ajax()
+
+    @api.endpoint("attachments", methods=["POST"])
+    def attach(request: AjaxRequest, attachment: Attachment) -> Attachment:
+        return attachment
+
+    document = openapi_document(api, "/ajax")
+    data = document["components"]["schemas"]["Attachment"]["properties"]["data"]
+    assert data.get("format") != "binary"
+    assert ts_type(data, 0) == "string"

@@ -47,6 +47,14 @@ class _Lenient(GenerateJsonSchema):
     def callable_schema(self, schema: core_schema.CallableSchema) -> JsonSchemaValue:
         return {}
 
+    # JSON carries bytes as text (pydantic's default: their UTF-8 decoding),
+    # never as raw bytes: ``format: binary`` would say a file (a Blob).
+    def bytes_schema(self, schema: core_schema.BytesSchema) -> JsonSchemaValue:
+        found = super().bytes_schema(schema)
+        if found.get("format") == "binary":
+            del found["format"]
+        return found
+
     # JSON Schema's date-time and time formats (RFC 3339) require an offset,
     # but a naive value is encoded without one: claim the format only for
     # values that must be aware.
