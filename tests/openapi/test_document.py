@@ -270,3 +270,32 @@ def test_a_generic_model_is_named_as_openapi_allows() -> None:
     assert _resolved(document, {"$ref": "#/components/schemas/Shelf"})["properties"]["page"] == {
         "$ref": "#/components/schemas/Page_Point_"
     }
+
+
+def test_merging_keeps_our_model_apart_from_the_hosts_namesake() -> None:
+    # The host app's own ``Point`` (another model of that name) kept the
+    # name, and the registry's operations then referred to it.
+    api = Ajax()
+
+    @api.endpoint("points", methods=["POST"])
+    def move(request: AjaxRequest, point: Point) -> list[Point]:
+        return [point]
+
+    theirs = {"type": "object", "properties": {"lat": {"type": "number"}}}
+    host: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "paths": {"/where": {"get": {"responses": {"200": {"description": "ok"}}}}},
+        "components": {"schemas": {"Point": theirs}},
+    }
+    ours = openapi_document(api, "/ajax")
+    merged = merge_document(host, ours, "/ajax")
+    schemas = merged["components"]["schemas"]
+    assert schemas["Point"] == theirs
+    post = merged["paths"]["/ajax/points"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    items = post["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+    assert body == items
+    assert schemas[body["$ref"].rsplit("/", 1)[1]] == ours["components"]["schemas"]["Point"]
+    assert ours["paths"]["/points"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ] == {"$ref": "#/components/schemas/Point"}  # ours is left untouched
