@@ -81,6 +81,43 @@ test("call() posts its params as JSON to the endpoint", async () => {
   assert.equal(calls[0].headers.get("content-type"), "application/json");
 });
 
+test("call() fills an endpoint's path parameters from its params", async () => {
+  // The declarations name endpoints by route ("notes/{pk}") with the path
+  // parameters among the params: the call went to ".../notes/{pk}?pk=3".
+  const { fetch, calls } = stubFetch([answer(200, {})]);
+  const client = createClient({ ...quick, fetch });
+  await client.call("notes/{pk}", { pk: 3, expand: "author" }, { method: "GET" });
+  await client.call("boards/{board}/notes/{pk:int}", { board: "a b/c", pk: 4, title: "t" }, { method: "PATCH" });
+  await client.call("files/{rest:path}", { rest: "a b/c.txt" }, { method: "DELETE" });
+  assert.equal(calls[0].url, "https://app.test/ajax/notes/3?expand=author");
+  assert.equal(calls[1].url, "https://app.test/ajax/boards/a%20b%2Fc/notes/4");
+  assert.equal(calls[1].body, '{"title":"t"}');
+  assert.equal(calls[2].url, "https://app.test/ajax/files/a%20b/c.txt");
+});
+
+test("call() without a path parameter's value names it", async () => {
+  const { fetch, calls } = stubFetch([answer(200, {})]);
+  const error = await createClient({ ...quick, fetch }).call("notes/{pk}", {}, { method: "GET" }).catch((e) => e);
+  assert.ok(error instanceof TypeError);
+  assert.match(error.message, /pk/);
+  assert.equal(calls.length, 0);
+});
+
+test("call() with a file among its params sends them as a multipart form", async () => {
+  // The declarations type an upload's file as a Blob among the params; sent
+  // as JSON, the file was "{}" and the server refused the body.
+  const { fetch, calls } = stubFetch([answer(204)]);
+  const photo = new File(["png"], "me.png", { type: "image/png" });
+  await createClient({ ...quick, fetch }).call("photos/{pk}", { pk: 1, photo, tags: ["a", "b"], caption: null });
+  const form = calls[0].body;
+  assert.ok(form instanceof FormData);
+  assert.equal(calls[0].url, "https://app.test/ajax/photos/1");
+  assert.equal(calls[0].headers.get("content-type"), null); // fetch sets the boundary
+  assert.equal(/** @type {File} */ (form.get("photo")).name, "me.png");
+  assert.deepEqual(form.getAll("tags"), ["a", "b"]);
+  assert.equal(form.has("caption"), false);
+});
+
 test("an error page mislabelled as JSON is still a typed error", async () => {
   const page = new Response("<html>bad gateway</html>", {
     status: 502, headers: { "content-type": "application/json" },

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.compat.django_ajax.profile import DjangoAjaxProfile
@@ -120,3 +121,181 @@ def test_a_lone_list_parameter_takes_the_array_or_an_object_naming_it() -> None:
             },
         ]
     }
+
+
+class Shop:
+    class User(BaseModel):
+        label: str
+
+
+class Blog:
+    class User(BaseModel):
+        age: int
+
+
+class Total(BaseModel):
+    amount: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def doubled(self) -> int:
+        return self.amount * 2
+
+
+class Order(BaseModel):
+    total: Total
+
+
+class Receipt(BaseModel):
+    total: Total
+
+
+def _resolved(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    found: dict[str, Any] = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return found if ref else schema
+
+
+def _members(document: dict[str, Any], schema: dict[str, Any]) -> set[str]:
+    return set(_resolved(document, schema)["properties"])
+
+
+def test_two_models_of_one_name_are_two_components() -> None:
+    # Each app of a project may well have its own ``User``; the second
+    # endpoint's body was documented with the first app's members.
+    api = Ajax()
+
+    @api.endpoint("shop", methods=["POST"])
+    def shop(request: AjaxRequest, items: list[Shop.User]) -> None:
+        return None
+
+    @api.endpoint("blog", methods=["POST"])
+    def blog(request: AjaxRequest, items: list[Blog.User]) -> None:
+        return None
+
+    document = openapi_document(api)
+    for route, member in (("/shop", "label"), ("/blog", "age")):
+        body = document["paths"][route]["post"]["requestBody"]["content"]["application/json"]
+        item = body["schema"]["anyOf"][0]["items"]
+        assert _members(document, item) == {member}
+
+
+def test_a_nested_model_is_documented_as_it_is_sent() -> None:
+    # A computed field is sent, never read: a model nested in a parameter
+    # and in a result has two schemas, and the result's named the one
+    # without it.
+    api = Ajax()
+
+    @api.endpoint("orders", methods=["POST"])
+    def order(request: AjaxRequest, order: Order) -> Receipt:
+        return Receipt(total=order.total)
+
+    document = openapi_document(api)
+    post = document["paths"]["/orders"]["post"]
+    receipt = _resolved(document, post["responses"]["200"]["content"]["application/json"]["schema"])
+    order_ = _resolved(document, post["requestBody"]["content"]["application/json"]["schema"])
+    assert _members(document, receipt["properties"]["total"]) == {"amount", "doubled"}
+    assert _members(document, order_["properties"]["total"]) == {"amount"}
+
+
+class Problem(BaseModel):
+    question: str
+    answer: int
+
+
+def test_a_model_named_like_the_problem_schema_leaves_it_alone() -> None:
+    # A maths app has its own ``Problem``; it replaced the RFC 9457 schema
+    # every error response refers to.
+    api = Ajax()
+
+    @api.endpoint("problems", methods=["POST"])
+    def pose(request: AjaxRequest, problem: Problem) -> Problem:
+        return problem
+
+    document = openapi_document(api)
+    schemas = document["components"]["schemas"]
+    assert {"type", "title", "status", "code"} <= set(schemas["Problem"]["properties"])
+    post = document["paths"]["/problems"]["post"]
+    ours = _resolved(document, post["responses"]["200"]["content"]["application/json"]["schema"])
+    assert set(ours["properties"]) == {"question", "answer"}
+
+
+def test_a_rate_limited_endpoint_documents_its_429_and_retry_after() -> None:
+    api = Ajax()
+
+    @api.endpoint("limited", methods=["GET"], rate="5/minute")
+    def limited(request: AjaxRequest) -> int:
+        return 1
+
+    @api.endpoint("free", methods=["GET"])
+    def free(request: AjaxRequest) -> int:
+        return 1
+
+    document = openapi_document(api)
+    paths = document["paths"]
+    assert paths["/limited"]["get"]["responses"]["429"] == {
+        "$ref": "#/components/responses/TooManyRequests"
+    }
+    assert "429" not in paths["/free"]["get"]["responses"]
+    refused = document["components"]["responses"]["TooManyRequests"]
+    assert refused["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 0}
+    assert refused["headers"]["Retry-After"]["required"] is True
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+
+
+class Shelf(BaseModel):
+    page: Page[Point]
+
+
+def test_a_generic_model_is_named_as_openapi_allows() -> None:
+    # OpenAPI: component names match ^[a-zA-Z0-9.\-_]+$; ``Page[Point]``
+    # did not, and was a second copy of the ``Page_Point_`` a nested one named.
+    api = Ajax()
+
+    @api.endpoint("shelves", methods=["POST"])
+    def shelve(request: AjaxRequest, shelf: Shelf) -> Page[Point]:
+        return shelf.page
+
+    document = openapi_document(api)
+    names = list(document["components"]["schemas"])
+    assert all(re.fullmatch(r"[a-zA-Z0-9.\-_]+", name) for name in names), names
+    result = document["paths"]["/shelves"]["post"]["responses"]["200"]["content"]
+    assert result["application/json"]["schema"] == {"$ref": "#/components/schemas/Page_Point_"}
+    assert _resolved(document, {"$ref": "#/components/schemas/Shelf"})["properties"]["page"] == {
+        "$ref": "#/components/schemas/Page_Point_"
+    }
+
+
+def test_merging_keeps_our_model_apart_from_the_hosts_namesake() -> None:
+    # The host app's own ``Point`` (another model of that name) kept the
+    # name, and the registry's operations then referred to it.
+    api = Ajax()
+
+    @api.endpoint("points", methods=["POST"])
+    def move(request: AjaxRequest, point: Point) -> list[Point]:
+        return [point]
+
+    theirs = {"type": "object", "properties": {"lat": {"type": "number"}}}
+    host: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "paths": {"/where": {"get": {"responses": {"200": {"description": "ok"}}}}},
+        "components": {"schemas": {"Point": theirs}},
+    }
+    ours = openapi_document(api, "/ajax")
+    merged = merge_document(host, ours, "/ajax")
+    schemas = merged["components"]["schemas"]
+    assert schemas["Point"] == theirs
+    post = merged["paths"]["/ajax/points"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    items = post["responses"]["200"]["content"]["application/json"]["schema"]["items"]
+    assert body == items
+    assert schemas[body["$ref"].rsplit("/", 1)[1]] == ours["components"]["schemas"]["Point"]
+    assert ours["paths"]["/points"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ] == {"$ref": "#/components/schemas/Point"}  # ours is left untouched

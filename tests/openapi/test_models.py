@@ -145,3 +145,24 @@ def test_a_filter_list_is_bounded_as_the_list_bounds_it(document: dict[str, Any]
     many = parameters["status__in"]
     assert many["schema"]["maxItems"] == ModelEndpoint.max_filter_values
     assert str(ModelEndpoint.max_filter_values) in many["description"]
+
+
+def test_each_model_of_the_default_endpoint_has_its_own_record() -> None:
+    # ``api.model(Model)`` with no endpoint class of its own: every model's
+    # record was ``ModelEndpointRecord``, the first one's fields.
+    backend = SQLAlchemyBackend("sqlite")
+    try:
+        api = Ajax()
+        api.model(backend.models.Author, resource="authors", **backend.options())
+        api.model(backend.models.Tag, resource="tags", **backend.options())
+        document = openapi_document(api, "/ajax")
+    finally:
+        backend.close()
+    schemas = document["components"]["schemas"]
+
+    def record(route: str) -> set[str]:
+        get = document["paths"][route]["get"]["responses"]["200"]["content"]["application/json"]
+        return set(schemas[get["schema"]["$ref"].rsplit("/", 1)[1]]["properties"])
+
+    assert "email" in record("/authors/{pk}")
+    assert record("/tags/{pk}") == set(backend.models.Tag.__table__.columns.keys())

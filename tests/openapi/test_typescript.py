@@ -6,7 +6,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
+from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.openapi import openapi_document, typescript_declarations
 from ajaxkit.core.openapi.typescript import ts_type
 from tests.conformance.app import Natives, build_api
@@ -31,6 +33,9 @@ export async function demo(): Promise<string> {
   await client.call("users/search", { limit: "five" });
   // @ts-expect-error no such endpoint
   await client.call("users/nowhere", {});
+  // @ts-expect-error GET only: without a method, call() would POST (a 405)
+  await client.call("_live/poll", { topic: ["notes"] });
+  await client.call("_live/poll", { topic: ["notes"] }, { method: "GET" });
   // @ts-expect-error title and count are required
   await client.call("params/required", {});
   await client.call("params/notes", { notes: [{ title: "milk" }] });
@@ -81,6 +86,19 @@ def test_every_endpoint_has_its_entry() -> None:
         ),
         ({"anyOf": [{"type": "string"}, {"type": "null"}]}, "(string | null)"),
         ({"$ref": "#/components/schemas/List[int]"}, "List_int_"),
+        (
+            {
+                "type": "array",
+                "prefixItems": [{"type": "integer"}, {"type": "string"}],
+                "minItems": 2,
+                "maxItems": 2,
+            },
+            "[number, string]",
+        ),
+        (
+            {"type": "array", "prefixItems": [{"type": "integer"}], "items": {"type": "string"}},
+            "[number?, ...Array<string>]",
+        ),
     ],
 )
 def test_json_schema_to_typescript(schema: dict[str, object], expected: str) -> None:
@@ -129,3 +147,109 @@ def test_tsc_accepts_the_demo_and_model_declarations(tmp_path: Path) -> None:
     for name, document in documents.items():
         (tmp_path / name).write_text(typescript_declarations(document), encoding="utf-8")
     _assert_tsc_accepts(tmp_path, *documents)
+
+
+class Client(BaseModel):
+    name: str
+
+
+class Result(BaseModel):
+    score: float
+
+
+class Blob(BaseModel):
+    size: int
+
+
+#: Models named as the declarations' own types or the globals they use.
+NAMESAKES = """\
+import type { Client } from "./types";
+
+declare const client: Client;
+
+export async function demo(): Promise<number> {
+  const found = await client.call("clients", { name: "ada" });
+  // @ts-expect-error a client has a name
+  await client.call("clients", { nom: "ada" });
+  return found.score + (await client.call("blobs", { size: 1 })).size;
+}
+"""
+
+
+def test_tsc_accepts_models_named_as_the_declarations_types(tmp_path: Path) -> None:
+    # A CRM's ``Client`` model clashed with the ``Client`` interface (and a
+    # ``Result`` with ``Result<N>``, a ``Blob`` with uploads' type): tsc
+    # refused the whole file.
+    api = Ajax()
+
+    @api.endpoint("clients", methods=["POST"])
+    def find(request: AjaxRequest, client: Client) -> Result:
+        return Result(score=1.0)
+
+    @api.endpoint("blobs", methods=["POST"])
+    def store(request: AjaxRequest, blob: Blob) -> Blob:
+        return blob
+
+    text = typescript_declarations(openapi_document(api, "/ajax"))
+    (tmp_path / "types.d.ts").write_text(text, encoding="utf-8")
+    (tmp_path / "usage.ts").write_text(NAMESAKES, encoding="utf-8")
+    _assert_tsc_accepts(tmp_path, "types.d.ts", "usage.ts")
+
+
+class Point(BaseModel):
+    x: int
+    y: int
+
+
+#: A 204 resolves to ``undefined`` (rule K12), never to ``null``.
+NO_CONTENT = """\
+import type { Client } from "./types";
+
+declare const client: Client;
+
+export async function demo(): Promise<number> {
+  const nothing: undefined = await client.call("forget", {});
+  const found = await client.call("find", {});
+  if (found !== null) {
+    // @ts-expect-error None is answered with a 204: undefined
+    return found.x;
+  }
+  return nothing === undefined ? 0 : 1;
+}
+"""
+
+
+def test_a_204_is_declared_as_the_undefined_the_client_resolves_to(tmp_path: Path) -> None:
+    api = Ajax()
+
+    @api.endpoint("forget", methods=["POST"])
+    def forget(request: AjaxRequest) -> None:
+        return None
+
+    @api.endpoint("find", methods=["POST"])
+    def find(request: AjaxRequest) -> Point | None:
+        return None
+
+    text = typescript_declarations(openapi_document(api, "/ajax"))
+    (tmp_path / "types.d.ts").write_text(text, encoding="utf-8")
+    (tmp_path / "usage.ts").write_text(NO_CONTENT, encoding="utf-8")
+    _assert_tsc_accepts(tmp_path, "types.d.ts", "usage.ts")
+
+
+class Attachment(BaseModel):
+    data: bytes
+
+
+def test_bytes_in_json_are_text_not_a_blob() -> None:
+    # JSON carries a ``bytes`` field as a string (pydantic: UTF-8 text), and
+    # the client resolves it as one; ``format: binary`` made it a ``Blob``.
+    api = Ajax()
+
+    @api.endpoint("attachments", methods=["POST"])
+    def attach(request: AjaxRequest, attachment: Attachment) -> Attachment:
+        return attachment
+
+    document = openapi_document(api, "/ajax")
+    data = document["components"]["schemas"]["Attachment"]["properties"]["data"]
+    assert data.get("format") != "binary"
+    assert ts_type(data, 0) == "string"

@@ -56,7 +56,10 @@ _SESSION = {
 
 def build_document(api: Ajax, *, title: str = "ajaxkit endpoints") -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``api``'s endpoints, paths relative to the mount."""
-    table = SchemaTable()
+    components = problem_components()
+    # The problem schemas hold their names: a handler's own ``Problem`` model
+    # is named ``Problem2`` rather than replacing the one errors refer to.
+    table = SchemaTable(components["schemas"])
     from_models: dict[tuple[str, str], Any] = {}
     for resource in api.models.values():
         from_models.update(model_operations(resource, table))
@@ -73,8 +76,7 @@ def build_document(api: Ajax, *, title: str = "ajaxkit endpoints") -> dict[str, 
             found = from_models.get((endpoint.route, method))
             op = found or operation(endpoint, method, table)
             item[method.lower()] = with_policies(op, endpoint, method)
-    components = problem_components()
-    components["schemas"].update(table.components)
+    components["schemas"] = table.components
     components["securitySchemes"] = {SECURITY_SCHEME: _SESSION}
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,

@@ -21,6 +21,7 @@ from ajaxkit.core.idempotency import IdempotencyConfig
 from ajaxkit.core.openapi.paths import route_parameters
 from ajaxkit.core.openapi.problems import error_responses
 from ajaxkit.core.openapi.schemas import SchemaTable
+from ajaxkit.core.ratelimit import RateLimitConfig
 from ajaxkit.core.results import status_tuple_body
 from ajaxkit.core.streams import NDJSON_TYPE, Stream
 from ajaxkit.types import AjaxResponse
@@ -110,9 +111,12 @@ def with_policies(op: dict[str, Any], endpoint: Endpoint, method: str) -> dict[s
     ``idempotency=False``), a key reused for another request is a 422
     ``idempotency_key_reused`` without ``errors[]`` (rule I2); with
     ``idempotency="required"`` a request without the header is refused
-    (rule I5), so the header is a required parameter.
+    (rule I5), so the header is a required parameter.  A ``rate`` limit
+    refuses with a 429 and its ``Retry-After``.
     """
     for bound in endpoint.steps_for(method):
+        if isinstance(bound.config, RateLimitConfig):
+            op = {**op, "responses": {**op["responses"], **error_responses(TooManyRequests=True)}}
         if isinstance(bound.config, IdempotencyConfig):
             responses = {**op["responses"]}
             if "422" in responses:

@@ -90,6 +90,12 @@ _RESPONSES = {
         "Problem",
     ),
     "Conflict": ("409 `conflict`: a constraint refused the write.", "Problem"),
+    "TooManyRequests": ("429 `rate_limited`: over the endpoint's rate limit.", "Problem"),
+}
+_RETRY_AFTER = {
+    "description": "Seconds until a retry is admitted.",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 0},
 }
 
 
@@ -102,6 +108,7 @@ def problem_components() -> dict[str, Any]:
         }
         for name, (description, schema) in _RESPONSES.items()
     }
+    responses["TooManyRequests"]["headers"] = {"Retry-After": _RETRY_AFTER}
     schemas = {
         "Problem": _PROBLEM,
         "ValidationProblem": _VALIDATION_PROBLEM,
@@ -127,6 +134,7 @@ def error_responses(**statuses: bool) -> dict[str, Any]:
         "PreconditionFailed": "412",
         "ValidationFailed": "422",
         "PreconditionRequired": "428",
+        "TooManyRequests": "429",
     }
     found = {
         codes[name]: {"$ref": f"#/components/responses/{name}"}

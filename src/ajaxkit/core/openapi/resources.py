@@ -80,7 +80,9 @@ def model_operations(res: ModelResource, table: SchemaTable) -> dict[tuple[str, 
 
 def _record_schema(res: ModelResource, table: SchemaTable) -> dict[str, Any]:
     name = f"{type(res.endpoint).__name__}Record"
-    table.components.setdefault(
+    # One endpoint class may serve several models (the default one serves
+    # every ``api.model(Model)``): each record its own name, ``…Record2``.
+    return table.add(
         name,
         {
             "type": "object",
@@ -88,7 +90,6 @@ def _record_schema(res: ModelResource, table: SchemaTable) -> dict[str, Any]:
             "properties": {f.name: _field_schema(f, table) for f in res.view.fields},
         },
     )
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 def _field_schema(info: FieldInfo, table: SchemaTable) -> dict[str, Any]:

@@ -8,6 +8,7 @@ endpoints sharing a model share one component.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -19,6 +20,8 @@ from ajaxkit.types import UploadedFile
 __all__ = ["REF_PREFIX", "SchemaTable"]
 
 REF_PREFIX = "#/components/schemas/"
+#: What a component name may not hold (OpenAPI: ``^[a-zA-Z0-9.\-_]+$``).
+_UNNAMEABLE = re.compile(r"[^a-zA-Z0-9.\-_]")
 #: Core schema types whose JSON Schema is a named object worth a component.
 _NAMED = ("model", "dataclass")
 _NAIVE = "ISO 8601 {}; with a UTC offset only when the value has one."
@@ -44,6 +47,14 @@ class _Lenient(GenerateJsonSchema):
     def callable_schema(self, schema: core_schema.CallableSchema) -> JsonSchemaValue:
         return {}
 
+    # JSON carries bytes as text (pydantic's default: their UTF-8 decoding),
+    # never as raw bytes: ``format: binary`` would say a file (a Blob).
+    def bytes_schema(self, schema: core_schema.BytesSchema) -> JsonSchemaValue:
+        found = super().bytes_schema(schema)
+        if found.get("format") == "binary":
+            del found["format"]
+        return found
+
     # JSON Schema's date-time and time formats (RFC 3339) require an offset,
     # but a naive value is encoded without one: claim the format only for
     # values that must be aware.
@@ -61,8 +72,8 @@ class _Lenient(GenerateJsonSchema):
 class SchemaTable:
     """The ``components/schemas`` of one document, filled as schemas are made."""
 
-    def __init__(self) -> None:
-        self.components: dict[str, Any] = {}
+    def __init__(self, components: dict[str, Any] | None = None) -> None:
+        self.components: dict[str, Any] = dict(components or {})
 
     def of_type(
         self, annotation: Any, mode: JsonSchemaMode = "validation", *, hoist: bool = True
@@ -90,18 +101,77 @@ class SchemaTable:
             )
         except (PydanticSerializationError, TypeError, ValueError):
             return {}
-        for name, definition in schema.pop("$defs", {}).items():
-            self.components.setdefault(name, definition)
-        if hoist and adapter.core_schema.get("type") in _NAMED and "title" in schema:
-            name = str(schema["title"])
-            if self.components.setdefault(name, schema) == schema:
-                return {"$ref": REF_PREFIX + name}
-        return schema
+        definitions: dict[str, Any] = schema.pop("$defs", {})
+        renamed = self._place(definitions)
+        named: dict[str, Any] = _renamed(schema, renamed)
+        if hoist and adapter.core_schema.get("type") in _NAMED and "title" in named:
+            # The name pydantic gives the model's definitions: ``Page[Item]``
+            # is ``Page_Item_``, as OpenAPI's component names allow.
+            return self.add(_UNNAMEABLE.sub("_", str(named["title"])), named)
+        return named
 
-    def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
-        """``schema`` itself, or the component it refers to."""
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.startswith(REF_PREFIX):
-            found: dict[str, Any] = self.components.get(ref.removeprefix(REF_PREFIX), {})
-            return found
-        return schema
+    def add(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        """A reference to ``schema`` as a component named ``name``, or ``name2``,
+        ``name3``… when another schema holds the name already."""
+        return {"$ref": REF_PREFIX + self._free(name, schema)}
+
+    def _free(self, name: str, schema: dict[str, Any]) -> str:
+        candidate, n = name, 1
+        while self.components.setdefault(candidate, schema) != schema:
+            n += 1
+            candidate = f"{name}{n}"
+        return candidate
+
+    def _place(self, definitions: dict[str, Any]) -> dict[str, str]:
+        """Add one generation's definitions, each under a name that is its own.
+
+        pydantic names a definition by its class (``User``), so two models of
+        one name from two modules, or a model read in one schema and written
+        in another (a computed field is written only), meet under one name
+        across generations.  A definition that clashes is renamed, and that
+        changes what refers to it, so renaming goes on until nothing clashes.
+        """
+        renamed: dict[str, str] = {}
+        while True:
+            clash = next(
+                (
+                    name
+                    for name, definition in definitions.items()
+                    if name not in renamed
+                    and self.components.get(name, _renamed(definition, renamed))
+                    != _renamed(definition, renamed)
+                ),
+                None,
+            )
+            if clash is None:
+                break
+            renamed[clash] = self._unused(clash, definitions[clash], renamed)
+        for name, definition in definitions.items():
+            self._free(renamed.get(name, name), _renamed(definition, renamed))
+        return renamed
+
+    def _unused(self, name: str, definition: Any, renamed: dict[str, str]) -> str:
+        """The first of ``name2``, ``name3``… free or holding ``definition`` already."""
+        n = 2
+        while True:
+            candidate = f"{name}{n}"
+            held = self.components.get(candidate)
+            if held is None or held == _renamed(definition, {**renamed, name: candidate}):
+                return candidate
+            n += 1
+
+
+def _renamed(value: Any, renamed: dict[str, str]) -> Any:
+    """``value`` with its references to renamed definitions following them."""
+    if not renamed:
+        return value
+    if isinstance(value, list):
+        return [_renamed(item, renamed) for item in value]
+    if not isinstance(value, dict):
+        return value
+    found = {key: _renamed(item, renamed) for key, item in value.items()}
+    ref = found.get("$ref")
+    if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+        name = ref.removeprefix(REF_PREFIX)
+        found["$ref"] = REF_PREFIX + renamed.get(name, name)
+    return found

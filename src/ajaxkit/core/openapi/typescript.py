@@ -28,6 +28,10 @@ type Shape<N extends EndpointName, M extends MethodOf<N>> = Endpoints[N]["method
   params: unknown;
   result: unknown;
 };
+/** The endpoints answering POST, the method ``call`` uses when none is named. */
+export type PostName = {
+  [N in EndpointName]: "POST" extends MethodOf<N> ? N : never;
+}[EndpointName];
 export interface CallOptions {
   [option: string]: unknown;
 }
@@ -39,7 +43,7 @@ export interface Client {
     params: Shape<N, M>["params"],
     options: CallOptions & { method: M },
   ): Promise<Shape<N, M>["result"]>;
-  call<N extends EndpointName>(
+  call<N extends PostName>(
     name: N,
     params?: Params<N>,
     options?: CallOptions,
@@ -47,6 +51,24 @@ export interface Client {
 }
 """
 _IDENT = re.compile(r"[^A-Za-z0-9_$]")
+#: Names a component's type must not take: the declarations' own types, the
+#: globals they use, and the TypeScript keywords a Python class may be named.
+_KEYWORDS = (
+    "any bigint boolean case catch const debugger default delete do enum export extends false"
+    " function implements instanceof interface keyof let never new null number object package"
+    " private protected public static string super switch symbol this throw true typeof"
+    " undefined unknown var void yield"
+)
+_TAKEN = frozenset(
+    (
+        "Endpoints",
+        *re.findall(r"(?:type|interface) (\w+)", _FOOTER),
+        "Array",
+        "Blob",
+        "Promise",
+        *_KEYWORDS.split(),
+    )
+)
 _SIMPLE = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean"}
 _SIMPLE["null"] = "null"
 #: Which method's shape ``params``/``result`` show when a route has several.
@@ -68,8 +90,14 @@ def typescript_declarations(document: dict[str, Any]) -> str:
 
 
 def type_name(component: str) -> str:
-    """A TypeScript identifier for a component name (pydantic's may hold ``[``)."""
-    return _IDENT.sub("_", component)
+    """A TypeScript identifier for a component name (pydantic's may hold ``[``).
+
+    A name the declarations give a type of their own, or use for a global
+    (a ``Client`` model, a ``Blob``), or a TypeScript keyword, takes a
+    trailing ``_``: the type must not shadow, nor clash with, what it names.
+    """
+    name = _IDENT.sub("_", component)
+    return f"{name}_" if name in _TAKEN else name
 
 
 def _endpoint(item: dict[str, Any], components: dict[str, Any]) -> list[str]:
@@ -125,13 +153,21 @@ def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, An
 
 
 def _result(op: dict[str, Any], depth: int = 2) -> str:
+    """What ``call`` resolves to: any of the success answers' bodies, a
+    204's being ``undefined`` (rule K12)."""
+    kinds: list[str] = []
     for status, response in op["responses"].items():
         if status.startswith("2"):
             content = response.get("content", {})
             if "application/json" in content:
-                return ts_type(content["application/json"].get("schema", {}), depth)
-            return "unknown" if content else "null"
-    return "unknown"
+                kind = ts_type(content["application/json"].get("schema", {}), depth)
+            else:
+                kind = "unknown" if content else "undefined"
+            if kind not in kinds:
+                kinds.append(kind)
+    if not kinds or "unknown" in kinds:
+        return "unknown"
+    return " | ".join(kinds)
 
 
 def ts_type(schema: Any, depth: int) -> str:
@@ -150,6 +186,8 @@ def ts_type(schema: Any, depth: int) -> str:
     kind = schema.get("type")
     if isinstance(kind, list):
         return " | ".join(ts_type({**schema, "type": k}, depth) for k in kind)
+    if kind == "array" and "prefixItems" in schema:
+        return _tuple(schema, depth)
     if kind == "array":
         return f"Array<{ts_type(schema.get('items', {}), depth)}>"
     if kind == "object" or "properties" in schema:
@@ -157,6 +195,19 @@ def ts_type(schema: Any, depth: int) -> str:
     if kind == "string" and schema.get("format") == "binary":
         return "Blob"
     return _SIMPLE.get(str(kind), "unknown")
+
+
+def _tuple(schema: dict[str, Any], depth: int) -> str:
+    """A tuple's type (``prefixItems``): its elements, the ones past
+    ``minItems`` optional, then the rest ``items`` allows."""
+    least = schema.get("minItems", 0)
+    elements = [
+        ts_type(s, depth) + ("" if n < least else "?") for n, s in enumerate(schema["prefixItems"])
+    ]
+    rest = schema.get("items", {})
+    if rest is not False and schema.get("maxItems") != len(elements):
+        elements.append(f"...Array<{ts_type(rest, depth)}>")
+    return "[" + ", ".join(elements) + "]"
 
 
 def _object(

@@ -100,13 +100,21 @@ export class Client {
 
   /**
    * Call endpoint `name` with `params` as a JSON body (POST unless `method` says otherwise).
+   * A route's path parameters (`notes/{pk}`) are taken from `params` into the path.
    * @param {string} name @param {Record<string, unknown>} [params]
    * @param {RequestOptions & {method?: string}} [options]
    */
   call(name, params = {}, options = {}) {
     const method = (options.method ?? "POST").toUpperCase();
     const bodyless = method === "GET" || method === "DELETE" || method === "HEAD";
-    return this.request(method, name, bodyless ? { ...options, params } : { ...options, body: params });
+    let path;
+    try {
+      [path, params] = fillPath(name, params);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const body = hasFile(params) ? formOf(params) : params;
+    return this.request(method, path, bodyless ? { ...options, params } : { ...options, body });
   }
 
   /**
@@ -313,6 +321,50 @@ export class Client {
     const text = query.toString();
     return text ? `${url}${url.includes("?") ? "&" : "?"}${text}` : url;
   }
+}
+
+/** A route's path parameter: `{pk}`, or with a converter, `{pk:int}`. */
+const PATH_PARAMETER = /\{(\w+)(?::(\w+))?\}/g;
+
+/**
+ * `name` with its path parameters filled from `params`, and the params left
+ * for the query or body.  A `path` converter's value keeps its slashes.
+ * @param {string} name @param {Record<string, unknown>} params
+ * @returns {[string, Record<string, unknown>]}
+ */
+function fillPath(name, params) {
+  if (!name.includes("{")) return [name, params];
+  const rest = { ...params };
+  const path = name.replace(PATH_PARAMETER, (_, key, converter) => {
+    const value = rest[key];
+    if (value == null) throw new TypeError(`call("${name}"): params has no "${key}"`);
+    delete rest[key];
+    const text = String(value);
+    return converter === "path" ? text.split("/").map(encodeURIComponent).join("/") : encodeURIComponent(text);
+  });
+  return [path, rest];
+}
+
+/** A Blob (a File) among `params`, or in an array of them. @param {Record<string, unknown>} params */
+function hasFile(params) {
+  return typeof Blob !== "undefined" && !isRaw(params)
+    && Object.values(params).some((v) => [v].flat().some((item) => item instanceof Blob));
+}
+
+/**
+ * `params` as a `multipart/form-data` body, as a form would send them: an
+ * array's items as repeated fields, a null or undefined left out.
+ * @param {Record<string, unknown>} params
+ */
+function formOf(params) {
+  const form = new FormData();
+  for (const [name, value] of queryEntries(params)) {
+    for (const item of [value].flat()) {
+      if (item instanceof Blob) form.append(name, item);
+      else form.append(name, typeof item === "object" ? JSON.stringify(item) : String(item));
+    }
+  }
+  return form;
 }
 
 /** @param {string} method @param {string | false | undefined} given */
