@@ -36,7 +36,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from ajaxkit.core.fielderrors import field_error
-from ajaxkit.core.models.bounds import INT64
+from ajaxkit.core.models.bounds import INT64, in_utc_range
 from ajaxkit.core.models.integrity import constraint_violation
 from ajaxkit.core.models.query import Filter, ListQuery
 from ajaxkit.core.models.repository import FieldInfo, LoadPlan, ModelInfo, register_repository
@@ -437,14 +437,7 @@ def _as_django_reads(value: dt.datetime) -> dt.datetime:
     otherwise: the end of 9999 in Chicago is past it)."""
     if settings.USE_TZ and timezone.is_naive(value):
         value = timezone.make_aware(value)
-    if value.tzinfo is not None:
-        try:
-            value.astimezone(dt.timezone.utc)
-        except OverflowError:
-            raise PydanticCustomError(
-                "datetime_range", "The time in UTC is outside the years 1 to 9999"
-            ) from None
-    return value
+    return in_utc_range(value)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,16 @@ from pydantic_core import PydanticCustomError
 
 from ajaxkit.core.models.repository import FieldInfo
 
-__all__ = ["INT16", "INT32", "INT64", "bounded_type", "in_range", "int_range", "storable_pk"]
+__all__ = [
+    "INT16",
+    "INT32",
+    "INT64",
+    "bounded_type",
+    "in_range",
+    "in_utc_range",
+    "int_range",
+    "storable_pk",
+]
 
 INT16 = (-(2**15), 2**15 - 1)
 INT32 = (-(2**31), 2**31 - 1)
@@ -62,7 +71,7 @@ def bounded_type(info: FieldInfo) -> Any:
     if info.python_type is float:
         return Annotated[float, AllowInfNan(False)]
     if info.python_type is dt.datetime:
-        return Annotated[dt.datetime, AfterValidator(_in_utc_range)]
+        return Annotated[dt.datetime, AfterValidator(in_utc_range)]
     if info.python_type is Decimal:
         return Annotated[Decimal, AfterValidator(_DecimalRange.of(info))]
     if info.python_type is dt.time and not info.keeps_offset:
@@ -75,7 +84,10 @@ def bounded_type(info: FieldInfo) -> Any:
     return Annotated[int, Interval(ge=bounds[0], le=bounds[1])]
 
 
-def _in_utc_range(value: dt.datetime) -> dt.datetime:
+def in_utc_range(value: dt.datetime) -> dt.datetime:
+    """``value``, if its time in UTC falls in the years 1 to 9999 (a datetime
+    without an offset is taken as it is); a pydantic ``datetime_range`` error
+    otherwise, where converting it would raise ``OverflowError``."""
     if value.tzinfo is not None:
         try:
             value.astimezone(dt.timezone.utc)
