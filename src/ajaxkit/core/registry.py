@@ -22,7 +22,7 @@ from ajaxkit.core.registration_checks import (
     explained,
 )
 from ajaxkit.core.routing import Router, normalize_route, param_names
-from ajaxkit.core.settings import Settings
+from ajaxkit.core.settings import Settings, as_keywords
 from ajaxkit.core.steps import PolicyStep
 from ajaxkit.core.transactions import TransactionSource
 from ajaxkit.exceptions import ConfigurationError
@@ -78,9 +78,7 @@ def _settings(given: object) -> Settings:
         return Settings()
     if isinstance(given, Settings):
         return given
-    fields = "debug=True"
-    if isinstance(given, Mapping) and all(isinstance(k, str) for k in given):
-        fields = ", ".join(f"{k}={v!r}" for k, v in given.items())
+    fields = as_keywords(given, "debug=True")
     raise ConfigurationError(
         f"Ajax(settings={given!r}): give a Settings, settings=Settings({fields}), "
         f"or the settings as keywords, Ajax({fields})."

@@ -26,9 +26,21 @@ if TYPE_CHECKING:
     from ajaxkit.core.steps import PolicyStep
     from ajaxkit.types import AjaxRequest
 
-__all__ = ["DEFAULT_MAX_BODY_SIZE", "Settings"]
+__all__ = ["DEFAULT_MAX_BODY_SIZE", "Settings", "as_keywords"]
 
 DEFAULT_MAX_BODY_SIZE = 1024 * 1024
+
+
+def as_keywords(given: object, example: str) -> str:
+    """``given``, a mapping a settings object was expected in place of, as the
+    keywords to write instead (``"debug=True"``); ``example`` for anything else.
+
+    For the messages refusing such a mapping (``Ajax(settings={...})``,
+    ``Live(settings={...})``): the user's own values, spelt as arguments.
+    """
+    if isinstance(given, Mapping) and all(isinstance(k, str) for k in given):
+        return ", ".join(f"{k}={v!r}" for k, v in given.items())
+    return example
 
 
 def _default_steps() -> tuple[PolicyStep[Any], ...]:

@@ -25,7 +25,7 @@ import asyncio
 import inspect
 import threading
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,7 @@ from ajaxkit.core.endpoint import WEBSOCKET
 from ajaxkit.core.errors import run_after_commit
 from ajaxkit.core.models.endpoint import Change
 from ajaxkit.core.routing import Router, pattern_problem
+from ajaxkit.core.settings import as_keywords
 from ajaxkit.core.streams import Stream, served_by_sync_server
 from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import (
@@ -139,9 +140,7 @@ def _settings(given: object) -> LiveSettings:
         return LiveSettings()
     if isinstance(given, LiveSettings):
         return given
-    example = "LiveSettings(heartbeat=0)"
-    if isinstance(given, Mapping) and all(isinstance(k, str) for k in given):
-        example = f"LiveSettings({', '.join(f'{k}={v!r}' for k, v in given.items())})"
+    example = f"LiveSettings({as_keywords(given, 'heartbeat=0')})"
     raise ConfigurationError(f"Live(settings={given!r}): give a LiveSettings, settings={example}.")
 
 
