@@ -74,16 +74,20 @@ def _unreachable_redis() -> Any:
     return RedisBroker("redis://127.0.0.1:1/0")
 
 
+def _news_client(client_class: type[Client], broker: Any) -> Client:
+    """A client of a registry whose live topic ``news`` is served by ``broker``."""
+    api = Ajax()
+    Live(api, broker=broker, settings=LiveSettings(heartbeat=0)).topic("news")
+    return client_class(apis={"/ajax": api})
+
+
 def test_L1_an_event_stream_whose_broker_cannot_be_reached_is_a_503_problem(
     client_class: type[Client], caplog: pytest.LogCaptureFixture
 ) -> None:
     # It answered 200 and an empty stream, the broker being reached only
     # once the response had started: EventSource saw "open" every time,
     # reconnected for ever, and ajaxkit.js never fell back to long-poll.
-    api = Ajax()
-    live = Live(api, broker=_unreachable_redis(), settings=LiveSettings(heartbeat=0))
-    live.topic("news")
-    client = client_class(apis={"/ajax": api})
+    client = _news_client(client_class, _unreachable_redis())
     try:
         with caplog.at_level(logging.ERROR, logger="ajaxkit"):
             response = client.get("/ajax/_live/sse", params={"topic": "news"})
@@ -104,10 +108,7 @@ def test_L7_a_long_poll_whose_broker_cannot_be_reached_is_a_503_problem(
     # It was a 500 internal_error, as for a bug of the server's, where the
     # event stream of the same broker answers 503: a client cannot tell a
     # broker that is down for a while from a mistake to report.
-    api = Ajax()
-    live = Live(api, broker=_unreachable_redis(), settings=LiveSettings(heartbeat=0))
-    live.topic("news")
-    client = client_class(apis={"/ajax": api})
+    client = _news_client(client_class, _unreachable_redis())
     try:
         for params in ({"topic": "news"}, {"topic": "news", "cursor": "e:1", "timeout": 0}):
             response = client.get("/ajax/_live/poll", params=params)
@@ -132,10 +133,7 @@ def test_T3_an_event_stream_that_cannot_start_is_logged_once_and_ends(
     # Opening the subscription is part of streaming: its failure is
     # logged like any other (an error id, the endpoint) on every server,
     # and the stream ends cleanly rather than with a broken connection.
-    api = Ajax()
-    live = Live(api, broker=_FailsToSubscribe(), settings=LiveSettings(heartbeat=0))
-    live.topic("news")
-    client = client_class(apis={"/ajax": api})
+    client = _news_client(client_class, _FailsToSubscribe())
     try:
         with caplog.at_level(logging.ERROR, logger="ajaxkit"):
             response = client.get("/ajax/_live/sse", params={"topic": "news"})
@@ -745,10 +743,7 @@ def test_L10_a_websocket_subscribe_whose_broker_cannot_be_reached_is_an_error(
     # internal_error, the answer of a bug, where _live/sse and _live/poll
     # answer 503 service_unavailable (L1, L7).
     needs("websocket")
-    api = Ajax()
-    live = Live(api, broker=_unreachable_redis(), settings=LiveSettings(heartbeat=0))
-    live.topic("news")
-    client = client_class(apis={"/ajax": api})
+    client = _news_client(client_class, _unreachable_redis())
     try:
         with (
             caplog.at_level(logging.ERROR, logger="ajaxkit"),
