@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import count
-from math import ceil
+from math import ceil, floor
 from typing import Any, NamedTuple
 
 from limits.storage import MemoryStorage, Storage, storage_from_string
@@ -94,45 +94,81 @@ class RateLimitConfig:
         policy = _policy(self.limits)
         object.__setattr__(self, "policy", policy)
         object.__setattr__(self, "policy_header", ("RateLimit-Policy", policy))
-        windows = [_Window(float("inf"), float("-inf"), {}, None, limit) for limit in self.limits]
+        # Never current (the clock is never at infinity): the first request
+        # makes the window it is in.
+        windows = [_Window(float("inf"), {}, None, limit, 0, resets={}) for limit in self.limits]
         object.__setattr__(self, "windows", windows)
 
 
 class _Window:
-    """A window of one limit and its counters in one storage, reused by every
-    request in it rather than named and looked up again for each.
+    """One second of a window of one limit: the window's counters in one
+    storage and the fields its requests carry, reused by every request in
+    that second rather than named, looked up and formatted again for each.
+
+    A second, not the whole window, because ``t=`` (whole seconds until the
+    window ends) is the same for every request in one: a count's fields are
+    then found by the count alone, with no arithmetic on the clock.  The
+    seconds of one window share its counters (``CounterStorage.window``
+    gives each the same).
 
     A class with slots, not a named tuple: CPython 3.11 specialises reading
     a slot, not a named tuple's field (~50 instructions a read, ten on
-    every limited request).  Never changed once made, but for ``fields``,
-    which the windows of one limit share (a pair does not depend on its
-    window: a fresh cache each window made a window's first request at
-    each remaining count format its pair again).
+    every limited request).  Never changed once made, but for ``fields``.
     """
 
-    __slots__ = ("amount", "counts", "end", "fields", "limit", "start", "storage")
+    __slots__ = (
+        "amount",
+        "counts",
+        "end",
+        "fields",
+        "limit",
+        "reset",
+        "resets",
+        "start",
+        "storage",
+    )
 
     def __init__(
         self,
         start: float,
-        end: float,
         counts: dict[str, count[int]],
         storage: CounterStorage | None,
         limit: RateLimit,
+        reset: int,
         *,
-        fields: dict[int, tuple[str, str]] | None = None,
+        resets: dict[int, dict[int, _Fields]],
     ) -> None:
-        # Floats, as the clock's time is: a comparison or a subtraction
-        # mixing an int and a float is not specialised either.
+        # Floats, as the clock's time is: a comparison mixing an int and a
+        # float is not specialised either.
         self.start = float(start)
-        self.end = float(end)
-        #: CounterStorage.window(): this window's counters by key.
+        self.end = self.start + 1.0
+        #: CounterStorage.window(): the window's counters by key.
         self.counts = counts
         self.storage = storage
         self.limit = limit
         self.amount = limit.amount
-        #: The limit's ``RateLimit`` pairs by remaining and reset (see _rate_pair).
-        self.fields: dict[int, tuple[str, str]] = {} if fields is None else fields
+        #: ``t=`` all through this second.
+        self.reset = reset
+        #: The limit's fields by reset, then by count, shared by its seconds
+        #: (a pair does not depend on its window: a fresh cache each window
+        #: made a window's first request at each count format it again).
+        self.resets = resets
+        fields = resets.get(reset)
+        if fields is None:
+            if len(resets) >= _RESETS_BOUND:
+                resets.clear()
+            fields = resets[reset] = {}
+        #: This second's fields by count (see _fields_at).
+        self.fields = fields
+
+
+#: Both fields a request of a one-limit endpoint carries: ``RateLimit-Policy``, ``RateLimit``.
+_Fields = tuple[tuple[str, str], tuple[str, str]]
+#: How many resets a limit keeps the fields of, and how many counts each:
+#: at most 4,096 pairs of fields a limit (emptied when full, as a flood
+#: counts past the limit with a new count each request).
+_RESETS_BOUND = 16
+_FIELDS_BOUND = 256
 
 
 class Usage(NamedTuple):
@@ -398,8 +434,8 @@ def _admit_here(
     fields and refusal, for the storage every process starts with.
 
     One limit (nearly every endpoint) is counted here with nothing made
-    per request: no :class:`Usage`, no list, no string; its ``RateLimit``
-    pair comes from the window's cache (:func:`_rate_pair`).  Several take
+    per request: no :class:`Usage`, no list, no string; both fields come
+    from the second's cache (:func:`_fields_at`).  Several take
     the general way, as does a Python without the GIL (see
     :data:`COUNTS_WITHOUT_LOCK`).
     """
@@ -415,34 +451,26 @@ def _admit_here(
     if counter is None:
         counter = window.counts.setdefault(key, count(1))
     used = next(counter)
-    amount = window.amount
-    reset = ceil(window.end - now)  # inside the window, so at least 1
-    remaining = amount - used if used < amount else 0
-    # One int per (remaining, reset): remaining is at most the amount.
-    slot = reset * (amount + 1) + remaining
-    pair = window.fields.get(slot)
-    headers.append(config.policy_header)
-    headers.append(pair or _rate_pair(window, slot, remaining, reset))
-    if used > amount:
-        raise _refusal(window.limit, reset)
+    headers += window.fields.get(used) or _fields_at(config, window, used)
+    if used > window.amount:
+        raise _refusal(window.limit, window.reset)
 
 
-def _rate_pair(window: _Window, slot: int, remaining: int, reset: int) -> tuple[str, str]:
-    """The ``RateLimit`` pair of ``window``'s limit, remembered in the window
-    under ``slot`` (:func:`_admit_here`'s one int for remaining and reset).
+def _fields_at(config: RateLimitConfig, window: _Window, used: int) -> _Fields:
+    """The fields of the request counted ``used``-th in its window, made in
+    ``window``'s second and remembered there for the seconds with its ``t=``.
 
-    A busy endpoint's responses repeat a few values (``t=`` moves once a
-    second), and formatting the pair cost more than finding it; an int
-    hashes cheaply.  At most a thousand, emptied when full: a long window
-    with a large amount has more slots than that, and the ones in use
-    change with time (thread-safe: each step is one dict operation).
+    A busy endpoint's requests repeat a few counts a second, and formatting
+    the fields cost more than finding them; an int hashes cheaply.
+    Thread-safe: each step is one dict operation.
     """
-    pair = ("RateLimit", _field(window.limit.name, remaining, reset))
+    remaining = window.amount - used if used < window.amount else 0
+    made = (config.policy_header, ("RateLimit", _field(window.limit.name, remaining, window.reset)))
     fields = window.fields
-    if len(fields) >= 1024:
+    if len(fields) >= _FIELDS_BOUND:
         fields.clear()
-    fields[slot] = pair
-    return pair
+    fields[used] = made
+    return made
 
 
 def _count_here(
@@ -459,21 +487,20 @@ def _count_here(
             # One assignment of a whole tuple: a thread reading the old one
             # meanwhile still sees a consistent window.
             window = windows[index] = _window_at(storage, config.scope, window, now)
-        # Inside the window, so at least 1.
-        reset = ceil(window.end - now)
-        usages.append(_usage(limit, storage.count_in(window.counts, key), reset))
+        usages.append(_usage(limit, storage.count_in(window.counts, key), window.reset))
     return usages
 
 
 def _window_at(storage: CounterStorage, scope: str, previous: _Window, now: float) -> _Window:
-    """The window of ``previous``'s limit at ``now``, sharing its pairs."""
+    """The second of ``previous``'s limit holding ``now``, sharing its fields."""
     limit = previous.limit
     number = int(now // limit.window)
-    start = number * limit.window
-    end = start + limit.window
+    end = (number + 1) * limit.window
+    # Windows are whole seconds from the epoch, so this second lies in one.
+    second = floor(now)
     # Named as _hit names its counters, kept a little past the window's end.
     counts = storage.window(f"ajaxkit/{scope}/{limit.name}/{number}/", end - now + 1)
-    return _Window(start, end, counts, storage, limit, fields=previous.fields)
+    return _Window(second, counts, storage, limit, end - second, resets=previous.resets)
 
 
 #: Whether a request may be counted without the storage's lock: with the
