@@ -41,6 +41,7 @@ from ajaxkit.django.decorators import view_decorator_advice
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
+    ConfigurationError,
     CSRFFailed,
     Forbidden,
     MalformedBody,
@@ -354,6 +355,15 @@ def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
     token = get_token(native)
     if settings.CSRF_USE_SESSIONS:
         return token, None
+    if str(settings.CSRF_COOKIE_SAMESITE).lower() == "none" and not settings.CSRF_COOKIE_SECURE:
+        # The cookie's own refusal would say secure=True, which is no
+        # Django setting.
+        raise ConfigurationError(
+            "CSRF_COOKIE_SAMESITE = 'None' needs CSRF_COOKIE_SECURE = True: browsers "
+            f"drop the {settings.CSRF_COOKIE_NAME!r} cookie otherwise, and every page's "
+            "token is then refused (serve the site over HTTPS), or set "
+            "CSRF_COOKIE_SAMESITE = 'Lax'."
+        )
     cookie = Cookie(
         settings.CSRF_COOKIE_NAME,
         native.META["CSRF_COOKIE"],
