@@ -44,6 +44,20 @@ def test_samesite_none_without_secure_is_refused_naming_the_settings(
     assert "CSRF_COOKIE_SECURE = True" in logged
 
 
+def test_a_prefixed_name_without_secure_is_refused_naming_the_settings(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        override_settings(CSRF_COOKIE_NAME="__Host-csrftoken", CSRF_COOKIE_SECURE=False),
+        caplog.at_level(logging.ERROR, logger="ajaxkit"),
+    ):
+        response = client.get("/ajax/_csrf")
+    assert response.status_code == 500
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "'__Host-csrftoken'" in logged
+    assert "CSRF_COOKIE_SECURE" in logged
+
+
 def test_samesite_none_with_secure_is_sent(client: Client) -> None:
     with override_settings(CSRF_COOKIE_SAMESITE="None", CSRF_COOKIE_SECURE=True):
         response = client.get("/ajax/_csrf")

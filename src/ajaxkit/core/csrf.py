@@ -146,7 +146,9 @@ class CsrfPolicy:
         cookie_name: the double-submit cookie.
         header_names: request headers the token is read from.
         token_max_age: seconds a token stays valid.
-        cookie_secure: set ``Secure`` on the token cookie (do, over HTTPS).
+        cookie_secure: set ``Secure`` on the token cookie (do, over HTTPS);
+            a ``__Host-`` or ``__Secure-`` ``cookie_name`` needs it (a
+            :class:`~ajaxkit.exceptions.ConfigurationError` otherwise).
         signer: signs tokens.  ``None``: ``Settings.secret_key`` (on Flask,
             else ``app.secret_key``), accepting its ``secret_key_fallbacks``
             too, through itsdangerous on Flask and
@@ -180,6 +182,7 @@ class CsrfPolicy:
 
         for name, value in read_code_policy(self).items():
             object.__setattr__(self, name, value)  # frozen: the value as it reads
+        self._check_cookie()
         # Set here, not as cached properties: the first read of one gives
         # the policy a __dict__ of its own, after which CPython 3.11
         # specialises no attribute read on it (~200 instructions each, a
@@ -188,6 +191,17 @@ class CsrfPolicy:
         object.__setattr__(self, "fallback_headers", fallback)
         object.__setattr__(self, "fallback_headers_https", (*fallback, "referer"))
         object.__setattr__(self, "_max_age", float(self.token_max_age))
+
+    def _check_cookie(self) -> None:
+        """Refuse a token cookie browsers would drop (a ``__Host-`` name
+        without ``cookie_secure``): every ``<mount>/_csrf`` was a 500."""
+        try:
+            Cookie(self.cookie_name, secure=self.cookie_secure, httponly=True)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"CsrfPolicy(cookie_name={self.cookie_name!r}): {exc} Give the policy "
+                "cookie_secure=True (and serve the site over HTTPS)."
+            ) from None
 
     #: The headers the token fallback reads at once over HTTP, in this order:
     #: ``Origin``, ``Cookie``, the first of :attr:`header_names` (made once

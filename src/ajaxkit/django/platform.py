@@ -364,16 +364,24 @@ def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
             "token is then refused (serve the site over HTTPS), or set "
             "CSRF_COOKIE_SAMESITE = 'Lax'."
         )
-    cookie = Cookie(
-        settings.CSRF_COOKIE_NAME,
-        native.META["CSRF_COOKIE"],
-        max_age=settings.CSRF_COOKIE_AGE,
-        path=settings.CSRF_COOKIE_PATH,
-        domain=settings.CSRF_COOKIE_DOMAIN,
-        secure=settings.CSRF_COOKIE_SECURE,
-        httponly=settings.CSRF_COOKIE_HTTPONLY,
-        samesite=settings.CSRF_COOKIE_SAMESITE,
-    )
+    try:
+        cookie = Cookie(
+            settings.CSRF_COOKIE_NAME,
+            native.META["CSRF_COOKIE"],
+            max_age=settings.CSRF_COOKIE_AGE,
+            path=settings.CSRF_COOKIE_PATH,
+            domain=settings.CSRF_COOKIE_DOMAIN,
+            secure=settings.CSRF_COOKIE_SECURE,
+            httponly=settings.CSRF_COOKIE_HTTPONLY,
+            samesite=settings.CSRF_COOKIE_SAMESITE,
+        )
+    except ValueError as exc:
+        # The attributes it names are Django's CSRF_COOKIE_<ATTRIBUTE> settings.
+        raise ConfigurationError(
+            f"Django's CSRF_COOKIE_* settings describe a cookie that cannot be set: {exc} "
+            "(secure=True is CSRF_COOKIE_SECURE = True, path CSRF_COOKIE_PATH, "
+            "domain CSRF_COOKIE_DOMAIN.)"
+        ) from exc
     return token, cookie
 
 
