@@ -43,6 +43,10 @@ def me(request: Any) -> dict[str, bool]:
     return {"ok": True}
 
 
+def me_too(request: Any) -> dict[str, bool]:
+    return {"ok": True}
+
+
 def only_ada(request: Any) -> bool:
     # The permission gets ajaxkit's request on every framework.
     return getattr(request.user, "username", getattr(request.user, "id", None)) == "ada"
@@ -240,3 +244,34 @@ def test_settings_resolve_by_the_one_rule(
 def test_bad_option_fails_at_decoration(harness: Harness) -> None:
     with pytest.raises(TypeError, match="no_such_option"):
         harness.mount([("me", {"no_such_option": True}, me)], {})
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        pytest.param({"AJAXKIT_DEFAULT_METHODS": ["GET"]}, id="name"),
+        pytest.param({"AJAXKIT": {"DEFAULT_METHODS": "GET"}}, id="dict"),
+    ],
+)
+def test_configured_default_methods_reach_views_naming_none(
+    harness: Harness, config: Mapping[str, Any]
+) -> None:
+    # As for a registry's endpoints: the view answered ajaxkit's own
+    # defaults (POST included) whatever DEFAULT_METHODS said.
+    routes: list[Route] = [
+        ("me", {}, me),
+        ("coded", {"settings": Settings(default_methods=("POST",))}, me_too),
+        ("named/<int:pk>", {"methods": ["GET", "POST"]}, note),
+    ]
+    harness.mount(routes, config)
+    for path in ("me", "coded"):  # configuration beats code, as for a registry
+        wrong = harness.request("POST", path)
+        assert (wrong.status, wrong.headers["Allow"]) == (405, "GET, HEAD, OPTIONS"), path
+        assert harness.request("GET", path).json() == {"ok": True}
+    assert harness.request("POST", "named/1").json()["method"] == "POST"  # named: kept
+
+
+def test_view_default_methods_in_code_are_honoured(harness: Harness) -> None:
+    harness.mount([("me", {"settings": Settings(default_methods=("PUT",))}, me)], {})
+    assert harness.request("PUT", "me").json() == {"ok": True}
+    assert harness.request("GET", "me").status == 405

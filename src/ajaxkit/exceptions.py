@@ -232,7 +232,11 @@ class IdempotencyKeyMissing(ClientError):
 
 class IdempotencyKeyInvalid(ClientError):
     code = "idempotency_key_invalid"
-    detail = "The Idempotency-Key must be 1 to 255 visible ASCII characters."
+    detail = (
+        'The Idempotency-Key must be one sf-string, such as "8e03978e-40d5-43e8", '
+        "of 1 to 255 visible ASCII characters (a quote or backslash in it escaped "
+        "by a backslash)."
+    )
 
 
 class IdempotencyInFlight(Conflict):

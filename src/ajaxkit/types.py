@@ -764,6 +764,7 @@ class Cookie:
         if self.expires is not None and self.expires.tzinfo is None:
             object.__setattr__(self, "expires", self.expires.replace(tzinfo=timezone.utc))
         self._check_prefix()
+        self._check_samesite_none()
 
     def _check_prefix(self) -> None:
         """Refuse a prefixed cookie every browser would drop without a word.
@@ -785,6 +786,20 @@ class Cookie:
             raise ValueError(
                 f"Cannot set the cookie {self.name!r}: browsers drop a cookie of that "
                 f"prefix unless it has {', '.join(wrong)} (RFC 6265bis, cookie prefixes)."
+            )
+
+    def _check_samesite_none(self) -> None:
+        """Refuse ``SameSite=None`` without ``Secure``, which every current browser drops.
+
+        RFC 6265bis ("SameSite=None" requires "Secure"): the browser keeps
+        no such cookie and says nothing, so a login or CSRF cookie meant for
+        cross-site requests never arrived at all.
+        """
+        if self.samesite == "None" and not self.secure:
+            raise ValueError(
+                f"Cannot set the cookie {self.name!r}: browsers drop a cookie with "
+                "SameSite=None unless it is Secure; set secure=True (and serve the "
+                "site over HTTPS), or samesite='Lax' if it need not reach other sites."
             )
 
     @classmethod

@@ -170,6 +170,10 @@ COOKIE_ATTRIBUTES: dict[str, dict[str, Any]] = {
     "host-prefix-domain": {"name": "__Host-pref", "secure": True, "domain": "testserver"},
     "host-prefix-path": {"name": "__Host-pref", "secure": True, "path": "/ajax"},
     "host-prefix": {"name": "__Host-pref", "secure": True},
+    # SameSite=None: a browser keeps it only with Secure.
+    "samesite-none-insecure": {"samesite": "None"},
+    "samesite-none-lower-case-insecure": {"samesite": "none"},
+    "samesite-none": {"samesite": "None", "secure": True},
 }
 #: Text a handler puts in an AjaxResponse as a str, past ASCII and past Latin-1.
 TEXT_BODY = "caf\u00e9 \u65e5\u672c"

@@ -148,6 +148,11 @@ def test_default_methods_reach_the_endpoints_registered_before_the_mount(
         pytest.param({"AJAXKIT_MAX_BODY_SIZE": "10 MB"}, "AJAXKIT_MAX_BODY_SIZE", id="ill-typed"),
         pytest.param({"AJAXKIT_DEBUG": "no"}, "AJAXKIT_DEBUG", id="string-is-not-bool"),
         pytest.param({"DEBUG": "yes"}, "DEBUG must be True or False", id="framework-debug"),
+        pytest.param(
+            {"AJAXKIT_SECRET_KEY_FALLBACKS": ["old", ""]},
+            "AJAXKIT_SECRET_KEY_FALLBACKS must be a list of non-empty strings",
+            id="empty-fallback-key",
+        ),
     ],
 )
 def test_bad_configuration_fails_at_mount_naming_the_key(
@@ -268,3 +273,78 @@ def test_bad_csrf_configuration_fails_at_mount_naming_key_and_value(
         client_class(apis={"/ajax": _api()}, config=config)
     assert key in str(info.value)
     assert named in str(info.value)
+
+
+# --- rotating the secret key -----------------------------------------------------
+
+ROTATIONS = [
+    # (the old key's configuration, the rotated one's, the new key's alone)
+    pytest.param(
+        {"AJAXKIT_SECRET_KEY": "old-key"},
+        {"AJAXKIT_SECRET_KEY": "new-key", "AJAXKIT_SECRET_KEY_FALLBACKS": ["older", "old-key"]},
+        {"AJAXKIT_SECRET_KEY": "new-key"},
+        id="ajaxkit",
+    ),
+    pytest.param(
+        {"AJAXKIT": {"SECRET_KEY": "old-key"}},
+        {"AJAXKIT": {"SECRET_KEY": "new-key", "SECRET_KEY_FALLBACKS": "older,old-key"}},
+        {"AJAXKIT": {"SECRET_KEY": "new-key"}},
+        id="dict",
+    ),
+    pytest.param(
+        {"SECRET_KEY": "old-key"},
+        {"SECRET_KEY": "new-key", "SECRET_KEY_FALLBACKS": ["old-key"]},
+        {"SECRET_KEY": "new-key"},
+        id="framework",
+    ),
+]
+
+
+def _token_client(client_class: type[Client], config: Mapping[str, Any]) -> Client:
+    if "signed_csrf_token" not in client_class.capabilities:
+        pytest.skip(f"{client_class.name} has no 'signed_csrf_token' capability")
+    return _csrf_client(client_class, {}, config)
+
+
+def _sent(client: Client, token: str) -> Response:
+    """A POST with nothing but ``token``, as a client without Fetch Metadata sends it."""
+    headers = {"X-CSRFToken": token, "Cookie": f"ajaxkit_csrf={token}"}
+    return client.post("/ajax/echo", json={"a": 1}, headers=headers)
+
+
+@pytest.mark.parametrize(("old", "rotated", "new"), ROTATIONS)
+def test_tokens_signed_with_a_fallback_key_still_pass(
+    client_class: type[Client],
+    old: Mapping[str, Any],
+    rotated: Mapping[str, Any],
+    new: Mapping[str, Any],
+) -> None:
+    # Rotating the key without fallbacks refused every open page's token at once.
+    clients = [_token_client(client_class, config) for config in (old, rotated, new)]
+    try:
+        before, during, after = clients
+        token = before.csrf_token()
+        assert _sent(during, token).status == 200
+        assert _sent(after, token).status == 403  # the fallback alone let it pass
+        fresh = during.csrf_token()  # signed with the current key, never a fallback
+        assert _sent(after, fresh).status == 200
+        assert _sent(before, fresh).status == 403
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_the_frameworks_fallbacks_follow_only_its_own_key(client_class: type[Client]) -> None:
+    # SECRET_KEY_FALLBACKS are SECRET_KEY's old values, not AJAXKIT_SECRET_KEY's.
+    config = {
+        "AJAXKIT_SECRET_KEY": "own-key",
+        "SECRET_KEY": "app-key",
+        "SECRET_KEY_FALLBACKS": ["old-key"],
+    }
+    clients = [_token_client(client_class, c) for c in ({"SECRET_KEY": "old-key"}, config)]
+    try:
+        old, own = clients
+        assert _sent(own, old.csrf_token()).status == 403
+    finally:
+        for client in clients:
+            client.close()

@@ -521,6 +521,49 @@ def test_I5_a_malformed_key_is_400(app: Client, key: str) -> None:
     assert response.json()["code"] == "idempotency_key_invalid"
 
 
+@pytest.mark.parametrize("key", ['"a", "b"', '"a","b"', "a, b", "a,b", '"a",b'])
+def test_I5_two_keys_are_400_never_one_key_of_both(app: Client, mounted: Mounted, key: str) -> None:
+    # Two Idempotency-Key headers reach the app joined into one value; the
+    # draft's key is one sf-string, and "a","b" was once the key a","b.
+    response = app.post("/ajax/notes", json={"title": "a"}, headers={"Idempotency-Key": key})
+    assert response.status == 400
+    body = response.json()
+    assert body["code"] == "idempotency_key_invalid"
+    assert "one Idempotency-Key" in body["detail"], body["detail"]
+    assert mounted.calls == []
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        '"abc',  # an sf-string never closed
+        'ab"c',
+        '"a"b"',  # a quote inside must be escaped
+        r'"a\b"',  # a backslash escapes only a quote or a backslash
+        r'"a\"',  # here it escapes the closing quote
+        '"a\tb"',  # a control character
+        '"' + "x" * 256 + '"',
+        '"a";p=1',  # parameters: not a key either
+    ],
+)
+def test_I5_a_key_that_is_no_sf_string_is_400(app: Client, mounted: Mounted, key: str) -> None:
+    response = app.post("/ajax/notes", json={"title": "a"}, headers={"Idempotency-Key": key})
+    assert response.status == 400
+    body = response.json()
+    assert body["code"] == "idempotency_key_invalid"
+    assert "sf-string" in body["detail"], body["detail"]
+    assert mounted.calls == []
+
+
+def test_I5_an_escaped_quote_is_part_of_the_key(app: Client, mounted: Mounted) -> None:
+    key = {"Idempotency-Key": f'"{uuid.uuid4()}\\"x"'}
+    first = app.post("/ajax/notes", json={"title": "a"}, headers=key)
+    again = app.post("/ajax/notes", json={"title": "a"}, headers=key)
+    assert (first.status, again.status) == (201, 201)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert mounted.calls == ["a"]
+
+
 def test_I6_keys_are_scoped_per_user(app: Client, mounted: Mounted) -> None:
     key = _key()
     app.login("alice")

@@ -118,6 +118,8 @@ def test_H1_a_cookie_name_no_header_can_carry_is_a_500_problem(client: Client) -
         "host-prefix-insecure",
         "host-prefix-domain",
         "host-prefix-path",
+        "samesite-none-insecure",
+        "samesite-none-lower-case-insecure",
     ],
 )
 def test_H1_a_cookie_attribute_no_header_can_carry_is_a_500_problem(
@@ -146,6 +148,13 @@ def test_H1_a_host_prefixed_cookie_as_browsers_keep_it_is_sent(client: Client) -
     assert cookie.startswith("__Host-pref=1")
     assert "secure" in attributes
     assert "path=/" in attributes
+
+
+def test_H1_a_samesite_none_cookie_as_browsers_keep_it_is_sent(client: Client) -> None:
+    (cookie,) = client.post("/ajax/cookies/attributes/samesite-none").header_list("set-cookie")
+    attributes = [part.strip() for part in cookie.split(";")[1:]]
+    assert "SameSite=None" in attributes
+    assert "secure" in [attribute.lower() for attribute in attributes]
 
 
 def test_H1_samesite_is_sent_in_its_one_spelling(client: Client) -> None:

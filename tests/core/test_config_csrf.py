@@ -204,3 +204,12 @@ def test_a_bad_policy_field_in_code_names_the_field_and_the_value(
     message = str(raised.value)
     assert message.startswith(f"CsrfPolicy({field}={value!r}): must be ")
     assert expected in message
+
+
+@pytest.mark.parametrize("name", ["__Host-csrf", "__Secure-csrf", "__host-csrf"])
+def test_a_prefixed_token_cookie_without_cookie_secure_is_refused_in_code(name: str) -> None:
+    # Browsers drop such a cookie: every GET <mount>/_csrf was a 500 (the
+    # cookie refused where it was made), and the policy named no fix.
+    with pytest.raises(ConfigurationError, match=rf"cookie_name={name!r}.*cookie_secure=True"):
+        CsrfPolicy(cookie_name=name)
+    assert CsrfPolicy(cookie_name=name, cookie_secure=True).cookie_name == name

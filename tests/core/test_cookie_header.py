@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ajaxkit.types import parse_cookie_header
+from ajaxkit.types import Cookie, parse_cookie_header
 from tests.fuzz_strategies import FUZZ_SETTINGS
 
 #: One RFC 2109 quoted string, as ``SimpleCookie`` matches a value.
@@ -88,3 +88,14 @@ def test_a_quoted_value_reads_as_the_standard_library_reads_it(inner: str, other
         assert got == value
     # Any text at all is read, never refused.
     parse_cookie_header(other)
+
+
+@pytest.mark.parametrize("samesite", ["None", "none"])
+def test_samesite_none_without_secure_is_refused_naming_the_cookie_and_the_fix(
+    samesite: str,
+) -> None:
+    # Every current browser drops it without a word (RFC 6265bis, "SameSite
+    # None requires Secure"): the login or CSRF cookie just never arrived.
+    with pytest.raises(ValueError, match=r"'sid'.*SameSite=None.*secure=True"):
+        Cookie("sid", "1", samesite=samesite)  # type: ignore[arg-type]
+    assert Cookie("sid", "1", samesite="None", secure=True).samesite == "None"

@@ -100,6 +100,22 @@ class WholeView(View):
         return {"posted": pk}
 
 
+@method_decorator(ajax(rate="2/minute"), name="dispatch")
+class DefaultedView(View):
+    """@ajax naming no methods: the configured DEFAULT_METHODS decide."""
+
+    def get(self, request: HttpRequest) -> dict[str, str]:
+        return {"path": self.request.path}
+
+    def post(self, request: HttpRequest) -> dict[str, bool]:
+        return {"posted": True}
+
+
+@ajax(idempotency="required")
+def pay(request: HttpRequest) -> dict[str, bool]:
+    return {"paid": True}
+
+
 class AsyncEchoView(View):
     """The async twin of ``EchoView``."""
 
@@ -126,6 +142,8 @@ urlpatterns = [
     path("async-echo/<int:pk>/", AsyncEchoView.as_view()),
     path("limited/", LimitedView.as_view()),
     path("whole/<int:pk>/", WholeView.as_view()),
+    path("defaulted/", DefaultedView.as_view()),
+    path("pay/", pay),  # type: ignore[arg-type]
 ]
 
 
@@ -173,6 +191,28 @@ def test_a_class_based_view_keeps_its_rate_limit_counters_across_requests() -> N
     # counter store, every time: its limit never refused anything.
     client = Client()
     assert [client.get("/limited/").status_code for _ in range(2)] == [200, 429]
+
+
+def test_a_class_based_view_naming_no_methods_answers_the_configured_ones() -> None:
+    # Its methods were ajaxkit's defaults whatever DEFAULT_METHODS said; now
+    # they are those of the configuration, on every request's own instance,
+    # with its counters kept across requests.
+    client = Client()
+    with override_settings(AJAXKIT_DEFAULT_METHODS=["GET"]):
+        refused = client.post("/defaulted/")
+        assert (refused.status_code, refused["Allow"]) == (405, "GET, HEAD, OPTIONS")
+        assert client.get("/defaulted/").json() == {"path": "/defaulted/"}
+        assert client.get("/defaulted/").status_code == 200
+        assert client.get("/defaulted/").status_code == 429
+    assert client.post("/defaulted/").status_code != 405  # POST is a default again
+
+
+def test_a_view_the_configured_methods_do_not_suit_is_an_error_naming_it() -> None:
+    with (
+        override_settings(AJAXKIT_DEFAULT_METHODS=["GET"]),
+        pytest.raises(RegistrationError, match=r"'pay.*DEFAULT_METHODS.*methods="),
+    ):
+        Client().get("/pay/")
 
 
 def test_ajax_on_a_method_says_to_use_method_decorator() -> None:

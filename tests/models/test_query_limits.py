@@ -145,6 +145,20 @@ def test_cursor_signed_with_another_secret_is_400(client: Any, api: Any) -> None
     malformed_cursor(client.get("/ajax/notes", params={"cursor": cursor}))
 
 
+def test_cursor_signed_with_a_fallback_key_still_pages(client: Any, api: Any) -> None:
+    # Rotating the key broke every list a page was partway through.
+    seed_notes(client)
+    api.configure(secret_key="first")
+    cursor = first_cursor(client)
+    api.configure(secret_key="second", secret_key_fallbacks=("older", "first"))
+    assert client.get("/ajax/notes", params={"cursor": cursor}).status == 200
+    fresh = first_cursor(client)  # signed with the current key alone
+    api.configure(secret_key="first", secret_key_fallbacks=())
+    malformed_cursor(client.get("/ajax/notes", params={"cursor": fresh}))
+    api.configure(secret_key="second")
+    assert client.get("/ajax/notes", params={"cursor": fresh}).status == 200
+
+
 def test_nul_inside_a_cursor_value_is_refused() -> None:
     from ajaxkit import ClientError
     from ajaxkit.core.models.cursor import CursorCodec

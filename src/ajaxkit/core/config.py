@@ -87,12 +87,17 @@ class ConfigSetting:
             default for it (``"DEBUG"``), if any.
         objects: what code may give besides what ``convert`` reads (a
             storage object), taken as it is.
+        follows: the setting whose framework default this one's goes
+            with: read only when that setting takes the framework's too
+            (``SECRET_KEY_FALLBACKS`` are old values of ``SECRET_KEY``,
+            never of another key).
     """
 
     field: str
     convert: Callable[[Any], Any]
     framework_default: str | None = None
     objects: tuple[type, ...] = ()
+    follows: str | None = None
 
 
 # Values often arrive as strings: a Starlette ``config=`` may be
@@ -198,6 +203,16 @@ def _secret(value: Any) -> str | bytes:
     if not isinstance(value, (str, bytes)) or not value:
         raise ValueError("a non-empty string or bytes")
     return value
+
+
+_SECRETS = 'a list of non-empty strings or bytes, e.g. ["old-key"] or "old-key,older-key"'
+
+
+def _secrets(value: Any) -> tuple[str | bytes, ...]:
+    keys = _items(value, _SECRETS)
+    if not all(isinstance(key, (str, bytes)) and key for key in keys):
+        raise ValueError(_SECRETS)
+    return tuple(keys)
 
 
 def _name(value: Any) -> str:
@@ -323,6 +338,14 @@ CONFIG_SETTINGS: Mapping[str, ConfigSetting] = {
     # Signs values handed to clients (list cursors): every process of a
     # deployment must share it, so the framework's own secret is the default.
     "SECRET_KEY": ConfigSetting("secret_key", _secret, framework_default="SECRET_KEY"),
+    # Keys a rotated secret_key replaced, still accepted for what they signed.
+    # The framework's own are its SECRET_KEY's: read only with that key.
+    "SECRET_KEY_FALLBACKS": ConfigSetting(
+        "secret_key_fallbacks",
+        _secrets,
+        framework_default="SECRET_KEY_FALLBACKS",
+        follows="SECRET_KEY",
+    ),
     "LOGIN_URL": ConfigSetting("login_url", _name),
     "MAX_JSON_DEPTH": ConfigSetting("max_json_depth", _count),
     "MAX_PARAMS": ConfigSetting("max_params", _count),
@@ -378,7 +401,7 @@ def over_config(settings: Settings, declared: Settings, config: Mapping[str, Any
     for name, setting in CONFIG_SETTINGS.items():
         if name in given:
             changes[setting.field] = given[name]
-        elif setting.framework_default and _framework_decides(setting, declared, config):
+        elif setting.framework_default and _framework_decides(setting, declared, config, given):
             key = setting.framework_default
             changes[setting.field] = _converted(key, setting, config[key])
     return _replaced(settings, changes) if changes else settings
@@ -563,11 +586,20 @@ def _misspelling(key: str) -> str | None:
 
 
 def _framework_decides(
-    setting: ConfigSetting, declared: Settings, config: Mapping[str, Any]
+    setting: ConfigSetting,
+    declared: Settings,
+    config: Mapping[str, Any],
+    given: Mapping[str, Any],
 ) -> bool:
     """Whether the framework's own default applies: it has one, it is
-    configured, and the registry kept ajaxkit's default."""
+    configured, the registry kept ajaxkit's default, and the setting it
+    follows (if any) takes the framework's own too."""
     if setting.framework_default is None or config.get(setting.framework_default) is None:
         return False
+    followed = setting.follows
+    if followed is not None:
+        leader = CONFIG_SETTINGS[followed]
+        if followed in given or not _framework_decides(leader, declared, config, given):
+            return False
     field = next(f for f in dataclasses.fields(Settings) if f.name == setting.field)
     return bool(getattr(declared, setting.field) == field.default)

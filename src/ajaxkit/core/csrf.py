@@ -28,7 +28,7 @@ import hashlib
 import hmac
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -63,6 +63,7 @@ __all__ = [
     "origin_problem",
     "page_token",
     "sent_token",
+    "signing_keys",
     "token_hint",
 ]
 
@@ -90,30 +91,44 @@ class Signer(Protocol):
 
 
 class HmacSigner:
-    """``value.signature`` with HMAC-SHA256 (standard library only)."""
+    """``value.signature`` with HMAC-SHA256 (standard library only).
 
-    def __init__(self, secret: str | bytes, salt: str = "ajaxkit.csrf") -> None:
-        key = secret.encode() if isinstance(secret, str) else secret
-        self._key = hashlib.sha256(salt.encode() + b"\0" + key).digest()
+    Args:
+        secret: the key, or the keys oldest first and the current one last
+            (``Settings.secret_key_fallbacks``, then ``secret_key``):
+            signatures are made with the last and accepted from any.
+        salt: keeps these signatures apart from other uses of the key.
+    """
 
-    def _signature(self, value: str) -> str:
-        digest = hmac.new(self._key, value.encode(), hashlib.sha256).digest()
+    def __init__(
+        self, secret: str | bytes | Sequence[str | bytes], salt: str = "ajaxkit.csrf"
+    ) -> None:
+        given = [secret] if isinstance(secret, (str, bytes)) else list(secret)
+        # Newest first: the key a current token was signed with is tried first.
+        self._keys = [_derived(key, salt) for key in reversed(given)]
+
+    def _signature(self, value: str, key: bytes) -> str:
+        digest = hmac.new(key, value.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
     def sign(self, value: str) -> str:
-        return f"{value}.{self._signature(value)}"
+        return f"{value}.{self._signature(value, self._keys[0])}"
 
     def unsign(self, signed: str) -> str | None:
         value, _, signature = signed.rpartition(".")
         # A signature is base64url; compare_digest refuses (TypeError) to
         # compare a str holding anything else, which a stranger can send.
-        if (
-            not value
-            or not signature.isascii()
-            or not hmac.compare_digest(signature, self._signature(value))
-        ):
+        if not value or not signature.isascii():
             return None
-        return value
+        for key in self._keys:
+            if hmac.compare_digest(signature, self._signature(value, key)):
+                return value
+        return None
+
+
+def _derived(secret: str | bytes, salt: str) -> bytes:
+    key = secret.encode() if isinstance(secret, str) else secret
+    return hashlib.sha256(salt.encode() + b"\0" + key).digest()
 
 
 @dataclass(frozen=True)
@@ -131,9 +146,12 @@ class CsrfPolicy:
         cookie_name: the double-submit cookie.
         header_names: request headers the token is read from.
         token_max_age: seconds a token stays valid.
-        cookie_secure: set ``Secure`` on the token cookie (do, over HTTPS).
+        cookie_secure: set ``Secure`` on the token cookie (do, over HTTPS);
+            a ``__Host-`` or ``__Secure-`` ``cookie_name`` needs it (a
+            :class:`~ajaxkit.exceptions.ConfigurationError` otherwise).
         signer: signs tokens.  ``None``: ``Settings.secret_key`` (on Flask,
-            else ``app.secret_key``) through itsdangerous on Flask and
+            else ``app.secret_key``), accepting its ``secret_key_fallbacks``
+            too, through itsdangerous on Flask and
             Starlette, HMAC in the framework-free core; without any key, a
             random per-process key (tokens then do not survive a restart or
             cross processes; pages using ``fetch()`` never notice).
@@ -164,6 +182,7 @@ class CsrfPolicy:
 
         for name, value in read_code_policy(self).items():
             object.__setattr__(self, name, value)  # frozen: the value as it reads
+        self._check_cookie()
         # Set here, not as cached properties: the first read of one gives
         # the policy a __dict__ of its own, after which CPython 3.11
         # specialises no attribute read on it (~200 instructions each, a
@@ -172,6 +191,17 @@ class CsrfPolicy:
         object.__setattr__(self, "fallback_headers", fallback)
         object.__setattr__(self, "fallback_headers_https", (*fallback, "referer"))
         object.__setattr__(self, "_max_age", float(self.token_max_age))
+
+    def _check_cookie(self) -> None:
+        """Refuse a token cookie browsers would drop (a ``__Host-`` name
+        without ``cookie_secure``): every ``<mount>/_csrf`` was a 500."""
+        try:
+            Cookie(self.cookie_name, secure=self.cookie_secure, httponly=True)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"CsrfPolicy(cookie_name={self.cookie_name!r}): {exc} Give the policy "
+                "cookie_secure=True (and serve the site over HTTPS)."
+            ) from None
 
     #: The headers the token fallback reads at once over HTTP, in this order:
     #: ``Origin``, ``Cookie``, the first of :attr:`header_names` (made once
@@ -286,13 +316,22 @@ _PROCESS_SECRET = secrets.token_bytes(32)
 
 
 def csrf_signer(settings: Settings) -> Signer:
-    """The signer of ``settings``: the policy's, else HMAC with ``secret_key``."""
-    return settings.csrf.signer or _hmac_signer(settings.secret_key or _PROCESS_SECRET)
+    """The signer of ``settings``: the policy's, else HMAC with ``secret_key``
+    (and its fallbacks)."""
+    return settings.csrf.signer or _hmac_signer(signing_keys(settings, _PROCESS_SECRET))
+
+
+def signing_keys(settings: Settings, default: bytes) -> tuple[str | bytes, ...]:
+    """The keys tokens of ``settings`` are checked with, oldest first: its
+    ``secret_key_fallbacks``, then ``secret_key`` (else ``default``), which
+    signs.  The order ``itsdangerous`` takes a list of keys in."""
+    return (*settings.secret_key_fallbacks, settings.secret_key or default)
 
 
 @functools.lru_cache(maxsize=8)
-def _hmac_signer(secret: str | bytes) -> HmacSigner:
-    return HmacSigner(secret)
+def _hmac_signer(keys: tuple[str | bytes, ...]) -> HmacSigner:
+    # One per set of keys: good signatures are remembered by the signer's identity.
+    return HmacSigner(keys)
 
 
 def origin_matches(origin: str, trusted: Iterable[str]) -> bool:

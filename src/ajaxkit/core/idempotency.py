@@ -32,6 +32,7 @@ import base64
 import functools
 import hashlib
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -356,13 +357,40 @@ def _settle(
 
 
 def parse_key(raw: str) -> str:
-    """The key of an ``Idempotency-Key`` value: an sf-string (``"abc"``) or, leniently, bare."""
+    """The key of an ``Idempotency-Key`` value: an sf-string (``"abc"``) or, leniently, bare.
+
+    The draft's key is one sf-string (RFC 8941): a quote or backslash inside
+    is escaped, and nothing follows the closing quote.  Two headers reach
+    the app joined into one value (``"a", "b"``); read loosely (the outer
+    quotes stripped) that was a key made of both, ``a", "b``, so several
+    keys are refused, saying so, and so is any value that is no sf-string.
+    """
     value = raw.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1]
-    if not 0 < len(value) <= _MAX_KEY or not all(" " < ch < "\x7f" for ch in value):
+    match = _SF_STRING.fullmatch(value) or _BARE_KEY.fullmatch(value)
+    if match is None:
+        several = "," in value and _SEVERAL_KEYS.fullmatch(value) is not None
+        raise IdempotencyKeyInvalid(_SEVERAL if several else IdempotencyKeyInvalid.detail)
+    key = _SF_ESCAPE.sub(r"\1", match.group(1))
+    if not 0 < len(key) <= _MAX_KEY or not key.isprintable() or " " in key:
         raise IdempotencyKeyInvalid()
-    return value
+    return key
+
+
+#: An sf-string (RFC 8941 section 3.3.3): printable ASCII, ``"`` and ``\``
+#: escaped by a backslash.
+_SF_STRING = re.compile(r'"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"')
+_SF_ESCAPE = re.compile(r'\\(["\\])')
+#: A key sent without its quotes (kept for clients that always did): visible
+#: ASCII but the list separator and the characters that only quoting allows.
+_BARE_KEY = re.compile(r"([\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+)")
+#: Two or more keys, as a repeated header is joined: a comma-separated list.
+_LIST_ITEM = r'(?:"(?:[^"\\]|\\.)*"|[^",\s]+)'
+_SEVERAL_KEYS = re.compile(rf"{_LIST_ITEM}(?:[ \t]*,[ \t]*{_LIST_ITEM})+")
+_SEVERAL = (
+    "Send one Idempotency-Key: this request carried several (repeated "
+    "Idempotency-Key headers, or a comma-separated list), and a retry is "
+    "known by one key."
+)
 
 
 def _answer_existing(record: dict[str, Any], fingerprint: str) -> AjaxResponse:

@@ -106,8 +106,13 @@ class Settings:
             (:class:`~ajaxkit.core.idempotency.IdempotencyStore`); by default
             in process memory, ``ajaxkit.stores.redis`` for many processes.
         idempotency_expiry: seconds a stored response is replayed for.
-        secret_key: signs values handed to clients and trusted back (list
-            cursors); ``None`` means a random key per process.
+        secret_key: signs values handed to clients and trusted back (CSRF
+            tokens, list cursors); ``None`` means a random key per process.
+        secret_key_fallbacks: earlier secret keys, oldest first, whose
+            signatures are still accepted while a rotated ``secret_key``
+            takes over (new values are always signed with ``secret_key``);
+            the framework's ``SECRET_KEY_FALLBACKS`` when ``secret_key`` is
+            its ``SECRET_KEY``.
         openapi: serve ``<mount>/_openapi.json`` and ``<mount>/_types.d.ts``
             (see :mod:`ajaxkit.core.openapi`); ``False`` answers them 404.
     """
@@ -131,6 +136,7 @@ class Settings:
     idempotency_store: IdempotencyStore = field(default_factory=_default_idempotency_store)
     idempotency_expiry: float = 24 * 60 * 60.0
     secret_key: str | bytes | None = field(default=None, repr=False)
+    secret_key_fallbacks: tuple[str | bytes, ...] = field(default=(), repr=False)
     openapi: bool = True
 
     def __post_init__(self) -> None:

@@ -13,7 +13,9 @@ same everywhere:
   ``api.endpoint`` handlers;
 * the options are those of :meth:`ajaxkit.Ajax.endpoint` (``methods``,
   ``login_required``, ``permission``, ``csrf_exempt``, ...), checked when the
-  view is decorated;
+  view is decorated; a view naming no ``methods`` answers the resolved
+  ``default_methods`` (a configured ``DEFAULT_METHODS`` too), as a
+  registry's endpoints do;
 * ``settings`` are the view's own (a compatibility profile, say); the
   framework's configuration is resolved over them on the first request, by
   the rule of :mod:`ajaxkit.core.config`.
@@ -53,6 +55,7 @@ from ajaxkit.core.routing import Router
 from ajaxkit.core.settings import Settings
 from ajaxkit.core.steps import DEFAULT_STEPS, PolicyStep
 from ajaxkit.core.transactions import TransactionSource
+from ajaxkit.exceptions import RegistrationError
 from ajaxkit.types import AjaxRequest, AjaxResponse
 
 __all__ = [
@@ -118,6 +121,53 @@ class _ViewSettings:
         return settings
 
 
+class _Defaulted:
+    """How a view naming no methods is served under other ``default_methods``.
+
+    Shared by a view and its rebound twins: each other set of default
+    methods is analysed once, by the first view that needs it, and kept
+    without its handler (which may be bound to one request's instance).
+    """
+
+    __slots__ = ("analysed", "methods", "options")
+
+    def __init__(self, methods: tuple[str, ...], options: Mapping[str, Any]) -> None:
+        #: The default methods the view's own endpoint was built for.
+        self.methods = methods
+        self.options = options
+        #: Endpoint fields (but the handler) by the default methods they answer.
+        self.analysed: dict[tuple[str, ...], dict[str, Any]] = {}
+
+    def endpoint(self, view: Callable[..., Any], settings: Settings) -> Endpoint:
+        """``view``'s endpoint answering ``settings.default_methods``."""
+        methods = settings.default_methods
+        fields = self.analysed.get(methods)
+        if fields is not None:
+            return _calling(fields, view)
+        try:
+            endpoint = build_endpoint(
+                "",
+                view,
+                default_methods=methods,
+                steps=settings.steps,
+                request_arg="native",
+                **self.options,
+            )
+        except RegistrationError as exc:
+            # Raised on its requests, long after @ajax ran: say what changed.
+            raise RegistrationError(
+                f"{exc} Its methods are the configured default_methods "
+                f"(DEFAULT_METHODS: {', '.join(methods)}), since @ajax names none: "
+                "give the view its own, @ajax(methods=[...])."
+            ) from exc
+        self.analysed[methods] = {
+            f.name: getattr(endpoint, f.name)
+            for f in dataclasses.fields(Endpoint)
+            if f.name not in ("func", "sync_func")
+        }
+        return endpoint
+
+
 class WrappedView:
     """A view served through its own endpoint, settings resolved per configuration.
 
@@ -155,6 +205,12 @@ class WrappedView:
         )
         self.router = _serving(self.endpoint)
         self._settings = _ViewSettings(settings)
+        # Named methods stay; the settings' defaults may be configured
+        # otherwise (DEFAULT_METHODS), as they reach a registry's endpoints.
+        self._defaulted = (
+            None if methods is not None else _Defaulted(defaults.default_methods, options)
+        )
+        self._routers: dict[tuple[str, ...], Router] = {}
 
     def rebound(self, view: Callable[..., Any]) -> WrappedView:
         """This wrapped view calling ``view`` instead: the same method bound to
@@ -164,7 +220,20 @@ class WrappedView:
         twin.endpoint = _calling(self._fields, view)
         twin.router = _serving(twin.endpoint)
         twin._settings = self._settings
+        twin._defaulted = self._defaulted
+        twin._routers = {}
         return twin
+
+    def _serving(self, settings: Settings) -> Router:
+        """The router answering the methods ``settings`` give a view naming none."""
+        defaulted = self._defaulted
+        if defaulted is None or settings.default_methods == defaulted.methods:
+            return self.router
+        router = self._routers.get(settings.default_methods)
+        if router is None:
+            router = _serving(defaulted.endpoint(self.view, settings))
+            self._routers[settings.default_methods] = router
+        return router
 
     @functools.cached_property
     def _fields(self) -> dict[str, Any]:
@@ -188,7 +257,7 @@ class WrappedView:
         """Answer ``request`` synchronously (WSGI), inside ``transactions``
         (see :meth:`ajaxkit.Ajax.dispatch`)."""
         settings = self.settings(owner, resolve)
-        return run(flow(self.router, settings, request, platform, transactions))
+        return run(flow(self._serving(settings), settings, request, platform, transactions))
 
     async def adispatch(
         self,
@@ -202,7 +271,7 @@ class WrappedView:
         """Answer ``request`` on the running event loop (ASGI), inside
         ``transactions`` (see :meth:`ajaxkit.Ajax.dispatch`)."""
         settings = self.settings(owner, resolve)
-        return await arun(flow(self.router, settings, request, platform, transactions))
+        return await arun(flow(self._serving(settings), settings, request, platform, transactions))
 
 
 class ViewDecorator:

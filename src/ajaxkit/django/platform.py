@@ -41,6 +41,7 @@ from ajaxkit.django.decorators import view_decorator_advice
 from ajaxkit.exceptions import (
     AjaxError,
     ClientError,
+    ConfigurationError,
     CSRFFailed,
     Forbidden,
     MalformedBody,
@@ -354,16 +355,33 @@ def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
     token = get_token(native)
     if settings.CSRF_USE_SESSIONS:
         return token, None
-    cookie = Cookie(
-        settings.CSRF_COOKIE_NAME,
-        native.META["CSRF_COOKIE"],
-        max_age=settings.CSRF_COOKIE_AGE,
-        path=settings.CSRF_COOKIE_PATH,
-        domain=settings.CSRF_COOKIE_DOMAIN,
-        secure=settings.CSRF_COOKIE_SECURE,
-        httponly=settings.CSRF_COOKIE_HTTPONLY,
-        samesite=settings.CSRF_COOKIE_SAMESITE,
-    )
+    if str(settings.CSRF_COOKIE_SAMESITE).lower() == "none" and not settings.CSRF_COOKIE_SECURE:
+        # The cookie's own refusal would say secure=True, which is no
+        # Django setting.
+        raise ConfigurationError(
+            "CSRF_COOKIE_SAMESITE = 'None' needs CSRF_COOKIE_SECURE = True: browsers "
+            f"drop the {settings.CSRF_COOKIE_NAME!r} cookie otherwise, and every page's "
+            "token is then refused (serve the site over HTTPS), or set "
+            "CSRF_COOKIE_SAMESITE = 'Lax'."
+        )
+    try:
+        cookie = Cookie(
+            settings.CSRF_COOKIE_NAME,
+            native.META["CSRF_COOKIE"],
+            max_age=settings.CSRF_COOKIE_AGE,
+            path=settings.CSRF_COOKIE_PATH,
+            domain=settings.CSRF_COOKIE_DOMAIN,
+            secure=settings.CSRF_COOKIE_SECURE,
+            httponly=settings.CSRF_COOKIE_HTTPONLY,
+            samesite=settings.CSRF_COOKIE_SAMESITE,
+        )
+    except ValueError as exc:
+        # The attributes it names are Django's CSRF_COOKIE_<ATTRIBUTE> settings.
+        raise ConfigurationError(
+            f"Django's CSRF_COOKIE_* settings describe a cookie that cannot be set: {exc} "
+            "(secure=True is CSRF_COOKIE_SECURE = True, path CSRF_COOKIE_PATH, "
+            "domain CSRF_COOKIE_DOMAIN.)"
+        ) from exc
     return token, cookie
 
 

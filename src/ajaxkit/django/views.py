@@ -37,15 +37,18 @@ V = TypeVar("V", bound=Callable[..., Any])
 View = Callable[..., Any]
 
 
+#: Django's own settings that are ajaxkit's defaults (see :mod:`ajaxkit.core.config`).
+_FRAMEWORK_NAMES = ("DEBUG", "SECRET_KEY", "SECRET_KEY_FALLBACKS")
+
+
 def django_config() -> dict[str, Any]:
     """Django's settings as the mapping :mod:`ajaxkit.core.config` reads.
 
-    Only ``DEBUG``, ``SECRET_KEY`` and the ``AJAXKIT`` names are taken: reading every setting
-    would evaluate lazy ones the project never meant ajaxkit to touch.
+    Only ``DEBUG``, ``SECRET_KEY``, ``SECRET_KEY_FALLBACKS`` and the ``AJAXKIT``
+    names are taken: reading every setting would evaluate lazy ones the
+    project never meant ajaxkit to touch.
     """
-    names = [
-        n for n in dir(django_settings) if n in ("DEBUG", "SECRET_KEY") or n.startswith("AJAXKIT")
-    ]
+    names = [n for n in dir(django_settings) if n in _FRAMEWORK_NAMES or n.startswith("AJAXKIT")]
     return {name: getattr(django_settings, name) for name in names}
 
 
@@ -68,7 +71,7 @@ def _read_again(*, setting: str, **kwargs: Any) -> None:
     """``setting_changed`` (``override_settings``, pytest-django's ``settings``):
     what was read at mount time, or on a view's first request, is read again
     when it changed, as Django rebuilds its own caches."""
-    if setting in ("DEBUG", "SECRET_KEY", "LOGIN_URL") or setting.startswith("AJAXKIT"):
+    if setting in (*_FRAMEWORK_NAMES, "LOGIN_URL") or setting.startswith("AJAXKIT"):
         _Project.current = _Project()
         for api in list(_MOUNTED):
             apply_django_settings(api)

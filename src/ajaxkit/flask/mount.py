@@ -74,10 +74,11 @@ def with_app_signer(settings: Settings, app: App) -> Settings:
     """``settings`` signing CSRF tokens with ``app``'s key, unless the code named a signer.
 
     The key is ``settings.secret_key`` (``AJAXKIT_SECRET_KEY``, else
-    ``SECRET_KEY``), else ``app.secret_key``; when it is the app's key, the
-    keys in ``SECRET_KEY_FALLBACKS`` are accepted too, as Flask's session
-    accepts them, so rotating the key keeps open pages' tokens valid while
-    the old key stays listed.  The mount and the ``@ajax``
+    ``SECRET_KEY``), else ``app.secret_key``; the keys in
+    ``settings.secret_key_fallbacks`` (``AJAXKIT_SECRET_KEY_FALLBACKS``, else
+    ``SECRET_KEY_FALLBACKS`` with the app's key) are accepted too, as
+    Flask's session accepts them, so rotating the key keeps open pages'
+    tokens valid while the old key stays listed.  The mount and the ``@ajax``
     views both resolve through here, so a token either hands out passes the
     other; and it is applied to resolved settings only, never to what the
     code declared, so each app (an app factory's next one, a rotated key)
@@ -86,7 +87,9 @@ def with_app_signer(settings: Settings, app: App) -> Settings:
     policy, secret = settings.csrf, settings.secret_key or app.secret_key
     if policy.signer is not None or not secret:
         return settings
-    fallbacks = (app.config.get("SECRET_KEY_FALLBACKS") or ()) if secret == app.secret_key else ()
+    fallbacks = settings.secret_key_fallbacks
+    if settings.secret_key is None:  # the app's key, set after its config was read
+        fallbacks = tuple(app.config.get("SECRET_KEY_FALLBACKS") or ())
     # itsdangerous's order, as Flask's session gives it: the current key last.
     signer = _itsdangerous_signer((*fallbacks, secret))
     return settings.replace(csrf=dataclasses.replace(policy, signer=signer))

@@ -20,6 +20,7 @@ from starlette.routing import Mount
 from starlette.types import Message, Receive, Scope, Send
 
 from ajaxkit.core.asgi import send_stream
+from ajaxkit.core.csrf import signing_keys
 from ajaxkit.core.endpoint import WEBSOCKET
 from ajaxkit.core.platform import Platform
 from ajaxkit.core.querystring import parse_query
@@ -56,9 +57,9 @@ _PROCESS_SECRET = secrets.token_bytes(32)
 
 
 @functools.lru_cache(maxsize=8)
-def _signer(secret: str | bytes) -> ItsdangerousSigner:
-    # One per key: the core remembers good signatures by the signer's identity.
-    return ItsdangerousSigner(secret)
+def _signer(keys: tuple[str | bytes, ...]) -> ItsdangerousSigner:
+    # One per set of keys: the core remembers good signatures by the signer's identity.
+    return ItsdangerousSigner(keys)
 
 
 class AjaxApp:
@@ -86,7 +87,7 @@ class AjaxApp:
             # does): written back as the code's, the policy resolved from
             # one configuration outlived it, and mounting the registry under
             # another kept the first one's trusted origins and key.
-            signer = _signer(api.settings.secret_key or _PROCESS_SECRET)
+            signer = _signer(signing_keys(api.settings, _PROCESS_SECRET))
             api.settings = api.settings.replace(csrf=dataclasses.replace(policy, signer=signer))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -105,7 +105,9 @@ class Client(ABC):
             exceptions exist), ``"async_server"`` (served by an event loop),
             ``"websocket"`` (WebSocket endpoints are served),
             ``"hidden_bad_request"`` (the framework's bad-request exception
-            speaks of an attack: its problem has the default ``detail``, P7).
+            speaks of an attack: its problem has the default ``detail``, P7),
+            ``"signed_csrf_token"`` (the CSRF token is ajaxkit's, signed with
+            ``secret_key``, not the platform's own).
     """
 
     name: ClassVar[str]

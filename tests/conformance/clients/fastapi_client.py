@@ -42,7 +42,7 @@ def fastapi_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = Non
 class FastAPIClient(HTTPXClient):
     name = "fastapi"
     marks = ("fastapi",)
-    capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
+    capabilities = frozenset({"native", "csrf", "async_server", "websocket", "signed_csrf_token"})
     natives = NATIVES
 
     def make_app(self, apis: Mapping[str, Ajax], config: Mapping[str, Any] | None) -> ASGIApp:

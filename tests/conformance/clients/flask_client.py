@@ -72,7 +72,7 @@ def create_app(apis: Mapping[str, Ajax], config: Mapping[str, Any] | None = None
 class FlaskClient(Client):
     name = "flask"
     marks = ("flask",)
-    capabilities = frozenset({"native", "csrf"})
+    capabilities = frozenset({"native", "csrf", "signed_csrf_token"})
     origin = "http://localhost"
 
     def __init__(

@@ -37,7 +37,7 @@ NATIVES = Natives(response=_response, raise_exception=_raise, stream=_stream)
 
 class ReferenceClient(Client):
     name = "reference"
-    capabilities = frozenset({"native", "csrf"})
+    capabilities = frozenset({"native", "csrf", "signed_csrf_token"})
 
     def __init__(
         self, apis: Mapping[str, Ajax] | None = None, config: Mapping[str, Any] | None = None

@@ -153,7 +153,7 @@ class HTTPXClient(Client):
 class StarletteClient(HTTPXClient):
     name = "starlette"
     marks = ("starlette",)
-    capabilities = frozenset({"native", "csrf", "async_server", "websocket"})
+    capabilities = frozenset({"native", "csrf", "async_server", "websocket", "signed_csrf_token"})
     natives = NATIVES
 
     def make_app(self, apis: Mapping[str, Ajax], config: Mapping[str, Any] | None) -> ASGIApp:

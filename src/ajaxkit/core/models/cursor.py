@@ -9,6 +9,10 @@ the MAC an HMAC-SHA256 (truncated to 128 bits) keyed by
 bound to the resource, so a cursor of another endpoint or another
 application is refused like a tampered one (400 ``malformed_cursor``).
 
+Cursors signed with one of ``Settings.secret_key_fallbacks`` are accepted
+too, so rotating the key does not break a list a page is paging through;
+new cursors are signed with ``secret_key`` alone.
+
 Without a ``secret_key`` a random key is made per process: cursors then
 only work within one process, so deployments with several workers must set
 the secret (Django's ``SECRET_KEY`` or Flask's ``app.secret_key`` will do).
@@ -37,7 +41,7 @@ _MAC_SIZE = 16
 #: The key used when the application configured none (one per process).
 _PROCESS_KEY = secrets.token_bytes(32)
 
-SecretSource = Callable[[], "str | bytes | None"]
+SecretSource = Callable[[], "str | bytes | Sequence[str | bytes] | None"]
 
 
 class CursorCodec:
@@ -45,9 +49,9 @@ class CursorCodec:
 
     Args:
         namespace: what the cursor is bound to (the resource name).
-        secret: returns the application's secret key (read on each use, so
-            settings changed after registration apply); ``None``: the
-            per-process key.
+        secret: returns the application's secret key, or its keys oldest
+            first and the signing one last (read on each use, so settings
+            changed after registration apply); ``None``: the per-process key.
         max_length: the longest cursor accepted.
     """
 
@@ -64,7 +68,7 @@ class CursorCodec:
     def encode(self, ordering: Sequence[str], values: Sequence[Any]) -> str:
         """A cursor for the row with ``values`` under ``ordering`` (its terms)."""
         payload = orjson.dumps([list(ordering), list(values)], default=str)
-        return f"{_b64(payload)}.{_b64(self._mac(payload))}"
+        return f"{_b64(payload)}.{_b64(self._mac(payload, self._keys()[0]))}"
 
     def decode(self, raw: str) -> tuple[list[str], list[Any]]:
         """``(ordering terms, values)`` of a cursor this codec made, or 400."""
@@ -75,7 +79,7 @@ class CursorCodec:
             payload, signature = _unb64(body), _unb64(mac)
         except (ValueError, binascii.Error) as exc:
             raise _malformed("The cursor is malformed.") from exc
-        if not hmac.compare_digest(signature, self._mac(payload)):
+        if not any(hmac.compare_digest(signature, self._mac(payload, k)) for k in self._keys()):
             raise _malformed("The cursor is not valid here (tampered or from elsewhere).")
         try:
             spec, values = orjson.loads(payload)
@@ -87,17 +91,23 @@ class CursorCodec:
             raise _malformed("The cursor is malformed.")
         return spec, values
 
-    def _mac(self, payload: bytes) -> bytes:
+    def _mac(self, payload: bytes, key: bytes) -> bytes:
         message = self.namespace.encode() + b"\x00" + payload
-        return hmac.new(self._key(), message, hashlib.sha256).digest()[:_MAC_SIZE]
+        return hmac.new(key, message, hashlib.sha256).digest()[:_MAC_SIZE]
 
-    def _key(self) -> bytes:
+    def _keys(self) -> list[bytes]:
+        """The keys cursors are checked with, the signing one first."""
         secret = self.secret() if self.secret is not None else None
         if not secret:
-            return _PROCESS_KEY
-        raw = secret.encode() if isinstance(secret, str) else secret
-        # Derived, so the cursor MAC never equals any other use of the secret.
-        return hashlib.sha256(b"ajaxkit.cursor\x00" + raw).digest()
+            return [_PROCESS_KEY]
+        given = [secret] if isinstance(secret, (str, bytes)) else list(secret)
+        return [_derived(key) for key in reversed(given)]
+
+
+def _derived(secret: str | bytes) -> bytes:
+    raw = secret.encode() if isinstance(secret, str) else secret
+    # Derived, so the cursor MAC never equals any other use of the secret.
+    return hashlib.sha256(b"ajaxkit.cursor\x00" + raw).digest()
 
 
 def _b64(data: bytes) -> str:

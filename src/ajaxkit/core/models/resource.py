@@ -180,8 +180,9 @@ class ModelResource:
         resources: finds the resource of another registered model (to
             scope relations through its endpoint); none: relations are
             not scoped.
-        secret: returns the key cursors are signed with (none: a key per
-            process).
+        secret: returns the key cursors are signed with, or the keys they
+            are checked with, oldest first and the signing one last (none:
+            a key per process).
         logger_name: returns the logger failures of after-commit work are
             reported to (none: ``"ajaxkit"``, the settings' default).
     """

@@ -34,6 +34,7 @@ from ajaxkit.types import AjaxRequest
 
 if TYPE_CHECKING:
     from ajaxkit.core.registry import Ajax
+    from ajaxkit.core.settings import Settings
 
 __all__ = ["register_model"]
 
@@ -71,7 +72,7 @@ def register_model(
             _lookup(api),
             lambda: api.settings.encoder,
             resources=api.models.get,
-            secret=lambda: api.settings.secret_key,
+            secret=lambda: _cursor_keys(api.settings),
             logger_name=lambda: api.settings.logger_name,
         )
         # All routes or none: a clash on the last must not leave the first served.
@@ -79,6 +80,14 @@ def register_model(
             _add_routes(api, found, step_options)
     api.models[model] = found
     return found
+
+
+def _cursor_keys(settings: Settings) -> tuple[str | bytes, ...] | None:
+    """The keys cursors are checked with, the signing one last (``None``: the
+    process's own key, and no fallbacks: they are another key's)."""
+    if not settings.secret_key:
+        return None
+    return (*settings.secret_key_fallbacks, settings.secret_key)
 
 
 def _check_endpoint_class(endpoint_class: Any) -> None:
