@@ -415,7 +415,19 @@ def _concrete(field: Any, using: str) -> FieldInfo:
         max_digits=getattr(field, "max_digits", None),
         decimal_places=getattr(field, "decimal_places", None),
         value_range=_range(field, using),
+        structured=None if field.is_relation else _structured(field.get_internal_type()),
     )
+
+
+#: Fields holding more than one plain value (Django's and
+#: ``django.contrib.postgres``'s), by internal type, and what they hold.
+_STRUCTURED = {"JSONField": "JSON", "ArrayField": "arrays", "HStoreField": "key-value pairs"}
+
+
+def _structured(internal: str) -> str | None:
+    if internal.endswith("RangeField"):
+        return "ranges"
+    return _STRUCTURED.get(internal)
 
 
 def _scalar_type(field: Any) -> Any:

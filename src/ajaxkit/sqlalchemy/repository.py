@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
+    JSON,
     BigInteger,
     ColumnElement,
     DateTime,
@@ -44,6 +46,8 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import HSTORE
+from sqlalchemy.dialects.postgresql.ranges import AbstractRange
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     ColumnProperty,
@@ -490,7 +494,22 @@ def _column_field(prop: ColumnProperty[Any], dialect: str | None) -> FieldInfo:
         else None,
         value_range=_int_range(column.type, dialect) or _duration_range(column.type, dialect),
         keeps_offset=_keeps_time_offset(column.type, dialect),
+        structured=_structured(column.type),
     )
+
+
+#: Column types holding more than one plain value, and what they hold.
+_STRUCTURED: tuple[tuple[type[Any], str], ...] = (
+    (JSON, "JSON"),
+    (ARRAY, "arrays"),
+    (HSTORE, "key-value pairs"),
+    (AbstractRange, "ranges"),
+)
+
+
+def _structured(column_type: Any) -> str | None:
+    stored = _stored_type(column_type)
+    return next((what for kind, what in _STRUCTURED if isinstance(stored, kind)), None)
 
 
 def _keeps_time_offset(column_type: Any, dialect: str | None) -> bool:

@@ -84,6 +84,10 @@ class FieldInfo:
         keeps_offset: for times of day, the column stores a UTC offset
             (SQLAlchemy's ``Time(timezone=True)``); other time columns take
             none.
+        structured: what the column holds when it is more than one plain
+            value (``"JSON"``, ``"arrays"``, ``"key-value pairs"``,
+            ``"ranges"``): no filter or ordering can compare it with a
+            query-string value; ``None`` for plain values.
     """
 
     name: str
@@ -102,6 +106,7 @@ class FieldInfo:
     decimal_places: int | None = None
     value_range: tuple[int, int] | None = None
     keeps_offset: bool = False
+    structured: str | None = None
 
     @property
     def is_relation(self) -> bool:

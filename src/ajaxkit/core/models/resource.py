@@ -331,7 +331,16 @@ class ModelResource:
     def _checked(self, names: Any, attr: str, ok: Callable[[FieldInfo], bool]) -> list[str]:
         endpoint = type(self.endpoint).__name__
         for name in names:
-            if not ok(self._field(name)):
+            info = self._field(name)
+            if info.structured is not None and attr != "search_fields":
+                # A document or a list compared with one query-string value
+                # failed in the database ("operator does not exist: jsonb =
+                # character varying"): a 500 for whatever a client sent.
+                raise RegistrationError(
+                    f"{endpoint}.{attr}: {name!r} holds {info.structured}, which a "
+                    "query-string value cannot compare with; leave it out."
+                )
+            if not ok(info):
                 raise RegistrationError(f"{endpoint}.{attr}: {name!r} is not usable there.")
             if self.view.field(name) is None:
                 # Filtering, ordering or searching on a column the records

@@ -1,0 +1,184 @@
+"""Columns holding more than one plain value: JSON, arrays, network addresses.
+
+A filter compares one value with a column; JSON and arrays hold documents and
+lists, which no filter of ``?field=value`` can name, so they are refused as
+filters and orderings at registration.  Network addresses compare as
+addresses, and a value that is none is a client's mistake, never the
+database's.  The same on both ORMs and, where the column exists, both
+databases.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, String, create_engine
+from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from ajaxkit import Ajax
+from ajaxkit.core.models import ModelEndpoint
+from ajaxkit.exceptions import RegistrationError
+from ajaxkit.testing import Client
+from tests.models.backends import Backend, DjangoBackend
+from tests.models.conftest import _backend
+from tests.services import postgres_url, require_postgres
+
+TABLE = f"ajaxkit_box_{os.getpid()}"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class LiteBox(Base):
+    """What SQLite has of these: JSON."""
+
+    __tablename__ = TABLE
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), default="")
+    data: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class PgBase(DeclarativeBase):
+    pass
+
+
+class Box(PgBase):
+    __tablename__ = TABLE
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), default="")
+    data: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    tags: Mapped[list[str] | None] = mapped_column(ARRAY(String(20)), nullable=True)
+    ip: Mapped[Any] = mapped_column(INET, nullable=True)
+    net: Mapped[Any] = mapped_column(CIDR, nullable=True)
+
+
+STORES = [
+    pytest.param("sqlalchemy-sqlite", id="sqlalchemy-sqlite"),
+    pytest.param("django-sqlite", id="django-sqlite", marks=pytest.mark.django),
+    pytest.param("sqlalchemy-postgres", id="sqlalchemy-postgres", marks=pytest.mark.postgres),
+    pytest.param(
+        "django-postgres", id="django-postgres", marks=[pytest.mark.postgres, pytest.mark.django]
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def django_models() -> dict[str, Any]:
+    from tests.models.backends import setup_django
+
+    setup_django()
+    from django.contrib.postgres.fields import ArrayField
+    from django.db import models
+
+    class LiteDjangoBox(models.Model):
+        name: models.CharField[str, str] = models.CharField(max_length=20, default="")
+        data: models.JSONField[Any, Any] = models.JSONField(null=True)
+
+        class Meta:
+            app_label = "catalog"
+            db_table = TABLE
+
+    class DjangoBox(models.Model):
+        name: models.CharField[str, str] = models.CharField(max_length=20, default="")
+        data: models.JSONField[Any, Any] = models.JSONField(null=True)
+        tags: ArrayField[Any, Any] = ArrayField(models.CharField(max_length=20), null=True)
+
+        class Meta:
+            app_label = "catalog"
+            db_table = TABLE + "_pg"
+
+    return {"sqlite": LiteDjangoBox, "postgres": DjangoBox}
+
+
+@pytest.fixture(params=STORES)
+def store(
+    request: pytest.FixtureRequest, backends: dict[str, Backend], tmp_path: Any
+) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """``(name, model, options)`` with the model's table made."""
+    name: str = request.param
+    if name.startswith("django"):
+        yield from _django_store(request, backends, name)
+        return
+    model: Any
+    base: Any
+    if name.endswith("postgres"):
+        require_postgres()
+        engine, model, base = create_engine(postgres_url()), Box, PgBase
+    else:
+        engine, model, base = create_engine(f"sqlite:///{tmp_path}/db.sqlite3"), LiteBox, Base
+    base.metadata.create_all(engine)
+    try:
+        yield name, model, {"session": sessionmaker(engine)}
+    finally:
+        base.metadata.drop_all(engine)
+        engine.dispose()
+
+
+def _django_store(
+    request: pytest.FixtureRequest, backends: dict[str, Backend], name: str
+) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    backend = _backend(name, backends)
+    assert isinstance(backend, DjangoBackend)
+    model = request.getfixturevalue("django_models")[backend.database]
+    from django.db import connections
+
+    connection = connections[backend.alias]
+    if model._meta.db_table not in connection.introspection.table_names():
+        with connection.schema_editor() as editor:
+            editor.create_model(model)
+    try:
+        yield name, model, {"using": backend.alias}
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(model)
+
+
+def _structured(store: tuple[str, Any, dict[str, Any]]) -> tuple[str, ...]:
+    return ("data", "tags") if store[0].endswith("postgres") else ("data",)
+
+
+def _client(api: Ajax) -> Client:
+    client = Client(api, mount="/ajax")
+    client.login(SimpleNamespace(username="u", is_authenticated=True))
+    return client
+
+
+def test_json_and_array_fields_are_refused_as_filters_and_orderings(
+    store: tuple[str, Any, dict[str, Any]],
+) -> None:
+    # A JSON or array column compared with a query-string value failed in
+    # the database ("operator does not exist: jsonb = character varying",
+    # "malformed array literal"): a 500 for any value a client sent.
+    _, model, options = store
+    for field in _structured(store):
+        for attr in ("filter_fields", "ordering_fields"):
+            endpoint = type("BoxEndpoint", (ModelEndpoint,), {attr: (field,)})
+            wanted = rf"BoxEndpoint.{attr}: {field!r} holds (JSON|arrays).*compare"
+            with pytest.raises(RegistrationError, match=wanted):
+                Ajax().model(model, endpoint, resource="boxes", **options)
+
+
+def test_json_and_array_fields_are_still_read_and_written(
+    store: tuple[str, Any, dict[str, Any]],
+) -> None:
+    _, model, options = store
+
+    class BoxEndpoint(ModelEndpoint):
+        filter_fields = ("name",)
+
+    api = Ajax()
+    api.model(model, BoxEndpoint, resource="boxes", **options)
+    client = _client(api)
+    body: dict[str, Any] = {"name": "a", "data": {"k": [1, "x"]}}
+    if "tags" in _structured(store):
+        body["tags"] = ["a", "b"]
+    made = client.post("/ajax/boxes", json=body)
+    assert made.status == 201, made.json()
+    read = client.get(f"/ajax/boxes/{made.json()['id']}").json()
+    assert {k: read[k] for k in body} == body
