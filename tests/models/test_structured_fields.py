@@ -182,3 +182,44 @@ def test_json_and_array_fields_are_still_read_and_written(
     assert made.status == 201, made.json()
     read = client.get(f"/ajax/boxes/{made.json()['id']}").json()
     assert {k: read[k] for k in body} == body
+
+
+@pytest.mark.parametrize("store", STORES[2:3], indirect=True)  # SQLAlchemy's own types
+def test_an_address_column_takes_addresses(store: tuple[str, Any, dict[str, Any]]) -> None:
+    # An INET or CIDR column took any text: psycopg sent "nope" and
+    # PostgreSQL refused it ("invalid input syntax for type inet"), a 500 for
+    # a write or a filter; and a stored address came back as an ipaddress
+    # object, which no JSON encoder writes: the row was stored, its answer
+    # (and every read of it) was a 500.
+    _, model, options = store
+
+    class BoxEndpoint(ModelEndpoint):
+        filter_fields = ("ip", "net")
+        ordering_fields = ("ip",)
+
+    api = Ajax()
+    api.model(model, BoxEndpoint, resource="boxes", **options)
+    client = _client(api)
+    for ip, net in (("10.0.0.1", "10.0.0.0/8"), ("10.0.0.2/24", "::/0"), ("::1", "10.1.0.0")):
+        made = client.post("/ajax/boxes", json={"ip": ip, "net": net})
+        assert made.status == 201, made.json()
+    shown = client.get("/ajax/boxes", params={"ordering": "ip"}).json()["results"]
+    # PostgreSQL orders inet by network part first: 10.0.0.0/24 before 10.0.0.1/32.
+    assert [(row["ip"], row["net"]) for row in shown] == [
+        ("10.0.0.2/24", "::/0"),
+        ("10.0.0.1", "10.0.0.0/8"),
+        ("::1", "10.1.0.0/32"),
+    ]
+    for body, pointer in (({"ip": "nope"}, "#/ip"), ({"net": "10.0.0.1/8"}, "#/net")):
+        refused = client.post("/ajax/boxes", json=body)
+        assert refused.status == 422, refused.json()
+        assert refused.json()["errors"][0]["pointer"] == pointer
+    for param, value in (("ip", "nope"), ("ip__gte", "x"), ("ip__in", "::1,nope"), ("net", "1")):
+        found = client.get("/ajax/boxes", params={param: value})
+        assert found.status == 400, found.json()
+        assert found.json()["errors"][0]["parameter"] == param
+    found = client.get("/ajax/boxes", params={"ip__in": "10.0.0.1,::1", "net": "10.1.0.0/32"})
+    assert found.status == 200, found.json()
+    assert [row["ip"] for row in found.json()["results"]] == ["::1"]
+    above = client.get("/ajax/boxes", params={"ip__gte": "10.0.0.1", "ordering": "ip"})
+    assert [row["ip"] for row in above.json()["results"]] == ["10.0.0.1", "::1"]

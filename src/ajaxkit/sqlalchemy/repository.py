@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import ipaddress
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import (
     ARRAY,
     JSON,
@@ -46,7 +49,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.dialects.postgresql import HSTORE
+from sqlalchemy.dialects.postgresql import CIDR, HSTORE, INET
 from sqlalchemy.dialects.postgresql.ranges import AbstractRange
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
@@ -309,7 +312,10 @@ class _Unit:
         if field.kind == "many":
             related_pk = self.repo.describe(field.related_model).pk
             return [getattr(row, related_pk) for row in getattr(obj, field.name)]
-        return getattr(obj, field.name)
+        value = getattr(obj, field.name)
+        # psycopg reads inet and cidr as ipaddress objects, which JSON
+        # cannot write: the record shows the address as PostgreSQL writes it.
+        return str(value) if isinstance(value, _ADDRESSES) else value
 
     def related(self, obj: Any, field: FieldInfo) -> Any:
         return getattr(obj, field.name)
@@ -519,7 +525,52 @@ def _keeps_time_offset(column_type: Any, dialect: str | None) -> bool:
     return isinstance(stored, Time) and bool(stored.timezone) and dialect != "sqlite"
 
 
+#: What psycopg reads an ``inet`` or ``cidr`` as.
+_ADDRESSES = (
+    ipaddress.IPv4Address,
+    ipaddress.IPv6Address,
+    ipaddress.IPv4Interface,
+    ipaddress.IPv6Interface,
+    ipaddress.IPv4Network,
+    ipaddress.IPv6Network,
+)
+
+
+def _address(text: str) -> str:
+    """An ``inet`` value: an address, with or without a prefix length
+    (``10.0.0.1``, ``10.0.0.1/24``), as PostgreSQL writes it."""
+    try:
+        if "%" in text:  # a zone (fe80::1%eth0): PostgreSQL takes none
+            raise ValueError(text)
+        interface = ipaddress.ip_interface(text)
+    except ValueError:
+        raise PydanticCustomError("ip_address", "Enter a valid IPv4 or IPv6 address") from None
+    if interface.network.prefixlen == interface.max_prefixlen:
+        return str(interface.ip)
+    return interface.with_prefixlen
+
+
+def _network(text: str) -> str:
+    """A ``cidr`` value: a network, no bits set after its prefix
+    (``10.0.0.0/8``; an address alone is a network of one)."""
+    try:
+        if "%" in text:
+            raise ValueError(text)
+        return ipaddress.ip_network(text).with_prefixlen
+    except ValueError:
+        raise PydanticCustomError(
+            "ip_network", "Enter a valid IPv4 or IPv6 network, no bits set after its prefix"
+        ) from None
+
+
 def _python_type(column_type: Any) -> Any:
+    # Checked by the address types' own rules: PostgreSQL refused any other
+    # text ("invalid input syntax for type inet"), failing the statement.
+    stored = _stored_type(column_type)
+    if isinstance(stored, CIDR):
+        return Annotated[str, AfterValidator(_network)]
+    if isinstance(stored, INET):
+        return Annotated[str, AfterValidator(_address)]
     # A TypeDecorator parses like the type it stores as: without this a
     # filter on a decorated DateTime would hand the database a raw string.
     while _decorated(column_type) and type(column_type).python_type is TypeDecorator.python_type:
