@@ -223,3 +223,37 @@ def test_an_address_column_takes_addresses(store: tuple[str, Any, dict[str, Any]
     assert [row["ip"] for row in found.json()["results"]] == ["::1"]
     above = client.get("/ajax/boxes", params={"ip__gte": "10.0.0.1", "ordering": "ip"})
     assert [row["ip"] for row in above.json()["results"]] == ["10.0.0.1", "::1"]
+
+
+def test_json_holding_a_nul_character_is_refused(store: tuple[str, Any, dict[str, Any]]) -> None:
+    # PostgreSQL's jsonb refused "\u0000" inside a document ("unsupported
+    # Unicode escape sequence"), a 500, where SQLite stored it: a NUL is
+    # refused wherever it is, as it is in text.
+    _, model, options = store
+    api = Ajax()
+    api.model(model, ModelEndpoint, resource="boxes", **options)
+    client = _client(api)
+    for data in ({"k": "a\x00b"}, {"a\x00": 1}, [[{"deep": ["\x00"]}]]):
+        refused = client.post("/ajax/boxes", json={"data": data})
+        assert refused.status == 422, refused.json()
+        error = refused.json()["errors"][0]
+        assert (error["pointer"], error["code"]) == ("#/data", "nul_character")
+    assert client.get("/ajax/boxes").json()["count"] == 0
+
+
+@pytest.mark.parametrize("store", STORES[2:], indirect=True)
+def test_an_array_takes_a_list_of_its_items(store: tuple[str, Any, dict[str, Any]]) -> None:
+    # Django's ArrayField read a string as JSON (a JSONDecodeError) and
+    # measured each item (a TypeError for a number), and PostgreSQL refused
+    # an item longer than its varchar: 500s for a client's mistake.
+    _, model, options = store
+    api = Ajax()
+    api.model(model, ModelEndpoint, resource="boxes", **options)
+    client = _client(api)
+    for tags in ("a", [1, {"x": 2}], ["x" * 21], [["a"]]):
+        refused = client.post("/ajax/boxes", json={"tags": tags})
+        assert refused.status == 422, refused.json()
+        assert refused.json()["errors"][0]["pointer"].startswith("#/tags")
+    made = client.post("/ajax/boxes", json={"tags": ["x" * 20, "y"]})
+    assert made.status == 201, made.json()
+    assert made.json()["tags"] == ["x" * 20, "y"]

@@ -438,6 +438,11 @@ def _scalar_type(field: Any) -> Any:
         # inet on PostgreSQL: psycopg refuses to send other text as one (a
         # ValueError), so a filter value must be an address too.
         return Annotated[str, AfterValidator(_FieldRules(field))]
+    if internal == "ArrayField":
+        # A list of the base field's values: Django read a string as JSON (a
+        # JSONDecodeError) and measured each item (a TypeError for a number).
+        item = _scalar_type(field.base_field)
+        return list[item | None] if field.base_field.null else list[item]  # type: ignore[valid-type]
     return _TYPES.get(internal, Any)
 
 

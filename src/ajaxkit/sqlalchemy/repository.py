@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, StringConstraints
 from pydantic_core import PydanticCustomError
 from sqlalchemy import (
     ARRAY,
@@ -571,6 +571,8 @@ def _python_type(column_type: Any) -> Any:
         return Annotated[str, AfterValidator(_network)]
     if isinstance(stored, INET):
         return Annotated[str, AfterValidator(_address)]
+    if isinstance(stored, ARRAY):
+        return _array_type(stored)
     # A TypeDecorator parses like the type it stores as: without this a
     # filter on a decorated DateTime would hand the database a raw string.
     while _decorated(column_type) and type(column_type).python_type is TypeDecorator.python_type:
@@ -579,6 +581,20 @@ def _python_type(column_type: Any) -> Any:
         return column_type.python_type
     except NotImplementedError:
         return Any
+
+
+def _array_type(column_type: ARRAY[Any]) -> Any:
+    """A list (of lists, for each declared dimension) of the item type's
+    values, each possibly NULL as in PostgreSQL's arrays: any other item
+    failed the statement ("value too long for type character varying")."""
+    item = _python_type(column_type.item_type)
+    length = getattr(column_type.item_type, "length", None)
+    if item is str and length is not None:
+        item = Annotated[str, StringConstraints(max_length=length)]
+    shape: Any = item | None
+    for _ in range(column_type.dimensions or 1):
+        shape = list[shape]
+    return shape
 
 
 def _enum_class(column_type: Any) -> Any:

@@ -137,10 +137,13 @@ class WriteSchema:
 
 
 def _has_nul(value: Any) -> bool:
-    # No database stores NUL in text; PostgreSQL would fail the write with a 500.
+    # No database stores NUL in text; PostgreSQL would fail the write with a
+    # 500, inside a JSON document (jsonb) or an array too.
     if isinstance(value, str):
         return "\x00" in value
-    return isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
 
 
 def _addressable(pk: str) -> str:
