@@ -285,16 +285,20 @@ class _Unit:
             return builtins.list(getattr(obj, field.name).all())
         return getattr(obj, field.name)
 
-    def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
-        found = set(
-            model._default_manager.using(self.using).filter(pk__in=pks).values_list("pk", flat=True)
-        )
+    def missing(
+        self, model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
+        name = key or "pk"
+        rows = model._default_manager.using(self.using).filter(**{f"{name}__in": pks})
+        found = set(rows.values_list(name, flat=True))
         return [p for p in pks if p not in found]
 
-    def find(self, scope: QuerySet[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+    def find(
+        self, scope: QuerySet[Any], model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
         # The scope keeps its own database alias: it is the related
         # endpoint's query.
-        return builtins.list(scope.filter(pk__in=pks))
+        return builtins.list(scope.filter(**{f"{key or 'pk'}__in": pks}))
 
     # -- writing ---------------------------------------------------------------
 
@@ -395,7 +399,12 @@ def _describe(model: Any, using: str) -> tuple[ModelInfo, dict[str, Any]]:
 def _concrete(field: Any, using: str) -> FieldInfo:
     generated = bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
     generated = generated or (field.primary_key and "AutoField" in field.get_internal_type())
-    if field.is_relation:
+    related_key = None
+    if field.is_relation and not field.target_field.primary_key:
+        # to_field: the column holds the referenced field's values.
+        python_type, kind = _scalar_type(field.target_field), "fk"
+        related_key = field.target_field.name
+    elif field.is_relation:
         python_type, kind = _pk_type(field.related_model), "fk"
     else:
         python_type, kind = _scalar_type(field), "scalar"
@@ -416,6 +425,7 @@ def _concrete(field: Any, using: str) -> FieldInfo:
         decimal_places=getattr(field, "decimal_places", None),
         value_range=_range(field, using),
         structured=None if field.is_relation else _structured(field.get_internal_type()),
+        related_key=related_key,
     )
 
 

@@ -320,8 +320,10 @@ class _Unit:
     def related(self, obj: Any, field: FieldInfo) -> Any:
         return getattr(obj, field.name)
 
-    def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
-        pk = getattr(model, self.repo.describe(model).pk)
+    def missing(
+        self, model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
+        pk = getattr(model, key or self.repo.describe(model).pk)
         found = {
             p
             for chunk in _chunks(pks)
@@ -329,8 +331,10 @@ class _Unit:
         }
         return [p for p in pks if p not in found]
 
-    def find(self, scope: Select[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
-        pk = getattr(model, self.repo.describe(model).pk)
+    def find(
+        self, scope: Select[Any], model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
+        pk = getattr(model, key or self.repo.describe(model).pk)
         return [
             row
             for chunk in _chunks(pks)
@@ -652,6 +656,13 @@ def _relation_field(rel: RelationshipProperty[Any], dialect: str | None) -> Fiel
         columns = builtins.list(rel.local_columns)
         nullable = all(c.nullable for c in columns)
         has_default = any(c.default is not None or c.server_default is not None for c in columns)
+        referenced = rel.local_remote_pairs[0][1] if rel.local_remote_pairs else None
+        related_key = None
+        if referenced is not None and not referenced.primary_key and len(columns) == 1:
+            # A foreign key to another unique column: it holds that column's values.
+            related_key = target.get_property_by_column(referenced).key
+            pk_type = _python_type(referenced.type)
+            pk_range = _int_range(referenced.type, dialect)
         return FieldInfo(
             name=rel.key,
             kind="fk",
@@ -660,6 +671,7 @@ def _relation_field(rel: RelationshipProperty[Any], dialect: str | None) -> Fiel
             required=not (nullable or has_default),
             related_model=target.class_,
             value_range=pk_range,
+            related_key=related_key,
         )
     return FieldInfo(
         name=rel.key,

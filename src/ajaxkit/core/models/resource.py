@@ -427,7 +427,8 @@ class ModelResource:
             related = self.resources(info.related_model)
             missing = unreachable(unit, request, related, info, pks)
             if missing:
-                detail = f"No related record with pk {', '.join(map(repr, missing))}."
+                key = info.related_key or "pk"
+                detail = f"No related record with {key} {', '.join(map(repr, missing))}."
                 errors.append(field_error(name, detail, "does_not_exist"))
         if errors:
             raise ValidationFailed(errors)
