@@ -102,7 +102,8 @@ class _Mapped:
     info: ModelInfo
     fk_keys: Mapping[str, str]  # relation name → attribute of its local FK column
     columns: Mapping[str, str]  # column name → field name (for constraint errors)
-    utc: frozenset[str] = frozenset()  # fields whose aware datetimes are bound in UTC
+    instants: frozenset[str] = frozenset()  # DateTime(timezone=True): bound and shown in UTC
+    walls: frozenset[str] = frozenset()  # DateTime(): aware values bound as UTC wall time
     seconds_text: frozenset[str] = frozenset()  # SQLite datetimes compared as one format
 
 
@@ -234,13 +235,18 @@ class _Unit:
         return compared
 
     def _bindable(self, name: str, value: Any) -> Any:
-        """``value`` as field ``name``'s column must receive it (aware
-        datetimes in UTC where the column keeps no offset)."""
-        if name not in self.repo.mapped(self.model).utc:
+        """``value`` as field ``name``'s column must receive it: datetimes
+        in UTC (see :func:`_datetime_kind`)."""
+        mapped = self.repo.mapped(self.model)
+        if name in mapped.instants:
+            convert = _instant
+        elif name in mapped.walls:
+            convert = _utc_wall_time
+        else:
             return value
         if isinstance(value, tuple):
-            return tuple(_in_utc(v) for v in value)
-        return _in_utc(value)
+            return tuple(convert(v) for v in value)
+        return convert(value)
 
     def _compared(self, name: str) -> Any:
         """Field ``name``'s column as filters, keysets and orderings compare it.
@@ -313,6 +319,10 @@ class _Unit:
             related_pk = self.repo.describe(field.related_model).pk
             return [getattr(row, related_pk) for row in getattr(obj, field.name)]
         value = getattr(obj, field.name)
+        if field.name in self.repo.mapped(type(obj)).instants:
+            # SQLite answers the stored UTC time without an offset, PostgreSQL
+            # in its session's time zone: the same instant, shown alike.
+            return _instant(value)
         # psycopg reads inet and cidr as ipaddress objects, which JSON
         # cannot write: the record shows the address as PostgreSQL writes it.
         return str(value) if isinstance(value, _ADDRESSES) else value
@@ -380,9 +390,22 @@ class _Unit:
         self.callbacks.append(callback)
 
 
-def _in_utc(value: Any) -> Any:
+def _instant(value: Any) -> Any:
+    """A datetime for a column that keeps instants, in UTC; one without an
+    offset is taken as UTC (SQLAlchemy has no current time zone, and
+    PostgreSQL would read it in its session's, the server's unless set)."""
+    if not isinstance(value, dt.datetime):
+        return value
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+def _utc_wall_time(value: Any) -> Any:
+    """A datetime for a column without a time zone: an aware one as its UTC
+    wall time (PostgreSQL took its session's), one without an offset as given."""
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return value
 
 
@@ -409,14 +432,16 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
     hidden = set(fk_keys.values())
     fields: dict[str, FieldInfo] = {}
     columns: dict[str, str] = {}
-    utc: set[str] = set()
+    instants: set[str] = set()
+    walls: set[str] = set()
     seconds: set[str] = set()
     for prop in mapper.attrs:
         if isinstance(prop, ColumnProperty) and prop.key not in hidden:
             fields[prop.key] = _column_field(prop, dialect)
             columns[prop.columns[0].name] = prop.key
-            if _keeps_no_offset(prop.columns[0].type, dialect):
-                utc.add(prop.key)
+            kind = _datetime_kind(prop.columns[0].type)
+            if kind is not None:
+                (instants if kind == "instant" else walls).add(prop.key)
             if _seconds_text(prop.columns[0].type, dialect):
                 seconds.add(prop.key)
         elif isinstance(prop, RelationshipProperty):
@@ -430,7 +455,9 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
         pk=pk,
         fields=fields,
     )
-    return _Mapped(info, fk_keys, columns, frozenset(utc), frozenset(seconds))
+    return _Mapped(
+        info, fk_keys, columns, frozenset(instants), frozenset(walls), frozenset(seconds)
+    )
 
 
 #: Length of SQLite's ``CURRENT_TIMESTAMP`` text, ``YYYY-MM-DD HH:MM:SS``.
@@ -449,19 +476,21 @@ def _seconds_text(column_type: Any, dialect: str | None) -> bool:
     )
 
 
-def _keeps_no_offset(column_type: Any, dialect: str | None) -> bool:
-    """Whether aware datetimes must reach this column in UTC.
+def _datetime_kind(column_type: Any) -> str | None:
+    """``"instant"`` for a ``DateTime(timezone=True)``, ``"wall"`` for a
+    ``DateTime()``, ``None`` for any other column: every datetime reaches
+    its column in UTC, so each database keeps what was sent.
 
     SQLAlchemy's SQLite DATETIME writes a datetime's fields and drops its
     offset, so 12:00+02:00 was stored (and compared, and ordered) as 12:00,
-    two hours off the instant sent, where PostgreSQL stores 10:00 UTC. In
-    UTC every database keeps the instant: a ``timezone=True`` column
-    anywhere (PostgreSQL converts it anyway), any DateTime on SQLite. A
-    TypeDecorator converts values its own way, so it is left to do so.
+    where PostgreSQL stores 10:00 UTC; PostgreSQL read a datetime without an
+    offset, and turned an aware one into a ``timestamp``, in its session's
+    time zone (the server's), where SQLite kept it as given. A TypeDecorator
+    converts values its own way, so it is left to do so.
     """
     if not isinstance(column_type, DateTime) or _decorated(column_type):
-        return False
-    return bool(column_type.timezone) or dialect == "sqlite"
+        return None
+    return "instant" if column_type.timezone else "wall"
 
 
 def _fk_keys(mapper: Mapper[Any]) -> dict[str, str]:
