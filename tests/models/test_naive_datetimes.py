@@ -193,3 +193,21 @@ def test_a_column_without_time_zone_keeps_the_utc_wall_time(client: Client) -> N
     assert naive.json()["wall"] == "2026-01-01T10:00:00"
     found = client.get("/ajax/moments", params={"wall": "2026-01-01T11:00:00+01:00"})
     assert found.json()["count"] == 2, found.json()
+
+
+@pytest.mark.parametrize("client", STORES[1::2], indirect=True)  # Django's own setting
+def test_without_use_tz_an_aware_datetime_is_stored_as_django_wall_time(client: Client) -> None:
+    # Without USE_TZ, Django refused to send an aware datetime to SQLite (a
+    # ValueError: a 500 for a write or a filter), where PostgreSQL stored it
+    # as the wall time of Django's time zone (America/Chicago here).
+    from django.test import override_settings
+
+    with override_settings(USE_TZ=False):
+        made = client.post("/ajax/moments", json={"at": "2026-01-01T12:00:00+02:00"})
+        assert made.status == 201, made.json()
+        assert made.json()["at"] == "2026-01-01T04:00:00"
+        naive = client.post("/ajax/moments", json={"at": "2026-01-01T10:00:00"})
+        assert naive.json()["at"] == "2026-01-01T10:00:00"
+        found = client.get("/ajax/moments", params={"at__lte": "2026-01-01T10:00:00Z"})
+        assert found.status == 200, found.json()
+        assert found.json()["count"] == 1

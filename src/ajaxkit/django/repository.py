@@ -461,10 +461,27 @@ def _as_django_reads(value: dt.datetime) -> dt.datetime:
     offset is in the current time zone (made aware here, so Django warns of
     no naive datetime on every request), and its time in UTC, which is what
     Django stores, must be in the years 1 to 9999 (an ``OverflowError``
-    otherwise: the end of 9999 in Chicago is past it)."""
+    otherwise: the end of 9999 in Chicago is past it).
+
+    Without ``USE_TZ`` an aware datetime is the wall time of Django's time
+    zone, as PostgreSQL stores it there: Django refused to send one to SQLite
+    (a ``ValueError``).
+    """
+    value = in_utc_range(value)
     if settings.USE_TZ and timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return in_utc_range(value)
+        value = in_utc_range(timezone.make_aware(value))
+    elif not settings.USE_TZ and timezone.is_aware(value):
+        value = _wall_time(value)
+    return value
+
+
+def _wall_time(value: dt.datetime) -> dt.datetime:
+    try:
+        return timezone.make_naive(value, timezone.get_default_timezone())
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_range", "The time in Django's time zone is outside the years 1 to 9999"
+        ) from None
 
 
 @dataclass(frozen=True)
