@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
 from sqlalchemy import DateTime, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
@@ -27,6 +28,7 @@ from ajaxkit.core.models import ModelEndpoint
 from ajaxkit.testing import Client
 from tests.models.backends import Backend, DjangoBackend
 from tests.models.conftest import _backend
+from tests.models.stranger_queries import QUERY_SETTINGS, answers_cleanly, list_queries
 from tests.services import postgres_url, require_postgres
 
 TABLE = f"ajaxkit_moment_{os.getpid()}"
@@ -211,3 +213,29 @@ def test_without_use_tz_an_aware_datetime_is_stored_as_django_wall_time(client: 
         found = client.get("/ajax/moments", params={"at__lte": "2026-01-01T10:00:00Z"})
         assert found.status == 200, found.json()
         assert found.json()["count"] == 1
+
+
+DATETIMES = (
+    "2026-01-01T10:00:00",
+    "2026-01-01T10:00:00Z",
+    "2026-01-01T10:00:00+14:00",
+    "0001-01-01T00:00:00",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59",
+    "9999-12-31T23:59:59-01:00",
+    "2026-03-08T02:30:00",
+    "2026-13-01T00:00:00",
+    "2026-01-01",
+    "1767261600",
+)
+
+
+@QUERY_SETTINGS
+@given(pairs=list_queries(("at",), DATETIMES))
+def test_datetime_queries_from_strangers_never_fail(
+    client: Client, pairs: list[tuple[str, str]]
+) -> None:
+    if client.get("/ajax/moments").json()["count"] == 0:
+        client.post("/ajax/moments", json={"at": "2026-01-01T10:00:00"})
+        client.post("/ajax/moments", json={"at": "2026-01-01T10:00:00+02:00"})
+    answers_cleanly(client, "/ajax/moments", pairs)

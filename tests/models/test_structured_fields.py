@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
 from sqlalchemy import JSON, String, create_engine
 from sqlalchemy.dialects.postgresql import ARRAY, CIDR, INET, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -26,6 +27,7 @@ from ajaxkit.exceptions import RegistrationError
 from ajaxkit.testing import Client
 from tests.models.backends import Backend, DjangoBackend
 from tests.models.conftest import _backend
+from tests.models.stranger_queries import QUERY_SETTINGS, answers_cleanly, list_queries
 from tests.services import postgres_url, require_postgres
 
 TABLE = f"ajaxkit_box_{os.getpid()}"
@@ -257,3 +259,37 @@ def test_an_array_takes_a_list_of_its_items(store: tuple[str, Any, dict[str, Any
     made = client.post("/ajax/boxes", json={"tags": ["x" * 20, "y"]})
     assert made.status == 201, made.json()
     assert made.json()["tags"] == ["x" * 20, "y"]
+
+
+ADDRESSES = (
+    "10.0.0.1",
+    "10.0.0.1/8",
+    "10.0.0.0/8",
+    "::1",
+    "fe80::1%eth0",
+    "::ffff:10.0.0.1",
+    "10.0.0.256",
+    "10/8",
+    "10.0.0.1/33",
+    "0.0.0.0/0",
+)
+
+
+@pytest.mark.parametrize("store", STORES[2:3], indirect=True)
+@QUERY_SETTINGS
+@given(pairs=list_queries(("ip", "net", "name"), ADDRESSES))
+def test_address_queries_from_strangers_never_fail(
+    store: tuple[str, Any, dict[str, Any]], pairs: list[tuple[str, str]]
+) -> None:
+    _, model, options = store
+
+    class BoxEndpoint(ModelEndpoint):
+        filter_fields = ("ip", "net", "name")
+        ordering_fields = ("ip", "net", "name")
+
+    api = Ajax()
+    api.model(model, BoxEndpoint, resource="boxes", **options)
+    client = _client(api)
+    if client.get("/ajax/boxes").json()["count"] == 0:
+        client.post("/ajax/boxes", json={"name": "a", "ip": "10.0.0.1/8", "net": "10.0.0.0/8"})
+    answers_cleanly(client, "/ajax/boxes", pairs)

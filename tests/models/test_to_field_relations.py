@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
 from sqlalchemy import ForeignKey, String, create_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
@@ -23,6 +24,7 @@ from ajaxkit.core.models import ModelEndpoint
 from ajaxkit.testing import Client
 from tests.models.backends import Backend, DjangoBackend
 from tests.models.conftest import _backend
+from tests.models.stranger_queries import QUERY_SETTINGS, answers_cleanly, list_queries
 from tests.services import postgres_url, require_postgres
 
 PARENT = f"ajaxkit_parent_{os.getpid()}"
@@ -185,3 +187,14 @@ def test_a_relation_is_filtered_by_the_referenced_value(client: Client) -> None:
         found = client.get("/ajax/children", params=params)
         assert found.status == 200, found.json()
         assert found.json()["count"] == count, params
+
+
+@QUERY_SETTINGS
+@given(pairs=list_queries(("parent",), ("abc", "xyz", "hidden", "1", "parent", "x" * 11)))
+def test_relation_queries_from_strangers_never_fail(
+    client: Client, pairs: list[tuple[str, str]]
+) -> None:
+    if client.get("/ajax/children").json()["count"] == 0:
+        client.post("/ajax/children", json={"parent": "abc"})
+        client.post("/ajax/children", json={"parent": None})
+    answers_cleanly(client, "/ajax/children", pairs)
