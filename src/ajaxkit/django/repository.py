@@ -426,7 +426,12 @@ def _concrete(field: Any, using: str) -> FieldInfo:
         value_range=_range(field, using),
         structured=None if field.is_relation else _structured(field.get_internal_type()),
         related_key=related_key,
+        opaque=_OPAQUE.get(field.get_internal_type()),
     )
+
+
+#: Fields whose values JSON cannot carry, and what they hold.
+_OPAQUE = {"BinaryField": "bytes", "FileField": "files", "ImageField": "files"}
 
 
 #: Fields holding more than one plain value (Django's and

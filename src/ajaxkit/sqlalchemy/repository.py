@@ -534,6 +534,8 @@ def _column_field(prop: ColumnProperty[Any], dialect: str | None) -> FieldInfo:
         value_range=_int_range(column.type, dialect) or _duration_range(column.type, dialect),
         keeps_offset=_keeps_time_offset(column.type, dialect),
         structured=_structured(column.type),
+        # Bytes have no JSON form: the row was stored, its answer a 500.
+        opaque="bytes" if python_type is bytes else None,
     )
 
 

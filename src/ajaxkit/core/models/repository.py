@@ -84,6 +84,9 @@ class FieldInfo:
         keeps_offset: for times of day, the column stores a UTC offset
             (SQLAlchemy's ``Time(timezone=True)``); other time columns take
             none.
+        opaque: what the field holds when JSON cannot carry it
+            (``"bytes"``, ``"files"``): such a field cannot be shown, and an
+            endpoint exposing it is refused at registration; ``None`` otherwise.
         related_key: for a many-to-one relation referring to a unique
             field other than the related primary key (Django's
             ``to_field``): that field's name.  The relation's values (shown,
@@ -113,6 +116,7 @@ class FieldInfo:
     keeps_offset: bool = False
     structured: str | None = None
     related_key: str | None = None
+    opaque: str | None = None
 
     @property
     def is_relation(self) -> bool:

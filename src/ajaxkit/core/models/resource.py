@@ -207,7 +207,7 @@ class ModelResource:
         self.repository = endpoint.repository
         self.info = endpoint.info
         self._check_declarations()
-        self.view = View(self.info, tuple(self._field(n) for n in self._exposed_names()))
+        self.view = View(self.info, tuple(self._shown(n) for n in self._exposed_names()))
         self.schema = WriteSchema.build(
             type(endpoint).__name__,
             self._writable(),
@@ -281,6 +281,23 @@ class ModelResource:
         if info is None:
             raise RegistrationError(
                 f"{type(self.endpoint).__name__}: {name!r} is not a field of {self.info.resource}."
+            )
+        return info
+
+    def _shown(self, name: str) -> FieldInfo:
+        """Field ``name``, if a record can show it.
+
+        Bytes and files have no JSON form to choose for every application:
+        a row holding one was stored, then its answer and every read of it
+        failed to encode, a 500.
+        """
+        info = self._field(name)
+        if info.opaque is not None:
+            label = type(self.endpoint).__name__
+            how = "leave it out of" if self.endpoint.fields is not None else "list the others in"
+            raise RegistrationError(
+                f"{label}: {name!r} holds {info.opaque}, which a JSON record cannot "
+                f"carry; {how} {label}.fields and serve it from a view of its own."
             )
         return info
 
