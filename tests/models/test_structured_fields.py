@@ -293,3 +293,27 @@ def test_address_queries_from_strangers_never_fail(
     if client.get("/ajax/boxes").json()["count"] == 0:
         client.post("/ajax/boxes", json={"name": "a", "ip": "10.0.0.1/8", "net": "10.0.0.0/8"})
     answers_cleanly(client, "/ajax/boxes", pairs)
+
+
+def test_json_numbers_are_kept_within_64_bits(store: tuple[str, Any, dict[str, Any]]) -> None:
+    # PostgreSQL's jsonb writes numbers back without an exponent (1e300 as
+    # 301 digits), which come back as integers no JSON reader holds: the
+    # answer failed to encode, a 500, where SQLite answered 1e300.
+    _, model, options = store
+    api = Ajax()
+    api.model(model, ModelEndpoint, resource="boxes", **options)
+    client = _client(api)
+    for raw in (b"1e300", b"-1.5e19", b"123456789012345678901234567890", b'[1, {"k": 1e20}]'):
+        refused = client.post(
+            "/ajax/boxes",
+            content=b'{"data": ' + raw + b"}",
+            headers={"Content-Type": "application/json"},
+        )
+        assert refused.status == 422, (raw, refused.json())
+        error = refused.json()["errors"][0]
+        assert (error["pointer"], error["code"]) == ("#/data", "json_number_range")
+    kept = {"big": 2**63 - 1, "small": -(2**63) + 1, "float": 1.5e18, "tiny": 1e-300}
+    made = client.post("/ajax/boxes", json={"data": kept})
+    assert made.status == 201, made.json()
+    read = client.get(f"/ajax/boxes/{made.json()['id']}").json()
+    assert read["data"] == kept

@@ -158,6 +158,34 @@ def _addressable(pk: str) -> str:
     return pk
 
 
+#: Largest magnitude of a number in a JSON document: PostgreSQL's jsonb
+#: writes numbers back without an exponent (``1e300`` as 301 digits), read
+#: back as integers, and JSON readers hold 64 bits at most.
+_JSON_NUMBER_LIMIT = 2**63
+
+
+def _json_numbers(value: Any) -> Any:
+    """``value`` (a JSON document), if every number in it is within
+    :data:`_JSON_NUMBER_LIMIT`: beyond, PostgreSQL answered integers that
+    no JSON encoder writes, a 500 where SQLite kept the number."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif _number(item) and abs(item) >= _JSON_NUMBER_LIMIT:
+            raise PydanticCustomError(
+                "json_number_range", "Numbers in a JSON document must be between -2**63 and 2**63"
+            )
+    return value
+
+
+def _number(item: Any) -> bool:
+    return isinstance(item, int | float) and not isinstance(item, bool)
+
+
 def _optional_pk(info: FieldInfo) -> FieldInfo:
     return dataclasses.replace(info, required=False) if info.primary_key else info
 
@@ -197,6 +225,8 @@ def value_type(info: FieldInfo, *, most_related: int | None = None) -> Any:
         ]
     if text_pk:
         base = Annotated[base, AfterValidator(_addressable)]
+    if info.structured == "JSON":
+        base = Annotated[base, AfterValidator(_json_numbers)]
     if info.kind == "many":
         base = (
             list[base]
