@@ -88,13 +88,22 @@ class ChildEndpoint(ModelEndpoint):
     filter_fields = ("parent",)
 
 
+#: ``(parent model, its endpoint, child model, repository options)``.
+Store = tuple[Any, Any, Any, dict[str, Any]]
+
+
+@pytest.fixture
+def client(store: Store) -> Client:
+    return _client(*store)
+
+
 @pytest.fixture(params=STORES)
-def client(
+def store(
     request: pytest.FixtureRequest, backends: dict[str, Backend], tmp_path: Any
-) -> Iterator[Client]:
+) -> Iterator[Store]:
     name: str = request.param
     if name.startswith("django"):
-        yield from _django_client(request, backends, name)
+        yield from _django_store(request, backends, name)
         return
     if name.endswith("postgres"):
         require_postgres()
@@ -108,15 +117,15 @@ def client(
             return super().get_queryset(request).where(Parent.code != "hidden")
 
     try:
-        yield _client(Parent, ParentEndpoint, Child, {"session": sessionmaker(engine)})
+        yield Parent, ParentEndpoint, Child, {"session": sessionmaker(engine)}
     finally:
         Base.metadata.drop_all(engine)
         engine.dispose()
 
 
-def _django_client(
+def _django_store(
     request: pytest.FixtureRequest, backends: dict[str, Backend], name: str
-) -> Iterator[Client]:
+) -> Iterator[Store]:
     backend = _backend(name, backends)
     assert isinstance(backend, DjangoBackend)
     parent, child = request.getfixturevalue("django_models")
@@ -134,7 +143,7 @@ def _django_client(
             return super().get_queryset(request).exclude(code="hidden")
 
     try:
-        yield _client(parent, ParentEndpoint, child, {"using": backend.alias})
+        yield parent, ParentEndpoint, child, {"using": backend.alias}
     finally:
         with connection.schema_editor() as editor:
             editor.delete_model(child)
@@ -150,6 +159,24 @@ def _client(parent: Any, parent_endpoint: Any, child: Any, options: dict[str, An
     for code in ("abc", "xyz", "hidden"):
         assert client.post("/ajax/parents", json={"code": code}).status == 201
     return client
+
+
+def test_a_relation_to_a_model_without_endpoint_is_checked_by_the_referenced_value(
+    store: Store,
+) -> None:
+    # No endpoint scopes the parents: the written code must name a row.
+    parent, parent_endpoint, child, options = store
+    _client(parent, parent_endpoint, child, options)  # makes the parents
+    api = Ajax()
+    api.model(child, ChildEndpoint, resource="children", **options)
+    client = Client(api, mount="/ajax")
+    client.login(SimpleNamespace(username="u", is_authenticated=True))
+    refused = client.post("/ajax/children", json={"parent": "nope"})
+    assert refused.status == 422, refused.json()
+    assert refused.json()["errors"][0]["detail"] == "No related record with code 'nope'."
+    made = client.post("/ajax/children", json={"parent": "hidden"})
+    assert made.status == 201, made.json()
+    assert made.json()["parent"] == "hidden"
 
 
 def test_a_relation_is_written_and_shown_by_the_referenced_value(client: Client) -> None:
