@@ -285,16 +285,20 @@ class _Unit:
             return builtins.list(getattr(obj, field.name).all())
         return getattr(obj, field.name)
 
-    def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
-        found = set(
-            model._default_manager.using(self.using).filter(pk__in=pks).values_list("pk", flat=True)
-        )
+    def missing(
+        self, model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
+        name = key or "pk"
+        rows = model._default_manager.using(self.using).filter(**{f"{name}__in": pks})
+        found = set(rows.values_list(name, flat=True))
         return [p for p in pks if p not in found]
 
-    def find(self, scope: QuerySet[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+    def find(
+        self, scope: QuerySet[Any], model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
         # The scope keeps its own database alias: it is the related
         # endpoint's query.
-        return builtins.list(scope.filter(pk__in=pks))
+        return builtins.list(scope.filter(**{f"{key or 'pk'}__in": pks}))
 
     # -- writing ---------------------------------------------------------------
 
@@ -395,7 +399,12 @@ def _describe(model: Any, using: str) -> tuple[ModelInfo, dict[str, Any]]:
 def _concrete(field: Any, using: str) -> FieldInfo:
     generated = bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
     generated = generated or (field.primary_key and "AutoField" in field.get_internal_type())
-    if field.is_relation:
+    related_key = None
+    if field.is_relation and not field.target_field.primary_key:
+        # to_field: the column holds the referenced field's values.
+        python_type, kind = _scalar_type(field.target_field), "fk"
+        related_key = field.target_field.name
+    elif field.is_relation:
         python_type, kind = _pk_type(field.related_model), "fk"
     else:
         python_type, kind = _scalar_type(field), "scalar"
@@ -415,7 +424,25 @@ def _concrete(field: Any, using: str) -> FieldInfo:
         max_digits=getattr(field, "max_digits", None),
         decimal_places=getattr(field, "decimal_places", None),
         value_range=_range(field, using),
+        structured=None if field.is_relation else _structured(field.get_internal_type()),
+        related_key=related_key,
+        opaque=_OPAQUE.get(field.get_internal_type()),
     )
+
+
+#: Fields whose values JSON cannot carry, and what they hold.
+_OPAQUE = {"BinaryField": "bytes", "FileField": "files", "ImageField": "files"}
+
+
+#: Fields holding more than one plain value (Django's and
+#: ``django.contrib.postgres``'s), by internal type, and what they hold.
+_STRUCTURED = {"JSONField": "JSON", "ArrayField": "arrays", "HStoreField": "key-value pairs"}
+
+
+def _structured(internal: str) -> str | None:
+    if internal.endswith("RangeField"):
+        return "ranges"
+    return _STRUCTURED.get(internal)
 
 
 def _scalar_type(field: Any) -> Any:
@@ -426,6 +453,11 @@ def _scalar_type(field: Any) -> Any:
         # inet on PostgreSQL: psycopg refuses to send other text as one (a
         # ValueError), so a filter value must be an address too.
         return Annotated[str, AfterValidator(_FieldRules(field))]
+    if internal == "ArrayField":
+        # A list of the base field's values: Django read a string as JSON (a
+        # JSONDecodeError) and measured each item (a TypeError for a number).
+        item = _scalar_type(field.base_field)
+        return list[item | None] if field.base_field.null else list[item]  # type: ignore[valid-type]
     return _TYPES.get(internal, Any)
 
 
@@ -434,10 +466,27 @@ def _as_django_reads(value: dt.datetime) -> dt.datetime:
     offset is in the current time zone (made aware here, so Django warns of
     no naive datetime on every request), and its time in UTC, which is what
     Django stores, must be in the years 1 to 9999 (an ``OverflowError``
-    otherwise: the end of 9999 in Chicago is past it)."""
+    otherwise: the end of 9999 in Chicago is past it).
+
+    Without ``USE_TZ`` an aware datetime is the wall time of Django's time
+    zone, as PostgreSQL stores it there: Django refused to send one to SQLite
+    (a ``ValueError``).
+    """
+    value = in_utc_range(value)
     if settings.USE_TZ and timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return in_utc_range(value)
+        value = in_utc_range(timezone.make_aware(value))
+    elif not settings.USE_TZ and timezone.is_aware(value):
+        value = _wall_time(value)
+    return value
+
+
+def _wall_time(value: dt.datetime) -> dt.datetime:
+    try:
+        return timezone.make_naive(value, timezone.get_default_timezone())
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_range", "The time in Django's time zone is outside the years 1 to 9999"
+        ) from None
 
 
 @dataclass(frozen=True)

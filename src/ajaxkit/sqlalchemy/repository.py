@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import ipaddress
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 from sqlalchemy import (
+    ARRAY,
+    JSON,
     BigInteger,
     ColumnElement,
     DateTime,
@@ -44,6 +49,8 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import CIDR, HSTORE, INET
+from sqlalchemy.dialects.postgresql.ranges import AbstractRange
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     ColumnProperty,
@@ -95,7 +102,8 @@ class _Mapped:
     info: ModelInfo
     fk_keys: Mapping[str, str]  # relation name → attribute of its local FK column
     columns: Mapping[str, str]  # column name → field name (for constraint errors)
-    utc: frozenset[str] = frozenset()  # fields whose aware datetimes are bound in UTC
+    instants: frozenset[str] = frozenset()  # DateTime(timezone=True): bound and shown in UTC
+    walls: frozenset[str] = frozenset()  # DateTime(): aware values bound as UTC wall time
     seconds_text: frozenset[str] = frozenset()  # SQLite datetimes compared as one format
 
 
@@ -227,13 +235,18 @@ class _Unit:
         return compared
 
     def _bindable(self, name: str, value: Any) -> Any:
-        """``value`` as field ``name``'s column must receive it (aware
-        datetimes in UTC where the column keeps no offset)."""
-        if name not in self.repo.mapped(self.model).utc:
+        """``value`` as field ``name``'s column must receive it: datetimes
+        in UTC (see :func:`_datetime_kind`)."""
+        mapped = self.repo.mapped(self.model)
+        if name in mapped.instants:
+            convert = _instant
+        elif name in mapped.walls:
+            convert = _utc_wall_time
+        else:
             return value
         if isinstance(value, tuple):
-            return tuple(_in_utc(v) for v in value)
-        return _in_utc(value)
+            return tuple(convert(v) for v in value)
+        return convert(value)
 
     def _compared(self, name: str) -> Any:
         """Field ``name``'s column as filters, keysets and orderings compare it.
@@ -305,13 +318,22 @@ class _Unit:
         if field.kind == "many":
             related_pk = self.repo.describe(field.related_model).pk
             return [getattr(row, related_pk) for row in getattr(obj, field.name)]
-        return getattr(obj, field.name)
+        value = getattr(obj, field.name)
+        if field.name in self.repo.mapped(type(obj)).instants:
+            # SQLite answers the stored UTC time without an offset, PostgreSQL
+            # in its session's time zone: the same instant, shown alike.
+            return _instant(value)
+        # psycopg reads inet and cidr as ipaddress objects, which JSON
+        # cannot write: the record shows the address as PostgreSQL writes it.
+        return str(value) if isinstance(value, _ADDRESSES) else value
 
     def related(self, obj: Any, field: FieldInfo) -> Any:
         return getattr(obj, field.name)
 
-    def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
-        pk = getattr(model, self.repo.describe(model).pk)
+    def missing(
+        self, model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
+        pk = getattr(model, key or self.repo.describe(model).pk)
         found = {
             p
             for chunk in _chunks(pks)
@@ -319,8 +341,10 @@ class _Unit:
         }
         return [p for p in pks if p not in found]
 
-    def find(self, scope: Select[Any], model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
-        pk = getattr(model, self.repo.describe(model).pk)
+    def find(
+        self, scope: Select[Any], model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
+        pk = getattr(model, key or self.repo.describe(model).pk)
         return [
             row
             for chunk in _chunks(pks)
@@ -366,9 +390,22 @@ class _Unit:
         self.callbacks.append(callback)
 
 
-def _in_utc(value: Any) -> Any:
+def _instant(value: Any) -> Any:
+    """A datetime for a column that keeps instants, in UTC; one without an
+    offset is taken as UTC (SQLAlchemy has no current time zone, and
+    PostgreSQL would read it in its session's, the server's unless set)."""
+    if not isinstance(value, dt.datetime):
+        return value
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+def _utc_wall_time(value: Any) -> Any:
+    """A datetime for a column without a time zone: an aware one as its UTC
+    wall time (PostgreSQL took its session's), one without an offset as given."""
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return value
 
 
@@ -395,14 +432,16 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
     hidden = set(fk_keys.values())
     fields: dict[str, FieldInfo] = {}
     columns: dict[str, str] = {}
-    utc: set[str] = set()
+    instants: set[str] = set()
+    walls: set[str] = set()
     seconds: set[str] = set()
     for prop in mapper.attrs:
         if isinstance(prop, ColumnProperty) and prop.key not in hidden:
             fields[prop.key] = _column_field(prop, dialect)
             columns[prop.columns[0].name] = prop.key
-            if _keeps_no_offset(prop.columns[0].type, dialect):
-                utc.add(prop.key)
+            kind = _datetime_kind(prop.columns[0].type)
+            if kind is not None:
+                (instants if kind == "instant" else walls).add(prop.key)
             if _seconds_text(prop.columns[0].type, dialect):
                 seconds.add(prop.key)
         elif isinstance(prop, RelationshipProperty):
@@ -416,7 +455,9 @@ def _describe(model: Any, dialect: str | None) -> _Mapped:
         pk=pk,
         fields=fields,
     )
-    return _Mapped(info, fk_keys, columns, frozenset(utc), frozenset(seconds))
+    return _Mapped(
+        info, fk_keys, columns, frozenset(instants), frozenset(walls), frozenset(seconds)
+    )
 
 
 #: Length of SQLite's ``CURRENT_TIMESTAMP`` text, ``YYYY-MM-DD HH:MM:SS``.
@@ -435,19 +476,21 @@ def _seconds_text(column_type: Any, dialect: str | None) -> bool:
     )
 
 
-def _keeps_no_offset(column_type: Any, dialect: str | None) -> bool:
-    """Whether aware datetimes must reach this column in UTC.
+def _datetime_kind(column_type: Any) -> str | None:
+    """``"instant"`` for a ``DateTime(timezone=True)``, ``"wall"`` for a
+    ``DateTime()``, ``None`` for any other column: every datetime reaches
+    its column in UTC, so each database keeps what was sent.
 
     SQLAlchemy's SQLite DATETIME writes a datetime's fields and drops its
     offset, so 12:00+02:00 was stored (and compared, and ordered) as 12:00,
-    two hours off the instant sent, where PostgreSQL stores 10:00 UTC. In
-    UTC every database keeps the instant: a ``timezone=True`` column
-    anywhere (PostgreSQL converts it anyway), any DateTime on SQLite. A
-    TypeDecorator converts values its own way, so it is left to do so.
+    where PostgreSQL stores 10:00 UTC; PostgreSQL read a datetime without an
+    offset, and turned an aware one into a ``timestamp``, in its session's
+    time zone (the server's), where SQLite kept it as given. A TypeDecorator
+    converts values its own way, so it is left to do so.
     """
     if not isinstance(column_type, DateTime) or _decorated(column_type):
-        return False
-    return bool(column_type.timezone) or dialect == "sqlite"
+        return None
+    return "instant" if column_type.timezone else "wall"
 
 
 def _fk_keys(mapper: Mapper[Any]) -> dict[str, str]:
@@ -490,7 +533,24 @@ def _column_field(prop: ColumnProperty[Any], dialect: str | None) -> FieldInfo:
         else None,
         value_range=_int_range(column.type, dialect) or _duration_range(column.type, dialect),
         keeps_offset=_keeps_time_offset(column.type, dialect),
+        structured=_structured(column.type),
+        # Bytes have no JSON form: the row was stored, its answer a 500.
+        opaque="bytes" if python_type is bytes else None,
     )
+
+
+#: Column types holding more than one plain value, and what they hold.
+_STRUCTURED: tuple[tuple[type[Any], str], ...] = (
+    (JSON, "JSON"),
+    (ARRAY, "arrays"),
+    (HSTORE, "key-value pairs"),
+    (AbstractRange, "ranges"),
+)
+
+
+def _structured(column_type: Any) -> str | None:
+    stored = _stored_type(column_type)
+    return next((what for kind, what in _STRUCTURED if isinstance(stored, kind)), None)
 
 
 def _keeps_time_offset(column_type: Any, dialect: str | None) -> bool:
@@ -500,7 +560,54 @@ def _keeps_time_offset(column_type: Any, dialect: str | None) -> bool:
     return isinstance(stored, Time) and bool(stored.timezone) and dialect != "sqlite"
 
 
+#: What psycopg reads an ``inet`` or ``cidr`` as.
+_ADDRESSES = (
+    ipaddress.IPv4Address,
+    ipaddress.IPv6Address,
+    ipaddress.IPv4Interface,
+    ipaddress.IPv6Interface,
+    ipaddress.IPv4Network,
+    ipaddress.IPv6Network,
+)
+
+
+def _address(text: str) -> str:
+    """An ``inet`` value: an address, with or without a prefix length
+    (``10.0.0.1``, ``10.0.0.1/24``), as PostgreSQL writes it."""
+    try:
+        if "%" in text:  # a zone (fe80::1%eth0): PostgreSQL takes none
+            raise ValueError(text)
+        interface = ipaddress.ip_interface(text)
+    except ValueError:
+        raise PydanticCustomError("ip_address", "Enter a valid IPv4 or IPv6 address") from None
+    if interface.network.prefixlen == interface.max_prefixlen:
+        return str(interface.ip)
+    return interface.with_prefixlen
+
+
+def _network(text: str) -> str:
+    """A ``cidr`` value: a network, no bits set after its prefix
+    (``10.0.0.0/8``; an address alone is a network of one)."""
+    try:
+        if "%" in text:
+            raise ValueError(text)
+        return ipaddress.ip_network(text).with_prefixlen
+    except ValueError:
+        raise PydanticCustomError(
+            "ip_network", "Enter a valid IPv4 or IPv6 network, no bits set after its prefix"
+        ) from None
+
+
 def _python_type(column_type: Any) -> Any:
+    # Checked by the address types' own rules: PostgreSQL refused any other
+    # text ("invalid input syntax for type inet"), failing the statement.
+    stored = _stored_type(column_type)
+    if isinstance(stored, CIDR):
+        return Annotated[str, AfterValidator(_network)]
+    if isinstance(stored, INET):
+        return Annotated[str, AfterValidator(_address)]
+    if isinstance(stored, ARRAY):
+        return _array_type(stored)
     # A TypeDecorator parses like the type it stores as: without this a
     # filter on a decorated DateTime would hand the database a raw string.
     while _decorated(column_type) and type(column_type).python_type is TypeDecorator.python_type:
@@ -509,6 +616,20 @@ def _python_type(column_type: Any) -> Any:
         return column_type.python_type
     except NotImplementedError:
         return Any
+
+
+def _array_type(column_type: ARRAY[Any]) -> Any:
+    """A list (of lists, for each declared dimension) of the item type's
+    values, each possibly NULL as in PostgreSQL's arrays: any other item
+    failed the statement ("value too long for type character varying")."""
+    item = _python_type(column_type.item_type)
+    length = getattr(column_type.item_type, "length", None)
+    if item is str and length is not None:
+        item = Annotated[str, StringConstraints(max_length=length)]
+    shape: Any = item | None
+    for _ in range(column_type.dimensions or 1):
+        shape = list[shape]
+    return shape
 
 
 def _enum_class(column_type: Any) -> Any:
@@ -566,6 +687,13 @@ def _relation_field(rel: RelationshipProperty[Any], dialect: str | None) -> Fiel
         columns = builtins.list(rel.local_columns)
         nullable = all(c.nullable for c in columns)
         has_default = any(c.default is not None or c.server_default is not None for c in columns)
+        referenced = rel.local_remote_pairs[0][1] if rel.local_remote_pairs else None
+        related_key = None
+        if referenced is not None and not referenced.primary_key and len(columns) == 1:
+            # A foreign key to another unique column: it holds that column's values.
+            related_key = target.get_property_by_column(referenced).key
+            pk_type = _python_type(referenced.type)
+            pk_range = _int_range(referenced.type, dialect)
         return FieldInfo(
             name=rel.key,
             kind="fk",
@@ -574,6 +702,7 @@ def _relation_field(rel: RelationshipProperty[Any], dialect: str | None) -> Fiel
             required=not (nullable or has_default),
             related_model=target.class_,
             value_range=pk_range,
+            related_key=related_key,
         )
     return FieldInfo(
         name=rel.key,

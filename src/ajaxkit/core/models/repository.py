@@ -84,6 +84,18 @@ class FieldInfo:
         keeps_offset: for times of day, the column stores a UTC offset
             (SQLAlchemy's ``Time(timezone=True)``); other time columns take
             none.
+        opaque: what the field holds when JSON cannot carry it
+            (``"bytes"``, ``"files"``): such a field cannot be shown, and an
+            endpoint exposing it is refused at registration; ``None`` otherwise.
+        related_key: for a many-to-one relation referring to a unique
+            field other than the related primary key (Django's
+            ``to_field``): that field's name.  The relation's values (shown,
+            written, filtered, and ``python_type``) are then that field's;
+            ``None`` when it refers to the pk.
+        structured: what the column holds when it is more than one plain
+            value (``"JSON"``, ``"arrays"``, ``"key-value pairs"``,
+            ``"ranges"``): no filter or ordering can compare it with a
+            query-string value; ``None`` for plain values.
     """
 
     name: str
@@ -102,6 +114,9 @@ class FieldInfo:
     decimal_places: int | None = None
     value_range: tuple[int, int] | None = None
     keeps_offset: bool = False
+    structured: str | None = None
+    related_key: str | None = None
+    opaque: str | None = None
 
     @property
     def is_relation(self) -> bool:
@@ -195,14 +210,20 @@ class Unit(Protocol):
         """Delete ``obj`` and flush."""
         ...
 
-    def missing(self, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
-        """Which of ``pks`` name no row of ``model`` (to check relations)."""
+    def missing(
+        self, model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
+        """Which of ``pks`` name no row of ``model`` (to check relations);
+        with ``key``, values of that unique field rather than pks (a
+        relation's :attr:`FieldInfo.related_key`)."""
         ...
 
-    def find(self, scope: Any, model: Any, pks: Sequence[Any]) -> builtins.list[Any]:
+    def find(
+        self, scope: Any, model: Any, pks: Sequence[Any], *, key: str | None = None
+    ) -> builtins.list[Any]:
         """The rows of ``scope`` (another endpoint's ``get_queryset``, over
-        ``model``) whose pk is one of ``pks``: relation checks through the
-        related endpoint's scope."""
+        ``model``) whose pk (or ``key`` field) is one of ``pks``: relation
+        checks through the related endpoint's scope."""
         ...
 
     def value(self, obj: Any, field: FieldInfo) -> Any:

@@ -208,7 +208,7 @@ class ModelResource:
         self.repository = endpoint.repository
         self.info = endpoint.info
         self._check_declarations()
-        self.view = View(self.info, tuple(self._field(n) for n in self._exposed_names()))
+        self.view = View(self.info, tuple(self._shown(n) for n in self._exposed_names()))
         self.schema = WriteSchema.build(
             type(endpoint).__name__,
             self._writable(),
@@ -285,6 +285,23 @@ class ModelResource:
             )
         return info
 
+    def _shown(self, name: str) -> FieldInfo:
+        """Field ``name``, if a record can show it.
+
+        Bytes and files have no JSON form to choose for every application:
+        a row holding one was stored, then its answer and every read of it
+        failed to encode, a 500.
+        """
+        info = self._field(name)
+        if info.opaque is not None:
+            label = type(self.endpoint).__name__
+            how = "leave it out of" if self.endpoint.fields is not None else "list the others in"
+            raise RegistrationError(
+                f"{label}: {name!r} holds {info.opaque}, which a JSON record cannot "
+                f"carry; {how} {label}.fields and serve it from a view of its own."
+            )
+        return info
+
     def _writable(self) -> list[FieldInfo]:
         read_only = set(self.endpoint.read_only)
         version = self.endpoint.version_field
@@ -332,7 +349,16 @@ class ModelResource:
     def _checked(self, names: Any, attr: str, ok: Callable[[FieldInfo], bool]) -> list[str]:
         endpoint = type(self.endpoint).__name__
         for name in names:
-            if not ok(self._field(name)):
+            info = self._field(name)
+            if info.structured is not None and attr != "search_fields":
+                # A document or a list compared with one query-string value
+                # failed in the database ("operator does not exist: jsonb =
+                # character varying"): a 500 for whatever a client sent.
+                raise RegistrationError(
+                    f"{endpoint}.{attr}: {name!r} holds {info.structured}, which a "
+                    "query-string value cannot compare with; leave it out."
+                )
+            if not ok(info):
                 raise RegistrationError(f"{endpoint}.{attr}: {name!r} is not usable there.")
             if self.view.field(name) is None:
                 # Filtering, ordering or searching on a column the records
@@ -419,7 +445,8 @@ class ModelResource:
             related = self.resources(info.related_model)
             missing = unreachable(unit, request, related, info, pks)
             if missing:
-                detail = f"No related record with pk {', '.join(map(repr, missing))}."
+                key = info.related_key or "pk"
+                detail = f"No related record with {key} {', '.join(map(repr, missing))}."
                 errors.append(field_error(name, detail, "does_not_exist"))
         if errors:
             raise ValidationFailed(errors)

@@ -187,12 +187,17 @@ def _hide(
 
 
 def reachable(
-    unit: Unit, request: AjaxRequest, related: ModelResource, rows: Mapping[Any, Any | None]
+    unit: Unit,
+    request: AjaxRequest,
+    related: ModelResource,
+    rows: Mapping[Any, Any | None],
+    key: str | None = None,
 ) -> set[Any]:
     """Which pks of ``rows`` (pk → the loaded row, or ``None`` when not
     loaded) the request may see through ``related``'s endpoint:
     authenticated there, inside its ``get_queryset`` and allowed by
-    ``can_get``."""
+    ``can_get``.  With ``key``, ``rows`` are keyed by that unique field's
+    values instead (a relation's :attr:`FieldInfo.related_key`)."""
     endpoint = related.endpoint.bind(request)
     try:
         user = endpoint.authenticate(request)
@@ -202,9 +207,13 @@ def reachable(
     loaded = dict(rows)
     if _narrows_scope(endpoint) or None in loaded.values():
         scope = endpoint.get_queryset(request)
-        pk_field = related.info.pk_field
-        found = unit.find(scope, related.info.model, builtins.list(loaded))
-        loaded = {unit.value(row, pk_field): row for row in found}
+        wanted = builtins.list(loaded)
+        if key is None:
+            found, key_field = unit.find(scope, related.info.model, wanted), related.info.pk_field
+        else:
+            found = unit.find(scope, related.info.model, wanted, key=key)
+            key_field = related.info.fields[key]
+        loaded = {unit.value(row, key_field): row for row in found}
     return {pk for pk, row in loaded.items() if may_get(endpoint, request, user, row)}
 
 
@@ -257,7 +266,10 @@ def unreachable(
     wanted = builtins.list(pks)
     if not wanted:
         return []
+    key = info.related_key
     if related is None:
-        return unit.missing(info.related_model, wanted)
-    allowed = reachable(unit, request, related, dict.fromkeys(wanted))
+        if key is None:
+            return unit.missing(info.related_model, wanted)
+        return unit.missing(info.related_model, wanted, key=key)
+    allowed = reachable(unit, request, related, dict.fromkeys(wanted), key)
     return [pk for pk in wanted if pk not in allowed]

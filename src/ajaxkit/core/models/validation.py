@@ -137,10 +137,13 @@ class WriteSchema:
 
 
 def _has_nul(value: Any) -> bool:
-    # No database stores NUL in text; PostgreSQL would fail the write with a 500.
+    # No database stores NUL in text; PostgreSQL would fail the write with a
+    # 500, inside a JSON document (jsonb) or an array too.
     if isinstance(value, str):
         return "\x00" in value
-    return isinstance(value, list) and any(isinstance(v, str) and "\x00" in v for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
 
 
 def _addressable(pk: str) -> str:
@@ -153,6 +156,34 @@ def _addressable(pk: str) -> str:
             "invalid_pk", "A primary key cannot contain '/' or be '.' or '..': no URL names it"
         )
     return pk
+
+
+#: Largest magnitude of a number in a JSON document: PostgreSQL's jsonb
+#: writes numbers back without an exponent (``1e300`` as 301 digits), read
+#: back as integers, and JSON readers hold 64 bits at most.
+_JSON_NUMBER_LIMIT = 2**63
+
+
+def _json_numbers(value: Any) -> Any:
+    """``value`` (a JSON document), if every number in it is within
+    :data:`_JSON_NUMBER_LIMIT`: beyond, PostgreSQL answered integers that
+    no JSON encoder writes, a 500 where SQLite kept the number."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif _number(item) and abs(item) >= _JSON_NUMBER_LIMIT:
+            raise PydanticCustomError(
+                "json_number_range", "Numbers in a JSON document must be between -2**63 and 2**63"
+            )
+    return value
+
+
+def _number(item: Any) -> bool:
+    return isinstance(item, int | float) and not isinstance(item, bool)
 
 
 def _optional_pk(info: FieldInfo) -> FieldInfo:
@@ -194,6 +225,8 @@ def value_type(info: FieldInfo, *, most_related: int | None = None) -> Any:
         ]
     if text_pk:
         base = Annotated[base, AfterValidator(_addressable)]
+    if info.structured == "JSON":
+        base = Annotated[base, AfterValidator(_json_numbers)]
     if info.kind == "many":
         base = (
             list[base]
