@@ -79,7 +79,7 @@ def _clock_or_step_call(call: unspecialised.Finding, found: list[unspecialised.F
 @pytest.mark.parametrize(
     ("cell", "functions"),
     [
-        ("limited", {"admit", "RateLimitStep.admit", "_admit_here", "client_address"}),
+        ("limited", {"admit", "RateLimitStep.admit", "client_address"}),
         ("csrf-token", {"admit", "CsrfStep.admit", "check_headers_then_token"}),
     ],
 )

@@ -29,19 +29,58 @@ from limits.strategies import (
 
 from ajaxkit import Ajax
 from ajaxkit.core import ratelimit
+from ajaxkit.core.platform import REFERENCE
 from ajaxkit.core.ratelimit import (
     CounterStorage,
     RateLimitConfig,
     RateLimitStep,
     _admit,
-    _admit_here,
     _count,
     _count_here,
 )
 from ajaxkit.core.settings import Settings
+from ajaxkit.core.steps import StepCall
 from ajaxkit.exceptions import TooManyRequests
+from ajaxkit.types import AjaxRequest, Headers, MultiDict
 
 START = 1_700_000_000.0
+
+
+class _At:
+    """A clock standing at ``now``."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def _admit_here(
+    headers: list[tuple[str, str]],
+    storage: CounterStorage,
+    config: RateLimitConfig,
+    key: str,
+    now: float,
+) -> None:
+    """Admit one request of client ``key`` through the step itself, counted
+    on ``storage`` at ``now``: the way every limited request takes, with its
+    one limit counted in :meth:`RateLimitStep.admit` (unless ``config`` has
+    several, or counts under the lock)."""
+    settings = Settings(clock=_At(now), rate_limit_storage=storage, trusted_proxies=0)
+    # Counted under "ip:" and the client's name: a name that is no address
+    # is its own bucket, so "ip:1" is the key _count_here is given too.
+    client = key.removeprefix("ip:")
+    request = AjaxRequest(
+        method="GET", path="/e", route="e", headers=Headers({}), query=MultiDict({}), client=client
+    )
+    call = StepCall(request, settings, REFERENCE, headers)
+    assert config.key == "ip"
+    assert RateLimitStep().admit(call, config) is None
+
 
 _rates = st.sampled_from(
     ["3/second", ["2/second", "5/minute"], ["4 per 2 seconds", "10/hour"], "1/day"]

@@ -73,8 +73,8 @@ class RateLimitConfig:
     """:class:`RateLimitStep`'s configuration for one endpoint.
 
     ``policy`` (the ``RateLimit-Policy`` field, the same on every response),
-    ``policy_header`` (it as a header pair) and ``windows`` (each limit's
-    current window) are made here, once.  Not as cached properties: the
+    ``policy_header`` (it as a header pair), ``windows`` (each limit's
+    current second) and ``several`` are made here, once.  Not as cached properties: the
     first read of one gives the instance a ``__dict__`` of its own, and
     CPython 3.11 then specialises no attribute read on it (each of the
     several on every limited request cost ~200 instructions more).
@@ -87,8 +87,12 @@ class RateLimitConfig:
     awaits_key: bool = False
     policy: str = field(init=False, repr=False, compare=False)
     policy_header: tuple[str, str] = field(init=False, repr=False, compare=False)
-    #: Each limit's current window (replaced whole when time leaves it).
+    #: Each limit's current second (replaced whole when time leaves it).
     windows: list[_Window] = field(init=False, repr=False, compare=False)
+    #: Counted the general way (:func:`_count_here`), not in
+    #: :meth:`RateLimitStep.admit` itself: several limits, or a Python
+    #: without the GIL (see :data:`COUNTS_WITHOUT_LOCK`).
+    several: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         policy = _policy(self.limits)
@@ -98,6 +102,7 @@ class RateLimitConfig:
         # makes the window it is in.
         windows = [_Window(float("inf"), {}, None, limit, 0, resets={}) for limit in self.limits]
         object.__setattr__(self, "windows", windows)
+        object.__setattr__(self, "several", len(self.limits) != 1 or not COUNTS_WITHOUT_LOCK)
 
 
 class _Window:
@@ -222,10 +227,10 @@ class RateLimitStep:
         return endpoint_methods
 
     def admit(self, call: StepCall, config: RateLimitConfig) -> Verdict:
-        # Every limited request comes here: the key and, on the default
-        # storage, the count and the fields are found in this frame and
-        # _admit_here's, with no layer between (a call is most of a
-        # microsecond).
+        # Every limited request comes here: the key and, for one limit on
+        # the default storage (nearly every endpoint), the count and the
+        # fields are found in this frame, with no layer between (a call is
+        # most of a microsecond).  Everything else is counted by _counted.
         settings = call.settings
         if config.key == "ip":
             address = client_address(call.request, settings.trusted_proxies)
@@ -243,10 +248,23 @@ class RateLimitStep:
             # effect to run, ~14,000 instructions a request less.
             key = _user_key(request, request.user, settings.trusted_proxies)
         storage = settings.rate_limit_storage
-        if type(storage) is CounterStorage:  # the default, inline: no effect, no I/O
-            _admit_here(call.response_headers, storage, config, key, settings.clock.time())
-            return None
-        return self._counted(call, config, key)
+        if type(storage) is not CounterStorage or config.several:
+            return self._counted(call, config, key)
+        # _count_here's and _admit's steps for one limit, with nothing made
+        # per request: no Usage, no list, no string (no effect, no I/O).
+        now = settings.clock.time()
+        window = config.windows[0]
+        if not window.start <= now < window.end or window.storage is not storage:
+            window = config.windows[0] = _window_at(storage, config.scope, window, now)
+        # CounterStorage.count_in's, without its call.
+        counter = window.counts.get(key)
+        if counter is None:
+            counter = window.counts.setdefault(key, count(1))
+        used = next(counter)
+        call.response_headers.extend(window.fields.get(used) or _fields_at(config, window, used))
+        if used > window.amount:
+            raise _refusal(window.limit, window.reset)
+        return None
 
     def _admit_user(self, call: StepCall, config: RateLimitConfig) -> Flow[AjaxResponse | None]:
         user = yield load_user(call.request, call.platform)
@@ -272,7 +290,7 @@ class RateLimitStep:
         if type(storage) is CounterStorage:
             # In-process and exact under a lock: no effect (a thread hop when
             # async would cost more than the count itself).
-            _admit_here(call.response_headers, storage, config, key, now)
+            _admit(call.response_headers, config, _count_here(storage, config, key, now))
             return None
         return self._count_remote(call, storage, config, key, now)
 
@@ -421,39 +439,6 @@ def _usage(limit: RateLimit, used: int, reset: int) -> Usage:
 def _field(name: str, remaining: int, reset: int) -> str:
     """One limit's member of the ``RateLimit`` field."""
     return f'"{name}";r={remaining};t={reset}'
-
-
-def _admit_here(
-    headers: list[tuple[str, str]],
-    storage: CounterStorage,
-    config: RateLimitConfig,
-    key: str,
-    now: float,
-) -> None:
-    """:func:`_count_here` and :func:`_admit` in one frame: the same counts,
-    fields and refusal, for the storage every process starts with.
-
-    One limit (nearly every endpoint) is counted here with nothing made
-    per request: no :class:`Usage`, no list, no string; both fields come
-    from the second's cache (:func:`_fields_at`).  Several take
-    the general way, as does a Python without the GIL (see
-    :data:`COUNTS_WITHOUT_LOCK`).
-    """
-    if len(config.limits) != 1 or not COUNTS_WITHOUT_LOCK:
-        _admit(headers, config, _count_here(storage, config, key, now))
-        return
-    # _count_here's steps for its one limit, spelled out.
-    window = config.windows[0]
-    if not window.start <= now < window.end or window.storage is not storage:
-        window = config.windows[0] = _window_at(storage, config.scope, window, now)
-    # count_in's, without its call.
-    counter = window.counts.get(key)
-    if counter is None:
-        counter = window.counts.setdefault(key, count(1))
-    used = next(counter)
-    headers += window.fields.get(used) or _fields_at(config, window, used)
-    if used > window.amount:
-        raise _refusal(window.limit, window.reset)
 
 
 def _fields_at(config: RateLimitConfig, window: _Window, used: int) -> _Fields:
