@@ -184,9 +184,9 @@ def test_L2_a_backlog_of_many_pages_arrives_whole_and_in_order(client: Client) -
 
 def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> None:
     # The publisher sends once the stream listens, then revokes the listener,
-    # which ends the stream right after the events: no timer to race.  Not
-    # once it is registered: it has not read the head it starts from yet, and
-    # what is published before that read is not its to receive.
+    # which ends the stream right after the events: no timer to race.  Once
+    # it listens, not once it is registered, so the events arrive live rather
+    # than in its backlog (which starts at the head read before its 200).
     client.login("bob")
     publisher = client.sibling()
     publisher.login("bob")
@@ -207,6 +207,45 @@ def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> No
     publisher.close()
     assert _events(response) == [("chat/live", 0), ("chat/live", 1), ("chat/live", 2)]
     assert time.monotonic() - began < 9, "the revoke did not end the stream"
+
+
+class _PublishesBeforeSubscribing(MemoryBroker):
+    """A broker on which an event is published after the stream's 200, before it subscribes.
+
+    As on any server that sends the head of the answer before the stream
+    subscribes: a page told "open" may publish at once (its own message).
+    """
+
+    published = False
+
+    def subscribe(self, topics: frozenset[str], **options: Any) -> Any:
+        if not self.published:
+            self.published = True
+            self.publish("news", b'{"n": 1}')
+        return super().subscribe(topics, **options)
+
+
+def test_L3_a_stream_without_cursor_starts_where_its_answer_was_decided(
+    client_class: type[Client],
+) -> None:
+    # It started from the head read once the response had begun, and an
+    # event published after the 200 (EventSource "open") but before the
+    # subscription was lost, with no reset.  Now it starts from the head
+    # read before answering 200: that event is in its backlog.
+    api = Ajax()
+    live = Live(
+        api, _PublishesBeforeSubscribing(), settings=LiveSettings(heartbeat=0, stream_seconds=0.3)
+    )
+    live.topic("news")
+    head = live.publish("news", {"n": 0})
+    client = client_class(apis={"/ajax": api})
+    try:
+        response = client.get("/ajax/_live/sse", params={"topic": "news"})
+    finally:
+        client.close()
+    assert response.status == 200
+    assert _events(response) == [("news", 1)]
+    assert _frames(response)[0] == {"id": head, "retry": "3000"}
 
 
 def test_L4_an_unresumable_cursor_gets_exactly_one_reset(client: Client) -> None:
