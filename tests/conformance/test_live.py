@@ -888,6 +888,70 @@ def test_L11_websocket_unsubscribe_stops_delivery(
     publisher.close()
 
 
+def test_L11_a_topic_added_to_a_websocket_starts_from_now(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # Adding "chat/a" resumed it from the connection's cursor: its events
+    # published before the command (while nobody here listened to it) were
+    # replayed as if new.  Now it starts at the head when the command is read.
+    needs("websocket")
+    _publish(client, "news", 0)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        _subscribe(ws, ["news"])
+        news = _publish(publisher, "news", 1)
+        assert ws.receive_json()["id"] == news
+        _publish(publisher, "chat/a", [2, 3])
+        assert _subscribe(ws, ["chat/a"]) == {
+            "type": "subscribed",
+            "topics": ["chat/a", "news"],
+            "cursor": news,
+        }
+        _publish(publisher, "news", 4)
+        _publish(publisher, "chat/a", 5)
+        got = [ws.receive_json() for _ in range(2)]
+    publisher.close()
+    assert [(m["topic"], m["data"]["n"]) for m in got] == [("news", 4), ("chat/a", 5)]
+
+
+def test_L11_a_topic_added_with_a_cursor_starts_from_it(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # The command's cursor is for the topics it adds: the kept ones go on
+    # from where the connection is, neither repeating nor skipping.
+    needs("websocket")
+    before = _publish(client, "news", 0)
+    _publish(client, "chat/a", 1)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        _subscribe(ws, ["news"])
+        news = _publish(publisher, "news", 2)
+        assert ws.receive_json()["id"] == news
+        between = _publish(publisher, "chat/a", 3)
+        _subscribe(ws, ["chat/a"], before)
+        _publish(publisher, "news", 4)
+        got = _until_topic(ws, "news")
+        ws.send_json({"type": "subscribe", "topics": ["chat/b"], "cursor": between})
+        assert ws.receive_json()["type"] == "subscribed"
+        _publish(publisher, "chat/b", 5)
+        got += _until_topic(ws, "chat/b")
+    publisher.close()
+    assert [(m["topic"], m["data"]["n"]) for m in got] == [
+        ("chat/a", 1),
+        ("chat/a", 3),
+        ("news", 4),
+        ("chat/b", 5),
+    ]
+
+
+def _until_topic(ws: WsSession, topic: str) -> list[dict[str, Any]]:
+    """The messages received up to the first event of ``topic``, that one included."""
+    got: list[dict[str, Any]] = []
+    while not got or got[-1].get("topic") != topic:
+        got.append(ws.receive_json())
+    return got
+
+
 def test_L11_a_revoked_websocket_subscriber_is_closed_with_4403_ended(
     client: Client, needs: Callable[[str], None]
 ) -> None:
