@@ -4,6 +4,10 @@
  * reopened with the union of topics (resuming from the last cursor) when
  * they change; long-poll when EventSource is missing or keeps failing, and
  * EventSource again once it may work (SSE_RETRY_MS).
+ *
+ * The client always holds a cursor: before its first connection it asks a
+ * long-poll without cursor for the head (EventSource keeps the id of a frame
+ * without data to itself), so every reconnect, on either transport, resumes.
  * See docs/live.md for the server side and the cursor rules.
  */
 
@@ -87,6 +91,7 @@ export class LiveHub {
     this.sseRetry = SSE_RETRY_MS;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.sseTimer = undefined;
+    this.generation = 0;
   }
 
   /**
@@ -124,6 +129,7 @@ export class LiveHub {
     if (key === this.topicKey && !force) return;
     this.topicKey = key;
     this.close();
+    const generation = ++this.generation;
     if (topics.length === 0) {
       // Nobody listens: the next subscription starts afresh.
       clearTimeout(this.sseTimer);
@@ -132,8 +138,31 @@ export class LiveHub {
       this.state = "connecting";
       return;
     }
-    if (this.usePoll) this.startPolling(topics);
-    else this.openSource(topics);
+    /** @param {string | null} head */
+    const start = (head) => {
+      if (generation !== this.generation) return; // the topics changed meanwhile
+      if (!this.cursor) this.cursor = head;
+      if (this.usePoll) this.startPolling(topics);
+      else this.openSource(topics);
+    };
+    // Without a cursor, long-poll's first answer is the head: no need to ask first.
+    if (!this.cursor && !this.usePoll) this.head(topics).then(start);
+    else start(null);
+  }
+
+  /**
+   * The head of the log now, from a long-poll without cursor (it answers at
+   * once); null when it cannot be had (the connection then reports why).
+   * @param {string[]} topics @returns {Promise<string | null>}
+   */
+  async head(topics) {
+    const query = new URLSearchParams(topics.map((t) => ["topic", t]));
+    try {
+      const answer = await this.options.poll(`${this.options.base}/${POLL_ROUTE}?${query}`, new AbortController().signal);
+      return answer?.cursor || null;
+    } catch {
+      return null;
+    }
   }
 
   close() {
