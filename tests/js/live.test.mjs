@@ -337,3 +337,39 @@ test("a stream that got no event yet still resumes from where it started, on lon
   assert.equal(calls.at(-1).url, `https://app.test/ajax/_live/poll?topic=chat%2Flobby&cursor=${encodeURIComponent(open.cursor)}&timeout=25`);
   stop();
 });
+
+/** An event of `topic` at position `n` of the fixture's log, as SSE text. */
+const frame = (topic, n) => `id: ab12:${n}\nevent: ${topic}\ndata: {"n":${n}}\n\n`;
+
+test("a topic added later starts from now: none of its earlier events is replayed", async () => {
+  const now = answer(200, { cursor: "ab12:5", reset: false, events: [] });
+  const { fetch, calls } = stubFetch([head, now]);
+  const client = liveClient(fetch);
+  const lobby = [], news = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  FakeEventSource.instances[0].feed(frame("chat/lobby", 1));
+  client.subscribe(["news"], (d) => news.push(d.n));
+  await flush();
+  assert.equal(calls[1].url, "https://app.test/ajax/_live/poll?topic=news", "the head, for the added topic");
+  const [, current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A1$/, "the topic kept resumes from its cursor");
+  current.feed(frame("news", 3) + frame("chat/lobby", 4) + frame("news", 6));
+  assert.deepEqual(lobby, [1, 4]);
+  assert.deepEqual(news, [6]);
+});
+
+test("a topic added with a cursor starts from it; the topics kept repeat nothing", async () => {
+  const client = liveClient(stubFetch([head]).fetch);
+  const lobby = [], news = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  FakeEventSource.instances[0].feed(frame("chat/lobby", 4));
+  client.subscribe(["news"], (d) => news.push(d.n), { cursor: "ab12:2" });
+  await flush();
+  const [, current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A2$/);
+  current.feed(frame("news", 3) + frame("chat/lobby", 4) + frame("chat/lobby", 5));
+  assert.deepEqual(lobby, [4, 5]);
+  assert.deepEqual(news, [3]);
+});
