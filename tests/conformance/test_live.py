@@ -952,6 +952,30 @@ def _until_topic(ws: WsSession, topic: str) -> list[dict[str, Any]]:
     return got
 
 
+def test_L11_a_websocket_that_dropped_every_topic_resumes_from_the_cursor_it_gave(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # The cursor an "unsubscribed" answer carries was ignored by the next
+    # subscribe, which started from now: what was published in between was
+    # lost.  Now it resumes from it.
+    needs("websocket")
+    _publish(client, "news", 0)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        _subscribe(ws, ["news"])
+        ws.send_json({"type": "unsubscribe", "topics": ["news"]})
+        left = ws.receive_json()
+        assert left["type"] == "unsubscribed"
+        _publish(publisher, "news", 1)
+        _subscribe(ws, ["news"], left["cursor"])
+        _publish(publisher, "news", 2)
+        got = [ws.receive_json()["data"]["n"]]
+        while got[-1] != 2:
+            got.append(ws.receive_json()["data"]["n"])
+    publisher.close()
+    assert got == [1, 2]
+
+
 def test_L11_a_revoked_websocket_subscriber_is_closed_with_4403_ended(
     client: Client, needs: Callable[[str], None]
 ) -> None:

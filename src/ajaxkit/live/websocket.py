@@ -30,8 +30,10 @@ cursor.  A later one keeps the topics the connection has where they are
 (adding a topic never replays the others) and starts the topics it adds
 from its own ``cursor`` when it carries one, else from now: the head of the
 log when the command is read, never the history of a topic the client did
-not listen to.  Every topic is authorized when it is subscribed, exactly
-as for SSE; the protocol-level ping/pong is the server's.
+not listen to.  A connection that unsubscribed every topic resumes from the
+cursor of its next ``subscribe`` (the one ``unsubscribed`` answered).
+Every topic is authorized when it is subscribed, exactly as for SSE; the
+protocol-level ping/pong is the server's.
 """
 
 from __future__ import annotations
@@ -193,7 +195,9 @@ class LiveSocket:
         topics new to the connection, which start elsewhere.
         """
         await self._send_queued()
-        start = cursor or self._cursor() or None
+        # A connection holding no topic has no place of its own: the topics a
+        # subscribe adds then start from its cursor (an "unsubscribed" answer's).
+        start = cursor or self._cursor() or (added.cursor if added else None)
         feed = await self._open(topics, start, added) if topics else None
         self._drop()
         self._topics = topics
