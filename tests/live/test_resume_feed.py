@@ -445,3 +445,25 @@ def test_adding_a_topic_while_paging_repeats_and_skips_nothing(make_broker: Make
     # it was published before, none is replayed.
     assert noise == [], "the added topic replayed its history"
     watch.check_bounded(PAGE)
+
+
+def test_a_stream_without_cursor_gets_what_is_published_before_it_subscribes(
+    make_broker: MakeBroker,
+) -> None:
+    """Rule L3: the stream starts at the head read before its 200, on either broker.
+
+    It subscribes only once the response has begun; an event published
+    in between (here: as it subscribes) was lost, on Redis as on memory.
+    """
+    api, live = _hub(make_broker)
+    live.publish("seq", {"n": 0})
+    subscribe = live.broker.subscribe
+
+    def late(topics: frozenset[str], **options: Any) -> Subscription:
+        live.broker.subscribe = subscribe  # type: ignore[method-assign]
+        live.publish("seq", {"n": 1})
+        return subscribe(topics, **options)
+
+    live.broker.subscribe = late  # type: ignore[method-assign]
+    got = _run(live, _sse(api, "", lambda got: 1 in _numbers(got)))
+    assert _numbers(got) == [1]
