@@ -123,3 +123,40 @@ def _exercise(page: Page, server: str, tmp_path: Path) -> None:
     ajax_calls = [url for url in loaded if "/ajax/" in url and "ajaxkit" not in url]
     assert ajax_calls == [f"{server}/ajax/_batch", f"{server}/ajax/notes"]
     assert failures == []
+
+
+def test_a_stream_dropped_before_its_first_event_resumes_where_it_started(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # The client had no cursor until an event came (EventSource keeps the
+    # first frame's id to itself), so a stream reopened before then
+    # started from now: a note published in the gap never arrived.
+    with serving(tmp_path) as server:
+        page = browser.new_page()
+        try:
+            page.goto(server)
+            page.wait_for_selector("html[data-ready=yes]", timeout=10_000)
+            got = page.evaluate(
+                """async () => {
+                    const { createClient } = await import('/ajax/ajaxkit.js');
+                    const api = createClient();
+                    const got = [];
+                    let opened;
+                    const open = new Promise((resolve) => { opened = resolve; });
+                    api.subscribe(['notes'], (note) => got.push(note.title), {
+                        onStatus: (state) => state === 'open' && opened(),
+                    });
+                    await open;
+                    api.live.close(); // the connection drops, as in a network blip
+                    await api.post('notes', { title: 'in the gap' });
+                    api.live.reconnect(true);
+                    const deadline = Date.now() + 5000;
+                    while (!got.length && Date.now() < deadline) {
+                        await new Promise((resolve) => setTimeout(resolve, 50));
+                    }
+                    return got;
+                }"""
+            )
+        finally:
+            page.close()
+    assert got == ["in the gap"]

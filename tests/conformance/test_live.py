@@ -184,9 +184,9 @@ def test_L2_a_backlog_of_many_pages_arrives_whole_and_in_order(client: Client) -
 
 def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> None:
     # The publisher sends once the stream listens, then revokes the listener,
-    # which ends the stream right after the events: no timer to race.  Not
-    # once it is registered: it has not read the head it starts from yet, and
-    # what is published before that read is not its to receive.
+    # which ends the stream right after the events: no timer to race.  Once
+    # it listens, not once it is registered, so the events arrive live rather
+    # than in its backlog (which starts at the head read before its 200).
     client.login("bob")
     publisher = client.sibling()
     publisher.login("bob")
@@ -207,6 +207,45 @@ def test_L3_events_published_during_the_stream_arrive_live(client: Client) -> No
     publisher.close()
     assert _events(response) == [("chat/live", 0), ("chat/live", 1), ("chat/live", 2)]
     assert time.monotonic() - began < 9, "the revoke did not end the stream"
+
+
+class _PublishesBeforeSubscribing(MemoryBroker):
+    """A broker on which an event is published after the stream's 200, before it subscribes.
+
+    As on any server that sends the head of the answer before the stream
+    subscribes: a page told "open" may publish at once (its own message).
+    """
+
+    published = False
+
+    def subscribe(self, topics: frozenset[str], **options: Any) -> Any:
+        if not self.published:
+            self.published = True
+            self.publish("news", b'{"n": 1}')
+        return super().subscribe(topics, **options)
+
+
+def test_L3_a_stream_without_cursor_starts_where_its_answer_was_decided(
+    client_class: type[Client],
+) -> None:
+    # It started from the head read once the response had begun, and an
+    # event published after the 200 (EventSource "open") but before the
+    # subscription was lost, with no reset.  Now it starts from the head
+    # read before answering 200: that event is in its backlog.
+    api = Ajax()
+    live = Live(
+        api, _PublishesBeforeSubscribing(), settings=LiveSettings(heartbeat=0, stream_seconds=0.3)
+    )
+    live.topic("news")
+    head = live.publish("news", {"n": 0})
+    client = client_class(apis={"/ajax": api})
+    try:
+        response = client.get("/ajax/_live/sse", params={"topic": "news"})
+    finally:
+        client.close()
+    assert response.status == 200
+    assert _events(response) == [("news", 1)]
+    assert _frames(response)[0] == {"id": head, "retry": "3000"}
 
 
 def test_L4_an_unresumable_cursor_gets_exactly_one_reset(client: Client) -> None:
@@ -847,6 +886,94 @@ def test_L11_websocket_unsubscribe_stops_delivery(
             "data": {"n": 2},
         }
     publisher.close()
+
+
+def test_L11_a_topic_added_to_a_websocket_starts_from_now(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # Adding "chat/a" resumed it from the connection's cursor: its events
+    # published before the command (while nobody here listened to it) were
+    # replayed as if new.  Now it starts at the head when the command is read.
+    needs("websocket")
+    _publish(client, "news", 0)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        _subscribe(ws, ["news"])
+        news = _publish(publisher, "news", 1)
+        assert ws.receive_json()["id"] == news
+        _publish(publisher, "chat/a", [2, 3])
+        assert _subscribe(ws, ["chat/a"]) == {
+            "type": "subscribed",
+            "topics": ["chat/a", "news"],
+            "cursor": news,
+        }
+        _publish(publisher, "news", 4)
+        _publish(publisher, "chat/a", 5)
+        got = [ws.receive_json() for _ in range(2)]
+    publisher.close()
+    assert [(m["topic"], m["data"]["n"]) for m in got] == [("news", 4), ("chat/a", 5)]
+
+
+def test_L11_a_topic_added_with_a_cursor_starts_from_it(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # The command's cursor is for the topics it adds: the kept ones go on
+    # from where the connection is, neither repeating nor skipping.
+    needs("websocket")
+    before = _publish(client, "news", 0)
+    _publish(client, "chat/a", 1)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        _subscribe(ws, ["news"])
+        news = _publish(publisher, "news", 2)
+        assert ws.receive_json()["id"] == news
+        between = _publish(publisher, "chat/a", 3)
+        _subscribe(ws, ["chat/a"], before)
+        _publish(publisher, "news", 4)
+        got = _until_topic(ws, "news")
+        ws.send_json({"type": "subscribe", "topics": ["chat/b"], "cursor": between})
+        assert ws.receive_json()["type"] == "subscribed"
+        _publish(publisher, "chat/b", 5)
+        got += _until_topic(ws, "chat/b")
+    publisher.close()
+    assert [(m["topic"], m["data"]["n"]) for m in got] == [
+        ("chat/a", 1),
+        ("chat/a", 3),
+        ("news", 4),
+        ("chat/b", 5),
+    ]
+
+
+def _until_topic(ws: WsSession, topic: str) -> list[dict[str, Any]]:
+    """The messages received up to the first event of ``topic``, that one included."""
+    got: list[dict[str, Any]] = []
+    while not got or got[-1].get("topic") != topic:
+        got.append(ws.receive_json())
+    return got
+
+
+def test_L11_a_websocket_that_dropped_every_topic_resumes_from_the_cursor_it_gave(
+    client: Client, needs: Callable[[str], None]
+) -> None:
+    # The cursor an "unsubscribed" answer carries was ignored by the next
+    # subscribe, which started from now: what was published in between was
+    # lost.  Now it resumes from it.
+    needs("websocket")
+    _publish(client, "news", 0)
+    publisher = client.sibling()
+    with client.websocket("/ajax/_live/ws") as ws:
+        _subscribe(ws, ["news"])
+        ws.send_json({"type": "unsubscribe", "topics": ["news"]})
+        left = ws.receive_json()
+        assert left["type"] == "unsubscribed"
+        _publish(publisher, "news", 1)
+        _subscribe(ws, ["news"], left["cursor"])
+        _publish(publisher, "news", 2)
+        got = [ws.receive_json()["data"]["n"]]
+        while got[-1] != 2:
+            got.append(ws.receive_json()["data"]["n"])
+    publisher.close()
+    assert got == [1, 2]
 
 
 def test_L11_a_revoked_websocket_subscriber_is_closed_with_4403_ended(

@@ -13,15 +13,18 @@ const [open, first, second, reset] = sse.frames;
 const third = { id: "ab12:3", data: { text: "again" } };
 third.text = `id: ${third.id}\nevent: chat/lobby\ndata: ${JSON.stringify(third.data)}\n\n`;
 const hang = () => new Promise(() => {});
+// What a long-poll without cursor answers: the head, where a first connection starts.
+const head = () => answer(200, { cursor: open.cursor, reset: false, events: [] });
 beforeEach(() => FakeEventSource.reset());
 
 const liveClient = (fetch = stubFetch([answer(200, {})]).fetch) =>
   createClient({ ...quick, fetch, EventSource: FakeEventSource });
 
-test("the fixture's frames reach the handler with their ids", () => {
+test("the fixture's frames reach the handler with their ids", async () => {
   const client = liveClient();
   const got = [];
   client.subscribe(["chat/lobby"], (data, meta) => got.push([data, meta]));
+  await flush();
   const [source] = FakeEventSource.instances;
   assert.equal(source.url, "https://app.test/ajax/_live/sse?topic=chat%2Flobby");
   assert.equal(source.init, undefined, "no credentials for other origins");
@@ -32,12 +35,14 @@ test("the fixture's frames reach the handler with their ids", () => {
   ]);
 });
 
-test("one EventSource carries every topic; a new topic reopens it with the cursor", () => {
+test("one EventSource carries every topic; a new topic reopens it with the cursor", async () => {
   const client = liveClient();
   const lobby = [], news = [];
   client.subscribe(["chat/lobby"], (d) => lobby.push(d));
+  await flush();
   FakeEventSource.instances[0].feed(first.text);
   client.subscribe(["news"], (d) => news.push(d));
+  await flush();
   const [old, current] = FakeEventSource.instances;
   assert.ok(old.closed);
   assert.equal(FakeEventSource.instances.length, 2);
@@ -48,9 +53,10 @@ test("one EventSource carries every topic; a new topic reopens it with the curso
   assert.deepEqual(news, []);
 });
 
-test("subscribing again to a topic already open reuses the connection; unsubscribing closes", () => {
+test("subscribing again to a topic already open reuses the connection; unsubscribing closes", async () => {
   const client = liveClient();
   const stopA = client.subscribe(["chat/lobby"], () => {});
+  await flush();
   const stopB = client.subscribe(["chat/lobby"], () => {});
   assert.equal(FakeEventSource.instances.length, 1);
   stopA();
@@ -59,51 +65,53 @@ test("subscribing again to a topic already open reuses the connection; unsubscri
   assert.ok(FakeEventSource.instances[0].closed);
 });
 
-test("ajaxkit-reset moves the cursor and tells the subscribers", () => {
+test("ajaxkit-reset moves the cursor and tells the subscribers", async () => {
   const client = liveClient();
   const resets = [];
   client.subscribe(["chat/lobby"], () => {}, { onReset: (cursor) => resets.push(cursor) });
+  await flush();
   FakeEventSource.instances[0].feed(reset.text);
   assert.deepEqual(resets, [reset.cursor]);
   client.subscribe(["news"], () => {});
+  await flush();
   assert.match(FakeEventSource.instances[1].url, new RegExp(`cursor=${encodeURIComponent(reset.cursor)}$`));
 });
 
 test("without EventSource the client long-polls, resuming with each answer's cursor", async () => {
-  const { fetch, calls } = stubFetch([
-    answer(200, sse.poll),
-    () => new Promise(() => {}),
-  ]);
+  const { fetch, calls } = stubFetch([head, answer(200, sse.poll), hang]);
   const client = createClient({ ...quick, fetch, EventSource: null });
   const got = [];
   const stop = client.subscribe(["chat/lobby"], (d, meta) => got.push([d, meta.id]));
-  await tick();
+  await flush();
   assert.deepEqual(got, sse.poll.events.map((e) => [e.data, e.id]));
   assert.equal(calls[0].url, "https://app.test/ajax/_live/poll?topic=chat%2Flobby");
-  assert.equal(calls[1].url, `https://app.test/ajax/_live/poll?topic=chat%2Flobby&cursor=${encodeURIComponent(sse.poll.cursor)}&timeout=25`);
+  assert.equal(calls[1].url, `https://app.test/ajax/_live/poll?topic=chat%2Flobby&cursor=${encodeURIComponent(open.cursor)}&timeout=25`);
+  assert.equal(calls[2].url, `https://app.test/ajax/_live/poll?topic=chat%2Flobby&cursor=${encodeURIComponent(sse.poll.cursor)}&timeout=25`);
   stop();
 });
 
 test("an EventSource that keeps failing gives way to long-poll", async () => {
-  const { fetch, calls } = stubFetch([() => new Promise(() => {})]);
+  const { fetch, calls } = stubFetch([head, hang]);
   const client = liveClient(fetch);
   const stop = client.subscribe(["chat/lobby"], () => {});
+  await flush();
   const [source] = FakeEventSource.instances;
   for (let i = 0; i < SSE_FAILURES_BEFORE_POLL; i += 1) source.emit("error");
   await tick();
   assert.ok(source.closed);
-  assert.equal(calls.length, 1);
-  assert.match(calls[0].url, /_live\/poll\?topic=chat%2Flobby/);
+  assert.equal(calls.length, 2);
+  assert.match(calls[1].url, /_live\/poll\?topic=chat%2Flobby/);
   stop();
 });
 
 test("events of topics named error or open are delivered, not taken for the stream failing or opening", async () => {
-  const { fetch, calls } = stubFetch([hang]);
+  const { fetch, calls } = stubFetch([head, hang]);
   const client = liveClient(fetch);
   const got = [], heard = [];
   const stop = client.subscribe(["error", "open"], (data, meta) => got.push([meta.topic, data]), {
     onStatus: (s) => heard.push(s),
   });
+  await flush();
   const [source] = FakeEventSource.instances;
   let text = "";
   for (let n = 1; n <= SSE_FAILURES_BEFORE_POLL + 1; n += 1) {
@@ -113,21 +121,22 @@ test("events of topics named error or open are delivered, not taken for the stre
   await tick();
   assert.equal(got.length, SSE_FAILURES_BEFORE_POLL + 1);
   assert.ok(!source.closed, "still the same stream");
-  assert.equal(calls.length, 0, "no fallback to long-poll");
+  assert.equal(calls.length, 1, "no fallback to long-poll, only the head asked first");
   assert.deepEqual(heard, ["connecting"]);
   stop();
 });
 
 test("a refused stream (closed by the browser) falls back to poll, whose error reaches onError", async () => {
   const refusal = { type: "about:blank", title: "Forbidden", status: 403, code: "forbidden" };
-  const { fetch } = stubFetch([answer(403, refusal), () => new Promise(() => {})]);
+  const { fetch } = stubFetch([answer(403, refusal), answer(403, refusal), hang]);
   const errors = [];
   const client = liveClient(fetch);
   const stop = client.subscribe(["chat/staff"], () => {}, { onError: (e) => errors.push(e.code) });
+  await flush();
   const [source] = FakeEventSource.instances;
   source.readyState = 2;
   source.emit("error");
-  await tick();
+  await flush();
   assert.deepEqual(errors, ["forbidden"]);
   stop();
 });
@@ -209,10 +218,11 @@ function breakSource(source) {
 
 test("after falling back to long-poll, EventSource is tried again from the shared cursor: nothing lost, nothing twice", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
-  const { fetch, calls } = stubFetch([answer(200, sse.poll), hang]);
+  const { fetch, calls } = stubFetch([head, answer(200, sse.poll), hang]);
   const client = liveClient(fetch);
   const got = [];
   const stop = client.subscribe(["chat/lobby"], (_data, meta) => got.push(meta.id));
+  await flush();
   const [broken] = FakeEventSource.instances;
   broken.feed(open.text + first.text);
   breakSource(broken); // as a server restart does
@@ -225,29 +235,30 @@ test("after falling back to long-poll, EventSource is tried again from the share
   assert.equal(FakeEventSource.instances.length, 2, "EventSource is tried again");
   const [, again] = FakeEventSource.instances;
   assert.equal(again.url, `https://app.test/ajax/_live/sse?topic=chat%2Flobby&cursor=${encodeURIComponent(second.id)}`);
-  assert.ok(calls[1].init.signal.aborted, "the long-poll in flight was given up");
+  assert.ok(calls[2].init.signal.aborted, "the long-poll in flight was given up");
   // The stream replays from the cursor, which may repeat the poll's events.
   again.feed(open.text + second.text + third.text);
   assert.deepEqual(got, [first.id, second.id, third.id]);
-  assert.equal(calls.length, 2, "no more long-polls");
+  assert.equal(calls.length, 3, "no more long-polls");
   stop();
 });
 
 test("EventSource is tried again only once a long-poll got through, and later each time it fails again", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const down = new TypeError("connection refused");
-  const { fetch, calls } = stubFetch([down, down, answer(200, sse.poll), answer(200, sse.poll), hang]);
+  const { fetch, calls } = stubFetch([head, down, down, answer(200, sse.poll), answer(200, sse.poll), hang]);
   const client = liveClient(fetch);
   const stop = client.subscribe(["chat/lobby"], () => {});
+  await flush();
   breakSource(FakeEventSource.instances[0]);
   await flush();
   t.mock.timers.tick(SSE_RETRY_MS); // the server is still down: keep polling
   await flush();
-  assert.equal(calls.length, 2);
+  assert.equal(calls.length, 3);
   assert.equal(FakeEventSource.instances.length, 1);
   t.mock.timers.tick(POLL_ERROR_PAUSE_MS * 2);
   await flush();
-  assert.equal(calls.length, 3);
+  assert.equal(calls.length, 4);
   assert.equal(FakeEventSource.instances.length, 2, "the server is back: EventSource again");
   // A stream that keeps failing falls back again, and waits twice as long next time.
   breakSource(FakeEventSource.instances[1]);
@@ -263,10 +274,11 @@ test("EventSource is tried again only once a long-poll got through, and later ea
 
 test("onStatus hears the connection's state: now, and on every change", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
-  const { fetch } = stubFetch([answer(200, sse.poll), hang]);
+  const { fetch } = stubFetch([head, answer(200, sse.poll), hang]);
   const client = liveClient(fetch);
   const heard = [];
   const stop = client.subscribe(["chat/lobby"], () => {}, { onStatus: (s) => heard.push(s) });
+  await flush();
   const [source] = FakeEventSource.instances;
   source.emit("open");
   source.emit("error"); // the browser reconnects by itself
@@ -285,24 +297,79 @@ test("onStatus hears the connection's state: now, and on every change", async (t
 });
 
 test("onStatus without EventSource: polling, and reconnecting while polls fail", async () => {
-  const { fetch } = stubFetch([answer(200, sse.poll), new TypeError("offline"), hang]);
+  const { fetch } = stubFetch([head, answer(200, sse.poll), new TypeError("offline"), hang]);
   const client = createClient({ ...quick, fetch, EventSource: null });
   const heard = [];
   const stop = client.subscribe(["chat/lobby"], () => {}, { onStatus: (s) => heard.push(s) });
-  await tick();
-  await tick();
+  await flush();
   assert.deepEqual(heard, ["connecting", "polling", "reconnecting"]);
   stop();
 });
 
 test("after every subscription stopped, the next one starts with EventSource again", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
-  const client = liveClient(stubFetch([hang]).fetch);
+  const client = liveClient(stubFetch([head, hang, head]).fetch);
   const stop = client.subscribe(["chat/lobby"], () => {});
+  await flush();
   breakSource(FakeEventSource.instances[0]);
   stop();
   const heard = [];
-  client.subscribe(["chat/lobby"], () => {}, { onStatus: (s) => heard.push(s) })();
+  const stopAgain = client.subscribe(["chat/lobby"], () => {}, { onStatus: (s) => heard.push(s) });
+  await flush();
+  stopAgain();
   assert.equal(FakeEventSource.instances.length, 2);
   assert.deepEqual(heard, ["connecting"]);
+});
+
+test("a stream that got no event yet still resumes from where it started, on long-poll too", async () => {
+  // EventSource keeps the first frame's id to itself: the client asks the
+  // head first, so a fallback to long-poll (or a reopened stream) resumes
+  // from it, rather than from whenever it reconnects, losing the gap.
+  const { fetch, calls } = stubFetch([head, hang]);
+  const client = liveClient(fetch);
+  const stop = client.subscribe(["chat/lobby"], () => {});
+  await flush();
+  const [source] = FakeEventSource.instances;
+  assert.equal(source.url, `https://app.test/ajax/_live/sse?topic=chat%2Flobby&cursor=${encodeURIComponent(open.cursor)}`);
+  source.feed(open.text);
+  breakSource(source);
+  await flush();
+  assert.equal(calls.at(-1).url, `https://app.test/ajax/_live/poll?topic=chat%2Flobby&cursor=${encodeURIComponent(open.cursor)}&timeout=25`);
+  stop();
+});
+
+/** An event of `topic` at position `n` of the fixture's log, as SSE text. */
+const frame = (topic, n) => `id: ab12:${n}\nevent: ${topic}\ndata: {"n":${n}}\n\n`;
+
+test("a topic added later starts from now: none of its earlier events is replayed", async () => {
+  const now = answer(200, { cursor: "ab12:5", reset: false, events: [] });
+  const { fetch, calls } = stubFetch([head, now]);
+  const client = liveClient(fetch);
+  const lobby = [], news = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  FakeEventSource.instances[0].feed(frame("chat/lobby", 1));
+  client.subscribe(["news"], (d) => news.push(d.n));
+  await flush();
+  assert.equal(calls[1].url, "https://app.test/ajax/_live/poll?topic=news", "the head, for the added topic");
+  const [, current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A1$/, "the topic kept resumes from its cursor");
+  current.feed(frame("news", 3) + frame("chat/lobby", 4) + frame("news", 6));
+  assert.deepEqual(lobby, [1, 4]);
+  assert.deepEqual(news, [6]);
+});
+
+test("a topic added with a cursor starts from it; the topics kept repeat nothing", async () => {
+  const client = liveClient(stubFetch([head]).fetch);
+  const lobby = [], news = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  FakeEventSource.instances[0].feed(frame("chat/lobby", 4));
+  client.subscribe(["news"], (d) => news.push(d.n), { cursor: "ab12:2" });
+  await flush();
+  const [, current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A2$/);
+  current.feed(frame("news", 3) + frame("chat/lobby", 4) + frame("chat/lobby", 5));
+  assert.deepEqual(lobby, [4, 5]);
+  assert.deepEqual(news, [3]);
 });

@@ -26,12 +26,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ajaxkit.core.errors import log_background_error
 from ajaxkit.live.broker import Backlog, Broker
 from ajaxkit.live.events import (
     Cursor,
+    Position,
     client_cursor,
     cursor_frame,
     reset_frame,
@@ -61,6 +62,7 @@ class Feed:
         "_at",
         "_broker",
         "_end",
+        "_floors",
         "_next",
         "_page",
         "_queue",
@@ -79,6 +81,8 @@ class Feed:
         self._end = start  # the cursor after the last page read
         self._next: Cursor | None = None  # where the next page starts; None: caught up
         self._reading: asyncio.Task[None] | None = None
+        # Per topic, the position up to which the client wants none of its events.
+        self._floors: Mapping[str, Position] = {}
         self.first = Backlog([], start, (0, 0), reset=False)
 
     @classmethod
@@ -92,6 +96,7 @@ class Feed:
         buffer_bytes: int = DEFAULT_BUFFER_BYTES,
         user_key: str | None = None,
         sse: bool = True,
+        floors: Mapping[str, Position] | None = None,
     ) -> Feed:
         """Subscribe to ``topics`` and read the first page after ``cursor``.
 
@@ -100,12 +105,16 @@ class Feed:
             buffer_bytes: live events queued (or held) before the client
                 is cut off as too slow.
             sse: queue SSE frames (``True``) or WebSocket messages.
+            floors: per topic, a position: the backlog's events of that
+                topic up to it are not sent (a topic added to a connection
+                starts later than the topics it had).
         """
         await broker.start()
         subscription = broker.subscribe(
             topics, buffer_bytes=buffer_bytes, user_key=user_key, sse=sse
         )
         feed = cls(broker, subscription, page, cursor or "")
+        feed._floors = floors or {}
         feed.first = await broker.read(subscription, client_cursor(cursor), page)
         # The transport tells of a first reset itself, before anything else.
         feed._add(feed.first, told=feed.first.cursor, reset=False)
@@ -190,9 +199,10 @@ class Feed:
         if backlog.reset and reset:
             frame = reset_frame(backlog.cursor) if sse else reset_message(backlog.cursor)
             self._queue.append((frame, backlog.cursor))
-        for event in backlog.events:
+        events = [e for e in backlog.events if e.position > self._floors.get(e.topic, (-1, -1))]
+        for event in events:
             self._queue.append((event.frame if sse else event.message, event.cursor))
-        reached = backlog.events[-1].cursor if backlog.events else told
+        reached = events[-1].cursor if events else told
         if sse and not backlog.reset and reached != backlog.cursor:
             # Past events of other topics: a resume from here skips them.
             self._queue.append((cursor_frame(backlog.cursor), backlog.cursor))

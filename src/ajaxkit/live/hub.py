@@ -377,17 +377,16 @@ class Live:
     async def _sse(self, request: AjaxRequest, cursor: str | None = None) -> Stream:
         """Server-Sent Events for the asked topics, from the client's cursor."""
         topics = self._asked(request)
-        await self._reachable()
-        source = _SseSource(
-            self,
-            topics,
-            request.headers.get("last-event-id") or cursor,
-            user_key(request.user),
-        )
+        head = await self._reachable()
+        # Without a cursor the stream starts at the head read here, before
+        # the 200: it subscribes only once the response has begun, and an
+        # event published meanwhile (by a page told "open") is its backlog.
+        start = request.headers.get("last-event-id") or cursor or head
+        source = _SseSource(self, topics, start, user_key(request.user))
         return Stream(source, media_type="text/event-stream", headers=SSE_HEADERS)
 
-    async def _reachable(self) -> None:
-        """Raise a 503 unless the broker answers now, before a stream's 200 is sent.
+    async def _reachable(self) -> str:
+        """The head of the log; a 503 unless the broker answers now, before a stream's 200 is sent.
 
         The stream subscribes once the response has started, on the loop
         that drives it (under WSGI, not the handler's): a broker that is
@@ -397,7 +396,7 @@ class Live:
         """
         with broker_reached():
             await self.broker.start()
-            await self.broker.since(None, ())
+            return (await self.broker.since(None, ())).cursor
 
     async def _poll(
         self, request: AjaxRequest, cursor: str | None = None, timeout: float | None = None

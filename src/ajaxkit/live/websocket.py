@@ -25,15 +25,21 @@ falls more than ``buffer_bytes`` behind is closed with 4429 ``too_slow``
 (rule L14), and resubscribes at once with its cursor.
 
 ``cursor`` is the same as an SSE event id, so a page can move between
-transports.  Only the first ``subscribe`` resumes from the client's cursor;
-later ones continue from where the connection is, so adding a topic never
-replays the others.  Every topic is authorized when it is subscribed, exactly
-as for SSE; the protocol-level ping/pong is the server's.
+transports.  The first ``subscribe`` resumes every topic from the client's
+cursor.  A later one keeps the topics the connection has where they are
+(adding a topic never replays the others) and starts the topics it adds
+from its own ``cursor`` when it carries one, else from now: the head of the
+log when the command is read, never the history of a topic the client did
+not listen to.  A connection that unsubscribed every topic resumes from the
+cursor of its next ``subscribe`` (the one ``unsubscribed`` answered).
+Every topic is authorized when it is subscribed, exactly as for SSE; the
+protocol-level ping/pong is the server's.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -43,8 +49,8 @@ from ajaxkit.core.asgi import start_eagerly
 from ajaxkit.core.errors import log_server_error
 from ajaxkit.core.websocket import WebSocket
 from ajaxkit.exceptions import AjaxError, ServiceUnavailable, WebSocketDisconnect
-from ajaxkit.live.broker import broker_reached
-from ajaxkit.live.events import TOPIC_LENGTH, shown, validate_topic
+from ajaxkit.live.broker import Broker, broker_reached
+from ajaxkit.live.events import TOPIC_LENGTH, Position, parse_cursor, shown, validate_topic
 from ajaxkit.live.feed import Feed
 
 if TYPE_CHECKING:
@@ -134,8 +140,14 @@ class LiveSocket:
         except AjaxError as refused:
             await self._error(refused.code, str(refused.detail), sorted(asked))
             return
-        resume = None if self._resumed else cursor
-        if await self._move(wanted, resume, "subscribed", wanted, asked):
+        # The first subscribe resumes every topic from the client's cursor;
+        # a later one keeps where the connection is and starts the topics it
+        # adds from its cursor, or from now.
+        if self._resumed:
+            resume, added = None, _Added(asked - self._topics, cursor or None)
+        else:
+            resume, added = cursor, None
+        if await self._move(wanted, resume, "subscribed", wanted, asked, added=added):
             self._resumed = True
 
     async def _move(
@@ -145,6 +157,8 @@ class LiveSocket:
         reply: str,
         named: frozenset[str],
         asked: frozenset[str],
+        *,
+        added: _Added | None = None,
     ) -> bool:
         """:meth:`_reopen`; a broker that cannot be reached is answered as HTTP answers it.
 
@@ -154,7 +168,7 @@ class LiveSocket:
         to send it again.  Returns whether the command was carried out.
         """
         try:
-            await self._reopen(topics, cursor, reply, named)
+            await self._reopen(topics, cursor, reply, named, added=added)
         except ServiceUnavailable as down:
             # Under the endpoint's name, as the session's own errors are (W4).
             where = self._hub._socket.__qualname__
@@ -166,16 +180,25 @@ class LiveSocket:
         return True
 
     async def _reopen(
-        self, topics: frozenset[str], cursor: str | None, reply: str, named: frozenset[str]
+        self,
+        topics: frozenset[str],
+        cursor: str | None,
+        reply: str,
+        named: frozenset[str],
+        *,
+        added: _Added | None = None,
     ) -> None:
         """Move to ``topics`` from this connection's cursor (or the client's ``cursor``).
 
         What the old subscription had queued is sent first, so the cursor it
-        leaves behind is exactly the last event the client got.
+        leaves behind is exactly the last event the client got.  ``added``:
+        topics new to the connection, which start elsewhere.
         """
         await self._send_queued()
-        start = cursor or self._cursor() or None
-        feed = await self._open(topics, start) if topics else None
+        # A connection holding no topic has no place of its own: the topics a
+        # subscribe adds then start from its cursor (an "unsubscribed" answer's).
+        start = cursor or self._cursor() or (added.cursor if added else None)
+        feed = await self._open(topics, start, added) if topics else None
         self._drop()
         self._topics = topics
         self._feed = feed
@@ -190,7 +213,9 @@ class LiveSocket:
         feed.listen(self._ready)
         self._ready()
 
-    async def _open(self, topics: frozenset[str], start: str | None) -> Feed:
+    async def _open(
+        self, topics: frozenset[str], start: str | None, added: _Added | None = None
+    ) -> Feed:
         """A feed of ``topics`` from ``start``, opened before the current one is dropped.
 
         So a broker that cannot be reached leaves the connection as it was:
@@ -201,6 +226,9 @@ class LiveSocket:
         hub = self._hub
         try:
             with broker_reached():
+                floors: dict[str, Position] = {}
+                if added is not None and added.topics and start:
+                    start, floors = await added.starts(hub.broker, topics, start)
                 return await Feed.open(
                     hub.broker,
                     topics,
@@ -209,6 +237,7 @@ class LiveSocket:
                     buffer_bytes=hub.settings.buffer_bytes,
                     user_key=self._who,
                     sse=False,
+                    floors=floors,
                 )
         except ServiceUnavailable:
             if self._feed is not None:
@@ -274,6 +303,34 @@ class LiveSocket:
         if topics is not None:
             error["topics"] = topics
         await self._reply(error)
+
+
+@dataclass(frozen=True, slots=True)
+class _Added:
+    """Topics a later ``subscribe`` adds, and the cursor it gave for them (``None``: from now)."""
+
+    topics: frozenset[str]
+    cursor: str | None
+
+    async def starts(
+        self, broker: Broker, topics: frozenset[str], kept: str
+    ) -> tuple[str, dict[str, Position]]:
+        """Where a feed of ``topics`` starts, and the positions each topic starts after.
+
+        The kept topics go on from ``kept``, the connection's cursor.  The
+        added ones start at the head now, or at their own cursor: the feed
+        then starts at the earlier of the two, and the topics starting later
+        skip what comes before their start.  A cursor of another log (or
+        malformed) is resumed as it is, and answered with a reset.
+        """
+        here = parse_cursor(kept)
+        now = self.cursor or (await broker.since(None, ())).cursor
+        theirs = parse_cursor(now)
+        if here is None or theirs is None or theirs.epoch != here.epoch:
+            return self.cursor or kept, {}
+        if theirs.position < here.position:
+            return theirs.text, dict.fromkeys(topics - self.topics, here.position)
+        return kept, dict.fromkeys(self.topics, theirs.position)
 
 
 def _echoed(topics: frozenset[str]) -> list[str] | None:

@@ -4,6 +4,12 @@
  * reopened with the union of topics (resuming from the last cursor) when
  * they change; long-poll when EventSource is missing or keeps failing, and
  * EventSource again once it may work (SSE_RETRY_MS).
+ *
+ * The client always holds a cursor: before its first connection it asks a
+ * long-poll without cursor for the head (EventSource keeps the id of a frame
+ * without data to itself), so every reconnect, on either transport, resumes.
+ * A topic added later starts from now (the head then), or from the cursor
+ * given for it: never from the connection's cursor, which would replay it.
  * See docs/live.md for the server side and the cursor rules.
  */
 
@@ -64,6 +70,16 @@ const SSE_RETRY_MAX_MS = 300_000;
 /** Whether `event` carries data: an event published to a topic, not the stream's own. @param {Event} event */
 const isTopicEvent = (event) => "data" in event;
 
+/**
+ * Whether cursor `id` comes after `than` (none, or of another log: it does).
+ * @param {string} id @param {string | null | undefined} than
+ */
+const isAfter = (id, than) => {
+  const [epoch, position] = (than || "").split(":");
+  const [newEpoch, newPosition] = id.split(":");
+  return epoch !== newEpoch || Number(newPosition) > Number(position);
+};
+
 export class LiveHub {
   /** @param {HubOptions} options */
   constructor(options) {
@@ -87,6 +103,11 @@ export class LiveHub {
     this.sseRetry = SSE_RETRY_MS;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.sseTimer = undefined;
+    /** Per topic, the cursor its events must come after (a topic added later). @type {Map<string, string>} */
+    this.floors = new Map();
+    /** Cursors given to subscribe() for topics the connection adds. @type {Map<string, string>} */
+    this.given = new Map();
+    this.generation = 0;
   }
 
   /**
@@ -97,8 +118,9 @@ export class LiveHub {
   subscribe(topics, handler, extra = {}) {
     const { cursor, ...callbacks } = extra;
     // A page rendered at a known cursor starts there, so nothing published
-    // between rendering and connecting is lost.
+    // between rendering and connecting is lost; so do the topics it adds.
     if (cursor && !this.cursor) this.cursor = cursor;
+    else if (cursor) for (const t of topics) this.given.set(t, cursor);
     /** @type {Subscription} */
     const subscription = { topics: new Set(topics), handler, ...callbacks };
     this.subscriptions.add(subscription);
@@ -122,18 +144,71 @@ export class LiveHub {
     const topics = this.topics();
     const key = topics.join("\n");
     if (key === this.topicKey && !force) return;
+    const before = this.topicKey ? this.topicKey.split("\n") : [];
     this.topicKey = key;
     this.close();
+    const generation = ++this.generation;
     if (topics.length === 0) {
       // Nobody listens: the next subscription starts afresh.
       clearTimeout(this.sseTimer);
       this.usePoll = !this.options.EventSource;
       this.failures = 0;
       this.state = "connecting";
+      this.cursor = null;
+      this.floors.clear();
       return;
     }
-    if (this.usePoll) this.startPolling(topics);
-    else this.openSource(topics);
+    // Without a cursor, long-poll's first answer is the head: no need to ask first.
+    const added = this.cursor
+      ? topics.filter((t) => before.length && !before.includes(t))
+      : this.usePoll ? [] : topics;
+    const given = this.given;
+    this.given = new Map();
+    /** @param {string | null} head */
+    const start = (head) => {
+      if (generation !== this.generation) return; // the topics changed meanwhile
+      if (!this.cursor) this.cursor = head;
+      else this.startAdded(topics, added, given, head);
+      if (this.usePoll) this.startPolling(topics);
+      else this.openSource(topics);
+    };
+    const unknown = added.filter((t) => !given.has(t));
+    if (unknown.length) this.head(unknown).then(start);
+    else start(null);
+  }
+
+  /**
+   * Start `added` topics at their given cursor, or at `head`; the connection
+   * resumes from the earliest, and each topic skips what comes before its start.
+   * @param {string[]} topics @param {string[]} added
+   * @param {Map<string, string>} given @param {string | null} head
+   */
+  startAdded(topics, added, given, head) {
+    const kept = /** @type {string} */ (this.cursor);
+    /** @type {Map<string, string>} */
+    const starts = new Map(topics.map((t) => [t, added.includes(t) ? given.get(t) || head || kept : kept]));
+    let from = kept;
+    for (const at of starts.values()) if (isAfter(from, at)) from = at;
+    this.cursor = from;
+    for (const [topic, at] of starts) {
+      if (at === this.cursor) this.floors.delete(topic);
+      else this.floors.set(topic, at);
+    }
+  }
+
+  /**
+   * The head of the log now, from a long-poll without cursor (it answers at
+   * once); null when it cannot be had (the connection then reports why).
+   * @param {string[]} topics @returns {Promise<string | null>}
+   */
+  async head(topics) {
+    const query = new URLSearchParams(topics.map((t) => ["topic", t]));
+    try {
+      const answer = await this.options.poll(`${this.options.base}/${POLL_ROUTE}?${query}`, new AbortController().signal);
+      return answer?.cursor || null;
+    } catch {
+      return null;
+    }
   }
 
   close() {
@@ -220,7 +295,7 @@ export class LiveHub {
   /** @param {string} topic @param {MessageEvent} event */
   deliver(topic, event) {
     this.failures = 0;
-    if (!this.advance(event.lastEventId)) return;
+    if (!this.accept(topic, event.lastEventId)) return;
     const data = JSON.parse(event.data);
     for (const s of this.subscriptions) {
       if (s.topics.has(topic)) s.handler(data, { topic, id: event.lastEventId });
@@ -233,16 +308,23 @@ export class LiveHub {
    * @param {string} id
    */
   advance(id) {
-    const [epoch, position] = (this.cursor || "").split(":");
-    const [newEpoch, newPosition] = id.split(":");
-    if (epoch === newEpoch && Number(newPosition) <= Number(position)) return false;
+    if (!isAfter(id, this.cursor)) return false;
     this.cursor = id;
     return true;
+  }
+
+  /**
+   * Move the cursor to `id`; whether to deliver it: new, and after where its
+   * topic started. @param {string} topic @param {string} id
+   */
+  accept(topic, id) {
+    return this.advance(id) && isAfter(id, this.floors.get(topic));
   }
 
   /** @param {string} cursor */
   reset(cursor) {
     this.cursor = cursor;
+    this.floors.clear();
     this.options.onReset?.();
     for (const s of this.subscriptions) s.onReset?.(cursor);
   }
@@ -275,7 +357,7 @@ export class LiveHub {
   pollAnswered(answer) {
     if (answer.reset && this.cursor) this.reset(answer.cursor);
     for (const event of answer.events) {
-      if (!this.advance(event.id)) continue;
+      if (!this.accept(event.topic, event.id)) continue;
       for (const s of this.subscriptions) {
         if (s.topics.has(event.topic)) s.handler(event.data, { topic: event.topic, id: event.id });
       }
