@@ -51,8 +51,14 @@ def _events(response: Response) -> list[tuple[str, int]]:
     return [
         (frame["event"], orjson.loads(frame["data"])["n"])
         for frame in _frames(response)
-        if "data" in frame and frame.get("event") != "ajaxkit-reset"
+        if "data" in frame and frame.get("event") not in ("ajaxkit-reset", "ajaxkit-open")
     ]
+
+
+def _opening(cursor: str, head: str) -> dict[str, str]:
+    """The first frame of a stream that resumes from ``cursor``, the log's head being ``head``."""
+    data = orjson.dumps({"cursor": cursor, "head": head}).decode()
+    return {"id": cursor, "retry": "3000", "event": "ajaxkit-open", "data": data}
 
 
 def test_L1_sse_headers_and_a_first_frame_with_id_and_retry(client: Client) -> None:
@@ -62,8 +68,28 @@ def test_L1_sse_headers_and_a_first_frame_with_id_and_retry(client: Client) -> N
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-accel-buffering"] == "no"
-    first = _frames(response)[0]
-    assert first == {"id": head, "retry": "3000"}
+    # An event of its own name, so a page's script learns its cursor before
+    # any event: EventSource dispatches nothing for a frame without data.
+    assert _frames(response)[0] == _opening(head, head)
+    assert response.content.startswith(
+        b"id: %s\nretry: 3000\nevent: ajaxkit-open\n"
+        b'data: {"cursor":"%s","head":"%s"}\n\n' % ((head.encode(),) * 3)
+    )
+
+
+def test_L1_a_resumed_streams_first_frame_names_its_cursor_and_the_head(client: Client) -> None:
+    start = _publish(client, "news", 0)
+    _publish(client, "news", 1)
+    head = _publish(client, "chat/a", 2)
+    by_parameter = client.get("/ajax/_live/sse", params={"topic": "news", "cursor": start})
+    by_header = client.get(
+        "/ajax/_live/sse", params={"topic": "news"}, headers={"Last-Event-ID": start}
+    )
+    for response in (by_parameter, by_header):
+        # Its own cursor (a drop mid-backlog resumes there); the head is
+        # where a topic the client just added starts.
+        assert _frames(response)[0] == _opening(start, head)
+        assert _events(response) == [("news", 1)]
 
 
 def _unreachable_redis() -> Any:
@@ -245,7 +271,7 @@ def test_L3_a_stream_without_cursor_starts_where_its_answer_was_decided(
         client.close()
     assert response.status == 200
     assert _events(response) == [("news", 1)]
-    assert _frames(response)[0] == {"id": head, "retry": "3000"}
+    assert _frames(response)[0] == _opening(head, head)
 
 
 def test_L4_an_unresumable_cursor_gets_exactly_one_reset(client: Client) -> None:
@@ -365,20 +391,26 @@ def test_L6_topic_lists_are_validated(client: Client) -> None:
     assert too_many.status == 422
 
 
-def test_L6_the_reset_events_name_is_no_topic(client_class: type[Client]) -> None:
-    # Its events would have the reset's SSE event type: a room a user named
-    # "ajaxkit-reset" made every message a reset to the page's client.
+@pytest.mark.parametrize("name", ["ajaxkit-reset", "ajaxkit-open"])
+def test_L6_the_streams_own_event_names_are_no_topics(
+    client_class: type[Client], name: str
+) -> None:
+    # Their events would have the stream's own SSE event types: a room a
+    # user named "ajaxkit-reset" made every message a reset to the page's
+    # client, and one named "ajaxkit-open" would move its cursor.
     api = Ajax()
     live = Live(api, settings=LiveSettings(heartbeat=0, stream_seconds=0.1))
     live.topic("{room}")
     client = client_class(apis={"/ajax": api})
     try:
         for path in ("/ajax/_live/sse", "/ajax/_live/poll"):
-            response = client.get(path, params={"topic": "ajaxkit-reset"})
+            response = client.get(path, params={"topic": name})
             assert response.status == 422, (path, response)
-            assert response.json()["errors"][0]["parameter"] == "topic"
-        with pytest.raises(ValueError, match="ajaxkit-reset"):
-            live.publish("ajaxkit-reset", {"text": "hi"})
+            error = response.json()["errors"][0]
+            assert error["parameter"] == "topic"
+            assert "event" in error["detail"], error
+        with pytest.raises(ValueError, match=name):
+            live.publish(name, {"text": "hi"})
         assert client.get("/ajax/_live/poll", params={"topic": "lobby"}).status == 200
     finally:
         client.close()
@@ -572,7 +604,7 @@ def test_L2_event_data_encoded_over_several_lines_keeps_its_frame(
         response = client.get("/ajax/_live/sse", params={"topic": "news", "cursor": start})
         events = [
             (frame["id"], frame["event"], orjson.loads(frame["data"]))
-            for frame in _frames(response)
+            for frame in _frames(response)[1:]
             if "event" in frame
         ]
         assert events == [(cursor, "news", MULTILINE), (last, "news", {"n": 3})]

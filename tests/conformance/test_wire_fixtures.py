@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ajaxkit.live.events import Event, reset_frame, retry_frame
+from ajaxkit.live.events import Event, open_frame, reset_frame
 from tests.conformance.clients.base import Client
 
 FIXTURES = Path(__file__).resolve().parent.parent / "protocol"
@@ -84,7 +84,7 @@ def test_batch_pairs_match_the_server(client: Client, pair: dict[str, Any]) -> N
 @pytest.mark.parametrize("frame", SSE["frames"], ids=lambda frame: frame["kind"])
 def test_sse_frames_match_the_fixtures(frame: dict[str, Any]) -> None:
     if frame["kind"] == "open":
-        built = retry_frame(frame["cursor"], frame["retry_ms"])
+        built = open_frame(frame["cursor"], frame["head"], frame["retry_ms"])
     elif frame["kind"] == "reset":
         built = reset_frame(frame["cursor"])
     else:

@@ -91,7 +91,7 @@ test("without EventSource the client long-polls, resuming with each answer's cur
 });
 
 test("an EventSource that keeps failing gives way to long-poll", async () => {
-  const { fetch, calls } = stubFetch([head, hang]);
+  const { fetch, calls } = stubFetch([hang]);
   const client = liveClient(fetch);
   const stop = client.subscribe(["chat/lobby"], () => {});
   await flush();
@@ -99,13 +99,13 @@ test("an EventSource that keeps failing gives way to long-poll", async () => {
   for (let i = 0; i < SSE_FAILURES_BEFORE_POLL; i += 1) source.emit("error");
   await tick();
   assert.ok(source.closed);
-  assert.equal(calls.length, 2);
-  assert.match(calls[1].url, /_live\/poll\?topic=chat%2Flobby/);
+  assert.equal(calls.length, 1);
+  assert.match(calls[0].url, /_live\/poll\?topic=chat%2Flobby/);
   stop();
 });
 
 test("events of topics named error or open are delivered, not taken for the stream failing or opening", async () => {
-  const { fetch, calls } = stubFetch([head, hang]);
+  const { fetch, calls } = stubFetch([hang]);
   const client = liveClient(fetch);
   const got = [], heard = [];
   const stop = client.subscribe(["error", "open"], (data, meta) => got.push([meta.topic, data]), {
@@ -121,14 +121,14 @@ test("events of topics named error or open are delivered, not taken for the stre
   await tick();
   assert.equal(got.length, SSE_FAILURES_BEFORE_POLL + 1);
   assert.ok(!source.closed, "still the same stream");
-  assert.equal(calls.length, 1, "no fallback to long-poll, only the head asked first");
+  assert.equal(calls.length, 0, "no fallback to long-poll");
   assert.deepEqual(heard, ["connecting"]);
   stop();
 });
 
 test("a refused stream (closed by the browser) falls back to poll, whose error reaches onError", async () => {
   const refusal = { type: "about:blank", title: "Forbidden", status: 403, code: "forbidden" };
-  const { fetch } = stubFetch([answer(403, refusal), answer(403, refusal), hang]);
+  const { fetch } = stubFetch([answer(403, refusal), hang]);
   const errors = [];
   const client = liveClient(fetch);
   const stop = client.subscribe(["chat/staff"], () => {}, { onError: (e) => errors.push(e.code) });
@@ -218,7 +218,7 @@ function breakSource(source) {
 
 test("after falling back to long-poll, EventSource is tried again from the shared cursor: nothing lost, nothing twice", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
-  const { fetch, calls } = stubFetch([head, answer(200, sse.poll), hang]);
+  const { fetch, calls } = stubFetch([answer(200, sse.poll), hang]);
   const client = liveClient(fetch);
   const got = [];
   const stop = client.subscribe(["chat/lobby"], (_data, meta) => got.push(meta.id));
@@ -235,18 +235,18 @@ test("after falling back to long-poll, EventSource is tried again from the share
   assert.equal(FakeEventSource.instances.length, 2, "EventSource is tried again");
   const [, again] = FakeEventSource.instances;
   assert.equal(again.url, `https://app.test/ajax/_live/sse?topic=chat%2Flobby&cursor=${encodeURIComponent(second.id)}`);
-  assert.ok(calls[2].init.signal.aborted, "the long-poll in flight was given up");
+  assert.ok(calls[1].init.signal.aborted, "the long-poll in flight was given up");
   // The stream replays from the cursor, which may repeat the poll's events.
   again.feed(open.text + second.text + third.text);
   assert.deepEqual(got, [first.id, second.id, third.id]);
-  assert.equal(calls.length, 3, "no more long-polls");
+  assert.equal(calls.length, 2, "no more long-polls");
   stop();
 });
 
 test("EventSource is tried again only once a long-poll got through, and later each time it fails again", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const down = new TypeError("connection refused");
-  const { fetch, calls } = stubFetch([head, down, down, answer(200, sse.poll), answer(200, sse.poll), hang]);
+  const { fetch, calls } = stubFetch([down, down, answer(200, sse.poll), answer(200, sse.poll), hang]);
   const client = liveClient(fetch);
   const stop = client.subscribe(["chat/lobby"], () => {});
   await flush();
@@ -254,11 +254,11 @@ test("EventSource is tried again only once a long-poll got through, and later ea
   await flush();
   t.mock.timers.tick(SSE_RETRY_MS); // the server is still down: keep polling
   await flush();
-  assert.equal(calls.length, 3);
+  assert.equal(calls.length, 2);
   assert.equal(FakeEventSource.instances.length, 1);
   t.mock.timers.tick(POLL_ERROR_PAUSE_MS * 2);
   await flush();
-  assert.equal(calls.length, 4);
+  assert.equal(calls.length, 3);
   assert.equal(FakeEventSource.instances.length, 2, "the server is back: EventSource again");
   // A stream that keeps failing falls back again, and waits twice as long next time.
   breakSource(FakeEventSource.instances[1]);
@@ -274,19 +274,21 @@ test("EventSource is tried again only once a long-poll got through, and later ea
 
 test("onStatus hears the connection's state: now, and on every change", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
-  const { fetch } = stubFetch([head, answer(200, sse.poll), hang]);
+  const { fetch } = stubFetch([answer(200, sse.poll), hang]);
   const client = liveClient(fetch);
   const heard = [];
   const stop = client.subscribe(["chat/lobby"], () => {}, { onStatus: (s) => heard.push(s) });
   await flush();
   const [source] = FakeEventSource.instances;
-  source.emit("open");
+  source.emit("open"); // the answer's head came, not yet the stream's first frame
+  assert.deepEqual(heard, ["connecting"]);
+  source.feed(open.text);
   source.emit("error"); // the browser reconnects by itself
-  source.emit("open");
+  source.feed(open.text);
   breakSource(source);
   await flush();
   t.mock.timers.tick(SSE_RETRY_MS);
-  FakeEventSource.instances[1].emit("open");
+  FakeEventSource.instances[1].feed(reset.text); // a reset is a first frame too
   assert.deepEqual(heard, ["connecting", "open", "reconnecting", "open", "reconnecting", "polling", "open"]);
   assert.ok(heard.every((s) => LIVE_STATES.includes(s)));
   const late = [];
@@ -308,7 +310,7 @@ test("onStatus without EventSource: polling, and reconnecting while polls fail",
 
 test("after every subscription stopped, the next one starts with EventSource again", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
-  const client = liveClient(stubFetch([head, hang, head]).fetch);
+  const client = liveClient(stubFetch([hang]).fetch);
   const stop = client.subscribe(["chat/lobby"], () => {});
   await flush();
   breakSource(FakeEventSource.instances[0]);
@@ -321,46 +323,94 @@ test("after every subscription stopped, the next one starts with EventSource aga
   assert.deepEqual(heard, ["connecting"]);
 });
 
-test("a stream that got no event yet still resumes from where it started, on long-poll too", async () => {
-  // EventSource keeps the first frame's id to itself: the client asks the
-  // head first, so a fallback to long-poll (or a reopened stream) resumes
-  // from it, rather than from whenever it reconnects, losing the gap.
-  const { fetch, calls } = stubFetch([head, hang]);
+test("a stream is open once its first frame tells its cursor: a drop before then starts afresh", async () => {
+  // EventSource opens once the answer's head came; the stream subscribes and
+  // sends its first frame after that. Told "open" before it, a page that
+  // published and saw the stream drop would have lost its event.
+  const { fetch } = stubFetch([hang]);
+  const client = liveClient(fetch);
+  const heard = [];
+  const stop = client.subscribe(["chat/lobby"], () => {}, { onStatus: (s) => heard.push(s) });
+  const [source] = FakeEventSource.instances;
+  for (let i = 0; i < SSE_FAILURES_BEFORE_POLL; i += 1) {
+    source.emit("open"); // opens, then ends before its first frame (its broker failed)
+    source.emit("error");
+  }
+  await flush();
+  assert.ok(source.closed, "a stream that never sends its first frame gives way to long-poll");
+  assert.deepEqual(heard, ["connecting", "reconnecting"]);
+  stop();
+});
+
+test("a stream sends no request of its own: its first cursor comes from ajaxkit-open", async () => {
+  // EventSource keeps the first frame's id to itself; the frame's
+  // ajaxkit-open event tells the client, so a fallback to long-poll (or a
+  // reopened stream) resumes from where the stream started, rather than
+  // from whenever it reconnects, losing the gap, and no head is asked first.
+  const { fetch, calls } = stubFetch([hang]);
   const client = liveClient(fetch);
   const stop = client.subscribe(["chat/lobby"], () => {});
   await flush();
+  assert.equal(calls.length, 0, "nothing asked before the stream");
   const [source] = FakeEventSource.instances;
-  assert.equal(source.url, `https://app.test/ajax/_live/sse?topic=chat%2Flobby&cursor=${encodeURIComponent(open.cursor)}`);
+  assert.equal(source.url, "https://app.test/ajax/_live/sse?topic=chat%2Flobby");
   source.feed(open.text);
   breakSource(source);
   await flush();
-  assert.equal(calls.at(-1).url, `https://app.test/ajax/_live/poll?topic=chat%2Flobby&cursor=${encodeURIComponent(open.cursor)}&timeout=25`);
+  assert.equal(calls.length, 1, "only the long-poll it fell back to");
+  assert.equal(calls[0].url, `https://app.test/ajax/_live/poll?topic=chat%2Flobby&cursor=${encodeURIComponent(open.cursor)}&timeout=25`);
   stop();
+});
+
+test("a topic added before any event reopens the stream from the cursor ajaxkit-open gave", async () => {
+  const { fetch, calls } = stubFetch([hang]);
+  const client = liveClient(fetch);
+  client.subscribe(["chat/lobby"], () => {});
+  FakeEventSource.instances[0].feed(open.text);
+  client.subscribe(["news"], () => {});
+  await flush();
+  assert.equal(FakeEventSource.instances[1].url, `https://app.test/ajax/_live/sse?topic=chat%2Flobby&topic=news&cursor=${encodeURIComponent(open.cursor)}`);
+  assert.equal(calls.length, 0);
 });
 
 /** An event of `topic` at position `n` of the fixture's log, as SSE text. */
 const frame = (topic, n) => `id: ab12:${n}\nevent: ${topic}\ndata: {"n":${n}}\n\n`;
 
-test("a topic added later starts from now: none of its earlier events is replayed", async () => {
-  const now = answer(200, { cursor: "ab12:5", reset: false, events: [] });
-  const { fetch, calls } = stubFetch([head, now]);
+/** The first frame of a stream resuming from ab12:`cursor`, the log's head at ab12:`head`. */
+const opening = (cursor, head) =>
+  `id: ab12:${cursor}\nretry: 3000\nevent: ajaxkit-open\ndata: {"cursor":"ab12:${cursor}","head":"ab12:${head}"}\n\n`;
+
+test("a topic added later starts from now, the head ajaxkit-open names: none of its earlier events is replayed", async () => {
+  const { fetch, calls } = stubFetch([hang]);
   const client = liveClient(fetch);
   const lobby = [], news = [];
   client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
   await flush();
-  FakeEventSource.instances[0].feed(frame("chat/lobby", 1));
+  FakeEventSource.instances[0].feed(opening(0, 0) + frame("chat/lobby", 1));
   client.subscribe(["news"], (d) => news.push(d.n));
   await flush();
-  assert.equal(calls[1].url, "https://app.test/ajax/_live/poll?topic=news", "the head, for the added topic");
   const [, current] = FakeEventSource.instances;
   assert.match(current.url, /cursor=ab12%3A1$/, "the topic kept resumes from its cursor");
-  current.feed(frame("news", 3) + frame("chat/lobby", 4) + frame("news", 6));
+  current.feed(opening(1, 5) + frame("news", 3) + frame("chat/lobby", 4) + frame("news", 6));
   assert.deepEqual(lobby, [1, 4]);
   assert.deepEqual(news, [6]);
+  assert.equal(calls.length, 0, "no head asked for the added topic");
+});
+
+test("a topic added while long-polling still asks the head, as a long-poll cannot tell it", async () => {
+  const now = answer(200, { cursor: "ab12:5", reset: false, events: [] });
+  const { fetch, calls } = stubFetch([head, hang, now, hang]);
+  const client = createClient({ ...quick, fetch, EventSource: null });
+  client.subscribe(["chat/lobby"], () => {});
+  await flush();
+  client.subscribe(["news"], () => {});
+  await flush();
+  assert.equal(calls[2].url, "https://app.test/ajax/_live/poll?topic=news", "the head, for the added topic");
+  assert.match(calls[3].url, /topic=chat%2Flobby&topic=news&cursor=ab12%3A0&timeout=25$/);
 });
 
 test("a topic added with a cursor starts from it; the topics kept repeat nothing", async () => {
-  const client = liveClient(stubFetch([head]).fetch);
+  const client = liveClient(stubFetch([hang]).fetch);
   const lobby = [], news = [];
   client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
   await flush();

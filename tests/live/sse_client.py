@@ -2,7 +2,9 @@
 
 Follows the WHATWG "event stream interpretation": ``id`` sets the last event
 id even on a frame without data; a frame is dispatched at a blank line only
-when it has data; comments are ignored.
+when it has data; comments are ignored.  Like a page listening to its
+topics (and to ``ajaxkit-reset``), it keeps no ``ajaxkit-open`` event: that
+one only tells where the stream starts, which its ``id`` records.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def read_stream(url: str, received: Received, *, timeout: float = 10.0) -> Itera
             if line == "":
                 if event_id is not None:
                     received.last_event_id = event_id
-                if data:
+                if data and event != "ajaxkit-open":
                     received.events.append(
                         (received.last_event_id, event or "message", "\n".join(data))
                     )

@@ -188,6 +188,8 @@ def test_idle_streams_get_heartbeats_and_a_disconnect_frees_the_subscription(
             lines = response.iter_lines()
             assert next(lines).startswith("id: ")
             assert next(lines).startswith("retry: ")
+            assert next(lines) == "event: ajaxkit-open"
+            assert next(lines).startswith('data: {"cursor":')
             assert next(lines) == ""
             assert next(lines) == ":"  # the heartbeat comment
             subscriptions = httpx.get(f"{base}/ajax/_stats").json()["subscriptions"]

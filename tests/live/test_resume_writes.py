@@ -40,9 +40,11 @@ def _hub(make_broker: MakeBroker) -> tuple[Ajax, Live, str]:
 
 
 def _numbers(body: bytes) -> list[int]:
-    """The ``n`` of every event frame in ``body``, in order."""
+    """The ``n`` of every event frame in ``body``, in order (not the stream's own open frame)."""
     numbers = []
     for block in body.split(b"\n\n"):
+        if b"\nevent: ajaxkit-open\n" in block:
+            continue
         for line in block.split(b"\n"):
             if line.startswith(b"data: "):
                 numbers.append(orjson.loads(line[6:])["n"])

@@ -8,12 +8,13 @@ imports a web framework, and only :mod:`ajaxkit.live.redis` imports redis
 from __future__ import annotations
 
 from ajaxkit.live.broker import Backlog, Broker, Opened
-from ajaxkit.live.events import RESET_EVENT, Cursor, Event, parse_cursor
+from ajaxkit.live.events import OPEN_EVENT, RESET_EVENT, Cursor, Event, parse_cursor
 from ajaxkit.live.hub import Authorize, Live, LiveSettings, TopicRule, make_broker
 from ajaxkit.live.memory import MemoryBroker
 from ajaxkit.live.subscription import Subscription
 
 __all__ = [
+    "OPEN_EVENT",
     "RESET_EVENT",
     "Authorize",
     "Backlog",

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import orjson
 
 __all__ = [
+    "OPEN_EVENT",
     "RESET_EVENT",
     "TOPIC_LENGTH",
     "Cursor",
@@ -31,11 +32,11 @@ __all__ = [
     "cursor_frame",
     "data_lines",
     "format_position",
+    "open_frame",
     "parse_cursor",
     "parse_position",
     "reset_frame",
     "reset_message",
-    "retry_frame",
     "shown",
     "validate_topic",
 ]
@@ -45,6 +46,11 @@ Position = tuple[int, int]
 
 #: The SSE event name of the one frame sent when a cursor cannot be resumed.
 RESET_EVENT = "ajaxkit-reset"
+#: The SSE event name of a stream's first frame: where it resumes, and the head.
+OPEN_EVENT = "ajaxkit-open"
+# Event names of the stream's own frames: a topic of one of these names
+# would have its events taken for them.
+_OWN_EVENTS = (RESET_EVENT, OPEN_EVENT)
 
 _POSITION = re.compile(r"\A([0-9]{1,20})(?:-([0-9]{1,20}))?\Z")
 _EPOCH = re.compile(r"\A[0-9a-zA-Z_]{1,64}\Z")
@@ -115,16 +121,20 @@ def client_cursor(text: str | None) -> Cursor | None:
 def validate_topic(topic: str) -> str:
     """``topic`` unchanged, or ``ValueError`` if it cannot travel in a frame or a URL.
 
-    Nor may it be :data:`RESET_EVENT`: its frames would carry the reset's
-    event type, and every client would take them for resets.
+    Nor may it be :data:`RESET_EVENT` or :data:`OPEN_EVENT`: its frames
+    would carry the event type of the stream's own, and every client would
+    take them for resets, or for a stream opening.
     """
     if not isinstance(topic, str) or not _TOPIC.match(topic) or topic.endswith("/"):
         raise ValueError(
             f"Invalid topic {shown(topic, _SHOWN)}: 1-{TOPIC_LENGTH} printable characters, "
             "no control characters, not starting or ending with '/'."
         )
-    if topic == RESET_EVENT:
-        raise ValueError(f"Invalid topic {topic!r}: the name of the reset event is no topic.")
+    if topic in _OWN_EVENTS:
+        raise ValueError(
+            f"Invalid topic {topic!r}: the name of the stream's own event "
+            f"(one of {', '.join(_OWN_EVENTS)}) is no topic."
+        )
     return topic
 
 
@@ -200,9 +210,22 @@ def cursor_frame(cursor: str) -> bytes:
     return b"id: %s\n\n" % cursor.encode()
 
 
-def retry_frame(cursor: str, retry_ms: int) -> bytes:
-    """The first frame of a stream: sets the client's cursor and reconnection delay."""
-    return b"id: %s\nretry: %d\n\n" % (cursor.encode(), retry_ms)
+def open_frame(cursor: str, head: str, retry_ms: int) -> bytes:
+    """The first frame of a stream: sets the client's cursor and reconnection delay.
+
+    It is also an :data:`OPEN_EVENT` whose data names ``cursor`` (where the
+    stream resumes) and ``head`` (the log's head as the server answered),
+    since a page's script cannot read an ``id`` alone: EventSource
+    dispatches no event for a frame without data.  Only listeners of that
+    name hear it (``onmessage`` and topic listeners do not).
+    """
+    data = orjson.dumps({"cursor": cursor, "head": head})
+    return b"id: %s\nretry: %d\nevent: %s\ndata: %s\n\n" % (
+        cursor.encode(),
+        retry_ms,
+        OPEN_EVENT.encode(),
+        data,
+    )
 
 
 def comment_frame(text: bytes = b"") -> bytes:

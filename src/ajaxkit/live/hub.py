@@ -51,7 +51,7 @@ from ajaxkit.exceptions import (
     ValidationFailed,
 )
 from ajaxkit.live.broker import Backlog, Broker, broker_reached
-from ajaxkit.live.events import client_cursor, reset_frame, retry_frame, validate_topic
+from ajaxkit.live.events import client_cursor, open_frame, reset_frame, validate_topic
 from ajaxkit.live.feed import Feed
 from ajaxkit.live.models import RowTopics, change_message, model_topic
 from ajaxkit.live.settings import LiveSettings
@@ -382,7 +382,7 @@ class Live:
         # the 200: it subscribes only once the response has begun, and an
         # event published meanwhile (by a page told "open") is its backlog.
         start = request.headers.get("last-event-id") or cursor or head
-        source = _SseSource(self, topics, start, user_key(request.user))
+        source = _SseSource(self, topics, start, head, user_key(request.user))
         return Stream(source, media_type="text/event-stream", headers=SSE_HEADERS)
 
     async def _reachable(self) -> str:
@@ -528,12 +528,15 @@ class _SseSource:
     write of it, and the server's flow control paces the rest.
     """
 
-    __slots__ = ("_feed", "_hub", "_opening", "_start", "_topics", "_who")
+    __slots__ = ("_feed", "_head", "_hub", "_opening", "_start", "_topics", "_who")
 
-    def __init__(self, hub: Live, topics: frozenset[str], start: str | None, who: str | None):
+    def __init__(
+        self, hub: Live, topics: frozenset[str], start: str | None, head: str, who: str | None
+    ):
         self._hub = hub
         self._topics = topics
         self._start = start
+        self._head = head
         self._who = who
         self._opening = b""
         self._feed: Feed | None = None
@@ -548,7 +551,9 @@ class _SseSource:
             buffer_bytes=hub.settings.buffer_bytes,
             user_key=self._who,
         )
-        self._opening = _opening_frame(self._feed.first, self._start, hub.settings.retry_ms)
+        self._opening = _opening_frame(
+            self._feed.first, self._start, self._head, hub.settings.retry_ms
+        )
         hub._heartbeat.ensure_running()
 
     def take(self) -> bytes:
@@ -578,13 +583,13 @@ class _SseSource:
             self._feed.close()
 
 
-def _opening_frame(first: Backlog, start: str | None, retry: int) -> bytes:
-    """The id (and retry) frame before anything else, or the reset a cursor gets."""
+def _opening_frame(first: Backlog, start: str | None, head: str, retry: int) -> bytes:
+    """The open frame (id, retry, cursor, head) before anything else, or a cursor's reset."""
     if first.reset:
         return reset_frame(first.cursor) + b"retry: %d\n\n" % retry
     # The id stays the client's own cursor until an event moves it, so a
     # drop in the middle of the backlog resumes from the right place.
-    return retry_frame(start if start and first.events else first.cursor, retry)
+    return open_frame(start if start and first.events else first.cursor, head, retry)
 
 
 # What the OpenAPI document cannot read off the signatures: the topics are

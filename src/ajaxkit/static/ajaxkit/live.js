@@ -5,10 +5,11 @@
  * they change; long-poll when EventSource is missing or keeps failing, and
  * EventSource again once it may work (SSE_RETRY_MS).
  *
- * The client always holds a cursor: before its first connection it asks a
- * long-poll without cursor for the head (EventSource keeps the id of a frame
- * without data to itself), so every reconnect, on either transport, resumes.
- * A topic added later starts from now (the head then), or from the cursor
+ * The client always holds a cursor once connected: a stream's first frame,
+ * OPEN_EVENT, names it (EventSource keeps the id of a frame without data to
+ * itself), and a long-poll without cursor answers it; so every reconnect,
+ * on either transport, resumes. A topic added later starts from now (the
+ * head OPEN_EVENT names; a long-poll asks it first), or from the cursor
  * given for it: never from the connection's cursor, which would replay it.
  * See docs/live.md for the server side and the cursor rules.
  */
@@ -19,6 +20,8 @@ export const SSE_ROUTE = "_live/sse";
 export const POLL_ROUTE = "_live/poll";
 /** The event telling the client it missed events it cannot get back. */
 export const RESET_EVENT = "ajaxkit-reset";
+/** A stream's first event: `{cursor, head}`, where it resumes and the log's head. */
+export const OPEN_EVENT = "ajaxkit-open";
 /** Errors in a row, with no event in between, before SSE gives way to long-poll. */
 export const SSE_FAILURES_BEFORE_POLL = 3;
 /** Seconds one long-poll may wait on the server (it caps this at `poll_timeout`). */
@@ -43,7 +46,8 @@ export const SSE_RETRY_MS = 5000;
 /**
  * What `onStatus` hears about the live connection a client shares:
  * - "connecting": the first connection, with no answer yet;
- * - "open": the EventSource is open, so events arrive as they are published;
+ * - "open": the stream sent its first frame (OPEN_EVENT, or a reset), so
+ *   events arrive as they are published;
  * - "polling": long-poll answers (no EventSource, or it failed): events arrive too;
  * - "reconnecting": the connection dropped; the client keeps trying by itself.
  * There is no "closed": a subscription hears until it is stopped, and a
@@ -107,6 +111,8 @@ export class LiveHub {
     this.floors = new Map();
     /** Cursors given to subscribe() for topics the connection adds. @type {Map<string, string>} */
     this.given = new Map();
+    /** Topics added to a stream that start at the head its OPEN_EVENT names. @type {string[]} */
+    this.pending = [];
     this.generation = 0;
   }
 
@@ -156,30 +162,35 @@ export class LiveHub {
       this.state = "connecting";
       this.cursor = null;
       this.floors.clear();
+      this.pending = [];
       return;
     }
-    // Without a cursor, long-poll's first answer is the head: no need to ask first.
+    // Without a cursor, the stream's OPEN_EVENT or long-poll's first answer
+    // gives it; topics added but not started yet (the stream failed first)
+    // are added still.
     const added = this.cursor
-      ? topics.filter((t) => before.length && !before.includes(t))
-      : this.usePoll ? [] : topics;
+      ? topics.filter((t) => (before.length && !before.includes(t)) || this.pending.includes(t))
+      : [];
     const given = this.given;
     this.given = new Map();
+    const unknown = added.filter((t) => !given.has(t));
+    this.pending = this.usePoll ? [] : unknown;
     /** @param {string | null} head */
     const start = (head) => {
       if (generation !== this.generation) return; // the topics changed meanwhile
-      if (!this.cursor) this.cursor = head;
-      else this.startAdded(topics, added, given, head);
+      if (this.cursor) this.startAdded(topics, added, given, head);
       if (this.usePoll) this.startPolling(topics);
       else this.openSource(topics);
     };
-    const unknown = added.filter((t) => !given.has(t));
-    if (unknown.length) this.head(unknown).then(start);
+    // A long-poll cannot tell the head of the log: ask it for the topics added.
+    if (this.usePoll && unknown.length) this.head(unknown).then(start);
     else start(null);
   }
 
   /**
-   * Start `added` topics at their given cursor, or at `head`; the connection
-   * resumes from the earliest, and each topic skips what comes before its start.
+   * Start `added` topics at their given cursor, or at `head` (none yet: the
+   * stream's OPEN_EVENT names it, see `opened`); the connection resumes from
+   * the earliest, and each topic skips what comes before its start.
    * @param {string[]} topics @param {string[]} added
    * @param {Map<string, string>} given @param {string | null} head
    */
@@ -235,21 +246,36 @@ export class LiveHub {
     for (const topic of topics) {
       source.addEventListener(topic, (e) => this.deliver(topic, /** @type {MessageEvent} */ (e)));
     }
-    source.addEventListener(RESET_EVENT, (e) => {
-      const data = JSON.parse(/** @type {MessageEvent} */ (e).data);
-      this.reset(data.cursor);
-    });
-    // An event of a topic named "open" or "error" has the same type as the
-    // stream's own: only the stream's (no data) tells of its state.
-    source.addEventListener("open", (e) => {
-      if (isTopicEvent(e)) return;
-      this.failures = 0;
-      this.sseRetry = SSE_RETRY_MS;
-      this.report("open");
-    });
+    // The stream is open once its first frame came (OPEN_EVENT, or a reset
+    // instead), not at EventSource's "open": that is the answer's head only,
+    // the stream subscribes and tells its cursor after it.
+    for (const type of [OPEN_EVENT, RESET_EVENT]) {
+      source.addEventListener(type, (e) => {
+        if (source !== this.source) return;
+        this.failures = 0;
+        this.sseRetry = SSE_RETRY_MS;
+        const data = JSON.parse(/** @type {MessageEvent} */ (e).data);
+        if (type === OPEN_EVENT) this.opened(data);
+        else this.reset(data.cursor);
+        this.report("open");
+      });
+    }
+    // An event of a topic named "error" has the same type as the stream's
+    // own: only the stream's (no data) tells of a failure.
     source.addEventListener("error", (e) => {
       if (!isTopicEvent(e)) this.sourceFailed(source);
     });
+  }
+
+  /**
+   * The stream's first frame: its cursor is the client's first, and the
+   * topics just added start at the head (their events up to it are old).
+   * @param {{cursor: string, head: string}} data
+   */
+  opened({ cursor, head }) {
+    if (!this.cursor) this.cursor = cursor;
+    for (const topic of this.pending) this.floors.set(topic, head);
+    this.pending = [];
   }
 
   /** @param {EventSource} source */
@@ -325,6 +351,7 @@ export class LiveHub {
   reset(cursor) {
     this.cursor = cursor;
     this.floors.clear();
+    this.pending = [];
     this.options.onReset?.();
     for (const s of this.subscriptions) s.onReset?.(cursor);
   }
