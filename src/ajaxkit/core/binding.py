@@ -49,6 +49,7 @@ from ajaxkit.core.blanks import (
 )
 from ajaxkit.core.body import BODY_METHODS
 from ajaxkit.core.fielderrors import field_errors, located, too_many_errors
+from ajaxkit.core.jsonvalues import INT_DETAIL, INT_RANGE
 from ajaxkit.core.platform import declared_platforms
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
@@ -71,9 +72,6 @@ UnknownFields = Literal["ignore", "reject"]
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset, Sequence, typing.Sequence)
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset)
-#: The integers a bound value may hold: what databases and orjson can store.
-INT_RANGE = (-(2**63), 2**63 - 1)
-_INT_DETAIL = f"Input should be an integer from {INT_RANGE[0]} to {INT_RANGE[1]}"
 _FLOAT_DETAIL = "Input should be a finite number"
 
 
@@ -421,7 +419,7 @@ _CONTAINERS = (dict, list, tuple, set, frozenset, BaseModel)
 
 def _unwritable_scalar(loc: tuple[str, ...], value: Any) -> Unwritable | None:
     if isinstance(value, int) and not INT_RANGE[0] <= value <= INT_RANGE[1]:
-        return Unwritable(loc, _INT_DETAIL, "int_out_of_range")
+        return Unwritable(loc, INT_DETAIL, "int_out_of_range")
     if isinstance(value, float) and not math.isfinite(value):
         return Unwritable(loc, _FLOAT_DETAIL, "finite_number")
     return None

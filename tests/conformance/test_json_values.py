@@ -1,0 +1,57 @@
+"""Rules U13 on: a value sent is the value a handler sees, or a 4xx naming it.
+
+Each way JSON text (or a form) can be read as something else than what was
+sent, tried on every client: the answer is the exact value or a problem
+pointing at it, never a value quietly changed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conformance.clients.base import Client
+from tests.conformance.test_protocol import assert_problem
+
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        (b'{"id": 123456789012345678901234567890}', "#/id"),
+        (b'{"ids": [1, -9223372036854775809]}', "#/ids/1"),
+        (b'{"a": {"b/c": 18446744073709551616}}', "#/a/b~1c"),
+        (b"[0, 99999999999999999999999]", "#/1"),
+        (b"123456789012345678901234567890", "#"),
+    ],
+)
+def test_U13_an_integer_past_64_bits_is_422_never_a_rounded_float(
+    client: Client, body: bytes, pointer: str
+) -> None:
+    # orjson read it as the nearest float: the handler saw 1.2345678901234568e+29.
+    problem = assert_problem(
+        client.post("/ajax/echo", content=body, headers=JSON), 422, "validation_failed"
+    )
+    assert problem["errors"] == [
+        {"pointer": pointer, "detail": problem["errors"][0]["detail"], "code": "int_out_of_range"}
+    ]
+    assert "9223372036854775807" in problem["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"phone": "1234567890123456789012345", "n": 1}',
+        b'{"max": 18446744073709551615, "min": -9223372036854775808}',
+        b'{"x": 123456789012345678901234567890.5, "y": 1e30}',
+        b'{"digits": "12345678901234567890", "key12345678901234567890": 2}',
+    ],
+)
+def test_U13_long_digit_runs_that_are_no_wide_integer_pass_exactly(
+    client: Client, body: bytes
+) -> None:
+    response = client.post("/ajax/echo", content=body, headers=JSON)
+    assert response.status == 200, response.content
+    assert response.json() == json.loads(body)
