@@ -211,7 +211,7 @@ class WebSocket:
         except orjson.JSONDecodeError as exc:
             raise MalformedJSON(f"The WebSocket message is not valid JSON: {exc.msg}.") from exc
         raw = data.encode("utf-8") if isinstance(data, str) else data
-        check_json_text(raw, value, "The WebSocket message")
+        check_json_text(raw, value)
         return value
 
     async def _refuse_flood(self) -> None:
