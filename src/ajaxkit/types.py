@@ -86,6 +86,12 @@ class MultiDict(Mapping[str, str]):
         """
         return [value for key, value in self._pairs if key in keys]
 
+    def repeated(self) -> list[str]:
+        """The keys given more than once, in the order first given."""
+        if len(self._pairs) == len(self._lists):
+            return []
+        return [key for key, values in self._lists.items() if len(values) > 1]
+
     def multi_items(self) -> list[tuple[str, str]]:
         """Every ``(key, value)`` pair, repeated keys included."""
         return [(k, v) for k, values in self._lists.items() for v in values]

@@ -55,3 +55,41 @@ def test_U13_long_digit_runs_that_are_no_wide_integer_pass_exactly(
     response = client.post("/ajax/echo", content=body, headers=JSON)
     assert response.status == 200, response.content
     assert response.json() == json.loads(body)
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+TWICE_MULTIPART = (
+    b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\na\r\n'
+    b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\nb\r\n'
+    b'--b\r\nContent-Disposition: form-data; name="count"\r\n\r\n1\r\n--b--\r\n'
+)
+
+
+@pytest.mark.parametrize("kind", ["form", "multipart", "query"])
+def test_U14_a_scalar_parameter_sent_twice_is_422_naming_it(client: Client, kind: str) -> None:
+    # The last value was bound and the first dropped unsaid: title "b".
+    if kind == "query":
+        response = client.get("/ajax/params/required?title=a&count=1&title=b")
+        where = {"parameter": "title"}
+    else:
+        body, headers = (
+            (b"title=a&count=1&title=b", FORM)
+            if kind == "form"
+            else (TWICE_MULTIPART, {"Content-Type": "multipart/form-data; boundary=b"})
+        )
+        response = client.post("/ajax/params/required", content=body, headers=headers)
+        where = {"pointer": "#/title"}
+    problem = assert_problem(response, 422, "validation_failed")
+    [error] = problem["errors"]
+    assert {k: error[k] for k in where} == where
+    assert error["code"] == "multiple_values"
+    assert "2 times" in error["detail"]
+
+
+def test_U14_repeats_of_list_parameters_and_of_other_names_still_bind(client: Client) -> None:
+    response = client.get("/ajax/params/lists?ids=1&ids=2&_=1&_=2&other=a&other=b")
+    assert response.json()["ids"] == [1, 2]
+    response = client.post(
+        "/ajax/params/required", content=b"title=a&count=1&x=1&x=2", headers=FORM
+    )
+    assert response.json() == {"title": "a", "count": 1}

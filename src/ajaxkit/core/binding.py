@@ -282,6 +282,7 @@ class Binder:
         if source is None:
             raw: dict[str, Any] = {}
         elif isinstance(source, MultiDict):
+            self._refuse_repeated(source.repeated(), request)
             raw = {
                 name: source.getlist(name) if name in self.list_names else source[name]
                 for name in source
@@ -296,6 +297,8 @@ class Binder:
         for name in self.file_names:
             if name in request.files:
                 uploads = request.files[name]
+                if len(uploads) > 1:
+                    self._refuse_repeated([name], request)
                 raw[name] = uploads if name in self.list_names else uploads[-1]
         self._gather_bracketed(request.files, raw)
         return raw
@@ -316,6 +319,33 @@ class Binder:
                     raw[name] = source.getlist_any((name, bracketed))
                 else:  # uploads: request.files keeps no order across names
                     raw[name] = [*raw.get(name, ()), *source[bracketed]]
+
+    def _refuse_repeated(self, names: list[str], request: AjaxRequest) -> None:
+        """A 422 for each scalar parameter among ``names``, sent more than once (rule U14).
+
+        Binding the last value would drop the others unsaid; a ``list[...]``
+        parameter takes them all, and other names are not ours to judge.
+        """
+        scalars = [n for n in names if n in self.known and n not in self.list_names]
+        if not scalars:
+            return
+        is_parameter = self._is_parameter(request.method in BODY_METHODS)
+        errors = [
+            located(
+                (name,),
+                _REPEATED_DETAIL.format(name=name, n=self._count(name, request)),
+                "multiple_values",
+                is_parameter,
+            )
+            for name in scalars
+        ]
+        raise ValidationFailed(errors)
+
+    @staticmethod
+    def _count(name: str, request: AjaxRequest) -> int:
+        source = request.data if request.method in BODY_METHODS else request.query
+        found = len(source.getlist(name)) if isinstance(source, MultiDict) else 0
+        return found or len(request.files.get(name, ()))
 
     def _refuse_unknown(self, raw: Mapping[str, Any], from_body: bool) -> None:
         # ``_``-prefixed query names are cache busters (jQuery's ``_=<time>``),
@@ -433,6 +463,12 @@ def _children(value: Any) -> Iterable[tuple[Any, Any]]:
     if isinstance(value, BaseModel):
         return value.__dict__.items()
     return ()
+
+
+_REPEATED_DETAIL = (
+    "Input should be one value; {name!r} was sent {n} times "
+    "(a list[...] parameter takes every value)"
+)
 
 
 def _say_member(errors: list[FieldError], member_details: Mapping[str, str]) -> list[FieldError]:
