@@ -282,7 +282,8 @@ class Binder:
         if source is None:
             raw: dict[str, Any] = {}
         elif isinstance(source, MultiDict):
-            self._refuse_repeated(source.repeated(), request)
+            if source.repeated:
+                self._refuse_repeated(source.repeated, request)
             raw = {
                 name: source.getlist(name) if name in self.list_names else source[name]
                 for name in source
@@ -320,7 +321,7 @@ class Binder:
                 else:  # uploads: request.files keeps no order across names
                     raw[name] = [*raw.get(name, ()), *source[bracketed]]
 
-    def _refuse_repeated(self, names: list[str], request: AjaxRequest) -> None:
+    def _refuse_repeated(self, names: Sequence[str], request: AjaxRequest) -> None:
         """A 422 for each scalar parameter among ``names``, sent more than once (rule U14).
 
         Binding the last value would drop the others unsaid; a ``list[...]``
