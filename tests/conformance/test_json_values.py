@@ -1,4 +1,4 @@
-"""Rules U13 on: a value sent is the value a handler sees, or a 4xx naming it.
+"""Rules U13 and U14: a value sent is the value a handler sees, or a 4xx naming it.
 
 Each way JSON text (or a form) can be read as something else than what was
 sent, tried on every client: the answer is the exact value or a problem
@@ -8,6 +8,7 @@ pointing at it, never a value quietly changed.
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -93,3 +94,28 @@ def test_U14_repeats_of_list_parameters_and_of_other_names_still_bind(client: Cl
         "/ajax/params/required", content=b"title=a&count=1&x=1&x=2", headers=FORM
     )
     assert response.json() == {"title": "a", "count": 1}
+
+
+def test_a_repeated_key_keeps_its_last_value_as_json_parse_does(client: Client) -> None:
+    response = client.post(
+        "/ajax/echo", content=b'{"a": 1, "b": {"c": 1, "c": 2}, "a": 3}', headers=JSON
+    )
+    assert response.json() == {"a": 3, "b": {"c": 2}}
+
+
+def test_nan_and_infinities_in_a_result_are_null_as_json_stringify_writes_them(
+    client: Client,
+) -> None:
+    assert client.get("/ajax/encode/edges/non-finite").json() == {"x": [1.5, None, None, None]}
+
+
+def test_E5_an_integer_past_64_bits_in_a_result_is_a_logged_500_never_rounded(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="ajaxkit"):
+        response = client.get("/ajax/encode/edges/wide")
+    problem = assert_problem(response, 500, "encoding_failed")
+    assert problem["instance"].startswith("urn:uuid:")
+    messages = [r.getMessage() for r in caplog.records if r.name == "ajaxkit"]
+    assert any("edges" in m and problem["instance"][9:] in m for m in messages), messages
+    assert any("64 bits" in m for m in messages), messages
