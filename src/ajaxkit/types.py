@@ -52,9 +52,13 @@ class MultiDict(Mapping[str, str]):
     ``d[key]`` and ``d.get(key)`` give the last value, as Django and
     Starlette do; ``d.getlist(key)`` gives all of them in order, and
     ``d.getlist_any(keys)`` those of several keys in the order given.
+
+    Attributes:
+        repeated: the keys given more than once, in the order first given
+            (empty when none is).
     """
 
-    __slots__ = ("_lists", "_pairs")
+    __slots__ = ("_lists", "_pairs", "repeated")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         pairs = tuple(items)
@@ -63,6 +67,11 @@ class MultiDict(Mapping[str, str]):
             lists.setdefault(key, []).append(value)
         self._lists = lists
         self._pairs = pairs  # the order across keys, which _lists loses
+        # Asked of every query and form a handler binds: worked out here,
+        # where it is one length comparison, so that asking costs nothing.
+        self.repeated: tuple[str, ...] = (
+            () if len(pairs) == len(lists) else tuple(k for k, v in lists.items() if len(v) > 1)
+        )
 
     def __getitem__(self, key: str) -> str:
         return self._lists[key][-1]

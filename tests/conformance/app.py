@@ -544,6 +544,14 @@ def _encoding_endpoints(api: Ajax) -> None:
     def bad(request: AjaxRequest) -> dict[str, Any]:
         return {"thing": threading.Lock()}
 
+    @api.endpoint("encode/edges/{kind}")
+    def edges(request: AjaxRequest, kind: str) -> Any:
+        values: dict[str, Any] = {
+            "wide": {"x": 2**64},
+            "non-finite": {"x": [1.5, float("nan"), float("inf"), -float("inf")]},
+        }
+        return values[kind]
+
 
 def _error_endpoints(api: Ajax, natives: Natives) -> None:
     @api.endpoint("errors/boom")

@@ -38,6 +38,7 @@ DELIBERATE = frozenset(
     {
         "errors/boom",
         "encode/bad",
+        "encode/edges/{kind}",
         "results/mismatch",
         "errors/native/{kind}",
         "errors/native-bare/{kind}",

@@ -49,6 +49,7 @@ from ajaxkit.core.blanks import (
 )
 from ajaxkit.core.body import BODY_METHODS
 from ajaxkit.core.fielderrors import field_errors, located, too_many_errors
+from ajaxkit.core.jsonvalues import INT_DETAIL, INT_RANGE
 from ajaxkit.core.platform import declared_platforms
 from ajaxkit.exceptions import FieldError, ValidationFailed
 from ajaxkit.types import AjaxRequest, MultiDict, UploadedFile
@@ -71,9 +72,6 @@ UnknownFields = Literal["ignore", "reject"]
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset, Sequence, typing.Sequence)
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset)
-#: The integers a bound value may hold: what databases and orjson can store.
-INT_RANGE = (-(2**63), 2**63 - 1)
-_INT_DETAIL = f"Input should be an integer from {INT_RANGE[0]} to {INT_RANGE[1]}"
 _FLOAT_DETAIL = "Input should be a finite number"
 
 
@@ -284,6 +282,8 @@ class Binder:
         if source is None:
             raw: dict[str, Any] = {}
         elif isinstance(source, MultiDict):
+            if source.repeated:
+                self._refuse_repeated(source.repeated, request)
             raw = {
                 name: source.getlist(name) if name in self.list_names else source[name]
                 for name in source
@@ -298,6 +298,8 @@ class Binder:
         for name in self.file_names:
             if name in request.files:
                 uploads = request.files[name]
+                if len(uploads) > 1:
+                    self._refuse_repeated([name], request)
                 raw[name] = uploads if name in self.list_names else uploads[-1]
         self._gather_bracketed(request.files, raw)
         return raw
@@ -318,6 +320,33 @@ class Binder:
                     raw[name] = source.getlist_any((name, bracketed))
                 else:  # uploads: request.files keeps no order across names
                     raw[name] = [*raw.get(name, ()), *source[bracketed]]
+
+    def _refuse_repeated(self, names: Sequence[str], request: AjaxRequest) -> None:
+        """A 422 for each scalar parameter among ``names``, sent more than once (rule U14).
+
+        Binding the last value would drop the others unsaid; a ``list[...]``
+        parameter takes them all, and other names are not ours to judge.
+        """
+        scalars = [n for n in names if n in self.known and n not in self.list_names]
+        if not scalars:
+            return
+        is_parameter = self._is_parameter(request.method in BODY_METHODS)
+        errors = [
+            located(
+                (name,),
+                _REPEATED_DETAIL.format(name=name, n=self._count(name, request)),
+                "multiple_values",
+                is_parameter,
+            )
+            for name in scalars
+        ]
+        raise ValidationFailed(errors)
+
+    @staticmethod
+    def _count(name: str, request: AjaxRequest) -> int:
+        source = request.data if request.method in BODY_METHODS else request.query
+        found = len(source.getlist(name)) if isinstance(source, MultiDict) else 0
+        return found or len(request.files.get(name, ()))
 
     def _refuse_unknown(self, raw: Mapping[str, Any], from_body: bool) -> None:
         # ``_``-prefixed query names are cache busters (jQuery's ``_=<time>``),
@@ -421,7 +450,7 @@ _CONTAINERS = (dict, list, tuple, set, frozenset, BaseModel)
 
 def _unwritable_scalar(loc: tuple[str, ...], value: Any) -> Unwritable | None:
     if isinstance(value, int) and not INT_RANGE[0] <= value <= INT_RANGE[1]:
-        return Unwritable(loc, _INT_DETAIL, "int_out_of_range")
+        return Unwritable(loc, INT_DETAIL, "int_out_of_range")
     if isinstance(value, float) and not math.isfinite(value):
         return Unwritable(loc, _FLOAT_DETAIL, "finite_number")
     return None
@@ -435,6 +464,12 @@ def _children(value: Any) -> Iterable[tuple[Any, Any]]:
     if isinstance(value, BaseModel):
         return value.__dict__.items()
     return ()
+
+
+_REPEATED_DETAIL = (
+    "Input should be one value; {name!r} was sent {n} times "
+    "(a list[...] parameter takes every value)"
+)
 
 
 def _say_member(errors: list[FieldError], member_details: Mapping[str, str]) -> list[FieldError]:

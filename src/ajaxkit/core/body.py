@@ -15,6 +15,7 @@ import orjson
 
 from ajaxkit.core.collector import collector_held
 from ajaxkit.core.digits import parse_natural
+from ajaxkit.core.jsonvalues import check_json_text
 from ajaxkit.core.multipart import parse_multipart
 from ajaxkit.core.paramcount import too_many_params
 from ajaxkit.exceptions import (
@@ -135,11 +136,14 @@ HELD_PARSE_SIZE = 32 * 1024
 def _parse_json(raw: bytes) -> Any:
     try:
         if len(raw) < HELD_PARSE_SIZE:
-            return orjson.loads(raw)
-        with collector_held():
-            return orjson.loads(raw)
+            value = orjson.loads(raw)
+        else:
+            with collector_held():
+                value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise MalformedJSON(f"The request body is not valid JSON: {exc.msg}.") from exc
+    check_json_text(raw, value)
+    return value
 
 
 def _parse_urlencoded(raw: bytes, max_fields: int | None = None) -> MultiDict:

@@ -50,6 +50,7 @@ from ajaxkit.core.asgi import Message, Receive, Scope, Send
 from ajaxkit.core.effects import Flow, arun
 from ajaxkit.core.encoding import UnencodableValue
 from ajaxkit.core.errors import error_context
+from ajaxkit.core.jsonvalues import check_json_text
 from ajaxkit.core.message_rate import MessageMeter
 from ajaxkit.core.pipeline import complete, with_step_headers
 from ajaxkit.core.steps import load_user
@@ -201,12 +202,17 @@ class WebSocket:
 
         Raises:
             MalformedJSON: the message is not JSON (closes with 4400 if not caught).
+            ValidationFailed: it holds an integer JSON readers cannot hold
+                exactly (closes with 4422 if not caught), as a body would (U13).
         """
         data = await self.receive()
         try:
-            return orjson.loads(data)
+            value = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             raise MalformedJSON(f"The WebSocket message is not valid JSON: {exc.msg}.") from exc
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        check_json_text(raw, value)
+        return value
 
     async def _refuse_flood(self) -> None:
         """Close the session of a client over its ``message_rate`` (W7).

@@ -12,7 +12,8 @@ The client sends JSON messages, the server answers with JSON messages:
 - anything else, or a refused topic → ``{"type": "error", "code",
   "detail"[, "topics"]}``; the connection stays open.  So it does when the
   broker cannot be reached (``service_unavailable``, logged once as SSE's
-  and long-poll's 503 are): the command then changes nothing, and may be
+  and long-poll's 503 are, its ``instance`` the logged error id as theirs
+  is: ``"urn:uuid:…"``): the command then changes nothing, and may be
   sent again.
 
 A command naming more than ``max_topics`` topics is refused before any of
@@ -172,10 +173,12 @@ class LiveSocket:
         except ServiceUnavailable as down:
             # Under the endpoint's name, as the session's own errors are (W4).
             where = self._hub._socket.__qualname__
-            log_server_error(
-                self._hub.api.settings, self._ws.request, where, down, str(uuid.uuid4())
-            )
-            await self._error(down.code, str(down.detail), _echoed(asked))
+            error_id = str(uuid.uuid4())
+            log_server_error(self._hub.api.settings, self._ws.request, where, down, error_id)
+            # The id the log record has, named as an HTTP problem names it
+            # (its ``instance``), so what the client saw can be looked up.
+            instance = f"urn:uuid:{error_id}"
+            await self._error(down.code, str(down.detail), _echoed(asked), instance)
             return False
         return True
 
@@ -298,10 +301,14 @@ class LiveSocket:
         await self._quiet()
         await self._ws.send(orjson.dumps(message).decode())
 
-    async def _error(self, code: str, detail: str, topics: list[str] | None = None) -> None:
+    async def _error(
+        self, code: str, detail: str, topics: list[str] | None = None, instance: str | None = None
+    ) -> None:
         error: dict[str, Any] = {"type": "error", "code": code, "detail": detail}
         if topics is not None:
             error["topics"] = topics
+        if instance is not None:
+            error["instance"] = instance
         await self._reply(error)
 
 
