@@ -423,3 +423,57 @@ test("a topic added with a cursor starts from it; the topics kept repeat nothing
   assert.deepEqual(lobby, [4, 5]);
   assert.deepEqual(news, [3]);
 });
+
+test("a topic added before the last added one had an event keeps its start: nothing replayed", async () => {
+  const client = liveClient(stubFetch([hang]).fetch);
+  const lobby = [], news = [], sport = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  FakeEventSource.instances[0].feed(opening(0, 0) + frame("chat/lobby", 1));
+  client.subscribe(["news"], (d) => news.push(d.n));
+  await flush();
+  FakeEventSource.instances[1].feed(opening(1, 5));
+  // news starts at 5 and has had no event yet when sport is added.
+  client.subscribe(["sport"], (d) => sport.push(d.n));
+  await flush();
+  const [, , current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A1$/);
+  current.feed(opening(1, 7) + frame("news", 3) + frame("chat/lobby", 4) + frame("news", 6) + frame("sport", 8));
+  assert.deepEqual(lobby, [1, 4]);
+  assert.deepEqual(news, [6], "news's events before it was added are not replayed");
+  assert.deepEqual(sport, [8]);
+});
+
+test("a topic added with a cursor keeps it when another is added before its first event", async () => {
+  const client = liveClient(stubFetch([hang]).fetch);
+  const lobby = [], news = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  FakeEventSource.instances[0].feed(opening(0, 0) + frame("chat/lobby", 4));
+  client.subscribe(["news"], (d) => news.push(d.n), { cursor: "ab12:2" });
+  await flush();
+  client.subscribe(["sport"], () => {});
+  await flush();
+  const [, , current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A2$/);
+  current.feed(opening(2, 6) + frame("news", 3) + frame("chat/lobby", 4) + frame("chat/lobby", 5));
+  assert.deepEqual(lobby, [4, 5], "the lobby's event 4 is not shown twice");
+  assert.deepEqual(news, [3]);
+});
+
+test("a start a topic has passed is forgotten: a stream reopened later repeats nothing", async () => {
+  const client = liveClient(stubFetch([hang]).fetch);
+  const news = [];
+  client.subscribe(["chat/lobby"], () => {});
+  await flush();
+  FakeEventSource.instances[0].feed(opening(0, 0) + frame("chat/lobby", 4));
+  client.subscribe(["news"], (d) => news.push(d.n), { cursor: "ab12:2" });
+  await flush();
+  FakeEventSource.instances[1].feed(opening(2, 5) + frame("news", 3) + frame("chat/lobby", 4) + frame("news", 5));
+  client.subscribe(["sport"], () => {});
+  await flush();
+  const [, , current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A5$/);
+  current.feed(opening(5, 5) + frame("news", 6));
+  assert.deepEqual(news, [3, 5, 6]);
+});

@@ -190,14 +190,23 @@ export class LiveHub {
   /**
    * Start `added` topics at their given cursor, or at `head` (none yet: the
    * stream's OPEN_EVENT names it, see `opened`); the connection resumes from
-   * the earliest, and each topic skips what comes before its start.
+   * the earliest, and each topic skips what comes before its start. A topic
+   * kept keeps its own start until it is passed: one added just before may
+   * have had no event yet, so the cursor alone would replay its earlier ones.
    * @param {string[]} topics @param {string[]} added
    * @param {Map<string, string>} given @param {string | null} head
    */
   startAdded(topics, added, given, head) {
     const kept = /** @type {string} */ (this.cursor);
+    /** @param {string} t */
+    const keptFrom = (t) => {
+      const floor = this.floors.get(t);
+      return floor && isAfter(floor, kept) ? floor : kept;
+    };
+    /** @param {string} t */
+    const startOf = (t) => (added.includes(t) ? given.get(t) || head || kept : keptFrom(t));
     /** @type {Map<string, string>} */
-    const starts = new Map(topics.map((t) => [t, added.includes(t) ? given.get(t) || head || kept : kept]));
+    const starts = new Map(topics.map((t) => [t, startOf(t)]));
     let from = kept;
     for (const at of starts.values()) if (isAfter(from, at)) from = at;
     this.cursor = from;
