@@ -477,3 +477,28 @@ test("a start a topic has passed is forgotten: a stream reopened later repeats n
   current.feed(opening(5, 5) + frame("news", 6));
   assert.deepEqual(news, [3, 5, 6]);
 });
+
+test("topics named open, error or message hear only their events; the stream's own still drive it", async () => {
+  const { fetch, calls } = stubFetch([hang]);
+  const client = liveClient(fetch);
+  const got = [], heard = [];
+  const stop = client.subscribe(["error", "message", "open"], (data, meta) => got.push([meta.topic, data.n]), {
+    onStatus: (s) => heard.push(s),
+  });
+  await flush();
+  const [source] = FakeEventSource.instances;
+  source.emit("open"); // EventSource's own, without data
+  source.feed(opening(0, 0) + frame("open", 1) + frame("message", 2) + frame("error", 3));
+  assert.deepEqual(got, [["open", 1], ["message", 2], ["error", 3]]);
+  assert.deepEqual(heard, ["connecting", "open"]);
+  for (let i = 0; i < SSE_FAILURES_BEFORE_POLL; i += 1) {
+    source.emit("error"); // the browser reconnects by itself
+    source.emit("open");
+  }
+  await flush();
+  assert.equal(got.length, 3, "no event made up of the stream's own");
+  assert.deepEqual(heard, ["connecting", "open", "reconnecting"]);
+  assert.ok(source.closed, "errors in a row with no event between give way to long-poll");
+  assert.match(calls[0].url, /_live\/poll\?topic=error&topic=message&topic=open&cursor=ab12%3A3&/);
+  stop();
+});

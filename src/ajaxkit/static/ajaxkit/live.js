@@ -252,8 +252,10 @@ export class LiveHub {
     // Credentials as fetch sends them (same-origin): cookies never go to another site.
     const source = new ES(this.url(SSE_ROUTE, topics));
     this.source = source;
+    // EventSource dispatches its own "open" and "error" (no data) to the
+    // listeners of topics of those names too: they are not the topic's.
     for (const topic of topics) {
-      source.addEventListener(topic, (e) => this.deliver(topic, /** @type {MessageEvent} */ (e)));
+      source.addEventListener(topic, (e) => isTopicEvent(e) && this.deliver(topic, /** @type {MessageEvent} */ (e)));
     }
     // The stream is open once its first frame came (OPEN_EVENT, or a reset
     // instead), not at EventSource's "open": that is the answer's head only,
@@ -269,8 +271,7 @@ export class LiveHub {
         this.report("open");
       });
     }
-    // An event of a topic named "error" has the same type as the stream's
-    // own: only the stream's (no data) tells of a failure.
+    // Nor is a topic's "error" event a failure of the stream.
     source.addEventListener("error", (e) => {
       if (!isTopicEvent(e)) this.sourceFailed(source);
     });
