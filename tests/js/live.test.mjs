@@ -502,3 +502,23 @@ test("topics named open, error or message hear only their events; the stream's o
   assert.match(calls[0].url, /_live\/poll\?topic=error&topic=message&topic=open&cursor=ab12%3A3&/);
   stop();
 });
+
+test("long-polling, a topic added while the head for the last one is asked keeps that one from now", async () => {
+  const at = (cursor, events = []) => answer(200, { cursor, reset: false, events });
+  const event = (topic, n) => ({ id: `ab12:${n}`, topic, data: { n } });
+  const { fetch, calls } = stubFetch([
+    head, hang, hang, at("ab12:5"),
+    at("ab12:7", [event("news", 3), event("chat/lobby", 4), event("news", 6), event("sport", 7)]),
+    hang,
+  ]);
+  const client = createClient({ ...quick, fetch, EventSource: null });
+  const lobby = [], news = [], sport = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  client.subscribe(["news"], (d) => news.push(d.n));
+  await flush(); // its head is asked, and not answered yet
+  client.subscribe(["sport"], (d) => sport.push(d.n));
+  await flush();
+  assert.equal(calls[3].url, "https://app.test/ajax/_live/poll?topic=news&topic=sport", "the head, for both");
+  assert.deepEqual([lobby, news, sport], [[4], [6], [7]]);
+});

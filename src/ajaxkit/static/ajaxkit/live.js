@@ -166,19 +166,22 @@ export class LiveHub {
       return;
     }
     // Without a cursor, the stream's OPEN_EVENT or long-poll's first answer
-    // gives it; topics added but not started yet (the stream failed first)
-    // are added still.
+    // gives it; topics added but not started yet (the stream failed first,
+    // or the head asked for them is not answered yet) are added still, from
+    // the cursor given for them if any.
     const added = this.cursor
       ? topics.filter((t) => (before.length && !before.includes(t)) || this.pending.includes(t))
       : [];
-    const given = this.given;
-    this.given = new Map();
+    const given = new Map([...this.given].filter(([t]) => added.includes(t)));
+    this.given = given;
     const unknown = added.filter((t) => !given.has(t));
-    this.pending = this.usePoll ? [] : unknown;
+    this.pending = added;
     /** @param {string | null} head */
     const start = (head) => {
       if (generation !== this.generation) return; // the topics changed meanwhile
       if (this.cursor) this.startAdded(topics, added, given, head);
+      this.given = new Map();
+      this.pending = this.usePoll ? [] : unknown;
       if (this.usePoll) this.startPolling(topics);
       else this.openSource(topics);
     };
