@@ -165,3 +165,56 @@ def test_a_stream_dropped_before_its_first_event_resumes_where_it_started(
         finally:
             page.close()
     assert got == {"got": ["in the gap"], "polls": 0}, "the stream's first frame gave the cursor"
+
+
+# Topics named as EventSource's own events, each frame once per stream; the
+# stream ends after them, so Chromium fires its own "error" and reconnects.
+_OWN_NAMES_STREAM = (
+    'id: x:0\nretry: 100\nevent: ajaxkit-open\ndata: {"cursor":"x:0","head":"x:0"}\n\n'
+    "id: x:1\nevent: open\ndata: 1\n\n"
+    "id: x:2\nevent: message\ndata: 2\n\n"
+    "id: x:3\nevent: error\ndata: 3\n\n"
+)
+
+
+def test_topics_named_as_eventsource_events_hear_only_their_own(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # Chromium dispatches its own "open" and "error" events (no data) to a
+    # topic's listeners of the same name; taken for the topic's, they threw.
+    with serving(tmp_path) as server:
+        page = browser.new_page()
+        failures: list[str] = []
+        page.on("pageerror", lambda error: failures.append(str(error)))
+        page.route(
+            "**/_live/sse?*",
+            lambda route: route.fulfill(
+                status=200, content_type="text/event-stream", body=_OWN_NAMES_STREAM
+            ),
+        )
+        try:
+            page.goto(server)
+            page.wait_for_selector("html[data-ready=yes]", timeout=10_000)
+            heard = page.evaluate(
+                """async () => {
+                    const { createClient } = await import('/ajax/ajaxkit.js');
+                    const api = createClient();
+                    const got = [], states = [];
+                    const show = (n, { topic }) => got.push([topic, n]);
+                    api.subscribe(['error', 'message', 'open'], show, {
+                        onStatus: (state) => states.push(state),
+                    });
+                    const deadline = Date.now() + 5000;
+                    while (states.filter((s) => s === 'open').length < 3 && Date.now() < deadline) {
+                        await new Promise((resolve) => setTimeout(resolve, 50));
+                    }
+                    return { got, states: states.slice(0, 4) };
+                }"""
+            )
+        finally:
+            page.close()
+    assert failures == []
+    assert heard == {
+        "got": [["open", 1], ["message", 2], ["error", 3]],
+        "states": ["connecting", "open", "reconnecting", "open"],
+    }

@@ -423,3 +423,102 @@ test("a topic added with a cursor starts from it; the topics kept repeat nothing
   assert.deepEqual(lobby, [4, 5]);
   assert.deepEqual(news, [3]);
 });
+
+test("a topic added before the last added one had an event keeps its start: nothing replayed", async () => {
+  const client = liveClient(stubFetch([hang]).fetch);
+  const lobby = [], news = [], sport = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  FakeEventSource.instances[0].feed(opening(0, 0) + frame("chat/lobby", 1));
+  client.subscribe(["news"], (d) => news.push(d.n));
+  await flush();
+  FakeEventSource.instances[1].feed(opening(1, 5));
+  // news starts at 5 and has had no event yet when sport is added.
+  client.subscribe(["sport"], (d) => sport.push(d.n));
+  await flush();
+  const [, , current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A1$/);
+  current.feed(opening(1, 7) + frame("news", 3) + frame("chat/lobby", 4) + frame("news", 6) + frame("sport", 8));
+  assert.deepEqual(lobby, [1, 4]);
+  assert.deepEqual(news, [6], "news's events before it was added are not replayed");
+  assert.deepEqual(sport, [8]);
+});
+
+test("a topic added with a cursor keeps it when another is added before its first event", async () => {
+  const client = liveClient(stubFetch([hang]).fetch);
+  const lobby = [], news = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  FakeEventSource.instances[0].feed(opening(0, 0) + frame("chat/lobby", 4));
+  client.subscribe(["news"], (d) => news.push(d.n), { cursor: "ab12:2" });
+  await flush();
+  client.subscribe(["sport"], () => {});
+  await flush();
+  const [, , current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A2$/);
+  current.feed(opening(2, 6) + frame("news", 3) + frame("chat/lobby", 4) + frame("chat/lobby", 5));
+  assert.deepEqual(lobby, [4, 5], "the lobby's event 4 is not shown twice");
+  assert.deepEqual(news, [3]);
+});
+
+test("a start a topic has passed is forgotten: a stream reopened later repeats nothing", async () => {
+  const client = liveClient(stubFetch([hang]).fetch);
+  const news = [];
+  client.subscribe(["chat/lobby"], () => {});
+  await flush();
+  FakeEventSource.instances[0].feed(opening(0, 0) + frame("chat/lobby", 4));
+  client.subscribe(["news"], (d) => news.push(d.n), { cursor: "ab12:2" });
+  await flush();
+  FakeEventSource.instances[1].feed(opening(2, 5) + frame("news", 3) + frame("chat/lobby", 4) + frame("news", 5));
+  client.subscribe(["sport"], () => {});
+  await flush();
+  const [, , current] = FakeEventSource.instances;
+  assert.match(current.url, /cursor=ab12%3A5$/);
+  current.feed(opening(5, 5) + frame("news", 6));
+  assert.deepEqual(news, [3, 5, 6]);
+});
+
+test("topics named open, error or message hear only their events; the stream's own still drive it", async () => {
+  const { fetch, calls } = stubFetch([hang]);
+  const client = liveClient(fetch);
+  const got = [], heard = [];
+  const stop = client.subscribe(["error", "message", "open"], (data, meta) => got.push([meta.topic, data.n]), {
+    onStatus: (s) => heard.push(s),
+  });
+  await flush();
+  const [source] = FakeEventSource.instances;
+  source.emit("open"); // EventSource's own, without data
+  source.feed(opening(0, 0) + frame("open", 1) + frame("message", 2) + frame("error", 3));
+  assert.deepEqual(got, [["open", 1], ["message", 2], ["error", 3]]);
+  assert.deepEqual(heard, ["connecting", "open"]);
+  for (let i = 0; i < SSE_FAILURES_BEFORE_POLL; i += 1) {
+    source.emit("error"); // the browser reconnects by itself
+    source.emit("open");
+  }
+  await flush();
+  assert.equal(got.length, 3, "no event made up of the stream's own");
+  assert.deepEqual(heard, ["connecting", "open", "reconnecting"]);
+  assert.ok(source.closed, "errors in a row with no event between give way to long-poll");
+  assert.match(calls[0].url, /_live\/poll\?topic=error&topic=message&topic=open&cursor=ab12%3A3&/);
+  stop();
+});
+
+test("long-polling, a topic added while the head for the last one is asked keeps that one from now", async () => {
+  const at = (cursor, events = []) => answer(200, { cursor, reset: false, events });
+  const event = (topic, n) => ({ id: `ab12:${n}`, topic, data: { n } });
+  const { fetch, calls } = stubFetch([
+    head, hang, hang, at("ab12:5"),
+    at("ab12:7", [event("news", 3), event("chat/lobby", 4), event("news", 6), event("sport", 7)]),
+    hang,
+  ]);
+  const client = createClient({ ...quick, fetch, EventSource: null });
+  const lobby = [], news = [], sport = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  client.subscribe(["news"], (d) => news.push(d.n));
+  await flush(); // its head is asked, and not answered yet
+  client.subscribe(["sport"], (d) => sport.push(d.n));
+  await flush();
+  assert.equal(calls[3].url, "https://app.test/ajax/_live/poll?topic=news&topic=sport", "the head, for both");
+  assert.deepEqual([lobby, news, sport], [[4], [6], [7]]);
+});

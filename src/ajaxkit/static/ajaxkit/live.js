@@ -166,19 +166,22 @@ export class LiveHub {
       return;
     }
     // Without a cursor, the stream's OPEN_EVENT or long-poll's first answer
-    // gives it; topics added but not started yet (the stream failed first)
-    // are added still.
+    // gives it; topics added but not started yet (the stream failed first,
+    // or the head asked for them is not answered yet) are added still, from
+    // the cursor given for them if any.
     const added = this.cursor
       ? topics.filter((t) => (before.length && !before.includes(t)) || this.pending.includes(t))
       : [];
-    const given = this.given;
-    this.given = new Map();
+    const given = new Map([...this.given].filter(([t]) => added.includes(t)));
+    this.given = given;
     const unknown = added.filter((t) => !given.has(t));
-    this.pending = this.usePoll ? [] : unknown;
+    this.pending = added;
     /** @param {string | null} head */
     const start = (head) => {
       if (generation !== this.generation) return; // the topics changed meanwhile
       if (this.cursor) this.startAdded(topics, added, given, head);
+      this.given = new Map();
+      this.pending = this.usePoll ? [] : unknown;
       if (this.usePoll) this.startPolling(topics);
       else this.openSource(topics);
     };
@@ -190,14 +193,23 @@ export class LiveHub {
   /**
    * Start `added` topics at their given cursor, or at `head` (none yet: the
    * stream's OPEN_EVENT names it, see `opened`); the connection resumes from
-   * the earliest, and each topic skips what comes before its start.
+   * the earliest, and each topic skips what comes before its start. A topic
+   * kept keeps its own start until it is passed: one added just before may
+   * have had no event yet, so the cursor alone would replay its earlier ones.
    * @param {string[]} topics @param {string[]} added
    * @param {Map<string, string>} given @param {string | null} head
    */
   startAdded(topics, added, given, head) {
     const kept = /** @type {string} */ (this.cursor);
+    /** @param {string} t */
+    const keptFrom = (t) => {
+      const floor = this.floors.get(t);
+      return floor && isAfter(floor, kept) ? floor : kept;
+    };
+    /** @param {string} t */
+    const startOf = (t) => (added.includes(t) ? given.get(t) || head || kept : keptFrom(t));
     /** @type {Map<string, string>} */
-    const starts = new Map(topics.map((t) => [t, added.includes(t) ? given.get(t) || head || kept : kept]));
+    const starts = new Map(topics.map((t) => [t, startOf(t)]));
     let from = kept;
     for (const at of starts.values()) if (isAfter(from, at)) from = at;
     this.cursor = from;
@@ -243,8 +255,10 @@ export class LiveHub {
     // Credentials as fetch sends them (same-origin): cookies never go to another site.
     const source = new ES(this.url(SSE_ROUTE, topics));
     this.source = source;
+    // EventSource dispatches its own "open" and "error" (no data) to the
+    // listeners of topics of those names too: they are not the topic's.
     for (const topic of topics) {
-      source.addEventListener(topic, (e) => this.deliver(topic, /** @type {MessageEvent} */ (e)));
+      source.addEventListener(topic, (e) => isTopicEvent(e) && this.deliver(topic, /** @type {MessageEvent} */ (e)));
     }
     // The stream is open once its first frame came (OPEN_EVENT, or a reset
     // instead), not at EventSource's "open": that is the answer's head only,
@@ -260,8 +274,7 @@ export class LiveHub {
         this.report("open");
       });
     }
-    // An event of a topic named "error" has the same type as the stream's
-    // own: only the stream's (no data) tells of a failure.
+    // Nor is a topic's "error" event a failure of the stream.
     source.addEventListener("error", (e) => {
       if (!isTopicEvent(e)) this.sourceFailed(source);
     });
