@@ -150,6 +150,11 @@ export class LiveHub {
     const topics = this.topics();
     const key = topics.join("\n");
     if (key === this.topicKey && !force) return;
+    // Some topic's start is on its way (the stream's first frame, or the
+    // head asked): reopening now would drop it, and that topic would start
+    // later than it was subscribed, losing the events in between. The
+    // change waits for it (`started`).
+    if (topics.length && this.topicKey && !force && this.starting()) return;
     const before = this.topicKey ? this.topicKey.split("\n") : [];
     this.topicKey = key;
     this.close();
@@ -186,8 +191,18 @@ export class LiveHub {
       else this.openSource(topics);
     };
     // A long-poll cannot tell the head of the log: ask it for the topics added.
-    if (this.usePoll && unknown.length) this.head(unknown).then(start);
+    if (this.usePoll && unknown.length) this.head(unknown).then(start).then(() => this.started());
     else start(null);
+  }
+
+  /** Whether a start is on its way: the client's first cursor, or the head for topics added. */
+  starting() {
+    return !this.cursor || this.pending.length > 0;
+  }
+
+  /** A start came: make the topic changes that waited for it. */
+  started() {
+    this.reconnect();
   }
 
   /**
@@ -272,6 +287,7 @@ export class LiveHub {
         if (type === OPEN_EVENT) this.opened(data);
         else this.reset(data.cursor);
         this.report("open");
+        this.started();
       });
     }
     // Nor is a topic's "error" event a failure of the stream.
@@ -315,7 +331,7 @@ export class LiveHub {
   retrySource() {
     if (!this.usePoll) return;
     this.sseDue = true;
-    if (this.state === "polling") this.useSource();
+    if (this.state === "polling" && !this.starting()) this.useSource();
   }
 
   useSource() {
@@ -382,6 +398,7 @@ export class LiveHub {
         this.pollAnswered(answer);
         this.report("polling");
         if (this.sseDue) return this.useSource();
+        this.started();
         pause = POLL_ERROR_PAUSE_MS;
       } catch (error) {
         if (controller.signal.aborted) return;
