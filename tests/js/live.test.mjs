@@ -589,3 +589,17 @@ test("a topic added while the stream's first frame is on its way keeps the start
   server.receive();
   assert.deepEqual([lobby, news, sport], [[1, 5], [2, 3], [4]]);
 });
+
+test("a cursor given to a later subscribe() before the stream's first frame starts only its topics there", async () => {
+  const server = liveServer();
+  const client = liveClient(stubFetch([hang]).fetch);
+  const lobby = [], news = [];
+  server.publish("news", "chat/lobby"); // 1, 2: before anyone subscribed
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  client.subscribe(["news"], (d) => news.push(d.n), { cursor: "ab12:0" });
+  server.settle();
+  server.publish("chat/lobby", "news"); // 3, 4
+  server.receive();
+  assert.deepEqual(lobby, [3], "the lobby's event before its subscribe() is not replayed");
+  assert.deepEqual(news, [1, 4], "news starts at its cursor");
+});

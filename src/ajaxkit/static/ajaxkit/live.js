@@ -124,8 +124,10 @@ export class LiveHub {
   subscribe(topics, handler, extra = {}) {
     const { cursor, ...callbacks } = extra;
     // A page rendered at a known cursor starts there, so nothing published
-    // between rendering and connecting is lost; so do the topics it adds.
-    if (cursor && !this.cursor) this.cursor = cursor;
+    // between rendering and connecting is lost; so do the topics it adds,
+    // even before the connection has its own cursor: that is the start of
+    // the topics it has already, not this cursor.
+    if (cursor && !this.topicKey) this.cursor = cursor;
     else if (cursor) for (const t of topics) this.given.set(t, cursor);
     /** @type {Subscription} */
     const subscription = { topics: new Set(topics), handler, ...callbacks };
