@@ -603,3 +603,26 @@ test("a cursor given to a later subscribe() before the stream's first frame star
   assert.deepEqual(lobby, [3], "the lobby's event before its subscribe() is not replayed");
   assert.deepEqual(news, [1, 4], "news starts at its cursor");
 });
+
+test("long-polling, a head that could not be had is asked again: the topic added replays nothing", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const at = (cursor, events = []) => answer(200, { cursor, reset: false, events });
+  const event = (topic, n) => ({ id: `ab12:${n}`, topic, data: { n } });
+  const offline = new TypeError("offline");
+  const { fetch, calls } = stubFetch([
+    head, hang, offline, at("ab12:5"),
+    at("ab12:7", [event("news", 3), event("chat/lobby", 4), event("news", 6)]),
+    hang,
+  ]);
+  const client = createClient({ ...quick, fetch, EventSource: null });
+  const lobby = [], news = [], errors = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  client.subscribe(["news"], (d) => news.push(d.n), { onError: (e) => errors.push(e) });
+  await flush();
+  assert.deepEqual(errors.map((e) => e.cause), [offline], "the failure is told as a failed long-poll's");
+  t.mock.timers.tick(POLL_ERROR_PAUSE_MS);
+  await flush();
+  assert.equal(calls[3].url, "https://app.test/ajax/_live/poll?topic=news", "the head, asked again");
+  assert.deepEqual([lobby, news], [[4], [6]]);
+});

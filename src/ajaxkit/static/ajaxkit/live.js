@@ -238,17 +238,36 @@ export class LiveHub {
 
   /**
    * The head of the log now, from a long-poll without cursor (it answers at
-   * once); null when it cannot be had (the connection then reports why).
+   * once), asked again after a failure as a long-poll is: started at the
+   * cursor instead, the topics would replay their earlier events as new.
+   * Null once the connection is closed.
    * @param {string[]} topics @returns {Promise<string | null>}
    */
   async head(topics) {
+    const controller = new AbortController();
+    this.polling = controller;
     const query = new URLSearchParams(topics.map((t) => ["topic", t]));
-    try {
-      const answer = await this.options.poll(`${this.options.base}/${POLL_ROUTE}?${query}`, new AbortController().signal);
-      return answer?.cursor || null;
-    } catch {
-      return null;
+    let pause = POLL_ERROR_PAUSE_MS;
+    while (!controller.signal.aborted) {
+      try {
+        const answer = await this.options.poll(`${this.options.base}/${POLL_ROUTE}?${query}`, controller.signal);
+        if (!controller.signal.aborted) return answer.cursor;
+      } catch (error) {
+        if (!controller.signal.aborted) pause = await this.failed(error, pause);
+      }
     }
+    return null;
+  }
+
+  /**
+   * Tell the subscribers a long-poll failed, and wait `pause` ms before the next.
+   * @param {unknown} error @param {number} pause @returns {Promise<number>} the pause after the next failure
+   */
+  async failed(error, pause) {
+    this.report("reconnecting");
+    for (const s of this.subscriptions) s.onError?.(error);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    return Math.min(pause * 2, 30_000);
   }
 
   close() {
@@ -404,10 +423,7 @@ export class LiveHub {
         pause = POLL_ERROR_PAUSE_MS;
       } catch (error) {
         if (controller.signal.aborted) return;
-        this.report("reconnecting");
-        for (const s of this.subscriptions) s.onError?.(error);
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(pause * 2, 30_000);
+        pause = await this.failed(error, pause);
       }
     }
   }
