@@ -503,14 +503,17 @@ test("topics named open, error or message hear only their events; the stream's o
   stop();
 });
 
-test("long-polling, a topic added while the head for the last one is asked keeps that one from now", async () => {
+test("long-polling, a topic added while the head for the last one is asked waits for it: each keeps its own", async () => {
   const at = (cursor, events = []) => answer(200, { cursor, reset: false, events });
   const event = (topic, n) => ({ id: `ab12:${n}`, topic, data: { n } });
-  const { fetch, calls } = stubFetch([
-    head, hang, hang, at("ab12:5"),
-    at("ab12:7", [event("news", 3), event("chat/lobby", 4), event("news", 6), event("sport", 7)]),
-    hang,
-  ]);
+  let answerNews;
+  const newsHead = () => new Promise((resolve) => { answerNews = () => resolve(at("ab12:5")); });
+  const later = (call) => {
+    if (call.url.endsWith("?topic=sport")) return at("ab12:6");
+    if (!call.url.includes("topic=sport&cursor=ab12%3A0&")) return hang();
+    return at("ab12:7", [event("news", 3), event("chat/lobby", 4), event("sport", 5), event("news", 6), event("sport", 7)]);
+  };
+  const { fetch, calls } = stubFetch([head, hang, newsHead, later]);
   const client = createClient({ ...quick, fetch, EventSource: null });
   const lobby = [], news = [], sport = [];
   client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
@@ -519,6 +522,107 @@ test("long-polling, a topic added while the head for the last one is asked keeps
   await flush(); // its head is asked, and not answered yet
   client.subscribe(["sport"], (d) => sport.push(d.n));
   await flush();
-  assert.equal(calls[3].url, "https://app.test/ajax/_live/poll?topic=news&topic=sport", "the head, for both");
+  assert.equal(calls.length, 3, "sport waits for news's head");
+  answerNews();
+  await flush();
+  const heads = calls.map((c) => c.url).filter((url) => !url.includes("cursor="));
+  assert.deepEqual(heads.slice(1), ["https://app.test/ajax/_live/poll?topic=news", "https://app.test/ajax/_live/poll?topic=sport"]);
   assert.deepEqual([lobby, news, sport], [[4], [6], [7]]);
+});
+
+/**
+ * A server's log behind the fake streams: `answer()` answers each stream
+ * opened since (its first frame, then the backlog after its cursor, at the
+ * head as it is then), `publish()` sends an event to the streams answered,
+ * and `receive()` hands the client what they sent, as the network would.
+ */
+function liveServer() {
+  const log = [];
+  const sent = new Map();
+  const topicsOf = (source) => new URL(source.url).searchParams.getAll("topic");
+  const server = {
+    answer() {
+      for (const source of FakeEventSource.instances) {
+        if (source.closed || sent.has(source)) continue;
+        const cursor = new URL(source.url).searchParams.get("cursor");
+        const from = cursor ? Number(cursor.split(":")[1]) : log.length;
+        const backlog = log.map((topic, i) => [topic, i + 1]).slice(from).filter(([t]) => topicsOf(source).includes(t));
+        sent.set(source, opening(from, log.length) + backlog.map(([t, n]) => frame(t, n)).join(""));
+      }
+    },
+    publish(...topics) {
+      for (const topic of topics) {
+        log.push(topic);
+        for (const [source, text] of sent) {
+          if (topicsOf(source).includes(topic)) sent.set(source, text + frame(topic, log.length));
+        }
+      }
+    },
+    receive() {
+      for (const [source, text] of sent) {
+        sent.set(source, "");
+        if (!source.closed) source.feed(text);
+      }
+    },
+    /** Answer and read until no stream is left unanswered. */
+    settle() {
+      for (let i = 0; i < 5; i += 1) { server.answer(); server.receive(); }
+    },
+  };
+  return server;
+}
+
+test("a topic added while the stream's first frame is on its way keeps the start that frame names", async () => {
+  const server = liveServer();
+  const client = liveClient(stubFetch([hang]).fetch);
+  const lobby = [], news = [], sport = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  server.settle();
+  server.publish("chat/lobby"); // 1
+  server.receive();
+  client.subscribe(["news"], (d) => news.push(d.n));
+  server.answer(); // the stream for news is answered at head 1...
+  server.publish("news"); // 2, after news was subscribed
+  client.subscribe(["sport"], (d) => sport.push(d.n)); // ...before its first frame is read
+  server.settle();
+  server.publish("news", "sport", "chat/lobby"); // 3, 4, 5
+  server.receive();
+  assert.deepEqual([lobby, news, sport], [[1, 5], [2, 3], [4]]);
+});
+
+test("a cursor given to a later subscribe() before the stream's first frame starts only its topics there", async () => {
+  const server = liveServer();
+  const client = liveClient(stubFetch([hang]).fetch);
+  const lobby = [], news = [];
+  server.publish("news", "chat/lobby"); // 1, 2: before anyone subscribed
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  client.subscribe(["news"], (d) => news.push(d.n), { cursor: "ab12:0" });
+  server.settle();
+  server.publish("chat/lobby", "news"); // 3, 4
+  server.receive();
+  assert.deepEqual(lobby, [3], "the lobby's event before its subscribe() is not replayed");
+  assert.deepEqual(news, [1, 4], "news starts at its cursor");
+});
+
+test("long-polling, a head that could not be had is asked again: the topic added replays nothing", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const at = (cursor, events = []) => answer(200, { cursor, reset: false, events });
+  const event = (topic, n) => ({ id: `ab12:${n}`, topic, data: { n } });
+  const offline = new TypeError("offline");
+  const { fetch, calls } = stubFetch([
+    head, hang, offline, at("ab12:5"),
+    at("ab12:7", [event("news", 3), event("chat/lobby", 4), event("news", 6)]),
+    hang,
+  ]);
+  const client = createClient({ ...quick, fetch, EventSource: null });
+  const lobby = [], news = [], errors = [];
+  client.subscribe(["chat/lobby"], (d) => lobby.push(d.n));
+  await flush();
+  client.subscribe(["news"], (d) => news.push(d.n), { onError: (e) => errors.push(e) });
+  await flush();
+  assert.deepEqual(errors.map((e) => e.cause), [offline], "the failure is told as a failed long-poll's");
+  t.mock.timers.tick(POLL_ERROR_PAUSE_MS);
+  await flush();
+  assert.equal(calls[3].url, "https://app.test/ajax/_live/poll?topic=news", "the head, asked again");
+  assert.deepEqual([lobby, news], [[4], [6]]);
 });

@@ -124,8 +124,10 @@ export class LiveHub {
   subscribe(topics, handler, extra = {}) {
     const { cursor, ...callbacks } = extra;
     // A page rendered at a known cursor starts there, so nothing published
-    // between rendering and connecting is lost; so do the topics it adds.
-    if (cursor && !this.cursor) this.cursor = cursor;
+    // between rendering and connecting is lost; so do the topics it adds,
+    // even before the connection has its own cursor: that is the start of
+    // the topics it has already, not this cursor.
+    if (cursor && !this.topicKey) this.cursor = cursor;
     else if (cursor) for (const t of topics) this.given.set(t, cursor);
     /** @type {Subscription} */
     const subscription = { topics: new Set(topics), handler, ...callbacks };
@@ -150,6 +152,11 @@ export class LiveHub {
     const topics = this.topics();
     const key = topics.join("\n");
     if (key === this.topicKey && !force) return;
+    // Some topic's start is on its way (the stream's first frame, or the
+    // head asked): reopening now would drop it, and that topic would start
+    // later than it was subscribed, losing the events in between. The
+    // change waits for it (`started`).
+    if (topics.length && this.topicKey && !force && this.starting()) return;
     const before = this.topicKey ? this.topicKey.split("\n") : [];
     this.topicKey = key;
     this.close();
@@ -186,8 +193,18 @@ export class LiveHub {
       else this.openSource(topics);
     };
     // A long-poll cannot tell the head of the log: ask it for the topics added.
-    if (this.usePoll && unknown.length) this.head(unknown).then(start);
+    if (this.usePoll && unknown.length) this.head(unknown).then(start).then(() => this.started());
     else start(null);
+  }
+
+  /** Whether a start is on its way: the client's first cursor, or the head for topics added. */
+  starting() {
+    return !this.cursor || this.pending.length > 0;
+  }
+
+  /** A start came: make the topic changes that waited for it. */
+  started() {
+    this.reconnect();
   }
 
   /**
@@ -221,17 +238,36 @@ export class LiveHub {
 
   /**
    * The head of the log now, from a long-poll without cursor (it answers at
-   * once); null when it cannot be had (the connection then reports why).
+   * once), asked again after a failure as a long-poll is: started at the
+   * cursor instead, the topics would replay their earlier events as new.
+   * Null once the connection is closed.
    * @param {string[]} topics @returns {Promise<string | null>}
    */
   async head(topics) {
+    const controller = new AbortController();
+    this.polling = controller;
     const query = new URLSearchParams(topics.map((t) => ["topic", t]));
-    try {
-      const answer = await this.options.poll(`${this.options.base}/${POLL_ROUTE}?${query}`, new AbortController().signal);
-      return answer?.cursor || null;
-    } catch {
-      return null;
+    let pause = POLL_ERROR_PAUSE_MS;
+    while (!controller.signal.aborted) {
+      try {
+        const answer = await this.options.poll(`${this.options.base}/${POLL_ROUTE}?${query}`, controller.signal);
+        if (!controller.signal.aborted) return answer.cursor;
+      } catch (error) {
+        if (!controller.signal.aborted) pause = await this.failed(error, pause);
+      }
     }
+    return null;
+  }
+
+  /**
+   * Tell the subscribers a long-poll failed, and wait `pause` ms before the next.
+   * @param {unknown} error @param {number} pause @returns {Promise<number>} the pause after the next failure
+   */
+  async failed(error, pause) {
+    this.report("reconnecting");
+    for (const s of this.subscriptions) s.onError?.(error);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    return Math.min(pause * 2, 30_000);
   }
 
   close() {
@@ -272,6 +308,7 @@ export class LiveHub {
         if (type === OPEN_EVENT) this.opened(data);
         else this.reset(data.cursor);
         this.report("open");
+        this.started();
       });
     }
     // Nor is a topic's "error" event a failure of the stream.
@@ -315,7 +352,7 @@ export class LiveHub {
   retrySource() {
     if (!this.usePoll) return;
     this.sseDue = true;
-    if (this.state === "polling") this.useSource();
+    if (this.state === "polling" && !this.starting()) this.useSource();
   }
 
   useSource() {
@@ -382,13 +419,11 @@ export class LiveHub {
         this.pollAnswered(answer);
         this.report("polling");
         if (this.sseDue) return this.useSource();
+        this.started();
         pause = POLL_ERROR_PAUSE_MS;
       } catch (error) {
         if (controller.signal.aborted) return;
-        this.report("reconnecting");
-        for (const s of this.subscriptions) s.onError?.(error);
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        pause = Math.min(pause * 2, 30_000);
+        pause = await this.failed(error, pause);
       }
     }
   }
