@@ -14,7 +14,20 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 SCHEMA = f"ajaxkit_models_{os.getpid()}"
+
+#: The four stores a model test over real columns runs on, by name: each
+#: ORM on SQLite and on PostgreSQL (``store`` fixtures read the name).
+STORES = [
+    pytest.param("sqlalchemy-sqlite", id="sqlalchemy-sqlite"),
+    pytest.param("django-sqlite", id="django-sqlite", marks=pytest.mark.django),
+    pytest.param("sqlalchemy-postgres", id="sqlalchemy-postgres", marks=pytest.mark.postgres),
+    pytest.param(
+        "django-postgres", id="django-postgres", marks=[pytest.mark.postgres, pytest.mark.django]
+    ),
+]
 
 
 class Backend:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from ajaxkit import Ajax
 from ajaxkit.core.models import ModelEndpoint
 from ajaxkit.testing import Client
-from tests.models.backends import Backend, DjangoBackend
+from tests.models.backends import STORES, Backend, DjangoBackend
 from tests.models.conftest import _backend
 from tests.models.stranger_queries import QUERY_SETTINGS, answers_cleanly, list_queries
 from tests.services import postgres_url, require_postgres
@@ -50,16 +50,6 @@ class Moment(Base):
 class MomentEndpoint(ModelEndpoint):
     filter_fields = ("at", "wall")
     ordering_fields = ("at",)
-
-
-STORES = [
-    pytest.param("sqlalchemy-sqlite", id="sqlalchemy-sqlite"),
-    pytest.param("django-sqlite", id="django-sqlite", marks=pytest.mark.django),
-    pytest.param("sqlalchemy-postgres", id="sqlalchemy-postgres", marks=pytest.mark.postgres),
-    pytest.param(
-        "django-postgres", id="django-postgres", marks=[pytest.mark.postgres, pytest.mark.django]
-    ),
-]
 
 
 @pytest.fixture(scope="module")

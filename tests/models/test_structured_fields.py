@@ -25,7 +25,7 @@ from ajaxkit import Ajax
 from ajaxkit.core.models import ModelEndpoint
 from ajaxkit.exceptions import RegistrationError
 from ajaxkit.testing import Client
-from tests.models.backends import Backend, DjangoBackend
+from tests.models.backends import STORES, Backend, DjangoBackend
 from tests.models.conftest import _backend
 from tests.models.stranger_queries import QUERY_SETTINGS, answers_cleanly, list_queries
 from tests.services import postgres_url, require_postgres
@@ -58,16 +58,6 @@ class Box(PgBase):
     tags: Mapped[list[str] | None] = mapped_column(ARRAY(String(20)), nullable=True)
     ip: Mapped[Any] = mapped_column(INET, nullable=True)
     net: Mapped[Any] = mapped_column(CIDR, nullable=True)
-
-
-STORES = [
-    pytest.param("sqlalchemy-sqlite", id="sqlalchemy-sqlite"),
-    pytest.param("django-sqlite", id="django-sqlite", marks=pytest.mark.django),
-    pytest.param("sqlalchemy-postgres", id="sqlalchemy-postgres", marks=pytest.mark.postgres),
-    pytest.param(
-        "django-postgres", id="django-postgres", marks=[pytest.mark.postgres, pytest.mark.django]
-    ),
-]
 
 
 @pytest.fixture(scope="module")

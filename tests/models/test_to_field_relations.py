@@ -22,7 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 from ajaxkit import Ajax, AjaxRequest
 from ajaxkit.core.models import ModelEndpoint
 from ajaxkit.testing import Client
-from tests.models.backends import Backend, DjangoBackend
+from tests.models.backends import STORES, Backend, DjangoBackend
 from tests.models.conftest import _backend
 from tests.models.stranger_queries import QUERY_SETTINGS, answers_cleanly, list_queries
 from tests.services import postgres_url, require_postgres
@@ -46,16 +46,6 @@ class Child(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_code: Mapped[str | None] = mapped_column(ForeignKey(f"{PARENT}.code"), nullable=True)
     parent: Mapped[Parent | None] = relationship()
-
-
-STORES = [
-    pytest.param("sqlalchemy-sqlite", id="sqlalchemy-sqlite"),
-    pytest.param("django-sqlite", id="django-sqlite", marks=pytest.mark.django),
-    pytest.param("sqlalchemy-postgres", id="sqlalchemy-postgres", marks=pytest.mark.postgres),
-    pytest.param(
-        "django-postgres", id="django-postgres", marks=[pytest.mark.postgres, pytest.mark.django]
-    ),
-]
 
 
 @pytest.fixture(scope="module")
