@@ -355,15 +355,6 @@ def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
     token = get_token(native)
     if settings.CSRF_USE_SESSIONS:
         return token, None
-    if str(settings.CSRF_COOKIE_SAMESITE).lower() == "none" and not settings.CSRF_COOKIE_SECURE:
-        # The cookie's own refusal would say secure=True, which is no
-        # Django setting.
-        raise ConfigurationError(
-            "CSRF_COOKIE_SAMESITE = 'None' needs CSRF_COOKIE_SECURE = True: browsers "
-            f"drop the {settings.CSRF_COOKIE_NAME!r} cookie otherwise, and every page's "
-            "token is then refused (serve the site over HTTPS), or set "
-            "CSRF_COOKIE_SAMESITE = 'Lax'."
-        )
     try:
         cookie = Cookie(
             settings.CSRF_COOKIE_NAME,
@@ -379,8 +370,8 @@ def issue_csrf_token(request: AjaxRequest) -> tuple[str, Cookie | None]:
         # The attributes it names are Django's CSRF_COOKIE_<ATTRIBUTE> settings.
         raise ConfigurationError(
             f"Django's CSRF_COOKIE_* settings describe a cookie that cannot be set: {exc} "
-            "(secure=True is CSRF_COOKIE_SECURE = True, path CSRF_COOKIE_PATH, "
-            "domain CSRF_COOKIE_DOMAIN.)"
+            "(secure=True is CSRF_COOKIE_SECURE = True, samesite CSRF_COOKIE_SAMESITE, "
+            "path CSRF_COOKIE_PATH, domain CSRF_COOKIE_DOMAIN.)"
         ) from exc
     return token, cookie
 
